@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TokenScope } from '@breakwater/protocol';
+import type { SpanRecord } from './decode/span-record.ts';
+
+/**
+ * Receives decoded spans. The receiver answers an OTLP request 200 only after every sink's
+ * promise resolved, so a sink that persists must resolve only once the data is durable.
+ * A sink that throws makes the request fail (503) and nothing is acknowledged.
+ */
+export type SpanSink = (spans: readonly SpanRecord[], receivedAtMs: number) => void | Promise<void>;
+
+/** A breaker-state data point from an SDK's `breakwater.circuit_breaker.state` metric. */
+export interface BreakerStatePoint {
+  service: string;
+  instanceId: string | undefined;
+  dependency: string;
+  state: string;
+  timeMs: number;
+}
+
+/** Receives breaker-state points decoded from `POST /v1/metrics`. */
+export type BreakerStateSink = (points: readonly BreakerStatePoint[]) => void;
+
+/** One HTTP route served on the collector's single listener. */
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Exact path, or a pattern whose groups are passed as `params`. */
+  path: string | RegExp;
+  /** Token scope required when auth is on; `public` for health checks and the like. */
+  scope: TokenScope | 'public';
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    params: readonly string[],
+  ): void | Promise<void>;
+}
+
+/**
+ * A stage or output plugged into the collector service: what it consumes, what it serves and
+ * what it exposes on `/metrics`. The service wires components together in data-flow order.
+ */
+export interface CollectorComponent {
+  readonly name: string;
+  readonly spanSink?: SpanSink;
+  readonly breakerStateSink?: BreakerStateSink;
+  readonly routes?: readonly Route[];
+  /** Appends Prometheus text-format lines (with HELP/TYPE) to `out`. */
+  writeMetrics?(out: string[]): void;
+  start?(): void | Promise<void>;
+  /** Flushes and releases resources on shutdown. */
+  stop?(): void | Promise<void>;
+}

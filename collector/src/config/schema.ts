@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { ServerSectionSchema } from './server-section.ts';
+import { SloSectionSchema } from './slo-section.ts';
+
+/**
+ * The whole collector configuration (YAML). Each section is owned by the stage that reads it
+ * and defined in its own file; this file only composes them. Every section has defaults, so an
+ * empty file (or no file) is a valid configuration.
+ */
+export const CollectorConfigSchema = z
+  .object({
+    ...ServerSectionSchema.shape,
+    ...SloSectionSchema.shape,
+  })
+  .strict();
+export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** Circuit breaker states, as reported on spans, metrics and signals. */
+export const BREAKER_STATES = ['closed', 'open', 'half_open', 'isolated'] as const;
+export type BreakerState = (typeof BREAKER_STATES)[number];
+
+/** States a fleet signal (or any external override) may impose on a breaker. */
+export const OVERRIDE_STATES = ['open', 'half_open', 'closed'] as const;
+export type OverrideState = (typeof OVERRIDE_STATES)[number];
+
+/**
+ * An external override of a local breaker: while `expiresAt` (epoch ms, on the SDK's own clock)
+ * is in the future the breaker behaves as `state`, admitting the `allow` fraction of calls when
+ * given. An expired override has no effect, so a lost control plane fails open.
+ */
+export const BreakerOverrideSchema = z.object({
+  state: z.enum(OVERRIDE_STATES),
+  allow: z.number().min(0).max(1).optional(),
+  expiresAt: z.number().finite(),
+  /** Where the override came from, e.g. a signal id; reported on spans and metrics. */
+  source: z.string().optional(),
+});
+export type BreakerOverride = z.infer<typeof BreakerOverrideSchema>;

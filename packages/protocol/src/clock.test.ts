@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from './clock.ts';
+
+describe('ManualClock', () => {
+  it('fires timers in time order and lets awaited work continue between them', async () => {
+    const clock = new ManualClock(0);
+    const seen: string[] = [];
+    clock.setTimeout(() => seen.push(`b@${clock.now()}`), 20);
+    clock.setTimeout(() => seen.push(`a@${clock.now()}`), 10);
+    const cancelled = clock.setTimeout(() => seen.push('never'), 15);
+    clock.clearTimeout(cancelled);
+    const sleeper = (async () => {
+      await new Promise<void>((r) => clock.setTimeout(r, 5));
+      seen.push(`woke@${clock.now()}`);
+      await new Promise<void>((r) => clock.setTimeout(r, 10));
+      seen.push(`woke-again@${clock.now()}`);
+    })();
+    await clock.advance(25);
+    await sleeper;
+    assert.deepEqual(seen, ['woke@5', 'a@10', 'woke-again@15', 'b@20']);
+    assert.equal(clock.now(), 25);
+    assert.equal(clock.pendingTimers, 0);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * The collector's HTTP surface (one listener; see DESIGN.md).
+ */
+export const COLLECTOR_PATHS = {
+  TRACES: '/v1/traces',
+  METRICS_INGEST: '/v1/metrics',
+  SIGNALS: '/v1/signals',
+  SIGNALS_ACTIVE: '/v1/signals/active',
+  SLOS: '/v1/slos',
+  GATE: '/v1/gate',
+  PROMETHEUS: '/metrics',
+  HEALTHZ: '/healthz',
+  READYZ: '/readyz',
+  STATUS_PAGE: '/',
+} as const;
+
+/** Default listener: loopback on the OTLP/HTTP port, so SDKs export here with no configuration. */
+export const DEFAULT_COLLECTOR_HOST = '127.0.0.1';
+export const DEFAULT_COLLECTOR_PORT = 4318;
+export const DEFAULT_COLLECTOR_URL = `http://${DEFAULT_COLLECTOR_HOST}:${DEFAULT_COLLECTOR_PORT}`;
+
+/** Bearer-token scopes. `admin` also grants the other two. */
+export const TOKEN_SCOPES = ['ingest', 'subscribe', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** Environment variables Breakwater reads beside the standard `OTEL_*` ones. */
+export const ENV = {
+  /** Collector base URL for the control client (defaults to the OTLP endpoint's origin). */
+  COLLECTOR_URL: 'BREAKWATER_COLLECTOR_URL',
+  /** Bearer token the SDK presents to the collector's signal stream. */
+  SUBSCRIBE_TOKEN: 'BREAKWATER_SUBSCRIBE_TOKEN',
+  /** `false` turns the control client off. */
+  CONTROL: 'BREAKWATER_CONTROL',
+  /** Port for an optional Prometheus endpoint serving the SDK's metrics. */
+  PROMETHEUS_PORT: 'BREAKWATER_PROMETHEUS_PORT',
+} as const;

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { OVERRIDE_STATES } from './breaker.ts';
+import { DURATION_PATTERN } from './duration.ts';
+
+/** Longest TTL a signal may carry: a stuck signal must still expire within the hour. */
+export const MAX_SIGNAL_TTL_MS = 3_600_000;
+
+/** Why the collector decided: what it saw across the fleet. */
+export const SignalReasonSchema = z.object({
+  /** Ratio of dependency-side failures over the window, 0..1. */
+  errorRatio: z.number().min(0).max(1),
+  /** The window the ratio was measured over, e.g. `"60s"`. */
+  window: z.string().regex(DURATION_PATTERN),
+  /** Calls seen in the window. */
+  volume: z.number().int().nonnegative(),
+  /** Distinct `service.instance.id`s reporting failures. */
+  instances: z.number().int().nonnegative(),
+  /** Most frequent `error.type`s, most frequent first. */
+  topErrorTypes: z
+    .array(z.object({ type: z.string().max(256), count: z.number().int().nonnegative() }))
+    .max(10),
+});
+export type SignalReason = z.infer<typeof SignalReasonSchema>;
+
+/**
+ * A breaker signal pushed from the collector to every SDK. Validated by this one schema on both
+ * ends; a signal that fails it is dropped and counted, never applied. The SDK computes expiry
+ * from its own receipt time plus `ttlMs` so clock skew between hosts cannot extend a signal.
+ */
+export const BreakerSignalSchema = z.object({
+  id: z.string().min(1).max(128),
+  kind: z.literal('breaker'),
+  /** Dependency key (see `dependencyKey`). */
+  dependency: z.string().min(1).max(512),
+  /** Service the signal is for; absent means every service. */
+  service: z.string().min(1).max(256).optional(),
+  state: z.enum(OVERRIDE_STATES),
+  /** Fraction of calls admitted while ramping (half_open). */
+  allow: z.number().min(0).max(1).optional(),
+  ttlMs: z.number().int().positive().max(MAX_SIGNAL_TTL_MS),
+  /** Epoch milliseconds on the collector's clock. */
+  issuedAt: z.number().int().nonnegative(),
+  reason: SignalReasonSchema,
+});
+export type BreakerSignal = z.infer<typeof BreakerSignalSchema>;
+
+/** Body of `GET /v1/signals/active`. */
+export const ActiveSignalsSchema = z.object({
+  /** Collector time of the snapshot, epoch ms. */
+  now: z.number().int().nonnegative(),
+  signals: z.array(BreakerSignalSchema),
+});
+export type ActiveSignals = z.infer<typeof ActiveSignalsSchema>;
+
+/** SSE event names on `GET /v1/signals`. */
+export const SIGNAL_EVENT = {
+  /** One signal (data: a {@link BreakerSignal}). */
+  SIGNAL: 'signal',
+  /** All active signals at connect time (data: {@link ActiveSignals}). */
+  SNAPSHOT: 'snapshot',
+} as const;
+
+/**
+ * Parses untrusted signal JSON. Returns the signal, or an error message naming what was wrong.
+ */
+export function parseBreakerSignal(
+  input: unknown,
+): { ok: true; signal: BreakerSignal } | { ok: false; error: string } {
+  const result = BreakerSignalSchema.safeParse(input);
+  if (result.success) return { ok: true, signal: result.data };
+  return { ok: false, error: z.prettifyError(result.error) };
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** SLO tiers, used as a label on every SLO series and alert. */
+export const SLO_TIERS = ['business', 'technical', 'infrastructure'] as const;
+export type SloTier = (typeof SLO_TIERS)[number];
+
+/** SLI kinds the collector evaluates. */
+export const SLI_KINDS = ['availability', 'latency'] as const;
+export type SliKind = (typeof SLI_KINDS)[number];
+
+/** Windows the collector reports error ratios and burn rates over (plus the SLO's own window). */
+export const BURN_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
+export type BurnWindow = (typeof BURN_WINDOWS)[number];
+
+/** Burn-rate alert severities (SRE Workbook): `page` wakes someone, `ticket` can wait. */
+export const ALERT_SEVERITIES = ['page', 'ticket'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/** Threshold alert levels on the current SLI. */
+export const ALERT_LEVELS = ['ok', 'warning', 'severe', 'emergency'] as const;
+export type AlertLevel = (typeof ALERT_LEVELS)[number];
+
+/** Good/total counts and derived rates over one window. */
+export const WindowStatusSchema = z.object({
+  window: z.string(),
+  good: z.number().nonnegative(),
+  total: z.number().nonnegative(),
+  /** 1 - good/total; null when there were no events. */
+  errorRatio: z.number().nullable(),
+  /** errorRatio / (1 - objective); null when there were no events. */
+  burnRate: z.number().nullable(),
+});
+export type WindowStatus = z.infer<typeof WindowStatusSchema>;
+
+/** A firing burn-rate alert. */
+export const BurnAlertSchema = z.object({
+  severity: z.enum(ALERT_SEVERITIES),
+  longWindow: z.string(),
+  shortWindow: z.string(),
+  threshold: z.number(),
+  longBurnRate: z.number(),
+  shortBurnRate: z.number(),
+});
+export type BurnAlert = z.infer<typeof BurnAlertSchema>;
+
+/** SLO state for one service (and optionally one `service.version`). */
+export const SloGroupStatusSchema = z.object({
+  service: z.string(),
+  version: z.string().optional(),
+  windows: z.array(WindowStatusSchema),
+  /** Share of the error budget left over the SLO window, 1 = untouched, may go negative. */
+  budgetRemaining: z.number(),
+  /** Milliseconds until the budget is gone at the current (1h) burn; null when not burning. */
+  exhaustionEtaMs: z.number().nullable(),
+  alerts: z.array(BurnAlertSchema),
+  level: z.enum(ALERT_LEVELS),
+  topErrorCategories: z.array(z.object({ category: z.string(), count: z.number() })),
+  exampleTraceIds: z.array(z.string()),
+});
+export type SloGroupStatus = z.infer<typeof SloGroupStatusSchema>;
+
+/** Body of `GET /v1/slos/{name}`; `GET /v1/slos` returns `{ slos: SloStatus[] }`. */
+export const SloStatusSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  tier: z.enum(SLO_TIERS),
+  sli: z.enum(SLI_KINDS),
+  /** Target good ratio, e.g. 0.995. */
+  objective: z.number().gt(0).lt(1),
+  /** The SLO window, e.g. `"30d"`. */
+  window: z.string(),
+  /** Collector time of evaluation, epoch ms. */
+  evaluatedAt: z.number(),
+  groups: z.array(SloGroupStatusSchema),
+});
+export type SloStatus = z.infer<typeof SloStatusSchema>;
+
+export const SloListSchema = z.object({ slos: z.array(SloStatusSchema) });
+export type SloList = z.infer<typeof SloListSchema>;
