@@ -51,3 +51,21 @@ export interface CollectorComponent {
   /** Flushes and releases resources on shutdown. */
   stop?(): void | Promise<void>;
 }
+
+/** Structured logger (pino-compatible subset) handed to every component. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: object): Logger;
+}
+
+/** What the service hands each component factory. */
+export interface ComponentContext {
+  config: import('./config/schema.ts').CollectorConfig;
+  clock: import('@breakwater/protocol').Clock;
+  logger: Logger;
+  /** Directory for durable state (default `./.breakwater`); created before components start. */
+  dataDir: string;
+}
