@@ -1,0 +1,31 @@
+import { COLLECTOR_PATHS } from '@breakwater/protocol';
+import type { Route } from '../../component.ts';
+import type { SignalHub } from './signal-hub.ts';
+
+/**
+ * `GET /v1/signals` (SSE) and `GET /v1/signals/active` (JSON), both `?service=`-filtered and
+ * both for subscribe-scope tokens; the host server checks the token before calling them.
+ */
+export function signalRoutes(hub: SignalHub): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: COLLECTOR_PATHS.SIGNALS,
+      scope: 'subscribe',
+      handle(req, res, url) {
+        hub.subscribe(req, res, url);
+      },
+    },
+    {
+      method: 'GET',
+      path: COLLECTOR_PATHS.SIGNALS_ACTIVE,
+      scope: 'subscribe',
+      handle(_req, res, url) {
+        const service = url.searchParams.get('service') ?? undefined;
+        const body = JSON.stringify(hub.snapshot(service === '' ? undefined : service));
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(body);
+      },
+    },
+  ];
+}

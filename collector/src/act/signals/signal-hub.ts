@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type ActiveSignals,
+  type BreakerSignal,
+  type Clock,
+  SIGNAL_EVENT,
+  type TimerHandle,
+} from '@breakwater/protocol';
+import type { Logger } from '../../component.ts';
+import { formatEventId, parseEventId } from './event-id.ts';
+import { sseComment, sseEvent, sseRetry, withRemainingTtl } from './sse-format.ts';
+
+/** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
+export interface SignalHubOptions {
+  clock: Clock;
+  logger: Logger;
+  /** Signals in force now; the hub asks on every snapshot. */
+  active: () => readonly BreakerSignal[];
+  heartbeatMs: number;
+  retryMs: number;
+  replayBuffer: number;
+  maxSubscribers: number;
+  maxQueuedBytes: number;
+}
+
+/** Counters the hub keeps (rendered on `/metrics`). */
+export interface SignalHubStats {
+  published: number;
+  snapshots: number;
+  resumed: number;
+  connections: number;
+  /** Subscribers disconnected, by cause. */
+  dropped: { slow: number; refused: number };
+}
+
+interface Subscriber {
+  res: ServerResponse;
+  /** `service` filter; `''` for none (receives every signal). */
+  service: string;
+}
+
+interface Buffered {
+  seq: number;
+  signal: BreakerSignal;
+}
+
+/** Longest accepted `service` filter, as in the signal schema. */
+const MAX_SERVICE_LENGTH = 256;
+const HEARTBEAT = Buffer.from(sseComment('heartbeat'));
+
+/**
+ * Fan-out of breaker signals to SSE subscribers (`GET /v1/signals`). Each event is serialized
+ * once and the same Buffer is written to every subscriber it is for; subscribers are grouped by
+ * their `service` filter so routing costs nothing per subscriber. Recent events stay in a ring
+ * so a reconnecting client resumes from `Last-Event-ID` without gaps.
+ */
+export class SignalHub {
+  readonly stats: SignalHubStats = {
+    published: 0,
+    snapshots: 0,
+    resumed: 0,
+    connections: 0,
+    dropped: { slow: 0, refused: 0 },
+  };
+  private readonly options: SignalHubOptions;
+  private readonly stream = randomUUID().slice(0, 8);
+  private seq = 0;
+  private readonly ring: (Buffered | undefined)[];
+  /** Subscribers by service filter (`''`: unfiltered). */
+  private readonly groups = new Map<string, Set<Subscriber>>();
+  private count = 0;
+  private timer: TimerHandle | undefined;
+
+  constructor(options: SignalHubOptions) {
+    this.options = options;
+    this.ring = new Array(options.replayBuffer);
+  }
+
+  /** Current subscribers. */
+  get subscribers(): number {
+    return this.count;
+  }
+
+  /** Starts the heartbeat. */
+  start(): void {
+    if (this.timer !== undefined) return;
+    const beat = (): void => {
+      for (const group of this.groups.values()) for (const sub of group) this.write(sub, HEARTBEAT);
+      this.timer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
+    };
+    this.timer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
+  }
+
+  /** Stops the heartbeat and ends every stream (clients reconnect to the next collector). */
+  stop(): void {
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const group of this.groups.values()) for (const sub of group) sub.res.end();
+    this.groups.clear();
+    this.count = 0;
+  }
+
+  /** Sends `signal` to every subscriber it is for, and keeps it for resumption. */
+  publish(signal: BreakerSignal): void {
+    const seq = ++this.seq;
+    this.ring[seq % this.ring.length] = { seq, signal };
+    this.stats.published++;
+    const frame = Buffer.from(sseEvent(SIGNAL_EVENT.SIGNAL, formatEventId(this.stream, seq), signal));
+    if (signal.service === undefined) {
+      for (const group of this.groups.values()) for (const sub of group) this.write(sub, frame);
+      return;
+    }
+    for (const key of ['', signal.service]) {
+      const group = this.groups.get(key);
+      if (group) for (const sub of group) this.write(sub, frame);
+    }
+  }
+
+  /** Active signals for `service` (all when absent), TTLs shortened to the time left. */
+  snapshot(service?: string): ActiveSignals {
+    const now = this.options.clock.now();
+    const signals: BreakerSignal[] = [];
+    for (const signal of this.options.active()) {
+      if (!matches(signal, service ?? '')) continue;
+      const current = withRemainingTtl(signal, now);
+      if (current) signals.push(current);
+    }
+    return { now: Math.floor(now), signals };
+  }
+
+  /** Handles `GET /v1/signals`; auth was checked by the host server. */
+  subscribe(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const service = url.searchParams.get('service') ?? '';
+    if (service.length > MAX_SERVICE_LENGTH) {
+      sendJson(res, 400, { error: `service must be at most ${MAX_SERVICE_LENGTH} characters` });
+      return;
+    }
+    if (this.count >= this.options.maxSubscribers) {
+      this.stats.dropped.refused++;
+      res.setHeader('retry-after', String(Math.ceil(this.options.retryMs / 1_000)));
+      sendJson(res, 503, { error: 'too many signal subscribers' });
+      return;
+    }
+    // A stream is idle between heartbeats by design: no socket timeout, no Nagle delay.
+    req.socket.setTimeout(0);
+    req.socket.setNoDelay(true);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const sub: Subscriber = { res, service };
+    const lastEventId =
+      headerValue(req.headers['last-event-id']) ?? url.searchParams.get('lastEventId') ?? undefined;
+    res.write(sseRetry(this.options.retryMs) + this.catchUp(lastEventId, service));
+    let group = this.groups.get(service);
+    if (group === undefined) {
+      group = new Set();
+      this.groups.set(service, group);
+    }
+    group.add(sub);
+    this.count++;
+    this.stats.connections++;
+    res.on('close', () => this.remove(sub));
+  }
+
+  /**
+   * What a new connection gets first: the buffered events after `lastEventId` when the ring
+   * still holds all of them (TTLs shortened, expired ones left out), otherwise a snapshot.
+   */
+  private catchUp(lastEventId: string | undefined, service: string): string {
+    const last = parseEventId(this.stream, lastEventId);
+    const oldest = this.seq - this.ring.length + 1;
+    if (last !== undefined && last <= this.seq && last + 1 >= Math.max(1, oldest)) {
+      this.stats.resumed++;
+      const now = this.options.clock.now();
+      let out = '';
+      for (let seq = last + 1; seq <= this.seq; seq++) {
+        const entry = this.ring[seq % this.ring.length];
+        if (entry === undefined || entry.seq !== seq || !matches(entry.signal, service)) continue;
+        // A late `closed` still helps (it clears an override early); a late open must not revive.
+        const signal =
+          withRemainingTtl(entry.signal, now) ??
+          (entry.signal.state === 'closed' ? { ...entry.signal, ttlMs: 1 } : undefined);
+        if (signal) out += sseEvent(SIGNAL_EVENT.SIGNAL, formatEventId(this.stream, seq), signal);
+      }
+      return out;
+    }
+    this.stats.snapshots++;
+    return sseEvent(
+      SIGNAL_EVENT.SNAPSHOT,
+      formatEventId(this.stream, this.seq),
+      this.snapshot(service === '' ? undefined : service),
+    );
+  }
+
+  private write(sub: Subscriber, frame: Buffer): void {
+    const { res } = sub;
+    if (res.destroyed) return;
+    res.write(frame);
+    // The kernel buffer is full and our queue keeps growing: this subscriber cannot keep up.
+    // Dropping it bounds memory; it reconnects with Last-Event-ID and catches up.
+    if (res.writableLength > this.options.maxQueuedBytes) {
+      this.stats.dropped.slow++;
+      this.options.logger.warn(
+        { queuedBytes: res.writableLength, service: sub.service },
+        'slow signal subscriber dropped',
+      );
+      this.remove(sub);
+      res.destroy();
+    }
+  }
+
+  private remove(sub: Subscriber): void {
+    const group = this.groups.get(sub.service);
+    if (group?.delete(sub)) {
+      this.count--;
+      if (group.size === 0) this.groups.delete(sub.service);
+    }
+  }
+}
+
+/** Whether a subscriber filtering on `service` (`''`: none) receives `signal`. */
+function matches(signal: BreakerSignal, service: string): boolean {
+  return service === '' || signal.service === undefined || signal.service === service;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,44 @@
+import { CATEGORY_DEFAULTS } from '@breakwater/protocol';
+import { type SpanRecord, STATUS_ERROR } from '../../decode/span-record.ts';
+
+/** How one span counts toward its dependency's health. */
+export type HealthOutcome = 'success' | 'failure' | 'ignored';
+
+const SPAN_KIND_SERVER = 2;
+const SPAN_KIND_CONSUMER = 5;
+
+/**
+ * Decides whether a span is a call that reached the dependency and, if so, whether the
+ * dependency failed it.
+ *
+ * - `attempt` spans (and spans without a Breakwater role) are the calls the dependency saw.
+ *   `operation` spans are ignored: they wrap the attempts, so counting them too would count one
+ *   logical call twice, and retries would hide behind one operation.
+ * - Only dependency-side failures count (`breakwater.error.source`, else the category's default
+ *   source). Caller-side errors (authentication, permission, quota, validation, ...) say nothing
+ *   about the dependency's health, and policy refusals (open breaker, empty budget, full
+ *   bulkhead) were never calls: both are ignored, neither success nor failure.
+ * - A span without Breakwater attributes fails when its status is ERROR, unless its
+ *   `error.type` is an HTTP 4xx status other than 408/429 (the caller's fault).
+ * - Server and consumer spans describe the reporting service itself, not a dependency.
+ */
+export function classifyForHealth(span: SpanRecord): HealthOutcome {
+  if (span.role === 'operation') return 'ignored';
+  if (span.role === undefined && (span.kind === SPAN_KIND_SERVER || span.kind === SPAN_KIND_CONSUMER)) {
+    return 'ignored';
+  }
+  const source =
+    span.errorSource ??
+    (span.errorCategory === undefined ? undefined : CATEGORY_DEFAULTS[span.errorCategory].source);
+  if (source === 'dependency') return 'failure';
+  if (source === 'caller' || source === 'policy') return 'ignored';
+  if (span.statusCode === STATUS_ERROR) return isCallerHttpStatus(span.errorType) ? 'ignored' : 'failure';
+  return 'success';
+}
+
+/** `error.type` values such as `"401"`: client errors, except timeouts and rate limits. */
+function isCallerHttpStatus(errorType: string | undefined): boolean {
+  if (errorType === undefined || errorType.length !== 3) return false;
+  const code = Number(errorType);
+  return Number.isInteger(code) && code >= 400 && code < 500 && code !== 408 && code !== 429;
+}

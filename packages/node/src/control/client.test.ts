@@ -1,0 +1,318 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import {
+  ATTR,
+  type BreakerOverride,
+  type BreakerSignal,
+  COLLECTOR_PATHS,
+  ManualClock,
+  METRIC,
+} from '@breakwater/protocol';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { type ControlClient, type ControlClientOptions, startControlClient } from './client.ts';
+
+type Call = ['apply', string, BreakerOverride] | ['clear', string];
+
+function recordingTarget(calls: Call[] = []) {
+  return {
+    calls,
+    applyOverride(dependency: string, override: BreakerOverride) {
+      calls.push(['apply', dependency, override]);
+    },
+    clearOverride(dependency: string) {
+      calls.push(['clear', dependency]);
+    },
+  };
+}
+
+function signal(n: number, extra: Partial<BreakerSignal> = {}): BreakerSignal {
+  return {
+    id: `sig-${n}`,
+    kind: 'breaker',
+    dependency: 'openai/gpt-4o',
+    state: 'open',
+    ttlMs: 10_000,
+    issuedAt: 1_700_000_000_000 + n,
+    reason: { errorRatio: 1, window: '10s', volume: 40, instances: 2, topErrorTypes: [] },
+    ...extra,
+  };
+}
+
+/** A loopback SSE server the test drives by hand; it can die and come back on the same port. */
+class TestCollector {
+  readonly requests: IncomingMessage[] = [];
+  readonly streams = new Set<ServerResponse>();
+  status = 200;
+  port = 0;
+  private server: Server | undefined;
+  private nextId = 1;
+
+  async listen(port = 0): Promise<void> {
+    const server = createServer((req, res) => {
+      this.requests.push(req);
+      if (this.status !== 200) {
+        res.writeHead(this.status).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('retry: 1000\n\n');
+      this.streams.add(res);
+      res.on('close', () => this.streams.delete(res));
+    });
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  /** Writes raw text to every open stream. */
+  send(text: string): void {
+    for (const res of this.streams) res.write(text);
+  }
+
+  event(type: string, data: unknown): void {
+    this.send(
+      `id: s:${this.nextId++}\nevent: ${type}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
+    );
+  }
+
+  async kill(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    server.close();
+    await once(server, 'close');
+  }
+}
+
+async function until(predicate: () => boolean, what: string, ms = 3_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Lets real I/O happen without moving the manual clock. */
+async function io(ms = 30): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(extra: Partial<ControlClientOptions> = {}) {
+  const collector = new TestCollector();
+  await collector.listen();
+  const clock = new ManualClock(1_700_000_100_000);
+  const target = recordingTarget();
+  const logs: string[] = [];
+  const client = startControlClient({
+    url: `http://127.0.0.1:${collector.port}`,
+    token: 'sub-token',
+    service: 'agent',
+    target,
+    clock,
+    random: () => 0.5,
+    logger: (line) => logs.push(line),
+    ...extra,
+  });
+  cleanups.push(
+    () => collector.kill(),
+    () => client.close(),
+  );
+  await until(() => client.connected && collector.streams.size === 1, 'connection');
+  return { collector, clock, target, client, logs };
+}
+
+function applied(target: { calls: Call[] }): [string, BreakerOverride][] {
+  return target.calls.filter((c) => c[0] === 'apply').map((c) => [c[1], c[2] as BreakerOverride]);
+}
+
+describe('control client against a loopback SSE server', () => {
+  it('subscribes for its service with the token and applies overrides with local expiry', async () => {
+    const { collector, clock, target, client } = await setup();
+    const req = collector.requests[0]!;
+    const url = new URL(req.url ?? '', 'http://x');
+    assert.equal(url.pathname, COLLECTOR_PATHS.SIGNALS);
+    assert.equal(url.searchParams.get('service'), 'agent');
+    assert.equal(req.headers.accept, 'text/event-stream');
+    assert.equal(req.headers.authorization, 'Bearer sub-token');
+    assert.equal(req.headers['last-event-id'], undefined);
+
+    // The collector's clock is far off; expiry still counts from local receipt.
+    collector.event('signal', signal(1, { state: 'half_open', allow: 0.25, issuedAt: 5 }));
+    await until(() => applied(target).length === 1, 'apply');
+    const [dependency, override] = applied(target)[0]!;
+    assert.equal(dependency, 'openai/gpt-4o');
+    assert.deepEqual(override, {
+      state: 'half_open',
+      allow: 0.25,
+      expiresAt: clock.now() + 10_000,
+      source: 'sig-1',
+    });
+    assert.equal(client.activeOverrides.get('openai/gpt-4o')?.state, 'half_open');
+    assert.equal(client.lastEventId, 's:1');
+  });
+
+  it('lets overrides expire at their TTL when the collector dies, then reconnects with Last-Event-ID', async () => {
+    const { collector, clock, target, client } = await setup({ initialDelayMs: 1_000 });
+    collector.event('signal', signal(1));
+    await until(() => client.activeOverrides.size === 1, 'apply');
+    await clock.advance(2_000);
+    await collector.kill();
+    await until(() => !client.connected, 'disconnect');
+    assert.equal(client.activeOverrides.size, 1, 'the override outlives the connection, not its TTL');
+    await clock.advance(7_999);
+    assert.equal(client.activeOverrides.size, 1);
+    await clock.advance(1);
+    assert.equal(client.activeOverrides.size, 0);
+    assert.deepEqual(target.calls.at(-1), ['clear', 'openai/gpt-4o']);
+
+    await collector.listen(collector.port);
+    // Attempts are real I/O between manual-clock steps: move time a second at a time.
+    for (let s = 0; s < 120 && !client.connected; s++) {
+      await clock.advance(1_000);
+      await io(5);
+    }
+    await until(() => client.connected, 'reconnect');
+    assert.equal(collector.requests.at(-1)?.headers['last-event-id'], 's:1');
+  });
+
+  it('backs off exponentially with full jitter between failed attempts, and resets after a good stream', async () => {
+    const { collector, clock, client } = await setup({ initialDelayMs: 1_000, maxDelayMs: 4_000 });
+    collector.status = 503;
+    collector.send('retry: 1000\n\n');
+    collector.event('signal', signal(1)); // a healthy stream: backoff starts over
+    await until(() => client.activeOverrides.size === 1, 'apply');
+    for (const s of collector.streams) s.end();
+    await until(() => !client.connected, 'stream end');
+    // random() = 0.5: delays 500, 1000, 2000, then capped at 4000 → 2000.
+    for (const delay of [500, 1_000, 2_000, 2_000]) {
+      const before = collector.requests.length;
+      await clock.advance(delay - 1);
+      await io();
+      assert.equal(collector.requests.length, before, `no attempt before ${delay} ms`);
+      await clock.advance(1);
+      await until(() => collector.requests.length === before + 1, `attempt after ${delay} ms`);
+      await io();
+    }
+    assert.equal(client.stats.connects, 1);
+    assert.ok(client.stats.disconnects >= 4);
+  });
+
+  it('refuses malformed, forged, foreign, unknown and stale signals, counting each', async () => {
+    const { collector, target, client } = await setup();
+    collector.event('signal', '{not json');
+    collector.event('signal', { ...signal(1), kind: 'reboot' });
+    collector.event('signal', { ...signal(2), ttlMs: 86_400_000 });
+    collector.event('signal', { ...signal(3), allow: 7 });
+    collector.event('signal', { ...signal(4), reason: undefined });
+    collector.event('signal', signal(5, { service: 'someone-else' }));
+    collector.event('override', signal(6));
+    collector.send('data: {"no":"event type"}\n\n');
+    collector.event('snapshot', { now: 1, signals: 'all of them' });
+    collector.event('signal', signal(20, { dependency: 'anthropic/claude' }));
+    collector.event('signal', signal(10, { dependency: 'anthropic/claude' }));
+    await until(() => Object.values(client.stats.signals).reduce((a, b) => a + b) === 11, 'all events');
+    assert.deepEqual(client.stats.signals, {
+      applied: 1,
+      cleared: 0,
+      malformed: 6,
+      unknown_event: 2,
+      foreign: 1,
+      stale: 1,
+    });
+    assert.deepEqual(
+      applied(target).map(([d, o]) => [d, o.source]),
+      [['anthropic/claude', 'sig-20']],
+    );
+  });
+
+  it('clears on closed signals and reconciles to each snapshot', async () => {
+    const { collector, target, client } = await setup();
+    collector.event('signal', signal(1, { dependency: 'a' }));
+    collector.event('signal', signal(2, { dependency: 'b' }));
+    collector.event('signal', signal(3, { dependency: 'a', state: 'closed', ttlMs: 5_000 }));
+    await until(() => client.stats.signals.cleared === 1, 'closed');
+    assert.deepEqual([...client.activeOverrides.keys()], ['b']);
+    collector.event('snapshot', { now: 1, signals: [signal(4, { dependency: 'c', service: 'agent' })] });
+    await until(() => client.activeOverrides.has('c'), 'snapshot');
+    assert.deepEqual([...client.activeOverrides.keys()], ['c']);
+    assert.deepEqual(
+      target.calls.filter((c) => c[0] === 'clear').map((c) => c[1]),
+      ['a', 'b'],
+    );
+  });
+
+  it('reconnects when the stream goes silent past the idle timeout', async () => {
+    const { collector, clock, client } = await setup({ idleTimeoutMs: 45_000 });
+    collector.send(': heartbeat\n\n');
+    await io();
+    await clock.advance(44_000);
+    assert.ok(client.connected, 'heartbeats keep it alive');
+    await clock.advance(1_000);
+    await until(() => !client.connected, 'idle disconnect');
+    await clock.advance(1_000);
+    await until(() => client.connected && collector.requests.length === 2, 'reconnect');
+  });
+
+  it('never throws into the app: a failing registry, a bad URL, close() twice', async () => {
+    const { collector, client } = await setup({
+      target: {
+        applyOverride() {
+          throw new Error('registry bug');
+        },
+        clearOverride() {
+          throw new Error('registry bug');
+        },
+      },
+    });
+    collector.event('signal', signal(1));
+    collector.event('signal', signal(2, { dependency: 'b' }));
+    await until(() => client.stats.signals.applied === 2, 'both processed');
+    await client.close();
+    await client.close();
+    const broken = startControlClient({
+      url: 'not a url',
+      service: 'x',
+      target: recordingTarget(),
+      logger: () => {},
+    });
+    assert.equal(broken.connected, false);
+    await broken.close();
+  });
+
+  it('reports connection state and overrides as OpenTelemetry metrics, and drops counted', async () => {
+    class Reader extends MetricReader {
+      protected override async onForceFlush(): Promise<void> {}
+      protected override async onShutdown(): Promise<void> {}
+    }
+    const reader = new Reader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    cleanups.push(() => meterProvider.shutdown());
+    const { collector, client } = await setup({ meterProvider });
+    collector.event('signal', signal(1));
+    collector.event('signal', 'garbage');
+    await until(() => client.stats.signals.malformed === 1, 'events');
+    const { resourceMetrics } = await reader.collect();
+    const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const value = (name: string) => all.find((m) => m.descriptor.name === name)?.dataPoints;
+    assert.equal(value(METRIC.CONTROL_CONNECTED)?.[0]?.value, 1);
+    assert.equal(value(METRIC.CONTROL_OVERRIDES)?.[0]?.value, 1);
+    const counted = value(METRIC.CONTROL_SIGNALS)?.map((p) => [p.attributes[ATTR.SIGNAL_RESULT], p.value]);
+    assert.deepEqual(counted?.sort(), [
+      ['applied', 1],
+      ['malformed', 1],
+    ]);
+  });
+});
+
+// Keeps the ControlClient type import honest for readers of the test.
+export type { ControlClient };

@@ -1,0 +1,354 @@
+import {
+  type BreakerOverride,
+  type Clock,
+  COLLECTOR_PATHS,
+  parseBreakerSignal,
+  SIGNAL_EVENT,
+  SIGNAL_RESULTS,
+  type SignalResult,
+  systemClock,
+  type TimerHandle,
+} from '@breakwater/protocol';
+import { diag, type MeterProvider, metrics } from '@opentelemetry/api';
+import { fullJitterDelay } from './backoff.ts';
+import { type ControlMetrics, createControlMetrics } from './control-metrics.ts';
+import { OverrideTable, type OverrideTarget } from './override-table.ts';
+import { type SseEvent, SseParser } from './sse-parser.ts';
+import { fetchTransport, nodeTransport, type Transport } from './transport.ts';
+
+/** Where the control client reports (default: the OpenTelemetry `diag` logger). */
+export interface ControlLogger {
+  debug(message: string, details?: Record<string, unknown>): void;
+  info(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details?: Record<string, unknown>): void;
+}
+
+export interface ControlClientOptions {
+  /** Collector base URL, e.g. `http://127.0.0.1:4318` (a path prefix is kept). */
+  url: string | URL;
+  /** Bearer token with the `subscribe` scope, when the collector requires one. */
+  token?: string | undefined;
+  /** This service's `service.name`: only signals for it (or for every service) are applied. */
+  service: string;
+  /** The breaker registry. */
+  target: OverrideTarget;
+  clock?: Clock;
+  /** A structured logger, or a function taking one line per message. */
+  logger?: ControlLogger | ((message: string) => void);
+  /** Use this `fetch` instead of `node:http` (note: its connection may keep the process alive). */
+  fetch?: typeof fetch;
+  /** Uniform random in [0, 1) for the backoff jitter. */
+  random?: () => number;
+  /** Where the metrics go; default the global OpenTelemetry meter provider. */
+  meterProvider?: MeterProvider;
+  /** First reconnection delay ceiling when the server sent no `retry:` (default 1 s). */
+  initialDelayMs?: number;
+  /** Largest reconnection delay ceiling (default 30 s). */
+  maxDelayMs?: number;
+  /** A stream silent this long (no event, no heartbeat) is presumed dead (default 45 s). */
+  idleTimeoutMs?: number;
+  /** Largest SSE line or event accepted (default 1 MiB). */
+  maxEventBytes?: number;
+}
+
+/** Counters of what the client did. */
+export interface ControlStats {
+  /** Streams opened (HTTP 200 with `text/event-stream`). */
+  connects: number;
+  /** Connection attempts that failed, and streams that ended. */
+  disconnects: number;
+  /** Signal events by result; `malformed`, `unknown_event`, `foreign` and `stale` were dropped. */
+  signals: Record<SignalResult, number>;
+}
+
+/** A running control client. Never throws into the application. */
+export interface ControlClient {
+  /** True while a signal stream is open. */
+  readonly connected: boolean;
+  /** The fleet overrides in force now, by dependency (a copy). */
+  readonly activeOverrides: ReadonlyMap<string, BreakerOverride>;
+  readonly stats: Readonly<ControlStats>;
+  /** The last SSE event id seen, sent as `Last-Event-ID` on reconnection. */
+  readonly lastEventId: string | undefined;
+  /** Stops the stream and clears every override it set (local breakers decide again). */
+  close(): Promise<void>;
+}
+
+const diagLogger: ControlLogger = {
+  debug: (message, details) => diag.debug(message, details),
+  info: (message, details) => diag.info(message, details),
+  warn: (message, details) => diag.warn(message, details),
+};
+
+/**
+ * Subscribes to the collector's breaker signals (`GET /v1/signals?service=`, SSE) and applies
+ * each one to the local breaker registry as an external override that expires at the signal's
+ * TTL, counted from local receipt. When the collector is unreachable the overrides lapse and the
+ * local breakers decide alone (fail open); the client reconnects with full-jitter exponential
+ * backoff and resumes with `Last-Event-ID`. Malformed, unknown, foreign or stale signals are
+ * dropped and counted, never applied.
+ */
+export function startControlClient(options: ControlClientOptions): ControlClient {
+  const logger = toLogger(options.logger);
+  try {
+    return new SignalSubscription(options, logger);
+  } catch (error) {
+    logger.warn('breakwater control client disabled', { error: String(error) });
+    return disabledClient();
+  }
+}
+
+class SignalSubscription implements ControlClient {
+  readonly stats: ControlStats = {
+    connects: 0,
+    disconnects: 0,
+    signals: Object.fromEntries(SIGNAL_RESULTS.map((r) => [r, 0])) as Record<SignalResult, number>,
+  };
+  lastEventId: string | undefined;
+  private isConnected = false;
+  private closed = false;
+  private readonly url: URL;
+  private readonly headers: Record<string, string>;
+  private readonly service: string;
+  private readonly clock: Clock;
+  private readonly logger: ControlLogger;
+  private readonly random: () => number;
+  private readonly transport: Transport;
+  private readonly table: OverrideTable;
+  private readonly metrics: ControlMetrics;
+  private readonly initialDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly maxEventBytes: number;
+  private serverRetryMs: number | undefined;
+  private abort: AbortController | undefined;
+  private sleepTimer: TimerHandle | undefined;
+  private wake: (() => void) | undefined;
+  private readonly loop: Promise<void>;
+
+  constructor(options: ControlClientOptions, logger: ControlLogger) {
+    this.logger = logger;
+    this.service = options.service;
+    this.url = signalsUrl(options.url, options.service);
+    this.headers = {
+      accept: 'text/event-stream',
+      'cache-control': 'no-cache',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    };
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport;
+    this.initialDelayMs = options.initialDelayMs ?? 1_000;
+    this.maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
+    this.maxEventBytes = options.maxEventBytes ?? 1 << 20;
+    this.table = new OverrideTable({
+      target: options.target,
+      clock: this.clock,
+      onTargetError: (error, dependency) =>
+        this.logger.warn('breaker registry rejected a fleet override', { dependency, error: String(error) }),
+    });
+    this.metrics = createControlMetrics(options.meterProvider ?? metrics.getMeterProvider(), () => ({
+      connected: this.isConnected,
+      overrides: this.table.size,
+    }));
+    this.loop = this.run().catch((error) => {
+      this.logger.warn('breakwater control client stopped', { error: String(error) });
+    });
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  get activeOverrides(): ReadonlyMap<string, BreakerOverride> {
+    return this.table.snapshot();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.loop;
+    this.closed = true;
+    this.abort?.abort();
+    if (this.sleepTimer !== undefined) this.clock.clearTimeout(this.sleepTimer);
+    this.wake?.();
+    await this.loop;
+    this.table.clearAll();
+    this.metrics.dispose();
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.closed) {
+      const gotEvents = await this.connectOnce();
+      if (this.closed) return;
+      this.stats.disconnects++;
+      // A stream that delivered events was healthy: start the backoff over.
+      if (gotEvents) attempt = 0;
+      const base = this.serverRetryMs ?? this.initialDelayMs;
+      await this.sleep(fullJitterDelay(attempt++, base, this.maxDelayMs, this.random));
+    }
+  }
+
+  /** One connection, from request to end of stream. Resolves whether any event arrived. */
+  private async connectOnce(): Promise<boolean> {
+    const abort = new AbortController();
+    this.abort = abort;
+    let gotEvents = false;
+    let idle: TimerHandle | undefined;
+    const armIdle = (): void => {
+      if (idle !== undefined) this.clock.clearTimeout(idle);
+      idle = this.clock.setTimeout(() => abort.abort(new Error('signal stream idle')), this.idleTimeoutMs);
+    };
+    armIdle();
+    try {
+      const headers = this.lastEventId
+        ? { ...this.headers, 'last-event-id': this.lastEventId }
+        : this.headers;
+      const res = await this.transport(this.url, headers, abort.signal);
+      if (res.status !== 200 || !res.contentType.toLowerCase().startsWith('text/event-stream')) {
+        throw new Error(`collector answered ${res.status} ${res.contentType}`.trim());
+      }
+      this.isConnected = true;
+      this.stats.connects++;
+      this.logger.info('breakwater control stream connected', { url: this.url.href });
+      const decoder = new TextDecoder();
+      const parser = new SseParser(
+        {
+          onEvent: (event) => {
+            gotEvents = true;
+            this.onEvent(event);
+          },
+          onRetry: (ms) => {
+            this.serverRetryMs = Math.min(60_000, Math.max(100, ms));
+          },
+        },
+        this.maxEventBytes,
+      );
+      for await (const chunk of res.body) {
+        armIdle();
+        parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+      }
+      this.logger.info('breakwater control stream ended by the collector');
+    } catch (error) {
+      if (!this.closed) {
+        const log = this.isConnected ? this.logger.warn : this.logger.debug;
+        log.call(this.logger, 'breakwater control stream failed', {
+          url: this.url.href,
+          error: String(error),
+        });
+      }
+    } finally {
+      if (idle !== undefined) this.clock.clearTimeout(idle);
+      abort.abort();
+      this.isConnected = false;
+    }
+    return gotEvents;
+  }
+
+  private onEvent(event: SseEvent): void {
+    if (event.lastEventId !== '') this.lastEventId = event.lastEventId;
+    if (event.type === SIGNAL_EVENT.SIGNAL) {
+      this.applyRaw(parseJson(event.data));
+    } else if (event.type === SIGNAL_EVENT.SNAPSHOT) {
+      this.applySnapshot(parseJson(event.data));
+    } else {
+      this.count('unknown_event', { type: event.type.slice(0, 64) });
+    }
+  }
+
+  /** Validates and applies one signal; returns its dependency when it is in effect afterwards. */
+  private applyRaw(raw: unknown): string | undefined {
+    const parsed = parseBreakerSignal(raw);
+    if (!parsed.ok) {
+      this.count('malformed', { error: parsed.error.slice(0, 500) });
+      return undefined;
+    }
+    const signal = parsed.signal;
+    if (signal.service !== undefined && signal.service !== this.service) {
+      this.count('foreign', { id: signal.id, service: signal.service });
+      return undefined;
+    }
+    const result = this.table.apply(signal);
+    this.count(result, {
+      id: signal.id,
+      dependency: signal.dependency,
+      state: signal.state,
+      allow: signal.allow,
+      ttlMs: signal.ttlMs,
+    });
+    return result === 'cleared' ? undefined : signal.dependency;
+  }
+
+  /** A snapshot is every signal in force: overrides it does not mention are cleared. */
+  private applySnapshot(raw: unknown): void {
+    const signals = (raw as { signals?: unknown } | null)?.signals;
+    if (typeof raw !== 'object' || !Array.isArray(signals)) {
+      this.count('malformed', { error: 'snapshot without a signals array' });
+      return;
+    }
+    const keep = new Set<string>();
+    for (const item of signals) {
+      const dependency = this.applyRaw(item);
+      if (dependency !== undefined) keep.add(dependency);
+    }
+    this.table.retainOnly(keep);
+  }
+
+  private count(result: SignalResult, details: Record<string, unknown>): void {
+    this.stats.signals[result]++;
+    this.metrics.signal(result);
+    if (result === 'applied' || result === 'cleared') this.logger.info(`fleet signal ${result}`, details);
+    else this.logger.warn(`fleet signal dropped (${result})`, details);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.sleepTimer = undefined;
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      this.sleepTimer = this.clock.setTimeout(done, ms);
+    });
+  }
+}
+
+function toLogger(logger: ControlClientOptions['logger']): ControlLogger {
+  if (logger === undefined) return diagLogger;
+  if (typeof logger !== 'function') return logger;
+  const line = (message: string, details?: Record<string, unknown>): void =>
+    logger(details === undefined ? message : `${message} ${JSON.stringify(details)}`);
+  // A line logger gets what matters to an operator: connections, applied and dropped signals.
+  return { debug: () => {}, info: line, warn: line };
+}
+
+function signalsUrl(base: string | URL, service: string): URL {
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${COLLECTOR_PATHS.SIGNALS}`;
+  url.search = new URLSearchParams({ service }).toString();
+  url.hash = '';
+  return url;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function disabledClient(): ControlClient {
+  return {
+    connected: false,
+    activeOverrides: new Map(),
+    stats: {
+      connects: 0,
+      disconnects: 0,
+      signals: Object.fromEntries(SIGNAL_RESULTS.map((r) => [r, 0])) as Record<SignalResult, number>,
+    },
+    lastEventId: undefined,
+    close: async () => {},
+  };
+}
