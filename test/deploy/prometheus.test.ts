@@ -1,0 +1,154 @@
+/**
+ * examples/deploy/prometheus.yml and breakwater-rules.yml, checked with the real promtool
+ * (Debian `prometheus`), plus regeneration of the rules through `breakwater rules`.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { DEPLOY, deployPath, list, REPO, readYaml, record, requireTool, run, str } from './deploy-files.ts';
+
+const SECRET_PATH = '/run/secrets/breakwater_admin_token';
+const CLI = path.join(REPO, 'collector/src/cli/main.ts');
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'breakwater-deploy-prom-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('prometheus.yml', () => {
+  test('passes promtool check config, rule files included', async () => {
+    const promtool = requireTool('promtool', 'prometheus');
+    // The scrape job reads the Breakwater admin token from the compose secret, which exists only
+    // inside the container: check a copy that points at a scratch token file instead.
+    const config = readFileSync(deployPath('prometheus.yml'), 'utf8');
+    assert.ok(config.includes(SECRET_PATH), `prometheus.yml should read the token from ${SECRET_PATH}`);
+    const dir = mkdtempSync(path.join(scratch, 'config-'));
+    writeFileSync(path.join(dir, 'token'), 'test-token\n');
+    writeFileSync(path.join(dir, 'prometheus.yml'), config.replaceAll(SECRET_PATH, path.join(dir, 'token')));
+    copyFileSync(deployPath('breakwater-rules.yml'), path.join(dir, 'breakwater-rules.yml'));
+
+    const full = await run(promtool, ['check', 'config', path.join(dir, 'prometheus.yml')]);
+    assert.equal(full.code, 0, `promtool check config failed:\n${full.stdout}${full.stderr}`);
+    assert.match(full.stdout + full.stderr, /SUCCESS: 1 rule files found/);
+
+    const syntax = await run(promtool, ['check', 'config', '--syntax-only', deployPath('prometheus.yml')]);
+    assert.equal(
+      syntax.code,
+      0,
+      `promtool check config --syntax-only failed:\n${syntax.stdout}${syntax.stderr}`,
+    );
+  });
+
+  test('loads breakwater-rules.yml, scrapes Breakwater and the OpenTelemetry Collector, alerts to Alertmanager', () => {
+    const config = readYaml('prometheus.yml');
+    const ruleFiles = list(config.rule_files, 'rule_files').map((f) => str(f, 'rule_files[]'));
+    assert.deepEqual(ruleFiles, ['breakwater-rules.yml']);
+    for (const file of ruleFiles) assert.ok(existsSync(path.join(DEPLOY, file)), `${file} is missing`);
+
+    const jobs = new Map<string, { path: string; targets: string[] }>();
+    for (const [i, raw] of list(config.scrape_configs, 'scrape_configs').entries()) {
+      const job = record(raw, `scrape_configs[${i}]`);
+      const targets = list(job.static_configs, `${job.job_name}.static_configs`).flatMap((s) =>
+        list(record(s, 'static_config').targets, 'targets').map((t) => str(t, 'target')),
+      );
+      jobs.set(str(job.job_name, 'job_name'), { path: String(job.metrics_path ?? '/metrics'), targets });
+    }
+    assert.deepEqual(jobs.get('breakwater'), { path: '/metrics', targets: ['breakwater:4318'] });
+    assert.deepEqual(jobs.get('otel-collector-exporter')?.targets, ['otel-collector:8889']);
+    assert.deepEqual(jobs.get('otel-collector')?.targets, ['otel-collector:8888']);
+
+    const alerting = record(config.alerting, 'alerting');
+    const managers = list(alerting.alertmanagers, 'alertmanagers').map((m) => record(m, 'alertmanager'));
+    const amTargets = managers.flatMap((m) =>
+      list(m.static_configs, 'static_configs').flatMap((s) => list(record(s, 's').targets, 'targets')),
+    );
+    assert.deepEqual(amTargets, ['alertmanager:9093']);
+  });
+});
+
+describe('breakwater-rules.yml', () => {
+  test('passes promtool check rules', async () => {
+    const promtool = requireTool('promtool', 'prometheus');
+    const result = await run(promtool, ['check', 'rules', deployPath('breakwater-rules.yml')]);
+    assert.equal(result.code, 0, `promtool check rules failed:\n${result.stdout}${result.stderr}`);
+  });
+
+  test('alerts carry the labels Alertmanager routes on (severity page|ticket, slo, service)', () => {
+    const rules = readYaml('breakwater-rules.yml');
+    const alerts = list(rules.groups, 'groups')
+      .flatMap((g) => list(record(g, 'group').rules, 'rules'))
+      .map((r) => record(r, 'rule'))
+      .filter((r) => 'alert' in r);
+    assert.ok(alerts.length > 0, 'no alerting rules');
+    const severities = new Set(alerts.map((a) => str(record(a.labels, 'labels').severity, 'severity')));
+    assert.deepEqual([...severities].sort(), ['page', 'ticket']);
+  });
+
+  test('selects only series and labels the spanmetrics connector in otel-collector.yaml produces', () => {
+    const otel = readYaml('otel-collector.yaml');
+    const spanmetrics = record(record(otel.connectors, 'connectors').spanmetrics, 'spanmetrics');
+    const namespace = str(spanmetrics.namespace, 'namespace').replaceAll('.', '_');
+    const unit =
+      str(record(spanmetrics.histogram, 'histogram').unit, 'unit') === 'ms' ? 'milliseconds' : 'seconds';
+    const series = new Set([
+      `${namespace}_calls_total`,
+      ...['_bucket', '_sum', '_count'].map((suffix) => `${namespace}_duration_${unit}${suffix}`),
+    ]);
+    // Always-present dimensions, then the configured ones as the Prometheus exporter names them.
+    const labels = new Set(['service_name', 'span_name', 'span_kind', 'status_code', 'le']);
+    for (const d of list(spanmetrics.dimensions, 'dimensions')) {
+      labels.add(str(record(d, 'dimension').name, 'name').replace(/[^a-zA-Z0-9_]/g, '_'));
+    }
+
+    const rules = list(readYaml('breakwater-rules.yml').groups, 'groups')
+      .flatMap((g) => list(record(g, 'group').rules, 'rules'))
+      .map((r) => record(r, 'rule'));
+    const recorded = new Set(rules.flatMap((r) => (typeof r.record === 'string' ? [r.record] : [])));
+    const problems = new Set<string>();
+    let selectors = 0;
+    for (const rule of rules) {
+      const expr = str(rule.expr, 'expr');
+      const name = String(rule.record ?? rule.alert);
+      for (const [, metric = '', matchers = ''] of expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)) {
+        if (recorded.has(metric)) continue;
+        selectors += 1;
+        if (!series.has(metric)) problems.add(`${name}: series ${metric}`);
+        for (const [, label = ''] of matchers.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)) {
+          if (!labels.has(label)) problems.add(`${name}: label ${label} on ${metric}`);
+        }
+      }
+      // Aggregations over the span metrics (recording rules that read them directly).
+      if (!expr.includes(namespace)) continue;
+      for (const [, by = ''] of expr.matchAll(/\bby\s*\(([^)]*)\)/g)) {
+        for (const label of by.split(',').map((l) => l.trim())) {
+          if (label && !labels.has(label)) problems.add(`${name}: by ${label}`);
+        }
+      }
+    }
+    assert.ok(selectors > 0, 'no rule reads the span metrics');
+    assert.deepEqual(
+      [...problems],
+      [],
+      'breakwater-rules.yml needs series or labels the spanmetrics connector does not produce: add the dimension in otel-collector.yaml',
+    );
+  });
+
+  test('regenerates with generate-rules.sh (`breakwater rules`) into a file promtool accepts', {
+    skip: existsSync(CLI) ? false : `the collector CLI (${path.relative(REPO, CLI)}) does not exist yet`,
+  }, async (t) => {
+    const promtool = requireTool('promtool', 'prometheus');
+    const out = path.join(scratch, 'regenerated-rules.yml');
+    const generated = await run('bash', [deployPath('generate-rules.sh'), out], { timeoutMs: 120_000 });
+    assert.equal(generated.code, 0, `generate-rules.sh failed:\n${generated.stdout}${generated.stderr}`);
+    const check = await run(promtool, ['check', 'rules', out]);
+    assert.equal(check.code, 0, `promtool check rules on regenerated rules:\n${check.stdout}${check.stderr}`);
+
+    const shipped = readFileSync(deployPath('breakwater-rules.yml'), 'utf8');
+    if (readFileSync(out, 'utf8') !== shipped) {
+      // Not a failure while `breakwater rules` is still changing: reported so someone reruns it.
+      t.todo(
+        'examples/deploy/breakwater-rules.yml differs from `breakwater rules`: run examples/deploy/generate-rules.sh',
+      );
+    }
+  });
+});
