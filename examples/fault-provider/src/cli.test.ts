@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+const CLI = new URL('./cli.ts', import.meta.url).pathname;
+
+function run(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exit };
+}
+
+describe('fault-provider CLI', { timeout: 20_000 }, () => {
+  let dir: string | undefined;
+  after(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints help', async () => {
+    const p = run(['--help']);
+    assert.equal(await p.exit, 0);
+    assert.match(p.output(), /Usage: fault-provider/);
+    assert.match(p.output(), /--script <file>/);
+  });
+
+  it('starts with a script file, serves requests, and stops on SIGTERM', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fault-provider-'));
+    const file = join(dir, 'faults.json');
+    await writeFile(
+      file,
+      JSON.stringify([{ route: 'anthropic.messages', steps: [{ fault: 'error', status: 529, count: 1 }] }]),
+    );
+    const p = run(['--port', '0', '--script', file]);
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!/listening on (http:\S+)/.test(p.output())) {
+        if (Date.now() > deadline) throw new Error(`no start-up line: ${p.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const url = /listening on (http:\S+)/.exec(p.output())![1]!;
+      const post = () =>
+        fetch(`${url}/v1/messages`, {
+          method: 'POST',
+          body: JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+        }).then(async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        });
+      assert.deepEqual([await post(), await post()], [529, 200]);
+      const stats = (await (await fetch(`${url}/_stats`)).json()) as { total: number };
+      assert.equal(stats.total, 2);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    assert.equal(await p.exit, 0);
+  });
+
+  it('refuses an invalid script file with a clear message', async () => {
+    dir ??= await mkdtemp(join(tmpdir(), 'fault-provider-'));
+    const file = join(dir, 'bad.json');
+    await writeFile(file, JSON.stringify({ steps: [{ fault: 'error', status: 999 }] }));
+    const p = run(['--port', '0', '--script', file]);
+    assert.equal(await p.exit, 2);
+    assert.match(p.output(), /invalid --script .*steps\[0\]\.status/);
+  });
+
+  it('refuses unknown options', async () => {
+    const p = run(['--prot', '1']);
+    assert.equal(await p.exit, 2);
+    assert.match(p.output(), /Unknown option/);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * `npm run fault-provider -- --port 8081`: runs the fault provider until interrupted.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { FaultScriptError } from './faults/types.ts';
+import { startFaultProvider } from './server.ts';
+
+const HELP = `Usage: fault-provider [options]
+
+An OpenAI- and Anthropic-compatible server with scripted faults.
+
+Options:
+  --port <n>           port to listen on (default 8081; 0 picks a free port)
+  --host <addr>        interface to bind (default 127.0.0.1)
+  --script <file>      install fault scripts from a JSON file at start-up
+  --verbose            log one line per API request
+  --help               show this help
+
+API:      POST /v1/chat/completions, /v1/responses, /v1/embeddings (OpenAI)
+          POST /v1/messages (Anthropic)
+Control:  GET|POST|PUT|DELETE /_control/faults, POST /_control/reset,
+          GET /_stats, POST /_stats/reset, GET /_health
+`;
+
+async function main(): Promise<number> {
+  let values: { port?: string; host?: string; script?: string; verbose?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        script: { type: 'string' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const port = Number(values.port ?? 8081);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`--port must be an integer from 0 to 65535, got ${values.port}\n`);
+    return 2;
+  }
+
+  let scripts: unknown;
+  if (values.script !== undefined) {
+    try {
+      scripts = JSON.parse(await readFile(values.script, 'utf8'));
+    } catch (err) {
+      process.stderr.write(`cannot read --script ${values.script}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+
+  const provider = await startFaultProvider({
+    port,
+    host: values.host ?? '127.0.0.1',
+    log: values.verbose ? (line) => process.stdout.write(`${line}\n`) : undefined,
+  });
+  if (scripts !== undefined) {
+    try {
+      provider.script(scripts as Parameters<typeof provider.script>[0]);
+    } catch (err) {
+      if (!(err instanceof FaultScriptError)) throw err;
+      process.stderr.write(`invalid --script ${values.script}: ${err.message}\n`);
+      await provider.close();
+      return 2;
+    }
+  }
+  process.stdout.write(
+    `fault-provider listening on ${provider.url}\n` +
+      `  OpenAI baseURL:    ${provider.openaiBaseUrl}\n` +
+      `  Anthropic baseURL: ${provider.anthropicBaseUrl}\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await provider.close();
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import OpenAI from 'openai';
+import { seededRandom } from './faults/random.ts';
+import { startFaultProvider } from './server.ts';
+
+const ask = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hi' }] };
+
+/** Runs `fn` against a provider on a manual clock and always closes it. */
+async function withProvider(
+  options: { random?: () => number },
+  fn: (ctx: {
+    clock: ManualClock;
+    client: OpenAI;
+    fp: Awaited<ReturnType<typeof startFaultProvider>>;
+  }) => Promise<void>,
+): Promise<void> {
+  const clock = new ManualClock();
+  const fp = await startFaultProvider({ clock, ...options });
+  const client = new OpenAI({ apiKey: 'k', baseURL: fp.openaiBaseUrl, maxRetries: 0, timeout: 5_000 });
+  try {
+    await fn({ clock, client, fp });
+  } finally {
+    await fp.close();
+  }
+}
+
+/** The status of one chat call: 200 or the error status. */
+async function statusOf(client: OpenAI): Promise<number> {
+  try {
+    await client.chat.completions.create(ask);
+    return 200;
+  } catch (err) {
+    if (err instanceof OpenAI.APIError && err.status !== undefined) return err.status;
+    throw err;
+  }
+}
+
+describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
+  it('runs a sequence: OK, 2 × 503, 1 × 429, then OK forever', async () => {
+    await withProvider({}, async ({ client, fp }) => {
+      fp.script({
+        steps: [
+          { fault: 'ok', count: 1 },
+          { fault: 'error', status: 503, count: 2 },
+          { fault: 'error', status: 429, count: 1 },
+        ],
+      });
+      const seen: number[] = [];
+      for (let i = 0; i < 6; i++) seen.push(await statusOf(client));
+      assert.deepEqual(seen, [200, 503, 503, 429, 200, 200]);
+      assert.equal(fp.faults()[0]?.exhausted, true);
+    });
+  });
+
+  it('fails 100% for 60 s on the injected clock, then recovers', async () => {
+    await withProvider({}, async ({ clock, client, fp }) => {
+      fp.script({ route: 'openai.chat', steps: [{ fault: 'error', status: 503, durationMs: 60_000 }] });
+      assert.equal(await statusOf(client), 503);
+      clock.set(clock.now() + 59_999);
+      assert.equal(await statusOf(client), 503);
+      clock.set(clock.now() + 1);
+      assert.equal(await statusOf(client), 200);
+      assert.deepEqual(fp.stats().outcomes, { error_503: 2, ok: 1 });
+    });
+  });
+
+  it('chains windows: 10 s of 429s, then 10 s of 500s, then OK', async () => {
+    await withProvider({}, async ({ clock, client, fp }) => {
+      fp.script({
+        steps: [
+          { fault: 'error', status: 429, durationMs: 10_000 },
+          { fault: 'error', status: 500, durationMs: 10_000 },
+        ],
+      });
+      const at = async (offset: number) => {
+        clock.set(start + offset);
+        return statusOf(client);
+      };
+      const start = clock.now();
+      assert.deepEqual(
+        [await at(0), await at(9_999), await at(10_000), await at(19_999), await at(20_000)],
+        [429, 429, 500, 500, 200],
+      );
+    });
+  });
+
+  it('repeats a cycle: fail 1, pass 2', async () => {
+    await withProvider({}, async ({ client, fp }) => {
+      fp.script({
+        repeat: true,
+        steps: [
+          { fault: 'error', status: 500, count: 1 },
+          { fault: 'ok', count: 2 },
+        ],
+      });
+      const seen: number[] = [];
+      for (let i = 0; i < 7; i++) seen.push(await statusOf(client));
+      assert.deepEqual(seen, [500, 200, 200, 500, 200, 200, 500]);
+    });
+  });
+
+  it('an error rate hits a deterministic fraction of requests with a seeded RNG', async () => {
+    const run = async () => {
+      let statuses: number[] = [];
+      await withProvider({ random: seededRandom(42) }, async ({ client, fp }) => {
+        fp.script({ steps: [{ fault: 'error', status: 503, rate: 0.3 }] });
+        statuses = [];
+        for (let i = 0; i < 60; i++) statuses.push(await statusOf(client));
+        assert.equal(fp.count({ outcome: 'error_503' }), statuses.filter((s) => s === 503).length);
+      });
+      return statuses;
+    };
+    const first = await run();
+    const failures = first.filter((s) => s === 503).length;
+    assert.ok(failures >= 8 && failures <= 30, `expected about 18 failures, got ${failures}`);
+    assert.deepEqual(await run(), first);
+  });
+
+  it('fixed latency waits on the injected clock, not in real time', async () => {
+    await withProvider({}, async ({ clock, client, fp }) => {
+      fp.script({ steps: [{ fault: 'ok', latency: 30_000 }] });
+      let done = false;
+      const call = client.chat.completions.create(ask).then((r) => {
+        done = true;
+        return r;
+      });
+      await until(() => fp.count() === 1 && clock.pendingTimers === 1);
+      await clock.advance(29_999);
+      assert.equal(done, false);
+      await clock.advance(1);
+      const res = await call;
+      assert.equal(res.choices[0]?.message.content, 'You said: hi');
+    });
+  });
+
+  it('latency applies before an error too, and a client that leaves cancels the timer', async () => {
+    await withProvider({}, async ({ clock, client, fp }) => {
+      fp.script({ steps: [{ fault: 'error', status: 500, latency: 1_000 }] });
+      const err = await client.chat.completions.create(ask, { timeout: 100 }).catch((e: unknown) => e);
+      assert.ok(err instanceof OpenAI.APIConnectionTimeoutError);
+      await until(() => clock.pendingTimers === 0);
+      const pending = statusOf(client);
+      await until(() => clock.pendingTimers === 1);
+      await clock.advance(1_000);
+      assert.equal(await pending, 500);
+    });
+  });
+
+  it('lognormal latency draws from the seeded RNG and respects maxMs', async () => {
+    const { sampleLatency } = await import('./faults/random.ts');
+    const random = seededRandom(7);
+    const samples = Array.from({ length: 2_000 }, () => sampleLatency({ medianMs: 100, sigma: 0.5 }, random));
+    const sorted = [...samples].sort((a, b) => a - b);
+    const median = sorted[1_000]!;
+    assert.ok(median > 90 && median < 110, `median ${median}`);
+    assert.ok(sorted[0]! > 0);
+    const capped = Array.from({ length: 200 }, () =>
+      sampleLatency({ medianMs: 100, sigma: 2, maxMs: 150 }, random),
+    );
+    assert.ok(capped.every((ms) => ms <= 150));
+    const again = seededRandom(7);
+    assert.equal(sampleLatency({ medianMs: 100, sigma: 0.5 }, again), samples[0]);
+  });
+
+  it('chunkDelayMs spaces stream frames on the injected clock', async () => {
+    await withProvider({}, async ({ clock, client, fp }) => {
+      fp.script({ steps: [{ fault: 'ok', chunkDelayMs: 500 }] });
+      const stream = await client.chat.completions.create({ ...ask, stream: true });
+      const iterator = stream[Symbol.asyncIterator]();
+      assert.equal((await iterator.next()).value?.choices[0]?.delta.role, 'assistant');
+      const next = iterator.next();
+      await until(() => clock.pendingTimers === 1);
+      await clock.advance(500);
+      assert.equal((await next).value?.choices[0]?.delta.content, 'You');
+      const rest = (async () => {
+        let n = 0;
+        for (let r = await iterator.next(); !r.done; r = await iterator.next()) n++;
+        return n;
+      })();
+      for (let i = 0; i < 4; i++) {
+        await until(() => clock.pendingTimers === 1);
+        await clock.advance(500);
+      }
+      assert.equal(await rest, 3); // " said:", " hi", the finish chunk; then [DONE]
+    });
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

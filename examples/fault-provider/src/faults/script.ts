@@ -1,0 +1,95 @@
+/**
+ * A running script: which step is current and how much of it is used. Steps advance lazily
+ * when a request arrives (by count) or when the clock says their window is over, so an idle
+ * provider runs no timers.
+ */
+import type { FaultStep, NormalizedScript } from './types.ts';
+
+/** Progress of a script, as reported by `GET /_control/faults`. */
+export interface ScriptStatus {
+  readonly route: string;
+  readonly model: string;
+  readonly steps: readonly FaultStep[];
+  readonly repeat: boolean;
+  /** Index of the current step; equals `steps.length` once the script is exhausted. */
+  readonly step: number;
+  /** Requests the current step has seen. */
+  readonly stepRequests: number;
+  /** Requests this script has matched in total. */
+  readonly requests: number;
+  readonly exhausted: boolean;
+}
+
+export class RunningScript {
+  readonly script: NormalizedScript;
+  private index = 0;
+  private used = 0;
+  private startedAt: number;
+  private total = 0;
+
+  constructor(script: NormalizedScript, now: number) {
+    this.script = script;
+    this.startedAt = now;
+  }
+
+  /**
+   * Consumes one request and returns the step that applies to it, or `undefined` when it should
+   * be answered normally (script exhausted, or the step's `rate` spared it).
+   */
+  take(now: number, random: () => number): FaultStep | undefined {
+    this.expire(now);
+    const steps = this.script.steps;
+    if (this.index >= steps.length) return undefined;
+    const step = steps[this.index]!;
+    this.total++;
+    this.used++;
+    if (step.count !== undefined && this.used >= step.count) this.advance(now);
+    if (step.rate !== undefined && step.rate < 1 && random() >= step.rate) return undefined;
+    return step;
+  }
+
+  status(now: number): ScriptStatus {
+    this.expire(now);
+    const { route, model, steps, repeat } = this.script;
+    return {
+      route,
+      model,
+      steps,
+      repeat,
+      step: this.index,
+      stepRequests: this.used,
+      requests: this.total,
+      exhausted: this.index >= steps.length,
+    };
+  }
+
+  /** Moves past steps whose time window has closed; a window starts when its step starts. */
+  private expire(now: number): void {
+    const steps = this.script.steps;
+    if (this.script.repeat) this.skipWholeCycles(now);
+    while (this.index < steps.length) {
+      const duration = steps[this.index]!.durationMs;
+      if (duration === undefined || now < this.startedAt + duration) return;
+      this.advance(this.startedAt + duration);
+    }
+  }
+
+  private advance(at: number): void {
+    this.index++;
+    this.used = 0;
+    this.startedAt = at;
+    if (this.index >= this.script.steps.length && this.script.repeat) this.index = 0;
+  }
+
+  /** With `repeat` and only timed steps, jump over full cycles instead of walking them one by one. */
+  private skipWholeCycles(now: number): void {
+    if (this.index !== 0) return;
+    let cycle = 0;
+    for (const step of this.script.steps) {
+      if (step.durationMs === undefined || step.count !== undefined) return;
+      cycle += step.durationMs;
+    }
+    const cycles = Math.floor((now - this.startedAt) / cycle);
+    if (cycles > 0) this.startedAt += cycles * cycle;
+  }
+}

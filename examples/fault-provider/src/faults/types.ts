@@ -1,0 +1,136 @@
+/**
+ * The fault script language, as accepted by `FaultProvider.script()` and `POST /_control/faults`.
+ * Plain JSON so the same script works over HTTP, from a `--script` file and from tests.
+ */
+
+/** Every API route the provider serves. */
+export const ROUTE_IDS = [
+  'openai.chat',
+  'openai.responses',
+  'openai.embeddings',
+  'anthropic.messages',
+] as const;
+/** An API route: `openai.chat` is `POST /v1/chat/completions`, `anthropic.messages` is `POST /v1/messages`, … */
+export type RouteId = (typeof ROUTE_IDS)[number];
+
+/** Whose wire format a route speaks; decides the shape of error bodies and headers. */
+export type Provider = 'openai' | 'anthropic';
+
+/** What a script applies to: one route, every route of a provider, or `*` (everything). */
+export type RouteSelector = RouteId | Provider | '*';
+
+/**
+ * Added delay before the step's behaviour: a fixed number of milliseconds, or a lognormal
+ * distribution given by its median and sigma (the standard deviation of the underlying normal),
+ * optionally capped.
+ */
+export type Latency = number | { readonly medianMs: number; readonly sigma: number; readonly maxMs?: number };
+
+/**
+ * Named error variants with provider-specific bodies. Each implies a default status
+ * (`rate_limit_exceeded` 429, `insufficient_quota` 429, `context_length_exceeded` 400,
+ * `content_filter` 400, `invalid_api_key` 401, `model_not_found` 404).
+ */
+export const ERROR_CODES = [
+  'rate_limit_exceeded',
+  'insufficient_quota',
+  'context_length_exceeded',
+  'content_filter',
+  'invalid_api_key',
+  'model_not_found',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Default HTTP status for each named error variant. */
+export const ERROR_CODE_STATUS: Readonly<Record<ErrorCode, number>> = {
+  rate_limit_exceeded: 429,
+  insufficient_quota: 429,
+  context_length_exceeded: 400,
+  content_filter: 400,
+  invalid_api_key: 401,
+  model_not_found: 404,
+};
+
+/** Which provider error to send: by status, by named variant, or both (the status wins). */
+export interface ErrorSpec {
+  /** HTTP status, 400–599. Defaults to the code's status. */
+  readonly status?: number;
+  readonly code?: ErrorCode;
+  /** Replaces the provider-style default message. */
+  readonly message?: string;
+  /** Sends `retry-after: <seconds>`. */
+  readonly retryAfter?: number;
+  /** Sends `retry-after-ms: <milliseconds>`. */
+  readonly retryAfterMs?: number;
+  /** Extra response headers. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** How long a step lasts and which requests it hits. A step with neither `count` nor `durationMs` lasts forever. */
+export interface StepTiming {
+  /** The step ends after this many matching requests. */
+  readonly count?: number;
+  /** The step ends this many milliseconds (on the injected clock) after it began. */
+  readonly durationMs?: number;
+  /** Fraction (0–1) of the step's requests that get its behaviour; the rest are answered normally. Default 1. */
+  readonly rate?: number;
+  readonly latency?: Latency;
+  /** Delay between stream frames (streaming responses only). */
+  readonly chunkDelayMs?: number;
+}
+
+/** How a `stream_error` ends the response after its first chunks. */
+export type StreamErrorEnd = 'error_event' | 'close' | 'hang';
+
+/** One step of a script: what happens to the requests it hits. */
+export type FaultStep = StepTiming &
+  (
+    | { readonly fault: 'ok' }
+    | ({ readonly fault: 'error' } & ErrorSpec)
+    /** Accept the request and never answer until the client goes away. */
+    | { readonly fault: 'hang' }
+    /** Destroy the connection without a response. */
+    | { readonly fault: 'reset' }
+    /**
+     * Start a successful response, send `afterChunks` frames (default 2), then end with a
+     * provider error event (`error_event`, default), an abrupt close, or a hang.
+     * A non-streaming request gets the start of its body and then the same ending (as a close).
+     */
+    | ({
+        readonly fault: 'stream_error';
+        readonly afterChunks?: number;
+        readonly end?: StreamErrorEnd;
+      } & Pick<ErrorSpec, 'status' | 'code' | 'message'>)
+  );
+
+/** The kind of a step. */
+export type FaultKind = FaultStep['fault'];
+
+/**
+ * A script for one route/model target. Steps run in order ("3 × 503, then OK" is
+ * `[{ fault: 'error', status: 503, count: 3 }]`); once the last step ends requests succeed,
+ * unless `repeat` starts the sequence again. Installing a script for a target replaces the
+ * previous script for the same target. A request is matched by the most specific target:
+ * route + model, route, provider + model, provider, model, then `*`.
+ */
+export interface FaultScript {
+  /** Default `*`. */
+  readonly route?: RouteSelector;
+  /** Exact model name from the request body, or `*` (default). */
+  readonly model?: string;
+  readonly steps: readonly FaultStep[];
+  readonly repeat?: boolean;
+}
+
+/** A validated script with its defaults applied. */
+export interface NormalizedScript {
+  readonly route: RouteSelector;
+  readonly model: string;
+  readonly steps: readonly FaultStep[];
+  readonly repeat: boolean;
+}
+
+/** Thrown (and answered as HTTP 400 by the control API) when a script is invalid. */
+export class FaultScriptError extends Error {
+  override readonly name = 'FaultScriptError';
+}

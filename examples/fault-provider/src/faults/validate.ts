@@ -1,0 +1,183 @@
+/**
+ * Validation of fault scripts. Input arrives as untrusted JSON over HTTP, so every field is
+ * checked and unknown fields are refused: a typo such as `stauts` must fail loudly rather than
+ * silently install a script that does nothing.
+ */
+import { isRecord } from '../canned.ts';
+import {
+  ERROR_CODES,
+  FaultScriptError,
+  type FaultStep,
+  type NormalizedScript,
+  ROUTE_IDS,
+  type RouteSelector,
+} from './types.ts';
+
+const ROUTE_SELECTORS: readonly string[] = [...ROUTE_IDS, 'openai', 'anthropic', '*'];
+const FAULTS = ['ok', 'error', 'hang', 'reset', 'stream_error'] as const;
+const TIMING_KEYS = ['fault', 'count', 'durationMs', 'rate', 'latency', 'chunkDelayMs'];
+const ERROR_KEYS = ['status', 'code', 'message', 'retryAfter', 'retryAfterMs', 'headers'];
+const KEYS_BY_FAULT: Record<(typeof FAULTS)[number], readonly string[]> = {
+  ok: TIMING_KEYS,
+  hang: TIMING_KEYS,
+  reset: TIMING_KEYS,
+  error: [...TIMING_KEYS, ...ERROR_KEYS],
+  stream_error: [...TIMING_KEYS, 'afterChunks', 'end', 'status', 'code', 'message'],
+};
+
+/**
+ * Accepts one script, an array of scripts, or `{ scripts: [...] }`, and returns them validated
+ * with defaults applied. Throws {@link FaultScriptError} naming the first bad field.
+ */
+export function parseScripts(input: unknown): NormalizedScript[] {
+  let list: unknown[];
+  let base: string;
+  if (Array.isArray(input)) {
+    list = input;
+    base = '';
+  } else if (isRecord(input) && 'scripts' in input) {
+    rejectUnknown(input, ['scripts'], '');
+    if (!Array.isArray(input.scripts)) fail('scripts', 'must be an array of scripts');
+    list = input.scripts;
+    base = 'scripts';
+  } else {
+    return [parseScript(input, '')];
+  }
+  if (list.length === 0) fail(base || '(body)', 'must contain at least one script');
+  const seen = new Set<string>();
+  return list.map((item, i) => {
+    const script = parseScript(item, `${base}[${i}]`);
+    const key = `${script.route}\u0000${script.model}`;
+    if (seen.has(key))
+      fail(`${base}[${i}]`, `duplicates the target route=${script.route} model=${script.model}`);
+    seen.add(key);
+    return script;
+  });
+}
+
+function parseScript(input: unknown, path: string): NormalizedScript {
+  if (!isRecord(input)) fail(path || '(body)', 'must be a JSON object with a "steps" array');
+  rejectUnknown(input, ['route', 'model', 'steps', 'repeat'], path);
+  const route = input.route ?? '*';
+  if (typeof route !== 'string' || !ROUTE_SELECTORS.includes(route)) {
+    fail(join(path, 'route'), `must be one of ${ROUTE_SELECTORS.join(', ')}`);
+  }
+  const model = input.model ?? '*';
+  if (typeof model !== 'string' || model === '')
+    fail(join(path, 'model'), 'must be a non-empty string or "*"');
+  if (input.repeat !== undefined && typeof input.repeat !== 'boolean')
+    fail(join(path, 'repeat'), 'must be a boolean');
+  if (!Array.isArray(input.steps) || input.steps.length === 0) {
+    fail(join(path, 'steps'), 'must be a non-empty array of steps');
+  }
+  const steps = input.steps.map((step, i) => parseStep(step, join(path, `steps[${i}]`)));
+  steps.forEach((step, i) => {
+    if (i < steps.length - 1 && step.count === undefined && step.durationMs === undefined) {
+      fail(join(path, `steps[${i}]`), 'never ends (no count or durationMs) but more steps follow it');
+    }
+  });
+  return { route: route as RouteSelector, model, steps, repeat: input.repeat === true };
+}
+
+function parseStep(input: unknown, path: string): FaultStep {
+  if (!isRecord(input)) fail(path, 'must be a JSON object with a "fault" field');
+  const fault = input.fault;
+  if (typeof fault !== 'string' || !(FAULTS as readonly string[]).includes(fault)) {
+    fail(join(path, 'fault'), `must be one of ${FAULTS.join(', ')}`);
+  }
+  rejectUnknown(input, KEYS_BY_FAULT[fault as (typeof FAULTS)[number]], path);
+
+  optionalNumber(input, 'count', path, { integer: true, min: 1 });
+  optionalNumber(input, 'durationMs', path, { min: 0, exclusiveMin: true });
+  optionalNumber(input, 'rate', path, { min: 0, max: 1 });
+  optionalNumber(input, 'chunkDelayMs', path, { min: 0 });
+  checkLatency(input.latency, join(path, 'latency'));
+
+  if (fault === 'error' || fault === 'stream_error') {
+    optionalNumber(input, 'status', path, { integer: true, min: 400, max: 599 });
+    if (input.code !== undefined && !(ERROR_CODES as readonly unknown[]).includes(input.code)) {
+      fail(join(path, 'code'), `must be one of ${ERROR_CODES.join(', ')}`);
+    }
+    if (input.message !== undefined && typeof input.message !== 'string')
+      fail(join(path, 'message'), 'must be a string');
+  }
+  if (fault === 'error') {
+    if (input.status === undefined && input.code === undefined)
+      fail(path, 'an error step needs a status or a code');
+    optionalNumber(input, 'retryAfter', path, { min: 0 });
+    optionalNumber(input, 'retryAfterMs', path, { min: 0 });
+    if (input.headers !== undefined) {
+      if (!isRecord(input.headers))
+        fail(join(path, 'headers'), 'must be an object of header names to string values');
+      for (const [name, value] of Object.entries(input.headers)) {
+        if (
+          typeof value !== 'string' ||
+          !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) ||
+          /[\r\n]/.test(value)
+        ) {
+          fail(join(path, `headers.${name}`), 'must be a valid header name with a single-line string value');
+        }
+      }
+    }
+  }
+  if (fault === 'stream_error') {
+    optionalNumber(input, 'afterChunks', path, { integer: true, min: 0 });
+    if (input.end !== undefined && !['error_event', 'close', 'hang'].includes(input.end as string)) {
+      fail(join(path, 'end'), 'must be one of error_event, close, hang');
+    }
+  }
+  return structuredClone(input) as unknown as FaultStep;
+}
+
+function checkLatency(value: unknown, path: string): void {
+  if (value === undefined) return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) fail(path, 'must be a non-negative number of milliseconds');
+    return;
+  }
+  if (!isRecord(value)) fail(path, 'must be milliseconds or { medianMs, sigma, maxMs? }');
+  rejectUnknown(value, ['medianMs', 'sigma', 'maxMs'], path);
+  if (value.medianMs === undefined || value.sigma === undefined)
+    fail(path, 'a lognormal latency needs medianMs and sigma');
+  optionalNumber(value, 'medianMs', path, { min: 0 });
+  optionalNumber(value, 'sigma', path, { min: 0 });
+  optionalNumber(value, 'maxMs', path, { min: 0 });
+}
+
+interface NumberRule {
+  integer?: boolean;
+  min?: number;
+  exclusiveMin?: boolean;
+  max?: number;
+}
+
+function optionalNumber(record: Record<string, unknown>, key: string, path: string, rule: NumberRule): void {
+  const value = record[key];
+  if (value === undefined) return;
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (!rule.integer || Number.isInteger(value)) &&
+    (rule.min === undefined || (rule.exclusiveMin ? value > rule.min : value >= rule.min)) &&
+    (rule.max === undefined || value <= rule.max);
+  if (ok) return;
+  const kind = rule.integer ? 'an integer' : 'a number';
+  const lower =
+    rule.min === undefined ? '' : rule.exclusiveMin ? ` greater than ${rule.min}` : ` ≥ ${rule.min}`;
+  const upper = rule.max === undefined ? '' : ` and ≤ ${rule.max}`;
+  fail(join(path, key), `must be ${kind}${lower}${upper}, got ${JSON.stringify(value)}`);
+}
+
+function rejectUnknown(record: Record<string, unknown>, allowed: readonly string[], path: string): void {
+  for (const key of Object.keys(record)) {
+    if (!allowed.includes(key)) fail(join(path, key), `unknown field (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : key.startsWith('[') ? path + key : `${path}.${key}`;
+}
+
+function fail(path: string, message: string): never {
+  throw new FaultScriptError(`${path}: ${message}`);
+}

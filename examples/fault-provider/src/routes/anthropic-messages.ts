@@ -1,0 +1,158 @@
+/** `POST /v1/messages`: the Anthropic Messages API, plain and as its event stream. */
+import {
+  type CannedReply,
+  cannedReply,
+  isRecord,
+  splitDeltas,
+  type ToolChoice,
+  type ToolSpec,
+  type Turn,
+} from '../canned.ts';
+import { eventFrame } from '../sse.ts';
+import { contentText, type ParsedRequest, pieces, type RenderContext, type Route } from './route.ts';
+
+export const anthropicMessagesRoute: Route = {
+  id: 'anthropic.messages',
+  provider: 'anthropic',
+  path: '/v1/messages',
+
+  parse(body): ParsedRequest | string {
+    if (!isRecord(body)) return 'The request body must be a JSON object.';
+    const { model, messages } = body;
+    if (typeof model !== 'string' || model === '') return 'model: Field required';
+    if (!Array.isArray(messages) || messages.length === 0) return 'messages: Field required';
+    const maxTokens = body.max_tokens;
+    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+      return 'max_tokens: Field required (a positive integer)';
+    }
+    const turns: Turn[] = [];
+    if (body.system !== undefined)
+      turns.push({ role: 'system', text: contentText(body.system), toolResult: false });
+    for (const m of messages) {
+      if (!isRecord(m) || (m.role !== 'user' && m.role !== 'assistant')) {
+        return "messages: each message needs role 'user' or 'assistant'";
+      }
+      turns.push(messageTurn(m.role, m.content));
+    }
+    const tools: ToolSpec[] = [];
+    if (Array.isArray(body.tools)) {
+      for (const t of body.tools) {
+        // Server tools (web search, …) carry no input_schema and are never called by the canned model.
+        if (isRecord(t) && typeof t.name === 'string' && isRecord(t.input_schema)) {
+          tools.push({ name: t.name, parameters: t.input_schema });
+        }
+      }
+    }
+    const stream = body.stream === true;
+    const reply = cannedReply({ turns, tools, toolChoice: toolChoice(body.tool_choice), maxTokens });
+    return {
+      model,
+      stream,
+      render: (ctx) => (stream ? streamed(model, reply, ctx) : whole(model, reply, ctx)),
+    };
+  },
+
+  errorFrame(error) {
+    return eventFrame('error', { type: 'error', error: error.error });
+  },
+};
+
+function messageTurn(role: 'user' | 'assistant', content: unknown): Turn {
+  if (Array.isArray(content)) {
+    const results = content.filter((b) => isRecord(b) && b.type === 'tool_result') as Array<
+      Record<string, unknown>
+    >;
+    // A user turn that returns tool results is what ends the tool-call round trip.
+    if (results.length > 0) {
+      return { role, text: results.map((r) => contentText(r.content)).join(' '), toolResult: true };
+    }
+    const texts = content.filter((b) => isRecord(b) && b.type === 'text');
+    return { role, text: contentText(texts), toolResult: false };
+  }
+  return { role, text: contentText(content), toolResult: false };
+}
+
+function toolChoice(value: unknown): ToolChoice {
+  if (!isRecord(value)) return 'auto';
+  if (value.type === 'none') return 'none';
+  if (value.type === 'any') return 'required';
+  if (value.type === 'tool' && typeof value.name === 'string') return { name: value.name };
+  return 'auto';
+}
+
+function stopReason(reply: CannedReply): string {
+  return reply.kind === 'tool_call' ? 'tool_use' : reply.finish === 'length' ? 'max_tokens' : 'end_turn';
+}
+
+function usage(reply: CannedReply, outputTokens: number) {
+  return {
+    input_tokens: reply.inputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: outputTokens,
+    service_tier: 'standard',
+  };
+}
+
+function block(reply: CannedReply, ctx: RenderContext) {
+  return reply.kind === 'tool_call'
+    ? {
+        type: 'tool_use',
+        id: ctx.ids.id('toolu_'),
+        name: reply.name,
+        input: JSON.parse(reply.arguments) as unknown,
+      }
+    : { type: 'text', text: reply.text };
+}
+
+function whole(model: string, reply: CannedReply, ctx: RenderContext) {
+  const body = {
+    id: ctx.ids.id('msg_'),
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [block(reply, ctx)],
+    stop_reason: stopReason(reply),
+    stop_sequence: null,
+    usage: usage(reply, reply.outputTokens),
+  };
+  return { kind: 'json', body: JSON.stringify(body) } as const;
+}
+
+function streamed(model: string, reply: CannedReply, ctx: RenderContext) {
+  const frames: string[] = [];
+  const emit = (type: string, fields: Record<string, unknown>) =>
+    frames.push(eventFrame(type, { type, ...fields }));
+  const message = {
+    id: ctx.ids.id('msg_'),
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    // The real stream reports a provisional output count at the start and the total at message_delta.
+    usage: usage(reply, 1),
+  };
+  emit('message_start', { message });
+  if (reply.kind === 'tool_call') {
+    const b = block(reply, ctx);
+    emit('content_block_start', { index: 0, content_block: { ...b, input: {} } });
+    emit('ping', {});
+    for (const piece of pieces(reply.arguments, 16)) {
+      emit('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: piece } });
+    }
+  } else {
+    emit('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+    emit('ping', {});
+    for (const text of splitDeltas(reply.text))
+      emit('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
+  }
+  emit('content_block_stop', { index: 0 });
+  emit('message_delta', {
+    delta: { stop_reason: stopReason(reply), stop_sequence: null },
+    usage: { output_tokens: reply.outputTokens },
+  });
+  emit('message_stop', {});
+  return { kind: 'sse', frames } as const;
+}

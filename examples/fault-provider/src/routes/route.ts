@@ -1,0 +1,70 @@
+/**
+ * The contract between the server and an API route. A route only translates: request body in,
+ * canned response out. Faults, stats and the socket are the server's business.
+ */
+import type { RenderedError } from '../faults/provider-errors.ts';
+import type { Provider, RouteId } from '../faults/types.ts';
+import type { IdSource } from '../ids.ts';
+
+/** What a route needs to render a response. */
+export interface RenderContext {
+  readonly ids: IdSource;
+  /** Unix time in seconds, from the injected clock. */
+  readonly nowSeconds: number;
+}
+
+/** A rendered success: one JSON body, or the SSE frames of a stream in order. */
+export type Rendered =
+  | { readonly kind: 'json'; readonly body: string }
+  | { readonly kind: 'sse'; readonly frames: string[] };
+
+/** A request the route accepted. */
+export interface ParsedRequest {
+  readonly model: string;
+  readonly stream: boolean;
+  render(context: RenderContext): Rendered;
+}
+
+export interface Route {
+  readonly id: RouteId;
+  readonly provider: Provider;
+  /** The HTTP path (method is always POST). */
+  readonly path: string;
+  /** Checks the body; returns the request, or a message the server sends as the provider's 400. */
+  parse(body: unknown): ParsedRequest | string;
+  /** The SSE frame that ends a stream with a provider error after `sent` frames. */
+  errorFrame(error: RenderedError, sent: number): string;
+}
+
+/** Text of a message `content` that is a string or an array of `{ text }` parts. */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  const parts: string[] = [];
+  for (const part of content) {
+    if (typeof part === 'string') parts.push(part);
+    else if (
+      typeof part === 'object' &&
+      part !== null &&
+      typeof (part as { text?: unknown }).text === 'string'
+    ) {
+      parts.push((part as { text: string }).text);
+    }
+  }
+  return parts.join(' ');
+}
+
+/** A positive integer field, or `undefined` when absent; a string describes a bad value. */
+export function optionalPositiveInt(value: unknown, name: string): number | undefined | string {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    return `${name}: must be a positive integer`;
+  return value;
+}
+
+/** Splits a string into pieces of at most `size` characters (tool-call arguments are streamed in pieces). */
+export function pieces(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
