@@ -1,0 +1,5 @@
+/**
+ * The example agent, importable by end-to-end tests and the demo.
+ * @packageDocumentation
+ */
+export { type RunAgentOptions, type RunAgentResult, runAgent } from './agent.ts';

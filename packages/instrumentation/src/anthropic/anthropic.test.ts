@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type AnthropicType from '@anthropic-ai/sdk';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(() => h.close());
+beforeEach(() => h.reset());
+
+let seq = 0;
+const model = (tag: string) => `claude-test-${tag}-${seq++}`;
+
+describe('@anthropic-ai/sdk messages', () => {
+  // A tracer provider is registered globally (harness), so the SDK would emit its own spans.
+  const client = () => {
+    const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
+    return new Anthropic({ apiKey: 'k', baseURL: h.fp.anthropicBaseUrl, maxRetries: 4 });
+  };
+
+  it('creates a message: one operation, one attempt, no duplicate SDK span, traceparent propagated', async () => {
+    const m = model('ok');
+    const msg = await client().messages.create({
+      model: m,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.equal(msg.type, 'message');
+    const spans = h.spans();
+    assert.equal(spans.length, 2, `spans: ${spans.map((s) => s.name).join(', ')}`);
+    const [op] = byRole(spans, 'operation');
+    const a = attrs(op!);
+    assert.equal(a['gen_ai.provider.name'], 'anthropic');
+    assert.equal(a['breakwater.dependency'], `anthropic/${m}`);
+    assert.equal(a['gen_ai.usage.input_tokens'], msg.usage.input_tokens);
+    assert.equal(a['gen_ai.usage.output_tokens'], msg.usage.output_tokens);
+    assert.deepEqual(a['gen_ai.response.finish_reasons'], [msg.stop_reason]);
+  });
+
+  it('retries 529 overloaded, then succeeds', async () => {
+    const m = model('529');
+    h.fp.script({
+      route: 'anthropic.messages',
+      model: m,
+      steps: [{ fault: 'error', status: 529, count: 1 }],
+    });
+    await client().messages.create({ model: m, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: m }), 2);
+    const attempts = byRole(h.spans(), 'attempt');
+    assert.equal(attempts.length, 2);
+    assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'overloaded');
+    assert.equal(attrs(attempts[1]!)['http.request.resend_count'], 1);
+  });
+
+  it('times out a hanging attempt (per-attempt timeout), classified timeout, retried', async () => {
+    const m = model('hang');
+    h.fp.script({ route: 'anthropic.messages', model: m, steps: [{ fault: 'hang', count: 1 }] });
+    const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
+    const c = new Anthropic({ apiKey: 'k', baseURL: h.fp.anthropicBaseUrl });
+    const started = performance.now();
+    await c.messages.create({ model: m, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+    assert.ok(performance.now() - started < 5_000);
+    const attempts = byRole(h.spans(), 'attempt');
+    assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'timeout');
+    assert.equal(attempts.length, 2);
+  });
+
+  it('messages.stream(): helper works, one operation span, no SDK span', async () => {
+    const m = model('stream');
+    const stream = client().messages.stream({
+      model: m,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const final = await stream.finalMessage();
+    assert.equal(final.type, 'message');
+    const spans = h.spans();
+    assert.equal(spans.length, 2, `spans: ${spans.map((s) => s.name).join(', ')}`);
+    const [op] = byRole(spans, 'operation');
+    assert.equal(attrs(op!)['gen_ai.request.stream'], true);
+    assert.equal(typeof attrs(op!)['gen_ai.usage.output_tokens'], 'number');
+    assert.equal(typeof attrs(op!)['gen_ai.response.time_to_first_chunk'], 'number');
+  });
+
+  it('mid-stream error event is classified on the operation span', async () => {
+    const m = model('midstream');
+    h.fp.script({
+      route: 'anthropic.messages',
+      model: m,
+      steps: [{ fault: 'stream_error', afterChunks: 2, status: 529 }],
+    });
+    const stream = await client().messages.create({
+      model: m,
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    await assert.rejects(async () => {
+      for await (const _ of stream);
+    });
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: m }), 1);
+    const [op] = byRole(h.spans(), 'operation');
+    assert.equal(op!.status.code, SpanStatusCode.ERROR);
+    // The classification itself belongs to @breakwater/resilience; here: classified and on the span.
+    assert.equal(typeof attrs(op!)['breakwater.error.category'], 'string');
+    assert.equal(typeof attrs(op!)['error.type'], 'string');
+  });
+});

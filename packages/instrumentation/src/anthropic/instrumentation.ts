@@ -1,0 +1,76 @@
+/**
+ * Instrumentation of `@anthropic-ai/sdk` 1.x: `messages.create` and `messages.stream`.
+ * See suppress.ts for how the SDK's own spans are kept from duplicating ours.
+ */
+import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import type { APIPromiseClass } from '../client/api-promise.ts';
+import { ClientInstrumentation, type ClientInstrumentationConfig, type PatchTarget } from '../client/base.ts';
+import { describeMessages } from './messages.ts';
+import { sdkSpanStandIn } from './suppress.ts';
+
+export const ANTHROPIC_SUPPORTED_VERSIONS = ['>=1 <2'] as const;
+
+interface AnthropicModule {
+  Anthropic?: { Messages?: { prototype: object } };
+  default?: { Messages?: { prototype: object } };
+  APIPromise?: APIPromiseClass;
+}
+
+function messagesProto(exports: AnthropicModule): Record<string, unknown> | undefined {
+  return (exports.Anthropic ?? exports.default)?.Messages?.prototype as Record<string, unknown> | undefined;
+}
+
+function targets(exports: AnthropicModule): PatchTarget[] {
+  return [
+    { proto: messagesProto(exports), method: 'create', path: '/v1/messages', describe: describeMessages },
+  ];
+}
+
+type StreamMethod = (this: unknown, body: unknown, options?: Record<string, unknown>) => unknown;
+
+/** OpenTelemetry instrumentation of `@anthropic-ai/sdk`, running each call through Breakwater. */
+export class AnthropicInstrumentation extends ClientInstrumentation {
+  constructor(config: ClientInstrumentationConfig = {}) {
+    super('@breakwater/instrumentation/anthropic', config);
+  }
+
+  protected override init(): InstrumentationNodeModuleDefinition[] {
+    return this.moduleNames('@anthropic-ai/sdk').flatMap((name) =>
+      ANTHROPIC_SUPPORTED_VERSIONS.map(
+        (range) =>
+          new InstrumentationNodeModuleDefinition(
+            name,
+            [range],
+            (exports: AnthropicModule) => {
+              this.patch(exports);
+              return exports;
+            },
+            (exports: AnthropicModule) => this.unpatch(exports),
+          ),
+      ),
+    );
+  }
+
+  /** Patches an already-loaded `@anthropic-ai/sdk` namespace. The inverse is {@link unpatch}. */
+  patch(exports: AnthropicModule): void {
+    this.patchTargets(targets(exports), exports.APIPromise);
+    const proto = messagesProto(exports);
+    if (proto !== undefined && typeof proto.stream === 'function') {
+      // `messages.stream` starts an SDK span of its own before calling `create`; hand it the
+      // stand-in so only our operation span (started by the patched `create`) is recorded.
+      this._wrap(proto, 'stream', (original) => {
+        const stream = original as StreamMethod;
+        return function breakwaterStream(this: unknown, body: unknown, options?: Record<string, unknown>) {
+          return stream.call(this, body, { ...options, __span: sdkSpanStandIn('anthropic.messages.stream') });
+        };
+      });
+    }
+  }
+
+  /** Removes the patches {@link patch} applied. */
+  unpatch(exports: AnthropicModule): void {
+    this.unpatchTargets(targets(exports));
+    const proto = messagesProto(exports);
+    if (proto !== undefined && isWrapped(proto.stream)) this._unwrap(proto, 'stream');
+  }
+}

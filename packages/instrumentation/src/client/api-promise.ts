@@ -1,0 +1,255 @@
+/**
+ * Wraps one call of a Stainless-generated client (`openai`, `@anthropic-ai/sdk`) in an
+ * {@link Operation} while still returning the client's own `APIPromise`, so `.withResponse()`,
+ * `.asResponse()`, `_thenUnwrap()` and the stream helpers built on them keep working.
+ *
+ * How: an `APIPromise` is a lazy pair of a `responsePromise` (the HTTP response and its request
+ * metadata) and a `parseResponse` function. We build a new `APIPromise` of the client's own class
+ * whose `responsePromise` is the resilience pipeline: each attempt calls the original method with
+ * the client's retries switched off (`maxRetries: 0`), so the pipeline is the only retry loop.
+ * Parsing is delegated to the original attempt's parser.
+ */
+import { context, SpanKind, type Tracer } from '@opentelemetry/api';
+import type { GenAiMetrics } from '../metrics.ts';
+import { Operation, type Usage } from '../operation.ts';
+import type { FallbackPolicy } from '../policies.ts';
+import type { Runtime } from '../runtime.ts';
+import { type ChunkReader, observeStream } from './stream.ts';
+
+/** The parts of a client's `APIPromise` we rely on. */
+export interface APIPromiseLike {
+  responsePromise: Promise<ResponseProps>;
+  parseResponse: ParseFn;
+}
+
+/** The client's request metadata that travels with a response (`APIResponseProps`). */
+export interface ResponseProps {
+  response: Response;
+  options: { stream?: boolean } & Record<string, unknown>;
+  controller: AbortController;
+  requestLogID?: string;
+  retryOfRequestLogID?: string | undefined;
+  startTime?: number;
+  [key: string]: unknown;
+}
+
+export type ParseFn = (client: unknown, props: ResponseProps) => unknown;
+
+export type APIPromiseClass = new (
+  client: unknown,
+  responsePromise: Promise<ResponseProps>,
+  parse?: ParseFn,
+) => APIPromiseLike;
+
+/** What a provider adapter says about one call. */
+export interface CallDescription {
+  readonly spanName: string;
+  readonly dependency: string;
+  readonly provider: string;
+  readonly stream: boolean;
+  readonly attributes: Record<string, string | number | boolean | string[]>;
+  readonly metricAttributes: Record<string, string | number | boolean>;
+  /** Reads a parsed non-streaming body onto the operation; returns its usage. */
+  readonly onResponse: (op: Operation, body: unknown) => Usage | undefined;
+  /** For streams: a fresh reader of chunks. */
+  readonly chunkReader: () => ChunkReader;
+  /**
+   * Extra request options for each attempt (besides `maxRetries: 0` and the signal), computed
+   * inside the attempt, where the attempt span is active.
+   */
+  readonly attemptOptions?: () => Record<string, unknown>;
+}
+
+/** The environment a wrapped call runs in. */
+export interface CallEnv {
+  readonly runtime: Runtime;
+  readonly tracer: Tracer;
+  readonly metrics: GenAiMetrics | undefined;
+  readonly APIPromise: APIPromiseClass;
+}
+
+type Original = (this: unknown, body: unknown, options?: unknown) => APIPromiseLike;
+
+const defaultParsers = new WeakMap<APIPromiseClass, ParseFn>();
+
+/** The client's default parser, read off an unused `APIPromise` (its constructor's default). */
+function defaultParser(env: CallEnv, client: unknown): ParseFn {
+  let parse = defaultParsers.get(env.APIPromise);
+  if (parse === undefined) {
+    const probe = new env.APIPromise(client, new Promise<ResponseProps>(() => {}));
+    parse = probe.parseResponse;
+    defaultParsers.set(env.APIPromise, parse);
+  }
+  return parse;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * The caller's request options with our per-attempt settings. The caller's own signal is kept out:
+ * the pipeline's attempt signal already follows it (and adds timeouts).
+ */
+function attemptOptions(
+  options: unknown,
+  signal: AbortSignal | undefined,
+  timeout: number | false,
+  extra: Record<string, unknown> | undefined,
+): unknown {
+  const apply = (o: unknown): Record<string, unknown> => {
+    const out: Record<string, unknown> = {
+      ...(o as Record<string, unknown> | undefined),
+      maxRetries: 0,
+      ...extra,
+    };
+    // The policy's per-attempt timeout rides on the client's own request timer; a timeout the
+    // caller set on the request wins.
+    if (timeout !== false && out.timeout === undefined) out.timeout = timeout;
+    if (signal !== undefined) out.signal = signal;
+    return out;
+  };
+  // openai 7 accepts request options as a promise; keep that shape.
+  return isThenable(options) ? Promise.resolve(options).then(apply) : apply(options);
+}
+
+function callerSignal(options: unknown): AbortSignal | undefined {
+  if (options === null || typeof options !== 'object' || isThenable(options)) return undefined;
+  const signal = (options as { signal?: unknown }).signal;
+  return signal instanceof AbortSignal ? signal : undefined;
+}
+
+/** A response the fallback produced, shaped so the client parses it like a provider's. */
+function fallbackProps(body: unknown, path: string): ResponseProps {
+  return {
+    response: new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    }),
+    options: { method: 'post', path, stream: false },
+    controller: new AbortController(),
+    requestLogID: 'breakwater-fallback',
+    retryOfRequestLogID: undefined,
+    startTime: Date.now(),
+  };
+}
+
+/**
+ * Runs `original` (the client's unpatched method) as a guarded operation and returns the
+ * client's `APIPromise` for it.
+ */
+export function guardedCall(
+  env: CallEnv,
+  self: unknown,
+  client: unknown,
+  original: Original,
+  body: unknown,
+  options: unknown,
+  describe: CallDescription,
+  path: string,
+): APIPromiseLike {
+  const { runtime } = env;
+  const op = new Operation(
+    runtime,
+    { tracer: env.tracer, metrics: env.metrics },
+    {
+      spanName: describe.spanName,
+      dependency: describe.dependency,
+      provider: describe.provider,
+      attributes: describe.attributes,
+      metricAttributes: describe.metricAttributes,
+      kind: SpanKind.CLIENT,
+      attemptSpans: true,
+    },
+    context.active(),
+  );
+  const policy = runtime.policies.resolve(describe.dependency);
+  let parse: ParseFn | undefined;
+  let parseRequested = false;
+  const fallback = policy.fallback;
+  const timeout = policy.timeoutMs;
+  const responsePromise = op
+    .run<ResponseProps>(
+      policy,
+      async ({ signal }) => {
+        const inner = original.call(
+          self,
+          body,
+          attemptOptions(options, signal, timeout, describe.attemptOptions?.()),
+        );
+        parse = inner.parseResponse;
+        return inner.responsePromise;
+      },
+      {
+        signal: callerSignal(options),
+        keepAttemptOpen: describe.stream,
+        deadlineInCall: true,
+        fallback:
+          fallback === false || describe.stream
+            ? undefined
+            : {
+                name: fallback.name,
+                run: async (error) =>
+                  fallbackProps(await runFallback(fallback, error, describe.dependency, body), path),
+              },
+      },
+    )
+    .then((result) => {
+      if (result.fallback !== undefined) {
+        op.usedFallback(result.fallback, result.fallbackCause);
+        op.succeed();
+      } else if (!describe.stream && !parseRequested) {
+        // Only the raw response was asked for (`.asResponse()`): nothing will parse the body.
+        op.succeed();
+      }
+      return result.value;
+    });
+
+  const wrappedParse: ParseFn = (c, props) => {
+    const parsed = (parse ?? defaultParser(env, client))(c, props);
+    if (op.isEnded) return parsed;
+    return Promise.resolve(parsed).then(
+      (data) => {
+        if (describe.stream) return observeStream(op, data, describe.chunkReader(), env.metrics);
+        op.succeed(safeRead(describe, op, data));
+        return data;
+      },
+      (error: unknown) => {
+        // The body failed after good headers (e.g. the connection died mid-body): the operation
+        // fails, classified; it is not retried because the client has already returned.
+        op.fail(error);
+        throw error;
+      },
+    );
+  };
+  const promise = new env.APIPromise(client, responsePromise, wrappedParse) as APIPromiseLike & {
+    parse?: () => Promise<unknown>;
+  };
+  // `then`/`catch`/`finally`/`withResponse` all go through `parse()`; noting the request lets the
+  // operation end after the body is parsed (with usage), or at once for `.asResponse()` callers.
+  const parseBody = promise.parse;
+  if (typeof parseBody === 'function') {
+    promise.parse = function parseRequestedBody(this: unknown) {
+      parseRequested = true;
+      return parseBody.call(this);
+    };
+  } else parseRequested = true;
+  return promise;
+}
+
+function runFallback(
+  policy: FallbackPolicy,
+  error: unknown,
+  dependency: string,
+  input: unknown,
+): Promise<unknown> {
+  return Promise.resolve(policy.run({ error, dependency, input }));
+}
+
+function safeRead(describe: CallDescription, op: Operation, data: unknown): Usage | undefined {
+  try {
+    return describe.onResponse(op, data);
+  } catch {
+    return undefined;
+  }
+}

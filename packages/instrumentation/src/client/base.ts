@@ -1,0 +1,106 @@
+/**
+ * Shared base of the openai and anthropic instrumentations: configuration, the runtime they run
+ * calls in, GenAI metric instruments, and a symmetric patch/unpatch of resource methods.
+ */
+import { InstrumentationBase, type InstrumentationConfig, isWrapped } from '@opentelemetry/instrumentation';
+import { createGenAiMetrics, type GenAiMetrics } from '../metrics.ts';
+import { getRuntime, type Runtime } from '../runtime.ts';
+import { serverAttributes } from '../span-attributes.ts';
+import { PACKAGE_VERSION } from '../version.ts';
+import {
+  type APIPromiseClass,
+  type APIPromiseLike,
+  type CallDescription,
+  type CallEnv,
+  guardedCall,
+} from './api-promise.ts';
+import type { AttributeMap } from './describe.ts';
+
+/** Configuration shared by the client instrumentations. */
+export interface ClientInstrumentationConfig extends InstrumentationConfig {
+  /**
+   * Further module names to hook as this client, for apps that install it under an npm alias
+   * (`"openai-v6": "npm:openai@6"`). The version ranges still apply to the aliased package.
+   */
+  moduleAliases?: string[];
+  /** Runtime (policies, breakers, clock). Defaults to the process-wide one at call time. */
+  runtime?: Runtime;
+  /** Record message content; overrides `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`. */
+  captureMessageContent?: boolean;
+}
+
+/** One method we patch: where it lives, how to describe its calls, and its API path. */
+export interface PatchTarget {
+  readonly proto: object | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly describe: (body: unknown, server: AttributeMap, capture: boolean) => CallDescription;
+}
+
+interface Resource {
+  _client?: { baseURL?: unknown };
+}
+
+type Method = (this: Resource, body: unknown, options?: unknown) => APIPromiseLike;
+
+export abstract class ClientInstrumentation extends InstrumentationBase<ClientInstrumentationConfig> {
+  private genAiMetrics: GenAiMetrics | undefined;
+
+  constructor(name: string, config: ClientInstrumentationConfig = {}) {
+    super(name, PACKAGE_VERSION, config);
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this.genAiMetrics = createGenAiMetrics(this.meter);
+  }
+
+  /** The runtime calls run in: the configured one, else the process-wide one. */
+  protected runtime(): Runtime {
+    return this._config.runtime ?? getRuntime();
+  }
+
+  /** Module names to hook: the package's own name and any aliases. */
+  protected moduleNames(name: string): string[] {
+    return [name, ...(this._config.moduleAliases ?? [])];
+  }
+
+  /** Patches every target; targets missing in this version of the client are skipped. */
+  protected patchTargets(targets: readonly PatchTarget[], APIPromise: APIPromiseClass | undefined): void {
+    if (APIPromise === undefined) {
+      this._diag.warn('client module has no APIPromise export; not instrumenting');
+      return;
+    }
+    for (const target of targets) {
+      const proto = target.proto as Record<string, unknown> | undefined;
+      if (proto === undefined || typeof proto[target.method] !== 'function') continue;
+      this._wrap(proto, target.method, (original) => this.wrapMethod(original as Method, target, APIPromise));
+    }
+  }
+
+  /** Restores every patched target (the inverse of {@link patchTargets}). */
+  protected unpatchTargets(targets: readonly PatchTarget[]): void {
+    for (const target of targets) {
+      const proto = target.proto as Record<string, unknown> | undefined;
+      if (proto !== undefined && isWrapped(proto[target.method])) this._unwrap(proto, target.method);
+    }
+  }
+
+  private wrapMethod(original: Method, target: PatchTarget, APIPromise: APIPromiseClass): Method {
+    const instrumentation = this;
+    return function breakwaterPatched(this: Resource, body: unknown, options?: unknown): APIPromiseLike {
+      let description: CallDescription;
+      let env: CallEnv;
+      try {
+        const runtime = instrumentation.runtime();
+        const capture = instrumentation._config.captureMessageContent ?? runtime.captureMessageContent;
+        description = target.describe(body, serverAttributes(this._client?.baseURL) as AttributeMap, capture);
+        env = { runtime, tracer: instrumentation.tracer, metrics: instrumentation.genAiMetrics, APIPromise };
+      } catch (error) {
+        // Telemetry must never fail a call: without a description, run the call untouched.
+        instrumentation._diag.error('could not describe call; running it uninstrumented', error);
+        return original.call(this, body, options);
+      }
+      return guardedCall(env, this, this._client, original as never, body, options, description, target.path);
+    };
+  }
+}

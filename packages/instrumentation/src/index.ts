@@ -1,0 +1,49 @@
+/**
+ * `@breakwater/instrumentation`: OpenTelemetry instrumentations for the `openai` and
+ * `@anthropic-ai/sdk` clients that run every call through Breakwater's resilience pipeline, and
+ * `tool()` / `agent()` helpers for the rest of an agent.
+ * @packageDocumentation
+ */
+import { AnthropicInstrumentation } from './anthropic/instrumentation.ts';
+import type { ClientInstrumentationConfig } from './client/base.ts';
+import { OpenAIInstrumentation } from './openai/instrumentation.ts';
+
+export { type AgentOptions, agent } from './agent.ts';
+export { ANTHROPIC_SUPPORTED_VERSIONS, AnthropicInstrumentation } from './anthropic/instrumentation.ts';
+export type { ClientInstrumentationConfig } from './client/base.ts';
+export type { GuardHandle } from './guard.ts';
+export { createGenAiMetrics, type GenAiMetrics } from './metrics.ts';
+export { OPENAI_SUPPORTED_VERSIONS, OpenAIInstrumentation } from './openai/instrumentation.ts';
+export {
+  type BreakerPolicy,
+  type BulkheadPolicy,
+  DEFAULT_POLICIES,
+  type DependencyPolicy,
+  type FallbackContext,
+  type FallbackPolicy,
+  type PolicyOverrides,
+  PolicyResolver,
+  type PolicyRule,
+  type RetryPolicy,
+} from './policies.ts';
+export {
+  configureBreakwater,
+  createRuntime,
+  getRuntime,
+  type Runtime,
+  type RuntimeOptions,
+} from './runtime.ts';
+export type { BreakerFacts, Classification } from './span-attributes.ts';
+export { type Tool, type ToolOptions, tool } from './tool.ts';
+export { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
+
+/** Both client instrumentations with one config, for `registerInstrumentations` or NodeSDK. */
+export function breakwaterInstrumentations(
+  config: ClientInstrumentationConfig & { openaiAliases?: string[]; anthropicAliases?: string[] } = {},
+): [OpenAIInstrumentation, AnthropicInstrumentation] {
+  const { openaiAliases, anthropicAliases, ...rest } = config;
+  return [
+    new OpenAIInstrumentation({ ...rest, moduleAliases: openaiAliases ?? rest.moduleAliases }),
+    new AnthropicInstrumentation({ ...rest, moduleAliases: anthropicAliases }),
+  ];
+}

@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type OpenAIType from 'openai';
+import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
+
+// Both majors of the real client, loaded through the require hook after instrumentation is on.
+// openai 6.x is installed under the npm alias `openai-v6`; the instrumentation hooks it through
+// its `moduleAliases` option, and its version (6.x) selects the `>=6 <7` module definition.
+let h: Harness;
+
+before(async () => {
+  h = await startHarness();
+});
+after(() => h.close());
+beforeEach(() => h.reset());
+
+let seq = 0;
+/** A model name no other test uses, so each test has its own breaker. */
+const model = (tag: string) => `gpt-test-${tag}-${seq++}`;
+
+for (const [label, OpenAI] of [
+  ['openai 7', () => require('openai').default as typeof OpenAIType],
+  ['openai 6', () => require('openai-v6').default as typeof OpenAIType],
+] as const) {
+  describe(`${label} chat.completions`, () => {
+    // The client's own retries are left on (maxRetries 5) to prove the instrumentation turns them off.
+    const client = () => new (OpenAI())({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl, maxRetries: 5 });
+
+    it('succeeds with one operation span and one attempt span', async () => {
+      const m = model('ok');
+      const { data, response } = await client()
+        .chat.completions.create({ model: m, messages: [{ role: 'user', content: 'hi' }] })
+        .withResponse();
+      assert.equal(data.object, 'chat.completion');
+      assert.equal(response.status, 200);
+      const [op] = byRole(h.spans(), 'operation');
+      const attempts = byRole(h.spans(), 'attempt');
+      assert.ok(op);
+      assert.equal(attempts.length, 1);
+      assert.equal(op.name, `chat ${m}`);
+      const a = attrs(op);
+      assert.equal(a['gen_ai.operation.name'], 'chat');
+      assert.equal(a['gen_ai.provider.name'], 'openai');
+      assert.equal(a['gen_ai.request.model'], m);
+      assert.equal(a['breakwater.dependency'], `openai/${m}`);
+      assert.equal(a['breakwater.retry.attempts'], 1);
+      assert.equal(a['gen_ai.response.id'], data.id);
+      assert.equal(a['gen_ai.usage.input_tokens'], data.usage?.prompt_tokens);
+      assert.equal(a['gen_ai.usage.output_tokens'], data.usage?.completion_tokens);
+      assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
+      assert.equal(a['server.address'], '127.0.0.1');
+      assert.equal(attempts[0]!.parentSpanContext?.spanId, op.spanContext().spanId);
+      assert.equal(attrs(attempts[0]!)['http.request.resend_count'], undefined);
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
+    });
+
+    it('retries 503 twice then succeeds: exactly 3 requests, resend_count on resends', async () => {
+      const m = model('retry');
+      h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 2 }] });
+      const res = await client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      assert.equal(res.object, 'chat.completion');
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 3);
+      const attempts = byRole(h.spans(), 'attempt');
+      assert.deepEqual(
+        attempts.map((s) => attrs(s)['http.request.resend_count']),
+        [undefined, 1, 2],
+      );
+      assert.equal(attempts[0]!.status.code, SpanStatusCode.ERROR);
+      assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'overloaded');
+      const [op] = byRole(h.spans(), 'operation');
+      assert.equal(attrs(op!)['breakwater.retry.attempts'], 3);
+      assert.notEqual(op!.status.code, SpanStatusCode.ERROR);
+      assert.equal(op!.events.filter((e) => e.name === 'exception').length, 0);
+    });
+
+    it('gives up after the configured attempts: provider saw exactly 3, never attempts × client retries', async () => {
+      const m = model('exhaust');
+      h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503 }] });
+      await assert.rejects(
+        client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] }),
+        {
+          status: 503,
+        },
+      );
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 3);
+      const [op] = byRole(h.spans(), 'operation');
+      const a = attrs(op!);
+      assert.equal(op!.status.code, SpanStatusCode.ERROR);
+      assert.equal(a['breakwater.error.category'], 'overloaded');
+      assert.equal(a['breakwater.error.retryable'], true);
+      assert.equal(a['breakwater.error.source'], 'dependency');
+      assert.equal(a['breakwater.retry.attempts'], 3);
+      assert.ok(typeof a['error.type'] === 'string');
+      // The exception is recorded once, on the operation span only.
+      const exceptions = h.spans().flatMap((s) => s.events.filter((e) => e.name === 'exception'));
+      assert.equal(exceptions.length, 1);
+    });
+
+    for (const [status, code, category] of [
+      [400, 'context_length_exceeded', 'context_length'],
+      [401, 'invalid_api_key', 'authentication'],
+    ] as const) {
+      it(`does not retry ${status} ${code}: exactly one request`, async () => {
+        const m = model(`no-retry-${status}`);
+        h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', code }] });
+        await assert.rejects(
+          client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] }),
+        );
+        assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
+        const [op] = byRole(h.spans(), 'operation');
+        assert.equal(attrs(op!)['breakwater.error.category'], category);
+        assert.equal(attrs(op!)['breakwater.error.source'], 'caller');
+        assert.equal(attrs(op!)['breakwater.error.retryable'], false);
+      });
+    }
+
+    it('honours retry-after-ms on 429 before retrying', async () => {
+      const m = model('429');
+      h.fp.script({
+        route: 'openai.chat',
+        model: m,
+        steps: [{ fault: 'error', code: 'rate_limit_exceeded', retryAfterMs: 60, count: 1 }],
+      });
+      const started = performance.now();
+      await client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] });
+      assert.ok(performance.now() - started >= 55, 'waited for retry-after-ms');
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2);
+      const attempts = byRole(h.spans(), 'attempt');
+      assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'rate_limited');
+    });
+
+    it('classifies a connection reset as network and retries it', async () => {
+      const m = model('reset');
+      h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'reset', count: 1 }] });
+      await client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] });
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2);
+      assert.equal(attrs(byRole(h.spans(), 'attempt')[0]!)['breakwater.error.category'], 'network');
+    });
+
+    it('streams: span ends with the stream, time to first chunk and usage recorded', async () => {
+      const m = model('stream');
+      const stream = await client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'hello there' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      assert.equal(byRole(h.spans(), 'operation').length, 0, 'operation still open while streaming');
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      assert.ok(text.length > 0);
+      const [op] = byRole(h.spans(), 'operation');
+      const a = attrs(op!);
+      assert.equal(a['gen_ai.request.stream'], true);
+      assert.equal(typeof a['gen_ai.response.time_to_first_chunk'], 'number');
+      assert.equal(typeof a['gen_ai.usage.output_tokens'], 'number');
+      assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
+      assert.equal(byRole(h.spans(), 'attempt').length, 1);
+    });
+
+    it('streams: breaking out of the loop ends the span as abandoned', async () => {
+      const m = model('abandon');
+      const stream = await client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'a longer prompt to get several chunks' }],
+        stream: true,
+      });
+      for await (const _ of stream) break;
+      const [op] = byRole(h.spans(), 'operation');
+      assert.equal(attrs(op!)['breakwater.stream.abandoned'], true);
+      assert.notEqual(op!.status.code, SpanStatusCode.ERROR);
+    });
+
+    it('streams: a mid-stream error is classified and never retried', async () => {
+      const m = model('midstream');
+      h.fp.script({
+        route: 'openai.chat',
+        model: m,
+        steps: [{ fault: 'stream_error', afterChunks: 1, status: 500 }],
+      });
+      const stream = await client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'x y z' }],
+        stream: true,
+      });
+      await assert.rejects(async () => {
+        for await (const _ of stream);
+      });
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
+      const [op] = byRole(h.spans(), 'operation');
+      assert.equal(op!.status.code, SpanStatusCode.ERROR);
+      assert.ok(typeof attrs(op!)['breakwater.error.category'] === 'string');
+      assert.equal(byRole(h.spans(), 'attempt')[0]!.status.code, SpanStatusCode.ERROR);
+    });
+
+    it('stream helper chat.completions.stream() keeps working', async () => {
+      const m = model('helper');
+      const runner = client().chat.completions.stream({
+        model: m,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      const final = await runner.finalChatCompletion();
+      assert.ok(final.choices[0]?.message.content);
+      assert.equal(byRole(h.spans(), 'operation').length, 1);
+    });
+
+    it('.asResponse() returns the raw response', async () => {
+      const m = model('raw');
+      const response = await client()
+        .chat.completions.create({ model: m, messages: [{ role: 'user', content: 'hi' }] })
+        .asResponse();
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { object: string };
+      assert.equal(body.object, 'chat.completion');
+    });
+  });
+}
+
+describe('openai responses and embeddings', () => {
+  it('instruments responses.create and embeddings.create', async () => {
+    const OpenAI = require('openai').default as typeof OpenAIType;
+    const client = new OpenAI({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl });
+    const r = await client.responses.create({ model: 'gpt-resp', input: 'hello' });
+    assert.ok(r.id);
+    const e = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello' });
+    assert.ok(e.data.length > 0);
+    const ops = byRole(h.spans(), 'operation');
+    assert.deepEqual(
+      ops.map((s) => attrs(s)['gen_ai.operation.name']),
+      ['chat', 'embeddings'],
+    );
+    assert.equal(typeof attrs(ops[1]!)['gen_ai.usage.input_tokens'], 'number');
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * One logical operation (an LLM call or a tool call): the `operation` span that wraps the
+ * resilience pipeline, one `attempt` child span per try, classification of failures, and the
+ * GenAI metrics. Provider-specific code supplies the attempt and reads the response; everything
+ * about spans, retries and errors lives here so every client behaves the same.
+ */
+
+import { ATTR, SEMCONV } from '@breakwater/protocol';
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Span,
+  SpanKind,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import type { AttemptContext, GuardResult } from './guard-types.ts';
+import { type GenAiMetrics, recordTokens } from './metrics.ts';
+import type { DependencyPolicy } from './policies.ts';
+import type { Runtime } from './runtime.ts';
+import { breakerAttributes, type Classification, setFailure } from './span-attributes.ts';
+
+/** What an operation is about; fixed before the first attempt. */
+export interface OperationSpec {
+  readonly spanName: string;
+  readonly dependency: string;
+  /** Provider name for provider-aware classification (`openai`, `anthropic`); undefined for tools. */
+  readonly provider: string | undefined;
+  /** Attributes the operation span starts with (sampling sees them). */
+  readonly attributes: Attributes;
+  /** Attributes copied onto every attempt span and metric point. */
+  readonly metricAttributes: Attributes;
+  readonly kind: SpanKind;
+  /** Whether attempts get their own child spans (LLM calls do; tools are one span per try too). */
+  readonly attemptSpans: boolean;
+}
+
+/** Token usage read from a response. */
+export interface Usage {
+  readonly input?: number | undefined;
+  readonly output?: number | undefined;
+}
+
+/** What the telemetry needs from the outside world. */
+export interface OperationTelemetry {
+  readonly tracer: Tracer;
+  readonly metrics: GenAiMetrics | undefined;
+}
+
+/**
+ * A running operation. Created by {@link startOperation}; ended exactly once by {@link succeed},
+ * {@link fail} or {@link abandon}, whichever comes first (later calls do nothing).
+ */
+export class Operation {
+  readonly span: Span;
+  readonly context: Context;
+  readonly spec: OperationSpec;
+  attempts = 0;
+  /** The attempt span kept open while a streamed body is read. */
+  openAttempt: Span | undefined;
+  private readonly started: number;
+  private ended = false;
+  private readonly runtime: Runtime;
+  private readonly telemetry: OperationTelemetry;
+  private responseModel: string | undefined;
+
+  constructor(runtime: Runtime, telemetry: OperationTelemetry, spec: OperationSpec, parent: Context) {
+    this.runtime = runtime;
+    this.telemetry = telemetry;
+    this.spec = spec;
+    this.started = runtime.clock.now();
+    this.span = telemetry.tracer.startSpan(
+      spec.spanName,
+      {
+        kind: spec.kind,
+        attributes: {
+          ...spec.attributes,
+          [ATTR.ROLE]: 'operation',
+          [ATTR.DEPENDENCY]: spec.dependency,
+          ...breakerAttributes(runtime.guard.breakerFacts(spec.dependency)),
+        },
+      },
+      parent,
+    );
+    this.context = trace.setSpan(parent, this.span);
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * Runs `attempt` through the dependency's pipeline. Each try gets an `attempt` span (when the
+   * spec asks for them) that is active while it runs. `keepAttemptOpen` leaves the last
+   * successful attempt span open (streams end it with the body).
+   */
+  async run<T>(
+    policy: DependencyPolicy,
+    attempt: (context: AttemptContext) => Promise<T>,
+    options: {
+      readonly signal?: AbortSignal | undefined;
+      readonly keepAttemptOpen?: boolean;
+      readonly deadlineInCall?: boolean;
+      readonly fallback?: { readonly name: string; readonly run: (error: unknown) => Promise<T> } | undefined;
+    } = {},
+  ): Promise<GuardResult<T>> {
+    const { guard } = this.runtime;
+    const tracked = (ctx: AttemptContext): Promise<T> => {
+      const index = this.attempts++;
+      if (!this.spec.attemptSpans) return context.with(this.context, attempt, undefined, ctx);
+      const attributes: Attributes = { ...this.spec.metricAttributes, [ATTR.ROLE]: 'attempt' };
+      if (index > 0) attributes[SEMCONV.HTTP_REQUEST_RESEND_COUNT] = index;
+      const span = this.telemetry.tracer.startSpan(
+        this.spec.spanName,
+        { kind: SpanKind.CLIENT, attributes },
+        this.context,
+      );
+      return context.with(trace.setSpan(this.context, span), attempt, undefined, ctx).then(
+        (value) => {
+          if (options.keepAttemptOpen === true) this.openAttempt = span;
+          else span.end();
+          return value;
+        },
+        (error: unknown) => {
+          // A client aborted by our deadline reports a generic abort; the deadline is the cause.
+          const cause =
+            ctx.signal?.aborted === true && ctx.signal.reason !== undefined ? ctx.signal.reason : error;
+          setFailure(span, guard.classify(cause, this.spec.provider, this.spec.dependency), cause, false);
+          span.end();
+          throw error;
+        },
+      );
+    };
+    try {
+      return await guard.execute(this.spec.dependency, policy, tracked, {
+        signal: options.signal,
+        fallback: options.fallback,
+        deadlineInCall: options.deadlineInCall,
+        provider: this.spec.provider,
+      });
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+  }
+
+  /** Records the response model (used on metrics as `gen_ai.response.model`). */
+  setResponseModel(model: string | undefined): void {
+    if (model === undefined) return;
+    this.responseModel = model;
+    this.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_MODEL, model);
+  }
+
+  /** Marks the result as produced by a fallback, keeping the cause visible but not failing the span. */
+  usedFallback(name: string, cause: unknown): void {
+    const c = this.runtime.guard.classify(cause, this.spec.provider, this.spec.dependency);
+    this.span.setAttributes({
+      [ATTR.FALLBACK]: name,
+      [ATTR.ERROR_CATEGORY]: c.category,
+      [ATTR.ERROR_RETRYABLE]: c.retryable,
+      [ATTR.ERROR_SOURCE]: c.source,
+    });
+  }
+
+  /** Ends the operation successfully. */
+  succeed(usage?: Usage): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closeAttempt(undefined, undefined);
+    this.span.setAttribute(ATTR.RETRY_ATTEMPTS, this.attempts);
+    if (usage?.input !== undefined) this.span.setAttribute(SEMCONV.GEN_AI_USAGE_INPUT_TOKENS, usage.input);
+    if (usage?.output !== undefined) this.span.setAttribute(SEMCONV.GEN_AI_USAGE_OUTPUT_TOKENS, usage.output);
+    this.span.end();
+    this.record(undefined, usage);
+  }
+
+  /** Ends the operation as failed with `error` (classified; the exception recorded here, once). */
+  fail(error: unknown): Classification | undefined {
+    if (this.ended) return undefined;
+    this.ended = true;
+    const c = this.runtime.guard.classify(error, this.spec.provider, this.spec.dependency);
+    this.closeAttempt(c, error);
+    this.span.setAttributes({
+      [ATTR.RETRY_ATTEMPTS]: this.attempts,
+      ...breakerAttributes(this.runtime.guard.breakerFacts(this.spec.dependency)),
+    });
+    setFailure(this.span, c, error, true);
+    this.span.end();
+    this.record(c.errorType, undefined);
+    return c;
+  }
+
+  /**
+   * Ends the operation because its consumer walked away (a `break` out of a stream, or the stream
+   * being garbage-collected unread). Not a failure: the status stays unset.
+   */
+  abandon(usage?: Usage): void {
+    if (this.ended) return;
+    this.span.setAttribute(ATTR.STREAM_ABANDONED, true);
+    this.succeed(usage);
+  }
+
+  private closeAttempt(c: Classification | undefined, error: unknown): void {
+    const span = this.openAttempt;
+    if (span === undefined) return;
+    this.openAttempt = undefined;
+    if (c !== undefined) setFailure(span, c, error, false);
+    span.end();
+  }
+
+  private record(errorType: string | undefined, usage: Usage | undefined): void {
+    const m = this.telemetry.metrics;
+    if (m === undefined) return;
+    const attributes: Attributes = { ...this.spec.metricAttributes };
+    if (this.responseModel !== undefined) attributes[SEMCONV.GEN_AI_RESPONSE_MODEL] = this.responseModel;
+    if (errorType !== undefined) attributes[SEMCONV.ERROR_TYPE] = errorType;
+    m.duration.record((this.runtime.clock.now() - this.started) / 1000, attributes);
+    if (usage !== undefined) recordTokens(m, attributes, usage.input, usage.output);
+  }
+
+  /** Seconds since the operation started, on the runtime clock. */
+  elapsedSeconds(): number {
+    return (this.runtime.clock.now() - this.started) / 1000;
+  }
+}

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type OpenAIType from 'openai';
+import { agent } from './agent.ts';
+import { DEFAULT_POLICIES, PolicyResolver } from './policies.ts';
+import { attrs, byRole, FAST, type Harness, require, startHarness } from './testing/harness.ts';
+import { tool } from './tool.ts';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness([
+    ...FAST,
+    {
+      match: 'openai/gpt-brk-*',
+      policy: {
+        retry: { maxAttempts: 1 },
+        breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+      },
+    },
+    {
+      match: 'openai/gpt-fb-*',
+      policy: {
+        retry: { maxAttempts: 2 },
+        fallback: {
+          name: 'canned-apology',
+          run: ({ dependency }) => ({
+            id: 'fallback',
+            object: 'chat.completion',
+            created: 0,
+            model: dependency,
+            choices: [
+              { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'sorry, later' } },
+            ],
+          }),
+        },
+      },
+    },
+  ]);
+});
+after(() => h.close());
+beforeEach(() => h.reset());
+
+const client = () => {
+  const OpenAI = require('openai').default as typeof OpenAIType;
+  return new OpenAI({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl });
+};
+const ask = (model: string) =>
+  client().chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] });
+
+describe('policies', () => {
+  it('resolves defaults by kind and applies matching rules in order', () => {
+    const r = new PolicyResolver([
+      { match: 'openai/*', policy: { timeoutMs: 5 } },
+      { match: 'tool/x', policy: { retry: false } },
+    ]);
+    assert.equal(r.resolve('openai/gpt-4o').timeoutMs, 5);
+    assert.deepEqual(r.resolve('anthropic/c').retry, DEFAULT_POLICIES.anthropic.retry);
+    assert.equal(r.resolve('tool/x').retry, false);
+    assert.equal(r.resolve('openai/gpt-4o'), r.resolve('openai/gpt-4o'), 'cached');
+  });
+
+  it('opens the breaker after repeated failures and refuses without calling the provider', async () => {
+    const m = 'gpt-brk-1';
+    h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 500 }] });
+    await assert.rejects(ask(m));
+    await assert.rejects(ask(m));
+    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2);
+    h.exporter.reset();
+    await assert.rejects(ask(m), (e: Error) => e.name === 'CircuitOpenError');
+    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2, 'refused calls never reach the provider');
+    const [op] = byRole(h.spans(), 'operation');
+    const a = attrs(op!);
+    assert.equal(op!.status.code, SpanStatusCode.ERROR);
+    assert.equal(a['breakwater.error.category'], 'circuit_open');
+    assert.equal(a['breakwater.error.source'], 'policy');
+    assert.equal(a['breakwater.breaker.state'], 'open');
+    assert.equal(a['breakwater.breaker.source'], 'local');
+    assert.equal(a['breakwater.retry.attempts'], 0);
+    assert.equal(byRole(h.spans(), 'attempt').length, 0);
+  });
+
+  it('a fleet override opens the breaker (source fleet) and expires back to local', async () => {
+    const m = 'gpt-fleet-1';
+    h.runtime.guard.applyOverride(`openai/${m}`, {
+      state: 'open',
+      expiresAt: Date.now() + 60_000,
+      source: 'sig-1',
+    });
+    await assert.rejects(ask(m));
+    const [op] = byRole(h.spans(), 'operation');
+    assert.equal(attrs(op!)['breakwater.breaker.source'], 'fleet');
+    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 0);
+    h.runtime.guard.clearOverride(`openai/${m}`);
+    await ask(m);
+  });
+
+  it('uses the fallback when the dependency keeps failing; the client still parses the result', async () => {
+    const m = 'gpt-fb-1';
+    h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 500 }] });
+    const { data, response } = await ask(m).withResponse();
+    assert.equal(data.choices[0]?.message.content, 'sorry, later');
+    assert.equal(response.status, 200);
+    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2);
+    const [op] = byRole(h.spans(), 'operation');
+    assert.equal(attrs(op!)['breakwater.fallback'], 'canned-apology');
+    assert.equal(attrs(op!)['breakwater.error.category'], 'server_error');
+    assert.notEqual(op!.status.code, SpanStatusCode.ERROR);
+  });
+});
+
+describe('tool() and agent()', () => {
+  it('builds a trace agent → LLM operation → attempts, and tool spans with call ids', async () => {
+    const search = tool('search_web', async (args: { q: string; id: string }) => `results for ${args.q}`, {
+      callId: (args) => args.id,
+    });
+    const broken = tool('broken_tool', async () => {
+      throw new Error('tool blew up');
+    });
+    const run = agent('helper', async (question: string) => {
+      await ask('gpt-agent-1');
+      const r = await search({ q: question, id: 'call_1' });
+      await assert.rejects(broken());
+      return r;
+    });
+    assert.equal(await run('weather'), 'results for weather');
+    const spans = h.spans();
+    const root = spans.find((s) => s.name === 'invoke_agent helper')!;
+    assert.ok(root);
+    const llm = byRole(spans, 'operation').find((s) => attrs(s)['gen_ai.operation.name'] === 'chat')!;
+    assert.equal(llm.parentSpanContext?.spanId, root.spanContext().spanId);
+    const toolSpan = spans.find(
+      (s) => s.name === 'execute_tool search_web' && attrs(s)['breakwater.role'] === 'operation',
+    )!;
+    assert.equal(toolSpan.parentSpanContext?.spanId, root.spanContext().spanId);
+    assert.equal(attrs(toolSpan)['gen_ai.tool.name'], 'search_web');
+    assert.equal(attrs(toolSpan)['gen_ai.tool.call.id'], 'call_1');
+    assert.equal(attrs(toolSpan)['breakwater.dependency'], 'tool/search_web');
+    const brokenSpan = spans.find(
+      (s) => s.name === 'execute_tool broken_tool' && attrs(s)['breakwater.role'] === 'operation',
+    )!;
+    assert.equal(attrs(brokenSpan)['breakwater.error.category'], 'tool_error');
+    assert.equal(brokenSpan.status.code, SpanStatusCode.ERROR);
+  });
+
+  it('records GenAI duration and token usage histograms with semconv buckets', async () => {
+    await ask('gpt-metrics-1');
+    const rm = await h.metrics();
+    const all = rm.scopeMetrics.flatMap((s) => s.metrics);
+    const duration = all.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration');
+    const tokens = all.find((m) => m.descriptor.name === 'gen_ai.client.token.usage');
+    assert.ok(duration && tokens);
+    const point = duration.dataPoints[0] as { value: { buckets: { boundaries: number[] } } };
+    assert.deepEqual(point.value.buckets.boundaries.slice(0, 3), [0.01, 0.02, 0.04]);
+    const types = new Set(tokens.dataPoints.map((p) => p.attributes['gen_ai.token.type']));
+    assert.deepEqual([...types].sort(), ['input', 'output']);
+  });
+});

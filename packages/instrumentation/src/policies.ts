@@ -1,0 +1,190 @@
+/**
+ * Per-dependency policies. A dependency key (`openai/gpt-4o`, `anthropic/claude-sonnet-4-5`,
+ * `tool/search_web`) picks its policy from the defaults for its kind, then from every user rule
+ * whose pattern matches, later rules overriding earlier ones field by field.
+ */
+
+/** Retry settings. `maxAttempts` counts the first attempt: 3 means one call and up to two retries. */
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  /** First backoff delay before jitter. */
+  readonly baseDelayMs: number;
+  /** Cap on any single backoff delay (a provider's Retry-After is capped by `maxRetryAfterMs`). */
+  readonly maxDelayMs: number;
+  readonly jitter: 'full' | 'equal' | 'decorrelated' | 'none';
+  /** Longest Retry-After the provider may ask for before we give up instead of waiting. */
+  readonly maxRetryAfterMs: number;
+}
+
+/** Circuit breaker settings (consecutive-failure and failure-ratio thresholds, whichever trips first). */
+export interface BreakerPolicy {
+  /** Failure ratio over the window that opens the breaker, 0..1. */
+  readonly failureRatio: number;
+  /** Calls needed in the window before the ratio is trusted. */
+  readonly minimumCalls: number;
+  /** Consecutive dependency failures that open the breaker regardless of volume. */
+  readonly consecutiveFailures: number;
+  readonly windowMs: number;
+  /** How long the breaker stays open before letting a probe through. */
+  readonly openMs: number;
+}
+
+/** Bulkhead settings: how many calls may run at once, and how many may wait. */
+export interface BulkheadPolicy {
+  readonly maxConcurrent: number;
+  readonly maxQueue: number;
+}
+
+/** What a fallback receives: the error that made the pipeline give up and the original input. */
+export interface FallbackContext<I> {
+  readonly error: unknown;
+  readonly dependency: string;
+  readonly input: I;
+}
+
+/**
+ * A named fallback. For LLM calls `run` returns a response body shaped like the provider's (for
+ * example a `ChatCompletion`); the client parses it as if the provider had sent it, so
+ * `.withResponse()` keeps working. Fallbacks apply to non-streaming LLM calls and to tools.
+ */
+export interface FallbackPolicy<I = unknown, O = unknown> {
+  readonly name: string;
+  readonly run: (context: FallbackContext<I>) => O | Promise<O>;
+}
+
+/** The full policy for one dependency. `false` switches a policy off. */
+export interface DependencyPolicy {
+  /** Per-attempt timeout; for streams it bounds the wait for the response headers. */
+  readonly timeoutMs: number | false;
+  readonly retry: RetryPolicy | false;
+  readonly breaker: BreakerPolicy | false;
+  readonly bulkhead: BulkheadPolicy | false;
+  readonly fallback: FallbackPolicy | false;
+}
+
+/** A user rule: a glob over dependency keys (`*` matches any run of characters) and overrides. */
+export interface PolicyRule {
+  readonly match: string;
+  readonly policy: PolicyOverrides;
+}
+
+/** Field-by-field overrides; nested objects merge with the policy they override. */
+export type PolicyOverrides = {
+  readonly timeoutMs?: number | false;
+  readonly retry?: Partial<RetryPolicy> | false;
+  readonly breaker?: Partial<BreakerPolicy> | false;
+  readonly bulkhead?: Partial<BulkheadPolicy> | false;
+  readonly fallback?: FallbackPolicy | false;
+};
+
+const LLM_RETRY: RetryPolicy = {
+  maxAttempts: 3,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  jitter: 'full',
+  maxRetryAfterMs: 30_000,
+};
+
+const LLM_BREAKER: BreakerPolicy = {
+  failureRatio: 0.5,
+  minimumCalls: 10,
+  consecutiveFailures: 5,
+  windowMs: 30_000,
+  openMs: 30_000,
+};
+
+/**
+ * Defaults by kind of dependency (see the table in the README). LLM calls retry; tools do not by
+ * default because a tool may have side effects that are not safe to repeat.
+ */
+export const DEFAULT_POLICIES: Readonly<Record<'openai' | 'anthropic' | 'llm' | 'tool', DependencyPolicy>> = {
+  openai: {
+    timeoutMs: 60_000,
+    retry: LLM_RETRY,
+    breaker: LLM_BREAKER,
+    bulkhead: { maxConcurrent: 64, maxQueue: 256 },
+    fallback: false,
+  },
+  anthropic: {
+    timeoutMs: 120_000,
+    retry: LLM_RETRY,
+    breaker: LLM_BREAKER,
+    bulkhead: { maxConcurrent: 64, maxQueue: 256 },
+    fallback: false,
+  },
+  llm: {
+    timeoutMs: 60_000,
+    retry: LLM_RETRY,
+    breaker: LLM_BREAKER,
+    bulkhead: { maxConcurrent: 64, maxQueue: 256 },
+    fallback: false,
+  },
+  tool: {
+    timeoutMs: 30_000,
+    retry: false,
+    breaker: { ...LLM_BREAKER, consecutiveFailures: 10 },
+    bulkhead: { maxConcurrent: 32, maxQueue: 128 },
+    fallback: false,
+  },
+};
+
+/** Compiles a glob (`*` = any run of characters, everything else literal) to a RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`);
+}
+
+function defaultsFor(key: string): DependencyPolicy {
+  if (key.startsWith('tool/')) return DEFAULT_POLICIES.tool;
+  if (key.startsWith('openai/')) return DEFAULT_POLICIES.openai;
+  if (key.startsWith('anthropic/')) return DEFAULT_POLICIES.anthropic;
+  return DEFAULT_POLICIES.llm;
+}
+
+function mergePart<T extends object>(base: T | false, over: Partial<T> | false | undefined): T | false {
+  if (over === undefined) return base;
+  if (over === false) return false;
+  if (base === false) return over as T;
+  return { ...base, ...over };
+}
+
+function applyOverrides(base: DependencyPolicy, over: PolicyOverrides): DependencyPolicy {
+  return {
+    timeoutMs: over.timeoutMs ?? base.timeoutMs,
+    retry: mergePart(base.retry, over.retry),
+    breaker: mergePart(base.breaker, over.breaker),
+    bulkhead: mergePart(base.bulkhead, over.bulkhead),
+    fallback: over.fallback ?? base.fallback,
+  };
+}
+
+/**
+ * Resolves and caches the policy for each dependency key. Rules are matched in order; every
+ * matching rule applies, so put broad rules first and specific ones after.
+ */
+export class PolicyResolver {
+  private readonly rules: ReadonlyArray<{ re: RegExp; policy: PolicyOverrides }>;
+  private readonly cache = new Map<string, DependencyPolicy>();
+
+  constructor(rules: readonly PolicyRule[] = []) {
+    this.rules = rules.map((r) => ({ re: globToRegExp(r.match), policy: r.policy }));
+  }
+
+  resolve(key: string): DependencyPolicy {
+    let policy = this.cache.get(key);
+    if (policy !== undefined) return policy;
+    policy = defaultsFor(key);
+    for (const rule of this.rules) if (rule.re.test(key)) policy = applyOverrides(policy, rule.policy);
+    this.cache.set(key, policy);
+    return policy;
+  }
+
+  /** {@link resolve}, then `overrides` (per-call-site settings such as a tool's own policy). */
+  resolveWith(key: string, overrides: PolicyOverrides | undefined): DependencyPolicy {
+    const policy = this.resolve(key);
+    return overrides === undefined ? policy : applyOverrides(policy, overrides);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The process-wide Breakwater runtime: the guard (resilience pipelines and breaker registry), the
+ * policy resolver and the clock. The LLM instrumentations, `tool()` and `agent()` all share it,
+ * so one dependency has one breaker however it is called, and the fleet control client can
+ * override that breaker in one place.
+ */
+import { type Clock, systemClock } from '@breakwater/protocol';
+import type { Meter } from '@opentelemetry/api';
+import { metrics } from '@opentelemetry/api';
+import { createGuard, type GuardHandle } from './guard.ts';
+import { PolicyResolver, type PolicyRule } from './policies.ts';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
+
+/** Options for {@link configureBreakwater}. */
+export interface RuntimeOptions {
+  /** Policy rules by dependency-key glob, applied over the defaults (see README). */
+  readonly policies?: readonly PolicyRule[];
+  /** Injected time for every policy. Defaults to the system clock. */
+  readonly clock?: Clock;
+  /** Meter for the `breakwater.*` metrics. Defaults to the global meter provider's. */
+  readonly meter?: Meter;
+  /**
+   * Record message content on spans. Defaults to
+   * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`.
+   */
+  readonly captureMessageContent?: boolean;
+}
+
+/** The shared runtime. */
+export interface Runtime {
+  readonly guard: GuardHandle;
+  readonly policies: PolicyResolver;
+  readonly clock: Clock;
+  readonly captureMessageContent: boolean;
+}
+
+let current: Runtime | undefined;
+
+function contentFromEnv(): boolean {
+  return process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() === 'true';
+}
+
+/** Builds a runtime without installing it. */
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const clock = options.clock ?? systemClock;
+  return {
+    clock,
+    policies: new PolicyResolver(options.policies),
+    guard: createGuard({ clock, meter: options.meter ?? metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION) }),
+    captureMessageContent: options.captureMessageContent ?? contentFromEnv(),
+  };
+}
+
+/**
+ * Installs a fresh process-wide runtime (policies, clock, metrics) and returns it. Breakers and
+ * budgets of the previous runtime are dropped, so call this once at startup (or per test).
+ */
+export function configureBreakwater(options: RuntimeOptions = {}): Runtime {
+  current = createRuntime(options);
+  return current;
+}
+
+/** The process-wide runtime, created with defaults on first use. */
+export function getRuntime(): Runtime {
+  current ??= createRuntime();
+  return current;
+}

@@ -1,0 +1,74 @@
+/**
+ * The few ways this package writes attributes and status onto spans, so every span kind
+ * (operation, attempt, tool, agent) spells failures the same way.
+ */
+
+import {
+  ATTR,
+  type BreakerSource,
+  type ErrorCategory,
+  type FaultSource,
+  SEMCONV,
+} from '@breakwater/protocol';
+import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api';
+
+/** A classified failure, as the spans and metrics report it. */
+export interface Classification {
+  readonly category: ErrorCategory;
+  readonly retryable: boolean;
+  readonly source: FaultSource;
+  /** Low-cardinality `error.type`: provider error type, status code, or `_OTHER`. */
+  readonly errorType: string;
+  /** What the provider asked us to wait, when it said. */
+  readonly retryAfterMs?: number | undefined;
+}
+
+/** Breaker facts at the moment a call was admitted or refused. */
+export interface BreakerFacts {
+  readonly state: string;
+  readonly source: BreakerSource;
+}
+
+/** Marks `span` failed with `c`. The exception itself is recorded only where the caller says. */
+export function setFailure(span: Span, c: Classification, error: unknown, recordException: boolean): void {
+  span.setAttributes({
+    [SEMCONV.ERROR_TYPE]: c.errorType,
+    [ATTR.ERROR_CATEGORY]: c.category,
+    [ATTR.ERROR_RETRYABLE]: c.retryable,
+    [ATTR.ERROR_SOURCE]: c.source,
+  });
+  const message = error instanceof Error ? error.message : undefined;
+  span.setStatus(
+    message === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message },
+  );
+  if (recordException) span.recordException(error instanceof Error ? error : String(error));
+}
+
+/** Attributes describing the breaker at admission. */
+export function breakerAttributes(facts: BreakerFacts | undefined): Attributes {
+  if (facts === undefined) return {};
+  return { [ATTR.BREAKER_STATE]: facts.state, [ATTR.BREAKER_SOURCE]: facts.source };
+}
+
+const serverCache = new Map<string, Readonly<Attributes>>();
+const NONE: Readonly<Attributes> = Object.freeze({});
+
+/**
+ * Parses a base URL into `server.address` / `server.port`. Cached: a client's base URL rarely
+ * changes, and URL parsing would otherwise run on every call. The result is frozen; copy it.
+ */
+export function serverAttributes(baseURL: unknown): Readonly<Attributes> {
+  if (typeof baseURL !== 'string') return NONE;
+  let attrs = serverCache.get(baseURL);
+  if (attrs === undefined) {
+    try {
+      const url = new URL(baseURL);
+      const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+      attrs = Object.freeze({ [SEMCONV.SERVER_ADDRESS]: url.hostname, [SEMCONV.SERVER_PORT]: port });
+    } catch {
+      attrs = NONE;
+    }
+    if (serverCache.size < 64) serverCache.set(baseURL, attrs);
+  }
+  return attrs;
+}

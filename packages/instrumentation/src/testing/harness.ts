@@ -1,0 +1,104 @@
+/**
+ * Test harness: a real tracer provider with an in-memory exporter, a meter provider with a
+ * collect-on-demand reader, a fault provider, and the instrumentations enabled before the client
+ * modules are required (so the require hook, not a manual patch, does the patching).
+ */
+import { createRequire } from 'node:module';
+import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
+import { context, metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { AnthropicInstrumentation } from '../anthropic/instrumentation.ts';
+import { OpenAIInstrumentation } from '../openai/instrumentation.ts';
+import type { PolicyRule } from '../policies.ts';
+import { configureBreakwater, type Runtime } from '../runtime.ts';
+
+class OnDemandReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+export const require = createRequire(import.meta.url);
+
+/** Fast policies for tests: tiny backoff, no real waiting. */
+export const FAST: PolicyRule[] = [
+  {
+    match: '*',
+    policy: { retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 200 }, timeoutMs: 2_000 },
+  },
+  { match: '*-hang-*', policy: { timeoutMs: 150 } },
+];
+
+export interface Harness {
+  readonly fp: FaultProvider;
+  readonly exporter: InMemorySpanExporter;
+  readonly runtime: Runtime;
+  readonly openai: OpenAIInstrumentation;
+  readonly anthropic: AnthropicInstrumentation;
+  spans(): ReadableSpan[];
+  metrics(): Promise<ResourceMetrics>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+let globalsSet = false;
+
+/** Starts a harness. Call once per test file (globals are process-wide). */
+export async function startHarness(policies: PolicyRule[] = FAST): Promise<Harness> {
+  const exporter = new InMemorySpanExporter();
+  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const reader = new OnDemandReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  if (!globalsSet) {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    trace.setGlobalTracerProvider(tracerProvider);
+    metrics.setGlobalMeterProvider(meterProvider);
+    globalsSet = true;
+  }
+  const runtime = configureBreakwater({ policies, meter: meterProvider.getMeter('test') });
+  const openai = new OpenAIInstrumentation({ moduleAliases: ['openai-v6'] });
+  openai.setTracerProvider(tracerProvider);
+  openai.setMeterProvider(meterProvider);
+  const anthropic = new AnthropicInstrumentation();
+  anthropic.setTracerProvider(tracerProvider);
+  anthropic.setMeterProvider(meterProvider);
+  const fp = await startFaultProvider();
+  return {
+    fp,
+    exporter,
+    runtime,
+    openai,
+    anthropic,
+    spans: () => exporter.getFinishedSpans(),
+    async metrics() {
+      const { resourceMetrics } = await reader.collect();
+      return resourceMetrics;
+    },
+    reset() {
+      exporter.reset();
+      fp.resetStats();
+      fp.clearFaults();
+    },
+    async close() {
+      await fp.close();
+      await tracerProvider.shutdown();
+      await meterProvider.shutdown();
+    },
+  };
+}
+
+/** Attributes of a span, as a plain record. */
+export function attrs(span: ReadableSpan): Record<string, unknown> {
+  return span.attributes as Record<string, unknown>;
+}
+
+/** Spans by role. */
+export function byRole(spans: ReadableSpan[], role: 'operation' | 'attempt'): ReadableSpan[] {
+  return spans.filter((s) => s.attributes['breakwater.role'] === role);
+}

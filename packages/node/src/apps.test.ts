@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
+
+// Real child processes: an ESM app preloaded with `--import @breakwater/node/register`, and a
+// CommonJS app that require()s @breakwater/node. Each must export its span to a local receiver.
+const bodies: string[] = [];
+const receiver = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    if (req.url === '/v1/traces') bodies.push(Buffer.concat(chunks).toString('utf8'));
+    res.writeHead(200).end('{}');
+  });
+});
+let fp: FaultProvider;
+let endpoint: string;
+
+before(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  fp = await startFaultProvider();
+});
+after(async () => {
+  await fp.close();
+  receiver.close();
+});
+
+function run(args: string[], serviceName: string): Promise<{ code: number | null; out: string }> {
+  // Keep the parent's loader flags (e.g. --conditions) but not the test runner's own.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--test'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...execArgv, ...args], {
+      env: {
+        ...process.env,
+        FAULT_URL: fp.openaiBaseUrl,
+        OTEL_SERVICE_NAME: serviceName,
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        BREAKWATER_CONTROL: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d;
+    });
+    const timer = setTimeout(() => child.kill(), 20_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+it('ESM app: --import @breakwater/node/register instruments `import OpenAI from "openai"`', async () => {
+  const { code, out } = await run(
+    ['--import', '@breakwater/node/register', fixture('esm-app.mjs')],
+    'esm-app',
+  );
+  assert.equal(code, 0, out);
+  assert.match(out, /ok chat\.completion/);
+  assert.ok(
+    bodies.some((b) => b.includes('chat gpt-esm-app') && b.includes('esm-app')),
+    'span exported on exit',
+  );
+});
+
+it('CommonJS app: require("@breakwater/node") then require("openai")', async () => {
+  const { code, out } = await run([fixture('cjs-app.cjs')], 'cjs-app');
+  assert.equal(code, 0, out);
+  assert.match(out, /ok chat\.completion/);
+  assert.ok(
+    bodies.some((b) => b.includes('chat gpt-cjs-app')),
+    'span exported on exit',
+  );
+});

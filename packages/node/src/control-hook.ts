@@ -1,0 +1,54 @@
+/**
+ * ── Fleet control client hook ─────────────────────────────────────────────────────────────────
+ * The control client (packages/node/src/control/**, owned separately) subscribes to the
+ * collector's breaker signals and calls `target.applyOverride(dependency, override)` /
+ * `target.clearOverride(dependency)`. This file is the one place `start()` wires it to the
+ * runtime's breaker registry.
+ */
+import type { Runtime } from '@breakwater/instrumentation';
+import type { BreakerOverride, Clock } from '@breakwater/protocol';
+import { systemClock } from '@breakwater/protocol';
+import { startControlClient } from './control/index.ts';
+import type { ResolvedOptions } from './options.ts';
+
+/** What start() keeps of a running control client. */
+export interface ControlHandle {
+  close(): Promise<void> | void;
+}
+
+/** The target the control client drives: breaker overrides by dependency key. */
+export interface OverrideTarget {
+  applyOverride(dependency: string, override: BreakerOverride): void;
+  clearOverride(dependency: string): void;
+}
+
+/** Adapts the runtime's breaker registry to the control client's target interface. */
+export function overrideTarget(runtime: Runtime): OverrideTarget {
+  return {
+    applyOverride: (dependency, override) => runtime.guard.applyOverride(dependency, override),
+    clearOverride: (dependency) => runtime.guard.clearOverride(dependency),
+  };
+}
+
+/** Starts the control client when its module is present; never throws. */
+export function startControl(
+  options: ResolvedOptions,
+  runtime: Runtime,
+  clock: Clock | undefined,
+  log: (message: string) => void,
+): ControlHandle | undefined {
+  if (options.control === false) return undefined;
+  try {
+    return startControlClient({
+      url: options.control.url,
+      token: options.control.token,
+      service: options.serviceName,
+      target: overrideTarget(runtime),
+      clock: clock ?? systemClock,
+      logger: log,
+    });
+  } catch (error) {
+    log(`control client failed to start: ${String(error)}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Options of `start()` and how they are read from the environment: the standard `OTEL_*`
+ * variables (the OTLP exporters and resource detector read most of them themselves) plus
+ * Breakwater's own `BREAKWATER_*` ones.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PolicyRule } from '@breakwater/instrumentation';
+import { type Clock, DEFAULT_COLLECTOR_URL, ENV } from '@breakwater/protocol';
+
+/** Where the fleet control client connects and what it may change. */
+export interface ControlOptions {
+  /** Collector base URL; defaults to `BREAKWATER_COLLECTOR_URL`, else the OTLP endpoint's origin. */
+  readonly url?: string;
+  /** Bearer token for the signal stream (`BREAKWATER_SUBSCRIBE_TOKEN`). */
+  readonly token?: string;
+}
+
+/** Options of {@link start}. Every field is optional; environment variables fill the gaps. */
+export interface StartOptions {
+  /** `service.name`; default `OTEL_SERVICE_NAME`, else `unknown_service:node`. */
+  readonly serviceName?: string;
+  /** `service.version`; default from `OTEL_RESOURCE_ATTRIBUTES`, else `npm_package_version`. */
+  readonly serviceVersion?: string;
+  /** `service.instance.id`; default from `OTEL_RESOURCE_ATTRIBUTES`, else a random UUID. */
+  readonly serviceInstanceId?: string;
+  /**
+   * OTLP/HTTP base endpoint, e.g. `http://127.0.0.1:4318` (`/v1/traces` and `/v1/metrics` are
+   * appended). Default: the exporters read `OTEL_EXPORTER_OTLP_ENDPOINT` (and the per-signal
+   * variables), else `http://localhost:4318`.
+   */
+  readonly endpoint?: string;
+  /** Extra OTLP headers (the exporters also read `OTEL_EXPORTER_OTLP_HEADERS`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Metric export interval; default `OTEL_METRIC_EXPORT_INTERVAL`, else 15 s. */
+  readonly metricIntervalMs?: number;
+  /** Per-export timeout; default 5 s, so a slow collector holds an export, never a call. */
+  readonly exportTimeoutMs?: number;
+  /** Largest number of spans waiting for export; beyond it spans are dropped (default 2048). */
+  readonly maxQueueSize?: number;
+  /** Serve metrics for scraping on this port too (`BREAKWATER_PROMETHEUS_PORT`). */
+  readonly prometheusPort?: number;
+  /** Host for the Prometheus endpoint; default `127.0.0.1`. */
+  readonly prometheusHost?: string;
+  /** Per-dependency policy rules (see `@breakwater/instrumentation`). */
+  readonly policies?: readonly PolicyRule[];
+  /** Record message content on spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`). */
+  readonly captureMessageContent?: boolean;
+  /** Fleet control client; `false` turns it off (also `BREAKWATER_CONTROL=false`). */
+  readonly control?: ControlOptions | false;
+  /** Flush and shut down on SIGTERM/SIGINT (default true). */
+  readonly handleSignals?: boolean;
+  /** Injected clock for policies and the control client. */
+  readonly clock?: Clock;
+  /** Where start-up problems go (never thrown); default `console.warn`. */
+  readonly logger?: (message: string) => void;
+  /** Extra module names to instrument as `openai` (npm aliases). */
+  readonly openaiAliases?: string[];
+}
+
+/** Options after defaults and the environment are applied. */
+export interface ResolvedOptions {
+  readonly serviceName: string;
+  readonly serviceVersion: string | undefined;
+  readonly serviceInstanceId: string;
+  readonly tracesUrl: string | undefined;
+  readonly metricsUrl: string | undefined;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly metricIntervalMs: number;
+  readonly exportTimeoutMs: number;
+  readonly maxQueueSize: number;
+  readonly prometheusPort: number | undefined;
+  readonly prometheusHost: string;
+  readonly control: { readonly url: string; readonly token: string | undefined } | false;
+  readonly handleSignals: boolean;
+  readonly logger: (message: string) => void;
+}
+
+/** Parses `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, percent-encoded values). */
+export function parseResourceAttributes(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (text === undefined) return out;
+  for (const pair of text.split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    try {
+      out[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      // A malformed value is skipped, as the OTel resource detector does.
+    }
+  }
+  return out;
+}
+
+function positiveInt(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function origin(url: string | undefined): string | undefined {
+  if (url === undefined || url === '') return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Applies defaults and the environment to `options`. Never throws. */
+export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
+  const endpoint = options.endpoint?.replace(/\/+$/, '');
+  const controlEnv = env[ENV.CONTROL]?.toLowerCase();
+  const control = options.control === false ? undefined : options.control;
+  const controlUrl =
+    control?.url ??
+    env[ENV.COLLECTOR_URL] ??
+    origin(endpoint) ??
+    origin(env.OTEL_EXPORTER_OTLP_ENDPOINT) ??
+    DEFAULT_COLLECTOR_URL;
+  return {
+    serviceName:
+      options.serviceName ?? env.OTEL_SERVICE_NAME ?? resource['service.name'] ?? 'unknown_service:node',
+    serviceVersion: options.serviceVersion ?? resource['service.version'] ?? env.npm_package_version,
+    serviceInstanceId: options.serviceInstanceId ?? resource['service.instance.id'] ?? randomUUID(),
+    tracesUrl: endpoint === undefined ? undefined : `${endpoint}/v1/traces`,
+    metricsUrl: endpoint === undefined ? undefined : `${endpoint}/v1/metrics`,
+    headers: options.headers,
+    metricIntervalMs: options.metricIntervalMs ?? positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL) ?? 15_000,
+    exportTimeoutMs: options.exportTimeoutMs ?? 5_000,
+    maxQueueSize: options.maxQueueSize ?? 2048,
+    prometheusPort: options.prometheusPort ?? positiveInt(env[ENV.PROMETHEUS_PORT]),
+    prometheusHost: options.prometheusHost ?? '127.0.0.1',
+    control:
+      options.control === false || controlEnv === 'false' || controlEnv === '0'
+        ? false
+        : {
+            url: controlUrl,
+            token: control?.token ?? env[ENV.SUBSCRIBE_TOKEN],
+          },
+    handleSignals: options.handleSignals ?? true,
+    logger: options.logger ?? ((message) => console.warn(`[breakwater] ${message}`)),
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Flush on SIGTERM/SIGINT without changing how the process ends. Node exits on these signals
+ * only while nobody listens; once we listen, we must end the process ourselves unless the app
+ * has its own listener (then exiting is the app's decision).
+ */
+
+interface Flushable {
+  shutdown(): Promise<void>;
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+const handlers: Record<string, () => void> = {};
+
+/** Installs one-shot handlers that shut `handle` down within `timeoutMs`. */
+export function installSignalHandlers(handle: Flushable, timeoutMs: number): void {
+  // A process that simply runs out of work exits without signals: flush then too. Work scheduled
+  // here keeps the loop alive until the export finishes (bounded by the export timeout).
+  process.once('beforeExit', () => {
+    void handle.shutdown();
+  });
+  for (const signal of SIGNALS) {
+    const onSignal = (): void => {
+      for (const s of SIGNALS) process.removeListener(s, handlers[s] ?? onSignal);
+      const appListens = process.listenerCount(signal) > 0;
+      const timer = setTimeout(finish, timeoutMs);
+      timer.unref();
+      handle.shutdown().then(finish, finish);
+      function finish(): void {
+        clearTimeout(timer);
+        // Re-raise with the default disposition so the exit code says which signal ended us.
+        if (!appListens) process.kill(process.pid, signal);
+      }
+    };
+    handlers[signal] = onSignal;
+    process.once(signal, onSignal);
+  }
+}

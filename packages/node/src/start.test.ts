@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { after, before, it } from 'node:test';
+import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
+import type OpenAIType from 'openai';
+import { type Breakwater, start } from './index.ts';
+
+const require = createRequire(import.meta.url);
+
+// A tiny OTLP/HTTP receiver: records what arrives, answers 200 like a collector.
+const received: Array<{ path: string; body: string }> = [];
+const receiver = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    received.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+
+let fp: FaultProvider;
+let bw: Breakwater;
+
+before(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const { port } = receiver.address() as AddressInfo;
+  fp = await startFaultProvider();
+  bw = start({
+    serviceName: 'start-test',
+    serviceVersion: '1.2.3',
+    endpoint: `http://127.0.0.1:${port}`,
+    control: false,
+    handleSignals: false,
+    metricIntervalMs: 60_000,
+    policies: [{ match: '*', policy: { retry: { baseDelayMs: 1, maxDelayMs: 2 } } }],
+  });
+});
+
+after(async () => {
+  await bw.shutdown();
+  await fp.close();
+  receiver.close();
+});
+
+it('exports an instrumented call end to end over real OTLP/HTTP', async () => {
+  const OpenAI = require('openai').default as typeof OpenAIType;
+  const client = new OpenAI({ apiKey: 'k', baseURL: fp.openaiBaseUrl });
+  fp.script({ route: 'openai.chat', model: 'gpt-e2e', steps: [{ fault: 'error', status: 500, count: 1 }] });
+  await client.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-e2e' }), 2);
+  await bw.forceFlush();
+  const traces = received.filter((r) => r.path === '/v1/traces');
+  assert.ok(traces.length > 0, 'a trace export arrived');
+  const body = traces.map((t) => t.body).join('\n');
+  assert.match(body, /chat gpt-e2e/);
+  assert.match(body, /breakwater\.dependency/);
+  assert.match(body, /start-test/);
+  assert.match(body, /service\.instance\.id/);
+  assert.equal(bw.options.serviceVersion, '1.2.3');
+  assert.ok(bw.runtime, 'runtime configured');
+});
+
+it('start() twice returns the same instance and never throws', () => {
+  assert.equal(start({ serviceName: 'other' }), bw);
+});

@@ -1,0 +1,171 @@
+/**
+ * `start()`: one call that sets up OpenTelemetry (NodeSDK, OTLP/HTTP trace and metric export,
+ * optional Prometheus endpoint, resource), the Breakwater runtime and instrumentations, and the
+ * fleet control client. It never throws into the app: a problem is logged and the app runs on,
+ * uninstrumented if need be.
+ */
+import { breakwaterInstrumentations, configureBreakwater, type Runtime } from '@breakwater/instrumentation';
+import { SEMCONV } from '@breakwater/protocol';
+import { metrics, trace } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { type ControlHandle, startControl } from './control-hook.ts';
+import { type ResolvedOptions, resolveOptions, type StartOptions } from './options.ts';
+import { installSignalHandlers } from './signals.ts';
+
+/** What {@link start} returns. */
+export interface Breakwater {
+  /** The resolved settings (service identity, endpoints). */
+  readonly options: ResolvedOptions;
+  /** The Breakwater runtime (policies, breakers); undefined if start-up failed. */
+  readonly runtime: Runtime | undefined;
+  /** Exports what is buffered now. Never rejects. */
+  forceFlush(): Promise<void>;
+  /** Flushes, stops exporting and closes the control client and Prometheus endpoint. Never rejects. */
+  shutdown(): Promise<void>;
+}
+
+let started: Breakwater | undefined;
+
+/** Span processors: one batch processor with a bounded queue and a bounded export timeout. */
+function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
+  const exporter = new OTLPTraceExporter({
+    ...(o.tracesUrl !== undefined ? { url: o.tracesUrl } : {}),
+    ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
+    timeoutMillis: o.exportTimeoutMs,
+    concurrencyLimit: 4,
+  });
+  return [
+    new BatchSpanProcessor({
+      exporter,
+      maxQueueSize: o.maxQueueSize,
+      maxExportBatchSize: Math.min(512, o.maxQueueSize),
+      scheduledDelayMillis: 1_000,
+      exportTimeoutMillis: o.exportTimeoutMs,
+    }),
+  ];
+}
+
+function metricReaders(o: ResolvedOptions): IMetricReader[] {
+  const readers: IMetricReader[] = [
+    new PeriodicExportingMetricReader({
+      exporter: new OTLPMetricExporter({
+        ...(o.metricsUrl !== undefined ? { url: o.metricsUrl } : {}),
+        ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
+        timeoutMillis: o.exportTimeoutMs,
+        concurrencyLimit: 2,
+      }),
+      exportIntervalMillis: o.metricIntervalMs,
+      exportTimeoutMillis: Math.min(o.exportTimeoutMs, o.metricIntervalMs),
+    }),
+  ];
+  if (o.prometheusPort !== undefined) {
+    readers.push(
+      new PrometheusExporter({ port: o.prometheusPort, host: o.prometheusHost }, (error) => {
+        if (error) o.logger(`Prometheus endpoint failed to start: ${String(error)}`);
+      }),
+    );
+  }
+  return readers;
+}
+
+function resourceAttributes(o: ResolvedOptions): Record<string, string> {
+  const attrs: Record<string, string> = {
+    [SEMCONV.SERVICE_NAME]: o.serviceName,
+    [SEMCONV.SERVICE_INSTANCE_ID]: o.serviceInstanceId,
+  };
+  if (o.serviceVersion !== undefined) attrs[SEMCONV.SERVICE_VERSION] = o.serviceVersion;
+  return attrs;
+}
+
+async function quietly(
+  step: Promise<unknown> | undefined,
+  logger: (m: string) => void,
+  what: string,
+): Promise<void> {
+  try {
+    await step;
+  } catch (error) {
+    logger(`${what} failed: ${String(error)}`);
+  }
+}
+
+/**
+ * Starts Breakwater for this process. Calling it again returns the first instance.
+ *
+ * @example
+ * import { start } from '@breakwater/node';
+ * start({ serviceName: 'support-agent' });
+ */
+export function start(options: StartOptions = {}): Breakwater {
+  if (started !== undefined) return started;
+  const resolved = resolveOptions(options);
+  const log = resolved.logger;
+  let sdk: NodeSDK | undefined;
+  let runtime: Runtime | undefined;
+  let control: ControlHandle | undefined;
+  try {
+    sdk = new NodeSDK({
+      resource: resourceFromAttributes(resourceAttributes(resolved)),
+      spanProcessors: spanProcessors(resolved),
+      metricReaders: metricReaders(resolved),
+      instrumentations: [
+        breakwaterInstrumentations({
+          ...(options.captureMessageContent !== undefined
+            ? { captureMessageContent: options.captureMessageContent }
+            : {}),
+          ...(options.openaiAliases !== undefined ? { openaiAliases: options.openaiAliases } : {}),
+        }),
+      ],
+    });
+    sdk.start();
+    // After sdk.start() the global meter provider is the SDK's, so breakwater.* metrics export.
+    runtime = configureBreakwater({
+      ...(options.policies !== undefined ? { policies: options.policies } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      ...(options.captureMessageContent !== undefined
+        ? { captureMessageContent: options.captureMessageContent }
+        : {}),
+      meter: metrics.getMeter('@breakwater/node'),
+    });
+    // ── Fleet control client ────────────────────────────────────────────────────────────────
+    // Collector breaker signals are applied to this runtime's breaker registry as overrides
+    // with an expiry; see control-hook.ts.
+    if (resolved.control !== false) {
+      control = startControl(resolved, runtime, options.clock, log);
+    }
+  } catch (error) {
+    log(`start-up failed, continuing without full telemetry: ${String(error)}`);
+  }
+
+  let shutdownPromise: Promise<void> | undefined;
+  const handle: Breakwater = {
+    options: resolved,
+    runtime,
+    forceFlush: () => quietly(sdk === undefined ? undefined : forceFlushAll(), log, 'flush'),
+    shutdown() {
+      shutdownPromise ??= (async () => {
+        await quietly(Promise.resolve(control?.close()), log, 'control client close');
+        await quietly(sdk?.shutdown(), log, 'shutdown');
+        if (started === handle) started = undefined;
+      })();
+      return shutdownPromise;
+    },
+  };
+  if (resolved.handleSignals) installSignalHandlers(handle, resolved.exportTimeoutMs + 1_000);
+  started = handle;
+  return handle;
+}
+
+/** NodeSDK has no forceFlush; flush the global providers it registered. */
+async function forceFlushAll(): Promise<void> {
+  const tp = trace.getTracerProvider() as { forceFlush?: () => Promise<void>; getDelegate?: () => unknown };
+  const delegate = (tp.getDelegate?.() ?? tp) as { forceFlush?: () => Promise<void> };
+  const mp = metrics.getMeterProvider() as { forceFlush?: () => Promise<void> };
+  await Promise.all([delegate.forceFlush?.(), mp.forceFlush?.()]);
+}
