@@ -1,7 +1,89 @@
 import { z } from 'zod';
+import { durationMs } from './slo/duration-schema.ts';
+import { SloListSchema } from './slo/entry-schema.ts';
+
+/** How the SLO engine evaluates. */
+export const EvaluationSchema = z
+  .object({
+    /** How often SLOs are evaluated and alerts updated. */
+    interval: durationMs.default(10_000),
+    /** Minimum events in an alert's long window before a burn-rate alert may fire (and in the level window for levels). */
+    minEvents: z.number().int().nonnegative().default(10),
+    /** Window of the threshold alert levels (current success rate or latency quantile). */
+    levelWindow: durationMs.default(300_000),
+  })
+  .strict();
+
+/** Pushing alerts to Alertmanager (API v2). Off unless `url` is set. */
+export const AlertmanagerSchema = z
+  .object({
+    /** Base URL, e.g. `http://127.0.0.1:9093`; alerts go to `<url>/api/v2/alerts`. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** Firing alerts are re-sent this often (keep it below Alertmanager's `resolve_timeout`, 5m by default). */
+    resendInterval: durationMs.default(60_000),
+    /** Per-request timeout. */
+    timeout: durationMs.default(10_000),
+    /** Also push threshold levels (warning → ticket, severe/emergency → page). */
+    levels: z.boolean().default(true),
+    /** Extra labels on every alert, e.g. `{ cluster: prod }`. */
+    labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).default({}),
+    /** `generatorURL` on alerts (e.g. the collector's status page). */
+    generatorUrl: z.url().optional(),
+  })
+  .strict();
+
+/** Where SLO counts are kept. */
+export const StoreSchema = z
+  .object({
+    /** `sqlite` (durable, default) or `memory` (lost on restart; tests and throwaway runs). */
+    kind: z.enum(['sqlite', 'memory']).default('sqlite'),
+    /** SQLite file; default `<dataDir>/breakwater.db`. */
+    path: z.string().min(1).optional(),
+    /**
+     * SQLite `synchronous`: `normal` survives a killed process (WAL), `full` also a power loss
+     * at the cost of an fsync per ingest batch.
+     */
+    synchronous: z.enum(['normal', 'full']).default('normal'),
+  })
+  .strict();
+
+/** Input series assumed by `breakwater rules` (spanmetrics-style counters and histograms). */
+export const PrometheusRulesSchema = z
+  .object({
+    /** Counter of spans, one series per label combination. */
+    callsMetric: z.string().default('traces_span_metrics_calls_total'),
+    /** Histogram of span durations (`_bucket` and `_count` are appended). */
+    durationMetric: z.string().default('traces_span_metrics_duration_milliseconds'),
+    /** Unit of the histogram's `le` bounds. */
+    durationUnit: z.enum(['ms', 's']).default('ms'),
+    /** Label holding `service.name`. */
+    serviceLabel: z.string().default('service_name'),
+    /** Label holding `service.version`. */
+    versionLabel: z.string().default('service_version'),
+    spanNameLabel: z.string().default('span_name'),
+    statusLabel: z.string().default('status_code'),
+    /** Rule group interval. */
+    interval: durationMs.optional(),
+  })
+  .strict();
 
 /**
- * Top-level keys for SLOs, evaluation and alerting.
- * (Placeholder: owned by the sli/store/evaluate work.)
+ * Top-level keys for SLOs, evaluation and alerting. Every key has a default, so no configuration
+ * at all yields the default SLO set, evaluation every 10 s and a SQLite store under the data dir.
  */
-export const SloSectionSchema = z.object({});
+export const SloSectionSchema = z.object({
+  /** SLOs in native form or as OpenSLO v1 documents. */
+  slos: SloListSchema.default([]),
+  /**
+   * The default SLO set (availability 99.5 % per service and GenAI operation over 30 days):
+   * `auto` applies it when `slos` is empty.
+   */
+  defaultSlos: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+  /** The built-in technical SLOs `retry-recovery` and `breaker-refusal`. */
+  technicalSlos: z.boolean().default(true),
+  evaluation: EvaluationSchema.default(EvaluationSchema.parse({})),
+  alertmanager: AlertmanagerSchema.default(AlertmanagerSchema.parse({})),
+  store: StoreSchema.default(StoreSchema.parse({})),
+  prometheusRules: PrometheusRulesSchema.default(PrometheusRulesSchema.parse({})),
+});
+export type SloSection = z.output<typeof SloSectionSchema>;

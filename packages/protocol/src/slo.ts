@@ -46,7 +46,10 @@ export type BurnAlert = z.infer<typeof BurnAlertSchema>;
 /** SLO state for one service (and optionally one `service.version`). */
 export const SloGroupStatusSchema = z.object({
   service: z.string(),
+  /** Absent on the group summed over every version (the one alerts fire on). */
   version: z.string().optional(),
+  /** Values of the SLO's `groupBy` dimensions, e.g. `{ operation: "chat" }`. */
+  labels: z.record(z.string(), z.string()).optional(),
   windows: z.array(WindowStatusSchema),
   /** Share of the error budget left over the SLO window, 1 = untouched, may go negative. */
   budgetRemaining: z.number(),
@@ -54,6 +57,7 @@ export const SloGroupStatusSchema = z.object({
   exhaustionEtaMs: z.number().nullable(),
   alerts: z.array(BurnAlertSchema),
   level: z.enum(ALERT_LEVELS),
+  /** Bad events per error category over the last hour, most frequent first. */
   topErrorCategories: z.array(z.object({ category: z.string(), count: z.number() })),
   exampleTraceIds: z.array(z.string()),
 });
@@ -71,6 +75,8 @@ export const SloStatusSchema = z.object({
   window: z.string(),
   /** Collector time of evaluation, epoch ms. */
   evaluatedAt: z.number(),
+  /** Dimensions each group is split by besides service and version. */
+  groupBy: z.array(z.string()).optional(),
   groups: z.array(SloGroupStatusSchema),
 });
 export type SloStatus = z.infer<typeof SloStatusSchema>;

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import { AlertmanagerPusher } from './alertmanager.ts';
+import type { DesiredAlert } from './alerts.ts';
+import { type AlertmanagerProcess, freePort, startAlertmanager } from './testing/alertmanager-process.ts';
+import { ALERTMANAGER, memoryLogger, skipUnless } from './testing/tools.ts';
+
+const skip = skipUnless(ALERTMANAGER, 'prometheus-alertmanager');
+const running: AlertmanagerProcess[] = [];
+const pushers: AlertmanagerPusher[] = [];
+after(async () => {
+  for (const p of pushers) await p.stop();
+  for (const am of running) await am.stop();
+});
+
+const page: DesiredAlert = {
+  labels: {
+    alertname: 'BreakwaterErrorBudgetBurn',
+    slo: 'availability',
+    service: 'checkout',
+    severity: 'page',
+    tier: 'business',
+  },
+  annotations: {
+    summary: 'burning',
+    burn_rates: '5m=20 1h=16',
+    budget_remaining: '89.21%',
+    top_error_categories: 'timeout=34',
+    example_trace_ids: 'abc',
+  },
+};
+
+describe('AlertmanagerPusher against a real Alertmanager', { skip }, () => {
+  it('fires, re-sends every interval, then resolves with endsAt', async () => {
+    const am = await startAlertmanager();
+    running.push(am);
+    // The clock starts a minute in the past, so the resolution's endsAt is already over when
+    // Alertmanager reads it (a firing alert carries no endsAt, so the offset does not matter).
+    const clock = new ManualClock(Date.now() - 60_000);
+    const pusher = new AlertmanagerPusher({
+      url: am.url,
+      clock,
+      logger: memoryLogger(),
+      resendIntervalMs: 60_000,
+    });
+    pushers.push(pusher);
+
+    pusher.update([page]);
+    await pusher.idle();
+    assert.equal(pusher.stats.deliveries, 1);
+    let alerts = await am.alerts();
+    assert.equal(alerts.length, 1);
+    assert.deepEqual(alerts[0]!.labels, page.labels);
+    assert.equal(alerts[0]!.annotations.budget_remaining, '89.21%');
+    assert.equal(alerts[0]!.status.state, 'active');
+    assert.equal(new Date(alerts[0]!.startsAt).getTime(), clock.now());
+
+    // Unchanged alerts are re-sent on the resend interval, with fresh annotations.
+    pusher.update([{ ...page, annotations: { ...page.annotations, budget_remaining: '88.00%' } }]);
+    await clock.advance(60_000);
+    await pusher.idle();
+    assert.equal(pusher.stats.deliveries, 2);
+    alerts = await am.alerts();
+    assert.equal(alerts[0]!.annotations.budget_remaining, '88.00%');
+
+    pusher.update([]);
+    await pusher.idle();
+    assert.equal(pusher.stats.deliveries, 3);
+    assert.deepEqual(pusher.stats, { ...pusher.stats, firing: 0, pendingResolutions: 0 });
+    assert.deepEqual(await am.alerts(), [], 'Alertmanager no longer lists the resolved alert');
+    // Nothing left to re-send.
+    await clock.advance(120_000);
+    await pusher.idle();
+    assert.equal(pusher.stats.deliveries, 3);
+  });
+
+  it('still delivers a resolution that happens while the firing alert is in flight', async () => {
+    const am = await startAlertmanager();
+    running.push(am);
+    const clock = new ManualClock(Date.now() - 60_000);
+    const pusher = new AlertmanagerPusher({ url: am.url, clock, logger: memoryLogger() });
+    pushers.push(pusher);
+    pusher.update([page]);
+    pusher.update([]); // resolved before the first POST returned
+    await pusher.idle();
+    assert.equal(pusher.stats.deliveries, 2);
+    assert.equal(pusher.stats.pendingResolutions, 0);
+    assert.deepEqual(await am.alerts(), []);
+  });
+
+  it('retries with backoff on the injected clock until Alertmanager comes up', async () => {
+    const port = await freePort();
+    const clock = new ManualClock(Date.now() - 60_000);
+    const logger = memoryLogger();
+    const pusher = new AlertmanagerPusher({
+      url: `http://127.0.0.1:${port}/`,
+      clock,
+      logger,
+      initialBackoffMs: 1_000,
+      maxBackoffMs: 8_000,
+      random: () => 1, // no jitter: 1 s, 2 s, 4 s, 8 s, 8 s…
+    });
+    pushers.push(pusher);
+
+    pusher.update([page]); // returns at once; delivery fails in the background
+    await pusher.idle();
+    assert.equal(pusher.stats.failures, 1);
+    assert.equal(clock.pendingTimers, 1);
+    await clock.advance(999);
+    await pusher.idle();
+    assert.equal(pusher.stats.failures, 1, 'no retry before the backoff');
+    await clock.advance(1);
+    await pusher.idle();
+    assert.equal(pusher.stats.failures, 2);
+    await clock.advance(2_000);
+    await pusher.idle();
+    assert.equal(pusher.stats.failures, 3);
+    assert.match(pusher.stats.lastError ?? '', /fetch failed|ECONNREFUSED/);
+    assert.ok(logger.lines.some((l) => l.msg === 'alertmanager delivery failed'));
+
+    const am = await startAlertmanager(port);
+    running.push(am);
+    await clock.advance(4_000);
+    await pusher.idle();
+    assert.equal(pusher.stats.deliveries, 1);
+    assert.equal(pusher.stats.consecutiveFailures, 0);
+    const alerts = await am.alerts();
+    assert.deepEqual(
+      alerts.map((a) => a.labels.alertname),
+      ['BreakwaterErrorBudgetBurn'],
+    );
+  });
+});

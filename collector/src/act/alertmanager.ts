@@ -1,0 +1,249 @@
+import type { Clock, TimerHandle } from '@breakwater/protocol';
+import type { Logger } from '../component.ts';
+import type { DesiredAlert } from './alerts.ts';
+
+/** Options of {@link AlertmanagerPusher}. */
+export interface AlertmanagerPusherOptions {
+  /** Alertmanager base URL; alerts are posted to `<url>/api/v2/alerts`. */
+  url: string;
+  clock: Clock;
+  logger: Logger;
+  /** Firing alerts are re-sent this often (default 60 s). */
+  resendIntervalMs?: number;
+  /** Per-request timeout (default 10 s). */
+  timeoutMs?: number;
+  /** First retry delay after a failed delivery; doubles per failure (default 1 s). */
+  initialBackoffMs?: number;
+  /** Longest retry delay (default 60 s). */
+  maxBackoffMs?: number;
+  generatorUrl?: string;
+  /** Jitter source (0 ≤ x < 1); injectable for deterministic tests. */
+  random?: () => number;
+}
+
+interface Tracked {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: number;
+  /** Set once resolved; the alert is forgotten after a delivery that carried it. */
+  endsAt?: number;
+}
+
+/** Delivery counters, for `/metrics` and tests. */
+export interface PusherStats {
+  deliveries: number;
+  failures: number;
+  consecutiveFailures: number;
+  lastError: string | undefined;
+  firing: number;
+  pendingResolutions: number;
+}
+
+/**
+ * Pushes alerts to Alertmanager's API v2 (`POST /api/v2/alerts`). Give it the set of alerts that
+ * should fire after every evaluation ({@link update}); it posts new ones at once, re-sends firing
+ * ones every `resendIntervalMs`, and sends an alert that stopped firing once more with `endsAt`
+ * so Alertmanager resolves it.
+ *
+ * Firing alerts carry no `endsAt`: Alertmanager then keeps them for its `resolve_timeout` (5 m by
+ * default) from its own receipt time, so a collector that dies stops paging by itself and clock
+ * skew between the two hosts cannot resolve an alert early.
+ *
+ * Never blocks the caller: deliveries run in the background, one at a time; a failed delivery is
+ * retried after an exponential backoff with jitter, on the injected clock, carrying whatever is
+ * current by then.
+ */
+export class AlertmanagerPusher {
+  private readonly endpoint: string;
+  private readonly options: Required<Omit<AlertmanagerPusherOptions, 'generatorUrl'>> & {
+    generatorUrl?: string;
+  };
+  private readonly alerts = new Map<string, Tracked>();
+  private timer: TimerHandle | undefined;
+  private inFlight: Promise<void> | undefined;
+  private abort: AbortController | undefined;
+  private sendAgain = false;
+  private stopped = false;
+  private readonly counters = {
+    deliveries: 0,
+    failures: 0,
+    consecutiveFailures: 0,
+    lastError: undefined as string | undefined,
+  };
+
+  constructor(options: AlertmanagerPusherOptions) {
+    this.endpoint = `${options.url.replace(/\/+$/, '')}/api/v2/alerts`;
+    this.options = {
+      resendIntervalMs: 60_000,
+      timeoutMs: 10_000,
+      initialBackoffMs: 1_000,
+      maxBackoffMs: 60_000,
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  /** Replaces the set of alerts that should be firing. */
+  update(desired: readonly DesiredAlert[]): void {
+    if (this.stopped) return;
+    const now = this.options.clock.now();
+    let changed = false;
+    const seen = new Set<string>();
+    for (const alert of desired) {
+      const key = fingerprint(alert.labels);
+      seen.add(key);
+      const known = this.alerts.get(key);
+      if (known === undefined || known.endsAt !== undefined) {
+        this.alerts.set(key, { labels: alert.labels, annotations: alert.annotations, startsAt: now });
+        changed = true;
+      } else known.annotations = alert.annotations;
+    }
+    for (const [key, tracked] of this.alerts) {
+      if (!seen.has(key) && tracked.endsAt === undefined) {
+        tracked.endsAt = now;
+        changed = true;
+      }
+    }
+    if (changed) this.deliverSoon();
+  }
+
+  /** Delivery counters. */
+  get stats(): PusherStats {
+    let firing = 0;
+    let pendingResolutions = 0;
+    for (const a of this.alerts.values()) a.endsAt === undefined ? firing++ : pendingResolutions++;
+    return { ...this.counters, firing, pendingResolutions };
+  }
+
+  /** Resolves when no delivery is running (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.inFlight !== undefined) await this.inFlight;
+  }
+
+  /**
+   * Stops re-sending and retrying. Firing alerts are not resolved: after a restart the collector
+   * restores its windows and re-sends them; if it stays down, Alertmanager's timeout resolves them.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abort?.abort();
+    await this.idle();
+  }
+
+  private deliverSoon(): void {
+    // While Alertmanager is unreachable, changes wait for the pending retry instead of
+    // cutting the backoff short.
+    if (this.counters.consecutiveFailures > 0 && this.timer !== undefined) return;
+    if (this.inFlight !== undefined) {
+      this.sendAgain = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (delayMs <= 0) {
+      // A delivery may start the next one before it settles; only clear the slot if it is ours.
+      const delivery: Promise<void> = this.deliver().finally(() => {
+        if (this.inFlight === delivery) this.inFlight = undefined;
+      });
+      this.inFlight = delivery;
+      return;
+    }
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (this.inFlight !== undefined) this.sendAgain = true;
+      else this.schedule(0);
+    }, delayMs);
+  }
+
+  private async deliver(): Promise<void> {
+    // What was sent, as it was sent: entries may change (e.g. get resolved) while in flight.
+    const batch = [...this.alerts.entries()].map(([key, alert]) => ({ key, alert, endsAt: alert.endsAt }));
+    if (batch.length === 0) return;
+    this.sendAgain = false;
+    const body = JSON.stringify(
+      batch.map(({ alert: a, endsAt }) => ({
+        labels: a.labels,
+        annotations: a.annotations,
+        startsAt: new Date(a.startsAt).toISOString(),
+        ...(endsAt === undefined ? {} : { endsAt: new Date(endsAt).toISOString() }),
+        ...(this.options.generatorUrl === undefined ? {} : { generatorURL: this.options.generatorUrl }),
+      })),
+    );
+    const { clock, timeoutMs } = this.options;
+    const abort = new AbortController();
+    this.abort = abort;
+    const timeout = clock.setTimeout(
+      () => abort.abort(new Error(`timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    let error: string | undefined;
+    try {
+      const res = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: abort.signal,
+      });
+      const text = await res.text();
+      if (!res.ok) error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+    } catch (e) {
+      error =
+        e instanceof Error
+          ? e.cause instanceof Error
+            ? `${e.message}: ${e.cause.message}`
+            : e.message
+          : String(e);
+    } finally {
+      clock.clearTimeout(timeout);
+      this.abort = undefined;
+    }
+    if (this.stopped) return;
+    if (error === undefined) {
+      this.counters.deliveries++;
+      this.counters.consecutiveFailures = 0;
+      // Resolutions that went out are done; anything that changed meanwhile is still here.
+      for (const { key, alert, endsAt } of batch) {
+        if (endsAt !== undefined && this.alerts.get(key) === alert) this.alerts.delete(key);
+      }
+      if (this.sendAgain) this.schedule(0);
+      else if (this.hasFiring()) this.schedule(this.options.resendIntervalMs);
+      return;
+    }
+    this.counters.failures++;
+    this.counters.consecutiveFailures++;
+    this.counters.lastError = error;
+    const backoff = Math.min(
+      this.options.maxBackoffMs,
+      this.options.initialBackoffMs * 2 ** (this.counters.consecutiveFailures - 1),
+    );
+    // Equal jitter: between half and all of the backoff, so many collectors do not retry in step.
+    const delay = Math.round(backoff / 2 + (backoff / 2) * this.options.random());
+    this.options.logger.warn(
+      { endpoint: this.endpoint, error, retryInMs: delay, alerts: batch.length },
+      'alertmanager delivery failed',
+    );
+    this.sendAgain = false;
+    this.schedule(delay);
+  }
+
+  private hasFiring(): boolean {
+    for (const a of this.alerts.values()) if (a.endsAt === undefined) return true;
+    return false;
+  }
+}
+
+/** A stable identity for a label set (order-independent). */
+export function fingerprint(labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
+}

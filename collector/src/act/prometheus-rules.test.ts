@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { CollectorConfigSchema } from '../config/schema.ts';
+import { renderPrometheusRules } from './prometheus-rules.ts';
+import { PROMTOOL, run, skipUnless } from './testing/tools.ts';
+
+const config = CollectorConfigSchema.parse({
+  defaultSlos: true,
+  slos: [
+    {
+      name: 'chat-availability',
+      objective: 99.9,
+      window: '28d',
+      selector: { service: ['checkout', 'search'], operation: 'chat', attributes: { 'app.tenant': 'acme' } },
+      groupBy: ['model', 'app.region'],
+      bad: { sources: ['dependency', 'policy'], categories: ['unknown', 'quota_exhausted'] },
+    },
+    { name: 'chat-latency', sli: 'latency', threshold: '2s', objective: 95, selector: { operation: 'chat' } },
+    {
+      apiVersion: 'openslo/v1',
+      kind: 'SLO',
+      metadata: { name: 'tool-success', labels: { tier: 'technical' } },
+      spec: {
+        service: 'agent',
+        budgetingMethod: 'Occurrences',
+        timeWindow: [{ duration: '7d', isRolling: true }],
+        objectives: [{ target: 0.99 }],
+        indicator: {
+          spec: {
+            ratioMetric: {
+              good: { metricSource: { type: 'breakwater', spec: { status: ['ok', 'unset'] } } },
+              total: { metricSource: { type: 'breakwater', spec: { operation: 'execute_tool' } } },
+            },
+          },
+        },
+      },
+    },
+  ],
+});
+
+describe('renderPrometheusRules', () => {
+  it('passes promtool check rules', { skip: skipUnless(PROMTOOL, 'prometheus') }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-rules-'));
+    try {
+      const file = join(dir, 'rules.yml');
+      writeFileSync(file, renderPrometheusRules(config));
+      const result = await run(PROMTOOL, ['check', 'rules', file]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /SUCCESS: \d+ rules found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('encodes the same evaluation: windows, scaled thresholds, traffic guard, fault sources', () => {
+    const doc = parseYaml(renderPrometheusRules(config)) as {
+      groups: {
+        name: string;
+        rules: { record?: string; alert?: string; expr: string; labels?: Record<string, string> }[];
+      }[];
+    };
+    assert.deepEqual(
+      doc.groups.map((g) => g.name),
+      [
+        'breakwater-slo-chat-availability',
+        'breakwater-slo-chat-latency',
+        'breakwater-slo-tool-success',
+        'breakwater-slo-availability',
+        'breakwater-slo-retry-recovery',
+        'breakwater-slo-breaker-refusal',
+      ],
+    );
+    const chat = doc.groups[0]!.rules;
+    assert.deepEqual(
+      chat.filter((r) => r.record?.startsWith('breakwater_slo:error_ratio')).map((r) => r.record),
+      ['5m', '30m', '1h', '2h', '6h', '1d', '3d', '28d'].map((w) => `breakwater_slo:error_ratio:rate${w}`),
+    );
+    const ratio5m = chat[0]!.expr;
+    assert.match(ratio5m, /sum by \(service_name, gen_ai_request_model, app_region\)/);
+    assert.match(
+      ratio5m,
+      /service_name=~"checkout\|search",gen_ai_operation_name="chat",app_tenant="acme",breakwater_role!="attempt"/,
+    );
+    // Effective fault source: explicit, or absent with a category whose default source counts.
+    assert.match(ratio5m, /breakwater_error_source=~"dependency\|policy"/);
+    assert.match(ratio5m, /breakwater_error_source="",breakwater_error_category=~"rate_limited\|overloaded/);
+    assert.match(ratio5m, /status_code="STATUS_CODE_ERROR"/);
+    const page = chat.find((r) => r.alert === 'BreakwaterErrorBudgetBurn' && r.labels?.severity === 'page')!;
+    // 28-day window: 14.4 × 28/30 = 13.44 → error ratio 13.44 × 0.001; 6 × 28/30 = 5.6.
+    assert.match(
+      page.expr,
+      /rate1h\{slo="chat-availability"\} > 0\.01344 and .*rate5m\{slo="chat-availability"\} > 0\.01344 and breakwater_slo:events:increase1h\{slo="chat-availability"\} >= 10/,
+    );
+    assert.match(page.expr, /rate6h\{slo="chat-availability"\} > 0\.0056/);
+    const latency = doc.groups[1]!.rules[0]!.expr;
+    assert.ok(latency.includes('breakwater_role!="attempt",le=~"2000(\\\\.0)?"}'), latency);
+    assert.match(latency, /traces_span_metrics_duration_milliseconds_count/);
+    const tool = doc.groups[2]!.rules;
+    assert.ok(!tool.some((r) => r.record?.endsWith('rate30d')), 'a 7-day SLO reports no 30d window');
+    const retry = doc.groups[4]!.rules[0]!.expr;
+    assert.match(retry, /breakwater_retry_attempts=~"\[2-9\]\|\[1-9\]\[0-9\]\+"/);
+  });
+});

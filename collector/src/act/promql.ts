@@ -1,0 +1,125 @@
+import { CATEGORY_DEFAULTS, ERROR_CATEGORIES, type FaultSource } from '@breakwater/protocol';
+import type { Selector } from '../config/slo/selector-schema.ts';
+import type { PrometheusRulesSchema } from '../config/slo-section.ts';
+import { ANY_VALUE } from '../sli/selector.ts';
+
+type RulesInput = import('zod').output<typeof PrometheusRulesSchema>;
+
+/** One label matcher, e.g. `status_code="STATUS_CODE_ERROR"`. */
+export interface Matcher {
+  label: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+}
+
+/** Label names of span attributes on spanmetrics-style series: dots become underscores. */
+export function attributeLabel(key: string): string {
+  return key.replace(/[^a-zA-Z0-9_]/g, '_');
+}
+
+/** Labels the selector fields and `groupBy` dimensions map to. */
+export function fieldLabels(input: RulesInput): Record<string, string> {
+  return {
+    service: input.serviceLabel,
+    span: input.spanNameLabel,
+    operation: attributeLabel('gen_ai.operation.name'),
+    provider: attributeLabel('gen_ai.provider.name'),
+    model: attributeLabel('gen_ai.request.model'),
+    tool: attributeLabel('gen_ai.tool.name'),
+    dependency: attributeLabel('breakwater.dependency'),
+  };
+}
+
+const SOURCE = attributeLabel('breakwater.error.source');
+const CATEGORY = attributeLabel('breakwater.error.category');
+const RETRY = attributeLabel('breakwater.retry.attempts');
+export const ROLE_LABEL = attributeLabel('breakwater.role');
+
+/** Matches integers greater than 1 (`breakwater.retry.attempts` rendered as a label). */
+const RETRIED_RE = '[2-9]|[1-9][0-9]+';
+
+const STATUS_VALUES = {
+  unset: 'STATUS_CODE_UNSET',
+  ok: 'STATUS_CODE_OK',
+  error: 'STATUS_CODE_ERROR',
+} as const;
+
+/** Escapes a literal for a PromQL regular expression inside a double-quoted string. */
+function regexLiteral(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function anyOf(label: string, values: readonly string[]): Matcher {
+  if (values.includes(ANY_VALUE)) return { label, op: '!=', value: '' };
+  if (values.length === 1) return { label, op: '=', value: values[0]! };
+  return { label, op: '=~', value: values.map(regexLiteral).join('|') };
+}
+
+/**
+ * A selector as alternatives of matcher sets (any set may match; within a set every matcher
+ * must). Fields that mean "A or B" in the collector (an effective fault source falls back to
+ * the category's default source) expand into several disjoint sets. `maxDuration` is not
+ * expressible on a counter and is returned separately.
+ */
+export function selectorMatchers(
+  selector: Selector,
+  input: RulesInput,
+): { sets: Matcher[][]; maxDurationMs: number | undefined } {
+  const labels = fieldLabels(input);
+  let sets: Matcher[][] = [[]];
+  const and = (alternatives: Matcher[][]) => {
+    sets = sets.flatMap((s) => alternatives.map((a) => [...s, ...a]));
+  };
+  for (const key of ['service', 'span', 'operation', 'provider', 'model', 'tool', 'dependency'] as const) {
+    const values = selector[key];
+    if (values !== undefined) and([[anyOf(labels[key]!, values)]]);
+  }
+  for (const [key, values] of Object.entries(selector.attributes ?? {}))
+    and([[anyOf(attributeLabel(key), values)]]);
+  if (selector.retried !== undefined)
+    and([[{ label: RETRY, op: selector.retried ? '=~' : '!~', value: RETRIED_RE }]]);
+  if (selector.status !== undefined) {
+    and([
+      [
+        anyOf(
+          input.statusLabel,
+          selector.status.map((s) => STATUS_VALUES[s]),
+        ),
+      ],
+    ]);
+  }
+  if (selector.errorCategory !== undefined) and([[anyOf(CATEGORY, selector.errorCategory)]]);
+  if (selector.errorSource !== undefined) and(sourceAlternatives(selector.errorSource));
+  if (selector.classified !== undefined) {
+    and(
+      selector.classified
+        ? [
+            [{ label: SOURCE, op: '!=', value: '' }],
+            [
+              { label: SOURCE, op: '=', value: '' },
+              { label: CATEGORY, op: '!=', value: '' },
+            ],
+          ]
+        : [
+            [
+              { label: SOURCE, op: '=', value: '' },
+              { label: CATEGORY, op: '=', value: '' },
+            ],
+          ],
+    );
+  }
+  return { sets, maxDurationMs: selector.maxDuration };
+}
+
+/** Effective fault source in S: an explicit source in S, or no source and a category whose default is in S. */
+function sourceAlternatives(sources: readonly FaultSource[]): Matcher[][] {
+  const out: Matcher[][] = [[anyOf(SOURCE, sources)]];
+  const defaults = ERROR_CATEGORIES.filter((c) => sources.includes(CATEGORY_DEFAULTS[c].source));
+  if (defaults.length > 0) out.push([{ label: SOURCE, op: '=', value: '' }, anyOf(CATEGORY, defaults)]);
+  return out;
+}
+
+/** `{a="x",b=~"y|z"}`. */
+export function formatMatchers(matchers: readonly Matcher[]): string {
+  return `{${matchers.map((m) => `${m.label}${m.op}"${m.value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}

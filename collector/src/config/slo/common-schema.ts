@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/**
+ * SLO names appear in URLs (`/v1/slos/{name}`), Prometheus labels and alert labels, so they
+ * follow DNS-label rules like OpenSLO's `metadata.name`.
+ */
+export const SloNameSchema = z.string().regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, {
+  message: 'expected 1-63 lowercase letters, digits, ".", "_" or "-", starting and ending alphanumeric',
+});
+
+/** Span fields an SLO can be grouped by besides service and `service.version` (always grouped). */
+export const GROUP_FIELDS = ['operation', 'provider', 'model', 'tool', 'dependency', 'span'] as const;
+export type GroupField = (typeof GROUP_FIELDS)[number];
+
+const GROUP_FIELD_SET: ReadonlySet<string> = new Set(GROUP_FIELDS);
+
+/** True when a `groupBy` entry names a span field rather than an attribute key. */
+export function isGroupField(dim: string): dim is GroupField {
+  return GROUP_FIELD_SET.has(dim);
+}
+
+/**
+ * Extra grouping dimensions: one of {@link GROUP_FIELDS}, or an attribute key (which must contain
+ * a dot, e.g. `app.tenant`, so a misspelt field name is an error rather than an empty group).
+ */
+export const GroupBySchema = z
+  .array(
+    z.string().refine((dim) => isGroupField(dim) || dim.includes('.'), {
+      message: `expected one of ${GROUP_FIELDS.join(', ')} or an attribute key such as "app.tenant"`,
+    }),
+  )
+  .refine((dims) => new Set(dims).size === dims.length, { message: 'groupBy lists a dimension twice' });

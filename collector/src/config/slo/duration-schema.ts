@@ -1,0 +1,19 @@
+import { DURATION_PATTERN, parseDuration } from '@breakwater/protocol';
+import { z } from 'zod';
+
+/** A duration string such as `30s`, `5m`, `30d` (validated, kept as text). */
+export const durationString = z
+  .string()
+  .regex(DURATION_PATTERN, { message: 'expected a duration such as "30s", "5m", "6h" or "30d"' })
+  .refine(isPositive, { message: 'must be a positive duration' });
+
+function isPositive(text: string): boolean {
+  try {
+    return parseDuration(text) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A duration string parsed to milliseconds. */
+export const durationMs = durationString.transform(parseDuration);

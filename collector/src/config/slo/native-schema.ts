@@ -1,0 +1,88 @@
+import { ERROR_CATEGORIES, FAULT_SOURCES, SLI_KINDS, SLO_TIERS } from '@breakwater/protocol';
+import { z } from 'zod';
+import { GroupBySchema, SloNameSchema } from './common-schema.ts';
+import { durationMs, durationString } from './duration-schema.ts';
+import { LatencyLevelsSchema, SuccessRateLevelsSchema } from './levels-schema.ts';
+import { SelectorSchema } from './selector-schema.ts';
+
+/** Which failed spans count against an availability SLO. */
+export const BadEventsSchema = z
+  .object({
+    /** Fault sources that count (default `dependency`). */
+    sources: z.array(z.enum(FAULT_SOURCES)).default(['dependency']),
+    /** Categories that count whatever their source (default `unknown`). */
+    categories: z.array(z.enum(ERROR_CATEGORIES)).default(['unknown']),
+    /** Whether failures carrying neither category nor source count (default true). */
+    unclassified: z.boolean().default(true),
+  })
+  .strict();
+export type BadEvents = z.output<typeof BadEventsSchema>;
+
+const NativeSloFields = z
+  .object({
+    name: SloNameSchema,
+    description: z.string().optional(),
+    tier: z.enum(SLO_TIERS).default('business'),
+    sli: z.enum(SLI_KINDS).default('availability'),
+    /** Target share of good events, in percent (e.g. 99.5). */
+    objective: z.number().gt(0).lt(100),
+    /** Rolling window. */
+    window: durationString.default('30d'),
+    selector: SelectorSchema.default({}),
+    groupBy: GroupBySchema.default([]),
+    /** Availability: which failures are bad. */
+    bad: BadEventsSchema.optional(),
+    /** Latency: the duration a good event stays within. */
+    threshold: durationMs.optional(),
+    /** Threshold alert levels: percent for availability, durations for latency. */
+    levels: z.unknown().optional(),
+    /** Overrides `evaluation.minEvents` for this SLO. */
+    minEvents: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+/**
+ * The concise native SLO form:
+ *
+ * ```yaml
+ * - name: chat-availability
+ *   objective: 99.5          # percent of good events
+ *   window: 30d
+ *   selector: { service: checkout, operation: chat }
+ * - name: chat-latency
+ *   sli: latency
+ *   threshold: 2s            # good = duration <= 2s
+ *   objective: 95
+ * ```
+ */
+export const NativeSloSchema = NativeSloFields.transform((slo, ctx) => {
+  const { levels: rawLevels, ...rest } = slo;
+  if (slo.sli === 'latency' && slo.threshold === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['threshold'],
+      message: 'a latency SLO needs a threshold, e.g. "2s"',
+    });
+  }
+  if (slo.sli === 'availability' && slo.threshold !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'threshold applies to latency SLOs only' });
+  }
+  if (slo.sli === 'latency' && slo.bad !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['bad'], message: 'bad applies to availability SLOs only' });
+  }
+  // The level schema depends on the SLI kind, so it is parsed here with the path kept.
+  const levelSchema = slo.sli === 'latency' ? LatencyLevelsSchema : SuccessRateLevelsSchema;
+  const parsed = levelSchema.optional().safeParse(rawLevels);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({ code: 'custom', path: ['levels', ...issue.path], message: issue.message });
+    }
+    return z.NEVER;
+  }
+  return {
+    ...rest,
+    bad: slo.sli === 'availability' ? (slo.bad ?? BadEventsSchema.parse({})) : undefined,
+    levels: parsed.data,
+  };
+});
+export type NativeSlo = z.output<typeof NativeSloSchema>;

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CollectorConfigSchema } from '../schema.ts';
+import { selectorAttributeKeys } from './attribute-keys.ts';
+import { resolveSlos } from './resolve.ts';
+
+function parse(doc: unknown) {
+  return CollectorConfigSchema.parse(doc);
+}
+
+function errorsOf(doc: unknown): string {
+  const result = CollectorConfigSchema.safeParse(doc);
+  assert.equal(result.success, false, 'expected the configuration to be rejected');
+  return z.prettifyError(result.error!);
+}
+
+describe('SLO configuration', () => {
+  it('applies the zero-config default set plus the technical SLOs', () => {
+    const defs = resolveSlos(parse({}));
+    assert.deepEqual(
+      defs.map((d) => [d.name, d.tier, d.objective, d.windowMs, d.groupBy]),
+      [
+        ['availability', 'business', 0.995, 30 * 86_400_000, ['operation']],
+        ['retry-recovery', 'technical', 0.95, 30 * 86_400_000, ['dependency']],
+        ['breaker-refusal', 'technical', 0.99, 30 * 86_400_000, ['dependency']],
+      ],
+    );
+    const config = parse({});
+    assert.equal(config.store.kind, 'sqlite');
+    assert.equal(config.alertmanager.resendInterval, 60_000);
+    assert.equal(config.evaluation.interval, 10_000);
+  });
+
+  it('replaces the default set once SLOs are configured, and can drop the technical ones', () => {
+    const defs = resolveSlos(parse({ slos: [{ name: 'a', objective: 99 }], technicalSlos: false }));
+    assert.deepEqual(
+      defs.map((d) => d.name),
+      ['a'],
+    );
+    const both = resolveSlos(parse({ slos: [{ name: 'retry-recovery', objective: 90 }], defaultSlos: true }));
+    assert.deepEqual(
+      both.map((d) => [d.name, d.origin]),
+      [
+        ['retry-recovery', 'native'],
+        ['availability', 'default'],
+        ['breaker-refusal', 'technical'],
+      ],
+    );
+  });
+
+  it('normalizes the native form (percent objective, selector lists, levels over defaults)', () => {
+    const [avail, latency] = resolveSlos(
+      parse({
+        technicalSlos: false,
+        slos: [
+          {
+            name: 'chat-availability',
+            tier: 'business',
+            objective: 99.9,
+            window: '7d',
+            selector: {
+              service: 'checkout',
+              operation: ['chat', 'embeddings'],
+              attributes: { 'app.tenant': 'acme' },
+            },
+            bad: { sources: ['dependency', 'policy'], categories: [] },
+            levels: { warning: 99.8 },
+            minEvents: 50,
+          },
+          {
+            name: 'chat-latency',
+            sli: 'latency',
+            threshold: '2s',
+            objective: 95,
+            levels: { severe: '800ms' },
+          },
+        ],
+      }),
+    );
+    assert.ok(avail && latency);
+    assert.equal(avail.objective, 0.999);
+    assert.equal(avail.windowMs, 7 * 86_400_000);
+    assert.deepEqual(avail.total, [
+      { service: ['checkout'], operation: ['chat', 'embeddings'], attributes: { 'app.tenant': ['acme'] } },
+    ]);
+    assert.deepEqual(avail.bad, [
+      { status: ['error'], errorSource: ['dependency', 'policy'] },
+      { status: ['error'], classified: false },
+    ]);
+    assert.deepEqual(avail.levels, { kind: 'success_rate', warning: 99.8, severe: 99, emergency: 98.5 });
+    assert.equal(avail.minEvents, 50);
+    assert.deepEqual(latency.good, [{ maxDuration: 2000 }]);
+    assert.deepEqual(latency.levels, {
+      kind: 'latency',
+      quantile: 0.95,
+      warningMs: 300,
+      severeMs: 800,
+      emergencyMs: 1000,
+    });
+  });
+
+  it('reads OpenSLO v1 documents, inline and through indicatorRef', () => {
+    const doc = parseYaml(`
+slos:
+  - apiVersion: openslo/v1
+    kind: SLO
+    metadata:
+      name: chat-availability
+      displayName: Chat availability
+      labels: { tier: business }
+      annotations:
+        breakwater.dev/group-by: operation,model
+        breakwater.dev/min-events: "25"
+    spec:
+      description: Chat calls succeed
+      service: checkout
+      budgetingMethod: Occurrences
+      timeWindow:
+        - duration: 28d
+          isRolling: true
+      objectives:
+        - displayName: good chats
+          target: 0.995
+      indicator:
+        metadata: { name: chat-errors }
+        spec:
+          ratioMetric:
+            counter: true
+            bad:
+              metricSource:
+                type: breakwater
+                spec: { operation: chat, status: error, errorSource: dependency }
+            total:
+              metricSource:
+                type: Breakwater
+                spec: { operation: chat }
+  - apiVersion: openslo/v1
+    kind: SLI
+    metadata: { name: fast-tools }
+    spec:
+      ratioMetric:
+        good: { metricSource: { type: breakwater, spec: { maxDuration: 1s } } }
+        total: { metricSource: { type: breakwater, spec: { operation: execute_tool } } }
+  - apiVersion: openslo/v1
+    kind: SLO
+    metadata: { name: tool-latency, labels: { tier: [technical] } }
+    spec:
+      service: "*"
+      budgetingMethod: Occurrences
+      timeWindow: [{ duration: 1w, isRolling: true }]
+      objectives: [{ targetPercent: 90 }]
+      indicatorRef: fast-tools
+`);
+    const defs = resolveSlos(parse(doc));
+    const chat = defs.find((d) => d.name === 'chat-availability')!;
+    assert.equal(chat.description, 'Chat calls succeed');
+    assert.equal(chat.objective, 0.995);
+    assert.equal(chat.windowMs, 28 * 86_400_000);
+    assert.deepEqual(chat.groupBy, ['operation', 'model']);
+    assert.equal(chat.minEvents, 25);
+    assert.equal(chat.sli, 'availability');
+    assert.deepEqual(chat.total, [{ operation: ['chat'], service: ['checkout'] }]);
+    assert.deepEqual(chat.bad, [{ operation: ['chat'], status: ['error'], errorSource: ['dependency'] }]);
+    const tools = defs.find((d) => d.name === 'tool-latency')!;
+    assert.equal(tools.tier, 'technical');
+    assert.equal(tools.sli, 'latency');
+    assert.equal(tools.objective, 0.9);
+    assert.equal(tools.windowMs, 7 * 86_400_000);
+    assert.deepEqual(tools.total, [{ operation: ['execute_tool'] }]);
+    assert.deepEqual(tools.good, [{ maxDuration: 1000 }]);
+    assert.equal(tools.levels.kind, 'latency');
+  });
+
+  it('names the path of every error', () => {
+    const native = errorsOf({
+      slos: [
+        { name: 'ok', objective: 99 },
+        { name: 'Bad Name', objective: 120, selector: { colour: 'red' } },
+      ],
+    });
+    assert.match(native, /slos\[1\]\.name/);
+    assert.match(native, /slos\[1\]\.objective/);
+    assert.match(native, /Unrecognized key: "colour"[\s\S]*slos\[1\]\.selector/);
+
+    const latency = errorsOf({
+      slos: [{ name: 'l', sli: 'latency', objective: 95, levels: { warning: 'soon' } }],
+    });
+    assert.match(latency, /threshold[\s\S]*slos\[0\]\.threshold/);
+    assert.match(latency, /slos\[0\]\.levels\.warning/);
+
+    const openslo = errorsOf({
+      slos: [
+        {
+          apiVersion: 'openslo/v1',
+          kind: 'SLO',
+          metadata: { name: 'x' },
+          spec: {
+            service: 's',
+            budgetingMethod: 'Timeslices',
+            timeWindow: [{ duration: '1M', isRolling: true }],
+            objectives: [{ target: 0.99 }],
+            indicator: {
+              spec: { ratioMetric: { total: { metricSource: { type: 'prometheus', spec: {} } } } },
+            },
+          },
+        },
+      ],
+    });
+    assert.match(openslo, /Occurrences[\s\S]*slos\[0\]\.spec\.budgetingMethod/);
+    assert.match(openslo, /months[\s\S]*slos\[0\]\.spec\.timeWindow\[0\]\.duration/);
+    assert.match(openslo, /exactly one of good or bad[\s\S]*slos\[0\]\.spec\.indicator\.spec\.ratioMetric/);
+    assert.match(
+      openslo,
+      /type "breakwater"[\s\S]*slos\[0\]\.spec\.indicator\.spec\.ratioMetric\.total\.metricSource\.type/,
+    );
+
+    const dup = errorsOf({
+      slos: [
+        { name: 'a', objective: 99 },
+        { name: 'a', objective: 98 },
+        {
+          apiVersion: 'openslo/v1',
+          kind: 'SLO',
+          metadata: { name: 'b' },
+          spec: {
+            service: 's',
+            budgetingMethod: 'Occurrences',
+            timeWindow: [{ duration: '30d', isRolling: true }],
+            objectives: [{ target: 0.9 }],
+            indicatorRef: 'missing',
+          },
+        },
+      ],
+    });
+    assert.match(dup, /already defined at slos\[0\][\s\S]*slos\[1\]\.name/);
+    assert.match(dup, /no kind: SLI document named "missing"[\s\S]*slos\[2\]\.spec\.indicatorRef/);
+    const kind = errorsOf({
+      slos: [{ apiVersion: 'openslo/v1', kind: 'Service', metadata: { name: 'svc' } }],
+    });
+    assert.match(kind, /kind "SLO" or "SLI"[\s\S]*slos\[0\]\.kind/);
+
+    assert.match(errorsOf({ evaluation: { interval: 'often' } }), /evaluation\.interval/);
+    assert.match(errorsOf({ alertmanager: { url: 'ftp://x' } }), /alertmanager\.url/);
+    assert.match(errorsOf({ store: { kind: 'redis' } }), /store\.kind/);
+    assert.match(
+      errorsOf({ slos: [{ name: 'g', objective: 99, groupBy: ['operaton'] }] }),
+      /slos\[0\]\.groupBy\[0\]/,
+    );
+  });
+
+  it('lists the attribute keys selectors and groupings need from SpanRecord.extra', () => {
+    const config = parse({
+      slos: [
+        {
+          name: 'a',
+          objective: 99,
+          selector: { attributes: { 'app.tenant': 'acme', 'gen_ai.request.model': 'x' } },
+          groupBy: ['app.region', 'model'],
+        },
+      ],
+    });
+    assert.deepEqual(selectorAttributeKeys(config), ['app.region', 'app.tenant']);
+    assert.deepEqual(selectorAttributeKeys(parse({})), []);
+  });
+});

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ManualClock, SloListSchema, SloStatusSchema } from '@breakwater/protocol';
+import { type AlertmanagerProcess, startAlertmanager } from './act/testing/alertmanager-process.ts';
+import { ALERTMANAGER, memoryLogger, PROMTOOL, run, skipUnless } from './act/testing/tools.ts';
+import type { CollectorComponent } from './component.ts';
+import { CollectorConfigSchema } from './config/schema.ts';
+import { failed, span, times } from './sli/testing/spans.ts';
+import { createSloComponent } from './slo-component.ts';
+
+const M = 60_000;
+const cleanup: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-slo-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function component(doc: unknown, clock: ManualClock, dataDir = tempDir()) {
+  const config = CollectorConfigSchema.parse(doc);
+  const c = await createSloComponent({ config, clock, logger: memoryLogger(), dataDir });
+  return c;
+}
+
+/** Serves a component's routes on 127.0.0.1:0 the way the collector's server dispatches them. */
+async function serve(
+  c: CollectorComponent,
+): Promise<{ get(path: string): Promise<{ status: number; body: unknown }> }> {
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    for (const route of c.routes ?? []) {
+      if (route.method !== req.method) continue;
+      const match =
+        typeof route.path === 'string'
+          ? route.path === url.pathname
+            ? []
+            : null
+          : route.path.exec(url.pathname)?.slice(1);
+      if (match == null) continue;
+      void route.handle(req, res, url, match);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+  const address = server.address() as { port: number };
+  return {
+    async get(path) {
+      const res = await fetch(`http://127.0.0.1:${address.port}${path}`);
+      return { status: res.status, body: await res.json() };
+    },
+  };
+}
+
+function metrics(c: CollectorComponent): string {
+  const out: string[] = [];
+  c.writeMetrics?.(out);
+  return `${out.join('\n')}\n`;
+}
+
+describe('SLO component', () => {
+  it('ingests, evaluates and answers GET /v1/slos and /v1/slos/{name}', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+    const c = await component({ store: { kind: 'memory' } }, clock);
+    cleanup.push(() => c.stop?.());
+    await c.start?.();
+    await c.spanSink!([...times(95, () => span()), ...times(5, () => failed('timeout'))], clock.now());
+    const http = await serve(c);
+
+    const list = await http.get('/v1/slos');
+    assert.equal(list.status, 200);
+    const slos = SloListSchema.parse(list.body).slos;
+    assert.deepEqual(
+      slos.map((s) => s.name),
+      ['availability', 'retry-recovery', 'breaker-refusal'],
+    );
+    const one = await http.get('/v1/slos/availability');
+    assert.equal(one.status, 200);
+    const status = SloStatusSchema.parse(one.body);
+    const group = status.groups[0]!;
+    assert.deepEqual(
+      [group.service, group.version, group.labels],
+      ['checkout', undefined, { operation: 'chat' }],
+    );
+    assert.deepEqual([group.windows[0]!.good, group.windows[0]!.total], [95, 100]);
+    assert.deepEqual(
+      // 5 % errors burn at 10: above 6 (6h/30m page), 3 and 1 (tickets), not 14.4 (1h/5m).
+      group.alerts.map((a) => `${a.severity} ${a.longWindow}`),
+      ['page 6h', 'ticket 1d', 'ticket 3d'],
+    );
+    assert.equal(group.level, 'emergency');
+    assert.equal(group.exampleTraceIds.length, 3);
+
+    const missing = await http.get('/v1/slos/nope');
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.body, { error: { code: 404, message: 'no SLO named "nope"' } });
+    assert.deepEqual(
+      c.routes?.map((r) => r.scope),
+      ['admin', 'admin'],
+    );
+  });
+
+  it('evaluates on the injected clock and exposes breakwater_slo_* that pass promtool check metrics', {
+    skip: skipUnless(PROMTOOL, 'prometheus'),
+  }, async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+    const c = await component(
+      {
+        store: { kind: 'memory' },
+        defaultSlos: true,
+        slos: [
+          { name: 'tenant-latency', sli: 'latency', threshold: '1s', objective: 95, groupBy: ['app.tenant'] },
+        ],
+      },
+      clock,
+    );
+    cleanup.push(() => c.stop?.());
+    await c.start?.();
+    assert.doesNotMatch(metrics(c), /breakwater_slo_error_ratio\{/);
+    await c.spanSink!(
+      [
+        ...times(50, () => span({ extra: { 'app.tenant': 'a"b\\c' } })),
+        failed('server_error', { durationMs: 3000, serviceVersion: undefined }),
+        failed('circuit_open', { errorSource: 'policy' }),
+        span({ retryAttempts: 2 }),
+      ],
+      clock.now(),
+    );
+    await clock.advance(10_000); // one evaluation interval
+    const text = metrics(c);
+    assert.match(
+      text,
+      /breakwater_slo_burn_rate\{slo="availability",tier="business",service="checkout",operation="chat",window="5m"\} /,
+    );
+    assert.match(
+      text,
+      /breakwater_slo_events_total\{slo="availability",tier="business",service="checkout",version="1\.0\.0",operation="chat"\} 52/,
+    );
+    assert.match(
+      text,
+      /breakwater_slo_alert_firing\{slo="availability",tier="business",service="checkout",operation="chat",severity="page"\} 0/,
+    );
+    assert.match(text, /app_tenant="a\\"b\\\\c"/);
+    assert.match(
+      text,
+      /breakwater_slo_objective\{slo="breaker-refusal",tier="technical",sli="availability"\} 0\.99/,
+    );
+    const check = await run(PROMTOOL, ['check', 'metrics'], text);
+    assert.equal(check.code, 0, `${check.stdout}${check.stderr}\n${text}`);
+  });
+
+  it('restores every window from SQLite after a restart', async () => {
+    const dataDir = tempDir();
+    const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+    const first = await component({}, clock, dataDir);
+    await first.start?.();
+    await first.spanSink!([...times(40, () => span()), failed('overloaded')], clock.now());
+    await clock.advance(2 * M);
+    await first.spanSink!([span({ service: 'search' })], clock.now());
+    // No stop(): the process "dies" with the handle open; acknowledged counts must be on disk.
+    const second = await component({}, clock, dataDir);
+    cleanup.push(async () => {
+      await second.stop?.();
+      await first.stop?.();
+    });
+    await second.start?.();
+    const http = await serve(second);
+    const status = SloStatusSchema.parse((await http.get('/v1/slos/availability')).body);
+    const summed = status.groups.filter((g) => g.version === undefined);
+    assert.deepEqual(
+      summed.map((g) => [
+        g.service,
+        g.windows.find((w) => w.window === '1h')!.good,
+        g.windows.find((w) => w.window === '30d')!.total,
+      ]),
+      [
+        ['checkout', 40, 41],
+        ['search', 1, 1],
+      ],
+    );
+  });
+
+  it('pushes burn-rate alerts to a real Alertmanager and resolves them', {
+    skip: skipUnless(ALERTMANAGER, 'prometheus-alertmanager'),
+  }, async () => {
+    const am: AlertmanagerProcess = await startAlertmanager();
+    cleanup.push(() => am.stop());
+    // Start the injected clock 45 minutes in the past so the resolution at +31m is already over.
+    const clock = new ManualClock(Date.now() - 45 * M);
+    const c = await component(
+      {
+        store: { kind: 'memory' },
+        technicalSlos: false,
+        // A long request timeout: the manual clock jumps minutes while a real POST is in flight.
+        alertmanager: { url: am.url, labels: { cluster: 'test' }, timeout: '1h' },
+      },
+      clock,
+    );
+    cleanup.push(() => c.stop?.());
+    await c.start?.();
+    const bad = times(20, () => failed('timeout'));
+    await c.spanSink!([...times(80, () => span()), ...bad], clock.now());
+    await clock.advance(10_000);
+    const firing = await waitFor(am, (alerts) => alerts.some((a) => a.labels.severity === 'page'));
+    const pageAlert = firing.find((a) => a.labels.severity === 'page')!;
+    assert.deepEqual(
+      {
+        alertname: pageAlert.labels.alertname,
+        slo: pageAlert.labels.slo,
+        service: pageAlert.labels.service,
+        operation: pageAlert.labels.operation,
+        cluster: pageAlert.labels.cluster,
+      },
+      {
+        alertname: 'BreakwaterErrorBudgetBurn',
+        slo: 'availability',
+        service: 'checkout',
+        operation: 'chat',
+        cluster: 'test',
+      },
+    );
+    assert.match(pageAlert.annotations.burn_rates!, /5m=40 30m=40 1h=40/);
+    assert.equal(pageAlert.annotations.top_error_categories, 'timeout=20');
+    assert.ok(bad.slice(0, 3).every((s) => pageAlert.annotations.example_trace_ids!.includes(s.traceId)));
+    assert.match(pageAlert.annotations.budget_remaining!, /%$/);
+    assert.ok(
+      firing.some(
+        (a) => a.labels.severity === 'ticket' && a.labels.alertname === 'BreakwaterErrorBudgetBurn',
+      ),
+    );
+    assert.ok(
+      firing.some((a) => a.labels.alertname === 'BreakwaterSloLevel' && a.labels.level === 'emergency'),
+    );
+
+    // 31 minutes later both page pairs (1h/5m, 6h/30m) have an empty short window.
+    await clock.advance(31 * M);
+    const later = await waitFor(am, (alerts) => !alerts.some((a) => a.labels.severity === 'page'));
+    assert.ok(
+      later.some((a) => a.labels.severity === 'ticket'),
+      'the ticket (1d/2h) still fires',
+    );
+  });
+});
+
+/** Polls Alertmanager (bounded) until `done` holds; the pusher delivers in the background. */
+async function waitFor(
+  am: AlertmanagerProcess,
+  done: (alerts: Awaited<ReturnType<AlertmanagerProcess['alerts']>>) => boolean,
+) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const alerts = await am.alerts();
+    if (done(alerts)) return alerts;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met; alerts: ${JSON.stringify(alerts.map((a) => a.labels))}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

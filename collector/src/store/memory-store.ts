@@ -1,0 +1,36 @@
+import { BucketIndex } from './buckets.ts';
+import { addCounts, type CountDelta, type RetentionFn, type SeriesWindows, type SloStore } from './types.ts';
+
+/** Keeps counts in memory only: fast, and gone on restart. For tests and throwaway runs. */
+export class MemoryStore implements SloStore {
+  readonly kind = 'memory';
+  private readonly index = new BucketIndex();
+  private readonly retention: RetentionFn;
+
+  constructor(retention: RetentionFn) {
+    this.retention = retention;
+  }
+
+  async commit(timeMs: number, deltas: readonly CountDelta[]): Promise<void> {
+    const { res, start } = this.index.bucketFor(timeMs);
+    for (const d of deltas) {
+      const ref = { slo: d.slo, series: d.series, res, start };
+      this.index.set({ ...ref, counts: addCounts(this.index.get(ref), d.counts) });
+    }
+  }
+
+  async snapshot(nowMs: number, windowsMs: readonly number[]): Promise<SeriesWindows[]> {
+    return this.index.snapshot(nowMs, windowsMs);
+  }
+
+  async compact(nowMs: number): Promise<void> {
+    this.index.applyCompaction(nowMs, this.index.planCompaction(nowMs, this.retention));
+  }
+
+  async close(): Promise<void> {}
+
+  /** Buckets held (for tests). */
+  get bucketCount(): number {
+    return this.index.bucketCount;
+  }
+}

@@ -1,0 +1,251 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { BucketIndex, type BucketRef, type BucketWrite, type Resolution } from './buckets.ts';
+import {
+  addCounts,
+  type CountDelta,
+  type Counts,
+  type RetentionFn,
+  type SeriesWindows,
+  type SloStore,
+} from './types.ts';
+
+/** Options of {@link SqliteStore.open}. */
+export interface SqliteStoreOptions {
+  path: string;
+  retention: RetentionFn;
+  /** `normal` survives a killed process (WAL); `full` also survives power loss (fsync per commit). */
+  synchronous?: 'normal' | 'full';
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS slo_series (
+  id INTEGER PRIMARY KEY,
+  slo TEXT NOT NULL,
+  series TEXT NOT NULL,
+  UNIQUE (slo, series)
+);
+CREATE TABLE IF NOT EXISTS slo_buckets (
+  series_id INTEGER NOT NULL,
+  res INTEGER NOT NULL,
+  start INTEGER NOT NULL,
+  good INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  extra TEXT,
+  PRIMARY KEY (series_id, res, start)
+) WITHOUT ROWID;
+`;
+
+interface PendingCommit {
+  timeMs: number;
+  deltas: readonly CountDelta[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The default store: `node:sqlite` in WAL mode. The working set lives in a {@link BucketIndex};
+ * every change is written to SQLite in one transaction before it is applied in memory, so what
+ * a commit acknowledged survives `kill -9` and a restart reloads every window.
+ *
+ * Commits arriving in the same event-loop turn share one transaction (group commit), which keeps
+ * the per-request cost low under concurrent ingest. Single writer: one collector process per
+ * file (several replicas need a shared store such as Redis).
+ */
+export class SqliteStore implements SloStore {
+  readonly kind = 'sqlite';
+  private readonly db: DatabaseSync;
+  private readonly index = new BucketIndex();
+  private readonly retention: RetentionFn;
+  private readonly seriesIds = new Map<string, number>();
+  private readonly upsertBucket: StatementSync;
+  private readonly insertSeries: StatementSync;
+  private readonly selectSeries: StatementSync;
+  private readonly deleteBucket: StatementSync;
+  private pending: PendingCommit[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  private constructor(options: SqliteStoreOptions) {
+    this.retention = options.retention;
+    this.db = new DatabaseSync(options.path, { timeout: 5_000 });
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec(`PRAGMA synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    const version = (this.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version > SCHEMA_VERSION) {
+      this.db.close();
+      throw new Error(
+        `${options.path}: store schema version ${version} is newer than this collector supports (${SCHEMA_VERSION})`,
+      );
+    }
+    this.db.exec(SCHEMA);
+    this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    this.upsertBucket = this.db.prepare(
+      `INSERT INTO slo_buckets (series_id, res, start, good, total, extra) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (series_id, res, start) DO UPDATE SET good = excluded.good, total = excluded.total, extra = excluded.extra`,
+    );
+    this.insertSeries = this.db.prepare(
+      'INSERT INTO slo_series (slo, series) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    );
+    this.selectSeries = this.db.prepare('SELECT id FROM slo_series WHERE slo = ? AND series = ?');
+    this.deleteBucket = this.db.prepare(
+      'DELETE FROM slo_buckets WHERE series_id = ? AND res = ? AND start = ?',
+    );
+    this.load();
+  }
+
+  /** Opens (creating if needed) the store at `options.path` and loads every retained bucket. */
+  static open(options: SqliteStoreOptions): SqliteStore {
+    return new SqliteStore(options);
+  }
+
+  commit(timeMs: number, deltas: readonly CountDelta[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('SLO store is closed'));
+    if (deltas.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ timeMs, deltas, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  async snapshot(nowMs: number, windowsMs: readonly number[]): Promise<SeriesWindows[]> {
+    return this.index.snapshot(nowMs, windowsMs);
+  }
+
+  async compact(nowMs: number): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    const plan = this.index.planCompaction(nowMs, this.retention);
+    if (plan.writes.length === 0 && plan.deletes.length === 0) return;
+    this.transaction(() => {
+      for (const d of plan.deletes) {
+        const id = this.seriesIds.get(seriesKey(d.slo, d.series));
+        if (id !== undefined) this.deleteBucket.run(id, d.res, d.start);
+      }
+      for (const w of plan.writes) this.writeBucket(w, new Map());
+      this.db.exec('DELETE FROM slo_series WHERE id NOT IN (SELECT DISTINCT series_id FROM slo_buckets)');
+    });
+    this.index.applyCompaction(nowMs, plan);
+    this.reloadSeriesIds();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Buckets held (for tests). */
+  get bucketCount(): number {
+    return this.index.bucketCount;
+  }
+
+  /** Writes every pending commit in one transaction, then applies it in memory. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const writes = new Map<string, BucketWrite>();
+    for (const p of batch) {
+      const { res, start } = this.index.bucketFor(p.timeMs);
+      for (const d of p.deltas) {
+        const key = `${seriesKey(d.slo, d.series)}\u0000${res}\u0000${start}`;
+        let w = writes.get(key);
+        if (w === undefined) {
+          const ref: BucketRef = { slo: d.slo, series: d.series, res, start };
+          w = { ...ref, counts: this.index.get(ref) };
+          writes.set(key, w);
+        }
+        addCounts(w.counts, d.counts);
+      }
+    }
+    const newIds = new Map<string, number>();
+    try {
+      this.transaction(() => {
+        for (const w of writes.values()) this.writeBucket(w, newIds);
+      });
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    for (const [key, id] of newIds) this.seriesIds.set(key, id);
+    for (const w of writes.values()) this.index.set(w);
+    for (const p of batch) p.resolve();
+  }
+
+  private writeBucket(w: BucketWrite, newIds: Map<string, number>): void {
+    const key = seriesKey(w.slo, w.series);
+    let id = this.seriesIds.get(key) ?? newIds.get(key);
+    if (id === undefined) {
+      this.insertSeries.run(w.slo, w.series);
+      id = Number((this.selectSeries.get(w.slo, w.series) as { id: number | bigint }).id);
+      newIds.set(key, id);
+    }
+    const extra = Object.keys(w.counts.extra).length === 0 ? null : JSON.stringify(w.counts.extra);
+    this.upsertBucket.run(id, w.res, w.start, w.counts.good, w.counts.total, extra);
+  }
+
+  private transaction(fn: () => void): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      fn();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  private load(): void {
+    this.reloadSeriesIds();
+    const rows = this.db
+      .prepare(
+        `SELECT s.slo AS slo, s.series AS series, b.res AS res, b.start AS start, b.good AS good, b.total AS total, b.extra AS extra
+         FROM slo_buckets b JOIN slo_series s ON s.id = b.series_id`,
+      )
+      .iterate() as Iterable<{
+      slo: string;
+      series: string;
+      res: number;
+      start: number;
+      good: number;
+      total: number;
+      extra: string | null;
+    }>;
+    for (const row of rows) {
+      const counts: Counts = {
+        good: row.good,
+        total: row.total,
+        extra: row.extra === null ? {} : JSON.parse(row.extra),
+      };
+      this.index.set({
+        slo: row.slo,
+        series: row.series,
+        res: row.res as Resolution,
+        start: row.start,
+        counts,
+      });
+    }
+  }
+
+  private reloadSeriesIds(): void {
+    this.seriesIds.clear();
+    for (const row of this.db.prepare('SELECT id, slo, series FROM slo_series').iterate() as Iterable<{
+      id: number;
+      slo: string;
+      series: string;
+    }>) {
+      this.seriesIds.set(seriesKey(row.slo, row.series), Number(row.id));
+    }
+  }
+}
+
+function seriesKey(slo: string, series: string): string {
+  return `${slo}\u0000${series}`;
+}

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { COARSE_BUCKET_MS, FINE_BUCKET_MS } from './buckets.ts';
+import { MemoryStore } from './memory-store.ts';
+import { SqliteStore } from './sqlite-store.ts';
+import type { CountDelta, SloStore } from './types.ts';
+
+const H = 3_600_000;
+const D = 24 * H;
+const T0 = Date.UTC(2025, 0, 10, 12, 0, 0);
+const retention = () => 30 * D + H;
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-store-'));
+  dirs.push(dir);
+  return join(dir, 'breakwater.db');
+}
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function delta(
+  good: number,
+  total: number,
+  extra: Record<string, number> = {},
+  series = 's1',
+  slo = 'avail',
+): CountDelta {
+  return { slo, series, counts: { good, total, extra } };
+}
+
+async function windows(store: SloStore, now: number, ws: number[], series = 's1') {
+  const snap = await store.snapshot(now, ws);
+  return snap.find((s) => s.series === series)?.windows.map((c) => [c.good, c.total]);
+}
+
+for (const [name, open] of [
+  ['MemoryStore', () => new MemoryStore(retention)],
+  ['SqliteStore', () => SqliteStore.open({ path: tempDb(), retention })],
+] as const) {
+  describe(name, () => {
+    it('sums buckets into each window (a window holds the buckets that start within it)', async () => {
+      const store: SloStore = open();
+      await store.commit(T0 - 50 * 60_000, [delta(370, 400, { 'c:timeout': 30 })]);
+      await store.commit(T0 - 2 * 60_000, [delta(90, 100, { 'c:timeout': 4, 'c:server_error': 6 })]);
+      await store.commit(T0 - 2 * 60_000 + 30_000, [delta(10, 10)]); // same minute bucket
+      await store.commit(T0 - 10 * D, [delta(1000, 1000)]);
+      const ws = [5 * 60_000, H, 30 * D];
+      assert.deepEqual(await windows(store, T0, ws), [
+        [100, 110],
+        [470, 510],
+        [1470, 1510],
+      ]);
+      const snap = await store.snapshot(T0, ws);
+      assert.deepEqual(snap[0]?.windows[1]?.extra, { 'c:timeout': 34, 'c:server_error': 6 });
+      // Exactly 5 minutes later the T0-2m bucket has aged out of the 5m window.
+      assert.deepEqual((await windows(store, T0 + 3 * 60_000, ws))?.[0], [0, 0]);
+      await store.close();
+    });
+
+    it('coarsens old minute buckets to hours and drops what is past retention', async () => {
+      const store = open();
+      for (let m = 0; m < 120; m++) await store.commit(T0 - 2 * D + m * FINE_BUCKET_MS, [delta(1, 1)]);
+      await store.commit(T0 - 31 * D, [delta(5, 5)]);
+      await store.commit(T0, [delta(2, 2)]);
+      assert.equal(store.bucketCount, 122);
+      await store.compact(T0);
+      // 120 minutes → 2 hourly buckets; the 31-day-old bucket is gone.
+      assert.equal(store.bucketCount, 3);
+      assert.deepEqual(await windows(store, T0 + 1, [5 * 60_000, 3 * D, 30 * D]), [
+        [2, 2],
+        [122, 122],
+        [122, 122],
+      ]);
+      // Commits keep working after compaction, into minute buckets.
+      await store.commit(T0 + 60_000, [delta(1, 3)]);
+      assert.deepEqual((await windows(store, T0 + 61_000, [5 * 60_000]))?.[0], [3, 5]);
+      await store.close();
+      assert.equal(COARSE_BUCKET_MS, 60 * FINE_BUCKET_MS);
+    });
+  });
+}
+
+describe('SqliteStore durability', () => {
+  it('restores every window after a restart', async () => {
+    const path = tempDb();
+    const a = SqliteStore.open({ path, retention });
+    await a.commit(T0 - 3 * D, [delta(7, 9, { 'c:timeout': 2 })]);
+    await a.commit(T0 - 60_000, [delta(1, 2), delta(3, 3, {}, 's2', 'latency')]);
+    await a.compact(T0);
+    await a.close();
+    const b = SqliteStore.open({ path, retention });
+    const snap = await b.snapshot(T0, [5 * 60_000, 30 * D]);
+    assert.deepEqual(
+      snap.map((s) => [s.slo, s.series, s.windows.map((w) => [w.good, w.total, w.extra])]).sort(),
+      [
+        [
+          'avail',
+          's1',
+          [
+            [1, 2, {}],
+            [8, 11, { 'c:timeout': 2 }],
+          ],
+        ],
+        [
+          'latency',
+          's2',
+          [
+            [3, 3, {}],
+            [3, 3, {}],
+          ],
+        ],
+      ],
+    );
+    await b.close();
+  });
+
+  it('has a commit on disk as soon as it resolves (second handle, first never closed)', async () => {
+    const path = tempDb();
+    const writer = SqliteStore.open({ path, retention });
+    await writer.commit(T0, [delta(4, 5)]);
+    const reader = SqliteStore.open({ path, retention });
+    assert.deepEqual(await windows(reader, T0, [H]), [[4, 5]]);
+    await reader.close();
+    await writer.close();
+  });
+
+  it('groups concurrent commits into one transaction and rejects all of a failed one', async () => {
+    const store = SqliteStore.open({ path: tempDb(), retention });
+    await Promise.all([
+      store.commit(T0, [delta(1, 1)]),
+      store.commit(T0, [delta(1, 2)]),
+      store.commit(T0, [delta(0, 1, {}, 's2')]),
+    ]);
+    assert.deepEqual(await windows(store, T0, [H]), [[2, 3]]);
+    await store.close();
+    await assert.rejects(store.commit(T0, [delta(1, 1)]), /closed/);
+  });
+
+  it('loses nothing acknowledged when the process is killed with SIGKILL', async () => {
+    const path = tempDb();
+    // A child commits batches and reports each acknowledged one; it is killed mid-stream.
+    const script = `
+      import { SqliteStore } from ${JSON.stringify(new URL('./sqlite-store.ts', import.meta.url).href)};
+      const store = SqliteStore.open({ path: ${JSON.stringify(path)}, retention: () => 1e12 });
+      let n = 0;
+      for (;;) {
+        await store.commit(${T0} + n * 1000, [{ slo: 'avail', series: 's1', counts: { good: 1, total: 1, extra: {} } }]);
+        n++;
+        process.stdout.write('ack ' + n + '\\n');
+      }
+    `;
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@breakwater/source', '--input-type=module', '-e', script],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let acked = 0;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('child made no progress')), 20_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        const lines = chunk.toString().trim().split('\n');
+        acked = Number(lines[lines.length - 1]!.split(' ')[1]);
+        if (acked >= 200 && !child.killed) {
+          child.kill('SIGKILL');
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+    const store = SqliteStore.open({ path, retention: () => 1e12 });
+    const [[good, total]] = (await windows(store, T0 + 1e9, [2e9])) as [[number, number]];
+    assert.ok(total >= acked, `acknowledged ${acked}, found ${total} after kill -9`);
+    assert.equal(good, total);
+    await store.close();
+  });
+});
