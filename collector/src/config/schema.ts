@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FleetSectionSchema } from '../evaluate/fleet/config.ts';
 import { ServerSectionSchema } from './server-section.ts';
 import { SloSectionSchema } from './slo-section.ts';
 
@@ -11,6 +12,7 @@ export const CollectorConfigSchema = z
   .object({
     ...ServerSectionSchema.shape,
     ...SloSectionSchema.shape,
+    ...FleetSectionSchema.shape,
   })
   .strict();
 export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;

@@ -1,7 +1,121 @@
+import {
+  DEFAULT_COLLECTOR_HOST,
+  DEFAULT_COLLECTOR_PORT,
+  parseDuration,
+  TOKEN_SCOPES,
+} from '@breakwater/protocol';
 import { z } from 'zod';
+import { parseListenAddress } from './listen-address.ts';
+
+const MiB = 1024 * 1024;
+
+/** A duration string such as `30s`, `500ms` or `5m` (parsed with the protocol's one parser). */
+const Duration = z.string().superRefine((text, ctx) => {
+  try {
+    parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+/** Bearer token entry. `${ENV}` references are substituted when the file is loaded. */
+export const TokenSchema = z
+  .object({
+    /** The secret. At least 16 characters: tokens guard a network-reachable listener. */
+    token: z.string().min(16, 'tokens must be at least 16 characters long'),
+    /** `ingest` (OTLP), `subscribe` (signal stream), `admin` (everything, incl. APIs and /metrics). */
+    scopes: z.array(z.enum(TOKEN_SCOPES)).min(1, 'give at least one scope'),
+    /** Label for logs; the token itself is never logged. */
+    name: z.string().optional(),
+  })
+  .strict();
+export type TokenConfig = z.infer<typeof TokenSchema>;
+
+export const AuthSchema = z
+  .object({
+    /** Accepted bearer tokens. Empty = no auth, allowed only on a loopback listener. */
+    tokens: z.array(TokenSchema).default([]),
+  })
+  .strict();
+
+/** Ingest limits: a request beyond them is refused instead of buffered. */
+export const LimitsSchema = z
+  .object({
+    /** Largest OTLP body, measured after decompression (OTLP/HTTP suggests 64 MiB) → 413. */
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * MiB),
+    /** Concurrent ingest requests; one more is answered 429 with Retry-After. */
+    maxInFlightRequests: z.number().int().positive().default(64),
+    /** Bytes (received and decompressed) held by in-flight ingest requests → 429 beyond. */
+    maxInFlightBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * MiB),
+    /** `Retry-After` seconds on 429/503 answers. */
+    retryAfterSeconds: z.number().int().positive().default(2),
+    /** Time allowed to receive one request body → 408. */
+    bodyTimeout: Duration.default('30s'),
+  })
+  .strict();
+export type LimitsConfig = z.infer<typeof LimitsSchema>;
+
+/** One downstream OTLP/HTTP endpoint that receives the ingested bytes unchanged. */
+export const ForwardSchema = z
+  .object({
+    /**
+     * Base URL of the endpoint, like `OTEL_EXPORTER_OTLP_ENDPOINT` (e.g. `http://jaeger:4318`):
+     * `/v1/traces` or `/v1/metrics` is appended.
+     */
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    /** Extra request headers (e.g. an API key for a hosted backend); `${ENV}` allowed. */
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Which signals to forward. */
+    signals: z
+      .array(z.enum(['traces', 'metrics']))
+      .min(1)
+      .default(['traces']),
+    /** Requests kept while the destination is slow or down; the oldest is dropped beyond. */
+    maxQueueRequests: z.number().int().positive().default(1000),
+    maxQueueBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * MiB),
+    /** Concurrent requests to this destination. */
+    concurrency: z.number().int().positive().max(64).default(2),
+    /** Per-request timeout. */
+    timeout: Duration.default('10s'),
+    /** Attempts per request (the first included) for retryable failures (429, 502-504, network). */
+    maxAttempts: z.number().int().positive().default(5),
+  })
+  .strict();
+export type ForwardConfig = z.infer<typeof ForwardSchema>;
 
 /**
  * Top-level keys for the listener, auth, limits, storage location and OTLP forwarding.
- * (Placeholder: owned by the receive/serve work.)
+ * Every key has a default, so an empty file is a valid configuration.
  */
-export const ServerSectionSchema = z.object({});
+export const ServerSectionSchema = z.object({
+  /** `host:port` of the single listener. */
+  listen: z
+    .string()
+    .default(`${DEFAULT_COLLECTOR_HOST}:${DEFAULT_COLLECTOR_PORT}`)
+    .superRefine((text, ctx) => {
+      const parsed = parseListenAddress(text);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    }),
+  /** Directory for durable state; created on start. Relative to the working directory. */
+  dataDir: z.string().min(1).default('./.breakwater'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  auth: AuthSchema.prefault({}),
+  limits: LimitsSchema.prefault({}),
+  /** Downstream OTLP/HTTP endpoints (Jaeger, Tempo, an OpenTelemetry Collector). */
+  forward: z.array(ForwardSchema).default([]),
+  /** How long shutdown waits for in-flight requests and flushes before closing connections. */
+  shutdownTimeout: Duration.default('10s'),
+});
+export type ServerSection = z.infer<typeof ServerSectionSchema>;

@@ -20,6 +20,12 @@ export const SEMCONV = {
   GEN_AI_TOOL_TYPE: 'gen_ai.tool.type',
   GEN_AI_AGENT_NAME: 'gen_ai.agent.name',
   GEN_AI_REQUEST_STREAM: 'gen_ai.request.stream',
+  GEN_AI_REQUEST_MAX_TOKENS: 'gen_ai.request.max_tokens',
+  GEN_AI_REQUEST_TEMPERATURE: 'gen_ai.request.temperature',
+  GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: 'gen_ai.response.time_to_first_chunk',
+  GEN_AI_EMBEDDINGS_DIMENSION_COUNT: 'gen_ai.embeddings.dimension.count',
+  GEN_AI_TOOL_CALL_ARGUMENTS: 'gen_ai.tool.call.arguments',
+  GEN_AI_TOOL_CALL_RESULT: 'gen_ai.tool.call.result',
   GEN_AI_INPUT_MESSAGES: 'gen_ai.input.messages',
   GEN_AI_OUTPUT_MESSAGES: 'gen_ai.output.messages',
   ERROR_TYPE: 'error.type',
@@ -42,6 +48,8 @@ export const ATTR = {
   BREAKER_STATE: 'breakwater.breaker.state',
   BREAKER_SOURCE: 'breakwater.breaker.source',
   FALLBACK: 'breakwater.fallback',
+  /** `true` on an operation whose streamed body the consumer stopped reading (not a failure). */
+  STREAM_ABANDONED: 'breakwater.stream.abandoned',
   /**
    * `operation` on the logical GenAI/tool span that wraps the resilience pipeline; `attempt` on
    * each per-attempt CLIENT child. SLIs count operations; dependency health counts attempts.
@@ -54,6 +62,28 @@ export const ATTR = {
   /** Previous/next state labels on `breakwater.circuit_breaker.transitions`. */
   FROM_STATE: 'breakwater.breaker.from',
   TO_STATE: 'breakwater.breaker.to',
+  /** What the control client did with a received signal (see {@link SIGNAL_RESULTS}). */
+  SIGNAL_RESULT: 'breakwater.signal.result',
+  /** Back-off delay before a retry, ms (on the `breakwater.retry` span event). */
+  RETRY_DELAY_MS: 'breakwater.retry.delay_ms',
+  /** `attempt` or `call`: what a deadline covered (on the `breakwater.timeout` span event). */
+  TIMEOUT_SCOPE: 'breakwater.timeout.scope',
+  /** Failures of one category inside an aggregator's window (on `breakwater.error_pattern`). */
+  PATTERN_COUNT: 'breakwater.error_pattern.count',
+} as const;
+
+/** Span event names the resilience policies add to the active span. */
+export const SPAN_EVENT = {
+  /** An attempt failed and another will follow after a back-off. */
+  RETRY: 'breakwater.retry',
+  /** A policy refused the call (open breaker, empty budget, full bulkhead). */
+  REJECTED: 'breakwater.rejected',
+  /** A deadline passed. */
+  TIMEOUT: 'breakwater.timeout',
+  /** A fallback produced the result. */
+  FALLBACK: 'breakwater.fallback',
+  /** An error aggregator saw one category cross its threshold. */
+  ERROR_PATTERN: 'breakwater.error_pattern',
 } as const;
 
 /** GenAI operation names (`gen_ai.operation.name`) that Breakwater emits. */
@@ -79,3 +109,19 @@ export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 /** Values of {@link ATTR.ROLE}. */
 export const SPAN_ROLES = ['operation', 'attempt'] as const;
 export type SpanRole = (typeof SPAN_ROLES)[number];
+
+/**
+ * Values of {@link ATTR.SIGNAL_RESULT}: `applied` (override set), `cleared` (a `closed` signal
+ * removed one), `malformed` (failed the schema or was not JSON), `unknown_event` (an SSE event
+ * type the client does not know), `foreign` (scoped to another service), `stale` (older than the
+ * signal already in force for the dependency). Only `applied` and `cleared` change anything.
+ */
+export const SIGNAL_RESULTS = [
+  'applied',
+  'cleared',
+  'malformed',
+  'unknown_event',
+  'foreign',
+  'stale',
+] as const;
+export type SignalResult = (typeof SIGNAL_RESULTS)[number];

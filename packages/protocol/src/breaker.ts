@@ -21,3 +21,8 @@ export const BreakerOverrideSchema = z.object({
   source: z.string().optional(),
 });
 export type BreakerOverride = z.infer<typeof BreakerOverrideSchema>;
+
+/**
+ * Fraction of calls a breaker admits under a `half_open` override that gives no `allow`.
+ */
+export const DEFAULT_HALF_OPEN_ALLOW = 0.1;

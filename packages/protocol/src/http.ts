@@ -12,6 +12,10 @@ export const COLLECTOR_PATHS = {
   HEALTHZ: '/healthz',
   READYZ: '/readyz',
   STATUS_PAGE: '/',
+  /** JSON snapshot of everything the status page shows (admin scope). */
+  STATUS: '/v1/status',
+  /** SSE stream of status snapshots: one on connect, then on change (admin scope). */
+  STATUS_EVENTS: '/v1/status/events',
 } as const;
 
 /** Default listener: loopback on the OTLP/HTTP port, so SDKs export here with no configuration. */
@@ -19,8 +23,11 @@ export const DEFAULT_COLLECTOR_HOST = '127.0.0.1';
 export const DEFAULT_COLLECTOR_PORT = 4318;
 export const DEFAULT_COLLECTOR_URL = `http://${DEFAULT_COLLECTOR_HOST}:${DEFAULT_COLLECTOR_PORT}`;
 
-/** Bearer-token scopes. `admin` also grants the other two. */
-export const TOKEN_SCOPES = ['ingest', 'subscribe', 'admin'] as const;
+/**
+ * Bearer-token scopes. `admin` also grants the others. `gate` is read-mostly access to the
+ * deployment gate only, so CI systems (Argo, Flagger, pipelines) need no admin token.
+ */
+export const TOKEN_SCOPES = ['ingest', 'subscribe', 'admin', 'gate'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 /** Environment variables Breakwater reads beside the standard `OTEL_*` ones. */

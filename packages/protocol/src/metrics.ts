@@ -18,6 +18,8 @@ export const METRIC = {
   CONTROL_CONNECTED: 'breakwater.control.connected',
   /** Gauge: fleet overrides currently in force. */
   CONTROL_OVERRIDES: 'breakwater.control.overrides',
+  /** Counter: signal events the control client received, by result (`breakwater.signal.result`). */
+  CONTROL_SIGNALS: 'breakwater.control.signals',
   /** Histogram (seconds): GenAI client operation duration (semantic conventions). */
   GEN_AI_OPERATION_DURATION: 'gen_ai.client.operation.duration',
   /** Histogram ({token}): GenAI token usage (semantic conventions). */

@@ -1,0 +1,134 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings test ${ENV} substitution
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const result = spawnSync(process.execPath, ['--conditions=@breakwater/source', MAIN, ...args], {
+    encoding: 'utf8',
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('breakwater CLI', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bw-cli-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--help lists the commands; each command has --help', () => {
+    const main = cli(['--help']);
+    assert.equal(main.code, 0);
+    for (const name of ['serve', 'check-config', 'rules']) {
+      assert.match(main.stdout, new RegExp(`\\n  ${name} `));
+      const help = cli([name, '--help']);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, new RegExp(`^Usage: breakwater ${name}`));
+    }
+    assert.match(cli(['serve', '--help']).stdout, /--alertmanager-url <url>/);
+  });
+
+  it('usage errors exit 2 with a hint', () => {
+    const none = cli([]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /Usage: breakwater <command>/);
+    const unknown = cli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+    const flag = cli(['serve', '--nope']);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /Unknown option '--nope'\nRun "breakwater serve --help" for usage\./);
+    const missing = cli(['serve', '--listen']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--listen/);
+    const listen = cli(['serve', '--listen', 'nowhere']);
+    assert.equal(listen.code, 2);
+    assert.match(listen.stderr, /--listen: expected host:port/);
+    const stray = cli(['rules', 'extra']);
+    assert.equal(stray.code, 2);
+    assert.match(stray.stderr, /unexpected argument "extra"/);
+  });
+
+  it('check-config prints ok and a summary, or every problem and exits 2', async () => {
+    const good = join(dir, 'good.yaml');
+    await writeFile(
+      good,
+      'listen: 0.0.0.0:4318\nauth:\n  tokens:\n    - { token: "${BW_TOKEN}", scopes: [ingest], name: sdk }\nforward:\n  - url: http://jaeger:4318\n',
+    );
+    const ok = cli(['check-config', good], { env: { BW_TOKEN: 'a-long-enough-token-value' } });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^ok: .*good\.yaml\n/);
+    assert.match(ok.stdout, /listen: {3}0\.0\.0\.0:4318/);
+    assert.match(ok.stdout, /auth: {5}1 token \(sdk: ingest\)/);
+    assert.match(ok.stdout, /forward: {2}http:\/\/jaeger:4318 \(traces\)/);
+    assert.match(ok.stdout, /slos: /);
+
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'listen: 1.2.3.4\nlimits:\n  maxInFlightRequests: zero\n');
+    const failed = cli(['check-config', '--config', bad]);
+    assert.equal(failed.code, 2);
+    assert.match(failed.stderr, /bad\.yaml:1:9: listen: expected host:port/);
+    assert.match(failed.stderr, /bad\.yaml:3:24: limits\.maxInFlightRequests: .*expected number/);
+
+    const missing = cli(['check-config', join(dir, 'nope.yaml')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.yaml: cannot read configuration: file not found/);
+  });
+
+  it('rules prints YAML', () => {
+    const rules = cli(['rules']);
+    assert.equal(rules.code, 0, rules.stderr);
+    assert.match(rules.stdout, /groups:/);
+  });
+
+  it('serve refuses a public listener without tokens (exit 2)', () => {
+    const result = cli(['serve', '--listen', '0.0.0.0:0', '--data-dir', join(dir, 'state')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /refusing to listen on 0\.0\.0\.0:0 without auth/);
+  });
+
+  it('serve with no config: loopback, ./.breakwater created, JSON logs on stderr, SIGTERM exits 0', async () => {
+    const cwd = await mkdtemp(join(dir, 'serve-'));
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--conditions=@breakwater/source', MAIN, 'serve', '--listen', '127.0.0.1:0', '--log-level', 'info'],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ready log: ${stderr}`)), 20_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr);
+        if (match !== null) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    assert.ok((await stat(join(cwd, '.breakwater'))).isDirectory());
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string });
+    assert.ok(lines.some((l) => l.msg === 'collector ready'));
+    assert.ok(lines.some((l) => l.msg === 'collector stopped'));
+  });
+});

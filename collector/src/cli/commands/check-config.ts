@@ -1,0 +1,85 @@
+import { formatDuration } from '@breakwater/protocol';
+import { ConfigError } from '../../config/config-error.ts';
+import type { CollectorConfig } from '../../config/schema.ts';
+import { resolveSlos } from '../../config/slo/resolve.ts';
+import type { Command } from '../command.ts';
+import { CONFIG_FLAG_HELP, CONFIG_FLAG_OPTIONS, configOverrides } from '../config-flags.ts';
+import { parseFlags } from '../flags.ts';
+import { loadForCli } from '../load-for-cli.ts';
+import { EXIT, UsageError } from '../usage-error.ts';
+
+export const checkConfigCommand: Command = {
+  name: 'check-config',
+  summary: 'validate a configuration file and print a summary',
+  help: `Usage: breakwater check-config [--config] <file> [options]
+
+Validates the YAML configuration (with \${ENV} substitution and flag overrides applied, as
+serve would). Prints "ok" and a summary, or every problem with file:line:column, the path in
+the document and what was expected, then exits 2.
+
+Options:
+  -c, --config <file>        the file (or give it as the only argument)
+${CONFIG_FLAG_HELP}
+  -h, --help                 show this help
+`,
+  async run(args, io) {
+    const { values, positionals } = parseFlags(
+      args,
+      {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        ...CONFIG_FLAG_OPTIONS,
+      },
+      1,
+    );
+    if (values.help) {
+      io.stdout(this.help);
+      return EXIT.OK;
+    }
+    if (values.config !== undefined && positionals.length > 0) {
+      throw new UsageError('give the file either as --config or as an argument, not both');
+    }
+    const path = values.config ?? positionals[0];
+    try {
+      const config = await loadForCli(path, io.env, configOverrides(values));
+      io.stdout(`ok: ${path ?? '<defaults>'}\n${summarize(config)}`);
+      return EXIT.OK;
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        io.stderr(`${error.message}\n`);
+        return EXIT.USAGE;
+      }
+      throw error;
+    }
+  },
+};
+
+/** A short human summary of what the configuration does. */
+export function summarize(config: CollectorConfig): string {
+  const lines: string[] = [];
+  const tokens = config.auth.tokens;
+  const auth =
+    tokens.length === 0
+      ? 'off'
+      : `${tokens.length} token${tokens.length === 1 ? '' : 's'} (${tokens.map((t) => `${t.name ?? 'unnamed'}: ${t.scopes.join('+')}`).join(', ')})`;
+  lines.push(`  listen:   ${config.listen}`, `  auth:     ${auth}`, `  dataDir:  ${config.dataDir}`);
+  lines.push(
+    `  limits:   body ${config.limits.maxBodyBytes} bytes, ${config.limits.maxInFlightRequests} requests / ${config.limits.maxInFlightBytes} bytes in flight`,
+  );
+  if (config.forward.length === 0) lines.push('  forward:  none');
+  for (const f of config.forward) lines.push(`  forward:  ${f.url} (${f.signals.join(', ')})`);
+  try {
+    const slos = resolveSlos(config);
+    lines.push(`  slos:     ${slos.length}`);
+    for (const slo of slos) {
+      lines.push(
+        `    - ${slo.name} [${slo.tier}, ${slo.sli}] ${(slo.objective * 100).toFixed(3).replace(/\.?0+$/, '')}% over ${formatDuration(slo.windowMs)}`,
+      );
+    }
+  } catch (error) {
+    lines.push(`  slos:     (cannot resolve: ${(error as Error).message})`);
+  }
+  const am = (config as { alertmanager?: { url?: string } }).alertmanager?.url;
+  lines.push(`  alertmanager: ${am ?? 'off'}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,7 @@
+import type { Command } from '../command.ts';
+import { checkConfigCommand } from './check-config.ts';
+import { rulesCommand } from './rules.ts';
+import { serveCommand } from './serve.ts';
+
+/** Every `breakwater` subcommand, in help order. Add `gate` here when it lands. */
+export const COMMANDS: readonly Command[] = [serveCommand, checkConfigCommand, rulesCommand];

@@ -1,0 +1,76 @@
+import { ConfigError } from '../../config/config-error.ts';
+import { CollectorService, StartupError } from '../../service.ts';
+import type { Command } from '../command.ts';
+import { CONFIG_FLAG_HELP, CONFIG_FLAG_OPTIONS, configOverrides } from '../config-flags.ts';
+import { parseFlags } from '../flags.ts';
+import { loadForCli } from '../load-for-cli.ts';
+import { createLogger } from '../logger.ts';
+import { EXIT } from '../usage-error.ts';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the collector (OTLP/HTTP ingest, SLOs, signals, /metrics)',
+  help: `Usage: breakwater serve [options]
+
+Runs the collector on one HTTP listener. Without --config it listens on 127.0.0.1:4318,
+keeps state under ./.breakwater/ and applies the default SLO set. Logs go to stderr as JSON.
+SIGINT/SIGTERM shut down gracefully (in-flight requests finish, state is flushed).
+
+Options:
+  -c, --config <file>        YAML configuration (see collector/README.md)
+${CONFIG_FLAG_HELP}
+  -h, --help                 show this help
+`,
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      ...CONFIG_FLAG_OPTIONS,
+    });
+    if (values.help) {
+      io.stdout(this.help);
+      return EXIT.OK;
+    }
+    const overrides = configOverrides(values);
+    let config: Awaited<ReturnType<typeof loadForCli>>;
+    try {
+      config = await loadForCli(values.config, io.env, overrides);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        io.stderr(`breakwater: invalid configuration\n${error.message}\n`);
+        return EXIT.USAGE;
+      }
+      throw error;
+    }
+    const logger = createLogger(config.logLevel);
+    let service: CollectorService;
+    try {
+      service = await CollectorService.start({ config, logger });
+    } catch (error) {
+      if (error instanceof StartupError) {
+        io.stderr(`breakwater: ${error.message}\n`);
+        return error.kind === 'config' ? EXIT.USAGE : EXIT.FAILURE;
+      }
+      throw error;
+    }
+    await new Promise<void>((resolve) => {
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        signals++;
+        if (signals > 1) {
+          logger.warn({ signal }, 'second signal: exiting without waiting');
+          process.exit(EXIT.FAILURE);
+        }
+        logger.info({ signal }, 'signal received');
+        void service.shutdown().then(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve();
+        });
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    return EXIT.OK;
+  },
+};

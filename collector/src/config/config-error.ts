@@ -1,0 +1,40 @@
+/** One problem in a configuration: where (file, document path, line) and what was expected. */
+export interface ConfigProblem {
+  /** Document path such as `slos[2].objective`; '' for the whole document. */
+  path: string;
+  message: string;
+  /** 1-based line and column in the file, when known. */
+  line?: number;
+  column?: number;
+}
+
+/** A configuration that cannot be used; `message` lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly source: string;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(source: string, problems: readonly ConfigProblem[]) {
+    super(problems.map((p) => formatProblem(source, p)).join('\n'));
+    this.source = source;
+    this.problems = problems;
+  }
+}
+
+/** `config.yaml:12:5: slos[2].objective: expected a number below 1`. */
+export function formatProblem(source: string, problem: ConfigProblem): string {
+  const where = problem.line === undefined ? source : `${source}:${problem.line}:${problem.column ?? 1}`;
+  return problem.path === ''
+    ? `${where}: ${problem.message}`
+    : `${where}: ${problem.path}: ${problem.message}`;
+}
+
+/** `['slos', 2, 'objective']` → `slos[2].objective`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}

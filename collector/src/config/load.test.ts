@@ -1,0 +1,127 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings test ${ENV} substitution
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { TOKEN_SCOPES } from '@breakwater/protocol';
+import { ConfigError } from './config-error.ts';
+import { isLoopbackHost, parseListenAddress } from './listen-address.ts';
+import { defaultConfig, loadConfigFile, parseConfig } from './load.ts';
+
+function problems(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig({ name: 'collector.yaml', text }, env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.message.split('\n');
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('configuration loading', () => {
+  it('an empty file gives every default', () => {
+    const config = defaultConfig();
+    assert.equal(config.listen, '127.0.0.1:4318');
+    assert.equal(config.dataDir, './.breakwater');
+    assert.equal(config.limits.maxBodyBytes, 64 * 1024 * 1024);
+    assert.deepEqual(config.auth.tokens, []);
+    assert.deepEqual(config.forward, []);
+  });
+
+  it('errors name the file, the line and column, the document path and what was expected', () => {
+    const lines = problems(
+      [
+        'listen: nowhere',
+        'auth:',
+        '  tokens:',
+        '    - token: short',
+        '      scopes: [ingest, root]',
+        'forward:',
+        '  - url: http://jaeger:4318',
+        '  - url: ftp://tempo',
+        'limits:',
+        '  maxBodyBytes: -5',
+        'shutdownTimeout: soon',
+        'surprise: 1',
+      ].join('\n'),
+    );
+    assert.deepEqual(lines, [
+      'collector.yaml:1:9: listen: expected host:port (e.g. 127.0.0.1:4318 or [::1]:4318), got "nowhere"',
+      'collector.yaml:4:14: auth.tokens[0].token: tokens must be at least 16 characters long',
+      `collector.yaml:5:24: auth.tokens[0].scopes[1]: Invalid option: expected one of ${TOKEN_SCOPES.map((s) => `"${s}"`).join('|')}`,
+      'collector.yaml:10:17: limits.maxBodyBytes: Too small: expected number to be >0',
+      'collector.yaml:8:10: forward[1].url: expected an http(s) URL',
+      'collector.yaml:11:18: shutdownTimeout: invalid duration "soon": expected a number and a unit (ms, s, m, h, d, w), e.g. "30s"',
+      'collector.yaml:12:11: surprise: unknown key',
+    ]);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const [line] = problems('listen: [\n');
+    assert.match(line!, /^collector\.yaml:2:1: invalid YAML: /);
+  });
+
+  it('substitutes ${ENV} in strings, with defaults and $${ escapes; missing variables are errors', () => {
+    const config = parseConfig(
+      {
+        name: 'c.yaml',
+        text: 'auth:\n  tokens:\n    - token: ${TOKEN}\n      scopes: [admin]\nforward:\n  - url: ${FWD:-http://otel:4318}\n    headers: { x: "$${literal}" }\n',
+      },
+      { TOKEN: 'abcdefghijklmnopqrstuvwxyz' },
+    );
+    assert.equal(config.auth.tokens[0]!.token, 'abcdefghijklmnopqrstuvwxyz');
+    assert.equal(config.forward[0]!.url, 'http://otel:4318');
+    assert.equal(config.forward[0]!.headers.x, '${literal}');
+    assert.deepEqual(problems('auth:\n  tokens:\n    - token: ${NOPE}\n      scopes: [admin]\n'), [
+      'collector.yaml:3:14: auth.tokens[0].token: environment variable NOPE is not set (write ${NOPE:-default} for a fallback)',
+    ]);
+  });
+
+  it('a value from the environment cannot inject YAML', () => {
+    const config = parseConfig({ name: 'c', text: 'dataDir: ${DIR}' }, { DIR: 'x\nlisten: 0.0.0.0:1' });
+    assert.equal(config.listen, '127.0.0.1:4318');
+    assert.equal(config.dataDir, 'x\nlisten: 0.0.0.0:1');
+  });
+
+  it('overrides apply before validation', () => {
+    const config = parseConfig({ name: 'c', text: 'listen: 127.0.0.1:1' }, {}, [
+      (doc) => {
+        doc.listen = '127.0.0.1:2';
+      },
+    ]);
+    assert.equal(config.listen, '127.0.0.1:2');
+  });
+
+  it('reads files and names a missing one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bw-config-'));
+    try {
+      const path = join(dir, 'c.yaml');
+      await writeFile(path, 'logLevel: debug\n');
+      assert.equal((await loadConfigFile(path)).logLevel, 'debug');
+      await assert.rejects(
+        loadConfigFile(join(dir, 'missing.yaml')),
+        /missing\.yaml: cannot read configuration: file not found/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('listen addresses', () => {
+  it('parses host:port, [v6]:port and :port', () => {
+    assert.deepEqual(parseListenAddress('0.0.0.0:4318'), { host: '0.0.0.0', port: 4318 });
+    assert.deepEqual(parseListenAddress('[::1]:9'), { host: '::1', port: 9 });
+    assert.deepEqual(parseListenAddress(':80'), { host: '127.0.0.1', port: 80 });
+    assert.equal(typeof parseListenAddress('host'), 'string');
+    assert.equal(typeof parseListenAddress('h:70000'), 'string');
+  });
+
+  it('knows loopback from reachable addresses', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '::ffff:127.0.0.1'])
+      assert.ok(isLoopbackHost(host), host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1'])
+      assert.ok(!isLoopbackHost(host), host);
+  });
+});

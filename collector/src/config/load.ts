@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { isDocument, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type ConfigProblem, formatPath } from './config-error.ts';
+import { type MissingVariable, substituteEnv } from './env-substitution.ts';
+import { type CollectorConfig, CollectorConfigSchema } from './schema.ts';
+
+/** Where the document came from, for messages (a path, or e.g. `<defaults>`). */
+export interface ConfigSource {
+  name: string;
+  text: string;
+}
+
+/** Changes applied on top of the file (from CLI flags), before validation. */
+export type ConfigOverride = (document: Record<string, unknown>) => void;
+
+/**
+ * Parses YAML text, substitutes `${ENV}` references in strings, applies `overrides` and
+ * validates the result. Every problem names the file, the path in the document and, when the
+ * path exists in the file, its line and column. Throws {@link ConfigError}.
+ */
+export function parseConfig(
+  source: ConfigSource,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: readonly ConfigOverride[] = [],
+): CollectorConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source.text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source.name,
+      doc.errors.map((error) => {
+        const pos = error.linePos?.[0];
+        return {
+          path: '',
+          message: `invalid YAML: ${firstLine(error.message)}`,
+          line: pos?.line,
+          column: pos?.col,
+        };
+      }),
+    );
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(source.name, [
+      { path: '', message: 'expected a mapping of keys at the top level' },
+    ]);
+  }
+  const missing: MissingVariable[] = [];
+  const document = substituteEnv(raw, env, missing) as Record<string, unknown>;
+  if (missing.length > 0) {
+    throw new ConfigError(
+      source.name,
+      missing.map((m) => ({
+        path: formatPath(m.path),
+        message: `environment variable ${m.name} is not set (write \${${m.name}:-default} for a fallback)`,
+        ...position(doc, lineCounter, m.path),
+      })),
+    );
+  }
+  for (const override of overrides) override(document);
+  const result = CollectorConfigSchema.safeParse(document);
+  if (!result.success) {
+    throw new ConfigError(source.name, issuesToProblems(result.error.issues, doc, lineCounter));
+  }
+  return result.data;
+}
+
+/** Reads and parses a configuration file (see {@link parseConfig}). */
+export async function loadConfigFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: readonly ConfigOverride[] = [],
+): Promise<CollectorConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new ConfigError(path, [{ path: '', message: `cannot read configuration: ${why}` }]);
+  }
+  return parseConfig({ name: path, text }, env, overrides);
+}
+
+/** The configuration used when no file is given: every default, plus `overrides`. */
+export function defaultConfig(overrides: readonly ConfigOverride[] = []): CollectorConfig {
+  return parseConfig({ name: '<defaults>', text: '' }, {}, overrides);
+}
+
+function issuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  doc: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      // One problem per unknown key, located at the key itself.
+      for (const key of issue.keys) {
+        const path = [...issue.path, key];
+        problems.push({
+          path: formatPath(path),
+          message: 'unknown key',
+          ...position(doc, lineCounter, path),
+        });
+      }
+      continue;
+    }
+    problems.push({
+      path: formatPath(issue.path),
+      message: issue.message,
+      ...position(doc, lineCounter, issue.path),
+    });
+  }
+  return problems;
+}
+
+/** Line and column of the deepest node along `path` that exists in the file. */
+function position(
+  doc: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  path: readonly PropertyKey[],
+): { line?: number; column?: number } {
+  if (!isDocument(doc)) return {};
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as
+      | { range?: [number, number, number] }
+      | undefined;
+    const offset = node?.range?.[0];
+    if (offset !== undefined) {
+      const { line, col } = lineCounter.linePos(offset);
+      return { line, column: col };
+    }
+  }
+  return {};
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,378 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ATTR, METRIC, SEMCONV } from '@breakwater/protocol';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import protobuf from 'protobufjs';
+import { makeGenAiSpans } from '../../bench/genai-spans.ts';
+import { OtlpDecodeError } from './decode-error.ts';
+import { decodeMetricsJson } from './json-metrics.ts';
+import { JsonTraceDecoder } from './json-traces.ts';
+import { ProtoMetricsDecoder } from './proto-metrics.ts';
+import { ProtoTraceDecoder } from './proto-traces.ts';
+import { parseUint64 } from './time.ts';
+import { int64ToNumber, WireReader } from './wire-reader.ts';
+
+const root = protobuf.loadSync(new URL('../../bench/otlp-trace.proto', import.meta.url).pathname);
+const Request = root.lookupType('opentelemetry.proto.ExportTraceServiceRequest');
+const TRACE = '0af7651916cd43dd8448eb211c80319c';
+const SPAN = 'b7ad6b7169203331';
+
+const kv = (key: string, value: Record<string, unknown>) => ({ key, value });
+
+/** One span with every field the decoders read, as a plain OTLP/JSON-shaped object. */
+function jsonRequest(overrides: Record<string, unknown> = {}) {
+  return {
+    resourceSpans: [
+      {
+        resource: {
+          attributes: [
+            kv(SEMCONV.SERVICE_NAME, { stringValue: 'checkout' }),
+            kv(SEMCONV.SERVICE_VERSION, { stringValue: '2.1.0' }),
+            kv('k8s.namespace.name', { stringValue: 'shop' }),
+            kv('tenant', { stringValue: 'from-resource' }),
+          ],
+        },
+        scopeSpans: [
+          {
+            scope: { name: 'x' },
+            spans: [
+              {
+                traceId: TRACE.toUpperCase(),
+                spanId: SPAN,
+                name: 'chat gpt-4o',
+                kind: 3,
+                startTimeUnixNano: '1700000000000000000',
+                endTimeUnixNano: '1700000000250000000',
+                attributes: [
+                  kv(SEMCONV.GEN_AI_PROVIDER_NAME, { stringValue: 'openai' }),
+                  kv(SEMCONV.GEN_AI_REQUEST_MODEL, { stringValue: 'gpt-4o' }),
+                  kv(ATTR.RETRY_ATTEMPTS, { intValue: '3' }),
+                  kv(ATTR.ERROR_RETRYABLE, { boolValue: true }),
+                  kv(ATTR.ERROR_CATEGORY, { stringValue: 'overloaded' }),
+                  kv(ATTR.ROLE, { stringValue: 'not-a-role' }),
+                  kv('tenant', { stringValue: 'acme' }),
+                  kv('weight', { doubleValue: 0.5 }),
+                  kv('unknown.ignored', { arrayValue: { values: [{ stringValue: 'a' }] } }),
+                ],
+                status: { code: 'STATUS_CODE_ERROR', message: 'boom' },
+                ...overrides,
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+describe('trace decoders', () => {
+  const extras = new Set(['tenant', 'k8s.namespace.name', 'weight']);
+
+  it('protobuf and JSON give the same record, with extras and typed fields', () => {
+    const json = jsonRequest();
+    const fromJson = new JsonTraceDecoder(extras).decode(JSON.stringify(json));
+    const message = Request.fromObject({
+      resourceSpans: [
+        {
+          ...json.resourceSpans[0],
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  ...json.resourceSpans[0]!.scopeSpans[0]!.spans[0],
+                  traceId: Buffer.from(TRACE, 'hex'),
+                  spanId: Buffer.from(SPAN, 'hex'),
+                  startTimeUnixNano: '1700000000000000000',
+                  endTimeUnixNano: '1700000000250000000',
+                  attributes: json.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.map((a) => ({
+                    key: a.key,
+                    value: {
+                      ...a.value,
+                      intValue: a.value.intValue === undefined ? undefined : Number(a.value.intValue),
+                    },
+                  })),
+                  status: { code: 2 },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const fromProto = new ProtoTraceDecoder(extras).decode(Request.encode(message).finish());
+    assert.deepEqual(fromProto, fromJson);
+    const [span] = fromJson.spans;
+    assert.deepEqual(span, {
+      traceId: TRACE,
+      spanId: SPAN,
+      name: 'chat gpt-4o',
+      kind: 3,
+      endTimeMs: 1700000000250,
+      durationMs: 250,
+      statusCode: 2,
+      service: 'checkout',
+      serviceVersion: '2.1.0',
+      instanceId: undefined,
+      operationName: undefined,
+      provider: 'openai',
+      requestModel: 'gpt-4o',
+      toolName: undefined,
+      serverAddress: undefined,
+      errorType: undefined,
+      dependency: 'openai/gpt-4o',
+      role: undefined,
+      errorCategory: 'overloaded',
+      errorSource: undefined,
+      errorRetryable: true,
+      retryAttempts: 3,
+      breakerState: undefined,
+      breakerSource: undefined,
+      fallback: undefined,
+      extra: { 'k8s.namespace.name': 'shop', tenant: 'acme', weight: 0.5 },
+    });
+  });
+
+  it('no extra keys requested: extra is undefined', async () => {
+    const spans = await makeGenAiSpans({ spans: 5, services: 1 });
+    const decoded = new ProtoTraceDecoder().decode(ProtobufTraceSerializer.serializeRequest(spans)!);
+    assert.ok(decoded.spans.every((s) => s.extra === undefined));
+  });
+
+  it('real serializers: protobuf and JSON agree on 300 GenAI spans', async () => {
+    const spans = await makeGenAiSpans({ spans: 300, services: 3 });
+    const proto = new ProtoTraceDecoder(new Set(['host.name'])).decode(
+      ProtobufTraceSerializer.serializeRequest(spans)!,
+    );
+    const json = new JsonTraceDecoder(new Set(['host.name'])).decode(
+      JsonTraceSerializer.serializeRequest(spans)!,
+    );
+    assert.equal(proto.spans.length, 300);
+    assert.deepEqual(proto, json);
+    assert.ok(proto.spans.every((s) => typeof s.extra?.['host.name'] === 'string'));
+  });
+
+  it('reads a resource that follows its spans, and skips unknown fields of every wire type', () => {
+    const message = Request.encode(Request.fromObject(jsonRequestForProto())).finish();
+    // ResourceSpans body = [resource][scope_spans]; rewrite as [unknowns][scope_spans][resource].
+    const r = new WireReader(message);
+    r.tag(message.length);
+    const rsEnd = r.lengthEnd(message.length);
+    const inner = message.subarray(r.pos, rsEnd);
+    const ir = new WireReader(inner);
+    ir.tag(inner.length);
+    const resEnd = ir.lengthEnd(inner.length);
+    const resource = inner.subarray(0, resEnd);
+    const rest = inner.subarray(resEnd);
+    const unknown = Uint8Array.of(
+      (10 << 3) | 0,
+      0x96,
+      0x01, // varint
+      (11 << 3) | 1,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8, // fixed64
+      (12 << 3) | 5,
+      1,
+      2,
+      3,
+      4, // fixed32
+      (13 << 3) | 3,
+      (1 << 3) | 0,
+      5,
+      (13 << 3) | 4, // group with a varint inside
+    );
+    const body = Buffer.concat([unknown, rest, resource]);
+    const reordered = Buffer.concat([Uint8Array.of(0x0a, ...varint(body.length)), body]);
+    const decoded = new ProtoTraceDecoder().decode(reordered);
+    assert.equal(decoded.spans.length, 1);
+    assert.equal(decoded.spans[0]!.service, 'checkout');
+  });
+
+  it('rejects malformed protobuf with a clear message', () => {
+    const decoder = new ProtoTraceDecoder();
+    const good = Request.encode(Request.fromObject(jsonRequestForProto())).finish();
+    for (let cut = 1; cut < good.length; cut += 7) {
+      assert.throws(() => decoder.decode(good.subarray(0, cut)), OtlpDecodeError);
+    }
+    // Span.name (field 5) sent as a varint.
+    const badName = Buffer.from(good);
+    const nameAt = badName.indexOf(Buffer.from('chat gpt-4o')) - 2;
+    assert.equal(badName[nameAt], (5 << 3) | 2);
+    badName[nameAt] = (5 << 3) | 0;
+    assert.throws(() => decoder.decode(badName), /Span\.name has wire type 0/);
+    assert.throws(() => decoder.decode(Uint8Array.of(0x0a, 0x05, 0x00)), /truncated|bad field tag/);
+    assert.throws(() => decoder.decode(Uint8Array.of(0x00)), /bad field tag 0/);
+    assert.throws(() => decoder.decode(Uint8Array.of(0x10, ...new Array(11).fill(0xff))), /varint longer/);
+  });
+
+  it('counts spans with bad ids or no end time as rejected', () => {
+    const decoder = new JsonTraceDecoder();
+    for (const [override, reason] of [
+      [{ traceId: 'zz' }, /invalid traceId/],
+      [{ traceId: '0'.repeat(32) }, /invalid traceId/],
+      [{ spanId: '123' }, /invalid spanId/],
+      [{ endTimeUnixNano: undefined }, /endTimeUnixNano/],
+      [{ endTimeUnixNano: '-1' }, /endTimeUnixNano/],
+    ] as const) {
+      const decoded = decoder.decode(JSON.stringify(jsonRequest(override)));
+      assert.equal(decoded.spans.length, 0);
+      assert.equal(decoded.rejectedSpans, 1);
+      assert.match(decoded.rejectionMessage!, reason);
+    }
+  });
+
+  it('JSON accepts proto field names and enum names; rejects bad shapes', () => {
+    const decoded = new JsonTraceDecoder().decode(
+      JSON.stringify({
+        resource_spans: [
+          {
+            scope_spans: [
+              {
+                spans: [
+                  {
+                    trace_id: TRACE,
+                    span_id: SPAN,
+                    kind: 'SPAN_KIND_SERVER',
+                    start_time_unix_nano: 1,
+                    end_time_unix_nano: '2000001',
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    assert.equal(decoded.spans[0]!.kind, 2);
+    assert.equal(decoded.spans[0]!.durationMs, 2);
+    assert.equal(decoded.spans[0]!.service, 'unknown_service');
+    const decoder = new JsonTraceDecoder();
+    assert.throws(() => decoder.decode('[]'), /must be a JSON object/);
+    assert.throws(() => decoder.decode('{"resourceSpans":[1]}'), /resourceSpans\[0\] must be an object/);
+    assert.throws(
+      () => decoder.decode(JSON.stringify(jsonRequest({ kind: 1.5 }))),
+      /kind must be an integer enum/,
+    );
+    assert.throws(
+      () => decoder.decode(JSON.stringify(jsonRequest({ attributes: [{ key: 5 }] }))),
+      /key must be a string/,
+    );
+  });
+});
+
+function varint(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return out;
+}
+
+/** `jsonRequest()` with protobuf-ready ids. */
+function jsonRequestForProto() {
+  const json = jsonRequest();
+  const span = json.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+  return {
+    resourceSpans: [
+      {
+        resource: json.resourceSpans[0]!.resource,
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: Buffer.from(TRACE, 'hex'),
+                spanId: Buffer.from(SPAN, 'hex'),
+                name: span.name,
+                kind: 3,
+                startTimeUnixNano: '1700000000000000000',
+                endTimeUnixNano: '1700000000250000000',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+describe('metrics decoders', () => {
+  const MetricsRoot = protobuf.parse(`syntax = "proto3";
+    message AnyValue { oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; } }
+    message KeyValue { string key = 1; AnyValue value = 2; }
+    message Resource { repeated KeyValue attributes = 1; }
+    message NumberDataPoint { repeated KeyValue attributes = 7; fixed64 time_unix_nano = 3; double as_double = 4; sfixed64 as_int = 6; }
+    message Gauge { repeated NumberDataPoint data_points = 1; }
+    message Metric { string name = 1; Gauge gauge = 5; }
+    message ScopeMetrics { repeated Metric metrics = 2; }
+    message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; }
+    message Req { repeated ResourceMetrics resource_metrics = 1; }`).root;
+  const Req = MetricsRoot.lookupType('Req');
+  const point = (state: string, value: Record<string, number>) => ({
+    attributes: [kv(ATTR.DEPENDENCY, { stringValue: 'tool/search' }), kv(ATTR.STATE, { stringValue: state })],
+    timeUnixNano: '1700000000000000000',
+    ...value,
+  });
+  const request = {
+    resourceMetrics: [
+      {
+        resource: {
+          attributes: [
+            kv(SEMCONV.SERVICE_NAME, { stringValue: 'agent' }),
+            kv(SEMCONV.SERVICE_INSTANCE_ID, { stringValue: 'i-1' }),
+          ],
+        },
+        scopeMetrics: [
+          {
+            metrics: [
+              { name: 'other', gauge: { dataPoints: [point('open', { asInt: 1 })] } },
+              {
+                name: METRIC.BREAKER_STATE,
+                gauge: { dataPoints: [point('open', { asInt: 1 }), point('closed', { asDouble: 0 })] },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const expected = [
+    { service: 'agent', instanceId: 'i-1', dependency: 'tool/search', state: 'open', timeMs: 1700000000000 },
+  ];
+
+  it('protobuf: only the current state of breakwater.circuit_breaker.state', () => {
+    const bytes = Req.encode(Req.fromObject(request)).finish();
+    assert.deepEqual(new ProtoMetricsDecoder().decode(bytes).points, expected);
+  });
+
+  it('JSON: the same', () => {
+    assert.deepEqual(decodeMetricsJson(JSON.stringify(request)).points, expected);
+    assert.throws(() => decodeMetricsJson('{"resourceMetrics": 5}'), OtlpDecodeError);
+  });
+});
+
+describe('numbers', () => {
+  it('parses uint64 decimal strings exactly into halves', () => {
+    const out = { hi: 0, lo: 0 };
+    assert.ok(parseUint64('18446744073709551615', out));
+    assert.deepEqual(out, { hi: 0xffffffff, lo: 0xffffffff });
+    assert.ok(parseUint64('1700000000123456789', out));
+    assert.equal(BigInt(out.hi) * 2n ** 32n + BigInt(out.lo), 1700000000123456789n);
+    assert.ok(!parseUint64('18446744073709551616', out));
+    assert.ok(!parseUint64('1.5', out));
+    assert.ok(!parseUint64(-1, out));
+  });
+
+  it('converts negative int64 halves', () => {
+    assert.equal(int64ToNumber(0xffffffff, 0xffffffff), -1);
+    assert.equal(int64ToNumber(0xffffffff, 0xfffffffe), -2);
+    assert.equal(int64ToNumber(0, 42), 42);
+  });
+});

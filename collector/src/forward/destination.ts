@@ -1,0 +1,249 @@
+import { type Clock, parseDuration } from '@breakwater/protocol';
+import type { Logger } from '../component.ts';
+import type { ForwardConfig } from '../config/server-section.ts';
+import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
+import { backoffDelayMs, retryAfterMs } from './backoff.ts';
+
+/** Final outcome of one forwarded request. */
+export type ForwardOutcome =
+  | 'sent'
+  | 'rejected'
+  | 'dropped_queue_full'
+  | 'dropped_retries_exhausted'
+  | 'dropped_shutdown';
+
+export const FORWARD_OUTCOMES: readonly ForwardOutcome[] = [
+  'sent',
+  'rejected',
+  'dropped_queue_full',
+  'dropped_retries_exhausted',
+  'dropped_shutdown',
+];
+
+/** HTTP statuses the OTLP/HTTP spec calls retryable. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+
+type AttemptResult =
+  | { kind: 'ok' }
+  | { kind: 'fatal'; status: number }
+  | { kind: 'retry'; afterMs: number | undefined };
+
+export interface DestinationOptions {
+  config: ForwardConfig;
+  clock: Clock;
+  logger: Logger;
+  fetch: typeof fetch;
+  random: () => number;
+}
+
+/**
+ * One downstream OTLP/HTTP endpoint: a bounded FIFO of received requests, `concurrency` senders
+ * and retry with backoff. Enqueueing never waits: when the queue is full the oldest request is
+ * dropped (and counted), so a slow or dead downstream costs data there, never ingest latency.
+ */
+export class Destination {
+  /** `origin + path` of the base URL (never credentials), the metrics label. */
+  readonly label: string;
+  readonly outcomes = new Map<ForwardOutcome, number>(FORWARD_OUTCOMES.map((o) => [o, 0]));
+  retries = 0;
+  private readonly options: DestinationOptions;
+  private readonly base: URL;
+  private readonly timeoutMs: number;
+  private readonly queue: RawOtlpRequest[] = [];
+  private head = 0;
+  private bytes = 0;
+  private active = 0;
+  private stopping = false;
+  /** Set when shutdown stopped waiting: in-flight work is abandoned. */
+  private deadlinePassed = false;
+  private readonly controllers = new Set<AbortController>();
+  private readonly sleepers = new Set<() => void>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(options: DestinationOptions) {
+    this.options = options;
+    this.base = new URL(options.config.url);
+    this.label = `${this.base.origin}${this.base.pathname.replace(/\/$/, '')}`;
+    this.timeoutMs = parseDuration(options.config.timeout);
+  }
+
+  get queuedRequests(): number {
+    return this.queue.length - this.head;
+  }
+
+  get queuedBytes(): number {
+    return this.bytes;
+  }
+
+  accepts(signal: RawOtlpRequest['signal']): boolean {
+    return this.options.config.signals.includes(signal);
+  }
+
+  enqueue(request: RawOtlpRequest): void {
+    if (this.stopping) {
+      this.count('dropped_shutdown');
+      return;
+    }
+    this.queue.push(request);
+    this.bytes += request.body.length;
+    const { maxQueueRequests, maxQueueBytes } = this.options.config;
+    while (
+      this.queuedRequests > maxQueueRequests ||
+      (this.bytes > maxQueueBytes && this.queuedRequests > 1)
+    ) {
+      this.take();
+      this.count('dropped_queue_full');
+    }
+    this.pump();
+  }
+
+  /**
+   * Stops taking requests and waits up to `deadlineMs` for the queue to drain; then aborts what
+   * is still in flight and drops the rest (counted as `dropped_shutdown`).
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    if (!this.isIdle()) {
+      await new Promise<void>((resolve) => {
+        const timer = this.options.clock.setTimeout(resolve, deadlineMs);
+        this.idleWaiters.push(() => {
+          this.options.clock.clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.deadlinePassed = true;
+    while (this.queuedRequests > 0) {
+      this.take();
+      this.count('dropped_shutdown');
+    }
+    for (const controller of this.controllers) controller.abort();
+    for (const wake of this.sleepers) wake();
+  }
+
+  private isIdle(): boolean {
+    return this.active === 0 && this.queuedRequests === 0;
+  }
+
+  private take(): RawOtlpRequest {
+    const request = this.queue[this.head]!;
+    this.queue[this.head] = undefined as unknown as RawOtlpRequest;
+    this.head++;
+    this.bytes -= request.body.length;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    return request;
+  }
+
+  private pump(): void {
+    while (this.active < this.options.config.concurrency && this.queuedRequests > 0) {
+      const request = this.take();
+      this.active++;
+      void this.deliver(request).finally(() => {
+        this.active--;
+        this.pump();
+        if (this.isIdle()) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const wake of waiters) wake();
+        }
+      });
+    }
+  }
+
+  private async deliver(request: RawOtlpRequest): Promise<void> {
+    const { maxAttempts } = this.options.config;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.attempt(request);
+      if (result.kind === 'ok') {
+        this.count('sent');
+        return;
+      }
+      if (result.kind === 'fatal') {
+        this.options.logger.warn(
+          { destination: this.label, status: result.status },
+          'forward rejected by destination',
+        );
+        this.count('rejected');
+        return;
+      }
+      if (attempt >= maxAttempts) {
+        this.count('dropped_retries_exhausted');
+        return;
+      }
+      if (this.deadlinePassed) {
+        this.count('dropped_shutdown');
+        return;
+      }
+      this.retries++;
+      const delay = Math.max(result.afterMs ?? 0, backoffDelayMs(attempt, this.options.random));
+      await this.sleep(delay);
+      if (this.deadlinePassed) {
+        this.count('dropped_shutdown');
+        return;
+      }
+    }
+  }
+
+  private async attempt(request: RawOtlpRequest): Promise<AttemptResult> {
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    const timer = this.options.clock.setTimeout(() => controller.abort(), this.timeoutMs);
+    try {
+      const headers: Record<string, string> = {
+        ...this.options.config.headers,
+        'content-type': request.contentType,
+      };
+      if (request.contentEncoding !== undefined) headers['content-encoding'] = request.contentEncoding;
+      const response = await this.options.fetch(this.urlFor(request.signal), {
+        method: 'POST',
+        headers,
+        body: request.body,
+        signal: controller.signal,
+      });
+      // Drain the body so the connection can be reused.
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.ok) return { kind: 'ok' };
+      if (RETRYABLE.has(response.status)) {
+        return {
+          kind: 'retry',
+          afterMs: retryAfterMs(response.headers.get('retry-after'), this.options.clock.now()),
+        };
+      }
+      return { kind: 'fatal', status: response.status };
+    } catch (error) {
+      this.options.logger.debug(
+        { destination: this.label, err: (error as Error).message },
+        'forward attempt failed',
+      );
+      return { kind: 'retry', afterMs: undefined };
+    } finally {
+      this.options.clock.clearTimeout(timer);
+      this.controllers.delete(controller);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.options.clock.clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = this.options.clock.setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  private urlFor(signal: RawOtlpRequest['signal']): string {
+    const url = new URL(this.base);
+    url.pathname = `${url.pathname.replace(/\/$/, '')}/v1/${signal}`;
+    return url.toString();
+  }
+
+  private count(outcome: ForwardOutcome): void {
+    this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { ManualClock } from '@breakwater/protocol';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { makeGenAiSpans } from '../../bench/genai-spans.ts';
+import { ForwardSchema } from '../config/server-section.ts';
+import { post, silentLogger, startTestService } from '../testing/helpers.ts';
+import { Forwarder } from './forwarder.ts';
+
+interface Received {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+/** A downstream OTLP/HTTP endpoint that answers with the given statuses in turn (then 200). */
+async function downstream(
+  statuses: number[] = [],
+): Promise<{ url: string; received: Received[]; server: Server }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      const status = statuses.shift() ?? 200;
+      res.writeHead(status, status === 503 ? { 'retry-after': '1' } : {});
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, server };
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+const request = (n: number) => ({
+  signal: 'traces' as const,
+  body: Buffer.from(`request-${n}`),
+  contentType: 'application/x-protobuf',
+  contentEncoding: undefined,
+});
+
+describe('forwarding', () => {
+  let body: Uint8Array;
+  before(async () => {
+    body = ProtobufTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 20, services: 2 }))!;
+  });
+
+  it('re-posts the received bytes unchanged, with content type, encoding and configured headers', async () => {
+    const down = await downstream();
+    const t = await startTestService(
+      `forward:\n  - url: ${down.url}/otlp/\n    headers: { x-api-key: secret }\n    signals: [traces, metrics]\n`,
+      { components: [] },
+    );
+    try {
+      const gz = gzipSync(body);
+      assert.equal(
+        (
+          await post(`${t.url}/v1/traces`, gz, {
+            'content-type': 'application/x-protobuf',
+            'content-encoding': 'gzip',
+          })
+        ).status,
+        200,
+      );
+      assert.equal(
+        (await post(`${t.url}/v1/metrics`, '{}', { 'content-type': 'application/json' })).status,
+        200,
+      );
+      // A rejected request is not forwarded.
+      assert.equal(
+        (await post(`${t.url}/v1/traces`, 'x', { 'content-type': 'application/json' })).status,
+        400,
+      );
+      await t.close(); // flushes the queue
+      assert.equal(down.received.length, 2);
+      const [traces, metrics] = down.received;
+      assert.equal(traces!.path, '/otlp/v1/traces');
+      assert.deepEqual(traces!.body, Buffer.from(gz));
+      assert.equal(traces!.headers['content-type'], 'application/x-protobuf');
+      assert.equal(traces!.headers['content-encoding'], 'gzip');
+      assert.equal(traces!.headers['x-api-key'], 'secret');
+      assert.equal(metrics!.path, '/otlp/v1/metrics');
+      assert.equal(metrics!.body.toString(), '{}');
+    } finally {
+      await close(down.server);
+    }
+  });
+
+  it('retries retryable failures with backoff (injected clock), gives up on 400', async () => {
+    const down = await downstream([503, 502, 400]);
+    const clock = new ManualClock();
+    const forwarder = new Forwarder({
+      destinations: [ForwardSchema.parse({ url: down.url, concurrency: 1 })],
+      clock,
+      logger: silentLogger,
+      random: () => 0.5,
+    });
+    try {
+      forwarder.forward(request(1));
+      forwarder.forward(request(2));
+      const d = forwarder.destinations[0]!;
+      // Network I/O needs real turns of the event loop; backoff needs the manual clock.
+      for (let i = 0; i < 500 && d.outcomes.get('sent') === 0; i++) {
+        await clock.advance(1_000);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      assert.deepEqual(
+        down.received.map((r) => r.body.toString()),
+        ['request-1', 'request-1', 'request-1', 'request-2'],
+      );
+      assert.equal(d.outcomes.get('sent'), 1);
+      assert.equal(d.outcomes.get('rejected'), 1);
+      assert.equal(d.retries, 2);
+    } finally {
+      await forwarder.stop();
+      await close(down.server);
+    }
+  });
+
+  it('a dead downstream never slows ingest: the queue drops the oldest and counts it', async () => {
+    // Accepts connections but never answers.
+    const hung = createServer(() => {});
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+    const t = await startTestService(
+      `shutdownTimeout: 200ms\nforward:\n  - { url: "${url}", maxQueueRequests: 5, concurrency: 1, timeout: 30s }\n`,
+      { components: [] },
+    );
+    try {
+      const started = performance.now();
+      for (let i = 0; i < 30; i++) {
+        const r = await post(`${t.url}/v1/traces`, body, { 'content-type': 'application/x-protobuf' });
+        assert.equal(r.status, 200);
+      }
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 5_000, `ingest took ${elapsed} ms`);
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      const dropped = Number(/outcome="dropped_queue_full"\} (\d+)/.exec(metrics)?.[1]);
+      assert.equal(dropped, 30 - 1 - 5); // one in flight, five queued
+      assert.match(metrics, /breakwater_forward_queue_requests\{destination="[^"]+"\} 5/);
+    } finally {
+      await t.close();
+      await close(hung);
+    }
+  });
+});
+
+describe('forward config', () => {
+  it('rejects non-http URLs', () => {
+    assert.equal(ForwardSchema.safeParse({ url: 'ftp://x' }).success, false);
+  });
+});

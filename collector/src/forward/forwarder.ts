@@ -1,0 +1,87 @@
+import { type Clock, parseDuration } from '@breakwater/protocol';
+import type { CollectorComponent, Logger } from '../component.ts';
+import type { ForwardConfig } from '../config/server-section.ts';
+import { writeFamily, writeSample } from '../exposition/prometheus-text.ts';
+import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
+import { Destination, FORWARD_OUTCOMES } from './destination.ts';
+
+export interface ForwarderOptions {
+  destinations: readonly ForwardConfig[];
+  clock: Clock;
+  logger: Logger;
+  /** How long `stop()` lets queues drain (from `shutdownTimeout`). */
+  flushTimeout?: string;
+  /** Injected for tests; the global `fetch` by default. */
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+/**
+ * Re-posts received OTLP requests, byte for byte with their original content type and
+ * encoding, to downstream OTLP/HTTP endpoints (Jaeger, Tempo, an OpenTelemetry Collector).
+ * A component: exposes `breakwater_forward_*` metrics and flushes its queues on stop.
+ */
+export class Forwarder implements CollectorComponent {
+  readonly name = 'forward';
+  readonly destinations: readonly Destination[];
+  private readonly flushTimeoutMs: number;
+
+  constructor(options: ForwarderOptions) {
+    this.flushTimeoutMs = parseDuration(options.flushTimeout ?? '5s');
+    this.destinations = options.destinations.map(
+      (config) =>
+        new Destination({
+          config,
+          clock: options.clock,
+          logger: options.logger,
+          fetch: options.fetch ?? fetch,
+          random: options.random ?? Math.random,
+        }),
+    );
+  }
+
+  /** Hands a request to every destination that takes its signal; never waits. */
+  readonly forward = (request: RawOtlpRequest): void => {
+    for (const destination of this.destinations) {
+      if (destination.accepts(request.signal)) destination.enqueue(request);
+    }
+  };
+
+  async stop(): Promise<void> {
+    await Promise.all(this.destinations.map((d) => d.stop(this.flushTimeoutMs)));
+  }
+
+  writeMetrics(out: string[]): void {
+    writeFamily(
+      out,
+      'breakwater_forward_requests_total',
+      'counter',
+      'Forwarded OTLP requests by final outcome.',
+    );
+    for (const d of this.destinations) {
+      for (const outcome of FORWARD_OUTCOMES) {
+        writeSample(
+          out,
+          'breakwater_forward_requests_total',
+          { destination: d.label, outcome },
+          d.outcomes.get(outcome) ?? 0,
+        );
+      }
+    }
+    writeFamily(
+      out,
+      'breakwater_forward_retries_total',
+      'counter',
+      'Forwarding attempts retried after a retryable failure.',
+    );
+    for (const d of this.destinations)
+      writeSample(out, 'breakwater_forward_retries_total', { destination: d.label }, d.retries);
+    writeFamily(out, 'breakwater_forward_queue_requests', 'gauge', 'Requests waiting to be forwarded.');
+    for (const d of this.destinations) {
+      writeSample(out, 'breakwater_forward_queue_requests', { destination: d.label }, d.queuedRequests);
+    }
+    writeFamily(out, 'breakwater_forward_queue_bytes', 'gauge', 'Bytes waiting to be forwarded.');
+    for (const d of this.destinations)
+      writeSample(out, 'breakwater_forward_queue_bytes', { destination: d.label }, d.queuedBytes);
+  }
+}

@@ -1,0 +1,81 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { TokenScope } from '@breakwater/protocol';
+import type { TokenConfig } from '../config/server-section.ts';
+
+/** Outcome of checking a request against a route's scope. */
+export type AuthResult =
+  | { ok: true; token: string | undefined }
+  | { ok: false; status: 401 | 403; challenge: string; message: string };
+
+interface StoredToken {
+  digest: Buffer;
+  scopes: ReadonlySet<TokenScope>;
+  name: string;
+}
+
+const REALM = 'breakwater';
+
+/**
+ * Bearer-token checks with scopes. Tokens are kept only as SHA-256 digests, and a presented
+ * token is hashed and compared with `timingSafeEqual` against every configured digest (no early
+ * exit), so neither the comparison nor the search leaks how much of a token matched.
+ * With no tokens configured every request is allowed (the service refuses to start that way on
+ * a non-loopback listener).
+ */
+export class TokenAuth {
+  private readonly tokens: readonly StoredToken[];
+
+  constructor(tokens: readonly TokenConfig[]) {
+    this.tokens = tokens.map((t, i) => ({
+      digest: digest(t.token),
+      scopes: new Set(t.scopes),
+      name: t.name ?? `token#${i + 1}`,
+    }));
+  }
+
+  get enabled(): boolean {
+    return this.tokens.length > 0;
+  }
+
+  /** Checks `Authorization: Bearer <token>` for `scope` (`admin` grants every scope). */
+  check(req: IncomingMessage, scope: TokenScope | 'public'): AuthResult {
+    if (scope === 'public' || !this.enabled) return { ok: true, token: undefined };
+    const header = req.headers.authorization;
+    const match = header === undefined ? null : /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
+    if (match === null) {
+      return {
+        ok: false,
+        status: 401,
+        challenge: `Bearer realm="${REALM}"`,
+        message: 'missing bearer token',
+      };
+    }
+    const presented = digest(match[1]!);
+    let found: StoredToken | undefined;
+    for (const token of this.tokens) {
+      if (timingSafeEqual(presented, token.digest) && found === undefined) found = token;
+    }
+    if (found === undefined) {
+      return {
+        ok: false,
+        status: 401,
+        challenge: `Bearer realm="${REALM}", error="invalid_token"`,
+        message: 'invalid bearer token',
+      };
+    }
+    if (!found.scopes.has(scope) && !found.scopes.has('admin')) {
+      return {
+        ok: false,
+        status: 403,
+        challenge: `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}"`,
+        message: `token lacks the "${scope}" scope`,
+      };
+    }
+    return { ok: true, token: found.name };
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}

@@ -1,0 +1,167 @@
+import { Buffer } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import { createGunzip, createInflate } from 'node:zlib';
+import type { Clock } from '@breakwater/protocol';
+
+/** Why a body could not be read; `status` is the HTTP answer. */
+export class BodyError extends Error {
+  override readonly name = 'BodyError';
+  readonly status: 400 | 408 | 413 | 429;
+
+  constructor(status: 400 | 408 | 413 | 429, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Content encodings the receiver inflates. */
+export type ContentEncoding = 'identity' | 'gzip' | 'deflate';
+
+export function contentEncodingOf(header: string | undefined): ContentEncoding | undefined {
+  const value = (header ?? 'identity').trim().toLowerCase();
+  if (value === '' || value === 'identity') return 'identity';
+  if (value === 'gzip' || value === 'x-gzip') return 'gzip';
+  if (value === 'deflate') return 'deflate';
+  return undefined;
+}
+
+export interface ReadBodyOptions {
+  encoding: ContentEncoding;
+  /** Cap on the body after decompression → 413. */
+  maxBytes: number;
+  /** Reserves buffered bytes from the shared budget; `false` → 429. */
+  reserve(bytes: number): boolean;
+  /** Keep the bytes as received (for forwarding)? */
+  keepRaw: boolean;
+  timeoutMs: number;
+  clock: Clock;
+}
+
+export interface Body {
+  /** Decoded (inflated) body. */
+  data: Buffer;
+  /** The bytes as received, when `keepRaw` (the same buffer when not compressed). */
+  raw: Buffer | undefined;
+  /** Bytes received on the wire. */
+  wireBytes: number;
+}
+
+/**
+ * Reads a request body, inflating gzip/deflate as it streams. The cap applies to the inflated
+ * size and is checked chunk by chunk, so a decompression bomb stops at the cap instead of
+ * allocating its full size; the shared byte budget is charged as bytes arrive.
+ */
+export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<Body> {
+  const { encoding, maxBytes } = options;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return Promise.reject(new BodyError(413, `body of ${declared} bytes exceeds the ${maxBytes}-byte limit`));
+  }
+  return new Promise<Body>((resolve, reject) => {
+    const rawChunks: Buffer[] = [];
+    const chunks: Buffer[] = [];
+    let wireBytes = 0;
+    let size = 0;
+    let settled = false;
+    const inflater =
+      encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
+
+    const timer = options.clock.setTimeout(() => {
+      fail(new BodyError(408, `body not received within ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
+
+    const cleanup = (): void => {
+      settled = true;
+      options.clock.clearTimeout(timer);
+      req.off('data', onWire);
+      req.off('end', onWireEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (inflater !== undefined) {
+        inflater.off('data', onData);
+        inflater.off('end', onEnd);
+        inflater.off('error', onInflateError);
+      }
+    };
+    const fail = (error: Error): void => {
+      if (settled) return;
+      cleanup();
+      inflater?.destroy();
+      // Stop reading: the caller answers and closes the connection.
+      req.pause();
+      reject(error);
+    };
+    const charge = (bytes: number): boolean => {
+      if (!options.reserve(bytes)) {
+        fail(new BodyError(429, 'too much ingest data in flight; retry later'));
+        return false;
+      }
+      return true;
+    };
+    const onData = (chunk: Buffer): void => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        fail(new BodyError(413, `body exceeds the ${maxBytes}-byte limit after decompression`));
+        return;
+      }
+      if (inflater !== undefined && !charge(chunk.length)) return;
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      if (settled) return;
+      cleanup();
+      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const raw =
+        inflater === undefined
+          ? data
+          : options.keepRaw
+            ? rawChunks.length === 1
+              ? rawChunks[0]!
+              : Buffer.concat(rawChunks, wireBytes)
+            : undefined;
+      resolve({ data, raw: options.keepRaw ? raw : undefined, wireBytes });
+    };
+    const onWire = (chunk: Buffer): void => {
+      if (settled) return;
+      wireBytes += chunk.length;
+      if (wireBytes > maxBytes) {
+        fail(new BodyError(413, `body exceeds the ${maxBytes}-byte limit`));
+        return;
+      }
+      if (!charge(chunk.length)) return;
+      if (inflater === undefined) {
+        onData(chunk);
+        return;
+      }
+      if (options.keepRaw) rawChunks.push(chunk);
+      // Backpressure: let the inflater drain before reading more from the socket.
+      if (!inflater.write(chunk)) {
+        req.pause();
+        inflater.once('drain', () => {
+          if (!settled) req.resume();
+        });
+      }
+    };
+    const onWireEnd = (): void => {
+      if (inflater === undefined) onEnd();
+      else inflater.end();
+    };
+    const onError = (error: Error): void => fail(new BodyError(400, `request body error: ${error.message}`));
+    const onClose = (): void => {
+      if (!req.complete) fail(new BodyError(400, 'request aborted by the client'));
+    };
+    const onInflateError = (error: Error): void =>
+      fail(new BodyError(400, `invalid ${encoding} body: ${error.message}`));
+
+    if (inflater !== undefined) {
+      inflater.on('data', onData);
+      inflater.on('end', onEnd);
+      inflater.on('error', onInflateError);
+    }
+    req.on('data', onWire);
+    req.on('end', onWireEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}

@@ -1,0 +1,325 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { ExportResultCode } from '@opentelemetry/core';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import protobuf from 'protobufjs';
+import { makeGenAiSpans } from '../../bench/genai-spans.ts';
+import { exportWith, post, startTestService, type TestService } from '../testing/helpers.ts';
+
+const PROTO = { 'content-type': 'application/x-protobuf' };
+const JSON_CT = { 'content-type': 'application/json' };
+
+/** Decodes a google.rpc.Status protobuf body (code = 1, message = 2). */
+function decodeStatus(bytes: Uint8Array): { code: number; message: string } {
+  const reader = protobuf.Reader.create(bytes);
+  let code = 0;
+  let message = '';
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === 1) code = reader.int32();
+    else if (tag >>> 3 === 2) message = reader.string();
+    else reader.skipType(tag & 7);
+  }
+  return { code, message };
+}
+
+describe('OTLP/HTTP receiver', () => {
+  let t: TestService;
+  let spans: ReadableSpan[];
+  let protoBody: Uint8Array;
+  let jsonBody: Uint8Array;
+
+  before(async () => {
+    t = await startTestService('limits: { maxBodyBytes: 1048576 }');
+    spans = await makeGenAiSpans({ spans: 200, services: 4, errorRatio: 0.1 });
+    protoBody = ProtobufTraceSerializer.serializeRequest(spans)!;
+    jsonBody = JsonTraceSerializer.serializeRequest(spans)!;
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('ingests from the real protobuf and JSON exporters with identical records', async () => {
+    t.recorder.spans.length = 0;
+    const proto = await exportWith('proto', t.url, spans);
+    assert.equal(proto.code, ExportResultCode.SUCCESS, String(proto.error));
+    const fromProto = t.recorder.spans.splice(0);
+    const json = await exportWith('json', t.url, spans);
+    assert.equal(json.code, ExportResultCode.SUCCESS, String(json.error));
+    const fromJson = t.recorder.spans.splice(0);
+    assert.equal(fromProto.length, 200);
+    assert.deepEqual(fromJson, fromProto);
+    const errored = fromProto.filter((s) => s.statusCode === 2);
+    assert.ok(errored.length > 0);
+    assert.ok(errored.every((s) => s.errorCategory !== undefined && s.errorSource !== undefined));
+    const first = spans[0]!;
+    const record = fromProto.find((s) => s.spanId === first.spanContext().spanId)!;
+    assert.equal(record.traceId, first.spanContext().traceId);
+    assert.equal(record.name, first.name);
+    assert.equal(record.service, first.resource.attributes['service.name']);
+    assert.equal(record.durationMs, (first.duration[0] * 1e9 + first.duration[1]) / 1e6);
+  });
+
+  it('accepts gzip from the real exporters', async () => {
+    const proto = await exportWith('proto', t.url, spans.slice(0, 10), {}, 'gzip');
+    const json = await exportWith('json', t.url, spans.slice(0, 10), {}, 'gzip');
+    assert.equal(proto.code, ExportResultCode.SUCCESS);
+    assert.equal(json.code, ExportResultCode.SUCCESS);
+    assert.equal(t.recorder.spans.splice(0).length, 20);
+  });
+
+  it('answers in the request encoding: empty protobuf response, {} for JSON', async () => {
+    const p = await post(`${t.url}/v1/traces`, protoBody, PROTO);
+    assert.equal(p.status, 200);
+    assert.equal(p.headers.get('content-type'), 'application/x-protobuf');
+    assert.equal(p.body.length, 0);
+    const j = await post(`${t.url}/v1/traces`, jsonBody, JSON_CT);
+    assert.equal(j.status, 200);
+    assert.equal(j.headers.get('content-type'), 'application/json');
+    assert.deepEqual(JSON.parse(Buffer.from(j.body).toString()), {});
+    t.recorder.spans.length = 0;
+  });
+
+  it('reports partial_success for spans with bad ids (JSON and protobuf)', async () => {
+    const doc = JSON.parse(Buffer.from(jsonBody).toString());
+    const list = doc.resourceSpans[0].scopeSpans[0].spans;
+    list[0].traceId = 'abc';
+    list[1].spanId = '0000000000000000';
+    const j = await post(`${t.url}/v1/traces`, JSON.stringify(doc), JSON_CT);
+    assert.equal(j.status, 200);
+    const body = JSON.parse(Buffer.from(j.body).toString());
+    assert.equal(body.partialSuccess.rejectedSpans, '2');
+    assert.match(body.partialSuccess.errorMessage, /2 spans rejected; first: invalid traceId/);
+    assert.equal(t.recorder.spans.splice(0).length, 198);
+
+    // protobuf: a span whose trace_id is 3 bytes long
+    const root = protobuf.loadSync(new URL('../../bench/otlp-trace.proto', import.meta.url).pathname);
+    const Request = root.lookupType('opentelemetry.proto.ExportTraceServiceRequest');
+    const message = Request.decode(protoBody) as unknown as {
+      resourceSpans: { scopeSpans: { spans: { traceId: Uint8Array }[] }[] }[];
+    };
+    message.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId = Uint8Array.of(1, 2, 3);
+    const p = await post(`${t.url}/v1/traces`, Request.encode(message as never).finish(), PROTO);
+    assert.equal(p.status, 200);
+    const Response = protobuf
+      .parse(
+        'syntax="proto3"; message P { int64 rejected_spans = 1; string error_message = 2; } message R { P partial_success = 1; }',
+      )
+      .root.lookupType('R');
+    const response = Response.toObject(Response.decode(p.body), { longs: Number }) as {
+      partialSuccess: { rejectedSpans: number; errorMessage: string };
+    };
+    assert.equal(response.partialSuccess.rejectedSpans, 1);
+    assert.match(response.partialSuccess.errorMessage, /invalid trace_id/);
+    assert.equal(t.recorder.spans.splice(0).length, 199);
+  });
+
+  describe('malformed bodies: 4xx, nothing recorded, still healthy', () => {
+    const deepJson = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const deepAttr = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":${'{"arrayValue":{"values":['.repeat(5000)}${']}}'.repeat(5000)}}]}}]}`;
+    const cases: [
+      string,
+      () => { body: Uint8Array | string; headers: Record<string, string> },
+      number,
+      RegExp,
+    ][] = [
+      [
+        'truncated protobuf',
+        () => ({ body: protoBody.subarray(0, protoBody.length - 7), headers: PROTO }),
+        400,
+        /truncated/,
+      ],
+      // field 1 (resource_spans) as a varint instead of a message
+      ['wrong wire type', () => ({ body: Uint8Array.of(0x08, 0x01), headers: PROTO }), 400, /wire type 0/],
+      // wire type 7 does not exist
+      [
+        'invalid wire type',
+        () => ({ body: Uint8Array.of(0x0f, 0x01), headers: PROTO }),
+        400,
+        /bad field tag/,
+      ],
+      [
+        'garbage protobuf',
+        () => ({ body: Uint8Array.from({ length: 64 }, (_, i) => (i * 37) | 0x80), headers: PROTO }),
+        400,
+        /invalid protobuf/,
+      ],
+      [
+        'bad gzip',
+        () => ({
+          body: Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2, 3),
+          headers: { ...PROTO, 'content-encoding': 'gzip' },
+        }),
+        400,
+        /invalid gzip/,
+      ],
+      [
+        'truncated gzip',
+        () => ({
+          body: gzipSync(protoBody).subarray(0, 100),
+          headers: { ...PROTO, 'content-encoding': 'gzip' },
+        }),
+        400,
+        /invalid gzip/,
+      ],
+      [
+        'gzip bomb',
+        () => ({
+          body: gzipSync(Buffer.alloc(4 * 1048576)),
+          headers: { ...PROTO, 'content-encoding': 'gzip' },
+        }),
+        413,
+        /limit after decompression/,
+      ],
+      ['oversize body', () => ({ body: new Uint8Array(1048577), headers: PROTO }), 413, /limit/],
+      ['invalid JSON', () => ({ body: '{"resourceSpans": [', headers: JSON_CT }), 400, /invalid JSON/],
+      ['deeply nested JSON', () => ({ body: deepJson, headers: JSON_CT }), 400, /must be a JSON object/],
+      [
+        'JSON of the wrong shape',
+        () => ({ body: '{"resourceSpans": {"a": 1}}', headers: JSON_CT }),
+        400,
+        /resourceSpans must be an array/,
+      ],
+      [
+        'JSON span with a numeric name',
+        () => ({ body: '{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":5}]}]}]}', headers: JSON_CT }),
+        400,
+        /name must be a string/,
+      ],
+      [
+        'wrong content type',
+        () => ({ body: 'hello', headers: { 'content-type': 'text/plain' } }),
+        415,
+        /unsupported content type/,
+      ],
+      [
+        'unknown content encoding',
+        () => ({ body: protoBody, headers: { ...PROTO, 'content-encoding': 'br' } }),
+        415,
+        /content encoding/,
+      ],
+    ];
+    for (const [name, make, status, message] of cases) {
+      it(name, async () => {
+        const { body, headers } = make();
+        const response = await post(`${t.url}/v1/traces`, body, headers);
+        assert.equal(response.status, status);
+        const json = headers['content-type'] !== PROTO['content-type'];
+        const decoded = json
+          ? JSON.parse(Buffer.from(response.body).toString())
+          : decodeStatus(response.body);
+        assert.match(decoded.message, message);
+        assert.ok(decoded.code > 0);
+        assert.equal(t.recorder.spans.length, 0);
+        const health = await fetch(`${t.url}/healthz`);
+        assert.equal(health.status, 200);
+      });
+    }
+    it('deep AnyValue nesting is ignored (not a crash)', async () => {
+      const response = await post(`${t.url}/v1/traces`, deepAttr, JSON_CT);
+      assert.equal(response.status, 200);
+    });
+    it('a Content-Length beyond the limit is refused before reading', async () => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${t.url}/v1/traces`, {
+          method: 'POST',
+          headers: { ...PROTO, 'content-length': String(64 * 1048576) },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+      assert.equal(status, 413);
+    });
+  });
+
+  it('a failing sink gets 503 with Retry-After and nothing is acknowledged', async () => {
+    t.recorder.fail = new Error('disk full');
+    try {
+      const response = await post(`${t.url}/v1/traces`, protoBody, PROTO);
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get('retry-after'), '2');
+      assert.equal(decodeStatus(response.body).code, 14);
+    } finally {
+      t.recorder.fail = undefined;
+    }
+  });
+});
+
+describe('gzip bomb at the default 64 MiB cap', () => {
+  it('stops inflating at the cap: 413, bounded memory, nothing recorded', async () => {
+    const t = await startTestService();
+    try {
+      // 16 gzip members of 16 MiB of zeros each: 256 MiB inflated from ~260 KB on the wire.
+      const member = gzipSync(Buffer.alloc(16 * 1048576));
+      const bomb = Buffer.concat(Array.from({ length: 16 }, () => member));
+      const before = process.memoryUsage().rss;
+      const response = await post(`${t.url}/v1/traces`, bomb, { ...PROTO, 'content-encoding': 'gzip' });
+      assert.equal(response.status, 413);
+      const grownMb = (process.memoryUsage().rss - before) / 1048576;
+      assert.ok(grownMb < 160, `RSS grew ${grownMb.toFixed(0)} MB`);
+      assert.equal(t.recorder.spans.length, 0);
+      assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('overload', () => {
+  it('answers 429 with Retry-After beyond the in-flight bound, then recovers', async () => {
+    const t = await startTestService('limits: { maxInFlightRequests: 2, retryAfterSeconds: 3 }');
+    try {
+      let open!: () => void;
+      t.recorder.gate = new Promise((resolve) => {
+        open = resolve;
+      });
+      const spans = await makeGenAiSpans({ spans: 5, services: 1 });
+      const body = ProtobufTraceSerializer.serializeRequest(spans)!;
+      const held = [post(`${t.url}/v1/traces`, body, PROTO), post(`${t.url}/v1/traces`, body, PROTO)];
+      // Wait until both requests are inside the sink.
+      for (let i = 0; i < 200; i++) {
+        const metrics = await (await fetch(`${t.url}/metrics`)).text();
+        if (/breakwater_ingest_in_flight_requests 2/.test(metrics)) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      const refused = await post(`${t.url}/v1/traces`, body, PROTO);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers.get('retry-after'), '3');
+      assert.equal(decodeStatus(refused.body).code, 8);
+      open();
+      t.recorder.gate = undefined;
+      assert.deepEqual(
+        (await Promise.all(held)).map((r) => r.status),
+        [200, 200],
+      );
+      assert.equal((await post(`${t.url}/v1/traces`, body, PROTO)).status, 200);
+      assert.equal(t.recorder.spans.length, 15);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('answers 429 when the in-flight byte budget is exhausted', async () => {
+    const t = await startTestService('limits: { maxInFlightBytes: 1000 }');
+    try {
+      const spans = await makeGenAiSpans({ spans: 20, services: 1 });
+      const response = await post(
+        `${t.url}/v1/traces`,
+        ProtobufTraceSerializer.serializeRequest(spans)!,
+        PROTO,
+      );
+      assert.equal(response.status, 429);
+      assert.equal(t.recorder.spans.length, 0);
+    } finally {
+      await t.close();
+    }
+  });
+});

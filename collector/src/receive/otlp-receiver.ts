@@ -1,0 +1,198 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Clock, COLLECTOR_PATHS, parseDuration } from '@breakwater/protocol';
+import type { BreakerStateSink, Logger, Route, SpanSink } from '../component.ts';
+import type { LimitsConfig } from '../config/server-section.ts';
+import type { DecodedBreakerStates } from '../decode/breaker-points.ts';
+import { OtlpDecodeError } from '../decode/decode-error.ts';
+import type { DecodedTraces } from '../decode/span-record.ts';
+import type { Admission } from './admission.ts';
+import { BodyError, contentEncodingOf, readBody } from './body.ts';
+import { send } from './http-reply.ts';
+import type { IngestStats } from './ingest-stats.ts';
+import { contentTypeOf, encodeExportResponse, encodeStatus, encodingOf, RPC_CODE } from './otlp-responses.ts';
+
+/** OTLP signals the receiver accepts. */
+export type OtlpSignal = 'traces' | 'metrics';
+
+/** A received request, as handed to forwarders: bytes and headers exactly as they arrived. */
+export interface RawOtlpRequest {
+  signal: OtlpSignal;
+  body: Buffer;
+  contentType: string;
+  contentEncoding: string | undefined;
+}
+
+/** Decoders for one signal, by encoding. */
+export interface Decoders<T> {
+  protobuf(bytes: Uint8Array): T;
+  json(bytes: Uint8Array): T;
+}
+
+export interface OtlpReceiverOptions {
+  limits: LimitsConfig;
+  clock: Clock;
+  logger: Logger;
+  admission: Admission;
+  stats: IngestStats;
+  traces: Decoders<DecodedTraces>;
+  metrics: Decoders<DecodedBreakerStates>;
+  spanSinks: readonly SpanSink[];
+  breakerSinks: readonly BreakerStateSink[];
+  /** Called with every accepted request (after the sinks), when forwarding is on. */
+  forward: ((request: RawOtlpRequest) => void) | undefined;
+  /** True once shutdown began: new exports are refused with 503. */
+  isDraining(): boolean;
+  /** Tracks requests in flight so shutdown can wait for them. */
+  track<T>(work: Promise<T>): Promise<T>;
+}
+
+/**
+ * The OTLP/HTTP receiver (`POST /v1/traces`, `POST /v1/metrics`): content negotiation, gzip,
+ * limits, admission, decoding, delivery to the sinks, and answers per the OTLP/HTTP spec.
+ * A request is answered 200 only after every sink resolved; any failure before that records
+ * nothing (decoding finishes before any sink sees a span).
+ */
+export class OtlpReceiver {
+  private readonly options: OtlpReceiverOptions;
+  private readonly bodyTimeoutMs: number;
+
+  constructor(options: OtlpReceiverOptions) {
+    this.options = options;
+    this.bodyTimeoutMs = parseDuration(options.limits.bodyTimeout);
+  }
+
+  routes(): Route[] {
+    return [
+      {
+        method: 'POST',
+        path: COLLECTOR_PATHS.TRACES,
+        scope: 'ingest',
+        handle: (req, res) => this.options.track(this.handle('traces', req, res)),
+      },
+      {
+        method: 'POST',
+        path: COLLECTOR_PATHS.METRICS_INGEST,
+        scope: 'ingest',
+        handle: (req, res) => this.options.track(this.handle('metrics', req, res)),
+      },
+    ];
+  }
+
+  private async handle(signal: OtlpSignal, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const o = this.options;
+    const contentType = req.headers['content-type'];
+    const encoding = encodingOf(contentType);
+    if (encoding === undefined) {
+      o.stats.requests.add([signal, 'unknown', '415']);
+      send(
+        res,
+        415,
+        'application/json',
+        encodeStatus(
+          'json',
+          RPC_CODE.INVALID_ARGUMENT,
+          `unsupported content type "${contentType ?? ''}": use application/x-protobuf or application/json`,
+        ),
+        {},
+        true,
+      );
+      return;
+    }
+    const reply = (status: number, code: number, message: string, headers: Record<string, string> = {}) => {
+      o.stats.requests.add([signal, encoding, String(status)]);
+      send(
+        res,
+        status,
+        contentTypeOf(encoding),
+        encodeStatus(encoding, code, message),
+        headers,
+        status !== 400,
+      );
+    };
+    const retryAfter = { 'retry-after': String(o.limits.retryAfterSeconds) };
+    const contentEncoding = contentEncodingOf(req.headers['content-encoding']);
+    if (contentEncoding === undefined) {
+      reply(
+        415,
+        RPC_CODE.INVALID_ARGUMENT,
+        `unsupported content encoding "${req.headers['content-encoding']}": use gzip or none`,
+      );
+      return;
+    }
+    if (o.isDraining()) {
+      reply(503, RPC_CODE.UNAVAILABLE, 'collector is shutting down', retryAfter);
+      return;
+    }
+    if (!o.admission.tryEnter()) {
+      reply(429, RPC_CODE.RESOURCE_EXHAUSTED, 'too many export requests in flight; retry later', retryAfter);
+      return;
+    }
+    let reserved = 0;
+    try {
+      const body = await readBody(req, {
+        encoding: contentEncoding,
+        maxBytes: o.limits.maxBodyBytes,
+        reserve: (bytes) => {
+          if (!o.admission.tryReserve(bytes)) return false;
+          reserved += bytes;
+          return true;
+        },
+        keepRaw: o.forward !== undefined,
+        timeoutMs: this.bodyTimeoutMs,
+        clock: o.clock,
+      });
+      o.stats.bytes.add([signal, 'wire'], body.wireBytes);
+      o.stats.bytes.add([signal, 'decoded'], body.data.length);
+      const receivedAtMs = o.clock.now();
+      let response: string | Uint8Array;
+      if (signal === 'traces') {
+        const decoded = encoding === 'protobuf' ? o.traces.protobuf(body.data) : o.traces.json(body.data);
+        if (decoded.spans.length > 0) {
+          await Promise.all(o.spanSinks.map((sink) => sink(decoded.spans, receivedAtMs)));
+        }
+        o.stats.spans.add(['accepted'], decoded.spans.length);
+        o.stats.spans.add(['rejected'], decoded.rejectedSpans);
+        response = encodeExportResponse(
+          encoding,
+          'rejectedSpans',
+          decoded.rejectedSpans,
+          decoded.rejectionMessage,
+        );
+      } else {
+        const decoded = encoding === 'protobuf' ? o.metrics.protobuf(body.data) : o.metrics.json(body.data);
+        if (decoded.points.length > 0) for (const sink of o.breakerSinks) sink(decoded.points);
+        o.stats.breakerPoints.add([], decoded.points.length);
+        response = encodeExportResponse(encoding, 'rejectedDataPoints', 0, undefined);
+      }
+      if (o.forward !== undefined && body.raw !== undefined) {
+        o.forward({
+          signal,
+          body: body.raw,
+          contentType: contentType!,
+          contentEncoding: req.headers['content-encoding'],
+        });
+      }
+      o.stats.requests.add([signal, encoding, '200']);
+      send(res, 200, contentTypeOf(encoding), response);
+    } catch (error) {
+      if (error instanceof BodyError) {
+        const code =
+          error.status === 400 || error.status === 408
+            ? RPC_CODE.INVALID_ARGUMENT
+            : RPC_CODE.RESOURCE_EXHAUSTED;
+        // Not a 400, so `reply` closes the connection: the rest of the body is never read.
+        reply(error.status, code, error.message, error.status === 429 ? retryAfter : {});
+      } else if (error instanceof OtlpDecodeError) {
+        o.logger.debug({ signal, encoding, err: error.message }, 'malformed OTLP request');
+        reply(400, RPC_CODE.INVALID_ARGUMENT, error.message);
+      } else {
+        // A sink failed: nothing was acknowledged, the exporter retries.
+        o.logger.error({ signal, err: error }, 'failed to record OTLP request');
+        reply(503, RPC_CODE.UNAVAILABLE, 'failed to record the data; retry later', retryAfter);
+      }
+    } finally {
+      o.admission.release(reserved);
+      o.admission.leave();
+    }
+  }
+}

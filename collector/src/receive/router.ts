@@ -1,0 +1,100 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger, Route } from '../component.ts';
+import type { TokenAuth } from './auth.ts';
+import { send, sendJsonError } from './http-reply.ts';
+import { contentTypeOf, encodeStatus, encodingOf, RPC_CODE } from './otlp-responses.ts';
+
+/**
+ * Dispatches requests over the routes of every component: exact paths first, then patterns in
+ * registration order. Checks the route's token scope before calling it. Unknown paths get 404,
+ * known paths with another method 405 (with `Allow`), all as JSON errors.
+ */
+export class Router {
+  private readonly exact = new Map<string, Route[]>();
+  private readonly patterns: Route[] = [];
+  private readonly auth: TokenAuth;
+  private readonly logger: Logger;
+
+  constructor(auth: TokenAuth, logger: Logger) {
+    this.auth = auth;
+    this.logger = logger;
+  }
+
+  /** Adds routes; a second route for the same method and exact path is a wiring bug. */
+  add(routes: readonly Route[], owner: string): void {
+    for (const route of routes) {
+      if (typeof route.path === 'string') {
+        const list = this.exact.get(route.path) ?? [];
+        if (list.some((r) => r.method === route.method)) {
+          throw new Error(`${owner}: route ${route.method} ${route.path} is already registered`);
+        }
+        list.push(route);
+        this.exact.set(route.path, list);
+      } else {
+        this.patterns.push(route);
+      }
+    }
+  }
+
+  async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://collector');
+    } catch {
+      sendJsonError(res, 400, 'invalid request target');
+      return;
+    }
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    let candidates = this.exact.get(url.pathname);
+    let params: readonly string[] = [];
+    let route = candidates?.find((r) => r.method === method);
+    if (route === undefined) {
+      for (const pattern of this.patterns) {
+        const match = (pattern.path as RegExp).exec(url.pathname);
+        if (match === null) continue;
+        candidates = [...(candidates ?? []), pattern];
+        if (pattern.method === method) {
+          route = pattern;
+          params = match.slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p)));
+          break;
+        }
+      }
+    }
+    if (route === undefined) {
+      if (candidates !== undefined && candidates.length > 0) {
+        const allow = [...new Set(candidates.map((r) => r.method))].join(', ');
+        sendJsonError(res, 405, `method ${req.method} not allowed on ${url.pathname}`, { allow }, true);
+      } else {
+        sendJsonError(res, 404, `no route for ${url.pathname}`, {}, true);
+      }
+      return;
+    }
+    const auth = this.auth.check(req, route.scope);
+    if (!auth.ok) {
+      const headers = { 'www-authenticate': auth.challenge };
+      const encoding = route.scope === 'ingest' ? encodingOf(req.headers['content-type']) : undefined;
+      if (encoding === undefined) {
+        sendJsonError(res, auth.status, auth.message, headers, true);
+      } else {
+        // OTLP clients expect a google.rpc.Status in their own encoding.
+        const code = auth.status === 401 ? RPC_CODE.UNAUTHENTICATED : RPC_CODE.PERMISSION_DENIED;
+        send(
+          res,
+          auth.status,
+          contentTypeOf(encoding),
+          encodeStatus(encoding, code, auth.message),
+          headers,
+          true,
+        );
+      }
+      return;
+    }
+    try {
+      await route.handle(req, res, url, params);
+    } catch (error) {
+      this.logger.error({ err: error, path: url.pathname }, 'route failed');
+      if (!res.headersSent) sendJsonError(res, 500, 'internal error', {}, true);
+      else res.destroy();
+    }
+  }
+}

@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ATTR, METRIC, SEMCONV } from '@breakwater/protocol';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { makeGenAiSpans } from '../bench/genai-spans.ts';
+import { createBreakerStatesComponent } from './breaker-states/breaker-states-component.ts';
+import { parseConfig } from './config/load.ts';
+import { CollectorService, StartupError } from './service.ts';
+import {
+  createRecorder,
+  exportWith,
+  post,
+  silentLogger,
+  startTestService,
+  type TestService,
+} from './testing/helpers.ts';
+
+const INGEST = 'ingest-token-0123456789';
+const SUBSCRIBE = 'subscribe-token-0123456789';
+const ADMIN = 'admin-token-0123456789abc';
+
+describe('HTTP surface', () => {
+  let t: TestService;
+  before(async () => {
+    t = await startTestService('', { components: [() => createRecorder(), createBreakerStatesComponent] });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('healthz and readyz answer 200 while running', async () => {
+    assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
+    const ready = await fetch(`${t.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready' });
+  });
+
+  it('unknown paths get a JSON 404, wrong methods a 405 with Allow', async () => {
+    const missing = await fetch(`${t.url}/nope`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: { code: number } }).error.code, 404);
+    const wrong = await fetch(`${t.url}/v1/traces`);
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get('allow'), 'POST');
+    assert.match(((await wrong.json()) as { error: { message: string } }).error.message, /not allowed/);
+  });
+
+  it('records breaker states from the real OTLP metric exporters (protobuf and JSON)', async () => {
+    for (const [Exporter, instance] of [
+      [ProtoMetricExporter, 'pod-a'],
+      [JsonMetricExporter, 'pod-b'],
+    ] as const) {
+      const exporter = new Exporter({ url: `${t.url}/v1/metrics` });
+      const provider = new MeterProvider({
+        resource: resourceFromAttributes({
+          [SEMCONV.SERVICE_NAME]: 'agent',
+          [SEMCONV.SERVICE_INSTANCE_ID]: instance,
+        }),
+        readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
+      });
+      const meter = provider.getMeter('test');
+      meter.createObservableGauge(METRIC.BREAKER_STATE).addCallback((result) => {
+        result.observe(1, { [ATTR.DEPENDENCY]: 'openai/gpt-4o', [ATTR.STATE]: 'open' });
+        result.observe(0, { [ATTR.DEPENDENCY]: 'openai/gpt-4o', [ATTR.STATE]: 'closed' });
+      });
+      meter.createCounter('unrelated.counter').add(5);
+      await provider.forceFlush();
+      await provider.shutdown();
+    }
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /breakwater_fleet_breaker_state\{service="agent",instance="pod-a",dependency="openai\/gpt-4o",state="open"\} 1/,
+    );
+    assert.match(
+      metrics,
+      /breakwater_fleet_breaker_state\{service="agent",instance="pod-b",dependency="openai\/gpt-4o",state="open"\} 1/,
+    );
+    assert.doesNotMatch(metrics, /state="closed"/);
+  });
+
+  it('/metrics passes promtool check metrics', async () => {
+    const spans = await makeGenAiSpans({ spans: 10, services: 2 });
+    await post(`${t.url}/v1/traces`, ProtobufTraceSerializer.serializeRequest(spans)!, {
+      'content-type': 'application/x-protobuf',
+    });
+    await post(`${t.url}/v1/traces`, 'junk', { 'content-type': 'application/json' });
+    const response = await fetch(`${t.url}/metrics`);
+    assert.equal(response.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+    const text = await response.text();
+    assert.match(
+      text,
+      /breakwater_ingest_requests_total\{signal="traces",encoding="protobuf",code="200"\} 1/,
+    );
+    assert.match(text, /breakwater_ingest_requests_total\{signal="traces",encoding="json",code="400"\} 1/);
+    assert.match(text, /breakwater_ingest_spans_total\{result="accepted"\} 10/);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+  });
+});
+
+describe('auth', () => {
+  let t: TestService;
+  before(async () => {
+    process.env.BW_TEST_INGEST = INGEST;
+    t = await startTestService(
+      `auth:
+  tokens:
+    - { token: "\${BW_TEST_INGEST}", scopes: [ingest], name: sdk }
+    - { token: ${SUBSCRIBE}, scopes: [subscribe] }
+    - { token: ${ADMIN}, scopes: [admin] }
+`,
+    );
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('ingest needs a valid token with the ingest (or admin) scope', async () => {
+    const spans = await makeGenAiSpans({ spans: 3, services: 1 });
+    const body = ProtobufTraceSerializer.serializeRequest(spans)!;
+    const headers = { 'content-type': 'application/x-protobuf' };
+    const none = await post(`${t.url}/v1/traces`, body, headers);
+    assert.equal(none.status, 401);
+    assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer realm="breakwater"$/);
+    const wrong = await post(`${t.url}/v1/traces`, body, { ...headers, authorization: `Bearer ${INGEST}x` });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    const scope = await post(`${t.url}/v1/traces`, body, {
+      ...headers,
+      authorization: `Bearer ${SUBSCRIBE}`,
+    });
+    assert.equal(scope.status, 403);
+    assert.match(scope.headers.get('www-authenticate') ?? '', /error="insufficient_scope", scope="ingest"/);
+    assert.equal(t.recorder.spans.length, 0);
+    assert.equal(
+      (await post(`${t.url}/v1/traces`, body, { ...headers, authorization: `Bearer ${INGEST}` })).status,
+      200,
+    );
+    assert.equal(
+      (await post(`${t.url}/v1/traces`, body, { ...headers, authorization: `bearer ${ADMIN}` })).status,
+      200,
+    );
+    assert.equal(t.recorder.spans.length, 6);
+  });
+
+  it('the real exporter authenticates with a header', async () => {
+    const spans = await makeGenAiSpans({ spans: 2, services: 1 });
+    const result = await exportWith('proto', t.url, spans, { authorization: `Bearer ${INGEST}` });
+    assert.equal(result.code, 0);
+    const denied = await exportWith('json', t.url, spans);
+    assert.equal(denied.code, 1);
+  });
+
+  it('/metrics needs admin; health checks stay public', async () => {
+    assert.equal((await fetch(`${t.url}/metrics`)).status, 401);
+    assert.equal(
+      (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${INGEST}` } })).status,
+      403,
+    );
+    assert.equal(
+      (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).status,
+      200,
+    );
+    assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${t.url}/readyz`)).status, 200);
+  });
+});
+
+describe('startup', () => {
+  it('refuses a non-loopback listener without tokens', async () => {
+    const config = parseConfig({ name: 't', text: 'listen: 0.0.0.0:0' }, {});
+    await assert.rejects(
+      CollectorService.start({ config, logger: silentLogger, components: [] }),
+      (error: unknown) =>
+        error instanceof StartupError && error.kind === 'config' && /without auth/.test(error.message),
+    );
+  });
+
+  it('starts on a non-loopback listener when tokens are configured', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bw-'));
+    const config = parseConfig(
+      {
+        name: 't',
+        text: `listen: 0.0.0.0:0\ndataDir: ${dir}\nauth: { tokens: [{ token: ${ADMIN}, scopes: [admin] }] }`,
+      },
+      {},
+    );
+    const service = await CollectorService.start({ config, logger: silentLogger, components: [] });
+    const port = service.address.port;
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    await service.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports a port in use clearly', async () => {
+    const t = await startTestService();
+    try {
+      const config = parseConfig({ name: 't', text: `listen: 127.0.0.1:${t.service.address.port}` }, {});
+      await assert.rejects(
+        CollectorService.start({ config, logger: silentLogger, components: [] }),
+        /already in use/,
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes in-flight requests, refuses new ones, stops components, then closes', async () => {
+    const events: string[] = [];
+    const recorder = createRecorder();
+    let open!: () => void;
+    recorder.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const t = await startTestService('', {
+      components: [
+        () => ({
+          ...recorder,
+          spanSink: recorder.spanSink!,
+          start: () => void events.push('start'),
+          stop: () => void events.push(`stop with ${recorder.spans.length} spans`),
+        }),
+      ],
+    });
+    const spans = await makeGenAiSpans({ spans: 4, services: 1 });
+    const body = ProtobufTraceSerializer.serializeRequest(spans)!;
+    const headers = { 'content-type': 'application/x-protobuf' };
+    const inFlight = post(`${t.url}/v1/traces`, body, headers);
+    while (t.service.state === 'ready' && recorder.spans.length === 0) {
+      const m = await (await fetch(`${t.url}/metrics`)).text();
+      if (/breakwater_ingest_in_flight_requests 1/.test(m)) break;
+    }
+    const stopping = t.close();
+    assert.equal(t.service.state, 'draining');
+    open();
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    await stopping;
+    assert.equal(t.service.state, 'stopped');
+    assert.deepEqual(events, ['start', 'stop with 4 spans']);
+    await assert.rejects(fetch(`${t.url}/healthz`));
+  });
+
+  it('waits for a slow component stop before it reports stopped', async () => {
+    let release!: () => void;
+    const blocker = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const t = await startTestService('', {
+      components: [() => ({ name: 'slow-stop', stop: () => blocker })],
+    });
+    const stopping = t.close();
+    assert.equal(t.service.state, 'draining');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(t.service.state, 'draining');
+    release();
+    await stopping;
+    assert.equal(t.service.state, 'stopped');
+  });
+});
+
+describe('data dir', () => {
+  it('is created on start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bw-'));
+    const nested = join(dir, 'a', 'b');
+    const config = parseConfig({ name: 't', text: `listen: 127.0.0.1:0\ndataDir: ${nested}` }, {});
+    const service = await CollectorService.start({ config, logger: silentLogger, components: [] });
+    await writeFile(join(nested, 'probe'), 'x');
+    await service.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+});

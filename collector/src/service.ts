@@ -1,0 +1,293 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { type Clock, parseDuration, systemClock } from '@breakwater/protocol';
+import { createBreakerStatesComponent } from './breaker-states/breaker-states-component.ts';
+import type { CollectorComponent, ComponentContext, Logger } from './component.ts';
+import {
+  formatListenAddress,
+  isLoopbackHost,
+  type ListenAddress,
+  parseListenAddress,
+} from './config/listen-address.ts';
+import type { CollectorConfig } from './config/schema.ts';
+import { selectorAttributeKeys } from './config/slo/attribute-keys.ts';
+import { decodeMetricsJson } from './decode/json-metrics.ts';
+import { JsonTraceDecoder } from './decode/json-traces.ts';
+import { ProtoMetricsDecoder } from './decode/proto-metrics.ts';
+import { ProtoTraceDecoder } from './decode/proto-traces.ts';
+import { createFleetComponent } from './fleet-component.ts';
+import { Forwarder } from './forward/forwarder.ts';
+import { Admission } from './receive/admission.ts';
+import { TokenAuth } from './receive/auth.ts';
+import { healthRoutes, type Phase } from './receive/health-routes.ts';
+import { InFlight } from './receive/in-flight.ts';
+import { IngestStats } from './receive/ingest-stats.ts';
+import { metricsRoute } from './receive/metrics-route.ts';
+import { OtlpReceiver } from './receive/otlp-receiver.ts';
+import { Router } from './receive/router.ts';
+import { createSloComponent } from './slo-component.ts';
+
+/** Builds one component from the service's context. */
+export type ComponentFactory = (
+  context: ComponentContext,
+) => CollectorComponent | Promise<CollectorComponent>;
+
+/** The built-in components, in data-flow order (the forwarder is added when configured). */
+export const DEFAULT_COMPONENTS: readonly ComponentFactory[] = [
+  createSloComponent,
+  createFleetComponent,
+  createBreakerStatesComponent,
+];
+
+export interface ServiceOptions {
+  config: CollectorConfig;
+  logger: Logger;
+  clock?: Clock;
+  /** Replaces {@link DEFAULT_COMPONENTS}. */
+  components?: readonly ComponentFactory[];
+  /** Appended after the built-in components. */
+  extraComponents?: readonly ComponentFactory[];
+  /** `fetch` used by the forwarder (tests). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The service cannot start: `config` when the configuration is unsafe or inconsistent (e.g. a
+ * public listener without tokens), `runtime` when the environment refused (port in use).
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+  readonly kind: 'config' | 'runtime';
+
+  constructor(message: string, kind: 'config' | 'runtime') {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/**
+ * The collector service: one HTTP listener routing to the OTLP receiver, health, `/metrics`
+ * and every component's routes; components receive decoded spans and breaker states.
+ *
+ * Lifecycle: listen (liveness answers at once) → start components in order → ready. Shutdown:
+ * stop accepting and refuse new exports → wait for in-flight requests (up to `shutdownTimeout`)
+ * → stop components in reverse order (they flush) → close every connection.
+ */
+export class CollectorService {
+  readonly components: readonly CollectorComponent[];
+  readonly address: ListenAddress;
+  private readonly server: Server;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly inFlight: InFlight;
+  private readonly shutdownTimeoutMs: number;
+  private phase: Phase = 'starting';
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    server: Server,
+    address: ListenAddress,
+    components: readonly CollectorComponent[],
+    logger: Logger,
+    clock: Clock,
+    inFlight: InFlight,
+    shutdownTimeoutMs: number,
+  ) {
+    this.server = server;
+    this.address = address;
+    this.components = components;
+    this.logger = logger;
+    this.clock = clock;
+    this.inFlight = inFlight;
+    this.shutdownTimeoutMs = shutdownTimeoutMs;
+  }
+
+  /** Base URL of the listener, e.g. `http://127.0.0.1:4318`. */
+  get url(): string {
+    return `http://${formatListenAddress(this.address)}`;
+  }
+
+  get state(): Phase {
+    return this.phase;
+  }
+
+  /** Starts the service; resolves once it is listening and every component started. */
+  static async start(options: ServiceOptions): Promise<CollectorService> {
+    const { config, logger } = options;
+    const clock = options.clock ?? systemClock;
+    const listen = parseListenAddress(config.listen);
+    if (typeof listen === 'string') throw new StartupError(`listen: ${listen}`, 'config');
+    if (!isLoopbackHost(listen.host) && config.auth.tokens.length === 0) {
+      throw new StartupError(
+        `refusing to listen on ${formatListenAddress(listen)} without auth: the address is reachable from the network. ` +
+          'Configure auth.tokens (with ingest/subscribe/admin scopes) or listen on 127.0.0.1.',
+        'config',
+      );
+    }
+    const dataDir = resolve(config.dataDir);
+    await mkdir(dataDir, { recursive: true });
+    const context: ComponentContext = { config, clock, logger, dataDir };
+
+    const components: CollectorComponent[] = [];
+    for (const factory of [
+      ...(options.components ?? DEFAULT_COMPONENTS),
+      ...(options.extraComponents ?? []),
+    ]) {
+      components.push(
+        await factory({ ...context, logger: logger.child({ component: factory.name || 'component' }) }),
+      );
+    }
+    let forwarder: Forwarder | undefined;
+    if (config.forward.length > 0) {
+      forwarder = new Forwarder({
+        destinations: config.forward,
+        clock,
+        logger: logger.child({ component: 'forward' }),
+        flushTimeout: config.shutdownTimeout,
+        fetch: options.fetch,
+      });
+      components.push(forwarder);
+    }
+
+    const extraKeys = new Set(selectorAttributeKeys(config));
+    const protoTraces = new ProtoTraceDecoder(extraKeys);
+    const jsonTraces = new JsonTraceDecoder(extraKeys);
+    const protoMetrics = new ProtoMetricsDecoder();
+    const admission = new Admission(config.limits.maxInFlightRequests, config.limits.maxInFlightBytes);
+    const stats = new IngestStats(admission);
+    const inFlight = new InFlight();
+    const auth = new TokenAuth(config.auth.tokens);
+    const router = new Router(auth, logger);
+
+    let service: CollectorService | undefined;
+    const phase = (): Phase => service?.phase ?? 'starting';
+    const receiver = new OtlpReceiver({
+      limits: config.limits,
+      clock,
+      logger: logger.child({ component: 'receiver' }),
+      admission,
+      stats,
+      traces: { protobuf: (b) => protoTraces.decode(b), json: (b) => jsonTraces.decode(b) },
+      metrics: { protobuf: (b) => protoMetrics.decode(b), json: (b) => decodeMetricsJson(b) },
+      spanSinks: components.flatMap((c) => (c.spanSink ? [c.spanSink] : [])),
+      breakerSinks: components.flatMap((c) => (c.breakerStateSink ? [c.breakerStateSink] : [])),
+      forward: forwarder?.forward,
+      isDraining: () => phase() !== 'ready',
+      track: (work) => inFlight.track(work),
+    });
+    router.add(healthRoutes(phase), 'service');
+    router.add(receiver.routes(), 'receiver');
+    router.add(
+      [
+        metricsRoute([
+          (out) => stats.write(out),
+          ...components.flatMap((c) => (c.writeMetrics ? [(out: string[]) => c.writeMetrics!(out)] : [])),
+        ]),
+      ],
+      'service',
+    );
+    for (const component of components) router.add(component.routes ?? [], component.name);
+
+    const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+      void router.dispatch(req, res);
+    });
+    await listenOn(server, listen);
+    const bound = server.address() as AddressInfo;
+    service = new CollectorService(
+      server,
+      { host: listen.host, port: bound.port },
+      components,
+      logger,
+      clock,
+      inFlight,
+      parseDuration(config.shutdownTimeout),
+    );
+    const started: CollectorComponent[] = [];
+    try {
+      for (const component of components) {
+        await component.start?.();
+        started.push(component);
+      }
+    } catch (error) {
+      await stopAll(started, logger);
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+      throw error;
+    }
+    service.phase = 'ready';
+    logger.info(
+      {
+        url: service.url,
+        auth: auth.enabled,
+        components: components.map((c) => c.name),
+        forward: config.forward.map((f) => new URL(f.url).origin),
+      },
+      'collector ready',
+    );
+    return service;
+  }
+
+  /**
+   * Graceful shutdown (idempotent): stop accepting, finish in-flight requests, stop components
+   * (they flush), close connections.
+   */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.doShutdown();
+    return this.stopping;
+  }
+
+  private async doShutdown(): Promise<void> {
+    this.phase = 'draining';
+    this.logger.info({ inFlight: this.inFlight.size }, 'shutting down');
+    const closed = new Promise<void>((done) => this.server.close(() => done()));
+    this.server.closeIdleConnections();
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    const timedOut = await Promise.race([
+      this.inFlight.idle().then(() => false),
+      new Promise<boolean>((done) => {
+        timer = this.clock.setTimeout(() => done(true), this.shutdownTimeoutMs);
+      }),
+    ]);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
+    if (timedOut)
+      this.logger.warn({ inFlight: this.inFlight.size }, 'shutdown timeout: abandoning in-flight requests');
+    await stopAll([...this.components].reverse(), this.logger);
+    this.server.closeAllConnections();
+    await closed;
+    this.phase = 'stopped';
+    this.logger.info({}, 'collector stopped');
+  }
+}
+
+async function stopAll(components: readonly CollectorComponent[], logger: Logger): Promise<void> {
+  for (const component of components) {
+    try {
+      await component.stop?.();
+    } catch (error) {
+      logger.error({ err: error, component: component.name }, 'component failed to stop');
+    }
+  }
+}
+
+function listenOn(server: Server, address: ListenAddress): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'the address is already in use'
+          : error.code === 'EADDRNOTAVAIL'
+            ? 'the address is not available on this machine'
+            : error.code === 'EACCES'
+              ? 'permission denied'
+              : error.message;
+      reject(new StartupError(`cannot listen on ${formatListenAddress(address)}: ${why}`, 'runtime'));
+    };
+    server.once('error', onError);
+    server.listen(address.port, address.host, () => {
+      server.off('error', onError);
+      resolveListen();
+    });
+  });
+}
