@@ -1,0 +1,61 @@
+import type { SloGroupStatus, SloStatus } from '@breakwater/protocol';
+import type { BudgetPoint } from './types.ts';
+
+/** Sizes of a {@link BudgetHistory}. */
+export interface BudgetHistoryOptions {
+  /** Samples kept per series; older ones are dropped. */
+  capacity: number;
+  /** Series kept; the least recently sampled go first. */
+  maxSeries: number;
+}
+
+/** Identifies one summed SLO group (SLO, service and `groupBy` labels; never a version). */
+export function budgetKey(slo: string, group: Pick<SloGroupStatus, 'service' | 'labels'>): string {
+  const labels = Object.entries(group.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([slo, group.service, labels]);
+}
+
+/**
+ * Budget remaining over time per summed SLO group, sampled by the status component on its own
+ * interval. Bounded twice: a ring of `capacity` samples per series and at most `maxSeries` series
+ * (a service that went away stops being sampled and is the first dropped).
+ */
+export class BudgetHistory {
+  private readonly options: BudgetHistoryOptions;
+  /** Insertion order = last-sampled order (a series is re-inserted when sampled). */
+  private readonly series = new Map<string, BudgetPoint[]>();
+
+  constructor(options: BudgetHistoryOptions) {
+    this.options = options;
+  }
+
+  /** Records the budget of every summed group in `statuses` at `nowMs`. */
+  sample(statuses: readonly SloStatus[], nowMs: number): void {
+    for (const slo of statuses) {
+      for (const group of slo.groups) {
+        if (group.version !== undefined || !Number.isFinite(group.budgetRemaining)) continue;
+        const key = budgetKey(slo.name, group);
+        const points = this.series.get(key) ?? [];
+        this.series.delete(key);
+        const last = points.at(-1);
+        if (last !== undefined && last[0] >= nowMs)
+          points[points.length - 1] = [nowMs, group.budgetRemaining];
+        else points.push([nowMs, group.budgetRemaining]);
+        if (points.length > this.options.capacity) points.splice(0, points.length - this.options.capacity);
+        this.series.set(key, points);
+      }
+    }
+    while (this.series.size > this.options.maxSeries) {
+      this.series.delete(this.series.keys().next().value as string);
+    }
+  }
+
+  /** A copy of one series, oldest first (empty when never sampled). */
+  get(key: string): BudgetPoint[] {
+    return (this.series.get(key) ?? []).map((p): BudgetPoint => [p[0], p[1]]);
+  }
+
+  get size(): number {
+    return this.series.size;
+  }
+}

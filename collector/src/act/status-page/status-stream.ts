@@ -1,0 +1,225 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock, TimerHandle } from '@breakwater/protocol';
+import type { Logger } from '../../component.ts';
+import type { StatusSnapshot } from './types.ts';
+
+/** SSE event name of a status snapshot on `GET /v1/status/events`. */
+export const STATUS_EVENT = 'status';
+
+/** Settings of a {@link StatusStream}. */
+export interface StatusStreamOptions {
+  clock: Clock;
+  logger: Logger;
+  /** Builds a full snapshot. */
+  build(): Promise<StatusSnapshot>;
+  /** Least time between two snapshots sent to one viewer. */
+  minIntervalMs: number;
+  /** How often the sources are re-read while someone watches (catches changes nobody announced). */
+  pollIntervalMs: number;
+  /** Comment lines this often keep idle proxies from closing the stream. */
+  heartbeatMs: number;
+  /** Reconnection delay suggested to clients (`retry:`). */
+  retryMs: number;
+  /** Concurrent viewers; one more is answered 503. */
+  maxSubscribers: number;
+  /** A viewer with more than this many bytes unsent is disconnected (it reconnects to a fresh snapshot). */
+  maxQueuedBytes: number;
+}
+
+interface Subscriber {
+  res: ServerResponse;
+  /** Fingerprint of the last snapshot written to this viewer. */
+  sent: string | undefined;
+  sentAt: number;
+}
+
+interface Built {
+  at: number;
+  /** JSON of the snapshot without `now`: equal fingerprints mean nothing changed. */
+  fingerprint: string;
+  frame: string;
+}
+
+/** Counters for `/metrics`. */
+export interface StatusStreamStats {
+  builds: number;
+  events: number;
+  rejected: number;
+  dropped: number;
+}
+
+/**
+ * Fans status snapshots out to page viewers over Server-Sent Events. A viewer gets a snapshot on
+ * connect and then whenever the snapshot changes, at most once per `minIntervalMs`; a change
+ * announced with {@link changed} is sent as soon as that limit allows, and the sources are
+ * re-read every `pollIntervalMs` for changes nobody announced. Every snapshot is built once and
+ * written to every viewer that has not seen it; a viewer still draining an earlier write simply
+ * gets the newest snapshot when it drains (snapshots are complete, so skipping is safe).
+ */
+export class StatusStream {
+  readonly stats: StatusStreamStats = { builds: 0, events: 0, rejected: 0, dropped: 0 };
+  private readonly options: StatusStreamOptions;
+  private readonly subscribers = new Set<Subscriber>();
+  private latest: Built | undefined;
+  /** When the snapshot last changed (a new frame was made). */
+  private changedAt = Number.NEGATIVE_INFINITY;
+  private building: Promise<Built | undefined> | undefined;
+  private seq = 0;
+  private tickTimer: TimerHandle | undefined;
+  private tickAt = Number.POSITIVE_INFINITY;
+  private heartbeatTimer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(options: StatusStreamOptions) {
+    this.options = options;
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /** Serves one viewer until it disconnects or the stream stops. */
+  subscribe(req: IncomingMessage, res: ServerResponse): void {
+    if (this.stopped || this.subscribers.size >= this.options.maxSubscribers) {
+      this.stats.rejected++;
+      const body = JSON.stringify({ error: { code: 503, message: 'too many status viewers' } });
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5', connection: 'close' });
+      res.end(body);
+      return;
+    }
+    req.socket.setTimeout(0);
+    req.socket.setNoDelay(true);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+      'x-content-type-options': 'nosniff',
+      connection: 'keep-alive',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    res.write(`retry: ${Math.round(this.options.retryMs)}\n\n`);
+    const sub: Subscriber = { res, sent: undefined, sentAt: Number.NEGATIVE_INFINITY };
+    this.subscribers.add(sub);
+    const remove = () => {
+      this.subscribers.delete(sub);
+      if (this.subscribers.size === 0) this.idle();
+    };
+    res.on('close', remove);
+    res.on('error', remove);
+    res.on('drain', () => this.deliver());
+    this.ensureHeartbeat();
+    const fresh =
+      this.latest !== undefined && this.options.clock.now() - this.latest.at < this.options.minIntervalMs;
+    if (fresh) this.deliver();
+    else this.schedule(0);
+  }
+
+  /** Something changed: viewers get a new snapshot as soon as the rate limit allows. */
+  changed(): void {
+    if (this.subscribers.size === 0 || this.stopped) return;
+    this.schedule(Math.max(0, this.changedAt + this.options.minIntervalMs - this.options.clock.now()));
+  }
+
+  /** Ends every stream and stops the timers. */
+  stop(): void {
+    this.stopped = true;
+    this.idle();
+    for (const sub of this.subscribers) sub.res.end();
+    this.subscribers.clear();
+  }
+
+  private idle(): void {
+    if (this.tickTimer !== undefined) this.options.clock.clearTimeout(this.tickTimer);
+    if (this.heartbeatTimer !== undefined) this.options.clock.clearTimeout(this.heartbeatTimer);
+    this.tickTimer = undefined;
+    this.heartbeatTimer = undefined;
+    this.tickAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Runs a tick in `delayMs` unless one is already due sooner. */
+  private schedule(delayMs: number): void {
+    const at = this.options.clock.now() + delayMs;
+    if (this.tickTimer !== undefined && this.tickAt <= at) return;
+    if (this.tickTimer !== undefined) this.options.clock.clearTimeout(this.tickTimer);
+    this.tickAt = at;
+    this.tickTimer = this.options.clock.setTimeout(() => {
+      this.tickTimer = undefined;
+      this.tickAt = Number.POSITIVE_INFINITY;
+      void this.tick();
+    }, delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    await this.refresh();
+    this.deliver();
+    if (this.subscribers.size > 0 && !this.stopped) this.schedule(this.options.pollIntervalMs);
+  }
+
+  private refresh(): Promise<Built | undefined> {
+    this.building ??= (async () => {
+      try {
+        const snapshot = await this.options.build();
+        this.stats.builds++;
+        const { now: _now, ...rest } = snapshot;
+        const fingerprint = JSON.stringify(rest);
+        if (this.latest?.fingerprint === fingerprint) {
+          this.latest.at = snapshot.now;
+          return this.latest;
+        }
+        const id = (++this.seq).toString(36);
+        const frame = `id: ${id}\nevent: ${STATUS_EVENT}\ndata: ${JSON.stringify(snapshot)}\n\n`;
+        this.latest = { at: snapshot.now, fingerprint, frame };
+        this.changedAt = snapshot.now;
+        return this.latest;
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'status snapshot failed');
+        return this.latest;
+      } finally {
+        this.building = undefined;
+      }
+    })();
+    return this.building;
+  }
+
+  /** Writes the latest snapshot to every viewer that has not seen it and may receive one now. */
+  private deliver(): void {
+    const latest = this.latest;
+    if (latest === undefined) return;
+    const now = this.options.clock.now();
+    let retryIn = Number.POSITIVE_INFINITY;
+    for (const sub of this.subscribers) {
+      if (sub.sent === latest.fingerprint) continue;
+      const wait = sub.sentAt + this.options.minIntervalMs - now;
+      if (wait > 0) {
+        retryIn = Math.min(retryIn, wait);
+        continue;
+      }
+      if (sub.res.writableNeedDrain) {
+        if (sub.res.writableLength > this.options.maxQueuedBytes) {
+          this.stats.dropped++;
+          sub.res.destroy();
+        }
+        continue; // 'drain' calls deliver again
+      }
+      sub.sent = latest.fingerprint;
+      sub.sentAt = now;
+      this.stats.events++;
+      sub.res.write(latest.frame);
+    }
+    if (Number.isFinite(retryIn)) this.schedule(retryIn);
+  }
+
+  private ensureHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined) return;
+    const beat = () => {
+      this.heartbeatTimer = undefined;
+      if (this.subscribers.size === 0 || this.stopped) return;
+      for (const sub of this.subscribers) if (!sub.res.writableNeedDrain) sub.res.write(': heartbeat\n\n');
+      this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
+    };
+    this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
+  }
+}
