@@ -1,0 +1,364 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import { ConstantBackoff } from '../backoff/exponential.ts';
+import { CircuitOpenError } from '../core/errors.ts';
+import { noopListener } from '../telemetry/listener.ts';
+import { recordingListener, SERVER_ERROR, VALIDATION } from '../testing/support.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
+
+function breaker(clock: ManualClock, options: ConstructorParameters<typeof CircuitBreaker>[0] = {}) {
+  return new CircuitBreaker({ dependency: 'openai/gpt-4o', clock, listener: noopListener, ...options });
+}
+
+function fail(b: CircuitBreaker, times = 1): void {
+  for (let i = 0; i < times; i++) b.onFailure(b.admit(), SERVER_ERROR);
+}
+
+describe('CircuitBreaker', () => {
+  it('opens after N consecutive dependency failures; a success resets the count', () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 3 } });
+    fail(b, 2);
+    b.onSuccess(b.admit());
+    fail(b, 2);
+    assert.equal(b.state, 'closed');
+    fail(b);
+    assert.equal(b.state, 'open');
+    assert.throws(
+      () => b.admit(),
+      (e: unknown) => e instanceof CircuitOpenError && e.breakerSource === 'local' && e.state === 'open',
+    );
+  });
+
+  it('caller-side failures do not count by default; shouldCount changes that', () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 2 } });
+    for (let i = 0; i < 10; i++) b.onFailure(b.admit(), VALIDATION);
+    assert.equal(b.state, 'closed');
+    const strict = breaker(clock, { trip: { kind: 'consecutive', threshold: 2 }, shouldCount: () => true });
+    strict.onFailure(strict.admit(), VALIDATION);
+    strict.onFailure(strict.admit(), VALIDATION);
+    assert.equal(strict.state, 'open');
+  });
+
+  it('count window: failure ratio with a minimum throughput', () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'count', size: 10, minimumThroughput: 6, failureRatio: 0.5 } });
+    fail(b, 4);
+    assert.equal(b.state, 'closed', 'below minimum throughput');
+    b.onSuccess(b.admit());
+    assert.equal(b.state, 'closed');
+    fail(b);
+    assert.equal(b.state, 'open', '5 of 6 failed');
+  });
+
+  it('count window slides: old outcomes leave the window', () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'count', size: 4, minimumThroughput: 4, failureRatio: 0.75 } });
+    fail(b, 2);
+    for (let i = 0; i < 4; i++) b.onSuccess(b.admit());
+    fail(b, 2);
+    assert.equal(b.state, 'closed', '2 of the last 4 failed');
+    fail(b);
+    assert.equal(b.state, 'open', '3 of the last 4 failed');
+  });
+
+  it('time window: only failures inside the window count', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, {
+      trip: { kind: 'time', windowMs: 10_000, buckets: 10, minimumThroughput: 4, failureRatio: 0.5 },
+    });
+    fail(b, 3);
+    await clock.advance(11_000);
+    b.onSuccess(b.admit());
+    fail(b);
+    assert.equal(b.state, 'closed', 'the old failures expired');
+    fail(b, 2);
+    assert.equal(b.state, 'open');
+  });
+
+  it('slow-call ratio trips the breaker even when calls succeed', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, {
+      trip: { kind: 'count', size: 10, minimumThroughput: 4, failureRatio: 1 },
+      slowCall: { thresholdMs: 1000, ratio: 0.5 },
+    });
+    for (let i = 0; i < 4; i++) {
+      const permit = b.admit();
+      await clock.advance(i < 2 ? 1500 : 10);
+      b.onSuccess(permit);
+    }
+    assert.equal(b.state, 'open');
+  });
+
+  it('half-open admits N probes and closes after the success threshold', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, {
+      trip: { kind: 'consecutive', threshold: 1 },
+      openDurationMs: 1000,
+      halfOpen: { probes: 2, successThreshold: 2 },
+    });
+    fail(b);
+    assert.throws(() => b.admit(), CircuitOpenError);
+    await clock.advance(1000);
+    assert.equal(b.state, 'half_open');
+    const p1 = b.admit();
+    const p2 = b.admit();
+    assert.throws(
+      () => b.admit(),
+      (e: unknown) => e instanceof CircuitOpenError && e.state === 'half_open',
+    );
+    b.onSuccess(p1);
+    assert.equal(b.state, 'half_open');
+    assert.throws(
+      () => b.admit(),
+      CircuitOpenError,
+      'no third probe while one is in flight and one succeeded',
+    );
+    b.onSuccess(p2);
+    assert.equal(b.state, 'closed');
+  });
+
+  it('a failed probe re-opens with a longer open duration (back-off), capped', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, {
+      trip: { kind: 'consecutive', threshold: 1 },
+      openDurationMs: 1000,
+      maxOpenDurationMs: 3000,
+    });
+    fail(b);
+    const openFor = async (): Promise<number> => {
+      let waited = 0;
+      while (b.state === 'open') {
+        await clock.advance(100);
+        waited += 100;
+      }
+      return waited;
+    };
+    assert.equal(await openFor(), 1000);
+    fail(b);
+    assert.equal(await openFor(), 2000);
+    fail(b);
+    assert.equal(await openFor(), 3000);
+    fail(b);
+    assert.equal(await openFor(), 3000, 'capped');
+    b.onSuccess(b.admit());
+    assert.equal(b.state, 'closed');
+    fail(b);
+    assert.equal(await openFor(), 1000, 'back-off resets after closing');
+  });
+
+  it('a released probe frees its slot; a stale permit changes nothing', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, {
+      trip: { kind: 'consecutive', threshold: 1 },
+      openDurationMs: 1000,
+      openBackoff: new ConstantBackoff(1000),
+    });
+    const stale = b.admit();
+    fail(b);
+    await clock.advance(1000);
+    const probe = b.admit();
+    b.release(probe);
+    const again = b.admit();
+    b.onSuccess(stale);
+    assert.equal(b.state, 'half_open', 'a permit from the closed period is not a probe');
+    b.onSuccess(again);
+    assert.equal(b.state, 'closed');
+  });
+
+  it('half-open with a traffic ramp admits a rising fraction and closes when the ramp completes', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, {
+      trip: { kind: 'consecutive', threshold: 1 },
+      openDurationMs: 1000,
+      halfOpen: { successThreshold: 1, ramp: { steps: [0.25, 0.5], stepMs: 1000 } },
+    });
+    fail(b);
+    await clock.advance(1000);
+    let admitted = 0;
+    for (let i = 0; i < 100; i++) {
+      try {
+        b.onSuccess(b.admit());
+        admitted++;
+      } catch {}
+    }
+    assert.equal(admitted, 25);
+    await clock.advance(1000);
+    admitted = 0;
+    for (let i = 0; i < 100; i++) {
+      try {
+        b.onSuccess(b.admit());
+        admitted++;
+      } catch {}
+    }
+    assert.equal(admitted, 50);
+    assert.equal(b.state, 'half_open');
+    await clock.advance(1000);
+    b.onSuccess(b.admit());
+    assert.equal(b.state, 'closed');
+  });
+
+  it('isolate refuses everything, forceClose admits everything, reset clears both', () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 1 } });
+    b.isolate();
+    assert.equal(b.state, 'isolated');
+    assert.throws(
+      () => b.admit(),
+      (e: unknown) => e instanceof CircuitOpenError && e.state === 'isolated',
+    );
+    b.forceClose();
+    fail(b, 5);
+    assert.equal(b.state, 'closed');
+    b.reset();
+    fail(b);
+    assert.equal(b.state, 'open');
+  });
+
+  it('fleet override: open refuses with source fleet, allow admits a fraction, expiry restores local behaviour', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock);
+    b.applyOverride({ state: 'open', expiresAt: 5000 });
+    assert.equal(b.state, 'open');
+    assert.equal(b.source, 'fleet');
+    assert.throws(
+      () => b.admit(),
+      (e: unknown) => e instanceof CircuitOpenError && e.breakerSource === 'fleet',
+    );
+    b.applyOverride({ state: 'half_open', allow: 0.2, expiresAt: 5000 });
+    let admitted = 0;
+    for (let i = 0; i < 50; i++) {
+      try {
+        b.onSuccess(b.admit());
+        admitted++;
+      } catch {}
+    }
+    assert.equal(admitted, 10);
+    await clock.advance(5000);
+    assert.equal(b.state, 'closed');
+    assert.equal(b.source, 'local');
+    for (let i = 0; i < 10; i++) b.onSuccess(b.admit());
+  });
+
+  it('fleet closed override admits even while the local breaker is open', () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 1 } });
+    fail(b);
+    b.applyOverride({ state: 'closed', expiresAt: 1000 });
+    const ctx = { breakerState: undefined, breakerSource: undefined } as never;
+    b.onSuccess(b.admit(ctx));
+    assert.deepEqual(
+      [(ctx as { breakerState: string }).breakerState, (ctx as { breakerSource: string }).breakerSource],
+      ['closed', 'fleet'],
+    );
+  });
+
+  it('rejects a bad override and changes nothing; an already expired one has no effect', () => {
+    const clock = new ManualClock(10_000);
+    const b = breaker(clock);
+    assert.throws(() => b.applyOverride({ state: 'shut' as 'open', expiresAt: 20_000 }), TypeError);
+    assert.throws(() => b.applyOverride({ state: 'open', allow: 2, expiresAt: 20_000 }), TypeError);
+    assert.equal(b.state, 'closed');
+    b.applyOverride({ state: 'open', expiresAt: 9_000 });
+    assert.equal(b.state, 'closed');
+    b.onSuccess(b.admit());
+  });
+
+  it('parent breaker: an open parent refuses for its children; child outcomes count on the parent', () => {
+    const clock = new ManualClock(0);
+    const parent = breaker(clock, { dependency: 'openai', trip: { kind: 'consecutive', threshold: 2 } });
+    const a = breaker(clock, {
+      dependency: 'openai/gpt-4o',
+      parent,
+      trip: { kind: 'consecutive', threshold: 5 },
+    });
+    const c = breaker(clock, {
+      dependency: 'openai/gpt-4o-mini',
+      parent,
+      trip: { kind: 'consecutive', threshold: 5 },
+    });
+    fail(a);
+    fail(c);
+    assert.equal(parent.state, 'open');
+    assert.equal(a.state, 'closed');
+    assert.throws(
+      () => c.admit(),
+      (e: unknown) => e instanceof CircuitOpenError && e.dependency === 'openai',
+    );
+  });
+
+  it('reports transitions to its listener with the source', () => {
+    const clock = new ManualClock(0);
+    const listener = recordingListener();
+    const b = new CircuitBreaker({
+      clock,
+      listener,
+      trip: { kind: 'consecutive', threshold: 1 },
+      dependency: 'd',
+    });
+    fail(b);
+    b.applyOverride({ state: 'closed', expiresAt: 100 });
+    const transitions = listener.calls.filter(([n]) => n === 'onBreakerTransition').map(([, [e]]) => e);
+    assert.deepEqual(
+      transitions.map((e) => [
+        (e as { from: string }).from,
+        (e as { to: string }).to,
+        (e as { source: string }).source,
+      ]),
+      [
+        ['closed', 'open', 'local'],
+        ['open', 'closed', 'fleet'],
+      ],
+    );
+    assert.equal(listener.calls.filter(([n]) => n === 'onRejected').length, 0);
+  });
+
+  it('toJSON/restore round-trips and validates', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, {
+      trip: { kind: 'count', size: 5, minimumThroughput: 2, failureRatio: 0.5 },
+      openDurationMs: 1000,
+    });
+    b.onSuccess(b.admit());
+    fail(b);
+    const snapshot = JSON.parse(JSON.stringify(b));
+    const copy = CircuitBreaker.fromJSON(snapshot, {
+      clock,
+      listener: noopListener,
+      trip: { kind: 'count', size: 5, minimumThroughput: 2, failureRatio: 0.5 },
+    });
+    assert.equal(copy.state, 'open');
+    assert.deepEqual(copy.toJSON(), b.toJSON());
+    await clock.advance(1000);
+    assert.equal(copy.state, 'half_open');
+    assert.throws(() => copy.restore({ version: 2 }), TypeError);
+    assert.equal(copy.state, 'half_open');
+  });
+
+  it('validates options with a clear message', () => {
+    assert.throws(
+      () => new CircuitBreaker({ trip: { kind: 'consecutive', threshold: 0 } }),
+      /CircuitBreaker: invalid options/,
+    );
+    assert.throws(
+      () => new CircuitBreaker({ halfOpen: { probes: 1, successThreshold: 2 } }),
+      /successThreshold/,
+    );
+  });
+
+  it('execute: records outcomes of real calls and refuses when open', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 2 } });
+    const failing = async () => {
+      throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+    };
+    await assert.rejects(b.execute(failing), /reset/);
+    await assert.rejects(b.execute(failing), /reset/);
+    await assert.rejects(
+      b.execute(async () => 1),
+      CircuitOpenError,
+    );
+  });
+});

@@ -1,0 +1,481 @@
+import type { BreakerOverride, BreakerSource, BreakerState, Clock } from '@breakwater/protocol';
+import { BreakerOverrideSchema, DEFAULT_HALF_OPEN_ALLOW } from '@breakwater/protocol';
+import type { Classification } from '../classify/classification.ts';
+import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
+import { CircuitOpenError } from '../core/errors.ts';
+import { FractionGate } from '../core/fraction-gate.ts';
+import type { Next, Policy } from '../core/policy.ts';
+import { executePolicy } from '../core/policy.ts';
+import { getDefaultListener } from '../telemetry/default-listener.ts';
+import type { ResilienceListener } from '../telemetry/listener.ts';
+import { guardListener } from '../telemetry/safe.ts';
+import type { FailureWindow } from './failure-window.ts';
+import type { CircuitBreakerOptions, ResolvedBreakerOptions } from './options.ts';
+import { resolveBreakerOptions } from './options.ts';
+import {
+  BreakerPermit,
+  CLOSED_PERMIT,
+  PERMIT_CLOSED,
+  PERMIT_FORCED,
+  PERMIT_OVERRIDE,
+  PERMIT_PROBE,
+} from './permit.ts';
+import type { BreakerSnapshot } from './snapshot.ts';
+import { BreakerSnapshotSchema } from './snapshot.ts';
+
+type LocalState = 'closed' | 'open' | 'half_open';
+type ManualState = 'isolated' | 'forced_closed';
+
+/**
+ * A circuit breaker: closed → open when its trip rule fires → half-open after the open duration
+ * (backing off on each re-open) → closed after enough probe successes.
+ *
+ * Beside the local state machine it honours manual states (`isolate()`, `forceClose()`), a parent
+ * breaker (an open parent refuses for its children) and an external override (fleet signals)
+ * that applies until its `expiresAt` and then has no effect at all.
+ *
+ * Hot path: a closed breaker with no override, manual state, parent trouble or slow-call timing
+ * admits with one boolean check and the shared permit, and records an outcome in O(1).
+ */
+export class CircuitBreaker implements Policy {
+  readonly dependency: string;
+  readonly parent: CircuitBreaker | undefined;
+  private readonly options: ResolvedBreakerOptions;
+  private readonly clock: Clock;
+  private readonly window: FailureWindow;
+  private readonly listener: ResilienceListener;
+  private readonly gate: FractionGate;
+
+  /** True when admission needs no more than the shared permit (see class doc). */
+  private fast = true;
+  private local: LocalState = 'closed';
+  private manual: ManualState | undefined = undefined;
+  private override: BreakerOverride | undefined = undefined;
+  private openedAt = 0;
+  private openUntil = 0;
+  private reopens = 0;
+  private generation = 0;
+  private halfOpenSince = 0;
+  private probeSuccesses = 0;
+  private probesInFlight = 0;
+  private reported: BreakerState = 'closed';
+  private reportedSource: BreakerSource = 'local';
+
+  constructor(options: CircuitBreakerOptions = {}) {
+    this.options = resolveBreakerOptions(options);
+    this.dependency = this.options.dependency;
+    this.clock = this.options.clock;
+    this.window = this.options.createWindow();
+    this.parent = options.parent;
+    this.gate = new FractionGate(this.options.random);
+    this.listener = guardListener(options.listener ?? getDefaultListener());
+    this.updateFast();
+    this.listener.onBreakerCreated?.(this);
+  }
+
+  /**
+   * Effective state: `isolated` when isolated by hand, the override's state while one is in
+   * force, otherwise the local state (an open breaker whose open duration is over reads as
+   * `half_open`).
+   */
+  get state(): BreakerState {
+    if (this.manual !== undefined) return this.manual === 'isolated' ? 'isolated' : 'closed';
+    const now = this.clock.now();
+    if (this.override !== undefined) {
+      if (now < this.override.expiresAt) return this.override.state;
+      this.expireOverride();
+    }
+    if (this.local === 'open' && now >= this.openUntil) this.toHalfOpen(now);
+    return this.local;
+  }
+
+  /** `fleet` while an external override is in force, else `local`. */
+  get source(): BreakerSource {
+    return this.override !== undefined && this.clock.now() < this.override.expiresAt ? 'fleet' : 'local';
+  }
+
+  /** The override in force, if any (expired ones are dropped). */
+  get activeOverride(): BreakerOverride | undefined {
+    if (this.override !== undefined && this.clock.now() >= this.override.expiresAt) this.expireOverride();
+    return this.override;
+  }
+
+  /**
+   * Asks to make a call. Returns a permit to hand back with the outcome, or throws
+   * {@link CircuitOpenError}. Sets `ctx.breakerState`/`ctx.breakerSource` when a context is given.
+   */
+  admit(ctx?: CallContext): BreakerPermit {
+    if (this.fast && (this.parent === undefined || this.parent.fast)) {
+      if (ctx !== undefined) {
+        ctx.breakerState = 'closed';
+        ctx.breakerSource = 'local';
+      }
+      return CLOSED_PERMIT;
+    }
+    return this.admitSlow(ctx);
+  }
+
+  /** Records a success for `permit`. */
+  onSuccess(permit: BreakerPermit): void {
+    if (permit === CLOSED_PERMIT) {
+      if (this.local === 'closed') {
+        const now = this.window.needsTime ? this.clock.now() : 0;
+        if (this.window.record(false, false, now) && this.window.shouldTrip(now))
+          this.toOpen(this.clock.now(), 'local');
+      }
+      if (this.parent !== undefined && this.options.reportToParent) this.parent.onSuccess(CLOSED_PERMIT);
+      return;
+    }
+    this.settle(permit, false);
+  }
+
+  /** Records a failure for `permit`; failures the breaker does not count just release it. */
+  onFailure(permit: BreakerPermit, classification: Classification): void {
+    if (this.parent !== undefined && this.options.reportToParent) {
+      this.parent.onFailure(permit.parent ?? CLOSED_PERMIT, classification);
+    }
+    if (!this.options.shouldCount(classification)) {
+      this.releaseOwn(permit);
+      return;
+    }
+    if (permit === CLOSED_PERMIT) {
+      if (this.local !== 'closed') return;
+      const now = this.clock.now();
+      if (this.window.record(true, false, now) && this.window.shouldTrip(now)) this.toOpen(now, 'local');
+      return;
+    }
+    this.settle(permit, true);
+  }
+
+  /** Gives a permit back without an outcome (the call was cancelled or never made). */
+  release(permit: BreakerPermit): void {
+    if (this.parent !== undefined && permit.parent !== undefined) this.parent.release(permit.parent);
+    this.releaseOwn(permit);
+  }
+
+  /** Refuses every call until {@link reset} (manual isolation). */
+  isolate(): void {
+    const from = this.reported;
+    this.manual = 'isolated';
+    this.afterChange(from, 'local');
+  }
+
+  /** Admits every call until {@link reset}, whatever the trip rule says. */
+  forceClose(): void {
+    const from = this.reported;
+    this.manual = 'forced_closed';
+    this.afterChange(from, 'local');
+  }
+
+  /** Clears manual states and returns to closed with fresh statistics. */
+  reset(): void {
+    const from = this.reported;
+    this.manual = undefined;
+    this.local = 'closed';
+    this.reopens = 0;
+    this.generation++;
+    this.window.reset();
+    this.afterChange(from, 'local');
+  }
+
+  /**
+   * Applies an external override `{ state, allow?, expiresAt }` (see `BreakerOverride` in
+   * `@breakwater/protocol`), replacing any previous one; `undefined` clears it. Invalid input
+   * throws a `TypeError` and changes nothing. An override already expired has no effect.
+   *
+   * While in force: `open` refuses every call, `half_open` admits the `allow` fraction (default
+   * `DEFAULT_HALF_OPEN_ALLOW`), `closed` admits every call; with `allow`, any state admits that
+   * fraction. Admitted calls still feed the local statistics.
+   */
+  applyOverride(override: BreakerOverride | undefined): void {
+    let parsed: BreakerOverride | undefined;
+    if (override !== undefined) {
+      const result = BreakerOverrideSchema.safeParse(override);
+      if (!result.success) {
+        throw new TypeError(
+          `invalid breaker override for ${this.dependency}: ${result.error.issues[0]?.message ?? ''}`,
+        );
+      }
+      parsed = result.data;
+      if (parsed.expiresAt <= this.clock.now()) parsed = undefined;
+    }
+    const from = this.reported;
+    this.override = parsed;
+    this.gate.reset();
+    this.afterChange(from, 'fleet');
+  }
+
+  /** Serialisable state; restore with {@link restore} or `CircuitBreaker.fromJSON`. */
+  toJSON(): BreakerSnapshot {
+    const snapshot: BreakerSnapshot = {
+      version: 1,
+      dependency: this.dependency,
+      state: this.local,
+      reopens: this.reopens,
+      probeSuccesses: this.local === 'half_open' ? this.probeSuccesses : 0,
+      window: this.window.toJSON(),
+    };
+    if (this.local === 'open') {
+      snapshot.openedAt = this.openedAt;
+      snapshot.openUntil = this.openUntil;
+    }
+    if (this.local === 'half_open') snapshot.halfOpenSince = this.halfOpenSince;
+    if (this.manual !== undefined) snapshot.manual = this.manual;
+    if (this.override !== undefined) snapshot.override = { ...this.override };
+    return snapshot;
+  }
+
+  /** Restores state from {@link toJSON} output. Invalid input throws and changes nothing. */
+  restore(snapshot: unknown): void {
+    const result = BreakerSnapshotSchema.safeParse(snapshot);
+    if (!result.success) {
+      throw new TypeError(
+        `invalid breaker snapshot for ${this.dependency}: ${result.error.issues[0]?.message ?? ''}`,
+      );
+    }
+    const s = result.data;
+    const from = this.reported;
+    this.local = s.state;
+    this.openedAt = s.openedAt ?? 0;
+    this.openUntil = s.openUntil ?? 0;
+    this.reopens = s.reopens;
+    this.halfOpenSince = s.halfOpenSince ?? 0;
+    this.probeSuccesses = s.probeSuccesses;
+    this.probesInFlight = 0;
+    this.manual = s.manual;
+    this.override = s.override;
+    this.generation++;
+    this.window.restore(s.window);
+    this.afterChange(from, 'local');
+  }
+
+  /** Creates a breaker from options (dependency defaults to the snapshot's) and restores `snapshot`. */
+  static fromJSON(snapshot: unknown, options: CircuitBreakerOptions = {}): CircuitBreaker {
+    const dependency = (snapshot as { dependency?: unknown } | null)?.dependency;
+    const breaker = new CircuitBreaker(typeof dependency === 'string' ? { dependency, ...options } : options);
+    breaker.restore(snapshot);
+    return breaker;
+  }
+
+  /** Policy: admits, runs `next`, records the outcome. */
+  async run<T>(ctx: CallContext, next: Next<T>): Promise<T> {
+    const permit = this.admit(ctx);
+    try {
+      const value = await next.run(ctx);
+      this.onSuccess(permit);
+      return value;
+    } catch (error) {
+      this.onFailure(permit, this.options.classifier.classify(error, ctx));
+      throw error;
+    }
+  }
+
+  /** Runs `fn` through this breaker alone. */
+  execute<T, TData = unknown>(fn: Operation<T, TData>, options?: ExecuteOptions<TData>): Promise<T> {
+    return executePolicy(this, fn, options, this.dependency);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private admitSlow(ctx: CallContext | undefined): BreakerPermit {
+    const parentPermit = this.parent?.admit(ctx);
+    try {
+      return this.admitOwn(ctx, parentPermit);
+    } catch (error) {
+      if (parentPermit !== undefined) this.parent?.release(parentPermit);
+      throw error;
+    }
+  }
+
+  private admitOwn(ctx: CallContext | undefined, parentPermit: BreakerPermit | undefined): BreakerPermit {
+    const now = this.clock.now();
+    const timed = this.options.slowCallMs !== undefined;
+    if (this.manual === 'isolated') return this.refuse(ctx, 'isolated', 'local', undefined);
+    if (this.manual === 'forced_closed')
+      return this.admitted(ctx, 'closed', 'local', PERMIT_FORCED, now, parentPermit);
+    const override = this.override;
+    if (override !== undefined) {
+      if (now < override.expiresAt) {
+        const fraction =
+          override.allow ??
+          (override.state === 'open' ? 0 : override.state === 'half_open' ? DEFAULT_HALF_OPEN_ALLOW : 1);
+        if (!this.gate.admit(fraction))
+          return this.refuse(ctx, override.state, 'fleet', override.expiresAt - now);
+        return this.admitted(ctx, override.state, 'fleet', PERMIT_OVERRIDE, now, parentPermit);
+      }
+      this.expireOverride();
+    }
+    if (this.local === 'open') {
+      if (now < this.openUntil) return this.refuse(ctx, 'open', 'local', this.openUntil - now);
+      this.toHalfOpen(now);
+    }
+    if (this.local === 'half_open') {
+      const ramp = this.options.ramp;
+      if (ramp !== undefined) {
+        const elapsed = now - this.halfOpenSince;
+        if (ramp.done(elapsed) && this.probeSuccesses >= this.options.successThreshold) {
+          this.toClosed(now);
+          return this.admitted(ctx, 'closed', 'local', PERMIT_CLOSED, now, parentPermit);
+        }
+        if (!this.gate.admit(ramp.fraction(elapsed)))
+          return this.refuse(ctx, 'half_open', 'local', undefined);
+      } else if (this.probeSuccesses + this.probesInFlight >= this.options.probes) {
+        return this.refuse(ctx, 'half_open', 'local', undefined);
+      }
+      this.probesInFlight++;
+      return this.admitted(ctx, 'half_open', 'local', PERMIT_PROBE, now, parentPermit);
+    }
+    if (!timed && parentPermit === undefined) {
+      if (ctx !== undefined) {
+        ctx.breakerState = 'closed';
+        ctx.breakerSource = 'local';
+      }
+      return CLOSED_PERMIT;
+    }
+    return this.admitted(ctx, 'closed', 'local', PERMIT_CLOSED, now, parentPermit);
+  }
+
+  private admitted(
+    ctx: CallContext | undefined,
+    state: BreakerState,
+    source: BreakerSource,
+    kind: number,
+    now: number,
+    parentPermit: BreakerPermit | undefined,
+  ): BreakerPermit {
+    if (ctx !== undefined) {
+      ctx.breakerState = state;
+      ctx.breakerSource = source;
+    }
+    return new BreakerPermit(kind, now, this.generation, parentPermit);
+  }
+
+  private refuse(
+    ctx: CallContext | undefined,
+    state: BreakerState,
+    source: BreakerSource,
+    retryAfterMs: number | undefined,
+  ): never {
+    if (ctx !== undefined) {
+      ctx.breakerState = state;
+      ctx.breakerSource = source;
+    }
+    const error = new CircuitOpenError(this.dependency, state, source, retryAfterMs);
+    this.listener.onRejected?.(ctx, error);
+    throw error;
+  }
+
+  /** Outcome of a non-shared permit. */
+  private settle(permit: BreakerPermit, failed: boolean): void {
+    if (!failed && permit.parent !== undefined && this.parent !== undefined) {
+      if (this.options.reportToParent) this.parent.onSuccess(permit.parent);
+      else this.parent.release(permit.parent);
+    }
+    const now = this.clock.now();
+    const slowMs = this.options.slowCallMs;
+    const slow = slowMs !== undefined && !Number.isNaN(permit.startedAt) && now - permit.startedAt >= slowMs;
+    if (permit.kind === PERMIT_PROBE) {
+      if (permit.generation !== this.generation || this.local !== 'half_open') return;
+      this.probesInFlight--;
+      if (failed || slow) {
+        this.toOpen(now, 'local');
+        return;
+      }
+      this.probeSuccesses++;
+      const ramp = this.options.ramp;
+      if (
+        this.probeSuccesses >= this.options.successThreshold &&
+        (ramp === undefined || ramp.done(now - this.halfOpenSince))
+      ) {
+        this.toClosed(now);
+      }
+      return;
+    }
+    // Closed, forced or override admissions feed the closed-state statistics.
+    if (this.local !== 'closed') return;
+    if (this.window.record(failed, slow, now) && this.manual === undefined && this.window.shouldTrip(now)) {
+      this.toOpen(now, 'local');
+    }
+  }
+
+  private releaseOwn(permit: BreakerPermit): void {
+    if (permit.kind === PERMIT_PROBE && permit.generation === this.generation && this.local === 'half_open') {
+      this.probesInFlight--;
+    }
+  }
+
+  private toOpen(now: number, source: BreakerSource): void {
+    const from = this.reported;
+    if (this.local === 'half_open') this.reopens++;
+    else this.reopens = 0;
+    this.local = 'open';
+    this.openedAt = now;
+    this.openUntil =
+      now +
+      this.options.openBackoff.delay(
+        this.reopens,
+        this.openUntil - this.openedAt,
+        this.options.random ?? Math.random,
+      );
+    this.generation++;
+    this.window.reset();
+    this.afterChange(from, source);
+  }
+
+  private toHalfOpen(now: number): void {
+    this.local = 'half_open';
+    this.halfOpenSince = now;
+    this.probeSuccesses = 0;
+    this.probesInFlight = 0;
+    this.generation++;
+    this.gate.reset();
+    this.afterChange(this.reported, 'local');
+  }
+
+  private toClosed(_now: number): void {
+    const from = this.reported;
+    this.local = 'closed';
+    this.reopens = 0;
+    this.generation++;
+    this.window.reset();
+    this.afterChange(from, 'local');
+  }
+
+  private expireOverride(): void {
+    this.override = undefined;
+    this.gate.reset();
+    this.afterChange(this.reported, 'fleet');
+  }
+
+  private updateFast(): void {
+    this.fast =
+      this.local === 'closed' &&
+      this.manual === undefined &&
+      this.override === undefined &&
+      this.options.slowCallMs === undefined;
+  }
+
+  /** Recomputes the hot-path flag and reports a transition if the effective state changed. */
+  private afterChange(from: BreakerState, source: BreakerSource): void {
+    this.updateFast();
+    const to = this.effectiveNoSideEffects();
+    const toSource: BreakerSource = this.override !== undefined ? 'fleet' : source;
+    this.reported = to;
+    if (to === from && toSource === this.reportedSource) return;
+    this.reportedSource = toSource;
+    if (to === from) return;
+    this.listener.onBreakerTransition?.({
+      dependency: this.dependency,
+      from,
+      to,
+      source,
+      at: this.clock.now(),
+    });
+  }
+
+  private effectiveNoSideEffects(): BreakerState {
+    if (this.manual !== undefined) return this.manual === 'isolated' ? 'isolated' : 'closed';
+    if (this.override !== undefined) return this.override.state;
+    return this.local;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * How a closed breaker decides to trip. Each window records outcomes in O(1) without allocating
+ * and answers whether the trip condition holds.
+ */
+export interface FailureWindow {
+  /** True when `record` needs the current time (time windows). */
+  readonly needsTime: boolean;
+  /** Records an outcome; returns whether the trip condition is worth evaluating now. */
+  record(failed: boolean, slow: boolean, now: number): boolean;
+  /** Whether the breaker should open now. */
+  shouldTrip(now: number): boolean;
+  reset(): void;
+  toJSON(): WindowSnapshot;
+  restore(snapshot: WindowSnapshot): void;
+}
+
+/** Serialised window state. */
+export type WindowSnapshot =
+  | { readonly kind: 'consecutive'; readonly failures: number }
+  | { readonly kind: 'count'; readonly outcomes: number[] }
+  | {
+      readonly kind: 'time';
+      readonly buckets: { epoch: number; total: number; failures: number; slow: number }[];
+    };
+
+/** Ratio thresholds shared by the count and time windows. */
+export interface RatioThresholds {
+  readonly minimumThroughput: number;
+  readonly failureRatio: number;
+  /** Trip when this share of calls were slow; `undefined` disables slow-call tripping. */
+  readonly slowCallRatio: number | undefined;
+}
+
+function ratioTrips(total: number, failures: number, slow: number, t: RatioThresholds): boolean {
+  if (total < t.minimumThroughput || total === 0) return false;
+  if (failures / total >= t.failureRatio) return true;
+  return t.slowCallRatio !== undefined && slow / total >= t.slowCallRatio;
+}
+
+/**
+ * Trips after `threshold` consecutive failures; any success resets the count. With slow-call
+ * detection on, a slow success counts as a failure here.
+ */
+export class ConsecutiveFailures implements FailureWindow {
+  readonly needsTime = false;
+  private readonly threshold: number;
+  private failures = 0;
+
+  constructor(threshold: number) {
+    this.threshold = threshold;
+  }
+  record(failed: boolean, slow: boolean): boolean {
+    if (failed || slow) {
+      this.failures++;
+      return true;
+    }
+    this.failures = 0;
+    return false;
+  }
+  shouldTrip(): boolean {
+    return this.failures >= this.threshold;
+  }
+  reset(): void {
+    this.failures = 0;
+  }
+  toJSON(): WindowSnapshot {
+    return { kind: 'consecutive', failures: this.failures };
+  }
+  restore(s: WindowSnapshot): void {
+    if (s.kind === 'consecutive') this.failures = s.failures;
+  }
+}
+
+const FAILED = 1;
+const SLOW = 2;
+
+/** Failure (and slow-call) ratio over the last `size` calls, in a ring buffer. */
+export class CountWindow implements FailureWindow {
+  readonly needsTime = false;
+  private readonly ring: Uint8Array;
+  private readonly thresholds: RatioThresholds;
+  private next = 0;
+  private total = 0;
+  private failures = 0;
+  private slow = 0;
+
+  constructor(size: number, thresholds: RatioThresholds) {
+    this.ring = new Uint8Array(size);
+    this.thresholds = thresholds;
+  }
+  record(failed: boolean, slow: boolean): boolean {
+    const ring = this.ring;
+    if (this.total === ring.length) {
+      const old = ring[this.next]!;
+      if (old & FAILED) this.failures--;
+      if (old & SLOW) this.slow--;
+    } else {
+      this.total++;
+    }
+    ring[this.next] = (failed ? FAILED : 0) | (slow ? SLOW : 0);
+    if (failed) this.failures++;
+    if (slow) this.slow++;
+    this.next = this.next + 1 === ring.length ? 0 : this.next + 1;
+    // Ratios only rise on a failure or slow call, or when the minimum throughput is first reached.
+    return failed || slow || this.total === this.thresholds.minimumThroughput;
+  }
+  shouldTrip(): boolean {
+    return ratioTrips(this.total, this.failures, this.slow, this.thresholds);
+  }
+  reset(): void {
+    this.ring.fill(0);
+    this.next = 0;
+    this.total = 0;
+    this.failures = 0;
+    this.slow = 0;
+  }
+  toJSON(): WindowSnapshot {
+    // Oldest first, so restore can replay them.
+    const outcomes: number[] = [];
+    const start = this.total === this.ring.length ? this.next : 0;
+    for (let i = 0; i < this.total; i++) outcomes.push(this.ring[(start + i) % this.ring.length]!);
+    return { kind: 'count', outcomes };
+  }
+  restore(s: WindowSnapshot): void {
+    if (s.kind !== 'count') return;
+    this.reset();
+    for (const o of s.outcomes.slice(-this.ring.length)) this.record((o & FAILED) !== 0, (o & SLOW) !== 0);
+  }
+}
+
+/** Failure (and slow-call) ratio over the last `windowMs`, in `buckets` time buckets. */
+export class TimeWindow implements FailureWindow {
+  readonly needsTime = true;
+  private readonly bucketMs: number;
+  private readonly epochs: Float64Array;
+  private readonly totals: Uint32Array;
+  private readonly fails: Uint32Array;
+  private readonly slows: Uint32Array;
+  private readonly thresholds: RatioThresholds;
+
+  constructor(windowMs: number, buckets: number, thresholds: RatioThresholds) {
+    this.bucketMs = windowMs / buckets;
+    this.epochs = new Float64Array(buckets).fill(-1);
+    this.totals = new Uint32Array(buckets);
+    this.fails = new Uint32Array(buckets);
+    this.slows = new Uint32Array(buckets);
+    this.thresholds = thresholds;
+  }
+  record(failed: boolean, slow: boolean, now: number): boolean {
+    const epoch = Math.floor(now / this.bucketMs);
+    const i = epoch % this.epochs.length;
+    if (this.epochs[i] !== epoch) {
+      this.epochs[i] = epoch;
+      this.totals[i] = 0;
+      this.fails[i] = 0;
+      this.slows[i] = 0;
+    }
+    this.totals[i]!++;
+    if (failed) this.fails[i]!++;
+    if (slow) this.slows[i]!++;
+    return true;
+  }
+  shouldTrip(now: number): boolean {
+    const current = Math.floor(now / this.bucketMs);
+    const n = this.epochs.length;
+    let total = 0;
+    let failures = 0;
+    let slow = 0;
+    for (let i = 0; i < n; i++) {
+      const epoch = this.epochs[i]!;
+      if (epoch < 0 || epoch <= current - n || epoch > current) continue;
+      total += this.totals[i]!;
+      failures += this.fails[i]!;
+      slow += this.slows[i]!;
+    }
+    return ratioTrips(total, failures, slow, this.thresholds);
+  }
+  reset(): void {
+    this.epochs.fill(-1);
+    this.totals.fill(0);
+    this.fails.fill(0);
+    this.slows.fill(0);
+  }
+  toJSON(): WindowSnapshot {
+    const buckets: { epoch: number; total: number; failures: number; slow: number }[] = [];
+    for (let i = 0; i < this.epochs.length; i++) {
+      if (this.epochs[i]! < 0) continue;
+      buckets.push({
+        epoch: this.epochs[i]!,
+        total: this.totals[i]!,
+        failures: this.fails[i]!,
+        slow: this.slows[i]!,
+      });
+    }
+    return { kind: 'time', buckets };
+  }
+  restore(s: WindowSnapshot): void {
+    if (s.kind !== 'time') return;
+    this.reset();
+    for (const b of s.buckets) {
+      const i = b.epoch % this.epochs.length;
+      if (this.epochs[i]! > b.epoch) continue;
+      this.epochs[i] = b.epoch;
+      this.totals[i] = b.total;
+      this.fails[i] = b.failures;
+      this.slows[i] = b.slow;
+    }
+  }
+}

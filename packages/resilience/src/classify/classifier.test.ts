@@ -1,0 +1,413 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import { ManualClock } from '@breakwater/protocol';
+import OpenAI from 'openai';
+import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/error';
+import { CircuitOpenError, TimeoutError } from '../core/errors.ts';
+import { Classifier, classify } from './classifier.ts';
+
+const openai = (status: number, error: object, headers: Record<string, string> = {}) =>
+  OpenAI.APIError.generate(status, { error }, undefined, new Headers(headers));
+const anthropic = (
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+  details?: object,
+) =>
+  Anthropic.APIError.generate(
+    status,
+    { type: 'error', error: { type, message, ...(details === undefined ? {} : { details }) } },
+    undefined,
+    new Headers(headers),
+  );
+
+describe('classify: OpenAI client errors', () => {
+  const table: [string, Error, string, boolean, string][] = [
+    [
+      'rate limit',
+      openai(429, {
+        message: 'Rate limit reached for gpt-4o',
+        type: 'requests',
+        code: 'rate_limit_exceeded',
+      }),
+      'rate_limited',
+      true,
+      'rate_limit_exceeded',
+    ],
+    [
+      'insufficient_quota 429',
+      openai(429, {
+        message: 'You exceeded your current quota',
+        type: 'insufficient_quota',
+        code: 'insufficient_quota',
+      }),
+      'quota_exhausted',
+      false,
+      'insufficient_quota',
+    ],
+    [
+      'context length',
+      openai(400, {
+        message: "This model's maximum context length is 128000 tokens",
+        type: 'invalid_request_error',
+        code: 'context_length_exceeded',
+      }),
+      'context_length',
+      false,
+      'context_length_exceeded',
+    ],
+    [
+      'content filter',
+      openai(400, {
+        message: 'The response was filtered due to the prompt triggering content management policy',
+        type: 'invalid_request_error',
+        code: 'content_filter',
+      }),
+      'content_filter',
+      false,
+      'content_filter',
+    ],
+    [
+      'bad request',
+      openai(400, { message: 'bad param', type: 'invalid_request_error', code: null }),
+      'validation',
+      false,
+      'invalid_request_error',
+    ],
+    [
+      'auth',
+      openai(401, { message: 'Incorrect API key', type: 'invalid_request_error', code: 'invalid_api_key' }),
+      'authentication',
+      false,
+      'invalid_api_key',
+    ],
+    [
+      'permission',
+      openai(403, { message: 'Forbidden', type: 'invalid_request_error' }),
+      'permission',
+      false,
+      'invalid_request_error',
+    ],
+    [
+      'not found',
+      openai(404, {
+        message: 'The model does not exist',
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+      }),
+      'not_found',
+      false,
+      'model_not_found',
+    ],
+    [
+      'server error',
+      openai(500, { message: 'The server had an error', type: 'server_error' }),
+      'server_error',
+      true,
+      'server_error',
+    ],
+    [
+      'overloaded 503',
+      openai(503, { message: 'The engine is currently overloaded' }),
+      'overloaded',
+      true,
+      '503',
+    ],
+    ['gateway timeout', openai(504, { message: 'timeout' }), 'timeout', true, '504'],
+    ['conflict', openai(409, { message: 'conflict' }), 'server_error', true, '409'],
+  ];
+  for (const [name, error, category, retryable, errorType] of table) {
+    it(name, () => {
+      const c = classify(error);
+      assert.equal(c.category, category);
+      assert.equal(c.retryable, retryable);
+      assert.equal(c.errorType, errorType);
+      assert.equal(c.provider, 'openai');
+      assert.equal(c.status, (error as unknown as { status: number }).status);
+    });
+  }
+
+  it('reads retry-after-ms, retry-after seconds and HTTP dates', () => {
+    assert.equal(
+      classify(openai(429, { message: 'slow down' }, { 'retry-after-ms': '1500' })).retryAfterMs,
+      1500,
+    );
+    assert.equal(classify(openai(429, { message: 'slow down' }, { 'retry-after': '3' })).retryAfterMs, 3000);
+    const clock = new ManualClock(Date.parse('2025-01-01T00:00:00Z'));
+    const c = new Classifier({ clock }).classify(
+      openai(503, { message: 'x' }, { 'retry-after': 'Wed, 01 Jan 2025 00:00:10 GMT' }),
+    );
+    assert.equal(c.retryAfterMs, 10_000);
+    assert.equal(classify(openai(429, { message: 'x' }, { 'retry-after': 'soon' })).retryAfterMs, undefined);
+  });
+
+  it('honours x-should-retry', () => {
+    assert.equal(classify(openai(500, { message: 'x' }, { 'x-should-retry': 'false' })).retryable, false);
+    assert.equal(classify(openai(400, { message: 'x' }, { 'x-should-retry': 'true' })).retryable, true);
+    // A quota error never becomes retryable.
+    const quota = openai(429, { message: 'quota', code: 'insufficient_quota' }, { 'x-should-retry': 'true' });
+    assert.equal(classify(quota).retryable, false);
+  });
+
+  it('connection, timeout and abort errors', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const conn = classify(new OpenAI.APIConnectionError({ cause: refused }));
+    assert.equal(conn.category, 'network');
+    assert.equal(conn.errorType, 'ECONNREFUSED');
+    assert.equal(
+      classify(new OpenAI.APIConnectionError({ message: 'Connection error.' })).category,
+      'network',
+    );
+    assert.equal(classify(new OpenAI.APIConnectionTimeoutError()).category, 'timeout');
+    const abort = classify(new OpenAI.APIUserAbortError());
+    assert.equal(abort.category, 'cancelled');
+    assert.equal(abort.source, 'caller');
+  });
+
+  it('finish-reason errors', () => {
+    assert.equal(classify(new ContentFilterFinishReasonError()).category, 'content_filter');
+    assert.equal(classify(new LengthFinishReasonError()).category, 'context_length');
+  });
+});
+
+describe('classify: Anthropic client errors', () => {
+  it('529 overloaded_error is overloaded, retryable, a dependency fault', () => {
+    const error = anthropic(529, 'overloaded_error', 'Overloaded');
+    assert.ok(error instanceof Anthropic.OverloadedError);
+    const c = classify(error);
+    assert.deepEqual(
+      [c.category, c.retryable, c.source, c.errorType, c.provider, c.status],
+      ['overloaded', true, 'dependency', 'overloaded_error', 'anthropic', 529],
+    );
+  });
+
+  const table: [string, Error, string, boolean][] = [
+    [
+      'rate limit',
+      anthropic(429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'),
+      'rate_limited',
+      true,
+    ],
+    [
+      'spend limit 429',
+      anthropic(
+        429,
+        'rate_limit_error',
+        'You have reached your spend limit',
+        {},
+        { error_code: 'enforced_spend_limit_reached' },
+      ),
+      'quota_exhausted',
+      false,
+    ],
+    [
+      'billing 402',
+      anthropic(402, 'billing_error', 'Your credit balance is too low'),
+      'quota_exhausted',
+      false,
+    ],
+    [
+      'prompt too long',
+      anthropic(400, 'invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'),
+      'context_length',
+      false,
+    ],
+    [
+      'invalid request',
+      anthropic(400, 'invalid_request_error', 'messages: field required'),
+      'validation',
+      false,
+    ],
+    ['auth', anthropic(401, 'authentication_error', 'invalid x-api-key'), 'authentication', false],
+    ['permission', anthropic(403, 'permission_error', 'not allowed'), 'permission', false],
+    ['not found', anthropic(404, 'not_found_error', 'model: claude-x'), 'not_found', false],
+    ['api error', anthropic(500, 'api_error', 'Internal server error'), 'server_error', true],
+    ['gateway timeout', anthropic(504, 'timeout_error', 'Request timed out'), 'timeout', true],
+  ];
+  for (const [name, error, category, retryable] of table) {
+    it(name, () => {
+      const c = classify(error);
+      assert.equal(c.category, category);
+      assert.equal(c.retryable, retryable);
+      assert.equal(c.provider, 'anthropic');
+    });
+  }
+
+  it('retry-after and error type', () => {
+    const c = classify(anthropic(429, 'rate_limit_error', 'slow', { 'retry-after': '7' }));
+    assert.equal(c.retryAfterMs, 7000);
+    assert.equal(c.errorType, 'rate_limit_error');
+  });
+
+  it('connection, timeout and abort errors', () => {
+    assert.equal(classify(new Anthropic.APIConnectionTimeoutError()).category, 'timeout');
+    assert.equal(classify(new Anthropic.APIUserAbortError()).category, 'cancelled');
+    assert.equal(
+      classify(new Anthropic.APIConnectionError({ message: 'Connection error.' })).category,
+      'network',
+    );
+  });
+});
+
+describe('classify: real socket errors', () => {
+  async function closedPort(): Promise<number> {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    server.close();
+    await once(server, 'close');
+    return port;
+  }
+
+  async function resettingServer(): Promise<{ port: number; close: () => Promise<void> }> {
+    const server = net.createServer((socket) => {
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it('connection refused (net.connect)', async () => {
+    const port = await closedPort();
+    const socket = net.connect(port, '127.0.0.1');
+    const [error] = (await once(socket, 'error').catch((e) => [e])) as [Error];
+    const c = classify(error);
+    assert.deepEqual(
+      [c.category, c.errorType, c.retryable, c.source],
+      ['network', 'ECONNREFUSED', true, 'dependency'],
+    );
+  });
+
+  it('connection refused (fetch wraps it in TypeError with a cause)', async () => {
+    const port = await closedPort();
+    const error = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) }).catch(
+      (e) => e,
+    );
+    assert.ok(error instanceof TypeError);
+    const c = classify(error);
+    assert.equal(c.category, 'network');
+    assert.equal(c.errorType, 'ECONNREFUSED');
+  });
+
+  it('connection reset by the server', async () => {
+    const server = await resettingServer();
+    try {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write('hello'));
+      const [error] = (await once(socket, 'error').catch((e) => [e])) as [Error];
+      const c = classify(error);
+      assert.deepEqual([c.category, c.errorType], ['network', 'ECONNRESET']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the real OpenAI client against a resetting server', async () => {
+    const server = await resettingServer();
+    try {
+      const client = new OpenAI({
+        apiKey: 'test',
+        baseURL: `http://127.0.0.1:${server.port}/v1`,
+        maxRetries: 0,
+        timeout: 5000,
+      });
+      const error = await client.chat.completions
+        .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof OpenAI.APIConnectionError);
+      const c = classify(error);
+      assert.equal(c.category, 'network');
+      assert.equal(c.provider, 'openai');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the real Anthropic client against a closed port', async () => {
+    const port = await closedPort();
+    const client = new Anthropic({
+      apiKey: 'test',
+      baseURL: `http://127.0.0.1:${port}`,
+      maxRetries: 0,
+      timeout: 5000,
+    });
+    const error = await client.messages
+      .create({ model: 'claude-test-model', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof Anthropic.APIConnectionError);
+    const c = classify(error);
+    assert.equal(c.category, 'network');
+    assert.equal(c.provider, 'anthropic');
+  });
+});
+
+describe('classify: other inputs', () => {
+  it('abort and timeout DOMExceptions', () => {
+    const aborted = AbortSignal.abort().reason;
+    assert.equal(classify(aborted).category, 'cancelled');
+    assert.equal(classify(new DOMException('late', 'TimeoutError')).category, 'timeout');
+  });
+
+  it('undici codes and plain objects with a status', () => {
+    assert.equal(
+      classify(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' })).category,
+      'timeout',
+    );
+    assert.equal(classify(Object.assign(new Error('x'), { code: 'UND_ERR_SOCKET' })).category, 'network');
+    assert.equal(classify(Object.assign(new Error('x'), { code: 'EAI_AGAIN' })).category, 'network');
+    assert.equal(classify({ statusCode: 429, headers: { 'retry-after': '2' } }).retryAfterMs, 2000);
+  });
+
+  it("Breakwater's own errors keep their classification", () => {
+    const c = classify(new CircuitOpenError('openai/gpt-4o', 'open', 'fleet'));
+    assert.deepEqual([c.category, c.source, c.retryable], ['circuit_open', 'policy', false]);
+    assert.equal(classify(new TimeoutError('x', 10, 'attempt')).category, 'timeout');
+  });
+
+  it('unknown errors: _OTHER, configurable retryability, tool_error for tools', () => {
+    const c = classify(new Error('boom'));
+    assert.deepEqual([c.category, c.errorType, c.retryable], ['unknown', '_OTHER', false]);
+    assert.equal(classify('a string').category, 'unknown');
+    assert.equal(new Classifier({ unknownRetryable: true }).classify(new Error('x')).retryable, true);
+    class ParseError extends Error {}
+    assert.equal(classify(new ParseError('x')).errorType, 'ParseError');
+    assert.equal(classify(new Error('x'), { dependency: 'tool/search_web' }).category, 'tool_error');
+  });
+
+  it('user rules run before the built-ins: by class, predicate and message', () => {
+    class QuotaError extends Error {}
+    const classifier = new Classifier({
+      rules: [{ instanceOf: QuotaError, classify: { category: 'quota_exhausted' } }],
+    })
+      .addRule({
+        message: /temporarily unavailable/,
+        classify: { category: 'overloaded', errorType: 'unavailable' },
+      })
+      .addRule({
+        when: (e) => (e as { status?: number }).status === 429,
+        classify: { category: 'overloaded', retryable: false },
+      });
+    assert.equal(classifier.classify(new QuotaError('x')).category, 'quota_exhausted');
+    const byMessage = classifier.classify(new Error('service temporarily unavailable'));
+    assert.deepEqual(
+      [byMessage.category, byMessage.errorType, byMessage.retryable],
+      ['overloaded', 'unavailable', true],
+    );
+    const byPredicate = classifier.classify(openai(429, { message: 'x' }));
+    assert.deepEqual([byPredicate.category, byPredicate.retryable], ['overloaded', false]);
+    assert.throws(() => classifier.addRule({ classify: { category: 'rate_limited' } }), /at least one/);
+    assert.throws(
+      () => classifier.addRule({ when: () => true, classify: { category: 'nope' as 'unknown' } }),
+      /unknown category/,
+    );
+  });
+});

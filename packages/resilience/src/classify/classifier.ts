@@ -1,0 +1,203 @@
+import type { Clock } from '@breakwater/protocol';
+import { ERROR_TYPE_OTHER, isErrorCategory, systemClock } from '@breakwater/protocol';
+import { ResilienceError } from '../core/errors.ts';
+import type { Classification, ClassificationInput } from './classification.ts';
+import { classification } from './classification.ts';
+import { retryAfterFromHeaders, shouldRetryHeader } from './headers.ts';
+import { httpCategory } from './http-status.ts';
+import { findNetworkCode, networkCategory } from './network.ts';
+
+/**
+ * A user rule, checked before the built-ins. Every condition given must hold: `instanceOf` (a
+ * class), `when` (a predicate) and `message` (a pattern tested on `error.message`).
+ */
+export interface ClassifierRule {
+  readonly instanceOf?: abstract new (...args: never[]) => unknown;
+  readonly when?: (error: unknown) => boolean;
+  readonly message?: RegExp;
+  /** The result: a fixed classification, or a function of the error (`undefined` = rule does not apply). */
+  readonly classify: ClassificationInput | ((error: unknown) => ClassificationInput | undefined);
+}
+
+/** Options of {@link Classifier}. */
+export interface ClassifierOptions {
+  /** Rules checked in order before the built-ins. */
+  readonly rules?: readonly ClassifierRule[];
+  /** Whether `unknown` errors are retried (default false). */
+  readonly unknownRetryable?: boolean;
+  /** Clock used to turn an HTTP-date Retry-After into a delay. */
+  readonly clock?: Clock;
+}
+
+/** Hints about the call that failed. */
+export interface ClassifyHint {
+  /** Dependency key; for `tool/…` keys unrecognised errors are `tool_error` rather than `unknown`. */
+  readonly dependency?: string | undefined;
+}
+
+const SAFE_TYPE_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function lowCardinality(value: string | undefined): string | undefined {
+  return value !== undefined && SAFE_TYPE_RE.test(value) ? value : undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Names on the prototype chain, to recognise client error classes without importing them. */
+function classNames(error: object): string[] {
+  const names: string[] = [];
+  let proto: unknown = Object.getPrototypeOf(error);
+  for (let i = 0; i < 8 && proto !== null && proto !== Object.prototype; i++) {
+    const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
+    if (typeof ctor?.name === 'string') names.push(ctor.name);
+    proto = Object.getPrototypeOf(proto);
+  }
+  return names;
+}
+
+function providerOf(names: readonly string[]): string | undefined {
+  if (names.includes('OpenAIError')) return 'openai';
+  if (names.includes('AnthropicError')) return 'anthropic';
+  return undefined;
+}
+
+function statusOf(error: object): number | undefined {
+  const e = error as { status?: unknown; statusCode?: unknown; response?: { status?: unknown } };
+  for (const candidate of [e.status, e.statusCode, e.response?.status]) {
+    if (typeof candidate === 'number' && candidate >= 100 && candidate <= 599) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Turns any thrown value into a {@link Classification}. User rules run first, then the built-ins:
+ * Breakwater's own errors, HTTP status with provider detail (duck-typed on `status`, `type`,
+ * `code`, so neither client library is a dependency), abort/timeout errors, Node/undici network
+ * codes, and finally `unknown`.
+ */
+export class Classifier {
+  private readonly rules: ClassifierRule[];
+  private readonly unknownRetryable: boolean;
+  private readonly clock: Clock;
+
+  constructor(options: ClassifierOptions = {}) {
+    this.rules = [...(options.rules ?? [])];
+    this.unknownRetryable = options.unknownRetryable ?? false;
+    this.clock = options.clock ?? systemClock;
+    for (const rule of this.rules) validateRule(rule);
+  }
+
+  /** Adds a rule ahead of the built-ins (after earlier user rules). Returns `this`. */
+  addRule(rule: ClassifierRule): this {
+    validateRule(rule);
+    this.rules.push(rule);
+    return this;
+  }
+
+  classify(error: unknown, hint?: ClassifyHint): Classification {
+    if (error instanceof ResilienceError) return error.classification;
+    for (const rule of this.rules) {
+      const result = applyRule(rule, error);
+      if (result !== undefined) return classification(result, errorTypeOf(error, result));
+    }
+    return this.builtIn(error, hint);
+  }
+
+  private builtIn(error: unknown, hint: ClassifyHint | undefined): Classification {
+    if (error === null || typeof error !== 'object') return this.unknown(hint, ERROR_TYPE_OTHER);
+    const names = classNames(error);
+    const provider = providerOf(names);
+    const e = error as {
+      name?: unknown;
+      message?: unknown;
+      code?: unknown;
+      type?: unknown;
+      errorCode?: unknown;
+      headers?: unknown;
+      response?: { headers?: unknown };
+      error?: { type?: unknown; code?: unknown; error?: { type?: unknown } };
+    };
+    const name = str(e.name) ?? names[0] ?? 'Error';
+    const status = statusOf(error);
+    if (status !== undefined) {
+      const code =
+        str(e.errorCode) ?? (typeof e.code === 'string' ? e.code : undefined) ?? str(e.error?.code);
+      const type = str(e.type) ?? str(e.error?.error?.type) ?? str(e.error?.type);
+      const category = httpCategory({ status, code, type, message: str(e.message) ?? '' });
+      const headers = e.headers ?? e.response?.headers;
+      const retryAfterMs = retryAfterFromHeaders(headers, this.clock.now());
+      const verdict = shouldRetryHeader(headers);
+      const retryable = category === 'quota_exhausted' ? false : verdict;
+      return classification(
+        { category, status, retryAfterMs, provider, ...(retryable === undefined ? {} : { retryable }) },
+        lowCardinality(code) ?? lowCardinality(type) ?? String(status),
+      );
+    }
+    if (name === 'AbortError' || names.includes('APIUserAbortError')) {
+      return classification({ category: 'cancelled', provider }, 'AbortError');
+    }
+    if (name === 'TimeoutError' || names.includes('APIConnectionTimeoutError')) {
+      return classification({ category: 'timeout', provider }, 'timeout');
+    }
+    const networkCode = findNetworkCode(error);
+    if (networkCode !== undefined) {
+      return classification({ category: networkCategory(networkCode) ?? 'network', provider }, networkCode);
+    }
+    if (names.includes('APIConnectionError'))
+      return classification({ category: 'network', provider }, 'connection_error');
+    if (names.includes('ContentFilterFinishReasonError')) {
+      return classification({ category: 'content_filter', provider }, 'content_filter');
+    }
+    if (names.includes('LengthFinishReasonError'))
+      return classification({ category: 'context_length', provider }, 'length');
+    const type = names[0] !== undefined && names[0] !== 'Error' ? lowCardinality(names[0]) : undefined;
+    return this.unknown(hint, type ?? ERROR_TYPE_OTHER, provider);
+  }
+
+  private unknown(hint: ClassifyHint | undefined, errorType: string, provider?: string): Classification {
+    const category = hint?.dependency?.startsWith('tool/') ? 'tool_error' : 'unknown';
+    return classification({ category, retryable: this.unknownRetryable, provider }, errorType);
+  }
+}
+
+function validateRule(rule: ClassifierRule): void {
+  if (rule.instanceOf === undefined && rule.when === undefined && rule.message === undefined) {
+    throw new TypeError('Classifier rule needs at least one of instanceOf, when, message');
+  }
+  if (typeof rule.classify !== 'function' && !isErrorCategory(rule.classify?.category)) {
+    throw new TypeError(`Classifier rule has an unknown category: ${String(rule.classify?.category)}`);
+  }
+}
+
+function applyRule(rule: ClassifierRule, error: unknown): ClassificationInput | undefined {
+  if (rule.instanceOf !== undefined && !(error instanceof rule.instanceOf)) return undefined;
+  if (rule.message !== undefined) {
+    const message = (error as { message?: unknown } | null)?.message;
+    if (typeof message !== 'string' || !rule.message.test(message)) return undefined;
+  }
+  if (rule.when !== undefined && !rule.when(error)) return undefined;
+  const result = typeof rule.classify === 'function' ? rule.classify(error) : rule.classify;
+  if (result !== undefined && !isErrorCategory(result.category)) {
+    throw new TypeError(`Classifier rule returned an unknown category: ${String(result.category)}`);
+  }
+  return result;
+}
+
+function errorTypeOf(error: unknown, result: ClassificationInput): string {
+  if (result.errorType !== undefined) return result.errorType;
+  if (error !== null && typeof error === 'object') {
+    const name = Object.getPrototypeOf(error)?.constructor?.name;
+    if (typeof name === 'string' && name !== 'Error') return lowCardinality(name) ?? ERROR_TYPE_OTHER;
+  }
+  return result.category;
+}
+
+/** The classifier used when none is given. */
+export const defaultClassifier: Classifier = new Classifier();
+
+/** Classifies with the {@link defaultClassifier}. */
+export function classify(error: unknown, hint?: ClassifyHint): Classification {
+  return defaultClassifier.classify(error, hint);
+}

@@ -1,0 +1,71 @@
+import type { ErrorCategory } from '@breakwater/protocol';
+
+/** What an HTTP-level error said about itself (duck-typed from provider client errors). */
+export interface HttpErrorFacts {
+  readonly status: number;
+  /** Provider error `code` (OpenAI `code`, Anthropic `details.error_code`). */
+  readonly code: string | undefined;
+  /** Provider error `type` (OpenAI `type`, Anthropic `error.type`). */
+  readonly type: string | undefined;
+  readonly message: string;
+}
+
+const QUOTA_RE = /insufficient_quota|spend_limit|billing|quota|credit balance/i;
+const CONTEXT_RE =
+  /context_length_exceeded|context length|context window|maximum context|prompt is too long|too many tokens|string_above_max_length/i;
+const CONTENT_RE =
+  /content_filter|content_policy|content management policy|content filter|safety system|flagged/i;
+
+/**
+ * Category for an HTTP failure, provider detail first (Anthropic 529 `overloaded_error`,
+ * OpenAI `insufficient_quota`, context length, content policy), then the status class.
+ */
+export function httpCategory(facts: HttpErrorFacts): ErrorCategory {
+  const { status, code, type } = facts;
+  const detail = `${code ?? ''} ${type ?? ''}`;
+  if (status === 529 || type === 'overloaded_error') return 'overloaded';
+  if (status === 402 || type === 'billing_error' || QUOTA_RE.test(detail)) return 'quota_exhausted';
+  if (status === 429) {
+    // A 429 that talks about quota or spend limits will not clear by waiting.
+    return QUOTA_RE.test(facts.message) && !/rate limit/i.test(facts.message)
+      ? 'quota_exhausted'
+      : 'rate_limited';
+  }
+  if (
+    status === 400 ||
+    status === 413 ||
+    status === 422 ||
+    status === 403 ||
+    code !== undefined ||
+    type !== undefined
+  ) {
+    if (CONTEXT_RE.test(detail) || ((status === 400 || status === 413) && CONTEXT_RE.test(facts.message))) {
+      return 'context_length';
+    }
+    if (CONTENT_RE.test(detail) || ((status === 400 || status === 403) && CONTENT_RE.test(facts.message))) {
+      return 'content_filter';
+    }
+  }
+  switch (status) {
+    case 401:
+      return 'authentication';
+    case 403:
+      return 'permission';
+    case 404:
+      return 'not_found';
+    case 408:
+      return 'timeout';
+    case 409:
+      // Conflicts from LLM APIs are transient lock contention; the clients retry them too.
+      return 'server_error';
+    case 499:
+      return 'cancelled';
+    case 503:
+      return 'overloaded';
+    case 504:
+      return 'timeout';
+  }
+  if (status >= 500) return 'server_error';
+  if (status >= 400) return 'validation';
+  return 'unknown';
+}

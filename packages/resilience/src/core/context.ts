@@ -1,0 +1,132 @@
+import type { BreakerSource, BreakerState } from '@breakwater/protocol';
+
+/**
+ * Per-call context, handed to the operation on every attempt.
+ *
+ * One object lives for the whole logical call; `attempt` advances on each retry. The
+ * `AbortSignal` is created lazily: reading {@link CallContext.signal} (or a deadline firing) is
+ * what materialises an `AbortController`, so calls that never look at it and never time out pay
+ * nothing for cancellation support.
+ */
+export class CallContext<TData = unknown> {
+  /** Dependency key (see `dependencyKey` in `@breakwater/protocol`). */
+  readonly dependency: string;
+  /** 0-based attempt number; `http.request.resend_count` equals this on each attempt. */
+  attempt = 0;
+  /** Caller's data for this call (e.g. request attributes an instrumentation wants at attempt time). */
+  data: TData;
+  /** Breaker state when the current attempt was admitted or refused. */
+  breakerState: BreakerState | undefined = undefined;
+  /** Whether that breaker decision was `local` or `fleet`. */
+  breakerSource: BreakerSource | undefined = undefined;
+  /** Name of the fallback that produced the result, if one did. */
+  fallback: string | undefined = undefined;
+
+  /** @internal Depth of enclosing retry loops (a timeout inside one applies per attempt). */
+  retryDepth = 0;
+  /** @internal Wakes a pending retry sleep early when the call is aborted. */
+  waker: ((reason: unknown) => void) | undefined = undefined;
+
+  private readonly parent: AbortSignal | undefined;
+  private controller: AbortController | undefined = undefined;
+  private exposed: AbortSignal | undefined = undefined;
+  private callAborted = false;
+  private callReason: unknown = undefined;
+  private attemptAborted = false;
+  private attemptReason: unknown = undefined;
+
+  constructor(dependency: string, signal?: AbortSignal, data?: TData) {
+    this.dependency = dependency;
+    this.parent = signal;
+    this.data = data as TData;
+  }
+
+  /**
+   * Signal for the current attempt. Aborts when the caller's signal aborts, when the overall
+   * deadline passes, or when this attempt's deadline passes. A fresh signal is handed out for the
+   * next attempt after an attempt timeout.
+   */
+  get signal(): AbortSignal {
+    let signal = this.exposed;
+    if (signal === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      if (this.callAborted) controller.abort(this.callReason);
+      else if (this.attemptAborted) controller.abort(this.attemptReason);
+      signal =
+        this.parent === undefined ? controller.signal : AbortSignal.any([this.parent, controller.signal]);
+      this.exposed = signal;
+    }
+    return signal;
+  }
+
+  /** The caller's own signal, if any. */
+  get callerSignal(): AbortSignal | undefined {
+    return this.parent;
+  }
+
+  /** True once the caller's signal, the call deadline or this attempt's deadline aborted. */
+  get aborted(): boolean {
+    return this.callAborted || this.attemptAborted || this.parent?.aborted === true;
+  }
+
+  /** True once the whole call is over (caller cancelled or overall deadline passed): no more attempts. */
+  get callOver(): boolean {
+    return this.callAborted || this.parent?.aborted === true;
+  }
+
+  /** Why the call or attempt was aborted, if it was. */
+  get abortReason(): unknown {
+    if (this.callAborted) return this.callReason;
+    if (this.parent?.aborted) return this.parent.reason;
+    if (this.attemptAborted) return this.attemptReason;
+    return undefined;
+  }
+
+  /** Aborts the current attempt only (a per-attempt deadline). */
+  abortAttempt(reason: unknown): void {
+    if (this.attemptAborted || this.callAborted) return;
+    this.attemptAborted = true;
+    this.attemptReason = reason;
+    this.controller?.abort(reason);
+  }
+
+  /** Aborts the whole call, including any retry sleep in progress. */
+  abortCall(reason: unknown): void {
+    if (this.callAborted) return;
+    this.callAborted = true;
+    this.callReason = reason;
+    this.controller?.abort(reason);
+    const waker = this.waker;
+    if (waker !== undefined) {
+      this.waker = undefined;
+      waker(reason);
+    }
+  }
+
+  /** Moves to the next attempt, dropping an attempt-scoped abort. */
+  nextAttempt(): void {
+    this.attempt++;
+    if (this.attemptAborted) {
+      this.attemptAborted = false;
+      this.attemptReason = undefined;
+      if (!this.callAborted) {
+        this.controller = undefined;
+        this.exposed = undefined;
+      }
+    }
+  }
+}
+
+/** Options accepted by every `execute` entry point. */
+export interface ExecuteOptions<TData = unknown> {
+  /** Cancels the call: no further attempts, the operation's signal aborts. */
+  readonly signal?: AbortSignal | undefined;
+  /** Dependency key for this call; defaults to the policy's or pipeline's own. */
+  readonly dependency?: string | undefined;
+  /** Caller's data, exposed as `ctx.data`. */
+  readonly data?: TData | undefined;
+}
+
+/** The function a policy protects; runs once per attempt. */
+export type Operation<T, TData = unknown> = (ctx: CallContext<TData>) => Promise<T> | T;

@@ -1,0 +1,96 @@
+import type { BreakerSource, BreakerState, ErrorCategory } from '@breakwater/protocol';
+import type { Classification } from '../classify/classification.ts';
+import { categoryClassification } from '../classify/classification.ts';
+
+/**
+ * Base class of every error a Breakwater policy throws. It carries its own classification, so
+ * `classify()` never has to guess about it.
+ */
+export class ResilienceError extends Error {
+  /** How this refusal classifies (category, source `policy` for refusals). */
+  readonly classification: Classification;
+  /** Dependency key of the call, when known. */
+  readonly dependency: string | undefined;
+
+  constructor(message: string, classification: Classification, dependency?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.classification = classification;
+    this.dependency = dependency;
+  }
+
+  /** The category, for convenience. */
+  get category(): ErrorCategory {
+    return this.classification.category;
+  }
+}
+
+const CIRCUIT_OPEN = categoryClassification('circuit_open');
+const BUDGET_EXHAUSTED = categoryClassification('budget_exhausted');
+const BULKHEAD_FULL = categoryClassification('bulkhead_full');
+const TIMEOUT = categoryClassification('timeout');
+
+/** A circuit breaker refused the call (category `circuit_open`). */
+export class CircuitOpenError extends ResilienceError {
+  /** Breaker state that refused: `open`, `half_open` (no probe slot left) or `isolated`. */
+  readonly state: BreakerState;
+  /** `local` when this process's breaker decided, `fleet` when a collector override did. */
+  readonly breakerSource: BreakerSource;
+  /** Milliseconds until the breaker will let a probe through, when known. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    dependency: string | undefined,
+    state: BreakerState,
+    breakerSource: BreakerSource,
+    retryAfterMs?: number,
+  ) {
+    super(
+      `circuit ${state} for ${dependency ?? 'dependency'} (${breakerSource} decision)`,
+      CIRCUIT_OPEN,
+      dependency,
+    );
+    this.state = state;
+    this.breakerSource = breakerSource;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The retry budget was empty, so a retry was refused (category `budget_exhausted`). */
+export class BudgetExhaustedError extends ResilienceError {
+  constructor(dependency: string | undefined, cause: unknown) {
+    super(`retry budget exhausted for ${dependency ?? 'dependency'}`, BUDGET_EXHAUSTED, dependency, {
+      cause,
+    });
+  }
+}
+
+/** The bulkhead had no room (or the queue wait timed out) (category `bulkhead_full`). */
+export class BulkheadFullError extends ResilienceError {
+  /** `full`: no slot and no queue room; `queue_timeout`: waited too long in the queue. */
+  readonly reason: 'full' | 'queue_timeout';
+
+  constructor(dependency: string | undefined, reason: 'full' | 'queue_timeout') {
+    super(
+      `bulkhead ${reason === 'full' ? 'full' : 'queue wait timed out'} for ${dependency ?? 'dependency'}`,
+      BULKHEAD_FULL,
+      dependency,
+    );
+    this.reason = reason;
+  }
+}
+
+/** Where a deadline applied: one attempt, or the whole logical call including retries. */
+export type TimeoutScope = 'attempt' | 'call';
+
+/** A deadline passed (category `timeout`, source `dependency`). */
+export class TimeoutError extends ResilienceError {
+  readonly timeoutMs: number;
+  readonly scope: TimeoutScope;
+
+  constructor(dependency: string | undefined, timeoutMs: number, scope: TimeoutScope) {
+    super(`${scope} timed out after ${timeoutMs} ms for ${dependency ?? 'dependency'}`, TIMEOUT, dependency);
+    this.timeoutMs = timeoutMs;
+    this.scope = scope;
+  }
+}

@@ -1,0 +1,90 @@
+import type { Classification } from '../classify/classification.ts';
+import type { Classifier } from '../classify/classifier.ts';
+import { defaultClassifier } from '../classify/classifier.ts';
+import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
+import type { Next, Policy } from '../core/policy.ts';
+import { executePolicy } from '../core/policy.ts';
+import { getDefaultListener } from '../telemetry/default-listener.ts';
+import type { ResilienceListener } from '../telemetry/listener.ts';
+import { guardListener } from '../telemetry/safe.ts';
+import type { FallbackStrategy } from './strategies.ts';
+import { NO_FALLBACK } from './strategies.ts';
+
+/** Options of {@link FallbackPolicy}. */
+export interface FallbackOptions<F> {
+  readonly strategy: FallbackStrategy<F>;
+  /** Which failures the fallback covers (default: all but `cancelled`). */
+  readonly handle?: (classification: Classification) => boolean;
+  readonly classifier?: Classifier;
+  readonly dependency?: string;
+  readonly listener?: ResilienceListener;
+}
+
+const notCancelled = (c: Classification): boolean => c.category !== 'cancelled';
+
+/**
+ * Replaces a failure with a fallback result. The outermost policy: it sees the final error after
+ * retries, breaker refusals and deadlines. Sets `ctx.fallback` to the strategy that answered.
+ */
+export class FallbackPolicy<F> {
+  readonly strategy: FallbackStrategy<F>;
+  readonly dependency: string;
+  private readonly handles: (c: Classification) => boolean;
+  private readonly classifier: Classifier;
+  private readonly listener: ResilienceListener;
+
+  constructor(options: FallbackOptions<F>) {
+    if (typeof options?.strategy?.resolve !== 'function') {
+      throw new TypeError('FallbackPolicy: invalid options: strategy must be a FallbackStrategy');
+    }
+    this.strategy = options.strategy;
+    this.handles = options.handle ?? notCancelled;
+    this.classifier = options.classifier ?? defaultClassifier;
+    this.dependency = options.dependency ?? 'unknown';
+    this.listener = guardListener(options.listener ?? getDefaultListener());
+  }
+
+  /** Whether a success needs to be shown to the strategy (only caching strategies care). */
+  get observesSuccess(): boolean {
+    return this.strategy.onSuccess !== undefined;
+  }
+
+  /** Passes a successful result to the strategy. */
+  onSuccess(ctx: CallContext, value: unknown): void {
+    this.strategy.onSuccess?.(ctx, value);
+  }
+
+  /**
+   * The fallback result for a failed call, or a rejection with the original `error` when the
+   * failure is not handled or the strategy has nothing.
+   */
+  async recover(ctx: CallContext, error: unknown, classification?: Classification): Promise<F> {
+    const c = classification ?? this.classifier.classify(error, ctx);
+    if (!this.handles(c)) throw error;
+    ctx.fallback = this.strategy.name;
+    const value = await this.strategy.resolve(ctx, error, c);
+    if (value === NO_FALLBACK) {
+      ctx.fallback = undefined;
+      throw error;
+    }
+    this.listener.onFallback?.(ctx, ctx.fallback ?? this.strategy.name, c);
+    return value;
+  }
+
+  /** Policy: runs `next`, recovering failures. */
+  async run<T>(ctx: CallContext, next: Next<T>): Promise<T | F> {
+    try {
+      const value = await next.run(ctx);
+      this.strategy.onSuccess?.(ctx, value);
+      return value;
+    } catch (error) {
+      return this.recover(ctx, error);
+    }
+  }
+
+  /** Runs `fn` with this fallback alone. */
+  execute<T, TData = unknown>(fn: Operation<T, TData>, options?: ExecuteOptions<TData>): Promise<T | F> {
+    // `run` widens the result to `T | F`, which the generic Policy signature cannot express.
+    return executePolicy(this as unknown as Policy, fn as Operation<T | F, TData>, options, this.dependency);
+  }
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import { CircuitOpenError } from '../core/errors.ts';
+import { noopListener } from '../telemetry/listener.ts';
+import { recordingListener } from '../testing/support.ts';
+import { DegradationManager } from './degradation-manager.ts';
+import { FallbackPolicy } from './fallback-policy.ts';
+import { cachedFallback, chainFallback, degradedFallback, staticFallback } from './strategies.ts';
+
+const fail = async (): Promise<string> => {
+  throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+};
+
+describe('fallbacks', () => {
+  it('static value, reported with its name on the context and to the listener', async () => {
+    const listener = recordingListener();
+    const policy = new FallbackPolicy({ strategy: staticFallback('sorry'), listener });
+    assert.equal(await policy.execute(fail), 'sorry');
+    assert.deepEqual(
+      listener.calls.filter(([n]) => n === 'onFallback').map(([, a]) => a[1]),
+      ['static'],
+    );
+  });
+
+  it('cached last good result per key, within its TTL', async () => {
+    const clock = new ManualClock(0);
+    const policy = new FallbackPolicy({
+      strategy: cachedFallback<string>({ ttlMs: 1000, clock }),
+      listener: noopListener,
+    });
+    await assert.rejects(policy.execute(fail, { dependency: 'a' }), /reset/, 'nothing cached yet');
+    assert.equal(await policy.execute(async () => 'fresh', { dependency: 'a' }), 'fresh');
+    assert.equal(await policy.execute(fail, { dependency: 'a' }), 'fresh');
+    await assert.rejects(policy.execute(fail, { dependency: 'b' }), /reset/, 'other key');
+    clock.set(2000);
+    await assert.rejects(policy.execute(fail, { dependency: 'a' }), /reset/, 'expired');
+  });
+
+  it('degraded function and a chain that names the strategy that answered', async () => {
+    let seen = '';
+    const chain = chainFallback<string>(
+      cachedFallback(),
+      degradedFallback((ctx, _error, c) => {
+        seen = `${ctx.dependency}:${c.category}`;
+        return 'small model answer';
+      }, 'smaller-model'),
+      staticFallback('canned'),
+    );
+    const policy = new FallbackPolicy({
+      strategy: chain,
+      listener: noopListener,
+      dependency: 'openai/gpt-4o',
+    });
+    const result = await policy.execute(async (ctx) => {
+      await fail().catch(() => {});
+      ctx.data = 'x';
+      throw new CircuitOpenError('openai/gpt-4o', 'open', 'fleet');
+    });
+    assert.equal(result, 'small model answer');
+    assert.equal(seen, 'openai/gpt-4o:circuit_open');
+  });
+
+  it('does not cover cancellations by default; handle narrows it further', async () => {
+    const policy = new FallbackPolicy({ strategy: staticFallback('x'), listener: noopListener });
+    await assert.rejects(
+      policy.execute(async () => {
+        throw new DOMException('aborted', 'AbortError');
+      }),
+      /aborted/,
+    );
+    const narrow = new FallbackPolicy({
+      strategy: staticFallback('x'),
+      handle: (c) => c.category === 'circuit_open',
+      listener: noopListener,
+    });
+    await assert.rejects(narrow.execute(fail), /reset/);
+  });
+});
+
+describe('DegradationManager', () => {
+  it('switches features to their fallbacks by hand or by condition', async () => {
+    let breakerOpen = false;
+    const manager = new DegradationManager()
+      .register('recommendations', { fallback: () => [] as string[] })
+      .register('summaries', {
+        fallback: () => 'summary unavailable',
+        when: () => breakerOpen,
+        fallbackOnError: true,
+      });
+    assert.deepEqual(await manager.run('recommendations', async () => ['a']), ['a']);
+    manager.degrade('recommendations', 'load shedding');
+    assert.deepEqual(await manager.run('recommendations', async () => ['a']), []);
+    assert.deepEqual(manager.status('recommendations').reason, 'load shedding');
+    manager.restore('recommendations');
+    assert.equal(manager.isDegraded('recommendations'), false);
+    breakerOpen = true;
+    assert.equal(await manager.run('summaries', async () => 'real'), 'summary unavailable');
+    assert.equal(manager.snapshot().summaries?.cause, 'automatic');
+    breakerOpen = false;
+    assert.equal(await manager.run('summaries', fail), 'summary unavailable', 'fallbackOnError');
+    assert.throws(() => manager.degrade('nope'), /unknown feature/);
+    assert.throws(() => manager.register('summaries', { fallback: () => 1 }), /already registered/);
+  });
+});

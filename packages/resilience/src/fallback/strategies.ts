@@ -1,0 +1,89 @@
+import type { Clock } from '@breakwater/protocol';
+import { systemClock } from '@breakwater/protocol';
+import type { Classification } from '../classify/classification.ts';
+import type { CallContext } from '../core/context.ts';
+
+/** Returned by a strategy that has nothing to offer, so the next one (or the error) wins. */
+export const NO_FALLBACK: unique symbol = Symbol('breakwater.no-fallback');
+
+/** How to produce a result when the protected call failed. */
+export interface FallbackStrategy<F> {
+  /** Reported as `breakwater.fallback`. */
+  readonly name: string;
+  /** Sees every successful result (the cached strategy remembers them). */
+  onSuccess?(ctx: CallContext, value: unknown): void;
+  /** A replacement result, or {@link NO_FALLBACK}. */
+  resolve(
+    ctx: CallContext,
+    error: unknown,
+    classification: Classification,
+  ): F | typeof NO_FALLBACK | Promise<F | typeof NO_FALLBACK>;
+}
+
+/** Always the same value. */
+export function staticFallback<F>(value: F, name = 'static'): FallbackStrategy<F> {
+  return { name, resolve: () => value };
+}
+
+/** A function producing a degraded result (a smaller model, a canned answer, a partial result). */
+export function degradedFallback<F>(
+  fn: (ctx: CallContext, error: unknown, classification: Classification) => F | Promise<F>,
+  name = 'degraded',
+): FallbackStrategy<F> {
+  return { name, resolve: fn };
+}
+
+/** Options of {@link cachedFallback}. */
+export interface CachedFallbackOptions {
+  /** Cache key per call (default: the dependency key). */
+  readonly key?: (ctx: CallContext) => string;
+  /** How long a remembered result stays usable, ms (default: forever). */
+  readonly ttlMs?: number;
+  /** Most keys remembered; the oldest is dropped first (default 1000). */
+  readonly maxEntries?: number;
+  readonly clock?: Clock;
+  readonly name?: string;
+}
+
+/** The last good result for the same key, if it is fresh enough. */
+export function cachedFallback<F>(options: CachedFallbackOptions = {}): FallbackStrategy<F> {
+  const key = options.key ?? ((ctx: CallContext) => ctx.dependency);
+  const ttl = options.ttlMs ?? Number.POSITIVE_INFINITY;
+  const max = options.maxEntries ?? 1000;
+  const clock = options.clock ?? systemClock;
+  const entries = new Map<string, { value: F; at: number }>();
+  return {
+    name: options.name ?? 'cached',
+    onSuccess(ctx, value) {
+      const k = key(ctx);
+      entries.delete(k);
+      entries.set(k, { value: value as F, at: clock.now() });
+      if (entries.size > max) entries.delete(entries.keys().next().value as string);
+    },
+    resolve(ctx) {
+      const entry = entries.get(key(ctx));
+      if (entry === undefined || clock.now() - entry.at > ttl) return NO_FALLBACK;
+      return entry.value;
+    },
+  };
+}
+
+/** Tries each strategy in order; the first with something to offer wins and names the result. */
+export function chainFallback<F>(...strategies: FallbackStrategy<F>[]): FallbackStrategy<F> {
+  return {
+    name: strategies.map((s) => s.name).join('>'),
+    onSuccess(ctx, value) {
+      for (const s of strategies) s.onSuccess?.(ctx, value);
+    },
+    async resolve(ctx, error, classification) {
+      for (const s of strategies) {
+        const value = await s.resolve(ctx, error, classification);
+        if (value !== NO_FALLBACK) {
+          ctx.fallback = s.name;
+          return value;
+        }
+      }
+      return NO_FALLBACK;
+    },
+  };
+}

@@ -1,0 +1,287 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import OpenAI from 'openai';
+import { ConstantBackoff } from '../backoff/exponential.ts';
+import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
+import { BreakerRegistry } from '../breaker/registry.ts';
+import type { CallContext } from '../core/context.ts';
+import { BudgetExhaustedError, BulkheadFullError, CircuitOpenError, TimeoutError } from '../core/errors.ts';
+import { staticFallback } from '../fallback/strategies.ts';
+import { RetryBudget } from '../retry/budget.ts';
+import { noopListener } from '../telemetry/listener.ts';
+import { recordingListener } from '../testing/support.ts';
+import type { PipelineOptions } from './options.ts';
+import { Pipeline } from './pipeline.ts';
+
+const overloaded = () =>
+  OpenAI.APIError.generate(
+    529,
+    { error: { message: 'overloaded', type: 'overloaded_error' } },
+    undefined,
+    new Headers(),
+  );
+const honoursSignal = (ctx: CallContext) =>
+  new Promise<never>((_, reject) =>
+    ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }),
+  );
+
+async function drive<T>(clock: ManualClock, promise: Promise<T>, stepMs = 50): Promise<T> {
+  let done = false;
+  const tracked = promise.finally(() => {
+    done = true;
+  });
+  tracked.catch(() => {});
+  for (let i = 0; i < 2000 && !done; i++) await clock.advance(stepMs);
+  return tracked;
+}
+
+function make<F = never>(clock: ManualClock, options: Partial<PipelineOptions<F>> = {}) {
+  return new Pipeline<F>({ dependency: 'openai/gpt-4o', clock, listener: noopListener, ...options });
+}
+
+describe('Pipeline', () => {
+  it('runs the operation once per attempt with the per-call context', async () => {
+    const clock = new ManualClock(0);
+    const listener = recordingListener();
+    const pipeline = new Pipeline<never, { user: string }>({
+      dependency: 'openai/gpt-4o',
+      clock,
+      listener,
+      retry: { maxAttempts: 3, backoff: new ConstantBackoff(10) },
+      breaker: {},
+    });
+    const seen: [string, number, string | undefined, string | undefined][] = [];
+    const result = await drive(
+      clock,
+      pipeline.execute(
+        async (ctx) => {
+          seen.push([ctx.dependency, ctx.attempt, ctx.data.user, ctx.breakerState]);
+          if (ctx.attempt === 0) throw overloaded();
+          return 'answer';
+        },
+        { data: { user: 'u1' } },
+      ),
+    );
+    assert.equal(result, 'answer');
+    assert.deepEqual(seen, [
+      ['openai/gpt-4o', 0, 'u1', 'closed'],
+      ['openai/gpt-4o', 1, 'u1', 'closed'],
+    ]);
+    assert.deepEqual(
+      listener.calls.map(([n, a]) => (n === 'onCallEnd' ? `${n}:${a[1]}` : n)),
+      ['onAttemptFailure', 'onRetry', 'onCallEnd:success'],
+    );
+  });
+
+  it('each attempt counts on the breaker; once it opens the retry stops with circuit_open', async () => {
+    const clock = new ManualClock(0);
+    const listener = recordingListener();
+    const pipeline = make(clock, {
+      listener,
+      retry: { maxAttempts: 5, backoff: new ConstantBackoff(10) },
+      breaker: { trip: { kind: 'consecutive', threshold: 2 } },
+    });
+    let calls = 0;
+    const error = await drive(
+      clock,
+      pipeline.execute(async () => {
+        calls++;
+        throw overloaded();
+      }),
+    ).catch((e: unknown) => e);
+    assert.equal(calls, 2);
+    assert.ok(error instanceof CircuitOpenError);
+    assert.equal(error.breakerSource, 'local');
+    const end = listener.calls.find(([n]) => n === 'onCallEnd')!;
+    assert.equal(end[1][1], 'rejected');
+  });
+
+  it('a fleet override refuses through the registry breaker, marked fleet', async () => {
+    const clock = new ManualClock(0);
+    const breakers = new BreakerRegistry({ clock, listener: noopListener });
+    const pipeline = make(clock, { breakers });
+    breakers.applyOverride('openai/gpt-4o', { state: 'open', expiresAt: 1000 });
+    const error = await pipeline.execute(async () => 1).catch((e: unknown) => e);
+    assert.ok(error instanceof CircuitOpenError && error.breakerSource === 'fleet');
+    clock.set(1000);
+    assert.equal(await pipeline.execute(async () => 2), 2, 'the expired override has no effect');
+  });
+
+  it('an empty retry budget fails fast with budget_exhausted', async () => {
+    const clock = new ManualClock(0);
+    const budget = new RetryBudget({ maxTokens: 2, listener: noopListener });
+    const pipeline = make(clock, { retry: { maxAttempts: 4, budget, backoff: new ConstantBackoff(1) } });
+    const error = await drive(
+      clock,
+      pipeline.execute(async () => {
+        throw overloaded();
+      }),
+    ).catch((e: unknown) => e);
+    assert.ok(error instanceof BudgetExhaustedError);
+  });
+
+  it('attempt timeouts are retried with a fresh signal', async () => {
+    const clock = new ManualClock(0);
+    const listener = recordingListener();
+    const pipeline = make(clock, {
+      listener,
+      attemptTimeout: 100,
+      retry: { maxAttempts: 3, backoff: new ConstantBackoff(10) },
+    });
+    const result = drive(
+      clock,
+      pipeline.execute((ctx) =>
+        ctx.attempt === 0 ? honoursSignal(ctx) : Promise.resolve(ctx.signal.aborted),
+      ),
+    );
+    assert.equal(await result, false);
+    const failure = listener.calls.find(([n]) => n === 'onAttemptFailure')!;
+    assert.equal((failure[1][1] as { category: string }).category, 'timeout');
+  });
+
+  it('the call deadline covers retries and back-off and does not sleep past itself', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, {
+      timeout: 1000,
+      retry: { maxAttempts: 10, backoff: new ConstantBackoff(300) },
+    });
+    let calls = 0;
+    const error = await drive(
+      clock,
+      pipeline.execute(async () => {
+        calls++;
+        throw overloaded();
+      }),
+      10,
+    ).catch((e: unknown) => e);
+    assert.ok(calls >= 2 && calls <= 4, `calls ${calls}`);
+    assert.ok(
+      !(error instanceof TimeoutError),
+      'fails with the real error rather than sleeping into the deadline',
+    );
+    assert.equal((error as { status?: number }).status, 529);
+    const hanging = pipeline.execute(honoursSignal);
+    const timedOut = await drive(clock, hanging).catch((e: unknown) => e);
+    assert.ok(timedOut instanceof TimeoutError && timedOut.scope === 'call');
+    await clock.advance(5000);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('a caller abort is not retried', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, { retry: { maxAttempts: 5 } });
+    const controller = new AbortController();
+    let calls = 0;
+    const result = pipeline.execute(
+      (ctx) => {
+        calls++;
+        return honoursSignal(ctx);
+      },
+      { signal: controller.signal },
+    );
+    controller.abort();
+    await assert.rejects(result, { name: 'AbortError' });
+    assert.equal(calls, 1);
+  });
+
+  it('a full bulkhead gives back the half-open probe slot', async () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({
+      clock,
+      listener: noopListener,
+      trip: { kind: 'consecutive', threshold: 1 },
+      openDurationMs: 100,
+    });
+    const pipeline = make(clock, { breaker, bulkhead: { maxConcurrent: 1 } });
+    await assert.rejects(
+      pipeline.execute(async () => {
+        throw overloaded();
+      }),
+    );
+    await clock.advance(100);
+    let release!: () => void;
+    const holder = new Pipeline({
+      dependency: 'x',
+      clock,
+      listener: noopListener,
+      bulkhead: pipeline.bulkhead!,
+    });
+    const held = holder.execute(() => new Promise<void>((r) => (release = r)));
+    await assert.rejects(
+      pipeline.execute(async () => 1),
+      BulkheadFullError,
+    );
+    release();
+    await held;
+    assert.equal(await pipeline.execute(async () => 'probe'), 'probe');
+    assert.equal(breaker.state, 'closed');
+  });
+
+  it('fallback is outermost: it answers for refusals and failures, reported as outcome fallback', async () => {
+    const clock = new ManualClock(0);
+    const listener = recordingListener();
+    const pipeline = make(clock, { listener, fallback: staticFallback('cached answer', 'canned') });
+    let captured: CallContext | undefined;
+    const result = await pipeline.execute(async (ctx) => {
+      captured = ctx;
+      throw overloaded();
+    });
+    assert.equal(result, 'cached answer');
+    assert.equal(captured?.fallback, 'canned');
+    const end = listener.calls.find(([n]) => n === 'onCallEnd')!;
+    assert.equal(end[1][1], 'fallback');
+  });
+
+  it('no AbortController and no timer on the success path, even with deadlines', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, {
+      timeout: 1000,
+      attemptTimeout: 500,
+      retry: {},
+      breaker: {},
+      bulkhead: { maxConcurrent: 4 },
+    });
+    const original = globalThis.AbortController;
+    let created = 0;
+    globalThis.AbortController = class extends original {
+      constructor() {
+        super();
+        created++;
+      }
+    };
+    try {
+      for (let i = 0; i < 50; i++) await pipeline.execute(async () => i);
+    } finally {
+      globalThis.AbortController = original;
+    }
+    assert.equal(created, 0);
+    await clock.advance(2000);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('a throwing listener never fails the call', async () => {
+    const clock = new ManualClock(0);
+    const listener = {
+      onCallEnd() {
+        throw new Error('telemetry broke');
+      },
+    };
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    const pipeline = make(clock, { listener });
+    assert.equal(await pipeline.execute(async () => 'fine'), 'fine');
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    assert.ok(warnings.some((w) => w.includes('telemetry broke')));
+  });
+
+  it('rejects bad options with a clear error', () => {
+    assert.throws(() => new Pipeline({ dependency: '' }), /dependency/);
+    assert.throws(
+      () => new Pipeline({ dependency: 'x', retry: { maxAttempts: 0 } }),
+      /RetryPolicy: invalid options/,
+    );
+  });
+});

@@ -1,0 +1,317 @@
+import type { Clock } from '@breakwater/protocol';
+import { systemClock } from '@breakwater/protocol';
+import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
+import type { BreakerPermit } from '../breaker/permit.ts';
+import { Bulkhead } from '../bulkhead/bulkhead.ts';
+import type { Classification } from '../classify/classification.ts';
+import type { Classifier } from '../classify/classifier.ts';
+import { defaultClassifier } from '../classify/classifier.ts';
+import type { ExecuteOptions, Operation } from '../core/context.ts';
+import { CallContext } from '../core/context.ts';
+import { ResilienceError } from '../core/errors.ts';
+import { FallbackPolicy } from '../fallback/fallback-policy.ts';
+import { RetryPolicy } from '../retry/retry-policy.ts';
+import { getDefaultListener } from '../telemetry/default-listener.ts';
+import type { ResilienceListener } from '../telemetry/listener.ts';
+import { guardListener } from '../telemetry/safe.ts';
+import type { Deadline } from '../timeout/deadline-queue.ts';
+import { TimeoutPolicy } from '../timeout/timeout-policy.ts';
+import type { PipelineOptions, TimeoutInput } from './options.ts';
+
+/**
+ * The resilience pipeline for one dependency, in this fixed order (outermost first):
+ *
+ *   fallback ∘ timeout(call) ∘ retry(+budget) ∘ breaker ∘ bulkhead ∘ timeout(attempt) ∘ operation
+ *
+ * `execute(fn)` runs `fn(ctx)` once per attempt with the per-call {@link CallContext}, so an
+ * instrumentation can open one CLIENT span per attempt inside `fn`.
+ *
+ * The whole composition runs in ONE async frame: policies contribute synchronous hooks (admit,
+ * record, acquire, release, begin/end deadline) and only the operation itself, a queued bulkhead
+ * wait and a retry back-off are awaited. On the success path nothing allocates beyond the
+ * context and (with a timeout) one deadline node.
+ */
+export class Pipeline<F = never, TData = unknown> {
+  readonly dependency: string;
+  readonly timeout: TimeoutPolicy | undefined;
+  readonly attemptTimeout: TimeoutPolicy | undefined;
+  readonly retry: RetryPolicy | undefined;
+  readonly breaker: CircuitBreaker | undefined;
+  readonly bulkhead: Bulkhead | undefined;
+  readonly fallback: FallbackPolicy<F> | undefined;
+  readonly classifier: Classifier;
+  private readonly clock: Clock;
+  private readonly listener: ResilienceListener;
+  private readonly observeSuccess: boolean;
+
+  constructor(options: PipelineOptions<F>) {
+    if (typeof options?.dependency !== 'string' || options.dependency === '') {
+      throw new TypeError('Pipeline: invalid options: dependency must be a non-empty string');
+    }
+    const dependency = options.dependency;
+    this.dependency = dependency;
+    this.clock = options.clock ?? systemClock;
+    this.classifier = options.classifier ?? defaultClassifier;
+    const listener = options.listener ?? getDefaultListener();
+    this.listener = guardListener(listener);
+    const shared = { dependency, clock: this.clock, listener };
+    this.timeout = toTimeout(options.timeout, shared);
+    this.attemptTimeout = toTimeout(options.attemptTimeout, shared);
+    this.retry =
+      options.retry === undefined
+        ? undefined
+        : options.retry instanceof RetryPolicy
+          ? options.retry
+          : new RetryPolicy({ ...shared, classifier: this.classifier, ...options.retry });
+    this.breaker =
+      options.breaker instanceof CircuitBreaker
+        ? options.breaker
+        : options.breaker !== undefined
+          ? new CircuitBreaker({ ...shared, classifier: this.classifier, ...options.breaker })
+          : options.breakers?.get(dependency);
+    this.bulkhead =
+      options.bulkhead === undefined
+        ? undefined
+        : options.bulkhead instanceof Bulkhead
+          ? options.bulkhead
+          : new Bulkhead({ ...shared, ...options.bulkhead });
+    this.fallback =
+      options.fallback === undefined
+        ? undefined
+        : options.fallback instanceof FallbackPolicy
+          ? options.fallback
+          : new FallbackPolicy({
+              strategy: options.fallback,
+              dependency,
+              listener,
+              classifier: this.classifier,
+            });
+    this.observeSuccess = this.fallback?.observesSuccess ?? false;
+  }
+
+  /**
+   * Runs `fn` through the pipeline. Resolves with its result (or a fallback's); rejects with the
+   * final error: the operation's own, or a {@link ResilienceError} when a policy refused or a
+   * deadline passed.
+   */
+  async execute<T>(fn: Operation<T, TData>, options?: ExecuteOptions<TData>): Promise<T | F> {
+    const ctx = new PipelineContext<TData>(
+      options?.dependency ?? this.dependency,
+      options?.signal,
+      options?.data,
+    );
+    if (this.timeout !== undefined) ctx.callDeadline = this.timeout.begin(ctx, 'call');
+    // Fast path: one await, three live locals. Everything after a failure is in `recover`.
+    let value: T;
+    try {
+      value = await this.attempt(ctx, fn);
+    } catch (error) {
+      return this.recover(ctx, fn, error);
+    }
+    const late = this.lateError(ctx);
+    if (late !== undefined) return this.recover(ctx, fn, late);
+    this.succeeded(ctx, value);
+    return value;
+  }
+
+  /** Admission and the operation call for one attempt; the returned promise settles with it. */
+  private attempt<T>(ctx: PipelineContext<TData>, fn: Operation<T, TData>): Promise<T> | T {
+    if (ctx.callOver) throw ctx.abortReason;
+    const { breaker, bulkhead } = this;
+    if (breaker !== undefined) ctx.permit = breaker.admit(ctx);
+    if (bulkhead !== undefined) {
+      if (!bulkhead.tryAcquire()) return this.queuedAttempt(ctx, fn, bulkhead);
+      ctx.acquired = true;
+    }
+    return this.call(ctx, fn);
+  }
+
+  private async queuedAttempt<T>(
+    ctx: PipelineContext<TData>,
+    fn: Operation<T, TData>,
+    bulkhead: Bulkhead,
+  ): Promise<T> {
+    await bulkhead.acquire(ctx);
+    ctx.acquired = true;
+    return this.call(ctx, fn);
+  }
+
+  private call<T>(ctx: PipelineContext<TData>, fn: Operation<T, TData>): Promise<T> | T {
+    const { timeout, attemptTimeout } = this;
+    let attemptDeadline: Deadline | undefined;
+    if (attemptTimeout !== undefined)
+      ctx.attemptDeadline = attemptDeadline = attemptTimeout.begin(ctx, 'attempt');
+    let pending = fn(ctx);
+    if (attemptDeadline !== undefined && attemptTimeout!.mode === 'aggressive') {
+      pending = attemptTimeout!.race(Promise.resolve(pending), attemptDeadline);
+    }
+    const callDeadline = ctx.callDeadline;
+    if (callDeadline !== undefined && timeout!.mode === 'aggressive') {
+      pending = timeout!.race(Promise.resolve(pending), callDeadline);
+    }
+    return pending;
+  }
+
+  /** A result that arrived after a cooperative deadline passed is still a timeout. */
+  private lateError(ctx: PipelineContext<TData>): unknown {
+    if (ctx.attemptDeadline?.expired) return ctx.attemptDeadline.error;
+    if (ctx.callDeadline?.expired) return ctx.callDeadline.error;
+    return undefined;
+  }
+
+  /** Success bookkeeping, synchronous. */
+  private succeeded(ctx: PipelineContext<TData>, value: unknown): void {
+    const attemptDeadline = ctx.attemptDeadline;
+    if (attemptDeadline !== undefined) this.attemptTimeout!.end(attemptDeadline, 'attempt');
+    const callDeadline = ctx.callDeadline;
+    if (callDeadline !== undefined) this.timeout!.end(callDeadline, 'call');
+    if (ctx.acquired) this.bulkhead!.release();
+    const permit = ctx.permit;
+    if (permit !== undefined) this.breaker!.onSuccess(permit);
+    const retry = this.retry;
+    if (retry !== undefined) {
+      retry.onAttemptSuccess();
+      retry.onCallEnd(true);
+    }
+    if (this.observeSuccess) this.fallback!.onSuccess(ctx, value);
+    this.listener.onCallEnd?.(ctx, 'success', undefined);
+  }
+
+  /**
+   * Failure bookkeeping for the attempt that just ended: releases what it held, records the
+   * outcome, and returns the error to report with its classification.
+   */
+  private attemptFailed(
+    ctx: PipelineContext<TData>,
+    caught: unknown,
+  ): { error: unknown; classification: Classification } {
+    let error = caught;
+    const attemptDeadline = ctx.attemptDeadline;
+    if (attemptDeadline !== undefined) {
+      ctx.attemptDeadline = undefined;
+      this.attemptTimeout!.end(attemptDeadline, 'attempt');
+      if (attemptDeadline.expired) error = attemptDeadline.error;
+    }
+    if (ctx.callDeadline?.expired) error = ctx.callDeadline.error;
+    if (ctx.acquired) {
+      ctx.acquired = false;
+      this.bulkhead!.release();
+    }
+    const classification = this.classify(error, ctx);
+    const permit = ctx.permit;
+    if (permit !== undefined) {
+      ctx.permit = undefined;
+      this.breaker!.onFailure(permit, classification);
+    }
+    this.listener.onAttemptFailure?.(ctx, classification);
+    return { error, classification };
+  }
+
+  /** Slow path: retries after a failed attempt, then fallback; owns the call deadline from here. */
+  private async recover<T>(
+    ctx: PipelineContext<TData>,
+    fn: Operation<T, TData>,
+    caught: unknown,
+  ): Promise<T | F> {
+    const { retry, timeout, listener } = this;
+    const callDeadline = ctx.callDeadline;
+    let failure = this.attemptFailed(ctx, caught);
+    let previousDelay = 0;
+    try {
+      for (;;) {
+        let delay = -1;
+        if (retry !== undefined) {
+          try {
+            delay = retry.nextDelay(ctx, failure.classification, failure.error, previousDelay);
+          } catch (refusal) {
+            failure = { error: refusal, classification: this.classify(refusal, ctx) };
+          }
+          // Do not sleep past the call deadline: fail now with the real error instead.
+          if (delay >= 0 && callDeadline !== undefined && delay >= timeout!.remainingMs(callDeadline, 'call'))
+            delay = -1;
+        }
+        if (delay < 0) {
+          retry?.onCallEnd(false);
+          return await this.finalFailure(ctx, failure.error, failure.classification);
+        }
+        listener.onRetry?.(ctx, failure.classification, delay);
+        try {
+          await retry!.sleep(delay, ctx);
+        } catch (aborted) {
+          retry!.onCallEnd(false);
+          return await this.finalFailure(ctx, aborted, this.classify(aborted, ctx));
+        }
+        previousDelay = delay;
+        ctx.nextAttempt();
+        let value: T;
+        try {
+          value = await this.attempt(ctx, fn);
+        } catch (error) {
+          failure = this.attemptFailed(ctx, error);
+          continue;
+        }
+        const late = this.lateError(ctx);
+        if (late !== undefined) {
+          failure = this.attemptFailed(ctx, late);
+          continue;
+        }
+        this.succeeded(ctx, value);
+        return value;
+      }
+    } finally {
+      if (callDeadline !== undefined) timeout!.end(callDeadline, 'call');
+    }
+  }
+
+  /** The call failed for good: fallback if one applies, otherwise the error. */
+  private async finalFailure(
+    ctx: PipelineContext<TData>,
+    error: unknown,
+    classification: Classification,
+  ): Promise<F> {
+    const fallback = this.fallback;
+    if (fallback !== undefined) {
+      let recovered: F;
+      try {
+        recovered = await fallback.recover(ctx, error, classification);
+      } catch {
+        this.listener.onCallEnd?.(ctx, outcomeOf(classification), classification);
+        throw error;
+      }
+      this.listener.onCallEnd?.(ctx, 'fallback', classification);
+      return recovered;
+    }
+    this.listener.onCallEnd?.(ctx, outcomeOf(classification), classification);
+    throw error;
+  }
+
+  private classify(error: unknown, ctx: CallContext): Classification {
+    return error instanceof ResilienceError ? error.classification : this.classifier.classify(error, ctx);
+  }
+}
+
+/** The pipeline's per-call state beside what the operation sees. */
+class PipelineContext<TData> extends CallContext<TData> {
+  permit: BreakerPermit | undefined = undefined;
+  acquired = false;
+  attemptDeadline: Deadline | undefined = undefined;
+  callDeadline: Deadline | undefined = undefined;
+}
+
+function outcomeOf(c: Classification): 'rejected' | 'failure' {
+  return c.source === 'policy' ? 'rejected' : 'failure';
+}
+
+function toTimeout(
+  input: TimeoutInput | undefined,
+  shared: { dependency: string; clock: Clock; listener: ResilienceListener },
+): TimeoutPolicy | undefined {
+  if (input === undefined) return undefined;
+  if (input instanceof TimeoutPolicy) return input;
+  return new TimeoutPolicy(typeof input === 'number' ? { ...shared, ms: input } : { ...shared, ...input });
+}
+
+/** Builds a {@link Pipeline}. */
+export function pipeline<F = never, TData = unknown>(options: PipelineOptions<F>): Pipeline<F, TData> {
+  return new Pipeline<F, TData>(options);
+}

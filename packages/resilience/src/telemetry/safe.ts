@@ -1,0 +1,45 @@
+import type { ResilienceListener } from './listener.ts';
+
+let warned = false;
+
+function report(error: unknown): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`Breakwater telemetry listener threw; further errors are ignored: ${String(error)}`);
+}
+
+const guarded = new WeakMap<ResilienceListener, ResilienceListener>();
+
+/**
+ * Wraps a listener so none of its methods can throw into a call: telemetry must never fail a
+ * wrapped call. A broken listener is reported once as a process warning. Methods the listener
+ * lacks stay absent, so callers skip them for free.
+ */
+export function guardListener(listener: ResilienceListener): ResilienceListener {
+  const known = guarded.get(listener);
+  if (known !== undefined) return known;
+  const safe: Record<string, unknown> = {};
+  let proto: object | null = listener;
+  const seen = new Set<string>();
+  while (proto !== null && proto !== Object.prototype) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      if (seen.has(key) || !key.startsWith('on')) continue;
+      seen.add(key);
+      const fn = (listener as unknown as Record<string, unknown>)[key];
+      if (typeof fn !== 'function') continue;
+      // Fixed arity (every listener method takes at most three arguments): no rest-array per call.
+      safe[key] = (a: unknown, b: unknown, c: unknown) => {
+        try {
+          fn.call(listener, a, b, c);
+        } catch (error) {
+          report(error);
+        }
+      };
+    }
+    proto = Object.getPrototypeOf(proto);
+  }
+  const result = Object.freeze(safe) as ResilienceListener;
+  guarded.set(listener, result);
+  guarded.set(result, result);
+  return result;
+}
