@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { type Clock, parseDuration, systemClock } from '@breakwater/protocol';
-import { createBreakerStatesComponent } from './breaker-states/breaker-states-component.ts';
+import { builtInComponents, type ComponentFactory } from './built-in-components.ts';
 import type { CollectorComponent, ComponentContext, Logger } from './component.ts';
 import {
   formatListenAddress,
@@ -17,7 +17,6 @@ import { decodeMetricsJson } from './decode/json-metrics.ts';
 import { JsonTraceDecoder } from './decode/json-traces.ts';
 import { ProtoMetricsDecoder } from './decode/proto-metrics.ts';
 import { ProtoTraceDecoder } from './decode/proto-traces.ts';
-import { createFleetComponent } from './fleet-component.ts';
 import { Forwarder } from './forward/forwarder.ts';
 import { Admission } from './receive/admission.ts';
 import { TokenAuth } from './receive/auth.ts';
@@ -27,25 +26,14 @@ import { IngestStats } from './receive/ingest-stats.ts';
 import { metricsRoute } from './receive/metrics-route.ts';
 import { OtlpReceiver } from './receive/otlp-receiver.ts';
 import { Router } from './receive/router.ts';
-import { createSloComponent } from './slo-component.ts';
 
-/** Builds one component from the service's context. */
-export type ComponentFactory = (
-  context: ComponentContext,
-) => CollectorComponent | Promise<CollectorComponent>;
-
-/** The built-in components, in data-flow order (the forwarder is added when configured). */
-export const DEFAULT_COMPONENTS: readonly ComponentFactory[] = [
-  createSloComponent,
-  createFleetComponent,
-  createBreakerStatesComponent,
-];
+export type { ComponentFactory };
 
 export interface ServiceOptions {
   config: CollectorConfig;
   logger: Logger;
   clock?: Clock;
-  /** Replaces {@link DEFAULT_COMPONENTS}. */
+  /** Replaces the built-in components ({@link builtInComponents}). */
   components?: readonly ComponentFactory[];
   /** Appended after the built-in components. */
   extraComponents?: readonly ComponentFactory[];
@@ -132,7 +120,7 @@ export class CollectorService {
 
     const components: CollectorComponent[] = [];
     for (const factory of [
-      ...(options.components ?? DEFAULT_COMPONENTS),
+      ...(options.components ?? builtInComponents()),
       ...(options.extraComponents ?? []),
     ]) {
       components.push(

@@ -7,6 +7,7 @@ import { sloRoutes } from './act/slo-routes.ts';
 import type { CollectorComponent, ComponentContext } from './component.ts';
 import { resolveSlos } from './config/slo/resolve.ts';
 import { evaluateAll } from './evaluate/evaluator.ts';
+import type { GateDataSource } from './evaluate/gate/data-source.ts';
 import { writeFamily, writeSample } from './exposition/prometheus-text.ts';
 import { SliAggregator } from './sli/aggregate.ts';
 import { openStore } from './store/open-store.ts';
@@ -20,6 +21,14 @@ const ROUTE_CACHE_MS = 1_000;
 /** Recent bad-event trace ids kept per series. */
 const EXAMPLES_PER_SERIES = 5;
 
+/** The SLO engine component, with the views other components read. */
+export interface SloComponent extends CollectorComponent {
+  /** Current SLO statuses (a cached evaluation when nothing was ingested since). */
+  current(): Promise<readonly SloStatus[]>;
+  /** The engine's definitions and store, for the deployment gate (the same store, not a copy). */
+  readonly gateSource: GateDataSource;
+}
+
 /**
  * The SLO engine as a collector component: sli → store → evaluate → act.
  *
@@ -29,7 +38,7 @@ const EXAMPLES_PER_SERIES = 5;
  *   and compacts the store; routes evaluate on demand (reusing a fresh result).
  * - `writeMetrics` exposes the last evaluation as `breakwater_slo_*`.
  */
-export async function createSloComponent(context: ComponentContext): Promise<CollectorComponent> {
+export async function createSloComponent(context: ComponentContext): Promise<SloComponent> {
   const { config, clock } = context;
   const logger = context.logger.child({ component: 'slo' });
   const definitions = resolveSlos(config);
@@ -40,6 +49,7 @@ export async function createSloComponent(context: ComponentContext): Promise<Col
   const store = openStore(config, context.dataDir, retention);
   const aggregator = new SliAggregator(definitions);
   const examples = new Map<string, string[]>();
+  const examplesFor = (slo: string, series: string) => examples.get(`${slo}\u0000${series}`) ?? [];
   const counters = new Map<string, EventCounter>();
   const am = config.alertmanager;
   const pusher =
@@ -69,7 +79,7 @@ export async function createSloComponent(context: ComponentContext): Promise<Col
       const statuses = await evaluateAll(definitions, store, {
         nowMs,
         levelWindowMs: config.evaluation.levelWindow,
-        examples: (slo, series) => examples.get(`${slo}\u0000${series}`) ?? [],
+        examples: examplesFor,
       });
       latest = { at: nowMs, statuses };
       pusher?.update(desiredAlerts(statuses, { levels: am.levels, extraLabels: am.labels }));
@@ -109,6 +119,12 @@ export async function createSloComponent(context: ComponentContext): Promise<Col
 
   return {
     name: 'slo',
+    current,
+    gateSource: {
+      slos: () => definitions,
+      snapshot: (nowMs, windowsMs) => store.snapshot(nowMs, windowsMs),
+      examples: examplesFor,
+    },
     async spanSink(spans, receivedAtMs) {
       const deltas = aggregator.aggregate(spans);
       if (deltas.length === 0) return;

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './wait.ts';
 
 /** Repository root. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -94,23 +94,28 @@ export async function startProcess(
   };
   running.add(handle);
 
-  try {
-    await waitFor(
-      `${name} to become ready`,
-      async () => {
-        if (done) throw new Error(`${name} exited early with code ${await exited}:\n${log}`);
-        if (options.readyLine && !options.readyLine.test(log)) return false;
-        if (options.readyUrl) {
-          const response = await fetch(options.readyUrl).catch(() => undefined);
-          if (!response?.ok) return false;
-        }
-        return true;
-      },
-      { timeoutMs: options.timeoutMs ?? 20_000, intervalMs: 50 },
-    );
-  } catch (error) {
-    await handle.stop(1_000);
-    throw new Error(`${(error as Error).message}\n--- ${name} output ---\n${log}`);
+  const ready = async (): Promise<boolean> => {
+    if (options.readyLine && !options.readyLine.test(log)) return false;
+    if (options.readyUrl) {
+      const response = await fetch(options.readyUrl).catch(() => undefined);
+      if (!response?.ok) return false;
+    }
+    return true;
+  };
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  // A process may print its ready line and exit at once (a short job): ready wins over exit.
+  for (;;) {
+    if (await ready()) break;
+    const failure = done
+      ? `${name} exited with code ${await exited} before it was ready`
+      : Date.now() > deadline
+        ? `timed out after ${options.timeoutMs ?? 20_000} ms waiting for ${name} to become ready`
+        : undefined;
+    if (failure !== undefined) {
+      await handle.stop(1_000);
+      throw new Error(`${failure}\n--- ${name} output ---\n${log}`);
+    }
+    await sleep(50);
   }
   return handle;
 }

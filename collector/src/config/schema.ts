@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FleetSectionSchema } from '../evaluate/fleet/config.ts';
+import { GateSectionSchema } from '../evaluate/gate/config.ts';
 import { ServerSectionSchema } from './server-section.ts';
 import { SloSectionSchema } from './slo-section.ts';
 
@@ -13,6 +14,7 @@ export const CollectorConfigSchema = z
     ...ServerSectionSchema.shape,
     ...SloSectionSchema.shape,
     ...FleetSectionSchema.shape,
+    ...GateSectionSchema.shape,
   })
   .strict();
 export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;

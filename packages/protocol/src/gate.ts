@@ -7,25 +7,70 @@ export type GateDecision = (typeof GATE_DECISIONS)[number];
 /** Exit codes of `breakwater gate`. */
 export const GATE_EXIT_CODES = { PROCEED: 0, HALT: 10, ROLLBACK: 20, ERROR: 2 } as const;
 
+/** Paths of the gate API beside `COLLECTOR_PATHS.GATE`. */
+export const GATE_PATHS = {
+  /** `GET` decision, `POST` Flagger webhook. */
+  DECISION: '/v1/gate',
+  /** `GET` whether a service's SLIs are green now (recovery tracking after a rollback). */
+  HEALTH: '/v1/gate/health',
+  /** `POST` a rollback or recovery outcome measured by the CLI (counted on `/metrics`). */
+  ROLLBACKS: '/v1/gate/rollbacks',
+} as const;
+
+/**
+ * Machine-readable reason codes. Each pushes the decision one way:
+ * - ROLLBACK: `fast_burn` (a page-level multiwindow burn), `sustained_burn` (burn rate above the
+ *   threshold over the gate window, significantly so), `worse_than_baseline` (one-sided test).
+ * - HALT: `budget_below_reserve`, `insufficient_data` (too few events to judge),
+ *   `no_data` (no event at all for the version under test).
+ * - informational (`decision` absent in effect): `baseline_insufficient_data`, `no_baseline`,
+ *   `within_budget`.
+ */
+export const GATE_REASON_CODES = [
+  'fast_burn',
+  'sustained_burn',
+  'worse_than_baseline',
+  'budget_below_reserve',
+  'insufficient_data',
+  'no_data',
+  'baseline_insufficient_data',
+  'no_baseline',
+  'within_budget',
+] as const;
+export type GateReasonCode = (typeof GATE_REASON_CODES)[number];
+
+/** Reason codes that mean "wait for more traffic", not "something is wrong" (`--wait` keeps polling). */
+export const GATE_NO_DATA_CODES: readonly GateReasonCode[] = ['insufficient_data', 'no_data'];
+
 /** One reason behind a decision, machine-readable `code` plus a sentence for people. */
 export const GateReasonSchema = z.object({
   code: z.string(),
   message: z.string(),
   slo: z.string().optional(),
+  /** The decision this reason argues for; absent for informational reasons. */
+  decision: z.enum(GATE_DECISIONS).optional(),
 });
 export type GateReason = z.infer<typeof GateReasonSchema>;
+
+const SampleSchema = z.object({ good: z.number(), total: z.number() });
 
 /** Per-SLO evidence in a gate answer. */
 export const GateSloEvidenceSchema = z.object({
   slo: z.string(),
   objective: z.number(),
+  /** The gate window this SLO was judged over, e.g. `"10m"` (per-SLO overridable). */
+  window: z.string().optional(),
   /** Burn rate per window for the version under test; null where there were no events. */
   burnRates: z.record(z.string(), z.number().nullable()),
+  /**
+   * Share of the service's error budget left over the SLO window (every version summed: the
+   * budget belongs to the service, not to one build). 1 = untouched; negative once overspent.
+   */
   budgetRemaining: z.number(),
   /** Events for the version under test over the gate window. */
-  sample: z.object({ good: z.number(), total: z.number() }),
+  sample: SampleSchema,
   /** Events for the baseline over the same window, when there is one. */
-  baselineSample: z.object({ good: z.number(), total: z.number() }).optional(),
+  baselineSample: SampleSchema.optional(),
   /** Canary-versus-baseline comparison, when there was enough data to run it. */
   comparison: z
     .object({
@@ -34,8 +79,26 @@ export const GateSloEvidenceSchema = z.object({
       /** One-sided p-value that the canary is worse. */
       pValue: z.number(),
       significant: z.boolean(),
+      /** `z` (two-proportion z-test) or `fisher` (Fisher's exact test, small counts). */
+      test: z.enum(['z', 'fisher']).optional(),
     })
     .optional(),
+  /** Whether the version had enough events for this SLO to be judged. */
+  judged: z.boolean().optional(),
+  /** Bad events of the version per error category over the gate window, most frequent first. */
+  topErrorCategories: z.array(z.object({ category: z.string(), count: z.number() })).optional(),
+  /**
+   * Bad events of the version per `error.type` over the gate window, when the SLO groups by
+   * `error.type` (the store keeps per-category counters only).
+   */
+  topErrorTypes: z.array(z.object({ errorType: z.string(), count: z.number() })).optional(),
+  /** Trace ids of recent bad events of the version. */
+  exampleTraceIds: z.array(z.string()).optional(),
+  /**
+   * The dependency with most bad events for the version, when the SLO groups by a dependency
+   * dimension (`dependency`, `provider`/`model`).
+   */
+  failingDependency: z.object({ dependency: z.string(), bad: z.number(), total: z.number() }).optional(),
   decision: z.enum(GATE_DECISIONS),
 });
 export type GateSloEvidence = z.infer<typeof GateSloEvidenceSchema>;
@@ -54,3 +117,59 @@ export const GateAnswerSchema = z.object({
   evaluatedAt: z.number(),
 });
 export type GateAnswer = z.infer<typeof GateAnswerSchema>;
+
+/** Body of `GET /v1/gate/health`: is the service green now (used to track recovery). */
+export const GateHealthSchema = z.object({
+  service: z.string(),
+  /** Versions left out (the rolled-back one). */
+  excluded: z.array(z.string()),
+  window: z.string(),
+  /** True when every SLO with events is within budget over `window`; false when none had events. */
+  healthy: z.boolean(),
+  slos: z.array(
+    z.object({
+      slo: z.string(),
+      good: z.number(),
+      total: z.number(),
+      burnRate: z.number().nullable(),
+      healthy: z.boolean(),
+    }),
+  ),
+  evaluatedAt: z.number(),
+});
+export type GateHealth = z.infer<typeof GateHealthSchema>;
+
+/** Body of `POST /v1/gate/rollbacks`: an outcome the CLI measured, counted on `/metrics`. */
+export const GateRollbackEventSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('rollback'),
+    service: z.string().min(1),
+    version: z.string().min(1),
+    /** Violation detected (the ROLLBACK answer) → rollback command finished. */
+    latencyMs: z.number().nonnegative(),
+    /** Exit code of the rollback command (0 = succeeded). */
+    exitCode: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('recovery'),
+    service: z.string().min(1),
+    version: z.string().min(1),
+    recovered: z.boolean(),
+    /** Rollback finished → SLIs green; absent when not recovered. */
+    recoveryMs: z.number().nonnegative().optional(),
+  }),
+]);
+export type GateRollbackEvent = z.infer<typeof GateRollbackEventSchema>;
+
+/**
+ * What Flagger POSTs to a webhook (`POST /v1/gate`): the canary's name, namespace and phase, and
+ * the webhook's `metadata` (here `service`, `version`, optional `baseline`, `slo`, `token`).
+ */
+export const FlaggerWebhookSchema = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  phase: z.string().optional(),
+  checksum: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+export type FlaggerWebhook = z.infer<typeof FlaggerWebhookSchema>;

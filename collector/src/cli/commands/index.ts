@@ -1,7 +1,8 @@
+import { gateCommand } from '../../cli-gate/command.ts';
 import type { Command } from '../command.ts';
 import { checkConfigCommand } from './check-config.ts';
 import { rulesCommand } from './rules.ts';
 import { serveCommand } from './serve.ts';
 
-/** Every `breakwater` subcommand, in help order. Add `gate` here when it lands. */
-export const COMMANDS: readonly Command[] = [serveCommand, checkConfigCommand, rulesCommand];
+/** Every `breakwater` subcommand, in help order. */
+export const COMMANDS: readonly Command[] = [serveCommand, checkConfigCommand, rulesCommand, gateCommand];

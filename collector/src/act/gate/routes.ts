@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  FlaggerWebhookSchema,
+  GATE_PATHS,
+  type GateAnswer,
+  GateAnswerSchema,
+  type GateHealth,
+  GateHealthSchema,
+  type GateRollbackEvent,
+  GateRollbackEventSchema,
+} from '@breakwater/protocol';
+import type { Route } from '../../component.ts';
+import { type GateQuery, GateQueryError } from '../../evaluate/gate/evaluate-gate.ts';
+import { send, sendJsonError } from '../../receive/http-reply.ts';
+import { parseGateQuery } from './query.ts';
+
+/** Largest JSON body accepted by the gate's POST routes. */
+export const MAX_GATE_BODY_BYTES = 64 * 1024;
+
+/** What the routes call; the gate component implements it. */
+export interface GateHandlers {
+  decide(query: GateQuery): Promise<GateAnswer>;
+  health(service: string, excluded: readonly string[]): Promise<GateHealth>;
+  recordRollback(event: GateRollbackEvent): void;
+  /**
+   * Checks a bearer token for the `gate` scope (`undefined` = no token); `undefined` when auth
+   * is off. Used by the Flagger route, which also accepts the token in the webhook's metadata
+   * because Flagger cannot send headers.
+   */
+  authorize?: (token: string | undefined) => { ok: true } | { ok: false; status: 401 | 403; message: string };
+}
+
+/** HTTP status a Flagger webhook gets per decision: only PROCEED is 2xx. */
+export const FLAGGER_STATUS = { PROCEED: 200, HALT: 503, ROLLBACK: 409 } as const;
+
+/**
+ * The gate API:
+ * - `GET /v1/gate?service=&version=[&baseline=][&slo=]` → `GateAnswer` (200 whatever the
+ *   decision, so Argo's web provider can read it with `jsonPath`); 400 for bad parameters.
+ * - `POST /v1/gate` (Flagger webhook) → the answer, 200 on PROCEED, 409 ROLLBACK, 503 HALT.
+ * - `GET /v1/gate/health?service=[&exclude=]` → `GateHealth` (recovery tracking).
+ * - `POST /v1/gate/rollbacks` → 202; counts a rollback or recovery the CLI measured.
+ */
+export function gateRoutes(handlers: GateHandlers): Route[] {
+  const decide = async (res: ServerResponse, query: GateQuery): Promise<GateAnswer | undefined> => {
+    try {
+      return GateAnswerSchema.parse(await handlers.decide(query));
+    } catch (error) {
+      if (error instanceof GateQueryError) {
+        sendJsonError(res, 400, error.message);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+  return [
+    {
+      method: 'GET',
+      path: GATE_PATHS.DECISION,
+      scope: 'gate',
+      async handle(_req, res, url) {
+        const parsed = parseGateQuery(url.searchParams);
+        if (!parsed.ok) return sendJsonError(res, 400, parsed.errors.join('; '));
+        const answer = await decide(res, parsed.query);
+        if (answer !== undefined) sendJson(res, 200, answer);
+      },
+    },
+    {
+      method: 'POST',
+      path: GATE_PATHS.DECISION,
+      // Authorized below: Flagger can only pass a token inside the webhook metadata.
+      scope: 'public',
+      async handle(req, res) {
+        const body = await readJson(req, res);
+        if (body === undefined) return;
+        const hook = FlaggerWebhookSchema.safeParse(body);
+        if (!hook.success)
+          return sendJsonError(res, 400, `not a Flagger webhook payload: ${issues(hook.error)}`);
+        const { token, ...metadata } = hook.data.metadata ?? {};
+        if (handlers.authorize !== undefined) {
+          const header = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '')?.[1];
+          const verdict = handlers.authorize(header ?? token);
+          if (!verdict.ok)
+            return sendJsonError(res, verdict.status, verdict.message, {
+              'www-authenticate': 'Bearer realm="breakwater"',
+            });
+        }
+        const parsed = parseGateQuery(metadata);
+        if (!parsed.ok) return sendJsonError(res, 400, `webhook metadata: ${parsed.errors.join('; ')}`);
+        const answer = await decide(res, parsed.query);
+        if (answer === undefined) return;
+        const headers: Record<string, string> = answer.decision === 'HALT' ? { 'retry-after': '30' } : {};
+        sendJson(res, FLAGGER_STATUS[answer.decision], answer, headers);
+      },
+    },
+    {
+      method: 'GET',
+      path: GATE_PATHS.HEALTH,
+      scope: 'gate',
+      async handle(_req, res, url) {
+        const errors: string[] = [];
+        for (const key of new Set(url.searchParams.keys())) {
+          if (key !== 'service' && key !== 'exclude')
+            errors.push(`unknown parameter "${key}" (expected service, exclude)`);
+        }
+        const service = url.searchParams.get('service')?.trim() ?? '';
+        if (service === '') errors.push('"service" is required');
+        if (errors.length > 0) return sendJsonError(res, 400, errors.join('; '));
+        const exclude = url.searchParams
+          .getAll('exclude')
+          .flatMap((v) => v.split(','))
+          .map((v) => v.trim())
+          .filter((v) => v !== '');
+        sendJson(res, 200, GateHealthSchema.parse(await handlers.health(service, exclude)));
+      },
+    },
+    {
+      method: 'POST',
+      path: GATE_PATHS.ROLLBACKS,
+      scope: 'gate',
+      async handle(req, res) {
+        const body = await readJson(req, res);
+        if (body === undefined) return;
+        const event = GateRollbackEventSchema.safeParse(body);
+        if (!event.success) return sendJsonError(res, 400, `invalid rollback event: ${issues(event.error)}`);
+        handlers.recordRollback(event.data);
+        sendJson(res, 202, { accepted: true });
+      },
+    },
+  ];
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  send(res, status, 'application/json', JSON.stringify(body), { 'cache-control': 'no-store', ...headers });
+}
+
+function issues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  return error.issues
+    .map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`)
+    .join('; ');
+}
+
+/** Reads a JSON body up to {@link MAX_GATE_BODY_BYTES}; answers 413/400 itself and returns undefined. */
+async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_GATE_BODY_BYTES) {
+      sendJsonError(res, 413, `body larger than ${MAX_GATE_BODY_BYTES} bytes`, {}, true);
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    sendJsonError(res, 400, 'body is not valid JSON');
+    return undefined;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Clock } from '@breakwater/protocol';
+import { AlertmanagerPusher } from '../act/alertmanager.ts';
+import { GATE_ALERT_NAME } from '../act/gate/incident-alerts.ts';
+import type { IncidentReport } from '../act/gate/report.ts';
+import type { Logger } from '../component.ts';
+
+/**
+ * Posts one incident to Alertmanager with the SLO engine's pusher and waits for the delivery
+ * attempt. No `endsAt`: Alertmanager resolves it after its `resolve_timeout`. Resolves with the
+ * error text when the delivery failed (the gate's exit code does not depend on it).
+ */
+export async function postIncidentAlert(
+  url: string,
+  report: IncidentReport,
+  clock: Clock,
+  logger: Logger,
+): Promise<string | undefined> {
+  const pusher = new AlertmanagerPusher({ url, clock, logger, timeoutMs: 10_000 });
+  pusher.update([
+    {
+      labels: {
+        alertname: GATE_ALERT_NAME,
+        service: report.service,
+        version: report.version,
+        decision: report.decision,
+        severity: report.decision === 'ROLLBACK' ? 'page' : 'ticket',
+      },
+      annotations: {
+        summary: report.summary,
+        top_error_categories:
+          report.topErrorCategories.map((c) => `${c.category}=${c.count}`).join(', ') || 'none',
+        failing_dependency: report.failingDependency?.dependency ?? 'unknown',
+        example_trace_ids: report.exampleTraces.map((t) => t.url ?? t.traceId).join(' ') || 'none',
+        ...(report.rollback === null
+          ? {}
+          : { rollback_latency_seconds: (report.rollback.latencyMs / 1000).toFixed(1) }),
+        ...(report.recovery === null ? {} : { recovered: String(report.recovery.recovered) }),
+      },
+    },
+  ]);
+  await pusher.idle();
+  const stats = pusher.stats;
+  await pusher.stop();
+  return stats.deliveries > 0 ? undefined : (stats.lastError ?? 'not delivered');
+}

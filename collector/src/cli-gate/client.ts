@@ -1,0 +1,123 @@
+import {
+  type Clock,
+  GATE_PATHS,
+  type GateAnswer,
+  GateAnswerSchema,
+  type GateHealth,
+  GateHealthSchema,
+  type GateRollbackEvent,
+} from '@breakwater/protocol';
+
+/** The collector could not be asked (network, auth, a 4xx/5xx, an unreadable answer): exit 2. */
+export class GateClientError extends Error {
+  override readonly name = 'GateClientError';
+  /** True when retrying may help (network error, 5xx); false for 4xx (fix the request). */
+  readonly retryable: boolean;
+
+  constructor(message: string, retryable: boolean) {
+    super(message);
+    this.retryable = retryable;
+  }
+}
+
+/** Options of {@link GateClient}. */
+export interface GateClientOptions {
+  baseUrl: string;
+  token: string | undefined;
+  clock: Clock;
+  fetch: typeof fetch;
+  timeoutMs: number;
+}
+
+/** The gate API over HTTP, with a per-request timeout on the injected clock. */
+export class GateClient {
+  private readonly options: GateClientOptions;
+
+  constructor(options: GateClientOptions) {
+    this.options = options;
+  }
+
+  /** `GET /v1/gate`. */
+  async decide(query: {
+    service: string;
+    version: string;
+    baseline?: string | undefined;
+    slo?: string | undefined;
+  }): Promise<GateAnswer> {
+    const params = new URLSearchParams({ service: query.service, version: query.version });
+    if (query.baseline !== undefined) params.set('baseline', query.baseline);
+    if (query.slo !== undefined) params.set('slo', query.slo);
+    const body = await this.request('GET', `${GATE_PATHS.DECISION}?${params}`);
+    const parsed = GateAnswerSchema.safeParse(body);
+    if (!parsed.success)
+      throw new GateClientError(
+        `unexpected answer from ${this.options.baseUrl}: ${parsed.error.message}`,
+        false,
+      );
+    return parsed.data;
+  }
+
+  /** `GET /v1/gate/health`. */
+  async health(service: string, exclude: readonly string[]): Promise<GateHealth> {
+    const params = new URLSearchParams({ service });
+    if (exclude.length > 0) params.set('exclude', exclude.join(','));
+    const parsed = GateHealthSchema.safeParse(await this.request('GET', `${GATE_PATHS.HEALTH}?${params}`));
+    if (!parsed.success)
+      throw new GateClientError(`unexpected health answer: ${parsed.error.message}`, false);
+    return parsed.data;
+  }
+
+  /** `POST /v1/gate/rollbacks`. */
+  async report(event: GateRollbackEvent): Promise<void> {
+    await this.request('POST', GATE_PATHS.ROLLBACKS, event);
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const { baseUrl, token, clock, timeoutMs } = this.options;
+    const url = `${baseUrl}${path}`;
+    const abort = new AbortController();
+    const timer = clock.setTimeout(
+      () => abort.abort(new Error(`no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      let res: Response;
+      try {
+        res = await this.options.fetch(url, {
+          method,
+          headers,
+          signal: abort.signal,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch (error) {
+        const e = error as Error;
+        const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+        throw new GateClientError(
+          `cannot reach ${baseUrl}: ${abort.signal.aborted ? String(abort.signal.reason?.message) : e.message}${cause}`,
+          true,
+        );
+      }
+      const text = await res.text();
+      if (!res.ok) {
+        let message = text.slice(0, 500);
+        try {
+          message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+        } catch {}
+        throw new GateClientError(
+          `${method} ${path.split('?')[0]} → HTTP ${res.status}: ${message}`,
+          res.status >= 500,
+        );
+      }
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new GateClientError(`${method} ${path.split('?')[0]}: answer is not JSON`, false);
+      }
+    } finally {
+      clock.clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { DEFAULT_COLLECTOR_URL, ENV, parseDuration } from '@breakwater/protocol';
+import { parseFlags } from '../cli/flags.ts';
+import { UsageError } from '../cli/usage-error.ts';
+
+/** Environment variable holding the gate token (so it stays out of process listings and CI logs). */
+export const GATE_TOKEN_ENV = 'BREAKWATER_GATE_TOKEN';
+
+/** The flags of `breakwater gate`, for `parseArgs` (also read by the examples' test). */
+export const GATE_FLAG_OPTIONS = {
+  service: { type: 'string', short: 's' },
+  version: { type: 'string', short: 'v' },
+  baseline: { type: 'string', short: 'b' },
+  slo: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  wait: { type: 'string' },
+  watch: { type: 'string' },
+  interval: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  'on-rollback': { type: 'string' },
+  'recovery-timeout': { type: 'string' },
+  'report-dir': { type: 'string' },
+  'trace-url-template': { type: 'string' },
+  'alertmanager-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Parsed `breakwater gate` options. */
+export interface GateCliOptions {
+  help: boolean;
+  service: string;
+  version: string;
+  baseline: string | undefined;
+  slo: string | undefined;
+  url: string;
+  token: string | undefined;
+  /** Poll until a decision other than HALT-for-no-data, up to this long. */
+  waitMs: number | undefined;
+  /** Poll for this long, stopping early only on ROLLBACK (the "monitor" stage). */
+  watchMs: number | undefined;
+  intervalMs: number;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  json: boolean;
+  onRollback: string | undefined;
+  recoveryTimeoutMs: number;
+  reportDir: string | undefined;
+  traceUrlTemplate: string | undefined;
+  alertmanagerUrl: string | undefined;
+}
+
+/** Parses argv (after `gate`); throws {@link UsageError} with a sentence naming the flag. */
+export function parseGateOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): GateCliOptions {
+  const { values } = parseFlags(argv, GATE_FLAG_OPTIONS);
+  const duration = (flag: string, text: string | undefined, fallback?: number): number | undefined => {
+    if (text === undefined) return fallback;
+    try {
+      return parseDuration(text);
+    } catch (error) {
+      throw new UsageError(`--${flag}: ${(error as Error).message}`);
+    }
+  };
+  const help = values.help === true;
+  if (!help) {
+    for (const required of ['service', 'version'] as const) {
+      if (values[required] === undefined || values[required].trim() === '')
+        throw new UsageError(`--${required} is required`);
+    }
+    if (values.wait !== undefined && values.watch !== undefined)
+      throw new UsageError('give --wait or --watch, not both');
+  }
+  const url = (values.url ?? env[ENV.COLLECTOR_URL] ?? DEFAULT_COLLECTOR_URL).replace(/\/+$/, '');
+  for (const [flag, value] of [
+    ['url', url],
+    ['alertmanager-url', values['alertmanager-url']],
+  ] as const) {
+    if (value !== undefined && !/^https?:\/\/[^/]/.test(value))
+      throw new UsageError(`--${flag}: expected an http(s) URL, got "${value}"`);
+  }
+  const template = values['trace-url-template'];
+  if (template !== undefined && !template.includes('{traceId}')) {
+    throw new UsageError(
+      '--trace-url-template must contain {traceId}, e.g. http://jaeger:16686/trace/{traceId}',
+    );
+  }
+  return {
+    help,
+    service: values.service?.trim() ?? '',
+    version: values.version?.trim() ?? '',
+    baseline: values.baseline,
+    slo: values.slo,
+    url,
+    token: values.token ?? env[GATE_TOKEN_ENV],
+    waitMs: duration('wait', values.wait),
+    watchMs: duration('watch', values.watch),
+    intervalMs: duration('interval', values.interval, 30_000)!,
+    timeoutMs: duration('timeout', values.timeout, 10_000)!,
+    json: values.json === true,
+    onRollback: values['on-rollback'],
+    recoveryTimeoutMs: duration('recovery-timeout', values['recovery-timeout'], 600_000)!,
+    reportDir: values['report-dir'],
+    traceUrlTemplate: template,
+    alertmanagerUrl: values['alertmanager-url'],
+  };
+}

@@ -1,0 +1,55 @@
+import type { Clock, GateAnswer } from '@breakwater/protocol';
+import { isNoDataHalt } from '../act/gate/incident-alerts.ts';
+import { GateClientError } from './client.ts';
+
+/** Resolves after `ms` on the injected clock. */
+export function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    clock.setTimeout(resolve, ms);
+  });
+}
+
+/** How to poll. */
+export interface PollOptions {
+  clock: Clock;
+  intervalMs: number;
+  /** Give up (returning the last answer) at this clock time. */
+  deadline: number;
+  /**
+   * `wait`: stop at the first answer that is not a HALT for missing data.
+   * `watch`: keep polling until the deadline; stop early only on ROLLBACK.
+   */
+  mode: 'wait' | 'watch';
+  /** Called with every answer (progress lines). */
+  onAnswer?: (answer: GateAnswer) => void;
+  /** Called when a poll failed but the deadline has not passed. */
+  onRetry?: (error: GateClientError) => void;
+}
+
+/**
+ * Polls `ask` until the mode's condition or the deadline. Retryable errors (collector restarting,
+ * network blips) are retried until the deadline; the last one is thrown if no answer ever came.
+ * A non-retryable error (4xx: bad parameters, bad token) is thrown at once.
+ */
+export async function poll(ask: () => Promise<GateAnswer>, options: PollOptions): Promise<GateAnswer> {
+  const { clock } = options;
+  let last: GateAnswer | undefined;
+  for (;;) {
+    try {
+      last = await ask();
+      options.onAnswer?.(last);
+      if (last.decision === 'ROLLBACK') return last;
+      if (options.mode === 'wait' && !isNoDataHalt(last)) return last;
+    } catch (error) {
+      if (!(error instanceof GateClientError) || !error.retryable) throw error;
+      if (clock.now() + options.intervalMs > options.deadline) {
+        if (last !== undefined) return last;
+        throw error;
+      }
+      options.onRetry?.(error);
+    }
+    const remaining = options.deadline - clock.now();
+    if (remaining <= 0) return last!;
+    await sleep(clock, Math.min(options.intervalMs, remaining));
+  }
+}

@@ -1,0 +1,39 @@
+import type { Clock } from '@breakwater/protocol';
+import type { RecoveryOutcome } from '../act/gate/report.ts';
+import type { GateClient } from './client.ts';
+import { GateClientError } from './client.ts';
+import { sleep } from './poll.ts';
+
+/** Options of {@link trackRecovery}. */
+export interface RecoveryOptions {
+  clock: Clock;
+  service: string;
+  /** The rolled-back version (left out of the health check). */
+  version: string;
+  timeoutMs: number;
+  intervalMs: number;
+  onPoll?: (healthy: boolean) => void;
+}
+
+/**
+ * After a rollback, polls `GET /v1/gate/health` (the service without the rolled-back version)
+ * until it is green or `timeoutMs` passes. Errors while polling count as "not green yet".
+ */
+export async function trackRecovery(client: GateClient, options: RecoveryOptions): Promise<RecoveryOutcome> {
+  const { clock, timeoutMs } = options;
+  const started = clock.now();
+  const deadline = started + timeoutMs;
+  for (;;) {
+    let healthy = false;
+    try {
+      healthy = (await client.health(options.service, [options.version])).healthy;
+    } catch (error) {
+      if (!(error instanceof GateClientError)) throw error;
+    }
+    options.onPoll?.(healthy);
+    if (healthy) return { recovered: true, recoveryMs: clock.now() - started, timeoutMs };
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) return { recovered: false, timeoutMs };
+    await sleep(clock, Math.min(options.intervalMs, remaining));
+  }
+}

@@ -1,0 +1,416 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  type GateAnswer,
+  GateAnswerSchema,
+  type GateDecision,
+  type GateHealth,
+  ManualClock,
+} from '@breakwater/protocol';
+import { type GateIo, runGateCommand } from './run-gate.ts';
+
+function answer(decision: GateDecision, over: Partial<GateAnswer> = {}): GateAnswer {
+  const noData = decision === 'HALT' && over.reasons === undefined;
+  return {
+    decision,
+    service: 'chat',
+    version: 'v2',
+    baseline: ['v1'],
+    reasons: noData ? [{ code: 'insufficient_data', message: 'too few events', decision: 'HALT' }] : [],
+    slos: [
+      {
+        slo: 'availability',
+        objective: 0.995,
+        burnRates: { '10m': decision === 'ROLLBACK' ? 10 : 0.1 },
+        budgetRemaining: 0.9,
+        sample: { good: decision === 'ROLLBACK' ? 950 : 1000, total: 1000 },
+        topErrorCategories: decision === 'ROLLBACK' ? [{ category: 'server_error', count: 50 }] : [],
+        exampleTraceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'],
+        failingDependency: { dependency: 'openai/gpt-4o', bad: 50, total: 1000 },
+        decision,
+      },
+    ],
+    window: '10m',
+    evaluatedAt: 1_700_000_000_000,
+    ...over,
+  };
+}
+
+/** Captures output. */
+function capture(over: Partial<GateIo> = {}): GateIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout(t: string) {
+      io.out += t;
+    },
+    stderr(t: string) {
+      io.err += t;
+    },
+    env: {},
+    ...over,
+  };
+  return io;
+}
+
+describe('breakwater gate against a stub collector (real HTTP)', () => {
+  let server: Server;
+  let url: string;
+  const posted: unknown[] = [];
+  const seenAuth: (string | undefined)[] = [];
+  let healthy = true;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      seenAuth.push(req.headers.authorization);
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      };
+      if (u.pathname === '/v1/gate' && req.method === 'GET') {
+        const version = u.searchParams.get('version');
+        if (version === 'bad-request') return json(400, { error: { code: 400, message: 'unknown SLO "x"' } });
+        const decision =
+          ({ ok: 'PROCEED', halt: 'HALT', rb: 'ROLLBACK' } as Record<string, GateDecision>)[version ?? ''] ??
+          'PROCEED';
+        return json(200, answer(decision, { version: version ?? '' }));
+      }
+      if (u.pathname === '/v1/gate/health') {
+        const body: GateHealth = {
+          service: 'chat',
+          excluded: ['rb'],
+          window: '5m',
+          healthy,
+          slos: [],
+          evaluatedAt: 0,
+        };
+        return json(200, body);
+      }
+      if (u.pathname === '/v1/gate/rollbacks' && req.method === 'POST') {
+        let text = '';
+        req.on('data', (c: Buffer) => {
+          text += c;
+        });
+        req.on('end', () => {
+          posted.push(JSON.parse(text));
+          json(202, { accepted: true });
+        });
+        return;
+      }
+      json(404, { error: { code: 404, message: 'no route' } });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('maps decisions to exit codes 0 / 10 / 20 and sends the token', async () => {
+    for (const [version, code] of [
+      ['ok', 0],
+      ['halt', 10],
+      ['rb', 20],
+    ] as const) {
+      const io = capture({ env: { BREAKWATER_GATE_TOKEN: 'from-env' } });
+      assert.equal(
+        await runGateCommand(['--service', 'chat', '--version', version, '--url', url], io),
+        code,
+        io.err,
+      );
+      assert.match(
+        io.out,
+        new RegExp(`^${['PROCEED', 'HALT', 'ROLLBACK'][[0, 10, 20].indexOf(code)]} chat@${version}`),
+      );
+    }
+    assert.equal(seenAuth.at(-1), 'Bearer from-env');
+  });
+
+  it('--json prints a schema-valid answer on stdout only', async () => {
+    const io = capture();
+    assert.equal(
+      await runGateCommand(['-s', 'chat', '-v', 'rb', '--url', url, '--json', '--token', 't'], io),
+      20,
+    );
+    const parsed = GateAnswerSchema.parse(JSON.parse(io.out));
+    assert.equal(parsed.decision, 'ROLLBACK');
+    assert.equal(seenAuth.at(-1), 'Bearer t');
+  });
+
+  it('exit 2 for usage errors, a 4xx answer and an unreachable collector', async () => {
+    const usage = capture();
+    assert.equal(await runGateCommand(['--service', 'chat'], usage), 2);
+    assert.match(usage.err, /--version is required/);
+    assert.equal(await runGateCommand(['-s', 'chat', '-v', 'x', '--wait', 'soon'], capture()), 2);
+    assert.equal(await runGateCommand(['-s', 'chat', '-v', 'x', '--bogus'], capture()), 2);
+    const bad = capture();
+    assert.equal(await runGateCommand(['-s', 'chat', '-v', 'bad-request', '--url', url], bad), 2);
+    assert.match(bad.err, /HTTP 400: unknown SLO "x"/);
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const down = capture();
+    assert.equal(
+      await runGateCommand(['-s', 'chat', '-v', 'ok', '--url', `http://127.0.0.1:${port}`], down),
+      2,
+    );
+    assert.match(down.err, /cannot reach/);
+    const help = capture();
+    assert.equal(await runGateCommand(['--help'], help), 0);
+    assert.match(help.out, /--on-rollback/);
+  });
+
+  it('--on-rollback runs the command exactly once, reports latency and recovery, writes the incident report', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gate-cli-'));
+    try {
+      const marker = join(dir, 'rollbacks.log');
+      const reports = join(dir, 'reports');
+      posted.length = 0;
+      healthy = true;
+      const io = capture();
+      const code = await runGateCommand(
+        [
+          '-s',
+          'chat',
+          '-v',
+          'rb',
+          '--url',
+          url,
+          '--json',
+          '--on-rollback',
+          `echo "$BREAKWATER_GATE_VERSION" >> '${marker}'`,
+          '--recovery-timeout',
+          '5s',
+          '--interval',
+          '100ms',
+          '--report-dir',
+          reports,
+          '--trace-url-template',
+          'http://jaeger:16686/trace/{traceId}',
+        ],
+        io,
+      );
+      assert.equal(code, 20, io.err);
+      assert.equal(await readFile(marker, 'utf8'), 'rb\n', 'ran once, with the version in its environment');
+      const out = JSON.parse(io.out) as {
+        rollback: { exitCode: number; latencyMs: number };
+        recovery: { recovered: boolean };
+        report: { markdown: string; json: string };
+      };
+      assert.equal(out.rollback.exitCode, 0);
+      assert.ok(out.rollback.latencyMs >= 0 && out.rollback.latencyMs < 5_000);
+      assert.equal(out.recovery.recovered, true);
+      assert.deepEqual(
+        posted.map((p) => (p as { kind: string }).kind),
+        ['rollback', 'recovery'],
+      );
+      const md = await readFile(out.report.markdown, 'utf8');
+      assert.match(md, /# ROLLBACK: chat rb/);
+      assert.match(
+        md,
+        /\[4bf92f3577b34da6a3ce929d0e0e4736\]\(http:\/\/jaeger:16686\/trace\/4bf92f3577b34da6a3ce929d0e0e4736\)/,
+      );
+      assert.match(md, /Failing dependency: `openai\/gpt-4o`/);
+      assert.match(md, /`server_error`: 50/);
+      const json = JSON.parse(await readFile(out.report.json, 'utf8')) as {
+        kind: string;
+        rollback: { command: string };
+      };
+      assert.equal(json.kind, 'breakwater.gate.incident');
+      assert.match(json.rollback.command, /echo/);
+      assert.equal((await readdir(reports)).length, 2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('breakwater gate polling on a fake clock', () => {
+  /** A fetch that answers from a script of decisions (the last repeats) and counts calls. */
+  function scripted(decisions: (GateDecision | 'HALT-budget')[], health: boolean[] = [true]) {
+    const calls: string[] = [];
+    let healthCalls = 0;
+    const fake = (async (input: string | URL | Request) => {
+      const u = new URL(String(input));
+      calls.push(u.pathname);
+      if (u.pathname === '/v1/gate/health') {
+        const h = health[Math.min(healthCalls++, health.length - 1)]!;
+        return Response.json({
+          service: 'chat',
+          excluded: ['v2'],
+          window: '5m',
+          healthy: h,
+          slos: [],
+          evaluatedAt: 0,
+        });
+      }
+      if (u.pathname === '/v1/gate/rollbacks') return Response.json({ accepted: true }, { status: 202 });
+      const gateCalls = calls.filter((c) => c === '/v1/gate').length;
+      const d = decisions[Math.min(gateCalls - 1, decisions.length - 1)]!;
+      return Response.json(
+        d === 'HALT-budget'
+          ? answer('HALT', {
+              reasons: [{ code: 'budget_below_reserve', message: 'budget', decision: 'HALT' }],
+            })
+          : answer(d),
+      );
+    }) as typeof fetch;
+    return { fetch: fake, gateCalls: () => calls.filter((c) => c === '/v1/gate').length, calls };
+  }
+
+  async function drive(clock: ManualClock, run: Promise<number>, stepMs: number): Promise<number> {
+    let result: number | undefined;
+    void run.then((r) => {
+      result = r;
+    });
+    for (let i = 0; i < 1000 && result === undefined; i++) await clock.advance(stepMs);
+    return run;
+  }
+
+  it('--wait polls through HALT-for-no-data until a real decision', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['HALT', 'HALT', 'PROCEED']);
+    const start = clock.now();
+    const code = await drive(
+      clock,
+      runGateCommand(
+        ['-s', 'chat', '-v', 'v2', '--wait', '10m', '--interval', '30s'],
+        capture({ clock, fetch: s.fetch }),
+      ),
+      1_000,
+    );
+    assert.equal(code, 0);
+    assert.equal(s.gateCalls(), 3);
+    assert.equal(clock.now() - start >= 60_000, true);
+  });
+
+  it('--wait stops at once on a HALT that is not about missing data', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['HALT-budget', 'PROCEED']);
+    const code = await drive(
+      clock,
+      runGateCommand(['-s', 'chat', '-v', 'v2', '--wait', '10m'], capture({ clock, fetch: s.fetch })),
+      1_000,
+    );
+    assert.equal(code, 10);
+    assert.equal(s.gateCalls(), 1);
+  });
+
+  it('--wait gives up at the deadline with HALT', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['HALT']);
+    const code = await drive(
+      clock,
+      runGateCommand(
+        ['-s', 'chat', '-v', 'v2', '--wait', '1m', '--interval', '30s'],
+        capture({ clock, fetch: s.fetch }),
+      ),
+      5_000,
+    );
+    assert.equal(code, 10);
+    assert.equal(s.gateCalls(), 3, 'at 0 s, 30 s and 60 s');
+  });
+
+  it('--watch keeps polling through PROCEED and stops early on ROLLBACK', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['PROCEED', 'PROCEED', 'ROLLBACK', 'PROCEED']);
+    const code = await drive(
+      clock,
+      runGateCommand(
+        ['-s', 'chat', '-v', 'v2', '--watch', '5m', '--interval', '15s'],
+        capture({ clock, fetch: s.fetch }),
+      ),
+      1_000,
+    );
+    assert.equal(code, 20);
+    assert.equal(s.gateCalls(), 3);
+    const healthy = scripted(['PROCEED']);
+    const ok = await drive(
+      clock,
+      runGateCommand(
+        ['-s', 'chat', '-v', 'v2', '--watch', '1m', '--interval', '15s'],
+        capture({ clock, fetch: healthy.fetch }),
+      ),
+      5_000,
+    );
+    assert.equal(ok, 0);
+    assert.equal(healthy.gateCalls(), 5, '0, 15, 30, 45, 60 s');
+  });
+
+  it('rollback latency runs from detection to the command finishing; recovery waits for green', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['ROLLBACK'], [false, false, true]);
+    let runs = 0;
+    const io = capture({
+      clock,
+      fetch: s.fetch,
+      async run() {
+        runs++;
+        await clock.advance(4_000);
+        return 0;
+      },
+    });
+    const code = await drive(
+      clock,
+      runGateCommand(
+        [
+          '-s',
+          'chat',
+          '-v',
+          'v2',
+          '--json',
+          '--on-rollback',
+          'deploy undo',
+          '--interval',
+          '30s',
+          '--recovery-timeout',
+          '10m',
+        ],
+        io,
+      ),
+      1_000,
+    );
+    assert.equal(code, 20);
+    assert.equal(runs, 1);
+    const out = JSON.parse(io.out) as {
+      rollback: { latencyMs: number };
+      recovery: { recovered: boolean; recoveryMs: number };
+    };
+    assert.equal(out.rollback.latencyMs, 4_000);
+    assert.deepEqual(out.recovery, { recovered: true, recoveryMs: 60_000, timeoutMs: 600_000 });
+  });
+
+  it('not recovered within the recovery timeout', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['ROLLBACK'], [false]);
+    const io = capture({ clock, fetch: s.fetch, run: async () => 3 });
+    const code = await drive(
+      clock,
+      runGateCommand(
+        [
+          '-s',
+          'chat',
+          '-v',
+          'v2',
+          '--json',
+          '--on-rollback',
+          'x',
+          '--interval',
+          '30s',
+          '--recovery-timeout',
+          '2m',
+        ],
+        io,
+      ),
+      10_000,
+    );
+    assert.equal(code, 20, 'the decision decides the exit code, not the rollback command');
+    const out = JSON.parse(io.out) as { rollback: { exitCode: number }; recovery: { recovered: boolean } };
+    assert.equal(out.rollback.exitCode, 3);
+    assert.equal(out.recovery.recovered, false);
+  });
+});

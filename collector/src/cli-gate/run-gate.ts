@@ -1,0 +1,205 @@
+import { type Clock, GATE_EXIT_CODES, type GateAnswer, systemClock } from '@breakwater/protocol';
+import { isNoDataHalt } from '../act/gate/incident-alerts.ts';
+import { buildIncidentReport, type RecoveryOutcome, type RollbackOutcome } from '../act/gate/report.ts';
+import { UsageError } from '../cli/usage-error.ts';
+import type { Logger } from '../component.ts';
+import { postIncidentAlert } from './alert-push.ts';
+import { GateClient, GateClientError } from './client.ts';
+import { GATE_HELP } from './help.ts';
+import { type GateCliOptions, parseGateOptions } from './options.ts';
+import { poll } from './poll.ts';
+import { trackRecovery } from './recovery.ts';
+import { type ReportFiles, writeIncidentReport } from './report-files.ts';
+import { type CommandRunner, shellRunner } from './rollback.ts';
+
+/** What `breakwater gate` touches, injectable for tests. */
+export interface GateIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  clock?: Clock;
+  fetch?: typeof fetch;
+  /** Runs the `--on-rollback` command (default: the shell). */
+  run?: CommandRunner;
+}
+
+const defaultIo: GateIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+/**
+ * `breakwater gate`: asks the collector for a decision (once, `--wait` or `--watch`), runs the
+ * rollback hook and tracks recovery on ROLLBACK, writes the incident report on ROLLBACK or HALT,
+ * and resolves to the exit code: 0 PROCEED, 10 HALT, 20 ROLLBACK, 2 usage or connection error.
+ */
+export async function runGateCommand(argv: readonly string[], io: GateIo = defaultIo): Promise<number> {
+  let options: GateCliOptions;
+  try {
+    options = parseGateOptions(argv, io.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`breakwater gate: ${error.message}\nRun "breakwater gate --help" for usage.\n`);
+    return GATE_EXIT_CODES.ERROR;
+  }
+  if (options.help) {
+    io.stdout(GATE_HELP);
+    return 0;
+  }
+  const clock = io.clock ?? systemClock;
+  const client = new GateClient({
+    baseUrl: options.url,
+    token: options.token,
+    clock,
+    fetch: io.fetch ?? fetch,
+    timeoutMs: options.timeoutMs,
+  });
+  const say = (line: string) => (options.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
+  const ask = () =>
+    client.decide({
+      service: options.service,
+      version: options.version,
+      baseline: options.baseline,
+      slo: options.slo,
+    });
+
+  let answer: GateAnswer;
+  try {
+    const span = options.waitMs ?? options.watchMs;
+    answer =
+      span === undefined
+        ? await ask()
+        : await poll(ask, {
+            clock,
+            intervalMs: options.intervalMs,
+            deadline: clock.now() + span,
+            mode: options.waitMs !== undefined ? 'wait' : 'watch',
+            onAnswer: (a) =>
+              io.stderr(`gate: ${a.decision}${isNoDataHalt(a) ? ' (waiting for traffic)' : ''}\n`),
+            onRetry: (e) => io.stderr(`gate: ${e.message}; retrying\n`),
+          });
+  } catch (error) {
+    if (!(error instanceof GateClientError)) throw error;
+    io.stderr(`breakwater gate: ${error.message}\n`);
+    return GATE_EXIT_CODES.ERROR;
+  }
+  const detectedAt = clock.now();
+  printAnswer(answer, options, say);
+
+  let rollback: RollbackOutcome | undefined;
+  let recovery: RecoveryOutcome | undefined;
+  if (answer.decision === 'ROLLBACK' && options.onRollback !== undefined) {
+    say(`running rollback: ${options.onRollback}`);
+    const exitCode = await (io.run ?? shellRunner)(options.onRollback, {
+      BREAKWATER_GATE_SERVICE: answer.service,
+      BREAKWATER_GATE_VERSION: answer.version,
+      BREAKWATER_GATE_DECISION: answer.decision,
+    });
+    const finishedAt = clock.now();
+    rollback = {
+      command: options.onRollback,
+      exitCode,
+      detectedAt,
+      finishedAt,
+      latencyMs: finishedAt - detectedAt,
+    };
+    say(
+      `rollback ${exitCode === 0 ? 'finished' : `failed (exit ${exitCode})`} ${(rollback.latencyMs / 1000).toFixed(1)} s after the violation was detected`,
+    );
+    await bestEffort(io, () =>
+      client.report({
+        kind: 'rollback',
+        service: answer.service,
+        version: answer.version,
+        latencyMs: rollback!.latencyMs,
+        exitCode,
+      }),
+    );
+    recovery = await trackRecovery(client, {
+      clock,
+      service: answer.service,
+      version: answer.version,
+      timeoutMs: options.recoveryTimeoutMs,
+      intervalMs: options.intervalMs,
+    });
+    say(
+      recovery.recovered
+        ? `recovered: SLIs green ${((recovery.recoveryMs ?? 0) / 1000).toFixed(1)} s after the rollback`
+        : `not recovered within ${options.recoveryTimeoutMs / 1000} s`,
+    );
+    await bestEffort(io, () =>
+      client.report({
+        kind: 'recovery',
+        service: answer.service,
+        version: answer.version,
+        recovered: recovery!.recovered,
+        ...(recovery!.recoveryMs === undefined ? {} : { recoveryMs: recovery!.recoveryMs }),
+      }),
+    );
+  }
+
+  let files: ReportFiles | undefined;
+  if (
+    answer.decision !== 'PROCEED' &&
+    (options.reportDir !== undefined || options.alertmanagerUrl !== undefined)
+  ) {
+    const report = buildIncidentReport(answer, {
+      ...(options.traceUrlTemplate === undefined ? {} : { traceUrlTemplate: options.traceUrlTemplate }),
+      ...(rollback === undefined ? {} : { rollback }),
+      ...(recovery === undefined ? {} : { recovery }),
+    });
+    if (options.reportDir !== undefined) {
+      files = await writeIncidentReport(options.reportDir, report, clock.now());
+      say(`incident report: ${files.markdown}`);
+    }
+    if (options.alertmanagerUrl !== undefined) {
+      const failed = await postIncidentAlert(options.alertmanagerUrl, report, clock, stderrLogger(io));
+      if (failed !== undefined)
+        io.stderr(`breakwater gate: could not post the incident to Alertmanager: ${failed}\n`);
+    }
+  }
+  if (options.json) {
+    io.stdout(
+      `${JSON.stringify({ ...answer, ...(rollback === undefined ? {} : { rollback }), ...(recovery === undefined ? {} : { recovery }), ...(files === undefined ? {} : { report: files }) }, null, 2)}\n`,
+    );
+  }
+  return GATE_EXIT_CODES[answer.decision];
+}
+
+function printAnswer(answer: GateAnswer, options: GateCliOptions, say: (line: string) => void): void {
+  const baseline = answer.baseline.length > 0 ? ` vs ${answer.baseline.join(', ')}` : '';
+  say(`${answer.decision} ${answer.service}@${answer.version}${baseline} (window ${answer.window})`);
+  for (const r of answer.reasons) say(`  ${r.decision === undefined ? '·' : '!'} ${r.code}: ${r.message}`);
+  if (!options.json) {
+    for (const s of answer.slos) {
+      const bad = s.sample.total - s.sample.good;
+      say(
+        `  ${s.slo}: ${s.decision}, ${bad}/${s.sample.total} bad, budget left ${(s.budgetRemaining * 100).toFixed(1)}%`,
+      );
+    }
+  }
+}
+
+async function bestEffort(io: GateIo, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    io.stderr(`breakwater gate: could not report to the collector: ${(error as Error).message}\n`);
+  }
+}
+
+function stderrLogger(io: GateIo): Logger {
+  const logger: Logger = {
+    debug() {},
+    info() {},
+    warn(obj, msg) {
+      io.stderr(`breakwater gate: ${msg ?? ''} ${JSON.stringify(obj)}\n`);
+    },
+    error(obj, msg) {
+      io.stderr(`breakwater gate: ${msg ?? ''} ${JSON.stringify(obj)}\n`);
+    },
+    child: () => logger,
+  };
+  return logger;
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { durationMs } from '../../config/slo/duration-schema.ts';
+
+/** A fast-burn rule: ROLLBACK when the version burns faster than `burnRate` over both windows. */
+export const FastBurnRuleSchema = z
+  .object({
+    longWindow: durationMs,
+    shortWindow: durationMs,
+    burnRate: z.number().positive(),
+  })
+  .strict();
+
+/** The judging rules; every key may be overridden per SLO under `gate.slos.<name>`. */
+const rulesShape = {
+  /** Window the version under test is judged over (and compared with the baseline). */
+  window: durationMs,
+  /** Events the version (and the baseline, for the comparison) needs in the window before it is judged. */
+  minEvents: z.number().int().positive(),
+  /** HALT when less than this share of the service's error budget is left (0..1). */
+  reserve: z.number().min(0).max(1),
+  /** Significance level of the one-sided tests (sustained burn, canary worse than baseline). */
+  significance: z.number().gt(0).max(0.5),
+  /** ROLLBACK when the burn rate over the gate window is significantly above this. */
+  sustainedBurnRate: z.number().positive(),
+  /**
+   * Page-level multiwindow rules for the version. Default (`page`): the SLO engine's page rules
+   * (1h/5m and 6h/30m) scaled to the SLO window; `[]` turns fast-burn checks off.
+   */
+  fastBurn: z.union([z.literal('page'), z.array(FastBurnRuleSchema)]),
+  /** Compare the version with the baseline. */
+  compare: z.boolean(),
+  /** HALT when this SLO has too little data (by default only SLOs named in `?slo=` are required). */
+  required: z.boolean(),
+};
+
+/** Rules applied to every SLO unless overridden. */
+export const GateRulesSchema = z.object(rulesShape).strict();
+export type GateRulesConfig = z.output<typeof GateRulesSchema>;
+
+// Defaults are given as parsed values (zod applies `.default` after the transform).
+const DEFAULT_RULES = {
+  window: 600_000,
+  minEvents: 100,
+  reserve: 0.1,
+  significance: 0.01,
+  sustainedBurnRate: 1,
+  fastBurn: 'page',
+  compare: true,
+  required: false,
+} as const;
+
+/** The `gate:` section of the collector configuration. */
+export const GateConfigSchema = z
+  .object({
+    window: rulesShape.window.default(DEFAULT_RULES.window),
+    minEvents: rulesShape.minEvents.default(DEFAULT_RULES.minEvents),
+    reserve: rulesShape.reserve.default(DEFAULT_RULES.reserve),
+    significance: rulesShape.significance.default(DEFAULT_RULES.significance),
+    sustainedBurnRate: rulesShape.sustainedBurnRate.default(DEFAULT_RULES.sustainedBurnRate),
+    fastBurn: rulesShape.fastBurn.default(DEFAULT_RULES.fastBurn),
+    compare: rulesShape.compare.default(DEFAULT_RULES.compare),
+    required: rulesShape.required.default(DEFAULT_RULES.required),
+    /** Per-SLO overrides of any rule above, by SLO name. */
+    slos: z.record(z.string(), GateRulesSchema.partial()).default({}),
+    /** SLOs the gate never judges (e.g. a technical SLO that is too sparse per version). */
+    exclude: z.array(z.string()).default([]),
+    /** Window over which `GET /v1/gate/health` judges whether a service is green again. */
+    recoveryWindow: durationMs.default(300_000),
+    /** Incident alerts: pushed to the SLO engine's `alertmanager.url` when set. */
+    alerts: z
+      .object({
+        /** Push an alert on ROLLBACK (severity page) and HALT other than for missing data (ticket). */
+        enabled: z.boolean().default(true),
+        /** How long an incident alert keeps firing after the last such answer. */
+        ttl: durationMs.default(1_800_000),
+        /** Links to example traces, e.g. `http://jaeger:16686/trace/{traceId}`. */
+        traceUrlTemplate: z.string().optional(),
+      })
+      .strict()
+      .default({ enabled: true, ttl: 1_800_000 }),
+  })
+  .strict();
+export type GateConfig = z.output<typeof GateConfigSchema>;
+
+/** Top-level keys for the gate, to be composed into the collector configuration schema. */
+export const GateSectionSchema = z.object({
+  gate: GateConfigSchema.default(GateConfigSchema.parse({})),
+});
+
+/** Parses a `gate:` section (absent → every default). */
+export function parseGateConfig(section: unknown): GateConfig {
+  return GateConfigSchema.parse(section ?? {});
+}
+
+/** The effective rules for one SLO: defaults, then the SLO's overrides. */
+export function rulesFor(config: GateConfig, slo: string): GateRulesConfig {
+  const base: GateRulesConfig = {
+    window: config.window,
+    minEvents: config.minEvents,
+    reserve: config.reserve,
+    significance: config.significance,
+    sustainedBurnRate: config.sustainedBurnRate,
+    fastBurn: config.fastBurn,
+    compare: config.compare,
+    required: config.required,
+  };
+  const override = config.slos[slo];
+  if (override === undefined) return base;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) if (value !== undefined) merged[key] = value;
+  return merged as GateRulesConfig;
+}

@@ -1,0 +1,27 @@
+import type { SeriesWindows } from '../../store/types.ts';
+
+/**
+ * What the gate needs to know about one SLO. The SLO engine's `SloDefinition` satisfies it as is.
+ */
+export interface GateSloDefinition {
+  readonly name: string;
+  /** Target good ratio, 0 < objective < 1. */
+  readonly objective: number;
+  /** The SLO window (the budget is computed over it). */
+  readonly windowMs: number;
+  /** `groupBy` dimensions, in the order the series ids encode them. */
+  readonly groupBy: readonly string[];
+}
+
+/**
+ * The gate's narrow view of the SLO engine: its definitions, its store and its example trace
+ * ids. The collector wires the SLO component's own objects in, so the gate reads the very counts
+ * the SLO engine keeps (one store, one truth).
+ */
+export interface GateDataSource {
+  slos(): readonly GateSloDefinition[];
+  /** `SloStore.snapshot`: every series summed over each window ending at `nowMs`. */
+  snapshot(nowMs: number, windowsMs: readonly number[]): Promise<SeriesWindows[]>;
+  /** Trace ids of recent bad events of one series, most recent first. */
+  examples?(slo: string, series: string): readonly string[];
+}

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { GoodTotal } from '../burn-rate.ts';
+import { combineVerdicts, decideSlo, type SloGateInput, type SloRules } from './decide.ts';
+
+const M = 60_000;
+const H = 60 * M;
+const RULES: SloRules = {
+  windowMs: 10 * M,
+  minEvents: 100,
+  reserve: 0.1,
+  significance: 0.01,
+  sustainedBurnRate: 1,
+  // The SRE Workbook page rules for a 30-day SLO.
+  fastBurn: [
+    { longWindowMs: H, shortWindowMs: 5 * M, burnRate: 14.4 },
+    { longWindowMs: 6 * H, shortWindowMs: 30 * M, burnRate: 6 },
+  ],
+  compare: true,
+  required: false,
+};
+
+/** The same counts over every window (a canary younger than 5 minutes). */
+function version(total: number, bad: number): Map<number, GoodTotal> {
+  return new Map([5 * M, 10 * M, 30 * M, H, 6 * H].map((ms) => [ms, { good: total - bad, total }]));
+}
+
+function input(over: Partial<SloGateInput>): SloGateInput {
+  return {
+    slo: 'availability',
+    objective: 0.995,
+    version: version(1000, 1),
+    baseline: { good: 4995, total: 5000 },
+    service: { good: 5994, total: 6000 },
+    ...over,
+  };
+}
+
+const codes = (v: { reasons: { code: string }[] }) => v.reasons.map((r) => r.code);
+
+describe('decideSlo', () => {
+  it('PROCEED: burn 0.2, like the baseline, 80 % budget left', () => {
+    const v = decideSlo(input({}), RULES);
+    assert.equal(v.decision, 'PROCEED');
+    assert.equal(v.evidence.burnRates['10m'], 0.001 / 0.005);
+    // 1 − (6/6000)/0.005 = 0.8
+    assert.ok(Math.abs(v.evidence.budgetRemaining - 0.8) < 1e-12);
+    assert.equal(v.evidence.comparison?.significant, false);
+    assert.deepEqual(codes(v), []);
+  });
+
+  it('ROLLBACK sustained_burn: 20/1000 bad is burn 4 (below both page thresholds) and P(X≥20 | 1000, 0.005) ≈ 1e-7', () => {
+    const v = decideSlo(input({ version: version(1000, 20), baseline: { good: 4995, total: 5000 } }), RULES);
+    assert.equal(v.decision, 'ROLLBACK');
+    assert.deepEqual(codes(v), ['sustained_burn', 'worse_than_baseline']);
+    // pooled 25/6000 → expected 4.2 canary errors < 5: Fisher's exact test.
+    assert.equal(v.evidence.comparison?.test, 'fisher');
+  });
+
+  it('ROLLBACK fast_burn: 80/1000 bad is burn 16 > 14.4 over 1h and 5m', () => {
+    const v = decideSlo(input({ version: version(1000, 80) }), { ...RULES, compare: false });
+    assert.equal(v.decision, 'ROLLBACK');
+    assert.equal(codes(v)[0], 'fast_burn');
+    assert.match(v.reasons[0]!.message, /16x over 1h and 16x over 5m/);
+  });
+
+  it('fast burn needs minEvents in the long window', () => {
+    const counts = version(1000, 80);
+    counts.set(H, { good: 40, total: 50 });
+    counts.set(6 * H, { good: 40, total: 50 });
+    const v = decideSlo(input({ version: counts }), { ...RULES, compare: false });
+    assert.ok(!codes(v).includes('fast_burn'));
+  });
+
+  it('ROLLBACK worse_than_baseline alone: 4 % vs 1 % with a 90 % objective (burn 0.4)', () => {
+    const v = decideSlo(
+      input({
+        objective: 0.9,
+        version: version(1000, 40),
+        baseline: { good: 9900, total: 10_000 },
+        service: { good: 10_860, total: 11_000 },
+      }),
+      RULES,
+    );
+    assert.equal(v.decision, 'ROLLBACK');
+    assert.deepEqual(codes(v), ['worse_than_baseline']);
+    assert.equal(v.evidence.comparison?.test, 'z');
+    // z = 0.03 / √(p(1−p)(1/1000 + 1/10000)), p = 140/11000 → z ≈ 8.07
+    assert.ok(v.evidence.comparison!.pValue < 1e-14);
+  });
+
+  it('tiny samples never fire: 2/100 bad vs 0/100 (burn 4) stays PROCEED', () => {
+    const v = decideSlo(
+      input({
+        version: version(100, 2),
+        baseline: { good: 100, total: 100 },
+        service: { good: 100_000, total: 100_002 },
+      }),
+      RULES,
+    );
+    // Binomial P(X≥2 | 100, 0.005) = 1 − 0.995¹⁰⁰ − 100·0.005·0.995⁹⁹ ≈ 0.0898; Fisher 9900/39800 ≈ 0.249.
+    assert.equal(v.decision, 'PROCEED');
+    assert.ok(Math.abs(v.evidence.comparison!.pValue - 9_900 / 39_800) < 1e-12);
+  });
+
+  it('HALT budget_below_reserve: 460 bad of 100 000 leaves 1 − 0.92 = 8 % < 10 %', () => {
+    const v = decideSlo(input({ service: { good: 99_540, total: 100_000 } }), RULES);
+    assert.equal(v.decision, 'HALT');
+    assert.deepEqual(codes(v), ['budget_below_reserve']);
+    assert.ok(Math.abs(v.evidence.budgetRemaining - 0.08) < 1e-12);
+    const edge = decideSlo(input({ service: { good: 99_550, total: 100_000 } }), RULES);
+    assert.equal(edge.decision, 'PROCEED', 'exactly the reserve left is enough');
+  });
+
+  it('budget is not judged on fewer than minEvents service events', () => {
+    const v = decideSlo(input({ version: version(0, 0), service: { good: 1, total: 3 } }), RULES);
+    assert.ok(!codes(v).includes('budget_below_reserve'));
+  });
+
+  it('too little data: not judged (informational), or HALT when required', () => {
+    const v = decideSlo(input({ version: version(50, 0) }), RULES);
+    assert.equal(v.decision, 'PROCEED');
+    assert.equal(v.evidence.judged, false);
+    assert.deepEqual(
+      v.reasons.map((r) => [r.code, r.decision]),
+      [['insufficient_data', undefined]],
+    );
+    const required = decideSlo(input({ version: version(0, 0) }), { ...RULES, required: true });
+    assert.equal(required.decision, 'HALT');
+    assert.equal(required.reasons[0]!.code, 'no_data');
+  });
+
+  it('baseline too small or missing: no comparison, informational reason', () => {
+    const small = decideSlo(input({ baseline: { good: 10, total: 10 } }), RULES);
+    assert.equal(small.decision, 'PROCEED');
+    assert.deepEqual(codes(small), ['baseline_insufficient_data']);
+    assert.equal(small.evidence.comparison, undefined);
+    const none = decideSlo(input({ baseline: undefined }), RULES);
+    assert.deepEqual(codes(none), ['no_baseline']);
+  });
+});
+
+describe('combineVerdicts', () => {
+  it('ROLLBACK wins over HALT; HALT over PROCEED', () => {
+    const rollback = decideSlo(input({ version: version(1000, 80) }), RULES);
+    const halt = decideSlo(input({ service: { good: 99_540, total: 100_000 } }), RULES);
+    const ok = decideSlo(input({}), RULES);
+    assert.equal(combineVerdicts([ok, halt, rollback], 10 * M).decision, 'ROLLBACK');
+    assert.equal(combineVerdicts([ok, halt], 10 * M).decision, 'HALT');
+    const proceed = combineVerdicts([ok], 10 * M);
+    assert.equal(proceed.decision, 'PROCEED');
+    assert.equal(proceed.reasons.at(-1)!.code, 'within_budget');
+  });
+
+  it('HALT insufficient_data when no SLO could be judged; no_data without events', () => {
+    const few = decideSlo(input({ version: version(50, 0) }), RULES);
+    const combined = combineVerdicts([few], 10 * M);
+    assert.equal(combined.decision, 'HALT');
+    assert.deepEqual(
+      [combined.reasons[0]!.code, combined.reasons[0]!.decision],
+      ['insufficient_data', 'HALT'],
+    );
+    assert.equal(combineVerdicts([], 10 * M).reasons[0]!.code, 'no_data');
+  });
+});

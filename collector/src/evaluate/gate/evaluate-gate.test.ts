@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GateAnswerSchema, GateHealthSchema } from '@breakwater/protocol';
+import { encodeSeries } from '../../sli/series.ts';
+import { MemoryStore } from '../../store/memory-store.ts';
+import type { CountDelta } from '../../store/types.ts';
+import { parseGateConfig } from './config.ts';
+import type { GateDataSource, GateSloDefinition } from './data-source.ts';
+import { evaluateGate, GateQueryError, sloRules } from './evaluate-gate.ts';
+import { evaluateHealth } from './health.ts';
+
+const NOW = 1_700_000_000_000;
+const DAY = 86_400_000;
+const availability: GateSloDefinition = {
+  name: 'availability',
+  objective: 0.995,
+  windowMs: 30 * DAY,
+  groupBy: ['dependency'],
+};
+const latency: GateSloDefinition = { name: 'latency', objective: 0.95, windowMs: 7 * DAY, groupBy: [] };
+
+async function source(): Promise<GateDataSource> {
+  const store = new MemoryStore(() => 31 * DAY);
+  const delta = (service: string, version: string, dep: string, total: number, bad: number): CountDelta => ({
+    slo: 'availability',
+    series: encodeSeries({ service, version, dims: [dep] }),
+    counts: {
+      good: total - bad,
+      total,
+      extra: bad > 0 ? { 'c:server_error': bad } : ({} as Record<string, number>),
+    },
+  });
+  await store.commit(NOW - 30_000, [
+    delta('chat', 'v1', 'openai/gpt-4o', 5000, 5),
+    delta('chat', 'v2', 'openai/gpt-4o', 800, 20),
+    delta('chat', 'v2', 'tool/search', 200, 0),
+    delta('other', 'v9', 'openai/gpt-4o', 100, 100),
+  ]);
+  return {
+    slos: () => [availability, latency],
+    snapshot: (now, windows) => store.snapshot(now, windows),
+    examples: (_slo, series) =>
+      series.includes('"v2"') && series.includes('openai') ? ['4bf92f3577b34da6a3ce929d0e0e4736'] : [],
+  };
+}
+
+const config = parseGateConfig(undefined);
+const query = { service: 'chat', version: 'v2', baseline: [], slos: [] };
+
+describe('evaluateGate', () => {
+  it('judges the version against every other version of the service, with incident details', async () => {
+    const answer = GateAnswerSchema.parse(await evaluateGate(await source(), config, query, NOW));
+    assert.equal(answer.decision, 'ROLLBACK');
+    assert.deepEqual(answer.baseline, ['v1']);
+    assert.equal(answer.window, '10m');
+    assert.deepEqual(
+      answer.slos.map((s) => s.slo),
+      ['availability'],
+      'an SLO without events for the service is left out',
+    );
+    const e = answer.slos[0]!;
+    assert.deepEqual(e.sample, { good: 980, total: 1000 });
+    assert.deepEqual(e.baselineSample, { good: 4995, total: 5000 });
+    assert.deepEqual(e.topErrorCategories, [{ category: 'server_error', count: 20 }]);
+    assert.deepEqual(e.failingDependency, { dependency: 'openai/gpt-4o', bad: 20, total: 800 });
+    assert.deepEqual(e.exampleTraceIds, ['4bf92f3577b34da6a3ce929d0e0e4736']);
+    assert.ok(answer.reasons.some((r) => r.code === 'sustained_burn' && r.decision === 'ROLLBACK'));
+    // 1 − (25/6000)/0.005 ≈ 0.1667 left, above the 10 % reserve.
+    assert.ok(Math.abs(e.budgetRemaining - (1 - 25 / 6000 / 0.005)) < 1e-12);
+  });
+
+  it('an explicit baseline replaces discovery; a named SLO is required', async () => {
+    const s = await source();
+    const answer = await evaluateGate(
+      s,
+      config,
+      { ...query, version: 'v1', baseline: ['v0'], slos: ['availability'] },
+      NOW,
+    );
+    assert.deepEqual(answer.baseline, ['v0']);
+    assert.ok(answer.reasons.some((r) => r.code === 'baseline_insufficient_data'));
+    assert.equal(answer.decision, 'PROCEED');
+    const missing = await evaluateGate(s, config, { ...query, version: 'v3', slos: ['latency'] }, NOW);
+    assert.equal(missing.decision, 'HALT');
+    assert.equal(missing.reasons.find((r) => r.decision === 'HALT')?.code, 'no_data');
+  });
+
+  it('per-SLO overrides and unknown SLO names', async () => {
+    const strict = parseGateConfig({ slos: { availability: { minEvents: 5000 } } });
+    const answer = await evaluateGate(await source(), strict, query, NOW);
+    assert.equal(answer.decision, 'HALT');
+    assert.equal(answer.reasons[0]!.code, 'insufficient_data');
+    await assert.rejects(
+      evaluateGate(await source(), config, { ...query, slos: ['nope'] }, NOW),
+      GateQueryError,
+    );
+  });
+
+  it('fast-burn "page" resolves to the scaled page rules of the SLO window', () => {
+    const r = sloRules(config, availability, false);
+    assert.deepEqual(
+      r.fastBurn.map((f) => f.burnRate),
+      [14.4, 6],
+    );
+    const weekly = sloRules(config, latency, false);
+    assert.deepEqual(
+      weekly.fastBurn.map((f) => f.burnRate),
+      [3.36, 1.4],
+    );
+  });
+});
+
+describe('evaluateHealth', () => {
+  it('is green once the rolled-back version is left out', async () => {
+    const s = await source();
+    // 10 % canary traffic at 2.5 % errors: the service as a whole still burns 25/6000/0.005 ≈ 0.83.
+    const withCanary = GateHealthSchema.parse(await evaluateHealth(s, config, 'chat', [], NOW));
+    assert.equal(withCanary.healthy, true);
+    assert.ok(Math.abs(withCanary.slos[0]!.burnRate! - 25 / 6000 / 0.005) < 1e-12);
+    assert.equal((await evaluateHealth(s, config, 'other', [], NOW)).healthy, false);
+    const without = await evaluateHealth(s, config, 'chat', ['v2'], NOW);
+    assert.equal(without.healthy, true);
+    assert.deepEqual(without.slos, [
+      { slo: 'availability', good: 4995, total: 5000, burnRate: 0.001 / 0.005, healthy: true },
+    ]);
+    const silent = await evaluateHealth(s, config, 'nobody', [], NOW);
+    assert.equal(silent.healthy, false);
+  });
+});

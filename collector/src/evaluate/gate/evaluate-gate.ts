@@ -1,0 +1,158 @@
+import { formatDuration, type GateAnswer, type GateSloEvidence } from '@breakwater/protocol';
+import { scaledBurnRules } from '../alert-policy.ts';
+import { type CollectedSlo, collectSlo } from './collect.ts';
+import { type GateConfig, rulesFor } from './config.ts';
+import type { GateDataSource, GateSloDefinition } from './data-source.ts';
+import { combineVerdicts, decideSlo, type SloRules } from './decide.ts';
+
+/** Categories, error types and trace ids listed per SLO in an answer. */
+const TOP_N = 5;
+
+/** A gate question (the query string of `GET /v1/gate`). */
+export interface GateQuery {
+  service: string;
+  version: string;
+  /** Explicit baseline versions; empty = every other version seen in the window. */
+  baseline: readonly string[];
+  /** SLOs to judge (each then required); empty = every SLO with events for the service. */
+  slos: readonly string[];
+}
+
+/** A question the gate cannot answer as asked (unknown SLO name): a 400, not a decision. */
+export class GateQueryError extends Error {
+  override readonly name = 'GateQueryError';
+}
+
+/** The effective rules of one SLO, with `fastBurn: page` resolved against its window. */
+export function sloRules(config: GateConfig, def: GateSloDefinition, requested: boolean): SloRules {
+  const r = rulesFor(config, def.name);
+  const fastBurn =
+    r.fastBurn === 'page'
+      ? scaledBurnRules(def.windowMs)
+          .filter((rule) => rule.severity === 'page')
+          .map((rule) => ({
+            longWindowMs: rule.longWindowMs,
+            shortWindowMs: rule.shortWindowMs,
+            burnRate: rule.threshold,
+          }))
+      : r.fastBurn.map((rule) => ({
+          longWindowMs: rule.longWindow,
+          shortWindowMs: rule.shortWindow,
+          burnRate: rule.burnRate,
+        }));
+  return {
+    windowMs: r.window,
+    minEvents: r.minEvents,
+    reserve: r.reserve,
+    significance: r.significance,
+    sustainedBurnRate: r.sustainedBurnRate,
+    fastBurn,
+    compare: r.compare,
+    required: r.required || requested,
+  };
+}
+
+/** The SLOs a query judges; throws {@link GateQueryError} for names that do not exist. */
+export function selectSlos(
+  source: GateDataSource,
+  config: GateConfig,
+  names: readonly string[],
+): GateSloDefinition[] {
+  const all = source.slos();
+  if (names.length === 0) return all.filter((d) => !config.exclude.includes(d.name));
+  const byName = new Map(all.map((d) => [d.name, d]));
+  const unknown = names.filter((n) => !byName.has(n));
+  if (unknown.length > 0) {
+    throw new GateQueryError(
+      `unknown SLO ${unknown.map((n) => `"${n}"`).join(', ')}; known: ${all.map((d) => d.name).join(', ') || 'none'}`,
+    );
+  }
+  return names.map((n) => byName.get(n)!);
+}
+
+/**
+ * Answers a gate question from one store snapshot: collects each SLO's counts for the version,
+ * its baseline and the whole service, judges each SLO ({@link decideSlo}) and combines them.
+ * SLOs without any event for the service are left out unless named in the query.
+ */
+export async function evaluateGate(
+  source: GateDataSource,
+  config: GateConfig,
+  query: GateQuery,
+  nowMs: number,
+): Promise<GateAnswer> {
+  const defs = selectSlos(source, config, query.slos);
+  const requested = new Set(query.slos);
+  const rules = new Map(defs.map((d) => [d.name, sloRules(config, d, requested.has(d.name))]));
+  const windows = new Set<number>();
+  for (const d of defs) {
+    const r = rules.get(d.name)!;
+    windows.add(r.windowMs).add(d.windowMs);
+    for (const f of r.fastBurn) windows.add(f.longWindowMs).add(f.shortWindowMs);
+  }
+  const windowsMs = [...windows].sort((a, b) => a - b);
+  const snapshot = defs.length === 0 ? [] : await source.snapshot(nowMs, windowsMs);
+
+  const verdicts = [];
+  const baseline = new Set<string>(query.baseline);
+  const evidence: GateSloEvidence[] = [];
+  for (const def of defs) {
+    const r = rules.get(def.name)!;
+    const collected = collectSlo(def, snapshot, windowsMs, {
+      service: query.service,
+      version: query.version,
+      baseline: query.baseline,
+      gateWindowMs: r.windowMs,
+    });
+    if (collected.service.total === 0 && !requested.has(def.name)) continue;
+    for (const v of collected.baselineVersions) baseline.add(v);
+    const verdict = decideSlo(
+      {
+        slo: def.name,
+        objective: def.objective,
+        version: collected.version,
+        baseline: collected.baseline,
+        service: collected.service,
+      },
+      r,
+    );
+    verdicts.push(verdict);
+    evidence.push({ ...verdict.evidence, ...details(source, def, collected), decision: verdict.decision });
+  }
+  const defaultWindow = config.window;
+  const { decision, reasons } = combineVerdicts(verdicts, defaultWindow);
+  return {
+    decision,
+    service: query.service,
+    version: query.version,
+    baseline: [...baseline].sort(),
+    reasons,
+    slos: evidence,
+    window: formatDuration(defaultWindow),
+    evaluatedAt: nowMs,
+  };
+}
+
+/** Incident details for one SLO: top categories, error types, failing dependency, trace ids. */
+function details(source: GateDataSource, def: GateSloDefinition, c: CollectedSlo): Partial<GateSloEvidence> {
+  const out: Partial<GateSloEvidence> = {};
+  if (c.categories.size > 0) {
+    out.topErrorCategories = top(c.categories).map(([category, count]) => ({ category, count }));
+  }
+  if (c.errorTypes.size > 0)
+    out.topErrorTypes = top(c.errorTypes).map(([errorType, count]) => ({ errorType, count }));
+  let worst: [string, { bad: number; total: number }] | undefined;
+  for (const entry of c.dependencies)
+    if (entry[1].bad > 0 && (worst === undefined || entry[1].bad > worst[1].bad)) worst = entry;
+  if (worst !== undefined) out.failingDependency = { dependency: worst[0], ...worst[1] };
+  if (source.examples !== undefined) {
+    const ids = new Set<string>();
+    for (const series of c.versionSeries) for (const id of source.examples(def.name, series)) ids.add(id);
+    if (ids.size > 0) out.exampleTraceIds = [...ids].slice(0, TOP_N);
+  }
+  return out;
+}
+
+function top(map: ReadonlyMap<string, number>): [string, number][] {
+  return [...map].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, TOP_N);
+}

@@ -1,0 +1,147 @@
+import type { IncomingMessage } from 'node:http';
+import type { GateAnswer } from '@breakwater/protocol';
+import { AlertmanagerPusher } from './act/alertmanager.ts';
+import { type AlertSink, GateIncidentAlerts } from './act/gate/incident-alerts.ts';
+import { GateMetrics } from './act/gate/metrics.ts';
+import { gateRoutes } from './act/gate/routes.ts';
+import type { CollectorComponent, ComponentContext } from './component.ts';
+import type { GateConfig } from './evaluate/gate/config.ts';
+import type { GateDataSource } from './evaluate/gate/data-source.ts';
+import { evaluateGate, type GateQuery } from './evaluate/gate/evaluate-gate.ts';
+import { evaluateHealth } from './evaluate/gate/health.ts';
+import { TokenAuth } from './receive/auth.ts';
+
+/** Options beyond the collector configuration (mostly for tests). */
+export interface GateComponentOptions {
+  /** Use this parsed `gate:` section instead of `ctx.config.gate`. */
+  config?: GateConfig;
+  /** Where incident alerts go; default an Alertmanager pusher when `alertmanager.url` is set. */
+  alertSink?: AlertSink;
+}
+
+/** The gate component, with its parts exposed for tests and the status page. */
+export interface GateComponent extends CollectorComponent {
+  readonly config: GateConfig;
+  readonly metrics: GateMetrics;
+  /** Answers a gate question (and counts it), as `GET /v1/gate` does. */
+  decide(query: GateQuery): Promise<GateAnswer>;
+  /** The most recent answers, newest first (for the status page). */
+  recentDecisions(): readonly GateAnswer[];
+  /** Calls `listener` after every answer; returns an unsubscribe function. */
+  onDecision(listener: (answer: GateAnswer) => void): () => void;
+}
+
+/** Answers kept for {@link GateComponent.recentDecisions}. */
+const RECENT_DECISIONS = 20;
+
+/**
+ * The deployment gate as a collector component (evaluate → act): answers PROCEED / HALT /
+ * ROLLBACK for a service version from the SLO engine's counts (read through `dataSource`),
+ * serves the gate API (`gate` scope; see `act/gate/routes.ts`), raises incident alerts for
+ * ROLLBACK and HALT, and exposes `breakwater_gate_*` on `/metrics`.
+ */
+export function createGateComponent(
+  ctx: ComponentContext,
+  dataSource: GateDataSource,
+  options: GateComponentOptions = {},
+): GateComponent {
+  const config = options.config ?? ctx.config.gate;
+  const { clock } = ctx;
+  const logger = ctx.logger.child({ component: 'gate' });
+  const metrics = new GateMetrics();
+  const am = ctx.config.alertmanager;
+  const pusher =
+    options.alertSink === undefined && am.url !== undefined && config.alerts.enabled
+      ? new AlertmanagerPusher({
+          url: am.url,
+          clock,
+          logger,
+          resendIntervalMs: am.resendInterval,
+          timeoutMs: am.timeout,
+          ...(am.generatorUrl === undefined ? {} : { generatorUrl: am.generatorUrl }),
+        })
+      : undefined;
+  const sink = options.alertSink ?? pusher;
+  const incidents =
+    sink === undefined || !config.alerts.enabled
+      ? undefined
+      : new GateIncidentAlerts({
+          sink,
+          clock,
+          ttlMs: config.alerts.ttl,
+          extraLabels: am.labels,
+          ...(config.alerts.traceUrlTemplate === undefined
+            ? {}
+            : { traceUrlTemplate: config.alerts.traceUrlTemplate }),
+        });
+  const auth = new TokenAuth(ctx.config.auth.tokens);
+
+  const recent: GateAnswer[] = [];
+  const listeners = new Set<(answer: GateAnswer) => void>();
+
+  const decide = async (query: GateQuery): Promise<GateAnswer> => {
+    const answer = await evaluateGate(dataSource, config, query, clock.now());
+    metrics.decision(answer.service, answer.decision);
+    incidents?.record(answer);
+    recent.unshift(answer);
+    if (recent.length > RECENT_DECISIONS) recent.length = RECENT_DECISIONS;
+    for (const listener of listeners) {
+      try {
+        listener(answer);
+      } catch (error) {
+        logger.warn({ err: error }, 'gate decision listener failed');
+      }
+    }
+    if (answer.decision !== 'PROCEED') {
+      logger.info(
+        {
+          service: answer.service,
+          version: answer.version,
+          decision: answer.decision,
+          reasons: answer.reasons.map((r) => r.code),
+        },
+        'gate decision',
+      );
+    }
+    return answer;
+  };
+
+  return {
+    name: 'gate',
+    config,
+    metrics,
+    decide,
+    recentDecisions: () => recent,
+    onDecision(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    routes: gateRoutes({
+      decide,
+      health: (service, excluded) => evaluateHealth(dataSource, config, service, excluded, clock.now()),
+      recordRollback(event) {
+        if (event.kind === 'rollback') metrics.rollback(event.service, event.latencyMs, event.exitCode);
+        else metrics.recovery(event.service, event.recovered);
+        logger.info({ ...event }, `gate ${event.kind} reported`);
+      },
+      ...(auth.enabled
+        ? {
+            authorize(token: string | undefined) {
+              const headers = token === undefined ? {} : { authorization: `Bearer ${token}` };
+              const verdict = auth.check({ headers } as IncomingMessage, 'gate');
+              return verdict.ok
+                ? { ok: true as const }
+                : { ok: false as const, status: verdict.status, message: verdict.message };
+            },
+          }
+        : {}),
+    }),
+    writeMetrics(out) {
+      metrics.write(out);
+    },
+    async stop() {
+      incidents?.stop();
+      await pusher?.stop();
+    },
+  };
+}

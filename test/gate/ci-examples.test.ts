@@ -1,0 +1,140 @@
+/**
+ * The pipeline examples in examples/ci-gate parse, and every `breakwater gate` call and gate URL
+ * in them uses flags, paths and parameters that exist.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseArgs } from 'node:util';
+import { GATE_PATHS } from '@breakwater/protocol';
+import { parseAllDocuments } from 'yaml';
+import { parseGateQuery } from '../../collector/src/act/gate/query.ts';
+import { GATE_FLAG_OPTIONS } from '../../collector/src/cli-gate/options.ts';
+import { REPO_ROOT } from '../harness/process.ts';
+
+const DIR = join(REPO_ROOT, 'examples/ci-gate');
+const read = (name: string) => readFile(join(DIR, name), 'utf8');
+
+async function yamlDocs(name: string): Promise<Record<string, unknown>[]> {
+  const docs = parseAllDocuments(await read(name));
+  for (const d of docs) assert.deepEqual(d.errors, [], `${name}: ${d.errors.join('; ')}`);
+  return docs.map((d) => d.toJSON() as Record<string, unknown>);
+}
+
+/** Shell words of one command line (quotes respected, variables left as text). */
+function words(line: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(line); m !== null; m = re.exec(line)) out.push(m[1] ?? m[2] ?? m[3]!);
+  return out;
+}
+
+/** Every `breakwater gate …` invocation in a script text (backslash continuations joined). */
+function gateCalls(script: string): string[][] {
+  const joined = script.replace(/\\\n\s*/g, ' ').replace(/\n\s+--/g, ' --');
+  return joined
+    .split('\n')
+    .filter((l) => /\bbreakwater gate\b/.test(l) && !l.trim().startsWith('#'))
+    .map((l) => {
+      const argv = words(l.slice(l.indexOf('breakwater gate') + 'breakwater gate'.length));
+      // The command ends at a redirection or another command.
+      const end = argv.findIndex((w) => ['>', '>>', '|', '||', '&&', ';', '2>&1'].includes(w));
+      return end < 0 ? argv : argv.slice(0, end);
+    });
+}
+
+function assertValidGateCall(argv: string[], where: string): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: GATE_FLAG_OPTIONS,
+    strict: true,
+    allowPositionals: false,
+  });
+  assert.ok(values.service, `${where}: --service`);
+  assert.ok(values.version, `${where}: --version`);
+}
+
+/** Collects strings found under `key` anywhere in a parsed YAML value. */
+function collect(value: unknown, key: string, out: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) collect(v, key, out);
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === key) {
+        if (typeof v === 'string') out.push(v);
+        else if (Array.isArray(v)) out.push(...v.filter((x): x is string => typeof x === 'string'));
+      }
+      collect(v, key, out);
+    }
+  }
+  return out;
+}
+
+describe('examples/ci-gate', () => {
+  it('GitHub Actions workflow: valid YAML, real gate flags, a validate → canary → promote chain', async () => {
+    const [wf] = await yamlDocs('github-actions.yml');
+    const jobs = wf!.jobs as Record<string, { needs?: string }>;
+    assert.deepEqual(Object.keys(jobs), ['validate', 'canary', 'promote']);
+    const calls = collect(jobs, 'run').flatMap(gateCalls);
+    assert.ok(calls.length >= 3);
+    calls.forEach((c, i) => {
+      assertValidGateCall(c, `github-actions call ${i}`);
+    });
+    assert.ok(calls.some((c) => c.includes('--on-rollback') && c.includes('--watch')));
+  });
+
+  it('GitLab CI: valid YAML, real gate flags, HALT (exit 10) allowed to pause', async () => {
+    const [ci] = await yamlDocs('gitlab-ci.yml');
+    assert.deepEqual(ci!.stages, ['validate', 'canary', 'monitor', 'promote']);
+    const calls = collect(ci, 'script').flatMap(gateCalls);
+    assert.equal(calls.length, 3);
+    calls.forEach((c, i) => {
+      assertValidGateCall(c, `gitlab call ${i}`);
+    });
+    assert.deepEqual((ci!.monitor as { allow_failure: unknown }).allow_failure, { exit_codes: [10] });
+  });
+
+  it('pipeline.sh: valid bash, three stages, real gate flags', async () => {
+    const text = await read('pipeline.sh');
+    const syntax = spawnSync('bash', ['-n', join(DIR, 'pipeline.sh')], { encoding: 'utf8' });
+    assert.equal(syntax.status, 0, syntax.stderr);
+    const calls = gateCalls(text);
+    assert.equal(calls.length, 3);
+    calls.forEach((c, i) => {
+      assertValidGateCall(c, `pipeline call ${i}`);
+    });
+    assert.ok(calls[1]!.includes('--wait') && calls[2]!.includes('--watch'));
+    assert.match(text, /canary-weight=\$1/);
+    assert.equal(calls[2]![calls[2]!.indexOf('--watch') + 1], '5m');
+  });
+
+  it('Argo AnalysisTemplate: web provider on GET /v1/gate with jsonPath $.decision', async () => {
+    const [template, rollout] = await yamlDocs('argo-analysis-template.yaml');
+    assert.equal(template!.kind, 'AnalysisTemplate');
+    assert.equal(rollout!.kind, 'Rollout');
+    const metric = (template!.spec as { metrics: Record<string, unknown>[] }).metrics[0]!;
+    const web = (metric.provider as { web: { url: string; jsonPath: string } }).web;
+    assert.equal(web.jsonPath, '{$.decision}');
+    assert.equal(metric.successCondition, 'result == "PROCEED"');
+    assert.equal(metric.failureCondition, 'result == "ROLLBACK"');
+    const url = new URL(web.url.replace(/\{\{args\.([\w-]+)\}\}/g, 'x-$1'));
+    assert.equal(url.pathname, GATE_PATHS.DECISION);
+    assert.ok(parseGateQuery(url.searchParams).ok, web.url);
+  });
+
+  it('Flagger Canary: rollout webhook POSTs to /v1/gate with service/version metadata', async () => {
+    const [canary] = await yamlDocs('flagger-canary.yaml');
+    assert.equal(canary!.kind, 'Canary');
+    const hook = (
+      canary!.spec as {
+        analysis: { webhooks: { type: string; url: string; metadata: Record<string, string> }[] };
+      }
+    ).analysis.webhooks[0]!;
+    assert.equal(hook.type, 'rollout');
+    assert.equal(new URL(hook.url).pathname, GATE_PATHS.DECISION);
+    const { token, ...metadata } = hook.metadata;
+    assert.ok(token);
+    assert.ok(parseGateQuery(metadata).ok);
+  });
+});
