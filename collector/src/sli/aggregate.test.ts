@@ -105,6 +105,20 @@ describe('SliAggregator', () => {
     );
   });
 
+  it('counts an empty retry budget against availability (its first attempt failed), not other refusals', () => {
+    const agg = aggregatorFor({ technicalSlos: false });
+    const [delta] = agg.aggregate([
+      span(),
+      failed('budget_exhausted', { errorSource: 'policy', retryAttempts: 1 }),
+      failed('circuit_open', { errorSource: 'policy', retryAttempts: 0 }),
+      failed('bulkhead_full', { errorSource: 'policy', retryAttempts: 0 }),
+    ]);
+    assert.ok(delta);
+    assert.equal(delta.counts.good, 3);
+    assert.equal(delta.counts.total, 4);
+    assert.deepEqual(delta.counts.extra, { 'c:budget_exhausted': 1 });
+  });
+
   it('computes the technical SLIs: retry recovery and breaker refusal', () => {
     const agg = aggregatorFor({ defaultSlos: false });
     const spans = [

@@ -79,3 +79,12 @@ export function isErrorCategory(value: unknown): value is ErrorCategory {
 
 /** Value used for `error.type` when nothing more specific is known (semantic conventions). */
 export const ERROR_TYPE_OTHER = '_OTHER';
+
+/**
+ * Categories that count against an availability SLO by default, whatever their fault source
+ * (besides every `dependency`-sourced failure). `budget_exhausted` is here although its source
+ * is `policy`: a retry budget only ever refuses a *retry*, so the call's first attempt already
+ * failed at the dependency; not counting it would hide exactly the failures that drained the
+ * budget.
+ */
+export const DEFAULT_SLO_BAD_CATEGORIES: readonly ErrorCategory[] = ['unknown', 'budget_exhausted'];

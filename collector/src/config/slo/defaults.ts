@@ -1,4 +1,4 @@
-import type { ErrorCategory, FaultSource } from '@breakwater/protocol';
+import { DEFAULT_SLO_BAD_CATEGORIES, type ErrorCategory, type FaultSource } from '@breakwater/protocol';
 import type { LatencyLevels, SloDefinition, SuccessRateLevels } from './definition.ts';
 import type { Selector } from './selector-schema.ts';
 
@@ -36,7 +36,7 @@ export function defaultAvailabilitySlo(minEvents: number): SloDefinition {
     windowMs: 30 * DAY_MS,
     total: [{ operation: ['*'] }],
     good: undefined,
-    bad: availabilityBad(['dependency'], ['unknown'], true),
+    bad: availabilityBad(['dependency'], DEFAULT_SLO_BAD_CATEGORIES, true),
     groupBy: ['operation'],
     levels: DEFAULT_SUCCESS_RATE_LEVELS,
     minEvents,

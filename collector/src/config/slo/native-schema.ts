@@ -1,4 +1,10 @@
-import { ERROR_CATEGORIES, FAULT_SOURCES, SLI_KINDS, SLO_TIERS } from '@breakwater/protocol';
+import {
+  DEFAULT_SLO_BAD_CATEGORIES,
+  ERROR_CATEGORIES,
+  FAULT_SOURCES,
+  SLI_KINDS,
+  SLO_TIERS,
+} from '@breakwater/protocol';
 import { z } from 'zod';
 import { GroupBySchema, SloNameSchema } from './common-schema.ts';
 import { durationMs, durationString } from './duration-schema.ts';
@@ -10,8 +16,8 @@ export const BadEventsSchema = z
   .object({
     /** Fault sources that count (default `dependency`). */
     sources: z.array(z.enum(FAULT_SOURCES)).default(['dependency']),
-    /** Categories that count whatever their source (default `unknown`). */
-    categories: z.array(z.enum(ERROR_CATEGORIES)).default(['unknown']),
+    /** Categories that count whatever their source (default `unknown`, `budget_exhausted`). */
+    categories: z.array(z.enum(ERROR_CATEGORIES)).default([...DEFAULT_SLO_BAD_CATEGORIES]),
     /** Whether failures carrying neither category nor source count (default true). */
     unclassified: z.boolean().default(true),
   })

@@ -1,4 +1,4 @@
-import { parseDuration, type SliKind, type SloTier } from '@breakwater/protocol';
+import { DEFAULT_SLO_BAD_CATEGORIES, parseDuration, type SliKind, type SloTier } from '@breakwater/protocol';
 import type { SloSection } from '../slo-section.ts';
 import {
   availabilityBad,
@@ -65,7 +65,7 @@ function fromNative(slo: NativeSlo, minEvents: number): SloDefinition {
       ? undefined
       : availabilityBad(
           bad?.sources ?? ['dependency'],
-          bad?.categories ?? ['unknown'],
+          bad?.categories ?? DEFAULT_SLO_BAD_CATEGORIES,
           bad?.unclassified ?? true,
         ),
     groupBy: slo.groupBy,
