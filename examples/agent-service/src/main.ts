@@ -2,8 +2,13 @@
  * `node examples/agent-service/src/main.ts --help`: starts Breakwater, points a real `openai`
  * client at the fault provider (an embedded one unless --provider-url is given) and runs the agent.
  */
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import type { PolicyOverrides, PolicyRule } from '@breakwater/instrumentation';
 import { start } from '@breakwater/node';
+import type OpenAIClient from 'openai';
+import { FALLBACK_ID_PREFIX, outcomeOf, startInspectServer } from './inspect.ts';
 
 const HELP = `agent-service: a small tool-calling agent using the Breakwater SDK
 
@@ -15,6 +20,11 @@ const HELP = `agent-service: a small tool-calling agent using the Breakwater SDK
   --requests <n>         questions to answer (default 5)
   --rate <n>             requests per second (default unpaced)
   --fallback             answer with a canned reply when the model keeps failing
+  --api-key <key>        API key sent to the provider (default demo)
+  --policy <json>        policy overrides for openai/* (PolicyOverrides JSON), e.g.
+                         '{"breaker":{"openMs":2000},"retry":{"baseDelayMs":50}}'
+  --inspect-port <n>     serve the inspection API on 127.0.0.1:<n> (0: a free port) and keep
+                         running after the questions until SIGTERM (see README)
   --help                 this text`;
 
 const { values } = parseArgs({
@@ -27,47 +37,65 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '5' },
     rate: { type: 'string' },
     fallback: { type: 'boolean', default: false },
+    'api-key': { type: 'string', default: 'demo' },
+    policy: { type: 'string' },
+    'inspect-port': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 
+function parsePolicy(text: string | undefined): PolicyOverrides | undefined {
+  if (text === undefined) return undefined;
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('--policy must be a JSON object (PolicyOverrides)');
+  return value as PolicyOverrides;
+}
+
 async function main(): Promise<void> {
+  const instanceId = values['instance-id'] ?? randomUUID();
+  const overrides = parsePolicy(values.policy);
+  const policies: PolicyRule[] = [];
+  if (overrides !== undefined) policies.push({ match: 'openai/*', policy: overrides });
+  if (values.fallback) {
+    policies.push({
+      match: 'openai/*',
+      policy: {
+        fallback: {
+          name: 'canned-reply',
+          run: ({ dependency, error }) => {
+            const cause = outcomeOf(error, bw.runtime);
+            if (values['inspect-port'] === undefined)
+              console.log(`fallback  ${dependency}: serving canned reply (${cause})`);
+            return {
+              id: `${FALLBACK_ID_PREFIX}${cause}`,
+              object: 'chat.completion',
+              created: 0,
+              model: dependency,
+              choices: [
+                {
+                  index: 0,
+                  finish_reason: 'stop',
+                  message: { role: 'assistant', content: 'Busy, try later.' },
+                },
+              ],
+            };
+          },
+        },
+      },
+    });
+  }
   const bw = start({
     serviceName: values['service-name'],
-    ...(values['instance-id'] !== undefined ? { serviceInstanceId: values['instance-id'] } : {}),
+    serviceInstanceId: instanceId,
     ...(values['collector-url'] !== undefined ? { endpoint: values['collector-url'] } : {}),
     logger: (m) => console.log(`[breakwater] ${m}`),
-    policies: values.fallback
-      ? [
-          {
-            match: 'openai/*',
-            policy: {
-              fallback: {
-                name: 'canned-reply',
-                run: ({ dependency }) => {
-                  console.log(`fallback  ${dependency}: serving canned reply`);
-                  return {
-                    id: 'fallback',
-                    object: 'chat.completion',
-                    created: 0,
-                    model: dependency,
-                    choices: [
-                      {
-                        index: 0,
-                        finish_reason: 'stop',
-                        message: { role: 'assistant', content: 'Busy, try later.' },
-                      },
-                    ],
-                  };
-                },
-              },
-            },
-          },
-        ]
-      : [],
+    policies,
   });
-  // Loaded after start() so the client is instrumented (CommonJS require hook / ESM loader).
-  const { default: OpenAI } = await import('openai');
+  // Loaded after start(), through `require`, so the client is instrumented: start() patches
+  // CommonJS loads; an ESM `import('openai')` would need the loader hook of
+  // `node --import @breakwater/node/register` and would otherwise run uninstrumented.
+  const OpenAI = createRequire(import.meta.url)('openai').default as typeof OpenAIClient;
   const { runAgent } = await import('./agent.ts');
   let providerUrl = values['provider-url'];
   let close: (() => Promise<void>) | undefined;
@@ -78,14 +106,33 @@ async function main(): Promise<void> {
     close = () => fp.close();
     console.log(`fault provider on ${fp.url}`);
   }
-  const client = new OpenAI({ apiKey: 'demo', baseURL: `${providerUrl.replace(/\/+$/, '')}/v1` });
-  const result = await runAgent({
-    client,
-    model: values.model,
-    requests: Number(values.requests),
-    ...(values.rate !== undefined ? { rate: Number(values.rate) } : {}),
+  const client = new OpenAI({
+    apiKey: values['api-key'],
+    baseURL: `${providerUrl.replace(/\/+$/, '')}/v1`,
   });
-  console.log(`done: ${result.ok} ok, ${result.failed} failed, ${result.toolCalls} tool calls`);
+  const requests = Number(values.requests);
+  if (requests > 0) {
+    const result = await runAgent({
+      client,
+      model: values.model,
+      requests,
+      ...(values.rate !== undefined ? { rate: Number(values.rate) } : {}),
+    });
+    console.log(`done: ${result.ok} ok, ${result.failed} failed, ${result.toolCalls} tool calls`);
+  }
+  if (values['inspect-port'] !== undefined) {
+    // Serve until SIGTERM/SIGINT: start() flushes telemetry and ends the process on those.
+    const inspect = await startInspectServer({
+      port: Number(values['inspect-port']),
+      service: values['service-name'],
+      instance: instanceId,
+      runtime: bw.runtime,
+      client,
+    });
+    console.log(`inspect listening on ${inspect.url}`);
+    setInterval(() => {}, 1 << 30); // keep the process alive: the inspect server is unref'd
+    return;
+  }
   await close?.();
   await bw.shutdown();
 }

@@ -7,7 +7,7 @@
  * | `GET /_control/faults`      | installed scripts and their progress                      |
  * | `POST /_control/faults`     | install scripts (one, an array, or `{ scripts }`)         |
  * | `PUT /_control/faults`      | replace all scripts with the given ones                   |
- * | `DELETE /_control/faults`   | remove all scripts, or one with `?route=…&model=…`        |
+ * | `DELETE /_control/faults`   | remove all scripts, or one with `?route=…&model=…&apiKey=…` |
  * | `POST /_control/reset`      | remove all scripts and zero the stats                     |
  * | `GET /_stats`               | counts; with `?route=&model=&outcome=` also `count`       |
  * | `POST /_stats/reset`, `DELETE /_stats` | zero the stats                                 |
@@ -51,10 +51,15 @@ export async function handleControl(
     case 'DELETE /_control/faults': {
       const route = query.get('route');
       const model = query.get('model');
+      const apiKey = query.get('apiKey');
       const removed =
-        route === null && model === null
+        route === null && model === null && apiKey === null
           ? registry.clear()
-          : registry.clear({ route: (route ?? '*') as RouteSelector, model: model ?? '*' });
+          : registry.clear({
+              route: (route ?? '*') as RouteSelector,
+              model: model ?? '*',
+              ...(apiKey === null ? {} : { apiKey }),
+            });
       return reply(res, 200, { removed });
     }
     case 'POST /_control/reset':

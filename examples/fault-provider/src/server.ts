@@ -52,7 +52,7 @@ export interface FaultProvider {
    */
   script(scripts: FaultScript | readonly FaultScript[] | { scripts: readonly FaultScript[] }): void;
   /** Removes all scripts, or the one for a target. Returns how many were removed. */
-  clearFaults(target?: { route?: RouteSelector; model?: string }): number;
+  clearFaults(target?: { route?: RouteSelector; model?: string; apiKey?: string }): number;
   /** Installed scripts and their progress. */
   faults(): ScriptStatus[];
   /** Requests that arrived, per route, model and outcome. */
@@ -137,7 +137,7 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
       invalid(route, res, headers, requestId, model, request);
       return;
     }
-    const step = registry.take(route.id, route.provider, request.model);
+    const step = registry.take(route.id, route.provider, request.model, apiKeyOf(req));
     const outcome = outcomeOf(step);
     stats.record(route.id, request.model, outcome);
     log?.(`${route.id} ${request.model}${request.stream ? ' stream' : ''} → ${outcome}`);
@@ -237,4 +237,12 @@ async function methodNotAllowed(res: ServerResponse): Promise<void> {
     405,
     JSON.stringify({ error: { message: 'Method not allowed; use POST.', type: 'invalid_request_error' } }),
   );
+}
+
+/** The API key a client sent: `Authorization: Bearer <key>` (OpenAI) or `x-api-key` (Anthropic). */
+function apiKeyOf(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && /^bearer /i.test(auth)) return auth.slice(7).trim();
+  const key = req.headers['x-api-key'];
+  return typeof key === 'string' ? key : undefined;
 }

@@ -62,6 +62,11 @@ export function createGuard(options: {
   clock: Clock;
   meter: Meter;
   listener?: ResilienceListener;
+  /**
+   * The policy of a dependency, for breakers created before its first call (by a fleet override):
+   * without it they would keep the registry's defaults instead of the configured breaker policy.
+   */
+  policyFor?: (dependency: string) => DependencyPolicy;
 }): GuardHandle {
   const { clock } = options;
   const classifier = new Classifier({ clock });
@@ -72,7 +77,14 @@ export function createGuard(options: {
     clock,
     ...(options.listener !== undefined ? { listener: options.listener } : {}),
     options: (dependency: string) => {
-      const p = breakerPolicies.get(dependency);
+      let p = breakerPolicies.get(dependency);
+      if (p === undefined && options.policyFor !== undefined) {
+        const breaker = options.policyFor(dependency).breaker;
+        if (breaker !== false) {
+          p = breaker;
+          breakerPolicies.set(dependency, breaker);
+        }
+      }
       return p === undefined ? undefined : breakerOptions(p);
     },
   });

@@ -43,10 +43,15 @@ function contentFromEnv(): boolean {
 /** Builds a runtime without installing it. */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const clock = options.clock ?? systemClock;
+  const policies = new PolicyResolver(options.policies);
   return {
     clock,
-    policies: new PolicyResolver(options.policies),
-    guard: createGuard({ clock, meter: options.meter ?? metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION) }),
+    policies,
+    guard: createGuard({
+      clock,
+      meter: options.meter ?? metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION),
+      policyFor: (dependency) => policies.resolve(dependency),
+    }),
     captureMessageContent: options.captureMessageContent ?? contentFromEnv(),
   };
 }

@@ -45,10 +45,18 @@ function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
       exporter,
       maxQueueSize: o.maxQueueSize,
       maxExportBatchSize: Math.min(512, o.maxQueueSize),
-      scheduledDelayMillis: 1_000,
+      // The standard variable must win over our 1 s default (an explicit value here would
+      // otherwise silently ignore it).
+      scheduledDelayMillis: spanExportDelayMs(process.env.OTEL_BSP_SCHEDULE_DELAY),
       exportTimeoutMillis: o.exportTimeoutMs,
     }),
   ];
+}
+
+/** Span batch delay: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds) when valid, else 1 s. */
+export function spanExportDelayMs(text: string | undefined): number {
+  const n = text === undefined || text.trim() === '' ? Number.NaN : Number(text);
+  return Number.isFinite(n) && n >= 0 ? n : 1_000;
 }
 
 function metricReaders(o: ResolvedOptions): IMetricReader[] {

@@ -9,6 +9,8 @@ import type { FaultStep, NormalizedScript } from './types.ts';
 export interface ScriptStatus {
   readonly route: string;
   readonly model: string;
+  /** Present when the script applies to one API key only. */
+  readonly apiKey?: string;
   readonly steps: readonly FaultStep[];
   readonly repeat: boolean;
   /** Index of the current step; equals `steps.length` once the script is exhausted. */
@@ -50,10 +52,11 @@ export class RunningScript {
 
   status(now: number): ScriptStatus {
     this.expire(now);
-    const { route, model, steps, repeat } = this.script;
+    const { route, model, apiKey, steps, repeat } = this.script;
     return {
       route,
       model,
+      ...(apiKey === undefined ? {} : { apiKey }),
       steps,
       repeat,
       step: this.index,

@@ -118,6 +118,12 @@ export interface FaultScript {
   readonly route?: RouteSelector;
   /** Exact model name from the request body, or `*` (default). */
   readonly model?: string;
+  /**
+   * Only requests sent with this API key (`Authorization: Bearer <key>` or `x-api-key`). A
+   * request with a matching key tries the key's scripts first (most specific target first), then
+   * the scripts without a key. Default: every key.
+   */
+  readonly apiKey?: string;
   readonly steps: readonly FaultStep[];
   readonly repeat?: boolean;
 }
@@ -126,6 +132,8 @@ export interface FaultScript {
 export interface NormalizedScript {
   readonly route: RouteSelector;
   readonly model: string;
+  /** Absent: the script applies to every API key. */
+  readonly apiKey?: string;
   readonly steps: readonly FaultStep[];
   readonly repeat: boolean;
 }

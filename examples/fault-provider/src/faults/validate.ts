@@ -47,9 +47,12 @@ export function parseScripts(input: unknown): NormalizedScript[] {
   const seen = new Set<string>();
   return list.map((item, i) => {
     const script = parseScript(item, `${base}[${i}]`);
-    const key = `${script.route}\u0000${script.model}`;
+    const key = `${script.route}\u0000${script.model}\u0000${script.apiKey ?? ''}`;
     if (seen.has(key))
-      fail(`${base}[${i}]`, `duplicates the target route=${script.route} model=${script.model}`);
+      fail(
+        `${base}[${i}]`,
+        `duplicates the target route=${script.route} model=${script.model}${script.apiKey === undefined ? '' : ' apiKey=…'}`,
+      );
     seen.add(key);
     return script;
   });
@@ -57,7 +60,7 @@ export function parseScripts(input: unknown): NormalizedScript[] {
 
 function parseScript(input: unknown, path: string): NormalizedScript {
   if (!isRecord(input)) fail(path || '(body)', 'must be a JSON object with a "steps" array');
-  rejectUnknown(input, ['route', 'model', 'steps', 'repeat'], path);
+  rejectUnknown(input, ['route', 'model', 'apiKey', 'steps', 'repeat'], path);
   const route = input.route ?? '*';
   if (typeof route !== 'string' || !ROUTE_SELECTORS.includes(route)) {
     fail(join(path, 'route'), `must be one of ${ROUTE_SELECTORS.join(', ')}`);
@@ -65,6 +68,9 @@ function parseScript(input: unknown, path: string): NormalizedScript {
   const model = input.model ?? '*';
   if (typeof model !== 'string' || model === '')
     fail(join(path, 'model'), 'must be a non-empty string or "*"');
+  const apiKey = input.apiKey;
+  if (apiKey !== undefined && (typeof apiKey !== 'string' || apiKey === ''))
+    fail(join(path, 'apiKey'), 'must be a non-empty string');
   if (input.repeat !== undefined && typeof input.repeat !== 'boolean')
     fail(join(path, 'repeat'), 'must be a boolean');
   if (!Array.isArray(input.steps) || input.steps.length === 0) {
@@ -76,7 +82,13 @@ function parseScript(input: unknown, path: string): NormalizedScript {
       fail(join(path, `steps[${i}]`), 'never ends (no count or durationMs) but more steps follow it');
     }
   });
-  return { route: route as RouteSelector, model, steps, repeat: input.repeat === true };
+  return {
+    route: route as RouteSelector,
+    model,
+    ...(apiKey === undefined ? {} : { apiKey: apiKey as string }),
+    steps,
+    repeat: input.repeat === true,
+  };
 }
 
 function parseStep(input: unknown, path: string): FaultStep {
