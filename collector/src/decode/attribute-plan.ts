@@ -52,9 +52,27 @@ export const R_SERVICE = 0;
 export const R_VERSION = 1;
 export const R_INSTANCE = 2;
 
-interface Candidate {
-  readonly bytes: Uint8Array;
+/**
+ * A wanted key as bytes, prepared for comparing four bytes at a time: `tail` is the word ending
+ * at the key's last byte (checked first: the keys share long prefixes such as `gen_ai.` and
+ * `breakwater.`, not endings), `head` the words at 0, 4, 8, … before it. Keys under four bytes
+ * keep their bytes in `short`.
+ */
+class KeyPattern {
   readonly slot: number;
+  readonly short: Uint8Array;
+  readonly tail: number;
+  readonly head: Int32Array;
+
+  constructor(bytes: Uint8Array, slot: number) {
+    this.slot = slot;
+    this.short = bytes;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const len = bytes.length;
+    this.tail = len >= 4 ? view.getInt32(len - 4, true) : 0;
+    this.head = new Int32Array(len >= 4 ? ((len + 3) >> 2) - 1 : 0);
+    for (let k = 0; k < this.head.length; k++) this.head[k] = view.getInt32(4 * k, true);
+  }
 }
 
 const encoder = new TextEncoder();
@@ -69,8 +87,8 @@ export class AttributePlan {
   readonly extraKeys: readonly string[];
   readonly extraSlots: readonly number[];
   private readonly slotByKey = new Map<string, number>();
-  /** Candidates grouped by key length in bytes, for matching raw protobuf key bytes. */
-  private readonly byLength: (Candidate[] | undefined)[] = [];
+  /** Patterns grouped by key length in bytes, for matching raw protobuf key bytes. */
+  private readonly byLength: (KeyPattern[] | undefined)[] = [];
 
   constructor(fixedKeys: readonly string[], extraKeys: ReadonlySet<string>) {
     fixedKeys.forEach((key, slot) => {
@@ -91,7 +109,7 @@ export class AttributePlan {
     for (const [key, slot] of this.slotByKey) {
       const bytes = encoder.encode(key);
       const list = this.byLength[bytes.length] ?? [];
-      list.push({ bytes, slot });
+      list.push(new KeyPattern(bytes, slot));
       this.byLength[bytes.length] = list;
     }
   }
@@ -103,18 +121,21 @@ export class AttributePlan {
 
   /**
    * Slot of a key given as UTF-8 bytes `buf[start..end)`, or -1, without decoding the string.
-   * Compares from the last byte because the keys share long prefixes (`gen_ai.`, `breakwater.`).
+   * `view` is a DataView over the same bytes as `buf`: keys compare four bytes at a time.
    */
-  match(buf: Uint8Array, start: number, end: number): number {
+  match(buf: Uint8Array, view: DataView, start: number, end: number): number {
     const len = end - start;
     const list = this.byLength[len];
     if (list === undefined) return -1;
+    if (len < 4) return matchShort(list, buf, start, len);
+    const tail = view.getInt32(end - 4, true);
     for (let i = 0; i < list.length; i++) {
-      const candidate = list[i]!;
-      const bytes = candidate.bytes;
-      let j = len - 1;
-      while (j >= 0 && buf[start + j] === bytes[j]) j--;
-      if (j < 0) return candidate.slot;
+      const pattern = list[i]!;
+      if (pattern.tail !== tail) continue;
+      const head = pattern.head;
+      let k = 0;
+      while (k < head.length && view.getInt32(start + 4 * k, true) === head[k]) k++;
+      if (k === head.length) return pattern.slot;
     }
     return -1;
   }
@@ -134,6 +155,15 @@ export class AttributePlan {
     }
     return out ?? base ?? EMPTY;
   }
+}
+
+function matchShort(list: readonly KeyPattern[], buf: Uint8Array, start: number, len: number): number {
+  for (const pattern of list) {
+    let j = 0;
+    while (j < len && buf[start + j] === pattern.short[j]) j++;
+    if (j === len) return pattern.slot;
+  }
+  return -1;
 }
 
 const EMPTY: Readonly<Record<string, string | number | boolean>> = Object.freeze({});

@@ -2,9 +2,10 @@ import {
   BREAKER_SOURCES,
   type BreakerSource,
   dependencyKey,
+  ERROR_CATEGORIES,
+  type ErrorCategory,
   FAULT_SOURCES,
   type FaultSource,
-  isErrorCategory,
   SPAN_ROLES,
   type SpanRole,
 } from '@breakwater/protocol';
@@ -54,9 +55,33 @@ export function resourceInfo(plan: AttributePlan, values: readonly ScalarValue[]
   };
 }
 
-const ROLE_SET: ReadonlySet<string> = new Set(SPAN_ROLES);
-const SOURCE_SET: ReadonlySet<string> = new Set(FAULT_SOURCES);
-const BREAKER_SOURCE_SET: ReadonlySet<string> = new Set(BREAKER_SOURCES);
+/**
+ * Membership test of an attribute value in a closed set of strings, remembering the last value
+ * it saw: consecutive spans carry the same few values (the decoders hand out one string object
+ * per distinct value), so most checks are one identity comparison instead of a `Set` lookup.
+ */
+class EnumCheck<T extends string> {
+  private readonly allowed: ReadonlySet<string>;
+  private last: ScalarValue = undefined;
+  private lastResult: T | undefined = undefined;
+
+  constructor(values: readonly T[]) {
+    this.allowed = new Set(values);
+  }
+
+  of(value: ScalarValue): T | undefined {
+    if (value === this.last) return this.lastResult;
+    const result = typeof value === 'string' && this.allowed.has(value) ? (value as T) : undefined;
+    this.last = value;
+    this.lastResult = result;
+    return result;
+  }
+}
+
+const roleCheck = new EnumCheck<SpanRole>(SPAN_ROLES);
+const sourceCheck = new EnumCheck<FaultSource>(FAULT_SOURCES);
+const breakerSourceCheck = new EnumCheck<BreakerSource>(BREAKER_SOURCES);
+const categoryCheck = new EnumCheck<ErrorCategory>(ERROR_CATEGORIES);
 
 /** The span-level scalars both decoders read before building a record. */
 export interface SpanCore {
@@ -111,16 +136,13 @@ export function buildSpanRecord(
       declared !== undefined && declared !== ''
         ? declared
         : dependencyKey({ provider, model: requestModel, toolName, serverAddress }),
-    role: typeof role === 'string' && ROLE_SET.has(role) ? (role as SpanRole) : undefined,
-    errorCategory: isErrorCategory(category) ? category : undefined,
-    errorSource: typeof source === 'string' && SOURCE_SET.has(source) ? (source as FaultSource) : undefined,
+    role: role === undefined ? undefined : roleCheck.of(role),
+    errorCategory: category === undefined ? undefined : categoryCheck.of(category),
+    errorSource: source === undefined ? undefined : sourceCheck.of(source),
     errorRetryable: typeof retryable === 'boolean' ? retryable : undefined,
     retryAttempts: typeof attempts === 'number' && Number.isFinite(attempts) ? attempts : undefined,
     breakerState: str(values[S_BREAKER_STATE]),
-    breakerSource:
-      typeof breakerSource === 'string' && BREAKER_SOURCE_SET.has(breakerSource)
-        ? (breakerSource as BreakerSource)
-        : undefined,
+    breakerSource: breakerSource === undefined ? undefined : breakerSourceCheck.of(breakerSource),
     fallback: str(values[S_FALLBACK]),
     extra: plan.extras(values, resource.extra),
   };

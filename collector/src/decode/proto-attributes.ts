@@ -1,4 +1,4 @@
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import type { AttributePlan, ScalarValue } from './attribute-plan.ts';
 import type { StringCache } from './string-cache.ts';
 import {
@@ -37,7 +37,7 @@ export function readKeyValue(
     const keyLength = buf[start + 1]!;
     const keyEnd = start + 2 + keyLength;
     if (keyLength < 0x80 && keyEnd <= end) {
-      const matched = plan.match(buf, start + 2, keyEnd);
+      const matched = plan.match(buf, r.view, start + 2, keyEnd);
       if (matched < 0) {
         r.pos = end;
         return;
@@ -55,7 +55,7 @@ export function readKeyValue(
           valueStart + 2 <= end &&
           valueStart + 2 + buf[valueStart + 1]! === end
         ) {
-          values[matched] = strings.utf8(buf, valueStart + 2, end);
+          values[matched] = strings.utf8(buf, r.view, valueStart + 2, end);
         } else {
           r.pos = valueStart;
           values[matched] = readAnyValue(r, buf, strings, end);
@@ -72,7 +72,7 @@ export function readKeyValue(
     const tag = r.tag(end);
     if (tag === TAG_KEY) {
       const keyEnd = r.lengthEnd(end);
-      slot = plan.match(buf, r.pos, keyEnd);
+      slot = plan.match(buf, r.view, r.pos, keyEnd);
       if (slot < 0) {
         r.pos = end;
         return;
@@ -105,7 +105,7 @@ export function readAnyValue(r: WireReader, buf: Buffer, strings: StringCache, e
       case ANY_STRING: {
         if (wire !== WIRE_LEN) throw wrongWireType('AnyValue', 'string_value', wire, r.pos);
         const stringEnd = r.lengthEnd(end);
-        value = strings.utf8(buf, r.pos, stringEnd);
+        value = strings.utf8(buf, r.view, r.pos, stringEnd);
         r.pos = stringEnd;
         break;
       }
@@ -131,7 +131,4 @@ export function readAnyValue(r: WireReader, buf: Buffer, strings: StringCache, e
   return value;
 }
 
-/** Wraps a Uint8Array as a Buffer without copying (for native UTF-8 and hex slicing). */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+export { asBuffer } from './wire-reader.ts';

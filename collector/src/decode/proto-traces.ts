@@ -2,12 +2,22 @@ import type { Buffer } from 'node:buffer';
 import { AttributePlan, RESOURCE_KEYS, type ScalarValue, SPAN_KEYS } from './attribute-plan.ts';
 import { buildSpanRecord, type ResourceInfo, resourceInfo, type SpanCore } from './build-record.ts';
 import { OtlpDecodeError } from './decode-error.ts';
-import { asBuffer, readKeyValue } from './proto-attributes.ts';
+import { spanIdHex, traceIdHex } from './hex-ids.ts';
+import { readKeyValue } from './proto-attributes.ts';
 import { Rejections } from './rejections.ts';
 import type { DecodedTraces, SpanRecord } from './span-record.ts';
 import { StringCache } from './string-cache.ts';
 import { durationMs, nanosToMs } from './time.ts';
-import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader, wrongWireType } from './wire-reader.ts';
+import {
+  asBuffer,
+  badTag,
+  truncated,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+  WireReader,
+  wrongWireType,
+} from './wire-reader.ts';
 
 // Tags (field number << 3 | wire type) of the fields we read. Field numbers from
 // opentelemetry/proto/{collector/trace,trace,resource,common}/v1.
@@ -18,15 +28,38 @@ const TAG_RESOURCE_ATTRIBUTES = (1 << 3) | WIRE_LEN; // Resource.attributes
 const TAG_SPANS = (2 << 3) | WIRE_LEN; // ScopeSpans.spans
 const TAG_STATUS_CODE = (3 << 3) | WIRE_VARINT; // Status.code
 
-// Span fields.
-const SPAN_TRACE_ID = 1;
-const SPAN_SPAN_ID = 2;
-const SPAN_NAME = 5;
-const SPAN_KIND = 6;
-const SPAN_START = 7;
-const SPAN_END = 8;
-const SPAN_ATTRIBUTES = 9;
-const SPAN_STATUS = 15;
+// Span fields, with the wire type each must have.
+const T_TRACE_ID = (1 << 3) | WIRE_LEN;
+const T_SPAN_ID = (2 << 3) | WIRE_LEN;
+const T_NAME = (5 << 3) | WIRE_LEN;
+const T_KIND = (6 << 3) | WIRE_VARINT;
+const T_START = (7 << 3) | WIRE_FIXED64;
+const T_END = (8 << 3) | WIRE_FIXED64;
+const T_ATTRIBUTES = (9 << 3) | WIRE_LEN;
+const T_STATUS = (15 << 3) | WIRE_LEN;
+/** Names of the span fields read above, by field number, for wrong-wire-type errors. */
+const SPAN_FIELD_NAMES: readonly (string | undefined)[] = [
+  undefined,
+  'trace_id',
+  'span_id',
+  undefined,
+  undefined,
+  'name',
+  'kind',
+  'start_time_unix_nano',
+  'end_time_unix_nano',
+  'attributes',
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  'status',
+];
+// KeyValue.key, KeyValue.value, AnyValue.string_value (opentelemetry/proto/common/v1).
+const TAG_KEY = (1 << 3) | WIRE_LEN;
+const TAG_VALUE = (2 << 3) | WIRE_LEN;
+const TAG_ANY_STRING = (1 << 3) | WIRE_LEN;
 
 /**
  * Decodes a protobuf `ExportTraceServiceRequest` into {@link SpanRecord}s, reading only the
@@ -149,9 +182,18 @@ class TraceRun {
     }
   }
 
+  /**
+   * One span. The loop keeps its position in a local and reads one-byte tags and lengths (every
+   * field of a span has one) inline, handing anything longer to the reader. Attributes take the
+   * same fast path as {@link readKeyValue} without a call per attribute: a key compared as bytes
+   * against the wanted keys, and a string value in one byte-length prefix read through the cache.
+   */
   private span(end: number, resource: ResourceInfo): void {
     const r = this.r;
     const buf = this.buf;
+    const view = r.view;
+    const plan = this.spanPlan;
+    const strings = this.strings;
     const values = this.values;
     values.fill(undefined);
     let traceStart = -1;
@@ -165,74 +207,128 @@ class TraceRun {
     let startLo = 0;
     let endHi = 0;
     let endLo = 0;
-    while (r.pos < end) {
-      const tag = r.tag(end);
-      const field = tag >>> 3;
-      const wire = tag & 7;
-      switch (field) {
-        case SPAN_TRACE_ID:
-          if (wire !== WIRE_LEN) throw wrongWireType('Span', 'trace_id', wire, r.pos);
-          traceEnd = r.lengthEnd(end);
-          traceStart = r.pos;
-          r.pos = traceEnd;
-          break;
-        case SPAN_SPAN_ID:
-          if (wire !== WIRE_LEN) throw wrongWireType('Span', 'span_id', wire, r.pos);
-          spanEnd = r.lengthEnd(end);
-          spanStart = r.pos;
-          r.pos = spanEnd;
-          break;
-        case SPAN_NAME: {
-          if (wire !== WIRE_LEN) throw wrongWireType('Span', 'name', wire, r.pos);
-          const nameEnd = r.lengthEnd(end);
-          name = this.strings.utf8(buf, r.pos, nameEnd);
-          r.pos = nameEnd;
+    let pos = r.pos;
+    while (pos < end) {
+      let tag = buf[pos]!;
+      if (tag < 0x80) pos++;
+      else {
+        r.pos = pos;
+        tag = r.tag(end);
+        pos = r.pos;
+      }
+      if (tag === T_ATTRIBUTES) {
+        let len = pos < end ? buf[pos]! : 0x80;
+        if (len < 0x80) pos++;
+        else {
+          r.pos = pos;
+          len = r.uint32(end);
+          pos = r.pos;
+        }
+        const kvEnd = pos + len;
+        if (kvEnd > end) throw truncated(pos);
+        // KeyValue { key = 1; value = 2 } as every SDK writes it: key first, one-byte length.
+        if (buf[pos] === TAG_KEY && pos + 2 <= kvEnd) {
+          const keyEnd = pos + 2 + buf[pos + 1]!;
+          if (buf[pos + 1]! < 0x80 && keyEnd <= kvEnd) {
+            const slot = plan.match(buf, view, pos + 2, keyEnd);
+            if (slot < 0) {
+              pos = kvEnd;
+              continue;
+            }
+            // value = AnyValue { string_value = 1 } filling the rest of the KeyValue.
+            if (
+              keyEnd + 4 <= kvEnd &&
+              buf[keyEnd] === TAG_VALUE &&
+              buf[keyEnd + 1]! < 0x80 &&
+              keyEnd + 2 + buf[keyEnd + 1]! === kvEnd &&
+              buf[keyEnd + 2] === TAG_ANY_STRING &&
+              buf[keyEnd + 3]! < 0x80 &&
+              keyEnd + 4 + buf[keyEnd + 3]! === kvEnd
+            ) {
+              values[slot] = strings.utf8(buf, view, keyEnd + 4, kvEnd);
+              pos = kvEnd;
+              continue;
+            }
+          }
+        }
+        r.pos = pos;
+        readKeyValue(r, buf, strings, kvEnd, plan, values);
+        pos = kvEnd;
+        continue;
+      }
+      switch (tag) {
+        case T_TRACE_ID:
+        case T_SPAN_ID:
+        case T_NAME:
+        case T_STATUS: {
+          let len = pos < end ? buf[pos]! : 0x80;
+          if (len < 0x80) pos++;
+          else {
+            r.pos = pos;
+            len = r.uint32(end);
+            pos = r.pos;
+          }
+          const fieldEnd = pos + len;
+          if (fieldEnd > end) throw truncated(pos);
+          if (tag === T_TRACE_ID) {
+            traceStart = pos;
+            traceEnd = fieldEnd;
+          } else if (tag === T_SPAN_ID) {
+            spanStart = pos;
+            spanEnd = fieldEnd;
+          } else if (tag === T_NAME) {
+            name = strings.utf8(buf, view, pos, fieldEnd);
+          } else {
+            r.pos = pos;
+            statusCode = this.status(fieldEnd);
+          }
+          pos = fieldEnd;
           break;
         }
-        case SPAN_KIND:
-          if (wire !== WIRE_VARINT) throw wrongWireType('Span', 'kind', wire, r.pos);
-          kind = r.uint32(end);
+        case T_START:
+        case T_END: {
+          if (pos + 8 > end) throw truncated(pos);
+          const lo = view.getUint32(pos, true);
+          const hi = view.getUint32(pos + 4, true);
+          pos += 8;
+          if (tag === T_START) {
+            startHi = hi;
+            startLo = lo;
+          } else {
+            endHi = hi;
+            endLo = lo;
+          }
           break;
-        case SPAN_START:
-          if (wire !== WIRE_FIXED64) throw wrongWireType('Span', 'start_time_unix_nano', wire, r.pos);
-          r.fixed64(end);
-          startHi = r.hi;
-          startLo = r.lo;
+        }
+        case T_KIND:
+          if (pos < end && buf[pos]! < 0x80) kind = buf[pos++]!;
+          else {
+            r.pos = pos;
+            kind = r.uint32(end);
+            pos = r.pos;
+          }
           break;
-        case SPAN_END:
-          if (wire !== WIRE_FIXED64) throw wrongWireType('Span', 'end_time_unix_nano', wire, r.pos);
-          r.fixed64(end);
-          endHi = r.hi;
-          endLo = r.lo;
-          break;
-        case SPAN_ATTRIBUTES:
-          if (wire !== WIRE_LEN) throw wrongWireType('Span', 'attributes', wire, r.pos);
-          readKeyValue(r, buf, this.strings, r.lengthEnd(end), this.spanPlan, values);
-          break;
-        case SPAN_STATUS:
-          if (wire !== WIRE_LEN) throw wrongWireType('Span', 'status', wire, r.pos);
-          statusCode = this.status(r.lengthEnd(end));
-          break;
-        default:
+        default: {
+          const field = tag >>> 3;
+          const wire = tag & 7;
+          if (tag < 8 || wire > 5) throw badTag(tag, pos);
+          const wanted = SPAN_FIELD_NAMES[field];
+          if (wanted !== undefined) throw wrongWireType('Span', wanted, wire, pos);
+          r.pos = pos;
           r.skip(wire, field, end);
+          pos = r.pos;
+        }
       }
     }
+    r.pos = end;
     const problem = invalidIds(buf, traceStart, traceEnd, spanStart, spanEnd, endHi, endLo);
     if (problem !== undefined) {
       this.rejections.add(problem);
       return;
     }
     const core = this.core;
-    if (spanStart === traceEnd + 2) {
-      // SDKs write trace_id and span_id back to back: one native hex call for both (the tag
-      // and length bytes in between are sliced away; slices of a flat string copy nothing).
-      const both = buf.toString('hex', traceStart, spanEnd);
-      core.traceId = both.slice(0, 32);
-      core.spanId = both.slice(36);
-    } else {
-      core.traceId = buf.toString('hex', traceStart, traceEnd);
-      core.spanId = buf.toString('hex', spanStart, spanEnd);
-    }
+    core.traceId = traceIdHex(buf, traceStart);
+    core.spanId = spanIdHex(buf, spanStart);
     core.name = name;
     core.kind = kind;
     core.endTimeMs = nanosToMs(endHi, endLo);

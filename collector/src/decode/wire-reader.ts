@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { OtlpDecodeError } from './decode-error.ts';
 
 /** Protobuf wire types. */
@@ -20,14 +21,18 @@ const TWO_32 = 4294967296;
  * lengths, skips) benefits from plain number fields and no per-call allocation.
  */
 export class WireReader {
-  readonly buf: Uint8Array;
+  /** The input, as a Buffer (no copy) for native UTF-8 and hex slicing. */
+  readonly buf: Buffer;
+  /** The same bytes as a DataView, for comparing four bytes at a time. */
+  readonly view: DataView;
   pos = 0;
   /** Most recent 64-bit read: high and low 32 bits (unsigned). */
   hi = 0;
   lo = 0;
 
   constructor(buf: Uint8Array) {
-    this.buf = buf;
+    this.buf = asBuffer(buf);
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** Reads a varint that must fit in 32 bits (tags, lengths, enums); returns it unsigned. */
@@ -100,8 +105,7 @@ export class WireReader {
   double(limit: number): number {
     const pos = this.pos;
     if (pos + 8 > limit) throw truncated(pos);
-    const buf = this.buf;
-    const value = new DataView(buf.buffer, buf.byteOffset + pos, 8).getFloat64(0, true);
+    const value = this.view.getFloat64(pos, true);
     this.pos = pos + 8;
     return value;
   }
@@ -148,9 +152,7 @@ export class WireReader {
    */
   tag(limit: number): number {
     const tag = this.uint32(limit);
-    if (tag < 8 || (tag & 7) > 5) {
-      throw new OtlpDecodeError(`invalid protobuf: bad field tag ${tag} at ${this.pos}`);
-    }
+    if (tag < 8 || (tag & 7) > 5) throw badTag(tag, this.pos);
     return tag;
   }
 
@@ -168,7 +170,16 @@ export class WireReader {
   }
 }
 
-function truncated(pos: number): OtlpDecodeError {
+/** Wraps a Uint8Array as a Buffer without copying (for native UTF-8 and hex slicing). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function badTag(tag: number, pos: number): OtlpDecodeError {
+  return new OtlpDecodeError(`invalid protobuf: bad field tag ${tag} at ${pos}`);
+}
+
+export function truncated(pos: number): OtlpDecodeError {
   return new OtlpDecodeError(`invalid protobuf: truncated message at byte ${pos}`);
 }
 

@@ -33,8 +33,9 @@ interface BatchState {
   // a few strings is cheaper than building and hashing a key.
   lastService: string | undefined;
   lastVersion: string | undefined;
-  lastDims: string[];
   lastAcc: Acc | undefined;
+  /** The current span's dimension values (reused for every span). */
+  scratch: string[];
 }
 
 /**
@@ -65,8 +66,8 @@ export class SliAggregator {
       all: [],
       lastService: undefined,
       lastVersion: undefined,
-      lastDims: [],
       lastAcc: undefined,
+      scratch: new Array<string>(slo.dims.length).fill(''),
     }));
     for (let i = 0; i < spans.length; i++) {
       const span = spans[i]!;
@@ -111,44 +112,41 @@ function accFor(state: BatchState, span: SpanRecord): Acc {
   const service = span.service;
   const version = span.serviceVersion ?? '';
   const dims = state.slo.dims;
-  if (state.lastAcc !== undefined && service === state.lastService && version === state.lastVersion) {
-    let same = true;
-    for (let k = 0; k < dims.length; k++) {
-      if (dimValue(dims[k]!(span)) !== state.lastDims[k]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return state.lastAcc;
+  const values = state.scratch;
+  for (let k = 0; k < dims.length; k++) values[k] = dimValue(dims[k]!(span));
+  const last = state.lastAcc;
+  if (last !== undefined && service === state.lastService && version === state.lastVersion) {
+    const lastDims = last.labels.dims;
+    let k = 0;
+    while (k < dims.length && values[k] === lastDims[k]) k++;
+    if (k === dims.length) return last;
   }
   // Nested maps keyed by the span's own strings: the decoders intern them, so lookups reuse
-  // cached hashes instead of building and hashing a concatenated key per span.
-  const values: string[] = new Array(dims.length);
-  for (let k = 0; k < dims.length; k++) values[k] = dimValue(dims[k]!(span));
+  // cached hashes instead of building and hashing a concatenated key per span. Nothing is
+  // allocated unless the group is new in this batch.
   let node = state.accs.get(service);
   if (node === undefined) {
     node = new Map();
     state.accs.set(service, node);
   }
-  const path = [version, ...values];
-  for (let k = 0; k < path.length - 1; k++) {
-    let next = node.get(path[k]!) as Map<string, unknown> | undefined;
+  let key = version;
+  for (let k = 0; k < dims.length; k++) {
+    let next = node.get(key) as Map<string, unknown> | undefined;
     if (next === undefined) {
       next = new Map();
-      node.set(path[k]!, next);
+      node.set(key, next);
     }
     node = next;
+    key = values[k]!;
   }
-  const last = path[path.length - 1]!;
-  let acc = node.get(last) as Acc | undefined;
+  let acc = node.get(key) as Acc | undefined;
   if (acc === undefined) {
-    acc = { labels: { service, version, dims: values }, good: 0, total: 0, extra: {}, examples: [] };
-    node.set(last, acc);
+    acc = { labels: { service, version, dims: values.slice() }, good: 0, total: 0, extra: {}, examples: [] };
+    node.set(key, acc);
     state.all.push(acc);
   }
   state.lastService = service;
   state.lastVersion = version;
-  state.lastDims = values;
   state.lastAcc = acc;
   return acc;
 }
