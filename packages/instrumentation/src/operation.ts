@@ -6,6 +6,7 @@
  */
 
 import { ATTR, SEMCONV } from '@breakwater/protocol';
+import type { CallContext } from '@breakwater/resilience';
 import {
   type Attributes,
   type Context,
@@ -15,9 +16,8 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { AttemptContext, GuardResult } from './guard-types.ts';
+import type { CallData, CallPipeline } from './guard.ts';
 import { type GenAiMetrics, recordTokens } from './metrics.ts';
-import type { DependencyPolicy } from './policies.ts';
 import type { Runtime } from './runtime.ts';
 import { breakerAttributes, type Classification, setFailure } from './span-attributes.ts';
 
@@ -59,6 +59,12 @@ export class Operation {
   attempts = 0;
   /** The attempt span kept open while a streamed body is read. */
   openAttempt: Span | undefined;
+  /** Name of the fallback that produced the result, if one did. */
+  fallbackName: string | undefined;
+  /** The pipeline's per-call context, once the first attempt started. */
+  private call: CallContext<CallData> | undefined;
+  /** The pipeline resolved with the dependency's own result: later failures are late failures. */
+  private resolved = false;
   private readonly started: number;
   private ended = false;
   private readonly runtime: Runtime;
@@ -91,22 +97,21 @@ export class Operation {
   }
 
   /**
-   * Runs `attempt` through the dependency's pipeline. Each try gets an `attempt` span (when the
-   * spec asks for them) that is active while it runs. `keepAttemptOpen` leaves the last
-   * successful attempt span open (streams end it with the body).
+   * Runs `attempt` through `pipeline`, with this operation's span active (so the resilience
+   * listener's retry, refusal and fallback events land on it). Each try gets an `attempt` span
+   * (when the spec asks for them) that is active while it runs. `keepAttemptOpen` leaves the last
+   * successful attempt span open (streams end it with the body). Resolves with the operation's
+   * result or a fallback's ({@link fallbackName} says which); a failure ends the operation.
    */
-  async run<T>(
-    policy: DependencyPolicy,
-    attempt: (context: AttemptContext) => Promise<T>,
-    options: {
-      readonly signal?: AbortSignal | undefined;
-      readonly keepAttemptOpen?: boolean;
-      readonly deadlineInCall?: boolean;
-      readonly fallback?: { readonly name: string; readonly run: (error: unknown) => Promise<T> } | undefined;
-    } = {},
-  ): Promise<GuardResult<T>> {
-    const { guard } = this.runtime;
-    const tracked = (ctx: AttemptContext): Promise<T> => {
+  run<T>(
+    pipeline: CallPipeline,
+    attempt: (ctx: CallContext<CallData>) => Promise<T>,
+    data: CallData,
+    signal?: AbortSignal,
+    keepAttemptOpen = false,
+  ): Promise<T> {
+    const tracked = (ctx: CallContext<CallData>): Promise<T> => {
+      this.call = ctx;
       const index = this.attempts++;
       if (!this.spec.attemptSpans) return context.with(this.context, attempt, undefined, ctx);
       const attributes: Attributes = { ...this.spec.metricAttributes, [ATTR.ROLE]: 'attempt' };
@@ -118,31 +123,33 @@ export class Operation {
       );
       return context.with(trace.setSpan(this.context, span), attempt, undefined, ctx).then(
         (value) => {
-          if (options.keepAttemptOpen === true) this.openAttempt = span;
+          if (keepAttemptOpen) this.openAttempt = span;
           else span.end();
           return value;
         },
         (error: unknown) => {
-          // A client aborted by our deadline reports a generic abort; the deadline is the cause.
-          const cause =
-            ctx.signal?.aborted === true && ctx.signal.reason !== undefined ? ctx.signal.reason : error;
-          setFailure(span, guard.classify(cause, this.spec.provider, this.spec.dependency), cause, false);
+          // A client aborted by a deadline reports a generic abort; the deadline is the cause.
+          const cause = ctx.aborted && ctx.abortReason !== undefined ? ctx.abortReason : error;
+          setFailure(span, this.runtime.guard.classify(cause, this.spec.dependency), cause, false);
           span.end();
           throw error;
         },
       );
     };
-    try {
-      return await guard.execute(this.spec.dependency, policy, tracked, {
-        signal: options.signal,
-        fallback: options.fallback,
-        deadlineInCall: options.deadlineInCall,
-        provider: this.spec.provider,
-      });
-    } catch (error) {
-      this.fail(error);
-      throw error;
-    }
+    return context
+      .with(this.context, () => pipeline.execute(tracked, { signal, data }))
+      .then(
+        (value) => {
+          const fallback = this.call?.fallback;
+          if (fallback !== undefined) this.usedFallback(fallback, data.fallbackCause);
+          else this.resolved = true;
+          return value as T;
+        },
+        (error: unknown) => {
+          this.fail(error);
+          throw error;
+        },
+      );
   }
 
   /** Records the response model (used on metrics as `gen_ai.response.model`). */
@@ -153,8 +160,9 @@ export class Operation {
   }
 
   /** Marks the result as produced by a fallback, keeping the cause visible but not failing the span. */
-  usedFallback(name: string, cause: unknown): void {
-    const c = this.runtime.guard.classify(cause, this.spec.provider, this.spec.dependency);
+  private usedFallback(name: string, cause: unknown): void {
+    this.fallbackName = name;
+    const c = this.runtime.guard.classify(cause, this.spec.dependency);
     this.span.setAttributes({
       [ATTR.FALLBACK]: name,
       [ATTR.ERROR_CATEGORY]: c.category,
@@ -175,11 +183,16 @@ export class Operation {
     this.record(undefined, usage);
   }
 
-  /** Ends the operation as failed with `error` (classified; the exception recorded here, once). */
+  /**
+   * Ends the operation as failed with `error` (classified; the exception recorded here, once).
+   * After the pipeline had resolved (a body or stream that failed past the headers) the failure
+   * is also reported to the pipeline as a late failure, so the breaker and budget count it.
+   */
   fail(error: unknown): Classification | undefined {
     if (this.ended) return undefined;
     this.ended = true;
-    const c = this.runtime.guard.classify(error, this.spec.provider, this.spec.dependency);
+    if (this.resolved) this.call?.reportLateFailure(error);
+    const c = this.runtime.guard.classify(error, this.spec.dependency);
     this.closeAttempt(c, error);
     this.span.setAttributes({
       [ATTR.RETRY_ATTEMPTS]: this.attempts,

@@ -80,26 +80,22 @@ export function tool<A extends unknown[], R>(
       },
       context.active(),
     );
-    const fallback = policy.fallback;
-    const result = await op.run<R>(policy, async () => fn(...args), {
-      fallback:
-        fallback === false
-          ? undefined
-          : {
-              name: fallback.name,
-              run: async (error) => (await fallback.run({ error, dependency, input: args })) as R,
-            },
+    const pipeline = runtime.guard.pipeline(dependency, policy, 'pipeline');
+    const value = await op.run<R>(pipeline, async () => fn(...args), {
+      input: args,
+      adaptFallback: identity,
     });
-    if (result.fallback !== undefined) op.usedFallback(result.fallback, result.fallbackCause);
     if (runtime.captureMessageContent) {
-      const text = json(result.value);
+      const text = json(value);
       if (text !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_TOOL_CALL_RESULT, text);
     }
     op.succeed();
-    return result.value;
+    return value;
   };
   return Object.assign(wrapped, { toolName: name });
 }
+
+const identity = (value: unknown): unknown => value;
 
 function safe<T>(f: () => T): T | undefined {
   try {

@@ -12,7 +12,6 @@
 import { context, SpanKind, type Tracer } from '@opentelemetry/api';
 import type { GenAiMetrics } from '../metrics.ts';
 import { Operation, type Usage } from '../operation.ts';
-import type { FallbackPolicy } from '../policies.ts';
 import type { Runtime } from '../runtime.ts';
 import { type ChunkReader, observeStream } from './stream.ts';
 
@@ -164,14 +163,18 @@ export function guardedCall(
     context.active(),
   );
   const policy = runtime.policies.resolve(describe.dependency);
+  // The per-attempt timeout rides on the client's own request timer (see attemptOptions).
+  const pipeline = runtime.guard.pipeline(describe.dependency, policy, 'client');
   let parse: ParseFn | undefined;
   let parseRequested = false;
-  const fallback = policy.fallback;
   const timeout = policy.timeoutMs;
   const responsePromise = op
     .run<ResponseProps>(
-      policy,
-      async ({ signal }) => {
+      pipeline,
+      (ctx) => {
+        // Only hand the client a signal when the caller gave one: reading `ctx.signal` creates
+        // an AbortController, which the success path should not pay for.
+        const signal = ctx.callerSignal === undefined ? undefined : ctx.signal;
         const inner = original.call(
           self,
           body,
@@ -181,28 +184,20 @@ export function guardedCall(
         return inner.responsePromise;
       },
       {
-        signal: callerSignal(options),
-        keepAttemptOpen: describe.stream,
-        deadlineInCall: true,
-        fallback:
-          fallback === false || describe.stream
-            ? undefined
-            : {
-                name: fallback.name,
-                run: async (error) =>
-                  fallbackProps(await runFallback(fallback, error, describe.dependency, body), path),
-              },
+        input: body,
+        // Fallbacks apply to non-streaming calls: their result is handed to the client as a response.
+        adaptFallback: describe.stream ? undefined : (value) => fallbackProps(value, path),
       },
+      callerSignal(options),
+      describe.stream,
     )
-    .then((result) => {
-      if (result.fallback !== undefined) {
-        op.usedFallback(result.fallback, result.fallbackCause);
-        op.succeed();
-      } else if (!describe.stream && !parseRequested) {
+    .then((value) => {
+      if (op.fallbackName !== undefined) op.succeed();
+      else if (!describe.stream && !parseRequested) {
         // Only the raw response was asked for (`.asResponse()`): nothing will parse the body.
         op.succeed();
       }
-      return result.value;
+      return value;
     });
 
   const wrappedParse: ParseFn = (c, props) => {
@@ -216,7 +211,8 @@ export function guardedCall(
       },
       (error: unknown) => {
         // The body failed after good headers (e.g. the connection died mid-body): the operation
-        // fails, classified; it is not retried because the client has already returned.
+        // fails, classified, and the pipeline counts it as a late failure; it is not retried
+        // because the client has already returned.
         op.fail(error);
         throw error;
       },
@@ -235,15 +231,6 @@ export function guardedCall(
     };
   } else parseRequested = true;
   return promise;
-}
-
-function runFallback(
-  policy: FallbackPolicy,
-  error: unknown,
-  dependency: string,
-  input: unknown,
-): Promise<unknown> {
-  return Promise.resolve(policy.run({ error, dependency, input }));
 }
 
 function safeRead(describe: CallDescription, op: Operation, data: unknown): Usage | undefined {
