@@ -4,7 +4,13 @@
  * {@link PolicyResolver} resolved. Breakers (in one registry, for fleet overrides), retry budgets
  * and bulkheads are per dependency and shared by every pipeline of that dependency.
  */
-import type { BreakerOverride, Clock } from '@breakwater/protocol';
+import {
+  BREAKER_STATES,
+  type BreakerOverride,
+  type BreakerSource,
+  type BreakerState,
+  type Clock,
+} from '@breakwater/protocol';
 import {
   BreakerRegistry,
   Bulkhead,
@@ -52,6 +58,18 @@ interface Entry {
 function sameLimits(a: BulkheadPolicy | false, b: BulkheadPolicy | false): boolean {
   if (a === false || b === false) return a === b;
   return a.maxConcurrent === b.maxConcurrent && a.maxQueue === b.maxQueue;
+}
+
+/** Shared, frozen facts per (source, state): reading them on every call allocates nothing. */
+const FACTS: Readonly<Record<BreakerSource, Readonly<Record<BreakerState, BreakerFacts>>>> = {
+  local: factsFor('local'),
+  fleet: factsFor('fleet'),
+};
+
+function factsFor(source: BreakerSource): Readonly<Record<BreakerState, BreakerFacts>> {
+  const out: Partial<Record<BreakerState, BreakerFacts>> = {};
+  for (const state of BREAKER_STATES) out[state] = Object.freeze({ state, source });
+  return Object.freeze(out as Record<BreakerState, BreakerFacts>);
 }
 
 /** Creates the guard. Policy events go to the resilience package's default listener (OTel). */
@@ -108,7 +126,7 @@ export function createGuard(options: { clock: Clock; meter?: Meter }): GuardHand
     },
     breakerFacts(dependency) {
       const b = breakers.find(dependency);
-      return b === undefined ? undefined : { state: b.state, source: b.source };
+      return b === undefined ? undefined : FACTS[b.source][b.state];
     },
     applyOverride(dependency, override) {
       const existed = breakers.find(dependency) !== undefined;

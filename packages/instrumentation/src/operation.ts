@@ -16,10 +16,16 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import type { AttributeSets } from './attribute-sets.ts';
 import type { CallData, CallPipeline } from './guard.ts';
-import { type GenAiMetrics, recordTokens } from './metrics.ts';
+import type { GenAiMetrics } from './metrics.ts';
 import type { Runtime } from './runtime.ts';
-import { breakerAttributes, type Classification, setFailure } from './span-attributes.ts';
+import {
+  breakerAttributes,
+  type Classification,
+  setFailure,
+  withOperationAttributes,
+} from './span-attributes.ts';
 
 /** What an operation is about; fixed before the first attempt. */
 export interface OperationSpec {
@@ -27,10 +33,13 @@ export interface OperationSpec {
   readonly dependency: string;
   /** Provider name for provider-aware classification (`openai`, `anthropic`); undefined for tools. */
   readonly provider: string | undefined;
-  /** Attributes the operation span starts with (sampling sees them). */
+  /**
+   * Attributes the operation span starts with (sampling sees them). Owned by the operation: it
+   * adds its role, dependency and breaker state to this object rather than copying it.
+   */
   readonly attributes: Attributes;
-  /** Attributes copied onto every attempt span and metric point. */
-  readonly metricAttributes: Attributes;
+  /** Shared attribute sets for attempt spans and metric points. */
+  readonly sets: AttributeSets;
   readonly kind: SpanKind;
   /** Whether attempts get their own child spans (LLM calls do; tools are one span per try too). */
   readonly attemptSpans: boolean;
@@ -80,12 +89,7 @@ export class Operation {
       spec.spanName,
       {
         kind: spec.kind,
-        attributes: {
-          ...spec.attributes,
-          [ATTR.ROLE]: 'operation',
-          [ATTR.DEPENDENCY]: spec.dependency,
-          ...breakerAttributes(runtime.guard.breakerFacts(spec.dependency)),
-        },
+        attributes: withOperationAttributes(spec.attributes, spec.dependency, runtime.guard),
       },
       parent,
     );
@@ -101,7 +105,8 @@ export class Operation {
    * listener's retry, refusal and fallback events land on it). Each try gets an `attempt` span
    * (when the spec asks for them) that is active while it runs. `keepAttemptOpen` leaves the last
    * successful attempt span open (streams end it with the body). Resolves with the operation's
-   * result or a fallback's ({@link fallbackName} says which); a failure ends the operation.
+   * result or a fallback's ({@link fallbackName} says which), after calling `onResolved`
+   * (which saves the caller a promise of its own); a failure ends the operation.
    */
   run<T>(
     pipeline: CallPipeline,
@@ -109,13 +114,16 @@ export class Operation {
     data: CallData,
     signal?: AbortSignal,
     keepAttemptOpen = false,
+    onResolved?: () => void,
   ): Promise<T> {
     const tracked = (ctx: CallContext<CallData>): Promise<T> => {
       this.call = ctx;
       const index = this.attempts++;
       if (!this.spec.attemptSpans) return context.with(this.context, attempt, undefined, ctx);
-      const attributes: Attributes = { ...this.spec.metricAttributes, [ATTR.ROLE]: 'attempt' };
-      if (index > 0) attributes[SEMCONV.HTTP_REQUEST_RESEND_COUNT] = index;
+      const attributes =
+        index === 0
+          ? this.spec.sets.attempt
+          : { ...this.spec.sets.attempt, [SEMCONV.HTTP_REQUEST_RESEND_COUNT]: index };
       const span = this.telemetry.tracer.startSpan(
         this.spec.spanName,
         { kind: SpanKind.CLIENT, attributes },
@@ -143,6 +151,7 @@ export class Operation {
           const fallback = this.call?.fallback;
           if (fallback !== undefined) this.usedFallback(fallback, data.fallbackCause);
           else this.resolved = true;
+          onResolved?.();
           return value as T;
         },
         (error: unknown) => {
@@ -225,11 +234,18 @@ export class Operation {
   private record(errorType: string | undefined, usage: Usage | undefined): void {
     const m = this.telemetry.metrics;
     if (m === undefined) return;
-    const attributes: Attributes = { ...this.spec.metricAttributes };
+    const seconds = (this.runtime.clock.now() - this.started) / 1000;
+    if (errorType === undefined) {
+      const sets = this.spec.sets.success(this.responseModel);
+      m.duration.record(seconds, sets.duration);
+      if (usage?.input !== undefined) m.tokens.record(usage.input, sets.input);
+      if (usage?.output !== undefined) m.tokens.record(usage.output, sets.output);
+      return;
+    }
+    const attributes: Attributes = { ...this.spec.sets.metric };
     if (this.responseModel !== undefined) attributes[SEMCONV.GEN_AI_RESPONSE_MODEL] = this.responseModel;
-    if (errorType !== undefined) attributes[SEMCONV.ERROR_TYPE] = errorType;
-    m.duration.record((this.runtime.clock.now() - this.started) / 1000, attributes);
-    if (usage !== undefined) recordTokens(m, attributes, usage.input, usage.output);
+    attributes[SEMCONV.ERROR_TYPE] = errorType;
+    m.duration.record(seconds, attributes);
   }
 
   /** Seconds since the operation started, on the runtime clock. */

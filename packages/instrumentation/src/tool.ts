@@ -6,6 +6,7 @@
 
 import { dependencyKey, SEMCONV } from '@breakwater/protocol';
 import { context, SpanKind, trace } from '@opentelemetry/api';
+import { AttributeSets } from './attribute-sets.ts';
 import { json } from './client/describe.ts';
 import { Operation } from './operation.ts';
 import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
@@ -47,6 +48,7 @@ export function tool<A extends unknown[], R>(
     [SEMCONV.GEN_AI_OPERATION_NAME]: 'execute_tool',
     [SEMCONV.GEN_AI_TOOL_NAME]: name,
   };
+  const sets = new AttributeSets(metricAttributes);
   // Resolved once per runtime, so every call of this tool shares one policy object.
   let resolved: { runtime: Runtime; policy: DependencyPolicy } | undefined;
   const wrapped = async (...args: A): Promise<R> => {
@@ -74,7 +76,7 @@ export function tool<A extends unknown[], R>(
         dependency,
         provider: undefined,
         attributes,
-        metricAttributes,
+        sets,
         kind: SpanKind.INTERNAL,
         attemptSpans: true,
       },

@@ -10,6 +10,8 @@
  * Parsing is delegated to the original attempt's parser.
  */
 import { context, SpanKind, type Tracer } from '@opentelemetry/api';
+import type { AttributeSets } from '../attribute-sets.ts';
+import type { CallData } from '../guard.ts';
 import type { GenAiMetrics } from '../metrics.ts';
 import { Operation, type Usage } from '../operation.ts';
 import type { Runtime } from '../runtime.ts';
@@ -47,7 +49,8 @@ export interface CallDescription {
   readonly provider: string;
   readonly stream: boolean;
   readonly attributes: Record<string, string | number | boolean | string[]>;
-  readonly metricAttributes: Record<string, string | number | boolean>;
+  /** Shared attribute sets for attempt spans and metric points. */
+  readonly sets: AttributeSets;
   /** Reads a parsed non-streaming body onto the operation; returns its usage. */
   readonly onResponse: (op: Operation, body: unknown) => Usage | undefined;
   /** For streams: a fresh reader of chunks. */
@@ -118,6 +121,9 @@ function callerSignal(options: unknown): AbortSignal | undefined {
   return signal instanceof AbortSignal ? signal : undefined;
 }
 
+/** Per-call data of a call without a fallback (shared: the pipeline never writes to it). */
+const NO_FALLBACK: CallData = Object.freeze({ input: undefined, adaptFallback: undefined });
+
 /** A response the fallback produced, shaped so the client parses it like a provider's. */
 function fallbackProps(body: unknown, path: string): ResponseProps {
   return {
@@ -156,7 +162,7 @@ export function guardedCall(
       dependency: describe.dependency,
       provider: describe.provider,
       attributes: describe.attributes,
-      metricAttributes: describe.metricAttributes,
+      sets: describe.sets,
       kind: SpanKind.CLIENT,
       attemptSpans: true,
     },
@@ -168,37 +174,33 @@ export function guardedCall(
   let parse: ParseFn | undefined;
   let parseRequested = false;
   const timeout = policy.timeoutMs;
-  const responsePromise = op
-    .run<ResponseProps>(
-      pipeline,
-      (ctx) => {
-        // Only hand the client a signal when the caller gave one: reading `ctx.signal` creates
-        // an AbortController, which the success path should not pay for.
-        const signal = ctx.callerSignal === undefined ? undefined : ctx.signal;
-        const inner = original.call(
-          self,
-          body,
-          attemptOptions(options, signal, timeout, describe.attemptOptions?.()),
-        );
-        parse = inner.parseResponse;
-        return inner.responsePromise;
-      },
-      {
-        input: body,
-        // Fallbacks apply to non-streaming calls: their result is handed to the client as a response.
-        adaptFallback: describe.stream ? undefined : (value) => fallbackProps(value, path),
-      },
-      callerSignal(options),
-      describe.stream,
-    )
-    .then((value) => {
-      if (op.fallbackName !== undefined) op.succeed();
-      else if (!describe.stream && !parseRequested) {
-        // Only the raw response was asked for (`.asResponse()`): nothing will parse the body.
-        op.succeed();
-      }
-      return value;
-    });
+  const responsePromise = op.run<ResponseProps>(
+    pipeline,
+    (ctx) => {
+      // Only hand the client a signal when the caller gave one: reading `ctx.signal` creates
+      // an AbortController, which the success path should not pay for.
+      const signal = ctx.callerSignal === undefined ? undefined : ctx.signal;
+      const inner = original.call(
+        self,
+        body,
+        attemptOptions(options, signal, timeout, describe.attemptOptions?.()),
+      );
+      parse = inner.parseResponse;
+      return inner.responsePromise;
+    },
+    // Fallbacks apply to non-streaming calls: their result is handed to the client as a response.
+    // Without a fallback the per-call data carries nothing, so it is one shared object.
+    policy.fallback === false || describe.stream
+      ? NO_FALLBACK
+      : { input: body, adaptFallback: (value) => fallbackProps(value, path) },
+    callerSignal(options),
+    describe.stream,
+    () => {
+      // A fallback's result, or only the raw response asked for (`.asResponse()`): nothing
+      // will read a body, so the operation ends here.
+      if (op.fallbackName !== undefined || (!describe.stream && !parseRequested)) op.succeed();
+    },
+  );
 
   const wrappedParse: ParseFn = (c, props) => {
     const parsed = (parse ?? defaultParser(env, client))(c, props);
