@@ -22,21 +22,24 @@ it('a breaker created by a fleet override uses the dependency’s configured pol
   assert.equal(runtime.guard.breakers.find(dependency)?.state, 'open');
   await clock.advance(1_001); // the override lapses: the local breaker decides
   const policy = runtime.policies.resolve(dependency);
+  const pipeline = runtime.guard.pipeline(dependency, policy, 'pipeline');
   const fail = () =>
-    runtime.guard.execute(
-      dependency,
-      policy,
+    pipeline.execute(
       async () => {
         throw Object.assign(new Error('down'), { status: 503 });
       },
-      {},
+      { data: { input: undefined, adaptFallback: undefined } },
     );
   const outcomes: string[] = [];
   for (let i = 0; i < 4; i++) {
     try {
       await fail();
     } catch (error) {
-      outcomes.push((error as { category?: string }).category === 'circuit_open' ? 'refused' : 'failed');
+      outcomes.push(
+        (error as { classification?: { category?: string } }).classification?.category === 'circuit_open'
+          ? 'refused'
+          : 'failed',
+      );
     }
   }
   assert.deepEqual(

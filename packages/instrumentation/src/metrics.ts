@@ -3,8 +3,8 @@
  * The `breakwater.*` metrics come from the resilience package's telemetry listener (see guard.ts).
  */
 
-import { GEN_AI_DURATION_BUCKETS_S, GEN_AI_TOKEN_BUCKETS, METRIC, SEMCONV } from '@breakwater/protocol';
-import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import { GEN_AI_DURATION_BUCKETS_S, GEN_AI_TOKEN_BUCKETS, METRIC } from '@breakwater/protocol';
+import type { Histogram, Meter } from '@opentelemetry/api';
 
 /** The histograms one meter provides. */
 export interface GenAiMetrics {
@@ -32,15 +32,4 @@ export function createGenAiMetrics(meter: Meter): GenAiMetrics {
       advice: { explicitBucketBoundaries: [...GEN_AI_DURATION_BUCKETS_S] },
     }),
   };
-}
-
-/** Records token usage as two points (`input`, `output`), skipping counts the provider did not give. */
-export function recordTokens(
-  metrics: GenAiMetrics,
-  base: Attributes,
-  input: number | undefined,
-  output: number | undefined,
-): void {
-  if (input !== undefined) metrics.tokens.record(input, { ...base, [SEMCONV.GEN_AI_TOKEN_TYPE]: 'input' });
-  if (output !== undefined) metrics.tokens.record(output, { ...base, [SEMCONV.GEN_AI_TOKEN_TYPE]: 'output' });
 }

@@ -6,6 +6,7 @@
  */
 
 import { ATTR, SEMCONV } from '@breakwater/protocol';
+import type { CallContext } from '@breakwater/resilience';
 import {
   type Attributes,
   type Context,
@@ -15,11 +16,16 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { AttemptContext, GuardResult } from './guard-types.ts';
-import { type GenAiMetrics, recordTokens } from './metrics.ts';
-import type { DependencyPolicy } from './policies.ts';
+import type { AttributeSets } from './attribute-sets.ts';
+import type { CallData, CallPipeline } from './guard.ts';
+import type { GenAiMetrics } from './metrics.ts';
 import type { Runtime } from './runtime.ts';
-import { breakerAttributes, type Classification, setFailure } from './span-attributes.ts';
+import {
+  breakerAttributes,
+  type Classification,
+  setFailure,
+  withOperationAttributes,
+} from './span-attributes.ts';
 
 /** What an operation is about; fixed before the first attempt. */
 export interface OperationSpec {
@@ -27,10 +33,13 @@ export interface OperationSpec {
   readonly dependency: string;
   /** Provider name for provider-aware classification (`openai`, `anthropic`); undefined for tools. */
   readonly provider: string | undefined;
-  /** Attributes the operation span starts with (sampling sees them). */
+  /**
+   * Attributes the operation span starts with (sampling sees them). Owned by the operation: it
+   * adds its role, dependency and breaker state to this object rather than copying it.
+   */
   readonly attributes: Attributes;
-  /** Attributes copied onto every attempt span and metric point. */
-  readonly metricAttributes: Attributes;
+  /** Shared attribute sets for attempt spans and metric points. */
+  readonly sets: AttributeSets;
   readonly kind: SpanKind;
   /** Whether attempts get their own child spans (LLM calls do; tools are one span per try too). */
   readonly attemptSpans: boolean;
@@ -59,6 +68,12 @@ export class Operation {
   attempts = 0;
   /** The attempt span kept open while a streamed body is read. */
   openAttempt: Span | undefined;
+  /** Name of the fallback that produced the result, if one did. */
+  fallbackName: string | undefined;
+  /** The pipeline's per-call context, once the first attempt started. */
+  private call: CallContext<CallData> | undefined;
+  /** The pipeline resolved with the dependency's own result: later failures are late failures. */
+  private resolved = false;
   private readonly started: number;
   private ended = false;
   private readonly runtime: Runtime;
@@ -74,12 +89,7 @@ export class Operation {
       spec.spanName,
       {
         kind: spec.kind,
-        attributes: {
-          ...spec.attributes,
-          [ATTR.ROLE]: 'operation',
-          [ATTR.DEPENDENCY]: spec.dependency,
-          ...breakerAttributes(runtime.guard.breakerFacts(spec.dependency)),
-        },
+        attributes: withOperationAttributes(spec.attributes, spec.dependency, runtime.guard),
       },
       parent,
     );
@@ -91,26 +101,29 @@ export class Operation {
   }
 
   /**
-   * Runs `attempt` through the dependency's pipeline. Each try gets an `attempt` span (when the
-   * spec asks for them) that is active while it runs. `keepAttemptOpen` leaves the last
-   * successful attempt span open (streams end it with the body).
+   * Runs `attempt` through `pipeline`, with this operation's span active (so the resilience
+   * listener's retry, refusal and fallback events land on it). Each try gets an `attempt` span
+   * (when the spec asks for them) that is active while it runs. `keepAttemptOpen` leaves the last
+   * successful attempt span open (streams end it with the body). Resolves with the operation's
+   * result or a fallback's ({@link fallbackName} says which), after calling `onResolved`
+   * (which saves the caller a promise of its own); a failure ends the operation.
    */
-  async run<T>(
-    policy: DependencyPolicy,
-    attempt: (context: AttemptContext) => Promise<T>,
-    options: {
-      readonly signal?: AbortSignal | undefined;
-      readonly keepAttemptOpen?: boolean;
-      readonly deadlineInCall?: boolean;
-      readonly fallback?: { readonly name: string; readonly run: (error: unknown) => Promise<T> } | undefined;
-    } = {},
-  ): Promise<GuardResult<T>> {
-    const { guard } = this.runtime;
-    const tracked = (ctx: AttemptContext): Promise<T> => {
+  run<T>(
+    pipeline: CallPipeline,
+    attempt: (ctx: CallContext<CallData>) => Promise<T>,
+    data: CallData,
+    signal?: AbortSignal,
+    keepAttemptOpen = false,
+    onResolved?: () => void,
+  ): Promise<T> {
+    const tracked = (ctx: CallContext<CallData>): Promise<T> => {
+      this.call = ctx;
       const index = this.attempts++;
       if (!this.spec.attemptSpans) return context.with(this.context, attempt, undefined, ctx);
-      const attributes: Attributes = { ...this.spec.metricAttributes, [ATTR.ROLE]: 'attempt' };
-      if (index > 0) attributes[SEMCONV.HTTP_REQUEST_RESEND_COUNT] = index;
+      const attributes =
+        index === 0
+          ? this.spec.sets.attempt
+          : { ...this.spec.sets.attempt, [SEMCONV.HTTP_REQUEST_RESEND_COUNT]: index };
       const span = this.telemetry.tracer.startSpan(
         this.spec.spanName,
         { kind: SpanKind.CLIENT, attributes },
@@ -118,31 +131,34 @@ export class Operation {
       );
       return context.with(trace.setSpan(this.context, span), attempt, undefined, ctx).then(
         (value) => {
-          if (options.keepAttemptOpen === true) this.openAttempt = span;
+          if (keepAttemptOpen) this.openAttempt = span;
           else span.end();
           return value;
         },
         (error: unknown) => {
-          // A client aborted by our deadline reports a generic abort; the deadline is the cause.
-          const cause =
-            ctx.signal?.aborted === true && ctx.signal.reason !== undefined ? ctx.signal.reason : error;
-          setFailure(span, guard.classify(cause, this.spec.provider, this.spec.dependency), cause, false);
+          // A client aborted by a deadline reports a generic abort; the deadline is the cause.
+          const cause = ctx.aborted && ctx.abortReason !== undefined ? ctx.abortReason : error;
+          setFailure(span, this.runtime.guard.classify(cause, this.spec.dependency), cause, false);
           span.end();
           throw error;
         },
       );
     };
-    try {
-      return await guard.execute(this.spec.dependency, policy, tracked, {
-        signal: options.signal,
-        fallback: options.fallback,
-        deadlineInCall: options.deadlineInCall,
-        provider: this.spec.provider,
-      });
-    } catch (error) {
-      this.fail(error);
-      throw error;
-    }
+    return context
+      .with(this.context, () => pipeline.execute(tracked, { signal, data }))
+      .then(
+        (value) => {
+          const fallback = this.call?.fallback;
+          if (fallback !== undefined) this.usedFallback(fallback, data.fallbackCause);
+          else this.resolved = true;
+          onResolved?.();
+          return value as T;
+        },
+        (error: unknown) => {
+          this.fail(error);
+          throw error;
+        },
+      );
   }
 
   /** Records the response model (used on metrics as `gen_ai.response.model`). */
@@ -153,8 +169,9 @@ export class Operation {
   }
 
   /** Marks the result as produced by a fallback, keeping the cause visible but not failing the span. */
-  usedFallback(name: string, cause: unknown): void {
-    const c = this.runtime.guard.classify(cause, this.spec.provider, this.spec.dependency);
+  private usedFallback(name: string, cause: unknown): void {
+    this.fallbackName = name;
+    const c = this.runtime.guard.classify(cause, this.spec.dependency);
     this.span.setAttributes({
       [ATTR.FALLBACK]: name,
       [ATTR.ERROR_CATEGORY]: c.category,
@@ -175,11 +192,16 @@ export class Operation {
     this.record(undefined, usage);
   }
 
-  /** Ends the operation as failed with `error` (classified; the exception recorded here, once). */
+  /**
+   * Ends the operation as failed with `error` (classified; the exception recorded here, once).
+   * After the pipeline had resolved (a body or stream that failed past the headers) the failure
+   * is also reported to the pipeline as a late failure, so the breaker and budget count it.
+   */
   fail(error: unknown): Classification | undefined {
     if (this.ended) return undefined;
     this.ended = true;
-    const c = this.runtime.guard.classify(error, this.spec.provider, this.spec.dependency);
+    if (this.resolved) this.call?.reportLateFailure(error);
+    const c = this.runtime.guard.classify(error, this.spec.dependency);
     this.closeAttempt(c, error);
     this.span.setAttributes({
       [ATTR.RETRY_ATTEMPTS]: this.attempts,
@@ -212,11 +234,18 @@ export class Operation {
   private record(errorType: string | undefined, usage: Usage | undefined): void {
     const m = this.telemetry.metrics;
     if (m === undefined) return;
-    const attributes: Attributes = { ...this.spec.metricAttributes };
+    const seconds = (this.runtime.clock.now() - this.started) / 1000;
+    if (errorType === undefined) {
+      const sets = this.spec.sets.success(this.responseModel);
+      m.duration.record(seconds, sets.duration);
+      if (usage?.input !== undefined) m.tokens.record(usage.input, sets.input);
+      if (usage?.output !== undefined) m.tokens.record(usage.output, sets.output);
+      return;
+    }
+    const attributes: Attributes = { ...this.spec.sets.metric };
     if (this.responseModel !== undefined) attributes[SEMCONV.GEN_AI_RESPONSE_MODEL] = this.responseModel;
-    if (errorType !== undefined) attributes[SEMCONV.ERROR_TYPE] = errorType;
-    m.duration.record((this.runtime.clock.now() - this.started) / 1000, attributes);
-    if (usage !== undefined) recordTokens(m, attributes, usage.input, usage.output);
+    attributes[SEMCONV.ERROR_TYPE] = errorType;
+    m.duration.record(seconds, attributes);
   }
 
   /** Seconds since the operation started, on the runtime clock. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import type AnthropicType from '@anthropic-ai/sdk';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
@@ -13,6 +14,14 @@ before(async () => {
     ...FAST,
     {
       match: 'openai/gpt-brk-*',
+      policy: {
+        retry: { maxAttempts: 1 },
+        breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+      },
+    },
+    {
+      // Two counted failures open the breaker; no retries, so each call is one request.
+      match: '*-late-*',
       policy: {
         retry: { maxAttempts: 1 },
         breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
@@ -106,6 +115,91 @@ describe('policies', () => {
     assert.equal(attrs(op!)['breakwater.fallback'], 'canned-apology');
     assert.equal(attrs(op!)['breakwater.error.category'], 'server_error');
     assert.notEqual(op!.status.code, SpanStatusCode.ERROR);
+  });
+});
+
+describe('late failures (after the headers) count on the breaker', () => {
+  const drain = async (stream: AsyncIterable<unknown>) => {
+    for await (const _ of stream);
+  };
+
+  it('openai: repeated mid-stream errors open the breaker; the next call is refused', async () => {
+    const m = 'gpt-late-stream';
+    h.fp.script({
+      route: 'openai.chat',
+      model: m,
+      steps: [{ fault: 'stream_error', afterChunks: 1, status: 500 }],
+    });
+    for (let i = 0; i < 2; i++) {
+      const stream = await client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'x y z' }],
+        stream: true,
+      });
+      await assert.rejects(drain(stream));
+    }
+    const [op] = byRole(h.spans(), 'operation');
+    assert.equal(attrs(op!)['breakwater.error.category'], 'server_error');
+    assert.equal(h.runtime.guard.breakerFacts(`openai/${m}`)?.state, 'open');
+    await assert.rejects(
+      client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'x' }],
+        stream: true,
+      }),
+      (e: Error) => e.name === 'CircuitOpenError',
+    );
+    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2, 'never retried, refused once open');
+  });
+
+  it('openai: a non-streaming body cut after the headers is a late failure too', async () => {
+    const m = 'gpt-late-body';
+    h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'stream_error', end: 'close' }] });
+    await assert.rejects(ask(m));
+    assert.equal(h.runtime.guard.breakerFacts(`openai/${m}`)?.state, 'closed');
+    await assert.rejects(ask(m));
+    assert.equal(h.runtime.guard.breakerFacts(`openai/${m}`)?.state, 'open');
+    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2);
+  });
+
+  it('anthropic: a mid-stream overloaded_error is classified overloaded and opens the breaker', async () => {
+    const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
+    const anthropic = new Anthropic({ apiKey: 'k', baseURL: h.fp.anthropicBaseUrl });
+    const m = 'claude-late-1';
+    h.fp.script({
+      route: 'anthropic.messages',
+      model: m,
+      steps: [{ fault: 'stream_error', afterChunks: 2, status: 529 }],
+    });
+    const request = {
+      model: m,
+      max_tokens: 64,
+      stream: true as const,
+      messages: [{ role: 'user' as const, content: 'hi' }],
+    };
+    for (let i = 0; i < 2; i++) await assert.rejects(drain(await anthropic.messages.create(request)));
+    const ops = byRole(h.spans(), 'operation');
+    for (const op of ops) {
+      assert.equal(attrs(op)['breakwater.error.category'], 'overloaded');
+      assert.equal(attrs(op)['error.type'], 'overloaded_error');
+      assert.equal(attrs(op)['breakwater.error.source'], 'dependency');
+    }
+    assert.equal(h.runtime.guard.breakerFacts(`anthropic/${m}`)?.state, 'open');
+    await assert.rejects(anthropic.messages.create(request), (e: Error) => e.name === 'CircuitOpenError');
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: m }), 2);
+  });
+
+  it('an abandoned stream is not a failure', async () => {
+    const m = 'gpt-late-abandon';
+    for (let i = 0; i < 3; i++) {
+      const stream = await client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'x y z' }],
+        stream: true,
+      });
+      for await (const _ of stream) break;
+    }
+    assert.equal(h.runtime.guard.breakerFacts(`openai/${m}`)?.state, 'closed');
   });
 });
 

@@ -12,7 +12,7 @@ export interface RetryPolicy {
   /** Cap on any single backoff delay (a provider's Retry-After is capped by `maxRetryAfterMs`). */
   readonly maxDelayMs: number;
   readonly jitter: 'full' | 'equal' | 'decorrelated' | 'none';
-  /** Longest Retry-After the provider may ask for before we give up instead of waiting. */
+  /** Longest Retry-After honoured: a longer hint is capped to this (resilience's `maxRetryAfterMs`). */
   readonly maxRetryAfterMs: number;
 }
 

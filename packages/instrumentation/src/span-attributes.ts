@@ -44,6 +44,27 @@ export function setFailure(span: Span, c: Classification, error: unknown, record
   if (recordException) span.recordException(error instanceof Error ? error : String(error));
 }
 
+/** Breaker facts for one dependency, as the guard reports them. */
+export interface BreakerFactsSource {
+  breakerFacts(dependency: string): BreakerFacts | undefined;
+}
+
+/** Adds the operation role, dependency and current breaker state to `attributes` (in place). */
+export function withOperationAttributes(
+  attributes: Attributes,
+  dependency: string,
+  guard: BreakerFactsSource,
+): Attributes {
+  attributes[ATTR.ROLE] = 'operation';
+  attributes[ATTR.DEPENDENCY] = dependency;
+  const facts = guard.breakerFacts(dependency);
+  if (facts !== undefined) {
+    attributes[ATTR.BREAKER_STATE] = facts.state;
+    attributes[ATTR.BREAKER_SOURCE] = facts.source;
+  }
+  return attributes;
+}
+
 /** Attributes describing the breaker at admission. */
 export function breakerAttributes(facts: BreakerFacts | undefined): Attributes {
   if (facts === undefined) return {};

@@ -6,6 +6,7 @@
 
 import { dependencyKey, SEMCONV } from '@breakwater/protocol';
 import { context, SpanKind, trace } from '@opentelemetry/api';
+import { AttributeSets } from './attribute-sets.ts';
 import { json } from './client/describe.ts';
 import { Operation } from './operation.ts';
 import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
@@ -47,6 +48,7 @@ export function tool<A extends unknown[], R>(
     [SEMCONV.GEN_AI_OPERATION_NAME]: 'execute_tool',
     [SEMCONV.GEN_AI_TOOL_NAME]: name,
   };
+  const sets = new AttributeSets(metricAttributes);
   // Resolved once per runtime, so every call of this tool shares one policy object.
   let resolved: { runtime: Runtime; policy: DependencyPolicy } | undefined;
   const wrapped = async (...args: A): Promise<R> => {
@@ -74,32 +76,28 @@ export function tool<A extends unknown[], R>(
         dependency,
         provider: undefined,
         attributes,
-        metricAttributes,
+        sets,
         kind: SpanKind.INTERNAL,
         attemptSpans: true,
       },
       context.active(),
     );
-    const fallback = policy.fallback;
-    const result = await op.run<R>(policy, async () => fn(...args), {
-      fallback:
-        fallback === false
-          ? undefined
-          : {
-              name: fallback.name,
-              run: async (error) => (await fallback.run({ error, dependency, input: args })) as R,
-            },
+    const pipeline = runtime.guard.pipeline(dependency, policy, 'pipeline');
+    const value = await op.run<R>(pipeline, async () => fn(...args), {
+      input: args,
+      adaptFallback: identity,
     });
-    if (result.fallback !== undefined) op.usedFallback(result.fallback, result.fallbackCause);
     if (runtime.captureMessageContent) {
-      const text = json(result.value);
+      const text = json(value);
       if (text !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_TOOL_CALL_RESULT, text);
     }
     op.succeed();
-    return result.value;
+    return value;
   };
   return Object.assign(wrapped, { toolName: name });
 }
+
+const identity = (value: unknown): unknown => value;
 
 function safe<T>(f: () => T): T | undefined {
   try {

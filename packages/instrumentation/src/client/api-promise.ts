@@ -10,9 +10,10 @@
  * Parsing is delegated to the original attempt's parser.
  */
 import { context, SpanKind, type Tracer } from '@opentelemetry/api';
+import type { AttributeSets } from '../attribute-sets.ts';
+import type { CallData } from '../guard.ts';
 import type { GenAiMetrics } from '../metrics.ts';
 import { Operation, type Usage } from '../operation.ts';
-import type { FallbackPolicy } from '../policies.ts';
 import type { Runtime } from '../runtime.ts';
 import { type ChunkReader, observeStream } from './stream.ts';
 
@@ -48,7 +49,8 @@ export interface CallDescription {
   readonly provider: string;
   readonly stream: boolean;
   readonly attributes: Record<string, string | number | boolean | string[]>;
-  readonly metricAttributes: Record<string, string | number | boolean>;
+  /** Shared attribute sets for attempt spans and metric points. */
+  readonly sets: AttributeSets;
   /** Reads a parsed non-streaming body onto the operation; returns its usage. */
   readonly onResponse: (op: Operation, body: unknown) => Usage | undefined;
   /** For streams: a fresh reader of chunks. */
@@ -119,6 +121,9 @@ function callerSignal(options: unknown): AbortSignal | undefined {
   return signal instanceof AbortSignal ? signal : undefined;
 }
 
+/** Per-call data of a call without a fallback (shared: the pipeline never writes to it). */
+const NO_FALLBACK: CallData = Object.freeze({ input: undefined, adaptFallback: undefined });
+
 /** A response the fallback produced, shaped so the client parses it like a provider's. */
 function fallbackProps(body: unknown, path: string): ResponseProps {
   return {
@@ -157,53 +162,45 @@ export function guardedCall(
       dependency: describe.dependency,
       provider: describe.provider,
       attributes: describe.attributes,
-      metricAttributes: describe.metricAttributes,
+      sets: describe.sets,
       kind: SpanKind.CLIENT,
       attemptSpans: true,
     },
     context.active(),
   );
   const policy = runtime.policies.resolve(describe.dependency);
+  // The per-attempt timeout rides on the client's own request timer (see attemptOptions).
+  const pipeline = runtime.guard.pipeline(describe.dependency, policy, 'client');
   let parse: ParseFn | undefined;
   let parseRequested = false;
-  const fallback = policy.fallback;
   const timeout = policy.timeoutMs;
-  const responsePromise = op
-    .run<ResponseProps>(
-      policy,
-      async ({ signal }) => {
-        const inner = original.call(
-          self,
-          body,
-          attemptOptions(options, signal, timeout, describe.attemptOptions?.()),
-        );
-        parse = inner.parseResponse;
-        return inner.responsePromise;
-      },
-      {
-        signal: callerSignal(options),
-        keepAttemptOpen: describe.stream,
-        deadlineInCall: true,
-        fallback:
-          fallback === false || describe.stream
-            ? undefined
-            : {
-                name: fallback.name,
-                run: async (error) =>
-                  fallbackProps(await runFallback(fallback, error, describe.dependency, body), path),
-              },
-      },
-    )
-    .then((result) => {
-      if (result.fallback !== undefined) {
-        op.usedFallback(result.fallback, result.fallbackCause);
-        op.succeed();
-      } else if (!describe.stream && !parseRequested) {
-        // Only the raw response was asked for (`.asResponse()`): nothing will parse the body.
-        op.succeed();
-      }
-      return result.value;
-    });
+  const responsePromise = op.run<ResponseProps>(
+    pipeline,
+    (ctx) => {
+      // Only hand the client a signal when the caller gave one: reading `ctx.signal` creates
+      // an AbortController, which the success path should not pay for.
+      const signal = ctx.callerSignal === undefined ? undefined : ctx.signal;
+      const inner = original.call(
+        self,
+        body,
+        attemptOptions(options, signal, timeout, describe.attemptOptions?.()),
+      );
+      parse = inner.parseResponse;
+      return inner.responsePromise;
+    },
+    // Fallbacks apply to non-streaming calls: their result is handed to the client as a response.
+    // Without a fallback the per-call data carries nothing, so it is one shared object.
+    policy.fallback === false || describe.stream
+      ? NO_FALLBACK
+      : { input: body, adaptFallback: (value) => fallbackProps(value, path) },
+    callerSignal(options),
+    describe.stream,
+    () => {
+      // A fallback's result, or only the raw response asked for (`.asResponse()`): nothing
+      // will read a body, so the operation ends here.
+      if (op.fallbackName !== undefined || (!describe.stream && !parseRequested)) op.succeed();
+    },
+  );
 
   const wrappedParse: ParseFn = (c, props) => {
     const parsed = (parse ?? defaultParser(env, client))(c, props);
@@ -216,7 +213,8 @@ export function guardedCall(
       },
       (error: unknown) => {
         // The body failed after good headers (e.g. the connection died mid-body): the operation
-        // fails, classified; it is not retried because the client has already returned.
+        // fails, classified, and the pipeline counts it as a late failure; it is not retried
+        // because the client has already returned.
         op.fail(error);
         throw error;
       },
@@ -235,15 +233,6 @@ export function guardedCall(
     };
   } else parseRequested = true;
   return promise;
-}
-
-function runFallback(
-  policy: FallbackPolicy,
-  error: unknown,
-  dependency: string,
-  input: unknown,
-): Promise<unknown> {
-  return Promise.resolve(policy.run({ error, dependency, input }));
 }
 
 function safeRead(describe: CallDescription, op: Operation, data: unknown): Usage | undefined {

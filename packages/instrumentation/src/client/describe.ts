@@ -2,21 +2,37 @@
  * Shared helpers for describing a GenAI call from its request body.
  */
 import { dependencyKey, type GenAiOperation, SEMCONV } from '@breakwater/protocol';
+import { AttributeSets } from '../attribute-sets.ts';
 
 export type AttributeMap = Record<string, string | number | boolean | string[]>;
 
-/** The attributes every GenAI client call starts with, and the subset that goes on metrics. */
-export function baseAttributes(
+/** What {@link baseAttributes} gives a call description. */
+export interface BaseDescription {
+  readonly dependency: string;
+  readonly spanName: string;
+  /** The operation span's attributes: a fresh object per call, the description adds to it. */
+  readonly attributes: AttributeMap;
+  /** Shared attribute sets for attempt spans and metric points. */
+  readonly sets: AttributeSets;
+}
+
+interface CachedBase {
+  readonly dependency: string;
+  readonly spanName: string;
+  readonly sets: AttributeSets;
+}
+
+/** Kinds of call remembered per server; beyond that, descriptions are built per call. */
+const MAX_KINDS_PER_SERVER = 256;
+// Keyed by the server attributes object, which `serverAttributes` caches per base URL.
+const cache = new WeakMap<object, Map<string, CachedBase>>();
+
+function build(
   operation: GenAiOperation,
   provider: string,
   model: string | undefined,
   server: AttributeMap,
-): {
-  dependency: string;
-  spanName: string;
-  attributes: AttributeMap;
-  metricAttributes: Record<string, string | number | boolean>;
-} {
+): CachedBase {
   const metricAttributes: Record<string, string | number | boolean> = {
     [SEMCONV.GEN_AI_OPERATION_NAME]: operation,
     [SEMCONV.GEN_AI_PROVIDER_NAME]: provider,
@@ -26,8 +42,37 @@ export function baseAttributes(
   return {
     dependency: dependencyKey({ provider, model }) ?? provider,
     spanName: model === undefined ? operation : `${operation} ${model}`,
-    attributes: { ...metricAttributes },
-    metricAttributes,
+    sets: new AttributeSets(metricAttributes),
+  };
+}
+
+/**
+ * The attributes every GenAI client call starts with. The dependency key, span name and shared
+ * attribute sets are cached per kind of call, so repeated calls reuse the same strings (cheap
+ * map lookups downstream) and objects.
+ */
+export function baseAttributes(
+  operation: GenAiOperation,
+  provider: string,
+  model: string | undefined,
+  server: AttributeMap,
+): BaseDescription {
+  let kinds = cache.get(server);
+  if (kinds === undefined) {
+    kinds = new Map();
+    cache.set(server, kinds);
+  }
+  const key = `${operation}\n${provider}\n${model ?? ''}`;
+  let base = kinds.get(key);
+  if (base === undefined) {
+    base = build(operation, provider, model, server);
+    if (kinds.size < MAX_KINDS_PER_SERVER) kinds.set(key, base);
+  }
+  return {
+    dependency: base.dependency,
+    spanName: base.spanName,
+    attributes: { ...(base.sets.metric as AttributeMap) },
+    sets: base.sets,
   };
 }
 

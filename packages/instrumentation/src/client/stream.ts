@@ -75,7 +75,7 @@ export function observeStream<S>(
             firstChunk = false;
             const seconds = op.elapsedSeconds();
             op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
-            metrics?.timeToFirstChunk.record(seconds, op.spec.metricAttributes);
+            metrics?.timeToFirstChunk.record(seconds, op.spec.sets.metric);
           }
           try {
             reader.onChunk(result.value);

@@ -31,6 +31,46 @@ describe('CircuitBreaker', () => {
     );
   });
 
+  it('a late failure turns a recorded success into a failure, in every kind of window', () => {
+    const clock = new ManualClock(0);
+    const consecutive = breaker(clock, { trip: { kind: 'consecutive', threshold: 3 } });
+    fail(consecutive);
+    consecutive.onSuccess(consecutive.admit());
+    consecutive.onLateFailure(SERVER_ERROR); // the success was a failure: the streak is 2
+    assert.equal(consecutive.state, 'closed');
+    consecutive.onSuccess(consecutive.admit());
+    consecutive.onLateFailure(SERVER_ERROR);
+    assert.equal(consecutive.state, 'open');
+
+    const count = breaker(clock, {
+      trip: { kind: 'count', size: 10, minimumThroughput: 4, failureRatio: 0.5 },
+    });
+    for (let i = 0; i < 4; i++) count.onSuccess(count.admit());
+    count.onLateFailure(SERVER_ERROR);
+    assert.equal(count.state, 'closed', '1 of 4 failed');
+    count.onLateFailure(SERVER_ERROR);
+    assert.equal(count.state, 'open', '2 of 4 failed, not 2 of 6');
+
+    const time = breaker(clock, {
+      trip: { kind: 'time', windowMs: 10_000, buckets: 10, minimumThroughput: 4, failureRatio: 0.5 },
+    });
+    for (let i = 0; i < 3; i++) time.onSuccess(time.admit());
+    clock.set(1500);
+    time.onSuccess(time.admit());
+    time.onLateFailure(SERVER_ERROR);
+    assert.equal(time.state, 'closed');
+    time.onLateFailure(SERVER_ERROR); // amends a success in the older bucket
+    assert.equal(time.state, 'open');
+  });
+
+  it('late failures the breaker does not count change nothing', () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 1 } });
+    b.onSuccess(b.admit());
+    b.onLateFailure(VALIDATION);
+    assert.equal(b.state, 'closed');
+  });
+
   it('caller-side failures do not count by default; shouldCount changes that', () => {
     const clock = new ManualClock(0);
     const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 2 } });

@@ -147,6 +147,25 @@ export class CircuitBreaker implements Policy {
     this.settle(permit, true);
   }
 
+  /**
+   * Records a late failure: a call already recorded as a success (its response headers were fine)
+   * failed afterwards, typically a stream that broke mid-way. Closed, the most recent success
+   * becomes a failure (see `FailureWindow.amend`), so repeated mid-stream failures trip the
+   * breaker as if they had failed up front. Half-open, it counts as a failed probe and re-opens.
+   * Open, or for failures the breaker does not count, it changes nothing.
+   */
+  onLateFailure(classification: Classification): void {
+    if (!this.options.shouldCount(classification)) return;
+    if (this.parent !== undefined && this.options.reportToParent) this.parent.onLateFailure(classification);
+    const now = this.clock.now();
+    if (this.local === 'closed') {
+      if (this.window.amend(now) && this.manual === undefined && this.window.shouldTrip(now))
+        this.toOpen(now, 'local');
+    } else if (this.local === 'half_open') {
+      this.toOpen(now, 'local');
+    }
+  }
+
   /** Gives a permit back without an outcome (the call was cancelled or never made). */
   release(permit: BreakerPermit): void {
     if (this.parent !== undefined && permit.parent !== undefined) this.parent.release(permit.parent);

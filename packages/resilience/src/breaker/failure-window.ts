@@ -7,6 +7,12 @@ export interface FailureWindow {
   readonly needsTime: boolean;
   /** Records an outcome; returns whether the trip condition is worth evaluating now. */
   record(failed: boolean, slow: boolean, now: number): boolean;
+  /**
+   * Turns the most recent recorded success into a failure (a late failure: a streamed body that
+   * died after its attempt was recorded as a success). Records a failure when no success is left
+   * to amend. Returns whether the trip condition is worth evaluating now.
+   */
+  amend(now: number): boolean;
   /** Whether the breaker should open now. */
   shouldTrip(now: number): boolean;
   reset(): void;
@@ -45,6 +51,8 @@ export class ConsecutiveFailures implements FailureWindow {
   readonly needsTime = false;
   private readonly threshold: number;
   private failures = 0;
+  /** The streak the most recent success reset, so a late failure can restore it. */
+  private resetStreak = 0;
 
   constructor(threshold: number) {
     this.threshold = threshold;
@@ -54,14 +62,22 @@ export class ConsecutiveFailures implements FailureWindow {
       this.failures++;
       return true;
     }
+    this.resetStreak = this.failures;
     this.failures = 0;
     return false;
+  }
+  amend(): boolean {
+    // The success that reset the streak was really a failure: the streak continues through it.
+    this.failures += this.resetStreak + 1;
+    this.resetStreak = 0;
+    return true;
   }
   shouldTrip(): boolean {
     return this.failures >= this.threshold;
   }
   reset(): void {
     this.failures = 0;
+    this.resetStreak = 0;
   }
   toJSON(): WindowSnapshot {
     return { kind: 'consecutive', failures: this.failures };
@@ -103,6 +119,20 @@ export class CountWindow implements FailureWindow {
     this.next = this.next + 1 === ring.length ? 0 : this.next + 1;
     // Ratios only rise on a failure or slow call, or when the minimum throughput is first reached.
     return failed || slow || this.total === this.thresholds.minimumThroughput;
+  }
+  amend(): boolean {
+    const ring = this.ring;
+    const n = ring.length;
+    // Newest first: the late failure belongs to a recent call. O(size), only on late failures.
+    for (let k = 1; k <= this.total; k++) {
+      const i = (this.next - k + n) % n;
+      if ((ring[i]! & FAILED) === 0) {
+        ring[i] = ring[i]! | FAILED;
+        this.failures++;
+        return true;
+      }
+    }
+    return this.record(true, false);
   }
   shouldTrip(): boolean {
     return ratioTrips(this.total, this.failures, this.slow, this.thresholds);
@@ -159,6 +189,19 @@ export class TimeWindow implements FailureWindow {
     if (failed) this.fails[i]!++;
     if (slow) this.slows[i]!++;
     return true;
+  }
+  amend(now: number): boolean {
+    const current = Math.floor(now / this.bucketMs);
+    const n = this.epochs.length;
+    // Newest bucket first that still holds a success inside the window.
+    for (let back = 0; back < n; back++) {
+      const i = (((current - back) % n) + n) % n;
+      if (this.epochs[i] === current - back && this.fails[i]! < this.totals[i]!) {
+        this.fails[i]!++;
+        return true;
+      }
+    }
+    return this.record(true, false, now);
   }
   shouldTrip(now: number): boolean {
     const current = Math.floor(now / this.bucketMs);

@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { Stream as AnthropicStream } from '@anthropic-ai/sdk/core/streaming';
 import { ManualClock } from '@breakwater/protocol';
 import OpenAI from 'openai';
+import { Stream as OpenAIStream } from 'openai/core/streaming';
 import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/error';
 import { CircuitOpenError, TimeoutError } from '../core/errors.ts';
 import { Classifier, classify } from './classifier.ts';
@@ -251,6 +253,76 @@ describe('classify: Anthropic client errors', () => {
       classify(new Anthropic.APIConnectionError({ message: 'Connection error.' })).category,
       'network',
     );
+  });
+});
+
+/** Reads an SSE body through a client's own stream parser and returns what it throws. */
+async function streamError(
+  fromSSEResponse: (response: Response, controller: AbortController) => AsyncIterable<unknown>,
+  sse: string,
+): Promise<unknown> {
+  const response = new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  try {
+    for await (const _ of fromSSEResponse(response, new AbortController()));
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the stream did not fail');
+}
+
+describe('classify: mid-stream error events (no HTTP status)', () => {
+  // What the real clients throw when an error event arrives after a 200 and some chunks.
+  const anthropicEvent = (type: string, message: string) =>
+    streamError(
+      (r, c) => AnthropicStream.fromSSEResponse(r, c),
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"model":"claude","usage":{"input_tokens":1,"output_tokens":0}}}\n\n' +
+        `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`,
+    );
+  const table: [string, string, string, boolean][] = [
+    ['overloaded_error', 'Overloaded', 'overloaded', true],
+    ['api_error', 'Internal server error', 'server_error', true],
+    ['rate_limit_error', 'Rate limited', 'rate_limited', true],
+    ['timeout_error', 'Stream timed out', 'timeout', true],
+    ['invalid_request_error', 'Bad request', 'validation', false],
+  ];
+  for (const [type, message, category, retryable] of table) {
+    it(`Anthropic ${type} event → ${category}`, async () => {
+      const error = await streamError(
+        (r, c) => AnthropicStream.fromSSEResponse(r, c),
+        `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`,
+      );
+      assert.ok(error instanceof Anthropic.APIError && error.status === undefined, String(error));
+      const c = classify(error);
+      assert.deepEqual(
+        [c.category, c.retryable, c.errorType, c.provider, c.status],
+        [category, retryable, type, 'anthropic', undefined],
+      );
+    });
+  }
+
+  it('Anthropic overloaded after chunks: overloaded, a dependency fault', async () => {
+    const c = classify(await anthropicEvent('overloaded_error', 'Overloaded'));
+    assert.deepEqual([c.category, c.source], ['overloaded', 'dependency']);
+  });
+
+  it('OpenAI error chunk: classified by its code or type', async () => {
+    const error = await streamError(
+      (r, c) => OpenAIStream.fromSSEResponse(r, c),
+      `data: ${JSON.stringify({ error: { message: 'The server had an error', type: 'server_error', code: null } })}\n\n`,
+    );
+    assert.ok(error instanceof OpenAI.APIError && error.status === undefined, String(error));
+    const c = classify(error);
+    assert.deepEqual([c.category, c.retryable, c.errorType], ['server_error', true, 'server_error']);
+  });
+
+  it('an unknown error type stays unknown', async () => {
+    const c = classify(
+      await streamError(
+        (r, c) => AnthropicStream.fromSSEResponse(r, c),
+        `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'brand_new_error', message: 'x' } })}\n\n`,
+      ),
+    );
+    assert.equal(c.category, 'unknown');
   });
 });
 

@@ -6,6 +6,7 @@ import { classification } from './classification.ts';
 import { retryAfterFromHeaders, shouldRetryHeader } from './headers.ts';
 import { httpCategory } from './http-status.ts';
 import { findNetworkCode, networkCategory } from './network.ts';
+import { providerTypeCategory } from './provider-type.ts';
 
 /**
  * A user rule, checked before the built-ins. Every condition given must hold: `instanceOf` (a
@@ -147,6 +148,19 @@ export class Classifier {
     }
     if (names.includes('APIConnectionError'))
       return classification({ category: 'network', provider }, 'connection_error');
+    if (provider !== undefined) {
+      // A client error without a status: an error event inside a stream that began with a 200.
+      const code =
+        str(e.errorCode) ?? (typeof e.code === 'string' ? e.code : undefined) ?? str(e.error?.code);
+      const type = str(e.type) ?? str(e.error?.error?.type) ?? str(e.error?.type);
+      const category = providerTypeCategory(code, type);
+      if (category !== undefined) {
+        return classification(
+          { category, provider },
+          lowCardinality(code) ?? lowCardinality(type) ?? ERROR_TYPE_OTHER,
+        );
+      }
+    }
     if (names.includes('ContentFilterFinishReasonError')) {
       return classification({ category: 'content_filter', provider }, 'content_filter');
     }

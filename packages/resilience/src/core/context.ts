@@ -104,6 +104,18 @@ export class CallContext<TData = unknown> {
     }
   }
 
+  /**
+   * Reports that the call failed after it had already succeeded: the operation resolved (for
+   * example with a stream's response headers) and the result broke later (the stream died
+   * mid-way). Only a `Pipeline` records it: the breaker counts the attempt as failed instead of
+   * succeeded, and a dependency-side failure takes a token from the retry budget. Nothing is
+   * retried. Recorded at most once per call, and only after the call resolved with the
+   * operation's own result (not a fallback's); returns whether it was recorded.
+   */
+  reportLateFailure(_error: unknown): boolean {
+    return false;
+  }
+
   /** Moves to the next attempt, dropping an attempt-scoped abort. */
   nextAttempt(): void {
     this.attempt++;

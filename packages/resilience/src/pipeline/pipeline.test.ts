@@ -233,6 +233,89 @@ describe('Pipeline', () => {
     assert.equal(end[1][1], 'fallback');
   });
 
+  it('late failures: repeated mid-stream failures open the breaker and drain the budget', async () => {
+    const clock = new ManualClock(0);
+    const listener = recordingListener();
+    const budget = new RetryBudget({ maxTokens: 4, listener: noopListener });
+    const pipeline = make(clock, {
+      listener,
+      retry: { maxAttempts: 2, budget },
+      breaker: { trip: { kind: 'consecutive', threshold: 3 } },
+    });
+    const streamDied = overloaded();
+    for (let i = 0; i < 3; i++) {
+      let attemptCtx: CallContext | undefined;
+      // Resolves at the headers, like a stream; the body fails afterwards.
+      await pipeline.execute(async (ctx) => {
+        attemptCtx = ctx;
+        return 'headers';
+      });
+      assert.equal(pipeline.breaker!.state, 'closed');
+      assert.equal(attemptCtx!.reportLateFailure(streamDied), true);
+      assert.equal(attemptCtx!.reportLateFailure(streamDied), false, 'recorded once per call');
+    }
+    assert.equal(pipeline.breaker!.state, 'open');
+    await assert.rejects(
+      pipeline.execute(async () => 'never'),
+      CircuitOpenError,
+    );
+    assert.ok(budget.tokens < 2, `budget ${budget.tokens}`);
+    assert.equal(listener.calls.filter(([n]) => n === 'onLateFailure').length, 3);
+  });
+
+  it('late failures: only after a success of the operation, and caller faults do not count', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, {
+      breaker: { trip: { kind: 'consecutive', threshold: 1 } },
+      fallback: staticFallback('canned'),
+    });
+    let early: boolean | undefined;
+    let failed: CallContext | undefined;
+    assert.equal(
+      await pipeline.execute(async (ctx) => {
+        early = ctx.reportLateFailure(overloaded());
+        failed = ctx;
+        throw OpenAI.APIError.generate(400, { error: { message: 'bad' } }, undefined, new Headers());
+      }),
+      'canned',
+    );
+    assert.equal(early, false, 'not while the attempt runs');
+    assert.equal(failed!.reportLateFailure(overloaded()), false, 'not after a fallback');
+    let ok: CallContext | undefined;
+    await pipeline.execute(async (ctx) => {
+      ok = ctx;
+      return 1;
+    });
+    const aborted = Object.assign(new Error('stream aborted'), { name: 'AbortError' });
+    assert.equal(ok!.reportLateFailure(aborted), true);
+    assert.equal(pipeline.breaker!.state, 'closed', 'a cancelled stream is not a dependency failure');
+  });
+
+  it('a late failure of a half-open probe re-opens the breaker', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, {
+      breaker: {
+        trip: { kind: 'consecutive', threshold: 1 },
+        openDurationMs: 100,
+        halfOpen: { probes: 2, successThreshold: 2 },
+      },
+    });
+    await assert.rejects(
+      pipeline.execute(async () => {
+        throw overloaded();
+      }),
+    );
+    await clock.advance(100);
+    let probe: CallContext | undefined;
+    await pipeline.execute(async (ctx) => {
+      probe = ctx;
+      return 'headers';
+    });
+    assert.equal(pipeline.breaker!.state, 'half_open');
+    probe!.reportLateFailure(overloaded());
+    assert.equal(pipeline.breaker!.state, 'open');
+  });
+
   it('no AbortController and no timer on the success path, even with deadlines', async () => {
     const clock = new ManualClock(0);
     const pipeline = make(clock, {

@@ -96,6 +96,7 @@ export class Pipeline<F = never, TData = unknown> {
    */
   async execute<T>(fn: Operation<T, TData>, options?: ExecuteOptions<TData>): Promise<T | F> {
     const ctx = new PipelineContext<TData>(
+      this,
       options?.dependency ?? this.dependency,
       options?.signal,
       options?.data,
@@ -161,6 +162,7 @@ export class Pipeline<F = never, TData = unknown> {
 
   /** Success bookkeeping, synchronous. */
   private succeeded(ctx: PipelineContext<TData>, value: unknown): void {
+    ctx.lateFailure = LATE_ALLOWED;
     const attemptDeadline = ctx.attemptDeadline;
     if (attemptDeadline !== undefined) this.attemptTimeout!.end(attemptDeadline, 'attempt');
     const callDeadline = ctx.callDeadline;
@@ -285,10 +287,29 @@ export class Pipeline<F = never, TData = unknown> {
     throw error;
   }
 
+  /**
+   * A call that succeeded failed afterwards (see `CallContext.reportLateFailure`): the breaker
+   * counts it as failed, a dependency-side failure drains the retry budget. Once per call.
+   * @internal
+   */
+  recordLateFailure(ctx: PipelineContext<TData>, error: unknown): boolean {
+    if (ctx.lateFailure !== LATE_ALLOWED) return false;
+    ctx.lateFailure = LATE_RECORDED;
+    const classification = this.classify(error, ctx);
+    this.breaker?.onLateFailure(classification);
+    if (classification.source === 'dependency') this.retry?.budget?.onFailure();
+    this.listener.onLateFailure?.(ctx, classification);
+    return true;
+  }
+
   private classify(error: unknown, ctx: CallContext): Classification {
     return error instanceof ResilienceError ? error.classification : this.classifier.classify(error, ctx);
   }
 }
+
+const LATE_NOT_YET = 0;
+const LATE_ALLOWED = 1;
+const LATE_RECORDED = 2;
 
 /** The pipeline's per-call state beside what the operation sees. */
 class PipelineContext<TData> extends CallContext<TData> {
@@ -296,6 +317,18 @@ class PipelineContext<TData> extends CallContext<TData> {
   acquired = false;
   attemptDeadline: Deadline | undefined = undefined;
   callDeadline: Deadline | undefined = undefined;
+  /** Whether a late failure may still be recorded: only once, and only after a success. */
+  lateFailure = LATE_NOT_YET;
+  private readonly pipeline: Pipeline<never, TData>;
+
+  constructor(pipeline: Pipeline<unknown, TData>, dependency: string, signal?: AbortSignal, data?: TData) {
+    super(dependency, signal, data);
+    this.pipeline = pipeline as Pipeline<never, TData>;
+  }
+
+  override reportLateFailure(error: unknown): boolean {
+    return this.pipeline.recordLateFailure(this, error);
+  }
 }
 
 function outcomeOf(c: Classification): 'rejected' | 'failure' {

@@ -54,6 +54,11 @@ export interface ResilienceListener {
   onRejected?(ctx: CallContext | undefined, error: ResilienceError): void;
   /** A deadline passed. */
   onTimeout?(ctx: CallContext, error: TimeoutError): void;
+  /**
+   * A call that had succeeded failed afterwards (a stream broke mid-way), reported through
+   * `CallContext.reportLateFailure`; the breaker and budget have counted it as a failure.
+   */
+  onLateFailure?(ctx: CallContext, classification: Classification): void;
   /** A fallback produced the result. */
   onFallback?(ctx: CallContext, name: string, classification: Classification): void;
   onBreakerTransition?(event: BreakerTransitionEvent): void;

@@ -24,6 +24,7 @@ export function recordingListener(): ResilienceListener & { calls: [string, unkn
     onRejected: record('onRejected'),
     onTimeout: record('onTimeout'),
     onFallback: record('onFallback'),
+    onLateFailure: record('onLateFailure'),
     onBreakerTransition: record('onBreakerTransition'),
     onPattern: record('onPattern'),
   };

@@ -1,0 +1,47 @@
+/**
+ * Attribute sets that every call of one kind (same operation, provider, model and server) shares:
+ * built once, frozen, reused. The success path then allocates no attribute objects for the
+ * attempt span or the metric points; the OTel SDK copies what it keeps anyway.
+ */
+import { ATTR, SEMCONV } from '@breakwater/protocol';
+import type { Attributes } from '@opentelemetry/api';
+
+/** Metric-point attributes for a successful call answered by one response model. */
+export interface ResponseSets {
+  readonly duration: Readonly<Attributes>;
+  readonly input: Readonly<Attributes>;
+  readonly output: Readonly<Attributes>;
+}
+
+/** Response models remembered per set; beyond that, sets are built per call. */
+const MAX_RESPONSE_MODELS = 16;
+
+/** The shared attribute sets of one kind of call. */
+export class AttributeSets {
+  /** Attributes of metric points (and the base of every other set). */
+  readonly metric: Readonly<Attributes>;
+  /** Attributes of the first attempt span. */
+  readonly attempt: Readonly<Attributes>;
+  private readonly responses = new Map<string | undefined, ResponseSets>();
+
+  constructor(metric: Attributes) {
+    this.metric = Object.freeze({ ...metric });
+    this.attempt = Object.freeze({ ...metric, [ATTR.ROLE]: 'attempt' });
+  }
+
+  /** Metric-point attributes for a successful call answered by `responseModel`. */
+  success(responseModel: string | undefined): ResponseSets {
+    let sets = this.responses.get(responseModel);
+    if (sets === undefined) {
+      const duration: Attributes = { ...this.metric };
+      if (responseModel !== undefined) duration[SEMCONV.GEN_AI_RESPONSE_MODEL] = responseModel;
+      sets = {
+        duration: Object.freeze(duration),
+        input: Object.freeze({ ...duration, [SEMCONV.GEN_AI_TOKEN_TYPE]: 'input' }),
+        output: Object.freeze({ ...duration, [SEMCONV.GEN_AI_TOKEN_TYPE]: 'output' }),
+      };
+      if (this.responses.size < MAX_RESPONSE_MODELS) this.responses.set(responseModel, sets);
+    }
+    return sets;
+  }
+}
