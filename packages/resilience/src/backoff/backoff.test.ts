@@ -38,10 +38,10 @@ describe('backoff', () => {
     assert.throws(() => new ExponentialBackoff({ initialMs: 10, maxMs: 5 }), /maxMs/);
   });
 
-  it('Retry-After is honoured up to a maximum; negative and absurd values are ignored', () => {
+  it('Retry-After is honoured up to a maximum (beyond it: give up); negative and absurd values are ignored', () => {
     assert.equal(applyRetryAfter(100, 2000, 60_000), 2000);
     assert.equal(applyRetryAfter(5000, 2000, 60_000), 5000, 'never sooner than the back-off');
-    assert.equal(applyRetryAfter(100, 120_000, 60_000), 60_000, 'capped');
+    assert.equal(applyRetryAfter(100, 120_000, 60_000), -1, 'longer than allowed: do not retry');
     assert.equal(applyRetryAfter(100, -5, 60_000), 100);
     assert.equal(applyRetryAfter(100, Number.NaN, 60_000), 100);
     assert.equal(applyRetryAfter(100, 1e12, 60_000), 100, 'absurd');

@@ -98,6 +98,26 @@ describe('RetryPolicy', () => {
     assert.ok(times[1]! - times[0]! >= 2000, `waited ${times[1]! - times[0]!}`);
   });
 
+  it('gives up at once when the dependency asks for a longer wait than maxRetryAfterMs', async () => {
+    const clock = new ManualClock(0);
+    const retry = new RetryPolicy({ maxAttempts: 3, maxRetryAfterMs: 30_000, clock, listener: noopListener });
+    let calls = 0;
+    await assert.rejects(
+      retry.execute(async () => {
+        calls++;
+        throw OpenAI.APIError.generate(
+          503,
+          { error: { message: 'come back later' } },
+          undefined,
+          new Headers({ 'retry-after': '60' }),
+        );
+      }),
+      (error: unknown) => (error as { status?: number }).status === 503,
+    );
+    assert.equal(calls, 1, 'no retry the dependency asked us not to make');
+    assert.equal(clock.pendingTimers, 0, 'and no sleep');
+  });
+
   it('back-off sleep ends at once when the caller aborts', async () => {
     const clock = new ManualClock(0);
     const retry = new RetryPolicy({ backoff: new ConstantBackoff(60_000), clock, listener: noopListener });
