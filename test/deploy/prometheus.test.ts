@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DEPLOY, deployPath, list, REPO, readYaml, record, requireTool, run, str } from './deploy-files.ts';
+import { DEPLOY, deployPath, list, readYaml, record, requireTool, run, str } from './deploy-files.ts';
 
 const SECRET_PATH = '/run/secrets/breakwater_admin_token';
 
