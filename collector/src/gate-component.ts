@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { GateAnswer } from '@breakwater/protocol';
-import { AlertmanagerPusher } from './act/alertmanager.ts';
+import { alertmanagerPusherFrom } from './act/alertmanager.ts';
 import { type AlertSink, GateIncidentAlerts } from './act/gate/incident-alerts.ts';
 import { GateMetrics } from './act/gate/metrics.ts';
 import { gateRoutes } from './act/gate/routes.ts';
@@ -51,15 +51,8 @@ export function createGateComponent(
   const metrics = new GateMetrics();
   const am = ctx.config.alertmanager;
   const pusher =
-    options.alertSink === undefined && am.url !== undefined && config.alerts.enabled
-      ? new AlertmanagerPusher({
-          url: am.url,
-          clock,
-          logger,
-          resendIntervalMs: am.resendInterval,
-          timeoutMs: am.timeout,
-          ...(am.generatorUrl === undefined ? {} : { generatorUrl: am.generatorUrl }),
-        })
+    options.alertSink === undefined && config.alerts.enabled
+      ? alertmanagerPusherFrom(am, clock, logger)
       : undefined;
   const sink = options.alertSink ?? pusher;
   const incidents =

@@ -1,5 +1,5 @@
 import type { SloStatus } from '@breakwater/protocol';
-import { AlertmanagerPusher } from './act/alertmanager.ts';
+import { alertmanagerPusherFrom } from './act/alertmanager.ts';
 import { desiredAlerts } from './act/alerts.ts';
 import { dimensionLabel } from './act/labels.ts';
 import { type EventCounter, writeSloMetrics } from './act/slo-metrics.ts';
@@ -52,17 +52,7 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   const examplesFor = (slo: string, series: string) => examples.get(`${slo}\u0000${series}`) ?? [];
   const counters = new Map<string, EventCounter>();
   const am = config.alertmanager;
-  const pusher =
-    am.url === undefined
-      ? undefined
-      : new AlertmanagerPusher({
-          url: am.url,
-          clock,
-          logger,
-          resendIntervalMs: am.resendInterval,
-          timeoutMs: am.timeout,
-          ...(am.generatorUrl === undefined ? {} : { generatorUrl: am.generatorUrl }),
-        });
+  const pusher = alertmanagerPusherFrom(am, clock, logger);
 
   let latest: { at: number; statuses: SloStatus[] } | undefined;
   let ingestedSinceEvaluation = true;

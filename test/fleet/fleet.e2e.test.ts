@@ -74,6 +74,11 @@ describe('fleet breaker end to end', { timeout: 60_000 }, () => {
   let d: Replica;
   let e: Replica;
   let forged: ForgedSignalServer;
+  /** Whether every replica that follows the collector holds a signal stream open. */
+  const allConnected = async (): Promise<boolean> => {
+    for (const r of [a, b, c, d]) if ((await r.metric('breakwater_control_connected')) !== 1) return false;
+    return true;
+  };
   const started = Date.now();
 
   before(async () => {
@@ -100,15 +105,7 @@ describe('fleet breaker end to end', { timeout: 60_000 }, () => {
       // OTLP to the real collector, signals from the forged server.
       Replica.start({ ...common, name: 'e', env: { ...EXPORT_ENV, BREAKWATER_COLLECTOR_URL: forged.url } }),
     ]);
-    await waitFor(
-      'every replica to subscribe to the collector',
-      async () => {
-        for (const r of [a, b, c, d])
-          if ((await r.metric('breakwater_control_connected')) !== 1) return false;
-        return true;
-      },
-      { timeoutMs: 15_000 },
-    );
+    await waitFor('every replica to subscribe to the collector', allConnected, { timeoutMs: 15_000 });
     console.log(`# cluster up in ${Date.now() - started} ms`);
   });
 
@@ -338,15 +335,7 @@ describe('fleet breaker end to end', { timeout: 60_000 }, () => {
     // The collector returns on the same port: every client reconnects on its own.
     await collector.restart();
     const restartedAt = Date.now();
-    await waitFor(
-      'every replica to reconnect',
-      async () => {
-        for (const r of [a, b, c, d])
-          if ((await r.metric('breakwater_control_connected')) !== 1) return false;
-        return true;
-      },
-      { timeoutMs: 20_000, intervalMs: 100 },
-    );
+    await waitFor('every replica to reconnect', allConnected, { timeoutMs: 20_000, intervalMs: 100 });
     console.log(`# collector restarted → all reconnected after ${Date.now() - restartedAt} ms`);
 
     // …and obey the new collector's decisions.

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
+import type { CollectorConfig } from '../config/schema.ts';
 import type { DesiredAlert } from './alerts.ts';
 
 /** Options of {@link AlertmanagerPusher}. */
@@ -19,6 +20,23 @@ export interface AlertmanagerPusherOptions {
   generatorUrl?: string;
   /** Jitter source (0 ≤ x < 1); injectable for deterministic tests. */
   random?: () => number;
+}
+
+/** A pusher for the `alertmanager` config section; `undefined` when it names no URL. */
+export function alertmanagerPusherFrom(
+  am: CollectorConfig['alertmanager'],
+  clock: Clock,
+  logger: Logger,
+): AlertmanagerPusher | undefined {
+  if (am.url === undefined) return undefined;
+  return new AlertmanagerPusher({
+    url: am.url,
+    clock,
+    logger,
+    resendIntervalMs: am.resendInterval,
+    timeoutMs: am.timeout,
+    ...(am.generatorUrl === undefined ? {} : { generatorUrl: am.generatorUrl }),
+  });
 }
 
 interface Tracked {

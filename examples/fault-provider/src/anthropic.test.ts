@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { countTokens } from './canned.ts';
 import { type FaultProvider, startFaultProvider } from './server.ts';
+import { anthropicClient } from './testing/clients.ts';
 
 const weatherTool = {
   name: 'get_weather',
@@ -19,12 +20,7 @@ describe('Anthropic Messages with the real @anthropic-ai/sdk client', { timeout:
   let client: Anthropic;
   before(async () => {
     fp = await startFaultProvider();
-    client = new Anthropic({
-      apiKey: 'test-key',
-      baseURL: fp.anthropicBaseUrl,
-      maxRetries: 0,
-      timeout: 5_000,
-    });
+    client = anthropicClient(fp);
   });
   after(() => fp.close());
 

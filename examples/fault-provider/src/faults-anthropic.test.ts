@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { type FaultProvider, startFaultProvider } from './server.ts';
+import { anthropicClient } from './testing/clients.ts';
 
 const ask = { model: 'claude-test', max_tokens: 50, messages: [{ role: 'user' as const, content: 'hello' }] };
 
@@ -10,12 +11,7 @@ describe('scripted faults seen through the real @anthropic-ai/sdk client', { tim
   let client: Anthropic;
   before(async () => {
     fp = await startFaultProvider();
-    client = new Anthropic({
-      apiKey: 'test-key',
-      baseURL: fp.anthropicBaseUrl,
-      maxRetries: 0,
-      timeout: 5_000,
-    });
+    client = anthropicClient(fp);
   });
   beforeEach(() => {
     fp.clearFaults();

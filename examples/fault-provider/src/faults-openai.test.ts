@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { type FaultProvider, startFaultProvider } from './server.ts';
+import { openaiClient } from './testing/clients.ts';
 
 const ask = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hello' }] };
 
@@ -10,7 +11,7 @@ describe('scripted faults seen through the real openai client', { timeout: 20_00
   let client: OpenAI;
   before(async () => {
     fp = await startFaultProvider();
-    client = new OpenAI({ apiKey: 'test-key', baseURL: fp.openaiBaseUrl, maxRetries: 0, timeout: 5_000 });
+    client = openaiClient(fp);
   });
   beforeEach(() => {
     fp.clearFaults();

@@ -4,6 +4,7 @@ import { ManualClock } from '@breakwater/protocol';
 import OpenAI from 'openai';
 import { seededRandom } from './faults/random.ts';
 import { startFaultProvider } from './server.ts';
+import { openaiClient } from './testing/clients.ts';
 
 const ask = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hi' }] };
 
@@ -18,7 +19,7 @@ async function withProvider(
 ): Promise<void> {
   const clock = new ManualClock();
   const fp = await startFaultProvider({ clock, ...options });
-  const client = new OpenAI({ apiKey: 'k', baseURL: fp.openaiBaseUrl, maxRetries: 0, timeout: 5_000 });
+  const client = openaiClient(fp, 'k');
   try {
     await fn({ clock, client, fp });
   } finally {

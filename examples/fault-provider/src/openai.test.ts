@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import OpenAIv6 from 'openai-v6';
 import { countTokens } from './canned.ts';
 import { type FaultProvider, startFaultProvider } from './server.ts';
+import { openaiClient } from './testing/clients.ts';
 
 const weatherTool = {
   type: 'function' as const,
@@ -23,7 +24,7 @@ describe('OpenAI routes with the real openai client', { timeout: 20_000 }, () =>
   let client: OpenAI;
   before(async () => {
     fp = await startFaultProvider();
-    client = new OpenAI({ apiKey: 'test-key', baseURL: fp.openaiBaseUrl, maxRetries: 0, timeout: 5_000 });
+    client = openaiClient(fp);
   });
   after(() => fp.close());
 

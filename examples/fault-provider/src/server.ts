@@ -19,7 +19,7 @@ import { anthropicMessagesRoute } from './routes/anthropic-messages.ts';
 import { openaiChatRoute } from './routes/openai-chat.ts';
 import { openaiEmbeddingsRoute } from './routes/openai-embeddings.ts';
 import { openaiResponsesRoute } from './routes/openai-responses.ts';
-import type { Route } from './routes/route.ts';
+import { NOT_AN_OBJECT, type Route } from './routes/route.ts';
 import { type FaultProviderStats, type Outcome, type StatsFilter, StatsRecorder } from './stats.ts';
 
 /** Options of {@link startFaultProvider}. */
@@ -131,7 +131,7 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
       );
       return;
     }
-    const request = route.parse(body);
+    const request = isRecord(body) ? route.parse(body) : NOT_AN_OBJECT;
     if (typeof request === 'string') {
       const model = isRecord(body) && typeof body.model === 'string' ? body.model : '(unknown)';
       invalid(route, res, headers, requestId, model, request);

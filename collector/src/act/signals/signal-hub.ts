@@ -8,8 +8,9 @@ import {
   type TimerHandle,
 } from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
+import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
 import { formatEventId, parseEventId } from './event-id.ts';
-import { sseComment, sseEvent, sseRetry, withRemainingTtl } from './sse-format.ts';
+import { withRemainingTtl } from './remaining-ttl.ts';
 
 /** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
 export interface SignalHubOptions {
@@ -142,15 +143,7 @@ export class SignalHub {
       sendJson(res, 503, { error: 'too many signal subscribers' });
       return;
     }
-    // A stream is idle between heartbeats by design: no socket timeout, no Nagle delay.
-    req.socket.setTimeout(0);
-    req.socket.setNoDelay(true);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    openEventStream(req, res, { 'cache-control': 'no-cache, no-transform' });
     const sub: Subscriber = { res, service };
     const lastEventId =
       headerValue(req.headers['last-event-id']) ?? url.searchParams.get('lastEventId') ?? undefined;

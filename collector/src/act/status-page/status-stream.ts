@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
+import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
 import type { StatusSnapshot } from './types.ts';
 
 /** SSE event name of a status snapshot on `GET /v1/status/events`. */
 export const STATUS_EVENT = 'status';
+const HEARTBEAT = sseComment('heartbeat');
 
 /** Settings of a {@link StatusStream}. */
 export interface StatusStreamOptions {
@@ -87,20 +89,12 @@ export class StatusStream {
       res.end(body);
       return;
     }
-    req.socket.setTimeout(0);
-    req.socket.setNoDelay(true);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-accel-buffering': 'no',
-      'x-content-type-options': 'nosniff',
-      connection: 'keep-alive',
-    });
+    openEventStream(req, res, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    res.write(`retry: ${Math.round(this.options.retryMs)}\n\n`);
+    res.write(sseRetry(this.options.retryMs));
     const sub: Subscriber = { res, sent: undefined, sentAt: Number.NEGATIVE_INFINITY };
     this.subscribers.add(sub);
     const remove = () => {
@@ -170,7 +164,7 @@ export class StatusStream {
           return this.latest;
         }
         const id = (++this.seq).toString(36);
-        const frame = `id: ${id}\nevent: ${STATUS_EVENT}\ndata: ${JSON.stringify(snapshot)}\n\n`;
+        const frame = sseEvent(STATUS_EVENT, id, snapshot);
         this.latest = { at: snapshot.now, fingerprint, frame };
         this.changedAt = snapshot.now;
         return this.latest;
@@ -217,7 +211,7 @@ export class StatusStream {
     const beat = () => {
       this.heartbeatTimer = undefined;
       if (this.subscribers.size === 0 || this.stopped) return;
-      for (const sub of this.subscribers) if (!sub.res.writableNeedDrain) sub.res.write(': heartbeat\n\n');
+      for (const sub of this.subscribers) if (!sub.res.writableNeedDrain) sub.res.write(HEARTBEAT);
       this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
     };
     this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);

@@ -5,11 +5,17 @@ import {
   isRecord,
   splitDeltas,
   type ToolChoice,
-  type ToolSpec,
   type Turn,
 } from '../canned.ts';
 import { eventFrame } from '../sse.ts';
-import { contentText, type ParsedRequest, pieces, type RenderContext, type Route } from './route.ts';
+import {
+  contentText,
+  declaredTools,
+  type ParsedRequest,
+  pieces,
+  type RenderContext,
+  type Route,
+} from './route.ts';
 
 export const anthropicMessagesRoute: Route = {
   id: 'anthropic.messages',
@@ -17,7 +23,6 @@ export const anthropicMessagesRoute: Route = {
   path: '/v1/messages',
 
   parse(body): ParsedRequest | string {
-    if (!isRecord(body)) return 'The request body must be a JSON object.';
     const { model, messages } = body;
     if (typeof model !== 'string' || model === '') return 'model: Field required';
     if (!Array.isArray(messages) || messages.length === 0) return 'messages: Field required';
@@ -34,15 +39,12 @@ export const anthropicMessagesRoute: Route = {
       }
       turns.push(messageTurn(m.role, m.content));
     }
-    const tools: ToolSpec[] = [];
-    if (Array.isArray(body.tools)) {
-      for (const t of body.tools) {
-        // Server tools (web search, …) carry no input_schema and are never called by the canned model.
-        if (isRecord(t) && typeof t.name === 'string' && isRecord(t.input_schema)) {
-          tools.push({ name: t.name, parameters: t.input_schema });
-        }
-      }
-    }
+    // Server tools (web search, …) carry no input_schema and are never called by the canned model.
+    const tools = declaredTools(body.tools, (t) =>
+      typeof t.name === 'string' && isRecord(t.input_schema)
+        ? { name: t.name, parameters: t.input_schema }
+        : undefined,
+    );
     const stream = body.stream === true;
     const reply = cannedReply({ turns, tools, toolChoice: toolChoice(body.tool_choice), maxTokens });
     return {

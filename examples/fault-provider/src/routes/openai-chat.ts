@@ -5,12 +5,12 @@ import {
   isRecord,
   splitDeltas,
   type ToolChoice,
-  type ToolSpec,
   type Turn,
 } from '../canned.ts';
 import { DONE_FRAME, dataFrame } from '../sse.ts';
 import {
   contentText,
+  declaredTools,
   optionalPositiveInt,
   type ParsedRequest,
   pieces,
@@ -26,7 +26,6 @@ export const openaiChatRoute: Route = {
   path: '/v1/chat/completions',
 
   parse(body): ParsedRequest | string {
-    if (!isRecord(body)) return 'The request body must be a JSON object.';
     const { model, messages } = body;
     if (typeof model !== 'string' || model === '') return 'you must provide a model parameter';
     if (!Array.isArray(messages) || messages.length === 0) return "'messages' must be a non-empty array";
@@ -48,14 +47,11 @@ export const openaiChatRoute: Route = {
               : 'system';
       turns.push({ role, text: contentText(m.content), toolResult: role === 'tool' });
     }
-    const tools: ToolSpec[] = [];
-    if (Array.isArray(body.tools)) {
-      for (const t of body.tools) {
-        if (isRecord(t) && isRecord(t.function) && typeof t.function.name === 'string') {
-          tools.push({ name: t.function.name, parameters: t.function.parameters });
-        }
-      }
-    }
+    const tools = declaredTools(body.tools, (t) =>
+      isRecord(t.function) && typeof t.function.name === 'string'
+        ? { name: t.function.name, parameters: t.function.parameters }
+        : undefined,
+    );
     const stream = body.stream === true;
     const includeUsage =
       stream && isRecord(body.stream_options) && body.stream_options.include_usage === true;
@@ -133,16 +129,17 @@ function whole(model: string, reply: CannedReply, ctx: RenderContext) {
 function streamed(model: string, reply: CannedReply, includeUsage: boolean, ctx: RenderContext) {
   const id = ctx.ids.id('chatcmpl-');
   const frames: string[] = [];
+  // Every chunk, the usage-only one included, starts with the same fields.
+  const head = {
+    id,
+    object: 'chat.completion.chunk',
+    created: ctx.nowSeconds,
+    model,
+    service_tier: 'default',
+    system_fingerprint: FINGERPRINT,
+  };
   const chunk = (choices: unknown[]) => {
-    const c: Record<string, unknown> = {
-      id,
-      object: 'chat.completion.chunk',
-      created: ctx.nowSeconds,
-      model,
-      service_tier: 'default',
-      system_fingerprint: FINGERPRINT,
-      choices,
-    };
+    const c: Record<string, unknown> = { ...head, choices };
     // With include_usage every chunk carries `usage: null` until the final usage-only chunk.
     if (includeUsage) c.usage = null;
     frames.push(dataFrame(c));
@@ -171,18 +168,7 @@ function streamed(model: string, reply: CannedReply, includeUsage: boolean, ctx:
   }
   chunk([choice({}, finishReason(reply))]);
   if (includeUsage) {
-    frames.push(
-      dataFrame({
-        id,
-        object: 'chat.completion.chunk',
-        created: ctx.nowSeconds,
-        model,
-        service_tier: 'default',
-        system_fingerprint: FINGERPRINT,
-        choices: [],
-        usage: usage(reply),
-      }),
-    );
+    frames.push(dataFrame({ ...head, choices: [], usage: usage(reply) }));
   }
   frames.push(DONE_FRAME);
   return { kind: 'sse', frames } as const;

@@ -1,5 +1,5 @@
 /** `POST /v1/embeddings`: deterministic unit vectors derived from each input's text. */
-import { countTokens, isRecord } from '../canned.ts';
+import { countTokens } from '../canned.ts';
 import { seededRandom } from '../faults/random.ts';
 import { optionalPositiveInt, type ParsedRequest, type Route } from './route.ts';
 
@@ -9,7 +9,6 @@ export const openaiEmbeddingsRoute: Route = {
   path: '/v1/embeddings',
 
   parse(body): ParsedRequest | string {
-    if (!isRecord(body)) return 'The request body must be a JSON object.';
     const { model, input } = body;
     if (typeof model !== 'string' || model === '') return 'you must provide a model parameter';
     const inputs = normalizeInput(input);

@@ -5,12 +5,12 @@ import {
   isRecord,
   splitDeltas,
   type ToolChoice,
-  type ToolSpec,
   type Turn,
 } from '../canned.ts';
 import { eventFrame } from '../sse.ts';
 import {
   contentText,
+  declaredTools,
   optionalPositiveInt,
   type ParsedRequest,
   pieces,
@@ -24,7 +24,6 @@ export const openaiResponsesRoute: Route = {
   path: '/v1/responses',
 
   parse(body): ParsedRequest | string {
-    if (!isRecord(body)) return 'The request body must be a JSON object.';
     const { model } = body;
     if (typeof model !== 'string' || model === '') return 'Missing required parameter: model.';
     const maxTokens = optionalPositiveInt(body.max_output_tokens, 'max_output_tokens');
@@ -42,14 +41,11 @@ export const openaiResponsesRoute: Route = {
     } else if (body.input !== undefined) {
       return "Invalid type for 'input': expected a string or an array of input items.";
     }
-    const tools: ToolSpec[] = [];
-    if (Array.isArray(body.tools)) {
-      for (const t of body.tools) {
-        if (isRecord(t) && t.type === 'function' && typeof t.name === 'string') {
-          tools.push({ name: t.name, parameters: t.parameters });
-        }
-      }
-    }
+    const tools = declaredTools(body.tools, (t) =>
+      t.type === 'function' && typeof t.name === 'string'
+        ? { name: t.name, parameters: t.parameters }
+        : undefined,
+    );
     const stream = body.stream === true;
     const reply = cannedReply({ turns, tools, toolChoice: toolChoice(body.tool_choice), maxTokens });
     const request = {

@@ -2,6 +2,7 @@
  * The contract between the server and an API route. A route only translates: request body in,
  * canned response out. Faults, stats and the socket are the server's business.
  */
+import { isRecord, type ToolSpec } from '../canned.ts';
 import type { RenderedError } from '../faults/provider-errors.ts';
 import type { Provider, RouteId } from '../faults/types.ts';
 import type { IdSource } from '../ids.ts';
@@ -30,10 +31,30 @@ export interface Route {
   readonly provider: Provider;
   /** The HTTP path (method is always POST). */
   readonly path: string;
-  /** Checks the body; returns the request, or a message the server sends as the provider's 400. */
-  parse(body: unknown): ParsedRequest | string;
+  /**
+   * Checks the body (the server has already made sure it is a JSON object); returns the request,
+   * or a message the server sends as the provider's 400.
+   */
+  parse(body: Record<string, unknown>): ParsedRequest | string;
   /** The SSE frame that ends a stream with a provider error after `sent` frames. */
   errorFrame(error: RenderedError, sent: number): string;
+}
+
+/** The answer to a body that is not a JSON object, on every route. */
+export const NOT_AN_OBJECT = 'The request body must be a JSON object.';
+
+/** The tools a request's `tools` array declares: `spec` reads one entry, `undefined` skips it. */
+export function declaredTools(
+  tools: unknown,
+  spec: (tool: Record<string, unknown>) => ToolSpec | undefined,
+): ToolSpec[] {
+  const out: ToolSpec[] = [];
+  if (!Array.isArray(tools)) return out;
+  for (const t of tools) {
+    const found = isRecord(t) ? spec(t) : undefined;
+    if (found !== undefined) out.push(found);
+  }
+  return out;
 }
 
 /** Text of a message `content` that is a string or an array of `{ text }` parts. */

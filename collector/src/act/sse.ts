@@ -1,4 +1,4 @@
-import type { BreakerSignal } from '@breakwater/protocol';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Server-Sent Events framing (WHATWG HTML, "Server-sent events"): `field: value` lines, an
@@ -20,12 +20,20 @@ export function sseComment(text: string): string {
 }
 
 /**
- * The signal as it should be sent at `now`: its `ttlMs` shortened to the time it has left, so
- * a subscriber that receives it late (replay, snapshot) cannot hold it past its original expiry.
- * Returns `undefined` once it has expired.
+ * Answers `res` with 200 and an event-stream head (`headers` adds to or overrides the common
+ * ones). A stream is idle between heartbeats by design: no socket timeout, no Nagle delay.
  */
-export function withRemainingTtl(signal: BreakerSignal, now: number): BreakerSignal | undefined {
-  const left = Math.ceil(signal.issuedAt + signal.ttlMs - now);
-  if (left <= 0) return undefined;
-  return left >= signal.ttlMs ? signal : { ...signal, ttlMs: left };
+export function openEventStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Readonly<Record<string, string>>,
+): void {
+  req.socket.setTimeout(0);
+  req.socket.setNoDelay(true);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'x-accel-buffering': 'no',
+    connection: 'keep-alive',
+    ...headers,
+  });
 }
