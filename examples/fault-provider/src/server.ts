@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '@breakwater/protocol';
+import { type Clock, systemClock } from '@breakwater/protocol';
 import { isRecord } from './canned.ts';
 import { handleControl } from './control.ts';
 import { execute } from './faults/execute.ts';
@@ -71,19 +71,6 @@ const ROUTES: readonly Route[] = [
   openaiEmbeddingsRoute,
   anthropicMessagesRoute,
 ];
-
-/** The real clock, kept local so the CLI runs from source without building `@breakwater/protocol`. */
-const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const timer = setTimeout(fn, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-};
 
 /** Internals shared with the control API. */
 export interface ProviderState {
