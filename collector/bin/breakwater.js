@@ -1,3 +1,25 @@
 #!/usr/bin/env node
-// The `breakwater` CLI: runs the built sources (npm run build -w @breakwater/collector).
-import '../dist/cli/main.js';
+// The `breakwater` CLI. An installed package runs the built code; a repository checkout that has
+// not been built yet runs the TypeScript sources instead (Node 24 strips the types), so
+// `npx breakwater` works right after `npm install`.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const built = new URL('../dist/cli/main.js', import.meta.url);
+const source = new URL('../src/cli/main.ts', import.meta.url);
+
+if (existsSync(fileURLToPath(built)) || !existsSync(fileURLToPath(source))) {
+  await import(built.href);
+} else {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@breakwater/source', fileURLToPath(source), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    if (signal !== null) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
+}
