@@ -12,17 +12,20 @@ export interface RetryPolicy {
   /** Cap on any single backoff delay (a provider's Retry-After is capped by `maxRetryAfterMs`). */
   readonly maxDelayMs: number;
   readonly jitter: 'full' | 'equal' | 'decorrelated' | 'none';
-  /** Longest Retry-After honoured: a longer hint is capped to this (resilience's `maxRetryAfterMs`). */
+  /** Longest Retry-After honoured: a longer hint ends the retries (resilience's `maxRetryAfterMs`). */
   readonly maxRetryAfterMs: number;
 }
 
-/** Circuit breaker settings (consecutive-failure and failure-ratio thresholds, whichever trips first). */
+/**
+ * Circuit breaker settings: the breaker opens on `failureRatio` over `windowMs` once `minimumCalls`
+ * calls were seen; with `minimumCalls <= 1` it opens on `consecutiveFailures` instead.
+ */
 export interface BreakerPolicy {
   /** Failure ratio over the window that opens the breaker, 0..1. */
   readonly failureRatio: number;
   /** Calls needed in the window before the ratio is trusted. */
   readonly minimumCalls: number;
-  /** Consecutive dependency failures that open the breaker regardless of volume. */
+  /** Consecutive dependency failures that open the breaker (used when `minimumCalls <= 1`). */
   readonly consecutiveFailures: number;
   readonly windowMs: number;
   /** How long the breaker stays open before letting a probe through. */
