@@ -4,42 +4,27 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { ActiveSignalsSchema, COLLECTOR_PATHS, ManualClock, parseBreakerSignal } from '@breakwater/protocol';
-import type { ComponentContext, Logger } from './component.ts';
+import type { ComponentContext } from './component.ts';
 import type { CollectorConfig } from './config/schema.ts';
 import { type SpanRecord, STATUS_ERROR } from './decode/span-record.ts';
 import { createFleetComponent } from './fleet-component.ts';
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+import { span } from './sli/testing/spans.ts';
+import { silentLogger as silent } from './testing/helpers.ts';
 
 function failingAttempt(instanceId: string): SpanRecord {
-  return {
-    traceId: '1'.repeat(32),
-    spanId: '1'.repeat(16),
-    name: 'chat gpt-4o',
-    kind: 3,
-    endTimeMs: 0,
-    durationMs: 5,
-    statusCode: STATUS_ERROR,
+  return span({
     service: 'agent',
     serviceVersion: undefined,
     instanceId,
-    operationName: 'chat',
-    provider: 'openai',
-    requestModel: 'gpt-4o',
-    toolName: undefined,
-    serverAddress: undefined,
+    durationMs: 5,
+    statusCode: STATUS_ERROR,
     errorType: '503',
-    dependency: 'openai/gpt-4o',
     role: 'attempt',
     errorCategory: 'server_error',
     errorSource: 'dependency',
     errorRetryable: true,
     retryAttempts: undefined,
-    breakerState: undefined,
-    breakerSource: undefined,
-    fallback: undefined,
-    extra: undefined,
-  };
+  });
 }
 
 describe('createFleetComponent', () => {

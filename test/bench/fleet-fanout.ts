@@ -9,48 +9,38 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { systemClock } from '@breakwater/protocol';
-import type { Logger } from '../../collector/src/component.ts';
 import type { CollectorConfig } from '../../collector/src/config/schema.ts';
 import { type SpanRecord, STATUS_ERROR } from '../../collector/src/decode/span-record.ts';
 import { parseFleetConfig } from '../../collector/src/evaluate/fleet/config.ts';
 import { createFleetComponent } from '../../collector/src/fleet-component.ts';
+import { span } from '../../collector/src/sli/testing/spans.ts';
+import { silentLogger as silent } from '../../collector/src/testing/helpers.ts';
 
 const WARMUP_ROUNDS = 5;
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 function failingAttempts(dependency: string): SpanRecord[] {
   return ['replica-1', 'replica-2'].flatMap((instanceId) =>
     Array.from(
       { length: 10 },
-      (): SpanRecord => ({
-        traceId: 'a'.repeat(32),
-        spanId: 'b'.repeat(16),
-        name: 'chat',
-        kind: 3,
-        endTimeMs: Date.now(),
-        durationMs: 3,
-        statusCode: STATUS_ERROR,
-        service: 'bench',
-        serviceVersion: undefined,
-        instanceId,
-        operationName: 'chat',
-        provider: 'bench',
-        requestModel: dependency,
-        toolName: undefined,
-        serverAddress: undefined,
-        errorType: '503',
-        dependency,
-        role: 'attempt',
-        errorCategory: 'server_error',
-        errorSource: 'dependency',
-        errorRetryable: true,
-        retryAttempts: undefined,
-        breakerState: undefined,
-        breakerSource: undefined,
-        fallback: undefined,
-        extra: undefined,
-      }),
+      (): SpanRecord =>
+        span({
+          name: 'chat',
+          endTimeMs: Date.now(),
+          durationMs: 3,
+          statusCode: STATUS_ERROR,
+          service: 'bench',
+          serviceVersion: undefined,
+          instanceId,
+          provider: 'bench',
+          requestModel: dependency,
+          errorType: '503',
+          dependency,
+          role: 'attempt',
+          errorCategory: 'server_error',
+          errorSource: 'dependency',
+          errorRetryable: true,
+          retryAttempts: undefined,
+        }),
     ),
   );
 }

@@ -1,4 +1,4 @@
-import { CATEGORY_DEFAULTS, ERROR_CATEGORIES, type FaultSource } from '@breakwater/protocol';
+import { ATTR, CATEGORY_DEFAULTS, ERROR_CATEGORIES, type FaultSource, SEMCONV } from '@breakwater/protocol';
 import type { Selector } from '../config/slo/selector-schema.ts';
 import type { PrometheusRulesSchema } from '../config/slo-section.ts';
 import { ANY_VALUE } from '../sli/selector.ts';
@@ -22,18 +22,18 @@ export function fieldLabels(input: RulesInput): Record<string, string> {
   return {
     service: input.serviceLabel,
     span: input.spanNameLabel,
-    operation: attributeLabel('gen_ai.operation.name'),
-    provider: attributeLabel('gen_ai.provider.name'),
-    model: attributeLabel('gen_ai.request.model'),
-    tool: attributeLabel('gen_ai.tool.name'),
-    dependency: attributeLabel('breakwater.dependency'),
+    operation: attributeLabel(SEMCONV.GEN_AI_OPERATION_NAME),
+    provider: attributeLabel(SEMCONV.GEN_AI_PROVIDER_NAME),
+    model: attributeLabel(SEMCONV.GEN_AI_REQUEST_MODEL),
+    tool: attributeLabel(SEMCONV.GEN_AI_TOOL_NAME),
+    dependency: attributeLabel(ATTR.DEPENDENCY),
   };
 }
 
-const SOURCE = attributeLabel('breakwater.error.source');
-const CATEGORY = attributeLabel('breakwater.error.category');
-const RETRY = attributeLabel('breakwater.retry.attempts');
-export const ROLE_LABEL = attributeLabel('breakwater.role');
+const SOURCE = attributeLabel(ATTR.ERROR_SOURCE);
+const CATEGORY = attributeLabel(ATTR.ERROR_CATEGORY);
+const RETRY = attributeLabel(ATTR.RETRY_ATTEMPTS);
+export const ROLE_LABEL = attributeLabel(ATTR.ROLE);
 
 /** Matches integers greater than 1 (`breakwater.retry.attempts` rendered as a label). */
 const RETRIED_RE = '[2-9]|[1-9][0-9]+';

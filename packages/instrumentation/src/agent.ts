@@ -33,8 +33,8 @@ export function agent<A extends unknown[], R>(
       [SEMCONV.GEN_AI_OPERATION_NAME]: 'invoke_agent',
       [SEMCONV.GEN_AI_AGENT_NAME]: name,
     };
-    if (options.id !== undefined) attributes['gen_ai.agent.id'] = options.id;
-    if (options.description !== undefined) attributes['gen_ai.agent.description'] = options.description;
+    if (options.id !== undefined) attributes[SEMCONV.GEN_AI_AGENT_ID] = options.id;
+    if (options.description !== undefined) attributes[SEMCONV.GEN_AI_AGENT_DESCRIPTION] = options.description;
     const span = tracer.startSpan(`invoke_agent ${name}`, { kind: SpanKind.INTERNAL, attributes });
     try {
       const result = await context.with(trace.setSpan(context.active(), span), () => fn(...args));

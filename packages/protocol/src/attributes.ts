@@ -19,6 +19,8 @@ export const SEMCONV = {
   GEN_AI_TOOL_CALL_ID: 'gen_ai.tool.call.id',
   GEN_AI_TOOL_TYPE: 'gen_ai.tool.type',
   GEN_AI_AGENT_NAME: 'gen_ai.agent.name',
+  GEN_AI_AGENT_ID: 'gen_ai.agent.id',
+  GEN_AI_AGENT_DESCRIPTION: 'gen_ai.agent.description',
   GEN_AI_REQUEST_STREAM: 'gen_ai.request.stream',
   GEN_AI_REQUEST_MAX_TOKENS: 'gen_ai.request.max_tokens',
   GEN_AI_REQUEST_TEMPERATURE: 'gen_ai.request.temperature',

@@ -2,42 +2,25 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BreakerSignal, BreakerSignalSchema, ManualClock } from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
-import { type SpanRecord, STATUS_ERROR, STATUS_OK } from '../../decode/span-record.ts';
+import { type SpanRecord, STATUS_ERROR } from '../../decode/span-record.ts';
+import { span as testSpan } from '../../sli/testing/spans.ts';
 import { parseFleetConfig } from './config.ts';
 import { FleetBreaker } from './fleet-breaker.ts';
 
 const DEP = 'openai/gpt-4o';
 
+/** An attempt span of replica `i-1` calling {@link DEP}, overridable. */
 function span(overrides: Partial<SpanRecord>): SpanRecord {
-  return {
-    traceId: '0'.repeat(32),
-    spanId: '0'.repeat(16),
-    name: 'chat gpt-4o',
-    kind: 3,
-    endTimeMs: 0,
-    durationMs: 10,
-    statusCode: STATUS_OK,
+  return testSpan({
     service: 'agent',
     serviceVersion: undefined,
     instanceId: 'i-1',
-    operationName: 'chat',
-    provider: 'openai',
-    requestModel: 'gpt-4o',
-    toolName: undefined,
-    serverAddress: undefined,
-    errorType: undefined,
     dependency: DEP,
     role: 'attempt',
-    errorCategory: undefined,
-    errorSource: undefined,
-    errorRetryable: undefined,
+    durationMs: 10,
     retryAttempts: undefined,
-    breakerState: undefined,
-    breakerSource: undefined,
-    fallback: undefined,
-    extra: undefined,
     ...overrides,
-  };
+  });
 }
 
 const ok = (instanceId: string, extra: Partial<SpanRecord> = {}) => span({ instanceId, ...extra });

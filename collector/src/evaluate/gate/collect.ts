@@ -1,3 +1,4 @@
+import { ATTR, SEMCONV } from '@breakwater/protocol';
 import { CATEGORY_COUNTER_PREFIX } from '../../sli/compile.ts';
 import { decodeSeries } from '../../sli/series.ts';
 import type { SeriesWindows } from '../../store/types.ts';
@@ -5,8 +6,8 @@ import type { GoodTotal } from '../burn-rate.ts';
 import type { GateSloDefinition } from './data-source.ts';
 
 /** Dimensions that name the dependency a span called, best first. */
-const DEPENDENCY_DIMS = ['dependency', 'breakwater.dependency'];
-const ERROR_TYPE_DIMS = ['error.type'];
+const DEPENDENCY_DIMS = ['dependency', ATTR.DEPENDENCY];
+const ERROR_TYPE_DIMS = [SEMCONV.ERROR_TYPE];
 
 /** One SLO's counts for a gate question, summed over `groupBy` dimensions. */
 export interface CollectedSlo {

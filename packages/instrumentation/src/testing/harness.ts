@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
+import { ATTR } from '@breakwater/protocol';
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -100,5 +101,5 @@ export function attrs(span: ReadableSpan): Record<string, unknown> {
 
 /** Spans by role. */
 export function byRole(spans: ReadableSpan[], role: 'operation' | 'attempt'): ReadableSpan[] {
-  return spans.filter((s) => s.attributes['breakwater.role'] === role);
+  return spans.filter((s) => s.attributes[ATTR.ROLE] === role);
 }
