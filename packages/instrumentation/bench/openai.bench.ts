@@ -1,22 +1,28 @@
 /**
  * Per-call cost of a non-streaming chat completion against the fault provider at zero latency:
  * bare `openai` vs Breakwater's instrumentation vs `@opentelemetry/instrumentation-openai`, in
- * one process, rounds interleaved (bare, breakwater, contrib, bare, …) so drift hits all three.
- * The contrib instrumentation supports `openai` < 7 only, so all three variants use openai 6.x
- * (installed here under the npm alias `openai-v6`): ours hooks it through `moduleAliases`, the
- * contrib one is applied with its module definition's own patch/unpatch (its documented
- * `getModuleDefinitions()` entry point), since it only hooks the module name `openai`. Each round
- * switches exactly one patch on, so every variant calls the very same client object.
+ * one process.
  *
- * Last line: `instrumented_vs_bare=<ratio> vs_contrib=<ratio>`: medians of the ratios taken within
- * each round (the variants of one round run back to back, so they share the machine's state;
- * a paired ratio is far steadier than a ratio of medians on a shared, noisy machine).
+ * The contrib instrumentation supports `openai` < 7 only, so every variant uses openai 6.x
+ * (installed here under the npm alias `openai-v6`). Each variant gets its own fresh copy of the
+ * module, patched once and never touched again: the bare copy is loaded before anything hooks
+ * `require`, the contrib copy is patched with its module definition's own `patch` (its documented
+ * `getModuleDefinitions()` entry point: it only hooks the module name `openai`), and ours is
+ * patched by our `require` hook through `moduleAliases`. No patch is switched on or off while
+ * measuring, so every variant runs warm, optimized code.
+ *
+ * Rounds are short and interleaved (bare, breakwater, contrib, then the next rotation), so the
+ * three variants share the machine's state; a shared, noisy machine drifts over seconds, not
+ * over a few milliseconds. Last line: `instrumented_vs_bare=<ratio> vs_contrib=<ratio>`,
+ * medians of the ratios taken within each round.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, sep } from 'node:path';
 import { startFaultProvider } from '@breakwater/fault-provider';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { isWrapped } from '@opentelemetry/instrumentation';
 import { OpenAIInstrumentation as ContribOpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -24,8 +30,9 @@ import type OpenAIType from 'openai';
 import { configureBreakwater } from '../src/index.ts';
 import { OpenAIInstrumentation } from '../src/openai/instrumentation.ts';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25);
-const CALLS = Number(process.env.BENCH_CALLS ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 600);
+const CALLS = Number(process.env.BENCH_CALLS ?? 10);
+const WARMUP_CALLS = 2000;
 
 // Spans go through a real batch processor to an exporter that drops them: the cost measured is
 // creating and ending spans, not network export.
@@ -41,69 +48,82 @@ context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 trace.setGlobalTracerProvider(tracerProvider);
 configureBreakwater({ meter: meterProvider.getMeter('bench') });
 
-const ours = new OpenAIInstrumentation({ moduleAliases: ['openai-v6'] });
+const require = createRequire(import.meta.url);
+const packageDir = dirname(require.resolve('openai-v6')); // its main, index.js, sits at the package root
+const packageJson = JSON.parse(readFileSync(`${packageDir}/package.json`, 'utf8')) as { version: string };
+const version = packageJson.version;
+
+interface OpenAIModule {
+  default: typeof OpenAIType & { Chat: { Completions: { prototype: { create: unknown } } } };
+}
+
+/** A fresh, independent copy of openai 6 (its own classes and prototypes). */
+function loadOpenAI(): OpenAIModule {
+  for (const file of Object.keys(require.cache)) {
+    if (file.startsWith(packageDir + sep)) delete require.cache[file];
+  }
+  return require('openai-v6') as OpenAIModule;
+}
+
+const ours = new OpenAIInstrumentation({ moduleAliases: ['openai-v6'], enabled: false });
 ours.setTracerProvider(tracerProvider);
 ours.setMeterProvider(meterProvider);
 const contrib = new ContribOpenAIInstrumentation({ enabled: false });
 contrib.setTracerProvider(tracerProvider);
 contrib.setMeterProvider(meterProvider);
+contrib.enable(); // sets its enabled flag; it hooks only the name `openai`, so it patches nothing itself
 
-const require = createRequire(import.meta.url);
-const openaiV6 = require('openai-v6');
-const OpenAI = openaiV6.default as typeof OpenAIType;
-const contribDef = contrib.getModuleDefinitions().find((d) => d.name === 'openai')!;
-const v6Version = (
-  JSON.parse(readFileSync(require.resolve('openai-v6').replace(/index\.js$/, 'package.json'), 'utf8')) as {
-    version: string;
-  }
-).version;
-contrib.enable(); // sets its enabled flag and hooks; openai-v6 is not named `openai`, so only our calls below patch
-let contribPatched = false;
+const bareModule = loadOpenAI();
+const contribModule = loadOpenAI();
+contrib
+  .getModuleDefinitions()
+  .find((d) => d.name === 'openai')!
+  .patch?.(contribModule, version);
+ours.enable(); // from here on, loading `openai-v6` gives a copy patched by our require hook
+const oursModule = loadOpenAI();
+
+// Guard the setup: exactly the two instrumented copies are patched.
+const patched = (m: OpenAIModule) => isWrapped(m.default.Chat.Completions.prototype.create);
+if (patched(bareModule) || !patched(oursModule) || !patched(contribModule)) {
+  throw new Error('benchmark setup: expected only the breakwater and contrib copies of openai to be patched');
+}
+
 const fp = await startFaultProvider();
-const client = new OpenAI({ apiKey: 'k', baseURL: fp.openaiBaseUrl, maxRetries: 0 });
+const options = { apiKey: 'k', baseURL: fp.openaiBaseUrl, maxRetries: 0 };
+const clients = {
+  bare: new bareModule.default(options),
+  breakwater: new oursModule.default(options),
+  contrib: new contribModule.default(options),
+};
+type Variant = keyof typeof clients;
+const order: Variant[] = ['bare', 'breakwater', 'contrib'];
 const request = { model: 'gpt-bench', messages: [{ role: 'user' as const, content: 'ping' }] };
 
-type Variant = 'bare' | 'breakwater' | 'contrib';
-function select(v: Variant): void {
-  ours.disable();
-  if (contribPatched) contribDef.unpatch?.(openaiV6, v6Version);
-  contribPatched = false;
-  if (v === 'breakwater') ours.enable();
-  if (v === 'contrib') {
-    contribDef.patch?.(openaiV6, v6Version);
-    contribPatched = true;
-  }
-}
-
-async function round(v: Variant): Promise<number> {
-  select(v);
+async function round(v: Variant, calls: number): Promise<number> {
+  const client = clients[v];
   const start = performance.now();
-  for (let i = 0; i < CALLS; i++) await client.chat.completions.create(request);
-  return ((performance.now() - start) * 1000) / CALLS;
+  for (let i = 0; i < calls; i++) await client.chat.completions.create(request);
+  return ((performance.now() - start) * 1000) / calls;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+for (const v of order) await round(v, WARMUP_CALLS);
 const results: Record<Variant, number[]> = { bare: [], breakwater: [], contrib: [] };
-const order: Variant[] = ['bare', 'breakwater', 'contrib'];
-for (const v of order) await round(v); // warm-up
 for (let r = 0; r < ROUNDS; r++) {
   // Rotate the order each round so no variant always runs right after another.
   for (let k = 0; k < order.length; k++) {
     const v = order[(k + r) % order.length]!;
-    results[v].push(await round(v));
+    results[v].push(await round(v, CALLS));
   }
 }
-select('bare');
 await fp.close();
 await tracerProvider.shutdown();
 
-const m = {
-  bare: median(results.bare),
-  breakwater: median(results.breakwater),
-  contrib: median(results.contrib),
-};
-for (const v of order)
-  console.log(`${v.padEnd(10)} ${m[v].toFixed(1)} µs/call (median of ${ROUNDS} rounds × ${CALLS} calls)`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+for (const v of order) {
+  console.log(
+    `${v.padEnd(10)} ${median(results[v]).toFixed(1)} µs/call (median of ${ROUNDS} rounds × ${CALLS} calls)`,
+  );
+}
 const paired = (a: Variant, b: Variant) => median(results[a].map((x, r) => x / results[b][r]!));
 console.log(
   `instrumented_vs_bare=${paired('breakwater', 'bare').toFixed(3)} vs_contrib=${paired('breakwater', 'contrib').toFixed(3)}`,

@@ -1,9 +1,9 @@
 /**
  * Attribute sets that every call of one kind (same operation, provider, model and server) shares:
- * built once, frozen, reused. The success path then allocates no attribute objects for the
- * attempt span or the metric points; the OTel SDK copies what it keeps anyway.
+ * built once, frozen, reused. The success path then allocates no attribute objects for span
+ * starts or metric points; the OTel SDK copies what it keeps anyway.
  */
-import { ATTR, SEMCONV } from '@breakwater/protocol';
+import { SEMCONV } from '@breakwater/protocol';
 import type { Attributes } from '@opentelemetry/api';
 
 /** Metric-point attributes for a successful call answered by one response model. */
@@ -18,15 +18,16 @@ const MAX_RESPONSE_MODELS = 16;
 
 /** The shared attribute sets of one kind of call. */
 export class AttributeSets {
-  /** Attributes of metric points (and the base of every other set). */
+  /**
+   * Attributes of metric points (and the base of every other set). They are also exactly what
+   * the GenAI conventions ask to have at span creation for samplers (operation, provider, request
+   * model, server), so the operation span starts with this object.
+   */
   readonly metric: Readonly<Attributes>;
-  /** Attributes of the first attempt span. */
-  readonly attempt: Readonly<Attributes>;
   private readonly responses = new Map<string | undefined, ResponseSets>();
 
   constructor(metric: Attributes) {
     this.metric = Object.freeze({ ...metric });
-    this.attempt = Object.freeze({ ...metric, [ATTR.ROLE]: 'attempt' });
   }
 
   /** Metric-point attributes for a successful call answered by `responseModel`. */

@@ -23,9 +23,16 @@ import type { Runtime } from './runtime.ts';
 import {
   breakerAttributes,
   type Classification,
+  setAttemptAttributes,
   setFailure,
-  withOperationAttributes,
+  setOperationAttributes,
 } from './span-attributes.ts';
+
+/**
+ * Attempt spans start bare: a sampler sees the operation span first, and the attempt's own
+ * attributes (role, dependency, resend count) are set once rather than validated twice at start.
+ */
+const ATTEMPT_SPAN = Object.freeze({ kind: SpanKind.CLIENT });
 
 /** What an operation is about; fixed before the first attempt. */
 export interface OperationSpec {
@@ -33,13 +40,10 @@ export interface OperationSpec {
   readonly dependency: string;
   /** Provider name for provider-aware classification (`openai`, `anthropic`); undefined for tools. */
   readonly provider: string | undefined;
-  /**
-   * Attributes the operation span starts with (sampling sees them). Owned by the operation: it
-   * adds its role, dependency and breaker state to this object rather than copying it.
-   */
-  readonly attributes: Attributes;
-  /** Shared attribute sets for attempt spans and metric points. */
+  /** Shared attribute sets: the operation span starts with `sets.metric` (what samplers see). */
   readonly sets: AttributeSets;
+  /** This call's own request attributes, set on the operation span right after it starts. */
+  readonly requestAttributes: Attributes;
   readonly kind: SpanKind;
   /** Whether attempts get their own child spans (LLM calls do; tools are one span per try too). */
   readonly attemptSpans: boolean;
@@ -87,12 +91,11 @@ export class Operation {
     this.started = runtime.clock.now();
     this.span = telemetry.tracer.startSpan(
       spec.spanName,
-      {
-        kind: spec.kind,
-        attributes: withOperationAttributes(spec.attributes, spec.dependency, runtime.guard),
-      },
+      { kind: spec.kind, attributes: spec.sets.metric },
       parent,
     );
+    setOperationAttributes(this.span, spec.dependency, runtime.guard);
+    this.span.setAttributes(spec.requestAttributes);
     this.context = trace.setSpan(parent, this.span);
   }
 
@@ -120,15 +123,8 @@ export class Operation {
       this.call = ctx;
       const index = this.attempts++;
       if (!this.spec.attemptSpans) return context.with(this.context, attempt, undefined, ctx);
-      const attributes =
-        index === 0
-          ? this.spec.sets.attempt
-          : { ...this.spec.sets.attempt, [SEMCONV.HTTP_REQUEST_RESEND_COUNT]: index };
-      const span = this.telemetry.tracer.startSpan(
-        this.spec.spanName,
-        { kind: SpanKind.CLIENT, attributes },
-        this.context,
-      );
+      const span = this.telemetry.tracer.startSpan(this.spec.spanName, ATTEMPT_SPAN, this.context);
+      setAttemptAttributes(span, this.spec.dependency, index);
       return context.with(trace.setSpan(this.context, span), attempt, undefined, ctx).then(
         (value) => {
           if (keepAttemptOpen) this.openAttempt = span;

@@ -49,20 +49,26 @@ export interface BreakerFactsSource {
   breakerFacts(dependency: string): BreakerFacts | undefined;
 }
 
-/** Adds the operation role, dependency and current breaker state to `attributes` (in place). */
-export function withOperationAttributes(
-  attributes: Attributes,
-  dependency: string,
-  guard: BreakerFactsSource,
-): Attributes {
-  attributes[ATTR.ROLE] = 'operation';
-  attributes[ATTR.DEPENDENCY] = dependency;
+/**
+ * Marks `span` as the operation of `dependency`, with the breaker's state at admission. Set after
+ * the span started: only sampling-relevant attributes go in at start, where the SDK validates and
+ * copies each one twice.
+ */
+export function setOperationAttributes(span: Span, dependency: string, guard: BreakerFactsSource): void {
+  span.setAttribute(ATTR.ROLE, 'operation');
+  span.setAttribute(ATTR.DEPENDENCY, dependency);
   const facts = guard.breakerFacts(dependency);
   if (facts !== undefined) {
-    attributes[ATTR.BREAKER_STATE] = facts.state;
-    attributes[ATTR.BREAKER_SOURCE] = facts.source;
+    span.setAttribute(ATTR.BREAKER_STATE, facts.state);
+    span.setAttribute(ATTR.BREAKER_SOURCE, facts.source);
   }
-  return attributes;
+}
+
+/** Marks `span` as try number `index` (0 for the first) of an operation on `dependency`. */
+export function setAttemptAttributes(span: Span, dependency: string, index: number): void {
+  span.setAttribute(ATTR.ROLE, 'attempt');
+  span.setAttribute(ATTR.DEPENDENCY, dependency);
+  if (index > 0) span.setAttribute(SEMCONV.HTTP_REQUEST_RESEND_COUNT, index);
 }
 
 /** Attributes describing the breaker at admission. */

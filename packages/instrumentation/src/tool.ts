@@ -58,10 +58,7 @@ export function tool<A extends unknown[], R>(
     }
     const policy = resolved.policy;
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
-    const attributes: Record<string, string> = {
-      ...metricAttributes,
-      [SEMCONV.GEN_AI_TOOL_TYPE]: options.type ?? 'function',
-    };
+    const attributes: Record<string, string> = { [SEMCONV.GEN_AI_TOOL_TYPE]: options.type ?? 'function' };
     const callId = safe(() => options.callId?.(...args));
     if (callId !== undefined) attributes[SEMCONV.GEN_AI_TOOL_CALL_ID] = callId;
     if (runtime.captureMessageContent) {
@@ -75,8 +72,8 @@ export function tool<A extends unknown[], R>(
         spanName,
         dependency,
         provider: undefined,
-        attributes,
         sets,
+        requestAttributes: attributes,
         kind: SpanKind.INTERNAL,
         attemptSpans: true,
       },

@@ -65,13 +65,13 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
   const stream = b.stream === true;
   const base = baseAttributes('chat', 'anthropic', model, server);
   const maxTokens = num(b.max_tokens);
-  if (maxTokens !== undefined) base.attributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
+  if (maxTokens !== undefined) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
   const temperature = num(b.temperature);
-  if (temperature !== undefined) base.attributes[SEMCONV.GEN_AI_REQUEST_TEMPERATURE] = temperature;
-  if (stream) base.attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
+  if (temperature !== undefined) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_TEMPERATURE] = temperature;
+  if (stream) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
     const input = json(b.messages);
-    if (input !== undefined) base.attributes[SEMCONV.GEN_AI_INPUT_MESSAGES] = input;
+    if (input !== undefined) base.requestAttributes[SEMCONV.GEN_AI_INPUT_MESSAGES] = input;
   }
   return {
     ...base,

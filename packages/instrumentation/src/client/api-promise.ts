@@ -48,9 +48,10 @@ export interface CallDescription {
   readonly dependency: string;
   readonly provider: string;
   readonly stream: boolean;
-  readonly attributes: Record<string, string | number | boolean | string[]>;
-  /** Shared attribute sets for attempt spans and metric points. */
+  /** Shared attribute sets for span starts and metric points. */
   readonly sets: AttributeSets;
+  /** This call's own request attributes (max tokens, temperature, captured input, …). */
+  readonly requestAttributes: Record<string, string | number | boolean | string[]>;
   /** Reads a parsed non-streaming body onto the operation; returns its usage. */
   readonly onResponse: (op: Operation, body: unknown) => Usage | undefined;
   /** For streams: a fresh reader of chunks. */
@@ -161,8 +162,8 @@ export function guardedCall(
       spanName: describe.spanName,
       dependency: describe.dependency,
       provider: describe.provider,
-      attributes: describe.attributes,
       sets: describe.sets,
+      requestAttributes: describe.requestAttributes,
       kind: SpanKind.CLIENT,
       attemptSpans: true,
     },

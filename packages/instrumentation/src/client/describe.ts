@@ -10,10 +10,10 @@ export type AttributeMap = Record<string, string | number | boolean | string[]>;
 export interface BaseDescription {
   readonly dependency: string;
   readonly spanName: string;
-  /** The operation span's attributes: a fresh object per call, the description adds to it. */
-  readonly attributes: AttributeMap;
-  /** Shared attribute sets for attempt spans and metric points. */
+  /** Shared attribute sets for span starts and metric points. */
   readonly sets: AttributeSets;
+  /** This call's own request attributes: a fresh object per call, the description adds to it. */
+  readonly requestAttributes: AttributeMap;
 }
 
 interface CachedBase {
@@ -71,8 +71,8 @@ export function baseAttributes(
   return {
     dependency: base.dependency,
     spanName: base.spanName,
-    attributes: { ...(base.sets.metric as AttributeMap) },
     sets: base.sets,
+    requestAttributes: {},
   };
 }
 

@@ -74,7 +74,7 @@ export function describeChat(body: unknown, server: AttributeMap, capture: boole
   const model = str(b.model);
   const stream = b.stream === true;
   const base = baseAttributes('chat', 'openai', model, server);
-  const attributes = base.attributes;
+  const attributes = base.requestAttributes;
   const maxTokens = num(b.max_completion_tokens) ?? num(b.max_tokens);
   if (maxTokens !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
   const temperature = num(b.temperature);

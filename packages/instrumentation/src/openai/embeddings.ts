@@ -13,7 +13,7 @@ export function describeEmbeddings(body: unknown, server: AttributeMap): CallDes
   const b = obj(body);
   const base = baseAttributes('embeddings', 'openai', str(b.model), server);
   const dims = num(b.dimensions);
-  if (dims !== undefined) base.attributes[SEMCONV.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dims;
+  if (dims !== undefined) base.requestAttributes[SEMCONV.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dims;
   return {
     ...base,
     provider: 'openai',

@@ -55,6 +55,28 @@ for (const [label, OpenAI] of [
       assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
     });
 
+    it('samplers see the GenAI attributes at the operation start; attempts do not repeat them', async () => {
+      const m = model('sampling');
+      await client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'hi' }] });
+      const [opStart, attemptStart] = h.sampled();
+      assert.deepEqual(opStart, {
+        name: `chat ${m}`,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'openai',
+          'gen_ai.request.model': m,
+          'server.address': '127.0.0.1',
+          'server.port': h.fp.port,
+        },
+      });
+      assert.equal(attemptStart?.name, `chat ${m}`);
+      // GenAI-aware backends count one call per operation span, not one per attempt.
+      const attempt = attrs(byRole(h.spans(), 'attempt')[0]!);
+      assert.equal(attempt['breakwater.dependency'], `openai/${m}`);
+      assert.equal(attempt['gen_ai.operation.name'], undefined);
+      assert.equal(attempt['gen_ai.request.model'], undefined);
+    });
+
     it('retries 503 twice then succeeds: exactly 3 requests, resend_count on resends', async () => {
       const m = model('retry');
       h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 2 }] });

@@ -44,11 +44,11 @@ export function describeResponses(body: unknown, server: AttributeMap, capture: 
   const stream = b.stream === true;
   const base = baseAttributes('chat', 'openai', model, server);
   const maxTokens = num(b.max_output_tokens);
-  if (maxTokens !== undefined) base.attributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
-  if (stream) base.attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
+  if (maxTokens !== undefined) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
+  if (stream) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
     const input = json(b.input);
-    if (input !== undefined) base.attributes[SEMCONV.GEN_AI_INPUT_MESSAGES] = input;
+    if (input !== undefined) base.requestAttributes[SEMCONV.GEN_AI_INPUT_MESSAGES] = input;
   }
   return {
     ...base,

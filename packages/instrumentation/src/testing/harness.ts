@@ -6,12 +6,14 @@
 import { createRequire } from 'node:module';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { ATTR } from '@breakwater/protocol';
-import { context, metrics, trace } from '@opentelemetry/api';
+import { type Attributes, context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import {
   InMemorySpanExporter,
   type ReadableSpan,
+  type Sampler,
+  SamplingDecision,
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
@@ -23,6 +25,18 @@ import { configureBreakwater, type Runtime } from '../runtime.ts';
 class OnDemandReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}
+}
+
+/** Samples everything and remembers what a sampler saw at each span's start. */
+class RecordingSampler implements Sampler {
+  seen: { name: string; attributes: Attributes }[] = [];
+  shouldSample(_ctx: unknown, _traceId: string, name: string, _kind: unknown, attributes: Attributes) {
+    this.seen.push({ name, attributes: { ...attributes } });
+    return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+  }
+  toString(): string {
+    return 'RecordingSampler';
+  }
 }
 
 export const require = createRequire(import.meta.url);
@@ -43,6 +57,8 @@ export interface Harness {
   readonly openai: OpenAIInstrumentation;
   readonly anthropic: AnthropicInstrumentation;
   spans(): ReadableSpan[];
+  /** Span names and the attributes a sampler saw when each span started, in start order. */
+  sampled(): { name: string; attributes: Attributes }[];
   metrics(): Promise<ResourceMetrics>;
   reset(): void;
   close(): Promise<void>;
@@ -53,7 +69,11 @@ let globalsSet = false;
 /** Starts a harness. Call once per test file (globals are process-wide). */
 export async function startHarness(policies: PolicyRule[] = FAST): Promise<Harness> {
   const exporter = new InMemorySpanExporter();
-  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const sampler = new RecordingSampler();
+  const tracerProvider = new TracerProvider({
+    sampler,
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
   const reader = new OnDemandReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   if (!globalsSet) {
@@ -77,12 +97,14 @@ export async function startHarness(policies: PolicyRule[] = FAST): Promise<Harne
     openai,
     anthropic,
     spans: () => exporter.getFinishedSpans(),
+    sampled: () => sampler.seen,
     async metrics() {
       const { resourceMetrics } = await reader.collect();
       return resourceMetrics;
     },
     reset() {
       exporter.reset();
+      sampler.seen = [];
       fp.resetStats();
       fp.clearFaults();
     },
