@@ -21,9 +21,9 @@ import type { CallData, CallPipeline } from './guard.ts';
 import type { GenAiMetrics } from './metrics.ts';
 import type { Runtime } from './runtime.ts';
 import {
-  breakerAttributes,
   type Classification,
   setAttemptAttributes,
+  setBreakerAttributes,
   setFailure,
   setOperationAttributes,
 } from './span-attributes.ts';
@@ -199,10 +199,8 @@ export class Operation {
     if (this.resolved) this.call?.reportLateFailure(error);
     const c = this.runtime.guard.classify(error, this.spec.dependency);
     this.closeAttempt(c, error);
-    this.span.setAttributes({
-      [ATTR.RETRY_ATTEMPTS]: this.attempts,
-      ...breakerAttributes(this.runtime.guard.breakerFacts(this.spec.dependency)),
-    });
+    this.span.setAttribute(ATTR.RETRY_ATTEMPTS, this.attempts);
+    setBreakerAttributes(this.span, this.runtime.guard.breakerFacts(this.spec.dependency));
     setFailure(this.span, c, error, true);
     this.span.end();
     this.record(c.errorType, undefined);

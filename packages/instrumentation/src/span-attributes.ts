@@ -57,11 +57,7 @@ export interface BreakerFactsSource {
 export function setOperationAttributes(span: Span, dependency: string, guard: BreakerFactsSource): void {
   span.setAttribute(ATTR.ROLE, 'operation');
   span.setAttribute(ATTR.DEPENDENCY, dependency);
-  const facts = guard.breakerFacts(dependency);
-  if (facts !== undefined) {
-    span.setAttribute(ATTR.BREAKER_STATE, facts.state);
-    span.setAttribute(ATTR.BREAKER_SOURCE, facts.source);
-  }
+  setBreakerAttributes(span, guard.breakerFacts(dependency));
 }
 
 /** Marks `span` as try number `index` (0 for the first) of an operation on `dependency`. */
@@ -71,10 +67,11 @@ export function setAttemptAttributes(span: Span, dependency: string, index: numb
   if (index > 0) span.setAttribute(SEMCONV.HTTP_REQUEST_RESEND_COUNT, index);
 }
 
-/** Attributes describing the breaker at admission. */
-export function breakerAttributes(facts: BreakerFacts | undefined): Attributes {
-  if (facts === undefined) return {};
-  return { [ATTR.BREAKER_STATE]: facts.state, [ATTR.BREAKER_SOURCE]: facts.source };
+/** Records the breaker's state and its source on `span`, when the dependency has a breaker. */
+export function setBreakerAttributes(span: Span, facts: BreakerFacts | undefined): void {
+  if (facts === undefined) return;
+  span.setAttribute(ATTR.BREAKER_STATE, facts.state);
+  span.setAttribute(ATTR.BREAKER_SOURCE, facts.source);
 }
 
 const serverCache = new Map<string, Readonly<Attributes>>();
