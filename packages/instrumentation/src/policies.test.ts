@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
+import { ManualClock } from '@breakwater/protocol';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
 import { DEFAULT_POLICIES, PolicyResolver } from './policies.ts';
+import { createRuntime } from './runtime.ts';
 import { attrs, byRole, FAST, type Harness, require, startHarness } from './testing/harness.ts';
-import { tool } from './tool.ts';
+import { tool, toolSignal } from './tool.ts';
 
 let h: Harness;
 before(async () => {
@@ -235,6 +238,48 @@ describe('tool() and agent()', () => {
     )!;
     assert.equal(attrs(brokenSpan)['breakwater.error.category'], 'tool_error');
     assert.equal(brokenSpan.status.code, SpanStatusCode.ERROR);
+  });
+
+  it('toolSignal() aborts the attempt its timeout gave up on; a retry gets a fresh signal', async () => {
+    const clock = new ManualClock();
+    const runtime = createRuntime({
+      clock,
+      policies: [
+        {
+          match: 'tool/slow_lookup',
+          policy: { timeoutMs: 1_000, retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0 } },
+        },
+      ],
+    });
+    const seen: AbortSignal[] = [];
+    let lateRead: AbortSignal | undefined;
+    const lookup = tool(
+      'slow_lookup',
+      async (id: string) => {
+        const signal = toolSignal()!;
+        seen.push(signal);
+        if (seen.length === 1) {
+          await once(signal, 'abort'); // the first attempt hangs until it is told to stop
+          lateRead = toolSignal();
+          throw signal.reason;
+        }
+        return `item ${id}`;
+      },
+      { runtime },
+    );
+    assert.equal(toolSignal(), undefined);
+    const result = lookup('42');
+    await clock.advance(1_000);
+    assert.equal(await result, 'item 42');
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.aborted, true);
+    assert.equal((seen[0]!.reason as Error).name, 'TimeoutError');
+    assert.equal(seen[1]!.aborted, false);
+    assert.equal(lateRead?.aborted, true);
+    const attempts = h
+      .spans()
+      .filter((s) => s.name === 'execute_tool slow_lookup' && attrs(s)['breakwater.role'] === 'attempt');
+    assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'timeout');
   });
 
   it('records GenAI duration and token usage histograms with semconv buckets', async () => {

@@ -5,7 +5,8 @@
  */
 
 import { dependencyKey, SEMCONV } from '@breakwater/protocol';
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import type { CallContext } from '@breakwater/resilience';
+import { context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
 import { AttributeSets } from './attribute-sets.ts';
 import { json } from './client/describe.ts';
 import { Operation } from './operation.ts';
@@ -28,9 +29,38 @@ export interface ToolOptions<A extends unknown[]> {
 /** A wrapped tool: same arguments, always async, with its name attached. */
 export type Tool<A extends unknown[], R> = ((...args: A) => Promise<R>) & { readonly toolName: string };
 
+/** The running tool attempt, kept in the OpenTelemetry context for {@link toolSignal}. */
+interface ToolAttempt {
+  readonly call: CallContext<unknown>;
+  readonly attempt: number;
+}
+
+const TOOL_ATTEMPT = createContextKey('breakwater.tool.attempt');
+
+/**
+ * The abort signal of the tool attempt running now, to hand on to what the tool does (`fetch`,
+ * a database query, a child process) so that work stops when Breakwater stops waiting for it.
+ * It aborts when the attempt's timeout passes (the call has then already failed, or moved on to
+ * a retry, with category `timeout`). Once a later attempt has started, an earlier attempt gets an
+ * already aborted signal. Outside a tool it is `undefined`. The signal is created on first read:
+ * tools that never ask pay nothing for it.
+ *
+ * @example
+ * const lookup = tool('lookup', async (id: string) => {
+ *   const res = await fetch(`http://inventory.local/items/${id}`, { signal: toolSignal() });
+ *   return res.json();
+ * });
+ */
+export function toolSignal(): AbortSignal | undefined {
+  const running = context.active().getValue(TOOL_ATTEMPT) as ToolAttempt | undefined;
+  if (running === undefined) return undefined;
+  return running.call.attempt === running.attempt ? running.call.signal : AbortSignal.abort();
+}
+
 /**
  * Wraps `fn` as a Breakwater tool. A tool that times out is abandoned (its promise is no longer
- * awaited) and the call fails with category `timeout`.
+ * awaited) and the call fails with category `timeout`; a tool that reads {@link toolSignal} is
+ * told to stop as well.
  *
  * @example
  * const search = tool('search_web', async (args: { q: string }) => fetchResults(args.q), {
@@ -80,7 +110,11 @@ export function tool<A extends unknown[], R>(
       context.active(),
     );
     const pipeline = runtime.guard.pipeline(dependency, policy, 'pipeline');
-    const value = await op.run<R>(pipeline, async () => fn(...args), {
+    const attempt = async (call: CallContext<unknown>): Promise<R> => {
+      const running: ToolAttempt = { call, attempt: call.attempt };
+      return context.with(context.active().setValue(TOOL_ATTEMPT, running), fn, undefined, ...args);
+    };
+    const value = await op.run<R>(pipeline, attempt, {
       input: args,
       adaptFallback: identity,
     });

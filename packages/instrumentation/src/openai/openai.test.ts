@@ -99,6 +99,20 @@ for (const [label, OpenAI] of [
       assert.equal(op!.events.filter((e) => e.name === 'exception').length, 0);
     });
 
+    it('after a retry, .withResponse() and .asResponse() give the response that succeeded', async () => {
+      const m = model('retry-raw');
+      h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 1 }] });
+      const ask = () =>
+        client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] });
+      const { data, response } = await ask().withResponse();
+      assert.equal(response.status, 200);
+      assert.equal(data.object, 'chat.completion');
+      h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 1 }] });
+      const raw = await ask().asResponse();
+      assert.equal(raw.status, 200);
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 4);
+    });
+
     it('gives up after the configured attempts: provider saw exactly 3, never attempts × client retries', async () => {
       const m = model('exhaust');
       h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503 }] });
