@@ -36,7 +36,18 @@ export class Router {
     }
   }
 
+  /** Answers one request. Never rejects: a failure anywhere becomes a 500 (or a dropped socket). */
   async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.route(req, res);
+    } catch (error) {
+      this.logger.error({ err: error, path: req.url }, 'route failed');
+      if (!res.headersSent) sendJsonError(res, 500, 'internal error', {}, true);
+      else res.destroy();
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://collector');
@@ -54,8 +65,13 @@ export class Router {
         if (match === null) continue;
         candidates = [...(candidates ?? []), pattern];
         if (pattern.method === method) {
+          const decoded = decodeParams(match);
+          if (decoded === undefined) {
+            sendJsonError(res, 400, `malformed percent-encoding in ${url.pathname}`, {}, true);
+            return;
+          }
           route = pattern;
-          params = match.slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p)));
+          params = decoded;
           break;
         }
       }
@@ -89,12 +105,23 @@ export class Router {
       }
       return;
     }
+    await route.handle(req, res, url, params);
+  }
+}
+
+/** A pattern's captured path segments, percent-decoded; undefined when one is malformed (`%E0%A4%A`). */
+function decodeParams(match: RegExpExecArray): string[] | undefined {
+  const out: string[] = [];
+  for (const p of match.slice(1)) {
+    if (p === undefined) {
+      out.push('');
+      continue;
+    }
     try {
-      await route.handle(req, res, url, params);
-    } catch (error) {
-      this.logger.error({ err: error, path: url.pathname }, 'route failed');
-      if (!res.headersSent) sendJsonError(res, 500, 'internal error', {}, true);
-      else res.destroy();
+      out.push(decodeURIComponent(p));
+    } catch {
+      return undefined;
     }
   }
+  return out;
 }
