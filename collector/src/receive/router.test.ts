@@ -20,12 +20,12 @@ describe('router', () => {
   const seen: string[][] = [];
 
   before(async () => {
-    const router = new Router(new TokenAuth([{ token: 'secret-token-1234', scopes: ['read'] }]), silent);
+    const router = new Router(new TokenAuth([{ token: 'secret-token-1234', scopes: ['gate'] }]), silent);
     const routes: Route[] = [
       {
         method: 'GET',
         path: /^\/v1\/things\/([^/]+)$/,
-        scope: 'read',
+        scope: 'gate',
         handle(_req, res, _url, params) {
           seen.push([...params]);
           res.end('ok');
