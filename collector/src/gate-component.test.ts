@@ -22,7 +22,7 @@ let svc: TestService;
 function delta(service: string, version: string, total: number, bad: number): CountDelta {
   return {
     slo: 'availability',
-    series: encodeSeries({ service, version, dims: ['chat'] }),
+    series: encodeSeries({ service, version, dims: ['chat'] }, ['operation']),
     counts: { good: total - bad, total, extra: bad > 0 ? { 'c:overloaded': bad } : {} },
   };
 }

@@ -11,7 +11,9 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { makeGenAiSpans } from '../bench/genai-spans.ts';
+import { duplicateSeries } from './act/testing/duplicate-series.ts';
 import { createBreakerStatesComponent } from './breaker-states/breaker-states-component.ts';
+import { builtInComponents } from './built-in-components.ts';
 import { parseConfig } from './config/load.ts';
 import { CollectorService, StartupError } from './service.ts';
 import {
@@ -78,11 +80,11 @@ describe('HTTP surface', () => {
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     assert.match(
       metrics,
-      /breakwater_fleet_breaker_state\{service="agent",instance="pod-a",dependency="openai\/gpt-4o",state="open"\} 1/,
+      /breakwater_sdk_breaker_state\{service="agent",instance="pod-a",dependency="openai\/gpt-4o",state="open"\} 1/,
     );
     assert.match(
       metrics,
-      /breakwater_fleet_breaker_state\{service="agent",instance="pod-b",dependency="openai\/gpt-4o",state="open"\} 1/,
+      /breakwater_sdk_breaker_state\{service="agent",instance="pod-b",dependency="openai\/gpt-4o",state="open"\} 1/,
     );
     assert.doesNotMatch(metrics, /state="closed"/);
   });
@@ -102,6 +104,77 @@ describe('HTTP surface', () => {
     );
     assert.match(text, /breakwater_ingest_requests_total\{signal="traces",encoding="json",code="400"\} 1/);
     assert.match(text, /breakwater_ingest_spans_total\{result="accepted"\} 10/);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+  });
+});
+
+describe('/metrics of the built-in components', () => {
+  let t: TestService;
+  before(async () => {
+    t = await startTestService('store: { kind: memory }\n', { components: builtInComponents() });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  /** One GenAI span in OTLP/JSON; `version` undefined = no `service.version` resource attribute. */
+  function genAiExport(version: string | undefined, index: number): string {
+    const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const resource = [
+      attr('service.name', 'checkout'),
+      ...(version === undefined ? [] : [attr('service.version', version)]),
+    ];
+    const start = BigInt(Date.now()) * 1_000_000n;
+    return JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: resource },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: `${'ab'.repeat(15)}${index.toString(16).padStart(2, '0')}`,
+                  spanId: `${'cd'.repeat(7)}${index.toString(16).padStart(2, '0')}`,
+                  name: 'chat gpt-4o',
+                  kind: 3,
+                  startTimeUnixNano: `${start}`,
+                  endTimeUnixNano: `${start + 1_000_000n}`,
+                  attributes: [attr('gen_ai.operation.name', 'chat')],
+                  status: {},
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+  }
+
+  it('passes promtool check metrics and has no series twice (SDK vs fleet breaker state, unversioned spans)', async () => {
+    for (const [i, version] of [undefined, '1.0.0'].entries()) {
+      const r = await post(`${t.url}/v1/traces`, genAiExport(version, i + 1), {
+        'content-type': 'application/json',
+      });
+      assert.equal(r.status, 200);
+    }
+    assert.equal((await fetch(`${t.url}/v1/slos`)).status, 200, 'evaluates, so /metrics has the groups');
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    assert.match(text, /^# TYPE breakwater_sdk_breaker_state gauge$/m);
+    assert.match(text, /^# TYPE breakwater_fleet_breaker_state gauge$/m);
+    assert.match(
+      text,
+      /breakwater_slo_budget_remaining\{slo="availability",tier="business",service="checkout",operation="chat"\} /,
+    );
+    assert.match(
+      text,
+      /breakwater_slo_budget_remaining\{slo="availability",tier="business",service="checkout",version="\(unset\)",operation="chat"\} /,
+    );
+    assert.match(
+      text,
+      /breakwater_slo_events_total\{slo="availability",tier="business",service="checkout",version="\(unset\)",operation="chat"\} 1/,
+    );
+    assert.deepEqual(duplicateSeries(text), []);
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
   });
@@ -177,7 +250,8 @@ describe('auth', () => {
 
 describe('startup', () => {
   it('refuses a non-loopback listener without tokens', async () => {
-    const config = parseConfig({ name: 't', text: 'listen: 0.0.0.0:0' }, {});
+    // parseConfig rejects it (config-section tests); a config built without it is refused too.
+    const config = { ...parseConfig({ name: 't', text: '' }, {}), listen: '0.0.0.0:0' };
     await assert.rejects(
       CollectorService.start({ config, logger: silentLogger, components: [] }),
       (error: unknown) =>

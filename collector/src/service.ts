@@ -5,12 +5,8 @@ import { resolve } from 'node:path';
 import { type Clock, parseDuration, systemClock } from '@breakwater/protocol';
 import { builtInComponents, type ComponentFactory } from './built-in-components.ts';
 import type { CollectorComponent, ComponentContext, Logger } from './component.ts';
-import {
-  formatListenAddress,
-  isLoopbackHost,
-  type ListenAddress,
-  parseListenAddress,
-} from './config/listen-address.ts';
+import { formatListenAddress, type ListenAddress, parseListenAddress } from './config/listen-address.ts';
+import { listenAuthProblem } from './config/listen-auth.ts';
 import type { CollectorConfig } from './config/schema.ts';
 import { selectorAttributeKeys } from './config/slo/attribute-keys.ts';
 import { decodeMetricsJson } from './decode/json-metrics.ts';
@@ -107,13 +103,9 @@ export class CollectorService {
     const clock = options.clock ?? systemClock;
     const listen = parseListenAddress(config.listen);
     if (typeof listen === 'string') throw new StartupError(`listen: ${listen}`, 'config');
-    if (!isLoopbackHost(listen.host) && config.auth.tokens.length === 0) {
-      throw new StartupError(
-        `refusing to listen on ${formatListenAddress(listen)} without auth: the address is reachable from the network. ` +
-          'Configure auth.tokens (with ingest/subscribe/admin scopes) or listen on 127.0.0.1.',
-        'config',
-      );
-    }
+    // parseConfig already rejects this; kept for configs built without it (same message).
+    const unprotected = listenAuthProblem(config.listen, config.auth.tokens);
+    if (unprotected !== undefined) throw new StartupError(unprotected, 'config');
     const dataDir = resolve(config.dataDir);
     await mkdir(dataDir, { recursive: true });
     const context: ComponentContext = { config, clock, logger, dataDir };

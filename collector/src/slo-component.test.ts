@@ -158,6 +158,47 @@ describe('SLO component', () => {
     assert.equal(check.code, 0, `${check.stdout}${check.stderr}\n${text}`);
   });
 
+  it('caps series per SLO at maxSeries, folds the rest into __overflow__ and frees aged-out series', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+    const c = await component(
+      { store: { kind: 'memory' }, technicalSlos: false, evaluation: { maxSeries: 2, interval: '1d' } },
+      clock,
+    );
+    cleanup.push(() => c.stop?.());
+    await c.start?.();
+    const batch = (services: string[]) =>
+      services.flatMap((service) => [span({ service }), failed('timeout', { service })]);
+    await c.spanSink!(batch(['a', 'b', 'c', 'd']), clock.now());
+    await c.spanSink!(batch(['a', 'e']), clock.now());
+    const summed = (await c.current())[0]!.groups.filter((g) => g.version === undefined);
+    assert.deepEqual(
+      summed.map((g) => [g.service, g.labels, g.windows.find((w) => w.window === '30d')!.total]),
+      [
+        ['__overflow__', { operation: '__overflow__' }, 6],
+        ['a', { operation: 'chat' }, 4],
+        ['b', { operation: 'chat' }, 2],
+      ],
+    );
+    let text = metrics(c);
+    assert.match(text, /breakwater_slo_series\{slo="availability"\} 2\n/);
+    assert.match(text, /breakwater_slo_series_limit\{slo="availability"\} 2\n/);
+    assert.match(text, /breakwater_slo_overflow_events_total\{slo="availability"\} 6\n/);
+    assert.doesNotMatch(text, /service="[cde]"/);
+
+    // Past the SLO window plus the retention margin, the compaction drops every series: their
+    // counters go and their places are free again.
+    await clock.advance(32 * 86_400_000);
+    text = metrics(c);
+    assert.doesNotMatch(text, /breakwater_slo_events_total\{/);
+    assert.match(text, /breakwater_slo_series\{slo="availability"\} 0\n/);
+    await c.spanSink!(batch(['c']), clock.now());
+    const after = (await c.current())[0]!.groups.filter((g) => g.version === undefined);
+    assert.deepEqual(
+      after.map((g) => g.service),
+      ['c'],
+    );
+  });
+
   it('restores every window from SQLite after a restart', async () => {
     const dataDir = tempDir();
     const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));

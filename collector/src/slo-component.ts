@@ -10,6 +10,7 @@ import { evaluateAll } from './evaluate/evaluator.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
 import { writeFamily, writeSample } from './exposition/prometheus-text.ts';
 import { SliAggregator } from './sli/aggregate.ts';
+import { SeriesLimiter } from './sli/series-limit.ts';
 import { openStore } from './store/open-store.ts';
 
 /** Counts are kept this long beyond an SLO's window, so the oldest coarse bucket is whole. */
@@ -48,11 +49,25 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   const retention = (slo: string) => (byName.get(slo)?.windowMs ?? longest) + RETENTION_MARGIN_MS;
   const store = openStore(config, context.dataDir, retention);
   const aggregator = new SliAggregator(definitions);
+  const limiter = new SeriesLimiter(definitions);
+  /** Events folded into each SLO's overflow series since start. */
+  const overflowEvents = new Map<string, number>();
   const examples = new Map<string, string[]>();
   const examplesFor = (slo: string, series: string) => examples.get(`${slo}\u0000${series}`) ?? [];
   const counters = new Map<string, EventCounter>();
   const am = config.alertmanager;
   const pusher = alertmanagerPusherFrom(am, clock, logger);
+
+  // The limiter, lifetime counters and examples follow the series the store holds, so series
+  // that aged out of every window free their place and their memory.
+  const syncWithStore = async (nowMs: number) => {
+    const held = await store.snapshot(nowMs, [Number.MAX_SAFE_INTEGER]);
+    limiter.reset(held);
+    const keys = new Set(held.map((s) => `${s.slo}\u0000${s.series}`));
+    for (const key of counters.keys()) if (!keys.has(key)) counters.delete(key);
+    for (const key of examples.keys()) if (!keys.has(key)) examples.delete(key);
+  };
+  await syncWithStore(clock.now());
 
   let latest: { at: number; statuses: SloStatus[] } | undefined;
   let ingestedSinceEvaluation = true;
@@ -94,12 +109,39 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
       if (now - lastCompaction >= COMPACTION_INTERVAL_MS) {
         lastCompaction = now;
         await store.compact(now);
+        await syncWithStore(now);
       }
       await evaluate();
     } catch (error) {
       logger.error({ err: error }, 'SLO evaluation failed');
     }
     if (!stopped) timer = clock.setTimeout(() => void tick(), config.evaluation.interval);
+  };
+
+  const writeSeriesMetrics = (out: string[]) => {
+    writeFamily(out, 'breakwater_slo_series', 'gauge', 'Series an SLO keeps (its overflow series excluded).');
+    for (const [slo, n] of limiter.counts()) writeSample(out, 'breakwater_slo_series', { slo }, n);
+    writeFamily(
+      out,
+      'breakwater_slo_series_limit',
+      'gauge',
+      'Most series an SLO keeps (maxSeries); events of further series go to its overflow series.',
+    );
+    for (const d of definitions)
+      writeSample(out, 'breakwater_slo_series_limit', { slo: d.name }, d.maxSeries);
+    writeFamily(
+      out,
+      'breakwater_slo_overflow_events_total',
+      'counter',
+      'Events counted in the overflow series because the SLO had maxSeries series.',
+    );
+    for (const d of definitions)
+      writeSample(
+        out,
+        'breakwater_slo_overflow_events_total',
+        { slo: d.name },
+        overflowEvents.get(d.name) ?? 0,
+      );
   };
 
   logger.info(
@@ -116,10 +158,20 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
       examples: examplesFor,
     },
     async spanSink(spans, receivedAtMs) {
-      const deltas = aggregator.aggregate(spans);
-      if (deltas.length === 0) return;
-      await store.commit(receivedAtMs, deltas);
+      const aggregated = aggregator.aggregate(spans);
+      if (aggregated.length === 0) return;
+      const admission = limiter.admit(aggregated);
+      const deltas = admission.deltas;
+      try {
+        await store.commit(receivedAtMs, deltas);
+      } catch (error) {
+        limiter.release(admission);
+        throw error;
+      }
+      limiter.confirm(admission);
       ingestedSinceEvaluation = true;
+      for (const [slo, n] of admission.overflowEvents)
+        overflowEvents.set(slo, (overflowEvents.get(slo) ?? 0) + n);
       for (const d of deltas) {
         const key = `${d.slo}\u0000${d.series}`;
         if (d.exampleTraceIds.length > 0) {
@@ -150,6 +202,7 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
     routes: sloRoutes(current),
     writeMetrics(out) {
       writeSloMetrics(out, latest?.statuses ?? [], counters.values(), latest?.at);
+      writeSeriesMetrics(out);
       if (pusher !== undefined) {
         const stats = pusher.stats;
         writeFamily(

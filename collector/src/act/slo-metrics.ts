@@ -6,7 +6,7 @@ import {
   type SloStatus,
 } from '@breakwater/protocol';
 import { writeFamily, writeSample } from '../exposition/prometheus-text.ts';
-import { groupLabels } from './labels.ts';
+import { groupLabels, versionLabel } from './labels.ts';
 
 /** Lifetime event counters of one series (since the process started). */
 export interface EventCounter {
@@ -35,7 +35,7 @@ export const SLO_METRICS = {
 /**
  * Appends the `breakwater_slo_*` families: objective and window per SLO; error ratio and burn
  * rate per window, budget remaining and exhaustion ETA per group (the group summed over
- * versions has no `version` label); lifetime good/total counters per version; burn-rate alert
+ * versions has no `version` label; spans without a version get `version="(unset)"`); lifetime good/total counters per version; burn-rate alert
  * and level gauges per summed group. Windows without events are left out rather than written
  * as NaN.
  */
@@ -104,7 +104,13 @@ export function writeSloMetrics(
     }
   }
 
-  const list = [...counters];
+  // Counters are per version; spans without `service.version` get the same placeholder as the
+  // per-version gauges, so one query selects the same series in both.
+  const list = [...counters].map((c) =>
+    c.labels.version === undefined
+      ? c
+      : { ...c, labels: { ...c.labels, version: versionLabel(c.labels.version) } },
+  );
   writeFamily(
     out,
     SLO_METRICS.EVENTS_GOOD,

@@ -2,8 +2,12 @@ import type { CollectorComponent, ComponentContext } from '../component.ts';
 import { writeFamily, writeSample } from '../exposition/prometheus-text.ts';
 import { BreakerStateTable } from './breaker-state-table.ts';
 
-/** Name of the gauge on `/metrics`. */
-export const FLEET_BREAKER_STATE_METRIC = 'breakwater_fleet_breaker_state';
+/**
+ * Name of the gauge on `/metrics`. Not `breakwater_fleet_breaker_state`: that family is the
+ * collector's own fleet decision (act/signals/fleet-metrics.ts), and one family name may be
+ * declared only once in an exposition.
+ */
+export const SDK_BREAKER_STATE_METRIC = 'breakwater_sdk_breaker_state';
 
 /** The "fleet breaker states" component plus its table, for the status page. */
 export interface BreakerStatesComponent extends CollectorComponent {
@@ -24,14 +28,14 @@ export function createBreakerStatesComponent(context: ComponentContext): Breaker
     writeMetrics(out) {
       writeFamily(
         out,
-        FLEET_BREAKER_STATE_METRIC,
+        SDK_BREAKER_STATE_METRIC,
         'gauge',
         'Circuit breaker state last reported by each SDK instance (1 for the reported state).',
       );
       for (const entry of table.snapshot()) {
         writeSample(
           out,
-          FLEET_BREAKER_STATE_METRIC,
+          SDK_BREAKER_STATE_METRIC,
           {
             service: entry.service,
             instance: entry.instanceId ?? '',

@@ -1,6 +1,7 @@
 import { DEFAULT_COLLECTOR_URL, ENV, parseDuration } from '@breakwater/protocol';
 import { parseFlags } from '../cli/flags.ts';
 import { UsageError } from '../cli/usage-error.ts';
+import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../config/timer-limit.ts';
 
 /** Environment variable holding the gate token (so it stays out of process listings and CI logs). */
 export const GATE_TOKEN_ENV = 'BREAKWATER_GATE_TOKEN';
@@ -64,6 +65,12 @@ export function parseGateOptions(
       throw new UsageError(`--${flag}: ${(error as Error).message}`);
     }
   };
+  // Poll intervals and request timeouts are single timers; --wait/--watch/--recovery-timeout are
+  // deadlines compared with the clock, so they may be longer.
+  const timer = (flag: string, ms: number): number => {
+    if (!fitsTimer(ms)) throw new UsageError(`--${flag}: ${TIMER_LIMIT_MESSAGE}`);
+    return ms;
+  };
   const help = values.help === true;
   if (!help) {
     for (const required of ['service', 'version'] as const) {
@@ -97,8 +104,8 @@ export function parseGateOptions(
     token: values.token ?? env[GATE_TOKEN_ENV],
     waitMs: duration('wait', values.wait),
     watchMs: duration('watch', values.watch),
-    intervalMs: duration('interval', values.interval, 30_000)!,
-    timeoutMs: duration('timeout', values.timeout, 10_000)!,
+    intervalMs: timer('interval', duration('interval', values.interval, 30_000)!),
+    timeoutMs: timer('timeout', duration('timeout', values.timeout, 10_000)!),
     json: values.json === true,
     onRollback: values['on-rollback'],
     recoveryTimeoutMs: duration('recovery-timeout', values['recovery-timeout'], 600_000)!,

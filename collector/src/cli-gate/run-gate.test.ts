@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -146,6 +146,13 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
     assert.match(usage.err, /--version is required/);
     assert.equal(await runGateCommand(['-s', 'chat', '-v', 'x', '--wait', 'soon'], capture()), 2);
     assert.equal(await runGateCommand(['-s', 'chat', '-v', 'x', '--bogus'], capture()), 2);
+    // A poll interval is one timer: beyond ~24.8 days Node.js would fire it at once (busy polling).
+    const long = capture();
+    assert.equal(
+      await runGateCommand(['-s', 'chat', '-v', 'x', '--wait', '60d', '--interval', '30d'], long),
+      2,
+    );
+    assert.match(long.err, /--interval: must be at most 24d/);
     const bad = capture();
     assert.equal(await runGateCommand(['-s', 'chat', '-v', 'bad-request', '--url', url], bad), 2);
     assert.match(bad.err, /HTTP 400: unknown SLO "x"/);
@@ -223,6 +230,34 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
       assert.equal(json.kind, 'breakwater.gate.incident');
       assert.match(json.rollback.command, /echo/);
       assert.equal((await readdir(reports)).length, 2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the decision exit code when the incident report cannot be written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gate-cli-'));
+    try {
+      // A regular file where the report directory should be: mkdir fails with ENOTDIR.
+      const blocker = join(dir, 'afile');
+      await writeFile(blocker, 'x');
+      for (const [version, code] of [
+        ['rb', 20],
+        ['halt', 10],
+      ] as const) {
+        const io = capture();
+        assert.equal(
+          await runGateCommand(
+            ['-s', 'chat', '-v', version, '--url', url, '--json', '--report-dir', join(blocker, 'reports')],
+            io,
+          ),
+          code,
+          io.err,
+        );
+        assert.match(io.err, /could not write the incident report to .*afile\/reports: ENOTDIR/);
+        const out = JSON.parse(io.out) as { decision: string; report?: unknown };
+        assert.equal(out.report, undefined, 'no report paths for files that do not exist');
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

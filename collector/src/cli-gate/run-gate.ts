@@ -150,8 +150,16 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
       ...(recovery === undefined ? {} : { recovery }),
     });
     if (options.reportDir !== undefined) {
-      files = await writeIncidentReport(options.reportDir, report, clock.now());
-      say(`incident report: ${files.markdown}`);
+      // The decision is what the pipeline acts on: an unwritable report directory is reported,
+      // like a failed Alertmanager push, but must not turn HALT/ROLLBACK into another exit code.
+      try {
+        files = await writeIncidentReport(options.reportDir, report, clock.now());
+        say(`incident report: ${files.markdown}`);
+      } catch (error) {
+        io.stderr(
+          `breakwater gate: could not write the incident report to ${options.reportDir}: ${(error as Error).message}\n`,
+        );
+      }
     }
     if (options.alertmanagerUrl !== undefined) {
       const failed = await postIncidentAlert(options.alertmanagerUrl, report, clock, stderrLogger(io));

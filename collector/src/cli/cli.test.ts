@@ -87,6 +87,34 @@ describe('breakwater CLI', () => {
     assert.match(missing.stderr, /nope\.yaml: cannot read configuration: file not found/);
   });
 
+  it('check-config rejects what serve refuses: a public listener without tokens, the same message', async () => {
+    const file = join(dir, 'public.yaml');
+    await writeFile(file, `listen: 0.0.0.0:0\ndataDir: ${join(dir, 'public-state')}\n`);
+    const check = cli(['check-config', file]);
+    const serve = cli(['serve', '--config', file]);
+    assert.equal(check.code, 2, check.stdout);
+    assert.equal(serve.code, 2);
+    const expected = /public\.yaml:1:9: listen: refusing to listen on 0\.0\.0\.0:0 without auth/;
+    assert.match(check.stderr, expected);
+    assert.match(serve.stderr, expected);
+  });
+
+  it('check-config names gate.slos / gate.exclude entries that match no SLO', async () => {
+    const file = join(dir, 'gate-typo.yaml');
+    await writeFile(
+      file,
+      'gate:\n  slos:\n    availabilty: { required: true }\n  exclude: [breaker-refusal, breaker-refusl]\n',
+    );
+    const check = cli(['check-config', file]);
+    assert.equal(check.code, 2, check.stdout);
+    assert.match(
+      check.stderr,
+      /gate-typo\.yaml:3:18: gate\.slos\.availabilty: unknown SLO "availabilty" \(SLOs: availability, retry-recovery, breaker-refusal\)/,
+    );
+    assert.match(check.stderr, /gate-typo\.yaml:4:30: gate\.exclude\[1\]: unknown SLO "breaker-refusl"/);
+    assert.doesNotMatch(check.stderr, /exclude\[0\]/);
+  });
+
   it('rules prints YAML', () => {
     const rules = cli(['rules']);
     assert.equal(rules.code, 0, rules.stderr);

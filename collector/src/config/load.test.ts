@@ -57,6 +57,58 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('rejects two auth.tokens entries with the same secret, naming both entries but not the secret', () => {
+    const secret = 'shared-secret-0123456789';
+    const lines = problems(
+      [
+        'auth:',
+        '  tokens:',
+        '    - { name: agents-ingest, token: "${T}", scopes: [ingest] }',
+        '    - { token: other-token-0123456789, scopes: [admin] }',
+        '    - { name: agents-subscribe, token: "${T}", scopes: [subscribe] }',
+      ].join('\n'),
+      { T: secret },
+    );
+    assert.deepEqual(lines, [
+      'collector.yaml:5:40: auth.tokens[2].token: same token as auth.tokens[0] ("agents-ingest"): only that entry\'s scopes would apply to it. Give auth.tokens[2] ("agents-subscribe") its own token, or list every scope on one entry',
+    ]);
+    assert.ok(!lines.join('\n').includes(secret));
+  });
+
+  it('rejects durations that drive timers beyond what a Node.js timer can wait (~24.8 d); 24d is fine', () => {
+    const limit =
+      'must be at most 24d: this duration drives a timer, and Node.js timers cannot wait longer than about 24.8 days';
+    assert.deepEqual(
+      problems(
+        [
+          'gate: { alerts: { ttl: 30d } }',
+          'alertmanager: { resendInterval: 25d, timeout: 24d }',
+          'evaluation: { interval: 4w }',
+          'fleet: { stream: { heartbeat: 2147483648 } }',
+          'shutdownTimeout: 25d',
+          'limits: { bodyTimeout: 24d }',
+        ].join('\n'),
+      ),
+      [
+        `collector.yaml:5:18: shutdownTimeout: ${limit}`,
+        `collector.yaml:3:25: evaluation.interval: ${limit}`,
+        `collector.yaml:2:33: alertmanager.resendInterval: ${limit}`,
+        `collector.yaml:4:31: fleet.stream.heartbeat: ${limit}`,
+        `collector.yaml:1:24: gate.alerts.ttl: ${limit}`,
+      ],
+    );
+    // SLO windows are compared with the clock, not waited for: 30d stays valid.
+    assert.doesNotThrow(() =>
+      parseConfig(
+        {
+          name: 'c',
+          text: 'slos: [{ name: a, objective: 99, window: 30d }]\ngate: { alerts: { ttl: 24d } }',
+        },
+        {},
+      ),
+    );
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const [line] = problems('listen: [\n');
     assert.match(line!, /^collector\.yaml:2:1: invalid YAML: /);

@@ -6,13 +6,18 @@ import {
 } from '@breakwater/protocol';
 import { z } from 'zod';
 import { parseListenAddress } from './listen-address.ts';
+import { fitsTimer, TIMER_LIMIT_MESSAGE } from './timer-limit.ts';
+import { checkUniqueTokens } from './unique-tokens.ts';
 
 const MiB = 1024 * 1024;
 
-/** A duration string such as `30s`, `500ms` or `5m` (parsed with the protocol's one parser). */
+/**
+ * A duration string such as `30s`, `500ms` or `5m` (parsed with the protocol's one parser). Every
+ * one of them here is a timeout, so it must fit a timer.
+ */
 const Duration = z.string().superRefine((text, ctx) => {
   try {
-    parseDuration(text);
+    if (!fitsTimer(parseDuration(text))) ctx.addIssue({ code: 'custom', message: TIMER_LIMIT_MESSAGE });
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
   }
@@ -33,8 +38,8 @@ export type TokenConfig = z.infer<typeof TokenSchema>;
 
 export const AuthSchema = z
   .object({
-    /** Accepted bearer tokens. Empty = no auth, allowed only on a loopback listener. */
-    tokens: z.array(TokenSchema).default([]),
+    /** Accepted bearer tokens, each secret once. Empty = no auth, allowed only on a loopback listener. */
+    tokens: z.array(TokenSchema).superRefine(checkUniqueTokens).default([]),
   })
   .strict();
 

@@ -1,16 +1,22 @@
 import { z } from 'zod';
-import { durationMs } from './slo/duration-schema.ts';
+import { DEFAULT_MAX_SERIES } from './slo/defaults.ts';
+import { durationMs, timerDurationMs } from './slo/duration-schema.ts';
 import { SloListSchema } from './slo/entry-schema.ts';
 
 /** How the SLO engine evaluates. */
 export const EvaluationSchema = z
   .object({
     /** How often SLOs are evaluated and alerts updated. */
-    interval: durationMs.default(10_000),
+    interval: timerDurationMs.default(10_000),
     /** Minimum events in an alert's long window before a burn-rate alert may fire (and in the level window for levels). */
     minEvents: z.number().int().nonnegative().default(10),
     /** Window of the threshold alert levels (current success rate or latency quantile). */
     levelWindow: durationMs.default(300_000),
+    /**
+     * Series (service × version × `groupBy` values) kept per SLO; events of further series are
+     * counted in one overflow series whose labels are all `__overflow__`.
+     */
+    maxSeries: z.number().int().positive().default(DEFAULT_MAX_SERIES),
   })
   .strict();
 
@@ -20,9 +26,9 @@ export const AlertmanagerSchema = z
     /** Base URL, e.g. `http://127.0.0.1:9093`; alerts go to `<url>/api/v2/alerts`. */
     url: z.url({ protocol: /^https?$/ }).optional(),
     /** Firing alerts are re-sent this often (keep it below Alertmanager's `resolve_timeout`, 5m by default). */
-    resendInterval: durationMs.default(60_000),
+    resendInterval: timerDurationMs.default(60_000),
     /** Per-request timeout. */
-    timeout: durationMs.default(10_000),
+    timeout: timerDurationMs.default(10_000),
     /** Also push threshold levels (warning → ticket, severe/emergency → page). */
     levels: z.boolean().default(true),
     /** Extra labels on every alert, e.g. `{ cluster: prod }`. */

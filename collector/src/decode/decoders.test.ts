@@ -226,6 +226,36 @@ describe('trace decoders', () => {
     }
   });
 
+  it('rejects spans with no (or a zero) start time, or a start after the end, in both encodings', () => {
+    const cases: [start: string | undefined, end: string, json: RegExp, proto: RegExp][] = [
+      [undefined, '1700000000250000000', /startTimeUnixNano/, /missing start_time_unix_nano/],
+      ['0', '1700000000250000000', /startTimeUnixNano/, /missing start_time_unix_nano/],
+      ['1700000000250000001', '1700000000250000000', /after endTimeUnixNano/, /after end_time_unix_nano/],
+    ];
+    for (const [start, end, jsonReason, protoReason] of cases) {
+      const fromJson = new JsonTraceDecoder().decode(
+        JSON.stringify(jsonRequest({ startTimeUnixNano: start, endTimeUnixNano: end })),
+      );
+      assert.equal(fromJson.spans.length, 0, `JSON start ${start}`);
+      assert.equal(fromJson.rejectedSpans, 1);
+      assert.match(fromJson.rejectionMessage!, jsonReason);
+      const request = jsonRequestForProto();
+      const span: Record<string, unknown> = request.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+      if (start === undefined) delete span.startTimeUnixNano;
+      else span.startTimeUnixNano = start;
+      span.endTimeUnixNano = end;
+      const fromProto = new ProtoTraceDecoder().decode(Request.encode(Request.fromObject(request)).finish());
+      assert.equal(fromProto.spans.length, 0, `protobuf start ${start}`);
+      assert.equal(fromProto.rejectedSpans, 1);
+      assert.match(fromProto.rejectionMessage!, protoReason);
+    }
+    // Start equal to end is a zero-length span, not an error.
+    const instant = new JsonTraceDecoder().decode(
+      JSON.stringify(jsonRequest({ startTimeUnixNano: '1700000000250000000' })),
+    );
+    assert.equal(instant.spans[0]!.durationMs, 0);
+  });
+
   it('JSON accepts proto field names and enum names; rejects bad shapes', () => {
     const decoded = new JsonTraceDecoder().decode(
       JSON.stringify({

@@ -114,10 +114,20 @@ export class JsonTraceDecoder {
     }
     const start: Uint64Parts = { hi: 0, lo: 0 };
     const end: Uint64Parts = { hi: 0, lo: 0 };
-    const startRaw = span.startTimeUnixNano ?? span.start_time_unix_nano ?? 0;
+    const startRaw = span.startTimeUnixNano ?? span.start_time_unix_nano;
     const endRaw = span.endTimeUnixNano ?? span.end_time_unix_nano;
-    if (!parseUint64(startRaw, start) || !parseUint64(endRaw, end) || (end.hi === 0 && end.lo === 0)) {
+    // A missing (zero) start would make a decades-long duration, a bad event in every latency SLO.
+    if (
+      !parseUint64(startRaw, start) ||
+      !parseUint64(endRaw, end) ||
+      (start.hi === 0 && start.lo === 0) ||
+      (end.hi === 0 && end.lo === 0)
+    ) {
       rejections.add('invalid or missing startTimeUnixNano/endTimeUnixNano');
+      return undefined;
+    }
+    if (start.hi > end.hi || (start.hi === end.hi && start.lo > end.lo)) {
+      rejections.add('startTimeUnixNano is after endTimeUnixNano');
       return undefined;
     }
     const core: SpanCore = {

@@ -321,7 +321,7 @@ class TraceRun {
       }
     }
     r.pos = end;
-    const problem = invalidIds(buf, traceStart, traceEnd, spanStart, spanEnd, endHi, endLo);
+    const problem = invalidIds(buf, traceStart, traceEnd, spanStart, spanEnd, startHi, startLo, endHi, endLo);
     if (problem !== undefined) {
       this.rejections.add(problem);
       return;
@@ -357,6 +357,8 @@ function invalidIds(
   traceEnd: number,
   spanStart: number,
   spanEnd: number,
+  startHi: number,
+  startLo: number,
   endHi: number,
   endLo: number,
 ): string | undefined {
@@ -366,7 +368,11 @@ function invalidIds(
   if (spanEnd - spanStart !== 8 || allZero(buf, spanStart, spanEnd)) {
     return 'invalid span_id (must be 8 bytes, not all zero)';
   }
+  // A missing (zero) start would make a decades-long duration, a bad event in every latency SLO.
+  if (startHi === 0 && startLo === 0) return 'missing start_time_unix_nano';
   if (endHi === 0 && endLo === 0) return 'missing end_time_unix_nano';
+  if (startHi > endHi || (startHi === endHi && startLo > endLo))
+    return 'start_time_unix_nano is after end_time_unix_nano';
   return undefined;
 }
 

@@ -12,6 +12,9 @@ import { CATEGORY_WINDOW, reportedWindows, windowName } from './windows.ts';
 export const TOP_CATEGORIES = 5;
 /** Example trace ids listed per group. */
 export const MAX_EXAMPLE_TRACE_IDS = 5;
+/** The exhaustion ETA extrapolates the burn rate over this window (the current burn). */
+const ETA_WINDOW = '1h';
+const ETA_WINDOW_MS = 3_600_000;
 
 /** What one evaluation needs besides the counts. */
 export interface EvaluationInput {
@@ -47,7 +50,7 @@ export function evaluateSlo(
   const perVersion: Group[] = [];
   for (const s of series) {
     if (s.slo !== def.name) continue;
-    const labels = decodeSeries(s.series, def.groupBy.length);
+    const labels = decodeSeries(s.series, def.groupBy);
     if (labels === undefined) continue;
     const examples = input.examples?.(s.slo, s.series) ?? [];
     perVersion.push({
@@ -98,6 +101,9 @@ function evaluateGroup(def: SloDefinition, g: Group, input: EvaluationInput): Sl
   const burn = new Map(windows.map((w) => [w.window, w.burnRate]));
   const whole = windows[windows.length - 1]!;
   const remaining = budgetRemaining(whole, def.objective);
+  // An hour without events is not burning (null), whatever the older events did; only an SLO
+  // window shorter than the hour has nothing better than its whole window.
+  const currentBurn = def.windowMs >= ETA_WINDOW_MS ? (burn.get(ETA_WINDOW) ?? null) : whole.burnRate;
   const alerts: BurnAlert[] = [];
   if (g.version === undefined) {
     for (const rule of scaledBurnRules(def.windowMs)) {
@@ -132,7 +138,7 @@ function evaluateGroup(def: SloDefinition, g: Group, input: EvaluationInput): Sl
     service: g.service,
     windows,
     budgetRemaining: remaining,
-    exhaustionEtaMs: exhaustionEtaMs(remaining, burn.get('1h') ?? whole.burnRate, def.windowMs),
+    exhaustionEtaMs: exhaustionEtaMs(remaining, currentBurn, def.windowMs),
     alerts,
     level: thresholdLevel(def.levels, at(input.levelWindowMs), def.minEvents),
     topErrorCategories,

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, type SloStatus } from '@breakwater/protocol';
+import { CollectorConfigSchema } from '../config/schema.ts';
 import { defaultAvailabilitySlo } from '../config/slo/defaults.ts';
 import type { SloDefinition } from '../config/slo/definition.ts';
+import { resolveSlos } from '../config/slo/resolve.ts';
+import { SliAggregator } from '../sli/aggregate.ts';
 import { encodeSeries } from '../sli/series.ts';
+import { span } from '../sli/testing/spans.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { scaledBurnRules } from './alert-policy.ts';
 import { budgetRemaining, burnRate, errorRatio, exhaustionEtaMs } from './burn-rate.ts';
@@ -84,7 +88,7 @@ describe('burn-rate math', () => {
 
 describe('evaluateAll', () => {
   const slo: SloDefinition = { ...defaultAvailabilitySlo(10), groupBy: [] };
-  const series = (version: string) => encodeSeries({ service: 'checkout', version, dims: [] });
+  const series = (version: string) => encodeSeries({ service: 'checkout', version, dims: [] }, []);
 
   async function scenario(minEvents = 10) {
     const clock = new ManualClock(T0);
@@ -182,6 +186,32 @@ describe('evaluateAll', () => {
     assert.deepEqual(alerts(status), []);
   });
 
+  it('has no exhaustion ETA when the last hour had no events, whatever older events burned', async () => {
+    const { clock, run } = await scenario();
+    await clock.advance(H); // the 1h window is now empty; the 30d budget is still partly spent
+    const g = summed(await run());
+    assert.equal(g.windows.find((w) => w.window === '1h')!.total, 0);
+    assert.ok(g.budgetRemaining < 1);
+    assert.equal(g.exhaustionEtaMs, null);
+  });
+
+  it('extrapolates the whole window for an SLO window shorter than the hour', async () => {
+    const store = new MemoryStore(() => 2 * H);
+    const short = { ...slo, windowMs: 30 * M };
+    await store.commit(T0 - 10 * M, [
+      { slo: 'availability', series: series('1'), counts: { good: 99, total: 100, extra: {} } },
+    ]);
+    const g = (await evaluateAll([short], store, { nowMs: T0, levelWindowMs: 5 * M }))[0]!.groups[0]!;
+    // 1 % errors on a 0.5 % budget: burn 2, budget −1 → spent.
+    assert.equal(g.exhaustionEtaMs, 0);
+    await store.commit(T0 - 10 * M, [
+      { slo: 'availability', series: series('1'), counts: { good: 300, total: 300, extra: {} } },
+    ]);
+    // 1 bad of 400: burn 0.5, budget 0.5 left → 0.5 × 30 m / 0.5 = 30 m.
+    const again = (await evaluateAll([short], store, { nowMs: T0, levelWindowMs: 5 * M }))[0]!;
+    assert.equal(again.groups[0]!.exhaustionEtaMs, 30 * M);
+  });
+
   it('fires nothing below the minimum traffic in the long window', async () => {
     assert.deepEqual(alerts(await (await scenario(501)).run()), []);
     assert.deepEqual(alerts(await (await scenario(500)).run()), [
@@ -192,5 +222,35 @@ describe('evaluateAll', () => {
     ]);
     const { run } = await scenario(101);
     assert.equal(summed(await run()).level, 'ok'); // only 100 events in the level window
+  });
+});
+
+describe('groupBy changes', () => {
+  const defs = (groupBy: string[]) =>
+    resolveSlos(
+      CollectorConfigSchema.parse({
+        technicalSlos: false,
+        slos: [{ name: 'chat', objective: 99, selector: { operation: '*' }, groupBy }],
+      }),
+    );
+  const labelsAfter = async (written: string[], read: string[]) => {
+    const store = new MemoryStore(() => 31 * D);
+    const spans = [span({ operationName: 'chat', requestModel: 'gpt-4o' })];
+    await store.commit(T0, new SliAggregator(defs(written)).aggregate(spans));
+    const [status] = await evaluateAll(defs(read), store, { nowMs: T0 + M, levelWindowMs: 5 * M });
+    return status!.groups.filter((g) => g.version === undefined).map((g) => g.labels);
+  };
+
+  it('ignores counts stored under other dimensions instead of misreading them', async () => {
+    assert.deepEqual(await labelsAfter(['operation'], ['operation']), [{ operation: 'chat' }]);
+    assert.deepEqual(await labelsAfter(['operation'], ['model']), []);
+    assert.deepEqual(await labelsAfter(['operation'], ['operation', 'model']), []);
+    assert.deepEqual(await labelsAfter([], ['model']), []);
+  });
+
+  it('reads counts back under the same dimensions in another order', async () => {
+    assert.deepEqual(await labelsAfter(['operation', 'model'], ['model', 'operation']), [
+      { model: 'gpt-4o', operation: 'chat' },
+    ]);
   });
 });

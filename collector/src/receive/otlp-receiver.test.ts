@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -249,6 +251,69 @@ describe('OTLP/HTTP receiver', () => {
       assert.equal(decodeStatus(response.body).code, 14);
     } finally {
       t.recorder.fail = undefined;
+    }
+  });
+});
+
+describe('a failing durable sink', () => {
+  it('stops the request before later (in-memory) sinks apply it, so the retry counts once', async () => {
+    const applied: number[] = [];
+    let fail = true;
+    const t = await startTestService('', {
+      components: [
+        () => ({
+          name: 'durable',
+          spanSink: async () => {
+            await Promise.resolve();
+            if (fail) throw new Error('database is locked');
+          },
+        }),
+        () => ({ name: 'memory', spanSink: (spans) => void applied.push(spans.length) }),
+      ],
+    });
+    try {
+      const body = JsonTraceSerializer.serializeRequest(
+        await makeGenAiSpans({ spans: 10, services: 1, errorRatio: 0.5 }),
+      )!;
+      assert.equal((await post(`${t.url}/v1/traces`, body, JSON_CT)).status, 503);
+      assert.deepEqual(applied, []);
+      fail = false;
+      assert.equal((await post(`${t.url}/v1/traces`, body, JSON_CT)).status, 200);
+      assert.deepEqual(applied, [10]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a body left unread', () => {
+  it('invalid gzip: 400 and the connection is closed, not left half-read', async () => {
+    const t = await startTestService();
+    try {
+      const { port } = new URL(t.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+      });
+      socket.on('error', () => {}); // the server may close while the rest is still being written
+      const closed = once(socket, 'close');
+      const body = Buffer.alloc(1048576, 0x41); // not gzip, and more than one read's worth
+      socket.write(
+        `POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
+      socket.write(body);
+      const timeout = new Promise<never>((_, reject) => {
+        const timer = setTimeout(() => reject(new Error(`connection left open; got: ${received}`)), 10_000);
+        void closed.then(() => clearTimeout(timer));
+      });
+      await Promise.race([closed, timeout]);
+      assert.match(received, /^HTTP\/1\.1 400 /);
+      assert.match(received, /\r\nconnection: close\r\n/i);
+      assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
+    } finally {
+      await t.close();
     }
   });
 });

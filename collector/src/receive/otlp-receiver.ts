@@ -36,6 +36,10 @@ export interface OtlpReceiverOptions {
   stats: IngestStats;
   traces: Decoders<DecodedTraces>;
   metrics: Decoders<DecodedBreakerStates>;
+  /**
+   * Called one after another, in this order, each awaited before the next: durable sinks (the
+   * SLO store) come first, so when one fails the in-memory sinks after it never saw the request.
+   */
   spanSinks: readonly SpanSink[];
   breakerSinks: readonly BreakerStateSink[];
   /** Called with every accepted request (after the sinks), when forwarding is on. */
@@ -50,7 +54,8 @@ export interface OtlpReceiverOptions {
  * The OTLP/HTTP receiver (`POST /v1/traces`, `POST /v1/metrics`): content negotiation, gzip,
  * limits, admission, decoding, delivery to the sinks, and answers per the OTLP/HTTP spec.
  * A request is answered 200 only after every sink resolved; any failure before that records
- * nothing (decoding finishes before any sink sees a span).
+ * nothing: decoding finishes before any sink sees a span, and sinks run in order, so a failing
+ * (durable) sink stops the request before the in-memory sinks after it apply it.
  */
 export class OtlpReceiver {
   private readonly options: OtlpReceiverOptions;
@@ -98,16 +103,17 @@ export class OtlpReceiver {
       );
       return;
     }
-    const reply = (status: number, code: number, message: string, headers: Record<string, string> = {}) => {
+    // `close`: whether to end the connection after the answer (when the body was not read whole,
+    // the unread rest would otherwise be parsed as the next request, or never read at all).
+    const reply = (
+      status: number,
+      code: number,
+      message: string,
+      headers: Record<string, string> = {},
+      close = status !== 400,
+    ) => {
       o.stats.requests.add([signal, encoding, String(status)]);
-      send(
-        res,
-        status,
-        contentTypeOf(encoding),
-        encodeStatus(encoding, code, message),
-        headers,
-        status !== 400,
-      );
+      send(res, status, contentTypeOf(encoding), encodeStatus(encoding, code, message), headers, close);
     };
     const retryAfter = { 'retry-after': String(o.limits.retryAfterSeconds) };
     const contentEncoding = contentEncodingOf(req.headers['content-encoding']);
@@ -148,7 +154,11 @@ export class OtlpReceiver {
       if (signal === 'traces') {
         const decoded = encoding === 'protobuf' ? o.traces.protobuf(body.data) : o.traces.json(body.data);
         if (decoded.spans.length > 0) {
-          await Promise.all(o.spanSinks.map((sink) => sink(decoded.spans, receivedAtMs)));
+          // One by one (not Promise.all): a sink must not apply a request a sink before it failed.
+          for (const sink of o.spanSinks) {
+            const done = sink(decoded.spans, receivedAtMs);
+            if (done !== undefined) await done;
+          }
         }
         o.stats.spans.add(['accepted'], decoded.spans.length);
         o.stats.spans.add(['rejected'], decoded.rejectedSpans);
@@ -180,8 +190,8 @@ export class OtlpReceiver {
           error.status === 400 || error.status === 408
             ? RPC_CODE.INVALID_ARGUMENT
             : RPC_CODE.RESOURCE_EXHAUSTED;
-        // Not a 400, so `reply` closes the connection: the rest of the body is never read.
-        reply(error.status, code, error.message, error.status === 429 ? retryAfter : {});
+        // The body stopped being read (bad gzip, too large, too slow): close the connection.
+        reply(error.status, code, error.message, error.status === 429 ? retryAfter : {}, true);
       } else if (error instanceof OtlpDecodeError) {
         o.logger.debug({ signal, encoding, err: error.message }, 'malformed OTLP request');
         reply(400, RPC_CODE.INVALID_ARGUMENT, error.message);

@@ -97,7 +97,7 @@ export class SliAggregator {
       for (const acc of state.all) {
         out.push({
           slo: state.slo.definition.name,
-          series: encodeSeries(acc.labels),
+          series: encodeSeries(acc.labels, state.slo.definition.groupBy),
           labels: acc.labels,
           counts: { good: acc.good, total: acc.total, extra: acc.extra },
           exampleTraceIds: acc.examples,

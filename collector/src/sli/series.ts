@@ -1,6 +1,8 @@
 /**
  * A series within an SLO: one service, one `service.version` and the values of the SLO's
- * `groupBy` dimensions. Encoded as a JSON array so the store can treat it as an opaque string.
+ * `groupBy` dimensions. Encoded as JSON so the store can treat it as an opaque string:
+ * `[service, version]` without `groupBy`, else `[service, version, { <dimension>: value, … }]`.
+ * The dimension names are part of the id, so counts stored under another `groupBy` never match.
  */
 export interface SeriesLabels {
   service: string;
@@ -10,29 +12,58 @@ export interface SeriesLabels {
   dims: readonly string[];
 }
 
-/** Encodes {@link SeriesLabels} as the store's series id. */
-export function encodeSeries(labels: SeriesLabels): string {
-  return JSON.stringify([labels.service, labels.version, ...labels.dims]);
+/**
+ * The value of every label of the series that takes an SLO's events beyond its `maxSeries`
+ * limit (service, version and each `groupBy` dimension).
+ */
+export const OVERFLOW_LABEL_VALUE = '__overflow__';
+
+/** Encodes {@link SeriesLabels} as the store's series id, naming the dimensions after `groupBy`. */
+export function encodeSeries(labels: SeriesLabels, groupBy: readonly string[]): string {
+  if (labels.dims.length === 0) return JSON.stringify([labels.service, labels.version]);
+  const named: Record<string, string> = {};
+  for (let i = 0; i < groupBy.length; i++) named[groupBy[i]!] = labels.dims[i] ?? '';
+  return JSON.stringify([labels.service, labels.version, named]);
+}
+
+/** The labels of an SLO's overflow series (see {@link OVERFLOW_LABEL_VALUE}). */
+export function overflowLabels(dimCount: number): SeriesLabels {
+  return {
+    service: OVERFLOW_LABEL_VALUE,
+    version: OVERFLOW_LABEL_VALUE,
+    dims: new Array<string>(dimCount).fill(OVERFLOW_LABEL_VALUE),
+  };
 }
 
 /**
- * Decodes a series id; `undefined` when it does not have `dimCount` dimensions (the SLO's
- * `groupBy` changed since the counts were stored: such series are ignored, not misread).
+ * Decodes a series id stored under the SLO's current `groupBy`; `undefined` when the series
+ * was stored under other dimensions (the SLO's `groupBy` changed since): such series are
+ * ignored, not misread. Ids from before dimension names were stored are ignored too when the
+ * SLO has dimensions (nothing tells which dimensions they held).
  */
-export function decodeSeries(series: string, dimCount: number): SeriesLabels | undefined {
+export function decodeSeries(series: string, groupBy: readonly string[]): SeriesLabels | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(series);
   } catch {
     return undefined;
   }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== dimCount + 2 ||
-    !parsed.every((v) => typeof v === 'string')
-  ) {
+  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string')
     return undefined;
+  const [service, version] = parsed as [string, string];
+  if (groupBy.length === 0) return parsed.length === 2 ? { service, version, dims: [] } : undefined;
+  if (parsed.length !== 3 || !isRecord(parsed[2])) return undefined;
+  const named = parsed[2];
+  if (Object.keys(named).length !== groupBy.length) return undefined;
+  const dims: string[] = [];
+  for (const name of groupBy) {
+    const value = named[name];
+    if (typeof value !== 'string') return undefined;
+    dims.push(value);
   }
-  const [service, version, ...dims] = parsed as string[];
-  return { service: service!, version: version!, dims };
+  return { service, version, dims };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, request, type Server } from 'node:http';
+import { Agent, createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
@@ -112,7 +112,9 @@ class TestSubscriber {
 async function serve(routes: readonly Route[]): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const route = routes.find((r) => r.method === req.method && r.path === url.pathname);
+    // Like the collector's router: HEAD is served by the GET route.
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const route = routes.find((r) => r.method === method && r.path === url.pathname);
     if (!route) {
       res.writeHead(404).end();
       return;
@@ -306,6 +308,28 @@ describe('SignalHub over loopback HTTP', () => {
     const bad = await open(`?service=${'s'.repeat(300)}`);
     assert.equal(bad.status, 400);
     assert.equal(hub.stats.dropped.refused, 1);
+  });
+
+  it('answers HEAD /v1/signals with the stream headers only, taking no subscriber slot', async () => {
+    const { hub, port } = await setup({ maxSubscribers: 1 });
+    const agent = new Agent({ keepAlive: true });
+    cleanups.push(() => agent.destroy());
+    const head = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request({ port, path: COLLECTOR_PATHS.SIGNALS, method: 'HEAD', agent }, resolve);
+      // Node sends a HEAD response's headers only once it ends: a held-open stream never answers.
+      req.setTimeout(2_000, () => req.destroy(new Error('no answer to HEAD')));
+      req.on('error', reject).end();
+    });
+    assert.equal(head.statusCode, 200);
+    assert.match(head.headers['content-type'] ?? '', /^text\/event-stream/);
+    assert.equal(hub.subscribers, 0);
+    assert.equal(hub.stats.connections, 0);
+    await once(head.resume(), 'end'); // the response is complete while the connection stays open
+    // The one slot is still free for a real subscriber.
+    const res = await fetch(`http://127.0.0.1:${port}${COLLECTOR_PATHS.SIGNALS}`);
+    assert.equal(res.status, 200);
+    await until(() => hub.subscribers === 1, 'subscriber');
+    await res.body?.cancel();
   });
 
   it('serves GET /v1/signals/active as ActiveSignals JSON, filtered by service', async () => {

@@ -130,7 +130,7 @@ export class SignalHub {
     return { now: Math.floor(now), signals };
   }
 
-  /** Handles `GET /v1/signals`; auth was checked by the host server. */
+  /** Handles `GET /v1/signals` (and `HEAD`: headers only); auth was checked by the host server. */
   subscribe(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const service = url.searchParams.get('service') ?? '';
     if (service.length > MAX_SERVICE_LENGTH) {
@@ -144,6 +144,12 @@ export class SignalHub {
       return;
     }
     openEventStream(req, res, { 'cache-control': 'no-cache, no-transform' });
+    // HEAD gets the headers GET would get and nothing else: no subscriber slot, no snapshot, no
+    // connection counted; otherwise the slot would stay taken until the client hung up.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     const sub: Subscriber = { res, service };
     const lastEventId =
       headerValue(req.headers['last-event-id']) ?? url.searchParams.get('lastEventId') ?? undefined;

@@ -21,12 +21,18 @@ export const DEFAULT_LATENCY_LEVELS: LatencyLevels = {
 
 const DAY_MS = 86_400_000;
 
+/** Default of `evaluation.maxSeries`: series kept per SLO before events go to the overflow series. */
+export const DEFAULT_MAX_SERIES = 1_000;
+
 /**
  * The zero-config SLO: 99.5 % of GenAI operations (spans carrying `gen_ai.operation.name`)
  * succeed over 30 days, per service and operation. Failures count when the dependency side is
  * at fault or the cause is unknown.
  */
-export function defaultAvailabilitySlo(minEvents: number): SloDefinition {
+export function defaultAvailabilitySlo(
+  minEvents: number,
+  maxSeries: number = DEFAULT_MAX_SERIES,
+): SloDefinition {
   return {
     name: 'availability',
     description: 'GenAI operations that succeed, per service and operation',
@@ -40,6 +46,7 @@ export function defaultAvailabilitySlo(minEvents: number): SloDefinition {
     groupBy: ['operation'],
     levels: DEFAULT_SUCCESS_RATE_LEVELS,
     minEvents,
+    maxSeries,
     origin: 'default',
   };
 }
@@ -52,7 +59,7 @@ export function defaultAvailabilitySlo(minEvents: number): SloDefinition {
  *   (`breakwater.error.category` = `circuit_open`); target 99 %, i.e. refusals under 1 %.
  * Both group per service and dependency.
  */
-export function technicalSlos(minEvents: number): SloDefinition[] {
+export function technicalSlos(minEvents: number, maxSeries: number = DEFAULT_MAX_SERIES): SloDefinition[] {
   return [
     {
       name: 'retry-recovery',
@@ -67,6 +74,7 @@ export function technicalSlos(minEvents: number): SloDefinition[] {
       groupBy: ['dependency'],
       levels: { kind: 'success_rate', warning: 95, severe: 90, emergency: 80 },
       minEvents,
+      maxSeries,
       origin: 'technical',
     },
     {
@@ -82,6 +90,7 @@ export function technicalSlos(minEvents: number): SloDefinition[] {
       groupBy: ['dependency'],
       levels: { kind: 'success_rate', warning: 99, severe: 97, emergency: 95 },
       minEvents,
+      maxSeries,
       origin: 'technical',
     },
   ];

@@ -44,5 +44,10 @@ export interface SloDefinition {
   levels: LevelThresholds;
   /** Minimum events in a long window before burn-rate alerts (and levels) may fire. */
   minEvents: number;
+  /**
+   * Most series (service × version × `groupBy` values) kept; events of further series are
+   * counted in one overflow series labelled `__overflow__`.
+   */
+  maxSeries: number;
   origin: SloOrigin;
 }

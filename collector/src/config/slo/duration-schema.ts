@@ -1,5 +1,6 @@
 import { DURATION_PATTERN, parseDuration } from '@breakwater/protocol';
 import { z } from 'zod';
+import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../timer-limit.ts';
 
 /** A duration string such as `30s`, `5m`, `30d` (validated, kept as text). */
 export const durationString = z
@@ -17,3 +18,6 @@ function isPositive(text: string): boolean {
 
 /** A duration string parsed to milliseconds. */
 export const durationMs = durationString.transform(parseDuration);
+
+/** A duration string parsed to milliseconds that a timer waits for (at most 24.8 days). */
+export const timerDurationMs = durationMs.refine(fitsTimer, { message: TIMER_LIMIT_MESSAGE });

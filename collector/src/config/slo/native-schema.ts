@@ -44,6 +44,8 @@ const NativeSloFields = z
     levels: z.unknown().optional(),
     /** Overrides `evaluation.minEvents` for this SLO. */
     minEvents: z.number().int().nonnegative().optional(),
+    /** Overrides `evaluation.maxSeries` for this SLO. */
+    maxSeries: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -27,7 +27,7 @@ export type SloConfig = Pick<SloSection, 'slos' | 'defaultSlos' | 'technicalSlos
  * whose name a configured SLO already uses (so a built-in can be overridden by name).
  */
 export function resolveSlos(config: SloConfig): SloDefinition[] {
-  const minEvents = config.evaluation.minEvents;
+  const { minEvents, maxSeries } = config.evaluation;
   const slis = new Map<string, OpenSloSli>();
   for (const entry of config.slos)
     if ('kind' in entry && entry.kind === 'SLI') slis.set(entry.metadata.name, entry);
@@ -35,21 +35,21 @@ export function resolveSlos(config: SloConfig): SloDefinition[] {
   const out: SloDefinition[] = [];
   for (const entry of config.slos) {
     if ('kind' in entry) {
-      if (entry.kind === 'SLO') out.push(fromOpenSlo(entry, slis, minEvents));
-    } else out.push(fromNative(entry, minEvents));
+      if (entry.kind === 'SLO') out.push(fromOpenSlo(entry, slis, minEvents, maxSeries));
+    } else out.push(fromNative(entry, minEvents, maxSeries));
   }
   const configured = out.length;
   const builtins: SloDefinition[] = [];
   if (config.defaultSlos === true || (config.defaultSlos === 'auto' && configured === 0)) {
-    builtins.push(defaultAvailabilitySlo(minEvents));
+    builtins.push(defaultAvailabilitySlo(minEvents, maxSeries));
   }
-  if (config.technicalSlos) builtins.push(...technicalSlos(minEvents));
+  if (config.technicalSlos) builtins.push(...technicalSlos(minEvents, maxSeries));
   const taken = new Set(out.map((d) => d.name));
   for (const b of builtins) if (!taken.has(b.name)) out.push(b);
   return out;
 }
 
-function fromNative(slo: NativeSlo, minEvents: number): SloDefinition {
+function fromNative(slo: NativeSlo, minEvents: number, maxSeries: number): SloDefinition {
   const latency = slo.sli === 'latency';
   const bad = slo.bad;
   return {
@@ -71,6 +71,7 @@ function fromNative(slo: NativeSlo, minEvents: number): SloDefinition {
     groupBy: slo.groupBy,
     levels: levelsFor(slo.sli, slo.levels as Record<string, number | undefined> | undefined),
     minEvents: slo.minEvents ?? minEvents,
+    maxSeries: slo.maxSeries ?? maxSeries,
     origin: 'native',
   };
 }
@@ -79,6 +80,7 @@ function fromOpenSlo(
   doc: OpenSloSlo,
   slis: ReadonlyMap<string, OpenSloSli>,
   minEvents: number,
+  maxSeries: number,
 ): SloDefinition {
   const spec = doc.spec;
   const objective = spec.objectives[0]!;
@@ -118,6 +120,7 @@ function fromOpenSlo(
     groupBy: groupAnn === undefined ? [] : splitList(groupAnn),
     levels: levelsFor(sli, undefined),
     minEvents: minAnn === undefined ? minEvents : Number(minAnn),
+    maxSeries,
     origin: 'openslo',
   };
 }

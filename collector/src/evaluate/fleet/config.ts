@@ -1,10 +1,15 @@
 import { DURATION_PATTERN, MAX_SIGNAL_TTL_MS, parseDuration } from '@breakwater/protocol';
 import { z } from 'zod';
+import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../../config/timer-limit.ts';
+import { checkTtlCoversReissue } from './ttl-vs-interval.ts';
 
 /** A duration as people write it (`"30s"`) or as milliseconds; always milliseconds once parsed. */
 const Duration = z
   .union([z.string().regex(DURATION_PATTERN), z.number().int().positive()])
   .transform((value) => (typeof value === 'number' ? value : parseDuration(value)));
+
+/** A duration a timer waits for (Node.js timers wait at most about 24.8 days). */
+const TimerDuration = Duration.refine(fitsTimer, { message: TIMER_LIMIT_MESSAGE });
 
 const Ratio = z.number().gt(0).max(1);
 const Count = z.number().int().positive();
@@ -94,9 +99,9 @@ export const FLEET_POLICY_DEFAULTS: FleetPolicy = {
 const StreamSchema = z
   .object({
     /** Interval of `:` heartbeat comments on idle streams. */
-    heartbeat: Duration.default(15_000),
+    heartbeat: TimerDuration.default(15_000),
     /** Reconnection delay hinted to clients with `retry:`. */
-    retry: Duration.default(2_000),
+    retry: TimerDuration.default(2_000),
     /** Recent events kept for `Last-Event-ID` resumption. */
     replayBuffer: Count.max(100_000).default(1_024),
     /** Concurrent subscribers; more are refused with 503. */
@@ -112,7 +117,7 @@ export const FleetConfigSchema = z
     /** `false` turns fleet decisions off (the stream still serves, empty). */
     enabled: policyShape.enabled.default(FLEET_POLICY_DEFAULTS.enabled),
     /** How often time-driven transitions (open period over, ramp steps, re-issues) are checked. */
-    evaluateInterval: Duration.default(1_000),
+    evaluateInterval: TimerDuration.default(1_000),
     /** Dependency keys tracked at once; spans for further keys are ignored (and counted). */
     maxDependencies: Count.default(10_000),
     openThreshold: policyShape.openThreshold.default(FLEET_POLICY_DEFAULTS.openThreshold),
@@ -136,7 +141,8 @@ export const FleetConfigSchema = z
     perDependency: z.record(z.string().min(1), PolicySchema.partial()).default({}),
     stream: StreamSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine(checkTtlCoversReissue);
 
 /** The parsed `fleet:` section (durations in ms). */
 export type FleetConfig = z.output<typeof FleetConfigSchema>;

@@ -71,7 +71,7 @@ export function collectSlo(
 
   for (const s of series) {
     if (s.slo !== def.name) continue;
-    const labels = decodeSeries(s.series, def.groupBy.length);
+    const labels = decodeSeries(s.series, def.groupBy);
     if (labels === undefined || labels.service !== query.service) continue;
     const whole = s.windows[wholeIndex];
     if (whole !== undefined) add(out.service, whole);

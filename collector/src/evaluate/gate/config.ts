@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from '../../config/slo/duration-schema.ts';
+import { durationMs, timerDurationMs } from '../../config/slo/duration-schema.ts';
 
 /** A fast-burn rule: ROLLBACK when the version burns faster than `burnRate` over both windows. */
 export const FastBurnRuleSchema = z
@@ -72,7 +72,7 @@ export const GateConfigSchema = z
         /** Push an alert on ROLLBACK (severity page) and HALT other than for missing data (ticket). */
         enabled: z.boolean().default(true),
         /** How long an incident alert keeps firing after the last such answer. */
-        ttl: durationMs.default(1_800_000),
+        ttl: timerDurationMs.default(1_800_000),
         /** Links to example traces, e.g. `http://jaeger:16686/trace/{traceId}`. */
         traceUrlTemplate: z.string().optional(),
       })

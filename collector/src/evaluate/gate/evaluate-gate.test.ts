@@ -23,7 +23,7 @@ async function source(): Promise<GateDataSource> {
   const store = new MemoryStore(() => 31 * DAY);
   const delta = (service: string, version: string, dep: string, total: number, bad: number): CountDelta => ({
     slo: 'availability',
-    series: encodeSeries({ service, version, dims: [dep] }),
+    series: encodeSeries({ service, version, dims: [dep] }, availability.groupBy),
     counts: {
       good: total - bad,
       total,

@@ -26,7 +26,7 @@ export async function evaluateHealth(
     let total = 0;
     for (const s of snapshot) {
       if (s.slo !== def.name) continue;
-      const labels = decodeSeries(s.series, def.groupBy.length);
+      const labels = decodeSeries(s.series, def.groupBy);
       if (labels === undefined || labels.service !== service || skip.has(labels.version)) continue;
       good += s.windows[0]?.good ?? 0;
       total += s.windows[0]?.total ?? 0;

@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import type { GateConfig } from '../evaluate/gate/config.ts';
+import { unknownGateSloNames } from '../evaluate/gate/slo-names.ts';
+import { listenAuthProblem } from './listen-auth.ts';
+import { resolveSlos, type SloConfig } from './slo/resolve.ts';
+
+/** The parts of the parsed configuration that {@link checkAcrossSections} reads. */
+export type CrossSectionInput = SloConfig & {
+  listen: string;
+  auth: { tokens: readonly unknown[] };
+  gate: Pick<GateConfig, 'slos' | 'exclude'>;
+};
+
+/**
+ * Rules that relate keys of different sections, run as the last step of schema validation so
+ * that `check-config` and `serve` (and every other caller of `parseConfig`) report them alike,
+ * with file, line and document path. Zod runs it only when every section parsed on its own.
+ */
+export function checkAcrossSections(config: CrossSectionInput, ctx: z.RefinementCtx): void {
+  const listen = listenAuthProblem(config.listen, config.auth.tokens);
+  if (listen !== undefined) ctx.addIssue({ code: 'custom', path: ['listen'], message: listen });
+
+  let sloNames: string[];
+  try {
+    sloNames = resolveSlos(config).map((d) => d.name);
+  } catch {
+    return; // an SLO that cannot be resolved is reported where the SLO engine resolves it
+  }
+  for (const problem of unknownGateSloNames(config.gate, sloNames))
+    ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CollectorConfigSchema } from '../config/schema.ts';
+import { resolveSlos } from '../config/slo/resolve.ts';
+import { SliAggregator } from './aggregate.ts';
+import { decodeSeries } from './series.ts';
+import { SeriesLimiter } from './series-limit.ts';
+import { failed, span } from './testing/spans.ts';
+
+const defs = resolveSlos(
+  CollectorConfigSchema.parse({
+    technicalSlos: false,
+    slos: [{ name: 'chat', objective: 99, groupBy: ['model'], maxSeries: 1 }],
+  }),
+);
+const aggregate = (services: string[]) =>
+  new SliAggregator(defs).aggregate(services.map((service) => failed('timeout', { service })));
+const services = (deltas: { series: string }[]) =>
+  deltas.map((d) => decodeSeries(d.series, ['model'])!.service);
+
+describe('series limit', () => {
+  it('keeps the first maxSeries series and folds the rest, counts and examples, into __overflow__', () => {
+    const limiter = new SeriesLimiter(defs);
+    const admission = limiter.admit(aggregate(['a', 'b', 'c']));
+    assert.deepEqual(services(admission.deltas), ['a', '__overflow__']);
+    const overflow = admission.deltas[1]!;
+    assert.deepEqual(overflow.labels, {
+      service: '__overflow__',
+      version: '__overflow__',
+      dims: ['__overflow__'],
+    });
+    assert.equal(overflow.counts.total, 2);
+    assert.equal(overflow.counts.extra['c:timeout'], 2);
+    assert.equal(overflow.exampleTraceIds.length, 2);
+    assert.deepEqual(admission.overflowEvents, new Map([['chat', 2]]));
+    assert.deepEqual(limiter.counts(), new Map([['chat', 1]]));
+  });
+
+  it('a released (uncommitted) batch takes no place; a committed one keeps its series', () => {
+    const limiter = new SeriesLimiter(defs);
+    const failedBatch = limiter.admit(aggregate(['a']));
+    const concurrent = limiter.admit(aggregate(['a']));
+    limiter.release(failedBatch);
+    assert.deepEqual(services(limiter.admit(aggregate(['b'])).deltas), ['b']);
+    limiter.reset([]);
+    limiter.confirm(concurrent);
+    assert.deepEqual(services(limiter.admit(aggregate(['b'])).deltas), ['__overflow__']);
+  });
+
+  it('reset mirrors the store: stored series keep their place, the overflow series takes none', () => {
+    const limiter = new SeriesLimiter(defs);
+    const [stored] = aggregate(['a']);
+    limiter.reset([
+      { slo: 'chat', series: stored!.series },
+      { slo: 'chat', series: limiter.admit(aggregate(['x', 'y'])).deltas[1]!.series },
+      { slo: 'gone', series: '["z",""]' },
+    ]);
+    assert.deepEqual(limiter.counts(), new Map([['chat', 1]]));
+    assert.deepEqual(services(limiter.admit(aggregate(['a', 'b'])).deltas), ['a', '__overflow__']);
+  });
+
+  it('spans of admitted series pass through untouched', () => {
+    const limiter = new SeriesLimiter(defs);
+    const deltas = new SliAggregator(defs).aggregate([span({ service: 'a' }), span({ service: 'a' })]);
+    assert.deepEqual(limiter.admit(deltas).deltas, deltas);
+  });
+});
