@@ -15,6 +15,9 @@ const handlers: Record<string, () => void> = {};
 export function installSignalHandlers(handle: Flushable, timeoutMs: number): void {
   // A process that simply runs out of work exits without signals: flush then too. Work scheduled
   // here keeps the loop alive until the export finishes (bounded by the export timeout).
+  // `beforeExit` fires only once nothing ref'd is pending, so it never lands mid-call: the waits a
+  // call is blocked on (retry back-off, bulkhead queue) use ref'd timers (`KEEP_ALIVE` on the
+  // clock), while background timers (deadline ticks, control-client reconnects) stay unref'd.
   process.once('beforeExit', () => {
     void handle.shutdown();
   });

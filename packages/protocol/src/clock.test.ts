@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from './clock.ts';
+import { KEEP_ALIVE, ManualClock, systemClock } from './clock.ts';
 
 describe('ManualClock', () => {
   it('fires timers in time order and lets awaited work continue between them', async () => {
@@ -21,5 +21,30 @@ describe('ManualClock', () => {
     assert.deepEqual(seen, ['woke@5', 'a@10', 'woke-again@15', 'b@20']);
     assert.equal(clock.now(), 25);
     assert.equal(clock.pendingTimers, 0);
+  });
+});
+
+describe('systemClock', () => {
+  it('unrefs timers by default and keeps the process alive only for keepAlive timers', () => {
+    const background = systemClock.setTimeout(() => {}, 60_000) as NodeJS.Timeout;
+    const awaited = systemClock.setTimeout(() => {}, 60_000, KEEP_ALIVE) as NodeJS.Timeout;
+    try {
+      assert.equal(background.hasRef(), false);
+      assert.equal(awaited.hasRef(), true);
+    } finally {
+      systemClock.clearTimeout(background);
+      systemClock.clearTimeout(awaited);
+    }
+  });
+});
+
+describe('ManualClock keepAlive', () => {
+  it('counts pending timers that asked to keep the process alive', async () => {
+    const clock = new ManualClock(0);
+    clock.setTimeout(() => {}, 10);
+    clock.setTimeout(() => {}, 20, { keepAlive: true });
+    assert.equal(clock.keepAliveTimers, 1);
+    await clock.advance(20);
+    assert.equal(clock.keepAliveTimers, 0);
   });
 });

@@ -6,20 +6,40 @@
 /** Opaque handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = { readonly __timer: unique symbol } | object;
 
+/** Options of {@link Clock.setTimeout}. */
+export interface TimerOptions {
+  /**
+   * Keep the process alive while the timer is pending (default `false`).
+   *
+   * Real timers are unref'd by default, so background timers (deadline ticks, health checks,
+   * heartbeats, reconnect waits) never hold a process open. Set `keepAlive` for a wait the
+   * application itself is blocked on, such as a retry back-off or a bulkhead queue wait: unref'd,
+   * such a timer lets a process with nothing else pending exit in the middle of the call, with
+   * exit code 0 and the call never finished. Clocks that have no process to keep alive ignore it.
+   */
+  readonly keepAlive?: boolean;
+}
+
+/** {@link TimerOptions} for a wait the application is blocked on (shared, so passing it allocates nothing). */
+export const KEEP_ALIVE: TimerOptions = Object.freeze({ keepAlive: true });
+
 export interface Clock {
   /** Milliseconds since the epoch (may be fractional). */
   now(): number;
-  /** Runs `fn` after `ms` milliseconds. Real timers are unref'd so they never keep a process alive. */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /**
+   * Runs `fn` after `ms` milliseconds. Real timers are unref'd, so they never keep a process
+   * alive, unless `options.keepAlive` is set (see {@link TimerOptions}).
+   */
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
 
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
+  setTimeout(fn, ms, options) {
     const timer = setTimeout(fn, ms);
-    timer.unref();
+    if (options?.keepAlive !== true) timer.unref();
     return timer;
   },
   clearTimeout(handle) {
@@ -31,6 +51,7 @@ interface ManualTimer {
   at: number;
   seq: number;
   fn: () => void;
+  keepAlive: boolean;
 }
 
 /**
@@ -50,8 +71,13 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: ManualTimer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn };
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): TimerHandle {
+    const timer: ManualTimer = {
+      at: this.current + Math.max(0, ms),
+      seq: this.seq++,
+      fn,
+      keepAlive: options?.keepAlive === true,
+    };
     this.timers.add(timer);
     return timer;
   }
@@ -63,6 +89,16 @@ export class ManualClock implements Clock {
   /** Timers scheduled and not yet fired. */
   get pendingTimers(): number {
     return this.timers.size;
+  }
+
+  /**
+   * Pending timers that asked to keep the process alive ({@link TimerOptions.keepAlive}); a
+   * manual clock keeps nothing alive, but tests can check which waits would.
+   */
+  get keepAliveTimers(): number {
+    let n = 0;
+    for (const t of this.timers) if (t.keepAlive) n++;
+    return n;
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due, in order. */

@@ -1,5 +1,6 @@
 import type { BreakerOverride, BreakerSource, BreakerState, Clock } from '@breakwater/protocol';
 import { BreakerOverrideSchema, DEFAULT_HALF_OPEN_ALLOW } from '@breakwater/protocol';
+import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import { CircuitOpenError } from '../core/errors.ts';
@@ -131,8 +132,12 @@ export class CircuitBreaker implements Policy {
 
   /** Records a failure for `permit`; failures the breaker does not count just release it. */
   onFailure(permit: BreakerPermit, classification: Classification): void {
-    if (this.parent !== undefined && this.options.reportToParent) {
-      this.parent.onFailure(permit.parent ?? CLOSED_PERMIT, classification);
+    const parent = this.parent;
+    if (parent !== undefined) {
+      if (this.options.reportToParent) parent.onFailure(permit.parent ?? CLOSED_PERMIT, classification);
+      // Not reported, the parent's permit must still come back: a half-open parent's probe slot
+      // would otherwise stay taken and the parent would refuse every call forever.
+      else if (permit.parent !== undefined) parent.release(permit.parent);
     }
     if (!this.options.shouldCount(classification)) {
       this.releaseOwn(permit);
@@ -284,7 +289,7 @@ export class CircuitBreaker implements Policy {
       this.onSuccess(permit);
       return value;
     } catch (error) {
-      this.onFailure(permit, this.options.classifier.classify(error, ctx));
+      this.onFailure(permit, cancelledIfAborted(this.options.classifier.classify(error, ctx), ctx));
       throw error;
     }
   }

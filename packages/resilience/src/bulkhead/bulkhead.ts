@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '@breakwater/protocol';
-import { systemClock } from '@breakwater/protocol';
+import { KEEP_ALIVE, systemClock } from '@breakwater/protocol';
 import { z } from 'zod';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import { BulkheadFullError } from '../core/errors.ts';
@@ -41,6 +41,9 @@ class Waiter {
   timer: TimerHandle | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
+  /** The waiting call, whose `waker` this waiter holds while queued. */
+  ctx: CallContext | undefined = undefined;
+  wake: ((reason: unknown) => void) | undefined = undefined;
   queued = true;
   constructor(resolve: () => void, reject: (error: unknown) => void) {
     this.resolve = resolve;
@@ -101,20 +104,29 @@ export class Bulkhead implements Policy {
 
   /**
    * Takes a slot, waiting in the queue if allowed. Rejects with {@link BulkheadFullError} when the
-   * queue is full or the wait times out, or with the abort reason if the call is cancelled.
+   * queue is full or the wait times out, or with the abort reason as soon as the call is over:
+   * the caller's signal aborts or the call's deadline passes (`ctx.abortCall`), whichever is first.
    */
   acquire(ctx?: CallContext): Promise<void> {
     if (this.tryAcquire()) return Promise.resolve();
+    // A call that is already over must not take a place in the queue, let alone a slot.
+    if (ctx?.callOver === true) return Promise.reject(ctx.abortReason);
     if (this.waiting >= this.maxQueue) return Promise.reject(this.reject(ctx, 'full'));
     return new Promise<void>((resolve, reject) => {
       const waiter = new Waiter(resolve, reject);
       this.enqueue(waiter);
-      waiter.timer = this.clock.setTimeout(() => {
-        waiter.timer = undefined;
-        this.dequeue(waiter);
-        reject(this.reject(ctx, 'queue_timeout'));
-      }, this.queueTimeoutMs);
-      const signal = ctx?.callerSignal;
+      // The application is blocked on this wait, so it keeps the process alive (see KEEP_ALIVE).
+      waiter.timer = this.clock.setTimeout(
+        () => {
+          waiter.timer = undefined;
+          this.dequeue(waiter);
+          reject(this.reject(ctx, 'queue_timeout'));
+        },
+        this.queueTimeoutMs,
+        KEEP_ALIVE,
+      );
+      if (ctx === undefined) return;
+      const signal = ctx.callerSignal;
       if (signal !== undefined) {
         waiter.signal = signal;
         waiter.onAbort = () => {
@@ -123,6 +135,14 @@ export class Bulkhead implements Policy {
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
+      // The call deadline aborts the call, not the caller's signal: it reaches us through the
+      // context's waker, like a retry back-off.
+      waiter.ctx = ctx;
+      waiter.wake = (reason) => {
+        this.dequeue(waiter);
+        reject(reason);
+      };
+      ctx.waker = waiter.wake;
     });
   }
 
@@ -183,5 +203,9 @@ export class Bulkhead implements Policy {
     waiter.timer = undefined;
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
     waiter.onAbort = undefined;
+    const ctx = waiter.ctx;
+    if (ctx !== undefined && ctx.waker === waiter.wake) ctx.waker = undefined;
+    waiter.ctx = undefined;
+    waiter.wake = undefined;
   }
 }

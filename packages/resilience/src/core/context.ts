@@ -24,7 +24,7 @@ export class CallContext<TData = unknown> {
 
   /** @internal Depth of enclosing retry loops (a timeout inside one applies per attempt). */
   retryDepth = 0;
-  /** @internal Wakes a pending retry sleep early when the call is aborted. */
+  /** @internal Wakes a pending retry sleep or bulkhead queue wait early when the call is aborted. */
   waker: ((reason: unknown) => void) | undefined = undefined;
 
   private readonly parent: AbortSignal | undefined;

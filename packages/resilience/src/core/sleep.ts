@@ -1,10 +1,14 @@
 import type { Clock } from '@breakwater/protocol';
+import { KEEP_ALIVE } from '@breakwater/protocol';
 import type { CallContext } from './context.ts';
 
 /**
  * Waits `ms` on `clock`, rejecting with the abort reason as soon as the call is aborted (caller
  * signal or overall deadline). Only retry back-off uses this, so its allocations are off the
  * success path.
+ *
+ * The timer keeps the process alive: the application is waiting for this call, and an unref'd
+ * back-off would let a process with nothing else pending exit (code 0) mid-call.
  */
 export function sleepFor(clock: Clock, ms: number, ctx: CallContext): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -18,10 +22,14 @@ export function sleepFor(clock: Clock, ms: number, ctx: CallContext): Promise<vo
       ctx.waker = undefined;
       if (onAbort !== undefined) parent?.removeEventListener('abort', onAbort);
     };
-    const timer = clock.setTimeout(() => {
-      cleanup();
-      resolve();
-    }, ms);
+    const timer = clock.setTimeout(
+      () => {
+        cleanup();
+        resolve();
+      },
+      ms,
+      KEEP_ALIVE,
+    );
     const wake = (reason: unknown): void => {
       clock.clearTimeout(timer);
       cleanup();

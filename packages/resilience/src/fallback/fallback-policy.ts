@@ -1,3 +1,4 @@
+import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
@@ -59,7 +60,8 @@ export class FallbackPolicy<F> {
    * failure is not handled or the strategy has nothing.
    */
   async recover(ctx: CallContext, error: unknown, classification?: Classification): Promise<F> {
-    const c = classification ?? this.classifier.classify(error, ctx);
+    // A caller's abort is cancellation whatever its reason, and the fallback never covers it.
+    const c = cancelledIfAborted(classification ?? this.classifier.classify(error, ctx), ctx);
     if (!this.handles(c)) throw error;
     ctx.fallback = this.strategy.name;
     const value = await this.strategy.resolve(ctx, error, c);

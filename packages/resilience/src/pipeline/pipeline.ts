@@ -3,6 +3,7 @@ import { systemClock } from '@breakwater/protocol';
 import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import type { BreakerPermit } from '../breaker/permit.ts';
 import { Bulkhead } from '../bulkhead/bulkhead.ts';
+import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
@@ -127,14 +128,39 @@ export class Pipeline<F = never, TData = unknown> {
     return this.call(ctx, fn);
   }
 
+  /**
+   * An attempt that waits for a bulkhead slot. The call deadline and the caller's signal end the
+   * wait (the bulkhead listens to both), and a call that ended just as the slot was handed over
+   * gives it back instead of starting the operation.
+   */
   private async queuedAttempt<T>(
     ctx: PipelineContext<TData>,
     fn: Operation<T, TData>,
     bulkhead: Bulkhead,
   ): Promise<T> {
-    await bulkhead.acquire(ctx);
+    try {
+      await bulkhead.acquire(ctx);
+    } catch (error) {
+      this.unadmit(ctx);
+      throw error;
+    }
     ctx.acquired = true;
+    if (ctx.callOver) {
+      this.unadmit(ctx);
+      throw ctx.abortReason;
+    }
     return this.call(ctx, fn);
+  }
+
+  /**
+   * The attempt never reached the dependency: give the breaker permit back (a half-open probe
+   * slot included) rather than count its outcome against the dependency's health.
+   */
+  private unadmit(ctx: PipelineContext<TData>): void {
+    const permit = ctx.permit;
+    if (permit === undefined) return;
+    ctx.permit = undefined;
+    this.breaker!.release(permit);
   }
 
   private call<T>(ctx: PipelineContext<TData>, fn: Operation<T, TData>): Promise<T> | T {
@@ -143,12 +169,14 @@ export class Pipeline<F = never, TData = unknown> {
     if (attemptTimeout !== undefined)
       ctx.attemptDeadline = attemptDeadline = attemptTimeout.begin(ctx, 'attempt');
     let pending = fn(ctx);
-    if (attemptDeadline !== undefined && attemptTimeout!.mode === 'aggressive') {
-      pending = attemptTimeout!.race(Promise.resolve(pending), attemptDeadline);
-    }
+    const aggressiveAttempt = attemptDeadline !== undefined && attemptTimeout!.mode === 'aggressive';
     const callDeadline = ctx.callDeadline;
-    if (callDeadline !== undefined && timeout!.mode === 'aggressive') {
-      pending = timeout!.race(Promise.resolve(pending), callDeadline);
+    const aggressiveCall = callDeadline !== undefined && timeout!.mode === 'aggressive';
+    if (aggressiveAttempt || aggressiveCall) {
+      // Kept so that a deadline that abandons the operation can still hold its bulkhead slot.
+      pending = ctx.running = Promise.resolve(pending);
+      if (aggressiveAttempt) pending = attemptTimeout!.race(pending, attemptDeadline!);
+      if (aggressiveCall) pending = timeout!.race(pending, callDeadline!);
     }
     return pending;
   }
@@ -188,16 +216,26 @@ export class Pipeline<F = never, TData = unknown> {
     caught: unknown,
   ): { error: unknown; classification: Classification } {
     let error = caught;
+    let expired = false;
     const attemptDeadline = ctx.attemptDeadline;
     if (attemptDeadline !== undefined) {
       ctx.attemptDeadline = undefined;
       this.attemptTimeout!.end(attemptDeadline, 'attempt');
-      if (attemptDeadline.expired) error = attemptDeadline.error;
+      if (attemptDeadline.expired) {
+        error = attemptDeadline.error;
+        expired = true;
+      }
     }
-    if (ctx.callDeadline?.expired) error = ctx.callDeadline.error;
+    if (ctx.callDeadline?.expired) {
+      error = ctx.callDeadline.error;
+      expired = true;
+    }
+    const running = ctx.running;
+    ctx.running = undefined;
     if (ctx.acquired) {
       ctx.acquired = false;
-      this.bulkhead!.release();
+      if (expired && running !== undefined) this.releaseWhenSettled(running);
+      else this.bulkhead!.release();
     }
     const classification = this.classify(error, ctx);
     const permit = ctx.permit;
@@ -207,6 +245,17 @@ export class Pipeline<F = never, TData = unknown> {
     }
     this.listener.onAttemptFailure?.(ctx, classification);
     return { error, classification };
+  }
+
+  /**
+   * An aggressive deadline abandoned the operation, which may still be running: its bulkhead slot
+   * stays taken until it settles, so abandoned work (a hung tool) cannot pile up beyond
+   * `maxConcurrent`. A retry queues for a slot like any other attempt.
+   */
+  private releaseWhenSettled(running: Promise<unknown>): void {
+    const bulkhead = this.bulkhead!;
+    const release = (): void => bulkhead.release();
+    running.then(release, release);
   }
 
   /** Slow path: retries after a failed attempt, then fallback; owns the call deadline from here. */
@@ -303,7 +352,9 @@ export class Pipeline<F = never, TData = unknown> {
   }
 
   private classify(error: unknown, ctx: CallContext): Classification {
-    return error instanceof ResilienceError ? error.classification : this.classifier.classify(error, ctx);
+    const classification =
+      error instanceof ResilienceError ? error.classification : this.classifier.classify(error, ctx);
+    return cancelledIfAborted(classification, ctx);
   }
 }
 
@@ -317,6 +368,8 @@ class PipelineContext<TData> extends CallContext<TData> {
   acquired = false;
   attemptDeadline: Deadline | undefined = undefined;
   callDeadline: Deadline | undefined = undefined;
+  /** The current attempt's operation, kept only under an aggressive deadline (see `call`). */
+  running: Promise<unknown> | undefined = undefined;
   /** Whether a late failure may still be recorded: only once, and only after a success. */
   lateFailure = LATE_NOT_YET;
   private readonly pipeline: Pipeline<never, TData>;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Backoff } from '../backoff/backoff.ts';
 import { ExponentialBackoff } from '../backoff/exponential.ts';
 import { applyRetryAfter } from '../backoff/retry-after.ts';
+import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
@@ -163,7 +164,7 @@ export class RetryPolicy implements Policy {
           this.onCallEnd(true);
           return value;
         } catch (error) {
-          const classification = this.classifier.classify(error, ctx);
+          const classification = cancelledIfAborted(this.classifier.classify(error, ctx), ctx);
           this.listener.onAttemptFailure?.(ctx, classification);
           let delay: number;
           try {

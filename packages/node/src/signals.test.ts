@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+/** Runs an ES module script in a child process from this package's folder, from source. */
+function runChild(script: string): { status: number | null; lines: string[]; stderr: string } {
+  const child = spawnSync(
+    process.execPath,
+    ['--conditions=@breakwater/source', '--input-type=module', '--eval', script],
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', timeout: 30_000 },
+  );
+  return { status: child.status, lines: child.stdout.trim().split('\n'), stderr: child.stderr };
+}
+
+describe('installSignalHandlers', () => {
+  it('shuts down on beforeExit only after a call in retry back-off has finished', () => {
+    // Before back-off timers kept the loop alive, beforeExit fired during the back-off: the SDK
+    // shut down mid-call and the process exited with code 0 without the answer.
+    const { status, lines, stderr } = runChild(`
+      import { ConstantBackoff, Pipeline, noopListener } from '@breakwater/resilience';
+      import { installSignalHandlers } from './src/signals.ts';
+      installSignalHandlers({ shutdown: async () => console.log('shutdown') }, 1000);
+      const pipeline = new Pipeline({
+        dependency: 'openai/gpt-4o',
+        listener: noopListener,
+        retry: { maxAttempts: 2, backoff: new ConstantBackoff(150) },
+      });
+      pipeline
+        .execute(async (ctx) => {
+          if (ctx.attempt === 0) throw Object.assign(new Error('overloaded'), { status: 503 });
+          return 'answer';
+        })
+        .then((value) => console.log('result ' + value));
+    `);
+    assert.equal(status, 0, stderr);
+    assert.deepEqual(lines, ['result answer', 'shutdown']);
+  });
+});
