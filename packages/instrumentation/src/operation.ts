@@ -51,8 +51,13 @@ export interface OperationSpec {
 
 /** Token usage read from a response. */
 export interface Usage {
+  /** Every input token, cached ones included (as the GenAI conventions ask). */
   readonly input?: number | undefined;
   readonly output?: number | undefined;
+  /** Of `input`, the tokens served from a provider-managed cache. */
+  readonly cacheRead?: number | undefined;
+  /** Of `input`, the tokens written to a provider-managed cache. */
+  readonly cacheCreation?: number | undefined;
 }
 
 /** What the telemetry needs from the outside world. */
@@ -72,6 +77,8 @@ export class Operation {
   attempts = 0;
   /** The attempt span kept open while a streamed body is read. */
   openAttempt: Span | undefined;
+  /** The span of the attempt the pipeline is waiting for now. */
+  private liveAttempt: Span | undefined;
   /** Name of the fallback that produced the result, if one did. */
   fallbackName: string | undefined;
   /** The pipeline's per-call context, once the first attempt started. */
@@ -125,13 +132,19 @@ export class Operation {
       if (!this.spec.attemptSpans) return context.with(this.context, attempt, undefined, ctx);
       const span = this.telemetry.tracer.startSpan(this.spec.spanName, ATTEMPT_SPAN, this.context);
       setAttemptAttributes(span, this.spec.dependency, index);
+      this.liveAttempt = span;
       return context.with(trace.setSpan(this.context, span), attempt, undefined, ctx).then(
         (value) => {
+          // Abandoned at its deadline: its span already ended as a timeout.
+          if (this.liveAttempt !== span) return value;
+          this.liveAttempt = undefined;
           if (keepAttemptOpen) this.openAttempt = span;
           else span.end();
           return value;
         },
         (error: unknown) => {
+          if (this.liveAttempt !== span) throw error;
+          this.liveAttempt = undefined;
           // A client aborted by a deadline reports a generic abort; the deadline is the cause.
           const cause = ctx.aborted && ctx.abortReason !== undefined ? ctx.abortReason : error;
           setFailure(span, this.runtime.guard.classify(cause, this.spec.dependency), cause, false);
@@ -155,6 +168,19 @@ export class Operation {
           throw error;
         },
       );
+  }
+
+  /**
+   * The pipeline gave up on an attempt. One whose span is still open was abandoned at its
+   * deadline (aggressive timeout) while its promise runs on: its span ends now, classified as
+   * the pipeline classified it, and the promise's later settling is ignored.
+   */
+  onAttemptFailure(ctx: CallContext<unknown>, classification: Classification): void {
+    const span = this.liveAttempt;
+    if (span === undefined) return;
+    this.liveAttempt = undefined;
+    setFailure(span, classification, ctx.abortReason, false);
+    span.end();
   }
 
   /** Records the response model (used on metrics as `gen_ai.response.model`). */
@@ -184,6 +210,11 @@ export class Operation {
     this.span.setAttribute(ATTR.RETRY_ATTEMPTS, this.attempts);
     if (usage?.input !== undefined) this.span.setAttribute(SEMCONV.GEN_AI_USAGE_INPUT_TOKENS, usage.input);
     if (usage?.output !== undefined) this.span.setAttribute(SEMCONV.GEN_AI_USAGE_OUTPUT_TOKENS, usage.output);
+    if (usage?.cacheRead !== undefined)
+      this.span.setAttribute(SEMCONV.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheRead);
+    if (usage?.cacheCreation !== undefined) {
+      this.span.setAttribute(SEMCONV.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreation);
+    }
     this.span.end();
     this.record(undefined, usage);
   }

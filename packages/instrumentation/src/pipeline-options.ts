@@ -11,10 +11,12 @@ import {
   type Classifier,
   ExponentialBackoff,
   type FallbackStrategy,
+  getDefaultListener,
   NO_FALLBACK,
   type PipelineOptions,
   type RetryBudget,
 } from '@breakwater/resilience';
+import { type AttemptObserver, observingAttempts } from './abandoned-attempts.ts';
 import type { BreakerPolicy, DependencyPolicy, FallbackPolicy } from './policies.ts';
 
 /** What an instrumented call hands its pipeline as `ctx.data`. */
@@ -28,6 +30,8 @@ export interface CallData {
   readonly adaptFallback: ((value: unknown) => unknown) | undefined;
   /** The failure the fallback replaced (set when one answers). */
   fallbackCause?: unknown;
+  /** Told when the pipeline gives up on an attempt (aggressive deadlines; see abandoned-attempts.ts). */
+  readonly attempts?: AttemptObserver;
 }
 
 /** How an attempt's deadline is enforced. */
@@ -91,7 +95,11 @@ export function pipelineOptions(
     clock: shared.clock,
     classifier: shared.classifier,
     ...(policy.timeoutMs !== false && deadline === 'pipeline'
-      ? { attemptTimeout: { ms: policy.timeoutMs, mode: 'aggressive' as const } }
+      ? {
+          attemptTimeout: { ms: policy.timeoutMs, mode: 'aggressive' as const },
+          // Abandoned attempts end their spans at the deadline (see abandoned-attempts.ts).
+          listener: observingAttempts(getDefaultListener()),
+        }
       : {}),
     ...(retry === false
       ? {}

@@ -117,6 +117,8 @@ export function tool<A extends unknown[], R>(
     const value = await op.run<R>(pipeline, attempt, {
       input: args,
       adaptFallback: identity,
+      // An attempt abandoned at its deadline ends its span then (see abandoned-attempts.ts).
+      attempts: op,
     });
     if (runtime.captureMessageContent) {
       const text = json(value);

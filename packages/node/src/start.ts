@@ -5,17 +5,16 @@
  * uninstrumented if need be.
  */
 import { breakwaterInstrumentations, configureBreakwater, type Runtime } from '@breakwater/instrumentation';
-import { SEMCONV } from '@breakwater/protocol';
 import { metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type ControlHandle, startControl } from './control-hook.ts';
 import { type ResolvedOptions, resolveOptions, type StartOptions } from './options.ts';
+import { resourceDetectors } from './resource.ts';
 import { installSignalHandlers } from './signals.ts';
 
 /** What {@link start} returns. */
@@ -82,15 +81,6 @@ function metricReaders(o: ResolvedOptions): IMetricReader[] {
   return readers;
 }
 
-function resourceAttributes(o: ResolvedOptions): Record<string, string> {
-  const attrs: Record<string, string> = {
-    [SEMCONV.SERVICE_NAME]: o.serviceName,
-    [SEMCONV.SERVICE_INSTANCE_ID]: o.serviceInstanceId,
-  };
-  if (o.serviceVersion !== undefined) attrs[SEMCONV.SERVICE_VERSION] = o.serviceVersion;
-  return attrs;
-}
-
 async function quietly(
   step: Promise<unknown> | undefined,
   logger: (m: string) => void,
@@ -119,7 +109,8 @@ export function start(options: StartOptions = {}): Breakwater {
   let control: ControlHandle | undefined;
   try {
     sdk = new NodeSDK({
-      resource: resourceFromAttributes(resourceAttributes(resolved)),
+      // The resolved identity must win over detected attributes; see resource.ts.
+      resourceDetectors: resourceDetectors(resolved),
       spanProcessors: spanProcessors(resolved),
       metricReaders: metricReaders(resolved),
       instrumentations: [

@@ -8,10 +8,34 @@ import type { ChunkReader } from '../client/stream.ts';
 import type { Operation, Usage } from '../operation.ts';
 import { sdkSpanStandIn } from './suppress.ts';
 
+/**
+ * Anthropic counts prompt tokens read from or written to its cache apart from `input_tokens`;
+ * the GenAI conventions count them in `gen_ai.usage.input_tokens` (and in the token metric), with
+ * the cached parts also on their own attributes.
+ */
+function usage(
+  input: number | undefined,
+  output: number | undefined,
+  cacheRead: number | undefined,
+  cacheCreation: number | undefined,
+): Usage | undefined {
+  if (input === undefined && output === undefined && cacheRead === undefined && cacheCreation === undefined) {
+    return undefined;
+  }
+  const total =
+    input === undefined && cacheRead === undefined && cacheCreation === undefined
+      ? undefined
+      : (input ?? 0) + (cacheRead ?? 0) + (cacheCreation ?? 0);
+  return { input: total, output, cacheRead, cacheCreation };
+}
+
 function usageOf(u: Record<string, unknown>): Usage | undefined {
-  const input = num(u.input_tokens);
-  const output = num(u.output_tokens);
-  return input === undefined && output === undefined ? undefined : { input, output };
+  return usage(
+    num(u.input_tokens),
+    num(u.output_tokens),
+    num(u.cache_read_input_tokens),
+    num(u.cache_creation_input_tokens),
+  );
 }
 
 function setResponse(
@@ -31,6 +55,8 @@ class MessageEventReader implements ChunkReader {
   private stop: string | undefined;
   private input: number | undefined;
   private output: number | undefined;
+  private cacheRead: number | undefined;
+  private cacheCreation: number | undefined;
 
   onChunk(chunk: unknown): void {
     const event = obj(chunk);
@@ -38,23 +64,24 @@ class MessageEventReader implements ChunkReader {
       const message = obj(event.message);
       this.id = str(message.id);
       this.model = str(message.model);
-      const usage = obj(message.usage);
-      this.input = num(usage.input_tokens) ?? this.input;
-      this.output = num(usage.output_tokens) ?? this.output;
+      this.readUsage(obj(message.usage));
     } else if (event.type === 'message_delta') {
       this.stop = str(obj(event.delta).stop_reason) ?? this.stop;
       // The delta's usage is cumulative.
-      const usage = obj(event.usage);
-      this.input = num(usage.input_tokens) ?? this.input;
-      this.output = num(usage.output_tokens) ?? this.output;
+      this.readUsage(obj(event.usage));
     }
+  }
+
+  private readUsage(u: Record<string, unknown>): void {
+    this.input = num(u.input_tokens) ?? this.input;
+    this.output = num(u.output_tokens) ?? this.output;
+    this.cacheRead = num(u.cache_read_input_tokens) ?? this.cacheRead;
+    this.cacheCreation = num(u.cache_creation_input_tokens) ?? this.cacheCreation;
   }
 
   finish(op: Operation): Usage | undefined {
     setResponse(op, this.id, this.model, this.stop);
-    return this.input === undefined && this.output === undefined
-      ? undefined
-      : { input: this.input, output: this.output };
+    return usage(this.input, this.output, this.cacheRead, this.cacheCreation);
   }
 }
 

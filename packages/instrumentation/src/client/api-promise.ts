@@ -15,7 +15,9 @@ import type { CallData } from '../guard.ts';
 import type { GenAiMetrics } from '../metrics.ts';
 import { Operation, type Usage } from '../operation.ts';
 import type { Runtime } from '../runtime.ts';
+import { observeRawBody, unwatchRawBody } from './raw-body.ts';
 import { type ChunkReader, observeStream } from './stream.ts';
+import { unwatchUnparsed, watchUnparsed } from './unparsed.ts';
 
 /** The parts of a client's `APIPromise` we rely on. */
 export interface APIPromiseLike {
@@ -141,6 +143,15 @@ function fallbackProps(body: unknown, path: string): ResponseProps {
 }
 
 /**
+ * Per-call data of a call with a fallback. Built out here so its closure does not share
+ * `guardedCall`'s scope: the operation holds this data, and the garbage-collection backstops
+ * need the operation not to reach the caller's `APIPromise` or `Response` through that scope.
+ */
+function fallbackData(body: unknown, path: string): CallData {
+  return { input: body, adaptFallback: (value) => fallbackProps(value, path) };
+}
+
+/**
  * Runs `original` (the client's unpatched method) as a guarded operation and returns the
  * client's `APIPromise` for it.
  */
@@ -173,7 +184,15 @@ export function guardedCall(
   // The per-attempt timeout rides on the client's own request timer (see attemptOptions).
   const pipeline = runtime.guard.pipeline(describe.dependency, policy, 'client');
   let parse: ParseFn | undefined;
+  // How the caller has asked for the result so far; decides when and how the operation ends.
   let parseRequested = false;
+  let rawResponse: Promise<Response> | undefined;
+  // Whether a garbage-collection backstop watches this call (so the common path never unregisters).
+  let watching = false;
+  // The APIPromise to watch should its response arrive unasked for. Dropped at the response: this
+  // scope is reachable from the operation (the attempt closures), so keeping it would keep the
+  // promise alive from the backstop's own held value.
+  let unasked: object | undefined;
   const timeout = policy.timeoutMs;
   const responsePromise = op.run<ResponseProps>(
     pipeline,
@@ -191,21 +210,33 @@ export function guardedCall(
     },
     // Fallbacks apply to non-streaming calls: their result is handed to the client as a response.
     // Without a fallback the per-call data carries nothing, so it is one shared object.
-    policy.fallback === false || describe.stream
-      ? NO_FALLBACK
-      : { input: body, adaptFallback: (value) => fallbackProps(value, path) },
+    policy.fallback === false || describe.stream ? NO_FALLBACK : fallbackData(body, path),
     callerSignal(options),
     describe.stream,
     () => {
-      // A fallback's result, or only the raw response asked for (`.asResponse()`): nothing
-      // will read a body, so the operation ends here.
-      if (op.fallbackName !== undefined || (!describe.stream && !parseRequested)) op.succeed();
+      const promise = unasked;
+      unasked = undefined;
+      // A fallback's result: nothing will read a provider body, so the operation ends here.
+      if (op.fallbackName !== undefined) op.succeed();
+      else if (!parseRequested && rawResponse === undefined && promise !== undefined) {
+        // Nobody asked yet (the promise is awaited later, or never): wait for the parse, which
+        // brings usage and response attributes, with garbage collection as the backstop.
+        watching = true;
+        watchUnparsed(promise, op, describe.stream);
+      }
     },
   );
 
+  const unwatch = (): void => {
+    if (!watching) return;
+    watching = false;
+    unwatchUnparsed(op);
+    unwatchRawBody(op);
+  };
   const wrappedParse: ParseFn = (c, props) => {
     const parsed = (parse ?? defaultParser(env, client))(c, props);
     if (op.isEnded) return parsed;
+    unwatch();
     return Promise.resolve(parsed).then(
       (data) => {
         if (describe.stream) return observeStream(op, data, describe.chunkReader(), env.metrics);
@@ -221,11 +252,28 @@ export function guardedCall(
       },
     );
   };
+  /** The raw response, taken without the parsed body (`.asResponse()` alone). */
+  const tookRaw = (response: Response): Response => {
+    // Taken along with the parsed body (`.withResponse()`), or already ended: those stand.
+    if (parseRequested || op.isEnded) return response;
+    unwatch();
+    // A plain body is the caller's to read and holds nothing we report without parsing it.
+    if (!describe.stream) {
+      op.succeed();
+      return response;
+    }
+    // A stream (e.g. SSE proxied to a browser) ends with its body.
+    watching = true;
+    return observeRawBody(op, response, env.metrics, callerSignal(options));
+  };
   const promise = new env.APIPromise(client, responsePromise, wrappedParse) as APIPromiseLike & {
     parse?: () => Promise<unknown>;
+    asResponse?: () => Promise<Response>;
   };
+  unasked = promise;
   // `then`/`catch`/`finally`/`withResponse` all go through `parse()`; noting the request lets the
-  // operation end after the body is parsed (with usage), or at once for `.asResponse()` callers.
+  // operation end after the body is parsed (with usage). `.asResponse()` alone ends it at the
+  // response (a plain body) or with the body the caller reads (a stream).
   const parseBody = promise.parse;
   if (typeof parseBody === 'function') {
     promise.parse = function parseRequestedBody(this: unknown) {
@@ -233,6 +281,14 @@ export function guardedCall(
       return parseBody.call(this);
     };
   } else parseRequested = true;
+  const asResponse = promise.asResponse;
+  if (typeof asResponse === 'function') {
+    promise.asResponse = function rawRequestedResponse(this: unknown) {
+      // One raw response per call, as the client gives: its body can be read once.
+      rawResponse ??= asResponse.call(this).then(tookRaw);
+      return rawResponse;
+    };
+  }
   return promise;
 }
 

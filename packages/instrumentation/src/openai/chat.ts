@@ -11,7 +11,9 @@ function usageOf(body: Record<string, unknown>): Usage | undefined {
   const usage = obj(body.usage);
   const input = num(usage.prompt_tokens);
   const output = num(usage.completion_tokens);
-  return input === undefined && output === undefined ? undefined : { input, output };
+  if (input === undefined && output === undefined) return undefined;
+  // OpenAI's prompt_tokens already include cached ones; the details say how many were.
+  return { input, output, cacheRead: num(obj(usage.prompt_tokens_details).cached_tokens) };
 }
 
 function finishReasons(choices: unknown): string[] {

@@ -48,6 +48,9 @@ for (const [label, OpenAI] of [
       assert.equal(a['gen_ai.response.id'], data.id);
       assert.equal(a['gen_ai.usage.input_tokens'], data.usage?.prompt_tokens);
       assert.equal(a['gen_ai.usage.output_tokens'], data.usage?.completion_tokens);
+      const cached = data.usage?.prompt_tokens_details?.cached_tokens;
+      assert.equal(typeof cached, 'number');
+      assert.equal(a['gen_ai.usage.cache_read.input_tokens'], cached);
       assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
       assert.equal(a['server.address'], '127.0.0.1');
       assert.equal(attempts[0]!.parentSpanContext?.spanId, op.spanContext().spanId);

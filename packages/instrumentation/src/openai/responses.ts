@@ -17,7 +17,9 @@ function read(op: Operation, response: Record<string, unknown>): Usage | undefin
   const usage = obj(response.usage);
   const input = num(usage.input_tokens);
   const output = num(usage.output_tokens);
-  return input === undefined && output === undefined ? undefined : { input, output };
+  if (input === undefined && output === undefined) return undefined;
+  // input_tokens already include cached ones; the details say how many were.
+  return { input, output, cacheRead: num(obj(usage.input_tokens_details).cached_tokens) };
 }
 
 class ResponsesChunkReader implements ChunkReader {

@@ -263,6 +263,67 @@ describe('control client against a loopback SSE server', () => {
     await until(() => client.connected && collector.requests.length === 2, 'reconnect');
   });
 
+  it('warns about a refused subscription (401, 403, 404) once per reason, not on every retry', async () => {
+    const collector = new TestCollector();
+    collector.status = 401;
+    await collector.listen();
+    const clock = new ManualClock(1_700_000_100_000);
+    const logs: string[] = [];
+    const client = startControlClient({
+      url: `http://127.0.0.1:${collector.port}`,
+      token: 'wrong-token',
+      service: 'agent',
+      target: recordingTarget(),
+      clock,
+      random: () => 0.5,
+      initialDelayMs: 100,
+      maxDelayMs: 100,
+      // A line logger, as start() passes: debug lines never reach it.
+      logger: (line) => logs.push(line),
+    });
+    cleanups.push(
+      () => collector.kill(),
+      () => client.close(),
+    );
+    const refusals = () => logs.filter((l) => l.includes('refused'));
+    /** Lets `n` more attempts happen (the backoff sleeps on the manual clock). */
+    const attempts = async (n: number): Promise<void> => {
+      const target = collector.requests.length + n;
+      while (collector.requests.length < target) {
+        await clock.advance(100);
+        await io(5);
+      }
+      await io(20);
+    };
+    await until(() => refusals().length === 1, 'the first refusal is reported');
+    assert.match(refusals()[0]!, /401/);
+    assert.match(refusals()[0]!, /BREAKWATER_SUBSCRIBE_TOKEN/);
+    await attempts(3);
+    assert.equal(refusals().length, 1, 'the same refusal is not repeated on every retry');
+
+    collector.status = 403;
+    await attempts(3);
+    assert.equal(refusals().length, 2, 'a new reason is reported');
+    assert.match(refusals()[1]!, /403/);
+    assert.match(refusals()[1]!, /subscribe scope/);
+
+    collector.status = 404;
+    await attempts(2);
+    assert.equal(refusals().length, 3);
+    assert.match(refusals()[2]!, /BREAKWATER_COLLECTOR_URL/);
+
+    // Connected again, then refused again: reported again.
+    collector.status = 200;
+    await attempts(1);
+    await until(() => client.connected, 'connection');
+    collector.status = 401;
+    for (const s of collector.streams) s.end();
+    await until(() => !client.connected, 'stream end');
+    await attempts(2);
+    assert.equal(refusals().length, 4);
+    assert.equal(client.stats.connects, 1);
+  });
+
   it('never throws into the app: a failing registry, a bad URL, close() twice', async () => {
     const { collector, client } = await setup({
       target: {

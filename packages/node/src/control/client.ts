@@ -13,6 +13,7 @@ import { diag, type MeterProvider, metrics } from '@opentelemetry/api';
 import { fullJitterDelay } from './backoff.ts';
 import { type ControlMetrics, createControlMetrics } from './control-metrics.ts';
 import { OverrideTable, type OverrideTarget } from './override-table.ts';
+import { failureReason, SubscriptionRefused } from './refusal.ts';
 import { type SseEvent, SseParser } from './sse-parser.ts';
 import { fetchTransport, nodeTransport, type Transport } from './transport.ts';
 
@@ -121,6 +122,8 @@ class SignalSubscription implements ControlClient {
   private readonly idleTimeoutMs: number;
   private readonly maxEventBytes: number;
   private serverRetryMs: number | undefined;
+  /** Why the last connection attempt failed (see {@link failureReason}); cleared on connect. */
+  private lastFailure: string | undefined;
   private abort: AbortController | undefined;
   private sleepTimer: TimerHandle | undefined;
   private wake: (() => void) | undefined;
@@ -206,9 +209,10 @@ class SignalSubscription implements ControlClient {
         : this.headers;
       const res = await this.transport(this.url, headers, abort.signal);
       if (res.status !== 200 || !res.contentType.toLowerCase().startsWith('text/event-stream')) {
-        throw new Error(`collector answered ${res.status} ${res.contentType}`.trim());
+        throw new SubscriptionRefused(res.status, res.contentType);
       }
       this.isConnected = true;
+      this.lastFailure = undefined;
       this.stats.connects++;
       this.logger.info('breakwater control stream connected', { url: this.url.href });
       const decoder = new TextDecoder();
@@ -230,19 +234,33 @@ class SignalSubscription implements ControlClient {
       }
       this.logger.info('breakwater control stream ended by the collector');
     } catch (error) {
-      if (!this.closed) {
-        const log = this.isConnected ? this.logger.warn : this.logger.debug;
-        log.call(this.logger, 'breakwater control stream failed', {
-          url: this.url.href,
-          error: String(error),
-        });
-      }
+      if (!this.closed) this.reportFailure(error);
     } finally {
       if (idle !== undefined) this.clock.clearTimeout(idle);
       abort.abort();
       this.isConnected = false;
     }
     return gotEvents;
+  }
+
+  /**
+   * A stream that broke is worth a warning; a collector that cannot be reached is not (the
+   * overrides lapse and local breakers decide, by design). A refusal is a configuration problem
+   * that retrying will not fix: warned about on the first attempt and whenever the reason
+   * changes, not on every retry.
+   */
+  private reportFailure(error: unknown): void {
+    const details = { url: this.url.href, error: String(error) };
+    if (this.isConnected) {
+      this.logger.warn('breakwater control stream failed', details);
+      return;
+    }
+    const reason = failureReason(error);
+    const changed = reason !== this.lastFailure;
+    this.lastFailure = reason;
+    if (changed && error instanceof SubscriptionRefused && error.misconfigured) {
+      this.logger.warn(`breakwater control stream refused, retrying: ${error.hint}`, details);
+    } else this.logger.debug('breakwater control stream failed', details);
   }
 
   private onEvent(event: SseEvent): void {

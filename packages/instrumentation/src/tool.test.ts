@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { createRuntime } from './runtime.ts';
+import { attrs, byRole, type Harness, startHarness } from './testing/harness.ts';
+import { tool } from './tool.ts';
+
+// A tool's timeout is the pipeline's aggressive attempt deadline: the call fails at the deadline
+// and the tool's promise is abandoned. Its attempt span must end there, as a timeout, whatever
+// the abandoned promise does later.
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(() => h.close());
+beforeEach(() => h.reset());
+
+/** A tool body that ignores every signal and settles only when the test says so. */
+function hanging() {
+  const pending: ((value: string) => void)[] = [];
+  let calls = 0;
+  const body = (): Promise<string> => {
+    calls++;
+    if (calls > 1) return Promise.resolve('second try');
+    return new Promise<string>((resolve) => pending.push(resolve));
+  };
+  return { body, settle: (v: string) => pending.shift()?.(v) };
+}
+
+function spansOf(name: string, role: 'operation' | 'attempt'): ReadableSpan[] {
+  return byRole(h.spans(), role).filter((s) => s.name === `execute_tool ${name}`);
+}
+
+/** Lets promise callbacks run (the abandoned tool settling) without moving the manual clock. */
+const settleMicrotasks = () => new Promise((r) => setImmediate(r));
+
+describe('tool() attempt deadline', () => {
+  it('ends the attempt span as a timeout at the deadline; the abandoned settle changes nothing', async () => {
+    const clock = new ManualClock();
+    const runtime = createRuntime({
+      clock,
+      policies: [{ match: 'tool/hangs_once', policy: { timeoutMs: 1_000 } }],
+    });
+    const t = hanging();
+    const call = tool('hangs_once', t.body, { runtime })();
+    const failed = assert.rejects(call, { name: 'TimeoutError' });
+    await clock.advance(1_100);
+    await failed;
+    const [attempt] = spansOf('hangs_once', 'attempt');
+    assert.ok(attempt, 'the attempt span ended at the deadline');
+    assert.equal(attempt.status.code, SpanStatusCode.ERROR);
+    assert.equal(attrs(attempt)['breakwater.error.category'], 'timeout');
+    assert.equal(attrs(attempt)['error.type'], attrs(spansOf('hangs_once', 'operation')[0]!)['error.type']);
+
+    t.settle('too late');
+    await settleMicrotasks();
+    const attempts = spansOf('hangs_once', 'attempt');
+    assert.equal(attempts.length, 1, 'the late settle ends no second span');
+    assert.equal(attempts[0]!.status.code, SpanStatusCode.ERROR);
+  });
+
+  it('with a retry: the abandoned attempt is a timeout, the retry succeeds', async () => {
+    const clock = new ManualClock();
+    const runtime = createRuntime({
+      clock,
+      policies: [
+        {
+          match: 'tool/hangs_then_ok',
+          policy: { timeoutMs: 1_000, retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0 } },
+        },
+      ],
+    });
+    const t = hanging();
+    const call = tool('hangs_then_ok', t.body, { runtime })();
+    await clock.advance(1_100);
+    assert.equal(await call, 'second try');
+    const attempts = spansOf('hangs_then_ok', 'attempt');
+    assert.equal(attempts.length, 2);
+    const [first, second] = attempts.sort(
+      (a, b) =>
+        Number(attrs(a)['http.request.resend_count'] ?? 0) -
+        Number(attrs(b)['http.request.resend_count'] ?? 0),
+    );
+    assert.equal(attrs(first!)['breakwater.error.category'], 'timeout');
+    assert.equal(first!.status.code, SpanStatusCode.ERROR);
+    assert.notEqual(second!.status.code, SpanStatusCode.ERROR);
+
+    t.settle('too late');
+    await settleMicrotasks();
+    assert.equal(spansOf('hangs_then_ok', 'attempt').length, 2);
+    assert.equal(spansOf('hangs_then_ok', 'operation')[0]!.status.code, SpanStatusCode.UNSET);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * A subscription the collector (or whatever answers at the URL) refused: a 4xx status, or a
+ * success that is not an event stream. Unlike an unreachable collector, which the client rides out
+ * quietly, this is a configuration problem (wrong token, a token without the `subscribe` scope,
+ * a wrong URL) that retrying will not fix, so an operator must hear about it.
+ */
+export class SubscriptionRefused extends Error {
+  readonly status: number;
+  readonly contentType: string;
+
+  constructor(status: number, contentType: string) {
+    super(`collector answered ${status} ${contentType}`.trim());
+    this.name = 'SubscriptionRefused';
+    this.status = status;
+    this.contentType = contentType;
+  }
+
+  /** Whether retrying cannot help until someone changes the configuration. */
+  get misconfigured(): boolean {
+    return (this.status >= 400 && this.status < 500) || (this.status >= 200 && this.status < 300);
+  }
+
+  /** What to check, for the operator. */
+  get hint(): string {
+    if (this.status === 401)
+      return 'the subscribe token is missing or wrong (control.token / BREAKWATER_SUBSCRIBE_TOKEN)';
+    if (this.status === 403)
+      return 'the token lacks the subscribe scope (control.token / BREAKWATER_SUBSCRIBE_TOKEN)';
+    return 'check the collector URL (control.url / BREAKWATER_COLLECTOR_URL)';
+  }
+}
+
+/** A short key of why a connection attempt failed, to log a refusal only when the reason changes. */
+export function failureReason(error: unknown): string {
+  return error instanceof SubscriptionRefused ? `${error.status} ${error.contentType}` : 'unreachable';
+}
