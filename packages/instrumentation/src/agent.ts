@@ -5,7 +5,7 @@
  */
 
 import { SEMCONV } from '@breakwater/protocol';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import { getRuntime } from './runtime.ts';
 import { setFailure } from './span-attributes.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
@@ -37,9 +37,8 @@ export function agent<A extends unknown[], R>(
     if (options.description !== undefined) attributes[SEMCONV.GEN_AI_AGENT_DESCRIPTION] = options.description;
     const span = tracer.startSpan(`invoke_agent ${name}`, { kind: SpanKind.INTERNAL, attributes });
     try {
-      const result = await context.with(trace.setSpan(context.active(), span), () => fn(...args));
-      span.setStatus({ code: SpanStatusCode.OK });
-      return result;
+      // Success leaves the status unset: OTel reserves OK for an application's own explicit say.
+      return await context.with(trace.setSpan(context.active(), span), () => fn(...args));
     } catch (error) {
       setFailure(span, getRuntime().guard.classify(error), error, true);
       throw error;

@@ -118,6 +118,9 @@ describe('policies', () => {
     assert.equal(attrs(op!)['breakwater.fallback'], 'canned-apology');
     assert.equal(attrs(op!)['breakwater.error.category'], 'server_error');
     assert.notEqual(op!.status.code, SpanStatusCode.ERROR);
+    // Answered by the fallback, the operation did not fail: no error.type (the attempts carry it).
+    assert.equal(attrs(op!)['error.type'], undefined);
+    assert.ok(byRole(h.spans(), 'attempt').some((s) => attrs(s)['error.type'] !== undefined));
   });
 });
 
@@ -224,6 +227,8 @@ describe('tool() and agent()', () => {
     const spans = h.spans();
     const root = spans.find((s) => s.name === 'invoke_agent helper')!;
     assert.ok(root);
+    // A successful agent leaves the status unset (OK is the application's to set).
+    assert.equal(root.status.code, SpanStatusCode.UNSET);
     const llm = byRole(spans, 'operation').find((s) => attrs(s)['gen_ai.operation.name'] === 'chat')!;
     assert.equal(llm.parentSpanContext?.spanId, root.spanContext().spanId);
     const toolSpan = spans.find(

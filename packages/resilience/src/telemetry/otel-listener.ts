@@ -103,7 +103,11 @@ export class OtelListener implements ResilienceListener {
     const span = trace.getActiveSpan();
     if (span === undefined) return;
     span.setAttribute(ATTR.RETRY_ATTEMPTS, ctx.attempt + 1);
-    if (classification !== undefined && outcome !== 'success') setErrorAttributes(span, classification);
+    if (classification !== undefined && outcome !== 'success') {
+      // A fallback's answer is a success: the cause stays visible, but error.type (which
+      // backends read as "this operation failed") is only for calls that did fail.
+      setErrorAttributes(span, classification, outcome !== 'fallback');
+    }
     if (ctx.breakerState !== undefined) span.setAttribute(ATTR.BREAKER_STATE, ctx.breakerState);
     if (ctx.breakerSource !== undefined) span.setAttribute(ATTR.BREAKER_SOURCE, ctx.breakerSource);
   }
@@ -265,8 +269,8 @@ function observeEach<T extends object>(refs: Set<WeakRef<T>>, fn: (value: T) => 
   }
 }
 
-function setErrorAttributes(span: Span, c: Classification): void {
-  span.setAttribute(SEMCONV.ERROR_TYPE, c.errorType);
+function setErrorAttributes(span: Span, c: Classification, failed: boolean): void {
+  if (failed) span.setAttribute(SEMCONV.ERROR_TYPE, c.errorType);
   span.setAttribute(ATTR.ERROR_CATEGORY, c.category);
   span.setAttribute(ATTR.ERROR_RETRYABLE, c.retryable);
   span.setAttribute(ATTR.ERROR_SOURCE, c.source);
