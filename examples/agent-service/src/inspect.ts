@@ -123,6 +123,9 @@ export async function startInspectServer(options: InspectOptions): Promise<Inspe
         : 'ok';
     } catch (error) {
       return outcomeOf(error, runtime);
+    } finally {
+      // Also sample right after each call: calls quicker than the interval would hide a state.
+      sample();
     }
   }
 
