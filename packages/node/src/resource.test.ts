@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { metrics, trace } from '@opentelemetry/api';
 import { type Breakwater, start } from './index.ts';
+import { recordingReceiver } from './testing/recording-receiver.ts';
 
 // Explicit start() options win over the OTEL_* environment, which wins over defaults; what is
 // exported over real OTLP/HTTP is what `bw.options` says. Set before start(), as a deployment
@@ -12,26 +11,18 @@ process.env.OTEL_SERVICE_NAME = 'name-from-env';
 process.env.OTEL_RESOURCE_ATTRIBUTES =
   'service.version=0.0.0-env,service.instance.id=instance-from-env,deployment.environment.name=staging';
 
-const received: Array<{ path: string; body: string }> = [];
-const receiver = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    received.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-  });
-});
+const receiver = recordingReceiver();
+const { received } = receiver;
 
 let bw: Breakwater;
 
 before(async () => {
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const { port } = receiver.address() as AddressInfo;
+  const endpoint = await receiver.listen();
   bw = start({
     serviceName: 'name-from-option',
     serviceVersion: '9.9.9',
     serviceInstanceId: 'instance-from-option',
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     control: false,
     handleSignals: false,
     metricIntervalMs: 60_000,

@@ -1,36 +1,26 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import type OpenAIType from 'openai';
 import { type Breakwater, start } from './index.ts';
+import { recordingReceiver } from './testing/recording-receiver.ts';
 
 const require = createRequire(import.meta.url);
 
-// A tiny OTLP/HTTP receiver: records what arrives, answers 200 like a collector.
-const received: Array<{ path: string; body: string }> = [];
-const receiver = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    received.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-  });
-});
+const receiver = recordingReceiver();
+const { received } = receiver;
 
 let fp: FaultProvider;
 let bw: Breakwater;
 
 before(async () => {
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const { port } = receiver.address() as AddressInfo;
+  const endpoint = await receiver.listen();
   fp = await startFaultProvider();
   bw = start({
     serviceName: 'start-test',
     serviceVersion: '1.2.3',
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     control: false,
     handleSignals: false,
     metricIntervalMs: 60_000,
