@@ -12,4 +12,5 @@ export * from './gate.ts';
 export * from './http.ts';
 export * from './metrics.ts';
 export * from './signal.ts';
+export * from './signal-event-id.ts';
 export * from './slo.ts';

@@ -4,12 +4,13 @@ import {
   type ActiveSignals,
   type BreakerSignal,
   type Clock,
+  formatSignalEventId,
+  parseSignalEventId,
   SIGNAL_EVENT,
   type TimerHandle,
 } from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
 import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
-import { formatEventId, parseEventId } from './event-id.ts';
 import { withRemainingTtl } from './remaining-ttl.ts';
 
 /** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
@@ -107,7 +108,7 @@ export class SignalHub {
     const seq = ++this.seq;
     this.ring[seq % this.ring.length] = { seq, signal };
     this.stats.published++;
-    const frame = Buffer.from(sseEvent(SIGNAL_EVENT.SIGNAL, formatEventId(this.stream, seq), signal));
+    const frame = Buffer.from(sseEvent(SIGNAL_EVENT.SIGNAL, formatSignalEventId(this.stream, seq), signal));
     if (signal.service === undefined) {
       for (const group of this.groups.values()) for (const sub of group) this.write(sub, frame);
       return;
@@ -170,7 +171,7 @@ export class SignalHub {
    * still holds all of them (TTLs shortened, expired ones left out), otherwise a snapshot.
    */
   private catchUp(lastEventId: string | undefined, service: string): string {
-    const last = parseEventId(this.stream, lastEventId);
+    const last = parseSignalEventId(this.stream, lastEventId);
     const oldest = this.seq - this.ring.length + 1;
     if (last !== undefined && last <= this.seq && last + 1 >= Math.max(1, oldest)) {
       this.stats.resumed++;
@@ -183,14 +184,14 @@ export class SignalHub {
         const signal =
           withRemainingTtl(entry.signal, now) ??
           (entry.signal.state === 'closed' ? { ...entry.signal, ttlMs: 1 } : undefined);
-        if (signal) out += sseEvent(SIGNAL_EVENT.SIGNAL, formatEventId(this.stream, seq), signal);
+        if (signal) out += sseEvent(SIGNAL_EVENT.SIGNAL, formatSignalEventId(this.stream, seq), signal);
       }
       return out;
     }
     this.stats.snapshots++;
     return sseEvent(
       SIGNAL_EVENT.SNAPSHOT,
-      formatEventId(this.stream, this.seq),
+      formatSignalEventId(this.stream, this.seq),
       this.snapshot(service === '' ? undefined : service),
     );
   }

@@ -47,6 +47,8 @@ class TestCollector {
   readonly streams = new Set<ServerResponse>();
   status = 200;
   port = 0;
+  /** The collector run in event ids (`<stream>:<seq>`); a restarted collector has a new one. */
+  stream = 's';
   private server: Server | undefined;
   private nextId = 1;
 
@@ -75,7 +77,7 @@ class TestCollector {
 
   event(type: string, data: unknown): void {
     this.send(
-      `id: s:${this.nextId++}\nevent: ${type}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
+      `id: ${this.stream}:${this.nextId++}\nevent: ${type}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
     );
   }
 
@@ -249,6 +251,37 @@ describe('control client against a loopback SSE server', () => {
       target.calls.filter((c) => c[0] === 'clear').map((c) => c[1]),
       ['a', 'b'],
     );
+  });
+
+  it('keeps its overrides to their TTL when a restarted collector sends an empty snapshot', async () => {
+    const { collector, clock, target, client } = await setup({ initialDelayMs: 1_000 });
+    collector.event('signal', signal(1, { dependency: 'a' }));
+    collector.event('signal', signal(2, { dependency: 'b' }));
+    await until(() => client.activeOverrides.size === 2, 'apply');
+    await clock.advance(1_000);
+    await collector.kill();
+    await until(() => !client.connected, 'disconnect');
+    await collector.listen(collector.port);
+    collector.stream = 'run2';
+    for (let s = 0; s < 10 && !client.connected; s++) {
+      await clock.advance(1_000);
+      await io(5);
+    }
+    await until(() => client.connected && collector.streams.size === 1, 'reconnect');
+    assert.equal(collector.requests.at(-1)?.headers['last-event-id'], 's:2');
+    // The new run knows nothing yet; it re-learns b is down and says so, a it has not heard of.
+    collector.event('snapshot', { now: 1, signals: [signal(3, { dependency: 'b' })] });
+    await until(() => client.lastEventId?.startsWith('run2:') === true, 'snapshot');
+    assert.deepEqual([...client.activeOverrides.keys()].sort(), ['a', 'b']);
+    assert.equal(client.activeOverrides.get('b')?.source, 'sig-3');
+    assert.ok(!target.calls.some((c) => c[0] === 'clear'), 'nothing lifted by the snapshot');
+    // a lapses at its own TTL, counted from when it was received.
+    const left = client.activeOverrides.get('a')!.expiresAt - clock.now();
+    await clock.advance(left);
+    assert.deepEqual([...client.activeOverrides.keys()], ['b']);
+    // From the run it now follows, a snapshot is the whole truth again.
+    collector.event('snapshot', { now: 2, signals: [] });
+    await until(() => client.activeOverrides.size === 0, 'same-run snapshot clears');
   });
 
   it('reconnects when the stream goes silent past the idle timeout', async () => {

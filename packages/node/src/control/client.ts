@@ -6,6 +6,7 @@ import {
   SIGNAL_EVENT,
   SIGNAL_RESULTS,
   type SignalResult,
+  signalEventStream,
   systemClock,
   type TimerHandle,
 } from '@breakwater/protocol';
@@ -264,11 +265,14 @@ class SignalSubscription implements ControlClient {
   }
 
   private onEvent(event: SseEvent): void {
+    const previousId = this.lastEventId;
     if (event.lastEventId !== '') this.lastEventId = event.lastEventId;
     if (event.type === SIGNAL_EVENT.SIGNAL) {
       this.applyRaw(parseJson(event.data));
     } else if (event.type === SIGNAL_EVENT.SNAPSHOT) {
-      this.applySnapshot(parseJson(event.data));
+      const sameRun =
+        previousId === undefined || signalEventStream(previousId) === signalEventStream(event.lastEventId);
+      this.applySnapshot(parseJson(event.data), sameRun);
     } else {
       this.count('unknown_event', { type: event.type.slice(0, 64) });
     }
@@ -297,8 +301,14 @@ class SignalSubscription implements ControlClient {
     return result === 'cleared' ? undefined : signal.dependency;
   }
 
-  /** A snapshot is every signal in force: overrides it does not mention are cleared. */
-  private applySnapshot(raw: unknown): void {
+  /**
+   * A snapshot is every signal in force, as the collector run that sent it knows them. From the
+   * run we were following it is the whole truth: overrides it does not mention are cleared. From
+   * another run (the collector restarted, or another replica answered) its silence means "not
+   * known yet", not "closed": the overrides we hold stay until their TTL, so a collector restart
+   * in the middle of an outage does not send the whole fleet back to the failing dependency.
+   */
+  private applySnapshot(raw: unknown, sameRun: boolean): void {
     const signals = (raw as { signals?: unknown } | null)?.signals;
     if (typeof raw !== 'object' || !Array.isArray(signals)) {
       this.count('malformed', { error: 'snapshot without a signals array' });
@@ -309,7 +319,17 @@ class SignalSubscription implements ControlClient {
       const dependency = this.applyRaw(item);
       if (dependency !== undefined) keep.add(dependency);
     }
-    this.table.retainOnly(keep);
+    if (sameRun) {
+      this.table.retainOnly(keep);
+      return;
+    }
+    const kept = [...this.table.snapshot().keys()].filter((dependency) => !keep.has(dependency));
+    if (kept.length > 0) {
+      this.logger.info('fleet snapshot from a new collector run: keeping overrides until their TTL', {
+        dependencies: kept.slice(0, 20),
+        count: kept.length,
+      });
+    }
   }
 
   private count(result: SignalResult, details: Record<string, unknown>): void {
