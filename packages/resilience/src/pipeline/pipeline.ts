@@ -131,7 +131,7 @@ export class Pipeline<F = never, TData = unknown> {
   /**
    * An attempt that waits for a bulkhead slot. The call deadline and the caller's signal end the
    * wait (the bulkhead listens to both), and a call that ended just as the slot was handed over
-   * gives it back instead of starting the operation.
+   * gives it back instead of starting the operation. Either way the attempt is `unsent`.
    */
   private async queuedAttempt<T>(
     ctx: PipelineContext<TData>,
@@ -142,11 +142,14 @@ export class Pipeline<F = never, TData = unknown> {
       await bulkhead.acquire(ctx);
     } catch (error) {
       this.unadmit(ctx);
+      // A full queue or a queue timeout is the bulkhead's own refusal, not the call's end.
+      if (ctx.callOver) ctx.unsent = true;
       throw error;
     }
     ctx.acquired = true;
     if (ctx.callOver) {
       this.unadmit(ctx);
+      ctx.unsent = true;
       throw ctx.abortReason;
     }
     return this.call(ctx, fn);
@@ -271,7 +274,8 @@ export class Pipeline<F = never, TData = unknown> {
     try {
       for (;;) {
         let delay = -1;
-        if (retry !== undefined) {
+        // An unsent attempt tells the budget nothing about the dependency, and the call is over.
+        if (retry !== undefined && !ctx.unsent) {
           try {
             delay = retry.nextDelay(ctx, failure.classification, failure.error, previousDelay);
           } catch (refusal) {
@@ -368,6 +372,12 @@ class PipelineContext<TData> extends CallContext<TData> {
   acquired = false;
   attemptDeadline: Deadline | undefined = undefined;
   callDeadline: Deadline | undefined = undefined;
+  /**
+   * The call ended (deadline or caller's signal) while its attempt waited for a bulkhead slot:
+   * the operation never ran, so, as the breaker gets its permit back, the retry budget takes no
+   * token for it. Set only on that path; the call makes no further attempt.
+   */
+  unsent = false;
   /** The current attempt's operation, kept only under an aggressive deadline (see `call`). */
   running: Promise<unknown> | undefined = undefined;
   /** Whether a late failure may still be recorded: only once, and only after a success. */
