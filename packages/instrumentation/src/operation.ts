@@ -86,6 +86,13 @@ export class Operation {
   /** The pipeline resolved with the dependency's own result: later failures are late failures. */
   private resolved = false;
   private readonly started: number;
+  /**
+   * When the answer was complete, for an operation that ends later (see {@link answered}): on
+   * the runtime clock for the duration metric, and as `performance.now()` for the span, whose
+   * times come from the tracer's own clock.
+   */
+  private answeredAt: number | undefined = undefined;
+  private answeredSpanTime: number | undefined = undefined;
   private ended = false;
   private readonly runtime: Runtime;
   private readonly telemetry: OperationTelemetry;
@@ -202,7 +209,19 @@ export class Operation {
     });
   }
 
-  /** Ends the operation successfully. */
+  /**
+   * The dependency's answer is complete now, but the operation ends later: when the caller gets
+   * round to parsing it or reading it raw, or when garbage collection ends it. A success then
+   * ends at this moment, so the caller's own delay is in neither the span nor the duration; its
+   * usage and response attributes are still read from the body. For plain bodies only: a stream
+   * ends with its last chunk.
+   */
+  answered(): void {
+    this.answeredAt = this.runtime.clock.now();
+    this.answeredSpanTime = performance.now();
+  }
+
+  /** Ends the operation successfully (at the time it was {@link answered}, if it was). */
   succeed(usage?: Usage): void {
     if (this.ended) return;
     this.ended = true;
@@ -215,7 +234,7 @@ export class Operation {
     if (usage?.cacheCreation !== undefined) {
       this.span.setAttribute(SEMCONV.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreation);
     }
-    this.span.end();
+    this.span.end(this.answeredSpanTime);
     this.record(undefined, usage);
   }
 
@@ -227,6 +246,8 @@ export class Operation {
   fail(error: unknown): Classification | undefined {
     if (this.ended) return undefined;
     this.ended = true;
+    // The body that was to complete the answer failed (read late): it ends when that is found.
+    this.answeredAt = undefined;
     if (this.resolved) this.call?.reportLateFailure(error);
     const c = this.runtime.guard.classify(error, this.spec.dependency);
     this.closeAttempt(c, error);
@@ -259,7 +280,7 @@ export class Operation {
   private record(errorType: string | undefined, usage: Usage | undefined): void {
     const m = this.telemetry.metrics;
     if (m === undefined) return;
-    const seconds = (this.runtime.clock.now() - this.started) / 1000;
+    const seconds = ((this.answeredAt ?? this.runtime.clock.now()) - this.started) / 1000;
     if (errorType === undefined) {
       const sets = this.spec.sets.success(this.responseModel);
       m.duration.record(seconds, sets.duration);

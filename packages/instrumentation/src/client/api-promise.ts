@@ -220,8 +220,10 @@ export function guardedCall(
       if (op.fallbackName !== undefined) op.succeed();
       else if (!parseRequested && rawResponse === undefined && promise !== undefined) {
         // Nobody asked yet (the promise is awaited later, or never): wait for the parse, which
-        // brings usage and response attributes, with garbage collection as the backstop.
+        // brings usage and response attributes, with garbage collection as the backstop. A plain
+        // body is complete with its response: the operation's time ends here, not at the parse.
         watching = true;
+        if (!describe.stream) op.answered();
         watchUnparsed(promise, op, describe.stream);
       }
     },

@@ -1,9 +1,10 @@
 /**
  * A call whose response arrives before anyone asked for it (`const p = create(…)`, other work,
- * then `await p`) ends when it is parsed, so it keeps its usage and response attributes. One that
- * is then never parsed nor read raw would stay open forever; when its `APIPromise` is
- * garbage-collected the operation ends instead (late rather than never): a body as succeeded (the
- * dependency did answer), a stream as abandoned, like a stream dropped unread.
+ * then `await p`) ends when it is parsed, so it keeps its usage and response attributes; a plain
+ * body's span and duration still end at its response (`Operation.answered`). One that is then
+ * never parsed nor read raw would stay open forever; when its `APIPromise` is garbage-collected
+ * the operation ends instead (late rather than never): a body as succeeded (the dependency did
+ * answer), a stream as abandoned, like a stream dropped unread.
  */
 import type { Operation } from '../operation.ts';
 

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
-import { ATTR } from '@breakwater/protocol';
+import { ATTR, type Clock } from '@breakwater/protocol';
 import { type Attributes, context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -66,8 +66,11 @@ export interface Harness {
 
 let globalsSet = false;
 
-/** Starts a harness. Call once per test file (globals are process-wide). */
-export async function startHarness(policies: PolicyRule[] = FAST): Promise<Harness> {
+/**
+ * Starts a harness. Call once per test file (globals are process-wide). `clock` times policies
+ * and metric durations (spans keep the tracer's own clock).
+ */
+export async function startHarness(policies: PolicyRule[] = FAST, clock?: Clock): Promise<Harness> {
   const exporter = new InMemorySpanExporter();
   const sampler = new RecordingSampler();
   const tracerProvider = new TracerProvider({
@@ -82,7 +85,7 @@ export async function startHarness(policies: PolicyRule[] = FAST): Promise<Harne
     metrics.setGlobalMeterProvider(meterProvider);
     globalsSet = true;
   }
-  const runtime = configureBreakwater({ policies, meter: meterProvider.getMeter('test') });
+  const runtime = configureBreakwater({ policies, meter: meterProvider.getMeter('test'), clock });
   const openai = new OpenAIInstrumentation({ moduleAliases: ['openai-v6'] });
   openai.setTracerProvider(tracerProvider);
   openai.setMeterProvider(meterProvider);
