@@ -84,7 +84,7 @@ describe('configuration loading', () => {
           'gate: { alerts: { ttl: 30d } }',
           'alertmanager: { resendInterval: 25d, timeout: 24d }',
           'evaluation: { interval: 4w }',
-          'fleet: { stream: { heartbeat: 2147483648 } }',
+          'fleet: { stream: { retry: 2147483648 } }',
           'shutdownTimeout: 25d',
           'limits: { bodyTimeout: 24d }',
         ].join('\n'),
@@ -93,7 +93,7 @@ describe('configuration loading', () => {
         `collector.yaml:5:18: shutdownTimeout: ${limit}`,
         `collector.yaml:3:25: evaluation.interval: ${limit}`,
         `collector.yaml:2:33: alertmanager.resendInterval: ${limit}`,
-        `collector.yaml:4:31: fleet.stream.heartbeat: ${limit}`,
+        `collector.yaml:4:27: fleet.stream.retry: ${limit}`,
         `collector.yaml:1:24: gate.alerts.ttl: ${limit}`,
       ],
     );

@@ -41,3 +41,11 @@ export const ENV = {
   /** Port for an optional Prometheus endpoint serving the SDK's metrics. */
   PROMETHEUS_PORT: 'BREAKWATER_PROMETHEUS_PORT',
 } as const;
+
+/**
+ * How long the SDK's control client lets the signal stream stay silent (no event, no heartbeat)
+ * before it drops the connection and reconnects: the default of its `idleTimeoutMs`. The
+ * collector's `fleet.stream.heartbeat` must stay at most a third of it, so one or two heartbeats
+ * can be late or lost without every SDK reconnecting.
+ */
+export const SIGNAL_STREAM_IDLE_TIMEOUT_MS = 45_000;

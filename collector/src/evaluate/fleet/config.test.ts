@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SIGNAL_STREAM_IDLE_TIMEOUT_MS } from '@breakwater/protocol';
 import { ConfigError } from '../../config/config-error.ts';
 import { parseConfig } from '../../config/load.ts';
 import { parseFleetConfig } from './config.ts';
@@ -39,5 +40,27 @@ describe('fleet config: ttl against evaluateInterval', () => {
     assert.deepEqual(problems('fleet: { evaluateInterval: 1s, ttl: 2s }').length, 1);
     const defaults = parseFleetConfig(undefined);
     assert.ok(defaults.evaluateInterval < defaults.ttl / 2);
+  });
+});
+
+describe('fleet config: stream heartbeat against the SDK idle timeout', () => {
+  it('rejects a heartbeat above a third of the SDK idle timeout, which would make SDKs reconnect in a loop', () => {
+    const message = (value: string) =>
+      `fleet.stream.heartbeat: heartbeat ${value} must be at most 15s, a third of the SDK's signal-stream idle timeout (45s): SDKs reconnect when the stream stays silent that long`;
+    assert.deepEqual(problems('fleet: { stream: { heartbeat: 45s } }'), [
+      `collector.yaml:1:31: ${message('45s')}`,
+    ]);
+    assert.deepEqual(problems('fleet: { stream: { heartbeat: 1m } }'), [
+      `collector.yaml:1:31: ${message('1m')}`,
+    ]);
+    assert.deepEqual(problems('fleet: { stream: { heartbeat: 15001 } }'), [
+      `collector.yaml:1:31: ${message('15001ms')}`,
+    ]);
+  });
+
+  it('accepts a heartbeat of up to a third of the SDK idle timeout, the default included', () => {
+    assert.equal(SIGNAL_STREAM_IDLE_TIMEOUT_MS, 45_000);
+    assert.deepEqual(problems('fleet: { stream: { heartbeat: 15s } }'), []);
+    assert.ok(parseFleetConfig(undefined).stream.heartbeat * 3 <= SIGNAL_STREAM_IDLE_TIMEOUT_MS);
   });
 });

@@ -1,6 +1,7 @@
 import { DURATION_PATTERN, MAX_SIGNAL_TTL_MS, parseDuration } from '@breakwater/protocol';
 import { z } from 'zod';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../../config/timer-limit.ts';
+import { checkHeartbeatBelowIdleTimeout } from './heartbeat-vs-idle.ts';
 import { checkTtlCoversReissue } from './ttl-vs-interval.ts';
 
 /** A duration as people write it (`"30s"`) or as milliseconds; always milliseconds once parsed. */
@@ -98,7 +99,7 @@ export const FLEET_POLICY_DEFAULTS: FleetPolicy = {
 /** The SSE stream's tunables. */
 const StreamSchema = z
   .object({
-    /** Interval of `:` heartbeat comments on idle streams. */
+    /** Interval of `:` heartbeat comments on idle streams; at most a third of the SDK idle timeout. */
     heartbeat: TimerDuration.default(15_000),
     /** Reconnection delay hinted to clients with `retry:`. */
     retry: TimerDuration.default(2_000),
@@ -109,7 +110,8 @@ const StreamSchema = z
     /** Bytes queued for one subscriber before it is disconnected as too slow. */
     maxQueuedBytes: Count.default(1_048_576),
   })
-  .strict();
+  .strict()
+  .superRefine(checkHeartbeatBelowIdleTimeout);
 
 /** The `fleet:` section of the collector configuration. */
 export const FleetConfigSchema = z

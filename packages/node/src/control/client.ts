@@ -5,6 +5,7 @@ import {
   parseBreakerSignal,
   SIGNAL_EVENT,
   SIGNAL_RESULTS,
+  SIGNAL_STREAM_IDLE_TIMEOUT_MS,
   type SignalResult,
   signalEventStream,
   systemClock,
@@ -144,7 +145,7 @@ class SignalSubscription implements ControlClient {
     this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport;
     this.initialDelayMs = options.initialDelayMs ?? 1_000;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
-    this.idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? SIGNAL_STREAM_IDLE_TIMEOUT_MS;
     this.maxEventBytes = options.maxEventBytes ?? 1 << 20;
     this.table = new OverrideTable({
       target: options.target,
