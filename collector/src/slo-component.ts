@@ -1,10 +1,10 @@
 import type { SloStatus } from '@breakwater/protocol';
 import { alertmanagerPusherFrom } from './act/alertmanager.ts';
 import { desiredAlerts } from './act/alerts.ts';
-import { dimensionLabel } from './act/labels.ts';
 import { type EventCounter, writeSloMetrics } from './act/slo-metrics.ts';
 import { sloRoutes } from './act/slo-routes.ts';
 import type { CollectorComponent, ComponentContext } from './component.ts';
+import { dimensionLabel } from './config/slo/dimension-label.ts';
 import { resolveSlos } from './config/slo/resolve.ts';
 import { evaluateAll } from './evaluate/evaluator.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
@@ -87,7 +87,13 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
         examples: examplesFor,
       });
       latest = { at: nowMs, statuses };
-      pusher?.update(desiredAlerts(statuses, { levels: am.levels, extraLabels: am.labels }));
+      pusher?.update(
+        desiredAlerts(statuses, {
+          levels: am.levels,
+          extraLabels: am.labels,
+          levelWindowMs: config.evaluation.levelWindow,
+        }),
+      );
       return statuses;
     };
     evaluating = run().finally(() => {

@@ -1,4 +1,11 @@
-import type { AlertLevel, AlertSeverity, SloGroupStatus, SloStatus } from '@breakwater/protocol';
+import {
+  type AlertLevel,
+  type AlertSeverity,
+  parseDuration,
+  type SloGroupStatus,
+  type SloStatus,
+} from '@breakwater/protocol';
+import { ratioToPercent } from '../config/slo/objective.ts';
 import { groupLabels } from './labels.ts';
 
 /** `alertname` of multiwindow burn-rate alerts (also used by `breakwater rules`). */
@@ -25,6 +32,12 @@ export interface DesiredAlertsOptions {
   levels: boolean;
   /** Labels added to every alert. */
   extraLabels?: Readonly<Record<string, string>>;
+  /**
+   * `evaluation.levelWindow`, the window the threshold levels were judged over: a level alert
+   * quotes the error ratio over it. Without it (or when that window is not a reported one) the
+   * description leaves the ratio out rather than quote another window's.
+   */
+  levelWindowMs?: number;
 }
 
 /**
@@ -46,7 +59,7 @@ export function desiredAlerts(statuses: readonly SloStatus[], options: DesiredAl
           labels: { ...common, alertname: BURN_ALERT_NAME, severity },
           annotations: {
             summary: `${slo.name} (${group.service}): error budget burning ${fmt(first.longBurnRate)}x over ${first.longWindow} and ${fmt(first.shortBurnRate)}x over ${first.shortWindow} (threshold ${fmt(first.threshold)}x)`,
-            description: `SLO ${slo.name} (objective ${pct(slo.objective)} over ${slo.window}) for service ${group.service}: ${fired
+            description: `SLO ${slo.name} (objective ${ratioToPercent(slo.objective)}% over ${slo.window}) for service ${group.service}: ${fired
               .map(
                 (a) =>
                   `${a.longWindow}/${a.shortWindow} burn ${fmt(a.longBurnRate)}/${fmt(a.shortBurnRate)} > ${fmt(a.threshold)}`,
@@ -58,7 +71,12 @@ export function desiredAlerts(statuses: readonly SloStatus[], options: DesiredAl
       }
       if (options.levels && group.level !== 'ok') {
         const level = group.level;
-        const levelWindow = group.windows[0];
+        // The level was judged over `evaluation.levelWindow`; quote that window's ratio (when it
+        // is among the reported ones), not whichever window happens to come first.
+        const levelWindow =
+          options.levelWindowMs === undefined
+            ? undefined
+            : group.windows.find((w) => parseDuration(w.window) === options.levelWindowMs);
         out.push({
           labels: { ...common, alertname: LEVEL_ALERT_NAME, severity: LEVEL_SEVERITY[level], level },
           annotations: {

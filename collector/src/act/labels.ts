@@ -1,27 +1,5 @@
 import type { SloGroupStatus, SloStatus } from '@breakwater/protocol';
-
-/** Labels Breakwater sets itself; a `groupBy` dimension sanitizing to one of these gets a prefix. */
-const RESERVED = new Set([
-  'alertname',
-  'slo',
-  'service',
-  'version',
-  'tier',
-  'window',
-  'severity',
-  'level',
-  'le',
-  'job',
-  'instance',
-]);
-
-/** A Prometheus/Alertmanager label name for a `groupBy` dimension (`app.tenant` → `app_tenant`). */
-export function dimensionLabel(dim: string): string {
-  let name = dim.replace(/[^a-zA-Z0-9_]/g, '_');
-  if (/^[0-9]/.test(name)) name = `_${name}`;
-  if (RESERVED.has(name) || name.startsWith('__')) name = `group_${name}`;
-  return name;
-}
+import { dimensionLabel } from '../config/slo/dimension-label.ts';
 
 /**
  * `version` label value of the per-version series of spans without `service.version`.

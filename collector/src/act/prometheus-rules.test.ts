@@ -45,12 +45,19 @@ const config = CollectorConfigSchema.parse({
 describe('renderPrometheusRules', () => {
   it('passes promtool check rules', { skip: skipUnless(PROMTOOL, 'prometheus') }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-rules-'));
+    // Many nines put thresholds in exponent notation (`1.44e-11`), which PromQL must accept too.
+    const nines = CollectorConfigSchema.parse({ slos: [{ name: 'nines', objective: 99.9999999999 }] });
     try {
-      const file = join(dir, 'rules.yml');
-      writeFileSync(file, renderPrometheusRules(config));
-      const result = await run(PROMTOOL, ['check', 'rules', file]);
-      assert.equal(result.code, 0, result.stdout + result.stderr);
-      assert.match(result.stdout, /SUCCESS: \d+ rules found/);
+      for (const [name, cfg] of [
+        ['rules.yml', config],
+        ['nines.yml', nines],
+      ] as const) {
+        const file = join(dir, name);
+        writeFileSync(file, renderPrometheusRules(cfg));
+        const result = await run(PROMTOOL, ['check', 'rules', file]);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /SUCCESS: \d+ rules found/);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -103,5 +110,22 @@ describe('renderPrometheusRules', () => {
     assert.ok(!tool.some((r) => r.record?.endsWith('rate30d')), 'a 7-day SLO reports no 30d window');
     const retry = doc.groups[4]!.rules[0]!.expr;
     assert.match(retry, /breakwater_retry_attempts=~"\[2-9\]\|\[1-9\]\[0-9\]\+"/);
+  });
+
+  it('keeps the thresholds of an objective with many nines instead of rounding them to 0', () => {
+    const rules = renderPrometheusRules(
+      CollectorConfigSchema.parse({
+        technicalSlos: false,
+        slos: [{ name: 'nines', objective: 99.9999999999 }],
+      }),
+    );
+    const doc = parseYaml(rules) as {
+      groups: { rules: { alert?: string; expr: string; labels?: Record<string, string> }[] }[];
+    };
+    const page = doc.groups[0]!.rules.find((r) => r.alert === 'BreakwaterErrorBudgetBurn')!;
+    // Budget 1e-12: the 1h/5m page fires above an error ratio of 14.4e-12, not above 0.
+    assert.match(page.expr, /rate1h\{slo="nines"\} > 1\.44e-11 and /);
+    assert.doesNotMatch(page.expr, / > 0 /);
+    assert.match(rules, /against a budget of 1e-10% over 30d/);
   });
 });

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import type { CollectorConfig } from '../config/schema.ts';
 import { isGroupField } from '../config/slo/common-schema.ts';
 import type { SloDefinition } from '../config/slo/definition.ts';
+import { errorBudget } from '../config/slo/objective.ts';
 import { resolveSlos } from '../config/slo/resolve.ts';
 import { scaledBurnRules } from '../evaluate/alert-policy.ts';
 import { reportedWindows, windowName } from '../evaluate/windows.ts';
@@ -152,7 +153,7 @@ function sloRules(def: SloDefinition, input: RulesInput, levelWindow: string): R
   }
 
   const sel = `{slo="${def.name}"}`;
-  const budget = 1 - def.objective;
+  const budget = errorBudget(def.objective);
   const minEvents = Math.max(1, def.minEvents);
   for (const severity of ['page', 'ticket'] as const) {
     const mine = burnRules.filter((r) => r.severity === severity);
@@ -211,6 +212,11 @@ function sloRules(def: SloDefinition, input: RulesInput, levelWindow: string): R
   return rules;
 }
 
+/**
+ * A PromQL number without binary noise: fifteen significant digits (all a double holds), not a
+ * fixed number of decimals, so the tiny error ratios of an objective with many nines
+ * (`1.44e-12`) do not round to 0, which would alert on any error at all.
+ */
 function num(x: number): string {
-  return String(Math.round(x * 1e9) / 1e9);
+  return String(Number(x.toPrecision(15)));
 }

@@ -226,6 +226,19 @@ describe('trace decoders', () => {
     }
   });
 
+  it('counts a null entry of a spans array as a rejected span, keeping the others', () => {
+    const request = jsonRequest();
+    const scope = request.resourceSpans[0]!.scopeSpans[0]!;
+    (scope as { spans: unknown[] }).spans = [null, scope.spans[0], null];
+    const decoded = new JsonTraceDecoder().decode(JSON.stringify(request));
+    assert.equal(decoded.spans.length, 1);
+    assert.equal(decoded.rejectedSpans, 2);
+    assert.match(
+      decoded.rejectionMessage!,
+      /^2 spans rejected; first: resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\] is null/,
+    );
+  });
+
   it('rejects spans with no (or a zero) start time, or a start after the end, in both encodings', () => {
     const cases: [start: string | undefined, end: string, json: RegExp, proto: RegExp][] = [
       [undefined, '1700000000250000000', /startTimeUnixNano/, /missing start_time_unix_nano/],

@@ -35,7 +35,7 @@ const ZERO_ID = /^0+$/;
  * Decodes an OTLP/JSON `ExportTraceServiceRequest` into the same {@link SpanRecord}s as the
  * protobuf decoder: hex ids (lowercased), int64 timestamps as strings or numbers, integer enums,
  * unknown fields ignored. A body of the wrong shape throws `OtlpDecodeError`; spans with invalid
- * ids or no end time are dropped and counted.
+ * ids or no end time, and `null` entries of a `spans` array, are dropped and counted.
  */
 export class JsonTraceDecoder {
   private readonly spanPlan: AttributePlan;
@@ -66,7 +66,12 @@ export class JsonTraceDecoder {
         for (let k = 0; k < list.length; k++) {
           const spanPath = `${scopePath}.spans[${k}]`;
           const span = objectAt(list[k], spanPath);
-          if (span === undefined) continue;
+          if (span === undefined) {
+            // A null entry stands for a span the client meant to send: count it, so the
+            // client learns from partialSuccess that something was dropped.
+            rejections.add(`${spanPath} is null, expected a span object`);
+            continue;
+          }
           const record = this.span(span, spanPath, resource, rejections);
           if (record !== undefined) spans.push(record);
         }

@@ -1,4 +1,5 @@
 import type { WindowStatus } from '@breakwater/protocol';
+import { errorBudget } from '../config/slo/objective.ts';
 
 /** Good and total events over a window. */
 export interface GoodTotal {
@@ -18,11 +19,6 @@ export function errorRatio(c: GoodTotal): number | null {
 export function burnRate(c: GoodTotal, objective: number): number | null {
   const ratio = errorRatio(c);
   return ratio === null ? null : ratio / errorBudget(objective);
-}
-
-/** `1 - objective` without binary noise (1 - 0.995 is 0.0050000000000000044). */
-export function errorBudget(objective: number): number {
-  return Number((1 - objective).toPrecision(12));
 }
 
 /** Error ratio and burn rate over one named window. */

@@ -4,6 +4,7 @@ import { ManualClock, type SloStatus } from '@breakwater/protocol';
 import { CollectorConfigSchema } from '../config/schema.ts';
 import { defaultAvailabilitySlo } from '../config/slo/defaults.ts';
 import type { SloDefinition } from '../config/slo/definition.ts';
+import { errorBudget } from '../config/slo/objective.ts';
 import { resolveSlos } from '../config/slo/resolve.ts';
 import { SliAggregator } from '../sli/aggregate.ts';
 import { encodeSeries } from '../sli/series.ts';
@@ -42,6 +43,41 @@ describe('burn-rate math', () => {
     assert.equal(exhaustionEtaMs(0.5, null, 30 * D), null);
     assert.equal(exhaustionEtaMs(0.5, 0, 30 * D), null);
     assert.equal(exhaustionEtaMs(-0.1, 3, 30 * D), 0);
+  });
+
+  it('keeps the error budget of an objective with many nines: never zero, never noisy', () => {
+    const resolve = (slo: Record<string, unknown>) =>
+      resolveSlos(CollectorConfigSchema.parse({ technicalSlos: false, slos: [slo] }))[0]!.objective;
+    const percent = resolve({ name: 'p', objective: 99.99999999999 });
+    const openSlo = resolve({
+      apiVersion: 'openslo/v1',
+      kind: 'SLO',
+      metadata: { name: 'o' },
+      spec: {
+        service: 'checkout',
+        budgetingMethod: 'Occurrences',
+        timeWindow: [{ duration: '30d', isRolling: true }],
+        objectives: [{ target: 0.9999999999999 }],
+        indicator: {
+          spec: {
+            ratioMetric: {
+              good: { metricSource: { type: 'breakwater', spec: { status: ['ok', 'unset'] } } },
+              total: { metricSource: { type: 'breakwater', spec: {} } },
+            },
+          },
+        },
+      },
+    });
+    for (const objective of [percent, openSlo]) {
+      assert.equal(objective, 0.9999999999999);
+      assert.equal(errorBudget(objective), 1e-13);
+      assert.equal(burnRate({ good: 99, total: 100 }, objective), 1e11);
+      // One bad event in 10¹³ spends exactly the budget.
+      assert.equal(budgetRemaining({ good: 1e13 - 1, total: 1e13 }, objective), 0);
+    }
+    assert.equal(resolve({ name: 'q', objective: 99.9 }), 0.999);
+    assert.equal(errorBudget(0.995), 0.005);
+    assert.equal(errorBudget(0.999999999), 1e-9);
   });
 
   it('scales the workbook thresholds to the SLO window', () => {

@@ -134,6 +134,35 @@ describe('SliAggregator', () => {
     });
   });
 
+  it('breaker refusal: refusals over operations against dependencies, other spans left out', () => {
+    const agg = aggregatorFor({ defaultSlos: false });
+    const notDependency = {
+      dependency: undefined,
+      role: undefined,
+      provider: undefined,
+      requestModel: undefined,
+    };
+    const refused = (dependency: string) =>
+      failed('circuit_open', { errorSource: 'policy', retryAttempts: 0, dependency });
+    const spans = [
+      ...times(3, () => span()),
+      refused('openai/gpt-4o'),
+      span({ dependency: 'tool/search', operationName: 'execute_tool', toolName: 'search' }),
+      refused('tool/search'),
+      refused('tool/search'),
+      failed('server_error', { dependency: 'tool/search', role: 'attempt' }), // an attempt: not an operation
+      span({ ...notDependency, name: 'invoke_agent planner', operationName: 'invoke_agent' }),
+      span({ ...notDependency, name: 'POST /checkout', kind: 2, operationName: undefined }),
+      // A server span failing because of the refusal below it is not a second refusal.
+      failed('circuit_open', { ...notDependency, name: 'POST /checkout', kind: 2, operationName: undefined }),
+    ];
+    const breaker = Object.entries(tally(agg, spans)).filter(([k]) => k.startsWith('breaker-refusal|'));
+    assert.deepEqual(Object.fromEntries(breaker), {
+      'breaker-refusal|checkout|1.0.0|openai/gpt-4o': [3, 4],
+      'breaker-refusal|checkout|1.0.0|tool/search': [1, 3],
+    });
+  });
+
   it('counts latency SLOs by threshold and keeps level counters', () => {
     const agg = aggregatorFor({
       technicalSlos: false,

@@ -1,4 +1,5 @@
 import type { GateAnswer, GateSloEvidence } from '@breakwater/protocol';
+import { ratioToPercent } from '../../config/slo/objective.ts';
 
 /** The rollback the CLI ran, as measured. */
 export interface RollbackOutcome {
@@ -147,7 +148,7 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
         ? 'n/a'
         : `${pct(s.comparison.canaryErrorRatio)} vs ${pct(s.comparison.baselineErrorRatio)} (p=${s.comparison.pValue.toExponential(2)})`;
     lines.push(
-      `| ${s.slo} | ${pct(s.objective)} | ${s.decision} | ${s.sample.total} (${s.sample.total - s.sample.good}) | ${burn} | ${pct(s.budgetRemaining)} | ${cmp} |`,
+      `| ${s.slo} | ${ratioToPercent(s.objective)}% | ${s.decision} | ${s.sample.total} (${s.sample.total - s.sample.good}) | ${burn} | ${pct(s.budgetRemaining)} | ${cmp} |`,
     );
   }
   lines.push('', '## Top error categories', '');

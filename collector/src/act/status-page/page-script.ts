@@ -56,6 +56,10 @@ export const PAGE_SCRIPT = String.raw`
     if (x === null || x === undefined || !isFinite(x)) return '\u2014';
     return (x * 100).toFixed(digits) + '%';
   }
+  // Every digit of an objective: 99.999 % must not read as 100.00 %.
+  function objectivePct(x) {
+    return String(Number((x * 100).toPrecision(15))) + '%';
+  }
   function burn(x) {
     if (x === null || x === undefined || !isFinite(x)) return '\u2014';
     return (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) + '\u00d7';
@@ -184,7 +188,7 @@ export const PAGE_SCRIPT = String.raw`
       td('Service', null, h('span', { class: 'mono' }, names[0]),
         group.version !== undefined ? h('span', { class: 'chip' }, 'v ', h('span', { class: 'mono' }, group.version)) : null,
         names.slice(1).map(function (l) { return h('div', { class: 'small mono' }, l); })),
-      td('Objective', { class: 'num' }, sub ? null : [pctFixed(slo.objective, slo.objective >= 0.999 ? 2 : 1), h('div', { class: 'small' }, 'over ' + slo.window)]),
+      td('Objective', { class: 'num' }, sub ? null : [objectivePct(slo.objective), h('div', { class: 'small' }, 'over ' + slo.window)]),
       td('SLI', null, windowList(group.windows, function (w) {
         return w.errorRatio === null ? '\u2014' : pctFixed(1 - w.errorRatio, 2);
       })),

@@ -1,6 +1,7 @@
 import { formatDuration } from '@breakwater/protocol';
 import { ConfigError } from '../../config/config-error.ts';
 import type { CollectorConfig } from '../../config/schema.ts';
+import { ratioToPercent } from '../../config/slo/objective.ts';
 import { resolveSlos } from '../../config/slo/resolve.ts';
 import type { Command } from '../command.ts';
 import { CONFIG_FLAG_HELP, CONFIG_FLAG_OPTIONS, configOverrides } from '../config-flags.ts';
@@ -73,7 +74,7 @@ export function summarize(config: CollectorConfig): string {
     lines.push(`  slos:     ${slos.length}`);
     for (const slo of slos) {
       lines.push(
-        `    - ${slo.name} [${slo.tier}, ${slo.sli}] ${(slo.objective * 100).toFixed(3).replace(/\.?0+$/, '')}% over ${formatDuration(slo.windowMs)}`,
+        `    - ${slo.name} [${slo.tier}, ${slo.sli}] ${ratioToPercent(slo.objective)}% over ${formatDuration(slo.windowMs)}`,
       );
     }
   } catch (error) {

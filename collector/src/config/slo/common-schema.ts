@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelCollision } from './dimension-label.ts';
 
 /**
  * SLO names appear in URLs (`/v1/slos/{name}`), Prometheus labels and alert labels, so they
@@ -29,4 +30,12 @@ export const GroupBySchema = z
       message: `expected one of ${GROUP_FIELDS.join(', ')} or an attribute key such as "app.tenant"`,
     }),
   )
-  .refine((dims) => new Set(dims).size === dims.length, { message: 'groupBy lists a dimension twice' });
+  .refine((dims) => new Set(dims).size === dims.length, { message: 'groupBy lists a dimension twice' })
+  .superRefine((dims, ctx) => {
+    const clash = labelCollision(dims);
+    if (clash === undefined || clash.dims[0] === clash.dims[1]) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `groupBy dimensions "${clash.dims[0]}" and "${clash.dims[1]}" both become the label "${clash.label}" in metrics and alerts; group by one of them`,
+    });
+  });

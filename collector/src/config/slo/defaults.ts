@@ -55,7 +55,8 @@ export function defaultAvailabilitySlo(
  * Built-in technical SLIs from the SDK's attributes, as SLOs in tier `technical`:
  * - `retry-recovery`: of the operations that needed a retry (`breakwater.retry.attempts` > 1),
  *   the share that still succeeded; target 95 %.
- * - `breaker-refusal`: the share of operations *not* refused by an open breaker
+ * - `breaker-refusal`: of the operations against a dependency (spans carrying
+ *   `breakwater.dependency`), the share *not* refused by an open breaker
  *   (`breakwater.error.category` = `circuit_open`); target 99 %, i.e. refusals under 1 %.
  * Both group per service and dependency.
  */
@@ -84,7 +85,9 @@ export function technicalSlos(minEvents: number, maxSeries: number = DEFAULT_MAX
       sli: 'availability',
       objective: 0.99,
       windowMs: 30 * DAY_MS,
-      total: [{}],
+      // Operations against a dependency: only operation spans carry `breakwater.dependency` (and
+      // attempts never reach an SLO), so agent and server spans stay out.
+      total: [{ dependency: ['*'] }],
       good: undefined,
       bad: [{ errorCategory: ['circuit_open'] }],
       groupBy: ['dependency'],

@@ -183,12 +183,12 @@ export const OpenSloSloSchema = z
     }
     const ann = doc.metadata.annotations ?? {};
     const groupBy = ann[OPENSLO_ANNOTATIONS.GROUP_BY];
-    if (groupBy !== undefined && !GroupBySchema.safeParse(splitList(groupBy)).success) {
+    const parsedGroupBy = groupBy === undefined ? undefined : GroupBySchema.safeParse(splitList(groupBy));
+    if (parsedGroupBy?.success === false) {
       ctx.addIssue({
         code: 'custom',
         path: ['metadata', 'annotations', OPENSLO_ANNOTATIONS.GROUP_BY],
-        message:
-          'expected comma-separated dimensions (operation, provider, model, tool, dependency, span or attribute keys)',
+        message: `expected comma-separated dimensions (operation, provider, model, tool, dependency, span or attribute keys): ${parsedGroupBy.error.issues.map((i) => i.message).join('; ')}`,
       });
     }
     const minEvents = ann[OPENSLO_ANNOTATIONS.MIN_EVENTS];

@@ -9,6 +9,7 @@ import {
 } from './defaults.ts';
 import type { LevelThresholds, SloDefinition } from './definition.ts';
 import type { NativeSlo } from './native-schema.ts';
+import { percentToRatio } from './objective.ts';
 import {
   OPENSLO_ANNOTATIONS,
   type OpenSloSli,
@@ -144,9 +145,4 @@ function levelsFor(sli: SliKind, given: Record<string, number | undefined> | und
     severe: given?.severe ?? d.severe,
     emergency: given?.emergency ?? d.emergency,
   };
-}
-
-/** 99.9 → 0.999 without binary noise (99.9 / 100 is 0.9990000000000001). */
-function percentToRatio(percent: number): number {
-  return Number((percent / 100).toPrecision(12));
 }

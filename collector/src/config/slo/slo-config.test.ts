@@ -250,6 +250,44 @@ slos:
     );
   });
 
+  it('rejects groupBy dimensions that would share one label (their series and alerts would merge)', () => {
+    const clash =
+      'groupBy dimensions "app.tenant-id" and "app.tenant_id" both become the label "app_tenant_id" in metrics and alerts; group by one of them';
+    const native = errorsOf({
+      slos: [{ name: 'g', objective: 99, groupBy: ['model', 'app.tenant-id', 'app.tenant_id'] }],
+    });
+    assert.ok(native.includes(clash), native);
+    assert.match(native, /slos\[0\]\.groupBy/);
+    const openSlo = errorsOf({
+      slos: [
+        {
+          apiVersion: 'openslo/v1',
+          kind: 'SLO',
+          metadata: { name: 'o', annotations: { 'breakwater.dev/group-by': 'app.tenant-id, app.tenant_id' } },
+          spec: {
+            service: 'checkout',
+            budgetingMethod: 'Occurrences',
+            timeWindow: [{ duration: '30d', isRolling: true }],
+            objectives: [{ target: 0.99 }],
+            indicator: {
+              spec: {
+                ratioMetric: {
+                  good: { metricSource: { type: 'breakwater', spec: { status: ['ok'] } } },
+                  total: { metricSource: { type: 'breakwater', spec: {} } },
+                },
+              },
+            },
+          },
+        },
+      ],
+    });
+    assert.ok(openSlo.includes(clash), openSlo);
+    // Distinct labels stay valid, dots and dashes alike.
+    assert.doesNotThrow(() =>
+      parse({ slos: [{ name: 'g', objective: 99, groupBy: ['app.tenant-id', 'app.region', 'model'] }] }),
+    );
+  });
+
   it('lists the attribute keys selectors and groupings need from SpanRecord.extra', () => {
     const config = parse({
       slos: [

@@ -5,6 +5,7 @@ import {
   type GateReasonCode,
   type GateSloEvidence,
 } from '@breakwater/protocol';
+import { errorBudget } from '../../config/slo/objective.ts';
 import { budgetRemaining, burnRate, type GoodTotal } from '../burn-rate.ts';
 import { binomialUpperTail, compareProportions } from './stats.ts';
 
@@ -115,7 +116,7 @@ export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
       }
     }
     const rate = burnRate(sample, objective) ?? 0;
-    const allowed = rules.sustainedBurnRate * (1 - objective);
+    const allowed = rules.sustainedBurnRate * errorBudget(objective);
     if (rate > rules.sustainedBurnRate && allowed < 1) {
       const bad = sample.total - sample.good;
       const p = binomialUpperTail(bad, sample.total, allowed);
