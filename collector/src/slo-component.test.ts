@@ -204,7 +204,10 @@ describe('SLO component', () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
     const first = await component({}, clock, dataDir);
     await first.start?.();
-    await first.spanSink!([...times(40, () => span()), failed('overloaded')], clock.now());
+    await first.spanSink!(
+      [...times(40, () => span()), failed('overloaded', { traceId: 'ab'.repeat(16) })],
+      clock.now(),
+    );
     await clock.advance(2 * M);
     await first.spanSink!([span({ service: 'search' })], clock.now());
     // No stop(): the process "dies" with the handle open; acknowledged counts must be on disk.
@@ -228,6 +231,8 @@ describe('SLO component', () => {
         ['search', 1, 1],
       ],
     );
+    // The failure's trace is still there to look at.
+    assert.deepEqual(summed[0]!.exampleTraceIds, ['ab'.repeat(16)]);
   });
 
   it('pushes burn-rate alerts to a real Alertmanager and resolves them', {

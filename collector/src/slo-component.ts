@@ -19,8 +19,6 @@ const RETENTION_MARGIN_MS = 3_600_000;
 const COMPACTION_INTERVAL_MS = 600_000;
 /** Route answers reuse an evaluation this recent when nothing was ingested since. */
 const ROUTE_CACHE_MS = 1_000;
-/** Recent bad-event trace ids kept per series. */
-const EXAMPLES_PER_SERIES = 5;
 
 /** The SLO engine component, with the views other components read. */
 export interface SloComponent extends CollectorComponent {
@@ -52,20 +50,18 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   const limiter = new SeriesLimiter(definitions);
   /** Events folded into each SLO's overflow series since start. */
   const overflowEvents = new Map<string, number>();
-  const examples = new Map<string, string[]>();
-  const examplesFor = (slo: string, series: string) => examples.get(`${slo}\u0000${series}`) ?? [];
+  const examplesFor = (slo: string, series: string) => store.examples(slo, series);
   const counters = new Map<string, EventCounter>();
   const am = config.alertmanager;
   const pusher = alertmanagerPusherFrom(am, clock, logger);
 
-  // The limiter, lifetime counters and examples follow the series the store holds, so series
+  // The limiter and lifetime counters follow the series the store holds, so series
   // that aged out of every window free their place and their memory.
   const syncWithStore = async (nowMs: number) => {
     const held = await store.snapshot(nowMs, [Number.MAX_SAFE_INTEGER]);
     limiter.reset(held);
     const keys = new Set(held.map((s) => `${s.slo}\u0000${s.series}`));
     for (const key of counters.keys()) if (!keys.has(key)) counters.delete(key);
-    for (const key of examples.keys()) if (!keys.has(key)) examples.delete(key);
   };
   await syncWithStore(clock.now());
 
@@ -180,12 +176,6 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
         overflowEvents.set(slo, (overflowEvents.get(slo) ?? 0) + n);
       for (const d of deltas) {
         const key = `${d.slo}\u0000${d.series}`;
-        if (d.exampleTraceIds.length > 0) {
-          const list = examples.get(key) ?? [];
-          list.unshift(...d.exampleTraceIds);
-          list.length = Math.min(list.length, EXAMPLES_PER_SERIES);
-          examples.set(key, list);
-        }
         let c = counters.get(key);
         if (c === undefined) {
           const def = byName.get(d.slo)!;

@@ -83,6 +83,11 @@ export class BucketIndex {
     }
   }
 
+  /** Whether any bucket of the series is held. */
+  has(slo: string, series: string): boolean {
+    return this.slos.get(slo)?.has(series) ?? false;
+  }
+
   /** Number of buckets held (for tests and the status page). */
   get bucketCount(): number {
     let n = 0;

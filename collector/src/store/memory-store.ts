@@ -1,10 +1,12 @@
 import { BucketIndex } from './buckets.ts';
+import { ExampleIndex } from './example-index.ts';
 import { addCounts, type CountDelta, type RetentionFn, type SeriesWindows, type SloStore } from './types.ts';
 
 /** Keeps counts in memory only: fast, and gone on restart. For tests and throwaway runs. */
 export class MemoryStore implements SloStore {
   readonly kind = 'memory';
   private readonly index = new BucketIndex();
+  private readonly exampleIndex = new ExampleIndex();
   private readonly retention: RetentionFn;
 
   constructor(retention: RetentionFn) {
@@ -16,6 +18,9 @@ export class MemoryStore implements SloStore {
     for (const d of deltas) {
       const ref = { slo: d.slo, series: d.series, res, start };
       this.index.set({ ...ref, counts: addCounts(this.index.get(ref), d.counts) });
+      if (d.exampleTraceIds !== undefined && d.exampleTraceIds.length > 0) {
+        this.exampleIndex.set(d.slo, d.series, this.exampleIndex.merged(d.slo, d.series, d.exampleTraceIds));
+      }
     }
   }
 
@@ -23,8 +28,13 @@ export class MemoryStore implements SloStore {
     return this.index.snapshot(nowMs, windowsMs);
   }
 
+  examples(slo: string, series: string): readonly string[] {
+    return this.exampleIndex.get(slo, series);
+  }
+
   async compact(nowMs: number): Promise<void> {
     this.index.applyCompaction(nowMs, this.index.planCompaction(nowMs, this.retention));
+    this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
   }
 
   async close(): Promise<void> {}

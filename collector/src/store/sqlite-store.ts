@@ -1,9 +1,11 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { BucketIndex, type BucketRef, type BucketWrite, type Resolution } from './buckets.ts';
+import { ExampleIndex } from './example-index.ts';
 import {
   addCounts,
   type CountDelta,
   type Counts,
+  EXAMPLES_PER_SERIES,
   type RetentionFn,
   type SeriesWindows,
   type SloStore,
@@ -17,6 +19,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
+// `slo_examples` came later without a version bump: it is additive, and a collector that
+// predates it opens the file and ignores the table.
 const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
@@ -35,6 +39,10 @@ CREATE TABLE IF NOT EXISTS slo_buckets (
   extra TEXT,
   PRIMARY KEY (series_id, res, start)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS slo_examples (
+  series_id INTEGER PRIMARY KEY,
+  trace_ids TEXT NOT NULL
+);
 `;
 
 interface PendingCommit {
@@ -57,12 +65,14 @@ export class SqliteStore implements SloStore {
   readonly kind = 'sqlite';
   private readonly db: DatabaseSync;
   private readonly index = new BucketIndex();
+  private readonly exampleIndex = new ExampleIndex();
   private readonly retention: RetentionFn;
   private readonly seriesIds = new Map<string, number>();
   private readonly upsertBucket: StatementSync;
   private readonly insertSeries: StatementSync;
   private readonly selectSeries: StatementSync;
   private readonly deleteBucket: StatementSync;
+  private readonly upsertExamples: StatementSync;
   private pending: PendingCommit[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -92,6 +102,10 @@ export class SqliteStore implements SloStore {
     this.deleteBucket = this.db.prepare(
       'DELETE FROM slo_buckets WHERE series_id = ? AND res = ? AND start = ?',
     );
+    this.upsertExamples = this.db.prepare(
+      `INSERT INTO slo_examples (series_id, trace_ids) VALUES (?, ?)
+       ON CONFLICT (series_id) DO UPDATE SET trace_ids = excluded.trace_ids`,
+    );
     this.load();
   }
 
@@ -116,6 +130,10 @@ export class SqliteStore implements SloStore {
     return this.index.snapshot(nowMs, windowsMs);
   }
 
+  examples(slo: string, series: string): readonly string[] {
+    return this.exampleIndex.get(slo, series);
+  }
+
   async compact(nowMs: number): Promise<void> {
     if (this.closed) return;
     this.flush();
@@ -128,8 +146,10 @@ export class SqliteStore implements SloStore {
       }
       for (const w of plan.writes) this.writeBucket(w, new Map());
       this.db.exec('DELETE FROM slo_series WHERE id NOT IN (SELECT DISTINCT series_id FROM slo_buckets)');
+      this.db.exec('DELETE FROM slo_examples WHERE series_id NOT IN (SELECT id FROM slo_series)');
     });
     this.index.applyCompaction(nowMs, plan);
+    this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
     this.reloadSeriesIds();
   }
 
@@ -152,9 +172,11 @@ export class SqliteStore implements SloStore {
     if (batch.length === 0) return;
     this.pending = [];
     const writes = new Map<string, BucketWrite>();
+    const examples = new Map<string, ExampleWrite>();
     for (const p of batch) {
       const { res, start } = this.index.bucketFor(p.timeMs);
       for (const d of p.deltas) {
+        if (d.exampleTraceIds !== undefined && d.exampleTraceIds.length > 0) this.mergeExamples(examples, d);
         const key = `${seriesKey(d.slo, d.series)}\u0000${res}\u0000${start}`;
         let w = writes.get(key);
         if (w === undefined) {
@@ -169,6 +191,10 @@ export class SqliteStore implements SloStore {
     try {
       this.transaction(() => {
         for (const w of writes.values()) this.writeBucket(w, newIds);
+        // Every series with examples had a bucket written just above, so it has an id.
+        for (const [key, e] of examples) {
+          this.upsertExamples.run(this.seriesIds.get(key) ?? newIds.get(key)!, JSON.stringify(e.list));
+        }
       });
     } catch (error) {
       for (const p of batch) p.reject(error);
@@ -176,7 +202,24 @@ export class SqliteStore implements SloStore {
     }
     for (const [key, id] of newIds) this.seriesIds.set(key, id);
     for (const w of writes.values()) this.index.set(w);
+    for (const e of examples.values()) this.exampleIndex.set(e.slo, e.series, e.list);
     for (const p of batch) p.resolve();
+  }
+
+  /** Adds a delta's examples to the series' list for this flush (later commits are newer). */
+  private mergeExamples(examples: Map<string, ExampleWrite>, d: CountDelta): void {
+    const key = seriesKey(d.slo, d.series);
+    const e = examples.get(key);
+    const newest = d.exampleTraceIds!;
+    if (e === undefined) {
+      examples.set(key, {
+        slo: d.slo,
+        series: d.series,
+        list: this.exampleIndex.merged(d.slo, d.series, newest),
+      });
+    } else {
+      e.list = [...new Set([...newest, ...e.list])].slice(0, EXAMPLES_PER_SERIES);
+    }
   }
 
   private writeBucket(w: BucketWrite, newIds: Map<string, number>): void {
@@ -232,6 +275,20 @@ export class SqliteStore implements SloStore {
         counts,
       });
     }
+    this.loadExamples();
+  }
+
+  private loadExamples(): void {
+    const rows = this.db
+      .prepare(
+        `SELECT s.slo AS slo, s.series AS series, e.trace_ids AS traceIds
+         FROM slo_examples e JOIN slo_series s ON s.id = e.series_id`,
+      )
+      .iterate() as Iterable<{ slo: string; series: string; traceIds: string }>;
+    for (const row of rows) {
+      const list = parseTraceIds(row.traceIds);
+      if (list.length > 0) this.exampleIndex.set(row.slo, row.series, list);
+    }
   }
 
   private reloadSeriesIds(): void {
@@ -244,6 +301,24 @@ export class SqliteStore implements SloStore {
       this.seriesIds.set(seriesKey(row.slo, row.series), Number(row.id));
     }
   }
+}
+
+/** A stored list, or none when the row is not a list of strings (examples are only hints). */
+function parseTraceIds(text: string): readonly string[] {
+  try {
+    const list: unknown = JSON.parse(text);
+    if (Array.isArray(list) && list.every((id) => typeof id === 'string'))
+      return list.slice(0, EXAMPLES_PER_SERIES);
+  } catch {
+    // fall through
+  }
+  return [];
+}
+
+interface ExampleWrite {
+  slo: string;
+  series: string;
+  list: readonly string[];
 }
 
 function seriesKey(slo: string, series: string): string {

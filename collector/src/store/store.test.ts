@@ -83,6 +83,27 @@ for (const [name, open] of [
       await store.close();
       assert.equal(COARSE_BUCKET_MS, 60 * FINE_BUCKET_MS);
     });
+
+    it('keeps the latest example trace ids per series, newest first, and drops them with the series', async () => {
+      const store = open();
+      const bad = (ids: string[], series = 's1'): CountDelta => ({
+        ...delta(0, ids.length, {}, series),
+        exampleTraceIds: ids,
+      });
+      await store.commit(T0 - 40 * D, [bad(['old'], 'gone')]);
+      await store.commit(T0, [bad(['t1', 't2'])]);
+      await Promise.all([store.commit(T0, [bad(['t3'])]), store.commit(T0, [bad(['t4', 't2', 't5'])])]);
+      await store.commit(T0, [delta(1, 1)]); // no examples: the list stays
+      assert.deepEqual(store.examples('avail', 's1'), ['t4', 't2', 't5', 't3', 't1']);
+      await store.commit(T0, [bad(['t6'])]);
+      assert.deepEqual(store.examples('avail', 's1'), ['t6', 't4', 't2', 't5', 't3']);
+      assert.deepEqual(store.examples('avail', 'nope'), []);
+      assert.deepEqual(store.examples('avail', 'gone'), ['old']);
+      await store.compact(T0);
+      assert.deepEqual(store.examples('avail', 'gone'), [], 'aged out with its counts');
+      assert.deepEqual(store.examples('avail', 's1'), ['t6', 't4', 't2', 't5', 't3']);
+      await store.close();
+    });
   });
 }
 
@@ -117,6 +138,20 @@ describe('SqliteStore durability', () => {
         ],
       ],
     );
+    await b.close();
+  });
+
+  it('restores example trace ids after a restart, and not those of series compacted away', async () => {
+    const path = tempDb();
+    const a = SqliteStore.open({ path, retention });
+    await a.commit(T0 - 40 * D, [{ ...delta(0, 1, {}, 'gone'), exampleTraceIds: ['old'] }]);
+    await a.commit(T0, [{ ...delta(0, 2), exampleTraceIds: ['t1', 't2'] }]);
+    await a.commit(T0, [{ ...delta(0, 1), exampleTraceIds: ['t3'] }]);
+    await a.compact(T0);
+    await a.close();
+    const b = SqliteStore.open({ path, retention });
+    assert.deepEqual(b.examples('avail', 's1'), ['t3', 't1', 't2']);
+    assert.deepEqual(b.examples('avail', 'gone'), []);
     await b.close();
   });
 

@@ -21,7 +21,15 @@ export interface CountDelta {
   /** Opaque series id within the SLO (the sli stage encodes service, version and groups). */
   series: string;
   counts: Counts;
+  /**
+   * Trace ids of some of this delta's bad events, newest first. The store keeps the latest
+   * {@link EXAMPLES_PER_SERIES} per series, as durably as the counts.
+   */
+  exampleTraceIds?: readonly string[];
 }
+
+/** Recent bad-event trace ids a store keeps per series. */
+export const EXAMPLES_PER_SERIES = 5;
 
 /** One series' counts summed over each requested window. */
 export interface SeriesWindows {
@@ -45,6 +53,11 @@ export interface SloStore {
    * events in the longest window may be left out.
    */
   snapshot(nowMs: number, windowsMs: readonly number[]): Promise<SeriesWindows[]>;
+  /**
+   * The series' most recent bad-event trace ids (newest first, at most
+   * {@link EXAMPLES_PER_SERIES}), from the deltas committed so far; they go with the series.
+   */
+  examples(slo: string, series: string): readonly string[];
   /**
    * Applies retention at `nowMs`: drops buckets older than each SLO's retention and coarsens old
    * fine buckets. Safe to call at any time.

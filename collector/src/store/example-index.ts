@@ -1,0 +1,36 @@
+import { EXAMPLES_PER_SERIES } from './types.ts';
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * Each series' most recent bad-event trace ids, newest first, so an alert or an incident report
+ * can link to traces of the failures it describes. Stores keep one next to their counts.
+ */
+export class ExampleIndex {
+  private readonly lists = new Map<string, readonly string[]>();
+
+  get(slo: string, series: string): readonly string[] {
+    return this.lists.get(key(slo, series)) ?? NONE;
+  }
+
+  /** The series' list once `newest` (newest first) is added in front: not stored yet. */
+  merged(slo: string, series: string, newest: readonly string[]): readonly string[] {
+    return [...new Set([...newest, ...this.get(slo, series)])].slice(0, EXAMPLES_PER_SERIES);
+  }
+
+  set(slo: string, series: string, list: readonly string[]): void {
+    this.lists.set(key(slo, series), list);
+  }
+
+  /** Forgets the series `held` says are gone (they aged out of every window). */
+  retain(held: (slo: string, series: string) => boolean): void {
+    for (const k of [...this.lists.keys()]) {
+      const at = k.indexOf('\u0000');
+      if (!held(k.slice(0, at), k.slice(at + 1))) this.lists.delete(k);
+    }
+  }
+}
+
+function key(slo: string, series: string): string {
+  return `${slo}\u0000${series}`;
+}
