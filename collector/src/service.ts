@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { type Clock, parseDuration, systemClock } from '@breakwater/protocol';
+import { type Clock, KEEP_ALIVE, parseDuration, systemClock } from '@breakwater/protocol';
 import { builtInComponents, type ComponentFactory } from './built-in-components.ts';
 import type { CollectorComponent, ComponentContext, Logger } from './component.ts';
 import { formatListenAddress, type ListenAddress, parseListenAddress } from './config/listen-address.ts';
@@ -115,9 +115,9 @@ export class CollectorService {
       ...(options.components ?? builtInComponents()),
       ...(options.extraComponents ?? []),
     ]) {
-      components.push(
-        await factory({ ...context, logger: logger.child({ component: factory.name || 'component' }) }),
-      );
+      // Each component names itself in its logs (`logger.child({ component })`); a name added
+      // here as well would print the key twice.
+      components.push(await factory(context));
     }
     let forwarder: Forwarder | undefined;
     if (config.forward.length > 0) {
@@ -227,7 +227,8 @@ export class CollectorService {
     const timedOut = await Promise.race([
       this.inFlight.idle().then(() => false),
       new Promise<boolean>((done) => {
-        timer = this.clock.setTimeout(() => done(true), this.shutdownTimeoutMs);
+        // Ref'd: the deadline must fire even when nothing else keeps the process alive.
+        timer = this.clock.setTimeout(() => done(true), this.shutdownTimeoutMs, KEEP_ALIVE);
       }),
     ]);
     if (timer !== undefined) this.clock.clearTimeout(timer);

@@ -1,11 +1,14 @@
-import type { Clock, GateAnswer } from '@breakwater/protocol';
+import { type Clock, type GateAnswer, KEEP_ALIVE } from '@breakwater/protocol';
 import { isNoDataHalt } from '../act/gate/incident-alerts.ts';
 import { GateClientError } from './client.ts';
 
-/** Resolves after `ms` on the injected clock. */
+/**
+ * Resolves after `ms` on the injected clock. The timer keeps the process alive: between polls
+ * it is all the CLI waits for, and an unref'd one would let Node exit mid-wait (code 13).
+ */
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    clock.setTimeout(resolve, ms);
+    clock.setTimeout(resolve, ms, KEEP_ALIVE);
   });
 }
 

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +19,61 @@ function cli(args: string[], options: { cwd?: string; env?: Record<string, strin
     timeout: 30_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A `breakwater serve` child on 127.0.0.1:0, ready. */
+async function serve(cwd: string, args: string[]) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--conditions=@breakwater/source',
+      MAIN,
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--log-level',
+      'info',
+      ...args,
+    ],
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready log: ${stderr}`)), 20_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    /** SIGTERM, then the exit code. */
+    async stop(): Promise<number | null> {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    stderr: () => stderr,
+    messages: () =>
+      stderr
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { msg: string }).msg),
+  };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 describe('breakwater CLI', () => {
@@ -129,34 +186,59 @@ describe('breakwater CLI', () => {
 
   it('serve with no config: loopback, ./.breakwater created, JSON logs on stderr, SIGTERM exits 0', async () => {
     const cwd = await mkdtemp(join(dir, 'serve-'));
-    const child: ChildProcess = spawn(
+    const collector = await serve(cwd, []);
+    assert.equal((await fetch(`${collector.url}/readyz`)).status, 200);
+    assert.ok((await stat(join(cwd, '.breakwater'))).isDirectory());
+    assert.equal(await collector.stop(), 0);
+    const messages = collector.messages();
+    assert.ok(messages.includes('collector ready'));
+    assert.ok(messages.includes('collector stopped'));
+    for (const line of collector.stderr().trim().split('\n')) {
+      assert.ok((line.match(/"component":/g) ?? []).length <= 1, `one component key: ${line}`);
+    }
+    assert.ok(collector.stderr().includes('"component":"slo"'));
+  });
+
+  it('serve forwarding to a dead endpoint still drains to its deadline and exits 0 on SIGTERM', async () => {
+    const cwd = await mkdtemp(join(dir, 'forward-'));
+    const dead = await closedPort();
+    await writeFile(
+      join(cwd, 'c.yaml'),
+      `shutdownTimeout: 1s\nforward: [{ url: "http://127.0.0.1:${dead}" }]\n`,
+    );
+    const collector = await serve(cwd, ['--config', 'c.yaml']);
+    const res = await fetch(`${collector.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceSpans: [] }),
+    });
+    assert.equal(res.status, 200);
+    // The forwarder is now backing off against the dead endpoint: its timers are all that is left.
+    assert.equal(await collector.stop(), 0);
+    assert.ok(collector.messages().includes('collector stopped'), collector.stderr());
+  });
+
+  it('gate --wait keeps polling on the real clock until its deadline (HALT for no data: exit 10)', async () => {
+    const cwd = await mkdtemp(join(dir, 'gate-'));
+    const collector = await serve(cwd, []);
+    const started = Date.now();
+    const gate = spawn(
       process.execPath,
-      ['--conditions=@breakwater/source', MAIN, 'serve', '--listen', '127.0.0.1:0', '--log-level', 'info'],
+      [
+        '--conditions=@breakwater/source',
+        MAIN,
+        'gate',
+        ...['--url', collector.url, '-s', 'chat', '-v', 'v2', '--wait', '1500ms', '--interval', '300ms'],
+      ],
       { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ready log: ${stderr}`)), 20_000);
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr);
-        if (match !== null) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-    });
-    assert.equal((await fetch(`${url}/readyz`)).status, 200);
-    assert.ok((await stat(join(cwd, '.breakwater'))).isDirectory());
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    const lines = stderr
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { msg: string });
-    assert.ok(lines.some((l) => l.msg === 'collector ready'));
-    assert.ok(lines.some((l) => l.msg === 'collector stopped'));
+    let out = '';
+    gate.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    gate.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => gate.on('exit', (c) => resolve(c)));
+    const tookMs = Date.now() - started;
+    await collector.stop();
+    assert.equal(code, 10, out);
+    assert.ok(tookMs >= 1_400, `polled until the deadline (${tookMs} ms): ${out}`);
   });
 });

@@ -1,4 +1,4 @@
-import { type Clock, parseDuration } from '@breakwater/protocol';
+import { type Clock, KEEP_ALIVE, parseDuration } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
 import type { ForwardConfig } from '../config/server-section.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
@@ -105,7 +105,8 @@ export class Destination {
     this.stopping = true;
     if (!this.isIdle()) {
       await new Promise<void>((resolve) => {
-        const timer = this.options.clock.setTimeout(resolve, deadlineMs);
+        // Ref'd: during shutdown this wait may be all that is left, and it must finish.
+        const timer = this.options.clock.setTimeout(resolve, deadlineMs, KEEP_ALIVE);
         this.idleWaiters.push(() => {
           this.options.clock.clearTimeout(timer);
           resolve();
@@ -232,7 +233,8 @@ export class Destination {
         this.sleepers.delete(wake);
         resolve();
       };
-      const timer = this.options.clock.setTimeout(wake, ms);
+      // Ref'd: a back-off during the shutdown drain must run its course (or meet the deadline).
+      const timer = this.options.clock.setTimeout(wake, ms, KEEP_ALIVE);
       this.sleepers.add(wake);
     });
   }
