@@ -11,11 +11,20 @@ import { setFailure } from './span-attributes.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
 /** Options of {@link agent}. */
-export interface AgentOptions {
+export interface AgentOptions<A extends unknown[] = unknown[]> {
+  /**
+   * `gen_ai.provider.name` of the model behind the agent (`openai`, `anthropic`, ...). The GenAI
+   * conventions require it on `invoke_agent` spans; set it whenever the agent has one provider.
+   */
+  readonly provider?: string;
   /** `gen_ai.agent.id`. */
   readonly id?: string;
   /** `gen_ai.agent.description`. */
   readonly description?: string;
+  /** `gen_ai.agent.version`. */
+  readonly version?: string;
+  /** Reads `gen_ai.conversation.id` (session, thread) from the call's arguments, when there is one. */
+  readonly conversationId?: (...args: A) => string | undefined;
 }
 
 /**
@@ -25,7 +34,7 @@ export interface AgentOptions {
 export function agent<A extends unknown[], R>(
   name: string,
   fn: (...args: A) => R | Promise<R>,
-  options: AgentOptions = {},
+  options: AgentOptions<A> = {},
 ): (...args: A) => Promise<R> {
   return async (...args: A): Promise<R> => {
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
@@ -33,8 +42,12 @@ export function agent<A extends unknown[], R>(
       [SEMCONV.GEN_AI_OPERATION_NAME]: 'invoke_agent',
       [SEMCONV.GEN_AI_AGENT_NAME]: name,
     };
+    if (options.provider !== undefined) attributes[SEMCONV.GEN_AI_PROVIDER_NAME] = options.provider;
     if (options.id !== undefined) attributes[SEMCONV.GEN_AI_AGENT_ID] = options.id;
     if (options.description !== undefined) attributes[SEMCONV.GEN_AI_AGENT_DESCRIPTION] = options.description;
+    if (options.version !== undefined) attributes[SEMCONV.GEN_AI_AGENT_VERSION] = options.version;
+    const conversation = conversationOf(options, args);
+    if (conversation !== undefined) attributes[SEMCONV.GEN_AI_CONVERSATION_ID] = conversation;
     const span = tracer.startSpan(`invoke_agent ${name}`, { kind: SpanKind.INTERNAL, attributes });
     try {
       // Success leaves the status unset: OTel reserves OK for an application's own explicit say.
@@ -46,4 +59,13 @@ export function agent<A extends unknown[], R>(
       span.end();
     }
   };
+}
+
+function conversationOf<A extends unknown[]>(options: AgentOptions<A>, args: A): string | undefined {
+  try {
+    const id: unknown = options.conversationId?.(...args);
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -245,6 +245,33 @@ describe('tool() and agent()', () => {
     assert.equal(brokenSpan.status.code, SpanStatusCode.ERROR);
   });
 
+  it('tool description and the agent attributes the conventions ask for', async () => {
+    const lookup = tool('lookup_stock', async (sku: string) => `${sku}: 3`, {
+      description: 'Looks up stock levels',
+      type: 'datastore',
+    });
+    const run = agent('stock-agent', async (_session: string, sku: string) => lookup(sku), {
+      provider: 'openai',
+      id: 'agent_1',
+      version: '2.0.0',
+      conversationId: (session) => session,
+    });
+    await run('conv_42', 'sku-1');
+    const root = h.spans().find((s) => s.name === 'invoke_agent stock-agent')!;
+    const a = attrs(root);
+    assert.equal(a['gen_ai.operation.name'], 'invoke_agent');
+    // Required on invoke_agent spans.
+    assert.equal(a['gen_ai.provider.name'], 'openai');
+    assert.equal(a['gen_ai.agent.name'], 'stock-agent');
+    assert.equal(a['gen_ai.agent.id'], 'agent_1');
+    assert.equal(a['gen_ai.agent.version'], '2.0.0');
+    assert.equal(a['gen_ai.conversation.id'], 'conv_42');
+    const toolSpan = byRole(h.spans(), 'operation').find((s) => s.name === 'execute_tool lookup_stock')!;
+    assert.equal(attrs(toolSpan)['gen_ai.tool.description'], 'Looks up stock levels');
+    assert.equal(attrs(toolSpan)['gen_ai.tool.type'], 'datastore');
+    assert.equal(attrs(toolSpan)['gen_ai.tool.call.arguments'], undefined, 'content is opt-in');
+  });
+
   it('toolSignal() aborts the attempt its timeout gave up on; a retry gets a fresh signal', async () => {
     const clock = new ManualClock();
     const runtime = createRuntime({

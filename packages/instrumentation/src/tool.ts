@@ -18,6 +18,8 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 export interface ToolOptions<A extends unknown[]> {
   /** Reads the model's tool-call id from the arguments, for `gen_ai.tool.call.id`. */
   readonly callId?: (...args: A) => string | undefined;
+  /** `gen_ai.tool.description`, what the tool does (as offered to the model). */
+  readonly description?: string;
   /** `gen_ai.tool.type`; defaults to `function`. */
   readonly type?: 'function' | 'extension' | 'datastore';
   /** Policy overrides for this tool, applied over the `tool/*` defaults and matching rules. */
@@ -89,10 +91,12 @@ export function tool<A extends unknown[], R>(
     const policy = resolved.policy;
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
     const attributes: Record<string, string> = { [SEMCONV.GEN_AI_TOOL_TYPE]: options.type ?? 'function' };
+    if (options.description !== undefined) attributes[SEMCONV.GEN_AI_TOOL_DESCRIPTION] = options.description;
     const callId = safe(() => options.callId?.(...args));
     if (callId !== undefined) attributes[SEMCONV.GEN_AI_TOOL_CALL_ID] = callId;
-    if (runtime.captureMessageContent) {
-      const text = json(args);
+    if (runtime.captureMessageContent && args.length > 0) {
+      // The conventions expect the arguments object: a tool of one argument records that argument.
+      const text = contentJson(args.length === 1 ? args[0] : args);
       if (text !== undefined) attributes[SEMCONV.GEN_AI_TOOL_CALL_ARGUMENTS] = text;
     }
     const op = new Operation(
@@ -121,7 +125,7 @@ export function tool<A extends unknown[], R>(
       attempts: op,
     });
     if (runtime.captureMessageContent) {
-      const text = json(value);
+      const text = contentJson(value);
       if (text !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_TOOL_CALL_RESULT, text);
     }
     op.succeed();
@@ -131,6 +135,22 @@ export function tool<A extends unknown[], R>(
 }
 
 const identity = (value: unknown): unknown => value;
+
+/**
+ * JSON for captured tool arguments and results. A string that already is JSON (the model's
+ * arguments, a serialized result) is recorded as it is rather than encoded a second time.
+ */
+function contentJson(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    try {
+      JSON.parse(value);
+      return value;
+    } catch {
+      // Plain text: encoded below.
+    }
+  }
+  return json(value);
+}
 
 function safe<T>(f: () => T): T | undefined {
   try {

@@ -40,6 +40,30 @@ describe('@anthropic-ai/sdk messages', () => {
     assert.deepEqual(a['gen_ai.response.finish_reasons'], [msg.stop_reason]);
   });
 
+  it('records sampling parameters, stop sequences and output type with their GenAI types', async () => {
+    const m = model('params');
+    // SDK 1.x no longer types the sampling parameters, but the API (and older code) still sends them.
+    const sampling = { temperature: 0.3, top_p: 0.9, top_k: 5 } as Record<string, number>;
+    await client().messages.create({
+      model: m,
+      max_tokens: 64,
+      ...sampling,
+      stop_sequences: ['END', 'STOP'],
+      output_config: { format: { type: 'json_schema', schema: { type: 'object' } } },
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const a = attrs(byRole(h.spans(), 'operation')[0]!);
+    assert.equal(a['gen_ai.request.max_tokens'], 64);
+    assert.equal(a['gen_ai.request.temperature'], 0.3);
+    assert.equal(a['gen_ai.request.top_p'], 0.9);
+    assert.equal(a['gen_ai.request.top_k'], 5);
+    assert.deepEqual(a['gen_ai.request.stop_sequences'], ['END', 'STOP']);
+    // Conditionally required when the request asks for an output format.
+    assert.equal(a['gen_ai.output.type'], 'json');
+    assert.equal(a['gen_ai.input.messages'], undefined, 'content is opt-in');
+    assert.equal(a['gen_ai.system_instructions'], undefined, 'content is opt-in');
+  });
+
   it('retries 529 overloaded, then succeeds', async () => {
     const m = model('529');
     h.fp.script({

@@ -3,9 +3,21 @@
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { CallDescription } from '../client/api-promise.ts';
-import { type AttributeMap, baseAttributes, json, num, obj, str } from '../client/describe.ts';
+import { setJson } from '../client/content.ts';
+import {
+  type AttributeMap,
+  baseAttributes,
+  int,
+  json,
+  num,
+  obj,
+  outputType,
+  str,
+  stringList,
+} from '../client/describe.ts';
 import type { ChunkReader } from '../client/stream.ts';
 import type { Operation, Usage } from '../operation.ts';
+import { inputMessages, outputMessages, StreamedContent, systemInstructions } from './content.ts';
 import { sdkSpanStandIn } from './suppress.ts';
 
 /**
@@ -57,9 +69,16 @@ class MessageEventReader implements ChunkReader {
   private output: number | undefined;
   private cacheRead: number | undefined;
   private cacheCreation: number | undefined;
+  /** The streamed content, when capturing it. */
+  private readonly content: StreamedContent | undefined;
+
+  constructor(capture: boolean) {
+    this.content = capture ? new StreamedContent() : undefined;
+  }
 
   onChunk(chunk: unknown): void {
     const event = obj(chunk);
+    this.content?.onEvent(event);
     if (event.type === 'message_start') {
       const message = obj(event.message);
       this.id = str(message.id);
@@ -81,6 +100,10 @@ class MessageEventReader implements ChunkReader {
 
   finish(op: Operation): Usage | undefined {
     setResponse(op, this.id, this.model, this.stop);
+    if (this.content !== undefined) {
+      const out = json(this.content.messages(this.stop));
+      if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
+    }
     return usage(this.input, this.output, this.cacheRead, this.cacheCreation);
   }
 }
@@ -91,14 +114,24 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
   const model = str(b.model);
   const stream = b.stream === true;
   const base = baseAttributes('chat', 'anthropic', model, server);
-  const maxTokens = num(b.max_tokens);
-  if (maxTokens !== undefined) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
+  const attributes = base.requestAttributes;
+  const maxTokens = int(b.max_tokens);
+  if (maxTokens !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
   const temperature = num(b.temperature);
-  if (temperature !== undefined) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_TEMPERATURE] = temperature;
-  if (stream) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
+  if (temperature !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TEMPERATURE] = temperature;
+  const topP = num(b.top_p);
+  if (topP !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TOP_P] = topP;
+  const topK = num(b.top_k);
+  if (topK !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TOP_K] = topK;
+  const stop = stringList(b.stop_sequences);
+  if (stop !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_STOP_SEQUENCES] = stop;
+  // Structured outputs: `output_config.format` (`output_format` in the earlier beta).
+  const output = outputType(obj(b.output_config).format ?? b.output_format);
+  if (output !== undefined) attributes[SEMCONV.GEN_AI_OUTPUT_TYPE] = output;
+  if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
-    const input = json(b.messages);
-    if (input !== undefined) base.requestAttributes[SEMCONV.GEN_AI_INPUT_MESSAGES] = input;
+    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, inputMessages(b.messages));
+    setJson(attributes, SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS, systemInstructions(b.system));
   }
   return {
     ...base,
@@ -108,12 +141,12 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
       const d = obj(data);
       setResponse(op, str(d.id), str(d.model), str(d.stop_reason));
       if (capture) {
-        const out = json([{ role: 'assistant', content: d.content }]);
+        const out = json(outputMessages(d.content, str(d.stop_reason)));
         if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
       }
       return usageOf(obj(d.usage));
     },
-    chunkReader: () => new MessageEventReader(),
+    chunkReader: () => new MessageEventReader(capture),
     attemptOptions: () => ({ __span: sdkSpanStandIn('anthropic.messages.create') }),
   };
 }

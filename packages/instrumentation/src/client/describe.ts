@@ -99,3 +99,27 @@ export function json(value: unknown): string | undefined {
     return undefined;
   }
 }
+
+/** `value` when it is an integer (for int-typed attributes such as token counts and seeds). */
+export function int(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}
+
+/** Stop sequences as the `string[]` the conventions ask for (a single string is one sequence). */
+export function stringList(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) return undefined;
+  const out = value.filter((v): v is string => typeof v === 'string');
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * `gen_ai.output.type` for a requested response format (`{ type: 'json_schema' | 'json_object' |
+ * 'text' }`): structured output is `json`, plain text `text`.
+ */
+export function outputType(format: unknown): string | undefined {
+  const type = str(obj(format).type);
+  if (type === undefined) return undefined;
+  if (type === 'json_schema' || type === 'json_object') return 'json';
+  return type === 'text' ? 'text' : undefined;
+}

@@ -3,9 +3,21 @@
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { CallDescription } from '../client/api-promise.ts';
-import { type AttributeMap, baseAttributes, json, num, obj, str } from '../client/describe.ts';
+import { setJson } from '../client/content.ts';
+import {
+  type AttributeMap,
+  baseAttributes,
+  int,
+  json,
+  num,
+  obj,
+  outputType,
+  str,
+  stringList,
+} from '../client/describe.ts';
 import type { ChunkReader } from '../client/stream.ts';
 import type { Operation, Usage } from '../operation.ts';
+import { chatInputMessages, chatOutputMessages, StreamedChoice } from './content.ts';
 
 function usageOf(body: Record<string, unknown>): Usage | undefined {
   const usage = obj(body.usage);
@@ -31,15 +43,19 @@ function setResponse(op: Operation, body: Record<string, unknown>, reasons: stri
   const id = str(body.id);
   if (id !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_ID, id);
   if (reasons.length > 0) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_FINISH_REASONS, reasons);
+  // Conditionally required when the response has one (it always has, from OpenAI itself).
+  const tier = str(body.service_tier);
+  if (tier !== undefined) op.span.setAttribute(SEMCONV.OPENAI_RESPONSE_SERVICE_TIER, tier);
 }
 
 class ChatChunkReader implements ChunkReader {
   private id: string | undefined;
   private model: string | undefined;
+  private tier: string | undefined;
   private usage: Usage | undefined;
-  private readonly reasons: string[] = [];
+  /** Per choice index: its finish reason and, when capturing, its content. */
+  private readonly choices = new Map<number, StreamedChoice>();
   private readonly capture: boolean;
-  private text = '';
 
   constructor(capture: boolean) {
     this.capture = capture;
@@ -49,21 +65,29 @@ class ChatChunkReader implements ChunkReader {
     const c = obj(chunk);
     this.id ??= str(c.id);
     this.model ??= str(c.model);
+    this.tier ??= str(c.service_tier);
     this.usage = usageOf(c) ?? this.usage;
-    if (Array.isArray(c.choices)) {
-      for (const choice of c.choices) {
-        const ch = obj(choice);
-        const reason = str(ch.finish_reason);
-        if (reason !== undefined) this.reasons.push(reason);
-        if (this.capture) this.text += str(obj(ch.delta).content) ?? '';
+    if (!Array.isArray(c.choices)) return;
+    for (const item of c.choices) {
+      const ch = obj(item);
+      const index = typeof ch.index === 'number' ? ch.index : 0;
+      let choice = this.choices.get(index);
+      if (choice === undefined) {
+        choice = new StreamedChoice();
+        this.choices.set(index, choice);
       }
+      choice.finish = str(ch.finish_reason) ?? choice.finish;
+      if (this.capture) choice.add(obj(ch.delta));
     }
   }
 
   finish(op: Operation): Usage | undefined {
-    setResponse(op, { id: this.id, model: this.model }, this.reasons);
-    if (this.capture) {
-      const out = json([{ role: 'assistant', parts: [{ type: 'text', content: this.text }] }]);
+    const ordered = [...this.choices.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+    const reasons: string[] = [];
+    for (const choice of ordered) if (choice.finish !== undefined) reasons.push(choice.finish);
+    setResponse(op, { id: this.id, model: this.model, service_tier: this.tier }, reasons);
+    if (this.capture && ordered.length > 0) {
+      const out = json(ordered.map((choice) => choice.message()));
       if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
     }
     return this.usage;
@@ -77,15 +101,29 @@ export function describeChat(body: unknown, server: AttributeMap, capture: boole
   const stream = b.stream === true;
   const base = baseAttributes('chat', 'openai', model, server);
   const attributes = base.requestAttributes;
-  const maxTokens = num(b.max_completion_tokens) ?? num(b.max_tokens);
+  attributes[SEMCONV.OPENAI_API_TYPE] = 'chat_completions';
+  const maxTokens = int(b.max_completion_tokens) ?? int(b.max_tokens);
   if (maxTokens !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
   const temperature = num(b.temperature);
   if (temperature !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TEMPERATURE] = temperature;
+  const topP = num(b.top_p);
+  if (topP !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TOP_P] = topP;
+  const frequency = num(b.frequency_penalty);
+  if (frequency !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_FREQUENCY_PENALTY] = frequency;
+  const presence = num(b.presence_penalty);
+  if (presence !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_PRESENCE_PENALTY] = presence;
+  const stop = stringList(b.stop);
+  if (stop !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_STOP_SEQUENCES] = stop;
+  const seed = int(b.seed);
+  if (seed !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_SEED] = seed;
+  const n = int(b.n);
+  if (n !== undefined && n !== 1) attributes[SEMCONV.GEN_AI_REQUEST_CHOICE_COUNT] = n;
+  const output = outputType(b.response_format);
+  if (output !== undefined) attributes[SEMCONV.GEN_AI_OUTPUT_TYPE] = output;
+  const tier = str(b.service_tier);
+  if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
-  if (capture) {
-    const input = json(b.messages);
-    if (input !== undefined) attributes[SEMCONV.GEN_AI_INPUT_MESSAGES] = input;
-  }
+  if (capture) setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, chatInputMessages(b.messages));
   return {
     ...base,
     provider: 'openai',
@@ -93,8 +131,8 @@ export function describeChat(body: unknown, server: AttributeMap, capture: boole
     onResponse(op, data) {
       const d = obj(data);
       setResponse(op, d, finishReasons(d.choices));
-      if (capture && Array.isArray(d.choices)) {
-        const out = json(d.choices.map((c) => obj(c).message));
+      if (capture) {
+        const out = json(chatOutputMessages(d.choices));
         if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
       }
       return usageOf(d);

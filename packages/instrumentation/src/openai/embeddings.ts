@@ -3,7 +3,7 @@
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { CallDescription } from '../client/api-promise.ts';
-import { type AttributeMap, baseAttributes, num, obj, str } from '../client/describe.ts';
+import { type AttributeMap, baseAttributes, int, num, obj, str } from '../client/describe.ts';
 import type { ChunkReader } from '../client/stream.ts';
 
 const noChunks: ChunkReader = { onChunk() {}, finish: () => undefined };
@@ -12,8 +12,11 @@ const noChunks: ChunkReader = { onChunk() {}, finish: () => undefined };
 export function describeEmbeddings(body: unknown, server: AttributeMap): CallDescription {
   const b = obj(body);
   const base = baseAttributes('embeddings', 'openai', str(b.model), server);
-  const dims = num(b.dimensions);
+  const dims = int(b.dimensions);
   if (dims !== undefined) base.requestAttributes[SEMCONV.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dims;
+  // Only as requested: the client asks for base64 on its own when the caller names no format.
+  const format = str(b.encoding_format);
+  if (format !== undefined) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_ENCODING_FORMATS] = [format];
   return {
     ...base,
     provider: 'openai',

@@ -80,6 +80,59 @@ for (const [label, OpenAI] of [
       assert.equal(attempt['gen_ai.request.model'], undefined);
     });
 
+    it('records the request parameters the GenAI conventions ask for, with their types', async () => {
+      const m = model('params');
+      await client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'hi' }],
+        max_completion_tokens: 50,
+        temperature: 0.5,
+        top_p: 0.9,
+        frequency_penalty: 0.1,
+        presence_penalty: 0.2,
+        stop: 'END',
+        seed: 7,
+        n: 2,
+        response_format: { type: 'json_object' },
+        service_tier: 'default',
+      });
+      const a = attrs(byRole(h.spans(), 'operation')[0]!);
+      assert.equal(a['openai.api.type'], 'chat_completions');
+      assert.equal(a['gen_ai.request.max_tokens'], 50);
+      assert.equal(a['gen_ai.request.temperature'], 0.5);
+      assert.equal(a['gen_ai.request.top_p'], 0.9);
+      assert.equal(a['gen_ai.request.frequency_penalty'], 0.1);
+      assert.equal(a['gen_ai.request.presence_penalty'], 0.2);
+      // string[] even when the request gives one string.
+      assert.deepEqual(a['gen_ai.request.stop_sequences'], ['END']);
+      // Conditionally required: seed when given, choice count when != 1, output type when a
+      // format is requested, the request's service tier unless `auto`, the response's when given.
+      assert.equal(a['gen_ai.request.seed'], 7);
+      assert.equal(a['gen_ai.request.choice.count'], 2);
+      assert.equal(a['gen_ai.output.type'], 'json');
+      assert.equal(a['openai.request.service_tier'], 'default');
+      assert.equal(a['openai.response.service_tier'], 'default');
+      // Content is opt-in.
+      assert.equal(a['gen_ai.input.messages'], undefined);
+      assert.equal(a['gen_ai.output.messages'], undefined);
+    });
+
+    it('leaves out conditional parameters whose condition does not hold', async () => {
+      const m = model('params-default');
+      await client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'hi' }],
+        n: 1,
+        service_tier: 'auto',
+      });
+      const a = attrs(byRole(h.spans(), 'operation')[0]!);
+      assert.equal(a['gen_ai.request.choice.count'], undefined);
+      assert.equal(a['openai.request.service_tier'], undefined);
+      assert.equal(a['gen_ai.output.type'], undefined);
+      assert.equal(a['gen_ai.request.seed'], undefined);
+      assert.equal(a['gen_ai.request.stream'], undefined);
+    });
+
     it('retries 503 twice then succeeds: exactly 3 requests, resend_count on resends', async () => {
       const m = model('retry');
       h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 2 }] });
@@ -273,5 +326,55 @@ describe('openai responses and embeddings', () => {
       ['chat', 'embeddings'],
     );
     assert.equal(typeof attrs(ops[1]!)['gen_ai.usage.input_tokens'], 'number');
+  });
+
+  it('responses.create is a chat operation with openai.api.type=responses and a real finish reason', async () => {
+    const OpenAI = require('openai').default as typeof OpenAIType;
+    const client = new OpenAI({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl });
+    await client.responses.create({
+      model: 'gpt-resp-attrs',
+      input: 'hello',
+      max_output_tokens: 30,
+      temperature: 0.2,
+      top_p: 0.8,
+      text: { format: { type: 'json_object' } },
+      conversation: 'conv_123',
+    });
+    const [op] = byRole(h.spans(), 'operation');
+    assert.equal(op!.name, 'chat gpt-resp-attrs');
+    const a = attrs(op!);
+    assert.equal(a['gen_ai.operation.name'], 'chat');
+    assert.equal(a['openai.api.type'], 'responses');
+    assert.equal(a['gen_ai.request.max_tokens'], 30);
+    assert.equal(a['gen_ai.request.temperature'], 0.2);
+    assert.equal(a['gen_ai.request.top_p'], 0.8);
+    assert.equal(a['gen_ai.output.type'], 'json');
+    assert.equal(a['gen_ai.conversation.id'], 'conv_123');
+    // A Response's `status` (`completed`) is not a finish reason; the model stopped on its own.
+    assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
+
+    h.reset();
+    await client.responses.create({
+      model: 'gpt-resp-cut',
+      input: 'one two three four five',
+      max_output_tokens: 2,
+    });
+    assert.deepEqual(attrs(byRole(h.spans(), 'operation')[0]!)['gen_ai.response.finish_reasons'], ['length']);
+  });
+
+  it('embeddings.create records the requested encoding format as a string[]', async () => {
+    const OpenAI = require('openai').default as typeof OpenAIType;
+    const client = new OpenAI({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl });
+    await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'hello',
+      encoding_format: 'float',
+    });
+    const a = attrs(byRole(h.spans(), 'operation')[0]!);
+    assert.deepEqual(a['gen_ai.request.encoding_formats'], ['float']);
+    h.reset();
+    // Not specified by the caller: not recorded (the client picks base64 on its own).
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello' });
+    assert.equal(attrs(byRole(h.spans(), 'operation')[0]!)['gen_ai.request.encoding_formats'], undefined);
   });
 });

@@ -1,19 +1,42 @@
 /**
- * `responses.create`: the Responses API. Streams are typed events; the final `response.completed`
+ * `responses.create`: the Responses API. The GenAI conventions file it under operation `chat`
+ * with `openai.api.type=responses`. Streams are typed events; the final `response.completed`
  * (or `response.failed` / `response.incomplete`) event carries the whole response with its usage.
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { CallDescription } from '../client/api-promise.ts';
-import { type AttributeMap, baseAttributes, json, num, obj, str } from '../client/describe.ts';
+import { setJson } from '../client/content.ts';
+import {
+  type AttributeMap,
+  baseAttributes,
+  int,
+  json,
+  num,
+  obj,
+  outputType,
+  str,
+} from '../client/describe.ts';
 import type { ChunkReader } from '../client/stream.ts';
 import type { Operation, Usage } from '../operation.ts';
+import {
+  responsesFinishReason,
+  responsesInputMessages,
+  responsesOutputMessages,
+  responsesSystemInstructions,
+} from './content.ts';
 
-function read(op: Operation, response: Record<string, unknown>): Usage | undefined {
+function read(op: Operation, response: Record<string, unknown>, capture: boolean): Usage | undefined {
   op.setResponseModel(str(response.model));
   const id = str(response.id);
   if (id !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_ID, id);
-  const status = str(response.status);
-  if (status !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_FINISH_REASONS, [status]);
+  const reason = responsesFinishReason(response);
+  if (reason !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_FINISH_REASONS, [reason]);
+  const tier = str(response.service_tier);
+  if (tier !== undefined) op.span.setAttribute(SEMCONV.OPENAI_RESPONSE_SERVICE_TIER, tier);
+  if (capture) {
+    const out = json(responsesOutputMessages(response));
+    if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
+  }
   const usage = obj(response.usage);
   const input = num(usage.input_tokens);
   const output = num(usage.output_tokens);
@@ -24,6 +47,11 @@ function read(op: Operation, response: Record<string, unknown>): Usage | undefin
 
 class ResponsesChunkReader implements ChunkReader {
   private last: Record<string, unknown> | undefined;
+  private readonly capture: boolean;
+
+  constructor(capture: boolean) {
+    this.capture = capture;
+  }
 
   onChunk(chunk: unknown): void {
     const event = obj(chunk);
@@ -35,8 +63,13 @@ class ResponsesChunkReader implements ChunkReader {
   }
 
   finish(op: Operation): Usage | undefined {
-    return this.last === undefined ? undefined : read(op, this.last);
+    return this.last === undefined ? undefined : read(op, this.last, this.capture);
   }
+}
+
+/** The conversation a request belongs to: `conversation` is an id or `{ id }`. */
+function conversationId(value: unknown): string | undefined {
+  return str(value) ?? str(obj(value).id);
 }
 
 /** Describes a `responses.create` call. */
@@ -45,25 +78,30 @@ export function describeResponses(body: unknown, server: AttributeMap, capture: 
   const model = str(b.model);
   const stream = b.stream === true;
   const base = baseAttributes('chat', 'openai', model, server);
-  const maxTokens = num(b.max_output_tokens);
-  if (maxTokens !== undefined) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
-  if (stream) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
+  const attributes = base.requestAttributes;
+  attributes[SEMCONV.OPENAI_API_TYPE] = 'responses';
+  const maxTokens = int(b.max_output_tokens);
+  if (maxTokens !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
+  const temperature = num(b.temperature);
+  if (temperature !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TEMPERATURE] = temperature;
+  const topP = num(b.top_p);
+  if (topP !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TOP_P] = topP;
+  const output = outputType(obj(b.text).format);
+  if (output !== undefined) attributes[SEMCONV.GEN_AI_OUTPUT_TYPE] = output;
+  const conversation = conversationId(b.conversation);
+  if (conversation !== undefined) attributes[SEMCONV.GEN_AI_CONVERSATION_ID] = conversation;
+  const tier = str(b.service_tier);
+  if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
+  if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
-    const input = json(b.input);
-    if (input !== undefined) base.requestAttributes[SEMCONV.GEN_AI_INPUT_MESSAGES] = input;
+    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, responsesInputMessages(b.input));
+    setJson(attributes, SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS, responsesSystemInstructions(b.instructions));
   }
   return {
     ...base,
     provider: 'openai',
     stream,
-    onResponse(op, data) {
-      const d = obj(data);
-      if (capture) {
-        const out = json(d.output);
-        if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
-      }
-      return read(op, d);
-    },
-    chunkReader: () => new ResponsesChunkReader(),
+    onResponse: (op, data) => read(op, obj(data), capture),
+    chunkReader: () => new ResponsesChunkReader(capture),
   };
 }

@@ -1,0 +1,113 @@
+/**
+ * Captured message content in the shape the GenAI conventions define for
+ * `gen_ai.input.messages`, `gen_ai.output.messages` and `gen_ai.system_instructions`: messages of
+ * `{ role, parts }` (output messages also carry `finish_reason`), each part `{ type, ... }`
+ * (`text`, `tool_call`, `tool_call_response`, `reasoning`, `blob`, `uri`, `file`, or the provider's
+ * own type as a generic part). Provider adapters translate their request and response bodies into
+ * these; everything here runs only when content capture is on.
+ */
+import { json, obj, str } from './describe.ts';
+
+/** One message part. */
+export type Part = { readonly type: string } & Record<string, unknown>;
+
+/** One input or output message. */
+export interface Message {
+  role: string;
+  parts: Part[];
+  name?: string;
+  finish_reason?: string;
+}
+
+export function textPart(content: string): Part {
+  return { type: 'text', content };
+}
+
+/** Tool-call arguments as an object where they are JSON (the conventions expect an object). */
+export function parseArguments(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+export function toolCallPart(id: unknown, name: unknown, args: unknown): Part {
+  const part: Record<string, unknown> = { type: 'tool_call', id: str(id) ?? null, name: str(name) ?? '' };
+  if (args !== undefined) part.arguments = parseArguments(args);
+  return part as Part;
+}
+
+export function toolResponsePart(id: unknown, response: unknown): Part {
+  return { type: 'tool_call_response', id: str(id) ?? null, response: response ?? null };
+}
+
+export function reasoningPart(content: string): Part {
+  return { type: 'reasoning', content };
+}
+
+/** A provider part we have no mapping for: kept as a generic part of its own type. */
+export function genericPart(value: unknown): Part | undefined {
+  const o = obj(value);
+  const type = str(o.type);
+  return type === undefined ? undefined : ({ ...o, type } as Part);
+}
+
+/** An image (or other media) given by URL: a `data:` URL becomes a `blob`, any other a `uri` part. */
+export function mediaUrlPart(url: string | undefined, modality: string): Part | undefined {
+  if (url === undefined) return undefined;
+  const data = /^data:([^;,]+)?(;base64)?,/.exec(url);
+  if (data !== null) {
+    return { type: 'blob', modality, mime_type: data[1] ?? null, content: url.slice(data[0].length) };
+  }
+  return { type: 'uri', modality, uri: url };
+}
+
+/** The well-known finish reasons of the output-message schema, from a provider's own. */
+const FINISH_REASONS: Readonly<Record<string, string>> = {
+  // OpenAI
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_call',
+  function_call: 'tool_call',
+  content_filter: 'content_filter',
+  // Anthropic
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool_call',
+  refusal: 'content_filter',
+};
+
+/** The conventions' finish reason for a provider's, or the provider's own when none applies. */
+export function finishReason(reason: string | undefined): string | undefined {
+  return reason === undefined ? undefined : (FINISH_REASONS[reason] ?? reason);
+}
+
+/** An output message; `finish_reason` only when the provider said one. */
+export function outputMessage(role: string, parts: Part[], reason: string | undefined): Message {
+  const message: Message = { role, parts };
+  const finish = finishReason(reason);
+  if (finish !== undefined) message.finish_reason = finish;
+  return message;
+}
+
+/** The text of a string or of the text blocks of an array (`{ type: 'text', text }`). */
+export function plainText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) return undefined;
+  let out: string | undefined;
+  for (const block of value) {
+    const text = str(obj(block).text);
+    if (text !== undefined) out = out === undefined ? text : `${out}\n${text}`;
+  }
+  return out;
+}
+
+/** Sets `key` to the JSON of `value` on `attributes` (never throws; skips what cannot be encoded). */
+export function setJson(attributes: Record<string, unknown>, key: string, value: unknown): void {
+  const text = json(value);
+  if (text !== undefined) attributes[key] = text;
+}

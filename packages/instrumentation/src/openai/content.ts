@@ -1,0 +1,328 @@
+/**
+ * OpenAI request and response bodies as GenAI-convention messages (see client/content.ts), for
+ * the Chat Completions and Responses APIs. Only called with content capture on.
+ */
+import {
+  genericPart,
+  type Message,
+  mediaUrlPart,
+  outputMessage,
+  type Part,
+  plainText,
+  reasoningPart,
+  textPart,
+  toolCallPart,
+  toolResponsePart,
+} from '../client/content.ts';
+import { obj, str } from '../client/describe.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Chat Completions
+
+function chatContentParts(content: unknown): Part[] {
+  if (typeof content === 'string') return [textPart(content)];
+  if (!Array.isArray(content)) return [];
+  const parts: Part[] = [];
+  for (const item of content) {
+    const p = obj(item);
+    let part: Part | undefined;
+    switch (p.type) {
+      case 'text':
+        part = textPart(str(p.text) ?? '');
+        break;
+      case 'refusal':
+        part = { type: 'refusal', content: str(p.refusal) ?? '' };
+        break;
+      case 'image_url':
+        part = mediaUrlPart(str(obj(p.image_url).url), 'image');
+        break;
+      case 'input_audio': {
+        const audio = obj(p.input_audio);
+        const format = str(audio.format);
+        part = {
+          type: 'blob',
+          modality: 'audio',
+          mime_type: format === undefined ? null : `audio/${format}`,
+          content: str(audio.data) ?? '',
+        };
+        break;
+      }
+      case 'file': {
+        const file = obj(p.file);
+        const id = str(file.file_id);
+        part =
+          id !== undefined
+            ? { type: 'file', modality: 'document', file_id: id }
+            : { type: 'blob', modality: 'document', mime_type: null, content: str(file.file_data) ?? '' };
+        break;
+      }
+      default:
+        part = genericPart(p);
+    }
+    if (part !== undefined) parts.push(part);
+  }
+  return parts;
+}
+
+/** The parts of an assistant message (request history or response choice). */
+function assistantParts(message: Record<string, unknown>): Part[] {
+  const parts = chatContentParts(message.content);
+  const refusal = str(message.refusal);
+  if (refusal !== undefined) parts.push({ type: 'refusal', content: refusal });
+  if (Array.isArray(message.tool_calls)) {
+    for (const call of message.tool_calls) {
+      const c = obj(call);
+      const fn = obj(c.function);
+      parts.push(toolCallPart(c.id, fn.name ?? obj(c.custom).name, fn.arguments ?? obj(c.custom).input));
+    }
+  }
+  const legacy = obj(message.function_call);
+  if (legacy.name !== undefined) parts.push(toolCallPart(undefined, legacy.name, legacy.arguments));
+  return parts;
+}
+
+/** `messages` of a `chat.completions.create` request. System messages stay in the history. */
+export function chatInputMessages(messages: unknown): Message[] | undefined {
+  if (!Array.isArray(messages)) return undefined;
+  return messages.map((m): Message => {
+    const message = obj(m);
+    const role = str(message.role) ?? 'user';
+    let out: Message;
+    if (role === 'tool') {
+      out = { role, parts: [toolResponsePart(message.tool_call_id, plainText(message.content))] };
+    } else if (role === 'function') {
+      out = { role: 'tool', parts: [toolResponsePart(undefined, plainText(message.content))] };
+    } else {
+      out = {
+        role,
+        parts: role === 'assistant' ? assistantParts(message) : chatContentParts(message.content),
+      };
+    }
+    const name = str(message.name);
+    if (name !== undefined) out.name = name;
+    return out;
+  });
+}
+
+/** `choices` of a chat completion: one output message per choice. */
+export function chatOutputMessages(choices: unknown): Message[] | undefined {
+  if (!Array.isArray(choices)) return undefined;
+  return choices.map((c) => {
+    const choice = obj(c);
+    const message = obj(choice.message);
+    return outputMessage(
+      str(message.role) ?? 'assistant',
+      assistantParts(message),
+      str(choice.finish_reason),
+    );
+  });
+}
+
+interface StreamedToolCall {
+  id: string | undefined;
+  name: string | undefined;
+  args: string;
+}
+
+/** One choice of a streamed chat completion, put together from its deltas. */
+export class StreamedChoice {
+  private role: string | undefined;
+  private text: string | undefined;
+  private refusal: string | undefined;
+  private readonly calls = new Map<number, StreamedToolCall>();
+  finish: string | undefined;
+
+  add(delta: Record<string, unknown>): void {
+    this.role ??= str(delta.role);
+    const content = str(delta.content);
+    if (content !== undefined) this.text = (this.text ?? '') + content;
+    const refusal = str(delta.refusal);
+    if (refusal !== undefined) this.refusal = (this.refusal ?? '') + refusal;
+    if (!Array.isArray(delta.tool_calls)) return;
+    for (const item of delta.tool_calls) {
+      const d = obj(item);
+      const index = typeof d.index === 'number' ? d.index : this.calls.size;
+      let call = this.calls.get(index);
+      if (call === undefined) {
+        call = { id: undefined, name: undefined, args: '' };
+        this.calls.set(index, call);
+      }
+      const fn = obj(d.function);
+      call.id ??= str(d.id);
+      call.name ??= str(fn.name);
+      call.args += str(fn.arguments) ?? '';
+    }
+  }
+
+  message(): Message {
+    const parts: Part[] = [];
+    if (this.text !== undefined) parts.push(textPart(this.text));
+    if (this.refusal !== undefined) parts.push({ type: 'refusal', content: this.refusal });
+    for (const call of [...this.calls.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1])) {
+      parts.push(toolCallPart(call.id, call.name, call.args));
+    }
+    return outputMessage(this.role ?? 'assistant', parts, this.finish);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+function responsesContentParts(content: unknown): Part[] {
+  if (typeof content === 'string') return [textPart(content)];
+  if (!Array.isArray(content)) return [];
+  const parts: Part[] = [];
+  for (const item of content) {
+    const p = obj(item);
+    let part: Part | undefined;
+    switch (p.type) {
+      case 'input_text':
+      case 'output_text':
+        part = textPart(str(p.text) ?? '');
+        break;
+      case 'refusal':
+        part = { type: 'refusal', content: str(p.refusal) ?? '' };
+        break;
+      case 'input_image': {
+        const id = str(p.file_id);
+        part =
+          id !== undefined
+            ? { type: 'file', modality: 'image', file_id: id }
+            : mediaUrlPart(str(p.image_url), 'image');
+        break;
+      }
+      case 'input_file': {
+        const id = str(p.file_id);
+        const url = str(p.file_url);
+        part =
+          id !== undefined
+            ? { type: 'file', modality: 'document', file_id: id }
+            : url !== undefined
+              ? { type: 'uri', modality: 'document', uri: url }
+              : { type: 'blob', modality: 'document', mime_type: null, content: str(p.file_data) ?? '' };
+        break;
+      }
+      case 'input_audio': {
+        const audio = obj(p.input_audio);
+        const format = str(audio.format);
+        part = {
+          type: 'blob',
+          modality: 'audio',
+          mime_type: format === undefined ? null : `audio/${format}`,
+          content: str(audio.data) ?? '',
+        };
+        break;
+      }
+      default:
+        part = genericPart(p);
+    }
+    if (part !== undefined) parts.push(part);
+  }
+  return parts;
+}
+
+function reasoningText(item: Record<string, unknown>): string {
+  const texts: string[] = [];
+  for (const key of ['summary', 'content']) {
+    const list = item[key];
+    if (!Array.isArray(list)) continue;
+    for (const entry of list) {
+      const text = str(obj(entry).text);
+      if (text !== undefined) texts.push(text);
+    }
+  }
+  return texts.join('\n');
+}
+
+/** One item of a Responses `input` or `output` as a part (messages excepted). */
+function itemPart(item: Record<string, unknown>): Part | undefined {
+  switch (item.type) {
+    case 'function_call':
+      return toolCallPart(item.call_id, item.name, item.arguments);
+    case 'custom_tool_call':
+      return toolCallPart(item.call_id, item.name, item.input);
+    case 'function_call_output':
+    case 'custom_tool_call_output':
+      return toolResponsePart(item.call_id, item.output);
+    case 'reasoning':
+      return reasoningPart(reasoningText(item));
+    default:
+      return genericPart(item);
+  }
+}
+
+/** `input` of a `responses.create` request. */
+export function responsesInputMessages(input: unknown): Message[] | undefined {
+  if (typeof input === 'string') return [{ role: 'user', parts: [textPart(input)] }];
+  if (!Array.isArray(input)) return undefined;
+  const out: Message[] = [];
+  for (const entry of input) {
+    const item = obj(entry);
+    const role = str(item.role);
+    if (role !== undefined && (item.type === undefined || item.type === 'message')) {
+      out.push({ role, parts: responsesContentParts(item.content) });
+      continue;
+    }
+    const part = itemPart(item);
+    if (part === undefined) continue;
+    const partRole = part.type === 'tool_call_response' ? 'tool' : 'assistant';
+    out.push({ role: partRole, parts: [part] });
+  }
+  return out;
+}
+
+/** `instructions` of a `responses.create` request, as system instructions (a list of parts). */
+export function responsesSystemInstructions(instructions: unknown): Part[] | undefined {
+  if (typeof instructions === 'string') return [textPart(instructions)];
+  if (!Array.isArray(instructions)) return undefined;
+  const parts: Part[] = [];
+  for (const entry of instructions) parts.push(...responsesContentParts(obj(entry).content));
+  return parts;
+}
+
+/** Whether a response's output asks for a tool call. */
+function callsTool(output: unknown): boolean {
+  if (!Array.isArray(output)) return false;
+  for (const item of output) {
+    const type = obj(item).type;
+    if (type === 'function_call' || type === 'custom_tool_call') return true;
+  }
+  return false;
+}
+
+/**
+ * Why a response stopped generating, in the conventions' terms: a Response has a `status`
+ * (`completed`, `incomplete` with a reason, `failed`), not a finish reason per generation.
+ */
+export function responsesFinishReason(response: Record<string, unknown>): string | undefined {
+  switch (response.status) {
+    case 'completed':
+      return callsTool(response.output) ? 'tool_call' : 'stop';
+    case 'incomplete': {
+      const reason = str(obj(response.incomplete_details).reason);
+      if (reason === 'max_output_tokens') return 'length';
+      return reason ?? 'incomplete';
+    }
+    case 'failed':
+      return 'error';
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return undefined;
+  }
+}
+
+/** `output` of a Response: one generation, so one output message with every part in order. */
+export function responsesOutputMessages(response: Record<string, unknown>): Message[] | undefined {
+  if (!Array.isArray(response.output)) return undefined;
+  const parts: Part[] = [];
+  for (const entry of response.output) {
+    const item = obj(entry);
+    if (item.type === 'message') parts.push(...responsesContentParts(item.content));
+    else {
+      const part = itemPart(item);
+      if (part !== undefined) parts.push(part);
+    }
+  }
+  return [outputMessage('assistant', parts, responsesFinishReason(response))];
+}
