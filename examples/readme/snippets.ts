@@ -20,10 +20,14 @@ export async function agentSnippet(): Promise<string> {
       fallback: { name: 'no-results', run: () => [] },
     },
   });
-  const supportAgent = agent('support-agent', async (question: string) => {
-    const results = await search(question);
-    return summarize(results);
-  });
+  const supportAgent = agent(
+    'support-agent',
+    async (question: string) => {
+      const results = await search(question);
+      return summarize(results);
+    },
+    { provider: 'openai' },
+  );
   const answer = await supportAgent('What is the refund policy?');
   return answer;
 }

@@ -93,6 +93,8 @@ const answer = agent(
     }
     return '';
   },
+  // The model behind the agent: the GenAI conventions want it on the invoke_agent span too.
+  { provider: 'openai' },
 );
 
 /** Runs `requests` questions through the agent, paced at `rate` per second. */

@@ -1,6 +1,7 @@
 /**
- * `node examples/agent-service/src/main.ts --help`: starts Breakwater, points a real `openai`
- * client at the fault provider (an embedded one unless --provider-url is given) and runs the agent.
+ * `node --conditions=@breakwater/source examples/agent-service/src/main.ts --help`: starts
+ * Breakwater, points a real `openai` client at the fault provider (an embedded one unless
+ * --provider-url is given) and runs the agent.
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
