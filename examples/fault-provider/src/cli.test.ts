@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -18,6 +19,18 @@ function run(args: string[]): { child: ChildProcess; output: () => string; exit:
   });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => out, exit };
+}
+
+/** The exit code, or `'still running'` (and the process killed) if it has not exited within 5 s. */
+function exitWithin(p: ReturnType<typeof run>): Promise<number | null | 'still running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still running'>((resolve) => {
+    timer = setTimeout(() => {
+      p.child.kill();
+      resolve('still running');
+    }, 5_000);
+  });
+  return Promise.race([p.exit, late]).finally(() => clearTimeout(timer));
 }
 
 describe('fault-provider CLI', { timeout: 20_000 }, () => {
@@ -73,6 +86,28 @@ describe('fault-provider CLI', { timeout: 20_000 }, () => {
     assert.equal(await p.exit, 2);
     assert.match(p.output(), /invalid --script .*steps\[0\]\.status/);
   });
+
+  it('reports a port that is already taken in one line, without a stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const p = run(['--port', String(port)]);
+      assert.equal(await exitWithin(p), 1);
+      assert.match(p.output(), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+      assert.doesNotMatch(p.output(), /^\s+at /m);
+    } finally {
+      taken.close();
+    }
+  });
+
+  for (const port of ['', '0x1f90', '80.5', '65536']) {
+    it(`refuses --port ${JSON.stringify(port)}`, async () => {
+      const p = run(['--port', port]);
+      assert.equal(await exitWithin(p), 2);
+      assert.match(p.output(), /--port must be an integer from 0 to 65535/);
+    });
+  }
 
   it('refuses unknown options', async () => {
     const p = run(['--prot', '1']);

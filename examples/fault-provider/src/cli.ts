@@ -20,7 +20,7 @@ Options:
 API:      POST /v1/chat/completions, /v1/responses, /v1/embeddings (OpenAI)
           POST /v1/messages (Anthropic)
 Control:  GET|POST|PUT|DELETE /_control/faults, POST /_control/reset,
-          GET /_stats, POST /_stats/reset, GET /_health
+          GET /_stats, POST /_stats/reset, DELETE /_stats, GET /_health
 `;
 
 async function main(): Promise<number> {
@@ -44,9 +44,11 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const port = Number(values.port ?? 8081);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`--port must be an integer from 0 to 65535, got ${values.port}\n`);
+  // Digits only: Number() would also take '' (0, a random port), '0x1f90' and ' 80 '.
+  const rawPort = values.port ?? '8081';
+  const port = /^\d{1,5}$/.test(rawPort) ? Number(rawPort) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    process.stderr.write(`--port must be an integer from 0 to 65535, got ${JSON.stringify(rawPort)}\n`);
     return 2;
   }
 
@@ -60,11 +62,19 @@ async function main(): Promise<number> {
     }
   }
 
-  const provider = await startFaultProvider({
-    port,
-    host: values.host ?? '127.0.0.1',
-    log: values.verbose ? (line) => process.stdout.write(`${line}\n`) : undefined,
-  });
+  const host = values.host ?? '127.0.0.1';
+  let provider: Awaited<ReturnType<typeof startFaultProvider>>;
+  try {
+    provider = await startFaultProvider({
+      port,
+      host,
+      log: values.verbose ? (line) => process.stdout.write(`${line}\n`) : undefined,
+    });
+  } catch (err) {
+    // A taken port or an unknown host is the user's to fix: say so in one line, not a stack trace.
+    process.stderr.write(`cannot listen on ${host}:${port}: ${(err as Error).message}\n`);
+    return 1;
+  }
   if (scripts !== undefined) {
     try {
       provider.script(scripts as Parameters<typeof provider.script>[0]);

@@ -68,6 +68,26 @@ describe('control API over HTTP', { timeout: 20_000 }, () => {
     ],
     ['negative latency', { steps: [{ fault: 'ok', latency: -1 }] }, /latency: must be a non-negative/],
     ['bad header', { steps: [{ fault: 'error', status: 500, headers: { 'x-a': 'b\nc' } }] }, /headers\.x-a/],
+    [
+      'latency past the timer range',
+      { steps: [{ fault: 'ok', latency: 3e9 }] },
+      /latency: must be .*2147483647/,
+    ],
+    [
+      'chunk delay past the timer range',
+      { steps: [{ fault: 'ok', chunkDelayMs: 3e9 }] },
+      /chunkDelayMs: must be .*2147483647/,
+    ],
+    [
+      'framing header',
+      { steps: [{ fault: 'error', status: 500, headers: { 'Content-Length': '3' } }] },
+      /headers\.Content-Length: .*set by the provider/,
+    ],
+    [
+      'header value HTTP cannot carry',
+      { steps: [{ fault: 'error', status: 429, headers: { 'x-note': 'limit ✓' } }] },
+      /headers\.x-note/,
+    ],
     ['bad stream end', { steps: [{ fault: 'stream_error', end: 'explode' }] }, /end: must be one of/],
     ['empty list', { scripts: [] }, /at least one script/],
     [
@@ -163,6 +183,28 @@ describe('control API over HTTP', { timeout: 20_000 }, () => {
     await chat();
     await call('DELETE', '/_stats');
     assert.equal(fp.count(), 0);
+  });
+
+  it('refuses unknown or bad query parameters with 400 instead of widening the request', async () => {
+    await call('POST', '/_control/faults', { model: 'gpt-4o', steps: [{ fault: 'error', status: 503 }] });
+    const before = await call('GET', '/_control/faults');
+    // A typo must not turn "remove this target" into "remove everything".
+    for (const [query, message] of [
+      ['modle=gpt-4o', /modle: unknown query parameter/],
+      ['route=openai.images', /route must be one of/],
+      ['model=', /model must be a non-empty string/],
+    ] as const) {
+      const res = await call('DELETE', `/_control/faults?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.match((res.json.error as { message: string }).message, message);
+    }
+    assert.deepEqual(await call('GET', '/_control/faults'), before);
+    assert.equal(await chat(), 503);
+
+    // Nor may a typo turn a filtered count into the total.
+    const stats = await call('GET', '/_stats?modle=other');
+    assert.equal(stats.status, 400);
+    assert.match((stats.json.error as { message: string }).message, /modle: unknown query parameter/);
   });
 
   it('answers unknown paths with 404, wrong methods with 405, and /_health', async () => {

@@ -15,7 +15,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultScriptError, ROUTE_IDS, type RouteId, type RouteSelector } from './faults/types.ts';
-import { parseScripts } from './faults/validate.ts';
+import { parseScripts, ROUTE_SELECTORS } from './faults/validate.ts';
 import { BodyTooLargeError, readBody, sendJson } from './http.ts';
 import type { ProviderState } from './server.ts';
 
@@ -49,9 +49,15 @@ export async function handleControl(
       return reply(res, 200, { installed: scripts.length, scripts: registry.list() });
     }
     case 'DELETE /_control/faults': {
+      // A typo such as `?modle=` must not widen "remove this target" into "remove everything".
+      const problem = badQuery(query, ['route', 'model', 'apiKey']);
+      if (problem !== undefined) return badRequest(res, problem);
       const route = query.get('route');
       const model = query.get('model');
       const apiKey = query.get('apiKey');
+      if (route !== null && !ROUTE_SELECTORS.includes(route)) {
+        return badRequest(res, `route must be one of ${ROUTE_SELECTORS.join(', ')}`);
+      }
       const removed =
         route === null && model === null && apiKey === null
           ? registry.clear()
@@ -69,6 +75,9 @@ export async function handleControl(
     case 'GET /_stats': {
       const snapshot = stats.snapshot();
       if (query.size === 0) return reply(res, 200, snapshot);
+      // Likewise a misspelt filter must not quietly count everything.
+      const problem = badQuery(query, ['route', 'model', 'outcome']);
+      if (problem !== undefined) return badRequest(res, problem);
       const route = query.get('route') ?? undefined;
       if (route !== undefined && !(ROUTE_IDS as readonly string[]).includes(route)) {
         return badRequest(res, `route must be one of ${ROUTE_IDS.join(', ')}`);
@@ -93,6 +102,17 @@ export async function handleControl(
         },
       });
   }
+}
+
+/** Why a query is refused (an unknown or repeated parameter, an empty value), or `undefined`. */
+function badQuery(query: URLSearchParams, allowed: readonly string[]): string | undefined {
+  for (const name of new Set(query.keys())) {
+    if (!allowed.includes(name)) return `${name}: unknown query parameter (allowed: ${allowed.join(', ')})`;
+    const values = query.getAll(name);
+    if (values.length > 1) return `${name}: given more than once`;
+    if (values[0] === '') return `${name} must be a non-empty string`;
+  }
+  return undefined;
 }
 
 const NO_BODY = Symbol('no body');

@@ -35,6 +35,24 @@ describe('scripted faults seen through the real openai client', { timeout: 20_00
     assert.equal(fp.count({ outcome: 'error_429' }), 1);
   });
 
+  it('script headers replace the built-in ones whatever their case, instead of doubling them', async () => {
+    fp.script({
+      steps: [
+        {
+          fault: 'error',
+          status: 429,
+          retryAfter: 1,
+          headers: { 'Retry-After': '30', 'X-Request-Id': 'req_mine', 'X-RateLimit-Remaining-Requests': '5' },
+        },
+      ],
+    });
+    const err = await client.chat.completions.create(ask).catch((e: unknown) => e);
+    assert.ok(err instanceof OpenAI.RateLimitError);
+    assert.equal(err.headers?.get('retry-after'), '30');
+    assert.equal(err.headers?.get('x-ratelimit-remaining-requests'), '5');
+    assert.equal(err.requestID, 'req_mine');
+  });
+
   for (const status of [500, 502, 503]) {
     it(`${status} raises InternalServerError with a server_error body`, async () => {
       fp.script({ steps: [{ fault: 'error', status }] });
@@ -69,10 +87,12 @@ describe('scripted faults seen through the real openai client', { timeout: 20_00
     assert.equal(err.type, 'insufficient_quota');
   });
 
-  it('a connection reset raises APIConnectionError', async () => {
+  it('a connection reset raises APIConnectionError caused by ECONNRESET', async () => {
     fp.script({ steps: [{ fault: 'reset' }] });
     const err = await client.chat.completions.create(ask).catch((e: unknown) => e);
     assert.ok(err instanceof OpenAI.APIConnectionError, String(err));
+    // A reset is a TCP RST, which is what error classifiers look for, not an orderly close.
+    assert.deepEqual(causeCodes(err), ['ECONNRESET']);
     assert.equal(fp.count({ outcome: 'reset' }), 1);
   });
 
@@ -181,6 +201,14 @@ describe('scripted faults seen through the real openai client', { timeout: 20_00
     assert.equal(fp.count({ route: 'openai.embeddings', outcome: 'error_502' }), 1);
   });
 });
+
+/** The `code`s along an error's cause chain. */
+function causeCodes(err: unknown): unknown[] {
+  const codes: unknown[] = [];
+  for (let e = err; e instanceof Error; e = e.cause)
+    if ('code' in e && e.code !== undefined) codes.push(e.code);
+  return codes;
+}
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

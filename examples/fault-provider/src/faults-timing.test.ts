@@ -165,6 +165,21 @@ describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
     assert.equal(sampleLatency({ medianMs: 100, sigma: 0.5 }, again), samples[0]);
   });
 
+  it('a lognormal draw beyond the timer range still waits (real clock), instead of answering at once', async () => {
+    // A constant 0.99 puts the normal draw near +3 sigma: 1e9 ms × e³ ≈ 2e10 ms, past setTimeout's
+    // 2^31 − 1 ms limit, where Node would fire after 1 ms.
+    const fp = await startFaultProvider({ random: () => 0.99 });
+    try {
+      fp.script({ steps: [{ fault: 'ok', latency: { medianMs: 1_000_000_000, sigma: 1 } }] });
+      const err = await openaiClient(fp)
+        .chat.completions.create(ask, { timeout: 150 })
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof OpenAI.APIConnectionTimeoutError, String(err));
+    } finally {
+      await fp.close();
+    }
+  });
+
   it('chunkDelayMs spaces stream frames on the injected clock', async () => {
     await withProvider({}, async ({ clock, client, fp }) => {
       fp.script({ steps: [{ fault: 'ok', chunkDelayMs: 500 }] });

@@ -16,6 +16,7 @@ export {
   FaultScriptError,
   type FaultStep,
   type Latency,
+  MAX_DELAY_MS,
   type Provider,
   ROUTE_IDS,
   type RouteId,

@@ -50,7 +50,9 @@ export async function execute(step: FaultStep | undefined, ctx: ExecuteContext):
       // Nothing to do: the response stays open until the client (or close()) ends the connection.
       return;
     case 'reset':
-      res.socket?.destroy();
+      // A TCP RST, so clients see ECONNRESET as from a dropped connection; destroy() alone
+      // would close in order and surface as "other side closed".
+      res.socket?.resetAndDestroy();
       return;
     case 'stream_error':
       await streamError(ctx, step);

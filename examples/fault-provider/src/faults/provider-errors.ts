@@ -22,7 +22,11 @@ export function renderError(provider: Provider, spec: ErrorSpec, model: string):
     provider === 'openai' ? openaiError(status, spec.code, model) : anthropicError(status, spec.code, model);
   if (spec.message !== undefined) error.message = spec.message;
   if (status === 429) Object.assign(headers, rateLimitHeaders(provider));
-  if (spec.headers !== undefined) Object.assign(headers, spec.headers);
+  // Header names are case-insensitive: lower-case a script's so they replace the built-in ones
+  // above instead of being sent twice (`retry-after: 1, 30` parses as neither).
+  if (spec.headers !== undefined) {
+    for (const [name, value] of Object.entries(spec.headers)) headers[name.toLowerCase()] = value;
+  }
   return { status, headers, error };
 }
 

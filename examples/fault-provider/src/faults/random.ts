@@ -1,5 +1,5 @@
 /** Randomness for error rates and latency, injectable so tests are deterministic. */
-import type { Latency } from './types.ts';
+import { type Latency, MAX_DELAY_MS } from './types.ts';
 
 /**
  * A small seeded generator (32-bit state, SplitMix-style mixing) returning numbers in [0, 1).
@@ -17,7 +17,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Draws one delay in milliseconds from a fixed or lognormal latency. */
+/** Draws one delay in milliseconds from a fixed or lognormal latency, at most {@link MAX_DELAY_MS}. */
 export function sampleLatency(latency: Latency, random: () => number): number {
   if (typeof latency === 'number') return latency;
   // Box–Muller: a standard normal from two uniforms; 1 - u keeps log() away from 0.
@@ -25,5 +25,6 @@ export function sampleLatency(latency: Latency, random: () => number): number {
   const u2 = random();
   const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   const ms = latency.medianMs * Math.exp(latency.sigma * z);
-  return latency.maxMs === undefined ? ms : Math.min(ms, latency.maxMs);
+  // The tail is unbounded; past the timer limit a wait would end at once instead of late.
+  return Math.min(ms, latency.maxMs ?? MAX_DELAY_MS);
 }

@@ -20,6 +20,12 @@ export type Provider = 'openai' | 'anthropic';
 export type RouteSelector = RouteId | Provider | '*';
 
 /**
+ * The longest delay a step may ask for: 2^31 − 1 ms (about 24.8 days), the most a Node timer can
+ * wait. Longer timers fire after 1 ms, which would turn "wait a very long time" into "answer now".
+ */
+export const MAX_DELAY_MS = 2_147_483_647;
+
+/**
  * Added delay before the step's behaviour: a fixed number of milliseconds, or a lognormal
  * distribution given by its median and sigma (the standard deviation of the underlying normal),
  * optionally capped.

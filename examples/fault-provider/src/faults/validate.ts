@@ -8,15 +8,19 @@ import {
   ERROR_CODES,
   FaultScriptError,
   type FaultStep,
+  MAX_DELAY_MS,
   type NormalizedScript,
   ROUTE_IDS,
   type RouteSelector,
 } from './types.ts';
 
-const ROUTE_SELECTORS: readonly string[] = [...ROUTE_IDS, 'openai', 'anthropic', '*'];
+/** Every value a script's `route` (or a control-API `route` target) may take. */
+export const ROUTE_SELECTORS: readonly string[] = [...ROUTE_IDS, 'openai', 'anthropic', '*'];
 const FAULTS = ['ok', 'error', 'hang', 'reset', 'stream_error'] as const;
 const TIMING_KEYS = ['fault', 'count', 'durationMs', 'rate', 'latency', 'chunkDelayMs'];
 const ERROR_KEYS = ['status', 'code', 'message', 'retryAfter', 'retryAfterMs', 'headers'];
+/** Headers that describe the body and connection; a script overriding them would corrupt the response. */
+const FRAMING_HEADERS = ['content-length', 'content-type', 'transfer-encoding', 'connection'];
 const KEYS_BY_FAULT: Record<(typeof FAULTS)[number], readonly string[]> = {
   ok: TIMING_KEYS,
   hang: TIMING_KEYS,
@@ -102,7 +106,7 @@ function parseStep(input: unknown, path: string): FaultStep {
   optionalNumber(input, 'count', path, { integer: true, min: 1 });
   optionalNumber(input, 'durationMs', path, { min: 0, exclusiveMin: true });
   optionalNumber(input, 'rate', path, { min: 0, max: 1 });
-  optionalNumber(input, 'chunkDelayMs', path, { min: 0 });
+  optionalNumber(input, 'chunkDelayMs', path, { min: 0, max: MAX_DELAY_MS });
   checkLatency(input.latency, join(path, 'latency'));
 
   if (fault === 'error' || fault === 'stream_error') {
@@ -122,12 +126,20 @@ function parseStep(input: unknown, path: string): FaultStep {
       if (!isRecord(input.headers))
         fail(join(path, 'headers'), 'must be an object of header names to string values');
       for (const [name, value] of Object.entries(input.headers)) {
+        // Node refuses to send other characters (e.g. "✓", control codes); caught here, the script
+        // is refused instead of every matching request failing with a non-provider 500.
         if (
           typeof value !== 'string' ||
           !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) ||
-          /[\r\n]/.test(value)
+          !/^[\t\x20-\x7e\x80-\xff]*$/.test(value)
         ) {
-          fail(join(path, `headers.${name}`), 'must be a valid header name with a single-line string value');
+          fail(
+            join(path, `headers.${name}`),
+            'must be a valid header name with a single-line string value of printable Latin-1 characters',
+          );
+        }
+        if (FRAMING_HEADERS.includes(name.toLowerCase())) {
+          fail(join(path, `headers.${name}`), 'is set by the provider itself (it frames the JSON body)');
         }
       }
     }
@@ -144,16 +156,17 @@ function parseStep(input: unknown, path: string): FaultStep {
 function checkLatency(value: unknown, path: string): void {
   if (value === undefined) return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) fail(path, 'must be a non-negative number of milliseconds');
+    if (!Number.isFinite(value) || value < 0 || value > MAX_DELAY_MS)
+      fail(path, `must be a non-negative number of milliseconds ≤ ${MAX_DELAY_MS}`);
     return;
   }
   if (!isRecord(value)) fail(path, 'must be milliseconds or { medianMs, sigma, maxMs? }');
   rejectUnknown(value, ['medianMs', 'sigma', 'maxMs'], path);
   if (value.medianMs === undefined || value.sigma === undefined)
     fail(path, 'a lognormal latency needs medianMs and sigma');
-  optionalNumber(value, 'medianMs', path, { min: 0 });
+  optionalNumber(value, 'medianMs', path, { min: 0, max: MAX_DELAY_MS });
   optionalNumber(value, 'sigma', path, { min: 0 });
-  optionalNumber(value, 'maxMs', path, { min: 0 });
+  optionalNumber(value, 'maxMs', path, { min: 0, max: MAX_DELAY_MS });
 }
 
 interface NumberRule {
