@@ -3,6 +3,7 @@
  * client/content.ts). Only called with content capture on.
  */
 import {
+  contentParts,
   genericPart,
   type Message,
   mediaUrlPart,
@@ -53,15 +54,8 @@ function blockPart(value: unknown): Part | undefined {
   }
 }
 
-function contentParts(content: unknown): Part[] {
-  if (typeof content === 'string') return [textPart(content)];
-  if (!Array.isArray(content)) return [];
-  const parts: Part[] = [];
-  for (const block of content) {
-    const part = blockPart(block);
-    if (part !== undefined) parts.push(part);
-  }
-  return parts;
+function messageParts(content: unknown): Part[] {
+  return contentParts(content, blockPart);
 }
 
 /** `messages` of a `messages.create` request. */
@@ -69,19 +63,19 @@ export function inputMessages(messages: unknown): Message[] | undefined {
   if (!Array.isArray(messages)) return undefined;
   return messages.map((m) => {
     const message = obj(m);
-    return { role: str(message.role) ?? 'user', parts: contentParts(message.content) };
+    return { role: str(message.role) ?? 'user', parts: messageParts(message.content) };
   });
 }
 
 /** `system` of a `messages.create` request (a string or text blocks), as system instructions. */
 export function systemInstructions(system: unknown): Part[] | undefined {
   if (system === undefined) return undefined;
-  return contentParts(system);
+  return messageParts(system);
 }
 
 /** A message response (one generation): one output message. */
 export function outputMessages(content: unknown, stopReason: string | undefined): Message[] {
-  return [outputMessage('assistant', contentParts(content), stopReason)];
+  return [outputMessage('assistant', messageParts(content), stopReason)];
 }
 
 /** Content blocks of a streamed message, put together from their start and delta events. */

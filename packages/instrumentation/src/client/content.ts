@@ -23,6 +23,24 @@ export function textPart(content: string): Part {
   return { type: 'text', content };
 }
 
+/**
+ * A message's content as parts: a string is one text part; an array is read item by item with
+ * `part` (items it gives `undefined` for are left out); anything else has no parts.
+ */
+export function contentParts(
+  content: unknown,
+  part: (item: Record<string, unknown>) => Part | undefined,
+): Part[] {
+  if (typeof content === 'string') return [textPart(content)];
+  if (!Array.isArray(content)) return [];
+  const parts: Part[] = [];
+  for (const item of content) {
+    const p = part(obj(item));
+    if (p !== undefined) parts.push(p);
+  }
+  return parts;
+}
+
 /** Tool-call arguments as an object where they are JSON (the conventions expect an object). */
 export function parseArguments(value: unknown): unknown {
   if (typeof value !== 'string') return value;

@@ -3,6 +3,7 @@
  * the Chat Completions and Responses APIs. Only called with content capture on.
  */
 import {
+  contentParts,
   genericPart,
   type Message,
   mediaUrlPart,
@@ -20,48 +21,38 @@ import { obj, str } from '../client/describe.ts';
 // Chat Completions
 
 function chatContentParts(content: unknown): Part[] {
-  if (typeof content === 'string') return [textPart(content)];
-  if (!Array.isArray(content)) return [];
-  const parts: Part[] = [];
-  for (const item of content) {
-    const p = obj(item);
-    let part: Part | undefined;
-    switch (p.type) {
-      case 'text':
-        part = textPart(str(p.text) ?? '');
-        break;
-      case 'refusal':
-        part = { type: 'refusal', content: str(p.refusal) ?? '' };
-        break;
-      case 'image_url':
-        part = mediaUrlPart(str(obj(p.image_url).url), 'image');
-        break;
-      case 'input_audio': {
-        const audio = obj(p.input_audio);
-        const format = str(audio.format);
-        part = {
-          type: 'blob',
-          modality: 'audio',
-          mime_type: format === undefined ? null : `audio/${format}`,
-          content: str(audio.data) ?? '',
-        };
-        break;
-      }
-      case 'file': {
-        const file = obj(p.file);
-        const id = str(file.file_id);
-        part =
-          id !== undefined
-            ? { type: 'file', modality: 'document', file_id: id }
-            : { type: 'blob', modality: 'document', mime_type: null, content: str(file.file_data) ?? '' };
-        break;
-      }
-      default:
-        part = genericPart(p);
+  return contentParts(content, chatPart);
+}
+
+/** One item of a Chat Completions message `content` array. */
+function chatPart(p: Record<string, unknown>): Part | undefined {
+  switch (p.type) {
+    case 'text':
+      return textPart(str(p.text) ?? '');
+    case 'refusal':
+      return { type: 'refusal', content: str(p.refusal) ?? '' };
+    case 'image_url':
+      return mediaUrlPart(str(obj(p.image_url).url), 'image');
+    case 'input_audio': {
+      const audio = obj(p.input_audio);
+      const format = str(audio.format);
+      return {
+        type: 'blob',
+        modality: 'audio',
+        mime_type: format === undefined ? null : `audio/${format}`,
+        content: str(audio.data) ?? '',
+      };
     }
-    if (part !== undefined) parts.push(part);
+    case 'file': {
+      const file = obj(p.file);
+      const id = str(file.file_id);
+      return id !== undefined
+        ? { type: 'file', modality: 'document', file_id: id }
+        : { type: 'blob', modality: 'document', mime_type: null, content: str(file.file_data) ?? '' };
+    }
+    default:
+      return genericPart(p);
   }
-  return parts;
 }
 
 /** The parts of an assistant message (request history or response choice). */
@@ -169,56 +160,45 @@ export class StreamedChoice {
 // Responses
 
 function responsesContentParts(content: unknown): Part[] {
-  if (typeof content === 'string') return [textPart(content)];
-  if (!Array.isArray(content)) return [];
-  const parts: Part[] = [];
-  for (const item of content) {
-    const p = obj(item);
-    let part: Part | undefined;
-    switch (p.type) {
-      case 'input_text':
-      case 'output_text':
-        part = textPart(str(p.text) ?? '');
-        break;
-      case 'refusal':
-        part = { type: 'refusal', content: str(p.refusal) ?? '' };
-        break;
-      case 'input_image': {
-        const id = str(p.file_id);
-        part =
-          id !== undefined
-            ? { type: 'file', modality: 'image', file_id: id }
-            : mediaUrlPart(str(p.image_url), 'image');
-        break;
-      }
-      case 'input_file': {
-        const id = str(p.file_id);
-        const url = str(p.file_url);
-        part =
-          id !== undefined
-            ? { type: 'file', modality: 'document', file_id: id }
-            : url !== undefined
-              ? { type: 'uri', modality: 'document', uri: url }
-              : { type: 'blob', modality: 'document', mime_type: null, content: str(p.file_data) ?? '' };
-        break;
-      }
-      case 'input_audio': {
-        const audio = obj(p.input_audio);
-        const format = str(audio.format);
-        part = {
-          type: 'blob',
-          modality: 'audio',
-          mime_type: format === undefined ? null : `audio/${format}`,
-          content: str(audio.data) ?? '',
-        };
-        break;
-      }
-      default:
-        part = genericPart(p);
+  return contentParts(content, responsesPart);
+}
+
+/** One item of a Responses input or output `content` array. */
+function responsesPart(p: Record<string, unknown>): Part | undefined {
+  switch (p.type) {
+    case 'input_text':
+    case 'output_text':
+      return textPart(str(p.text) ?? '');
+    case 'refusal':
+      return { type: 'refusal', content: str(p.refusal) ?? '' };
+    case 'input_image': {
+      const id = str(p.file_id);
+      return id !== undefined
+        ? { type: 'file', modality: 'image', file_id: id }
+        : mediaUrlPart(str(p.image_url), 'image');
     }
-    if (part !== undefined) parts.push(part);
+    case 'input_file': {
+      const id = str(p.file_id);
+      const url = str(p.file_url);
+      return id !== undefined
+        ? { type: 'file', modality: 'document', file_id: id }
+        : url !== undefined
+          ? { type: 'uri', modality: 'document', uri: url }
+          : { type: 'blob', modality: 'document', mime_type: null, content: str(p.file_data) ?? '' };
+    }
+    case 'input_audio': {
+      const audio = obj(p.input_audio);
+      const format = str(audio.format);
+      return {
+        type: 'blob',
+        modality: 'audio',
+        mime_type: format === undefined ? null : `audio/${format}`,
+        content: str(audio.data) ?? '',
+      };
+    }
+    default:
+      return genericPart(p);
   }
-  return parts;
 }
 
 function reasoningText(item: Record<string, unknown>): string {
