@@ -12,6 +12,7 @@ import {
   num,
   obj,
   outputType,
+  setIf,
   str,
   stringList,
 } from '../client/describe.ts';
@@ -115,19 +116,13 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
   const stream = b.stream === true;
   const base = baseAttributes('chat', 'anthropic', model, server);
   const attributes = base.requestAttributes;
-  const maxTokens = int(b.max_tokens);
-  if (maxTokens !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
-  const temperature = num(b.temperature);
-  if (temperature !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TEMPERATURE] = temperature;
-  const topP = num(b.top_p);
-  if (topP !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TOP_P] = topP;
-  const topK = num(b.top_k);
-  if (topK !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TOP_K] = topK;
-  const stop = stringList(b.stop_sequences);
-  if (stop !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_STOP_SEQUENCES] = stop;
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_tokens));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_TEMPERATURE, num(b.temperature));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_TOP_P, num(b.top_p));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_TOP_K, num(b.top_k));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_STOP_SEQUENCES, stringList(b.stop_sequences));
   // Structured outputs: `output_config.format` (`output_format` in the earlier beta).
-  const output = outputType(obj(b.output_config).format ?? b.output_format);
-  if (output !== undefined) attributes[SEMCONV.GEN_AI_OUTPUT_TYPE] = output;
+  setIf(attributes, SEMCONV.GEN_AI_OUTPUT_TYPE, outputType(obj(b.output_config).format ?? b.output_format));
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
     setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, inputMessages(b.messages));

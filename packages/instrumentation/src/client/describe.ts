@@ -123,3 +123,8 @@ export function outputType(format: unknown): string | undefined {
   if (type === 'json_schema' || type === 'json_object') return 'json';
   return type === 'text' ? 'text' : undefined;
 }
+
+/** Sets `key` when there is a value (request attributes are optional, never `undefined`). */
+export function setIf(attributes: AttributeMap, key: string, value: AttributeMap[string] | undefined): void {
+  if (value !== undefined) attributes[key] = value;
+}

@@ -12,6 +12,7 @@ import {
   num,
   obj,
   outputType,
+  setIf,
   str,
   stringList,
 } from '../client/describe.ts';
@@ -102,24 +103,16 @@ export function describeChat(body: unknown, server: AttributeMap, capture: boole
   const base = baseAttributes('chat', 'openai', model, server);
   const attributes = base.requestAttributes;
   attributes[SEMCONV.OPENAI_API_TYPE] = 'chat_completions';
-  const maxTokens = int(b.max_completion_tokens) ?? int(b.max_tokens);
-  if (maxTokens !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
-  const temperature = num(b.temperature);
-  if (temperature !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TEMPERATURE] = temperature;
-  const topP = num(b.top_p);
-  if (topP !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TOP_P] = topP;
-  const frequency = num(b.frequency_penalty);
-  if (frequency !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_FREQUENCY_PENALTY] = frequency;
-  const presence = num(b.presence_penalty);
-  if (presence !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_PRESENCE_PENALTY] = presence;
-  const stop = stringList(b.stop);
-  if (stop !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_STOP_SEQUENCES] = stop;
-  const seed = int(b.seed);
-  if (seed !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_SEED] = seed;
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_completion_tokens) ?? int(b.max_tokens));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_TEMPERATURE, num(b.temperature));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_TOP_P, num(b.top_p));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_FREQUENCY_PENALTY, num(b.frequency_penalty));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_PRESENCE_PENALTY, num(b.presence_penalty));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_STOP_SEQUENCES, stringList(b.stop));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_SEED, int(b.seed));
   const n = int(b.n);
   if (n !== undefined && n !== 1) attributes[SEMCONV.GEN_AI_REQUEST_CHOICE_COUNT] = n;
-  const output = outputType(b.response_format);
-  if (output !== undefined) attributes[SEMCONV.GEN_AI_OUTPUT_TYPE] = output;
+  setIf(attributes, SEMCONV.GEN_AI_OUTPUT_TYPE, outputType(b.response_format));
   const tier = str(b.service_tier);
   if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;

@@ -14,6 +14,7 @@ import {
   num,
   obj,
   outputType,
+  setIf,
   str,
 } from '../client/describe.ts';
 import type { ChunkReader } from '../client/stream.ts';
@@ -80,16 +81,11 @@ export function describeResponses(body: unknown, server: AttributeMap, capture: 
   const base = baseAttributes('chat', 'openai', model, server);
   const attributes = base.requestAttributes;
   attributes[SEMCONV.OPENAI_API_TYPE] = 'responses';
-  const maxTokens = int(b.max_output_tokens);
-  if (maxTokens !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
-  const temperature = num(b.temperature);
-  if (temperature !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TEMPERATURE] = temperature;
-  const topP = num(b.top_p);
-  if (topP !== undefined) attributes[SEMCONV.GEN_AI_REQUEST_TOP_P] = topP;
-  const output = outputType(obj(b.text).format);
-  if (output !== undefined) attributes[SEMCONV.GEN_AI_OUTPUT_TYPE] = output;
-  const conversation = conversationId(b.conversation);
-  if (conversation !== undefined) attributes[SEMCONV.GEN_AI_CONVERSATION_ID] = conversation;
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_output_tokens));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_TEMPERATURE, num(b.temperature));
+  setIf(attributes, SEMCONV.GEN_AI_REQUEST_TOP_P, num(b.top_p));
+  setIf(attributes, SEMCONV.GEN_AI_OUTPUT_TYPE, outputType(obj(b.text).format));
+  setIf(attributes, SEMCONV.GEN_AI_CONVERSATION_ID, conversationId(b.conversation));
   const tier = str(b.service_tier);
   if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
