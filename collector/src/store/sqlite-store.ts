@@ -19,8 +19,10 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
-// `slo_examples` came later without a version bump: it is additive, and a collector that
-// predates it opens the file and ignores the table.
+// `slo_example_traces` came later without a version bump: it is additive, and a collector that
+// predates it opens the file and ignores the table. It is keyed by the series' names, not its
+// row id: such a collector compacts series away without touching it, and a reused id must not
+// inherit another series' traces (loading keeps only rows of series that still have counts).
 const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
@@ -39,10 +41,12 @@ CREATE TABLE IF NOT EXISTS slo_buckets (
   extra TEXT,
   PRIMARY KEY (series_id, res, start)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS slo_examples (
-  series_id INTEGER PRIMARY KEY,
-  trace_ids TEXT NOT NULL
-);
+CREATE TABLE IF NOT EXISTS slo_example_traces (
+  slo TEXT NOT NULL,
+  series TEXT NOT NULL,
+  trace_ids TEXT NOT NULL,
+  PRIMARY KEY (slo, series)
+) WITHOUT ROWID;
 `;
 
 interface PendingCommit {
@@ -103,8 +107,8 @@ export class SqliteStore implements SloStore {
       'DELETE FROM slo_buckets WHERE series_id = ? AND res = ? AND start = ?',
     );
     this.upsertExamples = this.db.prepare(
-      `INSERT INTO slo_examples (series_id, trace_ids) VALUES (?, ?)
-       ON CONFLICT (series_id) DO UPDATE SET trace_ids = excluded.trace_ids`,
+      `INSERT INTO slo_example_traces (slo, series, trace_ids) VALUES (?, ?, ?)
+       ON CONFLICT (slo, series) DO UPDATE SET trace_ids = excluded.trace_ids`,
     );
     this.load();
   }
@@ -146,7 +150,9 @@ export class SqliteStore implements SloStore {
       }
       for (const w of plan.writes) this.writeBucket(w, new Map());
       this.db.exec('DELETE FROM slo_series WHERE id NOT IN (SELECT DISTINCT series_id FROM slo_buckets)');
-      this.db.exec('DELETE FROM slo_examples WHERE series_id NOT IN (SELECT id FROM slo_series)');
+      this.db.exec(
+        'DELETE FROM slo_example_traces WHERE NOT EXISTS (SELECT 1 FROM slo_series s WHERE s.slo = slo_example_traces.slo AND s.series = slo_example_traces.series)',
+      );
     });
     this.index.applyCompaction(nowMs, plan);
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
@@ -191,10 +197,7 @@ export class SqliteStore implements SloStore {
     try {
       this.transaction(() => {
         for (const w of writes.values()) this.writeBucket(w, newIds);
-        // Every series with examples had a bucket written just above, so it has an id.
-        for (const [key, e] of examples) {
-          this.upsertExamples.run(this.seriesIds.get(key) ?? newIds.get(key)!, JSON.stringify(e.list));
-        }
+        for (const e of examples.values()) this.upsertExamples.run(e.slo, e.series, JSON.stringify(e.list));
       });
     } catch (error) {
       for (const p of batch) p.reject(error);
@@ -280,12 +283,11 @@ export class SqliteStore implements SloStore {
 
   private loadExamples(): void {
     const rows = this.db
-      .prepare(
-        `SELECT s.slo AS slo, s.series AS series, e.trace_ids AS traceIds
-         FROM slo_examples e JOIN slo_series s ON s.id = e.series_id`,
-      )
+      .prepare('SELECT slo, series, trace_ids AS traceIds FROM slo_example_traces')
       .iterate() as Iterable<{ slo: string; series: string; traceIds: string }>;
     for (const row of rows) {
+      // A series with no counts left (compacted away by a collector that predates this table).
+      if (!this.index.has(row.slo, row.series)) continue;
       const list = parseTraceIds(row.traceIds);
       if (list.length > 0) this.exampleIndex.set(row.slo, row.series, list);
     }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { COARSE_BUCKET_MS, FINE_BUCKET_MS } from './buckets.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -153,6 +154,27 @@ describe('SqliteStore durability', () => {
     assert.deepEqual(b.examples('avail', 's1'), ['t3', 't1', 't2']);
     assert.deepEqual(b.examples('avail', 'gone'), []);
     await b.close();
+  });
+
+  it("never hands a series another one's examples after an older collector compacted the file", async () => {
+    const path = tempDb();
+    const a = SqliteStore.open({ path, retention });
+    await a.commit(T0, [delta(1, 1), { ...delta(0, 1, {}, 'gone'), exampleTraceIds: ['trace-of-gone'] }]);
+    await a.close();
+    // What a collector that predates slo_examples does when `gone` ages out: its compaction
+    // deletes the buckets and the series row, and knows nothing of the examples.
+    const db = new DatabaseSync(path);
+    db.exec(`DELETE FROM slo_buckets WHERE series_id = (SELECT id FROM slo_series WHERE series = 'gone')`);
+    db.exec('DELETE FROM slo_series WHERE id NOT IN (SELECT DISTINCT series_id FROM slo_buckets)');
+    db.close();
+    const b = SqliteStore.open({ path, retention });
+    await b.commit(T0, [delta(1, 1, {}, 'fresh')]); // may take the freed row id
+    assert.deepEqual(b.examples('avail', 'fresh'), []);
+    assert.deepEqual(b.examples('avail', 'gone'), []);
+    await b.close();
+    const c = SqliteStore.open({ path, retention });
+    assert.deepEqual(c.examples('avail', 'fresh'), []);
+    await c.close();
   });
 
   it('has a commit on disk as soon as it resolves (second handle, first never closed)', async () => {
