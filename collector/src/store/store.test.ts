@@ -161,7 +161,7 @@ describe('SqliteStore durability', () => {
     const a = SqliteStore.open({ path, retention });
     await a.commit(T0, [delta(1, 1), { ...delta(0, 1, {}, 'gone'), exampleTraceIds: ['trace-of-gone'] }]);
     await a.close();
-    // What a collector that predates slo_examples does when `gone` ages out: its compaction
+    // What a collector that predates slo_example_traces does when `gone` ages out: its compaction
     // deletes the buckets and the series row, and knows nothing of the examples.
     const db = new DatabaseSync(path);
     db.exec(`DELETE FROM slo_buckets WHERE series_id = (SELECT id FROM slo_series WHERE series = 'gone')`);

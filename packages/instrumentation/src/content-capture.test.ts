@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
+import { responsesSystemInstructions } from './openai/content.ts';
 import { attrs, byRole, type Harness, require, startHarness } from './testing/harness.ts';
 import { tool } from './tool.ts';
 
@@ -170,6 +171,27 @@ describe('content capture (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=tr
     assert.deepEqual(parsed(a, 'gen_ai.output.messages'), [
       { role: 'assistant', parts: [{ type: 'text', content: 'Tool result: snow' }], finish_reason: 'stop' },
     ]);
+  });
+
+  it('content that cannot be converted is left out; the call keeps its span and policies', async () => {
+    // The client sends what toJSON gives; reading the message itself throws.
+    const odd = Object.defineProperty({ toJSON: () => ({ role: 'user', content: 'hi' }) }, 'content', {
+      get() {
+        throw new Error('not readable');
+      },
+    });
+    const res = await openai().chat.completions.create({ model: model('odd'), messages: [odd as never] });
+    assert.equal(res.choices[0]?.message.content, 'You said: hi');
+    const a = opAttrs();
+    assert.equal(a['gen_ai.input.messages'], undefined);
+    assert.equal(a['breakwater.retry.attempts'], 1, 'ran through the pipeline');
+    assert.ok(a['gen_ai.output.messages'] !== undefined, 'the output is still captured');
+  });
+
+  it('a message of 200k parts converts (no argument-count limit on the way)', () => {
+    const content = Array.from({ length: 200_000 }, () => ({ type: 'input_text', text: 'x' }));
+    const parts = responsesSystemInstructions([{ role: 'system', content }]) as unknown[];
+    assert.equal(parts.length, 200_000);
   });
 
   it('anthropic: system as system instructions, content blocks as parts, stop reason mapped', async () => {

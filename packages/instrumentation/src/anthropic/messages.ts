@@ -3,7 +3,7 @@
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { CallDescription } from '../client/api-promise.ts';
-import { setJson } from '../client/content.ts';
+import { setJson, setOutputMessages } from '../client/content.ts';
 import {
   type AttributeMap,
   baseAttributes,
@@ -125,8 +125,8 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
   setIf(attributes, SEMCONV.GEN_AI_OUTPUT_TYPE, outputType(obj(b.output_config).format ?? b.output_format));
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
-    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, inputMessages(b.messages));
-    setJson(attributes, SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS, systemInstructions(b.system));
+    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => inputMessages(b.messages));
+    setJson(attributes, SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS, () => systemInstructions(b.system));
   }
   return {
     ...base,
@@ -135,10 +135,7 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
     onResponse(op, data) {
       const d = obj(data);
       setResponse(op, str(d.id), str(d.model), str(d.stop_reason));
-      if (capture) {
-        const out = json(outputMessages(d.content, str(d.stop_reason)));
-        if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
-      }
+      if (capture) setOutputMessages(op.span, () => outputMessages(d.content, str(d.stop_reason)));
       return usageOf(obj(d.usage));
     },
     chunkReader: () => new MessageEventReader(capture),

@@ -6,6 +6,8 @@
  * own type as a generic part). Provider adapters translate their request and response bodies into
  * these; everything here runs only when content capture is on.
  */
+import { SEMCONV } from '@breakwater/protocol';
+import type { Span } from '@opentelemetry/api';
 import { json, obj, str } from './describe.ts';
 
 /** One message part. */
@@ -124,8 +126,27 @@ export function plainText(value: unknown): string | undefined {
   return out;
 }
 
-/** Sets `key` to the JSON of `value` on `attributes` (never throws; skips what cannot be encoded). */
-export function setJson(attributes: Record<string, unknown>, key: string, value: unknown): void {
-  const text = json(value);
+/**
+ * Captured content as JSON: `convert` builds it from shapes the caller or the provider chose, and
+ * its result is encoded. Never throws: content that cannot be converted or encoded is left out,
+ * so a capture problem never costs a call its span or its policies.
+ */
+export function capturedJson(convert: () => unknown): string | undefined {
+  try {
+    return json(convert());
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sets `key` on `attributes` to {@link capturedJson} of `convert`, when there is any. */
+export function setJson(attributes: Record<string, unknown>, key: string, convert: () => unknown): void {
+  const text = capturedJson(convert);
   if (text !== undefined) attributes[key] = text;
+}
+
+/** Sets `gen_ai.output.messages` on `span` to {@link capturedJson} of `convert`, when there is any. */
+export function setOutputMessages(span: Span, convert: () => unknown): void {
+  const text = capturedJson(convert);
+  if (text !== undefined) span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, text);
 }

@@ -29,8 +29,20 @@ interface StreamLike {
  * unread stream's span ends late rather than never.)
  */
 const unread = new FinalizationRegistry<{ op: Operation; reader: ChunkReader }>(({ op, reader }) => {
-  op.abandon(reader.finish(op));
+  op.abandon(finished(reader, op));
 });
+
+/**
+ * What the reader gathered, set on the operation. A reader that fails (a body shaped like no
+ * provider's) costs those attributes, never the end of the operation.
+ */
+function finished(reader: ChunkReader, op: Operation): Usage | undefined {
+  try {
+    return reader.finish(op);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Marks the end of a streamed operation; returns the same stream object. */
 export function observeStream<S>(
@@ -52,10 +64,10 @@ export function observeStream<S>(
     unread.unregister(token);
     if (op.isEnded) return;
     if (how === 'error') {
-      reader.finish(op);
+      finished(reader, op);
       op.fail(error);
-    } else if (how === 'abandoned') op.abandon(reader.finish(op));
-    else op.succeed(reader.finish(op));
+    } else if (how === 'abandoned') op.abandon(finished(reader, op));
+    else op.succeed(finished(reader, op));
   };
   s.iterator = function observedIterator(this: unknown, ...args: unknown[]) {
     const it = (source as (...a: unknown[]) => AsyncIterator<unknown>).apply(this, args);

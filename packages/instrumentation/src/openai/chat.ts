@@ -3,12 +3,11 @@
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { CallDescription } from '../client/api-promise.ts';
-import { setJson } from '../client/content.ts';
+import { setJson, setOutputMessages } from '../client/content.ts';
 import {
   type AttributeMap,
   baseAttributes,
   int,
-  json,
   num,
   obj,
   outputType,
@@ -87,10 +86,8 @@ class ChatChunkReader implements ChunkReader {
     const reasons: string[] = [];
     for (const choice of ordered) if (choice.finish !== undefined) reasons.push(choice.finish);
     setResponse(op, { id: this.id, model: this.model, service_tier: this.tier }, reasons);
-    if (this.capture && ordered.length > 0) {
-      const out = json(ordered.map((choice) => choice.message()));
-      if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
-    }
+    if (this.capture && ordered.length > 0)
+      setOutputMessages(op.span, () => ordered.map((choice) => choice.message()));
     return this.usage;
   }
 }
@@ -116,7 +113,7 @@ export function describeChat(body: unknown, server: AttributeMap, capture: boole
   const tier = str(b.service_tier);
   if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
-  if (capture) setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, chatInputMessages(b.messages));
+  if (capture) setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => chatInputMessages(b.messages));
   return {
     ...base,
     provider: 'openai',
@@ -124,10 +121,7 @@ export function describeChat(body: unknown, server: AttributeMap, capture: boole
     onResponse(op, data) {
       const d = obj(data);
       setResponse(op, d, finishReasons(d.choices));
-      if (capture) {
-        const out = json(chatOutputMessages(d.choices));
-        if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
-      }
+      if (capture) setOutputMessages(op.span, () => chatOutputMessages(d.choices));
       return usageOf(d);
     },
     chunkReader: () => new ChatChunkReader(capture),

@@ -256,7 +256,8 @@ export function responsesSystemInstructions(instructions: unknown): Part[] | und
   if (typeof instructions === 'string') return [textPart(instructions)];
   if (!Array.isArray(instructions)) return undefined;
   const parts: Part[] = [];
-  for (const entry of instructions) parts.push(...responsesContentParts(obj(entry).content));
+  for (const entry of instructions)
+    for (const part of responsesContentParts(obj(entry).content)) parts.push(part);
   return parts;
 }
 
@@ -298,7 +299,7 @@ export function responsesOutputMessages(response: Record<string, unknown>): Mess
   const parts: Part[] = [];
   for (const entry of response.output) {
     const item = obj(entry);
-    if (item.type === 'message') parts.push(...responsesContentParts(item.content));
+    if (item.type === 'message') for (const part of responsesContentParts(item.content)) parts.push(part);
     else {
       const part = itemPart(item);
       if (part !== undefined) parts.push(part);

@@ -5,12 +5,11 @@
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { CallDescription } from '../client/api-promise.ts';
-import { setJson } from '../client/content.ts';
+import { setJson, setOutputMessages } from '../client/content.ts';
 import {
   type AttributeMap,
   baseAttributes,
   int,
-  json,
   num,
   obj,
   outputType,
@@ -34,10 +33,7 @@ function read(op: Operation, response: Record<string, unknown>, capture: boolean
   if (reason !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_FINISH_REASONS, [reason]);
   const tier = str(response.service_tier);
   if (tier !== undefined) op.span.setAttribute(SEMCONV.OPENAI_RESPONSE_SERVICE_TIER, tier);
-  if (capture) {
-    const out = json(responsesOutputMessages(response));
-    if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
-  }
+  if (capture) setOutputMessages(op.span, () => responsesOutputMessages(response));
   const usage = obj(response.usage);
   const input = num(usage.input_tokens);
   const output = num(usage.output_tokens);
@@ -90,8 +86,10 @@ export function describeResponses(body: unknown, server: AttributeMap, capture: 
   if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
-    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, responsesInputMessages(b.input));
-    setJson(attributes, SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS, responsesSystemInstructions(b.instructions));
+    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => responsesInputMessages(b.input));
+    setJson(attributes, SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS, () =>
+      responsesSystemInstructions(b.instructions),
+    );
   }
   return {
     ...base,
