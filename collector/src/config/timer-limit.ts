@@ -1,9 +1,8 @@
 /**
- * Longest delay a Node.js timer can wait: 2^31 − 1 ms (about 24.8 days). A longer `setTimeout`
- * fires after 1 ms instead (with a warning), so a long resend interval or alert TTL would turn
- * into a busy loop. Durations that drive timers are therefore limited in the configuration.
+ * Durations that drive timers are limited to {@link MAX_TIMER_MS} in the configuration: a longer
+ * one would fire after 1 ms, so a long resend interval or alert TTL would turn into a busy loop.
  */
-export const MAX_TIMER_MS = 2_147_483_647;
+import { MAX_TIMER_MS } from '@breakwater/protocol';
 
 /** Error message for a timer duration above {@link MAX_TIMER_MS}. */
 export const TIMER_LIMIT_MESSAGE =

@@ -20,6 +20,12 @@ export interface TimerOptions {
   readonly keepAlive?: boolean;
 }
 
+/**
+ * Longest delay a Node.js timer can wait: 2^31 − 1 ms (about 24.8 days). A longer `setTimeout`
+ * fires after 1 ms instead, so "wait a very long time" would turn into "now".
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** {@link TimerOptions} for a wait the application is blocked on (shared, so passing it allocates nothing). */
 export const KEEP_ALIVE: TimerOptions = Object.freeze({ keepAlive: true });
 

@@ -2,6 +2,7 @@
  * The fault script language, as accepted by `FaultProvider.script()` and `POST /_control/faults`.
  * Plain JSON so the same script works over HTTP, from a `--script` file and from tests.
  */
+import { MAX_TIMER_MS } from '@breakwater/protocol';
 
 /** Every API route the provider serves. */
 export const ROUTE_IDS = [
@@ -20,10 +21,10 @@ export type Provider = 'openai' | 'anthropic';
 export type RouteSelector = RouteId | Provider | '*';
 
 /**
- * The longest delay a step may ask for: 2^31 − 1 ms (about 24.8 days), the most a Node timer can
- * wait. Longer timers fire after 1 ms, which would turn "wait a very long time" into "answer now".
+ * The longest delay a step may ask for: the most a Node timer can wait (about 24.8 days). Longer
+ * timers fire after 1 ms, which would turn "wait a very long time" into "answer now".
  */
-export const MAX_DELAY_MS = 2_147_483_647;
+export const MAX_DELAY_MS = MAX_TIMER_MS;
 
 /**
  * Added delay before the step's behaviour: a fixed number of milliseconds, or a lognormal
