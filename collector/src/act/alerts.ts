@@ -1,11 +1,6 @@
-import {
-  type AlertLevel,
-  type AlertSeverity,
-  parseDuration,
-  type SloGroupStatus,
-  type SloStatus,
-} from '@breakwater/protocol';
+import type { AlertLevel, AlertSeverity, SloGroupStatus, SloStatus } from '@breakwater/protocol';
 import { ratioToPercent } from '../config/slo/objective.ts';
+import { windowName } from '../evaluate/windows.ts';
 import { groupLabels } from './labels.ts';
 
 /** `alertname` of multiwindow burn-rate alerts (also used by `breakwater rules`). */
@@ -46,6 +41,8 @@ export interface DesiredAlertsOptions {
  */
 export function desiredAlerts(statuses: readonly SloStatus[], options: DesiredAlertsOptions): DesiredAlert[] {
   const out: DesiredAlert[] = [];
+  // Reported windows are named by `windowName`, so the level window is found by its name.
+  const levelWindowName = options.levelWindowMs === undefined ? undefined : windowName(options.levelWindowMs);
   for (const slo of statuses) {
     for (const group of slo.groups) {
       if (group.version !== undefined) continue;
@@ -73,10 +70,7 @@ export function desiredAlerts(statuses: readonly SloStatus[], options: DesiredAl
         const level = group.level;
         // The level was judged over `evaluation.levelWindow`; quote that window's ratio (when it
         // is among the reported ones), not whichever window happens to come first.
-        const levelWindow =
-          options.levelWindowMs === undefined
-            ? undefined
-            : group.windows.find((w) => parseDuration(w.window) === options.levelWindowMs);
+        const levelWindow = group.windows.find((w) => w.window === levelWindowName);
         out.push({
           labels: { ...common, alertname: LEVEL_ALERT_NAME, severity: LEVEL_SEVERITY[level], level },
           annotations: {

@@ -2,12 +2,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../act/testing/alertmanager-process.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -65,15 +64,6 @@ async function serve(cwd: string, args: string[]) {
         .split('\n')
         .map((line) => (JSON.parse(line) as { msg: string }).msg),
   };
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('breakwater CLI', () => {
@@ -201,7 +191,7 @@ describe('breakwater CLI', () => {
 
   it('serve forwarding to a dead endpoint still drains to its deadline and exits 0 on SIGTERM', async () => {
     const cwd = await mkdtemp(join(dir, 'forward-'));
-    const dead = await closedPort();
+    const dead = await freePort(); // nothing listens there now
     await writeFile(
       join(cwd, 'c.yaml'),
       `shutdownTimeout: 1s\nforward: [{ url: "http://127.0.0.1:${dead}" }]\n`,

@@ -15,7 +15,7 @@ export class ExampleIndex {
 
   /** The series' list once `newest` (newest first) is added in front: not stored yet. */
   merged(slo: string, series: string, newest: readonly string[]): readonly string[] {
-    return [...new Set([...newest, ...this.get(slo, series)])].slice(0, EXAMPLES_PER_SERIES);
+    return mergeExamples(newest, this.get(slo, series));
   }
 
   set(slo: string, series: string, list: readonly string[]): void {
@@ -29,6 +29,11 @@ export class ExampleIndex {
       if (!held(k.slice(0, at), k.slice(at + 1))) this.lists.delete(k);
     }
   }
+}
+
+/** `newest` in front of `older`, each trace once, at most {@link EXAMPLES_PER_SERIES}. */
+export function mergeExamples(newest: readonly string[], older: readonly string[]): readonly string[] {
+  return [...new Set([...newest, ...older])].slice(0, EXAMPLES_PER_SERIES);
 }
 
 function key(slo: string, series: string): string {

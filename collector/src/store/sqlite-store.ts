@@ -1,6 +1,6 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { BucketIndex, type BucketRef, type BucketWrite, type Resolution } from './buckets.ts';
-import { ExampleIndex } from './example-index.ts';
+import { ExampleIndex, mergeExamples } from './example-index.ts';
 import {
   addCounts,
   type CountDelta,
@@ -221,7 +221,7 @@ export class SqliteStore implements SloStore {
         list: this.exampleIndex.merged(d.slo, d.series, newest),
       });
     } else {
-      e.list = [...new Set([...newest, ...e.list])].slice(0, EXAMPLES_PER_SERIES);
+      e.list = mergeExamples(newest, e.list);
     }
   }
 

@@ -15,7 +15,7 @@ import {
   toolCallPart,
   toolResponsePart,
 } from '../client/content.ts';
-import { obj, str } from '../client/describe.ts';
+import { entriesByIndex, obj, str } from '../client/describe.ts';
 
 function sourcePart(source: unknown, modality: string): Part | undefined {
   const s = obj(source);
@@ -108,12 +108,10 @@ export class StreamedContent {
   }
 
   messages(stopReason: string | undefined): Message[] {
-    const content = [...this.blocks.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([index, block]) => {
-        const input = this.inputs.get(index);
-        return input === undefined ? block : { ...block, input: input === '' ? {} : input };
-      });
+    const content = entriesByIndex(this.blocks).map(([index, block]) => {
+      const input = this.inputs.get(index);
+      return input === undefined ? block : { ...block, input: input === '' ? {} : input };
+    });
     return outputMessages(content, stopReason);
   }
 }

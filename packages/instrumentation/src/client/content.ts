@@ -63,6 +63,11 @@ export function toolResponsePart(id: unknown, response: unknown): Part {
   return { type: 'tool_call_response', id: str(id) ?? null, response: response ?? null };
 }
 
+/** The model declined to answer (OpenAI's `refusal`): a part of its own type. */
+export function refusalPart(content: string): Part {
+  return { type: 'refusal', content };
+}
+
 export function reasoningPart(content: string): Part {
   return { type: 'reasoning', content };
 }

@@ -81,6 +81,11 @@ export function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** A map's entries in index order (choices, content blocks and tool calls arrive by index). */
+export function entriesByIndex<T>(map: ReadonlyMap<number, T>): [number, T][] {
+  return [...map.entries()].sort((a, b) => a[0] - b[0]);
+}
+
 /** `value` when it is a string. */
 export function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;

@@ -7,6 +7,7 @@ import { setJson, setOutputMessages } from '../client/content.ts';
 import {
   type AttributeMap,
   baseAttributes,
+  entriesByIndex,
   int,
   num,
   obj,
@@ -82,7 +83,7 @@ class ChatChunkReader implements ChunkReader {
   }
 
   finish(op: Operation): Usage | undefined {
-    const ordered = [...this.choices.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+    const ordered = entriesByIndex(this.choices).map(([, choice]) => choice);
     const reasons: string[] = [];
     for (const choice of ordered) if (choice.finish !== undefined) reasons.push(choice.finish);
     setResponse(op, { id: this.id, model: this.model, service_tier: this.tier }, reasons);

@@ -11,11 +11,24 @@ import {
   type Part,
   plainText,
   reasoningPart,
+  refusalPart,
   textPart,
   toolCallPart,
   toolResponsePart,
 } from '../client/content.ts';
-import { obj, str } from '../client/describe.ts';
+import { entriesByIndex, obj, str } from '../client/describe.ts';
+
+/** `{ data, format }` audio, inline in Chat Completions and Responses input alike. */
+function audioPart(value: unknown): Part {
+  const audio = obj(value);
+  const format = str(audio.format);
+  return {
+    type: 'blob',
+    modality: 'audio',
+    mime_type: format === undefined ? null : `audio/${format}`,
+    content: str(audio.data) ?? '',
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Chat Completions
@@ -30,19 +43,11 @@ function chatPart(p: Record<string, unknown>): Part | undefined {
     case 'text':
       return textPart(str(p.text) ?? '');
     case 'refusal':
-      return { type: 'refusal', content: str(p.refusal) ?? '' };
+      return refusalPart(str(p.refusal) ?? '');
     case 'image_url':
       return mediaUrlPart(str(obj(p.image_url).url), 'image');
-    case 'input_audio': {
-      const audio = obj(p.input_audio);
-      const format = str(audio.format);
-      return {
-        type: 'blob',
-        modality: 'audio',
-        mime_type: format === undefined ? null : `audio/${format}`,
-        content: str(audio.data) ?? '',
-      };
-    }
+    case 'input_audio':
+      return audioPart(p.input_audio);
     case 'file': {
       const file = obj(p.file);
       const id = str(file.file_id);
@@ -59,7 +64,7 @@ function chatPart(p: Record<string, unknown>): Part | undefined {
 function assistantParts(message: Record<string, unknown>): Part[] {
   const parts = chatContentParts(message.content);
   const refusal = str(message.refusal);
-  if (refusal !== undefined) parts.push({ type: 'refusal', content: refusal });
+  if (refusal !== undefined) parts.push(refusalPart(refusal));
   if (Array.isArray(message.tool_calls)) {
     for (const call of message.tool_calls) {
       const c = obj(call);
@@ -148,8 +153,8 @@ export class StreamedChoice {
   message(): Message {
     const parts: Part[] = [];
     if (this.text !== undefined) parts.push(textPart(this.text));
-    if (this.refusal !== undefined) parts.push({ type: 'refusal', content: this.refusal });
-    for (const call of [...this.calls.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1])) {
+    if (this.refusal !== undefined) parts.push(refusalPart(this.refusal));
+    for (const [, call] of entriesByIndex(this.calls)) {
       parts.push(toolCallPart(call.id, call.name, call.args));
     }
     return outputMessage(this.role ?? 'assistant', parts, this.finish);
@@ -170,7 +175,7 @@ function responsesPart(p: Record<string, unknown>): Part | undefined {
     case 'output_text':
       return textPart(str(p.text) ?? '');
     case 'refusal':
-      return { type: 'refusal', content: str(p.refusal) ?? '' };
+      return refusalPart(str(p.refusal) ?? '');
     case 'input_image': {
       const id = str(p.file_id);
       return id !== undefined
@@ -186,16 +191,8 @@ function responsesPart(p: Record<string, unknown>): Part | undefined {
           ? { type: 'uri', modality: 'document', uri: url }
           : { type: 'blob', modality: 'document', mime_type: null, content: str(p.file_data) ?? '' };
     }
-    case 'input_audio': {
-      const audio = obj(p.input_audio);
-      const format = str(audio.format);
-      return {
-        type: 'blob',
-        modality: 'audio',
-        mime_type: format === undefined ? null : `audio/${format}`,
-        content: str(audio.data) ?? '',
-      };
-    }
+    case 'input_audio':
+      return audioPart(p.input_audio);
     default:
       return genericPart(p);
   }
