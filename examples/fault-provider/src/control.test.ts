@@ -89,6 +89,47 @@ describe('control API over HTTP', { timeout: 20_000 }, () => {
       /headers\.x-note/,
     ],
     ['bad stream end', { steps: [{ fault: 'stream_error', end: 'explode' }] }, /end: must be one of/],
+    [
+      'mix rates above 1',
+      {
+        steps: [
+          {
+            fault: 'mix',
+            outcomes: [
+              { rate: 0.7, fault: 'error', status: 503 },
+              { rate: 0.4, fault: 'reset' },
+            ],
+          },
+        ],
+      },
+      /steps\[0\]\.outcomes: rates add up to 1\.1/,
+    ],
+    [
+      'mix outcome without a rate',
+      { steps: [{ fault: 'mix', outcomes: [{ fault: 'reset' }] }] },
+      /outcomes\[0\]\.rate: is required/,
+    ],
+    [
+      'mix outcome with its own count',
+      { steps: [{ fault: 'mix', outcomes: [{ rate: 0.1, fault: 'reset', count: 2 }] }] },
+      /outcomes\[0\]\.count: unknown field/,
+    ],
+    [
+      'nested mix',
+      { steps: [{ fault: 'mix', outcomes: [{ rate: 0.1, fault: 'mix', outcomes: [] }] }] },
+      /outcomes\[0\]\.fault: must be one of ok, error, hang, reset, stream_error$/,
+    ],
+    [
+      'mix with a rate of its own',
+      { steps: [{ fault: 'mix', rate: 0.5, outcomes: [] }] },
+      /steps\[0\]\.rate: unknown field/,
+    ],
+    ['mix without outcomes', { steps: [{ fault: 'mix' }] }, /outcomes: must be a non-empty array/],
+    [
+      'bad error in a mix',
+      { steps: [{ fault: 'mix', outcomes: [{ rate: 0.1, fault: 'error' }] }] },
+      /outcomes\[0\]: an error step needs a status or a code/,
+    ],
     ['empty list', { scripts: [] }, /at least one script/],
     [
       'duplicate targets',

@@ -119,6 +119,72 @@ describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
     assert.deepEqual(await run(), first);
   });
 
+  it("a mix fails each request at most one way, at each outcome's rate", async () => {
+    const run = async () => {
+      const seen: number[] = [];
+      await withProvider({ random: seededRandom(7) }, async ({ client, fp }) => {
+        fp.script({
+          steps: [
+            {
+              fault: 'mix',
+              outcomes: [
+                { rate: 0.2, fault: 'error', status: 503 },
+                { rate: 0.1, fault: 'error', code: 'rate_limit_exceeded', retryAfterMs: 5 },
+              ],
+            },
+          ],
+        });
+        for (let i = 0; i < 200; i++) seen.push(await statusOf(client));
+        const stats = fp.stats().routes['openai.chat']?.models['gpt-4o'];
+        assert.equal(stats?.total, 200);
+        assert.equal(stats?.outcomes.error_503, seen.filter((s) => s === 503).length);
+        assert.equal(stats?.outcomes.error_429, seen.filter((s) => s === 429).length);
+        assert.equal(stats?.outcomes.ok, seen.filter((s) => s === 200).length);
+      });
+      return seen;
+    };
+    const first = await run();
+    const count = (status: number) => first.filter((s) => s === status).length;
+    // 200 draws at 20 % and 10 %: far outside these bounds only if the draw ignored the rates.
+    assert.ok(count(503) >= 25 && count(503) <= 60, `503s: ${count(503)}`);
+    assert.ok(count(429) >= 8 && count(429) <= 35, `429s: ${count(429)}`);
+    assert.equal(count(503) + count(429) + count(200), 200);
+    assert.deepEqual(await run(), first, 'the same seed gives the same sequence');
+  });
+
+  it("a mix waits its latency before every answer; an outcome's own latency replaces it", async () => {
+    // A draw of 0.5 lands in the second outcome; 0.9 lands past both and is answered normally.
+    const draws = [0.05, 0.5, 0.9];
+    await withProvider({ random: () => draws.shift() ?? 0.9 }, async ({ clock, client, fp }) => {
+      fp.script({
+        steps: [
+          {
+            fault: 'mix',
+            latency: 1_000,
+            outcomes: [
+              { rate: 0.1, fault: 'error', status: 500 },
+              { rate: 0.6, fault: 'error', status: 502, latency: 5_000 },
+            ],
+          },
+        ],
+      });
+      const first = statusOf(client);
+      await until(() => clock.pendingTimers === 1);
+      await clock.advance(1_000);
+      assert.equal(await first, 500);
+      const second = statusOf(client);
+      await until(() => clock.pendingTimers === 1);
+      await clock.advance(4_999);
+      assert.equal(clock.pendingTimers, 1, "the outcome waits its own 5 s, not the step's 1 s");
+      await clock.advance(1);
+      assert.equal(await second, 502);
+      const third = statusOf(client);
+      await until(() => clock.pendingTimers === 1);
+      await clock.advance(1_000);
+      assert.equal(await third, 200);
+    });
+  });
+
   it('fixed latency waits on the injected clock, not in real time', async () => {
     await withProvider({}, async ({ clock, client, fp }) => {
       fp.script({ steps: [{ fault: 'ok', latency: 30_000 }] });

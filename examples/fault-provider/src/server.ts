@@ -11,7 +11,7 @@ import { execute } from './faults/execute.ts';
 import { errorBody, errorStatus, renderError } from './faults/provider-errors.ts';
 import { FaultRegistry } from './faults/registry.ts';
 import type { ScriptStatus } from './faults/script.ts';
-import type { FaultScript, FaultStep, RouteSelector } from './faults/types.ts';
+import type { FaultAction, FaultScript, RouteSelector } from './faults/types.ts';
 import { parseScripts } from './faults/validate.ts';
 import { BodyTooLargeError, readBody, sendJson } from './http.ts';
 import { IdSource } from './ids.ts';
@@ -124,11 +124,11 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
       invalid(route, res, headers, requestId, model, request);
       return;
     }
-    const step = registry.take(route.id, route.provider, request.model, apiKeyOf(req));
-    const outcome = outcomeOf(step);
+    const action = registry.take(route.id, route.provider, request.model, apiKeyOf(req));
+    const outcome = outcomeOf(action);
     stats.record(route.id, request.model, outcome);
     log?.(`${route.id} ${request.model}${request.stream ? ' stream' : ''} → ${outcome}`);
-    await execute(step, {
+    await execute(action, {
       route,
       request,
       res,
@@ -211,10 +211,10 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
   };
 }
 
-function outcomeOf(step: FaultStep | undefined): Outcome {
-  if (step === undefined || step.fault === 'ok') return 'ok';
-  if (step.fault === 'error') return `error_${errorStatus(step)}`;
-  return step.fault;
+function outcomeOf(action: FaultAction | undefined): Outcome {
+  if (action === undefined || action.fault === 'ok') return 'ok';
+  if (action.fault === 'error') return `error_${errorStatus(action)}`;
+  return action.fault;
 }
 
 async function methodNotAllowed(res: ServerResponse): Promise<void> {

@@ -8,7 +8,7 @@ import { sendJson, waitUnlessClosed } from '../http.ts';
 import type { ParsedRequest, RenderContext, Rendered, Route } from '../routes/route.ts';
 import { errorBody, renderError } from './provider-errors.ts';
 import { sampleLatency } from './random.ts';
-import type { FaultStep } from './types.ts';
+import type { FaultAction } from './types.ts';
 
 /** Everything `execute` needs from the server. */
 export interface ExecuteContext {
@@ -25,23 +25,23 @@ export interface ExecuteContext {
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 
-/** Applies `step` (or answers normally when it is `undefined`). */
-export async function execute(step: FaultStep | undefined, ctx: ExecuteContext): Promise<void> {
-  if (step === undefined) {
+/** Applies `action` (or answers normally when it is `undefined`). */
+export async function execute(action: FaultAction | undefined, ctx: ExecuteContext): Promise<void> {
+  if (action === undefined) {
     sendRendered(ctx, ctx.request.render(ctx.render), 0);
     return;
   }
-  if (step.latency !== undefined) {
-    const ms = sampleLatency(step.latency, ctx.random);
+  if (action.latency !== undefined) {
+    const ms = sampleLatency(action.latency, ctx.random);
     if (!(await wait(ctx, ms))) return;
   }
   const { res, route } = ctx;
-  switch (step.fault) {
+  switch (action.fault) {
     case 'ok':
-      await sendRendered(ctx, ctx.request.render(ctx.render), step.chunkDelayMs ?? 0);
+      await sendRendered(ctx, ctx.request.render(ctx.render), action.chunkDelayMs ?? 0);
       return;
     case 'error': {
-      const error = renderError(route.provider, step, ctx.request.model);
+      const error = renderError(route.provider, action, ctx.request.model);
       const body = JSON.stringify(errorBody(route.provider, error.error, ctx.requestId));
       sendJson(res, error.status, body, { ...ctx.headers, ...error.headers });
       return;
@@ -55,7 +55,7 @@ export async function execute(step: FaultStep | undefined, ctx: ExecuteContext):
       res.socket?.resetAndDestroy();
       return;
     case 'stream_error':
-      await streamError(ctx, step);
+      await streamError(ctx, action);
       return;
   }
 }
@@ -91,7 +91,7 @@ async function sendRendered(ctx: ExecuteContext, rendered: Rendered, chunkDelayM
 
 async function streamError(
   ctx: ExecuteContext,
-  step: Extract<FaultStep, { fault: 'stream_error' }>,
+  step: Extract<FaultAction, { fault: 'stream_error' }>,
 ): Promise<void> {
   const { res, route } = ctx;
   const end = step.end ?? 'error_event';

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '@breakwater/protocol';
 import { RunningScript, type ScriptStatus } from './script.ts';
-import type { FaultStep, NormalizedScript, Provider, RouteId, RouteSelector } from './types.ts';
+import type { FaultAction, NormalizedScript, Provider, RouteId, RouteSelector } from './types.ts';
 
 export class FaultRegistry {
   private readonly scripts = new Map<string, RunningScript>();
@@ -40,7 +40,7 @@ export class FaultRegistry {
   }
 
   /** Decides what happens to one request; `undefined` means answer it normally. */
-  take(route: RouteId, provider: Provider, model: string, apiKey?: string): FaultStep | undefined {
+  take(route: RouteId, provider: Provider, model: string, apiKey?: string): FaultAction | undefined {
     // The common case (no faults scripted) costs one size check.
     if (this.scripts.size === 0) return undefined;
     const script =

@@ -3,7 +3,8 @@
  * when a request arrives (by count) or when the clock says their window is over, so an idle
  * provider runs no timers.
  */
-import type { FaultStep, NormalizedScript } from './types.ts';
+import { drawMixOutcome } from './mix.ts';
+import type { FaultAction, FaultStep, NormalizedScript } from './types.ts';
 
 /** Progress of a script, as reported by `GET /_control/faults`. */
 export interface ScriptStatus {
@@ -35,10 +36,10 @@ export class RunningScript {
   }
 
   /**
-   * Consumes one request and returns the step that applies to it, or `undefined` when it should
-   * be answered normally (script exhausted, or the step's `rate` spared it).
+   * Consumes one request and returns what to do with it, or `undefined` when it should be
+   * answered normally (script exhausted, the step's `rate` spared it, or a `mix` drew no outcome).
    */
-  take(now: number, random: () => number): FaultStep | undefined {
+  take(now: number, random: () => number): FaultAction | undefined {
     this.expire(now);
     const steps = this.script.steps;
     if (this.index >= steps.length) return undefined;
@@ -46,6 +47,7 @@ export class RunningScript {
     this.total++;
     this.used++;
     if (step.count !== undefined && this.used >= step.count) this.advance(now);
+    if (step.fault === 'mix') return drawMixOutcome(step, random);
     if (step.rate !== undefined && step.rate < 1 && random() >= step.rate) return undefined;
     return step;
   }

@@ -73,42 +73,66 @@ export interface ErrorSpec {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** How a request's answer is paced: a delay before it, and between stream frames. */
+export interface Pacing {
+  readonly latency?: Latency;
+  /** Delay between stream frames (streaming responses only). */
+  readonly chunkDelayMs?: number;
+}
+
 /** How long a step lasts and which requests it hits. A step with neither `count` nor `durationMs` lasts forever. */
-export interface StepTiming {
+export interface StepTiming extends Pacing {
   /** The step ends after this many matching requests. */
   readonly count?: number;
   /** The step ends this many milliseconds (on the injected clock) after it began. */
   readonly durationMs?: number;
   /** Fraction (0–1) of the step's requests that get its behaviour; the rest are answered normally. Default 1. */
   readonly rate?: number;
-  readonly latency?: Latency;
-  /** Delay between stream frames (streaming responses only). */
-  readonly chunkDelayMs?: number;
 }
 
 /** How a `stream_error` ends the response after its first chunks. */
 export type StreamErrorEnd = 'error_event' | 'close' | 'hang';
 
+/** What happens to one request. */
+export type FaultBehaviour =
+  | { readonly fault: 'ok' }
+  | ({ readonly fault: 'error' } & ErrorSpec)
+  /** Accept the request and never answer until the client goes away. */
+  | { readonly fault: 'hang' }
+  /** Destroy the connection without a response. */
+  | { readonly fault: 'reset' }
+  /**
+   * Start a successful response, send `afterChunks` frames (default 2), then end with a
+   * provider error event (`error_event`, default), an abrupt close, or a hang.
+   * A non-streaming request gets the start of its body and then the same ending (as a close).
+   */
+  | ({
+      readonly fault: 'stream_error';
+      readonly afterChunks?: number;
+      readonly end?: StreamErrorEnd;
+    } & Pick<ErrorSpec, 'status' | 'code' | 'message'>);
+
+/** A behaviour with its pacing: what the provider does with one request. */
+export type FaultAction = Pacing & FaultBehaviour;
+
+/**
+ * One outcome of a `mix` step: a behaviour and the fraction of the step's requests that get it.
+ * Its own `latency` / `chunkDelayMs` replace the step's.
+ */
+export type MixOutcome = FaultAction & { readonly rate: number };
+
+/**
+ * Several faults at once, as a provider that "fails 2 % with 503 and 1 % with 429" does: each
+ * request draws one outcome by its `rate`; the requests no outcome takes are answered normally
+ * (after the step's `latency`, if it has one). The rates add up to at most 1.
+ */
+export interface MixStep {
+  readonly fault: 'mix';
+  readonly outcomes: readonly MixOutcome[];
+}
+
 /** One step of a script: what happens to the requests it hits. */
-export type FaultStep = StepTiming &
-  (
-    | { readonly fault: 'ok' }
-    | ({ readonly fault: 'error' } & ErrorSpec)
-    /** Accept the request and never answer until the client goes away. */
-    | { readonly fault: 'hang' }
-    /** Destroy the connection without a response. */
-    | { readonly fault: 'reset' }
-    /**
-     * Start a successful response, send `afterChunks` frames (default 2), then end with a
-     * provider error event (`error_event`, default), an abrupt close, or a hang.
-     * A non-streaming request gets the start of its body and then the same ending (as a close).
-     */
-    | ({
-        readonly fault: 'stream_error';
-        readonly afterChunks?: number;
-        readonly end?: StreamErrorEnd;
-      } & Pick<ErrorSpec, 'status' | 'code' | 'message'>)
-  );
+export type FaultStep = (StepTiming & FaultBehaviour) | (Omit<StepTiming, 'rate'> & MixStep);
 
 /** The kind of a step. */
 export type FaultKind = FaultStep['fault'];

@@ -16,18 +16,23 @@ import {
 
 /** Every value a script's `route` (or a control-API `route` target) may take. */
 export const ROUTE_SELECTORS: readonly string[] = [...ROUTE_IDS, 'openai', 'anthropic', '*'];
-const FAULTS = ['ok', 'error', 'hang', 'reset', 'stream_error'] as const;
-const TIMING_KEYS = ['fault', 'count', 'durationMs', 'rate', 'latency', 'chunkDelayMs'];
+const BEHAVIOURS = ['ok', 'error', 'hang', 'reset', 'stream_error'] as const;
+type Behaviour = (typeof BEHAVIOURS)[number];
+const FAULTS = [...BEHAVIOURS, 'mix'] as const;
+const PACING_KEYS = ['latency', 'chunkDelayMs'];
+const TIMING_KEYS = ['count', 'durationMs', ...PACING_KEYS];
 const ERROR_KEYS = ['status', 'code', 'message', 'retryAfter', 'retryAfterMs', 'headers'];
 /** Headers that describe the body and connection; a script overriding them would corrupt the response. */
 const FRAMING_HEADERS = ['content-length', 'content-type', 'transfer-encoding', 'connection'];
-const KEYS_BY_FAULT: Record<(typeof FAULTS)[number], readonly string[]> = {
-  ok: TIMING_KEYS,
-  hang: TIMING_KEYS,
-  reset: TIMING_KEYS,
-  error: [...TIMING_KEYS, ...ERROR_KEYS],
-  stream_error: [...TIMING_KEYS, 'afterChunks', 'end', 'status', 'code', 'message'],
+const KEYS_BY_BEHAVIOUR: Record<Behaviour, readonly string[]> = {
+  ok: [],
+  hang: [],
+  reset: [],
+  error: ERROR_KEYS,
+  stream_error: ['afterChunks', 'end', 'status', 'code', 'message'],
 };
+/** Rates are decimals (0.02 + 0.01 …); their float sum may overshoot 1 by a rounding error. */
+const RATE_SUM_TOLERANCE = 1e-9;
 
 /**
  * Accepts one script, an array of scripts, or `{ scripts: [...] }`, and returns them validated
@@ -97,17 +102,62 @@ function parseScript(input: unknown, path: string): NormalizedScript {
 
 function parseStep(input: unknown, path: string): FaultStep {
   if (!isRecord(input)) fail(path, 'must be a JSON object with a "fault" field');
-  const fault = input.fault;
-  if (typeof fault !== 'string' || !(FAULTS as readonly string[]).includes(fault)) {
-    fail(join(path, 'fault'), `must be one of ${FAULTS.join(', ')}`);
-  }
-  rejectUnknown(input, KEYS_BY_FAULT[fault as (typeof FAULTS)[number]], path);
+  if (input.fault === 'mix') return parseMix(input, path);
+  checkBehaviour(input, path, FAULTS, ['fault', ...TIMING_KEYS, 'rate']);
+  checkTiming(input, path);
+  optionalNumber(input, 'rate', path, { min: 0, max: 1 });
+  return structuredClone(input) as unknown as FaultStep;
+}
 
+/** A `mix` step: its timing, and outcomes whose rates add up to at most 1. */
+function parseMix(input: Record<string, unknown>, path: string): FaultStep {
+  rejectUnknown(input, ['fault', 'outcomes', ...TIMING_KEYS], path);
+  checkTiming(input, path);
+  const outcomes = input.outcomes;
+  if (!Array.isArray(outcomes) || outcomes.length === 0)
+    fail(join(path, 'outcomes'), 'must be a non-empty array of { rate, fault, … }');
+  let total = 0;
+  outcomes.forEach((outcome: unknown, i) => {
+    const at = join(path, `outcomes[${i}]`);
+    if (!isRecord(outcome)) fail(at, 'must be a JSON object with "rate" and "fault" fields');
+    checkBehaviour(outcome, at, BEHAVIOURS, ['fault', 'rate', ...PACING_KEYS]);
+    checkPacing(outcome, at);
+    if (outcome.rate === undefined)
+      fail(join(at, 'rate'), 'is required: the fraction (0–1) of the requests that get this outcome');
+    optionalNumber(outcome, 'rate', at, { min: 0, max: 1 });
+    total += outcome.rate as number;
+  });
+  if (total > 1 + RATE_SUM_TOLERANCE)
+    fail(
+      join(path, 'outcomes'),
+      `rates add up to ${total}; they are fractions of one step's requests, so at most 1`,
+    );
+  return structuredClone(input) as unknown as FaultStep;
+}
+
+function checkTiming(input: Record<string, unknown>, path: string): void {
   optionalNumber(input, 'count', path, { integer: true, min: 1 });
   optionalNumber(input, 'durationMs', path, { min: 0, exclusiveMin: true });
-  optionalNumber(input, 'rate', path, { min: 0, max: 1 });
+  checkPacing(input, path);
+}
+
+function checkPacing(input: Record<string, unknown>, path: string): void {
   optionalNumber(input, 'chunkDelayMs', path, { min: 0, max: MAX_DELAY_MS });
   checkLatency(input.latency, join(path, 'latency'));
+}
+
+/** The `fault` is one of `allowed`, only its fields (and `otherKeys`) are present, and they are valid. */
+function checkBehaviour(
+  input: Record<string, unknown>,
+  path: string,
+  allowed: readonly string[],
+  otherKeys: readonly string[],
+): void {
+  const fault = input.fault;
+  if (typeof fault !== 'string' || !allowed.includes(fault)) {
+    fail(join(path, 'fault'), `must be one of ${allowed.join(', ')}`);
+  }
+  rejectUnknown(input, [...otherKeys, ...KEYS_BY_BEHAVIOUR[fault as Behaviour]], path);
 
   if (fault === 'error' || fault === 'stream_error') {
     optionalNumber(input, 'status', path, { integer: true, min: 400, max: 599 });
@@ -150,7 +200,6 @@ function parseStep(input: unknown, path: string): FaultStep {
       fail(join(path, 'end'), 'must be one of error_event, close, hang');
     }
   }
-  return structuredClone(input) as unknown as FaultStep;
 }
 
 function checkLatency(value: unknown, path: string): void {
