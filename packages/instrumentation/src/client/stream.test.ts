@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { AttributeSets } from '../attribute-sets.ts';
+import { Operation } from '../operation.ts';
+import { createRuntime } from '../runtime.ts';
+import { type ChunkReader, observeStream } from './stream.ts';
+
+// The stream observer on its own, with a reader whose `finish` throws (a body shaped like no
+// provider's): the reader may cost attributes, never the end of the operation.
+
+const exporter = new InMemorySpanExporter();
+const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer('t');
+const runtime = createRuntime({ clock: new ManualClock() });
+
+function operation(): Operation {
+  return new Operation(
+    runtime,
+    { tracer, metrics: undefined },
+    {
+      spanName: 'chat m',
+      dependency: 'openai/m',
+      provider: 'openai',
+      sets: new AttributeSets({}),
+      requestAttributes: {},
+      kind: SpanKind.CLIENT,
+      attemptSpans: false,
+    },
+    context.active(),
+  );
+}
+
+/** A client `Stream` stand-in: its `iterator` yields `chunks`, then fails with `error` if given. */
+function streamOf(chunks: unknown[], error?: Error): { iterator: () => AsyncIterator<unknown> } {
+  return {
+    async *iterator() {
+      yield* chunks;
+      if (error !== undefined) throw error;
+    },
+  };
+}
+
+const brokenReader = (): ChunkReader & { chunks: number } => ({
+  chunks: 0,
+  onChunk() {
+    this.chunks++;
+  },
+  finish() {
+    throw new TypeError('no provider sends this');
+  },
+});
+
+async function readAll(
+  stream: { iterator: () => AsyncIterator<unknown> },
+  stopAfter = Infinity,
+): Promise<void> {
+  let n = 0;
+  for await (const _ of { [Symbol.asyncIterator]: () => stream.iterator() }) if (++n >= stopAfter) break;
+}
+
+describe('observeStream with a reader that cannot finish', () => {
+  it('a completed stream still ends its operation, unfailed', async () => {
+    exporter.reset();
+    const op = operation();
+    const reader = brokenReader();
+    const stream = observeStream(op, streamOf([1, 2, 3]), reader, undefined);
+    await readAll(stream);
+    assert.equal(reader.chunks, 3);
+    assert.equal(op.isEnded, true);
+    const [span] = exporter.getFinishedSpans();
+    assert.equal(span?.status.code, SpanStatusCode.UNSET);
+    assert.equal(span?.attributes['breakwater.stream.abandoned'], undefined);
+  });
+
+  it('a stream that fails mid-way still fails its operation, classified', async () => {
+    exporter.reset();
+    const op = operation();
+    const stream = observeStream(op, streamOf([1], new Error('socket hang up')), brokenReader(), undefined);
+    await assert.rejects(readAll(stream), /socket hang up/);
+    assert.equal(op.isEnded, true);
+    const [span] = exporter.getFinishedSpans();
+    assert.equal(span?.status.code, SpanStatusCode.ERROR);
+    assert.equal(typeof span?.attributes['error.type'], 'string');
+  });
+
+  it('a stream left early still ends its operation as abandoned', async () => {
+    exporter.reset();
+    const op = operation();
+    const stream = observeStream(op, streamOf([1, 2, 3]), brokenReader(), undefined);
+    await readAll(stream, 1);
+    assert.equal(op.isEnded, true);
+    const [span] = exporter.getFinishedSpans();
+    assert.equal(span?.attributes['breakwater.stream.abandoned'], true);
+  });
+});
