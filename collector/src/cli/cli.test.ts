@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { renderPrometheusRules } from '../act/prometheus-rules.ts';
 import { freePort } from '../act/testing/alertmanager-process.ts';
+import { defaultConfig } from '../config/load.ts';
+import { RULES_SECTIONS } from './commands/rules.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -166,6 +169,64 @@ describe('breakwater CLI', () => {
     const rules = cli(['rules']);
     assert.equal(rules.code, 0, rules.stderr);
     assert.match(rules.stdout, /groups:/);
+  });
+
+  it('rules needs no secrets: unset variables outside the SLO keys are fine, inside them an error', async () => {
+    const file = join(dir, 'secrets.yaml');
+    await writeFile(
+      file,
+      [
+        'listen: 0.0.0.0:4318',
+        'auth:',
+        '  tokens:',
+        '    - { name: agents, token: "${UNSET_TOKEN}", scopes: [ingest] }',
+        'forward: [{ url: http://tempo:4318, headers: { authorization: "${UNSET_API_KEY}" } }]',
+        'slos: [{ name: chat, objective: 99.9, window: 7d, selector: { service: "${SLO_SERVICE:-chat}" } }]',
+        'prometheusRules: { serviceLabel: job }',
+      ].join('\n'),
+    );
+    const withSecrets = cli(['rules', '--config', file], {
+      env: { UNSET_TOKEN: 'a-long-enough-token-value', UNSET_API_KEY: 'Bearer key' },
+    });
+    assert.equal(withSecrets.code, 0, withSecrets.stderr);
+    const without = cli(['rules', '--config', file]);
+    assert.equal(without.code, 0, without.stderr);
+    assert.equal(without.stdout, withSecrets.stdout);
+    assert.match(without.stdout, /slo: chat/);
+
+    // serve and check-config still need every variable, with the same message as before.
+    const unset =
+      `${file}:4:30: auth.tokens[0].token: environment variable UNSET_TOKEN is not set (write \${UNSET_TOKEN:-default} for a fallback)\n` +
+      `${file}:5:63: forward[0].headers.authorization: environment variable UNSET_API_KEY is not set (write \${UNSET_API_KEY:-default} for a fallback)\n`;
+    const check = cli(['check-config', file]);
+    assert.equal(check.code, 2, check.stdout);
+    assert.equal(check.stderr, unset);
+    const serve = cli(['serve', '--config', file]);
+    assert.equal(serve.code, 2);
+    assert.equal(serve.stderr, `breakwater: invalid configuration\n${unset}`);
+
+    const inSlos = join(dir, 'unset-in-slos.yaml');
+    await writeFile(
+      inSlos,
+      'slos: [{ name: chat, objective: 99.9, selector: { service: "${UNSET_SERVICE}" } }]\n',
+    );
+    const failed = cli(['rules', '--config', inSlos]);
+    assert.equal(failed.code, 2);
+    assert.match(
+      failed.stderr,
+      /unset-in-slos\.yaml:1:60: slos\[0\]\.selector\.service: environment variable UNSET_SERVICE is not set/,
+    );
+  });
+
+  it('rules reads only the configuration sections it loads (RULES_SECTIONS)', () => {
+    const config = defaultConfig();
+    const guarded = new Proxy(config, {
+      get(target, key, receiver) {
+        assert.ok((RULES_SECTIONS as readonly PropertyKey[]).includes(key), `reads ${String(key)}`);
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    assert.equal(renderPrometheusRules(guarded), renderPrometheusRules(config));
   });
 
   it('serve refuses a public listener without tokens (exit 2)', () => {

@@ -130,6 +130,49 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('with `sections`, other sections need no variables and take their defaults; read ones are checked as before', () => {
+    const text = [
+      'listen: 0.0.0.0:4318',
+      'auth:',
+      '  tokens:',
+      '    - { token: "${UNSET_TOKEN}", scopes: [ingest] }',
+      '    - { token: "${UNSET_TOKEN}", scopes: [admin] }',
+      'forward: [{ url: "${UNSET_URL}" }]',
+      'limits: { maxBodyBytes: -5 }',
+      'gate: { slos: { nope: { required: true } } }',
+      'slos: [{ name: chat, objective: 99.9, window: 7d }]',
+      'evaluation: { minEvents: 3 }',
+    ].join('\n');
+    const sections = ['slos', 'evaluation'] as const;
+    const config = parseConfig({ name: 'c', text }, {}, [], { sections });
+    assert.equal(config.slos.length, 1);
+    assert.equal(config.evaluation.minEvents, 3);
+    assert.equal(config.listen, '127.0.0.1:4318');
+    assert.deepEqual(config.auth.tokens, []);
+    assert.deepEqual(config.forward, []);
+    // Without `sections` the same file fails on its unset variables first, as before.
+    assert.deepEqual(problems(text), [
+      'collector.yaml:4:16: auth.tokens[0].token: environment variable UNSET_TOKEN is not set (write ${UNSET_TOKEN:-default} for a fallback)',
+      'collector.yaml:5:16: auth.tokens[1].token: environment variable UNSET_TOKEN is not set (write ${UNSET_TOKEN:-default} for a fallback)',
+      'collector.yaml:6:18: forward[0].url: environment variable UNSET_URL is not set (write ${UNSET_URL:-default} for a fallback)',
+    ]);
+    // In a section that is read, an unset variable is still an error, and a misspelt key is still unknown.
+    assert.throws(
+      () =>
+        parseConfig({ name: 'c', text: 'slos: [{ name: "${NOPE}", objective: 99 }]' }, {}, [], { sections }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.message.split('\n'), [
+          'c:1:16: slos[0].name: environment variable NOPE is not set (write ${NOPE:-default} for a fallback)',
+        ]);
+        return true;
+      },
+    );
+    assert.throws(() => parseConfig({ name: 'c', text: 'slo: []' }, {}, [], { sections }), {
+      message: 'c:1:6: slo: unknown key',
+    });
+  });
+
   it('a value from the environment cannot inject YAML', () => {
     const config = parseConfig({ name: 'c', text: 'dataDir: ${DIR}' }, { DIR: 'x\nlisten: 0.0.0.0:1' });
     assert.equal(config.listen, '127.0.0.1:4318');

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem, formatPath } from './config-error.ts';
 import { type MissingVariable, substituteEnv } from './env-substitution.ts';
 import { type CollectorConfig, CollectorConfigSchema } from './schema.ts';
+import { type ConfigSection, keepSections } from './sections.ts';
 
 /** Where the document came from, for messages (a path, or e.g. `<defaults>`). */
 export interface ConfigSource {
@@ -14,15 +15,28 @@ export interface ConfigSource {
 /** Changes applied on top of the file (from CLI flags), before validation. */
 export type ConfigOverride = (document: Record<string, unknown>) => void;
 
+/** How much of the document the caller needs. */
+export interface ParseOptions {
+  /**
+   * The top-level sections the caller reads. Every other known section is left out before
+   * `${VAR}` substitution and validation and takes its default, so its unset variables (e.g.
+   * secrets) and its values do not matter. Default: every section, as `serve` and `check-config`
+   * need. A caller must list every section it reads, or it gets defaults for the rest.
+   */
+  sections?: readonly ConfigSection[];
+}
+
 /**
- * Parses YAML text, substitutes `${ENV}` references in strings, applies `overrides` and
- * validates the result. Every problem names the file, the path in the document and, when the
- * path exists in the file, its line and column. Throws {@link ConfigError}.
+ * Parses YAML text, keeps the sections `options.sections` names (all by default), substitutes
+ * `${ENV}` references in strings, applies `overrides` and validates the result. Every problem
+ * names the file, the path in the document and, when the path exists in the file, its line and
+ * column. Throws {@link ConfigError}.
  */
 export function parseConfig(
   source: ConfigSource,
   env: Readonly<Record<string, string | undefined>> = process.env,
   overrides: readonly ConfigOverride[] = [],
+  options: ParseOptions = {},
 ): CollectorConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source.text, { lineCounter, prettyErrors: true, uniqueKeys: true });
@@ -46,8 +60,10 @@ export function parseConfig(
       { path: '', message: 'expected a mapping of keys at the top level' },
     ]);
   }
+  const read =
+    options.sections === undefined ? raw : keepSections(raw as Record<string, unknown>, options.sections);
   const missing: MissingVariable[] = [];
-  const document = substituteEnv(raw, env, missing) as Record<string, unknown>;
+  const document = substituteEnv(read, env, missing) as Record<string, unknown>;
   if (missing.length > 0) {
     throw new ConfigError(
       source.name,
@@ -71,6 +87,7 @@ export async function loadConfigFile(
   path: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
   overrides: readonly ConfigOverride[] = [],
+  options: ParseOptions = {},
 ): Promise<CollectorConfig> {
   let text: string;
   try {
@@ -80,7 +97,7 @@ export async function loadConfigFile(
     const why = code === 'ENOENT' ? 'file not found' : (error as Error).message;
     throw new ConfigError(path, [{ path: '', message: `cannot read configuration: ${why}` }]);
   }
-  return parseConfig({ name: path, text }, env, overrides);
+  return parseConfig({ name: path, text }, env, overrides, options);
 }
 
 /** The configuration used when no file is given: every default, plus `overrides`. */
