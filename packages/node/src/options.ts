@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PolicyRule } from '@breakwater/instrumentation';
 import { type Clock, DEFAULT_COLLECTOR_URL, ENV } from '@breakwater/protocol';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /** Where the fleet control client connects and what it may change. */
 export interface ControlOptions {
@@ -55,7 +56,15 @@ export interface StartOptions {
   readonly logger?: (message: string) => void;
   /** Extra module names to instrument as `openai` (npm aliases). */
   readonly openaiAliases?: string[];
+  /**
+   * More span processors, run beside the OTLP export: a log of spans, an in-memory exporter in
+   * tests. They see every span the app ends; keep their `onEnd` cheap.
+   */
+  readonly spanProcessors?: readonly SpanProcessor[];
 }
+
+/** Where a signal goes: OTLP/HTTP, or nowhere (`OTEL_TRACES_EXPORTER=none`). */
+export type ExporterChoice = 'otlp' | 'none';
 
 /** Options after defaults and the environment are applied. */
 export interface ResolvedOptions {
@@ -64,6 +73,11 @@ export interface ResolvedOptions {
   readonly serviceInstanceId: string;
   readonly tracesUrl: string | undefined;
   readonly metricsUrl: string | undefined;
+  /** `OTEL_TRACES_EXPORTER`: `none` keeps spans in the process (extra processors still see them). */
+  readonly tracesExporter: ExporterChoice;
+  /** `OTEL_METRICS_EXPORTER`: `none` exports no OTLP metrics (the Prometheus endpoint stays). */
+  readonly metricsExporter: ExporterChoice;
+  readonly spanProcessors: readonly SpanProcessor[];
   readonly headers: Readonly<Record<string, string>> | undefined;
   readonly metricIntervalMs: number;
   readonly exportTimeoutMs: number;
@@ -97,6 +111,27 @@ function positiveInt(text: string | undefined): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/**
+ * `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER`: `otlp` (the default) or `none`. Other
+ * exporters the OTel SDK knows (`console`, `zipkin`, …) are not built in here; asking for one
+ * logs that OTLP is used instead, rather than silently dropping the signal.
+ */
+function exporterChoice(
+  name: string,
+  text: string | undefined,
+  logger: (message: string) => void,
+): ExporterChoice {
+  const values = (text ?? '')
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter((v) => v !== '');
+  if (values.length === 0) return 'otlp';
+  if (values.every((v) => v === 'none')) return 'none';
+  const other = values.filter((v) => v !== 'otlp' && v !== 'none');
+  if (other.length > 0) logger(`${name}=${text}: only otlp and none are supported; exporting with otlp`);
+  return 'otlp';
+}
+
 function origin(url: string | undefined): string | undefined {
   if (url === undefined || url === '') return undefined;
   try {
@@ -118,6 +153,7 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     origin(endpoint) ??
     origin(env.OTEL_EXPORTER_OTLP_ENDPOINT) ??
     DEFAULT_COLLECTOR_URL;
+  const logger = options.logger ?? ((message: string) => console.warn(`[breakwater] ${message}`));
   return {
     serviceName:
       options.serviceName ?? env.OTEL_SERVICE_NAME ?? resource['service.name'] ?? 'unknown_service:node',
@@ -125,6 +161,9 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     serviceInstanceId: options.serviceInstanceId ?? resource['service.instance.id'] ?? randomUUID(),
     tracesUrl: endpoint === undefined ? undefined : `${endpoint}/v1/traces`,
     metricsUrl: endpoint === undefined ? undefined : `${endpoint}/v1/metrics`,
+    tracesExporter: exporterChoice('OTEL_TRACES_EXPORTER', env.OTEL_TRACES_EXPORTER, logger),
+    metricsExporter: exporterChoice('OTEL_METRICS_EXPORTER', env.OTEL_METRICS_EXPORTER, logger),
+    spanProcessors: options.spanProcessors ?? [],
     headers: options.headers,
     metricIntervalMs: options.metricIntervalMs ?? positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL) ?? 15_000,
     exportTimeoutMs: options.exportTimeoutMs ?? 5_000,
@@ -139,6 +178,6 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
             token: control?.token ?? env[ENV.SUBSCRIBE_TOKEN],
           },
     handleSignals: options.handleSignals ?? true,
-    logger: options.logger ?? ((message) => console.warn(`[breakwater] ${message}`)),
+    logger,
   };
 }

@@ -31,8 +31,13 @@ export interface Breakwater {
 
 let started: Breakwater | undefined;
 
-/** Span processors: one batch processor with a bounded queue and a bounded export timeout. */
+/**
+ * Span processors: the OTLP export (one batch processor with a bounded queue and a bounded export
+ * timeout) unless `OTEL_TRACES_EXPORTER=none`, then the app's own.
+ */
 function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
+  const own = [...o.spanProcessors];
+  if (o.tracesExporter === 'none') return own;
   const exporter = new OTLPTraceExporter({
     ...(o.tracesUrl !== undefined ? { url: o.tracesUrl } : {}),
     ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
@@ -49,6 +54,7 @@ function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
       scheduledDelayMillis: spanExportDelayMs(process.env.OTEL_BSP_SCHEDULE_DELAY),
       exportTimeoutMillis: o.exportTimeoutMs,
     }),
+    ...own,
   ];
 }
 
@@ -59,18 +65,21 @@ export function spanExportDelayMs(text: string | undefined): number {
 }
 
 function metricReaders(o: ResolvedOptions): IMetricReader[] {
-  const readers: IMetricReader[] = [
-    new PeriodicExportingMetricReader({
-      exporter: new OTLPMetricExporter({
-        ...(o.metricsUrl !== undefined ? { url: o.metricsUrl } : {}),
-        ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
-        timeoutMillis: o.exportTimeoutMs,
-        concurrencyLimit: 2,
+  const readers: IMetricReader[] = [];
+  if (o.metricsExporter === 'otlp') {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({
+          ...(o.metricsUrl !== undefined ? { url: o.metricsUrl } : {}),
+          ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
+          timeoutMillis: o.exportTimeoutMs,
+          concurrencyLimit: 2,
+        }),
+        exportIntervalMillis: o.metricIntervalMs,
+        exportTimeoutMillis: Math.min(o.exportTimeoutMs, o.metricIntervalMs),
       }),
-      exportIntervalMillis: o.metricIntervalMs,
-      exportTimeoutMillis: Math.min(o.exportTimeoutMs, o.metricIntervalMs),
-    }),
-  ];
+    );
+  }
   if (o.prometheusPort !== undefined) {
     readers.push(
       new PrometheusExporter({ port: o.prometheusPort, host: o.prometheusHost }, (error) => {
