@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cannedReply, countTokens, splitDeltas, type Turn } from './canned.ts';
+import { cannedReply, countTokens, splitDeltas, type ToolSpec, type Turn } from './canned.ts';
 
 const user = (text: string): Turn => ({ role: 'user', text, toolResult: false });
 const tools = [
@@ -59,6 +59,19 @@ describe('canned output', () => {
     assert.ok(first.kind === 'tool_call');
     assert.deepEqual(JSON.parse(first.arguments), { query: 'find cats', limit: 1 });
     assert.equal(first.outputTokens, countTokens('search_web') + countTokens(first.arguments));
+  });
+
+  it('calls the tool with the most words of its name in the prompt when none is named in full', () => {
+    const pick = (text: string, offered: readonly ToolSpec[] = tools) => {
+      const reply = cannedReply({ turns: [user(text)], tools: offered, toolChoice: 'auto' });
+      return reply.kind === 'tool_call' ? reply.name : undefined;
+    };
+    assert.equal(pick('What time is it in Lisbon?'), 'get_time');
+    assert.equal(pick('Search the web for cats'), 'search_web');
+    assert.equal(pick('Web search, please'), 'search_web');
+    const camel = [tools[0]!, { name: 'lookUpInvoice', parameters: {} }];
+    assert.equal(pick('look up invoice 42', camel), 'lookUpInvoice');
+    assert.equal(pick('hello there'), 'search_web', 'no word matches: the first offered');
   });
 
   it('answers in text after a tool result, or when tools are disabled', () => {

@@ -129,9 +129,37 @@ function chooseTool(conversation: Conversation, last: Turn | undefined): ToolSpe
   // A forced tool call is made even after a tool result; `auto` answers in text then, which ends agent loops.
   if (toolChoice === 'auto' && (last === undefined || last.toolResult || last.role !== 'user'))
     return undefined;
-  // Let the prompt pick the tool by naming it, so agents can be steered from a test.
-  const text = last?.text ?? '';
-  return tools.find((t) => text.includes(t.name)) ?? tools[0];
+  return toolThePromptNames(tools, last?.text ?? '');
+}
+
+/**
+ * The prompt picks the tool, so agents and tests can steer it: the tool it names in full, else
+ * the one with the most words of its name in the prompt (`search_docs` for "search the docs",
+ * `get_weather` for "weather in Oslo"), else the first offered.
+ */
+function toolThePromptNames(tools: readonly ToolSpec[], prompt: string): ToolSpec | undefined {
+  const named = tools.find((t) => prompt.includes(t.name));
+  if (named !== undefined) return named;
+  const words = new Set(prompt.toLowerCase().match(/[a-z0-9]+/g) ?? []);
+  let best = tools[0];
+  let bestScore = 0;
+  for (const tool of tools) {
+    const score = nameWords(tool.name).filter((w) => words.has(w)).length;
+    if (score > bestScore) {
+      best = tool;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** `getWeather`, `get_weather` and `get-weather` are all the words `get` and `weather`. */
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
 }
 
 /** Builds arguments that satisfy the schema's required (or, if none, all) properties. */
