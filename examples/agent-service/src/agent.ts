@@ -66,7 +66,7 @@ const TOOL_FNS: Record<string, (args: Record<string, string>, id: string) => Pro
 
 const QUESTIONS = [
   'What is the weather in Lisbon?',
-  'How do I rotate an API key?',
+  'Search the docs: how do I rotate an API key?',
   'Weather in Oslo tomorrow?',
 ];
 

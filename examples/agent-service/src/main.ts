@@ -9,12 +9,21 @@ import { parseArgs } from 'node:util';
 import type { PolicyOverrides, PolicyRule } from '@breakwater/instrumentation';
 import { start } from '@breakwater/node';
 import type OpenAIClient from 'openai';
+import { faultScripts, installOverHttp } from './faults.ts';
 import { FALLBACK_ID_PREFIX, outcomeOf, startInspectServer } from './inspect.ts';
+import { SpanTreeLog } from './span-log.ts';
 
 const HELP = `agent-service: a small tool-calling agent using the Breakwater SDK
 
   --provider-url <url>   fault provider base URL (default: start one in-process)
-  --collector-url <url>  OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318 (default: OTEL_* env)
+  --faults <preset|json> what the provider does to chat calls: flaky (default in-process:
+                         15 % 503, 5 % 429, 3 % resets), outage (4 ok, then 20 × 503), none,
+                         or a fault script as JSON (installed over the control API on an
+                         external --provider-url; default there: leave it as it is)
+  --collector-url <url>  OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318 (default: OTEL_* env;
+                         with neither, telemetry stays in this process and its log)
+  --[no-]spans           print each trace as a tree (default: on, except with
+                         --inspect-port)
   --service-name <name>  service.name (default agent-service)
   --instance-id <id>     service.instance.id (default random)
   --model <name>         model to ask (default gpt-4o-mini)
@@ -31,6 +40,8 @@ const HELP = `agent-service: a small tool-calling agent using the Breakwater SDK
 const { values } = parseArgs({
   options: {
     'provider-url': { type: 'string' },
+    faults: { type: 'string' },
+    spans: { type: 'boolean' },
     'collector-url': { type: 'string' },
     'service-name': { type: 'string', default: 'agent-service' },
     'instance-id': { type: 'string' },
@@ -43,6 +54,7 @@ const { values } = parseArgs({
     'inspect-port': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
+  allowNegative: true,
 });
 
 function parsePolicy(text: string | undefined): PolicyOverrides | undefined {
@@ -54,6 +66,7 @@ function parsePolicy(text: string | undefined): PolicyOverrides | undefined {
 }
 
 async function main(): Promise<void> {
+  const inspecting = values['inspect-port'] !== undefined;
   const instanceId = values['instance-id'] ?? randomUUID();
   const overrides = parsePolicy(values.policy);
   const policies: PolicyRule[] = [];
@@ -66,8 +79,7 @@ async function main(): Promise<void> {
           name: 'canned-reply',
           run: ({ dependency, error }) => {
             const cause = outcomeOf(error, bw.runtime);
-            if (values['inspect-port'] === undefined)
-              console.log(`fallback  ${dependency}: serving canned reply (${cause})`);
+            if (!inspecting) console.log(`fallback  ${dependency}: serving canned reply (${cause})`);
             return {
               id: `${FALLBACK_ID_PREFIX}${cause}`,
               object: 'chat.completion',
@@ -86,12 +98,26 @@ async function main(): Promise<void> {
       },
     });
   }
+  // Parsed before anything starts, so a bad --faults is a one-line error, not a half-started agent.
+  const faults = values.faults === undefined ? undefined : faultScripts(values.faults);
+  // Without a collector, telemetry stays here (the span log) instead of failing to export.
+  const collector =
+    values['collector-url'] ??
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT ??
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (collector === undefined) {
+    process.env.OTEL_TRACES_EXPORTER ??= 'none';
+    process.env.OTEL_METRICS_EXPORTER ??= 'none';
+    console.log('no --collector-url or OTEL_EXPORTER_OTLP_ENDPOINT: telemetry is not exported');
+  }
   const bw = start({
     serviceName: values['service-name'],
     serviceInstanceId: instanceId,
     ...(values['collector-url'] !== undefined ? { endpoint: values['collector-url'] } : {}),
+    ...(collector === undefined ? { control: false as const } : {}),
     logger: (m) => console.log(`[breakwater] ${m}`),
     policies,
+    spanProcessors: (values.spans ?? !inspecting) ? [new SpanTreeLog()] : [],
   });
   // Loaded after start(), through `require`, so the client is instrumented: start() patches
   // CommonJS loads; an ESM `import('openai')` would need the loader hook of
@@ -103,9 +129,13 @@ async function main(): Promise<void> {
   if (providerUrl === undefined) {
     const { startFaultProvider } = await import('@breakwater/fault-provider');
     const fp = await startFaultProvider();
+    const scripts = faults ?? faultScripts('flaky');
+    if (scripts.length > 0) fp.script(scripts);
     providerUrl = fp.url;
     close = () => fp.close();
-    console.log(`fault provider on ${fp.url}`);
+    console.log(`fault provider on ${fp.url} (faults: ${values.faults ?? 'flaky'})`);
+  } else if (faults !== undefined && faults.length > 0) {
+    await installOverHttp(providerUrl, faults);
   }
   const client = new OpenAI({
     apiKey: values['api-key'],
@@ -142,6 +172,8 @@ async function main(): Promise<void> {
 if (values.help) console.log(HELP);
 else
   main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
+    // Bad flags and refused fault scripts are the usual causes: one line says which.
+    console.error(`agent-service: ${error instanceof Error ? error.message : String(error)}`);
+    // Exit now: the provider or SDK may already be running and would keep the process alive.
+    process.exit(1);
   });
