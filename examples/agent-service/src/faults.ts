@@ -47,8 +47,7 @@ export const FAULT_PRESETS: Readonly<Record<string, readonly FaultScript[]>> = {
  * refused before anything starts, whichever provider it is for.
  */
 export function faultScripts(value: string): FaultScript[] {
-  const preset = FAULT_PRESETS[value];
-  if (preset !== undefined) return [...preset];
+  if (Object.hasOwn(FAULT_PRESETS, value)) return [...FAULT_PRESETS[value]!];
   if (!/^\s*[[{]/.test(value)) {
     throw new Error(`--faults: expected ${Object.keys(FAULT_PRESETS).join(', ')} or a JSON fault script`);
   }
@@ -65,12 +64,24 @@ export function faultScripts(value: string): FaultScript[] {
   }
 }
 
-/** Installs `scripts` on a fault provider over its control API; throws with its message if refused. */
+/**
+ * Makes a fault provider run `scripts` (and nothing else) over its control API: replaces its
+ * scripts, or removes them all for none. Throws with the provider's message if it refuses.
+ */
 export async function installOverHttp(providerUrl: string, scripts: readonly FaultScript[]): Promise<void> {
-  const res = await fetch(`${providerUrl.replace(/\/+$/, '')}/_control/faults`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(scripts),
-  });
-  if (!res.ok) throw new Error(`--faults: the provider refused the script: ${await res.text()}`);
+  const url = `${providerUrl.replace(/\/+$/, '')}/_control/faults`;
+  let res: Response;
+  try {
+    res =
+      scripts.length === 0
+        ? await fetch(url, { method: 'DELETE' })
+        : await fetch(url, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(scripts),
+          });
+  } catch (error) {
+    throw new Error(`--faults: cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}`);
+  }
+  if (!res.ok) throw new Error(`--faults: ${url} refused the script: ${await res.text()}`);
 }

@@ -1,29 +1,42 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startFaultProvider } from '@breakwater/fault-provider';
 
 // The one-command demo as a user runs it: an in-process fault provider, no collector, the log
 // showing each trace's spans, retries and fallbacks.
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
-  const r = spawnSync(process.execPath, ['--conditions=@breakwater/source', MAIN, ...args], {
-    encoding: 'utf8',
-    env,
-    timeout: 60_000,
+/** Runs the CLI (asynchronously, so servers in this process keep answering it). */
+function run(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env))
+    if (key.startsWith('OTEL_') || key.startsWith('BREAKWATER_')) delete env[key];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=@breakwater/source', MAIN, ...args],
+      { env: { ...env, ...extraEnv }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const ONE_503 = JSON.stringify({ route: 'openai.chat', steps: [{ fault: 'error', status: 503, count: 1 }] });
 
 describe('agent-service CLI', { timeout: 120_000 }, () => {
-  it('logs each question as a span tree: the failed attempt, its retry, and the tools', () => {
-    const r = run('--requests', '2', '--faults', ONE_503);
+  it('logs each question as a span tree: the failed attempt, its retry, and the tools', async () => {
+    const r = await run(['--requests', '2', '--faults', ONE_503]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /telemetry is not exported/);
     assert.match(r.stdout, /^ {2}invoke_agent support-agent {2}\d+ms$/m);
@@ -37,8 +50,8 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
     assert.doesNotMatch(r.stdout + r.stderr, /\[breakwater\]/);
   });
 
-  it('an outage with --fallback: retries run out and the fallback answers, on the log and in the spans', () => {
-    const r = run('--requests', '4', '--faults', 'outage', '--fallback');
+  it('an outage with --fallback: retries run out and the fallback answers, on the log and in the spans', async () => {
+    const r = await run(['--requests', '4', '--faults', 'outage', '--fallback']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^fallback {2}openai\/gpt-4o-mini: serving canned reply \(overloaded\)$/m);
     assert.match(
@@ -49,23 +62,76 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
     assert.match(r.stdout, /^done: 4 ok, 0 failed, \d+ tool calls$/m);
   });
 
-  it('--no-spans keeps the log to one line per question', () => {
-    const r = run('--requests', '1', '--faults', 'none', '--no-spans');
+  it('--no-spans keeps the log to one line per question', async () => {
+    const r = await run(['--requests', '1', '--faults', 'none', '--no-spans']);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /^trace /m);
     assert.match(r.stdout, /^ok {4}\d+ms {2}What is the weather in Lisbon\?/m);
   });
 
-  it('a bad --faults is a one-line error naming what is wrong', () => {
-    const unknown = run('--faults', 'sometimes');
+  it('a bad flag or --faults is a one-line error naming what is wrong', async () => {
+    const unknown = await run(['--faults', 'sometimes']);
     assert.equal(unknown.code, 1);
     assert.equal(
       unknown.stderr,
       'agent-service: --faults: expected none, flaky, outage or a JSON fault script\n',
     );
-    const refused = run('--faults', '{"steps":[{"fault":"error","stauts":503}]}');
+    const refused = await run(['--faults', '{"steps":[{"fault":"error","stauts":503}]}']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /^agent-service: --faults: steps\[0\]\.stauts: unknown field/);
     assert.doesNotMatch(refused.stdout, /fault provider on/, 'refused before anything started');
+    const flag = await run(['--bogus']);
+    assert.equal(flag.code, 1);
+    assert.equal(flag.stderr, "agent-service: Unknown option '--bogus'\n");
+  });
+
+  it('--faults on an external provider replaces its scripts; none clears them', async () => {
+    const fp = await startFaultProvider();
+    try {
+      fp.script({ route: 'openai.chat', steps: [{ fault: 'error', status: 503 }] });
+      const clean = await run([
+        '--provider-url',
+        fp.url,
+        '--faults',
+        'none',
+        '--requests',
+        '1',
+        '--no-spans',
+      ]);
+      assert.equal(clean.code, 0, clean.stderr);
+      assert.deepEqual(fp.faults(), []);
+      assert.match(clean.stdout, /^done: 1 ok, 0 failed/m);
+      const scripted = await run(['--provider-url', fp.url, '--faults', ONE_503, '--requests', '0']);
+      assert.equal(scripted.code, 0, scripted.stderr);
+      assert.deepEqual(
+        fp.faults().map((f) => f.steps),
+        [[{ fault: 'error', status: 503, count: 1 }]],
+      );
+    } finally {
+      await fp.close();
+    }
+  });
+
+  it('a collector known only by BREAKWATER_COLLECTOR_URL still gets the fleet control client', async () => {
+    const paths: string[] = [];
+    const sink = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+      const r = await run(['--requests', '3', '--faults', 'none', '--no-spans'], {
+        BREAKWATER_COLLECTOR_URL: url,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /telemetry is not exported/, 'no OTLP endpoint: nothing exported');
+      assert.ok(
+        paths.some((p) => p.startsWith('/v1/signals')),
+        `the control client subscribed (saw ${paths.join(', ')})`,
+      );
+    } finally {
+      sink.close();
+    }
   });
 });

@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import type { PolicyOverrides, PolicyRule } from '@breakwater/instrumentation';
 import { start } from '@breakwater/node';
+import { ENV } from '@breakwater/protocol';
 import type OpenAIClient from 'openai';
-import { faultScripts, installOverHttp } from './faults.ts';
+import { FAULT_PRESETS, faultScripts, installOverHttp } from './faults.ts';
 import { FALLBACK_ID_PREFIX, outcomeOf, startInspectServer } from './inspect.ts';
 import { SpanTreeLog } from './span-log.ts';
 
@@ -37,25 +38,40 @@ const HELP = `agent-service: a small tool-calling agent using the Breakwater SDK
                          running after the questions until SIGTERM (see README)
   --help                 this text`;
 
-const { values } = parseArgs({
-  options: {
-    'provider-url': { type: 'string' },
-    faults: { type: 'string' },
-    spans: { type: 'boolean' },
-    'collector-url': { type: 'string' },
-    'service-name': { type: 'string', default: 'agent-service' },
-    'instance-id': { type: 'string' },
-    model: { type: 'string', default: 'gpt-4o-mini' },
-    requests: { type: 'string', default: '5' },
-    rate: { type: 'string' },
-    fallback: { type: 'boolean', default: false },
-    'api-key': { type: 'string', default: 'demo' },
-    policy: { type: 'string' },
-    'inspect-port': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-  allowNegative: true,
-});
+/** Ends the process with one line on stderr: bad flags and refused scripts are user errors. */
+function fatal(error: unknown): never {
+  console.error(`agent-service: ${error instanceof Error ? error.message : String(error)}`);
+  // Exit now: the provider or SDK may already be running and would keep the process alive.
+  process.exit(1);
+}
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        'provider-url': { type: 'string' },
+        faults: { type: 'string' },
+        spans: { type: 'boolean' },
+        'collector-url': { type: 'string' },
+        'service-name': { type: 'string', default: 'agent-service' },
+        'instance-id': { type: 'string' },
+        model: { type: 'string', default: 'gpt-4o-mini' },
+        requests: { type: 'string', default: '5' },
+        rate: { type: 'string' },
+        fallback: { type: 'boolean', default: false },
+        'api-key': { type: 'string', default: 'demo' },
+        policy: { type: 'string' },
+        'inspect-port': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      allowNegative: true,
+    }).values;
+  } catch (error) {
+    fatal(error);
+  }
+}
+
+const values = parseFlags();
 
 function parsePolicy(text: string | undefined): PolicyOverrides | undefined {
   if (text === undefined) return undefined;
@@ -100,21 +116,12 @@ async function main(): Promise<void> {
   }
   // Parsed before anything starts, so a bad --faults is a one-line error, not a half-started agent.
   const faults = values.faults === undefined ? undefined : faultScripts(values.faults);
-  // Without a collector, telemetry stays here (the span log) instead of failing to export.
-  const collector =
-    values['collector-url'] ??
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT ??
-    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  if (collector === undefined) {
-    process.env.OTEL_TRACES_EXPORTER ??= 'none';
-    process.env.OTEL_METRICS_EXPORTER ??= 'none';
-    console.log('no --collector-url or OTEL_EXPORTER_OTLP_ENDPOINT: telemetry is not exported');
-  }
+  const controlOff = !exportToConfiguredCollector(values['collector-url'], process.env);
   const bw = start({
     serviceName: values['service-name'],
     serviceInstanceId: instanceId,
     ...(values['collector-url'] !== undefined ? { endpoint: values['collector-url'] } : {}),
-    ...(collector === undefined ? { control: false as const } : {}),
+    ...(controlOff ? { control: false as const } : {}),
     logger: (m) => console.log(`[breakwater] ${m}`),
     policies,
     spanProcessors: (values.spans ?? !inspecting) ? [new SpanTreeLog()] : [],
@@ -133,8 +140,9 @@ async function main(): Promise<void> {
     if (scripts.length > 0) fp.script(scripts);
     providerUrl = fp.url;
     close = () => fp.close();
-    console.log(`fault provider on ${fp.url} (faults: ${values.faults ?? 'flaky'})`);
-  } else if (faults !== undefined && faults.length > 0) {
+    const named = values.faults === undefined || Object.hasOwn(FAULT_PRESETS, values.faults);
+    console.log(`fault provider on ${fp.url} (faults: ${named ? (values.faults ?? 'flaky') : 'script'})`);
+  } else if (faults !== undefined) {
     await installOverHttp(providerUrl, faults);
   }
   const client = new OpenAI({
@@ -168,12 +176,22 @@ async function main(): Promise<void> {
   await bw.shutdown();
 }
 
+/**
+ * Exports each signal only where a collector is configured: without one, telemetry stays in the
+ * process (the span log is where to look) instead of an exporter failing against localhost.
+ * Returns whether any collector is known, for the fleet control client too.
+ */
+function exportToConfiguredCollector(collectorUrl: string | undefined, env: NodeJS.ProcessEnv): boolean {
+  const endpoint = collectorUrl ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const traces = endpoint ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const metrics = endpoint ?? env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT;
+  if (traces === undefined) env.OTEL_TRACES_EXPORTER ??= 'none';
+  if (metrics === undefined) env.OTEL_METRICS_EXPORTER ??= 'none';
+  if (traces === undefined && metrics === undefined)
+    console.log('no --collector-url or OTEL_EXPORTER_OTLP_ENDPOINT: telemetry is not exported');
+  return endpoint !== undefined || env[ENV.COLLECTOR_URL] !== undefined;
+}
+
 // No top-level await: this module stays loadable with require() too.
 if (values.help) console.log(HELP);
-else
-  main().catch((error: unknown) => {
-    // Bad flags and refused fault scripts are the usual causes: one line says which.
-    console.error(`agent-service: ${error instanceof Error ? error.message : String(error)}`);
-    // Exit now: the provider or SDK may already be running and would keep the process alive.
-    process.exit(1);
-  });
+else main().catch(fatal);

@@ -7,13 +7,17 @@ import { ATTR, SEMCONV } from '@breakwater/protocol';
 import { type HrTime, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 
-/** Traces waiting for their root; beyond this the oldest is printed as it stands. */
+/**
+ * Traces waiting for their root (e.g. an operation started outside any agent span whose root is
+ * remote, or a root that never ends). Beyond this the oldest is printed as it stands; spans of it
+ * that end later print as a second block. Traces themselves are small: one agent turn each.
+ */
 const MAX_OPEN_TRACES = 256;
 
 const ms = ([s, ns]: HrTime): number => s * 1e3 + ns / 1e6;
 
 /** One span's line: name, duration, and what Breakwater recorded about it. */
-function describe(span: ReadableSpan): string {
+function spanLine(span: ReadableSpan): string {
   const a = span.attributes;
   const parts = [
     a[ATTR.ROLE] === 'attempt' ? `attempt ${a[SEMCONV.HTTP_REQUEST_RESEND_COUNT] ?? 0}` : span.name,
@@ -48,7 +52,7 @@ export function renderTrace(spans: readonly ReadableSpan[]): string[] {
   const walk = (parent: string | undefined, depth: number): void => {
     const list = (children.get(parent) ?? []).sort((x, y) => ms(x.startTime) - ms(y.startTime));
     for (const span of list) {
-      lines.push(`${'  '.repeat(depth)}${describe(span)}`);
+      lines.push(`${'  '.repeat(depth)}${spanLine(span)}`);
       walk(span.spanContext().spanId, depth + 1);
     }
   };

@@ -72,6 +72,7 @@ describe('canned output', () => {
     const camel = [tools[0]!, { name: 'lookUpInvoice', parameters: {} }];
     assert.equal(pick('look up invoice 42', camel), 'lookUpInvoice');
     assert.equal(pick('hello there'), 'search_web', 'no word matches: the first offered');
+    assert.equal(pick('How do I get started?'), 'search_web', '"get" is too common to pick get_time');
   });
 
   it('answers in text after a tool result, or when tools are disabled', () => {

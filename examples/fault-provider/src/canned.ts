@@ -129,22 +129,55 @@ function chooseTool(conversation: Conversation, last: Turn | undefined): ToolSpe
   // A forced tool call is made even after a tool result; `auto` answers in text then, which ends agent loops.
   if (toolChoice === 'auto' && (last === undefined || last.toolResult || last.role !== 'user'))
     return undefined;
-  return toolThePromptNames(tools, last?.text ?? '');
+  return toolNamedByPrompt(tools, last?.text ?? '');
 }
 
 /**
- * The prompt picks the tool, so agents and tests can steer it: the tool it names in full, else
- * the one with the most words of its name in the prompt (`search_docs` for "search the docs",
- * `get_weather` for "weather in Oslo"), else the first offered.
+ * Words too common to say which tool a prompt means ("how do I get an API key?" does not ask for
+ * `get_weather`): verbs that prefix most tool names, and short function words.
  */
-function toolThePromptNames(tools: readonly ToolSpec[], prompt: string): ToolSpec | undefined {
+const COMMON_WORDS = new Set([
+  'get',
+  'set',
+  'put',
+  'add',
+  'run',
+  'do',
+  'make',
+  'to',
+  'by',
+  'of',
+  'for',
+  'in',
+  'on',
+  'at',
+  'up',
+  'a',
+  'an',
+  'the',
+  'is',
+  'it',
+  'and',
+  'or',
+  'with',
+  'from',
+  'my',
+  'me',
+]);
+
+/**
+ * The prompt picks the tool, so agents and tests can steer it: the tool it names in full, else
+ * the one with the most distinctive words of its name in the prompt (`search_docs` for "search
+ * the docs", `get_weather` for "weather in Oslo"), else the first offered.
+ */
+function toolNamedByPrompt(tools: readonly ToolSpec[], prompt: string): ToolSpec | undefined {
   const named = tools.find((t) => prompt.includes(t.name));
   if (named !== undefined) return named;
   const words = new Set(prompt.toLowerCase().match(/[a-z0-9]+/g) ?? []);
   let best = tools[0];
   let bestScore = 0;
   for (const tool of tools) {
-    const score = nameWords(tool.name).filter((w) => words.has(w)).length;
+    const score = nameWords(tool.name).filter((w) => !COMMON_WORDS.has(w) && words.has(w)).length;
     if (score > bestScore) {
       best = tool;
       bestScore = score;

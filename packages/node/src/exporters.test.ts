@@ -8,7 +8,7 @@ import { type Breakwater, resolveOptions, start } from './index.ts';
 import { recordingReceiver } from './testing/recording-receiver.ts';
 
 // `OTEL_TRACES_EXPORTER=none` / `OTEL_METRICS_EXPORTER=none` keep telemetry in the process, while
-// the app's own span processors still see every span (this file's process starts that way).
+// the app's own span processors still see every span (set before start(), for this file's process).
 
 const require = createRequire(import.meta.url);
 const receiver = recordingReceiver();

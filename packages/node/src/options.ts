@@ -73,7 +73,10 @@ export interface ResolvedOptions {
   readonly serviceInstanceId: string;
   readonly tracesUrl: string | undefined;
   readonly metricsUrl: string | undefined;
-  /** `OTEL_TRACES_EXPORTER`: `none` keeps spans in the process (extra processors still see them). */
+  /**
+   * `OTEL_TRACES_EXPORTER`: `none` exports no spans; `spanProcessors` still see them. With
+   * neither, no tracer provider is registered and spans are no-ops (as NodeSDK does).
+   */
   readonly tracesExporter: ExporterChoice;
   /** `OTEL_METRICS_EXPORTER`: `none` exports no OTLP metrics (the Prometheus endpoint stays). */
   readonly metricsExporter: ExporterChoice;
