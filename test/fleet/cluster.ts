@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { FaultProviderClient, type ScriptsInput } from '@breakwater/fault-provider';
 import { freePort } from '../harness/ports.ts';
 import { REPO_ROOT, type RunningProcess, startNode } from '../harness/process.ts';
 import { getJson } from '../harness/wait.ts';
@@ -16,18 +17,16 @@ export { REPO_ROOT };
 
 // ── fault provider ──────────────────────────────────────────────────────────────────────────
 
-export interface ProviderStats {
-  total: number;
-  outcomes: Record<string, number>;
-  routes: Record<string, { models: Record<string, { total: number; outcomes: Record<string, number> }> }>;
-}
-
+/** The fault provider's CLI in its own process, driven over its control API. */
 export class Provider {
   readonly url: string;
   readonly proc: RunningProcess;
+  /** Scripts, counts and resets (`@breakwater/fault-provider`'s client for the control API). */
+  readonly control: FaultProviderClient;
   constructor(url: string, proc: RunningProcess) {
     this.url = url;
     this.proc = proc;
+    this.control = new FaultProviderClient(url);
   }
 
   static async start(): Promise<Provider> {
@@ -40,28 +39,21 @@ export class Provider {
     return new Provider(url, proc);
   }
 
-  async script(scripts: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<void> {
-    const res = await fetch(`${this.url}/_control/faults`, { method, body: JSON.stringify(scripts) });
-    if (!res.ok) throw new Error(`fault script refused: ${res.status} ${await res.text()}`);
-    await res.arrayBuffer();
+  async script(scripts: ScriptsInput): Promise<void> {
+    await this.control.script(scripts);
   }
 
   async clearFaults(): Promise<void> {
-    await (await fetch(`${this.url}/_control/faults`, { method: 'DELETE' })).arrayBuffer();
+    await this.control.clearFaults();
   }
 
-  async resetStats(): Promise<void> {
-    await (await fetch(`${this.url}/_stats/reset`, { method: 'POST' })).arrayBuffer();
-  }
-
-  stats(): Promise<ProviderStats> {
-    return getJson<ProviderStats>(`${this.url}/_stats`);
+  resetStats(): Promise<void> {
+    return this.control.resetStats();
   }
 
   /** Requests that reached the provider for a model (chat route), optionally by outcome. */
-  async count(model: string, outcome?: string): Promise<number> {
-    const q = new URLSearchParams({ route: 'openai.chat', model, ...(outcome ? { outcome } : {}) });
-    return (await getJson<{ count: number }>(`${this.url}/_stats?${q}`)).count;
+  count(model: string, outcome?: string): Promise<number> {
+    return this.control.count({ route: 'openai.chat', model, ...(outcome ? { outcome } : {}) });
   }
 }
 

@@ -3,7 +3,7 @@
  * retries, breaker refusals and fallbacks instead of a clean run. A preset name or a fault script
  * (the fault provider's JSON format).
  */
-import { type FaultScript, parseScripts } from '@breakwater/fault-provider';
+import { FaultProviderClient, type FaultScript, parseScripts } from '@breakwater/fault-provider';
 
 /** Named scripts for the chat route. */
 export const FAULT_PRESETS: Readonly<Record<string, readonly FaultScript[]>> = {
@@ -69,19 +69,9 @@ export function faultScripts(value: string): FaultScript[] {
  * scripts, or removes them all for none. Throws with the provider's message if it refuses.
  */
 export async function installOverHttp(providerUrl: string, scripts: readonly FaultScript[]): Promise<void> {
-  const url = `${providerUrl.replace(/\/+$/, '')}/_control/faults`;
-  let res: Response;
   try {
-    res =
-      scripts.length === 0
-        ? await fetch(url, { method: 'DELETE' })
-        : await fetch(url, {
-            method: 'PUT',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(scripts),
-          });
+    await new FaultProviderClient(providerUrl).replaceFaults(scripts);
   } catch (error) {
-    throw new Error(`--faults: cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}`);
+    throw new Error(`--faults: ${(error as Error).message}`);
   }
-  if (!res.ok) throw new Error(`--faults: ${url} refused the script: ${await res.text()}`);
 }

@@ -35,12 +35,3 @@ export async function getJson<T>(url: string): Promise<T> {
   if (answer.status < 200 || answer.status >= 300) throw new Error(`GET ${url} → ${answer.status}`);
   return answer.body;
 }
-
-/** Sends JSON; throws unless 2xx. */
-export async function send<T = unknown>(method: string, url: string, body?: unknown): Promise<T> {
-  const answer = await request<T>(method, url, body);
-  if (answer.status < 200 || answer.status >= 300) {
-    throw new Error(`${method} ${url} → ${answer.status} ${JSON.stringify(answer.body)}`);
-  }
-  return answer.body;
-}

@@ -6,10 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Counts, FaultProviderClient } from '@breakwater/fault-provider';
 import type { ActiveSignals, BreakerSignal, GateAnswer, SloStatus } from '@breakwater/protocol';
 import type { Child, Children } from './children.ts';
 import { collectorConfig, GATE_SLO, SERVICE } from './config.ts';
-import { getJson, request, send } from './http.ts';
+import { getJson, request } from './http.ts';
 import type { DemoLog } from './log.ts';
 import type { Timings } from './options.ts';
 import { Replica, type ReplicaSpec } from './replicas.ts';
@@ -46,16 +47,13 @@ export interface StoryContext {
   readonly interrupted: () => boolean;
 }
 
-interface ProviderModelStats {
-  total: number;
-  outcomes: Record<string, number>;
-}
-
 export class Story {
   collectorUrl = '';
   providerUrl = '';
   private replicas: Replica[] = [];
   private faultProvider: Child | undefined;
+  /** The fault provider's control API, once it listens. */
+  private providerControl: FaultProviderClient | undefined;
   private readonly log: DemoLog;
   private readonly t: Timings;
   private readonly ctx: StoryContext;
@@ -120,16 +118,19 @@ export class Story {
     if (crashed !== undefined) throw new StageFailure(stage, crashed);
   }
 
+  private get provider(): FaultProviderClient {
+    if (this.providerControl === undefined) throw new Error('the fault provider has not started');
+    return this.providerControl;
+  }
+
   private async activeSignal(): Promise<BreakerSignal | undefined> {
     const active = await getJson<ActiveSignals>(`${this.collectorUrl}/v1/signals/active`);
     return active.signals.find((s) => s.dependency === DEPENDENCY);
   }
 
-  private async providerStats(model: string): Promise<ProviderModelStats> {
-    const stats = await getJson<{ routes?: Record<string, { models?: Record<string, ProviderModelStats> }> }>(
-      `${this.providerUrl}/_stats`,
-    );
-    return stats.routes?.['openai.chat']?.models?.[model] ?? { total: 0, outcomes: {} };
+  private async providerStats(model: string): Promise<Counts> {
+    const stats = await this.provider.stats();
+    return stats.routes['openai.chat']?.models[model] ?? { total: 0, outcomes: {} };
   }
 
   private startReplica(spec: ReplicaSpec): Replica {
@@ -190,6 +191,7 @@ export class Story {
       this.t.limits.start,
       () => providerUrl,
     );
+    this.providerControl = new FaultProviderClient(this.providerUrl);
     this.collectorUrl = await this.until(
       stage,
       'the collector ready',
@@ -247,7 +249,7 @@ export class Story {
   private async outage(): Promise<void> {
     const stage = '2 outage';
     const before = await this.providerStats(MODEL);
-    await send('POST', `${this.providerUrl}/_control/faults`, {
+    await this.provider.script({
       route: 'openai.chat',
       model: MODEL,
       steps: [
@@ -321,7 +323,7 @@ export class Story {
 
   private async healAndRamp(): Promise<void> {
     let stage = '4 heal';
-    await send('DELETE', `${this.providerUrl}/_control/faults?route=openai.chat&model=${MODEL}`);
+    await this.provider.clearFaults({ route: 'openai.chat', model: MODEL });
     this.log.line(
       stage,
       `fault provider: ${MODEL} healthy again (the fleet breaker stays open until its open period ends)`,
@@ -405,7 +407,7 @@ export class Story {
     }
 
     // v2: a new model the provider often refuses; the fallback hides it from users, the gate must not.
-    await send('POST', `${this.providerUrl}/_control/faults`, {
+    await this.provider.script({
       route: 'openai.chat',
       model: CANARY_MODEL,
       steps: [{ fault: 'error', status: 503, retryAfter: 60, rate: CANARY_FAULT_RATE }],
@@ -425,7 +427,7 @@ export class Story {
     );
     await this.judge(stage, 'v2', gateUrl('v2'), 'ROLLBACK');
     await this.ctx.children.stop(v2.child);
-    await send('DELETE', `${this.providerUrl}/_control/faults?route=openai.chat&model=${CANARY_MODEL}`);
+    await this.provider.clearFaults({ route: 'openai.chat', model: CANARY_MODEL });
     this.log.line(
       stage,
       `rolled back: canary-v2 stopped (v2 served ${v2.stats.fallback} fallbacks, ${v2.stats.model} model answers)`,

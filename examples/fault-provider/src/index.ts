@@ -30,6 +30,12 @@ export {
   type StreamErrorEnd,
 } from './faults/types.ts';
 export { parseScripts } from './faults/validate.ts';
+export {
+  FaultProviderClient,
+  type FaultProviderClientOptions,
+  FaultProviderRequestError,
+  type ScriptsInput,
+} from './remote.ts';
 export { embed } from './routes/openai-embeddings.ts';
 export { type FaultProvider, type FaultProviderOptions, startFaultProvider } from './server.ts';
 export type { Counts, FaultProviderStats, Outcome, StatsFilter } from './stats.ts';
