@@ -57,6 +57,19 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('rejects an in-flight byte budget smaller than one gzip request (twice maxBodyBytes)', () => {
+    assert.throws(
+      () =>
+        parseConfig({ name: 'c.yaml', text: 'limits: { maxBodyBytes: 1000, maxInFlightBytes: 1999 }' }, {}),
+      /limits\.maxInFlightBytes: must be at least twice maxBodyBytes \(2000\)/,
+    );
+    assert.equal(
+      parseConfig({ name: 'c.yaml', text: 'limits: { maxBodyBytes: 1000, maxInFlightBytes: 2000 }' }, {})
+        .limits.maxInFlightBytes,
+      2000,
+    );
+  });
+
   it('rejects two auth.tokens entries with the same secret, naming both entries but not the secret', () => {
     const secret = 'shared-secret-0123456789';
     const lines = problems(

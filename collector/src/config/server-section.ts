@@ -65,7 +65,19 @@ export const LimitsSchema = z
     /** Time allowed to receive one request body → 408. */
     bodyTimeout: Duration.default('30s'),
   })
-  .strict();
+  .strict()
+  .superRefine((limits, ctx) => {
+    // A gzip request holds its received and its decompressed bytes at once: with less room than
+    // that, a body the size limit accepts would be answered 429 forever, and exporters retry 429.
+    const needed = 2 * limits.maxBodyBytes;
+    if (limits.maxInFlightBytes < needed) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxInFlightBytes'],
+        message: `must be at least twice maxBodyBytes (${needed}): one gzip request holds its received and its decompressed bytes`,
+      });
+    }
+  });
 export type LimitsConfig = z.infer<typeof LimitsSchema>;
 
 /** One downstream OTLP/HTTP endpoint that receives the ingested bytes unchanged. */

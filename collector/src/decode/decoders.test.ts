@@ -210,6 +210,24 @@ describe('trace decoders', () => {
     assert.throws(() => decoder.decode(Uint8Array.of(0x10, ...new Array(11).fill(0xff))), /varint longer/);
   });
 
+  it('skips unknown groups nested up to 100 deep, and refuses deeper ones', () => {
+    const decoder = new ProtoTraceDecoder();
+    const good = Request.encode(Request.fromObject(jsonRequestForProto())).finish();
+    const nested = (depth: number) =>
+      Buffer.concat([
+        Buffer.alloc(depth, (2 << 3) | 3),
+        Uint8Array.of((1 << 3) | 0, 7), // a varint in the innermost group
+        Buffer.alloc(depth, (2 << 3) | 4),
+        good,
+      ]);
+    assert.equal(decoder.decode(nested(100)).spans.length, 1);
+    assert.throws(() => decoder.decode(nested(101)), /groups nested deeper than 100/);
+    assert.throws(
+      () => decoder.decode(Uint8Array.of((2 << 3) | 3, (3 << 3) | 3, (2 << 3) | 4)),
+      /mismatched end group/,
+    );
+  });
+
   it('counts spans with bad ids or no end time as rejected', () => {
     const decoder = new JsonTraceDecoder();
     for (const [override, reason] of [

@@ -10,6 +10,8 @@ export const WIRE_END_GROUP = 4;
 export const WIRE_FIXED32 = 5;
 
 const TWO_32 = 4294967296;
+/** How deep unknown groups may nest (the limit protobuf runtimes use for message recursion). */
+const MAX_GROUP_DEPTH = 100;
 
 /**
  * A minimal protobuf wire-format reader over one buffer. Callers walk messages by field number
@@ -156,16 +158,26 @@ export class WireReader {
     return tag;
   }
 
+  /**
+   * Skips a group up to its matching end. Deprecated groups never appear in OTLP, but a valid
+   * unknown field may still use one. Iterative, with a depth limit: hostile input nesting groups
+   * a hundred thousand deep must be a decode error, not a stack overflow.
+   */
   private skipGroup(fieldNumber: number, limit: number): void {
-    // Deprecated groups never appear in OTLP, but a valid unknown field may still use one.
-    for (;;) {
+    const open = [fieldNumber];
+    while (open.length > 0) {
       const tag = this.tag(limit);
       const wireType = tag & 7;
       if (wireType === WIRE_END_GROUP) {
-        if (tag >>> 3 !== fieldNumber) throw new OtlpDecodeError('invalid protobuf: mismatched end group');
-        return;
+        if (tag >>> 3 !== open.pop()) throw new OtlpDecodeError('invalid protobuf: mismatched end group');
+      } else if (wireType === WIRE_START_GROUP) {
+        if (open.length >= MAX_GROUP_DEPTH) {
+          throw new OtlpDecodeError(`invalid protobuf: groups nested deeper than ${MAX_GROUP_DEPTH}`);
+        }
+        open.push(tag >>> 3);
+      } else {
+        this.skip(wireType, tag >>> 3, limit);
       }
-      this.skip(wireType, tag >>> 3, limit);
     }
   }
 }

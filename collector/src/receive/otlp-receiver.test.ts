@@ -177,6 +177,13 @@ describe('OTLP/HTTP receiver', () => {
         /limit after decompression/,
       ],
       ['oversize body', () => ({ body: new Uint8Array(1048577), headers: PROTO }), 413, /limit/],
+      // an unknown field 2 as a group (wire type 3), each opening another: hostile, not a crash
+      [
+        'protobuf groups nested 200 000 deep',
+        () => ({ body: new Uint8Array(200_000).fill((2 << 3) | 3), headers: PROTO }),
+        400,
+        /groups nested deeper than 100/,
+      ],
       ['invalid JSON', () => ({ body: '{"resourceSpans": [', headers: JSON_CT }), 400, /invalid JSON/],
       ['deeply nested JSON', () => ({ body: deepJson, headers: JSON_CT }), 400, /must be a JSON object/],
       [
@@ -220,6 +227,13 @@ describe('OTLP/HTTP receiver', () => {
         assert.equal(health.status, 200);
       });
     }
+    it('metrics: protobuf groups nested 200 000 deep are a 400, not a 503 to retry forever', async () => {
+      const body = new Uint8Array(200_000).fill((2 << 3) | 3);
+      const response = await post(`${t.url}/v1/metrics`, body, PROTO);
+      assert.equal(response.status, 400);
+      assert.match(decodeStatus(response.body).message, /groups nested deeper than 100/);
+      assert.equal(response.headers.get('retry-after'), null);
+    });
     it('deep AnyValue nesting is ignored (not a crash)', async () => {
       const response = await post(`${t.url}/v1/traces`, deepAttr, JSON_CT);
       assert.equal(response.status, 200);
@@ -373,16 +387,33 @@ describe('overload', () => {
   });
 
   it('answers 429 when the in-flight byte budget is exhausted', async () => {
-    const t = await startTestService('limits: { maxInFlightBytes: 1000 }');
+    const spans = await makeGenAiSpans({ spans: 20, services: 1 });
+    const body = ProtobufTraceSerializer.serializeRequest(spans)!;
+    // Room for exactly two bodies: held in the sink, they leave none for a third.
+    const t = await startTestService(
+      `limits: { maxBodyBytes: ${body.length}, maxInFlightBytes: ${2 * body.length} }`,
+    );
     try {
-      const spans = await makeGenAiSpans({ spans: 20, services: 1 });
-      const response = await post(
-        `${t.url}/v1/traces`,
-        ProtobufTraceSerializer.serializeRequest(spans)!,
-        PROTO,
-      );
+      let open!: () => void;
+      t.recorder.gate = new Promise((resolve) => {
+        open = resolve;
+      });
+      const held = [post(`${t.url}/v1/traces`, body, PROTO), post(`${t.url}/v1/traces`, body, PROTO)];
+      for (let i = 0; i < 200; i++) {
+        const metrics = await (await fetch(`${t.url}/metrics`)).text();
+        if (/breakwater_ingest_in_flight_requests 2/.test(metrics)) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      const response = await post(`${t.url}/v1/traces`, body, PROTO);
       assert.equal(response.status, 429);
-      assert.equal(t.recorder.spans.length, 0);
+      assert.match(decodeStatus(response.body).message, /too much ingest data in flight/);
+      open();
+      t.recorder.gate = undefined;
+      assert.deepEqual(
+        (await Promise.all(held)).map((r) => r.status),
+        [200, 200],
+      );
+      assert.equal(t.recorder.spans.length, 40);
     } finally {
       await t.close();
     }

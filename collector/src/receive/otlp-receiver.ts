@@ -152,7 +152,9 @@ export class OtlpReceiver {
       const receivedAtMs = o.clock.now();
       let response: string | Uint8Array;
       if (signal === 'traces') {
-        const decoded = encoding === 'protobuf' ? o.traces.protobuf(body.data) : o.traces.json(body.data);
+        const decoded = decodeStage(() =>
+          encoding === 'protobuf' ? o.traces.protobuf(body.data) : o.traces.json(body.data),
+        );
         if (decoded.spans.length > 0) {
           // One by one (not Promise.all): a sink must not apply a request a sink before it failed.
           for (const sink of o.spanSinks) {
@@ -169,7 +171,9 @@ export class OtlpReceiver {
           decoded.rejectionMessage,
         );
       } else {
-        const decoded = encoding === 'protobuf' ? o.metrics.protobuf(body.data) : o.metrics.json(body.data);
+        const decoded = decodeStage(() =>
+          encoding === 'protobuf' ? o.metrics.protobuf(body.data) : o.metrics.json(body.data),
+        );
         if (decoded.points.length > 0) for (const sink of o.breakerSinks) sink(decoded.points);
         o.stats.breakerPoints.add([], decoded.points.length);
         response = encodeExportResponse(encoding, 'rejectedDataPoints', 0, undefined);
@@ -193,7 +197,11 @@ export class OtlpReceiver {
         // The body stopped being read (bad gzip, too large, too slow): close the connection.
         reply(error.status, code, error.message, error.status === 429 ? retryAfter : {}, true);
       } else if (error instanceof OtlpDecodeError) {
-        o.logger.debug({ signal, encoding, err: error.message }, 'malformed OTLP request');
+        // A decoder that threw something unforeseen is worth a look: warn, with the stack.
+        if (error.cause === undefined)
+          o.logger.debug({ signal, encoding, err: error.message }, 'malformed OTLP request');
+        else
+          o.logger.warn({ signal, encoding, err: error.cause }, 'OTLP request the decoder did not foresee');
         reply(400, RPC_CODE.INVALID_ARGUMENT, error.message);
       } else {
         // A sink failed: nothing was acknowledged, the exporter retries.
@@ -204,5 +212,21 @@ export class OtlpReceiver {
       o.admission.release(reserved);
       o.admission.leave();
     }
+  }
+}
+
+/**
+ * Runs a decoder. Whatever it throws is the payload's fault, never the sinks': an unexpected
+ * error (a decoder that did not foresee some input) is still a 400, so the exporter does not
+ * retry the same bytes forever. It keeps the original error as its `cause`.
+ */
+function decodeStage<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof OtlpDecodeError) throw error;
+    throw new OtlpDecodeError(`could not decode the payload: ${(error as Error)?.message ?? String(error)}`, {
+      cause: error,
+    });
   }
 }

@@ -155,6 +155,21 @@ describe('SliAggregator', () => {
       span({ ...notDependency, name: 'POST /checkout', kind: 2, operationName: undefined }),
       // A server span failing because of the refusal below it is not a second refusal.
       failed('circuit_open', { ...notDependency, name: 'POST /checkout', kind: 2, operationName: undefined }),
+      // Spans the decoder derives a dependency key for, though they are not the SDK's operations:
+      // an agent that names its provider (failing because of a refusal under it) and an HTTP client.
+      failed('circuit_open', {
+        ...notDependency,
+        dependency: 'openai/_unknown',
+        provider: 'openai',
+        name: 'invoke_agent planner',
+        operationName: 'invoke_agent',
+      }),
+      span({
+        ...notDependency,
+        dependency: 'api.example.com',
+        serverAddress: 'api.example.com',
+        name: 'GET',
+      }),
     ];
     const breaker = Object.entries(tally(agg, spans)).filter(([k]) => k.startsWith('breaker-refusal|'));
     assert.deepEqual(Object.fromEntries(breaker), {

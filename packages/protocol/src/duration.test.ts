@@ -19,6 +19,9 @@ describe('durations', () => {
   });
   it('rejects nonsense with the input quoted', () => {
     assert.throws(() => parseDuration('5 minutes'), /"5 minutes"/);
-    assert.throws(() => parseDuration('0s'), /positive/);
+    assert.throws(() => parseDuration('0s'), /at least 1ms/);
+    // Rounding to whole milliseconds must not produce a zero-length window or timer.
+    assert.throws(() => parseDuration('0.4ms'), /"0\.4ms": must be at least 1ms/);
+    assert.equal(parseDuration('0.5ms'), 1);
   });
 });

@@ -22,9 +22,12 @@ export function parseDuration(text: string): number {
       `invalid duration "${text}": expected a number and a unit (ms, s, m, h, d, w), e.g. "30s"`,
     );
   }
-  const ms = Number(match[1]) * UNIT_MS[match[2] as Unit];
-  if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`invalid duration "${text}": must be positive`);
-  return Math.round(ms);
+  const ms = Math.round(Number(match[1]) * UNIT_MS[match[2] as Unit]);
+  // Whole milliseconds: `0.4ms` would round to a zero-length window or timer.
+  if (!(ms >= 1) || !Number.isFinite(ms)) {
+    throw new RangeError(`invalid duration "${text}": must be at least 1ms`);
+  }
+  return ms;
 }
 
 /** Formats milliseconds with the largest unit that divides them exactly: `300000` → `"5m"`. */

@@ -1,4 +1,4 @@
-import { DEFAULT_SLO_BAD_CATEGORIES, type ErrorCategory, type FaultSource } from '@breakwater/protocol';
+import { ATTR, DEFAULT_SLO_BAD_CATEGORIES, type ErrorCategory, type FaultSource } from '@breakwater/protocol';
 import type { LatencyLevels, SloDefinition, SuccessRateLevels } from './definition.ts';
 import type { Selector } from './selector-schema.ts';
 
@@ -55,8 +55,8 @@ export function defaultAvailabilitySlo(
  * Built-in technical SLIs from the SDK's attributes, as SLOs in tier `technical`:
  * - `retry-recovery`: of the operations that needed a retry (`breakwater.retry.attempts` > 1),
  *   the share that still succeeded; target 95 %.
- * - `breaker-refusal`: of the operations against a dependency (spans carrying
- *   `breakwater.dependency`), the share *not* refused by an open breaker
+ * - `breaker-refusal`: of the SDK's operations against a dependency (`breakwater.role` =
+ *   `operation`), the share *not* refused by an open breaker
  *   (`breakwater.error.category` = `circuit_open`); target 99 %, i.e. refusals under 1 %.
  * Both group per service and dependency.
  */
@@ -85,9 +85,10 @@ export function technicalSlos(minEvents: number, maxSeries: number = DEFAULT_MAX
       sli: 'availability',
       objective: 0.99,
       windowMs: 30 * DAY_MS,
-      // Operations against a dependency: only operation spans carry `breakwater.dependency` (and
-      // attempts never reach an SLO), so agent and server spans stay out.
-      total: [{ dependency: ['*'] }],
+      // The SDK's operations (LLM and tool calls), by their declared role. Not "has a dependency":
+      // the decoder derives a key for any span with a provider or server address, so agent and
+      // plain HTTP client spans would form groups of their own (and count a refusal twice).
+      total: [{ attributes: { [ATTR.ROLE]: ['operation'] } }],
       good: undefined,
       bad: [{ errorCategory: ['circuit_open'] }],
       groupBy: ['dependency'],

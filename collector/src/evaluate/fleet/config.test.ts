@@ -15,6 +15,31 @@ function problems(text: string): string[] {
   return [];
 }
 
+describe('fleet config: durations', () => {
+  it('refuses zero and sub-millisecond durations with a config error, not a crash', () => {
+    const expected =
+      'expected a duration such as "30s" (at least 1ms) or a positive whole number of milliseconds';
+    assert.deepEqual(
+      problems(
+        [
+          'fleet:',
+          '  openDuration: 0s',
+          '  stepDuration: 0.4ms',
+          '  windows: [{ duration: 0m }]',
+          '  perDependency:',
+          '    "a/b": { ttl: 0 }',
+        ].join('\n'),
+      ),
+      [
+        `collector.yaml:4:25: fleet.windows[0].duration: ${expected}`,
+        `collector.yaml:2:17: fleet.openDuration: ${expected}`,
+        `collector.yaml:3:17: fleet.stepDuration: ${expected}`,
+        'collector.yaml:6:19: fleet.perDependency.a/b.ttl: Too small: expected number to be >0',
+      ],
+    );
+  });
+});
+
 describe('fleet config: ttl against evaluateInterval', () => {
   it('rejects a ttl not longer than twice the evaluation interval, globally and per dependency', () => {
     assert.deepEqual(

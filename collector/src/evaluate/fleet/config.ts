@@ -1,13 +1,14 @@
-import { DURATION_PATTERN, MAX_SIGNAL_TTL_MS, parseDuration } from '@breakwater/protocol';
+import { MAX_SIGNAL_TTL_MS } from '@breakwater/protocol';
 import { z } from 'zod';
+import { durationMs } from '../../config/slo/duration-schema.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../../config/timer-limit.ts';
 import { checkHeartbeatBelowIdleTimeout } from './heartbeat-vs-idle.ts';
 import { checkTtlCoversReissue } from './ttl-vs-interval.ts';
 
 /** A duration as people write it (`"30s"`) or as milliseconds; always milliseconds once parsed. */
-const Duration = z
-  .union([z.string().regex(DURATION_PATTERN), z.number().int().positive()])
-  .transform((value) => (typeof value === 'number' ? value : parseDuration(value)));
+const Duration = z.union([durationMs, z.number().int().positive()], {
+  error: 'expected a duration such as "30s" (at least 1ms) or a positive whole number of milliseconds',
+});
 
 /** A duration a timer waits for (Node.js timers wait at most about 24.8 days). */
 const TimerDuration = Duration.refine(fitsTimer, { message: TIMER_LIMIT_MESSAGE });
