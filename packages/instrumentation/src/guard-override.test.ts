@@ -50,3 +50,45 @@ it('a breaker created by a fleet override uses the dependency’s configured pol
   await clock.advance(59_000);
   assert.equal(runtime.guard.breakers.find(dependency)?.state, 'open', 'stays open for the policy’s 60 s');
 });
+
+// Regression: a dependency without a breaker (`breaker: false`) kept a working local breaker once
+// a fleet override had created one, and the rebuild dropped its retry budget and bulkhead.
+it('a breaker: false dependency follows fleet overrides only, and keeps its budget and bulkhead', async () => {
+  const clock = new ManualClock(1_000_000);
+  const runtime = createRuntime({
+    clock,
+    policies: [{ match: 'tool/*', policy: { retry: { maxAttempts: 1 }, breaker: false } }],
+  });
+  const dependency = 'tool/no-breaker';
+  const policy = runtime.policies.resolve(dependency);
+  const before = runtime.guard.pipeline(dependency, policy, 'pipeline');
+  const run = async (fail: boolean): Promise<string> => {
+    try {
+      await runtime.guard.pipeline(dependency, policy, 'pipeline').execute(
+        async () => {
+          if (fail) throw Object.assign(new Error('down'), { status: 503 });
+        },
+        { data: { input: undefined, adaptFallback: undefined } },
+      );
+      return 'ok';
+    } catch (error) {
+      const category = (error as { classification?: { category?: string } }).classification?.category;
+      return category === 'circuit_open' ? 'refused' : 'failed';
+    }
+  };
+  runtime.guard.applyOverride(dependency, {
+    state: 'open',
+    expiresAt: clock.now() + 60_000,
+    source: 'sig-1',
+  });
+  assert.equal(await run(false), 'refused', 'the fleet’s open override applies');
+  const rebuilt = runtime.guard.pipeline(dependency, policy, 'pipeline');
+  assert.notEqual(rebuilt, before);
+  assert.equal(rebuilt.retry?.budget, before.retry?.budget, 'same retry budget');
+  assert.equal(rebuilt.bulkhead, before.bulkhead, 'same bulkhead');
+  runtime.guard.clearOverride(dependency);
+  const outcomes = new Set<string>();
+  for (let i = 0; i < 50; i++) outcomes.add(await run(true));
+  assert.deepEqual([...outcomes], ['failed'], 'local failures never open it');
+  assert.equal(await run(false), 'ok');
+});

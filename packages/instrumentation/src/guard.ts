@@ -15,11 +15,12 @@ import {
   BreakerRegistry,
   Bulkhead,
   Classifier,
+  OtelListener,
   type Pipeline,
   Pipeline as ResiliencePipeline,
   RetryBudget,
 } from '@breakwater/resilience';
-import type { Meter } from '@opentelemetry/api';
+import type { Meter, MeterProvider } from '@opentelemetry/api';
 import { type AttemptDeadline, breakerOptions, type CallData, pipelineOptions } from './pipeline-options.ts';
 import type { BreakerPolicy, BulkheadPolicy, DependencyPolicy } from './policies.ts';
 import type { BreakerFacts, Classification } from './span-attributes.ts';
@@ -47,6 +48,8 @@ export interface GuardHandle {
 }
 
 interface Entry {
+  /** Set when a fleet override created the dependency's breaker: the next call rebuilds. */
+  stale: boolean;
   readonly policy: DependencyPolicy;
   readonly deadline: AttemptDeadline;
   readonly pipeline: CallPipeline;
@@ -72,7 +75,23 @@ function factsFor(source: BreakerSource): Readonly<Record<BreakerState, BreakerF
   return Object.freeze(out as Record<BreakerState, BreakerFacts>);
 }
 
-/** Creates the guard. Policy events go to the resilience package's default listener (OTel). */
+/**
+ * Options of a breaker for a dependency whose policy has none (`breaker: false`), created by a
+ * fleet override so the fleet's decision applies: local failures never trip it.
+ */
+const OVERRIDE_ONLY = Object.freeze({
+  trip: Object.freeze({ kind: 'consecutive', threshold: Number.MAX_SAFE_INTEGER }),
+}) satisfies ReturnType<typeof breakerOptions>;
+
+/** A provider that hands out the one meter the app chose (for {@link OtelListener}). */
+function meterProviderOf(meter: Meter): MeterProvider {
+  return { getMeter: () => meter };
+}
+
+/**
+ * Creates the guard. Policy events and `breakwater.*` metrics go to `meter` when one is given,
+ * else to the resilience package's default listener (the global meter provider).
+ */
 export function createGuard(options: {
   clock: Clock;
   meter?: Meter;
@@ -83,20 +102,28 @@ export function createGuard(options: {
   policyFor?: (dependency: string) => DependencyPolicy;
 }): GuardHandle {
   const { clock } = options;
+  // An explicit meter gets a listener of its own; otherwise the resilience default follows the
+  // global meter provider, even one registered after this guard was made.
+  const listener =
+    options.meter === undefined
+      ? undefined
+      : new OtelListener({ meterProvider: meterProviderOf(options.meter) });
+  const withListener = listener === undefined ? {} : { listener };
   const classifier = new Classifier({ clock });
   const entries = new Map<string, Entry>();
   // Breaker options come from the policy of the first call that created the breaker.
   const breakerPolicies = new Map<string, BreakerPolicy>();
   const breakers = new BreakerRegistry({
     clock,
+    ...withListener,
     options: (dependency: string) => {
       let p = breakerPolicies.get(dependency);
       if (p === undefined && options.policyFor !== undefined) {
         const breaker = options.policyFor(dependency).breaker;
-        if (breaker !== false) {
-          p = breaker;
-          breakerPolicies.set(dependency, breaker);
-        }
+        // No breaker of its own: the one a fleet override creates only ever moves by overrides.
+        if (breaker === false) return OVERRIDE_ONLY;
+        p = breaker;
+        breakerPolicies.set(dependency, breaker);
       }
       return p === undefined ? undefined : breakerOptions(p);
     },
@@ -106,7 +133,10 @@ export function createGuard(options: {
     const previous = entries.get(dependency);
     if (policy.breaker !== false && !breakerPolicies.has(dependency))
       breakerPolicies.set(dependency, policy.breaker);
-    const budget = policy.retry === false ? undefined : (previous?.budget ?? new RetryBudget({ dependency }));
+    const budget =
+      policy.retry === false
+        ? undefined
+        : (previous?.budget ?? new RetryBudget({ dependency, ...withListener }));
     const limits = policy.bulkhead;
     const bulkhead =
       limits === false
@@ -120,11 +150,27 @@ export function createGuard(options: {
               clock,
               maxConcurrent: limits.maxConcurrent,
               maxQueue: limits.maxQueue,
+              ...withListener,
             });
     const pipeline = new ResiliencePipeline<unknown, CallData>(
-      pipelineOptions(dependency, policy, deadline, { clock, classifier, breakers, budget, bulkhead }),
+      pipelineOptions(dependency, policy, deadline, {
+        clock,
+        classifier,
+        breakers,
+        budget,
+        bulkhead,
+        listener,
+      }),
     );
-    const entry: Entry = { policy, deadline, pipeline, budget, bulkhead, bulkheadPolicy: limits };
+    const entry: Entry = {
+      stale: false,
+      policy,
+      deadline,
+      pipeline,
+      budget,
+      bulkhead,
+      bulkheadPolicy: limits,
+    };
     entries.set(dependency, entry);
     return entry;
   }
@@ -132,7 +178,7 @@ export function createGuard(options: {
   return {
     pipeline(dependency, policy, deadline) {
       const entry = entries.get(dependency);
-      if (entry !== undefined && entry.policy === policy && entry.deadline === deadline)
+      if (entry !== undefined && entry.policy === policy && entry.deadline === deadline && !entry.stale)
         return entry.pipeline;
       return build(dependency, policy, deadline).pipeline;
     },
@@ -146,8 +192,12 @@ export function createGuard(options: {
     applyOverride(dependency, override) {
       const existed = breakers.find(dependency) !== undefined;
       breakers.applyOverride(dependency, override);
-      // A pipeline built without a breaker (breaker policy off) must pick up the one just created.
-      if (!existed) entries.delete(dependency);
+      // A pipeline built without a breaker (breaker policy off) must pick up the one just created;
+      // the rebuild keeps the dependency's retry budget and bulkhead.
+      if (!existed) {
+        const entry = entries.get(dependency);
+        if (entry !== undefined) entry.stale = true;
+      }
     },
     clearOverride(dependency) {
       breakers.applyOverride(dependency, undefined);

@@ -14,6 +14,7 @@ import {
   getDefaultListener,
   NO_FALLBACK,
   type PipelineOptions,
+  type ResilienceListener,
   type RetryBudget,
 } from '@breakwater/resilience';
 import { type AttemptObserver, observingAttempts } from './abandoned-attempts.ts';
@@ -48,6 +49,8 @@ export interface SharedPolicies {
   readonly breakers: BreakerRegistry;
   readonly budget: RetryBudget | undefined;
   readonly bulkhead: Bulkhead | undefined;
+  /** Where policy events and `breakwater.*` metrics go; the resilience default when undefined. */
+  readonly listener: ResilienceListener | undefined;
 }
 
 /** Breaker options for one {@link BreakerPolicy}: consecutive failures, or a failure ratio. */
@@ -98,9 +101,11 @@ export function pipelineOptions(
       ? {
           attemptTimeout: { ms: policy.timeoutMs, mode: 'aggressive' as const },
           // Abandoned attempts end their spans at the deadline (see abandoned-attempts.ts).
-          listener: observingAttempts(getDefaultListener()),
+          listener: observingAttempts(shared.listener ?? getDefaultListener()),
         }
-      : {}),
+      : shared.listener === undefined
+        ? {}
+        : { listener: shared.listener }),
     ...(retry === false
       ? {}
       : {

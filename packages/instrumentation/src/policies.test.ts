@@ -31,6 +31,30 @@ before(async () => {
       },
     },
     {
+      match: 'openai/resp-fb-*',
+      policy: {
+        fallback: {
+          name: 'canned-response',
+          run: () => ({
+            id: 'resp_fallback',
+            object: 'response',
+            created_at: 0,
+            model: 'fallback',
+            status: 'completed',
+            output: [
+              {
+                type: 'message',
+                id: 'msg_fallback',
+                role: 'assistant',
+                status: 'completed',
+                content: [{ type: 'output_text', text: 'sorry, later', annotations: [] }],
+              },
+            ],
+          }),
+        },
+      },
+    },
+    {
       match: 'openai/gpt-fb-*',
       policy: {
         retry: { maxAttempts: 2 },
@@ -121,6 +145,23 @@ describe('policies', () => {
     // Answered by the fallback, the operation did not fail: no error.type (the attempts carry it).
     assert.equal(attrs(op!)['error.type'], undefined);
     assert.ok(byRole(h.spans(), 'attempt').some((s) => attrs(s)['error.type'] !== undefined));
+  });
+});
+
+describe('a fallback that answers a refusal (no attempt made)', () => {
+  it('is parsed like the method’s own answers: responses.create still adds output_text', async () => {
+    const m = 'resp-fb-1';
+    h.runtime.guard.applyOverride(`openai/${m}`, {
+      state: 'open',
+      expiresAt: Date.now() + 60_000,
+      source: 'sig',
+    });
+    const response = await client().responses.create({ model: m, input: 'hi' });
+    assert.equal(response.output_text, 'sorry, later');
+    assert.equal(h.fp.count({ route: 'openai.responses', model: m }), 0, 'nothing was sent');
+    assert.equal(byRole(h.spans(), 'operation').length, 1);
+    assert.equal(byRole(h.spans(), 'attempt').length, 0);
+    assert.equal(attrs(byRole(h.spans(), 'operation')[0]!)['breakwater.fallback'], 'canned-response');
   });
 });
 

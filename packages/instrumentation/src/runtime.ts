@@ -6,10 +6,8 @@
  */
 import { type Clock, systemClock } from '@breakwater/protocol';
 import type { Meter } from '@opentelemetry/api';
-import { metrics } from '@opentelemetry/api';
 import { createGuard, type GuardHandle } from './guard.ts';
 import { PolicyResolver, type PolicyRule } from './policies.ts';
-import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
 /** Options for {@link configureBreakwater}. */
 export interface RuntimeOptions {
@@ -17,7 +15,11 @@ export interface RuntimeOptions {
   readonly policies?: readonly PolicyRule[];
   /** Injected time for every policy. Defaults to the system clock. */
   readonly clock?: Clock;
-  /** Meter for the `breakwater.*` metrics. Defaults to the global meter provider's. */
+  /**
+   * Meter for the `breakwater.*` metrics (calls, attempts, breaker state, retry budget, bulkhead).
+   * Defaults to the global meter provider, looked up lazily, so one registered later still gets
+   * them.
+   */
   readonly meter?: Meter;
   /**
    * Record message content on spans. Defaults to
@@ -49,7 +51,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     policies,
     guard: createGuard({
       clock,
-      meter: options.meter ?? metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION),
+      ...(options.meter === undefined ? {} : { meter: options.meter }),
       policyFor: (dependency) => policies.resolve(dependency),
     }),
     captureMessageContent: options.captureMessageContent ?? contentFromEnv(),

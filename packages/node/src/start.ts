@@ -132,14 +132,16 @@ export function start(options: StartOptions = {}): Breakwater {
       ],
     });
     sdk.start();
-    // After sdk.start() the global meter provider is the SDK's, so breakwater.* metrics export.
+    // The SDK's meter, explicitly: the process-wide policy listener may have bound a no-op meter
+    // before sdk.start() (a tool called at import time) and only re-checks every so many records.
+    // Same scope as that listener's, so the breakwater.* series look the same either way.
     runtime = configureBreakwater({
       ...(options.policies !== undefined ? { policies: options.policies } : {}),
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
       ...(options.captureMessageContent !== undefined
         ? { captureMessageContent: options.captureMessageContent }
         : {}),
-      meter: metrics.getMeter('@breakwater/node'),
+      meter: metrics.getMeter('@breakwater/resilience'),
     });
     // ── Fleet control client ────────────────────────────────────────────────────────────────
     // Collector breaker signals are applied to this runtime's breaker registry as overrides

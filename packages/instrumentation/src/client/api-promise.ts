@@ -75,17 +75,23 @@ export interface CallEnv {
 
 type Original = (this: unknown, body: unknown, options?: unknown) => APIPromiseLike;
 
-const defaultParsers = new WeakMap<APIPromiseClass, ParseFn>();
-
-/** The client's default parser, read off an unused `APIPromise` (its constructor's default). */
-function defaultParser(env: CallEnv, client: unknown): ParseFn {
-  let parse = defaultParsers.get(env.APIPromise);
-  if (parse === undefined) {
-    const probe = new env.APIPromise(client, new Promise<ResponseProps>(() => {}));
-    parse = probe.parseResponse;
-    defaultParsers.set(env.APIPromise, parse);
-  }
-  return parse;
+/**
+ * The method's own parser, for a call that no attempt reached (a fallback answered a refusal):
+ * with its transforms (`responses.create` adds `output_text`), which the client's default parser
+ * lacks. The method is called with an aborted signal, which the client checks before it sends
+ * anything; its rejection (`APIUserAbortError`) is dropped.
+ */
+function parserWithoutRequest(
+  self: unknown,
+  original: Original,
+  body: unknown,
+  options: unknown,
+  extra: Record<string, unknown> | undefined,
+): ParseFn {
+  const aborted = AbortSignal.abort();
+  const probe = original.call(self, body, attemptOptions(options, aborted, false, extra));
+  probe.responsePromise.catch(() => {});
+  return probe.parseResponse;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -109,13 +115,19 @@ function attemptOptions(
       ...extra,
     };
     // The policy's per-attempt timeout rides on the client's own request timer; a timeout the
-    // caller set on the request wins.
+    // caller set on the request (or, see guardedCall, on the client) wins.
     if (timeout !== false && out.timeout === undefined) out.timeout = timeout;
     if (signal !== undefined) out.signal = signal;
     return out;
   };
   // openai 7 accepts request options as a promise; keep that shape.
   return isThenable(options) ? Promise.resolve(options).then(apply) : apply(options);
+}
+
+/** The `timeout` the app gave the client's constructor (`new OpenAI({ timeout })`), if any. */
+function clientTimeout(client: unknown): number | undefined {
+  const timeout = (client as { _options?: { timeout?: unknown } } | null | undefined)?._options?.timeout;
+  return typeof timeout === 'number' ? timeout : undefined;
 }
 
 function callerSignal(options: unknown): AbortSignal | undefined {
@@ -193,7 +205,9 @@ export function guardedCall(
   // scope is reachable from the operation (the attempt closures), so keeping it would keep the
   // promise alive from the backstop's own held value.
   let unasked: object | undefined;
-  const timeout = policy.timeoutMs;
+  // A timeout the app set on the client is its choice (a reasoning model may need more than the
+  // policy allows): only a client without one gets the policy's.
+  const timeout = clientTimeout(client) === undefined ? policy.timeoutMs : false;
   const responsePromise = op.run<ResponseProps>(
     pipeline,
     (ctx) => {
@@ -236,7 +250,9 @@ export function guardedCall(
     unwatchRawBody(op);
   };
   const wrappedParse: ParseFn = (c, props) => {
-    const parsed = (parse ?? defaultParser(env, client))(c, props);
+    // (With the client's own span stand-in, so a client that traces itself adds no span.)
+    parse ??= parserWithoutRequest(self, original, body, options, describe.attemptOptions?.());
+    const parsed = parse(c, props);
     if (op.isEnded) return parsed;
     unwatch();
     return Promise.resolve(parsed).then(
