@@ -40,6 +40,31 @@ describe('fleet config: durations', () => {
   });
 });
 
+describe('fleet config: ceilings against what they cap', () => {
+  it('refuses a maxOpenDuration below openDuration and a stepMaxDuration below stepDuration, per dependency too', () => {
+    assert.deepEqual(
+      problems(
+        [
+          'fleet:',
+          '  openDuration: 10m',
+          '  maxOpenDuration: 20m',
+          '  perDependency:',
+          '    "a/*": { maxOpenDuration: 1m }',
+          '    "b/*": { stepDuration: 1m }',
+          '    "c/*": { openDuration: 15m }',
+        ].join('\n'),
+      ),
+      [
+        'collector.yaml:5:31: fleet.perDependency.a/*.maxOpenDuration: maxOpenDuration 1m must be at least openDuration (10m)',
+        'collector.yaml:6:12: fleet.perDependency.b/*.stepMaxDuration: stepMaxDuration 30s must be at least stepDuration (1m)',
+      ],
+    );
+    assert.deepEqual(problems('fleet: { openDuration: 6m }'), [
+      'collector.yaml:1:8: fleet.maxOpenDuration: maxOpenDuration 5m must be at least openDuration (6m)',
+    ]);
+  });
+});
+
 describe('fleet config: ttl against evaluateInterval', () => {
   it('rejects a ttl not longer than twice the evaluation interval, globally and per dependency', () => {
     assert.deepEqual(

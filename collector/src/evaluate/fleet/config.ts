@@ -2,6 +2,7 @@ import { MAX_SIGNAL_TTL_MS } from '@breakwater/protocol';
 import { z } from 'zod';
 import { durationMs } from '../../config/slo/duration-schema.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../../config/timer-limit.ts';
+import { checkDurationBounds } from './duration-bounds.ts';
 import { checkHeartbeatBelowIdleTimeout } from './heartbeat-vs-idle.ts';
 import { checkTtlCoversReissue } from './ttl-vs-interval.ts';
 
@@ -145,7 +146,8 @@ export const FleetConfigSchema = z
     stream: StreamSchema.prefault({}),
   })
   .strict()
-  .superRefine(checkTtlCoversReissue);
+  .superRefine(checkTtlCoversReissue)
+  .superRefine(checkDurationBounds);
 
 /** The parsed `fleet:` section (durations in ms). */
 export type FleetConfig = z.output<typeof FleetConfigSchema>;

@@ -8,7 +8,12 @@ export const FastBurnRuleSchema = z
     shortWindow: durationMs,
     burnRate: z.number().positive(),
   })
-  .strict();
+  .strict()
+  // The short window confirms the long one is still burning: it must be the shorter.
+  .refine((rule) => rule.shortWindow < rule.longWindow, {
+    message: 'shortWindow must be shorter than longWindow',
+    path: ['shortWindow'],
+  });
 
 /** The judging rules; every key may be overridden per SLO under `gate.slos.<name>`. */
 const rulesShape = {

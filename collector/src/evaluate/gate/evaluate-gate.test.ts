@@ -96,6 +96,17 @@ describe('evaluateGate', () => {
     );
   });
 
+  it('refuses a fast-burn rule whose short window is not the shorter one', () => {
+    assert.throws(
+      () => parseGateConfig({ fastBurn: [{ longWindow: '5m', shortWindow: '1h', burnRate: 14 }] }),
+      /shortWindow must be shorter than longWindow/,
+    );
+    assert.equal(
+      parseGateConfig({ fastBurn: [{ longWindow: '1h', shortWindow: '5m', burnRate: 14 }] }).fastBurn.length,
+      1,
+    );
+  });
+
   it('fast-burn "page" resolves to the scaled page rules of the SLO window', () => {
     const r = sloRules(config, availability, false);
     assert.deepEqual(
