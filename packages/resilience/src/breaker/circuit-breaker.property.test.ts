@@ -50,12 +50,15 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 const breakerOptions = fc.record({
   trip: fc.oneof(
     fc.record({ kind: fc.constant('consecutive' as const), threshold: fc.integer({ min: 1, max: 4 }) }),
-    fc.record({
-      kind: fc.constant('count' as const),
-      size: fc.integer({ min: 2, max: 8 }),
-      minimumThroughput: fc.integer({ min: 1, max: 4 }),
-      failureRatio: fc.double({ min: 0.1, max: 1, noNaN: true }),
-    }),
+    fc
+      .record({
+        kind: fc.constant('count' as const),
+        size: fc.integer({ min: 2, max: 8 }),
+        minimumThroughput: fc.integer({ min: 1, max: 4 }),
+        failureRatio: fc.double({ min: 0.1, max: 1, noNaN: true }),
+      })
+      // A minimum above the window size is refused as invalid options.
+      .map((t) => ({ ...t, minimumThroughput: Math.min(t.minimumThroughput, t.size) })),
   ),
   probes: fc.integer({ min: 1, max: 4 }),
   successShare: fc.double({ min: 0, max: 1, noNaN: true }),

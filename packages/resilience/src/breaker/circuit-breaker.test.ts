@@ -189,6 +189,52 @@ describe('CircuitBreaker', () => {
     assert.equal(await openFor(), 1000, 'back-off resets after closing');
   });
 
+  it('openBackoff gets the previous open duration on each re-open, 0 on a first open', async () => {
+    const clock = new ManualClock(0);
+    const previous: number[] = [];
+    const b = breaker(clock, {
+      trip: { kind: 'consecutive', threshold: 1 },
+      openBackoff: {
+        delay: (reopens: number, previousMs: number) => {
+          previous.push(previousMs);
+          return 1000 * (reopens + 1);
+        },
+      },
+    });
+    fail(b);
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(10_000);
+      fail(b); // the probe fails: re-open
+    }
+    assert.deepEqual(previous, [0, 1000, 2000, 3000]);
+  });
+
+  it('a late failure of the probe that closed the breaker re-opens it with the next open duration', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 3 }, openDurationMs: 1000 });
+    fail(b, 3);
+    await clock.advance(1000);
+    const probe = b.admit();
+    b.onSuccess(probe);
+    assert.equal(b.state, 'closed');
+    const other = b.admit();
+    b.onSuccess(other);
+    b.onLateFailure(SERVER_ERROR, probe);
+    assert.equal(b.state, 'open', 'counts as a failed probe, not one failure in a fresh window');
+    await clock.advance(1999);
+    assert.equal(b.state, 'open', 'a re-open: the open duration doubled');
+    await clock.advance(1);
+    assert.equal(b.state, 'half_open');
+    // Once the breaker has moved on, an old probe's late failure is an ordinary late failure.
+    const next = b.admit();
+    b.onSuccess(next);
+    fail(b);
+    b.onLateFailure(SERVER_ERROR, probe);
+    assert.equal(b.state, 'closed');
+    b.onLateFailure(SERVER_ERROR, next);
+    assert.equal(b.state, 'open', 'the last probe still re-opens');
+  });
+
   it('a released probe frees its slot; a stale permit changes nothing', async () => {
     const clock = new ManualClock(0);
     const b = breaker(clock, {
@@ -329,6 +375,28 @@ describe('CircuitBreaker', () => {
     );
   });
 
+  it('an open or isolated grandparent refuses calls for its grandchildren', () => {
+    const clock = new ManualClock(0);
+    const grand = breaker(clock, { dependency: 'openai', trip: { kind: 'consecutive', threshold: 1 } });
+    const parent = breaker(clock, { dependency: 'openai/gpt-4o', parent: grand });
+    const child = breaker(clock, { dependency: 'openai/gpt-4o/ft-1', parent });
+    grand.isolate();
+    assert.throws(
+      () => child.admit(),
+      (e: unknown) => e instanceof CircuitOpenError && e.dependency === 'openai' && e.state === 'isolated',
+    );
+    grand.reset();
+    child.onSuccess(child.admit());
+    fail(grand);
+    assert.equal(grand.state, 'open');
+    assert.throws(
+      () => child.admit(),
+      (e: unknown) => e instanceof CircuitOpenError && e.dependency === 'openai' && e.state === 'open',
+    );
+    assert.equal(parent.state, 'closed');
+    assert.equal(child.state, 'closed');
+  });
+
   it('reports transitions to its listener with the source', () => {
     const clock = new ManualClock(0);
     const listener = recordingListener();
@@ -386,6 +454,20 @@ describe('CircuitBreaker', () => {
       () => new CircuitBreaker({ halfOpen: { probes: 1, successThreshold: 2 } }),
       /successThreshold/,
     );
+    // The window never holds more than `size` calls: such a breaker could never open.
+    assert.throws(
+      () => new CircuitBreaker({ trip: { kind: 'count', size: 5, minimumThroughput: 6 } }),
+      /minimumThroughput must be <= trip\.size/,
+    );
+  });
+
+  it('count window: the default minimum throughput is at most the window size', () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'count', size: 5 } });
+    fail(b, 4);
+    assert.equal(b.state, 'closed');
+    fail(b);
+    assert.equal(b.state, 'open', 'minimumThroughput defaults to min(10, size)');
   });
 
   it('execute: records outcomes of real calls and refuses when open', async () => {

@@ -56,6 +56,9 @@ export class CircuitBreaker implements Policy {
   private openUntil = 0;
   private reopens = 0;
   private generation = 0;
+  /** Half-open generation that the last close ended, and the re-open count it had (late probes). */
+  private closedFromGeneration = -1;
+  private reopensAtClose = 0;
   private halfOpenSince = 0;
   private probeSuccesses = 0;
   private probesInFlight = 0;
@@ -106,14 +109,25 @@ export class CircuitBreaker implements Policy {
    * {@link CircuitOpenError}. Sets `ctx.breakerState`/`ctx.breakerSource` when a context is given.
    */
   admit(ctx?: CallContext): BreakerPermit {
-    if (this.fast && (this.parent === undefined || this.parent.fast)) {
-      if (ctx !== undefined) {
-        ctx.breakerState = 'closed';
-        ctx.breakerSource = 'local';
-      }
-      return CLOSED_PERMIT;
+    if (!this.fast) return this.admitSlow(ctx);
+    // Every ancestor must be fast too: an open grandparent refuses for its grandchildren.
+    for (let p = this.parent; p !== undefined; p = p.parent) if (!p.fast) return this.admitSlow(ctx);
+    if (ctx !== undefined) {
+      ctx.breakerState = 'closed';
+      ctx.breakerSource = 'local';
     }
-    return this.admitSlow(ctx);
+    return CLOSED_PERMIT;
+  }
+
+  /**
+   * Restarts the slow-call clock of `permit` (and its parents'): the pipeline calls it when the
+   * operation starts after a wait for a bulkhead slot, so local queueing is not taken for
+   * slowness of the dependency.
+   */
+  onStart(permit: BreakerPermit): void {
+    if (Number.isNaN(permit.startedAt)) return;
+    permit.startedAt = this.clock.now();
+    if (permit.parent !== undefined) this.parent?.onStart(permit.parent);
   }
 
   /** Records a success for `permit`. */
@@ -157,13 +171,27 @@ export class CircuitBreaker implements Policy {
    * failed afterwards, typically a stream that broke mid-way. Closed, the most recent success
    * becomes a failure (see `FailureWindow.amend`), so repeated mid-stream failures trip the
    * breaker as if they had failed up front. Half-open, it counts as a failed probe and re-opens.
-   * Open, or for failures the breaker does not count, it changes nothing.
+   * Given the call's `permit`, a half-open probe whose success closed the breaker also counts as
+   * a failed probe while the breaker is still in that closed period: it re-opens with the next
+   * (longer) open duration, as if the probe had failed up front. Open, or for failures the
+   * breaker does not count, it changes nothing.
    */
-  onLateFailure(classification: Classification): void {
+  onLateFailure(classification: Classification, permit?: BreakerPermit): void {
     if (!this.options.shouldCount(classification)) return;
-    if (this.parent !== undefined && this.options.reportToParent) this.parent.onLateFailure(classification);
+    if (this.parent !== undefined && this.options.reportToParent)
+      this.parent.onLateFailure(classification, permit?.parent);
     const now = this.clock.now();
-    if (this.local === 'closed') {
+    if (
+      permit !== undefined &&
+      permit.kind === PERMIT_PROBE &&
+      permit.generation === this.closedFromGeneration &&
+      this.generation === this.closedFromGeneration + 1 &&
+      this.local === 'closed' &&
+      this.manual === undefined
+    ) {
+      this.reopens = this.reopensAtClose;
+      this.toOpen(now, 'local', true);
+    } else if (this.local === 'closed') {
       if (this.window.amend(now) && this.manual === undefined && this.window.shouldTrip(now))
         this.toOpen(now, 'local');
     } else if (this.local === 'half_open') {
@@ -428,19 +456,16 @@ export class CircuitBreaker implements Policy {
     }
   }
 
-  private toOpen(now: number, source: BreakerSource): void {
+  private toOpen(now: number, source: BreakerSource, reopen = this.local === 'half_open'): void {
     const from = this.reported;
-    if (this.local === 'half_open') this.reopens++;
+    // The previous open duration, read before `openedAt`/`openUntil` are overwritten.
+    const previousMs = reopen ? this.openUntil - this.openedAt : 0;
+    if (reopen) this.reopens++;
     else this.reopens = 0;
     this.local = 'open';
     this.openedAt = now;
     this.openUntil =
-      now +
-      this.options.openBackoff.delay(
-        this.reopens,
-        this.openUntil - this.openedAt,
-        this.options.random ?? Math.random,
-      );
+      now + this.options.openBackoff.delay(this.reopens, previousMs, this.options.random ?? Math.random);
     this.generation++;
     this.window.reset();
     this.afterChange(from, source);
@@ -458,6 +483,8 @@ export class CircuitBreaker implements Policy {
 
   private toClosed(_now: number): void {
     const from = this.reported;
+    this.closedFromGeneration = this.generation;
+    this.reopensAtClose = this.reopens;
     this.local = 'closed';
     this.reopens = 0;
     this.generation++;

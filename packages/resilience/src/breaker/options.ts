@@ -18,7 +18,10 @@ import { ConsecutiveFailures, CountWindow, TimeWindow } from './failure-window.t
 export type TripOptions =
   /** After `threshold` consecutive counted failures (default 5). */
   | { readonly kind: 'consecutive'; readonly threshold?: number }
-  /** When `failureRatio` of the last `size` calls failed, once `minimumThroughput` calls were seen. */
+  /**
+   * When `failureRatio` of the last `size` calls failed, once `minimumThroughput` calls were seen
+   * (default 10, or `size` when smaller; at most `size`, since the window never holds more).
+   */
   | {
       readonly kind: 'count';
       readonly size?: number;
@@ -89,12 +92,19 @@ const Schema = z.object({
   trip: z
     .discriminatedUnion('kind', [
       z.object({ kind: z.literal('consecutive'), threshold: z.number().int().min(1).default(5) }),
-      z.object({
-        kind: z.literal('count'),
-        size: z.number().int().min(1).max(100_000).default(100),
-        minimumThroughput: z.number().int().min(1).default(10),
-        failureRatio: z.number().gt(0).max(1).default(0.5),
-      }),
+      z
+        .object({
+          kind: z.literal('count'),
+          size: z.number().int().min(1).max(100_000).default(100),
+          // Default min(10, size): resolved below, once `size` is known.
+          minimumThroughput: z.number().int().min(1).optional(),
+          failureRatio: z.number().gt(0).max(1).default(0.5),
+        })
+        // The window holds at most `size` calls: a larger minimum could never be reached.
+        .refine((t) => t.minimumThroughput === undefined || t.minimumThroughput <= t.size, {
+          message: 'trip.minimumThroughput must be <= trip.size (a count window never holds more calls)',
+          path: ['minimumThroughput'],
+        }),
       z.object({
         kind: z.literal('time'),
         windowMs: z.number().positive().default(60_000),
@@ -144,6 +154,8 @@ export interface ResolvedBreakerOptions {
   readonly random: (() => number) | undefined;
 }
 
+const DEFAULT_MINIMUM_THROUGHPUT = 10;
+
 const countsDependencyFaults = (c: Classification): boolean => c.source === 'dependency';
 
 export function resolveBreakerOptions(input: CircuitBreakerOptions): ResolvedBreakerOptions {
@@ -155,7 +167,11 @@ export function resolveBreakerOptions(input: CircuitBreakerOptions): ResolvedBre
       case 'consecutive':
         return new ConsecutiveFailures(trip.threshold);
       case 'count':
-        return new CountWindow(trip.size, { ...trip, slowCallRatio: slowRatio });
+        return new CountWindow(trip.size, {
+          failureRatio: trip.failureRatio,
+          minimumThroughput: trip.minimumThroughput ?? Math.min(DEFAULT_MINIMUM_THROUGHPUT, trip.size),
+          slowCallRatio: slowRatio,
+        });
       case 'time':
         return new TimeWindow(trip.windowMs, trip.buckets, { ...trip, slowCallRatio: slowRatio });
     }

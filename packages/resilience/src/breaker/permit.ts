@@ -10,8 +10,8 @@ export const PERMIT_FORCED = 3;
  */
 export class BreakerPermit {
   readonly kind: number;
-  /** Admission time (NaN when not timed). */
-  readonly startedAt: number;
+  /** When the operation started (NaN when not timed); reset after a bulkhead wait. */
+  startedAt: number;
   /** State-machine generation at admission: outcomes from an earlier generation are stale. */
   readonly generation: number;
   /** The parent breaker's permit, when there is a parent. */

@@ -214,6 +214,17 @@ describe('classify: Anthropic client errors', () => {
       false,
     ],
     [
+      // Anthropic sends an empty credit balance as a 400, not a 402.
+      'credit balance 400',
+      anthropic(
+        400,
+        'invalid_request_error',
+        'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
+      ),
+      'quota_exhausted',
+      false,
+    ],
+    [
       'prompt too long',
       anthropic(400, 'invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'),
       'context_length',

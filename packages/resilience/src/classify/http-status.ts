@@ -45,6 +45,9 @@ export function httpCategory(facts: HttpErrorFacts): ErrorCategory {
     if (CONTENT_RE.test(detail) || ((status === 400 || status === 403) && CONTENT_RE.test(facts.message))) {
       return 'content_filter';
     }
+    // Anthropic reports an empty credit balance as a 400 `invalid_request_error`: only the
+    // message says it is about billing.
+    if ((status === 400 || status === 403) && QUOTA_RE.test(facts.message)) return 'quota_exhausted';
   }
   switch (status) {
     case 401:

@@ -116,6 +116,20 @@ export class CallContext<TData = unknown> {
     return false;
   }
 
+  /**
+   * @internal The call's deadlines are over (a pipeline's fallback runs outside them): drops
+   * their aborts, so `signal` from here on follows the caller's signal only.
+   */
+  endDeadlines(): void {
+    if (!this.callAborted && !this.attemptAborted) return;
+    this.callAborted = false;
+    this.callReason = undefined;
+    this.attemptAborted = false;
+    this.attemptReason = undefined;
+    this.controller = undefined;
+    this.exposed = undefined;
+  }
+
   /** Moves to the next attempt, dropping an attempt-scoped abort. */
   nextAttempt(): void {
     this.attempt++;

@@ -7,7 +7,7 @@ import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import { BreakerRegistry } from '../breaker/registry.ts';
 import type { CallContext } from '../core/context.ts';
 import { BudgetExhaustedError, BulkheadFullError, CircuitOpenError, TimeoutError } from '../core/errors.ts';
-import { staticFallback } from '../fallback/strategies.ts';
+import { degradedFallback, staticFallback } from '../fallback/strategies.ts';
 import { RetryBudget } from '../retry/budget.ts';
 import { noopListener } from '../telemetry/listener.ts';
 import { recordingListener } from '../testing/support.ts';
@@ -168,6 +168,57 @@ describe('Pipeline', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 
+  it('a back-off that may not finish before the call deadline is not attempted', async () => {
+    const clock = new ManualClock(0);
+    // 1600 ms deadline, ticks of 100 ms: after 50 ms at most 1550 ms are left, whatever the tick.
+    const pipeline = make(clock, {
+      timeout: 1600,
+      retry: { maxAttempts: 2, backoff: new ConstantBackoff(1580) },
+    });
+    let calls = 0;
+    const error = await drive(
+      clock,
+      pipeline.execute(async () => {
+        calls++;
+        await new Promise<void>((r) => clock.setTimeout(r, 50));
+        throw overloaded();
+      }),
+      10,
+    ).catch((e: unknown) => e);
+    assert.equal(calls, 1);
+    assert.equal((error as { status?: number }).status, 529, 'the real error, not TimeoutError(call)');
+  });
+
+  it('adaptive retry counts only calls that failed at the dependency', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, {
+      retry: { maxAttempts: 3, backoff: new ConstantBackoff(1), adaptive: { failuresPerStep: 2 } },
+    });
+    for (let i = 0; i < 2; i++) {
+      const controller = new AbortController();
+      const cancelled = pipeline.execute(honoursSignal, { signal: controller.signal });
+      controller.abort(new Error('user left'));
+      await assert.rejects(cancelled);
+      await assert.rejects(
+        pipeline.execute(async () => {
+          throw OpenAI.APIError.generate(400, { error: { message: 'bad' } }, undefined, new Headers());
+        }),
+      );
+    }
+    assert.equal(pipeline.retry!.attempts, 3, 'cancellations and bad requests say nothing of the dependency');
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(
+        drive(
+          clock,
+          pipeline.execute(async () => {
+            throw overloaded();
+          }),
+        ),
+      );
+    }
+    assert.equal(pipeline.retry!.attempts, 2);
+  });
+
   it('a caller abort is not retried', async () => {
     const clock = new ManualClock(0);
     const pipeline = make(clock, { retry: { maxAttempts: 5 } });
@@ -231,6 +282,85 @@ describe('Pipeline', () => {
     assert.equal(captured?.fallback, 'canned');
     const end = listener.calls.find(([n]) => n === 'onCallEnd')!;
     assert.equal(end[1][1], 'fallback');
+  });
+
+  it('the fallback runs outside the call deadline, with a signal that only the caller aborts', async () => {
+    const clock = new ManualClock(0);
+    const listener = recordingListener();
+    let release!: (value: string) => void;
+    const seen: boolean[] = [];
+    const pipeline = make(clock, {
+      listener,
+      timeout: 1000,
+      fallback: degradedFallback(async (ctx) => {
+        const value = await new Promise<string>((r) => (release = r));
+        seen.push(ctx.signal.aborted);
+        return value;
+      }, 'smaller-model'),
+    });
+    // Fails at once; the fallback (a smaller model) takes longer than the call deadline.
+    const failedFast = pipeline.execute(async () => {
+      throw overloaded();
+    });
+    await clock.advance(1500);
+    release('small');
+    assert.equal(await failedFast, 'small');
+    assert.equal(clock.pendingTimers, 0, 'the call deadline ended before the fallback ran');
+    // Fails at its deadline: the fallback still gets a live signal.
+    const timedOut = pipeline.execute(honoursSignal);
+    await clock.advance(1100);
+    await clock.advance(500);
+    release('small again');
+    assert.equal(await timedOut, 'small again');
+    assert.deepEqual(seen, [false, false]);
+    assert.deepEqual(
+      listener.calls.filter(([n]) => n === 'onTimeout').length,
+      1,
+      'only the call that did time out',
+    );
+    // The caller's own abort still reaches the fallback.
+    const controller = new AbortController();
+    let fallbackSignal: AbortSignal | undefined;
+    const caller = make(clock, {
+      timeout: 1000,
+      fallback: degradedFallback(async (ctx) => {
+        fallbackSignal = ctx.signal;
+        return honoursSignal(ctx);
+      }),
+    });
+    const aborted = caller.execute(
+      async () => {
+        throw overloaded();
+      },
+      { signal: controller.signal },
+    );
+    await clock.advance(0);
+    assert.equal(fallbackSignal?.aborted, false);
+    controller.abort(new Error('user left'));
+    assert.equal(fallbackSignal?.aborted, true);
+    await assert.rejects(aborted);
+  });
+
+  it('slow calls are timed from when the operation starts, not from a wait in the bulkhead queue', async () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({
+      clock,
+      listener: noopListener,
+      trip: { kind: 'count', size: 10, minimumThroughput: 4, failureRatio: 0.5 },
+      slowCall: { thresholdMs: 1000, ratio: 0.5 },
+    });
+    const pipeline = make(clock, { breaker, bulkhead: { maxConcurrent: 1, maxQueue: 10 } });
+    const at = (ms: number) => () => new Promise<string>((r) => clock.setTimeout(() => r('ok'), ms));
+    // Each takes 600 ms at the dependency; the last waits 1800 ms for its slot.
+    const fast = Array.from({ length: 4 }, () => pipeline.execute(at(600)));
+    await clock.advance(2400);
+    await Promise.all(fast);
+    assert.equal(breaker.state, 'closed');
+    // Truly slow calls still count.
+    const slow = Array.from({ length: 4 }, () => pipeline.execute(at(1000)));
+    await clock.advance(4000);
+    await Promise.all(slow);
+    assert.equal(breaker.state, 'open');
   });
 
   it('late failures: repeated mid-stream failures open the breaker and drain the budget', async () => {
@@ -314,6 +444,32 @@ describe('Pipeline', () => {
     assert.equal(pipeline.breaker!.state, 'half_open');
     probe!.reportLateFailure(overloaded());
     assert.equal(pipeline.breaker!.state, 'open');
+  });
+
+  it('a late failure of the probe that closed the breaker re-opens it, backing off', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, {
+      breaker: { trip: { kind: 'consecutive', threshold: 3 }, openDurationMs: 1000 },
+    });
+    const stream = async (): Promise<CallContext> => {
+      let ctx: CallContext | undefined;
+      await pipeline.execute(async (c) => {
+        ctx = c;
+        return 'headers';
+      });
+      return ctx!;
+    };
+    for (let i = 0; i < 3; i++) (await stream()).reportLateFailure(overloaded());
+    assert.equal(pipeline.breaker!.state, 'open');
+    await clock.advance(1000);
+    const probe = await stream();
+    assert.equal(pipeline.breaker!.state, 'closed', 'the probe headers closed it');
+    assert.equal(probe.reportLateFailure(overloaded()), true);
+    assert.equal(pipeline.breaker!.state, 'open', 'its body died: a failed probe');
+    await clock.advance(1999);
+    assert.equal(pipeline.breaker!.state, 'open', 'the open duration doubled');
+    await clock.advance(1);
+    assert.equal(pipeline.breaker!.state, 'half_open');
   });
 
   it('no AbortController and no timer on the success path, even with deadlines', async () => {

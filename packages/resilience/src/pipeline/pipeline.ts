@@ -152,6 +152,8 @@ export class Pipeline<F = never, TData = unknown> {
       ctx.unsent = true;
       throw ctx.abortReason;
     }
+    // The wait was local queueing: the slow-call clock starts with the operation.
+    if (ctx.permit !== undefined) this.breaker!.onStart(ctx.permit);
     return this.call(ctx, fn);
   }
 
@@ -274,6 +276,9 @@ export class Pipeline<F = never, TData = unknown> {
     try {
       for (;;) {
         let delay = -1;
+        // Adaptive retry hears of the call's end only for a failure at the dependency: the last
+        // attempt's, not a budget refusal that replaced it (see `RetryPolicy.onCallFailure`).
+        const attemptClassification = failure.classification;
         // An unsent attempt tells the budget nothing about the dependency, and the call is over.
         if (retry !== undefined && !ctx.unsent) {
           try {
@@ -281,20 +286,22 @@ export class Pipeline<F = never, TData = unknown> {
           } catch (refusal) {
             failure = { error: refusal, classification: this.classify(refusal, ctx) };
           }
-          // Do not sleep past the call deadline: fail now with the real error instead.
+          // Do not sleep past the call deadline: fail now with the real error instead. The time
+          // left is a lower bound, so a back-off that may not finish in time is not attempted.
           if (delay >= 0 && callDeadline !== undefined && delay >= timeout!.remainingMs(callDeadline, 'call'))
             delay = -1;
         }
         if (delay < 0) {
-          retry?.onCallEnd(false);
+          retry?.onCallFailure(attemptClassification);
           return await this.finalFailure(ctx, failure.error, failure.classification);
         }
         listener.onRetry?.(ctx, failure.classification, delay);
         try {
           await retry!.sleep(delay, ctx);
         } catch (aborted) {
-          retry!.onCallEnd(false);
-          return await this.finalFailure(ctx, aborted, this.classify(aborted, ctx));
+          const classification = this.classify(aborted, ctx);
+          retry!.onCallFailure(classification);
+          return await this.finalFailure(ctx, aborted, classification);
         }
         previousDelay = delay;
         ctx.nextAttempt();
@@ -326,6 +333,14 @@ export class Pipeline<F = never, TData = unknown> {
   ): Promise<F> {
     const fallback = this.fallback;
     if (fallback !== undefined) {
+      // The fallback is outside the call timeout: end the call deadline first, and let the
+      // fallback's signal follow only the caller's own (not a deadline that has already ended).
+      const callDeadline = ctx.callDeadline;
+      if (callDeadline !== undefined) {
+        ctx.callDeadline = undefined;
+        this.timeout!.end(callDeadline, 'call');
+      }
+      ctx.endDeadlines();
       let recovered: F;
       try {
         recovered = await fallback.recover(ctx, error, classification);
@@ -349,7 +364,8 @@ export class Pipeline<F = never, TData = unknown> {
     if (ctx.lateFailure !== LATE_ALLOWED) return false;
     ctx.lateFailure = LATE_RECORDED;
     const classification = this.classify(error, ctx);
-    this.breaker?.onLateFailure(classification);
+    // The permit tells the breaker whether this call was a half-open probe.
+    this.breaker?.onLateFailure(classification, ctx.permit);
     if (classification.source === 'dependency') this.retry?.budget?.onFailure();
     this.listener.onLateFailure?.(ctx, classification);
     return true;
@@ -368,6 +384,7 @@ const LATE_RECORDED = 2;
 
 /** The pipeline's per-call state beside what the operation sees. */
 class PipelineContext<TData> extends CallContext<TData> {
+  /** The current attempt's breaker permit; kept after a success for `recordLateFailure`. */
   permit: BreakerPermit | undefined = undefined;
   acquired = false;
   attemptDeadline: Deadline | undefined = undefined;

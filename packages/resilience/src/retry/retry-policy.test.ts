@@ -228,4 +228,30 @@ describe('AdaptiveAttempts', () => {
     await assert.rejects(drive(clock, retry.execute(failing)));
     assert.equal(calls, 2);
   });
+
+  it('caller cancellations and caller errors do not shrink the attempts', async () => {
+    const clock = new ManualClock(0);
+    const retry = new RetryPolicy({
+      maxAttempts: 3,
+      adaptive: { failuresPerStep: 1, minAttempts: 1 },
+      clock,
+      listener: noopListener,
+    });
+    await assert.rejects(
+      retry.execute(async () => {
+        throw badRequest();
+      }),
+    );
+    const controller = new AbortController();
+    const cancelled = retry.execute(
+      (ctx) =>
+        new Promise<never>((_, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }),
+        ),
+      { signal: controller.signal },
+    );
+    controller.abort(new Error('user left'));
+    await assert.rejects(cancelled);
+    assert.equal(retry.attempts, 3);
+  });
 });

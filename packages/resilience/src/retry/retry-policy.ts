@@ -124,6 +124,15 @@ export class RetryPolicy implements Policy {
   }
 
   /**
+   * Records a call that failed for good, its last attempt classified `classification`. Only a
+   * failure at the dependency (source `dependency`) counts against it for adaptive retry: a
+   * caller's cancellation or a bad request says nothing about the dependency's health.
+   */
+  onCallFailure(classification: Classification): void {
+    if (classification.source === 'dependency') this.onCallEnd(false);
+  }
+
+  /**
    * After attempt `ctx.attempt` failed with `classification`: the delay before the next attempt,
    * or -1 to give up. Drains the budget for dependency-side failures, and throws
    * {@link BudgetExhaustedError} (cause: `error`) when a retry is due but the budget is empty.
@@ -170,11 +179,11 @@ export class RetryPolicy implements Policy {
           try {
             delay = this.nextDelay(ctx, classification, error, previous);
           } catch (refusal) {
-            this.onCallEnd(false);
+            this.onCallFailure(classification);
             throw refusal;
           }
           if (delay < 0) {
-            this.onCallEnd(false);
+            this.onCallFailure(classification);
             throw error;
           }
           this.listener.onRetry?.(ctx, classification, delay);

@@ -101,10 +101,13 @@ export class DeadlineQueue {
     this.size--;
   }
 
-  /** Upper bound of the time left before `deadline` fires, ms. */
+  /**
+   * Lower bound of the time left before `deadline` fires, ms: part of the current tick may have
+   * passed already, so it is not counted.
+   */
   remainingMs(deadline: Deadline): number {
     if (deadline.expired) return 0;
-    return Math.max(0, deadline.tick - this.ticks) * this.tickMs;
+    return Math.max(0, deadline.tick - this.ticks - 1) * this.tickMs;
   }
 
   private readonly fire = (): void => {
@@ -117,6 +120,9 @@ export class DeadlineQueue {
       this.onExpire(head);
       head = this.head;
     }
-    if (this.head !== undefined) this.timer = this.clock.setTimeout(this.fire, this.tickMs);
+    // `onExpire` may have pushed a deadline (an abort listener starting a call), which armed the
+    // timer already: a second one would make the ticks run twice as fast.
+    if (this.head !== undefined && this.timer === undefined)
+      this.timer = this.clock.setTimeout(this.fire, this.tickMs);
   };
 }

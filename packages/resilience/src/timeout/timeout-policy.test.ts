@@ -40,6 +40,32 @@ describe('DeadlineQueue', () => {
     await clock.advance(100);
     assert.equal(clock.pendingTimers, 0, 'an empty queue leaves no timer behind');
   });
+
+  it('a deadline pushed while one expires gets a full duration and no second timer', async () => {
+    const clock = new ManualClock(0);
+    const expiredAt: number[] = [];
+    // Like an abort listener that starts a call through the same pipeline.
+    const queue: DeadlineQueue = new DeadlineQueue(clock, 160, (d) => {
+      expiredAt.push(clock.now());
+      if (d.ctx.attempt === 0) queue.push(Object.assign(new CallContext('d'), { attempt: 1 }));
+    });
+    queue.push(new CallContext('d'));
+    await clock.advance(160);
+    assert.deepEqual(expiredAt, [160]);
+    assert.equal(clock.pendingTimers, 1, 'one shared timer');
+    for (let t = 160; t < 320; t += 10) await clock.advance(10);
+    assert.deepEqual(expiredAt, [160, 320]);
+  });
+
+  it('remainingMs is a lower bound of the time left', async () => {
+    const clock = new ManualClock(0);
+    const queue = new DeadlineQueue(clock, 1600, () => {});
+    const deadline = queue.push(new CallContext('d'));
+    await clock.advance(50);
+    const left = queue.remainingMs(deadline);
+    assert.ok(left <= 1550, `remainingMs ${left} > 1550 ms actually left`);
+    assert.ok(left >= 1400, `remainingMs ${left} is within a tick of the time left`);
+  });
 });
 
 describe('TimeoutPolicy', () => {

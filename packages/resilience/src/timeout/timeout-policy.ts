@@ -81,7 +81,7 @@ export class TimeoutPolicy implements Policy {
     (scope === 'attempt' ? this.attemptQueue : this.callQueue).remove(deadline);
   }
 
-  /** Upper bound of the time left on a deadline, ms. */
+  /** Lower bound of the time left on a deadline, ms. */
   remainingMs(deadline: Deadline, scope: TimeoutScope): number {
     return (scope === 'attempt' ? this.attemptQueue : this.callQueue).remainingMs(deadline);
   }
