@@ -40,15 +40,18 @@ export class BreakerStateTable {
     for (const point of points) {
       const key = `${point.service}\u0000${point.instanceId ?? ''}\u0000${point.dependency}`;
       const existing = this.entries.get(key);
+      // A point from the future (an SDK clock ahead, a glitch) counts as sent when it arrived:
+      // kept as is, it would make every later point look old until the entry expired.
+      const timeMs = Math.min(point.timeMs, now);
       // Out-of-order export batches must not roll a newer state back.
-      if (existing !== undefined && existing.timeMs > point.timeMs && point.timeMs !== 0) continue;
+      if (existing !== undefined && existing.timeMs > timeMs && timeMs !== 0) continue;
       this.entries.delete(key);
       this.entries.set(key, {
         service: point.service,
         instanceId: point.instanceId,
         dependency: point.dependency,
         state: point.state,
-        timeMs: point.timeMs,
+        timeMs,
         receivedAtMs: now,
       });
     }

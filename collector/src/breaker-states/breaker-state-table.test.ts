@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import { BreakerStateTable } from './breaker-state-table.ts';
+
+const point = (state: string, timeMs: number) => ({
+  service: 'checkout',
+  instanceId: 'i-1',
+  dependency: 'openai/gpt-4o',
+  state,
+  timeMs,
+});
+
+describe('BreakerStateTable', () => {
+  it('keeps the newer state when export batches arrive out of order', () => {
+    const clock = new ManualClock(100_000);
+    const table = new BreakerStateTable({ clock, ttlMs: 300_000, maxEntries: 10 });
+    table.record([point('open', 99_000)]);
+    table.record([point('closed', 98_000)]); // an older batch, late
+    assert.equal(table.snapshot()[0]?.state, 'open');
+  });
+
+  it('a point stamped in the future does not hold back the updates after it', async () => {
+    const clock = new ManualClock(100_000);
+    const table = new BreakerStateTable({ clock, ttlMs: 300_000, maxEntries: 10 });
+    table.record([point('open', 100_000 + 3_600_000)]); // an hour ahead
+    assert.equal(table.snapshot()[0]?.timeMs, 100_000, 'counted as sent when it arrived');
+    await clock.advance(10_000);
+    table.record([point('closed', 110_000)]);
+    assert.equal(table.snapshot()[0]?.state, 'closed');
+  });
+});
