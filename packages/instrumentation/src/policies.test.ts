@@ -148,6 +148,20 @@ describe('policies', () => {
   });
 });
 
+describe('breaker attributes on the operation span', () => {
+  it('are there from the very first call of a dependency (which creates its breaker)', async () => {
+    await ask('gpt-first-call-1');
+    const probe = tool('first_call_probe', async () => 'ok', { runtime: h.runtime });
+    await probe();
+    const ops = byRole(h.spans(), 'operation');
+    assert.equal(ops.length, 2);
+    for (const op of ops) {
+      assert.equal(attrs(op)['breakwater.breaker.state'], 'closed', op.name);
+      assert.equal(attrs(op)['breakwater.breaker.source'], 'local', op.name);
+    }
+  });
+});
+
 describe('a fallback that answers a refusal (no attempt made)', () => {
   it('is parsed like the method’s own answers: responses.create still adds output_text', async () => {
     const m = 'resp-fb-1';

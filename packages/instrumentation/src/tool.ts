@@ -99,6 +99,8 @@ export function tool<A extends unknown[], R>(
       const text = contentJson(args.length === 1 ? args[0] : args);
       if (text !== undefined) attributes[SEMCONV.GEN_AI_TOOL_CALL_ARGUMENTS] = text;
     }
+    // Before the operation, which records the breaker's state: the first call creates the breaker.
+    const pipeline = runtime.guard.pipeline(dependency, policy, 'pipeline');
     const op = new Operation(
       runtime,
       { tracer, metrics: undefined },
@@ -113,7 +115,6 @@ export function tool<A extends unknown[], R>(
       },
       context.active(),
     );
-    const pipeline = runtime.guard.pipeline(dependency, policy, 'pipeline');
     const attempt = async (call: CallContext<unknown>): Promise<R> => {
       const running: ToolAttempt = { call, attempt: call.attempt };
       return context.with(context.active().setValue(TOOL_ATTEMPT, running), fn, undefined, ...args);

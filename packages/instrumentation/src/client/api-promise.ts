@@ -178,6 +178,11 @@ export function guardedCall(
   path: string,
 ): APIPromiseLike {
   const { runtime } = env;
+  const policy = runtime.policies.resolve(describe.dependency);
+  // The per-attempt timeout rides on the client's own request timer (see attemptOptions). Built
+  // before the operation: the first call of a dependency creates its breaker, whose state the
+  // operation span records.
+  const pipeline = runtime.guard.pipeline(describe.dependency, policy, 'client');
   const op = new Operation(
     runtime,
     { tracer: env.tracer, metrics: env.metrics },
@@ -192,9 +197,6 @@ export function guardedCall(
     },
     context.active(),
   );
-  const policy = runtime.policies.resolve(describe.dependency);
-  // The per-attempt timeout rides on the client's own request timer (see attemptOptions).
-  const pipeline = runtime.guard.pipeline(describe.dependency, policy, 'client');
   let parse: ParseFn | undefined;
   // How the caller has asked for the result so far; decides when and how the operation ends.
   let parseRequested = false;
