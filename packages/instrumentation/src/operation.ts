@@ -6,7 +6,7 @@
  */
 
 import { ATTR, SEMCONV } from '@breakwater/protocol';
-import type { CallContext } from '@breakwater/resilience';
+import type { CallContext, ExecuteOptions } from '@breakwater/resilience';
 import {
   type Attributes,
   type Context,
@@ -128,8 +128,7 @@ export class Operation {
   run<T>(
     pipeline: CallPipeline,
     attempt: (ctx: CallContext<CallData>) => Promise<T>,
-    data: CallData,
-    signal?: AbortSignal,
+    execute: ExecuteOptions<CallData> & { readonly data: CallData },
     keepAttemptOpen = false,
     onResolved?: () => void,
   ): Promise<T> {
@@ -161,11 +160,11 @@ export class Operation {
       );
     };
     return context
-      .with(this.context, () => pipeline.execute(tracked, { signal, data }))
+      .with(this.context, () => pipeline.execute(tracked, execute))
       .then(
         (value) => {
           const fallback = this.call?.fallback;
-          if (fallback !== undefined) this.usedFallback(fallback, data.fallbackCause);
+          if (fallback !== undefined) this.usedFallback(fallback, execute.data.fallbackCause);
           else this.resolved = true;
           onResolved?.();
           return value as T;

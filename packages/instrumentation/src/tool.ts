@@ -120,10 +120,12 @@ export function tool<A extends unknown[], R>(
       return context.with(context.active().setValue(TOOL_ATTEMPT, running), fn, undefined, ...args);
     };
     const value = await op.run<R>(pipeline, attempt, {
-      input: args,
-      adaptFallback: identity,
-      // An attempt abandoned at its deadline ends its span then (see abandoned-attempts.ts).
-      attempts: op,
+      data: {
+        input: args,
+        adaptFallback: identity,
+        // An attempt abandoned at its deadline ends its span then (see abandoned-attempts.ts).
+        attempts: op,
+      },
     });
     if (runtime.captureMessageContent) {
       const text = contentJson(value);

@@ -124,6 +124,16 @@ function attemptOptions(
   return isThenable(options) ? Promise.resolve(options).then(apply) : apply(options);
 }
 
+/**
+ * The attempts a caller asked for with the request's own `maxRetries` (`create(body, {
+ * maxRetries: 0 })`: no retries for this call), or undefined. Caps the policy's, never raises it.
+ */
+function requestedAttempts(options: unknown): number | undefined {
+  if (options === null || typeof options !== 'object' || isThenable(options)) return undefined;
+  const retries = (options as { maxRetries?: unknown }).maxRetries;
+  return typeof retries === 'number' && Number.isInteger(retries) && retries >= 0 ? retries + 1 : undefined;
+}
+
 /** The `timeout` the app gave the client's constructor (`new OpenAI({ timeout })`), if any. */
 function clientTimeout(client: unknown): number | undefined {
   const timeout = (client as { _options?: { timeout?: unknown } } | null | undefined)?._options?.timeout;
@@ -224,10 +234,13 @@ export function guardedCall(
       parse = inner.parseResponse;
       return inner.responsePromise;
     },
-    // Fallbacks apply to non-streaming calls: their result is handed to the client as a response.
-    // Without a fallback the per-call data carries nothing, so it is one shared object.
-    policy.fallback === false || describe.stream ? NO_FALLBACK : fallbackData(body, path),
-    callerSignal(options),
+    {
+      // Fallbacks apply to non-streaming calls: their result is handed to the client as a
+      // response. Without a fallback the per-call data carries nothing: one shared object.
+      data: policy.fallback === false || describe.stream ? NO_FALLBACK : fallbackData(body, path),
+      signal: callerSignal(options),
+      maxAttempts: requestedAttempts(options),
+    },
     describe.stream,
     () => {
       const promise = unasked;

@@ -192,6 +192,25 @@ for (const [label, OpenAI] of [
       assert.equal(exceptions.length, 1);
     });
 
+    it('a request’s own maxRetries caps its attempts (0: no retry), never raises them', async () => {
+      for (const [maxRetries, expected] of [
+        [0, 1],
+        [1, 2],
+        [9, 3],
+      ] as const) {
+        const m = model(`request-retries-${maxRetries}`);
+        h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503 }] });
+        await assert.rejects(
+          client().chat.completions.create(
+            { model: m, messages: [{ role: 'user', content: 'x' }] },
+            { maxRetries },
+          ),
+          { status: 503 },
+        );
+        assert.equal(h.fp.count({ route: 'openai.chat', model: m }), expected, `maxRetries ${maxRetries}`);
+      }
+    });
+
     for (const [status, code, category] of [
       [400, 'context_length_exceeded', 'context_length'],
       [401, 'invalid_api_key', 'authentication'],

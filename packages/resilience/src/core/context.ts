@@ -21,6 +21,8 @@ export class CallContext<TData = unknown> {
   breakerSource: BreakerSource | undefined = undefined;
   /** Name of the fallback that produced the result, if one did. */
   fallback: string | undefined = undefined;
+  /** At most this many attempts for this call (see {@link ExecuteOptions.maxAttempts}). */
+  maxAttempts = Number.POSITIVE_INFINITY;
 
   /** @internal Depth of enclosing retry loops (a timeout inside one applies per attempt). */
   retryDepth = 0;
@@ -152,6 +154,11 @@ export interface ExecuteOptions<TData = unknown> {
   readonly dependency?: string | undefined;
   /** Caller's data, exposed as `ctx.data`. */
   readonly data?: TData | undefined;
+  /**
+   * At most this many attempts for this call (an integer ≥ 1): a caller may ask for fewer than
+   * the retry policy allows (e.g. `1`, no retries, for a call it retries itself), never more.
+   */
+  readonly maxAttempts?: number | undefined;
 }
 
 /** The function a policy protects; runs once per attempt. */

@@ -41,6 +41,35 @@ function make<F = never>(clock: ManualClock, options: Partial<PipelineOptions<F>
 }
 
 describe('Pipeline', () => {
+  it('a call may ask for fewer attempts than the retry policy allows, never more', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, { retry: { maxAttempts: 3, backoff: new ConstantBackoff(10) } });
+    const tries = async (maxAttempts?: number) => {
+      let n = 0;
+      await assert.rejects(
+        drive(
+          clock,
+          pipeline.execute(
+            () => {
+              n++;
+              throw overloaded();
+            },
+            { maxAttempts },
+          ),
+        ),
+      );
+      return n;
+    };
+    assert.equal(await tries(1), 1);
+    assert.equal(await tries(2), 2);
+    assert.equal(await tries(5), 3);
+    assert.equal(await tries(), 3);
+    await assert.rejects(
+      pipeline.execute(() => 1, { maxAttempts: 0 }),
+      /maxAttempts must be an integer ≥ 1, got 0/,
+    );
+  });
+
   it('runs the operation once per attempt with the per-call context', async () => {
     const clock = new ManualClock(0);
     const listener = recordingListener();

@@ -102,6 +102,8 @@ export class Pipeline<F = never, TData = unknown> {
       options?.signal,
       options?.data,
     );
+    const maxAttempts = options?.maxAttempts;
+    if (maxAttempts !== undefined) ctx.maxAttempts = attemptLimit(maxAttempts);
     if (this.timeout !== undefined) ctx.callDeadline = this.timeout.begin(ctx, 'call');
     // Fast path: one await, three live locals. Everything after a failure is in `recover`.
     let value: T;
@@ -409,6 +411,13 @@ class PipelineContext<TData> extends CallContext<TData> {
   override reportLateFailure(error: unknown): boolean {
     return this.pipeline.recordLateFailure(this, error);
   }
+}
+
+function attemptLimit(maxAttempts: number): number {
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new TypeError(`Pipeline.execute: maxAttempts must be an integer ≥ 1, got ${maxAttempts}`);
+  }
+  return maxAttempts;
 }
 
 function outcomeOf(c: Classification): 'rejected' | 'failure' {

@@ -146,7 +146,7 @@ export class RetryPolicy implements Policy {
     const budget = this.budget;
     if (budget !== undefined && classification.source === 'dependency') budget.onFailure();
     if (ctx.callOver || !this.retryOn(classification)) return -1;
-    if (ctx.attempt + 1 >= this.attempts) return -1;
+    if (ctx.attempt + 1 >= this.attempts || ctx.attempt + 1 >= ctx.maxAttempts) return -1;
     if (budget !== undefined && !budget.canRetry) {
       const refusal = new BudgetExhaustedError(ctx.dependency, error);
       this.listener.onRejected?.(ctx, refusal);
