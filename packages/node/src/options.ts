@@ -83,13 +83,58 @@ export interface ResolvedOptions {
   readonly spanProcessors: readonly SpanProcessor[];
   readonly headers: Readonly<Record<string, string>> | undefined;
   readonly metricIntervalMs: number;
+  /** The longest any one export step may take (bounds the flush on a signal). */
   readonly exportTimeoutMs: number;
+  readonly limits: ExportLimits;
   readonly maxQueueSize: number;
   readonly prometheusPort: number | undefined;
   readonly prometheusHost: string;
   readonly control: { readonly url: string; readonly token: string | undefined } | false;
   readonly handleSignals: boolean;
   readonly logger: (message: string) => void;
+}
+
+/**
+ * Timeouts and batch sizes of the exporters and processors. An explicit `exportTimeoutMs` or
+ * `maxQueueSize` sets them all; otherwise each reads its standard variable, then our default.
+ */
+export interface ExportLimits {
+  /** OTLP trace exporter request timeout (`OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, `…_OTLP_TIMEOUT`). */
+  readonly tracesTimeoutMs: number;
+  /** OTLP metric exporter request timeout (`OTEL_EXPORTER_OTLP_METRICS_TIMEOUT`, `…_OTLP_TIMEOUT`). */
+  readonly metricsTimeoutMs: number;
+  /** Span batch export timeout (`OTEL_BSP_EXPORT_TIMEOUT`). */
+  readonly spanBatchTimeoutMs: number;
+  /** Metric reader export timeout (`OTEL_METRIC_EXPORT_TIMEOUT`). */
+  readonly metricReaderTimeoutMs: number;
+  /** Spans per export (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`), at most the queue size. */
+  readonly maxExportBatchSize: number;
+}
+
+const DEFAULT_EXPORT_TIMEOUT_MS = 5_000;
+
+function exportLimits(options: StartOptions, env: NodeJS.ProcessEnv, maxQueueSize: number): ExportLimits {
+  const timeout = (...names: string[]): number => {
+    if (options.exportTimeoutMs !== undefined) return options.exportTimeoutMs;
+    for (const name of names) {
+      const ms = positiveInt(env[name]);
+      if (ms !== undefined) return ms;
+    }
+    return DEFAULT_EXPORT_TIMEOUT_MS;
+  };
+  return {
+    tracesTimeoutMs: timeout('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'),
+    metricsTimeoutMs: timeout('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'),
+    spanBatchTimeoutMs: timeout('OTEL_BSP_EXPORT_TIMEOUT'),
+    metricReaderTimeoutMs: timeout('OTEL_METRIC_EXPORT_TIMEOUT'),
+    maxExportBatchSize: Math.min(positiveInt(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) ?? 512, maxQueueSize),
+  };
+}
+
+/** An environment variable's value, or undefined when it is unset or blank (as OTel reads them). */
+function envText(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
 }
 
 /** Parses `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, percent-encoded values). */
@@ -148,19 +193,25 @@ function origin(url: string | undefined): string | undefined {
 export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
   const endpoint = options.endpoint?.replace(/\/+$/, '');
-  const controlEnv = env[ENV.CONTROL]?.toLowerCase();
+  const controlEnv = envText(env, ENV.CONTROL)?.toLowerCase();
   const control = options.control === false ? undefined : options.control;
   const controlUrl =
     control?.url ??
-    env[ENV.COLLECTOR_URL] ??
+    envText(env, ENV.COLLECTOR_URL) ??
     origin(endpoint) ??
-    origin(env.OTEL_EXPORTER_OTLP_ENDPOINT) ??
+    origin(envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')) ??
     DEFAULT_COLLECTOR_URL;
+  const maxQueueSize = options.maxQueueSize ?? positiveInt(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? 2048;
+  const limits = exportLimits(options, env, maxQueueSize);
   const logger = options.logger ?? ((message: string) => console.warn(`[breakwater] ${message}`));
   return {
     serviceName:
-      options.serviceName ?? env.OTEL_SERVICE_NAME ?? resource['service.name'] ?? 'unknown_service:node',
-    serviceVersion: options.serviceVersion ?? resource['service.version'] ?? env.npm_package_version,
+      options.serviceName ??
+      envText(env, 'OTEL_SERVICE_NAME') ??
+      resource['service.name'] ??
+      'unknown_service:node',
+    serviceVersion:
+      options.serviceVersion ?? resource['service.version'] ?? envText(env, 'npm_package_version'),
     serviceInstanceId: options.serviceInstanceId ?? resource['service.instance.id'] ?? randomUUID(),
     tracesUrl: endpoint === undefined ? undefined : `${endpoint}/v1/traces`,
     metricsUrl: endpoint === undefined ? undefined : `${endpoint}/v1/metrics`,
@@ -169,8 +220,14 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     spanProcessors: options.spanProcessors ?? [],
     headers: options.headers,
     metricIntervalMs: options.metricIntervalMs ?? positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL) ?? 15_000,
-    exportTimeoutMs: options.exportTimeoutMs ?? 5_000,
-    maxQueueSize: options.maxQueueSize ?? 2048,
+    exportTimeoutMs: Math.max(
+      limits.tracesTimeoutMs,
+      limits.metricsTimeoutMs,
+      limits.spanBatchTimeoutMs,
+      limits.metricReaderTimeoutMs,
+    ),
+    limits,
+    maxQueueSize,
     prometheusPort: options.prometheusPort ?? positiveInt(env[ENV.PROMETHEUS_PORT]),
     prometheusHost: options.prometheusHost ?? '127.0.0.1',
     control:
@@ -178,7 +235,7 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
         ? false
         : {
             url: controlUrl,
-            token: control?.token ?? env[ENV.SUBSCRIBE_TOKEN],
+            token: control?.token ?? envText(env, ENV.SUBSCRIBE_TOKEN),
           },
     handleSignals: options.handleSignals ?? true,
     logger,

@@ -14,6 +14,26 @@ function runChild(script: string): { status: number | null; lines: string[]; std
 }
 
 describe('installSignalHandlers', () => {
+  it('leaves the exit to an app that listens with once(), registered before it', () => {
+    // Before, the app's once-listener had already been removed when ours counted listeners: we
+    // re-raised SIGTERM and killed the app in the middle of its own graceful shutdown.
+    const { status, lines, stderr } = runChild(`
+      import { installSignalHandlers } from './src/signals.ts';
+      process.once('SIGTERM', () => {
+        console.log('app: shutting down');
+        setTimeout(() => {
+          console.log('app: done');
+          process.exit(0);
+        }, 200);
+      });
+      installSignalHandlers({ shutdown: async () => console.log('flushed') }, 1000);
+      setInterval(() => {}, 1000);
+      process.kill(process.pid, 'SIGTERM');
+    `);
+    assert.equal(status, 0, stderr);
+    assert.deepEqual(lines, ['flushed', 'app: shutting down', 'app: done']);
+  });
+
   it('shuts down on beforeExit only after a call in retry back-off has finished', () => {
     // Before back-off timers kept the loop alive, beforeExit fired during the back-off: the SDK
     // shut down mid-call and the process exited with code 0 without the answer.

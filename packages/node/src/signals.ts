@@ -24,6 +24,8 @@ export function installSignalHandlers(handle: Flushable, timeoutMs: number): voi
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
       for (const s of SIGNALS) process.removeListener(s, handlers[s] ?? onSignal);
+      // Ours runs first (prepended), so every app listener is still registered here, `once` ones
+      // included: Node removes those just before calling them.
       const appListens = process.listenerCount(signal) > 0;
       const timer = setTimeout(finish, timeoutMs);
       timer.unref();
@@ -35,6 +37,6 @@ export function installSignalHandlers(handle: Flushable, timeoutMs: number): voi
       }
     };
     handlers[signal] = onSignal;
-    process.once(signal, onSignal);
+    process.prependOnceListener(signal, onSignal);
   }
 }

@@ -41,18 +41,20 @@ function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
   const exporter = new OTLPTraceExporter({
     ...(o.tracesUrl !== undefined ? { url: o.tracesUrl } : {}),
     ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
-    timeoutMillis: o.exportTimeoutMs,
+    timeoutMillis: o.limits.tracesTimeoutMs,
     concurrencyLimit: 4,
   });
+  // Every value is resolved from its standard variable first (see ExportLimits): an explicit
+  // value here would otherwise silently override the environment.
   return [
     new BatchSpanProcessor({
       exporter,
       maxQueueSize: o.maxQueueSize,
-      maxExportBatchSize: Math.min(512, o.maxQueueSize),
+      maxExportBatchSize: o.limits.maxExportBatchSize,
       // The standard variable must win over our 1 s default (an explicit value here would
       // otherwise silently ignore it).
       scheduledDelayMillis: spanExportDelayMs(process.env.OTEL_BSP_SCHEDULE_DELAY),
-      exportTimeoutMillis: o.exportTimeoutMs,
+      exportTimeoutMillis: o.limits.spanBatchTimeoutMs,
     }),
     ...own,
   ];
@@ -72,11 +74,11 @@ function metricReaders(o: ResolvedOptions): IMetricReader[] {
         exporter: new OTLPMetricExporter({
           ...(o.metricsUrl !== undefined ? { url: o.metricsUrl } : {}),
           ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
-          timeoutMillis: o.exportTimeoutMs,
+          timeoutMillis: o.limits.metricsTimeoutMs,
           concurrencyLimit: 2,
         }),
         exportIntervalMillis: o.metricIntervalMs,
-        exportTimeoutMillis: Math.min(o.exportTimeoutMs, o.metricIntervalMs),
+        exportTimeoutMillis: Math.min(o.limits.metricReaderTimeoutMs, o.metricIntervalMs),
       }),
     );
   }

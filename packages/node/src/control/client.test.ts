@@ -209,6 +209,26 @@ describe('control client against a loopback SSE server', () => {
     assert.ok(client.stats.disconnects >= 4);
   });
 
+  it('starts the backoff over after a stream that carried only heartbeats (a resume with nothing new)', async () => {
+    // Before, only events reset it: a proxy cutting healthy, quiet streams doubled the delay each
+    // time, up to the cap, long enough for held overrides to lapse.
+    const { collector, clock, client } = await setup({ initialDelayMs: 1_000, maxDelayMs: 8_000 });
+    for (let round = 0; round < 4; round++) {
+      await until(() => client.connected && collector.streams.size === 1, `connected ${round}`);
+      collector.send(': heartbeat\n\n');
+      await io();
+      const before = collector.requests.length;
+      for (const s of collector.streams) s.end();
+      await until(() => !client.connected, `stream end ${round}`);
+      // random() = 0.5 and attempt 0 every time: 500 ms, never 1000, 2000, 4000.
+      await clock.advance(499);
+      await io();
+      assert.equal(collector.requests.length, before, `no attempt before 500 ms (round ${round})`);
+      await clock.advance(1);
+      await until(() => collector.requests.length === before + 1, `attempt after 500 ms (round ${round})`);
+    }
+  });
+
   it('refuses malformed, forged, foreign, unknown and stale signals, counting each', async () => {
     const { collector, target, client } = await setup();
     collector.event('signal', '{not json');

@@ -184,21 +184,22 @@ class SignalSubscription implements ControlClient {
   private async run(): Promise<void> {
     let attempt = 0;
     while (!this.closed) {
-      const gotEvents = await this.connectOnce();
+      const healthy = await this.connectOnce();
       if (this.closed) return;
       this.stats.disconnects++;
-      // A stream that delivered events was healthy: start the backoff over.
-      if (gotEvents) attempt = 0;
+      // A stream the collector accepted and spoke on (events, or only heartbeats when a resume
+      // had nothing new) was healthy, e.g. cut by a proxy: start the backoff over.
+      if (healthy) attempt = 0;
       const base = this.serverRetryMs ?? this.initialDelayMs;
       await this.sleep(fullJitterDelay(attempt++, base, this.maxDelayMs, this.random));
     }
   }
 
-  /** One connection, from request to end of stream. Resolves whether any event arrived. */
+  /** One connection, from request to end of stream. Resolves whether the stream carried data. */
   private async connectOnce(): Promise<boolean> {
     const abort = new AbortController();
     this.abort = abort;
-    let gotEvents = false;
+    let gotData = false;
     let idle: TimerHandle | undefined;
     const armIdle = (): void => {
       if (idle !== undefined) this.clock.clearTimeout(idle);
@@ -220,10 +221,7 @@ class SignalSubscription implements ControlClient {
       const decoder = new TextDecoder();
       const parser = new SseParser(
         {
-          onEvent: (event) => {
-            gotEvents = true;
-            this.onEvent(event);
-          },
+          onEvent: (event) => this.onEvent(event),
           onRetry: (ms) => {
             this.serverRetryMs = Math.min(60_000, Math.max(100, ms));
           },
@@ -232,6 +230,7 @@ class SignalSubscription implements ControlClient {
       );
       for await (const chunk of res.body) {
         armIdle();
+        gotData = true;
         parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
       }
       this.logger.info('breakwater control stream ended by the collector');
@@ -242,7 +241,7 @@ class SignalSubscription implements ControlClient {
       abort.abort();
       this.isConnected = false;
     }
-    return gotEvents;
+    return gotData;
   }
 
   /**
