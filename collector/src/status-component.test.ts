@@ -446,7 +446,8 @@ describe('createStatusComponent', () => {
     } finally {
       client.close();
     }
-    await io();
+    // The server notices the closed socket a moment later: poll, with a deadline.
+    for (let i = 0; i < 200 && component.viewers > 0; i++) await io(25);
     assert.equal(component.viewers, 0);
   });
 

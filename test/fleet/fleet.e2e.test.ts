@@ -317,8 +317,11 @@ describe('fleet breaker end to end', { timeout: 60_000 }, () => {
     );
     const lapsedAfter = Date.now() - killedAt;
     console.log(`# collector killed → overrides lapsed after ${lapsedAfter} ms (ttl ${TTL_MS} ms)`);
-    assert.ok(lapsedAfter <= TTL_MS + 600, `lapsed within the TTL (${lapsedAfter} ms)`);
-    // Re-issued every ~ttl/2, so an override has 1–2 s left at the kill: it lapses then, not at once.
+    // At most a TTL after its last re-issue, which can be just before the kill; the slack covers
+    // the 50 ms polling, three /state requests and timer lag on a busy machine.
+    assert.ok(lapsedAfter <= TTL_MS + 1_500, `lapsed within the TTL (${lapsedAfter} ms)`);
+    // Re-issued every ~ttl/2, so an override has between half and all of its TTL left at the
+    // kill: it lapses then, not at once.
     assert.ok(lapsedAfter >= 500, `…and not at the disconnect (${lapsedAfter} ms)`);
     assert.equal(await c.metric('breakwater_control_connected'), 0);
     assert.equal(await c.metric('breakwater_control_overrides'), 0);

@@ -194,16 +194,19 @@ describe('control client against a loopback SSE server', () => {
     collector.event('signal', signal(1)); // a healthy stream: backoff starts over
     await until(() => client.activeOverrides.size === 1, 'apply');
     for (const s of collector.streams) s.end();
-    await until(() => !client.connected, 'stream end');
+    // The client counts a disconnect just before it arms its backoff timer: wait for that, not
+    // for a fixed real-time pause, before moving the manual clock.
+    await until(() => client.stats.disconnects === 1, 'stream end');
     // random() = 0.5: delays 500, 1000, 2000, then capped at 4000 → 2000.
     for (const delay of [500, 1_000, 2_000, 2_000]) {
       const before = collector.requests.length;
+      const disconnects = client.stats.disconnects;
       await clock.advance(delay - 1);
       await io();
       assert.equal(collector.requests.length, before, `no attempt before ${delay} ms`);
       await clock.advance(1);
       await until(() => collector.requests.length === before + 1, `attempt after ${delay} ms`);
-      await io();
+      await until(() => client.stats.disconnects === disconnects + 1, `refusal after ${delay} ms`);
     }
     assert.equal(client.stats.connects, 1);
     assert.ok(client.stats.disconnects >= 4);
@@ -218,8 +221,9 @@ describe('control client against a loopback SSE server', () => {
       collector.send(': heartbeat\n\n');
       await io();
       const before = collector.requests.length;
+      const disconnects = client.stats.disconnects;
       for (const s of collector.streams) s.end();
-      await until(() => !client.connected, `stream end ${round}`);
+      await until(() => client.stats.disconnects === disconnects + 1, `stream end ${round}`);
       // random() = 0.5 and attempt 0 every time: 500 ms, never 1000, 2000, 4000.
       await clock.advance(499);
       await io();
