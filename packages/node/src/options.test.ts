@@ -31,6 +31,7 @@ describe('resolveOptions: the environment', () => {
       spanBatchTimeoutMs: 30_000,
       metricReaderTimeoutMs: 5_000,
       maxExportBatchSize: 10, // at most the queue
+      spanDelayMs: 1_000,
     });
     assert.equal(o.maxQueueSize, 10);
     assert.equal(o.exportTimeoutMs, 30_000, 'the longest step bounds the flush on a signal');

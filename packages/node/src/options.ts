@@ -109,6 +109,8 @@ export interface ExportLimits {
   readonly metricReaderTimeoutMs: number;
   /** Spans per export (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`), at most the queue size. */
   readonly maxExportBatchSize: number;
+  /** Delay between span batch exports (`OTEL_BSP_SCHEDULE_DELAY`; ours: 1 s, not the SDK's 5 s). */
+  readonly spanDelayMs: number;
 }
 
 const DEFAULT_EXPORT_TIMEOUT_MS = 5_000;
@@ -128,7 +130,14 @@ function exportLimits(options: StartOptions, env: NodeJS.ProcessEnv, maxQueueSiz
     spanBatchTimeoutMs: timeout('OTEL_BSP_EXPORT_TIMEOUT'),
     metricReaderTimeoutMs: timeout('OTEL_METRIC_EXPORT_TIMEOUT'),
     maxExportBatchSize: Math.min(positiveInt(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) ?? 512, maxQueueSize),
+    spanDelayMs: spanExportDelayMs(env.OTEL_BSP_SCHEDULE_DELAY),
   };
+}
+
+/** Span batch delay: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds) when valid, else 1 s. */
+export function spanExportDelayMs(text: string | undefined): number {
+  const n = text === undefined || text.trim() === '' ? Number.NaN : Number(text);
+  return Number.isFinite(n) && n >= 0 ? n : 1_000;
 }
 
 /** An environment variable's value, or undefined when it is unset or blank (as OTel reads them). */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { type Breakwater, start } from './index.ts';
-import { spanExportDelayMs } from './start.ts';
+import { spanExportDelayMs } from './options.ts';
 
 // Regression: start() passed scheduledDelayMillis: 1000 explicitly, so the standard
 // OTEL_BSP_SCHEDULE_DELAY variable was silently ignored.

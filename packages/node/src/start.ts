@@ -51,19 +51,11 @@ function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
       exporter,
       maxQueueSize: o.maxQueueSize,
       maxExportBatchSize: o.limits.maxExportBatchSize,
-      // The standard variable must win over our 1 s default (an explicit value here would
-      // otherwise silently ignore it).
-      scheduledDelayMillis: spanExportDelayMs(process.env.OTEL_BSP_SCHEDULE_DELAY),
+      scheduledDelayMillis: o.limits.spanDelayMs,
       exportTimeoutMillis: o.limits.spanBatchTimeoutMs,
     }),
     ...own,
   ];
-}
-
-/** Span batch delay: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds) when valid, else 1 s. */
-export function spanExportDelayMs(text: string | undefined): number {
-  const n = text === undefined || text.trim() === '' ? Number.NaN : Number(text);
-  return Number.isFinite(n) && n >= 0 ? n : 1_000;
 }
 
 function metricReaders(o: ResolvedOptions): IMetricReader[] {

@@ -129,8 +129,7 @@ function attemptOptions(
  * maxRetries: 0 })`: no retries for this call), or undefined. Caps the policy's, never raises it.
  */
 function requestedAttempts(options: unknown): number | undefined {
-  if (options === null || typeof options !== 'object' || isThenable(options)) return undefined;
-  const retries = (options as { maxRetries?: unknown }).maxRetries;
+  const retries = requestOption(options, 'maxRetries');
   return typeof retries === 'number' && Number.isInteger(retries) && retries >= 0 ? retries + 1 : undefined;
 }
 
@@ -141,9 +140,17 @@ function clientTimeout(client: unknown): number | undefined {
 }
 
 function callerSignal(options: unknown): AbortSignal | undefined {
-  if (options === null || typeof options !== 'object' || isThenable(options)) return undefined;
-  const signal = (options as { signal?: unknown }).signal;
+  const signal = requestOption(options, 'signal');
   return signal instanceof AbortSignal ? signal : undefined;
+}
+
+/**
+ * One field of the caller's request options, when they are a plain object. (openai 7 also takes
+ * a promise of options: its fields are not known until the attempt, and are read as undefined.)
+ */
+function requestOption(options: unknown, name: string): unknown {
+  if (options === null || typeof options !== 'object' || isThenable(options)) return undefined;
+  return (options as Record<string, unknown>)[name];
 }
 
 /** Per-call data of a call without a fallback (shared: the pipeline never writes to it). */
