@@ -30,7 +30,11 @@ after(async () => {
   receiver.close();
 });
 
-function run(args: string[], serviceName: string): Promise<{ code: number | null; out: string }> {
+function run(
+  args: string[],
+  serviceName: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; out: string }> {
   // Keep the parent's loader flags (e.g. --conditions) but not the test runner's own.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--test'));
   return new Promise((resolve, reject) => {
@@ -41,6 +45,7 @@ function run(args: string[], serviceName: string): Promise<{ code: number | null
         OTEL_SERVICE_NAME: serviceName,
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
         BREAKWATER_CONTROL: 'false',
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -83,4 +88,19 @@ it('CommonJS app: require("@breakwater/node") then require("openai")', async () 
     bodies.some((b) => b.includes('chat gpt-cjs-app')),
     'span exported on exit',
   );
+});
+
+it('OTEL_SDK_DISABLED=true: nothing is exported, yet the policies still run every call', async () => {
+  const model = 'gpt-sdk-disabled';
+  fp.script({ route: 'openai.chat', model, steps: [{ fault: 'error', status: 503, count: 100 }] });
+  const { code, out } = await run(
+    ['--import', '@breakwater/node/register', fixture('sdk-disabled-app.mjs')],
+    'sdk-disabled-app',
+    { OTEL_SDK_DISABLED: 'true' },
+  );
+  assert.equal(code, 0, out);
+  assert.match(out, /failed 503/);
+  // Breakwater's default LLM policy (3 attempts), not the client's own 1 + 5 retries.
+  assert.equal(fp.count({ route: 'openai.chat', model }), 3);
+  assert.ok(!bodies.some((b) => b.includes(model)), 'no span exported');
 });

@@ -48,3 +48,46 @@ describe('resolveOptions: the environment', () => {
     assert.equal(o.serviceName, 'mine');
   });
 });
+
+describe('resolveOptions: OTEL_RESOURCE_ATTRIBUTES', () => {
+  it('reads percent-encoded pairs, skipping blank entries', () => {
+    const o = resolveOptions(quiet, {
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=check%2Cout, ,service.version= 1.2.3 ',
+    });
+    assert.equal(o.serviceName, 'check,out');
+    assert.equal(o.serviceVersion, '1.2.3');
+  });
+
+  for (const [why, value] of [
+    ['an entry without =', 'service.name=checkout,stray'],
+    ['an entry with two =', 'service.name=a=b'],
+    ['an empty key', 'service.name=checkout,=x'],
+    ['bad percent-encoding', 'service.name=checkout,service.version=%E0%A4%A'],
+    ['a value over 255 characters', `service.name=checkout,service.version=${'9'.repeat(256)}`],
+  ]) {
+    it(`discards the whole value for ${why}, as the OpenTelemetry SDK does, and says why`, () => {
+      const messages: string[] = [];
+      const o = resolveOptions({ logger: (m) => messages.push(m) }, { OTEL_RESOURCE_ATTRIBUTES: value! });
+      assert.equal(o.serviceName, 'unknown_service:node', 'not even the valid service.name is kept');
+      assert.equal(messages.length, 1, messages.join('\n'));
+      assert.match(messages[0]!, /^OTEL_RESOURCE_ATTRIBUTES ignored/);
+    });
+  }
+});
+
+describe('resolveOptions: OTEL_EXPORTER_OTLP_PROTOCOL', () => {
+  it('says what is sent when another protocol is asked for; http/json is quiet', () => {
+    const messages: string[] = [];
+    const logger = (m: string) => messages.push(m);
+    resolveOptions({ logger }, { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' });
+    assert.deepEqual(messages, []);
+    resolveOptions({ logger }, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+    resolveOptions({ logger }, { OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc' });
+    assert.equal(messages.length, 2);
+    assert.match(
+      messages[0]!,
+      /^OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf: exports are sent as OTLP\/HTTP JSON/,
+    );
+    assert.match(messages[1]!, /^OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc: only OTLP\/HTTP/);
+  });
+});

@@ -146,20 +146,73 @@ function envText(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** Parses `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, percent-encoded values). */
-export function parseResourceAttributes(text: string | undefined): Record<string, string> {
+/** The OpenTelemetry SDK's limit on the length of a key or value in `OTEL_RESOURCE_ATTRIBUTES`. */
+const MAX_RESOURCE_TEXT = 255;
+
+/**
+ * Parses `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, percent-encoded keys and values) by the rules
+ * the OpenTelemetry SDK's detector applies, including the specification's: one malformed entry
+ * discards the whole value. The identity read here then always matches the resource the SDK
+ * builds from the same variable. `onError` hears why a value was discarded (the SDK itself only
+ * says so at debug level).
+ */
+export function parseResourceAttributes(
+  text: string | undefined,
+  onError?: (message: string) => void,
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (text === undefined) return out;
-  for (const pair of text.split(',')) {
-    const at = pair.indexOf('=');
-    if (at <= 0) continue;
-    try {
-      out[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
-    } catch {
-      // A malformed value is skipped, as the OTel resource detector does.
+  for (const entry of text.split(',')) {
+    if (entry.trim() === '') continue;
+    const problem = addResourceEntry(out, entry);
+    if (problem !== undefined) {
+      onError?.(`OTEL_RESOURCE_ATTRIBUTES ignored (all of it, as OpenTelemetry does): ${problem}`);
+      return {};
     }
   }
   return out;
+}
+
+/** Adds one `key=value` entry to `out`; returns what is wrong with it, if anything. */
+function addResourceEntry(out: Record<string, string>, entry: string): string | undefined {
+  const parts = entry.split('=');
+  if (parts.length !== 2) return `"${entry}" is not key=value (percent-encode ',' and '=')`;
+  const key = parts[0]!.trim();
+  if (key === '') return `"${entry}" has an empty key`;
+  let decodedKey: string;
+  let decodedValue: string;
+  try {
+    decodedKey = decodeURIComponent(key);
+    decodedValue = decodeURIComponent(parts[1]!.trim());
+  } catch {
+    return `"${entry}" is not valid percent-encoding`;
+  }
+  if (decodedKey.length > MAX_RESOURCE_TEXT || decodedValue.length > MAX_RESOURCE_TEXT) {
+    return `"${decodedKey}": keys and values are at most ${MAX_RESOURCE_TEXT} characters`;
+  }
+  out[decodedKey] = decodedValue;
+  return undefined;
+}
+
+/**
+ * `OTEL_EXPORTER_OTLP_PROTOCOL` and its per-signal variants. The exporters send OTLP/HTTP with
+ * JSON bodies (`http/json`): asking for anything else is logged rather than silently ignored,
+ * since a receiver that takes only protobuf, or only gRPC, would refuse every export.
+ */
+function noteProtocol(env: NodeJS.ProcessEnv, logger: (message: string) => void): void {
+  for (const name of [
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+    'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL',
+  ]) {
+    const value = envText(env, name);
+    if (value === undefined || value === 'http/json') continue;
+    logger(
+      value === 'http/protobuf'
+        ? `${name}=${value}: exports are sent as OTLP/HTTP JSON on the same paths; the OpenTelemetry Collector, Tempo, Jaeger and Breakwater's collector take both encodings`
+        : `${name}=${value}: only OTLP/HTTP (JSON bodies) is exported; point the endpoint at an OTLP/HTTP receiver (usually port 4318)`,
+    );
+  }
 }
 
 function positiveInt(text: string | undefined): number | undefined {
@@ -200,7 +253,9 @@ function origin(url: string | undefined): string | undefined {
 
 /** Applies defaults and the environment to `options`. Never throws. */
 export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
-  const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
+  const logger = options.logger ?? ((message: string) => console.warn(`[breakwater] ${message}`));
+  const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, logger);
+  noteProtocol(env, logger);
   const endpoint = options.endpoint?.replace(/\/+$/, '');
   const controlEnv = envText(env, ENV.CONTROL)?.toLowerCase();
   const control = options.control === false ? undefined : options.control;
@@ -212,7 +267,6 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     DEFAULT_COLLECTOR_URL;
   const maxQueueSize = options.maxQueueSize ?? positiveInt(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? 2048;
   const limits = exportLimits(options, env, maxQueueSize);
-  const logger = options.logger ?? ((message: string) => console.warn(`[breakwater] ${message}`));
   return {
     serviceName:
       options.serviceName ??
