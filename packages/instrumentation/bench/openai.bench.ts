@@ -15,6 +15,10 @@
  * three variants share the machine's state; a shared, noisy machine drifts over seconds, not
  * over a few milliseconds. Last line: `instrumented_vs_bare=<ratio> vs_contrib=<ratio>`,
  * medians of the ratios taken within each round; the line before gives `contrib_vs_bare`.
+ *
+ * `npm run bench:floor -w @breakwater/instrumentation` runs bare, contrib and the hand-written
+ * floor of floor.ts instead (the least that has an attempt span and the pipeline), with the same
+ * three-way rotation: `floor_vs_bare=<ratio> floor_vs_contrib=<ratio>`.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +33,8 @@ import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentele
 import type OpenAIType from 'openai';
 import { configureBreakwater } from '../src/index.ts';
 import { OpenAIInstrumentation } from '../src/openai/instrumentation.ts';
+import { serverAttributes } from '../src/span-attributes.ts';
+import { patchFloor } from './floor.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 600);
 const CALLS = Number(process.env.BENCH_CALLS ?? 10);
@@ -46,7 +52,7 @@ const tracerProvider = new TracerProvider({
 const meterProvider = new MeterProvider();
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 trace.setGlobalTracerProvider(tracerProvider);
-configureBreakwater({ meter: meterProvider.getMeter('bench') });
+const runtime = configureBreakwater({ meter: meterProvider.getMeter('bench') });
 
 const require = createRequire(import.meta.url);
 const packageDir = dirname(require.resolve('openai-v6')); // its main, index.js, sits at the package root
@@ -74,6 +80,7 @@ contrib.setMeterProvider(meterProvider);
 contrib.enable(); // sets its enabled flag; it hooks only the name `openai`, so it patches nothing itself
 
 const bareModule = loadOpenAI();
+const floorModule = loadOpenAI();
 const contribModule = loadOpenAI();
 contrib
   .getModuleDefinitions()
@@ -89,14 +96,24 @@ if (patched(bareModule) || !patched(oursModule) || !patched(contribModule)) {
 }
 
 const fp = await startFaultProvider();
+patchFloor(
+  floorModule.default.Chat.Completions,
+  serverAttributes(fp.openaiBaseUrl) as Record<string, string | number>,
+  tracerProvider.getTracer('floor'),
+  meterProvider.getMeter('floor'),
+  runtime,
+);
 const options = { apiKey: 'k', baseURL: fp.openaiBaseUrl, maxRetries: 0 };
 const clients = {
   bare: new bareModule.default(options),
   breakwater: new oursModule.default(options),
   contrib: new contribModule.default(options),
+  floor: new floorModule.default(options),
 };
 type Variant = keyof typeof clients;
-const order: Variant[] = ['bare', 'breakwater', 'contrib'];
+// Three variants rotate in either run: how many share the caches changes every figure.
+const floorRun = process.env.BENCH_FLOOR === '1';
+const order: Variant[] = floorRun ? ['bare', 'floor', 'contrib'] : ['bare', 'breakwater', 'contrib'];
 const request = { model: 'gpt-bench', messages: [{ role: 'user' as const, content: 'ping' }] };
 
 async function round(v: Variant, calls: number): Promise<number> {
@@ -107,7 +124,7 @@ async function round(v: Variant, calls: number): Promise<number> {
 }
 
 for (const v of order) await round(v, WARMUP_CALLS);
-const results: Record<Variant, number[]> = { bare: [], breakwater: [], contrib: [] };
+const results: Record<Variant, number[]> = { bare: [], breakwater: [], contrib: [], floor: [] };
 for (let r = 0; r < ROUNDS; r++) {
   // Rotate the order each round so no variant always runs right after another.
   for (let k = 0; k < order.length; k++) {
@@ -127,6 +144,6 @@ for (const v of order) {
 const paired = (a: Variant, b: Variant) => median(results[a].map((x, r) => x / results[b][r]!));
 // The reference instrumentation's own overhead, for reading the ≤ 10 % target against.
 console.log(`contrib_vs_bare=${paired('contrib', 'bare').toFixed(3)}`);
-console.log(
-  `instrumented_vs_bare=${paired('breakwater', 'bare').toFixed(3)} vs_contrib=${paired('breakwater', 'contrib').toFixed(3)}`,
-);
+const measured: Variant = floorRun ? 'floor' : 'breakwater';
+const ratios = `${paired(measured, 'bare').toFixed(3)} ${floorRun ? 'floor_vs_contrib' : 'vs_contrib'}=${paired(measured, 'contrib').toFixed(3)}`;
+console.log(`${floorRun ? 'floor_vs_bare' : 'instrumented_vs_bare'}=${ratios}`);
