@@ -37,6 +37,18 @@ describe('resolveOptions: the environment', () => {
     assert.equal(o.exportTimeoutMs, 30_000, 'the longest step bounds the flush on a signal');
   });
 
+  it('takes the control URL from where the spans go: the traces endpoint before the base one', () => {
+    const traces = resolveOptions(quiet, {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector.internal:4318/v1/traces',
+    });
+    assert.deepEqual(traces.control, { url: 'http://collector.internal:4318', token: undefined });
+    const both = resolveOptions(quiet, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://gateway:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector.internal:4318/v1/traces',
+    });
+    assert.deepEqual(both.control, { url: 'http://collector.internal:4318', token: undefined });
+  });
+
   it('explicit options win over the environment', () => {
     const o = resolveOptions(
       { ...quiet, exportTimeoutMs: 1_000, maxQueueSize: 100, serviceName: 'mine' },

@@ -262,7 +262,9 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
   const controlUrl =
     control?.url ??
     envText(env, ENV.COLLECTOR_URL) ??
+    // The collector the spans go to (it reads them), in the order the trace exporter picks it.
     origin(endpoint) ??
+    origin(envText(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) ??
     origin(envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')) ??
     DEFAULT_COLLECTOR_URL;
   const maxQueueSize = options.maxQueueSize ?? positiveInt(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? 2048;
