@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { ManualClock, SloListSchema, SloStatusSchema } from '@breakwater/protocol';
 import { type AlertmanagerProcess, startAlertmanager } from './act/testing/alertmanager-process.ts';
@@ -11,6 +12,7 @@ import type { CollectorComponent } from './component.ts';
 import { CollectorConfigSchema } from './config/schema.ts';
 import { failed, span, times } from './sli/testing/spans.ts';
 import { createSloComponent } from './slo-component.ts';
+import { DEFAULT_STORE_FILE } from './store/open-store.ts';
 
 const M = 60_000;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -197,6 +199,51 @@ describe('SLO component', () => {
       after.map((g) => g.service),
       ['c'],
     );
+  });
+
+  it('a failed compaction is logged, the tick still evaluates, and the next tick compacts again', async () => {
+    const dataDir = tempDir();
+    const t0 = Date.UTC(2025, 5, 1, 12, 0, 0);
+    const clock = new ManualClock(t0);
+    const logger = memoryLogger();
+    const config = CollectorConfigSchema.parse({ technicalSlos: false, evaluation: { interval: '5m' } });
+    const c = await createSloComponent({ config, clock, logger, dataDir });
+    cleanup.push(() => c.stop?.());
+    await c.start?.(); // compacts (nothing to do) and evaluates at t0
+    await clock.advance(5 * M); // evaluates; the next compaction is due at t0 + 10m
+
+    await c.spanSink!([...times(80, () => span()), ...times(20, () => failed('timeout'))], clock.now());
+    // A series past every retention, for the next successful compaction to drop.
+    await c.spanSink!([span({ service: 'ancient' })], t0 - 40 * 86_400_000);
+    assert.match(metrics(c), /breakwater_slo_series\{slo="availability"\} 2\n/);
+
+    // Another connection makes every bucket delete fail: compaction throws a SQLite error while
+    // ingest (inserts and updates) keeps working.
+    const db = new DatabaseSync(join(dataDir, DEFAULT_STORE_FILE));
+    cleanup.push(() => db.close());
+    db.exec(
+      "CREATE TRIGGER fail_compaction BEFORE DELETE ON slo_buckets BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END",
+    );
+    await clock.advance(5 * M); // t0 + 10m: compaction fails
+    let text = metrics(c);
+    // This tick's evaluation still ran: the burn-rate alert fires and the timestamp is current.
+    assert.match(
+      text,
+      new RegExp(`breakwater_slo_last_evaluation_timestamp_seconds ${(t0 + 10 * M) / 1000}\n`),
+    );
+    assert.match(
+      text,
+      /breakwater_slo_alert_firing\{slo="availability",tier="business",service="checkout",operation="chat",severity="page"\} 1\n/,
+    );
+    assert.match(text, /breakwater_slo_series\{slo="availability"\} 2\n/);
+    const logged = logger.lines.find((l) => l.level === 'error' && l.msg === 'SLO store compaction failed');
+    assert.match(String((logged?.obj as { err?: unknown } | undefined)?.err), /simulated disk failure/);
+
+    db.exec('DROP TRIGGER fail_compaction');
+    await clock.advance(5 * M); // t0 + 15m: the next tick compacts again, not 10 minutes later
+    text = metrics(c);
+    assert.match(text, /breakwater_slo_series\{slo="availability"\} 1\n/);
+    assert.doesNotMatch(text, /service="ancient"/);
   });
 
   it('restores every window from SQLite after a restart', async () => {

@@ -34,7 +34,8 @@ export interface SloComponent extends CollectorComponent {
  * - `spanSink` turns each batch into a few count deltas and resolves once the store made them
  *   durable, so the receiver acknowledges only what survives a crash.
  * - A loop on the injected clock evaluates every `evaluation.interval`, updates Alertmanager
- *   and compacts the store; routes evaluate on demand (reusing a fresh result).
+ *   and compacts the store (a failed compaction is logged and retried on the next tick, and
+ *   the evaluation runs regardless); routes evaluate on demand (reusing a fresh result).
  * - `writeMetrics` exposes the last evaluation as `breakwater_slo_*`.
  */
 export async function createSloComponent(context: ComponentContext): Promise<SloComponent> {
@@ -106,13 +107,19 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
 
   const tick = async () => {
     timer = undefined;
-    try {
-      const now = clock.now();
-      if (now - lastCompaction >= COMPACTION_INTERVAL_MS) {
-        lastCompaction = now;
+    const now = clock.now();
+    if (now - lastCompaction >= COMPACTION_INTERVAL_MS) {
+      // Compaction is housekeeping: a failure (e.g. a SQLite error) must not cost this tick's
+      // evaluation, or alerts and `breakwater_slo_*` go stale. It is retried on the next tick.
+      try {
         await store.compact(now);
         await syncWithStore(now);
+        lastCompaction = now;
+      } catch (error) {
+        logger.error({ err: error }, 'SLO store compaction failed');
       }
+    }
+    try {
       await evaluate();
     } catch (error) {
       logger.error({ err: error }, 'SLO evaluation failed');
