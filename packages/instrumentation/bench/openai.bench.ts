@@ -144,6 +144,9 @@ for (const v of order) {
 const paired = (a: Variant, b: Variant) => median(results[a].map((x, r) => x / results[b][r]!));
 // The reference instrumentation's own overhead, for reading the ≤ 10 % target against.
 console.log(`contrib_vs_bare=${paired('contrib', 'bare').toFixed(3)}`);
-const measured: Variant = floorRun ? 'floor' : 'breakwater';
-const ratios = `${paired(measured, 'bare').toFixed(3)} ${floorRun ? 'floor_vs_contrib' : 'vs_contrib'}=${paired(measured, 'contrib').toFixed(3)}`;
-console.log(`${floorRun ? 'floor_vs_bare' : 'instrumented_vs_bare'}=${ratios}`);
+const [measured, vsBare, vsContrib] = floorRun
+  ? (['floor', 'floor_vs_bare', 'floor_vs_contrib'] as const)
+  : (['breakwater', 'instrumented_vs_bare', 'vs_contrib'] as const);
+console.log(
+  `${vsBare}=${paired(measured, 'bare').toFixed(3)} ${vsContrib}=${paired(measured, 'contrib').toFixed(3)}`,
+);
