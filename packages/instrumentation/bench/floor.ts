@@ -11,7 +11,7 @@
  * caller can no longer read it raw), calls awaited late, fallback answers, per-request
  * `maxRetries` and timeouts, content capture. Not for use outside the benchmark.
  */
-import { ATTR, METRIC, SEMCONV } from '@breakwater/protocol';
+import { ATTR, dependencyKey, METRIC, SEMCONV } from '@breakwater/protocol';
 import { context, type Meter, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import type { Runtime } from '../src/runtime.ts';
 
@@ -27,9 +27,13 @@ interface ChatCompletion {
 
 type Create = (this: unknown, body: unknown, options?: object) => FloorAPIPromise;
 
-/** Replaces `Completions.prototype.create` of one copy of `openai` with the floor wrapper. */
+/**
+ * Replaces `Completions.prototype.create` of one copy of `openai` with the floor wrapper, for
+ * calls to `model` (its attributes are built once, as the real instrumentation caches them).
+ */
 export function patchFloor(
   completions: { prototype: { create: unknown } },
+  model: string,
   serverAttributes: Record<string, string | number>,
   tracer: Tracer,
   meter: Meter,
@@ -38,8 +42,7 @@ export function patchFloor(
   const original = completions.prototype.create as Create;
   const duration = meter.createHistogram(METRIC.GEN_AI_OPERATION_DURATION, { unit: 's' });
   const tokens = meter.createHistogram(METRIC.GEN_AI_TOKEN_USAGE, { unit: '{token}' });
-  const model = 'gpt-bench';
-  const dependency = `openai/${model}`;
+  const dependency = dependencyKey({ provider: 'openai', model })!;
   const start = Object.freeze({
     [SEMCONV.GEN_AI_OPERATION_NAME]: 'chat',
     [SEMCONV.GEN_AI_PROVIDER_NAME]: 'openai',

@@ -96,8 +96,10 @@ if (patched(bareModule) || !patched(oursModule) || !patched(contribModule)) {
 }
 
 const fp = await startFaultProvider();
+const request = { model: 'gpt-bench', messages: [{ role: 'user' as const, content: 'ping' }] };
 patchFloor(
   floorModule.default.Chat.Completions,
+  request.model,
   serverAttributes(fp.openaiBaseUrl) as Record<string, string | number>,
   tracerProvider.getTracer('floor'),
   meterProvider.getMeter('floor'),
@@ -114,8 +116,6 @@ type Variant = keyof typeof clients;
 // Three variants rotate in either run: how many share the caches changes every figure.
 const floorRun = process.env.BENCH_FLOOR === '1';
 const order: Variant[] = floorRun ? ['bare', 'floor', 'contrib'] : ['bare', 'breakwater', 'contrib'];
-const request = { model: 'gpt-bench', messages: [{ role: 'user' as const, content: 'ping' }] };
-
 async function round(v: Variant, calls: number): Promise<number> {
   const client = clients[v];
   const start = performance.now();
