@@ -89,6 +89,51 @@ describe('HTTP surface', () => {
     assert.doesNotMatch(metrics, /state="closed"/);
   });
 
+  it('rejects invalid breaker-state points with partial success and records the valid ones', async () => {
+    const point = (dependency: string, state: string) => ({
+      attributes: [
+        { key: ATTR.DEPENDENCY, value: { stringValue: dependency } },
+        { key: ATTR.STATE, value: { stringValue: state } },
+      ],
+      timeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+      asInt: '1',
+    });
+    const body = {
+      resourceMetrics: [
+        {
+          resource: { attributes: [{ key: SEMCONV.SERVICE_NAME, value: { stringValue: 'agent' } }] },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: METRIC.BREAKER_STATE,
+                  gauge: { dataPoints: [point('tool/good', 'open'), point('tool/bad', 'OPEN')] },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const response = await post(`${t.url}/v1/metrics`, JSON.stringify(body), {
+      'content-type': 'application/json',
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(JSON.parse(Buffer.from(response.body).toString()), {
+      partialSuccess: {
+        rejectedDataPoints: '1',
+        errorMessage: '1 data point rejected; first: state must be one of closed, open, half_open, isolated',
+      },
+    });
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /breakwater_sdk_breaker_state\{service="agent",instance="",dependency="tool\/good",state="open"\} 1/,
+    );
+    assert.doesNotMatch(metrics, /tool\/bad/);
+    assert.match(metrics, /^breakwater_ingest_breaker_state_points_total\{result="rejected"\} 1$/m);
+  });
+
   it('/metrics passes promtool check metrics', async () => {
     const spans = await makeGenAiSpans({ spans: 10, services: 2 });
     await post(`${t.url}/v1/traces`, ProtobufTraceSerializer.serializeRequest(spans)!, {

@@ -1,7 +1,8 @@
-import { ATTR, METRIC } from '@breakwater/protocol';
+import { ATTR, BREAKER_STATES, METRIC } from '@breakwater/protocol';
 import type { BreakerStatePoint } from '../component.ts';
 import { AttributePlan, R_INSTANCE, R_SERVICE, RESOURCE_KEYS, type ScalarValue } from './attribute-plan.ts';
 import { UNKNOWN_SERVICE } from './build-record.ts';
+import type { Rejections } from './rejections.ts';
 
 /** Data point attributes of `breakwater.circuit_breaker.state`. */
 export const POINT_KEYS = [ATTR.DEPENDENCY, ATTR.STATE] as const;
@@ -17,22 +18,43 @@ export const metricResourcePlan = new AttributePlan(RESOURCE_KEYS, new Set());
 /** Result of decoding one OTLP metrics export request. */
 export interface DecodedBreakerStates {
   points: BreakerStatePoint[];
+  /** Data points of the breaker-state metric dropped as invalid (OTLP `rejected_data_points`). */
+  rejectedPoints: number;
+  /** Why, for the OTLP `partial_success.error_message`: the count and the first reason. */
+  rejectionMessage: string | undefined;
 }
+
+const STATES: ReadonlySet<string> = new Set(BREAKER_STATES);
 
 /**
  * A breaker-state point from one gauge data point, or `undefined` when it is not the current
- * state (the gauge reports 1 for the current state and 0 for the others) or lacks its labels.
+ * state (the gauge reports 1 for the current state and 0 for the others) or is invalid: no
+ * dependency or state label, a state that is not a breaker state, or a value other than 0 or 1.
+ * Invalid points are counted in `rejections` (the exporter is told, through partial success),
+ * never recorded: a state the fleet cannot read must not replace one it can.
  */
 export function breakerPoint(
   resource: readonly ScalarValue[],
   attributes: readonly ScalarValue[],
   value: number,
   timeMs: number,
+  rejections: Rejections,
 ): BreakerStatePoint | undefined {
-  if (value !== 1) return undefined;
   const dependency = attributes[P_DEPENDENCY];
   const state = attributes[P_STATE];
-  if (typeof dependency !== 'string' || dependency === '' || typeof state !== 'string' || state === '') {
+  if (typeof dependency !== 'string' || dependency === '') {
+    rejections.add(`no ${ATTR.DEPENDENCY} attribute`);
+    return undefined;
+  }
+  if (typeof state !== 'string' || !STATES.has(state)) {
+    rejections.add(`${ATTR.STATE} must be one of ${BREAKER_STATES.join(', ')}`);
+    return undefined;
+  }
+  if (value === 0) return undefined;
+  if (value !== 1) {
+    rejections.add(
+      Number.isNaN(value) ? 'no numeric value (as_double or as_int)' : `value must be 0 or 1, not ${value}`,
+    );
     return undefined;
   }
   const service = resource[R_SERVICE];

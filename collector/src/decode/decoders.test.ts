@@ -417,6 +417,97 @@ describe('metrics decoders', () => {
     assert.deepEqual(decodeMetricsJson(JSON.stringify(request)).points, expected);
     assert.throws(() => decodeMetricsJson('{"resourceMetrics": 5}'), OtlpDecodeError);
   });
+
+  /** The request with the breaker-state metric's points replaced by `points`. */
+  const withPoints = (points: Record<string, unknown>[]) => {
+    const copy = structuredClone(request);
+    copy.resourceMetrics[0]!.scopeMetrics[0]!.metrics[1]!.gauge.dataPoints = points as never;
+    return copy;
+  };
+  const invalid: [string, Record<string, unknown>, RegExp][] = [
+    [
+      'no dependency',
+      { ...point('open', { asInt: 1 }), attributes: [kv(ATTR.STATE, { stringValue: 'open' })] },
+      /no breakwater\.dependency attribute/,
+    ],
+    [
+      'a state that is no breaker state',
+      point('OPEN', { asInt: 1 }),
+      /first: state must be one of closed, open, half_open, isolated$/,
+    ],
+    ['a value other than 0 or 1', point('open', { asDouble: 0.5 }), /value must be 0 or 1, not 0\.5/],
+    ['no value', point('open', {}), /no numeric value/],
+  ];
+  for (const [name, bad, reason] of invalid) {
+    it(`both encodings reject a point with ${name}, keeping the valid ones`, () => {
+      const body = withPoints([point('closed', { asInt: 0 }), bad, point('open', { asInt: 1 })]);
+      const fromProto = new ProtoMetricsDecoder().decode(Req.encode(Req.fromObject(body)).finish());
+      const fromJson = decodeMetricsJson(JSON.stringify(body));
+      for (const decoded of [fromProto, fromJson]) {
+        assert.deepEqual(decoded.points, expected);
+        assert.equal(decoded.rejectedPoints, 1);
+        assert.match(decoded.rejectionMessage!, /^1 data point rejected; first: /);
+        assert.match(decoded.rejectionMessage!, reason);
+      }
+    });
+  }
+
+  it('JSON: a point whose timeUnixNano is not a uint64 is rejected', () => {
+    const body = withPoints([{ ...point('open', { asInt: 1 }), timeUnixNano: '-5' }]);
+    const decoded = decodeMetricsJson(JSON.stringify(body));
+    assert.deepEqual(decoded.points, []);
+    assert.match(decoded.rejectionMessage!, /dataPoints\[0\]\.timeUnixNano is not a uint64/);
+  });
+
+  it('protobuf: a field it reads, sent with the wrong wire type, fails the request', () => {
+    const tag = (field: number, wire: number) => (field << 3) | wire;
+    /** A value of the given wire type (varint 1, eight bytes, an empty string, or four bytes). */
+    const value = (w: protobuf.Writer, wire: number) =>
+      wire === 0 ? w.uint32(1) : wire === 1 ? w.fixed64(1) : wire === 2 ? w.string('') : w.fixed32(1);
+    type Where = 'resource' | 'metric' | 'gauge' | 'point';
+    /** One breaker-state point, with one extra field of `wire` type at `where`. */
+    const encode = (where: Where, field: number, wire: number): Uint8Array => {
+      const w = protobuf.Writer.create();
+      const extra = (at: Where) => {
+        if (at === where) value(w.uint32(tag(field, wire)), wire);
+      };
+      w.uint32(tag(1, 2)).fork(); // ResourceMetrics
+      w.uint32(tag(1, 2)).fork(); // Resource
+      extra('resource');
+      w.ldelim();
+      w.uint32(tag(2, 2)).fork(); // ScopeMetrics
+      w.uint32(tag(2, 2)).fork(); // Metric
+      w.uint32(tag(1, 2)).string(METRIC.BREAKER_STATE);
+      extra('metric');
+      w.uint32(tag(5, 2)).fork(); // Gauge
+      extra('gauge');
+      w.uint32(tag(1, 2)).fork(); // NumberDataPoint
+      w.uint32(tag(7, 2)).fork().uint32(tag(1, 2)).string(ATTR.DEPENDENCY);
+      w.uint32(tag(2, 2)).fork().uint32(tag(1, 2)).string('tool/search').ldelim().ldelim();
+      w.uint32(tag(7, 2)).fork().uint32(tag(1, 2)).string(ATTR.STATE);
+      w.uint32(tag(2, 2)).fork().uint32(tag(1, 2)).string('open').ldelim().ldelim();
+      w.uint32(tag(6, 1)).sfixed64(1);
+      extra('point');
+      return w.ldelim().ldelim().ldelim().ldelim().ldelim().finish();
+    };
+    const decoder = new ProtoMetricsDecoder();
+    // Unknown fields of any wire type are skipped: the point is read.
+    assert.equal(decoder.decode(encode('point', 15, 0)).points.length, 1);
+    assert.equal(decoder.decode(encode('metric', 15, 2)).points.length, 1);
+    const cases: [Where, number, number, RegExp][] = [
+      ['resource', 1, 0, /Resource\.attributes has wire type 0/],
+      ['metric', 5, 0, /Metric\.gauge has wire type 0/],
+      ['metric', 7, 5, /Metric\.sum has wire type 5/],
+      ['gauge', 1, 1, /Gauge\.data_points has wire type 1/],
+      ['point', 3, 0, /NumberDataPoint\.time_unix_nano has wire type 0/],
+      ['point', 4, 5, /NumberDataPoint\.as_double has wire type 5/],
+      ['point', 6, 2, /NumberDataPoint\.as_int has wire type 2/],
+      ['point', 7, 0, /NumberDataPoint\.attributes has wire type 0/],
+    ];
+    for (const [where, field, wire, message] of cases) {
+      assert.throws(() => decoder.decode(encode(where, field, wire)), message, `${where} field ${field}`);
+    }
+  });
 });
 
 describe('numbers', () => {

@@ -9,6 +9,7 @@ import {
 } from './breaker-points.ts';
 import { arrayField, field, objectAt, parseJsonBody } from './json-shape.ts';
 import { readJsonAttributes } from './json-values.ts';
+import { Rejections } from './rejections.ts';
 import { nanosToMs, parseUint64, type Uint64Parts } from './time.ts';
 
 /**
@@ -18,6 +19,7 @@ import { nanosToMs, parseUint64, type Uint64Parts } from './time.ts';
 export function decodeMetricsJson(body: Uint8Array | string): DecodedBreakerStates {
   const root = parseJsonBody(body);
   const points: BreakerStatePoint[] = [];
+  const rejections = new Rejections();
   const time: Uint64Parts = { hi: 0, lo: 0 };
   const resourceMetrics = arrayField(root, 'request', 'resourceMetrics', 'resource_metrics');
   for (let i = 0; i < resourceMetrics.length; i++) {
@@ -59,16 +61,18 @@ export function decodeMetricsJson(body: Uint8Array | string): DecodedBreakerStat
             pointPlan,
             attributes,
           );
-          const timeMs = parseUint64(field(point, 'timeUnixNano', 'time_unix_nano') ?? 0, time)
-            ? nanosToMs(time.hi, time.lo)
-            : 0;
-          const decoded = breakerPoint(resource, attributes, pointValue(point), timeMs);
+          if (!parseUint64(field(point, 'timeUnixNano', 'time_unix_nano') ?? 0, time)) {
+            rejections.add(`${pointPath}.timeUnixNano is not a uint64`);
+            continue;
+          }
+          const timeMs = nanosToMs(time.hi, time.lo);
+          const decoded = breakerPoint(resource, attributes, pointValue(point), timeMs, rejections);
           if (decoded !== undefined) points.push(decoded);
         }
       }
     }
   }
-  return { points };
+  return { points, rejectedPoints: rejections.count, rejectionMessage: rejections.message('data point') };
 }
 
 function pointValue(point: Record<string, unknown>): number {

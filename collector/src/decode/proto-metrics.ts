@@ -8,6 +8,7 @@ import {
   pointPlan,
 } from './breaker-points.ts';
 import { asBuffer, readKeyValue } from './proto-attributes.ts';
+import { Rejections } from './rejections.ts';
 import { StringCache } from './string-cache.ts';
 import { nanosToMs } from './time.ts';
 import { int64ToNumber, WIRE_FIXED64, WIRE_LEN, WireReader, wrongWireType } from './wire-reader.ts';
@@ -27,11 +28,21 @@ const TAG_AS_DOUBLE = (4 << 3) | WIRE_FIXED64; // NumberDataPoint.as_double
 const TAG_AS_INT = (6 << 3) | WIRE_FIXED64; // NumberDataPoint.as_int (sfixed64)
 const TAG_POINT_ATTRIBUTES = (7 << 3) | WIRE_LEN; // NumberDataPoint.attributes
 
+/** Names of the fields read, by field number, for wrong-wire-type errors. */
+const METRIC_FIELDS: Readonly<Record<number, string>> = { 1: 'name', 5: 'gauge', 7: 'sum' };
+const POINT_FIELDS: Readonly<Record<number, string>> = {
+  3: 'time_unix_nano',
+  4: 'as_double',
+  6: 'as_int',
+  7: 'attributes',
+};
+
 const NAME_BYTES = new TextEncoder().encode(BREAKER_STATE_METRIC);
 
 /**
  * Decodes a protobuf `ExportMetricsServiceRequest`, keeping only the data points of
- * `breakwater.circuit_breaker.state`. Other metrics are skipped without decoding.
+ * `breakwater.circuit_breaker.state`. Other metrics are skipped without decoding. Like the
+ * trace decoder, it refuses a field it reads that arrives with the wrong wire type.
  */
 export class ProtoMetricsDecoder {
   private readonly strings = new StringCache();
@@ -40,6 +51,7 @@ export class ProtoMetricsDecoder {
     const buf = asBuffer(bytes);
     const r = new WireReader(buf);
     const points: BreakerStatePoint[] = [];
+    const rejections = new Rejections();
     const strings = this.strings;
     const end = buf.length;
 
@@ -55,6 +67,7 @@ export class ProtoMetricsDecoder {
             const t = r.tag(resEnd);
             if (t === TAG_ATTRIBUTES)
               readKeyValue(r, buf, strings, r.lengthEnd(resEnd), metricResourcePlan, resource);
+            else if (t >>> 3 === 1) throw wrongWireType('Resource', 'attributes', t & 7, r.pos);
             else r.skip(t & 7, t >>> 3, resEnd);
           }
         } else if (tag === TAG_SCOPE_METRICS) {
@@ -100,21 +113,23 @@ export class ProtoMetricsDecoder {
           r.pos = nameEnd;
         } else if (tag === TAG_GAUGE || tag === TAG_SUM) {
           const dataEnd = r.lengthEnd(metricEnd);
-          data.push(r.pos, dataEnd);
+          data.push(r.pos, dataEnd, tag);
           r.pos = dataEnd;
-        } else if (tag >>> 3 === 1) {
-          throw wrongWireType('Metric', 'name', tag & 7, r.pos);
+        } else if (METRIC_FIELDS[tag >>> 3] !== undefined) {
+          throw wrongWireType('Metric', METRIC_FIELDS[tag >>> 3]!, tag & 7, r.pos);
         } else {
           r.skip(tag & 7, tag >>> 3, metricEnd);
         }
       }
       if (!isBreakerState) return;
-      for (let i = 0; i < data.length; i += 2) {
+      for (let i = 0; i < data.length; i += 3) {
         r.pos = data[i]!;
         const dataEnd = data[i + 1]!;
+        const kind = data[i + 2] === TAG_GAUGE ? 'Gauge' : 'Sum';
         while (r.pos < dataEnd) {
           const tag = r.tag(dataEnd);
           if (tag === TAG_DATA_POINTS) dataPoint(r.lengthEnd(dataEnd), resource);
+          else if (tag >>> 3 === 1) throw wrongWireType(kind, 'data_points', tag & 7, r.pos);
           else r.skip(tag & 7, tag >>> 3, dataEnd);
         }
       }
@@ -137,11 +152,15 @@ export class ProtoMetricsDecoder {
         } else if (tag === TAG_AS_INT) {
           r.fixed64(pointEnd);
           value = int64ToNumber(r.hi, r.lo);
+        } else if (POINT_FIELDS[tag >>> 3] !== undefined) {
+          // A known field with the wrong wire type would otherwise drop the point while the
+          // export is acknowledged: refuse the request instead.
+          throw wrongWireType('NumberDataPoint', POINT_FIELDS[tag >>> 3]!, tag & 7, r.pos);
         } else {
           r.skip(tag & 7, tag >>> 3, pointEnd);
         }
       }
-      const point = breakerPoint(resource, attributes, value, timeMs);
+      const point = breakerPoint(resource, attributes, value, timeMs, rejections);
       if (point !== undefined) points.push(point);
     };
 
@@ -152,7 +171,7 @@ export class ProtoMetricsDecoder {
         throw wrongWireType('ExportMetricsServiceRequest', 'resource_metrics', tag & 7, r.pos);
       else r.skip(tag & 7, tag >>> 3, end);
     }
-    return { points };
+    return { points, rejectedPoints: rejections.count, rejectionMessage: rejections.message('data point') };
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Counts spans dropped as invalid and keeps the first reason, for the OTLP `partial_success`
- * answer (`rejected_spans`, `error_message`).
+ * Counts spans or data points dropped as invalid and keeps the first reason, for the OTLP
+ * `partial_success` answer (`rejected_spans` or `rejected_data_points`, `error_message`).
  */
 export class Rejections {
   count = 0;

@@ -20,8 +20,8 @@ export class IngestStats {
   );
   readonly breakerPoints = new LabeledCounter(
     'breakwater_ingest_breaker_state_points_total',
-    'breakwater.circuit_breaker.state data points recorded from POST /v1/metrics.',
-    [],
+    'Current-state breakwater.circuit_breaker.state points from POST /v1/metrics, by result: accepted, or rejected as invalid (partial success).',
+    ['result'],
   );
   private readonly admission: Admission;
 
@@ -30,7 +30,8 @@ export class IngestStats {
     // Pre-create the always-present series, so dashboards see zeros rather than gaps.
     this.spans.add(['accepted'], 0);
     this.spans.add(['rejected'], 0);
-    this.breakerPoints.add([], 0);
+    this.breakerPoints.add(['accepted'], 0);
+    this.breakerPoints.add(['rejected'], 0);
   }
 
   write(out: string[]): void {

@@ -175,8 +175,14 @@ export class OtlpReceiver {
           encoding === 'protobuf' ? o.metrics.protobuf(body.data) : o.metrics.json(body.data),
         );
         if (decoded.points.length > 0) for (const sink of o.breakerSinks) sink(decoded.points);
-        o.stats.breakerPoints.add([], decoded.points.length);
-        response = encodeExportResponse(encoding, 'rejectedDataPoints', 0, undefined);
+        o.stats.breakerPoints.add(['accepted'], decoded.points.length);
+        o.stats.breakerPoints.add(['rejected'], decoded.rejectedPoints);
+        response = encodeExportResponse(
+          encoding,
+          'rejectedDataPoints',
+          decoded.rejectedPoints,
+          decoded.rejectionMessage,
+        );
       }
       if (o.forward !== undefined && body.raw !== undefined) {
         o.forward({
