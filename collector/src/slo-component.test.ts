@@ -238,12 +238,15 @@ describe('SLO component', () => {
     assert.match(text, /breakwater_slo_series\{slo="availability"\} 2\n/);
     const logged = logger.lines.find((l) => l.level === 'error' && l.msg === 'SLO store compaction failed');
     assert.match(String((logged?.obj as { err?: unknown } | undefined)?.err), /simulated disk failure/);
+    assert.match(text, /breakwater_slo_engine_errors_total\{stage="compaction"\} 1\n/);
+    assert.match(text, /breakwater_slo_engine_errors_total\{stage="evaluation"\} 0\n/);
 
     db.exec('DROP TRIGGER fail_compaction');
     await clock.advance(5 * M); // t0 + 15m: the next tick compacts again, not 10 minutes later
     text = metrics(c);
     assert.match(text, /breakwater_slo_series\{slo="availability"\} 1\n/);
     assert.doesNotMatch(text, /service="ancient"/);
+    assert.match(text, /breakwater_slo_engine_errors_total\{stage="compaction"\} 1\n/);
   });
 
   it('restores every window from SQLite after a restart', async () => {

@@ -36,7 +36,8 @@ export interface SloComponent extends CollectorComponent {
  * - A loop on the injected clock evaluates every `evaluation.interval`, updates Alertmanager
  *   and compacts the store (a failed compaction is logged and retried on the next tick, and
  *   the evaluation runs regardless); routes evaluate on demand (reusing a fresh result).
- * - `writeMetrics` exposes the last evaluation as `breakwater_slo_*`.
+ * - `writeMetrics` exposes the last evaluation as `breakwater_slo_*`, and the engine's own
+ *   failures as `breakwater_slo_engine_errors_total{stage}`.
  */
 export async function createSloComponent(context: ComponentContext): Promise<SloComponent> {
   const { config, clock } = context;
@@ -72,6 +73,8 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   let timer: ReturnType<typeof clock.setTimeout> | undefined;
   let lastCompaction = Number.NEGATIVE_INFINITY;
   let stopped = false;
+  /** Failed compactions and evaluations since start: a persistent failure shows on a dashboard. */
+  const engineErrors = { compaction: 0, evaluation: 0 };
 
   const evaluate = (): Promise<SloStatus[]> => {
     if (evaluating !== undefined) return evaluating;
@@ -93,9 +96,14 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
       );
       return statuses;
     };
-    evaluating = run().finally(() => {
-      evaluating = undefined;
-    });
+    evaluating = run()
+      .catch((error: unknown) => {
+        engineErrors.evaluation++;
+        throw error;
+      })
+      .finally(() => {
+        evaluating = undefined;
+      });
     return evaluating;
   };
 
@@ -116,6 +124,7 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
         await syncWithStore(now);
         lastCompaction = now;
       } catch (error) {
+        engineErrors.compaction++;
         logger.error({ err: error }, 'SLO store compaction failed');
       }
     }
@@ -151,6 +160,17 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
         { slo: d.name },
         overflowEvents.get(d.name) ?? 0,
       );
+  };
+
+  const writeEngineErrors = (out: string[]) => {
+    writeFamily(
+      out,
+      'breakwater_slo_engine_errors_total',
+      'counter',
+      'Failed SLO store compactions (retried on the next tick) and evaluations (alerts and breakwater_slo_* keep their last values).',
+    );
+    for (const [stage, n] of Object.entries(engineErrors))
+      writeSample(out, 'breakwater_slo_engine_errors_total', { stage }, n);
   };
 
   logger.info(
@@ -206,6 +226,7 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
     writeMetrics(out) {
       writeSloMetrics(out, latest?.statuses ?? [], counters.values(), latest?.at);
       writeSeriesMetrics(out);
+      writeEngineErrors(out);
       if (pusher !== undefined) {
         const stats = pusher.stats;
         writeFamily(

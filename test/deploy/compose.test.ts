@@ -133,11 +133,12 @@ describe('compose.yaml', () => {
       readFileSync(deployPath('prometheus.yml'), 'utf8').includes('/run/secrets/breakwater_admin_token'),
     );
     const ms = mounts('prometheus');
-    assert.ok(
-      ms.some(
-        (m) => m.source === './breakwater-rules.yml' && m.target === '/etc/prometheus/breakwater-rules.yml',
-      ),
-    );
+    for (const file of ['breakwater-rules.yml', 'collector-alerts.yml']) {
+      assert.ok(
+        ms.some((m) => m.source === `./${file}` && m.target === `/etc/prometheus/${file}`),
+        `${file} is not mounted where prometheus.yml's rule_files finds it`,
+      );
+    }
   });
 
   test('addresses in the other files name compose services', () => {

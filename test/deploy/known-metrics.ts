@@ -8,6 +8,8 @@ export interface KnownMetric {
   otel?: string;
   unit?: string;
   provisional: boolean;
+  /** The labels its series carry (besides Prometheus' own `job` and `instance`). */
+  labels: string[];
 }
 
 export function knownMetrics(): KnownMetric[] {
@@ -24,6 +26,7 @@ export function knownMetrics(): KnownMetric[] {
         ...(typeof entry.otel === 'string' ? { otel: entry.otel } : {}),
         ...(typeof entry.unit === 'string' ? { unit: entry.unit } : {}),
         provisional: entry.provisional === true,
+        labels: Array.isArray(entry.labels) ? entry.labels.map((l) => str(l, `${section}.labels[]`)) : [],
       });
     }
   }

@@ -1,15 +1,25 @@
 /**
- * examples/deploy/prometheus.yml and breakwater-rules.yml, checked with the real promtool
- * (Debian `prometheus`), plus regeneration of the rules through `breakwater rules`.
+ * examples/deploy/prometheus.yml, breakwater-rules.yml and collector-alerts.yml, checked with the
+ * real promtool (Debian `prometheus`): config and rules, the collector alerts' unit tests, and
+ * regeneration of the rules through `breakwater rules`.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DEPLOY, deployPath, list, readYaml, record, requireTool, run, str } from './deploy-files.ts';
+import { DEPLOY, deployPath, list, REPO, readYaml, record, requireTool, run, str } from './deploy-files.ts';
+import { knownMetrics } from './known-metrics.ts';
 
 const SECRET_PATH = '/run/secrets/breakwater_admin_token';
+const RULE_FILES = ['breakwater-rules.yml', 'collector-alerts.yml'];
+
+/** The rules of a rule file. */
+function rulesOf(file: string) {
+  return list(readYaml(file).groups, 'groups')
+    .flatMap((g) => list(record(g, 'group').rules, 'rules'))
+    .map((r) => record(r, 'rule'));
+}
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'breakwater-deploy-prom-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -24,11 +34,11 @@ describe('prometheus.yml', () => {
     const dir = mkdtempSync(path.join(scratch, 'config-'));
     writeFileSync(path.join(dir, 'token'), 'test-token\n');
     writeFileSync(path.join(dir, 'prometheus.yml'), config.replaceAll(SECRET_PATH, path.join(dir, 'token')));
-    copyFileSync(deployPath('breakwater-rules.yml'), path.join(dir, 'breakwater-rules.yml'));
+    for (const file of RULE_FILES) copyFileSync(deployPath(file), path.join(dir, file));
 
     const full = await run(promtool, ['check', 'config', path.join(dir, 'prometheus.yml')]);
     assert.equal(full.code, 0, `promtool check config failed:\n${full.stdout}${full.stderr}`);
-    assert.match(full.stdout + full.stderr, /SUCCESS: 1 rule files found/);
+    assert.match(full.stdout + full.stderr, new RegExp(`SUCCESS: ${RULE_FILES.length} rule files found`));
 
     const syntax = await run(promtool, ['check', 'config', '--syntax-only', deployPath('prometheus.yml')]);
     assert.equal(
@@ -38,10 +48,10 @@ describe('prometheus.yml', () => {
     );
   });
 
-  test('loads breakwater-rules.yml, scrapes Breakwater and the OpenTelemetry Collector, alerts to Alertmanager', () => {
+  test('loads the rule files, scrapes Breakwater and the OpenTelemetry Collector, alerts to Alertmanager', () => {
     const config = readYaml('prometheus.yml');
     const ruleFiles = list(config.rule_files, 'rule_files').map((f) => str(f, 'rule_files[]'));
-    assert.deepEqual(ruleFiles, ['breakwater-rules.yml']);
+    assert.deepEqual(ruleFiles, RULE_FILES);
     for (const file of ruleFiles) assert.ok(existsSync(path.join(DEPLOY, file)), `${file} is missing`);
 
     const jobs = new Map<string, { path: string; targets: string[] }>();
@@ -73,11 +83,7 @@ describe('breakwater-rules.yml', () => {
   });
 
   test('alerts carry the labels Alertmanager routes on (severity page|ticket, slo, service)', () => {
-    const rules = readYaml('breakwater-rules.yml');
-    const alerts = list(rules.groups, 'groups')
-      .flatMap((g) => list(record(g, 'group').rules, 'rules'))
-      .map((r) => record(r, 'rule'))
-      .filter((r) => 'alert' in r);
+    const alerts = rulesOf('breakwater-rules.yml').filter((r) => 'alert' in r);
     assert.ok(alerts.length > 0, 'no alerting rules');
     const severities = new Set(alerts.map((a) => str(record(a.labels, 'labels').severity, 'severity')));
     assert.deepEqual([...severities].sort(), ['page', 'ticket']);
@@ -99,9 +105,7 @@ describe('breakwater-rules.yml', () => {
       labels.add(str(record(d, 'dimension').name, 'name').replace(/[^a-zA-Z0-9_]/g, '_'));
     }
 
-    const rules = list(readYaml('breakwater-rules.yml').groups, 'groups')
-      .flatMap((g) => list(record(g, 'group').rules, 'rules'))
-      .map((r) => record(r, 'rule'));
+    const rules = rulesOf('breakwater-rules.yml');
     const recorded = new Set(rules.flatMap((r) => (typeof r.record === 'string' ? [r.record] : [])));
     const problems = new Set<string>();
     let selectors = 0;
@@ -145,5 +149,49 @@ describe('breakwater-rules.yml', () => {
       readFileSync(deployPath('breakwater-rules.yml'), 'utf8'),
       'examples/deploy/breakwater-rules.yml differs from `breakwater rules`: run examples/deploy/generate-rules.sh',
     );
+  });
+});
+
+describe('collector-alerts.yml', () => {
+  test('passes promtool check rules and its unit tests (promtool test rules)', async () => {
+    const promtool = requireTool('promtool', 'prometheus');
+    const check = await run(promtool, ['check', 'rules', deployPath('collector-alerts.yml')]);
+    assert.equal(check.code, 0, `promtool check rules failed:\n${check.stdout}${check.stderr}`);
+    const tests = path.join(REPO, 'test/deploy/collector-alerts.promtool.yml');
+    const result = await run(promtool, ['test', 'rules', tests]);
+    assert.equal(result.code, 0, `promtool test rules failed:\n${result.stdout}${result.stderr}`);
+  });
+
+  test('reads only collector series known-metrics.json lists, with their labels', () => {
+    const known = new Map(
+      knownMetrics()
+        .filter((m) => m.section === 'collector')
+        .map((m) => [m.name, new Set([...m.labels, 'job', 'instance'])]),
+    );
+    known.set('up', new Set(['job', 'instance']));
+    const problems: string[] = [];
+    const rules = rulesOf('collector-alerts.yml');
+    for (const rule of rules) {
+      const expr = str(rule.expr, 'expr');
+      const name = str(rule.alert, 'alert');
+      const selectors = [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)];
+      if (selectors.length === 0) problems.push(`${name}: no series selector`);
+      for (const [, metric = '', matchers = ''] of selectors) {
+        const labels = known.get(metric);
+        if (labels === undefined) {
+          problems.push(`${name}: ${metric} is not a collector series`);
+          continue;
+        }
+        if (!/\bjob="breakwater"/.test(matchers))
+          problems.push(`${name}: ${metric} without job="breakwater"`);
+        for (const [, label = ''] of matchers.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)) {
+          if (!labels.has(label)) problems.push(`${name}: ${metric} has no label ${label}`);
+        }
+      }
+      const severity = str(record(rule.labels, `${name}.labels`).severity, `${name} severity`);
+      if (severity !== 'page' && severity !== 'ticket') problems.push(`${name}: severity ${severity}`);
+    }
+    assert.ok(rules.length >= 6);
+    assert.deepEqual(problems, []);
   });
 });
