@@ -323,7 +323,9 @@ export class Pipeline<F = never, TData = unknown> {
         return value;
       }
     } finally {
-      if (callDeadline !== undefined) timeout!.end(callDeadline, 'call');
+      // A fallback has already ended the deadline (and cleared it) before it ran.
+      const deadline = ctx.callDeadline;
+      if (deadline !== undefined) timeout!.end(deadline, 'call');
     }
   }
 
