@@ -45,6 +45,13 @@ export function readYaml(relative: string): Doc {
   return record(parse(text, { uniqueKeys: true, strict: true, prettyErrors: true }), relative);
 }
 
+/** The rules of a Prometheus rule file under examples/deploy, across its groups. */
+export function rulesOf(relative: string): Doc[] {
+  return list(readYaml(relative).groups, `${relative} groups`)
+    .flatMap((g) => list(record(g, 'group').rules, 'rules'))
+    .map((r) => record(r, 'rule'));
+}
+
 export function readJson(relative: string): Doc {
   return record(JSON.parse(readFileSync(deployPath(relative), 'utf8')), relative);
 }

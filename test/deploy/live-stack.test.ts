@@ -17,9 +17,9 @@ import {
   list,
   REPO,
   readJson,
-  readYaml,
   record,
   requireTool,
+  rulesOf,
   str,
 } from './deploy-files.ts';
 import { knownMetrics } from './known-metrics.ts';
@@ -151,9 +151,7 @@ describe('a real collector and Prometheus', {
     const broken = rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError}`);
     assert.deepEqual(broken, [], 'rules Prometheus could not evaluate');
     // A healthy collector raises none of the alerts about itself, not even as pending.
-    const selfAlerts = list(readYaml('collector-alerts.yml').groups, 'groups')
-      .flatMap((g) => list(record(g, 'group').rules, 'rules'))
-      .map((r) => str(record(r, 'rule').alert, 'alert'));
+    const selfAlerts = rulesOf('collector-alerts.yml').map((r) => str(r.alert, 'alert'));
     const raised = await query(`ALERTS{alertname=~"${selfAlerts.join('|')}"}`);
     assert.equal(raised.body.status, 'success');
     assert.deepEqual(list(record(raised.body.data, 'data').result, 'result'), []);

@@ -8,17 +8,34 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DEPLOY, deployPath, list, REPO, readYaml, record, requireTool, run, str } from './deploy-files.ts';
+import {
+  DEPLOY,
+  deployPath,
+  list,
+  REPO,
+  readYaml,
+  record,
+  requireTool,
+  rulesOf,
+  run,
+  str,
+} from './deploy-files.ts';
 import { knownMetrics } from './known-metrics.ts';
 
 const SECRET_PATH = '/run/secrets/breakwater_admin_token';
 const RULE_FILES = ['breakwater-rules.yml', 'collector-alerts.yml'];
 
-/** The rules of a rule file. */
-function rulesOf(file: string) {
-  return list(readYaml(file).groups, 'groups')
-    .flatMap((g) => list(record(g, 'group').rules, 'rules'))
-    .map((r) => record(r, 'rule'));
+/** The series selectors of a PromQL expression: metric name and the labels its matchers name. */
+function selectorsOf(expr: string): { metric: string; matchers: string; labels: string[] }[] {
+  return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)].map(
+    ([, metric = '', matchers = '']) => ({
+      metric,
+      matchers,
+      labels: [...matchers.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map(
+        ([, label = '']) => label,
+      ),
+    }),
+  );
 }
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'breakwater-deploy-prom-'));
@@ -112,11 +129,12 @@ describe('breakwater-rules.yml', () => {
     for (const rule of rules) {
       const expr = str(rule.expr, 'expr');
       const name = String(rule.record ?? rule.alert);
-      for (const [, metric = '', matchers = ''] of expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)) {
+      for (const selector of selectorsOf(expr)) {
+        const metric = selector.metric;
         if (recorded.has(metric)) continue;
         selectors += 1;
         if (!series.has(metric)) problems.add(`${name}: series ${metric}`);
-        for (const [, label = ''] of matchers.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)) {
+        for (const label of selector.labels) {
           if (!labels.has(label)) problems.add(`${name}: label ${label} on ${metric}`);
         }
       }
@@ -174,9 +192,9 @@ describe('collector-alerts.yml', () => {
     for (const rule of rules) {
       const expr = str(rule.expr, 'expr');
       const name = str(rule.alert, 'alert');
-      const selectors = [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)];
+      const selectors = selectorsOf(expr);
       if (selectors.length === 0) problems.push(`${name}: no series selector`);
-      for (const [, metric = '', matchers = ''] of selectors) {
+      for (const { metric, matchers, labels: used } of selectors) {
         const labels = known.get(metric);
         if (labels === undefined) {
           problems.push(`${name}: ${metric} is not a collector series`);
@@ -184,7 +202,7 @@ describe('collector-alerts.yml', () => {
         }
         if (!/\bjob="breakwater"/.test(matchers))
           problems.push(`${name}: ${metric} without job="breakwater"`);
-        for (const [, label = ''] of matchers.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)) {
+        for (const label of used) {
           if (!labels.has(label)) problems.push(`${name}: ${metric} has no label ${label}`);
         }
       }
