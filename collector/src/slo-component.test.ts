@@ -240,6 +240,8 @@ describe('SLO component', () => {
     assert.match(String((logged?.obj as { err?: unknown } | undefined)?.err), /simulated disk failure/);
     assert.match(text, /breakwater_slo_engine_errors_total\{stage="compaction"\} 1\n/);
     assert.match(text, /breakwater_slo_engine_errors_total\{stage="evaluation"\} 0\n/);
+    // What the stale-evaluation alert compares the last evaluation's age with.
+    assert.match(text, /breakwater_slo_evaluation_interval_seconds 300\n/);
 
     db.exec('DROP TRIGGER fail_compaction');
     await clock.advance(5 * M); // t0 + 15m: the next tick compacts again, not 10 minutes later

@@ -36,8 +36,9 @@ export interface SloComponent extends CollectorComponent {
  * - A loop on the injected clock evaluates every `evaluation.interval`, updates Alertmanager
  *   and compacts the store (a failed compaction is logged and retried on the next tick, and
  *   the evaluation runs regardless); routes evaluate on demand (reusing a fresh result).
- * - `writeMetrics` exposes the last evaluation as `breakwater_slo_*`, and the engine's own
- *   failures as `breakwater_slo_engine_errors_total{stage}`.
+ * - `writeMetrics` exposes the last evaluation as `breakwater_slo_*`, the configured interval as
+ *   `breakwater_slo_evaluation_interval_seconds`, and the engine's own failures as
+ *   `breakwater_slo_engine_errors_total{stage}`.
  */
 export async function createSloComponent(context: ComponentContext): Promise<SloComponent> {
   const { config, clock } = context;
@@ -162,7 +163,21 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
       );
   };
 
-  const writeEngineErrors = (out: string[]) => {
+  // The engine's health: with the interval next to the last evaluation's time, an alert can tell
+  // a stale evaluation from a long interval without being told the configuration.
+  const writeEngineHealth = (out: string[]) => {
+    writeFamily(
+      out,
+      'breakwater_slo_evaluation_interval_seconds',
+      'gauge',
+      'Configured time between SLO evaluations (evaluation.interval).',
+    );
+    writeSample(
+      out,
+      'breakwater_slo_evaluation_interval_seconds',
+      undefined,
+      config.evaluation.interval / 1000,
+    );
     writeFamily(
       out,
       'breakwater_slo_engine_errors_total',
@@ -226,7 +241,7 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
     writeMetrics(out) {
       writeSloMetrics(out, latest?.statuses ?? [], counters.values(), latest?.at);
       writeSeriesMetrics(out);
-      writeEngineErrors(out);
+      writeEngineHealth(out);
       if (pusher !== undefined) {
         const stats = pusher.stats;
         writeFamily(
