@@ -251,9 +251,12 @@ function origin(url: string | undefined): string | undefined {
   }
 }
 
+/** Where start-up problems go when the app gives no `logger`. */
+export const defaultLogger = (message: string): void => console.warn(`[breakwater] ${message}`);
+
 /** Applies defaults and the environment to `options`. Never throws. */
 export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
-  const logger = options.logger ?? ((message: string) => console.warn(`[breakwater] ${message}`));
+  const logger = options.logger ?? defaultLogger;
   const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, logger);
   noteProtocol(env, logger);
   const endpoint = options.endpoint?.replace(/\/+$/, '');

@@ -55,3 +55,12 @@ it('exports an instrumented call end to end over real OTLP/HTTP', async () => {
 it('start() twice returns the same instance and never throws', () => {
   assert.equal(start({ serviceName: 'other' }), bw);
 });
+
+it('start() after shutdown() returns the shut-down instance and logs why', async () => {
+  await bw.shutdown();
+  const logged: string[] = [];
+  assert.equal(start({ serviceName: 'again', logger: (m) => logged.push(m) }), bw);
+  assert.deepEqual(logged, [
+    'start() after shutdown(): Breakwater starts once per process and stays shut down',
+  ]);
+});

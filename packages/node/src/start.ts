@@ -13,7 +13,7 @@ import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetr
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type ControlHandle, startControl } from './control-hook.ts';
-import { type ResolvedOptions, resolveOptions, type StartOptions } from './options.ts';
+import { defaultLogger, type ResolvedOptions, resolveOptions, type StartOptions } from './options.ts';
 import { resourceDetectors } from './resource.ts';
 import { installSignalHandlers } from './signals.ts';
 
@@ -30,6 +30,8 @@ export interface Breakwater {
 }
 
 let started: Breakwater | undefined;
+/** Set by the first instance's shutdown: the OpenTelemetry globals stay registered to it. */
+let shutDown = false;
 
 /**
  * Span processors: the OTLP export (one batch processor with a bounded queue and a bounded export
@@ -97,14 +99,23 @@ async function quietly(
 }
 
 /**
- * Starts Breakwater for this process. Calling it again returns the first instance.
+ * Starts Breakwater for this process. Calling it again returns the first instance, also after
+ * its `shutdown()`: the OpenTelemetry API registers its global providers once per process, so a
+ * second SDK would export nothing (that call logs why).
  *
  * @example
  * import { start } from '@breakwater/node';
  * start({ serviceName: 'support-agent' });
  */
 export function start(options: StartOptions = {}): Breakwater {
-  if (started !== undefined) return started;
+  if (started !== undefined) {
+    if (shutDown) {
+      (options.logger ?? defaultLogger)(
+        'start() after shutdown(): Breakwater starts once per process and stays shut down',
+      );
+    }
+    return started;
+  }
   const resolved = resolveOptions(options);
   const log = resolved.logger;
   let sdk: NodeSDK | undefined;
@@ -156,7 +167,7 @@ export function start(options: StartOptions = {}): Breakwater {
       shutdownPromise ??= (async () => {
         await quietly(Promise.resolve(control?.close()), log, 'control client close');
         await quietly(sdk?.shutdown(), log, 'shutdown');
-        if (started === handle) started = undefined;
+        shutDown = true;
       })();
       return shutdownPromise;
     },
