@@ -135,13 +135,12 @@ describe('forwarding', () => {
       { components: [] },
     );
     try {
-      const started = performance.now();
+      // Each request is acknowledged while the first forward is still held (its timeout is 30 s),
+      // and the queue behind it fills and drops: none waited for the downstream.
       for (let i = 0; i < 30; i++) {
         const r = await post(`${t.url}/v1/traces`, body, { 'content-type': 'application/x-protobuf' });
         assert.equal(r.status, 200);
       }
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < 5_000, `ingest took ${elapsed} ms`);
       const metrics = await (await fetch(`${t.url}/metrics`)).text();
       const dropped = Number(/outcome="dropped_queue_full"\} (\d+)/.exec(metrics)?.[1]);
       assert.equal(dropped, 30 - 1 - 5); // one in flight, five queued
