@@ -100,7 +100,14 @@ export class GateClient {
           true,
         );
       }
-      const text = await res.text();
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (error) {
+        // The answer began and then stopped: cut off by the timeout or by the connection.
+        const reason = abort.signal.aborted ? String(abort.signal.reason?.message) : (error as Error).message;
+        throw new GateClientError(`${method} ${path.split('?')[0]}: answer cut off: ${reason}`, true);
+      }
       if (!res.ok) {
         let message = text.slice(0, 500);
         try {

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import { GateClient, GateClientError } from './client.ts';
+
+it('an answer whose body stalls past the timeout is a retryable GateClientError (exit 2), not a crash', async () => {
+  const clock = new ManualClock(0);
+  let headersSent!: () => void;
+  const sent = new Promise<void>((resolve) => (headersSent = resolve));
+  // As fetch does: headers arrive, then the body stream errors when the request is aborted.
+  const stalling: typeof fetch = async (_url, init) => {
+    const signal = init!.signal!;
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"decision":'));
+        signal.addEventListener('abort', () => controller.error(signal.reason));
+      },
+    });
+    headersSent();
+    return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  const client = new GateClient({
+    baseUrl: 'http://127.0.0.1:1',
+    token: undefined,
+    clock,
+    fetch: stalling,
+    timeoutMs: 5_000,
+  });
+  const failure = client.decide({ service: 'checkout', version: 'v2' }).then(
+    () => assert.fail('the stalled answer resolved'),
+    (error: unknown) => error,
+  );
+  await sent;
+  await clock.advance(5_000);
+  const error = await failure;
+  assert.ok(error instanceof GateClientError, String(error));
+  assert.equal(error.retryable, true);
+  assert.equal(error.message, 'GET /v1/gate: answer cut off: no answer within 5000 ms');
+});
