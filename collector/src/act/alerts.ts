@@ -8,6 +8,12 @@ export const BURN_ALERT_NAME = 'BreakwaterErrorBudgetBurn';
 /** `alertname` of threshold-level alerts. */
 export const LEVEL_ALERT_NAME = 'BreakwaterSloLevel';
 
+/**
+ * Labels the collector sets on its alerts, besides each SLO's groupBy labels: the group's `slo`,
+ * `tier` and `service`, and the alert's own. `alertmanager.labels` may not reuse them.
+ */
+export const ALERT_LABEL_NAMES = ['alertname', 'severity', 'level', 'slo', 'tier', 'service'] as const;
+
 /** Severity a threshold level is routed with: warning can wait, severe and emergency page. */
 export const LEVEL_SEVERITY: Record<Exclude<AlertLevel, 'ok'>, AlertSeverity> = {
   warning: 'ticket',

@@ -88,6 +88,30 @@ describe('configuration loading', () => {
     assert.ok(!lines.join('\n').includes(secret));
   });
 
+  it('rejects a token with whitespace in it: no Authorization header could carry it', () => {
+    assert.deepEqual(
+      problems(['auth:', '  tokens:', '    - { token: "${T}", scopes: [admin] }'].join('\n'), {
+        T: 'my admin token 0123456789',
+      }),
+      ['collector.yaml:3:16: auth.tokens[0].token: tokens cannot contain spaces or other whitespace'],
+    );
+  });
+
+  it('rejects alertmanager.labels that the collector sets on its alerts itself', () => {
+    const lines = problems(
+      [
+        'alertmanager:',
+        '  labels: { cluster: prod, severity: low, model: any }',
+        'slos:',
+        '  - { name: chat, objective: 99, selector: { operation: chat }, groupBy: [model] }',
+      ].join('\n'),
+    );
+    assert.deepEqual(lines, [
+      'collector.yaml:2:38: alertmanager.labels.severity: the collector sets label "severity" on every alert itself; give this one another name',
+      'collector.yaml:2:50: alertmanager.labels.model: the collector sets label "model" on the alerts of SLO chat (groupBy model) itself; give this one another name',
+    ]);
+  });
+
   it('rejects durations that drive timers beyond what a Node.js timer can wait (~24.8 d); 24d is fine', () => {
     const limit =
       'must be at most 24d: this duration drives a timer, and Node.js timers cannot wait longer than about 24.8 days';

@@ -27,7 +27,11 @@ const Duration = z.string().superRefine((text, ctx) => {
 export const TokenSchema = z
   .object({
     /** The secret. At least 16 characters: tokens guard a network-reachable listener. */
-    token: z.string().min(16, 'tokens must be at least 16 characters long'),
+    token: z
+      .string()
+      .min(16, 'tokens must be at least 16 characters long')
+      // An Authorization header carries the token as one word after `Bearer`.
+      .regex(/^\S+$/, 'tokens cannot contain spaces or other whitespace'),
     /** `ingest` (OTLP), `subscribe` (signal stream), `admin` (everything, incl. APIs and /metrics). */
     scopes: z.array(z.enum(TOKEN_SCOPES)).min(1, 'give at least one scope'),
     /** Label for logs; the token itself is never logged. */

@@ -250,6 +250,45 @@ slos:
     );
   });
 
+  it('rejects levels out of order, counting the defaults of levels left unset', () => {
+    // Alone, `warning: 2s` sits above the default severe (500 ms): a 600 ms p95 would page.
+    const latency = errorsOf({
+      slos: [{ name: 'l', sli: 'latency', threshold: '5s', objective: 95, levels: { warning: '2s' } }],
+    });
+    assert.match(
+      latency,
+      /severe \(500ms, the default\) must be at least as bad as warning \(2s\)[\s\S]*slos\[0\]\.levels\.warning/,
+    );
+    const rate = errorsOf({
+      slos: [{ name: 'a', objective: 99, levels: { warning: 99, severe: 99.5, emergency: 99.7 } }],
+    });
+    assert.match(rate, /severe \(99\.5 %\) must be at least as bad as warning \(99 %\)[\s\S]*levels\.severe/);
+    assert.match(
+      rate,
+      /emergency \(99\.7 %\) must be at least as bad as severe \(99\.5 %\)[\s\S]*levels\.emergency/,
+    );
+    // Equal levels are in order; so is one level set within the defaults.
+    const ok = resolveSlos(
+      parse({
+        slos: [
+          {
+            name: 'l',
+            sli: 'latency',
+            threshold: '5s',
+            objective: 95,
+            levels: { warning: '1s', severe: '1s', emergency: '2s' },
+          },
+          { name: 'a', objective: 99, levels: { severe: 99.2 } },
+        ],
+        technicalSlos: false,
+      }),
+    );
+    assert.deepEqual(
+      ok.map((d) => d.name),
+      ['l', 'a'],
+    );
+  });
+
   it('rejects groupBy dimensions that would share one label (their series and alerts would merge)', () => {
     const clash =
       'groupBy dimensions "app.tenant-id" and "app.tenant_id" both become the label "app_tenant_id" in metrics and alerts; group by one of them';
