@@ -24,7 +24,9 @@ describe('SlidingWindow', () => {
       ],
     });
     assert.equal(w.stats(T0 + 2_500, 2_000).calls, 3, 'a 2 s window holds this second and the last');
-    assert.equal(w.stats(T0 + 2_500, 10_000, T0 + 1_500).calls, 3, 'nothing before `since`');
+    // The two calls at T0 + 1 s came before a change at T0 + 1.5 s: its whole second is left out.
+    assert.equal(w.stats(T0 + 2_500, 10_000, T0 + 1_500).calls, 1, 'nothing before `since`');
+    assert.equal(w.stats(T0 + 2_500, 10_000, T0 + 1_000).calls, 3, 'a second starting at `since` counts');
   });
 
   it('forgets seconds that left the ring and ignores data older than it', () => {

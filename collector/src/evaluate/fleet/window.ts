@@ -70,11 +70,12 @@ export class SlidingWindow {
 
   /**
    * Totals over the last `windowMs` (whole seconds, the current one included), counting only
-   * seconds at or after `sinceMs` so that data from before a state change cannot re-trigger it.
+   * seconds that began at or after `sinceMs` so that data from before a state change cannot
+   * re-trigger it. The second the change fell in is left out whole: its calls may precede it.
    */
   stats(nowMs: number, windowMs: number, sinceMs = 0): WindowStats {
     const now = Math.floor(nowMs / 1_000);
-    const from = Math.max(now - Math.ceil(windowMs / 1_000) + 1, Math.floor(sinceMs / 1_000));
+    const from = Math.max(now - Math.ceil(windowMs / 1_000) + 1, Math.ceil(sinceMs / 1_000));
     let calls = 0;
     let failures = 0;
     const failing = new Set<string>();
