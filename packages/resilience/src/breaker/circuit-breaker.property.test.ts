@@ -162,14 +162,17 @@ function run(opts: Options, commands: Command[]): void {
       case 'advance':
         clock.set(clock.now() + c.ms);
         break;
-      case 'override':
-        override = {
+      case 'override': {
+        const given = {
           state: c.state,
           expiresAt: clock.now() + c.ttlMs,
           ...(c.allow === undefined ? {} : { allow: c.allow }),
         };
-        breaker.applyOverride(override);
+        breaker.applyOverride(given);
+        // One already expired on arrival has no effect: the override in force (if any) stays.
+        if (c.ttlMs > 0) override = given;
         break;
+      }
       case 'clearOverride':
         override = undefined;
         breaker.applyOverride(undefined);

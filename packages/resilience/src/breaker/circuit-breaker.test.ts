@@ -350,6 +350,11 @@ describe('CircuitBreaker', () => {
     b.applyOverride({ state: 'open', expiresAt: 9_000 });
     assert.equal(b.state, 'closed');
     b.onSuccess(b.admit());
+    // Nor does it replace an override in force (a stale signal delivered late).
+    b.applyOverride({ state: 'open', expiresAt: 20_000, source: 'sig-2' });
+    b.applyOverride({ state: 'closed', expiresAt: 9_000, source: 'sig-1' });
+    assert.equal(b.state, 'open');
+    assert.equal(b.activeOverride?.source, 'sig-2');
   });
 
   it('parent breaker: an open parent refuses for its children; child outcomes count on the parent', () => {

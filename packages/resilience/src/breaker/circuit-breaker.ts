@@ -27,6 +27,17 @@ import { BreakerSnapshotSchema } from './snapshot.ts';
 type LocalState = 'closed' | 'open' | 'half_open';
 type ManualState = 'isolated' | 'forced_closed';
 
+/** Validates a fleet override for `dependency`; throws a `TypeError` saying what is wrong. */
+export function parseBreakerOverride(dependency: string, override: BreakerOverride): BreakerOverride {
+  const result = BreakerOverrideSchema.safeParse(override);
+  if (!result.success) {
+    throw new TypeError(
+      `invalid breaker override for ${dependency}: ${result.error.issues[0]?.message ?? ''}`,
+    );
+  }
+  return result.data;
+}
+
 /**
  * A circuit breaker: closed → open when its trip rule fires → half-open after the open duration
  * (backing off on each re-open) → closed after enough probe successes.
@@ -240,17 +251,9 @@ export class CircuitBreaker implements Policy {
    * fraction. Admitted calls still feed the local statistics.
    */
   applyOverride(override: BreakerOverride | undefined): void {
-    let parsed: BreakerOverride | undefined;
-    if (override !== undefined) {
-      const result = BreakerOverrideSchema.safeParse(override);
-      if (!result.success) {
-        throw new TypeError(
-          `invalid breaker override for ${this.dependency}: ${result.error.issues[0]?.message ?? ''}`,
-        );
-      }
-      parsed = result.data;
-      if (parsed.expiresAt <= this.clock.now()) parsed = undefined;
-    }
+    const parsed = override === undefined ? undefined : parseBreakerOverride(this.dependency, override);
+    // A stale signal delivered late must not replace (or clear) the override in force.
+    if (parsed !== undefined && parsed.expiresAt <= this.clock.now()) return;
     const from = this.reported;
     this.override = parsed;
     this.gate.reset();

@@ -49,6 +49,11 @@ describe('BreakerRegistry', () => {
     assert.equal(breaker.activeOverride?.source, 'sig-1');
     assert.throws(() => registry.applyOverride('tool/search_web', { state: 'open' } as never), TypeError);
     assert.equal(breaker.state, 'open', 'bad input changed nothing');
+    assert.throws(
+      () => registry.applyOverride('tool/other', { state: 'shut' as 'open', expiresAt: 1000 }),
+      TypeError,
+    );
+    assert.equal(registry.find('tool/other'), undefined, 'nor created a breaker');
     registry.clearOverrides();
     assert.equal(breaker.state, 'closed');
   });

@@ -1,7 +1,7 @@
 import type { BreakerOverride, Clock } from '@breakwater/protocol';
 import { systemClock } from '@breakwater/protocol';
 import type { ResilienceListener } from '../telemetry/listener.ts';
-import { CircuitBreaker } from './circuit-breaker.ts';
+import { CircuitBreaker, parseBreakerOverride } from './circuit-breaker.ts';
 import type { CircuitBreakerOptions } from './options.ts';
 
 /** Options of {@link BreakerRegistry}. */
@@ -68,6 +68,8 @@ export class BreakerRegistry {
    * `TypeError` and changes nothing.
    */
   applyOverride(dependency: string, override: BreakerOverride | undefined): CircuitBreaker {
+    // Validated before the breaker is looked up, so bad input creates no breaker either.
+    if (override !== undefined) parseBreakerOverride(dependency, override);
     const breaker = this.get(dependency);
     breaker.applyOverride(override);
     return breaker;
