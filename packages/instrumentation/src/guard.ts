@@ -14,6 +14,7 @@ import {
 import {
   BreakerRegistry,
   Bulkhead,
+  CALLER_CANCELLED,
   Classifier,
   OtelListener,
   type Pipeline,
@@ -37,8 +38,12 @@ export interface GuardHandle {
    * changes, keeping the dependency's breaker, budget and, if its limits are unchanged, bulkhead).
    */
   pipeline(dependency: string, policy: DependencyPolicy, deadline: AttemptDeadline): CallPipeline;
-  /** Classifies an error; for `tool/…` dependencies an error nothing else recognises is `tool_error`. */
-  classify(error: unknown, dependency?: string): Classification;
+  /**
+   * Classifies an error; for `tool/…` dependencies an error nothing else recognises is
+   * `tool_error`. Once `callerSignal` has aborted, any error is `cancelled` (as the pipeline
+   * counts it): the abort reason can be any value.
+   */
+  classify(error: unknown, dependency?: string, callerSignal?: AbortSignal): Classification;
   /** The breaker's state for `dependency` right now, when it has one. */
   breakerFacts(dependency: string): BreakerFacts | undefined;
   applyOverride(dependency: string, override: BreakerOverride): void;
@@ -182,8 +187,9 @@ export function createGuard(options: {
         return entry.pipeline;
       return build(dependency, policy, deadline).pipeline;
     },
-    classify(error, dependency) {
-      return classifier.classify(error, dependency === undefined ? undefined : { dependency });
+    classify(error, dependency, callerSignal) {
+      const c = classifier.classify(error, dependency === undefined ? undefined : { dependency });
+      return callerSignal?.aborted === true && c.category !== 'cancelled' ? CALLER_CANCELLED : c;
     },
     breakerFacts(dependency) {
       const b = breakers.find(dependency);

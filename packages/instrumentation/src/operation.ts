@@ -23,7 +23,6 @@ import type { Runtime } from './runtime.ts';
 import {
   type Classification,
   setAttemptAttributes,
-  setBreakerAttributes,
   setFailure,
   setOperationAttributes,
 } from './span-attributes.ts';
@@ -83,6 +82,8 @@ export class Operation {
   fallbackName: string | undefined;
   /** The pipeline's per-call context, once the first attempt started. */
   private call: CallContext<CallData> | undefined;
+  /** The caller's signal: once it aborted, any failure is the caller's cancellation. */
+  private callerSignal: AbortSignal | undefined;
   /** The pipeline resolved with the dependency's own result: later failures are late failures. */
   private resolved = false;
   private readonly started: number;
@@ -132,6 +133,7 @@ export class Operation {
     keepAttemptOpen = false,
     onResolved?: () => void,
   ): Promise<T> {
+    this.callerSignal = execute.signal;
     const tracked = (ctx: CallContext<CallData>): Promise<T> => {
       this.call = ctx;
       const index = this.attempts++;
@@ -153,7 +155,7 @@ export class Operation {
           this.liveAttempt = undefined;
           // A client aborted by a deadline reports a generic abort; the deadline is the cause.
           const cause = ctx.aborted && ctx.abortReason !== undefined ? ctx.abortReason : error;
-          setFailure(span, this.runtime.guard.classify(cause, this.spec.dependency), cause, false);
+          setFailure(span, this.classify(cause), cause, false);
           span.end();
           throw error;
         },
@@ -248,10 +250,11 @@ export class Operation {
     // The body that was to complete the answer failed (read late): it ends when that is found.
     this.answeredAt = undefined;
     if (this.resolved) this.call?.reportLateFailure(error);
-    const c = this.runtime.guard.classify(error, this.spec.dependency);
+    const c = this.classify(error);
     this.closeAttempt(c, error);
     this.span.setAttribute(ATTR.RETRY_ATTEMPTS, this.attempts);
-    setBreakerAttributes(this.span, this.runtime.guard.breakerFacts(this.spec.dependency));
+    // The breaker facts stay those of admission (or refusal), set at the start and by the
+    // pipeline's listener: this very failure may have just tripped the breaker.
     setFailure(this.span, c, error, true);
     this.span.end();
     this.record(c.errorType, undefined);
@@ -266,6 +269,10 @@ export class Operation {
     if (this.ended) return;
     this.span.setAttribute(ATTR.STREAM_ABANDONED, true);
     this.succeed(usage);
+  }
+
+  private classify(error: unknown): Classification {
+    return this.runtime.guard.classify(error, this.spec.dependency, this.callerSignal);
   }
 
   private closeAttempt(c: Classification | undefined, error: unknown): void {

@@ -96,6 +96,48 @@ describe('policies', () => {
     assert.equal(r.resolve('openai/gpt-4o'), r.resolve('openai/gpt-4o'), 'cached');
   });
 
+  it('a part switched on over a default of false takes the documented values for what it leaves out', () => {
+    const r = new PolicyResolver([{ match: 'tool/*', policy: { retry: { maxAttempts: 2 } } }]);
+    assert.deepEqual(r.resolve('tool/search'), {
+      ...DEFAULT_POLICIES.tool,
+      retry: { ...(DEFAULT_POLICIES.openai.retry as object), maxAttempts: 2 },
+    });
+  });
+
+  it('refuses invalid rules when they are configured, saying where and why', () => {
+    assert.throws(
+      () =>
+        createRuntime({
+          policies: [
+            {
+              match: 'openai/*',
+              policy: { timeoutMs: -1, retry: { maxAttempts: 0, jiter: 'full' } as never },
+            },
+            {
+              match: 'tool/*',
+              policy: { breaker: { failureRatio: 2 }, bulkhead: false, fallback: { name: 'x' } as never },
+            },
+          ],
+        }),
+      {
+        name: 'TypeError',
+        message: [
+          'invalid Breakwater policy:',
+          '  policies[0].policy.timeoutMs: must be a number of milliseconds from 1 to 2147483647, or false (got -1)',
+          '  policies[0].policy.retry.maxAttempts: must be an integer ≥ 1 (got 0)',
+          '  policies[0].policy.retry.jiter: unknown key; known: maxAttempts, baseDelayMs, maxDelayMs, jitter, maxRetryAfterMs (got "full")',
+          '  policies[1].policy.breaker.failureRatio: must be a ratio above 0, at most 1 (got 2)',
+          '  policies[1].policy.fallback: must be { name, run } or false (got {"name":"x"})',
+        ].join('\n'),
+      },
+    );
+    assert.throws(() => tool('bad_policy', async () => 1, { policy: { bulkhead: { maxConcurrent: 0 } } }), {
+      name: 'TypeError',
+      message:
+        'invalid Breakwater policy:\n  tool("bad_policy").policy.bulkhead.maxConcurrent: must be an integer ≥ 1 (got 0)',
+    });
+  });
+
   it('opens the breaker after repeated failures and refuses without calling the provider', async () => {
     const m = 'gpt-brk-1';
     h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 500 }] });
@@ -159,6 +201,67 @@ describe('breaker attributes on the operation span', () => {
       assert.equal(attrs(op)['breakwater.breaker.state'], 'closed', op.name);
       assert.equal(attrs(op)['breakwater.breaker.source'], 'local', op.name);
     }
+  });
+});
+
+describe('breaker attributes on a failed operation', () => {
+  it('stay those of admission when the call’s own failure trips the breaker', async () => {
+    const m = 'gpt-brk-2';
+    h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 500 }] });
+    await assert.rejects(ask(m));
+    await assert.rejects(ask(m)); // the second consecutive failure opens the breaker
+    assert.equal(h.runtime.guard.breakerFacts(`openai/${m}`)?.state, 'open');
+    const ops = byRole(h.spans(), 'operation');
+    assert.deepEqual(
+      ops.map((op) => [attrs(op)['breakwater.error.category'], attrs(op)['breakwater.breaker.state']]),
+      [
+        ['server_error', 'closed'],
+        ['server_error', 'closed'],
+      ],
+    );
+  });
+});
+
+describe('a caller’s abort is a cancellation, whatever its reason', () => {
+  const expectCancelled = () => {
+    const [op] = byRole(h.spans(), 'operation');
+    const a = attrs(op!);
+    assert.equal(a['breakwater.error.category'], 'cancelled');
+    assert.equal(a['breakwater.error.source'], 'caller');
+  };
+
+  it('a signal aborted before the call: nothing is sent', async () => {
+    const m = 'gpt-abort-before-1';
+    const signal = AbortSignal.abort(new Error('client went away'));
+    await assert.rejects(
+      client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] }, { signal }),
+    );
+    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 0);
+    expectCancelled();
+  });
+
+  it('a signal aborted during the retry back-off: no retry is sent', async () => {
+    const m = 'gpt-abort-backoff-1';
+    h.fp.script({
+      route: 'openai.chat',
+      model: m,
+      steps: [{ fault: 'error', status: 503, retryAfterMs: 150 }],
+    });
+    const controller = new AbortController();
+    const call = client().chat.completions.create(
+      { model: m, messages: [{ role: 'user', content: 'x' }] },
+      { signal: controller.signal },
+    );
+    const settled = call.then(
+      () => assert.fail('the aborted call succeeded'),
+      () => undefined,
+    );
+    // The first attempt's span ends with its 503; the pipeline then waits the provider's 150 ms.
+    while (byRole(h.spans(), 'attempt').length === 0) await new Promise((r) => setImmediate(r));
+    controller.abort(new Error('user left'));
+    await settled;
+    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
+    expectCancelled();
   });
 });
 

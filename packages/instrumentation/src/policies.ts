@@ -4,6 +4,8 @@
  * whose pattern matches, later rules overriding earlier ones field by field.
  */
 
+import { validatePolicyRules } from './policy-validation.ts';
+
 /** Retry settings. `maxAttempts` counts the first attempt: 3 means one call and up to two retries. */
 export interface RetryPolicy {
   readonly maxAttempts: number;
@@ -88,6 +90,8 @@ const LLM_RETRY: RetryPolicy = {
   maxRetryAfterMs: 30_000,
 };
 
+const LLM_BULKHEAD: BulkheadPolicy = { maxConcurrent: 64, maxQueue: 256 };
+
 const LLM_BREAKER: BreakerPolicy = {
   failureRatio: 0.5,
   minimumCalls: 10,
@@ -105,21 +109,21 @@ export const DEFAULT_POLICIES: Readonly<Record<'openai' | 'anthropic' | 'llm' | 
     timeoutMs: 60_000,
     retry: LLM_RETRY,
     breaker: LLM_BREAKER,
-    bulkhead: { maxConcurrent: 64, maxQueue: 256 },
+    bulkhead: LLM_BULKHEAD,
     fallback: false,
   },
   anthropic: {
     timeoutMs: 120_000,
     retry: LLM_RETRY,
     breaker: LLM_BREAKER,
-    bulkhead: { maxConcurrent: 64, maxQueue: 256 },
+    bulkhead: LLM_BULKHEAD,
     fallback: false,
   },
   llm: {
     timeoutMs: 60_000,
     retry: LLM_RETRY,
     breaker: LLM_BREAKER,
-    bulkhead: { maxConcurrent: 64, maxQueue: 256 },
+    bulkhead: LLM_BULKHEAD,
     fallback: false,
   },
   tool: {
@@ -147,19 +151,26 @@ function defaultsFor(key: string): DependencyPolicy {
   return DEFAULT_POLICIES.llm;
 }
 
-function mergePart<T extends object>(base: T | false, over: Partial<T> | false | undefined): T | false {
+/**
+ * `over` merged onto `base`. A part switched off in `base` (a tool's `retry: false`) is switched
+ * on from `defaults`, so the fields the override leaves out have the documented values.
+ */
+function mergePart<T extends object>(
+  base: T | false,
+  over: Partial<T> | false | undefined,
+  defaults: T,
+): T | false {
   if (over === undefined) return base;
   if (over === false) return false;
-  if (base === false) return over as T;
-  return { ...base, ...over };
+  return { ...(base === false ? defaults : base), ...over };
 }
 
 function applyOverrides(base: DependencyPolicy, over: PolicyOverrides): DependencyPolicy {
   return {
     timeoutMs: over.timeoutMs ?? base.timeoutMs,
-    retry: mergePart(base.retry, over.retry),
-    breaker: mergePart(base.breaker, over.breaker),
-    bulkhead: mergePart(base.bulkhead, over.bulkhead),
+    retry: mergePart(base.retry, over.retry, LLM_RETRY),
+    breaker: mergePart(base.breaker, over.breaker, LLM_BREAKER),
+    bulkhead: mergePart(base.bulkhead, over.bulkhead, LLM_BULKHEAD),
     fallback: over.fallback ?? base.fallback,
   };
 }
@@ -172,7 +183,9 @@ export class PolicyResolver {
   private readonly rules: ReadonlyArray<{ re: RegExp; policy: PolicyOverrides }>;
   private readonly cache = new Map<string, DependencyPolicy>();
 
+  /** @throws TypeError listing every invalid rule (nothing is configured then). */
   constructor(rules: readonly PolicyRule[] = []) {
+    validatePolicyRules(rules);
     this.rules = rules.map((r) => ({ re: globToRegExp(r.match), policy: r.policy }));
   }
 

@@ -11,6 +11,7 @@ import { AttributeSets } from './attribute-sets.ts';
 import { json } from './client/describe.ts';
 import { Operation } from './operation.ts';
 import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
+import { validatePolicyOverrides } from './policy-validation.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
@@ -74,6 +75,8 @@ export function tool<A extends unknown[], R>(
   fn: (...args: A) => R | Promise<R>,
   options: ToolOptions<A> = {},
 ): Tool<A, R> {
+  if (options.policy !== undefined)
+    validatePolicyOverrides(options.policy, `tool(${JSON.stringify(name)}).policy`);
   const dependency = dependencyKey({ toolName: name }) ?? `tool/${name}`;
   const spanName = `execute_tool ${name}`;
   const metricAttributes = {

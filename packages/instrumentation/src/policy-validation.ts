@@ -1,0 +1,114 @@
+/**
+ * Checks policy overrides when they are configured (`configureBreakwater`, `start`, `tool()`),
+ * so a bad value is a clear error at start-up instead of every matching call failing later.
+ */
+import type { PolicyOverrides, PolicyRule } from './policies.ts';
+
+/** Longest delay a Node.js timer can wait (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+const JITTERS = ['full', 'equal', 'decorrelated', 'none'];
+
+type Check = (value: unknown) => string | undefined;
+
+const integerAtLeast =
+  (min: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min ? undefined : `must be an integer ≥ ${min}`;
+const milliseconds =
+  (min: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= MAX_TIMER_MS
+      ? undefined
+      : `must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}`;
+const ratio: Check = (v) =>
+  typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'must be a ratio above 0, at most 1';
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+
+/** The fields of each policy part and what their values must be. */
+const PARTS: Readonly<Record<'retry' | 'breaker' | 'bulkhead', Readonly<Record<string, Check>>>> = {
+  retry: {
+    maxAttempts: integerAtLeast(1),
+    baseDelayMs: milliseconds(0),
+    maxDelayMs: milliseconds(0),
+    jitter: oneOf(JITTERS),
+    maxRetryAfterMs: milliseconds(0),
+  },
+  breaker: {
+    failureRatio: ratio,
+    minimumCalls: integerAtLeast(0),
+    consecutiveFailures: integerAtLeast(1),
+    windowMs: milliseconds(1),
+    openMs: milliseconds(1),
+  },
+  bulkhead: { maxConcurrent: integerAtLeast(1), maxQueue: integerAtLeast(0) },
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Problems of one set of overrides, each as `<path>: <what is wrong> (got <value>)`. */
+export function policyProblems(overrides: unknown, path: string): string[] {
+  if (!isObject(overrides)) return [`${path}: must be an object of policy overrides`];
+  const problems: string[] = [];
+  const add = (where: string, message: string, value: unknown) =>
+    problems.push(`${where}: ${message} (got ${show(value)})`);
+  for (const [key, value] of Object.entries(overrides)) {
+    const where = `${path}.${key}`;
+    if (value === undefined || value === false) continue;
+    if (key === 'timeoutMs') {
+      const problem = milliseconds(1)(value);
+      if (problem !== undefined) add(where, `${problem}, or false`, value);
+    } else if (key === 'fallback') {
+      if (!isObject(value) || typeof value.name !== 'string' || typeof value.run !== 'function')
+        add(where, 'must be { name, run } or false', value);
+    } else if (key === 'retry' || key === 'breaker' || key === 'bulkhead') {
+      if (!isObject(value)) {
+        add(where, 'must be an object or false', value);
+        continue;
+      }
+      const fields = PARTS[key];
+      for (const [field, v] of Object.entries(value)) {
+        const check = fields[field];
+        if (check === undefined)
+          add(`${where}.${field}`, `unknown key; known: ${Object.keys(fields).join(', ')}`, v);
+        else if (v !== undefined) {
+          const problem = check(v);
+          if (problem !== undefined) add(`${where}.${field}`, problem, v);
+        }
+      }
+    } else add(where, 'unknown key; known: timeoutMs, retry, breaker, bulkhead, fallback', value);
+  }
+  return problems;
+}
+
+/** Throws a `TypeError` listing every problem of `rules`, if any. */
+export function validatePolicyRules(rules: readonly PolicyRule[]): void {
+  const problems: string[] = [];
+  rules.forEach((rule, i) => {
+    if (!isObject(rule) || typeof rule.match !== 'string' || rule.match === '')
+      problems.push(`policies[${i}]: must be { match: '<glob>', policy: { … } }`);
+    else problems.push(...policyProblems(rule.policy, `policies[${i}].policy`));
+  });
+  throwIfAny(problems);
+}
+
+/** Throws a `TypeError` listing every problem of one tool's `policy` option, if any. */
+export function validatePolicyOverrides(overrides: PolicyOverrides, path: string): void {
+  throwIfAny(policyProblems(overrides, path));
+}
+
+function throwIfAny(problems: readonly string[]): void {
+  if (problems.length > 0) throw new TypeError(`invalid Breakwater policy:\n  ${problems.join('\n  ')}`);
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
