@@ -32,6 +32,8 @@ export class DependencyBreaker {
   openUntil = 0;
   readonly window: SlidingWindow;
   private tally = new StepTally();
+  /** Whether the state ever changed (creation is not a change). */
+  private transitioned = false;
 
   readonly policy: FleetPolicy;
 
@@ -77,8 +79,9 @@ export class DependencyBreaker {
     const p = this.policy;
     for (const w of p.windows) {
       // Only seconds since the last transition count, so the outage that just ended cannot
-      // re-open a breaker the ramp has closed.
-      const s = this.window.stats(now, w.duration, this.since);
+      // re-open a breaker the ramp has closed. Before any transition everything counts: the
+      // breaker was created by the first call it saw.
+      const s = this.window.stats(now, w.duration, this.transitioned ? this.since : 0);
       const minVolume = w.minVolume ?? p.minVolume;
       const threshold = w.threshold ?? p.openThreshold;
       if (s.failures === 0 || s.calls < minVolume || s.ratio < threshold || s.failingInstances < p.quorum) {
@@ -119,6 +122,7 @@ export class DependencyBreaker {
     if (this.step + 1 < p.ramp.length) return this.enterStep(now, this.step + 1, reason);
     this.state = 'closed';
     this.since = now;
+    this.transitioned = true;
     this.step = -1;
     this.reason = reason;
     this.openPeriodMs = p.openDuration;
@@ -133,6 +137,7 @@ export class DependencyBreaker {
   private open(now: number, reason: SignalReason, why: string): Transition {
     this.state = 'open';
     this.since = now;
+    this.transitioned = true;
     this.step = -1;
     this.reason = reason;
     this.openUntil = now + this.openPeriodMs;
@@ -142,6 +147,7 @@ export class DependencyBreaker {
   private enterStep(now: number, step: number, reason: SignalReason): Transition {
     this.state = 'half_open';
     this.since = now;
+    this.transitioned = true;
     this.step = step;
     this.reason = reason;
     this.tally = new StepTally();

@@ -100,6 +100,13 @@ describe('FleetBreaker: opening', () => {
     });
   });
 
+  it('counts the very first second it sees a dependency: a burst there opens it', async () => {
+    const { clock, signals, feed } = setup();
+    await clock.advance(500); // mid-second: creation is not a state change to count from
+    feed(many(10, ['i-1', 'i-2'], overloaded));
+    assert.equal(signals.at(-1)?.state, 'open');
+  });
+
   it('never opens on caller-side errors, policy refusals or operation spans', async () => {
     const { clock, fleet, signals, feed } = setup({ quorum: 1 });
     const auth = (instanceId: string) =>
