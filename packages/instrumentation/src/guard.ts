@@ -14,8 +14,8 @@ import {
 import {
   BreakerRegistry,
   Bulkhead,
-  CALLER_CANCELLED,
   Classifier,
+  cancelledIfAborted,
   OtelListener,
   type Pipeline,
   Pipeline as ResiliencePipeline,
@@ -189,7 +189,7 @@ export function createGuard(options: {
     },
     classify(error, dependency, callerSignal) {
       const c = classifier.classify(error, dependency === undefined ? undefined : { dependency });
-      return callerSignal?.aborted === true && c.category !== 'cancelled' ? CALLER_CANCELLED : c;
+      return cancelledIfAborted(c, { callerSignal });
     },
     breakerFacts(dependency) {
       const b = breakers.find(dependency);

@@ -4,6 +4,7 @@
  * whose pattern matches, later rules overriding earlier ones field by field.
  */
 
+import type { Jitter } from '@breakwater/resilience';
 import { validatePolicyRules } from './policy-validation.ts';
 
 /** Retry settings. `maxAttempts` counts the first attempt: 3 means one call and up to two retries. */
@@ -13,7 +14,7 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
   /** Cap on any single backoff delay (a provider's Retry-After is capped by `maxRetryAfterMs`). */
   readonly maxDelayMs: number;
-  readonly jitter: 'full' | 'equal' | 'decorrelated' | 'none';
+  readonly jitter: Jitter;
   /** Longest Retry-After honoured: a longer hint ends the retries (resilience's `maxRetryAfterMs`). */
   readonly maxRetryAfterMs: number;
 }

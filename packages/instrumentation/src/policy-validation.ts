@@ -2,11 +2,9 @@
  * Checks policy overrides when they are configured (`configureBreakwater`, `start`, `tool()`),
  * so a bad value is a clear error at start-up instead of every matching call failing later.
  */
+import { MAX_TIMER_MS } from '@breakwater/protocol';
+import { JITTERS } from '@breakwater/resilience';
 import type { PolicyOverrides, PolicyRule } from './policies.ts';
-
-/** Longest delay a Node.js timer can wait (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2_147_483_647;
-const JITTERS = ['full', 'equal', 'decorrelated', 'none'];
 
 type Check = (value: unknown) => string | undefined;
 

@@ -15,7 +15,7 @@ export { BreakerPermit, CLOSED_PERMIT } from './breaker/permit.ts';
 export * from './breaker/registry.ts';
 export * from './breaker/snapshot.ts';
 export * from './bulkhead/bulkhead.ts';
-export { CALLER_CANCELLED, cancelledIfAborted } from './classify/cancelled.ts';
+export { cancelledIfAborted } from './classify/cancelled.ts';
 export * from './classify/classification.ts';
 export * from './classify/classifier.ts';
 export { readHeader, retryAfterFromHeaders, shouldRetryHeader } from './classify/headers.ts';

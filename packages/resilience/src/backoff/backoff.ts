@@ -11,4 +11,5 @@ export interface Backoff {
 }
 
 /** Jitter modes: `full` (default) draws from [0, d]; `equal` from [d/2, d]; `decorrelated` from [base, 3·prev]; `none`. */
-export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
+export const JITTERS = ['full', 'equal', 'decorrelated', 'none'] as const;
+export type Jitter = (typeof JITTERS)[number];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseOptions } from '../core/options.ts';
-import type { Backoff, Jitter } from './backoff.ts';
+import { type Backoff, JITTERS, type Jitter } from './backoff.ts';
 
 /** Options of {@link ExponentialBackoff}. */
 export interface ExponentialBackoffOptions {
@@ -19,7 +19,7 @@ const Schema = z
     initialMs: z.number().finite().nonnegative().default(250),
     maxMs: z.number().finite().nonnegative().default(30_000),
     multiplier: z.number().finite().min(1).default(2),
-    jitter: z.enum(['full', 'equal', 'decorrelated', 'none']).default('full'),
+    jitter: z.enum(JITTERS).default('full'),
   })
   .refine((o) => o.maxMs >= o.initialMs, { message: 'maxMs must be >= initialMs' });
 

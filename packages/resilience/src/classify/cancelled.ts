@@ -13,7 +13,7 @@ export const CALLER_CANCELLED: Classification = categoryClassification('cancelle
  */
 export function cancelledIfAborted(
   classification: Classification,
-  ctx: CallContext | undefined,
+  ctx: Pick<CallContext, 'callerSignal'> | undefined,
 ): Classification {
   return classification.category !== 'cancelled' && ctx?.callerSignal?.aborted === true
     ? CALLER_CANCELLED
