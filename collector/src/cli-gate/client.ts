@@ -76,6 +76,9 @@ export class GateClient {
     const { baseUrl, token, clock, timeoutMs } = this.options;
     const url = `${baseUrl}${path}`;
     const abort = new AbortController();
+    // What stopped the request: the timeout's own reason when it fired, else the error.
+    const why = (error: unknown) =>
+      abort.signal.aborted ? String(abort.signal.reason?.message) : (error as Error).message;
     const timer = clock.setTimeout(
       () => abort.abort(new Error(`no answer within ${timeoutMs} ms`)),
       timeoutMs,
@@ -95,18 +98,14 @@ export class GateClient {
       } catch (error) {
         const e = error as Error;
         const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-        throw new GateClientError(
-          `cannot reach ${baseUrl}: ${abort.signal.aborted ? String(abort.signal.reason?.message) : e.message}${cause}`,
-          true,
-        );
+        throw new GateClientError(`cannot reach ${baseUrl}: ${why(e)}${cause}`, true);
       }
       let text: string;
       try {
         text = await res.text();
       } catch (error) {
         // The answer began and then stopped: cut off by the timeout or by the connection.
-        const reason = abort.signal.aborted ? String(abort.signal.reason?.message) : (error as Error).message;
-        throw new GateClientError(`${method} ${path.split('?')[0]}: answer cut off: ${reason}`, true);
+        throw new GateClientError(`${method} ${path.split('?')[0]}: answer cut off: ${why(error)}`, true);
       }
       if (!res.ok) {
         let message = text.slice(0, 500);
