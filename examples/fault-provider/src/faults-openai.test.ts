@@ -163,6 +163,52 @@ describe('scripted faults seen through the real openai client', { timeout: 20_00
     assert.equal(types.length, 4);
   });
 
+  it('end: response_failed ends a Responses stream with response.failed carrying the error', async () => {
+    fp.script({
+      route: 'openai.responses',
+      steps: [{ fault: 'stream_error', afterChunks: 3, end: 'response_failed' }],
+    });
+    const stream = await client.responses.create({ model: 'gpt-4.1', input: 'hi there', stream: true });
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const e of stream) events.push(e); // the client does not throw: the failure is data
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['response.created', 'response.in_progress', 'response.output_item.added', 'response.failed'],
+    );
+    const [created, , , failed] = events;
+    assert.equal(failed?.type, 'response.failed');
+    assert.equal(failed.sequence_number, 3);
+    assert.equal(failed.response.status, 'failed');
+    assert.equal(failed.response.id, created?.type === 'response.created' ? created.response.id : '');
+    assert.equal(failed.response.error?.code, 'server_error');
+    assert.match(failed.response.error?.message ?? '', /server had an error/);
+    assert.equal(fp.count({ outcome: 'stream_error' }), 1);
+  });
+
+  it('end: response_failed takes the code a script names, and is an error event on other routes', async () => {
+    fp.script([
+      {
+        route: 'openai.responses',
+        steps: [
+          { fault: 'stream_error', afterChunks: 1, end: 'response_failed', code: 'rate_limit_exceeded' },
+        ],
+      },
+      { route: 'openai.chat', steps: [{ fault: 'stream_error', afterChunks: 1, end: 'response_failed' }] },
+    ]);
+    const responses = await client.responses.create({ model: 'gpt-4.1', input: 'hi', stream: true });
+    let last: OpenAI.Responses.ResponseStreamEvent | undefined;
+    for await (const e of responses) last = e;
+    assert.equal(
+      last?.type === 'response.failed' ? last.response.error?.code : last?.type,
+      'rate_limit_exceeded',
+    );
+
+    const chat = await client.chat.completions.create({ ...ask, stream: true });
+    await assert.rejects(async () => {
+      for await (const _ of chat);
+    }, OpenAI.APIError);
+  });
+
   it('a stream_error on a non-streaming request cuts the body short', async () => {
     fp.script({ steps: [{ fault: 'stream_error' }] });
     await assert.rejects(client.chat.completions.create(ask));

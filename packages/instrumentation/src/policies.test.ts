@@ -316,6 +316,24 @@ describe('late failures (after the headers) count on the breaker', () => {
     assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2, 'never retried, refused once open');
   });
 
+  it('openai: Responses streams that end in response.failed open the breaker', async () => {
+    const m = 'gpt-late-failed';
+    h.fp.script({
+      route: 'openai.responses',
+      model: m,
+      steps: [{ fault: 'stream_error', afterChunks: 2, end: 'response_failed' }],
+    });
+    for (let i = 0; i < 2; i++) {
+      await drain(await client().responses.create({ model: m, input: 'x y z', stream: true }));
+    }
+    assert.equal(h.runtime.guard.breakerFacts(`openai/${m}`)?.state, 'open');
+    await assert.rejects(
+      client().responses.create({ model: m, input: 'x', stream: true }),
+      (e: Error) => e.name === 'CircuitOpenError',
+    );
+    assert.equal(h.fp.count({ route: 'openai.responses', model: m }), 2);
+  });
+
   it('openai: a non-streaming body cut after the headers is a late failure too', async () => {
     const m = 'gpt-late-body';
     h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'stream_error', end: 'close' }] });

@@ -116,14 +116,15 @@ async function streamError(
     res.write(rendered.frames[i]);
   }
   if (delay > 0 && !(await wait(ctx, delay))) return;
-  if (end === 'error_event') {
+  if (end === 'error_event' || end === 'response_failed') {
     const status = step.status ?? (step.code === undefined ? defaultStreamStatus(route) : undefined);
     const error = renderError(
       route.provider,
       { status, code: step.code, message: step.message },
       ctx.request.model,
     );
-    res.end(route.errorFrame(error, sent));
+    const failed = end === 'response_failed' ? rendered.failedFrame : undefined;
+    res.end(failed !== undefined ? failed(error, sent) : route.errorFrame(error, sent));
   } else if (end === 'close') {
     // Flush what was written, then drop the connection mid-stream.
     res.write('', () => res.socket?.destroy());

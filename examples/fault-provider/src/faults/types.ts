@@ -90,8 +90,14 @@ export interface StepTiming extends Pacing {
   readonly rate?: number;
 }
 
-/** How a `stream_error` ends the response after its first chunks. */
-export type StreamErrorEnd = 'error_event' | 'close' | 'hang';
+/**
+ * How a `stream_error` ends the response after its first chunks: a provider error event, an
+ * abrupt close, silence, or (Responses API) a `response.failed` event whose response carries the
+ * error, as the API reports a generation that failed; on other routes that last one is an error
+ * event.
+ */
+export const STREAM_ERROR_ENDS = ['error_event', 'close', 'hang', 'response_failed'] as const;
+export type StreamErrorEnd = (typeof STREAM_ERROR_ENDS)[number];
 
 /** What happens to one request. */
 export type FaultBehaviour =
@@ -103,7 +109,8 @@ export type FaultBehaviour =
   | { readonly fault: 'reset' }
   /**
    * Start a successful response, send `afterChunks` frames (default 2), then end with a
-   * provider error event (`error_event`, default), an abrupt close, or a hang.
+   * provider error event (`error_event`, default), an abrupt close, a hang, or a Responses
+   * `response.failed` event (`response_failed`).
    * A non-streaming request gets the start of its body and then the same ending (as a close).
    */
   | ({

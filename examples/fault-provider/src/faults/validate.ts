@@ -12,6 +12,7 @@ import {
   type NormalizedScript,
   ROUTE_IDS,
   type RouteSelector,
+  STREAM_ERROR_ENDS,
 } from './types.ts';
 
 /** Every value a script's `route` (or a control-API `route` target) may take. */
@@ -196,8 +197,8 @@ function checkBehaviour(
   }
   if (fault === 'stream_error') {
     optionalNumber(input, 'afterChunks', path, { integer: true, min: 0 });
-    if (input.end !== undefined && !['error_event', 'close', 'hang'].includes(input.end as string)) {
-      fail(join(path, 'end'), 'must be one of error_event, close, hang');
+    if (input.end !== undefined && !(STREAM_ERROR_ENDS as readonly unknown[]).includes(input.end)) {
+      fail(join(path, 'end'), `must be one of ${STREAM_ERROR_ENDS.join(', ')}`);
     }
   }
 }

@@ -7,6 +7,7 @@ import {
   type ToolChoice,
   type Turn,
 } from '../canned.ts';
+import type { RenderedError } from '../faults/provider-errors.ts';
 import { eventFrame } from '../sse.ts';
 import {
   contentText,
@@ -218,5 +219,16 @@ function streamed(model: string, reply: CannedReply, request: EchoedRequest, ctx
   emit('response.output_item.done', { output_index: 0, item });
   const final = responseObject(id, model, request, ctx, reply, [item], true);
   emit(final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final });
-  return { kind: 'sse', frames } as const;
+  const failedFrame = (error: RenderedError, sent: number) => {
+    // The Responses API's own error codes are few (`server_error`, `rate_limit_exceeded`, …): the
+    // rendered error's code where it has one, else its type.
+    const { code, type, message } = error.error;
+    const failed = { ...pending, status: 'failed', error: { code: code ?? type, message } };
+    return eventFrame('response.failed', {
+      type: 'response.failed',
+      response: failed,
+      sequence_number: sent,
+    });
+  };
+  return { kind: 'sse', frames, failedFrame } as const;
 }

@@ -14,10 +14,18 @@ export interface RenderContext {
   readonly nowSeconds: number;
 }
 
-/** A rendered success: one JSON body, or the SSE frames of a stream in order. */
+/**
+ * A rendered success: one JSON body, or the SSE frames of a stream in order. A stream whose API
+ * reports a failed generation in its own terms (the Responses API's `response.failed`) also says
+ * how that frame looks after `sent` frames.
+ */
 export type Rendered =
   | { readonly kind: 'json'; readonly body: string }
-  | { readonly kind: 'sse'; readonly frames: string[] };
+  | {
+      readonly kind: 'sse';
+      readonly frames: string[];
+      readonly failedFrame?: (error: RenderedError, sent: number) => string;
+    };
 
 /** A request the route accepted. */
 export interface ParsedRequest {

@@ -16,6 +16,11 @@ export interface ChunkReader {
   onChunk(chunk: unknown): void;
   /** Called once at the end: writes response attributes and returns the usage seen. */
   finish(operation: Operation): Usage | undefined;
+  /**
+   * A failure the stream reported in its own events rather than by throwing (the Responses API's
+   * `response.failed`), as an error to classify; undefined when it reported none.
+   */
+  failure?(): unknown;
 }
 
 interface StreamLike {
@@ -44,6 +49,14 @@ function finished(reader: ChunkReader, op: Operation): Usage | undefined {
   }
 }
 
+function reportedFailure(reader: ChunkReader): unknown {
+  try {
+    return reader.failure?.();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Marks the end of a streamed operation; returns the same stream object. */
 export function observeStream<S>(
   op: Operation,
@@ -63,11 +76,17 @@ export function observeStream<S>(
   const done = (how: 'ok' | 'abandoned' | 'error', error?: unknown): void => {
     unread.unregister(token);
     if (op.isEnded) return;
+    const usage = finished(reader, op);
     if (how === 'error') {
-      finished(reader, op);
       op.fail(error);
-    } else if (how === 'abandoned') op.abandon(finished(reader, op));
-    else op.succeed(finished(reader, op));
+      return;
+    }
+    // The client iterates a stream that reported its own failure to the end without throwing:
+    // that failure is the dependency's all the same, and its breaker must hear of it.
+    const failure = reportedFailure(reader);
+    if (failure !== undefined) op.fail(failure);
+    else if (how === 'abandoned') op.abandon(usage);
+    else op.succeed(usage);
   };
   s.iterator = function observedIterator(this: unknown, ...args: unknown[]) {
     const it = (source as (...a: unknown[]) => AsyncIterator<unknown>).apply(this, args);

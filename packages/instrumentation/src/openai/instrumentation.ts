@@ -8,7 +8,7 @@ import type { APIPromiseClass } from '../client/api-promise.ts';
 import { ClientInstrumentation, type ClientInstrumentationConfig, type PatchTarget } from '../client/base.ts';
 import { describeChat } from './chat.ts';
 import { describeEmbeddings } from './embeddings.ts';
-import { describeResponses } from './responses.ts';
+import { describeResponses, type ResponseErrorFactory } from './responses.ts';
 
 /** Version ranges with one module definition each (the patch is the same; the ranges are tested). */
 export const OPENAI_SUPPORTED_VERSIONS = ['>=6 <7', '>=7 <8'] as const;
@@ -17,7 +17,11 @@ interface OpenAIModule {
   OpenAI?: OpenAIClass;
   default?: OpenAIClass;
   APIPromise?: APIPromiseClass;
+  APIError?: APIErrorClass;
 }
+
+/** The client's `APIError`: `new APIError(status, error, message, headers)`. */
+type APIErrorClass = new (status: undefined, error: object, message: undefined, headers: undefined) => Error;
 
 interface OpenAIClass {
   Chat?: { Completions?: { prototype: object } };
@@ -25,8 +29,18 @@ interface OpenAIClass {
   Embeddings?: { prototype: object };
 }
 
+/**
+ * How a `response.failed` stream's error becomes an exception: the client's own `APIError` (so
+ * classifier rules on the client's classes apply), or a plain error should a version lack it.
+ */
+function responseError(APIError: APIErrorClass | undefined): ResponseErrorFactory {
+  if (APIError !== undefined) return (error) => new APIError(undefined, error, undefined, undefined);
+  return (error) => Object.assign(new Error(String(error.message ?? 'response failed')), error);
+}
+
 function targets(exports: OpenAIModule): PatchTarget[] {
   const OpenAI = exports.OpenAI ?? exports.default;
+  const toError = responseError(exports.APIError);
   return [
     {
       proto: OpenAI?.Chat?.Completions?.prototype,
@@ -38,7 +52,7 @@ function targets(exports: OpenAIModule): PatchTarget[] {
       proto: OpenAI?.Responses?.prototype,
       method: 'create',
       path: '/responses',
-      describe: describeResponses,
+      describe: (body, server, capture) => describeResponses(body, server, capture, toError),
     },
     {
       proto: OpenAI?.Embeddings?.prototype,

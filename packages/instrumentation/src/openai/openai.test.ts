@@ -308,6 +308,33 @@ for (const [label, OpenAI] of [
       assert.equal(byRole(h.spans(), 'attempt')[0]!.status.code, SpanStatusCode.ERROR);
     });
 
+    it('streams: a Responses stream ending in response.failed fails the operation, the events untouched', async () => {
+      const m = model('failed');
+      h.fp.script({
+        route: 'openai.responses',
+        model: m,
+        steps: [{ fault: 'stream_error', afterChunks: 3, end: 'response_failed' }],
+      });
+      const stream = await client().responses.create({ model: m, input: 'hi there', stream: true });
+      const types: string[] = [];
+      for await (const e of stream) types.push(e.type); // the client yields the failure as data
+      assert.equal(types.at(-1), 'response.failed');
+      assert.equal(types.length, 4);
+      assert.equal(h.fp.count({ route: 'openai.responses', model: m }), 1);
+      const [op] = byRole(h.spans(), 'operation');
+      assert.equal(op!.status.code, SpanStatusCode.ERROR);
+      const a = attrs(op!);
+      assert.equal(a['error.type'], 'server_error');
+      assert.equal(a['breakwater.error.category'], 'server_error');
+      assert.equal(a['breakwater.error.source'], 'dependency');
+      assert.deepEqual(a['gen_ai.response.finish_reasons'], ['error']);
+      const exceptions = op!.events.filter((e) => e.name === 'exception');
+      assert.equal(exceptions.length, 1);
+      assert.equal(exceptions[0]!.attributes?.['exception.type'], 'server_error'); // the SDK records an error's code as its type
+      assert.match(String(exceptions[0]!.attributes?.['exception.message']), /server had an error/);
+      assert.equal(byRole(h.spans(), 'attempt')[0]!.status.code, SpanStatusCode.ERROR);
+    });
+
     it('stream helper chat.completions.stream() keeps working', async () => {
       const m = model('helper');
       const runner = client().chat.completions.stream({

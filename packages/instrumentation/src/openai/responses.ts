@@ -42,12 +42,21 @@ function read(op: Operation, response: Record<string, unknown>, capture: boolean
   return { input, output, cacheRead: num(obj(usage.input_tokens_details).cached_tokens) };
 }
 
+/**
+ * Turns the `error` of a failed response (`{ code, message }`) into the client's own `APIError`,
+ * as the client itself does with an error chunk: classified by its code like any provider error.
+ */
+export type ResponseErrorFactory = (error: Record<string, unknown>) => unknown;
+
 class ResponsesChunkReader implements ChunkReader {
   private last: Record<string, unknown> | undefined;
+  private failed: Record<string, unknown> | undefined;
   private readonly capture: boolean;
+  private readonly toError: ResponseErrorFactory;
 
-  constructor(capture: boolean) {
+  constructor(capture: boolean, toError: ResponseErrorFactory) {
     this.capture = capture;
+    this.toError = toError;
   }
 
   onChunk(chunk: unknown): void {
@@ -56,11 +65,18 @@ class ResponsesChunkReader implements ChunkReader {
     // Every lifecycle event carries the response so far; the last one seen is the most complete.
     if (type?.startsWith('response.') && event.response !== undefined) {
       this.last = obj(event.response);
+      // A generation that failed after the stream began ends with `response.failed`, which the
+      // client yields like any event.
+      if (type === 'response.failed') this.failed = obj(this.last.error);
     }
   }
 
   finish(op: Operation): Usage | undefined {
     return this.last === undefined ? undefined : read(op, this.last, this.capture);
+  }
+
+  failure(): unknown {
+    return this.failed === undefined ? undefined : this.toError(this.failed);
   }
 }
 
@@ -69,8 +85,13 @@ function conversationId(value: unknown): string | undefined {
   return str(value) ?? str(obj(value).id);
 }
 
-/** Describes a `responses.create` call. */
-export function describeResponses(body: unknown, server: AttributeMap, capture: boolean): CallDescription {
+/** Describes a `responses.create` call; `toError` builds the error a `response.failed` stream ends with. */
+export function describeResponses(
+  body: unknown,
+  server: AttributeMap,
+  capture: boolean,
+  toError: ResponseErrorFactory,
+): CallDescription {
   const b = obj(body);
   const model = str(b.model);
   const stream = b.stream === true;
@@ -96,6 +117,6 @@ export function describeResponses(body: unknown, server: AttributeMap, capture: 
     provider: 'openai',
     stream,
     onResponse: (op, data) => read(op, obj(data), capture),
-    chunkReader: () => new ResponsesChunkReader(capture),
+    chunkReader: () => new ResponsesChunkReader(capture, toError),
   };
 }

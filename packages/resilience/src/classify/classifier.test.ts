@@ -326,6 +326,25 @@ describe('classify: mid-stream error events (no HTTP status)', () => {
     assert.deepEqual([c.category, c.retryable, c.errorType], ['server_error', true, 'server_error']);
   });
 
+  it('a Responses response.failed error (as the client error built from it): by its code', () => {
+    const table: [string, string, boolean][] = [
+      ['server_error', 'server_error', true],
+      ['rate_limit_exceeded', 'rate_limited', true],
+      ['vector_store_timeout', 'timeout', true],
+      ['invalid_prompt', 'validation', false],
+      ['image_content_policy_violation', 'content_filter', false],
+      ['data_residency_mismatch', 'permission', false],
+      ['failed_to_download_image', 'validation', false],
+    ];
+    for (const [code, category, retryable] of table) {
+      const c = classify(new OpenAI.APIError(undefined, { code, message: 'failed' }, undefined, undefined));
+      assert.deepEqual(
+        [c.category, c.retryable, c.errorType, c.provider],
+        [category, retryable, code, 'openai'],
+      );
+    }
+  });
+
   it('an unknown error type stays unknown', async () => {
     const c = classify(
       await streamError(

@@ -4,7 +4,8 @@ import type { ErrorCategory } from '@breakwater/protocol';
  * Categories of provider error types that arrive without an HTTP status: an error event in the
  * middle of a stream (Anthropic's `event: error` with `{ type: 'error', error: { type } }`,
  * OpenAI's `{ error: { type, code } }` chunk). The response said 200 when it started, so the
- * type is all there is to go on. Keys are Anthropic's error types and OpenAI's types and codes.
+ * type is all there is to go on. Keys are Anthropic's error types and OpenAI's types and codes,
+ * including those of a Responses stream that ends in `response.failed`.
  */
 const TYPE_CATEGORY: Readonly<Record<string, ErrorCategory>> = {
   overloaded_error: 'overloaded',
@@ -24,6 +25,27 @@ const TYPE_CATEGORY: Readonly<Record<string, ErrorCategory>> = {
   request_too_large: 'validation',
   context_length_exceeded: 'context_length',
   content_filter: 'content_filter',
+  // The codes of a Responses API `response.failed` (its `response.error.code`), besides
+  // `server_error` and `rate_limit_exceeded` above.
+  vector_store_timeout: 'timeout',
+  invalid_prompt: 'validation',
+  data_residency_mismatch: 'permission',
+  bio_policy: 'content_filter',
+  misalignment_policy_violation: 'content_filter',
+  image_content_policy_violation: 'content_filter',
+  invalid_image: 'validation',
+  invalid_image_format: 'validation',
+  invalid_base64_image: 'validation',
+  invalid_image_url: 'validation',
+  image_too_large: 'validation',
+  image_too_small: 'validation',
+  image_parse_error: 'validation',
+  invalid_image_mode: 'validation',
+  image_file_too_large: 'validation',
+  unsupported_image_media_type: 'validation',
+  empty_image_file: 'validation',
+  failed_to_download_image: 'validation',
+  image_file_not_found: 'validation',
 };
 
 /** Category for a status-less provider error from its `code` or `type`, if either is known. */
