@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { DiagLogLevel, diag, SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
 import { DEFAULT_POLICIES, PolicyResolver } from './policies.ts';
@@ -124,7 +124,7 @@ describe('policies', () => {
         message: [
           'invalid Breakwater policy:',
           '  policies[0].policy.timeoutMs: must be a number of milliseconds from 1 to 2147483647, or false (got -1)',
-          '  policies[0].policy.retry.maxAttempts: must be an integer ≥ 1 (got 0)',
+          '  policies[0].policy.retry.maxAttempts: must be an integer from 1 to 100 (got 0)',
           '  policies[0].policy.retry.jiter: unknown key; known: maxAttempts, baseDelayMs, maxDelayMs, jitter, maxRetryAfterMs (got "full")',
           '  policies[1].policy.breaker.failureRatio: must be a ratio above 0, at most 1 (got 2)',
           '  policies[1].policy.fallback: must be { name, run } or false (got {"name":"x"})',
@@ -136,6 +136,74 @@ describe('policies', () => {
       message:
         'invalid Breakwater policy:\n  tool("bad_policy").policy.bulkhead.maxConcurrent: must be an integer ≥ 1 (got 0)',
     });
+  });
+
+  it('refuses a rule or tool policy whose fields clash with each other or with the defaults', () => {
+    assert.throws(
+      () =>
+        new PolicyResolver([
+          { match: 'openai/*', policy: { retry: { baseDelayMs: 10_000 } } }, // over the 8 s default cap
+          { match: 'anthropic/*', policy: { retry: { maxAttempts: 101 } } },
+        ]),
+      {
+        name: 'TypeError',
+        message: [
+          'invalid Breakwater policy:',
+          '  policies[0].policy.retry: baseDelayMs (10000) is above maxDelayMs (8000); every back-off delay is capped at maxDelayMs, so it must be at least baseDelayMs',
+          '  policies[1].policy.retry.maxAttempts: must be an integer from 1 to 100 (got 101)',
+        ].join('\n'),
+      },
+    );
+    assert.throws(() => tool('bad_delays', async () => 1, { policy: { retry: { maxDelayMs: 100 } } }), {
+      name: 'TypeError',
+      message: /tool\("bad_delays"\)\.policy\.retry: baseDelayMs \(500\) is above maxDelayMs \(100\)/,
+    });
+  });
+
+  it('skips, for the keys where they stack, a rule that crosses an earlier one, and says so', () => {
+    const silentDiag = { verbose() {}, debug() {}, info() {}, warn() {}, error() {} };
+    const errors: string[] = [];
+    diag.setLogger({ ...silentDiag, error: (m: string) => errors.push(m) }, DiagLogLevel.ERROR);
+    try {
+      const r = new PolicyResolver([
+        { match: 'openai/*', policy: { retry: { maxDelayMs: 1_000 } } },
+        { match: 'openai/gpt-4o', policy: { retry: { baseDelayMs: 2_000 }, timeoutMs: 5_000 } },
+      ]);
+      // Each rule is valid alone; together they would make a policy no pipeline can be built from.
+      const crossed = r.resolve('openai/gpt-4o');
+      assert.deepEqual(crossed, {
+        ...DEFAULT_POLICIES.openai,
+        retry: { ...(DEFAULT_POLICIES.openai.retry as object), maxDelayMs: 1_000 },
+      });
+      assert.deepEqual(errors, [
+        'Breakwater policy for openai/gpt-4o: policies[1] skipped: policies[1].retry: baseDelayMs (2000) is above maxDelayMs (1000); every back-off delay is capped at maxDelayMs, so it must be at least baseDelayMs',
+      ]);
+      // Where the second rule does not stack, nothing is skipped.
+      assert.equal((r.resolve('openai/gpt-4o-mini').retry as { maxDelayMs: number }).maxDelayMs, 1_000);
+      assert.equal(errors.length, 1);
+    } finally {
+      diag.disable();
+    }
+  });
+
+  it('a call under rules that cross still runs, with the rule skipped', async () => {
+    const runtime = createRuntime({
+      policies: [
+        { match: 'tool/*', policy: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } } },
+        { match: 'tool/crossed', policy: { retry: { baseDelayMs: 50 } } },
+      ],
+    });
+    let calls = 0;
+    const crossed = tool(
+      'crossed',
+      async () => {
+        calls++;
+        throw Object.assign(new Error('flaky'), { status: 503 });
+      },
+      { runtime },
+    );
+    await assert.rejects(crossed(), /flaky/);
+    assert.equal(calls, 3, 'retried under the first rule');
   });
 
   it('opens the breaker after repeated failures and refuses without calling the provider', async () => {

@@ -3,8 +3,8 @@
  * so a bad value is a clear error at start-up instead of every matching call failing later.
  */
 import { MAX_TIMER_MS } from '@breakwater/protocol';
-import { JITTERS } from '@breakwater/resilience';
-import type { PolicyOverrides, PolicyRule } from './policies.ts';
+import { JITTERS, MAX_RETRY_ATTEMPTS } from '@breakwater/resilience';
+import type { DependencyPolicy } from './policies.ts';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -12,6 +12,12 @@ const integerAtLeast =
   (min: number): Check =>
   (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= min ? undefined : `must be an integer ≥ ${min}`;
+const integerFrom =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
+      ? undefined
+      : `must be an integer from ${min} to ${max}`;
 const milliseconds =
   (min: number): Check =>
   (v) =>
@@ -28,7 +34,7 @@ const oneOf =
 /** The fields of each policy part and what their values must be. */
 const PARTS: Readonly<Record<'retry' | 'breaker' | 'bulkhead', Readonly<Record<string, Check>>>> = {
   retry: {
-    maxAttempts: integerAtLeast(1),
+    maxAttempts: integerFrom(1, MAX_RETRY_ATTEMPTS),
     baseDelayMs: milliseconds(0),
     maxDelayMs: milliseconds(0),
     jitter: oneOf(JITTERS),
@@ -82,23 +88,28 @@ export function policyProblems(overrides: unknown, path: string): string[] {
   return problems;
 }
 
-/** Throws a `TypeError` listing every problem of `rules`, if any. */
-export function validatePolicyRules(rules: readonly PolicyRule[]): void {
-  const problems: string[] = [];
-  rules.forEach((rule, i) => {
-    if (!isObject(rule) || typeof rule.match !== 'string' || rule.match === '')
-      problems.push(`policies[${i}]: must be { match: '<glob>', policy: { … } }`);
-    else problems.push(...policyProblems(rule.policy, `policies[${i}].policy`));
-  });
-  throwIfAny(problems);
+/** Problems of a rule's shape (`{ match, policy }`), or undefined when it has that shape. */
+export function ruleShapeProblem(rule: unknown, path: string): string | undefined {
+  return isObject(rule) && typeof rule.match === 'string' && rule.match !== ''
+    ? undefined
+    : `${path}: must be { match: '<glob>', policy: { … } }`;
 }
 
-/** Throws a `TypeError` listing every problem of one tool's `policy` option, if any. */
-export function validatePolicyOverrides(overrides: PolicyOverrides, path: string): void {
-  throwIfAny(policyProblems(overrides, path));
+/**
+ * Problems between the fields of a whole, merged policy, which no field shows alone: the
+ * resilience library refuses to build such a policy.
+ */
+export function mergedPolicyProblems(policy: DependencyPolicy, path: string): string[] {
+  const retry = policy.retry;
+  if (retry === false || retry.maxDelayMs >= retry.baseDelayMs) return [];
+  return [
+    `${path}.retry: baseDelayMs (${retry.baseDelayMs}) is above maxDelayMs (${retry.maxDelayMs}); ` +
+      'every back-off delay is capped at maxDelayMs, so it must be at least baseDelayMs',
+  ];
 }
 
-function throwIfAny(problems: readonly string[]): void {
+/** Throws a `TypeError` listing `problems`, if there are any. */
+export function throwIfAny(problems: readonly string[]): void {
   if (problems.length > 0) throw new TypeError(`invalid Breakwater policy:\n  ${problems.join('\n  ')}`);
 }
 

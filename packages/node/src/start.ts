@@ -99,6 +99,29 @@ async function quietly(
 }
 
 /**
+ * The process-wide runtime. Policies that fail their checks are logged and left out: the calls
+ * then run under the default policies, still traced and still following the fleet's signals.
+ */
+function configureRuntime(options: StartOptions, log: (message: string) => void): Runtime {
+  const runtimeOptions = {
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.captureMessageContent !== undefined
+      ? { captureMessageContent: options.captureMessageContent }
+      : {}),
+    meter: metrics.getMeter('@breakwater/resilience'),
+  };
+  if (options.policies === undefined) return configureBreakwater(runtimeOptions);
+  try {
+    return configureBreakwater({ ...runtimeOptions, policies: options.policies });
+  } catch (error) {
+    log(
+      `policies refused, running with the default policies: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return configureBreakwater(runtimeOptions);
+  }
+}
+
+/**
  * Starts Breakwater for this process. Calling it again returns the first instance, also after
  * its `shutdown()`: the OpenTelemetry API registers its global providers once per process, so a
  * second SDK would export nothing (that call logs why).
@@ -140,14 +163,7 @@ export function start(options: StartOptions = {}): Breakwater {
     // The SDK's meter, explicitly: the process-wide policy listener may have bound a no-op meter
     // before sdk.start() (a tool called at import time) and only re-checks every so many records.
     // Same scope as that listener's, so the breakwater.* series look the same either way.
-    runtime = configureBreakwater({
-      ...(options.policies !== undefined ? { policies: options.policies } : {}),
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      ...(options.captureMessageContent !== undefined
-        ? { captureMessageContent: options.captureMessageContent }
-        : {}),
-      meter: metrics.getMeter('@breakwater/resilience'),
-    });
+    runtime = configureRuntime(options, log);
     // ── Fleet control client ────────────────────────────────────────────────────────────────
     // Collector breaker signals are applied to this runtime's breaker registry as overrides
     // with an expiry; see control-hook.ts.

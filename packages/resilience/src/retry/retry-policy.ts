@@ -21,9 +21,12 @@ import type { AdaptiveAttemptsOptions } from './adaptive.ts';
 import { AdaptiveAttempts } from './adaptive.ts';
 import type { RetryBudget } from './budget.ts';
 
+/** The most attempts a {@link RetryPolicy} allows (more is a configuration mistake, not resilience). */
+export const MAX_RETRY_ATTEMPTS = 100;
+
 /** Options of {@link RetryPolicy}. */
 export interface RetryOptions {
-  /** Attempts in total, the first included (default 3). */
+  /** Attempts in total, the first included (default 3, at most {@link MAX_RETRY_ATTEMPTS}). */
   readonly maxAttempts?: number;
   /** Which failures to retry: categories, or a predicate (default: `classification.retryable`). */
   readonly retryOn?: readonly ErrorCategory[] | ((classification: Classification) => boolean);
@@ -45,7 +48,7 @@ export interface RetryOptions {
 
 const obj = z.custom<object>((v) => typeof v === 'object' && v !== null, { message: 'expected an object' });
 const Schema = z.object({
-  maxAttempts: z.number().int().min(1).max(100).default(3),
+  maxAttempts: z.number().int().min(1).max(MAX_RETRY_ATTEMPTS).default(3),
   retryOn: z
     .union([z.array(z.string()), z.custom<(c: Classification) => boolean>((v) => typeof v === 'function')])
     .optional(),
