@@ -124,7 +124,8 @@ export class Operation {
    * (when the spec asks for them) that is active while it runs. `keepAttemptOpen` leaves the last
    * successful attempt span open (streams end it with the body). Resolves with the operation's
    * result or a fallback's ({@link fallbackName} says which), after calling `onResolved`
-   * (which saves the caller a promise of its own); a failure ends the operation.
+   * (which saves the caller a promise of its own); a failure ends the operation and rejects with
+   * the pipeline's error, or with what `rejectWith` makes of it.
    */
   run<T>(
     pipeline: CallPipeline,
@@ -132,6 +133,7 @@ export class Operation {
     execute: ExecuteOptions<CallData> & { readonly data: CallData },
     keepAttemptOpen = false,
     onResolved?: () => void,
+    rejectWith?: (error: unknown) => Promise<never>,
   ): Promise<T> {
     this.callerSignal = execute.signal;
     const tracked = (ctx: CallContext<CallData>): Promise<T> => {
@@ -173,6 +175,7 @@ export class Operation {
         },
         (error: unknown) => {
           this.fail(error);
+          if (rejectWith !== undefined) return rejectWith(error);
           throw error;
         },
       );

@@ -298,13 +298,29 @@ describe('a caller’s abort is a cancellation, whatever its reason', () => {
     assert.equal(a['breakwater.error.source'], 'caller');
   };
 
-  it('a signal aborted before the call: nothing is sent', async () => {
-    const m = 'gpt-abort-before-1';
+  it('a signal aborted before the call: nothing is sent; the client’s own APIUserAbortError, as bare', async () => {
     const signal = AbortSignal.abort(new Error('client went away'));
-    await assert.rejects(
-      client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] }, { signal }),
-    );
-    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 0);
+    for (const pkg of ['openai', 'openai-v6'] as const) {
+      const OpenAI = require(pkg).default as typeof OpenAIType;
+      const m = `gpt-abort-before-${pkg}`;
+      const call = new OpenAI({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl }).chat.completions.create(
+        { model: m, messages: [{ role: 'user', content: 'x' }] },
+        { signal },
+      );
+      await assert.rejects(call, OpenAI.APIUserAbortError);
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 0);
+      expectCancelled();
+      h.reset();
+    }
+    const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
+    const anthropic = new Anthropic({ apiKey: 'k', baseURL: h.fp.anthropicBaseUrl });
+    const message = {
+      model: 'claude-abort-before',
+      max_tokens: 8,
+      messages: [{ role: 'user' as const, content: 'x' }],
+    };
+    await assert.rejects(anthropic.messages.create(message, { signal }), Anthropic.APIUserAbortError);
+    assert.equal(h.fp.count({ route: 'anthropic.messages' }), 0);
     expectCancelled();
   });
 
@@ -322,12 +338,13 @@ describe('a caller’s abort is a cancellation, whatever its reason', () => {
     );
     const settled = call.then(
       () => assert.fail('the aborted call succeeded'),
-      () => undefined,
+      (error: unknown) => error,
     );
     // The first attempt's span ends with its 503; the pipeline then waits the provider's 150 ms.
     while (byRole(h.spans(), 'attempt').length === 0) await new Promise((r) => setImmediate(r));
     controller.abort(new Error('user left'));
-    await settled;
+    const OpenAI = require('openai').default as typeof OpenAIType;
+    assert.ok((await settled) instanceof OpenAI.APIUserAbortError, 'what a bare client rejects with');
     assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
     expectCancelled();
   });

@@ -94,6 +94,24 @@ function parserWithoutRequest(
   return probe.parseResponse;
 }
 
+/**
+ * What a bare client rejects with once its caller has aborted: its own `APIUserAbortError`, also
+ * when the abort came before the call or during the pipeline's back-off, where no request of the
+ * client's was under way to produce it. The method is called with the aborted signal, which the
+ * client checks before it sends anything, and its rejection is the answer.
+ */
+function clientAbortError(
+  self: unknown,
+  original: Original,
+  body: unknown,
+  options: unknown,
+  aborted: AbortSignal,
+  extra: Record<string, unknown> | undefined,
+): Promise<never> {
+  return original.call(self, body, attemptOptions(options, aborted, false, extra))
+    .responsePromise as Promise<never>;
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
@@ -227,6 +245,7 @@ export function guardedCall(
   // A timeout the app set on the client is its choice (a reasoning model may need more than the
   // policy allows): only a client without one gets the policy's.
   const timeout = clientTimeout(client) === undefined ? policy.timeoutMs : false;
+  const caller = callerSignal(options);
   const responsePromise = op.run<ResponseProps>(
     pipeline,
     (ctx) => {
@@ -245,7 +264,7 @@ export function guardedCall(
       // Fallbacks apply to non-streaming calls: their result is handed to the client as a
       // response. Without a fallback the per-call data carries nothing: one shared object.
       data: policy.fallback === false || describe.stream ? NO_FALLBACK : fallbackData(body, path),
-      signal: callerSignal(options),
+      signal: caller,
       maxAttempts: requestedAttempts(options),
     },
     describe.stream,
@@ -263,6 +282,12 @@ export function guardedCall(
         watchUnparsed(promise, op, describe.stream);
       }
     },
+    caller === undefined
+      ? undefined
+      : (error) =>
+          caller.aborted
+            ? clientAbortError(self, original, body, options, caller, describe.attemptOptions?.())
+            : Promise.reject(error),
   );
 
   const unwatch = (): void => {
@@ -304,7 +329,7 @@ export function guardedCall(
     }
     // A stream (e.g. SSE proxied to a browser) ends with its body.
     watching = true;
-    return observeRawBody(op, response, env.metrics, callerSignal(options));
+    return observeRawBody(op, response, env.metrics, caller);
   };
   const promise = new env.APIPromise(client, responsePromise, wrappedParse) as APIPromiseLike & {
     parse?: () => Promise<unknown>;
