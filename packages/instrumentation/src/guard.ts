@@ -21,7 +21,7 @@ import {
   Pipeline as ResiliencePipeline,
   RetryBudget,
 } from '@breakwater/resilience';
-import type { Meter, MeterProvider } from '@opentelemetry/api';
+import { diag, type Meter, type MeterProvider } from '@opentelemetry/api';
 import { type AttemptDeadline, breakerOptions, type CallData, pipelineOptions } from './pipeline-options.ts';
 import type { BreakerPolicy, BulkheadPolicy, DependencyPolicy } from './policies.ts';
 import type { BreakerFacts, Classification } from './span-attributes.ts';
@@ -34,8 +34,10 @@ export type CallPipeline = Pipeline<unknown, CallData>;
 /** Runs calls through resilience pipelines; `@breakwater/node` applies fleet overrides here. */
 export interface GuardHandle {
   /**
-   * The pipeline for `dependency` under `policy` (cached; rebuilt only when the policy object
-   * changes, keeping the dependency's breaker, budget and, if its limits are unchanged, bulkhead).
+   * The pipeline for `dependency` under `policy` (cached per policy object: call sites with
+   * policies of their own, such as two `tool()`s of one name, each keep theirs). Every pipeline of
+   * a dependency shares its breaker, retry budget and bulkhead; the bulkhead has the limits of
+   * the first policy that asked for one.
    */
   pipeline(dependency: string, policy: DependencyPolicy, deadline: AttemptDeadline): CallPipeline;
   /**
@@ -52,19 +54,22 @@ export interface GuardHandle {
   readonly breakers: BreakerRegistry;
 }
 
+/** A pipeline built for one policy object. */
 interface Entry {
-  /** Set when a fleet override created the dependency's breaker: the next call rebuilds. */
-  stale: boolean;
   readonly policy: DependencyPolicy;
   readonly deadline: AttemptDeadline;
   readonly pipeline: CallPipeline;
-  readonly budget: RetryBudget | undefined;
-  readonly bulkhead: Bulkhead | undefined;
-  readonly bulkheadPolicy: BulkheadPolicy | false;
 }
 
-function sameLimits(a: BulkheadPolicy | false, b: BulkheadPolicy | false): boolean {
-  if (a === false || b === false) return a === b;
+/** What every pipeline of one dependency shares, and the pipelines built so far. */
+interface DependencyParts {
+  budget: RetryBudget | undefined;
+  bulkhead: { readonly limits: BulkheadPolicy; readonly bulkhead: Bulkhead } | undefined;
+  /** Emptied when a fleet override creates the dependency's breaker: pipelines then rebuild. */
+  entries: Entry[];
+}
+
+function sameLimits(a: BulkheadPolicy, b: BulkheadPolicy): boolean {
   return a.maxConcurrent === b.maxConcurrent && a.maxQueue === b.maxQueue;
 }
 
@@ -87,6 +92,10 @@ function factsFor(source: BreakerSource): Readonly<Record<BreakerState, BreakerF
 const OVERRIDE_ONLY = Object.freeze({
   trip: Object.freeze({ kind: 'consecutive', threshold: Number.MAX_SAFE_INTEGER }),
 }) satisfies ReturnType<typeof breakerOptions>;
+
+function show(limits: BulkheadPolicy): string {
+  return `{ maxConcurrent: ${limits.maxConcurrent}, maxQueue: ${limits.maxQueue} }`;
+}
 
 /** A provider that hands out the one meter the app chose (for {@link OtelListener}). */
 function meterProviderOf(meter: Meter): MeterProvider {
@@ -115,7 +124,9 @@ export function createGuard(options: {
       : new OtelListener({ meterProvider: meterProviderOf(options.meter) });
   const withListener = listener === undefined ? {} : { listener };
   const classifier = new Classifier({ clock });
-  const entries = new Map<string, Entry>();
+  const dependencies = new Map<string, DependencyParts>();
+  /** The pipeline each dependency was last asked for. */
+  const latest = new Map<string, Entry>();
   // Breaker options come from the policy of the first call that created the breaker.
   const breakerPolicies = new Map<string, BreakerPolicy>();
   const breakers = new BreakerRegistry({
@@ -134,58 +145,61 @@ export function createGuard(options: {
     },
   });
 
+  function partsOf(dependency: string): DependencyParts {
+    let parts = dependencies.get(dependency);
+    if (parts === undefined) {
+      parts = { budget: undefined, bulkhead: undefined, entries: [] };
+      dependencies.set(dependency, parts);
+    }
+    return parts;
+  }
+
+  /** The dependency's one bulkhead, made with the limits of the first policy that has one. */
+  function bulkheadFor(dependency: string, parts: DependencyParts, limits: BulkheadPolicy): Bulkhead {
+    if (parts.bulkhead === undefined) {
+      const { maxConcurrent, maxQueue } = limits;
+      const bulkhead = new Bulkhead({ dependency, clock, maxConcurrent, maxQueue, ...withListener });
+      parts.bulkhead = { limits, bulkhead };
+    } else if (!sameLimits(parts.bulkhead.limits, limits)) {
+      const had = parts.bulkhead.limits;
+      diag.warn(
+        `Breakwater: ${dependency} is called with bulkhead limits ${show(limits)} and ${show(had)}; ` +
+          `a dependency has one bulkhead, so every call site shares the first: ${show(had)}`,
+      );
+    }
+    return parts.bulkhead.bulkhead;
+  }
+
   function build(dependency: string, policy: DependencyPolicy, deadline: AttemptDeadline): Entry {
-    const previous = entries.get(dependency);
+    const parts = partsOf(dependency);
     if (policy.breaker !== false && !breakerPolicies.has(dependency))
       breakerPolicies.set(dependency, policy.breaker);
-    const budget =
-      policy.retry === false
-        ? undefined
-        : (previous?.budget ?? new RetryBudget({ dependency, ...withListener }));
-    const limits = policy.bulkhead;
-    const bulkhead =
-      limits === false
-        ? undefined
-        : previous !== undefined &&
-            previous.bulkhead !== undefined &&
-            sameLimits(previous.bulkheadPolicy, limits)
-          ? previous.bulkhead
-          : new Bulkhead({
-              dependency,
-              clock,
-              maxConcurrent: limits.maxConcurrent,
-              maxQueue: limits.maxQueue,
-              ...withListener,
-            });
+    if (policy.retry !== false) parts.budget ??= new RetryBudget({ dependency, ...withListener });
     const pipeline = new ResiliencePipeline<unknown, CallData>(
       pipelineOptions(dependency, policy, deadline, {
         clock,
         classifier,
         breakers,
-        budget,
-        bulkhead,
+        budget: policy.retry === false ? undefined : parts.budget,
+        bulkhead: policy.bulkhead === false ? undefined : bulkheadFor(dependency, parts, policy.bulkhead),
         listener,
       }),
     );
-    const entry: Entry = {
-      stale: false,
-      policy,
-      deadline,
-      pipeline,
-      budget,
-      bulkhead,
-      bulkheadPolicy: limits,
-    };
-    entries.set(dependency, entry);
+    const entry: Entry = { policy, deadline, pipeline };
+    parts.entries.push(entry);
     return entry;
   }
 
   return {
     pipeline(dependency, policy, deadline) {
-      const entry = entries.get(dependency);
-      if (entry !== undefined && entry.policy === policy && entry.deadline === deadline && !entry.stale)
-        return entry.pipeline;
-      return build(dependency, policy, deadline).pipeline;
+      // The common case, one policy per dependency, is a single lookup.
+      const last = latest.get(dependency);
+      if (last !== undefined && last.policy === policy && last.deadline === deadline) return last.pipeline;
+      const entry =
+        dependencies.get(dependency)?.entries.find((e) => e.policy === policy && e.deadline === deadline) ??
+        build(dependency, policy, deadline);
+      latest.set(dependency, entry);
+      return entry.pipeline;
     },
     classify(error, dependency, callerSignal) {
       const c = classifier.classify(error, dependency === undefined ? undefined : { dependency });
@@ -198,11 +212,12 @@ export function createGuard(options: {
     applyOverride(dependency, override) {
       const existed = breakers.find(dependency) !== undefined;
       breakers.applyOverride(dependency, override);
-      // A pipeline built without a breaker (breaker policy off) must pick up the one just created;
-      // the rebuild keeps the dependency's retry budget and bulkhead.
+      // Pipelines built without a breaker (breaker policy off) must pick up the one just created;
+      // the rebuilds keep the dependency's retry budget and bulkhead.
       if (!existed) {
-        const entry = entries.get(dependency);
-        if (entry !== undefined) entry.stale = true;
+        latest.delete(dependency);
+        const parts = dependencies.get(dependency);
+        if (parts !== undefined) parts.entries = [];
       }
     },
     clearOverride(dependency) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { DiagLogLevel, diag, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createRuntime } from './runtime.ts';
 import { attrs, byRole, type Harness, startHarness } from './testing/harness.ts';
@@ -92,5 +92,54 @@ describe('tool() attempt deadline', () => {
     await settleMicrotasks();
     assert.equal(spansOf('hangs_then_ok', 'attempt').length, 2);
     assert.equal(spansOf('hangs_then_ok', 'operation')[0]!.status.code, SpanStatusCode.UNSET);
+  });
+});
+
+const silentDiag = { verbose() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+describe('one tool name, two call sites with policies of their own', () => {
+  it('share one bulkhead (the first limits, with a warning) and each keep their pipeline', async () => {
+    const warnings: string[] = [];
+    diag.setLogger({ ...silentDiag, warn: (m: string) => warnings.push(m) }, DiagLogLevel.WARN);
+    try {
+      const runtime = createRuntime();
+      let release: () => void = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      const narrow = tool('shared_limit', () => held, {
+        runtime,
+        policy: { bulkhead: { maxConcurrent: 1, maxQueue: 0 } },
+      });
+      const wide = tool('shared_limit', async () => 'wide', {
+        runtime,
+        policy: { bulkhead: { maxConcurrent: 3, maxQueue: 0 } },
+      });
+      const first = narrow();
+      // The dependency's one slot is taken: the other call site is refused, not given a bulkhead
+      // of its own.
+      await assert.rejects(wide(), { name: 'BulkheadFullError' });
+      assert.deepEqual(warnings, [
+        'Breakwater: tool/shared_limit is called with bulkhead limits { maxConcurrent: 3, maxQueue: 0 } and { maxConcurrent: 1, maxQueue: 0 }; a dependency has one bulkhead, so every call site shares the first: { maxConcurrent: 1, maxQueue: 0 }',
+      ]);
+      release();
+      await first;
+      assert.equal(await wide(), 'wide');
+
+      // Alternating call sites reuse their pipelines instead of rebuilding one per call.
+      const narrowPolicy = runtime.policies.resolveWith('tool/shared_limit', {
+        bulkhead: { maxConcurrent: 1 },
+      });
+      const widePolicy = runtime.policies.resolveWith('tool/shared_limit', {
+        bulkhead: { maxConcurrent: 3 },
+      });
+      const p1 = runtime.guard.pipeline('tool/shared_limit', narrowPolicy, 'pipeline');
+      const p2 = runtime.guard.pipeline('tool/shared_limit', widePolicy, 'pipeline');
+      assert.notEqual(p1, p2);
+      assert.equal(runtime.guard.pipeline('tool/shared_limit', narrowPolicy, 'pipeline'), p1);
+      assert.equal(runtime.guard.pipeline('tool/shared_limit', widePolicy, 'pipeline'), p2);
+    } finally {
+      diag.disable();
+    }
   });
 });
