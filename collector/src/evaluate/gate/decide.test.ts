@@ -89,7 +89,7 @@ describe('decideSlo', () => {
     assert.ok(v.evidence.comparison!.pValue < 1e-14);
   });
 
-  it('tiny samples never fire: 2/100 bad vs 0/100 (burn 4) stays PROCEED', () => {
+  it('tiny samples never fire: 2/100 bad vs 0/100 (burn 4) rolls nothing back', () => {
     const v = decideSlo(
       input({
         version: version(100, 2),
@@ -101,6 +101,19 @@ describe('decideSlo', () => {
     // Binomial P(X≥2 | 100, 0.005) = 1 − 0.995¹⁰⁰ − 100·0.005·0.995⁹⁹ ≈ 0.0898; Fisher 9900/39800 ≈ 0.249.
     assert.equal(v.decision, 'PROCEED');
     assert.ok(Math.abs(v.evidence.comparison!.pValue - 9_900 / 39_800) < 1e-12);
+
+    // With those 200 events as the service's whole SLO window, 2 bad exceed the budget of 1:
+    // nothing rolls back, but the budget halts (GATE.md says both).
+    const alone = decideSlo(
+      input({
+        version: version(100, 2),
+        baseline: { good: 100, total: 100 },
+        service: { good: 198, total: 200 },
+      }),
+      RULES,
+    );
+    assert.equal(alone.decision, 'HALT');
+    assert.deepEqual(codes(alone), ['budget_below_reserve']);
   });
 
   it('HALT budget_below_reserve: 460 bad of 100 000 leaves 1 − 0.92 = 8 % < 10 %', () => {
