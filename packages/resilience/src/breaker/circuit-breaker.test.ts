@@ -63,6 +63,29 @@ describe('CircuitBreaker', () => {
     assert.equal(time.state, 'open');
   });
 
+  it('a late failure of a success from before the breaker last changed state changes nothing', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 2 }, openDurationMs: 1000 });
+    // A long stream admitted while closed; its headers were fine.
+    const longStream = b.onSuccess(b.admit());
+    fail(b, 2);
+    assert.equal(b.state, 'open');
+    await clock.advance(1000);
+    assert.equal(b.state, 'half_open');
+    // Half-open: the old stream breaking now is no news about the dependency's recovery.
+    b.onLateFailure(SERVER_ERROR, undefined, longStream);
+    assert.equal(b.state, 'half_open');
+    b.onSuccess(b.admit());
+    assert.equal(b.state, 'closed');
+    // Closed again, with a fresh window: it amends no success of the new period either.
+    const fresh = b.onSuccess(b.admit());
+    fail(b);
+    b.onLateFailure(SERVER_ERROR, undefined, longStream);
+    assert.equal(b.state, 'closed', 'one failure in the fresh window, not two');
+    b.onLateFailure(SERVER_ERROR, undefined, fresh);
+    assert.equal(b.state, 'open', 'a call of this period still counts');
+  });
+
   it('late failures the breaker does not count change nothing', () => {
     const clock = new ManualClock(0);
     const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 1 } });

@@ -141,8 +141,12 @@ export class CircuitBreaker implements Policy {
     if (permit.parent !== undefined) this.parent?.onStart(permit.parent);
   }
 
-  /** Records a success for `permit`. */
-  onSuccess(permit: BreakerPermit): void {
+  /**
+   * Records a success for `permit`. Returns the state machine's generation once it is recorded:
+   * hand it to {@link onLateFailure} should the call fail after all, so a breaker that has
+   * changed state since can tell the news is stale.
+   */
+  onSuccess(permit: BreakerPermit): number {
     if (permit === CLOSED_PERMIT) {
       if (this.local === 'closed') {
         const now = this.window.needsTime ? this.clock.now() : 0;
@@ -150,9 +154,10 @@ export class CircuitBreaker implements Policy {
           this.toOpen(this.clock.now(), 'local');
       }
       if (this.parent !== undefined && this.options.reportToParent) this.parent.onSuccess(CLOSED_PERMIT);
-      return;
+      return this.generation;
     }
     this.settle(permit, false);
+    return this.generation;
   }
 
   /** Records a failure for `permit`; failures the breaker does not count just release it. */
@@ -184,10 +189,11 @@ export class CircuitBreaker implements Policy {
    * breaker as if they had failed up front. Half-open, it counts as a failed probe and re-opens.
    * Given the call's `permit`, a half-open probe whose success closed the breaker also counts as
    * a failed probe while the breaker is still in that closed period: it re-opens with the next
-   * (longer) open duration, as if the probe had failed up front. Open, or for failures the
-   * breaker does not count, it changes nothing.
+   * (longer) open duration, as if the probe had failed up front. Open, for failures the breaker
+   * does not count, or for any other call whose success came before the breaker's last change of
+   * state (`succeededIn`, what {@link onSuccess} returned), it changes nothing.
    */
-  onLateFailure(classification: Classification, permit?: BreakerPermit): void {
+  onLateFailure(classification: Classification, permit?: BreakerPermit, succeededIn?: number): void {
     if (!this.options.shouldCount(classification)) return;
     if (this.parent !== undefined && this.options.reportToParent)
       this.parent.onLateFailure(classification, permit?.parent);
@@ -202,6 +208,10 @@ export class CircuitBreaker implements Policy {
     ) {
       this.reopens = this.reopensAtClose;
       this.toOpen(now, 'local', true);
+    } else if (succeededIn !== undefined && succeededIn !== this.generation) {
+      // The breaker has changed state since the success: the window it was counted in is gone,
+      // and the dependency has been judged afresh. Amending now would turn another call's
+      // success into a failure, or re-open a half-open breaker on old news.
     } else if (this.local === 'closed') {
       if (this.window.amend(now) && this.manual === undefined && this.window.shouldTrip(now))
         this.toOpen(now, 'local');

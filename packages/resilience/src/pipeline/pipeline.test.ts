@@ -422,6 +422,27 @@ describe('Pipeline', () => {
     assert.equal(listener.calls.filter(([n]) => n === 'onLateFailure').length, 3);
   });
 
+  it('late failures: a stream that began before an outage, breaking during recovery, does not re-open the breaker', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, {
+      breaker: { trip: { kind: 'consecutive', threshold: 2 }, openDurationMs: 1000 },
+    });
+    let longStream: CallContext | undefined;
+    await pipeline.execute(async (ctx) => {
+      longStream = ctx;
+      return 'headers';
+    });
+    for (let i = 0; i < 2; i++) await assert.rejects(pipeline.execute(() => Promise.reject(overloaded())));
+    assert.equal(pipeline.breaker!.state, 'open');
+    await clock.advance(1000);
+    assert.equal(pipeline.breaker!.state, 'half_open');
+    // The old stream dies now: it says nothing about the dependency since it re-opened.
+    longStream!.reportLateFailure(overloaded());
+    assert.equal(pipeline.breaker!.state, 'half_open');
+    assert.equal(await pipeline.execute(async () => 'probe ok'), 'probe ok');
+    assert.equal(pipeline.breaker!.state, 'closed');
+  });
+
   it('late failures: only after a success of the operation, and caller faults do not count', async () => {
     const clock = new ManualClock(0);
     const pipeline = make(clock, {

@@ -204,7 +204,7 @@ export class Pipeline<F = never, TData = unknown> {
     if (callDeadline !== undefined) this.timeout!.end(callDeadline, 'call');
     if (ctx.acquired) this.bulkhead!.release();
     const permit = ctx.permit;
-    if (permit !== undefined) this.breaker!.onSuccess(permit);
+    if (permit !== undefined) ctx.succeededIn = this.breaker!.onSuccess(permit);
     const retry = this.retry;
     if (retry !== undefined) {
       retry.onAttemptSuccess();
@@ -369,7 +369,7 @@ export class Pipeline<F = never, TData = unknown> {
     ctx.lateFailure = LATE_RECORDED;
     const classification = this.classify(error, ctx);
     // The permit tells the breaker whether this call was a half-open probe.
-    this.breaker?.onLateFailure(classification, ctx.permit);
+    this.breaker?.onLateFailure(classification, ctx.permit, ctx.succeededIn);
     if (classification.source === 'dependency') this.retry?.budget?.onFailure();
     this.listener.onLateFailure?.(ctx, classification);
     return true;
@@ -390,6 +390,8 @@ const LATE_RECORDED = 2;
 class PipelineContext<TData> extends CallContext<TData> {
   /** The current attempt's breaker permit; kept after a success for `recordLateFailure`. */
   permit: BreakerPermit | undefined = undefined;
+  /** The breaker's generation when it recorded the success (for `recordLateFailure`). */
+  succeededIn: number | undefined = undefined;
   acquired = false;
   attemptDeadline: Deadline | undefined = undefined;
   callDeadline: Deadline | undefined = undefined;
