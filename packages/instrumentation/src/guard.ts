@@ -34,10 +34,10 @@ export type CallPipeline = Pipeline<unknown, CallData>;
 /** Runs calls through resilience pipelines; `@breakwater/node` applies fleet overrides here. */
 export interface GuardHandle {
   /**
-   * The pipeline for `dependency` under `policy` (cached per policy object: call sites with
-   * policies of their own, such as two `tool()`s of one name, each keep theirs). Every pipeline of
-   * a dependency shares its breaker, retry budget and bulkhead; the bulkhead has the limits of
-   * the first policy that asked for one.
+   * The pipeline for `dependency` under `policy` (cached per policy: call sites with policies of
+   * their own, such as two `tool()`s of one name, each keep theirs, and equal policies share
+   * one). Every pipeline of a dependency shares its breaker, retry budget and bulkhead; the
+   * bulkhead has the limits of the first policy that asked for one.
    */
   pipeline(dependency: string, policy: DependencyPolicy, deadline: AttemptDeadline): CallPipeline;
   /**
@@ -65,12 +65,42 @@ interface Entry {
 interface DependencyParts {
   budget: RetryBudget | undefined;
   bulkhead: { readonly limits: BulkheadPolicy; readonly bulkhead: Bulkhead } | undefined;
-  /** Emptied when a fleet override creates the dependency's breaker: pipelines then rebuild. */
+  /** Whether differing bulkhead limits have been reported (once per dependency). */
+  warned: boolean;
+  /**
+   * Newest last, at most {@link MAX_PIPELINES}. Emptied when a fleet override creates the
+   * dependency's breaker: pipelines then rebuild.
+   */
   entries: Entry[];
 }
 
+/**
+ * Pipelines kept per dependency. Call sites with policies of their own are few; a `tool()` made
+ * per request with a fallback closing over the request would otherwise add one per request.
+ */
+const MAX_PIPELINES = 16;
+
 function sameLimits(a: BulkheadPolicy, b: BulkheadPolicy): boolean {
   return a.maxConcurrent === b.maxConcurrent && a.maxQueue === b.maxQueue;
+}
+
+function samePart<T extends object>(a: T | false, b: T | false): boolean {
+  if (a === b) return true;
+  if (a === false || b === false) return false;
+  const keys = Object.keys(a) as (keyof T)[];
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** Whether two policies build the same pipeline (a policy object made per call often does). */
+function samePolicy(a: DependencyPolicy, b: DependencyPolicy): boolean {
+  return (
+    a === b ||
+    (a.timeoutMs === b.timeoutMs &&
+      a.fallback === b.fallback &&
+      samePart(a.retry, b.retry) &&
+      samePart(a.breaker, b.breaker) &&
+      samePart(a.bulkhead, b.bulkhead))
+  );
 }
 
 /** Shared, frozen facts per (source, state): reading them on every call allocates nothing. */
@@ -148,7 +178,7 @@ export function createGuard(options: {
   function partsOf(dependency: string): DependencyParts {
     let parts = dependencies.get(dependency);
     if (parts === undefined) {
-      parts = { budget: undefined, bulkhead: undefined, entries: [] };
+      parts = { budget: undefined, bulkhead: undefined, warned: false, entries: [] };
       dependencies.set(dependency, parts);
     }
     return parts;
@@ -160,7 +190,8 @@ export function createGuard(options: {
       const { maxConcurrent, maxQueue } = limits;
       const bulkhead = new Bulkhead({ dependency, clock, maxConcurrent, maxQueue, ...withListener });
       parts.bulkhead = { limits, bulkhead };
-    } else if (!sameLimits(parts.bulkhead.limits, limits)) {
+    } else if (!parts.warned && !sameLimits(parts.bulkhead.limits, limits)) {
+      parts.warned = true;
       const had = parts.bulkhead.limits;
       diag.warn(
         `Breakwater: ${dependency} is called with bulkhead limits ${show(limits)} and ${show(had)}; ` +
@@ -186,7 +217,7 @@ export function createGuard(options: {
       }),
     );
     const entry: Entry = { policy, deadline, pipeline };
-    parts.entries.push(entry);
+    if (parts.entries.push(entry) > MAX_PIPELINES) parts.entries.shift();
     return entry;
   }
 
@@ -196,7 +227,9 @@ export function createGuard(options: {
       const last = latest.get(dependency);
       if (last !== undefined && last.policy === policy && last.deadline === deadline) return last.pipeline;
       const entry =
-        dependencies.get(dependency)?.entries.find((e) => e.policy === policy && e.deadline === deadline) ??
+        dependencies
+          .get(dependency)
+          ?.entries.find((e) => e.deadline === deadline && samePolicy(e.policy, policy)) ??
         build(dependency, policy, deadline);
       latest.set(dependency, entry);
       return entry.pipeline;

@@ -113,7 +113,9 @@ export function pipelineOptions(
             maxAttempts: retry.maxAttempts,
             backoff: new ExponentialBackoff({
               initialMs: retry.baseDelayMs,
-              maxMs: retry.maxDelayMs,
+              // Rules set the two apart (`baseDelayMs: 10000` under the 8 s default cap): the
+              // delay asked for wins over a cap that was never meant to undercut it.
+              maxMs: Math.max(retry.maxDelayMs, retry.baseDelayMs),
               jitter: retry.jitter,
             }),
             maxRetryAfterMs: retry.maxRetryAfterMs,

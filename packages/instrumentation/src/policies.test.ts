@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
-import { DiagLogLevel, diag, SpanStatusCode } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
 import { DEFAULT_POLICIES, PolicyResolver } from './policies.ts';
@@ -138,72 +138,56 @@ describe('policies', () => {
     });
   });
 
-  it('refuses a rule or tool policy whose fields clash with each other or with the defaults', () => {
+  it('refuses a set of overrides whose back-off cap is below its own base delay', () => {
     assert.throws(
       () =>
         new PolicyResolver([
-          { match: 'openai/*', policy: { retry: { baseDelayMs: 10_000 } } }, // over the 8 s default cap
+          { match: 'openai/*', policy: { retry: { baseDelayMs: 2_000, maxDelayMs: 1_000 } } },
           { match: 'anthropic/*', policy: { retry: { maxAttempts: 101 } } },
         ]),
       {
         name: 'TypeError',
         message: [
           'invalid Breakwater policy:',
-          '  policies[0].policy.retry: baseDelayMs (10000) is above maxDelayMs (8000); every back-off delay is capped at maxDelayMs, so it must be at least baseDelayMs',
+          '  policies[0].policy.retry.maxDelayMs: must be at least baseDelayMs (2000): it caps every back-off delay (got 1000)',
           '  policies[1].policy.retry.maxAttempts: must be an integer from 1 to 100 (got 101)',
         ].join('\n'),
       },
     );
-    assert.throws(() => tool('bad_delays', async () => 1, { policy: { retry: { maxDelayMs: 100 } } }), {
-      name: 'TypeError',
-      message: /tool\("bad_delays"\)\.policy\.retry: baseDelayMs \(500\) is above maxDelayMs \(100\)/,
-    });
+    assert.throws(
+      () => tool('bad_delays', async () => 1, { policy: { retry: { baseDelayMs: 100, maxDelayMs: 10 } } }),
+      {
+        name: 'TypeError',
+        message: /tool\("bad_delays"\)\.policy\.retry\.maxDelayMs: must be at least baseDelayMs \(100\)/,
+      },
+    );
   });
 
-  it('skips, for the keys where they stack, a rule that crosses an earlier one, and says so', () => {
-    const silentDiag = { verbose() {}, debug() {}, info() {}, warn() {}, error() {} };
-    const errors: string[] = [];
-    diag.setLogger({ ...silentDiag, error: (m: string) => errors.push(m) }, DiagLogLevel.ERROR);
-    try {
-      const r = new PolicyResolver([
-        { match: 'openai/*', policy: { retry: { maxDelayMs: 1_000 } } },
-        { match: 'openai/gpt-4o', policy: { retry: { baseDelayMs: 2_000 }, timeoutMs: 5_000 } },
-      ]);
-      // Each rule is valid alone; together they would make a policy no pipeline can be built from.
-      const crossed = r.resolve('openai/gpt-4o');
-      assert.deepEqual(crossed, {
-        ...DEFAULT_POLICIES.openai,
-        retry: { ...(DEFAULT_POLICIES.openai.retry as object), maxDelayMs: 1_000 },
-      });
-      assert.deepEqual(errors, [
-        'Breakwater policy for openai/gpt-4o: policies[1] skipped: policies[1].retry: baseDelayMs (2000) is above maxDelayMs (1000); every back-off delay is capped at maxDelayMs, so it must be at least baseDelayMs',
-      ]);
-      // Where the second rule does not stack, nothing is skipped.
-      assert.equal((r.resolve('openai/gpt-4o-mini').retry as { maxDelayMs: number }).maxDelayMs, 1_000);
-      assert.equal(errors.length, 1);
-    } finally {
-      diag.disable();
-    }
-  });
-
-  it('a call under rules that cross still runs, with the rule skipped', async () => {
-    const runtime = createRuntime({
-      policies: [
-        { match: 'tool/*', policy: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } } },
-        { match: 'tool/crossed', policy: { retry: { baseDelayMs: 50 } } },
-      ],
-    });
-    let calls = 0;
-    const crossed = tool(
-      'crossed',
+  it('stacked rules may set the two delays apart: calls run, the cap never below the base delay', async () => {
+    // Each valid alone, and in either order; stacked, the cap ends up below the base delay.
+    const rules = [
+      { match: 'tool/*', policy: { retry: { maxAttempts: 3, maxDelayMs: 1 } } },
+      { match: 'tool/raised', policy: { retry: { baseDelayMs: 40, jitter: 'none' as const } } },
+    ];
+    const clock = new ManualClock(0);
+    const runtime = createRuntime({ policies: rules, clock });
+    const tries: number[] = [];
+    const raised = tool(
+      'raised',
       async () => {
-        calls++;
+        tries.push(clock.now());
         throw Object.assign(new Error('flaky'), { status: 503 });
       },
       { runtime },
     );
-    await assert.rejects(crossed(), /flaky/);
-    assert.equal(calls, 3, 'retried under the first rule');
+    const call = assert.rejects(raised(), /flaky/);
+    for (let i = 0; i < 10; i++) await clock.advance(20);
+    await call;
+    assert.deepEqual(tries, [0, 40, 80], 'the cap is the base delay: 40 ms each, not 1 ms');
+    // A base delay above the default 8 s cap, alone, is what it says too.
+    assert.doesNotThrow(
+      () => new PolicyResolver([{ match: '*', policy: { retry: { baseDelayMs: 10_000 } } }]),
+    );
   });
 
   it('opens the breaker after repeated failures and refuses without calling the provider', async () => {

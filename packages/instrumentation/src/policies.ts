@@ -5,15 +5,18 @@
  */
 
 import type { Jitter } from '@breakwater/resilience';
-import { diag } from '@opentelemetry/api';
-import { mergedPolicyProblems, policyProblems, ruleShapeProblem, throwIfAny } from './policy-validation.ts';
+import { validatePolicyRules } from './policy-validation.ts';
 
 /** Retry settings. `maxAttempts` counts the first attempt: 3 means one call and up to two retries. */
 export interface RetryPolicy {
   readonly maxAttempts: number;
   /** First backoff delay before jitter. */
   readonly baseDelayMs: number;
-  /** Cap on any single backoff delay (a provider's Retry-After is capped by `maxRetryAfterMs`). */
+  /**
+   * Cap on any single backoff delay (a provider's Retry-After is capped by `maxRetryAfterMs`).
+   * Set in one place with `baseDelayMs`, it must be at least that; where rules stack so that it
+   * ends up below `baseDelayMs`, the cap is `baseDelayMs`.
+   */
   readonly maxDelayMs: number;
   readonly jitter: Jitter;
   /** Longest Retry-After honoured: a longer hint ends the retries (resilience's `maxRetryAfterMs`). */
@@ -178,82 +181,31 @@ function applyOverrides(base: DependencyPolicy, over: PolicyOverrides): Dependen
 }
 
 /**
- * Problems of one set of overrides: each field alone, then the policy they make over the
- * defaults (every kind merges retry and breaker onto the same LLM values, so one check serves).
- */
-function overridesProblems(overrides: unknown, path: string): string[] {
-  const problems = policyProblems(overrides, path);
-  if (problems.length > 0) return problems;
-  return mergedPolicyProblems(applyOverrides(DEFAULT_POLICIES.llm, overrides as PolicyOverrides), path);
-}
-
-/**
- * Checks a `tool()`'s own `policy` option.
- * @throws TypeError listing every problem.
- */
-export function validateToolPolicy(overrides: PolicyOverrides, path: string): void {
-  throwIfAny(overridesProblems(overrides, path));
-}
-
-/**
- * `over` applied to `base` for `key`, unless the policy it makes cannot be built: rules that
- * are each valid can still cross where they stack (one lowers `maxDelayMs`, a later one raises
- * `baseDelayMs`). Such a rule is skipped for that key, with an error on the OpenTelemetry diag
- * logger, so a call never fails for its configuration.
- */
-function applyChecked(
-  key: string,
-  base: DependencyPolicy,
-  over: PolicyOverrides,
-  path: string,
-): DependencyPolicy {
-  const policy = applyOverrides(base, over);
-  const problems = mergedPolicyProblems(policy, path);
-  if (problems.length === 0) return policy;
-  diag.error(`Breakwater policy for ${key}: ${path} skipped: ${problems.join('; ')}`);
-  return base;
-}
-
-/**
  * Resolves and caches the policy for each dependency key. Rules are matched in order; every
  * matching rule applies, so put broad rules first and specific ones after.
  */
 export class PolicyResolver {
-  private readonly rules: ReadonlyArray<{ re: RegExp; policy: PolicyOverrides; path: string }>;
+  private readonly rules: ReadonlyArray<{ re: RegExp; policy: PolicyOverrides }>;
   private readonly cache = new Map<string, DependencyPolicy>();
 
   /** @throws TypeError listing every invalid rule (nothing is configured then). */
   constructor(rules: readonly PolicyRule[] = []) {
-    throwIfAny(
-      rules.flatMap((rule, i) => {
-        const shape = ruleShapeProblem(rule, `policies[${i}]`);
-        return shape !== undefined ? [shape] : overridesProblems(rule.policy, `policies[${i}].policy`);
-      }),
-    );
-    this.rules = rules.map((r, i) => ({
-      re: globToRegExp(r.match),
-      policy: r.policy,
-      path: `policies[${i}]`,
-    }));
+    validatePolicyRules(rules);
+    this.rules = rules.map((r) => ({ re: globToRegExp(r.match), policy: r.policy }));
   }
 
   resolve(key: string): DependencyPolicy {
     let policy = this.cache.get(key);
     if (policy !== undefined) return policy;
     policy = defaultsFor(key);
-    for (const rule of this.rules) {
-      if (rule.re.test(key)) policy = applyChecked(key, policy, rule.policy, rule.path);
-    }
+    for (const rule of this.rules) if (rule.re.test(key)) policy = applyOverrides(policy, rule.policy);
     this.cache.set(key, policy);
     return policy;
   }
 
-  /**
-   * {@link resolve}, then `overrides` (per-call-site settings such as a tool's own policy), which
-   * are skipped like a rule should they cross the rules' policy.
-   */
-  resolveWith(key: string, overrides: PolicyOverrides | undefined, path = 'overrides'): DependencyPolicy {
+  /** {@link resolve}, then `overrides` (per-call-site settings such as a tool's own policy). */
+  resolveWith(key: string, overrides: PolicyOverrides | undefined): DependencyPolicy {
     const policy = this.resolve(key);
-    return overrides === undefined ? policy : applyChecked(key, policy, overrides, path);
+    return overrides === undefined ? policy : applyOverrides(policy, overrides);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { MAX_TIMER_MS } from '@breakwater/protocol';
 import { JITTERS, MAX_RETRY_ATTEMPTS } from '@breakwater/resilience';
-import type { DependencyPolicy } from './policies.ts';
+import type { PolicyOverrides, PolicyRule } from './policies.ts';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -83,33 +83,37 @@ export function policyProblems(overrides: unknown, path: string): string[] {
           if (problem !== undefined) add(`${where}.${field}`, problem, v);
         }
       }
+      // Set together, they must agree. (Alone, `baseDelayMs` above the cap another rule or the
+      // default set raises the cap: see the README.)
+      const { baseDelayMs: base, maxDelayMs: cap } = value;
+      if (key === 'retry' && typeof base === 'number' && typeof cap === 'number' && cap < base)
+        add(
+          `${where}.maxDelayMs`,
+          `must be at least baseDelayMs (${base}): it caps every back-off delay`,
+          cap,
+        );
     } else add(where, 'unknown key; known: timeoutMs, retry, breaker, bulkhead, fallback', value);
   }
   return problems;
 }
 
-/** Problems of a rule's shape (`{ match, policy }`), or undefined when it has that shape. */
-export function ruleShapeProblem(rule: unknown, path: string): string | undefined {
-  return isObject(rule) && typeof rule.match === 'string' && rule.match !== ''
-    ? undefined
-    : `${path}: must be { match: '<glob>', policy: { … } }`;
+/** Throws a `TypeError` listing every problem of `rules`, if any. */
+export function validatePolicyRules(rules: readonly PolicyRule[]): void {
+  const problems: string[] = [];
+  rules.forEach((rule, i) => {
+    if (!isObject(rule) || typeof rule.match !== 'string' || rule.match === '')
+      problems.push(`policies[${i}]: must be { match: '<glob>', policy: { … } }`);
+    else problems.push(...policyProblems(rule.policy, `policies[${i}].policy`));
+  });
+  throwIfAny(problems);
 }
 
-/**
- * Problems between the fields of a whole, merged policy, which no field shows alone: the
- * resilience library refuses to build such a policy.
- */
-export function mergedPolicyProblems(policy: DependencyPolicy, path: string): string[] {
-  const retry = policy.retry;
-  if (retry === false || retry.maxDelayMs >= retry.baseDelayMs) return [];
-  return [
-    `${path}.retry: baseDelayMs (${retry.baseDelayMs}) is above maxDelayMs (${retry.maxDelayMs}); ` +
-      'every back-off delay is capped at maxDelayMs, so it must be at least baseDelayMs',
-  ];
+/** Throws a `TypeError` listing every problem of one tool's `policy` option, if any. */
+export function validatePolicyOverrides(overrides: PolicyOverrides, path: string): void {
+  throwIfAny(policyProblems(overrides, path));
 }
 
-/** Throws a `TypeError` listing `problems`, if there are any. */
-export function throwIfAny(problems: readonly string[]): void {
+function throwIfAny(problems: readonly string[]): void {
   if (problems.length > 0) throw new TypeError(`invalid Breakwater policy:\n  ${problems.join('\n  ')}`);
 }
 

@@ -138,6 +138,17 @@ describe('one tool name, two call sites with policies of their own', () => {
       assert.notEqual(p1, p2);
       assert.equal(runtime.guard.pipeline('tool/shared_limit', narrowPolicy, 'pipeline'), p1);
       assert.equal(runtime.guard.pipeline('tool/shared_limit', widePolicy, 'pipeline'), p2);
+      // A policy object made per call, equal to one seen, shares that one's pipeline.
+      const again = runtime.policies.resolveWith('tool/shared_limit', { bulkhead: { maxConcurrent: 1 } });
+      assert.notEqual(again, narrowPolicy);
+      assert.equal(runtime.guard.pipeline('tool/shared_limit', again, 'pipeline'), p1);
+      // Pipelines of distinct policies are bounded: the oldest goes once 16 more are built.
+      for (let i = 2; i <= 17; i++) {
+        const own = runtime.policies.resolveWith('tool/shared_limit', { timeoutMs: 1_000 + i });
+        runtime.guard.pipeline('tool/shared_limit', own, 'pipeline');
+      }
+      assert.notEqual(runtime.guard.pipeline('tool/shared_limit', narrowPolicy, 'pipeline'), p1);
+      assert.equal(warnings.length, 1, 'differing limits are reported once per dependency');
     } finally {
       diag.disable();
     }

@@ -10,7 +10,8 @@ import { context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
 import { AttributeSets } from './attribute-sets.ts';
 import { json } from './client/describe.ts';
 import { Operation } from './operation.ts';
-import { type DependencyPolicy, type PolicyOverrides, validateToolPolicy } from './policies.ts';
+import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
+import { validatePolicyOverrides } from './policy-validation.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
@@ -74,8 +75,8 @@ export function tool<A extends unknown[], R>(
   fn: (...args: A) => R | Promise<R>,
   options: ToolOptions<A> = {},
 ): Tool<A, R> {
-  const policyPath = `tool(${JSON.stringify(name)}).policy`;
-  if (options.policy !== undefined) validateToolPolicy(options.policy, policyPath);
+  if (options.policy !== undefined)
+    validatePolicyOverrides(options.policy, `tool(${JSON.stringify(name)}).policy`);
   const dependency = dependencyKey({ toolName: name }) ?? `tool/${name}`;
   const spanName = `execute_tool ${name}`;
   const metricAttributes = {
@@ -88,7 +89,7 @@ export function tool<A extends unknown[], R>(
   const wrapped = async (...args: A): Promise<R> => {
     const runtime = options.runtime ?? getRuntime();
     if (resolved?.runtime !== runtime) {
-      resolved = { runtime, policy: runtime.policies.resolveWith(dependency, options.policy, policyPath) };
+      resolved = { runtime, policy: runtime.policies.resolveWith(dependency, options.policy) };
     }
     const policy = resolved.policy;
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);

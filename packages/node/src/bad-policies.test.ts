@@ -32,12 +32,12 @@ it('policies that fail their checks are logged; start() runs on with the default
     control: { url: `http://127.0.0.1:${port}` },
     handleSignals: false,
     logger: (m) => logged.push(m),
-    policies: [{ match: 'openai/*', policy: { retry: { baseDelayMs: 10_000 } } }],
+    policies: [{ match: 'openai/*', policy: { retry: { maxAttempts: 0 } } }],
   });
 
   assert.deepEqual(logged, [
     'policies refused, running with the default policies: invalid Breakwater policy:\n' +
-      '  policies[0].policy.retry: baseDelayMs (10000) is above maxDelayMs (8000); every back-off delay is capped at maxDelayMs, so it must be at least baseDelayMs',
+      '  policies[0].policy.retry.maxAttempts: must be an integer from 1 to 100 (got 0)',
   ]);
   assert.deepEqual(bw.runtime?.policies.resolve('openai/gpt-4o'), DEFAULT_POLICIES.openai);
   // The fleet's breaker signals still reach this service.

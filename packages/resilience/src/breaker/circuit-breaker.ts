@@ -191,7 +191,8 @@ export class CircuitBreaker implements Policy {
    * a failed probe while the breaker is still in that closed period: it re-opens with the next
    * (longer) open duration, as if the probe had failed up front. Open, for failures the breaker
    * does not count, or for any other call whose success came before the breaker's last change of
-   * state (`succeededIn`, what {@link onSuccess} returned), it changes nothing.
+   * state (`succeededIn`, what {@link onSuccess} returned), it changes nothing. The parent is told
+   * without `succeededIn` (its generation at the success is not kept), so it amends as before.
    */
   onLateFailure(classification: Classification, permit?: BreakerPermit, succeededIn?: number): void {
     if (!this.options.shouldCount(classification)) return;
