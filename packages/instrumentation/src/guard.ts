@@ -54,7 +54,7 @@ export interface GuardHandle {
   readonly breakers: BreakerRegistry;
 }
 
-/** A pipeline built for one policy object. */
+/** A pipeline built for one policy (and deadline). */
 interface Entry {
   readonly policy: DependencyPolicy;
   readonly deadline: AttemptDeadline;

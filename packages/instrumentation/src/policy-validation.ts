@@ -83,8 +83,8 @@ export function policyProblems(overrides: unknown, path: string): string[] {
           if (problem !== undefined) add(`${where}.${field}`, problem, v);
         }
       }
-      // Set together, they must agree. (Alone, `baseDelayMs` above the cap another rule or the
-      // default set raises the cap: see the README.)
+      // Set together, they must agree. (Set apart by stacked rules or the defaults, the cap
+      // becomes the base delay: see pipeline-options.ts.)
       const { baseDelayMs: base, maxDelayMs: cap } = value;
       if (key === 'retry' && typeof base === 'number' && typeof cap === 'number' && cap < base)
         add(
