@@ -80,10 +80,6 @@ interface DependencyParts {
  */
 const MAX_PIPELINES = 16;
 
-function sameLimits(a: BulkheadPolicy, b: BulkheadPolicy): boolean {
-  return a.maxConcurrent === b.maxConcurrent && a.maxQueue === b.maxQueue;
-}
-
 function samePart<T extends object>(a: T | false, b: T | false): boolean {
   if (a === b) return true;
   if (a === false || b === false) return false;
@@ -190,7 +186,7 @@ export function createGuard(options: {
       const { maxConcurrent, maxQueue } = limits;
       const bulkhead = new Bulkhead({ dependency, clock, maxConcurrent, maxQueue, ...withListener });
       parts.bulkhead = { limits, bulkhead };
-    } else if (!parts.warned && !sameLimits(parts.bulkhead.limits, limits)) {
+    } else if (!parts.warned && !samePart(parts.bulkhead.limits, limits)) {
       parts.warned = true;
       const had = parts.bulkhead.limits;
       diag.warn(

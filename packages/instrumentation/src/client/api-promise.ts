@@ -76,10 +76,25 @@ export interface CallEnv {
 type Original = (this: unknown, body: unknown, options?: unknown) => APIPromiseLike;
 
 /**
+ * Calls the method with an already-aborted signal. The client checks the signal before it sends
+ * anything, so nothing is sent: the `APIPromise` it returns rejects with the client's own
+ * `APIUserAbortError`, and still carries the method's own parser.
+ */
+function unsentCall(
+  self: unknown,
+  original: Original,
+  body: unknown,
+  options: unknown,
+  aborted: AbortSignal,
+  extra: Record<string, unknown> | undefined,
+): APIPromiseLike {
+  return original.call(self, body, attemptOptions(options, aborted, false, extra));
+}
+
+/**
  * The method's own parser, for a call that no attempt reached (a fallback answered a refusal):
  * with its transforms (`responses.create` adds `output_text`), which the client's default parser
- * lacks. The method is called with an aborted signal, which the client checks before it sends
- * anything; its rejection (`APIUserAbortError`) is dropped.
+ * lacks. The unsent call's rejection is dropped.
  */
 function parserWithoutRequest(
   self: unknown,
@@ -88,28 +103,9 @@ function parserWithoutRequest(
   options: unknown,
   extra: Record<string, unknown> | undefined,
 ): ParseFn {
-  const aborted = AbortSignal.abort();
-  const probe = original.call(self, body, attemptOptions(options, aborted, false, extra));
+  const probe = unsentCall(self, original, body, options, AbortSignal.abort(), extra);
   probe.responsePromise.catch(() => {});
   return probe.parseResponse;
-}
-
-/**
- * What a bare client rejects with once its caller has aborted: its own `APIUserAbortError`, also
- * when the abort came before the call or during the pipeline's back-off, where no request of the
- * client's was under way to produce it. The method is called with the aborted signal, which the
- * client checks before it sends anything, and its rejection is the answer.
- */
-function clientAbortError(
-  self: unknown,
-  original: Original,
-  body: unknown,
-  options: unknown,
-  aborted: AbortSignal,
-  extra: Record<string, unknown> | undefined,
-): Promise<never> {
-  return original.call(self, body, attemptOptions(options, aborted, false, extra))
-    .responsePromise as Promise<never>;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -282,11 +278,14 @@ export function guardedCall(
         watchUnparsed(promise, op, describe.stream);
       }
     },
+    // Once the caller has aborted, the call rejects as a bare client's would, also when the abort
+    // came before it or during the back-off, where no request of the client's was under way.
     caller === undefined
       ? undefined
       : (error) =>
           caller.aborted
-            ? clientAbortError(self, original, body, options, caller, describe.attemptOptions?.())
+            ? (unsentCall(self, original, body, options, caller, describe.attemptOptions?.())
+                .responsePromise as Promise<never>)
             : Promise.reject(error),
   );
 
