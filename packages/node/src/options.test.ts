@@ -49,6 +49,28 @@ describe('resolveOptions: the environment', () => {
     assert.deepEqual(both.control, { url: 'http://collector.internal:4318', token: undefined });
   });
 
+  it('keeps the path prefix of a collector behind a path-routing proxy', () => {
+    const url = (env: NodeJS.ProcessEnv, endpoint?: string) => {
+      const control = resolveOptions(endpoint === undefined ? quiet : { ...quiet, endpoint }, env).control;
+      return control === false ? undefined : control.url;
+    };
+    // A base endpoint is where `/v1/traces` is appended, so the collector is at its path.
+    assert.equal(
+      url({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://gw.example/breakwater/' }),
+      'https://gw.example/breakwater',
+    );
+    assert.equal(url({}, 'https://gw.example/breakwater'), 'https://gw.example/breakwater');
+    // A traces endpoint is the full URL: its `/v1/traces` goes; any other path says nothing of the base.
+    assert.equal(
+      url({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://gw.example/breakwater/v1/traces' }),
+      'https://gw.example/breakwater',
+    );
+    assert.equal(
+      url({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://gw.example/ingest/spans' }),
+      'https://gw.example',
+    );
+  });
+
   it('explicit options win over the environment', () => {
     const o = resolveOptions(
       { ...quiet, exportTimeoutMs: 1_000, maxQueueSize: 100, serviceName: 'mine' },

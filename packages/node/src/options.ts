@@ -10,7 +10,10 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /** Where the fleet control client connects and what it may change. */
 export interface ControlOptions {
-  /** Collector base URL; defaults to `BREAKWATER_COLLECTOR_URL`, else the OTLP endpoint's origin. */
+  /**
+   * Collector base URL; defaults to `BREAKWATER_COLLECTOR_URL`, else the collector the spans go to
+   * (the OTLP endpoint, with its path prefix).
+   */
   readonly url?: string;
   /** Bearer token for the signal stream (`BREAKWATER_SUBSCRIBE_TOKEN`). */
   readonly token?: string;
@@ -242,13 +245,22 @@ function exporterChoice(
   return 'otlp';
 }
 
-function origin(url: string | undefined): string | undefined {
+/**
+ * The collector's base URL from an OTLP endpoint: a base endpoint keeps its path (the exporters
+ * append `/v1/traces` to it, so a collector behind a path-routing proxy is at that prefix); a
+ * traces endpoint loses its `/v1/traces`, or, when it has some other path, keeps only its origin.
+ */
+function collectorBase(url: string | undefined, signalPath?: string): string | undefined {
   if (url === undefined || url === '') return undefined;
+  let parsed: URL;
   try {
-    return new URL(url).origin;
+    parsed = new URL(url);
   } catch {
     return undefined;
   }
+  const path = parsed.pathname.replace(/\/+$/, '');
+  if (signalPath === undefined) return `${parsed.origin}${path}`;
+  return path.endsWith(signalPath) ? `${parsed.origin}${path.slice(0, -signalPath.length)}` : parsed.origin;
 }
 
 /** Where start-up problems go when the app gives no `logger`. */
@@ -266,9 +278,9 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     control?.url ??
     envText(env, ENV.COLLECTOR_URL) ??
     // The collector the spans go to (it reads them), in the order the trace exporter picks it.
-    origin(endpoint) ??
-    origin(envText(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) ??
-    origin(envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')) ??
+    collectorBase(endpoint) ??
+    collectorBase(envText(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), '/v1/traces') ??
+    collectorBase(envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')) ??
     DEFAULT_COLLECTOR_URL;
   const maxQueueSize = options.maxQueueSize ?? positiveInt(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? 2048;
   const limits = exportLimits(options, env, maxQueueSize);

@@ -44,7 +44,7 @@ function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
     ...(o.tracesUrl !== undefined ? { url: o.tracesUrl } : {}),
     ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
     timeoutMillis: o.limits.tracesTimeoutMs,
-    concurrencyLimit: 4,
+    concurrencyLimit: spanExportConcurrency(o),
   });
   // Every value is resolved from its standard variable first (see ExportLimits): an explicit
   // value here would otherwise silently override the environment.
@@ -58,6 +58,20 @@ function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
     }),
     ...own,
   ];
+}
+
+/**
+ * How many span exports may be in flight at once. A flush (`forceFlush`, shutdown) sends the whole
+ * queue at once, a batch per request, beside the batch the processor may be sending already; a
+ * lower limit fails the flush, and a shutdown on SIGTERM then loses every queued span. Exports the
+ * processor gave up on (its batch timeout shorter than the request timeout) may still be running
+ * too. The queue already bounds what is held in memory; this bounds the requests.
+ */
+export function spanExportConcurrency(o: ResolvedOptions): number {
+  const { maxExportBatchSize, tracesTimeoutMs, spanBatchTimeoutMs } = o.limits;
+  const flush = Math.ceil(o.maxQueueSize / maxExportBatchSize);
+  const abandoned = Math.ceil(tracesTimeoutMs / spanBatchTimeoutMs);
+  return flush + abandoned + 1;
 }
 
 function metricReaders(o: ResolvedOptions): IMetricReader[] {

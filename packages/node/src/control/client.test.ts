@@ -56,7 +56,8 @@ class TestCollector {
     const server = createServer((req, res) => {
       this.requests.push(req);
       if (this.status !== 200) {
-        res.writeHead(this.status).end();
+        const redirect = this.status >= 300 && this.status < 400;
+        res.writeHead(this.status, redirect ? { location: `https://collector.example${req.url}` } : {}).end();
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -320,7 +321,7 @@ describe('control client against a loopback SSE server', () => {
     await until(() => client.connected && collector.requests.length === 2, 'reconnect');
   });
 
-  it('warns about a refused subscription (401, 403, 404) once per reason, not on every retry', async () => {
+  it('warns about a refused subscription (401, 403, 404, a redirect) once per reason, not on every retry', async () => {
     const collector = new TestCollector();
     collector.status = 401;
     await collector.listen();
@@ -369,6 +370,13 @@ describe('control client against a loopback SSE server', () => {
     assert.equal(refusals().length, 3);
     assert.match(refusals()[2]!, /BREAKWATER_COLLECTOR_URL/);
 
+    // A redirect (an http → https proxy) is not followed: the URL is wrong, and the log says where to.
+    collector.status = 301;
+    await attempts(2);
+    assert.equal(refusals().length, 4);
+    assert.match(refusals()[3]!, /redirects to https:\/\/collector\.example\/v1\/signals\?service=agent/);
+    assert.match(refusals()[3]!, /BREAKWATER_COLLECTOR_URL/);
+
     // Connected again, then refused again: reported again.
     collector.status = 200;
     await attempts(1);
@@ -377,7 +385,7 @@ describe('control client against a loopback SSE server', () => {
     for (const s of collector.streams) s.end();
     await until(() => !client.connected, 'stream end');
     await attempts(2);
-    assert.equal(refusals().length, 4);
+    assert.equal(refusals().length, 5);
     assert.equal(client.stats.connects, 1);
   });
 
@@ -405,6 +413,24 @@ describe('control client against a loopback SSE server', () => {
     });
     assert.equal(broken.connected, false);
     await broken.close();
+  });
+
+  it('refuses a collector URL without http:// or https:// at once, saying so', async () => {
+    const logs: string[] = [];
+    // `host:port` parses as a URL whose scheme is the host: it would fail like a collector that is down.
+    const client = startControlClient({
+      url: 'collector.internal:4318',
+      service: 'x',
+      target: recordingTarget(),
+      logger: (line) => logs.push(line),
+    });
+    assert.equal(client.connected, false);
+    assert.equal(logs.length, 1);
+    assert.match(
+      logs[0]!,
+      /control client disabled.*must start with http:\/\/ or https:\/\/.*collector\.internal:4318/,
+    );
+    await client.close();
   });
 
   it('reports connection state and overrides as OpenTelemetry metrics, and drops counted', async () => {

@@ -212,7 +212,7 @@ class SignalSubscription implements ControlClient {
         : this.headers;
       const res = await this.transport(this.url, headers, abort.signal);
       if (res.status !== 200 || !res.contentType.toLowerCase().startsWith('text/event-stream')) {
-        throw new SubscriptionRefused(res.status, res.contentType);
+        throw new SubscriptionRefused(res.status, res.contentType, res.location);
       }
       this.isConnected = true;
       this.lastFailure = undefined;
@@ -363,6 +363,11 @@ function toLogger(logger: ControlClientOptions['logger']): ControlLogger {
 
 function signalsUrl(base: string | URL, service: string): URL {
   const url = new URL(base);
+  // `collector:4318` parses as a URL of the scheme `collector:`; every request would then fail
+  // as if the collector were down, which the client rides out without a word.
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`the collector URL must start with http:// or https:// (got ${String(base)})`);
+  }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}${COLLECTOR_PATHS.SIGNALS}`;
   url.search = new URLSearchParams({ service }).toString();
   url.hash = '';

@@ -5,6 +5,8 @@ import { request as httpsRequest } from 'node:https';
 export interface StreamResponse {
   status: number;
   contentType: string;
+  /** The `location` header, for a redirect. */
+  location?: string | undefined;
   body: AsyncIterable<Uint8Array | string>;
 }
 
@@ -26,6 +28,7 @@ export const nodeTransport: Transport = (url, headers, signal) =>
       resolve({
         status: res.statusCode ?? 0,
         contentType: String(res.headers['content-type'] ?? ''),
+        location: res.headers.location,
         body: res,
       });
     });
@@ -37,11 +40,13 @@ export const nodeTransport: Transport = (url, headers, signal) =>
 /** A transport on a WHATWG `fetch` (for runtimes or tests that supply their own). */
 export function fetchTransport(fetchFn: typeof fetch): Transport {
   return async (url, headers, signal) => {
-    const res = await fetchFn(url, { headers, signal });
+    // Not followed: a redirect is reported as a wrong URL, as with the node transport.
+    const res = await fetchFn(url, { headers, signal, redirect: 'manual' });
     const body = res.body;
     return {
       status: res.status,
       contentType: res.headers.get('content-type') ?? '',
+      location: res.headers.get('location') ?? undefined,
       body: body === null ? emptyBody() : iterate(body),
     };
   };
