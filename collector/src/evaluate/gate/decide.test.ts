@@ -72,6 +72,24 @@ describe('decideSlo', () => {
     assert.ok(!codes(v).includes('fast_burn'));
   });
 
+  it('ROLLBACK fast_burn also with too few events in the gate window to judge the rest', () => {
+    // Quiet for the last 10 minutes, but 30/230 bad over the hour (burn 26) and 15/30 over 5 minutes.
+    const counts = new Map<number, GoodTotal>([
+      [5 * M, { good: 15, total: 30 }],
+      [10 * M, { good: 15, total: 30 }],
+      [30 * M, { good: 15, total: 30 }],
+      [H, { good: 200, total: 230 }],
+      [6 * H, { good: 200, total: 230 }],
+    ]);
+    const v = decideSlo(input({ version: counts }), RULES);
+    assert.equal(v.decision, 'ROLLBACK');
+    assert.equal(v.evidence.judged, false);
+    assert.deepEqual(codes(v), ['fast_burn', 'insufficient_data']);
+    // Beside a healthy, judged SLO the answer is still ROLLBACK, not PROCEED.
+    const healthy = decideSlo(input({ slo: 'latency' }), RULES);
+    assert.equal(combineVerdicts([healthy, v], 10 * M).decision, 'ROLLBACK');
+  });
+
   it('ROLLBACK worse_than_baseline alone: 4 % vs 1 % with a 90 % objective (burn 0.4)', () => {
     const v = decideSlo(
       input({

@@ -92,6 +92,23 @@ export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
   const window = formatDuration(rules.windowMs);
   const judged = evidence.judged === true;
 
+  // Rule 1 has its own volume guard, the long window: a canary can be burning at page level over
+  // the last hour with too few events in the gate window for the other rules to judge it.
+  for (const rule of rules.fastBurn) {
+    const long = at(rule.longWindowMs);
+    const short = at(rule.shortWindowMs);
+    if (long.total < rules.minEvents) continue;
+    const longRate = burnRate(long, objective) ?? 0;
+    const shortRate = burnRate(short, objective) ?? 0;
+    if (longRate > rule.burnRate && shortRate > rule.burnRate) {
+      push(
+        'fast_burn',
+        `${slo}: burning ${fixed(longRate)}x over ${formatDuration(rule.longWindowMs)} and ${fixed(shortRate)}x over ${formatDuration(rule.shortWindowMs)} (page threshold ${fixed(rule.burnRate)}x)`,
+        'ROLLBACK',
+      );
+      break;
+    }
+  }
   if (!judged) {
     const code = sample.total === 0 ? 'no_data' : 'insufficient_data';
     push(
@@ -100,21 +117,6 @@ export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
       rules.required ? 'HALT' : undefined,
     );
   } else {
-    for (const rule of rules.fastBurn) {
-      const long = at(rule.longWindowMs);
-      const short = at(rule.shortWindowMs);
-      if (long.total < rules.minEvents) continue;
-      const longRate = burnRate(long, objective) ?? 0;
-      const shortRate = burnRate(short, objective) ?? 0;
-      if (longRate > rule.burnRate && shortRate > rule.burnRate) {
-        push(
-          'fast_burn',
-          `${slo}: burning ${fixed(longRate)}x over ${formatDuration(rule.longWindowMs)} and ${fixed(shortRate)}x over ${formatDuration(rule.shortWindowMs)} (page threshold ${fixed(rule.burnRate)}x)`,
-          'ROLLBACK',
-        );
-        break;
-      }
-    }
     const rate = burnRate(sample, objective) ?? 0;
     const allowed = rules.sustainedBurnRate * errorBudget(objective);
     if (rate > rules.sustainedBurnRate && allowed < 1) {
