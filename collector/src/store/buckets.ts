@@ -107,9 +107,13 @@ export class BucketIndex {
       for (const [id, series] of bySeries) {
         const rings = order.map(() => emptyCounts());
         let any = false;
-        for (const buckets of [series.fine, series.coarse]) {
+        for (const [buckets, res] of [
+          [series.fine, FINE_BUCKET_MS],
+          [series.coarse, COARSE_BUCKET_MS],
+        ] as const) {
           for (const [start, counts] of buckets) {
-            const age = nowMs - start;
+            // Measured from the bucket's end: a window holds every bucket that overlaps it.
+            const age = nowMs - (start + res);
             if (age >= longest) continue;
             let k = 0;
             while (order[k]![0] <= age) k++;

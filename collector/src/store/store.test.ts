@@ -45,7 +45,7 @@ for (const [name, open] of [
   ['SqliteStore', () => SqliteStore.open({ path: tempDb(), retention })],
 ] as const) {
   describe(name, () => {
-    it('sums buckets into each window (a window holds the buckets that start within it)', async () => {
+    it('sums buckets into each window (a window holds every bucket that overlaps it)', async () => {
       const store: SloStore = open();
       await store.commit(T0 - 50 * 60_000, [delta(370, 400, { 'c:timeout': 30 })]);
       await store.commit(T0 - 2 * 60_000, [delta(90, 100, { 'c:timeout': 4, 'c:server_error': 6 })]);
@@ -59,8 +59,27 @@ for (const [name, open] of [
       ]);
       const snap = await store.snapshot(T0, ws);
       assert.deepEqual(snap[0]?.windows[1]?.extra, { 'c:timeout': 34, 'c:server_error': 6 });
-      // Exactly 5 minutes later the T0-2m bucket has aged out of the 5m window.
-      assert.deepEqual((await windows(store, T0 + 3 * 60_000, ws))?.[0], [0, 0]);
+      // The T0-2m bucket ends at T0-1m: it overlaps the 5m window until T0+4m, then ages out.
+      assert.deepEqual((await windows(store, T0 + 4 * 60_000 - 1, ws))?.[0], [100, 110]);
+      assert.deepEqual((await windows(store, T0 + 4 * 60_000, ws))?.[0], [0, 0]);
+      await store.close();
+    });
+
+    it('a window shorter than a bucket still holds the latest events, at any second of the minute', async () => {
+      const store = open();
+      await store.commit(T0 + 50_000, [delta(0, 10)]);
+      for (const now of [T0 + 55_000, T0 + 60_000, T0 + 65_000, T0 + 89_999]) {
+        assert.deepEqual(await windows(store, now, [30_000, 60_000, 5 * 60_000]), [
+          [0, 10],
+          [0, 10],
+          [0, 10],
+        ]);
+      }
+      // Once the whole bucket is older than the window, it is out.
+      assert.deepEqual((await windows(store, T0 + 150_000, [30_000, 60_000, 5 * 60_000]))?.slice(0, 2), [
+        [0, 0],
+        [0, 0],
+      ]);
       await store.close();
     });
 

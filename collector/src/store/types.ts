@@ -48,9 +48,11 @@ export interface SloStore {
    */
   commit(timeMs: number, deltas: readonly CountDelta[]): Promise<void>;
   /**
-   * Sums every series over windows ending at `nowMs`: window `w` covers the buckets that start
-   * after `nowMs - w` (so at most `w` of history, the current bucket included). Series with no
-   * events in the longest window may be left out.
+   * Sums every series over windows ending at `nowMs`: window `w` covers every bucket that
+   * overlaps `(nowMs - w, nowMs]`, so at least `w` of history and at most one bucket more (a
+   * minute, or an hour for counts past a day old). Never less: a window shorter than a bucket
+   * (a `30s` level window) would otherwise be empty half the time. Series with no events in the
+   * longest window may be left out.
    */
   snapshot(nowMs: number, windowsMs: readonly number[]): Promise<SeriesWindows[]>;
   /**
