@@ -16,12 +16,14 @@ Options:
       --watch <duration>           poll for this long, stopping early only on ROLLBACK (monitor stage)
       --interval <duration>        polling interval (default 30s)
       --timeout <duration>         per-request timeout (default 10s)
-      --json                       print the answer (plus rollback, recovery, report paths) as JSON
+      --json                       print the answer (plus rollback, recovery, report paths) as JSON;
+                                   progress and the rollback command's output go to stderr
       --on-rollback <command>      on ROLLBACK run this shell command once, record the rollback
                                    latency (violation detected -> command finished), then track
                                    recovery; the command sees BREAKWATER_GATE_SERVICE/_VERSION/_DECISION
       --recovery-timeout <dur>     how long the SLIs may take to return to green (default 10m)
-      --report-dir <dir>           on ROLLBACK or HALT write an incident report (.md and .json) here
+      --report-dir <dir>           on ROLLBACK or HALT (not one only for missing data) write an
+                                   incident report (.md and .json) here
       --trace-url-template <url>   link example traces, e.g. http://jaeger:16686/trace/{traceId}
       --alertmanager-url <url>     also post the incident to Alertmanager (API v2)
   -h, --help                       show this help

@@ -63,18 +63,24 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
   let url: string;
   const posted: unknown[] = [];
   const seenAuth: (string | undefined)[] = [];
+  const seenPaths: string[] = [];
   let healthy = true;
 
   before(async () => {
     server = createServer((req, res) => {
       const u = new URL(req.url ?? '/', 'http://x');
       seenAuth.push(req.headers.authorization);
+      seenPaths.push(u.pathname);
       const json = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       };
       if (u.pathname === '/v1/gate' && req.method === 'GET') {
         const version = u.searchParams.get('version');
         if (version === 'bad-request') return json(400, { error: { code: 400, message: 'unknown SLO "x"' } });
+        if (version === 'halt-budget') {
+          const reasons = [{ code: 'budget_below_reserve', message: 'budget', decision: 'HALT' }] as const;
+          return json(200, answer('HALT', { version, reasons: [...reasons] }));
+        }
         const decision =
           ({ ok: 'PROCEED', halt: 'HALT', rb: 'ROLLBACK' } as Record<string, GateDecision>)[version ?? ''] ??
           'PROCEED';
@@ -235,6 +241,42 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
     }
   });
 
+  it('a HALT only for missing data is no incident: no report, no alert', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gate-cli-'));
+    try {
+      seenPaths.length = 0;
+      const io = capture();
+      const reports = join(dir, 'reports');
+      const args = [
+        '-s',
+        'chat',
+        '-v',
+        'halt',
+        '--url',
+        url,
+        '--report-dir',
+        reports,
+        '--alertmanager-url',
+        url,
+      ];
+      assert.equal(await runGateCommand(args, io), 10, io.err);
+      assert.deepEqual(await readdir(dir), [], 'no report written');
+      assert.deepEqual(seenPaths, ['/v1/gate'], 'nothing posted to Alertmanager');
+      // A HALT on the budget is one.
+      const budget = capture();
+      assert.equal(
+        await runGateCommand(
+          ['-s', 'chat', '-v', 'halt-budget', '--url', url, '--report-dir', reports],
+          budget,
+        ),
+        10,
+      );
+      assert.equal((await readdir(reports)).length, 2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the decision exit code when the incident report cannot be written', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gate-cli-'));
     try {
@@ -243,7 +285,7 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
       await writeFile(blocker, 'x');
       for (const [version, code] of [
         ['rb', 20],
-        ['halt', 10],
+        ['halt-budget', 10],
       ] as const) {
         const io = capture();
         assert.equal(

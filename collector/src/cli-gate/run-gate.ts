@@ -91,11 +91,15 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
   let recovery: RecoveryOutcome | undefined;
   if (answer.decision === 'ROLLBACK' && options.onRollback !== undefined) {
     say(`running rollback: ${options.onRollback}`);
-    const exitCode = await (io.run ?? shellRunner)(options.onRollback, {
-      BREAKWATER_GATE_SERVICE: answer.service,
-      BREAKWATER_GATE_VERSION: answer.version,
-      BREAKWATER_GATE_DECISION: answer.decision,
-    });
+    const exitCode = await (io.run ?? shellRunner)(
+      options.onRollback,
+      {
+        BREAKWATER_GATE_SERVICE: answer.service,
+        BREAKWATER_GATE_VERSION: answer.version,
+        BREAKWATER_GATE_DECISION: answer.decision,
+      },
+      { stdoutToStderr: options.json },
+    );
     const finishedAt = clock.now();
     rollback = {
       command: options.onRollback,
@@ -140,8 +144,10 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
   }
 
   let files: ReportFiles | undefined;
+  // A HALT only for missing data (traffic has not arrived yet) is no incident, as for the collector.
   if (
     answer.decision !== 'PROCEED' &&
+    !isNoDataHalt(answer) &&
     (options.reportDir !== undefined || options.alertmanagerUrl !== undefined)
   ) {
     const report = buildIncidentReport(answer, {
