@@ -292,6 +292,7 @@ describe('trace decoders', () => {
       JSON.stringify({
         resource_spans: [
           {
+            resource: { attributes: [{ key: 'service.name', value: { string_value: 'checkout' } }] },
             scope_spans: [
               {
                 spans: [
@@ -301,6 +302,11 @@ describe('trace decoders', () => {
                     kind: 'SPAN_KIND_SERVER',
                     start_time_unix_nano: 1,
                     end_time_unix_nano: '2000001',
+                    attributes: [
+                      { key: 'gen_ai.provider.name', value: { string_value: 'openai' } },
+                      { key: 'breakwater.error.retryable', value: { bool_value: true } },
+                      { key: 'breakwater.retry.attempts', value: { int_value: '3' } },
+                    ],
                   },
                 ],
               },
@@ -311,7 +317,11 @@ describe('trace decoders', () => {
     );
     assert.equal(decoded.spans[0]!.kind, 2);
     assert.equal(decoded.spans[0]!.durationMs, 2);
-    assert.equal(decoded.spans[0]!.service, 'unknown_service');
+    // Attribute values by their proto field names too, not dropped (the spans would fall out of every SLO).
+    assert.equal(decoded.spans[0]!.service, 'checkout');
+    assert.equal(decoded.spans[0]!.provider, 'openai');
+    assert.equal(decoded.spans[0]!.errorRetryable, true);
+    assert.equal(decoded.spans[0]!.retryAttempts, 3);
     const decoder = new JsonTraceDecoder();
     assert.throws(() => decoder.decode('[]'), /must be a JSON object/);
     assert.throws(() => decoder.decode('{"resourceSpans":[1]}'), /resourceSpans\[0\] must be an object/);

@@ -1,10 +1,11 @@
 import type { AttributePlan, ScalarValue } from './attribute-plan.ts';
 import { OtlpDecodeError } from './decode-error.ts';
-import { isObject, type JsonObject } from './json-shape.ts';
+import { field, isObject, type JsonObject } from './json-shape.ts';
 
 /**
  * Reads OTLP/JSON `KeyValue`s into `values` by slot, like the protobuf reader: only keys in the
- * plan, only scalar values. `intValue` may be a string or a number (int64 in proto3 JSON);
+ * plan, only scalar values, under their JSON or proto field names (`stringValue` or
+ * `string_value`, …). `intValue` may be a string or a number (int64 in proto3 JSON);
  * `doubleValue` may be a number or `"NaN"`/`"Infinity"`/`"-Infinity"`.
  */
 export function readJsonAttributes(
@@ -26,13 +27,16 @@ export function readJsonAttributes(
   }
 }
 
+/** An `AnyValue`'s scalar, under its JSON name or its proto field name (as every other field). */
 function scalar(value: JsonObject): ScalarValue {
-  if (typeof value.stringValue === 'string') return value.stringValue;
-  if (typeof value.boolValue === 'boolean') return value.boolValue;
-  const int = value.intValue;
+  const text = field(value, 'stringValue', 'string_value');
+  if (typeof text === 'string') return text;
+  const bool = field(value, 'boolValue', 'bool_value');
+  if (typeof bool === 'boolean') return bool;
+  const int = field(value, 'intValue', 'int_value');
   if (typeof int === 'number') return Number.isInteger(int) ? int : undefined;
   if (typeof int === 'string') return /^-?\d+$/.test(int) ? Number(int) : undefined;
-  const double = value.doubleValue;
+  const double = field(value, 'doubleValue', 'double_value');
   if (typeof double === 'number') return double;
   if (typeof double === 'string') {
     if (double === 'NaN') return Number.NaN;
