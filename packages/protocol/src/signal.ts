@@ -5,6 +5,14 @@ import { DURATION_PATTERN } from './duration.ts';
 /** Longest TTL a signal may carry: a stuck signal must still expire within the hour. */
 export const MAX_SIGNAL_TTL_MS = 3_600_000;
 
+/**
+ * Longest dependency key, service name and error type a signal may carry. The collector tracks no
+ * longer ones: a signal it issued for one would be dropped by every SDK as malformed.
+ */
+export const MAX_SIGNAL_DEPENDENCY_CHARS = 512;
+export const MAX_SIGNAL_SERVICE_CHARS = 256;
+export const MAX_SIGNAL_ERROR_TYPE_CHARS = 256;
+
 /** Why the collector decided: what it saw across the fleet. */
 export const SignalReasonSchema = z.object({
   /** Ratio of dependency-side failures over the window, 0..1. */
@@ -17,7 +25,9 @@ export const SignalReasonSchema = z.object({
   instances: z.number().int().nonnegative(),
   /** Most frequent `error.type`s, most frequent first. */
   topErrorTypes: z
-    .array(z.object({ type: z.string().max(256), count: z.number().int().nonnegative() }))
+    .array(
+      z.object({ type: z.string().max(MAX_SIGNAL_ERROR_TYPE_CHARS), count: z.number().int().nonnegative() }),
+    )
     .max(10),
 });
 export type SignalReason = z.infer<typeof SignalReasonSchema>;
@@ -31,9 +41,9 @@ export const BreakerSignalSchema = z.object({
   id: z.string().min(1).max(128),
   kind: z.literal('breaker'),
   /** Dependency key (see `dependencyKey`). */
-  dependency: z.string().min(1).max(512),
+  dependency: z.string().min(1).max(MAX_SIGNAL_DEPENDENCY_CHARS),
   /** Service the signal is for; absent means every service. */
-  service: z.string().min(1).max(256).optional(),
+  service: z.string().min(1).max(MAX_SIGNAL_SERVICE_CHARS).optional(),
   state: z.enum(OVERRIDE_STATES),
   /** Fraction of calls admitted while ramping (half_open). */
   allow: z.number().min(0).max(1).optional(),

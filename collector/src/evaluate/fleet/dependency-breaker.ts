@@ -1,4 +1,9 @@
-import { formatDuration, type OverrideState, type SignalReason } from '@breakwater/protocol';
+import {
+  formatDuration,
+  MAX_SIGNAL_ERROR_TYPE_CHARS,
+  type OverrideState,
+  type SignalReason,
+} from '@breakwater/protocol';
 import type { FleetPolicy } from './config.ts';
 import { StepTally } from './step-tally.ts';
 import { SlidingWindow, type WindowStats } from './window.ts';
@@ -170,7 +175,10 @@ function toReason(s: WindowStats, windowMs: number): SignalReason {
     window: formatDuration(Math.max(1, Math.round(windowMs))),
     volume: s.calls,
     instances: s.failingInstances,
-    topErrorTypes: s.topErrorTypes.map((t) => ({ type: t.type.slice(0, 256), count: t.count })),
+    topErrorTypes: s.topErrorTypes.map((t) => ({
+      type: t.type.slice(0, MAX_SIGNAL_ERROR_TYPE_CHARS),
+      count: t.count,
+    })),
   };
 }
 

@@ -197,6 +197,21 @@ describe('FleetBreaker: opening', () => {
     assert.equal(signals[0]?.dependency, 'tool/search');
   });
 
+  it('tracks no dependency key or scoped service too long for a signal (every SDK would drop it)', () => {
+    const { fleet, signals, feed } = setup({ quorum: 1, perDependency: { 'tool/*': { scope: 'service' } } });
+    const longKey = `openai/${'m'.repeat(600)}`;
+    feed(many(10, ['i-1'], (i) => overloaded(i, { dependency: longKey })));
+    const longService = (i: string) =>
+      overloaded(i, { dependency: 'tool/search', service: 's'.repeat(300), errorType: 'ToolError' });
+    feed(many(10, ['i-1'], longService));
+    assert.deepEqual(signals, []);
+    assert.equal(fleet.counters.spans.untracked, 20);
+    // At the limits, a signal is issued and passes the schema.
+    feed(many(10, ['i-1'], (i) => overloaded(i, { dependency: `openai/${'m'.repeat(505)}` })));
+    assert.equal(signals.length, 1);
+    assert.ok(BreakerSignalSchema.safeParse(signals[0]).success);
+  });
+
   it('logs every decision and counts it', () => {
     const { fleet, logs, feed } = setup({ quorum: 1 });
     feed(many(10, ['i-1'], overloaded));

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { BreakerSignal, Clock, OverrideState, TimerHandle } from '@breakwater/protocol';
+import {
+  type BreakerSignal,
+  type Clock,
+  MAX_SIGNAL_DEPENDENCY_CHARS,
+  MAX_SIGNAL_SERVICE_CHARS,
+  type OverrideState,
+  type TimerHandle,
+} from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
 import type { SpanRecord } from '../../decode/span-record.ts';
 import { classifyForHealth } from './classify.ts';
@@ -210,6 +217,9 @@ export class FleetBreaker {
     const policy = this.policyOf(dependency);
     if (policy === undefined || !policy.enabled) return undefined;
     const scoped = policy.scope === 'service' ? service : undefined;
+    // A signal for a longer key or service would fail the schema at every SDK: never decided on.
+    if (dependency.length > MAX_SIGNAL_DEPENDENCY_CHARS) return undefined;
+    if (scoped !== undefined && scoped.length > MAX_SIGNAL_SERVICE_CHARS) return undefined;
     const key = scoped === undefined ? dependency : `${scoped}\u0000${dependency}`;
     let tracked = this.tracked.get(key);
     if (tracked === undefined) {
