@@ -44,3 +44,11 @@ export class Admission {
     this.bytes -= bytes;
   }
 }
+
+/**
+ * Heap one decoded span holds until its sinks are done (its record and id strings; 355 bytes
+ * measured for a span with nothing but ids and times). Charged against the in-flight budget like
+ * the body: the smallest spans are under 50 bytes on the wire, so a body of them decodes to about
+ * seven times its size. (Breaker-state points carry their labels on the wire: no such blow-up.)
+ */
+export const DECODED_SPAN_BYTES = 400;

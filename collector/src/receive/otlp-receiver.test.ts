@@ -10,6 +10,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
 import { makeGenAiSpans } from '../../bench/genai-spans.ts';
 import { exportWith, post, startTestService, type TestService } from '../testing/helpers.ts';
+import { DECODED_SPAN_BYTES } from './admission.ts';
 
 const PROTO = { 'content-type': 'application/x-protobuf' };
 const JSON_CT = { 'content-type': 'application/json' };
@@ -389,16 +390,17 @@ describe('overload', () => {
   it('answers 429 when the in-flight byte budget is exhausted', async () => {
     const spans = await makeGenAiSpans({ spans: 20, services: 1 });
     const body = ProtobufTraceSerializer.serializeRequest(spans)!;
-    // Room for exactly two bodies: held in the sink, they leave none for a third.
+    // Room for exactly two requests (body and decoded spans): held in the sink, they leave none for a third.
+    const held = body.length + 20 * DECODED_SPAN_BYTES;
     const t = await startTestService(
-      `limits: { maxBodyBytes: ${body.length}, maxInFlightBytes: ${2 * body.length} }`,
+      `limits: { maxBodyBytes: ${body.length}, maxInFlightBytes: ${2 * held} }`,
     );
     try {
       let open!: () => void;
       t.recorder.gate = new Promise((resolve) => {
         open = resolve;
       });
-      const held = [post(`${t.url}/v1/traces`, body, PROTO), post(`${t.url}/v1/traces`, body, PROTO)];
+      const sent = [post(`${t.url}/v1/traces`, body, PROTO), post(`${t.url}/v1/traces`, body, PROTO)];
       for (let i = 0; i < 200; i++) {
         const metrics = await (await fetch(`${t.url}/metrics`)).text();
         if (/breakwater_ingest_in_flight_requests 2/.test(metrics)) break;
@@ -410,7 +412,7 @@ describe('overload', () => {
       open();
       t.recorder.gate = undefined;
       assert.deepEqual(
-        (await Promise.all(held)).map((r) => r.status),
+        (await Promise.all(sent)).map((r) => r.status),
         [200, 200],
       );
       assert.equal(t.recorder.spans.length, 40);
@@ -418,4 +420,68 @@ describe('overload', () => {
       await t.close();
     }
   });
+
+  it('charges decoded spans to the byte budget: a body of tiny spans that would blow up in memory is a 413', async () => {
+    // 50 000 spans of nothing but ids and times: 48 bytes each on the wire, about 400 in memory.
+    const span = (i: number) => [
+      0x0a,
+      16,
+      ...Array.from({ length: 16 }, (_, k) => (i + k + 1) & 255),
+      0x12,
+      8,
+      ...Array.from({ length: 8 }, (_, k) => (i * 7 + k + 1) & 255),
+      0x39,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      0x41,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      2,
+    ];
+    const spans = Array.from({ length: 50_000 }, (_, i) => [0x12, 46, ...span(i)]).flat();
+    const scope = [0x12, ...varint(spans.length), ...spans];
+    const body = Uint8Array.from([0x0a, ...varint(scope.length), ...scope]);
+    // The body fits the budget four times over; its 20 MB of decoded spans do not.
+    const t = await startTestService(
+      `limits: { maxBodyBytes: ${body.length}, maxInFlightBytes: ${4 * body.length} }`,
+    );
+    try {
+      const response = await post(`${t.url}/v1/traces`, body, PROTO);
+      assert.equal(response.status, 413, decodeStatus(response.body).message);
+      assert.match(
+        decodeStatus(response.body).message,
+        /decodes to about 19 MiB of records.*limits\.maxInFlightBytes/,
+      );
+      assert.equal(t.recorder.spans.length, 0, 'nothing recorded');
+      // The budget is whole again: a normal request goes through.
+      const normal = ProtobufTraceSerializer.serializeRequest(
+        await makeGenAiSpans({ spans: 5, services: 1 }),
+      )!;
+      assert.equal((await post(`${t.url}/v1/traces`, normal, PROTO)).status, 200);
+    } finally {
+      await t.close();
+    }
+  });
 });
+
+function varint(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  while (v > 127) {
+    out.push((v & 127) | 128);
+    v >>>= 7;
+  }
+  out.push(v);
+  return out;
+}

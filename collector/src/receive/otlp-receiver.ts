@@ -5,7 +5,7 @@ import type { LimitsConfig } from '../config/server-section.ts';
 import type { DecodedBreakerStates } from '../decode/breaker-points.ts';
 import { OtlpDecodeError } from '../decode/decode-error.ts';
 import type { DecodedTraces } from '../decode/span-record.ts';
-import type { Admission } from './admission.ts';
+import { type Admission, DECODED_SPAN_BYTES } from './admission.ts';
 import { BodyError, contentEncodingOf, readBody } from './body.ts';
 import { send } from './http-reply.ts';
 import type { IngestStats } from './ingest-stats.ts';
@@ -134,6 +134,21 @@ export class OtlpReceiver {
       return;
     }
     let reserved = 0;
+    /** Charges decoded records to the in-flight budget; a request that cannot fit is refused. */
+    const holdDecoded = (bytes: number): void => {
+      if (o.admission.tryReserve(bytes)) {
+        reserved += bytes;
+        return;
+      }
+      if (reserved + bytes > o.limits.maxInFlightBytes) {
+        const mib = (bytes / 2 ** 20).toFixed(0);
+        throw new BodyError(
+          413,
+          `the request decodes to about ${mib} MiB of records, more than the in-flight budget (limits.maxInFlightBytes) allows: send smaller batches`,
+        );
+      }
+      throw new BodyError(429, 'too much ingest data in flight; retry later');
+    };
     try {
       const body = await readBody(req, {
         encoding: contentEncoding,
@@ -155,6 +170,7 @@ export class OtlpReceiver {
         const decoded = decodeStage(() =>
           encoding === 'protobuf' ? o.traces.protobuf(body.data) : o.traces.json(body.data),
         );
+        holdDecoded(decoded.spans.length * DECODED_SPAN_BYTES);
         if (decoded.spans.length > 0) {
           // One by one (not Promise.all): a sink must not apply a request a sink before it failed.
           for (const sink of o.spanSinks) {
