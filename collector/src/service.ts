@@ -149,7 +149,10 @@ export class CollectorService {
       logger: logger.child({ component: 'receiver' }),
       admission,
       stats,
-      traces: { protobuf: (b) => protoTraces.decode(b), json: (b) => jsonTraces.decode(b) },
+      traces: {
+        protobuf: (b, maxSpans) => protoTraces.decode(b, maxSpans),
+        json: (b, maxSpans) => jsonTraces.decode(b, maxSpans),
+      },
       metrics: { protobuf: (b) => protoMetrics.decode(b), json: (b) => decodeMetricsJson(b) },
       spanSinks: components.flatMap((c) => (c.spanSink ? [c.spanSink] : [])),
       breakerSinks: components.flatMap((c) => (c.breakerStateSink ? [c.breakerStateSink] : [])),

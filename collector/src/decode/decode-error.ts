@@ -5,3 +5,17 @@
 export class OtlpDecodeError extends Error {
   override readonly name = 'OtlpDecodeError';
 }
+
+/**
+ * A request with more spans than the caller allowed (what its memory budget can hold once
+ * decoded). Thrown as soon as the limit is passed, so the rest is never decoded.
+ */
+export class TooManySpansError extends Error {
+  override readonly name = 'TooManySpansError';
+  readonly maxSpans: number;
+
+  constructor(maxSpans: number) {
+    super(`the request holds more than ${maxSpans} spans`);
+    this.maxSpans = maxSpans;
+  }
+}

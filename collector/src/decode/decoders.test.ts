@@ -151,6 +151,17 @@ describe('trace decoders', () => {
     assert.ok(proto.spans.every((s) => typeof s.extra?.['host.name'] === 'string'));
   });
 
+  it('stops at maxSpans in both encodings (the receiver passes what its memory budget holds)', async () => {
+    const spans = await makeGenAiSpans({ spans: 10, services: 1 });
+    const proto = ProtobufTraceSerializer.serializeRequest(spans)!;
+    const json = JsonTraceSerializer.serializeRequest(spans)!;
+    assert.equal(new ProtoTraceDecoder().decode(proto, 10).spans.length, 10);
+    assert.equal(new JsonTraceDecoder().decode(json, 10).spans.length, 10);
+    const tooMany = { name: 'TooManySpansError', maxSpans: 9, message: 'the request holds more than 9 spans' };
+    assert.throws(() => new ProtoTraceDecoder().decode(proto, 9), tooMany);
+    assert.throws(() => new JsonTraceDecoder().decode(json, 9), tooMany);
+  });
+
   it('reads a resource that follows its spans, and skips unknown fields of every wire type', () => {
     const message = Request.encode(Request.fromObject(jsonRequestForProto())).finish();
     // ResourceSpans body = [resource][scope_spans]; rewrite as [unknowns][scope_spans][resource].

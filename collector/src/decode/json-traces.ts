@@ -1,5 +1,6 @@
 import { AttributePlan, RESOURCE_KEYS, type ScalarValue, SPAN_KEYS } from './attribute-plan.ts';
 import { buildSpanRecord, type ResourceInfo, resourceInfo, type SpanCore } from './build-record.ts';
+import { TooManySpansError } from './decode-error.ts';
 import {
   arrayField,
   enumField,
@@ -47,7 +48,8 @@ export class JsonTraceDecoder {
     this.resourcePlan = new AttributePlan(RESOURCE_KEYS, extraKeys);
   }
 
-  decode(body: Uint8Array | string): DecodedTraces {
+  /** @param maxSpans beyond this many spans, stop with a {@link TooManySpansError}. */
+  decode(body: Uint8Array | string, maxSpans = Number.POSITIVE_INFINITY): DecodedTraces {
     const root = parseJsonBody(body);
     const spans: SpanRecord[] = [];
     const rejections = new Rejections();
@@ -73,7 +75,9 @@ export class JsonTraceDecoder {
             continue;
           }
           const record = this.span(span, spanPath, resource, rejections);
-          if (record !== undefined) spans.push(record);
+          if (record === undefined) continue;
+          if (spans.length >= maxSpans) throw new TooManySpansError(maxSpans);
+          spans.push(record);
         }
       }
     }

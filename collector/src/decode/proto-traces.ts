@@ -1,7 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import { AttributePlan, RESOURCE_KEYS, type ScalarValue, SPAN_KEYS } from './attribute-plan.ts';
 import { buildSpanRecord, type ResourceInfo, resourceInfo, type SpanCore } from './build-record.ts';
-import { OtlpDecodeError } from './decode-error.ts';
+import { OtlpDecodeError, TooManySpansError } from './decode-error.ts';
 import { spanIdHex, traceIdHex } from './hex-ids.ts';
 import { readKeyValue } from './proto-attributes.ts';
 import { Rejections } from './rejections.ts';
@@ -79,8 +79,9 @@ export class ProtoTraceDecoder {
     this.resourcePlan = new AttributePlan(RESOURCE_KEYS, extraKeys);
   }
 
-  decode(bytes: Uint8Array): DecodedTraces {
-    const run = new TraceRun(bytes, this.spanPlan, this.resourcePlan, this.strings);
+  /** @param maxSpans beyond this many spans, stop with a {@link TooManySpansError}. */
+  decode(bytes: Uint8Array, maxSpans = Number.POSITIVE_INFINITY): DecodedTraces {
+    const run = new TraceRun(bytes, this.spanPlan, this.resourcePlan, this.strings, maxSpans);
     run.request();
     return {
       spans: run.spans,
@@ -110,8 +111,17 @@ class TraceRun {
     statusCode: 0,
   };
 
-  constructor(bytes: Uint8Array, spanPlan: AttributePlan, resourcePlan: AttributePlan, strings: StringCache) {
+  private readonly maxSpans: number;
+
+  constructor(
+    bytes: Uint8Array,
+    spanPlan: AttributePlan,
+    resourcePlan: AttributePlan,
+    strings: StringCache,
+    maxSpans: number,
+  ) {
     this.strings = strings;
+    this.maxSpans = maxSpans;
     this.buf = asBuffer(bytes);
     this.r = new WireReader(this.buf);
     this.spanPlan = spanPlan;
@@ -334,6 +344,7 @@ class TraceRun {
     core.endTimeMs = nanosToMs(endHi, endLo);
     core.durationMs = durationMs(startHi, startLo, endHi, endLo);
     core.statusCode = statusCode;
+    if (this.spans.length >= this.maxSpans) throw new TooManySpansError(this.maxSpans);
     this.spans.push(buildSpanRecord(core, resource, this.spanPlan, values));
   }
 

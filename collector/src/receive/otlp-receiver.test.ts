@@ -423,31 +423,11 @@ describe('overload', () => {
 
   it('charges decoded spans to the byte budget: a body of tiny spans that would blow up in memory is a 413', async () => {
     // 50 000 spans of nothing but ids and times: 48 bytes each on the wire, about 400 in memory.
+    const bytes = (n: number, seed: number) => Array.from({ length: n }, (_, k) => (seed + k + 1) & 255);
+    const fixed64 = (n: number) => [n, 0, 0, 0, 0, 0, 0, 0];
     const span = (i: number) => [
-      0x0a,
-      16,
-      ...Array.from({ length: 16 }, (_, k) => (i + k + 1) & 255),
-      0x12,
-      8,
-      ...Array.from({ length: 8 }, (_, k) => (i * 7 + k + 1) & 255),
-      0x39,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      1,
-      0x41,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      2,
+      ...[0x0a, 16, ...bytes(16, i), 0x12, 8, ...bytes(8, i * 7)],
+      ...[0x39, ...fixed64(1), 0x41, ...fixed64(2)],
     ];
     const spans = Array.from({ length: 50_000 }, (_, i) => [0x12, 46, ...span(i)]).flat();
     const scope = [0x12, ...varint(spans.length), ...spans];
@@ -459,9 +439,13 @@ describe('overload', () => {
     try {
       const response = await post(`${t.url}/v1/traces`, body, PROTO);
       assert.equal(response.status, 413, decodeStatus(response.body).message);
+      // The decode stopped where the budget, less the body, was full.
+      const maxSpans = Math.floor((3 * body.length) / DECODED_SPAN_BYTES);
       assert.match(
         decodeStatus(response.body).message,
-        /decodes to about 19 MiB of records.*limits\.maxInFlightBytes/,
+        new RegExp(
+          `more than ${maxSpans} spans: decoded, they would hold more than .*limits\\.maxInFlightBytes`,
+        ),
       );
       assert.equal(t.recorder.spans.length, 0, 'nothing recorded');
       // The budget is whole again: a normal request goes through.

@@ -3,7 +3,7 @@ import { type Clock, COLLECTOR_PATHS, parseDuration } from '@breakwater/protocol
 import type { BreakerStateSink, Logger, Route, SpanSink } from '../component.ts';
 import type { LimitsConfig } from '../config/server-section.ts';
 import type { DecodedBreakerStates } from '../decode/breaker-points.ts';
-import { OtlpDecodeError } from '../decode/decode-error.ts';
+import { OtlpDecodeError, TooManySpansError } from '../decode/decode-error.ts';
 import type { DecodedTraces } from '../decode/span-record.ts';
 import { type Admission, DECODED_SPAN_BYTES } from './admission.ts';
 import { BodyError, contentEncodingOf, readBody } from './body.ts';
@@ -22,10 +22,13 @@ export interface RawOtlpRequest {
   contentEncoding: string | undefined;
 }
 
-/** Decoders for one signal, by encoding. */
+/**
+ * Decoders for one signal, by encoding. `maxRecords` bounds the spans a trace decoder builds (it
+ * throws `TooManySpansError` beyond); metric decoders ignore it.
+ */
 export interface Decoders<T> {
-  protobuf(bytes: Uint8Array): T;
-  json(bytes: Uint8Array): T;
+  protobuf(bytes: Uint8Array, maxRecords: number): T;
+  json(bytes: Uint8Array, maxRecords: number): T;
 }
 
 export interface OtlpReceiverOptions {
@@ -134,20 +137,11 @@ export class OtlpReceiver {
       return;
     }
     let reserved = 0;
-    /** Charges decoded records to the in-flight budget; a request that cannot fit is refused. */
+    /** Charges decoded records to the in-flight budget, beside the body. */
     const holdDecoded = (bytes: number): void => {
-      if (o.admission.tryReserve(bytes)) {
-        reserved += bytes;
-        return;
-      }
-      if (reserved + bytes > o.limits.maxInFlightBytes) {
-        const mib = (bytes / 2 ** 20).toFixed(0);
-        throw new BodyError(
-          413,
-          `the request decodes to about ${mib} MiB of records, more than the in-flight budget (limits.maxInFlightBytes) allows: send smaller batches`,
-        );
-      }
-      throw new BodyError(429, 'too much ingest data in flight; retry later');
+      if (!o.admission.tryReserve(bytes))
+        throw new BodyError(429, 'too much ingest data in flight; retry later');
+      reserved += bytes;
     };
     try {
       const body = await readBody(req, {
@@ -167,8 +161,13 @@ export class OtlpReceiver {
       const receivedAtMs = o.clock.now();
       let response: string | Uint8Array;
       if (signal === 'traces') {
+        // No more spans than the budget could hold with this request alone: the decode stops
+        // there, so a body of tiny spans never builds several times its size in records.
+        const maxSpans = Math.floor((o.limits.maxInFlightBytes - reserved) / DECODED_SPAN_BYTES);
         const decoded = decodeStage(() =>
-          encoding === 'protobuf' ? o.traces.protobuf(body.data) : o.traces.json(body.data),
+          encoding === 'protobuf'
+            ? o.traces.protobuf(body.data, maxSpans)
+            : o.traces.json(body.data, maxSpans),
         );
         holdDecoded(decoded.spans.length * DECODED_SPAN_BYTES);
         if (decoded.spans.length > 0) {
@@ -188,7 +187,9 @@ export class OtlpReceiver {
         );
       } else {
         const decoded = decodeStage(() =>
-          encoding === 'protobuf' ? o.metrics.protobuf(body.data) : o.metrics.json(body.data),
+          encoding === 'protobuf'
+            ? o.metrics.protobuf(body.data, Number.POSITIVE_INFINITY)
+            : o.metrics.json(body.data, Number.POSITIVE_INFINITY),
         );
         if (decoded.points.length > 0) for (const sink of o.breakerSinks) sink(decoded.points);
         o.stats.breakerPoints.add(['accepted'], decoded.points.length);
@@ -218,6 +219,14 @@ export class OtlpReceiver {
             : RPC_CODE.RESOURCE_EXHAUSTED;
         // The body stopped being read (bad gzip, too large, too slow): close the connection.
         reply(error.status, code, error.message, error.status === 429 ? retryAfter : {}, true);
+      } else if (error instanceof TooManySpansError) {
+        reply(
+          413,
+          RPC_CODE.RESOURCE_EXHAUSTED,
+          `${error.message}: decoded, they would hold more than the in-flight budget (limits.maxInFlightBytes) allows; send smaller batches`,
+          {},
+          false,
+        );
       } else if (error instanceof OtlpDecodeError) {
         // A decoder that threw something unforeseen is worth a look: warn, with the stack.
         if (error.cause === undefined)
@@ -246,7 +255,7 @@ function decodeStage<T>(decode: () => T): T {
   try {
     return decode();
   } catch (error) {
-    if (error instanceof OtlpDecodeError) throw error;
+    if (error instanceof OtlpDecodeError || error instanceof TooManySpansError) throw error;
     throw new OtlpDecodeError(`could not decode the payload: ${(error as Error)?.message ?? String(error)}`, {
       cause: error,
     });
