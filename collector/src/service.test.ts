@@ -11,6 +11,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { makeGenAiSpans } from '../bench/genai-spans.ts';
+import { freePort } from './act/testing/alertmanager-process.ts';
 import { duplicateSeries } from './act/testing/duplicate-series.ts';
 import { createBreakerStatesComponent } from './breaker-states/breaker-states-component.ts';
 import { builtInComponents } from './built-in-components.ts';
@@ -369,6 +370,36 @@ describe('graceful shutdown', () => {
     assert.equal(t.service.state, 'stopped');
     assert.deepEqual(events, ['start', 'stop with 4 spans']);
     await assert.rejects(fetch(`${t.url}/healthz`));
+  });
+
+  it('refuses exports with 503 while its components start, saying so', async () => {
+    const port = await freePort();
+    let release!: () => void;
+    const blocker = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const config = parseConfig({ name: 't', text: `listen: 127.0.0.1:${port}` }, {});
+    const starting = CollectorService.start({
+      config,
+      logger: silentLogger,
+      components: [() => ({ name: 'slow-start', start: () => blocker })],
+    });
+    try {
+      const body = JSON.stringify({ resourceSpans: [] });
+      const headers = { 'content-type': 'application/json' };
+      let response: Awaited<ReturnType<typeof post>> | undefined;
+      // The port answers as soon as the server listens, before the components have started.
+      for (let i = 0; i < 200 && response === undefined; i++) {
+        response = await post(`http://127.0.0.1:${port}/v1/traces`, body, headers).catch(() => undefined);
+        if (response === undefined) await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(response?.status, 503);
+      assert.equal(response?.headers.get('retry-after'), '2');
+      assert.match(new TextDecoder().decode(response?.body), /collector is starting/);
+    } finally {
+      release();
+      await (await starting).shutdown();
+    }
   });
 
   it('waits for a slow component stop before it reports stopped', async () => {

@@ -157,7 +157,11 @@ export class CollectorService {
       spanSinks: components.flatMap((c) => (c.spanSink ? [c.spanSink] : [])),
       breakerSinks: components.flatMap((c) => (c.breakerStateSink ? [c.breakerStateSink] : [])),
       forward: forwarder?.forward,
-      isDraining: () => phase() !== 'ready',
+      unavailable: () => {
+        const now = phase();
+        if (now === 'ready') return undefined;
+        return now === 'starting' ? 'collector is starting' : 'collector is shutting down';
+      },
       track: (work) => inFlight.track(work),
     });
     router.add(healthRoutes(phase), 'service');

@@ -157,7 +157,11 @@ describe('trace decoders', () => {
     const json = JsonTraceSerializer.serializeRequest(spans)!;
     assert.equal(new ProtoTraceDecoder().decode(proto, 10).spans.length, 10);
     assert.equal(new JsonTraceDecoder().decode(json, 10).spans.length, 10);
-    const tooMany = { name: 'TooManySpansError', maxSpans: 9, message: 'the request holds more than 9 spans' };
+    const tooMany = {
+      name: 'TooManySpansError',
+      maxSpans: 9,
+      message: 'the request holds more than 9 spans',
+    };
     assert.throws(() => new ProtoTraceDecoder().decode(proto, 9), tooMany);
     assert.throws(() => new JsonTraceDecoder().decode(json, 9), tooMany);
   });

@@ -47,8 +47,8 @@ export interface OtlpReceiverOptions {
   breakerSinks: readonly BreakerStateSink[];
   /** Called with every accepted request (after the sinks), when forwarding is on. */
   forward: ((request: RawOtlpRequest) => void) | undefined;
-  /** True once shutdown began: new exports are refused with 503. */
-  isDraining(): boolean;
+  /** Why new exports are refused with 503 (the collector is starting or shutting down), if they are. */
+  unavailable(): string | undefined;
   /** Tracks requests in flight so shutdown can wait for them. */
   track<T>(work: Promise<T>): Promise<T>;
 }
@@ -128,8 +128,9 @@ export class OtlpReceiver {
       );
       return;
     }
-    if (o.isDraining()) {
-      reply(503, RPC_CODE.UNAVAILABLE, 'collector is shutting down', retryAfter);
+    const unavailable = o.unavailable();
+    if (unavailable !== undefined) {
+      reply(503, RPC_CODE.UNAVAILABLE, unavailable, retryAfter);
       return;
     }
     if (!o.admission.tryEnter()) {
