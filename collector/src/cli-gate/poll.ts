@@ -38,6 +38,7 @@ export async function poll(ask: () => Promise<GateAnswer>, options: PollOptions)
   const { clock } = options;
   let last: GateAnswer | undefined;
   for (;;) {
+    let failed: GateClientError | undefined;
     try {
       last = await ask();
       options.onAnswer?.(last);
@@ -45,14 +46,16 @@ export async function poll(ask: () => Promise<GateAnswer>, options: PollOptions)
       if (options.mode === 'wait' && !isNoDataHalt(last)) return last;
     } catch (error) {
       if (!(error instanceof GateClientError) || !error.retryable) throw error;
-      if (clock.now() + options.intervalMs > options.deadline) {
-        if (last !== undefined) return last;
-        throw error;
-      }
-      options.onRetry?.(error);
+      failed = error;
     }
+    // A failed poll is retried like an answer is re-asked: after the interval, or at the deadline
+    // when less than an interval is left.
     const remaining = options.deadline - clock.now();
-    if (remaining <= 0) return last!;
+    if (remaining <= 0) {
+      if (last !== undefined) return last;
+      throw failed;
+    }
+    if (failed !== undefined) options.onRetry?.(failed);
     await sleep(clock, Math.min(options.intervalMs, remaining));
   }
 }

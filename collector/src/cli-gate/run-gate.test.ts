@@ -392,6 +392,38 @@ describe('breakwater gate polling on a fake clock', () => {
     assert.equal(s.gateCalls(), 3, 'at 0 s, 30 s and 60 s');
   });
 
+  it('--wait retries a failed poll at the deadline when less than an interval is left', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['PROCEED']);
+    let failures = 1;
+    const flaky = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (failures-- > 0) throw new TypeError('fetch failed');
+      return s.fetch(input, init);
+    }) as typeof fetch;
+    const io = capture({ clock, fetch: flaky });
+    const start = clock.now();
+    const code = await drive(
+      clock,
+      runGateCommand(['-s', 'chat', '-v', 'v2', '--wait', '10s', '--interval', '30s'], io),
+      1_000,
+    );
+    assert.equal(code, 0, io.err);
+    assert.match(io.err, /retrying/);
+    assert.equal(clock.now() - start, 10_000, 'the retry came at the deadline');
+    // Failing to the end: the error, exit 2, after the retry at the deadline.
+    failures = 2;
+    const down = capture({ clock, fetch: flaky });
+    assert.equal(
+      await drive(
+        clock,
+        runGateCommand(['-s', 'chat', '-v', 'v2', '--wait', '10s', '--interval', '30s'], down),
+        1_000,
+      ),
+      2,
+    );
+    assert.equal(failures, 0, 'asked twice');
+  });
+
   it('--watch keeps polling through PROCEED and stops early on ROLLBACK', async () => {
     const clock = new ManualClock();
     const s = scripted(['PROCEED', 'PROCEED', 'ROLLBACK', 'PROCEED']);
