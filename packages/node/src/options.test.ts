@@ -49,6 +49,14 @@ describe('resolveOptions: the environment', () => {
     assert.deepEqual(both.control, { url: 'http://collector.internal:4318', token: undefined });
   });
 
+  it('binds the Prometheus endpoint to BREAKWATER_PROMETHEUS_HOST, loopback by default', () => {
+    assert.equal(resolveOptions(quiet, {}).prometheusHost, '127.0.0.1');
+    const env = { BREAKWATER_PROMETHEUS_PORT: '9464', BREAKWATER_PROMETHEUS_HOST: '0.0.0.0' };
+    assert.equal(resolveOptions(quiet, env).prometheusHost, '0.0.0.0');
+    assert.equal(resolveOptions(quiet, env).prometheusPort, 9464);
+    assert.equal(resolveOptions({ ...quiet, prometheusHost: '::1' }, env).prometheusHost, '::1');
+  });
+
   it('keeps the path prefix of a collector behind a path-routing proxy', () => {
     const url = (env: NodeJS.ProcessEnv, endpoint?: string) => {
       const control = resolveOptions(endpoint === undefined ? quiet : { ...quiet, endpoint }, env).control;

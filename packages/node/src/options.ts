@@ -43,7 +43,7 @@ export interface StartOptions {
   readonly maxQueueSize?: number;
   /** Serve metrics for scraping on this port too (`BREAKWATER_PROMETHEUS_PORT`). */
   readonly prometheusPort?: number;
-  /** Host for the Prometheus endpoint; default `127.0.0.1`. */
+  /** Host for the Prometheus endpoint (`BREAKWATER_PROMETHEUS_HOST`); default `127.0.0.1`. */
   readonly prometheusHost?: string;
   /** Per-dependency policy rules (see `@breakwater/instrumentation`). */
   readonly policies?: readonly PolicyRule[];
@@ -309,7 +309,7 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     limits,
     maxQueueSize,
     prometheusPort: options.prometheusPort ?? positiveInt(env[ENV.PROMETHEUS_PORT]),
-    prometheusHost: options.prometheusHost ?? '127.0.0.1',
+    prometheusHost: options.prometheusHost ?? envText(env, ENV.PROMETHEUS_HOST) ?? '127.0.0.1',
     control:
       options.control === false || controlEnv === 'false' || controlEnv === '0'
         ? false

@@ -32,7 +32,7 @@ export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 /** Environment variables Breakwater reads beside the standard `OTEL_*` ones. */
 export const ENV = {
-  /** Collector base URL for the control client (defaults to the OTLP endpoint's origin). */
+  /** Collector base URL for the control client (defaults to the collector the spans go to). */
   COLLECTOR_URL: 'BREAKWATER_COLLECTOR_URL',
   /** Bearer token the SDK presents to the collector's signal stream. */
   SUBSCRIBE_TOKEN: 'BREAKWATER_SUBSCRIBE_TOKEN',
@@ -40,6 +40,8 @@ export const ENV = {
   CONTROL: 'BREAKWATER_CONTROL',
   /** Port for an optional Prometheus endpoint serving the SDK's metrics. */
   PROMETHEUS_PORT: 'BREAKWATER_PROMETHEUS_PORT',
+  /** Host that endpoint binds (default `127.0.0.1`; `0.0.0.0` to be scraped from outside a container). */
+  PROMETHEUS_HOST: 'BREAKWATER_PROMETHEUS_HOST',
 } as const;
 
 /**
