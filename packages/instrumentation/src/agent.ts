@@ -6,6 +6,7 @@
 
 import { SEMCONV } from '@breakwater/protocol';
 import { context, SpanKind, trace } from '@opentelemetry/api';
+import { failureOf } from './failed-operations.ts';
 import { getRuntime } from './runtime.ts';
 import { setFailure } from './span-attributes.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
@@ -53,7 +54,7 @@ export function agent<A extends unknown[], R>(
       // Success leaves the status unset: OTel reserves OK for an application's own explicit say.
       return await context.with(trace.setSpan(context.active(), span), () => fn(...args));
     } catch (error) {
-      setFailure(span, getRuntime().guard.classify(error), error, true);
+      setFailure(span, failureOf(error) ?? getRuntime().guard.classify(error), error, true);
       throw error;
     } finally {
       span.end();

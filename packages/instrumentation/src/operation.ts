@@ -17,6 +17,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { AttributeSets } from './attribute-sets.ts';
+import { rememberFailure } from './failed-operations.ts';
 import type { CallData, CallPipeline } from './guard.ts';
 import type { GenAiMetrics } from './metrics.ts';
 import type { Runtime } from './runtime.ts';
@@ -254,6 +255,7 @@ export class Operation {
     this.answeredAt = undefined;
     if (this.resolved) this.call?.reportLateFailure(error);
     const c = this.classify(error);
+    rememberFailure(error, c);
     this.closeAttempt(c, error);
     this.span.setAttribute(ATTR.RETRY_ATTEMPTS, this.attempts);
     // The breaker facts stay those of admission (or refusal), set at the start and by the

@@ -490,6 +490,18 @@ describe('tool() and agent()', () => {
     assert.equal(brokenSpan.status.code, SpanStatusCode.ERROR);
   });
 
+  it('an agent ended by a tool’s failure reports it as the tool’s operation classified it', async () => {
+    const broken = tool('broken_step', async () => {
+      throw new Error('tool blew up');
+    });
+    const run = agent('fragile', async () => broken());
+    await assert.rejects(run(), /tool blew up/);
+    const root = h.spans().find((s) => s.name === 'invoke_agent fragile')!;
+    assert.equal(root.status.code, SpanStatusCode.ERROR);
+    assert.equal(attrs(root)['breakwater.error.category'], 'tool_error');
+    assert.equal(attrs(root)['breakwater.error.source'], 'dependency');
+  });
+
   it('tool description and the agent attributes the conventions ask for', async () => {
     const lookup = tool('lookup_stock', async (sku: string) => `${sku}: 3`, {
       description: 'Looks up stock levels',
