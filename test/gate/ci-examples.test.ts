@@ -81,18 +81,38 @@ describe('examples/ci-gate', () => {
     calls.forEach((c, i) => {
       assertValidGateCall(c, `github-actions call ${i}`);
     });
-    assert.ok(calls.some((c) => c.includes('--on-rollback') && c.includes('--watch')));
+    // Every call that judges the canary rolls it back: --wait can already answer ROLLBACK.
+    const judging = calls.filter((c) => c.includes('--wait') || c.includes('--watch'));
+    assert.equal(judging.length, 2);
+    assert.ok(judging.every((c) => c.includes('--on-rollback')));
+    const canary = (jobs.canary as unknown as { steps: { if?: string; run?: string }[] }).steps;
+    assert.ok(
+      canary.some((s) => s.if === 'failure()' && /canary-weight=0/.test(s.run ?? '')),
+      'a failed canary job takes the canary out of traffic',
+    );
   });
 
-  it('GitLab CI: valid YAML, real gate flags, HALT (exit 10) allowed to pause', async () => {
+  it('GitLab CI: valid YAML, real gate flags, HALT (exit 10) pauses and is not promoted', async () => {
     const [ci] = await yamlDocs('gitlab-ci.yml');
     assert.deepEqual(ci!.stages, ['validate', 'canary', 'monitor', 'promote']);
     const calls = collect(ci, 'script').flatMap(gateCalls);
-    assert.equal(calls.length, 3);
+    assert.equal(calls.length, 4);
     calls.forEach((c, i) => {
       assertValidGateCall(c, `gitlab call ${i}`);
     });
-    assert.deepEqual((ci!.monitor as { allow_failure: unknown }).allow_failure, { exit_codes: [10] });
+    const job = (name: string) =>
+      ci![name] as { script: string[]; after_script?: string[]; allow_failure?: unknown };
+    assert.deepEqual(job('monitor').allow_failure, { exit_codes: [10] });
+    // A monitor that passed with a warning (HALT) must not reach production: promote asks first.
+    const promote = job('promote').script;
+    assert.match(promote[0]!, /^breakwater gate /);
+    assert.doesNotMatch(promote[0]!, /--wait|--watch/);
+    assert.ok(promote.findIndex((l) => /kubectl set image/.test(l)) > 0);
+    // Every call that judges the canary rolls it back; a canary job that fails takes it out of traffic.
+    const judging = calls.filter((c) => c.includes('--wait') || c.includes('--watch'));
+    assert.equal(judging.length, 2);
+    assert.ok(judging.every((c) => c.includes('--on-rollback')));
+    assert.match(job('canary').after_script?.join('\n') ?? '', /CI_JOB_STATUS.*canary-weight=0/);
   });
 
   it('pipeline.sh: valid bash, three stages, real gate flags', async () => {
@@ -121,6 +141,18 @@ describe('examples/ci-gate', () => {
     const url = new URL(web.url.replace(/\{\{args\.([\w-]+)\}\}/g, 'x-$1'));
     assert.equal(url.pathname, GATE_PATHS.DECISION);
     assert.ok(parseGateQuery(url.searchParams).ok, web.url);
+    // The version asked about is the pod template hash, so the pods' spans must carry it.
+    const rolloutSpec = rollout!.spec as {
+      template: { spec: { containers: { env?: { name: string; value?: string; valueFrom?: unknown }[] }[] } };
+    };
+    const env = rolloutSpec.template.spec.containers[0]!.env ?? [];
+    assert.deepEqual(env.find((e) => e.name === 'POD_TEMPLATE_HASH')?.valueFrom, {
+      fieldRef: { fieldPath: "metadata.labels['rollouts-pod-template-hash']" },
+    });
+    assert.match(
+      env.find((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value ?? '',
+      /service\.version=\$\(POD_TEMPLATE_HASH\)/,
+    );
   });
 
   it('Flagger Canary: rollout webhook POSTs to /v1/gate with service/version metadata', async () => {
