@@ -351,6 +351,36 @@ describe('CircuitBreaker', () => {
     for (let i = 0; i < 10; i++) b.onSuccess(b.admit());
   });
 
+  it('a re-sent half_open override keeps counting: a slow replica still admits its share', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock);
+    let admitted = 0;
+    // 8 calls between re-sends (every 7.5 s, half the TTL) at allow 0.1: fewer than 1/allow.
+    for (let resend = 0; resend < 20; resend++) {
+      b.applyOverride({ state: 'half_open', allow: 0.1, expiresAt: clock.now() + 15_000 });
+      for (let i = 0; i < 8; i++) {
+        try {
+          b.onSuccess(b.admit());
+          admitted++;
+        } catch {}
+      }
+      await clock.advance(7_500);
+    }
+    assert.equal(admitted, 16);
+    // A new fraction starts the count afresh.
+    b.applyOverride({ state: 'half_open', allow: 0.5, expiresAt: clock.now() + 15_000 });
+    const next: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      try {
+        b.onSuccess(b.admit());
+        next.push(true);
+      } catch {
+        next.push(false);
+      }
+    }
+    assert.deepEqual(next, [false, true, false, true]);
+  });
+
   it('fleet closed override admits even while the local breaker is open', () => {
     const clock = new ManualClock(0);
     const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 1 } });

@@ -27,6 +27,14 @@ import { BreakerSnapshotSchema } from './snapshot.ts';
 type LocalState = 'closed' | 'open' | 'half_open';
 type ManualState = 'isolated' | 'forced_closed';
 
+/** The share of calls an override admits. */
+function overrideFraction(override: BreakerOverride): number {
+  return (
+    override.allow ??
+    (override.state === 'open' ? 0 : override.state === 'half_open' ? DEFAULT_HALF_OPEN_ALLOW : 1)
+  );
+}
+
 /** Validates a fleet override for `dependency`; throws a `TypeError` saying what is wrong. */
 export function parseBreakerOverride(dependency: string, override: BreakerOverride): BreakerOverride {
   const result = BreakerOverrideSchema.safeParse(override);
@@ -266,8 +274,16 @@ export class CircuitBreaker implements Policy {
     // A stale signal delivered late must not replace (or clear) the override in force.
     if (parsed !== undefined && parsed.expiresAt <= this.clock.now()) return;
     const from = this.reported;
+    const previous = this.override;
     this.override = parsed;
-    this.gate.reset();
+    // The collector re-sends a signal every half TTL: an equal fraction keeps counting, or a
+    // replica making fewer calls per re-send than 1/allow would never admit one.
+    if (
+      previous === undefined ||
+      parsed === undefined ||
+      overrideFraction(previous) !== overrideFraction(parsed)
+    )
+      this.gate.reset();
     this.afterChange(from, 'fleet');
   }
 
@@ -362,10 +378,7 @@ export class CircuitBreaker implements Policy {
     const override = this.override;
     if (override !== undefined) {
       if (now < override.expiresAt) {
-        const fraction =
-          override.allow ??
-          (override.state === 'open' ? 0 : override.state === 'half_open' ? DEFAULT_HALF_OPEN_ALLOW : 1);
-        if (!this.gate.admit(fraction))
+        if (!this.gate.admit(overrideFraction(override)))
           return this.refuse(ctx, override.state, 'fleet', override.expiresAt - now);
         return this.admitted(ctx, override.state, 'fleet', PERMIT_OVERRIDE, now, parentPermit);
       }
