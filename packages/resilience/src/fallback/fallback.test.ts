@@ -61,6 +61,36 @@ describe('fallbacks', () => {
     assert.equal(seen, 'openai/gpt-4o:circuit_open');
   });
 
+  it('a chain goes on past a strategy that throws (the smaller model is down too)', async () => {
+    const onFallback: string[] = [];
+    const policy = new FallbackPolicy({
+      strategy: chainFallback<string>(
+        degradedFallback(async () => {
+          throw Object.assign(new Error('mini down'), { status: 503 });
+        }, 'smaller-model'),
+        staticFallback('busy'),
+      ),
+      listener: { onFallback: (ctx) => onFallback.push(ctx.fallback ?? '') },
+      dependency: 'openai/gpt-4o',
+    });
+    const overloaded = async () => {
+      throw Object.assign(new Error('gpt-4o overloaded'), { status: 529 });
+    };
+    assert.equal(await policy.execute(overloaded), 'busy');
+    assert.deepEqual(onFallback, ['static']);
+    // When every strategy fails, the last strategy error is what the chain throws.
+    const allDown = new FallbackPolicy({
+      strategy: chainFallback<string>(
+        degradedFallback(async () => {
+          throw new Error('mini down');
+        }),
+        cachedFallback(),
+      ),
+      listener: noopListener,
+    });
+    await assert.rejects(allDown.execute(overloaded), /mini down/);
+  });
+
   it('does not cover cancellations by default; handle narrows it further', async () => {
     const policy = new FallbackPolicy({ strategy: staticFallback('x'), listener: noopListener });
     await assert.rejects(

@@ -68,7 +68,11 @@ export function cachedFallback<F>(options: CachedFallbackOptions = {}): Fallback
   };
 }
 
-/** Tries each strategy in order; the first with something to offer wins and names the result. */
+/**
+ * Tries each strategy in order; the first with something to offer wins and names the result. A
+ * strategy that throws (a smaller model that is down too) hands over to the next; when none
+ * offers anything, the chain throws what the last failing one threw, if one did.
+ */
 export function chainFallback<F>(...strategies: FallbackStrategy<F>[]): FallbackStrategy<F> {
   return {
     name: strategies.map((s) => s.name).join('>'),
@@ -76,13 +80,21 @@ export function chainFallback<F>(...strategies: FallbackStrategy<F>[]): Fallback
       for (const s of strategies) s.onSuccess?.(ctx, value);
     },
     async resolve(ctx, error, classification) {
+      let failed: { error: unknown } | undefined;
       for (const s of strategies) {
-        const value = await s.resolve(ctx, error, classification);
+        let value: F | typeof NO_FALLBACK;
+        try {
+          value = await s.resolve(ctx, error, classification);
+        } catch (strategyError) {
+          failed = { error: strategyError };
+          continue;
+        }
         if (value !== NO_FALLBACK) {
           ctx.fallback = s.name;
           return value;
         }
       }
+      if (failed !== undefined) throw failed.error;
       return NO_FALLBACK;
     },
   };
