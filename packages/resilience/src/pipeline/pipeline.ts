@@ -274,13 +274,14 @@ export class Pipeline<F = never, TData = unknown> {
     const { retry, timeout, listener } = this;
     const callDeadline = ctx.callDeadline;
     let failure = this.attemptFailed(ctx, caught);
+    // Adaptive retry hears of the call's end only for a failure at the dependency: the last sent
+    // attempt's, not a budget refusal that replaced it (see `RetryPolicy.onCallFailure`), nor an
+    // attempt that never left the bulkhead queue (local congestion says nothing of the dependency).
+    let sentFailure = ctx.unsent ? undefined : failure.classification;
     let previousDelay = 0;
     try {
       for (;;) {
         let delay = -1;
-        // Adaptive retry hears of the call's end only for a failure at the dependency: the last
-        // attempt's, not a budget refusal that replaced it (see `RetryPolicy.onCallFailure`).
-        const attemptClassification = failure.classification;
         // An unsent attempt tells the budget nothing about the dependency, and the call is over.
         if (retry !== undefined && !ctx.unsent) {
           try {
@@ -294,7 +295,7 @@ export class Pipeline<F = never, TData = unknown> {
             delay = -1;
         }
         if (delay < 0) {
-          retry?.onCallFailure(attemptClassification);
+          if (sentFailure !== undefined) retry?.onCallFailure(sentFailure);
           return await this.finalFailure(ctx, failure.error, failure.classification);
         }
         listener.onRetry?.(ctx, failure.classification, delay);
@@ -312,11 +313,13 @@ export class Pipeline<F = never, TData = unknown> {
           value = await this.attempt(ctx, fn);
         } catch (error) {
           failure = this.attemptFailed(ctx, error);
+          if (!ctx.unsent) sentFailure = failure.classification;
           continue;
         }
         const late = this.lateError(ctx);
         if (late !== undefined) {
           failure = this.attemptFailed(ctx, late);
+          sentFailure = failure.classification;
           continue;
         }
         this.succeeded(ctx, value);

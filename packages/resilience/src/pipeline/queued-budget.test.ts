@@ -4,6 +4,7 @@ import { ManualClock } from '@breakwater/protocol';
 import { ConstantBackoff } from '../backoff/exponential.ts';
 import { Bulkhead } from '../bulkhead/bulkhead.ts';
 import { TimeoutError } from '../core/errors.ts';
+import { AdaptiveAttempts } from '../retry/adaptive.ts';
 import { RetryBudget } from '../retry/budget.ts';
 import { noopListener } from '../telemetry/listener.ts';
 import { Pipeline } from './pipeline.ts';
@@ -77,5 +78,42 @@ describe('Pipeline: call deadline in the bulkhead queue and the retry budget', (
     assert.ok(error instanceof TimeoutError && error.scope === 'call', String(error));
     assert.equal(ran, 1);
     assert.equal(budget.tokens, 9);
+  });
+
+  it('adaptive retry is not told of calls that never left the queue, only of failures at the dependency', async () => {
+    const clock = new ManualClock(0);
+    const adaptive = new AdaptiveAttempts({ failuresPerStep: 2 });
+    const bulkhead = new Bulkhead({ maxConcurrent: 1, maxQueue: 10, queueTimeoutMs: 10_000, clock });
+    const pipeline = new Pipeline({
+      dependency: 'openai/gpt-4o',
+      clock,
+      listener: noopListener,
+      timeout: 200,
+      bulkhead,
+      retry: { maxAttempts: 3, adaptive, backoff: new ConstantBackoff(10) },
+    });
+    assert.ok(bulkhead.tryAcquire(), 'another call holds the only slot');
+    for (let i = 0; i < 6; i++) {
+      const call = pipeline.execute(async () => 'never').catch((e: unknown) => e);
+      await clock.advance(250);
+      await call;
+    }
+    assert.equal(adaptive.reduced, 0, 'six queue timeouts take no attempt away');
+    // A call whose first attempt failed at the dependency and whose retry then waited out the
+    // deadline in the queue did fail at the dependency: that counts.
+    bulkhead.release();
+    for (let i = 0; i < 2; i++) {
+      const call = pipeline
+        .execute(async () => {
+          throw overloaded();
+        })
+        .catch((e: unknown) => e);
+      await clock.advance(0);
+      assert.ok(bulkhead.tryAcquire(), 'another call takes the slot during the back-off');
+      await clock.advance(250);
+      assert.ok((await call) instanceof TimeoutError);
+      bulkhead.release();
+    }
+    assert.equal(adaptive.reduced, 1);
   });
 });
