@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { RetryableError } from '@anthropic-ai/sdk';
 import { Stream as AnthropicStream } from '@anthropic-ai/sdk/core/streaming';
 import { ManualClock } from '@breakwater/protocol';
 import OpenAI from 'openai';
@@ -264,6 +264,16 @@ describe('classify: Anthropic client errors', () => {
       classify(new Anthropic.APIConnectionError({ message: 'Connection error.' })).category,
       'network',
     );
+  });
+
+  it('a RetryableError (the client’s "retry this", from request middleware) is a retryable network error', () => {
+    const direct = classify(new RetryableError('token refresh raced'));
+    assert.deepEqual(
+      [direct.category, direct.retryable, direct.errorType],
+      ['network', true, 'retryable_error'],
+    );
+    const wrapped = classify(new Error('middleware failed', { cause: new RetryableError('x') }));
+    assert.equal(wrapped.category, 'network');
   });
 });
 

@@ -46,6 +46,16 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Whether `error`, or an error down its `cause` chain, is a client's `RetryableError`. */
+function retryRequested(error: object): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    if (classNames(current).includes('RetryableError')) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Names on the prototype chain, to recognise client error classes without importing them. */
 function classNames(error: object): string[] {
   const names: string[] = [];
@@ -148,6 +158,9 @@ export class Classifier {
     }
     if (names.includes('APIConnectionError'))
       return classification({ category: 'network', provider }, 'connection_error');
+    // The client's own "retry this" (thrown by request middleware, or found down the cause chain),
+    // which the client itself retries like a connection error.
+    if (retryRequested(error)) return classification({ category: 'network', provider }, 'retryable_error');
     if (provider !== undefined) {
       // A client error without a status: an error event inside a stream that began with a 200.
       const code =
