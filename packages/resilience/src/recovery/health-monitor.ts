@@ -59,6 +59,8 @@ export class HealthMonitor {
   private recoveringSince = 0;
   private timer: TimerHandle | undefined = undefined;
   private running = false;
+  /** Which start() the check loop belongs to: a check that outlives a stop() ends its loop. */
+  private loop = 0;
 
   constructor(options: HealthMonitorOptions) {
     this.o = parseOptions(Schema, options, 'HealthMonitor');
@@ -135,6 +137,7 @@ export class HealthMonitor {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.loop++;
     this.schedule();
   }
 
@@ -145,10 +148,12 @@ export class HealthMonitor {
   }
 
   private schedule(): void {
+    const loop = this.loop;
     this.timer = this.o.clock.setTimeout(() => {
       this.timer = undefined;
       void this.checkNow().finally(() => {
-        if (this.running) this.schedule();
+        // Stopped (and maybe started again) while this check ran: that start has its own loop.
+        if (this.running && this.loop === loop) this.schedule();
       });
     }, this.o.intervalMs);
   }

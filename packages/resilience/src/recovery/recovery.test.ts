@@ -89,4 +89,32 @@ describe('HealthMonitor', () => {
     await clock.advance(100);
     assert.equal(await result, 'failed');
   });
+
+  it('stop() then start() while a check runs keeps one check loop', async () => {
+    const clock = new ManualClock(0);
+    let checks = 0;
+    let release: (() => void) | undefined;
+    const monitor = new HealthMonitor({
+      intervalMs: 1000,
+      checkTimeoutMs: 60_000,
+      clock,
+      check: () => {
+        checks++;
+        // The first check is slow: it is still running across the stop() and start().
+        if (checks === 1) return new Promise<boolean>((resolve) => (release = () => resolve(true)));
+        return true;
+      },
+    });
+    monitor.start();
+    await clock.advance(1000);
+    monitor.stop();
+    monitor.start();
+    release!();
+    await clock.advance(0);
+    const before = checks;
+    await clock.advance(10_000);
+    assert.equal(checks - before, 10, 'one check a second, not two');
+    monitor.stop();
+    assert.equal(clock.pendingTimers, 0);
+  });
 });
