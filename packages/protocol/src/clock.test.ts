@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KEEP_ALIVE, ManualClock, systemClock } from './clock.ts';
+import { KEEP_ALIVE, MAX_TIMER_MS, ManualClock, systemClock } from './clock.ts';
 
 describe('ManualClock', () => {
   it('fires timers in time order and lets awaited work continue between them', async () => {
@@ -34,6 +34,20 @@ describe('systemClock', () => {
     } finally {
       systemClock.clearTimeout(background);
       systemClock.clearTimeout(awaited);
+    }
+  });
+
+  it('waits the longest a timer can for a longer delay, instead of firing at once', async () => {
+    const fired: string[] = [];
+    const timers = [Number.POSITIVE_INFINITY, MAX_TIMER_MS + 1, 365 * 86_400_000].map((ms) =>
+      systemClock.setTimeout(() => fired.push(String(ms)), ms),
+    );
+    try {
+      // Node fires an overlong timer after 1 ms: 20 ms later, none of these has.
+      await new Promise((resolve) => systemClock.setTimeout(() => resolve(undefined), 20, KEEP_ALIVE));
+      assert.deepEqual(fired, []);
+    } finally {
+      for (const t of timers) systemClock.clearTimeout(t);
     }
   });
 });

@@ -40,11 +40,14 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The real clock. */
+/**
+ * The real clock. A delay beyond {@link MAX_TIMER_MS} waits that long instead, so a timeout or
+ * queue wait meant as "practically never" (`Infinity`, a year) does not fire at once.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms, options) {
-    const timer = setTimeout(fn, ms);
+    const timer = setTimeout(fn, ms > MAX_TIMER_MS ? MAX_TIMER_MS : ms);
     if (options?.keepAlive !== true) timer.unref();
     return timer;
   },
