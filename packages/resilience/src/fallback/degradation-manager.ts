@@ -1,5 +1,6 @@
 import type { Clock } from '@breakwater/protocol';
 import { systemClock } from '@breakwater/protocol';
+import { defaultClassifier } from '../classify/classifier.ts';
 
 /** One feature switch. */
 export interface FeatureOptions<F> {
@@ -7,7 +8,10 @@ export interface FeatureOptions<F> {
   readonly fallback: () => F | Promise<F>;
   /** Degraded automatically while this returns true (e.g. `() => breaker.state === 'open'`). */
   readonly when?: () => boolean;
-  /** Also answer with the fallback when the feature's own call fails (default false). */
+  /**
+   * Also answer with the fallback when the feature's own call fails (default false). Not when it
+   * was cancelled: the caller walked away, and a fallback would answer nobody.
+   */
   readonly fallbackOnError?: boolean;
 }
 
@@ -85,7 +89,8 @@ export class DegradationManager {
     if (feature.options.fallbackOnError !== true) return fn();
     try {
       return await fn();
-    } catch {
+    } catch (error) {
+      if (defaultClassifier.classify(error).category === 'cancelled') throw error;
       return (await feature.options.fallback()) as F;
     }
   }

@@ -129,6 +129,12 @@ describe('DegradationManager', () => {
     assert.equal(manager.snapshot().summaries?.cause, 'automatic');
     breakerOpen = false;
     assert.equal(await manager.run('summaries', fail), 'summary unavailable', 'fallbackOnError');
+    // A cancelled call is not answered with the fallback: the caller walked away.
+    const aborted = AbortSignal.abort();
+    await assert.rejects(
+      manager.run('summaries', async () => aborted.throwIfAborted()),
+      (e: unknown) => (e as Error).name === 'AbortError',
+    );
     assert.throws(() => manager.degrade('nope'), /unknown feature/);
     assert.throws(() => manager.register('summaries', { fallback: () => 1 }), /already registered/);
   });
