@@ -42,6 +42,18 @@ describe('classify: OpenAI client errors', () => {
       'rate_limit_exceeded',
     ],
     [
+      'a request larger than the whole per-minute limit (429, but waiting never helps)',
+      openai(429, {
+        message:
+          'Request too large for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Requested 45000. The input or output tokens must be reduced in order to run successfully.',
+        type: 'tokens',
+        code: 'rate_limit_exceeded',
+      }),
+      'context_length',
+      false,
+      'rate_limit_exceeded',
+    ],
+    [
       'insufficient_quota 429',
       openai(429, {
         message: 'You exceeded your current quota',

@@ -13,6 +13,7 @@ export interface HttpErrorFacts {
 const QUOTA_RE = /insufficient_quota|spend_limit|billing|quota|credit balance/i;
 const CONTEXT_RE =
   /context_length_exceeded|context length|context window|maximum context|prompt is too long|too many tokens|string_above_max_length/i;
+const TOO_LARGE_RE = /request too large/i;
 const CONTENT_RE =
   /content_filter|content_policy|content management policy|content filter|safety system|flagged/i;
 
@@ -27,9 +28,11 @@ export function httpCategory(facts: HttpErrorFacts): ErrorCategory {
   if (status === 402 || type === 'billing_error' || QUOTA_RE.test(detail)) return 'quota_exhausted';
   if (status === 429) {
     // A 429 that talks about quota or spend limits will not clear by waiting.
-    return QUOTA_RE.test(facts.message) && !/rate limit/i.test(facts.message)
-      ? 'quota_exhausted'
-      : 'rate_limited';
+    if (QUOTA_RE.test(facts.message) && !/rate limit/i.test(facts.message)) return 'quota_exhausted';
+    // OpenAI's "Request too large for … on tokens per min": this one request is over the whole
+    // per-minute limit, so no wait lets it through; like an over-long prompt, it must shrink.
+    if (TOO_LARGE_RE.test(facts.message)) return 'context_length';
+    return 'rate_limited';
   }
   if (
     status === 400 ||
