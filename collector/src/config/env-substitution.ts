@@ -4,40 +4,56 @@
  * value cannot inject YAML structure. `${VAR:-default}` gives a fallback; `$${` is a literal `${`.
  */
 
-const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+// A valid reference, the `$${` escape, or (last) any other `${…}`, which is refused rather than
+// kept as text: `${TOKEN-default}` taken literally would become the token itself.
+const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{[^}]*\}?/g;
 
-/** A reference to an unset variable (with no default), with where it was found. */
-export interface MissingVariable {
-  name: string;
+/** A reference that cannot be substituted, with where it was found. */
+export interface SubstitutionProblem {
   path: (string | number)[];
+  message: string;
 }
 
 /**
  * Returns a copy of `value` with every string's `${VAR}` references replaced from `env`.
- * Unset variables without a default are reported in `missing` and replaced with ''.
+ * Unset variables without a default and malformed references are reported in `problems` (and
+ * replaced with '').
  */
 export function substituteEnv(
   value: unknown,
   env: Readonly<Record<string, string | undefined>>,
-  missing: MissingVariable[],
+  problems: SubstitutionProblem[],
   path: (string | number)[] = [],
 ): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
-    return value.replace(REFERENCE, (_whole, name: string | undefined, fallback: string | undefined) => {
-      if (name === undefined) return '${';
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      missing.push({ name, path });
-      return '';
-    });
+    return value.replace(
+      REFERENCE,
+      (whole: string, name: string | undefined, fallback: string | undefined) => {
+        if (whole === '$${') return '${';
+        if (name === undefined) {
+          problems.push({
+            path,
+            message: `"${whole}" is not a variable reference: write \${NAME} or \${NAME:-default} (NAME of letters, digits and _), or $\${ for a literal \${`,
+          });
+          return '';
+        }
+        const found = env[name];
+        if (found !== undefined && found !== '') return found;
+        if (fallback !== undefined) return fallback;
+        problems.push({
+          path,
+          message: `environment variable ${name} is not set (write \${${name}:-default} for a fallback)`,
+        });
+        return '';
+      },
+    );
   }
-  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, missing, [...path, i]));
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value))
-      out[key] = substituteEnv(item, env, missing, [...path, key]);
+      out[key] = substituteEnv(item, env, problems, [...path, key]);
     return out;
   }
   return value;

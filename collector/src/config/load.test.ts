@@ -167,6 +167,23 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('refuses a ${…} that is not a reference, instead of keeping it as text (a token would be the text)', () => {
+    const text = [
+      'auth:',
+      '  tokens:',
+      '    - { token: "${ADMIN_TOKEN-default-admin-token}", scopes: [admin] }',
+      '    - { token: "${BREAKWATER-INGEST-TOKEN}", scopes: [ingest] }',
+      'forward: [{ url: "http://otel:4318", headers: { x: "a ${ X } b", y: "${unclosed" } }]',
+    ].join('\n');
+    const hint = 'write ${NAME} or ${NAME:-default} (NAME of letters, digits and _), or $${ for a literal ${';
+    assert.deepEqual(problems(text, { ADMIN_TOKEN: 'a'.repeat(32) }), [
+      `collector.yaml:3:16: auth.tokens[0].token: "\${ADMIN_TOKEN-default-admin-token}" is not a variable reference: ${hint}`,
+      `collector.yaml:4:16: auth.tokens[1].token: "\${BREAKWATER-INGEST-TOKEN}" is not a variable reference: ${hint}`,
+      `collector.yaml:5:52: forward[0].headers.x: "\${ X }" is not a variable reference: ${hint}`,
+      `collector.yaml:5:69: forward[0].headers.y: "\${unclosed" is not a variable reference: ${hint}`,
+    ]);
+  });
+
   it('with `sections`, other sections need no variables and take their defaults; read ones are checked as before', () => {
     const text = [
       'listen: 0.0.0.0:4318',

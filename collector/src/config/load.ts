@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isDocument, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem, formatPath } from './config-error.ts';
-import { type MissingVariable, substituteEnv } from './env-substitution.ts';
+import { type SubstitutionProblem, substituteEnv } from './env-substitution.ts';
 import { type CollectorConfig, CollectorConfigSchema } from './schema.ts';
 import { type ConfigSection, keepSections } from './sections.ts';
 
@@ -62,15 +62,15 @@ export function parseConfig(
   }
   const read =
     options.sections === undefined ? raw : keepSections(raw as Record<string, unknown>, options.sections);
-  const missing: MissingVariable[] = [];
-  const document = substituteEnv(read, env, missing) as Record<string, unknown>;
-  if (missing.length > 0) {
+  const problems: SubstitutionProblem[] = [];
+  const document = substituteEnv(read, env, problems) as Record<string, unknown>;
+  if (problems.length > 0) {
     throw new ConfigError(
       source.name,
-      missing.map((m) => ({
-        path: formatPath(m.path),
-        message: `environment variable ${m.name} is not set (write \${${m.name}:-default} for a fallback)`,
-        ...position(doc, lineCounter, m.path),
+      problems.map((p) => ({
+        path: formatPath(p.path),
+        message: p.message,
+        ...position(doc, lineCounter, p.path),
       })),
     );
   }
