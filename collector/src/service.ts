@@ -9,6 +9,7 @@ import { formatListenAddress, type ListenAddress, parseListenAddress } from './c
 import { listenAuthProblem } from './config/listen-auth.ts';
 import type { CollectorConfig } from './config/schema.ts';
 import { selectorAttributeKeys } from './config/slo/attribute-keys.ts';
+import { urlForDisplay } from './config/url-for-display.ts';
 import { decodeMetricsJson } from './decode/json-metrics.ts';
 import { JsonTraceDecoder } from './decode/json-traces.ts';
 import { ProtoMetricsDecoder } from './decode/proto-metrics.ts';
@@ -209,7 +210,7 @@ export class CollectorService {
         url: service.url,
         auth: auth.enabled,
         components: components.map((c) => c.name),
-        forward: config.forward.map((f) => new URL(f.url).origin),
+        forward: config.forward.map((f) => urlForDisplay(f.url)),
       },
       'collector ready',
     );

@@ -115,7 +115,7 @@ describe('breakwater CLI', () => {
     const good = join(dir, 'good.yaml');
     await writeFile(
       good,
-      'listen: 0.0.0.0:4318\nauth:\n  tokens:\n    - { token: "${BW_TOKEN}", scopes: [ingest], name: sdk }\nforward:\n  - url: http://jaeger:4318\n',
+      'listen: 0.0.0.0:4318\nauth:\n  tokens:\n    - { token: "${BW_TOKEN}", scopes: [ingest], name: sdk }\nforward:\n  - url: http://jaeger:4318\n  - url: "https://tempo.example/otlp/?token=${BW_TOKEN}"\n',
     );
     const ok = cli(['check-config', good], { env: { BW_TOKEN: 'a-long-enough-token-value' } });
     assert.equal(ok.code, 0, ok.stderr);
@@ -123,6 +123,9 @@ describe('breakwater CLI', () => {
     assert.match(ok.stdout, /listen: {3}0\.0\.0\.0:4318/);
     assert.match(ok.stdout, /auth: {5}1 token \(sdk: ingest\)/);
     assert.match(ok.stdout, /forward: {2}http:\/\/jaeger:4318 \(traces\)/);
+    // A URL is shown without its query or user info: they often carry a secret.
+    assert.match(ok.stdout, /forward: {2}https:\/\/tempo\.example\/otlp \(traces\)/);
+    assert.doesNotMatch(ok.stdout, /a-long-enough-token-value/);
     assert.match(ok.stdout, /slos: /);
 
     const bad = join(dir, 'bad.yaml');

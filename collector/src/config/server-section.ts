@@ -84,6 +84,15 @@ export const LimitsSchema = z
   });
 export type LimitsConfig = z.infer<typeof LimitsSchema>;
 
+function acceptedBy(build: () => unknown): boolean {
+  try {
+    build();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One downstream OTLP/HTTP endpoint that receives the ingested bytes unchanged. */
 export const ForwardSchema = z
   .object({
@@ -113,7 +122,32 @@ export const ForwardSchema = z
     /** Attempts per request (the first included) for retryable failures (429, 502-504, network). */
     maxAttempts: z.number().int().positive().default(5),
   })
-  .strict();
+  .strict()
+  .superRefine((forward, ctx) => {
+    // What fetch itself would refuse on every request, found now rather than as retries that
+    // all fail and drop the data: credentials in the URL, header names or values it rejects.
+    try {
+      new Request(forward.url);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: `${(error as Error).message.replace(/: .*$/, '')} (send them as a header, e.g. authorization)`,
+      });
+    }
+    // Checked one by one, and the value never quoted: it is often a secret.
+    for (const [name, value] of Object.entries(forward.headers)) {
+      if (!acceptedBy(() => new Headers([[name, 'x']]))) {
+        ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'not a valid HTTP header name' });
+      } else if (!acceptedBy(() => new Headers([['x', value]]))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['headers', name],
+          message: 'not a valid HTTP header value (a line break or another control character inside it)',
+        });
+      }
+    }
+  });
 export type ForwardConfig = z.infer<typeof ForwardSchema>;
 
 /**

@@ -1,6 +1,7 @@
 import { type Clock, KEEP_ALIVE, parseDuration } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
 import type { ForwardConfig } from '../config/server-section.ts';
+import { urlForDisplay } from '../config/url-for-display.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { backoffDelayMs, retryAfterMs } from './backoff.ts';
 
@@ -26,7 +27,7 @@ const RETRYABLE = new Set([429, 502, 503, 504]);
 type AttemptResult =
   | { kind: 'ok' }
   | { kind: 'fatal'; status: number }
-  | { kind: 'retry'; afterMs: number | undefined };
+  | { kind: 'retry'; afterMs: number | undefined; reason: string };
 
 export interface DestinationOptions {
   config: ForwardConfig;
@@ -53,6 +54,8 @@ export class Destination {
   private head = 0;
   private bytes = 0;
   private active = 0;
+  /** Requests have been dropped after their last attempt since the last one that went through. */
+  private dropping = false;
   private stopping = false;
   /** Set when shutdown stopped waiting: in-flight work is abandoned. */
   private deadlinePassed = false;
@@ -63,7 +66,7 @@ export class Destination {
   constructor(options: DestinationOptions) {
     this.options = options;
     this.base = new URL(options.config.url);
-    this.label = `${this.base.origin}${this.base.pathname.replace(/\/$/, '')}`;
+    this.label = urlForDisplay(options.config.url);
     this.timeoutMs = parseDuration(options.config.timeout);
   }
 
@@ -160,6 +163,7 @@ export class Destination {
       const result = await this.attempt(request);
       if (result.kind === 'ok') {
         this.count('sent');
+        this.dropping = false;
         return;
       }
       if (result.kind === 'fatal') {
@@ -172,6 +176,14 @@ export class Destination {
       }
       if (attempt >= maxAttempts) {
         this.count('dropped_retries_exhausted');
+        // Once per run of drops (the metric counts each): data is being lost, say why.
+        if (!this.dropping) {
+          this.dropping = true;
+          this.options.logger.warn(
+            { destination: this.label, attempts: attempt, err: result.reason },
+            'forwarding dropped a request after its last attempt',
+          );
+        }
         return;
       }
       if (this.deadlinePassed) {
@@ -211,6 +223,7 @@ export class Destination {
         return {
           kind: 'retry',
           afterMs: retryAfterMs(response.headers.get('retry-after'), this.options.clock.now()),
+          reason: `HTTP ${response.status}`,
         };
       }
       return { kind: 'fatal', status: response.status };
@@ -219,7 +232,7 @@ export class Destination {
         { destination: this.label, err: (error as Error).message },
         'forward attempt failed',
       );
-      return { kind: 'retry', afterMs: undefined };
+      return { kind: 'retry', afterMs: undefined, reason: (error as Error).message };
     } finally {
       this.options.clock.clearTimeout(timer);
       this.controllers.delete(controller);

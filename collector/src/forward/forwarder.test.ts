@@ -156,4 +156,63 @@ describe('forward config', () => {
   it('rejects non-http URLs', () => {
     assert.equal(ForwardSchema.safeParse({ url: 'ftp://x' }).success, false);
   });
+
+  it('refuses what fetch would refuse on every request: credentials in the URL, bad header names or values', () => {
+    const messages = (forward: unknown) => {
+      const result = ForwardSchema.safeParse(forward);
+      return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    assert.deepEqual(messages({ url: 'http://user:pw@tempo:4318' }), [
+      'url: Request cannot be constructed from a URL that includes credentials (send them as a header, e.g. authorization)',
+    ]);
+    assert.deepEqual(messages({ url: 'http://tempo:4318', headers: { 'X Api Key': '1' } }), [
+      'headers.X Api Key: not a valid HTTP header name',
+    ]);
+    // The value is not repeated: it is often a secret.
+    assert.deepEqual(messages({ url: 'http://tempo:4318', headers: { 'x-api-key': 'sec\nret' } }), [
+      'headers.x-api-key: not a valid HTTP header value (a line break or another control character inside it)',
+    ]);
+    assert.deepEqual(
+      messages({ url: 'http://tempo:4318', headers: { authorization: 'Basic dXNlcjpwdw==' } }),
+      [],
+    );
+  });
+});
+
+describe('drops', () => {
+  it('warns once when requests are dropped after their last attempt, and again after a success', async () => {
+    const down = await downstream([503, 503, 503, 503, 200, 503, 503]);
+    const clock = new ManualClock();
+    const warned: unknown[] = [];
+    const forwarder = new Forwarder({
+      destinations: [ForwardSchema.parse({ url: down.url, concurrency: 1, maxAttempts: 2 })],
+      clock,
+      logger: { ...silentLogger, warn: (obj: object, msg?: string) => warned.push([msg, obj]) },
+      random: () => 0.5,
+    });
+    try {
+      const d = forwarder.destinations[0]!;
+      for (const n of [1, 2, 3, 4]) forwarder.forward(request(n));
+      // Network I/O needs real turns of the event loop; backoff needs the manual clock.
+      const settled = () => [...d.outcomes.values()].reduce((a, b) => a + b, 0);
+      for (let i = 0; i < 500 && settled() < 4; i++) {
+        await clock.advance(1_000);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      assert.equal(d.outcomes.get('dropped_retries_exhausted'), 3);
+      assert.equal(d.outcomes.get('sent'), 1);
+      assert.equal(
+        warned.length,
+        2,
+        'request 1 dropped (warned), request 2 dropped (quiet), 3 sent, 4 dropped (warned)',
+      );
+      assert.deepEqual(warned[0], [
+        'forwarding dropped a request after its last attempt',
+        { destination: d.label, attempts: 2, err: 'HTTP 503' },
+      ]);
+    } finally {
+      await forwarder.stop();
+      await close(down.server);
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { ConfigError } from '../../config/config-error.ts';
 import type { CollectorConfig } from '../../config/schema.ts';
 import { ratioToPercent } from '../../config/slo/objective.ts';
 import { resolveSlos } from '../../config/slo/resolve.ts';
+import { urlForDisplay } from '../../config/url-for-display.ts';
 import type { Command } from '../command.ts';
 import { CONFIG_FLAG_HELP, CONFIG_FLAG_OPTIONS, configOverrides } from '../config-flags.ts';
 import { parseFlags } from '../flags.ts';
@@ -68,7 +69,7 @@ export function summarize(config: CollectorConfig): string {
     `  limits:   body ${config.limits.maxBodyBytes} bytes, ${config.limits.maxInFlightRequests} requests / ${config.limits.maxInFlightBytes} bytes in flight`,
   );
   if (config.forward.length === 0) lines.push('  forward:  none');
-  for (const f of config.forward) lines.push(`  forward:  ${f.url} (${f.signals.join(', ')})`);
+  for (const f of config.forward) lines.push(`  forward:  ${urlForDisplay(f.url)} (${f.signals.join(', ')})`);
   try {
     const slos = resolveSlos(config);
     lines.push(`  slos:     ${slos.length}`);
@@ -81,6 +82,6 @@ export function summarize(config: CollectorConfig): string {
     lines.push(`  slos:     (cannot resolve: ${(error as Error).message})`);
   }
   const am = (config as { alertmanager?: { url?: string } }).alertmanager?.url;
-  lines.push(`  alertmanager: ${am ?? 'off'}`);
+  lines.push(`  alertmanager: ${am === undefined ? 'off' : urlForDisplay(am)}`);
   return `${lines.join('\n')}\n`;
 }
