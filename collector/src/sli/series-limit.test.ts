@@ -59,6 +59,21 @@ describe('series limit', () => {
     assert.deepEqual(services(limiter.admit(aggregate(['a', 'b'])).deltas), ['a', '__overflow__']);
   });
 
+  it('series stored under an earlier groupBy take no place (they only wait to age out)', () => {
+    const limiter = new SeriesLimiter(defs);
+    // The SLO used to group by provider: its stored series have other dimensions.
+    const before = resolveSlos(
+      CollectorConfigSchema.parse({
+        technicalSlos: false,
+        slos: [{ name: 'chat', objective: 99, groupBy: ['provider'], maxSeries: 1 }],
+      }),
+    );
+    const [old] = new SliAggregator(before).aggregate([failed('timeout', { service: 'old' })]);
+    limiter.reset([{ slo: 'chat', series: old!.series }]);
+    assert.deepEqual(limiter.counts(), new Map([['chat', 0]]));
+    assert.deepEqual(services(limiter.admit(aggregate(['a'])).deltas), ['a']);
+  });
+
   it('spans of admitted series pass through untouched', () => {
     const limiter = new SeriesLimiter(defs);
     const deltas = new SliAggregator(defs).aggregate([span({ service: 'a' }), span({ service: 'a' })]);

@@ -1,7 +1,7 @@
 import type { SloDefinition } from '../config/slo/definition.ts';
 import { addCounts, emptyCounts } from '../store/types.ts';
 import { EXAMPLES_PER_BATCH, type GroupDelta } from './aggregate.ts';
-import { encodeSeries, overflowLabels } from './series.ts';
+import { decodeSeries, encodeSeries, overflowLabels } from './series.ts';
 
 /** The deltas of one batch after {@link SeriesLimiter.admit}, and what to undo if it fails. */
 export interface Admission {
@@ -15,6 +15,7 @@ export interface Admission {
 
 interface SloLimit {
   max: number;
+  groupBy: readonly string[];
   overflowSeries: string;
   overflowLabels: GroupDelta['labels'];
   admitted: Set<string>;
@@ -37,6 +38,7 @@ export class SeriesLimiter {
       const labels = overflowLabels(def.groupBy.length);
       this.slos.set(def.name, {
         max: def.maxSeries,
+        groupBy: def.groupBy,
         overflowSeries: encodeSeries(labels, def.groupBy),
         overflowLabels: labels,
         admitted: new Set(),
@@ -44,12 +46,16 @@ export class SeriesLimiter {
     }
   }
 
-  /** Replaces the admitted series with those the store holds (overflow series excluded). */
+  /**
+   * Replaces the admitted series with those the store holds (overflow series excluded). Series
+   * stored under an SLO's earlier `groupBy` are ignored until they age out, and take no place.
+   */
   reset(stored: Iterable<{ slo: string; series: string }>): void {
     for (const limit of this.slos.values()) limit.admitted.clear();
     for (const { slo, series } of stored) {
       const limit = this.slos.get(slo);
-      if (limit !== undefined && series !== limit.overflowSeries) limit.admitted.add(series);
+      if (limit === undefined || series === limit.overflowSeries) continue;
+      if (decodeSeries(series, limit.groupBy) !== undefined) limit.admitted.add(series);
     }
   }
 
