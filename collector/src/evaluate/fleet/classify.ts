@@ -1,4 +1,4 @@
-import { CATEGORY_DEFAULTS } from '@breakwater/protocol';
+import { CATEGORY_DEFAULTS, type GenAiOperation } from '@breakwater/protocol';
 import { type SpanRecord, STATUS_ERROR } from '../../decode/span-record.ts';
 
 /** How one span counts toward its dependency's health. */
@@ -6,6 +6,8 @@ export type HealthOutcome = 'success' | 'failure' | 'ignored';
 
 const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CONSUMER = 5;
+/** An agent's span wraps the calls it makes: the agent is no dependency of its own. */
+const AGENT_OPERATIONS: ReadonlySet<string> = new Set<GenAiOperation>(['invoke_agent', 'create_agent']);
 
 /**
  * Decides whether a span is a call that reached the dependency and, if so, whether the
@@ -20,12 +22,14 @@ const SPAN_KIND_CONSUMER = 5;
  *   bulkhead) were never calls: both are ignored, neither success nor failure.
  * - A span without Breakwater attributes fails when its status is ERROR, unless its
  *   `error.type` is an HTTP 4xx status other than 408/429 (the caller's fault).
- * - Server and consumer spans describe the reporting service itself, not a dependency.
+ * - Server and consumer spans describe the reporting service itself, not a dependency; agent
+ *   spans (`invoke_agent`, `create_agent`) wrap the agent's own calls, counted on their spans.
  */
 export function classifyForHealth(span: SpanRecord): HealthOutcome {
   if (span.role === 'operation') return 'ignored';
-  if (span.role === undefined && (span.kind === SPAN_KIND_SERVER || span.kind === SPAN_KIND_CONSUMER)) {
-    return 'ignored';
+  if (span.role === undefined) {
+    if (span.kind === SPAN_KIND_SERVER || span.kind === SPAN_KIND_CONSUMER) return 'ignored';
+    if (span.operationName !== undefined && AGENT_OPERATIONS.has(span.operationName)) return 'ignored';
   }
   const source =
     span.errorSource ??

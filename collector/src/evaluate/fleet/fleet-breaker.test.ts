@@ -107,7 +107,7 @@ describe('FleetBreaker: opening', () => {
     assert.equal(signals.at(-1)?.state, 'open');
   });
 
-  it('never opens on caller-side errors, policy refusals or operation spans', async () => {
+  it('never opens on caller-side errors, policy refusals, operation spans or agent spans', async () => {
     const { clock, fleet, signals, feed } = setup({ quorum: 1 });
     const auth = (instanceId: string) =>
       span({
@@ -134,12 +134,25 @@ describe('FleetBreaker: opening', () => {
         errorType: '401',
         dependency: 'api.example.com',
       });
+    // agent() spans: INTERNAL, no role, a provider but no model (so the key `openai/_unknown`).
+    const failedAgent = (instanceId: string) =>
+      span({
+        instanceId,
+        role: undefined,
+        kind: 1,
+        operationName: 'invoke_agent',
+        statusCode: STATUS_ERROR,
+        errorCategory: 'tool_error',
+        errorSource: 'dependency',
+        dependency: 'openai/_unknown',
+      });
     for (let s = 0; s < 70; s++) {
       feed([
         ...many(20, ['bad-key'], auth),
         ...many(5, ['i-2'], refused),
         ...many(5, ['i-3'], failedOperation),
         ...many(5, ['i-4'], plain401),
+        ...many(5, ['i-5', 'i-6'], failedAgent),
         ...many(2, ['i-2', 'i-3'], ok),
       ]);
       await clock.advance(1_000);
@@ -147,6 +160,7 @@ describe('FleetBreaker: opening', () => {
     assert.equal(signals.length, 0);
     assert.equal(fleet.counters.spans.failure, 0);
     assert.ok(fleet.counters.spans.ignored > 0);
+    assert.ok(!fleet.view().some((d) => d.dependency === 'openai/_unknown'), 'no phantom dependency');
   });
 
   it('counts plain spans without Breakwater attributes by their status (5xx fails)', () => {
