@@ -167,6 +167,13 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('prometheusRules names must be Prometheus names (else `breakwater rules` writes PromQL that does not parse)', () => {
+    assert.deepEqual(problems('prometheusRules:\n  serviceLabel: service.name\n  callsMetric: ""\n'), [
+      'collector.yaml:3:16: prometheusRules.callsMetric: expected a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+      'collector.yaml:2:17: prometheusRules.serviceLabel: expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)',
+    ]);
+  });
+
   it('refuses a ${…} that is not a reference, instead of keeping it as text (a token would be the text)', () => {
     const text = [
       'auth:',

@@ -53,21 +53,30 @@ export const StoreSchema = z
   })
   .strict();
 
+/** A Prometheus metric name (what PromQL can name without quoting). */
+const metricName = z
+  .string()
+  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'expected a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+/** A Prometheus label name (`service.name` arrives as `service_name`). */
+const labelName = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)');
+
 /** Input series assumed by `breakwater rules` (spanmetrics-style counters and histograms). */
 export const PrometheusRulesSchema = z
   .object({
     /** Counter of spans, one series per label combination. */
-    callsMetric: z.string().default('traces_span_metrics_calls_total'),
+    callsMetric: metricName.default('traces_span_metrics_calls_total'),
     /** Histogram of span durations (`_bucket` and `_count` are appended). */
-    durationMetric: z.string().default('traces_span_metrics_duration_milliseconds'),
+    durationMetric: metricName.default('traces_span_metrics_duration_milliseconds'),
     /** Unit of the histogram's `le` bounds. */
     durationUnit: z.enum(['ms', 's']).default('ms'),
     /** Label holding `service.name`. */
-    serviceLabel: z.string().default('service_name'),
+    serviceLabel: labelName.default('service_name'),
     /** Label holding `service.version`. */
-    versionLabel: z.string().default('service_version'),
-    spanNameLabel: z.string().default('span_name'),
-    statusLabel: z.string().default('status_code'),
+    versionLabel: labelName.default('service_version'),
+    spanNameLabel: labelName.default('span_name'),
+    statusLabel: labelName.default('status_code'),
     /** Rule group interval. */
     interval: durationMs.optional(),
   })
