@@ -64,6 +64,17 @@ describe('@anthropic-ai/sdk messages', () => {
     assert.equal(a['gen_ai.system_instructions'], undefined, 'content is opt-in');
   });
 
+  it('a non-streaming call too long for 10 minutes is refused by the SDK, as without Breakwater', async () => {
+    const m = model('long');
+    const long = { model: m, max_tokens: 200_000, messages: [{ role: 'user' as const, content: 'hi' }] };
+    assert.throws(() => client().messages.create(long), /Streaming is required/);
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: m }), 0, 'nothing sent');
+    assert.deepEqual(h.spans(), []);
+    // With a timeout of the app's own, the SDK sends it (and so do we).
+    await client().messages.create(long, { timeout: 5_000 });
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: m }), 1);
+  });
+
   it('retries 529 overloaded, then succeeds', async () => {
     const m = model('529');
     h.fp.script({

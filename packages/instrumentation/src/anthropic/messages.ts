@@ -140,5 +140,26 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
     },
     chunkReader: () => new MessageEventReader(capture),
     attemptOptions: () => ({ __span: sdkSpanStandIn('anthropic.messages.create') }),
+    ...(stream
+      ? {}
+      : { checkUntimed: (client: unknown) => refuseLongNonStreaming(client, int(b.max_tokens)) }),
   };
+}
+
+interface NonStreamingTimeoutCheck {
+  calculateNonstreamingTimeout?: (maxTokens: number, modelMaxTokens?: number) => number;
+  _calculateNonstreamingTimeout?: (maxTokens: number) => number;
+}
+
+/**
+ * The SDK refuses a non-streaming call whose `max_tokens` may take more than 10 minutes to
+ * generate, but only when no timeout is set; it throws `AnthropicError` ("Streaming is required")
+ * from `create()` itself, before sending.
+ */
+function refuseLongNonStreaming(client: unknown, maxTokens: number | undefined): void {
+  if (maxTokens === undefined || client === null || typeof client !== 'object') return;
+  const c = client as NonStreamingTimeoutCheck;
+  if (typeof c.calculateNonstreamingTimeout === 'function')
+    c.calculateNonstreamingTimeout(maxTokens, undefined);
+  else if (typeof c._calculateNonstreamingTimeout === 'function') c._calculateNonstreamingTimeout(maxTokens);
 }

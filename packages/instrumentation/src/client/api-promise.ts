@@ -63,6 +63,11 @@ export interface CallDescription {
    * inside the attempt, where the attempt span is active.
    */
   readonly attemptOptions?: () => Record<string, unknown>;
+  /**
+   * The client's own check of a request that has no timeout (skipped once we give it one), run
+   * before anything else; it throws as the client would, and nothing is sent or traced.
+   */
+  readonly checkUntimed?: (client: unknown) => void;
 }
 
 /** The environment a wrapped call runs in. */
@@ -210,6 +215,12 @@ export function guardedCall(
 ): APIPromiseLike {
   const { runtime } = env;
   const policy = runtime.policies.resolve(describe.dependency);
+  // A timeout the app set on the client is its choice (a reasoning model may need more than the
+  // policy allows): only a client without one gets the policy's.
+  const timeout = clientTimeout(client) === undefined ? policy.timeoutMs : false;
+  // Where neither the request nor the client has a timeout, the client may first check the request
+  // against its own default, which our timeout would skip: it runs here, and throws as it would.
+  if (timeout !== false && requestOption(options, 'timeout') === undefined) describe.checkUntimed?.(client);
   // The per-attempt timeout rides on the client's own request timer (see attemptOptions). Built
   // before the operation: the first call of a dependency creates its breaker, whose state the
   // operation span records.
@@ -238,9 +249,6 @@ export function guardedCall(
   // scope is reachable from the operation (the attempt closures), so keeping it would keep the
   // promise alive from the backstop's own held value.
   let unasked: object | undefined;
-  // A timeout the app set on the client is its choice (a reasoning model may need more than the
-  // policy allows): only a client without one gets the policy's.
-  const timeout = clientTimeout(client) === undefined ? policy.timeoutMs : false;
   const caller = callerSignal(options);
   const responsePromise = op.run<ResponseProps>(
     pipeline,
