@@ -5,9 +5,9 @@
  * read to the end (success), fails (classified, reported to the pipeline as a late failure), is
  * cancelled (abandoned) or is garbage-collected unread (abandoned, late rather than never).
  */
-import { SEMCONV } from '@breakwater/protocol';
 import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation } from '../operation.ts';
+import { FirstChunkTimer } from './first-chunk.ts';
 
 /**
  * Backstop for a body nobody reads. The held value must not reach the watched stream, so it holds
@@ -37,12 +37,13 @@ export function observeRawBody(
     return response;
   }
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  let firstChunk = true;
+  const firstChunk = new FirstChunkTimer(op, metrics);
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         reader ??= source.getReader();
         let result: Awaited<ReturnType<typeof reader.read>>;
+        firstChunk.reading();
         try {
           result = await reader.read();
         } catch (error) {
@@ -59,12 +60,7 @@ export function observeRawBody(
           controller.close();
           return;
         }
-        if (firstChunk) {
-          firstChunk = false;
-          const seconds = op.elapsedSeconds();
-          op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
-          metrics?.timeToFirstChunk.record(seconds, op.spec.sets.metric);
-        }
+        firstChunk.chunk();
         controller.enqueue(result.value);
       },
       cancel(reason) {

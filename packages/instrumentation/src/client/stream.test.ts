@@ -95,3 +95,51 @@ describe('observeStream with a reader that cannot finish', () => {
     assert.equal(span?.attributes['breakwater.stream.abandoned'], true);
   });
 });
+
+describe('time to first chunk', () => {
+  const clock = new ManualClock(0);
+  const timed = createRuntime({ clock });
+  const ttfc = () => exporter.getFinishedSpans()[0]?.attributes['gen_ai.response.time_to_first_chunk'];
+  const start = () =>
+    new Operation(
+      timed,
+      { tracer, metrics: undefined },
+      {
+        spanName: 'chat m',
+        dependency: 'openai/m',
+        provider: 'openai',
+        sets: new AttributeSets({}),
+        requestAttributes: {},
+        kind: SpanKind.CLIENT,
+        attemptSpans: false,
+      },
+      context.active(),
+    );
+
+  it('leaves out the time the caller took to start reading', async () => {
+    exporter.reset();
+    const op = start();
+    await clock.advance(200); // the provider answers with headers
+    const stream = observeStream(op, streamOf([1, 2]), brokenReader(), undefined);
+    await clock.advance(5_000); // the app does something else before it reads
+    await readAll(stream);
+    assert.ok(Math.abs(Number(ttfc()) - 0.2) < 1e-9, String(ttfc()));
+  });
+
+  it('counts the time the provider took to send it', async () => {
+    exporter.reset();
+    const op = start();
+    await clock.advance(200);
+    const slow = {
+      async *iterator() {
+        await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 300));
+        yield 1;
+      },
+    };
+    const stream = observeStream(op, slow, brokenReader(), undefined);
+    const reading = readAll(stream);
+    await clock.advance(300);
+    await reading;
+    assert.ok(Math.abs(Number(ttfc()) - 0.5) < 1e-9, String(ttfc()));
+  });
+});

@@ -7,9 +7,9 @@
  * `tee()` and `toReadableStream()` all call, so replacing that one field observes every way of
  * reading it while the object the caller gets stays the client's own `Stream`.
  */
-import { SEMCONV } from '@breakwater/protocol';
 import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation, Usage } from '../operation.ts';
+import { FirstChunkTimer } from './first-chunk.ts';
 
 /** Accumulates what a provider's chunks say about the response. */
 export interface ChunkReader {
@@ -72,7 +72,7 @@ export function observeStream<S>(
   }
   const token = {};
   unread.register(stream as object, { op, reader }, token);
-  let firstChunk = true;
+  const firstChunk = new FirstChunkTimer(op, metrics);
   const done = (how: 'ok' | 'abandoned' | 'error', error?: unknown): void => {
     unread.unregister(token);
     if (op.isEnded) return;
@@ -93,6 +93,7 @@ export function observeStream<S>(
     const observed: AsyncIterableIterator<unknown> = {
       async next(...nextArgs: [] | [unknown]) {
         let result: IteratorResult<unknown>;
+        firstChunk.reading();
         try {
           result = await it.next(...nextArgs);
         } catch (error) {
@@ -102,12 +103,7 @@ export function observeStream<S>(
         if (result.done === true) {
           done(s.controller?.signal?.aborted === true ? 'abandoned' : 'ok');
         } else {
-          if (firstChunk) {
-            firstChunk = false;
-            const seconds = op.elapsedSeconds();
-            op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
-            metrics?.timeToFirstChunk.record(seconds, op.spec.sets.metric);
-          }
+          firstChunk.chunk();
           try {
             reader.onChunk(result.value);
           } catch {
