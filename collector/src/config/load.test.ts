@@ -167,6 +167,11 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('an unknown key inside an SLO is reported at the key, like any other', () => {
+    const text = 'slos:\n  - name: chat\n    objective: 99\n    selector:\n      service: a\n      modle: x\n';
+    assert.deepEqual(problems(text), ['collector.yaml:6:14: slos[0].selector.modle: unknown key']);
+  });
+
   it('prometheusRules names must be Prometheus names (else `breakwater rules` writes PromQL that does not parse)', () => {
     assert.deepEqual(problems('prometheusRules:\n  serviceLabel: service.name\n  callsMetric: ""\n'), [
       'collector.yaml:3:16: prometheusRules.callsMetric: expected a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)',

@@ -21,9 +21,8 @@ export const SloEntrySchema = z.unknown().transform((entry, ctx) => {
   }
   const parsed = schema.safeParse(entry);
   if (parsed.success) return parsed.data as SloEntry;
-  for (const issue of parsed.error.issues) {
-    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  }
+  // Passed on as they are (an unknown key keeps its kind, so it is reported at the key itself).
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
   return z.NEVER;
 });
 
