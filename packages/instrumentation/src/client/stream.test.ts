@@ -15,9 +15,9 @@ const exporter = new InMemorySpanExporter();
 const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer('t');
 const runtime = createRuntime({ clock: new ManualClock() });
 
-function operation(): Operation {
+function operation(rt = runtime): Operation {
   return new Operation(
-    runtime,
+    rt,
     { tracer, metrics: undefined },
     {
       spanName: 'chat m',
@@ -100,21 +100,7 @@ describe('time to first chunk', () => {
   const clock = new ManualClock(0);
   const timed = createRuntime({ clock });
   const ttfc = () => exporter.getFinishedSpans()[0]?.attributes['gen_ai.response.time_to_first_chunk'];
-  const start = () =>
-    new Operation(
-      timed,
-      { tracer, metrics: undefined },
-      {
-        spanName: 'chat m',
-        dependency: 'openai/m',
-        provider: 'openai',
-        sets: new AttributeSets({}),
-        requestAttributes: {},
-        kind: SpanKind.CLIENT,
-        attemptSpans: false,
-      },
-      context.active(),
-    );
+  const start = () => operation(timed);
 
   it('leaves out the time the caller took to start reading', async () => {
     exporter.reset();

@@ -12,7 +12,10 @@ import { Pipeline } from './pipeline.ts';
 const overloaded = () => Object.assign(new Error('overloaded'), { status: 503 });
 
 /** A pipeline with a 200 ms call deadline, one bulkhead slot and a 10-token retry budget. */
-function queuedPipeline(clock: ManualClock) {
+function queuedPipeline(
+  clock: ManualClock,
+  retry: { maxAttempts?: number; adaptive?: AdaptiveAttempts } = {},
+) {
   const budget = new RetryBudget({ maxTokens: 10, listener: noopListener });
   const bulkhead = new Bulkhead({ maxConcurrent: 1, maxQueue: 10, queueTimeoutMs: 10_000, clock });
   const pipeline = new Pipeline({
@@ -21,7 +24,7 @@ function queuedPipeline(clock: ManualClock) {
     listener: noopListener,
     timeout: 200,
     bulkhead,
-    retry: { maxAttempts: 2, budget, backoff: new ConstantBackoff(10) },
+    retry: { maxAttempts: 2, budget, backoff: new ConstantBackoff(10), ...retry },
   });
   return { pipeline, bulkhead, budget };
 }
@@ -83,15 +86,7 @@ describe('Pipeline: call deadline in the bulkhead queue and the retry budget', (
   it('adaptive retry is not told of calls that never left the queue, only of failures at the dependency', async () => {
     const clock = new ManualClock(0);
     const adaptive = new AdaptiveAttempts({ failuresPerStep: 2 });
-    const bulkhead = new Bulkhead({ maxConcurrent: 1, maxQueue: 10, queueTimeoutMs: 10_000, clock });
-    const pipeline = new Pipeline({
-      dependency: 'openai/gpt-4o',
-      clock,
-      listener: noopListener,
-      timeout: 200,
-      bulkhead,
-      retry: { maxAttempts: 3, adaptive, backoff: new ConstantBackoff(10) },
-    });
+    const { pipeline, bulkhead } = queuedPipeline(clock, { maxAttempts: 3, adaptive });
     assert.ok(bulkhead.tryAcquire(), 'another call holds the only slot');
     for (let i = 0; i < 6; i++) {
       const call = pipeline.execute(async () => 'never').catch((e: unknown) => e);
