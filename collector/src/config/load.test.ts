@@ -168,7 +168,8 @@ describe('configuration loading', () => {
   });
 
   it('an unknown key inside an SLO is reported at the key, like any other', () => {
-    const text = 'slos:\n  - name: chat\n    objective: 99\n    selector:\n      service: a\n      modle: x\n';
+    const text =
+      'slos:\n  - name: chat\n    objective: 99\n    selector:\n      service: a\n      modle: x\n';
     assert.deepEqual(problems(text), ['collector.yaml:6:14: slos[0].selector.modle: unknown key']);
   });
 

@@ -126,13 +126,12 @@ export const ForwardSchema = z
   .superRefine((forward, ctx) => {
     // What fetch itself would refuse on every request, found now rather than as retries that
     // all fail and drop the data: credentials in the URL, header names or values it rejects.
-    try {
-      new Request(forward.url);
-    } catch (error) {
+    const url = URL.canParse(forward.url) ? new URL(forward.url) : undefined;
+    if (url !== undefined && (url.username !== '' || url.password !== '')) {
       ctx.addIssue({
         code: 'custom',
         path: ['url'],
-        message: `${(error as Error).message.replace(/: .*$/, '')} (send them as a header, e.g. authorization)`,
+        message: 'fetch refuses a URL with credentials: put them in a header (e.g. authorization)',
       });
     }
     // Checked one by one, and the value never quoted: it is often a secret.

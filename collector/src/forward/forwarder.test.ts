@@ -163,7 +163,7 @@ describe('forward config', () => {
       return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     };
     assert.deepEqual(messages({ url: 'http://user:pw@tempo:4318' }), [
-      'url: Request cannot be constructed from a URL that includes credentials (send them as a header, e.g. authorization)',
+      'url: fetch refuses a URL with credentials: put them in a header (e.g. authorization)',
     ]);
     assert.deepEqual(messages({ url: 'http://tempo:4318', headers: { 'X Api Key': '1' } }), [
       'headers.X Api Key: not a valid HTTP header name',
@@ -176,6 +176,7 @@ describe('forward config', () => {
       messages({ url: 'http://tempo:4318', headers: { authorization: 'Basic dXNlcjpwdw==' } }),
       [],
     );
+    assert.deepEqual(messages({ url: 'not a url' }), ['url: expected an http(s) URL']);
   });
 });
 
