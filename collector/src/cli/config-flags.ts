@@ -38,12 +38,14 @@ export function configOverrides(flags: ConfigFlags): ConfigOverride[] {
     const listen = flags.listen;
     overrides.push((doc) => {
       doc.listen = listen;
+      return { flag: '--listen', paths: [['listen']] };
     });
   }
   const dataDir = flags['data-dir'];
   if (dataDir !== undefined) {
     overrides.push((doc) => {
       doc.dataDir = dataDir;
+      return { flag: '--data-dir', paths: [['dataDir']] };
     });
   }
   const alertmanager = flags['alertmanager-url'];
@@ -54,6 +56,7 @@ export function configOverrides(flags: ConfigFlags): ConfigOverride[] {
         ...(typeof current === 'object' && current !== null ? current : {}),
         url: alertmanager,
       };
+      return { flag: '--alertmanager-url', paths: [['alertmanager', 'url']] };
     });
   }
   const forward = flags.forward;
@@ -61,12 +64,14 @@ export function configOverrides(flags: ConfigFlags): ConfigOverride[] {
     overrides.push((doc) => {
       const current = Array.isArray(doc.forward) ? doc.forward : [];
       doc.forward = [...current, ...forward.map((url) => ({ url }))];
+      return { flag: '--forward', paths: forward.map((_, i) => ['forward', current.length + i]) };
     });
   }
   const logLevel = flags['log-level'];
   if (logLevel !== undefined) {
     overrides.push((doc) => {
       doc.logLevel = logLevel;
+      return { flag: '--log-level', paths: [['logLevel']] };
     });
   }
   return overrides;

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { TOKEN_SCOPES } from '@breakwater/protocol';
 import { ConfigError } from './config-error.ts';
 import { isLoopbackHost, parseListenAddress } from './listen-address.ts';
-import { defaultConfig, loadConfigFile, parseConfig } from './load.ts';
+import { type ConfigOverride, defaultConfig, loadConfigFile, parseConfig } from './load.ts';
 
 function problems(text: string, env: Record<string, string> = {}): string[] {
   try {
@@ -165,6 +165,30 @@ describe('configuration loading', () => {
     assert.deepEqual(problems('auth:\n  tokens:\n    - token: ${NOPE}\n      scopes: [admin]\n'), [
       'collector.yaml:3:14: auth.tokens[0].token: environment variable NOPE is not set (write ${NOPE:-default} for a fallback)',
     ]);
+  });
+
+  it('a problem a command-line flag made is the flag’s, not a line of the file', () => {
+    const text = 'listen: 127.0.0.1:4318\nforward: [ { url: "http://a:4318" } ]\n';
+    const overrides: ConfigOverride[] = [
+      (doc) => {
+        doc.listen = '0.0.0.0:4318';
+        return { flag: '--listen', paths: [['listen']] };
+      },
+      (doc) => {
+        doc.forward = [...(doc.forward as unknown[]), { url: 'ftp://x' }];
+        return { flag: '--forward', paths: [['forward', 1]] };
+      },
+    ];
+    assert.throws(
+      () => parseConfig({ name: 'fl.yaml', text }, {}, overrides),
+      (error: unknown) => {
+        const lines = (error as ConfigError).message.split('\n').sort();
+        assert.equal(lines.length, 2, lines.join('\n'));
+        assert.equal(lines[0], 'fl.yaml: forward[1].url: expected an http(s) URL (set by --forward)');
+        assert.match(lines[1]!, /^fl\.yaml: listen: refusing .*\(set by --listen\)$/);
+        return true;
+      },
+    );
   });
 
   it('an unknown key inside an SLO is reported at the key, like any other', () => {

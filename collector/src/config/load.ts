@@ -12,8 +12,15 @@ export interface ConfigSource {
   text: string;
 }
 
+/** What a {@link ConfigOverride} set: a problem there is the flag's, not the file's. */
+export interface OverrideSet {
+  /** The flag, e.g. `--listen`. */
+  readonly flag: string;
+  readonly paths: readonly (readonly PropertyKey[])[];
+}
+
 /** Changes applied on top of the file (from CLI flags), before validation. */
-export type ConfigOverride = (document: Record<string, unknown>) => void;
+export type ConfigOverride = (document: Record<string, unknown>) => OverrideSet | undefined;
 
 /** How much of the document the caller needs. */
 export interface ParseOptions {
@@ -74,10 +81,14 @@ export function parseConfig(
       })),
     );
   }
-  for (const override of overrides) override(document);
+  const fromFlags: OverrideSet[] = [];
+  for (const override of overrides) {
+    const set = override(document);
+    if (set !== undefined) fromFlags.push(set);
+  }
   const result = CollectorConfigSchema.safeParse(document);
   if (!result.success) {
-    throw new ConfigError(source.name, issuesToProblems(result.error.issues, doc, lineCounter));
+    throw new ConfigError(source.name, issuesToProblems(result.error.issues, doc, lineCounter, fromFlags));
   }
   return result.data;
 }
@@ -109,28 +120,28 @@ function issuesToProblems(
   issues: readonly z.core.$ZodIssue[],
   doc: ReturnType<typeof parseDocument>,
   lineCounter: LineCounter,
+  fromFlags: readonly OverrideSet[],
 ): ConfigProblem[] {
+  /** A problem at `path`: the file's, at its line, or the flag's that set it, with no line. */
+  const problemAt = (path: readonly PropertyKey[], message: string): ConfigProblem => {
+    const flag = fromFlags.find((set) => set.paths.some((p) => startsWith(path, p)))?.flag;
+    if (flag !== undefined) return { path: formatPath(path), message: `${message} (set by ${flag})` };
+    return { path: formatPath(path), message, ...position(doc, lineCounter, path) };
+  };
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       // One problem per unknown key, located at the key itself.
-      for (const key of issue.keys) {
-        const path = [...issue.path, key];
-        problems.push({
-          path: formatPath(path),
-          message: 'unknown key',
-          ...position(doc, lineCounter, path),
-        });
-      }
+      for (const key of issue.keys) problems.push(problemAt([...issue.path, key], 'unknown key'));
       continue;
     }
-    problems.push({
-      path: formatPath(issue.path),
-      message: issue.message,
-      ...position(doc, lineCounter, issue.path),
-    });
+    problems.push(problemAt(issue.path, issue.message));
   }
   return problems;
+}
+
+function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean {
+  return prefix.length <= path.length && prefix.every((part, i) => path[i] === part);
 }
 
 /** Line and column of the deepest node along `path` that exists in the file. */
