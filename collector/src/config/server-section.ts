@@ -84,6 +84,16 @@ export const LimitsSchema = z
   });
 export type LimitsConfig = z.infer<typeof LimitsSchema>;
 
+/** Headers about the connection and the body's framing: fetch refuses them or gets them wrong. */
+const CONNECTION_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'content-length',
+  'expect',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+]);
+
 function acceptedBy(build: () => unknown): boolean {
   try {
     build();
@@ -138,6 +148,12 @@ export const ForwardSchema = z
     for (const [name, value] of Object.entries(forward.headers)) {
       if (!acceptedBy(() => new Headers([[name, 'x']]))) {
         ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'not a valid HTTP header name' });
+      } else if (CONNECTION_HEADERS.has(name.toLowerCase())) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['headers', name],
+          message: 'fetch sets this header itself (connection and framing): leave it out',
+        });
       } else if (!acceptedBy(() => new Headers([['x', value]]))) {
         ctx.addIssue({
           code: 'custom',

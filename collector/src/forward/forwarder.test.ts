@@ -168,6 +168,18 @@ describe('forward config', () => {
     assert.deepEqual(messages({ url: 'http://tempo:4318', headers: { 'X Api Key': '1' } }), [
       'headers.X Api Key: not a valid HTTP header name',
     ]);
+    for (const name of [
+      'expect',
+      'Transfer-Encoding',
+      'upgrade',
+      'keep-alive',
+      'content-length',
+      'connection',
+    ]) {
+      assert.deepEqual(messages({ url: 'http://tempo:4318', headers: { [name]: 'x' } }), [
+        `headers.${name}: fetch sets this header itself (connection and framing): leave it out`,
+      ]);
+    }
     // The value is not repeated: it is often a secret.
     assert.deepEqual(messages({ url: 'http://tempo:4318', headers: { 'x-api-key': 'sec\nret' } }), [
       'headers.x-api-key: not a valid HTTP header value (a line break or another control character inside it)',

@@ -6,7 +6,11 @@ export type HealthOutcome = 'success' | 'failure' | 'ignored';
 
 const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CONSUMER = 5;
-/** An agent's span wraps the calls it makes: the agent is no dependency of its own. */
+const SPAN_KIND_INTERNAL = 1;
+/**
+ * An in-process agent's span (INTERNAL, as `agent()` makes) wraps the calls it makes: the agent
+ * is no dependency of its own. A remote agent service's `invoke_agent` is a CLIENT span: it is one.
+ */
 const AGENT_OPERATIONS: ReadonlySet<string> = new Set<GenAiOperation>(['invoke_agent', 'create_agent']);
 
 /**
@@ -22,14 +26,16 @@ const AGENT_OPERATIONS: ReadonlySet<string> = new Set<GenAiOperation>(['invoke_a
  *   bulkhead) were never calls: both are ignored, neither success nor failure.
  * - A span without Breakwater attributes fails when its status is ERROR, unless its
  *   `error.type` is an HTTP 4xx status other than 408/429 (the caller's fault).
- * - Server and consumer spans describe the reporting service itself, not a dependency; agent
- *   spans (`invoke_agent`, `create_agent`) wrap the agent's own calls, counted on their spans.
+ * - Server and consumer spans describe the reporting service itself, not a dependency; in-process
+ *   agent spans (INTERNAL `invoke_agent`, `create_agent`) wrap the agent's own calls, counted on
+ *   their spans.
  */
 export function classifyForHealth(span: SpanRecord): HealthOutcome {
   if (span.role === 'operation') return 'ignored';
   if (span.role === undefined) {
     if (span.kind === SPAN_KIND_SERVER || span.kind === SPAN_KIND_CONSUMER) return 'ignored';
-    if (span.operationName !== undefined && AGENT_OPERATIONS.has(span.operationName)) return 'ignored';
+    const agent = span.operationName !== undefined && AGENT_OPERATIONS.has(span.operationName);
+    if (agent && span.kind === SPAN_KIND_INTERNAL) return 'ignored';
   }
   const source =
     span.errorSource ??

@@ -163,6 +163,22 @@ describe('FleetBreaker: opening', () => {
     assert.ok(!fleet.view().some((d) => d.dependency === 'openai/_unknown'), 'no phantom dependency');
   });
 
+  it('a remote agent service (a CLIENT invoke_agent span) is a dependency like any other', () => {
+    const { fleet, feed } = setup({ quorum: 1 });
+    const remote = (instanceId: string) =>
+      span({
+        instanceId,
+        role: undefined,
+        kind: 3,
+        operationName: 'invoke_agent',
+        statusCode: STATUS_ERROR,
+        errorType: '503',
+        dependency: 'aws.bedrock/agent-1',
+      });
+    feed(many(3, ['i-1'], remote));
+    assert.equal(fleet.counters.spans.failure, 3);
+  });
+
   it('counts plain spans without Breakwater attributes by their status (5xx fails)', () => {
     const { signals, feed } = setup({ quorum: 1, windows: [{ duration: '10s' }] });
     const plain = (instanceId: string) =>
