@@ -1,11 +1,15 @@
 /**
- * `gen_ai.response.time_to_first_chunk` without the caller's own delay. The time runs from the
- * start of the operation, less the time between handing the stream to the caller and the caller's
- * first read: a chunk that arrived then was waiting for the caller, not for the provider.
+ * `gen_ai.response.time_to_first_chunk` without the caller's own delay. When the caller's first
+ * read had to wait, the chunk arrived as the read returned: that is the time. When it returned at
+ * once, the chunk was already waiting for a caller who started reading late: it arrived at some
+ * point after the stream was handed over, which is the time taken (the earliest it can have been).
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation } from '../operation.ts';
+
+/** A first read that returned sooner than this did not wait for the network. */
+const WAITED_S = 0.001;
 
 export class FirstChunkTimer {
   private readonly op: Operation;
@@ -30,8 +34,9 @@ export class FirstChunkTimer {
   chunk(): void {
     if (this.recorded) return;
     this.recorded = true;
-    const waitedForCaller = (this.firstRead ?? this.handedOver) - this.handedOver;
-    const seconds = this.op.elapsedSeconds() - waitedForCaller;
+    const now = this.op.elapsedSeconds();
+    const readWaited = now - (this.firstRead ?? this.handedOver) >= WAITED_S;
+    const seconds = readWaited ? now : this.handedOver;
     this.op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
     this.metrics?.timeToFirstChunk.record(seconds, this.op.spec.sets.metric);
   }

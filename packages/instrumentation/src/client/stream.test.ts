@@ -112,6 +112,24 @@ describe('time to first chunk', () => {
     assert.ok(Math.abs(Number(ttfc()) - 0.2) < 1e-9, String(ttfc()));
   });
 
+  it('counts the time the provider took, also after a late start', async () => {
+    exporter.reset();
+    const op = start();
+    await clock.advance(200);
+    const slow = {
+      async *iterator() {
+        await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 1_800));
+        yield 1;
+      },
+    };
+    const stream = observeStream(op, slow, brokenReader(), undefined);
+    await clock.advance(1_000); // the app starts reading at 1.2 s
+    const reading = readAll(stream);
+    await clock.advance(1_800); // the provider's first chunk comes at 3.0 s
+    await reading;
+    assert.ok(Math.abs(Number(ttfc()) - 3.0) < 1e-9, String(ttfc()));
+  });
+
   it('counts the time the provider took to send it', async () => {
     exporter.reset();
     const op = start();
