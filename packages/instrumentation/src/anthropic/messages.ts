@@ -140,9 +140,7 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
     },
     chunkReader: () => new MessageEventReader(capture),
     attemptOptions: () => ({ __span: sdkSpanStandIn('anthropic.messages.create') }),
-    ...(stream
-      ? {}
-      : { checkUntimed: (client: unknown) => refuseLongNonStreaming(client, int(b.max_tokens)) }),
+    checkUntimed: stream ? undefined : (client: unknown) => refuseLongNonStreaming(client, int(b.max_tokens)),
   };
 }
 
@@ -154,7 +152,8 @@ interface NonStreamingTimeoutCheck {
 /**
  * The SDK refuses a non-streaming call whose `max_tokens` may take more than 10 minutes to
  * generate, but only when no timeout is set; it throws `AnthropicError` ("Streaming is required")
- * from `create()` itself, before sending.
+ * from `create()` itself, before sending. (Its stricter limits for a few Vertex and Bedrock model
+ * ids live in an internal table, not consulted here.)
  */
 function refuseLongNonStreaming(client: unknown, maxTokens: number | undefined): void {
   if (maxTokens === undefined || client === null || typeof client !== 'object') return;

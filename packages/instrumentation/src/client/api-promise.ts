@@ -67,7 +67,7 @@ export interface CallDescription {
    * The client's own check of a request that has no timeout (skipped once we give it one), run
    * before anything else; it throws as the client would, and nothing is sent or traced.
    */
-  readonly checkUntimed?: (client: unknown) => void;
+  readonly checkUntimed?: ((client: unknown) => void) | undefined;
 }
 
 /** The environment a wrapped call runs in. */
