@@ -38,7 +38,12 @@ breakwater gate --service "$SERVICE" --version "$NEW_VERSION" --baseline "$CURRE
   --on-rollback "'$SELF' undo" \
   --report-dir "$REPORTS" --trace-url-template "$TRACES"
 code=$?
-[ "$code" -eq 0 ] || { echo "canary stage: decision exit code $code"; [ "$code" -eq 10 ] && undo; exit "$code"; }
+# ROLLBACK has run the undo already; HALT undoes the canary; an unreachable gate (2) takes its traffic away.
+[ "$code" -eq 0 ] || {
+  echo "canary stage: decision exit code $code"
+  case $code in 10) undo ;; 2) set_canary_weight 0 ;; esac
+  exit "$code"
+}
 
 echo "== 3/3 monitor: 5 minutes, automatic rollback"
 breakwater gate --service "$SERVICE" --version "$NEW_VERSION" --baseline "$CURRENT_VERSION" \
