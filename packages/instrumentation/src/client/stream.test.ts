@@ -99,51 +99,47 @@ describe('observeStream with a reader that cannot finish', () => {
 describe('time to first chunk', () => {
   const clock = new ManualClock(0);
   const timed = createRuntime({ clock });
-  const ttfc = () => exporter.getFinishedSpans()[0]?.attributes['gen_ai.response.time_to_first_chunk'];
-  const start = () => operation(timed);
-
-  it('leaves out the time the caller took to start reading', async () => {
-    exporter.reset();
-    const op = start();
-    await clock.advance(200); // the provider answers with headers
-    const stream = observeStream(op, streamOf([1, 2]), brokenReader(), undefined);
-    await clock.advance(5_000); // the app does something else before it reads
-    await readAll(stream);
-    assert.ok(Math.abs(Number(ttfc()) - 0.2) < 1e-9, String(ttfc()));
+  const seconds = () =>
+    Number(exporter.getFinishedSpans()[0]?.attributes['gen_ai.response.time_to_first_chunk']);
+  /** A stream whose first chunk comes `ms` after the caller first reads. */
+  const sentAfter = (ms: number) => ({
+    async *iterator() {
+      await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), ms));
+      yield 1;
+    },
   });
-
-  it('counts the time the provider took, also after a late start', async () => {
+  /**
+   * The provider answers with headers at 0.2 s; the app starts reading `lateMs` later; the first
+   * chunk comes `sentMs` after that read. Returns the recorded time to first chunk.
+   */
+  async function timeToFirstChunk(lateMs: number, sentMs: number): Promise<number> {
     exporter.reset();
-    const op = start();
+    const op = operation(timed);
     await clock.advance(200);
-    const slow = {
-      async *iterator() {
-        await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 1_800));
-        yield 1;
-      },
-    };
-    const stream = observeStream(op, slow, brokenReader(), undefined);
-    await clock.advance(1_000); // the app starts reading at 1.2 s
+    const stream = observeStream(
+      op,
+      sentMs === 0 ? streamOf([1, 2]) : sentAfter(sentMs),
+      brokenReader(),
+      undefined,
+    );
+    await clock.advance(lateMs);
     const reading = readAll(stream);
-    await clock.advance(1_800); // the provider's first chunk comes at 3.0 s
+    await clock.advance(sentMs);
     await reading;
-    assert.ok(Math.abs(Number(ttfc()) - 3.0) < 1e-9, String(ttfc()));
+    return seconds();
+  }
+  const near = (actual: number, expected: number) =>
+    assert.ok(Math.abs(actual - expected) < 1e-9, String(actual));
+
+  it('leaves out the time the app took to start reading a chunk that was waiting', async () => {
+    near(await timeToFirstChunk(5_000, 0), 0.2);
   });
 
   it('counts the time the provider took to send it', async () => {
-    exporter.reset();
-    const op = start();
-    await clock.advance(200);
-    const slow = {
-      async *iterator() {
-        await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 300));
-        yield 1;
-      },
-    };
-    const stream = observeStream(op, slow, brokenReader(), undefined);
-    const reading = readAll(stream);
-    await clock.advance(300);
-    await reading;
-    assert.ok(Math.abs(Number(ttfc()) - 0.5) < 1e-9, String(ttfc()));
+    near(await timeToFirstChunk(0, 300), 0.5);
+  });
+
+  it('counts the time the provider took, also after a late start', async () => {
+    near(await timeToFirstChunk(1_000, 1_800), 3.0);
   });
 });
