@@ -9,7 +9,14 @@ import { type Admission, DECODED_SPAN_BYTES } from './admission.ts';
 import { BodyError, contentEncodingOf, readBody } from './body.ts';
 import { send } from './http-reply.ts';
 import type { IngestStats } from './ingest-stats.ts';
-import { contentTypeOf, encodeExportResponse, encodeStatus, encodingOf, RPC_CODE } from './otlp-responses.ts';
+import {
+  contentTypeOf,
+  encodeExportResponse,
+  encodeStatus,
+  encodingOf,
+  type OtlpEncoding,
+  RPC_CODE,
+} from './otlp-responses.ts';
 
 /** OTLP signals the receiver accepts. */
 export type OtlpSignal = 'traces' | 'metrics';
@@ -165,11 +172,7 @@ export class OtlpReceiver {
         // No more spans than the budget could hold with this request alone: the decode stops
         // there, so a body of tiny spans never builds several times its size in records.
         const maxSpans = Math.floor((o.limits.maxInFlightBytes - reserved) / DECODED_SPAN_BYTES);
-        const decoded = decodeStage(() =>
-          encoding === 'protobuf'
-            ? o.traces.protobuf(body.data, maxSpans)
-            : o.traces.json(body.data, maxSpans),
-        );
+        const decoded = decodeStage(o.traces, encoding, body.data, maxSpans);
         holdDecoded(decoded.spans.length * DECODED_SPAN_BYTES);
         if (decoded.spans.length > 0) {
           // One by one (not Promise.all): a sink must not apply a request a sink before it failed.
@@ -187,11 +190,7 @@ export class OtlpReceiver {
           decoded.rejectionMessage,
         );
       } else {
-        const decoded = decodeStage(() =>
-          encoding === 'protobuf'
-            ? o.metrics.protobuf(body.data, Number.POSITIVE_INFINITY)
-            : o.metrics.json(body.data, Number.POSITIVE_INFINITY),
-        );
+        const decoded = decodeStage(o.metrics, encoding, body.data, Number.POSITIVE_INFINITY);
         if (decoded.points.length > 0) for (const sink of o.breakerSinks) sink(decoded.points);
         o.stats.breakerPoints.add(['accepted'], decoded.points.length);
         o.stats.breakerPoints.add(['rejected'], decoded.rejectedPoints);
@@ -248,13 +247,18 @@ export class OtlpReceiver {
 }
 
 /**
- * Runs a decoder. Whatever it throws is the payload's fault, never the sinks': an unexpected
- * error (a decoder that did not foresee some input) is still a 400, so the exporter does not
- * retry the same bytes forever. It keeps the original error as its `cause`.
+ * Runs the decoder for the body's encoding. Whatever it throws is the payload's fault, never the
+ * sinks': an unexpected error (a decoder that did not foresee some input) is still a 400, so the
+ * exporter does not retry the same bytes forever. It keeps the original error as its `cause`.
  */
-function decodeStage<T>(decode: () => T): T {
+function decodeStage<T>(
+  decoders: Decoders<T>,
+  encoding: OtlpEncoding,
+  bytes: Uint8Array,
+  maxRecords: number,
+): T {
   try {
-    return decode();
+    return encoding === 'protobuf' ? decoders.protobuf(bytes, maxRecords) : decoders.json(bytes, maxRecords);
   } catch (error) {
     if (error instanceof OtlpDecodeError || error instanceof TooManySpansError) throw error;
     throw new OtlpDecodeError(`could not decode the payload: ${(error as Error)?.message ?? String(error)}`, {

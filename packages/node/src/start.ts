@@ -67,7 +67,7 @@ function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
  * processor gave up on (its batch timeout shorter than the request timeout) may still be running
  * too. The queue already bounds what is held in memory; this bounds the requests.
  */
-export function spanExportConcurrency(o: ResolvedOptions): number {
+function spanExportConcurrency(o: ResolvedOptions): number {
   const { maxExportBatchSize, tracesTimeoutMs, spanBatchTimeoutMs } = o.limits;
   const flush = Math.ceil(o.maxQueueSize / maxExportBatchSize);
   const abandoned = Math.ceil(tracesTimeoutMs / spanBatchTimeoutMs);
