@@ -1,7 +1,7 @@
 /**
  * The only module that builds `@breakwater/resilience` objects. Every instrumented call runs
- * through that package's `Pipeline`: one per dependency key, cached, built from the policy the
- * {@link PolicyResolver} resolved. Breakers (in one registry, for fleet overrides), retry budgets
+ * through that package's `Pipeline`, built from the policy the {@link PolicyResolver} resolved and
+ * cached per dependency key and policy. Breakers (in one registry, for fleet overrides), retry budgets
  * and bulkheads are per dependency and shared by every pipeline of that dependency.
  */
 import {
