@@ -75,15 +75,36 @@ describe('@anthropic-ai/sdk messages', () => {
     assert.equal(h.fp.count({ route: 'anthropic.messages', model: m }), 1);
   });
 
-  it('retries 529 overloaded, then succeeds', async () => {
+  it('retries 529 overloaded, then succeeds; the resend carries its retry count', async () => {
     const m = model('529');
     h.fp.script({
       route: 'anthropic.messages',
       model: m,
       steps: [{ fault: 'error', status: 529, count: 1 }],
     });
-    await client().messages.create({ model: m, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    const sent: Headers[] = [];
+    const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
+    const c = new Anthropic({
+      apiKey: 'k',
+      baseURL: h.fp.anthropicBaseUrl,
+      fetch: (url: string | URL | Request, init?: RequestInit) => {
+        sent.push(new Headers(init?.headers));
+        return fetch(url, init);
+      },
+    });
+    await c.messages.create(
+      { model: m, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-app': 'a' } },
+    );
     assert.equal(h.fp.count({ route: 'anthropic.messages', model: m }), 2);
+    // The resend says it is one, as the client's own retry would; the caller's headers are kept.
+    assert.deepEqual(
+      sent.map((hs) => [hs.get('x-stainless-retry-count'), hs.get('x-app')]),
+      [
+        ['0', 'a'],
+        ['1', 'a'],
+      ],
+    );
     const attempts = byRole(h.spans(), 'attempt');
     assert.equal(attempts.length, 2);
     assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'overloaded');

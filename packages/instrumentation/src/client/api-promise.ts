@@ -126,6 +126,7 @@ function attemptOptions(
   signal: AbortSignal | undefined,
   timeout: number | false,
   extra: Record<string, unknown> | undefined,
+  resend = 0,
 ): unknown {
   const apply = (o: unknown): Record<string, unknown> => {
     const out: Record<string, unknown> = {
@@ -133,6 +134,8 @@ function attemptOptions(
       maxRetries: 0,
       ...extra,
     };
+    // A resend carries the retry count the client would have sent had it retried itself.
+    if (resend > 0) out.headers = withRetryCount(out.headers, resend);
     // The policy's per-attempt timeout rides on the client's own request timer; a timeout the
     // caller set on the request (or, see guardedCall, on the client) wins.
     if (timeout !== false && out.timeout === undefined) out.timeout = timeout;
@@ -142,6 +145,36 @@ function attemptOptions(
   // openai 7 accepts request options as a promise; keep that shape.
   return isThenable(options) ? Promise.resolve(options).then(apply) : apply(options);
 }
+
+/**
+ * The caller's request headers (any shape the client takes: a record, a `Headers`, a list of
+ * pairs) with the client's retry-count header set to `count`, unless the caller set it: the
+ * caller's own header wins, as it does on a bare client's retries.
+ */
+function withRetryCount(headers: unknown, count: number): unknown {
+  const value = String(count);
+  if (headers === undefined || headers === null) return { [RETRY_COUNT_HEADER]: value };
+  if (headers instanceof Headers) {
+    if (headers.has(RETRY_COUNT_HEADER)) return headers;
+    const copy = new Headers(headers);
+    copy.set(RETRY_COUNT_HEADER, value);
+    return copy;
+  }
+  const isOurs = (name: unknown): boolean =>
+    typeof name === 'string' && name.toLowerCase() === RETRY_COUNT_LOWER;
+  if (Array.isArray(headers)) {
+    if (headers.some((pair) => isOurs((pair as unknown[] | undefined)?.[0]))) return headers;
+    return [...headers, [RETRY_COUNT_HEADER, value]];
+  }
+  const proto = typeof headers === 'object' ? Object.getPrototypeOf(headers) : undefined;
+  // A shape we don't know is left as given.
+  if ((proto !== Object.prototype && proto !== null) || Object.keys(headers).some(isOurs)) return headers;
+  return { ...headers, [RETRY_COUNT_HEADER]: value };
+}
+
+/** The header a Stainless client sends with its own retry count (always 0 with its retries off). */
+const RETRY_COUNT_HEADER = 'X-Stainless-Retry-Count';
+const RETRY_COUNT_LOWER = RETRY_COUNT_HEADER.toLowerCase();
 
 /**
  * The attempts a caller asked for with the request's own `maxRetries` (`create(body, {
@@ -259,7 +292,7 @@ export function guardedCall(
       const inner = original.call(
         self,
         body,
-        attemptOptions(options, signal, timeout, describe.attemptOptions?.()),
+        attemptOptions(options, signal, timeout, describe.attemptOptions?.(), ctx.attempt),
       );
       parse = inner.parseResponse;
       return inner.responsePromise;

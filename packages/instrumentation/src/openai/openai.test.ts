@@ -155,6 +155,62 @@ for (const [label, OpenAI] of [
       assert.equal(op!.events.filter((e) => e.name === 'exception').length, 0);
     });
 
+    it('resends carry the client’s retry-count header, the caller’s headers kept in any shape', async () => {
+      for (const [shape, headers] of [
+        ['record', { 'x-app': 'a' }],
+        ['Headers', new Headers({ 'x-app': 'a' })],
+        ['pairs', [['x-app', 'a']]],
+        ['none', undefined],
+      ] as const) {
+        const m = model(`retry-header-${shape}`);
+        h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 2 }] });
+        const sent: Headers[] = [];
+        const c = new (OpenAI())({
+          apiKey: 'k',
+          baseURL: h.fp.openaiBaseUrl,
+          fetch: (url: string | URL | Request, init?: RequestInit) => {
+            sent.push(new Headers(init?.headers));
+            return fetch(url, init);
+          },
+        });
+        await c.chat.completions.create(
+          { model: m, messages: [{ role: 'user', content: 'x' }] },
+          { headers: headers as Record<string, string> | undefined },
+        );
+        assert.deepEqual(
+          sent.map((hs) => hs.get('x-stainless-retry-count')),
+          ['0', '1', '2'],
+          shape,
+        );
+        if (shape !== 'none')
+          assert.deepEqual(
+            sent.map((hs) => hs.get('x-app')),
+            ['a', 'a', 'a'],
+            shape,
+          );
+      }
+      // The caller's own value wins, as on a bare client's retries.
+      const m = model('retry-header-own');
+      h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 1 }] });
+      const sent: Headers[] = [];
+      const c = new (OpenAI())({
+        apiKey: 'k',
+        baseURL: h.fp.openaiBaseUrl,
+        fetch: (url: string | URL | Request, init?: RequestInit) => {
+          sent.push(new Headers(init?.headers));
+          return fetch(url, init);
+        },
+      });
+      await c.chat.completions.create(
+        { model: m, messages: [{ role: 'user', content: 'x' }] },
+        { headers: { 'X-Stainless-Retry-Count': '7' } },
+      );
+      assert.deepEqual(
+        sent.map((hs) => hs.get('x-stainless-retry-count')),
+        ['7', '7'],
+      );
+    });
+
     it('after a retry, .withResponse() and .asResponse() give the response that succeeded', async () => {
       const m = model('retry-raw');
       h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 1 }] });
