@@ -139,6 +139,29 @@ describe('POST /v1/gate (Flagger webhook)', () => {
     assert.equal((await post(GATE_PATHS.DECISION, { hello: 1 })).status, 400);
     assert.equal((await post(GATE_PATHS.DECISION, hook({ service: 'chat' }))).status, 400);
   });
+
+  it('checks the token before it says anything about the payload', async () => {
+    const raw = (body: string, headers: Record<string, string>) =>
+      fetch(`${svc.url}${GATE_PATHS.DECISION}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+    // No token anywhere: 401, whether the body is JSON, a payload or neither.
+    assert.equal((await raw('{not json', {})).status, 401);
+    assert.equal((await post(GATE_PATHS.DECISION, { hello: 1 }, {})).status, 401);
+    assert.equal((await post(GATE_PATHS.DECISION, hook({ service: 'chat' }), {})).status, 401);
+    // A token in the metadata of a body that is not a valid payload is still checked first.
+    assert.equal((await post(GATE_PATHS.DECISION, { metadata: { token: 'nope' } }, {})).status, 401);
+    // A header token without the scope is refused before the body is read.
+    const wrong = { authorization: `Bearer ${INGEST_TOKEN}` };
+    assert.equal((await raw('{not json', wrong)).status, 403);
+    // With a good token, payload problems are reported as such.
+    assert.equal((await raw('{not json', auth)).status, 400);
+    const bad = await post(GATE_PATHS.DECISION, { metadata: { token: GATE_TOKEN } }, {});
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /Flagger webhook/);
+  });
 });
 
 describe('rollbacks, health, metrics and incident alerts', () => {

@@ -71,20 +71,28 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
       // Authorized below: Flagger can only pass a token inside the webhook metadata.
       scope: 'public',
       async handle(req, res) {
-        const body = await readJson(req, res);
-        if (body === undefined) return;
+        const { authorize } = handlers;
+        const refused = (token: string | undefined): boolean => {
+          const verdict = authorize?.(token);
+          if (verdict === undefined || verdict.ok) return false;
+          sendJsonError(res, verdict.status, verdict.message, {
+            'www-authenticate': 'Bearer realm="breakwater"',
+          });
+          return true;
+        };
+        // A token in the header is checked before the body is read; one in the metadata before the
+        // body is validated, so a caller without a good token learns nothing of what we expect.
+        const header = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '')?.[1];
+        if (header !== undefined && refused(header)) return;
+        const bytes = await readBody(req, res);
+        if (bytes === undefined) return;
+        const body = parseJson(bytes);
+        if (header === undefined && refused(metadataToken(body))) return;
+        if (body === NOT_JSON) return sendJsonError(res, 400, 'body is not valid JSON');
         const hook = FlaggerWebhookSchema.safeParse(body);
         if (!hook.success)
           return sendJsonError(res, 400, `not a Flagger webhook payload: ${issues(hook.error)}`);
-        const { token, ...metadata } = hook.data.metadata ?? {};
-        if (handlers.authorize !== undefined) {
-          const header = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '')?.[1];
-          const verdict = handlers.authorize(header ?? token);
-          if (!verdict.ok)
-            return sendJsonError(res, verdict.status, verdict.message, {
-              'www-authenticate': 'Bearer realm="breakwater"',
-            });
-        }
+        const { token: _token, ...metadata } = hook.data.metadata ?? {};
         const parsed = parseGateQuery(metadata);
         if (!parsed.ok) return sendJsonError(res, 400, `webhook metadata: ${parsed.errors.join('; ')}`);
         const answer = await decide(res, parsed.query);
@@ -145,8 +153,34 @@ function issues(error: { issues: readonly { path: readonly PropertyKey[]; messag
     .join('; ');
 }
 
+/** The webhook metadata's `token`, read before the payload is validated. */
+function metadataToken(body: unknown): string | undefined {
+  const token = (body as { metadata?: { token?: unknown } } | null | undefined)?.metadata?.token;
+  return typeof token === 'string' ? token : undefined;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 /** Reads a JSON body up to {@link MAX_GATE_BODY_BYTES}; answers 413/400 itself and returns undefined. */
 async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const bytes = await readBody(req, res);
+  if (bytes === undefined) return undefined;
+  const body = parseJson(bytes);
+  if (body !== NOT_JSON) return body;
+  sendJsonError(res, 400, 'body is not valid JSON');
+  return undefined;
+}
+
+/** Reads a body up to {@link MAX_GATE_BODY_BYTES}; answers 413 itself and returns undefined. */
+async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -157,10 +191,5 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unkn
     }
     chunks.push(chunk);
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    sendJsonError(res, 400, 'body is not valid JSON');
-    return undefined;
-  }
+  return Buffer.concat(chunks);
 }
