@@ -86,6 +86,37 @@ describe('CircuitBreaker', () => {
     assert.equal(b.state, 'open', 'a call of this period still counts');
   });
 
+  it('a parent told of a late failure from before its own last change of state changes nothing', async () => {
+    const clock = new ManualClock(0);
+    const parent = breaker(clock, {
+      dependency: 'openai',
+      trip: { kind: 'consecutive', threshold: 2 },
+      openDurationMs: 1000,
+    });
+    const child = breaker(clock, { dependency: 'openai/gpt-4o', parent });
+    const sibling = breaker(clock, { dependency: 'openai/gpt-4o-mini', parent });
+    // A long stream of the child, admitted while everything was closed.
+    const longStream = child.onSuccess(child.admit());
+    // A sibling's outage opens the parent; it recovers through half-open to closed.
+    fail(sibling, 2);
+    assert.equal(parent.state, 'open');
+    await clock.advance(1000);
+    assert.equal(parent.state, 'half_open');
+    // Old news for the parent: it stays half-open (the child, unchanged, still counts it).
+    child.onLateFailure(SERVER_ERROR, undefined, longStream);
+    assert.equal(parent.state, 'half_open');
+    sibling.onSuccess(sibling.admit());
+    assert.equal(parent.state, 'closed');
+    // Closed with a fresh window: one new failure, and the old stream amends nothing.
+    fail(sibling);
+    child.onLateFailure(SERVER_ERROR, undefined, longStream);
+    assert.equal(parent.state, 'closed', 'one failure in the parent’s fresh window, not two');
+    // A late failure of this period still counts on the parent.
+    const fresh = child.onSuccess(child.admit());
+    child.onLateFailure(SERVER_ERROR, undefined, fresh);
+    assert.equal(parent.state, 'open');
+  });
+
   it('late failures the breaker does not count change nothing', () => {
     const clock = new ManualClock(0);
     const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 1 } });

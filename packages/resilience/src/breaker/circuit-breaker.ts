@@ -47,6 +47,18 @@ export function parseBreakerOverride(dependency: string, override: BreakerOverri
 }
 
 /**
+ * Generations of every breaker come from one process-wide counter, so a single stamp taken at a
+ * success tells each breaker of a hierarchy whether it has changed state since: its generation is
+ * then greater than the stamp.
+ */
+let lastGeneration = 0;
+
+function nextGeneration(): number {
+  lastGeneration += 1;
+  return lastGeneration;
+}
+
+/**
  * A circuit breaker: closed → open when its trip rule fires → half-open after the open duration
  * (backing off on each re-open) → closed after enough probe successes.
  *
@@ -74,9 +86,12 @@ export class CircuitBreaker implements Policy {
   private openedAt = 0;
   private openUntil = 0;
   private reopens = 0;
+  /** Stamp of the last change of state (see {@link nextGeneration}). */
   private generation = 0;
   /** Half-open generation that the last close ended, and the re-open count it had (late probes). */
   private closedFromGeneration = -1;
+  /** The generation the last close began. */
+  private closedGeneration = -1;
   private reopensAtClose = 0;
   private halfOpenSince = 0;
   private probeSuccesses = 0;
@@ -150,8 +165,8 @@ export class CircuitBreaker implements Policy {
   }
 
   /**
-   * Records a success for `permit`. Returns the state machine's generation once it is recorded:
-   * hand it to {@link onLateFailure} should the call fail after all, so a breaker that has
+   * Records a success for `permit`. Returns a stamp of the moment it is recorded: hand it to
+   * {@link onLateFailure} should the call fail after all, so a breaker (or a parent) that has
    * changed state since can tell the news is stale.
    */
   onSuccess(permit: BreakerPermit): number {
@@ -162,10 +177,10 @@ export class CircuitBreaker implements Policy {
           this.toOpen(this.clock.now(), 'local');
       }
       if (this.parent !== undefined && this.options.reportToParent) this.parent.onSuccess(CLOSED_PERMIT);
-      return this.generation;
+      return lastGeneration;
     }
     this.settle(permit, false);
-    return this.generation;
+    return lastGeneration;
   }
 
   /** Records a failure for `permit`; failures the breaker does not count just release it. */
@@ -199,25 +214,25 @@ export class CircuitBreaker implements Policy {
    * a failed probe while the breaker is still in that closed period: it re-opens with the next
    * (longer) open duration, as if the probe had failed up front. Open, for failures the breaker
    * does not count, or for any other call whose success came before the breaker's last change of
-   * state (`succeededIn`, what {@link onSuccess} returned), it changes nothing. The parent is told
-   * without `succeededIn` (its generation at the success is not kept), so it amends as before.
+   * state (`succeededIn`, what {@link onSuccess} returned), it changes nothing; the same holds for
+   * each parent told of it.
    */
   onLateFailure(classification: Classification, permit?: BreakerPermit, succeededIn?: number): void {
     if (!this.options.shouldCount(classification)) return;
     if (this.parent !== undefined && this.options.reportToParent)
-      this.parent.onLateFailure(classification, permit?.parent);
+      this.parent.onLateFailure(classification, permit?.parent, succeededIn);
     const now = this.clock.now();
     if (
       permit !== undefined &&
       permit.kind === PERMIT_PROBE &&
       permit.generation === this.closedFromGeneration &&
-      this.generation === this.closedFromGeneration + 1 &&
+      this.generation === this.closedGeneration &&
       this.local === 'closed' &&
       this.manual === undefined
     ) {
       this.reopens = this.reopensAtClose;
       this.toOpen(now, 'local', true);
-    } else if (succeededIn !== undefined && succeededIn !== this.generation) {
+    } else if (succeededIn !== undefined && this.generation > succeededIn) {
       // The breaker has changed state since the success: the window it was counted in is gone,
       // and the dependency has been judged afresh. Amending now would turn another call's
       // success into a failure, or re-open a half-open breaker on old news.
@@ -255,7 +270,7 @@ export class CircuitBreaker implements Policy {
     this.manual = undefined;
     this.local = 'closed';
     this.reopens = 0;
-    this.generation++;
+    this.generation = nextGeneration();
     this.window.reset();
     this.afterChange(from, 'local');
   }
@@ -326,7 +341,7 @@ export class CircuitBreaker implements Policy {
     this.probesInFlight = 0;
     this.manual = s.manual;
     this.override = s.override;
-    this.generation++;
+    this.generation = nextGeneration();
     this.window.restore(s.window);
     this.afterChange(from, 'local');
   }
@@ -493,7 +508,7 @@ export class CircuitBreaker implements Policy {
     this.openedAt = now;
     this.openUntil =
       now + this.options.openBackoff.delay(this.reopens, previousMs, this.options.random ?? Math.random);
-    this.generation++;
+    this.generation = nextGeneration();
     this.window.reset();
     this.afterChange(from, source);
   }
@@ -503,7 +518,7 @@ export class CircuitBreaker implements Policy {
     this.halfOpenSince = now;
     this.probeSuccesses = 0;
     this.probesInFlight = 0;
-    this.generation++;
+    this.generation = nextGeneration();
     this.gate.reset();
     this.afterChange(this.reported, 'local');
   }
@@ -514,7 +529,8 @@ export class CircuitBreaker implements Policy {
     this.reopensAtClose = this.reopens;
     this.local = 'closed';
     this.reopens = 0;
-    this.generation++;
+    this.generation = nextGeneration();
+    this.closedGeneration = this.generation;
     this.window.reset();
     this.afterChange(from, 'local');
   }
