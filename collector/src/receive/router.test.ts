@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Logger, Route } from '../component.ts';
@@ -51,6 +51,38 @@ describe('router', () => {
     };
   });
   after(() => close());
+
+  it('answers 400 to a request target that is not a canonical path', async () => {
+    const status = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          `${base}/`,
+          { path, headers: { authorization: 'Bearer secret-token-1234' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    // Read as a host by a URL parser, or resolved by dot segments, these reached /healthz.
+    for (const path of [
+      '//x/healthz',
+      '//healthz',
+      '/v1/%2e%2e/healthz',
+      '/v1/../healthz',
+      '/./healthz',
+      'healthz',
+    ])
+      assert.equal(await status(path), 400, path);
+    assert.equal(await status('/healthz'), 200);
+    assert.equal(await status('/healthz?probe=1'), 200);
+    // The absolute form a proxy may send.
+    assert.equal(await status(`${base}/healthz`), 200);
+    assert.equal(await status(`${base}/v1/%2E%2E/healthz`), 400);
+    assert.equal(await status('/v1/things/a%2Fb'), 200);
+  });
 
   it('decodes path parameters', async () => {
     const res = await fetch(`${base}/v1/things/a%20b`, {

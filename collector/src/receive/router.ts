@@ -3,6 +3,7 @@ import type { Logger, Route } from '../component.ts';
 import type { TokenAuth } from './auth.ts';
 import { send, sendJsonError } from './http-reply.ts';
 import { contentTypeOf, encodeStatus, encodingOf, RPC_CODE } from './otlp-responses.ts';
+import { parseRequestTarget } from './request-target.ts';
 
 /**
  * Dispatches requests over the routes of every component: exact paths first, then patterns in
@@ -48,11 +49,9 @@ export class Router {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://collector');
-    } catch {
-      sendJsonError(res, 400, 'invalid request target');
+    const url = parseRequestTarget(req.url ?? '/');
+    if (url === undefined) {
+      sendJsonError(res, 400, 'invalid request target: expected a path such as /v1/traces', {}, true);
       return;
     }
     const method = req.method === 'HEAD' ? 'GET' : req.method;
