@@ -299,15 +299,29 @@ describe('SignalHub over loopback HTTP', () => {
     await until(() => fast.signals().length === sent, 'fast subscriber keeps every event', 10_000);
   });
 
-  it('refuses subscribers beyond the limit with 503, and rejects an oversized service filter', async () => {
-    const { hub, open } = await setup({ maxSubscribers: 1 });
+  it('refuses subscribers beyond the limit with 503 and the collector’s error body', async () => {
+    const { hub, open, port } = await setup({ maxSubscribers: 1 });
     await open();
     await until(() => hub.subscribers === 1, 'subscriber');
-    const refused = await open();
+    const refused = await fetch(`http://127.0.0.1:${port}${COLLECTOR_PATHS.SIGNALS}`);
     assert.equal(refused.status, 503);
-    const bad = await open(`?service=${'s'.repeat(300)}`);
-    assert.equal(bad.status, 400);
+    assert.deepEqual(await refused.json(), { error: { code: 503, message: 'too many signal subscribers' } });
     assert.equal(hub.stats.dropped.refused, 1);
+  });
+
+  it('a service name longer than a signal may name gets the fleet-wide signals', async () => {
+    const { hub, open } = await setup();
+    const long = await open(`?service=${'s'.repeat(300)}`);
+    await until(() => hub.subscribers === 1, 'subscriber');
+    assert.equal(long.status, 200);
+    hub.publish(signal(1));
+    hub.publish(signal(2, { service: 's'.repeat(256) }));
+    hub.publish(signal(3));
+    await until(() => long.signals().length === 2, 'fleet-wide signals');
+    assert.deepEqual(
+      long.signals().map((s) => s.id),
+      ['sig-1', 'sig-3'],
+    );
   });
 
   it('answers HEAD /v1/signals with the stream headers only, taking no subscriber slot', async () => {

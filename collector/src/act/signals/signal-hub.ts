@@ -10,6 +10,7 @@ import {
   type TimerHandle,
 } from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
+import { sendJsonError } from '../../receive/http-reply.ts';
 import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
 import { withRemainingTtl } from './remaining-ttl.ts';
 
@@ -47,8 +48,6 @@ interface Buffered {
   signal: BreakerSignal;
 }
 
-/** Longest accepted `service` filter, as in the signal schema. */
-const MAX_SERVICE_LENGTH = 256;
 const HEARTBEAT = Buffer.from(sseComment('heartbeat'));
 
 /**
@@ -133,15 +132,13 @@ export class SignalHub {
 
   /** Handles `GET /v1/signals` (and `HEAD`: headers only); auth was checked by the host server. */
   subscribe(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    // Any service name is a valid filter: one longer than a signal's `service` may be (see
+    // MAX_SIGNAL_SERVICE_CHARS) gets the fleet-wide signals only, as no signal is scoped to it.
     const service = url.searchParams.get('service') ?? '';
-    if (service.length > MAX_SERVICE_LENGTH) {
-      sendJson(res, 400, { error: `service must be at most ${MAX_SERVICE_LENGTH} characters` });
-      return;
-    }
     if (this.count >= this.options.maxSubscribers) {
       this.stats.dropped.refused++;
       res.setHeader('retry-after', String(Math.ceil(this.options.retryMs / 1_000)));
-      sendJson(res, 503, { error: 'too many signal subscribers' });
+      sendJsonError(res, 503, 'too many signal subscribers');
       return;
     }
     openEventStream(req, res, { 'cache-control': 'no-cache, no-transform' });
@@ -229,9 +226,4 @@ function matches(signal: BreakerSignal, service: string): boolean {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }
