@@ -6,7 +6,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * JSON (JSON.stringify escapes newlines), so one `data:` line per event is enough.
  */
 export function sseEvent(event: string, id: string, data: unknown): string {
-  return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return sseJsonEvent(event, id, JSON.stringify(data));
+}
+
+/** An event whose data is JSON text already; without an `id` it leaves the client's last id as it was. */
+export function sseJsonEvent(event: string, id: string | undefined, json: string): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${json}\n\n`;
 }
 
 /** `retry:` tells the client's reconnection delay in milliseconds; it dispatches no event. */

@@ -54,11 +54,23 @@ export const BreakerSignalSchema = z.object({
 });
 export type BreakerSignal = z.infer<typeof BreakerSignalSchema>;
 
-/** Body of `GET /v1/signals/active`. */
+/**
+ * Largest SSE event (one `data:` line) a subscriber accepts on `GET /v1/signals`. A single signal
+ * is far below it; a snapshot of many signals is sent in parts of at most half of it.
+ */
+export const MAX_SIGNAL_EVENT_BYTES = 1 << 20;
+
+/** Body of `GET /v1/signals/active`, and the data of a `snapshot` event on the stream. */
 export const ActiveSignalsSchema = z.object({
   /** Collector time of the snapshot, epoch ms. */
   now: z.number().int().nonnegative(),
   signals: z.array(BreakerSignalSchema),
+  /**
+   * On the stream, a snapshot too large for one event comes in parts: every part but the last says
+   * `more: true`, and only the last carries the event id, so a subscriber cut off mid-snapshot has
+   * no id to resume from and is sent the whole snapshot again.
+   */
+  more: z.boolean().optional(),
 });
 export type ActiveSignals = z.infer<typeof ActiveSignalsSchema>;
 

@@ -13,6 +13,7 @@ import type { Logger } from '../../component.ts';
 import { sendJsonError } from '../../receive/http-reply.ts';
 import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
 import { withRemainingTtl } from './remaining-ttl.ts';
+import { snapshotEvents } from './snapshot-events.ts';
 
 /** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
 export interface SignalHubOptions {
@@ -186,10 +187,9 @@ export class SignalHub {
       return out;
     }
     this.stats.snapshots++;
-    return sseEvent(
-      SIGNAL_EVENT.SNAPSHOT,
-      formatSignalEventId(this.stream, this.seq),
+    return snapshotEvents(
       this.snapshot(service === '' ? undefined : service),
+      formatSignalEventId(this.stream, this.seq),
     );
   }
 

@@ -278,6 +278,31 @@ describe('control client against a loopback SSE server', () => {
     );
   });
 
+  it('reconciles to a snapshot sent in parts only at its last part, and a part never moves the event id', async () => {
+    const { collector, target, client } = await setup();
+    collector.event('signal', signal(1, { dependency: 'a' }));
+    collector.event('signal', signal(2, { dependency: 'old' }));
+    await until(() => client.activeOverrides.size === 2, 'apply');
+    const before = client.lastEventId;
+    // Parts carry no id; every part but the last says more.
+    const part = (signals: BreakerSignal[], more: boolean) =>
+      `event: snapshot\ndata: ${JSON.stringify({ now: 1, signals, ...(more ? { more } : {}) })}\n\n`;
+    collector.send(part([signal(3, { dependency: 'a' })], true));
+    collector.send(part([signal(4, { dependency: 'b' })], true));
+    await until(() => client.activeOverrides.has('b'), 'parts applied at once');
+    assert.equal(client.lastEventId, before);
+    assert.ok(client.activeOverrides.has('old'), 'nothing cleared before the last part');
+    collector.event('snapshot', { now: 1, signals: [signal(5, { dependency: 'c' })] });
+    await until(() => client.activeOverrides.has('c'), 'last part');
+    // The whole snapshot is a, b and c: only what none of its parts named is cleared.
+    assert.deepEqual([...client.activeOverrides.keys()].sort(), ['a', 'b', 'c']);
+    assert.deepEqual(
+      target.calls.filter((c) => c[0] === 'clear').map((c) => c[1]),
+      ['old'],
+    );
+    assert.notEqual(client.lastEventId, before);
+  });
+
   it('keeps its overrides to their TTL when a restarted collector sends an empty snapshot', async () => {
     const { collector, clock, target, client } = await setup({ initialDelayMs: 1_000 });
     collector.event('signal', signal(1, { dependency: 'a' }));

@@ -2,6 +2,7 @@ import {
   type BreakerOverride,
   type Clock,
   COLLECTOR_PATHS,
+  MAX_SIGNAL_EVENT_BYTES,
   parseBreakerSignal,
   SIGNAL_EVENT,
   SIGNAL_RESULTS,
@@ -50,7 +51,7 @@ export interface ControlClientOptions {
   maxDelayMs?: number;
   /** A stream silent this long (no event, no heartbeat) is presumed dead (default 45 s). */
   idleTimeoutMs?: number;
-  /** Largest SSE line or event accepted (default 1 MiB). */
+  /** Largest SSE line or event accepted (default `MAX_SIGNAL_EVENT_BYTES`, 1 MiB). */
   maxEventBytes?: number;
 }
 
@@ -124,6 +125,8 @@ class SignalSubscription implements ControlClient {
   private readonly idleTimeoutMs: number;
   private readonly maxEventBytes: number;
   private serverRetryMs: number | undefined;
+  /** A snapshot arriving in parts: what its parts so far keep, and the event id before it. */
+  private snapshotParts: { keep: Set<string>; previousId: string | undefined } | undefined;
   /** Why the last connection attempt failed (see {@link failureReason}); cleared on connect. */
   private lastFailure: string | undefined;
   private abort: AbortController | undefined;
@@ -146,7 +149,7 @@ class SignalSubscription implements ControlClient {
     this.initialDelayMs = options.initialDelayMs ?? 1_000;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? SIGNAL_STREAM_IDLE_TIMEOUT_MS;
-    this.maxEventBytes = options.maxEventBytes ?? 1 << 20;
+    this.maxEventBytes = options.maxEventBytes ?? MAX_SIGNAL_EVENT_BYTES;
     this.table = new OverrideTable({
       target: options.target,
       clock: this.clock,
@@ -199,6 +202,8 @@ class SignalSubscription implements ControlClient {
   private async connectOnce(): Promise<boolean> {
     const abort = new AbortController();
     this.abort = abort;
+    // A snapshot cut off mid-way is sent whole again on the next connection.
+    this.snapshotParts = undefined;
     let gotData = false;
     let idle: TimerHandle | undefined;
     const armIdle = (): void => {
@@ -270,9 +275,7 @@ class SignalSubscription implements ControlClient {
     if (event.type === SIGNAL_EVENT.SIGNAL) {
       this.applyRaw(parseJson(event.data));
     } else if (event.type === SIGNAL_EVENT.SNAPSHOT) {
-      const sameRun =
-        previousId === undefined || signalEventStream(previousId) === signalEventStream(event.lastEventId);
-      this.applySnapshot(parseJson(event.data), sameRun);
+      this.applySnapshot(parseJson(event.data), previousId, event.lastEventId);
     } else {
       this.count('unknown_event', { type: event.type.slice(0, 64) });
     }
@@ -307,18 +310,26 @@ class SignalSubscription implements ControlClient {
    * another run (the collector restarted, or another replica answered) its silence means "not
    * known yet", not "closed": the overrides we hold stay until their TTL, so a collector restart
    * in the middle of an outage does not send the whole fleet back to the failing dependency.
+   * A large snapshot comes in parts (`more: true` on all but the last): each part's signals apply
+   * at once; what the snapshot does not mention is judged at its last part.
    */
-  private applySnapshot(raw: unknown, sameRun: boolean): void {
+  private applySnapshot(raw: unknown, previousId: string | undefined, id: string): void {
     const signals = (raw as { signals?: unknown } | null)?.signals;
     if (typeof raw !== 'object' || !Array.isArray(signals)) {
+      this.snapshotParts = undefined;
       this.count('malformed', { error: 'snapshot without a signals array' });
       return;
     }
-    const keep = new Set<string>();
+    this.snapshotParts ??= { keep: new Set<string>(), previousId };
+    const { keep } = this.snapshotParts;
     for (const item of signals) {
       const dependency = this.applyRaw(item);
       if (dependency !== undefined) keep.add(dependency);
     }
+    if ((raw as { more?: unknown }).more === true) return;
+    const before = this.snapshotParts.previousId;
+    this.snapshotParts = undefined;
+    const sameRun = before === undefined || signalEventStream(before) === signalEventStream(id);
     if (sameRun) {
       this.table.retainOnly(keep);
       return;
