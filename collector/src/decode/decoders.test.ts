@@ -4,7 +4,7 @@ import { ATTR, METRIC, SEMCONV } from '@breakwater/protocol';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import protobuf from 'protobufjs';
 import { makeGenAiSpans } from '../../bench/genai-spans.ts';
-import { OtlpDecodeError } from './decode-error.ts';
+import { OtlpDecodeError } from '../receive/decode-error.ts';
 import { decodeMetricsJson } from './json-metrics.ts';
 import { JsonTraceDecoder } from './json-traces.ts';
 import { ProtoMetricsDecoder } from './proto-metrics.ts';

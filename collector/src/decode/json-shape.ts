@@ -1,4 +1,4 @@
-import { OtlpDecodeError } from './decode-error.ts';
+import { OtlpDecodeError } from '../receive/decode-error.ts';
 
 /**
  * Defensive accessors for OTLP/JSON: the body went through `JSON.parse`, so any value may have

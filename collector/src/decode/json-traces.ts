@@ -1,6 +1,6 @@
+import { TooManySpansError } from '../receive/decode-error.ts';
 import { AttributePlan, RESOURCE_KEYS, type ScalarValue, SPAN_KEYS } from './attribute-plan.ts';
 import { buildSpanRecord, type ResourceInfo, resourceInfo, type SpanCore } from './build-record.ts';
-import { TooManySpansError } from './decode-error.ts';
 import {
   arrayField,
   enumField,

@@ -1,5 +1,5 @@
+import { OtlpDecodeError } from '../receive/decode-error.ts';
 import type { AttributePlan, ScalarValue } from './attribute-plan.ts';
-import { OtlpDecodeError } from './decode-error.ts';
 import { field, isObject, type JsonObject } from './json-shape.ts';
 
 /**

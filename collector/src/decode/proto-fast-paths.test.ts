@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { ATTR, SEMCONV } from '@breakwater/protocol';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { makeGenAiSpans } from '../../bench/genai-spans.ts';
-import { OtlpDecodeError } from './decode-error.ts';
+import { OtlpDecodeError } from '../receive/decode-error.ts';
 import { spanIdHex, traceIdHex } from './hex-ids.ts';
 import { ProtoTraceDecoder } from './proto-traces.ts';
 import { StringCache } from './string-cache.ts';

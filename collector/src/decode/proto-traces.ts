@@ -1,7 +1,7 @@
 import type { Buffer } from 'node:buffer';
+import { OtlpDecodeError, TooManySpansError } from '../receive/decode-error.ts';
 import { AttributePlan, RESOURCE_KEYS, type ScalarValue, SPAN_KEYS } from './attribute-plan.ts';
 import { buildSpanRecord, type ResourceInfo, resourceInfo, type SpanCore } from './build-record.ts';
-import { OtlpDecodeError, TooManySpansError } from './decode-error.ts';
 import { spanIdHex, traceIdHex } from './hex-ids.ts';
 import { readKeyValue } from './proto-attributes.ts';
 import { Rejections } from './rejections.ts';

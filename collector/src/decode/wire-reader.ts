@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { OtlpDecodeError } from './decode-error.ts';
+import { OtlpDecodeError } from '../receive/decode-error.ts';
 
 /** Protobuf wire types. */
 export const WIRE_VARINT = 0;

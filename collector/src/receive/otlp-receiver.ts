@@ -3,10 +3,10 @@ import { type Clock, COLLECTOR_PATHS, parseDuration } from '@breakwater/protocol
 import type { BreakerStateSink, Logger, Route, SpanSink } from '../component.ts';
 import type { LimitsConfig } from '../config/server-section.ts';
 import type { DecodedBreakerStates } from '../decode/breaker-points.ts';
-import { OtlpDecodeError, TooManySpansError } from '../decode/decode-error.ts';
 import type { DecodedTraces } from '../decode/span-record.ts';
 import { type Admission, DECODED_SPAN_BYTES } from './admission.ts';
 import { BodyError, contentEncodingOf, readBody } from './body.ts';
+import { OtlpDecodeError, TooManySpansError } from './decode-error.ts';
 import { send } from './http-reply.ts';
 import type { IngestStats } from './ingest-stats.ts';
 import {

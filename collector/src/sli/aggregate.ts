@@ -1,7 +1,7 @@
 import type { SloDefinition } from '../config/slo/definition.ts';
 import type { SpanRecord } from '../decode/span-record.ts';
-import type { CountDelta } from '../store/types.ts';
 import { CATEGORY_COUNTER_PREFIX, type CompiledSlo, compileSlo, UNCLASSIFIED_CATEGORY } from './compile.ts';
+import type { CountDelta } from './counts.ts';
 import { encodeSeries, type SeriesLabels } from './series.ts';
 
 /** Bad events' trace ids kept per group and batch, for alert annotations. */

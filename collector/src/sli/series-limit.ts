@@ -1,6 +1,6 @@
 import type { SloDefinition } from '../config/slo/definition.ts';
-import { addCounts, emptyCounts } from '../store/types.ts';
 import { EXAMPLES_PER_BATCH, type GroupDelta } from './aggregate.ts';
+import { addCounts, emptyCounts } from './counts.ts';
 import { decodeSeries, encodeSeries, overflowLabels } from './series.ts';
 
 /** The deltas of one batch after {@link SeriesLimiter.admit}, and what to undo if it fails. */

@@ -1,3 +1,6 @@
+// The errors a decoder throws that the receiver answers (400, 413): defined by the receiver, which
+// maps them to responses, and thrown by the decode stage after it.
+
 /**
  * A request body that cannot be decoded as OTLP. The receiver answers 400 with the message and
  * records nothing from the request.
