@@ -1,0 +1,29 @@
+/**
+ * `@breakwater/collector` as a library: start the service in a process of your own, with the
+ * built-in components and any of yours (see "Extending the service" in the README). The
+ * `breakwater` CLI is the usual way to run it.
+ * @module
+ */
+export { builtInComponents, type ComponentFactory } from './built-in-components.ts';
+export { createLogger } from './cli/logger.ts';
+export type {
+  BreakerStatePoint,
+  BreakerStateSink,
+  CollectorComponent,
+  ComponentContext,
+  Logger,
+  Route,
+  SpanSink,
+} from './component.ts';
+export { ConfigError, type ConfigProblem } from './config/config-error.ts';
+export { defaultConfig, loadConfigFile, parseConfig } from './config/load.ts';
+export { type CollectorConfig, CollectorConfigSchema } from './config/schema.ts';
+export type { SpanRecord } from './decode/span-record.ts';
+export { FleetSectionSchema } from './evaluate/fleet/config.ts';
+export { createFleetComponent, type FleetComponent, type FleetComponentOptions } from './fleet-component.ts';
+export { CollectorService, type ServiceOptions, StartupError } from './service.ts';
+export {
+  createStatusComponent,
+  type StatusComponent,
+  type StatusComponentOptions,
+} from './status-component.ts';
