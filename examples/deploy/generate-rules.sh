@@ -26,7 +26,10 @@ fi
 
 tmp="$(mktemp "${TMPDIR:-/tmp}/breakwater-rules.XXXXXX")"
 trap 'rm -f "$tmp"' EXIT
-(cd "$repo" && node --conditions=@breakwater/source collector/src/cli/main.ts rules "$@") >"$tmp"
+# The repository's own Node 24 when installed (it runs TypeScript; a system Node may not).
+node="$repo/node_modules/.bin/node"
+[[ -x "$node" ]] || node=node
+(cd "$repo" && "$node" --conditions=@breakwater/source collector/src/cli/main.ts rules "$@") >"$tmp"
 if command -v promtool >/dev/null 2>&1; then
   promtool check rules "$tmp" >&2
 fi

@@ -138,6 +138,12 @@ describe('breakwater CLI', () => {
     const missing = cli(['check-config', join(dir, 'nope.yaml')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.yaml: cannot read configuration: file not found/);
+
+    // No file at all (say, `check-config $CONFIG` with the variable unset): not the defaults' "ok".
+    const none = cli(['check-config']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /a configuration file is required/);
+    assert.equal(none.stdout, '');
   });
 
   it('check-config rejects what serve refuses: a public listener without tokens, the same message', async () => {

@@ -134,4 +134,30 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
       sink.close();
     }
   });
+
+  it('a collector known only by its trace endpoint gets the spans and the fleet control client', async () => {
+    const paths: string[] = [];
+    const sink = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      req.resume();
+      res
+        .writeHead(req.url?.startsWith('/v1/signals') ? 404 : 200, { 'content-type': 'application/json' })
+        .end('{}');
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+      const r = await run(['--requests', '3', '--faults', 'none', '--no-spans'], {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${url}/v1/traces`,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(paths.includes('/v1/traces'), `spans exported (saw ${paths.join(', ')})`);
+      assert.ok(
+        paths.some((p) => p.startsWith('/v1/signals')),
+        `the control client subscribed (saw ${paths.join(', ')})`,
+      );
+    } finally {
+      sink.close();
+    }
+  });
 });

@@ -189,7 +189,8 @@ function exportToConfiguredCollector(collectorUrl: string | undefined, env: Node
   if (metrics === undefined) env.OTEL_METRICS_EXPORTER ??= 'none';
   if (traces === undefined && metrics === undefined)
     console.log('no --collector-url or OTEL_EXPORTER_OTLP_ENDPOINT: telemetry is not exported');
-  return endpoint !== undefined || env[ENV.COLLECTOR_URL] !== undefined;
+  // The control client finds the collector from the trace endpoint (see @breakwater/node).
+  return traces !== undefined || env[ENV.COLLECTOR_URL] !== undefined;
 }
 
 // No top-level await: this module stays loadable with require() too.

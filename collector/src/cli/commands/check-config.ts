@@ -42,9 +42,11 @@ ${CONFIG_FLAG_HELP}
       throw new UsageError('give the file either as --config or as an argument, not both');
     }
     const path = values.config ?? positionals[0];
+    // Checking the defaults would pass a pipeline whose `check-config $CONFIG` lost its variable.
+    if (path === undefined) throw new UsageError('a configuration file is required');
     try {
       const config = await loadForCli(path, io.env, configOverrides(values));
-      io.stdout(`ok: ${path ?? '<defaults>'}\n${summarize(config)}`);
+      io.stdout(`ok: ${path}\n${summarize(config)}`);
       return EXIT.OK;
     } catch (error) {
       if (error instanceof ConfigError) {
