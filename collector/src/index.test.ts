@@ -17,6 +17,7 @@ it('the package entry starts the service with the built-in components and one of
   const dataDir = await mkdtemp(join(tmpdir(), 'breakwater-index-'));
   const seen: number[] = [];
   const mine: ComponentFactory = (): CollectorComponent => ({
+    name: 'mine',
     spanSink: (spans) => void seen.push(spans.length),
     routes: [
       { method: 'GET', path: '/v1/mine', scope: 'public', handle: (_req, res) => void res.end('mine') },

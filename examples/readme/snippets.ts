@@ -2,7 +2,7 @@
  * The README's TypeScript snippets, type-checked by `npm run typecheck` so the documentation
  * cannot drift from the APIs. Not run: the declared functions stand for the reader's own code.
  */
-import { agent, tool } from '@breakwater/instrumentation';
+import { AnthropicInstrumentation, agent, OpenAIInstrumentation, tool } from '@breakwater/instrumentation';
 import { Pipeline } from '@breakwater/resilience';
 
 declare function fetchResults(query: string): Promise<string[]>;
@@ -41,4 +41,10 @@ export async function pipelineSnippet(): Promise<{ receipt: string }> {
   });
   const receipt = await payments.execute(({ signal }) => charge(order, { signal }));
   return receipt;
+}
+
+/** Instrumentation README, "CommonJS and ESM": a client module loaded before instrumentation. */
+export async function patchLoadedModules(): Promise<void> {
+  new OpenAIInstrumentation().patch(await import('openai'));
+  new AnthropicInstrumentation().patch(await import('@anthropic-ai/sdk'));
 }

@@ -52,9 +52,11 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
   }
 
   /** Patches an already-loaded `@anthropic-ai/sdk` namespace. The inverse is {@link unpatch}. */
-  patch(exports: AnthropicModule): void {
-    this.patchTargets(targets(exports), exports.APIPromise);
-    const proto = messagesProto(exports);
+  patch(exports: object): void {
+    // Typed loosely, as OpenAIInstrumentation.patch.
+    const module = exports as AnthropicModule;
+    this.patchTargets(targets(module), module.APIPromise);
+    const proto = messagesProto(module);
     if (proto !== undefined && typeof proto.stream === 'function') {
       // `messages.stream` starts an SDK span of its own before calling `create`; hand it the
       // stand-in so only our operation span (started by the patched `create`) is recorded.
@@ -68,9 +70,10 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
   }
 
   /** Removes the patches {@link patch} applied. */
-  unpatch(exports: AnthropicModule): void {
-    this.unpatchTargets(targets(exports));
-    const proto = messagesProto(exports);
+  unpatch(exports: object): void {
+    const module = exports as AnthropicModule;
+    this.unpatchTargets(targets(module));
+    const proto = messagesProto(module);
     if (proto !== undefined && isWrapped(proto.stream)) this._unwrap(proto, 'stream');
   }
 }

@@ -90,12 +90,15 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
    * Patches an already-loaded `openai` module namespace (for bundled apps, or a client loaded
    * before instrumentation was enabled). The inverse is {@link unpatch}.
    */
-  patch(exports: OpenAIModule): void {
-    this.patchTargets(targets(exports), exports.APIPromise);
+  patch(exports: object): void {
+    // Typed loosely: the module's own classes (their constructors take the client's types) are
+    // not assignable to the structural shape we read from them.
+    const module = exports as OpenAIModule;
+    this.patchTargets(targets(module), module.APIPromise);
   }
 
   /** Removes the patches {@link patch} applied. */
-  unpatch(exports: OpenAIModule): void {
-    this.unpatchTargets(targets(exports));
+  unpatch(exports: object): void {
+    this.unpatchTargets(targets(exports as OpenAIModule));
   }
 }
