@@ -334,6 +334,29 @@ describe('control client against a loopback SSE server', () => {
     await until(() => client.activeOverrides.size === 0, 'same-run snapshot clears');
   });
 
+  it('keeps only an id it can send back: a bad one never stops the reconnection', async () => {
+    const { collector, clock, client } = await setup({ initialDelayMs: 1_000 });
+    collector.event('signal', signal(1, { dependency: 'a' }));
+    await until(() => client.activeOverrides.has('a'), 'first signal');
+    const good = client.lastEventId;
+    // A non-ASCII id (no header can carry it) and an over-long one (a 431 on every reconnection).
+    for (const [n, id] of ['run☃:2', `s:${'9'.repeat(20_000)}`].entries()) {
+      const data = JSON.stringify(signal(2 + n, { dependency: `b${n}` }));
+      collector.send(`id: ${id}\nevent: signal\ndata: ${data}\n\n`);
+      await until(() => client.activeOverrides.has(`b${n}`), 'signal with a bad id applied');
+      assert.equal(client.lastEventId, good);
+    }
+    const requests = collector.requests.length;
+    for (const res of collector.streams) res.destroy();
+    await until(() => !client.connected, 'disconnect');
+    for (let s = 0; s < 10 && !client.connected; s++) {
+      await clock.advance(1_000);
+      await io(5);
+    }
+    await until(() => collector.requests.length > requests && client.connected, 'reconnected');
+    assert.equal(collector.requests.at(-1)?.headers['last-event-id'], good);
+  });
+
   it('reconnects when the stream goes silent past the idle timeout', async () => {
     const { collector, clock, client } = await setup({ idleTimeoutMs: 45_000 });
     collector.send(': heartbeat\n\n');

@@ -266,12 +266,19 @@ class SignalSubscription implements ControlClient {
     this.lastFailure = reason;
     if (changed && error instanceof SubscriptionRefused && error.misconfigured) {
       this.logger.warn(`breakwater control stream refused, retrying: ${error.hint}`, details);
+    } else if (changed && isUnsendable(error)) {
+      this.logger.warn(
+        'breakwater control stream request cannot be sent: check the token (control.token / BREAKWATER_SUBSCRIBE_TOKEN)',
+        details,
+      );
     } else this.logger.debug('breakwater control stream failed', details);
   }
 
   private onEvent(event: SseEvent): void {
     const previousId = this.lastEventId;
-    if (event.lastEventId !== '') this.lastEventId = event.lastEventId;
+    // Only an id that can go back as a header is kept: any other (a proxy's, a foreign server's)
+    // would make every reconnection fail before it is sent, or be refused as too large.
+    if (RESUMABLE_ID.test(event.lastEventId)) this.lastEventId = event.lastEventId;
     if (event.type === SIGNAL_EVENT.SIGNAL) {
       this.applyRaw(parseJson(event.data));
     } else if (event.type === SIGNAL_EVENT.SNAPSHOT) {
@@ -383,6 +390,19 @@ function signalsUrl(base: string | URL, service: string): URL {
   url.search = new URLSearchParams({ service }).toString();
   url.hash = '';
   return url;
+}
+
+/** An SSE id worth sending back as `Last-Event-ID`: printable ASCII, as short as ours are. */
+const RESUMABLE_ID = /^[\x21-\x7e]{1,256}$/;
+
+/** Node's refusal to build the request (a header value it cannot send), not a network failure. */
+function isUnsendable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === 'ERR_INVALID_CHAR' ||
+    code === 'ERR_HTTP_INVALID_HEADER_VALUE' ||
+    code === 'ERR_INVALID_HTTP_TOKEN'
+  );
 }
 
 function parseJson(text: string): unknown {

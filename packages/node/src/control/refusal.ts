@@ -40,5 +40,7 @@ export class SubscriptionRefused extends Error {
 
 /** A short key of why a connection attempt failed, to log a refusal only when the reason changes. */
 export function failureReason(error: unknown): string {
-  return error instanceof SubscriptionRefused ? `${error.status} ${error.contentType}` : 'unreachable';
+  if (error instanceof SubscriptionRefused) return `${error.status} ${error.contentType}`;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_') ? code : 'unreachable';
 }
