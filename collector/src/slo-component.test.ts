@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { ManualClock, SloListSchema, SloStatusSchema } from '@breakwater/protocol';
 import { type AlertmanagerProcess, startAlertmanager } from './act/testing/alertmanager-process.ts';
@@ -13,6 +12,7 @@ import { CollectorConfigSchema } from './config/schema.ts';
 import { failed, span, times } from './sli/testing/spans.ts';
 import { createSloComponent } from './slo-component.ts';
 import { DEFAULT_STORE_FILE } from './store/open-store.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
 
 const M = 60_000;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -201,7 +201,7 @@ describe('SLO component', () => {
     );
   });
 
-  it('a failed compaction is logged, the tick still evaluates, and the next tick compacts again', async () => {
+  it('a failed compaction is logged, the tick still evaluates, and the next tick compacts again', async (t) => {
     const dataDir = tempDir();
     const t0 = Date.UTC(2025, 5, 1, 12, 0, 0);
     const clock = new ManualClock(t0);
@@ -217,13 +217,11 @@ describe('SLO component', () => {
     await c.spanSink!([span({ service: 'ancient' })], t0 - 40 * 86_400_000);
     assert.match(metrics(c), /breakwater_slo_series\{slo="availability"\} 2\n/);
 
-    // Another connection makes every bucket delete fail: compaction throws a SQLite error while
-    // ingest (inserts and updates) keeps working.
-    const db = new DatabaseSync(join(dataDir, DEFAULT_STORE_FILE));
-    cleanup.push(() => db.close());
-    db.exec(
-      "CREATE TRIGGER fail_compaction BEFORE DELETE ON slo_buckets BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END",
-    );
+    // Compaction fails while ingest keeps working (the store holds its file exclusively; its own
+    // tests fail a compaction inside SQLite and check that nothing changed).
+    const failing = t.mock.method(SqliteStore.prototype, 'compact', async () => {
+      throw new Error('simulated disk failure');
+    });
     await clock.advance(5 * M); // t0 + 10m: compaction fails
     let text = metrics(c);
     // This tick's evaluation still ran: the burn-rate alert fires and the timestamp is current.
@@ -243,7 +241,7 @@ describe('SLO component', () => {
     // What the stale-evaluation alert compares the last evaluation's age with.
     assert.match(text, /breakwater_slo_evaluation_interval_seconds 300\n/);
 
-    db.exec('DROP TRIGGER fail_compaction');
+    failing.mock.restore();
     await clock.advance(5 * M); // t0 + 15m: the next tick compacts again, not 10 minutes later
     text = metrics(c);
     assert.match(text, /breakwater_slo_series\{slo="availability"\} 1\n/);
@@ -262,8 +260,13 @@ describe('SLO component', () => {
     );
     await clock.advance(2 * M);
     await first.spanSink!([span({ service: 'search' })], clock.now());
-    // No stop(): the process "dies" with the handle open; acknowledged counts must be on disk.
-    const second = await component({}, clock, dataDir);
+    // No stop(): the process "dies" with the handle open; acknowledged counts must be on disk. The
+    // files as they are now, in a directory of their own, are what a restart finds (the store
+    // holds its file exclusively while the first component lives).
+    const copyDir = tempDir();
+    for (const file of [DEFAULT_STORE_FILE, `${DEFAULT_STORE_FILE}-wal`])
+      copyFileSync(join(dataDir, file), join(copyDir, file));
+    const second = await component({}, clock, copyDir);
     cleanup.push(async () => {
       await second.stop?.();
       await first.stop?.();

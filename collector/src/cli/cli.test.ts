@@ -244,6 +244,16 @@ describe('breakwater CLI', () => {
     assert.match(result.stderr, /refusing to listen on 0\.0\.0\.0:0 without auth/);
   });
 
+  it('serve on a store file it cannot open names the file in one line (exit 1)', async () => {
+    const cwd = await mkdtemp(join(dir, 'junk-store-'));
+    await writeFile(join(cwd, 'junk.db'), 'not a database, just text\n'.repeat(100));
+    await writeFile(join(cwd, 'c.yaml'), 'listen: 127.0.0.1:0\nstore:\n  path: junk.db\n');
+    const result = cli(['serve', '--config', 'c.yaml'], { cwd });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^breakwater: cannot open SLO store .*junk\.db: file is not a database\n$/m);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
   it('serve with no config: loopback, ./.breakwater created, JSON logs on stderr, SIGTERM exits 0', async () => {
     const cwd = await mkdtemp(join(dir, 'serve-'));
     const collector = await serve(cwd, []);

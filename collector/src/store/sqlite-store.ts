@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { BucketIndex, type BucketRef, type BucketWrite, type Resolution } from './buckets.ts';
 import { ExampleIndex, mergeExamples } from './example-index.ts';
@@ -17,7 +19,29 @@ export interface SqliteStoreOptions {
   retention: RetentionFn;
   /** `normal` survives a killed process (WAL); `full` also survives power loss (fsync per commit). */
   synchronous?: 'normal' | 'full';
+  /**
+   * How long opening waits for another process to release the file before failing, in ms
+   * (default 5000): a rolling restart's new collector waits for the old one to exit.
+   */
+  lockTimeoutMs?: number;
 }
+
+/** The store file cannot be opened; the message names the file and says why. */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError';
+  /** As in `StartupError`: the environment refused, so the CLI can report both alike. */
+  readonly kind = 'runtime';
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
+const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+/** SQLite's primary result code for a file locked by another connection. */
+const SQLITE_BUSY = 5;
 
 // `slo_example_traces` came later without a version bump: it is additive, and a collector that
 // predates it opens the file and ignores the table. It is keyed by the series' names, not its
@@ -62,8 +86,9 @@ interface PendingCommit {
  * a commit acknowledged survives `kill -9` and a restart reloads every window.
  *
  * Commits arriving in the same event-loop turn share one transaction (group commit), which keeps
- * the per-request cost low under concurrent ingest. Single writer: one collector process per
- * file (several replicas need a shared store such as Redis).
+ * the per-request cost low under concurrent ingest. Single writer: counts are kept in memory and
+ * written back as bucket totals, so the file is locked exclusively while open and a second
+ * collector on it fails to open (several replicas need a shared store such as Redis).
  */
 export class SqliteStore implements SloStore {
   readonly kind = 'sqlite';
@@ -81,20 +106,9 @@ export class SqliteStore implements SloStore {
   private flushScheduled = false;
   private closed = false;
 
-  private constructor(options: SqliteStoreOptions) {
-    this.retention = options.retention;
-    this.db = new DatabaseSync(options.path, { timeout: 5_000 });
-    this.db.exec('PRAGMA journal_mode = WAL');
-    this.db.exec(`PRAGMA synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    const version = (this.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
-    if (version > SCHEMA_VERSION) {
-      this.db.close();
-      throw new Error(
-        `${options.path}: store schema version ${version} is newer than this collector supports (${SCHEMA_VERSION})`,
-      );
-    }
-    this.db.exec(SCHEMA);
-    this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  private constructor(db: DatabaseSync, retention: RetentionFn) {
+    this.db = db;
+    this.retention = retention;
     this.upsertBucket = this.db.prepare(
       `INSERT INTO slo_buckets (series_id, res, start, good, total, extra) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (series_id, res, start) DO UPDATE SET good = excluded.good, total = excluded.total, extra = excluded.extra`,
@@ -113,9 +127,25 @@ export class SqliteStore implements SloStore {
     this.load();
   }
 
-  /** Opens (creating if needed) the store at `options.path` and loads every retained bucket. */
+  /**
+   * Opens (creating it and its directory if needed) the store at `options.path`, locks it for
+   * this process and loads every retained bucket.
+   *
+   * @throws {StoreOpenError} when the file cannot be opened, e.g. another collector holds it
+   * (after waiting `lockTimeoutMs` for it to exit) or it is not a SQLite database.
+   */
   static open(options: SqliteStoreOptions): SqliteStore {
-    return new SqliteStore(options);
+    const { path } = options;
+    let db: DatabaseSync | undefined;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      db = new DatabaseSync(path, { timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS });
+      prepareFile(db, path, options.synchronous ?? 'normal');
+      return new SqliteStore(db, options.retention);
+    } catch (error) {
+      if (db?.isOpen) db.close();
+      throw openError(path, error);
+    }
   }
 
   commit(timeMs: number, deltas: readonly CountDelta[]): Promise<void> {
@@ -303,6 +333,50 @@ export class SqliteStore implements SloStore {
       this.seriesIds.set(seriesKey(row.slo, row.series), Number(row.id));
     }
   }
+}
+
+/**
+ * Locks the file, then checks and creates the schema. Exclusive locking mode is set before WAL:
+ * the WAL index then lives in this process's memory instead of a shared file, and the lock is
+ * held until the connection closes or the process dies (the OS drops it, also on `kill -9`).
+ */
+function prepareFile(db: DatabaseSync, path: string, synchronous: 'normal' | 'full'): void {
+  db.exec('PRAGMA locking_mode = EXCLUSIVE');
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec(`PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  // A write transaction takes the lock now (waiting up to the busy timeout), not at the first commit.
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version > SCHEMA_VERSION) {
+      throw new StoreOpenError(
+        path,
+        `${path}: store schema version ${version} is newer than this collector supports (${SCHEMA_VERSION})`,
+      );
+    }
+    db.exec(SCHEMA);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** `error` from opening the store at `path`, as a {@link StoreOpenError} naming the file. */
+function openError(path: string, error: unknown): StoreOpenError {
+  if (error instanceof StoreOpenError) return error;
+  const errcode = error instanceof Error ? (error as { errcode?: unknown }).errcode : undefined;
+  // Extended codes (e.g. SQLITE_BUSY_RECOVERY) keep the primary code in the low byte.
+  if (typeof errcode === 'number' && (errcode & 0xff) === SQLITE_BUSY) {
+    return new StoreOpenError(
+      path,
+      `${path} is in use by another collector process (one collector per store file)`,
+      { cause: error },
+    );
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreOpenError(path, `cannot open SLO store ${path}: ${reason}`, { cause: error });
 }
 
 /** A stored list, or none when the row is not a list of strings (examples are only hints). */

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import type { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { COARSE_BUCKET_MS, FINE_BUCKET_MS } from './buckets.ts';
 import { MemoryStore } from './memory-store.ts';
-import { SqliteStore } from './sqlite-store.ts';
+import { SqliteStore, StoreOpenError } from './sqlite-store.ts';
 import type { CountDelta, SloStore } from './types.ts';
 
 const H = 3_600_000;
@@ -33,6 +35,28 @@ function delta(
   slo = 'avail',
 ): CountDelta {
   return { slo, series, counts: { good, total, extra } };
+}
+
+/** A child `node` process running `body` as an ES module that has `SqliteStore` imported. */
+function storeProcess(body: string): ChildProcessByStdio<null, Readable, null> {
+  const script = `import { SqliteStore } from ${JSON.stringify(new URL('./sqlite-store.ts', import.meta.url).href)};\n${body}`;
+  return spawn(process.execPath, ['--conditions=@breakwater/source', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** Resolves once `child` printed `line` (rejects if it exits first). */
+function printed(child: ChildProcessByStdio<null, Readable, null>, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.split('\n').includes(line)) resolve();
+    });
+    child.once('exit', (code, signal) =>
+      reject(new Error(`child exited (${code ?? signal}) before "${line}"`)),
+    );
+  });
 }
 
 async function windows(store: SloStore, now: number, ws: number[], series = 's1') {
@@ -196,11 +220,15 @@ describe('SqliteStore durability', () => {
     await c.close();
   });
 
-  it('has a commit on disk as soon as it resolves (second handle, first never closed)', async () => {
+  it('has a commit on disk as soon as it resolves (a copy of the files, the writer still open)', async () => {
     const path = tempDb();
     const writer = SqliteStore.open({ path, retention });
     await writer.commit(T0, [delta(4, 5)]);
-    const reader = SqliteStore.open({ path, retention });
+    // The file is locked while open, so read what is on disk from a copy (the WAL holds the commit).
+    const copy = tempDb();
+    copyFileSync(path, copy);
+    copyFileSync(`${path}-wal`, `${copy}-wal`);
+    const reader = SqliteStore.open({ path: copy, retention });
     assert.deepEqual(await windows(reader, T0, [H]), [[4, 5]]);
     await reader.close();
     await writer.close();
@@ -221,8 +249,7 @@ describe('SqliteStore durability', () => {
   it('loses nothing acknowledged when the process is killed with SIGKILL', async () => {
     const path = tempDb();
     // A child commits batches and reports each acknowledged one; it is killed mid-stream.
-    const script = `
-      import { SqliteStore } from ${JSON.stringify(new URL('./sqlite-store.ts', import.meta.url).href)};
+    const child = storeProcess(`
       const store = SqliteStore.open({ path: ${JSON.stringify(path)}, retention: () => 1e12 });
       let n = 0;
       for (;;) {
@@ -230,14 +257,7 @@ describe('SqliteStore durability', () => {
         n++;
         process.stdout.write('ack ' + n + '\\n');
       }
-    `;
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@breakwater/source', '--input-type=module', '-e', script],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    `);
     let acked = 0;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('child made no progress')), 20_000);
@@ -257,5 +277,153 @@ describe('SqliteStore durability', () => {
     assert.ok(total >= acked, `acknowledged ${acked}, found ${total} after kill -9`);
     assert.equal(good, total);
     await store.close();
+  });
+});
+
+describe('SqliteStore single writer', () => {
+  const inUse = (path: string) => (error: unknown) =>
+    error instanceof StoreOpenError &&
+    error.message === `${path} is in use by another collector process (one collector per store file)`;
+
+  it('refuses a second collector after the lock timeout; the lock goes with a SIGKILLed holder', async (t) => {
+    const path = tempDb();
+    const holder = storeProcess(`
+      const store = SqliteStore.open({ path: ${JSON.stringify(path)}, retention: () => 1e12 });
+      await store.commit(${T0}, [{ slo: 'avail', series: 's1', counts: { good: 3, total: 4, extra: {} } }]);
+      process.stdout.write('ready\\n');
+      setInterval(() => {}, 60_000);
+    `);
+    t.after(() => holder.kill('SIGKILL'));
+    await printed(holder, 'ready');
+    const started = performance.now();
+    assert.throws(() => SqliteStore.open({ path, retention, lockTimeoutMs: 300 }), inUse(path));
+    assert.ok(performance.now() - started >= 250, 'waited for the holder before failing');
+    // Any other connection is refused too: nothing can write behind the holder's in-memory counts.
+    const other = new DatabaseSync(path);
+    assert.throws(() => other.exec('SELECT 1 FROM slo_buckets'), /database is locked/);
+    other.close();
+
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+    const store = SqliteStore.open({ path, retention, lockTimeoutMs: 300 });
+    assert.deepEqual(await windows(store, T0, [H]), [[3, 4]]);
+    await store.close();
+  });
+
+  it('a rolling restart waits for the old collector to finish its commits and exit', async (t) => {
+    const path = tempDb();
+    const old = storeProcess(`
+      const store = SqliteStore.open({ path: ${JSON.stringify(path)}, retention: () => 1e12 });
+      await store.commit(${T0}, [{ slo: 'avail', series: 's1', counts: { good: 1, total: 1, extra: {} } }]);
+      process.stdout.write('ready\\n');
+      // An export still in flight when the new collector starts.
+      await new Promise((r) => setTimeout(r, 300));
+      await store.commit(${T0}, [{ slo: 'avail', series: 's1', counts: { good: 0, total: 1, extra: {} } }]);
+      await store.close();
+    `);
+    t.after(() => old.kill('SIGKILL'));
+    await printed(old, 'ready');
+    const store = SqliteStore.open({ path, retention, lockTimeoutMs: 10_000 });
+    assert.deepEqual(await windows(store, T0, [H]), [[1, 2]]);
+    await store.close();
+  });
+
+  it('is released by close() in the same process', async () => {
+    const path = tempDb();
+    const first = SqliteStore.open({ path, retention });
+    assert.throws(() => SqliteStore.open({ path, retention, lockTimeoutMs: 0 }), inUse(path));
+    await first.commit(T0, [delta(1, 1)]);
+    await first.close();
+    const second = SqliteStore.open({ path, retention, lockTimeoutMs: 0 });
+    assert.deepEqual(await windows(second, T0, [H]), [[1, 1]]);
+    await second.close();
+  });
+});
+
+describe('SqliteStore open errors', () => {
+  it('creates the missing directories of its path', async () => {
+    const path = join(tempDb(), '..', 'a', 'b', 'breakwater.db');
+    const store = SqliteStore.open({ path, retention });
+    await store.commit(T0, [delta(1, 1)]);
+    await store.close();
+    const again = SqliteStore.open({ path, retention });
+    assert.deepEqual(await windows(again, T0, [H]), [[1, 1]]);
+    await again.close();
+  });
+
+  it('names the file when it is not a SQLite database, and leaves it alone', () => {
+    const path = tempDb();
+    writeFileSync(path, 'not a database\n'.repeat(100));
+    assert.throws(
+      () => SqliteStore.open({ path, retention }),
+      (error) =>
+        error instanceof StoreOpenError &&
+        error.path === path &&
+        error.message === `cannot open SLO store ${path}: file is not a database`,
+    );
+    assert.equal(readFileSync(path, 'utf8'), 'not a database\n'.repeat(100));
+  });
+
+  it('names the file when its directory cannot be created', () => {
+    const file = tempDb();
+    writeFileSync(file, '');
+    const path = join(file, 'breakwater.db');
+    assert.throws(
+      () => SqliteStore.open({ path, retention }),
+      (error) =>
+        error instanceof StoreOpenError &&
+        error.message.startsWith(`cannot open SLO store ${path}: EEXIST: file already exists, mkdir`),
+    );
+  });
+
+  it('refuses a newer schema and releases the file', async () => {
+    const path = tempDb();
+    await SqliteStore.open({ path, retention }).close();
+    const db = new DatabaseSync(path);
+    db.exec('PRAGMA user_version = 2');
+    db.close();
+    assert.throws(
+      () => SqliteStore.open({ path, retention }),
+      (error) =>
+        error instanceof StoreOpenError &&
+        error.message === `${path}: store schema version 2 is newer than this collector supports (1)`,
+    );
+    const after = new DatabaseSync(path);
+    assert.equal((after.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, 2);
+    after.close();
+  });
+});
+
+describe('SqliteStore failures', () => {
+  it('a failed compaction changes nothing, and commits keep working', async () => {
+    const path = tempDb();
+    const seed = SqliteStore.open({ path, retention });
+    await seed.commit(T0 - 40 * D, [delta(1, 1, {}, 'ancient')]);
+    await seed.commit(T0, [delta(1, 1)]);
+    await seed.close();
+    // The file is locked while open, so the failure is planted beforehand: every bucket delete fails.
+    const db = new DatabaseSync(path);
+    db.exec(
+      "CREATE TRIGGER fail_compaction BEFORE DELETE ON slo_buckets BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END",
+    );
+    db.close();
+
+    const store = SqliteStore.open({ path, retention });
+    await assert.rejects(store.compact(T0), /simulated disk failure/);
+    assert.equal(store.bucketCount, 2);
+    await store.commit(T0, [delta(0, 1)]);
+    assert.deepEqual(await windows(store, T0, [H]), [[1, 2]]);
+    assert.deepEqual(await windows(store, T0, [50 * D], 'ancient'), [[1, 1]]);
+    await store.close();
+
+    const fixed = new DatabaseSync(path);
+    fixed.exec('DROP TRIGGER fail_compaction');
+    fixed.close();
+    const reopened = SqliteStore.open({ path, retention });
+    assert.equal(reopened.bucketCount, 2);
+    await reopened.compact(T0);
+    assert.equal(reopened.bucketCount, 1);
+    assert.deepEqual(await windows(reopened, T0, [H]), [[1, 2]]);
+    await reopened.close();
   });
 });

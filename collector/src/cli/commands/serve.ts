@@ -1,5 +1,6 @@
 import { ConfigError } from '../../config/config-error.ts';
 import { CollectorService, StartupError } from '../../service.ts';
+import { StoreOpenError } from '../../store/sqlite-store.ts';
 import type { Command } from '../command.ts';
 import { CONFIG_FLAG_HELP, CONFIG_FLAG_OPTIONS, configOverrides } from '../config-flags.ts';
 import { parseFlags } from '../flags.ts';
@@ -47,7 +48,7 @@ ${CONFIG_FLAG_HELP}
     try {
       service = await CollectorService.start({ config, logger });
     } catch (error) {
-      if (error instanceof StartupError) {
+      if (error instanceof StartupError || error instanceof StoreOpenError) {
         io.stderr(`breakwater: ${error.message}\n`);
         return error.kind === 'config' ? EXIT.USAGE : EXIT.FAILURE;
       }
