@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GATE_PATHS, GateAnswerSchema, ManualClock } from '@breakwater/protocol';
 import type { DesiredAlert } from './act/alerts.ts';
+import { GATE_INCIDENTS_FILE } from './act/gate/incident-store.ts';
+import { memoryLogger } from './act/testing/tools.ts';
 import type { ComponentContext } from './component.ts';
+import { CollectorConfigSchema } from './config/schema.ts';
+import type { GateDataSource } from './evaluate/gate/data-source.ts';
 import { createGateComponent, type GateComponent } from './gate-component.ts';
 import { encodeSeries } from './sli/series.ts';
 import { MemoryStore } from './store/memory-store.ts';
@@ -27,6 +34,15 @@ function delta(service: string, version: string, total: number, bad: number): Co
   };
 }
 
+/** The SLO engine's view of `counts`: one availability SLO. */
+function dataSource(counts: MemoryStore): GateDataSource {
+  return {
+    slos: () => [{ name: 'availability', objective: 0.995, windowMs: 30 * DAY, groupBy: ['operation'] }],
+    snapshot: (now, windows) => counts.snapshot(now, windows),
+    examples: () => ['0af7651916cd43dd8448eb211c80319c'],
+  };
+}
+
 before(async () => {
   await store.commit(clock.now() - 10_000, [
     delta('chat', 'v1', 50_000, 2),
@@ -39,17 +55,9 @@ before(async () => {
     clock,
     components: [
       (ctx: ComponentContext) => {
-        gate = createGateComponent(
-          ctx,
-          {
-            slos: () => [
-              { name: 'availability', objective: 0.995, windowMs: 30 * DAY, groupBy: ['operation'] },
-            ],
-            snapshot: (now, windows) => store.snapshot(now, windows),
-            examples: () => ['0af7651916cd43dd8448eb211c80319c'],
-          },
-          { alertSink: { update: (d) => alerts.push([...d]) } },
-        );
+        gate = createGateComponent(ctx, dataSource(store), {
+          alertSink: { update: (d) => alerts.push([...d]) },
+        });
         return gate;
       },
     ],
@@ -164,6 +172,55 @@ describe('POST /v1/gate (Flagger webhook)', () => {
   });
 });
 
+describe('content type of the POST routes', () => {
+  const send = (path: string, body: string | Uint8Array, contentType?: string) =>
+    fetch(`${svc.url}${path}`, {
+      method: 'POST',
+      headers: { ...auth, ...(contentType === undefined ? {} : { 'content-type': contentType }) },
+      body,
+    });
+  const webhook = JSON.stringify({
+    name: 'chat',
+    namespace: 'prod',
+    metadata: { service: 'chat', version: 'v2-good' },
+  });
+
+  it('the Flagger webhook takes application/json, with or without parameters (Flagger sends it bare)', async () => {
+    assert.equal((await send(GATE_PATHS.DECISION, webhook, 'application/json')).status, 200);
+    assert.equal((await send(GATE_PATHS.DECISION, webhook, 'Application/JSON; charset=utf-8')).status, 200);
+    const refused = await send(GATE_PATHS.DECISION, webhook, 'text/plain');
+    assert.equal(refused.status, 415);
+    assert.match(
+      ((await refused.json()) as { error: { message: string } }).error.message,
+      /unsupported content type "text\/plain": send the body as application\/json/,
+    );
+  });
+
+  it('POST /v1/gate/rollbacks refuses what a web page could send cross-origin without a preflight', async () => {
+    const forged = JSON.stringify({
+      kind: 'rollback',
+      service: 'forged',
+      version: 'v1',
+      latencyMs: 1000,
+      exitCode: 0,
+    });
+    for (const type of [
+      'text/plain',
+      'text/plain;charset=UTF-8',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jsonp',
+    ])
+      assert.equal((await send(GATE_PATHS.ROLLBACKS, forged, type)).status, 415, type);
+    // No content type at all (a Uint8Array body gets none from fetch).
+    assert.equal((await send(GATE_PATHS.ROLLBACKS, new TextEncoder().encode(forged))).status, 415);
+    const out: string[] = [];
+    gate.writeMetrics!(out);
+    assert.ok(!out.some((line) => line.includes('service="forged"')), 'nothing was recorded');
+    assert.equal((await send(GATE_PATHS.ROLLBACKS, forged, 'application/json; charset=utf-8')).status, 202);
+  });
+});
+
 describe('rollbacks, health, metrics and incident alerts', () => {
   it('GET /v1/gate/health leaves the rolled-back version out', async () => {
     const res = await fetch(`${svc.url}${GATE_PATHS.HEALTH}?service=chat&exclude=v2-bad`, { headers: auth });
@@ -202,6 +259,33 @@ describe('rollbacks, health, metrics and incident alerts', () => {
     if (check.error === undefined) assert.equal(check.status, 0, check.stderr + check.stdout);
   });
 
+  it('rollback events with overlong names or absurd durations are refused', async () => {
+    const event = { kind: 'rollback', service: 'chat', version: 'v2-bad', latencyMs: 4200, exitCode: 0 };
+    for (const bad of [
+      { ...event, service: 'x'.repeat(257) },
+      { ...event, version: 'x'.repeat(257) },
+      { ...event, latencyMs: 1e305 },
+      { kind: 'recovery', service: 'chat', version: 'v2-bad', recovered: true, recoveryMs: 8 * DAY },
+    ])
+      assert.equal((await post(GATE_PATHS.ROLLBACKS, bad)).status, 400);
+  });
+
+  it('answers for services without any event count under service="__no_data__", not each by name', async () => {
+    const before = gate.metrics.decisionsFor('__no_data__', 'HALT');
+    for (let i = 0; i < 3; i++) {
+      const res = await get(`service=made-up-${i}&version=v1`);
+      assert.equal(((await res.json()) as { decision: string }).decision, 'HALT');
+    }
+    assert.equal(gate.metrics.decisionsFor('__no_data__', 'HALT'), before + 3);
+    const out: string[] = [];
+    gate.writeMetrics!(out);
+    assert.ok(!out.some((line) => line.includes('made-up-')));
+    // A new version of a known service is no such case: it counts under the service.
+    const fresh = gate.metrics.decisionsFor('chat', 'HALT');
+    await get('service=chat&version=v3-unseen');
+    assert.equal(gate.metrics.decisionsFor('chat', 'HALT'), fresh + 1);
+  });
+
   it('ROLLBACK raises a page incident; PROCEED for that version resolves it; no-data HALT raises nothing', async () => {
     const last = () => alerts.at(-1) ?? [];
     await gate.decide({ service: 'chat', version: 'v2-tiny', baseline: [], slos: [] });
@@ -215,5 +299,98 @@ describe('rollbacks, health, metrics and incident alerts', () => {
     // The incident expires after the TTL (30 min by default) without a PROCEED.
     await clock.advance(31 * 60_000);
     assert.ok(!last().some((a) => a.labels.version === 'v2-bad'));
+  });
+});
+
+describe('incident alerts across restarts', () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const rollback = { service: 'chat', version: 'v2-bad', baseline: [], slos: [] };
+
+  /** A data dir, a clock and counts with a bad version; `start` runs a gate component on them. */
+  async function setup() {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bw-gate-'));
+    dirs.push(dataDir);
+    const now = new ManualClock(1_700_000_000_000);
+    const counts = new MemoryStore(() => 31 * DAY);
+    await counts.commit(now.now() - 10_000, [
+      delta('chat', 'v1', 50_000, 2),
+      delta('chat', 'v2-bad', 1000, 50),
+    ]);
+    const pushed: DesiredAlert[][] = [];
+    const logger = memoryLogger();
+    const start = async (doc: object = {}) => {
+      const config = CollectorConfigSchema.parse(doc);
+      const c = createGateComponent({ config, clock: now, logger, dataDir }, dataSource(counts), {
+        alertSink: { update: (d) => pushed.push([...d]) },
+      });
+      await c.start?.();
+      return c;
+    };
+    const firing = () => (pushed.at(-1) ?? []).map((a) => `${a.labels.version}:${a.labels.severity}`);
+    return { clock: now, pushed, logger, start, firing, file: join(dataDir, GATE_INCIDENTS_FILE) };
+  }
+
+  it('a restarted collector pushes unexpired incidents again, until the TTL after the last answer', async () => {
+    const t = await setup();
+    const first = await t.start({ alertmanager: { labels: { cluster: 'a' } } });
+    await first.decide(rollback);
+    assert.deepEqual(t.firing(), ['v2-bad:page']);
+    await t.clock.advance(10 * 60_000);
+    await first.stop?.();
+    await t.clock.advance(60_000);
+    t.pushed.length = 0;
+    const second = await t.start({ alertmanager: { labels: { cluster: 'b' } } });
+    assert.deepEqual(t.firing(), ['v2-bad:page'], 'pushed again at start');
+    const alert = t.pushed.at(-1)![0]!;
+    assert.equal(alert.labels.alertname, 'BreakwaterDeploymentGate');
+    assert.equal(alert.labels.cluster, 'b', "today's alertmanager.labels");
+    assert.match(alert.annotations.top_error_categories!, /overloaded=50/);
+    const out: string[] = [];
+    second.writeMetrics!(out);
+    assert.ok(out.includes('breakwater_gate_incidents 1'));
+    // 30 min from the ROLLBACK answer, not from the restart.
+    await t.clock.advance(18 * 60_000);
+    assert.deepEqual(t.firing(), ['v2-bad:page']);
+    await t.clock.advance(2 * 60_000);
+    assert.deepEqual(t.firing(), []);
+    await second.stop?.();
+    t.pushed.length = 0;
+    const third = await t.start();
+    assert.equal(t.pushed.length, 0, 'nothing left to push');
+    await third.stop?.();
+  });
+
+  it('drops incidents that expired while the collector was down', async () => {
+    const t = await setup();
+    const first = await t.start();
+    await first.decide(rollback);
+    await first.stop?.();
+    assert.match(readFileSync(t.file, 'utf8'), /v2-bad/);
+    await t.clock.advance(31 * 60_000);
+    t.pushed.length = 0;
+    const second = await t.start();
+    assert.deepEqual(t.firing(), []);
+    await second.stop?.();
+    assert.doesNotMatch(readFileSync(t.file, 'utf8'), /v2-bad/);
+  });
+
+  it('a damaged file is logged and replaced, not fatal; a memory-only store writes nothing', async () => {
+    const t = await setup();
+    writeFileSync(t.file, '{"version":1,"incidents":[{"key":');
+    const first = await t.start();
+    assert.equal(t.pushed.length, 0);
+    assert.ok(t.logger.lines.some((l) => l.level === 'error' && /invalid/.test(l.msg ?? '')));
+    await first.decide(rollback);
+    await first.stop?.();
+    assert.match(readFileSync(t.file, 'utf8'), /v2-bad/);
+
+    const m = await setup();
+    const memory = await m.start({ store: { kind: 'memory' } });
+    await memory.decide(rollback);
+    await memory.stop?.();
+    assert.equal(existsSync(m.file), false);
   });
 });

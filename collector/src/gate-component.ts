@@ -2,12 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { GateAnswer } from '@breakwater/protocol';
 import { alertmanagerPusherFrom } from './act/alertmanager.ts';
 import { type AlertSink, GateIncidentAlerts } from './act/gate/incident-alerts.ts';
-import { GateMetrics } from './act/gate/metrics.ts';
+import { FileIncidentStore } from './act/gate/incident-store.ts';
+import { GateMetrics, writeIncidentMetrics } from './act/gate/metrics.ts';
 import { gateRoutes } from './act/gate/routes.ts';
 import type { CollectorComponent, ComponentContext } from './component.ts';
 import type { GateConfig } from './evaluate/gate/config.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
-import { evaluateGate, type GateQuery } from './evaluate/gate/evaluate-gate.ts';
+import { evaluateGateDetailed, type GateQuery } from './evaluate/gate/evaluate-gate.ts';
 import { evaluateHealth } from './evaluate/gate/health.ts';
 import { TokenAuth } from './receive/auth.ts';
 
@@ -38,7 +39,8 @@ const RECENT_DECISIONS = 20;
  * The deployment gate as a collector component (evaluate → act): answers PROCEED / HALT /
  * ROLLBACK for a service version from the SLO engine's counts (read through `dataSource`),
  * serves the gate API (`gate` scope; see `act/gate/routes.ts`), raises incident alerts for
- * ROLLBACK and HALT, and exposes `breakwater_gate_*` on `/metrics`.
+ * ROLLBACK and HALT (kept in `<dataDir>/gate-incidents.json` unless the store is memory-only, and
+ * pushed again on start), and exposes `breakwater_gate_*` on `/metrics`.
  */
 export function createGateComponent(
   ctx: ComponentContext,
@@ -63,6 +65,10 @@ export function createGateComponent(
           clock,
           ttlMs: config.alerts.ttl,
           extraLabels: am.labels,
+          // Kept where the SLO counts are: durable unless the store is memory-only.
+          ...(ctx.config.store.kind === 'memory'
+            ? {}
+            : { store: new FileIncidentStore(ctx.dataDir, logger) }),
           ...(config.alerts.traceUrlTemplate === undefined
             ? {}
             : { traceUrlTemplate: config.alerts.traceUrlTemplate }),
@@ -73,8 +79,8 @@ export function createGateComponent(
   const listeners = new Set<(answer: GateAnswer) => void>();
 
   const decide = async (query: GateQuery): Promise<GateAnswer> => {
-    const answer = await evaluateGate(dataSource, config, query, clock.now());
-    metrics.decision(answer.service, answer.decision);
+    const { answer, serviceHasData } = await evaluateGateDetailed(dataSource, config, query, clock.now());
+    metrics.decision(answer.service, answer.decision, serviceHasData);
     incidents?.record(answer);
     recent.unshift(answer);
     if (recent.length > RECENT_DECISIONS) recent.length = RECENT_DECISIONS;
@@ -131,9 +137,13 @@ export function createGateComponent(
     }),
     writeMetrics(out) {
       metrics.write(out);
+      if (incidents !== undefined) writeIncidentMetrics(out, incidents);
+    },
+    async start() {
+      await incidents?.restore();
     },
     async stop() {
-      incidents?.stop();
+      await incidents?.stop();
       await pusher?.stop();
     },
   };

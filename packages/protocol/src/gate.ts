@@ -7,6 +7,18 @@ export type GateDecision = (typeof GATE_DECISIONS)[number];
 /** Exit codes of `breakwater gate`. */
 export const GATE_EXIT_CODES = { PROCEED: 0, HALT: 10, ROLLBACK: 20, ERROR: 2 } as const;
 
+/**
+ * Longest service, version, baseline or SLO name a gate request may carry (query parameters,
+ * webhook metadata, rollback events): each becomes a label on `/metrics` or an alert.
+ */
+export const MAX_GATE_VALUE_CHARS = 256;
+
+/**
+ * Longest `latencyMs` / `recoveryMs` a rollback event may report (7 days): a rollback or a
+ * recovery wait takes minutes, and an absurd value would swamp the latency histogram's sum.
+ */
+export const MAX_GATE_EVENT_DURATION_MS = 7 * 86_400_000;
+
 /** Paths of the gate API beside `COLLECTOR_PATHS.GATE`. */
 export const GATE_PATHS = {
   /** `GET` decision, `POST` Flagger webhook. */
@@ -143,20 +155,20 @@ export type GateHealth = z.infer<typeof GateHealthSchema>;
 export const GateRollbackEventSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('rollback'),
-    service: z.string().min(1),
-    version: z.string().min(1),
+    service: z.string().min(1).max(MAX_GATE_VALUE_CHARS),
+    version: z.string().min(1).max(MAX_GATE_VALUE_CHARS),
     /** Violation detected (the ROLLBACK answer) → rollback command finished. */
-    latencyMs: z.number().nonnegative(),
+    latencyMs: z.number().nonnegative().max(MAX_GATE_EVENT_DURATION_MS),
     /** Exit code of the rollback command (0 = succeeded). */
     exitCode: z.number().int(),
   }),
   z.object({
     kind: z.literal('recovery'),
-    service: z.string().min(1),
-    version: z.string().min(1),
+    service: z.string().min(1).max(MAX_GATE_VALUE_CHARS),
+    version: z.string().min(1).max(MAX_GATE_VALUE_CHARS),
     recovered: z.boolean(),
     /** Rollback finished → SLIs green; absent when not recovered. */
-    recoveryMs: z.number().nonnegative().optional(),
+    recoveryMs: z.number().nonnegative().max(MAX_GATE_EVENT_DURATION_MS).optional(),
   }),
 ]);
 export type GateRollbackEvent = z.infer<typeof GateRollbackEventSchema>;

@@ -1,9 +1,17 @@
 import { type Clock, GATE_NO_DATA_CODES, type GateAnswer, type TimerHandle } from '@breakwater/protocol';
 import type { DesiredAlert } from '../alerts.ts';
+import type { IncidentStore, StoredIncident } from './incident-store.ts';
 import { buildIncidentReport } from './report.ts';
 
 /** `alertname` of deployment-gate incidents. */
 export const GATE_ALERT_NAME = 'BreakwaterDeploymentGate';
+
+/**
+ * Most incidents kept (and pushed) at once. A HALT for budget below the reserve needs no event of
+ * the version itself, so every made-up version of such a service would raise one; beyond this the
+ * least recently raised tickets go first, then pages (a page needs the version's own events).
+ */
+export const MAX_GATE_INCIDENTS = 1_000;
 
 /** The part of `AlertmanagerPusher` used here. */
 export interface AlertSink {
@@ -18,6 +26,10 @@ export interface GateIncidentAlertsOptions {
   ttlMs: number;
   traceUrlTemplate?: string;
   extraLabels?: Readonly<Record<string, string>>;
+  /** Keeps incidents across restarts (see {@link GateIncidentAlerts.restore}); none: memory only. */
+  store?: IncidentStore;
+  /** Default {@link MAX_GATE_INCIDENTS}. */
+  maxIncidents?: number;
 }
 
 /** True when a HALT only means "not enough traffic yet": no incident for that. */
@@ -33,11 +45,18 @@ export function isNoDataHalt(answer: Pick<GateAnswer, 'decision' | 'reasons'>): 
  * a `ticket`, per service × version. A PROCEED for the same service and version resolves it;
  * otherwise it expires `ttlMs` after the last answer that raised it (gate answers are pulled, so
  * nothing else would ever clear it). The pusher re-sends and resolves as usual.
+ *
+ * With a `store`, {@link restore} (call it once at start) brings unexpired incidents back after a
+ * restart, and every change from then on is saved. Without it nothing would re-send them after a
+ * restart, and Alertmanager would resolve a page after its `resolve_timeout`, long before `ttlMs`.
  */
 export class GateIncidentAlerts {
   private readonly options: GateIncidentAlertsOptions;
-  private readonly incidents = new Map<string, { alert: DesiredAlert; expiresAt: number }>();
+  private readonly incidents = new Map<string, Omit<StoredIncident, 'key'>>();
   private timer: TimerHandle | undefined;
+  private droppedCount = 0;
+  /** Saves wait for {@link restore}: one before it would overwrite what it is about to load. */
+  private restored = false;
 
   constructor(options: GateIncidentAlertsOptions) {
     this.options = options;
@@ -51,19 +70,51 @@ export class GateIncidentAlerts {
       return;
     }
     if (isNoDataHalt(answer)) return;
+    // Re-inserted, so the map's order is the order of the last answers (eviction takes the oldest).
+    this.incidents.delete(key);
     this.incidents.set(key, {
-      alert: this.alertFor(answer),
+      ...this.alertFor(answer),
       expiresAt: this.options.clock.now() + this.options.ttlMs,
     });
     this.push();
   }
 
-  /** Incidents currently firing (tests). */
+  /**
+   * Loads the stored incidents that have not expired and pushes them again. One recorded since
+   * start wins over its stored copy; none fires longer than `ttlMs` from now (the TTL may have
+   * been shortened meanwhile).
+   */
+  async restore(): Promise<void> {
+    const { store, clock, ttlMs } = this.options;
+    if (store === undefined) return;
+    const stored = await store.load();
+    this.restored = true;
+    const now = clock.now();
+    for (const { key, ...incident } of stored) {
+      if (incident.expiresAt <= now || this.incidents.has(key)) continue;
+      this.incidents.set(key, { ...incident, expiresAt: Math.min(incident.expiresAt, now + ttlMs) });
+    }
+    // Also when all had expired (the save drops them) or some were raised meanwhile (never saved).
+    if (stored.length > 0 || this.incidents.size > 0) this.push();
+  }
+
+  /** Incidents currently firing. */
   get firing(): number {
     return this.incidents.size;
   }
 
-  stop(): void {
+  /** Incidents dropped since start because the most (`maxIncidents`) were firing. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Stops the expiry timer and waits for the last save; stored incidents stay for the next start. */
+  async stop(): Promise<void> {
+    this.clearTimer();
+    await this.options.store?.flush();
+  }
+
+  private clearTimer(): void {
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -71,14 +122,39 @@ export class GateIncidentAlerts {
   private push(): void {
     const now = this.options.clock.now();
     for (const [key, incident] of this.incidents) if (incident.expiresAt <= now) this.incidents.delete(key);
-    this.options.sink.update([...this.incidents.values()].map((i) => i.alert));
-    this.stop();
+    this.evict();
+    const { extraLabels } = this.options;
+    this.options.sink.update(
+      [...this.incidents.values()].map((i) => ({
+        labels: { ...extraLabels, ...i.labels },
+        annotations: i.annotations,
+      })),
+    );
+    if (this.restored) this.options.store?.save([...this.incidents].map(([key, i]) => ({ key, ...i })));
+    this.clearTimer();
     let next = Number.POSITIVE_INFINITY;
     for (const i of this.incidents.values()) next = Math.min(next, i.expiresAt);
     if (Number.isFinite(next))
       this.timer = this.options.clock.setTimeout(() => this.push(), Math.max(0, next - now));
   }
 
+  /** Drops incidents beyond the cap: the oldest ticket, else the oldest page. */
+  private evict(): void {
+    const max = this.options.maxIncidents ?? MAX_GATE_INCIDENTS;
+    while (this.incidents.size > max) {
+      let victim: string | undefined;
+      for (const [key, incident] of this.incidents) {
+        if (incident.labels.severity !== 'page') {
+          victim = key;
+          break;
+        }
+      }
+      this.incidents.delete(victim ?? (this.incidents.keys().next().value as string));
+      this.droppedCount++;
+    }
+  }
+
+  /** The incident's alert, without `extraLabels` (added when pushed). */
   private alertFor(answer: GateAnswer): DesiredAlert {
     const report = buildIncidentReport(
       answer,
@@ -86,7 +162,6 @@ export class GateIncidentAlerts {
     );
     return {
       labels: {
-        ...this.options.extraLabels,
         alertname: GATE_ALERT_NAME,
         service: answer.service,
         version: answer.version,

@@ -1,7 +1,7 @@
+import { MAX_GATE_VALUE_CHARS } from '@breakwater/protocol';
 import type { GateQuery } from '../../evaluate/gate/evaluate-gate.ts';
 
 const KNOWN = new Set(['service', 'version', 'baseline', 'slo']);
-const MAX_VALUE_LENGTH = 256;
 
 /** A parsed query or the problems with it (each a sentence naming the parameter). */
 export type ParsedQuery = { ok: true; query: GateQuery } | { ok: false; errors: string[] };
@@ -32,8 +32,8 @@ export function parseGateQuery(
     }
     if (values.length > 1) errors.push(`"${name}" given ${values.length} times`);
     const value = values[0]!.trim();
-    if (value.length > MAX_VALUE_LENGTH)
-      errors.push(`"${name}" is longer than ${MAX_VALUE_LENGTH} characters`);
+    if (value.length > MAX_GATE_VALUE_CHARS)
+      errors.push(`"${name}" is longer than ${MAX_GATE_VALUE_CHARS} characters`);
     return value;
   };
   const list = (name: string): string[] => {
@@ -41,8 +41,8 @@ export function parseGateQuery(
       .flatMap((v) => v.split(','))
       .map((v) => v.trim())
       .filter((v) => v !== '');
-    if (out.some((v) => v.length > MAX_VALUE_LENGTH))
-      errors.push(`"${name}" has a value longer than ${MAX_VALUE_LENGTH} characters`);
+    if (out.some((v) => v.length > MAX_GATE_VALUE_CHARS))
+      errors.push(`"${name}" has a value longer than ${MAX_GATE_VALUE_CHARS} characters`);
     return [...new Set(out)];
   };
   const service = single('service');

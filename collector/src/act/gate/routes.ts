@@ -40,6 +40,8 @@ export const FLAGGER_STATUS = { PROCEED: 200, HALT: 503, ROLLBACK: 409 } as cons
  * - `POST /v1/gate` (Flagger webhook) → the answer, 200 on PROCEED, 409 ROLLBACK, 503 HALT.
  * - `GET /v1/gate/health?service=[&exclude=]` → `GateHealth` (recovery tracking).
  * - `POST /v1/gate/rollbacks` → 202; counts a rollback or recovery the CLI measured.
+ *
+ * Both POST routes take `application/json` only (415 otherwise; Flagger and the CLI send it).
  */
 export function gateRoutes(handlers: GateHandlers): Route[] {
   const decide = async (res: ServerResponse, query: GateQuery): Promise<GateAnswer | undefined> => {
@@ -169,7 +171,7 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
-/** Reads a JSON body up to {@link MAX_GATE_BODY_BYTES}; answers 413/400 itself and returns undefined. */
+/** Reads a JSON body up to {@link MAX_GATE_BODY_BYTES}; answers 415/413/400 itself and returns undefined. */
 async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   const bytes = await readBody(req, res);
   if (bytes === undefined) return undefined;
@@ -179,8 +181,32 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unkn
   return undefined;
 }
 
-/** Reads a body up to {@link MAX_GATE_BODY_BYTES}; answers 413 itself and returns undefined. */
+/**
+ * True for `application/json`, with or without parameters (`; charset=utf-8`). Anything else is
+ * refused: `text/plain` and form types are what a web page may POST cross-origin without a CORS
+ * preflight, so accepting them would let any page the operator visits fake gate events.
+ */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  return contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
+/**
+ * Reads a JSON request's body up to {@link MAX_GATE_BODY_BYTES}; answers 415 (not JSON) or 413
+ * itself and returns undefined. The content type is checked first, so a refused body is never read.
+ */
 async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+  const contentType = req.headers['content-type'];
+  if (!isJsonContentType(contentType)) {
+    sendJsonError(
+      res,
+      415,
+      `unsupported content type "${contentType ?? ''}": send the body as application/json`,
+      {},
+      true,
+    );
+    return undefined;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

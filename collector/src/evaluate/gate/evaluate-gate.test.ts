@@ -6,7 +6,13 @@ import { MemoryStore } from '../../store/memory-store.ts';
 import type { CountDelta } from '../../store/types.ts';
 import { parseGateConfig } from './config.ts';
 import type { GateDataSource, GateSloDefinition } from './data-source.ts';
-import { evaluateGate, GateQueryError, sloRules } from './evaluate-gate.ts';
+import {
+  evaluateGate,
+  evaluateGateDetailed,
+  type GateQuery,
+  GateQueryError,
+  sloRules,
+} from './evaluate-gate.ts';
 import { evaluateHealth } from './health.ts';
 
 const NOW = 1_700_000_000_000;
@@ -67,6 +73,19 @@ describe('evaluateGate', () => {
     assert.ok(answer.reasons.some((r) => r.code === 'sustained_burn' && r.decision === 'ROLLBACK'));
     // 1 − (25/6000)/0.005 ≈ 0.1667 left, above the 10 % reserve.
     assert.ok(Math.abs(e.budgetRemaining - (1 - 25 / 6000 / 0.005)) < 1e-12);
+  });
+
+  it('tells whether the store holds any event of the service', async () => {
+    const s = await source();
+    const detailed = (q: GateQuery) => evaluateGateDetailed(s, config, q, NOW);
+    assert.equal((await detailed(query)).serviceHasData, true);
+    assert.equal((await detailed({ ...query, version: 'v9' })).serviceHasData, true, 'a new version');
+    const unknown = await detailed({ ...query, service: 'made-up' });
+    assert.equal(unknown.serviceHasData, false);
+    assert.equal(unknown.answer.decision, 'HALT');
+    const named = await detailed({ ...query, service: 'made-up', slos: ['availability'] });
+    assert.equal(named.serviceHasData, false, 'a named SLO is judged, still without data');
+    assert.equal(named.answer.slos.length, 1);
   });
 
   it('an explicit baseline replaces discovery; a named SLO is required', async () => {

@@ -70,6 +70,16 @@ export function selectSlos(
   return names.map((n) => byName.get(n)!);
 }
 
+/** A gate answer and what the store knew of the service. */
+export interface GateEvaluation {
+  answer: GateAnswer;
+  /**
+   * Whether any judged SLO holds an event of the service (any version) over its window. False
+   * for a name nothing reported, e.g. a typo or a made-up service.
+   */
+  serviceHasData: boolean;
+}
+
 /**
  * Answers a gate question from one store snapshot: collects each SLO's counts for the version,
  * its baseline and the whole service, judges each SLO ({@link decideSlo}) and combines them.
@@ -81,6 +91,16 @@ export async function evaluateGate(
   query: GateQuery,
   nowMs: number,
 ): Promise<GateAnswer> {
+  return (await evaluateGateDetailed(source, config, query, nowMs)).answer;
+}
+
+/** {@link evaluateGate}, also telling whether the store holds any event of the service. */
+export async function evaluateGateDetailed(
+  source: GateDataSource,
+  config: GateConfig,
+  query: GateQuery,
+  nowMs: number,
+): Promise<GateEvaluation> {
   const defs = selectSlos(source, config, query.slos);
   const requested = new Set(query.slos);
   const rules = new Map(defs.map((d) => [d.name, sloRules(config, d, requested.has(d.name))]));
@@ -96,6 +116,7 @@ export async function evaluateGate(
   const verdicts = [];
   const baseline = new Set<string>(query.baseline);
   const evidence: GateSloEvidence[] = [];
+  let serviceHasData = false;
   for (const def of defs) {
     const r = rules.get(def.name)!;
     const collected = collectSlo(def, snapshot, windowsMs, {
@@ -104,7 +125,8 @@ export async function evaluateGate(
       baseline: query.baseline,
       gateWindowMs: r.windowMs,
     });
-    if (collected.service.total === 0 && !requested.has(def.name)) continue;
+    if (collected.service.total > 0) serviceHasData = true;
+    else if (!requested.has(def.name)) continue;
     for (const v of collected.baselineVersions) baseline.add(v);
     const verdict = decideSlo(
       {
@@ -121,7 +143,7 @@ export async function evaluateGate(
   }
   const defaultWindow = config.window;
   const { decision, reasons } = combineVerdicts(verdicts, defaultWindow);
-  return {
+  const answer: GateAnswer = {
     decision,
     service: query.service,
     version: query.version,
@@ -131,6 +153,7 @@ export async function evaluateGate(
     window: formatDuration(defaultWindow),
     evaluatedAt: nowMs,
   };
+  return { answer, serviceHasData };
 }
 
 /** Incident details for one SLO: top categories, error types, failing dependency, trace ids. */

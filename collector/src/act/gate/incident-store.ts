@@ -1,0 +1,104 @@
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Logger } from '../../component.ts';
+
+/** File in the data directory that holds the firing gate incidents. */
+export const GATE_INCIDENTS_FILE = 'gate-incidents.json';
+
+const StoredIncidentSchema = z.object({
+  /** Incident key (service × version). */
+  key: z.string(),
+  /** The alert's own labels: `alertmanager.labels` are added when pushed, so edits to them apply. */
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()),
+  /** Epoch ms at which the incident stops firing. */
+  expiresAt: z.number(),
+});
+
+/** One firing incident as kept across restarts. */
+export type StoredIncident = z.infer<typeof StoredIncidentSchema>;
+
+const FileSchema = z.object({ version: z.literal(1), incidents: z.array(StoredIncidentSchema) });
+
+/** Where {@link GateIncidentAlerts} keeps its incidents across restarts. */
+export interface IncidentStore {
+  /** What was saved last; empty when nothing was (or it cannot be read, which is logged). */
+  load(): Promise<StoredIncident[]>;
+  /** Replaces what is stored; writes in the background (see {@link flush}). */
+  save(incidents: readonly StoredIncident[]): void;
+  /** Resolves once every save so far is on disk (or failed, which is logged). */
+  flush(): Promise<void>;
+}
+
+/**
+ * Incidents in `<dataDir>/gate-incidents.json`. Each save replaces the file atomically (write a
+ * temporary file, fsync, rename), so a crash leaves the old or the new list, never half of one.
+ * Saves made while a write runs are coalesced: only the latest list is written next.
+ */
+export class FileIncidentStore implements IncidentStore {
+  readonly path: string;
+  private readonly logger: Logger;
+  private pending: string | undefined;
+  private writing: Promise<void> | undefined;
+
+  constructor(dataDir: string, logger: Logger) {
+    this.path = join(dataDir, GATE_INCIDENTS_FILE);
+    this.logger = logger;
+  }
+
+  async load(): Promise<StoredIncident[]> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      this.logger.error({ err: error, path: this.path }, 'cannot read gate incidents; starting without');
+      return [];
+    }
+    try {
+      return FileSchema.parse(JSON.parse(text)).incidents;
+    } catch (error) {
+      // A damaged file must not keep the collector from starting; it is replaced on the next save.
+      this.logger.error({ err: error, path: this.path }, 'gate incidents file is invalid; starting without');
+      return [];
+    }
+  }
+
+  save(incidents: readonly StoredIncident[]): void {
+    this.pending = JSON.stringify({ version: 1, incidents });
+    this.writing ??= this.drain();
+  }
+
+  async flush(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending !== undefined) {
+        const text = this.pending;
+        this.pending = undefined;
+        try {
+          await this.write(text);
+        } catch (error) {
+          this.logger.error({ err: error, path: this.path }, 'cannot save gate incidents');
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private async write(text: string): Promise<void> {
+    const tmp = `${this.path}.tmp`;
+    const file = await open(tmp, 'w');
+    try {
+      await file.writeFile(text);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, this.path);
+  }
+}
