@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '@breakwater/protocol';
+import { type Clock, KEEP_ALIVE, type TimerHandle } from '@breakwater/protocol';
 import type { CallContext } from '../core/context.ts';
 
 /** Ticks per duration: a deadline fires between `ms` and `ms · (1 + 1/TICKS)` after it began. */
@@ -33,6 +33,11 @@ export class Deadline {
  * read per call: while the queue is non-empty one timer ticks every `duration / 16`, and an
  * entry expires on the tick that ends its duration (so between `ms` and `ms · 17/16` after it
  * began). An empty queue arms no timer at all.
+ *
+ * The tick keeps the process alive (`KEEP_ALIVE`): a call may be waiting on nothing else (a reply
+ * that never comes, on an unref'd resource), and then its deadline is what ends it, with the
+ * timeout error or the fallback. It holds the process no longer than the calls in flight: with
+ * the queue empty, the tick still pending is let go (`Clock.keepAlive`).
  */
 export class DeadlineQueue {
   readonly durationMs: number;
@@ -69,11 +74,12 @@ export class DeadlineQueue {
     let tick: number;
     if (this.timer === undefined) {
       // The timer starts now, so a full duration of ticks is exactly `durationMs`.
-      this.timer = this.clock.setTimeout(this.fire, this.tickMs);
+      this.timer = this.clock.setTimeout(this.fire, this.tickMs, KEEP_ALIVE);
       tick = this.ticks + this.ticksPerDuration;
     } else {
       // Part of the current tick has passed already: wait one more so we never fire early.
       tick = this.ticks + this.ticksPerDuration + 1;
+      if (this.size === 0) this.clock.keepAlive?.(this.timer, true);
     }
     const deadline = new Deadline(ctx, tick);
     const tail = this.tail;
@@ -99,6 +105,9 @@ export class DeadlineQueue {
     deadline.prev = undefined;
     deadline.next = undefined;
     this.size--;
+    // The tick keeps the process alive only while a call is in flight; the timer itself stays
+    // armed (it stops at its next tick), as clearing it would cost a new one on the next call.
+    if (this.size === 0 && this.timer !== undefined) this.clock.keepAlive?.(this.timer, false);
   }
 
   /**
@@ -123,6 +132,6 @@ export class DeadlineQueue {
     // `onExpire` may have pushed a deadline (an abort listener starting a call), which armed the
     // timer already: a second one would make the ticks run twice as fast.
     if (this.head !== undefined && this.timer === undefined)
-      this.timer = this.clock.setTimeout(this.fire, this.tickMs);
+      this.timer = this.clock.setTimeout(this.fire, this.tickMs, KEEP_ALIVE);
   };
 }
