@@ -162,20 +162,10 @@ for (const [label, OpenAI] of [
         ['pairs', [['x-app', 'a']]],
         ['none', undefined],
       ] as const) {
-        const m = model(`retry-header-${shape}`);
-        h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 2 }] });
-        const sent: Headers[] = [];
-        const c = new (OpenAI())({
-          apiKey: 'k',
-          baseURL: h.fp.openaiBaseUrl,
-          fetch: (url: string | URL | Request, init?: RequestInit) => {
-            sent.push(new Headers(init?.headers));
-            return fetch(url, init);
-          },
-        });
-        await c.chat.completions.create(
-          { model: m, messages: [{ role: 'user', content: 'x' }] },
-          { headers: headers as Record<string, string> | undefined },
+        const sent = await sentHeaders(
+          `retry-header-${shape}`,
+          2,
+          headers as Record<string, string> | undefined,
         );
         assert.deepEqual(
           sent.map((hs) => hs.get('x-stainless-retry-count')),
@@ -190,8 +180,21 @@ for (const [label, OpenAI] of [
           );
       }
       // The caller's own value wins, as on a bare client's retries.
-      const m = model('retry-header-own');
-      h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503, count: 1 }] });
+      const own = await sentHeaders('retry-header-own', 1, { 'X-Stainless-Retry-Count': '7' });
+      assert.deepEqual(
+        own.map((hs) => hs.get('x-stainless-retry-count')),
+        ['7', '7'],
+      );
+    });
+
+    /** The headers of each request a call sent, its first `failures` requests answered 503. */
+    async function sentHeaders(tag: string, failures: number, headers: Record<string, string> | undefined) {
+      const m = model(tag);
+      h.fp.script({
+        route: 'openai.chat',
+        model: m,
+        steps: [{ fault: 'error', status: 503, count: failures }],
+      });
       const sent: Headers[] = [];
       const c = new (OpenAI())({
         apiKey: 'k',
@@ -201,15 +204,9 @@ for (const [label, OpenAI] of [
           return fetch(url, init);
         },
       });
-      await c.chat.completions.create(
-        { model: m, messages: [{ role: 'user', content: 'x' }] },
-        { headers: { 'X-Stainless-Retry-Count': '7' } },
-      );
-      assert.deepEqual(
-        sent.map((hs) => hs.get('x-stainless-retry-count')),
-        ['7', '7'],
-      );
-    });
+      await c.chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] }, { headers });
+      return sent;
+    }
 
     it('after a retry, .withResponse() and .asResponse() give the response that succeeded', async () => {
       const m = model('retry-raw');

@@ -13,6 +13,19 @@ const overloaded = () => Object.assign(new Error('overloaded'), { status: 503 })
  * Waits the application is blocked on keep the process alive; background timers do not. Without
  * that, a CLI whose only pending work is a retry back-off exits with code 0 mid-call.
  */
+/** Runs `script` as an ES module in a child Node, the package imported from source. */
+function runModule(script: string) {
+  return spawnSync(
+    process.execPath,
+    ['--conditions=@breakwater/source', '--input-type=module', '--eval', script],
+    {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+}
+
 describe('timers that keep the process alive', () => {
   it('a deadline tick, a retry back-off and a bulkhead queue wait ask to keep the process alive', async () => {
     const clock = new ManualClock(0);
@@ -69,11 +82,7 @@ describe('timers that keep the process alive', () => {
           console.log('result ' + value);
         });
     `;
-    const child = spawnSync(
-      process.execPath,
-      ['--conditions=@breakwater/source', '--input-type=module', '--eval', script],
-      { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 30_000 },
-    );
+    const child = runModule(script);
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(child.stdout.trim().split('\n'), ['result answer', 'beforeExit done=true']);
   });
@@ -98,11 +107,7 @@ describe('timers that keep the process alive', () => {
           console.log('result ' + value);
         });
     `;
-    const child = spawnSync(
-      process.execPath,
-      ['--conditions=@breakwater/source', '--input-type=module', '--eval', script],
-      { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 30_000 },
-    );
+    const child = runModule(script);
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(child.stdout.trim().split('\n'), ['result cached answer', 'beforeExit done=true']);
   });
