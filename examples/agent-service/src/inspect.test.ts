@@ -114,11 +114,12 @@ it('runs a paced load and returns its events', async () => {
   assert.equal(started.status, 200);
   // Until the load is over (its last calls may still be in flight at 300 ms), with a deadline.
   let load = await get('/load?model=gpt-4o');
-  for (let i = 0; i < 100 && load.running !== false; i++) {
+  for (let i = 0; i < 100 && (load.running !== false || load.inFlight !== 0); i++) {
     await new Promise((r) => setTimeout(r, 50));
     load = await get('/load?model=gpt-4o');
   }
   assert.equal(load.running, false);
+  assert.equal(load.inFlight, 0);
   const events = load.events as Array<[number, string]>;
   // Paced, not unbounded: 15 at 50/s for 300 ms, a few fewer if the machine stalls the pacer.
   assert.ok(events.length >= 8 && events.length <= 16, `${events.length} events at 50/s for 300 ms`);

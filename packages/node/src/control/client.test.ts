@@ -359,11 +359,15 @@ describe('control client against a loopback SSE server', () => {
 
   it('reconnects when the stream goes silent past the idle timeout', async () => {
     const { collector, clock, client } = await setup({ idleTimeoutMs: 45_000 });
-    collector.send(': heartbeat\n\n');
-    await io();
-    await clock.advance(44_000);
+    // 60 s of heartbeats every 30 s: each one re-arms the idle timer, so the stream stays.
+    for (let i = 0; i < 2; i++) {
+      await clock.advance(30_000);
+      collector.send(': heartbeat\n\n');
+      await io();
+    }
     assert.ok(client.connected, 'heartbeats keep it alive');
-    await clock.advance(1_000);
+    assert.equal(collector.requests.length, 1);
+    await clock.advance(45_000);
     await until(() => !client.connected, 'idle disconnect');
     await clock.advance(1_000);
     await until(() => client.connected && collector.requests.length === 2, 'reconnect');
