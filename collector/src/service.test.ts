@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -372,6 +373,61 @@ describe('graceful shutdown', () => {
     await assert.rejects(fetch(`${t.url}/healthz`));
   });
 
+  it('answers an export already received, then refuses a new one on a kept-alive connection with 503', async (tc) => {
+    const recorder = createRecorder();
+    let open!: () => void;
+    recorder.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const t = await startTestService('', { components: [() => recorder] });
+    const exportRequest = (body: string) =>
+      `POST /v1/traces HTTP/1.1\r\nhost: collector\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const empty = JSON.stringify({ resourceSpans: [] });
+    // A raw connection whose request headers arrive before shutdown, its body only after.
+    const socket = connect(t.service.address.port, '127.0.0.1');
+    tc.after(async () => {
+      // Also when an assertion failed midway: nothing stays held or listening.
+      open();
+      socket.destroy();
+      await t.close();
+    });
+    const responses = rawResponses(socket);
+    socket.write(exportRequest(empty));
+    // A held export (the sink waits on the gate) keeps the drain going while the rest happens.
+    const spans = await makeGenAiSpans({ spans: 2, services: 1 });
+    const held = post(`${t.url}/v1/traces`, ProtobufTraceSerializer.serializeRequest(spans)!, {
+      'content-type': 'application/x-protobuf',
+    });
+    const deadline = performance.now() + 10_000;
+    for (;;) {
+      const m = await (await fetch(`${t.url}/metrics`)).text();
+      if (/^breakwater_ingest_in_flight_requests 2$/m.test(m)) break;
+      assert.ok(performance.now() < deadline, `both exports in flight before shutdown:\n${m}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+
+    const stopping = t.close();
+    assert.equal(t.service.state, 'draining');
+    // In flight: admitted before the drain, so it is answered, and the connection stays open.
+    socket.write(empty);
+    const first = await responses.next();
+    assert.equal(first.status, 200, first.text);
+    assert.notEqual(first.headers.connection, 'close');
+    // New: refused while draining, with Retry-After, on the connection that is still open.
+    assert.equal(t.service.state, 'draining');
+    socket.write(exportRequest(empty) + empty);
+    const second = await responses.next();
+    assert.equal(second.status, 503, second.text);
+    assert.equal(second.headers['retry-after'], '2');
+    assert.match(second.text, /collector is shutting down/);
+
+    open();
+    assert.equal((await held).status, 200);
+    await stopping;
+    assert.equal(t.service.state, 'stopped');
+    assert.equal(recorder.spans.length, 2);
+  });
+
   it('refuses exports with 503 while its components start, saying so', async () => {
     const port = await freePort();
     let release!: () => void;
@@ -431,3 +487,55 @@ describe('data dir', () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/** Reads HTTP/1.1 responses (with `content-length`) off a raw socket, one per `next()`, each within 10 s. */
+function rawResponses(socket: Socket): { next(): Promise<RawResponse> } {
+  let buffered = Buffer.alloc(0);
+  let wake: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    wake?.();
+  });
+  socket.on('close', () => wake?.());
+  const parse = (): RawResponse | undefined => {
+    const end = buffered.indexOf('\r\n\r\n');
+    if (end < 0) return undefined;
+    const [statusLine, ...lines] = buffered.subarray(0, end).toString('latin1').split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const length = Number(headers['content-length'] ?? 0);
+    if (buffered.length < end + 4 + length) return undefined;
+    const text = buffered.subarray(end + 4, end + 4 + length).toString('utf8');
+    buffered = buffered.subarray(end + 4 + length);
+    return { status: Number(statusLine!.split(' ')[1]), headers, text };
+  };
+  return {
+    async next() {
+      const deadline = performance.now() + 10_000;
+      for (;;) {
+        const response = parse();
+        if (response !== undefined) return response;
+        if (socket.destroyed) throw new Error('connection closed before a whole response');
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) throw new Error('no response within 10 s');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, remaining);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    },
+  };
+}

@@ -426,4 +426,38 @@ describe('SqliteStore failures', () => {
     assert.deepEqual(await windows(reopened, T0, [H]), [[1, 2]]);
     await reopened.close();
   });
+
+  it('a failed group commit rejects every commit that shared its transaction', async () => {
+    const path = tempDb();
+    await SqliteStore.open({ path, retention }).close(); // creates the schema
+    // The file is locked while open, so the failure is planted beforehand: every bucket insert fails.
+    const db = new DatabaseSync(path);
+    db.exec(
+      "CREATE TRIGGER fail_insert BEFORE INSERT ON slo_buckets BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END",
+    );
+    db.close();
+
+    const store = SqliteStore.open({ path, retention });
+    // Same event-loop turn: one transaction. A member resolved here would be an ingest request
+    // answered 200 with nothing written.
+    const results = await Promise.allSettled([
+      store.commit(T0, [delta(1, 1)]),
+      store.commit(T0, [delta(0, 1)]),
+      store.commit(T0, [delta(1, 1, {}, 's2')]),
+    ]);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'resolved')),
+      [1, 2, 3].map(() => 'Error: simulated disk full'),
+    );
+    assert.deepEqual(await store.snapshot(T0, [H]), [], 'nothing applied in memory');
+    await store.close();
+
+    const fixed = new DatabaseSync(path);
+    fixed.exec('DROP TRIGGER fail_insert');
+    fixed.close();
+    const reopened = SqliteStore.open({ path, retention });
+    assert.equal(reopened.bucketCount, 0, 'nothing written to the file');
+    assert.deepEqual(await reopened.snapshot(T0, [H]), []);
+    await reopened.close();
+  });
 });
