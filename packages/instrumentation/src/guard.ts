@@ -3,6 +3,10 @@
  * through that package's `Pipeline`, built from the policy the {@link PolicyResolver} resolved and
  * cached per dependency key and policy. Breakers (in one registry, for fleet overrides), retry budgets
  * and bulkheads are per dependency and shared by every pipeline of that dependency.
+ *
+ * Dependency keys come from traffic, so that state is bounded (see dependency-limits.ts): past
+ * `maxDependencies`, idle dependencies are evicted, least recently used first, and a dependency
+ * used again starts afresh.
  */
 import {
   BREAKER_STATES,
@@ -16,12 +20,16 @@ import {
   Bulkhead,
   Classifier,
   cancelledIfAborted,
+  getDefaultListener,
+  guardListener,
   OtelListener,
   type Pipeline,
+  type RemovalListener,
   Pipeline as ResiliencePipeline,
   RetryBudget,
 } from '@breakwater/resilience';
 import { diag, type Meter, type MeterProvider } from '@opentelemetry/api';
+import { type DependencyLimits, resolveLimits } from './dependency-limits.ts';
 import { type AttemptDeadline, breakerOptions, type CallData, pipelineOptions } from './pipeline-options.ts';
 import type { BreakerPolicy, BulkheadPolicy, DependencyPolicy } from './policies.ts';
 import type { BreakerFacts, Classification } from './span-attributes.ts';
@@ -52,6 +60,8 @@ export interface GuardHandle {
   clearOverride(dependency: string): void;
   /** The underlying breaker registry (for snapshots and dashboards). */
   readonly breakers: BreakerRegistry;
+  /** How many dependencies the guard keeps state for (see {@link DependencyLimits}). */
+  readonly size: number;
 }
 
 /** A pipeline built for one policy (and deadline). */
@@ -59,10 +69,20 @@ interface Entry {
   readonly policy: DependencyPolicy;
   readonly deadline: AttemptDeadline;
   readonly pipeline: CallPipeline;
+  /**
+   * Set by every call while this is the dependency's latest pipeline, cleared by an eviction
+   * sweep (which then sets the dependency's `seenAt`): all the hot path pays for recency is this
+   * store, no clock read.
+   */
+  used: boolean;
 }
 
-/** What every pipeline of one dependency shares, and the pipelines built so far. */
+/** Everything the guard keeps for one dependency (its breaker is in the registry). */
 interface DependencyParts {
+  /** The pipeline the dependency was last asked for (also in the guard's `latest` map). */
+  latest: Entry | undefined;
+  /** Breaker options come from the policy of the first call that created the breaker. */
+  breakerPolicy: BreakerPolicy | undefined;
   budget: RetryBudget | undefined;
   bulkhead: { readonly limits: BulkheadPolicy; readonly bulkhead: Bulkhead } | undefined;
   /** Whether differing bulkhead limits have been reported (once per dependency). */
@@ -72,6 +92,8 @@ interface DependencyParts {
    * dependency's breaker: pipelines then rebuild.
    */
   entries: Entry[];
+  /** When the dependency was last known to be used (clock ms; see {@link Entry.used}). */
+  seenAt: number;
 }
 
 /**
@@ -140,8 +162,11 @@ export function createGuard(options: {
    * without it they would keep the registry's defaults instead of the configured breaker policy.
    */
   policyFor?: (dependency: string) => DependencyPolicy;
+  /** Bounds on the per-dependency state (defaults in dependency-limits.ts). */
+  limits?: DependencyLimits;
 }): GuardHandle {
   const { clock } = options;
+  const { maxDependencies, idleMs } = resolveLimits(options.limits);
   // An explicit meter gets a listener of its own; otherwise the resilience default follows the
   // global meter provider, even one registered after this guard was made.
   const listener =
@@ -150,34 +175,102 @@ export function createGuard(options: {
       : new OtelListener({ meterProvider: meterProviderOf(options.meter) });
   const withListener = listener === undefined ? {} : { listener };
   const classifier = new Classifier({ clock });
+  /** Insertion order is creation order; recency is in `seenAt` and the latest entry's `used`. */
   const dependencies = new Map<string, DependencyParts>();
-  /** The pipeline each dependency was last asked for. */
+  /** Each dependency's latest pipeline, apart from its parts: the hot path is this one lookup. */
   const latest = new Map<string, Entry>();
-  // Breaker options come from the policy of the first call that created the breaker.
-  const breakerPolicies = new Map<string, BreakerPolicy>();
   const breakers = new BreakerRegistry({
     clock,
     ...withListener,
     options: (dependency: string) => {
-      let p = breakerPolicies.get(dependency);
+      const parts = dependencies.get(dependency);
+      let p = parts?.breakerPolicy;
       if (p === undefined && options.policyFor !== undefined) {
         const breaker = options.policyFor(dependency).breaker;
         // No breaker of its own: the one a fleet override creates only ever moves by overrides.
         if (breaker === false) return OVERRIDE_ONLY;
         p = breaker;
-        breakerPolicies.set(dependency, breaker);
+        if (parts !== undefined) parts.breakerPolicy = breaker;
       }
       return p === undefined ? undefined : breakerOptions(p);
     },
   });
 
+  // Evicting in batches, down to `maxDependencies - slack`, spreads a sweep's pass over the map
+  // across `slack` new dependencies; a sweep that could not get under the cap waits for the map to
+  // grow by `slack` or for the first dependency that may have become idle by then.
+  const slack = Number.isFinite(maxDependencies) ? Math.max(1, Math.floor(maxDependencies / 16)) : 0;
+  // Dependencies kept for being busy (bulkhead in use, breaker not closed) may settle any time.
+  const recheckMs = Math.max(1, Math.min(idleMs, 1_000));
+  let nextSweepSize = 0;
+  let nextSweepAt = Number.NEGATIVE_INFINITY;
+
   function partsOf(dependency: string): DependencyParts {
     let parts = dependencies.get(dependency);
     if (parts === undefined) {
-      parts = { budget: undefined, bulkhead: undefined, warned: false, entries: [] };
+      const now = clock.now();
+      parts = {
+        latest: undefined,
+        breakerPolicy: undefined,
+        budget: undefined,
+        bulkhead: undefined,
+        warned: false,
+        entries: [],
+        seenAt: now,
+      };
       dependencies.set(dependency, parts);
+      const size = dependencies.size;
+      if (size > maxDependencies && (size >= nextSweepSize || now >= nextSweepAt)) sweep(now);
     }
     return parts;
+  }
+
+  /** Whether nothing of the dependency is in use: no call in its bulkhead, its breaker idle. */
+  function quiet(dependency: string, parts: DependencyParts): boolean {
+    const bulkhead = parts.bulkhead?.bulkhead;
+    if (bulkhead !== undefined && (bulkhead.inFlight > 0 || bulkhead.queued > 0)) return false;
+    return breakers.find(dependency) === undefined || breakers.isIdle(dependency);
+  }
+
+  /**
+   * Evicts idle dependencies, least recently used first, down to `maxDependencies - slack`: unused
+   * for `idleMs` and {@link quiet}. Pipelines handed out before keep their objects: a call still
+   * running on them (possible only without a bulkhead, past `idleMs`) reports to objects that are gone.
+   */
+  function sweep(now: number): void {
+    const idle: [string, DependencyParts][] = [];
+    let wakeAt = Number.POSITIVE_INFINITY;
+    for (const [dependency, parts] of dependencies) {
+      const last = parts.latest;
+      if (last?.used === true) {
+        last.used = false;
+        parts.seenAt = now;
+      }
+      const idleAt = parts.seenAt + idleMs;
+      if (idleAt > now) wakeAt = Math.min(wakeAt, idleAt);
+      else if (quiet(dependency, parts)) idle.push([dependency, parts]);
+      else wakeAt = Math.min(wakeAt, now + recheckMs);
+    }
+    idle.sort((a, b) => a[1].seenAt - b[1].seenAt);
+    const target = maxDependencies - slack;
+    let i = 0;
+    for (; i < idle.length && dependencies.size > target; i++) evict(idle[i]![0], idle[i]![1]);
+    nextSweepSize = Math.max(dependencies.size, maxDependencies) + slack;
+    // Idle ones left over can go as soon as the cap is passed again.
+    nextSweepAt = i < idle.length ? now : wakeAt;
+  }
+
+  /** Drops everything of one dependency: its breaker, budget, bulkhead, pipelines, gauge series. */
+  function evict(dependency: string, parts: DependencyParts): void {
+    // The listener these objects registered with: the guard's own, or the default (one replaced
+    // since then is left to drop its weak references when they are collected).
+    const observer = guardListener(listener ?? getDefaultListener()) as RemovalListener;
+    if (breakers.find(dependency) !== undefined && !breakers.delete(dependency)) return;
+    dependencies.delete(dependency);
+    latest.delete(dependency);
+    if (parts.budget !== undefined) observer.onBudgetRemoved?.(parts.budget);
+    if (parts.bulkhead !== undefined) observer.onBulkheadRemoved?.(parts.bulkhead.bulkhead);
+    observer.onDependencyRemoved?.(dependency);
   }
 
   /** The dependency's one bulkhead, made with the limits of the first policy that has one. */
@@ -197,10 +290,13 @@ export function createGuard(options: {
     return parts.bulkhead.bulkhead;
   }
 
-  function build(dependency: string, policy: DependencyPolicy, deadline: AttemptDeadline): Entry {
-    const parts = partsOf(dependency);
-    if (policy.breaker !== false && !breakerPolicies.has(dependency))
-      breakerPolicies.set(dependency, policy.breaker);
+  function build(
+    dependency: string,
+    parts: DependencyParts,
+    policy: DependencyPolicy,
+    deadline: AttemptDeadline,
+  ): Entry {
+    if (policy.breaker !== false) parts.breakerPolicy ??= policy.breaker;
     if (policy.retry !== false) parts.budget ??= new RetryBudget({ dependency, ...withListener });
     const pipeline = new ResiliencePipeline<unknown, CallData>(
       pipelineOptions(dependency, policy, deadline, {
@@ -212,7 +308,7 @@ export function createGuard(options: {
         listener,
       }),
     );
-    const entry: Entry = { policy, deadline, pipeline };
+    const entry: Entry = { policy, deadline, pipeline, used: false };
     if (parts.entries.push(entry) > MAX_PIPELINES) parts.entries.shift();
     return entry;
   }
@@ -221,12 +317,17 @@ export function createGuard(options: {
     pipeline(dependency, policy, deadline) {
       // The common case, one policy per dependency, is a single lookup.
       const last = latest.get(dependency);
-      if (last !== undefined && last.policy === policy && last.deadline === deadline) return last.pipeline;
+      if (last !== undefined && last.policy === policy && last.deadline === deadline) {
+        last.used = true;
+        return last.pipeline;
+      }
+      const parts = partsOf(dependency);
+      // Off the hot path, recency is exact.
+      parts.seenAt = clock.now();
       const entry =
-        dependencies
-          .get(dependency)
-          ?.entries.find((e) => e.deadline === deadline && samePolicy(e.policy, policy)) ??
-        build(dependency, policy, deadline);
+        parts.entries.find((e) => e.deadline === deadline && samePolicy(e.policy, policy)) ??
+        build(dependency, parts, policy, deadline);
+      parts.latest = entry;
       latest.set(dependency, entry);
       return entry.pipeline;
     },
@@ -240,18 +341,25 @@ export function createGuard(options: {
     },
     applyOverride(dependency, override) {
       const existed = breakers.find(dependency) !== undefined;
+      // The registry creates the breaker of an unknown (or evicted) dependency; tracking it makes
+      // it evictable once the override is over.
       breakers.applyOverride(dependency, override);
+      const parts = partsOf(dependency);
       // Pipelines built without a breaker (breaker policy off) must pick up the one just created;
       // the rebuilds keep the dependency's retry budget and bulkhead.
       if (!existed) {
+        parts.latest = undefined;
         latest.delete(dependency);
-        const parts = dependencies.get(dependency);
-        if (parts !== undefined) parts.entries = [];
+        parts.entries = [];
       }
     },
     clearOverride(dependency) {
-      breakers.applyOverride(dependency, undefined);
+      // No breaker, no override to clear: creating one would only add a dependency.
+      if (breakers.find(dependency) !== undefined) breakers.applyOverride(dependency, undefined);
     },
     breakers,
+    get size() {
+      return dependencies.size;
+    },
   };
 }

@@ -47,3 +47,8 @@ export function breakwaterInstrumentations(
     new AnthropicInstrumentation({ ...rest, moduleAliases: anthropicAliases }),
   ];
 }
+export {
+  DEFAULT_IDLE_MS,
+  DEFAULT_MAX_DEPENDENCIES,
+  type DependencyLimits,
+} from './dependency-limits.ts';

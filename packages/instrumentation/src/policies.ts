@@ -5,6 +5,7 @@
  */
 
 import type { Jitter } from '@breakwater/resilience';
+import { checkMaxCount, DEFAULT_MAX_DEPENDENCIES } from './dependency-limits.ts';
 import { validatePolicyRules } from './policy-validation.ts';
 
 /** Retry settings. `maxAttempts` counts the first attempt: 3 means one call and up to two retries. */
@@ -149,11 +150,13 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-function defaultsFor(key: string): DependencyPolicy {
-  if (key.startsWith('tool/')) return DEFAULT_POLICIES.tool;
-  if (key.startsWith('openai/')) return DEFAULT_POLICIES.openai;
-  if (key.startsWith('anthropic/')) return DEFAULT_POLICIES.anthropic;
-  return DEFAULT_POLICIES.llm;
+type Kind = keyof typeof DEFAULT_POLICIES;
+
+function kindOf(key: string): Kind {
+  if (key.startsWith('tool/')) return 'tool';
+  if (key.startsWith('openai/')) return 'openai';
+  if (key.startsWith('anthropic/')) return 'anthropic';
+  return 'llm';
 }
 
 /**
@@ -180,25 +183,43 @@ function applyOverrides(base: DependencyPolicy, over: PolicyOverrides): Dependen
   };
 }
 
+/** Options of {@link PolicyResolver}. */
+export interface PolicyResolverOptions {
+  /**
+   * Dependency keys whose policy is cached (default `DEFAULT_MAX_DEPENDENCIES`, 400). Past it the
+   * oldest entry is dropped; resolving that key again gives the same policy object as before.
+   */
+  readonly maxCached?: number;
+}
+
 /**
  * Resolves and caches the policy for each dependency key. Rules are matched in order; every
  * matching rule applies, so put broad rules first and specific ones after.
+ *
+ * Keys of one kind matched by the same rules share one policy object, however many keys there
+ * are and however often they are resolved again: that identity is what the guard's cache of
+ * pipelines is keyed by.
  */
 export class PolicyResolver {
   private readonly rules: ReadonlyArray<{ re: RegExp; policy: PolicyOverrides }>;
   private readonly cache = new Map<string, DependencyPolicy>();
+  /** Policies by kind and matching rules: bounded by the rules, not by the keys. */
+  private readonly merged = new Map<string, DependencyPolicy>();
+  private readonly maxCached: number;
 
   /** @throws TypeError listing every invalid rule (nothing is configured then). */
-  constructor(rules: readonly PolicyRule[] = []) {
+  constructor(rules: readonly PolicyRule[] = [], options: PolicyResolverOptions = {}) {
     validatePolicyRules(rules);
     this.rules = rules.map((r) => ({ re: globToRegExp(r.match), policy: r.policy }));
+    this.maxCached = checkMaxCount('maxCached', options.maxCached ?? DEFAULT_MAX_DEPENDENCIES);
   }
 
   resolve(key: string): DependencyPolicy {
     let policy = this.cache.get(key);
     if (policy !== undefined) return policy;
-    policy = defaultsFor(key);
-    for (const rule of this.rules) if (rule.re.test(key)) policy = applyOverrides(policy, rule.policy);
+    policy = this.compute(key);
+    // Oldest first: a miss costs a pass over the rules, and gives back the same object.
+    if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, policy);
     return policy;
   }
@@ -207,5 +228,18 @@ export class PolicyResolver {
   resolveWith(key: string, overrides: PolicyOverrides | undefined): DependencyPolicy {
     const policy = this.resolve(key);
     return overrides === undefined ? policy : applyOverrides(policy, overrides);
+  }
+
+  private compute(key: string): DependencyPolicy {
+    const kind = kindOf(key);
+    let signature: string = kind;
+    for (let i = 0; i < this.rules.length; i++) if (this.rules[i]!.re.test(key)) signature += `,${i}`;
+    let policy = this.merged.get(signature);
+    if (policy === undefined) {
+      policy = DEFAULT_POLICIES[kind];
+      for (const rule of this.rules) if (rule.re.test(key)) policy = applyOverrides(policy, rule.policy);
+      this.merged.set(signature, policy);
+    }
+    return policy;
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { METRIC } from '@breakwater/protocol';
+import { ManualClock, METRIC } from '@breakwater/protocol';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { createRuntime } from './runtime.ts';
 import { tool } from './tool.ts';
@@ -23,4 +23,17 @@ it('the meter given to createRuntime receives the breakwater.* metrics, gauges i
     assert.ok(names.has(name), `${name} missing from ${[...names].join(', ')}`);
   }
   await meterProvider.shutdown();
+});
+
+it('configureBreakwater’s limits bound the dependencies the runtime keeps', async () => {
+  assert.throws(() => createRuntime({ limits: { maxDependencies: 0 } }), /limits\.maxDependencies/);
+  const clock = new ManualClock(0);
+  const runtime = createRuntime({ clock, limits: { maxDependencies: 16, idleMs: 0 } });
+  for (let i = 0; i < 200; i++) {
+    const dependency = `tool/t${i}`;
+    await runtime.guard
+      .pipeline(dependency, runtime.policies.resolve(dependency), 'tool')
+      .execute(async () => i);
+  }
+  assert.ok(runtime.guard.breakers.size <= 16, `${runtime.guard.breakers.size} breakers kept`);
 });

@@ -6,6 +6,7 @@
  */
 import { type Clock, systemClock } from '@breakwater/protocol';
 import type { Meter } from '@opentelemetry/api';
+import { type DependencyLimits, resolveLimits } from './dependency-limits.ts';
 import { createGuard, type GuardHandle } from './guard.ts';
 import { PolicyResolver, type PolicyRule } from './policies.ts';
 
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
    * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`.
    */
   readonly captureMessageContent?: boolean;
+  /** Bounds on the state kept per dependency (see "Limits on per-dependency state" in the README). */
+  readonly limits?: DependencyLimits;
 }
 
 /** The shared runtime. */
@@ -45,7 +48,8 @@ function contentFromEnv(): boolean {
 /** Builds a runtime without installing it. */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const clock = options.clock ?? systemClock;
-  const policies = new PolicyResolver(options.policies);
+  const limits = resolveLimits(options.limits);
+  const policies = new PolicyResolver(options.policies, { maxCached: limits.maxDependencies });
   return {
     clock,
     policies,
@@ -53,6 +57,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       clock,
       ...(options.meter === undefined ? {} : { meter: options.meter }),
       policyFor: (dependency) => policies.resolve(dependency),
+      limits,
     }),
     captureMessageContent: options.captureMessageContent ?? contentFromEnv(),
   };

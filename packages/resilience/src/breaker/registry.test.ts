@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
 import { CircuitOpenError } from '../core/errors.ts';
+import type { ResilienceListener } from '../telemetry/listener.ts';
 import { noopListener } from '../telemetry/listener.ts';
+import type { RemovalListener } from '../telemetry/otel-listener.ts';
 import { SERVER_ERROR } from '../testing/support.ts';
 import { BreakerRegistry } from './registry.ts';
 
@@ -76,5 +78,75 @@ describe('BreakerRegistry', () => {
     b.restore(JSON.parse(JSON.stringify(a)));
     assert.equal(b.get('x').state, 'open');
     assert.equal(b.get('y').state, 'closed');
+  });
+
+  it('deletes a breaker: the next get or override starts a fresh, closed one', () => {
+    const clock = new ManualClock(0);
+    const removed: string[] = [];
+    const listener: ResilienceListener & RemovalListener = {
+      onBreakerRemoved: (b) => removed.push(b.dependency),
+    };
+    const registry = new BreakerRegistry({
+      clock,
+      listener,
+      defaults: { trip: { kind: 'consecutive', threshold: 2 } },
+    });
+    const old = registry.get('x');
+    old.onFailure(old.admit(), SERVER_ERROR);
+    assert.equal(registry.delete('x'), true);
+    assert.equal(registry.delete('x'), false, 'already gone');
+    assert.deepEqual(removed, ['x'], 'the listener stops observing it');
+    assert.equal(registry.find('x'), undefined);
+    assert.equal(registry.size, 0);
+    const fresh = registry.get('x');
+    assert.notEqual(fresh, old);
+    fresh.onFailure(fresh.admit(), SERVER_ERROR);
+    assert.equal(fresh.state, 'closed', 'the old failure was not carried over');
+    registry.delete('x');
+    const overridden = registry.applyOverride('x', { state: 'open', expiresAt: 1000, source: 'sig-1' });
+    assert.equal(overridden.state, 'open', 'an override for a deleted dependency still applies');
+    assert.equal(registry.find('x'), overridden);
+  });
+
+  it('keeps a parent while it has children, and tells idle breakers from busy ones', () => {
+    const clock = new ManualClock(0);
+    const registry = new BreakerRegistry({
+      clock,
+      listener: noopListener,
+      defaults: { trip: { kind: 'consecutive', threshold: 1 }, openDurationMs: 1000 },
+      parentKey: (d) => (d.includes('/') ? d.split('/')[0] : undefined),
+    });
+    registry.get('openai/a');
+    registry.get('openai/b');
+    assert.equal(registry.isIdle('openai'), false, 'a parent with children');
+    assert.equal(registry.delete('openai'), false, 'is kept before its children');
+    assert.equal(registry.delete('openai/a'), true);
+    assert.equal(registry.delete('openai'), false, 'one child left');
+    assert.equal(registry.delete('openai/b'), true);
+    assert.equal(registry.isIdle('openai'), true);
+    assert.equal(registry.delete('openai'), true);
+    assert.equal(registry.size, 0);
+    assert.equal(registry.isIdle('unknown'), false, 'no breaker');
+
+    const open = registry.get('open');
+    open.onFailure(open.admit(), SERVER_ERROR);
+    assert.equal(registry.isIdle('open'), false, 'open');
+    registry.get('isolated').isolate();
+    assert.equal(registry.isIdle('isolated'), false, 'isolated');
+    registry.get('forced').forceClose();
+    assert.equal(registry.isIdle('forced'), false, 'forced closed');
+    registry.applyOverride('fleet', { state: 'closed', expiresAt: 500, source: 'sig-1' });
+    assert.equal(registry.isIdle('fleet'), false, 'an override in force, even a closed one');
+    registry.get('closed');
+    assert.equal(registry.isIdle('closed'), true);
+  });
+
+  it('an override that has lapsed leaves the breaker idle', async () => {
+    const clock = new ManualClock(0);
+    const registry = new BreakerRegistry({ clock, listener: noopListener });
+    registry.applyOverride('fleet', { state: 'open', expiresAt: 500, source: 'sig-1' });
+    assert.equal(registry.isIdle('fleet'), false);
+    await clock.advance(500);
+    assert.equal(registry.isIdle('fleet'), true);
   });
 });

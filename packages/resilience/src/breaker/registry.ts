@@ -1,6 +1,9 @@
 import type { BreakerOverride, Clock } from '@breakwater/protocol';
 import { systemClock } from '@breakwater/protocol';
+import { getDefaultListener } from '../telemetry/default-listener.ts';
 import type { ResilienceListener } from '../telemetry/listener.ts';
+import type { RemovalListener } from '../telemetry/otel-listener.ts';
+import { guardListener } from '../telemetry/safe.ts';
 import { CircuitBreaker, parseBreakerOverride } from './circuit-breaker.ts';
 import type { CircuitBreakerOptions } from './options.ts';
 
@@ -21,10 +24,13 @@ export interface BreakerRegistryOptions {
 
 /**
  * Breakers by dependency key, created on first use. The fleet control client drives them through
- * {@link BreakerRegistry.applyOverride}.
+ * {@link BreakerRegistry.applyOverride}. Breakers stay until {@link BreakerRegistry.delete}d: an
+ * owner that sees unbounded keys (the instrumentation's guard) evicts the idle ones.
  */
 export class BreakerRegistry {
   private readonly breakers = new Map<string, CircuitBreaker>();
+  /** How many breakers in the registry each parent key has: a parent stays while it has any. */
+  private readonly children = new Map<string, number>();
   private readonly config: BreakerRegistryOptions;
   private readonly clock: Clock;
 
@@ -48,8 +54,55 @@ export class BreakerRegistry {
         ...(parent === undefined ? {} : { parent }),
       });
       this.breakers.set(dependency, breaker);
+      if (parent !== undefined)
+        this.children.set(parent.dependency, (this.children.get(parent.dependency) ?? 0) + 1);
     }
     return breaker;
+  }
+
+  /** How many breakers the registry holds. */
+  get size(): number {
+    return this.breakers.size;
+  }
+
+  /**
+   * Whether the breaker of `dependency` holds nothing a fresh one would not: closed, with no
+   * manual state (`isolate`, `forceClose`), no fleet override in force and no child breaker in the
+   * registry. `false` when there is no breaker. (Statistics of a closed breaker are not counted:
+   * an owner evicting by this should also wait until the dependency has gone unused a while.)
+   */
+  isIdle(dependency: string): boolean {
+    const breaker = this.breakers.get(dependency);
+    return (
+      breaker !== undefined &&
+      !this.children.has(dependency) &&
+      breaker.state === 'closed' &&
+      breaker.activeOverride === undefined &&
+      // Forced closed reads as `closed`; only the snapshot tells. Eviction is off the hot path.
+      breaker.toJSON().manual === undefined
+    );
+  }
+
+  /**
+   * Removes the breaker of `dependency`, so that the next {@link get} (or {@link applyOverride})
+   * creates a fresh, closed one, and tells the listener (`onBreakerRemoved`) so that gauges stop
+   * reporting it. A parent with child breakers in the registry is kept: delete the children first.
+   * Returns whether a breaker was removed. Pipelines built with the breaker keep using it, outside
+   * the registry's reach: delete only breakers no pipeline still serves (see {@link isIdle}).
+   */
+  delete(dependency: string): boolean {
+    const breaker = this.breakers.get(dependency);
+    if (breaker === undefined || this.children.has(dependency)) return false;
+    this.breakers.delete(dependency);
+    const parent = breaker.parent;
+    if (parent !== undefined) {
+      const left = (this.children.get(parent.dependency) ?? 1) - 1;
+      if (left > 0) this.children.set(parent.dependency, left);
+      else this.children.delete(parent.dependency);
+    }
+    const listener = guardListener(this.config.listener ?? getDefaultListener()) as RemovalListener;
+    listener.onBreakerRemoved?.(breaker);
+    return true;
   }
 
   /** The breaker for `dependency` if it exists. */

@@ -4,7 +4,7 @@ import { ATTR, ManualClock, METRIC, SPAN_EVENT } from '@breakwater/protocol';
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
 import { ConstantBackoff } from '../backoff/exponential.ts';
@@ -17,6 +17,16 @@ import { OtelListener } from './otel-listener.ts';
 class TestReader extends MetricReader {
   protected async onShutdown(): Promise<void> {}
   protected async onForceFlush(): Promise<void> {}
+}
+
+/**
+ * Delta temporality: @opentelemetry/sdk-metrics 3.1 keeps exporting, at cumulative temporality,
+ * the last value of a series its callback no longer reports (against the specification).
+ */
+class DeltaReader extends TestReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+  }
 }
 
 function points(
@@ -137,5 +147,52 @@ describe('OtelListener', () => {
     const success = points(resourceMetrics, METRIC.CALLS)[0];
     assert.ok(success !== undefined && (success.value as number) > 1000);
     assert.equal(success.attributes[ATTR.DEPENDENCY], 'tool/search');
+  });
+
+  it('stops reporting the gauges of removed objects, and drops their dependency', async () => {
+    const reader = new DeltaReader();
+    const listener = new OtelListener({ meterProvider: new MeterProvider({ readers: [reader] }) });
+    const clock = new ManualClock(0);
+    const make = (dependency: string) => ({
+      breaker: new CircuitBreaker({ dependency, clock, listener }),
+      budget: new RetryBudget({ dependency, listener }),
+      bulkhead: new Bulkhead({ dependency, maxConcurrent: 1, listener }),
+    });
+    const kept = make('tool/kept');
+    const gone = make('tool/gone');
+    await new Pipeline({ dependency: 'tool/gone', clock, listener, breaker: gone.breaker }).execute(
+      async () => 1,
+    );
+    const reported = async () => {
+      const { resourceMetrics } = await reader.collect();
+      return [METRIC.BREAKER_STATE, METRIC.RETRY_BUDGET_TOKENS, METRIC.BULKHEAD_IN_FLIGHT].map((name) => [
+        ...new Set(points(resourceMetrics, name).map((p) => p.attributes[ATTR.DEPENDENCY])),
+      ]);
+    };
+    assert.deepEqual(await reported(), [
+      ['tool/kept', 'tool/gone'],
+      ['tool/kept', 'tool/gone'],
+      ['tool/kept', 'tool/gone'],
+    ]);
+    const deps = (listener as unknown as { deps: Map<string, unknown> }).deps;
+    assert.equal(deps.has('tool/gone'), true);
+    listener.onBreakerRemoved(gone.breaker);
+    listener.onBudgetRemoved(gone.budget);
+    listener.onBulkheadRemoved(gone.bulkhead);
+    listener.onDependencyRemoved('tool/gone');
+    listener.onBreakerRemoved(gone.breaker); // twice, or never observed: nothing happens
+    assert.equal(deps.has('tool/gone'), false);
+    assert.deepEqual(await reported(), [['tool/kept'], ['tool/kept'], ['tool/kept']]);
+    // Read here so the kept objects are strongly held through the collections above.
+    assert.equal(kept.bulkhead.inFlight + kept.budget.tokens, 10);
+  });
+
+  it('bounds its cache of attribute sets for callers that never remove dependencies', async () => {
+    const listener = new OtelListener({ meterProvider: new MeterProvider() });
+    for (let i = 0; i < 5000; i++)
+      await new Pipeline({ dependency: `tool/t${i}`, listener }).execute(async () => i);
+    const deps = (listener as unknown as { deps: Map<string, unknown> }).deps;
+    assert.equal(deps.size, 4096);
+    assert.equal(deps.has('tool/t4999'), true, 'the newest are kept');
   });
 });

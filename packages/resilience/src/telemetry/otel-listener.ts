@@ -31,7 +31,28 @@ export interface OtelListenerOptions {
   readonly spanEvents?: boolean;
 }
 
+/**
+ * Counterparts of the `on*Created` registration hooks of {@link ResilienceListener}, called when
+ * per-dependency state is dropped (an evicted dependency; see `BreakerRegistry.delete`): a listener
+ * that observes the object, or caches something for its dependency, lets go of it. Optional, like
+ * every listener method; callers guard them as they guard the others.
+ */
+export interface RemovalListener {
+  onBreakerRemoved?(breaker: ObservableBreaker): void;
+  onBudgetRemoved?(budget: ObservableBudget): void;
+  onBulkheadRemoved?(bulkhead: ObservableBulkhead): void;
+  /** Every object of `dependency` is gone; per-dependency caches can go too. */
+  onDependencyRemoved?(dependency: string): void;
+}
+
 const SCOPE = '@breakwater/resilience';
+/**
+ * Dependencies whose attribute sets are cached. The owner of the dependencies frees them through
+ * {@link RemovalListener.onDependencyRemoved}; this bound only backs that up for callers that never
+ * do (pipelines made per dependency by hand): past it the oldest entry is dropped and made again
+ * if needed.
+ */
+const MAX_CACHED_DEPENDENCIES = 4096;
 /** How many metric records pass between checks for a newly registered global meter provider. */
 const PROVIDER_CHECK_EVERY = 1024;
 
@@ -76,7 +97,7 @@ class DependencyAttrs {
  * no SDK the cost is the API's no-ops. Gauges (breaker state, budget tokens, bulkhead in flight)
  * are observed at collection time from registered objects, never updated per call.
  */
-export class OtelListener implements ResilienceListener {
+export class OtelListener implements ResilienceListener, RemovalListener {
   private readonly explicitProvider: MeterProvider | undefined;
   private readonly spanEvents: boolean;
   private instruments: Instruments | undefined = undefined;
@@ -85,6 +106,8 @@ export class OtelListener implements ResilienceListener {
   private readonly breakers = new Set<WeakRef<ObservableBreaker>>();
   private readonly budgets = new Set<WeakRef<ObservableBudget>>();
   private readonly bulkheads = new Set<WeakRef<ObservableBulkhead>>();
+  /** The WeakRef each observed object is held by, so a removal finds it in O(1). */
+  private readonly refs = new WeakMap<object, WeakRef<object>>();
 
   constructor(options: OtelListenerOptions = {}) {
     this.explicitProvider = options.meterProvider;
@@ -178,23 +201,59 @@ export class OtelListener implements ResilienceListener {
   }
 
   onBreakerCreated(breaker: ObservableBreaker): void {
-    this.breakers.add(new WeakRef(breaker));
-    this.meter();
+    this.observe(this.breakers, breaker);
   }
 
   onBudgetCreated(budget: ObservableBudget): void {
-    this.budgets.add(new WeakRef(budget));
-    this.meter();
+    this.observe(this.budgets, budget);
   }
 
   onBulkheadCreated(bulkhead: ObservableBulkhead): void {
-    this.bulkheads.add(new WeakRef(bulkhead));
+    this.observe(this.bulkheads, bulkhead);
+  }
+
+  /**
+   * Stops observing `breaker`: the breaker-state gauge no longer reports its series. An SDK that
+   * follows the specification then drops them; `@opentelemetry/sdk-metrics` 3.1 does so only at
+   * delta temporality (see the README, under `BreakerRegistry`).
+   */
+  onBreakerRemoved(breaker: ObservableBreaker): void {
+    this.unobserve(this.breakers, breaker);
+  }
+
+  /** Stops observing `budget` (the retry-budget gauge no longer reports it). */
+  onBudgetRemoved(budget: ObservableBudget): void {
+    this.unobserve(this.budgets, budget);
+  }
+
+  /** Stops observing `bulkhead` (the in-flight instrument no longer reports it). */
+  onBulkheadRemoved(bulkhead: ObservableBulkhead): void {
+    this.unobserve(this.bulkheads, bulkhead);
+  }
+
+  /** Drops the attribute sets cached for `dependency` (made again if it is called again). */
+  onDependencyRemoved(dependency: string): void {
+    this.deps.delete(dependency);
+  }
+
+  private observe<T extends object>(refs: Set<WeakRef<T>>, value: T): void {
+    const ref = new WeakRef(value);
+    refs.add(ref);
+    this.refs.set(value, ref);
     this.meter();
+  }
+
+  private unobserve<T extends object>(refs: Set<WeakRef<T>>, value: T): void {
+    const ref = this.refs.get(value);
+    if (ref === undefined) return;
+    refs.delete(ref as WeakRef<T>);
+    this.refs.delete(value);
   }
 
   private attrs(dependency: string): DependencyAttrs {
     let attrs = this.deps.get(dependency);
     if (attrs === undefined) {
+      if (this.deps.size >= MAX_CACHED_DEPENDENCIES) this.deps.delete(this.deps.keys().next().value!);
       attrs = new DependencyAttrs(dependency);
       this.deps.set(dependency, attrs);
     }
