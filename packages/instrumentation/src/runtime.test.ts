@@ -32,7 +32,7 @@ it('configureBreakwater’s limits bound the dependencies the runtime keeps', as
   for (let i = 0; i < 200; i++) {
     const dependency = `tool/t${i}`;
     await runtime.guard
-      .pipeline(dependency, runtime.policies.resolve(dependency), 'tool')
+      .pipeline(dependency, runtime.policies.resolve(dependency), 'pipeline')
       .execute(async () => i);
   }
   assert.ok(runtime.guard.breakers.size <= 16, `${runtime.guard.breakers.size} breakers kept`);

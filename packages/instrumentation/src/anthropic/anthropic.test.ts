@@ -165,3 +165,66 @@ describe('@anthropic-ai/sdk messages', () => {
     assert.equal(attrs(op!)['error.type'], 'overloaded_error');
   });
 });
+
+describe('@anthropic-ai/sdk: usage of an abandoned stream', () => {
+  const client = () => {
+    const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
+    return new Anthropic({ apiKey: 'k', baseURL: h.fp.anthropicBaseUrl });
+  };
+  const stream = (m: string) =>
+    client().messages.create({
+      model: m,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'one two three four five six seven eight' }],
+      stream: true,
+    });
+
+  /** The `gen_ai.client.token.usage` points of `model`, by token type. */
+  async function tokenPoints(m: string): Promise<Record<string, number>> {
+    const points: Record<string, number> = {};
+    for (const sm of (await h.metrics()).scopeMetrics) {
+      for (const metric of sm.metrics) {
+        if (metric.descriptor.name !== 'gen_ai.client.token.usage') continue;
+        for (const p of metric.dataPoints) {
+          if (p.attributes['gen_ai.request.model'] !== m) continue;
+          points[String(p.attributes['gen_ai.token.type'])] = (p.value as { sum: number }).sum;
+        }
+      }
+    }
+    return points;
+  }
+
+  it('left after a few text deltas: input tokens, but no output tokens (message_start’s 1 is a placeholder)', async () => {
+    const m = model('abandon-usage');
+    let deltas = 0;
+    let input: number | undefined;
+    for await (const event of await stream(m)) {
+      if (event.type === 'message_start') input = event.message.usage.input_tokens;
+      if (event.type === 'content_block_delta' && ++deltas === 3) break;
+    }
+    const [op] = byRole(h.spans(), 'operation');
+    const a = attrs(op!);
+    assert.equal(a['breakwater.stream.abandoned'], true);
+    assert.equal(typeof input, 'number');
+    assert.equal(a['gen_ai.usage.input_tokens'], input);
+    assert.equal(a['gen_ai.usage.output_tokens'], undefined);
+    assert.deepEqual(await tokenPoints(m), { input });
+  });
+
+  it('left after message_delta: its output tokens count', async () => {
+    const m = model('abandon-after-delta');
+    let output: number | undefined;
+    for await (const event of await stream(m)) {
+      if (event.type === 'message_delta') {
+        output = event.usage.output_tokens;
+        break;
+      }
+    }
+    const [op] = byRole(h.spans(), 'operation');
+    const a = attrs(op!);
+    assert.equal(a['breakwater.stream.abandoned'], true);
+    assert.ok(output !== undefined && output > 1);
+    assert.equal(a['gen_ai.usage.output_tokens'], output);
+    assert.equal((await tokenPoints(m)).output, output);
+  });
+});

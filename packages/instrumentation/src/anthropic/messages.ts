@@ -84,17 +84,20 @@ class MessageEventReader implements ChunkReader {
       const message = obj(event.message);
       this.id = str(message.id);
       this.model = str(message.model);
-      this.readUsage(obj(message.usage));
+      // Its `output_tokens` is a placeholder (1) sent before any output: a stream left before
+      // a `message_delta` reports no output tokens rather than that one.
+      this.readInputUsage(obj(message.usage));
     } else if (event.type === 'message_delta') {
       this.stop = str(obj(event.delta).stop_reason) ?? this.stop;
       // The delta's usage is cumulative.
-      this.readUsage(obj(event.usage));
+      const u = obj(event.usage);
+      this.readInputUsage(u);
+      this.output = num(u.output_tokens) ?? this.output;
     }
   }
 
-  private readUsage(u: Record<string, unknown>): void {
+  private readInputUsage(u: Record<string, unknown>): void {
     this.input = num(u.input_tokens) ?? this.input;
-    this.output = num(u.output_tokens) ?? this.output;
     this.cacheRead = num(u.cache_read_input_tokens) ?? this.cacheRead;
     this.cacheCreation = num(u.cache_creation_input_tokens) ?? this.cacheCreation;
   }

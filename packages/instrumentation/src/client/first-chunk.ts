@@ -1,43 +1,55 @@
 /**
- * `gen_ai.response.time_to_first_chunk` without the caller's own delay. When the caller's first
- * read had to wait, the chunk arrived as the read returned: that is the time. When it returned at
- * once, the chunk was already waiting for a caller who started reading late: it arrived at some
- * point after the stream was handed over, which is the time taken (the earliest it can have been).
+ * `gen_ai.response.time_to_first_chunk`: when the provider's first chunk arrived, however late
+ * the app reads it. How long the app's first read takes cannot tell the two apart (a chunk the
+ * client already holds still takes a millisecond or two to decode), so the first chunk is read
+ * as soon as the stream is handed over, its arrival is timed, and the read's result is handed to
+ * the app's first read (see `observeStream` and `observeRawBody`).
+ *
+ * Module-level on purpose: the callbacks below capture the operation only, never the stream
+ * being observed, so a pending first read cannot keep an unread stream from being collected.
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation } from '../operation.ts';
 
-/** A first read that returned sooner than this did not wait for the network. */
-const WAITED_S = 0.001;
+const ignore = (): void => {};
 
-export class FirstChunkTimer {
-  private readonly op: Operation;
-  private readonly metrics: GenAiMetrics | undefined;
-  /** When the stream was handed over, in seconds since the operation started. */
-  private readonly handedOver: number;
-  private firstRead: number | undefined;
-  private recorded = false;
+/**
+ * Records the time to first chunk when `first` (the stream's first read) brings a chunk, unless
+ * the operation ended before it came. Also marks a rejection of `first` as handled: it reaches
+ * the app through its own first read.
+ */
+export function timeFirstChunk(
+  op: Operation,
+  metrics: GenAiMetrics | undefined,
+  first: Promise<{ readonly done?: boolean | undefined }>,
+): void {
+  first.then((result) => {
+    if (result.done === true || op.isEnded) return;
+    const seconds = op.elapsedSeconds();
+    try {
+      op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
+      metrics?.timeToFirstChunk.record(seconds, op.spec.sets.metric);
+    } catch {
+      // Nobody awaits this callback: a throw here would be an unhandled rejection in the app.
+    }
+  }, ignore);
+}
 
-  constructor(op: Operation, metrics: GenAiMetrics | undefined) {
-    this.op = op;
-    this.metrics = metrics;
-    this.handedOver = op.elapsedSeconds();
-  }
-
-  /** The caller asks for a chunk. */
-  reading(): void {
-    this.firstRead ??= this.op.elapsedSeconds();
-  }
-
-  /** A chunk arrived: the first one is recorded, on the span and the metric. */
-  chunk(): void {
-    if (this.recorded) return;
-    this.recorded = true;
-    const now = this.op.elapsedSeconds();
-    const readWaited = now - (this.firstRead ?? this.handedOver) >= WAITED_S;
-    const seconds = readWaited ? now : this.handedOver;
-    this.op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
-    this.metrics?.timeToFirstChunk.record(seconds, this.op.spec.sets.metric);
-  }
+/**
+ * Reads the first chunk of `body`, a branch of the raw body kept for this alone, records its time
+ * and cancels the branch. Returns the branch's reader, to cancel it earlier.
+ */
+export function probeFirstChunk(
+  op: Operation,
+  metrics: GenAiMetrics | undefined,
+  body: ReadableStream<Uint8Array>,
+): ReadableStreamDefaultReader<Uint8Array> {
+  const reader = body.getReader();
+  const first = reader.read();
+  timeFirstChunk(op, metrics, first);
+  // One chunk is all it is for; a cancelled branch leaves the other one whole.
+  const cancel = (): void => void reader.cancel().catch(ignore);
+  first.then(cancel, cancel);
+  return reader;
 }

@@ -4,16 +4,60 @@
  * never sees it; instead the caller gets a `Response` whose body ends the operation when it is
  * read to the end (success), fails (classified, reported to the pipeline as a late failure), is
  * cancelled (abandoned) or is garbage-collected unread (abandoned, late rather than never).
+ *
+ * The time to first chunk is when the body's first bytes arrived, however late the caller reads
+ * them: a clone of the response (a `tee()` of its body) reads them as soon as the body is handed
+ * over, then is cancelled, leaving the original body whole and unlocked for the caller or the
+ * client's parser.
  */
 import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation } from '../operation.ts';
-import { FirstChunkTimer } from './first-chunk.ts';
+import { probeFirstChunk } from './first-chunk.ts';
 
 /**
  * Backstop for a body nobody reads. The held value must not reach the watched stream, so it holds
  * the operation only (the stream's source closure holds the operation, never the other way).
  */
 const unread = new FinalizationRegistry<Operation>((op) => op.abandon());
+
+const ignore = (): void => {};
+
+interface Orphan {
+  readonly body: ReadableStream<Uint8Array>;
+  readonly probe: ReadableStreamDefaultReader<Uint8Array>;
+  /** Of the client's response and the caller's body, how many are not collected yet. */
+  readers: number;
+}
+
+/**
+ * The probe's `tee()` locks the fetched body, and fetch cancels only an unlocked body whose
+ * response it collects: so once nothing can read the body any more (the client's response and
+ * the body given to the caller are both collected), it is cancelled here, or a long stream would
+ * hold its connection. The held value reaches the body's branches only, never what it watches.
+ */
+const orphaned = new FinalizationRegistry<Orphan>((orphan) => {
+  if (--orphan.readers > 0) return;
+  if (!orphan.body.locked) orphan.body.cancel().catch(ignore);
+  orphan.probe.cancel().catch(ignore);
+});
+
+/**
+ * Starts timing the first bytes of `response`'s body on a clone; undefined when it cannot be
+ * cloned (then no time to first chunk is recorded).
+ */
+function probe(
+  op: Operation,
+  response: Response,
+  metrics: GenAiMetrics | undefined,
+): ReadableStreamDefaultReader<Uint8Array> | undefined {
+  let clone: Response;
+  try {
+    clone = response.clone();
+  } catch {
+    return undefined;
+  }
+  return clone.body === null ? undefined : probeFirstChunk(op, metrics, clone.body);
+}
 
 /** Stops watching `op`'s raw body (the client parses the body after all, which ends `op`). */
 export function unwatchRawBody(op: Operation): void {
@@ -31,19 +75,19 @@ export function observeRawBody(
   metrics: GenAiMetrics | undefined,
   signal: AbortSignal | undefined,
 ): Response {
+  // Cloned first: the clone tees the body, and `response.body` is then the caller's branch.
+  const prober = signal?.aborted === true ? undefined : probe(op, response, metrics);
   const source = response.body;
   if (source === null) {
     op.succeed();
     return response;
   }
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const firstChunk = new FirstChunkTimer(op, metrics);
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         reader ??= source.getReader();
         let result: Awaited<ReturnType<typeof reader.read>>;
-        firstChunk.reading();
         try {
           result = await reader.read();
         } catch (error) {
@@ -60,12 +104,13 @@ export function observeRawBody(
           controller.close();
           return;
         }
-        firstChunk.chunk();
         controller.enqueue(result.value);
       },
       cancel(reason) {
         unread.unregister(op);
         op.abandon();
+        // The probe's branch too: the fetched body is cancelled only when both are.
+        prober?.cancel(reason).catch(ignore);
         return reader === undefined ? source.cancel(reason) : reader.cancel(reason);
       },
     },
@@ -73,6 +118,11 @@ export function observeRawBody(
     { highWaterMark: 0 },
   );
   unread.register(body, op, op);
+  if (prober !== undefined) {
+    const orphan: Orphan = { body: source, probe: prober, readers: 2 };
+    orphaned.register(response, orphan);
+    orphaned.register(body, orphan);
+  }
   const wrapped = new Response(body, {
     status: response.status,
     statusText: response.statusText,

@@ -101,16 +101,19 @@ describe('time to first chunk', () => {
   const timed = createRuntime({ clock });
   const seconds = () =>
     Number(exporter.getFinishedSpans()[0]?.attributes['gen_ai.response.time_to_first_chunk']);
-  /** A stream whose first chunk comes `ms` after the caller first reads. */
-  const sentAfter = (ms: number) => ({
-    async *iterator() {
-      await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), ms));
-      yield 1;
-    },
-  });
+  /** A stream whose first chunk the provider sends `ms` after the headers, read or not. */
+  const sentAfter = (ms: number) => {
+    const sent = new Promise((resolve) => clock.setTimeout(() => resolve(undefined), ms));
+    return {
+      async *iterator() {
+        await sent;
+        yield 1;
+      },
+    };
+  };
   /**
-   * The provider answers with headers at 0.2 s; the app starts reading `lateMs` later; the first
-   * chunk comes `sentMs` after that read. Returns the recorded time to first chunk.
+   * The provider answers with headers at 0.2 s and sends the first chunk `sentMs` later; the app
+   * starts reading `lateMs` after the headers. Returns the recorded time to first chunk.
    */
   async function timeToFirstChunk(lateMs: number, sentMs: number): Promise<number> {
     exporter.reset();
@@ -140,6 +143,121 @@ describe('time to first chunk', () => {
   });
 
   it('counts the time the provider took, also after a late start', async () => {
-    near(await timeToFirstChunk(1_000, 1_800), 3.0);
+    near(await timeToFirstChunk(1_000, 1_800), 2.0);
+  });
+
+  it('counts the time the provider took, not the app’s, when the app read after it came', async () => {
+    near(await timeToFirstChunk(1_000, 300), 0.5);
+  });
+});
+
+describe('the first chunk, read ahead', () => {
+  /** A stand-in whose iterator counts how often it was started and how far it was read. */
+  function counted(source: () => AsyncGenerator<unknown>): {
+    stream: { iterator: () => AsyncIterator<unknown>; controller: AbortController };
+    started: () => number;
+  } {
+    let started = 0;
+    return {
+      stream: {
+        iterator() {
+          started++;
+          return source();
+        },
+        controller: new AbortController(),
+      },
+      started: () => started,
+    };
+  }
+
+  it('an error before the first chunk reaches the app’s first read, classified', async () => {
+    exporter.reset();
+    const op = operation();
+    const stream = observeStream(op, streamOf([], new Error('socket hang up')), brokenReader(), undefined);
+    // The read ahead failed already; the app hears of it only when it reads, as before.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(op.isEnded, false);
+    await assert.rejects(readAll(stream), /socket hang up/);
+    const [span] = exporter.getFinishedSpans();
+    assert.equal(span?.status.code, SpanStatusCode.ERROR);
+    assert.equal(typeof span?.attributes['error.type'], 'string');
+    assert.equal(span?.attributes['gen_ai.response.time_to_first_chunk'], undefined);
+  });
+
+  it('reads nothing when the operation has already ended', async () => {
+    exporter.reset();
+    const op = operation();
+    op.abandon();
+    const { stream, started } = counted(async function* () {
+      yield 1;
+    });
+    assert.equal(observeStream(op, stream, brokenReader(), undefined), stream);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(started(), 0);
+  });
+
+  it('reads nothing ahead of a stream aborted before it was handed over', async () => {
+    exporter.reset();
+    const op = operation();
+    const { stream, started } = counted(async function* () {
+      yield 1;
+    });
+    stream.controller.abort();
+    observeStream(op, stream, brokenReader(), undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(started(), 0);
+    await readAll(stream);
+    assert.equal(started(), 1);
+  });
+
+  it('reads one chunk ahead, no more, and hands it to the app’s first read', async () => {
+    exporter.reset();
+    const op = operation();
+    let read = 0;
+    const { stream, started } = counted(async function* () {
+      for (const chunk of ['a', 'b', 'c']) {
+        read++;
+        yield chunk;
+      }
+    });
+    observeStream(op, stream, brokenReader(), undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([started(), read], [1, 1]);
+    const chunks: unknown[] = [];
+    for await (const chunk of { [Symbol.asyncIterator]: () => stream.iterator() }) chunks.push(chunk);
+    assert.deepEqual(chunks, ['a', 'b', 'c']);
+    assert.equal(started(), 1);
+    // A second read of the stream gets the client's own iterator (which refuses, for the clients).
+    stream.iterator();
+    assert.equal(started(), 2);
+  });
+
+  it('an app that leaves before reading does not wait for the first chunk', async () => {
+    exporter.reset();
+    const op = operation();
+    let send = (): void => {};
+    const sent = new Promise<void>((resolve) => {
+      send = resolve;
+    });
+    let ended = false;
+    const { stream } = counted(async function* () {
+      try {
+        await sent;
+        yield 1;
+        yield 2;
+      } finally {
+        ended = true;
+      }
+    });
+    observeStream(op, stream, brokenReader(), undefined);
+    const it = stream.iterator();
+    assert.deepEqual(await it.return?.(), { done: true, value: undefined });
+    assert.equal(op.isEnded, true);
+    assert.equal(exporter.getFinishedSpans()[0]?.attributes['breakwater.stream.abandoned'], true);
+    // The client's iterator, started ahead, ends (aborting its request) once its read settles.
+    assert.equal(ended, false);
+    send();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(ended, true);
   });
 });

@@ -6,10 +6,14 @@
  * Both clients' `Stream` keeps its source in an `iterator` field that `[Symbol.asyncIterator]`,
  * `tee()` and `toReadableStream()` all call, so replacing that one field observes every way of
  * reading it while the object the caller gets stays the client's own `Stream`.
+ *
+ * The first chunk is asked for as soon as the stream is handed over, so its arrival can be timed
+ * however late the caller reads it (`gen_ai.response.time_to_first_chunk`); the caller's first
+ * read gets that very result, error included. Later chunks are read only when the caller asks.
  */
 import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation, Usage } from '../operation.ts';
-import { FirstChunkTimer } from './first-chunk.ts';
+import { timeFirstChunk } from './first-chunk.ts';
 
 /** Accumulates what a provider's chunks say about the response. */
 export interface ChunkReader {
@@ -25,16 +29,33 @@ export interface ChunkReader {
 
 interface StreamLike {
   iterator?: unknown;
-  controller?: { signal?: AbortSignal };
+  controller?: { signal?: AbortSignal; abort?: () => void };
 }
+
+interface Unread {
+  readonly op: Operation;
+  readonly reader: ChunkReader;
+  /** Aborts the request, when the first chunk was read ahead. */
+  readonly abort: (() => void) | undefined;
+}
+
+const ignore = (): void => {};
 
 /**
  * A stream that is never read would otherwise keep its span open forever; when the garbage
  * collector reclaims it, the operation ends as abandoned. (Timing is up to the collector, so an
- * unread stream's span ends late rather than never.)
+ * unread stream's span ends late rather than never.) Its request is aborted too: the read ahead
+ * locked the response body, and fetch cancels only an unlocked body it collects, so a long
+ * stream would otherwise hold its connection. Nothing can read the stream any more: whatever
+ * reads it (an iterator, a `tee()` branch, a `toReadableStream()`) keeps it reachable.
  */
-const unread = new FinalizationRegistry<{ op: Operation; reader: ChunkReader }>(({ op, reader }) => {
+const unread = new FinalizationRegistry<Unread>(({ op, reader, abort }) => {
   op.abandon(finished(reader, op));
+  try {
+    abort?.();
+  } catch {
+    // The connection is the client's to close in the end; the operation has ended.
+  }
 });
 
 /**
@@ -57,6 +78,39 @@ function reportedFailure(reader: ChunkReader): unknown {
   }
 }
 
+type IteratorFn = (...args: unknown[]) => AsyncIterator<unknown>;
+
+interface ReadAhead {
+  readonly it: AsyncIterator<unknown>;
+  readonly first: Promise<IteratorResult<unknown>>;
+}
+
+/**
+ * Starts the client's iterator and asks for its first chunk, timed on arrival. Undefined when
+ * the iterator cannot even be made (the caller's own call then fails as it would have).
+ */
+function readAhead(
+  source: IteratorFn,
+  stream: unknown,
+  op: Operation,
+  metrics: GenAiMetrics | undefined,
+): ReadAhead | undefined {
+  let it: AsyncIterator<unknown>;
+  try {
+    it = source.call(stream);
+  } catch {
+    return undefined;
+  }
+  let first: Promise<IteratorResult<unknown>>;
+  try {
+    first = Promise.resolve(it.next());
+  } catch (error) {
+    first = Promise.reject(error);
+  }
+  timeFirstChunk(op, metrics, first);
+  return { it, first };
+}
+
 /** Marks the end of a streamed operation; returns the same stream object. */
 export function observeStream<S>(
   op: Operation,
@@ -66,13 +120,19 @@ export function observeStream<S>(
 ): S {
   const s = stream as StreamLike;
   const source = s.iterator;
-  if (typeof source !== 'function') {
+  // Ended already (e.g. the caller aborted): nothing to observe, and nothing is read.
+  if (typeof source !== 'function' || op.isEnded) {
     op.succeed();
     return stream;
   }
+  const controller = s.controller;
+  // A stream aborted before it was handed over has no chunk to time: it is read, as before, only
+  // when the caller reads it.
+  let ahead =
+    controller?.signal?.aborted === true ? undefined : readAhead(source as IteratorFn, stream, op, metrics);
   const token = {};
-  unread.register(stream as object, { op, reader }, token);
-  const firstChunk = new FirstChunkTimer(op, metrics);
+  const abort = ahead === undefined ? undefined : controller?.abort?.bind(controller);
+  unread.register(stream as object, { op, reader, abort }, token);
   const done = (how: 'ok' | 'abandoned' | 'error', error?: unknown): void => {
     unread.unregister(token);
     if (op.isEnded) return;
@@ -89,13 +149,31 @@ export function observeStream<S>(
     else op.succeed(usage);
   };
   s.iterator = function observedIterator(this: unknown, ...args: unknown[]) {
-    const it = (source as (...a: unknown[]) => AsyncIterator<unknown>).apply(this, args);
+    // The first iterator asked for is the one read ahead; any later one is the client's own,
+    // which refuses to read a consumed stream as it always did.
+    let it: AsyncIterator<unknown>;
+    /** The read-ahead result, until the caller's first read takes it. */
+    let first: Promise<IteratorResult<unknown>> | undefined;
+    if (ahead !== undefined) {
+      ({ it, first } = ahead);
+      ahead = undefined;
+    } else it = (source as IteratorFn).apply(this, args);
     const observed: AsyncIterableIterator<unknown> = {
       async next(...nextArgs: [] | [unknown]) {
         let result: IteratorResult<unknown>;
-        firstChunk.reading();
         try {
-          result = await it.next(...nextArgs);
+          if (first === undefined) result = await it.next(...nextArgs);
+          else if (s.controller?.signal?.aborted === true) {
+            // Aborted before its first read: as without the read ahead, the app gets no chunk,
+            // also none the client holds already.
+            first = undefined;
+            endLater(it);
+            result = { done: true, value: undefined };
+          } else {
+            const pending = first;
+            first = undefined;
+            result = await pending;
+          }
         } catch (error) {
           done('error', error);
           throw error;
@@ -103,7 +181,6 @@ export function observeStream<S>(
         if (result.done === true) {
           done(s.controller?.signal?.aborted === true ? 'abandoned' : 'ok');
         } else {
-          firstChunk.chunk();
           try {
             reader.onChunk(result.value);
           } catch {
@@ -114,11 +191,21 @@ export function observeStream<S>(
       },
       async return(value?: unknown) {
         done('abandoned');
-        return (await it.return?.(value)) ?? { done: true, value };
+        if (first === undefined) return (await it.return?.(value)) ?? { done: true, value };
+        // Left before its first read: the client's iterator, started ahead, can only end after
+        // that read settles; it ends then, and the caller, as before, need not wait for it.
+        first = undefined;
+        endLater(it);
+        return { done: true, value };
       },
       async throw(error?: unknown) {
         done('abandoned');
-        if (it.throw !== undefined) return it.throw(error);
+        if (first === undefined) {
+          if (it.throw !== undefined) return it.throw(error);
+          throw error;
+        }
+        first = undefined;
+        endLater(it);
         throw error;
       },
       [Symbol.asyncIterator]() {
@@ -128,4 +215,13 @@ export function observeStream<S>(
     return observed;
   };
   return stream;
+}
+
+/** Ends a started iterator once its pending read settles, without waiting for it. */
+function endLater(it: AsyncIterator<unknown>): void {
+  try {
+    Promise.resolve(it.return?.()).catch(ignore);
+  } catch {
+    // An iterator whose return throws at once has nothing more to end.
+  }
 }
