@@ -1,29 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-/** Resolves `what()` once it is truthy, polling every 10 ms; rejects after `ms`. */
-async function until<T>(what: () => T | undefined, ms: number, message: () => string): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = what();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(message());
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** The child's environment without the parent's OpenTelemetry or Breakwater settings. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('OTEL_') && !key.startsWith('BREAKWATER_')) env[key] = value;
-  }
-  return env;
-}
+import { startChildApp, until } from '../testing/child-app.ts';
 
 it('an open control stream does not keep an app that finished its work from exiting', async (t) => {
   // Stands in for the collector: the signal stream stays open (a retry hint, then heartbeats);
@@ -52,65 +31,41 @@ it('an open control stream does not keep an app that finished its work from exit
   });
 
   // The app's work lasts until the test tells it the stream is connected (a line on stdin).
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@breakwater/source',
-      '--input-type=module',
-      '--eval',
-      `
-        import { start } from './src/index.ts';
-        start({
-          serviceName: 'keep-open-app',
-          endpoint: ${JSON.stringify(url)},
-          control: { url: ${JSON.stringify(url)} },
-          metricIntervalMs: 600_000,
-          exportTimeoutMs: 2_000,
-          logger: (m) => console.error(m),
-        });
-        const work = setInterval(() => {}, 60_000);
-        process.stdin.once('data', () => {
-          clearInterval(work);
-          process.stdin.destroy();
-          console.log('work done');
-        });
-      `,
-    ],
-    {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      env: cleanEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
+  const app = startChildApp(
+    t,
+    `
+      import { start } from './src/index.ts';
+      start({
+        serviceName: 'keep-open-app',
+        endpoint: ${JSON.stringify(url)},
+        control: { url: ${JSON.stringify(url)} },
+        metricIntervalMs: 600_000,
+        exportTimeoutMs: 2_000,
+        logger: (m) => console.error(m),
+      });
+      const work = setInterval(() => {}, 60_000);
+      process.stdin.once('data', () => {
+        clearInterval(work);
+        process.stdin.destroy();
+        console.log('work done');
+      });
+    `,
   );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    out += d;
-  });
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  child.on('exit', (code, signal) => {
-    exit = { code, signal };
-  });
-  t.after(() => {
-    if (exit === undefined) child.kill('SIGKILL');
-  });
 
   await until(
-    () => streams.length > 0 || exit !== undefined,
+    () => streams.length > 0 || app.exit() !== undefined,
     30_000,
-    () => `the child never subscribed:\n${out}`,
+    () => `the child never subscribed:\n${app.output()}`,
   );
-  assert.equal(exit, undefined, `child exited before it subscribed:\n${out}`);
+  assert.equal(app.exit(), undefined, `child exited before it subscribed:\n${app.output()}`);
   assert.ok(open(streams[0]!), 'the stream is open when the work ends');
-  child.stdin.end('go\n');
+  app.child.stdin.end('go\n');
   // Normally well under a second; a held socket would keep the child alive indefinitely.
   await until(
-    () => exit,
+    () => app.exit(),
     10_000,
-    () => `child still running 10 s after its work ended, control stream open:\n${out}`,
+    () => `child still running 10 s after its work ended, control stream open:\n${app.output()}`,
   );
-  assert.deepEqual(exit, { code: 0, signal: null }, out);
-  assert.match(out, /work done/);
+  assert.deepEqual(app.exit(), { code: 0, signal: null }, app.output());
+  assert.match(app.output(), /work done/);
 });
