@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
+import { collectUntil } from '../testing/gc.ts';
 import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
 
 // How the caller reads a call decides when its operation ends: parsed (usage and response
 // attributes), raw with `.asResponse()` (a stream ends with the body the caller reads), or not at
 // all (garbage collection ends it). Run against the real clients and the fault provider.
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 let h: Harness;
 before(async () => {
@@ -72,21 +68,6 @@ const providers: Provider[] = [
   },
 ];
 
-/** Collects garbage until the operation span of `model` ends (finalizers run on later tasks). */
-async function collectUntilEnded(model: string): Promise<ReadableSpan | undefined> {
-  for (let i = 0; i < 20; i++) {
-    gc();
-    await tick();
-    const op = operationOf(model);
-    if (op !== undefined) return op;
-  }
-  return undefined;
-}
-
-function operationOf(model: string): ReadableSpan | undefined {
-  return byRole(h.spans(), 'operation').find((s) => attrs(s)['gen_ai.request.model'] === model);
-}
-
 function attemptsOf(op: ReadableSpan): ReadableSpan[] {
   return byRole(h.spans(), 'attempt').filter((s) => s.parentSpanContext?.spanId === op.spanContext().spanId);
 }
@@ -117,10 +98,10 @@ for (const p of providers) {
       const response = await p.create(m, true).asResponse();
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /event-stream/);
-      assert.equal(operationOf(m), undefined, 'open while the body is unread');
+      assert.equal(h.operation(m), undefined, 'open while the body is unread');
       const text = await response.text();
       assert.match(text, /data:/);
-      const op = operationOf(m);
+      const op = h.operation(m);
       assert.ok(op, 'operation span ended with the body');
       assert.notEqual(op.status.code, SpanStatusCode.ERROR);
       assert.equal(attrs(op)['breakwater.stream.abandoned'], undefined);
@@ -136,7 +117,7 @@ for (const p of providers) {
       const reader = response.body!.getReader();
       await reader.read();
       await reader.cancel();
-      const op = operationOf(m);
+      const op = h.operation(m);
       assert.ok(op);
       assert.equal(attrs(op)['breakwater.stream.abandoned'], true);
       assert.notEqual(op.status.code, SpanStatusCode.ERROR);
@@ -147,7 +128,7 @@ for (const p of providers) {
       await (async () => {
         await p.create(m, true).asResponse();
       })();
-      const op = await collectUntilEnded(m);
+      const op = await collectUntil(() => h.operation(m));
       assert.ok(op, 'operation span ended after garbage collection');
       assert.equal(attrs(op)['breakwater.stream.abandoned'], true);
       assert.equal(attemptsOf(op).length, 1);
@@ -162,7 +143,7 @@ for (const p of providers) {
       let chunks = 0;
       for await (const _ of stream) chunks++;
       assert.ok(chunks > 0);
-      const op = operationOf(m);
+      const op = h.operation(m);
       assert.ok(op);
       assert.equal(typeof attrs(op)['gen_ai.usage.output_tokens'], 'number');
     });
@@ -176,7 +157,7 @@ for (const p of providers) {
       await call.responsePromise;
       await tick();
       const data = (await call) as { usage: Record<string, number>; model: string };
-      const op = operationOf(m);
+      const op = h.operation(m);
       assert.ok(op);
       const a = attrs(op);
       const input = data.usage.prompt_tokens ?? data.usage.input_tokens;
@@ -195,9 +176,9 @@ for (const p of providers) {
       await call.responsePromise;
       await tick();
       const stream = (await call) as AsyncIterable<unknown>;
-      assert.equal(operationOf(m), undefined, 'open while streaming');
+      assert.equal(h.operation(m), undefined, 'open while streaming');
       for await (const _ of stream);
-      const op = operationOf(m);
+      const op = h.operation(m);
       assert.ok(op);
       assert.equal(attrs(op)['breakwater.stream.abandoned'], undefined);
       assert.equal(typeof attrs(op)['gen_ai.usage.output_tokens'], 'number');
@@ -208,7 +189,7 @@ for (const p of providers) {
       await (async () => {
         await p.create(m, false).responsePromise;
       })();
-      const op = await collectUntilEnded(m);
+      const op = await collectUntil(() => h.operation(m));
       assert.ok(op, 'operation span ended after garbage collection');
       assert.notEqual(op.status.code, SpanStatusCode.ERROR);
     });
@@ -220,7 +201,7 @@ for (const p of providers) {
       await tick();
       const response = await call.asResponse();
       assert.equal(response.status, 200);
-      const op = operationOf(m);
+      const op = h.operation(m);
       assert.ok(op, 'ended at the raw response');
       assert.equal(attrs(op)['breakwater.retry.attempts'], 1);
       const body = (await response.json()) as { id: string };

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setImmediate as tick, setTimeout as wait } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type AnthropicType from '@anthropic-ai/sdk';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
+import { collectUntil } from '../testing/gc.ts';
 import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
 
 // `gen_ai.response.time_to_first_chunk` is when the provider's first chunk arrived, whenever the
 // app gets round to reading it. Real clients against the fault provider, in real time (each case
 // sleeps at most 300 ms in all); a fetch that passes the body through notes when its first bytes
 // came in, and the time must fall between that and the app's first read.
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 let h: Harness;
 before(async () => {
@@ -107,10 +103,6 @@ const clients: Client[] = [
   },
 ];
 
-function operationOf(model: string): ReadableSpan | undefined {
-  return byRole(h.spans(), 'operation').find((s) => attrs(s)['gen_ai.request.model'] === model);
-}
-
 /** The operation span's start, in milliseconds since `performance.timeOrigin`. */
 function startOf(span: ReadableSpan): number {
   const [seconds, nanos] = span.startTime;
@@ -122,7 +114,7 @@ function startOf(span: ReadableSpan): number {
  * the histogram (a single point); with the operation's start, on `performance.now()`'s clock.
  */
 async function timeToFirstChunk(model: string): Promise<{ ttfc: number; start: number }> {
-  const op = operationOf(model);
+  const op = h.operation(model);
   assert.ok(op, 'operation ended');
   const seconds = attrs(op)['gen_ai.response.time_to_first_chunk'];
   assert.equal(typeof seconds, 'number');
@@ -280,7 +272,7 @@ for (const c of clients) {
       const lines = (await new Response((await c.create(r)).toReadableStream()).text()).trim().split('\n');
       assert.equal(lines.length, counts[0]);
       for (const ended of [m, r]) {
-        const op = operationOf(ended);
+        const op = h.operation(ended);
         assert.ok(op);
         assert.equal(attrs(op)['breakwater.stream.abandoned'], undefined);
         await timeToFirstChunk(ended);
@@ -295,18 +287,14 @@ for (const c of clients) {
       let chunks = 0;
       for await (const _ of stream) chunks++;
       assert.equal(chunks, 0);
-      assert.equal(attrs(operationOf(m)!)['breakwater.stream.abandoned'], true);
+      assert.equal(attrs(h.operation(m)!)['breakwater.stream.abandoned'], true);
     });
 
     it('never iterated: abandoned when collected, and its request aborted', async () => {
       const m = model('unread');
       // Only the controller is kept: the stream itself is dropped unread.
       const controller = await (async () => (await c.create(m)).controller)();
-      for (let i = 0; i < 20 && operationOf(m) === undefined; i++) {
-        gc();
-        await tick();
-      }
-      const op = operationOf(m);
+      const op = await collectUntil(() => h.operation(m));
       assert.ok(op, 'operation span ended after garbage collection');
       assert.equal(attrs(op)['breakwater.stream.abandoned'], true);
       assert.equal(controller.signal.aborted, true);

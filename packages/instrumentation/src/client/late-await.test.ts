@@ -3,7 +3,6 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { setImmediate as tick, setTimeout as wait } from 'node:timers/promises';
 import { ManualClock } from '@breakwater/protocol';
 import type { HrTime } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
 import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
 
@@ -25,10 +24,6 @@ interface Call extends PromiseLike<unknown> {
 }
 
 const ms = ([s, ns]: HrTime): number => s * 1e3 + ns / 1e6;
-
-function operationOf(model: string): ReadableSpan | undefined {
-  return byRole(h.spans(), 'operation').find((s) => attrs(s)['gen_ai.request.model'] === model);
-}
 
 /** The `gen_ai.client.operation.duration` histogram of `model`: sum and count. */
 async function durationOf(model: string): Promise<{ sum: number; count: number } | undefined> {
@@ -67,7 +62,7 @@ for (const [label, name] of [
       await wait(400);
       const data = (await call) as OpenAIType.ChatCompletion;
 
-      const op = operationOf(m);
+      const op = h.operation(m);
       assert.ok(op, 'the operation ended once parsed');
       const [attempt] = byRole(h.spans(), 'attempt').filter(
         (s) => s.parentSpanContext?.spanId === op.spanContext().spanId,

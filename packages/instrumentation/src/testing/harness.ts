@@ -57,6 +57,8 @@ export interface Harness {
   readonly openai: OpenAIInstrumentation;
   readonly anthropic: AnthropicInstrumentation;
   spans(): ReadableSpan[];
+  /** The ended operation span of the call whose request named `model`. */
+  operation(model: string): ReadableSpan | undefined;
   /** Span names and the attributes a sampler saw when each span started, in start order. */
   sampled(): { name: string; attributes: Attributes }[];
   metrics(): Promise<ResourceMetrics>;
@@ -100,6 +102,10 @@ export async function startHarness(policies: PolicyRule[] = FAST, clock?: Clock)
     openai,
     anthropic,
     spans: () => exporter.getFinishedSpans(),
+    operation: (model) =>
+      byRole(exporter.getFinishedSpans(), 'operation').find(
+        (s) => attrs(s)['gen_ai.request.model'] === model,
+      ),
     sampled: () => sampler.seen,
     async metrics() {
       const { resourceMetrics } = await reader.collect();
