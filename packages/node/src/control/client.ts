@@ -266,7 +266,7 @@ class SignalSubscription implements ControlClient {
     this.lastFailure = reason;
     if (changed && error instanceof SubscriptionRefused && error.misconfigured) {
       this.logger.warn(`breakwater control stream refused, retrying: ${error.hint}`, details);
-    } else if (changed && isUnsendable(error)) {
+    } else if (changed && UNSENDABLE.has(reason)) {
       this.logger.warn(
         'breakwater control stream request cannot be sent: check the token (control.token / BREAKWATER_SUBSCRIBE_TOKEN)',
         details,
@@ -395,15 +395,8 @@ function signalsUrl(base: string | URL, service: string): URL {
 /** An SSE id worth sending back as `Last-Event-ID`: printable ASCII, as short as ours are. */
 const RESUMABLE_ID = /^[\x21-\x7e]{1,256}$/;
 
-/** Node's refusal to build the request (a header value it cannot send), not a network failure. */
-function isUnsendable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    code === 'ERR_INVALID_CHAR' ||
-    code === 'ERR_HTTP_INVALID_HEADER_VALUE' ||
-    code === 'ERR_INVALID_HTTP_TOKEN'
-  );
-}
+/** Failure reasons that are Node's refusal to build the request (a header value it cannot send). */
+const UNSENDABLE = new Set(['ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_TOKEN']);
 
 function parseJson(text: string): unknown {
   try {
