@@ -1,3 +1,5 @@
+import { mediaTypeOf } from './media-type.ts';
+
 /**
  * OTLP/HTTP response bodies: `Export*ServiceResponse` (with `partial_success`) on 200 and
  * `google.rpc.Status` on errors, encoded to match the request (protobuf or JSON).
@@ -21,8 +23,7 @@ export const RPC_CODE = {
 
 /** The request's encoding from its `Content-Type`, or `undefined` when unsupported. */
 export function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
-  if (contentType === undefined) return undefined;
-  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  const type = mediaTypeOf(contentType);
   if (type === CONTENT_TYPE_PROTOBUF) return 'protobuf';
   if (type === CONTENT_TYPE_JSON) return 'json';
   return undefined;

@@ -12,6 +12,7 @@ import {
 import type { Route } from '../../component.ts';
 import { type GateQuery, GateQueryError } from '../../evaluate/gate/evaluate-gate.ts';
 import { send, sendJsonError } from '../../receive/http-reply.ts';
+import { mediaTypeOf } from '../../receive/media-type.ts';
 import { parseGateQuery } from './query.ts';
 
 /** Largest JSON body accepted by the gate's POST routes. */
@@ -187,8 +188,7 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unkn
  * preflight, so accepting them would let any page the operator visits fake gate events.
  */
 export function isJsonContentType(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  return contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
+  return mediaTypeOf(contentType) === 'application/json';
 }
 
 /**
