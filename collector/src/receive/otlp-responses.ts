@@ -1,9 +1,8 @@
-import { mediaTypeOf } from './media-type.ts';
-
 /**
  * OTLP/HTTP response bodies: `Export*ServiceResponse` (with `partial_success`) on 200 and
  * `google.rpc.Status` on errors, encoded to match the request (protobuf or JSON).
  */
+import { mediaTypeOf } from './media-type.ts';
 
 /** Encodings the receiver accepts, by request content type. */
 export type OtlpEncoding = 'protobuf' | 'json';
