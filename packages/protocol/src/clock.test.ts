@@ -22,6 +22,23 @@ describe('ManualClock', () => {
     assert.equal(clock.now(), 25);
     assert.equal(clock.pendingTimers, 0);
   });
+
+  it('steps its wall clock without moving monotonic time or firing timers', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const mono = clock.monotonic();
+    assert.notEqual(mono, clock.now(), 'the two readings start apart, so mixing them shows in tests');
+    let fired = false;
+    clock.setTimeout(() => {
+      fired = true;
+    }, 1_000);
+    clock.stepWall(-3_600_000);
+    assert.equal(clock.now(), 1_700_000_000_000 - 3_600_000);
+    assert.equal(clock.monotonic(), mono);
+    await clock.advance(1_000);
+    assert.equal(fired, true, 'timers run on monotonic time');
+    assert.equal(clock.monotonic(), mono + 1_000);
+    assert.equal(clock.now(), 1_700_000_000_000 - 3_600_000 + 1_000);
+  });
 });
 
 describe('systemClock', () => {

@@ -1,6 +1,11 @@
 /**
  * Injected time. Every policy, window and timer in Breakwater reads time and schedules work
  * through a {@link Clock}, so tests drive time with {@link ManualClock} instead of sleeping.
+ *
+ * Two readings, as in Go's `time` package: {@link Clock.now} is wall time, for timestamps that
+ * leave the process (signals, alerts, stored buckets, reports); {@link Clock.monotonic} never
+ * steps, for every duration and deadline inside it. An NTP step of the wall clock (a VM resumed,
+ * a host booted with the wrong time) must not hold a breaker open for an hour or end a TTL early.
  */
 
 /** Opaque handle returned by {@link Clock.setTimeout}. */
@@ -30,8 +35,17 @@ export const MAX_TIMER_MS = 2_147_483_647;
 export const KEEP_ALIVE: TimerOptions = Object.freeze({ keepAlive: true });
 
 export interface Clock {
-  /** Milliseconds since the epoch (may be fractional). */
+  /**
+   * Wall time: milliseconds since the epoch (may be fractional). It can step backwards or
+   * forwards; use it for timestamps other processes read, never to measure a duration.
+   */
   now(): number;
+  /**
+   * Monotonic time in milliseconds from an arbitrary origin: it never steps, so the difference
+   * of two readings is elapsed time. Use it for durations, deadlines, TTLs and windows kept in
+   * memory; never compare it with {@link now}.
+   */
+  monotonic(): number;
   /**
    * Runs `fn` after `ms` milliseconds. Real timers are unref'd, so they never keep a process
    * alive, unless `options.keepAlive` is set (see {@link TimerOptions}).
@@ -52,6 +66,7 @@ export interface Clock {
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout(fn, ms, options) {
     const timer = setTimeout(fn, ms > MAX_TIMER_MS ? MAX_TIMER_MS : ms);
     if (options?.keepAlive !== true) timer.unref();
@@ -74,19 +89,33 @@ interface ManualTimer {
 }
 
 /**
+ * Where a {@link ManualClock}'s monotonic time starts: far from any wall time, so code that
+ * compares one reading with the other fails its tests instead of passing by coincidence.
+ */
+const MANUAL_MONOTONIC_ORIGIN = 1_000;
+
+/**
  * A clock that moves only when told. `advance()` fires due timers in time order, letting
  * promise callbacks settle between them so async code under test runs as it would in real time.
+ * Its wall and monotonic times move together, except for {@link ManualClock.stepWall}.
  */
 export class ManualClock implements Clock {
   private current: number;
+  /** Wall time minus monotonic time; changed only by a wall-clock step. */
+  private wallOffset: number;
   private seq = 0;
   private readonly timers = new Set<ManualTimer>();
 
   constructor(start = 1_700_000_000_000) {
-    this.current = start;
+    this.current = MANUAL_MONOTONIC_ORIGIN;
+    this.wallOffset = start - MANUAL_MONOTONIC_ORIGIN;
   }
 
   now(): number {
+    return this.current + this.wallOffset;
+  }
+
+  monotonic(): number {
     return this.current;
   }
 
@@ -140,9 +169,20 @@ export class ManualClock implements Clock {
     await settle();
   }
 
-  /** Sets the time without firing timers (for tests of pure time arithmetic). */
+  /**
+   * Sets the wall time without firing timers (for tests of pure time arithmetic); monotonic
+   * time moves by as much, forwards or back.
+   */
   set(now: number): void {
-    this.current = now;
+    this.current += now - this.now();
+  }
+
+  /**
+   * Steps the wall clock by `ms` (negative: backwards), as NTP does to a clock that was off;
+   * monotonic time and timers do not move.
+   */
+  stepWall(ms: number): void {
+    this.wallOffset += ms;
   }
 
   private nextDue(limit: number): ManualTimer | undefined {
