@@ -17,6 +17,7 @@ import { duplicateSeries } from './act/testing/duplicate-series.ts';
 import { createBreakerStatesComponent } from './breaker-states/breaker-states-component.ts';
 import { builtInComponents } from './built-in-components.ts';
 import { parseConfig } from './config/load.ts';
+import { MAX_SERVICE_CHARS } from './decode/identity.ts';
 import { CollectorService, StartupError } from './service.ts';
 import {
   createRecorder,
@@ -225,6 +226,37 @@ describe('/metrics of the built-in components', () => {
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
   });
+
+  it('a span whose service.version is "(unset)" counts with the unversioned ones, not as a second series', async () => {
+    const r = await post(`${t.url}/v1/traces`, genAiExport('(unset)', 3), {
+      'content-type': 'application/json',
+    });
+    assert.equal(r.status, 200);
+    assert.equal((await fetch(`${t.url}/v1/slos`)).status, 200);
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    assert.match(
+      text,
+      /breakwater_slo_events_total\{slo="availability",tier="business",service="checkout",version="\(unset\)",operation="chat"\} 2/,
+    );
+    assert.deepEqual(duplicateSeries(text), []);
+  });
+
+  it('a megabyte service.name becomes a capped label: /metrics stays small and valid', async () => {
+    const name = 'x'.repeat(1 << 20);
+    const body = genAiExport(undefined, 4).replace('"checkout"', JSON.stringify(name));
+    const r = await post(`${t.url}/v1/traces`, body, { 'content-type': 'application/json' });
+    assert.equal(r.status, 200);
+    assert.equal((await fetch(`${t.url}/v1/slos`)).status, 200);
+    const response = await fetch(`${t.url}/metrics`);
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.ok(text.length < 1 << 20, `${text.length} characters`);
+    const label = `${'x'.repeat(MAX_SERVICE_CHARS - 9)}…`;
+    assert.match(text, new RegExp(`breakwater_slo_events_total\\{[^}]*service="${label}[0-9a-f]{8}"`));
+    assert.deepEqual(duplicateSeries(text), []);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+  });
 });
 
 describe('auth', () => {
@@ -381,7 +413,7 @@ describe('graceful shutdown', () => {
     });
     const t = await startTestService('', { components: [() => recorder] });
     const exportRequest = (body: string) =>
-      `POST /v1/traces HTTP/1.1\r\nhost: collector\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+      `POST /v1/traces HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
     const empty = JSON.stringify({ resourceSpans: [] });
     // A raw connection whose request headers arrive before shutdown, its body only after.
     const socket = connect(t.service.address.port, '127.0.0.1');

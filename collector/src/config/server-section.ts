@@ -56,6 +56,16 @@ export const LimitsSchema = z
       .int()
       .positive()
       .default(64 * MiB),
+    /**
+     * Largest OTLP/JSON body after decompression → 413. Far below `maxBodyBytes`: `JSON.parse`
+     * builds the whole tree at once, up to ~30 times the body's size in heap and seconds of
+     * blocked event loop for a few MiB of `{}`. Protobuf bodies are decoded in place.
+     */
+    maxJsonBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * MiB),
     /** Concurrent ingest requests; one more is answered 429 with Retry-After. */
     maxInFlightRequests: z.number().int().positive().default(64),
     /** Bytes (received and decompressed) held by in-flight ingest requests → 429 beyond. */

@@ -1,4 +1,5 @@
 import { ATTR, SEMCONV } from '@breakwater/protocol';
+import { capChars, MAX_LABEL_CHARS } from './identity.ts';
 
 /**
  * Which attribute keys a decoder reads, and where each value goes. Known keys fill fixed
@@ -140,7 +141,10 @@ export class AttributePlan {
     return -1;
   }
 
-  /** The `extra` record for these values, or `undefined` when no extra keys were requested. */
+  /**
+   * The `extra` record for these values, or `undefined` when no extra keys were requested.
+   * Strings are capped like every label value (selectors and `groupBy` read them).
+   */
   extras(
     values: readonly ScalarValue[],
     base: Readonly<Record<string, string | number | boolean>> | undefined,
@@ -151,7 +155,7 @@ export class AttributePlan {
       const value = values[this.extraSlots[i]!];
       if (value === undefined) continue;
       out ??= { ...base };
-      out[this.extraKeys[i]!] = value;
+      out[this.extraKeys[i]!] = typeof value === 'string' ? capChars(value, MAX_LABEL_CHARS) : value;
     }
     return out ?? base ?? EMPTY;
   }

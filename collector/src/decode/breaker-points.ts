@@ -2,6 +2,7 @@ import { ATTR, BREAKER_STATES, METRIC } from '@breakwater/protocol';
 import type { BreakerStatePoint } from '../component.ts';
 import { AttributePlan, R_INSTANCE, R_SERVICE, RESOURCE_KEYS, type ScalarValue } from './attribute-plan.ts';
 import { UNKNOWN_SERVICE } from './build-record.ts';
+import { capChars, MAX_DEPENDENCY_CHARS, MAX_LABEL_CHARS, MAX_SERVICE_CHARS } from './identity.ts';
 import type { Rejections } from './rejections.ts';
 
 /** Data point attributes of `breakwater.circuit_breaker.state`. */
@@ -59,10 +60,12 @@ export function breakerPoint(
   }
   const service = resource[R_SERVICE];
   const instance = resource[R_INSTANCE];
+  // Capped like the same values on spans (see identity.ts).
   return {
-    service: typeof service === 'string' && service !== '' ? service : UNKNOWN_SERVICE,
-    instanceId: typeof instance === 'string' ? instance : undefined,
-    dependency,
+    service:
+      typeof service === 'string' && service !== '' ? capChars(service, MAX_SERVICE_CHARS) : UNKNOWN_SERVICE,
+    instanceId: typeof instance === 'string' ? capChars(instance, MAX_LABEL_CHARS) : undefined,
+    dependency: capChars(dependency, MAX_DEPENDENCY_CHARS),
     state,
     timeMs,
   };

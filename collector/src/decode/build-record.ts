@@ -31,6 +31,16 @@ import {
   S_TOOL,
   type ScalarValue,
 } from './attribute-plan.ts';
+import {
+  capChars,
+  capOptional,
+  MAX_DEPENDENCY_CHARS,
+  MAX_ERROR_TYPE_CHARS,
+  MAX_LABEL_CHARS,
+  MAX_SERVICE_CHARS,
+  MAX_VERSION_CHARS,
+  UNSET_VERSION_LABEL,
+} from './identity.ts';
 import type { SpanRecord } from './span-record.ts';
 
 /** Service name OpenTelemetry SDKs report when none is configured. */
@@ -44,13 +54,18 @@ export interface ResourceInfo {
   extra: Readonly<Record<string, string | number | boolean>> | undefined;
 }
 
-/** Resource fields from the resource attribute values a decoder collected. */
+/**
+ * Resource fields from the resource attribute values a decoder collected, capped in length (see
+ * `identity.ts`). A `service.version` of `(unset)` counts as none: it would render as the same
+ * `version` label as the spans without one.
+ */
 export function resourceInfo(plan: AttributePlan, values: readonly ScalarValue[]): ResourceInfo {
-  const service = str(values[R_SERVICE]);
+  const service = capped(values[R_SERVICE], MAX_SERVICE_CHARS);
+  const version = capped(values[R_VERSION], MAX_VERSION_CHARS);
   return {
     service: service === undefined || service === '' ? UNKNOWN_SERVICE : service,
-    serviceVersion: str(values[R_VERSION]),
-    instanceId: str(values[R_INSTANCE]),
+    serviceVersion: version === UNSET_VERSION_LABEL ? undefined : version,
+    instanceId: capped(values[R_INSTANCE], MAX_LABEL_CHARS),
     extra: plan.extras(values, undefined),
   };
 }
@@ -97,6 +112,8 @@ export interface SpanCore {
 /**
  * Builds a {@link SpanRecord} from the span's core fields, its resource and the span attribute
  * values collected by slot. Always the same object shape (one hidden class for every record).
+ * Strings are capped in length (see `identity.ts`); the dependency key is derived from the
+ * attributes as sent, as the SDK derives it, and capped after.
  */
 export function buildSpanRecord(
   core: SpanCore,
@@ -118,7 +135,7 @@ export function buildSpanRecord(
   return {
     traceId: core.traceId,
     spanId: core.spanId,
-    name: core.name,
+    name: capChars(core.name, MAX_LABEL_CHARS),
     kind: core.kind,
     endTimeMs: core.endTimeMs,
     durationMs: core.durationMs,
@@ -126,28 +143,36 @@ export function buildSpanRecord(
     service: resource.service,
     serviceVersion: resource.serviceVersion,
     instanceId: resource.instanceId,
-    operationName: str(values[S_OPERATION]),
-    provider,
-    requestModel,
-    toolName,
-    serverAddress,
-    errorType: str(values[S_ERROR_TYPE]),
-    dependency:
+    operationName: capped(values[S_OPERATION], MAX_LABEL_CHARS),
+    provider: capOptional(provider, MAX_LABEL_CHARS),
+    requestModel: capOptional(requestModel, MAX_LABEL_CHARS),
+    toolName: capOptional(toolName, MAX_LABEL_CHARS),
+    serverAddress: capOptional(serverAddress, MAX_LABEL_CHARS),
+    errorType: capped(values[S_ERROR_TYPE], MAX_ERROR_TYPE_CHARS),
+    dependency: capOptional(
       declared !== undefined && declared !== ''
         ? declared
         : dependencyKey({ provider, model: requestModel, toolName, serverAddress }),
+      MAX_DEPENDENCY_CHARS,
+    ),
     role: role === undefined ? undefined : roleCheck.of(role),
     errorCategory: category === undefined ? undefined : categoryCheck.of(category),
     errorSource: source === undefined ? undefined : sourceCheck.of(source),
     errorRetryable: typeof retryable === 'boolean' ? retryable : undefined,
     retryAttempts: typeof attempts === 'number' && Number.isFinite(attempts) ? attempts : undefined,
-    breakerState: str(values[S_BREAKER_STATE]),
+    breakerState: capped(values[S_BREAKER_STATE], MAX_LABEL_CHARS),
     breakerSource: breakerSource === undefined ? undefined : breakerSourceCheck.of(breakerSource),
-    fallback: str(values[S_FALLBACK]),
+    fallback: capped(values[S_FALLBACK], MAX_LABEL_CHARS),
     extra: plan.extras(values, resource.extra),
   };
 }
 
+/** A string value as sent; anything else reads as absent. */
 function str(value: ScalarValue): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** {@link str}, capped at `max` characters. */
+function capped(value: ScalarValue, max: number): string | undefined {
+  return typeof value === 'string' ? capChars(value, max) : undefined;
 }

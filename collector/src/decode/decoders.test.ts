@@ -5,6 +5,14 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import protobuf from 'protobufjs';
 import { makeGenAiSpans } from '../../bench/genai-spans.ts';
 import { OtlpDecodeError } from '../receive/decode-error.ts';
+import {
+  capChars,
+  MAX_DEPENDENCY_CHARS,
+  MAX_ERROR_TYPE_CHARS,
+  MAX_LABEL_CHARS,
+  MAX_SERVICE_CHARS,
+  MAX_VERSION_CHARS,
+} from './identity.ts';
 import { decodeMetricsJson } from './json-metrics.ts';
 import { JsonTraceDecoder } from './json-traces.ts';
 import { ProtoMetricsDecoder } from './proto-metrics.ts';
@@ -302,6 +310,90 @@ describe('trace decoders', () => {
     assert.equal(instant.spans[0]!.durationMs, 0);
   });
 
+  /** Both decoders' record of `jsonRequest(overrides)` with these resource attributes; asserts they agree. */
+  function decodeBoth(resource: ReturnType<typeof kv>[], overrides: Record<string, unknown> = {}) {
+    const json = jsonRequest(overrides);
+    json.resourceSpans[0]!.resource.attributes = resource;
+    const fromJson = new JsonTraceDecoder(extras).decode(JSON.stringify(json));
+    const forProto = structuredClone(json) as typeof json & Record<string, never>;
+    const span = forProto.resourceSpans[0]!.scopeSpans[0]!.spans[0]! as Record<string, unknown>;
+    span.traceId = Buffer.from(TRACE, 'hex');
+    span.spanId = Buffer.from(SPAN, 'hex');
+    span.status = { code: 2 };
+    span.attributes = (span.attributes as { key: string; value: Record<string, unknown> }[]).map((a) => ({
+      key: a.key,
+      value: { ...a.value, intValue: a.value.intValue === undefined ? undefined : Number(a.value.intValue) },
+    }));
+    const fromProto = new ProtoTraceDecoder(extras).decode(
+      Request.encode(Request.fromObject(forProto)).finish(),
+    );
+    assert.deepEqual(fromProto, fromJson);
+    return fromJson.spans[0]!;
+  }
+
+  it('caps identity strings at the protocol lengths, keeping long values apart', () => {
+    const long = (c: string, n: number) => c.repeat(n);
+    const record = decodeBoth(
+      [
+        kv(SEMCONV.SERVICE_NAME, { stringValue: long('s', 1 << 20) }),
+        kv(SEMCONV.SERVICE_VERSION, { stringValue: long('v', 300) }),
+        kv(SEMCONV.SERVICE_INSTANCE_ID, { stringValue: long('i', 600) }),
+        kv('tenant', { stringValue: long('t', 5000) }),
+      ],
+      {
+        name: long('n', 1000),
+        attributes: [
+          kv(SEMCONV.GEN_AI_PROVIDER_NAME, { stringValue: long('p', 600) }),
+          kv(SEMCONV.GEN_AI_REQUEST_MODEL, { stringValue: 'gpt-4o' }),
+          kv(SEMCONV.ERROR_TYPE, { stringValue: long('e', 300) }),
+          kv(SEMCONV.GEN_AI_OPERATION_NAME, { stringValue: long('o', 513) }),
+        ],
+      },
+    );
+    const capped = (value: string | number | boolean | undefined, c: string, max: number) => {
+      assert.equal(typeof value, 'string');
+      assert.equal((value as string).length, max);
+      assert.match(value as string, new RegExp(`^${c}{${max - 9}}…[0-9a-f]{8}$`));
+    };
+    capped(record.service, 's', MAX_SERVICE_CHARS);
+    capped(record.serviceVersion, 'v', MAX_VERSION_CHARS);
+    capped(record.instanceId, 'i', MAX_LABEL_CHARS);
+    capped(record.extra?.tenant, 't', MAX_LABEL_CHARS);
+    capped(record.name, 'n', MAX_LABEL_CHARS);
+    capped(record.provider, 'p', MAX_LABEL_CHARS);
+    capped(record.errorType, 'e', MAX_ERROR_TYPE_CHARS);
+    capped(record.operationName, 'o', MAX_LABEL_CHARS);
+    assert.equal(record.requestModel, 'gpt-4o');
+    // Derived from the attributes as sent (as the SDK derives it), then capped.
+    assert.equal(record.dependency, capChars(`${long('p', 600)}/gpt-4o`, MAX_DEPENDENCY_CHARS));
+    assert.equal(record.dependency!.length, MAX_DEPENDENCY_CHARS);
+    // Values at the cap are kept as they are.
+    const exact = decodeBoth([kv(SEMCONV.SERVICE_NAME, { stringValue: long('s', MAX_SERVICE_CHARS) })]);
+    assert.equal(exact.service, long('s', MAX_SERVICE_CHARS));
+    // Long values with the same head stay apart; the same value always caps the same.
+    const a = capChars(`${long('x', 300)}a`, MAX_SERVICE_CHARS);
+    const b = capChars(`${long('x', 300)}b`, MAX_SERVICE_CHARS);
+    assert.notEqual(a, b);
+    assert.equal(a, capChars(`${long('x', 300)}a`, MAX_SERVICE_CHARS));
+    // A cut never splits a surrogate pair.
+    const emoji = capChars('😀'.repeat(300), MAX_SERVICE_CHARS);
+    assert.ok(emoji.length <= MAX_SERVICE_CHARS);
+    assert.equal(Buffer.from(emoji, 'utf8').toString('utf8'), emoji, 'well-formed UTF-16');
+  });
+
+  it('reads a service.version of "(unset)" as none: it renders as the same series', () => {
+    const unset = decodeBoth([
+      kv(SEMCONV.SERVICE_NAME, { stringValue: 'checkout' }),
+      kv(SEMCONV.SERVICE_VERSION, { stringValue: '(unset)' }),
+    ]);
+    assert.equal(unset.serviceVersion, undefined);
+    const other = decodeBoth([
+      kv(SEMCONV.SERVICE_NAME, { stringValue: 'checkout' }),
+      kv(SEMCONV.SERVICE_VERSION, { stringValue: '(unset)x' }),
+    ]);
+    assert.equal(other.serviceVersion, '(unset)x');
+  });
+
   it('JSON accepts proto field names and enum names; rejects bad shapes', () => {
     const decoded = new JsonTraceDecoder().decode(
       JSON.stringify({
@@ -441,6 +533,37 @@ describe('metrics decoders', () => {
   it('JSON: the same', () => {
     assert.deepEqual(decodeMetricsJson(JSON.stringify(request)).points, expected);
     assert.throws(() => decodeMetricsJson('{"resourceMetrics": 5}'), OtlpDecodeError);
+  });
+
+  it('caps service, instance and dependency of breaker states like those of spans', () => {
+    const body = structuredClone(request);
+    body.resourceMetrics[0]!.resource.attributes = [
+      kv(SEMCONV.SERVICE_NAME, { stringValue: 's'.repeat(1 << 20) }),
+      kv(SEMCONV.SERVICE_INSTANCE_ID, { stringValue: 'i'.repeat(1000) }),
+    ];
+    body.resourceMetrics[0]!.scopeMetrics[0]!.metrics[1]!.gauge.dataPoints = [
+      {
+        attributes: [
+          kv(ATTR.DEPENDENCY, { stringValue: 'd'.repeat(1000) }),
+          kv(ATTR.STATE, { stringValue: 'open' }),
+        ],
+        timeUnixNano: '1700000000000000000',
+        asInt: 1,
+      },
+    ] as never;
+    const fromJson = decodeMetricsJson(JSON.stringify(body)).points;
+    const fromProto = new ProtoMetricsDecoder().decode(Req.encode(Req.fromObject(body)).finish()).points;
+    assert.deepEqual(fromProto, fromJson);
+    assert.deepEqual(fromJson, [
+      {
+        service: capChars('s'.repeat(1 << 20), MAX_SERVICE_CHARS),
+        instanceId: capChars('i'.repeat(1000), MAX_LABEL_CHARS),
+        dependency: capChars('d'.repeat(1000), MAX_DEPENDENCY_CHARS),
+        state: 'open',
+        timeMs: 1700000000000,
+      },
+    ]);
+    assert.equal(fromJson[0]!.service.length, MAX_SERVICE_CHARS);
   });
 
   /** The request with the breaker-state metric's points replaced by `points`. */

@@ -29,6 +29,8 @@ export interface ReadBodyOptions {
   encoding: ContentEncoding;
   /** Cap on the body after decompression → 413. */
   maxBytes: number;
+  /** Names the cap in the 413 message, e.g. `limits.maxBodyBytes`. */
+  limitName: string;
   /** Reserves buffered bytes from the shared budget; `false` → 429. */
   reserve(bytes: number): boolean;
   /** Keep the bytes as received (for forwarding)? */
@@ -52,10 +54,12 @@ export interface Body {
  * allocating its full size; the shared byte budget is charged as bytes arrive.
  */
 export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<Body> {
-  const { encoding, maxBytes } = options;
+  const { encoding, maxBytes, limitName } = options;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    return Promise.reject(new BodyError(413, `body of ${declared} bytes exceeds the ${maxBytes}-byte limit`));
+    return Promise.reject(
+      new BodyError(413, `body of ${declared} bytes exceeds the ${maxBytes}-byte limit (${limitName})`),
+    );
   }
   return new Promise<Body>((resolve, reject) => {
     const rawChunks: Buffer[] = [];
@@ -102,7 +106,9 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
       if (settled) return;
       size += chunk.length;
       if (size > maxBytes) {
-        fail(new BodyError(413, `body exceeds the ${maxBytes}-byte limit after decompression`));
+        fail(
+          new BodyError(413, `body exceeds the ${maxBytes}-byte limit after decompression (${limitName})`),
+        );
         return;
       }
       if (inflater !== undefined && !charge(chunk.length)) return;
@@ -126,7 +132,7 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
       if (settled) return;
       wireBytes += chunk.length;
       if (wireBytes > maxBytes) {
-        fail(new BodyError(413, `body exceeds the ${maxBytes}-byte limit`));
+        fail(new BodyError(413, `body exceeds the ${maxBytes}-byte limit (${limitName})`));
         return;
       }
       if (!charge(chunk.length)) return;

@@ -10,7 +10,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
 import { makeGenAiSpans } from '../../bench/genai-spans.ts';
 import { exportWith, post, startTestService, type TestService } from '../testing/helpers.ts';
-import { DECODED_SPAN_BYTES } from './admission.ts';
+import { DECODED_SPAN_BYTES, JSON_TREE_BYTES_PER_BYTE } from './admission.ts';
 
 const PROTO = { 'content-type': 'application/x-protobuf' };
 const JSON_CT = { 'content-type': 'application/json' };
@@ -316,7 +316,7 @@ describe('a body left unread', () => {
       const closed = once(socket, 'close');
       const body = Buffer.alloc(1048576, 0x41); // not gzip, and more than one read's worth
       socket.write(
-        `POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`,
+        `POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`,
       );
       socket.write(body);
       const timeout = new Promise<never>((_, reject) => {
@@ -453,6 +453,84 @@ describe('overload', () => {
         await makeGenAiSpans({ spans: 5, services: 1 }),
       )!;
       assert.equal((await post(`${t.url}/v1/traces`, normal, PROTO)).status, 200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('caps OTLP/JSON bodies at maxJsonBodyBytes: a small gzip of `{},{},…` is a 413 naming the limit and protobuf', async () => {
+    const t = await startTestService('limits: { maxJsonBodyBytes: 65536 }');
+    try {
+      // 3 MiB of empty objects: ~3 KB gzipped, tens of MB of heap once parsed.
+      const n = (3 << 20) / 3;
+      const bomb = gzipSync(`{"resourceSpans":[${'{},'.repeat(n - 1)}{}]}`);
+      const response = await post(`${t.url}/v1/traces`, bomb, { ...JSON_CT, 'content-encoding': 'gzip' });
+      assert.equal(response.status, 413);
+      const message = (JSON.parse(Buffer.from(response.body).toString()) as { message: string }).message;
+      assert.match(message, /exceeds the 65536-byte limit after decompression \(limits\.maxJsonBodyBytes/);
+      assert.match(message, /protobuf \(application\/x-protobuf\), accepted up to 67108864 bytes/);
+      // Uncompressed too, and announced by Content-Length: refused before reading.
+      const plain = await post(
+        `${t.url}/v1/traces`,
+        `{"resourceSpans":[${'{},'.repeat(30_000)}{}]}`,
+        JSON_CT,
+      );
+      assert.equal(plain.status, 413);
+      assert.equal(t.recorder.spans.length, 0, 'nothing recorded');
+      // Protobuf of the same size passes, and JSON under the cap.
+      const spans = await makeGenAiSpans({ spans: 150, services: 1 });
+      const proto = ProtobufTraceSerializer.serializeRequest(spans)!;
+      const json = JsonTraceSerializer.serializeRequest(spans.slice(0, 5))!;
+      assert.ok(proto.length > 65536 && json.length < 65536);
+      assert.equal((await post(`${t.url}/v1/traces`, proto, PROTO)).status, 200);
+      assert.equal((await post(`${t.url}/v1/traces`, json, JSON_CT)).status, 200);
+      assert.equal(t.recorder.spans.length, 155);
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      assert.match(metrics, /^breakwater_ingest_in_flight_bytes 0$/m);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('charges the parsed JSON tree to the byte budget before parsing: 413 when it cannot fit, held while it lives', async () => {
+    const spans = await makeGenAiSpans({ spans: 5, services: 1 });
+    const json = JsonTraceSerializer.serializeRequest(spans)!;
+    // The budget holds the body twice over (as the config requires), not its parse tree.
+    const tight = await startTestService(
+      `limits: { maxBodyBytes: ${json.length}, maxInFlightBytes: ${8 * json.length} }`,
+    );
+    try {
+      const response = await post(`${tight.url}/v1/traces`, json, JSON_CT);
+      assert.equal(response.status, 413);
+      assert.match(
+        (JSON.parse(Buffer.from(response.body).toString()) as { message: string }).message,
+        new RegExp(
+          `OTLP/JSON body of ${json.length} bytes: parsed, it could hold more than the in-flight budget \\(limits\\.maxInFlightBytes\\) allows; send smaller batches, or protobuf`,
+        ),
+      );
+      assert.equal(tight.recorder.spans.length, 0, 'nothing recorded');
+      const proto = ProtobufTraceSerializer.serializeRequest(spans)!;
+      assert.equal((await post(`${tight.url}/v1/traces`, proto, PROTO)).status, 200);
+    } finally {
+      await tight.close();
+    }
+    const t = await startTestService();
+    try {
+      let open!: () => void;
+      t.recorder.gate = new Promise((resolve) => {
+        open = resolve;
+      });
+      const held = post(`${t.url}/v1/traces`, json, JSON_CT);
+      let inFlight = 0;
+      for (let i = 0; i < 200 && inFlight === 0; i++) {
+        const metrics = await (await fetch(`${t.url}/metrics`)).text();
+        inFlight = Number(/^breakwater_ingest_in_flight_bytes (\d+)$/m.exec(metrics)?.[1]);
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.equal(inFlight, json.length * (1 + JSON_TREE_BYTES_PER_BYTE) + 5 * DECODED_SPAN_BYTES);
+      open();
+      t.recorder.gate = undefined;
+      assert.equal((await held).status, 200);
     } finally {
       await t.close();
     }

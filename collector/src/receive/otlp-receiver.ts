@@ -4,7 +4,7 @@ import type { BreakerStateSink, Logger, Route, SpanSink } from '../component.ts'
 import type { LimitsConfig } from '../config/server-section.ts';
 import type { DecodedBreakerStates } from '../decode/breaker-points.ts';
 import type { DecodedTraces } from '../decode/span-record.ts';
-import { type Admission, DECODED_SPAN_BYTES } from './admission.ts';
+import { type Admission, DECODED_SPAN_BYTES, JSON_TREE_BYTES_PER_BYTE } from './admission.ts';
 import { BodyError, contentEncodingOf, readBody } from './body.ts';
 import { OtlpDecodeError, TooManySpansError } from './decode-error.ts';
 import { send } from './http-reply.ts';
@@ -70,10 +70,23 @@ export interface OtlpReceiverOptions {
 export class OtlpReceiver {
   private readonly options: OtlpReceiverOptions;
   private readonly bodyTimeoutMs: number;
+  /** Size cap, and how the 413 names it, per encoding. */
+  private readonly bodyLimits: Record<OtlpEncoding, { maxBytes: number; limitName: string }>;
 
   constructor(options: OtlpReceiverOptions) {
     this.options = options;
     this.bodyTimeoutMs = parseDuration(options.limits.bodyTimeout);
+    const { maxBodyBytes, maxJsonBodyBytes } = options.limits;
+    this.bodyLimits = {
+      protobuf: { maxBytes: maxBodyBytes, limitName: 'limits.maxBodyBytes' },
+      json:
+        maxJsonBodyBytes < maxBodyBytes
+          ? {
+              maxBytes: maxJsonBodyBytes,
+              limitName: `limits.maxJsonBodyBytes, for OTLP/JSON; send smaller batches, or protobuf (application/x-protobuf), accepted up to ${maxBodyBytes} bytes`,
+            }
+          : { maxBytes: maxBodyBytes, limitName: 'limits.maxBodyBytes' },
+    };
   }
 
   routes(): Route[] {
@@ -154,7 +167,7 @@ export class OtlpReceiver {
     try {
       const body = await readBody(req, {
         encoding: contentEncoding,
-        maxBytes: o.limits.maxBodyBytes,
+        ...this.bodyLimits[encoding],
         reserve: (bytes) => {
           if (!o.admission.tryReserve(bytes)) return false;
           reserved += bytes;
@@ -166,6 +179,13 @@ export class OtlpReceiver {
       });
       o.stats.bytes.add([signal, 'wire'], body.wireBytes);
       o.stats.bytes.add([signal, 'decoded'], body.data.length);
+      if (encoding === 'json') {
+        // Charged before parsing: JSON.parse builds the whole tree at once, many times the
+        // body's size for a body of tiny values.
+        const tree = body.data.length * JSON_TREE_BYTES_PER_BYTE;
+        if (tree > o.limits.maxInFlightBytes - reserved) throw new JsonTooLargeError(body.data.length);
+        holdDecoded(tree);
+      }
       const receivedAtMs = o.clock.now();
       let response: string | Uint8Array;
       if (signal === 'traces') {
@@ -219,6 +239,14 @@ export class OtlpReceiver {
             : RPC_CODE.RESOURCE_EXHAUSTED;
         // The body stopped being read (bad gzip, too large, too slow): close the connection.
         reply(error.status, code, error.message, error.status === 429 ? retryAfter : {}, true);
+      } else if (error instanceof JsonTooLargeError) {
+        reply(
+          413,
+          RPC_CODE.RESOURCE_EXHAUSTED,
+          `OTLP/JSON body of ${error.bytes} bytes: parsed, it could hold more than the in-flight budget (limits.maxInFlightBytes) allows; send smaller batches, or protobuf (application/x-protobuf)`,
+          {},
+          false,
+        );
       } else if (error instanceof TooManySpansError) {
         reply(
           413,
@@ -243,6 +271,17 @@ export class OtlpReceiver {
       o.admission.release(reserved);
       o.admission.leave();
     }
+  }
+}
+
+/** A JSON body whose parse tree could not fit in the in-flight budget even on its own. */
+class JsonTooLargeError extends Error {
+  override readonly name = 'JsonTooLargeError';
+  readonly bytes: number;
+
+  constructor(bytes: number) {
+    super(`OTLP/JSON body of ${bytes} bytes does not fit the in-flight budget once parsed`);
+    this.bytes = bytes;
   }
 }
 

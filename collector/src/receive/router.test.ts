@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { COLLECTOR_PATHS } from '@breakwater/protocol';
 import type { Logger, Route } from '../component.ts';
 import { TokenAuth } from './auth.ts';
 import { Router } from './router.ts';
@@ -105,5 +106,179 @@ describe('router', () => {
     const res = await fetch(`${base}/boom`);
     assert.equal(res.status, 500);
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  });
+});
+
+describe('router: browser guard', () => {
+  const servers: { base: string; close: () => Promise<void> }[] = [];
+  let calls = 0;
+
+  /** A router with a status page, a side-effecting GET and ingest, with auth on or off. */
+  async function start(tokens: { token: string; scopes: ['admin'] }[]) {
+    const router = new Router(new TokenAuth(tokens), silent);
+    const handle: Route['handle'] = (_req, res) => {
+      calls++;
+      res.end('ok');
+    };
+    router.add(
+      [
+        { method: 'GET', path: COLLECTOR_PATHS.STATUS_PAGE, scope: 'public', handle },
+        { method: 'GET', path: '/v1/gate', scope: 'gate', handle },
+        { method: 'GET', path: '/v1/status/events', scope: 'admin', handle },
+        { method: 'POST', path: '/v1/traces', scope: 'ingest', handle },
+      ],
+      'test',
+    );
+    const server = createServer((req, res) => void router.dispatch(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const entry = {
+      base: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+    servers.push(entry);
+    return entry.base;
+  }
+  after(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  /** Status and error message of a request with exactly these headers (Host included). */
+  const send = (base: string, method: string, path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; message: string | undefined }>((resolve, reject) => {
+      const req = request(`http://${base}${path}`, { method, headers: { host: base, ...headers } }, (res) => {
+        let body = '';
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => {
+          const message = body.startsWith('{')
+            ? (JSON.parse(body) as { error: { message: string } }).error.message
+            : undefined;
+          resolve({ status: res.statusCode ?? 0, message });
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('without auth, answers only loopback Host names: 421 for any other (DNS rebinding)', async () => {
+    const base = await start([]);
+    const port = base.split(':')[1];
+    for (const host of [
+      base,
+      `localhost:${port}`,
+      `LOCALHOST:${port}`,
+      `status.localhost:${port}`,
+      `127.1.2.3:${port}`,
+      `[::1]:${port}`,
+      'localhost',
+    ])
+      assert.equal((await send(base, 'GET', '/v1/gate', { host })).status, 200, host);
+    const before = calls;
+    for (const host of [
+      `rebind.evil.example:${port}`,
+      'rebind.evil.example',
+      `localhost.evil.example:${port}`,
+      `127.0.0.1.evil.example:${port}`,
+      `localhost.:${port}`,
+      `192.168.1.10:${port}`,
+      `[::2]:${port}`,
+    ]) {
+      for (const path of ['/v1/gate', '/v1/status/events', COLLECTOR_PATHS.STATUS_PAGE, '/nope']) {
+        const answer = await send(base, 'GET', path, { host });
+        assert.equal(answer.status, 421, `${host} ${path}`);
+        assert.match(
+          answer.message!,
+          /is not a loopback name: without auth tokens .* configure auth\.tokens/,
+        );
+      }
+      assert.equal((await send(base, 'POST', '/v1/traces', { host })).status, 421);
+    }
+    assert.equal(calls, before, 'no handler ran');
+  });
+
+  it('with auth, serves any Host: a page cannot send the bearer token', async () => {
+    const base = await start([{ token: 'secret-token-1234', scopes: ['admin'] }]);
+    const answer = await send(base, 'GET', '/v1/gate', {
+      host: 'collector.example.com',
+      authorization: 'Bearer secret-token-1234',
+    });
+    assert.equal(answer.status, 200);
+  });
+
+  it('refuses cross-site and same-site browser requests with 403, before auth and handlers', async () => {
+    for (const tokens of [[], [{ token: 'secret-token-1234', scopes: ['admin'] as ['admin'] }]]) {
+      const base = await start(tokens);
+      const auth: Record<string, string> =
+        tokens.length > 0 ? { authorization: 'Bearer secret-token-1234' } : {};
+      const before = calls;
+      const refused: [string, string, Record<string, string>][] = [
+        // <img src="http://127.0.0.1:4318/v1/gate?..."> on another site.
+        [
+          'GET',
+          '/v1/gate',
+          { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
+        ],
+        // A page on another port of this machine is the same site.
+        ['GET', '/v1/gate', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' }],
+        // A link to a side-effecting route is no exception.
+        [
+          'GET',
+          '/v1/gate',
+          { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+        ],
+        // A form post.
+        [
+          'POST',
+          '/v1/traces',
+          { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+        ],
+        // The status page in another site's frame.
+        [
+          'GET',
+          COLLECTOR_PATHS.STATUS_PAGE,
+          { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' },
+        ],
+        // Browsers without Sec-Fetch-*: the Origin tells.
+        ['POST', '/v1/traces', { origin: 'https://evil.example' }],
+        ['GET', '/v1/status/events', { origin: 'http://localhost:3000' }],
+        ['POST', '/v1/traces', { origin: 'null' }],
+      ];
+      for (const [method, path, headers] of refused) {
+        const answer = await send(base, method, path, { ...auth, ...headers });
+        assert.equal(answer.status, 403, `${method} ${path} ${JSON.stringify(headers)}`);
+        assert.match(answer.message!, /^cross-site request refused/);
+      }
+      assert.equal(calls, before, 'no handler ran');
+      const allowed: [string, string, Record<string, string>][] = [
+        // A link to the status page from anywhere.
+        [
+          'GET',
+          COLLECTOR_PATHS.STATUS_PAGE,
+          { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+        ],
+        [
+          'GET',
+          COLLECTOR_PATHS.STATUS_PAGE,
+          { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+        ],
+        // The page's own requests, typed URLs and bookmarks.
+        ['GET', '/v1/status/events', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }],
+        ['GET', '/v1/gate', { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' }],
+        // Sec-Fetch-Site decides over Origin (a proxy may have rewritten Host).
+        ['POST', '/v1/traces', { 'sec-fetch-site': 'same-origin', origin: 'https://collector.example.com' }],
+        ['POST', '/v1/traces', { origin: `http://${base}` }],
+        // SDKs, exporters, the CLI: neither header.
+        ['POST', '/v1/traces', {}],
+        ['GET', '/v1/gate', {}],
+      ];
+      for (const [method, path, headers] of allowed) {
+        const answer = await send(base, method, path, { ...auth, ...headers });
+        assert.equal(answer.status, 200, `${method} ${path} ${JSON.stringify(headers)}`);
+      }
+    }
   });
 });

@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger, Route } from '../component.ts';
 import type { TokenAuth } from './auth.ts';
+import { browserGuard } from './browser-guard.ts';
 import { send, sendJsonError } from './http-reply.ts';
 import { contentTypeOf, encodeStatus, encodingOf, RPC_CODE } from './otlp-responses.ts';
 import { parseRequestTarget } from './request-target.ts';
 
 /**
  * Dispatches requests over the routes of every component: exact paths first, then patterns in
- * registration order. Checks the route's token scope before calling it. Unknown paths get 404,
- * known paths with another method 405 (with `Allow`), all as JSON errors.
+ * registration order. Refuses cross-site browser requests and, without auth, foreign `Host`s
+ * first (see {@link browserGuard}), then checks the route's token scope before calling it.
+ * Unknown paths get 404, known paths with another method 405 (with `Allow`), all as JSON errors.
  */
 export class Router {
   private readonly exact = new Map<string, Route[]>();
@@ -52,6 +54,11 @@ export class Router {
     const url = parseRequestTarget(req.url ?? '/');
     if (url === undefined) {
       sendJsonError(res, 400, 'invalid request target: expected a path such as /v1/traces', {}, true);
+      return;
+    }
+    const refused = browserGuard(req, url.pathname, this.auth.enabled);
+    if (refused !== undefined) {
+      sendJsonError(res, refused.status, refused.message, {}, true);
       return;
     }
     const method = req.method === 'HEAD' ? 'GET' : req.method;

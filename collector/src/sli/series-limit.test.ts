@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CollectorConfigSchema } from '../config/schema.ts';
 import { resolveSlos } from '../config/slo/resolve.ts';
+import { MAX_LABEL_CHARS, MAX_SERVICE_CHARS, MAX_VERSION_CHARS } from '../decode/identity.ts';
 import { SliAggregator } from './aggregate.ts';
-import { decodeSeries } from './series.ts';
+import { decodeSeries, encodeSeries } from './series.ts';
 import { SeriesLimiter } from './series-limit.ts';
 import { failed, span } from './testing/spans.ts';
 
@@ -72,6 +73,34 @@ describe('series limit', () => {
     limiter.reset([{ slo: 'chat', series: old!.series }]);
     assert.deepEqual(limiter.counts(), new Map([['chat', 0]]));
     assert.deepEqual(services(limiter.admit(aggregate(['a'])).deltas), ['a']);
+  });
+
+  it('series stored with labels longer than the decoders keep are ignored and take no place', () => {
+    // Stored before labels were capped: /metrics would carry them (megabytes each) for 30 days.
+    const id = (service: string, version: string, model: string) =>
+      encodeSeries({ service, version, dims: [model] }, ['model']);
+    const within = id(
+      's'.repeat(MAX_SERVICE_CHARS),
+      'v'.repeat(MAX_VERSION_CHARS),
+      'm'.repeat(MAX_LABEL_CHARS),
+    );
+    assert.deepEqual(decodeSeries(within, ['model'])?.dims, ['m'.repeat(MAX_LABEL_CHARS)]);
+    // Escaped characters count once, as the decoders count them.
+    assert.ok(decodeSeries(id('\u0001'.repeat(MAX_SERVICE_CHARS), '"', '\\'), ['model']) !== undefined);
+    const tooLong = [
+      id('s'.repeat(MAX_SERVICE_CHARS + 1), '', 'gpt-4o'),
+      id('checkout', 'v'.repeat(MAX_VERSION_CHARS + 1), 'gpt-4o'),
+      id('checkout', '', 'm'.repeat(MAX_LABEL_CHARS + 1)),
+      id('s'.repeat(7 << 20), '', 'gpt-4o'),
+    ];
+    for (const series of tooLong) assert.equal(decodeSeries(series, ['model']), undefined);
+    assert.equal(
+      decodeSeries(encodeSeries({ service: 'x'.repeat(300), version: '', dims: [] }, []), []),
+      undefined,
+    );
+    const limiter = new SeriesLimiter(defs);
+    limiter.reset(tooLong.map((series) => ({ slo: 'chat', series })));
+    assert.deepEqual(limiter.counts(), new Map([['chat', 0]]));
   });
 
   it('spans of admitted series pass through untouched', () => {

@@ -1,3 +1,5 @@
+import { MAX_LABEL_CHARS, MAX_SERVICE_CHARS, MAX_VERSION_CHARS } from '../decode/identity.ts';
+
 /**
  * A series within an SLO: one service, one `service.version` and the values of the SLO's
  * `groupBy` dimensions. Encoded as JSON so the store can treat it as an opaque string:
@@ -39,9 +41,14 @@ export function overflowLabels(dimCount: number): SeriesLabels {
  * Decodes a series id stored under the SLO's current `groupBy`; `undefined` when the series
  * was stored under other dimensions (the SLO's `groupBy` changed since): such series are
  * ignored, not misread. Ids from before dimension names were stored are ignored too when the
- * SLO has dimensions (nothing tells which dimensions they held).
+ * SLO has dimensions (nothing tells which dimensions they held), and so are ids with a label
+ * longer than the decoders now keep (stored before labels were capped, see
+ * `decode/identity.ts`): megabytes-long labels would make every `/metrics` scrape fail until
+ * they aged out of the SLO window.
  */
 export function decodeSeries(series: string, groupBy: readonly string[]): SeriesLabels | undefined {
+  // Checked before parsing: an id of over-long labels is not parsed on every evaluation.
+  if (series.length > maxSeriesChars(groupBy)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(series);
@@ -51,6 +58,7 @@ export function decodeSeries(series: string, groupBy: readonly string[]): Series
   if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string')
     return undefined;
   const [service, version] = parsed as [string, string];
+  if (service.length > MAX_SERVICE_CHARS || version.length > MAX_VERSION_CHARS) return undefined;
   if (groupBy.length === 0) return parsed.length === 2 ? { service, version, dims: [] } : undefined;
   if (parsed.length !== 3 || !isRecord(parsed[2])) return undefined;
   const named = parsed[2];
@@ -58,10 +66,20 @@ export function decodeSeries(series: string, groupBy: readonly string[]): Series
   const dims: string[] = [];
   for (const name of groupBy) {
     const value = named[name];
-    if (typeof value !== 'string') return undefined;
+    if (typeof value !== 'string' || value.length > MAX_LABEL_CHARS) return undefined;
     dims.push(value);
   }
   return { service, version, dims };
+}
+
+/**
+ * The longest id {@link encodeSeries} makes for labels within the caps: JSON escapes a character
+ * as up to six (`\u001f`), plus the punctuation.
+ */
+function maxSeriesChars(groupBy: readonly string[]): number {
+  let max = 6 * (MAX_SERVICE_CHARS + MAX_VERSION_CHARS) + 16;
+  for (const name of groupBy) max += 6 * (name.length + MAX_LABEL_CHARS) + 8;
+  return max;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
