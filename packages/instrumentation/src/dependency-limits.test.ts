@@ -182,6 +182,23 @@ describe('per-dependency state is bounded', () => {
     assert.ok(t.guard.breakers.find('tool/new-2') !== undefined);
   });
 
+  it('idleness is measured on monotonic time: a wall-clock step neither evicts nor keeps', async () => {
+    const forward = setup({ maxDependencies: 10, idleMs: 60_000 });
+    for (let i = 0; i < 10; i++) await forward.call(`tool/old-${i}`);
+    forward.clock.stepWall(3_600_000);
+    for (let i = 0; i < 10; i++) await forward.call(`tool/new-${i}`);
+    assert.equal(forward.guard.size, 20, 'used a moment ago: not idle, whatever the wall clock says');
+    assert.ok(forward.guard.breakers.find('tool/old-0') !== undefined);
+
+    const backward = setup({ maxDependencies: 10, idleMs: 60_000 });
+    for (let i = 0; i < 10; i++) await backward.call(`tool/old-${i}`);
+    await backward.clock.advance(60_000);
+    backward.clock.stepWall(-3_600_000);
+    for (let i = 0; i < 10; i++) await backward.call(`tool/new-${i}`);
+    assert.ok(backward.guard.size <= 10, `unused for a minute: idle (kept ${backward.guard.size})`);
+    assert.equal(backward.guard.breakers.find('tool/old-0'), undefined);
+  });
+
   it('idle dependencies make room for new ones at once, the clock standing still', async () => {
     const t = setup({ maxDependencies: 100, idleMs: 1_000 });
     for (let i = 0; i < 100; i++) await t.call(`openai/old-${i}`);

@@ -62,6 +62,11 @@ export interface GuardHandle {
   readonly breakers: BreakerRegistry;
   /** How many dependencies the guard keeps state for (see {@link DependencyLimits}). */
   readonly size: number;
+  /**
+   * {@link DependencyLimits.maxDependencies} as resolved. Breakers under a fleet override are
+   * never idle, so are never evicted: the fleet control client holds at most this many overrides.
+   */
+  readonly maxDependencies: number;
 }
 
 /** A pipeline built for one policy (and deadline). */
@@ -92,7 +97,10 @@ interface DependencyParts {
    * dependency's breaker: pipelines then rebuild.
    */
   entries: Entry[];
-  /** When the dependency was last known to be used (clock ms; see {@link Entry.used}). */
+  /**
+   * When the dependency was last known to be used (see {@link Entry.used}), on monotonic time: a
+   * wall-clock step must neither evict busy dependencies nor keep idle ones.
+   */
   seenAt: number;
 }
 
@@ -208,7 +216,7 @@ export function createGuard(options: {
   function partsOf(dependency: string): DependencyParts {
     let parts = dependencies.get(dependency);
     if (parts === undefined) {
-      const now = clock.now();
+      const now = clock.monotonic();
       parts = {
         latest: undefined,
         breakerPolicy: undefined,
@@ -323,7 +331,7 @@ export function createGuard(options: {
       }
       const parts = partsOf(dependency);
       // Off the hot path, recency is exact.
-      parts.seenAt = clock.now();
+      parts.seenAt = clock.monotonic();
       const entry =
         parts.entries.find((e) => e.deadline === deadline && samePolicy(e.policy, policy)) ??
         build(dependency, parts, policy, deadline);
@@ -361,5 +369,6 @@ export function createGuard(options: {
     get size() {
       return dependencies.size;
     },
+    maxDependencies,
   };
 }

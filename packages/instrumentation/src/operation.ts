@@ -87,11 +87,12 @@ export class Operation {
   private callerSignal: AbortSignal | undefined;
   /** The pipeline resolved with the dependency's own result: later failures are late failures. */
   private resolved = false;
+  /** Monotonic time on the runtime clock: a wall-clock step must not show in the duration. */
   private readonly started: number;
   /**
    * When the answer was complete, for an operation that ends later (see {@link answered}): on
-   * the runtime clock for the duration metric, and as `performance.now()` for the span, whose
-   * times come from the tracer's own clock.
+   * the runtime clock (monotonic) for the duration metric, and as `performance.now()` for the
+   * span, whose times come from the tracer's own clock.
    */
   private answeredAt: number | undefined = undefined;
   private answeredSpanTime: number | undefined = undefined;
@@ -104,7 +105,7 @@ export class Operation {
     this.runtime = runtime;
     this.telemetry = telemetry;
     this.spec = spec;
-    this.started = runtime.clock.now();
+    this.started = runtime.clock.monotonic();
     this.span = telemetry.tracer.startSpan(
       spec.spanName,
       { kind: spec.kind, attributes: spec.sets.metric },
@@ -222,7 +223,7 @@ export class Operation {
    * ends with its last chunk.
    */
   answered(): void {
-    this.answeredAt = this.runtime.clock.now();
+    this.answeredAt = this.runtime.clock.monotonic();
     this.answeredSpanTime = performance.now();
   }
 
@@ -291,7 +292,7 @@ export class Operation {
   private record(errorType: string | undefined, usage: Usage | undefined): void {
     const m = this.telemetry.metrics;
     if (m === undefined) return;
-    const seconds = ((this.answeredAt ?? this.runtime.clock.now()) - this.started) / 1000;
+    const seconds = ((this.answeredAt ?? this.runtime.clock.monotonic()) - this.started) / 1000;
     if (errorType === undefined) {
       const sets = this.spec.sets.success(this.responseModel);
       m.duration.record(seconds, sets.duration);
@@ -305,8 +306,8 @@ export class Operation {
     m.duration.record(seconds, attributes);
   }
 
-  /** Seconds since the operation started, on the runtime clock. */
+  /** Seconds since the operation started, on the runtime clock (monotonic). */
   elapsedSeconds(): number {
-    return (this.runtime.clock.now() - this.started) / 1000;
+    return (this.runtime.clock.monotonic() - this.started) / 1000;
   }
 }

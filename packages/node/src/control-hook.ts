@@ -20,13 +20,23 @@ export interface ControlHandle {
 export interface OverrideTarget {
   applyOverride(dependency: string, override: BreakerOverride): void;
   clearOverride(dependency: string): void;
+  /** Most overrides the client holds at once. */
+  readonly maxOverrides?: number;
+  /** Whether a breaker exists for `dependency` (its signals apply past `maxOverrides`). */
+  has?(dependency: string): boolean;
 }
 
-/** Adapts the runtime's breaker registry to the control client's target interface. */
+/**
+ * Adapts the runtime's breaker registry to the control client's target interface. The client
+ * holds at most the runtime's `limits.maxDependencies` overrides: a breaker under an override is
+ * never evicted, so the fleet could otherwise grow every SDK past its dependency limit.
+ */
 export function overrideTarget(runtime: Runtime): OverrideTarget {
   return {
     applyOverride: (dependency, override) => runtime.guard.applyOverride(dependency, override),
     clearOverride: (dependency) => runtime.guard.clearOverride(dependency),
+    maxOverrides: runtime.guard.maxDependencies,
+    has: (dependency) => runtime.guard.breakers.find(dependency) !== undefined,
   };
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MAX_TIMER_MS } from '@breakwater/protocol';
 import { resolveOptions } from './options.ts';
 
 const quiet = { logger: () => {} };
@@ -35,6 +36,14 @@ describe('resolveOptions: the environment', () => {
     });
     assert.equal(o.maxQueueSize, 10);
     assert.equal(o.exportTimeoutMs, 30_000, 'the longest step bounds the flush on a signal');
+  });
+
+  it('caps export timeouts at the longest timer Node can set', () => {
+    // Beyond 2^31 - 1 ms a Node timer fires after 1 ms: every export would time out at once.
+    const env = resolveOptions(quiet, { OTEL_EXPORTER_OTLP_TIMEOUT: '3000000000' });
+    assert.equal(env.limits.tracesTimeoutMs, MAX_TIMER_MS);
+    assert.equal(env.exportTimeoutMs, MAX_TIMER_MS);
+    assert.equal(resolveOptions({ ...quiet, exportTimeoutMs: Infinity }, {}).exportTimeoutMs, MAX_TIMER_MS);
   });
 
   it('takes the control URL from where the spans go: the traces endpoint before the base one', () => {

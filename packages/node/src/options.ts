@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PolicyRule } from '@breakwater/instrumentation';
-import { type Clock, DEFAULT_COLLECTOR_URL, ENV } from '@breakwater/protocol';
+import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwater/protocol';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /** Where the fleet control client connects and what it may change. */
@@ -37,7 +37,10 @@ export interface StartOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Metric export interval; default `OTEL_METRIC_EXPORT_INTERVAL`, else 15 s. */
   readonly metricIntervalMs?: number;
-  /** Per-export timeout; default 5 s, so a slow collector holds an export, never a call. */
+  /**
+   * Per-export timeout; default 5 s, so a slow collector holds an export, never a call. At most
+   * `MAX_TIMER_MS` (about 24.8 days; so are the environment's): a longer timer fires at once.
+   */
   readonly exportTimeoutMs?: number;
   /** Largest number of spans waiting for export; beyond it spans are dropped (default 2048). */
   readonly maxQueueSize?: number;
@@ -119,7 +122,9 @@ export interface ExportLimits {
 const DEFAULT_EXPORT_TIMEOUT_MS = 5_000;
 
 function exportLimits(options: StartOptions, env: NodeJS.ProcessEnv, maxQueueSize: number): ExportLimits {
-  const timeout = (...names: string[]): number => {
+  // A timer longer than MAX_TIMER_MS fires after 1 ms: the export would time out at once.
+  const timeout = (...names: string[]): number => Math.min(timeoutFrom(...names), MAX_TIMER_MS);
+  const timeoutFrom = (...names: string[]): number => {
     if (options.exportTimeoutMs !== undefined) return options.exportTimeoutMs;
     for (const name of names) {
       const ms = positiveInt(env[name]);

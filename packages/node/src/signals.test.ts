@@ -56,4 +56,16 @@ describe('installSignalHandlers', () => {
     assert.equal(status, 0, stderr);
     assert.deepEqual(lines, ['result answer', 'shutdown']);
   });
+
+  it('flushes on SIGTERM with a timeout beyond the longest Node timer', () => {
+    // Before, setTimeout(finish, 3e9) fired after 1 ms: the process was killed before its flush.
+    const { lines, stderr } = runChild(`
+      import { installSignalHandlers } from './src/signals.ts';
+      const flush = () => new Promise((resolve) => setTimeout(() => { console.log('flushed'); resolve(); }, 200));
+      installSignalHandlers({ shutdown: flush }, 3_000_000_000);
+      setInterval(() => {}, 1000);
+      process.kill(process.pid, 'SIGTERM');
+    `);
+    assert.deepEqual(lines, ['flushed'], stderr);
+  });
 });

@@ -3,6 +3,7 @@
  * only while nobody listens; once we listen, we must end the process ourselves unless the app
  * has its own listener (then exiting is the app's decision).
  */
+import { MAX_TIMER_MS } from '@breakwater/protocol';
 
 interface Flushable {
   shutdown(): Promise<void>;
@@ -11,8 +12,14 @@ interface Flushable {
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 const handlers: Record<string, () => void> = {};
 
-/** Installs one-shot handlers that shut `handle` down within `timeoutMs`. */
+/**
+ * Installs one-shot handlers that shut `handle` down within `timeoutMs` (at most
+ * `MAX_TIMER_MS`, about 24.8 days: a longer Node timer fires after 1 ms, which would end the
+ * process before its flush).
+ */
 export function installSignalHandlers(handle: Flushable, timeoutMs: number): void {
+  // NaN, which Node would likewise turn into 1 ms, fails the comparison and waits the longest too.
+  const waitMs = timeoutMs <= MAX_TIMER_MS ? timeoutMs : MAX_TIMER_MS;
   // A process that simply runs out of work exits without signals: flush then too. Work scheduled
   // here keeps the loop alive until the export finishes (bounded by the export timeout).
   // `beforeExit` fires only once nothing ref'd is pending, so it never lands mid-call: the waits a
@@ -27,7 +34,7 @@ export function installSignalHandlers(handle: Flushable, timeoutMs: number): voi
       // Ours runs first (prepended), so every app listener is still registered here, `once` ones
       // included: Node removes those just before calling them.
       const appListens = process.listenerCount(signal) > 0;
-      const timer = setTimeout(finish, timeoutMs);
+      const timer = setTimeout(finish, waitMs);
       timer.unref();
       handle.shutdown().then(finish, finish);
       function finish(): void {

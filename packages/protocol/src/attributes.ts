@@ -135,7 +135,10 @@ export type SpanRole = (typeof SPAN_ROLES)[number];
  * Values of {@link ATTR.SIGNAL_RESULT}: `applied` (override set), `cleared` (a `closed` signal
  * removed one), `malformed` (failed the schema or was not JSON), `unknown_event` (an SSE event
  * type the client does not know), `foreign` (scoped to another service), `stale` (older than the
- * signal already in force for the dependency). Only `applied` and `cleared` change anything.
+ * signal already in force for the dependency; within one collector run, by event-id sequence),
+ * `over_limit` (an `open`/`half_open` signal for a dependency with no override and no breaker,
+ * dropped because the client already holds as many overrides as its dependency limit allows).
+ * Only `applied` and `cleared` change anything.
  */
 export const SIGNAL_RESULTS = [
   'applied',
@@ -144,5 +147,6 @@ export const SIGNAL_RESULTS = [
   'unknown_event',
   'foreign',
   'stale',
+  'over_limit',
 ] as const;
 export type SignalResult = (typeof SIGNAL_RESULTS)[number];

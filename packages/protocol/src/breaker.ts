@@ -11,7 +11,9 @@ export type OverrideState = (typeof OVERRIDE_STATES)[number];
 /**
  * An external override of a local breaker: while `expiresAt` (epoch ms, on the SDK's own clock)
  * is in the future the breaker behaves as `state`, admitting the `allow` fraction of calls when
- * given. An expired override has no effect, so a lost control plane fails open.
+ * given. An expired override has no effect, so a lost control plane fails open. The breaker
+ * counts the time left at the moment it is applied on monotonic time, so a later step of the
+ * wall clock neither ends it early nor stretches it.
  */
 export const BreakerOverrideSchema = z.object({
   state: z.enum(OVERRIDE_STATES),

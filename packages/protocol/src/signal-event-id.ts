@@ -1,6 +1,6 @@
 /**
  * SSE event ids on `GET /v1/signals`: `<stream>:<sequence>`. The sequence grows by one per
- * published event; the stream part is new with each collector start. So an id from before a
+ * published event, and is what orders a run's signals for a subscriber; the stream part is new with each collector start. So an id from before a
  * restart is recognised as unknown (and answered with a snapshot) instead of being mistaken for
  * a current position, and a subscriber can tell a snapshot from the run it was following apart
  * from one sent by a collector that has just started and knows nothing yet.

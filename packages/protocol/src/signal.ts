@@ -48,7 +48,11 @@ export const BreakerSignalSchema = z.object({
   /** Fraction of calls admitted while ramping (half_open). */
   allow: z.number().min(0).max(1).optional(),
   ttlMs: z.number().int().positive().max(MAX_SIGNAL_TTL_MS),
-  /** Epoch milliseconds on the collector's clock. */
+  /**
+   * Epoch milliseconds on the collector's clock: informational. SDKs order signals by their
+   * event id's sequence within a collector run, never by this (a stepped clock or another replica
+   * would make a newer decision look older).
+   */
   issuedAt: z.number().int().nonnegative(),
   reason: SignalReasonSchema,
 });

@@ -76,9 +76,10 @@ class TestCollector {
     for (const res of this.streams) res.write(text);
   }
 
-  event(type: string, data: unknown): void {
+  /** Sends an event with the run's next id, or with `seq` (a replay of an earlier event). */
+  event(type: string, data: unknown, seq = this.nextId++): void {
     this.send(
-      `id: ${this.stream}:${this.nextId++}\nevent: ${type}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
+      `id: ${this.stream}:${seq}\nevent: ${type}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
     );
   }
 
@@ -245,8 +246,9 @@ describe('control client against a loopback SSE server', () => {
     collector.event('override', signal(6));
     collector.send('data: {"no":"event type"}\n\n');
     collector.event('snapshot', { now: 1, signals: 'all of them' });
-    collector.event('signal', signal(20, { dependency: 'anthropic/claude' }));
-    collector.event('signal', signal(10, { dependency: 'anthropic/claude' }));
+    collector.event('signal', signal(20, { dependency: 'anthropic/claude' }), 20);
+    // An earlier event of the same run, delivered again (a replay): its sequence says it is older.
+    collector.event('signal', signal(10, { dependency: 'anthropic/claude' }), 10);
     await until(() => Object.values(client.stats.signals).reduce((a, b) => a + b) === 11, 'all events');
     assert.deepEqual(client.stats.signals, {
       applied: 1,
@@ -255,11 +257,40 @@ describe('control client against a loopback SSE server', () => {
       unknown_event: 2,
       foreign: 1,
       stale: 1,
+      over_limit: 0,
     });
     assert.deepEqual(
       applied(target).map(([d, o]) => [d, o.source]),
       [['anthropic/claude', 'sig-20']],
     );
+  });
+
+  it("orders a run's signals by their event sequence, not by the collector's clock", async () => {
+    const { collector, client } = await setup();
+    const collectorNow = 1_800_000_000_000;
+    collector.event('signal', signal(1, { issuedAt: collectorNow, ttlMs: 600_000 }));
+    await until(() => client.activeOverrides.size === 1, 'open');
+    // The collector's clock was stepped back a minute: its next decision is still the newer one.
+    collector.event('signal', signal(2, { state: 'closed', issuedAt: collectorNow - 55_000, ttlMs: 5_000 }));
+    await until(() => client.stats.signals.cleared === 1, 'closed');
+    assert.equal(client.activeOverrides.size, 0);
+    assert.equal(client.stats.signals.stale, 0);
+  });
+
+  it('holds at most the target’s maxOverrides, fleet-wide and own-service signals alike; drops past it are counted and warned once', async () => {
+    const target = { ...recordingTarget(), maxOverrides: 2, has: (d: string) => d === 'openai/used' };
+    const { collector, client, logs } = await setup({ target });
+    collector.event('signal', signal(1, { dependency: 'made-up/1' }));
+    collector.event('signal', signal(2, { dependency: 'made-up/2', service: 'agent' }));
+    collector.event('signal', signal(3, { dependency: 'made-up/3' }));
+    collector.event('signal', signal(4, { dependency: 'made-up/4', service: 'agent' }));
+    collector.event('signal', signal(5, { dependency: 'openai/used' }));
+    await until(() => client.stats.signals.applied + client.stats.signals.over_limit === 5, 'all signals');
+    assert.deepEqual([...client.activeOverrides.keys()].sort(), ['made-up/1', 'made-up/2', 'openai/used']);
+    assert.equal(client.stats.signals.over_limit, 2);
+    const warned = logs.filter((line) => line.startsWith('fleet signal dropped (over_limit)'));
+    assert.equal(warned.length, 1, 'one warning per connection, not one per signal');
+    assert.match(warned[0]!, /"dependency":"made-up\/3".*"limit":2.*limits\.maxDependencies/);
   });
 
   it('clears on closed signals and reconciles to each snapshot', async () => {

@@ -61,7 +61,10 @@ export interface ControlStats {
   connects: number;
   /** Connection attempts that failed, and streams that ended. */
   disconnects: number;
-  /** Signal events by result; `malformed`, `unknown_event`, `foreign` and `stale` were dropped. */
+  /**
+   * Signal events by result; `malformed`, `unknown_event`, `foreign`, `stale` and `over_limit`
+   * were dropped.
+   */
   signals: Record<SignalResult, number>;
 }
 
@@ -90,7 +93,7 @@ const diagLogger: ControlLogger = {
  * TTL, counted from local receipt. When the collector is unreachable the overrides lapse and the
  * local breakers decide alone (fail open); the client reconnects with full-jitter exponential
  * backoff and resumes with `Last-Event-ID`. Malformed, unknown, foreign or stale signals are
- * dropped and counted, never applied.
+ * dropped and counted, never applied; so are new overrides past the target's `maxOverrides`.
  */
 export function startControlClient(options: ControlClientOptions): ControlClient {
   const logger = toLogger(options.logger);
@@ -106,7 +109,7 @@ class SignalSubscription implements ControlClient {
   readonly stats: ControlStats = {
     connects: 0,
     disconnects: 0,
-    signals: Object.fromEntries(SIGNAL_RESULTS.map((r) => [r, 0])) as Record<SignalResult, number>,
+    signals: zeroCounts(),
   };
   lastEventId: string | undefined;
   private isConnected = false;
@@ -127,6 +130,8 @@ class SignalSubscription implements ControlClient {
   private serverRetryMs: number | undefined;
   /** A snapshot arriving in parts: what its parts so far keep, and the event id before it. */
   private snapshotParts: { keep: Set<string>; previousId: string | undefined } | undefined;
+  /** Whether an `over_limit` drop was warned about on this connection (then: debug, not a flood). */
+  private overLimitWarned = false;
   /** Why the last connection attempt failed (see {@link failureReason}); cleared on connect. */
   private lastFailure: string | undefined;
   private abort: AbortController | undefined;
@@ -204,6 +209,7 @@ class SignalSubscription implements ControlClient {
     this.abort = abort;
     // A snapshot cut off mid-way is sent whole again on the next connection.
     this.snapshotParts = undefined;
+    this.overLimitWarned = false;
     let gotData = false;
     let idle: TimerHandle | undefined;
     const armIdle = (): void => {
@@ -280,7 +286,7 @@ class SignalSubscription implements ControlClient {
     // would make every reconnection fail before it is sent, or be refused as too large.
     if (RESUMABLE_ID.test(event.lastEventId)) this.lastEventId = event.lastEventId;
     if (event.type === SIGNAL_EVENT.SIGNAL) {
-      this.applyRaw(parseJson(event.data));
+      this.applyRaw(parseJson(event.data), event.lastEventId);
     } else if (event.type === SIGNAL_EVENT.SNAPSHOT) {
       this.applySnapshot(parseJson(event.data), previousId, event.lastEventId);
     } else {
@@ -288,8 +294,11 @@ class SignalSubscription implements ControlClient {
     }
   }
 
-  /** Validates and applies one signal; returns its dependency when it is in effect afterwards. */
-  private applyRaw(raw: unknown): string | undefined {
+  /**
+   * Validates and applies one signal, carried by the event `eventId` (which orders it, see
+   * signal-order.ts); returns its dependency when it is in effect afterwards.
+   */
+  private applyRaw(raw: unknown, eventId: string): string | undefined {
     const parsed = parseBreakerSignal(raw);
     if (!parsed.ok) {
       this.count('malformed', { error: parsed.error.slice(0, 500) });
@@ -300,14 +309,21 @@ class SignalSubscription implements ControlClient {
       this.count('foreign', { id: signal.id, service: signal.service });
       return undefined;
     }
-    const result = this.table.apply(signal);
-    this.count(result, {
+    const result = this.table.apply(signal, eventId);
+    const details: Record<string, unknown> = {
       id: signal.id,
       dependency: signal.dependency,
       state: signal.state,
       allow: signal.allow,
       ttlMs: signal.ttlMs,
-    });
+    };
+    if (result === 'over_limit') {
+      details.limit = this.table.limit;
+      details.reason =
+        `holding ${this.table.size} fleet overrides, the runtime's dependency limit ` +
+        '(limits.maxDependencies): a signal for a dependency with neither an override nor a breaker is dropped';
+    }
+    this.count(result, details);
     return result === 'cleared' ? undefined : signal.dependency;
   }
 
@@ -330,7 +346,7 @@ class SignalSubscription implements ControlClient {
     this.snapshotParts ??= { keep: new Set<string>(), previousId };
     const { keep } = this.snapshotParts;
     for (const item of signals) {
-      const dependency = this.applyRaw(item);
+      const dependency = this.applyRaw(item, id);
       if (dependency !== undefined) keep.add(dependency);
     }
     if ((raw as { more?: unknown }).more === true) return;
@@ -354,7 +370,12 @@ class SignalSubscription implements ControlClient {
     this.stats.signals[result]++;
     this.metrics.signal(result);
     if (result === 'applied' || result === 'cleared') this.logger.info(`fleet signal ${result}`, details);
-    else this.logger.warn(`fleet signal dropped (${result})`, details);
+    else if (result === 'over_limit' && this.overLimitWarned)
+      this.logger.debug(`fleet signal dropped (${result})`, details);
+    else {
+      if (result === 'over_limit') this.overLimitWarned = true;
+      this.logger.warn(`fleet signal dropped (${result})`, details);
+    }
   }
 
   private sleep(ms: number): Promise<void> {
@@ -398,6 +419,10 @@ const RESUMABLE_ID = /^[\x21-\x7e]{1,256}$/;
 /** Failure reasons that are Node's refusal to build the request (a header value it cannot send). */
 const UNSENDABLE = new Set(['ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_TOKEN']);
 
+function zeroCounts(): Record<SignalResult, number> {
+  return Object.fromEntries(SIGNAL_RESULTS.map((r) => [r, 0])) as Record<SignalResult, number>;
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -410,11 +435,7 @@ function disabledClient(): ControlClient {
   return {
     connected: false,
     activeOverrides: new Map(),
-    stats: {
-      connects: 0,
-      disconnects: 0,
-      signals: Object.fromEntries(SIGNAL_RESULTS.map((r) => [r, 0])) as Record<SignalResult, number>,
-    },
+    stats: { connects: 0, disconnects: 0, signals: zeroCounts() },
     lastEventId: undefined,
     close: async () => {},
   };

@@ -1,4 +1,5 @@
 import type { BreakerOverride, BreakerSignal, Clock, TimerHandle } from '@breakwater/protocol';
+import { publishedBefore, type SignalPosition, signalPosition } from './signal-order.ts';
 
 /** What the control client drives: the breaker registry implements it. */
 export interface OverrideTarget {
@@ -6,7 +7,18 @@ export interface OverrideTarget {
   applyOverride(dependency: string, override: BreakerOverride): void;
   /** Hands the breaker for `dependency` back to its local logic. */
   clearOverride(dependency: string): void;
+  /**
+   * Most overrides to hold at once: the runtime's `limits.maxDependencies` (default
+   * {@link DEFAULT_MAX_OVERRIDES}). Each override keeps a breaker that is never idle, so without a
+   * cap a collector, or anyone its fleet quorum trusts, could make the SDK hold any number.
+   */
+  readonly maxOverrides?: number;
+  /** Whether the target already has a breaker for `dependency`: its signals apply at the cap. */
+  has?(dependency: string): boolean;
 }
+
+/** What {@link OverrideTable.apply} did with a signal. */
+export type ApplyResult = 'applied' | 'cleared' | 'stale' | 'over_limit';
 
 interface Entry {
   override: BreakerOverride;
@@ -15,20 +27,29 @@ interface Entry {
 
 /** Newest signal seen per dependency, remembered while its effect lasts (ordering guard). */
 interface Seen {
-  issuedAt: number;
+  position: SignalPosition | undefined;
+  /** Monotonic time. */
   until: number;
 }
 
 const MAX_SEEN = 10_000;
 
 /**
+ * Cap of a target that states none: the instrumentation's default `limits.maxDependencies`
+ * (`DEFAULT_MAX_DEPENDENCIES`, not imported: the control client stays free of the instrumentation).
+ */
+export const DEFAULT_MAX_OVERRIDES = 400;
+
+/**
  * The fleet overrides in force, each with its own expiry timer. Expiry is local receipt time
- * plus the signal's TTL, on the SDK's clock: the collector's clock can neither extend nor
- * shorten it, and with no collector every override lapses at its TTL (fail open).
+ * plus the signal's TTL, on the SDK's monotonic clock: neither the collector's clock nor a step
+ * of the local wall clock can extend or shorten it, and with no collector every override lapses
+ * at its TTL (fail open).
  */
 export class OverrideTable {
   private readonly target: OverrideTarget;
   private readonly clock: Clock;
+  private readonly maxOverrides: number;
   private readonly onTargetError: (error: unknown, dependency: string) => void;
   private readonly entries = new Map<string, Entry>();
   private readonly seen = new Map<string, Seen>();
@@ -40,11 +61,17 @@ export class OverrideTable {
   }) {
     this.target = options.target;
     this.clock = options.clock;
+    this.maxOverrides = options.target.maxOverrides ?? DEFAULT_MAX_OVERRIDES;
     this.onTargetError = options.onTargetError;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The most overrides held at once (see {@link OverrideTarget.maxOverrides}). */
+  get limit(): number {
+    return this.maxOverrides;
   }
 
   /** A copy of the overrides in force, by dependency. */
@@ -53,31 +80,37 @@ export class OverrideTable {
   }
 
   /**
-   * Applies a validated signal: `open`/`half_open` set an override, `closed` removes it.
-   * A signal issued before the one already in effect for the dependency is `stale` (replays and
-   * reordering must not undo a newer decision).
+   * Applies a validated signal, carried by the SSE event `eventId`: `open`/`half_open` set an
+   * override, `closed` removes it. A signal published before the one already in effect for the
+   * dependency by the same collector run is `stale` (replays and reordering must not undo a
+   * newer decision; see signal-order.ts). At the cap, an `open`/`half_open` signal for a
+   * dependency with neither an override nor a breaker is `over_limit`. Neither changes anything.
    */
-  apply(signal: BreakerSignal): 'applied' | 'cleared' | 'stale' {
-    const now = this.clock.now();
-    const seen = this.seen.get(signal.dependency);
-    if (seen !== undefined && now < seen.until && signal.issuedAt < seen.issuedAt) return 'stale';
+  apply(signal: BreakerSignal, eventId?: string): ApplyResult {
+    const now = this.clock.monotonic();
+    const { dependency } = signal;
+    const position = signalPosition(eventId);
+    const seen = this.seen.get(dependency);
+    if (seen !== undefined && now < seen.until && publishedBefore(position, seen.position)) return 'stale';
+    if (signal.state !== 'closed' && this.full(dependency)) return 'over_limit';
     if (this.seen.size >= MAX_SEEN && seen === undefined) this.seen.clear();
-    this.seen.set(signal.dependency, { issuedAt: signal.issuedAt, until: now + signal.ttlMs });
+    this.seen.set(dependency, { position, until: now + signal.ttlMs });
     if (signal.state === 'closed') {
-      this.clear(signal.dependency);
+      this.clear(dependency);
       return 'cleared';
     }
     const override: BreakerOverride = {
       state: signal.state,
       ...(signal.allow === undefined ? {} : { allow: signal.allow }),
-      expiresAt: now + signal.ttlMs,
+      // The breaker counts the time left on its monotonic clock (see `applyOverride`).
+      expiresAt: this.clock.now() + signal.ttlMs,
       source: signal.id,
     };
-    const previous = this.entries.get(signal.dependency);
+    const previous = this.entries.get(dependency);
     if (previous !== undefined) this.clock.clearTimeout(previous.timer);
-    const timer = this.clock.setTimeout(() => this.expire(signal.dependency, override), signal.ttlMs);
-    this.entries.set(signal.dependency, { override, timer });
-    this.call(signal.dependency, () => this.target.applyOverride(signal.dependency, override));
+    const timer = this.clock.setTimeout(() => this.expire(dependency, override), signal.ttlMs);
+    this.entries.set(dependency, { override, timer });
+    this.call(dependency, () => this.target.applyOverride(dependency, override));
     return 'applied';
   }
 
@@ -97,6 +130,17 @@ export class OverrideTable {
 
   clearAll(): void {
     for (const dependency of [...this.entries.keys()]) this.clear(dependency);
+  }
+
+  /** Whether an override for `dependency` would take the table past its cap. */
+  private full(dependency: string): boolean {
+    if (this.entries.size < this.maxOverrides || this.entries.has(dependency)) return false;
+    try {
+      return this.target.has?.(dependency) !== true;
+    } catch (error) {
+      this.onTargetError(error, dependency);
+      return true;
+    }
   }
 
   private expire(dependency: string, override: BreakerOverride): void {

@@ -42,4 +42,28 @@ describe('ErrorAggregator', () => {
     for (let i = 0; i < 3; i++) agg.recordFailure('overloaded');
     assert.equal(listener.calls.length, 2, 're-emerged after leaving the window');
   });
+
+  it('a wall-clock step neither empties the window nor keeps old failures in it', async () => {
+    for (const step of [-3_600_000, 3_600_000]) {
+      const clock = new ManualClock();
+      const listener = recordingListener();
+      const agg = new ErrorAggregator({
+        windowMs: 10_000,
+        buckets: 10,
+        patternThreshold: 3,
+        clock,
+        listener,
+      });
+      agg.recordFailure('timeout');
+      agg.recordFailure('timeout');
+      clock.stepWall(step);
+      await clock.advance(1000);
+      agg.recordFailure('timeout');
+      assert.equal(agg.count('timeout'), 3, `step ${step}: all three in the window`);
+      const event = listener.calls[0]?.[1][0] as { at: number } | undefined;
+      assert.equal(event?.at, clock.now(), 'the pattern event carries wall time');
+      await clock.advance(10_000);
+      assert.equal(agg.snapshot().errors, 0, `step ${step}: the window moved on`);
+    }
+  });
 });

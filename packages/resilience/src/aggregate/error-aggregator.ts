@@ -45,7 +45,8 @@ const CATEGORY_INDEX = new Map<ErrorCategory, number>(ERROR_CATEGORIES.map((c, i
 /**
  * Errors over a sliding time window: error rate, counts by category, and detection of an emerging
  * pattern (N failures of one category inside the window). Used by adaptive policies and available
- * to users. O(1) per record; snapshots cost O(buckets × categories).
+ * to users. O(1) per record; snapshots cost O(buckets × categories). The window runs on the
+ * clock's monotonic time, so a wall-clock step neither empties it nor keeps old failures in it.
  */
 export class ErrorAggregator {
   private readonly o: z.output<typeof Schema>;
@@ -59,14 +60,15 @@ export class ErrorAggregator {
   constructor(options: ErrorAggregatorOptions = {}) {
     this.o = parseOptions(Schema, options, 'ErrorAggregator');
     this.bucketMs = this.o.windowMs / this.o.buckets;
-    this.epochs = new Float64Array(this.o.buckets).fill(-1);
+    // Empty buckets hold -Infinity: a monotonic origin is arbitrary, so epochs may be negative.
+    this.epochs = new Float64Array(this.o.buckets).fill(Number.NEGATIVE_INFINITY);
     this.totals = new Uint32Array(this.o.buckets);
     this.counts = new Uint32Array(this.o.buckets * ERROR_CATEGORIES.length);
   }
 
   /** Records a successful call. */
   recordSuccess(): void {
-    this.bucket(this.o.clock.now());
+    this.bucket(this.o.clock.monotonic());
   }
 
   /** Records a failed call by classification or category; reports a new pattern once per episode. */
@@ -74,7 +76,7 @@ export class ErrorAggregator {
     const category = typeof failure === 'string' ? failure : failure.category;
     const index = CATEGORY_INDEX.get(category);
     if (index === undefined) throw new TypeError(`unknown error category: ${String(category)}`);
-    const now = this.o.clock.now();
+    const now = this.o.clock.monotonic();
     const b = this.bucket(now);
     this.counts[b * ERROR_CATEGORIES.length + index]!++;
     const count = this.count(category, now);
@@ -87,13 +89,13 @@ export class ErrorAggregator {
         category,
         count,
         windowMs: this.o.windowMs,
-        at: now,
+        at: this.o.clock.now(),
       });
     }
   }
 
-  /** Failures of `category` in the window. */
-  count(category: ErrorCategory, now = this.o.clock.now()): number {
+  /** Failures of `category` in the window; `now` is a reading of the clock's `monotonic()`. */
+  count(category: ErrorCategory, now = this.o.clock.monotonic()): number {
     const index = CATEGORY_INDEX.get(category) ?? -1;
     let n = 0;
     this.forLive(now, (b) => {
@@ -103,7 +105,7 @@ export class ErrorAggregator {
   }
 
   snapshot(): AggregateSnapshot {
-    const now = this.o.clock.now();
+    const now = this.o.clock.monotonic();
     let total = 0;
     const byIndex = new Array<number>(ERROR_CATEGORIES.length).fill(0);
     this.forLive(now, (b) => {
@@ -131,7 +133,8 @@ export class ErrorAggregator {
 
   private bucket(now: number): number {
     const epoch = Math.floor(now / this.bucketMs);
-    const b = epoch % this.epochs.length;
+    const n = this.epochs.length;
+    const b = ((epoch % n) + n) % n;
     if (this.epochs[b] !== epoch) {
       this.epochs[b] = epoch;
       this.totals[b] = 0;
@@ -145,7 +148,7 @@ export class ErrorAggregator {
     const current = Math.floor(now / this.bucketMs);
     for (let b = 0; b < this.epochs.length; b++) {
       const epoch = this.epochs[b]!;
-      if (epoch >= 0 && epoch > current - this.epochs.length && epoch <= current) fn(b);
+      if (epoch > current - this.epochs.length && epoch <= current) fn(b);
     }
   }
 }

@@ -22,7 +22,7 @@ import {
   PERMIT_PROBE,
 } from './permit.ts';
 import type { BreakerSnapshot } from './snapshot.ts';
-import { BreakerSnapshotSchema } from './snapshot.ts';
+import { BreakerSnapshotSchema, readClock } from './snapshot.ts';
 
 type LocalState = 'closed' | 'open' | 'half_open';
 type ManualState = 'isolated' | 'forced_closed';
@@ -66,6 +66,10 @@ function nextGeneration(): number {
  * breaker (an open parent refuses for its children) and an external override (fleet signals)
  * that applies until its `expiresAt` and then has no effect at all.
  *
+ * Open durations, the half-open ramp, override expiry and slow-call timing run on the clock's
+ * `monotonic()` time, so a step of the wall clock neither holds the breaker open nor ends an open
+ * period early; snapshots and transition events carry wall time.
+ *
  * Hot path: a closed breaker with no override, manual state, parent trouble or slow-call timing
  * admits with one boolean check and the shared permit, and records an outcome in O(1).
  */
@@ -83,6 +87,9 @@ export class CircuitBreaker implements Policy {
   private local: LocalState = 'closed';
   private manual: ManualState | undefined = undefined;
   private override: BreakerOverride | undefined = undefined;
+  /** When the override ends, on monotonic time (its `expiresAt` is wall time). */
+  private overrideUntil = 0;
+  /** Monotonic times, like every time kept below. */
   private openedAt = 0;
   private openUntil = 0;
   private reopens = 0;
@@ -118,9 +125,9 @@ export class CircuitBreaker implements Policy {
    */
   get state(): BreakerState {
     if (this.manual !== undefined) return this.manual === 'isolated' ? 'isolated' : 'closed';
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     if (this.override !== undefined) {
-      if (now < this.override.expiresAt) return this.override.state;
+      if (now < this.overrideUntil) return this.override.state;
       this.expireOverride();
     }
     if (this.local === 'open' && now >= this.openUntil) this.toHalfOpen(now);
@@ -129,12 +136,12 @@ export class CircuitBreaker implements Policy {
 
   /** `fleet` while an external override is in force, else `local`. */
   get source(): BreakerSource {
-    return this.override !== undefined && this.clock.now() < this.override.expiresAt ? 'fleet' : 'local';
+    return this.override !== undefined && this.clock.monotonic() < this.overrideUntil ? 'fleet' : 'local';
   }
 
   /** The override in force, if any (expired ones are dropped). */
   get activeOverride(): BreakerOverride | undefined {
-    if (this.override !== undefined && this.clock.now() >= this.override.expiresAt) this.expireOverride();
+    if (this.override !== undefined && this.clock.monotonic() >= this.overrideUntil) this.expireOverride();
     return this.override;
   }
 
@@ -160,7 +167,7 @@ export class CircuitBreaker implements Policy {
    */
   onStart(permit: BreakerPermit): void {
     if (Number.isNaN(permit.startedAt)) return;
-    permit.startedAt = this.clock.now();
+    permit.startedAt = this.clock.monotonic();
     if (permit.parent !== undefined) this.parent?.onStart(permit.parent);
   }
 
@@ -172,9 +179,9 @@ export class CircuitBreaker implements Policy {
   onSuccess(permit: BreakerPermit): number {
     if (permit === CLOSED_PERMIT) {
       if (this.local === 'closed') {
-        const now = this.window.needsTime ? this.clock.now() : 0;
+        const now = this.window.needsTime ? this.clock.monotonic() : 0;
         if (this.window.record(false, false, now) && this.window.shouldTrip(now))
-          this.toOpen(this.clock.now(), 'local');
+          this.toOpen(this.clock.monotonic(), 'local');
       }
       if (this.parent !== undefined && this.options.reportToParent) this.parent.onSuccess(CLOSED_PERMIT);
       return lastGeneration;
@@ -198,7 +205,7 @@ export class CircuitBreaker implements Policy {
     }
     if (permit === CLOSED_PERMIT) {
       if (this.local !== 'closed') return;
-      const now = this.clock.now();
+      const now = this.clock.monotonic();
       if (this.window.record(true, false, now) && this.window.shouldTrip(now)) this.toOpen(now, 'local');
       return;
     }
@@ -221,7 +228,7 @@ export class CircuitBreaker implements Policy {
     if (!this.options.shouldCount(classification)) return;
     if (this.parent !== undefined && this.options.reportToParent)
       this.parent.onLateFailure(classification, permit?.parent, succeededIn);
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     if (
       permit !== undefined &&
       permit.kind === PERMIT_PROBE &&
@@ -279,6 +286,8 @@ export class CircuitBreaker implements Policy {
    * Applies an external override `{ state, allow?, expiresAt }` (see `BreakerOverride` in
    * `@breakwater/protocol`), replacing any previous one; `undefined` clears it. Invalid input
    * throws a `TypeError` and changes nothing. An override already expired has no effect.
+   * `expiresAt` is wall time (epoch ms on the breaker's clock); the time it leaves is counted on
+   * monotonic time from here on, so a later wall-clock step neither extends nor shortens it.
    *
    * While in force: `open` refuses every call, `half_open` admits the `allow` fraction (default
    * `DEFAULT_HALF_OPEN_ALLOW`), `closed` admits every call; with `allow`, any state admits that
@@ -286,11 +295,13 @@ export class CircuitBreaker implements Policy {
    */
   applyOverride(override: BreakerOverride | undefined): void {
     const parsed = override === undefined ? undefined : parseBreakerOverride(this.dependency, override);
+    const leftMs = parsed === undefined ? 0 : parsed.expiresAt - this.clock.now();
     // A stale signal delivered late must not replace (or clear) the override in force.
-    if (parsed !== undefined && parsed.expiresAt <= this.clock.now()) return;
+    if (parsed !== undefined && leftMs <= 0) return;
     const from = this.reported;
     const previous = this.override;
     this.override = parsed;
+    this.overrideUntil = this.clock.monotonic() + leftMs;
     // The collector re-sends a signal every half TTL: an equal fraction keeps counting, or a
     // replica making fewer calls per re-send than 1/allow would never admit one.
     if (
@@ -302,23 +313,29 @@ export class CircuitBreaker implements Policy {
     this.afterChange(from, 'fleet');
   }
 
-  /** Serialisable state; restore with {@link restore} or `CircuitBreaker.fromJSON`. */
+  /**
+   * Serialisable state, its times in wall time (see `BreakerSnapshotSchema`); restore with
+   * {@link restore} or `CircuitBreaker.fromJSON`.
+   */
   toJSON(): BreakerSnapshot {
+    const at = readClock(this.clock);
+    const offset = at.wall - at.monotonic;
     const snapshot: BreakerSnapshot = {
       version: 1,
       dependency: this.dependency,
       state: this.local,
       reopens: this.reopens,
       probeSuccesses: this.local === 'half_open' ? this.probeSuccesses : 0,
-      window: this.window.toJSON(),
+      window: this.window.toJSON(at),
     };
     if (this.local === 'open') {
-      snapshot.openedAt = this.openedAt;
-      snapshot.openUntil = this.openUntil;
+      snapshot.openedAt = this.openedAt + offset;
+      snapshot.openUntil = this.openUntil + offset;
     }
-    if (this.local === 'half_open') snapshot.halfOpenSince = this.halfOpenSince;
+    if (this.local === 'half_open') snapshot.halfOpenSince = this.halfOpenSince + offset;
     if (this.manual !== undefined) snapshot.manual = this.manual;
-    if (this.override !== undefined) snapshot.override = { ...this.override };
+    if (this.override !== undefined)
+      snapshot.override = { ...this.override, expiresAt: this.overrideUntil + offset };
     return snapshot;
   }
 
@@ -331,18 +348,21 @@ export class CircuitBreaker implements Policy {
       );
     }
     const s = result.data;
+    const at = readClock(this.clock);
+    const offset = at.wall - at.monotonic;
     const from = this.reported;
     this.local = s.state;
-    this.openedAt = s.openedAt ?? 0;
-    this.openUntil = s.openUntil ?? 0;
+    this.openedAt = s.openedAt === undefined ? 0 : s.openedAt - offset;
+    this.openUntil = s.openUntil === undefined ? 0 : s.openUntil - offset;
     this.reopens = s.reopens;
-    this.halfOpenSince = s.halfOpenSince ?? 0;
+    this.halfOpenSince = s.halfOpenSince === undefined ? 0 : s.halfOpenSince - offset;
     this.probeSuccesses = s.probeSuccesses;
     this.probesInFlight = 0;
     this.manual = s.manual;
     this.override = s.override;
+    this.overrideUntil = s.override === undefined ? 0 : s.override.expiresAt - offset;
     this.generation = nextGeneration();
-    this.window.restore(s.window);
+    this.window.restore(s.window, at);
     this.afterChange(from, 'local');
   }
 
@@ -385,16 +405,16 @@ export class CircuitBreaker implements Policy {
   }
 
   private admitOwn(ctx: CallContext | undefined, parentPermit: BreakerPermit | undefined): BreakerPermit {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const timed = this.options.slowCallMs !== undefined;
     if (this.manual === 'isolated') return this.refuse(ctx, 'isolated', 'local', undefined);
     if (this.manual === 'forced_closed')
       return this.admitted(ctx, 'closed', 'local', PERMIT_FORCED, now, parentPermit);
     const override = this.override;
     if (override !== undefined) {
-      if (now < override.expiresAt) {
+      if (now < this.overrideUntil) {
         if (!this.gate.admit(overrideFraction(override)))
-          return this.refuse(ctx, override.state, 'fleet', override.expiresAt - now);
+          return this.refuse(ctx, override.state, 'fleet', this.overrideUntil - now);
         return this.admitted(ctx, override.state, 'fleet', PERMIT_OVERRIDE, now, parentPermit);
       }
       this.expireOverride();
@@ -465,7 +485,7 @@ export class CircuitBreaker implements Policy {
       if (this.options.reportToParent) this.parent.onSuccess(permit.parent);
       else this.parent.release(permit.parent);
     }
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const slowMs = this.options.slowCallMs;
     const slow = slowMs !== undefined && !Number.isNaN(permit.startedAt) && now - permit.startedAt >= slowMs;
     if (permit.kind === PERMIT_PROBE) {

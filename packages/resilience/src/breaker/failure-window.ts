@@ -1,3 +1,5 @@
+import type { ClockReading } from './snapshot.ts';
+
 /**
  * How a closed breaker decides to trip. Each window records outcomes in O(1) without allocating
  * and answers whether the trip condition holds.
@@ -16,8 +18,10 @@ export interface FailureWindow {
   /** Whether the breaker should open now. */
   shouldTrip(now: number): boolean;
   reset(): void;
-  toJSON(): WindowSnapshot;
-  restore(snapshot: WindowSnapshot): void;
+  /** `at`: the clock now, to turn the window's monotonic times into the snapshot's wall times. */
+  toJSON(at: ClockReading): WindowSnapshot;
+  /** `at`: the clock now, to turn the snapshot's wall times back into monotonic ones. */
+  restore(snapshot: WindowSnapshot, at: ClockReading): void;
 }
 
 /** Serialised window state. */
@@ -158,7 +162,19 @@ export class CountWindow implements FailureWindow {
   }
 }
 
-/** Failure (and slow-call) ratio over the last `windowMs`, in `buckets` time buckets. */
+/** Marks a bucket that holds nothing (restored epochs may be negative: before the monotonic origin). */
+const EMPTY = Number.NEGATIVE_INFINITY;
+
+/** `epoch` modulo `n`, non-negative also for a negative epoch. */
+function slot(epoch: number, n: number): number {
+  return ((epoch % n) + n) % n;
+}
+
+/**
+ * Failure (and slow-call) ratio over the last `windowMs`, in `buckets` time buckets. Times are
+ * monotonic; a snapshot's bucket epochs are wall time, each bucket as many buckets before the
+ * current one as it was.
+ */
 export class TimeWindow implements FailureWindow {
   readonly needsTime = true;
   private readonly bucketMs: number;
@@ -170,7 +186,7 @@ export class TimeWindow implements FailureWindow {
 
   constructor(windowMs: number, buckets: number, thresholds: RatioThresholds) {
     this.bucketMs = windowMs / buckets;
-    this.epochs = new Float64Array(buckets).fill(-1);
+    this.epochs = new Float64Array(buckets).fill(EMPTY);
     this.totals = new Uint32Array(buckets);
     this.fails = new Uint32Array(buckets);
     this.slows = new Uint32Array(buckets);
@@ -178,7 +194,7 @@ export class TimeWindow implements FailureWindow {
   }
   record(failed: boolean, slow: boolean, now: number): boolean {
     const epoch = Math.floor(now / this.bucketMs);
-    const i = epoch % this.epochs.length;
+    const i = slot(epoch, this.epochs.length);
     if (this.epochs[i] !== epoch) {
       this.epochs[i] = epoch;
       this.totals[i] = 0;
@@ -195,7 +211,7 @@ export class TimeWindow implements FailureWindow {
     const n = this.epochs.length;
     // Newest bucket first that still holds a success inside the window.
     for (let back = 0; back < n; back++) {
-      const i = (((current - back) % n) + n) % n;
+      const i = slot(current - back, n);
       if (this.epochs[i] === current - back && this.fails[i]! < this.totals[i]!) {
         this.fails[i]!++;
         return true;
@@ -211,7 +227,7 @@ export class TimeWindow implements FailureWindow {
     let slow = 0;
     for (let i = 0; i < n; i++) {
       const epoch = this.epochs[i]!;
-      if (epoch < 0 || epoch <= current - n || epoch > current) continue;
+      if (epoch <= current - n || epoch > current) continue;
       total += this.totals[i]!;
       failures += this.fails[i]!;
       slow += this.slows[i]!;
@@ -219,17 +235,18 @@ export class TimeWindow implements FailureWindow {
     return ratioTrips(total, failures, slow, this.thresholds);
   }
   reset(): void {
-    this.epochs.fill(-1);
+    this.epochs.fill(EMPTY);
     this.totals.fill(0);
     this.fails.fill(0);
     this.slows.fill(0);
   }
-  toJSON(): WindowSnapshot {
+  toJSON(at: ClockReading): WindowSnapshot {
+    const shift = this.shift(at);
     const buckets: { epoch: number; total: number; failures: number; slow: number }[] = [];
     for (let i = 0; i < this.epochs.length; i++) {
-      if (this.epochs[i]! < 0) continue;
+      if (this.epochs[i] === EMPTY) continue;
       buckets.push({
-        epoch: this.epochs[i]!,
+        epoch: this.epochs[i]! + shift,
         total: this.totals[i]!,
         failures: this.fails[i]!,
         slow: this.slows[i]!,
@@ -237,16 +254,27 @@ export class TimeWindow implements FailureWindow {
     }
     return { kind: 'time', buckets };
   }
-  restore(s: WindowSnapshot): void {
+  restore(s: WindowSnapshot, at: ClockReading): void {
     if (s.kind !== 'time') return;
     this.reset();
+    const shift = this.shift(at);
     for (const b of s.buckets) {
-      const i = b.epoch % this.epochs.length;
-      if (this.epochs[i]! > b.epoch) continue;
-      this.epochs[i] = b.epoch;
+      const epoch = b.epoch - shift;
+      const i = slot(epoch, this.epochs.length);
+      if (this.epochs[i]! > epoch) continue;
+      this.epochs[i] = epoch;
       this.totals[i] = b.total;
       this.fails[i] = b.failures;
       this.slows[i] = b.slow;
     }
+  }
+
+  /**
+   * Wall epoch minus monotonic epoch of the current bucket. Counting from the current bucket on
+   * both sides keeps each bucket's age, so a restored bucket is never in the future (and a
+   * snapshot restored at once round-trips exactly).
+   */
+  private shift(at: ClockReading): number {
+    return Math.floor(at.wall / this.bucketMs) - Math.floor(at.monotonic / this.bucketMs);
   }
 }

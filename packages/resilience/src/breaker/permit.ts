@@ -10,7 +10,7 @@ export const PERMIT_FORCED = 3;
  */
 export class BreakerPermit {
   readonly kind: number;
-  /** When the operation started (NaN when not timed); reset after a bulkhead wait. */
+  /** When the operation started, on monotonic time (NaN when not timed); reset after a bulkhead wait. */
   startedAt: number;
   /** State-machine generation at admission: outcomes from an earlier generation are stale. */
   readonly generation: number;

@@ -1,3 +1,4 @@
+import type { Clock } from '@breakwater/protocol';
 import { BreakerOverrideSchema } from '@breakwater/protocol';
 import { z } from 'zod';
 
@@ -20,6 +21,9 @@ const WindowSnapshotSchema = z.discriminatedUnion('kind', [
 /**
  * A breaker's state as JSON (`breaker.toJSON()`), to persist across restarts or hand to another
  * process. In-flight probes are not part of it: they belong to the process that admitted them.
+ * Its times (`openedAt`, `openUntil`, `halfOpenSince`, the override's `expiresAt`, the time
+ * window's bucket epochs) are wall time: the breaker keeps them on monotonic time, whose origin
+ * is the process's own, and converts them when it saves or restores.
  */
 export const BreakerSnapshotSchema = z.object({
   version: z.literal(1),
@@ -37,3 +41,14 @@ export const BreakerSnapshotSchema = z.object({
   window: WindowSnapshotSchema,
 });
 export type BreakerSnapshot = z.infer<typeof BreakerSnapshotSchema>;
+
+/** Both readings of a clock at one instant: converts a breaker's monotonic times to wall time. */
+export interface ClockReading {
+  readonly wall: number;
+  readonly monotonic: number;
+}
+
+/** Reads both of `clock` at once. */
+export function readClock(clock: Clock): ClockReading {
+  return { wall: clock.now(), monotonic: clock.monotonic() };
+}

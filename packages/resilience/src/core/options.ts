@@ -17,6 +17,7 @@ export const ClockSchema = z.custom<Clock>(
     typeof v === 'object' &&
     v !== null &&
     typeof (v as { now?: unknown }).now === 'function' &&
+    typeof (v as { monotonic?: unknown }).monotonic === 'function' &&
     typeof (v as { setTimeout?: unknown }).setTimeout === 'function',
-  { message: 'expected a Clock { now(), setTimeout(), clearTimeout() }' },
+  { message: 'expected a Clock { now(), monotonic(), setTimeout(), clearTimeout() }' },
 );

@@ -106,6 +106,22 @@ describe('fallbacks', () => {
     });
     await assert.rejects(narrow.execute(fail), /reset/);
   });
+
+  it('a cached result keeps its TTL across a wall-clock step', async () => {
+    for (const step of [-3_600_000, 3_600_000]) {
+      const clock = new ManualClock();
+      const policy = new FallbackPolicy({
+        strategy: cachedFallback<string>({ ttlMs: 60_000, clock }),
+        listener: noopListener,
+      });
+      await policy.execute(async () => 'fresh', { dependency: 'a' });
+      clock.stepWall(step);
+      await clock.advance(30_000);
+      assert.equal(await policy.execute(fail, { dependency: 'a' }), 'fresh', `step ${step}: 30 s old`);
+      await clock.advance(31_000);
+      await assert.rejects(policy.execute(fail, { dependency: 'a' }), /reset/, `step ${step}: 61 s old`);
+    }
+  });
 });
 
 describe('DegradationManager', () => {

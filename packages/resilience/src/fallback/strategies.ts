@@ -51,18 +51,19 @@ export function cachedFallback<F>(options: CachedFallbackOptions = {}): Fallback
   const ttl = options.ttlMs ?? Number.POSITIVE_INFINITY;
   const max = options.maxEntries ?? 1000;
   const clock = options.clock ?? systemClock;
+  // `at` is monotonic time: a wall-clock step must not make a result stale or fresh.
   const entries = new Map<string, { value: F; at: number }>();
   return {
     name: options.name ?? 'cached',
     onSuccess(ctx, value) {
       const k = key(ctx);
       entries.delete(k);
-      entries.set(k, { value: value as F, at: clock.now() });
+      entries.set(k, { value: value as F, at: clock.monotonic() });
       if (entries.size > max) entries.delete(entries.keys().next().value as string);
     },
     resolve(ctx) {
       const entry = entries.get(key(ctx));
-      if (entry === undefined || clock.now() - entry.at > ttl) return NO_FALLBACK;
+      if (entry === undefined || clock.monotonic() - entry.at > ttl) return NO_FALLBACK;
       return entry.value;
     },
   };

@@ -56,6 +56,7 @@ export class HealthMonitor {
   private current: HealthState = 'healthy';
   private failures = 0;
   private passes = 0;
+  /** Monotonic time: a wall-clock step must not stall or skip the ramp. */
   private recoveringSince = 0;
   private timer: TimerHandle | undefined = undefined;
   private running = false;
@@ -69,7 +70,7 @@ export class HealthMonitor {
   }
 
   get state(): HealthState {
-    if (this.current === 'recovering' && this.ramp.done(this.o.clock.now() - this.recoveringSince)) {
+    if (this.current === 'recovering' && this.ramp.done(this.o.clock.monotonic() - this.recoveringSince)) {
       this.moveTo('healthy');
     }
     return this.current;
@@ -81,7 +82,7 @@ export class HealthMonitor {
       case 'failed':
         return 0;
       case 'recovering':
-        return this.ramp.fraction(this.o.clock.now() - this.recoveringSince);
+        return this.ramp.fraction(this.o.clock.monotonic() - this.recoveringSince);
       default:
         return 1;
     }
@@ -163,7 +164,7 @@ export class HealthMonitor {
     if (from === to) return;
     this.current = to;
     if (to === 'recovering') {
-      this.recoveringSince = this.o.clock.now();
+      this.recoveringSince = this.o.clock.monotonic();
       this.gate.reset();
     }
     if (to === 'failed') this.passes = 0;

@@ -117,4 +117,25 @@ describe('HealthMonitor', () => {
     monitor.stop();
     assert.equal(clock.pendingTimers, 0);
   });
+
+  it('a wall-clock step neither stalls nor ends the recovery ramp', async () => {
+    for (const step of [-3_600_000, 3_600_000]) {
+      const clock = new ManualClock();
+      const monitor = new HealthMonitor({
+        check: () => true,
+        failedAfter: 1,
+        recoverAfter: 1,
+        ramp: { steps: [0.5, 1], stepMs: 5000 },
+        clock,
+      });
+      monitor.record(false);
+      monitor.record(true);
+      assert.equal(monitor.state, 'recovering');
+      clock.stepWall(step);
+      await clock.advance(1000);
+      assert.equal(monitor.allowedFraction, 0.5, `step ${step}: 1 s into the ramp`);
+      await clock.advance(9000);
+      assert.equal(monitor.state, 'healthy', `step ${step}: the 10 s ramp is done`);
+    }
+  });
 });

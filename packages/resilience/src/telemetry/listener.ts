@@ -20,6 +20,7 @@ export interface PatternEvent {
   readonly category: ErrorCategory;
   readonly count: number;
   readonly windowMs: number;
+  /** Epoch ms on the aggregator's clock. */
   readonly at: number;
 }
 
