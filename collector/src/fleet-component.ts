@@ -46,8 +46,9 @@ export function createFleetComponent(
     name: 'fleet',
     fleet,
     hub,
-    spanSink(spans, receivedAtMs) {
-      fleet.record(spans, receivedAtMs);
+    // The receiver's receipt time is wall time; the fleet breaker's windows run on monotonic time.
+    spanSink(spans) {
+      fleet.record(spans);
     },
     routes: signalRoutes(hub),
     writeMetrics(out) {

@@ -12,6 +12,7 @@ import { writeFamily, writeSample } from './exposition/prometheus-text.ts';
 import { SliAggregator } from './sli/aggregate.ts';
 import { SeriesLimiter } from './sli/series-limit.ts';
 import { openStore } from './store/open-store.ts';
+import { StoreClock } from './store/store-clock.ts';
 
 /** Counts are kept this long beyond an SLO's window, so the oldest coarse bucket is whole. */
 const RETENTION_MARGIN_MS = 3_600_000;
@@ -33,6 +34,8 @@ export interface SloComponent extends CollectorComponent {
  *
  * - `spanSink` turns each batch into a few count deltas and resolves once the store made them
  *   durable, so the receiver acknowledges only what survives a crash.
+ * - The store is read and written on its own time ({@link StoreClock}): wall time as of start,
+ *   advanced by the monotonic clock, so a step of the wall clock moves no window.
  * - A loop on the injected clock evaluates every `evaluation.interval`, updates Alertmanager
  *   and compacts the store (a failed compaction is logged and retried on the next tick, and
  *   the evaluation runs regardless); routes evaluate on demand (reusing a fresh result).
@@ -49,6 +52,18 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   // SLOs no longer configured keep the longest window, so a config slip does not wipe history.
   const retention = (slo: string) => (byName.get(slo)?.windowMs ?? longest) + RETENTION_MARGIN_MS;
   const store = openStore(config, context.dataDir, retention);
+  const storeClock = new StoreClock(clock, store.latestBucketStart());
+  if (storeClock.aheadOfWallMs > 60_000) {
+    logger.warn(
+      { aheadOfWallMs: storeClock.aheadOfWallMs },
+      'the SLO store holds counts stamped later than the wall clock reads; store time goes on from them',
+    );
+  }
+  // Windows end at the store's now; a caller's wall-clock reading is only for its reports.
+  const storeView = {
+    snapshot: (_wallNowMs: number, windowsMs: readonly number[]) =>
+      store.snapshot(storeClock.now(), windowsMs),
+  };
   const aggregator = new SliAggregator(definitions);
   const limiter = new SeriesLimiter(definitions);
   /** Events folded into each SLO's overflow series since start. */
@@ -58,20 +73,27 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   const am = config.alertmanager;
   const pusher = alertmanagerPusherFrom(am, clock, logger);
 
-  // The limiter and lifetime counters follow the series the store holds, so series
-  // that aged out of every window free their place and their memory.
-  const syncWithStore = async (nowMs: number) => {
-    const held = await store.snapshot(nowMs, [Number.MAX_SAFE_INTEGER]);
+  // The limiter and lifetime counters follow the series with counts within their SLO's
+  // retention, so series that aged out free their place and their memory, also while a quiet
+  // store has not deleted them yet (it deletes only up to its newest count, see BucketIndex).
+  const retentionWindows = [
+    ...new Set([...definitions.map((d) => retention(d.name)), longest + RETENTION_MARGIN_MS]),
+  ];
+  const syncWithStore = async () => {
+    const snapshot = await store.snapshot(storeClock.now(), retentionWindows);
+    const held = snapshot.filter((s) => s.windows[retentionWindows.indexOf(retention(s.slo))]!.total > 0);
     limiter.reset(held);
     const keys = new Set(held.map((s) => `${s.slo}\u0000${s.series}`));
     for (const key of counters.keys()) if (!keys.has(key)) counters.delete(key);
   };
-  await syncWithStore(clock.now());
+  await syncWithStore();
 
-  let latest: { at: number; statuses: SloStatus[] } | undefined;
+  /** The last evaluation: wall time (for `/metrics`), monotonic time (for its age), result. */
+  let latest: { at: number; atMono: number; statuses: SloStatus[] } | undefined;
   let ingestedSinceEvaluation = true;
   let evaluating: Promise<SloStatus[]> | undefined;
   let timer: ReturnType<typeof clock.setTimeout> | undefined;
+  /** Monotonic time of the last successful compaction. */
   let lastCompaction = Number.NEGATIVE_INFINITY;
   let stopped = false;
   /** Failed compactions and evaluations since start: a persistent failure shows on a dashboard. */
@@ -82,12 +104,13 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
     ingestedSinceEvaluation = false;
     const run = async () => {
       const nowMs = clock.now();
-      const statuses = await evaluateAll(definitions, store, {
+      const atMono = clock.monotonic();
+      const statuses = await evaluateAll(definitions, storeView, {
         nowMs,
         levelWindowMs: config.evaluation.levelWindow,
         examples: examplesFor,
       });
-      latest = { at: nowMs, statuses };
+      latest = { at: nowMs, atMono, statuses };
       pusher?.update(
         desiredAlerts(statuses, {
           levels: am.levels,
@@ -109,20 +132,24 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   };
 
   const current = async (): Promise<readonly SloStatus[]> => {
-    if (latest !== undefined && !ingestedSinceEvaluation && clock.now() - latest.at < ROUTE_CACHE_MS)
+    if (
+      latest !== undefined &&
+      !ingestedSinceEvaluation &&
+      clock.monotonic() - latest.atMono < ROUTE_CACHE_MS
+    )
       return latest.statuses;
     return evaluate();
   };
 
   const tick = async () => {
     timer = undefined;
-    const now = clock.now();
+    const now = clock.monotonic();
     if (now - lastCompaction >= COMPACTION_INTERVAL_MS) {
       // Compaction is housekeeping: a failure (e.g. a SQLite error) must not cost this tick's
       // evaluation, or alerts and `breakwater_slo_*` go stale. It is retried on the next tick.
       try {
-        await store.compact(now);
-        await syncWithStore(now);
+        await store.compact(storeClock.now());
+        await syncWithStore();
         lastCompaction = now;
       } catch (error) {
         engineErrors.compaction++;
@@ -198,16 +225,17 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
     current,
     gateSource: {
       slos: () => definitions,
-      snapshot: (nowMs, windowsMs) => store.snapshot(nowMs, windowsMs),
+      snapshot: storeView.snapshot,
       examples: examplesFor,
     },
-    async spanSink(spans, receivedAtMs) {
+    // Counted at the store's now, not at the receiver's wall-clock receipt time (see StoreClock).
+    async spanSink(spans) {
       const aggregated = aggregator.aggregate(spans);
       if (aggregated.length === 0) return;
       const admission = limiter.admit(aggregated);
       const deltas = admission.deltas;
       try {
-        await store.commit(receivedAtMs, deltas);
+        await store.commit(storeClock.now(), deltas);
       } catch (error) {
         limiter.release(admission);
         throw error;
@@ -258,6 +286,13 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
           'Failed alert deliveries to Alertmanager (retried with backoff).',
         );
         writeSample(out, 'breakwater_slo_alertmanager_failures_total', undefined, stats.failures);
+        writeFamily(
+          out,
+          'breakwater_slo_alertmanager_rejections_total',
+          'counter',
+          'Alert batches Alertmanager refused with a 4xx (not retried; firing alerts are re-sent on the resend interval).',
+        );
+        writeSample(out, 'breakwater_slo_alertmanager_rejections_total', undefined, stats.rejections);
       }
     },
     async start() {

@@ -50,7 +50,10 @@ interface Tracked {
 /** Delivery counters, for `/metrics` and tests. */
 export interface PusherStats {
   deliveries: number;
+  /** Failed deliveries (network, timeout, 5xx, 408, 429): retried with backoff. */
   failures: number;
+  /** Batches Alertmanager refused with another 4xx: not retried (see {@link AlertmanagerPusher}). */
+  rejections: number;
   consecutiveFailures: number;
   lastError: string | undefined;
   firing: number;
@@ -69,7 +72,11 @@ export interface PusherStats {
  *
  * Never blocks the caller: deliveries run in the background, one at a time; a failed delivery is
  * retried after an exponential backoff with jitter, on the injected clock, carrying whatever is
- * current by then.
+ * current by then. A batch Alertmanager refuses with a 4xx other than 408 and 429 is not retried:
+ * the same batch would be refused again and hold back every later change. Alertmanager keeps the
+ * valid alerts of a refused batch; its resolutions are dropped (Alertmanager resolves those alerts
+ * after its `resolve_timeout`) and firing alerts go again on the resend interval. Each refusal is
+ * logged as an error and counted in {@link PusherStats.rejections}.
  */
 export class AlertmanagerPusher {
   private readonly endpoint: string;
@@ -85,6 +92,7 @@ export class AlertmanagerPusher {
   private readonly counters = {
     deliveries: 0,
     failures: 0,
+    rejections: 0,
     consecutiveFailures: 0,
     lastError: undefined as string | undefined,
   };
@@ -118,7 +126,9 @@ export class AlertmanagerPusher {
     }
     for (const [key, tracked] of this.alerts) {
       if (!seen.has(key) && tracked.endsAt === undefined) {
-        tracked.endsAt = now;
+        // Never before startsAt (the wall clock may have stepped back since): Alertmanager
+        // refuses an alert that ends before it starts.
+        tracked.endsAt = Math.max(now, tracked.startsAt);
         changed = true;
       }
     }
@@ -202,6 +212,7 @@ export class AlertmanagerPusher {
       timeoutMs,
     );
     let error: string | undefined;
+    let status: number | undefined;
     try {
       const res = await fetch(this.endpoint, {
         method: 'POST',
@@ -210,7 +221,10 @@ export class AlertmanagerPusher {
         signal: abort.signal,
       });
       const text = await res.text();
-      if (!res.ok) error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+      if (!res.ok) {
+        error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+        status = res.status;
+      }
     } catch (e) {
       error =
         e instanceof Error
@@ -223,8 +237,17 @@ export class AlertmanagerPusher {
       this.abort = undefined;
     }
     if (this.stopped) return;
-    if (error === undefined) {
-      this.counters.deliveries++;
+    const rejected = status !== undefined && isRejection(status);
+    if (error === undefined || rejected) {
+      if (error === undefined) this.counters.deliveries++;
+      else {
+        this.counters.rejections++;
+        this.counters.lastError = error;
+        this.options.logger.error(
+          { endpoint: this.endpoint, error, alerts: batch.length },
+          'alertmanager rejected the alerts; not retried (firing ones are sent again on the resend interval)',
+        );
+      }
       this.counters.consecutiveFailures = 0;
       // Resolutions that went out are done; anything that changed meanwhile is still here.
       for (const { key, alert, endsAt } of batch) {
@@ -255,6 +278,14 @@ export class AlertmanagerPusher {
     for (const a of this.alerts.values()) if (a.endsAt === undefined) return true;
     return false;
   }
+}
+
+/**
+ * Whether an HTTP status refuses the batch itself (a 4xx), so sending it again cannot succeed.
+ * 408 (timeout) and 429 (rate limited) say "later", not "never".
+ */
+function isRejection(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /** A stable identity for a label set (order-independent). */

@@ -30,3 +30,26 @@ describe('BreakerStateTable', () => {
     assert.equal(table.snapshot()[0]?.state, 'closed');
   });
 });
+
+describe('BreakerStateTable across a step of the collector clock', () => {
+  it('takes new points after the collector clock stepped back an hour', async () => {
+    const clock = new ManualClock(100_000_000);
+    const table = new BreakerStateTable({ clock, ttlMs: 300_000, maxEntries: 10 });
+    table.record([point('open', 100_000_000)]);
+    clock.stepWall(-3_600_000);
+    await clock.advance(10_000);
+    table.record([point('closed', 100_010_000)]); // the SDK's clock is right
+    assert.equal(table.snapshot()[0]?.state, 'closed');
+  });
+
+  it('expires entries after the TTL on the monotonic clock, whatever the wall clock does', async () => {
+    const clock = new ManualClock(100_000_000);
+    const table = new BreakerStateTable({ clock, ttlMs: 300_000, maxEntries: 10 });
+    table.record([point('open', 100_000_000)]);
+    clock.stepWall(3_600_000);
+    assert.equal(table.snapshot().length, 1, 'a forward step does not expire it');
+    clock.stepWall(-7_200_000);
+    await clock.advance(300_001);
+    assert.equal(table.snapshot().length, 0, 'a backward step does not keep it');
+  });
+});

@@ -15,10 +15,22 @@ export interface FleetBreakerState {
 
 export interface BreakerStateTableOptions {
   clock: Clock;
-  /** Entries not refreshed for this long are dropped (an instance that went away). */
+  /**
+   * Entries not refreshed for this long are dropped (an instance that went away); timed on the
+   * monotonic clock. Also how much older than the entry a point may be and still count as a late
+   * batch: a point older than that comes from an SDK clock that stepped back, and is taken.
+   */
   ttlMs: number;
   /** Hard cap on entries; the least recently updated go first. */
   maxEntries: number;
+}
+
+interface Entry {
+  state: FleetBreakerState;
+  /** The point's own time as sent (the SDK's clock), to order that SDK's points. */
+  pointTimeMs: number;
+  /** When it was received, on the monotonic clock (for the TTL). */
+  receivedAt: number;
 }
 
 /**
@@ -29,7 +41,7 @@ export interface BreakerStateTableOptions {
 export class BreakerStateTable {
   private readonly options: BreakerStateTableOptions;
   /** Insertion order = update order (entries are re-inserted on update). */
-  private readonly entries = new Map<string, FleetBreakerState>();
+  private readonly entries = new Map<string, Entry>();
 
   constructor(options: BreakerStateTableOptions) {
     this.options = options;
@@ -37,22 +49,28 @@ export class BreakerStateTable {
 
   record(points: readonly BreakerStatePoint[]): void {
     const now = this.options.clock.now();
+    const receivedAt = this.options.clock.monotonic();
     for (const point of points) {
       const key = `${point.service}\u0000${point.instanceId ?? ''}\u0000${point.dependency}`;
       const existing = this.entries.get(key);
-      // A point from the future (an SDK clock ahead, a glitch) counts as sent when it arrived:
-      // kept as is, it would make every later point look old until the entry expired.
-      const timeMs = Math.min(point.timeMs, now);
-      // Out-of-order export batches must not roll a newer state back.
-      if (existing !== undefined && existing.timeMs > timeMs && timeMs !== 0) continue;
+      // Out-of-order export batches must not roll a newer state back. Points are ordered by the
+      // SDK's own clock, never against the collector's (which may step); one far older than the
+      // entry is no late batch but an SDK clock stepped back (or one that was ahead), so it wins.
+      const older = existing === undefined ? 0 : existing.pointTimeMs - point.timeMs;
+      if (older > 0 && older < this.options.ttlMs && point.timeMs !== 0) continue;
       this.entries.delete(key);
       this.entries.set(key, {
-        service: point.service,
-        instanceId: point.instanceId,
-        dependency: point.dependency,
-        state: point.state,
-        timeMs,
-        receivedAtMs: now,
+        state: {
+          service: point.service,
+          instanceId: point.instanceId,
+          dependency: point.dependency,
+          state: point.state,
+          // Shown as sent, but never later than its arrival (an SDK clock ahead, a glitch).
+          timeMs: Math.min(point.timeMs, now),
+          receivedAtMs: now,
+        },
+        pointTimeMs: point.timeMs,
+        receivedAt,
       });
     }
     while (this.entries.size > this.options.maxEntries) {
@@ -64,18 +82,20 @@ export class BreakerStateTable {
   /** Current entries (expired ones removed), sorted by service, dependency, instance. */
   snapshot(): FleetBreakerState[] {
     this.expire();
-    return [...this.entries.values()].sort(
-      (a, b) =>
-        a.service.localeCompare(b.service) ||
-        a.dependency.localeCompare(b.dependency) ||
-        (a.instanceId ?? '').localeCompare(b.instanceId ?? ''),
-    );
+    return [...this.entries.values()]
+      .map((e) => ({ ...e.state }))
+      .sort(
+        (a, b) =>
+          a.service.localeCompare(b.service) ||
+          a.dependency.localeCompare(b.dependency) ||
+          (a.instanceId ?? '').localeCompare(b.instanceId ?? ''),
+      );
   }
 
   private expire(): void {
-    const cutoff = this.options.clock.now() - this.options.ttlMs;
+    const cutoff = this.options.clock.monotonic() - this.options.ttlMs;
     for (const [key, entry] of this.entries) {
-      if (entry.receivedAtMs >= cutoff) break; // update order: the rest are newer
+      if (entry.receivedAt >= cutoff) break; // update order: the rest are newer
       this.entries.delete(key);
     }
   }

@@ -16,7 +16,7 @@ export function sleep(clock: Clock, ms: number): Promise<void> {
 export interface PollOptions {
   clock: Clock;
   intervalMs: number;
-  /** Give up (returning the last answer) at this clock time. */
+  /** Give up (returning the last answer) at this time on the monotonic clock (`Clock.monotonic`). */
   deadline: number;
   /**
    * `wait`: stop at the first answer that is not a HALT for missing data.
@@ -50,7 +50,7 @@ export async function poll(ask: () => Promise<GateAnswer>, options: PollOptions)
     }
     // A failed poll is retried like an answer is re-asked: after the interval, or at the deadline
     // when less than an interval is left.
-    const remaining = options.deadline - clock.now();
+    const remaining = options.deadline - clock.monotonic();
     if (remaining <= 0) {
       if (last !== undefined) return last;
       throw failed;

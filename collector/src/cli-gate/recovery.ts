@@ -21,7 +21,8 @@ export interface RecoveryOptions {
  */
 export async function trackRecovery(client: GateClient, options: RecoveryOptions): Promise<RecoveryOutcome> {
   const { clock, timeoutMs } = options;
-  const started = clock.now();
+  // Monotonic: a step of the wall clock must neither end the wait early nor make it negative.
+  const started = clock.monotonic();
   const deadline = started + timeoutMs;
   for (;;) {
     let healthy = false;
@@ -31,8 +32,8 @@ export async function trackRecovery(client: GateClient, options: RecoveryOptions
       if (!(error instanceof GateClientError)) throw error;
     }
     options.onPoll?.(healthy);
-    if (healthy) return { recovered: true, recoveryMs: clock.now() - started, timeoutMs };
-    const remaining = deadline - clock.now();
+    if (healthy) return { recovered: true, recoveryMs: clock.monotonic() - started, timeoutMs };
+    const remaining = deadline - clock.monotonic();
     if (remaining <= 0) return { recovered: false, timeoutMs };
     await sleep(clock, Math.min(options.intervalMs, remaining));
   }

@@ -73,7 +73,8 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
         : await poll(ask, {
             clock,
             intervalMs: options.intervalMs,
-            deadline: clock.now() + span,
+            // Monotonic: a forward step of the wall clock must not cut a canary's bake time short.
+            deadline: clock.monotonic() + span,
             mode: options.waitMs !== undefined ? 'wait' : 'watch',
             onAnswer: (a) =>
               io.stderr(`gate: ${a.decision}${isNoDataHalt(a) ? ' (waiting for traffic)' : ''}\n`),
@@ -84,7 +85,9 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
     io.stderr(`breakwater gate: ${error.message}\n`);
     return GATE_EXIT_CODES.ERROR;
   }
+  // Wall times for the report; the latency is measured on the monotonic clock.
   const detectedAt = clock.now();
+  const detectedAtMono = clock.monotonic();
   printAnswer(answer, options, say);
 
   let rollback: RollbackOutcome | undefined;
@@ -100,13 +103,12 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
       },
       { stdoutToStderr: options.json },
     );
-    const finishedAt = clock.now();
     rollback = {
       command: options.onRollback,
       exitCode,
       detectedAt,
-      finishedAt,
-      latencyMs: finishedAt - detectedAt,
+      finishedAt: clock.now(),
+      latencyMs: clock.monotonic() - detectedAtMono,
     };
     say(
       `rollback ${exitCode === 0 ? 'finished' : `failed (exit ${exitCode})`} ${(rollback.latencyMs / 1000).toFixed(1)} s after the violation was detected`,

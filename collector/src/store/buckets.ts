@@ -51,13 +51,22 @@ interface Series {
  */
 export class BucketIndex {
   private readonly slos = new Map<string, Map<string, Series>>();
-  /** Fine buckets start at or after this; older times go to coarse buckets. */
-  private fineFrom = Number.NEGATIVE_INFINITY;
+  /** Start and end of the newest bucket ever held (`-Infinity` while empty). */
+  private newestStart = Number.NEGATIVE_INFINITY;
+  private newestEnd = Number.NEGATIVE_INFINITY;
 
-  /** The resolution and start of the bucket holding `timeMs`. */
+  /**
+   * The bucket a commit at `timeMs` goes to: always a minute bucket. Compaction coarsens it once
+   * it is old; deciding here from an earlier compaction's time would let one compaction run with
+   * a clock far ahead send every later commit to hourly buckets.
+   */
   bucketFor(timeMs: number): { res: Resolution; start: number } {
-    if (timeMs >= this.fineFrom) return { res: FINE_BUCKET_MS, start: floorTo(timeMs, FINE_BUCKET_MS) };
-    return { res: COARSE_BUCKET_MS, start: floorTo(timeMs, COARSE_BUCKET_MS) };
+    return { res: FINE_BUCKET_MS, start: floorTo(timeMs, FINE_BUCKET_MS) };
+  }
+
+  /** Start of the newest bucket held, i.e. no count was committed before it (`-Infinity`: none). */
+  get latestStart(): number {
+    return this.newestStart;
   }
 
   /** Current counts of one bucket (a copy; empty when absent). */
@@ -69,6 +78,8 @@ export class BucketIndex {
   /** Sets one bucket's counts (absolute). */
   set(write: BucketWrite): void {
     this.map(write.slo, write.series, write.res, true)!.set(write.start, write.counts);
+    if (write.start > this.newestStart) this.newestStart = write.start;
+    if (write.start + write.res > this.newestEnd) this.newestEnd = write.start + write.res;
   }
 
   /** Removes one bucket (and the series once it is empty). */
@@ -137,13 +148,19 @@ export class BucketIndex {
   /**
    * What {@link compact} would change at `nowMs`: fine buckets older than {@link FINE_SPAN_MS}
    * merge into hourly buckets; buckets older than the SLO's retention go.
+   *
+   * Age is counted from `nowMs` or from the end of the newest bucket, whichever is earlier: a
+   * `nowMs` far ahead of every count (a clock set a month ahead, a host booted with the wrong
+   * time) would otherwise delete history that is still in its window once the clock is right.
+   * Nothing is lost by waiting: while no newer count arrives, the store does not grow.
    */
   planCompaction(nowMs: number, retention: RetentionFn): CompactionPlan {
-    const fineCutoff = floorTo(nowMs - FINE_SPAN_MS, COARSE_BUCKET_MS);
+    const at = Math.min(nowMs, this.newestEnd);
+    const fineCutoff = floorTo(at - FINE_SPAN_MS, COARSE_BUCKET_MS);
     const writes = new Map<string, BucketWrite>();
     const deletes: BucketRef[] = [];
     for (const [slo, bySeries] of this.slos) {
-      const oldest = nowMs - retention(slo);
+      const oldest = at - retention(slo);
       for (const [id, series] of bySeries) {
         for (const [start, counts] of series.fine) {
           if (start >= fineCutoff) continue;
@@ -176,11 +193,10 @@ export class BucketIndex {
     return { writes: [...writes.values()], deletes };
   }
 
-  /** Applies a plan from {@link planCompaction} and moves the fine/coarse boundary. */
-  applyCompaction(nowMs: number, plan: CompactionPlan): void {
+  /** Applies a plan from {@link planCompaction}. */
+  applyCompaction(plan: CompactionPlan): void {
     for (const d of plan.deletes) this.delete(d);
     for (const w of plan.writes) this.set(w);
-    this.fineFrom = Math.max(this.fineFrom, floorTo(nowMs - FINE_SPAN_MS, COARSE_BUCKET_MS));
   }
 
   private map(slo: string, id: string, res: Resolution, create: boolean): Map<number, Counts> | undefined {

@@ -33,8 +33,12 @@ export class MemoryStore implements SloStore {
   }
 
   async compact(nowMs: number): Promise<void> {
-    this.index.applyCompaction(nowMs, this.index.planCompaction(nowMs, this.retention));
+    this.index.applyCompaction(this.index.planCompaction(nowMs, this.retention));
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
+  }
+
+  latestBucketStart(): number {
+    return this.index.latestStart;
   }
 
   async close(): Promise<void> {}

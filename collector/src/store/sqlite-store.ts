@@ -184,9 +184,13 @@ export class SqliteStore implements SloStore {
         'DELETE FROM slo_example_traces WHERE NOT EXISTS (SELECT 1 FROM slo_series s WHERE s.slo = slo_example_traces.slo AND s.series = slo_example_traces.series)',
       );
     });
-    this.index.applyCompaction(nowMs, plan);
+    this.index.applyCompaction(plan);
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
     this.reloadSeriesIds();
+  }
+
+  latestBucketStart(): number {
+    return this.index.latestStart;
   }
 
   async close(): Promise<void> {

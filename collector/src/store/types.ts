@@ -24,7 +24,7 @@ export interface SloStore {
   /** `memory`, `sqlite`, … (for logs and the status page). */
   readonly kind: string;
   /**
-   * Adds `deltas` to the buckets holding `timeMs`, atomically: all or nothing. Resolves only once
+   * Adds `deltas` to the buckets holding `timeMs` (the store's time, see `StoreClock`), atomically: all or nothing. Resolves only once
    * the counts are durable (for a durable store), so an ingest request can then be acknowledged.
    */
   commit(timeMs: number, deltas: readonly CountDelta[]): Promise<void>;
@@ -43,9 +43,15 @@ export interface SloStore {
   examples(slo: string, series: string): readonly string[];
   /**
    * Applies retention at `nowMs`: drops buckets older than each SLO's retention and coarsens old
-   * fine buckets. Safe to call at any time.
+   * fine buckets, counting age from `nowMs` or the newest bucket held, whichever is earlier (a
+   * clock far ahead must not delete history). Safe to call at any time.
    */
   compact(nowMs: number): Promise<void>;
+  /**
+   * Start of the newest bucket held (`-Infinity` when empty): no count was committed earlier
+   * than this. A restarted collector must not count time from before it (see `StoreClock`).
+   */
+  latestBucketStart(): number;
   /** Releases resources; pending commits finish first. */
   close(): Promise<void>;
 }

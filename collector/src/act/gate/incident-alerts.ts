@@ -1,6 +1,7 @@
 import { type Clock, GATE_NO_DATA_CODES, type GateAnswer, type TimerHandle } from '@breakwater/protocol';
 import type { DesiredAlert } from '../alerts.ts';
-import type { IncidentStore, StoredIncident } from './incident-store.ts';
+import { covers, type IncidentScope, scopeOf, widen } from './incident-scope.ts';
+import type { IncidentStore } from './incident-store.ts';
 import { buildIncidentReport } from './report.ts';
 
 /** `alertname` of deployment-gate incidents. */
@@ -16,6 +17,17 @@ export const MAX_GATE_INCIDENTS = 1_000;
 /** The part of `AlertmanagerPusher` used here. */
 export interface AlertSink {
   update(desired: readonly DesiredAlert[]): void;
+}
+
+/** One firing incident. */
+interface Incident {
+  /** The alert's own labels (`extraLabels` are added when pushed). */
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** When it stops firing, on the monotonic clock (a wall-clock step must not stretch a page). */
+  expiresAt: number;
+  /** What raised it; `undefined` for one restored from an older collector's file. */
+  scope: IncidentScope | undefined;
 }
 
 /** Options of {@link GateIncidentAlerts}. */
@@ -42,9 +54,13 @@ export function isNoDataHalt(answer: Pick<GateAnswer, 'decision' | 'reasons'>): 
 
 /**
  * Incident alerts for gate answers: ROLLBACK raises a `page`, HALT (other than for missing data)
- * a `ticket`, per service × version. A PROCEED for the same service and version resolves it;
- * otherwise it expires `ttlMs` after the last answer that raised it (gate answers are pulled, so
- * nothing else would ever clear it). The pusher re-sends and resolves as usual.
+ * a `ticket`, per service × version. A PROCEED for the same service and version resolves it if
+ * it judged at least the SLOs that raised it, against the same baseline ({@link covers}): anyone
+ * who may ask the gate could otherwise silence a page by asking a narrower question (`slo=` an
+ * SLO that passes). Likewise a narrower HALT does not turn a page into a ticket, and a narrower
+ * answer raising it again widens what a PROCEED must judge. Otherwise an incident expires
+ * `ttlMs` after the last answer that raised it (gate answers are pulled, so nothing else would
+ * ever clear it). The pusher re-sends and resolves as usual.
  *
  * With a `store`, {@link restore} (call it once at start) brings unexpired incidents back after a
  * restart, and every change from then on is saved. Without it nothing would re-send them after a
@@ -52,7 +68,7 @@ export function isNoDataHalt(answer: Pick<GateAnswer, 'decision' | 'reasons'>): 
  */
 export class GateIncidentAlerts {
   private readonly options: GateIncidentAlertsOptions;
-  private readonly incidents = new Map<string, Omit<StoredIncident, 'key'>>();
+  private readonly incidents = new Map<string, Incident>();
   private timer: TimerHandle | undefined;
   private droppedCount = 0;
   /** Saves wait for {@link restore}: one before it would overwrite what it is about to load. */
@@ -65,16 +81,27 @@ export class GateIncidentAlerts {
   /** Updates the incidents from one answer. */
   record(answer: GateAnswer): void {
     const key = JSON.stringify([answer.service, answer.version]);
+    const existing = this.incidents.get(key);
     if (answer.decision === 'PROCEED') {
-      if (this.incidents.delete(key)) this.push();
+      if (existing !== undefined && covers(answer, existing.scope)) {
+        this.incidents.delete(key);
+        this.push();
+      }
       return;
     }
     if (isNoDataHalt(answer)) return;
+    let scope: IncidentScope | undefined = scopeOf(answer);
+    if (existing !== undefined && !covers(answer, existing.scope)) {
+      // A narrower question: it may raise the incident again, never lower or narrow it.
+      if (answer.decision === 'HALT' && existing.labels.severity === 'page') return;
+      scope = existing.scope === undefined ? undefined : widen(existing.scope, answer);
+    }
     // Re-inserted, so the map's order is the order of the last answers (eviction takes the oldest).
     this.incidents.delete(key);
     this.incidents.set(key, {
       ...this.alertFor(answer),
-      expiresAt: this.options.clock.now() + this.options.ttlMs,
+      expiresAt: this.options.clock.monotonic() + this.options.ttlMs,
+      scope,
     });
     this.push();
   }
@@ -89,10 +116,14 @@ export class GateIncidentAlerts {
     if (store === undefined) return;
     const stored = await store.load();
     this.restored = true;
+    // The file holds wall-clock expiries: the time each has left is read against the wall clock
+    // once, here, and then timed on the monotonic clock.
     const now = clock.now();
-    for (const { key, ...incident } of stored) {
-      if (incident.expiresAt <= now || this.incidents.has(key)) continue;
-      this.incidents.set(key, { ...incident, expiresAt: Math.min(incident.expiresAt, now + ttlMs) });
+    const mono = clock.monotonic();
+    for (const { key, expiresAt, scope, labels, annotations } of stored) {
+      if (expiresAt <= now || this.incidents.has(key)) continue;
+      const left = Math.min(expiresAt - now, ttlMs);
+      this.incidents.set(key, { labels, annotations, expiresAt: mono + left, scope });
     }
     // Also when all had expired (the save drops them) or some were raised meanwhile (never saved).
     if (stored.length > 0 || this.incidents.size > 0) this.push();
@@ -120,7 +151,7 @@ export class GateIncidentAlerts {
   }
 
   private push(): void {
-    const now = this.options.clock.now();
+    const now = this.options.clock.monotonic();
     for (const [key, incident] of this.incidents) if (incident.expiresAt <= now) this.incidents.delete(key);
     this.evict();
     const { extraLabels } = this.options;
@@ -130,12 +161,26 @@ export class GateIncidentAlerts {
         annotations: i.annotations,
       })),
     );
-    if (this.restored) this.options.store?.save([...this.incidents].map(([key, i]) => ({ key, ...i })));
+    if (this.restored) this.save(now);
     this.clearTimer();
     let next = Number.POSITIVE_INFINITY;
     for (const i of this.incidents.values()) next = Math.min(next, i.expiresAt);
     if (Number.isFinite(next))
       this.timer = this.options.clock.setTimeout(() => this.push(), Math.max(0, next - now));
+  }
+
+  /** Saves the incidents, with wall-clock expiries (as of now) for the next start. */
+  private save(monoNow: number): void {
+    const wallNow = this.options.clock.now();
+    this.options.store?.save(
+      [...this.incidents].map(([key, { labels, annotations, expiresAt, scope }]) => ({
+        key,
+        labels,
+        annotations,
+        expiresAt: wallNow + (expiresAt - monoNow),
+        ...(scope === undefined ? {} : { scope }),
+      })),
+    );
   }
 
   /** Drops incidents beyond the cap: the oldest ticket, else the oldest page. */

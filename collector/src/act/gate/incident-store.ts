@@ -12,8 +12,16 @@ const StoredIncidentSchema = z.object({
   /** The alert's own labels: `alertmanager.labels` are added when pushed, so edits to them apply. */
   labels: z.record(z.string(), z.string()),
   annotations: z.record(z.string(), z.string()),
-  /** Epoch ms at which the incident stops firing. */
+  /**
+   * Epoch ms at which the incident stops firing, as of the save: only read on restore (capped at
+   * now + TTL then), as the running collector times the TTL on its monotonic clock.
+   */
   expiresAt: z.number(),
+  /**
+   * The SLOs and baseline that raised it: a PROCEED resolves it only if it judged them (see
+   * `IncidentScope`). Absent in files of older collectors: such an incident runs to its TTL.
+   */
+  scope: z.object({ slos: z.array(z.string()), baseline: z.array(z.string()) }).optional(),
 });
 
 /** One firing incident as kept across restarts. */

@@ -12,10 +12,20 @@ export function writeFleetMetrics(out: string[], fleet: FleetBreaker, hub: Signa
     'Fleet breaker state changes by dependency and new state.',
   );
   for (const d of counters.decisions.values()) {
-    out.push(
-      `breakwater_fleet_decisions_total${labels({ dependency: d.dependency, service: d.service, state: d.state })} ${d.count}`,
-    );
+    for (const state of OVERRIDE_STATES) {
+      if (d.counts[state] === 0) continue;
+      out.push(
+        `breakwater_fleet_decisions_total${labels({ dependency: d.dependency, service: d.service, state })} ${d.counts[state]}`,
+      );
+    }
   }
+  family(
+    out,
+    'breakwater_fleet_decision_keys_dropped_total',
+    'counter',
+    'Dependency keys whose breakwater_fleet_decisions_total series were dropped (forgotten keys beyond maxDependencies).',
+  );
+  out.push(`breakwater_fleet_decision_keys_dropped_total ${counters.decisions.dropped}`);
   family(
     out,
     'breakwater_fleet_signals_total',

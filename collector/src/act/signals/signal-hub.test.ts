@@ -171,12 +171,11 @@ async function setup(options: Partial<SignalHubOptions> = {}, active: BreakerSig
 }
 
 describe('SignalHub over loopback HTTP', () => {
-  it('starts with retry and a snapshot of active signals (TTL shortened to the time left)', async () => {
-    const { clock, open } = await setup({}, [
-      signal(1),
+  it('starts with retry and a snapshot of the active signals for its service, as the source gives them', async () => {
+    const { open } = await setup({}, [
+      signal(1, { ttlMs: 10_000 }), // the source shortens each TTL to the time left
       signal(2, { dependency: 'anthropic/claude', service: 'other' }),
     ]);
-    await clock.advance(5_000);
     const sub = await open('?service=agent');
     await until(() => sub.events.length === 1, 'snapshot');
     assert.equal(sub.status, 200);
@@ -242,6 +241,23 @@ describe('SignalHub over loopback HTTP', () => {
     assert.equal(replay[0]?.ttlMs, 12_000, 'replayed TTL counts from the original issue');
     assert.equal(replay[1]?.ttlMs, 1, 'an expired closed signal still clears');
     assert.equal(hub.stats.resumed, 1);
+  });
+
+  it('shortens replayed TTLs by the time since publishing, whatever the wall clock did', async () => {
+    const { clock, hub, open } = await setup();
+    const first = await open();
+    await until(() => hub.subscribers === 1, 'subscriber');
+    hub.publish(signal(1));
+    await until(() => first.signals().length === 1, 'first signal');
+    const lastId = first.lastId()!;
+    first.close();
+    await until(() => hub.subscribers === 0, 'disconnect');
+    hub.publish(signal(2));
+    await clock.advance(3_000);
+    clock.stepWall(3_600_000); // NTP steps the wall clock an hour forward
+    const resumed = await open('', { 'last-event-id': lastId });
+    await until(() => resumed.signals().length === 1, 'replay');
+    assert.equal(resumed.signals()[0]?.ttlMs, 12_000);
   });
 
   it('answers an id that is too old or from another collector run with a snapshot', async () => {

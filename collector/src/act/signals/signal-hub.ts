@@ -10,16 +10,19 @@ import {
   type TimerHandle,
 } from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
+import { withRemainingTtl } from '../../evaluate/fleet/remaining-ttl.ts';
 import { sendJsonError } from '../../receive/http-reply.ts';
 import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
-import { withRemainingTtl } from './remaining-ttl.ts';
 import { snapshotEvents } from './snapshot-events.ts';
 
 /** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
 export interface SignalHubOptions {
   clock: Clock;
   logger: Logger;
-  /** Signals in force now; the hub asks on every snapshot. */
+  /**
+   * Signals in force now, each with `ttlMs` the time it has left (as sent); the hub asks on
+   * every snapshot.
+   */
   active: () => readonly BreakerSignal[];
   heartbeatMs: number;
   retryMs: number;
@@ -47,6 +50,8 @@ interface Subscriber {
 interface Buffered {
   seq: number;
   signal: BreakerSignal;
+  /** When it was published (monotonic ms): a replay shortens its TTL by the time since. */
+  at: number;
 }
 
 const HEARTBEAT = Buffer.from(sseComment('heartbeat'));
@@ -106,7 +111,7 @@ export class SignalHub {
   /** Sends `signal` to every subscriber it is for, and keeps it for resumption. */
   publish(signal: BreakerSignal): void {
     const seq = ++this.seq;
-    this.ring[seq % this.ring.length] = { seq, signal };
+    this.ring[seq % this.ring.length] = { seq, signal, at: this.options.clock.monotonic() };
     this.stats.published++;
     const frame = Buffer.from(sseEvent(SIGNAL_EVENT.SIGNAL, formatSignalEventId(this.stream, seq), signal));
     if (signal.service === undefined) {
@@ -119,16 +124,10 @@ export class SignalHub {
     }
   }
 
-  /** Active signals for `service` (all when absent), TTLs shortened to the time left. */
+  /** Active signals for `service` (all when absent), TTLs as the source shortened them. */
   snapshot(service?: string): ActiveSignals {
-    const now = this.options.clock.now();
-    const signals: BreakerSignal[] = [];
-    for (const signal of this.options.active()) {
-      if (!matches(signal, service ?? '')) continue;
-      const current = withRemainingTtl(signal, now);
-      if (current) signals.push(current);
-    }
-    return { now: Math.floor(now), signals };
+    const signals = this.options.active().filter((signal) => matches(signal, service ?? ''));
+    return { now: Math.floor(this.options.clock.now()), signals };
   }
 
   /** Handles `GET /v1/signals` (and `HEAD`: headers only); auth was checked by the host server. */
@@ -173,14 +172,14 @@ export class SignalHub {
     const oldest = this.seq - this.ring.length + 1;
     if (last !== undefined && last <= this.seq && last + 1 >= Math.max(1, oldest)) {
       this.stats.resumed++;
-      const now = this.options.clock.now();
+      const now = this.options.clock.monotonic();
       let out = '';
       for (let seq = last + 1; seq <= this.seq; seq++) {
         const entry = this.ring[seq % this.ring.length];
         if (entry === undefined || entry.seq !== seq || !matches(entry.signal, service)) continue;
         // A late `closed` still helps (it clears an override early); a late open must not revive.
         const signal =
-          withRemainingTtl(entry.signal, now) ??
+          withRemainingTtl(entry.signal, now - entry.at) ??
           (entry.signal.state === 'closed' ? { ...entry.signal, ttlMs: 1 } : undefined);
         if (signal) out += sseEvent(SIGNAL_EVENT.SIGNAL, formatSignalEventId(this.stream, seq), signal);
       }

@@ -32,10 +32,12 @@ interface Subscriber {
   res: ServerResponse;
   /** Fingerprint of the last snapshot written to this viewer. */
   sent: string | undefined;
+  /** When it was written (monotonic ms). */
   sentAt: number;
 }
 
 interface Built {
+  /** When it was built (monotonic ms). */
   at: number;
   /** JSON of the snapshot without `now`: equal fingerprints mean nothing changed. */
   fingerprint: string;
@@ -57,13 +59,15 @@ export interface StatusStreamStats {
  * re-read every `pollIntervalMs` for changes nobody announced. Every snapshot is built once and
  * written to every viewer that has not seen it; a viewer still draining an earlier write simply
  * gets the newest snapshot when it drains (snapshots are complete, so skipping is safe).
+ * Rate limits and schedules run on the monotonic clock: a step of the wall clock (the snapshot's
+ * `now`) must not hold back every viewer for as long as the step.
  */
 export class StatusStream {
   readonly stats: StatusStreamStats = { builds: 0, events: 0, rejected: 0, dropped: 0 };
   private readonly options: StatusStreamOptions;
   private readonly subscribers = new Set<Subscriber>();
   private latest: Built | undefined;
-  /** When the snapshot last changed (a new frame was made). */
+  /** When the snapshot last changed (a new frame was made; monotonic ms). */
   private changedAt = Number.NEGATIVE_INFINITY;
   private building: Promise<Built | undefined> | undefined;
   private seq = 0;
@@ -106,7 +110,8 @@ export class StatusStream {
     res.on('drain', () => this.deliver());
     this.ensureHeartbeat();
     const fresh =
-      this.latest !== undefined && this.options.clock.now() - this.latest.at < this.options.minIntervalMs;
+      this.latest !== undefined &&
+      this.options.clock.monotonic() - this.latest.at < this.options.minIntervalMs;
     if (fresh) this.deliver();
     else this.schedule(0);
   }
@@ -114,7 +119,7 @@ export class StatusStream {
   /** Something changed: viewers get a new snapshot as soon as the rate limit allows. */
   changed(): void {
     if (this.subscribers.size === 0 || this.stopped) return;
-    this.schedule(Math.max(0, this.changedAt + this.options.minIntervalMs - this.options.clock.now()));
+    this.schedule(Math.max(0, this.changedAt + this.options.minIntervalMs - this.options.clock.monotonic()));
   }
 
   /** Ends every stream and stops the timers. */
@@ -135,7 +140,7 @@ export class StatusStream {
 
   /** Runs a tick in `delayMs` unless one is already due sooner. */
   private schedule(delayMs: number): void {
-    const at = this.options.clock.now() + delayMs;
+    const at = this.options.clock.monotonic() + delayMs;
     if (this.tickTimer !== undefined && this.tickAt <= at) return;
     if (this.tickTimer !== undefined) this.options.clock.clearTimeout(this.tickTimer);
     this.tickAt = at;
@@ -156,17 +161,18 @@ export class StatusStream {
     this.building ??= (async () => {
       try {
         const snapshot = await this.options.build();
+        const at = this.options.clock.monotonic();
         this.stats.builds++;
         const { now: _now, ...rest } = snapshot;
         const fingerprint = JSON.stringify(rest);
         if (this.latest?.fingerprint === fingerprint) {
-          this.latest.at = snapshot.now;
+          this.latest.at = at;
           return this.latest;
         }
         const id = (++this.seq).toString(36);
         const frame = sseEvent(STATUS_EVENT, id, snapshot);
-        this.latest = { at: snapshot.now, fingerprint, frame };
-        this.changedAt = snapshot.now;
+        this.latest = { at, fingerprint, frame };
+        this.changedAt = at;
         return this.latest;
       } catch (error) {
         this.options.logger.error({ err: error }, 'status snapshot failed');
@@ -182,7 +188,7 @@ export class StatusStream {
   private deliver(): void {
     const latest = this.latest;
     if (latest === undefined) return;
-    const now = this.options.clock.now();
+    const now = this.options.clock.monotonic();
     let retryIn = Number.POSITIVE_INFINITY;
     for (const sub of this.subscribers) {
       if (sub.sent === latest.fingerprint) continue;

@@ -22,11 +22,12 @@ export interface Transition {
  * The fleet-wide breaker of one dependency (or one service's dependency):
  * `closed` → `open` (for the open period) → `half_open` ramp steps → `closed`, and back to
  * `open` with a longer period whenever a ramp step fails. Pure state: it reads time only from
- * the arguments, and the caller turns transitions into signals.
+ * the arguments, and the caller turns transitions into signals. Every time is monotonic
+ * (`Clock.monotonic`), so a step of the wall clock cannot stretch an open period or a ramp step.
  */
 export class DependencyBreaker {
   state: OverrideState = 'closed';
-  /** When the current state (or ramp step) began. */
+  /** When the current state (or ramp step) began (monotonic ms). */
   since: number;
   /** The reason of the last transition, re-sent with re-issued signals. */
   reason: SignalReason | undefined;
@@ -34,6 +35,7 @@ export class DependencyBreaker {
   step = -1;
   /** Open period in force; grows after each failed step, reset once closed. */
   openPeriodMs: number;
+  /** End of the open period (monotonic ms). */
   openUntil = 0;
   readonly window: SlidingWindow;
   private tally = new StepTally();

@@ -64,7 +64,7 @@ function setup(section: unknown = {}) {
   fleet.onSignal((s) => signals.push(s));
   fleet.start();
   const feed = (spans: SpanRecord[], times = 1): void => {
-    for (let i = 0; i < times; i++) fleet.record(spans, clock.now());
+    for (let i = 0; i < times; i++) fleet.record(spans);
   };
   return { clock, fleet, signals, logs, feed };
 }
@@ -246,7 +246,7 @@ describe('FleetBreaker: opening', () => {
     feed(many(10, ['i-1'], overloaded));
     const entry = logs.find((l) => l.level === 'warn');
     assert.match(entry?.msg ?? '', /fleet breaker open: failure ratio 100% ≥ 50%/);
-    assert.equal([...fleet.counters.decisions.values()][0]?.count, 1);
+    assert.equal([...fleet.counters.decisions.values()][0]?.counts.open, 1);
     assert.equal(fleet.counters.signals.open, 1);
   });
 });

@@ -11,7 +11,9 @@ import type { Logger } from '../../component.ts';
 import type { SpanRecord } from '../../decode/span-record.ts';
 import { classifyForHealth } from './classify.ts';
 import { type FleetConfig, type FleetPolicy, policyFor } from './config.ts';
+import { DecisionCounters } from './decision-counters.ts';
 import { DependencyBreaker } from './dependency-breaker.ts';
+import { withRemainingTtl } from './remaining-ttl.ts';
 import type { WindowStats } from './window.ts';
 
 /** Receives every signal the fleet breaker issues (decisions and re-issues), in order. */
@@ -29,11 +31,8 @@ export interface DependencyView {
 
 /** Counters the fleet breaker keeps (rendered on `/metrics` by the act stage). */
 export interface FleetCounters {
-  /** State changes, keyed by dependency, service and new state. */
-  decisions: Map<
-    string,
-    { dependency: string; service: string | undefined; state: OverrideState; count: number }
-  >;
+  /** State changes per dependency key, bounded (see {@link DecisionCounters}). */
+  decisions: DecisionCounters;
   /** Signals issued, re-issues included, by state. */
   signals: Record<OverrideState, number>;
   /** Spans by how they counted toward dependency health. */
@@ -41,11 +40,15 @@ export interface FleetCounters {
 }
 
 interface Tracked {
+  /** Key in the tracked map (and of the decision counters). */
+  key: string;
   dependency: string;
   service: string | undefined;
   breaker: DependencyBreaker;
-  /** Latest signal issued for the key, and when to re-issue it. */
+  /** Latest signal issued for the key. */
   signal: BreakerSignal | undefined;
+  /** When {@link signal} was issued, and when to re-issue it (monotonic ms). */
+  signalAt: number;
   reissueAt: number;
 }
 
@@ -53,13 +56,12 @@ interface Tracked {
  * Dependency health across the fleet and the decisions taken on it. Spans go in through
  * {@link record}; decisions come out as {@link BreakerSignal}s to the listeners and as the
  * active-signal list. Every decision is logged and counted.
+ *
+ * Windows, open periods, ramp steps, re-issues and signal lifetimes run on monotonic time, so a
+ * step of the wall clock changes none of them; only a signal's `issuedAt` is wall time.
  */
 export class FleetBreaker {
-  readonly counters: FleetCounters = {
-    decisions: new Map(),
-    signals: { open: 0, half_open: 0, closed: 0 },
-    spans: { success: 0, failure: 0, ignored: 0, untracked: 0 },
-  };
+  readonly counters: FleetCounters;
   private readonly config: FleetConfig;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -75,6 +77,11 @@ export class FleetBreaker {
     this.config = options.config;
     this.clock = options.clock;
     this.logger = options.logger;
+    this.counters = {
+      decisions: new DecisionCounters(options.config.maxDependencies),
+      signals: { open: 0, half_open: 0, closed: 0 },
+      spans: { success: 0, failure: 0, ignored: 0, untracked: 0 },
+    };
   }
 
   /** Subscribes to issued signals; returns the unsubscribe function. */
@@ -99,11 +106,13 @@ export class FleetBreaker {
   }
 
   /**
-   * Records a batch of spans received at `receivedAtMs` and evaluates the dependencies it
-   * touched right away, so an outage is acted on as soon as its evidence arrives.
+   * Records a batch of spans received just now and evaluates the dependencies it touched right
+   * away, so an outage is acted on as soon as its evidence arrives. The windows count it at the
+   * monotonic time of this call, not at the receiver's wall-clock receipt time.
    */
-  record(spans: readonly SpanRecord[], receivedAtMs: number): void {
+  record(spans: readonly SpanRecord[]): void {
     if (!this.config.enabled) return;
+    const now = this.clock.monotonic();
     const touched = new Set<Tracked>();
     for (const span of spans) {
       if (span.dependency === undefined) continue;
@@ -112,7 +121,7 @@ export class FleetBreaker {
         this.counters.spans.ignored++;
         continue;
       }
-      const tracked = this.trackedFor(span.dependency, span.service, receivedAtMs);
+      const tracked = this.trackedFor(span.dependency, span.service, now);
       if (tracked === undefined) {
         this.counters.spans.untracked++;
         continue;
@@ -120,16 +129,15 @@ export class FleetBreaker {
       this.counters.spans[outcome]++;
       const instance = span.instanceId ?? `service:${span.service}`;
       const errorType = outcome === 'failure' ? (span.errorType ?? span.errorCategory) : undefined;
-      tracked.breaker.record(receivedAtMs, outcome === 'failure', instance, errorType);
+      tracked.breaker.record(now, outcome === 'failure', instance, errorType);
       touched.add(tracked);
     }
-    const now = this.clock.now();
     for (const tracked of touched) this.evaluate(tracked, now);
   }
 
   /** Evaluates every dependency: time-driven transitions, re-issues and eviction of idle ones. */
   tick(): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     for (const [key, tracked] of this.tracked) {
       this.evaluate(tracked, now);
       if (tracked.breaker.state === 'open' || tracked.breaker.state === 'half_open') {
@@ -138,21 +146,32 @@ export class FleetBreaker {
         continue;
       }
       const idleSince = Math.max(tracked.breaker.window.lastActivityMs(), tracked.breaker.since);
-      const signalAlive = tracked.signal !== undefined && isAlive(tracked.signal, now);
-      if (!signalAlive && now - idleSince > longestWindow(tracked.breaker.policy)) this.tracked.delete(key);
+      const signalAlive = tracked.signal !== undefined && remainingTtl(tracked, now) > 0;
+      if (!signalAlive && now - idleSince > longestWindow(tracked.breaker.policy)) {
+        this.tracked.delete(key);
+        this.counters.decisions.untracked(key);
+      }
     }
   }
 
-  /** Signals in force now (their TTL not yet run out), one per dependency at most. */
-  activeSignals(now = this.clock.now()): BreakerSignal[] {
+  /**
+   * Signals in force now, one per dependency at most, each with `ttlMs` shortened to the time it
+   * has left (on the monotonic clock), so a subscriber receiving it now cannot hold it longer.
+   */
+  activeSignals(): BreakerSignal[] {
+    const now = this.clock.monotonic();
     const out: BreakerSignal[] = [];
-    for (const t of this.tracked.values())
-      if (t.signal !== undefined && isAlive(t.signal, now)) out.push(t.signal);
+    for (const t of this.tracked.values()) {
+      if (t.signal === undefined) continue;
+      const current = withRemainingTtl(t.signal, now - t.signalAt);
+      if (current !== undefined) out.push(current);
+    }
     return out;
   }
 
   /** Every tracked dependency with its state and window statistics. */
-  view(now = this.clock.now()): DependencyView[] {
+  view(): DependencyView[] {
+    const now = this.clock.monotonic();
     return [...this.tracked.values()].map((t) => ({
       dependency: t.dependency,
       service: t.service,
@@ -165,17 +184,7 @@ export class FleetBreaker {
   private evaluate(tracked: Tracked, now: number): void {
     const transition = tracked.breaker.evaluate(now);
     if (transition === undefined) return;
-    const labels = `${tracked.dependency}\u0000${tracked.service ?? ''}\u0000${transition.state}`;
-    const counted = this.counters.decisions.get(labels);
-    if (counted) counted.count++;
-    else {
-      this.counters.decisions.set(labels, {
-        dependency: tracked.dependency,
-        service: tracked.service,
-        state: transition.state,
-        count: 1,
-      });
-    }
+    this.counters.decisions.count(tracked.key, tracked.dependency, tracked.service, transition.state);
     const log = { dependency: tracked.dependency, service: tracked.service, reason: transition.reason };
     const message = `fleet breaker ${transition.state}${transition.allow === undefined ? '' : ` (allow ${transition.allow})`}: ${transition.why}`;
     if (transition.state === 'open') this.logger.warn({ ...log, state: 'open' }, message);
@@ -195,10 +204,12 @@ export class FleetBreaker {
       state: breaker.state,
       ...(breaker.allow === undefined ? {} : { allow: breaker.allow }),
       ttlMs,
-      issuedAt: Math.floor(now),
+      // The one wall-clock time, informational: SDKs time the TTL from receipt.
+      issuedAt: Math.floor(this.clock.now()),
       reason: breaker.reason ?? { errorRatio: 0, window: '1s', volume: 0, instances: 0, topErrorTypes: [] },
     };
     tracked.signal = signal;
+    tracked.signalAt = now;
     // Re-issue at half the TTL: a subscriber that misses one re-issue still holds the override.
     tracked.reissueAt = closed ? Number.POSITIVE_INFINITY : now + Math.max(1, Math.floor(ttlMs / 2));
     this.counters.signals[signal.state]++;
@@ -225,13 +236,16 @@ export class FleetBreaker {
     if (tracked === undefined) {
       if (this.tracked.size >= this.config.maxDependencies) return undefined;
       tracked = {
+        key,
         dependency,
         service: scoped,
         breaker: new DependencyBreaker(policy, now),
         signal: undefined,
+        signalAt: 0,
         reissueAt: Number.POSITIVE_INFINITY,
       };
       this.tracked.set(key, tracked);
+      this.counters.decisions.tracked(key);
     }
     return tracked;
   }
@@ -248,8 +262,9 @@ export class FleetBreaker {
   }
 }
 
-function isAlive(signal: BreakerSignal, now: number): boolean {
-  return signal.issuedAt + signal.ttlMs > now;
+/** Time the key's latest signal has left at monotonic `now` (≤ 0: expired or none). */
+function remainingTtl(tracked: Tracked, now: number): number {
+  return tracked.signal === undefined ? 0 : tracked.signalAt + tracked.signal.ttlMs - now;
 }
 
 function longestWindow(policy: FleetPolicy): number {

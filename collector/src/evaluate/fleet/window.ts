@@ -32,8 +32,9 @@ const TOP_TYPES = 10;
 
 /**
  * Per-second buckets in a ring covering the longest window. Time is the collector's receipt
- * time: the reporting hosts' clocks are not trusted, and with an export interval of a second or
- * so, receipt time lags the span's end by no more than that.
+ * time on its monotonic clock (`Clock.monotonic`): the reporting hosts' clocks are not trusted,
+ * with an export interval of a second or so receipt time lags the span's end by no more than
+ * that, and a step of the wall clock can neither drop new calls nor keep old ones in a window.
  */
 export class SlidingWindow {
   private readonly buckets: Bucket[];
@@ -51,7 +52,7 @@ export class SlidingWindow {
     }));
   }
 
-  /** Records one call at `nowMs`. */
+  /** Records one call at `nowMs` (monotonic). */
   add(nowMs: number, failed: boolean, instance: string, errorType: string | undefined): void {
     const bucket = this.bucketAt(Math.floor(nowMs / 1_000));
     if (bucket === undefined) return;
@@ -102,7 +103,7 @@ export class SlidingWindow {
     };
   }
 
-  /** Epoch ms of the newest call recorded, or -1. */
+  /** Monotonic ms of the newest call recorded, or -1. */
   lastActivityMs(): number {
     let last = -1;
     for (const b of this.buckets) if (b.calls > 0 && b.second > last) last = b.second;

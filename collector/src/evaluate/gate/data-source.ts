@@ -20,7 +20,11 @@ export interface GateSloDefinition {
  */
 export interface GateDataSource {
   slos(): readonly GateSloDefinition[];
-  /** `SloStore.snapshot`: every series summed over each window ending at `nowMs`. */
+  /**
+   * `SloStore.snapshot`: every series summed over each window ending now. `nowMs` is the
+   * caller's wall-clock reading of now; the SLO component ends the windows at its store's own
+   * reading of the same instant (see `StoreClock`), which a wall-clock step does not move.
+   */
   snapshot(nowMs: number, windowsMs: readonly number[]): Promise<SeriesWindows[]>;
   /** Trace ids of recent bad events of one series, most recent first. */
   examples?(slo: string, series: string): readonly string[];
