@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -392,5 +395,61 @@ describe('incident alerts across restarts', () => {
     await memory.decide(rollback);
     await memory.stop?.();
     assert.equal(existsSync(m.file), false);
+  });
+});
+
+describe('incident alerts pushed to Alertmanager', () => {
+  it('exposes the pusher delivery counters, rejections included, on /metrics', async () => {
+    // An Alertmanager that refuses every batch (as it does an alert ending before it starts).
+    const batches: unknown[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        batches.push(JSON.parse(body));
+        res.writeHead(400).end('start time must be before end time');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const now = new ManualClock(1_700_000_000_000);
+    const counts = new MemoryStore(() => 31 * DAY);
+    await counts.commit(now.now() - 10_000, [
+      delta('chat', 'v1', 50_000, 2),
+      delta('chat', 'v2-bad', 1000, 50),
+    ]);
+    const config = CollectorConfigSchema.parse({
+      store: { kind: 'memory' },
+      alertmanager: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
+    });
+    const c = createGateComponent(
+      { config, clock: now, logger: memoryLogger(), dataDir: tmpdir() },
+      dataSource(counts),
+    );
+    const metrics = () => {
+      const out: string[] = [];
+      c.writeMetrics!(out);
+      return `${out.join('\n')}\n`;
+    };
+    try {
+      await c.start?.();
+      await c.decide({ service: 'chat', version: 'v2-bad', baseline: [], slos: [] });
+      const deadline = Date.now() + 10_000;
+      while (!metrics().includes('breakwater_gate_alertmanager_rejections_total 1') && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(batches.length, 1, 'the ROLLBACK page was pushed');
+      const text = metrics();
+      assert.match(text, /^# TYPE breakwater_gate_alertmanager_rejections_total counter$/m);
+      assert.match(text, /^breakwater_gate_alertmanager_rejections_total 1$/m);
+      assert.match(text, /^breakwater_gate_alertmanager_failures_total 0$/m);
+      assert.match(text, /^breakwater_gate_alertmanager_deliveries_total 0$/m);
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      if (check.error === undefined) assert.equal(check.status, 0, check.stderr + check.stdout);
+    } finally {
+      await c.stop?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { GateAnswer } from '@breakwater/protocol';
-import { alertmanagerPusherFrom } from './act/alertmanager.ts';
+import { alertmanagerPusherFrom, type PusherStats } from './act/alertmanager.ts';
 import { type AlertSink, GateIncidentAlerts } from './act/gate/incident-alerts.ts';
 import { FileIncidentStore } from './act/gate/incident-store.ts';
 import { GateMetrics, writeIncidentMetrics } from './act/gate/metrics.ts';
@@ -10,6 +10,7 @@ import type { GateConfig } from './evaluate/gate/config.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
 import { evaluateGateDetailed, type GateQuery } from './evaluate/gate/evaluate-gate.ts';
 import { evaluateHealth } from './evaluate/gate/health.ts';
+import { writeFamily, writeSample } from './exposition/prometheus-text.ts';
 import { TokenAuth } from './receive/auth.ts';
 
 /** Options beyond the collector configuration (mostly for tests). */
@@ -138,6 +139,7 @@ export function createGateComponent(
     writeMetrics(out) {
       metrics.write(out);
       if (incidents !== undefined) writeIncidentMetrics(out, incidents);
+      if (pusher !== undefined) writePusherMetrics(out, pusher.stats);
     },
     async start() {
       await incidents?.restore();
@@ -147,4 +149,25 @@ export function createGateComponent(
       await pusher?.stop();
     },
   };
+}
+
+/**
+ * Delivery counters of the gate's own Alertmanager pusher (incident alerts), as the SLO engine
+ * exposes its pusher's under `breakwater_slo_alertmanager_*`.
+ */
+function writePusherMetrics(out: string[], stats: PusherStats): void {
+  const counters: [string, string, number][] = [
+    ['deliveries', 'Successful incident alert deliveries to Alertmanager.', stats.deliveries],
+    ['failures', 'Failed incident alert deliveries to Alertmanager (retried with backoff).', stats.failures],
+    [
+      'rejections',
+      'Incident alert batches Alertmanager refused with a 4xx (not retried; firing incidents are re-sent on the resend interval).',
+      stats.rejections,
+    ],
+  ];
+  for (const [name, help, value] of counters) {
+    const family = `breakwater_gate_alertmanager_${name}_total`;
+    writeFamily(out, family, 'counter', help);
+    writeSample(out, family, undefined, value);
+  }
 }

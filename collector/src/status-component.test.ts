@@ -49,17 +49,19 @@ function slo(groups: SloGroupStatus[], name = 'chat-availability'): SloStatus {
   };
 }
 
+/** A signal as the fleet hands it out: `ttlMs` is the time it has left. */
 function signal(
   state: BreakerSignal['state'],
   issuedAt: number,
   dependency = 'openai/gpt-4o',
+  ttlMs = 30_000,
 ): BreakerSignal {
   return {
     id: `sig-${dependency}-${issuedAt}`,
     kind: 'breaker',
     dependency,
     state,
-    ttlMs: 30_000,
+    ttlMs,
     issuedAt,
     reason: {
       errorRatio: 0.9,
@@ -299,7 +301,13 @@ describe('createStatusComponent', () => {
   });
 
   it('GET /v1/status returns every section', async () => {
-    sources.signalList = [signal('open', T0 - 1_000), signal('open', T0 - 60_000, 'anthropic/claude')];
+    sources.signalList = [
+      signal('open', T0 - 1_000, 'openai/gpt-4o', 29_000),
+      // No time left: expired. Its issuedAt says nothing; the fleet times TTLs on the monotonic clock.
+      signal('open', T0 - 1_000, 'anthropic/claude', 0),
+      // Issued "60 s ago" by a wall clock that has stepped forward since, with 12 s still left.
+      signal('half_open', T0 - 60_000, 'google/gemini', 12_000),
+    ];
     sources.statuses = [
       slo([
         group({
@@ -331,10 +339,14 @@ describe('createStatusComponent', () => {
       gateDecisions: true,
     });
     assert.deepEqual(body.errors, {});
-    // The expired signal is left out; the live one keeps its original issuedAt/ttlMs.
+    // The expired signal is left out; live ones keep their issuedAt and the ttlMs they were
+    // handed out with (the time left), open first.
     assert.deepEqual(
       body.signals.map((s) => [s.dependency, s.state, s.issuedAt, s.ttlMs]),
-      [['openai/gpt-4o', 'open', T0 - 1_000, 30_000]],
+      [
+        ['openai/gpt-4o', 'open', T0 - 1_000, 29_000],
+        ['google/gemini', 'half_open', T0 - 60_000, 12_000],
+      ],
     );
     assert.equal(body.slos.length, 1);
     const [summed, versioned] = body.slos[0]!.groups;

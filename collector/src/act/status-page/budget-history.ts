@@ -29,7 +29,10 @@ export class BudgetHistory {
     this.options = options;
   }
 
-  /** Records the budget of every summed group in `statuses` at `nowMs`. */
+  /**
+   * Records the budget of every summed group in `statuses` at `nowMs`, a time that must not step
+   * back (see `StatusModel`): a sample at or before the last one replaces it.
+   */
   sample(statuses: readonly SloStatus[], nowMs: number): void {
     for (const slo of statuses) {
       for (const group of slo.groups) {

@@ -140,7 +140,7 @@ export const PAGE_SCRIPT = String.raw`
               return h('span', { class: 'chip' }, h('span', { class: 'mono' }, t.type), ' \u00d7' + t.count);
             }))
           : null,
-        h('p', { class: 'small' }, 'issued ', rel(sig.issuedAt, false), ' \u00b7 expires ', rel(sig.issuedAt + sig.ttlMs, true),
+        h('p', { class: 'small' }, 'issued ', rel(sig.issuedAt, false), ' \u00b7 expires ', rel(snapshot.now + sig.ttlMs, true),
           ' \u00b7 ', h('span', { class: 'mono' }, sig.id)));
     })));
   }

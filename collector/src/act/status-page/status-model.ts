@@ -51,9 +51,12 @@ export class StatusModel {
   private readonly gateLog: GateAnswer[] = [];
   /** Last failure message per section, so a failing source is logged once, not every second. */
   private readonly lastErrors = new Map<StatusSection, string>();
+  /** Wall time at construction minus monotonic time: the budget history's time base. */
+  private readonly historyOffset: number;
 
   constructor(options: StatusModelOptions) {
     this.options = options;
+    this.historyOffset = options.clock.now() - options.clock.monotonic();
     this.history = new BudgetHistory({ capacity: options.historyCapacity, maxSeries: options.historySeries });
     this.alertLog = new AlertLog(options.alertCapacity, options.alertOptions);
   }
@@ -64,9 +67,8 @@ export class StatusModel {
     if (slos === undefined) return;
     try {
       const statuses = await slos();
-      const now = this.options.clock.now();
-      this.history.sample(statuses, now);
-      this.alertLog.update(statuses, now);
+      this.history.sample(statuses, this.historyNow());
+      this.alertLog.update(statuses, this.options.clock.now());
       this.lastErrors.delete('slos');
     } catch (error) {
       this.failed('slos', error);
@@ -126,12 +128,22 @@ export class StatusModel {
       available,
       errors,
       slos: statuses.map((slo) => this.sloView(slo)),
-      signals: activeSignals(rawSignals, now),
+      signals: activeSignals(rawSignals),
       dependencies: dependencies.map(dependencyHealth).sort(byStateThenName),
       breakerStates: breakerStates.map((s) => ({ ...s })),
       alerts: alerts.map((a) => ({ ...a, labels: { ...a.labels } })),
       gateDecisions: mergeGate(gate, this.gateLog, this.options.gateCapacity),
     };
+  }
+
+  /**
+   * The time budget samples are keyed on: wall time as of construction advanced by the monotonic
+   * clock. A step of the wall clock moves it not at all, so after a step back new samples are still
+   * added (not written over the last one for as long as the step) and the chart's spacing stays
+   * true; the page only draws the points against one another.
+   */
+  private historyNow(): number {
+    return this.historyOffset + this.options.clock.monotonic();
   }
 
   private sloView(slo: SloStatus): SloView {
@@ -154,12 +166,18 @@ export class StatusModel {
   }
 }
 
-function activeSignals(input: unknown, now: number): BreakerSignal[] {
+/**
+ * The signals a source hands out, as it hands them out: `ttlMs` is the time each has left (the
+ * fleet breaker cuts it on the monotonic clock), so one is in force while that is positive.
+ * `issuedAt` is wall time and only informational; comparing it with the wall clock would hide
+ * every active signal after the clock stepped forward by more than its TTL.
+ */
+function activeSignals(input: unknown): BreakerSignal[] {
   const list = (
     Array.isArray(input) ? input : ((input as { signals?: BreakerSignal[] }).signals ?? [])
   ) as BreakerSignal[];
   return list
-    .filter((s) => s.issuedAt + s.ttlMs > now)
+    .filter((s) => s.ttlMs > 0)
     .map((s) => ({ ...s }))
     .sort(byStateThenName);
 }

@@ -85,7 +85,11 @@ export interface DependencyHealth {
   windows: DependencyWindowView[];
 }
 
-/** One point of an SLO group's budget history: `[epoch ms, budget remaining]`. */
+/**
+ * One point of an SLO group's budget history: `[epoch ms, budget remaining]`. The time is the
+ * collector's wall time at start advanced by its monotonic clock, so it does not step with the
+ * wall clock (it may differ from `StatusSnapshot.now` by as much as the clock stepped).
+ */
 export type BudgetPoint = [number, number];
 
 /** An SLO group with its recent budget history. */
@@ -119,7 +123,10 @@ export interface StatusSnapshot {
   /** Sections whose source failed this time, with the error message. */
   errors: Partial<Record<StatusSection, string>>;
   slos: SloView[];
-  /** Signals in force (original `issuedAt` and `ttlMs`; expiry is `issuedAt + ttlMs`). */
+  /**
+   * Signals in force, as the source handed them out: `issuedAt` as issued (wall time, for
+   * reading), `ttlMs` the time each has left, so it expires at about `now + ttlMs`.
+   */
   signals: BreakerSignal[];
   dependencies: DependencyHealth[];
   breakerStates: FleetBreakerState[];
