@@ -370,7 +370,7 @@ describe('fleet breaker end to end', { timeout: 60_000 }, () => {
     ]) {
       assert.equal(state.breakers[forgedDep]?.override, undefined, `${forgedDep} has no override`);
     }
-    // A replayed older "closed" could not undo the newer "open".
+    // A replayed "closed" (an earlier event id of the run) could not undo the newer "open".
     assert.equal(state.breakers['openai/canary']?.state, 'open');
     assert.equal(state.breakers['openai/canary']?.source, 'fleet');
     const result = (r: string) =>
@@ -469,7 +469,8 @@ class ForgedSignalServer {
       res.on('close', () => clearInterval(heartbeat));
       if (connections++ > 0) return; // later connections: silence (an empty snapshot would clear)
       const now = Date.now();
-      const events: Array<[string, string]> = [
+      // [event type, data, event id (default: the next in sequence)]
+      const events: Array<[string, string, string?]> = [
         [
           'snapshot',
           JSON.stringify({ now, signals: [signal({ dependency: 'openai/forged-a', state: 'opne' })] }),
@@ -481,15 +482,13 @@ class ForgedSignalServer {
         ['exploit', JSON.stringify(signal({ dependency: 'openai/forged-a' }))],
         ['signal', JSON.stringify(signal({ dependency: 'openai/forged-d', service: 'someone-else' }))],
         ['signal', JSON.stringify(signal({ dependency: 'openai/canary', issuedAt: now }))],
-        [
-          'signal',
-          JSON.stringify(signal({ dependency: 'openai/canary', state: 'closed', issuedAt: now - 60_000 })),
-        ],
+        // A replay: an earlier event of the run (SDKs order by event id, never by issuedAt).
+        ['signal', JSON.stringify(signal({ dependency: 'openai/canary', state: 'closed' })), 'forged:2'],
         ['signal', JSON.stringify(signal({ dependency: 'openai/canary-2' }))],
       ];
       let text = 'retry: 300\n\n';
-      events.forEach(([type, data], i) => {
-        text += `event: ${type}\nid: forged:${i + 1}\ndata: ${data}\n\n`;
+      events.forEach(([type, data, id], i) => {
+        text += `event: ${type}\nid: ${id ?? `forged:${i + 1}`}\ndata: ${data}\n\n`;
       });
       res.write(text);
     });

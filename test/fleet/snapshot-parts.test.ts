@@ -70,6 +70,8 @@ it('a snapshot larger than one event reaches the SDK in parts, and every signal 
     target: {
       applyOverride: (dependency, override) => void overrides.set(dependency, override),
       clearOverride: (dependency) => void overrides.delete(dependency),
+      // An app whose dependency limit admits them all (the default holds 400 overrides).
+      maxOverrides: SIGNALS,
     },
     logger: (line) => logs.push(line),
   });
