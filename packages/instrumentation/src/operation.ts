@@ -124,7 +124,8 @@ export class Operation {
    * Runs `attempt` through `pipeline`, with this operation's span active (so the resilience
    * listener's retry, refusal and fallback events land on it). Each try gets an `attempt` span
    * (when the spec asks for them) that is active while it runs. `keepAttemptOpen` leaves the last
-   * successful attempt span open (streams end it with the body). Resolves with the operation's
+   * successful attempt span open until the operation ends, so a body or stream that fails past
+   * the headers fails the attempt too. Resolves with the operation's
    * result or a fallback's ({@link fallbackName} says which), after calling `onResolved`
    * (which saves the caller a promise of its own); a failure ends the operation and rejects with
    * the pipeline's error, or with what `rejectWith` makes of it.
@@ -286,7 +287,8 @@ export class Operation {
     if (span === undefined) return;
     this.openAttempt = undefined;
     if (c !== undefined) setFailure(span, c, error, false);
-    span.end();
+    // A plain body answered earlier (and parsed late) ends its attempt when it was complete.
+    span.end(c === undefined ? this.answeredSpanTime : undefined);
   }
 
   private record(errorType: string | undefined, usage: Usage | undefined): void {

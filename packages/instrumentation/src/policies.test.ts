@@ -411,6 +411,14 @@ describe('late failures (after the headers) count on the breaker', () => {
     await assert.rejects(ask(m));
     assert.equal(h.runtime.guard.breakerFacts(`openai/${m}`)?.state, 'open');
     assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2);
+    // The attempt that sent the request failed too: the fleet counts attempt spans, so an
+    // attempt ended OK at the headers would let a proxy that cuts bodies never trip it.
+    const attempts = byRole(h.spans(), 'attempt').filter((s) => s.name === `chat ${m}`);
+    assert.equal(attempts.length, 2);
+    for (const a of attempts) {
+      assert.equal(a.status.code, SpanStatusCode.ERROR);
+      assert.equal(attrs(a)['breakwater.error.category'], 'network');
+    }
   });
 
   it('anthropic: a mid-stream overloaded_error is classified overloaded and opens the breaker', async () => {

@@ -304,7 +304,9 @@ export function guardedCall(
       signal: caller,
       maxAttempts: requestedAttempts(options),
     },
-    describe.stream,
+    // The last attempt stays open until its body is read, a plain one too: a body cut past the
+    // headers fails that attempt as well as the operation (the fleet counts attempt spans).
+    true,
     () => {
       const promise = unasked;
       unasked = undefined;
