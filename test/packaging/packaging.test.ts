@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -450,6 +450,11 @@ describe('packaging: the public packages as installed from their tarballs', () =
       const expected = packed.get(name)?.version ?? dependencies[name];
       assert.equal(installedManifest.version, expected, name);
     }
+    // Two copies of an OpenTelemetry SDK package in one app are two registries of globals and
+    // twice the code: @breakwater/node declares the versions @opentelemetry/sdk-node pins.
+    const copies = await otelCopies(join(app, 'node_modules'));
+    const duplicated = [...copies].filter(([, versions]) => versions.length > 1);
+    assert.deepEqual(duplicated, [], 'OpenTelemetry packages installed more than once');
     for (const f of ['app.cjs', 'app.mjs']) await copyFile(join(FIXTURES, f), join(app, f));
     installed = true;
   });
@@ -608,6 +613,28 @@ describe('packaging: the public packages as installed from their tarballs', () =
     assert.match(await page.text(), /<title>Breakwater status<\/title>/);
   });
 });
+
+/** Every installed `@opentelemetry/*` package under `modules`, nested ones too, with its versions. */
+async function otelCopies(modules: string, found = new Map<string, string[]>()): Promise<Map<string, string[]>> {
+  const scope = join(modules, '@opentelemetry');
+  const names = await readdir(scope).catch(() => [] as string[]);
+  for (const name of names) {
+    const dir = join(scope, name);
+    const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string };
+    const versions = found.get(name) ?? [];
+    versions.push(manifest.version);
+    found.set(name, versions);
+    await otelCopies(join(dir, 'node_modules'), found);
+  }
+  for (const entry of await readdir(modules).catch(() => [] as string[])) {
+    if (entry.startsWith('.') || entry === '@opentelemetry') continue;
+    const parents = entry.startsWith('@')
+      ? (await readdir(join(modules, entry)).catch(() => [] as string[])).map((n) => join(modules, entry, n))
+      : [join(modules, entry)];
+    for (const parent of parents) await otelCopies(join(parent, 'node_modules'), found);
+  }
+  return found;
+}
 
 /** A public package's workspace directory, from the root lockfile's link entry. */
 function workspaceDir(root: Lockfile, name: string): string {
