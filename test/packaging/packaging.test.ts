@@ -615,7 +615,10 @@ describe('packaging: the public packages as installed from their tarballs', () =
 });
 
 /** Every installed `@opentelemetry/*` package under `modules`, nested ones too, with its versions. */
-async function otelCopies(modules: string, found = new Map<string, string[]>()): Promise<Map<string, string[]>> {
+async function otelCopies(
+  modules: string,
+  found = new Map<string, string[]>(),
+): Promise<Map<string, string[]>> {
   const scope = join(modules, '@opentelemetry');
   const names = await readdir(scope).catch(() => [] as string[]);
   for (const name of names) {
