@@ -10,21 +10,13 @@ import type { Clock } from '@breakwater/protocol';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { BreakerStatePoint, CollectorComponent, Logger } from '../component.ts';
+import type { BreakerStatePoint, CollectorComponent } from '../component.ts';
 import { parseConfig } from '../config/load.ts';
 import type { SpanRecord } from '../decode/span-record.ts';
 import { CollectorService, type ComponentFactory } from '../service.ts';
+import { silentLogger } from './silent-logger.ts';
 
-/** A logger that drops everything. */
-export const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child() {
-    return silentLogger;
-  },
-};
+export { silentLogger };
 
 /** A component that keeps every span and breaker point it receives. */
 export interface Recorder extends CollectorComponent {

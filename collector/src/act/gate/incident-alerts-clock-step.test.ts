@@ -4,10 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type GateAnswer, ManualClock } from '@breakwater/protocol';
-import type { DesiredAlert } from '../alerts.ts';
-import { GateIncidentAlerts } from './incident-alerts.ts';
+import type { GateAnswer } from '@breakwater/protocol';
 import type { IncidentStore, StoredIncident } from './incident-store.ts';
+import { incidentAlertsSetup } from './testing/incident-alerts-setup.ts';
 
 const MIN = 60_000;
 
@@ -22,17 +21,7 @@ const rollback = (now: number): GateAnswer => ({
   evaluatedAt: now,
 });
 
-function setup(store?: IncidentStore) {
-  const clock = new ManualClock();
-  const pushed: DesiredAlert[][] = [];
-  const alerts = new GateIncidentAlerts({
-    sink: { update: (d) => pushed.push([...d]) },
-    clock,
-    ttlMs: 30 * MIN,
-    ...(store === undefined ? {} : { store }),
-  });
-  return { clock, alerts, pushed };
-}
+const setup = (store?: IncidentStore) => incidentAlertsSetup(store === undefined ? {} : { store });
 
 describe('GateIncidentAlerts across a wall-clock step', () => {
   it('a ROLLBACK page with a 30m TTL stops firing 30 minutes later, although the clock stepped back an hour', async () => {

@@ -5,10 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type GateAnswer, type GateDecision, type GateSloEvidence, ManualClock } from '@breakwater/protocol';
-import type { DesiredAlert } from '../alerts.ts';
-import { GateIncidentAlerts } from './incident-alerts.ts';
+import type { GateAnswer, GateDecision, GateSloEvidence } from '@breakwater/protocol';
 import type { IncidentStore, StoredIncident } from './incident-store.ts';
+import { incidentAlertsSetup } from './testing/incident-alerts-setup.ts';
 
 const MIN = 60_000;
 
@@ -45,15 +44,8 @@ const page = answer('ROLLBACK', [
 ]);
 
 function setup(store?: IncidentStore) {
-  const clock = new ManualClock();
-  const pushed: DesiredAlert[][] = [];
-  const alerts = new GateIncidentAlerts({
-    sink: { update: (d) => pushed.push([...d]) },
-    clock,
-    ttlMs: 30 * MIN,
-    ...(store === undefined ? {} : { store }),
-  });
-  const firing = () => (pushed.at(-1) ?? []).map((a) => a.labels.severity);
+  const { clock, alerts, latest } = incidentAlertsSetup(store === undefined ? {} : { store });
+  const firing = () => latest().map((a) => a.labels.severity);
   return { clock, alerts, firing };
 }
 

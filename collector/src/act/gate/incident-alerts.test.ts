@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type GateAnswer, type GateDecision, ManualClock } from '@breakwater/protocol';
-import type { DesiredAlert } from '../alerts.ts';
-import { GateIncidentAlerts } from './incident-alerts.ts';
+import type { GateAnswer, GateDecision } from '@breakwater/protocol';
 import type { IncidentStore, StoredIncident } from './incident-store.ts';
+import { incidentAlertsSetup } from './testing/incident-alerts-setup.ts';
 
 const MIN = 60_000;
 
@@ -35,16 +34,8 @@ function memoryStore(initial: StoredIncident[] = []): IncidentStore & { saved: S
 }
 
 function setup(options: { store?: IncidentStore; maxIncidents?: number } = {}) {
-  const clock = new ManualClock();
-  const pushed: DesiredAlert[][] = [];
-  const alerts = new GateIncidentAlerts({
-    sink: { update: (d) => pushed.push([...d]) },
-    clock,
-    ttlMs: 30 * MIN,
-    extraLabels: { cluster: 'prod' },
-    ...options,
-  });
-  const firing = () => (pushed.at(-1) ?? []).map((a) => `${a.labels.version}:${a.labels.severity}`);
+  const { clock, alerts, latest } = incidentAlertsSetup({ extraLabels: { cluster: 'prod' }, ...options });
+  const firing = () => latest().map((a) => `${a.labels.version}:${a.labels.severity}`);
   return { clock, alerts, firing };
 }
 

@@ -6,16 +6,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, type SloStatus } from '@breakwater/protocol';
-import type { Logger } from '../../component.ts';
 import { STATUS_ERROR } from '../../decode/span-record.ts';
 import { parseFleetConfig } from '../../evaluate/fleet/config.ts';
 import { FleetBreaker } from '../../evaluate/fleet/fleet-breaker.ts';
 import { span } from '../../sli/testing/spans.ts';
+import { silentLogger } from '../../testing/silent-logger.ts';
 import { StatusModel } from './status-model.ts';
 import type { StatusSources } from './types.ts';
 
 const HOUR = 3_600_000;
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 const failedCalls = (n: number, instances: string[]) =>
   instances.flatMap((instanceId) =>
@@ -62,7 +61,7 @@ function slo(budgetRemaining: number): SloStatus {
 function model(clock: ManualClock, sources: StatusSources): StatusModel {
   return new StatusModel({
     clock,
-    logger: silent,
+    logger: silentLogger,
     sources,
     historyCapacity: 10,
     historySeries: 10,
@@ -75,7 +74,7 @@ function model(clock: ManualClock, sources: StatusSources): StatusModel {
 describe('StatusModel across a wall-clock step', () => {
   it('shows an open fleet signal for the TTL it has left after the clock stepped forward', async () => {
     const clock = new ManualClock();
-    const fleet = new FleetBreaker({ config: parseFleetConfig({}), clock, logger: silent });
+    const fleet = new FleetBreaker({ config: parseFleetConfig({}), clock, logger: silentLogger });
     fleet.start();
     const status = model(clock, { signals: () => fleet.activeSignals() });
     fleet.record(failedCalls(10, ['i-1', 'i-2']));

@@ -7,11 +7,9 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
-import type { Logger } from '../../component.ts';
+import { silentLogger } from '../../testing/silent-logger.ts';
 import { StatusStream } from './status-stream.ts';
 import type { StatusSnapshot } from './types.ts';
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 /** A viewer's request and response, recording what is written. */
 function viewer() {
@@ -43,7 +41,7 @@ describe('StatusStream across a wall-clock step', () => {
     let version = 0;
     const stream = new StatusStream({
       clock,
-      logger: silent,
+      logger: silentLogger,
       build: async () => ({ now: clock.now(), version }) as unknown as StatusSnapshot,
       minIntervalMs: 1_000,
       pollIntervalMs: 2_000,

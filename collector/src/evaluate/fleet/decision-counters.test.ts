@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
-import type { Logger } from '../../component.ts';
 import { STATUS_ERROR } from '../../decode/span-record.ts';
 import { span } from '../../sli/testing/spans.ts';
+import { silentLogger } from '../../testing/silent-logger.ts';
 import { parseFleetConfig } from './config.ts';
 import { DecisionCounters } from './decision-counters.ts';
 import { FleetBreaker } from './fleet-breaker.ts';
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 describe('DecisionCounters', () => {
   it('keeps the counters of forgotten keys while there is room, dropping the longest forgotten first', () => {
@@ -37,7 +35,7 @@ describe('DecisionCounters', () => {
   it('stays within maxDependencies keys however many made-up dependencies come and go', async () => {
     const clock = new ManualClock();
     const config = parseFleetConfig({ maxDependencies: 50 });
-    const fleet = new FleetBreaker({ config, clock, logger: silent });
+    const fleet = new FleetBreaker({ config, clock, logger: silentLogger });
     for (let round = 0; round < 4; round++) {
       for (let d = 0; d < 50; d++) {
         const failing = Array.from({ length: 20 }, (_, i) =>

@@ -5,14 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BreakerSignal, ManualClock } from '@breakwater/protocol';
-import type { Logger } from '../../component.ts';
 import { type SpanRecord, STATUS_ERROR } from '../../decode/span-record.ts';
 import { span } from '../../sli/testing/spans.ts';
+import { silentLogger } from '../../testing/silent-logger.ts';
 import { parseFleetConfig } from './config.ts';
 import { FleetBreaker } from './fleet-breaker.ts';
 
 const HOUR = 3_600_000;
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 const call = (instanceId: string, failed: boolean): SpanRecord =>
   span({
@@ -32,7 +31,7 @@ const calls = (n: number, instances: string[], failed: boolean) =>
 
 function setup() {
   const clock = new ManualClock();
-  const fleet = new FleetBreaker({ config: parseFleetConfig({}), clock, logger: silent });
+  const fleet = new FleetBreaker({ config: parseFleetConfig({}), clock, logger: silentLogger });
   const signals: BreakerSignal[] = [];
   fleet.onSignal((s) => signals.push(s));
   fleet.start();
