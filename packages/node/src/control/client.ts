@@ -12,20 +12,19 @@ import {
   systemClock,
   type TimerHandle,
 } from '@breakwater/protocol';
-import { diag, type MeterProvider, metrics } from '@opentelemetry/api';
+import { type MeterProvider, metrics } from '@opentelemetry/api';
 import { fullJitterDelay } from './backoff.ts';
+import { StreamIdle } from './connect-failure.ts';
+import { ConnectionLog } from './connection-log.ts';
 import { type ControlMetrics, createControlMetrics } from './control-metrics.ts';
+import { type ControlLogger, type ControlLoggerOption, toLogger } from './logger.ts';
+import { logOverrideChange } from './override-change.ts';
 import { OverrideTable, type OverrideTarget } from './override-table.ts';
-import { failureReason, SubscriptionRefused } from './refusal.ts';
+import { SubscriptionRefused } from './refusal.ts';
 import { type SseEvent, SseParser } from './sse-parser.ts';
 import { fetchTransport, nodeTransport, type Transport } from './transport.ts';
 
-/** Where the control client reports (default: the OpenTelemetry `diag` logger). */
-export interface ControlLogger {
-  debug(message: string, details?: Record<string, unknown>): void;
-  info(message: string, details?: Record<string, unknown>): void;
-  warn(message: string, details?: Record<string, unknown>): void;
-}
+export type { ControlLogger } from './logger.ts';
 
 export interface ControlClientOptions {
   /** Collector base URL, e.g. `http://127.0.0.1:4318` (a path prefix is kept). */
@@ -37,8 +36,11 @@ export interface ControlClientOptions {
   /** The breaker registry. */
   target: OverrideTarget;
   clock?: Clock;
-  /** A structured logger, or a function taking one line per message. */
-  logger?: ControlLogger | ((message: string) => void);
+  /**
+   * A structured logger, or a function taking one line per message (it gets info and warn, not
+   * debug). Default: the OpenTelemetry `diag` logger.
+   */
+  logger?: ControlLoggerOption;
   /** Use this `fetch` instead of `node:http` (note: its connection may keep the process alive). */
   fetch?: typeof fetch;
   /** Uniform random in [0, 1) for the backoff jitter. */
@@ -80,12 +82,6 @@ export interface ControlClient {
   /** Stops the stream and clears every override it set (local breakers decide again). */
   close(): Promise<void>;
 }
-
-const diagLogger: ControlLogger = {
-  debug: (message, details) => diag.debug(message, details),
-  info: (message, details) => diag.info(message, details),
-  warn: (message, details) => diag.warn(message, details),
-};
 
 /**
  * Subscribes to the collector's breaker signals (`GET /v1/signals?service=`, SSE) and applies
@@ -132,8 +128,7 @@ class SignalSubscription implements ControlClient {
   private snapshotParts: { keep: Set<string>; previousId: string | undefined } | undefined;
   /** Whether an `over_limit` drop was warned about on this connection (then: debug, not a flood). */
   private overLimitWarned = false;
-  /** Why the last connection attempt failed (see {@link failureReason}); cleared on connect. */
-  private lastFailure: string | undefined;
+  private readonly connectionLog: ConnectionLog;
   private abort: AbortController | undefined;
   private sleepTimer: TimerHandle | undefined;
   private wake: (() => void) | undefined;
@@ -155,11 +150,18 @@ class SignalSubscription implements ControlClient {
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? SIGNAL_STREAM_IDLE_TIMEOUT_MS;
     this.maxEventBytes = options.maxEventBytes ?? MAX_SIGNAL_EVENT_BYTES;
+    this.connectionLog = new ConnectionLog({
+      logger,
+      clock: this.clock,
+      url: this.url,
+      hasToken: Boolean(options.token),
+    });
     this.table = new OverrideTable({
       target: options.target,
       clock: this.clock,
       onTargetError: (error, dependency) =>
         this.logger.warn('breaker registry rejected a fleet override', { dependency, error: String(error) }),
+      onChange: (change) => logOverrideChange(this.logger, change),
     });
     this.metrics = createControlMetrics(options.meterProvider ?? metrics.getMeterProvider(), () => ({
       connected: this.isConnected,
@@ -214,7 +216,7 @@ class SignalSubscription implements ControlClient {
     let idle: TimerHandle | undefined;
     const armIdle = (): void => {
       if (idle !== undefined) this.clock.clearTimeout(idle);
-      idle = this.clock.setTimeout(() => abort.abort(new Error('signal stream idle')), this.idleTimeoutMs);
+      idle = this.clock.setTimeout(() => abort.abort(new StreamIdle(this.idleTimeoutMs)), this.idleTimeoutMs);
     };
     armIdle();
     try {
@@ -226,9 +228,8 @@ class SignalSubscription implements ControlClient {
         throw new SubscriptionRefused(res.status, res.contentType, res.location);
       }
       this.isConnected = true;
-      this.lastFailure = undefined;
       this.stats.connects++;
-      this.logger.info('breakwater control stream connected', { url: this.url.href });
+      this.connectionLog.connected();
       const decoder = new TextDecoder();
       const parser = new SseParser(
         {
@@ -244,9 +245,10 @@ class SignalSubscription implements ControlClient {
         gotData = true;
         parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
       }
-      this.logger.info('breakwater control stream ended by the collector');
+      this.connectionLog.lost({ how: 'ended' });
     } catch (error) {
-      if (!this.closed) this.reportFailure(error);
+      // The transport throws its own abort error; the reason we aborted with says why.
+      if (!this.closed) this.reportEnd(abort.signal.aborted ? abort.signal.reason : error);
     } finally {
       if (idle !== undefined) this.clock.clearTimeout(idle);
       abort.abort();
@@ -255,29 +257,11 @@ class SignalSubscription implements ControlClient {
     return gotData;
   }
 
-  /**
-   * A stream that broke is worth a warning; a collector that cannot be reached is not (the
-   * overrides lapse and local breakers decide, by design). A refusal is a configuration problem
-   * that retrying will not fix: warned about on the first attempt and whenever the reason
-   * changes, not on every retry.
-   */
-  private reportFailure(error: unknown): void {
-    const details = { url: this.url.href, error: String(error) };
-    if (this.isConnected) {
-      this.logger.warn('breakwater control stream failed', details);
-      return;
-    }
-    const reason = failureReason(error);
-    const changed = reason !== this.lastFailure;
-    this.lastFailure = reason;
-    if (changed && error instanceof SubscriptionRefused && error.misconfigured) {
-      this.logger.warn(`breakwater control stream refused, retrying: ${error.hint}`, details);
-    } else if (changed && UNSENDABLE.has(reason)) {
-      this.logger.warn(
-        'breakwater control stream request cannot be sent: check the token (control.token / BREAKWATER_SUBSCRIBE_TOKEN)',
-        details,
-      );
-    } else this.logger.debug('breakwater control stream failed', details);
+  /** A stream that broke or went idle, or an attempt that failed (see connection-log.ts). */
+  private reportEnd(reason: unknown): void {
+    if (!this.isConnected) this.connectionLog.attemptFailed(reason);
+    else if (reason instanceof StreamIdle) this.connectionLog.lost({ how: 'idle', idleMs: reason.idleMs });
+    else this.connectionLog.lost({ how: 'broke', error: reason });
   }
 
   private onEvent(event: SseEvent): void {
@@ -369,7 +353,8 @@ class SignalSubscription implements ControlClient {
   private count(result: SignalResult, details: Record<string, unknown>): void {
     this.stats.signals[result]++;
     this.metrics.signal(result);
-    if (result === 'applied' || result === 'cleared') this.logger.info(`fleet signal ${result}`, details);
+    // What an applied or cleared signal changed is logged by the table (logOverrideChange).
+    if (result === 'applied' || result === 'cleared') this.logger.debug(`fleet signal ${result}`, details);
     else if (result === 'over_limit' && this.overLimitWarned)
       this.logger.debug(`fleet signal dropped (${result})`, details);
     else {
@@ -391,15 +376,6 @@ class SignalSubscription implements ControlClient {
   }
 }
 
-function toLogger(logger: ControlClientOptions['logger']): ControlLogger {
-  if (logger === undefined) return diagLogger;
-  if (typeof logger !== 'function') return logger;
-  const line = (message: string, details?: Record<string, unknown>): void =>
-    logger(details === undefined ? message : `${message} ${JSON.stringify(details)}`);
-  // A line logger gets what matters to an operator: connections, applied and dropped signals.
-  return { debug: () => {}, info: line, warn: line };
-}
-
 function signalsUrl(base: string | URL, service: string): URL {
   const url = new URL(base);
   // `collector:4318` parses as a URL of the scheme `collector:`; every request would then fail
@@ -415,9 +391,6 @@ function signalsUrl(base: string | URL, service: string): URL {
 
 /** An SSE id worth sending back as `Last-Event-ID`: printable ASCII, as short as ours are. */
 const RESUMABLE_ID = /^[\x21-\x7e]{1,256}$/;
-
-/** Failure reasons that are Node's refusal to build the request (a header value it cannot send). */
-const UNSENDABLE = new Set(['ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_TOKEN']);
 
 function zeroCounts(): Record<SignalResult, number> {
   return Object.fromEntries(SIGNAL_RESULTS.map((r) => [r, 0])) as Record<SignalResult, number>;

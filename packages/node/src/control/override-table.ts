@@ -1,4 +1,5 @@
 import type { BreakerOverride, BreakerSignal, Clock, TimerHandle } from '@breakwater/protocol';
+import type { LiftCause, OverrideChange } from './override-change.ts';
 import { publishedBefore, type SignalPosition, signalPosition } from './signal-order.ts';
 
 /** What the control client drives: the breaker registry implements it. */
@@ -22,6 +23,7 @@ export type ApplyResult = 'applied' | 'cleared' | 'stale' | 'over_limit';
 
 interface Entry {
   override: BreakerOverride;
+  ttlMs: number;
   timer: TimerHandle;
 }
 
@@ -51,6 +53,7 @@ export class OverrideTable {
   private readonly clock: Clock;
   private readonly maxOverrides: number;
   private readonly onTargetError: (error: unknown, dependency: string) => void;
+  private readonly onChange: (change: OverrideChange) => void;
   private readonly entries = new Map<string, Entry>();
   private readonly seen = new Map<string, Seen>();
 
@@ -58,11 +61,14 @@ export class OverrideTable {
     target: OverrideTarget;
     clock: Clock;
     onTargetError: (error: unknown, dependency: string) => void;
+    /** Told what each apply, clear and expiry did to the overrides in force (for the log). */
+    onChange?: (change: OverrideChange) => void;
   }) {
     this.target = options.target;
     this.clock = options.clock;
     this.maxOverrides = options.target.maxOverrides ?? DEFAULT_MAX_OVERRIDES;
     this.onTargetError = options.onTargetError;
+    this.onChange = options.onChange ?? (() => {});
   }
 
   get size(): number {
@@ -96,7 +102,7 @@ export class OverrideTable {
     if (this.seen.size >= MAX_SEEN && seen === undefined) this.seen.clear();
     this.seen.set(dependency, { position, until: now + signal.ttlMs });
     if (signal.state === 'closed') {
-      this.clear(dependency);
+      this.clear(dependency, 'closed');
       return 'cleared';
     }
     const override: BreakerOverride = {
@@ -109,27 +115,38 @@ export class OverrideTable {
     const previous = this.entries.get(dependency);
     if (previous !== undefined) this.clock.clearTimeout(previous.timer);
     const timer = this.clock.setTimeout(() => this.expire(dependency, override), signal.ttlMs);
-    this.entries.set(dependency, { override, timer });
+    this.entries.set(dependency, { override, ttlMs: signal.ttlMs, timer });
     this.call(dependency, () => this.target.applyOverride(dependency, override));
+    this.onChange(
+      previous === undefined
+        ? { kind: 'applied', dependency, override, signal }
+        : sameEffect(previous.override, override)
+          ? { kind: 'refreshed', dependency, override, signal }
+          : { kind: 'changed', dependency, override, previous: previous.override, signal },
+    );
     return 'applied';
   }
 
-  /** Removes the override for `dependency`, if any. */
-  clear(dependency: string): void {
+  /** Removes the override for `dependency`, if any; `cause` says why, for the log. */
+  clear(dependency: string, cause: LiftCause = 'closed'): void {
     const entry = this.entries.get(dependency);
     if (entry === undefined) return;
     this.clock.clearTimeout(entry.timer);
     this.entries.delete(dependency);
     this.call(dependency, () => this.target.clearOverride(dependency));
+    this.onChange({ kind: 'lifted', dependency, previous: entry.override, ttlMs: entry.ttlMs, cause });
   }
 
   /** Removes every override whose dependency is not in `keep` (a snapshot is the whole truth). */
   retainOnly(keep: ReadonlySet<string>): void {
-    for (const dependency of [...this.entries.keys()]) if (!keep.has(dependency)) this.clear(dependency);
+    for (const dependency of [...this.entries.keys()]) {
+      if (!keep.has(dependency)) this.clear(dependency, 'snapshot');
+    }
   }
 
+  /** Removes every override (the client is closing). */
   clearAll(): void {
-    for (const dependency of [...this.entries.keys()]) this.clear(dependency);
+    for (const dependency of [...this.entries.keys()]) this.clear(dependency, 'shutdown');
   }
 
   /** Whether an override for `dependency` would take the table past its cap. */
@@ -144,9 +161,11 @@ export class OverrideTable {
   }
 
   private expire(dependency: string, override: BreakerOverride): void {
-    if (this.entries.get(dependency)?.override !== override) return;
+    const entry = this.entries.get(dependency);
+    if (entry?.override !== override) return;
     this.entries.delete(dependency);
     this.call(dependency, () => this.target.clearOverride(dependency));
+    this.onChange({ kind: 'lifted', dependency, previous: override, ttlMs: entry.ttlMs, cause: 'expired' });
   }
 
   /** The registry is someone else's code: its failure must not reach the app or stop us. */
@@ -157,4 +176,9 @@ export class OverrideTable {
       this.onTargetError(error, dependency);
     }
   }
+}
+
+/** Whether two overrides make the breaker do the same (a re-issue only moves expiry and source). */
+function sameEffect(a: BreakerOverride, b: BreakerOverride): boolean {
+  return a.state === b.state && a.allow === b.allow;
 }

@@ -1,0 +1,109 @@
+import { SubscriptionRefused } from './refusal.ts';
+
+/** The abort reason of a stream or request silent for the idle timeout (no byte, no heartbeat). */
+export class StreamIdle extends Error {
+  override readonly name = 'StreamIdle';
+  readonly idleMs: number;
+
+  constructor(idleMs: number) {
+    super(`no data for ${idleMs} ms`);
+    this.idleMs = idleMs;
+  }
+}
+
+/** Why a connection attempt failed, for the operator. */
+export interface ConnectFailure {
+  /** A short key: the failure is warned about again only when it changes. */
+  kind: string;
+  /** What happened and what to do, one sentence. */
+  what: string;
+  /**
+   * A configuration problem that retrying alone will not fix (a refusal, a request that cannot
+   * be sent); otherwise the collector is down or unreachable and the client waits it out.
+   */
+  misconfigured: boolean;
+}
+
+/** Failure codes that are Node's refusal to build the request (a header value it cannot send). */
+const UNSENDABLE = new Set(['ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_TOKEN']);
+
+const NETWORK: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is the collector running at this address?)',
+  ENOTFOUND: 'host not found (DNS)',
+  EAI_AGAIN: 'DNS lookup failed (EAI_AGAIN)',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/**
+ * Describes a failed connection attempt. `hasToken`: whether a token was sent (a 401 then means
+ * a wrong one, not a missing one). The scope named is the collector's `subscribe` (its
+ * `auth.tokens[].scopes`).
+ */
+export function describeFailure(error: unknown, hasToken: boolean): ConnectFailure {
+  if (error instanceof SubscriptionRefused) return describeRefusal(error, hasToken);
+  if (error instanceof StreamIdle) {
+    return { kind: 'no_answer', what: `no answer within ${error.idleMs / 1_000}s`, misconfigured: false };
+  }
+  const code = errorCode(error);
+  if (code !== undefined && UNSENDABLE.has(code)) {
+    return {
+      kind: code,
+      what: `the request cannot be sent (${code}): check the token for characters a header cannot carry (control.token / BREAKWATER_SUBSCRIBE_TOKEN)`,
+      misconfigured: true,
+    };
+  }
+  if (code !== undefined && NETWORK[code] !== undefined) {
+    return { kind: code, what: NETWORK[code], misconfigured: false };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: code ?? message.slice(0, 100), what: message.slice(0, 300), misconfigured: false };
+}
+
+/**
+ * Whether `error` is the network dropping a connection (a reset, a collector that died), not
+ * something wrong with what the stream carried (a line over the size bound).
+ */
+export function isNetworkError(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && NETWORK[code] !== undefined;
+}
+
+function describeRefusal(error: SubscriptionRefused, hasToken: boolean): ConnectFailure {
+  const { status } = error;
+  const refused = `the collector refused the subscription (${status})`;
+  const scope = 'a collector token with the subscribe scope';
+  if (status === 401) {
+    const why = hasToken
+      ? 'the token is wrong or no longer configured on the collector'
+      : 'no token is set and the collector requires one';
+    return {
+      kind: '401',
+      what: `${refused}: ${why}; set control.token / BREAKWATER_SUBSCRIBE_TOKEN to ${scope}`,
+      misconfigured: true,
+    };
+  }
+  if (status === 403) {
+    return {
+      kind: '403',
+      what: `${refused}: the token is valid but lacks the subscribe scope; add subscribe to its scopes in the collector's auth.tokens, or set control.token / BREAKWATER_SUBSCRIBE_TOKEN to ${scope}`,
+      misconfigured: true,
+    };
+  }
+  if (status >= 500) {
+    return { kind: '5xx', what: `the collector answered ${status} (a server error)`, misconfigured: false };
+  }
+  return { kind: `${status} ${error.contentType}`, what: `${refused}: ${error.hint}`, misconfigured: true };
+}
+
+/** A Node error code, on the error or (fetch) on its cause. */
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 3; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'ABORT_ERR' && code !== 'UND_ERR_SOCKET') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,115 @@
+import type { Clock } from '@breakwater/protocol';
+import { type ConnectFailure, describeFailure, isNetworkError } from './connect-failure.ts';
+import { type ControlLogger, seconds } from './logger.ts';
+
+/** How an open stream ended. */
+export type StreamEnd = { how: 'ended' } | { how: 'idle'; idleMs: number } | { how: 'broke'; error: unknown };
+
+/**
+ * Tells the operator about the control stream's connection, once per thing worth knowing: a
+ * failure is warned about when it starts and when its kind changes, never on every retry; the
+ * connection coming back after a warning is one info line with how long it was down. A stream
+ * that ends or drops and reopens at once (a proxy cutting connections, a collector deploy) stays
+ * at debug: nothing changed for the application, and if reopening fails, that failure is warned.
+ */
+export class ConnectionLog {
+  private readonly logger: ControlLogger;
+  private readonly clock: Clock;
+  private readonly url: string;
+  private readonly hasToken: boolean;
+  private everConnected = false;
+  /** Monotonic time the stream went down (or the first attempt failed); undefined while up. */
+  private downSince: number | undefined;
+  /** The failure last warned about in this outage. */
+  private warned: ConnectFailure | undefined;
+  /** Whether anything was warned about since the stream was last up. */
+  private incident = false;
+  private failedAttempts = 0;
+
+  constructor(options: { logger: ControlLogger; clock: Clock; url: URL; hasToken: boolean }) {
+    this.logger = options.logger;
+    this.clock = options.clock;
+    this.url = redact(options.url);
+    this.hasToken = options.hasToken;
+  }
+
+  /** The stream is open. */
+  connected(): void {
+    const details: Record<string, unknown> = { url: this.url };
+    if (!this.everConnected && this.downSince === undefined) {
+      this.logger.info('breakwater control stream connected', details);
+    } else {
+      const downMs = this.clock.monotonic() - (this.downSince ?? this.clock.monotonic());
+      Object.assign(details, { downMs, failedAttempts: this.failedAttempts });
+      const verb = this.everConnected ? 'reconnected' : 'connected';
+      const message = `breakwater control stream ${verb} after ${seconds(downMs)} down`;
+      if (this.incident) this.logger.info(message, details);
+      else this.logger.debug(message, details);
+    }
+    this.everConnected = true;
+    this.downSince = undefined;
+    this.warned = undefined;
+    this.incident = false;
+    this.failedAttempts = 0;
+  }
+
+  /** An open stream ended: the client reconnects. */
+  lost(end: StreamEnd): void {
+    this.downSince = this.clock.monotonic();
+    const details = { url: this.url };
+    if (end.how === 'ended') {
+      this.logger.debug('breakwater control stream ended by the collector, reconnecting', details);
+      return;
+    }
+    if (end.how === 'broke' && isNetworkError(end.error)) {
+      this.logger.debug('breakwater control stream dropped, reconnecting', {
+        ...details,
+        error: String(end.error),
+      });
+      return;
+    }
+    this.incident = true;
+    if (end.how === 'idle') {
+      this.logger.warn(
+        `breakwater control stream idle for ${seconds(end.idleMs)} (no heartbeat), reconnecting`,
+        details,
+      );
+    } else {
+      this.logger.warn('breakwater control stream broke, reconnecting', {
+        ...details,
+        error: String(end.error),
+      });
+    }
+  }
+
+  /** A connection attempt failed: warned about once per kind of failure, then debug. */
+  attemptFailed(error: unknown): void {
+    this.downSince ??= this.clock.monotonic();
+    this.failedAttempts++;
+    const failure = describeFailure(error, this.hasToken);
+    const details = { url: this.url, error: String(error) };
+    if (failure.kind === this.warned?.kind) {
+      this.logger.debug(`breakwater control stream still cannot connect: ${failure.what}`, details);
+      return;
+    }
+    this.warned = failure;
+    this.incident = true;
+    const meanwhile = failure.misconfigured
+      ? 'retrying with backoff, but this needs a configuration change'
+      : 'retrying with backoff';
+    this.logger.warn(
+      `breakwater control stream cannot connect to ${this.url}: ${failure.what}; ${meanwhile} ` +
+        '(logged again only if the reason changes; local breakers decide meanwhile)',
+      details,
+    );
+  }
+}
+
+/** The URL without credentials (a `user:password@` a user may have put in it). */
+export function redact(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
