@@ -59,18 +59,24 @@ const stats: ReplicaStats = {
   byCause: { fleet: 0, local: 0, provider: 0 },
 };
 
-/** Turns the SDK's log lines into events; the control client logs `fleet signal applied {...}`. */
+/**
+ * Turns the SDK's log lines into events. The control client logs each change of a fleet override
+ * as `fleet override applied|changed|lifted|expired: <text> {json}` (the line logger appends the
+ * details as JSON).
+ */
 function sdkLog(message: string): void {
-  const signal = /^fleet signal (applied|cleared) (\{.*\})$/.exec(message);
-  if (signal !== null) {
+  const change = /^fleet override (applied|changed|lifted|expired): /.exec(message);
+  const json = message.indexOf(' {"');
+  if (change !== null && json !== -1) {
     try {
-      const d = JSON.parse(signal[2]!) as { state: string; allow?: number; ttlMs?: number };
+      const d = JSON.parse(message.slice(json + 1)) as { state?: string; allow?: number; ttlMs?: number };
+      const lifted = change[1] === 'lifted' || change[1] === 'expired';
       emit({
         e: 'signal',
-        result: signal[1] as 'applied' | 'cleared',
-        state: d.state,
-        ...(d.allow !== undefined ? { allow: d.allow } : {}),
-        ...(d.ttlMs !== undefined ? { ttlMs: d.ttlMs } : {}),
+        result: lifted ? 'cleared' : 'applied',
+        state: lifted ? 'closed' : (d.state ?? 'closed'),
+        ...(!lifted && d.allow !== undefined ? { allow: d.allow } : {}),
+        ...(!lifted && d.ttlMs !== undefined ? { ttlMs: d.ttlMs } : {}),
       });
       return;
     } catch {
