@@ -13,6 +13,7 @@ export { ANTHROPIC_SUPPORTED_VERSIONS, AnthropicInstrumentation } from './anthro
 export type { ClientInstrumentationConfig } from './client/base.ts';
 export type { GuardHandle } from './guard.ts';
 export { createGenAiMetrics, type GenAiMetrics } from './metrics.ts';
+export type { OpenOperations } from './open-operations.ts';
 export { OPENAI_SUPPORTED_VERSIONS, OpenAIInstrumentation } from './openai/instrumentation.ts';
 export {
   type BreakerPolicy,

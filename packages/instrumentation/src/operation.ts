@@ -79,6 +79,8 @@ export class Operation {
   openAttempt: Span | undefined;
   /** The span of the attempt the pipeline is waiting for now. */
   private liveAttempt: Span | undefined;
+  /** Whether `gen_ai.response.time_to_first_chunk` is recorded already (streams). */
+  firstChunkTimed = false;
   /** Name of the fallback that produced the result, if one did. */
   fallbackName: string | undefined;
   /** The pipeline's per-call context, once the first attempt started. */
@@ -96,7 +98,16 @@ export class Operation {
    */
   private answeredAt: number | undefined = undefined;
   private answeredSpanTime: number | undefined = undefined;
+  /**
+   * When the app last got something of a streamed answer (the response, then each chunk handed
+   * over), on the same two clocks: an abandoned operation ends there, not when it is found
+   * abandoned (perhaps by garbage collection, seconds later).
+   */
+  private deliveredAt: number | undefined = undefined;
+  private deliveredSpanTime: number | undefined = undefined;
   private ended = false;
+  /** Whether the runtime's open operations hold this one (see {@link waitsOnApp}). */
+  private heldOpen = false;
   private readonly runtime: Runtime;
   private readonly telemetry: OperationTelemetry;
   private responseModel: string | undefined;
@@ -228,10 +239,32 @@ export class Operation {
     this.answeredSpanTime = performance.now();
   }
 
+  /**
+   * The app got a part of a streamed answer now (its response, or a chunk handed over): if the
+   * app then walks away, the operation ends at the last such moment (see {@link abandon}).
+   */
+  delivered(): void {
+    this.deliveredAt = this.runtime.clock.monotonic();
+    this.deliveredSpanTime = performance.now();
+  }
+
+  /**
+   * Its end is up to the app now (a stream to read, a response to parse): until it ends, the
+   * runtime holds it, and ends it with `endAtShutdown` should the process shut down first.
+   * `endAtShutdown` must not reach what the app holds (the stream, the promise), or holding it
+   * would keep that from being collected.
+   */
+  waitsOnApp(endAtShutdown: () => void): void {
+    if (this.ended) return;
+    this.heldOpen = true;
+    this.runtime.openOperations.add(this, endAtShutdown);
+  }
+
   /** Ends the operation successfully (at the time it was {@link answered}, if it was). */
   succeed(usage?: Usage): void {
     if (this.ended) return;
     this.ended = true;
+    this.release();
     this.closeAttempt(undefined, undefined);
     this.span.setAttribute(ATTR.RETRY_ATTEMPTS, this.attempts);
     if (usage?.input !== undefined) this.span.setAttribute(SEMCONV.GEN_AI_USAGE_INPUT_TOKENS, usage.input);
@@ -253,6 +286,7 @@ export class Operation {
   fail(error: unknown): Classification | undefined {
     if (this.ended) return undefined;
     this.ended = true;
+    this.release();
     // The body that was to complete the answer failed (read late): it ends when that is found.
     this.answeredAt = undefined;
     if (this.resolved) this.call?.reportLateFailure(error);
@@ -270,12 +304,23 @@ export class Operation {
 
   /**
    * Ends the operation because its consumer walked away (a `break` out of a stream, or the stream
-   * being garbage-collected unread). Not a failure: the status stays unset.
+   * being garbage-collected unread). Not a failure: the status stays unset. It ends when the app
+   * last got something of it ({@link delivered}), else when it was {@link answered}, else now:
+   * how long the app took to walk away is not the dependency's time.
    */
   abandon(usage?: Usage): void {
     if (this.ended) return;
     this.span.setAttribute(ATTR.STREAM_ABANDONED, true);
+    if (this.deliveredAt !== undefined) {
+      this.answeredAt = this.deliveredAt;
+      this.answeredSpanTime = this.deliveredSpanTime;
+    }
     this.succeed(usage);
+  }
+
+  /** Leaves the runtime's open operations, if there. */
+  private release(): void {
+    if (this.heldOpen) this.runtime.openOperations.delete(this);
   }
 
   private classify(error: unknown): Classification {

@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '@breakwater/protocol';
 import type { Meter } from '@opentelemetry/api';
 import { type DependencyLimits, resolveLimits } from './dependency-limits.ts';
 import { createGuard, type GuardHandle } from './guard.ts';
+import { OpenOperations } from './open-operations.ts';
 import { PolicyResolver, type PolicyRule } from './policies.ts';
 
 /** Options for {@link configureBreakwater}. */
@@ -37,6 +38,12 @@ export interface Runtime {
   readonly policies: PolicyResolver;
   readonly clock: Clock;
   readonly captureMessageContent: boolean;
+  /**
+   * Operations whose end is up to the app (a stream not read to its end, a response not parsed
+   * yet). At shutdown, `openOperations.endAll()` ends them before the last flush, so they are
+   * exported (`@breakwater/node`'s `shutdown()` does).
+   */
+  readonly openOperations: OpenOperations;
 }
 
 let current: Runtime | undefined;
@@ -60,6 +67,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       limits,
     }),
     captureMessageContent: options.captureMessageContent ?? contentFromEnv(),
+    openOperations: new OpenOperations(),
   };
 }
 

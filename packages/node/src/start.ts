@@ -195,6 +195,13 @@ export function start(options: StartOptions = {}): Breakwater {
     forceFlush: () => quietly(sdk === undefined ? undefined : forceFlushAll(), log, 'flush'),
     shutdown() {
       shutdownPromise ??= (async () => {
+        // Streams the app left unread end now (abandoned, at the last chunk it got), before the
+        // last flush: waiting for garbage collection to end them would lose their spans.
+        try {
+          runtime?.openOperations.endAll();
+        } catch (error) {
+          log(`ending open operations failed: ${String(error)}`);
+        }
         await quietly(Promise.resolve(control?.close()), log, 'control client close');
         await quietly(sdk?.shutdown(), log, 'shutdown');
         shutDown = true;

@@ -142,6 +142,8 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
       return usageOf(obj(d.usage));
     },
     chunkReader: () => new MessageEventReader(capture),
+    // Anthropic sends `overloaded_error` (and others) as a stream's first event, with a 200.
+    retriesFirstEventError: stream,
     attemptOptions: () => ({ __span: sdkSpanStandIn('anthropic.messages.create') }),
     checkUntimed: stream ? undefined : (client: unknown) => refuseLongNonStreaming(client, int(b.max_tokens)),
   };

@@ -15,6 +15,7 @@ import type { CallData } from '../guard.ts';
 import type { GenAiMetrics } from '../metrics.ts';
 import { Operation, type Usage } from '../operation.ts';
 import type { Runtime } from '../runtime.ts';
+import { watchFirstEvent } from './first-event.ts';
 import { observeRawBody, unwatchRawBody } from './raw-body.ts';
 import { type ChunkReader, observeStream } from './stream.ts';
 import { unwatchUnparsed, watchUnparsed } from './unparsed.ts';
@@ -58,6 +59,12 @@ export interface CallDescription {
   readonly onResponse: (op: Operation, body: unknown) => Usage | undefined;
   /** For streams: a fresh reader of chunks. */
   readonly chunkReader: () => ChunkReader;
+  /**
+   * For streams: a stream whose first event is an `error` event fails its attempt (with the
+   * client's own error for it, classified and retried like the same failure sent as a status),
+   * since nothing has reached the app yet. (Anthropic reports `overloaded_error` this way.)
+   */
+  readonly retriesFirstEventError?: boolean;
   /**
    * Extra request options for each attempt (besides `maxRetries: 0` and the signal), computed
    * inside the attempt, where the attempt span is active.
@@ -282,6 +289,9 @@ export function guardedCall(
   // scope is reachable from the operation (the attempt closures), so keeping it would keep the
   // promise alive from the backstop's own held value.
   let unasked: object | undefined;
+  // A stream's request, to abort should its call be collected unparsed: the first-event read
+  // locked the body, and fetch releases the connection of an unlocked body only.
+  let streamController: AbortController | undefined;
   const caller = callerSignal(options);
   const responsePromise = op.run<ResponseProps>(
     pipeline,
@@ -295,7 +305,14 @@ export function guardedCall(
         attemptOptions(options, signal, timeout, describe.attemptOptions?.(), ctx.attempt),
       );
       parse = inner.parseResponse;
-      return inner.responsePromise;
+      if (!describe.stream) return inner.responsePromise;
+      const failOnError = describe.retriesFirstEventError
+        ? { parse: inner.parseResponse, client }
+        : undefined;
+      return inner.responsePromise.then((props) => {
+        streamController = props.controller;
+        return watchFirstEvent({ op, metrics: env.metrics, failOnError }, props);
+      });
     },
     {
       // Fallbacks apply to non-streaming calls: their result is handed to the client as a
@@ -310,6 +327,8 @@ export function guardedCall(
     () => {
       const promise = unasked;
       unasked = undefined;
+      // A stream's response is the first thing its app gets: abandoned unread, it ends here.
+      if (describe.stream) op.delivered();
       // A fallback's result: nothing will read a provider body, so the operation ends here.
       if (op.fallbackName !== undefined) op.succeed();
       else if (!parseRequested && rawResponse === undefined && promise !== undefined) {
@@ -318,7 +337,7 @@ export function guardedCall(
         // body is complete with its response: the operation's time ends here, not at the parse.
         watching = true;
         if (!describe.stream) op.answered();
-        watchUnparsed(promise, op, describe.stream);
+        watchUnparsed(promise, op, describe.stream, streamController);
       }
     },
     // Once the caller has aborted, the call rejects as a bare client's would, also when the abort

@@ -25,15 +25,25 @@ export function timeFirstChunk(
   first: Promise<{ readonly done?: boolean | undefined }>,
 ): void {
   first.then((result) => {
-    if (result.done === true || op.isEnded) return;
-    const seconds = op.elapsedSeconds();
-    try {
-      op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
-      metrics?.timeToFirstChunk.record(seconds, op.spec.sets.metric);
-    } catch {
-      // Nobody awaits this callback: a throw here would be an unhandled rejection in the app.
-    }
+    if (result.done !== true) recordFirstChunk(op, metrics);
   }, ignore);
+}
+
+/**
+ * Records the time to first chunk as now, unless the operation has ended or its first chunk was
+ * timed already (the response's first event, read on arrival, comes before the stream's first
+ * read, which is timed too for streams observed without their response).
+ */
+export function recordFirstChunk(op: Operation, metrics: GenAiMetrics | undefined): void {
+  if (op.isEnded || op.firstChunkTimed) return;
+  op.firstChunkTimed = true;
+  const seconds = op.elapsedSeconds();
+  try {
+    op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
+    metrics?.timeToFirstChunk.record(seconds, op.spec.sets.metric);
+  } catch {
+    // Nobody awaits the callers of this: a throw here would be an unhandled rejection in the app.
+  }
 }
 
 /**

@@ -22,6 +22,11 @@ const unread = new FinalizationRegistry<Operation>((op) => op.abandon());
 
 const ignore = (): void => {};
 
+/** A body still open at shutdown ends abandoned; built out here so it holds the operation only. */
+function abandonAtShutdown(op: Operation): () => void {
+  return () => op.abandon();
+}
+
 interface Orphan {
   readonly body: ReadableStream<Uint8Array>;
   readonly probe: ReadableStreamDefaultReader<Uint8Array>;
@@ -104,6 +109,8 @@ export function observeRawBody(
           controller.close();
           return;
         }
+        // Handed over now: a caller that cancels later leaves after these bytes.
+        op.delivered();
         controller.enqueue(result.value);
       },
       cancel(reason) {
@@ -118,6 +125,7 @@ export function observeRawBody(
     { highWaterMark: 0 },
   );
   unread.register(body, op, op);
+  op.waitsOnApp(abandonAtShutdown(op));
   if (prober !== undefined) {
     const orphan: Orphan = { body: source, probe: prober, readers: 2 };
     orphaned.register(response, orphan);

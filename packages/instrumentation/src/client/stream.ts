@@ -70,6 +70,15 @@ function finished(reader: ChunkReader, op: Operation): Usage | undefined {
   }
 }
 
+/**
+ * How a stream still open at shutdown ends: abandoned, with what its reader gathered. Its request
+ * is left alone (the app may still be reading). Built out here, so the function holds the
+ * operation and reader only, never the stream.
+ */
+function abandonAtShutdown(op: Operation, reader: ChunkReader): () => void {
+  return () => op.abandon(finished(reader, op));
+}
+
 function reportedFailure(reader: ChunkReader): unknown {
   try {
     return reader.failure?.();
@@ -133,6 +142,7 @@ export function observeStream<S>(
   const token = {};
   const abort = ahead === undefined ? undefined : controller?.abort?.bind(controller);
   unread.register(stream as object, { op, reader, abort }, token);
+  op.waitsOnApp(abandonAtShutdown(op, reader));
   const done = (how: 'ok' | 'abandoned' | 'error', error?: unknown): void => {
     unread.unregister(token);
     if (op.isEnded) return;
@@ -181,6 +191,8 @@ export function observeStream<S>(
         if (result.done === true) {
           done(s.controller?.signal?.aborted === true ? 'abandoned' : 'ok');
         } else {
+          // Handed over now: a consumer that leaves later leaves after this chunk.
+          op.delivered();
           try {
             reader.onChunk(result.value);
           } catch {

@@ -11,17 +11,39 @@ import type { Operation } from '../operation.ts';
 interface Held {
   readonly op: Operation;
   readonly stream: boolean;
+  /** A stream's request, aborted once nothing can read it (its body is locked by a clone). */
+  readonly controller: AbortController | undefined;
 }
 
-/** The held value reaches the operation only, never the watched `APIPromise`. */
-const unparsed = new FinalizationRegistry<Held>(({ op, stream }) => {
+function end({ op, stream }: Held): void {
   if (stream) op.abandon();
   else op.succeed();
+}
+
+/** The held value reaches the operation and the request only, never the watched `APIPromise`. */
+const unparsed = new FinalizationRegistry<Held>((held) => {
+  end(held);
+  try {
+    held.controller?.abort();
+  } catch {
+    // The connection is the client's to close in the end; the operation has ended.
+  }
 });
 
-/** Ends `op` when `promise` is collected, unless {@link unwatchUnparsed} is called first. */
-export function watchUnparsed(promise: object, op: Operation, stream: boolean): void {
-  unparsed.register(promise, { op, stream }, op);
+/**
+ * Ends `op` when `promise` is collected (aborting a stream's request), unless
+ * {@link unwatchUnparsed} is called first; or at shutdown, if that comes first (the request is
+ * then left alone: the app may still await the call).
+ */
+export function watchUnparsed(
+  promise: object,
+  op: Operation,
+  stream: boolean,
+  controller: AbortController | undefined,
+): void {
+  const held: Held = { op, stream, controller };
+  unparsed.register(promise, held, op);
+  op.waitsOnApp(() => end(held));
 }
 
 /** The call is being parsed or read raw after all; that ends `op`. */

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as wait } from 'node:timers/promises';
+import type AnthropicType from '@anthropic-ai/sdk';
+import { ManualClock } from '@breakwater/protocol';
+import type { HrTime } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type OpenAIType from 'openai';
+import { collectUntil } from '../testing/gc.ts';
+import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+
+// A stream the app walks away from ends when the app last got something of it (the last chunk
+// handed over, else the response), not when the walking away is noticed: a `break` much later, or
+// garbage collection seconds later. Real clients against the fault provider; the app's delay is
+// 5 s on the policies' clock (the duration metric) and 300 ms of real time (the spans).
+
+const clock = new ManualClock();
+let h: Harness;
+before(async () => {
+  h = await startHarness(FAST, clock);
+});
+after(() => h.close());
+beforeEach(() => h.reset());
+
+interface ClientStream extends AsyncIterable<unknown> {
+  controller: AbortController;
+}
+
+interface Client {
+  readonly label: string;
+  create(model: string): PromiseLike<ClientStream>;
+  createRaw(model: string): Promise<Response>;
+}
+
+const openai = (label: string, name: string): Client => {
+  const client = () => {
+    const OpenAI = require(name).default as typeof OpenAIType;
+    return new OpenAI({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl });
+  };
+  const body = (model: string) => ({
+    model,
+    messages: [{ role: 'user' as const, content: 'one two three four five six' }],
+    stream: true as const,
+  });
+  return {
+    label,
+    create: (model) => client().chat.completions.create(body(model)) as unknown as PromiseLike<ClientStream>,
+    createRaw: (model) => client().chat.completions.create(body(model)).asResponse(),
+  };
+};
+
+const anthropic: Client = (() => {
+  const client = () => {
+    const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
+    return new Anthropic({ apiKey: 'k', baseURL: h.fp.anthropicBaseUrl });
+  };
+  const body = (model: string) => ({
+    model,
+    max_tokens: 64,
+    messages: [{ role: 'user' as const, content: 'one two three four five six' }],
+    stream: true as const,
+  });
+  return {
+    label: 'anthropic',
+    create: (model) => client().messages.create(body(model)) as unknown as PromiseLike<ClientStream>,
+    createRaw: (model) => client().messages.create(body(model)).asResponse(),
+  };
+})();
+
+const ms = ([s, ns]: HrTime): number => s * 1e3 + ns / 1e6;
+const lengthOf = (span: ReadableSpan): number => ms(span.endTime) - ms(span.startTime);
+
+/** The `gen_ai.client.operation.duration` sum of `model` (seconds on the manual clock). */
+async function durationOf(model: string): Promise<number | undefined> {
+  for (const sm of (await h.metrics()).scopeMetrics) {
+    for (const metric of sm.metrics) {
+      if (metric.descriptor.name !== 'gen_ai.client.operation.duration') continue;
+      const point = metric.dataPoints.find((p) => p.attributes['gen_ai.request.model'] === model);
+      if (point !== undefined) return (point.value as { sum: number }).sum;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks the abandoned operation of `model` and its attempt: both ended no later than
+ * `handedOverAt` (`performance.now()` just after the app last got something; the operation
+ * started at `calledAt`), and the duration metric says `seconds`.
+ */
+async function assertEndedAt(model: string, calledAt: number, handedOverAt: number, seconds: number) {
+  const op = h.operation(model);
+  assert.ok(op, 'operation ended');
+  assert.equal(attrs(op)['breakwater.stream.abandoned'], true);
+  assert.equal(op.status.code, 0, 'status unset');
+  const bound = handedOverAt - calledAt + 2; // the clocks' rounding
+  assert.ok(lengthOf(op) <= bound, `operation span lasted ${lengthOf(op)} ms, due within ${bound} ms`);
+  const [attempt] = byRole(h.spans(), 'attempt').filter(
+    (s) => s.parentSpanContext?.spanId === op.spanContext().spanId,
+  );
+  assert.ok(attempt, 'attempt span ended');
+  // Each span converts `performance.now()` times with an offset of its own, in whole milliseconds.
+  assert.ok(ms(attempt.endTime) <= ms(op.endTime) + 2, 'attempt ended with its operation');
+  assert.equal(await durationOf(model), seconds);
+}
+
+let seq = 0;
+for (const c of [openai('openai 7', 'openai'), openai('openai 6', 'openai-v6'), anthropic]) {
+  const model = (tag: string) => `abandoned-${tag}-${seq++}`;
+
+  describe(`${c.label}: an abandoned stream ends when the app last got something`, () => {
+    it('broken out of after one chunk: at that chunk, not at the break', async () => {
+      const m = model('break');
+      const calledAt = performance.now();
+      const stream = await c.create(m);
+      await clock.advance(1_000);
+      let handedOverAt = Number.NaN;
+      for await (const _ of stream) {
+        handedOverAt = performance.now();
+        await clock.advance(5_000);
+        await wait(300);
+        break;
+      }
+      // The response came at 0 s, the chunk was handed over at 1 s, the break at 6 s.
+      await assertEndedAt(m, calledAt, handedOverAt, 1);
+    });
+
+    it('never iterated and collected: at its response, not at the collection', async () => {
+      const m = model('unread');
+      const calledAt = performance.now();
+      // Only the controller is kept: the stream itself is dropped unread.
+      const controller = await (async () => (await c.create(m)).controller)();
+      const answeredAt = performance.now();
+      await clock.advance(5_000);
+      await wait(300);
+      assert.equal(h.operation(m), undefined, 'still open before collection');
+      assert.ok(await collectUntil(() => h.operation(m)), 'ended by garbage collection');
+      assert.equal(controller.signal.aborted, true);
+      await assertEndedAt(m, calledAt, answeredAt, 0);
+    });
+
+    it('a raw body (.asResponse()) cancelled after one read: at that read', async () => {
+      const m = model('raw');
+      const calledAt = performance.now();
+      const response = await c.createRaw(m);
+      await clock.advance(1_000);
+      const reader = response.body!.getReader();
+      await reader.read();
+      const handedOverAt = performance.now();
+      await clock.advance(5_000);
+      await wait(300);
+      await reader.cancel();
+      await assertEndedAt(m, calledAt, handedOverAt, 1);
+    });
+  });
+}
