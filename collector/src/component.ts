@@ -21,6 +21,20 @@ export interface BreakerStatePoint {
 /** Receives breaker-state points decoded from `POST /v1/metrics`. */
 export type BreakerStateSink = (points: readonly BreakerStatePoint[]) => void;
 
+/** A configured bearer token, as a route sees it (never the secret). */
+export interface TokenIdentity {
+  /** Position of the entry in `auth.tokens`: unique, unlike `name`. */
+  readonly id: number;
+  /** `name` of the entry, or `token#<position from 1>`; for logs. */
+  readonly name: string;
+}
+
+/** Who sent a request, as the router's auth check found out. */
+export interface Caller {
+  /** The token that authorized the request; undefined when auth is off or the route is public. */
+  readonly token: TokenIdentity | undefined;
+}
+
 /** One HTTP route served on the collector's single listener. */
 export interface Route {
   method: 'GET' | 'POST';
@@ -33,6 +47,8 @@ export interface Route {
     res: ServerResponse,
     url: URL,
     params: readonly string[],
+    /** Absent when a test or tool calls the route without the collector's router. */
+    caller?: Caller,
   ): void | Promise<void>;
 }
 

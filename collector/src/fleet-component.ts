@@ -39,6 +39,7 @@ export function createFleetComponent(
     retryMs: config.stream.retry,
     replayBuffer: config.stream.replayBuffer,
     maxSubscribers: config.stream.maxSubscribers,
+    maxSubscribersPerToken: config.stream.maxSubscribersPerToken,
     maxQueuedBytes: config.stream.maxQueuedBytes,
   });
   fleet.onSignal((signal) => hub.publish(signal));

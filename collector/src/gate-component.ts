@@ -156,17 +156,26 @@ export function createGateComponent(
  * exposes its pusher's under `breakwater_slo_alertmanager_*`.
  */
 function writePusherMetrics(out: string[], stats: PusherStats): void {
+  // Names spelled out, so a search (and the check of examples/deploy/known-metrics.json against
+  // the source) finds the series the alerting rules read.
   const counters: [string, string, number][] = [
-    ['deliveries', 'Successful incident alert deliveries to Alertmanager.', stats.deliveries],
-    ['failures', 'Failed incident alert deliveries to Alertmanager (retried with backoff).', stats.failures],
     [
-      'rejections',
+      'breakwater_gate_alertmanager_deliveries_total',
+      'Successful incident alert deliveries to Alertmanager.',
+      stats.deliveries,
+    ],
+    [
+      'breakwater_gate_alertmanager_failures_total',
+      'Failed incident alert deliveries to Alertmanager (retried with backoff).',
+      stats.failures,
+    ],
+    [
+      'breakwater_gate_alertmanager_rejections_total',
       'Incident alert batches Alertmanager refused with a 4xx (not retried; firing incidents are re-sent on the resend interval).',
       stats.rejections,
     ],
   ];
-  for (const [name, help, value] of counters) {
-    const family = `breakwater_gate_alertmanager_${name}_total`;
+  for (const [family, help, value] of counters) {
     writeFamily(out, family, 'counter', help);
     writeSample(out, family, undefined, value);
   }

@@ -15,6 +15,7 @@ import { JsonTraceDecoder } from './decode/json-traces.ts';
 import { ProtoMetricsDecoder } from './decode/proto-metrics.ts';
 import { ProtoTraceDecoder } from './decode/proto-traces.ts';
 import { Forwarder } from './forward/forwarder.ts';
+import { SpoolOpenError } from './forward/spool.ts';
 import { Admission } from './receive/admission.ts';
 import { TokenAuth } from './receive/auth.ts';
 import { healthRoutes, type Phase } from './receive/health-routes.ts';
@@ -23,6 +24,7 @@ import { IngestStats } from './receive/ingest-stats.ts';
 import { metricsRoute } from './receive/metrics-route.ts';
 import { OtlpReceiver } from './receive/otlp-receiver.ts';
 import { Router } from './receive/router.ts';
+import { serverTimeouts } from './receive/server-timeouts.ts';
 
 export type { ComponentFactory };
 
@@ -122,13 +124,20 @@ export class CollectorService {
     }
     let forwarder: Forwarder | undefined;
     if (config.forward.length > 0) {
-      forwarder = new Forwarder({
-        destinations: config.forward,
-        clock,
-        logger: logger.child({ component: 'forward' }),
-        flushTimeout: config.shutdownTimeout,
-        fetch: options.fetch,
-      });
+      try {
+        forwarder = new Forwarder({
+          destinations: config.forward,
+          clock,
+          logger: logger.child({ component: 'forward' }),
+          flushTimeout: config.shutdownTimeout,
+          fetch: options.fetch,
+          dataDir,
+        });
+      } catch (error) {
+        // A spool file locked by another collector: reported like a store in use.
+        if (error instanceof SpoolOpenError) throw new StartupError(error.message, 'runtime');
+        throw error;
+      }
       components.push(forwarder);
     }
 
@@ -178,7 +187,7 @@ export class CollectorService {
     );
     for (const component of components) router.add(component.routes ?? [], component.name);
 
-    const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const server = createServer(serverTimeouts(config.limits), (req, res) => {
       void router.dispatch(req, res);
     });
     await listenOn(server, listen);

@@ -174,6 +174,20 @@ describe('breakwater CLI', () => {
     assert.doesNotMatch(check.stderr, /exclude\[0\]/);
   });
 
+  it('check-config names selector values too long to ever match a (capped) span value', async () => {
+    const file = join(dir, 'long-selector.yaml');
+    await writeFile(
+      file,
+      `slos:\n  - name: a\n    objective: 99\n    selector: { service: [checkout, ${'s'.repeat(257)}] }\n`,
+    );
+    const check = cli(['check-config', file]);
+    assert.equal(check.code, 2, check.stdout);
+    assert.match(
+      check.stderr,
+      /long-selector\.yaml:4:37: slos\[0\]\.selector\.service\[1\]: never matches: 257 characters long, but the collector cuts service\.name to 256 characters/,
+    );
+  });
+
   it('rules prints YAML', () => {
     const rules = cli(['rules']);
     assert.equal(rules.code, 0, rules.stderr);

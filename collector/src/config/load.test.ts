@@ -123,7 +123,8 @@ describe('configuration loading', () => {
           'evaluation: { interval: 4w }',
           'fleet: { stream: { retry: 2147483648 } }',
           'shutdownTimeout: 25d',
-          'limits: { bodyTimeout: 24d }',
+          // requestTimeout must cover headersTimeout (10s) + bodyTimeout.
+          'limits: { bodyTimeout: 23d, requestTimeout: 24d }',
         ].join('\n'),
       ),
       [

@@ -5,6 +5,8 @@ import {
   TOKEN_SCOPES,
 } from '@breakwater/protocol';
 import { z } from 'zod';
+import { checkDistinctSpools } from './forward-spool.ts';
+import { checkRequestTimeoutCoversBody } from './http-timeouts.ts';
 import { parseListenAddress } from './listen-address.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from './timer-limit.ts';
 import { checkUniqueTokens } from './unique-tokens.ts';
@@ -78,8 +80,21 @@ export const LimitsSchema = z
     retryAfterSeconds: z.number().int().positive().default(2),
     /** Time allowed to receive one request body → 408. */
     bodyTimeout: Duration.default('30s'),
+    /** Time allowed to receive a request's headers; the server answers 408 and closes beyond. */
+    headersTimeout: Duration.default('10s'),
+    /**
+     * Time allowed to receive a whole request (headers and body); at least `headersTimeout +
+     * bodyTimeout`. Streams are unaffected: it ends once the request is received.
+     */
+    requestTimeout: Duration.default('60s'),
+    /**
+     * How long an idle keep-alive connection stays open; longer than the idle timeout of load
+     * balancers in front (AWS ALB: 60 s), so they never reuse a connection the collector is closing.
+     */
+    keepAliveTimeout: Duration.default('65s'),
   })
   .strict()
+  .superRefine(checkRequestTimeoutCoversBody)
   .superRefine((limits, ctx) => {
     // A gzip request holds its received and its decompressed bytes at once: with less room than
     // that, a body the size limit accepts would be answered 429 forever, and exporters retry 429.
@@ -141,9 +156,23 @@ export const ForwardSchema = z
     timeout: Duration.default('10s'),
     /** Attempts per request (the first included) for retryable failures (429, 502-504, network). */
     maxAttempts: z.number().int().positive().default(5),
+    /**
+     * Keep the queue in a SQLite file as well, so requests acknowledged but not yet forwarded
+     * survive a restart or a crash and are forwarded first on the next start.
+     */
+    spool: z.boolean().default(false),
+    /** The spool file (relative to the working directory); default `<dataDir>/forward-spool-<hash of url>.db`. */
+    spoolPath: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((forward, ctx) => {
+    if (forward.spoolPath !== undefined && !forward.spool) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spoolPath'],
+        message: 'only used with spool: true (set spool: true, or remove spoolPath)',
+      });
+    }
     // What fetch itself would refuse on every request, found now rather than as retries that
     // all fail and drop the data: credentials in the URL, header names or values it rejects.
     const url = URL.canParse(forward.url) ? new URL(forward.url) : undefined;
@@ -194,7 +223,7 @@ export const ServerSectionSchema = z.object({
   auth: AuthSchema.prefault({}),
   limits: LimitsSchema.prefault({}),
   /** Downstream OTLP/HTTP endpoints (Jaeger, Tempo, an OpenTelemetry Collector). */
-  forward: z.array(ForwardSchema).default([]),
+  forward: z.array(ForwardSchema).superRefine(checkDistinctSpools).default([]),
   /** How long shutdown waits for in-flight requests and flushes before closing connections. */
   shutdownTimeout: Duration.default('10s'),
 });

@@ -4,6 +4,7 @@ import type { ForwardConfig } from '../config/server-section.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { backoffDelayMs, retryAfterMs } from './backoff.ts';
+import type { ForwardSpool } from './spool.ts';
 
 /** Final outcome of one forwarded request. */
 export type ForwardOutcome =
@@ -11,7 +12,8 @@ export type ForwardOutcome =
   | 'rejected'
   | 'dropped_queue_full'
   | 'dropped_retries_exhausted'
-  | 'dropped_shutdown';
+  | 'dropped_shutdown'
+  | 'kept_in_spool';
 
 export const FORWARD_OUTCOMES: readonly ForwardOutcome[] = [
   'sent',
@@ -19,6 +21,7 @@ export const FORWARD_OUTCOMES: readonly ForwardOutcome[] = [
   'dropped_queue_full',
   'dropped_retries_exhausted',
   'dropped_shutdown',
+  'kept_in_spool',
 ];
 
 /** HTTP statuses the OTLP/HTTP spec calls retryable. */
@@ -35,22 +38,41 @@ export interface DestinationOptions {
   logger: Logger;
   fetch: typeof fetch;
   random: () => number;
+  /**
+   * The durable copy of the queue (`spool: true`): what it still holds from the previous run is
+   * queued first; the destination closes it on stop.
+   */
+  spool?: ForwardSpool | undefined;
 }
+
+/** A queued request and, when it was written to the spool, its row there. */
+interface QueuedRequest {
+  request: RawOtlpRequest;
+  spoolId: number | undefined;
+}
+
+/** How long stop waits, after aborting, for deliveries to settle before closing the spool. */
+const SPOOL_CLOSE_WAIT_MS = 1_000;
 
 /**
  * One downstream OTLP/HTTP endpoint: a bounded FIFO of received requests, `concurrency` senders
  * and retry with backoff. Enqueueing never waits: when the queue is full the oldest request is
  * dropped (and counted), so a slow or dead downstream costs data there, never ingest latency.
+ *
+ * With a spool, every queued and in-flight request also has a row in it, written on enqueue and
+ * deleted with its final outcome; what is left at shutdown stays there (`kept_in_spool`).
  */
 export class Destination {
   /** `origin + path` of the base URL (never credentials), the metrics label. */
   readonly label: string;
   readonly outcomes = new Map<ForwardOutcome, number>(FORWARD_OUTCOMES.map((o) => [o, 0]));
   retries = 0;
+  /** The spool file, when this destination spools. */
+  readonly spoolPath: string | undefined;
   private readonly options: DestinationOptions;
   private readonly base: URL;
   private readonly timeoutMs: number;
-  private readonly queue: RawOtlpRequest[] = [];
+  private readonly queue: QueuedRequest[] = [];
   private head = 0;
   private bytes = 0;
   private active = 0;
@@ -62,12 +84,24 @@ export class Destination {
   private readonly controllers = new Set<AbortController>();
   private readonly sleepers = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
+  private readonly spool: ForwardSpool | undefined;
+  /** The spool failed a write or delete since its last success (logged once per run). */
+  private spoolFailing = false;
 
   constructor(options: DestinationOptions) {
     this.options = options;
     this.base = new URL(options.config.url);
     this.label = urlForDisplay(options.config.url);
     this.timeoutMs = parseDuration(options.config.timeout);
+    this.spool = options.spool;
+    this.spoolPath = options.spool?.path;
+    // Queued now, ahead of anything received in this run; sent once `start()` pumps.
+    for (const { id, request } of this.spool?.takeRestored() ?? []) this.push({ request, spoolId: id });
+  }
+
+  /** Starts sending what the spool held from the previous run. */
+  start(): void {
+    this.pump();
   }
 
   get queuedRequests(): number {
@@ -84,19 +118,12 @@ export class Destination {
 
   enqueue(request: RawOtlpRequest): void {
     if (this.stopping) {
-      this.count('dropped_shutdown');
+      // Too late to send in this run; with a spool the next run sends it.
+      const kept = this.spool?.isOpen === true && this.append(request) !== undefined;
+      this.count(kept ? 'kept_in_spool' : 'dropped_shutdown');
       return;
     }
-    this.queue.push(request);
-    this.bytes += request.body.length;
-    const { maxQueueRequests, maxQueueBytes } = this.options.config;
-    while (
-      this.queuedRequests > maxQueueRequests ||
-      (this.bytes > maxQueueBytes && this.queuedRequests > 1)
-    ) {
-      this.take();
-      this.count('dropped_queue_full');
-    }
+    this.push({ request, spoolId: this.append(request) });
     this.pump();
   }
 
@@ -118,34 +145,61 @@ export class Destination {
     }
     this.deadlinePassed = true;
     while (this.queuedRequests > 0) {
-      this.take();
-      this.count('dropped_shutdown');
+      const entry = this.take();
+      this.count(entry.spoolId === undefined ? 'dropped_shutdown' : 'kept_in_spool');
     }
     for (const controller of this.controllers) controller.abort();
     for (const wake of this.sleepers) wake();
+    if (this.spool !== undefined) {
+      // Aborted deliveries settle within a few turns; the spool closes after them so none
+      // writes to a closed file (a late one is a no-op: its request is sent again next run).
+      if (!this.isIdle()) {
+        await new Promise<void>((resolve) => {
+          const timer = this.options.clock.setTimeout(resolve, SPOOL_CLOSE_WAIT_MS, KEEP_ALIVE);
+          this.idleWaiters.push(() => {
+            this.options.clock.clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      this.spool.close();
+    }
   }
 
   private isIdle(): boolean {
     return this.active === 0 && this.queuedRequests === 0;
   }
 
-  private take(): RawOtlpRequest {
-    const request = this.queue[this.head]!;
-    this.queue[this.head] = undefined as unknown as RawOtlpRequest;
+  /** Queues `entry`, dropping the oldest beyond `maxQueueRequests` / `maxQueueBytes`. */
+  private push(entry: QueuedRequest): void {
+    this.queue.push(entry);
+    this.bytes += entry.request.body.length;
+    const { maxQueueRequests, maxQueueBytes } = this.options.config;
+    while (
+      this.queuedRequests > maxQueueRequests ||
+      (this.bytes > maxQueueBytes && this.queuedRequests > 1)
+    ) {
+      this.settle(this.take(), 'dropped_queue_full');
+    }
+  }
+
+  private take(): QueuedRequest {
+    const entry = this.queue[this.head]!;
+    this.queue[this.head] = undefined as unknown as QueuedRequest;
     this.head++;
-    this.bytes -= request.body.length;
+    this.bytes -= entry.request.body.length;
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
-    return request;
+    return entry;
   }
 
   private pump(): void {
     while (this.active < this.options.config.concurrency && this.queuedRequests > 0) {
-      const request = this.take();
+      const entry = this.take();
       this.active++;
-      void this.deliver(request).finally(() => {
+      void this.deliver(entry).finally(() => {
         this.active--;
         this.pump();
         if (this.isIdle()) {
@@ -157,12 +211,18 @@ export class Destination {
     }
   }
 
-  private async deliver(request: RawOtlpRequest): Promise<void> {
+  private async deliver(entry: QueuedRequest): Promise<void> {
     const { maxAttempts } = this.options.config;
+    // Shutdown cut this delivery short: a spooled request waits for the next run.
+    const keptAtShutdown = (): boolean => {
+      if (!this.deadlinePassed || entry.spoolId === undefined) return false;
+      this.count('kept_in_spool');
+      return true;
+    };
     for (let attempt = 1; ; attempt++) {
-      const result = await this.attempt(request);
+      const result = await this.attempt(entry.request);
       if (result.kind === 'ok') {
-        this.count('sent');
+        this.settle(entry, 'sent');
         this.dropping = false;
         return;
       }
@@ -171,11 +231,12 @@ export class Destination {
           { destination: this.label, status: result.status },
           'forward rejected by destination',
         );
-        this.count('rejected');
+        this.settle(entry, 'rejected');
         return;
       }
+      if (keptAtShutdown()) return;
       if (attempt >= maxAttempts) {
-        this.count('dropped_retries_exhausted');
+        this.settle(entry, 'dropped_retries_exhausted');
         // Once per run of drops (the metric counts each): data is being lost, say why.
         if (!this.dropping) {
           this.dropping = true;
@@ -187,14 +248,15 @@ export class Destination {
         return;
       }
       if (this.deadlinePassed) {
-        this.count('dropped_shutdown');
+        this.settle(entry, 'dropped_shutdown');
         return;
       }
       this.retries++;
       const delay = Math.max(result.afterMs ?? 0, backoffDelayMs(attempt, this.options.random));
       await this.sleep(delay);
+      if (keptAtShutdown()) return;
       if (this.deadlinePassed) {
-        this.count('dropped_shutdown');
+        this.settle(entry, 'dropped_shutdown');
         return;
       }
     }
@@ -260,5 +322,44 @@ export class Destination {
 
   private count(outcome: ForwardOutcome): void {
     this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
+  }
+
+  /** Counts the final outcome of `entry` and deletes it from the spool. */
+  private settle(entry: QueuedRequest, outcome: ForwardOutcome): void {
+    this.count(outcome);
+    if (entry.spoolId === undefined) return;
+    try {
+      this.spool!.remove(entry.spoolId);
+      this.spoolFailing = false;
+    } catch (error) {
+      // Left in the spool, the request is forwarded again after a restart: a duplicate, not a loss.
+      this.spoolFailed(error, 'delete');
+    }
+  }
+
+  /**
+   * Writes `request` to the spool; its row id, or `undefined` without a spool or when the write
+   * failed (the request is then queued in memory only: ingest goes on, durability is lost).
+   */
+  private append(request: RawOtlpRequest): number | undefined {
+    if (this.spool === undefined) return undefined;
+    try {
+      const id = this.spool.append(request);
+      this.spoolFailing = false;
+      return id;
+    } catch (error) {
+      this.spoolFailed(error, 'write');
+      return undefined;
+    }
+  }
+
+  /** Logs a spool failure once per run of failures (disk full, I/O error). */
+  private spoolFailed(error: unknown, operation: 'write' | 'delete'): void {
+    if (this.spoolFailing) return;
+    this.spoolFailing = true;
+    this.options.logger.error(
+      { destination: this.label, path: this.spool!.path, operation, err: (error as Error).message },
+      'forward spool failed: requests are kept in memory only until it works again',
+    );
   }
 }

@@ -1,9 +1,12 @@
 import { type Clock, parseDuration } from '@breakwater/protocol';
 import type { CollectorComponent, Logger } from '../component.ts';
+import { spoolPathOf } from '../config/forward-spool.ts';
 import type { ForwardConfig } from '../config/server-section.ts';
+import { urlForDisplay } from '../config/url-for-display.ts';
 import { writeFamily, writeSample } from '../exposition/prometheus-text.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { Destination, FORWARD_OUTCOMES } from './destination.ts';
+import { ForwardSpool } from './spool.ts';
 
 export interface ForwarderOptions {
   destinations: readonly ForwardConfig[];
@@ -14,12 +17,19 @@ export interface ForwarderOptions {
   /** Injected for tests; the global `fetch` by default. */
   fetch?: typeof fetch;
   random?: () => number;
+  /** Where a spooling destination without `spoolPath` keeps its file (the collector's `dataDir`). */
+  dataDir?: string;
+  /** How long opening a spool waits for another process's lock, in ms (default 5000; tests). */
+  spoolLockTimeoutMs?: number;
 }
 
 /**
  * Re-posts received OTLP requests, byte for byte with their original content type and
  * encoding, to downstream OTLP/HTTP endpoints (Jaeger, Tempo, an OpenTelemetry Collector).
  * A component: exposes `breakwater_forward_*` metrics and flushes its queues on stop.
+ *
+ * @throws {SpoolOpenError} from the constructor when a destination's spool file is locked by
+ * another process or cannot be created (an unreadable one is moved aside instead).
  */
 export class Forwarder implements CollectorComponent {
   readonly name = 'forward';
@@ -28,16 +38,23 @@ export class Forwarder implements CollectorComponent {
 
   constructor(options: ForwarderOptions) {
     this.flushTimeoutMs = parseDuration(options.flushTimeout ?? '5s');
+    const spools = openSpools(options);
     this.destinations = options.destinations.map(
-      (config) =>
+      (config, index) =>
         new Destination({
           config,
           clock: options.clock,
           logger: options.logger,
           fetch: options.fetch ?? fetch,
           random: options.random ?? Math.random,
+          spool: spools[index],
         }),
     );
+  }
+
+  /** Sends what the spools kept from the previous run, before anything received now. */
+  start(): void {
+    for (const destination of this.destinations) destination.start();
   }
 
   /** Hands a request to every destination that takes its signal; never waits. */
@@ -84,4 +101,38 @@ export class Forwarder implements CollectorComponent {
     for (const d of this.destinations)
       writeSample(out, 'breakwater_forward_queue_bytes', { destination: d.label }, d.queuedBytes);
   }
+}
+
+/** The spool of each destination (`undefined` where `spool` is off); all closed again on failure. */
+function openSpools(options: ForwarderOptions): (ForwardSpool | undefined)[] {
+  const spools: (ForwardSpool | undefined)[] = [];
+  try {
+    for (const [index, config] of options.destinations.entries()) {
+      if (!config.spool) {
+        spools.push(undefined);
+        continue;
+      }
+      if (config.spoolPath === undefined && options.dataDir === undefined) {
+        throw new Error(`forward[${index}].spool: no spoolPath and no dataDir to put the spool in`);
+      }
+      const spool = ForwardSpool.open({
+        path: spoolPathOf(config, options.dataDir ?? ''),
+        logger: options.logger,
+        now: () => options.clock.now(),
+        lockTimeoutMs: options.spoolLockTimeoutMs,
+      });
+      spools.push(spool);
+      const restored = spool.restoredCount;
+      options.logger.info(
+        { destination: urlForDisplay(config.url), path: spool.path, restored },
+        restored > 0
+          ? 'forward spool opened: requests from the previous run are sent first'
+          : 'forward spool opened',
+      );
+    }
+  } catch (error) {
+    for (const spool of spools) spool?.close();
+    throw error;
+  }
+  return spools;
 }

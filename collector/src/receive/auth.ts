@@ -1,17 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TokenScope } from '@breakwater/protocol';
+import type { TokenIdentity } from '../component.ts';
 import type { TokenConfig } from '../config/server-section.ts';
 
-/** Outcome of checking a request against a route's scope. */
+/** Outcome of checking a request against a route's scope (`token`: none with auth off or a public route). */
 export type AuthResult =
-  | { ok: true; token: string | undefined }
+  | { ok: true; token: TokenIdentity | undefined }
   | { ok: false; status: 401 | 403; challenge: string; message: string };
 
 interface StoredToken {
   digest: Buffer;
   scopes: ReadonlySet<TokenScope>;
-  name: string;
+  identity: TokenIdentity;
 }
 
 const REALM = 'breakwater';
@@ -30,7 +31,7 @@ export class TokenAuth {
     this.tokens = tokens.map((t, i) => ({
       digest: digest(t.token),
       scopes: new Set(t.scopes),
-      name: t.name ?? `token#${i + 1}`,
+      identity: { id: i, name: t.name ?? `token#${i + 1}` },
     }));
   }
 
@@ -72,7 +73,7 @@ export class TokenAuth {
         message: `token lacks the "${scope}" scope`,
       };
     }
-    return { ok: true, token: found.name };
+    return { ok: true, token: found.identity };
   }
 }
 

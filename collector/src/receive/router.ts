@@ -111,7 +111,7 @@ export class Router {
       }
       return;
     }
-    await route.handle(req, res, url, params);
+    await route.handle(req, res, url, params, { token: auth.token });
   }
 }
 

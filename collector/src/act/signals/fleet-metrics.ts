@@ -118,6 +118,9 @@ export function writeFleetMetrics(out: string[], fleet: FleetBreaker, hub: Signa
   );
   out.push(`breakwater_fleet_stream_dropped_total${labels({ cause: 'slow' })} ${stats.dropped.slow}`);
   out.push(`breakwater_fleet_stream_dropped_total${labels({ cause: 'refused' })} ${stats.dropped.refused}`);
+  out.push(
+    `breakwater_fleet_stream_dropped_total${labels({ cause: 'token_share' })} ${stats.dropped.tokenShare}`,
+  );
 }
 
 function family(out: string[], name: string, type: 'counter' | 'gauge', help: string): void {

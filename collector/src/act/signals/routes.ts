@@ -4,7 +4,8 @@ import type { SignalHub } from './signal-hub.ts';
 
 /**
  * `GET /v1/signals` (SSE) and `GET /v1/signals/active` (JSON), both `?service=`-filtered and
- * both for subscribe-scope tokens; the host server checks the token before calling them.
+ * both for subscribe-scope tokens; the host server checks the token before calling them and
+ * names it in `caller`, so the stream can hold each token to its share of subscribers.
  */
 export function signalRoutes(hub: SignalHub): Route[] {
   return [
@@ -12,8 +13,8 @@ export function signalRoutes(hub: SignalHub): Route[] {
       method: 'GET',
       path: COLLECTOR_PATHS.SIGNALS,
       scope: 'subscribe',
-      handle(req, res, url) {
-        hub.subscribe(req, res, url);
+      handle(req, res, url, _params, caller) {
+        hub.subscribe(req, res, url, caller?.token);
       },
     },
     {

@@ -9,11 +9,13 @@ import {
   SIGNAL_EVENT,
   type TimerHandle,
 } from '@breakwater/protocol';
-import type { Logger } from '../../component.ts';
+import type { Logger, TokenIdentity } from '../../component.ts';
 import { withRemainingTtl } from '../../evaluate/fleet/remaining-ttl.ts';
+import { defaultSubscribersPerToken } from '../../evaluate/fleet/token-share.ts';
 import { sendJsonError } from '../../receive/http-reply.ts';
 import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
 import { snapshotEvents } from './snapshot-events.ts';
+import { TokenShares } from './token-shares.ts';
 
 /** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
 export interface SignalHubOptions {
@@ -28,6 +30,11 @@ export interface SignalHubOptions {
   retryMs: number;
   replayBuffer: number;
   maxSubscribers: number;
+  /**
+   * Subscribers one auth token may hold at once (see {@link TokenShares}); default half of
+   * `maxSubscribers`.
+   */
+  maxSubscribersPerToken?: number;
   maxQueuedBytes: number;
 }
 
@@ -37,14 +44,19 @@ export interface SignalHubStats {
   snapshots: number;
   resumed: number;
   connections: number;
-  /** Subscribers disconnected, by cause. */
-  dropped: { slow: number; refused: number };
+  /**
+   * Subscribers disconnected or refused, by cause: `refused` when every slot is taken,
+   * `tokenShare` when the caller's token holds its whole share.
+   */
+  dropped: { slow: number; refused: number; tokenShare: number };
 }
 
 interface Subscriber {
   res: ServerResponse;
   /** `service` filter; `''` for none (receives every signal). */
   service: string;
+  /** The token it subscribed with; undefined with auth off. */
+  token: TokenIdentity | undefined;
 }
 
 interface Buffered {
@@ -68,7 +80,7 @@ export class SignalHub {
     snapshots: 0,
     resumed: 0,
     connections: 0,
-    dropped: { slow: 0, refused: 0 },
+    dropped: { slow: 0, refused: 0, tokenShare: 0 },
   };
   private readonly options: SignalHubOptions;
   private readonly stream = randomUUID().slice(0, 8);
@@ -77,11 +89,15 @@ export class SignalHub {
   /** Subscribers by service filter (`''`: unfiltered). */
   private readonly groups = new Map<string, Set<Subscriber>>();
   private count = 0;
+  private readonly share: number;
+  private readonly shares: TokenShares;
   private timer: TimerHandle | undefined;
 
   constructor(options: SignalHubOptions) {
     this.options = options;
     this.ring = new Array(options.replayBuffer);
+    this.share = options.maxSubscribersPerToken ?? defaultSubscribersPerToken(options.maxSubscribers);
+    this.shares = new TokenShares(this.share);
   }
 
   /** Current subscribers. */
@@ -105,6 +121,7 @@ export class SignalHub {
     this.timer = undefined;
     for (const group of this.groups.values()) for (const sub of group) sub.res.end();
     this.groups.clear();
+    this.shares.clear();
     this.count = 0;
   }
 
@@ -130,15 +147,31 @@ export class SignalHub {
     return { now: Math.floor(this.options.clock.now()), signals };
   }
 
-  /** Handles `GET /v1/signals` (and `HEAD`: headers only); auth was checked by the host server. */
-  subscribe(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  /**
+   * Handles `GET /v1/signals` (and `HEAD`: headers only); auth was checked by the host server,
+   * and `token` is the token it accepted (undefined with auth off).
+   */
+  subscribe(req: IncomingMessage, res: ServerResponse, url: URL, token?: TokenIdentity): void {
     // Any service name is a valid filter: one longer than a signal's `service` may be (see
     // MAX_SIGNAL_SERVICE_CHARS) gets the fleet-wide signals only, as no signal is scoped to it.
     const service = url.searchParams.get('service') ?? '';
+    // The token's share first, so a token over it hears why even while the stream is full. 503
+    // rather than 429: SDKs retry a 503 quietly with backoff but report any 4xx as a
+    // configuration error (wrong URL or token), which this is not.
+    if (token !== undefined && !this.shares.hasRoom(token)) {
+      this.stats.dropped.tokenShare++;
+      if (this.shares.noteRefusal(token)) {
+        this.options.logger.warn(
+          { token: token.name, share: this.share },
+          'signal subscribers refused: token holds its whole share (fleet.stream.maxSubscribersPerToken)',
+        );
+      }
+      this.refuse(res, `token "${token.name}" holds its share of signal subscribers (${this.share})`);
+      return;
+    }
     if (this.count >= this.options.maxSubscribers) {
       this.stats.dropped.refused++;
-      res.setHeader('retry-after', String(Math.ceil(this.options.retryMs / 1_000)));
-      sendJsonError(res, 503, 'too many signal subscribers');
+      this.refuse(res, 'too many signal subscribers');
       return;
     }
     openEventStream(req, res, { 'cache-control': 'no-cache, no-transform' });
@@ -148,7 +181,7 @@ export class SignalHub {
       res.end();
       return;
     }
-    const sub: Subscriber = { res, service };
+    const sub: Subscriber = { res, service, token };
     const lastEventId =
       headerValue(req.headers['last-event-id']) ?? url.searchParams.get('lastEventId') ?? undefined;
     res.write(sseRetry(this.options.retryMs) + this.catchUp(lastEventId, service));
@@ -159,6 +192,7 @@ export class SignalHub {
     }
     group.add(sub);
     this.count++;
+    if (token !== undefined) this.shares.add(token);
     this.stats.connections++;
     res.on('close', () => this.remove(sub));
   }
@@ -213,8 +247,15 @@ export class SignalHub {
     const group = this.groups.get(sub.service);
     if (group?.delete(sub)) {
       this.count--;
+      if (sub.token !== undefined) this.shares.remove(sub.token);
       if (group.size === 0) this.groups.delete(sub.service);
     }
+  }
+
+  /** 503 with `Retry-After`: the client retries later (SDKs with backoff and jitter). */
+  private refuse(res: ServerResponse, message: string): void {
+    res.setHeader('retry-after', String(Math.ceil(this.options.retryMs / 1_000)));
+    sendJsonError(res, 503, message);
   }
 }
 

@@ -2,6 +2,7 @@ import { SLI_KINDS, SLO_TIERS } from '@breakwater/protocol';
 import { z } from 'zod';
 import { GroupBySchema, SloNameSchema } from './common-schema.ts';
 import { durationString } from './duration-schema.ts';
+import { cappedValue } from './selector-caps.ts';
 import { SelectorsSchema } from './selector-schema.ts';
 
 /** The OpenSLO API version accepted. */
@@ -155,7 +156,7 @@ export const OpenSloSloSchema = z
       .object({
         description: z.string().optional(),
         /** `service.name` the SLO covers; `"*"` for every service. */
-        service: z.string().min(1),
+        service: cappedValue('service'),
         indicator: InlineIndicatorSchema.optional(),
         indicatorRef: z.string().optional(),
         timeWindow: z.array(TimeWindowSchema).length(1, { message: 'expected exactly one timeWindow' }),

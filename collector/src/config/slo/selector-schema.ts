@@ -1,6 +1,7 @@
 import { ERROR_CATEGORIES, FAULT_SOURCES, parseDuration } from '@breakwater/protocol';
 import { z } from 'zod';
 import { durationString } from './duration-schema.ts';
+import { attributeCap, cappedValue, neverMatches } from './selector-caps.ts';
 
 /** Span statuses a selector can ask for (OTLP `Status.code`). */
 export const SPAN_STATUSES = ['unset', 'ok', 'error'] as const;
@@ -12,6 +13,21 @@ const oneOrMany = <T extends z.ZodType>(item: T) =>
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+/** Attribute values over the cap of what the span's attribute is cut to (see selector-caps.ts). */
+function checkAttributeCaps(
+  attributes: Readonly<Record<string, readonly (string | number | boolean)[]>>,
+  ctx: z.RefinementCtx,
+): void {
+  for (const [key, values] of Object.entries(attributes)) {
+    const cap = attributeCap(key);
+    values.forEach((value, i) => {
+      const text = String(value);
+      if (text.length <= cap) return;
+      ctx.addIssue({ code: 'custom', path: [key, i], message: neverMatches(key, text.length, cap) });
+    });
+  }
+}
+
 /**
  * Which spans an SLO looks at. Every key given must match (AND); a list matches any of its
  * values (OR); the value `"*"` means "present and not empty". Keys not given match everything.
@@ -19,22 +35,23 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 export const SelectorSchema = z
   .object({
     /** `service.name`. */
-    service: oneOrMany(z.string().min(1)).optional(),
+    service: oneOrMany(cappedValue('service')).optional(),
     /** The span name. */
-    span: oneOrMany(z.string().min(1)).optional(),
+    span: oneOrMany(cappedValue('span')).optional(),
     /** `gen_ai.operation.name`, e.g. `chat`, `execute_tool`. */
-    operation: oneOrMany(z.string().min(1)).optional(),
+    operation: oneOrMany(cappedValue('operation')).optional(),
     /** `gen_ai.provider.name`. */
-    provider: oneOrMany(z.string().min(1)).optional(),
+    provider: oneOrMany(cappedValue('provider')).optional(),
     /** `gen_ai.request.model`. */
-    model: oneOrMany(z.string().min(1)).optional(),
+    model: oneOrMany(cappedValue('model')).optional(),
     /** `gen_ai.tool.name`. */
-    tool: oneOrMany(z.string().min(1)).optional(),
+    tool: oneOrMany(cappedValue('tool')).optional(),
     /** The dependency key, e.g. `openai/gpt-4o` or `tool/search_web`. */
-    dependency: oneOrMany(z.string().min(1)).optional(),
+    dependency: oneOrMany(cappedValue('dependency')).optional(),
     /** Equality on any span or resource attribute (values compared as strings). */
     attributes: z
       .record(z.string().min(1), oneOrMany(scalar))
+      .superRefine(checkAttributeCaps)
       .transform((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.map(String)])))
       .optional(),
     /** Operations that needed a retry (`breakwater.retry.attempts` > 1), or (false) did not. */

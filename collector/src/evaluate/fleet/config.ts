@@ -2,8 +2,10 @@ import { MAX_SIGNAL_TTL_MS } from '@breakwater/protocol';
 import { z } from 'zod';
 import { durationMs } from '../../config/slo/duration-schema.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../../config/timer-limit.ts';
+import { checkDependencyKeyCaps } from './dependency-key-caps.ts';
 import { checkDurationBounds } from './duration-bounds.ts';
 import { checkHeartbeatBelowIdleTimeout } from './heartbeat-vs-idle.ts';
+import { checkShareWithinTotal, defaultSubscribersPerToken } from './token-share.ts';
 import { checkTtlCoversReissue } from './ttl-vs-interval.ts';
 
 /** A duration as people write it (`"30s"`) or as milliseconds; always milliseconds once parsed. */
@@ -109,11 +111,22 @@ const StreamSchema = z
     replayBuffer: Count.max(100_000).default(1_024),
     /** Concurrent subscribers; more are refused with 503. */
     maxSubscribers: Count.default(10_000),
+    /**
+     * Concurrent subscribers on one auth token (when auth is on); more are refused with 503.
+     * Default: half of `maxSubscribers`, so no token can lock the others out.
+     */
+    maxSubscribersPerToken: Count.optional(),
     /** Bytes queued for one subscriber before it is disconnected as too slow. */
     maxQueuedBytes: Count.default(1_048_576),
   })
   .strict()
-  .superRefine(checkHeartbeatBelowIdleTimeout);
+  .superRefine(checkHeartbeatBelowIdleTimeout)
+  .superRefine(checkShareWithinTotal)
+  .transform((stream) => ({
+    ...stream,
+    maxSubscribersPerToken:
+      stream.maxSubscribersPerToken ?? defaultSubscribersPerToken(stream.maxSubscribers),
+  }));
 
 /** The `fleet:` section of the collector configuration. */
 export const FleetConfigSchema = z
@@ -147,7 +160,8 @@ export const FleetConfigSchema = z
   })
   .strict()
   .superRefine(checkTtlCoversReissue)
-  .superRefine(checkDurationBounds);
+  .superRefine(checkDurationBounds)
+  .superRefine(checkDependencyKeyCaps);
 
 /** The parsed `fleet:` section (durations in ms). */
 export type FleetConfig = z.output<typeof FleetConfigSchema>;

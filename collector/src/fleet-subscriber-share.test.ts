@@ -1,0 +1,173 @@
+/**
+ * The per-token share of `/v1/signals` subscribers, through the real service: router, token
+ * auth, the fleet component's hub and `/metrics`, over real SSE connections on loopback.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { afterEach, describe, it } from 'node:test';
+import { COLLECTOR_PATHS } from '@breakwater/protocol';
+import { ConfigError } from './config/config-error.ts';
+import { parseConfig } from './config/load.ts';
+import { createFleetComponent, type FleetComponent } from './fleet-component.ts';
+import { startTestService, type TestService } from './testing/helpers.ts';
+
+const FLEET_A = 'fleet-a-token-0123456789';
+const FLEET_B = 'fleet-b-token-0123456789';
+const OPS = 'ops-admin-token-0123456789';
+
+const AUTH = `auth:
+  tokens:
+    - { name: fleet-a, token: ${FLEET_A}, scopes: [subscribe] }
+    - { name: fleet-b, token: ${FLEET_B}, scopes: [subscribe] }
+    - { name: ops, token: ${OPS}, scopes: [admin] }
+`;
+
+interface Stream {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body of a refusal (a stream's body never ends while it is open). */
+  body: string;
+  close(): void;
+}
+
+/** Opens `GET /v1/signals` on its own connection; resolves at the response head (refusals: at the end). */
+function openStream(base: string, token?: string): Promise<Stream> {
+  const url = new URL(COLLECTOR_PATHS.SIGNALS, base);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { agent: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } },
+      (res) => {
+        const stream: Stream = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: '',
+          close: () => req.destroy(),
+        };
+        if (stream.status === 200) {
+          resolve(stream);
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          stream.body += chunk;
+        });
+        res.on('end', () => resolve(stream));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function until(predicate: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const open: Stream[] = [];
+let service: TestService | undefined;
+afterEach(async () => {
+  for (const s of open.splice(0)) s.close();
+  await service?.close();
+  service = undefined;
+});
+
+async function start(yaml: string): Promise<{ base: string; fleet: FleetComponent }> {
+  let fleet: FleetComponent | undefined;
+  service = await startTestService(yaml, {
+    components: [
+      (ctx) => {
+        fleet = createFleetComponent(ctx);
+        return fleet;
+      },
+    ],
+  });
+  return { base: service.url, fleet: fleet! };
+}
+
+async function subscribe(base: string, token?: string): Promise<Stream> {
+  const stream = await openStream(base, token);
+  open.push(stream);
+  return stream;
+}
+
+describe('/v1/signals: subscriber share per token', () => {
+  it('refuses a token beyond its share with 503 + Retry-After while other tokens still get in', async () => {
+    const { base, fleet } = await start(
+      `${AUTH}fleet:\n  stream: { maxSubscribers: 4, maxSubscribersPerToken: 2 }\n`,
+    );
+    const a = [await subscribe(base, FLEET_A), await subscribe(base, FLEET_A)];
+    assert.deepEqual(
+      a.map((s) => s.status),
+      [200, 200],
+    );
+    // A reconnect loop (or a fleet too big for the share) on token A cannot take more slots...
+    for (let i = 0; i < 3; i++) {
+      const refused = await subscribe(base, FLEET_A);
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers['retry-after'], '2');
+      assert.match(refused.headers['content-type'] as string, /^application\/json/);
+      const error = (JSON.parse(refused.body) as { error: { code: number; message: string } }).error;
+      assert.equal(error.code, 503);
+      assert.match(error.message, /token "fleet-a" holds its share of signal subscribers \(2\)/);
+    }
+    // ...so token B still finds the other half of the stream open.
+    const b = [await subscribe(base, FLEET_B), await subscribe(base, FLEET_B)];
+    assert.deepEqual(
+      b.map((s) => s.status),
+      [200, 200],
+    );
+    assert.equal(fleet.hub.subscribers, 4);
+    // The whole stream is full now: the global limit answers, as before.
+    const full = await subscribe(base, OPS);
+    assert.equal(full.status, 503);
+    assert.match(full.body, /too many signal subscribers/);
+
+    // A slot token A gives back is its own again.
+    a[0]!.close();
+    await until(() => fleet.hub.subscribers === 3, 'the closed stream to leave');
+    assert.equal((await subscribe(base, FLEET_A)).status, 200);
+
+    const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${OPS}` } });
+    const text = await metrics.text();
+    assert.match(text, /^breakwater_fleet_stream_dropped_total\{cause="token_share"\} 3$/m);
+    assert.match(text, /^breakwater_fleet_stream_dropped_total\{cause="refused"\} 1$/m);
+  });
+
+  it('defaults the share to half of maxSubscribers', async () => {
+    const { base } = await start(`${AUTH}fleet:\n  stream: { maxSubscribers: 5 }\n`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await subscribe(base, FLEET_A)).status);
+    assert.deepEqual(statuses, [200, 200, 200, 503]);
+    assert.equal((await subscribe(base, FLEET_B)).status, 200);
+  });
+
+  it('without auth (loopback only) there is no token to share by: the global limit alone applies', async () => {
+    const { base } = await start('fleet:\n  stream: { maxSubscribers: 2, maxSubscribersPerToken: 1 }\n');
+    assert.equal((await subscribe(base)).status, 200);
+    assert.equal((await subscribe(base)).status, 200);
+    assert.equal((await subscribe(base)).status, 503);
+  });
+
+  it('refuses a share above maxSubscribers, naming the key', () => {
+    assert.throws(
+      () =>
+        parseConfig(
+          {
+            name: 'collector.yaml',
+            text: 'fleet:\n  stream:\n    maxSubscribers: 10\n    maxSubscribersPerToken: 11\n',
+          },
+          {},
+        ),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /collector\.yaml:4:29: fleet\.stream\.maxSubscribersPerToken: maxSubscribersPerToken 11 must be at most maxSubscribers \(10\)/.test(
+          error.message,
+        ),
+    );
+  });
+});

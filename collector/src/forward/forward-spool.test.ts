@@ -1,0 +1,305 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import { ConfigError } from '../config/config-error.ts';
+import { parseConfig } from '../config/load.ts';
+import { ForwardSchema } from '../config/server-section.ts';
+import { post, silentLogger, startTestService } from '../testing/helpers.ts';
+import { Forwarder } from './forwarder.ts';
+import { ForwardSpool, SpoolOpenError } from './spool.ts';
+
+/** A downstream that answers every request with `status` (or never, for `hang`). */
+async function downstream(
+  status: number | 'hang' = 200,
+): Promise<{ url: string; bodies: string[]; server: Server }> {
+  const bodies: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString());
+      if (status === 'hang') return;
+      res.writeHead(status);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, server };
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A URL nothing listens on: connections are refused, as from a downstream that is down. */
+async function deadUrl(): Promise<string> {
+  const { url, server } = await downstream();
+  await close(server);
+  return url;
+}
+
+/** Bodies left in a spool file, oldest first (the file must be closed). */
+function spooled(path: string): string[] {
+  const db = new DatabaseSync(path);
+  try {
+    const rows = db.prepare('SELECT body FROM forward_requests ORDER BY id').all() as { body: Uint8Array }[];
+    return rows.map((r) => Buffer.from(r.body).toString());
+  } finally {
+    db.close();
+  }
+}
+
+/** Network I/O needs real turns of the event loop; timers need the manual clock. */
+async function until(clock: ManualClock, done: () => boolean, stepMs = 100): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) {
+    await clock.advance(stepMs);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  assert.ok(done(), 'condition not reached');
+}
+
+/** Runs `stop` to completion while moving the manual clock past its deadlines. */
+async function stopWith(clock: ManualClock, stop: () => Promise<void>): Promise<void> {
+  let stopped = false;
+  const stopping = stop().then(() => {
+    stopped = true;
+  });
+  await until(clock, () => stopped, 500);
+  await stopping;
+}
+
+const request = (n: number) => ({
+  signal: 'traces' as const,
+  body: Buffer.from(`request-${n}`),
+  contentType: 'application/x-protobuf',
+  contentEncoding: undefined,
+});
+
+describe('forward spool', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'breakwater-forward-spool-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('requests accepted while the downstream is down survive a stop and start, and are sent once, in order', async () => {
+    const spoolPath = join(dir, 'restart.db');
+    const clock = new ManualClock();
+    const config = (url: string) =>
+      `shutdownTimeout: 1s\nforward:\n  - { url: "${url}", spool: true, spoolPath: "${spoolPath}", maxAttempts: 1000, concurrency: 1 }\n`;
+    // Distinct JSON bodies, so the order downstream can be checked.
+    const bodies = [1, 2, 3].map((n) => `{"resourceSpans":[]${' '.repeat(n)}}`);
+
+    const first = await startTestService(config(await deadUrl()), { components: [], clock });
+    for (const body of bodies) {
+      assert.equal(
+        (await post(`${first.url}/v1/traces`, body, { 'content-type': 'application/json' })).status,
+        200,
+      );
+    }
+    const before = first.service.components.find((c) => c.name === 'forward') as Forwarder;
+    await stopWith(clock, () => first.close());
+    const outcomes = before.destinations[0]!.outcomes;
+    assert.equal(outcomes.get('kept_in_spool'), 3);
+    assert.equal(outcomes.get('dropped_shutdown'), 0);
+    assert.deepEqual(spooled(spoolPath), bodies);
+
+    const down = await downstream();
+    const second = await startTestService(config(down.url), { components: [], clock });
+    try {
+      const late = '{"resourceSpans":[]    }';
+      assert.equal(
+        (await post(`${second.url}/v1/traces`, late, { 'content-type': 'application/json' })).status,
+        200,
+      );
+      await until(clock, () => down.bodies.length >= 4);
+      await stopWith(clock, () => second.close());
+      assert.deepEqual(down.bodies, [...bodies, late], 'the spooled requests first, each once');
+      assert.deepEqual(spooled(spoolPath), []);
+    } finally {
+      await close(down.server);
+    }
+  });
+
+  it('deletes a request once the downstream answered 2xx, and drops one it answered 400', async () => {
+    for (const [status, outcome] of [
+      [204, 'sent'],
+      [400, 'rejected'],
+    ] as const) {
+      const spoolPath = join(dir, `status-${status}.db`);
+      const down = await downstream(status);
+      const clock = new ManualClock();
+      const forwarder = new Forwarder({
+        destinations: [ForwardSchema.parse({ url: down.url, spool: true, spoolPath })],
+        clock,
+        logger: silentLogger,
+      });
+      try {
+        forwarder.start();
+        forwarder.forward(request(1));
+        forwarder.forward(request(2));
+        const d = forwarder.destinations[0]!;
+        await until(clock, () => d.outcomes.get(outcome) === 2);
+      } finally {
+        await stopWith(clock, () => forwarder.stop());
+        await close(down.server);
+      }
+      assert.deepEqual(spooled(spoolPath), [], `HTTP ${status}`);
+    }
+  });
+
+  it('applies maxQueueRequests to the spool, also to what it restores', async () => {
+    const spoolPath = join(dir, 'bounds.db');
+    const hung = await downstream('hang');
+    const clock = new ManualClock();
+    const options = (maxQueueRequests: number, url: string) => ({
+      destinations: [
+        ForwardSchema.parse({ url, spool: true, spoolPath, concurrency: 1, maxQueueRequests, timeout: '1h' }),
+      ],
+      clock,
+      logger: silentLogger,
+      flushTimeout: '1s',
+    });
+    const first = new Forwarder(options(3, hung.url));
+    first.start();
+    for (let n = 1; n <= 10; n++) first.forward(request(n));
+    const d = first.destinations[0]!;
+    await until(clock, () => hung.bodies.length === 1);
+    // One in flight (held by the downstream), three queued, six dropped oldest-first.
+    assert.equal(d.outcomes.get('dropped_queue_full'), 6);
+    assert.equal(d.queuedRequests, 3);
+    await stopWith(clock, () => first.stop());
+    await close(hung.server);
+    assert.equal(d.outcomes.get('kept_in_spool'), 4);
+    assert.deepEqual(spooled(spoolPath), ['request-1', 'request-8', 'request-9', 'request-10']);
+
+    // A restart with a smaller bound drops the oldest restored requests, counted as today.
+    const down = await downstream();
+    const second = new Forwarder(options(2, down.url));
+    const restarted = second.destinations[0]!;
+    assert.equal(restarted.outcomes.get('dropped_queue_full'), 2);
+    assert.equal(restarted.queuedRequests, 2);
+    second.start();
+    await until(clock, () => restarted.outcomes.get('sent') === 2);
+    await stopWith(clock, () => second.stop());
+    await close(down.server);
+    assert.deepEqual(down.bodies, ['request-9', 'request-10']);
+    assert.deepEqual(spooled(spoolPath), []);
+  });
+
+  it('a collector finding an unreadable spool moves it aside and starts', async () => {
+    const spoolPath = join(dir, 'corrupt', 'spool.db');
+    await mkdir(join(dir, 'corrupt'));
+    await writeFile(spoolPath, Buffer.alloc(8192, 0xab));
+    const down = await downstream();
+    const t = await startTestService(
+      `forward:\n  - { url: "${down.url}", spool: true, spoolPath: "${spoolPath}" }\n`,
+      { components: [] },
+    );
+    try {
+      assert.equal(
+        (await post(`${t.url}/v1/traces`, '{}', { 'content-type': 'application/json' })).status,
+        200,
+      );
+    } finally {
+      await t.close();
+      await close(down.server);
+    }
+    const names = await readdir(join(dir, 'corrupt'));
+    assert.deepEqual(
+      names.filter((n) => n.startsWith('spool.db.unreadable-')).length,
+      1,
+      `set aside: ${names.join(', ')}`,
+    );
+    assert.deepEqual(down.bodies, ['{}']);
+  });
+
+  it('refuses a spool file another forwarder holds, naming it, and closes the spools it opened', async () => {
+    const free = join(dir, 'free.db');
+    const held = join(dir, 'held.db');
+    const clock = new ManualClock();
+    const options = (paths: string[]) => ({
+      destinations: paths.map((spoolPath, i) =>
+        ForwardSchema.parse({ url: `http://127.0.0.1:9/${i}`, spool: true, spoolPath }),
+      ),
+      clock,
+      logger: silentLogger,
+      spoolLockTimeoutMs: 20,
+    });
+    const holder = new Forwarder(options([held]));
+    try {
+      assert.throws(
+        () => new Forwarder(options([free, held])),
+        (error: unknown) =>
+          error instanceof SpoolOpenError &&
+          error.message.startsWith(`forward spool ${held} is in use by another`),
+      );
+      ForwardSpool.open({ path: free, logger: silentLogger, now: () => 0, lockTimeoutMs: 20 }).close(); // not left locked by the failed start
+    } finally {
+      await stopWith(clock, () => holder.stop());
+    }
+  });
+
+  it('without spoolPath, spools in the data directory', async () => {
+    const down = await downstream();
+    const t = await startTestService(`forward:\n  - { url: "${down.url}", spool: true }\n`, {
+      components: [],
+    });
+    try {
+      const forwarder = t.service.components.find((c) => c.name === 'forward') as Forwarder;
+      const path = forwarder.destinations[0]!.spoolPath!;
+      assert.match(basename(path), /^forward-spool-[0-9a-f]{16}\.db$/);
+      assert.ok((await readdir(dirname(path))).includes(basename(path)));
+    } finally {
+      await t.close();
+      await close(down.server);
+    }
+  });
+});
+
+describe('forward spool config', () => {
+  const problems = (text: string): string[] => {
+    try {
+      parseConfig({ name: 'collector.yaml', text }, {});
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      return error.message.split('\n');
+    }
+    assert.fail('expected a ConfigError');
+  };
+
+  it('is off by default', () => {
+    const forward = ForwardSchema.parse({ url: 'http://tempo:4318' });
+    assert.equal(forward.spool, false);
+    assert.equal(forward.spoolPath, undefined);
+  });
+
+  it('names the key: spoolPath without spool, an empty spoolPath, two entries on one file', () => {
+    assert.deepEqual(problems('forward:\n  - { url: "http://tempo:4318", spoolPath: /var/spool.db }'), [
+      'collector.yaml:2:44: forward[0].spoolPath: only used with spool: true (set spool: true, or remove spoolPath)',
+    ]);
+    assert.deepEqual(problems('forward:\n  - { url: "http://tempo:4318", spool: true, spoolPath: "" }'), [
+      'collector.yaml:2:57: forward[0].spoolPath: Too small: expected string to have >=1 characters',
+    ]);
+    assert.deepEqual(
+      problems(
+        'forward:\n  - { url: "http://tempo:4318", spool: true }\n  - { url: "http://tempo:4318", spool: true }',
+      ),
+      [
+        'collector.yaml:3:5: forward[1].spoolPath: forward[0] spools to the same file: give each spooling entry its own spoolPath',
+      ],
+    );
+    assert.deepEqual(problems('forward:\n  - { url: "http://tempo:4318", spool: "yes" }'), [
+      'collector.yaml:2:40: forward[0].spool: Invalid input: expected boolean, received string',
+    ]);
+  });
+});

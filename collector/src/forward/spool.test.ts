@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { silentLogger } from '../testing/helpers.ts';
+import { ForwardSpool, SpoolOpenError } from './spool.ts';
+
+const request = (n: number) => ({
+  signal: 'traces' as const,
+  body: Buffer.from(`request-${n}`),
+  contentType: 'application/x-protobuf',
+  contentEncoding: n % 2 === 0 ? 'gzip' : undefined,
+});
+
+describe('forward spool file', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'breakwater-spool-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const open = (path: string, logger = silentLogger) =>
+    ForwardSpool.open({ path, logger, now: () => Date.UTC(2025, 0, 2, 3, 4, 5), lockTimeoutMs: 50 });
+
+  it('gives back what was appended and not removed, in order and byte for byte, after a reopen', () => {
+    const path = join(dir, 'nested', 'order.db');
+    const first = open(path);
+    assert.deepEqual(first.takeRestored(), []);
+    const ids = [1, 2, 3, 4].map((n) => first.append(request(n)));
+    first.remove(ids[1]!);
+    first.close();
+    first.remove(ids[0]!); // after close: a no-op, not a throw
+
+    const second = open(path);
+    assert.deepEqual(
+      second.takeRestored().map((r) => r.request),
+      [request(1), request(3), request(4)],
+    );
+    assert.deepEqual(second.takeRestored(), [], 'handed out once');
+    // New rows come after the restored ones.
+    assert.ok(second.append(request(5)) > ids[3]!);
+    second.close();
+  });
+
+  it('refuses a second opener of the same file with an error naming it', () => {
+    const path = join(dir, 'locked.db');
+    const holder = open(path);
+    try {
+      assert.throws(
+        () => open(path),
+        (error: unknown) =>
+          error instanceof SpoolOpenError &&
+          error.kind === 'runtime' &&
+          error.message ===
+            `forward spool ${path} is in use by another collector process or forward entry (one spool file per destination and collector)`,
+      );
+    } finally {
+      holder.close();
+    }
+    open(path).close(); // free again once the holder closed it
+  });
+
+  it('moves an unreadable file aside, logs an error and starts empty', async () => {
+    const path = join(dir, 'corrupt.db');
+    await writeFile(path, 'this is not a sqlite database, just some bytes '.repeat(100));
+    const errors: unknown[] = [];
+    const spool = open(path, {
+      ...silentLogger,
+      error: (obj: object, msg?: string) => errors.push([msg, obj]),
+    });
+    const aside = `${path}.unreadable-2025-01-02T03-04-05.000Z`;
+    try {
+      assert.equal(errors.length, 1);
+      const [msg, obj] = errors[0] as [string, Record<string, unknown>];
+      assert.match(msg, /forward spool unreadable: moved aside/);
+      assert.equal(obj.path, path);
+      assert.equal(obj.movedTo, aside);
+      assert.match(String(obj.err), /not a database/);
+      assert.deepEqual(spool.takeRestored(), []);
+      spool.append(request(1)); // the new file works
+    } finally {
+      spool.close();
+    }
+    assert.match(await readFile(aside, 'utf8'), /^this is not a sqlite database/);
+    const names = (await readdir(dir)).filter((n) => n.startsWith('corrupt.db')).sort();
+    assert.deepEqual(names, ['corrupt.db', 'corrupt.db.unreadable-2025-01-02T03-04-05.000Z']);
+  });
+
+  it('moves aside a SQLite file that holds something else than a spool', async () => {
+    const path = join(dir, 'foreign.db');
+    const { DatabaseSync } = await import('node:sqlite');
+    const foreign = new DatabaseSync(path);
+    foreign.exec(
+      'CREATE TABLE forward_requests (id INTEGER PRIMARY KEY, other TEXT); INSERT INTO forward_requests VALUES (1, 2)',
+    );
+    foreign.close();
+    let logged = 0;
+    const spool = open(path, { ...silentLogger, error: () => void logged++ });
+    assert.equal(logged, 1);
+    assert.deepEqual(spool.takeRestored(), []);
+    spool.close();
+  });
+});

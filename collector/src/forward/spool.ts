@@ -1,0 +1,264 @@
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Logger } from '../component.ts';
+import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
+
+/** A request read back from the spool, with the row id that removes it. */
+export interface SpooledRequest {
+  id: number;
+  request: RawOtlpRequest;
+}
+
+/** Options of {@link ForwardSpool.open}. */
+export interface ForwardSpoolOptions {
+  path: string;
+  logger: Logger;
+  /** Wall time in ms, for the name of a file set aside. */
+  now: () => number;
+  /**
+   * How long opening waits for another process to release the file, in ms (default 5000): a
+   * rolling restart's new collector waits for the old one to exit.
+   */
+  lockTimeoutMs?: number;
+}
+
+/** The spool file cannot be used; the message names the file and says why. */
+export class SpoolOpenError extends Error {
+  override readonly name = 'SpoolOpenError';
+  /** The environment refused (a lock, a directory), not the configuration. */
+  readonly kind = 'runtime';
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
+/** The file opened as SQLite but does not hold a spool this collector can read. */
+class SpoolFormatError extends Error {}
+
+const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+/** SQLite's primary result code for a file locked by another connection. */
+const SQLITE_BUSY = 5;
+const SCHEMA_VERSION = 1;
+const SIGNALS: ReadonlySet<string> = new Set(['traces', 'metrics']);
+
+// The row id orders the requests: SQLite gives a new row a larger id than any it holds, so
+// reading by id replays them in the order they were accepted.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS forward_requests (
+  id INTEGER PRIMARY KEY,
+  signal TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  content_encoding TEXT,
+  body BLOB NOT NULL
+);
+`;
+
+/**
+ * The durable copy of one destination's queue: `node:sqlite` in WAL mode, one row per accepted
+ * request, written before the request counts as enqueued and deleted once it reached its final
+ * outcome. `synchronous = NORMAL`: a commit survives a killed process (not a power cut) without
+ * an fsync per request, which keeps an append at one cheap INSERT.
+ *
+ * Single writer: the file is locked exclusively while open, so a second collector (or a second
+ * forward entry) on the same file fails to open it.
+ */
+export class ForwardSpool {
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private readonly insert: StatementSync;
+  private readonly delete: StatementSync;
+  private restored: SpooledRequest[];
+
+  private constructor(path: string, db: DatabaseSync, restored: SpooledRequest[]) {
+    this.path = path;
+    this.db = db;
+    this.restored = restored;
+    this.insert = db.prepare(
+      'INSERT INTO forward_requests (signal, content_type, content_encoding, body) VALUES (?, ?, ?, ?)',
+    );
+    this.delete = db.prepare('DELETE FROM forward_requests WHERE id = ?');
+  }
+
+  /**
+   * Opens (creating it and its directory if needed) and locks the spool at `options.path`, and
+   * reads what a previous run left in it. A file that is not a readable spool (corrupt, not
+   * SQLite, another schema) is renamed aside with an error log and a new one is started: the
+   * collector must come up, and the old file stays for inspection.
+   *
+   * @throws {SpoolOpenError} when the file is locked by another connection (after waiting
+   * `lockTimeoutMs`), or its directory cannot be created, or a bad file cannot be set aside.
+   */
+  static open(options: ForwardSpoolOptions): ForwardSpool {
+    const { path, logger } = options;
+    const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw new SpoolOpenError(
+        path,
+        `cannot create the directory of forward spool ${path}: ${reason(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    try {
+      return ForwardSpool.openFile(path, lockTimeoutMs);
+    } catch (error) {
+      if (isBusy(error)) {
+        throw new SpoolOpenError(
+          path,
+          `forward spool ${path} is in use by another collector process or forward entry (one spool file per destination and collector)`,
+          { cause: error },
+        );
+      }
+      const aside = setAside(path, options.now(), error);
+      logger.error(
+        { path, movedTo: aside, err: reason(error) },
+        'forward spool unreadable: moved aside, starting with an empty spool (its requests are not forwarded)',
+      );
+      try {
+        return ForwardSpool.openFile(path, lockTimeoutMs);
+      } catch (retryError) {
+        throw new SpoolOpenError(path, `cannot open forward spool ${path}: ${reason(retryError)}`, {
+          cause: retryError,
+        });
+      }
+    }
+  }
+
+  /** Opens, locks and reads the spool; closes it again on any failure. */
+  private static openFile(path: string, lockTimeoutMs: number): ForwardSpool {
+    const db = new DatabaseSync(path, { timeout: lockTimeoutMs });
+    try {
+      // Exclusive locking before WAL: the WAL index lives in this process's memory, and the lock
+      // is held until the connection closes or the process dies (the OS drops it on kill -9).
+      db.exec('PRAGMA locking_mode = EXCLUSIVE');
+      // Rows are whole OTLP requests (often hundreds of KiB): large pages mean fewer overflow
+      // pages per row. Takes effect only on a new file (before WAL is switched on).
+      db.exec('PRAGMA page_size = 65536');
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      // Takes the lock now (waiting up to the busy timeout), not at the first request.
+      db.exec('BEGIN IMMEDIATE');
+      const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+      if (version > SCHEMA_VERSION) {
+        throw new SpoolFormatError(
+          `spool schema version ${version} is newer than this collector supports (${SCHEMA_VERSION})`,
+        );
+      }
+      db.exec(SCHEMA);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      const restored = readAll(db);
+      db.exec('COMMIT');
+      return new ForwardSpool(path, db, restored);
+    } catch (error) {
+      if (db.isOpen) db.close();
+      throw error;
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.db.isOpen;
+  }
+
+  /** Requests the previous run left (until handed out by {@link takeRestored}). */
+  get restoredCount(): number {
+    return this.restored.length;
+  }
+
+  /** What the previous run left, oldest first; handed out once. */
+  takeRestored(): SpooledRequest[] {
+    const restored = this.restored;
+    this.restored = [];
+    return restored;
+  }
+
+  /** Writes `request` (one autocommitted INSERT); returns its row id. Throws on I/O errors. */
+  append(request: RawOtlpRequest): number {
+    const result = this.insert.run(
+      request.signal,
+      request.contentType,
+      request.contentEncoding ?? null,
+      request.body,
+    );
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Deletes a request that reached its final outcome; a no-op once closed. */
+  remove(id: number): void {
+    if (this.db.isOpen) this.delete.run(id);
+  }
+
+  /** Closes the file (what is in it stays for the next start); idempotent. */
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+function readAll(db: DatabaseSync): SpooledRequest[] {
+  const rows = db
+    .prepare('SELECT id, signal, content_type, content_encoding, body FROM forward_requests ORDER BY id')
+    .iterate() as Iterable<Record<string, unknown>>;
+  const restored: SpooledRequest[] = [];
+  for (const row of rows) {
+    const { id, signal, content_type: contentType, content_encoding: encoding, body } = row;
+    if (
+      typeof id !== 'number' ||
+      typeof signal !== 'string' ||
+      !SIGNALS.has(signal) ||
+      typeof contentType !== 'string' ||
+      !(encoding === null || typeof encoding === 'string') ||
+      !(body instanceof Uint8Array)
+    ) {
+      throw new SpoolFormatError(`row ${String(id)} is not a spooled OTLP request`);
+    }
+    restored.push({
+      id,
+      request: {
+        signal: signal as RawOtlpRequest['signal'],
+        body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        contentType,
+        contentEncoding: encoding ?? undefined,
+      },
+    });
+  }
+  return restored;
+}
+
+/**
+ * Renames the file (and its WAL, which belongs to it and must not be replayed into a new file)
+ * to `<path>.unreadable-<time>`; returns the new name.
+ */
+function setAside(path: string, nowMs: number, cause: unknown): string {
+  const stamp = new Date(nowMs).toISOString().replaceAll(':', '-');
+  let aside = `${path}.unreadable-${stamp}`;
+  for (let n = 2; existsSync(aside); n++) aside = `${path}.unreadable-${stamp}-${n}`;
+  try {
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+    }
+    if (existsSync(path)) renameSync(path, aside);
+  } catch (error) {
+    throw new SpoolOpenError(
+      path,
+      `forward spool ${path} is unreadable (${reason(cause)}) and cannot be moved aside: ${reason(error)}`,
+      { cause: error },
+    );
+  }
+  return aside;
+}
+
+function isBusy(error: unknown): boolean {
+  const errcode = error instanceof Error ? (error as { errcode?: unknown }).errcode : undefined;
+  // Extended codes (e.g. SQLITE_BUSY_RECOVERY) keep the primary code in the low byte.
+  return typeof errcode === 'number' && (errcode & 0xff) === SQLITE_BUSY;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
