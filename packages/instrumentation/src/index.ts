@@ -9,12 +9,21 @@ import type { ClientInstrumentationConfig } from './client/base.ts';
 import { OpenAIInstrumentation } from './openai/instrumentation.ts';
 
 export { type AgentOptions, agent } from './agent.ts';
-export { ANTHROPIC_SUPPORTED_VERSIONS, AnthropicInstrumentation } from './anthropic/instrumentation.ts';
+export {
+  ANTHROPIC_SUPPORTED_MAJORS,
+  ANTHROPIC_SUPPORTED_VERSIONS,
+  AnthropicInstrumentation,
+} from './anthropic/instrumentation.ts';
 export type { ClientInstrumentationConfig } from './client/base.ts';
+export { UNSUPPORTED_CLIENT_WARNING } from './client/unsupported-version.ts';
 export type { GuardHandle } from './guard.ts';
 export { createGenAiMetrics, type GenAiMetrics } from './metrics.ts';
 export type { OpenOperations } from './open-operations.ts';
-export { OPENAI_SUPPORTED_VERSIONS, OpenAIInstrumentation } from './openai/instrumentation.ts';
+export {
+  OPENAI_SUPPORTED_MAJORS,
+  OPENAI_SUPPORTED_VERSIONS,
+  OpenAIInstrumentation,
+} from './openai/instrumentation.ts';
 export {
   type BreakerPolicy,
   type BulkheadPolicy,

@@ -2,13 +2,22 @@
  * Instrumentation of `@anthropic-ai/sdk` 1.x: `messages.create` and `messages.stream`.
  * See suppress.ts for how the SDK's own spans are kept from duplicating ours.
  */
-import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import {
+  type InstrumentationModuleDefinition,
+  InstrumentationNodeModuleDefinition,
+  isWrapped,
+} from '@opentelemetry/instrumentation';
 import type { APIPromiseClass } from '../client/api-promise.ts';
 import { ClientInstrumentation, type ClientInstrumentationConfig, type PatchTarget } from '../client/base.ts';
+import { majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeMessages } from './messages.ts';
 import { sdkSpanStandIn } from './suppress.ts';
 
-export const ANTHROPIC_SUPPORTED_VERSIONS = ['>=1 <2'] as const;
+/** Major versions of `@anthropic-ai/sdk` that are instrumented. */
+export const ANTHROPIC_SUPPORTED_MAJORS: readonly number[] = [1];
+
+/** Version ranges with one module definition each. */
+export const ANTHROPIC_SUPPORTED_VERSIONS: readonly string[] = majorRanges(ANTHROPIC_SUPPORTED_MAJORS);
 
 interface AnthropicModule {
   Anthropic?: { Messages?: { prototype: object } };
@@ -34,9 +43,9 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
     super('@breakwater/instrumentation/anthropic', config);
   }
 
-  protected override init(): InstrumentationNodeModuleDefinition[] {
-    return this.moduleNames('@anthropic-ai/sdk').flatMap((name) =>
-      ANTHROPIC_SUPPORTED_VERSIONS.map(
+  protected override init(): InstrumentationModuleDefinition[] {
+    return this.moduleNames('@anthropic-ai/sdk').flatMap((name) => [
+      ...ANTHROPIC_SUPPORTED_VERSIONS.map(
         (range) =>
           new InstrumentationNodeModuleDefinition(
             name,
@@ -48,7 +57,10 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
             (exports: AnthropicModule) => this.unpatch(exports),
           ),
       ),
-    );
+      unsupportedVersionWarning(name, '@anthropic-ai/sdk', ANTHROPIC_SUPPORTED_MAJORS, (m) =>
+        this._diag.warn(m),
+      ),
+    ]);
   }
 
   /** Patches an already-loaded `@anthropic-ai/sdk` namespace. The inverse is {@link unpatch}. */

@@ -3,15 +3,22 @@
  * `responses.create` and `embeddings.create`. Helpers built on them (`chat.completions.stream`,
  * `.parse`, `.runTools`, `responses.stream`) go through the patched methods too.
  */
-import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import {
+  type InstrumentationModuleDefinition,
+  InstrumentationNodeModuleDefinition,
+} from '@opentelemetry/instrumentation';
 import type { APIPromiseClass } from '../client/api-promise.ts';
 import { ClientInstrumentation, type ClientInstrumentationConfig, type PatchTarget } from '../client/base.ts';
+import { majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeChat } from './chat.ts';
 import { describeEmbeddings } from './embeddings.ts';
 import { describeResponses, type ResponseErrorFactory } from './responses.ts';
 
+/** Major versions of `openai` that are instrumented. */
+export const OPENAI_SUPPORTED_MAJORS: readonly number[] = [6, 7];
+
 /** Version ranges with one module definition each (the patch is the same; the ranges are tested). */
-export const OPENAI_SUPPORTED_VERSIONS = ['>=6 <7', '>=7 <8'] as const;
+export const OPENAI_SUPPORTED_VERSIONS: readonly string[] = majorRanges(OPENAI_SUPPORTED_MAJORS);
 
 interface OpenAIModule {
   OpenAI?: OpenAIClass;
@@ -69,9 +76,9 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
     super('@breakwater/instrumentation/openai', config);
   }
 
-  protected override init(): InstrumentationNodeModuleDefinition[] {
-    return this.moduleNames('openai').flatMap((name) =>
-      OPENAI_SUPPORTED_VERSIONS.map(
+  protected override init(): InstrumentationModuleDefinition[] {
+    return this.moduleNames('openai').flatMap((name) => [
+      ...OPENAI_SUPPORTED_VERSIONS.map(
         (range) =>
           new InstrumentationNodeModuleDefinition(
             name,
@@ -83,7 +90,8 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
             (exports: OpenAIModule) => this.unpatch(exports),
           ),
       ),
-    );
+      unsupportedVersionWarning(name, 'openai', OPENAI_SUPPORTED_MAJORS, (m) => this._diag.warn(m)),
+    ]);
   }
 
   /**
