@@ -249,6 +249,16 @@ export class Operation {
   }
 
   /**
+   * The app asked for more of a streamed answer and waits on the dependency: should it leave
+   * during this wait (its own abort or timeout on a stalled stream), the wait was the
+   * dependency's time, so the operation ends when it leaves, not at the last part delivered.
+   */
+  awaiting(): void {
+    this.deliveredAt = undefined;
+    this.deliveredSpanTime = undefined;
+  }
+
+  /**
    * Its end is up to the app now (a stream to read, a response to parse): until it ends, the
    * runtime holds it, and ends it with `endAtShutdown` should the process shut down first.
    * `endAtShutdown` must not reach what the app holds (the stream, the promise), or holding it
@@ -306,7 +316,8 @@ export class Operation {
    * Ends the operation because its consumer walked away (a `break` out of a stream, or the stream
    * being garbage-collected unread). Not a failure: the status stays unset. It ends when the app
    * last got something of it ({@link delivered}), else when it was {@link answered}, else now:
-   * how long the app took to walk away is not the dependency's time.
+   * how long the app took to walk away is not the dependency's time, but a wait for the next part
+   * it was still in ({@link awaiting}) is.
    */
   abandon(usage?: Usage): void {
     if (this.ended) return;

@@ -108,6 +108,10 @@ async function streamError(
   }
 
   res.writeHead(200, { ...ctx.headers, ...SSE_HEADERS });
+  // The headers go out now, as a real provider's do: with no frame before the stall
+  // (`afterChunks: 0, end: 'hang'`), Node would otherwise hold them back and the client would
+  // see no response at all.
+  res.flushHeaders();
   // Always withhold the terminal frame, so the stream can never look complete.
   const sent = Math.min(step.afterChunks ?? 2, rendered.frames.length - 1);
   const delay = step.chunkDelayMs ?? 0;

@@ -138,6 +138,32 @@ for (const c of [openai('openai 7', 'openai'), openai('openai 6', 'openai-v6'), 
       await assertEndedAt(m, calledAt, answeredAt, 0);
     });
 
+    it('aborted by the app while waiting on a stalled provider: at the abort, the wait included', async () => {
+      const m = model('stalled');
+      h.fp.script({ model: m, steps: [{ fault: 'stream_error', afterChunks: 2, end: 'hang' }] });
+      const calledAt = performance.now();
+      const stream = await c.create(m);
+      await clock.advance(1_000);
+      const reading = (async () => {
+        for await (const _ of stream) {
+          // Reads on: the next chunk never comes.
+        }
+      })().catch(() => {});
+      await wait(300);
+      await clock.advance(5_000);
+      stream.controller.abort();
+      await reading;
+      const abortedAt = performance.now();
+      const op = h.operation(m);
+      assert.ok(op, 'operation ended');
+      assert.equal(attrs(op)['breakwater.stream.abandoned'], true);
+      // The app's 300 ms wait on the provider is in the span, and the 6 s on the policies' clock
+      // in the duration metric.
+      assert.ok(lengthOf(op) >= 300, `operation span lasted ${lengthOf(op)} ms, the app waited 300 ms`);
+      assert.ok(lengthOf(op) <= abortedAt - calledAt + 2);
+      assert.equal(await durationOf(m), 6);
+    });
+
     it('a raw body (.asResponse()) cancelled after one read: at that read', async () => {
       const m = model('raw');
       const calledAt = performance.now();

@@ -15,7 +15,7 @@ import type { CallData } from '../guard.ts';
 import type { GenAiMetrics } from '../metrics.ts';
 import { Operation, type Usage } from '../operation.ts';
 import type { Runtime } from '../runtime.ts';
-import { watchFirstEvent } from './first-event.ts';
+import { type AttemptDeadline, watchFirstEvent } from './first-event.ts';
 import { observeRawBody, unwatchRawBody } from './raw-body.ts';
 import { type ChunkReader, observeStream } from './stream.ts';
 import { unwatchUnparsed, watchUnparsed } from './unparsed.ts';
@@ -192,6 +192,28 @@ function requestedAttempts(options: unknown): number | undefined {
   return typeof retries === 'number' && Number.isInteger(retries) && retries >= 0 ? retries + 1 : undefined;
 }
 
+/**
+ * When an attempt that waits for its stream's first event must have it: its start plus the
+ * timeout the client's request timer runs with (the request's own `timeout`, else the client's,
+ * else the policy's), which stops at the headers. Undefined without any timeout.
+ */
+function attemptDeadline(
+  env: CallEnv,
+  describe: CallDescription,
+  options: unknown,
+  client: unknown,
+  policyTimeout: number | false,
+): AttemptDeadline | undefined {
+  const requested = requestOption(options, 'timeout');
+  const timeoutMs =
+    typeof requested === 'number'
+      ? requested
+      : (clientTimeout(client) ?? (policyTimeout === false ? undefined : policyTimeout));
+  if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) return undefined;
+  const { clock } = env.runtime;
+  return { clock, at: clock.monotonic() + timeoutMs, timeoutMs, dependency: describe.dependency };
+}
+
 /** The `timeout` the app gave the client's constructor (`new OpenAI({ timeout })`), if any. */
 function clientTimeout(client: unknown): number | undefined {
   const timeout = (client as { _options?: { timeout?: unknown } } | null | undefined)?._options?.timeout;
@@ -299,6 +321,9 @@ export function guardedCall(
       // Only hand the client a signal when the caller gave one: reading `ctx.signal` creates
       // an AbortController, which the success path should not pay for.
       const signal = ctx.callerSignal === undefined ? undefined : ctx.signal;
+      const deadline = describe.retriesFirstEventError
+        ? attemptDeadline(env, describe, options, client, timeout)
+        : undefined;
       const inner = original.call(
         self,
         body,
@@ -307,7 +332,7 @@ export function guardedCall(
       parse = inner.parseResponse;
       if (!describe.stream) return inner.responsePromise;
       const failOnError = describe.retriesFirstEventError
-        ? { parse: inner.parseResponse, client }
+        ? { parse: inner.parseResponse, client, deadline }
         : undefined;
       return inner.responsePromise.then((props) => {
         streamController = props.controller;

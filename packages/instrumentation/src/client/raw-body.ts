@@ -92,6 +92,8 @@ export function observeRawBody(
     {
       async pull(controller) {
         reader ??= source.getReader();
+        // The caller waits on the provider now: cancelling during this read ends the operation then.
+        op.awaiting();
         let result: Awaited<ReturnType<typeof reader.read>>;
         try {
           result = await reader.read();

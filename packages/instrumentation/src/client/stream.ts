@@ -171,6 +171,8 @@ export function observeStream<S>(
     const observed: AsyncIterableIterator<unknown> = {
       async next(...nextArgs: [] | [unknown]) {
         let result: IteratorResult<unknown>;
+        // The app waits on the provider now: leaving during this wait ends the operation then.
+        op.awaiting();
         try {
           if (first === undefined) result = await it.next(...nextArgs);
           else if (s.controller?.signal?.aborted === true) {
