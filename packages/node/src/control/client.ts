@@ -20,7 +20,7 @@ import { type ControlMetrics, createControlMetrics } from './control-metrics.ts'
 import { type ControlLogger, type ControlLoggerOption, toLogger } from './logger.ts';
 import { logOverrideChange } from './override-change.ts';
 import { OverrideTable, type OverrideTarget } from './override-table.ts';
-import { SubscriptionRefused } from './refusal.ts';
+import { refusalDetail, SubscriptionRefused } from './refusal.ts';
 import { type SseEvent, SseParser } from './sse-parser.ts';
 import { fetchTransport, nodeTransport, type Transport } from './transport.ts';
 
@@ -225,7 +225,8 @@ class SignalSubscription implements ControlClient {
         : this.headers;
       const res = await this.transport(this.url, headers, abort.signal);
       if (res.status !== 200 || !res.contentType.toLowerCase().startsWith('text/event-stream')) {
-        throw new SubscriptionRefused(res.status, res.contentType, res.location);
+        const detail = await refusalDetail(res.contentType, res.body);
+        throw new SubscriptionRefused(res.status, res.contentType, res.location, detail);
       }
       this.isConnected = true;
       this.stats.connects++;

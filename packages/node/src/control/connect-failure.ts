@@ -43,7 +43,13 @@ const NETWORK: Record<string, string> = {
  * `auth.tokens[].scopes`).
  */
 export function describeFailure(error: unknown, hasToken: boolean): ConnectFailure {
-  if (error instanceof SubscriptionRefused) return describeRefusal(error, hasToken);
+  if (error instanceof SubscriptionRefused) {
+    const failure = describeRefusal(error, hasToken);
+    // The collector's own words say which limit or check it was (e.g. a token's share of slots).
+    return error.detail === undefined
+      ? failure
+      : { ...failure, what: `${failure.what} (the collector says: ${error.detail})` };
+  }
   if (error instanceof StreamIdle) {
     return { kind: 'no_answer', what: `no answer within ${error.idleMs / 1_000}s`, misconfigured: false };
   }
@@ -68,7 +74,18 @@ export function describeFailure(error: unknown, hasToken: boolean): ConnectFailu
  */
 export function isNetworkError(error: unknown): boolean {
   const code = errorCode(error);
-  return code !== undefined && NETWORK[code] !== undefined;
+  if (code !== undefined) return NETWORK[code] !== undefined;
+  // fetch reports a connection the other side closed as `terminated`, caused by a bare socket
+  // error: the same drop the node transport reports as ECONNRESET.
+  return hasCode(error, 'UND_ERR_SOCKET');
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 3; depth++) {
+    if ((e as { code?: unknown }).code === code) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function describeRefusal(error: SubscriptionRefused, hasToken: boolean): ConnectFailure {

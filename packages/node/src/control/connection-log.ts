@@ -64,7 +64,7 @@ export class ConnectionLog {
     if (end.how === 'broke' && isNetworkError(end.error)) {
       this.logger.debug('breakwater control stream dropped, reconnecting', {
         ...details,
-        error: String(end.error),
+        error: withoutCredentials(String(end.error)),
       });
       return;
     }
@@ -77,7 +77,7 @@ export class ConnectionLog {
     } else {
       this.logger.warn('breakwater control stream broke, reconnecting', {
         ...details,
-        error: String(end.error),
+        error: withoutCredentials(String(end.error)),
       });
     }
   }
@@ -86,8 +86,9 @@ export class ConnectionLog {
   attemptFailed(error: unknown): void {
     this.downSince ??= this.clock.monotonic();
     this.failedAttempts++;
-    const failure = describeFailure(error, this.hasToken);
-    const details = { url: this.url, error: String(error) };
+    const described = describeFailure(error, this.hasToken);
+    const failure = { ...described, what: withoutCredentials(described.what) };
+    const details = { url: this.url, error: withoutCredentials(String(error)) };
     if (failure.kind === this.warned?.kind) {
       this.logger.debug(`breakwater control stream still cannot connect: ${failure.what}`, details);
       return;
@@ -103,6 +104,14 @@ export class ConnectionLog {
       details,
     );
   }
+}
+
+/**
+ * `text` with the `user:password@` of any URL in it removed: errors name the URL they failed on
+ * (fetch refuses one with credentials, quoting it whole).
+ */
+export function withoutCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1');
 }
 
 /** The URL without credentials (a `user:password@` a user may have put in it). */

@@ -21,6 +21,8 @@ function recordingLogger(records: LogRecord[]): ControlLogger {
 /** A loopback collector that answers `status` (200: an open event stream), and can die and come back. */
 class TestCollector {
   status = 200;
+  /** A JSON error body sent with a status other than 200, as the collector's `{ error: { message } }`. */
+  errorMessage: string | undefined;
   port = 0;
   requests = 0;
   readonly streams = new Set<ServerResponse>();
@@ -30,7 +32,11 @@ class TestCollector {
     const server = createServer((_req, res) => {
       this.requests++;
       if (this.status !== 200) {
-        res.writeHead(this.status).end();
+        if (this.errorMessage === undefined) res.writeHead(this.status).end();
+        else {
+          res.writeHead(this.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: this.status, message: this.errorMessage } }));
+        }
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -70,7 +76,11 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
 const TOKEN = 'sub-token-0123456789';
 
 /** A client of `collector` on a manual clock; its backoff is 50 ms of that clock per attempt. */
-function subscribe(collector: TestCollector, url = `http://127.0.0.1:${collector.port}`) {
+function subscribe(
+  collector: TestCollector,
+  url = `http://127.0.0.1:${collector.port}`,
+  transport: { fetch?: typeof fetch } = {},
+) {
   const records: LogRecord[] = [];
   const clock = new ManualClock(1_700_000_100_000);
   const client = startControlClient({
@@ -84,6 +94,7 @@ function subscribe(collector: TestCollector, url = `http://127.0.0.1:${collector
     maxDelayMs: 100,
     idleTimeoutMs: 45_000,
     logger: recordingLogger(records),
+    ...transport,
   });
   cleanups.push(() => client.close());
   const told = () => records.filter((r) => r.level !== 'debug');
@@ -203,6 +214,42 @@ describe('control stream connection logs', () => {
     );
   });
 
+  for (const transport of ['node:http', 'fetch'] as const) {
+    it(`a collector that dies mid-stream is a dropped connection (${transport}), told once it stays away`, async () => {
+      const collector = new TestCollector();
+      await collector.listen();
+      cleanups.push(() => collector.kill());
+      const { client, told, failures } = subscribe(
+        collector,
+        undefined,
+        transport === 'fetch' ? { fetch } : {},
+      );
+      await until(() => client.connected && collector.streams.size === 1, 'connection');
+      await collector.kill();
+      await failures(3);
+      const lines = told().map((r) => `${r.level} ${r.line.split(' {')[0]}`);
+      assert.equal(lines[0], 'info breakwater control stream connected');
+      assert.ok(!lines.some((l) => l.includes('broke')), lines.join('\n'));
+      assert.equal(lines.length, 2, lines.join('\n'));
+      assert.match(lines[1]!, /^warn breakwater control stream cannot connect .*connection refused/);
+    });
+  }
+
+  it("quotes the collector's reason from its JSON error body", async () => {
+    const collector = new TestCollector();
+    collector.status = 503;
+    collector.errorMessage = 'token "fleet-a" holds its share of the signal streams (2 of 4)';
+    await collector.listen();
+    cleanups.push(() => collector.kill());
+    const { told, failures } = subscribe(collector);
+    await failures(2);
+    assert.equal(told().length, 1);
+    assert.match(
+      told()[0]!.line,
+      /answered 503 \(a server error\) \(the collector says: token "fleet-a" holds its share of the signal streams \(2 of 4\)\); retrying/,
+    );
+  });
+
   it('keeps credentials in the URL out of the log', async () => {
     const port = await closedPort();
     const collector = new TestCollector();
@@ -212,6 +259,18 @@ describe('control stream connection logs', () => {
     assert.equal(told().length, 1);
     assert.ok(!told()[0]!.line.includes(TOKEN), told()[0]!.line);
     assert.match(told()[0]!.line, /cannot connect to http:\/\/127\.0\.0\.1:/);
+  });
+
+  it('keeps them out of error texts too, at every level (fetch names the URL in its errors)', async () => {
+    const collector = new TestCollector();
+    await collector.listen();
+    cleanups.push(() => collector.kill());
+    const { records, failures } = subscribe(collector, `http://agent:${TOKEN}@127.0.0.1:${collector.port}`, {
+      fetch,
+    });
+    await failures(3);
+    assert.ok(records.length >= 3);
+    for (const r of records) assert.ok(!r.line.includes(TOKEN), r.line);
   });
 });
 
