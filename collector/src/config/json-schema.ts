@@ -15,15 +15,19 @@ export function collectorConfigJsonSchema(): Record<string, unknown> {
   };
 }
 
-interface Node {
+/** A node of the generated JSON Schema, as far as the reference reads it. */
+export interface SchemaNode {
   type?: string | string[];
-  properties?: Record<string, Node>;
-  items?: Node;
+  properties?: Record<string, SchemaNode>;
+  required?: string[];
+  items?: SchemaNode;
   enum?: unknown[];
   const?: unknown;
   default?: unknown;
-  anyOf?: Node[];
-  oneOf?: Node[];
+  /** A default that is no literal value (see derived-default.ts), as Markdown. */
+  defaultText?: string;
+  anyOf?: SchemaNode[];
+  oneOf?: SchemaNode[];
   pattern?: string;
   minimum?: number;
   maximum?: number;
@@ -31,12 +35,21 @@ interface Node {
   exclusiveMaximum?: number;
 }
 
-/** One row of the reference: a dotted key path, its type, default and constraints. */
-interface Row {
+/** One key of the configuration: its dotted path (`[]` for list items) and schema node. */
+export interface ConfigKey {
   key: string;
-  type: string;
-  default: string;
-  allowed: string;
+  node: SchemaNode;
+  /** The key must be given (in its object, or its list item); nothing to default. */
+  required: boolean;
+  /** A list item (`auth.tokens[]`), not a key of its own. */
+  item: boolean;
+}
+
+/** Every key of the configuration, in schema order, as listed by {@link renderConfigReference}. */
+export function configKeys(schema = collectorConfigJsonSchema()): ConfigKey[] {
+  const keys: ConfigKey[] = [];
+  walk(schema as SchemaNode, '', false, keys);
+  return keys;
 }
 
 /**
@@ -44,8 +57,12 @@ interface Row {
  * from {@link collectorConfigJsonSchema}. The schema is the source of truth; this is its index.
  */
 export function renderConfigReference(schema = collectorConfigJsonSchema()): string {
-  const rows: Row[] = [];
-  walk(schema as Node, '', rows);
+  const rows = configKeys(schema).map(({ key, node }) => ({
+    key,
+    type: typeOf(node),
+    default: defaultOf(node),
+    allowed: allowedOf(node),
+  }));
   const lines = [
     '# Collector configuration reference',
     '',
@@ -67,38 +84,37 @@ export function renderConfigReference(schema = collectorConfigJsonSchema()): str
   return lines.join('\n');
 }
 
-function walk(node: Node, path: string, rows: Row[]): void {
+function walk(node: SchemaNode, path: string, required: boolean, keys: ConfigKey[]): void {
+  const add = (): void => {
+    if (path !== '') keys.push({ key: path, node, required, item: path.endsWith('[]') });
+  };
   const variants = node.anyOf ?? node.oneOf;
   if (variants !== undefined && node.properties === undefined) {
     // A union: list it once, then the keys of any object variants.
-    if (path !== '') rows.push(row(path, node));
-    for (const v of variants) if (v.properties !== undefined) walkProperties(v, path, rows);
+    add();
+    for (const v of variants) if (v.properties !== undefined) walkProperties(v, path, keys);
     return;
   }
   if (node.properties !== undefined) {
-    if (path !== '') rows.push(row(path, node));
-    walkProperties(node, path, rows);
+    add();
+    walkProperties(node, path, keys);
     return;
   }
   if (node.items !== undefined && (node.items.properties !== undefined || node.items.anyOf !== undefined)) {
-    rows.push(row(path, node));
-    walk(node.items, `${path}[]`, rows);
+    add();
+    walk(node.items, `${path}[]`, false, keys);
     return;
   }
-  rows.push(row(path, node));
+  add();
 }
 
-function walkProperties(node: Node, path: string, rows: Row[]): void {
+function walkProperties(node: SchemaNode, path: string, keys: ConfigKey[]): void {
   for (const [key, child] of Object.entries(node.properties ?? {})) {
-    walk(child, path === '' ? key : `${path}.${key}`, rows);
+    walk(child, path === '' ? key : `${path}.${key}`, node.required?.includes(key) ?? false, keys);
   }
 }
 
-function row(key: string, node: Node): Row {
-  return { key, type: typeOf(node), default: defaultOf(node), allowed: allowedOf(node) };
-}
-
-function typeOf(node: Node): string {
+function typeOf(node: SchemaNode): string {
   if (node.const !== undefined) return 'constant';
   if (node.enum !== undefined) return 'enum';
   const variants = node.anyOf ?? node.oneOf;
@@ -108,13 +124,13 @@ function typeOf(node: Node): string {
   return node.type ?? 'any';
 }
 
-function defaultOf(node: Node): string {
-  if (node.default === undefined) return '';
+function defaultOf(node: SchemaNode): string {
+  if (node.default === undefined) return node.defaultText?.replaceAll('|', '\\|') ?? '';
   const text = JSON.stringify(node.default);
-  return text.length > 60 ? '(see schema)' : `\`${text.replaceAll('|', '\\|')}\``;
+  return text.length > 100 ? '(see schema)' : `\`${text.replaceAll('|', '\\|')}\``;
 }
 
-function allowedOf(node: Node): string {
+function allowedOf(node: SchemaNode): string {
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   if (node.enum !== undefined) return node.enum.map((v) => `\`${String(v)}\``).join(', ');
   const bounds: string[] = [];

@@ -5,6 +5,7 @@ import {
   TOKEN_SCOPES,
 } from '@breakwater/protocol';
 import { z } from 'zod';
+import { derivedDefault } from './derived-default.ts';
 import { checkDistinctSpools } from './forward-spool.ts';
 import { checkRequestTimeoutCoversBody } from './http-timeouts.ts';
 import { parseListenAddress } from './listen-address.ts';
@@ -37,7 +38,10 @@ export const TokenSchema = z
     /** `ingest` (OTLP), `subscribe` (signal stream), `admin` (everything, incl. APIs and /metrics). */
     scopes: z.array(z.enum(TOKEN_SCOPES)).min(1, 'give at least one scope'),
     /** Label for logs; the token itself is never logged. */
-    name: z.string().optional(),
+    name: z
+      .string()
+      .optional()
+      .meta(derivedDefault('`token#<n>`, its position in `auth.tokens` counted from 1')),
   })
   .strict();
 export type TokenConfig = z.infer<typeof TokenSchema>;
@@ -162,7 +166,11 @@ export const ForwardSchema = z
      */
     spool: z.boolean().default(false),
     /** The spool file (relative to the working directory); default `<dataDir>/forward-spool-<hash of url>.db`. */
-    spoolPath: z.string().min(1).optional(),
+    spoolPath: z
+      .string()
+      .min(1)
+      .optional()
+      .meta(derivedDefault('`forward-spool-<hash of url>.db` in `dataDir`')),
   })
   .strict()
   .superRefine((forward, ctx) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { derivedDefault } from './derived-default.ts';
 import { DEFAULT_MAX_SERIES } from './slo/defaults.ts';
 import { durationMs, timerDurationMs } from './slo/duration-schema.ts';
 import { SloListSchema } from './slo/entry-schema.ts';
@@ -7,11 +8,11 @@ import { SloListSchema } from './slo/entry-schema.ts';
 export const EvaluationSchema = z
   .object({
     /** How often SLOs are evaluated and alerts updated. */
-    interval: timerDurationMs.default(10_000),
+    interval: timerDurationMs.prefault('10s'),
     /** Minimum events in an alert's long window before a burn-rate alert may fire (and in the level window for levels). */
     minEvents: z.number().int().nonnegative().default(10),
     /** Window of the threshold alert levels (current success rate or latency quantile). */
-    levelWindow: durationMs.default(300_000),
+    levelWindow: durationMs.prefault('5m'),
     /**
      * Series (service × version × `groupBy` values) kept per SLO; events of further series are
      * counted in one overflow series whose labels are all `__overflow__`.
@@ -26,9 +27,9 @@ export const AlertmanagerSchema = z
     /** Base URL, e.g. `http://127.0.0.1:9093`; alerts go to `<url>/api/v2/alerts`. */
     url: z.url({ protocol: /^https?$/ }).optional(),
     /** Firing alerts are re-sent this often (keep it below Alertmanager's `resolve_timeout`, 5m by default). */
-    resendInterval: timerDurationMs.default(60_000),
+    resendInterval: timerDurationMs.prefault('1m'),
     /** Per-request timeout. */
-    timeout: timerDurationMs.default(10_000),
+    timeout: timerDurationMs.prefault('10s'),
     /** Also push threshold levels (warning → ticket, severe/emergency → page). */
     levels: z.boolean().default(true),
     /** Extra labels on every alert, e.g. `{ cluster: prod }`. */
@@ -44,7 +45,7 @@ export const StoreSchema = z
     /** `sqlite` (durable, default) or `memory` (lost on restart; tests and throwaway runs). */
     kind: z.enum(['sqlite', 'memory']).default('sqlite'),
     /** SQLite file; default `<dataDir>/breakwater.db`. */
-    path: z.string().min(1).optional(),
+    path: z.string().min(1).optional().meta(derivedDefault('`breakwater.db` in `dataDir`')),
     /**
      * SQLite `synchronous`: `normal` survives a killed process (WAL), `full` also a power loss
      * at the cost of an fsync per ingest batch.
@@ -77,8 +78,8 @@ export const PrometheusRulesSchema = z
     versionLabel: labelName.default('service_version'),
     spanNameLabel: labelName.default('span_name'),
     statusLabel: labelName.default('status_code'),
-    /** Rule group interval. */
-    interval: durationMs.optional(),
+    /** Rule group interval; unset, the group has none and Prometheus evaluates it at its own interval. */
+    interval: durationMs.optional().meta(derivedDefault("Prometheus's `global.evaluation_interval`")),
   })
   .strict();
 
@@ -88,7 +89,7 @@ export const PrometheusRulesSchema = z
  */
 export const SloSectionSchema = z.object({
   /** SLOs in native form or as OpenSLO v1 documents. */
-  slos: SloListSchema.default([]),
+  slos: SloListSchema.prefault([]),
   /**
    * The default SLO set (availability 99.5 % per service and GenAI operation over 30 days):
    * `auto` applies it when `slos` is empty.
@@ -96,9 +97,9 @@ export const SloSectionSchema = z.object({
   defaultSlos: z.union([z.literal('auto'), z.boolean()]).default('auto'),
   /** The built-in technical SLOs `retry-recovery` and `breaker-refusal`. */
   technicalSlos: z.boolean().default(true),
-  evaluation: EvaluationSchema.default(EvaluationSchema.parse({})),
-  alertmanager: AlertmanagerSchema.default(AlertmanagerSchema.parse({})),
-  store: StoreSchema.default(StoreSchema.parse({})),
-  prometheusRules: PrometheusRulesSchema.default(PrometheusRulesSchema.parse({})),
+  evaluation: EvaluationSchema.prefault({}),
+  alertmanager: AlertmanagerSchema.prefault({}),
+  store: StoreSchema.prefault({}),
+  prometheusRules: PrometheusRulesSchema.prefault({}),
 });
 export type SloSection = z.output<typeof SloSectionSchema>;

@@ -1,5 +1,6 @@
 import { MAX_SIGNAL_TTL_MS } from '@breakwater/protocol';
 import { z } from 'zod';
+import { derivedDefault } from '../../config/derived-default.ts';
 import { durationMs } from '../../config/slo/duration-schema.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../../config/timer-limit.ts';
 import { checkDependencyKeyCaps } from './dependency-key-caps.ts';
@@ -28,9 +29,9 @@ export const FleetWindowSchema = z
   .object({
     duration: Duration,
     /** Failure ratio that opens; defaults to the policy's `openThreshold`. */
-    threshold: Ratio.optional(),
+    threshold: Ratio.optional().meta(derivedDefault("the dependency's `openThreshold`")),
     /** Calls needed in this window before it may open; defaults to the policy's `minVolume`. */
-    minVolume: Count.optional(),
+    minVolume: Count.optional().meta(derivedDefault("the dependency's `minVolume`")),
   })
   .strict();
 
@@ -81,32 +82,38 @@ const PolicySchema = z.object(policyShape).strict();
 /** A policy with every duration in milliseconds. */
 export type FleetPolicy = z.output<typeof PolicySchema>;
 
-/** The defaults, documented in FLEET.md. */
-export const FLEET_POLICY_DEFAULTS: FleetPolicy = {
+/**
+ * The defaults as a config file would give them, documented in FLEET.md. The schema applies them
+ * as input-side defaults (`.prefault`), so the JSON Schema and CONFIG.md show them as written.
+ */
+const POLICY_INPUT_DEFAULTS = {
   openThreshold: 0.5,
   minVolume: 10,
   quorum: 2,
-  windows: [{ duration: 2_000, minVolume: 20 }, { duration: 10_000 }, { duration: 60_000 }],
-  ttl: 15_000,
-  closedTtl: 5_000,
-  openDuration: 30_000,
-  maxOpenDuration: 300_000,
+  windows: [{ duration: '2s', minVolume: 20 }, { duration: '10s' }, { duration: '1m' }],
+  ttl: '15s',
+  closedTtl: '5s',
+  openDuration: '30s',
+  maxOpenDuration: '5m',
   backoffMultiplier: 2,
   ramp: [0.1, 0.25, 0.5, 1],
-  stepDuration: 5_000,
+  stepDuration: '5s',
   stepMinVolume: 5,
-  stepMaxDuration: 30_000,
+  stepMaxDuration: '30s',
   scope: 'fleet',
   enabled: true,
-};
+} satisfies z.input<typeof PolicySchema>;
+
+/** The defaults, parsed (durations in milliseconds). */
+export const FLEET_POLICY_DEFAULTS: FleetPolicy = PolicySchema.parse(POLICY_INPUT_DEFAULTS);
 
 /** The SSE stream's tunables. */
 const StreamSchema = z
   .object({
     /** Interval of `:` heartbeat comments on idle streams; at most a third of the SDK idle timeout. */
-    heartbeat: TimerDuration.default(15_000),
+    heartbeat: TimerDuration.prefault('15s'),
     /** Reconnection delay hinted to clients with `retry:`. */
-    retry: TimerDuration.default(2_000),
+    retry: TimerDuration.prefault('2s'),
     /** Recent events kept for `Last-Event-ID` resumption. */
     replayBuffer: Count.max(100_000).default(1_024),
     /** Concurrent subscribers; more are refused with 503. */
@@ -115,7 +122,9 @@ const StreamSchema = z
      * Concurrent subscribers on one auth token (when auth is on); more are refused with 503.
      * Default: half of `maxSubscribers`, so no token can lock the others out.
      */
-    maxSubscribersPerToken: Count.optional(),
+    maxSubscribersPerToken: Count.optional().meta(
+      derivedDefault('half of `fleet.stream.maxSubscribers`, rounded up'),
+    ),
     /** Bytes queued for one subscriber before it is disconnected as too slow. */
     maxQueuedBytes: Count.default(1_048_576),
   })
@@ -132,30 +141,30 @@ const StreamSchema = z
 export const FleetConfigSchema = z
   .object({
     /** `false` turns fleet decisions off (the stream still serves, empty). */
-    enabled: policyShape.enabled.default(FLEET_POLICY_DEFAULTS.enabled),
+    enabled: policyShape.enabled.prefault(POLICY_INPUT_DEFAULTS.enabled),
     /** How often time-driven transitions (open period over, ramp steps, re-issues) are checked. */
-    evaluateInterval: TimerDuration.default(1_000),
+    evaluateInterval: TimerDuration.prefault('1s'),
     /** Dependency keys tracked at once; spans for further keys are ignored (and counted). */
     maxDependencies: Count.default(10_000),
-    openThreshold: policyShape.openThreshold.default(FLEET_POLICY_DEFAULTS.openThreshold),
-    minVolume: policyShape.minVolume.default(FLEET_POLICY_DEFAULTS.minVolume),
-    quorum: policyShape.quorum.default(FLEET_POLICY_DEFAULTS.quorum),
-    windows: policyShape.windows.default(FLEET_POLICY_DEFAULTS.windows),
-    ttl: policyShape.ttl.default(FLEET_POLICY_DEFAULTS.ttl),
-    closedTtl: policyShape.closedTtl.default(FLEET_POLICY_DEFAULTS.closedTtl),
-    openDuration: policyShape.openDuration.default(FLEET_POLICY_DEFAULTS.openDuration),
-    maxOpenDuration: policyShape.maxOpenDuration.default(FLEET_POLICY_DEFAULTS.maxOpenDuration),
-    backoffMultiplier: policyShape.backoffMultiplier.default(FLEET_POLICY_DEFAULTS.backoffMultiplier),
-    ramp: policyShape.ramp.default(FLEET_POLICY_DEFAULTS.ramp),
-    stepDuration: policyShape.stepDuration.default(FLEET_POLICY_DEFAULTS.stepDuration),
-    stepMinVolume: policyShape.stepMinVolume.default(FLEET_POLICY_DEFAULTS.stepMinVolume),
-    stepMaxDuration: policyShape.stepMaxDuration.default(FLEET_POLICY_DEFAULTS.stepMaxDuration),
-    scope: policyShape.scope.default(FLEET_POLICY_DEFAULTS.scope),
+    openThreshold: policyShape.openThreshold.prefault(POLICY_INPUT_DEFAULTS.openThreshold),
+    minVolume: policyShape.minVolume.prefault(POLICY_INPUT_DEFAULTS.minVolume),
+    quorum: policyShape.quorum.prefault(POLICY_INPUT_DEFAULTS.quorum),
+    windows: policyShape.windows.prefault(POLICY_INPUT_DEFAULTS.windows),
+    ttl: policyShape.ttl.prefault(POLICY_INPUT_DEFAULTS.ttl),
+    closedTtl: policyShape.closedTtl.prefault(POLICY_INPUT_DEFAULTS.closedTtl),
+    openDuration: policyShape.openDuration.prefault(POLICY_INPUT_DEFAULTS.openDuration),
+    maxOpenDuration: policyShape.maxOpenDuration.prefault(POLICY_INPUT_DEFAULTS.maxOpenDuration),
+    backoffMultiplier: policyShape.backoffMultiplier.prefault(POLICY_INPUT_DEFAULTS.backoffMultiplier),
+    ramp: policyShape.ramp.prefault(POLICY_INPUT_DEFAULTS.ramp),
+    stepDuration: policyShape.stepDuration.prefault(POLICY_INPUT_DEFAULTS.stepDuration),
+    stepMinVolume: policyShape.stepMinVolume.prefault(POLICY_INPUT_DEFAULTS.stepMinVolume),
+    stepMaxDuration: policyShape.stepMaxDuration.prefault(POLICY_INPUT_DEFAULTS.stepMaxDuration),
+    scope: policyShape.scope.prefault(POLICY_INPUT_DEFAULTS.scope),
     /**
      * Overrides per dependency key. A key may contain `*` wildcards (`tool/*`); an exact key wins
      * over patterns, and a longer pattern over a shorter one.
      */
-    perDependency: z.record(z.string().min(1), PolicySchema.partial()).default({}),
+    perDependency: z.record(z.string().min(1), PolicySchema.partial()).prefault({}),
     stream: StreamSchema.prefault({}),
   })
   .strict()

@@ -42,9 +42,10 @@ const rulesShape = {
 export const GateRulesSchema = z.object(rulesShape).strict();
 export type GateRulesConfig = z.output<typeof GateRulesSchema>;
 
-// Defaults are given as parsed values (zod applies `.default` after the transform).
+// Defaults as a config file would give them: applied before parsing (`.prefault`), so the JSON
+// Schema and CONFIG.md show them.
 const DEFAULT_RULES = {
-  window: 600_000,
+  window: '10m',
   minEvents: 100,
   reserve: 0.1,
   significance: 0.01,
@@ -52,44 +53,44 @@ const DEFAULT_RULES = {
   fastBurn: 'page',
   compare: true,
   required: false,
-} as const;
+} satisfies z.input<typeof GateRulesSchema>;
 
 /** The `gate:` section of the collector configuration. */
 export const GateConfigSchema = z
   .object({
-    window: rulesShape.window.default(DEFAULT_RULES.window),
-    minEvents: rulesShape.minEvents.default(DEFAULT_RULES.minEvents),
-    reserve: rulesShape.reserve.default(DEFAULT_RULES.reserve),
-    significance: rulesShape.significance.default(DEFAULT_RULES.significance),
-    sustainedBurnRate: rulesShape.sustainedBurnRate.default(DEFAULT_RULES.sustainedBurnRate),
-    fastBurn: rulesShape.fastBurn.default(DEFAULT_RULES.fastBurn),
-    compare: rulesShape.compare.default(DEFAULT_RULES.compare),
-    required: rulesShape.required.default(DEFAULT_RULES.required),
+    window: rulesShape.window.prefault(DEFAULT_RULES.window),
+    minEvents: rulesShape.minEvents.prefault(DEFAULT_RULES.minEvents),
+    reserve: rulesShape.reserve.prefault(DEFAULT_RULES.reserve),
+    significance: rulesShape.significance.prefault(DEFAULT_RULES.significance),
+    sustainedBurnRate: rulesShape.sustainedBurnRate.prefault(DEFAULT_RULES.sustainedBurnRate),
+    fastBurn: rulesShape.fastBurn.prefault(DEFAULT_RULES.fastBurn),
+    compare: rulesShape.compare.prefault(DEFAULT_RULES.compare),
+    required: rulesShape.required.prefault(DEFAULT_RULES.required),
     /** Per-SLO overrides of any rule above, by SLO name. */
-    slos: z.record(z.string(), GateRulesSchema.partial()).default({}),
+    slos: z.record(z.string(), GateRulesSchema.partial()).prefault({}),
     /** SLOs the gate never judges (e.g. a technical SLO that is too sparse per version). */
     exclude: z.array(z.string()).default([]),
     /** Window over which `GET /v1/gate/health` judges whether a service is green again. */
-    recoveryWindow: durationMs.default(300_000),
+    recoveryWindow: durationMs.prefault('5m'),
     /** Incident alerts: pushed to the SLO engine's `alertmanager.url` when set. */
     alerts: z
       .object({
         /** Push an alert on ROLLBACK (severity page) and HALT other than for missing data (ticket). */
         enabled: z.boolean().default(true),
         /** How long an incident alert keeps firing after the last such answer. */
-        ttl: timerDurationMs.default(1_800_000),
+        ttl: timerDurationMs.prefault('30m'),
         /** Links to example traces, e.g. `http://jaeger:16686/trace/{traceId}`. */
         traceUrlTemplate: z.string().optional(),
       })
       .strict()
-      .default({ enabled: true, ttl: 1_800_000 }),
+      .prefault({}),
   })
   .strict();
 export type GateConfig = z.output<typeof GateConfigSchema>;
 
 /** Top-level keys for the gate, to be composed into the collector configuration schema. */
 export const GateSectionSchema = z.object({
-  gate: GateConfigSchema.default(GateConfigSchema.parse({})),
+  gate: GateConfigSchema.prefault({}),
 });
 
 /** Parses a `gate:` section (absent → every default). */
