@@ -9,6 +9,7 @@ import { it } from 'node:test';
 // Declaring exactly sdk-node's pins is what lets npm install one copy of each.
 
 interface Manifest {
+  version?: string;
   dependencies?: Record<string, string>;
 }
 
@@ -25,6 +26,10 @@ it('declares exactly the OpenTelemetry versions @opentelemetry/sdk-node pins', (
     .filter(([name, range]) => range !== pinned[name])
     .map(([name, range]) => `${name}: ours ${range}, sdk-node ${pinned[name]}`);
   assert.deepEqual(differing, []);
+});
+
+it('pins @opentelemetry/sdk-node itself exactly (a later 0.301.x may pin other SDK versions)', () => {
+  assert.equal(ours.dependencies?.['@opentelemetry/sdk-node'], sdkNode.version);
 });
 
 it('@breakwater/instrumentation declares the @opentelemetry/instrumentation version sdk-node pins', () => {
