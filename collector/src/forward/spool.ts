@@ -143,6 +143,9 @@ export class ForwardSpool {
       db.exec('PRAGMA page_size = 65536');
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('PRAGMA synchronous = NORMAL');
+      // A checkpoint leaves the WAL file at its peak size (tens of MiB of whole requests after a
+      // downstream outage); truncate it back to this once checkpointed.
+      db.exec('PRAGMA journal_size_limit = 8388608');
       // Takes the lock now (waiting up to the busy timeout), not at the first request.
       db.exec('BEGIN IMMEDIATE');
       const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
