@@ -33,10 +33,7 @@ const create = (m: string) => {
   });
 };
 
-async function arrived(m: string): Promise<number> {
-  const response = await fetch(`${h.fp.url}/_stats?route=anthropic.messages&model=${m}`);
-  return ((await response.json()) as { count: number }).count;
-}
+const arrived = (m: string): number => h.fp.count({ route: 'anthropic.messages', model: m });
 
 /** Advances the policies' clock in 250 ms steps (letting I/O run between them) until `p` settles. */
 async function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
@@ -65,7 +62,7 @@ describe('@anthropic-ai/sdk: headers, then silence, before the first event', () 
       events.push(event.type);
     }
     assert.equal(events.at(-1), 'message_stop');
-    assert.equal(await arrived(m), 2);
+    assert.equal(arrived(m), 2);
     const attempts = byRole(h.spans(), 'attempt');
     assert.equal(attempts.length, 2);
     assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'timeout');
@@ -79,7 +76,7 @@ describe('@anthropic-ai/sdk: headers, then silence, before the first event', () 
     const error = (result as PromiseRejectedResult).reason as Error;
     assert.equal(error.name, 'TimeoutError', String(error));
     assert.match(error.message, /attempt timed out after 2000 ms/);
-    assert.equal(await arrived(m), 3);
+    assert.equal(arrived(m), 3);
     const [op] = byRole(h.spans(), 'operation');
     assert.equal(attrs(op!)['breakwater.error.category'], 'timeout');
   });
