@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Logger } from '../component.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
+import { isSqliteBusy } from '../store/sqlite-busy.ts';
 
 /** A request read back from the spool, with the row id that removes it. */
 export interface SpooledRequest {
@@ -40,8 +41,6 @@ export class SpoolOpenError extends Error {
 class SpoolFormatError extends Error {}
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
-/** SQLite's primary result code for a file locked by another connection. */
-const SQLITE_BUSY = 5;
 const SCHEMA_VERSION = 1;
 const SIGNALS: ReadonlySet<string> = new Set(['traces', 'metrics']);
 
@@ -109,7 +108,7 @@ export class ForwardSpool {
     try {
       return ForwardSpool.openFile(path, lockTimeoutMs);
     } catch (error) {
-      if (isBusy(error)) {
+      if (isSqliteBusy(error)) {
         throw new SpoolOpenError(
           path,
           `forward spool ${path} is in use by another collector process or forward entry (one spool file per destination and collector)`,
@@ -254,12 +253,6 @@ function setAside(path: string, nowMs: number, cause: unknown): string {
     );
   }
   return aside;
-}
-
-function isBusy(error: unknown): boolean {
-  const errcode = error instanceof Error ? (error as { errcode?: unknown }).errcode : undefined;
-  // Extended codes (e.g. SQLITE_BUSY_RECOVERY) keep the primary code in the low byte.
-  return typeof errcode === 'number' && (errcode & 0xff) === SQLITE_BUSY;
 }
 
 function reason(error: unknown): string {

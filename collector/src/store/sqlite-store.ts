@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { BucketIndex, type BucketRef, type BucketWrite, type Resolution } from './buckets.ts';
 import { ExampleIndex, mergeExamples } from './example-index.ts';
+import { isSqliteBusy } from './sqlite-busy.ts';
 import {
   addCounts,
   type CountDelta,
@@ -40,8 +41,6 @@ export class StoreOpenError extends Error {
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
-/** SQLite's primary result code for a file locked by another connection. */
-const SQLITE_BUSY = 5;
 
 // `slo_example_traces` came later without a version bump: it is additive, and a collector that
 // predates it opens the file and ignores the table. It is keyed by the series' names, not its
@@ -370,9 +369,7 @@ function prepareFile(db: DatabaseSync, path: string, synchronous: 'normal' | 'fu
 /** `error` from opening the store at `path`, as a {@link StoreOpenError} naming the file. */
 function openError(path: string, error: unknown): StoreOpenError {
   if (error instanceof StoreOpenError) return error;
-  const errcode = error instanceof Error ? (error as { errcode?: unknown }).errcode : undefined;
-  // Extended codes (e.g. SQLITE_BUSY_RECOVERY) keep the primary code in the low byte.
-  if (typeof errcode === 'number' && (errcode & 0xff) === SQLITE_BUSY) {
+  if (isSqliteBusy(error)) {
     return new StoreOpenError(
       path,
       `${path} is in use by another collector process (one collector per store file)`,
