@@ -77,15 +77,7 @@ export function isNetworkError(error: unknown): boolean {
   if (code !== undefined) return NETWORK[code] !== undefined;
   // fetch reports a connection the other side closed as `terminated`, caused by a bare socket
   // error: the same drop the node transport reports as ECONNRESET.
-  return hasCode(error, 'UND_ERR_SOCKET');
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 3; depth++) {
-    if ((e as { code?: unknown }).code === code) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return codesOf(error).includes('UND_ERR_SOCKET');
 }
 
 function describeRefusal(error: SubscriptionRefused, hasToken: boolean): ConnectFailure {
@@ -115,12 +107,18 @@ function describeRefusal(error: SubscriptionRefused, hasToken: boolean): Connect
   return { kind: `${status} ${error.contentType}`, what: `${refused}: ${error.hint}`, misconfigured: true };
 }
 
-/** A Node error code, on the error or (fetch) on its cause. */
-function errorCode(error: unknown): string | undefined {
+/** The Node error codes on the error and (fetch) its causes, outermost first. */
+function codesOf(error: unknown): string[] {
+  const codes: string[] = [];
   for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 3; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'ABORT_ERR' && code !== 'UND_ERR_SOCKET') return code;
+    if (typeof code === 'string') codes.push(code);
     e = (e as { cause?: unknown }).cause;
   }
-  return undefined;
+  return codes;
+}
+
+/** The code that says what happened: generic abort and socket codes defer to a cause's. */
+function errorCode(error: unknown): string | undefined {
+  return codesOf(error).find((code) => code !== 'ABORT_ERR' && code !== 'UND_ERR_SOCKET');
 }

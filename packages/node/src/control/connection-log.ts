@@ -29,7 +29,8 @@ export class ConnectionLog {
   constructor(options: { logger: ControlLogger; clock: Clock; url: URL; hasToken: boolean }) {
     this.logger = options.logger;
     this.clock = options.clock;
-    this.url = redact(options.url);
+    // A `user:password@` a user may have put in the URL never reaches the log.
+    this.url = withoutCredentials(options.url.href);
     this.hasToken = options.hasToken;
   }
 
@@ -112,13 +113,4 @@ export class ConnectionLog {
  */
 export function withoutCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1');
-}
-
-/** The URL without credentials (a `user:password@` a user may have put in it). */
-export function redact(url: URL): string {
-  if (url.username === '' && url.password === '') return url.href;
-  const copy = new URL(url);
-  copy.username = '';
-  copy.password = '';
-  return copy.href;
 }
