@@ -10,6 +10,7 @@ import { ConfigError } from './config/config-error.ts';
 import { parseConfig } from './config/load.ts';
 import { createFleetComponent, type FleetComponent } from './fleet-component.ts';
 import { startTestService, type TestService } from './testing/helpers.ts';
+import { until } from './testing/until.ts';
 
 const FLEET_A = 'fleet-a-token-0123456789';
 const FLEET_B = 'fleet-b-token-0123456789';
@@ -58,14 +59,6 @@ function openStream(base: string, token?: string): Promise<Stream> {
     req.on('error', reject);
     req.end();
   });
-}
-
-async function until(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 2_000;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const open: Stream[] = [];

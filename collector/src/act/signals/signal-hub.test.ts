@@ -13,6 +13,7 @@ import {
   SIGNAL_EVENT,
 } from '@breakwater/protocol';
 import type { Logger, Route } from '../../component.ts';
+import { until } from '../../testing/until.ts';
 import { signalRoutes } from './routes.ts';
 import { SignalHub, type SignalHubOptions } from './signal-hub.ts';
 
@@ -124,14 +125,6 @@ async function serve(routes: readonly Route[]): Promise<{ server: Server; port: 
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { server, port: (server.address() as AddressInfo).port };
-}
-
-async function until(predicate: () => boolean, what: string, ms = 2_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 const cleanups: (() => void | Promise<void>)[] = [];

@@ -12,6 +12,7 @@ import {
   METRIC,
 } from '@breakwater/protocol';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { until } from '../testing/until.ts';
 import { type ControlClient, type ControlClientOptions, startControlClient } from './client.ts';
 
 type Call = ['apply', string, BreakerOverride] | ['clear', string];
@@ -90,14 +91,6 @@ class TestCollector {
     server.closeAllConnections();
     server.close();
     await once(server, 'close');
-  }
-}
-
-async function until(predicate: () => boolean, what: string, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
   }
 }
 

@@ -4,6 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, it } from 'node:test';
 import { type BreakerSignal, ManualClock } from '@breakwater/protocol';
+import { until } from '../testing/until.ts';
 import { startControlClient } from './client.ts';
 import type { ControlLogger } from './logger.ts';
 
@@ -40,14 +41,6 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function until(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 /** A loopback collector with one open stream, and a client subscribed to it. */
 async function setup(logger: ControlLogger | ((line: string) => void)) {
