@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import {
   ATTR,
@@ -12,6 +9,7 @@ import {
   METRIC,
 } from '@breakwater/protocol';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { SignalCollector } from '../testing/signal-collector.ts';
 import { until } from '../testing/until.ts';
 import { type ControlClient, type ControlClientOptions, startControlClient } from './client.ts';
 
@@ -42,58 +40,6 @@ function signal(n: number, extra: Partial<BreakerSignal> = {}): BreakerSignal {
   };
 }
 
-/** A loopback SSE server the test drives by hand; it can die and come back on the same port. */
-class TestCollector {
-  readonly requests: IncomingMessage[] = [];
-  readonly streams = new Set<ServerResponse>();
-  status = 200;
-  port = 0;
-  /** The collector run in event ids (`<stream>:<seq>`); a restarted collector has a new one. */
-  stream = 's';
-  private server: Server | undefined;
-  private nextId = 1;
-
-  async listen(port = 0): Promise<void> {
-    const server = createServer((req, res) => {
-      this.requests.push(req);
-      if (this.status !== 200) {
-        const redirect = this.status >= 300 && this.status < 400;
-        res.writeHead(this.status, redirect ? { location: `https://collector.example${req.url}` } : {}).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write('retry: 1000\n\n');
-      this.streams.add(res);
-      res.on('close', () => this.streams.delete(res));
-    });
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
-  }
-
-  /** Writes raw text to every open stream. */
-  send(text: string): void {
-    for (const res of this.streams) res.write(text);
-  }
-
-  /** Sends an event with the run's next id, or with `seq` (a replay of an earlier event). */
-  event(type: string, data: unknown, seq = this.nextId++): void {
-    this.send(
-      `id: ${this.stream}:${seq}\nevent: ${type}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
-    );
-  }
-
-  async kill(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  }
-}
-
 /** Lets real I/O happen without moving the manual clock. */
 async function io(ms = 30): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
@@ -105,7 +51,7 @@ afterEach(async () => {
 });
 
 async function setup(extra: Partial<ControlClientOptions> = {}) {
-  const collector = new TestCollector();
+  const collector = new SignalCollector();
   await collector.listen();
   const clock = new ManualClock(1_700_000_100_000);
   const target = recordingTarget();
@@ -398,7 +344,7 @@ describe('control client against a loopback SSE server', () => {
   });
 
   it('warns about a refused subscription (401, 403, 404, a redirect) once per reason, not on every retry', async () => {
-    const collector = new TestCollector();
+    const collector = new SignalCollector();
     collector.status = 401;
     await collector.listen();
     const clock = new ManualClock(1_700_000_100_000);

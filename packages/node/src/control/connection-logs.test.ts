@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
+import { SignalCollector } from '../testing/signal-collector.ts';
 import { until } from '../testing/until.ts';
 import { startControlClient } from './client.ts';
 import type { ControlLogger } from './logger.ts';
@@ -19,46 +17,11 @@ function recordingLogger(records: LogRecord[]): ControlLogger {
   return { debug: record('debug'), info: record('info'), warn: record('warn') };
 }
 
-/** A loopback collector that answers `status` (200: an open event stream), and can die and come back. */
-class TestCollector {
-  status = 200;
-  /** A JSON error body sent with a status other than 200, as the collector's `{ error: { message } }`. */
-  errorMessage: string | undefined;
-  port = 0;
-  requests = 0;
-  readonly streams = new Set<ServerResponse>();
-  private server: Server | undefined;
-
-  async listen(port = 0): Promise<void> {
-    const server = createServer((_req, res) => {
-      this.requests++;
-      if (this.status !== 200) {
-        if (this.errorMessage === undefined) res.writeHead(this.status).end();
-        else {
-          res.writeHead(this.status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { code: this.status, message: this.errorMessage } }));
-        }
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(': connected\n\n');
-      this.streams.add(res);
-      res.on('close', () => this.streams.delete(res));
-    });
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
-  }
-
-  async kill(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  }
+/** A collector whose streams open with a comment (no `retry:`: the backoff stays the test's). */
+function testCollector(): SignalCollector {
+  const collector = new SignalCollector();
+  collector.greeting = ': connected\n\n';
+  return collector;
 }
 
 const cleanups: (() => unknown)[] = [];
@@ -70,7 +33,7 @@ const TOKEN = 'sub-token-0123456789';
 
 /** A client of `collector` on a manual clock; its backoff is 50 ms of that clock per attempt. */
 function subscribe(
-  collector: TestCollector,
+  collector: SignalCollector,
   url = `http://127.0.0.1:${collector.port}`,
   transport: { fetch?: typeof fetch } = {},
 ) {
@@ -104,7 +67,7 @@ function subscribe(
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
-  const c = new TestCollector();
+  const c = testCollector();
   await c.listen();
   await c.kill();
   return c.port;
@@ -112,7 +75,7 @@ async function closedPort(): Promise<number> {
 
 describe('control stream connection logs', () => {
   it('says the stream went idle (no heartbeat) when the idle timeout closes it, and that it came back', async () => {
-    const collector = new TestCollector();
+    const collector = testCollector();
     await collector.listen();
     cleanups.push(() => collector.kill());
     const { client, clock, told } = subscribe(collector);
@@ -121,7 +84,7 @@ describe('control stream connection logs', () => {
     await clock.advance(45_000);
     await until(() => !client.connected, 'idle disconnect');
     await clock.advance(50);
-    await until(() => client.connected && collector.requests === 2, 'reconnect');
+    await until(() => client.connected && collector.requests.length === 2, 'reconnect');
     const lines = told().map((r) => `${r.level} ${r.line}`);
     assert.equal(lines.length, 3, lines.join('\n'));
     assert.match(lines[0]!, /^info breakwater control stream connected /);
@@ -130,7 +93,7 @@ describe('control stream connection logs', () => {
   });
 
   it('warns once that the collector is unreachable, again when the reason changes, and says when it is back', async () => {
-    const collector = new TestCollector();
+    const collector = testCollector();
     collector.port = await closedPort();
     cleanups.push(() => collector.kill());
     const { client, clock, told, failures, records } = subscribe(collector);
@@ -190,7 +153,7 @@ describe('control stream connection logs', () => {
   });
 
   it('stays quiet when a stream ends and reopens at once (a proxy cutting connections)', async () => {
-    const collector = new TestCollector();
+    const collector = testCollector();
     await collector.listen();
     cleanups.push(() => collector.kill());
     const { client, clock, told } = subscribe(collector);
@@ -209,7 +172,7 @@ describe('control stream connection logs', () => {
 
   for (const transport of ['node:http', 'fetch'] as const) {
     it(`a collector that dies mid-stream is a dropped connection (${transport}), told once it stays away`, async () => {
-      const collector = new TestCollector();
+      const collector = testCollector();
       await collector.listen();
       cleanups.push(() => collector.kill());
       const { client, told, failures } = subscribe(
@@ -229,7 +192,7 @@ describe('control stream connection logs', () => {
   }
 
   it("quotes the collector's reason from its JSON error body", async () => {
-    const collector = new TestCollector();
+    const collector = testCollector();
     collector.status = 503;
     collector.errorMessage = 'token "fleet-a" holds its share of the signal streams (2 of 4)';
     await collector.listen();
@@ -245,7 +208,7 @@ describe('control stream connection logs', () => {
 
   it('keeps credentials in the URL out of the log', async () => {
     const port = await closedPort();
-    const collector = new TestCollector();
+    const collector = testCollector();
     collector.port = port;
     const { told, failures } = subscribe(collector, `http://agent:${TOKEN}@127.0.0.1:${port}`);
     await failures(1);
@@ -255,7 +218,7 @@ describe('control stream connection logs', () => {
   });
 
   it('keeps them out of error texts too, at every level (fetch names the URL in its errors)', async () => {
-    const collector = new TestCollector();
+    const collector = testCollector();
     await collector.listen();
     cleanups.push(() => collector.kill());
     const { records, failures } = subscribe(collector, `http://agent:${TOKEN}@127.0.0.1:${collector.port}`, {
