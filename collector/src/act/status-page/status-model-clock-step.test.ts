@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, type SloStatus } from '@breakwater/protocol';
-import { STATUS_ERROR } from '../../decode/span-record.ts';
 import { parseFleetConfig } from '../../evaluate/fleet/config.ts';
 import { FleetBreaker } from '../../evaluate/fleet/fleet-breaker.ts';
-import { span } from '../../sli/testing/spans.ts';
+import { attemptSpan } from '../../sli/testing/spans.ts';
 import { silentLogger } from '../../testing/silent-logger.ts';
 import { StatusModel } from './status-model.ts';
 import type { StatusSources } from './types.ts';
@@ -17,23 +16,7 @@ import type { StatusSources } from './types.ts';
 const HOUR = 3_600_000;
 
 const failedCalls = (n: number, instances: string[]) =>
-  instances.flatMap((instanceId) =>
-    Array.from({ length: n }, () =>
-      span({
-        service: 'agent',
-        serviceVersion: undefined,
-        instanceId,
-        dependency: 'openai/gpt-4o',
-        role: 'attempt',
-        durationMs: 10,
-        retryAttempts: undefined,
-        statusCode: STATUS_ERROR,
-        errorType: '529',
-        errorCategory: 'overloaded',
-        errorSource: 'dependency',
-      }),
-    ),
-  );
+  instances.flatMap((instanceId) => Array.from({ length: n }, () => attemptSpan(instanceId, true)));
 
 function slo(budgetRemaining: number): SloStatus {
   return {

@@ -5,29 +5,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BreakerSignal, ManualClock } from '@breakwater/protocol';
-import { type SpanRecord, STATUS_ERROR } from '../../decode/span-record.ts';
-import { span } from '../../sli/testing/spans.ts';
+import { attemptSpan } from '../../sli/testing/spans.ts';
 import { silentLogger } from '../../testing/silent-logger.ts';
 import { parseFleetConfig } from './config.ts';
 import { FleetBreaker } from './fleet-breaker.ts';
 
 const HOUR = 3_600_000;
 
-const call = (instanceId: string, failed: boolean): SpanRecord =>
-  span({
-    service: 'agent',
-    serviceVersion: undefined,
-    instanceId,
-    dependency: 'openai/gpt-4o',
-    role: 'attempt',
-    durationMs: 10,
-    retryAttempts: undefined,
-    ...(failed
-      ? { statusCode: STATUS_ERROR, errorType: '529', errorCategory: 'overloaded', errorSource: 'dependency' }
-      : {}),
-  });
 const calls = (n: number, instances: string[], failed: boolean) =>
-  instances.flatMap((i) => Array.from({ length: n }, () => call(i, failed)));
+  instances.flatMap((i) => Array.from({ length: n }, () => attemptSpan(i, failed)));
 
 function setup() {
   const clock = new ManualClock();

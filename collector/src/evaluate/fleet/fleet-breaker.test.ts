@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { type BreakerSignal, BreakerSignalSchema, ManualClock } from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
 import { type SpanRecord, STATUS_ERROR } from '../../decode/span-record.ts';
-import { span as testSpan } from '../../sli/testing/spans.ts';
+import { attemptSpan } from '../../sli/testing/spans.ts';
 import { parseFleetConfig } from './config.ts';
 import { FleetBreaker } from './fleet-breaker.ts';
 
@@ -11,28 +11,12 @@ const DEP = 'openai/gpt-4o';
 
 /** An attempt span of replica `i-1` calling {@link DEP}, overridable. */
 function span(overrides: Partial<SpanRecord>): SpanRecord {
-  return testSpan({
-    service: 'agent',
-    serviceVersion: undefined,
-    instanceId: 'i-1',
-    dependency: DEP,
-    role: 'attempt',
-    durationMs: 10,
-    retryAttempts: undefined,
-    ...overrides,
-  });
+  return attemptSpan('i-1', false, { dependency: DEP, ...overrides });
 }
 
-const ok = (instanceId: string, extra: Partial<SpanRecord> = {}) => span({ instanceId, ...extra });
+const ok = (instanceId: string, extra: Partial<SpanRecord> = {}) => attemptSpan(instanceId, false, extra);
 const overloaded = (instanceId: string, extra: Partial<SpanRecord> = {}) =>
-  span({
-    instanceId,
-    statusCode: STATUS_ERROR,
-    errorType: '529',
-    errorCategory: 'overloaded',
-    errorSource: 'dependency',
-    ...extra,
-  });
+  attemptSpan(instanceId, true, extra);
 
 interface LogEntry {
   level: string;

@@ -44,6 +44,29 @@ export function failed(
   return span({ statusCode: STATUS_ERROR, errorCategory: category, errorType: '500', ...overrides });
 }
 
+/**
+ * An attempt span (what the fleet breaker counts) of replica `instanceId` of `agent` calling
+ * `openai/gpt-4o`; `overloaded`: the dependency answered 529.
+ */
+export function attemptSpan(
+  instanceId: string,
+  overloaded: boolean,
+  overrides: Partial<SpanRecord> = {},
+): SpanRecord {
+  return span({
+    service: 'agent',
+    serviceVersion: undefined,
+    instanceId,
+    role: 'attempt',
+    durationMs: 10,
+    retryAttempts: undefined,
+    ...(overloaded
+      ? { statusCode: STATUS_ERROR, errorType: '529', errorCategory: 'overloaded', errorSource: 'dependency' }
+      : {}),
+    ...overrides,
+  });
+}
+
 /** `n` copies made by `make`. */
 export function times(n: number, make: () => SpanRecord): SpanRecord[] {
   return Array.from({ length: n }, make);
