@@ -46,6 +46,7 @@ const hub = new SignalHub({
   retryMs: 1_000,
   replayBuffer: 64,
   maxSubscribers: 10,
+  maxSubscribersPerToken: 10,
   maxQueuedBytes: 64 << 20,
 });
 hub.start();

@@ -142,6 +142,7 @@ async function setup(options: Partial<SignalHubOptions> = {}, active: BreakerSig
     retryMs: 2_000,
     replayBuffer: 64,
     maxSubscribers: 100,
+    maxSubscribersPerToken: 50,
     maxQueuedBytes: 1 << 20,
     ...options,
   });

@@ -11,7 +11,6 @@ import {
 } from '@breakwater/protocol';
 import type { Logger, TokenIdentity } from '../../component.ts';
 import { withRemainingTtl } from '../../evaluate/fleet/remaining-ttl.ts';
-import { defaultSubscribersPerToken } from '../../evaluate/fleet/token-share.ts';
 import { sendJsonError } from '../../receive/http-reply.ts';
 import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
 import { snapshotEvents } from './snapshot-events.ts';
@@ -31,10 +30,10 @@ export interface SignalHubOptions {
   replayBuffer: number;
   maxSubscribers: number;
   /**
-   * Subscribers one auth token may hold at once (see {@link TokenShares}); default half of
-   * `maxSubscribers`.
+   * Subscribers one auth token may hold at once (see {@link TokenShares}); the fleet config's
+   * default is half of `maxSubscribers`.
    */
-  maxSubscribersPerToken?: number;
+  maxSubscribersPerToken: number;
   maxQueuedBytes: number;
 }
 
@@ -96,7 +95,7 @@ export class SignalHub {
   constructor(options: SignalHubOptions) {
     this.options = options;
     this.ring = new Array(options.replayBuffer);
-    this.share = options.maxSubscribersPerToken ?? defaultSubscribersPerToken(options.maxSubscribers);
+    this.share = options.maxSubscribersPerToken;
     this.shares = new TokenShares(this.share);
   }
 
