@@ -133,16 +133,7 @@ export class Destination {
    */
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
-    if (!this.isIdle()) {
-      await new Promise<void>((resolve) => {
-        // Ref'd: during shutdown this wait may be all that is left, and it must finish.
-        const timer = this.options.clock.setTimeout(resolve, deadlineMs, KEEP_ALIVE);
-        this.idleWaiters.push(() => {
-          this.options.clock.clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await this.idleOrAfter(deadlineMs);
     this.deadlinePassed = true;
     while (this.queuedRequests > 0) {
       const entry = this.take();
@@ -153,17 +144,22 @@ export class Destination {
     if (this.spool !== undefined) {
       // Aborted deliveries settle within a few turns; the spool closes after them so none
       // writes to a closed file (a late one is a no-op: its request is sent again next run).
-      if (!this.isIdle()) {
-        await new Promise<void>((resolve) => {
-          const timer = this.options.clock.setTimeout(resolve, SPOOL_CLOSE_WAIT_MS, KEEP_ALIVE);
-          this.idleWaiters.push(() => {
-            this.options.clock.clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
+      await this.idleOrAfter(SPOOL_CLOSE_WAIT_MS);
       this.spool.close();
     }
+  }
+
+  /** Resolves once nothing is queued or in flight, or after `ms`, whichever comes first. */
+  private async idleOrAfter(ms: number): Promise<void> {
+    if (this.isIdle()) return;
+    await new Promise<void>((resolve) => {
+      // Ref'd: during shutdown this wait may be all that is left, and it must finish.
+      const timer = this.options.clock.setTimeout(resolve, ms, KEEP_ALIVE);
+      this.idleWaiters.push(() => {
+        this.options.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private isIdle(): boolean {
