@@ -39,9 +39,17 @@ export function attributeCap(key: string): number {
   return ATTRIBUTE_CAPS.get(key) ?? MAX_LABEL_CHARS;
 }
 
+/**
+ * Why a configured value (`what`: its length, or a pattern's) compared with `field`, which the
+ * decoders cut to `cap` characters, never matches.
+ */
+export function cutBeyondCap(field: string, what: string, cap: number): string {
+  return `never matches: ${what}, but the collector cuts ${field} to ${cap} characters as it decodes spans (the rest becomes "…" and a hash)`;
+}
+
 /** Why a value of `length` characters compared with `field` (capped at `cap`) never matches. */
 export function neverMatches(field: string, length: number, cap: number): string {
-  return `never matches: ${length} characters long, but the collector cuts ${field} to ${cap} characters as it decodes spans (the rest becomes "…" and a hash); shorten it (or use the capped form shown in the labels)`;
+  return `${cutBeyondCap(field, `${length} characters long`, cap)}; shorten it (or use the capped form shown in the labels)`;
 }
 
 /** A non-empty selector value compared with `field`, refused when longer than its cap. */

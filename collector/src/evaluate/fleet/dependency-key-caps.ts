@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { cutBeyondCap } from '../../config/slo/selector-caps.ts';
 import { MAX_DEPENDENCY_CHARS } from '../../decode/identity.ts';
 
 /**
@@ -20,7 +21,7 @@ export function checkDependencyKeyCaps(
     ctx.addIssue({
       code: 'custom',
       path: ['perDependency', key],
-      message: `never matches: ${what}, but the collector cuts dependency keys to ${MAX_DEPENDENCY_CHARS} characters as it decodes spans (the rest becomes "…" and a hash)`,
+      message: cutBeyondCap('dependency keys', what, MAX_DEPENDENCY_CHARS),
     });
   }
 }
