@@ -26,16 +26,7 @@ const plain = (model: string) => client().chat.completions.create({ model, messa
 const streamed = (model: string) => client().chat.completions.create({ model, messages, stream: true });
 
 /** The `gen_ai.client.operation.duration` sum of `model` (seconds on the manual clock). */
-async function durationOf(model: string): Promise<number | undefined> {
-  for (const sm of (await h.metrics()).scopeMetrics) {
-    for (const metric of sm.metrics) {
-      if (metric.descriptor.name !== 'gen_ai.client.operation.duration') continue;
-      const point = metric.dataPoints.find((p) => p.attributes['gen_ai.request.model'] === model);
-      if (point !== undefined) return (point.value as { sum: number }).sum;
-    }
-  }
-  return undefined;
-}
+const durationOf = async (model: string) => (await h.duration(model))?.sum;
 
 describe('open operations at shutdown', () => {
   it('a stream left unread ends abandoned, at its response, with what it read', async () => {

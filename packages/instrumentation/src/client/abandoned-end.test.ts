@@ -71,16 +71,7 @@ const ms = ([s, ns]: HrTime): number => s * 1e3 + ns / 1e6;
 const lengthOf = (span: ReadableSpan): number => ms(span.endTime) - ms(span.startTime);
 
 /** The `gen_ai.client.operation.duration` sum of `model` (seconds on the manual clock). */
-async function durationOf(model: string): Promise<number | undefined> {
-  for (const sm of (await h.metrics()).scopeMetrics) {
-    for (const metric of sm.metrics) {
-      if (metric.descriptor.name !== 'gen_ai.client.operation.duration') continue;
-      const point = metric.dataPoints.find((p) => p.attributes['gen_ai.request.model'] === model);
-      if (point !== undefined) return (point.value as { sum: number }).sum;
-    }
-  }
-  return undefined;
-}
+const durationOf = async (model: string) => (await h.duration(model))?.sum;
 
 /**
  * Checks the abandoned operation of `model` and its attempt: both ended no later than

@@ -15,16 +15,7 @@ before(async () => {
 after(() => h.close());
 
 /** The `gen_ai.client.operation.duration` histogram of `model`: sum and count. */
-async function durationOf(model: string): Promise<{ sum: number; count: number } | undefined> {
-  const rm = await h.metrics();
-  for (const sm of rm.scopeMetrics)
-    for (const metric of sm.metrics) {
-      if (metric.descriptor.name !== 'gen_ai.client.operation.duration') continue;
-      const point = metric.dataPoints.find((p) => p.attributes['gen_ai.request.model'] === model);
-      if (point !== undefined) return point.value as { sum: number; count: number };
-    }
-  return undefined;
-}
+const durationOf = (model: string) => h.duration(model);
 
 describe('operation duration across a wall-clock step', () => {
   for (const [label, step] of [

@@ -26,19 +26,7 @@ interface Call extends PromiseLike<unknown> {
 const ms = ([s, ns]: HrTime): number => s * 1e3 + ns / 1e6;
 
 /** The `gen_ai.client.operation.duration` histogram of `model`: sum and count. */
-async function durationOf(model: string): Promise<{ sum: number; count: number } | undefined> {
-  const rm = await h.metrics();
-  for (const sm of rm.scopeMetrics) {
-    for (const metric of sm.metrics) {
-      if (metric.descriptor.name !== 'gen_ai.client.operation.duration') continue;
-      const point = metric.dataPoints.find((p) => p.attributes['gen_ai.request.model'] === model);
-      if (point === undefined) continue;
-      const { sum, count } = point.value as { sum: number; count: number };
-      return { sum, count };
-    }
-  }
-  return undefined;
-}
+const durationOf = (model: string) => h.duration(model);
 
 let seq = 0;
 for (const [label, name] of [

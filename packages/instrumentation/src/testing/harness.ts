@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
-import { ATTR, type Clock } from '@breakwater/protocol';
+import { ATTR, type Clock, METRIC, SEMCONV } from '@breakwater/protocol';
 import { type Attributes, context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -62,6 +62,8 @@ export interface Harness {
   /** Span names and the attributes a sampler saw when each span started, in start order. */
   sampled(): { name: string; attributes: Attributes }[];
   metrics(): Promise<ResourceMetrics>;
+  /** The `gen_ai.client.operation.duration` histogram of calls naming `model`: sum and count. */
+  duration(model: string): Promise<{ sum: number; count: number } | undefined>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -110,6 +112,19 @@ export async function startHarness(policies: PolicyRule[] = FAST, clock?: Clock)
     async metrics() {
       const { resourceMetrics } = await reader.collect();
       return resourceMetrics;
+    },
+    async duration(model) {
+      const { resourceMetrics } = await reader.collect();
+      for (const sm of resourceMetrics.scopeMetrics) {
+        for (const metric of sm.metrics) {
+          if (metric.descriptor.name !== METRIC.GEN_AI_OPERATION_DURATION) continue;
+          const point = metric.dataPoints.find((p) => p.attributes[SEMCONV.GEN_AI_REQUEST_MODEL] === model);
+          if (point === undefined) continue;
+          const { sum, count } = point.value as { sum: number; count: number };
+          return { sum, count };
+        }
+      }
+      return undefined;
     },
     reset() {
       exporter.reset();
