@@ -403,7 +403,7 @@ describe('late failures (after the headers) count on the breaker', () => {
     assert.equal(h.fp.count({ route: 'openai.responses', model: m }), 2);
   });
 
-  it('openai: a non-streaming body cut after the headers is a late failure too', async () => {
+  it('openai: a non-streaming body cut after the headers fails its attempt and counts too', async () => {
     const m = 'gpt-late-body';
     h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'stream_error', end: 'close' }] });
     await assert.rejects(ask(m));

@@ -65,7 +65,10 @@ export interface FallbackPolicy<I = unknown, O = unknown> {
 
 /** The full policy for one dependency. `false` switches a policy off. */
 export interface DependencyPolicy {
-  /** Per-attempt timeout; for streams it bounds the wait for the response headers. */
+  /**
+   * Per-attempt timeout. For LLM calls it bounds the whole answer of a plain call (headers and
+   * body) and, for streams, the wait for the response headers (Anthropic's: the first event).
+   */
   readonly timeoutMs: number | false;
   readonly retry: RetryPolicy | false;
   readonly breaker: BreakerPolicy | false;

@@ -111,7 +111,7 @@ export type FaultBehaviour =
    * Start a successful response, send `afterChunks` frames (default 2), then end with a
    * provider error event (`error_event`, default), an abrupt close, a hang, or a Responses
    * `response.failed` event (`response_failed`).
-   * A non-streaming request gets the start of its body and then the same ending (as a close).
+   * A non-streaming request gets half its body, then silence (`hang`) or a close (any other end).
    */
   | ({
       readonly fault: 'stream_error';

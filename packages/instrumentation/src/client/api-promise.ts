@@ -7,7 +7,8 @@
  * metadata) and a `parseResponse` function. We build a new `APIPromise` of the client's own class
  * whose `responsePromise` is the resilience pipeline: each attempt calls the original method with
  * the client's retries switched off (`maxRetries: 0`), so the pipeline is the only retry loop.
- * Parsing is delegated to the original attempt's parser.
+ * Parsing is delegated to the original attempt's parser; a plain body is read inside its attempt
+ * (see plain-body.ts).
  */
 import { context, SpanKind, type Tracer } from '@opentelemetry/api';
 import type { AttributeSets } from '../attribute-sets.ts';
@@ -15,8 +16,10 @@ import type { CallData } from '../guard.ts';
 import type { GenAiMetrics } from '../metrics.ts';
 import { Operation, type Usage } from '../operation.ts';
 import type { Runtime } from '../runtime.ts';
-import { type AttemptDeadline, watchFirstEvent } from './first-event.ts';
+import { watchFirstEvent } from './first-event.ts';
+import { bufferInAttempt, type ParsedBody, parseInAttempt } from './plain-body.ts';
 import { observeRawBody, unwatchRawBody } from './raw-body.ts';
+import type { ResponseDeadline } from './response-deadline.ts';
 import { type ChunkReader, observeStream } from './stream.ts';
 import { unwatchUnparsed, watchUnparsed } from './unparsed.ts';
 
@@ -193,17 +196,18 @@ function requestedAttempts(options: unknown): number | undefined {
 }
 
 /**
- * When an attempt that waits for its stream's first event must have it: its start plus the
- * timeout the client's request timer runs with (the request's own `timeout`, else the client's,
- * else the policy's), which stops at the headers. Undefined without any timeout.
+ * When an attempt's response must be complete (its plain body, or the first event of a stream
+ * that waits for it): its start plus the timeout the client's request timer runs with (the
+ * request's own `timeout`, else the client's, else the policy's), which stops at the headers.
+ * Undefined without any timeout.
  */
-function attemptDeadline(
+function responseDeadline(
   env: CallEnv,
   describe: CallDescription,
   options: unknown,
   client: unknown,
   policyTimeout: number | false,
-): AttemptDeadline | undefined {
+): ResponseDeadline | undefined {
   const requested = requestOption(options, 'timeout');
   const timeoutMs =
     typeof requested === 'number'
@@ -314,6 +318,22 @@ export function guardedCall(
   // A stream's request, to abort should its call be collected unparsed: the first-event read
   // locked the body, and fetch releases the connection of an unlocked body only.
   let streamController: AbortController | undefined;
+  // A plain body the attempt parsed, for the caller's parse of the same response.
+  let parsedInAttempt: ParsedBody | undefined;
+  // What the attempt reads of a plain body, by what the caller has asked for (see plain-body.ts).
+  const readPlainBody = (
+    props: ResponseProps,
+    parseBody: ParseFn,
+    deadline: ResponseDeadline | undefined,
+  ): ResponseProps | Promise<ResponseProps> => {
+    if (parseRequested) {
+      return parseInAttempt(props, parseBody, client, deadline).then((parsed) => {
+        parsedInAttempt = parsed;
+        return props;
+      });
+    }
+    return rawResponse === undefined ? bufferInAttempt(props, deadline) : props;
+  };
   const caller = callerSignal(options);
   const responsePromise = op.run<ResponseProps>(
     pipeline,
@@ -321,16 +341,19 @@ export function guardedCall(
       // Only hand the client a signal when the caller gave one: reading `ctx.signal` creates
       // an AbortController, which the success path should not pay for.
       const signal = ctx.callerSignal === undefined ? undefined : ctx.signal;
-      const deadline = describe.retriesFirstEventError
-        ? attemptDeadline(env, describe, options, client, timeout)
-        : undefined;
+      const deadline =
+        !describe.stream || describe.retriesFirstEventError
+          ? responseDeadline(env, describe, options, client, timeout)
+          : undefined;
       const inner = original.call(
         self,
         body,
         attemptOptions(options, signal, timeout, describe.attemptOptions?.(), ctx.attempt),
       );
-      parse = inner.parseResponse;
-      if (!describe.stream) return inner.responsePromise;
+      const parseBody = inner.parseResponse;
+      parse = parseBody;
+      if (!describe.stream)
+        return inner.responsePromise.then((props) => readPlainBody(props, parseBody, deadline));
       const failOnError = describe.retriesFirstEventError
         ? { parse: inner.parseResponse, client, deadline }
         : undefined;
@@ -346,8 +369,9 @@ export function guardedCall(
       signal: caller,
       maxAttempts: requestedAttempts(options),
     },
-    // The last attempt stays open until its body is read, a plain one too: a body cut past the
-    // headers fails that attempt as well as the operation (the fleet counts attempt spans).
+    // The last attempt stays open until its body is read (a stream's, or a plain body the caller
+    // reads raw): a body cut past the headers fails that attempt as well as the operation (the
+    // fleet counts attempt spans).
     true,
     () => {
       const promise = unasked;
@@ -384,8 +408,13 @@ export function guardedCall(
   };
   const wrappedParse: ParseFn = (c, props) => {
     // (With the client's own span stand-in, so a client that traces itself adds no span.)
-    parse ??= parserWithoutRequest(self, original, body, options, describe.attemptOptions?.());
-    const parsed = parse(c, props);
+    const read = parsedInAttempt;
+    let parsed: unknown;
+    if (read !== undefined && read.props === props) parsed = read.data;
+    else {
+      parse ??= parserWithoutRequest(self, original, body, options, describe.attemptOptions?.());
+      parsed = parse(c, props);
+    }
     if (op.isEnded) return parsed;
     unwatch();
     return Promise.resolve(parsed).then(
@@ -395,9 +424,8 @@ export function guardedCall(
         return data;
       },
       (error: unknown) => {
-        // The body failed after good headers (e.g. the connection died mid-body): the operation
-        // fails, classified, and the pipeline counts it as a late failure; it is not retried
-        // because the client has already returned.
+        // The parse failed after the attempt ended (a body taken in whole that does not parse):
+        // the operation fails, classified, and the pipeline counts it as a late failure.
         op.fail(error);
         throw error;
       },

@@ -14,12 +14,11 @@
  * body itself stays whole and unlocked for the client's parser or the app's `.asResponse()`, and
  * the rest is read only when the app reads it.
  */
-import type { Clock } from '@breakwater/protocol';
-import { TimeoutError } from '@breakwater/resilience';
 import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation } from '../operation.ts';
 import type { ParseFn, ResponseProps } from './api-promise.ts';
 import { recordFirstChunk } from './first-chunk.ts';
+import { beforeDeadline, type ResponseDeadline } from './response-deadline.ts';
 
 const ignore = (): void => {};
 
@@ -96,54 +95,8 @@ export interface FirstEventWatch {
    * (the response is then handed on only after its first event); undefined to time it only.
    */
   readonly failOnError?:
-    | { readonly parse: ParseFn; readonly client: unknown; readonly deadline?: AttemptDeadline | undefined }
+    | { readonly parse: ParseFn; readonly client: unknown; readonly deadline?: ResponseDeadline | undefined }
     | undefined;
-}
-
-/**
- * The attempt's deadline, for the wait on the first event: the client's own timer (which carries
- * the attempt timeout) stops at the response headers, and a provider that sends headers and then
- * nothing would otherwise hold the attempt, its bulkhead slot and the caller for ever.
- */
-export interface AttemptDeadline {
-  readonly clock: Clock;
-  /** Monotonic time (on `clock`) the attempt must have its first event by. */
-  readonly at: number;
-  /** The attempt timeout it comes from, for the error. */
-  readonly timeoutMs: number;
-  readonly dependency: string;
-}
-
-/**
- * `first`, or a rejection with the attempt's {@link TimeoutError} once `deadline` passes first (the
- * request is then aborted: nobody will read its body, and its connection is released).
- */
-function beforeDeadline<T>(
-  first: Promise<T>,
-  deadline: AttemptDeadline,
-  controller: AbortController | undefined,
-): Promise<T> {
-  const { clock } = deadline;
-  return new Promise<T>((resolve, reject) => {
-    const timer = clock.setTimeout(
-      () => {
-        const error = new TimeoutError(deadline.dependency, deadline.timeoutMs, 'attempt');
-        controller?.abort(error);
-        reject(error);
-      },
-      Math.max(0, deadline.at - clock.monotonic()),
-    );
-    first.then(
-      (value) => {
-        clock.clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clock.clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**

@@ -1,0 +1,70 @@
+/**
+ * A plain (non-streaming) body is read inside its attempt, within the attempt's deadline. Until
+ * the whole body is in, the app has nothing of the answer, so a body that stalls or is cut after
+ * good headers fails that attempt like any other failure: classified, counted by the breaker,
+ * and retried where the policy retries. (A bare client stops its timer at the headers, so such a
+ * body hangs its caller for ever, and it is never retried.)
+ *
+ * How it is read depends on what the caller has asked for when the headers arrive:
+ * - the parsed body (`await create()`, `.withResponse()`): the client's own parser runs in the
+ *   attempt, and the caller's parse is handed its result;
+ * - nothing yet (awaited later, or through a helper such as `.parse()`): the bytes are taken in,
+ *   and the caller gets a fresh response holding them, to parse or read raw;
+ * - only the raw response (`.asResponse()`): the body is the caller's to read as it arrives, and
+ *   it is not read here.
+ */
+import type { ParseFn, ResponseProps } from './api-promise.ts';
+import { beforeDeadline, type ResponseDeadline } from './response-deadline.ts';
+
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+/** A body the attempt parsed, and the response it came with. */
+export interface ParsedBody {
+  readonly props: ResponseProps;
+  readonly data: unknown;
+}
+
+function within<T>(
+  waited: Promise<T>,
+  deadline: ResponseDeadline | undefined,
+  props: ResponseProps,
+): Promise<T> {
+  return deadline === undefined ? waited : beforeDeadline(waited, deadline, props.controller);
+}
+
+/** Parses the body of `props` with the client's own parser, before `deadline`. */
+export function parseInAttempt(
+  props: ResponseProps,
+  parse: ParseFn,
+  client: unknown,
+  deadline: ResponseDeadline | undefined,
+): Promise<ParsedBody> {
+  let parsed: Promise<unknown>;
+  try {
+    parsed = Promise.resolve(parse(client, props));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return within(parsed, deadline, props).then((data) => ({ props, data }));
+}
+
+/**
+ * Takes in the body of `props` before `deadline`; resolves with the same request metadata and a
+ * fresh response of the same status and headers that holds the whole body.
+ */
+export function bufferInAttempt(
+  props: ResponseProps,
+  deadline: ResponseDeadline | undefined,
+): Promise<ResponseProps> {
+  const { response } = props;
+  const { status } = response;
+  return within(response.arrayBuffer(), deadline, props).then((bytes) => ({
+    ...props,
+    // A response of a null-body status (204, 205, 304) cannot be built with a body, even empty.
+    response: new Response(NULL_BODY_STATUSES.has(status) ? null : bytes, {
+      status,
+      statusText: response.statusText,
+      headers: response.headers,
+    }),
+  }));
+}

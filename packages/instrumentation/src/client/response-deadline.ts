@@ -1,0 +1,51 @@
+/**
+ * The attempt's deadline past the response headers. The client's own request timer, which
+ * carries the attempt timeout, stops at the headers; what the attempt still waits for after them
+ * (a plain body, a stream's first event) would otherwise hold the attempt, its bulkhead slot and
+ * the caller for ever when a provider sends headers and then nothing.
+ */
+import type { Clock } from '@breakwater/protocol';
+import { TimeoutError } from '@breakwater/resilience';
+
+/** When an attempt's response must be complete (its plain body, or a stream's first event). */
+export interface ResponseDeadline {
+  readonly clock: Clock;
+  /** Monotonic time (on `clock`) by which it must be complete. */
+  readonly at: number;
+  /** The attempt timeout it comes from, for the error. */
+  readonly timeoutMs: number;
+  readonly dependency: string;
+}
+
+/**
+ * `waited`, or a rejection with the attempt's {@link TimeoutError} once `deadline` passes first.
+ * The request is then aborted: nobody will read the rest of its body, and its connection is
+ * released.
+ */
+export function beforeDeadline<T>(
+  waited: Promise<T>,
+  deadline: ResponseDeadline,
+  controller: AbortController | undefined,
+): Promise<T> {
+  const { clock } = deadline;
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimeout(
+      () => {
+        const error = new TimeoutError(deadline.dependency, deadline.timeoutMs, 'attempt');
+        controller?.abort(error);
+        reject(error);
+      },
+      Math.max(0, deadline.at - clock.monotonic()),
+    );
+    waited.then(
+      (value) => {
+        clock.clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clock.clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
