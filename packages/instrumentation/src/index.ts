@@ -14,6 +14,7 @@ export {
   ANTHROPIC_SUPPORTED_VERSIONS,
   AnthropicInstrumentation,
 } from './anthropic/instrumentation.ts';
+export { type ContentCapture, checkCaptureMaxBytes, DEFAULT_CAPTURE_MAX_BYTES } from './bounded-json.ts';
 export type { ClientInstrumentationConfig } from './client/base.ts';
 export { UNSUPPORTED_CLIENT_WARNING } from './client/unsupported-version.ts';
 export type { GuardHandle } from './guard.ts';

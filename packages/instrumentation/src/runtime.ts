@@ -4,8 +4,9 @@
  * so one dependency has one breaker however it is called, and the fleet control client can
  * override that breaker in one place.
  */
-import { type Clock, systemClock } from '@breakwater/protocol';
-import type { Meter } from '@opentelemetry/api';
+import { type Clock, ENV, systemClock } from '@breakwater/protocol';
+import { diag, type Meter } from '@opentelemetry/api';
+import { type ContentCapture, checkCaptureMaxBytes, DEFAULT_CAPTURE_MAX_BYTES } from './bounded-json.ts';
 import { type DependencyLimits, resolveLimits } from './dependency-limits.ts';
 import { createGuard, type GuardHandle } from './guard.ts';
 import { OpenOperations } from './open-operations.ts';
@@ -28,6 +29,12 @@ export interface RuntimeOptions {
    * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`.
    */
   readonly captureMessageContent?: boolean;
+  /**
+   * Bound on each captured content attribute, UTF-8 bytes (default 32 KiB, or
+   * `BREAKWATER_CAPTURE_MAX_BYTES`): past it the oldest messages, then the ends of the longest
+   * strings, are left out, and the span says `breakwater.content.truncated`.
+   */
+  readonly captureMaxBytes?: number;
   /** Bounds on the state kept per dependency (see "Limits on per-dependency state" in the README). */
   readonly limits?: DependencyLimits;
 }
@@ -38,6 +45,8 @@ export interface Runtime {
   readonly policies: PolicyResolver;
   readonly clock: Clock;
   readonly captureMessageContent: boolean;
+  /** How content is captured when it is (its size bound). */
+  readonly contentCapture: ContentCapture;
   /**
    * Operations whose end is up to the app (a stream not read to its end, a response not parsed
    * yet). At shutdown, `openOperations.endAll()` ends them before the last flush, so they are
@@ -52,10 +61,26 @@ function contentFromEnv(): boolean {
   return process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() === 'true';
 }
 
-/** Builds a runtime without installing it. */
+/** `BREAKWATER_CAPTURE_MAX_BYTES` when it is a positive integer; otherwise the default, with a warning. */
+function captureMaxBytesFromEnv(): number {
+  const text = process.env[ENV.CAPTURE_MAX_BYTES];
+  if (text === undefined || text.trim() === '') return DEFAULT_CAPTURE_MAX_BYTES;
+  const n = Number(text);
+  if (Number.isInteger(n) && n >= 1) return n;
+  diag.warn(
+    `${ENV.CAPTURE_MAX_BYTES}=${text}: must be an integer of at least 1; using ${DEFAULT_CAPTURE_MAX_BYTES}`,
+  );
+  return DEFAULT_CAPTURE_MAX_BYTES;
+}
+
+/** Builds a runtime without installing it. @throws TypeError for an option out of range. */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const clock = options.clock ?? systemClock;
   const limits = resolveLimits(options.limits);
+  const maxBytes =
+    options.captureMaxBytes === undefined
+      ? captureMaxBytesFromEnv()
+      : checkCaptureMaxBytes(options.captureMaxBytes);
   const policies = new PolicyResolver(options.policies, { maxCached: limits.maxDependencies });
   return {
     clock,
@@ -67,6 +92,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       limits,
     }),
     captureMessageContent: options.captureMessageContent ?? contentFromEnv(),
+    contentCapture: Object.freeze({ maxBytes }),
     openOperations: new OpenOperations(),
   };
 }

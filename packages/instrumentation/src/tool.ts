@@ -8,6 +8,7 @@ import { dependencyKey, SEMCONV } from '@breakwater/protocol';
 import type { CallContext } from '@breakwater/resilience';
 import { context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
 import { AttributeSets } from './attribute-sets.ts';
+import { setBounded } from './client/content.ts';
 import { json } from './client/describe.ts';
 import { Operation } from './operation.ts';
 import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
@@ -93,14 +94,24 @@ export function tool<A extends unknown[], R>(
     }
     const policy = resolved.policy;
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
-    const attributes: Record<string, string> = { [SEMCONV.GEN_AI_TOOL_TYPE]: options.type ?? 'function' };
+    const attributes: Record<string, string | boolean> = {
+      [SEMCONV.GEN_AI_TOOL_TYPE]: options.type ?? 'function',
+    };
     if (options.description !== undefined) attributes[SEMCONV.GEN_AI_TOOL_DESCRIPTION] = options.description;
     const callId = safe(() => options.callId?.(...args));
     if (callId !== undefined) attributes[SEMCONV.GEN_AI_TOOL_CALL_ID] = callId;
     if (runtime.captureMessageContent && args.length > 0) {
       // The conventions expect the arguments object: a tool of one argument records that argument.
       const text = contentJson(args.length === 1 ? args[0] : args);
-      if (text !== undefined) attributes[SEMCONV.GEN_AI_TOOL_CALL_ARGUMENTS] = text;
+      setBounded(
+        (k, v) => {
+          attributes[k] = v;
+        },
+        SEMCONV.GEN_AI_TOOL_CALL_ARGUMENTS,
+        text,
+        runtime.contentCapture,
+        'value',
+      );
     }
     // Before the operation, which records the breaker's state: the first call creates the breaker.
     const pipeline = runtime.guard.pipeline(dependency, policy, 'pipeline');
@@ -132,7 +143,13 @@ export function tool<A extends unknown[], R>(
     });
     if (runtime.captureMessageContent) {
       const text = contentJson(value);
-      if (text !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_TOOL_CALL_RESULT, text);
+      setBounded(
+        (k, v) => op.span.setAttribute(k, v),
+        SEMCONV.GEN_AI_TOOL_CALL_RESULT,
+        text,
+        runtime.contentCapture,
+        'value',
+      );
     }
     op.succeed();
     return value;

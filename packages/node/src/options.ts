@@ -52,6 +52,11 @@ export interface StartOptions {
   readonly policies?: readonly PolicyRule[];
   /** Record message content on spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`). */
   readonly captureMessageContent?: boolean;
+  /**
+   * Bound on each captured content attribute, UTF-8 bytes (`BREAKWATER_CAPTURE_MAX_BYTES`; default
+   * 32 KiB): past it the oldest messages, then the ends of the longest strings, are left out.
+   */
+  readonly captureMaxBytes?: number;
   /** Fleet control client; `false` turns it off (also `BREAKWATER_CONTROL=false`). */
   readonly control?: ControlOptions | false;
   /** Flush and shut down on SIGTERM/SIGINT (default true). */

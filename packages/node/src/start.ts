@@ -4,7 +4,12 @@
  * fleet control client. It never throws into the app: a problem is logged and the app runs on,
  * uninstrumented if need be.
  */
-import { breakwaterInstrumentations, configureBreakwater, type Runtime } from '@breakwater/instrumentation';
+import {
+  breakwaterInstrumentations,
+  checkCaptureMaxBytes,
+  configureBreakwater,
+  type Runtime,
+} from '@breakwater/instrumentation';
 import { metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -112,6 +117,17 @@ async function quietly(
   }
 }
 
+/** `captureMaxBytes` when it passes its check; otherwise logged, and the default bound applies. */
+function captureBound(options: StartOptions, log: (message: string) => void): { captureMaxBytes?: number } {
+  if (options.captureMaxBytes === undefined) return {};
+  try {
+    return { captureMaxBytes: checkCaptureMaxBytes(options.captureMaxBytes) };
+  } catch (error) {
+    log(`${error instanceof Error ? error.message : String(error)}; capturing within the default bound`);
+    return {};
+  }
+}
+
 /**
  * The process-wide runtime. Policies that fail their checks are logged and left out: the calls
  * then run under the default policies, still traced and still following the fleet's signals.
@@ -122,6 +138,7 @@ function configureRuntime(options: StartOptions, log: (message: string) => void)
     ...(options.captureMessageContent !== undefined
       ? { captureMessageContent: options.captureMessageContent }
       : {}),
+    ...captureBound(options, log),
     meter: metrics.getMeter('@breakwater/resilience'),
   };
   if (options.policies === undefined) return configureBreakwater(runtimeOptions);

@@ -72,6 +72,11 @@ export const ATTR = {
   /** `true` on an operation whose streamed body the consumer stopped reading (not a failure). */
   STREAM_ABANDONED: 'breakwater.stream.abandoned',
   /**
+   * `true` on a span whose captured content was cut to its size bound (older messages, ends of
+   * long strings) or, past it even emptied, left out.
+   */
+  CONTENT_TRUNCATED: 'breakwater.content.truncated',
+  /**
    * `operation` on the logical GenAI/tool span that wraps the resilience pipeline; `attempt` on
    * each per-attempt CLIENT child. SLIs count operations; dependency health counts attempts.
    */

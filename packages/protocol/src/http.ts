@@ -42,6 +42,8 @@ export const ENV = {
   PROMETHEUS_PORT: 'BREAKWATER_PROMETHEUS_PORT',
   /** Host that endpoint binds (default `127.0.0.1`; `0.0.0.0` to be scraped from outside a container). */
   PROMETHEUS_HOST: 'BREAKWATER_PROMETHEUS_HOST',
+  /** Bound on one captured message-content attribute, UTF-8 bytes (content capture on). */
+  CAPTURE_MAX_BYTES: 'BREAKWATER_CAPTURE_MAX_BYTES',
 } as const;
 
 /**

@@ -2,13 +2,13 @@
  * `messages.create` (and `messages.stream`, which calls it): request, response and stream events.
  */
 import { SEMCONV } from '@breakwater/protocol';
+import type { ContentCapture } from '../bounded-json.ts';
 import type { CallDescription } from '../client/api-promise.ts';
 import { setJson, setOutputMessages } from '../client/content.ts';
 import {
   type AttributeMap,
   baseAttributes,
   int,
-  json,
   num,
   obj,
   outputType,
@@ -73,7 +73,10 @@ class MessageEventReader implements ChunkReader {
   /** The streamed content, when capturing it. */
   private readonly content: StreamedContent | undefined;
 
-  constructor(capture: boolean) {
+  private readonly capture: ContentCapture | undefined;
+
+  constructor(capture: ContentCapture | undefined) {
+    this.capture = capture;
     this.content = capture ? new StreamedContent() : undefined;
   }
 
@@ -104,16 +107,19 @@ class MessageEventReader implements ChunkReader {
 
   finish(op: Operation): Usage | undefined {
     setResponse(op, this.id, this.model, this.stop);
-    if (this.content !== undefined) {
-      const out = json(this.content.messages(this.stop));
-      if (out !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, out);
-    }
+    const { content, capture } = this;
+    if (content !== undefined && capture !== undefined)
+      setOutputMessages(op.span, () => content.messages(this.stop), capture);
     return usage(this.input, this.output, this.cacheRead, this.cacheCreation);
   }
 }
 
 /** Describes a `messages.create` call. */
-export function describeMessages(body: unknown, server: AttributeMap, capture: boolean): CallDescription {
+export function describeMessages(
+  body: unknown,
+  server: AttributeMap,
+  capture: ContentCapture | undefined,
+): CallDescription {
   const b = obj(body);
   const model = str(b.model);
   const stream = b.stream === true;
@@ -128,8 +134,14 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
   setIf(attributes, SEMCONV.GEN_AI_OUTPUT_TYPE, outputType(obj(b.output_config).format ?? b.output_format));
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
-    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => inputMessages(b.messages));
-    setJson(attributes, SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS, () => systemInstructions(b.system));
+    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => inputMessages(b.messages), capture);
+    setJson(
+      attributes,
+      SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS,
+      () => systemInstructions(b.system),
+      capture,
+      'value',
+    );
   }
   return {
     ...base,
@@ -138,7 +150,7 @@ export function describeMessages(body: unknown, server: AttributeMap, capture: b
     onResponse(op, data) {
       const d = obj(data);
       setResponse(op, str(d.id), str(d.model), str(d.stop_reason));
-      if (capture) setOutputMessages(op.span, () => outputMessages(d.content, str(d.stop_reason)));
+      if (capture) setOutputMessages(op.span, () => outputMessages(d.content, str(d.stop_reason)), capture);
       return usageOf(obj(d.usage));
     },
     chunkReader: () => new MessageEventReader(capture),

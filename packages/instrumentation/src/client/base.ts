@@ -3,6 +3,7 @@
  * calls in, GenAI metric instruments, and a symmetric patch/unpatch of resource methods.
  */
 import { InstrumentationBase, type InstrumentationConfig, isWrapped } from '@opentelemetry/instrumentation';
+import type { ContentCapture } from '../bounded-json.ts';
 import { createGenAiMetrics, type GenAiMetrics } from '../metrics.ts';
 import { getRuntime, type Runtime } from '../runtime.ts';
 import { serverAttributes } from '../span-attributes.ts';
@@ -34,7 +35,11 @@ export interface PatchTarget {
   readonly proto: object | undefined;
   readonly method: string;
   readonly path: string;
-  readonly describe: (body: unknown, server: AttributeMap, capture: boolean) => CallDescription;
+  readonly describe: (
+    body: unknown,
+    server: AttributeMap,
+    capture: ContentCapture | undefined,
+  ) => CallDescription;
 }
 
 interface Resource {
@@ -92,7 +97,8 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
       let env: CallEnv;
       try {
         const runtime = instrumentation.runtime();
-        const capture = instrumentation._config.captureMessageContent ?? runtime.captureMessageContent;
+        const capturing = instrumentation._config.captureMessageContent ?? runtime.captureMessageContent;
+        const capture = capturing ? runtime.contentCapture : undefined;
         description = target.describe(body, serverAttributes(this._client?.baseURL) as AttributeMap, capture);
         env = { runtime, tracer: instrumentation.tracer, metrics: instrumentation.genAiMetrics, APIPromise };
       } catch (error) {

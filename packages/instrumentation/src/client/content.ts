@@ -6,8 +6,9 @@
  * own type as a generic part). Provider adapters translate their request and response bodies into
  * these; everything here runs only when content capture is on.
  */
-import { SEMCONV } from '@breakwater/protocol';
+import { ATTR, SEMCONV } from '@breakwater/protocol';
 import type { Span } from '@opentelemetry/api';
+import { boundedJson, type ContentCapture, type ContentShape } from '../bounded-json.ts';
 import { json, obj, str } from './describe.ts';
 
 /** One message part. */
@@ -144,14 +145,52 @@ export function capturedJson(convert: () => unknown): string | undefined {
   }
 }
 
-/** Sets `key` on `attributes` to {@link capturedJson} of `convert`, when there is any. */
-export function setJson(attributes: Record<string, unknown>, key: string, convert: () => unknown): void {
-  const text = capturedJson(convert);
-  if (text !== undefined) attributes[key] = text;
+/**
+ * Sets `key` through `set` to the JSON `text` of captured content, within `capture`'s bound (see
+ * bounded-json.ts); content cut or left out to fit sets `breakwater.content.truncated` too.
+ */
+export function setBounded(
+  set: (key: string, value: string | boolean) => void,
+  key: string,
+  text: string | undefined,
+  capture: ContentCapture,
+  shape: ContentShape,
+): void {
+  if (text === undefined) return;
+  const bounded = boundedJson(text, capture.maxBytes, shape);
+  if (bounded.text !== undefined) set(key, bounded.text);
+  if (bounded.truncated) set(ATTR.CONTENT_TRUNCATED, true);
 }
 
-/** Sets `gen_ai.output.messages` on `span` to {@link capturedJson} of `convert`, when there is any. */
-export function setOutputMessages(span: Span, convert: () => unknown): void {
-  const text = capturedJson(convert);
-  if (text !== undefined) span.setAttribute(SEMCONV.GEN_AI_OUTPUT_MESSAGES, text);
+/**
+ * Sets `key` on `attributes` to {@link capturedJson} of `convert`, within `capture`'s bound: a
+ * message list (`gen_ai.input.messages`) loses its oldest messages first.
+ */
+export function setJson(
+  attributes: Record<string, unknown>,
+  key: string,
+  convert: () => unknown,
+  capture: ContentCapture,
+  shape: ContentShape = 'messages',
+): void {
+  setBounded(
+    (k, v) => {
+      attributes[k] = v;
+    },
+    key,
+    capturedJson(convert),
+    capture,
+    shape,
+  );
+}
+
+/** Sets `gen_ai.output.messages` on `span` to {@link capturedJson} of `convert`, within `capture`'s bound. */
+export function setOutputMessages(span: Span, convert: () => unknown, capture: ContentCapture): void {
+  setBounded(
+    (k, v) => span.setAttribute(k, v),
+    SEMCONV.GEN_AI_OUTPUT_MESSAGES,
+    capturedJson(convert),
+    capture,
+    'messages',
+  );
 }

@@ -2,6 +2,7 @@
  * `chat.completions.create`: request attributes, response attributes and stream chunk reading.
  */
 import { SEMCONV } from '@breakwater/protocol';
+import type { ContentCapture } from '../bounded-json.ts';
 import type { CallDescription } from '../client/api-promise.ts';
 import { setJson, setOutputMessages } from '../client/content.ts';
 import {
@@ -56,9 +57,9 @@ class ChatChunkReader implements ChunkReader {
   private usage: Usage | undefined;
   /** Per choice index: its finish reason and, when capturing, its content. */
   private readonly choices = new Map<number, StreamedChoice>();
-  private readonly capture: boolean;
+  private readonly capture: ContentCapture | undefined;
 
-  constructor(capture: boolean) {
+  constructor(capture: ContentCapture | undefined) {
     this.capture = capture;
   }
 
@@ -87,14 +88,19 @@ class ChatChunkReader implements ChunkReader {
     const reasons: string[] = [];
     for (const choice of ordered) if (choice.finish !== undefined) reasons.push(choice.finish);
     setResponse(op, { id: this.id, model: this.model, service_tier: this.tier }, reasons);
-    if (this.capture && ordered.length > 0)
-      setOutputMessages(op.span, () => ordered.map((choice) => choice.message()));
+    const { capture } = this;
+    if (capture !== undefined && ordered.length > 0)
+      setOutputMessages(op.span, () => ordered.map((choice) => choice.message()), capture);
     return this.usage;
   }
 }
 
 /** Describes a `chat.completions.create` call. */
-export function describeChat(body: unknown, server: AttributeMap, capture: boolean): CallDescription {
+export function describeChat(
+  body: unknown,
+  server: AttributeMap,
+  capture: ContentCapture | undefined,
+): CallDescription {
   const b = obj(body);
   const model = str(b.model);
   const stream = b.stream === true;
@@ -114,7 +120,8 @@ export function describeChat(body: unknown, server: AttributeMap, capture: boole
   const tier = str(b.service_tier);
   if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
-  if (capture) setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => chatInputMessages(b.messages));
+  if (capture)
+    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => chatInputMessages(b.messages), capture);
   return {
     ...base,
     provider: 'openai',
@@ -122,7 +129,7 @@ export function describeChat(body: unknown, server: AttributeMap, capture: boole
     onResponse(op, data) {
       const d = obj(data);
       setResponse(op, d, finishReasons(d.choices));
-      if (capture) setOutputMessages(op.span, () => chatOutputMessages(d.choices));
+      if (capture) setOutputMessages(op.span, () => chatOutputMessages(d.choices), capture);
       return usageOf(d);
     },
     chunkReader: () => new ChatChunkReader(capture),

@@ -4,6 +4,7 @@
  * (or `response.failed` / `response.incomplete`) event carries the whole response with its usage.
  */
 import { SEMCONV } from '@breakwater/protocol';
+import type { ContentCapture } from '../bounded-json.ts';
 import type { CallDescription } from '../client/api-promise.ts';
 import { setJson, setOutputMessages } from '../client/content.ts';
 import {
@@ -25,7 +26,11 @@ import {
   responsesSystemInstructions,
 } from './content.ts';
 
-function read(op: Operation, response: Record<string, unknown>, capture: boolean): Usage | undefined {
+function read(
+  op: Operation,
+  response: Record<string, unknown>,
+  capture: ContentCapture | undefined,
+): Usage | undefined {
   op.setResponseModel(str(response.model));
   const id = str(response.id);
   if (id !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_ID, id);
@@ -33,7 +38,7 @@ function read(op: Operation, response: Record<string, unknown>, capture: boolean
   if (reason !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_FINISH_REASONS, [reason]);
   const tier = str(response.service_tier);
   if (tier !== undefined) op.span.setAttribute(SEMCONV.OPENAI_RESPONSE_SERVICE_TIER, tier);
-  if (capture) setOutputMessages(op.span, () => responsesOutputMessages(response));
+  if (capture) setOutputMessages(op.span, () => responsesOutputMessages(response), capture);
   const usage = obj(response.usage);
   const input = num(usage.input_tokens);
   const output = num(usage.output_tokens);
@@ -51,10 +56,10 @@ export type ResponseErrorFactory = (error: Record<string, unknown>) => unknown;
 class ResponsesChunkReader implements ChunkReader {
   private last: Record<string, unknown> | undefined;
   private failed: Record<string, unknown> | undefined;
-  private readonly capture: boolean;
+  private readonly capture: ContentCapture | undefined;
   private readonly toError: ResponseErrorFactory;
 
-  constructor(capture: boolean, toError: ResponseErrorFactory) {
+  constructor(capture: ContentCapture | undefined, toError: ResponseErrorFactory) {
     this.capture = capture;
     this.toError = toError;
   }
@@ -89,7 +94,7 @@ function conversationId(value: unknown): string | undefined {
 export function describeResponses(
   body: unknown,
   server: AttributeMap,
-  capture: boolean,
+  capture: ContentCapture | undefined,
   toError: ResponseErrorFactory,
 ): CallDescription {
   const b = obj(body);
@@ -107,9 +112,13 @@ export function describeResponses(
   if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
-    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => responsesInputMessages(b.input));
-    setJson(attributes, SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS, () =>
-      responsesSystemInstructions(b.instructions),
+    setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => responsesInputMessages(b.input), capture);
+    setJson(
+      attributes,
+      SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS,
+      () => responsesSystemInstructions(b.instructions),
+      capture,
+      'value',
     );
   }
   return {
