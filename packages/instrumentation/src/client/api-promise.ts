@@ -19,7 +19,7 @@ import type { Runtime } from '../runtime.ts';
 import { watchFirstEvent } from './first-event.ts';
 import { bufferInAttempt, type ParsedBody, parseInAttempt } from './plain-body.ts';
 import { observeRawBody, unwatchRawBody } from './raw-body.ts';
-import type { ResponseDeadline } from './response-deadline.ts';
+import { deadlineIn, type ResponseDeadline, type WaitLimit } from './response-deadline.ts';
 import { type ChunkReader, observeStream } from './stream.ts';
 import { unwatchUnparsed, watchUnparsed } from './unparsed.ts';
 
@@ -196,26 +196,25 @@ function requestedAttempts(options: unknown): number | undefined {
 }
 
 /**
- * When an attempt's response must be complete (its plain body, or the first event of a stream
- * that waits for it): its start plus the timeout the client's request timer runs with (the
+ * The longest the app waits on the provider for one thing past the headers (a plain body, a
+ * stream's first event or next chunk): the timeout the client's request timer runs with (the
  * request's own `timeout`, else the client's, else the policy's), which stops at the headers.
  * Undefined without any timeout.
  */
-function responseDeadline(
+function waitLimit(
   env: CallEnv,
   describe: CallDescription,
   options: unknown,
   client: unknown,
   policyTimeout: number | false,
-): ResponseDeadline | undefined {
+): WaitLimit | undefined {
   const requested = requestOption(options, 'timeout');
   const timeoutMs =
     typeof requested === 'number'
       ? requested
       : (clientTimeout(client) ?? (policyTimeout === false ? undefined : policyTimeout));
   if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) return undefined;
-  const { clock } = env.runtime;
-  return { clock, at: clock.monotonic() + timeoutMs, timeoutMs, dependency: describe.dependency };
+  return { clock: env.runtime.clock, timeoutMs, dependency: describe.dependency };
 }
 
 /** The `timeout` the app gave the client's constructor (`new OpenAI({ timeout })`), if any. */
@@ -335,15 +334,17 @@ export function guardedCall(
     return rawResponse === undefined ? bufferInAttempt(props, deadline) : props;
   };
   const caller = callerSignal(options);
+  const limit = waitLimit(env, describe, options, client, timeout);
   const responsePromise = op.run<ResponseProps>(
     pipeline,
     (ctx) => {
       // Only hand the client a signal when the caller gave one: reading `ctx.signal` creates
       // an AbortController, which the success path should not pay for.
       const signal = ctx.callerSignal === undefined ? undefined : ctx.signal;
+      // The attempt's plain body or first event is due a whole timeout after the attempt began.
       const deadline =
-        !describe.stream || describe.retriesFirstEventError
-          ? responseDeadline(env, describe, options, client, timeout)
+        limit !== undefined && (!describe.stream || describe.retriesFirstEventError)
+          ? deadlineIn(limit)
           : undefined;
       const inner = original.call(
         self,
@@ -419,7 +420,7 @@ export function guardedCall(
     unwatch();
     return Promise.resolve(parsed).then(
       (data) => {
-        if (describe.stream) return observeStream(op, data, describe.chunkReader(), env.metrics);
+        if (describe.stream) return observeStream(op, data, describe.chunkReader(), env.metrics, limit);
         op.succeed(safeRead(describe, op, data));
         return data;
       },

@@ -1,8 +1,9 @@
 /**
- * The attempt's deadline past the response headers. The client's own request timer, which
- * carries the attempt timeout, stops at the headers; what the attempt still waits for after them
- * (a plain body, a stream's first event) would otherwise hold the attempt, its bulkhead slot and
- * the caller for ever when a provider sends headers and then nothing.
+ * Deadlines past the response headers. The client's own request timer, which carries the attempt
+ * timeout, stops at the headers; what is still awaited from the provider after them (a plain
+ * body, a stream's first event, each next chunk of a stream) would otherwise hold the attempt,
+ * its bulkhead slot and the caller for ever when a provider sends headers and then nothing, or
+ * stalls half-way through a stream.
  */
 import type { Clock } from '@breakwater/protocol';
 import { TimeoutError } from '@breakwater/resilience';
@@ -17,6 +18,14 @@ export interface ResponseDeadline {
   readonly dependency: string;
 }
 
+/** The longest the app waits on the provider for one thing (such as a stream's next chunk). */
+export type WaitLimit = Omit<ResponseDeadline, 'at'>;
+
+/** A deadline `limit.timeoutMs` from now. */
+export function deadlineIn(limit: WaitLimit): ResponseDeadline {
+  return { ...limit, at: limit.clock.monotonic() + limit.timeoutMs };
+}
+
 /**
  * `waited`, or a rejection with the attempt's {@link TimeoutError} once `deadline` passes first.
  * The request is then aborted: nobody will read the rest of its body, and its connection is
@@ -25,14 +34,14 @@ export interface ResponseDeadline {
 export function beforeDeadline<T>(
   waited: Promise<T>,
   deadline: ResponseDeadline,
-  controller: AbortController | undefined,
+  controller: { abort?: (reason?: unknown) => void } | undefined,
 ): Promise<T> {
   const { clock } = deadline;
   return new Promise<T>((resolve, reject) => {
     const timer = clock.setTimeout(
       () => {
         const error = new TimeoutError(deadline.dependency, deadline.timeoutMs, 'attempt');
-        controller?.abort(error);
+        controller?.abort?.(error);
         reject(error);
       },
       Math.max(0, deadline.at - clock.monotonic()),

@@ -14,6 +14,7 @@
 import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation, Usage } from '../operation.ts';
 import { timeFirstChunk } from './first-chunk.ts';
+import { beforeDeadline, deadlineIn, type WaitLimit } from './response-deadline.ts';
 
 /** Accumulates what a provider's chunks say about the response. */
 export interface ChunkReader {
@@ -29,7 +30,7 @@ export interface ChunkReader {
 
 interface StreamLike {
   iterator?: unknown;
-  controller?: { signal?: AbortSignal; abort?: () => void };
+  controller?: { signal?: AbortSignal; abort?: (reason?: unknown) => void };
 }
 
 interface Unread {
@@ -120,12 +121,17 @@ function readAhead(
   return { it, first };
 }
 
-/** Marks the end of a streamed operation; returns the same stream object. */
+/**
+ * Marks the end of a streamed operation; returns the same stream object. With `chunkWait`, each
+ * wait of the app for a chunk lasts at most that long: a stream stalled past it fails as a
+ * timeout, and its request is aborted.
+ */
 export function observeStream<S>(
   op: Operation,
   stream: S,
   reader: ChunkReader,
   metrics: GenAiMetrics | undefined,
+  chunkWait?: WaitLimit,
 ): S {
   const s = stream as StreamLike;
   const source = s.iterator;
@@ -141,6 +147,9 @@ export function observeStream<S>(
     controller?.signal?.aborted === true ? undefined : readAhead(source as IteratorFn, stream, op, metrics);
   const token = {};
   const abort = ahead === undefined ? undefined : controller?.abort?.bind(controller);
+  // Only the app's own waits are bounded: a slow consumer is not a stalled provider.
+  const chunk = (read: Promise<IteratorResult<unknown>>): Promise<IteratorResult<unknown>> =>
+    chunkWait === undefined ? read : beforeDeadline(read, deadlineIn(chunkWait), controller);
   unread.register(stream as object, { op, reader, abort }, token);
   op.waitsOnApp(abandonAtShutdown(op, reader));
   const done = (how: 'ok' | 'abandoned' | 'error', error?: unknown): void => {
@@ -174,7 +183,7 @@ export function observeStream<S>(
         // The app waits on the provider now: leaving during this wait ends the operation then.
         op.awaiting();
         try {
-          if (first === undefined) result = await it.next(...nextArgs);
+          if (first === undefined) result = await chunk(it.next(...nextArgs));
           else if (s.controller?.signal?.aborted === true) {
             // Aborted before its first read: as without the read ahead, the app gets no chunk,
             // also none the client holds already.
@@ -184,7 +193,7 @@ export function observeStream<S>(
           } else {
             const pending = first;
             first = undefined;
-            result = await pending;
+            result = await chunk(pending);
           }
         } catch (error) {
           done('error', error);
