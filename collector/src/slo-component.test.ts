@@ -306,7 +306,16 @@ describe('SLO component', () => {
     const bad = times(20, () => failed('timeout'));
     await c.spanSink!([...times(80, () => span()), ...bad], clock.now());
     await clock.advance(10_000);
-    const firing = await waitFor(am, (alerts) => alerts.some((a) => a.labels.severity === 'page'));
+    // Alertmanager takes in the alerts of one push one by one: wait until it shows all three kinds.
+    const firing = await waitFor(
+      am,
+      (alerts) =>
+        alerts.some((a) => a.labels.severity === 'page') &&
+        alerts.some(
+          (a) => a.labels.severity === 'ticket' && a.labels.alertname === 'BreakwaterErrorBudgetBurn',
+        ) &&
+        alerts.some((a) => a.labels.alertname === 'BreakwaterSloLevel' && a.labels.level === 'emergency'),
+    );
     const pageAlert = firing.find((a) => a.labels.severity === 'page')!;
     assert.deepEqual(
       {

@@ -290,7 +290,8 @@ export class Operation {
 
   /**
    * Ends the operation as failed with `error` (classified; the exception recorded here, once).
-   * After the pipeline had resolved (a stream or raw body that failed past the headers) the failure
+   * After the pipeline had resolved (a stream that failed past the headers, a body that did not
+   * parse) the failure
    * is also reported to the pipeline as a late failure, so the breaker and budget count it.
    */
   fail(error: unknown): Classification | undefined {

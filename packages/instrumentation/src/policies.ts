@@ -67,7 +67,7 @@ export interface FallbackPolicy<I = unknown, O = unknown> {
 export interface DependencyPolicy {
   /**
    * Per-attempt timeout. For LLM calls it bounds the whole answer of a plain call (headers and
-   * body) and, for streams, the wait for the response headers (Anthropic's: the first event) and
+   * body, unless the app reads the body raw) and, for streams, the wait for the response headers (Anthropic's: the first event) and
    * each wait of the app for the next chunk.
    */
   readonly timeoutMs: number | false;

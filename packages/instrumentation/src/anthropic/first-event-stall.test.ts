@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
+import { assertClientTimeout } from '../testing/client-timeout.ts';
 import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
 
 // An Anthropic stream's attempt waits for the first event (an `error` event there is retried,
@@ -74,8 +75,7 @@ describe('@anthropic-ai/sdk: headers, then silence, before the first event', () 
     const result = await settle(create(m));
     assert.equal(result.status, 'rejected');
     const error = (result as PromiseRejectedResult).reason as Error;
-    assert.equal(error.name, 'TimeoutError', String(error));
-    assert.match(error.message, /attempt timed out after 2000 ms/);
+    assertClientTimeout(error, '@anthropic-ai/sdk', 2000);
     assert.equal(arrived(m), 3);
     const [op] = byRole(h.spans(), 'operation');
     assert.equal(attrs(op!)['breakwater.error.category'], 'timeout');

@@ -8,7 +8,12 @@ import {
   isWrapped,
 } from '@opentelemetry/instrumentation';
 import type { APIPromiseClass } from '../client/api-promise.ts';
-import { ClientInstrumentation, type ClientInstrumentationConfig, type PatchTarget } from '../client/base.ts';
+import {
+  type ClientClasses,
+  ClientInstrumentation,
+  type ClientInstrumentationConfig,
+  type PatchTarget,
+} from '../client/base.ts';
 import { majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeMessages } from './messages.ts';
 import { sdkSpanStandIn } from './suppress.ts';
@@ -23,6 +28,7 @@ interface AnthropicModule {
   Anthropic?: { Messages?: { prototype: object } };
   default?: { Messages?: { prototype: object } };
   APIPromise?: APIPromiseClass;
+  APIConnectionTimeoutError?: ClientClasses['APIConnectionTimeoutError'];
 }
 
 function messagesProto(exports: AnthropicModule): Record<string, unknown> | undefined {
@@ -67,7 +73,7 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
   patch(exports: object): void {
     // Typed loosely, as OpenAIInstrumentation.patch.
     const module = exports as AnthropicModule;
-    this.patchTargets(targets(module), module.APIPromise);
+    this.patchTargets(targets(module), module);
     const proto = messagesProto(module);
     if (proto !== undefined && typeof proto.stream === 'function') {
       // `messages.stream` starts an SDK span of its own before calling `create`; hand it the

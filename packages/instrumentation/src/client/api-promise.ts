@@ -19,7 +19,7 @@ import type { Runtime } from '../runtime.ts';
 import { watchFirstEvent } from './first-event.ts';
 import { bufferInAttempt, type ParsedBody, parseInAttempt } from './plain-body.ts';
 import { observeRawBody, unwatchRawBody } from './raw-body.ts';
-import { deadlineIn, type ResponseDeadline, type WaitLimit } from './response-deadline.ts';
+import type { ResponseDeadline, TimeoutErrorFactory, WaitLimit } from './response-deadline.ts';
 import { type ChunkReader, observeStream } from './stream.ts';
 import { unwatchUnparsed, watchUnparsed } from './unparsed.ts';
 
@@ -86,6 +86,8 @@ export interface CallEnv {
   readonly tracer: Tracer;
   readonly metrics: GenAiMetrics | undefined;
   readonly APIPromise: APIPromiseClass;
+  /** The client's own error for a timeout Breakwater enforces past the headers. */
+  readonly timeoutError?: TimeoutErrorFactory | undefined;
 }
 
 type Original = (this: unknown, body: unknown, options?: unknown) => APIPromiseLike;
@@ -197,24 +199,30 @@ function requestedAttempts(options: unknown): number | undefined {
 
 /**
  * The longest the app waits on the provider for one thing past the headers (a plain body, a
- * stream's first event or next chunk): the timeout the client's request timer runs with (the
- * request's own `timeout`, else the client's, else the policy's), which stops at the headers.
- * Undefined without any timeout.
+ * stream's first event or next chunk): the timeout the client's request timer ran with, which
+ * stops at the headers. That is the request's own `timeout` in the options the client used (the
+ * caller's, or the policy's that the attempt added), else the client's; undefined without any.
  */
 function waitLimit(
   env: CallEnv,
   describe: CallDescription,
-  options: unknown,
+  props: ResponseProps,
   client: unknown,
-  policyTimeout: number | false,
 ): WaitLimit | undefined {
-  const requested = requestOption(options, 'timeout');
-  const timeoutMs =
-    typeof requested === 'number'
-      ? requested
-      : (clientTimeout(client) ?? (policyTimeout === false ? undefined : policyTimeout));
+  const requested = props.options?.timeout;
+  const timeoutMs = typeof requested === 'number' ? requested : clientTimeout(client);
   if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) return undefined;
-  return { clock: env.runtime.clock, timeoutMs, dependency: describe.dependency };
+  return {
+    clock: env.runtime.clock,
+    timeoutMs,
+    dependency: describe.dependency,
+    clientError: env.timeoutError,
+  };
+}
+
+/** When what an attempt that began at `startedAt` awaits past its headers is due, if ever. */
+function responseDeadline(limit: WaitLimit | undefined, startedAt: number): ResponseDeadline | undefined {
+  return limit === undefined ? undefined : { ...limit, at: startedAt + limit.timeoutMs };
 }
 
 /** The `timeout` the app gave the client's constructor (`new OpenAI({ timeout })`), if any. */
@@ -334,7 +342,7 @@ export function guardedCall(
     return rawResponse === undefined ? bufferInAttempt(props, deadline) : props;
   };
   const caller = callerSignal(options);
-  const limit = waitLimit(env, describe, options, client, timeout);
+  const { clock } = runtime;
   const responsePromise = op.run<ResponseProps>(
     pipeline,
     (ctx) => {
@@ -342,10 +350,7 @@ export function guardedCall(
       // an AbortController, which the success path should not pay for.
       const signal = ctx.callerSignal === undefined ? undefined : ctx.signal;
       // The attempt's plain body or first event is due a whole timeout after the attempt began.
-      const deadline =
-        limit !== undefined && (!describe.stream || describe.retriesFirstEventError)
-          ? deadlineIn(limit)
-          : undefined;
+      const startedAt = clock.monotonic();
       const inner = original.call(
         self,
         body,
@@ -353,13 +358,24 @@ export function guardedCall(
       );
       const parseBody = inner.parseResponse;
       parse = parseBody;
-      if (!describe.stream)
-        return inner.responsePromise.then((props) => readPlainBody(props, parseBody, deadline));
-      const failOnError = describe.retriesFirstEventError
-        ? { parse: inner.parseResponse, client, deadline }
-        : undefined;
+      if (!describe.stream) {
+        return inner.responsePromise.then((props) =>
+          readPlainBody(
+            props,
+            parseBody,
+            responseDeadline(waitLimit(env, describe, props, client), startedAt),
+          ),
+        );
+      }
       return inner.responsePromise.then((props) => {
         streamController = props.controller;
+        const failOnError = describe.retriesFirstEventError
+          ? {
+              parse: parseBody,
+              client,
+              deadline: responseDeadline(waitLimit(env, describe, props, client), startedAt),
+            }
+          : undefined;
         return watchFirstEvent({ op, metrics: env.metrics, failOnError }, props);
       });
     },
@@ -370,9 +386,8 @@ export function guardedCall(
       signal: caller,
       maxAttempts: requestedAttempts(options),
     },
-    // The last attempt stays open until its body is read (a stream's, or a plain body the caller
-    // reads raw): a body cut past the headers fails that attempt as well as the operation (the
-    // fleet counts attempt spans).
+    // The last attempt stays open until its stream is read: a stream cut past the headers fails
+    // that attempt as well as the operation (the fleet counts attempt spans).
     true,
     () => {
       const promise = unasked;
@@ -420,7 +435,10 @@ export function guardedCall(
     unwatch();
     return Promise.resolve(parsed).then(
       (data) => {
-        if (describe.stream) return observeStream(op, data, describe.chunkReader(), env.metrics, limit);
+        if (describe.stream) {
+          const limit = waitLimit(env, describe, props, c);
+          return observeStream(op, data, describe.chunkReader(), env.metrics, limit);
+        }
         op.succeed(safeRead(describe, op, data));
         return data;
       },
@@ -446,21 +464,29 @@ export function guardedCall(
     watching = true;
     return observeRawBody(op, response, env.metrics, caller);
   };
-  const promise = new env.APIPromise(client, responsePromise, wrappedParse) as APIPromiseLike & {
-    parse?: () => Promise<unknown>;
-    asResponse?: () => Promise<Response>;
-  };
+  const promise = new env.APIPromise(client, responsePromise, wrappedParse) as ObservedPromise;
   unasked = promise;
   // `then`/`catch`/`finally`/`withResponse` all go through `parse()`; noting the request lets the
-  // operation end after the body is parsed (with usage). `.asResponse()` alone ends it at the
-  // response (a plain body) or with the body the caller reads (a stream).
-  const parseBody = promise.parse;
-  if (typeof parseBody === 'function') {
-    promise.parse = function parseRequestedBody(this: unknown) {
-      parseRequested = true;
-      return parseBody.call(this);
-    };
-  } else parseRequested = true;
+  // operation end after the body is parsed (with usage), and lets the attempt parse a plain body
+  // itself. The same goes for the promises `_thenUnwrap` derives (`.parse()` helpers). `.asResponse()`
+  // alone ends it at the response (a plain body) or with the body the caller reads (a stream).
+  const noteParseRequests = (p: ObservedPromise): ObservedPromise => {
+    const parseBody = p.parse;
+    if (typeof parseBody === 'function') {
+      p.parse = function parseRequestedBody(this: unknown) {
+        parseRequested = true;
+        return parseBody.call(this);
+      };
+    } else parseRequested = true;
+    const thenUnwrap = p._thenUnwrap;
+    if (typeof thenUnwrap === 'function') {
+      p._thenUnwrap = function derivedPromise(this: unknown, ...args: unknown[]) {
+        return noteParseRequests(thenUnwrap.apply(this, args));
+      };
+    }
+    return p;
+  };
+  noteParseRequests(promise);
   const asResponse = promise.asResponse;
   if (typeof asResponse === 'function') {
     promise.asResponse = function rawRequestedResponse(this: unknown) {
@@ -471,6 +497,13 @@ export function guardedCall(
   }
   return promise;
 }
+
+/** An `APIPromise` whose requests for the body are noted. */
+type ObservedPromise = APIPromiseLike & {
+  parse?: () => Promise<unknown>;
+  asResponse?: () => Promise<Response>;
+  _thenUnwrap?: (...args: unknown[]) => ObservedPromise;
+};
 
 function safeRead(describe: CallDescription, op: Operation, data: unknown): Usage | undefined {
   try {

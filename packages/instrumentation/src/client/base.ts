@@ -16,6 +16,7 @@ import {
   guardedCall,
 } from './api-promise.ts';
 import type { AttributeMap } from './describe.ts';
+import type { TimeoutErrorFactory } from './response-deadline.ts';
 
 /** Configuration shared by the client instrumentations. */
 export interface ClientInstrumentationConfig extends InstrumentationConfig {
@@ -48,6 +49,27 @@ interface Resource {
 
 type Method = (this: Resource, body: unknown, options?: unknown) => APIPromiseLike;
 
+/** The client's `APIConnectionTimeoutError`: `new APIConnectionTimeoutError({ message })`. */
+type APIConnectionTimeoutErrorClass = new (options: { message?: string }) => Error;
+
+/** The classes of a client module a patch needs. */
+export interface ClientClasses {
+  readonly APIPromise?: APIPromiseClass | undefined;
+  readonly APIConnectionTimeoutError?: APIConnectionTimeoutErrorClass | undefined;
+}
+
+/** The client's own timeout error for one of ours, which it carries as its `cause`. */
+function clientTimeoutError(
+  APIConnectionTimeoutError: APIConnectionTimeoutErrorClass | undefined,
+): TimeoutErrorFactory | undefined {
+  if (APIConnectionTimeoutError === undefined) return undefined;
+  return (timeout) => {
+    const error = new APIConnectionTimeoutError({ message: timeout.message });
+    Object.defineProperty(error, 'cause', { value: timeout, configurable: true, writable: true });
+    return error;
+  };
+}
+
 export abstract class ClientInstrumentation extends InstrumentationBase<ClientInstrumentationConfig> {
   private genAiMetrics: GenAiMetrics | undefined;
 
@@ -69,16 +91,24 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     return [name, ...(this._config.moduleAliases ?? [])];
   }
 
-  /** Patches every target; targets missing in this version of the client are skipped. */
-  protected patchTargets(targets: readonly PatchTarget[], APIPromise: APIPromiseClass | undefined): void {
+  /**
+   * Patches every target; targets missing in this version of the client are skipped. `classes`
+   * are the client module's own: its `APIPromise`, and its `APIConnectionTimeoutError` for the
+   * timeouts Breakwater enforces past the headers (so apps catch them as the client's own).
+   */
+  protected patchTargets(targets: readonly PatchTarget[], classes: ClientClasses): void {
+    const { APIPromise } = classes;
     if (APIPromise === undefined) {
       this._diag.warn('client module has no APIPromise export; not instrumenting');
       return;
     }
+    const timeoutError = clientTimeoutError(classes.APIConnectionTimeoutError);
     for (const target of targets) {
       const proto = target.proto as Record<string, unknown> | undefined;
       if (proto === undefined || typeof proto[target.method] !== 'function') continue;
-      this._wrap(proto, target.method, (original) => this.wrapMethod(original as Method, target, APIPromise));
+      this._wrap(proto, target.method, (original) =>
+        this.wrapMethod(original as Method, target, APIPromise, timeoutError),
+      );
     }
   }
 
@@ -90,7 +120,12 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     }
   }
 
-  private wrapMethod(original: Method, target: PatchTarget, APIPromise: APIPromiseClass): Method {
+  private wrapMethod(
+    original: Method,
+    target: PatchTarget,
+    APIPromise: APIPromiseClass,
+    timeoutError: TimeoutErrorFactory | undefined,
+  ): Method {
     const instrumentation = this;
     return function breakwaterPatched(this: Resource, body: unknown, options?: unknown): APIPromiseLike {
       let description: CallDescription;
@@ -100,7 +135,13 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
         const capturing = instrumentation._config.captureMessageContent ?? runtime.captureMessageContent;
         const capture = capturing ? runtime.contentCapture : undefined;
         description = target.describe(body, serverAttributes(this._client?.baseURL) as AttributeMap, capture);
-        env = { runtime, tracer: instrumentation.tracer, metrics: instrumentation.genAiMetrics, APIPromise };
+        env = {
+          runtime,
+          tracer: instrumentation.tracer,
+          metrics: instrumentation.genAiMetrics,
+          APIPromise,
+          timeoutError,
+        };
       } catch (error) {
         // Telemetry must never fail a call: without a description, run the call untouched.
         instrumentation._diag.error('could not describe call; running it uninstrumented', error);

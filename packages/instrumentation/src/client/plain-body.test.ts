@@ -4,6 +4,7 @@ import { setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
 import type OpenAIType from 'openai';
+import { assertClientTimeout } from '../testing/client-timeout.ts';
 import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
 
 // A plain (non-streaming) body is read inside its attempt, within the attempt's deadline (2 s
@@ -92,8 +93,7 @@ for (const name of ['openai', 'openai-v6'] as const) {
       const result = await settle(chat(name, m));
       assert.equal(result.status, 'rejected');
       const error = (result as PromiseRejectedResult).reason as Error;
-      assert.equal(error.name, 'TimeoutError', String(error));
-      assert.match(error.message, /attempt timed out after 2000 ms/);
+      assertClientTimeout(error, name, 2000);
       assert.equal(arrived(m), 3);
       assert.equal(attrs(h.operation(m)!)['breakwater.error.category'], 'timeout');
     });
@@ -129,10 +129,52 @@ for (const name of ['openai', 'openai-v6'] as const) {
         ) as OpenAIType.ChatCompletion;
         assert.equal(data.object, 'chat.completion');
         assert.deepEqual(attemptOutcomes(), ['timeout', 'ok']);
+        // The late raw reader gets the response as the provider sent it, url included.
+        if (read === 'raw')
+          assert.equal((await call.asResponse()).url, `${h.fp.openaiBaseUrl}/chat/completions`);
       });
     }
+
+    it('through a `_thenUnwrap` helper (`.parse()`): parsed in the attempt, like an awaited call', async () => {
+      const m = model('helper');
+      h.fp.script({
+        route: 'openai.chat',
+        model: m,
+        steps: [{ fault: 'stream_error', end: 'close', count: 1 }],
+      });
+      const OpenAI = require(name).default as typeof OpenAIType;
+      const client = new OpenAI({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl });
+      const { data, response } = value(
+        await settle(
+          client.chat.completions
+            .parse({ model: m, messages: [{ role: 'user', content: 'hello there' }] })
+            .withResponse(),
+        ),
+      );
+      assert.equal(data.object, 'chat.completion');
+      assert.equal(arrived(m), 2);
+      assert.deepEqual(attemptOutcomes(), ['network', 'ok']);
+      // The provider's own response (not one rebuilt from buffered bytes, which would be `default`).
+      assert.equal(response.type, 'basic');
+    });
   });
 }
+
+describe('openai 7: request options given as a promise', () => {
+  it('their `timeout` bounds the body too, not the policy’s', async () => {
+    const m = model('promised-options');
+    h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'stream_error', end: 'hang' }] });
+    const OpenAI = require('openai').default as typeof OpenAIType;
+    const client = new OpenAI({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl });
+    const options = Promise.resolve({ timeout: 10_000 }) as unknown as OpenAIType.RequestOptions;
+    const result = await settle(
+      client.chat.completions.create({ model: m, messages: [{ role: 'user', content: 'hi' }] }, options),
+    );
+    assert.equal(result.status, 'rejected');
+    assertClientTimeout((result as PromiseRejectedResult).reason, 'openai', 10_000);
+    assert.equal(arrived(m), 3);
+  });
+});
 
 describe('@anthropic-ai/sdk: a plain body that stalls after the headers', () => {
   it('the attempt times out at its deadline and is retried; the retry answers', async () => {

@@ -6,17 +6,16 @@
  * body hangs its caller for ever, and it is never retried.)
  *
  * How it is read depends on what the caller has asked for when the headers arrive:
- * - the parsed body (`await create()`, `.withResponse()`): the client's own parser runs in the
- *   attempt, and the caller's parse is handed its result;
- * - nothing yet (awaited later, or through a helper such as `.parse()`): the bytes are taken in,
- *   and the caller gets a fresh response holding them, to parse or read raw;
+ * - the parsed body (`await create()`, `.withResponse()`, helpers such as `.parse()`): the
+ *   client's own parser runs in the attempt, and the caller's parse is handed its result;
+ * - nothing yet (awaited later, or never): the bytes are taken in, and the caller gets a fresh
+ *   response holding them, to parse or read raw;
  * - only the raw response (`.asResponse()`): the body is the caller's to read as it arrives, and
  *   it is not read here.
  */
 import type { ParseFn, ResponseProps } from './api-promise.ts';
+import { copiedResponse } from './copied-response.ts';
 import { beforeDeadline, type ResponseDeadline } from './response-deadline.ts';
-
-const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
 /** A body the attempt parsed, and the response it came with. */
 export interface ParsedBody {
@@ -50,21 +49,15 @@ export function parseInAttempt(
 
 /**
  * Takes in the body of `props` before `deadline`; resolves with the same request metadata and a
- * fresh response of the same status and headers that holds the whole body.
+ * fresh response of the same status, headers and url that holds the whole body.
  */
 export function bufferInAttempt(
   props: ResponseProps,
   deadline: ResponseDeadline | undefined,
 ): Promise<ResponseProps> {
   const { response } = props;
-  const { status } = response;
   return within(response.arrayBuffer(), deadline, props).then((bytes) => ({
     ...props,
-    // A response of a null-body status (204, 205, 304) cannot be built with a body, even empty.
-    response: new Response(NULL_BODY_STATUSES.has(status) ? null : bytes, {
-      status,
-      statusText: response.statusText,
-      headers: response.headers,
-    }),
+    response: copiedResponse(response, bytes),
   }));
 }

@@ -12,6 +12,7 @@
  */
 import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation } from '../operation.ts';
+import { copiedResponse } from './copied-response.ts';
 import { probeFirstChunk } from './first-chunk.ts';
 
 /**
@@ -133,12 +134,5 @@ export function observeRawBody(
     orphaned.register(response, orphan);
     orphaned.register(body, orphan);
   }
-  const wrapped = new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  // A constructed Response has an empty url; proxies log or forward the original one.
-  Object.defineProperty(wrapped, 'url', { value: response.url });
-  return wrapped;
+  return copiedResponse(response, body);
 }

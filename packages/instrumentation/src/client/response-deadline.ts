@@ -8,6 +8,9 @@
 import type { Clock } from '@breakwater/protocol';
 import { TimeoutError } from '@breakwater/resilience';
 
+/** The client's own error for a timeout of ours (its `APIConnectionTimeoutError`). */
+export type TimeoutErrorFactory = (timeout: TimeoutError) => Error;
+
 /** When an attempt's response must be complete (its plain body, or a stream's first event). */
 export interface ResponseDeadline {
   readonly clock: Clock;
@@ -16,6 +19,11 @@ export interface ResponseDeadline {
   /** The attempt timeout it comes from, for the error. */
   readonly timeoutMs: number;
   readonly dependency: string;
+  /**
+   * The error to fail with, made from the attempt's {@link TimeoutError}: the client's own, as
+   * for a timeout before the headers. Without it, the `TimeoutError` itself.
+   */
+  readonly clientError?: TimeoutErrorFactory | undefined;
 }
 
 /** The longest the app waits on the provider for one thing (such as a stream's next chunk). */
@@ -27,9 +35,9 @@ export function deadlineIn(limit: WaitLimit): ResponseDeadline {
 }
 
 /**
- * `waited`, or a rejection with the attempt's {@link TimeoutError} once `deadline` passes first.
- * The request is then aborted: nobody will read the rest of its body, and its connection is
- * released.
+ * `waited`, or a rejection with the attempt's {@link TimeoutError} (as the client's own error,
+ * where the deadline makes one) once `deadline` passes first. The request is then aborted: nobody
+ * will read the rest of its body, and its connection is released.
  */
 export function beforeDeadline<T>(
   waited: Promise<T>,
@@ -40,7 +48,8 @@ export function beforeDeadline<T>(
   return new Promise<T>((resolve, reject) => {
     const timer = clock.setTimeout(
       () => {
-        const error = new TimeoutError(deadline.dependency, deadline.timeoutMs, 'attempt');
+        const timeout = new TimeoutError(deadline.dependency, deadline.timeoutMs, 'attempt');
+        const error = deadline.clientError?.(timeout) ?? timeout;
         controller?.abort?.(error);
         reject(error);
       },

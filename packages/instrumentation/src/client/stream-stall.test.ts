@@ -4,11 +4,12 @@ import { setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
 import type OpenAIType from 'openai';
+import { assertClientTimeout, type ClientModule } from '../testing/client-timeout.ts';
 import { attrs, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
 
 // A stream that stalls half-way must not hold the app for ever: each wait of the app for the next
 // chunk lasts at most the attempt timeout (2 s under FAST, on the policies' clock), after which
-// the read fails with a TimeoutError, the request is aborted, and the operation fails as a
+// the read fails with the client's own timeout error, the request is aborted, and the operation fails as a
 // `timeout` (not retried: the app already had part of the stream). A slow consumer is not a
 // stalled provider: time the app spends between reads is not bounded.
 
@@ -26,12 +27,12 @@ interface ClientStream extends AsyncIterable<unknown> {
 
 let seq = 0;
 const clients: {
-  label: string;
+  module: ClientModule;
   route: 'openai.chat' | 'anthropic.messages';
   create(m: string): Promise<ClientStream>;
 }[] = [
   ...(['openai', 'openai-v6'] as const).map((name) => ({
-    label: name,
+    module: name,
     route: 'openai.chat' as const,
     create: async (m: string) => {
       const OpenAI = require(name).default as typeof OpenAIType;
@@ -44,7 +45,7 @@ const clients: {
     },
   })),
   {
-    label: '@anthropic-ai/sdk',
+    module: '@anthropic-ai/sdk' as const,
     route: 'anthropic.messages' as const,
     create: async (m: string) => {
       const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
@@ -81,8 +82,8 @@ async function readAll(stream: ClientStream): Promise<{ chunks: number; error: u
 }
 
 for (const c of clients) {
-  describe(`${c.label}: a stream that stalls after its first chunks`, () => {
-    it('the app’s wait ends at the timeout with a TimeoutError; the operation fails as a timeout, once', async () => {
+  describe(`${c.module}: a stream that stalls after its first chunks`, () => {
+    it('the app’s wait ends at the timeout with the client’s timeout error; the operation fails as a timeout, once', async () => {
       const m = `stall-${c.route}-${seq++}`;
       h.fp.script({
         route: c.route,
@@ -92,8 +93,7 @@ for (const c of clients) {
       const stream = await c.create(m);
       const { chunks, error } = await readAll(stream);
       assert.equal(chunks, 2);
-      assert.equal((error as Error).name, 'TimeoutError', String(error));
-      assert.match((error as Error).message, /timed out after 2000 ms/);
+      assertClientTimeout(error, c.module, 2000);
       assert.equal(stream.controller.signal.aborted, true, 'the request is aborted');
       const op = h.operation(m);
       assert.ok(op);

@@ -8,7 +8,12 @@ import {
   InstrumentationNodeModuleDefinition,
 } from '@opentelemetry/instrumentation';
 import type { APIPromiseClass } from '../client/api-promise.ts';
-import { ClientInstrumentation, type ClientInstrumentationConfig, type PatchTarget } from '../client/base.ts';
+import {
+  type ClientClasses,
+  ClientInstrumentation,
+  type ClientInstrumentationConfig,
+  type PatchTarget,
+} from '../client/base.ts';
 import { majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeChat } from './chat.ts';
 import { describeEmbeddings } from './embeddings.ts';
@@ -25,6 +30,7 @@ interface OpenAIModule {
   default?: OpenAIClass;
   APIPromise?: APIPromiseClass;
   APIError?: APIErrorClass;
+  APIConnectionTimeoutError?: ClientClasses['APIConnectionTimeoutError'];
 }
 
 /** The client's `APIError`: `new APIError(status, error, message, headers)`. */
@@ -102,7 +108,7 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
     // Typed loosely: the module's own classes (their constructors take the client's types) are
     // not assignable to the structural shape we read from them.
     const module = exports as OpenAIModule;
-    this.patchTargets(targets(module), module.APIPromise);
+    this.patchTargets(targets(module), module);
   }
 
   /** Removes the patches {@link patch} applied. */
