@@ -76,6 +76,42 @@ describe('boundedJson', () => {
     assert.deepEqual(boundedJson(roles, 40, 'messages'), { text: undefined, truncated: true });
   });
 
+  it('keeps as much as fits, however the bytes are spread over a string', () => {
+    const cases = [
+      `${'\u0001'.repeat(10_000)}${'a'.repeat(200_000)}`, // a dense head (6-byte escapes), a plain tail
+      `${'问题'.repeat(5_000)}${'log line\n'.repeat(2_000)}`, // CJK, then escaped newlines
+      `${'a'.repeat(30_000)}${'😀'.repeat(10_000)}`, // plain, then surrogate pairs
+    ];
+    for (const [i, content] of cases.entries()) {
+      const result = boundedJson(JSON.stringify([message('user', content)]), 32_768, 'messages');
+      const size = bytes(result.text!);
+      assert.ok(size <= 32_768 && size > 32_768 - 16, `case ${i}: ${size} bytes of 32768`);
+    }
+  });
+
+  it('pretty-printed JSON whose compact form fits is kept whole, compact, and not marked cut', () => {
+    const data = { rows: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `row ${i}` })) };
+    const pretty = JSON.stringify(data, null, 4);
+    const compact = JSON.stringify(data);
+    const result = boundedJson(pretty, bytes(compact) + 10, 'value');
+    assert.deepEqual(result, { text: compact, truncated: false });
+  });
+
+  it('numbers are kept as written, also beyond a double', () => {
+    const text = `{"tweet_id":1866998317463158785,"ratio":0.10000000000000000555,"body":"${'b'.repeat(5_000)}"}`;
+    const result = boundedJson(text, 500, 'value');
+    assert.match(
+      result.text!,
+      /^\{"tweet_id":1866998317463158785,"ratio":0.10000000000000000555,"body":"b+…"\}$/,
+    );
+  });
+
+  it('never throws: content nested too deep to walk is left out', () => {
+    const deep = `${'['.repeat(5_000)}"${'x'.repeat(40_000)}"${']'.repeat(5_000)}`;
+    assert.deepEqual(boundedJson(deep, 32_768, 'value'), { text: undefined, truncated: true });
+    assert.deepEqual(boundedJson('{"not json', 5, 'value'), { text: undefined, truncated: true });
+  });
+
   it('within the bound and valid for any text: escapes, multi-byte characters and surrogate pairs', () => {
     let seed = 7;
     const random = () => {

@@ -1,9 +1,8 @@
 /**
  * Captured content kept within a size bound. Agents resend their whole conversation on every
  * call, so captured input grows with each turn; unbounded, a few long conversations fill the
- * span export queue with hundreds of megabytes and make a batch too large for the collector to
- * take (its `limits.maxBodyBytes` answers 413, and the exporter drops the whole batch, spans
- * without content too).
+ * span export queue with hundreds of megabytes, and one span can grow past what a collector takes
+ * in a request (Breakwater's: `limits.maxJsonBodyBytes`, 4 MiB of OTLP/JSON).
  *
  * Over the bound, what goes first is what matters least for reading the call: the oldest messages
  * of a message list (the newest one is always kept), then the ends of the longest strings (each
@@ -12,9 +11,10 @@
  */
 
 /**
- * Default bound on one captured content attribute, in UTF-8 bytes. With the span processor's
- * default batch of 512 spans, even a batch whose every span carries three full attributes stays
- * under the collector's default `limits.maxBodyBytes` (64 MiB).
+ * Default bound on one captured content attribute, in UTF-8 bytes: a full export queue (2048
+ * spans) of operations carrying three full attributes holds about 200 MB at most, and one span
+ * stays far under a collector's request limit. (`@breakwater/node` sends a batch of such spans as
+ * several requests, each under Breakwater's 4 MiB JSON limit.)
  */
 export const DEFAULT_CAPTURE_MAX_BYTES = 32 * 1024;
 
@@ -61,23 +61,61 @@ function fits(text: string, maxBytes: number): boolean {
 
 /**
  * The JSON `text` of captured content in at most `maxBytes` UTF-8 bytes (see the module comment):
- * `text` itself when it fits. Never throws.
+ * `text` itself when it fits. Never throws: content it cannot bound (not JSON, nested too deep to
+ * walk) is left out.
  */
 export function boundedJson(text: string, maxBytes: number, shape: ContentShape): BoundedJson {
   if (fits(text, maxBytes)) return { text, truncated: false };
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return bound(text, maxBytes, shape);
   } catch {
     return { text: undefined, truncated: true };
   }
+}
+
+function bound(text: string, maxBytes: number, shape: ContentShape): BoundedJson {
+  const value = parseKeepingNumbers(text);
+  // Content passed through as text may be pretty-printed: its compact form may fit as it is.
+  const compact = JSON.stringify(value);
+  if (fits(compact, maxBytes)) return { text: compact, truncated: false };
   if (shape === 'messages' && Array.isArray(value) && value.length > 1) {
     const newest = newestThatFit(value, maxBytes);
     const kept = JSON.stringify(newest);
     if (fits(kept, maxBytes)) return { text: kept, truncated: true };
     return { text: cutLongStrings(newest, Buffer.byteLength(kept), maxBytes), truncated: true };
   }
-  return { text: cutLongStrings(value, Buffer.byteLength(text), maxBytes), truncated: true };
+  return { text: cutLongStrings(value, Buffer.byteLength(compact), maxBytes), truncated: true };
+}
+
+/** `JSON.rawJSON` and the source a reviver is given (Node 22+). */
+const RawJSON = JSON as unknown as {
+  rawJSON?: (source: string) => unknown;
+  isRawJSON?: (value: unknown) => boolean;
+};
+
+const LONG_DIGITS = /\d{16}/;
+
+/**
+ * `JSON.parse`, keeping each number as written: an id beyond a double's precision
+ * (`1866998317463158785`) must not come back rounded.
+ */
+function parseKeepingNumbers(text: string): unknown {
+  const { rawJSON } = RawJSON;
+  // Only a run of 16 digits or more can be beyond a double; the reviver costs a call per value.
+  if (rawJSON === undefined || !LONG_DIGITS.test(text)) return JSON.parse(text);
+  return JSON.parse(text, function keepSource(
+    this: unknown,
+    _key: string,
+    value: unknown,
+    context?: { source?: string },
+  ) {
+    return typeof value === 'number' && context?.source !== undefined ? rawJSON(context.source) : value;
+  } as (this: unknown, key: string, value: unknown) => unknown);
+}
+
+/** Whether `value` is a leaf kept as written (a number parsed by {@link parseKeepingNumbers}). */
+function isRaw(value: unknown): boolean {
+  return RawJSON.isRawJSON?.(value) === true;
 }
 
 /**
@@ -101,76 +139,114 @@ function newestThatFit(messages: readonly unknown[], maxBytes: number): unknown[
 /**
  * JSON of `value` (a parsed JSON value of `bytes` UTF-8 bytes) with its longest strings cut to a
  * common length, the longest that fits `maxBytes`; undefined when cutting every string longer than
- * {@link NEVER_CUT} would not do.
+ * {@link NEVER_CUT} would not do. The length is found by binary search on exact sizes, counted
+ * from each string's encoding, so only the result is encoded.
  */
 function cutLongStrings(value: unknown, bytes: number, maxBytes: number): string | undefined {
-  const strings = encodedStrings(value);
-  let target = bytes - maxBytes;
-  // The estimate takes each string's bytes as spread evenly over it; a string whose start encodes
-  // longer than its end fools it, and then a few more rounds close in.
-  for (let round = 0; round < 6; round++) {
-    const limit = lengthToCutTo(strings, target);
-    const text = JSON.stringify(cutStrings(value, limit));
-    const size = Buffer.byteLength(text);
-    if (size <= maxBytes) return text;
-    if (limit <= NEVER_CUT) return undefined;
-    target += size - maxBytes;
+  const strings = longStrings(value);
+  let fixed = bytes;
+  let longest = NEVER_CUT;
+  for (const s of strings) {
+    fixed -= s.bytes;
+    if (s.text.length > longest) longest = s.text.length;
   }
-  return undefined;
-}
-
-/** A string of the content: its length in UTF-16 units, and its JSON bytes per unit. */
-interface EncodedString {
-  readonly units: number;
-  readonly bytesPerUnit: number;
-}
-
-function encodedStrings(value: unknown, out: EncodedString[] = []): EncodedString[] {
-  if (typeof value === 'string') {
-    // Short strings are never cut; they need no estimate.
-    if (value.length > NEVER_CUT) {
-      out.push({
-        units: value.length,
-        bytesPerUnit: (Buffer.byteLength(JSON.stringify(value)) - 2) / value.length,
-      });
-    }
-  } else if (Array.isArray(value)) for (const item of value) encodedStrings(item, out);
-  else if (value !== null && typeof value === 'object') {
-    for (const item of Object.values(value)) encodedStrings(item, out);
-  }
-  return out;
-}
-
-/** Bytes saved, by the estimate, by cutting every string longer than `limit` to `limit` units. */
-function savedAt(strings: readonly EncodedString[], limit: number): number {
-  let saved = 0;
-  for (const s of strings) if (s.units > limit) saved += (s.units - limit) * s.bytesPerUnit - CUT_BYTES;
-  return saved;
-}
-
-/**
- * The largest length, at least {@link NEVER_CUT}, whose cut saves `target` bytes by the estimate
- * (the savings only grow as the length shrinks, so a binary search finds it).
- */
-function lengthToCutTo(strings: readonly EncodedString[], target: number): number {
+  const sizeAt = (limit: number): number => {
+    let size = fixed;
+    for (const s of strings) size += s.text.length > limit ? s.prefixBytes(limit) + CUT_BYTES : s.bytes;
+    return size;
+  };
+  if (sizeAt(NEVER_CUT) > maxBytes) return undefined;
+  // Invariant: cutting to `low` fits; cutting to `high` (at first: cutting nothing) does not.
   let low = NEVER_CUT;
-  let high = 0;
-  for (const s of strings) if (s.units > high) high = s.units;
-  if (high <= low || savedAt(strings, low) < target) return low;
-  // Invariant: cutting to `low` saves enough; cutting to `high` does not.
+  let high = longest;
   while (high - low > 1) {
     const mid = Math.floor((low + high) / 2);
-    if (savedAt(strings, mid) >= target) low = mid;
+    if (sizeAt(mid) <= maxBytes) low = mid;
     else high = mid;
   }
-  return low;
+  const text = JSON.stringify(cutStrings(value, low));
+  return Buffer.byteLength(text) <= maxBytes ? text : undefined;
+}
+
+/** How many bytes of JSON a string's units take, with a running total every {@link BLOCK} units. */
+class EncodedString {
+  readonly text: string;
+  /** Bytes of its JSON encoding, without the quotes. */
+  readonly bytes: number;
+  /** `marks[k]`: bytes of its first `k * BLOCK` units; built when first needed. */
+  private marks: Uint32Array | undefined;
+
+  constructor(text: string) {
+    this.text = text;
+    this.bytes = Buffer.byteLength(JSON.stringify(text)) - 2;
+  }
+
+  /** Bytes of what {@link cut} keeps of it at `limit` (the mark not counted). */
+  prefixBytes(limit: number): number {
+    const end = keptLength(this.text, limit);
+    // One byte per unit throughout (plain ASCII, nothing escaped): the common case, with no scan.
+    if (this.bytes === this.text.length) return end;
+    this.marks ??= runningTotals(this.text);
+    const block = Math.floor(end / BLOCK);
+    let bytes = this.marks[block]!;
+    for (let i = block * BLOCK; i < end; i++) bytes += unitBytes(this.text, i);
+    return bytes;
+  }
+}
+
+function runningTotals(text: string): Uint32Array {
+  const marks = new Uint32Array(Math.floor(text.length / BLOCK) + 1);
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (i % BLOCK === 0) marks[i / BLOCK] = bytes;
+    bytes += unitBytes(text, i);
+  }
+  return marks;
+}
+
+/** Units between running totals: memory of a 32nd of the string, a short scan per size. */
+const BLOCK = 64;
+
+/**
+ * JSON bytes of unit `i` of `text`, as `JSON.stringify` writes it: `"` and `\` and the short
+ * control escapes take 2, other control characters and lone surrogates 6 (`\u0001`), a surrogate
+ * pair 4 (counted on its first unit).
+ */
+function unitBytes(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) {
+    if (c === 0x22 || c === 0x5c) return 2;
+    if (c >= 0x20) return 1;
+    return c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 2 : 6;
+  }
+  if (c < 0x800) return 2;
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const next = text.charCodeAt(i + 1);
+    return next >= 0xdc00 && next <= 0xdfff ? 4 : 6;
+  }
+  if (c >= 0xdc00 && c <= 0xdfff) {
+    const previous = text.charCodeAt(i - 1);
+    return previous >= 0xd800 && previous <= 0xdbff ? 0 : 6;
+  }
+  return 3;
+}
+
+/** The strings of `value` long enough to be cut. */
+function longStrings(value: unknown, out: EncodedString[] = []): EncodedString[] {
+  if (typeof value === 'string') {
+    if (value.length > NEVER_CUT) out.push(new EncodedString(value));
+  } else if (Array.isArray(value)) for (const item of value) longStrings(item, out);
+  else if (value !== null && typeof value === 'object' && !isRaw(value)) {
+    for (const item of Object.values(value)) longStrings(item, out);
+  }
+  return out;
 }
 
 /** A copy of `value` whose strings longer than `limit` units are cut to `limit` and marked. */
 function cutStrings(value: unknown, limit: number): unknown {
   if (typeof value === 'string') return value.length <= limit ? value : cut(value, limit);
   if (Array.isArray(value)) return value.map((item) => cutStrings(item, limit));
-  if (value !== null && typeof value === 'object') {
+  if (value !== null && typeof value === 'object' && !isRaw(value)) {
     // No prototype: a `__proto__` key parsed from JSON stays a key.
     const out: Record<string, unknown> = Object.create(null);
     for (const [key, item] of Object.entries(value)) out[key] = cutStrings(item, limit);
@@ -180,9 +256,11 @@ function cutStrings(value: unknown, limit: number): unknown {
 }
 
 function cut(text: string, limit: number): string {
-  let end = limit;
-  // Never split a surrogate pair: a lone half is encoded as a six-byte escape.
-  const last = text.charCodeAt(end - 1);
-  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
-  return text.slice(0, end) + CUT;
+  return text.slice(0, keptLength(text, limit)) + CUT;
+}
+
+/** How many units of `text` a cut at `limit` keeps: never half a surrogate pair. */
+function keptLength(text: string, limit: number): number {
+  const last = text.charCodeAt(limit - 1);
+  return last >= 0xd800 && last <= 0xdbff ? limit - 1 : limit;
 }

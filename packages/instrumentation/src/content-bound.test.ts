@@ -84,6 +84,17 @@ describe('captured content within BREAKWATER_CAPTURE_MAX_BYTES', () => {
   });
 });
 
+describe('content that cannot be bounded', () => {
+  it('a tool result nested too deep to walk is left out; the tool’s own value still reaches the app', async () => {
+    const deep = `${'['.repeat(5_000)}"${'x'.repeat(40_000)}"${']'.repeat(5_000)}`;
+    const fetchDoc = tool('fetch_doc', async () => deep);
+    assert.equal(await fetchDoc(), deep);
+    const a = operation('execute_tool fetch_doc');
+    assert.equal(a['gen_ai.tool.call.result'], undefined);
+    assert.equal(a['breakwater.content.truncated'], true);
+  });
+});
+
 describe('the bound’s configuration', () => {
   it('captureMaxBytes wins over the environment; a bad one is refused with a clear error', () => {
     assert.equal(createRuntime({ captureMaxBytes: 1000 }).contentCapture.maxBytes, 1000);

@@ -18,7 +18,7 @@ it('a captureMaxBytes that fails its check is logged; start() runs on with the d
     captureMaxBytes: -1,
   });
   assert.deepEqual(logged, [
-    'captureMaxBytes: must be an integer of at least 1 (got -1); capturing within the default bound',
+    'captureMaxBytes: must be an integer of at least 1 (got -1); ignored (BREAKWATER_CAPTURE_MAX_BYTES or the default bound applies)',
   ]);
   assert.equal(bw.runtime?.captureMessageContent, true);
   assert.equal(bw.runtime?.contentCapture.maxBytes, DEFAULT_CAPTURE_MAX_BYTES);

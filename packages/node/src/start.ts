@@ -10,6 +10,7 @@ import {
   configureBreakwater,
   type Runtime,
 } from '@breakwater/instrumentation';
+import { ENV } from '@breakwater/protocol';
 import { metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -21,6 +22,7 @@ import { type ControlHandle, startControl } from './control-hook.ts';
 import { defaultLogger, type ResolvedOptions, resolveOptions, type StartOptions } from './options.ts';
 import { resourceDetectors } from './resource.ts';
 import { installSignalHandlers } from './signals.ts';
+import { SizedExporter } from './sized-export.ts';
 
 /** What {@link start} returns. */
 export interface Breakwater {
@@ -55,7 +57,7 @@ function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
   // value here would otherwise silently override the environment.
   return [
     new BatchSpanProcessor({
-      exporter,
+      exporter: new SizedExporter(exporter),
       maxQueueSize: o.maxQueueSize,
       maxExportBatchSize: o.limits.maxExportBatchSize,
       scheduledDelayMillis: o.limits.spanDelayMs,
@@ -123,7 +125,9 @@ function captureBound(options: StartOptions, log: (message: string) => void): { 
   try {
     return { captureMaxBytes: checkCaptureMaxBytes(options.captureMaxBytes) };
   } catch (error) {
-    log(`${error instanceof Error ? error.message : String(error)}; capturing within the default bound`);
+    log(
+      `${error instanceof Error ? error.message : String(error)}; ignored (${ENV.CAPTURE_MAX_BYTES} or the default bound applies)`,
+    );
     return {};
   }
 }

@@ -1,6 +1,7 @@
 /**
  * A tiny OTLP/HTTP receiver for tests: records every request's path and body, answers 200 like a
- * collector, listens on a loopback port.
+ * collector (413 past `maxBodyBytes`, like Breakwater's collector past its JSON body limit),
+ * listens on a loopback port.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 export interface ReceivedRequest {
   readonly path: string;
   readonly body: string;
+  /** The status it was answered with. */
+  readonly status: number;
 }
 
 export interface RecordingReceiver {
@@ -19,14 +22,16 @@ export interface RecordingReceiver {
   close(): void;
 }
 
-export function recordingReceiver(): RecordingReceiver {
+export function recordingReceiver(maxBodyBytes = Number.POSITIVE_INFINITY): RecordingReceiver {
   const received: ReceivedRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      const body = Buffer.concat(chunks);
+      const status = body.length > maxBodyBytes ? 413 : 200;
+      received.push({ path: req.url ?? '', body: body.toString('utf8'), status });
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
   });
   return {
