@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
 import { assertClientTimeout } from '../testing/client-timeout.ts';
 import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { settleAdvancing } from '../testing/settle.ts';
 
 // An Anthropic stream's attempt waits for the first event (an `error` event there is retried,
 // see first-event-error.test.ts). A provider that sends the headers and then nothing must not hold
@@ -36,21 +36,7 @@ const create = (m: string) => {
 
 const arrived = (m: string): number => h.fp.count({ route: 'anthropic.messages', model: m });
 
-/** Advances the policies' clock in 250 ms steps (letting I/O run between them) until `p` settles. */
-async function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
-  let result: PromiseSettledResult<T> | undefined;
-  const settled = p.then(
-    (value) => (result = { status: 'fulfilled', value }),
-    (reason: unknown) => (result = { status: 'rejected', reason }),
-  );
-  for (let i = 0; i < 200 && result === undefined; i++) {
-    await wait(5);
-    await clock.advance(250);
-  }
-  await Promise.race([settled, wait(1)]);
-  assert.ok(result !== undefined, 'the call never settled');
-  return result;
-}
+const settle = <T>(p: PromiseLike<T>) => settleAdvancing(clock, p);
 
 describe('@anthropic-ai/sdk: headers, then silence, before the first event', () => {
   it('the attempt times out at its deadline and is retried; the retry’s stream reaches the app', async () => {

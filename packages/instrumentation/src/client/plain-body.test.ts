@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
 import type OpenAIType from 'openai';
 import { assertClientTimeout } from '../testing/client-timeout.ts';
 import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { settleAdvancing } from '../testing/settle.ts';
 
 // A plain (non-streaming) body is read inside its attempt, within the attempt's deadline (2 s
 // under FAST, on the policies' clock): a provider that sends good headers and then stalls or cuts
@@ -41,21 +41,7 @@ const chat = (name: 'openai' | 'openai-v6', m: string): Call => {
 const arrived = (m: string, route: 'openai.chat' | 'anthropic.messages' = 'openai.chat'): number =>
   h.fp.count({ route, model: m });
 
-/** Advances the policies' clock in 250 ms steps (letting I/O run between them) until `p` settles. */
-async function settle<T>(p: PromiseLike<T>): Promise<PromiseSettledResult<T>> {
-  let result: PromiseSettledResult<T> | undefined;
-  const settled = Promise.resolve(p).then(
-    (value) => (result = { status: 'fulfilled', value }),
-    (reason: unknown) => (result = { status: 'rejected', reason }),
-  );
-  for (let i = 0; i < 200 && result === undefined; i++) {
-    await wait(5);
-    await clock.advance(250);
-  }
-  await Promise.race([settled, wait(1)]);
-  assert.ok(result !== undefined, 'the call never settled');
-  return result;
-}
+const settle = <T>(p: PromiseLike<T>) => settleAdvancing(clock, p);
 
 function value<T>(result: PromiseSettledResult<T>): T {
   assert.equal(result.status, 'fulfilled', String((result as PromiseRejectedResult).reason));
