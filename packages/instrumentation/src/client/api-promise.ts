@@ -468,8 +468,9 @@ export function guardedCall(
   unasked = promise;
   // `then`/`catch`/`finally`/`withResponse` all go through `parse()`; noting the request lets the
   // operation end after the body is parsed (with usage), and lets the attempt parse a plain body
-  // itself. The same goes for the promises `_thenUnwrap` derives (`.parse()` helpers). `.asResponse()`
-  // alone ends it at the response (a plain body) or with the body the caller reads (a stream).
+  // itself. The same goes for the promises `_thenUnwrap` derives (the `.parse()` helpers).
+  // `.asResponse()` alone ends it at the response (a plain body) or with the body the caller reads
+  // (a stream).
   const noteParseRequests = (p: ObservedPromise): ObservedPromise => {
     const parseBody = p.parse;
     if (typeof parseBody === 'function') {

@@ -49,7 +49,7 @@ export function beforeDeadline<T>(
     const timer = clock.setTimeout(
       () => {
         const timeout = new TimeoutError(deadline.dependency, deadline.timeoutMs, 'attempt');
-        const error = deadline.clientError?.(timeout) ?? timeout;
+        const error = asClientError(deadline, timeout);
         controller?.abort?.(error);
         reject(error);
       },
@@ -66,4 +66,13 @@ export function beforeDeadline<T>(
       },
     );
   });
+}
+
+/** The client's own error for `timeout`, or `timeout` itself (also should the client's fail to build). */
+function asClientError(deadline: ResponseDeadline, timeout: TimeoutError): Error {
+  try {
+    return deadline.clientError?.(timeout) ?? timeout;
+  } catch {
+    return timeout;
+  }
 }
