@@ -18,9 +18,14 @@
  */
 export const DEFAULT_CAPTURE_MAX_BYTES = 32 * 1024;
 
+/** Whether `value` is a valid `captureMaxBytes`: an integer of at least 1. */
+export function isCaptureMaxBytes(value: number): boolean {
+  return Number.isInteger(value) && value >= 1;
+}
+
 /** Checks a `captureMaxBytes` option. @throws TypeError when it is not an integer of at least 1. */
 export function checkCaptureMaxBytes(value: number): number {
-  if (Number.isInteger(value) && value >= 1) return value;
+  if (isCaptureMaxBytes(value)) return value;
   throw new TypeError(`captureMaxBytes: must be an integer of at least 1 (got ${value})`);
 }
 

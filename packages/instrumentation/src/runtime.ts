@@ -6,7 +6,12 @@
  */
 import { type Clock, ENV, systemClock } from '@breakwater/protocol';
 import { diag, type Meter } from '@opentelemetry/api';
-import { type ContentCapture, checkCaptureMaxBytes, DEFAULT_CAPTURE_MAX_BYTES } from './bounded-json.ts';
+import {
+  type ContentCapture,
+  checkCaptureMaxBytes,
+  DEFAULT_CAPTURE_MAX_BYTES,
+  isCaptureMaxBytes,
+} from './bounded-json.ts';
 import { type DependencyLimits, resolveLimits } from './dependency-limits.ts';
 import { createGuard, type GuardHandle } from './guard.ts';
 import { OpenOperations } from './open-operations.ts';
@@ -66,7 +71,7 @@ function captureMaxBytesFromEnv(): number {
   const text = process.env[ENV.CAPTURE_MAX_BYTES];
   if (text === undefined || text.trim() === '') return DEFAULT_CAPTURE_MAX_BYTES;
   const n = Number(text);
-  if (Number.isInteger(n) && n >= 1) return n;
+  if (isCaptureMaxBytes(n)) return n;
   diag.warn(
     `${ENV.CAPTURE_MAX_BYTES}=${text}: must be an integer of at least 1; using ${DEFAULT_CAPTURE_MAX_BYTES}`,
   );

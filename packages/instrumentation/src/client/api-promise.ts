@@ -19,7 +19,7 @@ import type { Runtime } from '../runtime.ts';
 import { watchFirstEvent } from './first-event.ts';
 import { bufferInAttempt, type ParsedBody, parseInAttempt } from './plain-body.ts';
 import { observeRawBody, unwatchRawBody } from './raw-body.ts';
-import type { ResponseDeadline, TimeoutErrorFactory, WaitLimit } from './response-deadline.ts';
+import { deadlineFrom, type TimeoutErrorFactory, type WaitLimit } from './response-deadline.ts';
 import { type ChunkReader, observeStream } from './stream.ts';
 import { unwatchUnparsed, watchUnparsed } from './unparsed.ts';
 
@@ -220,11 +220,6 @@ function waitLimit(
   };
 }
 
-/** When what an attempt that began at `startedAt` awaits past its headers is due, if ever. */
-function responseDeadline(limit: WaitLimit | undefined, startedAt: number): ResponseDeadline | undefined {
-  return limit === undefined ? undefined : { ...limit, at: startedAt + limit.timeoutMs };
-}
-
 /** The `timeout` the app gave the client's constructor (`new OpenAI({ timeout })`), if any. */
 function clientTimeout(client: unknown): number | undefined {
   const timeout = (client as { _options?: { timeout?: unknown } } | null | undefined)?._options?.timeout;
@@ -327,20 +322,6 @@ export function guardedCall(
   let streamController: AbortController | undefined;
   // A plain body the attempt parsed, for the caller's parse of the same response.
   let parsedInAttempt: ParsedBody | undefined;
-  // What the attempt reads of a plain body, by what the caller has asked for (see plain-body.ts).
-  const readPlainBody = (
-    props: ResponseProps,
-    parseBody: ParseFn,
-    deadline: ResponseDeadline | undefined,
-  ): ResponseProps | Promise<ResponseProps> => {
-    if (parseRequested) {
-      return parseInAttempt(props, parseBody, client, deadline).then((parsed) => {
-        parsedInAttempt = parsed;
-        return props;
-      });
-    }
-    return rawResponse === undefined ? bufferInAttempt(props, deadline) : props;
-  };
   const caller = callerSignal(options);
   const { clock } = runtime;
   const responsePromise = op.run<ResponseProps>(
@@ -359,13 +340,17 @@ export function guardedCall(
       const parseBody = inner.parseResponse;
       parse = parseBody;
       if (!describe.stream) {
-        return inner.responsePromise.then((props) =>
-          readPlainBody(
-            props,
-            parseBody,
-            responseDeadline(waitLimit(env, describe, props, client), startedAt),
-          ),
-        );
+        // The attempt reads the body, by what the caller has asked for so far (see plain-body.ts).
+        return inner.responsePromise.then((props) => {
+          const deadline = deadlineFrom(waitLimit(env, describe, props, client), startedAt);
+          if (parseRequested) {
+            return parseInAttempt(props, parseBody, client, deadline).then((parsed) => {
+              parsedInAttempt = parsed;
+              return props;
+            });
+          }
+          return rawResponse === undefined ? bufferInAttempt(props, deadline) : props;
+        });
       }
       return inner.responsePromise.then((props) => {
         streamController = props.controller;
@@ -373,7 +358,7 @@ export function guardedCall(
           ? {
               parse: parseBody,
               client,
-              deadline: responseDeadline(waitLimit(env, describe, props, client), startedAt),
+              deadline: deadlineFrom(waitLimit(env, describe, props, client), startedAt),
             }
           : undefined;
         return watchFirstEvent({ op, metrics: env.metrics, failOnError }, props);

@@ -123,11 +123,7 @@ export function watchFirstEvent(
     }, ignore);
     return props;
   }
-  const waited =
-    failOnError.deadline === undefined
-      ? first
-      : beforeDeadline(first, failOnError.deadline, props.controller);
-  return waited.then(async (block) => {
+  return beforeDeadline(first, failOnError.deadline, props.controller).then(async (block) => {
     if (block === undefined) return props;
     if (!isErrorEvent(block)) {
       recordFirstChunk(op, metrics);

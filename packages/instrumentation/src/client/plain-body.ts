@@ -23,14 +23,6 @@ export interface ParsedBody {
   readonly data: unknown;
 }
 
-function within<T>(
-  waited: Promise<T>,
-  deadline: ResponseDeadline | undefined,
-  props: ResponseProps,
-): Promise<T> {
-  return deadline === undefined ? waited : beforeDeadline(waited, deadline, props.controller);
-}
-
 /** Parses the body of `props` with the client's own parser, before `deadline`. */
 export function parseInAttempt(
   props: ResponseProps,
@@ -44,7 +36,7 @@ export function parseInAttempt(
   } catch (error) {
     return Promise.reject(error);
   }
-  return within(parsed, deadline, props).then((data) => ({ props, data }));
+  return beforeDeadline(parsed, deadline, props.controller).then((data) => ({ props, data }));
 }
 
 /**
@@ -56,7 +48,7 @@ export function bufferInAttempt(
   deadline: ResponseDeadline | undefined,
 ): Promise<ResponseProps> {
   const { response } = props;
-  return within(response.arrayBuffer(), deadline, props).then((bytes) => ({
+  return beforeDeadline(response.arrayBuffer(), deadline, props.controller).then((bytes) => ({
     ...props,
     response: copiedResponse(response, bytes),
   }));

@@ -29,21 +29,27 @@ export interface ResponseDeadline {
 /** The longest the app waits on the provider for one thing (such as a stream's next chunk). */
 export type WaitLimit = Omit<ResponseDeadline, 'at'>;
 
-/** A deadline `limit.timeoutMs` from now. */
-export function deadlineIn(limit: WaitLimit): ResponseDeadline {
-  return { ...limit, at: limit.clock.monotonic() + limit.timeoutMs };
+/** The deadline of a wait within `limit` that began at `startedAt`; undefined without a limit. */
+export function deadlineFrom(limit: WaitLimit | undefined, startedAt: number): ResponseDeadline | undefined {
+  return limit === undefined ? undefined : { ...limit, at: startedAt + limit.timeoutMs };
+}
+
+/** The deadline of a wait within `limit` that begins now; undefined without a limit. */
+export function deadlineIn(limit: WaitLimit | undefined): ResponseDeadline | undefined {
+  return limit === undefined ? undefined : deadlineFrom(limit, limit.clock.monotonic());
 }
 
 /**
  * `waited`, or a rejection with the attempt's {@link TimeoutError} (as the client's own error,
  * where the deadline makes one) once `deadline` passes first. The request is then aborted: nobody
- * will read the rest of its body, and its connection is released.
+ * will read the rest of its body, and its connection is released. Without a deadline, `waited`.
  */
 export function beforeDeadline<T>(
   waited: Promise<T>,
-  deadline: ResponseDeadline,
+  deadline: ResponseDeadline | undefined,
   controller: { abort?: (reason?: unknown) => void } | undefined,
 ): Promise<T> {
+  if (deadline === undefined) return waited;
   const { clock } = deadline;
   return new Promise<T>((resolve, reject) => {
     const timer = clock.setTimeout(

@@ -6,6 +6,7 @@ import { ManualClock } from '@breakwater/protocol';
 import type OpenAIType from 'openai';
 import { assertClientTimeout, type ClientModule } from '../testing/client-timeout.ts';
 import { attrs, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { settleAdvancing } from '../testing/settle.ts';
 
 // A stream that stalls half-way must not hold the app for ever: each wait of the app for the next
 // chunk lasts at most the attempt timeout (2 s under FAST, on the policies' clock), after which
@@ -63,22 +64,11 @@ const clients: {
 /** Reads `stream` to its end, advancing the policies' clock while the app waits; the chunks read and how it ended. */
 async function readAll(stream: ClientStream): Promise<{ chunks: number; error: unknown }> {
   let chunks = 0;
-  let ended = false;
   const reading = (async () => {
-    try {
-      for await (const _ of stream) chunks++;
-      return undefined;
-    } catch (error) {
-      return error;
-    } finally {
-      ended = true;
-    }
+    for await (const _ of stream) chunks++;
   })();
-  for (let i = 0; i < 100 && !ended; i++) {
-    await wait(5);
-    await clock.advance(250);
-  }
-  return { chunks, error: await reading };
+  const result = await settleAdvancing(clock, reading);
+  return { chunks, error: result.status === 'rejected' ? result.reason : undefined };
 }
 
 for (const c of clients) {

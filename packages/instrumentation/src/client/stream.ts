@@ -149,7 +149,7 @@ export function observeStream<S>(
   const abort = ahead === undefined ? undefined : controller?.abort?.bind(controller);
   // Only the app's own waits are bounded: a slow consumer is not a stalled provider.
   const chunk = (read: Promise<IteratorResult<unknown>>): Promise<IteratorResult<unknown>> =>
-    chunkWait === undefined ? read : beforeDeadline(read, deadlineIn(chunkWait), controller);
+    beforeDeadline(read, deadlineIn(chunkWait), controller);
   unread.register(stream as object, { op, reader, abort }, token);
   op.waitsOnApp(abandonAtShutdown(op, reader));
   const done = (how: 'ok' | 'abandoned' | 'error', error?: unknown): void => {
