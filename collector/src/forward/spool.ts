@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Logger } from '../component.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
+import { FileOpenError } from '../store/file-open-error.ts';
 import { isSqliteBusy } from '../store/sqlite-busy.ts';
 
 /** A request read back from the spool, with the row id that removes it. */
@@ -25,16 +26,8 @@ export interface ForwardSpoolOptions {
 }
 
 /** The spool file cannot be used; the message names the file and says why. */
-export class SpoolOpenError extends Error {
+export class SpoolOpenError extends FileOpenError {
   override readonly name = 'SpoolOpenError';
-  /** The environment refused (a lock, a directory), not the configuration. */
-  readonly kind = 'runtime';
-  readonly path: string;
-
-  constructor(path: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.path = path;
-  }
 }
 
 /** The file opened as SQLite but does not hold a spool this collector can read. */

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { BucketIndex, type BucketRef, type BucketWrite, type Resolution } from './buckets.ts';
 import { ExampleIndex, mergeExamples } from './example-index.ts';
+import { FileOpenError } from './file-open-error.ts';
 import { isSqliteBusy } from './sqlite-busy.ts';
 import {
   addCounts,
@@ -28,16 +29,8 @@ export interface SqliteStoreOptions {
 }
 
 /** The store file cannot be opened; the message names the file and says why. */
-export class StoreOpenError extends Error {
+export class StoreOpenError extends FileOpenError {
   override readonly name = 'StoreOpenError';
-  /** As in `StartupError`: the environment refused, so the CLI can report both alike. */
-  readonly kind = 'runtime';
-  readonly path: string;
-
-  constructor(path: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.path = path;
-  }
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
