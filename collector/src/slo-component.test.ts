@@ -285,6 +285,55 @@ describe('SLO component', () => {
     assert.deepEqual(summed[0]!.exampleTraceIds, ['ab'.repeat(16)]);
   });
 
+  it('judges new latency thresholds after a restart over the events counted against them', async () => {
+    const dataDir = tempDir();
+    const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+    const latency = (levels: object) => ({
+      defaultSlos: false,
+      technicalSlos: false,
+      evaluation: { minEvents: 20 },
+      slos: [{ name: 'lat', sli: 'latency', threshold: '2s', objective: 95, levels }],
+    });
+    const level = async (c: Awaited<ReturnType<typeof component>>) =>
+      (await c.current())[0]!.groups[0]!.level;
+    const first = await component(latency({}), clock, dataDir);
+    await first.start?.();
+    await first.spanSink!(
+      times(100, () => span({ durationMs: 100 })),
+      clock.now(),
+    );
+    assert.equal(await level(first), 'ok');
+    await first.stop?.();
+
+    // Tuned levels: the 100 stored events were not counted against 400/600/1200 ms, so they
+    // neither page nor count as slow; the new thresholds wait for minEvents events of their own.
+    await clock.advance(M);
+    const second = await component(
+      latency({ warning: '400ms', severe: '600ms', emergency: '1200ms' }),
+      clock,
+      dataDir,
+    );
+    cleanup.push(async () => {
+      await second.stop?.();
+    });
+    await second.start?.();
+    await second.spanSink!(
+      times(10, () => span({ durationMs: 100 })),
+      clock.now(),
+    );
+    assert.equal(await level(second), 'ok');
+    await second.spanSink!(
+      times(20, () => span({ durationMs: 500 })),
+      clock.now(),
+    );
+    assert.equal(await level(second), 'warning', '20 of 30 new events over 400 ms');
+    await second.spanSink!(
+      times(20, () => span({ durationMs: 1500 })),
+      clock.now(),
+    );
+    assert.equal(await level(second), 'emergency', '20 of 50 new events over 1200 ms');
+  });
+
   it('pushes burn-rate alerts to a real Alertmanager and resolves them', {
     skip: skipUnless(ALERTMANAGER, 'prometheus-alertmanager'),
   }, async () => {

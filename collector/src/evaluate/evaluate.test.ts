@@ -113,7 +113,14 @@ describe('burn-rate math', () => {
       latencyLevel(lat, {
         good: 0,
         total: 100,
-        extra: { 'le:300': le300, 'le:500': le500, 'le:1000': le1000 },
+        extra: {
+          'le:300': le300,
+          'le:500': le500,
+          'le:1000': le1000,
+          'n:300': 100,
+          'n:500': 100,
+          'n:1000': 100,
+        },
       });
     assert.equal(p95(95, 100, 100), 'ok');
     assert.equal(p95(94, 95, 100), 'warning');

@@ -74,14 +74,33 @@ describe('forwarding', () => {
         (await post(`${t.url}/v1/metrics`, '{}', { 'content-type': 'application/json' })).status,
         200,
       );
+      // Spellings the receiver takes go on under the names OTLP receivers downstream match.
+      assert.equal(
+        (
+          await post(`${t.url}/v1/traces`, gz, {
+            'content-type': 'application/x-protobuf',
+            'content-encoding': 'X-GZIP',
+          })
+        ).status,
+        200,
+      );
+      assert.equal(
+        (
+          await post(`${t.url}/v1/traces`, body, {
+            'content-type': 'application/x-protobuf',
+            'content-encoding': 'identity',
+          })
+        ).status,
+        200,
+      );
       // A rejected request is not forwarded.
       assert.equal(
         (await post(`${t.url}/v1/traces`, 'x', { 'content-type': 'application/json' })).status,
         400,
       );
       await t.close(); // flushes the queue
-      assert.equal(down.received.length, 2);
-      const [traces, metrics] = down.received;
+      assert.equal(down.received.length, 4);
+      const [traces, metrics, upperCase, identity] = down.received;
       assert.equal(traces!.path, '/otlp/v1/traces');
       assert.deepEqual(traces!.body, Buffer.from(gz));
       assert.equal(traces!.headers['content-type'], 'application/x-protobuf');
@@ -89,6 +108,10 @@ describe('forwarding', () => {
       assert.equal(traces!.headers['x-api-key'], 'secret');
       assert.equal(metrics!.path, '/otlp/v1/metrics');
       assert.equal(metrics!.body.toString(), '{}');
+      assert.equal(upperCase!.headers['content-encoding'], 'gzip');
+      assert.deepEqual(upperCase!.body, Buffer.from(gz));
+      assert.equal(identity!.headers['content-encoding'], undefined);
+      assert.deepEqual(identity!.body, Buffer.from(body));
     } finally {
       await close(down.server);
     }

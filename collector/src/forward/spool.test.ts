@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../testing/helpers.ts';
 import { ForwardSpool, SpoolOpenError } from './spool.ts';
@@ -10,7 +11,7 @@ const request = (n: number) => ({
   signal: 'traces' as const,
   body: Buffer.from(`request-${n}`),
   contentType: 'application/x-protobuf',
-  contentEncoding: n % 2 === 0 ? 'gzip' : undefined,
+  contentEncoding: n % 2 === 0 ? ('gzip' as const) : undefined,
 });
 
 describe('forward spool file', () => {
@@ -41,6 +42,25 @@ describe('forward spool file', () => {
     assert.deepEqual(second.takeRestored(), [], 'handed out once');
     // New rows come after the restored ones.
     assert.ok(second.append(request(5)) > ids[3]!);
+    second.close();
+  });
+
+  it("restores rows spooled with the client's own spelling of an encoding under its canonical name", () => {
+    const path = join(dir, 'spelling.db');
+    const first = open(path);
+    const ids = [1, 3].map((n) => first.append(request(n)));
+    first.close();
+    // Rows as an earlier collector spooled them: the header as the client sent it.
+    const db = new DatabaseSync(path);
+    const set = db.prepare('UPDATE forward_requests SET content_encoding = ? WHERE id = ?');
+    set.run('X-GZIP', ids[0]!);
+    set.run('identity', ids[1]!);
+    db.close();
+    const second = open(path);
+    assert.deepEqual(
+      second.takeRestored().map((r) => r.request.contentEncoding),
+      ['gzip', undefined],
+    );
     second.close();
   });
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Logger } from '../component.ts';
+import { contentEncodingOf } from '../receive/body.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { FileOpenError } from '../store/file-open-error.ts';
 import { isSqliteBusy } from '../store/sqlite-busy.ts';
@@ -195,6 +196,17 @@ export class ForwardSpool {
   }
 }
 
+/**
+ * The canonical encoding of a spooled row (undefined for none), or null for one the receiver
+ * never takes. Rows spooled before the receiver named encodings canonically hold the client's
+ * own header (`GZIP`, `identity`), which downstream receivers refuse.
+ */
+function forwardedEncoding(stored: string | null): RawOtlpRequest['contentEncoding'] | null {
+  const encoding = contentEncodingOf(stored ?? undefined);
+  if (encoding === undefined) return null;
+  return encoding === 'identity' ? undefined : encoding;
+}
+
 function readAll(db: DatabaseSync): SpooledRequest[] {
   const rows = db
     .prepare('SELECT id, signal, content_type, content_encoding, body FROM forward_requests ORDER BY id')
@@ -202,12 +214,14 @@ function readAll(db: DatabaseSync): SpooledRequest[] {
   const restored: SpooledRequest[] = [];
   for (const row of rows) {
     const { id, signal, content_type: contentType, content_encoding: encoding, body } = row;
+    const contentEncoding =
+      encoding === null || typeof encoding === 'string' ? forwardedEncoding(encoding) : null;
     if (
       typeof id !== 'number' ||
       typeof signal !== 'string' ||
       !SIGNALS.has(signal) ||
       typeof contentType !== 'string' ||
-      !(encoding === null || typeof encoding === 'string') ||
+      contentEncoding === null ||
       !(body instanceof Uint8Array)
     ) {
       throw new SpoolFormatError(`row ${String(id)} is not a spooled OTLP request`);
@@ -218,7 +232,7 @@ function readAll(db: DatabaseSync): SpooledRequest[] {
         signal: signal as RawOtlpRequest['signal'],
         body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
         contentType,
-        contentEncoding: encoding ?? undefined,
+        contentEncoding,
       },
     });
   }

@@ -21,12 +21,17 @@ import {
 /** OTLP signals the receiver accepts. */
 export type OtlpSignal = 'traces' | 'metrics';
 
-/** A received request, as handed to forwarders: bytes and headers exactly as they arrived. */
+/** A received request, as handed to forwarders: the bytes exactly as they arrived. */
 export interface RawOtlpRequest {
   signal: OtlpSignal;
   body: Buffer;
   contentType: string;
-  contentEncoding: string | undefined;
+  /**
+   * The body's encoding in its canonical name (`gzip`, `deflate`), undefined for none. The
+   * receiver takes `GZIP`, `x-gzip` or `identity`; OTLP receivers downstream (the OpenTelemetry
+   * Collector's, Tempo's, Jaeger's) match the exact lower-case names and refuse `identity`.
+   */
+  contentEncoding: 'gzip' | 'deflate' | undefined;
 }
 
 /**
@@ -226,7 +231,7 @@ export class OtlpReceiver {
           signal,
           body: body.raw,
           contentType: contentType!,
-          contentEncoding: req.headers['content-encoding'],
+          contentEncoding: contentEncoding === 'identity' ? undefined : contentEncoding,
         });
       }
       o.stats.requests.add([signal, encoding, '200']);

@@ -196,7 +196,15 @@ describe('SliAggregator', () => {
     assert.deepEqual(delta?.counts, {
       good: 5,
       total: 7,
-      extra: { 'le:300': 2, 'le:500': 3, 'le:1000': 4, 'c:unclassified': 2 },
+      extra: {
+        'le:300': 2,
+        'le:500': 3,
+        'le:1000': 4,
+        'n:300': 7,
+        'n:500': 7,
+        'n:1000': 7,
+        'c:unclassified': 2,
+      },
     });
   });
 

@@ -94,7 +94,10 @@ export class SliAggregator {
     }
     const out: GroupDelta[] = [];
     for (const state of states) {
+      const counted = state.slo.latencyCountedKeys;
       for (const acc of state.all) {
+        // Every event of the batch was counted against every bound: set once per group, not per span.
+        for (let k = 0; k < counted.length; k++) acc.extra[counted[k]!] = acc.total;
         out.push({
           slo: state.slo.definition.name,
           series: encodeSeries(acc.labels, state.slo.definition.groupBy),

@@ -13,6 +13,15 @@ export function latencyCounterKey(ms: number): string {
   return `le:${ms}`;
 }
 
+/**
+ * Side counter of the events `le:<ms>` was counted over: those that arrived while `ms` was a
+ * configured bound. Levels divide by it rather than by the bucket's total, so events stored
+ * before a threshold was configured do not read as slower than it.
+ */
+export function latencyCountedKey(ms: number): string {
+  return `n:${ms}`;
+}
+
 /** An SLO ready for the hot path: predicates compiled, group readers resolved. */
 export interface CompiledSlo {
   readonly definition: SloDefinition;
@@ -23,6 +32,8 @@ export interface CompiledSlo {
   /** Latency-level bounds (ms) and their side-counter keys; empty for success-rate levels. */
   readonly latencyBounds: readonly number[];
   readonly latencyKeys: readonly string[];
+  /** Per bound, the key of the count of events it was counted over (see latencyCountedKey). */
+  readonly latencyCountedKeys: readonly string[];
 }
 
 /** Compiles one definition. */
@@ -52,5 +63,6 @@ export function compileSlo(definition: SloDefinition): CompiledSlo {
     dims: definition.groupBy.map(fieldReader),
     latencyBounds,
     latencyKeys: latencyBounds.map(latencyCounterKey),
+    latencyCountedKeys: latencyBounds.map(latencyCountedKey),
   };
 }
