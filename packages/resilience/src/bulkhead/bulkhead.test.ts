@@ -86,5 +86,29 @@ describe('Bulkhead', () => {
 
   it('validates options', () => {
     assert.throws(() => new Bulkhead({ maxConcurrent: 0 }), /Bulkhead: invalid options/);
+    assert.throws(() => new Bulkhead({ maxConcurrent: 1, queueTimeoutMs: 0 }), /Bulkhead: invalid options/);
+    assert.throws(
+      () => new Bulkhead({ maxConcurrent: 1, queueTimeoutMs: Number.NaN }),
+      /Bulkhead: invalid options/,
+    );
+  });
+
+  it('queueTimeoutMs: Infinity waits for a slot however long it takes', async () => {
+    const clock = new ManualClock(0);
+    const bulkhead = new Bulkhead({
+      maxConcurrent: 1,
+      maxQueue: 1,
+      queueTimeoutMs: Infinity,
+      clock,
+      listener: noopListener,
+    });
+    const g = gate();
+    const holder = bulkhead.execute(() => g.promise);
+    const waiting = bulkhead.execute(async () => 'ran');
+    await clock.advance(365 * 24 * 3_600_000);
+    assert.equal(bulkhead.queued, 1, 'still waiting a year later');
+    g.open();
+    await holder;
+    assert.equal(await waiting, 'ran');
   });
 });

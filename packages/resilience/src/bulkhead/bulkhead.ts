@@ -26,7 +26,8 @@ export interface BulkheadOptions {
 const Schema = z.object({
   maxConcurrent: z.number().int().min(1),
   maxQueue: z.number().int().min(0).default(0),
-  queueTimeoutMs: z.number().positive().default(10_000),
+  // Infinity (wait as long as a timer allows, see the README) is not a finite number to zod.
+  queueTimeoutMs: z.union([z.number().positive(), z.literal(Infinity)]).default(10_000),
   dependency: z.string().default('unknown'),
   clock: ClockSchema.default(systemClock),
   listener: z.custom<ResilienceListener>((v) => typeof v === 'object' && v !== null).optional(),

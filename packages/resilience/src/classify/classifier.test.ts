@@ -534,4 +534,17 @@ describe('classify: other inputs', () => {
       /unknown category/,
     );
   });
+
+  it('a message rule with the g or y flag matches every identical error, not every other one', () => {
+    const pattern = /search backend down/gi;
+    const sticky = /^quota/y;
+    const classifier = new Classifier({
+      rules: [{ message: pattern, classify: { category: 'server_error' } }],
+    }).addRule({ message: sticky, classify: { category: 'quota_exhausted' } });
+    const categories = [1, 2, 3, 4].map(() => classifier.classify(new Error('Search backend down')).category);
+    assert.deepEqual(categories, ['server_error', 'server_error', 'server_error', 'server_error']);
+    const quota = [1, 2, 3].map(() => classifier.classify(new Error('quota used up')).category);
+    assert.deepEqual(quota, ['quota_exhausted', 'quota_exhausted', 'quota_exhausted']);
+    assert.equal(pattern.lastIndex, 0, "the caller's own pattern is not used, so not moved");
+  });
 });

@@ -94,16 +94,14 @@ export class Classifier {
   private readonly clock: Clock;
 
   constructor(options: ClassifierOptions = {}) {
-    this.rules = [...(options.rules ?? [])];
+    this.rules = (options.rules ?? []).map(preparedRule);
     this.unknownRetryable = options.unknownRetryable ?? false;
     this.clock = options.clock ?? systemClock;
-    for (const rule of this.rules) validateRule(rule);
   }
 
   /** Adds a rule ahead of the built-ins (after earlier user rules). Returns `this`. */
   addRule(rule: ClassifierRule): this {
-    validateRule(rule);
-    this.rules.push(rule);
+    this.rules.push(preparedRule(rule));
     return this;
   }
 
@@ -189,13 +187,21 @@ export class Classifier {
   }
 }
 
-function validateRule(rule: ClassifierRule): void {
+/**
+ * A rule checked and ready to apply. A `message` pattern with the `g` or `y` flag would keep its
+ * `lastIndex` between errors, so one error would match and the next identical one miss: the rule
+ * gets its own copy without those flags (the caller's pattern is left as it is).
+ */
+function preparedRule(rule: ClassifierRule): ClassifierRule {
   if (rule.instanceOf === undefined && rule.when === undefined && rule.message === undefined) {
     throw new TypeError('Classifier rule needs at least one of instanceOf, when, message');
   }
   if (typeof rule.classify !== 'function' && !isErrorCategory(rule.classify?.category)) {
     throw new TypeError(`Classifier rule has an unknown category: ${String(rule.classify?.category)}`);
   }
+  const { message } = rule;
+  if (message === undefined || !(message.global || message.sticky)) return rule;
+  return { ...rule, message: new RegExp(message.source, message.flags.replace(/[gy]/g, '')) };
 }
 
 function applyRule(rule: ClassifierRule, error: unknown): ClassificationInput | undefined {

@@ -64,7 +64,14 @@ export class FallbackPolicy<F> {
     const c = cancelledIfAborted(classification ?? this.classifier.classify(error, ctx), ctx);
     if (!this.handles(c)) throw error;
     ctx.fallback = this.strategy.name;
-    const value = await this.strategy.resolve(ctx, error, c);
+    let value: F | typeof NO_FALLBACK;
+    try {
+      value = await this.strategy.resolve(ctx, error, c);
+    } catch (strategyError) {
+      // No fallback produced the result: the call's record must not name one.
+      ctx.fallback = undefined;
+      throw strategyError;
+    }
     if (value === NO_FALLBACK) {
       ctx.fallback = undefined;
       throw error;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
+import type { CallContext } from '../core/context.ts';
 import { CircuitOpenError } from '../core/errors.ts';
 import { noopListener } from '../telemetry/listener.ts';
 import { recordingListener } from '../testing/support.ts';
@@ -88,7 +89,15 @@ describe('fallbacks', () => {
       ),
       listener: noopListener,
     });
-    await assert.rejects(allDown.execute(overloaded), /mini down/);
+    let failedCall: CallContext | undefined;
+    await assert.rejects(
+      allDown.execute((ctx) => {
+        failedCall = ctx;
+        return overloaded();
+      }),
+      /mini down/,
+    );
+    assert.equal(failedCall?.fallback, undefined, 'no fallback answered, so the call names none');
   });
 
   it('does not cover cancellations by default; handle narrows it further', async () => {

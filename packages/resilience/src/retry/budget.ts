@@ -17,7 +17,9 @@ export interface RetryBudgetOptions {
 const Schema = z.object({
   dependency: z.string().default('unknown'),
   maxTokens: z.number().finite().min(1).max(1000).default(10),
-  tokenRatio: z.number().finite().positive().max(1000).default(0.1),
+  // Tokens are kept in thousandths: a smaller ratio would refill nothing, and once drained the
+  // budget would never allow a retry again.
+  tokenRatio: z.number().finite().min(0.001).max(1000).default(0.1),
   listener: z.custom<ResilienceListener>((v) => typeof v === 'object' && v !== null).optional(),
 });
 

@@ -170,6 +170,17 @@ describe('RetryBudget', () => {
     assert.equal(budget.tokens, 0, 'never below zero');
   });
 
+  it('refuses a token ratio too small to refill anything (tokens are kept in thousandths)', () => {
+    assert.throws(
+      () => new RetryBudget({ tokenRatio: 0.0004, listener: noopListener }),
+      /RetryBudget: invalid options/,
+    );
+    const budget = new RetryBudget({ maxTokens: 2, tokenRatio: 0.001, listener: noopListener });
+    for (let i = 0; i < 2; i++) budget.onFailure();
+    for (let i = 0; i < 1001; i++) budget.onSuccess();
+    assert.equal(budget.canRetry, true, 'the smallest ratio still refills');
+  });
+
   it('an empty budget fails the call fast with budget_exhausted instead of retrying', async () => {
     const clock = new ManualClock(0);
     const budget = new RetryBudget({ maxTokens: 4, listener: noopListener });

@@ -32,7 +32,7 @@ export interface RetryOptions {
   readonly retryOn?: readonly ErrorCategory[] | ((classification: Classification) => boolean);
   /** Delay between attempts (default exponential, 250 ms base, 30 s cap, full jitter). */
   readonly backoff?: Backoff;
-  /** Longest Retry-After honoured, ms (default 60 000); longer hints are capped. */
+  /** Longest Retry-After honoured, ms (default 60 000); a longer hint ends the retries (the call fails). */
   readonly maxRetryAfterMs?: number;
   /** Shared retry budget; an empty one fails the call with `BudgetExhaustedError`. */
   readonly budget?: RetryBudget;

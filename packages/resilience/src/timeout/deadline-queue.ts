@@ -1,14 +1,18 @@
 import { type Clock, KEEP_ALIVE, type TimerHandle } from '@breakwater/protocol';
 import type { CallContext } from '../core/context.ts';
 
-/** Ticks per duration: a deadline fires between `ms` and `ms · (1 + 1/TICKS)` after it began. */
+/**
+ * Ticks per duration: while deadlines wait, the queue's timer fires at least every `ms / 16`, so
+ * a deadline fires between `ms` and `ms · (1 + 1/TICKS)` after it began (later only if the event
+ * loop itself was blocked past it).
+ */
 export const DEADLINE_TICKS = 16;
 
 /** One in-flight deadline: an intrusive list node, so linking and unlinking allocate nothing more. */
 export class Deadline {
   readonly ctx: CallContext;
-  /** Tick of the queue's clock at which this deadline expires. */
-  readonly tick: number;
+  /** The queue clock's `monotonic()` time at which this deadline expires. */
+  readonly dueAt: number;
   prev: Deadline | undefined = undefined;
   next: Deadline | undefined = undefined;
   /** Set once the deadline passed (the operation may still be running). */
@@ -20,19 +24,21 @@ export class Deadline {
   /** Aggressive mode: rejects the caller's promise at expiry. */
   reject: ((error: unknown) => void) | undefined = undefined;
 
-  constructor(ctx: CallContext, tick: number) {
+  constructor(ctx: CallContext, dueAt: number) {
     this.ctx = ctx;
-    this.tick = tick;
+    this.dueAt = dueAt;
   }
 }
 
 /**
  * In-flight deadlines of ONE duration. Every entry has the same duration, so deadlines arrive in
  * order and a FIFO list is also a priority queue: push at the tail, unlink in O(1) on
- * completion. No timer and no `AbortController` is created per call, and the clock is not even
- * read per call: while the queue is non-empty one timer ticks every `duration / 16`, and an
- * entry expires on the tick that ends its duration (so between `ms` and `ms · 17/16` after it
- * began). An empty queue arms no timer at all.
+ * completion. No timer and no `AbortController` is created per call; a push reads the clock
+ * once. While the queue is non-empty one timer ticks every `duration / 16` and expires the
+ * entries whose time has come (so between `ms` and `ms · 17/16` after they began). Each tick
+ * reads the clock rather than counting ticks: a blocked event loop delays ticks, and a deadline
+ * whose time passed meanwhile fires at the first tick after, not 16 late ticks later. An empty
+ * queue arms no timer at all.
  *
  * The tick keeps the process alive (`KEEP_ALIVE`): a call may be waiting on nothing else (a reply
  * that never comes, on an unref'd resource), and then its deadline is what ends it, with the
@@ -43,20 +49,16 @@ export class DeadlineQueue {
   readonly durationMs: number;
   private readonly clock: Clock;
   private readonly tickMs: number;
-  private readonly ticksPerDuration: number;
   private readonly onExpire: (deadline: Deadline) => void;
   private head: Deadline | undefined = undefined;
   private tail: Deadline | undefined = undefined;
   private timer: TimerHandle | undefined = undefined;
-  /** Ticks elapsed while the timer was running. */
-  private ticks = 0;
   private size = 0;
 
   constructor(clock: Clock, durationMs: number, onExpire: (deadline: Deadline) => void) {
     this.clock = clock;
     this.durationMs = durationMs;
     this.tickMs = Math.max(1, durationMs / DEADLINE_TICKS);
-    this.ticksPerDuration = Math.ceil(durationMs / this.tickMs);
     this.onExpire = onExpire;
   }
 
@@ -71,17 +73,9 @@ export class DeadlineQueue {
   }
 
   push(ctx: CallContext): Deadline {
-    let tick: number;
-    if (this.timer === undefined) {
-      // The timer starts now, so a full duration of ticks is exactly `durationMs`.
-      this.timer = this.clock.setTimeout(this.fire, this.tickMs, KEEP_ALIVE);
-      tick = this.ticks + this.ticksPerDuration;
-    } else {
-      // Part of the current tick has passed already: wait one more so we never fire early.
-      tick = this.ticks + this.ticksPerDuration + 1;
-      if (this.size === 0) this.clock.keepAlive?.(this.timer, true);
-    }
-    const deadline = new Deadline(ctx, tick);
+    if (this.timer === undefined) this.timer = this.clock.setTimeout(this.fire, this.tickMs, KEEP_ALIVE);
+    else if (this.size === 0) this.clock.keepAlive?.(this.timer, true);
+    const deadline = new Deadline(ctx, this.clock.monotonic() + this.durationMs);
     const tail = this.tail;
     if (tail === undefined) this.head = deadline;
     else {
@@ -110,20 +104,17 @@ export class DeadlineQueue {
     if (this.size === 0 && this.timer !== undefined) this.clock.keepAlive?.(this.timer, false);
   }
 
-  /**
-   * Lower bound of the time left before `deadline` fires, ms: part of the current tick may have
-   * passed already, so it is not counted.
-   */
+  /** Time left before `deadline` is due, ms (it fires at the first tick from then on). */
   remainingMs(deadline: Deadline): number {
     if (deadline.expired) return 0;
-    return Math.max(0, deadline.tick - this.ticks - 1) * this.tickMs;
+    return Math.max(0, deadline.dueAt - this.clock.monotonic());
   }
 
   private readonly fire = (): void => {
     this.timer = undefined;
-    const tick = ++this.ticks;
+    const now = this.clock.monotonic();
     let head = this.head;
-    while (head !== undefined && head.tick <= tick) {
+    while (head !== undefined && head.dueAt <= now) {
       this.remove(head);
       head.expired = true;
       this.onExpire(head);

@@ -46,8 +46,8 @@ const Schema = z.object({
 });
 
 /**
- * A deadline handed to the operation as an `AbortSignal`. Cheap on the success path: no timer,
- * no clock read and no `AbortController` per call (see {@link DeadlineQueue}); the controller is
+ * A deadline handed to the operation as an `AbortSignal`. Cheap on the success path: no timer
+ * and no `AbortController` per call, one clock read (see {@link DeadlineQueue}); the controller is
  * created only if the operation reads `ctx.signal` or the deadline actually passes. A deadline
  * fires between `ms` and `ms · 17/16` after it began.
  */
