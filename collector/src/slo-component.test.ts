@@ -334,6 +334,43 @@ describe('SLO component', () => {
     assert.equal(await level(second), 'emergency', '20 of 50 new events over 1200 ms');
   });
 
+  it('keeps an SLO left out of one run for its own window, not the longest one still configured', async () => {
+    const dataDir = tempDir();
+    const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+    const H = 60 * M;
+    const full = { technicalSlos: false, slos: [{ name: 'checkout', objective: 99, window: '30d' }] };
+    const slip = { technicalSlos: false, slos: [{ name: 'short', objective: 99, window: '1d' }] };
+    const run = async (doc: unknown, work: (c: Awaited<ReturnType<typeof component>>) => Promise<void>) => {
+      const c = await component(doc, clock, dataDir);
+      await c.start?.();
+      try {
+        await work(c);
+      } finally {
+        await c.stop?.();
+      }
+    };
+    await run(full, async (c) => {
+      await c.spanSink!([...times(90, () => span()), ...times(10, () => failed('timeout'))], clock.now());
+    });
+    await clock.advance(28 * H);
+    // One run without checkout, long enough to compact, with traffic arriving.
+    await run(slip, async (c) => {
+      await c.spanSink!(
+        times(5, () => span()),
+        clock.now(),
+      );
+      await clock.advance(11 * M);
+    });
+    await run(full, async (c) => {
+      const checkout = (await c.current()).find((s) => s.name === 'checkout')!;
+      assert.equal(
+        checkout.groups[0]?.windows.at(-1)?.total,
+        100,
+        'the 30d window still holds the day-old events',
+      );
+    });
+  });
+
   it('pushes burn-rate alerts to a real Alertmanager and resolves them', {
     skip: skipUnless(ALERTMANAGER, 'prometheus-alertmanager'),
   }, async () => {

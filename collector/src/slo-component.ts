@@ -49,9 +49,13 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   const definitions = resolveSlos(config);
   const byName = new Map(definitions.map((d) => [d.name, d]));
   const longest = Math.max(...definitions.map((d) => d.windowMs), 0);
-  // SLOs no longer configured keep the longest window, so a config slip does not wipe history.
-  const retention = (slo: string) => (byName.get(slo)?.windowMs ?? longest) + RETENTION_MARGIN_MS;
+  // SLOs no longer configured keep the window they last had (the store remembers it), and at
+  // least the longest one configured, so a config slip does not wipe history.
+  let remembered: ReadonlyMap<string, number> = new Map();
+  const retention = (slo: string) =>
+    (byName.get(slo)?.windowMs ?? Math.max(remembered.get(slo) ?? 0, longest)) + RETENTION_MARGIN_MS;
   const store = openStore(config, context.dataDir, retention);
+  remembered = store.rememberWindows(new Map(definitions.map((d) => [d.name, d.windowMs])));
   const storeClock = new StoreClock(clock, store.latestBucketStart());
   if (storeClock.aheadOfWallMs > 60_000) {
     logger.warn(

@@ -41,6 +41,10 @@ export class MemoryStore implements SloStore {
     return this.index.latestStart;
   }
 
+  rememberWindows(configured: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
+    return new Map(configured);
+  }
+
   async close(): Promise<void> {}
 
   /** Buckets held (for tests). */

@@ -35,8 +35,8 @@ export class StoreOpenError extends FileOpenError {
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 
-// `slo_example_traces` came later without a version bump: it is additive, and a collector that
-// predates it opens the file and ignores the table. It is keyed by the series' names, not its
+// `slo_example_traces` and `slo_windows` came later without a version bump: they are additive, and
+// a collector that predates them opens the file and ignores them. It is keyed by the series' names, not its
 // row id: such a collector compacts series away without touching it, and a reused id must not
 // inherit another series' traces (loading keeps only rows of series that still have counts).
 const SCHEMA_VERSION = 1;
@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS slo_example_traces (
   series TEXT NOT NULL,
   trace_ids TEXT NOT NULL,
   PRIMARY KEY (slo, series)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS slo_windows (
+  slo TEXT PRIMARY KEY,
+  window_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
 
@@ -183,6 +187,28 @@ export class SqliteStore implements SloStore {
 
   latestBucketStart(): number {
     return this.index.latestStart;
+  }
+
+  rememberWindows(configured: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
+    const upsert = this.db.prepare(
+      'INSERT INTO slo_windows (slo, window_ms) VALUES (?, ?) ON CONFLICT (slo) DO UPDATE SET window_ms = excluded.window_ms',
+    );
+    this.transaction(() => {
+      for (const [slo, windowMs] of configured) upsert.run(slo, windowMs);
+      // An SLO whose counts have all aged out has nothing left to keep.
+      const names = JSON.stringify([...configured.keys()]);
+      this.db
+        .prepare(
+          'DELETE FROM slo_windows WHERE slo NOT IN (SELECT value FROM json_each(?)) AND slo NOT IN (SELECT slo FROM slo_series)',
+        )
+        .run(names);
+    });
+    const windows = new Map(configured);
+    for (const row of this.db.prepare('SELECT slo, window_ms FROM slo_windows').iterate()) {
+      const { slo, window_ms: windowMs } = row as { slo: string; window_ms: number };
+      if (!windows.has(slo)) windows.set(slo, windowMs);
+    }
+    return windows;
   }
 
   async close(): Promise<void> {

@@ -52,6 +52,13 @@ export interface SloStore {
    * than this. A restarted collector must not count time from before it (see `StoreClock`).
    */
   latestBucketStart(): number;
+  /**
+   * Records the configured SLOs' windows (name → ms) and returns, with them, the windows that SLOs
+   * no longer configured last had while the store still holds their counts (a memory store
+   * holds none). Retention keeps an SLO dropped from the configuration by mistake for its own
+   * window, not the longest one still configured.
+   */
+  rememberWindows(configured: ReadonlyMap<string, number>): ReadonlyMap<string, number>;
   /** Releases resources; pending commits finish first. */
   close(): Promise<void>;
 }
