@@ -35,10 +35,11 @@ export class StoreOpenError extends FileOpenError {
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 
-// `slo_example_traces` and `slo_windows` came later without a version bump: they are additive, and
-// a collector that predates them opens the file and ignores them. It is keyed by the series' names, not its
-// row id: such a collector compacts series away without touching it, and a reused id must not
-// inherit another series' traces (loading keeps only rows of series that still have counts).
+// `slo_example_traces` and `slo_windows` came later without a version bump: they are additive,
+// and a collector that predates them opens the file and ignores them. `slo_example_traces` is
+// keyed by the series' names, not its row id: such a collector compacts series away without
+// touching it, and a reused id must not inherit another series' traces (loading keeps only rows
+// of series that still have counts).
 const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
