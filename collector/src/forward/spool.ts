@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Logger } from '../component.ts';
-import { contentEncodingOf } from '../receive/body.ts';
+import { contentEncodingOf, forwardedEncoding } from '../receive/body.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { FileOpenError } from '../store/file-open-error.ts';
 import { isSqliteBusy } from '../store/sqlite-busy.ts';
@@ -201,10 +201,9 @@ export class ForwardSpool {
  * never takes. Rows spooled before the receiver named encodings canonically hold the client's
  * own header (`GZIP`, `identity`), which downstream receivers refuse.
  */
-function forwardedEncoding(stored: string | null): RawOtlpRequest['contentEncoding'] | null {
+function spooledEncoding(stored: string | null): RawOtlpRequest['contentEncoding'] | null {
   const encoding = contentEncodingOf(stored ?? undefined);
-  if (encoding === undefined) return null;
-  return encoding === 'identity' ? undefined : encoding;
+  return encoding === undefined ? null : forwardedEncoding(encoding);
 }
 
 function readAll(db: DatabaseSync): SpooledRequest[] {
@@ -215,7 +214,7 @@ function readAll(db: DatabaseSync): SpooledRequest[] {
   for (const row of rows) {
     const { id, signal, content_type: contentType, content_encoding: encoding, body } = row;
     const contentEncoding =
-      encoding === null || typeof encoding === 'string' ? forwardedEncoding(encoding) : null;
+      encoding === null || typeof encoding === 'string' ? spooledEncoding(encoding) : null;
     if (
       typeof id !== 'number' ||
       typeof signal !== 'string' ||

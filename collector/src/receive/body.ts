@@ -17,6 +17,16 @@ export class BodyError extends Error {
 /** Content encodings the receiver inflates. */
 export type ContentEncoding = 'identity' | 'gzip' | 'deflate';
 
+/**
+ * The `Content-Encoding` to send a body on with: the canonical name, none for `identity` (OTLP
+ * receivers downstream match the exact lower-case names and refuse `identity`).
+ */
+export function forwardedEncoding(
+  encoding: ContentEncoding,
+): Exclude<ContentEncoding, 'identity'> | undefined {
+  return encoding === 'identity' ? undefined : encoding;
+}
+
 export function contentEncodingOf(header: string | undefined): ContentEncoding | undefined {
   const value = (header ?? 'identity').trim().toLowerCase();
   if (value === '' || value === 'identity') return 'identity';

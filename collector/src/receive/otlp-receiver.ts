@@ -5,7 +5,7 @@ import type { LimitsConfig } from '../config/server-section.ts';
 import type { DecodedBreakerStates } from '../decode/breaker-points.ts';
 import type { DecodedTraces } from '../decode/span-record.ts';
 import { type Admission, DECODED_SPAN_BYTES, JSON_TREE_BYTES_PER_BYTE } from './admission.ts';
-import { BodyError, contentEncodingOf, readBody } from './body.ts';
+import { BodyError, contentEncodingOf, forwardedEncoding, readBody } from './body.ts';
 import { OtlpDecodeError, TooManySpansError } from './decode-error.ts';
 import { send } from './http-reply.ts';
 import type { IngestStats } from './ingest-stats.ts';
@@ -27,11 +27,11 @@ export interface RawOtlpRequest {
   body: Buffer;
   contentType: string;
   /**
-   * The body's encoding in its canonical name (`gzip`, `deflate`), undefined for none. The
-   * receiver takes `GZIP`, `x-gzip` or `identity`; OTLP receivers downstream (the OpenTelemetry
-   * Collector's, Tempo's, Jaeger's) match the exact lower-case names and refuse `identity`.
+   * The body's encoding in its canonical name (`gzip`, `deflate`), undefined for none
+   * ({@link forwardedEncoding}): the receiver takes `GZIP`, `x-gzip` or `identity`, OTLP
+   * receivers downstream (the OpenTelemetry Collector's, Tempo's, Jaeger's) do not.
    */
-  contentEncoding: 'gzip' | 'deflate' | undefined;
+  contentEncoding: ReturnType<typeof forwardedEncoding>;
 }
 
 /**
@@ -231,7 +231,7 @@ export class OtlpReceiver {
           signal,
           body: body.raw,
           contentType: contentType!,
-          contentEncoding: contentEncoding === 'identity' ? undefined : contentEncoding,
+          contentEncoding: forwardedEncoding(contentEncoding),
         });
       }
       o.stats.requests.add([signal, encoding, '200']);
