@@ -142,3 +142,30 @@ describe('resolveOptions: OTEL_EXPORTER_OTLP_PROTOCOL', () => {
     assert.match(messages[1]!, /^OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc: only OTLP\/HTTP/);
   });
 });
+
+describe('resolveOptions: numeric variables', () => {
+  it('logs a value that is not a positive integer and applies the default', () => {
+    const messages: string[] = [];
+    const o = resolveOptions(
+      { logger: (m) => messages.push(m) },
+      {
+        BREAKWATER_PROMETHEUS_PORT: '19464x',
+        OTEL_METRIC_EXPORT_INTERVAL: 'abc',
+        OTEL_BSP_MAX_QUEUE_SIZE: '-1',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '2.5',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: ' ',
+      },
+    );
+    assert.equal(o.prometheusPort, undefined);
+    assert.equal(o.metricIntervalMs, 15_000);
+    assert.equal(o.maxQueueSize, 2048);
+    assert.equal(o.limits.tracesTimeoutMs, 5_000);
+    assert.deepEqual(messages.sort(), [
+      'BREAKWATER_PROMETHEUS_PORT=19464x: not a positive integer; ignored',
+      'OTEL_BSP_MAX_QUEUE_SIZE=-1: not a positive integer; ignored',
+      // Read for the traces and the metrics timeout alike, said once.
+      'OTEL_EXPORTER_OTLP_TIMEOUT=2.5: not a positive integer; ignored',
+      'OTEL_METRIC_EXPORT_INTERVAL=abc: not a positive integer; ignored',
+    ]);
+  });
+});

@@ -126,13 +126,18 @@ export interface ExportLimits {
 
 const DEFAULT_EXPORT_TIMEOUT_MS = 5_000;
 
-function exportLimits(options: StartOptions, env: NodeJS.ProcessEnv, maxQueueSize: number): ExportLimits {
+function exportLimits(
+  options: StartOptions,
+  env: NodeJS.ProcessEnv,
+  maxQueueSize: number,
+  logger: (message: string) => void,
+): ExportLimits {
   // A timer longer than MAX_TIMER_MS fires after 1 ms: the export would time out at once.
   const timeout = (...names: string[]): number => Math.min(timeoutFrom(...names), MAX_TIMER_MS);
   const timeoutFrom = (...names: string[]): number => {
     if (options.exportTimeoutMs !== undefined) return options.exportTimeoutMs;
     for (const name of names) {
-      const ms = positiveInt(env[name]);
+      const ms = positiveInt(env, name, logger);
       if (ms !== undefined) return ms;
     }
     return DEFAULT_EXPORT_TIMEOUT_MS;
@@ -142,7 +147,10 @@ function exportLimits(options: StartOptions, env: NodeJS.ProcessEnv, maxQueueSiz
     metricsTimeoutMs: timeout('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'),
     spanBatchTimeoutMs: timeout('OTEL_BSP_EXPORT_TIMEOUT'),
     metricReaderTimeoutMs: timeout('OTEL_METRIC_EXPORT_TIMEOUT'),
-    maxExportBatchSize: Math.min(positiveInt(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) ?? 512, maxQueueSize),
+    maxExportBatchSize: Math.min(
+      positiveInt(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', logger) ?? 512,
+      maxQueueSize,
+    ),
     spanDelayMs: spanExportDelayMs(env.OTEL_BSP_SCHEDULE_DELAY),
   };
 }
@@ -228,10 +236,21 @@ function noteProtocol(env: NodeJS.ProcessEnv, logger: (message: string) => void)
   }
 }
 
-function positiveInt(text: string | undefined): number | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
+/**
+ * A positive integer variable; undefined when unset or blank. Any other value is logged and
+ * ignored (the default applies), so a typo such as `19464x` does not silently turn a setting off.
+ */
+function positiveInt(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  logger: (message: string) => void,
+): number | undefined {
+  const text = envText(env, name);
+  if (text === undefined) return undefined;
   const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  if (Number.isInteger(n) && n > 0) return n;
+  logger(`${name}=${text}: not a positive integer; ignored`);
+  return undefined;
 }
 
 /**
@@ -292,8 +311,15 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     collectorBase(envText(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), '/v1/traces') ??
     collectorBase(envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')) ??
     DEFAULT_COLLECTOR_URL;
-  const maxQueueSize = options.maxQueueSize ?? positiveInt(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? 2048;
-  const limits = exportLimits(options, env, maxQueueSize);
+  // A variable read for two settings (OTEL_EXPORTER_OTLP_TIMEOUT) is complained about once.
+  const said = new Set<string>();
+  const once = (message: string): void => {
+    if (said.has(message)) return;
+    said.add(message);
+    logger(message);
+  };
+  const maxQueueSize = options.maxQueueSize ?? positiveInt(env, 'OTEL_BSP_MAX_QUEUE_SIZE', once) ?? 2048;
+  const limits = exportLimits(options, env, maxQueueSize, once);
   return {
     serviceName:
       options.serviceName ??
@@ -309,7 +335,8 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     metricsExporter: exporterChoice('OTEL_METRICS_EXPORTER', env.OTEL_METRICS_EXPORTER, logger),
     spanProcessors: options.spanProcessors ?? [],
     headers: options.headers,
-    metricIntervalMs: options.metricIntervalMs ?? positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL) ?? 15_000,
+    metricIntervalMs:
+      options.metricIntervalMs ?? positiveInt(env, 'OTEL_METRIC_EXPORT_INTERVAL', once) ?? 15_000,
     exportTimeoutMs: Math.max(
       limits.tracesTimeoutMs,
       limits.metricsTimeoutMs,
@@ -318,7 +345,7 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     ),
     limits,
     maxQueueSize,
-    prometheusPort: options.prometheusPort ?? positiveInt(env[ENV.PROMETHEUS_PORT]),
+    prometheusPort: options.prometheusPort ?? positiveInt(env, ENV.PROMETHEUS_PORT, once),
     prometheusHost: options.prometheusHost ?? envText(env, ENV.PROMETHEUS_HOST) ?? '127.0.0.1',
     control:
       options.control === false || controlEnv === 'false' || controlEnv === '0'

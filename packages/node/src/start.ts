@@ -19,6 +19,7 @@ import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetr
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type ControlHandle, startControl } from './control-hook.ts';
+import { reportingFailures } from './export-failures.ts';
 import { defaultLogger, type ResolvedOptions, resolveOptions, type StartOptions } from './options.ts';
 import { resourceDetectors } from './resource.ts';
 import { installSignalHandlers } from './signals.ts';
@@ -47,12 +48,16 @@ let shutDown = false;
 function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
   const own = [...o.spanProcessors];
   if (o.tracesExporter === 'none') return own;
-  const exporter = new OTLPTraceExporter({
-    ...(o.tracesUrl !== undefined ? { url: o.tracesUrl } : {}),
-    ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
-    timeoutMillis: o.limits.tracesTimeoutMs,
-    concurrencyLimit: spanExportConcurrency(o),
-  });
+  const exporter = reportingFailures(
+    new OTLPTraceExporter({
+      ...(o.tracesUrl !== undefined ? { url: o.tracesUrl } : {}),
+      ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
+      timeoutMillis: o.limits.tracesTimeoutMs,
+      concurrencyLimit: spanExportConcurrency(o),
+    }),
+    'span',
+    o.logger,
+  );
   // Every value is resolved from its standard variable first (see ExportLimits): an explicit
   // value here would otherwise silently override the environment.
   return [
@@ -86,12 +91,16 @@ function metricReaders(o: ResolvedOptions): IMetricReader[] {
   if (o.metricsExporter === 'otlp') {
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({
-          ...(o.metricsUrl !== undefined ? { url: o.metricsUrl } : {}),
-          ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
-          timeoutMillis: o.limits.metricsTimeoutMs,
-          concurrencyLimit: 2,
-        }),
+        exporter: reportingFailures(
+          new OTLPMetricExporter({
+            ...(o.metricsUrl !== undefined ? { url: o.metricsUrl } : {}),
+            ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
+            timeoutMillis: o.limits.metricsTimeoutMs,
+            concurrencyLimit: 2,
+          }),
+          'metric',
+          o.logger,
+        ),
         exportIntervalMillis: o.metricIntervalMs,
         exportTimeoutMillis: Math.min(o.limits.metricReaderTimeoutMs, o.metricIntervalMs),
       }),

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
+import { it } from 'node:test';
+import { trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { reportingFailures } from './export-failures.ts';
+import { start } from './index.ts';
+
+/** An OTLP receiver that answers every request with `status.value`. */
+async function switchableReceiver(status: { value: number }) {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(status.value, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+it('a refused span export is logged once with what to set, its recovery once, and a new failure again', async () => {
+  const status = { value: 401 };
+  const receiver = await switchableReceiver(status);
+  const lines: string[] = [];
+  const bw = start({
+    serviceName: 'export-failure-test',
+    endpoint: receiver.url,
+    control: false,
+    handleSignals: false,
+    metricIntervalMs: 3_600_000,
+    logger: (m) => lines.push(m),
+  });
+  const spanLines = () => lines.filter((l) => l.startsWith('span export'));
+  const exportOne = async () => {
+    trace.getTracer('t').startSpan('work').end();
+    await bw.forceFlush();
+  };
+
+  await exportOne();
+  await exportOne();
+  assert.equal(spanLines().length, 1, lines.join('\n'));
+  assert.match(
+    spanLines()[0]!,
+    /span export failed.*HTTP 401.*OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer/,
+  );
+
+  status.value = 200;
+  await exportOne();
+  await exportOne();
+  assert.deepEqual(spanLines().slice(1), ['span export recovered']);
+
+  status.value = 403;
+  await exportOne();
+  assert.equal(spanLines().length, 3);
+  assert.match(spanLines()[2]!, /HTTP 403/);
+  await bw.shutdown();
+  receiver.close();
+});
+
+it('an unreachable collector is named as such, once', async () => {
+  const closed = createTcpServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address() as AddressInfo;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const lines: string[] = [];
+  const exporter = reportingFailures(
+    new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 300 }),
+    'span',
+    (m) => lines.push(m),
+  );
+  const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter })] });
+  for (let i = 0; i < 2; i++) {
+    provider.getTracer('t').startSpan('work').end();
+    await provider.forceFlush().catch(() => {}); // a batch processor's flush rejects with the export's error
+  }
+  assert.equal(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /cannot reach the collector \(ECONNREFUSED\); check OTEL_EXPORTER_OTLP_ENDPOINT/);
+  await provider.shutdown();
+});
