@@ -45,7 +45,7 @@ export {
   type RuntimeOptions,
 } from './runtime.ts';
 export type { BreakerFacts, Classification } from './span-attributes.ts';
-export { type Tool, type ToolOptions, tool, toolSignal } from './tool.ts';
+export { NO_CONTEXT_MANAGER_WARNING, type Tool, type ToolOptions, tool, toolSignal } from './tool.ts';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
 /** Both client instrumentations with one config, for `registerInstrumentations` or NodeSDK. */

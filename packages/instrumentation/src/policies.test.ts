@@ -334,6 +334,46 @@ describe('a caller’s abort is a cancellation, whatever its reason', () => {
   });
 });
 
+describe('a call answered before it was awaited, then aborted', () => {
+  it('rejects as a bare client does (the body fetch handed over follows the abort); the span says cancelled', async () => {
+    const cases = [
+      {
+        name: 'openai-v6',
+        call: (signal: AbortSignal) =>
+          new (require('openai-v6').default as typeof OpenAIType)({
+            apiKey: 'k',
+            baseURL: h.fp.openaiBaseUrl,
+          }).chat.completions.create(
+            { model: 'gpt-late-abort', messages: [{ role: 'user', content: 'x' }] },
+            { signal },
+          ),
+      },
+      {
+        name: 'anthropic',
+        call: (signal: AbortSignal) =>
+          new (require('@anthropic-ai/sdk').default as typeof AnthropicType)({
+            apiKey: 'k',
+            baseURL: h.fp.anthropicBaseUrl,
+          }).messages.create(
+            { model: 'claude-late-abort', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] },
+            { signal },
+          ),
+      },
+    ];
+    for (const { name, call } of cases) {
+      const controller = new AbortController();
+      const promise = call(controller.signal); // started, not awaited: its body is taken in
+      // Answered and waiting on the app (to parse it, or to be collected).
+      while (h.runtime.openOperations.size === 0) await new Promise((r) => setTimeout(r, 5));
+      controller.abort();
+      await assert.rejects(promise, (error: Error) => error.name === 'AbortError', name);
+      const [op] = byRole(h.spans(), 'operation');
+      assert.equal(attrs(op!)['breakwater.error.category'], 'cancelled', name);
+      h.reset();
+    }
+  });
+});
+
 describe('a fallback that answers a refusal (no attempt made)', () => {
   it('is parsed like the method’s own answers: responses.create still adds output_text', async () => {
     const m = 'resp-fb-1';

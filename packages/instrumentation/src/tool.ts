@@ -6,7 +6,7 @@
 
 import { dependencyKey, SEMCONV } from '@breakwater/protocol';
 import type { CallContext } from '@breakwater/resilience';
-import { context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
+import { context, createContextKey, diag, SpanKind, trace } from '@opentelemetry/api';
 import { AttributeSets } from './attribute-sets.ts';
 import { setBounded } from './client/content.ts';
 import { json } from './client/describe.ts';
@@ -57,8 +57,39 @@ const TOOL_ATTEMPT = createContextKey('breakwater.tool.attempt');
  */
 export function toolSignal(): AbortSignal | undefined {
   const running = context.active().getValue(TOOL_ATTEMPT) as ToolAttempt | undefined;
-  if (running === undefined) return undefined;
+  if (running === undefined) {
+    if (!contextWarned && !contextPropagates()) warnNoContextManager();
+    return undefined;
+  }
   return running.call.attempt === running.attempt ? running.call.signal : AbortSignal.abort();
+}
+
+/** Process warning code for {@link toolSignal} read where no context manager carries it. */
+export const NO_CONTEXT_MANAGER_WARNING = 'BREAKWATER_NO_CONTEXT_MANAGER';
+
+let contextWarned = false;
+const PROBE = createContextKey('breakwater.context.probe');
+
+/** Whether the OpenTelemetry context API has a context manager (the no-op one forgets values). */
+function contextPropagates(): boolean {
+  return context.with(
+    context.active().setValue(PROBE, true),
+    () => context.active().getValue(PROBE) === true,
+  );
+}
+
+/**
+ * Without a context manager `toolSignal()` is `undefined` even inside a tool (and spans do not
+ * nest): said once, since the tool's work then runs on past its timeout without a word.
+ */
+function warnNoContextManager(): void {
+  contextWarned = true;
+  const message =
+    'toolSignal() found no OpenTelemetry context manager, so it cannot see the running tool and ' +
+    'returns undefined (and spans do not nest). Register one: @breakwater/node start() does, as ' +
+    'does NodeSDK; or context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()).';
+  diag.warn(message);
+  process.emitWarning(message, { code: NO_CONTEXT_MANAGER_WARNING });
 }
 
 /**

@@ -139,6 +139,7 @@ function attemptOptions(
   timeout: number | false,
   extra: Record<string, unknown> | undefined,
   resend = 0,
+  client: unknown = undefined,
 ): unknown {
   const apply = (o: unknown): Record<string, unknown> => {
     const out: Record<string, unknown> = {
@@ -146,8 +147,9 @@ function attemptOptions(
       maxRetries: 0,
       ...extra,
     };
-    // A resend carries the retry count the client would have sent had it retried itself.
-    if (resend > 0) out.headers = withRetryCount(out.headers, resend);
+    // A resend carries the retry count the client would have sent had it retried itself (unless
+    // the app set that header itself, on the request or on the client: its own wins, as bare).
+    if (resend > 0 && !clientSetsRetryCount(client)) out.headers = withRetryCount(out.headers, resend);
     // The policy's per-attempt timeout rides on the client's own request timer; a timeout the
     // caller set on the request (or, see guardedCall, on the client) wins.
     if (timeout !== false && out.timeout === undefined) out.timeout = timeout;
@@ -166,22 +168,34 @@ function attemptOptions(
 function withRetryCount(headers: unknown, count: number): unknown {
   const value = String(count);
   if (headers === undefined || headers === null) return { [RETRY_COUNT_HEADER]: value };
+  if (setsRetryCount(headers)) return headers;
   if (headers instanceof Headers) {
-    if (headers.has(RETRY_COUNT_HEADER)) return headers;
     const copy = new Headers(headers);
     copy.set(RETRY_COUNT_HEADER, value);
     return copy;
   }
-  const isOurs = (name: unknown): boolean =>
-    typeof name === 'string' && name.toLowerCase() === RETRY_COUNT_LOWER;
-  if (Array.isArray(headers)) {
-    if (headers.some((pair) => isOurs((pair as unknown[] | undefined)?.[0]))) return headers;
-    return [...headers, [RETRY_COUNT_HEADER, value]];
-  }
+  if (Array.isArray(headers)) return [...headers, [RETRY_COUNT_HEADER, value]];
   const proto = typeof headers === 'object' ? Object.getPrototypeOf(headers) : undefined;
   // A shape we don't know is left as given.
-  if ((proto !== Object.prototype && proto !== null) || Object.keys(headers).some(isOurs)) return headers;
+  if (proto !== Object.prototype && proto !== null) return headers;
   return { ...headers, [RETRY_COUNT_HEADER]: value };
+}
+
+/** Whether `headers` (a record, a `Headers`, a list of pairs) set the retry-count header. */
+function setsRetryCount(headers: unknown): boolean {
+  if (headers === undefined || headers === null || typeof headers !== 'object') return false;
+  if (headers instanceof Headers) return headers.has(RETRY_COUNT_HEADER);
+  const isOurs = (name: unknown): boolean =>
+    typeof name === 'string' && name.toLowerCase() === RETRY_COUNT_LOWER;
+  if (Array.isArray(headers)) return headers.some((pair) => isOurs((pair as unknown[] | undefined)?.[0]));
+  return Object.keys(headers).some(isOurs);
+}
+
+/** Whether the app set the retry-count header on the client (`new OpenAI({ defaultHeaders })`). */
+function clientSetsRetryCount(client: unknown): boolean {
+  return setsRetryCount(
+    (client as { _options?: { defaultHeaders?: unknown } } | null | undefined)?._options?.defaultHeaders,
+  );
 }
 
 /** The header a Stainless client sends with its own retry count (always 0 with its retries off). */
@@ -335,7 +349,7 @@ export function guardedCall(
       const inner = original.call(
         self,
         body,
-        attemptOptions(options, signal, timeout, describe.attemptOptions?.(), ctx.attempt),
+        attemptOptions(options, signal, timeout, describe.attemptOptions?.(), ctx.attempt, client),
       );
       const parseBody = inner.parseResponse;
       parse = parseBody;
@@ -349,7 +363,7 @@ export function guardedCall(
               return props;
             });
           }
-          return rawResponse === undefined ? bufferInAttempt(props, deadline) : props;
+          return rawResponse === undefined ? bufferInAttempt(props, deadline, caller) : props;
         });
       }
       return inner.responsePromise.then((props) => {

@@ -41,15 +41,39 @@ export function parseInAttempt(
 
 /**
  * Takes in the body of `props` before `deadline`; resolves with the same request metadata and a
- * fresh response of the same status, headers and url that holds the whole body.
+ * fresh response of the same status, headers and url that holds the whole body. With the
+ * caller's `signal`, that body still follows it until it is read, as the body fetch hands over
+ * does: a caller that aborts before reading gets the abort, not the answer.
  */
 export function bufferInAttempt(
   props: ResponseProps,
   deadline: ResponseDeadline | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<ResponseProps> {
   const { response } = props;
   return beforeDeadline(response.arrayBuffer(), deadline, props.controller).then((bytes) => ({
     ...props,
-    response: copiedResponse(response, bytes),
+    response: copiedResponse(response, signal === undefined ? bytes : abortableBody(bytes, signal)),
   }));
+}
+
+/**
+ * `bytes` as a body that fails to read once `signal` has aborted, with the error fetch gives an
+ * aborted body (the clients abort their own controller, without a reason, on the caller's abort).
+ * Read on demand (`highWaterMark: 0`), so the abort is checked when the caller reads.
+ */
+function abortableBody(bytes: ArrayBuffer, signal: AbortSignal): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (signal.aborted) {
+          controller.error(new DOMException('This operation was aborted', 'AbortError'));
+          return;
+        }
+        controller.enqueue(new Uint8Array(bytes));
+        controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -179,16 +179,28 @@ for (const [label, OpenAI] of [
             shape,
           );
       }
-      // The caller's own value wins, as on a bare client's retries.
+      // The caller's own value wins, as on a bare client's retries: on the request or the client.
       const own = await sentHeaders('retry-header-own', 1, { 'X-Stainless-Retry-Count': '7' });
       assert.deepEqual(
         own.map((hs) => hs.get('x-stainless-retry-count')),
         ['7', '7'],
       );
+      const clientOwn = await sentHeaders('retry-header-client', 1, undefined, {
+        'X-Stainless-Retry-Count': 'custom',
+      });
+      assert.deepEqual(
+        clientOwn.map((hs) => hs.get('x-stainless-retry-count')),
+        ['custom', 'custom'],
+      );
     });
 
     /** The headers of each request a call sent, its first `failures` requests answered 503. */
-    async function sentHeaders(tag: string, failures: number, headers: Record<string, string> | undefined) {
+    async function sentHeaders(
+      tag: string,
+      failures: number,
+      headers: Record<string, string> | undefined,
+      defaultHeaders?: Record<string, string>,
+    ) {
       const m = model(tag);
       h.fp.script({
         route: 'openai.chat',
@@ -199,6 +211,7 @@ for (const [label, OpenAI] of [
       const c = new (OpenAI())({
         apiKey: 'k',
         baseURL: h.fp.openaiBaseUrl,
+        ...(defaultHeaders === undefined ? {} : { defaultHeaders }),
         fetch: (url: string | URL | Request, init?: RequestInit) => {
           sent.push(new Headers(init?.headers));
           return fetch(url, init);
