@@ -37,3 +37,28 @@ it('an answer whose body stalls past the timeout is a retryable GateClientError 
   assert.equal(error.retryable, true);
   assert.equal(error.message, 'GET /v1/gate: answer cut off: no answer within 5000 ms');
 });
+
+it('a refused token says where the gate token goes', async () => {
+  const refusing: typeof fetch = async () =>
+    new Response(JSON.stringify({ error: { code: 401, message: 'missing bearer token' } }), {
+      status: 401,
+      headers: { 'content-type': 'application/json' },
+    });
+  const client = new GateClient({
+    baseUrl: 'http://127.0.0.1:1',
+    token: undefined,
+    clock: new ManualClock(0),
+    fetch: refusing,
+    timeoutMs: 5_000,
+  });
+  const error = await client.decide({ service: 'checkout', version: 'v2' }).then(
+    () => assert.fail('a 401 resolved'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof GateClientError);
+  assert.equal(error.retryable, false);
+  assert.equal(
+    error.message,
+    'GET /v1/gate → HTTP 401: missing bearer token (the gate needs a token with the gate scope: --token, or BREAKWATER_GATE_TOKEN)',
+  );
+});

@@ -7,6 +7,7 @@ import {
   GateHealthSchema,
   type GateRollbackEvent,
 } from '@breakwater/protocol';
+import { GATE_TOKEN_ENV } from './options.ts';
 
 /** The collector could not be asked (network, auth, a 4xx/5xx, an unreadable answer): exit 2. */
 export class GateClientError extends Error {
@@ -112,8 +113,13 @@ export class GateClient {
         try {
           message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
         } catch {}
+        // A refused token is the usual first-run mistake: say where the token goes.
+        const hint =
+          res.status === 401 || res.status === 403
+            ? ` (the gate needs a token with the gate scope: --token, or ${GATE_TOKEN_ENV})`
+            : '';
         throw new GateClientError(
-          `${method} ${path.split('?')[0]} → HTTP ${res.status}: ${message}`,
+          `${method} ${path.split('?')[0]} → HTTP ${res.status}: ${message}${hint}`,
           res.status >= 500,
         );
       }

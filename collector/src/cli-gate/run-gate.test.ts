@@ -81,6 +81,23 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
           const reasons = [{ code: 'budget_below_reserve', message: 'budget', decision: 'HALT' }] as const;
           return json(200, answer('HALT', { version, reasons: [...reasons] }));
         }
+        if (version === 'thin') {
+          // Too few events: one optional SLO argues for nothing, a required one for HALT.
+          const base = answer('HALT', { version }).slos[0]!;
+          const thin = { ...base, sample: { good: 5, total: 5 }, judged: false };
+          const slos = [
+            { ...thin, slo: 'retry-recovery', decision: 'PROCEED' as const },
+            { ...thin, slo: 'availability', decision: 'HALT' as const },
+            {
+              ...base,
+              slo: 'latency',
+              sample: { good: 199, total: 200 },
+              judged: true,
+              decision: 'PROCEED' as const,
+            },
+          ];
+          return json(200, answer('HALT', { version, slos }));
+        }
         const decision =
           ({ ok: 'PROCEED', halt: 'HALT', rb: 'ROLLBACK' } as Record<string, GateDecision>)[version ?? ''] ??
           'PROCEED';
@@ -133,6 +150,15 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
       );
     }
     assert.equal(seenAuth.at(-1), 'Bearer from-env');
+  });
+
+  it('says "not judged" for an SLO with too few events, rather than PROCEED', async () => {
+    const io = capture();
+    await runGateCommand(['--service', 'chat', '--version', 'thin', '--url', url], io);
+    const lines = io.out.split('\n');
+    assert.ok(lines.includes('  retry-recovery: not judged, 0/5 bad, budget left 90.0%'), io.out);
+    assert.ok(lines.includes('  availability: HALT, not judged, 0/5 bad, budget left 90.0%'), io.out);
+    assert.ok(lines.includes('  latency: PROCEED, 1/200 bad, budget left 90.0%'), io.out);
   });
 
   it('--json prints a schema-valid answer on stdout only', async () => {

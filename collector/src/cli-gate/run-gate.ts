@@ -1,6 +1,11 @@
 import { type Clock, GATE_EXIT_CODES, type GateAnswer, systemClock } from '@breakwater/protocol';
 import { isNoDataHalt } from '../act/gate/incident-alerts.ts';
-import { buildIncidentReport, type RecoveryOutcome, type RollbackOutcome } from '../act/gate/report.ts';
+import {
+  buildIncidentReport,
+  type RecoveryOutcome,
+  type RollbackOutcome,
+  sloDecisionText,
+} from '../act/gate/report.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import type { Logger } from '../component.ts';
 import { postIncidentAlert } from './alert-push.ts';
@@ -191,7 +196,7 @@ function printAnswer(answer: GateAnswer, options: GateCliOptions, say: (line: st
     for (const s of answer.slos) {
       const bad = s.sample.total - s.sample.good;
       say(
-        `  ${s.slo}: ${s.decision}, ${bad}/${s.sample.total} bad, budget left ${(s.budgetRemaining * 100).toFixed(1)}%`,
+        `  ${s.slo}: ${sloDecisionText(s)}, ${bad}/${s.sample.total} bad, budget left ${(s.budgetRemaining * 100).toFixed(1)}%`,
       );
     }
   }

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings test ${ENV} substitution
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -88,6 +88,17 @@ describe('breakwater CLI', () => {
       assert.match(help.stdout, new RegExp(`^Usage: breakwater ${name}`));
     }
     assert.match(cli(['serve', '--help']).stdout, /--alertmanager-url <url>/);
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(
+      await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
+    ) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = cli([flag]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${version}\n`);
+    }
   });
 
   it('usage errors exit 2 with a hint', () => {

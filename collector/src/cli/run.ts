@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CliIo } from './io.ts';
@@ -13,8 +14,14 @@ Breakwater collector: OTLP/HTTP ingest, SLOs and error budgets, fleet breaker si
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Run "breakwater <command> --help" for a command's options.
+Run "breakwater <command> --help" for a command's options, "breakwater --version" for the version.
 `;
+}
+
+/** This package's version (from its package.json: the same file in a checkout and when installed). */
+function collectorVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String((manifest as { version?: unknown }).version);
 }
 
 /**
@@ -33,6 +40,10 @@ export async function runCli(
       return EXIT.USAGE;
     }
     io.stdout(mainHelp(commands));
+    return EXIT.OK;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`${collectorVersion()}\n`);
     return EXIT.OK;
   }
   const command = commands.find((c) => c.name === name);

@@ -148,7 +148,7 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
         ? 'n/a'
         : `${pct(s.comparison.canaryErrorRatio)} vs ${pct(s.comparison.baselineErrorRatio)} (p=${s.comparison.pValue.toExponential(2)})`;
     lines.push(
-      `| ${s.slo} | ${ratioToPercent(s.objective)}% | ${s.decision} | ${s.sample.total} (${s.sample.total - s.sample.good}) | ${burn} | ${pct(s.budgetRemaining)} | ${cmp} |`,
+      `| ${s.slo} | ${ratioToPercent(s.objective)}% | ${sloDecisionText(s)} | ${s.sample.total} (${s.sample.total - s.sample.good}) | ${burn} | ${pct(s.budgetRemaining)} | ${cmp} |`,
     );
   }
   lines.push('', '## Top error categories', '');
@@ -185,4 +185,14 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
+}
+
+/**
+ * One SLO's decision for people: an SLO with too few events to judge says so rather than
+ * `PROCEED` (it argued for nothing); one that still decided (required, or burning over its long
+ * window) keeps its decision beside it.
+ */
+export function sloDecisionText(s: Pick<GateSloEvidence, 'decision' | 'judged'>): string {
+  if (s.judged !== false) return s.decision;
+  return s.decision === 'PROCEED' ? 'not judged' : `${s.decision}, not judged`;
 }
