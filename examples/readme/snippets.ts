@@ -2,10 +2,16 @@
  * The README's TypeScript snippets, type-checked by `npm run typecheck` so the documentation
  * cannot drift from the APIs. Not run: the declared functions stand for the reader's own code.
  */
-import { AnthropicInstrumentation, agent, OpenAIInstrumentation, tool } from '@breakwater/instrumentation';
+import {
+  AnthropicInstrumentation,
+  agent,
+  OpenAIInstrumentation,
+  tool,
+  toolSignal,
+} from '@breakwater/instrumentation';
 import { Pipeline } from '@breakwater/resilience';
 
-declare function fetchResults(query: string): Promise<string[]>;
+declare function fetchResults(query: string, signal?: AbortSignal): Promise<string[]>;
 declare function summarize(results: string[]): Promise<string>;
 declare function charge(
   order: { id: string },
@@ -14,7 +20,7 @@ declare function charge(
 declare const order: { id: string };
 
 export async function agentSnippet(): Promise<string> {
-  const search = tool('search_web', async (query: string) => fetchResults(query), {
+  const search = tool('search_web', async (query: string) => fetchResults(query, toolSignal()), {
     policy: {
       timeoutMs: 2_000,
       fallback: { name: 'no-results', run: () => [] },

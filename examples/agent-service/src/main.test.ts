@@ -83,6 +83,17 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
     const flag = await run(['--bogus']);
     assert.equal(flag.code, 1);
     assert.equal(flag.stderr, "agent-service: Unknown option '--bogus'\n");
+    // A policy start() would refuse is refused here, before anything starts, naming the flag.
+    const policy = await run(['--policy', '{"retry":{"maxAttempts":0}}']);
+    assert.equal(policy.code, 1);
+    assert.match(
+      policy.stderr,
+      /^agent-service: --policy: invalid Breakwater policy: \S*retry\.maxAttempts: must be an integer from 1 to 100 \(got 0\)\n$/,
+    );
+    assert.doesNotMatch(policy.stdout, /fault provider on/);
+    const notJson = await run(['--policy', '{bad']);
+    assert.equal(notJson.code, 1);
+    assert.match(notJson.stderr, /^agent-service: --policy is not JSON: [^\n]+\n$/);
   });
 
   it('--faults on an external provider replaces its scripts; none clears them', async () => {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import type { PolicyOverrides, PolicyRule } from '@breakwater/instrumentation';
+import { type PolicyOverrides, PolicyResolver, type PolicyRule } from '@breakwater/instrumentation';
 import { start } from '@breakwater/node';
 import { ENV } from '@breakwater/protocol';
 import type OpenAIClient from 'openai';
@@ -73,12 +73,26 @@ function parseFlags() {
 
 const values = parseFlags();
 
+/** `--policy`, checked as start() would check it: a bad one is a one-line error, not a warning. */
 function parsePolicy(text: string | undefined): PolicyOverrides | undefined {
   if (text === undefined) return undefined;
-  const value: unknown = JSON.parse(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`--policy is not JSON: ${(error as Error).message}`);
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new Error('--policy must be a JSON object (PolicyOverrides)');
-  return value as PolicyOverrides;
+  const overrides = value as PolicyOverrides;
+  try {
+    new PolicyResolver([{ match: 'openai/*', policy: overrides }]);
+  } catch (error) {
+    // One line: the policy check lists each problem on a line of its own.
+    const [head, ...problems] = (error as Error).message.split('\n').map((line) => line.trim());
+    throw new Error(`--policy: ${[head, problems.join('; ')].filter(Boolean).join(' ')}`);
+  }
+  return overrides;
 }
 
 async function main(): Promise<void> {
