@@ -154,15 +154,18 @@ describe('resolveOptions: numeric variables', () => {
         OTEL_BSP_MAX_QUEUE_SIZE: '-1',
         OTEL_EXPORTER_OTLP_TIMEOUT: '2.5',
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: ' ',
+        OTEL_BSP_SCHEDULE_DELAY: 'soon',
       },
     );
     assert.equal(o.prometheusPort, undefined);
     assert.equal(o.metricIntervalMs, 15_000);
     assert.equal(o.maxQueueSize, 2048);
     assert.equal(o.limits.tracesTimeoutMs, 5_000);
+    assert.equal(o.limits.spanDelayMs, 1_000);
     assert.deepEqual(messages.sort(), [
       'BREAKWATER_PROMETHEUS_PORT=19464x: not a positive integer; ignored',
       'OTEL_BSP_MAX_QUEUE_SIZE=-1: not a positive integer; ignored',
+      'OTEL_BSP_SCHEDULE_DELAY=soon: not a number of milliseconds; ignored',
       // Read for the traces and the metrics timeout alike, said once.
       'OTEL_EXPORTER_OTLP_TIMEOUT=2.5: not a positive integer; ignored',
       'OTEL_METRIC_EXPORT_INTERVAL=abc: not a positive integer; ignored',

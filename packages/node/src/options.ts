@@ -151,14 +151,21 @@ function exportLimits(
       positiveInt(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', logger) ?? 512,
       maxQueueSize,
     ),
-    spanDelayMs: spanExportDelayMs(env.OTEL_BSP_SCHEDULE_DELAY),
+    spanDelayMs: spanExportDelayMs(env.OTEL_BSP_SCHEDULE_DELAY, logger),
   };
 }
 
-/** Span batch delay: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds) when valid, else 1 s. */
-export function spanExportDelayMs(text: string | undefined): number {
-  const n = text === undefined || text.trim() === '' ? Number.NaN : Number(text);
-  return Number.isFinite(n) && n >= 0 ? n : 1_000;
+/**
+ * Span batch delay: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds, 0 allowed) when valid, else 1 s. A
+ * value that is not one is told to `onBad`, as the positive-integer variables are.
+ */
+export function spanExportDelayMs(text: string | undefined, onBad?: (message: string) => void): number {
+  const value = text?.trim();
+  if (value === undefined || value === '') return 1_000;
+  const n = Number(value);
+  if (Number.isFinite(n) && n >= 0) return n;
+  onBad?.(`OTEL_BSP_SCHEDULE_DELAY=${value}: not a number of milliseconds; ignored`);
+  return 1_000;
 }
 
 /** An environment variable's value, or undefined when it is unset or blank (as OTel reads them). */
