@@ -366,6 +366,55 @@ describe('startup', () => {
       await t.close();
     }
   });
+
+  it('a start that fails releases what it opened: its data directory starts again at once', async () => {
+    const t = await startTestService();
+    const dataDir = await mkdtemp(join(tmpdir(), 'bw-failed-start-'));
+    const configFor = (listen: string) =>
+      parseConfig({ name: 't', text: `listen: ${listen}\ndataDir: ${dataDir}` }, {});
+    try {
+      // The built-in components open the SLO store before the port turns out to be taken.
+      await assert.rejects(
+        CollectorService.start({
+          config: configFor(`127.0.0.1:${t.service.address.port}`),
+          logger: silentLogger,
+        }),
+        /already in use/,
+      );
+      const started = Date.now();
+      const again = await CollectorService.start({ config: configFor('127.0.0.1:0'), logger: silentLogger });
+      await again.shutdown();
+      // Not the store lock's wait for a holder that never lets go.
+      assert.ok(Date.now() - started < 4000, `second start took ${Date.now() - started} ms`);
+    } finally {
+      await t.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a component that fails to start stops every component made, started or not', async () => {
+    const events: string[] = [];
+    const component =
+      (name: string, failStart = false) =>
+      () => ({
+        name,
+        start: () => {
+          events.push(`start ${name}`);
+          if (failStart) throw new Error(`${name} cannot start`);
+        },
+        stop: () => void events.push(`stop ${name}`),
+      });
+    const config = parseConfig({ name: 't', text: 'listen: 127.0.0.1:0' }, {});
+    await assert.rejects(
+      CollectorService.start({
+        config,
+        logger: silentLogger,
+        components: [component('a'), component('b', true), component('c')],
+      }),
+      /b cannot start/,
+    );
+    assert.deepEqual(events, ['start a', 'start b', 'stop c', 'stop b', 'stop a']);
+  });
 });
 
 describe('graceful shutdown', () => {

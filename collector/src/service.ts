@@ -114,6 +114,25 @@ export class CollectorService {
     const context: ComponentContext = { config, clock, logger, dataDir };
 
     const components: CollectorComponent[] = [];
+    try {
+      return await CollectorService.startWith(options, context, listen, components);
+    } catch (error) {
+      // A start that fails part-way (a store in use, the port taken, a component that would not
+      // start) releases what it made, started or not: its stores and spool files stay locked
+      // otherwise, and a second start in this process would find them in use.
+      await stopAll([...components].reverse(), logger);
+      throw error;
+    }
+  }
+
+  /** {@link start} past the checks; every component it makes goes into `components` at once. */
+  private static async startWith(
+    options: ServiceOptions,
+    context: ComponentContext,
+    listen: ListenAddress,
+    components: CollectorComponent[],
+  ): Promise<CollectorService> {
+    const { config, logger, clock, dataDir } = context;
     for (const factory of [
       ...(options.components ?? builtInComponents()),
       ...(options.extraComponents ?? []),
@@ -201,14 +220,9 @@ export class CollectorService {
       inFlight,
       parseDuration(config.shutdownTimeout),
     );
-    const started: CollectorComponent[] = [];
     try {
-      for (const component of components) {
-        await component.start?.();
-        started.push(component);
-      }
+      for (const component of components) await component.start?.();
     } catch (error) {
-      await stopAll(started, logger);
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
       throw error;

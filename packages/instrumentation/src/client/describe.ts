@@ -24,8 +24,29 @@ interface CachedBase {
 
 /** Kinds of call remembered per server; beyond that, descriptions are built per call. */
 const MAX_KINDS_PER_SERVER = 256;
+
+/**
+ * The kinds of call seen on one server, by operation, provider and model (`''` for none). Nested
+ * maps rather than one joined key: the strings a call brings are looked up as they are, without
+ * building a new string on every call.
+ */
+interface ServerKinds {
+  size: number;
+  readonly byOperation: Map<string, Map<string, Map<string, CachedBase>>>;
+}
+
 // Keyed by the server attributes object, which `serverAttributes` caches per base URL.
-const cache = new WeakMap<object, Map<string, CachedBase>>();
+const cache = new WeakMap<object, ServerKinds>();
+
+/** `map`'s entry for `key`, made empty first if missing. */
+function branch<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let child = map.get(key);
+  if (child === undefined) {
+    child = new Map();
+    map.set(key, child);
+  }
+  return child;
+}
 
 function build(
   operation: GenAiOperation,
@@ -59,14 +80,17 @@ export function baseAttributes(
 ): BaseDescription {
   let kinds = cache.get(server);
   if (kinds === undefined) {
-    kinds = new Map();
+    kinds = { size: 0, byOperation: new Map() };
     cache.set(server, kinds);
   }
-  const key = `${operation}\n${provider}\n${model ?? ''}`;
-  let base = kinds.get(key);
+  const byModel = branch(branch(kinds.byOperation, operation), provider);
+  let base = byModel.get(model ?? '');
   if (base === undefined) {
     base = build(operation, provider, model, server);
-    if (kinds.size < MAX_KINDS_PER_SERVER) kinds.set(key, base);
+    if (kinds.size < MAX_KINDS_PER_SERVER) {
+      byModel.set(model ?? '', base);
+      kinds.size++;
+    }
   }
   return {
     dependency: base.dependency,
