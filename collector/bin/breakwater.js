@@ -2,7 +2,6 @@
 // The `breakwater` CLI. An installed package runs the built code; a repository checkout that has
 // not been built yet runs the TypeScript sources instead (Node 24 strips the types), so
 // `npx breakwater` works right after `npm install`.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -19,14 +18,14 @@ const source = new URL('../src/cli/main.ts', import.meta.url);
 if (existsSync(fileURLToPath(built)) || !existsSync(fileURLToPath(source))) {
   await import(built.href);
 } else {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@breakwater/source', fileURLToPath(source), ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => {
-    if (signal !== null) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+  // The workspace packages resolve to their sources under the `@breakwater/source` condition, as
+  // with `--conditions=@breakwater/source`; set here, in this process. (A child process would get
+  // a terminal's Ctrl-C twice, once from the terminal and once passed on, and a second signal
+  // means "exit without waiting".)
+  const { registerHooks } = await import('node:module');
+  registerHooks({
+    resolve: (specifier, context, nextResolve) =>
+      nextResolve(specifier, { ...context, conditions: [...context.conditions, '@breakwater/source'] }),
   });
+  await import(source.href);
 }

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings test ${ENV} substitution
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,13 @@ import { defaultConfig } from '../config/load.ts';
 import { RULES_SECTIONS } from './commands/rules.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/breakwater.js', import.meta.url));
+
+/** Waits (on the real clock: a child process) until `done()` holds, or `ms` passed. */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const result = spawnSync(process.execPath, ['--conditions=@breakwater/source', MAIN, ...args], {
@@ -292,6 +299,75 @@ describe('breakwater CLI', () => {
       assert.ok((line.match(/"component":/g) ?? []).length <= 1, `one component key: ${line}`);
     }
     assert.ok(collector.stderr().includes('"component":"slo"'));
+  });
+
+  /**
+   * The bin as a checkout without dist/ runs it: from the sources. Laid out in `dir`, as CI
+   * builds dist/. Started in a process group of its own, as a terminal starts a command.
+   */
+  async function serveFromSources(args: string[]) {
+    const pkg = await mkdtemp(join(dir, 'bin-'));
+    await mkdir(join(pkg, 'bin'));
+    await copyFile(BIN, join(pkg, 'bin', 'breakwater.js'));
+    await writeFile(join(pkg, 'package.json'), '{ "type": "module" }\n');
+    await symlink(fileURLToPath(new URL('..', import.meta.url)), join(pkg, 'src'));
+    const child = spawn(
+      process.execPath,
+      [join(pkg, 'bin', 'breakwater.js'), 'serve', '--listen', '127.0.0.1:0', '--log-level', 'info', ...args],
+      { cwd: pkg, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    return {
+      child,
+      exited,
+      stderr: () => stderr,
+      /** Kills whatever is left of the group. */
+      cleanup: () => {
+        if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      },
+    };
+  }
+
+  it('the bin run from the sources serves in its own process: Ctrl-C reaches it once, a graceful stop, exit 0', async () => {
+    const collector = await serveFromSources([]);
+    try {
+      await until(
+        () => collector.stderr().includes('collector ready') || collector.child.exitCode !== null,
+        20_000,
+      );
+      assert.ok(collector.stderr().includes('collector ready'), collector.stderr());
+      // No child process to pass signals on to: a terminal's Ctrl-C signals the whole group, and a
+      // signal passed on as well would be a second one ("exit without waiting").
+      const pid = collector.child.pid!;
+      assert.equal((await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim(), '');
+      process.kill(-pid, 'SIGINT');
+      assert.deepEqual(await collector.exited, { code: 0, signal: null }, collector.stderr());
+      assert.ok(collector.stderr().includes('collector stopped'), collector.stderr());
+    } finally {
+      collector.cleanup();
+    }
+  });
+
+  it('the bin run from the sources ends by the signal that stopped it mid-start, not with exit 0', async () => {
+    // Another collector holds the store: this one waits for its lock (5 s), still starting.
+    const dataDir = await mkdtemp(join(dir, 'locked-'));
+    const holder = await serve(dir, ['--data-dir', dataDir]);
+    const collector = await serveFromSources(['--data-dir', dataDir]);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(collector.child.exitCode, null, collector.stderr());
+      process.kill(collector.child.pid!, 'SIGTERM');
+      assert.deepEqual(await collector.exited, { code: null, signal: 'SIGTERM' }, collector.stderr());
+    } finally {
+      collector.cleanup();
+      await holder.stop();
+    }
   });
 
   it('serve forwarding to a dead endpoint still drains to its deadline and exits 0 on SIGTERM', async () => {

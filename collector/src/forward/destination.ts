@@ -79,6 +79,8 @@ export class Destination {
   /** Requests have been dropped after their last attempt since the last one that went through. */
   private dropping = false;
   private stopping = false;
+  /** Whether {@link start} ran: until then nothing sends, and a stop has nothing to wait for. */
+  private started = false;
   /** Set when shutdown stopped waiting: in-flight work is abandoned. */
   private deadlinePassed = false;
   private readonly controllers = new Set<AbortController>();
@@ -95,12 +97,18 @@ export class Destination {
     this.timeoutMs = parseDuration(options.config.timeout);
     this.spool = options.spool;
     this.spoolPath = options.spool?.path;
-    // Queued now, ahead of anything received in this run; sent once `start()` pumps.
-    for (const { id, request } of this.spool?.takeRestored() ?? []) this.push({ request, spoolId: id });
+    // Queued now, ahead of anything received in this run; sent once `start()` pumps. Up to
+    // `concurrency` of them were in flight when the last run ended, outside the queue's bounds:
+    // they keep that room, so a restart alone drops nothing the last run had kept.
+    const { concurrency } = options.config;
+    for (const { id, request } of this.spool?.takeRestored() ?? []) {
+      this.push({ request, spoolId: id }, concurrency);
+    }
   }
 
   /** Starts sending what the spool held from the previous run. */
   start(): void {
+    this.started = true;
     this.pump();
   }
 
@@ -129,11 +137,15 @@ export class Destination {
 
   /**
    * Stops taking requests and waits up to `deadlineMs` for the queue to drain; then aborts what
-   * is still in flight and drops the rest (counted as `dropped_shutdown`).
+   * is still in flight and drops the rest (counted as `dropped_shutdown`). With a spool, a
+   * request that fails from now on stays in it for the next run (`kept_in_spool`) instead of
+   * being retried: retries within the drain could only use up its attempts and drop it.
    */
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
-    await this.idleOrAfter(deadlineMs);
+    if (this.spool !== undefined) for (const wake of this.sleepers) wake();
+    // Never started (a start that failed part-way): nothing is sending, nothing to wait for.
+    if (this.started) await this.idleOrAfter(deadlineMs);
     this.deadlinePassed = true;
     while (this.queuedRequests > 0) {
       const entry = this.take();
@@ -166,13 +178,16 @@ export class Destination {
     return this.active === 0 && this.queuedRequests === 0;
   }
 
-  /** Queues `entry`, dropping the oldest beyond `maxQueueRequests` / `maxQueueBytes`. */
-  private push(entry: QueuedRequest): void {
+  /**
+   * Queues `entry`, dropping the oldest beyond `maxQueueRequests` (plus `spareRequests`) /
+   * `maxQueueBytes`.
+   */
+  private push(entry: QueuedRequest, spareRequests = 0): void {
     this.queue.push(entry);
     this.bytes += entry.request.body.length;
     const { maxQueueRequests, maxQueueBytes } = this.options.config;
     while (
-      this.queuedRequests > maxQueueRequests ||
+      this.queuedRequests > maxQueueRequests + spareRequests ||
       (this.bytes > maxQueueBytes && this.queuedRequests > 1)
     ) {
       this.settle(this.take(), 'dropped_queue_full');
@@ -209,9 +224,9 @@ export class Destination {
 
   private async deliver(entry: QueuedRequest): Promise<void> {
     const { maxAttempts } = this.options.config;
-    // Shutdown cut this delivery short: a spooled request waits for the next run.
+    // Shutdown began: a spooled request that is not through waits for the next run.
     const keptAtShutdown = (): boolean => {
-      if (!this.deadlinePassed || entry.spoolId === undefined) return false;
+      if (!this.stopping || entry.spoolId === undefined) return false;
       this.count('kept_in_spool');
       return true;
     };

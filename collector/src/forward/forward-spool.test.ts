@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -182,18 +182,81 @@ describe('forward spool', () => {
     assert.equal(d.outcomes.get('kept_in_spool'), 4);
     assert.deepEqual(spooled(spoolPath), ['request-1', 'request-8', 'request-9', 'request-10']);
 
+    // A restart with the same bound drops nothing: the one that was in flight keeps its room.
+    const copy = join(dir, 'bounds-copy.db');
+    await copyFile(spoolPath, copy);
+    const same = new Forwarder({
+      ...options(3, hung.url),
+      destinations: [
+        ForwardSchema.parse({
+          url: hung.url,
+          spool: true,
+          spoolPath: copy,
+          concurrency: 1,
+          maxQueueRequests: 3,
+        }),
+      ],
+    });
+    assert.equal(same.destinations[0]!.outcomes.get('dropped_queue_full'), 0);
+    assert.equal(same.destinations[0]!.queuedRequests, 4);
+    await same.stop(0);
+    assert.equal(spooled(copy).length, 4);
+
     // A restart with a smaller bound drops the oldest restored requests, counted as today.
     const down = await downstream();
     const second = new Forwarder(options(2, down.url));
     const restarted = second.destinations[0]!;
-    assert.equal(restarted.outcomes.get('dropped_queue_full'), 2);
-    assert.equal(restarted.queuedRequests, 2);
+    assert.equal(restarted.outcomes.get('dropped_queue_full'), 1);
+    assert.equal(restarted.queuedRequests, 3);
     second.start();
-    await until(clock, () => restarted.outcomes.get('sent') === 2);
+    await until(clock, () => restarted.outcomes.get('sent') === 3);
     await stopWith(clock, () => second.stop());
     await close(down.server);
-    assert.deepEqual(down.bodies, ['request-9', 'request-10']);
+    assert.deepEqual(down.bodies, ['request-8', 'request-9', 'request-10']);
     assert.deepEqual(spooled(spoolPath), []);
+  });
+
+  it('a graceful stop while the downstream is down keeps every spooled request, however few attempts are left', async () => {
+    const spoolPath = join(dir, 'outage.db');
+    const clock = new ManualClock();
+    const forwarder = new Forwarder({
+      destinations: [ForwardSchema.parse({ url: await deadUrl(), spool: true, spoolPath, maxAttempts: 2 })],
+      clock,
+      logger: silentLogger,
+      flushTimeout: '10s',
+    });
+    forwarder.start();
+    for (let n = 1; n <= 6; n++) forwarder.forward(request(n));
+    const d = forwarder.destinations[0]!;
+    // Each has failed once and backs off: one attempt left.
+    await until(clock, () => d.retries >= 2, 1);
+    await stopWith(clock, () => forwarder.stop());
+    assert.equal(d.outcomes.get('dropped_retries_exhausted'), 0);
+    assert.equal(d.outcomes.get('kept_in_spool'), 6);
+    assert.deepEqual(
+      spooled(spoolPath),
+      [1, 2, 3, 4, 5, 6].map((n) => `request-${n}`),
+    );
+  });
+
+  it('stopping a forwarder that never started (a start that failed part-way) keeps its spool at once', async () => {
+    const spoolPath = join(dir, 'unstarted.db');
+    const clock = new ManualClock();
+    const options = {
+      destinations: [ForwardSchema.parse({ url: await deadUrl(), spool: true, spoolPath })],
+      clock,
+      logger: silentLogger,
+      flushTimeout: '1h',
+    };
+    const first = new Forwarder(options);
+    first.forward(request(1));
+    first.forward(request(2));
+    await first.stop(); // the manual clock never moves: a stop that waited would not return
+    const restored = new Forwarder(options);
+    assert.equal(restored.destinations[0]!.queuedRequests, 2);
+    await restored.stop();
+    assert.equal(restored.destinations[0]!.outcomes.get('kept_in_spool'), 2);
+    assert.deepEqual(spooled(spoolPath), ['request-1', 'request-2']);
   });
 
   it('a collector finding an unreadable spool moves it aside and starts', async () => {
