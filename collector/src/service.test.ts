@@ -392,6 +392,24 @@ describe('startup', () => {
     }
   });
 
+  it('a dataDir that cannot be created is a startup error naming it', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'bw-datadir-'));
+    try {
+      const file = join(parent, 'a-file');
+      await writeFile(file, 'x');
+      const config = parseConfig({ name: 't', text: `listen: 127.0.0.1:0\ndataDir: ${file}/state` }, {});
+      await assert.rejects(
+        CollectorService.start({ config, logger: silentLogger, components: [] }),
+        (error: unknown) =>
+          error instanceof StartupError &&
+          error.kind === 'runtime' &&
+          error.message === `cannot create dataDir ${file}/state: ENOTDIR`,
+      );
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
   it('a component that fails to start stops every component made, started or not', async () => {
     const events: string[] = [];
     const component =

@@ -110,7 +110,12 @@ export class CollectorService {
     const unprotected = listenAuthProblem(config.listen, config.auth.tokens);
     if (unprotected !== undefined) throw new StartupError(unprotected, 'config');
     const dataDir = resolve(config.dataDir);
-    await mkdir(dataDir, { recursive: true });
+    try {
+      await mkdir(dataDir, { recursive: true });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new StartupError(`cannot create dataDir ${dataDir}: ${reason}`, 'runtime');
+    }
     const context: ComponentContext = { config, clock, logger, dataDir };
 
     const components: CollectorComponent[] = [];

@@ -165,12 +165,12 @@ export const ForwardSchema = z
      * survive a restart or a crash and are forwarded first on the next start.
      */
     spool: z.boolean().default(false),
-    /** The spool file (relative to the working directory); default `<dataDir>/forward-spool-<hash of url>.db`. */
+    /** The spool file (relative to the working directory); default `<dataDir>/forward-spool-<hash of endpoint>.db`. */
     spoolPath: z
       .string()
       .min(1)
       .optional()
-      .meta(derivedDefault('`forward-spool-<hash of url>.db` in `dataDir`')),
+      .meta(derivedDefault('`forward-spool-<hash of endpoint>.db` in `dataDir`')),
   })
   .strict()
   .superRefine((forward, ctx) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
 import { ConfigError } from '../config/config-error.ts';
+import { spoolPathOf } from '../config/forward-spool.ts';
 import { parseConfig } from '../config/load.ts';
 import { ForwardSchema } from '../config/server-section.ts';
 import { post, silentLogger, startTestService } from '../testing/helpers.ts';
@@ -186,7 +188,8 @@ describe('forward spool', () => {
     const copy = join(dir, 'bounds-copy.db');
     await copyFile(spoolPath, copy);
     const same = new Forwarder({
-      ...options(3, hung.url),
+      clock,
+      logger: silentLogger,
       destinations: [
         ForwardSchema.parse({
           url: hung.url,
@@ -199,7 +202,7 @@ describe('forward spool', () => {
     });
     assert.equal(same.destinations[0]!.outcomes.get('dropped_queue_full'), 0);
     assert.equal(same.destinations[0]!.queuedRequests, 4);
-    await same.stop(0);
+    await same.stop(); // never started: returns at once, keeping all four
     assert.equal(spooled(copy).length, 4);
 
     // A restart with a smaller bound drops the oldest restored requests, counted as today.
@@ -286,6 +289,28 @@ describe('forward spool', () => {
     assert.deepEqual(down.bodies, ['{}']);
   });
 
+  it('refuses a spool it cannot open at all, naming it, and leaves it where it is', async () => {
+    const spoolPath = join(dir, 'a-directory.db');
+    await mkdir(spoolPath);
+    await writeFile(join(spoolPath, 'keep'), 'x');
+    assert.throws(
+      () =>
+        new Forwarder({
+          destinations: [ForwardSchema.parse({ url: 'http://127.0.0.1:9', spool: true, spoolPath })],
+          clock: new ManualClock(),
+          logger: silentLogger,
+        }),
+      (error: unknown) =>
+        error instanceof SpoolOpenError &&
+        error.message.startsWith(`cannot open forward spool ${spoolPath}: `),
+    );
+    assert.deepEqual(await readdir(spoolPath), ['keep']);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.startsWith('a-directory.db.unreadable')),
+      [],
+    );
+  });
+
   it('refuses a spool file another forwarder holds, naming it, and closes the spools it opened', async () => {
     const free = join(dir, 'free.db');
     const held = join(dir, 'held.db');
@@ -310,6 +335,36 @@ describe('forward spool', () => {
     } finally {
       await stopWith(clock, () => holder.stop());
     }
+  });
+
+  it('without spoolPath, names the file after the endpoint: other spellings and credentials keep it', async () => {
+    const data = await mkdtemp(join(dir, 'names-'));
+    const path = (url: string) => spoolPathOf({ url }, data);
+    const endpoint = path('http://tempo:4318/otlp');
+    for (const same of [
+      'http://tempo:4318/otlp/',
+      'HTTP://Tempo:4318/otlp',
+      'http://user:secret@tempo:4318/otlp',
+      'http://tempo:4318/otlp#x',
+    ]) {
+      assert.equal(path(same), endpoint, same);
+    }
+    for (const other of ['http://tempo:4319/otlp', 'http://tempo:4318/other', 'https://tempo:4318/otlp']) {
+      assert.notEqual(path(other), endpoint, other);
+    }
+    assert.equal(path('http://tempo:80'), path('http://tempo'));
+
+    // A file an older collector named after the URL as written is kept in use...
+    const written = 'http://tempo:4318/otlp/';
+    const legacy = join(
+      data,
+      `forward-spool-${createHash('sha256').update(written).digest('hex').slice(0, 16)}.db`,
+    );
+    await writeFile(legacy, '');
+    assert.equal(path(written), legacy);
+    // ...until a file named after the endpoint exists.
+    await writeFile(endpoint, '');
+    assert.equal(path(written), endpoint);
   });
 
   it('without spoolPath, spools in the data directory', async () => {
@@ -355,7 +410,7 @@ describe('forward spool config', () => {
     ]);
     assert.deepEqual(
       problems(
-        'forward:\n  - { url: "http://tempo:4318", spool: true }\n  - { url: "http://tempo:4318", spool: true }',
+        'forward:\n  - { url: "http://tempo:4318", spool: true }\n  - { url: "http://TEMPO:4318/", spool: true }',
       ),
       [
         'collector.yaml:3:5: forward[1].spoolPath: forward[0] spools to the same file: give each spooling entry its own spoolPath',

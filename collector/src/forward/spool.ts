@@ -34,6 +34,20 @@ export class SpoolOpenError extends FileOpenError {
 /** The file opened as SQLite but does not hold a spool this collector can read. */
 class SpoolFormatError extends Error {}
 
+/**
+ * SQLite's primary result codes for a file that holds no spool: damaged (`SQLITE_CORRUPT`), not a
+ * database (`SQLITE_NOTADB`), or a database whose `forward_requests` is not ours (`SQLITE_ERROR`,
+ * from reading it).
+ */
+const UNREADABLE_CODES: ReadonlySet<number> = new Set([11, 26, 1]);
+
+/** Whether opening failed on the file's content, which setting it aside gets past. */
+function isUnreadableSpool(error: unknown): boolean {
+  if (error instanceof SpoolFormatError) return true;
+  const errcode = error instanceof Error ? (error as { errcode?: unknown }).errcode : undefined;
+  return typeof errcode === 'number' && UNREADABLE_CODES.has(errcode & 0xff);
+}
+
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 const SCHEMA_VERSION = 1;
 const SIGNALS: ReadonlySet<string> = new Set(['traces', 'metrics']);
@@ -83,7 +97,8 @@ export class ForwardSpool {
    * collector must come up, and the old file stays for inspection.
    *
    * @throws {SpoolOpenError} when the file is locked by another connection (after waiting
-   * `lockTimeoutMs`), or its directory cannot be created, or a bad file cannot be set aside.
+   * `lockTimeoutMs`), cannot be opened at all (a directory, no permission, an I/O error), or its
+   * directory cannot be created, or a bad file cannot be set aside.
    */
   static open(options: ForwardSpoolOptions): ForwardSpool {
     const { path, logger } = options;
@@ -108,6 +123,13 @@ export class ForwardSpool {
           `forward spool ${path} is in use by another collector process or forward entry (one spool file per destination and collector)`,
           { cause: error },
         );
+      }
+      // A file this collector cannot use for another reason (a directory at the path, no
+      // permission, an I/O error) is refused, not set aside: its requests would be lost.
+      if (!isUnreadableSpool(error)) {
+        throw new SpoolOpenError(path, `cannot open forward spool ${path}: ${reason(error)}`, {
+          cause: error,
+        });
       }
       const aside = setAside(path, options.now(), error);
       logger.error(
