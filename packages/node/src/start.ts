@@ -233,7 +233,8 @@ export function start(options: StartOptions = {}): Breakwater {
           log(`ending open operations failed: ${String(error)}`);
         }
         await quietly(Promise.resolve(control?.close()), log, 'control client close');
-        await quietly(sdk?.shutdown(), log, 'shutdown');
+        // Its exporters' last flush is what fails here (the collector down): the SDK itself is shut down.
+        await quietly(sdk?.shutdown(), log, 'the final export at shutdown');
         shutDown = true;
       })();
       return shutdownPromise;
