@@ -15,7 +15,9 @@ export const serveCommand: Command = {
 
 Runs the collector on one HTTP listener. Without --config it listens on 127.0.0.1:4318,
 keeps state under ./.breakwater/ and applies the default SLO set. Logs go to stderr as JSON.
-SIGINT/SIGTERM shut down gracefully (in-flight requests finish, state is flushed).
+SIGINT/SIGTERM shut down gracefully (in-flight requests finish, state is flushed), exit 0; a
+second signal exits at once. A signal before the collector is ready ends it at once, by that
+signal: it has acknowledged nothing yet.
 
 Options:
   -c, --config <file>        YAML configuration (see collector/README.md)
