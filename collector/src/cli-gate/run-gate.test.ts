@@ -336,11 +336,14 @@ describe('breakwater gate polling on a fake clock', () => {
   /** A fetch that answers from a script of decisions (the last repeats) and counts calls. */
   function scripted(decisions: (GateDecision | 'HALT-budget')[], health: boolean[] = [true]) {
     const calls: string[] = [];
+    const healthQueries: string[] = [];
+    const reported: string[] = [];
     let healthCalls = 0;
-    const fake = (async (input: string | URL | Request) => {
+    const fake = (async (input: string | URL | Request, init?: RequestInit) => {
       const u = new URL(String(input));
       calls.push(u.pathname);
       if (u.pathname === '/v1/gate/health') {
+        healthQueries.push(u.search);
         const h = health[Math.min(healthCalls++, health.length - 1)]!;
         return Response.json({
           service: 'chat',
@@ -351,7 +354,10 @@ describe('breakwater gate polling on a fake clock', () => {
           evaluatedAt: 0,
         });
       }
-      if (u.pathname === '/v1/gate/rollbacks') return Response.json({ accepted: true }, { status: 202 });
+      if (u.pathname === '/v1/gate/rollbacks') {
+        reported.push((JSON.parse(String(init?.body)) as { kind: string }).kind);
+        return Response.json({ accepted: true }, { status: 202 });
+      }
       const gateCalls = calls.filter((c) => c === '/v1/gate').length;
       const d = decisions[Math.min(gateCalls - 1, decisions.length - 1)]!;
       return Response.json(
@@ -362,7 +368,13 @@ describe('breakwater gate polling on a fake clock', () => {
           : answer(d),
       );
     }) as typeof fetch;
-    return { fetch: fake, gateCalls: () => calls.filter((c) => c === '/v1/gate').length, calls };
+    return {
+      fetch: fake,
+      gateCalls: () => calls.filter((c) => c === '/v1/gate').length,
+      calls,
+      healthQueries,
+      reported,
+    };
   }
 
   async function drive(clock: ManualClock, run: Promise<number>, stepMs: number): Promise<number> {
@@ -517,12 +529,33 @@ describe('breakwater gate polling on a fake clock', () => {
     };
     assert.equal(out.rollback.latencyMs, 4_000);
     assert.deepEqual(out.recovery, { recovered: true, recoveryMs: 60_000, timeoutMs: 600_000 });
+    // The whole service is watched, the rolled-back version included: a rollback that did not
+    // take keeps its failures in the window.
+    assert.deepEqual(s.healthQueries, ['?service=chat', '?service=chat', '?service=chat']);
+  });
+
+  it('a rollback command that failed tracks no recovery, and reports none', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['ROLLBACK'], [true]);
+    const io = capture({ clock, fetch: s.fetch, run: async () => 3 });
+    const code = await drive(
+      clock,
+      runGateCommand(['-s', 'chat', '-v', 'v2', '--json', '--on-rollback', 'x'], io),
+      1_000,
+    );
+    assert.equal(code, 20, 'the decision decides the exit code, not the rollback command');
+    const out = JSON.parse(io.out) as { rollback: { exitCode: number }; recovery?: unknown };
+    assert.equal(out.rollback.exitCode, 3);
+    assert.equal(out.recovery, undefined);
+    assert.deepEqual(s.healthQueries, []);
+    assert.deepEqual(s.reported, ['rollback']);
+    assert.match(io.err, /recovery not tracked: the rollback command failed/);
   });
 
   it('not recovered within the recovery timeout', async () => {
     const clock = new ManualClock();
     const s = scripted(['ROLLBACK'], [false]);
-    const io = capture({ clock, fetch: s.fetch, run: async () => 3 });
+    const io = capture({ clock, fetch: s.fetch, run: async () => 0 });
     const code = await drive(
       clock,
       runGateCommand(
@@ -543,9 +576,10 @@ describe('breakwater gate polling on a fake clock', () => {
       ),
       10_000,
     );
-    assert.equal(code, 20, 'the decision decides the exit code, not the rollback command');
+    assert.equal(code, 20);
     const out = JSON.parse(io.out) as { rollback: { exitCode: number }; recovery: { recovered: boolean } };
-    assert.equal(out.rollback.exitCode, 3);
+    assert.equal(out.rollback.exitCode, 0);
     assert.equal(out.recovery.recovered, false);
+    assert.deepEqual(s.reported, ['rollback', 'recovery']);
   });
 });

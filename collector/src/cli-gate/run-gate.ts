@@ -127,27 +127,33 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
         exitCode,
       }),
     );
-    recovery = await trackRecovery(client, {
-      clock,
-      service: answer.service,
-      version: answer.version,
-      timeoutMs: options.recoveryTimeoutMs,
-      intervalMs: options.intervalMs,
-    });
-    say(
-      recovery.recovered
-        ? `recovered: SLIs green ${((recovery.recoveryMs ?? 0) / 1000).toFixed(1)} s after the rollback`
-        : `not recovered within ${options.recoveryTimeoutMs / 1000} s`,
-    );
-    await bestEffort(io, () =>
-      client.report({
-        kind: 'recovery',
+    if (exitCode !== 0) {
+      // Nothing was rolled back for the SLIs to recover from: a recovery measured now would
+      // count the baseline's health as the rollback's success.
+      say('recovery not tracked: the rollback command failed');
+    } else {
+      const tracked = await trackRecovery(client, {
+        clock,
         service: answer.service,
-        version: answer.version,
-        recovered: recovery!.recovered,
-        ...(recovery!.recoveryMs === undefined ? {} : { recoveryMs: recovery!.recoveryMs }),
-      }),
-    );
+        timeoutMs: options.recoveryTimeoutMs,
+        intervalMs: options.intervalMs,
+      });
+      recovery = tracked;
+      say(
+        tracked.recovered
+          ? `recovered: SLIs green ${((tracked.recoveryMs ?? 0) / 1000).toFixed(1)} s after the rollback`
+          : `not recovered within ${options.recoveryTimeoutMs / 1000} s`,
+      );
+      await bestEffort(io, () =>
+        client.report({
+          kind: 'recovery',
+          service: answer.service,
+          version: answer.version,
+          recovered: tracked.recovered,
+          ...(tracked.recoveryMs === undefined ? {} : { recoveryMs: tracked.recoveryMs }),
+        }),
+      );
+    }
   }
 
   let files: ReportFiles | undefined;
