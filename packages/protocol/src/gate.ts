@@ -34,7 +34,8 @@ export const GATE_PATHS = {
  * - ROLLBACK: `fast_burn` (a page-level multiwindow burn), `sustained_burn` (burn rate above the
  *   threshold over the gate window, significantly so), `worse_than_baseline` (one-sided test).
  * - HALT: `budget_below_reserve`, `insufficient_data` (too few events to judge),
- *   `no_data` (no event at all for the version under test).
+ *   `no_data` (no event at all for the version under test), `series_overflow` (an SLO counted
+ *   events of series past its `maxSeries` in one overflow series: the version's may be there).
  * - informational (`decision` absent in effect): `baseline_insufficient_data`, `no_baseline`,
  *   `within_budget`.
  */
@@ -45,6 +46,7 @@ export const GATE_REASON_CODES = [
   'budget_below_reserve',
   'insufficient_data',
   'no_data',
+  'series_overflow',
   'baseline_insufficient_data',
   'no_baseline',
   'within_budget',

@@ -1,6 +1,6 @@
 import { ATTR, SEMCONV } from '@breakwater/protocol';
 import { CATEGORY_COUNTER_PREFIX } from '../../sli/compile.ts';
-import { decodeSeries } from '../../sli/series.ts';
+import { decodeSeries, OVERFLOW_LABEL_VALUE, type SeriesLabels } from '../../sli/series.ts';
 import type { SeriesWindows } from '../../store/types.ts';
 import type { GoodTotal } from '../burn-rate.ts';
 import type { GateSloDefinition } from './data-source.ts';
@@ -27,6 +27,11 @@ export interface CollectedSlo {
   errorTypes: Map<string, number>;
   /** Series ids of the version (for example trace ids). */
   versionSeries: string[];
+  /**
+   * Events of the SLO's overflow series over the gate window: of series past its `maxSeries`,
+   * any service's and version's, the version under test's perhaps among them.
+   */
+  overflowEvents: number;
 }
 
 /** What to collect. */
@@ -61,6 +66,7 @@ export function collectSlo(
     dependencies: new Map(),
     errorTypes: new Map(),
     versionSeries: [],
+    overflowEvents: 0,
   };
   const depIndex = dimIndex(def.groupBy, DEPENDENCY_DIMS);
   const providerIndex = def.groupBy.indexOf('provider');
@@ -72,7 +78,12 @@ export function collectSlo(
   for (const s of series) {
     if (s.slo !== def.name) continue;
     const labels = decodeSeries(s.series, def.groupBy);
-    if (labels === undefined || labels.service !== query.service) continue;
+    if (labels === undefined) continue;
+    if (isOverflow(labels)) {
+      out.overflowEvents += s.windows[gateIndex]?.total ?? 0;
+      continue;
+    }
+    if (labels.service !== query.service) continue;
     const whole = s.windows[wholeIndex];
     if (whole !== undefined) add(out.service, whole);
     const gate = s.windows[gateIndex];
@@ -110,6 +121,11 @@ export function collectSlo(
   }
   out.baseline = baseline;
   return out;
+}
+
+/** Whether these are the labels of an SLO's overflow series (see `SeriesLimiter`). */
+function isOverflow(labels: SeriesLabels): boolean {
+  return labels.service === OVERFLOW_LABEL_VALUE && labels.version === OVERFLOW_LABEL_VALUE;
 }
 
 function add(into: GoodTotal, c: GoodTotal): void {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GateAnswerSchema, GateHealthSchema } from '@breakwater/protocol';
-import { encodeSeries } from '../../sli/series.ts';
+import { isNoDataHalt } from '../../act/gate/incident-alerts.ts';
+import { encodeSeries, OVERFLOW_LABEL_VALUE } from '../../sli/series.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import type { CountDelta } from '../../store/types.ts';
 import { parseGateConfig } from './config.ts';
@@ -54,6 +55,50 @@ const config = parseGateConfig(undefined);
 const query = { service: 'chat', version: 'v2', baseline: [], slos: [] };
 
 describe('evaluateGate', () => {
+  it("HALTs series_overflow when the SLO's overflow series took events: the version's may be there, unseen", async () => {
+    const store = new MemoryStore(() => 31 * DAY);
+    const delta = (
+      labels: { service: string; version: string; dim: string },
+      total: number,
+      bad: number,
+    ) => ({
+      slo: 'availability',
+      series: encodeSeries({ ...labels, dims: [labels.dim] }, availability.groupBy),
+      counts: { good: total - bad, total, extra: {} as Record<string, number> },
+    });
+    const overflow = {
+      service: OVERFLOW_LABEL_VALUE,
+      version: OVERFLOW_LABEL_VALUE,
+      dim: OVERFLOW_LABEL_VALUE,
+    };
+    await store.commit(NOW - 30_000, [
+      delta({ service: 'chat', version: 'v1', dim: 'tool/a' }, 2000, 0),
+      // v2's admitted series looks clean; its failing calls went to overflow.
+      delta({ service: 'chat', version: 'v2', dim: 'tool/a' }, 150, 0),
+      delta(overflow, 100, 100),
+    ]);
+    const s: GateDataSource = {
+      slos: () => [availability],
+      snapshot: (now, windows) => store.snapshot(now, windows),
+    };
+    const answer = GateAnswerSchema.parse(await evaluateGate(s, config, query, NOW));
+    assert.equal(answer.decision, 'HALT');
+    const reason = answer.reasons.find((r) => r.code === 'series_overflow');
+    assert.equal(reason?.decision, 'HALT');
+    assert.match(reason!.message, /100 events over 10m went to the overflow series of SLO availability/);
+    assert.equal(answer.slos[0]!.judged, false);
+    assert.ok(!isNoDataHalt(answer), 'not a wait for traffic: --wait stops, an incident is raised');
+
+    // A service whose every series overflowed is still judged on this SLO, not left out.
+    const unseen = await evaluateGate(s, config, { ...query, service: 'new-service', version: 'v1' }, NOW);
+    assert.equal(unseen.decision, 'HALT');
+    assert.ok(unseen.reasons.some((r) => r.code === 'series_overflow'));
+
+    // What is seen still rolls back.
+    await store.commit(NOW - 20_000, [delta({ service: 'chat', version: 'v2', dim: 'tool/a' }, 300, 150)]);
+    assert.equal((await evaluateGate(s, config, query, NOW)).decision, 'ROLLBACK');
+  });
+
   it('judges the version against every other version of the service, with incident details', async () => {
     const answer = GateAnswerSchema.parse(await evaluateGate(await source(), config, query, NOW));
     assert.equal(answer.decision, 'ROLLBACK');

@@ -3,7 +3,7 @@ import { scaledBurnRules } from '../alert-policy.ts';
 import { type CollectedSlo, collectSlo } from './collect.ts';
 import { type GateConfig, rulesFor } from './config.ts';
 import type { GateDataSource, GateSloDefinition } from './data-source.ts';
-import { combineVerdicts, decideSlo, type SloRules } from './decide.ts';
+import { combineVerdicts, decideSlo, type SloRules, type SloVerdict } from './decide.ts';
 
 /** Categories, error types and trace ids listed per SLO in an answer. */
 const TOP_N = 5;
@@ -126,17 +126,22 @@ export async function evaluateGateDetailed(
       gateWindowMs: r.windowMs,
     });
     if (collected.service.total > 0) serviceHasData = true;
-    else if (!requested.has(def.name)) continue;
+    else if (!requested.has(def.name) && collected.overflowEvents === 0) continue;
     for (const v of collected.baselineVersions) baseline.add(v);
-    const verdict = decideSlo(
-      {
-        slo: def.name,
-        objective: def.objective,
-        version: collected.version,
-        baseline: collected.baseline,
-        service: collected.service,
-      },
-      r,
+    const verdict = overflowed(
+      decideSlo(
+        {
+          slo: def.name,
+          objective: def.objective,
+          version: collected.version,
+          baseline: collected.baseline,
+          service: collected.service,
+        },
+        r,
+      ),
+      def,
+      collected.overflowEvents,
+      r.windowMs,
     );
     verdicts.push(verdict);
     evidence.push({ ...verdict.evidence, ...details(source, def, collected), decision: verdict.decision });
@@ -154,6 +159,34 @@ export async function evaluateGateDetailed(
     evaluatedAt: nowMs,
   };
   return { answer, serviceHasData };
+}
+
+/**
+ * `verdict`, unless the SLO counted events in its overflow series over the gate window: those
+ * may be the version's own (a new version is a new series, the first to overflow), unseen by
+ * every rule, so nothing short of a ROLLBACK on what is seen can stand. The version is not
+ * judged on this SLO: HALT `series_overflow`, until its series limit is raised.
+ */
+function overflowed(
+  verdict: SloVerdict,
+  def: GateSloDefinition,
+  overflowEvents: number,
+  windowMs: number,
+): SloVerdict {
+  if (overflowEvents === 0 || verdict.decision === 'ROLLBACK') return verdict;
+  return {
+    decision: 'HALT',
+    reasons: [
+      ...verdict.reasons,
+      {
+        code: 'series_overflow',
+        message: `${overflowEvents} events over ${formatDuration(windowMs)} went to the overflow series of SLO ${def.name} (its maxSeries reached): the version's may be among them, unseen; raise the SLO's maxSeries`,
+        slo: def.name,
+        decision: 'HALT',
+      },
+    ],
+    evidence: { ...verdict.evidence, judged: false },
+  };
 }
 
 /** Incident details for one SLO: top categories, error types, failing dependency, trace ids. */
