@@ -309,7 +309,9 @@ class SignalSubscription implements ControlClient {
         '(limits.maxDependencies): a signal for a dependency with neither an override nor a breaker is dropped';
     }
     this.count(result, details);
-    return result === 'cleared' ? undefined : signal.dependency;
+    // Only a dependency the table holds is one a snapshot keeps: a refused one (`over_limit`)
+    // would let a stream name dependencies without end within one snapshot.
+    return result === 'applied' || result === 'stale' ? signal.dependency : undefined;
   }
 
   /**
