@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import {
   ATTR,
   type BreakerOverride,
@@ -271,6 +273,30 @@ describe('control client against a loopback SSE server', () => {
       ['old'],
     );
     assert.notEqual(client.lastEventId, before);
+  });
+
+  it('a snapshot whose parts name refused dependencies without end keeps none of them in memory', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const target = { ...recordingTarget(), maxOverrides: 1, has: () => false };
+    const { collector, client } = await setup({ target });
+    collector.event('signal', signal(1, { dependency: 'held' }));
+    await until(() => client.activeOverrides.size === 1, 'the one override');
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // 100 000 distinct dependencies of 300 characters, each refused (the table is full), and the
+    // snapshot never ends: kept, they would hold some 40 MB.
+    const name = 'x'.repeat(290);
+    for (let part = 0; part < 100; part++) {
+      const signals = Array.from({ length: 1_000 }, (_, i) =>
+        signal(2, { dependency: `${name}/${part}/${i}` }),
+      );
+      collector.send(`event: snapshot\ndata: ${JSON.stringify({ now: 1, signals, more: true })}\n\n`);
+    }
+    await until(() => client.stats.signals.over_limit === 100_000, 'every part read', 30_000);
+    gc();
+    const grownMb = (process.memoryUsage().heapUsed - before) / 1e6;
+    assert.ok(grownMb < 15, `heap grew ${grownMb.toFixed(1)} MB`);
   });
 
   it('keeps its overrides to their TTL when a restarted collector sends an empty snapshot', async () => {
