@@ -176,6 +176,39 @@ describe('control client against a loopback SSE server', () => {
     }
   });
 
+  it('backs off after streams that said nothing but their retry:, or broke on what they sent; a break is warned once', async () => {
+    // Before, any byte reset the backoff: a collector (or proxy) that ends every stream at once,
+    // or sends an event too large each time, was reconnected to ten times a second, with a
+    // warning and an info line each time.
+    const { collector, clock, client, logs } = await setup({ maxEventBytes: 200 });
+    const endsEachStream = [
+      () => {
+        for (const s of collector.streams) s.end();
+      },
+      () => {
+        collector.event('signal', signal(collector.requests.length));
+        collector.send(`data: ${'x'.repeat(300)}\n\n`);
+      },
+    ];
+    for (const end of endsEachStream) {
+      // random() = 0.5, the greeting's retry: 1000: the delays double as attempts go on.
+      const delays = end === endsEachStream[0] ? [500, 1_000, 2_000] : [4_000, 8_000, 15_000];
+      for (const delay of delays) {
+        await until(() => client.connected && collector.streams.size === 1, `connected before ${delay}`);
+        const disconnects = client.stats.disconnects;
+        end();
+        await until(() => client.stats.disconnects === disconnects + 1, `stream end before ${delay}`);
+        const before = collector.requests.length;
+        await clock.advance(delay - 1);
+        await io();
+        assert.equal(collector.requests.length, before, `no attempt before ${delay} ms`);
+        await clock.advance(1);
+        await until(() => collector.requests.length === before + 1, `attempt after ${delay} ms`);
+      }
+    }
+    assert.equal(logs.filter((line) => line.startsWith('breakwater control stream broke')).length, 1);
+  });
+
   it('refuses malformed, forged, foreign, unknown and stale signals, counting each', async () => {
     const { collector, target, client } = await setup();
     collector.event('signal', '{not json');

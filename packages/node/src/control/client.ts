@@ -21,7 +21,7 @@ import { type ControlLogger, type ControlLoggerOption, toLogger } from './logger
 import { logOverrideChange } from './override-change.ts';
 import { OverrideTable, type OverrideTarget } from './override-table.ts';
 import { refusalDetail, SubscriptionRefused } from './refusal.ts';
-import { type SseEvent, SseParser } from './sse-parser.ts';
+import { type SseEvent, SseOverflowError, SseParser } from './sse-parser.ts';
 import { fetchTransport, nodeTransport, type Transport } from './transport.ts';
 
 export type { ControlLogger } from './logger.ts';
@@ -198,21 +198,25 @@ class SignalSubscription implements ControlClient {
       if (this.closed) return;
       this.stats.disconnects++;
       // A stream the collector accepted and spoke on (events, or only heartbeats when a resume
-      // had nothing new) was healthy, e.g. cut by a proxy: start the backoff over.
+      // had nothing new) was healthy, e.g. cut by a proxy: start the backoff over. One that said
+      // nothing but its `retry:`, or broke on what it sent, was not: it backs off.
       if (healthy) attempt = 0;
       const base = this.serverRetryMs ?? this.initialDelayMs;
       await this.sleep(fullJitterDelay(attempt++, base, this.maxDelayMs, this.random));
     }
   }
 
-  /** One connection, from request to end of stream. Resolves whether the stream carried data. */
+  /**
+   * One connection, from request to end of stream. Resolves whether it was healthy: it carried
+   * an event or a heartbeat, and did not end on something it sent that the client refuses.
+   */
   private async connectOnce(): Promise<boolean> {
     const abort = new AbortController();
     this.abort = abort;
     // A snapshot cut off mid-way is sent whole again on the next connection.
     this.snapshotParts = undefined;
     this.overLimitWarned = false;
-    let gotData = false;
+    let spoke = false;
     let idle: TimerHandle | undefined;
     const armIdle = (): void => {
       if (idle !== undefined) this.clock.clearTimeout(idle);
@@ -234,20 +238,26 @@ class SignalSubscription implements ControlClient {
       const decoder = new TextDecoder();
       const parser = new SseParser(
         {
-          onEvent: (event) => this.onEvent(event),
+          onEvent: (event) => {
+            spoke = true;
+            this.onEvent(event);
+          },
           onRetry: (ms) => {
             this.serverRetryMs = Math.min(60_000, Math.max(100, ms));
+          },
+          onComment: () => {
+            spoke = true;
           },
         },
         this.maxEventBytes,
       );
       for await (const chunk of res.body) {
         armIdle();
-        gotData = true;
         parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
       }
       this.connectionLog.lost({ how: 'ended' });
     } catch (error) {
+      if (error instanceof SseOverflowError) spoke = false;
       // The transport throws its own abort error; the reason we aborted with says why.
       if (!this.closed) this.reportEnd(abort.signal.aborted ? abort.signal.reason : error);
     } finally {
@@ -255,7 +265,7 @@ class SignalSubscription implements ControlClient {
       abort.abort();
       this.isConnected = false;
     }
-    return gotData;
+    return spoke;
   }
 
   /** A stream that broke or went idle, or an attempt that failed (see connection-log.ts). */

@@ -24,6 +24,8 @@ export class ConnectionLog {
   private warned: ConnectFailure | undefined;
   /** Whether anything was warned about since the stream was last up. */
   private incident = false;
+  /** How the last stream that broke on what it sent broke: said again, it goes to debug. */
+  private lastBreak: string | undefined;
   private failedAttempts = 0;
 
   constructor(options: { logger: ControlLogger; clock: Clock; url: URL; hasToken: boolean }) {
@@ -58,6 +60,8 @@ export class ConnectionLog {
   lost(end: StreamEnd): void {
     this.downSince = this.clock.monotonic();
     const details = { url: this.url };
+    // Any other end between two breaks makes the next break news again.
+    if (end.how !== 'broke' || isNetworkError(end.error)) this.lastBreak = undefined;
     if (end.how === 'ended') {
       this.logger.debug('breakwater control stream ended by the collector, reconnecting', details);
       return;
@@ -68,6 +72,16 @@ export class ConnectionLog {
         error: withoutCredentials(String(end.error)),
       });
       return;
+    }
+    if (end.how === 'broke') {
+      // A stream that breaks the same way on every connection (an event too large, each time)
+      // is warned about once, not once per reconnection.
+      const error = withoutCredentials(String(end.error));
+      if (error === this.lastBreak) {
+        this.logger.debug('breakwater control stream broke again, reconnecting', { ...details, error });
+        return;
+      }
+      this.lastBreak = error;
     }
     this.incident = true;
     if (end.how === 'idle') {

@@ -11,6 +11,8 @@ export interface SseHandlers {
   onEvent(event: SseEvent): void;
   /** A `retry:` field: the server's reconnection delay in ms. */
   onRetry?(ms: number): void;
+  /** A comment line (`: …`), such as a server's heartbeat. */
+  onComment?(): void;
 }
 
 /** Thrown when a line or an event grows past the parser's bound (a broken or hostile server). */
@@ -72,7 +74,10 @@ export class SseParser {
       this.dispatch();
       return;
     }
-    if (line.charCodeAt(0) === 58 /* : */) return;
+    if (line.charCodeAt(0) === 58 /* : */) {
+      this.handlers.onComment?.();
+      return;
+    }
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);
     let value = colon < 0 ? '' : line.slice(colon + 1);
