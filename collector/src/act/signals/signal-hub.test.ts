@@ -282,7 +282,7 @@ describe('SignalHub over loopback HTTP', () => {
   });
 
   it('drops a subscriber that stops reading once its queue passes the bound; others keep up', async () => {
-    const { hub, port, open } = await setup({ maxQueuedBytes: 64 * 1024 });
+    const { hub, port, open, clock } = await setup({ maxQueuedBytes: 64 * 1024 });
     const fast = await open();
     const stalled = connect(port, '127.0.0.1');
     cleanups.push(() => void stalled.destroy());
@@ -303,10 +303,33 @@ describe('SignalHub over loopback HTTP', () => {
     while (hub.stats.dropped.slow === 0 && sent < 50_000) {
       hub.publish({ ...big, id: `big-${sent++}` });
       if (sent % 5 === 0) await new Promise((r) => setImmediate(r));
+      // Still over the bound a grace period later: slow.
+      if (sent % 50 === 0) await clock.advance(2_000);
     }
     assert.equal(hub.stats.dropped.slow, 1);
     assert.equal(hub.subscribers, 1);
     await until(() => fast.signals().length === sent, 'fast subscriber keeps every event', 10_000);
+  });
+
+  it('keeps a subscriber that reads on through one burst past the bound (every re-issue on one tick)', async () => {
+    const { hub, clock, open } = await setup({ maxQueuedBytes: 64 * 1024 });
+    const reader = await open();
+    await until(() => hub.subscribers === 1, 'subscriber');
+    const big = signal(0, {
+      reason: {
+        errorRatio: 1,
+        window: '10s',
+        volume: 1,
+        instances: 1,
+        topErrorTypes: Array.from({ length: 10 }, (_, i) => ({ type: `${i}`.padEnd(256, 'x'), count: i })),
+      },
+    });
+    // Some 250 KB in one turn: nearly four times the bound before the socket takes a byte.
+    for (let n = 0; n < 80; n++) hub.publish({ ...big, id: `burst-${n}` });
+    await until(() => reader.signals().length === 80, 'every event of the burst');
+    await clock.advance(2_000); // the grace: its queue has drained meanwhile
+    assert.equal(hub.stats.dropped.slow, 0);
+    assert.equal(hub.subscribers, 1);
   });
 
   it('refuses subscribers beyond the limit with 503 and the collector’s error body', async () => {

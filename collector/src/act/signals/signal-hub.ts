@@ -17,6 +17,11 @@ import { snapshotEvents } from './snapshot-events.ts';
 import { TokenShares } from './token-shares.ts';
 
 /** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
+/** How long a subscriber's queue may stay over `maxQueuedBytes` before it counts as slow. */
+const SLOW_GRACE_MS = 2_000;
+/** Past this multiple of `maxQueuedBytes`, a subscriber is dropped at once (memory stays bounded). */
+const HARD_QUEUE_FACTOR = 8;
+
 export interface SignalHubOptions {
   clock: Clock;
   logger: Logger;
@@ -52,6 +57,8 @@ export interface SignalHubStats {
 
 interface Subscriber {
   res: ServerResponse;
+  /** Armed while its queue is over `maxQueuedBytes`: still over when it fires, it is slow. */
+  slowCheck?: TimerHandle | undefined;
   /** `service` filter; `''` for none (receives every signal). */
   service: string;
   /** The token it subscribed with; undefined with auth off. */
@@ -118,7 +125,12 @@ export class SignalHub {
   stop(): void {
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    for (const group of this.groups.values()) for (const sub of group) sub.res.end();
+    for (const group of this.groups.values()) {
+      for (const sub of group) {
+        if (sub.slowCheck !== undefined) this.options.clock.clearTimeout(sub.slowCheck);
+        sub.res.end();
+      }
+    }
     this.groups.clear();
     this.shares.clear();
     this.count = 0;
@@ -229,20 +241,36 @@ export class SignalHub {
     const { res } = sub;
     if (res.destroyed) return;
     res.write(frame);
-    // The kernel buffer is full and our queue keeps growing: this subscriber cannot keep up.
-    // Dropping it bounds memory; it reconnects with Last-Event-ID and catches up.
-    if (res.writableLength > this.options.maxQueuedBytes) {
-      this.stats.dropped.slow++;
-      this.options.logger.warn(
-        { queuedBytes: res.writableLength, service: sub.service },
-        'slow signal subscriber dropped',
-      );
-      this.remove(sub);
-      res.destroy();
+    const { maxQueuedBytes } = this.options;
+    if (res.writableLength <= maxQueuedBytes) return;
+    // A subscriber that cannot keep up is dropped, which bounds memory; it reconnects with
+    // Last-Event-ID and catches up. But one evaluation's burst (every re-issue falls on the same
+    // tick) passes the bound before the socket had a turn to take any of it, also for a reader
+    // that keeps up: slow is still over the bound a grace period later, or past a hard multiple
+    // of it at once.
+    if (res.writableLength > HARD_QUEUE_FACTOR * maxQueuedBytes) {
+      this.dropSlow(sub);
+      return;
     }
+    sub.slowCheck ??= this.options.clock.setTimeout(() => {
+      sub.slowCheck = undefined;
+      if (!res.destroyed && res.writableLength > maxQueuedBytes) this.dropSlow(sub);
+    }, SLOW_GRACE_MS);
+  }
+
+  private dropSlow(sub: Subscriber): void {
+    this.stats.dropped.slow++;
+    this.options.logger.warn(
+      { queuedBytes: sub.res.writableLength, service: sub.service },
+      'slow signal subscriber dropped',
+    );
+    this.remove(sub);
+    sub.res.destroy();
   }
 
   private remove(sub: Subscriber): void {
+    if (sub.slowCheck !== undefined) this.options.clock.clearTimeout(sub.slowCheck);
+    sub.slowCheck = undefined;
     const group = this.groups.get(sub.service);
     if (group?.delete(sub)) {
       this.count--;
