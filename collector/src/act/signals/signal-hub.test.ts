@@ -132,6 +132,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** A signal of some 3 KB (its reason lists long error types), to fill queues quickly. */
+function bigSignal(): BreakerSignal {
+  return signal(0, {
+    reason: {
+      errorRatio: 1,
+      window: '10s',
+      volume: 1,
+      instances: 1,
+      topErrorTypes: Array.from({ length: 10 }, (_, i) => ({ type: `${i}`.padEnd(256, 'x'), count: i })),
+    },
+  });
+}
+
 async function setup(options: Partial<SignalHubOptions> = {}, active: BreakerSignal[] = []) {
   const clock = new ManualClock(1_700_000_000_000);
   const hub = new SignalHub({
@@ -290,15 +303,7 @@ describe('SignalHub over loopback HTTP', () => {
     stalled.write(`GET ${COLLECTOR_PATHS.SIGNALS} HTTP/1.1\r\nhost: x\r\n\r\n`);
     stalled.pause();
     await until(() => hub.subscribers === 2, 'subscribers');
-    const big = signal(0, {
-      reason: {
-        errorRatio: 1,
-        window: '10s',
-        volume: 1,
-        instances: 1,
-        topErrorTypes: Array.from({ length: 10 }, (_, i) => ({ type: `${i}`.padEnd(256, 'x'), count: i })),
-      },
-    });
+    const big = bigSignal();
     let sent = 0;
     while (hub.stats.dropped.slow === 0 && sent < 50_000) {
       hub.publish({ ...big, id: `big-${sent++}` });
@@ -315,16 +320,8 @@ describe('SignalHub over loopback HTTP', () => {
     const { hub, clock, open } = await setup({ maxQueuedBytes: 64 * 1024 });
     const reader = await open();
     await until(() => hub.subscribers === 1, 'subscriber');
-    const big = signal(0, {
-      reason: {
-        errorRatio: 1,
-        window: '10s',
-        volume: 1,
-        instances: 1,
-        topErrorTypes: Array.from({ length: 10 }, (_, i) => ({ type: `${i}`.padEnd(256, 'x'), count: i })),
-      },
-    });
     // Some 250 KB in one turn: nearly four times the bound before the socket takes a byte.
+    const big = bigSignal();
     for (let n = 0; n < 80; n++) hub.publish({ ...big, id: `burst-${n}` });
     await until(() => reader.signals().length === 80, 'every event of the burst');
     await clock.advance(2_000); // the grace: its queue has drained meanwhile
