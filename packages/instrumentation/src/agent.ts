@@ -10,6 +10,7 @@ import { failureOf } from './failed-operations.ts';
 import { getRuntime } from './runtime.ts';
 import { setFailure } from './span-attributes.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
+import { likeWrapped } from './wrapper-identity.ts';
 
 /** Options of {@link agent}. */
 export interface AgentOptions<A extends unknown[] = unknown[]> {
@@ -37,7 +38,7 @@ export function agent<A extends unknown[], R>(
   fn: (...args: A) => R | Promise<R>,
   options: AgentOptions<A> = {},
 ): (...args: A) => Promise<R> {
-  return async (...args: A): Promise<R> => {
+  const wrapped = async function (this: unknown, ...args: A): Promise<R> {
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
     const attributes: Record<string, string> = {
       [SEMCONV.GEN_AI_OPERATION_NAME]: 'invoke_agent',
@@ -52,7 +53,7 @@ export function agent<A extends unknown[], R>(
     const span = tracer.startSpan(`invoke_agent ${name}`, { kind: SpanKind.INTERNAL, attributes });
     try {
       // Success leaves the status unset: OTel reserves OK for an application's own explicit say.
-      return await context.with(trace.setSpan(context.active(), span), () => fn(...args));
+      return await context.with(trace.setSpan(context.active(), span), fn, this, ...args);
     } catch (error) {
       setFailure(span, failureOf(error) ?? getRuntime().guard.classify(error), error, true);
       throw error;
@@ -60,6 +61,7 @@ export function agent<A extends unknown[], R>(
       span.end();
     }
   };
+  return likeWrapped(wrapped, fn);
 }
 
 function conversationOf<A extends unknown[]>(options: AgentOptions<A>, args: A): string | undefined {

@@ -538,6 +538,27 @@ describe('tool() and agent()', () => {
     assert.equal(brokenSpan.status.code, SpanStatusCode.ERROR);
   });
 
+  it('called as methods, a tool and an agent get their object as this; name and length are the function’s', async () => {
+    class Inventory {
+      readonly table = new Map([['a', 3]]);
+      readonly lookup = tool('inventory_lookup', function lookupItem(this: Inventory, id: string) {
+        return this.table.get(id);
+      });
+      readonly restock = agent('restocker', async function restock(this: Inventory, id: string, n: number) {
+        this.table.set(id, (this.table.get(id) ?? 0) + n);
+        return this.lookup(id);
+      });
+    }
+    const inventory = new Inventory();
+    assert.equal(await inventory.lookup('a'), 3);
+    assert.equal(await inventory.restock('a', 2), 5);
+    assert.deepEqual(
+      [inventory.lookup.name, inventory.lookup.length, inventory.restock.name, inventory.restock.length],
+      ['lookupItem', 1, 'restock', 2],
+    );
+    assert.equal(inventory.lookup.toolName, 'inventory_lookup');
+  });
+
   it('an agent ended by a tool’s failure reports it as the tool’s operation classified it', async () => {
     const broken = tool('broken_step', async () => {
       throw new Error('tool blew up');

@@ -15,6 +15,7 @@ import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
 import { validatePolicyOverrides } from './policy-validation.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
+import { likeWrapped } from './wrapper-identity.ts';
 
 /** Options of {@link tool}. */
 export interface ToolOptions<A extends unknown[]> {
@@ -118,7 +119,7 @@ export function tool<A extends unknown[], R>(
   const sets = new AttributeSets(metricAttributes);
   // Resolved once per runtime, so every call of this tool shares one policy object.
   let resolved: { runtime: Runtime; policy: DependencyPolicy } | undefined;
-  const wrapped = async (...args: A): Promise<R> => {
+  const wrapped = async function (this: unknown, ...args: A): Promise<R> {
     const runtime = options.runtime ?? getRuntime();
     if (resolved?.runtime !== runtime) {
       resolved = { runtime, policy: runtime.policies.resolveWith(dependency, options.policy) };
@@ -162,7 +163,7 @@ export function tool<A extends unknown[], R>(
     );
     const attempt = async (call: CallContext<unknown>): Promise<R> => {
       const running: ToolAttempt = { call, attempt: call.attempt };
-      return context.with(context.active().setValue(TOOL_ATTEMPT, running), fn, undefined, ...args);
+      return context.with(context.active().setValue(TOOL_ATTEMPT, running), fn, this, ...args);
     };
     const value = await op.run<R>(pipeline, attempt, {
       data: {
@@ -185,7 +186,7 @@ export function tool<A extends unknown[], R>(
     op.succeed();
     return value;
   };
-  return Object.assign(wrapped, { toolName: name });
+  return Object.assign(likeWrapped(wrapped, fn), { toolName: name });
 }
 
 const identity = (value: unknown): unknown => value;
