@@ -63,15 +63,17 @@ export const LimitsSchema = z
       .positive()
       .default(64 * MiB),
     /**
-     * Largest OTLP/JSON body after decompression → 413. Far below `maxBodyBytes`: `JSON.parse`
-     * builds the whole tree at once, up to ~30 times the body's size in heap and seconds of
-     * blocked event loop for a few MiB of `{}`. Protobuf bodies are decoded in place.
+     * Largest OTLP/JSON body after decompression → 413; 20 MiB, the limit OTLP/HTTP recommends.
+     * Below `maxBodyBytes`: `JSON.parse` builds the whole tree at once and blocks the event loop
+     * meanwhile, and its tree (estimated from the body's structure, and charged to
+     * `maxInFlightBytes` before parsing) is up to ~20 times the body's size for a body of `{}`.
+     * Protobuf bodies are decoded in place.
      */
     maxJsonBodyBytes: z
       .number()
       .int()
       .positive()
-      .default(4 * MiB),
+      .default(20 * MiB),
     /** Concurrent ingest requests; one more is answered 429 with Retry-After. */
     maxInFlightRequests: z.number().int().positive().default(64),
     /** Bytes (received and decompressed) held by in-flight ingest requests → 429 beyond. */

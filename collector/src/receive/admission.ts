@@ -52,10 +52,3 @@ export class Admission {
  * seven times its size. (Breaker-state points carry their labels on the wire: no such blow-up.)
  */
 export const DECODED_SPAN_BYTES = 400;
-
-/**
- * Heap `JSON.parse` may build per byte of an OTLP/JSON body, charged against the in-flight budget
- * before parsing: the tree exists whole until the decoder has walked it. Measured on Node 24:
- * 29 bytes per byte for nested empty arrays, 22 for `[{},{},…]`, under 2 for real OTLP/JSON.
- */
-export const JSON_TREE_BYTES_PER_BYTE = 32;

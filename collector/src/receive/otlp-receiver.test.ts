@@ -10,7 +10,8 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
 import { makeGenAiSpans } from '../../bench/genai-spans.ts';
 import { exportWith, post, startTestService, type TestService } from '../testing/helpers.ts';
-import { DECODED_SPAN_BYTES, JSON_TREE_BYTES_PER_BYTE } from './admission.ts';
+import { DECODED_SPAN_BYTES } from './admission.ts';
+import { estimateJsonTreeBytes } from './json-tree-estimate.ts';
 
 const PROTO = { 'content-type': 'application/x-protobuf' };
 const JSON_CT = { 'content-type': 'application/json' };
@@ -492,12 +493,25 @@ describe('overload', () => {
     }
   });
 
+  it('takes an OTLP/JSON batch of several MiB with the default limits (an SDK batch of 512 spans with content)', async () => {
+    const spans = await makeGenAiSpans({ spans: 5_000, services: 2 });
+    const json = JsonTraceSerializer.serializeRequest(spans)!;
+    assert.ok(json.length > 6_000_000, `${json.length} bytes`);
+    const t = await startTestService();
+    try {
+      assert.equal((await post(`${t.url}/v1/traces`, json, JSON_CT)).status, 200);
+      assert.equal(t.recorder.spans.length, 5_000);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('charges the parsed JSON tree to the byte budget before parsing: 413 when it cannot fit, held while it lives', async () => {
     const spans = await makeGenAiSpans({ spans: 5, services: 1 });
     const json = JsonTraceSerializer.serializeRequest(spans)!;
     // The budget holds the body twice over (as the config requires), not its parse tree.
     const tight = await startTestService(
-      `limits: { maxBodyBytes: ${json.length}, maxInFlightBytes: ${8 * json.length} }`,
+      `limits: { maxBodyBytes: ${json.length}, maxInFlightBytes: ${2 * json.length} }`,
     );
     try {
       const response = await post(`${tight.url}/v1/traces`, json, JSON_CT);
@@ -527,7 +541,7 @@ describe('overload', () => {
         inFlight = Number(/^breakwater_ingest_in_flight_bytes (\d+)$/m.exec(metrics)?.[1]);
         await new Promise((r) => setImmediate(r));
       }
-      assert.equal(inFlight, json.length * (1 + JSON_TREE_BYTES_PER_BYTE) + 5 * DECODED_SPAN_BYTES);
+      assert.equal(inFlight, json.length + estimateJsonTreeBytes(json) + 5 * DECODED_SPAN_BYTES);
       open();
       t.recorder.gate = undefined;
       assert.equal((await held).status, 200);

@@ -4,11 +4,12 @@ import type { BreakerStateSink, Logger, Route, SpanSink } from '../component.ts'
 import type { LimitsConfig } from '../config/server-section.ts';
 import type { DecodedBreakerStates } from '../decode/breaker-points.ts';
 import type { DecodedTraces } from '../decode/span-record.ts';
-import { type Admission, DECODED_SPAN_BYTES, JSON_TREE_BYTES_PER_BYTE } from './admission.ts';
+import { type Admission, DECODED_SPAN_BYTES } from './admission.ts';
 import { BodyError, contentEncodingOf, forwardedEncoding, readBody } from './body.ts';
 import { OtlpDecodeError, TooManySpansError } from './decode-error.ts';
 import { send } from './http-reply.ts';
 import type { IngestStats } from './ingest-stats.ts';
+import { estimateJsonTreeBytes } from './json-tree-estimate.ts';
 import {
   contentTypeOf,
   encodeExportResponse,
@@ -187,7 +188,7 @@ export class OtlpReceiver {
       if (encoding === 'json') {
         // Charged before parsing: JSON.parse builds the whole tree at once, many times the
         // body's size for a body of tiny values.
-        const tree = body.data.length * JSON_TREE_BYTES_PER_BYTE;
+        const tree = estimateJsonTreeBytes(body.data);
         if (tree > o.limits.maxInFlightBytes - reserved) throw new JsonTooLargeError(body.data.length);
         holdDecoded(tree);
       }

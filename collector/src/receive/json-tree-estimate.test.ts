@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { makeGenAiSpans } from '../../bench/genai-spans.ts';
+import { estimateJsonTreeBytes } from './json-tree-estimate.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** Heap the parsed tree of `text` holds, measured. */
+function treeBytes(text: string): number {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const tree: unknown = JSON.parse(text);
+  gc();
+  const held = process.memoryUsage().heapUsed - before;
+  assert.ok(tree !== undefined);
+  return held;
+}
+
+describe('estimateJsonTreeBytes', () => {
+  it('is never under the parsed tree, for the worst shapes and for real OTLP/JSON', async () => {
+    const spans = await makeGenAiSpans({ spans: 2_000, services: 3 });
+    const otlp = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!);
+    const shapes: Record<string, string> = {
+      'empty objects': `[${'{},'.repeat(500_000)}{}]`,
+      'empty arrays': `[${'[],'.repeat(500_000)}[]]`,
+      'nested arrays': `[${'[[[[[]]]]],'.repeat(100_000)}[]]`,
+      'small objects': `[${Array.from({ length: 200_000 }, (_, i) => `{"a":${i},"b":"x","c":{"d":1.5}}`).join(',')}]`,
+      'unique keys': `{${Array.from({ length: 200_000 }, (_, i) => `"k${i}":1`).join(',')}}`,
+      'unique strings': `[${Array.from({ length: 300_000 }, (_, i) => `"s${i}\\"x"`).join(',')}]`,
+      'two-byte strings': `[${Array.from({ length: 100_000 }, (_, i) => `"é${i}ü"`).join(',')}]`,
+      'OTLP/JSON': otlp,
+    };
+    for (const [shape, text] of Object.entries(shapes)) {
+      const estimate = estimateJsonTreeBytes(new TextEncoder().encode(text));
+      const actual = treeBytes(text);
+      assert.ok(estimate >= actual, `${shape}: estimate ${estimate} under the tree's ${actual} bytes`);
+    }
+    // Real OTLP/JSON is charged a few times its size, not the worst shape's 30-odd.
+    const bytes = new TextEncoder().encode(otlp);
+    assert.ok(estimateJsonTreeBytes(bytes) < 10 * bytes.length);
+  });
+});
