@@ -19,6 +19,7 @@ import {
   BreakerRegistry,
   Bulkhead,
   Classifier,
+  type ClassifierRule,
   cancelledIfAborted,
   getDefaultListener,
   guardListener,
@@ -172,6 +173,8 @@ export function createGuard(options: {
   policyFor?: (dependency: string) => DependencyPolicy;
   /** Bounds on the per-dependency state (defaults in dependency-limits.ts). */
   limits?: DependencyLimits;
+  /** The app's own classification rules, checked before the built-ins. */
+  classifierRules?: readonly ClassifierRule[];
 }): GuardHandle {
   const { clock } = options;
   const { maxDependencies, idleMs } = resolveLimits(options.limits);
@@ -182,7 +185,10 @@ export function createGuard(options: {
       ? undefined
       : new OtelListener({ meterProvider: meterProviderOf(options.meter) });
   const withListener = listener === undefined ? {} : { listener };
-  const classifier = new Classifier({ clock });
+  const classifier = new Classifier({
+    clock,
+    ...(options.classifierRules ? { rules: options.classifierRules } : {}),
+  });
   /** Insertion order is creation order; recency is in `seenAt` and the latest entry's `used`. */
   const dependencies = new Map<string, DependencyParts>();
   /** Each dependency's latest pipeline, apart from its parts: the hot path is this one lookup. */

@@ -8,6 +8,7 @@ import { AnthropicInstrumentation } from './anthropic/instrumentation.ts';
 import type { ClientInstrumentationConfig } from './client/base.ts';
 import { OpenAIInstrumentation } from './openai/instrumentation.ts';
 
+export type { ClassifierRule } from '@breakwater/resilience';
 export { type AgentOptions, agent } from './agent.ts';
 export {
   ANTHROPIC_SUPPORTED_MAJORS,

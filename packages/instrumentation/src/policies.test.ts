@@ -559,6 +559,55 @@ describe('tool() and agent()', () => {
     assert.equal(inventory.lookup.toolName, 'inventory_lookup');
   });
 
+  it('classifierRules say how the app’s own errors count: bad input is the caller’s, a flaky failure retryable', async () => {
+    class ToolInputError extends Error {}
+    class UpstreamBusy extends Error {}
+    const runtime = createRuntime({
+      classifierRules: [
+        { instanceOf: ToolInputError, classify: { category: 'validation' } },
+        { instanceOf: UpstreamBusy, classify: { category: 'tool_error', retryable: true } },
+      ],
+    });
+    // Bad arguments from the model, half the calls: the caller's fault, so the breaker stays
+    // closed and every good call runs.
+    const strict = tool(
+      'strict_input',
+      async (x: number) => {
+        if (x < 0) throw new ToolInputError('x must be >= 0');
+        return x;
+      },
+      { runtime },
+    );
+    for (let i = 0; i < 30; i++) {
+      if (i % 2 === 0) await assert.rejects(strict(-1), ToolInputError);
+      else assert.equal(await strict(i), i);
+    }
+    assert.equal(runtime.guard.breakerFacts('tool/strict_input')?.state, 'closed');
+    const refused = h
+      .spans()
+      .find(
+        (s) =>
+          s.name === 'execute_tool strict_input' &&
+          attrs(s)['breakwater.role'] === 'operation' &&
+          s.status.code === SpanStatusCode.ERROR,
+      )!;
+    assert.equal(attrs(refused)['breakwater.error.category'], 'validation');
+    assert.equal(attrs(refused)['breakwater.error.source'], 'caller');
+
+    // Retries asked for a tool apply to its own errors once a rule calls them retryable.
+    let calls = 0;
+    const flaky = tool(
+      'flaky_upstream',
+      async () => {
+        if (++calls < 3) throw new UpstreamBusy('busy');
+        return 'ok';
+      },
+      { runtime, policy: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } } },
+    );
+    assert.equal(await flaky(), 'ok');
+    assert.equal(calls, 3);
+  });
+
   it('an agent ended by a tool’s failure reports it as the tool’s operation classified it', async () => {
     const broken = tool('broken_step', async () => {
       throw new Error('tool blew up');

@@ -5,6 +5,7 @@
  * override that breaker in one place.
  */
 import { type Clock, ENV, systemClock } from '@breakwater/protocol';
+import type { ClassifierRule } from '@breakwater/resilience';
 import { diag, type Meter } from '@opentelemetry/api';
 import {
   type ContentCapture,
@@ -42,6 +43,14 @@ export interface RuntimeOptions {
   readonly captureMaxBytes?: number;
   /** Bounds on the state kept per dependency (see "Limits on per-dependency state" in the README). */
   readonly limits?: DependencyLimits;
+  /**
+   * Rules checked before the built-in classification of every failure, in order: how your own
+   * errors count. A tool that throws on bad arguments from the model, classified `validation`,
+   * fails the call without counting against the tool's breaker; an error classified retryable is
+   * retried where the policy allows more than one attempt. @throws TypeError for a rule without
+   * a condition or with an unknown category.
+   */
+  readonly classifierRules?: readonly ClassifierRule[];
 }
 
 /** The shared runtime. */
@@ -92,6 +101,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     policies,
     guard: createGuard({
       clock,
+      ...(options.classifierRules === undefined ? {} : { classifierRules: options.classifierRules }),
       ...(options.meter === undefined ? {} : { meter: options.meter }),
       policyFor: (dependency) => policies.resolve(dependency),
       limits,

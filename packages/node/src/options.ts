@@ -4,7 +4,7 @@
  * Breakwater's own `BREAKWATER_*` ones.
  */
 import { randomUUID } from 'node:crypto';
-import type { PolicyRule } from '@breakwater/instrumentation';
+import type { ClassifierRule, PolicyRule } from '@breakwater/instrumentation';
 import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwater/protocol';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 
@@ -50,6 +50,12 @@ export interface StartOptions {
   readonly prometheusHost?: string;
   /** Per-dependency policy rules (see `@breakwater/instrumentation`). */
   readonly policies?: readonly PolicyRule[];
+  /**
+   * Rules for how your own errors count, checked before the built-in classification (see
+   * "Classifying your own errors" in `@breakwater/instrumentation`). Rules that fail their check
+   * are logged and left out, as policies are.
+   */
+  readonly classifierRules?: readonly ClassifierRule[];
   /** Record message content on spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`). */
   readonly captureMessageContent?: boolean;
   /**

@@ -8,9 +8,11 @@ import {
   breakwaterInstrumentations,
   checkCaptureMaxBytes,
   configureBreakwater,
+  PolicyResolver,
   type Runtime,
 } from '@breakwater/instrumentation';
 import { ENV } from '@breakwater/protocol';
+import { Classifier } from '@breakwater/resilience';
 import { metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -154,14 +156,44 @@ function configureRuntime(options: StartOptions, log: (message: string) => void)
     ...captureBound(options, log),
     meter: metrics.getMeter('@breakwater/resilience'),
   };
-  if (options.policies === undefined) return configureBreakwater(runtimeOptions);
+  const policies = checked(
+    options.policies,
+    (p) => new PolicyResolver(p),
+    log,
+    'policies',
+    'the default policies',
+  );
+  const classifierRules = checked(
+    options.classifierRules,
+    (rules) => new Classifier({ rules }),
+    log,
+    'classifierRules',
+    'the built-in classification only',
+  );
+  return configureBreakwater({
+    ...runtimeOptions,
+    ...(policies === undefined ? {} : { policies }),
+    ...(classifierRules === undefined ? {} : { classifierRules }),
+  });
+}
+
+/** `given` when `check` accepts it; otherwise logged (`start()` never throws) and left out. */
+function checked<T>(
+  given: T | undefined,
+  check: (given: T) => unknown,
+  log: (message: string) => void,
+  name: string,
+  instead: string,
+): T | undefined {
+  if (given === undefined) return undefined;
   try {
-    return configureBreakwater({ ...runtimeOptions, policies: options.policies });
+    check(given);
+    return given;
   } catch (error) {
     log(
-      `policies refused, running with the default policies: ${error instanceof Error ? error.message : String(error)}`,
+      `${name} refused, running with ${instead}: ${error instanceof Error ? error.message : String(error)}`,
     );
-    return configureBreakwater(runtimeOptions);
+    return undefined;
   }
 }
 
