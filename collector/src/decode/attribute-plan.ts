@@ -25,6 +25,7 @@ export const SPAN_KEYS = [
   ATTR.BREAKER_STATE,
   ATTR.BREAKER_SOURCE,
   ATTR.FALLBACK,
+  SEMCONV.GEN_AI_SYSTEM,
 ] as const;
 
 export const S_OPERATION = 0;
@@ -42,6 +43,7 @@ export const S_RETRY_ATTEMPTS = 11;
 export const S_BREAKER_STATE = 12;
 export const S_BREAKER_SOURCE = 13;
 export const S_FALLBACK = 14;
+export const S_SYSTEM = 15;
 
 /** Resource attribute slots for the fixed `SpanRecord` fields. */
 export const RESOURCE_KEYS = [

@@ -28,6 +28,7 @@ import {
   S_RETRY_ATTEMPTS,
   S_ROLE,
   S_SERVER,
+  S_SYSTEM,
   S_TOOL,
   type ScalarValue,
 } from './attribute-plan.ts';
@@ -41,6 +42,7 @@ import {
   MAX_VERSION_CHARS,
   UNSET_VERSION_LABEL,
 } from './identity.ts';
+import { providerOfSystem } from './provider-of-system.ts';
 import type { SpanRecord } from './span-record.ts';
 
 /** Service name OpenTelemetry SDKs report when none is configured. */
@@ -121,7 +123,7 @@ export function buildSpanRecord(
   plan: AttributePlan,
   values: readonly ScalarValue[],
 ): SpanRecord {
-  const provider = str(values[S_PROVIDER]);
+  const provider = str(values[S_PROVIDER]) ?? providerOfSystem(str(values[S_SYSTEM]));
   const requestModel = str(values[S_MODEL]);
   const toolName = str(values[S_TOOL]);
   const serverAddress = str(values[S_SERVER]);

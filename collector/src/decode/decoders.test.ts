@@ -331,6 +331,30 @@ describe('trace decoders', () => {
     return fromJson.spans[0]!;
   }
 
+  it('reads the provider from the deprecated gen_ai.system when gen_ai.provider.name is absent (Python’s instrumentation)', () => {
+    const resource = [kv(SEMCONV.SERVICE_NAME, { stringValue: 'py-agent' })];
+    const spanWith = (attributes: ReturnType<typeof kv>[]) =>
+      decodeBoth(resource, {
+        attributes: [kv(SEMCONV.GEN_AI_REQUEST_MODEL, { stringValue: 'gpt-4o' }), ...attributes],
+      });
+    const python = spanWith([
+      kv(SEMCONV.GEN_AI_SYSTEM, { stringValue: 'openai' }),
+      kv(SEMCONV.SERVER_ADDRESS, { stringValue: 'api.openai.com' }),
+    ]);
+    assert.equal(python.provider, 'openai');
+    assert.equal(python.dependency, 'openai/gpt-4o', 'the key a Node replica of the same call has');
+    assert.equal(
+      spanWith([kv(SEMCONV.GEN_AI_SYSTEM, { stringValue: 'az.ai.openai' })]).provider,
+      'azure.ai.openai',
+    );
+    // The current attribute wins.
+    const both = spanWith([
+      kv(SEMCONV.GEN_AI_SYSTEM, { stringValue: 'az.ai.openai' }),
+      kv(SEMCONV.GEN_AI_PROVIDER_NAME, { stringValue: 'openai' }),
+    ]);
+    assert.equal(both.provider, 'openai');
+  });
+
   it('caps identity strings at the protocol lengths, keeping long values apart', () => {
     const long = (c: string, n: number) => c.repeat(n);
     const record = decodeBoth(

@@ -8,6 +8,11 @@
 export const SEMCONV = {
   GEN_AI_OPERATION_NAME: 'gen_ai.operation.name',
   GEN_AI_PROVIDER_NAME: 'gen_ai.provider.name',
+  /**
+   * Deprecated for `gen_ai.provider.name`, which older instrumentations (Python's
+   * `opentelemetry-instrumentation-openai-v2` by default) still send instead.
+   */
+  GEN_AI_SYSTEM: 'gen_ai.system',
   GEN_AI_REQUEST_MODEL: 'gen_ai.request.model',
   GEN_AI_RESPONSE_MODEL: 'gen_ai.response.model',
   GEN_AI_RESPONSE_ID: 'gen_ai.response.id',
