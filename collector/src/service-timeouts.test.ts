@@ -71,6 +71,18 @@ describe('listener timeouts', () => {
     assert.ok(ms >= 150, `cut after ${ms} ms, before the configured 200 ms`);
   });
 
+  it('answers an OTLP body not received within bodyTimeout 503 with Retry-After: exporters send it again', async () => {
+    service = await startTestService(SHORT);
+    const { socket, closed } = await rawConnection(service.url);
+    socket.write(
+      `POST ${COLLECTOR_PATHS.TRACES} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\n\r\nabc`,
+    );
+    const { text } = await within(closed, 2_000, 'an OTLP request with an unfinished body');
+    // OTLP/HTTP clients retry 429, 502, 503 and 504 only: a 408 would drop the batch.
+    assert.match(text, /^HTTP\/1\.1 503 /);
+    assert.match(text, /\r\nretry-after: \d+\r\n/i);
+  });
+
   it('cuts a request whose body never ends after requestTimeout, on a route that does not read it', async () => {
     service = await startTestService(SHORT);
     const { socket, closed } = await rawConnection(service.url);

@@ -84,7 +84,7 @@ export const LimitsSchema = z
       .default(256 * MiB),
     /** `Retry-After` seconds on 429/503 answers. */
     retryAfterSeconds: z.number().int().positive().default(2),
-    /** Time allowed to receive one request body → 408. */
+    /** Time allowed to receive one request body → 503 with Retry-After (OTLP clients retry it). */
     bodyTimeout: Duration.default('30s'),
     /** Time allowed to receive a request's headers; the server answers 408 and closes beyond. */
     headersTimeout: Duration.default('10s'),

@@ -6,9 +6,9 @@ import type { Clock } from '@breakwater/protocol';
 /** Why a body could not be read; `status` is the HTTP answer. */
 export class BodyError extends Error {
   override readonly name = 'BodyError';
-  readonly status: 400 | 408 | 413 | 429;
+  readonly status: 400 | 413 | 429 | 503;
 
-  constructor(status: 400 | 408 | 413 | 429, message: string) {
+  constructor(status: 400 | 413 | 429 | 503, message: string) {
     super(message);
     this.status = status;
   }
@@ -81,7 +81,9 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
       encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
 
     const timer = options.clock.setTimeout(() => {
-      fail(new BodyError(408, `body not received within ${options.timeoutMs} ms`));
+      // 503, not 408: OTLP clients retry only 429, 502, 503 and 504, and a body cut short by a
+      // slow link is worth sending again.
+      fail(new BodyError(503, `body not received within ${options.timeoutMs} ms`));
     }, options.timeoutMs);
 
     const cleanup = (): void => {

@@ -240,11 +240,14 @@ export class OtlpReceiver {
     } catch (error) {
       if (error instanceof BodyError) {
         const code =
-          error.status === 400 || error.status === 408
+          error.status === 400
             ? RPC_CODE.INVALID_ARGUMENT
-            : RPC_CODE.RESOURCE_EXHAUSTED;
+            : error.status === 503
+              ? RPC_CODE.UNAVAILABLE
+              : RPC_CODE.RESOURCE_EXHAUSTED;
+        const retry = error.status === 429 || error.status === 503;
         // The body stopped being read (bad gzip, too large, too slow): close the connection.
-        reply(error.status, code, error.message, error.status === 429 ? retryAfter : {}, true);
+        reply(error.status, code, error.message, retry ? retryAfter : {}, true);
       } else if (error instanceof JsonTooLargeError) {
         reply(
           413,
