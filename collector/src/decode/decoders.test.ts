@@ -216,6 +216,39 @@ describe('trace decoders', () => {
     assert.equal(decoded.spans[0]!.service, 'checkout');
   });
 
+  it('reads the deprecated instrumentation_library_spans of older SDKs, only where there are no scope_spans', () => {
+    const message = Request.encode(Request.fromObject(jsonRequestForProto())).finish();
+    // ResourceSpans body = [resource][scope_spans]: send the scope_spans as field 1000 instead.
+    const r = new WireReader(message);
+    r.tag(message.length);
+    const rsEnd = r.lengthEnd(message.length);
+    const inner = message.subarray(r.pos, rsEnd);
+    const ir = new WireReader(inner);
+    ir.tag(inner.length);
+    const resEnd = ir.lengthEnd(inner.length);
+    const scopeSpans = inner.subarray(resEnd);
+    assert.equal(scopeSpans[0], (2 << 3) | 2);
+    const asLibrary = Buffer.concat([Uint8Array.of(0xc2, 0x3e), scopeSpans.subarray(1)]); // tag (1000 << 3) | 2
+    const wrap = (body: Uint8Array) => Buffer.concat([Uint8Array.of(0x0a, ...varint(body.length)), body]);
+    const legacy = new ProtoTraceDecoder().decode(
+      wrap(Buffer.concat([inner.subarray(0, resEnd), asLibrary])),
+    );
+    assert.equal(legacy.spans.length, 1);
+    assert.equal(legacy.spans[0]!.service, 'checkout');
+    // Both (a sender in transition): the current field only, never the spans twice.
+    const both = new ProtoTraceDecoder().decode(wrap(Buffer.concat([inner, asLibrary])));
+    assert.equal(both.spans.length, 1);
+
+    const json = jsonRequest();
+    const rs = json.resourceSpans[0]! as Record<string, unknown>;
+    const jsonLegacy = {
+      resourceSpans: [{ resource: rs.resource, instrumentationLibrarySpans: rs.scopeSpans }],
+    };
+    assert.equal(new JsonTraceDecoder().decode(JSON.stringify(jsonLegacy)).spans.length, 1);
+    const jsonBoth = { resourceSpans: [{ ...rs, instrumentationLibrarySpans: rs.scopeSpans }] };
+    assert.equal(new JsonTraceDecoder().decode(JSON.stringify(jsonBoth)).spans.length, 1);
+  });
+
   it('rejects malformed protobuf with a clear message', () => {
     const decoder = new ProtoTraceDecoder();
     const good = Request.encode(Request.fromObject(jsonRequestForProto())).finish();

@@ -59,7 +59,10 @@ export class JsonTraceDecoder {
       const rs = objectAt(resourceSpans[i], path);
       if (rs === undefined) continue;
       const resource = this.resource(objectAt(rs.resource, `${path}.resource`), `${path}.resource`);
-      const scopes = arrayField(rs, path, 'scopeSpans', 'scope_spans');
+      let scopes = arrayField(rs, path, 'scopeSpans', 'scope_spans');
+      // The deprecated name older SDKs send, laid out the same; read only without scopeSpans.
+      if (scopes.length === 0)
+        scopes = arrayField(rs, path, 'instrumentationLibrarySpans', 'instrumentation_library_spans');
       for (let j = 0; j < scopes.length; j++) {
         const scopePath = `${path}.scopeSpans[${j}]`;
         const scope = objectAt(scopes[j], scopePath);

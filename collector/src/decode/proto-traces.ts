@@ -24,6 +24,8 @@ import {
 const TAG_RESOURCE_SPANS = (1 << 3) | WIRE_LEN; // ExportTraceServiceRequest.resource_spans
 const TAG_RESOURCE = (1 << 3) | WIRE_LEN; // ResourceSpans.resource
 const TAG_SCOPE_SPANS = (2 << 3) | WIRE_LEN; // ResourceSpans.scope_spans
+/** ResourceSpans.instrumentation_library_spans: deprecated, laid out as scope_spans (older SDKs). */
+const TAG_LIBRARY_SPANS = (1000 << 3) | WIRE_LEN;
 const TAG_RESOURCE_ATTRIBUTES = (1 << 3) | WIRE_LEN; // Resource.attributes
 const TAG_SPANS = (2 << 3) | WIRE_LEN; // ScopeSpans.spans
 const TAG_STATUS_CODE = (3 << 3) | WIRE_VARINT; // Status.code
@@ -146,14 +148,16 @@ class TraceRun {
     // The resource may follow its spans on the wire: note where the spans are, read them after.
     let resource: ResourceInfo | undefined;
     const scopes: number[] = [];
+    // Read only when there are no scope_spans, as receivers migrating it did: never both.
+    const libraries: number[] = [];
     while (r.pos < end) {
       const tag = r.tag(end);
       if (tag === TAG_RESOURCE) {
         const resourceEnd = r.lengthEnd(end);
         resource = this.resource(resourceEnd);
-      } else if (tag === TAG_SCOPE_SPANS) {
+      } else if (tag === TAG_SCOPE_SPANS || tag === TAG_LIBRARY_SPANS) {
         const scopeEnd = r.lengthEnd(end);
-        scopes.push(r.pos, scopeEnd);
+        (tag === TAG_SCOPE_SPANS ? scopes : libraries).push(r.pos, scopeEnd);
         r.pos = scopeEnd;
       } else if (tag >>> 3 === 1 || tag >>> 3 === 2) {
         throw wrongWireType('ResourceSpans', tag >>> 3 === 1 ? 'resource' : 'scope_spans', tag & 7, r.pos);
@@ -162,9 +166,10 @@ class TraceRun {
       }
     }
     resource ??= resourceInfo(this.resourcePlan, []);
-    for (let i = 0; i < scopes.length; i += 2) {
-      r.pos = scopes[i]!;
-      this.scopeSpans(scopes[i + 1]!, resource);
+    const read = scopes.length > 0 ? scopes : libraries;
+    for (let i = 0; i < read.length; i += 2) {
+      r.pos = read[i]!;
+      this.scopeSpans(read[i + 1]!, resource);
     }
     r.pos = end;
   }
