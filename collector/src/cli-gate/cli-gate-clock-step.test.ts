@@ -58,6 +58,7 @@ describe('breakwater gate across a wall-clock step', () => {
     const outcome = trackRecovery(client, {
       clock,
       service: 'chat',
+      version: 'v2',
       timeoutMs: 600_000,
       intervalMs: 5_000,
     });

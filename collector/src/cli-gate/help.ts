@@ -20,8 +20,8 @@ Options:
                                    progress and the rollback command's output go to stderr
       --on-rollback <command>      on ROLLBACK run this shell command once, record the rollback
                                    latency (violation detected -> command finished), then, if it
-                                   exited 0, track recovery (the whole service green again); the
-                                   command sees BREAKWATER_GATE_SERVICE/_VERSION/_DECISION
+                                   exited 0, track recovery; the command sees
+                                   BREAKWATER_GATE_SERVICE/_VERSION/_DECISION
       --recovery-timeout <dur>     how long the SLIs may take to return to green (default 10m)
       --report-dir <dir>           on ROLLBACK or HALT (not one only for missing data) write an
                                    incident report (.md and .json) here

@@ -8,16 +8,16 @@ import { sleep } from './poll.ts';
 export interface RecoveryOptions {
   clock: Clock;
   service: string;
+  /** The rolled-back version (left out of the health check). */
+  version: string;
   timeoutMs: number;
   intervalMs: number;
   onPoll?: (healthy: boolean) => void;
 }
 
 /**
- * After a rollback, polls `GET /v1/gate/health` until the service is green or `timeoutMs`
- * passes. Errors while polling count as "not green yet". The whole service, the rolled-back
- * version included: green once its failures have left the recovery window, which they do not
- * while a rollback that did not take keeps it serving.
+ * After a rollback, polls `GET /v1/gate/health` (the service without the rolled-back version)
+ * until it is green or `timeoutMs` passes. Errors while polling count as "not green yet".
  */
 export async function trackRecovery(client: GateClient, options: RecoveryOptions): Promise<RecoveryOutcome> {
   const { clock, timeoutMs } = options;
@@ -27,7 +27,7 @@ export async function trackRecovery(client: GateClient, options: RecoveryOptions
   for (;;) {
     let healthy = false;
     try {
-      healthy = (await client.health(options.service, [])).healthy;
+      healthy = (await client.health(options.service, [options.version])).healthy;
     } catch (error) {
       if (!(error instanceof GateClientError)) throw error;
     }

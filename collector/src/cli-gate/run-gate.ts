@@ -135,6 +135,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
       const tracked = await trackRecovery(client, {
         clock,
         service: answer.service,
+        version: answer.version,
         timeoutMs: options.recoveryTimeoutMs,
         intervalMs: options.intervalMs,
       });
