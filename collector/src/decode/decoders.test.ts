@@ -175,17 +175,8 @@ describe('trace decoders', () => {
   });
 
   it('reads a resource that follows its spans, and skips unknown fields of every wire type', () => {
-    const message = Request.encode(Request.fromObject(jsonRequestForProto())).finish();
     // ResourceSpans body = [resource][scope_spans]; rewrite as [unknowns][scope_spans][resource].
-    const r = new WireReader(message);
-    r.tag(message.length);
-    const rsEnd = r.lengthEnd(message.length);
-    const inner = message.subarray(r.pos, rsEnd);
-    const ir = new WireReader(inner);
-    ir.tag(inner.length);
-    const resEnd = ir.lengthEnd(inner.length);
-    const resource = inner.subarray(0, resEnd);
-    const rest = inner.subarray(resEnd);
+    const { resource, scopeSpans: rest } = resourceSpansParts();
     const unknown = Uint8Array.of(
       (10 << 3) | 0,
       0x96,
@@ -217,16 +208,8 @@ describe('trace decoders', () => {
   });
 
   it('reads the deprecated instrumentation_library_spans of older SDKs, only where there are no scope_spans', () => {
-    const message = Request.encode(Request.fromObject(jsonRequestForProto())).finish();
     // ResourceSpans body = [resource][scope_spans]: send the scope_spans as field 1000 instead.
-    const r = new WireReader(message);
-    r.tag(message.length);
-    const rsEnd = r.lengthEnd(message.length);
-    const inner = message.subarray(r.pos, rsEnd);
-    const ir = new WireReader(inner);
-    ir.tag(inner.length);
-    const resEnd = ir.lengthEnd(inner.length);
-    const scopeSpans = inner.subarray(resEnd);
+    const { resource, scopeSpans } = resourceSpansParts();
     assert.equal(scopeSpans[0], (2 << 3) | 2);
     const asLibrary = Buffer.concat([Uint8Array.of(0xc2, 0x3e), scopeSpans.subarray(1)]); // tag (1000 << 3) | 2
     const wrap = (body: Uint8Array) => Buffer.concat([Uint8Array.of(0x0a, ...varint(body.length)), body]);
@@ -236,7 +219,7 @@ describe('trace decoders', () => {
     assert.equal(legacy.spans.length, 1);
     assert.equal(legacy.spans[0]!.service, 'checkout');
     // Both (a sender in transition): the current field only, never the spans twice.
-    const both = new ProtoTraceDecoder().decode(wrap(Buffer.concat([inner, asLibrary])));
+    const both = new ProtoTraceDecoder().decode(wrap(Buffer.concat([resource, scopeSpans, asLibrary])));
     assert.equal(both.spans.length, 1);
 
     const json = jsonRequest();
@@ -499,6 +482,19 @@ describe('trace decoders', () => {
     );
   });
 });
+
+/** The two fields of the one ResourceSpans of the one-span protobuf request, as encoded. */
+function resourceSpansParts(): { resource: Uint8Array; scopeSpans: Uint8Array } {
+  const message = Request.encode(Request.fromObject(jsonRequestForProto())).finish();
+  const r = new WireReader(message);
+  r.tag(message.length);
+  const rsEnd = r.lengthEnd(message.length);
+  const inner = message.subarray(r.pos, rsEnd);
+  const ir = new WireReader(inner);
+  ir.tag(inner.length);
+  const resEnd = ir.lengthEnd(inner.length);
+  return { resource: inner.subarray(0, resEnd), scopeSpans: inner.subarray(resEnd) };
+}
 
 function varint(value: number): number[] {
   const out: number[] = [];
