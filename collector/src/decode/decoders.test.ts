@@ -213,9 +213,7 @@ describe('trace decoders', () => {
     assert.equal(scopeSpans[0], (2 << 3) | 2);
     const asLibrary = Buffer.concat([Uint8Array.of(0xc2, 0x3e), scopeSpans.subarray(1)]); // tag (1000 << 3) | 2
     const wrap = (body: Uint8Array) => Buffer.concat([Uint8Array.of(0x0a, ...varint(body.length)), body]);
-    const legacy = new ProtoTraceDecoder().decode(
-      wrap(Buffer.concat([inner.subarray(0, resEnd), asLibrary])),
-    );
+    const legacy = new ProtoTraceDecoder().decode(wrap(Buffer.concat([resource, asLibrary])));
     assert.equal(legacy.spans.length, 1);
     assert.equal(legacy.spans[0]!.service, 'checkout');
     // Both (a sender in transition): the current field only, never the spans twice.
