@@ -8,12 +8,24 @@ import type { Classification } from './span-attributes.ts';
 
 const classified = new WeakMap<object, Classification>();
 
+/**
+ * A thrown primitive (`throw 'bad input'`) cannot key a WeakMap: the latest one is kept instead,
+ * as the error that ends the span further out is the one that just failed an operation in it.
+ */
+let lastPrimitive: { error: unknown; c: Classification } | undefined;
+
+function isObject(error: unknown): error is object {
+  return (typeof error === 'object' && error !== null) || typeof error === 'function';
+}
+
 /** Remembers how the operation that failed with `error` classified it. */
 export function rememberFailure(error: unknown, c: Classification): void {
-  if (typeof error === 'object' && error !== null) classified.set(error, c);
+  if (isObject(error)) classified.set(error, c);
+  else lastPrimitive = { error, c };
 }
 
 /** How the operation that failed with `error` classified it, if one did. */
 export function failureOf(error: unknown): Classification | undefined {
-  return typeof error === 'object' && error !== null ? classified.get(error) : undefined;
+  if (isObject(error)) return classified.get(error);
+  return lastPrimitive !== undefined && Object.is(lastPrimitive.error, error) ? lastPrimitive.c : undefined;
 }

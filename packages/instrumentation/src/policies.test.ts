@@ -620,6 +620,16 @@ describe('tool() and agent()', () => {
     assert.equal(attrs(root)['breakwater.error.source'], 'dependency');
   });
 
+  it('an agent ended by a tool’s thrown string keeps the tool’s classification too', async () => {
+    const picky = tool('picky_step', async () => {
+      throw 'bad input';
+    });
+    const run = agent('primitive', async () => picky());
+    await assert.rejects(run(), (e: unknown) => e === 'bad input');
+    const root = h.spans().find((s) => s.name === 'invoke_agent primitive')!;
+    assert.equal(attrs(root)['breakwater.error.category'], 'tool_error');
+  });
+
   it('tool description and the agent attributes the conventions ask for', async () => {
     const lookup = tool('lookup_stock', async (sku: string) => `${sku}: 3`, {
       description: 'Looks up stock levels',
