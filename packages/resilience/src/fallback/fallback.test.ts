@@ -27,7 +27,7 @@ describe('fallbacks', () => {
   it('cached last good result per key, within its TTL', async () => {
     const clock = new ManualClock(0);
     const policy = new FallbackPolicy({
-      strategy: cachedFallback<string>({ ttlMs: 1000, clock }),
+      strategy: cachedFallback<string>({ key: (ctx) => ctx.dependency, ttlMs: 1000, clock }),
       listener: noopListener,
     });
     await assert.rejects(policy.execute(fail, { dependency: 'a' }), /reset/, 'nothing cached yet');
@@ -38,10 +38,18 @@ describe('fallbacks', () => {
     await assert.rejects(policy.execute(fail, { dependency: 'a' }), /reset/, 'expired');
   });
 
+  it('cachedFallback needs a key: per dependency alone, one caller would get another’s answer', () => {
+    assert.throws(
+      () => cachedFallback({} as never),
+      (e: unknown) => e instanceof TypeError && /options\.key must be a function/.test(e.message),
+    );
+    assert.throws(() => (cachedFallback as (o?: unknown) => unknown)(), TypeError);
+  });
+
   it('degraded function and a chain that names the strategy that answered', async () => {
     let seen = '';
     const chain = chainFallback<string>(
-      cachedFallback(),
+      cachedFallback({ key: (ctx) => ctx.dependency }),
       degradedFallback((ctx, _error, c) => {
         seen = `${ctx.dependency}:${c.category}`;
         return 'small model answer';
@@ -85,7 +93,7 @@ describe('fallbacks', () => {
         degradedFallback(async () => {
           throw new Error('mini down');
         }),
-        cachedFallback(),
+        cachedFallback({ key: (ctx) => ctx.dependency }),
       ),
       listener: noopListener,
     });
@@ -120,7 +128,7 @@ describe('fallbacks', () => {
     for (const step of [-3_600_000, 3_600_000]) {
       const clock = new ManualClock();
       const policy = new FallbackPolicy({
-        strategy: cachedFallback<string>({ ttlMs: 60_000, clock }),
+        strategy: cachedFallback<string>({ key: (ctx) => ctx.dependency, ttlMs: 60_000, clock }),
         listener: noopListener,
       });
       await policy.execute(async () => 'fresh', { dependency: 'a' });

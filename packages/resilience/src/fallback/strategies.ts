@@ -35,8 +35,12 @@ export function degradedFallback<F>(
 
 /** Options of {@link cachedFallback}. */
 export interface CachedFallbackOptions {
-  /** Cache key per call (default: the dependency key). */
-  readonly key?: (ctx: CallContext) => string;
+  /**
+   * Cache key per call: what tells one caller's request from another's (a hash of the prompt and
+   * the user, say). Required: a result remembered per dependency alone would answer every caller
+   * with the last caller's result.
+   */
+  readonly key: (ctx: CallContext) => string;
   /** How long a remembered result stays usable, ms (default: forever). */
   readonly ttlMs?: number;
   /** Most keys remembered; the oldest is dropped first (default 1000). */
@@ -45,9 +49,18 @@ export interface CachedFallbackOptions {
   readonly name?: string;
 }
 
-/** The last good result for the same key, if it is fresh enough. */
-export function cachedFallback<F>(options: CachedFallbackOptions = {}): FallbackStrategy<F> {
-  const key = options.key ?? ((ctx: CallContext) => ctx.dependency);
+/**
+ * The last good result for the same key, if it is fresh enough.
+ *
+ * @throws {TypeError} without a `key` function.
+ */
+export function cachedFallback<F>(options: CachedFallbackOptions): FallbackStrategy<F> {
+  const key = (options as Partial<CachedFallbackOptions> | undefined)?.key;
+  if (typeof key !== 'function') {
+    throw new TypeError(
+      "cachedFallback: options.key must be a function of the call: a result cached per dependency alone would answer every caller with the last caller's result",
+    );
+  }
   const ttl = options.ttlMs ?? Number.POSITIVE_INFINITY;
   const max = options.maxEntries ?? 1000;
   const clock = options.clock ?? systemClock;
