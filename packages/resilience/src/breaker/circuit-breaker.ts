@@ -161,6 +161,18 @@ export class CircuitBreaker implements Policy {
   }
 
   /**
+   * Checks again a permit given while the breaker was closed, after the call waited (for a
+   * bulkhead slot): should the breaker have left `closed` meanwhile, the call asks anew, as one
+   * arriving now would, and is refused while it is open. Probe and override permits stand (their
+   * admission already counted). Returns the permit to use, or throws {@link CircuitOpenError}.
+   */
+  readmit(permit: BreakerPermit, ctx?: CallContext): BreakerPermit {
+    if (permit.kind !== PERMIT_CLOSED || this.state === 'closed') return permit;
+    this.release(permit);
+    return this.admit(ctx);
+  }
+
+  /**
    * Restarts the slow-call clock of `permit` (and its parents'): the pipeline calls it when the
    * operation starts after a wait for a bulkhead slot, so local queueing is not taken for
    * slowness of the dependency.

@@ -154,8 +154,19 @@ export class Pipeline<F = never, TData = unknown> {
       ctx.unsent = true;
       throw ctx.abortReason;
     }
-    // The wait was local queueing: the slow-call clock starts with the operation.
-    if (ctx.permit !== undefined) this.breaker!.onStart(ctx.permit);
+    if (ctx.permit !== undefined) {
+      // The breaker may have opened during the wait: a call it admitted before must not be sent
+      // to the dependency it now shields.
+      try {
+        ctx.permit = this.breaker!.readmit(ctx.permit, ctx);
+      } catch (error) {
+        ctx.permit = undefined;
+        ctx.unsent = true;
+        throw error;
+      }
+      // The wait was local queueing: the slow-call clock starts with the operation.
+      this.breaker!.onStart(ctx.permit);
+    }
     return this.call(ctx, fn);
   }
 
