@@ -5,8 +5,7 @@ import type { BreakerPermit } from '../breaker/permit.ts';
 import { Bulkhead } from '../bulkhead/bulkhead.ts';
 import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
-import type { Classifier } from '../classify/classifier.ts';
-import { defaultClassifier } from '../classify/classifier.ts';
+import { Classifier, defaultClassifier } from '../classify/classifier.ts';
 import type { ExecuteOptions, Operation } from '../core/context.ts';
 import { CallContext } from '../core/context.ts';
 import { ResilienceError } from '../core/errors.ts';
@@ -52,7 +51,11 @@ export class Pipeline<F = never, TData = unknown> {
     const dependency = options.dependency;
     this.dependency = dependency;
     this.clock = options.clock ?? systemClock;
-    this.classifier = options.classifier ?? defaultClassifier;
+    // The default classifier reads an HTTP-date Retry-After on the system clock: with a clock of
+    // its own, the pipeline classifies on that one.
+    this.classifier =
+      options.classifier ??
+      (options.clock === undefined ? defaultClassifier : new Classifier({ clock: options.clock }));
     const listener = options.listener ?? getDefaultListener();
     this.listener = guardListener(listener);
     const shared = { dependency, clock: this.clock, listener };
