@@ -150,7 +150,10 @@ export class CallContext<TData = unknown> {
 export interface ExecuteOptions<TData = unknown> {
   /** Cancels the call: no further attempts, the operation's signal aborts. */
   readonly signal?: AbortSignal | undefined;
-  /** Dependency key for this call; defaults to the policy's or pipeline's own. */
+  /**
+   * Dependency key for this call, as events and errors name it; defaults to the policy's or
+   * pipeline's own. A label only: the pipeline's breaker, budget and bulkhead stay its own.
+   */
   readonly dependency?: string | undefined;
   /** Caller's data, exposed as `ctx.data`. */
   readonly data?: TData | undefined;
