@@ -34,6 +34,8 @@ interface Subscriber {
   sent: string | undefined;
   /** When it was written (monotonic ms). */
   sentAt: number;
+  /** Since when (monotonic ms) its socket has needed draining; undefined while it keeps up. */
+  stalledSince?: number | undefined;
 }
 
 interface Built {
@@ -198,12 +200,10 @@ export class StatusStream {
         continue;
       }
       if (sub.res.writableNeedDrain) {
-        if (sub.res.writableLength > this.options.maxQueuedBytes) {
-          this.stats.dropped++;
-          sub.res.destroy();
-        }
+        this.dropIfStalled(sub, now);
         continue; // 'drain' calls deliver again
       }
+      sub.stalledSince = undefined;
       sub.sent = latest.fingerprint;
       sub.sentAt = now;
       this.stats.events++;
@@ -217,9 +217,31 @@ export class StatusStream {
     const beat = () => {
       this.heartbeatTimer = undefined;
       if (this.subscribers.size === 0 || this.stopped) return;
-      for (const sub of this.subscribers) if (!sub.res.writableNeedDrain) sub.res.write(HEARTBEAT);
+      const now = this.options.clock.monotonic();
+      for (const sub of this.subscribers) {
+        if (!sub.res.writableNeedDrain) sub.res.write(HEARTBEAT);
+        else this.dropIfStalled(sub, now);
+      }
       this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
     };
     this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
+  }
+
+  /**
+   * Drops a viewer whose socket has needed draining for two heartbeats, or holds more than
+   * `maxQueuedBytes` unsent. Nothing is written to a socket that needs draining, so its queue
+   * never grows past one snapshot: a client that connects and never reads would otherwise hold
+   * its slot for ever, and enough of them every slot.
+   */
+  private dropIfStalled(sub: Subscriber, now: number): void {
+    sub.stalledSince ??= now;
+    if (
+      now - sub.stalledSince < 2 * this.options.heartbeatMs &&
+      sub.res.writableLength <= this.options.maxQueuedBytes
+    )
+      return;
+    this.stats.dropped++;
+    this.subscribers.delete(sub);
+    sub.res.destroy();
   }
 }
