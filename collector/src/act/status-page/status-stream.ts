@@ -165,8 +165,7 @@ export class StatusStream {
         const snapshot = await this.options.build();
         const at = this.options.clock.monotonic();
         this.stats.builds++;
-        const { now: _now, ...rest } = snapshot;
-        const fingerprint = JSON.stringify(rest);
+        const fingerprint = fingerprintOf(snapshot);
         if (this.latest?.fingerprint === fingerprint) {
           this.latest.at = at;
           return this.latest;
@@ -244,4 +243,21 @@ export class StatusStream {
     this.subscribers.delete(sub);
     sub.res.destroy();
   }
+}
+
+/**
+ * What makes a snapshot new to its viewers. Not `now`, and not a signal's `ttlMs`, which only
+ * counts down between builds (the page counts it down itself from `now + ttlMs`): each signal
+ * counts by its expiry, to the second, so a re-issue that extends it is news, the passing of time
+ * is not. (A new frame every second re-rendered the page, and took an operator's selection.)
+ */
+function fingerprintOf(snapshot: StatusSnapshot): string {
+  const { now, signals, ...rest } = snapshot;
+  return JSON.stringify({
+    ...rest,
+    signals: signals?.map(({ ttlMs, ...signal }) => ({
+      ...signal,
+      expires: Math.round((now + ttlMs) / 1_000),
+    })),
+  });
 }

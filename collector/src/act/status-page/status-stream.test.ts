@@ -1,6 +1,7 @@
 /**
- * A status viewer that connects and never reads: nothing more is written to its socket once it
- * needs draining, so its queue stays small, and it must still lose its slot.
+ * The status stream's viewers: one that connects and never reads (nothing more is written to its
+ * socket once it needs draining, so its queue stays small, and it must still lose its slot), and
+ * what counts as a new snapshot for them.
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -72,4 +73,41 @@ it('drops a viewer whose socket has needed draining for two heartbeats; one that
   assert.equal(stuck.destroyed(), true);
   assert.equal(reader.destroyed(), false);
   assert.equal(stream.stats.dropped, 1);
+});
+
+it('sends a new snapshot when a signal is re-issued, not each second its ttlMs counts down', async () => {
+  const clock = new ManualClock(1_700_000_000_000);
+  let expiresAt = clock.now() + 60_000;
+  const signal = { id: 's1', dependency: 'openai/gpt-4o', state: 'open', issuedAt: clock.now() };
+  const stream = new StatusStream({
+    clock,
+    logger: silentLogger,
+    build: async () =>
+      ({
+        now: clock.now(),
+        signals: [{ ...signal, ttlMs: expiresAt - clock.now() }],
+      }) as unknown as StatusSnapshot,
+    minIntervalMs: 1_000,
+    pollIntervalMs: 1_000,
+    heartbeatMs: 15_000,
+    retryMs: 1_000,
+    maxSubscribers: 10,
+    maxQueuedBytes: 4 << 20,
+  });
+  const writes: string[] = [];
+  const v = viewer(true);
+  const write = v.res.write.bind(v.res);
+  v.res.write = ((chunk: string) => {
+    writes.push(String(chunk));
+    return write(chunk);
+  }) as typeof v.res.write;
+  stream.subscribe(v.req, v.res);
+  for (let s = 0; s < 10; s++) await clock.advance(1_000);
+  const frames = () => writes.filter((w) => w.includes('event: status')).length;
+  assert.equal(frames(), 1, 'the countdown is the page’s own');
+  expiresAt = clock.now() + 60_000; // re-issued: a later expiry
+  stream.changed();
+  await clock.advance(1_000);
+  stream.stop();
+  assert.equal(frames(), 2);
 });
