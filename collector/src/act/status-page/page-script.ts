@@ -202,7 +202,8 @@ export const PAGE_SCRIPT = String.raw`
           : group.exhaustionEtaMs !== null ? h('div', { class: 'small' }, 'gone in ' + span(group.exhaustionEtaMs) + ' at this burn')
           : null),
       td('Level', null, badge(group.level, group.level),
-        firing ? h('div', null, badge(group.alerts[0].severity, firing + ' alert' + (firing === 1 ? '' : 's'))) : null,
+        // Burn-rate window pairs firing, not alerts: Alertmanager gets one alert per severity.
+        firing ? h('div', null, badge(group.alerts[0].severity, firing + ' burn window' + (firing === 1 ? '' : 's') + ' firing')) : null,
         group.topErrorCategories && group.topErrorCategories.length
           ? h('div', null, group.topErrorCategories.slice(0, 3).map(function (c) {
               return h('span', { class: 'chip' }, h('span', { class: 'mono' }, c.category), ' \u00d7' + c.count);
