@@ -59,6 +59,14 @@ function nextGeneration(): number {
 }
 
 /**
+ * A stamp of now, for {@link CircuitBreaker.onFailure}: a breaker whose generation is greater
+ * than a call's stamp taken at admission has changed state since the call was admitted.
+ */
+export function breakerStamp(): number {
+  return lastGeneration;
+}
+
+/**
  * A circuit breaker: closed → open when its trip rule fires → half-open after the open duration
  * (backing off on each re-open) → closed after enough probe successes.
  *
@@ -202,11 +210,17 @@ export class CircuitBreaker implements Policy {
     return lastGeneration;
   }
 
-  /** Records a failure for `permit`; failures the breaker does not count just release it. */
-  onFailure(permit: BreakerPermit, classification: Classification): void {
+  /**
+   * Records a failure for `permit`; failures the breaker does not count just release it. Given
+   * `admittedAt` ({@link breakerStamp} at admission), a closed-state call admitted before the
+   * breaker last changed state changes nothing: a call that hung from before an outage and fails
+   * after the breaker recovered must not open it again on old news.
+   */
+  onFailure(permit: BreakerPermit, classification: Classification, admittedAt?: number): void {
     const parent = this.parent;
     if (parent !== undefined) {
-      if (this.options.reportToParent) parent.onFailure(permit.parent ?? CLOSED_PERMIT, classification);
+      if (this.options.reportToParent)
+        parent.onFailure(permit.parent ?? CLOSED_PERMIT, classification, admittedAt);
       // Not reported, the parent's permit must still come back: a half-open parent's probe slot
       // would otherwise stay taken and the parent would refuse every call forever.
       else if (permit.parent !== undefined) parent.release(permit.parent);
@@ -217,6 +231,7 @@ export class CircuitBreaker implements Policy {
     }
     if (permit === CLOSED_PERMIT) {
       if (this.local !== 'closed') return;
+      if (admittedAt !== undefined && this.generation > admittedAt) return;
       const now = this.clock.monotonic();
       if (this.window.record(true, false, now) && this.window.shouldTrip(now)) this.toOpen(now, 'local');
       return;

@@ -1,6 +1,6 @@
 import type { Clock } from '@breakwater/protocol';
 import { systemClock } from '@breakwater/protocol';
-import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
+import { breakerStamp, CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import type { BreakerPermit } from '../breaker/permit.ts';
 import { Bulkhead } from '../bulkhead/bulkhead.ts';
 import { cancelledIfAborted } from '../classify/cancelled.ts';
@@ -125,7 +125,10 @@ export class Pipeline<F = never, TData = unknown> {
   private attempt<T>(ctx: PipelineContext<TData>, fn: Operation<T, TData>): Promise<T> | T {
     if (ctx.callOver) throw ctx.abortReason;
     const { breaker, bulkhead } = this;
-    if (breaker !== undefined) ctx.permit = breaker.admit(ctx);
+    if (breaker !== undefined) {
+      ctx.admittedAt = breakerStamp();
+      ctx.permit = breaker.admit(ctx);
+    }
     if (bulkhead !== undefined) {
       if (!bulkhead.tryAcquire()) return this.queuedAttempt(ctx, fn, bulkhead);
       ctx.acquired = true;
@@ -161,6 +164,8 @@ export class Pipeline<F = never, TData = unknown> {
       // The breaker may have opened during the wait: a call it admitted before must not be sent
       // to the dependency it now shields.
       try {
+        // Sent only now: the breaker's news from the wait is not this call's.
+        ctx.admittedAt = breakerStamp();
         ctx.permit = this.breaker!.readmit(ctx.permit, ctx);
       } catch (error) {
         ctx.permit = undefined;
@@ -262,7 +267,7 @@ export class Pipeline<F = never, TData = unknown> {
     const permit = ctx.permit;
     if (permit !== undefined) {
       ctx.permit = undefined;
-      this.breaker!.onFailure(permit, classification);
+      this.breaker!.onFailure(permit, classification, ctx.admittedAt);
     }
     this.listener.onAttemptFailure?.(ctx, classification);
     return { error, classification };
@@ -409,6 +414,8 @@ class PipelineContext<TData> extends CallContext<TData> {
   permit: BreakerPermit | undefined = undefined;
   /** The breaker's generation when it recorded the success (for `recordLateFailure`). */
   succeededIn: number | undefined = undefined;
+  /** {@link breakerStamp} when the current attempt was admitted (stale failures are ignored). */
+  admittedAt: number | undefined = undefined;
   acquired = false;
   attemptDeadline: Deadline | undefined = undefined;
   callDeadline: Deadline | undefined = undefined;

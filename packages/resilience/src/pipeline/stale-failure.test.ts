@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { ManualClock } from '@breakwater/protocol';
+import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
+import type { CallContext } from '../core/context.ts';
+import { noopListener } from '../telemetry/listener.ts';
+import { Pipeline } from './pipeline.ts';
+
+const unavailable = () => Object.assign(new Error('503'), { status: 503 });
+
+it('calls admitted before the breaker recovered do not open it again when they fail after', async () => {
+  const clock = new ManualClock();
+  const breaker = new CircuitBreaker({
+    dependency: 'llm',
+    clock,
+    openDurationMs: 30_000,
+    listener: noopListener,
+  });
+  const pipeline = new Pipeline({
+    dependency: 'llm',
+    clock,
+    breaker,
+    attemptTimeout: 60_000,
+    listener: noopListener,
+  });
+  const hang = (ctx: CallContext) =>
+    new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+  // Five calls hang from before the outage; the attempt timeout (60 s) is longer than the open
+  // duration (30 s), as for LLM calls.
+  const hung = Array.from({ length: 5 }, () => pipeline.execute(hang).catch((e: Error) => e.name));
+  await clock.advance(1_000);
+  for (let i = 0; i < 5; i++) {
+    await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
+  }
+  assert.equal(breaker.state, 'open');
+  await clock.advance(30_000);
+  assert.equal(await pipeline.execute(async () => 'probe ok'), 'probe ok');
+  assert.equal(breaker.state, 'closed');
+  await clock.advance(30_000); // the hung calls time out now, on old news
+  assert.deepEqual(await Promise.all(hung), Array(5).fill('TimeoutError'));
+  assert.equal(breaker.state, 'closed');
+  assert.equal(await pipeline.execute(async () => 'ok'), 'ok');
+  // Failures of calls admitted since still count.
+  for (let i = 0; i < 5; i++) {
+    await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
+  }
+  assert.equal(breaker.state, 'open');
+});
