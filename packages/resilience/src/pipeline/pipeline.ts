@@ -48,6 +48,7 @@ export class Pipeline<F = never, TData = unknown> {
     if (typeof options?.dependency !== 'string' || options.dependency === '') {
       throw new TypeError('Pipeline: invalid options: dependency must be a non-empty string');
     }
+    checkPipelineOptions(options);
     const dependency = options.dependency;
     this.dependency = dependency;
     this.clock = options.clock ?? systemClock;
@@ -439,6 +440,36 @@ class PipelineContext<TData> extends CallContext<TData> {
   override reportLateFailure(error: unknown): boolean {
     return this.pipeline.recordLateFailure(this, error);
   }
+}
+
+/** Every key {@link PipelineOptions} has: any other is a misspelling, which would be ignored. */
+const PIPELINE_KEYS: ReadonlySet<string> = new Set([
+  'dependency',
+  'timeout',
+  'attemptTimeout',
+  'retry',
+  'breaker',
+  'breakers',
+  'bulkhead',
+  'fallback',
+  'classifier',
+  'clock',
+  'listener',
+]);
+
+/** Policies given as options must be objects (or the policy itself): `retry: 3` says nothing. */
+const OBJECT_KEYS = ['retry', 'breaker', 'bulkhead', 'fallback', 'classifier', 'breakers', 'listener'];
+
+function checkPipelineOptions(options: object): void {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (!PIPELINE_KEYS.has(key))
+      problems.push(`✖ unknown option ${JSON.stringify(key)} (a misspelt one would be ignored)`);
+    else if (OBJECT_KEYS.includes(key) && (typeof value !== 'object' || value === null))
+      problems.push(`✖ ${key}: expected an object, got ${value === null ? 'null' : typeof value}`);
+  }
+  if (problems.length > 0) throw new TypeError(`Pipeline: invalid options\n${problems.join('\n')}`);
 }
 
 function attemptLimit(maxAttempts: number): number {

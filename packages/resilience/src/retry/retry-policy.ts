@@ -1,5 +1,5 @@
 import type { Clock, ErrorCategory } from '@breakwater/protocol';
-import { systemClock } from '@breakwater/protocol';
+import { ERROR_CATEGORIES, systemClock } from '@breakwater/protocol';
 import { z } from 'zod';
 import type { Backoff } from '../backoff/backoff.ts';
 import { ExponentialBackoff } from '../backoff/exponential.ts';
@@ -47,16 +47,28 @@ export interface RetryOptions {
 }
 
 const obj = z.custom<object>((v) => typeof v === 'object' && v !== null, { message: 'expected an object' });
+/** An object with these methods (a misshapen one would fail only at the first failure, as a TypeError). */
+const withMethods = (...names: string[]) =>
+  z.custom<object>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      names.every((name) => typeof (v as Record<string, unknown>)[name] === 'function'),
+    { message: `expected an object with ${names.map((n) => `${n}()`).join(', ')}` },
+  );
 const Schema = z.object({
   maxAttempts: z.number().int().min(1).max(MAX_RETRY_ATTEMPTS).default(3),
   retryOn: z
-    .union([z.array(z.string()), z.custom<(c: Classification) => boolean>((v) => typeof v === 'function')])
+    .union([
+      z.array(z.enum(ERROR_CATEGORIES)),
+      z.custom<(c: Classification) => boolean>((v) => typeof v === 'function'),
+    ])
     .optional(),
-  backoff: obj.optional(),
+  backoff: withMethods('delay').optional(),
   maxRetryAfterMs: z.number().nonnegative().default(60_000),
-  budget: obj.optional(),
+  budget: withMethods('onFailure', 'onSuccess').optional(),
   adaptive: z.union([z.boolean(), obj]).default(false),
-  classifier: obj.optional(),
+  classifier: withMethods('classify').optional(),
   dependency: z.string().default('unknown'),
   clock: ClockSchema.default(systemClock),
   random: z.custom<() => number>((v) => typeof v === 'function').optional(),

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
+import { Bulkhead } from '../bulkhead/bulkhead.ts';
+import { Pipeline } from '../pipeline/pipeline.ts';
+import { RetryPolicy } from '../retry/retry-policy.ts';
+
+/** Throws a TypeError whose message matches every pattern. */
+function refuses(make: () => unknown, ...patterns: RegExp[]): void {
+  assert.throws(make, (e: unknown) => e instanceof TypeError && patterns.every((p) => p.test(e.message)));
+}
+
+it('misspelt and misshapen options are refused, naming each, rather than silently ignored', () => {
+  refuses(
+    () => new Pipeline({ dependency: 'llm', timeoutMs: 1_000, retry: 3 } as never),
+    /^Pipeline: invalid options/,
+    /unknown option "timeoutMs"/,
+    /retry: expected an object, got number/,
+  );
+  refuses(() => new Pipeline({ dependency: 'llm', breaker: true } as never), /breaker: expected an object/);
+  refuses(
+    () => new CircuitBreaker({ dependency: 'llm', threshold: 3 } as never),
+    /unknown option "threshold"/,
+  );
+  refuses(() => new Bulkhead({ maxConcurrent: 2, queue: 10 } as never), /unknown option "queue"/);
+  refuses(() => new RetryPolicy({ retryOn: ['rate_limit'] } as never), /retryOn/);
+  refuses(() => new RetryPolicy({ backoff: {} } as never), /backoff/, /delay\(\)/);
+  refuses(() => new RetryPolicy({ budget: {} } as never), /budget/, /onFailure\(\)/);
+  // What is spelt right still builds.
+  assert.ok(new Pipeline({ dependency: 'llm', timeout: 1_000, retry: { retryOn: ['rate_limited'] } }));
+});
