@@ -13,6 +13,11 @@ export class CallContext<TData = unknown> {
   readonly dependency: string;
   /** 0-based attempt number; `http.request.resend_count` equals this on each attempt. */
   attempt = 0;
+  /**
+   * Attempts whose operation ran, so reached (or set out for) the dependency: not those a breaker,
+   * budget or bulkhead refused, nor one that ended while it waited in a bulkhead queue.
+   */
+  sent = 0;
   /** Caller's data for this call (e.g. request attributes an instrumentation wants at attempt time). */
   data: TData;
   /** Breaker state when the current attempt was admitted or refused. */

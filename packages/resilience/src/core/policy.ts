@@ -22,6 +22,7 @@ class OperationStage<T> implements Next<T> {
     this.fn = fn;
   }
   async run(ctx: CallContext): Promise<T> {
+    ctx.sent++;
     return this.fn(ctx);
   }
 }

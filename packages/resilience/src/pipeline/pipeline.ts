@@ -195,6 +195,7 @@ export class Pipeline<F = never, TData = unknown> {
     let attemptDeadline: Deadline | undefined;
     if (attemptTimeout !== undefined)
       ctx.attemptDeadline = attemptDeadline = attemptTimeout.begin(ctx, 'attempt');
+    ctx.sent++;
     let pending = fn(ctx);
     const aggressiveAttempt = attemptDeadline !== undefined && attemptTimeout!.mode === 'aggressive';
     const callDeadline = ctx.callDeadline;

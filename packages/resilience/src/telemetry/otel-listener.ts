@@ -121,11 +121,13 @@ export class OtelListener implements ResilienceListener, RemovalListener {
       1,
       outcome === 'success' ? attrs.success : attrs.outcome(outcome, classification?.category ?? 'none'),
     );
-    m.attempts.add(ctx.attempt + 1, attrs.base);
+    // Attempts made: one a policy refused never reached the dependency (during an outage the
+    // shielded dependency must not look busy).
+    if (ctx.sent > 0) m.attempts.add(ctx.sent, attrs.base);
     if (!this.spanEvents || (outcome === 'success' && ctx.attempt === 0)) return;
     const span = trace.getActiveSpan();
     if (span === undefined) return;
-    span.setAttribute(ATTR.RETRY_ATTEMPTS, ctx.attempt + 1);
+    span.setAttribute(ATTR.RETRY_ATTEMPTS, ctx.sent);
     if (classification !== undefined && outcome !== 'success') {
       // A fallback's answer is a success: the cause stays visible, but error.type (which
       // backends read as "this operation failed") is only for calls that did fail.
