@@ -16,12 +16,12 @@ import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
 import { snapshotEvents } from './snapshot-events.ts';
 import { TokenShares } from './token-shares.ts';
 
-/** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
 /** How long a subscriber's queue may stay over `maxQueuedBytes` before it counts as slow. */
 const SLOW_GRACE_MS = 2_000;
 /** Past this multiple of `maxQueuedBytes`, a subscriber is dropped at once (memory stays bounded). */
 const HARD_QUEUE_FACTOR = 8;
 
+/** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
 export interface SignalHubOptions {
   clock: Clock;
   logger: Logger;
