@@ -37,6 +37,11 @@ export function overflowLabels(dimCount: number): SeriesLabels {
   };
 }
 
+/** Whether `labels` are those of an SLO's overflow series (see {@link overflowLabels}). */
+export function isOverflowSeries(labels: SeriesLabels): boolean {
+  return labels.service === OVERFLOW_LABEL_VALUE && labels.version === OVERFLOW_LABEL_VALUE;
+}
+
 /**
  * Decodes a series id stored under the SLO's current `groupBy`; `undefined` when the series
  * was stored under other dimensions (the SLO's `groupBy` changed since): such series are

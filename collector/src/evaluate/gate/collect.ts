@@ -1,6 +1,6 @@
 import { ATTR, SEMCONV } from '@breakwater/protocol';
 import { CATEGORY_COUNTER_PREFIX } from '../../sli/compile.ts';
-import { decodeSeries, OVERFLOW_LABEL_VALUE, type SeriesLabels } from '../../sli/series.ts';
+import { decodeSeries, isOverflowSeries } from '../../sli/series.ts';
 import type { SeriesWindows } from '../../store/types.ts';
 import type { GoodTotal } from '../burn-rate.ts';
 import type { GateSloDefinition } from './data-source.ts';
@@ -79,7 +79,7 @@ export function collectSlo(
     if (s.slo !== def.name) continue;
     const labels = decodeSeries(s.series, def.groupBy);
     if (labels === undefined) continue;
-    if (isOverflow(labels)) {
+    if (isOverflowSeries(labels)) {
       out.overflowEvents += s.windows[gateIndex]?.total ?? 0;
       continue;
     }
@@ -121,11 +121,6 @@ export function collectSlo(
   }
   out.baseline = baseline;
   return out;
-}
-
-/** Whether these are the labels of an SLO's overflow series (see `SeriesLimiter`). */
-function isOverflow(labels: SeriesLabels): boolean {
-  return labels.service === OVERFLOW_LABEL_VALUE && labels.version === OVERFLOW_LABEL_VALUE;
 }
 
 function add(into: GoodTotal, c: GoodTotal): void {
