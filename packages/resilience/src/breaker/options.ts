@@ -6,7 +6,7 @@ import { ExponentialBackoff } from '../backoff/exponential.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
-import { ClockSchema, parseOptions } from '../core/options.ts';
+import { ClockSchema, ObjectSchema, parseOptions } from '../core/options.ts';
 import type { TrafficRampOptions } from '../recovery/traffic-ramp.ts';
 import { TrafficRamp } from '../recovery/traffic-ramp.ts';
 import type { ResilienceListener } from '../telemetry/listener.ts';
@@ -84,7 +84,6 @@ export interface CircuitBreakerOptions {
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
   message: 'expected a function',
 });
-const obj = z.custom<object>((v) => typeof v === 'object' && v !== null, { message: 'expected an object' });
 
 const Schema = z.object({
   dependency: z.string().min(1).default('unknown'),
@@ -121,7 +120,7 @@ const Schema = z.object({
     .object({
       probes: z.number().int().min(1).default(1),
       successThreshold: z.number().int().min(1).default(1),
-      ramp: obj.optional(),
+      ramp: ObjectSchema.optional(),
     })
     .refine((h) => h.successThreshold <= h.probes || h.ramp !== undefined, {
       message: 'successThreshold must be <= probes',
@@ -129,13 +128,13 @@ const Schema = z.object({
     .default({ probes: 1, successThreshold: 1 }),
   openDurationMs: z.number().positive().default(30_000),
   maxOpenDurationMs: z.number().positive().default(300_000),
-  openBackoff: obj.optional(),
+  openBackoff: ObjectSchema.optional(),
   shouldCount: fn.optional(),
-  classifier: obj.optional(),
-  parent: obj.optional(),
+  classifier: ObjectSchema.optional(),
+  parent: ObjectSchema.optional(),
   reportToParent: z.boolean().default(true),
   random: fn.optional(),
-  listener: obj.optional(),
+  listener: ObjectSchema.optional(),
 });
 
 /** Options after validation and defaults. */

@@ -7,21 +7,41 @@ import { z } from 'zod';
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
   const result = schema.safeParse(input ?? {});
-  const unknown = unknownKeys(schema, input);
+  const unknown =
+    schema instanceof z.ZodObject && typeof input === 'object' && input !== null
+      ? unknownOptions(input, (key) => key in (schema.shape as Record<string, unknown>))
+      : [];
   if (result.success && unknown.length === 0) return result.data;
-  const problems = [
-    ...(result.success ? [] : [z.prettifyError(result.error)]),
-    ...unknown.map((key) => `✖ unknown option ${JSON.stringify(key)} (a misspelt one would be ignored)`),
-  ];
+  const problems = [...(result.success ? [] : [z.prettifyError(result.error)]), ...unknown];
   throw new TypeError(`${where}: invalid options\n${problems.join('\n')}`);
 }
 
-/** Top-level keys of `input` that an object `schema` does not know (none for other schemas). */
-function unknownKeys(schema: z.ZodType, input: unknown): string[] {
-  if (!(schema instanceof z.ZodObject) || typeof input !== 'object' || input === null) return [];
-  const shape = schema.shape as Record<string, unknown>;
-  return Object.keys(input).filter(
-    (key) => !(key in shape) && (input as Record<string, unknown>)[key] !== undefined,
+/**
+ * A problem line for each top-level key of `input` (set to a value) that `known` does not take:
+ * a misspelt option would otherwise be ignored.
+ */
+export function unknownOptions(input: object, known: (key: string) => boolean): string[] {
+  return Object.entries(input)
+    .filter(([key, value]) => value !== undefined && !known(key))
+    .map(([key]) => `✖ unknown option ${JSON.stringify(key)} (a misspelt one would be ignored)`);
+}
+
+/** Any object as an option (a policy, a listener). */
+export const ObjectSchema = z.custom<object>((v) => typeof v === 'object' && v !== null, {
+  message: 'expected an object',
+});
+
+/**
+ * An object with these methods as an option: a misshapen one would fail only when first called,
+ * as a TypeError of its own.
+ */
+export function objectWithMethods(...names: string[]): z.ZodType<object> {
+  return z.custom<object>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      names.every((name) => typeof (v as Record<string, unknown>)[name] === 'function'),
+    { message: `expected an object with ${names.map((n) => `${n}()`).join(', ')}` },
   );
 }
 

@@ -9,6 +9,7 @@ import { Classifier, defaultClassifier } from '../classify/classifier.ts';
 import type { ExecuteOptions, Operation } from '../core/context.ts';
 import { CallContext } from '../core/context.ts';
 import { ResilienceError } from '../core/errors.ts';
+import { unknownOptions } from '../core/options.ts';
 import { FallbackPolicy } from '../fallback/fallback-policy.ts';
 import { RetryPolicy } from '../retry/retry-policy.ts';
 import { getDefaultListener } from '../telemetry/default-listener.ts';
@@ -462,12 +463,10 @@ const PIPELINE_KEYS: ReadonlySet<string> = new Set([
 const OBJECT_KEYS = ['retry', 'breaker', 'bulkhead', 'fallback', 'classifier', 'breakers', 'listener'];
 
 function checkPipelineOptions(options: object): void {
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    if (!PIPELINE_KEYS.has(key))
-      problems.push(`✖ unknown option ${JSON.stringify(key)} (a misspelt one would be ignored)`);
-    else if (OBJECT_KEYS.includes(key) && (typeof value !== 'object' || value === null))
+  const problems = unknownOptions(options, (key) => PIPELINE_KEYS.has(key));
+  for (const key of OBJECT_KEYS) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined && (typeof value !== 'object' || value === null))
       problems.push(`✖ ${key}: expected an object, got ${value === null ? 'null' : typeof value}`);
   }
   if (problems.length > 0) throw new TypeError(`Pipeline: invalid options\n${problems.join('\n')}`);

@@ -10,7 +10,7 @@ import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import { BudgetExhaustedError } from '../core/errors.ts';
-import { ClockSchema, parseOptions } from '../core/options.ts';
+import { ClockSchema, ObjectSchema, objectWithMethods, parseOptions } from '../core/options.ts';
 import type { Next, Policy } from '../core/policy.ts';
 import { executePolicy } from '../core/policy.ts';
 import { sleepFor } from '../core/sleep.ts';
@@ -46,16 +46,6 @@ export interface RetryOptions {
   readonly listener?: ResilienceListener;
 }
 
-const obj = z.custom<object>((v) => typeof v === 'object' && v !== null, { message: 'expected an object' });
-/** An object with these methods (a misshapen one would fail only at the first failure, as a TypeError). */
-const withMethods = (...names: string[]) =>
-  z.custom<object>(
-    (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      names.every((name) => typeof (v as Record<string, unknown>)[name] === 'function'),
-    { message: `expected an object with ${names.map((n) => `${n}()`).join(', ')}` },
-  );
 const Schema = z.object({
   maxAttempts: z.number().int().min(1).max(MAX_RETRY_ATTEMPTS).default(3),
   retryOn: z
@@ -64,15 +54,15 @@ const Schema = z.object({
       z.custom<(c: Classification) => boolean>((v) => typeof v === 'function'),
     ])
     .optional(),
-  backoff: withMethods('delay').optional(),
+  backoff: objectWithMethods('delay').optional(),
   maxRetryAfterMs: z.number().nonnegative().default(60_000),
-  budget: withMethods('onFailure', 'onSuccess').optional(),
-  adaptive: z.union([z.boolean(), obj]).default(false),
-  classifier: withMethods('classify').optional(),
+  budget: objectWithMethods('onFailure', 'onSuccess').optional(),
+  adaptive: z.union([z.boolean(), ObjectSchema]).default(false),
+  classifier: objectWithMethods('classify').optional(),
   dependency: z.string().default('unknown'),
   clock: ClockSchema.default(systemClock),
   random: z.custom<() => number>((v) => typeof v === 'function').optional(),
-  listener: obj.optional(),
+  listener: ObjectSchema.optional(),
 });
 
 const isRetryable = (c: Classification): boolean => c.retryable;
