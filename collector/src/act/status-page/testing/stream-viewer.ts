@@ -1,0 +1,73 @@
+/**
+ * Test doubles for the status stream: a viewer's request and response, and the stream itself on
+ * a manual clock with test-sized defaults.
+ */
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ManualClock } from '@breakwater/protocol';
+import { silentLogger } from '../../../testing/silent-logger.ts';
+import { StatusStream, type StatusStreamOptions } from '../status-stream.ts';
+import type { StatusSnapshot } from '../types.ts';
+
+/**
+ * A viewer recording what is written to it. One that does not `read` needs draining from its
+ * first write on, as a client that connects and never reads.
+ */
+export function streamViewer(reads = true) {
+  const writes: string[] = [];
+  let destroyed = false;
+  const res = Object.assign(new EventEmitter(), {
+    get destroyed() {
+      return destroyed;
+    },
+    writableNeedDrain: false,
+    writableLength: 0,
+    writeHead() {},
+    setHeader() {},
+    write(chunk: string) {
+      writes.push(String(chunk));
+      if (!reads) {
+        res.writableNeedDrain = true;
+        res.writableLength += String(chunk).length;
+      }
+      return reads;
+    },
+    end() {},
+    destroy() {
+      destroyed = true;
+      res.emit('close');
+    },
+  });
+  const req = {
+    method: 'GET',
+    headers: {},
+    socket: { setTimeout() {}, setNoDelay() {} },
+  } as unknown as IncomingMessage;
+  return {
+    req,
+    res: res as unknown as ServerResponse,
+    destroyed: () => destroyed,
+    /** `status` events written so far. */
+    snapshots: () => writes.filter((w) => w.includes('event: status')).length,
+  };
+}
+
+/** A status stream on `clock` serving what `build` makes. */
+export function testStream(
+  clock: ManualClock,
+  build: () => Promise<StatusSnapshot> | StatusSnapshot,
+  overrides: Partial<StatusStreamOptions> = {},
+): StatusStream {
+  return new StatusStream({
+    clock,
+    logger: silentLogger,
+    build: async () => build(),
+    minIntervalMs: 1_000,
+    pollIntervalMs: 2_000,
+    heartbeatMs: 15_000,
+    retryMs: 1_000,
+    maxSubscribers: 10,
+    maxQueuedBytes: 1 << 20,
+    ...overrides,
+  });
+}
