@@ -48,6 +48,7 @@ export function builtInComponents(): ComponentFactory[] {
         dependencies: () => fleet!.fleet.view(),
         breakerStates: () => breakerStates!.table.snapshot(),
         gateDecisions: () => gate!.recentDecisions(),
+        gateIncidents: () => gate!.firingIncidents(),
         onChange(listener) {
           const offSignal = fleet!.fleet.onSignal(() => listener());
           const offGate = gate!.onDecision(() => listener());

@@ -305,6 +305,41 @@ describe('rollbacks, health, metrics and incident alerts', () => {
   });
 });
 
+describe('incident alerts without Alertmanager', () => {
+  it('are still tracked, for the status page, however many decisions follow', async () => {
+    const now = new ManualClock(1_700_000_000_000);
+    const counts = new MemoryStore(() => 31 * DAY);
+    await counts.commit(now.now() - 10_000, [
+      delta('chat', 'v1', 50_000, 2),
+      delta('chat', 'v2-bad', 1000, 50),
+      delta('chat', 'v2-good', 1000, 1),
+    ]);
+    const config = CollectorConfigSchema.parse({ store: { kind: 'memory' } });
+    assert.equal(config.alertmanager.url, undefined);
+    const c = createGateComponent(
+      { config, clock: now, logger: memoryLogger(), dataDir: tmpdir() },
+      dataSource(counts),
+    );
+    await c.start?.();
+    try {
+      await c.decide({ service: 'chat', version: 'v2-bad', baseline: [], slos: [] });
+      await c.decide({ service: 'chat', version: 'v2-good', baseline: [], slos: [] });
+      const firing = c.firingIncidents();
+      assert.deepEqual(
+        firing.map((a) => [a.labels.version, a.labels.severity]),
+        [['v2-bad', 'page']],
+      );
+      assert.match(firing[0]!.annotations.summary!, /v2-bad/);
+      // The page stays however many decisions follow (the status page lists 20 of those).
+      for (let i = 0; i < 25; i++)
+        await c.decide({ service: 'chat', version: 'v2-good', baseline: [], slos: [] });
+      assert.equal(c.firingIncidents().length, 1);
+    } finally {
+      await c.stop?.();
+    }
+  });
+});
+
 describe('incident alerts across restarts', () => {
   const dirs: string[] = [];
   after(() => {

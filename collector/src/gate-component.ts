@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { GateAnswer } from '@breakwater/protocol';
 import { alertmanagerPusherFrom, type PusherStats } from './act/alertmanager.ts';
+import type { DesiredAlert } from './act/alerts.ts';
 import { type AlertSink, GateIncidentAlerts } from './act/gate/incident-alerts.ts';
 import { FileIncidentStore } from './act/gate/incident-store.ts';
 import { GateMetrics, writeIncidentMetrics } from './act/gate/metrics.ts';
@@ -29,9 +30,17 @@ export interface GateComponent extends CollectorComponent {
   decide(query: GateQuery): Promise<GateAnswer>;
   /** The most recent answers, newest first (for the status page). */
   recentDecisions(): readonly GateAnswer[];
+  /**
+   * The incident alerts firing now (ROLLBACK pages, HALT tickets), for the status page; empty
+   * when incident alerts are off.
+   */
+  firingIncidents(): readonly DesiredAlert[];
   /** Calls `listener` after every answer; returns an unsubscribe function. */
   onDecision(listener: (answer: GateAnswer) => void): () => void;
 }
+
+/** Where incident alerts go on a collector without `alertmanager.url`: nowhere. */
+const NO_ALERTMANAGER: AlertSink = { update() {} };
 
 /** Answers kept for {@link GateComponent.recentDecisions}. */
 const RECENT_DECISIONS = 20;
@@ -57,23 +66,20 @@ export function createGateComponent(
     options.alertSink === undefined && config.alerts.enabled
       ? alertmanagerPusherFrom(am, clock, logger)
       : undefined;
-  const sink = options.alertSink ?? pusher;
-  const incidents =
-    sink === undefined || !config.alerts.enabled
-      ? undefined
-      : new GateIncidentAlerts({
-          sink,
-          clock,
-          ttlMs: config.alerts.ttl,
-          extraLabels: am.labels,
-          // Kept where the SLO counts are: durable unless the store is memory-only.
-          ...(ctx.config.store.kind === 'memory'
-            ? {}
-            : { store: new FileIncidentStore(ctx.dataDir, logger) }),
-          ...(config.alerts.traceUrlTemplate === undefined
-            ? {}
-            : { traceUrlTemplate: config.alerts.traceUrlTemplate }),
-        });
+  const incidents = !config.alerts.enabled
+    ? undefined
+    : new GateIncidentAlerts({
+        // Without Alertmanager they are still tracked: the status page lists them.
+        sink: options.alertSink ?? pusher ?? NO_ALERTMANAGER,
+        clock,
+        ttlMs: config.alerts.ttl,
+        extraLabels: am.labels,
+        // Kept where the SLO counts are: durable unless the store is memory-only.
+        ...(ctx.config.store.kind === 'memory' ? {} : { store: new FileIncidentStore(ctx.dataDir, logger) }),
+        ...(config.alerts.traceUrlTemplate === undefined
+          ? {}
+          : { traceUrlTemplate: config.alerts.traceUrlTemplate }),
+      });
   const auth = new TokenAuth(ctx.config.auth.tokens);
 
   const recent: GateAnswer[] = [];
@@ -112,6 +118,7 @@ export function createGateComponent(
     metrics,
     decide,
     recentDecisions: () => recent,
+    firingIncidents: () => incidents?.firingAlerts() ?? [],
     onDecision(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -19,7 +19,7 @@ import type { ComponentContext } from '../../collector/src/component.ts';
 import { createFleetComponent, type FleetComponent } from '../../collector/src/fleet-component.ts';
 import type { ComponentFactory } from '../../collector/src/service.ts';
 import { createSloComponent } from '../../collector/src/slo-component.ts';
-import { createStatusComponent } from '../../collector/src/status-component.ts';
+import { createStatusComponent, type StatusComponentOptions } from '../../collector/src/status-component.ts';
 import { startTestService, type TestService } from '../../collector/src/testing/helpers.ts';
 import { REPO_ROOT } from '../harness/process.ts';
 import { getJson } from '../harness/wait.ts';
@@ -130,7 +130,10 @@ async function postBreakerStates(base: string, token?: string): Promise<void> {
  * The components of a collector with a status page, wired the way the service will wire them:
  * each status source is a thin adapter over a real component.
  */
-function components(admin: () => { url: string; token?: string }): ComponentFactory[] {
+function components(
+  admin: () => { url: string; token?: string },
+  status: StatusComponentOptions = {},
+): ComponentFactory[] {
   let fleet: FleetComponent | undefined;
   let breakers: BreakerStatesComponent | undefined;
   return [
@@ -159,7 +162,7 @@ function components(admin: () => { url: string; token?: string }): ComponentFact
           breakerStates: () => breakers!.table.snapshot(),
           onChange: (listener) => fleet!.fleet.onSignal(() => listener()),
         },
-        { sampleIntervalMs: 1_000 },
+        { sampleIntervalMs: 1_000, ...status },
       ),
   ];
 }
@@ -270,6 +273,56 @@ describe('status page in headless Chromium', { timeout: 120_000 }, () => {
         );
         assert.ok(overflow <= 1, `no horizontal scrolling at 390 px (overflow ${overflow}px)`);
         assert.deepEqual(errors, [], 'no console errors or CSP violations');
+      } finally {
+        await context.close();
+      }
+    });
+  });
+
+  describe('when the live stream is refused or lost', () => {
+    let t: TestService;
+    let base = '';
+
+    before(async () => {
+      t = await startTestService(CONFIG, {
+        components: components(() => ({ url: base }), { maxSubscribers: 1 }),
+      });
+      base = t.url;
+      await postSpans(base, false, 5);
+    });
+
+    after(async () => {
+      await t?.close();
+    });
+
+    test('says a refusal is the collector being busy, and marks the last data as not live', async () => {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      try {
+        const watching = await context.newPage();
+        await watching.goto(`${base}/`);
+        await watching.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
+        await watching.locator('#sec-slos tr[data-slo="availability"]').first().waitFor({ timeout: 10_000 });
+        assert.equal(await watching.locator('#stale').isVisible(), false, 'no banner while live');
+
+        // The one viewer slot is taken: a second viewer is told why it is not live.
+        const refused = await context.newPage();
+        await refused.goto(`${base}/`);
+        await refused.locator('#conn[data-state="reconnecting"]').waitFor({ timeout: 10_000 });
+        assert.match(await refused.locator('#conn').innerText(), /too many status viewers/);
+        assert.equal(await refused.locator('#stale').isVisible(), false, 'nothing shown, so nothing stale');
+        await refused.close();
+
+        // The collector goes away: the first viewer keeps its data, marked as no longer live.
+        await t.close();
+        await watching.locator('#conn[data-state="reconnecting"]').waitFor({ timeout: 10_000 });
+        const banner = watching.locator('#stale');
+        await banner.waitFor({ state: 'visible', timeout: 5_000 });
+        assert.match(await banner.innerText(), /Not live: what follows is the last data received/);
+        assert.equal(
+          await watching.locator('#sec-slos tr[data-slo="availability"]').first().isVisible(),
+          true,
+        );
+        await watching.screenshot({ path: path.join(RESULTS, 'status-page-not-live.png') });
       } finally {
         await context.close();
       }

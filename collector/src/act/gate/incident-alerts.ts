@@ -129,6 +129,19 @@ export class GateIncidentAlerts {
     if (stored.length > 0 || this.incidents.size > 0) this.push();
   }
 
+  /**
+   * The incident alerts firing now, as pushed (with `extraLabels`), least recently raised first.
+   * Read by the status page, which lists them with the SLO alerts.
+   */
+  firingAlerts(): DesiredAlert[] {
+    const now = this.options.clock.monotonic();
+    const out: DesiredAlert[] = [];
+    for (const incident of this.incidents.values()) {
+      if (incident.expiresAt > now) out.push(this.pushed(incident));
+    }
+    return out;
+  }
+
   /** Incidents currently firing. */
   get firing(): number {
     return this.incidents.size;
@@ -154,19 +167,18 @@ export class GateIncidentAlerts {
     const now = this.options.clock.monotonic();
     for (const [key, incident] of this.incidents) if (incident.expiresAt <= now) this.incidents.delete(key);
     this.evict();
-    const { extraLabels } = this.options;
-    this.options.sink.update(
-      [...this.incidents.values()].map((i) => ({
-        labels: { ...extraLabels, ...i.labels },
-        annotations: i.annotations,
-      })),
-    );
+    this.options.sink.update([...this.incidents.values()].map((i) => this.pushed(i)));
     if (this.restored) this.save(now);
     this.clearTimer();
     let next = Number.POSITIVE_INFINITY;
     for (const i of this.incidents.values()) next = Math.min(next, i.expiresAt);
     if (Number.isFinite(next))
       this.timer = this.options.clock.setTimeout(() => this.push(), Math.max(0, next - now));
+  }
+
+  /** The alert pushed for `incident`: its own labels over `extraLabels`. */
+  private pushed(incident: Incident): DesiredAlert {
+    return { labels: { ...this.options.extraLabels, ...incident.labels }, annotations: incident.annotations };
   }
 
   /** Saves the incidents, with wall-clock expiries (as of now) for the next start. */

@@ -1,5 +1,5 @@
 import type { SloStatus } from '@breakwater/protocol';
-import { type DesiredAlertsOptions, desiredAlerts } from '../alerts.ts';
+import { type DesiredAlert, type DesiredAlertsOptions, desiredAlerts } from '../alerts.ts';
 import type { RecentAlert } from './types.ts';
 
 interface Entry {
@@ -8,9 +8,9 @@ interface Entry {
 
 /**
  * Recent alerts derived from successive SLO statuses with the same rules the collector uses for
- * Alertmanager ({@link desiredAlerts}): an alert appears when it starts firing and stays listed
- * as resolved once it stops, until `capacity` newer entries push it out. Firing alerts are never
- * pushed out by resolved ones.
+ * Alertmanager ({@link desiredAlerts}), plus other alerts the collector raises (the gate's
+ * incidents): an alert appears when it starts firing and stays listed as resolved once it stops,
+ * until `capacity` newer entries push it out. Firing alerts are never pushed out by resolved ones.
  */
 export class AlertLog {
   private readonly capacity: number;
@@ -22,10 +22,10 @@ export class AlertLog {
     this.options = options;
   }
 
-  /** Folds in the alerts that fire for `statuses` at `nowMs`. */
-  update(statuses: readonly SloStatus[], nowMs: number): void {
+  /** Folds in the alerts that fire for `statuses` at `nowMs`, and the `others` firing then. */
+  update(statuses: readonly SloStatus[], nowMs: number, others: readonly DesiredAlert[] = []): void {
     const firing = new Set<string>();
-    for (const desired of desiredAlerts(statuses, this.options)) {
+    for (const desired of [...desiredAlerts(statuses, this.options), ...others]) {
       const key = alertKey(desired.labels);
       firing.add(key);
       const existing = this.entries.get(key);

@@ -36,6 +36,8 @@ header .spacer { flex: 1; }
 .conn::before { content: ""; width: 8px; height: 8px; border-radius: 50%; background: var(--muted); }
 .conn[data-state="live"]::before { background: var(--ok); }
 .conn[data-state="reconnecting"]::before, .conn[data-state="connecting"]::before { background: var(--warn); }
+.stale { margin: 0; padding: 8px 12px; border-radius: 6px; border: 1px solid var(--warn); background: var(--warn-bg); }
+body[data-conn="reconnecting"] #data { opacity: 0.6; }
 .conn[data-state="unauthorized"]::before, .conn[data-state="error"]::before { background: var(--bad); }
 .summary { display: flex; flex-wrap: wrap; gap: 6px; }
 main { max-width: 1280px; margin: 0 auto; padding: 16px 20px 40px; display: grid; gap: 16px; }

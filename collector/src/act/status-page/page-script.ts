@@ -264,6 +264,13 @@ export const PAGE_SCRIPT = String.raw`
     })));
   }
 
+  // What an alert is about: an SLO (and service) or, for a gate incident, a release.
+  function alertSubject(l) {
+    if (l.slo) return h('div', { class: 'small' }, l.slo + (l.service ? ' \u00b7 ' + l.service : ''));
+    if (l.service && l.version) return h('div', { class: 'small' }, l.service + ' \u00b7 v ' + l.version);
+    return null;
+  }
+
   function renderAlerts() {
     var list = snapshot.alerts;
     var empty = emptyOr('alerts', list, 'No alerts fired recently.', true);
@@ -273,7 +280,7 @@ export const PAGE_SCRIPT = String.raw`
       return h('tr', null,
         td('State', null, badge(a.state, a.state)),
         td('Severity', null, badge(a.severity, a.severity)),
-        td('Alert', null, h('span', { class: 'mono' }, a.name), l.slo ? h('div', { class: 'small' }, l.slo + (l.service ? ' \u00b7 ' + l.service : '')) : null),
+        td('Alert', null, h('span', { class: 'mono' }, a.name), alertSubject(l)),
         td('Summary', null, a.summary),
         td('Since', null, rel(a.startsAt, false), a.endsAt ? h('div', { class: 'small' }, 'resolved ', rel(a.endsAt, false)) : null));
     })));
@@ -336,6 +343,21 @@ export const PAGE_SCRIPT = String.raw`
     el.setAttribute('data-state', state);
     el.textContent = text;
     document.body.setAttribute('data-conn', state);
+    showStale(state !== 'live' && state !== 'unauthorized' && snapshot ? snapshot.now : null);
+  }
+
+  // While the stream is down the page keeps the last snapshot: say how old it is, so nobody
+  // reads a breaker as closed or an SLO as healthy from data that has stopped updating.
+  function showStale(since) {
+    var el = $('stale');
+    if (since === null) {
+      el.hidden = true;
+      el.replaceChildren();
+      return;
+    }
+    el.hidden = false;
+    el.replaceChildren('Not live: what follows is the last data received, from ', rel(since, false),
+      ' (', at(since), '). It updates again once the connection is back.');
   }
 
   function showAuth(status, hadToken) {
@@ -361,11 +383,24 @@ export const PAGE_SCRIPT = String.raw`
     $('signout').hidden = !sessionStorage.getItem(TOKEN_KEY);
   }
 
-  function scheduleRetry() {
+  // reason: why the stream is down, when the collector said (e.g. too many viewers).
+  function scheduleRetry(reason) {
     clearTimeout(retryTimer);
-    setConn('reconnecting', 'Reconnecting in ' + Math.round(backoff / 1000) + 's\u2026');
+    setConn('reconnecting', (reason ? reason + ' \u00b7 ' : '') + 'Reconnecting in ' + Math.round(backoff / 1000) + 's\u2026');
     retryTimer = setTimeout(connect, backoff);
     backoff = Math.min(backoff * 2, 15000);
+  }
+
+  // What a refused stream request means to the person looking at the page.
+  function refusal(res) {
+    if (res.status === 503) return 'Collector busy (too many status viewers)';
+    return 'Collector answered ' + res.status;
+  }
+
+  // The collector's Retry-After, in ms (bounded), or the current back-off.
+  function retryAfter(res) {
+    var seconds = Number(res.headers.get('retry-after'));
+    return seconds > 0 ? Math.min(Math.max(seconds * 1000, 1000), 60000) : backoff;
   }
 
   function handleEvent(block) {
@@ -413,7 +448,10 @@ export const PAGE_SCRIPT = String.raw`
       return;
     }
     if (!res.ok || !res.body) {
-      if (controller === mine) scheduleRetry();
+      if (controller === mine) {
+        backoff = retryAfter(res);
+        scheduleRetry(res.ok ? '' : refusal(res));
+      }
       return;
     }
     hideAuth();

@@ -65,6 +65,7 @@ export const PAGE_HTML = `<!doctype html>
 </form>
 <p class="small">The token stays in this browser tab (sessionStorage) and is sent as <code>Authorization: Bearer</code>.</p>
 </section>
+<p id="stale" class="stale" role="status" hidden></p>
 <div id="data">
 ${SECTIONS.map(
   (s) => `<section class="panel" id="panel-${s.id}" aria-labelledby="title-${s.id}">

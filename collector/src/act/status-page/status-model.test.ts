@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SloGroupStatus, SloStatus } from '@breakwater/protocol';
+import { ManualClock, type SloGroupStatus, type SloStatus } from '@breakwater/protocol';
+import { silentLogger } from '../../testing/silent-logger.ts';
+import type { DesiredAlert } from '../alerts.ts';
 import { AlertLog } from './alert-log.ts';
 import { BudgetHistory, budgetKey } from './budget-history.ts';
+import { StatusModel } from './status-model.ts';
 
 function status(name: string, budget: number, burning = false, version?: string): SloStatus {
   const group: SloGroupStatus = {
@@ -99,5 +102,66 @@ describe('AlertLog', () => {
     log.update([status('a', 0.5, true)], 5_000);
     assert.deepEqual(log.list()[0]?.startsAt, 5_000);
     assert.equal(log.list()[0]?.state, 'firing');
+  });
+});
+
+describe('StatusModel: gate incidents among the alerts', () => {
+  const rollback: DesiredAlert = {
+    labels: {
+      alertname: 'BreakwaterDeploymentGate',
+      service: 'agent',
+      version: 'v2',
+      decision: 'ROLLBACK',
+      severity: 'page',
+    },
+    annotations: { summary: 'agent v2: ROLLBACK' },
+  };
+
+  function model(incidents: () => readonly DesiredAlert[]) {
+    const clock = new ManualClock(1_700_000_000_000);
+    const m = new StatusModel({
+      clock,
+      logger: silentLogger,
+      sources: { slos: () => [status('a', 0.5, true)], gateIncidents: incidents },
+      historyCapacity: 10,
+      historySeries: 10,
+      alertCapacity: 10,
+      gateCapacity: 10,
+      alertOptions: { levels: false },
+    });
+    return { clock, m };
+  }
+
+  it('lists a firing incident with the SLO alerts until it stops firing, then as resolved', async () => {
+    let firing: DesiredAlert[] = [rollback];
+    const { clock, m } = model(() => firing);
+    const first = await m.build();
+    assert.equal(first.available.alerts, true);
+    const incident = first.alerts.find((a) => a.name === 'BreakwaterDeploymentGate');
+    assert.deepEqual(
+      [incident?.state, incident?.severity, incident?.labels.version, incident?.summary, incident?.startsAt],
+      ['firing', 'page', 'v2', 'agent v2: ROLLBACK', clock.now()],
+    );
+    assert.ok(first.alerts.some((a) => a.labels.slo === 'a' && a.state === 'firing'));
+
+    await clock.advance(60_000);
+    firing = [];
+    const later = await m.build();
+    const resolved = later.alerts.find((a) => a.name === 'BreakwaterDeploymentGate');
+    assert.deepEqual([resolved?.state, resolved?.endsAt], ['resolved', clock.now()]);
+  });
+
+  it('keeps an incident firing when its source fails, and says so', async () => {
+    let fail = false;
+    const { m } = model(() => {
+      if (fail) throw new Error('incidents unreadable');
+      return [rollback];
+    });
+    await m.build();
+    fail = true;
+    const snapshot = await m.build();
+    assert.equal(snapshot.errors.alerts, 'incidents unreadable');
+    const incident = snapshot.alerts.find((a) => a.name === 'BreakwaterDeploymentGate');
+    assert.equal(incident?.state, 'firing', 'not marked resolved for want of a reading');
   });
 });

@@ -6,7 +6,7 @@ import {
   type SloStatus,
 } from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
-import type { DesiredAlertsOptions } from '../alerts.ts';
+import type { DesiredAlert, DesiredAlertsOptions } from '../alerts.ts';
 import { AlertLog } from './alert-log.ts';
 import { BudgetHistory, budgetKey } from './budget-history.ts';
 import {
@@ -68,7 +68,8 @@ export class StatusModel {
     try {
       const statuses = await slos();
       this.history.sample(statuses, this.historyNow());
-      this.alertLog.update(statuses, this.options.clock.now());
+      const incidents = this.gateIncidents();
+      if (incidents !== undefined) this.alertLog.update(statuses, this.options.clock.now(), incidents);
       this.lastErrors.delete('slos');
     } catch (error) {
       this.failed('slos', error);
@@ -92,7 +93,8 @@ export class StatusModel {
     available.signals = sources.signals !== undefined;
     available.dependencies = sources.dependencies !== undefined;
     available.breakerStates = sources.breakerStates !== undefined;
-    available.alerts = sources.alerts !== undefined || sources.slos !== undefined;
+    available.alerts =
+      sources.alerts !== undefined || sources.slos !== undefined || sources.gateIncidents !== undefined;
     available.gateDecisions = true;
 
     const read = async <T>(
@@ -113,7 +115,10 @@ export class StatusModel {
 
     const statuses = await read<readonly SloStatus[]>('slos', sources.slos, []);
     const now = this.options.clock.now();
-    if (sources.alerts === undefined && errors.slos === undefined) this.alertLog.update(statuses, now);
+    if (sources.alerts === undefined && errors.slos === undefined) {
+      const incidents = this.gateIncidents(errors);
+      if (incidents !== undefined) this.alertLog.update(statuses, now, incidents);
+    }
     const rawSignals = await read('signals', sources.signals, [] as readonly BreakerSignal[]);
     const dependencies = await read('dependencies', sources.dependencies, []);
     const breakerStates = await read('breakerStates', sources.breakerStates, []);
@@ -134,6 +139,25 @@ export class StatusModel {
       alerts: alerts.map((a) => ({ ...a, labels: { ...a.labels } })),
       gateDecisions: mergeGate(gate, this.gateLog, this.options.gateCapacity),
     };
+  }
+
+  /**
+   * The gate's firing incidents, for the alert log; undefined should the source fail (logged
+   * once, and put in `errors`). The log then stays as it was: without the incidents it would mark
+   * them resolved.
+   */
+  private gateIncidents(errors?: StatusSnapshot['errors']): readonly DesiredAlert[] | undefined {
+    const source = this.options.sources.gateIncidents;
+    if (source === undefined) return [];
+    try {
+      const incidents = source();
+      this.lastErrors.delete('alerts');
+      return incidents;
+    } catch (error) {
+      const message = this.failed('alerts', error);
+      if (errors !== undefined) errors.alerts = message;
+      return undefined;
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import type {
 } from '@breakwater/protocol';
 import type { FleetBreakerState } from '../../breaker-states/breaker-state-table.ts';
 import type { DependencyView } from '../../evaluate/fleet/fleet-breaker.ts';
+import type { DesiredAlert } from '../alerts.ts';
 
 export type { DependencyView, FleetBreakerState };
 
@@ -50,8 +51,13 @@ export interface StatusSources {
   dependencies?(): readonly DependencyView[];
   /** Latest breaker state reported by every SDK instance. */
   breakerStates?(): readonly FleetBreakerState[];
-  /** Recent alerts; when absent they are derived from {@link slos}. */
+  /** Recent alerts; when absent they are derived from {@link slos} and {@link gateIncidents}. */
   alerts?(): readonly RecentAlert[];
+  /**
+   * The gate's incident alerts firing now (ROLLBACK pages, HALT tickets): listed with the SLO
+   * alerts, so a rollback stays on the page while it pages, however many decisions followed.
+   */
+  gateIncidents?(): readonly DesiredAlert[];
   /** Recent gate decisions, newest first (merged with those given to `recordGateDecision`). */
   gateDecisions?(): readonly GateAnswer[];
   /**

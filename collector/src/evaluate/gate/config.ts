@@ -72,10 +72,10 @@ export const GateConfigSchema = z
     exclude: z.array(z.string()).default([]),
     /** Window over which `GET /v1/gate/health` judges whether a service is green again. */
     recoveryWindow: durationMs.prefault('5m'),
-    /** Incident alerts: pushed to the SLO engine's `alertmanager.url` when set. */
+    /** Incident alerts: listed on the status page, and pushed to the SLO engine's `alertmanager.url` when set. */
     alerts: z
       .object({
-        /** Push an alert on ROLLBACK (severity page) and HALT other than for missing data (ticket). */
+        /** Raise an alert on ROLLBACK (severity page) and HALT other than for missing data (ticket). */
         enabled: z.boolean().default(true),
         /** How long an incident alert keeps firing after the last such answer. */
         ttl: timerDurationMs.prefault('30m'),
