@@ -90,7 +90,7 @@ const Schema = z.object({
   clock: ClockSchema.default(systemClock),
   trip: z
     .discriminatedUnion('kind', [
-      z.object({ kind: z.literal('consecutive'), threshold: z.number().int().min(1).default(5) }),
+      z.object({ kind: z.literal('consecutive'), threshold: z.number().int().min(1).default(5) }).strict(),
       z
         .object({
           kind: z.literal('count'),
@@ -99,22 +99,26 @@ const Schema = z.object({
           minimumThroughput: z.number().int().min(1).optional(),
           failureRatio: z.number().gt(0).max(1).default(0.5),
         })
+        .strict()
         // The window holds at most `size` calls: a larger minimum could never be reached.
         .refine((t) => t.minimumThroughput === undefined || t.minimumThroughput <= t.size, {
           message: 'trip.minimumThroughput must be <= trip.size (a count window never holds more calls)',
           path: ['minimumThroughput'],
         }),
-      z.object({
-        kind: z.literal('time'),
-        windowMs: z.number().positive().default(60_000),
-        buckets: z.number().int().min(1).max(1000).default(10),
-        minimumThroughput: z.number().int().min(1).default(10),
-        failureRatio: z.number().gt(0).max(1).default(0.5),
-      }),
+      z
+        .object({
+          kind: z.literal('time'),
+          windowMs: z.number().positive().default(60_000),
+          buckets: z.number().int().min(1).max(1000).default(10),
+          minimumThroughput: z.number().int().min(1).default(10),
+          failureRatio: z.number().gt(0).max(1).default(0.5),
+        })
+        .strict(),
     ])
     .default({ kind: 'consecutive', threshold: 5 }),
   slowCall: z
     .object({ thresholdMs: z.number().positive(), ratio: z.number().gt(0).max(1).default(0.5) })
+    .strict()
     .optional(),
   halfOpen: z
     .object({
@@ -122,6 +126,7 @@ const Schema = z.object({
       successThreshold: z.number().int().min(1).default(1),
       ramp: ObjectSchema.optional(),
     })
+    .strict()
     .refine((h) => h.successThreshold <= h.probes || h.ramp !== undefined, {
       message: 'successThreshold must be <= probes',
     })

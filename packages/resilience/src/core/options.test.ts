@@ -26,6 +26,19 @@ it('misspelt and misshapen options are refused, naming each, rather than silentl
   refuses(() => new RetryPolicy({ retryOn: ['rate_limit'] } as never), /retryOn/);
   refuses(() => new RetryPolicy({ backoff: {} } as never), /backoff/, /delay\(\)/);
   refuses(() => new RetryPolicy({ budget: {} } as never), /budget/, /onFailure\(\)/);
+  // Nested option objects too: a misspelt `trip.failureRatio` would leave the default ratio.
+  refuses(
+    () => new CircuitBreaker({ trip: { kind: 'count', failureRatoi: 0.2 } } as never),
+    /Unrecognized key: "failureRatoi"/,
+    /at trip/,
+  );
+  refuses(
+    () => new Pipeline({ dependency: 'llm', breaker: { halfOpen: { probe: 3 } } } as never),
+    /Unrecognized key: "probe"/,
+    /at halfOpen/,
+  );
+  refuses(() => new CircuitBreaker({ slowCall: { thresholdMs: 500, ration: 0.2 } } as never), /"ration"/);
   // What is spelt right still builds.
   assert.ok(new Pipeline({ dependency: 'llm', timeout: 1_000, retry: { retryOn: ['rate_limited'] } }));
+  assert.ok(new CircuitBreaker({ trip: { kind: 'time', windowMs: 10_000 }, halfOpen: { probes: 2 } }));
 });
