@@ -40,6 +40,8 @@ export interface Route {
   method: 'GET' | 'POST';
   /** Exact path, or a pattern whose groups are passed as `params`. */
   path: string | RegExp;
+  /** How a pattern route is named in metrics (`/v1/slos/{name}`); an exact path names itself. */
+  label?: string;
   /** Token scope required when auth is on; `public` for health checks and the like. */
   scope: TokenScope | 'public';
   handle(

@@ -173,7 +173,7 @@ export class CollectorService {
     const stats = new IngestStats(admission);
     const inFlight = new InFlight();
     const auth = new TokenAuth(config.auth.tokens);
-    const router = new Router(auth, logger);
+    const router = new Router(auth, logger, clock);
 
     let service: CollectorService | undefined;
     const phase = (): Phase => service?.phase ?? 'starting';
@@ -204,6 +204,7 @@ export class CollectorService {
       [
         metricsRoute([
           (out) => stats.write(out),
+          (out) => router.writeMetrics(out),
           ...components.flatMap((c) => (c.writeMetrics ? [(out: string[]) => c.writeMetrics!(out)] : [])),
         ]),
       ],

@@ -490,6 +490,10 @@ describe('createStatusComponent lifecycle', () => {
       const refused = await fetch(`${url}${COLLECTOR_PATHS.STATUS_EVENTS}`);
       assert.equal(refused.status, 503);
       await refused.body?.cancel();
+      const out: string[] = [];
+      component.writeMetrics?.(out);
+      assert.ok(out.includes('breakwater_status_viewers_refused_total 1'), out.join('\n'));
+      assert.ok(out.includes('breakwater_status_viewers_dropped_total 0'));
       await component.stop?.();
       await client.until('the stream to end', () => client.ended);
       assert.equal(sources.listenerCount, 0);

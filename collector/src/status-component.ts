@@ -125,6 +125,20 @@ export function createStatusComponent(
       writeSample(out, 'breakwater_status_viewers', undefined, stream.size);
       writeFamily(out, 'breakwater_status_events_total', 'counter', 'Status snapshots sent to page viewers.');
       writeSample(out, 'breakwater_status_events_total', undefined, stream.stats.events);
+      writeFamily(
+        out,
+        'breakwater_status_viewers_refused_total',
+        'counter',
+        'Status page viewers refused with 503 because maxSubscribers were connected.',
+      );
+      writeSample(out, 'breakwater_status_viewers_refused_total', undefined, stream.stats.rejected);
+      writeFamily(
+        out,
+        'breakwater_status_viewers_dropped_total',
+        'counter',
+        'Status page viewers disconnected for not reading what was sent (stalled, or over maxQueuedBytes).',
+      );
+      writeSample(out, 'breakwater_status_viewers_dropped_total', undefined, stream.stats.dropped);
     },
     async start() {
       stopped = false;

@@ -24,6 +24,7 @@ export function sloRoutes(current: () => Promise<readonly SloStatus[]>): Route[]
     {
       method: 'GET',
       path: SLO_BY_NAME_PATH,
+      label: `${COLLECTOR_PATHS.SLOS}/{name}`,
       scope: 'admin',
       async handle(_req, res, url, params) {
         const raw = params[0] ?? SLO_BY_NAME_PATH.exec(url.pathname)?.[1] ?? '';

@@ -23,6 +23,11 @@ export class IngestStats {
     'Current-state breakwater.circuit_breaker.state points from POST /v1/metrics, by result: accepted, or rejected as invalid (partial success).',
     ['result'],
   );
+  readonly recordFailures = new LabeledCounter(
+    'breakwater_ingest_record_failures_total',
+    'OTLP export requests answered 503 because the data could not be recorded (the SLO store failed a commit), by signal.',
+    ['signal'],
+  );
   private readonly admission: Admission;
 
   constructor(admission: Admission) {
@@ -32,6 +37,8 @@ export class IngestStats {
     this.spans.add(['rejected'], 0);
     this.breakerPoints.add(['accepted'], 0);
     this.breakerPoints.add(['rejected'], 0);
+    this.recordFailures.add(['traces'], 0);
+    this.recordFailures.add(['metrics'], 0);
   }
 
   write(out: string[]): void {
@@ -39,6 +46,7 @@ export class IngestStats {
     this.spans.write(out);
     this.bytes.write(out);
     this.breakerPoints.write(out);
+    this.recordFailures.write(out);
     writeFamily(
       out,
       'breakwater_ingest_in_flight_requests',

@@ -9,6 +9,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
 import { makeGenAiSpans } from '../../bench/genai-spans.ts';
+import { memoryLogger } from '../act/testing/tools.ts';
 import { exportWith, post, startTestService, type TestService } from '../testing/helpers.ts';
 import { DECODED_SPAN_BYTES } from './admission.ts';
 import { estimateJsonTreeBytes } from './json-tree-estimate.ts';
@@ -296,6 +297,39 @@ describe('a failing durable sink', () => {
       fail = false;
       assert.equal((await post(`${t.url}/v1/traces`, body, JSON_CT)).status, 200);
       assert.deepEqual(applied, [10]);
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      assert.match(metrics, /^breakwater_ingest_record_failures_total\{signal="traces"\} 1$/m);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('logs a run of failures once, with the error, and once more when recording works again', async () => {
+    let fail = true;
+    const logger = memoryLogger();
+    const t = await startTestService('', {
+      logger,
+      components: [
+        () => ({
+          name: 'durable',
+          spanSink: () => {
+            if (fail) throw new Error('database or disk is full');
+          },
+        }),
+      ],
+    });
+    try {
+      const body = JsonTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 2, services: 1 }))!;
+      for (let i = 0; i < 5; i++) assert.equal((await post(`${t.url}/v1/traces`, body, JSON_CT)).status, 503);
+      fail = false;
+      assert.equal((await post(`${t.url}/v1/traces`, body, JSON_CT)).status, 200);
+      const said = logger.lines.filter((l) => /record/.test(l.msg ?? ''));
+      assert.deepEqual(
+        said.map((l) => l.level),
+        ['error', 'debug', 'debug', 'debug', 'debug', 'info'],
+      );
+      assert.match(String((said[0]!.obj as { err: Error }).err.message), /disk is full/);
+      assert.deepEqual(said.at(-1)!.obj, { failed: 5 });
     } finally {
       await t.close();
     }

@@ -18,6 +18,7 @@ import {
   type OtlpEncoding,
   RPC_CODE,
 } from './otlp-responses.ts';
+import { RecordFailures } from './record-failures.ts';
 
 /** OTLP signals the receiver accepts. */
 export type OtlpSignal = 'traces' | 'metrics';
@@ -78,9 +79,11 @@ export class OtlpReceiver {
   private readonly bodyTimeoutMs: number;
   /** Size cap, and how the 413 names it, per encoding. */
   private readonly bodyLimits: Record<OtlpEncoding, { maxBytes: number; limitName: string }>;
+  private readonly recordFailures: RecordFailures;
 
   constructor(options: OtlpReceiverOptions) {
     this.options = options;
+    this.recordFailures = new RecordFailures(options.stats.recordFailures, options.logger);
     this.bodyTimeoutMs = parseDuration(options.limits.bodyTimeout);
     const { maxBodyBytes, maxJsonBodyBytes } = options.limits;
     this.bodyLimits = {
@@ -236,6 +239,7 @@ export class OtlpReceiver {
         });
       }
       o.stats.requests.add([signal, encoding, '200']);
+      this.recordFailures.succeeded();
       send(res, 200, contentTypeOf(encoding), response);
     } catch (error) {
       if (error instanceof BodyError) {
@@ -273,7 +277,7 @@ export class OtlpReceiver {
         reply(400, RPC_CODE.INVALID_ARGUMENT, error.message);
       } else {
         // A sink failed: nothing was acknowledged, the exporter retries.
-        o.logger.error({ signal, err: error }, 'failed to record OTLP request');
+        this.recordFailures.failed(signal, error);
         reply(503, RPC_CODE.UNAVAILABLE, 'failed to record the data; retry later', retryAfter);
       }
     } finally {

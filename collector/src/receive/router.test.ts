@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { COLLECTOR_PATHS } from '@breakwater/protocol';
+import { COLLECTOR_PATHS, ManualClock, systemClock } from '@breakwater/protocol';
+import { memoryLogger } from '../act/testing/tools.ts';
 import type { Logger, Route } from '../component.ts';
 import { TokenAuth } from './auth.ts';
 import { Router } from './router.ts';
@@ -16,16 +17,20 @@ const silent: Logger = {
 };
 
 describe('router', () => {
+  const clock = new ManualClock(1_700_000_000_000);
+  const logger = memoryLogger();
+  let router: Router;
   let base = '';
   let close: () => Promise<void> = async () => {};
   const seen: string[][] = [];
 
   before(async () => {
-    const router = new Router(new TokenAuth([{ token: 'secret-token-1234', scopes: ['gate'] }]), silent);
+    router = new Router(new TokenAuth([{ token: 'secret-token-1234', scopes: ['gate'] }]), logger, clock);
     const routes: Route[] = [
       {
         method: 'GET',
         path: /^\/v1\/things\/([^/]+)$/,
+        label: '/v1/things/{id}',
         scope: 'gate',
         handle(_req, res, _url, params) {
           seen.push([...params]);
@@ -102,9 +107,45 @@ describe('router', () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
   });
 
+  it('counts every response by route and code, and warns of refused credentials at most once a minute', async () => {
+    const count = (route: string, code: number) => router.responses.get([route, String(code)]);
+    const before = { ok: count('/v1/things/{id}', 200), refused: count('/v1/things/{id}', 401) };
+    const warnings = () => logger.lines.filter((l) => l.level === 'warn' && /credentials/.test(l.msg ?? ''));
+    const warned = warnings().length;
+    await (
+      await fetch(`${base}/v1/things/x`, { headers: { authorization: 'Bearer secret-token-1234' } })
+    ).text();
+    for (let i = 0; i < 3; i++) await (await fetch(`${base}/v1/things/x`)).text();
+    await (await fetch(`${base}/nowhere`)).text();
+    assert.equal(count('/v1/things/{id}', 200), before.ok + 1);
+    assert.equal(count('/v1/things/{id}', 401), before.refused + 3);
+    assert.ok(count('other', 404) >= 1);
+    // One warning for the three refusals; the next, a minute on, says how many came meanwhile.
+    assert.equal(warnings().length, warned + 1);
+    await clock.advance(60_000);
+    await (
+      await fetch(`${base}/v1/things/x`, { headers: { authorization: 'Bearer wrong-token-123456' } })
+    ).text();
+    assert.equal(warnings().length, warned + 2);
+    assert.deepEqual(warnings().at(-1)!.obj, {
+      refused: 3,
+      route: '/v1/things/{id}',
+      status: 401,
+      reason: (warnings().at(-1)!.obj as { reason: string }).reason,
+    });
+    const out: string[] = [];
+    router.writeMetrics(out);
+    assert.ok(
+      out.includes(
+        `breakwater_http_responses_total{route="/v1/things/{id}",code="401"} ${before.refused + 4}`,
+      ),
+    );
+  });
+
   it('turns a throwing handler into a 500 and keeps serving', async () => {
     const res = await fetch(`${base}/boom`);
     assert.equal(res.status, 500);
+    assert.equal(router.responses.get(['/boom', '500']), 1);
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
   });
 });
@@ -115,7 +156,7 @@ describe('router: browser guard', () => {
 
   /** A router with a status page, a side-effecting GET and ingest, with auth on or off. */
   async function start(tokens: { token: string; scopes: ['admin'] }[]) {
-    const router = new Router(new TokenAuth(tokens), silent);
+    const router = new Router(new TokenAuth(tokens), silent, systemClock);
     const handle: Route['handle'] = (_req, res) => {
       calls++;
       res.end('ok');

@@ -1,26 +1,51 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '@breakwater/protocol';
 import type { Logger, Route } from '../component.ts';
+import { LabeledCounter } from '../exposition/prometheus-text.ts';
 import type { TokenAuth } from './auth.ts';
 import { browserGuard } from './browser-guard.ts';
 import { send, sendJsonError } from './http-reply.ts';
 import { contentTypeOf, encodeStatus, encodingOf, RPC_CODE } from './otlp-responses.ts';
+import { RefusalLog } from './refusal-log.ts';
 import { parseRequestTarget } from './request-target.ts';
+
+/** The `route` label of a request that matched no route (404, 405, a malformed target, a refusal before routing). */
+const UNROUTED = 'other';
+
+/** The `route` label of `route`: its path, or its label for a pattern. */
+function routeLabel(route: Route): string {
+  return typeof route.path === 'string' ? route.path : (route.label ?? route.path.source);
+}
 
 /**
  * Dispatches requests over the routes of every component: exact paths first, then patterns in
  * registration order. Refuses cross-site browser requests and, without auth, foreign `Host`s
  * first (see {@link browserGuard}), then checks the route's token scope before calling it.
  * Unknown paths get 404, known paths with another method 405 (with `Allow`), all as JSON errors.
+ * Every response is counted by route and status code (`breakwater_http_responses_total`).
  */
 export class Router {
+  /** Responses by route and status code, refusals and failures included. */
+  readonly responses = new LabeledCounter(
+    'breakwater_http_responses_total',
+    'HTTP responses by route (its path; "other" for none) and status code, refused and failed requests included.',
+    ['route', 'code'],
+  );
   private readonly exact = new Map<string, Route[]>();
   private readonly patterns: Route[] = [];
   private readonly auth: TokenAuth;
   private readonly logger: Logger;
+  private readonly refusals: RefusalLog;
 
-  constructor(auth: TokenAuth, logger: Logger) {
+  constructor(auth: TokenAuth, logger: Logger, clock: Clock) {
     this.auth = auth;
     this.logger = logger;
+    this.refusals = new RefusalLog(logger, clock);
+  }
+
+  /** Writes the response counts (Prometheus text). */
+  writeMetrics(out: string[]): void {
+    this.responses.write(out);
   }
 
   /** Adds routes; a second route for the same method and exact path is a wiring bug. */
@@ -41,16 +66,19 @@ export class Router {
 
   /** Answers one request. Never rejects: a failure anywhere becomes a 500 (or a dropped socket). */
   async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const matched = { route: UNROUTED };
     try {
-      await this.route(req, res);
+      await this.route(req, res, matched);
     } catch (error) {
       this.logger.error({ err: error, path: req.url }, 'route failed');
       if (!res.headersSent) sendJsonError(res, 500, 'internal error', {}, true);
       else res.destroy();
+    } finally {
+      this.responses.add([matched.route, String(res.statusCode)]);
     }
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, matched: { route: string }): Promise<void> {
     const url = parseRequestTarget(req.url ?? '/');
     if (url === undefined) {
       sendJsonError(res, 400, 'invalid request target: expected a path such as /v1/traces', {}, true);
@@ -91,8 +119,10 @@ export class Router {
       }
       return;
     }
+    matched.route = routeLabel(route);
     const auth = this.auth.check(req, route.scope);
     if (!auth.ok) {
+      this.refusals.refused(matched.route, auth.status, auth.message);
       const headers = { 'www-authenticate': auth.challenge };
       const encoding = route.scope === 'ingest' ? encodingOf(req.headers['content-type']) : undefined;
       if (encoding === undefined) {

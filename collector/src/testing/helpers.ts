@@ -10,7 +10,7 @@ import type { Clock } from '@breakwater/protocol';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { BreakerStatePoint, CollectorComponent } from '../component.ts';
+import type { BreakerStatePoint, CollectorComponent, Logger } from '../component.ts';
 import { parseConfig } from '../config/load.ts';
 import type { SpanRecord } from '../decode/span-record.ts';
 import { CollectorService, type ComponentFactory } from '../service.ts';
@@ -60,7 +60,7 @@ export interface TestService {
  */
 export async function startTestService(
   yaml = '',
-  options: { components?: ComponentFactory[]; clock?: Clock; fetch?: typeof fetch } = {},
+  options: { components?: ComponentFactory[]; clock?: Clock; fetch?: typeof fetch; logger?: Logger } = {},
 ): Promise<TestService> {
   const dir = await mkdtemp(join(tmpdir(), 'breakwater-test-'));
   const config = parseConfig({ name: 'test.yaml', text: yaml }, process.env, [
@@ -72,7 +72,7 @@ export async function startTestService(
   const recorder = createRecorder();
   const service = await CollectorService.start({
     config,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     clock: options.clock,
     components: options.components ?? [() => recorder],
     fetch: options.fetch,
