@@ -83,11 +83,11 @@ describe('HTTP surface', () => {
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     assert.match(
       metrics,
-      /breakwater_sdk_breaker_state\{service="agent",instance="pod-a",dependency="openai\/gpt-4o",state="open"\} 1/,
+      /breakwater_sdk_breaker_state\{service="agent",service_instance_id="pod-a",dependency="openai\/gpt-4o",state="open"\} 1/,
     );
     assert.match(
       metrics,
-      /breakwater_sdk_breaker_state\{service="agent",instance="pod-b",dependency="openai\/gpt-4o",state="open"\} 1/,
+      /breakwater_sdk_breaker_state\{service="agent",service_instance_id="pod-b",dependency="openai\/gpt-4o",state="open"\} 1/,
     );
     assert.doesNotMatch(metrics, /state="closed"/);
   });
@@ -131,7 +131,7 @@ describe('HTTP surface', () => {
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     assert.match(
       metrics,
-      /breakwater_sdk_breaker_state\{service="agent",instance="",dependency="tool\/good",state="open"\} 1/,
+      /breakwater_sdk_breaker_state\{service="agent",service_instance_id="",dependency="tool\/good",state="open"\} 1/,
     );
     assert.doesNotMatch(metrics, /tool\/bad/);
     assert.match(metrics, /^breakwater_ingest_breaker_state_points_total\{result="rejected"\} 1$/m);

@@ -31,6 +31,19 @@ describe('BreakerStateTable', () => {
   });
 });
 
+describe('BreakerStateTable at its bound', () => {
+  it('drops the least recently reported entries beyond maxEntries, and counts them', () => {
+    const clock = new ManualClock(100_000);
+    const table = new BreakerStateTable({ clock, ttlMs: 300_000, maxEntries: 2 });
+    for (const id of ['i-1', 'i-2', 'i-3']) table.record([{ ...point('open', 99_000), instanceId: id }]);
+    assert.deepEqual(
+      table.snapshot().map((e) => e.instanceId),
+      ['i-2', 'i-3'],
+    );
+    assert.equal(table.evicted, 1);
+  });
+});
+
 describe('BreakerStateTable across a step of the collector clock', () => {
   it('takes new points after the collector clock stepped back an hour', async () => {
     const clock = new ManualClock(100_000_000);

@@ -42,6 +42,7 @@ export class BreakerStateTable {
   private readonly options: BreakerStateTableOptions;
   /** Insertion order = update order (entries are re-inserted on update). */
   private readonly entries = new Map<string, Entry>();
+  private evictedCount = 0;
 
   constructor(options: BreakerStateTableOptions) {
     this.options = options;
@@ -76,7 +77,13 @@ export class BreakerStateTable {
     while (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
+      this.evictedCount++;
     }
+  }
+
+  /** Entries dropped since start because `maxEntries` were held (the least recently reported first). */
+  get evicted(): number {
+    return this.evictedCount;
   }
 
   /** Current entries (expired ones removed), sorted by service, dependency, instance. */

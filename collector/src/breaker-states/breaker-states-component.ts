@@ -9,6 +9,12 @@ import { BreakerStateTable } from './breaker-state-table.ts';
  */
 export const SDK_BREAKER_STATE_METRIC = 'breakwater_sdk_breaker_state';
 
+/** Entries dropped at {@link MAX_SDK_BREAKER_STATES} (spelt out, so a search finds the series). */
+const EVICTED_METRIC = 'breakwater_sdk_breaker_states_evicted_total';
+
+/** Most (service, instance, dependency) entries kept; beyond, the least recently reported go. */
+export const MAX_SDK_BREAKER_STATES = 10_000;
+
 /** The "fleet breaker states" component plus its table, for the status page. */
 export interface BreakerStatesComponent extends CollectorComponent {
   readonly table: BreakerStateTable;
@@ -20,7 +26,11 @@ export interface BreakerStatesComponent extends CollectorComponent {
  * current `state`. Entries expire after 5 minutes without a report.
  */
 export function createBreakerStatesComponent(context: ComponentContext): BreakerStatesComponent {
-  const table = new BreakerStateTable({ clock: context.clock, ttlMs: 5 * 60_000, maxEntries: 10_000 });
+  const table = new BreakerStateTable({
+    clock: context.clock,
+    ttlMs: 5 * 60_000,
+    maxEntries: MAX_SDK_BREAKER_STATES,
+  });
   return {
     name: 'breaker-states',
     table,
@@ -38,13 +48,22 @@ export function createBreakerStatesComponent(context: ComponentContext): Breaker
           SDK_BREAKER_STATE_METRIC,
           {
             service: entry.service,
-            instance: entry.instanceId ?? '',
+            // Not `instance`: Prometheus sets that label to the scrape target (the collector)
+            // and renames ours to `exported_instance`.
+            service_instance_id: entry.instanceId ?? '',
             dependency: entry.dependency,
             state: entry.state,
           },
           1,
         );
       }
+      writeFamily(
+        out,
+        EVICTED_METRIC,
+        'counter',
+        `SDK breaker-state entries dropped because ${MAX_SDK_BREAKER_STATES} were held (the least recently reported first).`,
+      );
+      writeSample(out, EVICTED_METRIC, undefined, table.evicted);
     },
   };
 }
