@@ -4,6 +4,15 @@
  * `breakwater` CLI is the usual way to run it.
  * @module
  */
+
+export type { SignalHub } from './act/signals/signal-hub.ts';
+export type {
+  DependencyView,
+  FleetBreakerState,
+  RecentAlert,
+  StatusSnapshot,
+  StatusSources,
+} from './act/status-page/types.ts';
 export { builtInComponents, type ComponentFactory } from './built-in-components.ts';
 export { createLogger } from './cli/logger.ts';
 export type {
@@ -16,10 +25,19 @@ export type {
   SpanSink,
 } from './component.ts';
 export { ConfigError, type ConfigProblem } from './config/config-error.ts';
-export { defaultConfig, loadConfigFile, parseConfig } from './config/load.ts';
+export type { ListenAddress } from './config/listen-address.ts';
+export {
+  type ConfigOverride,
+  type ConfigSource,
+  defaultConfig,
+  loadConfigFile,
+  type ParseOptions,
+  parseConfig,
+} from './config/load.ts';
 export { type CollectorConfig, CollectorConfigSchema } from './config/schema.ts';
 export type { SpanRecord } from './decode/span-record.ts';
-export { FleetSectionSchema } from './evaluate/fleet/config.ts';
+export { type FleetConfig, FleetSectionSchema } from './evaluate/fleet/config.ts';
+export type { FleetBreaker } from './evaluate/fleet/fleet-breaker.ts';
 export { createFleetComponent, type FleetComponent, type FleetComponentOptions } from './fleet-component.ts';
 export { CollectorService, type ServiceOptions, StartupError } from './service.ts';
 export {
