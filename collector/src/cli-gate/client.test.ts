@@ -62,3 +62,31 @@ it('a refused token says where the gate token goes', async () => {
     'GET /v1/gate → HTTP 401: missing bearer token (the gate needs a token with the gate scope: --token, or BREAKWATER_GATE_TOKEN)',
   );
 });
+
+it('an answer that is not a gate answer is named in a line or two, not a dump of the schema error', async () => {
+  const odd: typeof fetch = async () =>
+    new Response(JSON.stringify({ decision: 'MAYBE' }), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  const client = new GateClient({
+    baseUrl: 'http://127.0.0.1:1',
+    token: undefined,
+    clock: new ManualClock(0),
+    fetch: odd,
+    timeoutMs: 5_000,
+  });
+  const error = await client.decide({ service: 'checkout', version: 'v2' }).then(
+    () => assert.fail('an odd answer resolved'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof GateClientError);
+  assert.equal(error.retryable, false);
+  assert.match(
+    error.message,
+    /^unexpected answer from http:\/\/127\.0\.0\.1:1 \(is it a Breakwater collector/,
+  );
+  assert.match(error.message, /decision: /);
+  assert.match(error.message, /and \d+ more$/);
+  assert.ok(!error.message.includes('\n'), error.message);
+});

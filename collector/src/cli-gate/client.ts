@@ -7,6 +7,7 @@ import {
   GateHealthSchema,
   type GateRollbackEvent,
 } from '@breakwater/protocol';
+import type { z } from 'zod';
 import { GATE_TOKEN_ENV } from './options.ts';
 
 /** The collector could not be asked (network, auth, a 4xx/5xx, an unreadable answer): exit 2. */
@@ -50,11 +51,7 @@ export class GateClient {
     if (query.slo !== undefined) params.set('slo', query.slo);
     const body = await this.request('GET', `${GATE_PATHS.DECISION}?${params}`);
     const parsed = GateAnswerSchema.safeParse(body);
-    if (!parsed.success)
-      throw new GateClientError(
-        `unexpected answer from ${this.options.baseUrl}: ${parsed.error.message}`,
-        false,
-      );
+    if (!parsed.success) throw this.unexpected('answer', parsed.error);
     return parsed.data;
   }
 
@@ -63,9 +60,21 @@ export class GateClient {
     const params = new URLSearchParams({ service });
     if (exclude.length > 0) params.set('exclude', exclude.join(','));
     const parsed = GateHealthSchema.safeParse(await this.request('GET', `${GATE_PATHS.HEALTH}?${params}`));
-    if (!parsed.success)
-      throw new GateClientError(`unexpected health answer: ${parsed.error.message}`, false);
+    if (!parsed.success) throw this.unexpected('health answer', parsed.error);
     return parsed.data;
+  }
+
+  /**
+   * An answer that is not what this version of the gate sends: a few readable lines (the zod
+   * issues, first ones only), not the schema error's JSON dump.
+   */
+  private unexpected(what: string, error: z.ZodError): GateClientError {
+    const issues = error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+    const more = error.issues.length > 3 ? `; and ${error.issues.length - 3} more` : '';
+    return new GateClientError(
+      `unexpected ${what} from ${this.options.baseUrl} (is it a Breakwater collector of this version?): ${issues.join('; ')}${more}`,
+      false,
+    );
   }
 
   /** `POST /v1/gate/rollbacks`. */

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { TOKEN_SCOPES } from '@breakwater/protocol';
+import { FAULT_SOURCES, TOKEN_SCOPES } from '@breakwater/protocol';
 import { ConfigError } from './config-error.ts';
 import { isLoopbackHost, parseListenAddress } from './listen-address.ts';
 import { type ConfigOverride, defaultConfig, loadConfigFile, parseConfig } from './load.ts';
@@ -54,6 +54,23 @@ describe('configuration loading', () => {
       'collector.yaml:8:10: forward[1].url: expected an http(s) URL',
       'collector.yaml:11:18: shutdownTimeout: invalid duration "soon": expected a number and a unit (ms, s, m, h, d, w), e.g. "30s"',
       'collector.yaml:12:11: surprise: unknown key',
+    ]);
+  });
+
+  it('a value outside a closed set says which values it may take, not "Invalid input"', () => {
+    const lines = problems(
+      [
+        'defaultSlos: yes',
+        'slos:',
+        '  - name: x',
+        '    objective: 99',
+        '    selector: { status: failed, errorSource: [dependency, nobody] }',
+      ].join('\n'),
+    );
+    assert.deepEqual(lines, [
+      'collector.yaml:5:25: slos[0].selector.status: expected one of unset, ok, error, or a list of them (got "failed")',
+      `collector.yaml:5:46: slos[0].selector.errorSource: expected one of ${FAULT_SOURCES.join(', ')}, or a list of them (got ["dependency","nobody"])`,
+      'collector.yaml:1:14: defaultSlos: expected true, false or "auto" (got "yes")',
     ]);
   });
 

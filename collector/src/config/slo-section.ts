@@ -94,7 +94,11 @@ export const SloSectionSchema = z.object({
    * The default SLO set (availability 99.5 % per service and GenAI operation over 30 days):
    * `auto` applies it when `slos` is empty.
    */
-  defaultSlos: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+  defaultSlos: z
+    .union([z.literal('auto'), z.boolean()], {
+      error: (issue) => `expected true, false or "auto" (got ${JSON.stringify(issue.input)})`,
+    })
+    .default('auto'),
   /** The built-in technical SLOs `retry-recovery` and `breaker-refusal`. */
   technicalSlos: z.boolean().default(true),
   evaluation: EvaluationSchema.prefault({}),

@@ -11,6 +11,18 @@ export type SpanStatus = (typeof SPAN_STATUSES)[number];
 const oneOrMany = <T extends z.ZodType>(item: T) =>
   z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 
+/**
+ * One of `values`, or a list of them: always a list after parsing. A wrong value is named with
+ * the values it may take (zod's own union error says only "Invalid input").
+ */
+const oneOrManyOf = <const V extends readonly [string, ...string[]]>(values: V) =>
+  z
+    .union([z.enum(values), z.array(z.enum(values)).min(1)], {
+      error: (issue) =>
+        `expected one of ${values.join(', ')}, or a list of them (got ${JSON.stringify(issue.input)})`,
+    })
+    .transform((v) => (Array.isArray(v) ? v : [v]) as V[number][]);
+
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 /** Attribute values over the cap of what the span's attribute is cut to (see selector-caps.ts). */
@@ -57,14 +69,14 @@ export const SelectorSchema = z
     /** Operations that needed a retry (`breakwater.retry.attempts` > 1), or (false) did not. */
     retried: z.boolean().optional(),
     /** OTLP span status. */
-    status: oneOrMany(z.enum(SPAN_STATUSES)).optional(),
+    status: oneOrManyOf(SPAN_STATUSES).optional(),
     /**
      * Fault source: `breakwater.error.source`, or when absent the default source of
      * `breakwater.error.category`.
      */
-    errorSource: oneOrMany(z.enum(FAULT_SOURCES)).optional(),
+    errorSource: oneOrManyOf(FAULT_SOURCES).optional(),
     /** `breakwater.error.category`. */
-    errorCategory: oneOrMany(z.enum(ERROR_CATEGORIES)).optional(),
+    errorCategory: oneOrManyOf(ERROR_CATEGORIES).optional(),
     /** Whether the span carries a category or a source at all. */
     classified: z.boolean().optional(),
     /** Span duration at most this long, e.g. `2s`. */
