@@ -403,7 +403,8 @@ describe('startup', () => {
         (error: unknown) =>
           error instanceof StartupError &&
           error.kind === 'runtime' &&
-          error.message === `cannot create dataDir ${file}/state: ENOTDIR`,
+          error.message ===
+            `cannot create dataDir ${file}/state: a file is in the way: the path (or a parent of it) exists and is not a directory`,
       );
     } finally {
       await rm(parent, { recursive: true, force: true });

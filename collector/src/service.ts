@@ -25,6 +25,7 @@ import { metricsRoute } from './receive/metrics-route.ts';
 import { OtlpReceiver } from './receive/otlp-receiver.ts';
 import { Router } from './receive/router.ts';
 import { serverTimeouts } from './receive/server-timeouts.ts';
+import { fileErrorReason } from './store/file-access.ts';
 
 export type { ComponentFactory };
 
@@ -113,7 +114,8 @@ export class CollectorService {
     try {
       await mkdir(dataDir, { recursive: true });
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = fileErrorReason(code) ?? code ?? (error as Error).message;
       throw new StartupError(`cannot create dataDir ${dataDir}: ${reason}`, 'runtime');
     }
     const context: ComponentContext = { config, clock, logger, dataDir };

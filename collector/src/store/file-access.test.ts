@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { fileErrorReason, notWritable } from './file-access.ts';
+
+it('file-system error codes read as their cause', () => {
+  assert.match(fileErrorReason('EACCES')!, /^permission denied for this user \(uid \d+\)$/);
+  assert.match(fileErrorReason('EEXIST')!, /a file is in the way/);
+  assert.equal(fileErrorReason('EBADF'), undefined);
+});
+
+it('a store path this user cannot write is named as such (run as an unprivileged user when root)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-access-'));
+  try {
+    chmodSync(dir, 0o555);
+    const path = join(dir, 'breakwater.db');
+    if (process.getuid?.() !== 0) {
+      assert.match(notWritable(path) ?? '', /is not writable: permission denied/);
+      return;
+    }
+    // Root may write anywhere: check as "nobody" (setpriv, util-linux), where it is available.
+    const probe = `import { notWritable } from ${JSON.stringify(new URL('./file-access.ts', import.meta.url).href)};
+      console.log(notWritable(${JSON.stringify(path)}) ?? 'writable');`;
+    const run = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        probe,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (run.error !== undefined) {
+      t.skip('setpriv not available');
+      return;
+    }
+    assert.match(run.stdout, /is not writable: permission denied for this user \(uid 65534\)/, run.stderr);
+    assert.equal(notWritable(join(tmpdir(), 'bw-writable-probe.db')), undefined);
+  } finally {
+    chmodSync(dir, 0o755);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
