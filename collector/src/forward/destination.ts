@@ -142,6 +142,8 @@ export class Destination {
    * being retried: retries within the drain could only use up its attempts and drop it.
    */
   async stop(deadlineMs: number): Promise<void> {
+    const dropped = this.outcomes.get('dropped_shutdown') ?? 0;
+    const kept = this.outcomes.get('kept_in_spool') ?? 0;
     this.stopping = true;
     if (this.spool !== undefined) for (const wake of this.sleepers) wake();
     // Never started (a start that failed part-way): nothing is sending, nothing to wait for.
@@ -151,6 +153,8 @@ export class Destination {
       const entry = this.take();
       this.count(entry.spoolId === undefined ? 'dropped_shutdown' : 'kept_in_spool');
     }
+    // Aborted now, they settle (and are counted) later: the report counts them here.
+    const aborted = this.spool?.isOpen === true ? 0 : this.controllers.size;
     for (const controller of this.controllers) controller.abort();
     for (const wake of this.sleepers) wake();
     if (this.spool !== undefined) {
@@ -158,6 +162,29 @@ export class Destination {
       // writes to a closed file (a late one is a no-op: its request is sent again next run).
       await this.idleOrAfter(SPOOL_CLOSE_WAIT_MS);
       this.spool.close();
+    }
+    this.reportShutdown(
+      (this.outcomes.get('dropped_shutdown') ?? 0) - dropped + aborted,
+      (this.outcomes.get('kept_in_spool') ?? 0) - kept,
+    );
+  }
+
+  /**
+   * Says what shutdown left undelivered: the counters say it too, but nothing scrapes a collector
+   * that has stopped, so acknowledged data lost here would otherwise leave no trace.
+   */
+  private reportShutdown(dropped: number, kept: number): void {
+    const { logger } = this.options;
+    if (dropped > 0) {
+      logger.warn(
+        { destination: this.label, dropped, keptInSpool: kept },
+        'forward requests dropped at shutdown: not delivered before shutdownTimeout and not in a spool',
+      );
+    } else if (kept > 0) {
+      logger.info(
+        { destination: this.label, keptInSpool: kept },
+        'forward requests kept in the spool for the next start',
+      );
     }
   }
 

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { ManualClock } from '@breakwater/protocol';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { makeGenAiSpans } from '../../bench/genai-spans.ts';
+import { memoryLogger } from '../act/testing/tools.ts';
 import { ForwardSchema } from '../config/server-section.ts';
 import { post, silentLogger, startTestService } from '../testing/helpers.ts';
 import { Forwarder } from './forwarder.ts';
@@ -149,13 +150,14 @@ describe('forwarding', () => {
   });
 
   it('a dead downstream never slows ingest: the queue drops the oldest and counts it', async () => {
+    const logger = memoryLogger();
     // Accepts connections but never answers.
     const hung = createServer(() => {});
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
     const t = await startTestService(
       `shutdownTimeout: 200ms\nforward:\n  - { url: "${url}", maxQueueRequests: 5, concurrency: 1, timeout: 30s }\n`,
-      { components: [] },
+      { components: [], logger },
     );
     try {
       // Each request is acknowledged while the first forward is still held (its timeout is 30 s),
@@ -172,6 +174,10 @@ describe('forwarding', () => {
       await t.close();
       await close(hung);
     }
+    // What shutdown dropped is said once more where it outlives the process: in the log.
+    const said = logger.lines.find((l) => /dropped at shutdown/.test(l.msg ?? ''));
+    assert.equal(said?.level, 'warn');
+    assert.deepEqual(said?.obj, { destination: url, dropped: 6, keptInSpool: 0 });
   });
 });
 
