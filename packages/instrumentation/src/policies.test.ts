@@ -608,6 +608,27 @@ describe('tool() and agent()', () => {
     assert.equal(calls, 3);
   });
 
+  it('classifierRules of the wrong shape are refused when configured, named as given, before any call', () => {
+    assert.throws(
+      () =>
+        createRuntime({
+          classifierRules: [
+            { message: 'bad input' as unknown as RegExp, classify: { category: 'validation' } },
+            { instanceOf: 'Error' as never, classify: { category: 'validaton' as 'validation' } },
+          ],
+        }),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message.startsWith(
+          'invalid classifier rules:\n' +
+            '  classifierRules[0].message: must be a RegExp (got "bad input")\n' +
+            '  classifierRules[1].instanceOf: must be a class (got "Error")\n' +
+            '  classifierRules[1].classify.category: must be one of rate_limited,',
+        ) &&
+        e.message.endsWith('(got "validaton")'),
+    );
+  });
+
   it('an agent ended by a tool’s failure reports it as the tool’s operation classified it', async () => {
     const broken = tool('broken_step', async () => {
       throw new Error('tool blew up');

@@ -5,7 +5,7 @@
  * override that breaker in one place.
  */
 import { type Clock, ENV, systemClock } from '@breakwater/protocol';
-import type { ClassifierRule } from '@breakwater/resilience';
+import { type ClassifierRule, validateClassifierRules } from '@breakwater/resilience';
 import { diag, type Meter } from '@opentelemetry/api';
 import {
   type ContentCapture,
@@ -47,8 +47,9 @@ export interface RuntimeOptions {
    * Rules checked before the built-in classification of every failure, in order: how your own
    * errors count. A tool that throws on bad arguments from the model, classified `validation`,
    * fails the call without counting against the tool's breaker; an error classified retryable is
-   * retried where the policy allows more than one attempt. @throws TypeError for a rule without
-   * a condition or with an unknown category.
+   * retried where the policy allows more than one attempt. @throws TypeError naming each field
+   * of a rule that is not what the classifier uses (`classifierRules[0].message: must be a RegExp
+   * (got "bad input")`), a rule without a condition or a category outside the taxonomy.
    */
   readonly classifierRules?: readonly ClassifierRule[];
 }
@@ -96,6 +97,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       ? captureMaxBytesFromEnv()
       : checkCaptureMaxBytes(options.captureMaxBytes);
   const policies = new PolicyResolver(options.policies, { maxCached: limits.maxDependencies });
+  // Checked under the name the app gave them (the guard's classifier calls them `rules`).
+  if (options.classifierRules !== undefined)
+    validateClassifierRules(options.classifierRules, 'classifierRules');
   return {
     clock,
     policies,

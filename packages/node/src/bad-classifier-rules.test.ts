@@ -18,10 +18,15 @@ it('classifierRules that fail their check are logged; start() runs on with its p
     handleSignals: false,
     logger: (m) => logged.push(m),
     policies: [{ match: 'tool/*', policy: { retry: { maxAttempts: 2 } } }],
-    classifierRules: [{ classify: { category: 'validation' } } as ClassifierRule],
+    classifierRules: [
+      { classify: { category: 'validation' } },
+      { message: 'bad input', classify: { category: 'validation' } },
+    ] as unknown as ClassifierRule[],
   });
   assert.deepEqual(logged, [
-    'classifierRules refused, running with the built-in classification only: Classifier rule needs at least one of instanceOf, when, message',
+    'classifierRules refused, running with the built-in classification only: invalid classifier rules:\n' +
+      '  classifierRules[0]: needs at least one of instanceOf, when, message\n' +
+      '  classifierRules[1].message: must be a RegExp (got "bad input")',
   ]);
   // The good part stands.
   const retry = bw.runtime?.policies.resolve('tool/search').retry;

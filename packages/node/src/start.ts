@@ -12,7 +12,7 @@ import {
   type Runtime,
 } from '@breakwater/instrumentation';
 import { ENV } from '@breakwater/protocol';
-import { Classifier } from '@breakwater/resilience';
+import { validateClassifierRules } from '@breakwater/resilience';
 import { metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -165,7 +165,7 @@ function configureRuntime(options: StartOptions, log: (message: string) => void)
   );
   const classifierRules = checked(
     options.classifierRules,
-    (rules) => new Classifier({ rules }),
+    (rules) => validateClassifierRules(rules, 'classifierRules'),
     log,
     'classifierRules',
     'the built-in classification only',

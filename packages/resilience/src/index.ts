@@ -19,6 +19,7 @@ export { cancelledIfAborted } from './classify/cancelled.ts';
 export * from './classify/classification.ts';
 export * from './classify/classifier.ts';
 export { readHeader, retryAfterFromHeaders, shouldRetryHeader } from './classify/headers.ts';
+export { validateClassifierRules } from './classify/rule-validation.ts';
 export * from './core/context.ts';
 export * from './core/errors.ts';
 export * from './core/fraction-gate.ts';

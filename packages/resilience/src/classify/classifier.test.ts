@@ -5,7 +5,7 @@ import net from 'node:net';
 import { describe, it } from 'node:test';
 import Anthropic, { RetryableError } from '@anthropic-ai/sdk';
 import { Stream as AnthropicStream } from '@anthropic-ai/sdk/core/streaming';
-import { ManualClock } from '@breakwater/protocol';
+import { ERROR_CATEGORIES, ManualClock } from '@breakwater/protocol';
 import OpenAI from 'openai';
 import { Stream as OpenAIStream } from 'openai/core/streaming';
 import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/error';
@@ -531,7 +531,77 @@ describe('classify: other inputs', () => {
     assert.throws(() => classifier.addRule({ classify: { category: 'rate_limited' } }), /at least one/);
     assert.throws(
       () => classifier.addRule({ when: () => true, classify: { category: 'nope' as 'unknown' } }),
-      /unknown category/,
+      /rules\[3\]\.classify\.category: must be one of rate_limited, .*, unknown \(got "nope"\)/,
+    );
+  });
+
+  it('refuses a misshapen rule when it is given, naming each field, so no call ever meets it', () => {
+    const refused = (rules: unknown, ...lines: string[]) =>
+      assert.throws(
+        () => new Classifier({ rules: rules as never }),
+        (e: unknown) =>
+          e instanceof TypeError && e.message === `invalid classifier rules:\n  ${lines.join('\n  ')}`,
+      );
+    refused(
+      [{ message: 'bad input', classify: { category: 'validation' } }],
+      'rules[0].message: must be a RegExp (got "bad input")',
+    );
+    refused(
+      [{ instanceOf: 'Error', classify: { category: 'validation' } }],
+      'rules[0].instanceOf: must be a class (got "Error")',
+    );
+    // An arrow function has no prototype: `instanceof` would throw on it.
+    refused(
+      [{ instanceOf: () => true, classify: { category: 'validation' } }],
+      'rules[0].instanceOf: must be a class (got a function)',
+    );
+    refused(
+      [{ when: true, classify: { category: 'validation' } }],
+      'rules[0].when: must be a function (error) => boolean (got true)',
+    );
+    refused(
+      [
+        { when: () => true, classify: { category: 'validation' } },
+        { when: () => true, classify: { category: 'validaton', retriable: true, status: 4000 } },
+      ],
+      `rules[1].classify.category: must be one of ${ERROR_CATEGORIES.join(', ')} (got "validaton")`,
+      'rules[1].classify.retriable: unknown key; known: category, severity, source, retryable, errorType, retryAfterMs, status, provider (got true)',
+      'rules[1].classify.status: must be an HTTP status from 100 to 599 (got 4000)',
+    );
+    refused(
+      [
+        {
+          when: () => true,
+          classify: { category: 'validation', retryable: 'yes', severity: 'huge', source: 'me' },
+        },
+      ],
+      'rules[0].classify.retryable: must be true or false (got "yes")',
+      'rules[0].classify.severity: must be one of low, medium, high, critical (got "huge")',
+      'rules[0].classify.source: must be one of dependency, caller, policy (got "me")',
+    );
+    refused(
+      [{ when: () => true, classify: 'validation' }],
+      'rules[0].classify: must be an object { category, … } (got "validation")',
+    );
+    refused(
+      [{ when: () => true, clasify: { category: 'validation' } }],
+      'rules[0].clasify: unknown key; known: instanceOf, when, message, classify (got {"category":"validation"})',
+      'rules[0].classify: must be an object { category, … } (got undefined)',
+    );
+    refused(['x'], 'rules[0]: must be a rule { instanceOf?, when?, message?, classify } (got "x")');
+    refused({ when: () => true }, 'rules: must be a list of rules (got {})');
+  });
+
+  it("checks what a rule's classify function returns, naming the rule", () => {
+    const classifier = new Classifier({
+      rules: [{ when: () => true, classify: () => ({ category: 'validaton' as 'validation' }) }],
+    });
+    assert.throws(
+      () => classifier.classify(new Error('x')),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message ===
+          `Classifier rule returned an invalid classification:\n  rules[0].classify(error).category: must be one of ${ERROR_CATEGORIES.join(', ')} (got "validaton")`,
     );
   });
 

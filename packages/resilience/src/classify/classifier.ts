@@ -1,5 +1,5 @@
 import type { Clock } from '@breakwater/protocol';
-import { ERROR_TYPE_OTHER, isErrorCategory, systemClock } from '@breakwater/protocol';
+import { ERROR_TYPE_OTHER, systemClock } from '@breakwater/protocol';
 import { ResilienceError } from '../core/errors.ts';
 import type { Classification, ClassificationInput } from './classification.ts';
 import { classification } from './classification.ts';
@@ -7,6 +7,11 @@ import { retryAfterFromHeaders, shouldRetryHeader } from './headers.ts';
 import { httpCategory } from './http-status.ts';
 import { findNetworkCode, networkCategory } from './network.ts';
 import { providerTypeCategory } from './provider-type.ts';
+import {
+  classificationProblems,
+  validateClassifierRule,
+  validateClassifierRules,
+} from './rule-validation.ts';
 
 /**
  * A user rule, checked before the built-ins. Every condition given must hold: `instanceOf` (a
@@ -22,7 +27,10 @@ export interface ClassifierRule {
 
 /** Options of {@link Classifier}. */
 export interface ClassifierOptions {
-  /** Rules checked in order before the built-ins. */
+  /**
+   * Rules checked in order before the built-ins. Each field is checked here: a rule of the wrong
+   * shape throws a `TypeError` naming it, rather than failing every call it would be tried on.
+   */
   readonly rules?: readonly ClassifierRule[];
   /** Whether `unknown` errors are retried (default false). */
   readonly unknownRetryable?: boolean;
@@ -89,19 +97,27 @@ function statusOf(error: object): number | undefined {
  * codes, and finally `unknown`.
  */
 export class Classifier {
-  private readonly rules: ClassifierRule[];
+  private readonly rules: PreparedRule[];
   private readonly unknownRetryable: boolean;
   private readonly clock: Clock;
 
+  /** @throws TypeError naming each field of `rules` that is not what the classifier uses. */
   constructor(options: ClassifierOptions = {}) {
-    this.rules = (options.rules ?? []).map(preparedRule);
+    const rules = options.rules ?? [];
+    validateClassifierRules(rules, 'rules');
+    this.rules = rules.map((rule, i) => preparedRule(rule, `rules[${i}]`));
     this.unknownRetryable = options.unknownRetryable ?? false;
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Adds a rule ahead of the built-ins (after earlier user rules). Returns `this`. */
+  /**
+   * Adds a rule ahead of the built-ins (after earlier user rules). Returns `this`.
+   * @throws TypeError naming each field of `rule` that is not what the classifier uses.
+   */
   addRule(rule: ClassifierRule): this {
-    this.rules.push(preparedRule(rule));
+    const where = `rules[${this.rules.length}]`;
+    validateClassifierRule(rule, where);
+    this.rules.push(preparedRule(rule, where));
     return this;
   }
 
@@ -187,33 +203,36 @@ export class Classifier {
   }
 }
 
+/** A rule ready to apply, with its place among the rules for messages. */
+interface PreparedRule extends ClassifierRule {
+  readonly where: string;
+}
+
 /**
- * A rule checked and ready to apply. A `message` pattern with the `g` or `y` flag would keep its
+ * A checked rule made ready to apply. A `message` pattern with the `g` or `y` flag would keep its
  * `lastIndex` between errors, so one error would match and the next identical one miss: the rule
  * gets its own copy without those flags (the caller's pattern is left as it is).
  */
-function preparedRule(rule: ClassifierRule): ClassifierRule {
-  if (rule.instanceOf === undefined && rule.when === undefined && rule.message === undefined) {
-    throw new TypeError('Classifier rule needs at least one of instanceOf, when, message');
-  }
-  if (typeof rule.classify !== 'function' && !isErrorCategory(rule.classify?.category)) {
-    throw new TypeError(`Classifier rule has an unknown category: ${String(rule.classify?.category)}`);
-  }
+function preparedRule(rule: ClassifierRule, where: string): PreparedRule {
   const { message } = rule;
-  if (message === undefined || !(message.global || message.sticky)) return rule;
-  return { ...rule, message: new RegExp(message.source, message.flags.replace(/[gy]/g, '')) };
+  if (message === undefined || !(message.global || message.sticky)) return { ...rule, where };
+  return { ...rule, where, message: new RegExp(message.source, message.flags.replace(/[gy]/g, '')) };
 }
 
-function applyRule(rule: ClassifierRule, error: unknown): ClassificationInput | undefined {
+function applyRule(rule: PreparedRule, error: unknown): ClassificationInput | undefined {
   if (rule.instanceOf !== undefined && !(error instanceof rule.instanceOf)) return undefined;
   if (rule.message !== undefined) {
     const message = (error as { message?: unknown } | null)?.message;
     if (typeof message !== 'string' || !rule.message.test(message)) return undefined;
   }
   if (rule.when !== undefined && !rule.when(error)) return undefined;
-  const result = typeof rule.classify === 'function' ? rule.classify(error) : rule.classify;
-  if (result !== undefined && !isErrorCategory(result.category)) {
-    throw new TypeError(`Classifier rule returned an unknown category: ${String(result.category)}`);
+  if (typeof rule.classify !== 'function') return rule.classify;
+  const result = rule.classify(error);
+  // Only a function's result is left to check at call time; a fixed one was checked when given.
+  if (result !== undefined) {
+    const problems = classificationProblems(result, `${rule.where}.classify(error)`);
+    if (problems.length > 0)
+      throw new TypeError(`Classifier rule returned an invalid classification:\n  ${problems.join('\n  ')}`);
   }
   return result;
 }
