@@ -18,6 +18,26 @@ it('misspelt and misshapen options are refused, naming each, rather than silentl
     /retry: expected an object, got number/,
   );
   refuses(() => new Pipeline({ dependency: 'llm', breaker: true } as never), /breaker: expected an object/);
+  // A timeout that is neither milliseconds nor options: one line naming it, not its characters
+  // taken for option names.
+  for (const [given, shown] of [
+    ['2s', '"2s"'],
+    [null, 'null'],
+    [[2_000], '[2000]'],
+    [true, 'true'],
+  ] as const) {
+    assert.throws(
+      () => new Pipeline({ dependency: 'p', attemptTimeout: given } as never),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message ===
+          `Pipeline: invalid options\n✖ attemptTimeout: expected milliseconds or timeout options { ms, mode? } (got ${shown})`,
+    );
+  }
+  refuses(
+    () => new Pipeline({ dependency: 'p', timeout: '1m' } as never),
+    /✖ timeout: expected milliseconds/,
+  );
   refuses(
     () => new CircuitBreaker({ dependency: 'llm', threshold: 3 } as never),
     /unknown option "threshold"/,

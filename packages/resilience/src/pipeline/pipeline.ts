@@ -462,6 +462,9 @@ const PIPELINE_KEYS: ReadonlySet<string> = new Set([
 /** Policies given as options must be objects (or the policy itself): `retry: 3` says nothing. */
 const OBJECT_KEYS = ['retry', 'breaker', 'bulkhead', 'fallback', 'classifier', 'breakers', 'listener'];
 
+/** Timeouts are milliseconds, options or a policy: a string (`'2s'`) spread as options said nothing clear. */
+const TIMEOUT_KEYS = ['timeout', 'attemptTimeout'];
+
 function checkPipelineOptions(options: object): void {
   const problems = unknownOptions(options, (key) => PIPELINE_KEYS.has(key));
   for (const key of OBJECT_KEYS) {
@@ -469,7 +472,22 @@ function checkPipelineOptions(options: object): void {
     if (value !== undefined && (typeof value !== 'object' || value === null))
       problems.push(`✖ ${key}: expected an object, got ${value === null ? 'null' : typeof value}`);
   }
+  for (const key of TIMEOUT_KEYS) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value === undefined || typeof value === 'number') continue;
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      problems.push(`✖ ${key}: expected milliseconds or timeout options { ms, mode? } (got ${shown(value)})`);
+  }
   if (problems.length > 0) throw new TypeError(`Pipeline: invalid options\n${problems.join('\n')}`);
+}
+
+function shown(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 function attemptLimit(maxAttempts: number): number {
