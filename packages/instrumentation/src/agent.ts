@@ -6,6 +6,7 @@
 
 import { SEMCONV } from '@breakwater/protocol';
 import { context, SpanKind, trace } from '@opentelemetry/api';
+import { checkDefinition, isFunction, isString, type OptionCheck } from './definition-checks.ts';
 import { failureOf } from './failed-operations.ts';
 import { getRuntime } from './runtime.ts';
 import { setFailure } from './span-attributes.ts';
@@ -29,15 +30,28 @@ export interface AgentOptions<A extends unknown[] = unknown[]> {
   readonly conversationId?: (...args: A) => string | undefined;
 }
 
+/** Every option of {@link agent} and what it must be. */
+const AGENT_OPTIONS: Readonly<Record<keyof AgentOptions, OptionCheck>> = {
+  provider: isString,
+  id: isString,
+  description: isString,
+  version: isString,
+  conversationId: isFunction,
+};
+
 /**
  * Wraps `fn` so every call runs inside an `invoke_agent {name}` span (reach it with
  * `trace.getActiveSpan()` to add attributes).
+ *
+ * @throws TypeError when `name` is not a non-empty string, `fn` not a function, or an option
+ * unknown (a misspelling) or of the wrong type, each named.
  */
 export function agent<A extends unknown[], R>(
   name: string,
   fn: (...args: A) => R | Promise<R>,
   options: AgentOptions<A> = {},
 ): (...args: A) => Promise<R> {
+  checkDefinition('agent', name, fn, options, AGENT_OPTIONS);
   const wrapped = async function (this: unknown, ...args: A): Promise<R> {
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
     const attributes: Record<string, string> = {

@@ -5,6 +5,7 @@
 import { MAX_TIMER_MS } from '@breakwater/protocol';
 import { JITTERS, MAX_RETRY_ATTEMPTS } from '@breakwater/resilience';
 import type { PolicyOverrides, PolicyRule } from './policies.ts';
+import { show } from './show-value.ts';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -115,13 +116,4 @@ export function validatePolicyOverrides(overrides: PolicyOverrides, path: string
 
 function throwIfAny(problems: readonly string[]): void {
   if (problems.length > 0) throw new TypeError(`invalid Breakwater policy:\n  ${problems.join('\n  ')}`);
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }

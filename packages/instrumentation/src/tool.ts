@@ -10,6 +10,7 @@ import { context, createContextKey, diag, SpanKind, trace } from '@opentelemetry
 import { AttributeSets } from './attribute-sets.ts';
 import { setBounded } from './client/content.ts';
 import { json } from './client/describe.ts';
+import { checkDefinition, isFunction, isString, type OptionCheck, oneOf } from './definition-checks.ts';
 import { Operation } from './operation.ts';
 import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
 import { validatePolicyOverrides } from './policy-validation.ts';
@@ -30,6 +31,18 @@ export interface ToolOptions<A extends unknown[]> {
   /** Runtime to use; defaults to the process-wide one at call time. */
   readonly runtime?: Runtime;
 }
+
+/** Every option of {@link tool} and what it must be (`policy` is checked field by field after). */
+const TOOL_OPTIONS: Readonly<Record<keyof ToolOptions<unknown[]>, OptionCheck>> = {
+  callId: isFunction,
+  description: isString,
+  type: oneOf(['function', 'extension', 'datastore']),
+  policy: () => undefined,
+  runtime: (v) =>
+    typeof v === 'object' && v !== null && 'guard' in v && 'policies' in v
+      ? undefined
+      : 'must be a Runtime (from createRuntime or configureBreakwater)',
+};
 
 /** A wrapped tool: same arguments, always async, with its name attached. */
 export type Tool<A extends unknown[], R> = ((...args: A) => Promise<R>) & { readonly toolName: string };
@@ -98,6 +111,9 @@ function warnNoContextManager(): void {
  * awaited) and the call fails with category `timeout`; a tool that reads {@link toolSignal} is
  * told to stop as well.
  *
+ * @throws TypeError when `name` is not a non-empty string, `fn` not a function, or an option
+ * unknown (a misspelling) or of the wrong type, each named; and for a bad `policy` field.
+ *
  * @example
  * const search = tool('search_web', async (args: { q: string }) => fetchResults(args.q), {
  *   callId: (args) => args.id,
@@ -108,6 +124,7 @@ export function tool<A extends unknown[], R>(
   fn: (...args: A) => R | Promise<R>,
   options: ToolOptions<A> = {},
 ): Tool<A, R> {
+  checkDefinition('tool', name, fn, options, TOOL_OPTIONS);
   if (options.policy !== undefined)
     validatePolicyOverrides(options.policy, `tool(${JSON.stringify(name)}).policy`);
   const dependency = dependencyKey({ toolName: name }) ?? `tool/${name}`;

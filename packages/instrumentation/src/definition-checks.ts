@@ -1,0 +1,51 @@
+/**
+ * Checks of what `tool()` and `agent()` are given. They are called when the app defines its tools
+ * and agents, so a mistake there (no name, a value for the function, a misspelt option) is a
+ * `TypeError` at that line rather than a failure at the first call, or an option silently ignored.
+ */
+import { show } from './show-value.ts';
+
+/** What one option must be: `undefined` when `value` is fine, else what it must be. */
+export type OptionCheck = (value: unknown) => string | undefined;
+
+export const isFunction: OptionCheck = (v) => (typeof v === 'function' ? undefined : 'must be a function');
+export const isString: OptionCheck = (v) => (typeof v === 'string' ? undefined : 'must be a string');
+export const oneOf =
+  (values: readonly string[]): OptionCheck =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+
+/**
+ * Throws a `TypeError` naming every problem of a `helper(name, fn, options)` call:
+ * `tool("search"): unknown option "polcy" (known: callId, description, …)`.
+ */
+export function checkDefinition(
+  helper: string,
+  name: unknown,
+  fn: unknown,
+  options: unknown,
+  known: Readonly<Record<string, OptionCheck>>,
+): void {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new TypeError(
+      `${helper}(): name must be a non-empty string, as in ${helper}(name, fn, options) (got ${show(name)})`,
+    );
+  }
+  const problems: string[] = [];
+  if (typeof fn !== 'function') problems.push(`fn must be a function (got ${show(fn)})`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    problems.push(`options must be an object (got ${show(options)})`);
+  } else {
+    for (const [key, value] of Object.entries(options)) {
+      if (value === undefined) continue;
+      const check = known[key];
+      if (check === undefined) {
+        problems.push(`unknown option ${JSON.stringify(key)} (known: ${Object.keys(known).join(', ')})`);
+        continue;
+      }
+      const problem = check(value);
+      if (problem !== undefined) problems.push(`options.${key} ${problem} (got ${show(value)})`);
+    }
+  }
+  if (problems.length > 0) throw new TypeError(`${helper}(${JSON.stringify(name)}): ${problems.join('; ')}`);
+}

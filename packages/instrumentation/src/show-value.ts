@@ -1,0 +1,10 @@
+/** A value as an error message shows it after `(got …)`: JSON where it has some, else its text. */
+export function show(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (value instanceof RegExp) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
