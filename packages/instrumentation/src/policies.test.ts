@@ -138,6 +138,14 @@ describe('policies', () => {
     });
   });
 
+  it('refuses policies that are not a list, saying so', () => {
+    assert.throws(() => createRuntime({ policies: { 'openai/*': { timeoutMs: 5_000 } } as never }), {
+      name: 'TypeError',
+      message:
+        'invalid Breakwater policy:\n  policies: must be a list of { match: \'<glob>\', policy: { … } } rules (got {"openai/*":{"timeoutMs":5000}})',
+    });
+  });
+
   it('refuses a set of overrides whose back-off cap is below its own base delay', () => {
     assert.throws(
       () =>

@@ -100,6 +100,9 @@ export function policyProblems(overrides: unknown, path: string): string[] {
 
 /** Throws a `TypeError` listing every problem of `rules`, if any. */
 export function validatePolicyRules(rules: readonly PolicyRule[]): void {
+  // A lone rule, or a map of globs to policies, given for the list: say so, not `forEach`'s error.
+  if (!Array.isArray(rules))
+    throwIfAny([`policies: must be a list of { match: '<glob>', policy: { … } } rules (got ${show(rules)})`]);
   const problems: string[] = [];
   rules.forEach((rule, i) => {
     if (!isObject(rule) || typeof rule.match !== 'string' || rule.match === '')
