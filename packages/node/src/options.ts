@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { ClassifierRule, PolicyRule } from '@breakwater/instrumentation';
 import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwater/protocol';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { checkStartOptions } from './check-options.ts';
+import { defaultLogger } from './default-logger.ts';
 
 /** Where the fleet control client connects and what it may change. */
 export interface ControlOptions {
@@ -266,6 +268,18 @@ function positiveInt(
   return undefined;
 }
 
+/** A port variable: a positive integer (see {@link positiveInt}) of at most 65535. */
+function portNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  logger: (message: string) => void,
+): number | undefined {
+  const n = positiveInt(env, name, logger);
+  if (n === undefined || n <= 65_535) return n;
+  logger(`${name}=${n}: not a port number (1 to 65535); ignored`);
+  return undefined;
+}
+
 /**
  * `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER`: `otlp` (the default) or `none`. Other
  * exporters the OTel SDK knows (`console`, `zipkin`, …) are not built in here; asking for one
@@ -305,11 +319,16 @@ function collectorBase(url: string | undefined, signalPath?: string): string | u
   return path.endsWith(signalPath) ? `${parsed.origin}${path.slice(0, -signalPath.length)}` : parsed.origin;
 }
 
-/** Where start-up problems go when the app gives no `logger`. */
-export const defaultLogger = (message: string): void => console.warn(`[breakwater] ${message}`);
-
-/** Applies defaults and the environment to `options`. Never throws. */
+/**
+ * Applies defaults and the environment to `options`, first checking them as `start()` does (each
+ * bad or unknown option logged and left out). Never throws.
+ */
 export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  return resolveChecked(checkStartOptions(options), env);
+}
+
+/** {@link resolveOptions} for options that passed `checkStartOptions`. */
+export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   const logger = options.logger ?? defaultLogger;
   const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, logger);
   noteProtocol(env, logger);
@@ -348,8 +367,11 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     metricsExporter: exporterChoice('OTEL_METRICS_EXPORTER', env.OTEL_METRICS_EXPORTER, logger),
     spanProcessors: options.spanProcessors ?? [],
     headers: options.headers,
-    metricIntervalMs:
+    // A longer interval timer fires after 1 ms: metrics would be exported a thousand times a second.
+    metricIntervalMs: Math.min(
       options.metricIntervalMs ?? positiveInt(env, 'OTEL_METRIC_EXPORT_INTERVAL', once) ?? 15_000,
+      MAX_TIMER_MS,
+    ),
     exportTimeoutMs: Math.max(
       limits.tracesTimeoutMs,
       limits.metricsTimeoutMs,
@@ -358,7 +380,7 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
     ),
     limits,
     maxQueueSize,
-    prometheusPort: options.prometheusPort ?? positiveInt(env, ENV.PROMETHEUS_PORT, once),
+    prometheusPort: options.prometheusPort ?? portNumber(env, ENV.PROMETHEUS_PORT, once),
     prometheusHost: options.prometheusHost ?? envText(env, ENV.PROMETHEUS_HOST) ?? '127.0.0.1',
     control:
       options.control === false || controlEnv === 'false' || controlEnv === '0'

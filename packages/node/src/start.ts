@@ -6,12 +6,10 @@
  */
 import {
   breakwaterInstrumentations,
-  checkCaptureMaxBytes,
   configureBreakwater,
   PolicyResolver,
   type Runtime,
 } from '@breakwater/instrumentation';
-import { ENV } from '@breakwater/protocol';
 import { validateClassifierRules } from '@breakwater/resilience';
 import { metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
@@ -20,9 +18,11 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { checkStartOptions } from './check-options.ts';
 import { type ControlHandle, startControl } from './control-hook.ts';
+import { defaultLogger } from './default-logger.ts';
 import { reportingFailures } from './export-failures.ts';
-import { defaultLogger, type ResolvedOptions, resolveOptions, type StartOptions } from './options.ts';
+import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
 import { resourceDetectors } from './resource.ts';
 import { installSignalHandlers } from './signals.ts';
 import { SizedExporter } from './sized-export.ts';
@@ -130,19 +130,6 @@ async function quietly(
   }
 }
 
-/** `captureMaxBytes` when it passes its check; otherwise logged, and the default bound applies. */
-function captureBound(options: StartOptions, log: (message: string) => void): { captureMaxBytes?: number } {
-  if (options.captureMaxBytes === undefined) return {};
-  try {
-    return { captureMaxBytes: checkCaptureMaxBytes(options.captureMaxBytes) };
-  } catch (error) {
-    log(
-      `${error instanceof Error ? error.message : String(error)}; ignored (${ENV.CAPTURE_MAX_BYTES} or the default bound applies)`,
-    );
-    return {};
-  }
-}
-
 /**
  * The process-wide runtime. Policies that fail their checks are logged and left out: the calls
  * then run under the default policies, still traced and still following the fleet's signals.
@@ -153,7 +140,7 @@ function configureRuntime(options: StartOptions, log: (message: string) => void)
     ...(options.captureMessageContent !== undefined
       ? { captureMessageContent: options.captureMessageContent }
       : {}),
-    ...captureBound(options, log),
+    ...(options.captureMaxBytes !== undefined ? { captureMaxBytes: options.captureMaxBytes } : {}),
     meter: metrics.getMeter('@breakwater/resilience'),
   };
   const policies = checked(
@@ -206,16 +193,18 @@ function checked<T>(
  * import { start } from '@breakwater/node';
  * start({ serviceName: 'support-agent' });
  */
-export function start(options: StartOptions = {}): Breakwater {
+export function start(given: StartOptions = {}): Breakwater {
   if (started !== undefined) {
     if (shutDown) {
-      (options.logger ?? defaultLogger)(
+      (typeof given?.logger === 'function' ? given.logger : defaultLogger)(
         'start() after shutdown(): Breakwater starts once per process and stays shut down',
       );
     }
     return started;
   }
-  const resolved = resolveOptions(options);
+  // Each option of the wrong type, out of range or unknown is logged here and left out.
+  const options = checkStartOptions(given);
+  const resolved = resolveChecked(options);
   const log = resolved.logger;
   let sdk: NodeSDK | undefined;
   let runtime: Runtime | undefined;

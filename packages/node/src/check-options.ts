@@ -1,0 +1,192 @@
+/**
+ * Checks `start()` options before anything uses them. `start()` never throws, so a mistake here
+ * would otherwise surface far away (a NaN export interval exporting hundreds of times a second, an
+ * OpenTelemetry message about `timeoutMillis`, every span dropped) or not at all (a misspelt
+ * option). Each option of the wrong type or out of range, and each unknown one, is logged on its
+ * own line, naming it, what it must be and what was given, and left out: its variable or default
+ * applies, and everything else starts as given.
+ */
+import { checkCaptureMaxBytes } from '@breakwater/instrumentation';
+import { defaultLogger } from './default-logger.ts';
+import type { StartOptions } from './options.ts';
+import { show } from './show-value.ts';
+
+/** What is wrong with a value (`must be …`), or undefined when it is fine. */
+type Check = (value: unknown) => string | undefined;
+
+interface OptionSpec {
+  readonly check: Check;
+  /** What applies when the option is left out. */
+  readonly instead: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const text: Check = (v) =>
+  typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a non-empty string';
+const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
+const fn: Check = (v) => (typeof v === 'function' ? undefined : 'must be a function');
+/** Infinity is taken, and capped at the longest timer Node can set (see options.ts). */
+const milliseconds: Check = (v) =>
+  typeof v === 'number' && v >= 1 ? undefined : 'must be a number of milliseconds, at least 1';
+const count: Check = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 ? undefined : 'must be an integer of at least 1';
+const port: Check = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65_535
+    ? undefined
+    : 'must be a port number from 1 to 65535';
+const withMethods =
+  (what: string, ...names: string[]): Check =>
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function')
+      ? undefined
+      : `must be ${what} with ${names.map((n) => `${n}()`).join(', ')}`;
+const listOf =
+  (what: string, item: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every((x) => item(x) === undefined) ? undefined : `must be a list of ${what}`;
+const headers: Check = (v) =>
+  isObject(v) && Object.values(v).every((x) => typeof x === 'string')
+    ? undefined
+    : 'must be an object of header names to string values';
+const captureMaxBytes: Check = (v) => {
+  try {
+    checkCaptureMaxBytes(v as number);
+    return undefined;
+  } catch {
+    return 'must be an integer of at least 1';
+  }
+};
+/** Checked where they are used, field by field (start.ts), and logged there as a whole. */
+const later: Check = () => undefined;
+
+/** Every option of `start()`: a new one without a check here does not compile. */
+const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpec>> = {
+  serviceName: { check: text, instead: 'OTEL_SERVICE_NAME or the default applies' },
+  serviceVersion: { check: text, instead: 'OTEL_RESOURCE_ATTRIBUTES or npm_package_version applies' },
+  serviceInstanceId: { check: text, instead: 'OTEL_RESOURCE_ATTRIBUTES or a random UUID applies' },
+  endpoint: { check: text, instead: 'OTEL_EXPORTER_OTLP_ENDPOINT or the default applies' },
+  headers: { check: headers, instead: 'OTEL_EXPORTER_OTLP_HEADERS applies' },
+  metricIntervalMs: { check: milliseconds, instead: 'OTEL_METRIC_EXPORT_INTERVAL or 15 s applies' },
+  exportTimeoutMs: { check: milliseconds, instead: 'the OTEL_* timeout variables or 5 s apply' },
+  maxQueueSize: { check: count, instead: 'OTEL_BSP_MAX_QUEUE_SIZE or 2048 applies' },
+  prometheusPort: { check: port, instead: 'BREAKWATER_PROMETHEUS_PORT applies, else no Prometheus endpoint' },
+  prometheusHost: { check: text, instead: 'BREAKWATER_PROMETHEUS_HOST or 127.0.0.1 applies' },
+  policies: { check: later, instead: '' },
+  classifierRules: { check: later, instead: '' },
+  captureMessageContent: {
+    check: bool,
+    instead: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT or off applies',
+  },
+  captureMaxBytes: {
+    check: captureMaxBytes,
+    instead: 'BREAKWATER_CAPTURE_MAX_BYTES or the default bound applies',
+  },
+  handleSignals: { check: bool, instead: 'SIGTERM and SIGINT are handled' },
+  clock: {
+    check: withMethods('a Clock', 'now', 'monotonic', 'setTimeout', 'clearTimeout'),
+    instead: 'the system clock applies',
+  },
+  logger: { check: fn, instead: 'console.warn applies' },
+  openaiAliases: { check: listOf('module names', text), instead: 'no aliases' },
+  spanProcessors: {
+    check: listOf(
+      'span processors',
+      withMethods('a span processor', 'onStart', 'onEnd', 'forceFlush', 'shutdown'),
+    ),
+    instead: 'none are added',
+  },
+};
+
+const CONTROL: Readonly<Record<string, OptionSpec>> = {
+  url: { check: text, instead: 'BREAKWATER_COLLECTOR_URL or the collector the spans go to applies' },
+  token: { check: text, instead: 'BREAKWATER_SUBSCRIBE_TOKEN applies' },
+};
+
+/**
+ * `given` with every option that fails its check left out, each logged (to `given.logger` when
+ * that is a function, else to the console). Never throws.
+ */
+export function checkStartOptions(given: unknown): StartOptions {
+  const log =
+    isObject(given) && typeof given.logger === 'function'
+      ? (given.logger as (m: string) => void)
+      : defaultLogger;
+  if (given === undefined) return {};
+  if (!isObject(given)) {
+    log(
+      `start() options must be an object (got ${show(given)}); ignored, starting with the environment and defaults`,
+    );
+    return {};
+  }
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (key === 'control') {
+      const control = checkControl(value, log);
+      if (control !== undefined) kept.control = control;
+      continue;
+    }
+    const spec = (OPTIONS as Readonly<Record<string, OptionSpec>>)[key];
+    if (spec === undefined) {
+      log(`${key}: unknown option${suggestion(key, Object.keys(OPTIONS).concat('control'))}; ignored`);
+      continue;
+    }
+    const problem = spec.check(value);
+    if (problem === undefined) kept[key] = value;
+    else log(`${key}: ${problem} (got ${show(value)}); ignored (${spec.instead})`);
+  }
+  return kept as StartOptions;
+}
+
+/** `control`: `false`, or `{ url?, token? }` with each field checked apart. */
+function checkControl(value: unknown, log: (message: string) => void): unknown {
+  if (value === false) return false;
+  if (!isObject(value)) {
+    log(
+      `control: must be false or { url?, token? } (got ${show(value)}); ignored (the control client runs as configured by the environment)`,
+    );
+    return undefined;
+  }
+  const kept: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field === undefined) continue;
+    const spec = CONTROL[key];
+    if (spec === undefined) {
+      log(`control.${key}: unknown option${suggestion(key, Object.keys(CONTROL))}; ignored`);
+      continue;
+    }
+    const problem = spec.check(field);
+    if (problem === undefined) kept[key] = field;
+    else log(`control.${key}: ${problem} (got ${show(field)}); ignored (${spec.instead})`);
+  }
+  return kept;
+}
+
+/** ` (did you mean serviceName?)` for a name that differs from a known one by case or a typo or two. */
+function suggestion(name: string, known: readonly string[]): string {
+  const lower = name.toLowerCase();
+  const match =
+    known.find((k) => k.toLowerCase() === lower) ??
+    known.find((k) => editDistance(k.toLowerCase(), lower) <= Math.min(2, Math.floor(k.length / 3)));
+  return match === undefined ? '' : ` (did you mean ${match}?)`;
+}
+
+/** Levenshtein distance (option names are short). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}

@@ -1,0 +1,2 @@
+/** Where start-up problems go when the app gives no `logger`. */
+export const defaultLogger = (message: string): void => console.warn(`[breakwater] ${message}`);
