@@ -8,6 +8,7 @@
  */
 import { checkCaptureMaxBytes } from '@breakwater/instrumentation';
 import { defaultLogger } from './default-logger.ts';
+import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
 import { show } from './show-value.ts';
 
@@ -59,6 +60,8 @@ const captureMaxBytes: Check = (v) => {
     return 'must be an integer of at least 1';
   }
 };
+const httpUrl: Check = (v) =>
+  typeof v === 'string' ? httpUrlProblem(v.trim()) : 'must be an http:// or https:// URL';
 /** Checked where they are used, field by field (start.ts), and logged there as a whole. */
 const later: Check = () => undefined;
 
@@ -67,7 +70,7 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpe
   serviceName: { check: text, instead: 'OTEL_SERVICE_NAME or the default applies' },
   serviceVersion: { check: text, instead: 'OTEL_RESOURCE_ATTRIBUTES or npm_package_version applies' },
   serviceInstanceId: { check: text, instead: 'OTEL_RESOURCE_ATTRIBUTES or a random UUID applies' },
-  endpoint: { check: text, instead: 'OTEL_EXPORTER_OTLP_ENDPOINT or the default applies' },
+  endpoint: { check: httpUrl, instead: 'OTEL_EXPORTER_OTLP_ENDPOINT or the default applies' },
   headers: { check: headers, instead: 'OTEL_EXPORTER_OTLP_HEADERS applies' },
   metricIntervalMs: { check: milliseconds, instead: 'OTEL_METRIC_EXPORT_INTERVAL or 15 s applies' },
   exportTimeoutMs: { check: milliseconds, instead: 'the OTEL_* timeout variables or 5 s apply' },
@@ -101,7 +104,7 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpe
 };
 
 const CONTROL: Readonly<Record<string, OptionSpec>> = {
-  url: { check: text, instead: 'BREAKWATER_COLLECTOR_URL or the collector the spans go to applies' },
+  url: { check: httpUrl, instead: 'BREAKWATER_COLLECTOR_URL or the collector the spans go to applies' },
   token: { check: text, instead: 'BREAKWATER_SUBSCRIBE_TOKEN applies' },
 };
 

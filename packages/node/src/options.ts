@@ -9,6 +9,7 @@ import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwate
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
 import { defaultLogger } from './default-logger.ts';
+import { readUrlVariables, signalUrl } from './otlp-urls.ts';
 
 /** Where the fleet control client connects and what it may change. */
 export interface ControlOptions {
@@ -32,7 +33,8 @@ export interface StartOptions {
   /**
    * OTLP/HTTP base endpoint, e.g. `http://127.0.0.1:4318` (`/v1/traces` and `/v1/metrics` are
    * appended). Default: the exporters read `OTEL_EXPORTER_OTLP_ENDPOINT` (and the per-signal
-   * variables), else `http://localhost:4318`.
+   * variables), else `http://localhost:4318`. A value (or variable) that is not an http(s) URL is
+   * logged and ignored.
    */
   readonly endpoint?: string;
   /** Extra OTLP headers (the exporters also read `OTEL_EXPORTER_OTLP_HEADERS`). */
@@ -90,7 +92,12 @@ export interface ResolvedOptions {
   readonly serviceName: string;
   readonly serviceVersion: string | undefined;
   readonly serviceInstanceId: string;
+  /**
+   * The URL the trace exporter is given: from `endpoint`, or what applies when an OTLP variable
+   * was refused (not an http(s) URL); `undefined` when the exporter reads the variables itself.
+   */
   readonly tracesUrl: string | undefined;
+  /** As {@link tracesUrl}, for metrics. */
   readonly metricsUrl: string | undefined;
   /**
    * `OTEL_TRACES_EXPORTER`: `none` exports no spans; `spanProcessors` still see them. With
@@ -333,15 +340,16 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
   const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, logger);
   noteProtocol(env, logger);
   const endpoint = options.endpoint?.replace(/\/+$/, '');
+  const urls = readUrlVariables(env, logger);
   const controlEnv = envText(env, ENV.CONTROL)?.toLowerCase();
   const control = options.control === false ? undefined : options.control;
   const controlUrl =
     control?.url ??
-    envText(env, ENV.COLLECTOR_URL) ??
+    urls.collectorUrl ??
     // The collector the spans go to (it reads them), in the order the trace exporter picks it.
     collectorBase(endpoint) ??
-    collectorBase(envText(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), '/v1/traces') ??
-    collectorBase(envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')) ??
+    collectorBase(urls.tracesEndpoint, '/v1/traces') ??
+    collectorBase(urls.endpoint) ??
     DEFAULT_COLLECTOR_URL;
   // A variable read for two settings (OTEL_EXPORTER_OTLP_TIMEOUT) is complained about once.
   const said = new Set<string>();
@@ -361,8 +369,8 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     serviceVersion:
       options.serviceVersion ?? resource['service.version'] ?? envText(env, 'npm_package_version'),
     serviceInstanceId: options.serviceInstanceId ?? resource['service.instance.id'] ?? randomUUID(),
-    tracesUrl: endpoint === undefined ? undefined : `${endpoint}/v1/traces`,
-    metricsUrl: endpoint === undefined ? undefined : `${endpoint}/v1/metrics`,
+    tracesUrl: signalUrl(endpoint, urls.tracesEndpoint, urls.endpoint, urls.tracesRefused, '/v1/traces'),
+    metricsUrl: signalUrl(endpoint, urls.metricsEndpoint, urls.endpoint, urls.metricsRefused, '/v1/metrics'),
     tracesExporter: exporterChoice('OTEL_TRACES_EXPORTER', env.OTEL_TRACES_EXPORTER, logger),
     metricsExporter: exporterChoice('OTEL_METRICS_EXPORTER', env.OTEL_METRICS_EXPORTER, logger),
     spanProcessors: options.spanProcessors ?? [],
