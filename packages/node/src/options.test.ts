@@ -172,3 +172,22 @@ describe('resolveOptions: numeric variables', () => {
     ]);
   });
 });
+
+describe('resolveOptions: boolean variables', () => {
+  it('BREAKWATER_CONTROL takes the usual spellings in any case, and logs anything else', () => {
+    const control = (value: string) => {
+      const messages: string[] = [];
+      const o = resolveOptions({ logger: (m) => messages.push(m) }, { BREAKWATER_CONTROL: value });
+      return { on: o.control !== false, messages };
+    };
+    for (const off of ['false', '0', 'no', 'off', 'OFF', ' No ', 'False']) {
+      assert.deepEqual(control(off), { on: false, messages: [] }, off);
+    }
+    for (const on of ['true', '1', 'yes', 'on', 'ON'])
+      assert.deepEqual(control(on), { on: true, messages: [] }, on);
+    assert.deepEqual(control('disabled'), {
+      on: true,
+      messages: ['BREAKWATER_CONTROL=disabled: not a boolean (true/false, 1/0, yes/no, on/off); ignored'],
+    });
+  });
+});

@@ -9,6 +9,7 @@ import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwate
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
 import { defaultLogger } from './default-logger.ts';
+import { envBoolean } from './env-boolean.ts';
 import { readUrlVariables, signalUrl } from './otlp-urls.ts';
 
 /** Where the fleet control client connects and what it may change. */
@@ -67,7 +68,7 @@ export interface StartOptions {
    * 32 KiB): past it the oldest messages, then the ends of the longest strings, are left out.
    */
   readonly captureMaxBytes?: number;
-  /** Fleet control client; `false` turns it off (also `BREAKWATER_CONTROL=false`). */
+  /** Fleet control client; `false` turns it off (also `BREAKWATER_CONTROL=false`, `0`, `no` or `off`). */
   readonly control?: ControlOptions | false;
   /** Flush and shut down on SIGTERM/SIGINT (default true). */
   readonly handleSignals?: boolean;
@@ -341,7 +342,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
   noteProtocol(env, logger);
   const endpoint = options.endpoint?.replace(/\/+$/, '');
   const urls = readUrlVariables(env, logger);
-  const controlEnv = envText(env, ENV.CONTROL)?.toLowerCase();
+  const controlEnv = envBoolean(env, ENV.CONTROL, logger);
   const control = options.control === false ? undefined : options.control;
   const controlUrl =
     control?.url ??
@@ -391,7 +392,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     prometheusPort: options.prometheusPort ?? portNumber(env, ENV.PROMETHEUS_PORT, once),
     prometheusHost: options.prometheusHost ?? envText(env, ENV.PROMETHEUS_HOST) ?? '127.0.0.1',
     control:
-      options.control === false || controlEnv === 'false' || controlEnv === '0'
+      options.control === false || controlEnv === false
         ? false
         : {
             url: controlUrl,

@@ -36,7 +36,7 @@ export const ENV = {
   COLLECTOR_URL: 'BREAKWATER_COLLECTOR_URL',
   /** Bearer token the SDK presents to the collector's signal stream. */
   SUBSCRIBE_TOKEN: 'BREAKWATER_SUBSCRIBE_TOKEN',
-  /** `false` turns the control client off. */
+  /** `false` (or `0`, `no`, `off`, in any case) turns the control client off. */
   CONTROL: 'BREAKWATER_CONTROL',
   /** Port for an optional Prometheus endpoint serving the SDK's metrics. */
   PROMETHEUS_PORT: 'BREAKWATER_PROMETHEUS_PORT',
