@@ -4,7 +4,7 @@
  * Breakwater's own `BREAKWATER_*` ones.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClassifierRule, PolicyRule } from '@breakwater/instrumentation';
+import { type ClassifierRule, DEFAULT_CAPTURE_MAX_BYTES, type PolicyRule } from '@breakwater/instrumentation';
 import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwater/protocol';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
@@ -116,6 +116,8 @@ export interface ResolvedOptions {
   readonly maxQueueSize: number;
   readonly prometheusPort: number | undefined;
   readonly prometheusHost: string;
+  /** Bound on each captured content attribute, UTF-8 bytes (option, variable, default). */
+  readonly captureMaxBytes: number;
   readonly control: { readonly url: string; readonly token: string | undefined } | false;
   readonly handleSignals: boolean;
   readonly logger: (message: string) => void;
@@ -391,6 +393,8 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     maxQueueSize,
     prometheusPort: options.prometheusPort ?? portNumber(env, ENV.PROMETHEUS_PORT, once),
     prometheusHost: options.prometheusHost ?? envText(env, ENV.PROMETHEUS_HOST) ?? '127.0.0.1',
+    captureMaxBytes:
+      options.captureMaxBytes ?? positiveInt(env, ENV.CAPTURE_MAX_BYTES, once) ?? DEFAULT_CAPTURE_MAX_BYTES,
     control:
       options.control === false || controlEnv === false
         ? false

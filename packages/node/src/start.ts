@@ -134,13 +134,19 @@ async function quietly(
  * The process-wide runtime. Policies that fail their checks are logged and left out: the calls
  * then run under the default policies, still traced and still following the fleet's signals.
  */
-function configureRuntime(options: StartOptions, log: (message: string) => void): Runtime {
+function configureRuntime(
+  options: StartOptions,
+  resolved: ResolvedOptions,
+  log: (message: string) => void,
+): Runtime {
   const runtimeOptions = {
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
     ...(options.captureMessageContent !== undefined
       ? { captureMessageContent: options.captureMessageContent }
       : {}),
-    ...(options.captureMaxBytes !== undefined ? { captureMaxBytes: options.captureMaxBytes } : {}),
+    // Resolved here, so a bad BREAKWATER_CAPTURE_MAX_BYTES is told to `logger` with the other
+    // variables (the runtime, reading it itself, tells only OpenTelemetry's diag, silent by default).
+    captureMaxBytes: resolved.captureMaxBytes,
     meter: metrics.getMeter('@breakwater/resilience'),
   };
   const policies = checked(
@@ -228,7 +234,7 @@ export function start(given: StartOptions = {}): Breakwater {
     // The SDK's meter, explicitly: the process-wide policy listener may have bound a no-op meter
     // before sdk.start() (a tool called at import time) and only re-checks every so many records.
     // Same scope as that listener's, so the breakwater.* series look the same either way.
-    runtime = configureRuntime(options, log);
+    runtime = configureRuntime(options, resolved, log);
     // ── Fleet control client ────────────────────────────────────────────────────────────────
     // Collector breaker signals are applied to this runtime's breaker registry as overrides
     // with an expiry; see control-hook.ts.
