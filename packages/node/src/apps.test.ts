@@ -104,3 +104,24 @@ it('OTEL_SDK_DISABLED=true: nothing is exported, yet the policies still run ever
   assert.equal(fp.count({ route: 'openai.chat', model }), 3);
   assert.ok(!bodies.some((b) => b.includes(model)), 'no span exported');
 });
+
+it('--import register, then the app’s own start() with options: told which are ignored and why', async () => {
+  const script = [
+    "import { start } from '@breakwater/node';",
+    "const bw = start({ serviceName: 'support-agent', policies: [{ match: 'tool/*', policy: { timeoutMs: 5000 } }] });",
+    "console.log('service', bw.options.serviceName);",
+    'await bw.shutdown();',
+  ].join('\n');
+  const { code, out } = await run(
+    ['--import', '@breakwater/node/register', '--input-type=module', '--eval', script],
+    '',
+  );
+  assert.equal(code, 0, out);
+  assert.match(out, /service unknown_service:node/);
+  assert.ok(
+    out.includes(
+      '[breakwater] start() options ignored: serviceName, policies (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): set serviceName through OTEL_SERVICE_NAME; policies has no variable and takes effect only in the first start()',
+    ),
+    out,
+  );
+});

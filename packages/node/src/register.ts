@@ -9,7 +9,7 @@
  */
 import { register as registerModuleHooks } from 'node:module';
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
-import { start } from './start.ts';
+import { startAs } from './start.ts';
 
 /** Modules the loader intercepts; everything else loads untouched. */
 const INSTRUMENTED_MODULES = ['openai', '@anthropic-ai/sdk'];
@@ -26,4 +26,5 @@ try {
   );
 }
 
-start();
+// Said to be the register hook's, so an app's own start() later hears why its options are ignored.
+startAs({}, 'register');

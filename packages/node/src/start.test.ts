@@ -53,7 +53,33 @@ it('exports an instrumented call end to end over real OTLP/HTTP', async () => {
 });
 
 it('start() twice returns the same instance and never throws', () => {
-  assert.equal(start({ serviceName: 'other' }), bw);
+  assert.equal(start({ serviceName: 'other', logger: () => {} }), bw);
+});
+
+it('a later start() says which of its options are ignored and why, once; options in effect already are quiet', () => {
+  const logged: string[] = [];
+  const logger = (m: string) => logged.push(m);
+  const policies = [{ match: '*', policy: { retry: { baseDelayMs: 1, maxDelayMs: 2 } } }];
+  start({
+    serviceName: 'start-test',
+    serviceVersion: '1.2.3',
+    metricIntervalMs: 60_000,
+    control: false,
+    policies,
+    logger,
+  });
+  assert.deepEqual(logged, [], 'the same as the first call');
+  const other = {
+    serviceName: 'support-agent',
+    policies: [{ match: 'tool/*', policy: { timeoutMs: 5_000 } }],
+    logger,
+  };
+  start(other);
+  start(other);
+  assert.deepEqual(logged, [
+    'start() options ignored: serviceName, policies (Breakwater was already started by an earlier start() call, and starts once per process): give them to that first call',
+  ]);
+  assert.equal(bw.options.serviceName, 'start-test');
 });
 
 it('start() after shutdown() returns the shut-down instance and logs why', async () => {

@@ -24,6 +24,7 @@ import { defaultLogger } from './default-logger.ts';
 import { reportingFailures } from './export-failures.ts';
 import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
 import { resourceDetectors } from './resource.ts';
+import { type InEffect, ignoredMessage, ignoredOptions, type StartedBy } from './second-start.ts';
 import { installSignalHandlers } from './signals.ts';
 import { SizedExporter } from './sized-export.ts';
 
@@ -40,6 +41,10 @@ export interface Breakwater {
 }
 
 let started: Breakwater | undefined;
+/** Who started it and with what, to tell a later `start()` which of its options are ignored. */
+let first: { by: StartedBy; inEffect: InEffect } | undefined;
+/** Warnings already given to later calls: each is said once. */
+const toldLater = new Set<string>();
 /** Set by the first instance's shutdown: the OpenTelemetry globals stay registered to it. */
 let shutDown = false;
 
@@ -193,18 +198,31 @@ function checked<T>(
 /**
  * Starts Breakwater for this process. Calling it again returns the first instance, also after
  * its `shutdown()`: the OpenTelemetry API registers its global providers once per process, so a
- * second SDK would export nothing (that call logs why).
+ * second SDK would export nothing. Such a call's options are ignored: it logs which (unless they
+ * are what is in effect already) and why, once.
  *
  * @example
  * import { start } from '@breakwater/node';
  * start({ serviceName: 'support-agent' });
  */
 export function start(given: StartOptions = {}): Breakwater {
+  return startAs(given, 'start');
+}
+
+/** {@link start}, saying who calls it (`register` for `--import @breakwater/node/register`). */
+export function startAs(given: StartOptions, by: StartedBy): Breakwater {
   if (started !== undefined) {
+    const log =
+      typeof given?.logger === 'function' ? given.logger : (first?.inEffect.resolved.logger ?? defaultLogger);
     if (shutDown) {
-      (typeof given?.logger === 'function' ? given.logger : defaultLogger)(
-        'start() after shutdown(): Breakwater starts once per process and stays shut down',
-      );
+      log('start() after shutdown(): Breakwater starts once per process and stays shut down');
+    } else if (first !== undefined) {
+      const ignored = ignoredOptions(given, first.inEffect);
+      const message = ignoredMessage(ignored, first.by);
+      if (ignored.length > 0 && !toldLater.has(message)) {
+        toldLater.add(message);
+        log(message);
+      }
     }
     return started;
   }
@@ -269,6 +287,10 @@ export function start(given: StartOptions = {}): Breakwater {
   };
   if (resolved.handleSignals) installSignalHandlers(handle, resolved.exportTimeoutMs + 1_000);
   started = handle;
+  first = {
+    by,
+    inEffect: { given: options, resolved, captureMessageContent: runtime?.captureMessageContent },
+  };
   return handle;
 }
 

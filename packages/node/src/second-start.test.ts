@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { resolveOptions } from './options.ts';
+import { ignoredMessage, ignoredOptions } from './second-start.ts';
+
+it('options a later start() gives that are in effect already, from the environment too, are not ignored ones', () => {
+  const env = {
+    OTEL_SERVICE_NAME: 'support-agent',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+    BREAKWATER_CONTROL: 'off',
+  };
+  const resolved = resolveOptions({ logger: () => {} }, env);
+  const inEffect = { given: {}, resolved, captureMessageContent: false };
+  assert.deepEqual(
+    ignoredOptions(
+      {
+        serviceName: 'support-agent',
+        metricIntervalMs: 15_000,
+        control: false,
+        captureMessageContent: false,
+      },
+      inEffect,
+    ),
+    [],
+  );
+  assert.deepEqual(
+    ignoredOptions(
+      { serviceName: 'other', control: { url: 'http://collector:4318' }, logger: () => {} },
+      inEffect,
+    ),
+    ['serviceName', 'control'],
+  );
+});
+
+it('the warning after the register hook says which variable sets what, and what has none', () => {
+  assert.equal(
+    ignoredMessage(['serviceName', 'policies', 'classifierRules'], 'register'),
+    'start() options ignored: serviceName, policies, classifierRules (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): set serviceName through OTEL_SERVICE_NAME; policies, classifierRules have no variable and take effect only in the first start()',
+  );
+});
