@@ -1,9 +1,9 @@
+import { showValue } from '@breakwater/protocol';
 /**
  * Checks of what `tool()` and `agent()` are given. They are called when the app defines its tools
  * and agents, so a mistake there (no name, a value for the function, a misspelt option) is a
  * `TypeError` at that line rather than a failure at the first call, or an option silently ignored.
  */
-import { show } from './show-value.ts';
 
 /** What one option must be: `undefined` when `value` is fine, else what it must be. */
 export type OptionCheck = (value: unknown) => string | undefined;
@@ -28,13 +28,13 @@ export function checkDefinition(
 ): void {
   if (typeof name !== 'string' || name.trim() === '') {
     throw new TypeError(
-      `${helper}(): name must be a non-empty string, as in ${helper}(name, fn, options) (got ${show(name)})`,
+      `${helper}(): name must be a non-empty string, as in ${helper}(name, fn, options) (got ${showValue(name)})`,
     );
   }
   const problems: string[] = [];
-  if (typeof fn !== 'function') problems.push(`fn must be a function (got ${show(fn)})`);
+  if (typeof fn !== 'function') problems.push(`fn must be a function (got ${showValue(fn)})`);
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    problems.push(`options must be an object (got ${show(options)})`);
+    problems.push(`options must be an object (got ${showValue(options)})`);
   } else {
     for (const [key, value] of Object.entries(options)) {
       if (value === undefined) continue;
@@ -44,7 +44,7 @@ export function checkDefinition(
         continue;
       }
       const problem = check(value);
-      if (problem !== undefined) problems.push(`options.${key} ${problem} (got ${show(value)})`);
+      if (problem !== undefined) problems.push(`options.${key} ${problem} (got ${showValue(value)})`);
     }
   }
   if (problems.length > 0) throw new TypeError(`${helper}(${JSON.stringify(name)}): ${problems.join('; ')}`);

@@ -2,10 +2,9 @@
  * Checks policy overrides when they are configured (`configureBreakwater`, `start`, `tool()`),
  * so a bad value is a clear error at start-up instead of every matching call failing later.
  */
-import { MAX_TIMER_MS } from '@breakwater/protocol';
+import { MAX_TIMER_MS, showValue } from '@breakwater/protocol';
 import { JITTERS, MAX_RETRY_ATTEMPTS } from '@breakwater/resilience';
 import type { PolicyOverrides, PolicyRule } from './policies.ts';
-import { show } from './show-value.ts';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -59,7 +58,7 @@ export function policyProblems(overrides: unknown, path: string): string[] {
   if (!isObject(overrides)) return [`${path}: must be an object of policy overrides`];
   const problems: string[] = [];
   const add = (where: string, message: string, value: unknown) =>
-    problems.push(`${where}: ${message} (got ${show(value)})`);
+    problems.push(`${where}: ${message} (got ${showValue(value)})`);
   for (const [key, value] of Object.entries(overrides)) {
     const where = `${path}.${key}`;
     if (value === undefined || value === false) continue;
@@ -102,7 +101,9 @@ export function policyProblems(overrides: unknown, path: string): string[] {
 export function validatePolicyRules(rules: readonly PolicyRule[]): void {
   // A lone rule, or a map of globs to policies, given for the list: say so, not `forEach`'s error.
   if (!Array.isArray(rules))
-    throwIfAny([`policies: must be a list of { match: '<glob>', policy: { … } } rules (got ${show(rules)})`]);
+    throwIfAny([
+      `policies: must be a list of { match: '<glob>', policy: { … } } rules (got ${showValue(rules)})`,
+    ]);
   const problems: string[] = [];
   rules.forEach((rule, i) => {
     if (!isObject(rule) || typeof rule.match !== 'string' || rule.match === '')

@@ -7,10 +7,10 @@
  * applies, and everything else starts as given.
  */
 import { checkCaptureMaxBytes } from '@breakwater/instrumentation';
+import { showValue } from '@breakwater/protocol';
 import { defaultLogger } from './default-logger.ts';
 import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
-import { show } from './show-value.ts';
 
 /** What is wrong with a value (`must be …`), or undefined when it is fine. */
 type Check = (value: unknown) => string | undefined;
@@ -120,7 +120,7 @@ export function checkStartOptions(given: unknown): StartOptions {
   if (given === undefined) return {};
   if (!isObject(given)) {
     log(
-      `start() options must be an object (got ${show(given)}); ignored, starting with the environment and defaults`,
+      `start() options must be an object (got ${showValue(given)}); ignored, starting with the environment and defaults`,
     );
     return {};
   }
@@ -139,7 +139,7 @@ export function checkStartOptions(given: unknown): StartOptions {
     }
     const problem = spec.check(value);
     if (problem === undefined) kept[key] = value;
-    else log(`${key}: ${problem} (got ${show(value)}); ignored (${spec.instead})`);
+    else log(`${key}: ${problem} (got ${showValue(value)}); ignored (${spec.instead})`);
   }
   return kept as StartOptions;
 }
@@ -149,7 +149,7 @@ function checkControl(value: unknown, log: (message: string) => void): unknown {
   if (value === false) return false;
   if (!isObject(value)) {
     log(
-      `control: must be false or { url?, token? } (got ${show(value)}); ignored (the control client runs as configured by the environment)`,
+      `control: must be false or { url?, token? } (got ${showValue(value)}); ignored (the control client runs as configured by the environment)`,
     );
     return undefined;
   }
@@ -163,7 +163,7 @@ function checkControl(value: unknown, log: (message: string) => void): unknown {
     }
     const problem = spec.check(field);
     if (problem === undefined) kept[key] = field;
-    else log(`control.${key}: ${problem} (got ${show(field)}); ignored (${spec.instead})`);
+    else log(`control.${key}: ${problem} (got ${showValue(field)}); ignored (${spec.instead})`);
   }
   return kept;
 }

@@ -3,7 +3,7 @@
  * `configureBreakwater` and `start()`): a misshapen rule is then a clear error naming the field,
  * rather than a TypeError of its own thrown out of every failing call.
  */
-import { ERROR_CATEGORIES, ERROR_SEVERITIES, FAULT_SOURCES } from '@breakwater/protocol';
+import { ERROR_CATEGORIES, ERROR_SEVERITIES, FAULT_SOURCES, showValue } from '@breakwater/protocol';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -50,7 +50,7 @@ function isClass(v: unknown): boolean {
 
 /** Problems of a classification (a rule's fixed one, or what its function returned). */
 export function classificationProblems(input: unknown, path: string): string[] {
-  if (!isObject(input)) return [`${path}: must be an object { category, … } (got ${show(input)})`];
+  if (!isObject(input)) return [`${path}: must be an object { category, … } (got ${showValue(input)})`];
   const problems: string[] = [];
   if (input.category === undefined)
     problems.push(`${path}.category: is required; one of ${ERROR_CATEGORIES.join(', ')}`);
@@ -61,7 +61,7 @@ export function classificationProblems(input: unknown, path: string): string[] {
       check === undefined
         ? `unknown key; known: ${Object.keys(CLASSIFICATION_FIELDS).join(', ')}`
         : check(value);
-    if (problem !== undefined) problems.push(`${path}.${key}: ${problem} (got ${show(value)})`);
+    if (problem !== undefined) problems.push(`${path}.${key}: ${problem} (got ${showValue(value)})`);
   }
   return problems;
 }
@@ -69,10 +69,10 @@ export function classificationProblems(input: unknown, path: string): string[] {
 /** Problems of one rule, each as `<path>.<field>: <what is wrong> (got <value>)`. */
 function classifierRuleProblems(rule: unknown, path: string): string[] {
   if (!isObject(rule))
-    return [`${path}: must be a rule { instanceOf?, when?, message?, classify } (got ${show(rule)})`];
+    return [`${path}: must be a rule { instanceOf?, when?, message?, classify } (got ${showValue(rule)})`];
   const problems: string[] = [];
   const add = (key: string, message: string) =>
-    problems.push(`${path}.${key}: ${message} (got ${show(rule[key])})`);
+    problems.push(`${path}.${key}: ${message} (got ${showValue(rule[key])})`);
   for (const key of Object.keys(rule)) {
     if (!RULE_KEYS.includes(key) && rule[key] !== undefined)
       add(key, `unknown key; known: ${RULE_KEYS.join(', ')}`);
@@ -92,7 +92,7 @@ function classifierRuleProblems(rule: unknown, path: string): string[] {
  * place under `path` (`classifierRules[0].message: must be a RegExp (got "bad input")`).
  */
 export function validateClassifierRules(rules: unknown, path: string): void {
-  if (!Array.isArray(rules)) throwIfAny([`${path}: must be a list of rules (got ${show(rules)})`]);
+  if (!Array.isArray(rules)) throwIfAny([`${path}: must be a list of rules (got ${showValue(rules)})`]);
   throwIfAny((rules as unknown[]).flatMap((rule, i) => classifierRuleProblems(rule, `${path}[${i}]`)));
 }
 
@@ -104,14 +104,4 @@ export function validateClassifierRule(rule: unknown, path: string): void {
 /** Throws a `TypeError` listing `problems`, if any. */
 function throwIfAny(problems: readonly string[]): void {
   if (problems.length > 0) throw new TypeError(`invalid classifier rules:\n  ${problems.join('\n  ')}`);
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  if (value instanceof RegExp) return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
