@@ -25,7 +25,7 @@ it('classifierRules that fail their check are logged; start() runs on with its p
   });
   assert.deepEqual(logged, [
     'classifierRules refused, running with the built-in classification only: invalid classifier rules:\n' +
-      '  classifierRules[0]: needs at least one of instanceOf, when, message\n' +
+      '  classifierRules[0]: needs at least one of instanceOf, when, message (or a classify function)\n' +
       '  classifierRules[1].message: must be a RegExp (got "bad input")',
   ]);
   // The good part stands.

@@ -529,6 +529,17 @@ describe('classify: other inputs', () => {
     const byPredicate = classifier.classify(openai(429, { message: 'x' }));
     assert.deepEqual([byPredicate.category, byPredicate.retryable], ['overloaded', false]);
     assert.throws(() => classifier.addRule({ classify: { category: 'rate_limited' } }), /at least one/);
+    // A classify function may decide alone: undefined where it does not apply.
+    const deciding = new Classifier({
+      rules: [
+        {
+          classify: (e) => ((e as Error).name === 'QuotaError' ? { category: 'quota_exhausted' } : undefined),
+        },
+      ],
+    });
+    const quota = Object.assign(new Error('q'), { name: 'QuotaError' });
+    assert.equal(deciding.classify(quota).category, 'quota_exhausted');
+    assert.notEqual(deciding.classify(new Error('other')).category, 'quota_exhausted');
     assert.throws(
       () => classifier.addRule({ when: () => true, classify: { category: 'nope' as 'unknown' } }),
       /rules\[3\]\.classify\.category: must be one of rate_limited, .*, unknown \(got "nope"\)/,

@@ -78,8 +78,15 @@ function classifierRuleProblems(rule: unknown, path: string): string[] {
       add(key, `unknown key; known: ${RULE_KEYS.join(', ')}`);
   }
   const { instanceOf, when, message, classify } = rule;
-  if (instanceOf === undefined && when === undefined && message === undefined)
-    problems.push(`${path}: needs at least one of instanceOf, when, message`);
+  // A function may decide alone (returning undefined where it does not apply); a fixed
+  // classification without a condition would shadow every built-in rule.
+  if (
+    instanceOf === undefined &&
+    when === undefined &&
+    message === undefined &&
+    typeof classify !== 'function'
+  )
+    problems.push(`${path}: needs at least one of instanceOf, when, message (or a classify function)`);
   if (instanceOf !== undefined && !isClass(instanceOf)) add('instanceOf', 'must be a class');
   if (when !== undefined && typeof when !== 'function') add('when', 'must be a function (error) => boolean');
   if (message !== undefined && !(message instanceof RegExp)) add('message', 'must be a RegExp');
