@@ -1,5 +1,5 @@
 import type { Clock } from '@breakwater/protocol';
-import { systemClock } from '@breakwater/protocol';
+import { showValue, systemClock } from '@breakwater/protocol';
 import { breakerStamp, CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import type { BreakerPermit } from '../breaker/permit.ts';
 import { Bulkhead } from '../bulkhead/bulkhead.ts';
@@ -476,18 +476,11 @@ function checkPipelineOptions(options: object): void {
     const value = (options as Record<string, unknown>)[key];
     if (value === undefined || typeof value === 'number') continue;
     if (typeof value !== 'object' || value === null || Array.isArray(value))
-      problems.push(`✖ ${key}: expected milliseconds or timeout options { ms, mode? } (got ${shown(value)})`);
+      problems.push(
+        `✖ ${key}: expected milliseconds or timeout options { ms, mode? } (got ${showValue(value)})`,
+      );
   }
   if (problems.length > 0) throw new TypeError(`Pipeline: invalid options\n${problems.join('\n')}`);
-}
-
-function shown(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
 
 function attemptLimit(maxAttempts: number): number {
