@@ -4,9 +4,9 @@
  * to the agent itself (its LLM and tool calls have their own).
  */
 
-import { SEMCONV } from '@breakwater/protocol';
+import { SEMCONV, type ValueCheck } from '@breakwater/protocol';
 import { context, SpanKind, trace } from '@opentelemetry/api';
-import { checkDefinition, isFunction, isString, type OptionCheck } from './definition-checks.ts';
+import { checkDefinition, isFunction, isString } from './definition-checks.ts';
 import { failureOf } from './failed-operations.ts';
 import { getRuntime } from './runtime.ts';
 import { setFailure } from './span-attributes.ts';
@@ -31,7 +31,7 @@ export interface AgentOptions<A extends unknown[] = unknown[]> {
 }
 
 /** Every option of {@link agent} and what it must be. */
-const AGENT_OPTIONS: Readonly<Record<keyof AgentOptions, OptionCheck>> = {
+const AGENT_OPTIONS: Readonly<Record<keyof AgentOptions, ValueCheck>> = {
   provider: isString,
   id: isString,
   description: isString,

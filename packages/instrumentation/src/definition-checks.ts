@@ -1,19 +1,12 @@
-import { showValue } from '@breakwater/protocol';
 /**
  * Checks of what `tool()` and `agent()` are given. They are called when the app defines its tools
  * and agents, so a mistake there (no name, a value for the function, a misspelt option) is a
  * `TypeError` at that line rather than a failure at the first call, or an option silently ignored.
  */
+import { showValue, type ValueCheck } from '@breakwater/protocol';
 
-/** What one option must be: `undefined` when `value` is fine, else what it must be. */
-export type OptionCheck = (value: unknown) => string | undefined;
-
-export const isFunction: OptionCheck = (v) => (typeof v === 'function' ? undefined : 'must be a function');
-export const isString: OptionCheck = (v) => (typeof v === 'string' ? undefined : 'must be a string');
-export const oneOf =
-  (values: readonly string[]): OptionCheck =>
-  (v) =>
-    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+export const isFunction: ValueCheck = (v) => (typeof v === 'function' ? undefined : 'must be a function');
+export const isString: ValueCheck = (v) => (typeof v === 'string' ? undefined : 'must be a string');
 
 /**
  * Throws a `TypeError` naming every problem of a `helper(name, fn, options)` call:
@@ -24,7 +17,7 @@ export function checkDefinition(
   name: unknown,
   fn: unknown,
   options: unknown,
-  known: Readonly<Record<string, OptionCheck>>,
+  known: Readonly<Record<string, ValueCheck>>,
 ): void {
   if (typeof name !== 'string' || name.trim() === '') {
     throw new TypeError(

@@ -15,7 +15,12 @@ export {
   ANTHROPIC_SUPPORTED_VERSIONS,
   AnthropicInstrumentation,
 } from './anthropic/instrumentation.ts';
-export { type ContentCapture, checkCaptureMaxBytes, DEFAULT_CAPTURE_MAX_BYTES } from './bounded-json.ts';
+export {
+  type ContentCapture,
+  checkCaptureMaxBytes,
+  DEFAULT_CAPTURE_MAX_BYTES,
+  isCaptureMaxBytes,
+} from './bounded-json.ts';
 export type { ClientInstrumentationConfig } from './client/base.ts';
 export { UNSUPPORTED_CLIENT_WARNING } from './client/unsupported-version.ts';
 export type { GuardHandle } from './guard.ts';
@@ -46,7 +51,14 @@ export {
   type RuntimeOptions,
 } from './runtime.ts';
 export type { BreakerFacts, Classification } from './span-attributes.ts';
-export { NO_CONTEXT_MANAGER_WARNING, type Tool, type ToolOptions, tool, toolSignal } from './tool.ts';
+export {
+  NO_CONTEXT_MANAGER_WARNING,
+  type Tool,
+  type ToolOptions,
+  type ToolType,
+  tool,
+  toolSignal,
+} from './tool.ts';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
 /** Both client instrumentations with one config, for `registerInstrumentations` or NodeSDK. */

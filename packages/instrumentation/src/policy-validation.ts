@@ -2,37 +2,31 @@
  * Checks policy overrides when they are configured (`configureBreakwater`, `start`, `tool()`),
  * so a bad value is a clear error at start-up instead of every matching call failing later.
  */
-import { MAX_TIMER_MS, showValue } from '@breakwater/protocol';
+import { MAX_TIMER_MS, oneOf, showValue, type ValueCheck } from '@breakwater/protocol';
 import { JITTERS, MAX_RETRY_ATTEMPTS } from '@breakwater/resilience';
 import type { PolicyOverrides, PolicyRule } from './policies.ts';
 
-type Check = (value: unknown) => string | undefined;
-
 const integerAtLeast =
-  (min: number): Check =>
+  (min: number): ValueCheck =>
   (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= min ? undefined : `must be an integer ≥ ${min}`;
 const integerFrom =
-  (min: number, max: number): Check =>
+  (min: number, max: number): ValueCheck =>
   (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
       ? undefined
       : `must be an integer from ${min} to ${max}`;
 const milliseconds =
-  (min: number): Check =>
+  (min: number): ValueCheck =>
   (v) =>
     typeof v === 'number' && Number.isFinite(v) && v >= min && v <= MAX_TIMER_MS
       ? undefined
       : `must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}`;
-const ratio: Check = (v) =>
+const ratio: ValueCheck = (v) =>
   typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'must be a ratio above 0, at most 1';
-const oneOf =
-  (values: readonly string[]): Check =>
-  (v) =>
-    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
 
 /** The fields of each policy part and what their values must be. */
-const PARTS: Readonly<Record<'retry' | 'breaker' | 'bulkhead', Readonly<Record<string, Check>>>> = {
+const PARTS: Readonly<Record<'retry' | 'breaker' | 'bulkhead', Readonly<Record<string, ValueCheck>>>> = {
   retry: {
     maxAttempts: integerFrom(1, MAX_RETRY_ATTEMPTS),
     baseDelayMs: milliseconds(0),

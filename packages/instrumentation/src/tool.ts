@@ -4,19 +4,24 @@
  * The tool's own exceptions classify as `tool_error`; timeouts and refusals keep their category.
  */
 
-import { dependencyKey, SEMCONV } from '@breakwater/protocol';
+import { dependencyKey, oneOf, SEMCONV, type ValueCheck } from '@breakwater/protocol';
 import type { CallContext } from '@breakwater/resilience';
 import { context, createContextKey, diag, SpanKind, trace } from '@opentelemetry/api';
 import { AttributeSets } from './attribute-sets.ts';
 import { setBounded } from './client/content.ts';
 import { json } from './client/describe.ts';
-import { checkDefinition, isFunction, isString, type OptionCheck, oneOf } from './definition-checks.ts';
+import { checkDefinition, isFunction, isString } from './definition-checks.ts';
 import { Operation } from './operation.ts';
 import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
 import { validatePolicyOverrides } from './policy-validation.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 import { likeWrapped } from './wrapper-identity.ts';
+
+/** `gen_ai.tool.type` values a tool may declare. */
+const TOOL_TYPES = ['function', 'extension', 'datastore'] as const;
+/** A `gen_ai.tool.type`. */
+export type ToolType = (typeof TOOL_TYPES)[number];
 
 /** Options of {@link tool}. */
 export interface ToolOptions<A extends unknown[]> {
@@ -25,7 +30,7 @@ export interface ToolOptions<A extends unknown[]> {
   /** `gen_ai.tool.description`, what the tool does (as offered to the model). */
   readonly description?: string;
   /** `gen_ai.tool.type`; defaults to `function`. */
-  readonly type?: 'function' | 'extension' | 'datastore';
+  readonly type?: ToolType;
   /** Policy overrides for this tool, applied over the `tool/*` defaults and matching rules. */
   readonly policy?: PolicyOverrides;
   /** Runtime to use; defaults to the process-wide one at call time. */
@@ -33,10 +38,10 @@ export interface ToolOptions<A extends unknown[]> {
 }
 
 /** Every option of {@link tool} and what it must be (`policy` is checked field by field after). */
-const TOOL_OPTIONS: Readonly<Record<keyof ToolOptions<unknown[]>, OptionCheck>> = {
+const TOOL_OPTIONS: Readonly<Record<keyof ToolOptions<unknown[]>, ValueCheck>> = {
   callId: isFunction,
   description: isString,
-  type: oneOf(['function', 'extension', 'datastore']),
+  type: oneOf(TOOL_TYPES),
   policy: () => undefined,
   runtime: (v) =>
     typeof v === 'object' && v !== null && 'guard' in v && 'policies' in v

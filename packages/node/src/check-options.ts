@@ -6,38 +6,35 @@
  * own line, naming it, what it must be and what was given, and left out: its variable or default
  * applies, and everything else starts as given.
  */
-import { checkCaptureMaxBytes } from '@breakwater/instrumentation';
-import { showValue } from '@breakwater/protocol';
+import { isCaptureMaxBytes } from '@breakwater/instrumentation';
+import { showValue, type ValueCheck } from '@breakwater/protocol';
 import { defaultLogger } from './default-logger.ts';
 import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
 
-/** What is wrong with a value (`must be …`), or undefined when it is fine. */
-type Check = (value: unknown) => string | undefined;
-
 interface OptionSpec {
-  readonly check: Check;
+  readonly check: ValueCheck;
   /** What applies when the option is left out. */
   readonly instead: string;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const text: Check = (v) =>
+const text: ValueCheck = (v) =>
   typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a non-empty string';
-const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
-const fn: Check = (v) => (typeof v === 'function' ? undefined : 'must be a function');
+const bool: ValueCheck = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
+const fn: ValueCheck = (v) => (typeof v === 'function' ? undefined : 'must be a function');
 /** Infinity is taken, and capped at the longest timer Node can set (see options.ts). */
-const milliseconds: Check = (v) =>
+const milliseconds: ValueCheck = (v) =>
   typeof v === 'number' && v >= 1 ? undefined : 'must be a number of milliseconds, at least 1';
-const count: Check = (v) =>
+const count: ValueCheck = (v) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 1 ? undefined : 'must be an integer of at least 1';
-const port: Check = (v) =>
+const port: ValueCheck = (v) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65_535
     ? undefined
     : 'must be a port number from 1 to 65535';
 const withMethods =
-  (what: string, ...names: string[]): Check =>
+  (what: string, ...names: string[]): ValueCheck =>
   (v) =>
     typeof v === 'object' &&
     v !== null &&
@@ -45,25 +42,19 @@ const withMethods =
       ? undefined
       : `must be ${what} with ${names.map((n) => `${n}()`).join(', ')}`;
 const listOf =
-  (what: string, item: Check): Check =>
+  (what: string, item: ValueCheck): ValueCheck =>
   (v) =>
     Array.isArray(v) && v.every((x) => item(x) === undefined) ? undefined : `must be a list of ${what}`;
-const headers: Check = (v) =>
+const headers: ValueCheck = (v) =>
   isObject(v) && Object.values(v).every((x) => typeof x === 'string')
     ? undefined
     : 'must be an object of header names to string values';
-const captureMaxBytes: Check = (v) => {
-  try {
-    checkCaptureMaxBytes(v as number);
-    return undefined;
-  } catch {
-    return 'must be an integer of at least 1';
-  }
-};
-const httpUrl: Check = (v) =>
+const captureMaxBytes: ValueCheck = (v) =>
+  typeof v === 'number' && isCaptureMaxBytes(v) ? undefined : 'must be an integer of at least 1';
+const httpUrl: ValueCheck = (v) =>
   typeof v === 'string' ? httpUrlProblem(v.trim()) : 'must be an http:// or https:// URL';
 /** Checked where they are used, field by field (start.ts), and logged there as a whole. */
-const later: Check = () => undefined;
+const later: ValueCheck = () => undefined;
 
 /** Every option of `start()`: a new one without a check here does not compile. */
 const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpec>> = {

@@ -1,3 +1,5 @@
+import { envText } from './env-text.ts';
+
 /**
  * A boolean `BREAKWATER_*` variable. The usual spellings are taken, in any case: `BREAKWATER_CONTROL=off`
  * left the control client on when only `false` and `0` were.
@@ -19,8 +21,8 @@ export function envBoolean(
   name: string,
   logger: (message: string) => void,
 ): boolean | undefined {
-  const text = env[name]?.trim();
-  if (text === undefined || text === '') return undefined;
+  const text = envText(env, name);
+  if (text === undefined) return undefined;
   const value = SPELLINGS[text.toLowerCase()];
   if (value === undefined)
     logger(`${name}=${text}: not a boolean (true/false, 1/0, yes/no, on/off); ignored`);

@@ -10,6 +10,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
 import { defaultLogger } from './default-logger.ts';
 import { envBoolean } from './env-boolean.ts';
+import { envText } from './env-text.ts';
 import { readUrlVariables, signalUrl } from './otlp-urls.ts';
 
 /** Where the fleet control client connects and what it may change. */
@@ -184,12 +185,6 @@ export function spanExportDelayMs(text: string | undefined, onBad?: (message: st
   if (Number.isFinite(n) && n >= 0) return n;
   onBad?.(`OTEL_BSP_SCHEDULE_DELAY=${value}: not a number of milliseconds; ignored`);
   return 1_000;
-}
-
-/** An environment variable's value, or undefined when it is unset or blank (as OTel reads them). */
-function envText(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
 }
 
 /** The OpenTelemetry SDK's limit on the length of a key or value in `OTEL_RESOURCE_ATTRIBUTES`. */

@@ -5,6 +5,7 @@
  * the default applies, never a garbage URL.
  */
 import { ENV } from '@breakwater/protocol';
+import { envText } from './env-text.ts';
 import { httpUrlProblem } from './http-url.ts';
 
 /** OpenTelemetry's default OTLP/HTTP endpoint, where the exporters send when nothing is set. */
@@ -32,8 +33,8 @@ const INSTEAD: Readonly<Record<string, string>> = {
 export function readUrlVariables(env: NodeJS.ProcessEnv, logger: (message: string) => void): UrlVariables {
   const refused = new Set<string>();
   const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    if (value === undefined || value === '') return undefined;
+    const value = envText(env, name);
+    if (value === undefined) return undefined;
     const problem = httpUrlProblem(value);
     if (problem === undefined) return value;
     refused.add(name);

@@ -11,7 +11,7 @@ export * from './errors.ts';
 export * from './gate.ts';
 export * from './http.ts';
 export * from './metrics.ts';
-export * from './show-value.ts';
 export * from './signal.ts';
 export * from './signal-event-id.ts';
 export * from './slo.ts';
+export * from './value-checks.ts';

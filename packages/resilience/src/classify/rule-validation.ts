@@ -3,17 +3,17 @@
  * `configureBreakwater` and `start()`): a misshapen rule is then a clear error naming the field,
  * rather than a TypeError of its own thrown out of every failing call.
  */
-import { ERROR_CATEGORIES, ERROR_SEVERITIES, FAULT_SOURCES, showValue } from '@breakwater/protocol';
-
-type Check = (value: unknown) => string | undefined;
-
-const oneOf =
-  (values: readonly string[]): Check =>
-  (v) =>
-    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+import {
+  ERROR_CATEGORIES,
+  ERROR_SEVERITIES,
+  FAULT_SOURCES,
+  oneOf,
+  showValue,
+  type ValueCheck,
+} from '@breakwater/protocol';
 
 /** What `applyRule` and `classification()` read of a fixed classification, and how. */
-const CLASSIFICATION_FIELDS: Readonly<Record<string, Check>> = {
+const CLASSIFICATION_FIELDS: Readonly<Record<string, ValueCheck>> = {
   category: oneOf(ERROR_CATEGORIES),
   severity: oneOf(ERROR_SEVERITIES),
   source: oneOf(FAULT_SOURCES),

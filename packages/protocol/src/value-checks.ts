@@ -1,0 +1,24 @@
+/**
+ * The small vocabulary of the SDK packages' option and rule checks (`start()`, policies, tools,
+ * classifier rules): one spelling of what a value must be and of how a wrong one is shown.
+ */
+
+/** What is wrong with a value (`must be …`), or undefined when it is fine. */
+export type ValueCheck = (value: unknown) => string | undefined;
+
+/** A string among `values`. */
+export const oneOf =
+  (values: readonly string[]): ValueCheck =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+
+/** A value as a message about it shows it after `(got …)`: JSON where it has some, else its text. */
+export function showValue(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (value instanceof RegExp) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
