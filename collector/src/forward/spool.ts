@@ -4,6 +4,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Logger } from '../component.ts';
 import { contentEncodingOf, forwardedEncoding } from '../receive/body.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
+import { openFailureReason } from '../store/file-access.ts';
 import { FileOpenError } from '../store/file-open-error.ts';
 import { isSqliteBusy } from '../store/sqlite-busy.ts';
 
@@ -127,9 +128,13 @@ export class ForwardSpool {
       // A file this collector cannot use for another reason (a directory at the path, no
       // permission, an I/O error) is refused, not set aside: its requests would be lost.
       if (!isUnreadableSpool(error)) {
-        throw new SpoolOpenError(path, `cannot open forward spool ${path}: ${reason(error)}`, {
-          cause: error,
-        });
+        throw new SpoolOpenError(
+          path,
+          `cannot open forward spool ${path}: ${openFailureReason(path, error)}`,
+          {
+            cause: error,
+          },
+        );
       }
       const aside = setAside(path, options.now(), error);
       logger.error(
@@ -139,9 +144,13 @@ export class ForwardSpool {
       try {
         return ForwardSpool.openFile(path, lockTimeoutMs);
       } catch (retryError) {
-        throw new SpoolOpenError(path, `cannot open forward spool ${path}: ${reason(retryError)}`, {
-          cause: retryError,
-        });
+        throw new SpoolOpenError(
+          path,
+          `cannot open forward spool ${path}: ${openFailureReason(path, retryError)}`,
+          {
+            cause: retryError,
+          },
+        );
       }
     }
   }

@@ -20,6 +20,17 @@ export function fileErrorReason(code: string | undefined): string | undefined {
 }
 
 /**
+ * Why the SQLite file at `path` (the SLO store, a forward spool) could not be opened: SQLite's
+ * reason, led by the permission problem behind it where there is one.
+ */
+export function openFailureReason(path: string, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  // SQLite says "unable to open database file" or "disk I/O error" for a permission problem.
+  const access = notWritable(path);
+  return access === undefined ? reason : `${access} (SQLite: ${reason})`;
+}
+
+/**
  * Why this process cannot write the file at `path` (or create it in its directory), or
  * undefined when it can. SQLite reports a permission problem as "unable to open database file"
  * or "disk I/O error", which sends people looking at the disk.

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { BucketIndex, type BucketRef, type BucketWrite, type Resolution } from './buckets.ts';
 import { ExampleIndex, mergeExamples } from './example-index.ts';
-import { notWritable } from './file-access.ts';
+import { openFailureReason } from './file-access.ts';
 import { FileOpenError } from './file-open-error.ts';
 import { isSqliteBusy } from './sqlite-busy.ts';
 import {
@@ -397,11 +397,9 @@ function openError(path: string, error: unknown): StoreOpenError {
       { cause: error },
     );
   }
-  const reason = error instanceof Error ? error.message : String(error);
-  // SQLite says "unable to open database file" or "disk I/O error" for a permission problem.
-  const access = notWritable(path);
-  const why = access === undefined ? reason : `${access} (SQLite: ${reason})`;
-  return new StoreOpenError(path, `cannot open SLO store ${path}: ${why}`, { cause: error });
+  return new StoreOpenError(path, `cannot open SLO store ${path}: ${openFailureReason(path, error)}`, {
+    cause: error,
+  });
 }
 
 /** A stored list, or none when the row is not a list of strings (examples are only hints). */
