@@ -7,7 +7,7 @@
  * applies, and everything else starts as given.
  */
 import { isCaptureMaxBytes } from '@breakwater/instrumentation';
-import { showValue, type ValueCheck } from '@breakwater/protocol';
+import { closestName, showValue, type ValueCheck } from '@breakwater/protocol';
 import { defaultLogger } from './default-logger.ts';
 import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
@@ -161,26 +161,6 @@ function checkControl(value: unknown, log: (message: string) => void): unknown {
 
 /** ` (did you mean serviceName?)` for a name that differs from a known one by case or a typo or two. */
 function suggestion(name: string, known: readonly string[]): string {
-  const lower = name.toLowerCase();
-  const match =
-    known.find((k) => k.toLowerCase() === lower) ??
-    known.find((k) => editDistance(k.toLowerCase(), lower) <= Math.min(2, Math.floor(k.length / 3)));
+  const match = closestName(name, known);
   return match === undefined ? '' : ` (did you mean ${match}?)`;
-}
-
-/** Levenshtein distance (option names are short). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(
-        previous[j]! + 1,
-        row[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = row;
-  }
-  return previous[b.length]!;
 }

@@ -5,6 +5,7 @@
 export * from './attributes.ts';
 export * from './breaker.ts';
 export * from './clock.ts';
+export * from './closest-name.ts';
 export * from './dependency-key.ts';
 export * from './duration.ts';
 export * from './errors.ts';
