@@ -123,6 +123,28 @@ export function collectSlo(
   return out;
 }
 
+/**
+ * The services with events in any of `defs`' series over each SLO's own window, for naming what a
+ * question about a service without any event may have meant (only asked then: it reads every
+ * series once more).
+ */
+export function servicesWithEvents(
+  defs: readonly GateSloDefinition[],
+  series: readonly SeriesWindows[],
+  windowsMs: readonly number[],
+): Set<string> {
+  const byName = new Map(defs.map((d) => [d.name, d]));
+  const services = new Set<string>();
+  for (const s of series) {
+    const def = byName.get(s.slo);
+    if (def === undefined) continue;
+    if ((s.windows[windowsMs.indexOf(def.windowMs)]?.total ?? 0) === 0) continue;
+    const labels = decodeSeries(s.series, def.groupBy);
+    if (labels !== undefined && !isOverflowSeries(labels)) services.add(labels.service);
+  }
+  return services;
+}
+
 function add(into: GoodTotal, c: GoodTotal): void {
   into.good += c.good;
   into.total += c.total;

@@ -193,10 +193,14 @@ function compare(
   }
 }
 
-/** The overall decision from every SLO's verdict, with the top-level reasons. */
+/**
+ * The overall decision from every SLO's verdict, with the top-level reasons. `unknownService`, a
+ * sentence about a service without any event, is added to the HALT reason when nothing is judged.
+ */
 export function combineVerdicts(
   verdicts: readonly SloVerdict[],
   windowMs: number,
+  unknownService?: string,
 ): { decision: GateDecision; reasons: GateReason[] } {
   const reasons = verdicts.flatMap((v) => v.reasons);
   if (verdicts.some((v) => v.decision === 'ROLLBACK')) return { decision: 'ROLLBACK', reasons };
@@ -206,9 +210,10 @@ export function combineVerdicts(
     reasons.unshift({
       code: none ? 'no_data' : 'insufficient_data',
       message:
-        verdicts.length === 0
+        (verdicts.length === 0
           ? 'no SLO has events for this service'
-          : `no SLO has enough events for the version over ${formatDuration(windowMs)} to judge it`,
+          : `no SLO has enough events for the version over ${formatDuration(windowMs)} to judge it`) +
+        (unknownService === undefined ? '' : `: ${unknownService}`),
       decision: 'HALT',
     });
     return { decision: 'HALT', reasons };

@@ -133,6 +133,52 @@ describe('evaluateGate', () => {
     assert.equal(named.answer.slos.length, 1);
   });
 
+  it('names the service a question without any event probably meant', async () => {
+    const s = await source();
+    const halt = async (service: string, slos: string[] = []) => {
+      const answer = await evaluateGate(s, config, { ...query, service, slos }, NOW);
+      assert.equal(answer.decision, 'HALT');
+      return answer.reasons[0]!;
+    };
+    const typo = await halt('chta');
+    assert.equal(typo.code, 'no_data');
+    assert.equal(
+      typo.message,
+      'no SLO has events for this service: no event of service "chta" at all (did you mean "chat"?)',
+    );
+    assert.match(
+      (await halt('Chat', ['availability'])).message,
+      /no event of service "Chat" at all \(did you mean "chat"\?\)$/,
+    );
+    assert.match((await halt('billing')).message, /\(services with events: chat, other\)$/);
+    // A known service is never hinted at, even for a version without events.
+    const newVersion = await evaluateGate(
+      s,
+      config,
+      { ...query, version: 'v3', slos: ['availability'] },
+      NOW,
+    );
+    assert.doesNotMatch(newVersion.reasons[0]!.message, /no event of service/);
+  });
+
+  it('says how many services have events when none is close and they are many', async () => {
+    const store = new MemoryStore(() => 31 * DAY);
+    await store.commit(
+      NOW - 30_000,
+      ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'].map((service) => ({
+        slo: 'availability',
+        series: encodeSeries({ service, version: 'v1', dims: ['tool/a'] }, availability.groupBy),
+        counts: { good: 10, total: 10, extra: {} as Record<string, number> },
+      })),
+    );
+    const s: GateDataSource = {
+      slos: () => [availability],
+      snapshot: (now, windows) => store.snapshot(now, windows),
+    };
+    const answer = await evaluateGate(s, config, { ...query, service: 'billing' }, NOW);
+    assert.match(answer.reasons[0]!.message, /\(6 services have events, none named close to it\)$/);
+  });
+
   it('an explicit baseline replaces discovery; a named SLO is required', async () => {
     const s = await source();
     const answer = await evaluateGate(

@@ -1,12 +1,15 @@
-import { formatDuration, type GateAnswer, type GateSloEvidence } from '@breakwater/protocol';
+import { closestName, formatDuration, type GateAnswer, type GateSloEvidence } from '@breakwater/protocol';
+import type { SeriesWindows } from '../../store/types.ts';
 import { scaledBurnRules } from '../alert-policy.ts';
-import { type CollectedSlo, collectSlo } from './collect.ts';
+import { type CollectedSlo, collectSlo, servicesWithEvents } from './collect.ts';
 import { type GateConfig, rulesFor } from './config.ts';
 import type { GateDataSource, GateSloDefinition } from './data-source.ts';
 import { combineVerdicts, decideSlo, type SloRules, type SloVerdict } from './decide.ts';
 
 /** Categories, error types and trace ids listed per SLO in an answer. */
 const TOP_N = 5;
+/** Services named in a no-data answer when none is close to the asked one. */
+const MAX_LISTED_SERVICES = 5;
 
 /** A gate question (the query string of `GET /v1/gate`). */
 export interface GateQuery {
@@ -147,7 +150,8 @@ export async function evaluateGateDetailed(
     evidence.push({ ...verdict.evidence, ...details(source, def, collected), decision: verdict.decision });
   }
   const defaultWindow = config.window;
-  const { decision, reasons } = combineVerdicts(verdicts, defaultWindow);
+  const unknownService = serviceHasData ? undefined : serviceHint(query.service, defs, snapshot, windowsMs);
+  const { decision, reasons } = combineVerdicts(verdicts, defaultWindow, unknownService);
   const answer: GateAnswer = {
     decision,
     service: query.service,
@@ -187,6 +191,30 @@ function overflowed(
     ],
     evidence: { ...verdict.evidence, judged: false },
   };
+}
+
+/**
+ * What to tell a question about a service without any event: most often a mistyped name (a
+ * deploy pipeline's variable), so the closest service with events is named, or, when there are
+ * few, all of them.
+ */
+function serviceHint(
+  service: string,
+  defs: readonly GateSloDefinition[],
+  snapshot: readonly SeriesWindows[],
+  windowsMs: readonly number[],
+): string {
+  const seen = servicesWithEvents(defs, snapshot, windowsMs);
+  const closest = closestName(service, seen);
+  const some =
+    closest !== undefined
+      ? `did you mean "${closest}"?`
+      : seen.size === 0
+        ? 'no service has any'
+        : seen.size <= MAX_LISTED_SERVICES
+          ? `services with events: ${[...seen].sort().join(', ')}`
+          : `${seen.size} services have events, none named close to it`;
+  return `no event of service "${service}" at all (${some})`;
 }
 
 /** Incident details for one SLO: top categories, error types, failing dependency, trace ids. */
