@@ -6,6 +6,9 @@ import type { SignalHub } from './signal-hub.ts';
  * `GET /v1/signals` (SSE) and `GET /v1/signals/active` (JSON), both `?service=`-filtered and
  * both for subscribe-scope tokens; the host server checks the token before calling them and
  * names it in `caller`, so the stream can hold each token to its share of subscribers.
+ *
+ * Unlike the gate's, these routes ignore parameters they do not know: their callers are SDKs, and
+ * a newer SDK's extra parameter must not cut it off from an older collector's breaker signals.
  */
 export function signalRoutes(hub: SignalHub): Route[] {
   return [
