@@ -160,7 +160,7 @@ describe('SLO component', () => {
     assert.equal(check.code, 0, `${check.stdout}${check.stderr}\n${text}`);
   });
 
-  it('caps series per SLO at maxSeries, folds the rest into __overflow__ and frees aged-out series', async () => {
+  it("caps series per SLO at maxSeries, folds the rest into their service's or the fleet's overflow series and frees aged-out series", async () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
     const c = await component(
       { store: { kind: 'memory' }, technicalSlos: false, evaluation: { maxSeries: 2, interval: '1d' } },
@@ -186,6 +186,26 @@ describe('SLO component', () => {
     assert.match(text, /breakwater_slo_series_limit\{slo="availability"\} 2\n/);
     assert.match(text, /breakwater_slo_overflow_events_total\{slo="availability"\} 6\n/);
     assert.doesNotMatch(text, /service="[cde]"/);
+    // A new version of a service with a series of its own goes to that service's overflow series.
+    await c.spanSink!(
+      batch(['a']).map((sp) => ({ ...sp, serviceVersion: '2.0.0' })),
+      clock.now(),
+    );
+    const withOwn = (await c.current())[0]!.groups.filter((g) => g.version === undefined);
+    assert.deepEqual(
+      withOwn.map((g) => [g.service, g.labels, g.windows.find((w) => w.window === '30d')!.total]).slice(1, 3),
+      [
+        ['a', { operation: '__overflow__' }, 2],
+        ['a', { operation: 'chat' }, 4],
+      ],
+    );
+    text = metrics(c);
+    assert.match(
+      text,
+      /breakwater_slo_series\{slo="availability"\} 2\n/,
+      'an overflow series takes no place',
+    );
+    assert.match(text, /breakwater_slo_overflow_events_total\{slo="availability"\} 8\n/);
 
     // Past the SLO window plus the retention margin, the compaction drops every series: their
     // counters go and their places are free again.

@@ -103,6 +103,94 @@ describe('series limit', () => {
     assert.deepEqual(limiter.counts(), new Map([['chat', 0]]));
   });
 
+  it("a known service's further series fold into its own overflow series, others into the fleet's", () => {
+    const two = resolveSlos(
+      CollectorConfigSchema.parse({
+        technicalSlos: false,
+        slos: [{ name: 'chat', objective: 99, groupBy: ['model'], maxSeries: 2 }],
+      }),
+    );
+    const limiter = new SeriesLimiter(two);
+    const deltas = (...spans: [string, string, string][]) =>
+      new SliAggregator(two).aggregate(
+        spans.map(([service, serviceVersion, requestModel]) =>
+          failed('timeout', { service, serviceVersion, requestModel }),
+        ),
+      );
+    limiter.admit(deltas(['chat', 'v1', 'gpt-4o'], ['search', 'v1', 'gpt-4o']));
+    // A new version of chat, a new model of search and a new service, with the SLO full.
+    const admission = limiter.admit(
+      deltas(
+        ['chat', 'v2', 'gpt-4o'],
+        ['chat', 'v3', 'gpt-4o'],
+        ['search', 'v1', 'o3'],
+        ['billing', 'v1', 'gpt-4o'],
+      ),
+    );
+    const labels = admission.deltas.map((d) => [d.labels.service, d.labels.version, ...d.labels.dims]);
+    assert.deepEqual(labels, [
+      ['chat', '__overflow__', '__overflow__'],
+      ['search', '__overflow__', '__overflow__'],
+      ['__overflow__', '__overflow__', '__overflow__'],
+    ]);
+    assert.deepEqual(
+      admission.deltas.map((d) => d.counts.total),
+      [2, 1, 1],
+    );
+    assert.deepEqual(admission.overflowEvents, new Map([['chat', 4]]));
+    assert.deepEqual(limiter.counts(), new Map([['chat', 2]]), 'overflow series take no place');
+    // The store holds them; a restart reads them back as overflow series, not as admitted ones.
+    const restarted = new SeriesLimiter(two);
+    restarted.reset(
+      [
+        ...limiter.admit(deltas(['chat', 'v1', 'gpt-4o'], ['search', 'v1', 'gpt-4o'])).deltas,
+        ...admission.deltas,
+      ].map((d) => ({ slo: 'chat', series: d.series })),
+    );
+    assert.deepEqual(restarted.counts(), new Map([['chat', 2]]));
+    assert.deepEqual(
+      restarted.admit(deltas(['chat', 'v4', 'gpt-4o'])).deltas.map((d) => d.labels.service),
+      ['chat'],
+    );
+  });
+
+  it("services' own overflow series are capped at maxSeries too, and a failed batch's are released", () => {
+    const two = resolveSlos(
+      CollectorConfigSchema.parse({
+        technicalSlos: false,
+        slos: [{ name: 'chat', objective: 99, groupBy: [], maxSeries: 2 }],
+      }),
+    );
+    const id = (service: string, version: string) => encodeSeries({ service, version, dims: [] }, []);
+    const limiter = new SeriesLimiter(two);
+    // Stored: two admitted series, and the overflow series of two services that have aged out.
+    limiter.reset(
+      [id('a', 'v1'), id('b', 'v1'), id('gone-1', '__overflow__'), id('gone-2', '__overflow__')].map(
+        (series) => ({
+          slo: 'chat',
+          series,
+        }),
+      ),
+    );
+    const newVersion = (service: string) =>
+      new SliAggregator(two).aggregate([span({ service, serviceVersion: 'v2' })]);
+    assert.equal(limiter.admit(newVersion('a')).deltas[0]!.labels.service, '__overflow__', 'cap reached');
+
+    const fresh = new SeriesLimiter(two);
+    fresh.reset(
+      [id('a', 'v1'), id('b', 'v1'), id('gone-1', '__overflow__')].map((series) => ({ slo: 'chat', series })),
+    );
+    const failedBatch = fresh.admit(newVersion('a'));
+    assert.deepEqual(failedBatch.deltas[0]!.labels, { service: 'a', version: '__overflow__', dims: [] });
+    fresh.release(failedBatch);
+    // a's overflow series was released: gone-1's and b's make two, within the cap.
+    assert.deepEqual(fresh.admit(newVersion('b')).deltas[0]!.labels, {
+      service: 'b',
+      version: '__overflow__',
+      dims: [],
+    });
+  });
+
   it('spans of admitted series pass through untouched', () => {
     const limiter = new SeriesLimiter(defs);
     const deltas = new SliAggregator(defs).aggregate([span({ service: 'a' }), span({ service: 'a' })]);

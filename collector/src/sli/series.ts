@@ -15,8 +15,9 @@ export interface SeriesLabels {
 }
 
 /**
- * The value of every label of the series that takes an SLO's events beyond its `maxSeries`
- * limit (service, version and each `groupBy` dimension).
+ * The label value of what an SLO's overflow series stand for beyond its `maxSeries` limit: the
+ * version and each `groupBy` dimension of a service's own overflow series, and every label
+ * (service too) of the SLO's fleet overflow series.
  */
 export const OVERFLOW_LABEL_VALUE = '__overflow__';
 
@@ -28,18 +29,26 @@ export function encodeSeries(labels: SeriesLabels, groupBy: readonly string[]): 
   return JSON.stringify([labels.service, labels.version, named]);
 }
 
-/** The labels of an SLO's overflow series (see {@link OVERFLOW_LABEL_VALUE}). */
-export function overflowLabels(dimCount: number): SeriesLabels {
+/**
+ * The labels of an overflow series (see {@link OVERFLOW_LABEL_VALUE}): `service`'s own, or the
+ * SLO's fleet overflow series when `service` is itself {@link OVERFLOW_LABEL_VALUE}.
+ */
+export function overflowLabels(dimCount: number, service = OVERFLOW_LABEL_VALUE): SeriesLabels {
   return {
-    service: OVERFLOW_LABEL_VALUE,
+    service,
     version: OVERFLOW_LABEL_VALUE,
     dims: new Array<string>(dimCount).fill(OVERFLOW_LABEL_VALUE),
   };
 }
 
-/** Whether `labels` are those of an SLO's overflow series (see {@link overflowLabels}). */
-export function isOverflowSeries(labels: SeriesLabels): boolean {
-  return labels.service === OVERFLOW_LABEL_VALUE && labels.version === OVERFLOW_LABEL_VALUE;
+/**
+ * Which overflow series `labels` name: `'fleet'` (any service's events, see
+ * {@link overflowLabels}), `'service'` (one service's), or undefined for an ordinary series.
+ */
+export function overflowKind(labels: SeriesLabels): 'fleet' | 'service' | undefined {
+  if (labels.version !== OVERFLOW_LABEL_VALUE || labels.dims.some((d) => d !== OVERFLOW_LABEL_VALUE))
+    return undefined;
+  return labels.service === OVERFLOW_LABEL_VALUE ? 'fleet' : 'service';
 }
 
 /**

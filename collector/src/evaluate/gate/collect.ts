@@ -1,6 +1,6 @@
 import { ATTR, SEMCONV } from '@breakwater/protocol';
 import { CATEGORY_COUNTER_PREFIX } from '../../sli/compile.ts';
-import { decodeSeries, isOverflowSeries } from '../../sli/series.ts';
+import { decodeSeries, overflowKind } from '../../sli/series.ts';
 import type { SeriesWindows } from '../../store/types.ts';
 import type { GoodTotal } from '../burn-rate.ts';
 import type { GateSloDefinition } from './data-source.ts';
@@ -28,8 +28,9 @@ export interface CollectedSlo {
   /** Series ids of the version (for example trace ids). */
   versionSeries: string[];
   /**
-   * Events of the SLO's overflow series over the gate window: of series past its `maxSeries`,
-   * any service's and version's, the version under test's perhaps among them.
+   * Events over the gate window of the SLO's overflow series that may hold the version's (a new
+   * version is a new series, the first to overflow): the service's own overflow series, and the
+   * fleet's unless the service had a series before the gate window (see `SeriesLimiter`).
    */
   overflowEvents: number;
 }
@@ -74,19 +75,30 @@ export function collectSlo(
   const toolIndex = def.groupBy.indexOf('tool');
   const typeIndex = dimIndex(def.groupBy, ERROR_TYPE_DIMS);
   let baseline: GoodTotal | undefined = explicit.size > 0 ? { good: 0, total: 0 } : undefined;
+  let fleetOverflowEvents = 0;
+  // Whether the service had a series before the gate window: it then had one throughout (a
+  // series with events in the SLO window is still stored), so the limiter folded none of its
+  // events into the fleet overflow series, only into its own.
+  let knownBeforeGateWindow = false;
 
   for (const s of series) {
     if (s.slo !== def.name) continue;
     const labels = decodeSeries(s.series, def.groupBy);
     if (labels === undefined) continue;
-    if (isOverflowSeries(labels)) {
-      out.overflowEvents += s.windows[gateIndex]?.total ?? 0;
+    const overflow = overflowKind(labels);
+    if (overflow === 'fleet') {
+      fleetOverflowEvents += s.windows[gateIndex]?.total ?? 0;
       continue;
     }
     if (labels.service !== query.service) continue;
     const whole = s.windows[wholeIndex];
     if (whole !== undefined) add(out.service, whole);
     const gate = s.windows[gateIndex];
+    if ((whole?.total ?? 0) > (gate?.total ?? 0)) knownBeforeGateWindow = true;
+    if (overflow === 'service') {
+      out.overflowEvents += gate?.total ?? 0;
+      continue;
+    }
     if (labels.version === query.version) {
       out.versionSeries.push(s.series);
       for (let i = 0; i < windowsMs.length; i++) add(out.version.get(windowsMs[i]!)!, s.windows[i]!);
@@ -120,6 +132,7 @@ export function collectSlo(
     out.baselineVersions.add(labels.version);
   }
   out.baseline = baseline;
+  if (!knownBeforeGateWindow) out.overflowEvents += fleetOverflowEvents;
   return out;
 }
 
@@ -140,7 +153,7 @@ export function servicesWithEvents(
     if (def === undefined) continue;
     if ((s.windows[windowsMs.indexOf(def.windowMs)]?.total ?? 0) === 0) continue;
     const labels = decodeSeries(s.series, def.groupBy);
-    if (labels !== undefined && !isOverflowSeries(labels)) services.add(labels.service);
+    if (labels !== undefined && overflowKind(labels) !== 'fleet') services.add(labels.service);
   }
   return services;
 }

@@ -85,7 +85,7 @@ describe('evaluateGate', () => {
     assert.equal(answer.decision, 'HALT');
     const reason = answer.reasons.find((r) => r.code === 'series_overflow');
     assert.equal(reason?.decision, 'HALT');
-    assert.match(reason!.message, /100 events over 10m went to the overflow series of SLO availability/);
+    assert.match(reason!.message, /100 events over 10m went to overflow series of SLO availability/);
     assert.equal(answer.slos[0]!.judged, false);
     assert.ok(!isNoDataHalt(answer), 'not a wait for traffic: --wait stops, an incident is raised');
 
@@ -97,6 +97,48 @@ describe('evaluateGate', () => {
     // What is seen still rolls back.
     await store.commit(NOW - 20_000, [delta({ service: 'chat', version: 'v2', dim: 'tool/a' }, 300, 150)]);
     assert.equal((await evaluateGate(s, config, query, NOW)).decision, 'ROLLBACK');
+  });
+
+  it("one service's overflow HALTs only that service; the fleet's only services it may hold", async () => {
+    const store = new MemoryStore(() => 31 * DAY);
+    const delta = (service: string, version: string, dim: string, total: number) => ({
+      slo: 'availability',
+      series: encodeSeries({ service, version, dims: [dim] }, availability.groupBy),
+      counts: { good: total, total, extra: {} as Record<string, number> },
+    });
+    // An hour ago: chat and search had series; search then ran out of room (a tenant per series).
+    await store.commit(NOW - 3_600_000, [
+      delta('chat', 'v1', 'tool/a', 2000),
+      delta('search', 'v1', 'tool/a', 2000),
+    ]);
+    await store.commit(NOW - 30_000, [
+      delta('chat', 'v2', 'tool/a', 500),
+      delta('chat', 'v1', 'tool/a', 500),
+      delta('search', 'v2', 'tool/a', 500),
+      delta('search', 'v1', 'tool/a', 500),
+      delta('search', OVERFLOW_LABEL_VALUE, OVERFLOW_LABEL_VALUE, 400),
+      delta(OVERFLOW_LABEL_VALUE, OVERFLOW_LABEL_VALUE, OVERFLOW_LABEL_VALUE, 50),
+    ]);
+    const s: GateDataSource = {
+      slos: () => [availability],
+      snapshot: (now, windows) => store.snapshot(now, windows),
+    };
+    const ask = (service: string) => evaluateGate(s, config, { ...query, service, version: 'v2' }, NOW);
+    const chat = await ask('chat');
+    assert.equal(chat.decision, 'PROCEED', 'chat had its series all along: no overflow can hold its events');
+    const search = await ask('search');
+    assert.equal(search.decision, 'HALT');
+    assert.match(
+      search.reasons.find((r) => r.code === 'series_overflow')!.message,
+      /^400 events over 10m went to overflow series of SLO availability/,
+    );
+    // Its own overflow series is no baseline version, and counts in its budget.
+    assert.deepEqual(search.baseline, ['v1']);
+    // A service first seen within the gate window may be in the fleet's overflow series.
+    await store.commit(NOW - 20_000, [delta('billing', 'v2', 'tool/a', 500)]);
+    const billing = await ask('billing');
+    assert.equal(billing.decision, 'HALT');
+    assert.match(billing.reasons.find((r) => r.code === 'series_overflow')!.message, /^50 events/);
   });
 
   it('judges the version against every other version of the service, with incident details', async () => {

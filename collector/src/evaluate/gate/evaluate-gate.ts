@@ -184,7 +184,7 @@ function overflowed(
       ...verdict.reasons,
       {
         code: 'series_overflow',
-        message: `${overflowEvents} events over ${formatDuration(windowMs)} went to the overflow series of SLO ${def.name} (its maxSeries reached): the version's may be among them, unseen; raise the SLO's maxSeries`,
+        message: `${overflowEvents} events over ${formatDuration(windowMs)} went to overflow series of SLO ${def.name} that may hold the service's (its maxSeries reached): the version's may be among them, unseen; raise the SLO's maxSeries`,
         slo: def.name,
         decision: 'HALT',
       },

@@ -1,5 +1,5 @@
 import { formatDuration, type GateHealth } from '@breakwater/protocol';
-import { decodeSeries } from '../../sli/series.ts';
+import { decodeSeries, overflowKind } from '../../sli/series.ts';
 import { burnRate } from '../burn-rate.ts';
 import type { GateConfig } from './config.ts';
 import type { GateDataSource } from './data-source.ts';
@@ -28,6 +28,8 @@ export async function evaluateHealth(
       if (s.slo !== def.name) continue;
       const labels = decodeSeries(s.series, def.groupBy);
       if (labels === undefined || labels.service !== service || skip.has(labels.version)) continue;
+      // The service's own overflow series may hold the excluded version's events, unseen.
+      if (overflowKind(labels) !== undefined) continue;
       good += s.windows[0]?.good ?? 0;
       total += s.windows[0]?.total ?? 0;
     }
