@@ -129,6 +129,7 @@ describe('/v1/signals: subscriber share per token', () => {
     const text = await metrics.text();
     assert.match(text, /^breakwater_fleet_stream_dropped_total\{cause="token_share"\} 3$/m);
     assert.match(text, /^breakwater_fleet_stream_dropped_total\{cause="refused"\} 1$/m);
+    assert.match(text, /^breakwater_fleet_subscribers_limit 4$/m);
   });
 
   it('defaults the share to half of maxSubscribers', async () => {

@@ -100,6 +100,13 @@ export function writeFleetMetrics(out: string[], fleet: FleetBreaker, hub: Signa
   const { stats } = hub;
   family(out, 'breakwater_fleet_subscribers', 'gauge', 'Connected signal stream subscribers.');
   out.push(`breakwater_fleet_subscribers ${hub.subscribers}`);
+  family(
+    out,
+    'breakwater_fleet_subscribers_limit',
+    'gauge',
+    'Most signal stream subscribers taken (fleet.stream.maxSubscribers); further ones are refused with 503.',
+  );
+  out.push(`breakwater_fleet_subscribers_limit ${hub.maxSubscribers}`);
   family(out, 'breakwater_fleet_stream_events_total', 'counter', 'Events published on the signal stream.');
   out.push(`breakwater_fleet_stream_events_total ${stats.published}`);
   family(

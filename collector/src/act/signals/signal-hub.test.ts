@@ -14,6 +14,7 @@ import {
 } from '@breakwater/protocol';
 import type { Logger, Route } from '../../component.ts';
 import { until } from '../../testing/until.ts';
+import { memoryLogger } from '../testing/tools.ts';
 import { signalRoutes } from './routes.ts';
 import { SignalHub, type SignalHubOptions } from './signal-hub.ts';
 
@@ -337,6 +338,27 @@ describe('SignalHub over loopback HTTP', () => {
     assert.equal(refused.status, 503);
     assert.deepEqual(await refused.json(), { error: { code: 503, message: 'too many signal subscribers' } });
     assert.equal(hub.stats.dropped.refused, 1);
+  });
+
+  it('logs a run of refusals at the limit once, and again after a subscriber left', async () => {
+    const logger = memoryLogger();
+    const { hub, open, port } = await setup({ maxSubscribers: 1, logger });
+    const first = await open();
+    await until(() => hub.subscribers === 1, 'subscriber');
+    const refuse = async () =>
+      assert.equal((await fetch(`http://127.0.0.1:${port}${COLLECTOR_PATHS.SIGNALS}`)).status, 503);
+    const full = () => logger.lines.filter((l) => /the stream is full/.test(l.msg)).length;
+    await refuse();
+    await refuse();
+    assert.equal(full(), 1, 'every refused SDK retries: one line per run');
+    assert.deepEqual(logger.lines.find((l) => /the stream is full/.test(l.msg))?.level, 'warn');
+    first.close();
+    await until(() => hub.subscribers === 0, 'the subscriber to leave');
+    await open();
+    await until(() => hub.subscribers === 1, 'a new subscriber');
+    await refuse();
+    assert.equal(full(), 2);
+    assert.equal(hub.stats.dropped.refused, 3);
   });
 
   it('a service name longer than a signal may name gets the fleet-wide signals', async () => {

@@ -95,6 +95,8 @@ export class SignalHub {
   /** Subscribers by service filter (`''`: unfiltered). */
   private readonly groups = new Map<string, Set<Subscriber>>();
   private count = 0;
+  /** Whether the current run of refusals at `maxSubscribers` was logged (reset when one leaves). */
+  private fullLogged = false;
   private readonly share: number;
   private readonly shares: TokenShares;
   private timer: TimerHandle | undefined;
@@ -109,6 +111,11 @@ export class SignalHub {
   /** Current subscribers. */
   get subscribers(): number {
     return this.count;
+  }
+
+  /** Most subscribers the stream takes (`fleet.stream.maxSubscribers`). */
+  get maxSubscribers(): number {
+    return this.options.maxSubscribers;
   }
 
   /** Starts the heartbeat. */
@@ -182,6 +189,15 @@ export class SignalHub {
     }
     if (this.count >= this.options.maxSubscribers) {
       this.stats.dropped.refused++;
+      // Once per run of refusals: every refused SDK retries, and each is a replica that will not
+      // back off with the fleet.
+      if (!this.fullLogged) {
+        this.fullLogged = true;
+        this.options.logger.warn(
+          { maxSubscribers: this.options.maxSubscribers },
+          'signal subscribers refused: the stream is full (fleet.stream.maxSubscribers); refused SDKs retry and miss breaker signals meanwhile',
+        );
+      }
       this.refuse(res, 'too many signal subscribers');
       return;
     }
@@ -274,6 +290,7 @@ export class SignalHub {
     const group = this.groups.get(sub.service);
     if (group?.delete(sub)) {
       this.count--;
+      this.fullLogged = false;
       if (sub.token !== undefined) this.shares.remove(sub.token);
       if (group.size === 0) this.groups.delete(sub.service);
     }
