@@ -6,8 +6,9 @@ import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 
-// Real child processes: an ESM app preloaded with `--import @breakwater/node/register`, and a
-// CommonJS app that require()s @breakwater/node. Each must export its span to a local receiver.
+// Real child processes: an ESM app preloaded with `--import @breakwater/node/register` (or with a
+// file of its own that imports @breakwater/node/hook), and a CommonJS app that require()s
+// @breakwater/node. Each must export its span to a local receiver.
 const bodies: string[] = [];
 const receiver = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -80,6 +81,24 @@ it('ESM app: --import @breakwater/node/register instruments `import OpenAI from 
   );
 });
 
+it('ESM app: --import of its own file that imports @breakwater/node/hook, then start() with policies', async () => {
+  const model = 'gpt-hook-app';
+  fp.script({ route: 'openai.chat', model, steps: [{ fault: 'error', status: 503, count: 100 }] });
+  const { code, out } = await run(
+    ['--import', fixture('hook-instrument.mjs'), fixture('hook-app.mjs')],
+    '', // the service name is the one start() is given
+  );
+  assert.equal(code, 0, out);
+  assert.match(out, /failed 503/);
+  assert.doesNotMatch(out, /ignored/);
+  // The file's policy (2 attempts) on the ESM import: not the default 3, nor the client's 1 + 5.
+  assert.equal(fp.count({ route: 'openai.chat', model }), 2);
+  assert.ok(
+    bodies.some((b) => b.includes(`chat ${model}`) && b.includes('hook-app')),
+    'span exported on exit',
+  );
+});
+
 it('CommonJS app: require("@breakwater/node") then require("openai")', async () => {
   const { code, out } = await run([fixture('cjs-app.cjs')], 'cjs-app');
   assert.equal(code, 0, out);
@@ -120,7 +139,7 @@ it('--import register, then the app’s own start() with options: told which are
   assert.match(out, /service unknown_service:node/);
   assert.ok(
     out.includes(
-      '[breakwater] start() options ignored: serviceName, policies (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): set serviceName through OTEL_SERVICE_NAME; policies has no variable and takes effect only in the first start()',
+      '[breakwater] start() options ignored: serviceName, policies (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): set serviceName through OTEL_SERVICE_NAME; policies has no variable: instead of --import @breakwater/node/register, --import a file of your own that imports @breakwater/node/hook and then calls start() with it',
     ),
     out,
   );

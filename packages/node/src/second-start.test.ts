@@ -35,6 +35,6 @@ it('options a later start() gives that are in effect already, from the environme
 it('the warning after the register hook says which variable sets what, and what has none', () => {
   assert.equal(
     ignoredMessage(['serviceName', 'policies', 'classifierRules'], 'register'),
-    'start() options ignored: serviceName, policies, classifierRules (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): set serviceName through OTEL_SERVICE_NAME; policies, classifierRules have no variable and take effect only in the first start()',
+    'start() options ignored: serviceName, policies, classifierRules (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): set serviceName through OTEL_SERVICE_NAME; policies, classifierRules have no variable: instead of --import @breakwater/node/register, --import a file of your own that imports @breakwater/node/hook and then calls start() with them',
   );
 });

@@ -98,7 +98,7 @@ export function ignoredMessage(names: readonly string[], by: StartedBy): string 
     ...(without.length === 0
       ? []
       : [
-          `${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no variable and take${without.length === 1 ? 's' : ''} effect only in the first start()`,
+          `${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no variable: instead of --import @breakwater/node/register, --import a file of your own that imports @breakwater/node/hook and then calls start() with ${without.length === 1 ? 'it' : 'them'}`,
         ]),
   ];
   return `${ignored} (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): ${advice.join('; ')}`;
