@@ -9,6 +9,7 @@
  * cut one ends with `…`; short strings such as roles and part types are never cut). The result is
  * still valid JSON in the same schema. Only when that cannot fit is the content left out.
  */
+import { ENV } from '@breakwater/protocol';
 
 /**
  * Default bound on one captured content attribute, in UTF-8 bytes: a full export queue (2048
@@ -21,6 +22,23 @@ export const DEFAULT_CAPTURE_MAX_BYTES = 32 * 1024;
 /** Whether `value` is a valid `captureMaxBytes`: an integer of at least 1. */
 export function isCaptureMaxBytes(value: number): boolean {
   return Number.isInteger(value) && value >= 1;
+}
+
+/**
+ * `BREAKWATER_CAPTURE_MAX_BYTES` in `env`: its value when it is an integer of at least 1;
+ * `undefined` when it is unset or blank, or when it is not one, which is told to `onBad` (with the
+ * value, trimmed) in the caller's own words. The runtime and `@breakwater/node` both read it here.
+ */
+export function captureMaxBytesFromEnv(
+  env: NodeJS.ProcessEnv,
+  onBad: (value: string) => void,
+): number | undefined {
+  const value = env[ENV.CAPTURE_MAX_BYTES]?.trim();
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (isCaptureMaxBytes(n)) return n;
+  onBad(value);
+  return undefined;
 }
 
 /** Checks a `captureMaxBytes` option. @throws TypeError when it is not an integer of at least 1. */

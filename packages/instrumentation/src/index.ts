@@ -17,6 +17,7 @@ export {
 } from './anthropic/instrumentation.ts';
 export {
   type ContentCapture,
+  captureMaxBytesFromEnv,
   checkCaptureMaxBytes,
   DEFAULT_CAPTURE_MAX_BYTES,
   isCaptureMaxBytes,

@@ -9,9 +9,9 @@ import { type ClassifierRule, validateClassifierRules } from '@breakwater/resili
 import { diag, type Meter } from '@opentelemetry/api';
 import {
   type ContentCapture,
+  captureMaxBytesFromEnv,
   checkCaptureMaxBytes,
   DEFAULT_CAPTURE_MAX_BYTES,
-  isCaptureMaxBytes,
 } from './bounded-json.ts';
 import { type DependencyLimits, resolveLimits } from './dependency-limits.ts';
 import { createGuard, type GuardHandle } from './guard.ts';
@@ -77,15 +77,13 @@ function contentFromEnv(): boolean {
 }
 
 /** `BREAKWATER_CAPTURE_MAX_BYTES` when it is a positive integer; otherwise the default, with a warning. */
-function captureMaxBytesFromEnv(): number {
-  const text = process.env[ENV.CAPTURE_MAX_BYTES];
-  if (text === undefined || text.trim() === '') return DEFAULT_CAPTURE_MAX_BYTES;
-  const n = Number(text);
-  if (isCaptureMaxBytes(n)) return n;
-  diag.warn(
-    `${ENV.CAPTURE_MAX_BYTES}=${text}: must be an integer of at least 1; using ${DEFAULT_CAPTURE_MAX_BYTES}`,
+function captureMaxBytesOrDefault(): number {
+  const fromEnv = captureMaxBytesFromEnv(process.env, (value) =>
+    diag.warn(
+      `${ENV.CAPTURE_MAX_BYTES}=${value}: must be an integer of at least 1; using ${DEFAULT_CAPTURE_MAX_BYTES}`,
+    ),
   );
-  return DEFAULT_CAPTURE_MAX_BYTES;
+  return fromEnv ?? DEFAULT_CAPTURE_MAX_BYTES;
 }
 
 /** Builds a runtime without installing it. @throws TypeError for an option out of range. */
@@ -94,7 +92,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const limits = resolveLimits(options.limits);
   const maxBytes =
     options.captureMaxBytes === undefined
-      ? captureMaxBytesFromEnv()
+      ? captureMaxBytesOrDefault()
       : checkCaptureMaxBytes(options.captureMaxBytes);
   const policies = new PolicyResolver(options.policies, { maxCached: limits.maxDependencies });
   // Checked under the name the app gave them (the guard's classifier calls them `rules`).

@@ -4,7 +4,12 @@
  * Breakwater's own `BREAKWATER_*` ones.
  */
 import { randomUUID } from 'node:crypto';
-import { type ClassifierRule, DEFAULT_CAPTURE_MAX_BYTES, type PolicyRule } from '@breakwater/instrumentation';
+import {
+  type ClassifierRule,
+  captureMaxBytesFromEnv,
+  DEFAULT_CAPTURE_MAX_BYTES,
+  type PolicyRule,
+} from '@breakwater/instrumentation';
 import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwater/protocol';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
@@ -389,7 +394,11 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     prometheusPort: options.prometheusPort ?? portNumber(env, ENV.PROMETHEUS_PORT, once),
     prometheusHost: options.prometheusHost ?? envText(env, ENV.PROMETHEUS_HOST) ?? '127.0.0.1',
     captureMaxBytes:
-      options.captureMaxBytes ?? positiveInt(env, ENV.CAPTURE_MAX_BYTES, once) ?? DEFAULT_CAPTURE_MAX_BYTES,
+      options.captureMaxBytes ??
+      captureMaxBytesFromEnv(env, (value) =>
+        once(`${ENV.CAPTURE_MAX_BYTES}=${value}: not a positive integer; ignored`),
+      ) ??
+      DEFAULT_CAPTURE_MAX_BYTES,
     control:
       options.control === false || controlEnv === false
         ? false
