@@ -142,7 +142,8 @@ async function main(): Promise<void> {
   });
   // Loaded after start(), through `require`, so the client is instrumented: start() patches
   // CommonJS loads; an ESM `import('openai')` would need the loader hook of
-  // `node --import @breakwater/node/register` and would otherwise run uninstrumented.
+  // `@breakwater/node/hook` (or `/register`), imported before the app, and would otherwise run
+  // uninstrumented.
   const OpenAI = createRequire(import.meta.url)('openai').default as typeof OpenAIClient;
   const { runAgent } = await import('./agent.ts');
   let providerUrl = values['provider-url'];

@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     ],
   });
   // Required (CommonJS) after start(), so the require hook instruments it; an ESM `import()`
-  // would need the loader hook of `--import @breakwater/node/register`.
+  // would need the loader hook of `@breakwater/node/hook` (or `/register`), imported first.
   const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('openai');
   const { runAgent } = await import('@breakwater/example-agent-service');
   const client = new OpenAI({ apiKey: 'demo', baseURL: `${providerUrl.replace(/\/+$/, '')}/v1` });
