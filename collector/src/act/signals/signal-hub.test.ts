@@ -347,11 +347,11 @@ describe('SignalHub over loopback HTTP', () => {
     await until(() => hub.subscribers === 1, 'subscriber');
     const refuse = async () =>
       assert.equal((await fetch(`http://127.0.0.1:${port}${COLLECTOR_PATHS.SIGNALS}`)).status, 503);
-    const full = () => logger.lines.filter((l) => /the stream is full/.test(l.msg)).length;
+    const full = () => logger.lines.filter((l) => /the stream is full/.test(l.msg ?? '')).length;
     await refuse();
     await refuse();
     assert.equal(full(), 1, 'every refused SDK retries: one line per run');
-    assert.deepEqual(logger.lines.find((l) => /the stream is full/.test(l.msg))?.level, 'warn');
+    assert.deepEqual(logger.lines.find((l) => /the stream is full/.test(l.msg ?? ''))?.level, 'warn');
     first.close();
     await until(() => hub.subscribers === 0, 'the subscriber to leave');
     await open();
