@@ -13,6 +13,7 @@ import { failed, span, times } from './sli/testing/spans.ts';
 import { createSloComponent } from './slo-component.ts';
 import { DEFAULT_STORE_FILE } from './store/open-store.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
+import { until } from './testing/until.ts';
 
 const M = 60_000;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -408,7 +409,10 @@ describe('SLO component', () => {
       clock,
     );
     cleanup.push(() => c.stop?.());
+    assert.doesNotMatch(metrics(c), /breakwater_slo_alertmanager_up/, 'unknown before any contact');
     await c.start?.();
+    // Nothing fires yet: the pusher asks Alertmanager whether it is ready instead.
+    await until(() => /^breakwater_slo_alertmanager_up 1$/m.test(metrics(c)), 'the readiness probe');
     const bad = times(20, () => failed('timeout'));
     await c.spanSink!([...times(80, () => span()), ...bad], clock.now());
     await clock.advance(10_000);

@@ -75,7 +75,8 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   const examplesFor = (slo: string, series: string) => store.examples(slo, series);
   const counters = new Map<string, EventCounter>();
   const am = config.alertmanager;
-  const pusher = alertmanagerPusherFrom(am, clock, logger);
+  // This pusher also probes Alertmanager while nothing fires; the gate's goes to the same URL.
+  const pusher = alertmanagerPusherFrom(am, clock, logger, true);
 
   // The limiter and lifetime counters follow the series with counts within their SLO's
   // retention, so series that aged out free their place and their memory, also while a quiet
@@ -297,6 +298,15 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
           'Alert batches Alertmanager refused with a 4xx (not retried; firing alerts are re-sent on the resend interval).',
         );
         writeSample(out, 'breakwater_slo_alertmanager_rejections_total', undefined, stats.rejections);
+        if (stats.reachable !== undefined) {
+          writeFamily(
+            out,
+            'breakwater_slo_alertmanager_up',
+            'gauge',
+            'Whether Alertmanager answered the last contact: a delivery, or a readiness probe (GET /-/ready) every resend interval while no alert fires.',
+          );
+          writeSample(out, 'breakwater_slo_alertmanager_up', undefined, stats.reachable ? 1 : 0);
+        }
       }
     },
     async start() {

@@ -131,4 +131,49 @@ describe('AlertmanagerPusher against a real Alertmanager', { skip }, () => {
       ['BreakwaterErrorBudgetBurn'],
     );
   });
+
+  it('while nothing fires, probes readiness every interval: a wrong URL shows before the first page', async () => {
+    const port = await freePort();
+    const clock = new ManualClock(Date.now());
+    const logger = memoryLogger();
+    const pusher = new AlertmanagerPusher({
+      url: `http://127.0.0.1:${port}`,
+      clock,
+      logger,
+      probeIntervalMs: 60_000,
+    });
+    pushers.push(pusher);
+    assert.equal(pusher.stats.reachable, undefined, 'nothing known before the first contact');
+
+    pusher.update([]); // an evaluation with nothing to fire
+    await pusher.idle();
+    assert.equal(pusher.stats.reachable, false);
+    const warned = () => logger.lines.filter((l) => l.level === 'warn' && /not reachable/.test(l.msg ?? ''));
+    assert.equal(warned().length, 1);
+    assert.match(JSON.stringify(warned()[0]!.obj), /ECONNREFUSED/);
+    assert.equal(pusher.stats.failures, 0, 'a probe is no delivery');
+
+    const am = await startAlertmanager(port);
+    running.push(am);
+    pusher.update([]);
+    await pusher.idle();
+    assert.equal(pusher.stats.reachable, false, 'not probed again within the interval');
+    await clock.advance(60_000);
+    pusher.update([]);
+    await pusher.idle();
+    assert.equal(pusher.stats.reachable, true);
+    assert.ok(logger.lines.some((l) => l.level === 'info' && l.msg === 'alertmanager is reachable again'));
+    assert.equal(warned().length, 1, 'said once per change');
+
+    // Deliveries are contacts too: while an alert fires nothing is probed.
+    pusher.update([page]);
+    await pusher.idle();
+    assert.equal(pusher.stats.deliveries, 1);
+    await am.stop();
+    await clock.advance(60_000); // the re-send fails
+    await pusher.idle();
+    assert.equal(pusher.stats.reachable, false);
+    assert.equal(warned().length, 1, 'a failed delivery logs its own warning');
+    assert.equal(logger.lines.filter((l) => l.msg === 'alertmanager delivery failed').length, 1);
+  });
 });

@@ -20,6 +20,13 @@ export interface AlertmanagerPusherOptions {
   generatorUrl?: string;
   /** Jitter source (0 ≤ x < 1); injectable for deterministic tests. */
   random?: () => number;
+  /**
+   * While nothing is firing or being resolved, ask Alertmanager whether it is ready
+   * (`GET <url>/-/ready`) on an {@link AlertmanagerPusher.update} at least this long after the
+   * last contact, so a wrong URL or a down Alertmanager shows before the first page has to go
+   * out ({@link PusherStats.reachable}). 0 (the default): never.
+   */
+  probeIntervalMs?: number;
 }
 
 /** A pusher for the `alertmanager` config section; `undefined` when it names no URL. */
@@ -27,6 +34,7 @@ export function alertmanagerPusherFrom(
   am: CollectorConfig['alertmanager'],
   clock: Clock,
   logger: Logger,
+  probe = false,
 ): AlertmanagerPusher | undefined {
   if (am.url === undefined) return undefined;
   return new AlertmanagerPusher({
@@ -35,6 +43,7 @@ export function alertmanagerPusherFrom(
     logger,
     resendIntervalMs: am.resendInterval,
     timeoutMs: am.timeout,
+    probeIntervalMs: probe ? am.resendInterval : 0,
     ...(am.generatorUrl === undefined ? {} : { generatorUrl: am.generatorUrl }),
   });
 }
@@ -58,6 +67,11 @@ export interface PusherStats {
   lastError: string | undefined;
   firing: number;
   pendingResolutions: number;
+  /**
+   * Whether Alertmanager answered the last contact (a delivery, refused or not, or a probe);
+   * undefined before the first.
+   */
+  reachable: boolean | undefined;
 }
 
 /**
@@ -80,6 +94,7 @@ export interface PusherStats {
  */
 export class AlertmanagerPusher {
   private readonly endpoint: string;
+  private readonly readyEndpoint: string;
   private readonly options: Required<Omit<AlertmanagerPusherOptions, 'generatorUrl'>> & {
     generatorUrl?: string;
   };
@@ -89,6 +104,11 @@ export class AlertmanagerPusher {
   private abort: AbortController | undefined;
   private sendAgain = false;
   private stopped = false;
+  private probing: Promise<void> | undefined;
+  private probeAbort: AbortController | undefined;
+  /** Monotonic time of the last answer or failure, delivery or probe. */
+  private lastContactMs = Number.NEGATIVE_INFINITY;
+  private reachable: boolean | undefined;
   private readonly counters = {
     deliveries: 0,
     failures: 0,
@@ -99,7 +119,9 @@ export class AlertmanagerPusher {
 
   constructor(options: AlertmanagerPusherOptions) {
     this.endpoint = `${options.url.replace(/\/+$/, '')}/api/v2/alerts`;
+    this.readyEndpoint = `${options.url.replace(/\/+$/, '')}/-/ready`;
     this.options = {
+      probeIntervalMs: 0,
       resendIntervalMs: 60_000,
       timeoutMs: 10_000,
       initialBackoffMs: 1_000,
@@ -133,6 +155,7 @@ export class AlertmanagerPusher {
       }
     }
     if (changed) this.deliverSoon();
+    else this.probeIfIdle();
   }
 
   /** Delivery counters. */
@@ -140,12 +163,15 @@ export class AlertmanagerPusher {
     let firing = 0;
     let pendingResolutions = 0;
     for (const a of this.alerts.values()) a.endsAt === undefined ? firing++ : pendingResolutions++;
-    return { ...this.counters, firing, pendingResolutions };
+    return { ...this.counters, firing, pendingResolutions, reachable: this.reachable };
   }
 
   /** Resolves when no delivery is running (for tests and shutdown). */
   async idle(): Promise<void> {
-    while (this.inFlight !== undefined) await this.inFlight;
+    while (this.inFlight !== undefined || this.probing !== undefined) {
+      await this.inFlight;
+      await this.probing;
+    }
   }
 
   /**
@@ -157,6 +183,7 @@ export class AlertmanagerPusher {
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.abort?.abort();
+    this.probeAbort?.abort();
     await this.idle();
   }
 
@@ -226,18 +253,14 @@ export class AlertmanagerPusher {
         status = res.status;
       }
     } catch (e) {
-      error =
-        e instanceof Error
-          ? e.cause instanceof Error
-            ? `${e.message}: ${e.cause.message}`
-            : e.message
-          : String(e);
+      error = describeError(e);
     } finally {
       clock.clearTimeout(timeout);
       this.abort = undefined;
     }
     if (this.stopped) return;
     const rejected = status !== undefined && isRejection(status);
+    this.contact(error === undefined || rejected);
     if (error === undefined || rejected) {
       if (error === undefined) this.counters.deliveries++;
       else {
@@ -274,10 +297,65 @@ export class AlertmanagerPusher {
     this.schedule(delay);
   }
 
+  /** Probes readiness when nothing is tracked or under way and the last contact is old enough. */
+  private probeIfIdle(): void {
+    const { probeIntervalMs, clock } = this.options;
+    if (probeIntervalMs <= 0 || this.stopped || this.alerts.size > 0) return;
+    if (this.inFlight !== undefined || this.timer !== undefined || this.probing !== undefined) return;
+    if (clock.monotonic() - this.lastContactMs < probeIntervalMs) return;
+    const probe: Promise<void> = this.probe().finally(() => {
+      if (this.probing === probe) this.probing = undefined;
+    });
+    this.probing = probe;
+  }
+
+  private async probe(): Promise<void> {
+    const { clock, timeoutMs, logger } = this.options;
+    const abort = new AbortController();
+    this.probeAbort = abort;
+    const timeout = clock.setTimeout(
+      () => abort.abort(new Error(`timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    let error: string | undefined;
+    try {
+      const res = await fetch(this.readyEndpoint, { signal: abort.signal });
+      await res.body?.cancel();
+      if (!res.ok) error = `HTTP ${res.status}`;
+    } catch (e) {
+      error = describeError(e);
+    } finally {
+      clock.clearTimeout(timeout);
+      this.probeAbort = undefined;
+    }
+    if (this.stopped) return;
+    const before = this.reachable;
+    this.contact(error === undefined);
+    // Said on a change only: the probe repeats every interval while nothing fires.
+    if (error !== undefined && before !== false)
+      logger.warn(
+        { endpoint: this.readyEndpoint, error },
+        'alertmanager is not reachable or not ready: the next alert would not be delivered (check alertmanager.url)',
+      );
+    else if (error === undefined && before === false)
+      logger.info({ endpoint: this.readyEndpoint }, 'alertmanager is reachable again');
+  }
+
+  private contact(answered: boolean): void {
+    this.lastContactMs = this.options.clock.monotonic();
+    this.reachable = answered;
+  }
+
   private hasFiring(): boolean {
     for (const a of this.alerts.values()) if (a.endsAt === undefined) return true;
     return false;
   }
+}
+
+/** A fetch error with its cause (`fetch failed: connect ECONNREFUSED …`). */
+function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  return e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message;
 }
 
 /**
