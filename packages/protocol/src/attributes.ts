@@ -90,8 +90,9 @@ export const ATTR = {
   OUTCOME: 'breakwater.outcome',
   /** Breaker state label on the `breakwater.circuit_breaker.state` gauge. */
   STATE: 'state',
-  /** Previous/next state labels on `breakwater.circuit_breaker.transitions`. */
+  /** Previous state label on `breakwater.circuit_breaker.transitions`. */
   FROM_STATE: 'breakwater.breaker.from',
+  /** Next state label on `breakwater.circuit_breaker.transitions`. */
   TO_STATE: 'breakwater.breaker.to',
   /** What the control client did with a received signal (see {@link SIGNAL_RESULTS}). */
   SIGNAL_RESULT: 'breakwater.signal.result',
@@ -127,18 +128,31 @@ export const GEN_AI_OPERATIONS = [
   'invoke_agent',
   'create_agent',
 ] as const;
+/** A `gen_ai.operation.name` Breakwater emits (one of {@link GEN_AI_OPERATIONS}). */
 export type GenAiOperation = (typeof GEN_AI_OPERATIONS)[number];
 
 /** Where a breaker decision came from. */
 export const BREAKER_SOURCES = ['local', 'fleet'] as const;
+/**
+ * Where a breaker decision came from (`breakwater.breaker.source`): `local` (this process's own
+ * breaker) or `fleet` (an override from a collector signal).
+ */
 export type BreakerSource = (typeof BREAKER_SOURCES)[number];
 
 /** Outcomes on the `breakwater.calls` counter. */
 export const CALL_OUTCOMES = ['success', 'failure', 'rejected', 'fallback'] as const;
+/**
+ * Outcome of one logical call on the `breakwater.calls` counter: `success`, `failure`, `rejected`
+ * (a policy refused it) or `fallback` (a fallback produced the result).
+ */
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /** Values of {@link ATTR.ROLE}. */
 export const SPAN_ROLES = ['operation', 'attempt'] as const;
+/**
+ * Value of `breakwater.role`: `operation` on the logical span wrapping the pipeline, `attempt` on
+ * each per-attempt CLIENT child.
+ */
 export type SpanRole = (typeof SPAN_ROLES)[number];
 
 /**
@@ -159,4 +173,5 @@ export const SIGNAL_RESULTS = [
   'stale',
   'over_limit',
 ] as const;
+/** What the control client did with a received signal; see {@link SIGNAL_RESULTS} for each value. */
 export type SignalResult = (typeof SIGNAL_RESULTS)[number];

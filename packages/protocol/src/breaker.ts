@@ -2,10 +2,15 @@ import { z } from 'zod';
 
 /** Circuit breaker states, as reported on spans, metrics and signals. */
 export const BREAKER_STATES = ['closed', 'open', 'half_open', 'isolated'] as const;
+/**
+ * A circuit breaker state: `closed` (calls pass), `open` (calls refused), `half_open` (a limited
+ * number or fraction of calls admitted to probe recovery), `isolated` (refused by hand until reset).
+ */
 export type BreakerState = (typeof BREAKER_STATES)[number];
 
 /** States a fleet signal (or any external override) may impose on a breaker. */
 export const OVERRIDE_STATES = ['open', 'half_open', 'closed'] as const;
+/** A state a fleet signal or other external override may impose (one of {@link OVERRIDE_STATES}). */
 export type OverrideState = (typeof OVERRIDE_STATES)[number];
 
 /**
@@ -22,6 +27,7 @@ export const BreakerOverrideSchema = z.object({
   /** Where the override came from, e.g. a signal id; reported on spans and metrics. */
   source: z.string().optional(),
 });
+/** An external override of a local breaker; see {@link BreakerOverrideSchema}. */
 export type BreakerOverride = z.infer<typeof BreakerOverrideSchema>;
 
 /**

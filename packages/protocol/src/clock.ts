@@ -34,6 +34,10 @@ export const MAX_TIMER_MS = 2_147_483_647;
 /** {@link TimerOptions} for a wait the application is blocked on (shared, so passing it allocates nothing). */
 export const KEEP_ALIVE: TimerOptions = Object.freeze({ keepAlive: true });
 
+/**
+ * Source of time and timers for policies and windows: {@link systemClock} in production,
+ * {@link ManualClock} in tests. All values are milliseconds.
+ */
 export interface Clock {
   /**
    * Wall time: milliseconds since the epoch (may be fractional). It can step backwards or
@@ -51,6 +55,7 @@ export interface Clock {
    * alive, unless `options.keepAlive` is set (see {@link TimerOptions}).
    */
   setTimeout(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
+  /** Cancels a pending timer; a handle that already fired or was cleared is ignored. */
   clearTimeout(handle: TimerHandle): void;
   /**
    * Changes whether a pending timer keeps the process alive ({@link TimerOptions.keepAlive}),
@@ -106,6 +111,7 @@ export class ManualClock implements Clock {
   private seq = 0;
   private readonly timers = new Set<ManualTimer>();
 
+  /** @param start - Initial wall time, epoch ms. */
   constructor(start = 1_700_000_000_000) {
     this.current = MANUAL_MONOTONIC_ORIGIN;
     this.wallOffset = start - MANUAL_MONOTONIC_ORIGIN;

@@ -23,6 +23,10 @@ export const ERROR_CATEGORIES = [
   'tool_error',
   'unknown',
 ] as const;
+/**
+ * An error category (`breakwater.error.category`); its default fault source, retryability and
+ * severity are in {@link CATEGORY_DEFAULTS}.
+ */
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
 /**
@@ -30,10 +34,12 @@ export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
  * sent something wrong, or a `policy` refused the call before it was made.
  */
 export const FAULT_SOURCES = ['dependency', 'caller', 'policy'] as const;
+/** Whose fault a failure is: `dependency`, `caller` or `policy` (see {@link FAULT_SOURCES}). */
 export type FaultSource = (typeof FAULT_SOURCES)[number];
 
 /** How urgently a failure needs attention; `critical` means a human must act (keys, quota). */
 export const ERROR_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+/** How urgently a failure needs attention, `low` to `critical` (see {@link ERROR_SEVERITIES}). */
 export type ErrorSeverity = (typeof ERROR_SEVERITIES)[number];
 
 /** Defaults for each category: fault source, retryability and severity. */

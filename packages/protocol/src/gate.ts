@@ -2,6 +2,11 @@ import { z } from 'zod';
 
 /** Deployment gate decisions. */
 export const GATE_DECISIONS = ['PROCEED', 'HALT', 'ROLLBACK'] as const;
+/**
+ * A deployment gate decision: `PROCEED` (the version is within budget), `HALT` (pause the
+ * rollout: too little data to judge, too little budget left, or events hidden in an overflow
+ * series) or `ROLLBACK` (the version burns budget too fast or does worse than the baseline).
+ */
 export type GateDecision = (typeof GATE_DECISIONS)[number];
 
 /** Exit codes of `breakwater gate`. */
@@ -51,6 +56,7 @@ export const GATE_REASON_CODES = [
   'no_baseline',
   'within_budget',
 ] as const;
+/** A machine-readable reason code; see {@link GATE_REASON_CODES} for what each means. */
 export type GateReasonCode = (typeof GATE_REASON_CODES)[number];
 
 /** Reason codes that mean "wait for more traffic", not "something is wrong" (`--wait` keeps polling). */
@@ -64,6 +70,7 @@ export const GateReasonSchema = z.object({
   /** The decision this reason argues for; absent for informational reasons. */
   decision: z.enum(GATE_DECISIONS).optional(),
 });
+/** One reason behind a gate decision; see {@link GateReasonSchema}. */
 export type GateReason = z.infer<typeof GateReasonSchema>;
 
 const SampleSchema = z.object({ good: z.number(), total: z.number() });
@@ -115,6 +122,7 @@ export const GateSloEvidenceSchema = z.object({
   failingDependency: z.object({ dependency: z.string(), bad: z.number(), total: z.number() }).optional(),
   decision: z.enum(GATE_DECISIONS),
 });
+/** Per-SLO evidence in a gate answer; see {@link GateSloEvidenceSchema}. */
 export type GateSloEvidence = z.infer<typeof GateSloEvidenceSchema>;
 
 /** Body of `GET /v1/gate`. */
@@ -130,6 +138,7 @@ export const GateAnswerSchema = z.object({
   window: z.string(),
   evaluatedAt: z.number(),
 });
+/** Body of `GET /v1/gate`; see {@link GateAnswerSchema}. */
 export type GateAnswer = z.infer<typeof GateAnswerSchema>;
 
 /** Body of `GET /v1/gate/health`: is the service green now (used to track recovery). */
@@ -151,6 +160,7 @@ export const GateHealthSchema = z.object({
   ),
   evaluatedAt: z.number(),
 });
+/** Body of `GET /v1/gate/health`; see {@link GateHealthSchema}. */
 export type GateHealth = z.infer<typeof GateHealthSchema>;
 
 /** Body of `POST /v1/gate/rollbacks`: an outcome the CLI measured, counted on `/metrics`. */
@@ -173,6 +183,7 @@ export const GateRollbackEventSchema = z.discriminatedUnion('kind', [
     recoveryMs: z.number().nonnegative().max(MAX_GATE_EVENT_DURATION_MS).optional(),
   }),
 ]);
+/** Body of `POST /v1/gate/rollbacks`, a `rollback` or a `recovery`; see {@link GateRollbackEventSchema}. */
 export type GateRollbackEvent = z.infer<typeof GateRollbackEventSchema>;
 
 /**
@@ -186,4 +197,5 @@ export const FlaggerWebhookSchema = z.object({
   checksum: z.string().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
 });
+/** What Flagger POSTs to `POST /v1/gate`; see {@link FlaggerWebhookSchema}. */
 export type FlaggerWebhook = z.infer<typeof FlaggerWebhookSchema>;

@@ -20,7 +20,12 @@ export const COLLECTOR_PATHS = {
 
 /** Default listener: loopback on the OTLP/HTTP port, so SDKs export here with no configuration. */
 export const DEFAULT_COLLECTOR_HOST = '127.0.0.1';
+/** Default collector port: the standard OTLP/HTTP port. */
 export const DEFAULT_COLLECTOR_PORT = 4318;
+/**
+ * Default collector base URL, `http://127.0.0.1:4318`: where the SDK's control client connects
+ * when neither an option, `BREAKWATER_COLLECTOR_URL` nor an OTLP endpoint names a collector.
+ */
 export const DEFAULT_COLLECTOR_URL = `http://${DEFAULT_COLLECTOR_HOST}:${DEFAULT_COLLECTOR_PORT}`;
 
 /**
@@ -28,6 +33,7 @@ export const DEFAULT_COLLECTOR_URL = `http://${DEFAULT_COLLECTOR_HOST}:${DEFAULT
  * deployment gate only, so CI systems (Argo, Flagger, pipelines) need no admin token.
  */
 export const TOKEN_SCOPES = ['ingest', 'subscribe', 'admin', 'gate'] as const;
+/** A bearer-token scope on the collector (one of {@link TOKEN_SCOPES}; `admin` grants all). */
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 /** Environment variables Breakwater reads beside the standard `OTEL_*` ones. */

@@ -28,10 +28,14 @@ export const METRIC = {
   GEN_AI_TIME_TO_FIRST_CHUNK: 'gen_ai.client.operation.time_to_first_chunk',
 } as const;
 
-/** Bucket boundaries from the GenAI semantic conventions. */
+/**
+ * Bucket boundaries (seconds) of `gen_ai.client.operation.duration` and the time-to-first-chunk
+ * histogram, from the GenAI semantic conventions.
+ */
 export const GEN_AI_DURATION_BUCKETS_S = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 ] as const;
+/** Bucket boundaries (tokens) of `gen_ai.client.token.usage`, from the GenAI semantic conventions. */
 export const GEN_AI_TOKEN_BUCKETS = [
   1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 ] as const;

@@ -6,11 +6,15 @@ import { DURATION_PATTERN } from './duration.ts';
 export const MAX_SIGNAL_TTL_MS = 3_600_000;
 
 /**
- * Longest dependency key, service name and error type a signal may carry. The collector tracks no
- * longer ones: a signal it issued for one would be dropped by every SDK as malformed.
+ * Longest dependency key a signal may carry, in characters. The collector tracks no longer
+ * dependency keys, service names or error types (see {@link MAX_SIGNAL_SERVICE_CHARS},
+ * {@link MAX_SIGNAL_ERROR_TYPE_CHARS}): a signal it issued for one would be dropped by every SDK
+ * as malformed.
  */
 export const MAX_SIGNAL_DEPENDENCY_CHARS = 512;
+/** Longest `service` a signal may carry, in characters (see {@link MAX_SIGNAL_DEPENDENCY_CHARS}). */
 export const MAX_SIGNAL_SERVICE_CHARS = 256;
+/** Longest `error.type` in a signal's `reason.topErrorTypes`, in characters. */
 export const MAX_SIGNAL_ERROR_TYPE_CHARS = 256;
 
 /** Why the collector decided: what it saw across the fleet. */
@@ -30,6 +34,7 @@ export const SignalReasonSchema = z.object({
     )
     .max(10),
 });
+/** Why the collector issued a signal; see {@link SignalReasonSchema}. */
 export type SignalReason = z.infer<typeof SignalReasonSchema>;
 
 /**
@@ -38,6 +43,7 @@ export type SignalReason = z.infer<typeof SignalReasonSchema>;
  * from its own receipt time plus `ttlMs` so clock skew between hosts cannot extend a signal.
  */
 export const BreakerSignalSchema = z.object({
+  /** Id of this issue of the signal (each re-issue gets a new one), 1 to 128 characters. */
   id: z.string().min(1).max(128),
   kind: z.literal('breaker'),
   /** Dependency key (see `dependencyKey`). */
@@ -47,6 +53,7 @@ export const BreakerSignalSchema = z.object({
   state: z.enum(OVERRIDE_STATES),
   /** Fraction of calls admitted while ramping (half_open). */
   allow: z.number().min(0).max(1).optional(),
+  /** How long the signal holds after the SDK receives it, ms (at most {@link MAX_SIGNAL_TTL_MS}). */
   ttlMs: z.number().int().positive().max(MAX_SIGNAL_TTL_MS),
   /**
    * Epoch milliseconds on the collector's clock: informational. SDKs order signals by their
@@ -56,6 +63,10 @@ export const BreakerSignalSchema = z.object({
   issuedAt: z.number().int().nonnegative(),
   reason: SignalReasonSchema,
 });
+/**
+ * A breaker signal from the collector; see {@link BreakerSignalSchema}. Check untrusted input with
+ * {@link parseBreakerSignal}.
+ */
 export type BreakerSignal = z.infer<typeof BreakerSignalSchema>;
 
 /**
@@ -76,6 +87,7 @@ export const ActiveSignalsSchema = z.object({
    */
   more: z.boolean().optional(),
 });
+/** Body of `GET /v1/signals/active` and data of a `snapshot` event; see {@link ActiveSignalsSchema}. */
 export type ActiveSignals = z.infer<typeof ActiveSignalsSchema>;
 
 /** SSE event names on `GET /v1/signals`. */

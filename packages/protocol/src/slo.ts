@@ -2,22 +2,30 @@ import { z } from 'zod';
 
 /** SLO tiers, used as a label on every SLO series and alert. */
 export const SLO_TIERS = ['business', 'technical', 'infrastructure'] as const;
+/** An SLO tier: `business`, `technical` or `infrastructure`. */
 export type SloTier = (typeof SLO_TIERS)[number];
 
 /** SLI kinds the collector evaluates. */
 export const SLI_KINDS = ['availability', 'latency'] as const;
+/** An SLI kind: `availability` (success ratio) or `latency` (share of events no longer than a threshold). */
 export type SliKind = (typeof SLI_KINDS)[number];
 
 /** Windows the collector reports error ratios and burn rates over (plus the SLO's own window). */
 export const BURN_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
+/** One of the fixed burn-rate windows, as a duration string (see {@link BURN_WINDOWS}). */
 export type BurnWindow = (typeof BURN_WINDOWS)[number];
 
 /** Burn-rate alert severities (SRE Workbook): `page` wakes someone, `ticket` can wait. */
 export const ALERT_SEVERITIES = ['page', 'ticket'] as const;
+/** A burn-rate alert severity: `page` (urgent) or `ticket` (can wait). */
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
 /** Threshold alert levels on the current SLI. */
 export const ALERT_LEVELS = ['ok', 'warning', 'severe', 'emergency'] as const;
+/**
+ * A threshold level of the current SLI: `ok`, `warning` (routed as a ticket), `severe` or
+ * `emergency` (both page).
+ */
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
 
 /** Good/total counts and derived rates over one window. */
@@ -30,6 +38,7 @@ export const WindowStatusSchema = z.object({
   /** errorRatio / (1 - objective); null when there were no events. */
   burnRate: z.number().nullable(),
 });
+/** Good/total counts and derived rates over one window; see {@link WindowStatusSchema}. */
 export type WindowStatus = z.infer<typeof WindowStatusSchema>;
 
 /** A firing burn-rate alert. */
@@ -41,6 +50,7 @@ export const BurnAlertSchema = z.object({
   longBurnRate: z.number(),
   shortBurnRate: z.number(),
 });
+/** A firing burn-rate alert; see {@link BurnAlertSchema}. */
 export type BurnAlert = z.infer<typeof BurnAlertSchema>;
 
 /** SLO state for one service (and optionally one `service.version`). */
@@ -61,6 +71,7 @@ export const SloGroupStatusSchema = z.object({
   topErrorCategories: z.array(z.object({ category: z.string(), count: z.number() })),
   exampleTraceIds: z.array(z.string()),
 });
+/** SLO state for one service (and optionally one version); see {@link SloGroupStatusSchema}. */
 export type SloGroupStatus = z.infer<typeof SloGroupStatusSchema>;
 
 /** Body of `GET /v1/slos/{name}`; `GET /v1/slos` returns `{ slos: SloStatus[] }`. */
@@ -79,7 +90,10 @@ export const SloStatusSchema = z.object({
   groupBy: z.array(z.string()).optional(),
   groups: z.array(SloGroupStatusSchema),
 });
+/** Body of `GET /v1/slos/{name}`; see {@link SloStatusSchema}. */
 export type SloStatus = z.infer<typeof SloStatusSchema>;
 
+/** Body of `GET /v1/slos`: the state of every SLO. */
 export const SloListSchema = z.object({ slos: z.array(SloStatusSchema) });
+/** Body of `GET /v1/slos`; see {@link SloListSchema}. */
 export type SloList = z.infer<typeof SloListSchema>;
