@@ -14,6 +14,7 @@ import {
 
 /** Told when the pipeline has given up on an attempt (see {@link CallData.attempts}). */
 export interface AttemptObserver {
+  /** Called for each failed attempt of the call, one abandoned at its deadline included. */
   onAttemptFailure(ctx: CallContext<unknown>, classification: Classification): void;
 }
 

@@ -9,6 +9,7 @@ import type { ClientInstrumentationConfig } from './client/base.ts';
 import { OpenAIInstrumentation } from './openai/instrumentation.ts';
 
 export type { ClassifierRule } from '@breakwater/resilience';
+export type { AttemptObserver } from './abandoned-attempts.ts';
 export { type AgentOptions, agent } from './agent.ts';
 export {
   ANTHROPIC_SUPPORTED_MAJORS,
@@ -22,11 +23,11 @@ export {
   DEFAULT_CAPTURE_MAX_BYTES,
   isCaptureMaxBytes,
 } from './bounded-json.ts';
-export type { ClientInstrumentationConfig } from './client/base.ts';
+export type { ClientInstrumentation, ClientInstrumentationConfig } from './client/base.ts';
 export { UNSUPPORTED_CLIENT_WARNING } from './client/unsupported-version.ts';
-export type { GuardHandle } from './guard.ts';
+export type { AttemptDeadline, CallData, CallPipeline, GuardHandle } from './guard.ts';
 export { createGenAiMetrics, type GenAiMetrics } from './metrics.ts';
-export type { OpenOperations } from './open-operations.ts';
+export type { OpenOperations, OperationKey } from './open-operations.ts';
 export {
   OPENAI_SUPPORTED_MAJORS,
   OPENAI_SUPPORTED_VERSIONS,
@@ -41,6 +42,7 @@ export {
   type FallbackPolicy,
   type PolicyOverrides,
   PolicyResolver,
+  type PolicyResolverOptions,
   type PolicyRule,
   type RetryPolicy,
 } from './policies.ts';

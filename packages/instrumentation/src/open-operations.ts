@@ -8,8 +8,11 @@
  * stream or promise the app holds, so it keeps nothing collectable alive for longer.
  */
 
-/** An open operation, as far as this module knows it: it leaves on its own as it ends. */
-type OperationKey = object;
+/**
+ * An open operation in {@link OpenOperations}: any object, told apart by identity. It leaves on
+ * its own as it ends.
+ */
+export type OperationKey = object;
 
 /** The operations of one runtime that wait on the app to end. */
 export class OpenOperations {

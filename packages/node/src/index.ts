@@ -5,6 +5,8 @@
 export { type ControlHandle, type OverrideTarget, overrideTarget } from './control-hook.ts';
 export {
   type ControlOptions,
+  type ExporterChoice,
+  type ExportLimits,
   parseResourceAttributes,
   type ResolvedOptions,
   resolveOptions,

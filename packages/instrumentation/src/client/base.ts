@@ -70,6 +70,11 @@ function clientTimeoutError(
   };
 }
 
+/**
+ * Base class of `OpenAIInstrumentation` and `AnthropicInstrumentation`: an OpenTelemetry
+ * instrumentation that runs the client's API calls through the Breakwater runtime and records
+ * GenAI spans and metrics for them.
+ */
 export abstract class ClientInstrumentation extends InstrumentationBase<ClientInstrumentationConfig> {
   private genAiMetrics: GenAiMetrics | undefined;
 
