@@ -8,7 +8,9 @@ import { AnthropicInstrumentation } from './anthropic/instrumentation.ts';
 import type { ClientInstrumentationConfig } from './client/base.ts';
 import { OpenAIInstrumentation } from './openai/instrumentation.ts';
 
-export type { ClassifierRule } from '@breakwater/resilience';
+// Types from the packages beneath that this package's signatures use, so they import from here.
+export type { BreakerOverride, BreakerSource, Clock, ErrorCategory, FaultSource } from '@breakwater/protocol';
+export type { BreakerRegistry, CallContext, ClassifierRule, Jitter, Pipeline } from '@breakwater/resilience';
 export type { AttemptObserver } from './abandoned-attempts.ts';
 export { type AgentOptions, agent } from './agent.ts';
 export {

@@ -2,6 +2,10 @@
  * `@breakwater/node`: one-call Breakwater setup for Node services.
  * @packageDocumentation
  */
+// Types from the packages beneath that this package's signatures use, so they import from here.
+export type { PolicyRule, Runtime } from '@breakwater/instrumentation';
+export type { BreakerOverride, Clock } from '@breakwater/protocol';
+export type { ClassifierRule } from '@breakwater/resilience';
 export { type ControlHandle, type OverrideTarget, overrideTarget } from './control-hook.ts';
 export {
   type ControlOptions,

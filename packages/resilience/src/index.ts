@@ -4,6 +4,17 @@
  * OpenTelemetry.
  * @packageDocumentation
  */
+// Types from @breakwater/protocol that this package's signatures use, so they import from here.
+export type {
+  BreakerOverride,
+  BreakerSource,
+  BreakerState,
+  CallOutcome,
+  Clock,
+  ErrorCategory,
+  ErrorSeverity,
+  FaultSource,
+} from '@breakwater/protocol';
 export * from './aggregate/error-aggregator.ts';
 export * from './backoff/backoff.ts';
 export * from './backoff/exponential.ts';
