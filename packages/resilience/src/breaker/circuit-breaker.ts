@@ -5,6 +5,7 @@ import type { Classification } from '../classify/classification.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import { CircuitOpenError } from '../core/errors.ts';
 import { FractionGate } from '../core/fraction-gate.ts';
+import type { MutableCallContext } from '../core/mutable-context.ts';
 import type { Next, Policy } from '../core/policy.ts';
 import { executePolicy } from '../core/policy.ts';
 import { getDefaultListener } from '../telemetry/default-listener.ts';
@@ -162,8 +163,8 @@ export class CircuitBreaker implements Policy {
     // Every ancestor must be fast too: an open grandparent refuses for its grandchildren.
     for (let p = this.parent; p !== undefined; p = p.parent) if (!p.fast) return this.admitSlow(ctx);
     if (ctx !== undefined) {
-      ctx.breakerState = 'closed';
-      ctx.breakerSource = 'local';
+      (ctx as MutableCallContext).breakerState = 'closed';
+      (ctx as MutableCallContext).breakerSource = 'local';
     }
     return CLOSED_PERMIT;
   }
@@ -468,8 +469,8 @@ export class CircuitBreaker implements Policy {
     }
     if (!timed && parentPermit === undefined) {
       if (ctx !== undefined) {
-        ctx.breakerState = 'closed';
-        ctx.breakerSource = 'local';
+        (ctx as MutableCallContext).breakerState = 'closed';
+        (ctx as MutableCallContext).breakerSource = 'local';
       }
       return CLOSED_PERMIT;
     }
@@ -485,8 +486,8 @@ export class CircuitBreaker implements Policy {
     parentPermit: BreakerPermit | undefined,
   ): BreakerPermit {
     if (ctx !== undefined) {
-      ctx.breakerState = state;
-      ctx.breakerSource = source;
+      (ctx as MutableCallContext).breakerState = state;
+      (ctx as MutableCallContext).breakerSource = source;
     }
     return new BreakerPermit(kind, now, this.generation, parentPermit);
   }
@@ -498,8 +499,8 @@ export class CircuitBreaker implements Policy {
     retryAfterMs: number | undefined,
   ): never {
     if (ctx !== undefined) {
-      ctx.breakerState = state;
-      ctx.breakerSource = source;
+      (ctx as MutableCallContext).breakerState = state;
+      (ctx as MutableCallContext).breakerSource = source;
     }
     const error = new CircuitOpenError(this.dependency, state, source, retryAfterMs);
     this.listener.onRejected?.(ctx, error);

@@ -3,6 +3,7 @@ import { KEEP_ALIVE, systemClock } from '@breakwater/protocol';
 import { z } from 'zod';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import { BulkheadFullError } from '../core/errors.ts';
+import type { MutableCallContext } from '../core/mutable-context.ts';
 import { ClockSchema, parseOptions } from '../core/options.ts';
 import type { Next, Policy } from '../core/policy.ts';
 import { executePolicy } from '../core/policy.ts';
@@ -143,7 +144,7 @@ export class Bulkhead implements Policy {
         this.dequeue(waiter);
         reject(reason);
       };
-      ctx.waker = waiter.wake;
+      (ctx as MutableCallContext).waker = waiter.wake;
     });
   }
 
@@ -205,7 +206,7 @@ export class Bulkhead implements Policy {
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
     waiter.onAbort = undefined;
     const ctx = waiter.ctx;
-    if (ctx !== undefined && ctx.waker === waiter.wake) ctx.waker = undefined;
+    if (ctx !== undefined && ctx.waker === waiter.wake) (ctx as MutableCallContext).waker = undefined;
     waiter.ctx = undefined;
     waiter.wake = undefined;
   }

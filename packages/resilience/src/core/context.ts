@@ -1,4 +1,5 @@
 import type { BreakerSource, BreakerState } from '@breakwater/protocol';
+import type { MutableCallContext } from './mutable-context.ts';
 
 /**
  * Per-call context, handed to the operation on every attempt.
@@ -7,32 +8,35 @@ import type { BreakerSource, BreakerState } from '@breakwater/protocol';
  * `AbortSignal` is created lazily: reading {@link CallContext.signal} (or a deadline firing) is
  * what materialises an `AbortController`, so calls that never look at it and never time out pay
  * nothing for cancellation support.
+ *
+ * Its fields are set when the call starts or kept up to date by the policies it runs through; to
+ * the operation, listeners and fallbacks they are read-only.
  */
 export class CallContext<TData = unknown> {
   /** Dependency key (see `dependencyKey` in `@breakwater/protocol`). */
   readonly dependency: string;
   /** 0-based attempt number; `http.request.resend_count` equals this on each attempt. */
-  attempt = 0;
+  readonly attempt: number = 0;
   /**
    * Attempts whose operation ran, so reached (or set out for) the dependency: not those a breaker,
    * budget or bulkhead refused, nor one that ended while it waited in a bulkhead queue.
    */
-  sent = 0;
+  readonly sent: number = 0;
   /** Caller's data for this call (e.g. request attributes an instrumentation wants at attempt time). */
-  data: TData;
+  readonly data: TData;
   /** Breaker state when the current attempt was admitted or refused. */
-  breakerState: BreakerState | undefined = undefined;
+  readonly breakerState: BreakerState | undefined = undefined;
   /** Whether that breaker decision was `local` or `fleet`. */
-  breakerSource: BreakerSource | undefined = undefined;
+  readonly breakerSource: BreakerSource | undefined = undefined;
   /** Name of the fallback that produced the result, if one did. */
-  fallback: string | undefined = undefined;
+  readonly fallback: string | undefined = undefined;
   /** At most this many attempts for this call (see {@link ExecuteOptions.maxAttempts}). */
-  maxAttempts = Number.POSITIVE_INFINITY;
+  readonly maxAttempts: number = Number.POSITIVE_INFINITY;
 
   /** @internal Depth of enclosing retry loops (a timeout inside one applies per attempt). */
-  retryDepth = 0;
+  readonly retryDepth: number = 0;
   /** @internal Wakes a pending retry sleep or bulkhead queue wait early when the call is aborted. */
-  waker: ((reason: unknown) => void) | undefined = undefined;
+  readonly waker: ((reason: unknown) => void) | undefined = undefined;
 
   private readonly parent: AbortSignal | undefined;
   private controller: AbortController | undefined = undefined;
@@ -106,7 +110,7 @@ export class CallContext<TData = unknown> {
     this.controller?.abort(reason);
     const waker = this.waker;
     if (waker !== undefined) {
-      this.waker = undefined;
+      (this as MutableCallContext<TData>).waker = undefined;
       waker(reason);
     }
   }
@@ -139,7 +143,7 @@ export class CallContext<TData = unknown> {
 
   /** Moves to the next attempt, dropping an attempt-scoped abort. */
   nextAttempt(): void {
-    this.attempt++;
+    (this as MutableCallContext<TData>).attempt++;
     if (this.attemptAborted) {
       this.attemptAborted = false;
       this.attemptReason = undefined;

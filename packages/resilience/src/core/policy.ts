@@ -1,5 +1,6 @@
 import type { ExecuteOptions, Operation } from './context.ts';
 import { CallContext } from './context.ts';
+import type { MutableCallContext } from './mutable-context.ts';
 
 /** The rest of a chain, as seen by one policy. */
 export interface Next<T> {
@@ -22,7 +23,7 @@ class OperationStage<T> implements Next<T> {
     this.fn = fn;
   }
   async run(ctx: CallContext): Promise<T> {
-    ctx.sent++;
+    (ctx as MutableCallContext).sent++;
     return this.fn(ctx);
   }
 }

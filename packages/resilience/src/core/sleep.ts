@@ -1,6 +1,7 @@
 import type { Clock } from '@breakwater/protocol';
 import { KEEP_ALIVE } from '@breakwater/protocol';
 import type { CallContext } from './context.ts';
+import type { MutableCallContext } from './mutable-context.ts';
 
 /**
  * Waits `ms` on `clock`, rejecting with the abort reason as soon as the call is aborted (caller
@@ -19,7 +20,7 @@ export function sleepFor(clock: Clock, ms: number, ctx: CallContext): Promise<vo
     const parent = ctx.callerSignal;
     let onAbort: (() => void) | undefined;
     const cleanup = (): void => {
-      ctx.waker = undefined;
+      (ctx as MutableCallContext).waker = undefined;
       if (onAbort !== undefined) parent?.removeEventListener('abort', onAbort);
     };
     const timer = clock.setTimeout(
@@ -35,7 +36,7 @@ export function sleepFor(clock: Clock, ms: number, ctx: CallContext): Promise<vo
       cleanup();
       reject(reason);
     };
-    ctx.waker = wake;
+    (ctx as MutableCallContext).waker = wake;
     if (parent !== undefined) {
       onAbort = () => wake(parent.reason);
       parent.addEventListener('abort', onAbort, { once: true });

@@ -3,6 +3,7 @@ import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
+import type { MutableCallContext } from '../core/mutable-context.ts';
 import type { Next, Policy } from '../core/policy.ts';
 import { executePolicy } from '../core/policy.ts';
 import { getDefaultListener } from '../telemetry/default-listener.ts';
@@ -63,17 +64,17 @@ export class FallbackPolicy<F> {
     // A caller's abort is cancellation whatever its reason, and the fallback never covers it.
     const c = cancelledIfAborted(classification ?? this.classifier.classify(error, ctx), ctx);
     if (!this.handles(c)) throw error;
-    ctx.fallback = this.strategy.name;
+    (ctx as MutableCallContext).fallback = this.strategy.name;
     let value: F | typeof NO_FALLBACK;
     try {
       value = await this.strategy.resolve(ctx, error, c);
     } catch (strategyError) {
       // No fallback produced the result: the call's record must not name one.
-      ctx.fallback = undefined;
+      (ctx as MutableCallContext).fallback = undefined;
       throw strategyError;
     }
     if (value === NO_FALLBACK) {
-      ctx.fallback = undefined;
+      (ctx as MutableCallContext).fallback = undefined;
       throw error;
     }
     this.listener.onFallback?.(ctx, ctx.fallback ?? this.strategy.name, c);

@@ -2,6 +2,7 @@ import type { Clock } from '@breakwater/protocol';
 import { systemClock } from '@breakwater/protocol';
 import type { Classification } from '../classify/classification.ts';
 import type { CallContext } from '../core/context.ts';
+import type { MutableCallContext } from '../core/mutable-context.ts';
 
 /** Returned by a strategy that has nothing to offer, so the next one (or the error) wins. */
 export const NO_FALLBACK: unique symbol = Symbol('breakwater.no-fallback');
@@ -104,7 +105,7 @@ export function chainFallback<F>(...strategies: FallbackStrategy<F>[]): Fallback
           continue;
         }
         if (value !== NO_FALLBACK) {
-          ctx.fallback = s.name;
+          (ctx as MutableCallContext).fallback = s.name;
           return value;
         }
       }

@@ -9,6 +9,7 @@ import { Classifier, defaultClassifier } from '../classify/classifier.ts';
 import type { ExecuteOptions, Operation } from '../core/context.ts';
 import { CallContext } from '../core/context.ts';
 import { ResilienceError } from '../core/errors.ts';
+import type { MutableCallContext } from '../core/mutable-context.ts';
 import { unknownOptions } from '../core/options.ts';
 import { FallbackPolicy } from '../fallback/fallback-policy.ts';
 import { RetryPolicy } from '../retry/retry-policy.ts';
@@ -108,7 +109,7 @@ export class Pipeline<F = never, TData = unknown> {
       options?.data,
     );
     const maxAttempts = options?.maxAttempts;
-    if (maxAttempts !== undefined) ctx.maxAttempts = attemptLimit(maxAttempts);
+    if (maxAttempts !== undefined) (ctx as MutableCallContext<TData>).maxAttempts = attemptLimit(maxAttempts);
     if (this.timeout !== undefined) ctx.callDeadline = this.timeout.begin(ctx, 'call');
     // Fast path: one await, three live locals. Everything after a failure is in `recover`.
     let value: T;
@@ -196,7 +197,7 @@ export class Pipeline<F = never, TData = unknown> {
     let attemptDeadline: Deadline | undefined;
     if (attemptTimeout !== undefined)
       ctx.attemptDeadline = attemptDeadline = attemptTimeout.begin(ctx, 'attempt');
-    ctx.sent++;
+    (ctx as MutableCallContext<TData>).sent++;
     let pending = fn(ctx);
     const aggressiveAttempt = attemptDeadline !== undefined && attemptTimeout!.mode === 'aggressive';
     const callDeadline = ctx.callDeadline;

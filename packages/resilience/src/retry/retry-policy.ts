@@ -10,6 +10,7 @@ import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import { BudgetExhaustedError } from '../core/errors.ts';
+import type { MutableCallContext } from '../core/mutable-context.ts';
 import { ClockSchema, ObjectSchema, objectWithMethods, parseOptions } from '../core/options.ts';
 import type { Next, Policy } from '../core/policy.ts';
 import { executePolicy } from '../core/policy.ts';
@@ -168,7 +169,7 @@ export class RetryPolicy implements Policy {
 
   /** Policy: runs `next` once per attempt until it succeeds or retrying stops. */
   async run<T>(ctx: CallContext, next: Next<T>): Promise<T> {
-    ctx.retryDepth++;
+    (ctx as MutableCallContext).retryDepth++;
     let previous = 0;
     try {
       for (;;) {
@@ -198,7 +199,7 @@ export class RetryPolicy implements Policy {
         }
       }
     } finally {
-      ctx.retryDepth--;
+      (ctx as MutableCallContext).retryDepth--;
     }
   }
 
