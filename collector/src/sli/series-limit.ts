@@ -147,7 +147,7 @@ export class SeriesLimiter {
   release(admission: Admission): void {
     for (const { slo, series, service } of admission.added) {
       const limit = this.slos.get(slo);
-      if (limit !== undefined && limit.admitted.delete(series)) {
+      if (limit?.admitted.delete(series)) {
         const left = (limit.perService.get(service) ?? 1) - 1;
         if (left > 0) limit.perService.set(service, left);
         else limit.perService.delete(service);
