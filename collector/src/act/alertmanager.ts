@@ -231,33 +231,13 @@ export class AlertmanagerPusher {
         ...(this.options.generatorUrl === undefined ? {} : { generatorURL: this.options.generatorUrl }),
       })),
     );
-    const { clock, timeoutMs } = this.options;
-    const abort = new AbortController();
-    this.abort = abort;
-    const timeout = clock.setTimeout(
-      () => abort.abort(new Error(`timed out after ${timeoutMs} ms`)),
-      timeoutMs,
+    const { error, status } = await this.request(
+      this.endpoint,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body },
+      (abort) => {
+        this.abort = abort;
+      },
     );
-    let error: string | undefined;
-    let status: number | undefined;
-    try {
-      const res = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: abort.signal,
-      });
-      const text = await res.text();
-      if (!res.ok) {
-        error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
-        status = res.status;
-      }
-    } catch (e) {
-      error = describeError(e);
-    } finally {
-      clock.clearTimeout(timeout);
-      this.abort = undefined;
-    }
     if (this.stopped) return;
     const rejected = status !== undefined && isRejection(status);
     this.contact(error === undefined || rejected);
@@ -310,25 +290,11 @@ export class AlertmanagerPusher {
   }
 
   private async probe(): Promise<void> {
-    const { clock, timeoutMs, logger } = this.options;
-    const abort = new AbortController();
-    this.probeAbort = abort;
-    const timeout = clock.setTimeout(
-      () => abort.abort(new Error(`timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    let error: string | undefined;
-    try {
-      const res = await fetch(this.readyEndpoint, { signal: abort.signal });
-      await res.body?.cancel();
-      if (!res.ok) error = `HTTP ${res.status}`;
-    } catch (e) {
-      error = describeError(e);
-    } finally {
-      clock.clearTimeout(timeout);
-      this.probeAbort = undefined;
-    }
+    const { error } = await this.request(this.readyEndpoint, {}, (abort) => {
+      this.probeAbort = abort;
+    });
     if (this.stopped) return;
+    const { logger } = this.options;
     const before = this.reachable;
     this.contact(error === undefined);
     // Said on a change only: the probe repeats every interval while nothing fires.
@@ -339,6 +305,34 @@ export class AlertmanagerPusher {
       );
     else if (error === undefined && before === false)
       logger.info({ endpoint: this.readyEndpoint }, 'alertmanager is reachable again');
+  }
+
+  /**
+   * One request, aborted after `timeoutMs` on the injected clock; `track` holds its controller
+   * while it runs (so {@link stop} can abort it). `status` is set for an answer other than 2xx.
+   */
+  private async request(
+    url: string,
+    init: RequestInit,
+    track: (abort: AbortController | undefined) => void,
+  ): Promise<{ error?: string; status?: number }> {
+    const { clock, timeoutMs } = this.options;
+    const abort = new AbortController();
+    track(abort);
+    const timeout = clock.setTimeout(
+      () => abort.abort(new Error(`timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      const res = await fetch(url, { ...init, signal: abort.signal });
+      const text = await res.text();
+      return res.ok ? {} : { error: `HTTP ${res.status}: ${text.slice(0, 200)}`, status: res.status };
+    } catch (e) {
+      return { error: describeError(e) };
+    } finally {
+      clock.clearTimeout(timeout);
+      track(undefined);
+    }
   }
 
   private contact(answered: boolean): void {
