@@ -7,7 +7,7 @@
  * applies, and everything else starts as given.
  */
 import { isCaptureMaxBytes } from '@breakwater/instrumentation';
-import { closestName, showValue, type ValueCheck } from '@breakwater/protocol';
+import { closestName, ENV, showValue, type ValueCheck } from '@breakwater/protocol';
 import { defaultLogger } from './default-logger.ts';
 import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
@@ -66,8 +66,8 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpe
   metricIntervalMs: { check: milliseconds, instead: 'OTEL_METRIC_EXPORT_INTERVAL or 15 s applies' },
   exportTimeoutMs: { check: milliseconds, instead: 'the OTEL_* timeout variables or 5 s apply' },
   maxQueueSize: { check: count, instead: 'OTEL_BSP_MAX_QUEUE_SIZE or 2048 applies' },
-  prometheusPort: { check: port, instead: 'BREAKWATER_PROMETHEUS_PORT applies, else no Prometheus endpoint' },
-  prometheusHost: { check: text, instead: 'BREAKWATER_PROMETHEUS_HOST or 127.0.0.1 applies' },
+  prometheusPort: { check: port, instead: `${ENV.PROMETHEUS_PORT} applies, else no Prometheus endpoint` },
+  prometheusHost: { check: text, instead: `${ENV.PROMETHEUS_HOST} or 127.0.0.1 applies` },
   policies: { check: later, instead: '' },
   classifierRules: { check: later, instead: '' },
   captureMessageContent: {
@@ -76,7 +76,7 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpe
   },
   captureMaxBytes: {
     check: captureMaxBytes,
-    instead: 'BREAKWATER_CAPTURE_MAX_BYTES or the default bound applies',
+    instead: `${ENV.CAPTURE_MAX_BYTES} or the default bound applies`,
   },
   handleSignals: { check: bool, instead: 'SIGTERM and SIGINT are handled' },
   clock: {
@@ -95,8 +95,8 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpe
 };
 
 const CONTROL: Readonly<Record<string, OptionSpec>> = {
-  url: { check: httpUrl, instead: 'BREAKWATER_COLLECTOR_URL or the collector the spans go to applies' },
-  token: { check: text, instead: 'BREAKWATER_SUBSCRIBE_TOKEN applies' },
+  url: { check: httpUrl, instead: `${ENV.COLLECTOR_URL} or the collector the spans go to applies` },
+  token: { check: text, instead: `${ENV.SUBSCRIBE_TOKEN} applies` },
 };
 
 /**

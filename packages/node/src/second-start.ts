@@ -4,6 +4,7 @@
  * policies })` is such a second call, and ran on as `unknown_service:node` without a word.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { ENV } from '@breakwater/protocol';
 import type { ResolvedOptions, StartOptions } from './options.ts';
 import { DEFAULT_OTLP_ENDPOINT } from './otlp-urls.ts';
 
@@ -78,11 +79,11 @@ const VARIABLES: Partial<Record<keyof StartOptions, string>> = {
   metricIntervalMs: 'OTEL_METRIC_EXPORT_INTERVAL',
   exportTimeoutMs: 'OTEL_EXPORTER_OTLP_TIMEOUT',
   maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
-  prometheusPort: 'BREAKWATER_PROMETHEUS_PORT',
-  prometheusHost: 'BREAKWATER_PROMETHEUS_HOST',
+  prometheusPort: ENV.PROMETHEUS_PORT,
+  prometheusHost: ENV.PROMETHEUS_HOST,
   captureMessageContent: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
-  captureMaxBytes: 'BREAKWATER_CAPTURE_MAX_BYTES',
-  control: 'BREAKWATER_COLLECTOR_URL, BREAKWATER_SUBSCRIBE_TOKEN, BREAKWATER_CONTROL',
+  captureMaxBytes: ENV.CAPTURE_MAX_BYTES,
+  control: `${ENV.COLLECTOR_URL}, ${ENV.SUBSCRIBE_TOKEN}, ${ENV.CONTROL}`,
 };
 
 /** The warning for them: which, why, and what to do instead. */
