@@ -2,7 +2,7 @@
  * Checks policy overrides when they are configured (`configureBreakwater`, `start`, `tool()`),
  * so a bad value is a clear error at start-up instead of every matching call failing later.
  */
-import { MAX_TIMER_MS, oneOf, showValue, type ValueCheck } from '@breakwater/protocol';
+import { isObject, MAX_TIMER_MS, oneOf, showValue, type ValueCheck } from '@breakwater/protocol';
 import { JITTERS, MAX_RETRY_ATTEMPTS } from '@breakwater/resilience';
 import type { PolicyOverrides, PolicyRule } from './policies.ts';
 
@@ -43,9 +43,6 @@ const PARTS: Readonly<Record<'retry' | 'breaker' | 'bulkhead', Readonly<Record<s
   },
   bulkhead: { maxConcurrent: integerAtLeast(1), maxQueue: integerAtLeast(0) },
 };
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Problems of one set of overrides, each as `<path>: <what is wrong> (got <value>)`. */
 export function policyProblems(overrides: unknown, path: string): string[] {

@@ -7,7 +7,7 @@
  * applies, and everything else starts as given.
  */
 import { isCaptureMaxBytes } from '@breakwater/instrumentation';
-import { closestName, ENV, showValue, type ValueCheck } from '@breakwater/protocol';
+import { closestName, ENV, isObject, showValue, type ValueCheck } from '@breakwater/protocol';
 import { defaultLogger } from './default-logger.ts';
 import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
@@ -18,8 +18,6 @@ interface OptionSpec {
   readonly instead: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const text: ValueCheck = (v) =>
   typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a non-empty string';
 const bool: ValueCheck = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');

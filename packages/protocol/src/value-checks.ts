@@ -12,6 +12,11 @@ export const oneOf =
   (v) =>
     typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
 
+/** An object whose fields a check reads one by one (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** A value as a message about it shows it after `(got …)`: JSON where it has some, else its text. */
 export function showValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';

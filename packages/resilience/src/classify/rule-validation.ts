@@ -7,6 +7,7 @@ import {
   ERROR_CATEGORIES,
   ERROR_SEVERITIES,
   FAULT_SOURCES,
+  isObject,
   oneOf,
   showValue,
   type ValueCheck,
@@ -31,9 +32,6 @@ const CLASSIFICATION_FIELDS: Readonly<Record<string, ValueCheck>> = {
 };
 
 const RULE_KEYS = ['instanceOf', 'when', 'message', 'classify'];
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Whether `instanceof` accepts `v` on its right: a function with an object `prototype` (a class,
