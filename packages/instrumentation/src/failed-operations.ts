@@ -4,7 +4,7 @@
  * knew: which dependency failed, and so a tool's own exception as `tool_error`, which on its own,
  * without the dependency, reads as `unknown`.
  */
-import type { Classification } from './span-attributes.ts';
+import type { Classification } from '@breakwater/resilience';
 
 const classified = new WeakMap<object, Classification>();
 

@@ -18,6 +18,7 @@ import {
 import {
   BreakerRegistry,
   Bulkhead,
+  type Classification,
   Classifier,
   type ClassifierRule,
   cancelledIfAborted,
@@ -33,7 +34,7 @@ import { diag, type Meter, type MeterProvider } from '@opentelemetry/api';
 import { type DependencyLimits, resolveLimits } from './dependency-limits.ts';
 import { type AttemptDeadline, breakerOptions, type CallData, pipelineOptions } from './pipeline-options.ts';
 import type { BreakerPolicy, BulkheadPolicy, DependencyPolicy } from './policies.ts';
-import type { BreakerFacts, Classification } from './span-attributes.ts';
+import type { BreakerFacts } from './span-attributes.ts';
 
 export type { AttemptDeadline, CallData } from './pipeline-options.ts';
 

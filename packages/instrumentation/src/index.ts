@@ -10,7 +10,14 @@ import { OpenAIInstrumentation } from './openai/instrumentation.ts';
 
 // Types from the packages beneath that this package's signatures use, so they import from here.
 export type { BreakerOverride, BreakerSource, Clock, ErrorCategory, FaultSource } from '@breakwater/protocol';
-export type { BreakerRegistry, CallContext, ClassifierRule, Jitter, Pipeline } from '@breakwater/resilience';
+export type {
+  BreakerRegistry,
+  CallContext,
+  Classification,
+  ClassifierRule,
+  Jitter,
+  Pipeline,
+} from '@breakwater/resilience';
 export type { AttemptObserver } from './abandoned-attempts.ts';
 export { type AgentOptions, agent } from './agent.ts';
 export {
@@ -55,7 +62,7 @@ export {
   type Runtime,
   type RuntimeOptions,
 } from './runtime.ts';
-export type { BreakerFacts, Classification } from './span-attributes.ts';
+export type { BreakerFacts } from './span-attributes.ts';
 export {
   NO_CONTEXT_MANAGER_WARNING,
   type Tool,

@@ -6,7 +6,7 @@
  */
 
 import { ATTR, SEMCONV } from '@breakwater/protocol';
-import type { CallContext, ExecuteOptions } from '@breakwater/resilience';
+import type { CallContext, Classification, ExecuteOptions } from '@breakwater/resilience';
 import {
   type Attributes,
   type Context,
@@ -21,12 +21,7 @@ import { rememberFailure } from './failed-operations.ts';
 import type { CallData, CallPipeline } from './guard.ts';
 import type { GenAiMetrics } from './metrics.ts';
 import type { Runtime } from './runtime.ts';
-import {
-  type Classification,
-  setAttemptAttributes,
-  setFailure,
-  setOperationAttributes,
-} from './span-attributes.ts';
+import { setAttemptAttributes, setFailure, setOperationAttributes } from './span-attributes.ts';
 
 /**
  * Attempt spans start bare: a sampler sees the operation span first, and the attempt's own

@@ -3,25 +3,9 @@
  * (operation, attempt, tool, agent) spells failures the same way.
  */
 
-import {
-  ATTR,
-  type BreakerSource,
-  type ErrorCategory,
-  type FaultSource,
-  SEMCONV,
-} from '@breakwater/protocol';
+import { ATTR, type BreakerSource, SEMCONV } from '@breakwater/protocol';
+import type { Classification } from '@breakwater/resilience';
 import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api';
-
-/** A classified failure, as the spans and metrics report it. */
-export interface Classification {
-  readonly category: ErrorCategory;
-  readonly retryable: boolean;
-  readonly source: FaultSource;
-  /** Low-cardinality `error.type`: provider error type, status code, or `_OTHER`. */
-  readonly errorType: string;
-  /** What the provider asked us to wait, when it said. */
-  readonly retryAfterMs?: number | undefined;
-}
 
 /** Breaker facts at the moment a call was admitted or refused. */
 export interface BreakerFacts {
