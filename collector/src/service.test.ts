@@ -152,6 +152,9 @@ describe('HTTP surface', () => {
     );
     assert.match(text, /breakwater_ingest_requests_total\{signal="traces",encoding="json",code="400"\} 1/);
     assert.match(text, /breakwater_ingest_spans_total\{result="accepted"\} 10/);
+    assert.match(text, /^breakwater_http_request_duration_seconds_count\{route="\/v1\/traces"\} 2$/m);
+    assert.match(text, /^process_resident_memory_bytes \d+$/m);
+    assert.match(text, /^nodejs_eventloop_lag_p99_seconds /m);
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
   });

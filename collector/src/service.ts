@@ -14,6 +14,7 @@ import { decodeMetricsJson } from './decode/json-metrics.ts';
 import { JsonTraceDecoder } from './decode/json-traces.ts';
 import { ProtoMetricsDecoder } from './decode/proto-metrics.ts';
 import { ProtoTraceDecoder } from './decode/proto-traces.ts';
+import { processMetricsComponent } from './exposition/process-metrics.ts';
 import { Forwarder } from './forward/forwarder.ts';
 import { SpoolOpenError } from './forward/spool.ts';
 import { Admission } from './receive/admission.ts';
@@ -148,6 +149,7 @@ export class CollectorService {
       // here as well would print the key twice.
       components.push(await factory(context));
     }
+    components.push(processMetricsComponent());
     let forwarder: Forwarder | undefined;
     if (config.forward.length > 0) {
       try {

@@ -184,7 +184,15 @@ describe('collector-alerts.yml', () => {
     const known = new Map(
       knownMetrics()
         .filter((m) => m.section === 'collector')
-        .map((m) => [m.name, new Set([...m.labels, 'job', 'instance'])]),
+        .flatMap((m) => {
+          const labels = [...m.labels, 'job', 'instance'];
+          if (m.type !== 'histogram') return [[m.name, new Set(labels)] as const];
+          return [
+            [`${m.name}_bucket`, new Set([...labels, 'le'])] as const,
+            [`${m.name}_sum`, new Set(labels)] as const,
+            [`${m.name}_count`, new Set(labels)] as const,
+          ];
+        }),
     );
     known.set('up', new Set(['job', 'instance']));
     const problems: string[] = [];

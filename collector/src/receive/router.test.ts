@@ -46,6 +46,15 @@ describe('router', () => {
         },
       },
       { method: 'GET', path: '/healthz', scope: 'public', handle: (_q, res) => void res.end('ok') },
+      {
+        method: 'GET',
+        path: '/slow',
+        scope: 'public',
+        async handle(_req, res) {
+          await clock.advance(300); // the handler takes 300 ms on the service's clock
+          res.end('ok');
+        },
+      },
     ];
     router.add(routes, 'test');
     const server = createServer((req, res) => void router.dispatch(req, res));
@@ -140,6 +149,23 @@ describe('router', () => {
         `breakwater_http_responses_total{route="/v1/things/{id}",code="401"} ${before.refused + 4}`,
       ),
     );
+  });
+
+  it('times every request by route, with the service clock, in cumulative seconds buckets', async () => {
+    const before = router.durations.count('/slow');
+    assert.equal((await fetch(`${base}/slow`)).status, 200);
+    assert.equal((await fetch(`${base}/nowhere`)).status, 404);
+    assert.equal(router.durations.count('/slow'), before + 1);
+    const out: string[] = [];
+    router.writeMetrics(out);
+    const text = out.join('\n');
+    assert.match(text, /^# TYPE breakwater_http_request_duration_seconds histogram$/m);
+    // 0.3 s: above the 0.25 bucket, within 0.5.
+    assert.match(text, /^breakwater_http_request_duration_seconds_bucket\{route="\/slow",le="0.25"\} 0$/m);
+    assert.match(text, /^breakwater_http_request_duration_seconds_bucket\{route="\/slow",le="0.5"\} 1$/m);
+    assert.match(text, /^breakwater_http_request_duration_seconds_bucket\{route="\/slow",le="\+Inf"\} 1$/m);
+    assert.match(text, /^breakwater_http_request_duration_seconds_sum\{route="\/slow"\} 0.3$/m);
+    assert.match(text, /^breakwater_http_request_duration_seconds_count\{route="other"\} [1-9]/m);
   });
 
   it('turns a throwing handler into a 500 and keeps serving', async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '@breakwater/protocol';
 import type { Logger, Route } from '../component.ts';
+import { LabeledHistogram } from '../exposition/labeled-histogram.ts';
 import { LabeledCounter } from '../exposition/prometheus-text.ts';
 import type { TokenAuth } from './auth.ts';
 import { browserGuard } from './browser-guard.ts';
@@ -11,6 +12,12 @@ import { parseRequestTarget } from './request-target.ts';
 
 /** The `route` label of a request that matched no route (404, 405, a malformed target, a refusal before routing). */
 const UNROUTED = 'other';
+
+/**
+ * Bucket bounds of the request durations, seconds: from a health check's sub-millisecond answer
+ * to an OTLP batch waiting on a slow store commit.
+ */
+const DURATION_BOUNDS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The `route` label of `route`: its path, or its label for a pattern. */
 function routeLabel(route: Route): string {
@@ -31,14 +38,26 @@ export class Router {
     'HTTP responses by route (its path; "other" for none) and status code, refused and failed requests included.',
     ['route', 'code'],
   );
+  /**
+   * Time from a request's arrival until its handler returned (after its response was sent, but
+   * for a stream such as `/v1/signals`, whose handler returns once its headers are out).
+   */
+  readonly durations = new LabeledHistogram(
+    'breakwater_http_request_duration_seconds',
+    'Time to answer HTTP requests by route (as in breakwater_http_responses_total), in seconds; a stream counts until its headers are sent.',
+    'route',
+    DURATION_BOUNDS_S,
+  );
   private readonly exact = new Map<string, Route[]>();
   private readonly patterns: Route[] = [];
   private readonly auth: TokenAuth;
   private readonly logger: Logger;
   private readonly refusals: RefusalLog;
+  private readonly clock: Clock;
 
   constructor(auth: TokenAuth, logger: Logger, clock: Clock) {
     this.auth = auth;
+    this.clock = clock;
     this.logger = logger;
     this.refusals = new RefusalLog(logger, clock);
   }
@@ -46,6 +65,7 @@ export class Router {
   /** Writes the response counts (Prometheus text). */
   writeMetrics(out: string[]): void {
     this.responses.write(out);
+    this.durations.write(out);
   }
 
   /** Adds routes; a second route for the same method and exact path is a wiring bug. */
@@ -66,6 +86,7 @@ export class Router {
 
   /** Answers one request. Never rejects: a failure anywhere becomes a 500 (or a dropped socket). */
   async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = this.clock.monotonic();
     const matched = { route: UNROUTED };
     try {
       await this.route(req, res, matched);
@@ -75,6 +96,7 @@ export class Router {
       else res.destroy();
     } finally {
       this.responses.add([matched.route, String(res.statusCode)]);
+      this.durations.observe(matched.route, (this.clock.monotonic() - started) / 1000);
     }
   }
 
