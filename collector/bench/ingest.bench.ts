@@ -22,10 +22,12 @@
  *      in a child process (http-replay.ts) replays it over BENCH_HTTP_CONNECTIONS keep-alive
  *      connections, one request in flight on each, for BENCH_HTTP_SECONDS; only spans of
  *      requests acknowledged with 200 and no `partial_success` count. This measures what the
- *      collector can take, not how fast a client can serialize.
- *    - live exporter (for transparency): the real exporter exporting the spans again and again
- *      in a child process (export-load.ts, BENCH_HTTP_CONCURRENCY exports in flight). Its own
- *      protobufjs serialization (~14 µs per span) runs on the same two cores, so this figure is
+ *      collector can take, not how fast a client can serialize. Each request gets a new first
+ *      span id, so none is a resend (answered without being recorded); the benchmark checks that
+ *      the collector counted no duplicate.
+ *    - live exporter (for transparency): the real exporter exporting the spans again and again,
+ *      each time with a new first span id, in a child process (export-load.ts,
+ *      BENCH_HTTP_CONCURRENCY exports in flight). Its own protobufjs serialization (~14 µs per span) runs on the same two cores, so this figure is
  *      bounded by the client, not by the collector.
  * 3. Peak RSS of the collector child (`process.resourceUsage().maxRSS`, printed when it stops),
  *    i.e. the collector under both HTTP loads, without the baseline's or the loaders' memory.
@@ -198,6 +200,7 @@ const replay = await child<{ spans: number; seconds: number; requests: number; o
     String(spans.length),
     String(HTTP_SECONDS),
     String(HTTP_CONNECTIONS),
+    String(firstSpanIdOffset(captured.body)),
   ],
 );
 const http = replay.spans / replay.seconds;
@@ -215,7 +218,11 @@ console.log(
   `http live exporter (real OTLP proto exporter in a child, ${LIVE_CONCURRENCY} exports in flight): ${fmt(liveRate)} spans/s`,
 );
 
+// Every request must have been recorded: a resend is answered without it, and is far cheaper.
+const metrics = await (await fetch(`${url}/metrics`)).text();
+const duplicates = Number(/^breakwater_ingest_spans_total\{result="duplicate"\} (\d+)$/m.exec(metrics)?.[1]);
 const rssMb = (await stopCollector(collector)) / (1024 * 1024);
+if (duplicates !== 0) throw new Error(`benchmark setup: the collector counted ${duplicates} spans as resent`);
 console.log(`peak RSS of the collector process: ${fmt(rssMb)} MB`);
 console.log(`peak RSS of this benchmark process: ${fmt(process.resourceUsage().maxRSS / 1024)} MB`);
 console.log(`load average at end: ${load()}`);
@@ -225,6 +232,14 @@ console.log(`http_live_exporter_spans_per_s=${fmt(liveRate)}`);
 console.log(
   `ingest_spans_per_s=${fmt(ingest)} vs_protobufjs=${vsProtobufjs.toFixed(2)} http_spans_per_s=${fmt(http)} rss_mb=${fmt(rssMb)}`,
 );
+
+/** Where `body` holds its first span's id, for the replay to give each request a new one. */
+function firstSpanIdOffset(body: Buffer): number {
+  const first = decoder.decode(body).spans[0];
+  const offset = first === undefined ? -1 : body.indexOf(Buffer.from(first.spanId, 'hex'));
+  if (offset < 0) throw new Error('benchmark setup: the captured request holds no first span id');
+  return offset;
+}
 
 /** Exports `spans` once with the real OTLP proto exporter to a local server; returns the request. */
 async function captureExport(batch: ReadableSpan[]): Promise<{ body: Buffer; headers: IncomingHttpHeaders }> {

@@ -50,6 +50,9 @@ const request = (n: number) => ({
 
 describe('forwarding', () => {
   let body: Uint8Array;
+  /** A batch of other spans (the same batch sent twice would be a resend, not forwarded again). */
+  const otherBody = async (): Promise<Uint8Array> =>
+    ProtobufTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 2, services: 1 }))!;
   before(async () => {
     body = ProtobufTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 20, services: 2 }))!;
   });
@@ -62,6 +65,8 @@ describe('forwarding', () => {
     );
     try {
       const gz = gzipSync(body);
+      const gzUpper = gzipSync(await otherBody());
+      const plain = await otherBody();
       assert.equal(
         (
           await post(`${t.url}/v1/traces`, gz, {
@@ -78,7 +83,7 @@ describe('forwarding', () => {
       // Spellings the receiver takes go on under the names OTLP receivers downstream match.
       assert.equal(
         (
-          await post(`${t.url}/v1/traces`, gz, {
+          await post(`${t.url}/v1/traces`, gzUpper, {
             'content-type': 'application/x-protobuf',
             'content-encoding': 'X-GZIP',
           })
@@ -87,7 +92,7 @@ describe('forwarding', () => {
       );
       assert.equal(
         (
-          await post(`${t.url}/v1/traces`, body, {
+          await post(`${t.url}/v1/traces`, plain, {
             'content-type': 'application/x-protobuf',
             'content-encoding': 'identity',
           })
@@ -110,9 +115,9 @@ describe('forwarding', () => {
       assert.equal(metrics!.path, '/otlp/v1/metrics');
       assert.equal(metrics!.body.toString(), '{}');
       assert.equal(upperCase!.headers['content-encoding'], 'gzip');
-      assert.deepEqual(upperCase!.body, Buffer.from(gz));
+      assert.deepEqual(upperCase!.body, Buffer.from(gzUpper));
       assert.equal(identity!.headers['content-encoding'], undefined);
-      assert.deepEqual(identity!.body, Buffer.from(body));
+      assert.deepEqual(identity!.body, Buffer.from(plain));
     } finally {
       await close(down.server);
     }
@@ -162,8 +167,9 @@ describe('forwarding', () => {
     try {
       // Each request is acknowledged while the first forward is still held (its timeout is 30 s),
       // and the queue behind it fills and drops: none waited for the downstream.
-      for (let i = 0; i < 30; i++) {
-        const r = await post(`${t.url}/v1/traces`, body, { 'content-type': 'application/x-protobuf' });
+      const bodies = await Promise.all(Array.from({ length: 30 }, otherBody));
+      for (const batch of bodies) {
+        const r = await post(`${t.url}/v1/traces`, batch, { 'content-type': 'application/x-protobuf' });
         assert.equal(r.status, 200);
       }
       const metrics = await (await fetch(`${t.url}/metrics`)).text();

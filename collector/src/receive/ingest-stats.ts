@@ -10,7 +10,7 @@ export class IngestStats {
   );
   readonly spans = new LabeledCounter(
     'breakwater_ingest_spans_total',
-    'Spans received, by result: accepted, or rejected as invalid (partial success).',
+    'Spans received, by result: accepted, rejected as invalid (partial success), or duplicate (a batch sent again after it was recorded, not counted again).',
     ['result'],
   );
   readonly bytes = new LabeledCounter(
@@ -35,6 +35,7 @@ export class IngestStats {
     // Pre-create the always-present series, so dashboards see zeros rather than gaps.
     this.spans.add(['accepted'], 0);
     this.spans.add(['rejected'], 0);
+    this.spans.add(['duplicate'], 0);
     this.breakerPoints.add(['accepted'], 0);
     this.breakerPoints.add(['rejected'], 0);
     this.recordFailures.add(['traces'], 0);

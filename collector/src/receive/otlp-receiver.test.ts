@@ -52,9 +52,16 @@ describe('OTLP/HTTP receiver', () => {
     const proto = await exportWith('proto', t.url, spans);
     assert.equal(proto.code, ExportResultCode.SUCCESS, String(proto.error));
     const fromProto = t.recorder.spans.splice(0);
-    const json = await exportWith('json', t.url, spans);
-    assert.equal(json.code, ExportResultCode.SUCCESS, String(json.error));
-    const fromJson = t.recorder.spans.splice(0);
+    // The same spans again to the same collector would be a resend: counted once, so not recorded.
+    const other = await startTestService();
+    let fromJson: typeof fromProto;
+    try {
+      const json = await exportWith('json', other.url, spans);
+      assert.equal(json.code, ExportResultCode.SUCCESS, String(json.error));
+      fromJson = other.recorder.spans.splice(0);
+    } finally {
+      await other.close();
+    }
     assert.equal(fromProto.length, 200);
     assert.deepEqual(fromJson, fromProto);
     const errored = fromProto.filter((s) => s.statusCode === 2);
@@ -70,7 +77,7 @@ describe('OTLP/HTTP receiver', () => {
 
   it('accepts gzip from the real exporters', async () => {
     const proto = await exportWith('proto', t.url, spans.slice(0, 10), {}, 'gzip');
-    const json = await exportWith('json', t.url, spans.slice(0, 10), {}, 'gzip');
+    const json = await exportWith('json', t.url, spans.slice(10, 20), {}, 'gzip');
     assert.equal(proto.code, ExportResultCode.SUCCESS);
     assert.equal(json.code, ExportResultCode.SUCCESS);
     assert.equal(t.recorder.spans.splice(0).length, 20);
@@ -262,12 +269,64 @@ describe('OTLP/HTTP receiver', () => {
   it('a failing sink gets 503 with Retry-After and nothing is acknowledged', async () => {
     t.recorder.fail = new Error('disk full');
     try {
-      const response = await post(`${t.url}/v1/traces`, protoBody, PROTO);
+      const fresh = ProtobufTraceSerializer.serializeRequest(
+        await makeGenAiSpans({ spans: 5, services: 1 }),
+      )!;
+      const response = await post(`${t.url}/v1/traces`, fresh, PROTO);
       assert.equal(response.status, 503);
       assert.equal(response.headers.get('retry-after'), '2');
       assert.equal(decodeStatus(response.body).code, 14);
     } finally {
       t.recorder.fail = undefined;
+    }
+  });
+});
+
+describe('a batch sent again', () => {
+  it('is answered as before but recorded and counted once, also while the original is still being recorded', async () => {
+    const t = await startTestService();
+    try {
+      const spans = await makeGenAiSpans({ spans: 10, services: 1 });
+      // One span with a bad id: the resend gets the same partial success as the original.
+      const body = JsonTraceSerializer.serializeRequest(spans)!;
+      const json = JSON.parse(Buffer.from(body).toString()) as {
+        resourceSpans: { scopeSpans: { spans: { spanId: string }[] }[] }[];
+      };
+      json.resourceSpans[0]!.scopeSpans[0]!.spans[4]!.spanId = 'zz';
+      const sent = JSON.stringify(json);
+      const original = await post(`${t.url}/v1/traces`, sent, JSON_CT);
+      assert.equal(original.status, 200);
+      const again = await post(`${t.url}/v1/traces`, sent, JSON_CT);
+      assert.equal(again.status, 200);
+      assert.deepEqual(Buffer.from(again.body).toString(), Buffer.from(original.body).toString());
+      assert.match(Buffer.from(again.body).toString(), /"rejectedSpans":"?1/);
+      assert.equal(t.recorder.spans.length, 9);
+
+      // A resend that arrives while the original waits in the sink is held, then not recorded.
+      let open!: () => void;
+      t.recorder.gate = new Promise((resolve) => {
+        open = resolve;
+      });
+      const slow = ProtobufTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 5, services: 1 }))!;
+      const both = [post(`${t.url}/v1/traces`, slow, PROTO), post(`${t.url}/v1/traces`, slow, PROTO)];
+      for (let i = 0; i < 200; i++) {
+        const metrics = await (await fetch(`${t.url}/metrics`)).text();
+        if (/breakwater_ingest_in_flight_requests 2/.test(metrics)) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      open();
+      t.recorder.gate = undefined;
+      assert.deepEqual(
+        (await Promise.all(both)).map((r) => r.status),
+        [200, 200],
+      );
+      assert.equal(t.recorder.spans.length, 14);
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      assert.match(metrics, /^breakwater_ingest_spans_total\{result="accepted"\} 14$/m);
+      assert.match(metrics, /^breakwater_ingest_spans_total\{result="rejected"\} 1$/m);
+      assert.match(metrics, /^breakwater_ingest_spans_total\{result="duplicate"\} 14$/m);
+    } finally {
+      await t.close();
     }
   });
 });
@@ -396,16 +455,21 @@ describe('overload', () => {
       t.recorder.gate = new Promise((resolve) => {
         open = resolve;
       });
-      const spans = await makeGenAiSpans({ spans: 5, services: 1 });
-      const body = ProtobufTraceSerializer.serializeRequest(spans)!;
-      const held = [post(`${t.url}/v1/traces`, body, PROTO), post(`${t.url}/v1/traces`, body, PROTO)];
+      // Three different batches (one batch sent twice would be counted once).
+      const [a, b, c] = await Promise.all(
+        [1, 2, 3].map(
+          async () =>
+            ProtobufTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 5, services: 1 }))!,
+        ),
+      );
+      const held = [post(`${t.url}/v1/traces`, a!, PROTO), post(`${t.url}/v1/traces`, b!, PROTO)];
       // Wait until both requests are inside the sink.
       for (let i = 0; i < 200; i++) {
         const metrics = await (await fetch(`${t.url}/metrics`)).text();
         if (/breakwater_ingest_in_flight_requests 2/.test(metrics)) break;
         await new Promise((r) => setImmediate(r));
       }
-      const refused = await post(`${t.url}/v1/traces`, body, PROTO);
+      const refused = await post(`${t.url}/v1/traces`, c!, PROTO);
       assert.equal(refused.status, 429);
       assert.equal(refused.headers.get('retry-after'), '3');
       assert.equal(decodeStatus(refused.body).code, 8);
@@ -415,7 +479,7 @@ describe('overload', () => {
         (await Promise.all(held)).map((r) => r.status),
         [200, 200],
       );
-      assert.equal((await post(`${t.url}/v1/traces`, body, PROTO)).status, 200);
+      assert.equal((await post(`${t.url}/v1/traces`, c!, PROTO)).status, 200);
       assert.equal(t.recorder.spans.length, 15);
     } finally {
       await t.close();
@@ -423,8 +487,12 @@ describe('overload', () => {
   });
 
   it('answers 429 when the in-flight byte budget is exhausted', async () => {
-    const spans = await makeGenAiSpans({ spans: 20, services: 1 });
-    const body = ProtobufTraceSerializer.serializeRequest(spans)!;
+    // Two different batches of the same size (one batch sent twice would be counted once).
+    const body = ProtobufTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 20, services: 1 }))!;
+    const second = ProtobufTraceSerializer.serializeRequest(
+      await makeGenAiSpans({ spans: 20, services: 1 }),
+    )!;
+    assert.equal(second.length, body.length);
     // Room for exactly two requests (body and decoded spans): held in the sink, they leave none for a third.
     const held = body.length + 20 * DECODED_SPAN_BYTES;
     const t = await startTestService(
@@ -435,7 +503,7 @@ describe('overload', () => {
       t.recorder.gate = new Promise((resolve) => {
         open = resolve;
       });
-      const sent = [post(`${t.url}/v1/traces`, body, PROTO), post(`${t.url}/v1/traces`, body, PROTO)];
+      const sent = [post(`${t.url}/v1/traces`, body, PROTO), post(`${t.url}/v1/traces`, second, PROTO)];
       for (let i = 0; i < 200; i++) {
         const metrics = await (await fetch(`${t.url}/metrics`)).text();
         if (/breakwater_ingest_in_flight_requests 2/.test(metrics)) break;

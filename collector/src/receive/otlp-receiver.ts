@@ -18,6 +18,7 @@ import {
   type OtlpEncoding,
   RPC_CODE,
 } from './otlp-responses.ts';
+import { batchKey, RecentBatches } from './recent-batches.ts';
 import { RecordFailures } from './record-failures.ts';
 
 /** OTLP signals the receiver accepts. */
@@ -80,6 +81,7 @@ export class OtlpReceiver {
   /** Size cap, and how the 413 names it, per encoding. */
   private readonly bodyLimits: Record<OtlpEncoding, { maxBytes: number; limitName: string }>;
   private readonly recordFailures: RecordFailures;
+  private readonly recentBatches = new RecentBatches();
 
   constructor(options: OtlpReceiverOptions) {
     this.options = options;
@@ -197,21 +199,36 @@ export class OtlpReceiver {
       }
       const receivedAtMs = o.clock.now();
       let response: string | Uint8Array;
+      let duplicate = false;
       if (signal === 'traces') {
         // No more spans than the budget could hold with this request alone: the decode stops
         // there, so a body of tiny spans never builds several times its size in records.
         const maxSpans = Math.floor((o.limits.maxInFlightBytes - reserved) / DECODED_SPAN_BYTES);
         const decoded = decodeStage(o.traces, encoding, body.data, maxSpans);
         holdDecoded(decoded.spans.length * DECODED_SPAN_BYTES);
-        if (decoded.spans.length > 0) {
-          // One by one (not Promise.all): a sink must not apply a request a sink before it failed.
-          for (const sink of o.spanSinks) {
-            const done = sink(decoded.spans, receivedAtMs);
-            if (done !== undefined) await done;
+        const key = batchKey(decoded.spans);
+        const settle = key === undefined ? undefined : await this.recentBatches.claim(key);
+        // A batch recorded before (resent by an exporter that got no answer) is answered as it was
+        // then, and neither recorded nor forwarded again.
+        duplicate = key !== undefined && settle === undefined;
+        if (settle !== undefined) {
+          try {
+            // One by one (not Promise.all): a sink must not apply a request a sink before it failed.
+            for (const sink of o.spanSinks) {
+              const done = sink(decoded.spans, receivedAtMs);
+              if (done !== undefined) await done;
+            }
+          } catch (error) {
+            settle(false);
+            throw error;
           }
+          settle(true);
         }
-        o.stats.spans.add(['accepted'], decoded.spans.length);
-        o.stats.spans.add(['rejected'], decoded.rejectedSpans);
+        if (duplicate) o.stats.spans.add(['duplicate'], decoded.spans.length);
+        else {
+          o.stats.spans.add(['accepted'], decoded.spans.length);
+          o.stats.spans.add(['rejected'], decoded.rejectedSpans);
+        }
         response = encodeExportResponse(
           encoding,
           'rejectedSpans',
@@ -230,7 +247,7 @@ export class OtlpReceiver {
           decoded.rejectionMessage,
         );
       }
-      if (o.forward !== undefined && body.raw !== undefined) {
+      if (o.forward !== undefined && body.raw !== undefined && !duplicate) {
         o.forward({
           signal,
           body: body.raw,
