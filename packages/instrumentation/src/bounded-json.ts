@@ -2,7 +2,7 @@
  * Captured content kept within a size bound. Agents resend their whole conversation on every
  * call, so captured input grows with each turn; unbounded, a few long conversations fill the
  * span export queue with hundreds of megabytes, and one span can grow past what a collector takes
- * in a request (Breakwater's: `limits.maxJsonBodyBytes`, 4 MiB of OTLP/JSON).
+ * in a request (Breakwater's: `limits.maxJsonBodyBytes`, 20 MiB of OTLP/JSON by default).
  *
  * Over the bound, what goes first is what matters least for reading the call: the oldest messages
  * of a message list (the newest one is always kept), then the ends of the longest strings (each
@@ -15,7 +15,7 @@ import { ENV } from '@breakwater/protocol';
  * Default bound on one captured content attribute, in UTF-8 bytes: a full export queue (2048
  * spans) of operations carrying three full attributes holds about 200 MB at most, and one span
  * stays far under a collector's request limit. (`@breakwater/node` sends a batch of such spans as
- * several requests, each under Breakwater's 4 MiB JSON limit.)
+ * several requests, each under 3 MiB.)
  */
 export const DEFAULT_CAPTURE_MAX_BYTES = 32 * 1024;
 

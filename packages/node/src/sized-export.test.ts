@@ -6,7 +6,7 @@ import { type Breakwater, start } from './index.ts';
 import { recordingReceiver } from './testing/recording-receiver.ts';
 
 // Spans that carry captured content (here each at the default bound) make a default batch of 512
-// far larger than a collector takes in one JSON request (Breakwater's: 4 MiB, answered with 413,
+// far larger than a collector takes in one JSON request (here one that takes 4 MiB, answering 413,
 // and the exporter then drops the whole batch). The SDK sends such a batch as several requests.
 const LIMIT = 4 * 1024 * 1024;
 const receiver = recordingReceiver(LIMIT);

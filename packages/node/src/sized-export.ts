@@ -1,15 +1,18 @@
 /**
  * Span exports small enough for a collector to take. The OTLP/HTTP exporter sends a whole batch
  * (512 spans by default) as one JSON request, and a collector refuses a body over its limit
- * (Breakwater's collector: `limits.maxJsonBodyBytes`, 4 MiB) with 413, after which the exporter
- * drops the whole batch. Spans that carry captured message content run to tens of kilobytes
+ * (Breakwater's collector: `limits.maxJsonBodyBytes`, 20 MiB by default) with 413, after which
+ * the exporter drops the whole batch. Spans that carry captured message content run to tens of kilobytes
  * each, so a batch of them can pass that limit: such a batch goes out as several requests.
  */
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
 type ExportResult = Parameters<Parameters<SpanExporter['export']>[1]>[0];
 
-/** Largest estimated JSON body of one export request: a margin under the collector's 4 MiB. */
+/**
+ * Largest estimated JSON body of one export request. The estimate is rough, so this stays far
+ * under the collector's default 20 MiB; a receiver set lower than that still takes the parts.
+ */
 export const MAX_EXPORT_BYTES = 3 * 1024 * 1024;
 
 /** Bytes of a span's JSON besides its attribute values: ids, times, kind, status, keys. */
