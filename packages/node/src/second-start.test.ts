@@ -32,6 +32,22 @@ it('options a later start() gives that are in effect already, from the environme
   );
 });
 
+it('empty policy and classifier-rule lists are what a start without them has, so they are not ignored ones', () => {
+  const resolved = resolveOptions({ logger: () => {} }, {});
+  const inEffect = { given: {}, resolved, captureMessageContent: false };
+  assert.deepEqual(ignoredOptions({ policies: [], classifierRules: [] }, inEffect), []);
+  assert.deepEqual(
+    ignoredOptions({ policies: [{ match: 'openai/*', policy: { timeoutMs: 5_000 } }] }, inEffect),
+    ['policies'],
+  );
+  const withRules = {
+    given: { policies: [{ match: '*', policy: {} }] },
+    resolved,
+    captureMessageContent: false,
+  };
+  assert.deepEqual(ignoredOptions({ policies: [] }, withRules), ['policies']);
+});
+
 it('the warning after the register hook says which variable sets what, and what has none', () => {
   assert.equal(
     ignoredMessage(['serviceName', 'policies', 'classifierRules'], 'register'),

@@ -37,6 +37,11 @@ const RESOLVED: Partial<Record<keyof StartOptions, (e: InEffect) => unknown>> = 
   spanProcessors: (e) => e.resolved.spanProcessors,
 };
 
+/** Options whose absence means an empty list. */
+const LISTS: ReadonlySet<string> = new Set(['policies', 'classifierRules']);
+
+const isEmptyList = (value: unknown): boolean => Array.isArray(value) && value.length === 0;
+
 /** Whether `given` for `key` is what is in effect already (then nothing was lost by ignoring it). */
 function inEffect(key: string, given: unknown, e: InEffect): boolean {
   if (key === 'endpoint') {
@@ -54,10 +59,11 @@ function inEffect(key: string, given: unknown, e: InEffect): boolean {
     );
   }
   const resolved = RESOLVED[key as keyof StartOptions];
-  return isDeepStrictEqual(
-    given,
-    resolved === undefined ? (e.given as Record<string, unknown>)[key] : resolved(e),
-  );
+  const current = resolved === undefined ? (e.given as Record<string, unknown>)[key] : resolved(e);
+  // No rules and an empty list of them run alike: `policies: []` after a start without any
+  // loses nothing, so it is not named.
+  if (LISTS.has(key) && isEmptyList(given) && (current === undefined || isEmptyList(current))) return true;
+  return isDeepStrictEqual(given, current);
 }
 
 /** The options of a later `start()` that differ from what is in effect, in the order given. */
