@@ -313,6 +313,32 @@ describe('configuration loading', () => {
   });
 });
 
+describe('keys JavaScript treats specially', () => {
+  it('a "__proto__" key is refused, not read as the keys under it or dropped', () => {
+    const why = '"__proto__" cannot be a key (JavaScript reads it as an object\'s prototype)';
+    assert.deepEqual(problems('__proto__: { listen: "127.0.0.1:9999" }'), [
+      `collector.yaml:1:12: __proto__: ${why}`,
+    ]);
+    assert.deepEqual(
+      problems(
+        [
+          'slos:',
+          '  - name: chat',
+          '    objective: 99',
+          '    __proto__: { objective: 5 }',
+          'alertmanager:',
+          '  url: http://alertmanager:9093',
+          '  labels: { __proto__: x, cluster: prod }',
+        ].join('\n'),
+      ),
+      [
+        `collector.yaml:4:16: slos[0].__proto__: ${why}`,
+        `collector.yaml:7:24: alertmanager.labels.__proto__: ${why}`,
+      ],
+    );
+  });
+});
+
 describe('listen addresses', () => {
   it('parses host:port, [v6]:port and :port', () => {
     assert.deepEqual(parseListenAddress('0.0.0.0:4318'), { host: '0.0.0.0', port: 4318 });

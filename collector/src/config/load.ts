@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isDocument, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem, formatPath } from './config-error.ts';
+import { structureProblems } from './document-structure.ts';
 import { type SubstitutionProblem, substituteEnv } from './env-substitution.ts';
 import { type CollectorConfig, CollectorConfigSchema } from './schema.ts';
 import { type ConfigSection, keepSections } from './sections.ts';
@@ -66,6 +67,17 @@ export function parseConfig(
     throw new ConfigError(source.name, [
       { path: '', message: 'expected a mapping of keys at the top level' },
     ]);
+  }
+  const structure = structureProblems(raw);
+  if (structure.length > 0) {
+    throw new ConfigError(
+      source.name,
+      structure.map((p) => ({
+        path: formatPath(p.path),
+        message: p.message,
+        ...position(doc, lineCounter, p.path),
+      })),
+    );
   }
   const read =
     options.sections === undefined ? raw : keepSections(raw as Record<string, unknown>, options.sections);
