@@ -339,6 +339,28 @@ describe('keys JavaScript treats specially', () => {
   });
 });
 
+describe('YAML aliases', () => {
+  it('an alias inside the node it names is a configuration error, not a crash', () => {
+    assert.deepEqual(problems(['slos: &loop', '  - *loop'].join('\n')), [
+      'collector.yaml:2:5: slos[0]: a YAML alias inside the node it refers to makes an endless document',
+    ]);
+  });
+
+  it("aliases that expand past the parser's limit are a configuration error, not a crash", () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (const [from, to] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+      ['d', 'e'],
+    ])
+      lines.push(`${to}: &${to} [${Array(10).fill(`*${from}`).join(', ')}]`);
+    const [problem, ...rest] = problems(lines.join('\n'));
+    assert.deepEqual(rest, []);
+    assert.match(problem!, /^collector\.yaml: invalid YAML: its aliases expand to too many nodes/);
+  });
+});
+
 describe('listen addresses', () => {
   it('parses host:port, [v6]:port and :port', () => {
     assert.deepEqual(parseListenAddress('0.0.0.0:4318'), { host: '0.0.0.0', port: 4318 });

@@ -7,6 +7,9 @@ import { type SubstitutionProblem, substituteEnv } from './env-substitution.ts';
 import { type CollectorConfig, CollectorConfigSchema } from './schema.ts';
 import { type ConfigSection, keepSections } from './sections.ts';
 
+/** `yaml`'s `maxAliasCount`: how far aliases may expand (uses of an alias × the aliases in its node). */
+const ALIAS_LIMIT = 100;
+
 /** Where the document came from, for messages (a path, or e.g. `<defaults>`). */
 export interface ConfigSource {
   name: string;
@@ -62,7 +65,18 @@ export function parseConfig(
       }),
     );
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: ALIAS_LIMIT }) ?? {};
+  } catch (error) {
+    // The parser reports alias problems it finds while building values as ReferenceErrors: above
+    // all its guard against alias bombs (a few lines that expand to millions of nodes).
+    if (!(error instanceof ReferenceError)) throw error;
+    const message = /excessive alias count/i.test(error.message)
+      ? "its aliases expand to too many nodes (the parser's guard against alias bombs): write the values out"
+      : firstLine(error.message);
+    throw new ConfigError(source.name, [{ path: '', message: `invalid YAML: ${message}` }]);
+  }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(source.name, [
       { path: '', message: 'expected a mapping of keys at the top level' },
