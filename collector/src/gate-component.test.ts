@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +23,8 @@ import { startTestService, type TestService } from './testing/helpers.ts';
 const DAY = 86_400_000;
 const GATE_TOKEN = 'gate-token-0123456789';
 const INGEST_TOKEN = 'ingest-token-0123456789';
+const ADMIN_TOKEN = 'admin-token-0123456789ab';
+const log = memoryLogger();
 const clock = new ManualClock(1_700_000_000_000);
 const store = new MemoryStore(() => 31 * DAY);
 const alerts: DesiredAlert[][] = [];
@@ -53,9 +55,10 @@ before(async () => {
     delta('chat', 'v2-good', 1000, 1),
     delta('chat', 'v2-tiny', 20, 0),
   ]);
-  const yaml = `auth:\n  tokens:\n    - { token: ${GATE_TOKEN}, scopes: [gate] }\n    - { token: ${INGEST_TOKEN}, scopes: [ingest] }\n`;
+  const yaml = `auth:\n  tokens:\n    - { token: ${GATE_TOKEN}, scopes: [gate] }\n    - { token: ${INGEST_TOKEN}, scopes: [ingest] }\n    - { token: ${ADMIN_TOKEN}, scopes: [admin] }\n`;
   svc = await startTestService(yaml, {
     clock,
+    logger: log,
     components: [
       (ctx: ComponentContext) => {
         gate = createGateComponent(ctx, dataSource(store), {
@@ -221,6 +224,51 @@ describe('content type of the POST routes', () => {
     gate.writeMetrics!(out);
     assert.ok(!out.some((line) => line.includes('service="forged"')), 'nothing was recorded');
     assert.equal((await send(GATE_PATHS.ROLLBACKS, forged, 'application/json; charset=utf-8')).status, 202);
+  });
+});
+
+describe('POST bodies cut short', () => {
+  /** Sends the head and part of a body on a raw connection, then hangs up. */
+  const abandon = async (path: string): Promise<void> => {
+    const socket = connect(Number(new URL(svc.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${GATE_TOKEN}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"kind":',
+    );
+    // Once the route reads the body, the hang-up reaches it mid-read.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.destroy();
+  };
+  /** This route's responses by status code, from /metrics. */
+  const responses = async (path: string): Promise<Map<string, number>> => {
+    const res = await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const out = new Map<string, number>();
+    for (const line of (await res.text()).split('\n')) {
+      const match = /^breakwater_http_responses_total\{route="([^"]+)",code="(\d+)"\} (\d+)$/.exec(line);
+      if (match?.[1] === path) out.set(match[2]!, Number(match[3]));
+    }
+    return out;
+  };
+
+  it('a client hanging up mid-body is its own failure (400), not a 500 logged as an error', async () => {
+    for (const path of [GATE_PATHS.DECISION, GATE_PATHS.ROLLBACKS]) {
+      const before = await responses(path);
+      const answered = (now: Map<string, number>) =>
+        [...now.values()].reduce((a, b) => a + b, 0) - [...before.values()].reduce((a, b) => a + b, 0);
+      await abandon(path);
+      let after = await responses(path);
+      for (let i = 0; i < 200 && answered(after) === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        after = await responses(path);
+      }
+      assert.equal(answered(after), 1, path);
+      assert.equal((after.get('400') ?? 0) - (before.get('400') ?? 0), 1, path);
+    }
+    assert.deepEqual(
+      log.lines.filter((line) => line.msg === 'route failed'),
+      [],
+    );
   });
 });
 

@@ -192,8 +192,8 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 }
 
 /**
- * Reads a JSON request's body up to {@link MAX_GATE_BODY_BYTES}; answers 415 (not JSON) or 413
- * itself and returns undefined. The content type is checked first, so a refused body is never read.
+ * Reads a JSON request's body up to {@link MAX_GATE_BODY_BYTES}; answers 415 (not JSON), 413 or
+ * 400 (the body broke off) itself and returns undefined. The content type is checked first, so a refused body is never read.
  */
 async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
   const contentType = req.headers['content-type'];
@@ -209,13 +209,20 @@ async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buff
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_GATE_BODY_BYTES) {
-      sendJsonError(res, 413, `body larger than ${MAX_GATE_BODY_BYTES} bytes`, {}, true);
-      return undefined;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_GATE_BODY_BYTES) {
+        sendJsonError(res, 413, `body larger than ${MAX_GATE_BODY_BYTES} bytes`, {}, true);
+        return undefined;
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    // The client hung up mid-body (or broke its chunked framing): its failure, answered (and
+    // counted) as one, like the OTLP receiver's; thrown on, it became a 500 logged as an error.
+    sendJsonError(res, 400, `request body not received: ${(error as Error).message}`, {}, true);
+    return undefined;
   }
   return Buffer.concat(chunks);
 }
