@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { SIGNAL_STREAM_IDLE_TIMEOUT_MS } from '@breakwater/protocol';
 import { ConfigError } from '../../config/config-error.ts';
 import { parseConfig } from '../../config/load.ts';
-import { parseFleetConfig } from './config.ts';
+import { parseFleetConfig, policyFor } from './config.ts';
 
 function problems(text: string): string[] {
   try {
@@ -112,5 +112,13 @@ describe('fleet config: stream heartbeat against the SDK idle timeout', () => {
     assert.equal(SIGNAL_STREAM_IDLE_TIMEOUT_MS, 45_000);
     assert.deepEqual(problems('fleet: { stream: { heartbeat: 15s } }'), []);
     assert.ok(parseFleetConfig(undefined).stream.heartbeat * 3 <= SIGNAL_STREAM_IDLE_TIMEOUT_MS);
+  });
+});
+
+describe('fleet config: per-dependency policies', () => {
+  it('a dependency named like an Object method gets the glob policy, not the prototype', () => {
+    const config = parseFleetConfig({ quorum: 3, perDependency: { '*': { quorum: 1 } } });
+    for (const dependency of ['api.example.com', 'constructor', 'toString', '__proto__', 'hasOwnProperty'])
+      assert.equal(policyFor(config, dependency).quorum, 1, dependency);
   });
 });

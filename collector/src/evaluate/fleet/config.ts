@@ -202,8 +202,10 @@ export function policyFor(config: FleetConfig, dependency: string): FleetPolicy 
     scope: config.scope,
     enabled: config.enabled,
   };
-  const exact = config.perDependency[dependency];
-  if (exact !== undefined) return { ...base, ...defined(exact) };
+  // Own keys only: the key comes from spans, and `perDependency.constructor` (inherited) would
+  // otherwise pass for an exact entry and hide the glob entries from such a dependency.
+  if (Object.hasOwn(config.perDependency, dependency))
+    return { ...base, ...defined(config.perDependency[dependency]!) };
   let best: { length: number; policy: Partial<FleetPolicy> } | undefined;
   for (const [pattern, policy] of Object.entries(config.perDependency)) {
     if (!pattern.includes('*') || !globMatches(pattern, dependency)) continue;
