@@ -38,7 +38,7 @@ export interface Caller {
 /** One HTTP route served on the collector's single listener. */
 export interface Route {
   method: 'GET' | 'POST';
-  /** Exact path, or a pattern whose groups are passed as `params`. */
+  /** Exact path, or a pattern whose groups are passed, percent-decoded, as `params`. */
   path: string | RegExp;
   /** How a pattern route is named in metrics (`/v1/slos/{name}`); an exact path names itself. */
   label?: string;

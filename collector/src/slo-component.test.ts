@@ -33,7 +33,10 @@ async function component(doc: unknown, clock: ManualClock, dataDir = tempDir()) 
   return c;
 }
 
-/** Serves a component's routes on 127.0.0.1:0 the way the collector's server dispatches them. */
+/**
+ * Serves a component's routes on 127.0.0.1:0 the way the collector's router dispatches them
+ * (pattern groups percent-decoded).
+ */
 async function serve(
   c: CollectorComponent,
 ): Promise<{ get(path: string): Promise<{ status: number; body: unknown }> }> {
@@ -46,7 +49,7 @@ async function serve(
           ? route.path === url.pathname
             ? []
             : null
-          : route.path.exec(url.pathname)?.slice(1);
+          : route.path.exec(url.pathname)?.slice(1).map(decodeURIComponent);
       if (match == null) continue;
       void route.handle(req, res, url, match);
       return;
@@ -106,6 +109,10 @@ describe('SLO component', () => {
     const missing = await http.get('/v1/slos/nope');
     assert.equal(missing.status, 404);
     assert.deepEqual(missing.body, { error: { code: 404, message: 'no SLO named "nope"' } });
+    // The name is decoded once, as the router does: `%2561` is `%61`, not `a`.
+    const encoded = await http.get('/v1/slos/%2561vailability');
+    assert.equal(encoded.status, 404);
+    assert.deepEqual(encoded.body, { error: { code: 404, message: 'no SLO named "%61vailability"' } });
     assert.deepEqual(
       c.routes?.map((r) => r.scope),
       ['admin', 'admin'],

@@ -26,14 +26,9 @@ export function sloRoutes(current: () => Promise<readonly SloStatus[]>): Route[]
       path: SLO_BY_NAME_PATH,
       label: `${COLLECTOR_PATHS.SLOS}/{name}`,
       scope: 'admin',
-      async handle(_req, res, url, params) {
-        const raw = params[0] ?? SLO_BY_NAME_PATH.exec(url.pathname)?.[1] ?? '';
-        let name: string;
-        try {
-          name = decodeURIComponent(raw);
-        } catch {
-          name = raw;
-        }
+      async handle(_req, res, _url, params) {
+        // Percent-decoded by the router already: decoding again would read `%2561` as `a`.
+        const name = params[0] ?? '';
         const slo = (await current()).find((s) => s.name === name);
         if (slo === undefined) {
           sendJsonError(res, 404, `no SLO named "${name}"`);
