@@ -7,7 +7,7 @@ import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GATE_PATHS, GateAnswerSchema, ManualClock } from '@breakwater/protocol';
+import { GATE_PATHS, GateAnswerSchema, MAX_GATE_VALUE_CHARS, ManualClock } from '@breakwater/protocol';
 import type { DesiredAlert } from './act/alerts.ts';
 import { GATE_INCIDENTS_FILE } from './act/gate/incident-store.ts';
 import { memoryLogger } from './act/testing/tools.ts';
@@ -278,6 +278,20 @@ describe('rollbacks, health, metrics and incident alerts', () => {
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { healthy: boolean }).healthy, true);
     assert.equal((await fetch(`${svc.url}${GATE_PATHS.HEALTH}`, { headers: auth })).status, 400);
+  });
+
+  it('GET /v1/gate/health refuses a service given twice or too long, as GET /v1/gate does', async () => {
+    for (const [query, message] of [
+      ['service=chat&service=other', '"service" given 2 times'],
+      [
+        `service=${'s'.repeat(MAX_GATE_VALUE_CHARS + 1)}`,
+        `"service" is longer than ${MAX_GATE_VALUE_CHARS} characters`,
+      ],
+    ]) {
+      const res = await fetch(`${svc.url}${GATE_PATHS.HEALTH}?${query}`, { headers: auth });
+      assert.equal(res.status, 400, query);
+      assert.equal(((await res.json()) as { error: { message: string } }).error.message, message);
+    }
   });
 
   it('POST /v1/gate/rollbacks feeds latency and recovery series; /metrics passes promtool', async () => {

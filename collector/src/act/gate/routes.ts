@@ -8,6 +8,7 @@ import {
   GateHealthSchema,
   type GateRollbackEvent,
   GateRollbackEventSchema,
+  MAX_GATE_VALUE_CHARS,
 } from '@breakwater/protocol';
 import type { Route } from '../../component.ts';
 import { type GateQuery, GateQueryError } from '../../evaluate/gate/evaluate-gate.ts';
@@ -39,7 +40,8 @@ export const FLAGGER_STATUS = { PROCEED: 200, HALT: 503, ROLLBACK: 409 } as cons
  * - `GET /v1/gate?service=&version=[&baseline=][&slo=]` → `GateAnswer` (200 whatever the
  *   decision, so Argo's web provider can read it with `jsonPath`); 400 for bad parameters.
  * - `POST /v1/gate` (Flagger webhook) → the answer, 200 on PROCEED, 409 ROLLBACK, 503 HALT.
- * - `GET /v1/gate/health?service=[&exclude=]` → `GateHealth` (recovery tracking).
+ * - `GET /v1/gate/health?service=[&exclude=]` → `GateHealth` (recovery tracking); 400 for an
+ *   unknown parameter or a missing, repeated or overlong `service`.
  * - `POST /v1/gate/rollbacks` → 202; counts a rollback or recovery the CLI measured.
  *
  * Both POST routes take `application/json` only (415 otherwise; Flagger and the CLI send it).
@@ -114,8 +116,13 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
           if (key !== 'service' && key !== 'exclude')
             errors.push(`unknown parameter "${key}" (expected service, exclude)`);
         }
-        const service = url.searchParams.get('service')?.trim() ?? '';
+        // As strict as GET /v1/gate's query: a second service would otherwise be ignored unseen.
+        const services = url.searchParams.getAll('service');
+        const service = services[0]?.trim() ?? '';
         if (service === '') errors.push('"service" is required');
+        else if (services.length > 1) errors.push(`"service" given ${services.length} times`);
+        else if (service.length > MAX_GATE_VALUE_CHARS)
+          errors.push(`"service" is longer than ${MAX_GATE_VALUE_CHARS} characters`);
         if (errors.length > 0) return sendJsonError(res, 400, errors.join('; '));
         const exclude = url.searchParams
           .getAll('exclude')
