@@ -42,14 +42,19 @@ export class TokenAuth {
   /** Checks `Authorization: Bearer <token>` for `scope` (`admin` grants every scope). */
   check(req: IncomingMessage, scope: TokenScope | 'public'): AuthResult {
     if (scope === 'public' || !this.enabled) return { ok: true, token: undefined };
-    const header = req.headers.authorization;
-    const match = header === undefined ? null : /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
+    const header = req.headers.authorization?.trim() ?? '';
+    const match = /^Bearer[ \t]+([^\s]+)$/i.exec(header);
     if (match === null) {
       return {
         ok: false,
         status: 401,
         challenge: `Bearer realm="${REALM}"`,
-        message: 'missing bearer token',
+        // A header of another form (Basic, a bare token, a token with a space) is not "missing":
+        // say what is wrong, but never echo it, as it may well be a secret.
+        message:
+          header === ''
+            ? 'missing bearer token'
+            : 'the Authorization header is not "Bearer <token>" (one token, no spaces in it)',
       };
     }
     const presented = digest(match[1]!);
