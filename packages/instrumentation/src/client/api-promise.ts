@@ -78,6 +78,11 @@ export interface CallDescription {
    * before anything else; it throws as the client would, and nothing is sent or traced.
    */
   readonly checkUntimed?: ((client: unknown) => void) | undefined;
+  /**
+   * A fallback's value as the provider would have sent it for this request, when that differs
+   * from what the app gets (the client decodes it with the method's own parser).
+   */
+  readonly fallbackBody?: ((value: unknown) => unknown) | undefined;
 }
 
 /** The environment a wrapped call runs in. */
@@ -277,8 +282,15 @@ function fallbackProps(body: unknown, path: string): ResponseProps {
  * `guardedCall`'s scope: the operation holds this data, and the garbage-collection backstops
  * need the operation not to reach the caller's `APIPromise` or `Response` through that scope.
  */
-function fallbackData(body: unknown, path: string): CallData {
-  return { input: body, adaptFallback: (value) => fallbackProps(value, path) };
+function fallbackData(
+  body: unknown,
+  path: string,
+  wireBody: ((value: unknown) => unknown) | undefined,
+): CallData {
+  return {
+    input: body,
+    adaptFallback: (value) => fallbackProps(wireBody === undefined ? value : wireBody(value), path),
+  };
 }
 
 /**
@@ -381,7 +393,10 @@ export function guardedCall(
     {
       // Fallbacks apply to non-streaming calls: their result is handed to the client as a
       // response. Without a fallback the per-call data carries nothing: one shared object.
-      data: policy.fallback === false || describe.stream ? NO_FALLBACK : fallbackData(body, path),
+      data:
+        policy.fallback === false || describe.stream
+          ? NO_FALLBACK
+          : fallbackData(body, path, describe.fallbackBody),
       signal: caller,
       maxAttempts: requestedAttempts(options),
     },

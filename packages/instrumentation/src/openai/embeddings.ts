@@ -8,6 +8,29 @@ import type { ChunkReader } from '../client/stream.ts';
 
 const noChunks: ChunkReader = { onChunk() {}, finish: () => undefined };
 
+/** A list of numbers as the API's base64 encoding carries it: float32 bytes, in base64. */
+function base64Floats(vector: unknown): string | undefined {
+  if (!Array.isArray(vector) || !vector.every((v) => typeof v === 'number')) return undefined;
+  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
+}
+
+/**
+ * A fallback's embeddings as the wire carries them when the caller named no `encoding_format`:
+ * the client then asks for base64 and decodes every embedding it gets (openai 6 even a list of
+ * numbers, which comes out empty). A fallback written as the app sees the result, with lists of
+ * numbers, is encoded so that it decodes to those numbers; base64 it returns is left as it is.
+ * The fallback's own object is not changed (it may be a cached one).
+ */
+function wireEmbeddings(value: unknown): unknown {
+  const body = obj(value);
+  if (!Array.isArray(body.data)) return value;
+  const data = body.data.map((item: unknown) => {
+    const encoded = base64Floats(obj(item).embedding);
+    return encoded === undefined ? item : { ...obj(item), embedding: encoded };
+  });
+  return { ...body, data };
+}
+
 /** Describes an `embeddings.create` call. */
 export function describeEmbeddings(body: unknown, server: AttributeMap): CallDescription {
   const b = obj(body);
@@ -28,5 +51,6 @@ export function describeEmbeddings(body: unknown, server: AttributeMap): CallDes
       return input === undefined ? undefined : { input };
     },
     chunkReader: () => noChunks,
+    fallbackBody: format === undefined ? wireEmbeddings : undefined,
   };
 }
