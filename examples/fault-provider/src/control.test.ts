@@ -226,6 +226,21 @@ describe('control API over HTTP', { timeout: 20_000 }, () => {
     assert.equal(fp.count(), 0);
   });
 
+  it('lists a model whatever its name, `__proto__` and `constructor` included', async () => {
+    await chat('__proto__');
+    await chat('constructor');
+    const all = await call('GET', '/_stats');
+    // Parsed from JSON, a `__proto__` key is an own key again, as it was sent.
+    const models = (all.json.routes as Record<string, { models: Record<string, unknown> }>)['openai.chat']!
+      .models;
+    assert.deepEqual(Object.keys(models).sort(), ['__proto__', 'constructor']);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(models, '__proto__')?.value, {
+      total: 1,
+      outcomes: { ok: 1 },
+    });
+    assert.equal(Object.keys(fp.stats().routes['openai.chat']!.models).length, 2);
+  });
+
   it('refuses unknown or bad query parameters with 400 instead of widening the request', async () => {
     await call('POST', '/_control/faults', { model: 'gpt-4o', steps: [{ fault: 'error', status: 503 }] });
     const before = await call('GET', '/_control/faults');

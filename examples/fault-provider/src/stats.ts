@@ -73,7 +73,14 @@ export class StatsRecorder {
       all.routes[route] = r;
       for (const [model, outcomes] of models) {
         const m: Counts = { total: 0, outcomes: {} };
-        r.models[model] = m;
+        // Model names come from requests: an assignment to `__proto__` would set the prototype
+        // rather than list the model.
+        Object.defineProperty(r.models, model, {
+          value: m,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         for (const [outcome, c] of outcomes) {
           for (const target of [all, r, m]) {
             target.total += c;
