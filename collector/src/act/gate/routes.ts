@@ -8,13 +8,12 @@ import {
   GateHealthSchema,
   type GateRollbackEvent,
   GateRollbackEventSchema,
-  MAX_GATE_VALUE_CHARS,
 } from '@breakwater/protocol';
 import type { Route } from '../../component.ts';
 import { type GateQuery, GateQueryError } from '../../evaluate/gate/evaluate-gate.ts';
 import { send, sendJsonError } from '../../receive/http-reply.ts';
 import { mediaTypeOf } from '../../receive/media-type.ts';
-import { parseGateQuery } from './query.ts';
+import { gateParams, parseGateQuery } from './query.ts';
 
 /** Largest JSON body accepted by the gate's POST routes. */
 export const MAX_GATE_BODY_BYTES = 64 * 1024;
@@ -111,24 +110,12 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
       path: GATE_PATHS.HEALTH,
       scope: 'gate',
       async handle(_req, res, url) {
-        const errors: string[] = [];
-        for (const key of new Set(url.searchParams.keys())) {
-          if (key !== 'service' && key !== 'exclude')
-            errors.push(`unknown parameter "${key}" (expected service, exclude)`);
-        }
-        // As strict as GET /v1/gate's query: a second service would otherwise be ignored unseen.
-        const services = url.searchParams.getAll('service');
-        const service = services[0]?.trim() ?? '';
-        if (service === '') errors.push('"service" is required');
-        else if (services.length > 1) errors.push(`"service" given ${services.length} times`);
-        else if (service.length > MAX_GATE_VALUE_CHARS)
-          errors.push(`"service" is longer than ${MAX_GATE_VALUE_CHARS} characters`);
-        if (errors.length > 0) return sendJsonError(res, 400, errors.join('; '));
-        const exclude = url.searchParams
-          .getAll('exclude')
-          .flatMap((v) => v.split(','))
-          .map((v) => v.trim())
-          .filter((v) => v !== '');
+        // Read as GET /v1/gate's query is: a second service would otherwise be ignored unseen.
+        const params = gateParams(url.searchParams, ['service', 'exclude']);
+        const service = params.single('service');
+        const exclude = params.values('exclude');
+        if (params.errors.length > 0 || service === undefined)
+          return sendJsonError(res, 400, params.errors.join('; '));
         sendJson(res, 200, GateHealthSchema.parse(await handlers.health(service, exclude)));
       },
     },
