@@ -13,7 +13,16 @@ const NS_PER_S = 1e9;
 /** How often the event-loop monitor samples, ms. */
 const LOOP_RESOLUTION_MS = 10;
 
-type Gauge = readonly [name: string, help: string, value: number | undefined];
+/** One unlabelled family; without a value (not known on this platform) it is left out. */
+type Family = readonly [name: string, help: string, value: number | undefined];
+
+function writeFamilies(out: string[], type: 'counter' | 'gauge', families: readonly Family[]): void {
+  for (const [name, help, value] of families) {
+    if (value === undefined) continue;
+    writeFamily(out, name, type, help);
+    writeSample(out, name, undefined, value);
+  }
+}
 
 /**
  * Writes process and Node.js runtime metrics. Event-loop delays are over the time since the
@@ -33,7 +42,7 @@ export class ProcessMetrics {
 
   write(out: string[]): void {
     const cpu = process.cpuUsage();
-    const counters: Gauge[] = [
+    writeFamilies(out, 'counter', [
       ['process_cpu_user_seconds_total', 'User CPU time spent, in seconds.', cpu.user / 1e6],
       ['process_cpu_system_seconds_total', 'System CPU time spent, in seconds.', cpu.system / 1e6],
       [
@@ -41,18 +50,14 @@ export class ProcessMetrics {
         'User and system CPU time spent, in seconds.',
         (cpu.user + cpu.system) / 1e6,
       ],
-    ];
-    for (const [name, help, value] of counters) {
-      writeFamily(out, name, 'counter', help);
-      writeSample(out, name, undefined, value!);
-    }
+    ]);
     const memory = process.memoryUsage();
     const { loop } = this;
     // The monitor records the time between its ticks, which includes its own interval: only what
     // exceeds that is delay. Without a sample since the last scrape there is none to report.
     const delay = (ns: number): number =>
       loop.count === 0 ? 0 : Math.max(0, ns / NS_PER_S - LOOP_RESOLUTION_MS / 1000);
-    const gauges: Gauge[] = [
+    const gauges: Family[] = [
       [
         'process_start_time_seconds',
         'Start time of the process since the Unix epoch, in seconds.',
@@ -85,11 +90,7 @@ export class ProcessMetrics {
       ],
     ];
     loop.reset();
-    for (const [name, help, value] of gauges) {
-      if (value === undefined) continue;
-      writeFamily(out, name, 'gauge', help);
-      writeSample(out, name, undefined, value);
-    }
+    writeFamilies(out, 'gauge', gauges);
     writeFamily(out, 'nodejs_version_info', 'gauge', 'Node.js version running the collector.');
     writeSample(out, 'nodejs_version_info', { version: process.version }, 1);
   }
