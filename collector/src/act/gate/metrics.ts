@@ -1,11 +1,6 @@
 import type { GateDecision } from '@breakwater/protocol';
-import {
-  formatLabels,
-  formatValue,
-  LabeledCounter,
-  writeFamily,
-  writeSample,
-} from '../../exposition/prometheus-text.ts';
+import { LabeledHistogram } from '../../exposition/labeled-histogram.ts';
+import { LabeledCounter, writeFamily, writeSample } from '../../exposition/prometheus-text.ts';
 import { OVERFLOW_LABEL_VALUE } from '../../sli/series.ts';
 
 /** Rollback latency histogram bounds, seconds: a scripted rollback takes seconds to minutes. */
@@ -49,7 +44,12 @@ export class GateMetrics {
     ['service', 'result'],
   );
   private readonly recoveryServices = new Set<string>();
-  private readonly latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  private readonly latency = new LabeledHistogram(
+    'breakwater_gate_rollback_latency_seconds',
+    'Time from the ROLLBACK answer to the rollback command finishing.',
+    'service',
+    ROLLBACK_LATENCY_BUCKETS_S,
+  );
 
   constructor(maxServices = MAX_GATE_METRIC_SERVICES) {
     this.maxServices = maxServices;
@@ -67,17 +67,7 @@ export class GateMetrics {
   rollback(service: string, latencyMs: number, exitCode: number): void {
     const label = this.label(service);
     this.rollbacks.add([label, exitCode === 0 ? 'succeeded' : 'failed']);
-    let h = this.latency.get(label);
-    if (h === undefined) {
-      h = { buckets: ROLLBACK_LATENCY_BUCKETS_S.map(() => 0), sum: 0, count: 0 };
-      this.latency.set(label, h);
-    }
-    const seconds = latencyMs / 1000;
-    ROLLBACK_LATENCY_BUCKETS_S.forEach((bound, i) => {
-      if (seconds <= bound) h.buckets[i]!++;
-    });
-    h.sum += seconds;
-    h.count++;
+    this.latency.observe(label, latencyMs / 1000);
   }
 
   /** Records whether a rollback led to recovery. */
@@ -95,18 +85,7 @@ export class GateMetrics {
   write(out: string[]): void {
     this.decisions.write(out);
     this.rollbacks.write(out);
-    const name = 'breakwater_gate_rollback_latency_seconds';
-    writeFamily(out, name, 'histogram', 'Time from the ROLLBACK answer to the rollback command finishing.');
-    for (const [service, h] of this.latency) {
-      ROLLBACK_LATENCY_BUCKETS_S.forEach((bound, i) => {
-        out.push(
-          `${name}_bucket${formatLabels({ service, le: String(bound) })} ${formatValue(h.buckets[i]!)}`,
-        );
-      });
-      out.push(`${name}_bucket${formatLabels({ service, le: '+Inf' })} ${h.count}`);
-      writeSample(out, `${name}_sum`, { service }, h.sum);
-      writeSample(out, `${name}_count`, { service }, h.count);
-    }
+    this.latency.write(out);
     this.recoveries.write(out);
     writeFamily(
       out,
