@@ -82,31 +82,23 @@ export function parseConfig(
       { path: '', message: 'expected a mapping of keys at the top level' },
     ]);
   }
-  const structure = structureProblems(raw);
-  if (structure.length > 0) {
-    throw new ConfigError(
+  /** The problems found at document paths, each placed at its line and column. */
+  const atPaths = (found: readonly { path: (string | number)[]; message: string }[]): ConfigError =>
+    new ConfigError(
       source.name,
-      structure.map((p) => ({
+      found.map((p) => ({
         path: formatPath(p.path),
         message: p.message,
         ...position(doc, lineCounter, p.path),
       })),
     );
-  }
+  const structure = structureProblems(raw);
+  if (structure.length > 0) throw atPaths(structure);
   const read =
     options.sections === undefined ? raw : keepSections(raw as Record<string, unknown>, options.sections);
   const problems: SubstitutionProblem[] = [];
   const document = substituteEnv(read, env, problems) as Record<string, unknown>;
-  if (problems.length > 0) {
-    throw new ConfigError(
-      source.name,
-      problems.map((p) => ({
-        path: formatPath(p.path),
-        message: p.message,
-        ...position(doc, lineCounter, p.path),
-      })),
-    );
-  }
+  if (problems.length > 0) throw atPaths(problems);
   const fromFlags: OverrideSet[] = [];
   for (const override of overrides) {
     const set = override(document);
