@@ -270,6 +270,8 @@ export class Operation {
     if (this.ended) return;
     this.ended = true;
     this.release();
+    // Its result ended well: a pipeline run with `settlesLater` counts the call now.
+    if (this.resolved) this.call?.reportSettled();
     this.closeAttempt(undefined, undefined);
     this.span.setAttribute(ATTR.RETRY_ATTEMPTS, this.attempts);
     if (usage?.input !== undefined) this.span.setAttribute(SEMCONV.GEN_AI_USAGE_INPUT_TOKENS, usage.input);

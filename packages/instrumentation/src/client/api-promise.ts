@@ -399,6 +399,9 @@ export function guardedCall(
           : fallbackData(body, path, describe.fallbackBody),
       signal: caller,
       maxAttempts: requestedAttempts(options),
+      // The call goes on past the headers (a body to parse, a stream to read) and may fail
+      // there: `breakwater.calls` counts it when the operation ends.
+      settlesLater: true,
     },
     // The last attempt stays open until its stream is read: a stream cut past the headers fails
     // that attempt as well as the operation (the fleet counts attempt spans).

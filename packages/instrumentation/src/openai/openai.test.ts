@@ -56,6 +56,7 @@ for (const [label, OpenAI] of [
       assert.equal(attempts[0]!.parentSpanContext?.spanId, op.spanContext().spanId);
       assert.equal(attrs(attempts[0]!)['http.request.resend_count'], undefined);
       assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
+      assert.deepEqual(await h.calls(`openai/${m}`), ['success:=1']);
     });
 
     it('samplers see the GenAI attributes at the operation start; attempts do not repeat them', async () => {
@@ -350,6 +351,7 @@ for (const [label, OpenAI] of [
       const [op] = byRole(h.spans(), 'operation');
       assert.equal(attrs(op!)['breakwater.stream.abandoned'], true);
       assert.notEqual(op!.status.code, SpanStatusCode.ERROR);
+      assert.deepEqual(await h.calls(`openai/${m}`), ['success:=1']);
     });
 
     it('streams: a mid-stream error is classified and never retried', async () => {
@@ -370,8 +372,11 @@ for (const [label, OpenAI] of [
       assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
       const [op] = byRole(h.spans(), 'operation');
       assert.equal(op!.status.code, SpanStatusCode.ERROR);
-      assert.ok(typeof attrs(op!)['breakwater.error.category'] === 'string');
+      const category = attrs(op!)['breakwater.error.category'];
+      assert.ok(typeof category === 'string');
       assert.equal(byRole(h.spans(), 'attempt')[0]!.status.code, SpanStatusCode.ERROR);
+      // Counted once, as the failure it was (it resolved with good headers first).
+      assert.deepEqual(await h.calls(`openai/${m}`), [`failure:${category}=1`]);
     });
 
     it('streams: a Responses stream ending in response.failed fails the operation, the events untouched', async () => {

@@ -64,6 +64,8 @@ export interface Harness {
   metrics(): Promise<ResourceMetrics>;
   /** The `gen_ai.client.operation.duration` histogram of calls naming `model`: sum and count. */
   duration(model: string): Promise<{ sum: number; count: number } | undefined>;
+  /** `breakwater.calls` of `dependency` so far, as sorted `outcome:category=count` strings. */
+  calls(dependency: string): Promise<string[]>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -125,6 +127,21 @@ export async function startHarness(policies: PolicyRule[] = FAST, clock?: Clock)
         }
       }
       return undefined;
+    },
+    async calls(dependency) {
+      const { resourceMetrics } = await reader.collect();
+      const out: string[] = [];
+      for (const sm of resourceMetrics.scopeMetrics) {
+        for (const metric of sm.metrics) {
+          if (metric.descriptor.name !== METRIC.CALLS) continue;
+          for (const p of metric.dataPoints) {
+            if (p.attributes[ATTR.DEPENDENCY] !== dependency) continue;
+            const category = p.attributes[ATTR.ERROR_CATEGORY] ?? '';
+            out.push(`${String(p.attributes[ATTR.OUTCOME])}:${String(category)}=${String(p.value)}`);
+          }
+        }
+      }
+      return out.sort();
     },
     reset() {
       exporter.reset();

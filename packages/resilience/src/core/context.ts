@@ -32,6 +32,8 @@ export class CallContext<TData = unknown> {
   readonly fallback: string | undefined = undefined;
   /** At most this many attempts for this call (see {@link ExecuteOptions.maxAttempts}). */
   readonly maxAttempts: number = Number.POSITIVE_INFINITY;
+  /** Whether its success is reported when its result has ended (see {@link ExecuteOptions.settlesLater}). */
+  readonly settlesLater: boolean = false;
 
   /** @internal Depth of enclosing retry loops (a timeout inside one applies per attempt). */
   readonly retryDepth: number = 0;
@@ -128,6 +130,16 @@ export class CallContext<TData = unknown> {
   }
 
   /**
+   * Reports that the result of a call run with {@link ExecuteOptions.settlesLater} ended well
+   * (the stream was read to its end or let go, the body parsed): listeners count its success now.
+   * Only a `Pipeline` records it, once, for a call run with `settlesLater` that resolved with the
+   * operation's own result, and only if no late failure came first; returns whether it was recorded.
+   */
+  reportSettled(): boolean {
+    return false;
+  }
+
+  /**
    * @internal The call's deadlines are over (a pipeline's fallback runs outside them): drops
    * their aborts, so `signal` from here on follows the caller's signal only.
    */
@@ -171,6 +183,13 @@ export interface ExecuteOptions<TData = unknown> {
    * the retry policy allows (e.g. `1`, no retries, for a call it retries itself), never more.
    */
   readonly maxAttempts?: number | undefined;
+  /**
+   * The result goes on after the call resolves (a stream, a body read later), so it may still
+   * fail ({@link CallContext.reportLateFailure}). Listeners then count the call's success only
+   * once the caller reports that the result ended well ({@link CallContext.reportSettled}): a
+   * call is counted once, as a success or as a failure, never as both.
+   */
+  readonly settlesLater?: boolean | undefined;
 }
 
 /** The function a policy protects; runs once per attempt. */

@@ -471,6 +471,50 @@ describe('Pipeline', () => {
     assert.equal(pipeline.breaker!.state, 'closed', 'a cancelled stream is not a dependency failure');
   });
 
+  it('settlesLater: the success is reported when the result ends well, never besides a late failure', async () => {
+    const clock = new ManualClock(0);
+    const listener = recordingListener();
+    const pipeline = make(clock, { listener, fallback: staticFallback('canned') });
+    const names = () => listener.calls.map(([n]) => n);
+    const run = async (settlesLater: boolean, ok = true): Promise<CallContext> => {
+      let seen: CallContext | undefined;
+      await pipeline.execute(
+        async (ctx) => {
+          seen = ctx;
+          if (!ok) throw overloaded();
+          return 'headers';
+        },
+        { settlesLater },
+      );
+      return seen!;
+    };
+
+    const stream = await run(true);
+    assert.equal(stream.settlesLater, true);
+    assert.deepEqual(names(), ['onCallEnd'], 'resolving still ends the call for its span');
+    assert.equal(stream.reportSettled(), true);
+    assert.equal(stream.reportSettled(), false, 'once');
+    assert.equal(stream.reportLateFailure(overloaded()), false, 'not after it settled');
+    assert.deepEqual(names(), ['onCallEnd', 'onCallSettled']);
+
+    listener.calls.length = 0;
+    const broken = await run(true);
+    assert.equal(broken.reportLateFailure(overloaded()), true);
+    assert.equal(broken.reportSettled(), false, 'not after a late failure');
+    assert.deepEqual(names(), ['onCallEnd', 'onLateFailure']);
+
+    listener.calls.length = 0;
+    const plain = await run(false);
+    assert.equal(plain.settlesLater, false);
+    assert.equal(plain.reportSettled(), false, 'only for calls run with settlesLater');
+    const fellBack = await run(true, false);
+    assert.equal(fellBack.reportSettled(), false, "not after a fallback's answer");
+    assert.deepEqual(
+      listener.calls.filter(([n]) => n === 'onCallSettled' || n === 'onLateFailure'),
+      [],
+    );
+  });
+
   it('a late failure of a half-open probe re-opens the breaker', async () => {
     const clock = new ManualClock(0);
     const pipeline = make(clock, {

@@ -110,6 +110,7 @@ export class Pipeline<F = never, TData = unknown> {
     );
     const maxAttempts = options?.maxAttempts;
     if (maxAttempts !== undefined) (ctx as MutableCallContext<TData>).maxAttempts = attemptLimit(maxAttempts);
+    if (options?.settlesLater === true) (ctx as MutableCallContext<TData>).settlesLater = true;
     if (this.timeout !== undefined) ctx.callDeadline = this.timeout.begin(ctx, 'call');
     // Fast path: one await, three live locals. Everything after a failure is in `recover`.
     let value: T;
@@ -401,6 +402,18 @@ export class Pipeline<F = never, TData = unknown> {
     return true;
   }
 
+  /**
+   * The result of a call that succeeded ended well (see `CallContext.reportSettled`); after it, a
+   * late failure is no longer recorded. Once per call.
+   * @internal
+   */
+  recordSettled(ctx: PipelineContext<TData>): boolean {
+    if (!ctx.settlesLater || ctx.lateFailure !== LATE_ALLOWED) return false;
+    ctx.lateFailure = LATE_RECORDED;
+    this.listener.onCallSettled?.(ctx);
+    return true;
+  }
+
   private classify(error: unknown, ctx: CallContext): Classification {
     const classification =
       error instanceof ResilienceError ? error.classification : this.classifier.classify(error, ctx);
@@ -431,7 +444,7 @@ class PipelineContext<TData> extends CallContext<TData> {
   unsent = false;
   /** The current attempt's operation, kept only under an aggressive deadline (see `call`). */
   running: Promise<unknown> | undefined = undefined;
-  /** Whether a late failure may still be recorded: only once, and only after a success. */
+  /** Whether a late failure (or the settling) may still be recorded: once, and only after a success. */
   lateFailure = LATE_NOT_YET;
   private readonly pipeline: Pipeline<never, TData>;
 
@@ -442,6 +455,10 @@ class PipelineContext<TData> extends CallContext<TData> {
 
   override reportLateFailure(error: unknown): boolean {
     return this.pipeline.recordLateFailure(this, error);
+  }
+
+  override reportSettled(): boolean {
+    return this.pipeline.recordSettled(this);
   }
 }
 

@@ -45,7 +45,10 @@ export interface ObservableBulkhead {
  * existing objects and primitives so the success path allocates nothing for telemetry.
  */
 export interface ResilienceListener {
-  /** A logical call finished (reported by pipelines, once per call). */
+  /**
+   * A logical call finished (reported by pipelines, once per call). A success with
+   * `ctx.settlesLater` is not over yet: {@link onCallSettled} or {@link onLateFailure} follows.
+   */
   onCallEnd?(ctx: CallContext, outcome: CallOutcome, classification: Classification | undefined): void;
   /** An attempt failed (before the retry decision). */
   onAttemptFailure?(ctx: CallContext, classification: Classification): void;
@@ -60,6 +63,11 @@ export interface ResilienceListener {
    * `CallContext.reportLateFailure`; the breaker and budget have counted it as a failure.
    */
   onLateFailure?(ctx: CallContext, classification: Classification): void;
+  /**
+   * The result of a successful call run with `settlesLater` ended well, reported through
+   * `CallContext.reportSettled` (at most one of this and {@link onLateFailure} per call).
+   */
+  onCallSettled?(ctx: CallContext): void;
   /** A fallback produced the result. */
   onFallback?(ctx: CallContext, name: string, classification: Classification): void;
   onBreakerTransition?(event: BreakerTransitionEvent): void;

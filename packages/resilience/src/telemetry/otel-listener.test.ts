@@ -10,6 +10,7 @@ import OpenAI from 'openai';
 import { ConstantBackoff } from '../backoff/exponential.ts';
 import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import { Bulkhead } from '../bulkhead/bulkhead.ts';
+import type { CallContext } from '../core/context.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { RetryBudget } from '../retry/budget.ts';
 import { OtelListener } from './otel-listener.ts';
@@ -135,6 +136,44 @@ describe('OtelListener', () => {
     );
     assert.equal(points(resourceMetrics, METRIC.RETRY_BUDGET_TOKENS)[0]?.value, 7);
     assert.equal(points(resourceMetrics, METRIC.BULKHEAD_IN_FLIGHT)[0]?.value, 0);
+  });
+
+  it('counts a call whose result goes on once, when it ends: a stream that breaks is a failure', async () => {
+    const reader = new TestReader();
+    const listener = new OtelListener({ meterProvider: new MeterProvider({ readers: [reader] }) });
+    const pipeline = new Pipeline({ dependency: 'openai/gpt-4o', clock: new ManualClock(0), listener });
+    const resolve = async (settlesLater: boolean): Promise<CallContext> => {
+      let seen: CallContext | undefined;
+      await pipeline.execute(
+        async (ctx) => {
+          seen = ctx;
+          return 'headers';
+        },
+        { settlesLater },
+      );
+      return seen!;
+    };
+    const calls = async () =>
+      points((await reader.collect()).resourceMetrics, METRIC.CALLS)
+        .map((p) => [p.attributes[ATTR.OUTCOME], p.attributes[ATTR.ERROR_CATEGORY], p.value])
+        .sort();
+
+    const read = await resolve(true);
+    const broken = await resolve(true);
+    await resolve(true); // a stream never read to its end: in neither count
+    assert.deepEqual(await calls(), [], 'not counted at the headers');
+    read.reportSettled();
+    broken.reportLateFailure(overloaded());
+    assert.deepEqual(await calls(), [
+      ['failure', 'overloaded', 1],
+      ['success', undefined, 1],
+    ]);
+    // Without settlesLater a call is counted when it resolves; a late failure cannot uncount it.
+    (await resolve(false)).reportLateFailure(overloaded());
+    assert.deepEqual(await calls(), [
+      ['failure', 'overloaded', 1],
+      ['success', undefined, 2],
+    ]);
   });
 
   it('picks up a global meter provider registered after it was created', async () => {

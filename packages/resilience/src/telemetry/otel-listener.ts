@@ -117,10 +117,10 @@ export class OtelListener implements ResilienceListener, RemovalListener {
   onCallEnd(ctx: CallContext, outcome: CallOutcome, classification: Classification | undefined): void {
     const m = this.meter();
     const attrs = this.attrs(ctx.dependency);
-    m.calls.add(
-      1,
-      outcome === 'success' ? attrs.success : attrs.outcome(outcome, classification?.category ?? 'none'),
-    );
+    // A success whose result goes on (a stream) is counted when it ends: onCallSettled or
+    // onLateFailure, so a stream that breaks mid-way counts once, as the failure it was.
+    if (outcome !== 'success') m.calls.add(1, attrs.outcome(outcome, classification?.category ?? 'none'));
+    else if (!ctx.settlesLater) m.calls.add(1, attrs.success);
     // Attempts made: one a policy refused never reached the dependency (during an outage the
     // shielded dependency must not look busy).
     if (ctx.sent > 0) m.attempts.add(ctx.sent, attrs.base);
@@ -172,6 +172,16 @@ export class OtelListener implements ResilienceListener, RemovalListener {
       [ATTR.TIMEOUT_SCOPE]: error.scope,
       [SEMCONV.HTTP_REQUEST_RESEND_COUNT]: ctx.attempt,
     });
+  }
+
+  onCallSettled(ctx: CallContext): void {
+    this.meter().calls.add(1, this.attrs(ctx.dependency).success);
+  }
+
+  onLateFailure(ctx: CallContext, classification: Classification): void {
+    // A call without `settlesLater` was counted as a success already (counters only go up).
+    if (!ctx.settlesLater) return;
+    this.meter().calls.add(1, this.attrs(ctx.dependency).outcome('failure', classification.category));
   }
 
   onFallback(_ctx: CallContext, name: string, classification: Classification): void {

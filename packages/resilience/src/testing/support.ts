@@ -25,6 +25,7 @@ export function recordingListener(): ResilienceListener & { calls: [string, unkn
     onTimeout: record('onTimeout'),
     onFallback: record('onFallback'),
     onLateFailure: record('onLateFailure'),
+    onCallSettled: record('onCallSettled'),
     onBreakerTransition: record('onBreakerTransition'),
     onPattern: record('onPattern'),
   };
