@@ -354,6 +354,26 @@ for (const [label, OpenAI] of [
       assert.deepEqual(await h.calls(`openai/${m}`), ['success:=1']);
     });
 
+    it('streams: a stream holds its bulkhead slot until it ends', async () => {
+      const m = model('one-slot');
+      const open = () =>
+        client().chat.completions.create({
+          model: m,
+          messages: [{ role: 'user', content: 'a b c' }],
+          stream: true,
+        });
+      const first = await open();
+      await assert.rejects(open(), /bulkhead/i);
+      const refused = byRole(h.spans(), 'operation').find((s) => s.status.code === SpanStatusCode.ERROR);
+      assert.equal(attrs(refused!)['breakwater.error.category'], 'bulkhead_full');
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1, 'the refused call sent nothing');
+      for await (const _ of first);
+      for await (const _ of await open()) break; // the slot is free again; breaking out frees it too
+      for await (const _ of await open());
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 3);
+      assert.deepEqual(await h.calls(`openai/${m}`), ['rejected:bulkhead_full=1', 'success:=3']);
+    });
+
     it('streams: a mid-stream error is classified and never retried', async () => {
       const m = model('midstream');
       h.fp.script({

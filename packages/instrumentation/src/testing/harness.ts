@@ -48,6 +48,7 @@ export const FAST: PolicyRule[] = [
     policy: { retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 200 }, timeoutMs: 2_000 },
   },
   { match: '*-hang-*', policy: { timeoutMs: 150 } },
+  { match: '*-one-slot-*', policy: { bulkhead: { maxConcurrent: 1, maxQueue: 0 } } },
 ];
 
 export interface Harness {

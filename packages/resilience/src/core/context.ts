@@ -121,9 +121,10 @@ export class CallContext<TData = unknown> {
    * Reports that the call failed after it had already succeeded: the operation resolved (for
    * example with a stream's response headers) and the result broke later (the stream died
    * mid-way). Only a `Pipeline` records it: the breaker counts the attempt as failed instead of
-   * succeeded, and a dependency-side failure takes a token from the retry budget. Nothing is
-   * retried. Recorded at most once per call, and only after the call resolved with the
-   * operation's own result (not a fallback's); returns whether it was recorded.
+   * succeeded, and a dependency-side failure takes a token from the retry budget (a call run with
+   * {@link ExecuteOptions.settlesLater} also frees its bulkhead slot). Nothing is retried.
+   * Recorded at most once per call, and only after the call resolved with the operation's own
+   * result (not a fallback's); returns whether it was recorded.
    */
   reportLateFailure(_error: unknown): boolean {
     return false;
@@ -131,9 +132,10 @@ export class CallContext<TData = unknown> {
 
   /**
    * Reports that the result of a call run with {@link ExecuteOptions.settlesLater} ended well
-   * (the stream was read to its end or let go, the body parsed): listeners count its success now.
-   * Only a `Pipeline` records it, once, for a call run with `settlesLater` that resolved with the
-   * operation's own result, and only if no late failure came first; returns whether it was recorded.
+   * (the stream was read to its end or let go, the body parsed): its bulkhead slot is free, and
+   * listeners count its success now. Only a `Pipeline` records it, once, for a call run with
+   * `settlesLater` that resolved with the operation's own result, and only if no late failure
+   * came first; returns whether it was recorded.
    */
   reportSettled(): boolean {
     return false;
@@ -185,9 +187,10 @@ export interface ExecuteOptions<TData = unknown> {
   readonly maxAttempts?: number | undefined;
   /**
    * The result goes on after the call resolves (a stream, a body read later), so it may still
-   * fail ({@link CallContext.reportLateFailure}). Listeners then count the call's success only
-   * once the caller reports that the result ended well ({@link CallContext.reportSettled}): a
-   * call is counted once, as a success or as a failure, never as both.
+   * fail ({@link CallContext.reportLateFailure}). The call is in flight until the caller reports
+   * how it ended, that or {@link CallContext.reportSettled}: it keeps its bulkhead slot until
+   * then, and listeners count its success only then (a call is counted once, as a success or as
+   * a failure, never as both).
    */
   readonly settlesLater?: boolean | undefined;
 }

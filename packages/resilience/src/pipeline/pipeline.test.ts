@@ -515,6 +515,41 @@ describe('Pipeline', () => {
     );
   });
 
+  it('settlesLater: the call keeps its bulkhead slot until its result ends, well or not', async () => {
+    const clock = new ManualClock(0);
+    const pipeline = make(clock, { bulkhead: { maxConcurrent: 1, maxQueue: 0 } });
+    const open = async (): Promise<CallContext> => {
+      let seen: CallContext | undefined;
+      await pipeline.execute(
+        async (ctx) => {
+          seen = ctx;
+          return 'headers';
+        },
+        { settlesLater: true },
+      );
+      return seen!;
+    };
+    const stream = await open();
+    assert.equal(pipeline.bulkhead!.inFlight, 1, 'a stream still being read holds its slot');
+    await assert.rejects(open(), BulkheadFullError);
+    stream.reportSettled();
+    assert.equal(pipeline.bulkhead!.inFlight, 0);
+    const broken = await open();
+    broken.reportLateFailure(overloaded());
+    assert.equal(pipeline.bulkhead!.inFlight, 0, 'a stream that broke frees it too');
+    broken.reportSettled();
+    assert.equal(pipeline.bulkhead!.inFlight, 0, 'released once');
+    // Without the option the slot is free when the call resolves.
+    let plain: CallContext | undefined;
+    await pipeline.execute(async (ctx) => {
+      plain = ctx;
+    });
+    assert.equal(pipeline.bulkhead!.inFlight, 0);
+    plain!.reportLateFailure(overloaded());
+    assert.equal(pipeline.bulkhead!.inFlight, 0);
+    await open(); // the next stream gets the slot (a full bulkhead refuses, as above)
+  });
+
   it('a late failure of a half-open probe re-opens the breaker', async () => {
     const clock = new ManualClock(0);
     const pipeline = make(clock, {

@@ -226,7 +226,12 @@ export class Pipeline<F = never, TData = unknown> {
     if (attemptDeadline !== undefined) this.attemptTimeout!.end(attemptDeadline, 'attempt');
     const callDeadline = ctx.callDeadline;
     if (callDeadline !== undefined) this.timeout!.end(callDeadline, 'call');
-    if (ctx.acquired) this.bulkhead!.release();
+    // A result that goes on (a stream) keeps its slot until it ends (`releaseSettled`), so
+    // `maxConcurrent` bounds the streams open at once, not only the waits for their headers.
+    if (ctx.acquired && !ctx.settlesLater) {
+      ctx.acquired = false;
+      this.bulkhead!.release();
+    }
     const permit = ctx.permit;
     if (permit !== undefined) ctx.succeededIn = this.breaker!.onSuccess(permit);
     const retry = this.retry;
@@ -394,6 +399,7 @@ export class Pipeline<F = never, TData = unknown> {
   recordLateFailure(ctx: PipelineContext<TData>, error: unknown): boolean {
     if (ctx.lateFailure !== LATE_ALLOWED) return false;
     ctx.lateFailure = LATE_RECORDED;
+    this.releaseSettled(ctx);
     const classification = this.classify(error, ctx);
     // The permit tells the breaker whether this call was a half-open probe.
     this.breaker?.onLateFailure(classification, ctx.permit, ctx.succeededIn);
@@ -410,8 +416,16 @@ export class Pipeline<F = never, TData = unknown> {
   recordSettled(ctx: PipelineContext<TData>): boolean {
     if (!ctx.settlesLater || ctx.lateFailure !== LATE_ALLOWED) return false;
     ctx.lateFailure = LATE_RECORDED;
+    this.releaseSettled(ctx);
     this.listener.onCallSettled?.(ctx);
     return true;
+  }
+
+  /** The result of a `settlesLater` call ended: the bulkhead slot it kept is free. */
+  private releaseSettled(ctx: PipelineContext<TData>): void {
+    if (!ctx.acquired) return;
+    ctx.acquired = false;
+    this.bulkhead!.release();
   }
 
   private classify(error: unknown, ctx: CallContext): Classification {
