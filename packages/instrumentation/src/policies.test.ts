@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { DiagLogLevel, diag, SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
 import { DEFAULT_POLICIES, PolicyResolver } from './policies.ts';
@@ -102,6 +102,40 @@ describe('policies', () => {
       ...DEFAULT_POLICIES.tool,
       retry: { ...(DEFAULT_POLICIES.openai.retry as object), maxAttempts: 2 },
     });
+  });
+
+  it('a broad rule leaves tool retries off (with one warning); a rule naming tools switches them on', () => {
+    const warnings: string[] = [];
+    const silent = { verbose() {}, debug() {}, info() {}, error() {} };
+    diag.setLogger({ ...silent, warn: (m: string) => warnings.push(m) }, DiagLogLevel.WARN);
+    try {
+      const broad = new PolicyResolver([
+        { match: '*', policy: { timeoutMs: 9_000, retry: { maxAttempts: 5 } } },
+      ]);
+      const llm = broad.resolve('openai/gpt-4o').retry;
+      assert.ok(llm !== false && llm.maxAttempts === 5);
+      const search = broad.resolve('tool/search');
+      assert.equal(search.retry, false, 'a retried tool would repeat its side effects');
+      assert.equal(search.timeoutMs, 9_000, 'the rest of the rule applies');
+      broad.resolve('tool/send_email');
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /rule "\*" sets retry.*match: 'tool\/\*'/);
+
+      const named = new PolicyResolver([
+        { match: 'tool/*', policy: { retry: { maxAttempts: 2 } } },
+        { match: '*', policy: { retry: { baseDelayMs: 5 } } },
+      ]);
+      const retry = named.resolve('tool/search').retry;
+      assert.ok(retry !== false);
+      assert.deepEqual(
+        [retry.maxAttempts, retry.baseDelayMs],
+        [2, 5],
+        'a broad rule tunes retries a tool has',
+      );
+      assert.equal(warnings.length, 1);
+    } finally {
+      diag.disable();
+    }
   });
 
   it('refuses invalid rules when they are configured, saying where and why', () => {

@@ -1,10 +1,12 @@
 /**
  * Per-dependency policies. A dependency key (`openai/gpt-4o`, `anthropic/claude-sonnet-4-5`,
  * `tool/search_web`) picks its policy from the defaults for its kind, then from every user rule
- * whose pattern matches, later rules overriding earlier ones field by field.
+ * whose pattern matches, later rules overriding earlier ones field by field (except that only
+ * a rule naming tools switches a tool's retries on: see `toolSafe`).
  */
 
 import type { Jitter } from '@breakwater/resilience';
+import { diag } from '@opentelemetry/api';
 import { checkMaxCount, DEFAULT_MAX_DEPENDENCIES } from './dependency-limits.ts';
 import { validatePolicyRules } from './policy-validation.ts';
 
@@ -187,6 +189,34 @@ function applyOverrides(base: DependencyPolicy, over: PolicyOverrides): Dependen
   };
 }
 
+interface CompiledRule {
+  readonly match: string;
+  readonly re: RegExp;
+  readonly policy: PolicyOverrides;
+  /** Whether the pattern is for tools by name (`tool/…`), not a broad one that happens to match. */
+  readonly namesTools: boolean;
+  warned: boolean;
+}
+
+/**
+ * A rule's overrides as they apply to a tool. Retrying a tool repeats its side effects, so only a
+ * rule that names tools (`tool/…`) switches a tool's retries on; a broad rule (`*`, written to tune
+ * LLM calls) leaves them off, once said in a warning, and may still tune retries already on.
+ */
+function toolSafe(rule: CompiledRule, policy: DependencyPolicy): PolicyOverrides {
+  const { retry, ...rest } = rule.policy;
+  if (rule.namesTools || policy.retry !== false || retry === undefined || retry === false) return rule.policy;
+  if (!rule.warned) {
+    rule.warned = true;
+    diag.warn(
+      `Breakwater: policy rule "${rule.match}" sets retry, which tools leave off (a retry repeats a ` +
+        "tool's side effects); it applies to tools without it. Match tools by name to retry them " +
+        "(`match: 'tool/*'`).",
+    );
+  }
+  return rest;
+}
+
 /** Options of {@link PolicyResolver}. */
 export interface PolicyResolverOptions {
   /**
@@ -205,7 +235,7 @@ export interface PolicyResolverOptions {
  * pipelines is keyed by.
  */
 export class PolicyResolver {
-  private readonly rules: ReadonlyArray<{ re: RegExp; policy: PolicyOverrides }>;
+  private readonly rules: ReadonlyArray<CompiledRule>;
   private readonly cache = new Map<string, DependencyPolicy>();
   /** Policies by kind and matching rules: bounded by the rules, not by the keys. */
   private readonly merged = new Map<string, DependencyPolicy>();
@@ -214,7 +244,13 @@ export class PolicyResolver {
   /** @throws TypeError listing every invalid rule (nothing is configured then). */
   constructor(rules: readonly PolicyRule[] = [], options: PolicyResolverOptions = {}) {
     validatePolicyRules(rules);
-    this.rules = rules.map((r) => ({ re: globToRegExp(r.match), policy: r.policy }));
+    this.rules = rules.map((r) => ({
+      match: r.match,
+      re: globToRegExp(r.match),
+      policy: r.policy,
+      namesTools: r.match.startsWith('tool/'),
+      warned: false,
+    }));
     this.maxCached = checkMaxCount('maxCached', options.maxCached ?? DEFAULT_MAX_DEPENDENCIES);
   }
 
@@ -241,7 +277,10 @@ export class PolicyResolver {
     let policy = this.merged.get(signature);
     if (policy === undefined) {
       policy = DEFAULT_POLICIES[kind];
-      for (const rule of this.rules) if (rule.re.test(key)) policy = applyOverrides(policy, rule.policy);
+      for (const rule of this.rules) {
+        if (!rule.re.test(key)) continue;
+        policy = applyOverrides(policy, kind === 'tool' ? toolSafe(rule, policy) : rule.policy);
+      }
       this.merged.set(signature, policy);
     }
     return policy;
