@@ -164,6 +164,16 @@ describe('configuration loading', () => {
     );
   });
 
+  it('keeps the OTLP/JSON limit within maxBodyBytes: lowered with it by default, refused above it', () => {
+    const limits = (text: string) => parseConfig({ name: 'c', text }, {}).limits;
+    assert.equal(limits('{}').maxJsonBodyBytes, 20 * 1024 * 1024);
+    assert.equal(limits('limits: { maxBodyBytes: 1048576 }').maxJsonBodyBytes, 1_048_576);
+    assert.equal(limits('limits: { maxJsonBodyBytes: 4096 }').maxJsonBodyBytes, 4096);
+    assert.deepEqual(problems('limits: { maxBodyBytes: 1048576, maxJsonBodyBytes: 2097152 }'), [
+      'collector.yaml:1:52: limits.maxJsonBodyBytes: must be at most maxBodyBytes (1048576), which limits every body; raise that too',
+    ]);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const [line] = problems('listen: [\n');
     assert.match(line!, /^collector\.yaml:2:1: invalid YAML: /);

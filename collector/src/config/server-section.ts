@@ -13,6 +13,8 @@ import { fitsTimer, TIMER_LIMIT_MESSAGE } from './timer-limit.ts';
 import { checkUniqueTokens } from './unique-tokens.ts';
 
 const MiB = 1024 * 1024;
+/** The OTLP/JSON body limit OTLP/HTTP recommends, unless `maxBodyBytes` is lower. */
+const DEFAULT_MAX_JSON_BODY_BYTES = 20 * MiB;
 
 /**
  * A duration string such as `30s`, `500ms` or `5m` (parsed with the protocol's one parser). Every
@@ -63,17 +65,20 @@ export const LimitsSchema = z
       .positive()
       .default(64 * MiB),
     /**
-     * Largest OTLP/JSON body after decompression → 413; 20 MiB, the limit OTLP/HTTP recommends.
-     * Below `maxBodyBytes`: `JSON.parse` builds the whole tree at once and blocks the event loop
-     * meanwhile, and its tree (estimated from the body's structure, and charged to
-     * `maxInFlightBytes` before parsing) is up to ~20 times the body's size for a body of `{}`.
-     * Protobuf bodies are decoded in place.
+     * Largest OTLP/JSON body after decompression → 413; at most `maxBodyBytes`. Lower than
+     * protobuf's: `JSON.parse` builds the whole tree at once and blocks the event loop meanwhile,
+     * and its tree (estimated from the body's structure, and charged to `maxInFlightBytes` before
+     * parsing) is up to ~20 times the body's size for a body of `{}`. Protobuf bodies are decoded
+     * in place.
      */
     maxJsonBodyBytes: z
       .number()
       .int()
       .positive()
-      .default(20 * MiB),
+      .optional()
+      .meta(
+        derivedDefault('20 MiB (`20971520`, the limit OTLP/HTTP recommends), or `maxBodyBytes` if lower'),
+      ),
     /** Concurrent ingest requests; one more is answered 429 with Retry-After. */
     maxInFlightRequests: z.number().int().positive().default(64),
     /** Bytes (received and decompressed) held by in-flight ingest requests → 429 beyond. */
@@ -112,7 +117,19 @@ export const LimitsSchema = z
         message: `must be at least twice maxBodyBytes (${needed}): one gzip request holds its received and its decompressed bytes`,
       });
     }
-  });
+    // Any body above maxBodyBytes is refused first: a larger JSON limit would never apply.
+    if (limits.maxJsonBodyBytes !== undefined && limits.maxJsonBodyBytes > limits.maxBodyBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxJsonBodyBytes'],
+        message: `must be at most maxBodyBytes (${limits.maxBodyBytes}), which limits every body; raise that too`,
+      });
+    }
+  })
+  .transform((limits) => ({
+    ...limits,
+    maxJsonBodyBytes: limits.maxJsonBodyBytes ?? Math.min(DEFAULT_MAX_JSON_BODY_BYTES, limits.maxBodyBytes),
+  }));
 export type LimitsConfig = z.infer<typeof LimitsSchema>;
 
 /** Headers about the connection and the body's framing: fetch refuses them or gets them wrong. */

@@ -90,6 +90,7 @@ export class OtlpReceiver {
     const { maxBodyBytes, maxJsonBodyBytes } = options.limits;
     this.bodyLimits = {
       protobuf: { maxBytes: maxBodyBytes, limitName: 'limits.maxBodyBytes' },
+      // The schema keeps the JSON limit at or below maxBodyBytes.
       json:
         maxJsonBodyBytes < maxBodyBytes
           ? {
