@@ -170,6 +170,17 @@ describe('POST /v1/gate (Flagger webhook)', () => {
     // A header token without the scope is refused before the body is read.
     const wrong = { authorization: `Bearer ${INGEST_TOKEN}` };
     assert.equal((await raw('{not json', wrong)).status, 403);
+    // A header of another form is refused as such, even beside a good token in the metadata.
+    const basic = await post(
+      GATE_PATHS.DECISION,
+      hook({ service: 'chat', version: 'v2-good', token: GATE_TOKEN }),
+      { authorization: `Basic ${Buffer.from(`x:${GATE_TOKEN}`).toString('base64')}` },
+    );
+    assert.equal(basic.status, 401);
+    assert.match(
+      ((await basic.json()) as { error: { message: string } }).error.message,
+      /Authorization header is not "Bearer <token>"/,
+    );
     // With a good token, payload problems are reported as such.
     assert.equal((await raw('{not json', auth)).status, 400);
     const bad = await post(GATE_PATHS.DECISION, { metadata: { token: GATE_TOKEN } }, {});

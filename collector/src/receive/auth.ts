@@ -42,22 +42,16 @@ export class TokenAuth {
   /** Checks `Authorization: Bearer <token>` for `scope` (`admin` grants every scope). */
   check(req: IncomingMessage, scope: TokenScope | 'public'): AuthResult {
     if (scope === 'public' || !this.enabled) return { ok: true, token: undefined };
-    const header = req.headers.authorization?.trim() ?? '';
-    const match = /^Bearer[ \t]+([^\s]+)$/i.exec(header);
-    if (match === null) {
+    const token = bearerToken(req.headers.authorization);
+    if (typeof token !== 'string') {
       return {
         ok: false,
         status: 401,
         challenge: `Bearer realm="${REALM}"`,
-        // A header of another form (Basic, a bare token, a token with a space) is not "missing":
-        // say what is wrong, but never echo it, as it may well be a secret.
-        message:
-          header === ''
-            ? 'missing bearer token'
-            : 'the Authorization header is not "Bearer <token>" (one token, no spaces in it)',
+        message: token === undefined ? 'missing bearer token' : MALFORMED_AUTHORIZATION,
       };
     }
-    const presented = digest(match[1]!);
+    const presented = digest(token);
     let found: StoredToken | undefined;
     for (const token of this.tokens) {
       if (timingSafeEqual(presented, token.digest) && found === undefined) found = token;
@@ -80,6 +74,23 @@ export class TokenAuth {
     }
     return { ok: true, token: found.identity };
   }
+}
+
+/**
+ * What to say of an `Authorization` header of another form (Basic, a bare token, a token with a
+ * space): it is not "missing". Never echo the header, as it may well be a secret.
+ */
+export const MALFORMED_AUTHORIZATION =
+  'the Authorization header is not "Bearer <token>" (one token, no spaces in it)';
+
+/**
+ * The token of an `Authorization: Bearer <token>` header; undefined without a header (or an empty
+ * one), null for a header of another form ({@link MALFORMED_AUTHORIZATION}).
+ */
+export function bearerToken(header: string | undefined): string | null | undefined {
+  const value = header?.trim() ?? '';
+  if (value === '') return undefined;
+  return /^Bearer[ \t]+([^\s]+)$/i.exec(value)?.[1] ?? null;
 }
 
 function digest(token: string): Buffer {

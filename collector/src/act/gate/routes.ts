@@ -11,6 +11,7 @@ import {
 } from '@breakwater/protocol';
 import type { Route } from '../../component.ts';
 import { type GateQuery, GateQueryError } from '../../evaluate/gate/evaluate-gate.ts';
+import { bearerToken, MALFORMED_AUTHORIZATION } from '../../receive/auth.ts';
 import { send, sendJsonError } from '../../receive/http-reply.ts';
 import { mediaTypeOf } from '../../receive/media-type.ts';
 import { gateParams, parseGateQuery } from './query.ts';
@@ -79,19 +80,21 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
         const refused = (token: string | undefined): boolean => {
           const verdict = authorize?.(token);
           if (verdict === undefined || verdict.ok) return false;
-          sendJsonError(res, verdict.status, verdict.message, {
-            'www-authenticate': 'Bearer realm="breakwater"',
-          });
+          sendJsonError(res, verdict.status, verdict.message, { 'www-authenticate': CHALLENGE });
           return true;
         };
         // A token in the header is checked before the body is read; one in the metadata before the
-        // body is validated, so a caller without a good token learns nothing of what we expect.
-        const header = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '')?.[1];
-        if (header !== undefined && refused(header)) return;
+        // body is validated, so a caller without a good token learns nothing of what we expect. A
+        // header of another form is refused as such, not passed over for the metadata.
+        const header = bearerToken(req.headers.authorization);
+        if (header === null && authorize !== undefined) {
+          return sendJsonError(res, 401, MALFORMED_AUTHORIZATION, { 'www-authenticate': CHALLENGE });
+        }
+        if (typeof header === 'string' && refused(header)) return;
         const bytes = await readBody(req, res);
         if (bytes === undefined) return;
         const body = parseJson(bytes);
-        if (header === undefined && refused(metadataToken(body))) return;
+        if (typeof header !== 'string' && refused(metadataToken(body))) return;
         if (body === NOT_JSON) return sendJsonError(res, 400, 'body is not valid JSON');
         const hook = FlaggerWebhookSchema.safeParse(body);
         if (!hook.success)
@@ -157,6 +160,9 @@ function metadataToken(body: unknown): string | undefined {
 }
 
 const NOT_JSON = Symbol('not JSON');
+
+/** The challenge of a refused webhook, as the router's. */
+const CHALLENGE = 'Bearer realm="breakwater"';
 
 function parseJson(bytes: Buffer): unknown {
   try {
