@@ -2,7 +2,14 @@
  * Checks policy overrides when they are configured (`configureBreakwater`, `start`, `tool()`),
  * so a bad value is a clear error at start-up instead of every matching call failing later.
  */
-import { isObject, MAX_TIMER_MS, oneOf, showValue, type ValueCheck } from '@breakwater/protocol';
+import {
+  isObject,
+  MAX_TIMER_MS,
+  oneOf,
+  showValue,
+  throwProblems,
+  type ValueCheck,
+} from '@breakwater/protocol';
 import { JITTERS, MAX_RETRY_ATTEMPTS } from '@breakwater/resilience';
 import type { PolicyOverrides, PolicyRule } from './policies.ts';
 
@@ -110,5 +117,5 @@ export function validatePolicyOverrides(overrides: PolicyOverrides, path: string
 }
 
 function throwIfAny(problems: readonly string[]): void {
-  if (problems.length > 0) throw new TypeError(`invalid Breakwater policy:\n  ${problems.join('\n  ')}`);
+  throwProblems('invalid Breakwater policy', problems);
 }

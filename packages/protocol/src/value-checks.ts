@@ -17,6 +17,14 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Throws a `TypeError` headed `heading` that lists `problems`, one per indented line
+ * (`invalid Breakwater policy:\n  policies[0].policy.timeoutMs: must be …`); nothing without any.
+ */
+export function throwProblems(heading: string, problems: readonly string[]): void {
+  if (problems.length > 0) throw new TypeError(`${heading}:\n  ${problems.join('\n  ')}`);
+}
+
 /** A value as a message about it shows it after `(got …)`: JSON where it has some, else its text. */
 export function showValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';

@@ -1,5 +1,5 @@
 import type { Clock } from '@breakwater/protocol';
-import { ERROR_TYPE_OTHER, systemClock } from '@breakwater/protocol';
+import { ERROR_TYPE_OTHER, systemClock, throwProblems } from '@breakwater/protocol';
 import { ResilienceError } from '../core/errors.ts';
 import type { Classification, ClassificationInput } from './classification.ts';
 import { classification } from './classification.ts';
@@ -230,9 +230,10 @@ function applyRule(rule: PreparedRule, error: unknown): ClassificationInput | un
   const result = rule.classify(error);
   // Only a function's result is left to check at call time; a fixed one was checked when given.
   if (result !== undefined) {
-    const problems = classificationProblems(result, `${rule.where}.classify(error)`);
-    if (problems.length > 0)
-      throw new TypeError(`Classifier rule returned an invalid classification:\n  ${problems.join('\n  ')}`);
+    throwProblems(
+      'Classifier rule returned an invalid classification',
+      classificationProblems(result, `${rule.where}.classify(error)`),
+    );
   }
   return result;
 }

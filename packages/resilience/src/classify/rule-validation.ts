@@ -10,6 +10,7 @@ import {
   isObject,
   oneOf,
   showValue,
+  throwProblems,
   type ValueCheck,
 } from '@breakwater/protocol';
 
@@ -108,5 +109,5 @@ export function validateClassifierRule(rule: unknown, path: string): void {
 
 /** Throws a `TypeError` listing `problems`, if any. */
 function throwIfAny(problems: readonly string[]): void {
-  if (problems.length > 0) throw new TypeError(`invalid classifier rules:\n  ${problems.join('\n  ')}`);
+  throwProblems('invalid classifier rules', problems);
 }
