@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
-import OpenAIv6 from 'openai-v6';
+import OpenAI, { AzureOpenAI } from 'openai';
+import OpenAIv6, { AzureOpenAI as AzureOpenAIv6 } from 'openai-v6';
 import { countTokens } from './canned.ts';
 import { type FaultProvider, startFaultProvider } from './server.ts';
 import { openaiClient } from './testing/clients.ts';
@@ -253,5 +253,53 @@ describe('OpenAI routes with the real openai client', { timeout: 20_000 }, () =>
     let text = '';
     for await (const e of stream) if (e.type === 'response.output_text.delta') text += e.delta;
     assert.equal(text, 'You said: six stream');
+  });
+});
+
+describe('Azure OpenAI paths with the real AzureOpenAI client', { timeout: 20_000 }, () => {
+  let fp: FaultProvider;
+  before(async () => {
+    fp = await startFaultProvider();
+  });
+  after(() => fp.close());
+
+  for (const [label, Azure] of [
+    ['openai 7', AzureOpenAI],
+    // One client type for both majors: the test uses only what they share.
+    ['openai 6', AzureOpenAIv6 as unknown as typeof AzureOpenAI],
+  ] as const) {
+    it(`${label}: deployment paths reach the chat and embeddings routes, counted by the body's model`, async () => {
+      const azure = new Azure({
+        endpoint: fp.url,
+        apiKey: 'azure-key',
+        apiVersion: '2024-10-21',
+        maxRetries: 0,
+      });
+      const model = `azure-${label.replace(' ', '')}`;
+      const chat = await azure.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      assert.equal(chat.choices[0]?.message.content, 'You said: hi');
+      const embedding = await azure.embeddings.create({ model, input: 'hi' });
+      assert.equal(embedding.data.length, 1);
+      assert.equal(fp.count({ route: 'openai.chat', model }), 1);
+      assert.equal(fp.count({ route: 'openai.embeddings', model }), 1);
+      // Faults scripted for the API key Azure sends as `api-key` apply to it.
+      fp.script({ route: 'openai.chat', apiKey: 'azure-key', steps: [{ fault: 'error', status: 503 }] });
+      await assert.rejects(
+        azure.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }),
+        (error: unknown) => (error as { status?: number }).status === 503,
+      );
+      fp.clearFaults();
+    });
+  }
+
+  it('leaves other paths under /openai/ unknown', async () => {
+    const res = await fetch(`${fp.url}/openai/deployments/d/images/generations`, {
+      method: 'POST',
+      body: '{}',
+    });
+    assert.equal(res.status, 404);
   });
 });

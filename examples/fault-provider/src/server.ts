@@ -16,6 +16,7 @@ import { parseScripts } from './faults/validate.ts';
 import { BodyTooLargeError, readBody, sendJson } from './http.ts';
 import { IdSource } from './ids.ts';
 import { anthropicMessagesRoute } from './routes/anthropic-messages.ts';
+import { openaiPathOf } from './routes/azure-paths.ts';
 import { openaiChatRoute } from './routes/openai-chat.ts';
 import { openaiEmbeddingsRoute } from './routes/openai-embeddings.ts';
 import { openaiResponsesRoute } from './routes/openai-responses.ts';
@@ -89,6 +90,10 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
   const ids = new IdSource();
   const state: ProviderState = { registry, stats };
   const routes = new Map(ROUTES.map((r) => [r.path, r]));
+  const routeOfAzurePath = (path: string): Route | undefined => {
+    const openaiPath = path.startsWith('/openai/') ? openaiPathOf(path) : undefined;
+    return openaiPath === undefined ? undefined : routes.get(openaiPath);
+  };
 
   async function handleApi(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = ids.id('req_');
@@ -160,7 +165,7 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const route = routes.get(path);
+    const route = routes.get(path) ?? routeOfAzurePath(path);
     let work: Promise<void>;
     if (route !== undefined && req.method === 'POST') work = handleApi(route, req, res);
     else if (route !== undefined) work = methodNotAllowed(res);
@@ -226,10 +231,13 @@ async function methodNotAllowed(res: ServerResponse): Promise<void> {
   );
 }
 
-/** The API key a client sent: `Authorization: Bearer <key>` (OpenAI) or `x-api-key` (Anthropic). */
+/**
+ * The API key a client sent: `Authorization: Bearer <key>` (OpenAI), `x-api-key` (Anthropic) or
+ * `api-key` (Azure OpenAI).
+ */
 function apiKeyOf(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && /^bearer /i.test(auth)) return auth.slice(7).trim();
-  const key = req.headers['x-api-key'];
+  const key = req.headers['x-api-key'] ?? req.headers['api-key'];
   return typeof key === 'string' ? key : undefined;
 }

@@ -96,6 +96,16 @@ describe('policies', () => {
     assert.equal(r.resolve('openai/gpt-4o'), r.resolve('openai/gpt-4o'), 'cached');
   });
 
+  it('gives Azure OpenAI the OpenAI defaults, and Claude on a cloud platform the Anthropic ones', () => {
+    const r = new PolicyResolver([]);
+    assert.equal(r.resolve('azure.ai.openai/gpt-4o'), DEFAULT_POLICIES.openai);
+    assert.equal(r.resolve('aws.bedrock/anthropic.claude-sonnet-4-5-v1:0'), DEFAULT_POLICIES.anthropic);
+    assert.equal(r.resolve('gcp.vertex_ai/claude-sonnet-4-5@20250929'), DEFAULT_POLICIES.anthropic);
+    // Other models on those platforms, and other providers, are LLMs like any other.
+    assert.equal(r.resolve('aws.bedrock/meta.llama3-70b'), DEFAULT_POLICIES.llm);
+    assert.equal(r.resolve('groq/claude-lookalike'), DEFAULT_POLICIES.llm);
+  });
+
   it('a part switched on over a default of false takes the documented values for what it leaves out', () => {
     const r = new PolicyResolver([{ match: 'tool/*', policy: { retry: { maxAttempts: 2 } } }]);
     assert.deepEqual(r.resolve('tool/search'), {

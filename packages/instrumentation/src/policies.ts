@@ -158,10 +158,14 @@ export function globToRegExp(glob: string): RegExp {
 
 type Kind = keyof typeof DEFAULT_POLICIES;
 
+/** Claude on AWS Bedrock or Vertex AI (`aws.bedrock/anthropic.claude-…`, `gcp.vertex_ai/claude-…`). */
+const CLAUDE_ON_PLATFORM = /^(aws\.bedrock|gcp\.vertex_ai)\/.*claude/;
+
 function kindOf(key: string): Kind {
   if (key.startsWith('tool/')) return 'tool';
-  if (key.startsWith('openai/')) return 'openai';
-  if (key.startsWith('anthropic/')) return 'anthropic';
+  if (key.startsWith('openai/') || key.startsWith('azure.ai.openai/')) return 'openai';
+  // Claude answers as slowly on a cloud platform as at Anthropic: it keeps Anthropic's timeout.
+  if (key.startsWith('anthropic/') || CLAUDE_ON_PLATFORM.test(key)) return 'anthropic';
   return 'llm';
 }
 

@@ -73,7 +73,11 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
   patch(exports: object): void {
     // Typed loosely, as OpenAIInstrumentation.patch.
     const module = exports as AnthropicModule;
-    this.patchTargets(targets(module), module);
+    this.patchTargets(targets(module), {
+      APIPromise: module.APIPromise,
+      APIConnectionTimeoutError: module.APIConnectionTimeoutError,
+      family: 'anthropic',
+    });
     const proto = messagesProto(module);
     if (proto !== undefined && typeof proto.stream === 'function') {
       // `messages.stream` starts an SDK span of its own before calling `create`; hand it the

@@ -5,17 +5,8 @@ import { SEMCONV } from '@breakwater/protocol';
 import type { ContentCapture } from '../bounded-json.ts';
 import type { CallDescription } from '../client/api-promise.ts';
 import { setJson, setOutputMessages } from '../client/content.ts';
-import {
-  type AttributeMap,
-  baseAttributes,
-  int,
-  num,
-  obj,
-  outputType,
-  setIf,
-  str,
-  stringList,
-} from '../client/describe.ts';
+import { baseAttributes, int, num, obj, outputType, setIf, str, stringList } from '../client/describe.ts';
+import type { Endpoint } from '../client/endpoint.ts';
 import type { ChunkReader } from '../client/stream.ts';
 import type { Operation, Usage } from '../operation.ts';
 import { inputMessages, outputMessages, StreamedContent, systemInstructions } from './content.ts';
@@ -117,13 +108,14 @@ class MessageEventReader implements ChunkReader {
 /** Describes a `messages.create` call. */
 export function describeMessages(
   body: unknown,
-  server: AttributeMap,
+  endpoint: Endpoint,
   capture: ContentCapture | undefined,
 ): CallDescription {
   const b = obj(body);
   const model = str(b.model);
   const stream = b.stream === true;
-  const base = baseAttributes('chat', 'anthropic', model, server);
+  const { provider } = endpoint;
+  const base = baseAttributes('chat', provider, model, endpoint.server);
   const attributes = base.requestAttributes;
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_tokens));
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_TEMPERATURE, num(b.temperature));
@@ -145,7 +137,7 @@ export function describeMessages(
   }
   return {
     ...base,
-    provider: 'anthropic',
+    provider,
     stream,
     onResponse(op, data) {
       const d = obj(data);

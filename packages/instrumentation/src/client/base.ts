@@ -6,7 +6,6 @@ import { InstrumentationBase, type InstrumentationConfig, isWrapped } from '@ope
 import type { ContentCapture } from '../bounded-json.ts';
 import { createGenAiMetrics, type GenAiMetrics } from '../metrics.ts';
 import { getRuntime, type Runtime } from '../runtime.ts';
-import { serverAttributes } from '../span-attributes.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import {
   type APIPromiseClass,
@@ -15,7 +14,7 @@ import {
   type CallEnv,
   guardedCall,
 } from './api-promise.ts';
-import type { AttributeMap } from './describe.ts';
+import { type ClientFamily, type Endpoint, endpointOf } from './endpoint.ts';
 import type { TimeoutErrorFactory } from './response-deadline.ts';
 
 /** Configuration shared by the client instrumentations. */
@@ -38,7 +37,7 @@ export interface PatchTarget {
   readonly path: string;
   readonly describe: (
     body: unknown,
-    server: AttributeMap,
+    endpoint: Endpoint,
     capture: ContentCapture | undefined,
   ) => CallDescription;
 }
@@ -56,6 +55,18 @@ type APIConnectionTimeoutErrorClass = new (options: { message?: string }) => Err
 export interface ClientClasses {
   readonly APIPromise?: APIPromiseClass | undefined;
   readonly APIConnectionTimeoutError?: APIConnectionTimeoutErrorClass | undefined;
+}
+
+/**
+ * The provider a client names by its class (`AzureOpenAI`), or undefined to go by its server's
+ * host (see endpoint.ts).
+ */
+export type ProviderOfClient = (client: unknown) => string | undefined;
+
+/** What a patch needs besides the methods: the module's classes, and how to name the provider. */
+export interface PatchContext extends ClientClasses {
+  readonly family: ClientFamily;
+  readonly providerOf?: ProviderOfClient | undefined;
 }
 
 /** The client's own timeout error for one of ours, which it carries as its `cause`. */
@@ -97,22 +108,23 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
   }
 
   /**
-   * Patches every target; targets missing in this version of the client are skipped. `classes`
-   * are the client module's own: its `APIPromise`, and its `APIConnectionTimeoutError` for the
-   * timeouts Breakwater enforces past the headers (so apps catch them as the client's own).
+   * Patches every target; targets missing in this version of the client are skipped. The
+   * classes in `module` are the client module's own: its `APIPromise`, and its
+   * `APIConnectionTimeoutError` for the timeouts Breakwater enforces past the headers (so apps
+   * catch them as the client's own); its `family` and `providerOf` name each call's provider.
    */
-  protected patchTargets(targets: readonly PatchTarget[], classes: ClientClasses): void {
-    const { APIPromise } = classes;
+  protected patchTargets(targets: readonly PatchTarget[], module: PatchContext): void {
+    const { APIPromise } = module;
     if (APIPromise === undefined) {
       this._diag.warn('client module has no APIPromise export; not instrumenting');
       return;
     }
-    const timeoutError = clientTimeoutError(classes.APIConnectionTimeoutError);
+    const timeoutError = clientTimeoutError(module.APIConnectionTimeoutError);
     for (const target of targets) {
       const proto = target.proto as Record<string, unknown> | undefined;
       if (proto === undefined || typeof proto[target.method] !== 'function') continue;
       this._wrap(proto, target.method, (original) =>
-        this.wrapMethod(original as Method, target, APIPromise, timeoutError),
+        this.wrapMethod(original as Method, target, APIPromise, timeoutError, module),
       );
     }
   }
@@ -130,6 +142,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     target: PatchTarget,
     APIPromise: APIPromiseClass,
     timeoutError: TimeoutErrorFactory | undefined,
+    { family, providerOf }: PatchContext,
   ): Method {
     const instrumentation = this;
     return function breakwaterPatched(this: Resource, body: unknown, options?: unknown): APIPromiseLike {
@@ -139,7 +152,9 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
         const runtime = instrumentation.runtime();
         const capturing = instrumentation._config.captureMessageContent ?? runtime.captureMessageContent;
         const capture = capturing ? runtime.contentCapture : undefined;
-        description = target.describe(body, serverAttributes(this._client?.baseURL) as AttributeMap, capture);
+        const client = this._client;
+        const endpoint = endpointOf(family, client?.baseURL, providerOf?.(client));
+        description = target.describe(body, endpoint, capture);
         env = {
           runtime,
           tracer: instrumentation.tracer,

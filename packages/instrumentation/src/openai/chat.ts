@@ -6,7 +6,6 @@ import type { ContentCapture } from '../bounded-json.ts';
 import type { CallDescription } from '../client/api-promise.ts';
 import { setJson, setOutputMessages } from '../client/content.ts';
 import {
-  type AttributeMap,
   baseAttributes,
   entriesByIndex,
   int,
@@ -17,6 +16,7 @@ import {
   str,
   stringList,
 } from '../client/describe.ts';
+import { type Endpoint, OPENAI } from '../client/endpoint.ts';
 import type { ChunkReader } from '../client/stream.ts';
 import type { Operation, Usage } from '../operation.ts';
 import { chatInputMessages, chatOutputMessages, StreamedChoice } from './content.ts';
@@ -40,13 +40,14 @@ function finishReasons(choices: unknown): string[] {
   return out;
 }
 
-function setResponse(op: Operation, body: Record<string, unknown>, reasons: string[]): void {
+/** `openai` says whether the `openai.*` attributes apply (the provider is OpenAI itself). */
+function setResponse(op: Operation, body: Record<string, unknown>, reasons: string[], openai: boolean): void {
   op.setResponseModel(str(body.model));
   const id = str(body.id);
   if (id !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_ID, id);
   if (reasons.length > 0) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_FINISH_REASONS, reasons);
   // Conditionally required when the response has one (it always has, from OpenAI itself).
-  const tier = str(body.service_tier);
+  const tier = openai ? str(body.service_tier) : undefined;
   if (tier !== undefined) op.span.setAttribute(SEMCONV.OPENAI_RESPONSE_SERVICE_TIER, tier);
 }
 
@@ -58,9 +59,11 @@ class ChatChunkReader implements ChunkReader {
   /** Per choice index: its finish reason and, when capturing, its content. */
   private readonly choices = new Map<number, StreamedChoice>();
   private readonly capture: ContentCapture | undefined;
+  private readonly openai: boolean;
 
-  constructor(capture: ContentCapture | undefined) {
+  constructor(capture: ContentCapture | undefined, openai: boolean) {
     this.capture = capture;
+    this.openai = openai;
   }
 
   onChunk(chunk: unknown): void {
@@ -87,7 +90,7 @@ class ChatChunkReader implements ChunkReader {
     const ordered = entriesByIndex(this.choices).map(([, choice]) => choice);
     const reasons: string[] = [];
     for (const choice of ordered) if (choice.finish !== undefined) reasons.push(choice.finish);
-    setResponse(op, { id: this.id, model: this.model, service_tier: this.tier }, reasons);
+    setResponse(op, { id: this.id, model: this.model, service_tier: this.tier }, reasons, this.openai);
     const { capture } = this;
     if (capture !== undefined && ordered.length > 0)
       setOutputMessages(op.span, () => ordered.map((choice) => choice.message()), capture);
@@ -98,15 +101,17 @@ class ChatChunkReader implements ChunkReader {
 /** Describes a `chat.completions.create` call. */
 export function describeChat(
   body: unknown,
-  server: AttributeMap,
+  endpoint: Endpoint,
   capture: ContentCapture | undefined,
 ): CallDescription {
   const b = obj(body);
   const model = str(b.model);
   const stream = b.stream === true;
-  const base = baseAttributes('chat', 'openai', model, server);
+  const { provider } = endpoint;
+  const openai = provider === OPENAI;
+  const base = baseAttributes('chat', provider, model, endpoint.server);
   const attributes = base.requestAttributes;
-  attributes[SEMCONV.OPENAI_API_TYPE] = 'chat_completions';
+  if (openai) attributes[SEMCONV.OPENAI_API_TYPE] = 'chat_completions';
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_completion_tokens) ?? int(b.max_tokens));
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_TEMPERATURE, num(b.temperature));
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_TOP_P, num(b.top_p));
@@ -118,20 +123,20 @@ export function describeChat(
   if (n !== undefined && n !== 1) attributes[SEMCONV.GEN_AI_REQUEST_CHOICE_COUNT] = n;
   setIf(attributes, SEMCONV.GEN_AI_OUTPUT_TYPE, outputType(b.response_format));
   const tier = str(b.service_tier);
-  if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
+  if (openai && tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture)
     setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => chatInputMessages(b.messages), capture);
   return {
     ...base,
-    provider: 'openai',
+    provider,
     stream,
     onResponse(op, data) {
       const d = obj(data);
-      setResponse(op, d, finishReasons(d.choices));
+      setResponse(op, d, finishReasons(d.choices), openai);
       if (capture) setOutputMessages(op.span, () => chatOutputMessages(d.choices), capture);
       return usageOf(d);
     },
-    chunkReader: () => new ChatChunkReader(capture),
+    chunkReader: () => new ChatChunkReader(capture, openai),
   };
 }

@@ -3,7 +3,8 @@
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { CallDescription } from '../client/api-promise.ts';
-import { type AttributeMap, baseAttributes, int, num, obj, str } from '../client/describe.ts';
+import { baseAttributes, int, num, obj, str } from '../client/describe.ts';
+import type { Endpoint } from '../client/endpoint.ts';
 import type { ChunkReader } from '../client/stream.ts';
 
 const noChunks: ChunkReader = { onChunk() {}, finish: () => undefined };
@@ -32,9 +33,10 @@ function wireEmbeddings(value: unknown): unknown {
 }
 
 /** Describes an `embeddings.create` call. */
-export function describeEmbeddings(body: unknown, server: AttributeMap): CallDescription {
+export function describeEmbeddings(body: unknown, endpoint: Endpoint): CallDescription {
   const b = obj(body);
-  const base = baseAttributes('embeddings', 'openai', str(b.model), server);
+  const { provider } = endpoint;
+  const base = baseAttributes('embeddings', provider, str(b.model), endpoint.server);
   const dims = int(b.dimensions);
   if (dims !== undefined) base.requestAttributes[SEMCONV.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dims;
   // Only as requested: the client asks for base64 on its own when the caller names no format.
@@ -42,7 +44,7 @@ export function describeEmbeddings(body: unknown, server: AttributeMap): CallDes
   if (format !== undefined) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_ENCODING_FORMATS] = [format];
   return {
     ...base,
-    provider: 'openai',
+    provider,
     stream: false,
     onResponse(op, data) {
       const d = obj(data);

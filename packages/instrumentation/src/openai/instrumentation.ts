@@ -13,7 +13,9 @@ import {
   ClientInstrumentation,
   type ClientInstrumentationConfig,
   type PatchTarget,
+  type ProviderOfClient,
 } from '../client/base.ts';
+import { AWS_BEDROCK, AZURE_OPENAI } from '../client/endpoint.ts';
 import { majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeChat } from './chat.ts';
 import { describeEmbeddings } from './embeddings.ts';
@@ -31,6 +33,20 @@ interface OpenAIModule {
   APIPromise?: APIPromiseClass;
   APIError?: APIErrorClass;
   APIConnectionTimeoutError?: ClientClasses['APIConnectionTimeoutError'];
+  AzureOpenAI?: ClientClass;
+  BedrockOpenAI?: ClientClass;
+}
+
+type ClientClass = abstract new (...args: never[]) => unknown;
+
+/** Clients of the module's Azure and Bedrock classes name their provider whatever their host. */
+function providerByClass(module: OpenAIModule): ProviderOfClient {
+  const { AzureOpenAI, BedrockOpenAI } = module;
+  return (client) => {
+    if (AzureOpenAI !== undefined && client instanceof AzureOpenAI) return AZURE_OPENAI;
+    if (BedrockOpenAI !== undefined && client instanceof BedrockOpenAI) return AWS_BEDROCK;
+    return undefined;
+  };
 }
 
 /** The client's `APIError`: `new APIError(status, error, message, headers)`. */
@@ -65,13 +81,13 @@ function targets(exports: OpenAIModule): PatchTarget[] {
       proto: OpenAI?.Responses?.prototype,
       method: 'create',
       path: '/responses',
-      describe: (body, server, capture) => describeResponses(body, server, capture, toError),
+      describe: (body, endpoint, capture) => describeResponses(body, endpoint, capture, toError),
     },
     {
       proto: OpenAI?.Embeddings?.prototype,
       method: 'create',
       path: '/embeddings',
-      describe: (body, server) => describeEmbeddings(body, server),
+      describe: (body, endpoint) => describeEmbeddings(body, endpoint),
     },
   ];
 }
@@ -108,7 +124,12 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
     // Typed loosely: the module's own classes (their constructors take the client's types) are
     // not assignable to the structural shape we read from them.
     const module = exports as OpenAIModule;
-    this.patchTargets(targets(module), module);
+    this.patchTargets(targets(module), {
+      APIPromise: module.APIPromise,
+      APIConnectionTimeoutError: module.APIConnectionTimeoutError,
+      family: 'openai',
+      providerOf: providerByClass(module),
+    });
   }
 
   /** Removes the patches {@link patch} applied. */

@@ -7,16 +7,8 @@ import { SEMCONV } from '@breakwater/protocol';
 import type { ContentCapture } from '../bounded-json.ts';
 import type { CallDescription } from '../client/api-promise.ts';
 import { setJson, setOutputMessages } from '../client/content.ts';
-import {
-  type AttributeMap,
-  baseAttributes,
-  int,
-  num,
-  obj,
-  outputType,
-  setIf,
-  str,
-} from '../client/describe.ts';
+import { baseAttributes, int, num, obj, outputType, setIf, str } from '../client/describe.ts';
+import { type Endpoint, OPENAI } from '../client/endpoint.ts';
 import type { ChunkReader } from '../client/stream.ts';
 import type { Operation, Usage } from '../operation.ts';
 import {
@@ -26,17 +18,19 @@ import {
   responsesSystemInstructions,
 } from './content.ts';
 
+/** `openai` says whether the `openai.*` attributes apply (the provider is OpenAI itself). */
 function read(
   op: Operation,
   response: Record<string, unknown>,
   capture: ContentCapture | undefined,
+  openai: boolean,
 ): Usage | undefined {
   op.setResponseModel(str(response.model));
   const id = str(response.id);
   if (id !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_ID, id);
   const reason = responsesFinishReason(response);
   if (reason !== undefined) op.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_FINISH_REASONS, [reason]);
-  const tier = str(response.service_tier);
+  const tier = openai ? str(response.service_tier) : undefined;
   if (tier !== undefined) op.span.setAttribute(SEMCONV.OPENAI_RESPONSE_SERVICE_TIER, tier);
   if (capture) setOutputMessages(op.span, () => responsesOutputMessages(response), capture);
   const usage = obj(response.usage);
@@ -58,10 +52,12 @@ class ResponsesChunkReader implements ChunkReader {
   private failed: Record<string, unknown> | undefined;
   private readonly capture: ContentCapture | undefined;
   private readonly toError: ResponseErrorFactory;
+  private readonly openai: boolean;
 
-  constructor(capture: ContentCapture | undefined, toError: ResponseErrorFactory) {
+  constructor(capture: ContentCapture | undefined, toError: ResponseErrorFactory, openai: boolean) {
     this.capture = capture;
     this.toError = toError;
+    this.openai = openai;
   }
 
   onChunk(chunk: unknown): void {
@@ -77,7 +73,7 @@ class ResponsesChunkReader implements ChunkReader {
   }
 
   finish(op: Operation): Usage | undefined {
-    return this.last === undefined ? undefined : read(op, this.last, this.capture);
+    return this.last === undefined ? undefined : read(op, this.last, this.capture, this.openai);
   }
 
   failure(): unknown {
@@ -93,23 +89,25 @@ function conversationId(value: unknown): string | undefined {
 /** Describes a `responses.create` call; `toError` builds the error a `response.failed` stream ends with. */
 export function describeResponses(
   body: unknown,
-  server: AttributeMap,
+  endpoint: Endpoint,
   capture: ContentCapture | undefined,
   toError: ResponseErrorFactory,
 ): CallDescription {
   const b = obj(body);
   const model = str(b.model);
   const stream = b.stream === true;
-  const base = baseAttributes('chat', 'openai', model, server);
+  const { provider } = endpoint;
+  const openai = provider === OPENAI;
+  const base = baseAttributes('chat', provider, model, endpoint.server);
   const attributes = base.requestAttributes;
-  attributes[SEMCONV.OPENAI_API_TYPE] = 'responses';
+  if (openai) attributes[SEMCONV.OPENAI_API_TYPE] = 'responses';
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_output_tokens));
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_TEMPERATURE, num(b.temperature));
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_TOP_P, num(b.top_p));
   setIf(attributes, SEMCONV.GEN_AI_OUTPUT_TYPE, outputType(obj(b.text).format));
   setIf(attributes, SEMCONV.GEN_AI_CONVERSATION_ID, conversationId(b.conversation));
   const tier = str(b.service_tier);
-  if (tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
+  if (openai && tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
   if (capture) {
     setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => responsesInputMessages(b.input), capture);
@@ -123,9 +121,9 @@ export function describeResponses(
   }
   return {
     ...base,
-    provider: 'openai',
+    provider,
     stream,
-    onResponse: (op, data) => read(op, obj(data), capture),
-    chunkReader: () => new ResponsesChunkReader(capture, toError),
+    onResponse: (op, data) => read(op, obj(data), capture, openai),
+    chunkReader: () => new ResponsesChunkReader(capture, toError, openai),
   };
 }

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AZURE_OPENAI, endpointOf, providerForHost } from './endpoint.ts';
+
+describe('providerForHost', () => {
+  it('names the well-known providers reached with the openai client by their hosts', () => {
+    const cases: [string, string][] = [
+      ['my-resource.openai.azure.com', AZURE_OPENAI],
+      ['My-Resource.OpenAI.Azure.com', AZURE_OPENAI],
+      ['eastus.api.cognitiveservices.azure.com', AZURE_OPENAI],
+      ['api.groq.com', 'groq'],
+      ['api.deepseek.com', 'deepseek'],
+      ['api.x.ai', 'x_ai'],
+      ['api.mistral.ai', 'mistral_ai'],
+      ['api.perplexity.ai', 'perplexity'],
+      ['api.cohere.ai', 'cohere'],
+      ['generativelanguage.googleapis.com', 'gcp.gemini'],
+      ['us-central1-aiplatform.googleapis.com', 'gcp.vertex_ai'],
+      ['aiplatform.googleapis.com', 'gcp.vertex_ai'],
+      ['bedrock-runtime.us-east-1.amazonaws.com', 'aws.bedrock'],
+      ['bedrock-mantle.us-east-1.api.aws', 'aws.bedrock'],
+    ];
+    for (const [host, provider] of cases) assert.equal(providerForHost('openai', host), provider, host);
+  });
+
+  it('keeps the client’s own name for OpenAI, gateways, local servers and look-alike hosts', () => {
+    for (const host of [
+      'api.openai.com',
+      '127.0.0.1',
+      'localhost',
+      'llm-gateway.internal',
+      'openai.azure.com.example.com',
+      'api.groq.com.example.com',
+      'runtime.sagemaker.us-east-1.amazonaws.com',
+      'evil-aiplatform.googleapis.com.example.com',
+    ]) {
+      assert.equal(providerForHost('openai', host), 'openai', host);
+    }
+    assert.equal(providerForHost('openai', undefined), 'openai');
+  });
+
+  it('names Claude’s cloud platforms for the anthropic client, and nothing of the openai family', () => {
+    assert.equal(providerForHost('anthropic', 'bedrock-runtime.eu-west-1.amazonaws.com'), 'aws.bedrock');
+    assert.equal(providerForHost('anthropic', 'europe-west1-aiplatform.googleapis.com'), 'gcp.vertex_ai');
+    assert.equal(providerForHost('anthropic', 'api.anthropic.com'), 'anthropic');
+    assert.equal(providerForHost('anthropic', 'my-resource.openai.azure.com'), 'anthropic');
+  });
+});
+
+describe('endpointOf', () => {
+  it('takes the provider a client class names over its host, and caches per base URL', () => {
+    const url = 'https://my-resource.openai.azure.com/openai';
+    const byHost = endpointOf('openai', url);
+    assert.equal(byHost.provider, AZURE_OPENAI);
+    assert.deepEqual(byHost.server, { 'server.address': 'my-resource.openai.azure.com', 'server.port': 443 });
+    assert.equal(endpointOf('openai', url), byHost, 'cached');
+    const named = endpointOf('openai', 'http://127.0.0.1:8080/openai', AZURE_OPENAI);
+    assert.equal(named.provider, AZURE_OPENAI);
+    assert.equal(endpointOf('openai', 'http://127.0.0.1:8080/openai').provider, 'openai');
+  });
+
+  it('falls back to the client’s name, without server attributes, for a base URL that does not parse', () => {
+    const endpoint = endpointOf('anthropic', 'not a url');
+    assert.equal(endpoint.provider, 'anthropic');
+    assert.deepEqual(endpoint.server, {});
+    assert.equal(endpointOf('openai', undefined).provider, 'openai');
+  });
+});

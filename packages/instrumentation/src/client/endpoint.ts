@@ -1,0 +1,119 @@
+/**
+ * Where a client's calls go: the server, and the provider behind it (`gen_ai.provider.name`).
+ *
+ * The `openai` client also talks to Azure OpenAI and to the OpenAI-compatible APIs of other
+ * providers, and the `@anthropic-ai/sdk` messages resource also serves Claude on AWS Bedrock and
+ * Google Vertex AI. The provider is part of the dependency key, so naming it right keeps their
+ * breakers apart: an Azure OpenAI outage must not open the breaker of the same model at OpenAI,
+ * where an app fails over to. The conventions' well-known names are used where the client class
+ * or the server's host says which provider it is; any other server keeps the client's own name.
+ */
+import { SEMCONV } from '@breakwater/protocol';
+import { serverAttributes } from '../span-attributes.ts';
+import type { AttributeMap } from './describe.ts';
+
+/** The family of a client library: the API its requests speak. */
+export type ClientFamily = 'openai' | 'anthropic';
+
+/** What a call description needs to know about where the call goes. */
+export interface Endpoint {
+  /** `gen_ai.provider.name`. */
+  readonly provider: string;
+  /** `server.address` and `server.port` (empty when the base URL does not parse). */
+  readonly server: AttributeMap;
+}
+
+/** `gen_ai.provider.name` of OpenAI itself: the one the `openai.*` attributes belong to. */
+export const OPENAI = 'openai';
+
+/** `gen_ai.provider.name` of Azure OpenAI. */
+export const AZURE_OPENAI = 'azure.ai.openai';
+
+/** `gen_ai.provider.name` of AWS Bedrock. */
+export const AWS_BEDROCK = 'aws.bedrock';
+
+/** A host rule: which hosts it takes, and the provider they belong to. */
+type HostRule = readonly [takes: (host: string) => boolean, provider: string];
+
+const exactly =
+  (name: string) =>
+  (host: string): boolean =>
+    host === name;
+const under =
+  (domain: string) =>
+  (host: string): boolean =>
+    host.endsWith(`.${domain}`);
+/** Vertex AI: `aiplatform.googleapis.com` and its regional `<region>-aiplatform.googleapis.com`. */
+const vertex = (host: string): boolean =>
+  host === 'aiplatform.googleapis.com' || host.endsWith('-aiplatform.googleapis.com');
+/** Bedrock's runtime endpoints (`bedrock-runtime.<region>.amazonaws.com`, `bedrock-mantle.<region>.api.aws`). */
+const bedrock = (host: string): boolean =>
+  host.startsWith('bedrock-') && (host.endsWith('.amazonaws.com') || host.endsWith('.api.aws'));
+
+/** Providers reached with the `openai` client (their OpenAI-compatible APIs). */
+const OPENAI_FAMILY_HOSTS: readonly HostRule[] = [
+  [under('openai.azure.com'), AZURE_OPENAI],
+  [under('cognitiveservices.azure.com'), AZURE_OPENAI],
+  [exactly('api.groq.com'), 'groq'],
+  [exactly('api.deepseek.com'), 'deepseek'],
+  [exactly('api.x.ai'), 'x_ai'],
+  [exactly('api.mistral.ai'), 'mistral_ai'],
+  [exactly('api.perplexity.ai'), 'perplexity'],
+  [exactly('api.cohere.ai'), 'cohere'],
+  [exactly('api.cohere.com'), 'cohere'],
+  [exactly('generativelanguage.googleapis.com'), 'gcp.gemini'],
+  [vertex, 'gcp.vertex_ai'],
+  [bedrock, AWS_BEDROCK],
+];
+
+/** Platforms serving Anthropic's Messages API (the Bedrock and Vertex clients build on this one). */
+const ANTHROPIC_FAMILY_HOSTS: readonly HostRule[] = [
+  [vertex, 'gcp.vertex_ai'],
+  [bedrock, AWS_BEDROCK],
+];
+
+/**
+ * The provider a client of `family` reaches at `host`: a well-known one by its host, else the
+ * client's own (`openai`, `anthropic`), which also covers local and self-hosted servers.
+ */
+export function providerForHost(family: ClientFamily, host: string | undefined): string {
+  if (host === undefined) return family;
+  const h = host.toLowerCase();
+  for (const [takes, provider] of family === 'openai' ? OPENAI_FAMILY_HOSTS : ANTHROPIC_FAMILY_HOSTS) {
+    if (takes(h)) return provider;
+  }
+  return family;
+}
+
+/** Cache keys of the endpoints whose provider the host decides (no provider name looks like these). */
+const BY_HOST: Readonly<Record<ClientFamily, string>> = {
+  openai: 'openai (by host)',
+  anthropic: 'anthropic (by host)',
+};
+/** Endpoints per server attributes object (cached per base URL), by provider or {@link BY_HOST}. */
+const endpoints = new WeakMap<object, Map<string, Endpoint>>();
+
+/**
+ * The endpoint of a call to `baseURL` by a client of `family`. `provider` names it outright (an
+ * `AzureOpenAI` client is Azure whatever its host); without it, the host decides. Cached: the
+ * success path pays two map lookups.
+ */
+export function endpointOf(family: ClientFamily, baseURL: unknown, provider?: string): Endpoint {
+  const server = serverAttributes(baseURL) as AttributeMap;
+  let byProvider = endpoints.get(server);
+  if (byProvider === undefined) {
+    byProvider = new Map();
+    endpoints.set(server, byProvider);
+  }
+  const key = provider ?? BY_HOST[family];
+  let endpoint = byProvider.get(key);
+  if (endpoint === undefined) {
+    const host = server[SEMCONV.SERVER_ADDRESS];
+    endpoint = Object.freeze({
+      provider: provider ?? providerForHost(family, typeof host === 'string' ? host : undefined),
+      server,
+    });
+    byProvider.set(key, endpoint);
+  }
+  return endpoint;
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { SEMCONV } from '@breakwater/protocol';
+import type OpenAIType from 'openai';
+import type { AzureOpenAI as AzureOpenAIType } from 'openai';
+import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+
+// The `AzureOpenAI` client of both majors against the fault provider's Azure paths: calls to Azure
+// OpenAI are their own provider, `azure.ai.openai`, with breakers apart from OpenAI's.
+let h: Harness;
+before(async () => {
+  h = await startHarness([
+    ...FAST,
+    {
+      // Two failures open the breaker; no retries, so each call is one request.
+      match: '*/gpt-trip-*',
+      policy: {
+        retry: { maxAttempts: 1 },
+        breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+      },
+    },
+  ]);
+});
+after(() => h.close());
+beforeEach(() => h.reset());
+
+let seq = 0;
+const model = (tag: string) => `gpt-${tag}-${seq++}`;
+const AZURE_KEY = 'azure-key';
+
+for (const [label, name] of [
+  ['openai 7', 'openai'],
+  ['openai 6', 'openai-v6'],
+] as const) {
+  const module = () => require(name) as { default: typeof OpenAIType; AzureOpenAI: typeof AzureOpenAIType };
+  const azure = () =>
+    new (module().AzureOpenAI)({ endpoint: h.fp.url, apiKey: AZURE_KEY, apiVersion: '2024-10-21' });
+  const openai = () => new (module().default)({ apiKey: 'k', baseURL: h.fp.openaiBaseUrl });
+  const ask = (client: OpenAIType, m: string) =>
+    client.chat.completions.create({ model: m, messages: [{ role: 'user', content: 'hi' }] });
+
+  describe(`${label} AzureOpenAI`, () => {
+    it('is provider azure.ai.openai at span start, on the span, in the dependency key and breakwater.calls; no openai.* attributes', async () => {
+      const m = model('azure');
+      const answer = await ask(azure(), m);
+      assert.equal(answer.choices[0]?.message.content, 'You said: hi');
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
+      const [start] = h.sampled();
+      assert.equal(start?.attributes[SEMCONV.GEN_AI_PROVIDER_NAME], 'azure.ai.openai');
+      const a = attrs(h.operation(m)!);
+      assert.equal(a['gen_ai.provider.name'], 'azure.ai.openai');
+      assert.equal(a['breakwater.dependency'], `azure.ai.openai/${m}`);
+      assert.equal(a['gen_ai.usage.output_tokens'], answer.usage?.completion_tokens);
+      assert.equal(a['openai.api.type'], undefined);
+      assert.equal(a['openai.response.service_tier'], undefined);
+      assert.deepEqual(await h.calls(`azure.ai.openai/${m}`), ['success:=1']);
+      assert.deepEqual(await h.calls(`openai/${m}`), []);
+    });
+
+    it('an Azure outage opens Azure’s breaker only: the same model at OpenAI is still called', async () => {
+      const m = model('trip');
+      // Only requests with Azure's key fail.
+      h.fp.script({ route: 'openai.chat', apiKey: AZURE_KEY, steps: [{ fault: 'error', status: 503 }] });
+      await assert.rejects(ask(azure(), m));
+      await assert.rejects(ask(azure(), m));
+      await assert.rejects(ask(azure(), m), (e: Error) => e.name === 'CircuitOpenError');
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2, 'the refused call was not sent');
+      // The app fails over to OpenAI: another dependency, another breaker.
+      const answer = await ask(openai(), m);
+      assert.equal(answer.choices[0]?.message.content, 'You said: hi');
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 3);
+      const ops = byRole(h.spans(), 'operation').map((s) => attrs(s)['breakwater.dependency']);
+      assert.deepEqual(ops, [...Array(3).fill(`azure.ai.openai/${m}`), `openai/${m}`]);
+      assert.deepEqual(await h.calls(`openai/${m}`), ['success:=1']);
+    });
+  });
+}
