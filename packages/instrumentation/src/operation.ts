@@ -227,11 +227,13 @@ export class Operation {
    * round to parsing it or reading it raw, or when garbage collection ends it. A success then
    * ends at this moment, so the caller's own delay is in neither the span nor the duration; its
    * usage and response attributes are still read from the body. For plain bodies only: a stream
-   * ends with its last chunk.
+   * ends with its last chunk. The dependency has nothing more to do for it, so its bulkhead slot
+   * is free from here on; `breakwater.calls` still counts it when it ends.
    */
   answered(): void {
     this.answeredAt = this.runtime.clock.monotonic();
     this.answeredSpanTime = performance.now();
+    this.call?.releaseSlot();
   }
 
   /**

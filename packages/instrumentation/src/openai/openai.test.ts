@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as wait } from 'node:timers/promises';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
@@ -14,6 +15,15 @@ before(async () => {
 });
 after(() => h.close());
 beforeEach(() => h.reset());
+
+/** Waits (5 ms at a time, at most 2 s) until `condition` holds. */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await condition()) return;
+    await wait(5);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
 
 let seq = 0;
 /** A model name no other test uses, so each test has its own breaker. */
@@ -352,6 +362,23 @@ for (const [label, OpenAI] of [
       assert.equal(attrs(op!)['breakwater.stream.abandoned'], true);
       assert.notEqual(op!.status.code, SpanStatusCode.ERROR);
       assert.deepEqual(await h.calls(`openai/${m}`), ['success:=1']);
+    });
+
+    it('a plain call answered before it is awaited gives its bulkhead slot back', async () => {
+      const m = model('one-slot-unawaited');
+      const dependency = `openai/${m}`;
+      const ask = () =>
+        client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'hi' }] });
+      const early = ask(); // awaited only later
+      await until(() => h.fp.count({ route: 'openai.chat', model: m }) === 1, 'the request to arrive');
+      await until(async () => (await h.inFlight(dependency)) === 0, 'the answered call to free its slot');
+      const second = await ask(); // admitted by the bulkhead of one
+      const first = await early;
+      assert.equal(first.choices[0]?.message.content, 'You said: hi');
+      assert.equal(second.choices[0]?.message.content, 'You said: hi');
+      // The late parse still completes the operation and counts it.
+      assert.equal(attrs(h.operation(m)!)['gen_ai.usage.output_tokens'], first.usage?.completion_tokens);
+      assert.deepEqual(await h.calls(dependency), ['success:=2']);
     });
 
     it('streams: a stream holds its bulkhead slot until it ends', async () => {

@@ -67,6 +67,8 @@ export interface Harness {
   duration(model: string): Promise<{ sum: number; count: number } | undefined>;
   /** `breakwater.calls` of `dependency` so far, as sorted `outcome:category=count` strings. */
   calls(dependency: string): Promise<string[]>;
+  /** `breakwater.bulkhead.in_flight` of `dependency` now, or undefined before it has a bulkhead. */
+  inFlight(dependency: string): Promise<number | undefined>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -143,6 +145,17 @@ export async function startHarness(policies: PolicyRule[] = FAST, clock?: Clock)
         }
       }
       return out.sort();
+    },
+    async inFlight(dependency) {
+      const { resourceMetrics } = await reader.collect();
+      for (const sm of resourceMetrics.scopeMetrics) {
+        for (const metric of sm.metrics) {
+          if (metric.descriptor.name !== METRIC.BULKHEAD_IN_FLIGHT) continue;
+          const point = metric.dataPoints.find((p) => p.attributes[ATTR.DEPENDENCY] === dependency);
+          if (point !== undefined) return point.value as number;
+        }
+      }
+      return undefined;
     },
     reset() {
       exporter.reset();

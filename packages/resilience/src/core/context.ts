@@ -142,6 +142,16 @@ export class CallContext<TData = unknown> {
   }
 
   /**
+   * Frees the bulkhead slot a call run with {@link ExecuteOptions.settlesLater} keeps until it
+   * settles, once nothing more is awaited from the dependency before then (a response body taken
+   * in whole, which the app has yet to ask for). The settling, or a late failure, is still
+   * reported and counted as usual. Only a `Pipeline` frees a slot, once; returns whether it did.
+   */
+  releaseSlot(): boolean {
+    return false;
+  }
+
+  /**
    * @internal The call's deadlines are over (a pipeline's fallback runs outside them): drops
    * their aborts, so `signal` from here on follows the caller's signal only.
    */

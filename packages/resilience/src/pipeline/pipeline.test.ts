@@ -550,6 +550,39 @@ describe('Pipeline', () => {
     await open(); // the next stream gets the slot (a full bulkhead refuses, as above)
   });
 
+  it('releaseSlot frees a settlesLater call’s slot before it settles, which it still reports', async () => {
+    const clock = new ManualClock(0);
+    const listener = recordingListener();
+    const pipeline = make(clock, { bulkhead: { maxConcurrent: 1, maxQueue: 0 }, listener });
+    let during: boolean | undefined;
+    const open = async (): Promise<CallContext> => {
+      let seen: CallContext | undefined;
+      await pipeline.execute(
+        async (ctx) => {
+          seen = ctx;
+          // While it runs, the slot is the attempt's: not the caller's to free.
+          during = ctx.releaseSlot();
+          return 'body taken in';
+        },
+        { settlesLater: true },
+      );
+      return seen!;
+    };
+    const call = await open();
+    assert.equal(during, false);
+    assert.equal(pipeline.bulkhead!.inFlight, 1);
+    assert.equal(call.releaseSlot(), true);
+    assert.equal(pipeline.bulkhead!.inFlight, 0, 'freed before the result is asked for');
+    assert.equal(call.releaseSlot(), false, 'once');
+    const next = await open(); // admitted: the bulkhead holds one
+    assert.equal(call.reportSettled(), true, 'the settling is still reported');
+    assert.equal(listener.calls.filter(([n]) => n === 'onCallSettled').length, 1);
+    assert.equal(pipeline.bulkhead!.inFlight, 1, 'settling does not free the slot a second time');
+    next.reportLateFailure(overloaded());
+    assert.equal(next.releaseSlot(), false, 'nothing to free once the call has ended');
+    assert.equal(pipeline.bulkhead!.inFlight, 0);
+  });
+
   it('a late failure of a half-open probe re-opens the breaker', async () => {
     const clock = new ManualClock(0);
     const pipeline = make(clock, {

@@ -421,11 +421,21 @@ export class Pipeline<F = never, TData = unknown> {
     return true;
   }
 
-  /** The result of a `settlesLater` call ended: the bulkhead slot it kept is free. */
-  private releaseSettled(ctx: PipelineContext<TData>): void {
-    if (!ctx.acquired) return;
+  /**
+   * A `settlesLater` call that succeeded needs nothing more of the dependency (see
+   * `CallContext.releaseSlot`): the bulkhead slot it kept is free before it settles.
+   * @internal
+   */
+  releaseSlot(ctx: PipelineContext<TData>): boolean {
+    return ctx.lateFailure === LATE_ALLOWED && this.releaseSettled(ctx);
+  }
+
+  /** The result of a `settlesLater` call ended: the bulkhead slot it kept is free (once). */
+  private releaseSettled(ctx: PipelineContext<TData>): boolean {
+    if (!ctx.acquired) return false;
     ctx.acquired = false;
     this.bulkhead!.release();
+    return true;
   }
 
   private classify(error: unknown, ctx: CallContext): Classification {
@@ -473,6 +483,10 @@ class PipelineContext<TData> extends CallContext<TData> {
 
   override reportSettled(): boolean {
     return this.pipeline.recordSettled(this);
+  }
+
+  override releaseSlot(): boolean {
+    return this.pipeline.releaseSlot(this);
   }
 }
 
