@@ -95,8 +95,8 @@ const endpoints = new WeakMap<object, Map<string, Endpoint>>();
 
 /**
  * The endpoint of a call to `baseURL` by a client of `family`. `provider` names it outright (an
- * `AzureOpenAI` client is Azure whatever its host); without it, the host decides. Cached: the
- * success path pays two map lookups.
+ * `AzureOpenAI` client is Azure whatever its host); without it, the host decides. Cached per
+ * base URL: the success path pays map lookups only.
  */
 export function endpointOf(family: ClientFamily, baseURL: unknown, provider?: string): Endpoint {
   const server = serverAttributes(baseURL) as AttributeMap;
