@@ -33,8 +33,6 @@ const ATTEMPT_SPAN = Object.freeze({ kind: SpanKind.CLIENT });
 export interface OperationSpec {
   readonly spanName: string;
   readonly dependency: string;
-  /** Provider name for provider-aware classification (`openai`, `anthropic`); undefined for tools. */
-  readonly provider: string | undefined;
   /** Shared attribute sets: the operation span starts with `sets.metric` (what samplers see). */
   readonly sets: AttributeSets;
   /** This call's own request attributes, set on the operation span right after it starts. */

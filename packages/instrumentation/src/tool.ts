@@ -175,7 +175,6 @@ export function tool<A extends unknown[], R>(
       {
         spanName,
         dependency,
-        provider: undefined,
         sets,
         requestAttributes: attributes,
         kind: SpanKind.INTERNAL,

@@ -114,8 +114,7 @@ export function describeMessages(
   const b = obj(body);
   const model = str(b.model);
   const stream = b.stream === true;
-  const { provider } = endpoint;
-  const base = baseAttributes('chat', provider, model, endpoint.server);
+  const base = baseAttributes('chat', endpoint, model);
   const attributes = base.requestAttributes;
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_tokens));
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_TEMPERATURE, num(b.temperature));
@@ -137,7 +136,6 @@ export function describeMessages(
   }
   return {
     ...base,
-    provider,
     stream,
     onResponse(op, data) {
       const d = obj(data);

@@ -52,7 +52,6 @@ export type APIPromiseClass = new (
 export interface CallDescription {
   readonly spanName: string;
   readonly dependency: string;
-  readonly provider: string;
   readonly stream: boolean;
   /** Shared attribute sets for span starts and metric points. */
   readonly sets: AttributeSets;
@@ -325,7 +324,6 @@ export function guardedCall(
     {
       spanName: describe.spanName,
       dependency: describe.dependency,
-      provider: describe.provider,
       sets: describe.sets,
       requestAttributes: describe.requestAttributes,
       kind: SpanKind.CLIENT,

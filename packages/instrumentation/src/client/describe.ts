@@ -3,6 +3,7 @@
  */
 import { dependencyKey, type GenAiOperation, SEMCONV } from '@breakwater/protocol';
 import { AttributeSets } from '../attribute-sets.ts';
+import type { Endpoint } from './endpoint.ts';
 
 export type AttributeMap = Record<string, string | number | boolean | string[]>;
 
@@ -22,21 +23,21 @@ interface CachedBase {
   readonly sets: AttributeSets;
 }
 
-/** Kinds of call remembered per server; beyond that, descriptions are built per call. */
-const MAX_KINDS_PER_SERVER = 256;
+/** Kinds of call remembered per endpoint; beyond that, descriptions are built per call. */
+const MAX_KINDS_PER_ENDPOINT = 256;
 
 /**
- * The kinds of call seen on one server, by operation, provider and model (`''` for none). Nested
- * maps rather than one joined key: the strings a call brings are looked up as they are, without
+ * The kinds of call seen on one endpoint, by operation and model (`''` for none). Nested maps
+ * rather than one joined key: the strings a call brings are looked up as they are, without
  * building a new string on every call.
  */
-interface ServerKinds {
+interface EndpointKinds {
   size: number;
-  readonly byOperation: Map<string, Map<string, Map<string, CachedBase>>>;
+  readonly byOperation: Map<string, Map<string, CachedBase>>;
 }
 
-// Keyed by the server attributes object, which `serverAttributes` caches per base URL.
-const cache = new WeakMap<object, ServerKinds>();
+// Keyed by the endpoint object, which `endpointOf` caches per base URL and provider.
+const cache = new WeakMap<Endpoint, EndpointKinds>();
 
 /** `map`'s entry for `key`, made empty first if missing. */
 function branch<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
@@ -74,20 +75,19 @@ function build(
  */
 export function baseAttributes(
   operation: GenAiOperation,
-  provider: string,
+  endpoint: Endpoint,
   model: string | undefined,
-  server: AttributeMap,
 ): BaseDescription {
-  let kinds = cache.get(server);
+  let kinds = cache.get(endpoint);
   if (kinds === undefined) {
     kinds = { size: 0, byOperation: new Map() };
-    cache.set(server, kinds);
+    cache.set(endpoint, kinds);
   }
-  const byModel = branch(branch(kinds.byOperation, operation), provider);
+  const byModel = branch(kinds.byOperation, operation);
   let base = byModel.get(model ?? '');
   if (base === undefined) {
-    base = build(operation, provider, model, server);
-    if (kinds.size < MAX_KINDS_PER_SERVER) {
+    base = build(operation, endpoint.provider, model, endpoint.server);
+    if (kinds.size < MAX_KINDS_PER_ENDPOINT) {
       byModel.set(model ?? '', base);
       kinds.size++;
     }

@@ -22,7 +22,6 @@ function operation(rt = runtime): Operation {
     {
       spanName: 'chat m',
       dependency: 'openai/m',
-      provider: 'openai',
       sets: new AttributeSets({}),
       requestAttributes: {},
       kind: SpanKind.CLIENT,

@@ -107,9 +107,8 @@ export function describeChat(
   const b = obj(body);
   const model = str(b.model);
   const stream = b.stream === true;
-  const { provider } = endpoint;
-  const openai = provider === OPENAI;
-  const base = baseAttributes('chat', provider, model, endpoint.server);
+  const openai = endpoint.provider === OPENAI;
+  const base = baseAttributes('chat', endpoint, model);
   const attributes = base.requestAttributes;
   if (openai) attributes[SEMCONV.OPENAI_API_TYPE] = 'chat_completions';
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_completion_tokens) ?? int(b.max_tokens));
@@ -129,7 +128,6 @@ export function describeChat(
     setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => chatInputMessages(b.messages), capture);
   return {
     ...base,
-    provider,
     stream,
     onResponse(op, data) {
       const d = obj(data);

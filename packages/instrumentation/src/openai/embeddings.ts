@@ -35,8 +35,7 @@ function wireEmbeddings(value: unknown): unknown {
 /** Describes an `embeddings.create` call. */
 export function describeEmbeddings(body: unknown, endpoint: Endpoint): CallDescription {
   const b = obj(body);
-  const { provider } = endpoint;
-  const base = baseAttributes('embeddings', provider, str(b.model), endpoint.server);
+  const base = baseAttributes('embeddings', endpoint, str(b.model));
   const dims = int(b.dimensions);
   if (dims !== undefined) base.requestAttributes[SEMCONV.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dims;
   // Only as requested: the client asks for base64 on its own when the caller names no format.
@@ -44,7 +43,6 @@ export function describeEmbeddings(body: unknown, endpoint: Endpoint): CallDescr
   if (format !== undefined) base.requestAttributes[SEMCONV.GEN_AI_REQUEST_ENCODING_FORMATS] = [format];
   return {
     ...base,
-    provider,
     stream: false,
     onResponse(op, data) {
       const d = obj(data);

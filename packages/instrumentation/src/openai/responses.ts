@@ -96,9 +96,8 @@ export function describeResponses(
   const b = obj(body);
   const model = str(b.model);
   const stream = b.stream === true;
-  const { provider } = endpoint;
-  const openai = provider === OPENAI;
-  const base = baseAttributes('chat', provider, model, endpoint.server);
+  const openai = endpoint.provider === OPENAI;
+  const base = baseAttributes('chat', endpoint, model);
   const attributes = base.requestAttributes;
   if (openai) attributes[SEMCONV.OPENAI_API_TYPE] = 'responses';
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_output_tokens));
@@ -121,7 +120,6 @@ export function describeResponses(
   }
   return {
     ...base,
-    provider,
     stream,
     onResponse: (op, data) => read(op, obj(data), capture, openai),
     chunkReader: () => new ResponsesChunkReader(capture, toError, openai),
