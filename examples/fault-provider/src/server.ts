@@ -91,7 +91,7 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
   const state: ProviderState = { registry, stats };
   const routes = new Map(ROUTES.map((r) => [r.path, r]));
   const routeOfAzurePath = (path: string): Route | undefined => {
-    const openaiPath = path.startsWith('/openai/') ? openaiPathOf(path) : undefined;
+    const openaiPath = openaiPathOf(path);
     return openaiPath === undefined ? undefined : routes.get(openaiPath);
   };
 

@@ -226,12 +226,9 @@ export class Pipeline<F = never, TData = unknown> {
     if (attemptDeadline !== undefined) this.attemptTimeout!.end(attemptDeadline, 'attempt');
     const callDeadline = ctx.callDeadline;
     if (callDeadline !== undefined) this.timeout!.end(callDeadline, 'call');
-    // A result that goes on (a stream) keeps its slot until it ends (`releaseSettled`), so
+    // A result that goes on (a stream) keeps its slot until it ends (`freeSlot`), so
     // `maxConcurrent` bounds the streams open at once, not only the waits for their headers.
-    if (ctx.acquired && !ctx.settlesLater) {
-      ctx.acquired = false;
-      this.bulkhead!.release();
-    }
+    if (!ctx.settlesLater) this.freeSlot(ctx);
     const permit = ctx.permit;
     if (permit !== undefined) ctx.succeededIn = this.breaker!.onSuccess(permit);
     const retry = this.retry;
@@ -399,7 +396,7 @@ export class Pipeline<F = never, TData = unknown> {
   recordLateFailure(ctx: PipelineContext<TData>, error: unknown): boolean {
     if (ctx.lateFailure !== LATE_ALLOWED) return false;
     ctx.lateFailure = LATE_RECORDED;
-    this.releaseSettled(ctx);
+    this.freeSlot(ctx);
     const classification = this.classify(error, ctx);
     // The permit tells the breaker whether this call was a half-open probe.
     this.breaker?.onLateFailure(classification, ctx.permit, ctx.succeededIn);
@@ -416,7 +413,7 @@ export class Pipeline<F = never, TData = unknown> {
   recordSettled(ctx: PipelineContext<TData>): boolean {
     if (!ctx.settlesLater || ctx.lateFailure !== LATE_ALLOWED) return false;
     ctx.lateFailure = LATE_RECORDED;
-    this.releaseSettled(ctx);
+    this.freeSlot(ctx);
     this.listener.onCallSettled?.(ctx);
     return true;
   }
@@ -427,11 +424,11 @@ export class Pipeline<F = never, TData = unknown> {
    * @internal
    */
   releaseSlot(ctx: PipelineContext<TData>): boolean {
-    return ctx.lateFailure === LATE_ALLOWED && this.releaseSettled(ctx);
+    return ctx.lateFailure === LATE_ALLOWED && this.freeSlot(ctx);
   }
 
-  /** The result of a `settlesLater` call ended: the bulkhead slot it kept is free (once). */
-  private releaseSettled(ctx: PipelineContext<TData>): boolean {
+  /** The call's bulkhead slot is free (once): at its success, or when a `settlesLater` result ended. */
+  private freeSlot(ctx: PipelineContext<TData>): boolean {
     if (!ctx.acquired) return false;
     ctx.acquired = false;
     this.bulkhead!.release();
