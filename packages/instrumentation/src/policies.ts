@@ -7,6 +7,7 @@
 
 import type { Jitter } from '@breakwater/resilience';
 import { diag } from '@opentelemetry/api';
+import { AWS_BEDROCK, AZURE_OPENAI, GCP_VERTEX_AI, OPENAI } from './client/endpoint.ts';
 import { checkMaxCount, DEFAULT_MAX_DEPENDENCIES } from './dependency-limits.ts';
 import { validatePolicyRules } from './policy-validation.ts';
 
@@ -158,14 +159,17 @@ export function globToRegExp(glob: string): RegExp {
 
 type Kind = keyof typeof DEFAULT_POLICIES;
 
-/** Claude on AWS Bedrock or Vertex AI (`aws.bedrock/anthropic.claude-…`, `gcp.vertex_ai/claude-…`). */
-const CLAUDE_ON_PLATFORM = /^(aws\.bedrock|gcp\.vertex_ai)\/.*claude/;
+/** Dependency key prefixes of the providers that serve OpenAI's own models. */
+const OPENAI_PREFIXES = [`${OPENAI}/`, `${AZURE_OPENAI}/`];
+/** Prefixes of the cloud platforms that also serve Claude (`aws.bedrock/anthropic.claude-…`). */
+const CLAUDE_PLATFORM_PREFIXES = [`${AWS_BEDROCK}/`, `${GCP_VERTEX_AI}/`];
 
 function kindOf(key: string): Kind {
   if (key.startsWith('tool/')) return 'tool';
-  if (key.startsWith('openai/') || key.startsWith('azure.ai.openai/')) return 'openai';
+  if (OPENAI_PREFIXES.some((p) => key.startsWith(p))) return 'openai';
+  if (key.startsWith('anthropic/')) return 'anthropic';
   // Claude answers as slowly on a cloud platform as at Anthropic: it keeps Anthropic's timeout.
-  if (key.startsWith('anthropic/') || CLAUDE_ON_PLATFORM.test(key)) return 'anthropic';
+  if (CLAUDE_PLATFORM_PREFIXES.some((p) => key.startsWith(p)) && key.includes('claude')) return 'anthropic';
   return 'llm';
 }
 

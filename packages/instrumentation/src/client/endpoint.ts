@@ -32,6 +32,9 @@ export const AZURE_OPENAI = 'azure.ai.openai';
 /** `gen_ai.provider.name` of AWS Bedrock. */
 export const AWS_BEDROCK = 'aws.bedrock';
 
+/** `gen_ai.provider.name` of Google Vertex AI. */
+export const GCP_VERTEX_AI = 'gcp.vertex_ai';
+
 /** A host rule: which hosts it takes, and the provider they belong to. */
 type HostRule = readonly [takes: (host: string) => boolean, provider: string];
 
@@ -62,13 +65,13 @@ const OPENAI_FAMILY_HOSTS: readonly HostRule[] = [
   [exactly('api.cohere.ai'), 'cohere'],
   [exactly('api.cohere.com'), 'cohere'],
   [exactly('generativelanguage.googleapis.com'), 'gcp.gemini'],
-  [vertex, 'gcp.vertex_ai'],
+  [vertex, GCP_VERTEX_AI],
   [bedrock, AWS_BEDROCK],
 ];
 
 /** Platforms serving Anthropic's Messages API (the Bedrock and Vertex clients build on this one). */
 const ANTHROPIC_FAMILY_HOSTS: readonly HostRule[] = [
-  [vertex, 'gcp.vertex_ai'],
+  [vertex, GCP_VERTEX_AI],
   [bedrock, AWS_BEDROCK],
 ];
 
