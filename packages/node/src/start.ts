@@ -20,7 +20,6 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
 import { type ControlHandle, startControl } from './control-hook.ts';
-import { defaultLogger } from './default-logger.ts';
 import { reportingFailures } from './export-failures.ts';
 import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
 import { resourceDetectors } from './resource.ts';
@@ -40,9 +39,11 @@ export interface Breakwater {
   shutdown(): Promise<void>;
 }
 
-let started: Breakwater | undefined;
-/** Who started it and with what, to tell a later `start()` which of its options are ignored. */
-let first: { by: StartedBy; inEffect: InEffect } | undefined;
+/**
+ * The instance, who started it and with what (to tell a later `start()` which of its options
+ * are ignored).
+ */
+let started: { handle: Breakwater; by: StartedBy; inEffect: InEffect } | undefined;
 /** Warnings already given to later calls: each is said once. */
 const toldLater = new Set<string>();
 /** Set by the first instance's shutdown: the OpenTelemetry globals stay registered to it. */
@@ -212,19 +213,18 @@ export function start(given: StartOptions = {}): Breakwater {
 /** {@link start}, saying who calls it (`register` for `--import @breakwater/node/register`). */
 export function startAs(given: StartOptions, by: StartedBy): Breakwater {
   if (started !== undefined) {
-    const log =
-      typeof given?.logger === 'function' ? given.logger : (first?.inEffect.resolved.logger ?? defaultLogger);
+    const log = typeof given?.logger === 'function' ? given.logger : started.inEffect.resolved.logger;
     if (shutDown) {
       log('start() after shutdown(): Breakwater starts once per process and stays shut down');
-    } else if (first !== undefined) {
-      const ignored = ignoredOptions(given, first.inEffect);
-      const message = ignoredMessage(ignored, first.by);
+    } else {
+      const ignored = ignoredOptions(given, started.inEffect);
+      const message = ignoredMessage(ignored, started.by);
       if (ignored.length > 0 && !toldLater.has(message)) {
         toldLater.add(message);
         log(message);
       }
     }
-    return started;
+    return started.handle;
   }
   // Each option of the wrong type, out of range or unknown is logged here and left out.
   const options = checkStartOptions(given);
@@ -286,8 +286,8 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
     },
   };
   if (resolved.handleSignals) installSignalHandlers(handle, resolved.exportTimeoutMs + 1_000);
-  started = handle;
-  first = {
+  started = {
+    handle,
     by,
     inEffect: { given: options, resolved, captureMessageContent: runtime?.captureMessageContent },
   };
