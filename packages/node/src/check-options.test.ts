@@ -81,6 +81,15 @@ describe('start() options: each bad one logged, named, and left to its variable 
     assert.equal(o.serviceName, 'unknown_service:node');
   });
 
+  it('names of Object.prototype members are unknown options, not checks to run', () => {
+    const { o, logged } = resolved({ constructor: 1, control: { toString: 'x' } });
+    assert.deepEqual(logged, [
+      'constructor: unknown option; ignored',
+      'control.toString: unknown option; ignored',
+    ]);
+    assert.equal(o.serviceName, 'unknown_service:node');
+  });
+
   it('control: each field apart, the rest kept', () => {
     const { o, logged } = resolved({ control: { url: 'http://collector:4318', token: 42 } });
     assert.deepEqual(logged, [

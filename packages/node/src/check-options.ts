@@ -113,24 +113,43 @@ export function checkStartOptions(given: unknown): StartOptions {
     );
     return {};
   }
+  return keepValid(given, OPTIONS, log, '', { control: checkControl }) as StartOptions;
+}
+
+/** Checks an option that is an object of its own, logging its problems; its kept value or undefined. */
+type NestedCheck = (value: unknown, log: (message: string) => void) => unknown;
+
+/**
+ * The fields of `options` that pass their checks in `specs` (or, for a field in `nested`, what
+ * its own check keeps); each other field is logged as `<prefix><key>: …` and left out.
+ */
+function keepValid(
+  options: Record<string, unknown>,
+  specs: Readonly<Record<string, OptionSpec>>,
+  log: (message: string) => void,
+  prefix = '',
+  nested: Readonly<Record<string, NestedCheck>> = {},
+): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(given)) {
+  for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if (key === 'control') {
-      const control = checkControl(value, log);
-      if (control !== undefined) kept.control = control;
+    const inner = Object.hasOwn(nested, key) ? nested[key] : undefined;
+    if (inner !== undefined) {
+      const checked = inner(value, log);
+      if (checked !== undefined) kept[key] = checked;
       continue;
     }
-    const spec = (OPTIONS as Readonly<Record<string, OptionSpec>>)[key];
+    const spec = Object.hasOwn(specs, key) ? specs[key] : undefined;
     if (spec === undefined) {
-      log(`${key}: unknown option${suggestion(key, Object.keys(OPTIONS).concat('control'))}; ignored`);
+      const known = Object.keys(specs).concat(Object.keys(nested));
+      log(`${prefix}${key}: unknown option${suggestion(key, known)}; ignored`);
       continue;
     }
     const problem = spec.check(value);
     if (problem === undefined) kept[key] = value;
-    else log(`${key}: ${problem} (got ${showValue(value)}); ignored (${spec.instead})`);
+    else log(`${prefix}${key}: ${problem} (got ${showValue(value)}); ignored (${spec.instead})`);
   }
-  return kept as StartOptions;
+  return kept;
 }
 
 /** `control`: `false`, or `{ url?, token? }` with each field checked apart. */
@@ -142,19 +161,7 @@ function checkControl(value: unknown, log: (message: string) => void): unknown {
     );
     return undefined;
   }
-  const kept: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (field === undefined) continue;
-    const spec = CONTROL[key];
-    if (spec === undefined) {
-      log(`control.${key}: unknown option${suggestion(key, Object.keys(CONTROL))}; ignored`);
-      continue;
-    }
-    const problem = spec.check(field);
-    if (problem === undefined) kept[key] = field;
-    else log(`control.${key}: ${problem} (got ${showValue(field)}); ignored (${spec.instead})`);
-  }
-  return kept;
+  return keepValid(value, CONTROL, log, 'control.');
 }
 
 /** ` (did you mean serviceName?)` for a name that differs from a known one by case or a typo or two. */
