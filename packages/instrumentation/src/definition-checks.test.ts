@@ -28,6 +28,11 @@ it('tool() refuses a missing name, a function that is not one and misspelt optio
     'tool("x"): options.type must be one of function, extension, datastore (got "tool"); options.callId must be a function (got "id")',
   );
   refuses(() => tool('x', fn, 'fast' as never), 'tool("x"): options must be an object (got "fast")');
+  // Names of Object.prototype members are unknown options too, not checks to run.
+  refuses(
+    () => tool('x', fn, { toString: 1 } as never),
+    'tool("x"): unknown option "toString" (known: callId, description, type, policy, runtime)',
+  );
 });
 
 it('agent() refuses the same mistakes when defined', () => {

@@ -3,7 +3,7 @@
  * and agents, so a mistake there (no name, a value for the function, a misspelt option) is a
  * `TypeError` at that line rather than a failure at the first call, or an option silently ignored.
  */
-import { showValue, type ValueCheck } from '@breakwater/protocol';
+import { checkFor, isObject, showValue, type ValueCheck } from '@breakwater/protocol';
 
 export const isFunction: ValueCheck = (v) => (typeof v === 'function' ? undefined : 'must be a function');
 export const isString: ValueCheck = (v) => (typeof v === 'string' ? undefined : 'must be a string');
@@ -26,12 +26,12 @@ export function checkDefinition(
   }
   const problems: string[] = [];
   if (typeof fn !== 'function') problems.push(`fn must be a function (got ${showValue(fn)})`);
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (!isObject(options)) {
     problems.push(`options must be an object (got ${showValue(options)})`);
   } else {
     for (const [key, value] of Object.entries(options)) {
       if (value === undefined) continue;
-      const check = known[key];
+      const check = checkFor(known, key);
       if (check === undefined) {
         problems.push(`unknown option ${JSON.stringify(key)} (known: ${Object.keys(known).join(', ')})`);
         continue;

@@ -155,7 +155,7 @@ describe('policies', () => {
           policies: [
             {
               match: 'openai/*',
-              policy: { timeoutMs: -1, retry: { maxAttempts: 0, jiter: 'full' } as never },
+              policy: { timeoutMs: -1, retry: { maxAttempts: 0, jiter: 'full', toString: 1 } as never },
             },
             {
               match: 'tool/*',
@@ -170,6 +170,7 @@ describe('policies', () => {
           '  policies[0].policy.timeoutMs: must be a number of milliseconds from 1 to 2147483647, or false (got -1)',
           '  policies[0].policy.retry.maxAttempts: must be an integer from 1 to 100 (got 0)',
           '  policies[0].policy.retry.jiter: unknown key; known: maxAttempts, baseDelayMs, maxDelayMs, jitter, maxRetryAfterMs (got "full")',
+          '  policies[0].policy.retry.toString: unknown key; known: maxAttempts, baseDelayMs, maxDelayMs, jitter, maxRetryAfterMs (got 1)',
           '  policies[1].policy.breaker.failureRatio: must be a ratio above 0, at most 1 (got 2)',
           '  policies[1].policy.fallback: must be { name, run } or false (got {"name":"x"})',
         ].join('\n'),

@@ -3,6 +3,7 @@
  * so a bad value is a clear error at start-up instead of every matching call failing later.
  */
 import {
+  checkFor,
   isObject,
   MAX_TIMER_MS,
   oneOf,
@@ -73,7 +74,7 @@ export function policyProblems(overrides: unknown, path: string): string[] {
       }
       const fields = PARTS[key];
       for (const [field, v] of Object.entries(value)) {
-        const check = fields[field];
+        const check = checkFor(fields, field);
         if (check === undefined)
           add(`${where}.${field}`, `unknown key; known: ${Object.keys(fields).join(', ')}`, v);
         else if (v !== undefined) {

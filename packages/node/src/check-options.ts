@@ -7,7 +7,7 @@
  * applies, and everything else starts as given.
  */
 import { isCaptureMaxBytes } from '@breakwater/instrumentation';
-import { closestName, ENV, isObject, showValue, type ValueCheck } from '@breakwater/protocol';
+import { checkFor, closestName, ENV, isObject, showValue, type ValueCheck } from '@breakwater/protocol';
 import { defaultLogger } from './default-logger.ts';
 import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
@@ -133,13 +133,13 @@ function keepValid(
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    const inner = Object.hasOwn(nested, key) ? nested[key] : undefined;
+    const inner = checkFor(nested, key);
     if (inner !== undefined) {
       const checked = inner(value, log);
       if (checked !== undefined) kept[key] = checked;
       continue;
     }
-    const spec = Object.hasOwn(specs, key) ? specs[key] : undefined;
+    const spec = checkFor(specs, key);
     if (spec === undefined) {
       const known = Object.keys(specs).concat(Object.keys(nested));
       log(`${prefix}${key}: unknown option${suggestion(key, known)}; ignored`);

@@ -18,6 +18,14 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The entry of a check table for a key the caller gave: the table's own entries only, so a key
+ * such as `constructor` or `toString` is unknown rather than a member of `Object.prototype`.
+ */
+export function checkFor<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/**
  * Throws a `TypeError` headed `heading` that lists `problems`, one per indented line
  * (`invalid Breakwater policy:\n  policies[0].policy.timeoutMs: must be …`); nothing without any.
  */

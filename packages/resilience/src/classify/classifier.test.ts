@@ -580,6 +580,10 @@ describe('classify: other inputs', () => {
       'rules[1].classify.status: must be an HTTP status from 100 to 599 (got 4000)',
     );
     refused(
+      [{ when: () => true, classify: { category: 'validation', constructor: 1 } as never }],
+      'rules[0].classify.constructor: unknown key; known: category, severity, source, retryable, errorType, retryAfterMs, status, provider (got 1)',
+    );
+    refused(
       [
         {
           when: () => true,

@@ -4,6 +4,7 @@
  * rather than a TypeError of its own thrown out of every failing call.
  */
 import {
+  checkFor,
   ERROR_CATEGORIES,
   ERROR_SEVERITIES,
   FAULT_SOURCES,
@@ -55,7 +56,7 @@ export function classificationProblems(input: unknown, path: string): string[] {
     problems.push(`${path}.category: is required; one of ${ERROR_CATEGORIES.join(', ')}`);
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined) continue;
-    const check = CLASSIFICATION_FIELDS[key];
+    const check = checkFor(CLASSIFICATION_FIELDS, key);
     const problem =
       check === undefined
         ? `unknown key; known: ${Object.keys(CLASSIFICATION_FIELDS).join(', ')}`
