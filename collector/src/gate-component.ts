@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { GateAnswer } from '@breakwater/protocol';
 import { alertmanagerPusherFrom, type PusherStats } from './act/alertmanager.ts';
 import type { DesiredAlert } from './act/alerts.ts';
@@ -133,9 +132,8 @@ export function createGateComponent(
       },
       ...(auth.enabled
         ? {
-            authorize(token: string | undefined) {
-              const headers = token === undefined ? {} : { authorization: `Bearer ${token}` };
-              const verdict = auth.check({ headers } as IncomingMessage, 'gate');
+            authorize(token: string | null | undefined) {
+              const verdict = auth.checkToken(token, 'gate');
               return verdict.ok
                 ? { ok: true as const }
                 : { ok: false as const, status: verdict.status, message: verdict.message };

@@ -41,8 +41,15 @@ export class TokenAuth {
 
   /** Checks `Authorization: Bearer <token>` for `scope` (`admin` grants every scope). */
   check(req: IncomingMessage, scope: TokenScope | 'public'): AuthResult {
+    return this.checkToken(bearerToken(req.headers.authorization), scope);
+  }
+
+  /**
+   * Checks a token for `scope`, as read by {@link bearerToken} (undefined: none; null: a header of
+   * another form) or taken from elsewhere (the gate webhook's metadata).
+   */
+  checkToken(token: string | null | undefined, scope: TokenScope | 'public'): AuthResult {
     if (scope === 'public' || !this.enabled) return { ok: true, token: undefined };
-    const token = bearerToken(req.headers.authorization);
     if (typeof token !== 'string') {
       return {
         ok: false,

@@ -11,7 +11,7 @@ import {
 } from '@breakwater/protocol';
 import type { Route } from '../../component.ts';
 import { type GateQuery, GateQueryError } from '../../evaluate/gate/evaluate-gate.ts';
-import { bearerToken, MALFORMED_AUTHORIZATION } from '../../receive/auth.ts';
+import { bearerToken } from '../../receive/auth.ts';
 import { send, sendJsonError } from '../../receive/http-reply.ts';
 import { mediaTypeOf } from '../../receive/media-type.ts';
 import { gateParams, parseGateQuery } from './query.ts';
@@ -25,11 +25,14 @@ export interface GateHandlers {
   health(service: string, excluded: readonly string[]): Promise<GateHealth>;
   recordRollback(event: GateRollbackEvent): void;
   /**
-   * Checks a bearer token for the `gate` scope (`undefined` = no token); `undefined` when auth
-   * is off. Used by the Flagger route, which also accepts the token in the webhook's metadata
-   * because Flagger cannot send headers.
+   * Checks a bearer token for the `gate` scope (`undefined` = no token, `null` = an
+   * `Authorization` header of another form); `undefined` when auth is off. Used by the Flagger
+   * route, which also accepts the token in the webhook's metadata because Flagger cannot send
+   * headers.
    */
-  authorize?: (token: string | undefined) => { ok: true } | { ok: false; status: 401 | 403; message: string };
+  authorize?: (
+    token: string | null | undefined,
+  ) => { ok: true } | { ok: false; status: 401 | 403; message: string };
 }
 
 /** HTTP status a Flagger webhook gets per decision: only PROCEED is 2xx. */
@@ -77,7 +80,7 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
       scope: 'public',
       async handle(req, res) {
         const { authorize } = handlers;
-        const refused = (token: string | undefined): boolean => {
+        const refused = (token: string | null | undefined): boolean => {
           const verdict = authorize?.(token);
           if (verdict === undefined || verdict.ok) return false;
           sendJsonError(res, verdict.status, verdict.message, { 'www-authenticate': CHALLENGE });
@@ -87,14 +90,11 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
         // body is validated, so a caller without a good token learns nothing of what we expect. A
         // header of another form is refused as such, not passed over for the metadata.
         const header = bearerToken(req.headers.authorization);
-        if (header === null && authorize !== undefined) {
-          return sendJsonError(res, 401, MALFORMED_AUTHORIZATION, { 'www-authenticate': CHALLENGE });
-        }
-        if (typeof header === 'string' && refused(header)) return;
+        if (header !== undefined && refused(header)) return;
         const bytes = await readBody(req, res);
         if (bytes === undefined) return;
         const body = parseJson(bytes);
-        if (typeof header !== 'string' && refused(metadataToken(body))) return;
+        if (header === undefined && refused(metadataToken(body))) return;
         if (body === NOT_JSON) return sendJsonError(res, 400, 'body is not valid JSON');
         const hook = FlaggerWebhookSchema.safeParse(body);
         if (!hook.success)
