@@ -7,21 +7,24 @@ import { attributeCap, cappedValue, neverMatches } from './selector-caps.ts';
 export const SPAN_STATUSES = ['unset', 'ok', 'error'] as const;
 export type SpanStatus = (typeof SPAN_STATUSES)[number];
 
-/** `"x"` or `["x", "y"]` in YAML; always a list after parsing (any one matches). */
-const oneOrMany = <T extends z.ZodType>(item: T) =>
-  z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+/**
+ * `"x"` or `["x", "y"]` in YAML; always a list after parsing (any one matches). `params` go to
+ * the union (its error message).
+ */
+const oneOrMany = <T extends z.ZodType>(item: T, params?: Parameters<typeof z.union>[1]) =>
+  z
+    .union([item, z.array(item).min(1)], params)
+    .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 
 /**
  * One of `values`, or a list of them: always a list after parsing. A wrong value is named with
  * the values it may take (zod's own union error says only "Invalid input").
  */
 const oneOrManyOf = <const V extends readonly [string, ...string[]]>(values: V) =>
-  z
-    .union([z.enum(values), z.array(z.enum(values)).min(1)], {
-      error: (issue) =>
-        `expected one of ${values.join(', ')}, or a list of them (got ${JSON.stringify(issue.input)})`,
-    })
-    .transform((v) => (Array.isArray(v) ? v : [v]) as V[number][]);
+  oneOrMany(z.enum(values), {
+    error: (issue) =>
+      `expected one of ${values.join(', ')}, or a list of them (got ${JSON.stringify(issue.input)})`,
+  });
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
