@@ -46,6 +46,16 @@ describe('resolveOptions: the environment', () => {
     assert.equal(resolveOptions({ ...quiet, exportTimeoutMs: Infinity }, {}).exportTimeoutMs, MAX_TIMER_MS);
   });
 
+  it('uses the endpoint and control URL trimmed, as they are checked', () => {
+    const o = resolveOptions(
+      { ...quiet, endpoint: ' http://collector:4318/ ', control: { url: ' http://c:9 ' } },
+      {},
+    );
+    assert.equal(o.tracesUrl, 'http://collector:4318/v1/traces');
+    assert.equal(o.metricsUrl, 'http://collector:4318/v1/metrics');
+    assert.deepEqual(o.control, { url: 'http://c:9', token: undefined });
+  });
+
   it('takes the control URL from where the spans go: the traces endpoint before the base one', () => {
     const traces = resolveOptions(quiet, {
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector.internal:4318/v1/traces',

@@ -342,12 +342,13 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
   const logger = options.logger ?? defaultLogger;
   const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, logger);
   noteProtocol(env, logger);
-  const endpoint = options.endpoint?.replace(/\/+$/, '');
+  // URLs are checked trimmed (check-options.ts), so they are used trimmed.
+  const endpoint = options.endpoint?.trim().replace(/\/+$/, '');
   const urls = readUrlVariables(env, logger);
   const controlEnv = envBoolean(env, ENV.CONTROL, logger);
   const control = options.control === false ? undefined : options.control;
   const controlUrl =
-    control?.url ??
+    control?.url?.trim() ??
     urls.collectorUrl ??
     // The collector the spans go to (it reads them), in the order the trace exporter picks it.
     collectorBase(endpoint) ??
