@@ -1,5 +1,5 @@
 import type { Clock } from '@breakwater/protocol';
-import { showValue, systemClock } from '@breakwater/protocol';
+import { checkFor, isObject, showValue, systemClock } from '@breakwater/protocol';
 import { breakerStamp, CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import type { BreakerPermit } from '../breaker/permit.ts';
 import { Bulkhead } from '../bulkhead/bulkhead.ts';
@@ -487,20 +487,23 @@ class PipelineContext<TData> extends CallContext<TData> {
   }
 }
 
-/** Every key {@link PipelineOptions} has: any other is a misspelling, which would be ignored. */
-const PIPELINE_KEYS: ReadonlySet<string> = new Set([
-  'dependency',
-  'timeout',
-  'attemptTimeout',
-  'retry',
-  'breaker',
-  'breakers',
-  'bulkhead',
-  'fallback',
-  'classifier',
-  'clock',
-  'listener',
-]);
+/**
+ * Every key {@link PipelineOptions} has: any other is a misspelling, which would be ignored. (A
+ * record over its keys: an option added without its key here does not compile.)
+ */
+const PIPELINE_KEYS: Readonly<Record<keyof PipelineOptions<unknown>, true>> = {
+  dependency: true,
+  timeout: true,
+  attemptTimeout: true,
+  retry: true,
+  breaker: true,
+  breakers: true,
+  bulkhead: true,
+  fallback: true,
+  classifier: true,
+  clock: true,
+  listener: true,
+};
 
 /** Policies given as options must be objects (or the policy itself): `retry: 3` says nothing. */
 const OBJECT_KEYS = ['retry', 'breaker', 'bulkhead', 'fallback', 'classifier', 'breakers', 'listener'];
@@ -509,7 +512,7 @@ const OBJECT_KEYS = ['retry', 'breaker', 'bulkhead', 'fallback', 'classifier', '
 const TIMEOUT_KEYS = ['timeout', 'attemptTimeout'];
 
 function checkPipelineOptions(options: object): void {
-  const problems = unknownOptions(options, (key) => PIPELINE_KEYS.has(key));
+  const problems = unknownOptions(options, (key) => checkFor(PIPELINE_KEYS, key) !== undefined);
   for (const key of OBJECT_KEYS) {
     const value = (options as Record<string, unknown>)[key];
     if (value !== undefined && (typeof value !== 'object' || value === null))
@@ -518,7 +521,7 @@ function checkPipelineOptions(options: object): void {
   for (const key of TIMEOUT_KEYS) {
     const value = (options as Record<string, unknown>)[key];
     if (value === undefined || typeof value === 'number') continue;
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
+    if (!isObject(value))
       problems.push(
         `✖ ${key}: expected milliseconds or timeout options { ms, mode? } (got ${showValue(value)})`,
       );
