@@ -4,9 +4,9 @@
  * to the agent itself (its LLM and tool calls have their own).
  */
 
-import { SEMCONV, type ValueCheck } from '@breakwater/protocol';
+import { isFunction, isString, SEMCONV, type ValueCheck } from '@breakwater/protocol';
 import { context, SpanKind, trace } from '@opentelemetry/api';
-import { checkDefinition, isFunction, isString } from './definition-checks.ts';
+import { checkDefinition } from './definition-checks.ts';
 import { failureOf } from './failed-operations.ts';
 import { getRuntime } from './runtime.ts';
 import { setFailure } from './span-attributes.ts';

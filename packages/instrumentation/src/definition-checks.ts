@@ -5,9 +5,6 @@
  */
 import { checkFor, isObject, showValue, type ValueCheck } from '@breakwater/protocol';
 
-export const isFunction: ValueCheck = (v) => (typeof v === 'function' ? undefined : 'must be a function');
-export const isString: ValueCheck = (v) => (typeof v === 'string' ? undefined : 'must be a string');
-
 /**
  * Throws a `TypeError` naming every problem of a `helper(name, fn, options)` call:
  * `tool("search"): unknown option "polcy" (known: callId, description, …)`.

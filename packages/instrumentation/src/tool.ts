@@ -4,13 +4,13 @@
  * The tool's own exceptions classify as `tool_error`; timeouts and refusals keep their category.
  */
 
-import { dependencyKey, oneOf, SEMCONV, type ValueCheck } from '@breakwater/protocol';
+import { dependencyKey, isFunction, isString, oneOf, SEMCONV, type ValueCheck } from '@breakwater/protocol';
 import type { CallContext } from '@breakwater/resilience';
 import { context, createContextKey, diag, SpanKind, trace } from '@opentelemetry/api';
 import { AttributeSets } from './attribute-sets.ts';
 import { setBounded } from './client/content.ts';
 import { json } from './client/describe.ts';
-import { checkDefinition, isFunction, isString } from './definition-checks.ts';
+import { checkDefinition } from './definition-checks.ts';
 import { Operation } from './operation.ts';
 import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
 import { validatePolicyOverrides } from './policy-validation.ts';

@@ -7,7 +7,16 @@
  * applies, and everything else starts as given.
  */
 import { isCaptureMaxBytes } from '@breakwater/instrumentation';
-import { checkFor, closestName, ENV, isObject, showValue, type ValueCheck } from '@breakwater/protocol';
+import {
+  checkFor,
+  closestName,
+  ENV,
+  isBoolean,
+  isFunction,
+  isObject,
+  showValue,
+  type ValueCheck,
+} from '@breakwater/protocol';
 import { defaultLogger } from './default-logger.ts';
 import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
@@ -20,8 +29,6 @@ interface OptionSpec {
 
 const text: ValueCheck = (v) =>
   typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a non-empty string';
-const bool: ValueCheck = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
-const fn: ValueCheck = (v) => (typeof v === 'function' ? undefined : 'must be a function');
 /** Infinity is taken, and capped at the longest timer Node can set (see options.ts). */
 const milliseconds: ValueCheck = (v) =>
   typeof v === 'number' && v >= 1 ? undefined : 'must be a number of milliseconds, at least 1';
@@ -69,19 +76,19 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpe
   policies: { check: later, instead: '' },
   classifierRules: { check: later, instead: '' },
   captureMessageContent: {
-    check: bool,
+    check: isBoolean,
     instead: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT or off applies',
   },
   captureMaxBytes: {
     check: captureMaxBytes,
     instead: `${ENV.CAPTURE_MAX_BYTES} or the default bound applies`,
   },
-  handleSignals: { check: bool, instead: 'SIGTERM and SIGINT are handled' },
+  handleSignals: { check: isBoolean, instead: 'SIGTERM and SIGINT are handled' },
   clock: {
     check: withMethods('a Clock', 'now', 'monotonic', 'setTimeout', 'clearTimeout'),
     instead: 'the system clock applies',
   },
-  logger: { check: fn, instead: 'console.warn applies' },
+  logger: { check: isFunction, instead: 'console.warn applies' },
   openaiAliases: { check: listOf('module names', text), instead: 'no aliases' },
   spanProcessors: {
     check: listOf(

@@ -12,6 +12,19 @@ export const oneOf =
   (v) =>
     typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
 
+/** A function. */
+export const isFunction: ValueCheck = (v) => (typeof v === 'function' ? undefined : 'must be a function');
+
+/** A string (any, empty included). */
+export const isString: ValueCheck = (v) => (typeof v === 'string' ? undefined : 'must be a string');
+
+/** A string with something in it. */
+export const isNonEmptyString: ValueCheck = (v) =>
+  typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string';
+
+/** `true` or `false`. */
+export const isBoolean: ValueCheck = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
+
 /** An object whose fields a check reads one by one (not null, not an array). */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -8,6 +8,8 @@ import {
   ERROR_CATEGORIES,
   ERROR_SEVERITIES,
   FAULT_SOURCES,
+  isBoolean,
+  isNonEmptyString,
   isObject,
   oneOf,
   showValue,
@@ -20,8 +22,8 @@ const CLASSIFICATION_FIELDS: Readonly<Record<string, ValueCheck>> = {
   category: oneOf(ERROR_CATEGORIES),
   severity: oneOf(ERROR_SEVERITIES),
   source: oneOf(FAULT_SOURCES),
-  retryable: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
-  errorType: (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string'),
+  retryable: isBoolean,
+  errorType: isNonEmptyString,
   retryAfterMs: (v) =>
     typeof v === 'number' && Number.isFinite(v) && v >= 0
       ? undefined
@@ -30,7 +32,7 @@ const CLASSIFICATION_FIELDS: Readonly<Record<string, ValueCheck>> = {
     typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599
       ? undefined
       : 'must be an HTTP status from 100 to 599',
-  provider: (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string'),
+  provider: isNonEmptyString,
 };
 
 const RULE_KEYS = ['instanceOf', 'when', 'message', 'classify'];
