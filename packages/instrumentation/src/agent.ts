@@ -1,13 +1,15 @@
 /**
  * `agent(name, fn)`: an `invoke_agent {name}` span around a unit of agent work, active while it
- * runs, so a trace reads agent → LLM operation → attempts → tools. No resilience policy applies
- * to the agent itself (its LLM and tool calls have their own).
+ * runs, so a trace reads agent → LLM operation → attempts → tools, and a
+ * `gen_ai.invoke_agent.duration` point for it. No resilience policy applies to the agent itself
+ * (its LLM and tool calls have their own).
  */
 
 import { isFunction, isString, SEMCONV, type ValueCheck } from '@breakwater/protocol';
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { type Attributes, context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
 import { checkDefinition } from './definition-checks.ts';
 import { failureOf } from './failed-operations.ts';
+import { agentToolMetrics } from './metrics.ts';
 import { getRuntime } from './runtime.ts';
 import { setFailure } from './span-attributes.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
@@ -39,9 +41,17 @@ const AGENT_OPTIONS: Readonly<Record<keyof AgentOptions, ValueCheck>> = {
   conversationId: isFunction,
 };
 
+const AGENT_NAME = createContextKey('breakwater.agent.name');
+
+/** The name of the innermost {@link agent} running now, for the tools it runs (their metrics say it). */
+export function runningAgentName(): string | undefined {
+  return context.active().getValue(AGENT_NAME) as string | undefined;
+}
+
 /**
  * Wraps `fn` so every call runs inside an `invoke_agent {name}` span (reach it with
- * `trace.getActiveSpan()` to add attributes).
+ * `trace.getActiveSpan()` to add attributes), and records its duration in
+ * `gen_ai.invoke_agent.duration` (with `gen_ai.agent.name`, and `error.type` when it throws).
  *
  * @throws TypeError when `name` is not a non-empty string, `fn` not a function, or an option
  * unknown (a misspelling) or of the wrong type, each named.
@@ -52,7 +62,10 @@ export function agent<A extends unknown[], R>(
   options: AgentOptions<A> = {},
 ): (...args: A) => Promise<R> {
   checkDefinition('agent', name, fn, options, AGENT_OPTIONS);
+  const metricAttributes = Object.freeze({ [SEMCONV.GEN_AI_AGENT_NAME]: name });
   const wrapped = async function (this: unknown, ...args: A): Promise<R> {
+    const runtime = getRuntime();
+    const started = runtime.clock.monotonic();
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
     const attributes: Record<string, string> = {
       [SEMCONV.GEN_AI_OPERATION_NAME]: 'invoke_agent',
@@ -65,14 +78,20 @@ export function agent<A extends unknown[], R>(
     const conversation = conversationOf(options, args);
     if (conversation !== undefined) attributes[SEMCONV.GEN_AI_CONVERSATION_ID] = conversation;
     const span = tracer.startSpan(`invoke_agent ${name}`, { kind: SpanKind.INTERNAL, attributes });
+    const running = trace.setSpan(context.active(), span).setValue(AGENT_NAME, name);
+    let metricPoint: Attributes = metricAttributes;
     try {
       // Success leaves the status unset: OTel reserves OK for an application's own explicit say.
-      return await context.with(trace.setSpan(context.active(), span), fn, this, ...args);
+      return await context.with(running, fn, this, ...args);
     } catch (error) {
-      setFailure(span, failureOf(error) ?? getRuntime().guard.classify(error), error, true);
+      const c = failureOf(error) ?? runtime.guard.classify(error);
+      setFailure(span, c, error, true);
+      metricPoint = { ...metricAttributes, [SEMCONV.ERROR_TYPE]: c.errorType };
       throw error;
     } finally {
       span.end();
+      const seconds = (runtime.clock.monotonic() - started) / 1000;
+      agentToolMetrics(runtime).agentDuration.record(seconds, metricPoint);
     }
   };
   return likeWrapped(wrapped, fn);

@@ -1,35 +1,84 @@
 /**
- * GenAI client metrics from the semantic conventions, with their advised bucket boundaries.
- * The `breakwater.*` metrics come from the resilience package's telemetry listener (see guard.ts).
+ * GenAI metrics from the semantic conventions, with their advised bucket boundaries: the client
+ * histograms of LLM calls, and the durations of `tool()` and `agent()`. The `breakwater.*`
+ * metrics come from the resilience package's telemetry listener (see guard.ts).
  */
 
-import { GEN_AI_DURATION_BUCKETS_S, GEN_AI_TOKEN_BUCKETS, METRIC } from '@breakwater/protocol';
-import type { Histogram, Meter } from '@opentelemetry/api';
+import {
+  GEN_AI_AGENT_DURATION_BUCKETS_S,
+  GEN_AI_DURATION_BUCKETS_S,
+  GEN_AI_TOKEN_BUCKETS,
+  METRIC,
+} from '@breakwater/protocol';
+import { type Histogram, type Meter, metrics } from '@opentelemetry/api';
+import type { Runtime } from './runtime.ts';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
-/** The histograms one meter provides. */
+/** The histograms of LLM calls on one meter. */
 export interface GenAiMetrics {
   readonly duration: Histogram;
   readonly tokens: Histogram;
   readonly timeToFirstChunk: Histogram;
+  readonly timePerOutputChunk: Histogram;
 }
 
-/** Creates the GenAI histograms on `meter`. */
+/** Creates the GenAI client histograms on `meter`. */
 export function createGenAiMetrics(meter: Meter): GenAiMetrics {
   return {
-    duration: meter.createHistogram(METRIC.GEN_AI_OPERATION_DURATION, {
-      description: 'GenAI operation duration',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...GEN_AI_DURATION_BUCKETS_S] },
-    }),
+    duration: seconds(meter, METRIC.GEN_AI_OPERATION_DURATION, 'GenAI operation duration'),
     tokens: meter.createHistogram(METRIC.GEN_AI_TOKEN_USAGE, {
       description: 'Number of input and output tokens used',
       unit: '{token}',
       advice: { explicitBucketBoundaries: [...GEN_AI_TOKEN_BUCKETS] },
     }),
-    timeToFirstChunk: meter.createHistogram(METRIC.GEN_AI_TIME_TO_FIRST_CHUNK, {
-      description: 'Time to the first chunk of a streamed response',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...GEN_AI_DURATION_BUCKETS_S] },
-    }),
+    timeToFirstChunk: seconds(
+      meter,
+      METRIC.GEN_AI_TIME_TO_FIRST_CHUNK,
+      'Time to the first chunk of a streamed response',
+    ),
+    timePerOutputChunk: seconds(
+      meter,
+      METRIC.GEN_AI_TIME_PER_OUTPUT_CHUNK,
+      'Time between the chunks of a streamed response, each after the first',
+    ),
   };
+}
+
+/** The duration histograms of `tool()` and `agent()`. */
+export interface AgentToolMetrics {
+  readonly toolDuration: Histogram;
+  readonly agentDuration: Histogram;
+}
+
+const agentToolMetricsByMeter = new WeakMap<Meter, AgentToolMetrics>();
+
+/**
+ * The tool and agent histograms on the runtime's meter, else on the global meter provider's, looked
+ * up per call (as the `breakwater.*` metrics are) so a provider registered after the first call
+ * still gets them. Made once per meter.
+ */
+export function agentToolMetrics(runtime: Runtime): AgentToolMetrics {
+  const meter = runtime.meter ?? metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
+  let made = agentToolMetricsByMeter.get(meter);
+  if (made === undefined) {
+    made = {
+      toolDuration: seconds(meter, METRIC.GEN_AI_EXECUTE_TOOL_DURATION, 'Duration of one tool execution'),
+      agentDuration: meter.createHistogram(METRIC.GEN_AI_INVOKE_AGENT_DURATION, {
+        description: 'Duration of one agent invocation',
+        unit: 's',
+        advice: { explicitBucketBoundaries: [...GEN_AI_AGENT_DURATION_BUCKETS_S] },
+      }),
+    };
+    agentToolMetricsByMeter.set(meter, made);
+  }
+  return made;
+}
+
+/** A histogram in seconds with the GenAI client duration buckets. */
+function seconds(meter: Meter, name: string, description: string): Histogram {
+  return meter.createHistogram(name, {
+    description,
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...GEN_AI_DURATION_BUCKETS_S] },
+  });
 }

@@ -11,6 +11,7 @@ import {
   type Attributes,
   type Context,
   context,
+  type Histogram,
   type Span,
   SpanKind,
   type Tracer,
@@ -19,7 +20,6 @@ import {
 import type { AttributeSets } from './attribute-sets.ts';
 import { rememberFailure } from './failed-operations.ts';
 import type { CallData, CallPipeline } from './guard.ts';
-import type { GenAiMetrics } from './metrics.ts';
 import type { Runtime } from './runtime.ts';
 import { setAttemptAttributes, setFailure, setOperationAttributes } from './span-attributes.ts';
 
@@ -33,8 +33,13 @@ const ATTEMPT_SPAN = Object.freeze({ kind: SpanKind.CLIENT });
 export interface OperationSpec {
   readonly spanName: string;
   readonly dependency: string;
-  /** Shared attribute sets: the operation span starts with `sets.metric` (what samplers see). */
+  /**
+   * Shared attribute sets of the metric points; the operation span starts with `sets.metric`
+   * (what samplers see) unless {@link startAttributes} says otherwise.
+   */
   readonly sets: AttributeSets;
+  /** What the operation span starts with, when not `sets.metric` (a tool's metrics differ). */
+  readonly startAttributes?: Attributes | undefined;
   /** This call's own request attributes, set on the operation span right after it starts. */
   readonly requestAttributes: Attributes;
   readonly kind: SpanKind;
@@ -53,11 +58,28 @@ export interface Usage {
   readonly cacheCreation?: number | undefined;
 }
 
+/**
+ * Where an operation's metric points go: its duration, and for LLM calls the token usage and the
+ * stream timings (`GenAiMetrics` is one).
+ */
+export interface OperationMetrics {
+  readonly duration: Histogram;
+  readonly tokens?: Histogram;
+  readonly timeToFirstChunk?: Histogram;
+  readonly timePerOutputChunk?: Histogram;
+}
+
 /** What the telemetry needs from the outside world. */
 export interface OperationTelemetry {
   readonly tracer: Tracer;
-  readonly metrics: GenAiMetrics | undefined;
+  readonly metrics: OperationMetrics | undefined;
 }
+
+/**
+ * Chunk gaps kept per stream until it ends (when its response model is known); past this, those
+ * held are recorded with what is known so far, so a stream of any length holds a bounded array.
+ */
+const MAX_HELD_CHUNK_GAPS = 4096;
 
 /**
  * A running operation. Created by {@link startOperation}; ended exactly once by {@link succeed},
@@ -72,8 +94,12 @@ export class Operation {
   openAttempt: Span | undefined;
   /** The span of the attempt the pipeline is waiting for now. */
   private liveAttempt: Span | undefined;
-  /** Whether `gen_ai.response.time_to_first_chunk` is recorded already (streams). */
-  firstChunkTimed = false;
+  /** `gen_ai.response.time_to_first_chunk` (streams), seconds; its histogram point waits for the end. */
+  private firstChunkSeconds: number | undefined;
+  /** When the app last got a chunk of a stream (monotonic, runtime clock). */
+  private lastChunkAt: number | undefined;
+  /** Seconds between the chunks handed to the app, for `time_per_output_chunk` at the end. */
+  private chunkGaps: number[] | undefined;
   /** Name of the fallback that produced the result, if one did. */
   fallbackName: string | undefined;
   /** The pipeline's per-call context, once the first attempt started. */
@@ -112,7 +138,7 @@ export class Operation {
     this.started = runtime.clock.monotonic();
     this.span = telemetry.tracer.startSpan(
       spec.spanName,
-      { kind: spec.kind, attributes: spec.sets.metric },
+      { kind: spec.kind, attributes: spec.startAttributes ?? spec.sets.metric },
       parent,
     );
     setOperationAttributes(this.span, spec.dependency, runtime.guard);
@@ -237,10 +263,42 @@ export class Operation {
   /**
    * The app got a part of a streamed answer now (its response, or a chunk handed over): if the
    * app then walks away, the operation ends at the last such moment (see {@link abandon}).
+   * Returns that moment (monotonic, on the runtime clock).
    */
-  delivered(): void {
-    this.deliveredAt = this.runtime.clock.monotonic();
+  delivered(): number {
+    const now = this.runtime.clock.monotonic();
+    this.deliveredAt = now;
     this.deliveredSpanTime = performance.now();
+    return now;
+  }
+
+  /**
+   * The first chunk of a streamed answer arrived now: its time goes on the span at once, and into
+   * `gen_ai.client.operation.time_to_first_chunk` when the operation ends (its response model is
+   * known then). Only the first call counts, and none after the end.
+   */
+  firstChunkArrived(): void {
+    if (this.ended || this.firstChunkSeconds !== undefined) return;
+    this.firstChunkSeconds = this.elapsedSeconds();
+    this.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, this.firstChunkSeconds);
+  }
+
+  /**
+   * A chunk of a streamed answer was handed to the app now ({@link delivered}). Each after the
+   * first adds the time since the one before to `gen_ai.client.operation.time_per_output_chunk`.
+   * Measured at the handovers, since chunks are read only when the app asks: a consumer slower
+   * than the stream sets the pace it sees.
+   */
+  chunkDelivered(): void {
+    const now = this.delivered();
+    const last = this.lastChunkAt;
+    this.lastChunkAt = now;
+    if (last === undefined || this.ended) return;
+    this.chunkGaps ??= [];
+    const gaps = this.chunkGaps;
+    gaps.push((now - last) / 1000);
+    if (gaps.length >= MAX_HELD_CHUNK_GAPS)
+      this.recordChunkGaps(this.spec.sets.success(this.responseModel).duration);
   }
 
   /**
@@ -349,17 +407,28 @@ export class Operation {
     const m = this.telemetry.metrics;
     if (m === undefined) return;
     const seconds = ((this.answeredAt ?? this.runtime.clock.monotonic()) - this.started) / 1000;
+    const sets = this.spec.sets.success(this.responseModel);
+    // The stream timings carry no error.type: a chunk that arrived arrived, however it ended.
+    if (this.firstChunkSeconds !== undefined)
+      m.timeToFirstChunk?.record(this.firstChunkSeconds, sets.duration);
+    this.recordChunkGaps(sets.duration);
     if (errorType === undefined) {
-      const sets = this.spec.sets.success(this.responseModel);
       m.duration.record(seconds, sets.duration);
-      if (usage?.input !== undefined) m.tokens.record(usage.input, sets.input);
-      if (usage?.output !== undefined) m.tokens.record(usage.output, sets.output);
+      if (usage?.input !== undefined) m.tokens?.record(usage.input, sets.input);
+      if (usage?.output !== undefined) m.tokens?.record(usage.output, sets.output);
       return;
     }
-    const attributes: Attributes = { ...this.spec.sets.metric };
-    if (this.responseModel !== undefined) attributes[SEMCONV.GEN_AI_RESPONSE_MODEL] = this.responseModel;
-    attributes[SEMCONV.ERROR_TYPE] = errorType;
-    m.duration.record(seconds, attributes);
+    m.duration.record(seconds, { ...sets.duration, [SEMCONV.ERROR_TYPE]: errorType });
+  }
+
+  /** Records the chunk gaps held so far with `attributes`, and lets them go. */
+  private recordChunkGaps(attributes: Attributes): void {
+    const gaps = this.chunkGaps;
+    if (gaps === undefined) return;
+    this.chunkGaps = undefined;
+    const histogram = this.telemetry.metrics?.timePerOutputChunk;
+    if (histogram === undefined) return;
+    for (const gap of gaps) histogram.record(gap, attributes);
   }
 
   /** Seconds since the operation started, on the runtime clock (monotonic). */

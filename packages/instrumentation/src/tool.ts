@@ -1,16 +1,19 @@
 /**
  * `tool(name, fn, options)`: wraps a tool function so each call is an `execute_tool {name}`
- * operation span running through the tool's own resilience pipeline (`tool/{name}` dependency).
- * The tool's own exceptions classify as `tool_error`; timeouts and refusals keep their category.
+ * operation span running through the tool's own resilience pipeline (`tool/{name}` dependency),
+ * with a `gen_ai.execute_tool.duration` point. The tool's own exceptions classify as
+ * `tool_error`; timeouts and refusals keep their category.
  */
 
 import { dependencyKey, isFunction, isString, oneOf, SEMCONV, type ValueCheck } from '@breakwater/protocol';
 import type { CallContext } from '@breakwater/resilience';
 import { context, createContextKey, diag, SpanKind, trace } from '@opentelemetry/api';
+import { runningAgentName } from './agent.ts';
 import { AttributeSets } from './attribute-sets.ts';
 import { setBounded } from './client/content.ts';
 import { json } from './client/describe.ts';
 import { checkDefinition } from './definition-checks.ts';
+import { agentToolMetrics } from './metrics.ts';
 import { Operation } from './operation.ts';
 import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
 import { validatePolicyOverrides } from './policy-validation.ts';
@@ -134,11 +137,15 @@ export function tool<A extends unknown[], R>(
     validatePolicyOverrides(options.policy, `tool(${JSON.stringify(name)}).policy`);
   const dependency = dependencyKey({ toolName: name }) ?? `tool/${name}`;
   const spanName = `execute_tool ${name}`;
-  const metricAttributes = {
+  const startAttributes = Object.freeze({
     [SEMCONV.GEN_AI_OPERATION_NAME]: 'execute_tool',
     [SEMCONV.GEN_AI_TOOL_NAME]: name,
-  };
-  const sets = new AttributeSets(metricAttributes);
+  });
+  const toolType = options.type ?? 'function';
+  const setsByAgent = new MetricSetsByAgent({
+    [SEMCONV.GEN_AI_TOOL_NAME]: name,
+    [SEMCONV.GEN_AI_TOOL_TYPE]: toolType,
+  });
   // Resolved once per runtime, so every call of this tool shares one policy object.
   let resolved: { runtime: Runtime; policy: DependencyPolicy } | undefined;
   const wrapped = async function (this: unknown, ...args: A): Promise<R> {
@@ -148,9 +155,7 @@ export function tool<A extends unknown[], R>(
     }
     const policy = resolved.policy;
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
-    const attributes: Record<string, string | boolean> = {
-      [SEMCONV.GEN_AI_TOOL_TYPE]: options.type ?? 'function',
-    };
+    const attributes: Record<string, string | boolean> = { [SEMCONV.GEN_AI_TOOL_TYPE]: toolType };
     if (options.description !== undefined) attributes[SEMCONV.GEN_AI_TOOL_DESCRIPTION] = options.description;
     const callId = safe(() => options.callId?.(...args));
     if (callId !== undefined) attributes[SEMCONV.GEN_AI_TOOL_CALL_ID] = callId;
@@ -171,11 +176,12 @@ export function tool<A extends unknown[], R>(
     const pipeline = runtime.guard.pipeline(dependency, policy, 'pipeline');
     const op = new Operation(
       runtime,
-      { tracer, metrics: undefined },
+      { tracer, metrics: { duration: agentToolMetrics(runtime).toolDuration } },
       {
         spanName,
         dependency,
-        sets,
+        sets: setsByAgent.get(runningAgentName()),
+        startAttributes,
         requestAttributes: attributes,
         kind: SpanKind.INTERNAL,
         attemptSpans: true,
@@ -211,6 +217,33 @@ export function tool<A extends unknown[], R>(
 }
 
 const identity = (value: unknown): unknown => value;
+
+/** Agents remembered per tool; a tool run by more agents builds their sets per call. */
+const MAX_AGENTS_PER_TOOL = 16;
+
+/**
+ * A tool's metric attribute sets, one per agent that runs it: `gen_ai.execute_tool.duration`
+ * says which agent ran the tool (`gen_ai.agent.name`), when an `agent()` did.
+ */
+class MetricSetsByAgent {
+  private readonly byAgent = new Map<string | undefined, AttributeSets>();
+  private readonly base: Readonly<Record<string, string>>;
+
+  constructor(base: Readonly<Record<string, string>>) {
+    this.base = base;
+  }
+
+  get(agentName: string | undefined): AttributeSets {
+    let sets = this.byAgent.get(agentName);
+    if (sets === undefined) {
+      sets = new AttributeSets(
+        agentName === undefined ? this.base : { ...this.base, [SEMCONV.GEN_AI_AGENT_NAME]: agentName },
+      );
+      if (this.byAgent.size < MAX_AGENTS_PER_TOOL) this.byAgent.set(agentName, sets);
+    }
+    return sets;
+  }
+}
 
 /**
  * JSON for captured tool arguments and results. A string that already is JSON (the model's

@@ -182,14 +182,9 @@ describe('@anthropic-ai/sdk: usage of an abandoned stream', () => {
   /** The `gen_ai.client.token.usage` points of `model`, by token type. */
   async function tokenPoints(m: string): Promise<Record<string, number>> {
     const points: Record<string, number> = {};
-    for (const sm of (await h.metrics()).scopeMetrics) {
-      for (const metric of sm.metrics) {
-        if (metric.descriptor.name !== 'gen_ai.client.token.usage') continue;
-        for (const p of metric.dataPoints) {
-          if (p.attributes['gen_ai.request.model'] !== m) continue;
-          points[String(p.attributes['gen_ai.token.type'])] = (p.value as { sum: number }).sum;
-        }
-      }
+    for (const p of await h.points('gen_ai.client.token.usage')) {
+      if (p.attributes['gen_ai.request.model'] !== m) continue;
+      points[String(p.attributes['gen_ai.token.type'])] = (p.value as { sum: number }).sum;
     }
     return points;
   }

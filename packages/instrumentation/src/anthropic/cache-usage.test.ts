@@ -91,19 +91,7 @@ const client = () => {
   return new Anthropic({ apiKey: 'k', baseURL });
 };
 
-async function inputTokenSum(model: string): Promise<number | undefined> {
-  for (const sm of (await h.metrics()).scopeMetrics) {
-    for (const metric of sm.metrics) {
-      if (metric.descriptor.name !== 'gen_ai.client.token.usage') continue;
-      for (const p of metric.dataPoints) {
-        if (p.attributes['gen_ai.request.model'] === model && p.attributes['gen_ai.token.type'] === 'input') {
-          return (p.value as { sum?: number }).sum;
-        }
-      }
-    }
-  }
-  return undefined;
-}
+const inputTokenSum = (model: string) => h.tokenSum(model, 'input');
 
 function assertCacheUsage(model: string): void {
   const [op] = byRole(h.spans(), 'operation');

@@ -72,22 +72,7 @@ function attemptsOf(op: ReadableSpan): ReadableSpan[] {
   return byRole(h.spans(), 'attempt').filter((s) => s.parentSpanContext?.spanId === op.spanContext().spanId);
 }
 
-/** Sum of the token-usage histogram points of `model` for one token type. */
-async function tokenSum(model: string, type: 'input' | 'output'): Promise<number | undefined> {
-  const rm = await h.metrics();
-  for (const sm of rm.scopeMetrics) {
-    for (const metric of sm.metrics) {
-      if (metric.descriptor.name !== 'gen_ai.client.token.usage') continue;
-      for (const p of metric.dataPoints) {
-        const a = p.attributes;
-        if (a['gen_ai.request.model'] === model && a['gen_ai.token.type'] === type) {
-          return (p.value as { sum?: number }).sum;
-        }
-      }
-    }
-  }
-  return undefined;
-}
+const tokenSum = (model: string, type: 'input' | 'output') => h.tokenSum(model, type);
 
 for (const p of providers) {
   const model = (tag: string) => `${p.route === 'openai.chat' ? 'gpt' : 'claude'}-reads-${tag}-${seq++}`;

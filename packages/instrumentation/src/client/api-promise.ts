@@ -385,7 +385,7 @@ export function guardedCall(
               deadline: deadlineFrom(waitLimit(env, describe, props, client), startedAt),
             }
           : undefined;
-        return watchFirstEvent({ op, metrics: env.metrics, failOnError }, props);
+        return watchFirstEvent({ op, failOnError }, props);
       });
     },
     {
@@ -452,7 +452,7 @@ export function guardedCall(
       (data) => {
         if (describe.stream) {
           const limit = waitLimit(env, describe, props, c);
-          return observeStream(op, data, describe.chunkReader(), env.metrics, limit);
+          return observeStream(op, data, describe.chunkReader(), limit);
         }
         op.succeed(safeRead(describe, op, data));
         return data;
@@ -477,7 +477,7 @@ export function guardedCall(
     }
     // A stream (e.g. SSE proxied to a browser) ends with its body.
     watching = true;
-    return observeRawBody(op, response, env.metrics, caller);
+    return observeRawBody(op, response, caller);
   };
   const promise = new env.APIPromise(client, responsePromise, wrappedParse) as ObservedPromise;
   unasked = promise;

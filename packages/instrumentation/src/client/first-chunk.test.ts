@@ -6,6 +6,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
 import { collectUntil } from '../testing/gc.ts';
 import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
+import { countAndSum } from '../testing/metric-points.ts';
 
 // `gen_ai.response.time_to_first_chunk` is when the provider's first chunk arrived, whenever the
 // app gets round to reading it. Real clients against the fault provider, in real time (each case
@@ -111,21 +112,20 @@ function startOf(span: ReadableSpan): number {
 
 /**
  * The time to first chunk of `model`, in milliseconds, checked to be the same on the span and on
- * the histogram (a single point); with the operation's start, on `performance.now()`'s clock.
+ * the histogram (a single point, with the response model the span has); with the operation's start, on
+ * `performance.now()`'s clock.
  */
 async function timeToFirstChunk(model: string): Promise<{ ttfc: number; start: number }> {
   const op = h.operation(model);
   assert.ok(op, 'operation ended');
   const seconds = attrs(op)['gen_ai.response.time_to_first_chunk'];
   assert.equal(typeof seconds, 'number');
-  const points = (await h.metrics()).scopeMetrics
-    .flatMap((sm) => sm.metrics)
-    .filter((m) => m.descriptor.name === 'gen_ai.client.operation.time_to_first_chunk')
-    .flatMap((m) => m.dataPoints as { attributes: Record<string, unknown>; value: unknown }[])
-    .filter((p) => p.attributes['gen_ai.request.model'] === model);
+  const points = (await h.points('gen_ai.client.operation.time_to_first_chunk')).filter(
+    (p) => p.attributes['gen_ai.request.model'] === model,
+  );
   assert.equal(points.length, 1);
-  const { count, sum } = points[0]!.value as { count: number; sum: number };
-  assert.deepEqual({ count, sum }, { count: 1, sum: seconds });
+  assert.deepEqual(countAndSum(points[0]), { count: 1, sum: seconds });
+  assert.equal(points[0]!.attributes['gen_ai.response.model'], attrs(op)['gen_ai.response.model']);
   return { ttfc: (seconds as number) * 1000, start: startOf(op) };
 }
 

@@ -14,10 +14,8 @@
  * body itself stays whole and unlocked for the client's parser or the app's `.asResponse()`, and
  * the rest is read only when the app reads it.
  */
-import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation } from '../operation.ts';
 import type { ParseFn, ResponseProps } from './api-promise.ts';
-import { recordFirstChunk } from './first-chunk.ts';
 import { beforeDeadline, type ResponseDeadline } from './response-deadline.ts';
 
 const ignore = (): void => {};
@@ -89,7 +87,6 @@ async function clientError(
 /** Where {@link watchFirstEvent} reports to. */
 export interface FirstEventWatch {
   readonly op: Operation;
-  readonly metrics: GenAiMetrics | undefined;
   /**
    * The method's own parser and client, when an `error` first event is to fail the attempt
    * (the response is then handed on only after its first event); undefined to time it only.
@@ -115,18 +112,18 @@ export function watchFirstEvent(
     return props;
   }
   if (clone.body === null) return props;
-  const { op, metrics, failOnError } = watch;
+  const { op, failOnError } = watch;
   const first = readFirstEvent(clone.body);
   if (failOnError === undefined) {
     first.then((block) => {
-      if (block !== undefined) recordFirstChunk(op, metrics);
+      if (block !== undefined) op.firstChunkArrived();
     }, ignore);
     return props;
   }
   return beforeDeadline(first, failOnError.deadline, props.controller).then(async (block) => {
     if (block === undefined) return props;
     if (!isErrorEvent(block)) {
-      recordFirstChunk(op, metrics);
+      op.firstChunkArrived();
       return props;
     }
     const error = await clientError(block, props, failOnError.parse, failOnError.client);

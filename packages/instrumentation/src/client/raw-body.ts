@@ -10,7 +10,6 @@
  * over, then is cancelled, leaving the original body whole and unlocked for the caller or the
  * client's parser.
  */
-import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation } from '../operation.ts';
 import { copiedResponse } from './copied-response.ts';
 import { probeFirstChunk } from './first-chunk.ts';
@@ -51,18 +50,14 @@ const orphaned = new FinalizationRegistry<Orphan>((orphan) => {
  * Starts timing the first bytes of `response`'s body on a clone; undefined when it cannot be
  * cloned (then no time to first chunk is recorded).
  */
-function probe(
-  op: Operation,
-  response: Response,
-  metrics: GenAiMetrics | undefined,
-): ReadableStreamDefaultReader<Uint8Array> | undefined {
+function probe(op: Operation, response: Response): ReadableStreamDefaultReader<Uint8Array> | undefined {
   let clone: Response;
   try {
     clone = response.clone();
   } catch {
     return undefined;
   }
-  return clone.body === null ? undefined : probeFirstChunk(op, metrics, clone.body);
+  return clone.body === null ? undefined : probeFirstChunk(op, clone.body);
 }
 
 /** Stops watching `op`'s raw body (the client parses the body after all, which ends `op`). */
@@ -75,14 +70,9 @@ export function unwatchRawBody(op: Operation): void {
  * locked on the first read, so a caller that looks at the headers and then parses the call
  * (`await promise`) still can.
  */
-export function observeRawBody(
-  op: Operation,
-  response: Response,
-  metrics: GenAiMetrics | undefined,
-  signal: AbortSignal | undefined,
-): Response {
+export function observeRawBody(op: Operation, response: Response, signal: AbortSignal | undefined): Response {
   // Cloned first: the clone tees the body, and `response.body` is then the caller's branch.
-  const prober = signal?.aborted === true ? undefined : probe(op, response, metrics);
+  const prober = signal?.aborted === true ? undefined : probe(op, response);
   const source = response.body;
   if (source === null) {
     op.succeed();

@@ -64,7 +64,7 @@ describe('observeStream with a reader that cannot finish', () => {
     exporter.reset();
     const op = operation();
     const reader = brokenReader();
-    const stream = observeStream(op, streamOf([1, 2, 3]), reader, undefined);
+    const stream = observeStream(op, streamOf([1, 2, 3]), reader);
     await readAll(stream);
     assert.equal(reader.chunks, 3);
     assert.equal(op.isEnded, true);
@@ -76,7 +76,7 @@ describe('observeStream with a reader that cannot finish', () => {
   it('a stream that fails mid-way still fails its operation, classified', async () => {
     exporter.reset();
     const op = operation();
-    const stream = observeStream(op, streamOf([1], new Error('socket hang up')), brokenReader(), undefined);
+    const stream = observeStream(op, streamOf([1], new Error('socket hang up')), brokenReader());
     await assert.rejects(readAll(stream), /socket hang up/);
     assert.equal(op.isEnded, true);
     const [span] = exporter.getFinishedSpans();
@@ -87,7 +87,7 @@ describe('observeStream with a reader that cannot finish', () => {
   it('a stream left early still ends its operation as abandoned', async () => {
     exporter.reset();
     const op = operation();
-    const stream = observeStream(op, streamOf([1, 2, 3]), brokenReader(), undefined);
+    const stream = observeStream(op, streamOf([1, 2, 3]), brokenReader());
     await readAll(stream, 1);
     assert.equal(op.isEnded, true);
     const [span] = exporter.getFinishedSpans();
@@ -118,12 +118,7 @@ describe('time to first chunk', () => {
     exporter.reset();
     const op = operation(timed);
     await clock.advance(200);
-    const stream = observeStream(
-      op,
-      sentMs === 0 ? streamOf([1, 2]) : sentAfter(sentMs),
-      brokenReader(),
-      undefined,
-    );
+    const stream = observeStream(op, sentMs === 0 ? streamOf([1, 2]) : sentAfter(sentMs), brokenReader());
     await clock.advance(lateMs);
     const reading = readAll(stream);
     await clock.advance(sentMs);
@@ -172,7 +167,7 @@ describe('the first chunk, read ahead', () => {
   it('an error before the first chunk reaches the app’s first read, classified', async () => {
     exporter.reset();
     const op = operation();
-    const stream = observeStream(op, streamOf([], new Error('socket hang up')), brokenReader(), undefined);
+    const stream = observeStream(op, streamOf([], new Error('socket hang up')), brokenReader());
     // The read ahead failed already; the app hears of it only when it reads, as before.
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(op.isEnded, false);
@@ -190,7 +185,7 @@ describe('the first chunk, read ahead', () => {
     const { stream, started } = counted(async function* () {
       yield 1;
     });
-    assert.equal(observeStream(op, stream, brokenReader(), undefined), stream);
+    assert.equal(observeStream(op, stream, brokenReader()), stream);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(started(), 0);
   });
@@ -202,7 +197,7 @@ describe('the first chunk, read ahead', () => {
       yield 1;
     });
     stream.controller.abort();
-    observeStream(op, stream, brokenReader(), undefined);
+    observeStream(op, stream, brokenReader());
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(started(), 0);
     await readAll(stream);
@@ -219,7 +214,7 @@ describe('the first chunk, read ahead', () => {
         yield chunk;
       }
     });
-    observeStream(op, stream, brokenReader(), undefined);
+    observeStream(op, stream, brokenReader());
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual([started(), read], [1, 1]);
     const chunks: unknown[] = [];
@@ -248,7 +243,7 @@ describe('the first chunk, read ahead', () => {
         ended = true;
       }
     });
-    observeStream(op, stream, brokenReader(), undefined);
+    observeStream(op, stream, brokenReader());
     const it = stream.iterator();
     assert.deepEqual(await it.return?.(), { done: true, value: undefined });
     assert.equal(op.isEnded, true);

@@ -11,7 +11,6 @@
  * however late the caller reads it (`gen_ai.response.time_to_first_chunk`); the caller's first
  * read gets that very result, error included. Later chunks are read only when the caller asks.
  */
-import type { GenAiMetrics } from '../metrics.ts';
 import type { Operation, Usage } from '../operation.ts';
 import { timeFirstChunk } from './first-chunk.ts';
 import { beforeDeadline, deadlineIn, type WaitLimit } from './response-deadline.ts';
@@ -99,12 +98,7 @@ interface ReadAhead {
  * Starts the client's iterator and asks for its first chunk, timed on arrival. Undefined when
  * the iterator cannot even be made (the caller's own call then fails as it would have).
  */
-function readAhead(
-  source: IteratorFn,
-  stream: unknown,
-  op: Operation,
-  metrics: GenAiMetrics | undefined,
-): ReadAhead | undefined {
+function readAhead(source: IteratorFn, stream: unknown, op: Operation): ReadAhead | undefined {
   let it: AsyncIterator<unknown>;
   try {
     it = source.call(stream);
@@ -117,7 +111,7 @@ function readAhead(
   } catch (error) {
     first = Promise.reject(error);
   }
-  timeFirstChunk(op, metrics, first);
+  timeFirstChunk(op, first);
   return { it, first };
 }
 
@@ -126,13 +120,7 @@ function readAhead(
  * wait of the app for a chunk lasts at most that long: a stream stalled past it fails as a
  * timeout, and its request is aborted.
  */
-export function observeStream<S>(
-  op: Operation,
-  stream: S,
-  reader: ChunkReader,
-  metrics: GenAiMetrics | undefined,
-  chunkWait?: WaitLimit,
-): S {
+export function observeStream<S>(op: Operation, stream: S, reader: ChunkReader, chunkWait?: WaitLimit): S {
   const s = stream as StreamLike;
   const source = s.iterator;
   // Ended already (e.g. the caller aborted): nothing to observe, and nothing is read.
@@ -143,8 +131,7 @@ export function observeStream<S>(
   const controller = s.controller;
   // A stream aborted before it was handed over has no chunk to time: it is read, as before, only
   // when the caller reads it.
-  let ahead =
-    controller?.signal?.aborted === true ? undefined : readAhead(source as IteratorFn, stream, op, metrics);
+  let ahead = controller?.signal?.aborted === true ? undefined : readAhead(source as IteratorFn, stream, op);
   const token = {};
   const abort = ahead === undefined ? undefined : controller?.abort?.bind(controller);
   // Only the app's own waits are bounded: a slow consumer is not a stalled provider.
@@ -203,7 +190,7 @@ export function observeStream<S>(
           done(s.controller?.signal?.aborted === true ? 'abandoned' : 'ok');
         } else {
           // Handed over now: a consumer that leaves later leaves after this chunk.
-          op.delivered();
+          op.chunkDelivered();
           try {
             reader.onChunk(result.value);
           } catch {

@@ -4,6 +4,7 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
+import { countAndSum } from '../testing/metric-points.ts';
 
 // Both majors of the real client, loaded through the require hook after instrumentation is on.
 // openai 6.x is installed under the npm alias `openai-v6`; the instrumentation hooks it through
@@ -329,7 +330,7 @@ for (const [label, OpenAI] of [
       assert.equal(attrs(byRole(h.spans(), 'attempt')[0]!)['breakwater.error.category'], 'network');
     });
 
-    it('streams: span ends with the stream, time to first chunk and usage recorded', async () => {
+    it('streams: span ends with the stream, time to first chunk, time per chunk and usage recorded', async () => {
       const m = model('stream');
       const stream = await client().chat.completions.create({
         model: m,
@@ -339,7 +340,11 @@ for (const [label, OpenAI] of [
       });
       assert.equal(byRole(h.spans(), 'operation').length, 0, 'operation still open while streaming');
       let text = '';
-      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      let chunks = 0;
+      for await (const chunk of stream) {
+        chunks++;
+        text += chunk.choices[0]?.delta?.content ?? '';
+      }
       assert.ok(text.length > 0);
       const [op] = byRole(h.spans(), 'operation');
       const a = attrs(op!);
@@ -348,6 +353,11 @@ for (const [label, OpenAI] of [
       assert.equal(typeof a['gen_ai.usage.output_tokens'], 'number');
       assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
       assert.equal(byRole(h.spans(), 'attempt').length, 1);
+      const [perChunk] = (await h.points('gen_ai.client.operation.time_per_output_chunk')).filter(
+        (p) => p.attributes['gen_ai.request.model'] === m,
+      );
+      assert.equal(countAndSum(perChunk)?.count, chunks - 1, 'one point per chunk after the first');
+      assert.equal(perChunk?.attributes['gen_ai.response.model'], a['gen_ai.response.model']);
     });
 
     it('streams: breaking out of the loop ends the span as abandoned', async () => {

@@ -8,7 +8,7 @@ import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provid
 import { ATTR, type Clock, METRIC, SEMCONV } from '@breakwater/protocol';
 import { type Attributes, context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import {
   InMemorySpanExporter,
   type ReadableSpan,
@@ -21,11 +21,7 @@ import { AnthropicInstrumentation } from '../anthropic/instrumentation.ts';
 import { OpenAIInstrumentation } from '../openai/instrumentation.ts';
 import type { PolicyRule } from '../policies.ts';
 import { configureBreakwater, type Runtime } from '../runtime.ts';
-
-class OnDemandReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+import { countAndSum, type MetricPoint, OnDemandReader } from './metric-points.ts';
 
 /** Samples everything and remembers what a sampler saw at each span's start. */
 class RecordingSampler implements Sampler {
@@ -63,8 +59,12 @@ export interface Harness {
   /** Span names and the attributes a sampler saw when each span started, in start order. */
   sampled(): { name: string; attributes: Attributes }[];
   metrics(): Promise<ResourceMetrics>;
+  /** Every point of the metric named `name`, collected now. */
+  points(name: string): Promise<MetricPoint[]>;
   /** The `gen_ai.client.operation.duration` histogram of calls naming `model`: sum and count. */
   duration(model: string): Promise<{ sum: number; count: number } | undefined>;
+  /** Sum of the `gen_ai.client.token.usage` points of `model` for one token type. */
+  tokenSum(model: string, type: 'input' | 'output'): Promise<number | undefined>;
   /** `breakwater.calls` of `dependency` so far, as sorted `outcome:category=count` strings. */
   calls(dependency: string): Promise<string[]>;
   /** `breakwater.bulkhead.in_flight` of `dependency` now, or undefined before it has a bulkhead. */
@@ -118,44 +118,33 @@ export async function startHarness(policies: PolicyRule[] = FAST, clock?: Clock)
       const { resourceMetrics } = await reader.collect();
       return resourceMetrics;
     },
+    points: (name) => reader.points(name),
     async duration(model) {
-      const { resourceMetrics } = await reader.collect();
-      for (const sm of resourceMetrics.scopeMetrics) {
-        for (const metric of sm.metrics) {
-          if (metric.descriptor.name !== METRIC.GEN_AI_OPERATION_DURATION) continue;
-          const point = metric.dataPoints.find((p) => p.attributes[SEMCONV.GEN_AI_REQUEST_MODEL] === model);
-          if (point === undefined) continue;
-          const { sum, count } = point.value as { sum: number; count: number };
-          return { sum, count };
-        }
-      }
-      return undefined;
+      const points = await reader.points(METRIC.GEN_AI_OPERATION_DURATION);
+      return countAndSum(points.find((p) => p.attributes[SEMCONV.GEN_AI_REQUEST_MODEL] === model));
+    },
+    async tokenSum(model, type) {
+      const points = await reader.points(METRIC.GEN_AI_TOKEN_USAGE);
+      const point = points.find(
+        (p) =>
+          p.attributes[SEMCONV.GEN_AI_REQUEST_MODEL] === model &&
+          p.attributes[SEMCONV.GEN_AI_TOKEN_TYPE] === type,
+      );
+      return countAndSum(point)?.sum;
     },
     async calls(dependency) {
-      const { resourceMetrics } = await reader.collect();
-      const out: string[] = [];
-      for (const sm of resourceMetrics.scopeMetrics) {
-        for (const metric of sm.metrics) {
-          if (metric.descriptor.name !== METRIC.CALLS) continue;
-          for (const p of metric.dataPoints) {
-            if (p.attributes[ATTR.DEPENDENCY] !== dependency) continue;
-            const category = p.attributes[ATTR.ERROR_CATEGORY] ?? '';
-            out.push(`${String(p.attributes[ATTR.OUTCOME])}:${String(category)}=${String(p.value)}`);
-          }
-        }
-      }
-      return out.sort();
+      const points = await reader.points(METRIC.CALLS);
+      return points
+        .filter((p) => p.attributes[ATTR.DEPENDENCY] === dependency)
+        .map((p) => {
+          const category = p.attributes[ATTR.ERROR_CATEGORY] ?? '';
+          return `${String(p.attributes[ATTR.OUTCOME])}:${String(category)}=${String(p.value)}`;
+        })
+        .sort();
     },
     async inFlight(dependency) {
-      const { resourceMetrics } = await reader.collect();
-      for (const sm of resourceMetrics.scopeMetrics) {
-        for (const metric of sm.metrics) {
-          if (metric.descriptor.name !== METRIC.BULKHEAD_IN_FLIGHT) continue;
-          const point = metric.dataPoints.find((p) => p.attributes[ATTR.DEPENDENCY] === dependency);
-          if (point !== undefined) return point.value as number;
-        }
-      }
-      return undefined;
+      const points = await reader.points(METRIC.BULKHEAD_IN_FLIGHT);
+      return points.find((p) => p.attributes[ATTR.DEPENDENCY] === dependency)?.value as number | undefined;
     },
     reset() {
       exporter.reset();
