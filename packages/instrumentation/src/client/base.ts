@@ -63,10 +63,14 @@ export interface ClientClasses {
  */
 export type ProviderOfClient = (client: unknown) => string | undefined;
 
+/** The Azure deployment a client is pinned to by its options (see `Endpoint.deployment`), if any. */
+export type DeploymentOfClient = (client: unknown) => string | undefined;
+
 /** What a patch needs besides the methods: the module's classes, and how to name the provider. */
 export interface PatchContext extends ClientClasses {
   readonly family: ClientFamily;
   readonly providerOf?: ProviderOfClient | undefined;
+  readonly deploymentOf?: DeploymentOfClient | undefined;
 }
 
 /** The client's own timeout error for one of ours, which it carries as its `cause`. */
@@ -142,7 +146,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     target: PatchTarget,
     APIPromise: APIPromiseClass,
     timeoutError: TimeoutErrorFactory | undefined,
-    { family, providerOf }: PatchContext,
+    { family, providerOf, deploymentOf }: PatchContext,
   ): Method {
     const instrumentation = this;
     return function breakwaterPatched(this: Resource, body: unknown, options?: unknown): APIPromiseLike {
@@ -153,7 +157,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
         const capturing = instrumentation._config.captureMessageContent ?? runtime.captureMessageContent;
         const capture = capturing ? runtime.contentCapture : undefined;
         const client = this._client;
-        const endpoint = endpointOf(family, client?.baseURL, providerOf?.(client));
+        const endpoint = endpointOf(family, client?.baseURL, providerOf?.(client), deploymentOf?.(client));
         description = target.describe(body, endpoint, capture);
         env = {
           runtime,

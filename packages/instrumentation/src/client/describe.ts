@@ -34,6 +34,8 @@ const MAX_KINDS_PER_ENDPOINT = 256;
 interface EndpointKinds {
   size: number;
   readonly byOperation: Map<string, Map<string, CachedBase>>;
+  /** Deployment-scoped calls of an endpoint pinned to a deployment, keyed by it, not the model. */
+  readonly byDeploymentOperation: Map<string, Map<string, CachedBase>>;
 }
 
 // Keyed by the endpoint object, which `endpointOf` caches per base URL and provider.
@@ -54,6 +56,7 @@ function build(
   provider: string,
   model: string | undefined,
   server: AttributeMap,
+  keyModel: string | undefined,
 ): CachedBase {
   const metricAttributes: Record<string, string | number | boolean> = {
     [SEMCONV.GEN_AI_OPERATION_NAME]: operation,
@@ -62,7 +65,7 @@ function build(
   if (model !== undefined) metricAttributes[SEMCONV.GEN_AI_REQUEST_MODEL] = model;
   for (const [k, v] of Object.entries(server)) if (!Array.isArray(v)) metricAttributes[k] = v;
   return {
-    dependency: dependencyKey({ provider, model }) ?? provider,
+    dependency: dependencyKey({ provider, model: keyModel }) ?? provider,
     spanName: model === undefined ? operation : `${operation} ${model}`,
     sets: new AttributeSets(metricAttributes),
   };
@@ -71,22 +74,29 @@ function build(
 /**
  * The attributes every GenAI client call starts with. The dependency key, span name and shared
  * attribute sets are cached per kind of call, so repeated calls reuse the same strings (cheap
- * map lookups downstream) and objects.
+ * map lookups downstream) and objects. A `deploymentScoped` call (its path is one an Azure
+ * client sends to a deployment) to an endpoint pinned to a deployment is keyed by that
+ * deployment: the body's model does not say where it goes.
  */
 export function baseAttributes(
   operation: GenAiOperation,
   endpoint: Endpoint,
   model: string | undefined,
+  deploymentScoped = false,
 ): BaseDescription {
   let kinds = cache.get(endpoint);
   if (kinds === undefined) {
-    kinds = { size: 0, byOperation: new Map() };
+    kinds = { size: 0, byOperation: new Map(), byDeploymentOperation: new Map() };
     cache.set(endpoint, kinds);
   }
-  const byModel = branch(kinds.byOperation, operation);
+  const deployment = deploymentScoped ? endpoint.deployment : undefined;
+  const byModel = branch(
+    deployment === undefined ? kinds.byOperation : kinds.byDeploymentOperation,
+    operation,
+  );
   let base = byModel.get(model ?? '');
   if (base === undefined) {
-    base = build(operation, endpoint.provider, model, endpoint.server);
+    base = build(operation, endpoint.provider, model, endpoint.server, deployment ?? model);
     if (kinds.size < MAX_KINDS_PER_ENDPOINT) {
       byModel.set(model ?? '', base);
       kinds.size++;

@@ -65,4 +65,19 @@ describe('endpointOf', () => {
     assert.deepEqual(endpoint.server, {});
     assert.equal(endpointOf('openai', undefined).provider, 'openai');
   });
+
+  it('an Azure endpoint’s deployment: from a /deployments/{name} base URL over the client’s option', () => {
+    const resource = 'https://my-resource.openai.azure.com/openai';
+    assert.equal(endpointOf('openai', resource).deployment, undefined);
+    const pinned = endpointOf('openai', resource, AZURE_OPENAI, 'gpt4o-east');
+    assert.equal(pinned.deployment, 'gpt4o-east');
+    assert.equal(endpointOf('openai', resource, AZURE_OPENAI, 'gpt4o-east'), pinned, 'cached per deployment');
+    assert.equal(endpointOf('openai', resource, AZURE_OPENAI, 'gpt4o-west').deployment, 'gpt4o-west');
+    const inPath = `${resource}/deployments/gpt%2D4o-prod/`;
+    assert.equal(endpointOf('openai', inPath).deployment, 'gpt-4o-prod');
+    assert.equal(endpointOf('openai', inPath, AZURE_OPENAI, 'ignored').deployment, 'gpt-4o-prod');
+    // Not Azure: no deployment, whatever the path says.
+    assert.equal(endpointOf('openai', 'http://127.0.0.1:8080/openai/deployments/x').deployment, undefined);
+    assert.equal(endpointOf('openai', `${resource}/deployments/`).deployment, undefined);
+  });
 });

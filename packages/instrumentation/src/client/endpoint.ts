@@ -21,6 +21,13 @@ export interface Endpoint {
   readonly provider: string;
   /** `server.address` and `server.port` (empty when the base URL does not parse). */
   readonly server: AttributeMap;
+  /**
+   * The Azure OpenAI deployment the client's deployment-scoped calls (chat completions,
+   * embeddings) go to, whatever model their body names: from a base URL with a
+   * `/deployments/{name}` segment, else the `AzureOpenAI` client's `deployment` option. Their
+   * dependency key names it, so each deployment has its breaker.
+   */
+  readonly deployment?: string | undefined;
 }
 
 /** `gen_ai.provider.name` of OpenAI itself: the one the `openai.*` attributes belong to. */
@@ -98,25 +105,55 @@ const endpoints = new WeakMap<object, Map<string, Endpoint>>();
 
 /**
  * The endpoint of a call to `baseURL` by a client of `family`. `provider` names it outright (an
- * `AzureOpenAI` client is Azure whatever its host); without it, the host decides. Cached per
- * base URL: the success path pays map lookups only.
+ * `AzureOpenAI` client is Azure whatever its host); without it, the host decides. `deployment` is
+ * the Azure client's own (its `deployment` option). Cached per base URL: the success path pays
+ * map lookups only.
  */
-export function endpointOf(family: ClientFamily, baseURL: unknown, provider?: string): Endpoint {
+export function endpointOf(
+  family: ClientFamily,
+  baseURL: unknown,
+  provider?: string,
+  deployment?: string,
+): Endpoint {
   const server = serverAttributes(baseURL) as AttributeMap;
   let byProvider = endpoints.get(server);
   if (byProvider === undefined) {
     byProvider = new Map();
     endpoints.set(server, byProvider);
   }
-  const key = provider ?? BY_HOST[family];
+  const named = provider ?? BY_HOST[family];
+  // NUL: neither a provider nor a deployment name holds one.
+  const key = deployment === undefined ? named : `${named}\0${deployment}`;
   let endpoint = byProvider.get(key);
   if (endpoint === undefined) {
     const host = server[SEMCONV.SERVER_ADDRESS];
+    const resolved = provider ?? providerForHost(family, typeof host === 'string' ? host : undefined);
     endpoint = Object.freeze({
-      provider: provider ?? providerForHost(family, typeof host === 'string' ? host : undefined),
+      provider: resolved,
       server,
+      // As the client routes: a deployment in the base URL wins over its `deployment` option.
+      deployment: resolved === AZURE_OPENAI ? (deploymentInPath(baseURL) ?? deployment) : undefined,
     });
     byProvider.set(key, endpoint);
   }
   return endpoint;
+}
+
+/** The `{name}` of a `/deployments/{name}` segment of `baseURL`'s path, if it has one. */
+export function deploymentInPath(baseURL: unknown): string | undefined {
+  if (typeof baseURL !== 'string') return undefined;
+  let segments: string[];
+  try {
+    segments = new URL(baseURL).pathname.split('/');
+  } catch {
+    return undefined;
+  }
+  const at = segments.indexOf('deployments');
+  const name = at === -1 ? undefined : segments[at + 1];
+  if (name === undefined || name === '') return undefined;
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
 }

@@ -108,7 +108,7 @@ export function describeChat(
   const model = str(b.model);
   const stream = b.stream === true;
   const openai = endpoint.provider === OPENAI;
-  const base = baseAttributes('chat', endpoint, model);
+  const base = baseAttributes('chat', endpoint, model, true);
   const attributes = base.requestAttributes;
   if (openai) attributes[SEMCONV.OPENAI_API_TYPE] = 'chat_completions';
   setIf(attributes, SEMCONV.GEN_AI_REQUEST_MAX_TOKENS, int(b.max_completion_tokens) ?? int(b.max_tokens));

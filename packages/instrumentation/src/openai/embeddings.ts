@@ -35,7 +35,7 @@ function wireEmbeddings(value: unknown): unknown {
 /** Describes an `embeddings.create` call. */
 export function describeEmbeddings(body: unknown, endpoint: Endpoint): CallDescription {
   const b = obj(body);
-  const base = baseAttributes('embeddings', endpoint, str(b.model));
+  const base = baseAttributes('embeddings', endpoint, str(b.model), true);
   const dims = int(b.dimensions);
   if (dims !== undefined) base.requestAttributes[SEMCONV.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dims;
   // Only as requested: the client asks for base64 on its own when the caller names no format.

@@ -12,6 +12,7 @@ import {
   type ClientClasses,
   ClientInstrumentation,
   type ClientInstrumentationConfig,
+  type DeploymentOfClient,
   type PatchTarget,
   type ProviderOfClient,
 } from '../client/base.ts';
@@ -46,6 +47,16 @@ function providerByClass(module: OpenAIModule): ProviderOfClient {
     if (AzureOpenAI !== undefined && client instanceof AzureOpenAI) return AZURE_OPENAI;
     if (BedrockOpenAI !== undefined && client instanceof BedrockOpenAI) return AWS_BEDROCK;
     return undefined;
+  };
+}
+
+/** An `AzureOpenAI` client's `deployment` option: where its chat and embeddings calls go. */
+function deploymentByClass(module: OpenAIModule): DeploymentOfClient {
+  const { AzureOpenAI } = module;
+  return (client) => {
+    if (AzureOpenAI === undefined || !(client instanceof AzureOpenAI)) return undefined;
+    const name = (client as { deploymentName?: unknown }).deploymentName;
+    return typeof name === 'string' && name !== '' ? name : undefined;
   };
 }
 
@@ -129,6 +140,7 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
       APIConnectionTimeoutError: module.APIConnectionTimeoutError,
       family: 'openai',
       providerOf: providerByClass(module),
+      deploymentOf: deploymentByClass(module),
     });
   }
 

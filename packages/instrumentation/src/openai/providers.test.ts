@@ -73,5 +73,44 @@ for (const [label, name] of [
       assert.deepEqual(ops, [...Array(3).fill(`azure.ai.openai/${m}`), `openai/${m}`]);
       assert.deepEqual(await h.calls(`openai/${m}`), ['success:=1']);
     });
+
+    it('a client pinned to a deployment is keyed by it: one deployment’s outage leaves the other’s breaker shut', async () => {
+      const m = model('trip');
+      const pinned = (deployment: string, apiKey: string) =>
+        new (module().AzureOpenAI)({ endpoint: h.fp.url, apiKey, apiVersion: '2024-10-21', deployment });
+      // Deployment names the breaker rule above matches (gpt-trip-*).
+      const [eastName, westName] = [model('trip-east'), model('trip-west')];
+      const east = pinned(eastName, 'east-key');
+      const west = pinned(westName, 'west-key');
+      h.fp.script({ route: 'openai.chat', apiKey: 'east-key', steps: [{ fault: 'error', status: 503 }] });
+      await assert.rejects(ask(east, m));
+      await assert.rejects(ask(east, m));
+      await assert.rejects(ask(east, m), (e: Error) => e.name === 'CircuitOpenError');
+      // The same model in the body, another deployment: still called.
+      const answer = await ask(west, m);
+      assert.equal(answer.choices[0]?.message.content, 'You said: hi');
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 3);
+      const ops = byRole(h.spans(), 'operation').map((s) => attrs(s)['breakwater.dependency']);
+      assert.deepEqual(ops, [...Array(3).fill(`azure.ai.openai/${eastName}`), `azure.ai.openai/${westName}`]);
+      // The span still names the model the app asked for.
+      assert.equal(attrs(h.operation(m)!)['gen_ai.request.model'], m);
+      const embedding = await west.embeddings.create({ model: 'text-embedding-3-small', input: 'hi' });
+      assert.equal(embedding.data.length, 1);
+      const last = byRole(h.spans(), 'operation').at(-1)!;
+      assert.equal(attrs(last)['breakwater.dependency'], `azure.ai.openai/${westName}`);
+    });
+
+    it('a deployment in the base URL keys its calls, as the client routes them', async () => {
+      const m = model('azure-path');
+      const client = new (module().AzureOpenAI)({
+        baseURL: `${h.fp.url}/openai/deployments/path-deployment`,
+        apiKey: AZURE_KEY,
+        apiVersion: '2024-10-21',
+        deployment: 'option-deployment',
+      });
+      await ask(client, m);
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
+      assert.equal(attrs(h.operation(m)!)['breakwater.dependency'], 'azure.ai.openai/path-deployment');
+    });
   });
 }
