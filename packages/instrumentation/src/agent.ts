@@ -91,7 +91,7 @@ export function agent<A extends unknown[], R>(
     } finally {
       span.end();
       const seconds = (runtime.clock.monotonic() - started) / 1000;
-      agentToolMetrics(runtime).agentDuration.record(seconds, metricPoint);
+      agentToolMetrics().agentDuration.record(seconds, metricPoint);
     }
   };
   return likeWrapped(wrapped, fn);

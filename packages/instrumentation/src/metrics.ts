@@ -11,7 +11,6 @@ import {
   METRIC,
 } from '@breakwater/protocol';
 import { type Histogram, type Meter, metrics } from '@opentelemetry/api';
-import type { Runtime } from './runtime.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
 /** The histograms of LLM calls on one meter. */
@@ -53,12 +52,12 @@ export interface AgentToolMetrics {
 const agentToolMetricsByMeter = new WeakMap<Meter, AgentToolMetrics>();
 
 /**
- * The tool and agent histograms on the runtime's meter, else on the global meter provider's, looked
- * up per call (as the `breakwater.*` metrics are) so a provider registered after the first call
+ * The tool and agent histograms, on the global meter provider under this package's scope (as the
+ * LLM calls' are, by default): looked up per call, so a provider registered after the first call
  * still gets them. Made once per meter.
  */
-export function agentToolMetrics(runtime: Runtime): AgentToolMetrics {
-  const meter = runtime.meter ?? metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
+export function agentToolMetrics(): AgentToolMetrics {
+  const meter = metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
   let made = agentToolMetricsByMeter.get(meter);
   if (made === undefined) {
     made = {

@@ -68,11 +68,6 @@ export interface Runtime {
    * exported (`@breakwater/node`'s `shutdown()` does).
    */
   readonly openOperations: OpenOperations;
-  /**
-   * The meter given as {@link RuntimeOptions.meter}, where the `breakwater.*` metrics and those of
-   * `tool()` and `agent()` go; undefined for the global meter provider's.
-   */
-  readonly meter?: Meter | undefined;
 }
 
 let current: Runtime | undefined;
@@ -116,7 +111,6 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     captureMessageContent: options.captureMessageContent ?? contentFromEnv(),
     contentCapture: Object.freeze({ maxBytes }),
     openOperations: new OpenOperations(),
-    meter: options.meter,
   };
 }
 
