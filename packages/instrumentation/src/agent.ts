@@ -10,7 +10,7 @@ import { type Attributes, context, createContextKey, SpanKind, trace } from '@op
 import { checkDefinition } from './definition-checks.ts';
 import { failureOf } from './failed-operations.ts';
 import { agentToolMetrics } from './metrics.ts';
-import { getRuntime } from './runtime.ts';
+import { getRuntime, type Runtime } from './runtime.ts';
 import { setFailure } from './span-attributes.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 import { likeWrapped } from './wrapper-identity.ts';
@@ -90,11 +90,19 @@ export function agent<A extends unknown[], R>(
       throw error;
     } finally {
       span.end();
-      const seconds = (runtime.clock.monotonic() - started) / 1000;
-      agentToolMetrics().agentDuration.record(seconds, metricPoint);
+      recordDuration(runtime, started, metricPoint);
     }
   };
   return likeWrapped(wrapped, fn);
+}
+
+/** The agent's `gen_ai.invoke_agent.duration` point; telemetry never changes the agent's outcome. */
+function recordDuration(runtime: Runtime, started: number, attributes: Attributes): void {
+  try {
+    agentToolMetrics().agentDuration.record((runtime.clock.monotonic() - started) / 1000, attributes);
+  } catch {
+    // A throwing clock or meter costs the point, never the agent's result or error.
+  }
 }
 
 function conversationOf<A extends unknown[]>(options: AgentOptions<A>, args: A): string | undefined {

@@ -6,7 +6,10 @@
 import { SEMCONV } from '@breakwater/protocol';
 import type { Attributes } from '@opentelemetry/api';
 
-/** Metric-point attributes for a successful call answered by one response model. */
+/**
+ * Metric-point attributes of calls answered by one response model: the duration of a success (a
+ * failure adds `error.type`), the stream timings, and the token usage.
+ */
 export interface ResponseSets {
   readonly duration: Readonly<Attributes>;
   readonly input: Readonly<Attributes>;
@@ -19,9 +22,10 @@ const MAX_RESPONSE_MODELS = 16;
 /** The shared attribute sets of one kind of call. */
 export class AttributeSets {
   /**
-   * Attributes of metric points (and the base of every other set). They are also exactly what
-   * the GenAI conventions ask to have at span creation for samplers (operation, provider, request
-   * model, server), so the operation span starts with this object.
+   * Attributes of metric points (and the base of every other set). For LLM calls they are also
+   * exactly what the GenAI conventions ask to have at span creation for samplers (operation,
+   * provider, request model, server), so the operation span starts with this object (a tool's
+   * span starts with attributes of its own).
    */
   readonly metric: Readonly<Attributes>;
   private readonly responses = new Map<string | undefined, ResponseSets>();
@@ -30,8 +34,8 @@ export class AttributeSets {
     this.metric = Object.freeze({ ...metric });
   }
 
-  /** Metric-point attributes for a successful call answered by `responseModel`. */
-  success(responseModel: string | undefined): ResponseSets {
+  /** Metric-point attributes of a call answered by `responseModel` (undefined: not known). */
+  answeredBy(responseModel: string | undefined): ResponseSets {
     let sets = this.responses.get(responseModel);
     if (sets === undefined) {
       const duration: Attributes = { ...this.metric };

@@ -10,14 +10,19 @@ import {
   GEN_AI_TOKEN_BUCKETS,
   METRIC,
 } from '@breakwater/protocol';
-import { type Histogram, type Meter, metrics } from '@opentelemetry/api';
+import { type Histogram, type Meter, type MeterProvider, metrics } from '@opentelemetry/api';
+import type { OperationMetrics } from './operation.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
 /** The histograms of LLM calls on one meter. */
 export interface GenAiMetrics {
+  /** `gen_ai.client.operation.duration` (s). */
   readonly duration: Histogram;
+  /** `gen_ai.client.token.usage` ({token}). */
   readonly tokens: Histogram;
+  /** `gen_ai.client.operation.time_to_first_chunk` (s), streams only. */
   readonly timeToFirstChunk: Histogram;
+  /** `gen_ai.client.operation.time_per_output_chunk` (s), streams only. */
   readonly timePerOutputChunk: Histogram;
 }
 
@@ -45,30 +50,36 @@ export function createGenAiMetrics(meter: Meter): GenAiMetrics {
 
 /** The duration histograms of `tool()` and `agent()`. */
 export interface AgentToolMetrics {
-  readonly toolDuration: Histogram;
+  /** A tool operation's metrics: `gen_ai.execute_tool.duration` (s) as its duration. */
+  readonly tool: OperationMetrics;
+  /** `gen_ai.invoke_agent.duration` (s). */
   readonly agentDuration: Histogram;
 }
 
-const agentToolMetricsByMeter = new WeakMap<Meter, AgentToolMetrics>();
+const agentToolMetricsByProvider = new WeakMap<MeterProvider, AgentToolMetrics>();
 
 /**
- * The tool and agent histograms, on the global meter provider under this package's scope (as the
- * LLM calls' are, by default): looked up per call, so a provider registered after the first call
- * still gets them. Made once per meter.
+ * The tool and agent histograms, on the global meter provider under this package's scope,
+ * `@breakwater/instrumentation`: the provider is looked up per call, so one registered after the
+ * first call still gets them. Made once per provider (asking a provider that was shut down for a
+ * meter would warn on every call).
  */
 export function agentToolMetrics(): AgentToolMetrics {
-  const meter = metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
-  let made = agentToolMetricsByMeter.get(meter);
+  const provider = metrics.getMeterProvider();
+  let made = agentToolMetricsByProvider.get(provider);
   if (made === undefined) {
+    const meter = provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
     made = {
-      toolDuration: seconds(meter, METRIC.GEN_AI_EXECUTE_TOOL_DURATION, 'Duration of one tool execution'),
+      tool: {
+        duration: seconds(meter, METRIC.GEN_AI_EXECUTE_TOOL_DURATION, 'Duration of one tool execution'),
+      },
       agentDuration: meter.createHistogram(METRIC.GEN_AI_INVOKE_AGENT_DURATION, {
         description: 'Duration of one agent invocation',
         unit: 's',
         advice: { explicitBucketBoundaries: [...GEN_AI_AGENT_DURATION_BUCKETS_S] },
       }),
     };
-    agentToolMetricsByMeter.set(meter, made);
+    agentToolMetricsByProvider.set(provider, made);
   }
   return made;
 }

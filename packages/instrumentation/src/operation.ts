@@ -96,8 +96,9 @@ export class Operation {
   private liveAttempt: Span | undefined;
   /** `gen_ai.response.time_to_first_chunk` (streams), seconds; its histogram point waits for the end. */
   private firstChunkSeconds: number | undefined;
-  /** When the app last got a chunk of a stream (monotonic, runtime clock). */
+  /** When the app last got a chunk of a stream, and last asked for one (monotonic, runtime clock). */
   private lastChunkAt: number | undefined;
+  private askedAt: number | undefined;
   /** Seconds between the chunks handed to the app, for `time_per_output_chunk` at the end. */
   private chunkGaps: number[] | undefined;
   /** Name of the fallback that produced the result, if one did. */
@@ -279,26 +280,32 @@ export class Operation {
    */
   firstChunkArrived(): void {
     if (this.ended || this.firstChunkSeconds !== undefined) return;
-    this.firstChunkSeconds = this.elapsedSeconds();
-    this.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, this.firstChunkSeconds);
+    try {
+      this.firstChunkSeconds = this.elapsedSeconds();
+      this.span.setAttribute(SEMCONV.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, this.firstChunkSeconds);
+    } catch {
+      // Called from callbacks nobody awaits: a throw here would be an unhandled rejection in the app.
+    }
   }
 
   /**
    * A chunk of a streamed answer was handed to the app now ({@link delivered}). Each after the
-   * first adds the time since the one before to `gen_ai.client.operation.time_per_output_chunk`.
-   * Measured at the handovers, since chunks are read only when the app asks: a consumer slower
-   * than the stream sets the pace it sees.
+   * first adds to `gen_ai.client.operation.time_per_output_chunk` the time since the one before,
+   * less any part of it the app spent before asking for this one: chunks are read only as the app
+   * asks, and its own time with a chunk is not the provider's. (A chunk the client already held
+   * when asked for counts about 0: the provider was ahead of the app.)
    */
   chunkDelivered(): void {
     const now = this.delivered();
     const last = this.lastChunkAt;
     this.lastChunkAt = now;
     if (last === undefined || this.ended) return;
+    const from = this.askedAt === undefined ? last : Math.max(last, this.askedAt);
     this.chunkGaps ??= [];
     const gaps = this.chunkGaps;
-    gaps.push((now - last) / 1000);
+    gaps.push((now - from) / 1000);
     if (gaps.length >= MAX_HELD_CHUNK_GAPS)
-      this.recordChunkGaps(this.spec.sets.success(this.responseModel).duration);
+      this.recordChunkGaps(this.spec.sets.answeredBy(this.responseModel).duration);
   }
 
   /**
@@ -309,6 +316,7 @@ export class Operation {
   awaiting(): void {
     this.deliveredAt = undefined;
     this.deliveredSpanTime = undefined;
+    this.askedAt = this.runtime.clock.monotonic();
   }
 
   /**
@@ -407,7 +415,7 @@ export class Operation {
     const m = this.telemetry.metrics;
     if (m === undefined) return;
     const seconds = ((this.answeredAt ?? this.runtime.clock.monotonic()) - this.started) / 1000;
-    const sets = this.spec.sets.success(this.responseModel);
+    const sets = this.spec.sets.answeredBy(this.responseModel);
     // The stream timings carry no error.type: a chunk that arrived arrived, however it ended.
     if (this.firstChunkSeconds !== undefined)
       m.timeToFirstChunk?.record(this.firstChunkSeconds, sets.duration);
@@ -432,7 +440,7 @@ export class Operation {
   }
 
   /** Seconds since the operation started, on the runtime clock (monotonic). */
-  elapsedSeconds(): number {
+  private elapsedSeconds(): number {
     return (this.runtime.clock.monotonic() - this.started) / 1000;
   }
 }

@@ -176,7 +176,7 @@ export function tool<A extends unknown[], R>(
     const pipeline = runtime.guard.pipeline(dependency, policy, 'pipeline');
     const op = new Operation(
       runtime,
-      { tracer, metrics: { duration: agentToolMetrics().toolDuration } },
+      { tracer, metrics: agentToolMetrics().tool },
       {
         spanName,
         dependency,

@@ -91,8 +91,6 @@ const client = () => {
   return new Anthropic({ apiKey: 'k', baseURL });
 };
 
-const inputTokenSum = (model: string) => h.tokenSum(model, 'input');
-
 function assertCacheUsage(model: string): void {
   const [op] = byRole(h.spans(), 'operation');
   assert.ok(op);
@@ -109,7 +107,7 @@ describe('anthropic prompt-cache tokens', () => {
     const m = `claude-cache-${seq++}`;
     await client().messages.create({ model: m, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
     assertCacheUsage(m);
-    assert.equal(await inputTokenSum(m), TOTAL_INPUT);
+    assert.equal(await h.tokenSum(m, 'input'), TOTAL_INPUT);
   });
 
   it('counts them in a streamed message too', async () => {
@@ -122,7 +120,7 @@ describe('anthropic prompt-cache tokens', () => {
     });
     for await (const _ of stream);
     assertCacheUsage(m);
-    assert.equal(await inputTokenSum(m), TOTAL_INPUT);
+    assert.equal(await h.tokenSum(m, 'input'), TOTAL_INPUT);
   });
 
   it('adds nothing when nothing was cached (the fault provider reports zero cache tokens)', async () => {

@@ -72,8 +72,6 @@ function attemptsOf(op: ReadableSpan): ReadableSpan[] {
   return byRole(h.spans(), 'attempt').filter((s) => s.parentSpanContext?.spanId === op.spanContext().spanId);
 }
 
-const tokenSum = (model: string, type: 'input' | 'output') => h.tokenSum(model, type);
-
 for (const p of providers) {
   const model = (tag: string) => `${p.route === 'openai.chat' ? 'gpt' : 'claude'}-reads-${tag}-${seq++}`;
 
@@ -151,8 +149,8 @@ for (const p of providers) {
       assert.equal(a['gen_ai.usage.input_tokens'], input);
       assert.equal(a['gen_ai.usage.output_tokens'], output);
       assert.equal(a['gen_ai.response.model'], data.model);
-      assert.equal(await tokenSum(m, 'input'), input);
-      assert.equal(await tokenSum(m, 'output'), output);
+      assert.equal(await h.tokenSum(m, 'input'), input);
+      assert.equal(await h.tokenSum(m, 'output'), output);
     });
 
     it('a stream awaited late still ends with its stream', async () => {

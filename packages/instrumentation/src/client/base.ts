@@ -115,7 +115,8 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
    * Patches every target; targets missing in this version of the client are skipped. The
    * classes in `module` are the client module's own: its `APIPromise`, and its
    * `APIConnectionTimeoutError` for the timeouts Breakwater enforces past the headers (so apps
-   * catch them as the client's own); its `family` and `providerOf` name each call's provider.
+   * catch them as the client's own); its `family`, `providerOf` and `deploymentOf` say where each
+   * call goes (see endpoint.ts).
    */
   protected patchTargets(targets: readonly PatchTarget[], module: PatchContext): void {
     const { APIPromise } = module;

@@ -38,7 +38,7 @@ interface EndpointKinds {
   readonly byDeploymentOperation: Map<string, Map<string, CachedBase>>;
 }
 
-// Keyed by the endpoint object, which `endpointOf` caches per base URL and provider.
+// Keyed by the endpoint object, which `endpointOf` caches per base URL, provider and deployment.
 const cache = new WeakMap<Endpoint, EndpointKinds>();
 
 /** `map`'s entry for `key`, made empty first if missing. */

@@ -78,6 +78,10 @@ describe('endpointOf', () => {
     assert.equal(endpointOf('openai', inPath, AZURE_OPENAI, 'ignored').deployment, 'gpt-4o-prod');
     // Not Azure: no deployment, whatever the path says.
     assert.equal(endpointOf('openai', 'http://127.0.0.1:8080/openai/deployments/x').deployment, undefined);
-    assert.equal(endpointOf('openai', `${resource}/deployments/`).deployment, undefined);
+    // A deployments segment without a name: the client inserts no deployment, nor is one keyed.
+    assert.equal(
+      endpointOf('openai', `${resource}/deployments/`, AZURE_OPENAI, 'option').deployment,
+      undefined,
+    );
   });
 });

@@ -100,14 +100,17 @@ const BY_HOST: Readonly<Record<ClientFamily, string>> = {
   openai: 'openai (by host)',
   anthropic: 'anthropic (by host)',
 };
-/** Endpoints per server attributes object (cached per base URL), by provider or {@link BY_HOST}. */
+/**
+ * Endpoints per server attributes object (cached per base URL), by provider or {@link BY_HOST}
+ * (and the client's deployment, when it has one).
+ */
 const endpoints = new WeakMap<object, Map<string, Endpoint>>();
 
 /**
  * The endpoint of a call to `baseURL` by a client of `family`. `provider` names it outright (an
  * `AzureOpenAI` client is Azure whatever its host); without it, the host decides. `deployment` is
- * the Azure client's own (its `deployment` option). Cached per base URL: the success path pays
- * map lookups only.
+ * the Azure client's own (its `deployment` option). Cached per base URL, provider and deployment:
+ * the success path pays map lookups only.
  */
 export function endpointOf(
   family: ClientFamily,
@@ -131,25 +134,29 @@ export function endpointOf(
     endpoint = Object.freeze({
       provider: resolved,
       server,
-      // As the client routes: a deployment in the base URL wins over its `deployment` option.
-      deployment: resolved === AZURE_OPENAI ? (deploymentInPath(baseURL) ?? deployment) : undefined,
+      deployment: resolved === AZURE_OPENAI ? azureDeployment(baseURL, deployment) : undefined,
     });
     byProvider.set(key, endpoint);
   }
   return endpoint;
 }
 
-/** The `{name}` of a `/deployments/{name}` segment of `baseURL`'s path, if it has one. */
-export function deploymentInPath(baseURL: unknown): string | undefined {
-  if (typeof baseURL !== 'string') return undefined;
+/**
+ * Where an Azure client's deployment-scoped calls go, as the client routes them: a base URL with a
+ * `deployments` path segment is used as it is (to the name after it, if any); otherwise the
+ * client inserts its `deployment` option.
+ */
+function azureDeployment(baseURL: unknown, option: string | undefined): string | undefined {
+  if (typeof baseURL !== 'string') return option;
   let segments: string[];
   try {
     segments = new URL(baseURL).pathname.split('/');
   } catch {
-    return undefined;
+    return option;
   }
   const at = segments.indexOf('deployments');
-  const name = at === -1 ? undefined : segments[at + 1];
+  if (at === -1) return option;
+  const name = segments[at + 1];
   if (name === undefined || name === '') return undefined;
   try {
     return decodeURIComponent(name);

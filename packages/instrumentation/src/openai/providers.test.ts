@@ -93,7 +93,8 @@ for (const [label, name] of [
       const ops = byRole(h.spans(), 'operation').map((s) => attrs(s)['breakwater.dependency']);
       assert.deepEqual(ops, [...Array(3).fill(`azure.ai.openai/${eastName}`), `azure.ai.openai/${westName}`]);
       // The span still names the model the app asked for.
-      assert.equal(attrs(h.operation(m)!)['gen_ai.request.model'], m);
+      const westOp = byRole(h.spans(), 'operation').at(-1)!;
+      assert.equal(attrs(westOp)['gen_ai.request.model'], m);
       const embedding = await west.embeddings.create({ model: 'text-embedding-3-small', input: 'hi' });
       assert.equal(embedding.data.length, 1);
       const last = byRole(h.spans(), 'operation').at(-1)!;
@@ -102,14 +103,24 @@ for (const [label, name] of [
 
     it('a deployment in the base URL keys its calls, as the client routes them', async () => {
       const m = model('azure-path');
+      const sent: string[] = [];
       const client = new (module().AzureOpenAI)({
         baseURL: `${h.fp.url}/openai/deployments/path-deployment`,
         apiKey: AZURE_KEY,
         apiVersion: '2024-10-21',
         deployment: 'option-deployment',
+        fetch: (url: string | URL | Request, init?: RequestInit) => {
+          sent.push(String(url));
+          return fetch(url, init);
+        },
       });
       await ask(client, m);
       assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
+      assert.match(
+        sent[0] ?? '',
+        /\/openai\/deployments\/path-deployment\/chat\/completions\?/,
+        'where it went',
+      );
       assert.equal(attrs(h.operation(m)!)['breakwater.dependency'], 'azure.ai.openai/path-deployment');
     });
   });
