@@ -5,6 +5,7 @@
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { Attributes } from '@opentelemetry/api';
+import { memoized } from './bounded-memo.ts';
 
 /**
  * Metric-point attributes of calls answered by one response model: the duration of a success (a
@@ -36,17 +37,16 @@ export class AttributeSets {
 
   /** Metric-point attributes of a call answered by `responseModel` (undefined: not known). */
   answeredBy(responseModel: string | undefined): ResponseSets {
-    let sets = this.responses.get(responseModel);
-    if (sets === undefined) {
-      const duration: Attributes = { ...this.metric };
-      if (responseModel !== undefined) duration[SEMCONV.GEN_AI_RESPONSE_MODEL] = responseModel;
-      sets = {
-        duration: Object.freeze(duration),
-        input: Object.freeze({ ...duration, [SEMCONV.GEN_AI_TOKEN_TYPE]: 'input' }),
-        output: Object.freeze({ ...duration, [SEMCONV.GEN_AI_TOKEN_TYPE]: 'output' }),
-      };
-      if (this.responses.size < MAX_RESPONSE_MODELS) this.responses.set(responseModel, sets);
-    }
-    return sets;
+    return memoized(this.responses, responseModel, MAX_RESPONSE_MODELS, this.build);
   }
+
+  private readonly build = (responseModel: string | undefined): ResponseSets => {
+    const duration: Attributes = { ...this.metric };
+    if (responseModel !== undefined) duration[SEMCONV.GEN_AI_RESPONSE_MODEL] = responseModel;
+    return {
+      duration: Object.freeze(duration),
+      input: Object.freeze({ ...duration, [SEMCONV.GEN_AI_TOKEN_TYPE]: 'input' }),
+      output: Object.freeze({ ...duration, [SEMCONV.GEN_AI_TOKEN_TYPE]: 'output' }),
+    };
+  };
 }

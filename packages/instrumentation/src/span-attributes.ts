@@ -6,6 +6,7 @@
 import { ATTR, type BreakerSource, SEMCONV } from '@breakwater/protocol';
 import type { Classification } from '@breakwater/resilience';
 import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api';
+import { memoized } from './bounded-memo.ts';
 
 /** Breaker facts at the moment a call was admitted or refused. */
 export interface BreakerFacts {
@@ -66,17 +67,15 @@ const NONE: Readonly<Attributes> = Object.freeze({});
  * changes, and URL parsing would otherwise run on every call. The result is frozen; copy it.
  */
 export function serverAttributes(baseURL: unknown): Readonly<Attributes> {
-  if (typeof baseURL !== 'string') return NONE;
-  let attrs = serverCache.get(baseURL);
-  if (attrs === undefined) {
-    try {
-      const url = new URL(baseURL);
-      const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-      attrs = Object.freeze({ [SEMCONV.SERVER_ADDRESS]: url.hostname, [SEMCONV.SERVER_PORT]: port });
-    } catch {
-      attrs = NONE;
-    }
-    if (serverCache.size < 64) serverCache.set(baseURL, attrs);
+  return typeof baseURL === 'string' ? memoized(serverCache, baseURL, 64, parseServer) : NONE;
+}
+
+function parseServer(baseURL: string): Readonly<Attributes> {
+  try {
+    const url = new URL(baseURL);
+    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    return Object.freeze({ [SEMCONV.SERVER_ADDRESS]: url.hostname, [SEMCONV.SERVER_PORT]: port });
+  } catch {
+    return NONE;
   }
-  return attrs;
 }

@@ -10,6 +10,7 @@ import type { CallContext } from '@breakwater/resilience';
 import { context, createContextKey, diag, SpanKind, trace } from '@opentelemetry/api';
 import { runningAgentName } from './agent.ts';
 import { AttributeSets } from './attribute-sets.ts';
+import { memoized } from './bounded-memo.ts';
 import { setBounded } from './client/content.ts';
 import { json } from './client/describe.ts';
 import { checkDefinition } from './definition-checks.ts';
@@ -142,10 +143,13 @@ export function tool<A extends unknown[], R>(
     [SEMCONV.GEN_AI_TOOL_NAME]: name,
   });
   const toolType = options.type ?? 'function';
-  const setsByAgent = new MetricSetsByAgent({
-    [SEMCONV.GEN_AI_TOOL_NAME]: name,
-    [SEMCONV.GEN_AI_TOOL_TYPE]: toolType,
-  });
+  // One set of metric attributes per agent that runs the tool: its metric names that agent.
+  const metricBase = { [SEMCONV.GEN_AI_TOOL_NAME]: name, [SEMCONV.GEN_AI_TOOL_TYPE]: toolType };
+  const setsByAgent = new Map<string | undefined, AttributeSets>();
+  const setsFor = (agentName: string | undefined): AttributeSets =>
+    new AttributeSets(
+      agentName === undefined ? metricBase : { ...metricBase, [SEMCONV.GEN_AI_AGENT_NAME]: agentName },
+    );
   // Resolved once per runtime, so every call of this tool shares one policy object.
   let resolved: { runtime: Runtime; policy: DependencyPolicy } | undefined;
   const wrapped = async function (this: unknown, ...args: A): Promise<R> {
@@ -180,7 +184,7 @@ export function tool<A extends unknown[], R>(
       {
         spanName,
         dependency,
-        sets: setsByAgent.get(runningAgentName()),
+        sets: memoized(setsByAgent, runningAgentName(), MAX_AGENTS_PER_TOOL, setsFor),
         startAttributes,
         requestAttributes: attributes,
         kind: SpanKind.INTERNAL,
@@ -220,30 +224,6 @@ const identity = (value: unknown): unknown => value;
 
 /** Agents remembered per tool; a tool run by more agents builds their sets per call. */
 const MAX_AGENTS_PER_TOOL = 16;
-
-/**
- * A tool's metric attribute sets, one per agent that runs it: `gen_ai.execute_tool.duration`
- * says which agent ran the tool (`gen_ai.agent.name`), when an `agent()` did.
- */
-class MetricSetsByAgent {
-  private readonly byAgent = new Map<string | undefined, AttributeSets>();
-  private readonly base: Readonly<Record<string, string>>;
-
-  constructor(base: Readonly<Record<string, string>>) {
-    this.base = base;
-  }
-
-  get(agentName: string | undefined): AttributeSets {
-    let sets = this.byAgent.get(agentName);
-    if (sets === undefined) {
-      sets = new AttributeSets(
-        agentName === undefined ? this.base : { ...this.base, [SEMCONV.GEN_AI_AGENT_NAME]: agentName },
-      );
-      if (this.byAgent.size < MAX_AGENTS_PER_TOOL) this.byAgent.set(agentName, sets);
-    }
-    return sets;
-  }
-}
 
 /**
  * JSON for captured tool arguments and results. A string that already is JSON (the model's
