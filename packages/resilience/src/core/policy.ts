@@ -11,9 +11,24 @@ export interface Next<T> {
  * A resilience policy in a composable chain (cockatiel style): `run` does the policy's work
  * around `next.run(ctx)`. The optimised {@link Pipeline} calls policies' synchronous hooks
  * directly instead; `run` is what `wrap()` and each policy's own `execute()` use.
+ *
+ * `X` is what the policy may answer with in place of the operation's result: a fallback's value.
+ * It is `never` for every policy that only passes the result on.
  */
-export interface Policy {
-  run<T>(ctx: CallContext, next: Next<T>): Promise<T>;
+export interface Policy<X = never> {
+  run<T>(ctx: CallContext, next: Next<T>): Promise<T | X>;
+}
+
+/**
+ * Key of a type-only member, never set at runtime, by which a policy that may answer in place of
+ * the operation tells `wrap` what it answers with: TypeScript cannot read that from the generic
+ * `run`.
+ */
+export const answersWith: unique symbol = Symbol('breakwater.answersWith');
+
+/** A policy that may answer in place of the operation with an `X`: a fallback, or a chain with one outermost. */
+export interface AnsweringPolicy<X> extends Policy<X> {
+  readonly [answersWith]: X;
 }
 
 /** Innermost stage: calls the operation with the context. */
@@ -57,30 +72,41 @@ class Stage<T> implements Next<T> {
 
 /**
  * Policies composed outermost first: `wrap(timeout, retry, breaker)` runs the breaker inside the
- * retry inside the timeout. The chain is itself a policy, so chains nest.
+ * retry inside the timeout. The chain is itself a policy, so chains nest. `X` is what its
+ * outermost policy may answer with in place of the operation's result (a fallback's value).
  */
-export class PolicyChain implements Policy {
-  readonly policies: readonly Policy[];
+export class PolicyChain<X = never> implements AnsweringPolicy<X> {
+  declare readonly [answersWith]: X;
+  readonly policies: readonly Policy<unknown>[];
   private readonly dependency: string;
 
-  constructor(policies: readonly Policy[], dependency = 'unknown') {
+  constructor(policies: readonly Policy<unknown>[], dependency = 'unknown') {
     this.policies = policies;
     this.dependency = dependency;
   }
 
-  run<T>(ctx: CallContext, next: Next<T>): Promise<T> {
-    let stage: Next<T> = next;
-    for (let i = this.policies.length - 1; i >= 0; i--) stage = new Stage(this.policies[i]!, stage);
+  run<T>(ctx: CallContext, next: Next<T>): Promise<T | X> {
+    // Past the outermost policy only pass-through policies run (see `wrap`): each stage's result
+    // is the operation's, and the outermost adds `X`.
+    let stage = next as Next<T | X>;
+    for (let i = this.policies.length - 1; i >= 0; i--) stage = new Stage(this.policies[i] as Policy, stage);
     return stage.run(ctx);
   }
 
   /** Runs `fn` through the chain. */
-  execute<T, TData = unknown>(fn: Operation<T, TData>, options?: ExecuteOptions<TData>): Promise<T> {
-    return executePolicy(this, fn, options, this.dependency);
+  execute<T, TData = unknown>(fn: Operation<T, TData>, options?: ExecuteOptions<TData>): Promise<T | X> {
+    return executePolicy<T | X, TData>(this as Policy, fn, options, this.dependency);
   }
 }
 
-/** Composes policies, outermost first. */
-export function wrap(...policies: Policy[]): PolicyChain {
+/**
+ * Composes policies, outermost first. A policy that may answer in place of the operation (a
+ * fallback, or a chain with one outermost) goes first, and the chain's result is typed with
+ * what it may answer: `wrap(fallback, timeout, retry).execute(fn)` is a promise of the
+ * operation's result or the fallback's.
+ */
+export function wrap<X>(outermost: AnsweringPolicy<X>, ...inner: Policy[]): PolicyChain<X>;
+export function wrap(...policies: Policy[]): PolicyChain;
+export function wrap(...policies: Policy<unknown>[]): PolicyChain<unknown> {
   return new PolicyChain(policies);
 }

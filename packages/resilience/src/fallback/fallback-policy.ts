@@ -4,8 +4,13 @@ import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import type { MutableCallContext } from '../core/mutable-context.ts';
-import type { Next, Policy } from '../core/policy.ts';
-import { executePolicy } from '../core/policy.ts';
+import {
+  type AnsweringPolicy,
+  type answersWith,
+  executePolicy,
+  type Next,
+  type Policy,
+} from '../core/policy.ts';
 import { getDefaultListener } from '../telemetry/default-listener.ts';
 import type { ResilienceListener } from '../telemetry/listener.ts';
 import { guardListener } from '../telemetry/safe.ts';
@@ -28,7 +33,8 @@ const notCancelled = (c: Classification): boolean => c.category !== 'cancelled';
  * Replaces a failure with a fallback result. The outermost policy: it sees the final error after
  * retries, breaker refusals and deadlines. Sets `ctx.fallback` to the strategy that answered.
  */
-export class FallbackPolicy<F> {
+export class FallbackPolicy<F> implements AnsweringPolicy<F> {
+  declare readonly [answersWith]: F;
   readonly strategy: FallbackStrategy<F>;
   readonly dependency: string;
   private readonly handles: (c: Classification) => boolean;
@@ -94,7 +100,6 @@ export class FallbackPolicy<F> {
 
   /** Runs `fn` with this fallback alone. */
   execute<T, TData = unknown>(fn: Operation<T, TData>, options?: ExecuteOptions<TData>): Promise<T | F> {
-    // `run` widens the result to `T | F`, which the generic Policy signature cannot express.
-    return executePolicy(this as unknown as Policy, fn as Operation<T | F, TData>, options, this.dependency);
+    return executePolicy<T | F, TData>(this as Policy, fn, options, this.dependency);
   }
 }
