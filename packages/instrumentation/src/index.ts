@@ -67,6 +67,7 @@ export {
   NO_CONTEXT_MANAGER_WARNING,
   type Tool,
   type ToolOptions,
+  type ToolPolicyOverrides,
   type ToolType,
   tool,
   toolSignal,

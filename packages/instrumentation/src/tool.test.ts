@@ -154,3 +154,40 @@ describe('one tool name, two call sites with policies of their own', () => {
     }
   });
 });
+
+describe('tool() fallback', () => {
+  it("answers in place of a failing tool, given the tool's arguments", async () => {
+    const runtime = createRuntime({ policies: [{ match: 'tool/lookup_stock', policy: { retry: false } }] });
+    const inputs: unknown[] = [];
+    const lookup = tool(
+      'lookup_stock',
+      async (sku: string, _warehouse: number): Promise<{ sku: string; count: number }> => {
+        throw new Error(`inventory service down for ${sku}`);
+      },
+      {
+        runtime,
+        policy: {
+          fallback: {
+            name: 'unknown-stock',
+            run: ({ input }) => {
+              inputs.push(input);
+              return { sku: input[0], count: 0 };
+            },
+          },
+        },
+      },
+    );
+    assert.deepEqual(await lookup('A-1', 7), { sku: 'A-1', count: 0 });
+    assert.deepEqual(inputs, [['A-1', 7]]);
+    const [operation] = byRole(h.spans(), 'operation').filter((s) => s.name === 'execute_tool lookup_stock');
+    assert.equal(attrs(operation!)['breakwater.fallback'], 'unknown-stock');
+  });
+
+  it('must return what the tool returns (checked by the type checker, which runs in npm test)', () => {
+    const defined = tool('count_words', async (text: string) => text.split(' ').length, {
+      // @ts-expect-error the fallback's string would reach callers typed for a number
+      policy: { fallback: { name: 'wrong-type', run: () => 'unknown' } },
+    });
+    assert.equal(typeof defined, 'function');
+  });
+});

@@ -16,7 +16,7 @@ import { json } from './client/describe.ts';
 import { checkDefinition } from './definition-checks.ts';
 import { agentToolMetrics } from './metrics.ts';
 import { Operation } from './operation.ts';
-import type { DependencyPolicy, PolicyOverrides } from './policies.ts';
+import type { DependencyPolicy, FallbackPolicy, PolicyOverrides } from './policies.ts';
 import { validatePolicyOverrides } from './policy-validation.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
@@ -28,15 +28,19 @@ const TOOL_TYPES = ['function', 'extension', 'datastore'] as const;
 export type ToolType = (typeof TOOL_TYPES)[number];
 
 /** Options of {@link tool}. */
-export interface ToolOptions<A extends unknown[]> {
+export interface ToolOptions<A extends unknown[], R = unknown> {
   /** Reads the model's tool-call id from the arguments, for `gen_ai.tool.call.id`. */
   readonly callId?: (...args: A) => string | undefined;
   /** `gen_ai.tool.description`, what the tool does (as offered to the model). */
   readonly description?: string;
   /** `gen_ai.tool.type`; defaults to `function`. */
   readonly type?: ToolType;
-  /** Policy overrides for this tool, applied over the `tool/*` defaults and matching rules. */
-  readonly policy?: PolicyOverrides;
+  /**
+   * Policy overrides for this tool, applied over the `tool/*` defaults and matching rules. A
+   * fallback gets the tool's arguments as its `input` and answers in place of the tool, so it
+   * must return what the tool returns.
+   */
+  readonly policy?: ToolPolicyOverrides<A, R>;
   /** Runtime to use; defaults to the process-wide one at call time. */
   readonly runtime?: Runtime;
 }
@@ -51,6 +55,11 @@ const TOOL_OPTIONS: Readonly<Record<keyof ToolOptions<unknown[]>, ValueCheck>> =
     typeof v === 'object' && v !== null && 'guard' in v && 'policies' in v
       ? undefined
       : 'must be a Runtime (from createRuntime or configureBreakwater)',
+};
+
+/** {@link PolicyOverrides} for a tool taking `A` and returning `R`: its fallback is typed by them. */
+export type ToolPolicyOverrides<A extends unknown[], R> = Omit<PolicyOverrides, 'fallback'> & {
+  readonly fallback?: FallbackPolicy<A, NoInfer<R>> | false;
 };
 
 /** A wrapped tool: same arguments, always async, with its name attached. */
@@ -74,7 +83,7 @@ const TOOL_ATTEMPT = createContextKey('breakwater.tool.attempt');
  *
  * @example
  * const lookup = tool('lookup', async (id: string) => {
- *   const res = await fetch(`http://inventory.local/items/${id}`, { signal: toolSignal() });
+ *   const res = await fetch(`http://inventory.local/items/${id}`, { signal: toolSignal() ?? null });
  *   return res.json();
  * });
  */
@@ -124,18 +133,20 @@ function warnNoContextManager(): void {
  * unknown (a misspelling) or of the wrong type, each named; and for a bad `policy` field.
  *
  * @example
- * const search = tool('search_web', async (args: { q: string }) => fetchResults(args.q), {
+ * const search = tool('search_web', async (args: { q: string; id: string }) => fetchResults(args.q), {
  *   callId: (args) => args.id,
+ *   policy: { fallback: { name: 'no-results', run: () => [] } },
  * });
  */
 export function tool<A extends unknown[], R>(
   name: string,
   fn: (...args: A) => R | Promise<R>,
-  options: ToolOptions<A> = {},
+  options: ToolOptions<A, R> = {},
 ): Tool<A, R> {
   checkDefinition('tool', name, fn, options, TOOL_OPTIONS);
-  if (options.policy !== undefined)
-    validatePolicyOverrides(options.policy, `tool(${JSON.stringify(name)}).policy`);
+  // The fallback's types are this tool's; the pipeline hands it the arguments and returns its value.
+  const overrides = options.policy as PolicyOverrides | undefined;
+  if (overrides !== undefined) validatePolicyOverrides(overrides, `tool(${JSON.stringify(name)}).policy`);
   const dependency = dependencyKey({ toolName: name }) ?? `tool/${name}`;
   const spanName = `execute_tool ${name}`;
   const startAttributes = Object.freeze({
@@ -155,7 +166,7 @@ export function tool<A extends unknown[], R>(
   const wrapped = async function (this: unknown, ...args: A): Promise<R> {
     const runtime = options.runtime ?? getRuntime();
     if (resolved?.runtime !== runtime) {
-      resolved = { runtime, policy: runtime.policies.resolveWith(dependency, options.policy) };
+      resolved = { runtime, policy: runtime.policies.resolveWith(dependency, overrides) };
     }
     const policy = resolved.policy;
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
