@@ -99,6 +99,23 @@ it('ESM app: --import of its own file that imports @breakwater/node/hook, then s
   );
 });
 
+it('ESM app importing an npm alias of openai: start({ openaiAliases }) after the hook instruments it', async () => {
+  const model = 'gpt-alias-app';
+  fp.script({ route: 'openai.chat', model, steps: [{ fault: 'error', status: 503, count: 100 }] });
+  const { code, out } = await run(
+    ['--import', fixture('alias-instrument.mjs'), fixture('alias-app.mjs')],
+    '',
+  );
+  assert.equal(code, 0, out);
+  assert.match(out, /failed 503/);
+  // The policy's 2 attempts: an uninstrumented alias would make the client's own 1 + 5.
+  assert.equal(fp.count({ route: 'openai.chat', model }), 2);
+  assert.ok(
+    bodies.some((b) => b.includes(`chat ${model}`) && b.includes('alias-app')),
+    'span exported on exit',
+  );
+});
+
 it('CommonJS app: require("@breakwater/node") then require("openai")', async () => {
   const { code, out } = await run([fixture('cjs-app.cjs')], 'cjs-app');
   assert.equal(code, 0, out);

@@ -9,17 +9,31 @@
  * nothing more. No top-level await, so this module can be required.
  */
 import { register as registerModuleHooks } from 'node:module';
-import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
+import {
+  type RegisterHooksOptions,
+  register as registerSyncHooks,
+  supportsSyncHooks,
+} from 'import-in-the-middle/register-hooks.mjs';
+import { INSTRUMENTED_MODULES, registeredEsmHook } from './esm-hook-modules.ts';
 
-/** Modules the loader intercepts; everything else loads untouched. */
-const INSTRUMENTED_MODULES = ['openai', '@anthropic-ai/sdk'];
+/**
+ * import-in-the-middle's in-thread matcher (since 3.2; its type declarations lag): asked per
+ * import, so names `start()` adds later (`openaiAliases`) are intercepted too.
+ */
+type SyncHookOptions = RegisterHooksOptions & { shouldInclude(url: string, specifier: string): boolean };
 
+// Only the modules in the set are intercepted; everything else loads untouched.
 try {
-  if (supportsSyncHooks()) registerSyncHooks({ include: INSTRUMENTED_MODULES });
-  else
+  if (supportsSyncHooks()) {
+    const { modules } = registeredEsmHook(true);
+    const options: SyncHookOptions = { shouldInclude: (_url, specifier) => modules.has(specifier) };
+    registerSyncHooks(options);
+  } else {
     registerModuleHooks('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-      data: { include: INSTRUMENTED_MODULES },
+      data: { include: [...INSTRUMENTED_MODULES] },
     });
+    registeredEsmHook(false);
+  }
 } catch (error) {
   console.warn(
     `[breakwater] ESM loader hook not registered; ESM imports stay uninstrumented: ${String(error)}`,

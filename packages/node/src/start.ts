@@ -20,6 +20,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
 import { type ControlHandle, startControl } from './control-hook.ts';
+import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
 import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
 import { resourceDetectors } from './resource.ts';
@@ -234,6 +235,7 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
   let runtime: Runtime | undefined;
   let control: ControlHandle | undefined;
   try {
+    if (options.openaiAliases !== undefined) interceptAliasesInEsm(options.openaiAliases, log);
     sdk = new NodeSDK({
       // The resolved identity must win over detected attributes; see resource.ts.
       resourceDetectors: resourceDetectors(resolved),
@@ -300,4 +302,17 @@ async function forceFlushAll(): Promise<void> {
   const delegate = (tp.getDelegate?.() ?? tp) as { forceFlush?: () => Promise<void> };
   const mp = metrics.getMeterProvider() as { forceFlush?: () => Promise<void> };
   await Promise.all([delegate.forceFlush?.(), mp.forceFlush?.()]);
+}
+
+/**
+ * Has the ESM loader hook intercept the aliases' imports too; says which stay unpatched where the
+ * hook's list is fixed (the asynchronous loader of older Node versions).
+ */
+function interceptAliasesInEsm(aliases: readonly string[], log: (message: string) => void): void {
+  const unreached = interceptInEsm(aliases);
+  if (unreached.length === 0) return;
+  log(
+    `openaiAliases ${unreached.join(', ')}: ESM imports of ${unreached.length === 1 ? 'it' : 'them'} stay ` +
+      'uninstrumented on this Node version, whose loader hook runs off-thread with a fixed module list (require() is instrumented); Node >= 24.11.1 or >= 22.22.3 runs it in-thread, where aliases are intercepted',
+  );
 }

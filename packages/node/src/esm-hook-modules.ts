@@ -1,0 +1,50 @@
+/**
+ * The module names the ESM loader hook (hook.ts) intercepts, shared with `start()` so that
+ * `openaiAliases` reach ESM imports too. Kept on `globalThis` under a registered symbol: the hook
+ * and `start()` may be separate copies of this package (the hook imported as ESM, `start()`
+ * required from CommonJS), and both must see one set.
+ */
+
+/** Modules intercepted by default: the clients we instrument. */
+export const INSTRUMENTED_MODULES: readonly string[] = ['openai', '@anthropic-ai/sdk'];
+
+/** What the registered hook can intercept. */
+export interface EsmHookModules {
+  /**
+   * Whether names added after registration take effect: true for Node's in-thread (synchronous)
+   * hooks; the asynchronous loader of older Node versions runs on its own thread with the list
+   * it was registered with.
+   */
+  readonly extensible: boolean;
+  /** The specifiers intercepted (`import … from '<name>'`). */
+  readonly modules: Set<string>;
+}
+
+const KEY = Symbol.for('@breakwater/node.esmHookModules');
+type Holder = { [KEY]?: EsmHookModules };
+
+/** Records the hook just registered; returns its module set. */
+export function registeredEsmHook(extensible: boolean): EsmHookModules {
+  const hook = { extensible, modules: new Set(INSTRUMENTED_MODULES) };
+  (globalThis as Holder)[KEY] = hook;
+  return hook;
+}
+
+/** The registered hook, or undefined when none is (a CommonJS app, or `start()` without the hook). */
+export function esmHook(): EsmHookModules | undefined {
+  return (globalThis as Holder)[KEY];
+}
+
+/**
+ * Has the ESM hook intercept `names` too (imports that come after this call). Returns the names
+ * it cannot add: all of them when the hook's list is fixed, none without a hook (CommonJS apps
+ * are patched through `require`, which needs no list).
+ */
+export function interceptInEsm(names: readonly string[]): readonly string[] {
+  const hook = esmHook();
+  if (hook === undefined) return [];
+  const missing = names.filter((name) => !hook.modules.has(name));
+  if (!hook.extensible) return missing;
+  for (const name of missing) hook.modules.add(name);
+  return [];
+}
