@@ -59,6 +59,8 @@ export {
   configureBreakwater,
   createRuntime,
   getRuntime,
+  installRuntime,
+  RUNTIME_REPLACED_WARNING,
   type Runtime,
   type RuntimeOptions,
 } from './runtime.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ManualClock, METRIC } from '@breakwater/protocol';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { createRuntime } from './runtime.ts';
+import { configureBreakwater, createRuntime, installRuntime, RUNTIME_REPLACED_WARNING } from './runtime.ts';
 import { tool } from './tool.ts';
 
 class OnDemand extends MetricReader {
@@ -36,4 +36,28 @@ it('configureBreakwater’s limits bound the dependencies the runtime keeps', as
       .execute(async () => i);
   }
   assert.ok(runtime.guard.breakers.size <= 16, `${runtime.guard.breakers.size} breakers kept`);
+});
+
+it('configureBreakwater() replacing the runtime start() set up says so in a process warning', async () => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    configureBreakwater();
+    configureBreakwater();
+    installRuntime("@breakwater/node's start()");
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.deepEqual(warnings, [], 'replacing a runtime nobody owns is quiet');
+    configureBreakwater();
+    await new Promise((r) => setImmediate(r));
+    const [warning] = warnings as (Error & { code?: string })[];
+    assert.equal(warnings.length, 1);
+    assert.equal(warning?.code, RUNTIME_REPLACED_WARNING);
+    assert.match(warning.message, /replaced the runtime @breakwater\/node's start\(\) set up/);
+    configureBreakwater();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(warnings.length, 1, 'said once: the runtime it replaced next is its own');
+  } finally {
+    process.off('warning', onWarning);
+  }
 });

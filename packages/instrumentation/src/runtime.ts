@@ -71,6 +71,8 @@ export interface Runtime {
 }
 
 let current: Runtime | undefined;
+/** Who installed `current` through {@link installRuntime}, while it is theirs. */
+let currentOwner: string | undefined;
 
 function contentFromEnv(): boolean {
   return process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() === 'true';
@@ -116,10 +118,37 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
 
 /**
  * Installs a fresh process-wide runtime (policies, clock, metrics) and returns it. Breakers and
- * budgets of the previous runtime are dropped, so call this once at startup (or per test).
+ * budgets of the previous runtime are dropped, so call this once at startup (or per test). With
+ * `@breakwater/node`, give these options to `start()` instead: replacing the runtime it set up
+ * drops its policies and rules, and its fleet control client goes on steering the old breakers
+ * (said in a process warning, {@link RUNTIME_REPLACED_WARNING}).
  */
 export function configureBreakwater(options: RuntimeOptions = {}): Runtime {
+  const replaced = currentOwner;
   current = createRuntime(options);
+  currentOwner = undefined;
+  if (replaced !== undefined) warnReplaced(replaced);
+  return current;
+}
+
+/** Process warning code for a {@link configureBreakwater} that replaced a runtime set up by `start()`. */
+export const RUNTIME_REPLACED_WARNING = 'BREAKWATER_RUNTIME_REPLACED';
+
+function warnReplaced(owner: string): void {
+  const message =
+    `configureBreakwater() replaced the runtime ${owner} set up: its policies, classifier rules and limits ` +
+    `no longer apply, and fleet breaker signals reach the old breakers only. Give these options to ${owner} instead.`;
+  diag.warn(message);
+  process.emitWarning(message, { code: RUNTIME_REPLACED_WARNING });
+}
+
+/**
+ * {@link configureBreakwater} for a setup that owns the runtime (`@breakwater/node`'s `start()`,
+ * named by `owner`): a later `configureBreakwater()` warns that it replaces it.
+ */
+export function installRuntime(owner: string, options: RuntimeOptions = {}): Runtime {
+  current = createRuntime(options);
+  currentOwner = owner;
   return current;
 }
 

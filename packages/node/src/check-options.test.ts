@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_TIMER_MS } from '@breakwater/protocol';
+import { checkStartOptions } from './check-options.ts';
 import { resolveOptions, type StartOptions } from './options.ts';
 
 /** Resolves `options` with no environment; returns them and what was logged. */
@@ -99,6 +100,29 @@ describe('start() options: each bad one logged, named, and left to its variable 
     assert.deepEqual(resolved({ control: true }).logged, [
       'control: must be false or { url?, token? } (got true); ignored (the control client runs as configured by the environment)',
     ]);
+  });
+
+  it('limits: each field apart, the rest kept; Infinity keeps every dependency', () => {
+    const logged: string[] = [];
+    const logger = (m: string) => logged.push(m);
+    const kept = checkStartOptions({
+      logger,
+      limits: { maxDependencies: 0, idleMs: 60_000, maxDependences: 5 },
+    });
+    assert.deepEqual(kept.limits, { idleMs: 60_000 });
+    assert.deepEqual(logged, [
+      'limits.maxDependencies: must be an integer of at least 1 (got 0); ignored (the default of 400 applies)',
+      'limits.maxDependences: unknown option (did you mean maxDependencies?); ignored',
+    ]);
+    logged.length = 0;
+    assert.equal(checkStartOptions({ logger, limits: 5 }).limits, undefined);
+    assert.deepEqual(logged, [
+      'limits: must be { maxDependencies?, idleMs? } (got 5); ignored (the default limits apply)',
+    ]);
+    logged.length = 0;
+    const infinite = { maxDependencies: Number.POSITIVE_INFINITY, idleMs: 0 };
+    assert.deepEqual(checkStartOptions({ logger, limits: infinite }).limits, infinite);
+    assert.deepEqual(logged, []);
   });
 
   it('a logger that is not a function: the console hears of it, and of the rest', (t) => {

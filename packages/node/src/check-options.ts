@@ -6,7 +6,7 @@
  * own line, naming it, what it must be and what was given, and left out: its variable or default
  * applies, and everything else starts as given.
  */
-import { isCaptureMaxBytes } from '@breakwater/instrumentation';
+import { DEFAULT_IDLE_MS, DEFAULT_MAX_DEPENDENCIES, isCaptureMaxBytes } from '@breakwater/instrumentation';
 import {
   checkFor,
   closestName,
@@ -62,7 +62,7 @@ const httpUrl: ValueCheck = (v) =>
 const later: ValueCheck = () => undefined;
 
 /** Every option of `start()`: a new one without a check here does not compile. */
-const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpec>> = {
+const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control' | 'limits'>, OptionSpec>> = {
   serviceName: { check: text, instead: 'OTEL_SERVICE_NAME or the default applies' },
   serviceVersion: { check: text, instead: 'OTEL_RESOURCE_ATTRIBUTES or npm_package_version applies' },
   serviceInstanceId: { check: text, instead: 'OTEL_RESOURCE_ATTRIBUTES or a random UUID applies' },
@@ -99,6 +99,20 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control'>, OptionSpe
   },
 };
 
+const LIMITS: Readonly<Record<string, OptionSpec>> = {
+  maxDependencies: {
+    check: (v) => (v === Number.POSITIVE_INFINITY ? undefined : count(v)),
+    instead: `the default of ${DEFAULT_MAX_DEPENDENCIES} applies`,
+  },
+  idleMs: {
+    check: (v) =>
+      typeof v === 'number' && Number.isFinite(v) && v >= 0
+        ? undefined
+        : 'must be a number of milliseconds, at least 0',
+    instead: `the default of ${DEFAULT_IDLE_MS} ms applies`,
+  },
+};
+
 const CONTROL: Readonly<Record<string, OptionSpec>> = {
   url: { check: httpUrl, instead: `${ENV.COLLECTOR_URL} or the collector the spans go to applies` },
   token: { check: text, instead: `${ENV.SUBSCRIBE_TOKEN} applies` },
@@ -120,7 +134,7 @@ export function checkStartOptions(given: unknown): StartOptions {
     );
     return {};
   }
-  return keepValid(given, OPTIONS, log, '', { control: checkControl }) as StartOptions;
+  return keepValid(given, OPTIONS, log, '', { control: checkControl, limits: checkLimits }) as StartOptions;
 }
 
 /** Checks an option that is an object of its own, logging its problems; its kept value or undefined. */
@@ -169,6 +183,17 @@ function checkControl(value: unknown, log: (message: string) => void): unknown {
     return undefined;
   }
   return keepValid(value, CONTROL, log, 'control.');
+}
+
+/** `limits`: `{ maxDependencies?, idleMs? }`, each field checked apart. */
+function checkLimits(value: unknown, log: (message: string) => void): unknown {
+  if (!isObject(value)) {
+    log(
+      `limits: must be { maxDependencies?, idleMs? } (got ${showValue(value)}); ignored (the default limits apply)`,
+    );
+    return undefined;
+  }
+  return keepValid(value, LIMITS, log, 'limits.');
 }
 
 /** ` (did you mean serviceName?)` for a name that differs from a known one by case or a typo or two. */

@@ -8,6 +8,7 @@ import {
   type ClassifierRule,
   captureMaxBytesFromEnv,
   DEFAULT_CAPTURE_MAX_BYTES,
+  type DependencyLimits,
   type PolicyRule,
 } from '@breakwater/instrumentation';
 import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwater/protocol';
@@ -67,6 +68,12 @@ export interface StartOptions {
    * are logged and left out, as policies are.
    */
   readonly classifierRules?: readonly ClassifierRule[];
+  /**
+   * Bounds on per-dependency state: how many dependencies keep a breaker, budget and bulkhead, and
+   * how long one must be idle before it may be dropped (see `@breakwater/instrumentation`). Limits
+   * out of range are logged and the defaults apply.
+   */
+  readonly limits?: DependencyLimits;
   /** Record message content on spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`). */
   readonly captureMessageContent?: boolean;
   /**

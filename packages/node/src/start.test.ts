@@ -25,6 +25,7 @@ before(async () => {
     handleSignals: false,
     metricIntervalMs: 60_000,
     policies: [{ match: '*', policy: { retry: { baseDelayMs: 1, maxDelayMs: 2 } } }],
+    limits: { maxDependencies: 50, idleMs: 0 },
   });
 });
 
@@ -50,6 +51,18 @@ it('exports an instrumented call end to end over real OTLP/HTTP', async () => {
   assert.match(body, /service\.instance\.id/);
   assert.equal(bw.options.serviceVersion, '1.2.3');
   assert.ok(bw.runtime, 'runtime configured');
+});
+
+it("start()'s limits bound the dependencies its runtime keeps", async () => {
+  const { runtime } = bw;
+  assert.ok(runtime, 'runtime configured');
+  for (let i = 0; i < 120; i++) {
+    const dependency = `tool/limits_${i}`;
+    await runtime.guard
+      .pipeline(dependency, runtime.policies.resolve(dependency), 'pipeline')
+      .execute(async () => i);
+  }
+  assert.ok(runtime.guard.breakers.size <= 50, `${runtime.guard.breakers.size} breakers kept`);
 });
 
 it('start() twice returns the same instance and never throws', () => {

@@ -6,7 +6,7 @@
  */
 import {
   breakwaterInstrumentations,
-  configureBreakwater,
+  installRuntime,
   PolicyResolver,
   type Runtime,
 } from '@breakwater/instrumentation';
@@ -170,12 +170,17 @@ function configureRuntime(
     'classifierRules',
     'the built-in classification only',
   );
-  return configureBreakwater({
+  return installRuntime(START_OWNER, {
     ...runtimeOptions,
     ...(policies === undefined ? {} : { policies }),
     ...(classifierRules === undefined ? {} : { classifierRules }),
+    // Checked field by field already (check-options.ts).
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
 }
+
+/** How the runtime's owner is named in the warning should the app replace it (configureBreakwater). */
+const START_OWNER = "@breakwater/node's start()";
 
 /** `given` when `check` accepts it; otherwise logged (`start()` never throws) and left out. */
 function checked<T>(
