@@ -94,6 +94,18 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
     const notJson = await run(['--policy', '{bad']);
     assert.equal(notJson.code, 1);
     assert.match(notJson.stderr, /^agent-service: --policy is not JSON: [^\n]+\n$/);
+    // Numbers are checked before anything starts, too: Number('abc') would run on as NaN.
+    for (const [args, message] of [
+      [['--requests', 'abc'], '--requests must be a whole number of at least 0 (got "abc")'],
+      [['--requests', '2.5'], '--requests must be a whole number of at least 0 (got "2.5")'],
+      [['--rate', 'fast'], '--rate must be a number of calls per second above 0 (got "fast")'],
+      [['--inspect-port', '70000'], '--inspect-port must be a port from 0 to 65535 (got "70000")'],
+    ] as const) {
+      const bad = await run([...args]);
+      assert.equal(bad.code, 1, args.join(' '));
+      assert.equal(bad.stderr, `agent-service: ${message}\n`);
+      assert.doesNotMatch(bad.stdout, /fault provider on/);
+    }
   });
 
   it('--faults on an external provider replaces its scripts; none clears them', async () => {

@@ -95,8 +95,36 @@ function parsePolicy(text: string | undefined): PolicyOverrides | undefined {
   return overrides;
 }
 
+/** A numeric flag, checked before anything starts: `Number('abc')` would run on as NaN. */
+function numberFlag(name: string, text: string, check: (n: number) => boolean, what: string): number {
+  const n = text.trim() === '' ? Number.NaN : Number(text);
+  if (!check(n)) throw new Error(`--${name} must be ${what} (got ${JSON.stringify(text)})`);
+  return n;
+}
+
+const isCount = (n: number) => Number.isInteger(n) && n >= 0;
+
 async function main(): Promise<void> {
-  const inspecting = values['inspect-port'] !== undefined;
+  const requests = numberFlag('requests', values.requests, isCount, 'a whole number of at least 0');
+  const rate =
+    values.rate === undefined
+      ? undefined
+      : numberFlag(
+          'rate',
+          values.rate,
+          (n) => Number.isFinite(n) && n > 0,
+          'a number of calls per second above 0',
+        );
+  const inspectPort =
+    values['inspect-port'] === undefined
+      ? undefined
+      : numberFlag(
+          'inspect-port',
+          values['inspect-port'],
+          (n) => isCount(n) && n <= 65_535,
+          'a port from 0 to 65535',
+        );
+  const inspecting = inspectPort !== undefined;
   const instanceId = values['instance-id'] ?? randomUUID();
   const overrides = parsePolicy(values.policy);
   const policies: PolicyRule[] = [];
@@ -164,20 +192,19 @@ async function main(): Promise<void> {
     apiKey: values['api-key'],
     baseURL: `${providerUrl.replace(/\/+$/, '')}/v1`,
   });
-  const requests = Number(values.requests);
   if (requests > 0) {
     const result = await runAgent({
       client,
       model: values.model,
       requests,
-      ...(values.rate !== undefined ? { rate: Number(values.rate) } : {}),
+      ...(rate !== undefined ? { rate } : {}),
     });
     console.log(`done: ${result.ok} ok, ${result.failed} failed, ${result.toolCalls} tool calls`);
   }
-  if (values['inspect-port'] !== undefined) {
+  if (inspectPort !== undefined) {
     // Serve until SIGTERM/SIGINT: start() flushes telemetry and ends the process on those.
     const inspect = await startInspectServer({
-      port: Number(values['inspect-port']),
+      port: inspectPort,
       service: values['service-name'],
       instance: instanceId,
       runtime: bw.runtime,
