@@ -85,6 +85,16 @@ describe('fault-provider CLI', { timeout: 20_000 }, () => {
     const p = run(['--port', '0', '--script', file]);
     assert.equal(await p.exit, 2);
     assert.match(p.output(), /invalid --script .*steps\[0\]\.status/);
+    // Checked before listening: on a taken port it is still the script's usage error (2).
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const onTaken = run(['--port', String((taken.address() as AddressInfo).port), '--script', file]);
+      assert.equal(await exitWithin(onTaken), 2);
+      assert.match(onTaken.output(), /invalid --script/);
+    } finally {
+      taken.close();
+    }
   });
 
   it('reports a port that is already taken in one line, without a stack trace', async () => {

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FaultScriptError } from './faults/types.ts';
+import { parseScripts } from './faults/validate.ts';
 import { startFaultProvider } from './server.ts';
 
 const HELP = `Usage: fault-provider [options]
@@ -60,6 +61,14 @@ async function main(): Promise<number> {
       process.stderr.write(`cannot read --script ${values.script}: ${(err as Error).message}\n`);
       return 2;
     }
+    // Checked before listening: a bad script is the same usage error whether or not the port is free.
+    try {
+      parseScripts(scripts);
+    } catch (err) {
+      if (!(err instanceof FaultScriptError)) throw err;
+      process.stderr.write(`invalid --script ${values.script}: ${err.message}\n`);
+      return 2;
+    }
   }
 
   const host = values.host ?? '127.0.0.1';
@@ -75,16 +84,7 @@ async function main(): Promise<number> {
     process.stderr.write(`cannot listen on ${host}:${port}: ${(err as Error).message}\n`);
     return 1;
   }
-  if (scripts !== undefined) {
-    try {
-      provider.script(scripts as Parameters<typeof provider.script>[0]);
-    } catch (err) {
-      if (!(err instanceof FaultScriptError)) throw err;
-      process.stderr.write(`invalid --script ${values.script}: ${err.message}\n`);
-      await provider.close();
-      return 2;
-    }
-  }
+  if (scripts !== undefined) provider.script(scripts as Parameters<typeof provider.script>[0]);
   process.stdout.write(
     `fault-provider listening on ${provider.url}\n` +
       `  OpenAI baseURL:    ${provider.openaiBaseUrl}\n` +
