@@ -148,6 +148,17 @@ describe('policies', () => {
     }
   });
 
+  it("the warning goes to the runtime's own warn when one is given (start() passes its logger)", () => {
+    const told: string[] = [];
+    const runtime = createRuntime({
+      policies: [{ match: '*', policy: { retry: { maxAttempts: 5 } } }],
+      warn: (m) => told.push(m),
+    });
+    assert.equal(runtime.policies.resolve('tool/search').retry, false);
+    assert.equal(told.length, 1);
+    assert.match(told[0]!, /^policy rule "\*" sets retry, which tools leave off/);
+  });
+
   it('refuses invalid rules when they are configured, saying where and why', () => {
     assert.throws(
       () =>

@@ -211,13 +211,17 @@ interface CompiledRule {
  * rule that names tools (`tool/…`) switches a tool's retries on; a broad rule (`*`, written to tune
  * LLM calls) leaves them off, once said in a warning, and may still tune retries already on.
  */
-function toolSafe(rule: CompiledRule, policy: DependencyPolicy): PolicyOverrides {
+function toolSafe(
+  rule: CompiledRule,
+  policy: DependencyPolicy,
+  warn: (message: string) => void,
+): PolicyOverrides {
   const { retry, ...rest } = rule.policy;
   if (rule.namesTools || policy.retry !== false || retry === undefined || retry === false) return rule.policy;
   if (!rule.warned) {
     rule.warned = true;
-    diag.warn(
-      `Breakwater: policy rule "${rule.match}" sets retry, which tools leave off (a retry repeats a ` +
+    warn(
+      `policy rule "${rule.match}" sets retry, which tools leave off (a retry repeats a ` +
         "tool's side effects); it applies to tools without it. Match tools by name to retry them " +
         "(`match: 'tool/*'`).",
     );
@@ -232,6 +236,12 @@ export interface PolicyResolverOptions {
    * oldest entry is dropped; resolving that key again gives the same policy object as before.
    */
   readonly maxCached?: number;
+  /**
+   * Where a warning about the rules goes (a broad rule's `retry`, which tools leave off); default
+   * OpenTelemetry's `diag.warn`, silent unless a diag logger is set. `@breakwater/node`'s
+   * `start()` passes its `logger`.
+   */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -245,6 +255,7 @@ export interface PolicyResolverOptions {
 export class PolicyResolver {
   private readonly rules: ReadonlyArray<CompiledRule>;
   private readonly cache = new Map<string, DependencyPolicy>();
+  private readonly warn: (message: string) => void;
   /** Policies by kind and matching rules: bounded by the rules, not by the keys. */
   private readonly merged = new Map<string, DependencyPolicy>();
   private readonly maxCached: number;
@@ -260,6 +271,7 @@ export class PolicyResolver {
       warned: false,
     }));
     this.maxCached = checkMaxCount('maxCached', options.maxCached ?? DEFAULT_MAX_DEPENDENCIES);
+    this.warn = options.warn ?? ((message) => diag.warn(`Breakwater: ${message}`));
   }
 
   resolve(key: string): DependencyPolicy {
@@ -287,7 +299,7 @@ export class PolicyResolver {
       policy = DEFAULT_POLICIES[kind];
       for (const rule of this.rules) {
         if (!rule.re.test(key)) continue;
-        policy = applyOverrides(policy, kind === 'tool' ? toolSafe(rule, policy) : rule.policy);
+        policy = applyOverrides(policy, kind === 'tool' ? toolSafe(rule, policy, this.warn) : rule.policy);
       }
       this.merged.set(signature, policy);
     }

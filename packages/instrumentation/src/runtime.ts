@@ -52,6 +52,11 @@ export interface RuntimeOptions {
    * (got "bad input")`), a rule without a condition or a category outside the taxonomy.
    */
   readonly classifierRules?: readonly ClassifierRule[];
+  /**
+   * Where warnings about this configuration go (a broad policy rule's `retry`, which tools leave
+   * off); default OpenTelemetry's `diag.warn`, silent unless a diag logger is set.
+   */
+  readonly warn?: (message: string) => void;
 }
 
 /** The shared runtime. */
@@ -96,7 +101,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     options.captureMaxBytes === undefined
       ? captureMaxBytesOrDefault()
       : checkCaptureMaxBytes(options.captureMaxBytes);
-  const policies = new PolicyResolver(options.policies, { maxCached: limits.maxDependencies });
+  const policies = new PolicyResolver(options.policies, {
+    maxCached: limits.maxDependencies,
+    ...(options.warn === undefined ? {} : { warn: options.warn }),
+  });
   // Checked under the name the app gave them (the guard's classifier calls them `rules`).
   if (options.classifierRules !== undefined)
     validateClassifierRules(options.classifierRules, 'classifierRules');

@@ -176,6 +176,7 @@ function configureRuntime(
     ...(classifierRules === undefined ? {} : { classifierRules }),
     // Checked field by field already (check-options.ts).
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    warn: log,
   });
 }
 
