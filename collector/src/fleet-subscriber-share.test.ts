@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { afterEach, describe, it } from 'node:test';
 import { COLLECTOR_PATHS } from '@breakwater/protocol';
+import { memoryLogger } from './act/testing/tools.ts';
+import type { Logger } from './component.ts';
 import { ConfigError } from './config/config-error.ts';
 import { parseConfig } from './config/load.ts';
 import { createFleetComponent, type FleetComponent } from './fleet-component.ts';
@@ -32,12 +34,12 @@ interface Stream {
 }
 
 /** Opens `GET /v1/signals` on its own connection; resolves at the response head (refusals: at the end). */
-function openStream(base: string, token?: string): Promise<Stream> {
+function openStream(base: string, token?: string, method = 'GET'): Promise<Stream> {
   const url = new URL(COLLECTOR_PATHS.SIGNALS, base);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { agent: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } },
+      { method, agent: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } },
       (res) => {
         const stream: Stream = {
           status: res.statusCode ?? 0,
@@ -69,9 +71,10 @@ afterEach(async () => {
   service = undefined;
 });
 
-async function start(yaml: string): Promise<{ base: string; fleet: FleetComponent }> {
+async function start(yaml: string, logger?: Logger): Promise<{ base: string; fleet: FleetComponent }> {
   let fleet: FleetComponent | undefined;
   service = await startTestService(yaml, {
+    ...(logger === undefined ? {} : { logger }),
     components: [
       (ctx) => {
         fleet = createFleetComponent(ctx);
@@ -130,6 +133,51 @@ describe('/v1/signals: subscriber share per token', () => {
     assert.match(text, /^breakwater_fleet_stream_dropped_total\{cause="token_share"\} 3$/m);
     assert.match(text, /^breakwater_fleet_stream_dropped_total\{cause="refused"\} 1$/m);
     assert.match(text, /^breakwater_fleet_subscribers_limit 4$/m);
+  });
+
+  it('a HEAD gets the answer a GET would, a 503 included, but is no dropped stream: not counted, not logged', async () => {
+    const logger = memoryLogger();
+    const { base, fleet } = await start(
+      `${AUTH}fleet:\n  stream: { maxSubscribers: 2, maxSubscribersPerToken: 1 }\n`,
+      logger,
+    );
+    const head = async (token: string) => {
+      const stream = await openStream(base, token, 'HEAD');
+      open.push(stream);
+      return stream;
+    };
+    assert.equal((await subscribe(base, FLEET_A)).status, 200);
+    // Token A's share is taken: its HEAD hears so, as its GET would.
+    const shareTaken = await head(FLEET_A);
+    assert.equal(shareTaken.status, 503);
+    assert.equal(shareTaken.headers['retry-after'], '2');
+    // Token B has room: the stream's headers, and no slot held.
+    assert.equal((await head(FLEET_B)).status, 200);
+    assert.equal(fleet.hub.subscribers, 1);
+    assert.equal((await subscribe(base, FLEET_B)).status, 200);
+    // Every slot taken.
+    assert.equal((await head(OPS)).status, 503);
+
+    const dropped = async () => {
+      const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${OPS}` } });
+      const text = await res.text();
+      return ['token_share', 'refused'].map(
+        (cause) =>
+          new RegExp(`^breakwater_fleet_stream_dropped_total\\{cause="${cause}"\\} (\\d+)$`, 'm').exec(
+            text,
+          )?.[1],
+      );
+    };
+    assert.deepEqual(await dropped(), ['0', '0']);
+    assert.deepEqual(
+      logger.lines.filter((l) => l.level === 'warn'),
+      [],
+    );
+    // The GETs refused alike are counted and logged.
+    assert.equal((await subscribe(base, FLEET_A)).status, 503);
+    assert.equal((await subscribe(base, OPS)).status, 503);
+    assert.deepEqual(await dropped(), ['1', '1']);
+    assert.equal(logger.lines.filter((l) => l.level === 'warn').length, 2);
   });
 
   it('defaults the share to half of maxSubscribers', async () => {

@@ -8,12 +8,6 @@ export const BURN_ALERT_NAME = 'BreakwaterErrorBudgetBurn';
 /** `alertname` of threshold-level alerts. */
 export const LEVEL_ALERT_NAME = 'BreakwaterSloLevel';
 
-/**
- * Labels the collector sets on its alerts, besides each SLO's groupBy labels: the group's `slo`,
- * `tier` and `service`, and the alert's own. `alertmanager.labels` may not reuse them.
- */
-export const ALERT_LABEL_NAMES = ['alertname', 'severity', 'level', 'slo', 'tier', 'service'] as const;
-
 /** Severity a threshold level is routed with: warning can wait, severe and emergency page. */
 export const LEVEL_SEVERITY: Record<Exclude<AlertLevel, 'ok'>, AlertSeverity> = {
   warning: 'ticket',
@@ -43,7 +37,8 @@ export interface DesiredAlertsOptions {
 
 /**
  * The alerts that should be firing now: one per SLO × summed group × severity whose burn-rate
- * rules fire, plus (optionally) one per group whose threshold level is not `ok`.
+ * rules fire, plus (optionally) one per group whose threshold level is not `ok`. A label added
+ * here goes into `SLO_ALERT_LABELS` too (`alert-labels.ts`; `alert-label-clash.test.ts` checks).
  */
 export function desiredAlerts(statuses: readonly SloStatus[], options: DesiredAlertsOptions): DesiredAlert[] {
   const out: DesiredAlert[] = [];

@@ -1,6 +1,6 @@
 import type { Clock } from '@breakwater/protocol';
 import { AlertmanagerPusher } from '../act/alertmanager.ts';
-import { GATE_ALERT_NAME } from '../act/gate/incident-alerts.ts';
+import { gateAlertLabels } from '../act/gate/incident-alerts.ts';
 import type { IncidentReport } from '../act/gate/report.ts';
 import type { Logger } from '../component.ts';
 
@@ -18,13 +18,7 @@ export async function postIncidentAlert(
   const pusher = new AlertmanagerPusher({ url, clock, logger, timeoutMs: 10_000 });
   pusher.update([
     {
-      labels: {
-        alertname: GATE_ALERT_NAME,
-        service: report.service,
-        version: report.version,
-        decision: report.decision,
-        severity: report.decision === 'ROLLBACK' ? 'page' : 'ticket',
-      },
+      labels: gateAlertLabels(report),
       annotations: {
         summary: report.summary,
         top_error_categories:

@@ -164,6 +164,43 @@ describe('breakwater CLI', () => {
     assert.equal(none.stdout, '');
   });
 
+  it('check-config lists problems in file order, whichever section the validator checks first', async () => {
+    const file = join(dir, 'order.yaml');
+    await writeFile(
+      file,
+      'alertmanager: { url: ftp://am }\nforward: [{ url: ftp://otlp }]\nlisten: nowhere\n',
+    );
+    const check = cli(['check-config', file]);
+    assert.equal(check.code, 2, check.stdout);
+    assert.deepEqual(
+      check.stderr
+        .trimEnd()
+        .split('\n')
+        .map((line) =>
+          line
+            .slice(file.length + 1)
+            .split(':')
+            .slice(0, 2)
+            .join(':'),
+        ),
+      ['1:22', '2:18', '3:9'],
+      check.stderr,
+    );
+  });
+
+  it('check-config shows SLO windows as configured, in days (28d, not 4w)', async () => {
+    const file = join(dir, 'windows.yaml');
+    await writeFile(
+      file,
+      'technicalSlos: false\nslos:\n  - { name: a, objective: 99, window: 28d }\n  - { name: b, objective: 99, window: 7d }\n  - { name: c, objective: 99, window: 36h }\n',
+    );
+    const check = cli(['check-config', file]);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /- a \[business, availability\] 99% over 28d\n/);
+    assert.match(check.stdout, /- b \[business, availability\] 99% over 7d\n/);
+    assert.match(check.stdout, /- c \[business, availability\] 99% over 36h\n/);
+  });
+
   it('check-config rejects what serve refuses: a public listener without tokens, the same message', async () => {
     const file = join(dir, 'public.yaml');
     await writeFile(file, `listen: 0.0.0.0:0\ndataDir: ${join(dir, 'public-state')}\n`);
@@ -368,6 +405,36 @@ describe('breakwater CLI', () => {
       collector.cleanup();
       await holder.stop();
     }
+  });
+
+  it('the bin on a Node that cannot strip types: one line saying what to do for the sources, the built code still runs', async () => {
+    // `--no-experimental-strip-types` makes this Node behave like 22.15–22.17 for `.ts` files.
+    const pkg = await mkdtemp(join(dir, 'no-strip-'));
+    await mkdir(join(pkg, 'bin'));
+    await copyFile(BIN, join(pkg, 'bin', 'breakwater.js'));
+    await writeFile(join(pkg, 'package.json'), '{ "type": "module" }\n');
+    await symlink(fileURLToPath(new URL('..', import.meta.url)), join(pkg, 'src'));
+    const run = () =>
+      spawnSync(
+        process.execPath,
+        ['--no-experimental-strip-types', join(pkg, 'bin', 'breakwater.js'), '--version'],
+        {
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
+    const fromSources = run();
+    assert.equal(fromSources.status, 1, fromSources.stderr);
+    assert.match(
+      fromSources.stderr,
+      /^breakwater: this checkout has no build, and Node \S+ cannot run its TypeScript sources: run `npm run build` at the repository root, or use Node 22\.18 or later\n$/,
+    );
+    // With dist/ there, the bin runs it and never looks at the sources.
+    await mkdir(join(pkg, 'dist', 'cli'), { recursive: true });
+    await writeFile(join(pkg, 'dist', 'cli', 'main.js'), 'process.stdout.write("built code ran\\n");\n');
+    const built = run();
+    assert.equal(built.status, 0, built.stderr);
+    assert.equal(built.stdout, 'built code ran\n');
   });
 
   it('serve forwarding to a dead endpoint still drains to its deadline and exits 0 on SIGTERM', async () => {

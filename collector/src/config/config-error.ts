@@ -15,10 +15,19 @@ export class ConfigError extends Error {
   readonly problems: readonly ConfigProblem[];
 
   constructor(source: string, problems: readonly ConfigProblem[]) {
-    super(problems.map((p) => formatProblem(source, p)).join('\n'));
+    // In file order: the validator reports sections in the schema's order, not the file's.
+    const ordered = problems.toSorted(byPosition);
+    super(ordered.map((p) => formatProblem(source, p)).join('\n'));
     this.source = source;
-    this.problems = problems;
+    this.problems = ordered;
   }
+}
+
+/** By line and column; problems with no line (set by a flag, or the whole file) last, as found. */
+function byPosition(a: ConfigProblem, b: ConfigProblem): number {
+  if (a.line === undefined || b.line === undefined)
+    return (a.line === undefined ? 1 : 0) - (b.line === undefined ? 1 : 0);
+  return a.line - b.line || (a.column ?? 1) - (b.column ?? 1);
 }
 
 /** `config.yaml:12:5: slos[2].objective: expected a number below 1`. */

@@ -29,7 +29,7 @@ describe('configuration loading', () => {
     assert.deepEqual(config.forward, []);
   });
 
-  it('errors name the file, the line and column, the document path and what was expected', () => {
+  it('errors name the file, the line and column, the document path and what was expected, in file order', () => {
     const lines = problems(
       [
         'listen: nowhere',
@@ -50,11 +50,21 @@ describe('configuration loading', () => {
       'collector.yaml:1:9: listen: expected host:port (e.g. 127.0.0.1:4318 or [::1]:4318), got "nowhere"',
       'collector.yaml:4:14: auth.tokens[0].token: tokens must be at least 16 characters long',
       `collector.yaml:5:24: auth.tokens[0].scopes[1]: Invalid option: expected one of ${TOKEN_SCOPES.map((s) => `"${s}"`).join('|')}`,
-      'collector.yaml:10:17: limits.maxBodyBytes: Too small: expected number to be >0',
       'collector.yaml:8:10: forward[1].url: expected an http(s) URL',
+      'collector.yaml:10:17: limits.maxBodyBytes: Too small: expected number to be >0',
       'collector.yaml:11:18: shutdownTimeout: invalid duration "soon": expected a number and a unit (ms, s, m, h, d, w), e.g. "30s"',
       'collector.yaml:12:11: surprise: unknown key',
     ]);
+  });
+
+  it('an alertmanager URL that is not http(s) says so, as a forward URL does', () => {
+    assert.deepEqual(
+      problems('alertmanager:\n  url: ftp://alertmanager:9093\n  generatorUrl: status page\n'),
+      [
+        'collector.yaml:2:8: alertmanager.url: expected an http(s) URL',
+        'collector.yaml:3:17: alertmanager.generatorUrl: expected a URL',
+      ],
+    );
   });
 
   it('a value outside a closed set says which values it may take, not "Invalid input"', () => {
@@ -68,9 +78,9 @@ describe('configuration loading', () => {
       ].join('\n'),
     );
     assert.deepEqual(lines, [
+      'collector.yaml:1:14: defaultSlos: expected true, false or "auto" (got "yes")',
       'collector.yaml:5:25: slos[0].selector.status: expected one of unset, ok, error, or a list of them (got "failed")',
       `collector.yaml:5:46: slos[0].selector.errorSource: expected one of ${FAULT_SOURCES.join(', ')}, or a list of them (got ["dependency","nobody"])`,
-      'collector.yaml:1:14: defaultSlos: expected true, false or "auto" (got "yes")',
     ]);
   });
 
@@ -129,6 +139,16 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('rejects alertmanager.labels that the deployment gate sets on its incident alerts', () => {
+    // The gate's own `version` and `decision` would override them on BreakwaterDeploymentGate alerts.
+    const gate =
+      'on the deployment gate alerts (BreakwaterDeploymentGate) itself; give this one another name';
+    assert.deepEqual(problems('alertmanager:\n  labels: { version: x, decision: y, team: z }\n'), [
+      `collector.yaml:2:22: alertmanager.labels.version: the collector sets label "version" ${gate}`,
+      `collector.yaml:2:35: alertmanager.labels.decision: the collector sets label "decision" ${gate}`,
+    ]);
+  });
+
   it('rejects durations that drive timers beyond what a Node.js timer can wait (~24.8 d); 24d is fine', () => {
     const limit =
       'must be at most 24d: this duration drives a timer, and Node.js timers cannot wait longer than about 24.8 days';
@@ -145,11 +165,11 @@ describe('configuration loading', () => {
         ].join('\n'),
       ),
       [
-        `collector.yaml:5:18: shutdownTimeout: ${limit}`,
-        `collector.yaml:3:25: evaluation.interval: ${limit}`,
-        `collector.yaml:2:33: alertmanager.resendInterval: ${limit}`,
-        `collector.yaml:4:27: fleet.stream.retry: ${limit}`,
         `collector.yaml:1:24: gate.alerts.ttl: ${limit}`,
+        `collector.yaml:2:33: alertmanager.resendInterval: ${limit}`,
+        `collector.yaml:3:25: evaluation.interval: ${limit}`,
+        `collector.yaml:4:27: fleet.stream.retry: ${limit}`,
+        `collector.yaml:5:18: shutdownTimeout: ${limit}`,
       ],
     );
     // SLO windows are compared with the clock, not waited for: 30d stays valid.
@@ -227,8 +247,8 @@ describe('configuration loading', () => {
 
   it('prometheusRules names must be Prometheus names (else `breakwater rules` writes PromQL that does not parse)', () => {
     assert.deepEqual(problems('prometheusRules:\n  serviceLabel: service.name\n  callsMetric: ""\n'), [
-      'collector.yaml:3:16: prometheusRules.callsMetric: expected a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)',
       'collector.yaml:2:17: prometheusRules.serviceLabel: expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)',
+      'collector.yaml:3:16: prometheusRules.callsMetric: expected a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)',
     ]);
   });
 

@@ -25,17 +25,20 @@ export const EvaluationSchema = z
 export const AlertmanagerSchema = z
   .object({
     /** Base URL, e.g. `http://127.0.0.1:9093`; alerts go to `<url>/api/v2/alerts`. */
-    url: z.url({ protocol: /^https?$/ }).optional(),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
     /** Firing alerts are re-sent this often (keep it below Alertmanager's `resolve_timeout`, 5m by default). */
     resendInterval: timerDurationMs.prefault('1m'),
     /** Per-request timeout. */
     timeout: timerDurationMs.prefault('10s'),
     /** Also push threshold levels (warning → ticket, severe/emergency → page). */
     levels: z.boolean().default(true),
-    /** Extra labels on every alert, e.g. `{ cluster: prod }`. */
+    /**
+     * Extra labels on every alert, e.g. `{ cluster: prod }`; none the collector sets itself
+     * (`act/alert-labels.ts`, checked across sections).
+     */
     labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).default({}),
     /** `generatorURL` on alerts (e.g. the collector's status page). */
-    generatorUrl: z.url().optional(),
+    generatorUrl: z.url({ error: 'expected a URL' }).optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { type Clock, GATE_NO_DATA_CODES, type GateAnswer, type TimerHandle } from '@breakwater/protocol';
+import type { GateAlertLabel } from '../alert-labels.ts';
 import type { DesiredAlert } from '../alerts.ts';
 import { covers, type IncidentScope, scopeOf, widen } from './incident-scope.ts';
 import type { IncidentStore } from './incident-store.ts';
@@ -42,6 +43,23 @@ export interface GateIncidentAlertsOptions {
   store?: IncidentStore;
   /** Default {@link MAX_GATE_INCIDENTS}. */
   maxIncidents?: number;
+}
+
+/**
+ * The labels of a gate incident alert, raised by the collector or posted by `breakwater gate`.
+ * Typed by {@link GateAlertLabel}, so a label added here must be listed there too, where the
+ * configuration check reads it.
+ */
+export function gateAlertLabels(
+  answer: Pick<GateAnswer, 'service' | 'version' | 'decision'>,
+): Record<GateAlertLabel, string> {
+  return {
+    alertname: GATE_ALERT_NAME,
+    service: answer.service,
+    version: answer.version,
+    decision: answer.decision,
+    severity: answer.decision === 'ROLLBACK' ? 'page' : 'ticket',
+  };
 }
 
 /** True when a HALT only means "not enough traffic yet": no incident for that. */
@@ -218,13 +236,7 @@ export class GateIncidentAlerts {
       this.options.traceUrlTemplate === undefined ? {} : { traceUrlTemplate: this.options.traceUrlTemplate },
     );
     return {
-      labels: {
-        alertname: GATE_ALERT_NAME,
-        service: answer.service,
-        version: answer.version,
-        decision: answer.decision,
-        severity: answer.decision === 'ROLLBACK' ? 'page' : 'ticket',
-      },
+      labels: gateAlertLabels(answer),
       annotations: {
         summary: report.summary,
         description: answer.reasons

@@ -173,12 +173,15 @@ export class SignalHub {
     // Any service name is a valid filter: one longer than a signal's `service` may be (see
     // MAX_SIGNAL_SERVICE_CHARS) gets the fleet-wide signals only, as no signal is scoped to it.
     const service = url.searchParams.get('service') ?? '';
+    // A HEAD gets the answer a GET would get, refusals included, but wants no stream: refusing it
+    // drops none, so it is neither counted nor logged.
+    const head = req.method === 'HEAD';
     // The token's share first, so a token over it hears why even while the stream is full. 503
     // rather than 429: SDKs retry a 503 quietly with backoff but report any 4xx as a
     // configuration error (wrong URL or token), which this is not.
     if (token !== undefined && !this.shares.hasRoom(token)) {
-      this.stats.dropped.tokenShare++;
-      if (this.shares.noteRefusal(token)) {
+      if (!head) this.stats.dropped.tokenShare++;
+      if (!head && this.shares.noteRefusal(token)) {
         this.options.logger.warn(
           { token: token.name, share: this.share },
           'signal subscribers refused: token holds its whole share (fleet.stream.maxSubscribersPerToken)',
@@ -188,10 +191,10 @@ export class SignalHub {
       return;
     }
     if (this.count >= this.options.maxSubscribers) {
-      this.stats.dropped.refused++;
+      if (!head) this.stats.dropped.refused++;
       // Once per run of refusals: every refused SDK retries, and each is a replica that will not
       // back off with the fleet.
-      if (!this.fullLogged) {
+      if (!head && !this.fullLogged) {
         this.fullLogged = true;
         this.options.logger.warn(
           { maxSubscribers: this.options.maxSubscribers },
@@ -204,7 +207,7 @@ export class SignalHub {
     openEventStream(req, res, { 'cache-control': 'no-cache, no-transform' });
     // HEAD gets the headers GET would get and nothing else: no subscriber slot, no snapshot, no
     // connection counted; otherwise the slot would stay taken until the client hung up.
-    if (req.method === 'HEAD') {
+    if (head) {
       res.end();
       return;
     }

@@ -1,9 +1,9 @@
-import { formatDuration } from '@breakwater/protocol';
 import { ConfigError } from '../../config/config-error.ts';
 import type { CollectorConfig } from '../../config/schema.ts';
 import { ratioToPercent } from '../../config/slo/objective.ts';
 import { resolveSlos } from '../../config/slo/resolve.ts';
 import { urlForDisplay } from '../../config/url-for-display.ts';
+import { windowName } from '../../evaluate/windows.ts';
 import type { Command } from '../command.ts';
 import { CONFIG_FLAG_HELP, CONFIG_FLAG_OPTIONS, configOverrides } from '../config-flags.ts';
 import { parseFlags } from '../flags.ts';
@@ -77,7 +77,7 @@ export function summarize(config: CollectorConfig): string {
     lines.push(`  slos:     ${slos.length}`);
     for (const slo of slos) {
       lines.push(
-        `    - ${slo.name} [${slo.tier}, ${slo.sli}] ${ratioToPercent(slo.objective)}% over ${formatDuration(slo.windowMs)}`,
+        `    - ${slo.name} [${slo.tier}, ${slo.sli}] ${ratioToPercent(slo.objective)}% over ${windowName(slo.windowMs)}`,
       );
     }
   } catch (error) {

@@ -31,9 +31,9 @@ describe('fleet config: durations', () => {
         ].join('\n'),
       ),
       [
-        `collector.yaml:4:25: fleet.windows[0].duration: ${expected}`,
         `collector.yaml:2:17: fleet.openDuration: ${expected}`,
         `collector.yaml:3:17: fleet.stepDuration: ${expected}`,
+        `collector.yaml:4:25: fleet.windows[0].duration: ${expected}`,
         'collector.yaml:6:19: fleet.perDependency.a/b.ttl: Too small: expected number to be >0',
       ],
     );
