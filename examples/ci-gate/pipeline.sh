@@ -12,7 +12,10 @@ set -uo pipefail
 
 : "${SERVICE:?}" "${NEW_VERSION:?}" "${CURRENT_VERSION:?}"
 REPORTS="${REPORTS:-incidents}"
-TRACES="${TRACE_URL_TEMPLATE:-http://jaeger:16686/trace/{traceId}}"
+# The default goes through a variable: inside ${VAR:-...} the first `}` (of `{traceId}`) would end
+# the expansion and leave a stray `}` on a TRACE_URL_TEMPLATE that is set.
+default_traces='http://jaeger:16686/trace/{traceId}'
+TRACES="${TRACE_URL_TEMPLATE:-$default_traces}"
 
 set_canary_weight() { kubectl -n "${NAMESPACE:-default}" annotate "ingress/${SERVICE}-canary" --overwrite "nginx.ingress.kubernetes.io/canary-weight=$1"; }
 undo() { set_canary_weight 0 && kubectl -n "${NAMESPACE:-default}" rollout undo "deploy/${SERVICE}-canary"; }

@@ -5,8 +5,9 @@
 #
 #   examples/deploy/generate-rules.sh [OUTPUT] [-- extra `breakwater rules` arguments, e.g. --config breakwater.yaml]
 #
-# OUTPUT defaults to examples/deploy/breakwater-rules.yml. Runs the collector from its TypeScript
-# sources (Node >= 22.18 / 24), so no build is needed.
+# OUTPUT defaults to examples/deploy/breakwater-rules.yml; a relative OUTPUT or --config is taken
+# from the current directory. Runs the collector from its TypeScript sources (Node >= 22.18 / 24),
+# so no build is needed.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -29,7 +30,8 @@ trap 'rm -f "$tmp"' EXIT
 # The repository's own Node 24 when installed (it runs TypeScript; a system Node may not).
 node="$repo/node_modules/.bin/node"
 [[ -x "$node" ]] || node=node
-(cd "$repo" && "$node" --conditions=@breakwater/source collector/src/cli/main.ts rules "$@") >"$tmp"
+# From the caller's directory, so a relative `--config my.yaml` is the caller's file.
+"$node" --conditions=@breakwater/source "$cli" rules "$@" >"$tmp"
 if command -v promtool >/dev/null 2>&1; then
   promtool check rules "$tmp" >&2
 fi
