@@ -5,7 +5,7 @@ import { DiagLogLevel, diag, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createRuntime } from './runtime.ts';
 import { attrs, byRole, type Harness, startHarness } from './testing/harness.ts';
-import { tool } from './tool.ts';
+import { type ToolOptions, tool } from './tool.ts';
 
 // A tool's timeout is the pipeline's aggressive attempt deadline: the call fails at the deadline
 // and the tool's promise is abandoned. Its attempt span must end there, as a timeout, whatever
@@ -189,5 +189,10 @@ describe('tool() fallback', () => {
       policy: { fallback: { name: 'wrong-type', run: () => 'unknown' } },
     });
     assert.equal(typeof defined, 'function');
+    // Options declared apart without a fallback leave the result type to the function.
+    const options: ToolOptions<[string]> = { description: 'counts words' };
+    const counted = tool('count_words_too', async (text: string) => text.split(' ').length, options);
+    const proof: (...args: [string]) => Promise<number> = counted;
+    assert.equal(typeof proof, 'function');
   });
 });

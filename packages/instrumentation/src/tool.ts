@@ -28,7 +28,12 @@ const TOOL_TYPES = ['function', 'extension', 'datastore'] as const;
 export type ToolType = (typeof TOOL_TYPES)[number];
 
 /** Options of {@link tool}. */
-export interface ToolOptions<A extends unknown[], R = unknown> {
+/**
+ * Options of {@link tool} for a tool taking `A` and returning `R`. `R` types a fallback's value;
+ * options declared apart from the call with a fallback in them name it (`ToolOptions<[string],
+ * number>`).
+ */
+export interface ToolOptions<A extends unknown[], R = never> {
   /** Reads the model's tool-call id from the arguments, for `gen_ai.tool.call.id`. */
   readonly callId?: (...args: A) => string | undefined;
   /** `gen_ai.tool.description`, what the tool does (as offered to the model). */
@@ -141,7 +146,8 @@ function warnNoContextManager(): void {
 export function tool<A extends unknown[], R>(
   name: string,
   fn: (...args: A) => R | Promise<R>,
-  options: ToolOptions<A, R> = {},
+  // NoInfer: the result type comes from `fn` alone; the options (a fallback) are checked against it.
+  options: ToolOptions<A, NoInfer<R>> = {},
 ): Tool<A, R> {
   checkDefinition('tool', name, fn, options, TOOL_OPTIONS);
   // The fallback's types are this tool's; the pipeline hands it the arguments and returns its value.

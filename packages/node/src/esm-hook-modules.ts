@@ -23,11 +23,9 @@ export interface EsmHookModules {
 const KEY = Symbol.for('@breakwater/node.esmHookModules');
 type Holder = { [KEY]?: EsmHookModules };
 
-/** Records the hook just registered; returns its module set. */
-export function registeredEsmHook(extensible: boolean): EsmHookModules {
-  const hook = { extensible, modules: new Set(INSTRUMENTED_MODULES) };
-  (globalThis as Holder)[KEY] = hook;
-  return hook;
+/** Records the hook just registered, with the set its matcher reads. */
+export function recordEsmHook(extensible: boolean, modules: Set<string>): void {
+  (globalThis as Holder)[KEY] = { extensible, modules };
 }
 
 /** The registered hook, or undefined when none is (a CommonJS app, or `start()` without the hook). */

@@ -14,7 +14,7 @@ import {
   register as registerSyncHooks,
   supportsSyncHooks,
 } from 'import-in-the-middle/register-hooks.mjs';
-import { INSTRUMENTED_MODULES, registeredEsmHook } from './esm-hook-modules.ts';
+import { esmHook, INSTRUMENTED_MODULES, recordEsmHook } from './esm-hook-modules.ts';
 
 /**
  * import-in-the-middle's in-thread matcher (since 3.2; its type declarations lag): asked per
@@ -22,17 +22,22 @@ import { INSTRUMENTED_MODULES, registeredEsmHook } from './esm-hook-modules.ts';
  */
 type SyncHookOptions = RegisterHooksOptions & { shouldInclude(url: string, specifier: string): boolean };
 
-// Only the modules in the set are intercepted; everything else loads untouched.
+// Only the modules in the set are intercepted; everything else loads untouched. Once per process:
+// a second copy of this package finds the first one's hook (the live one) and leaves it be. The
+// hook is recorded only once registered, so start() never adds aliases to a set nobody reads.
 try {
-  if (supportsSyncHooks()) {
-    const { modules } = registeredEsmHook(true);
+  const modules = new Set(INSTRUMENTED_MODULES);
+  if (esmHook() !== undefined) {
+    // Registered already.
+  } else if (supportsSyncHooks()) {
     const options: SyncHookOptions = { shouldInclude: (_url, specifier) => modules.has(specifier) };
     registerSyncHooks(options);
+    recordEsmHook(true, modules);
   } else {
     registerModuleHooks('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-      data: { include: [...INSTRUMENTED_MODULES] },
+      data: { include: [...modules] },
     });
-    registeredEsmHook(false);
+    recordEsmHook(false, modules);
   }
 } catch (error) {
   console.warn(

@@ -319,6 +319,6 @@ function interceptAliasesInEsm(aliases: readonly string[], log: (message: string
   if (unreached.length === 0) return;
   log(
     `openaiAliases ${unreached.join(', ')}: ESM imports of ${unreached.length === 1 ? 'it' : 'them'} stay ` +
-      'uninstrumented on this Node version, whose loader hook runs off-thread with a fixed module list (require() is instrumented); Node >= 24.11.1 or >= 22.22.3 runs it in-thread, where aliases are intercepted',
+      `uninstrumented on Node ${process.versions.node}, whose loader hook runs off-thread with a fixed module list (require() is instrumented); Node 22.22.3+ (22.x), 24.11.1+ (24.x) and 25.1+ run it in-thread, where aliases are intercepted`,
   );
 }

@@ -80,7 +80,11 @@ export class PolicyChain<X = never> implements AnsweringPolicy<X> {
   readonly policies: readonly Policy<unknown>[];
   private readonly dependency: string;
 
-  constructor(policies: readonly Policy<unknown>[], dependency = 'unknown') {
+  /**
+   * Policies that pass the operation's result on; a chain whose outermost policy may answer in its
+   * place (a fallback) is built by {@link wrap}, which types its result.
+   */
+  constructor(policies: readonly Policy[], dependency = 'unknown') {
     this.policies = policies;
     this.dependency = dependency;
   }
@@ -108,5 +112,6 @@ export class PolicyChain<X = never> implements AnsweringPolicy<X> {
 export function wrap<X>(outermost: AnsweringPolicy<X>, ...inner: Policy[]): PolicyChain<X>;
 export function wrap(...policies: Policy[]): PolicyChain;
 export function wrap(...policies: Policy<unknown>[]): PolicyChain<unknown> {
-  return new PolicyChain(policies);
+  // Only the outermost may answer in the operation's place (the overloads): the chain's `X`.
+  return new PolicyChain(policies as Policy[]);
 }

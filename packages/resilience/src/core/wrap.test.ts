@@ -6,7 +6,7 @@ import { staticFallback } from '../fallback/strategies.ts';
 import { RetryPolicy } from '../retry/retry-policy.ts';
 import { noopListener } from '../telemetry/listener.ts';
 import { TimeoutPolicy } from '../timeout/timeout-policy.ts';
-import { wrap } from './policy.ts';
+import { PolicyChain, wrap } from './policy.ts';
 
 /** Compiles only when `A` and `B` are the same type (checked by `npm run typecheck`). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -48,5 +48,8 @@ describe('wrap', () => {
     // @ts-expect-error a fallback answers in place of the operation: it goes first
     const chain = wrap(timeout(), fallback());
     assert.equal(chain.policies.length, 2);
+    // @ts-expect-error the constructor takes pass-through policies: wrap() types a fallback's value
+    const built = new PolicyChain([fallback(), retry()]);
+    assert.equal(built.policies.length, 2);
   });
 });
