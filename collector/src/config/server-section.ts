@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { derivedDefault } from './derived-default.ts';
 import { checkDistinctSpools } from './forward-spool.ts';
 import { checkRequestTimeoutCoversBody } from './http-timeouts.ts';
+import { httpUrl } from './http-url.ts';
 import { parseListenAddress } from './listen-address.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from './timer-limit.ts';
 import { checkUniqueTokens } from './unique-tokens.ts';
@@ -158,7 +159,7 @@ export const ForwardSchema = z
      * Base URL of the endpoint, like `OTEL_EXPORTER_OTLP_ENDPOINT` (e.g. `http://jaeger:4318`):
      * `/v1/traces` or `/v1/metrics` is appended.
      */
-    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    url: httpUrl(),
     /** Extra request headers (e.g. an API key for a hosted backend); `${ENV}` allowed. */
     headers: z.record(z.string(), z.string()).default({}),
     /** Which signals to forward. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { derivedDefault } from './derived-default.ts';
+import { httpUrl } from './http-url.ts';
 import { DEFAULT_MAX_SERIES } from './slo/defaults.ts';
 import { durationMs, timerDurationMs } from './slo/duration-schema.ts';
 import { SloListSchema } from './slo/entry-schema.ts';
@@ -25,7 +26,7 @@ export const EvaluationSchema = z
 export const AlertmanagerSchema = z
   .object({
     /** Base URL, e.g. `http://127.0.0.1:9093`; alerts go to `<url>/api/v2/alerts`. */
-    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    url: httpUrl().optional(),
     /** Firing alerts are re-sent this often (keep it below Alertmanager's `resolve_timeout`, 5m by default). */
     resendInterval: timerDurationMs.prefault('1m'),
     /** Per-request timeout. */
