@@ -26,10 +26,16 @@ type SyncHookOptions = RegisterHooksOptions & { shouldInclude(url: string, speci
 // a second copy of this package finds the first one's hook (the live one) and leaves it be. The
 // hook is recorded only once registered, so start() never adds aliases to a set nobody reads.
 try {
+  if (esmHook() === undefined) registerEsmHook();
+} catch (error) {
+  console.warn(
+    `[breakwater] ESM loader hook not registered; ESM imports stay uninstrumented: ${String(error)}`,
+  );
+}
+
+function registerEsmHook(): void {
   const modules = new Set(INSTRUMENTED_MODULES);
-  if (esmHook() !== undefined) {
-    // Registered already.
-  } else if (supportsSyncHooks()) {
+  if (supportsSyncHooks()) {
     const options: SyncHookOptions = { shouldInclude: (_url, specifier) => modules.has(specifier) };
     registerSyncHooks(options);
     recordEsmHook(true, modules);
@@ -39,8 +45,4 @@ try {
     });
     recordEsmHook(false, modules);
   }
-} catch (error) {
-  console.warn(
-    `[breakwater] ESM loader hook not registered; ESM imports stay uninstrumented: ${String(error)}`,
-  );
 }
