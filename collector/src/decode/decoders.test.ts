@@ -478,6 +478,16 @@ describe('trace decoders', () => {
       () => decoder.decode(JSON.stringify(jsonRequest({ attributes: [{ key: 5 }] }))),
       /key must be a string/,
     );
+    // A timestamp of another JSON type is a malformed request, not one bad span.
+    assert.throws(
+      () => decoder.decode(JSON.stringify(jsonRequest({ startTimeUnixNano: { seconds: 1 } }))),
+      /spans\[0\]\.startTimeUnixNano must be a decimal string or an integer/,
+    );
+    assert.throws(
+      () =>
+        decoder.decode(JSON.stringify(jsonRequest({ end_time_unix_nano: true, endTimeUnixNano: undefined }))),
+      /endTimeUnixNano must be a decimal string or an integer/,
+    );
   });
 });
 
@@ -656,6 +666,14 @@ describe('metrics decoders', () => {
     const decoded = decodeMetricsJson(JSON.stringify(body));
     assert.deepEqual(decoded.points, []);
     assert.match(decoded.rejectionMessage!, /dataPoints\[0\]\.timeUnixNano is not a uint64/);
+  });
+
+  it('JSON: a point whose timeUnixNano is of another JSON type fails the request', () => {
+    const body = withPoints([{ ...point('open', { asInt: 1 }), timeUnixNano: ['1700000000000000000'] }]);
+    assert.throws(
+      () => decodeMetricsJson(JSON.stringify(body)),
+      /dataPoints\[0\]\.timeUnixNano must be a decimal string or an integer/,
+    );
   });
 
   it('protobuf: a field it reads, sent with the wrong wire type, fails the request', () => {

@@ -7,7 +7,7 @@ import {
   metricResourcePlan,
   pointPlan,
 } from './breaker-points.ts';
-import { arrayField, field, objectAt, parseJsonBody } from './json-shape.ts';
+import { arrayField, field, objectAt, parseJsonBody, uint64Field } from './json-shape.ts';
 import { readJsonAttributes } from './json-values.ts';
 import { Rejections } from './rejections.ts';
 import { nanosToMs, parseUint64, type Uint64Parts } from './time.ts';
@@ -61,7 +61,7 @@ export function decodeMetricsJson(body: Uint8Array | string): DecodedBreakerStat
             pointPlan,
             attributes,
           );
-          if (!parseUint64(field(point, 'timeUnixNano', 'time_unix_nano') ?? 0, time)) {
+          if (!parseUint64(uint64Field(point, pointPath, 'timeUnixNano', 'time_unix_nano') ?? 0, time)) {
             rejections.add(`${pointPath}.timeUnixNano is not a uint64`);
             continue;
           }

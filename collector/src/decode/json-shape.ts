@@ -45,6 +45,19 @@ export function stringField(obj: JsonObject, path: string, camel: string, snake?
 }
 
 /**
+ * A uint64 field (a timestamp): OTLP/JSON sends a decimal string, and some encoders a number.
+ * Absent reads as `undefined`; whether its digits make a valid uint64 is the caller's to judge
+ * (one bad span is rejected alone), but any other JSON type is a malformed request.
+ */
+export function uint64Field(obj: JsonObject, path: string, camel: string, snake?: string): unknown {
+  const value = field(obj, camel, snake);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be a decimal string or an integer`);
+  return value;
+}
+
+/**
  * An enum field: an integer (what OTLP/JSON requires) or, leniently, the value's name from
  * `names`. Absent reads as 0.
  */

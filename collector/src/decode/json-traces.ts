@@ -8,6 +8,7 @@ import {
   objectAt,
   parseJsonBody,
   stringField,
+  uint64Field,
 } from './json-shape.ts';
 import { readJsonAttributes } from './json-values.ts';
 import { Rejections } from './rejections.ts';
@@ -126,8 +127,8 @@ export class JsonTraceDecoder {
     }
     const start: Uint64Parts = { hi: 0, lo: 0 };
     const end: Uint64Parts = { hi: 0, lo: 0 };
-    const startRaw = span.startTimeUnixNano ?? span.start_time_unix_nano;
-    const endRaw = span.endTimeUnixNano ?? span.end_time_unix_nano;
+    const startRaw = uint64Field(span, path, 'startTimeUnixNano', 'start_time_unix_nano');
+    const endRaw = uint64Field(span, path, 'endTimeUnixNano', 'end_time_unix_nano');
     // A missing (zero) start would make a decades-long duration, a bad event in every latency SLO.
     if (
       !parseUint64(startRaw, start) ||
