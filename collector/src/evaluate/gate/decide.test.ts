@@ -43,6 +43,8 @@ describe('decideSlo', () => {
     const v = decideSlo(input({}), RULES);
     assert.equal(v.decision, 'PROCEED');
     assert.equal(v.evidence.burnRates['10m'], 0.001 / 0.005);
+    // Every window the rules read, once, shortest first (the report's column reads in this order).
+    assert.deepEqual(Object.keys(v.evidence.burnRates), ['5m', '10m', '30m', '1h', '6h']);
     // 1 − (6/6000)/0.005 = 0.8
     assert.ok(Math.abs(v.evidence.budgetRemaining - 0.8) < 1e-12);
     assert.equal(v.evidence.comparison?.significant, false);

@@ -72,13 +72,11 @@ export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
     reasons.push({ code, message, slo, ...(decision === undefined ? {} : { decision }) });
   };
 
-  const burnRates: Record<string, number | null> = {
-    [formatDuration(rules.windowMs)]: burnRate(sample, objective),
-  };
-  for (const rule of rules.fastBurn) {
-    burnRates[formatDuration(rule.longWindowMs)] = burnRate(at(rule.longWindowMs), objective);
-    burnRates[formatDuration(rule.shortWindowMs)] = burnRate(at(rule.shortWindowMs), objective);
-  }
+  // Shortest window first, so the report and the API read like the alert rules.
+  const windows = [rules.windowMs, ...rules.fastBurn.flatMap((r) => [r.longWindowMs, r.shortWindowMs])];
+  const burnRates: Record<string, number | null> = {};
+  for (const ms of [...new Set(windows)].sort((a, b) => a - b))
+    burnRates[formatDuration(ms)] = burnRate(at(ms), objective);
   const remaining = budgetRemaining(input.service, objective);
   const evidence: SloVerdict['evidence'] = {
     slo,
