@@ -78,3 +78,45 @@ it('an unreachable collector is named as such, once', async () => {
   assert.match(lines[0]!, /cannot reach the collector \(ECONNREFUSED\); check OTEL_EXPORTER_OTLP_ENDPOINT/);
   await provider.shutdown();
 });
+
+it("the exporter's own failures (a timeout, a too-large batch, retryable statuses to the end) come with what to check", async () => {
+  const mode = { value: 'hang' as 'hang' | 413 | 503 };
+  const server = createServer((req, res) => {
+    req.resume();
+    if (mode.value === 'hang') return; // headers never come: the exporter's timeout ends it
+    req.on('end', () =>
+      res.writeHead(mode.value as number, { 'content-type': 'application/json' }).end('{}'),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  const firstLine = async (): Promise<string> => {
+    const lines: string[] = [];
+    // 300 ms: shorter than the exporter's first back-off (about 1 s), so a 503 is not retried.
+    const exporter = reportingFailures(new OTLPTraceExporter({ url, timeoutMillis: 300 }), 'span', (m) =>
+      lines.push(m),
+    );
+    const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter })] });
+    provider.getTracer('t').startSpan('work').end();
+    await provider.forceFlush().catch(() => {});
+    await provider.shutdown().catch(() => {});
+    assert.equal(lines.length, 1, lines.join('\n'));
+    return lines[0]!;
+  };
+  try {
+    assert.match(
+      await firstLine(),
+      /Request timed out: the collector did not answer within the export timeout/,
+    );
+    mode.value = 413;
+    assert.match(await firstLine(), /too large \(HTTP 413\); raise the collector's limits\.maxBodyBytes/);
+    mode.value = 503;
+    assert.match(
+      await firstLine(),
+      /Export failed with retryable status: the collector answered 429, 502, 503 or 504/,
+    );
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});

@@ -59,14 +59,39 @@ export function failureHint(error: Error | undefined): string {
     if (status === 404) {
       return 'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/traces';
     }
+    if (status === 413) {
+      return "the collector refused the batch as too large (HTTP 413); raise the collector's limits.maxBodyBytes, or send smaller span batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)";
+    }
     return `HTTP ${status}: ${error?.message ?? 'no message'}`;
   }
   const network = networkCode(error);
   if (network !== undefined) {
     return `cannot reach the collector (${network}); check OTEL_EXPORTER_OTLP_ENDPOINT and that the collector is running`;
   }
-  return error?.message ?? 'unknown error';
+  const message = error?.message;
+  const advice = message === undefined ? undefined : EXPORTER_MESSAGE_ADVICE.get(message);
+  if (advice !== undefined) return `${message}: ${advice}`;
+  return message ?? 'unknown error';
 }
+
+/**
+ * Advice for the errors the OTLP exporters make up themselves (no status, no network code), by
+ * their message. An exporter version that words them differently gets its message alone.
+ */
+const EXPORTER_MESSAGE_ADVICE: ReadonlyMap<string, string> = new Map([
+  [
+    'Request timed out',
+    'the collector did not answer within the export timeout (exportTimeoutMs, OTEL_EXPORTER_OTLP_TIMEOUT; 5 s by default); check that it is running and not overloaded',
+  ],
+  [
+    'Concurrent export limit reached',
+    'earlier exports are still waiting on the collector; check that it is running and answers in time',
+  ],
+  [
+    'Export failed with retryable status',
+    "the collector answered 429, 502, 503 or 504 through all of the exporter's retries (overloaded or restarting); check its logs and load",
+  ],
+]);
 
 /** A Node network error code (`ECONNREFUSED`, …) on the error or its causes. */
 function networkCode(error: unknown): string | undefined {
