@@ -4,6 +4,7 @@
 // so `npx breakwater` works right after `npm install`.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dropSqliteExperimentalWarning } from './quiet-warnings.js';
 
 // The store is `node:sqlite`: an older Node would fail at the first import with a stack trace.
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -11,6 +12,7 @@ if (major < 22 || (major === 22 && minor < 15)) {
   process.stderr.write(`breakwater: needs Node 22.15 or later (this is Node ${process.versions.node})\n`);
   process.exit(1);
 }
+dropSqliteExperimentalWarning();
 
 const built = new URL('../dist/cli/main.js', import.meta.url);
 const source = new URL('../src/cli/main.ts', import.meta.url);
