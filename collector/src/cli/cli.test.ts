@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings test ${ENV} substitution
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import { defaultConfig } from '../config/load.ts';
 import { RULES_SECTIONS } from './commands/rules.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/breakwater.js', import.meta.url));
+const BIN_DIR = fileURLToPath(new URL('../../bin', import.meta.url));
 
 /** Waits (on the real clock: a child process) until `done()` holds, or `ms` passed. */
 async function until(done: () => boolean, ms: number): Promise<void> {
@@ -338,16 +338,21 @@ describe('breakwater CLI', () => {
     assert.ok(collector.stderr().includes('"component":"slo"'));
   });
 
+  /** A package laid out in `dir` as a checkout that has not been built: the bin and the sources. */
+  async function checkoutWithoutBuild(prefix: string): Promise<string> {
+    const pkg = await mkdtemp(join(dir, prefix));
+    await cp(BIN_DIR, join(pkg, 'bin'), { recursive: true });
+    await writeFile(join(pkg, 'package.json'), '{ "type": "module" }\n');
+    await symlink(fileURLToPath(new URL('..', import.meta.url)), join(pkg, 'src'));
+    return pkg;
+  }
+
   /**
    * The bin as a checkout without dist/ runs it: from the sources. Laid out in `dir`, as CI
    * builds dist/. Started in a process group of its own, as a terminal starts a command.
    */
   async function serveFromSources(args: string[]) {
-    const pkg = await mkdtemp(join(dir, 'bin-'));
-    await mkdir(join(pkg, 'bin'));
-    await copyFile(BIN, join(pkg, 'bin', 'breakwater.js'));
-    await writeFile(join(pkg, 'package.json'), '{ "type": "module" }\n');
-    await symlink(fileURLToPath(new URL('..', import.meta.url)), join(pkg, 'src'));
+    const pkg = await checkoutWithoutBuild('bin-');
     const child = spawn(
       process.execPath,
       [join(pkg, 'bin', 'breakwater.js'), 'serve', '--listen', '127.0.0.1:0', '--log-level', 'info', ...args],
@@ -409,11 +414,7 @@ describe('breakwater CLI', () => {
 
   it('the bin on a Node that cannot strip types: one line saying what to do for the sources, the built code still runs', async () => {
     // `--no-experimental-strip-types` makes this Node behave like 22.15–22.17 for `.ts` files.
-    const pkg = await mkdtemp(join(dir, 'no-strip-'));
-    await mkdir(join(pkg, 'bin'));
-    await copyFile(BIN, join(pkg, 'bin', 'breakwater.js'));
-    await writeFile(join(pkg, 'package.json'), '{ "type": "module" }\n');
-    await symlink(fileURLToPath(new URL('..', import.meta.url)), join(pkg, 'src'));
+    const pkg = await checkoutWithoutBuild('no-strip-');
     const run = () =>
       spawnSync(
         process.execPath,
