@@ -474,7 +474,7 @@ describe('packaging: the public packages as installed from their tarballs', () =
     const out = jsonLine<{
       exported: Record<string, string[]>;
       answer: string;
-      outage: { ok: boolean; error?: string; circuitOpen?: boolean }[];
+      outage: { ok: boolean; error?: string; apiError?: boolean; circuitOpen?: boolean }[];
       spans: { name: string; attributes: Record<string, unknown> }[];
     }>(r);
     assert.ok(out.exported['@breakwater/protocol']!.includes('dependencyKey'), 'protocol exports');
@@ -488,10 +488,12 @@ describe('packaging: the public packages as installed from their tarballs', () =
       attempts.some((s) => s.attributes['breakwater.dependency'] === 'openai/gpt-4o-mini'),
       `no attempt span for openai/gpt-4o-mini: the openai client was not instrumented\n${r.stdout}`,
     );
-    // The outage: calls fail, then the breaker refuses them without reaching the server, with the
-    // CircuitOpenError class the app can import (one copy of @breakwater/resilience installed).
+    // The outage: calls fail, then the breaker refuses them without reaching the server. Every
+    // failure is the client's own error (an OpenAI.APIError, as without Breakwater); a refusal is
+    // its APIConnectionError caused by the CircuitOpenError class the app can import (one copy of
+    // @breakwater/resilience installed).
     assert.ok(
-      out.outage.every((o) => !o.ok),
+      out.outage.every((o) => !o.ok && o.apiError === true),
       JSON.stringify(out.outage),
     );
     const refused = out.outage.filter((o) => o.circuitOpen === true).length;

@@ -115,10 +115,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       log(`ok    ${(performance.now() - started).toFixed(0)}ms  ${question} → ${text.slice(0, 60)}`);
     } catch (error) {
       failed++;
-      const e = error as { name?: string; status?: number; message?: string };
-      log(
-        `FAIL  ${question} → ${e.name ?? 'Error'}${e.status !== undefined ? ` ${e.status}` : ''}: ${e.message ?? ''}`,
-      );
+      const e = error as { name?: string; status?: number; message?: string } | null | undefined;
+      // By class: the openai client's errors are all named plain `Error`.
+      const kind = (error as object | null)?.constructor?.name ?? e?.name ?? 'Error';
+      log(`FAIL  ${question} → ${kind}${e?.status !== undefined ? ` ${e.status}` : ''}: ${e?.message ?? ''}`);
     }
     if (gapMs > 0 && i + 1 < total) await new Promise((r) => setTimeout(r, gapMs));
   }

@@ -56,11 +56,16 @@ export interface InspectServer {
 const MAX_TRANSITIONS = 10_000;
 const MAX_EVENTS = 200_000;
 
-/** The outcome string of a call that threw (or of a fallback's cause). */
+/**
+ * The outcome string of a call that threw (or of a fallback's cause). A refused call throws the
+ * client's `APIConnectionError` with Breakwater's `CircuitOpenError` as its cause; a fallback's
+ * cause is the refusal itself.
+ */
 export function outcomeOf(error: unknown, runtime: Runtime | undefined): string {
-  const e = error as { category?: unknown; breakerSource?: unknown } | undefined;
-  if (e !== undefined && e !== null && e.category === 'circuit_open')
-    return `circuit_open:${String(e.breakerSource ?? 'local')}`;
+  type Refusal = { category?: unknown; breakerSource?: unknown; cause?: unknown } | null | undefined;
+  const e = error as Refusal;
+  const refusal = e?.category === 'circuit_open' ? e : (e?.cause as Refusal);
+  if (refusal?.category === 'circuit_open') return `circuit_open:${String(refusal.breakerSource ?? 'local')}`;
   if (runtime !== undefined) return runtime.guard.classify(error).category;
   return 'unknown';
 }

@@ -8,7 +8,7 @@ import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
 import { DEFAULT_POLICIES, PolicyResolver } from './policies.ts';
 import { createRuntime } from './runtime.ts';
-import { attrs, byRole, FAST, type Harness, require, startHarness } from './testing/harness.ts';
+import { attrs, byRole, FAST, type Harness, refusedWith, require, startHarness } from './testing/harness.ts';
 import { tool, toolSignal } from './tool.ts';
 
 let h: Harness;
@@ -261,7 +261,7 @@ describe('policies', () => {
     await assert.rejects(ask(m));
     assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2);
     h.exporter.reset();
-    await assert.rejects(ask(m), (e: Error) => e.name === 'CircuitOpenError');
+    await assert.rejects(ask(m), refusedWith('CircuitOpenError'));
     assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2, 'refused calls never reach the provider');
     const [op] = byRole(h.spans(), 'operation');
     const a = attrs(op!);
@@ -484,7 +484,7 @@ describe('late failures (after the headers) count on the breaker', () => {
         messages: [{ role: 'user', content: 'x' }],
         stream: true,
       }),
-      (e: Error) => e.name === 'CircuitOpenError',
+      refusedWith('CircuitOpenError'),
     );
     assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2, 'never retried, refused once open');
   });
@@ -502,7 +502,7 @@ describe('late failures (after the headers) count on the breaker', () => {
     assert.equal(h.runtime.guard.breakerFacts(`openai/${m}`)?.state, 'open');
     await assert.rejects(
       client().responses.create({ model: m, input: 'x', stream: true }),
-      (e: Error) => e.name === 'CircuitOpenError',
+      refusedWith('CircuitOpenError'),
     );
     assert.equal(h.fp.count({ route: 'openai.responses', model: m }), 2);
   });
@@ -548,7 +548,7 @@ describe('late failures (after the headers) count on the breaker', () => {
       assert.equal(attrs(op)['breakwater.error.source'], 'dependency');
     }
     assert.equal(h.runtime.guard.breakerFacts(`anthropic/${m}`)?.state, 'open');
-    await assert.rejects(anthropic.messages.create(request), (e: Error) => e.name === 'CircuitOpenError');
+    await assert.rejects(anthropic.messages.create(request), refusedWith('CircuitOpenError'));
     assert.equal(h.fp.count({ route: 'anthropic.messages', model: m }), 2);
   });
 
@@ -703,6 +703,31 @@ describe('tool() and agent()', () => {
     assert.equal(root.status.code, SpanStatusCode.ERROR);
     assert.equal(attrs(root)['breakwater.error.category'], 'tool_error');
     assert.equal(attrs(root)['breakwater.error.source'], 'dependency');
+  });
+
+  it('an LLM call refused inside a tool and an agent: each reports the refusal, and the tool does not retry it', async () => {
+    const m = 'gpt-brk-nested';
+    h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 500 }] });
+    await assert.rejects(ask(m));
+    await assert.rejects(ask(m)); // the breaker opens
+    h.exporter.reset();
+    const summarize = tool('summarize_doc', async () => ask(m), {
+      policy: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } },
+    });
+    const run = agent('summarizer', async () => summarize());
+    // The app still gets the client's error, through the tool and the agent.
+    await assert.rejects(run(), refusedWith('CircuitOpenError'));
+    assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2);
+    const llm = byRole(h.spans(), 'operation').filter(
+      (s) => attrs(s)['breakwater.dependency'] === `openai/${m}`,
+    );
+    assert.equal(llm.length, 1, 'refused once: a refusal is not a network error to retry');
+    const toolOp = byRole(h.spans(), 'operation').find((s) => s.name === 'execute_tool summarize_doc')!;
+    assert.equal(attrs(toolOp)['breakwater.error.category'], 'circuit_open');
+    assert.equal(attrs(toolOp)['breakwater.retry.attempts'], 1);
+    const root = h.spans().find((s) => s.name === 'invoke_agent summarizer')!;
+    assert.equal(attrs(root)['breakwater.error.category'], 'circuit_open');
+    assert.equal(attrs(root)['breakwater.error.source'], 'policy');
   });
 
   it('an agent ended by a tool’s thrown string keeps the tool’s classification too', async () => {

@@ -28,6 +28,7 @@ interface AnthropicModule {
   Anthropic?: { Messages?: { prototype: object } };
   default?: { Messages?: { prototype: object } };
   APIPromise?: APIPromiseClass;
+  APIConnectionError?: ClientClasses['APIConnectionError'];
   APIConnectionTimeoutError?: ClientClasses['APIConnectionTimeoutError'];
 }
 
@@ -75,6 +76,7 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
     const module = exports as AnthropicModule;
     this.patchTargets(targets(module), {
       APIPromise: module.APIPromise,
+      APIConnectionError: module.APIConnectionError,
       APIConnectionTimeoutError: module.APIConnectionTimeoutError,
       family: 'anthropic',
     });

@@ -14,6 +14,7 @@ import {
   type CallEnv,
   guardedCall,
 } from './api-promise.ts';
+import { type APIConnectionErrorClass, clientRefusalError } from './caller-error.ts';
 import { type ClientFamily, type Endpoint, endpointOf } from './endpoint.ts';
 import type { TimeoutErrorFactory } from './response-deadline.ts';
 
@@ -54,6 +55,7 @@ type APIConnectionTimeoutErrorClass = new (options: { message?: string }) => Err
 /** The classes of a client module a patch needs. */
 export interface ClientClasses {
   readonly APIPromise?: APIPromiseClass | undefined;
+  readonly APIConnectionError?: APIConnectionErrorClass | undefined;
   readonly APIConnectionTimeoutError?: APIConnectionTimeoutErrorClass | undefined;
 }
 
@@ -72,6 +74,9 @@ export interface PatchContext extends ClientClasses {
   readonly providerOf?: ProviderOfClient | undefined;
   readonly deploymentOf?: DeploymentOfClient | undefined;
 }
+
+/** The client's own errors for Breakwater's (see {@link CallEnv}). */
+type ClientErrors = Pick<CallEnv, 'timeoutError' | 'refusalError'>;
 
 /** The client's own timeout error for one of ours, which it carries as its `cause`. */
 function clientTimeoutError(
@@ -124,12 +129,15 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
       this._diag.warn('client module has no APIPromise export; not instrumenting');
       return;
     }
-    const timeoutError = clientTimeoutError(module.APIConnectionTimeoutError);
+    const errors: ClientErrors = {
+      timeoutError: clientTimeoutError(module.APIConnectionTimeoutError),
+      refusalError: clientRefusalError(module.APIConnectionError),
+    };
     for (const target of targets) {
       const proto = target.proto as Record<string, unknown> | undefined;
       if (proto === undefined || typeof proto[target.method] !== 'function') continue;
       this._wrap(proto, target.method, (original) =>
-        this.wrapMethod(original as Method, target, APIPromise, timeoutError, module),
+        this.wrapMethod(original as Method, target, APIPromise, errors, module),
       );
     }
   }
@@ -146,7 +154,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     original: Method,
     target: PatchTarget,
     APIPromise: APIPromiseClass,
-    timeoutError: TimeoutErrorFactory | undefined,
+    { timeoutError, refusalError }: ClientErrors,
     { family, providerOf, deploymentOf }: PatchContext,
   ): Method {
     const instrumentation = this;
@@ -166,6 +174,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
           metrics: instrumentation.genAiMetrics,
           APIPromise,
           timeoutError,
+          refusalError,
         };
       } catch (error) {
         // Telemetry must never fail a call: without a description, run the call untouched.

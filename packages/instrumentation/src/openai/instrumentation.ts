@@ -33,6 +33,7 @@ interface OpenAIModule {
   default?: OpenAIClass;
   APIPromise?: APIPromiseClass;
   APIError?: APIErrorClass;
+  APIConnectionError?: ClientClasses['APIConnectionError'];
   APIConnectionTimeoutError?: ClientClasses['APIConnectionTimeoutError'];
   AzureOpenAI?: ClientClass;
   BedrockOpenAI?: ClientClass;
@@ -137,6 +138,7 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
     const module = exports as OpenAIModule;
     this.patchTargets(targets(module), {
       APIPromise: module.APIPromise,
+      APIConnectionError: module.APIConnectionError,
       APIConnectionTimeoutError: module.APIConnectionTimeoutError,
       family: 'openai',
       providerOf: providerByClass(module),

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
-import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, type Harness, refusedWith, require, startHarness } from '../testing/harness.ts';
 import { countAndSum } from '../testing/metric-points.ts';
 
 // Both majors of the real client, loaded through the require hook after instrumentation is on.
@@ -270,6 +270,30 @@ for (const [label, OpenAI] of [
       assert.equal(exceptions.length, 1);
     });
 
+    it('a retry the budget refuses: the app gets the provider’s own error of the last attempt, the span says budget_exhausted', async () => {
+      const m = model('budget');
+      h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503 }] });
+      const ask = () =>
+        client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] });
+      // Each failed attempt takes a token of the default budget (10, retries while above half):
+      // within a few calls a retry is refused.
+      let refused: unknown;
+      for (let i = 0; i < 5 && refused === undefined; i++) {
+        h.exporter.reset();
+        const error = await ask().then(
+          () => assert.fail('the provider answers 503 only'),
+          (e: unknown) => e,
+        );
+        if (attrs(h.operation(m)!)['breakwater.error.category'] === 'budget_exhausted') refused = error;
+      }
+      assert.ok(refused !== undefined, 'no retry was refused by the budget');
+      assert.ok(refused instanceof OpenAI().APIError, `the client's own error, not ${String(refused)}`);
+      assert.equal((refused as { status?: number }).status, 503);
+      const a = attrs(h.operation(m)!);
+      assert.equal(a['breakwater.error.source'], 'policy');
+      assert.equal(a['error.type'], 'budget_exhausted');
+    });
+
     it('a request’s own maxRetries caps its attempts (0: no retry), never raises them', async () => {
       for (const [maxRetries, expected] of [
         [0, 1],
@@ -400,7 +424,8 @@ for (const [label, OpenAI] of [
           stream: true,
         });
       const first = await open();
-      await assert.rejects(open(), /bulkhead/i);
+      // The client's own connection error (nothing was sent), carrying Breakwater's refusal.
+      await assert.rejects(open(), refusedWith('BulkheadFullError', OpenAI().APIError));
       const refused = byRole(h.spans(), 'operation').find((s) => s.status.code === SpanStatusCode.ERROR);
       assert.equal(attrs(refused!)['breakwater.error.category'], 'bulkhead_full');
       assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1, 'the refused call sent nothing');

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { SEMCONV } from '@breakwater/protocol';
 import type OpenAIType from 'openai';
 import type { AzureOpenAI as AzureOpenAIType } from 'openai';
-import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, FAST, type Harness, refusedWith, require, startHarness } from '../testing/harness.ts';
 
 // The `AzureOpenAI` client of both majors against the fault provider's Azure paths: calls to Azure
 // OpenAI are their own provider, `azure.ai.openai`, with breakers apart from OpenAI's.
@@ -63,7 +63,7 @@ for (const [label, name] of [
       h.fp.script({ route: 'openai.chat', apiKey: AZURE_KEY, steps: [{ fault: 'error', status: 503 }] });
       await assert.rejects(ask(azure(), m));
       await assert.rejects(ask(azure(), m));
-      await assert.rejects(ask(azure(), m), (e: Error) => e.name === 'CircuitOpenError');
+      await assert.rejects(ask(azure(), m), refusedWith('CircuitOpenError'));
       assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 2, 'the refused call was not sent');
       // The app fails over to OpenAI: another dependency, another breaker.
       const answer = await ask(openai(), m);
@@ -85,7 +85,7 @@ for (const [label, name] of [
       h.fp.script({ route: 'openai.chat', apiKey: 'east-key', steps: [{ fault: 'error', status: 503 }] });
       await assert.rejects(ask(east, m));
       await assert.rejects(ask(east, m));
-      await assert.rejects(ask(east, m), (e: Error) => e.name === 'CircuitOpenError');
+      await assert.rejects(ask(east, m), refusedWith('CircuitOpenError'));
       // The same model in the body, another deployment: still called.
       const answer = await ask(west, m);
       assert.equal(answer.choices[0]?.message.content, 'You said: hi');

@@ -3,6 +3,7 @@
  * collect-on-demand reader, a fault provider, and the instrumentations enabled before the client
  * modules are required (so the require hook, not a manual patch, does the patching).
  */
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { ATTR, type Clock, METRIC, SEMCONV } from '@breakwater/protocol';
@@ -168,4 +169,23 @@ export function attrs(span: ReadableSpan): Record<string, unknown> {
 /** Spans by role. */
 export function byRole(spans: ReadableSpan[], role: 'operation' | 'attempt'): ReadableSpan[] {
   return spans.filter((s) => s.attributes[ATTR.ROLE] === role);
+}
+
+/**
+ * A check for `assert.rejects`: how an instrumented client call is refused by a policy. The
+ * client's own `APIConnectionError` (so an `APIError` of that client: `instanceof APIError` when
+ * given), whose `cause` is Breakwater's refusal named `refusal`.
+ */
+export function refusedWith(
+  refusal: 'CircuitOpenError' | 'BulkheadFullError',
+  APIError?: abstract new (...args: never[]) => Error,
+): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof Error, `not an Error: ${String(error)}`);
+    assert.equal(error.constructor.name, 'APIConnectionError', `${error.name}: ${error.message}`);
+    if (APIError !== undefined) assert.ok(error instanceof APIError, 'an APIError of the client');
+    assert.equal((error.cause as Error | undefined)?.name, refusal);
+    assert.equal(error.message, (error.cause as Error).message);
+    return true;
+  };
 }

@@ -9,7 +9,7 @@ import { ERROR_CATEGORIES, ManualClock } from '@breakwater/protocol';
 import OpenAI from 'openai';
 import { Stream as OpenAIStream } from 'openai/core/streaming';
 import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/error';
-import { CircuitOpenError, TimeoutError } from '../core/errors.ts';
+import { BulkheadFullError, CircuitOpenError, TimeoutError } from '../core/errors.ts';
 import { Classifier, classify } from './classifier.ts';
 
 const openai = (status: number, error: object, headers: Record<string, string> = {}) =>
@@ -181,6 +181,23 @@ describe('classify: OpenAI client errors', () => {
     const abort = classify(new OpenAI.APIUserAbortError());
     assert.equal(abort.category, 'cancelled');
     assert.equal(abort.source, 'caller');
+  });
+
+  it('a connection error carrying a policy refusal (an instrumented client refused the call) is that refusal', () => {
+    const open = new CircuitOpenError('openai/gpt-4o', 'open', 'fleet', 5_000);
+    const c = classify(new OpenAI.APIConnectionError({ message: open.message, cause: open }));
+    assert.equal(c.category, 'circuit_open');
+    assert.equal(c.source, 'policy');
+    assert.equal(c.retryable, false);
+    const full = new BulkheadFullError('openai/gpt-4o', 'full');
+    assert.equal(classify(new Anthropic.APIConnectionError({ cause: full })).category, 'bulkhead_full');
+    // Only a refusal, and only on a connection error: a timeout stays a retryable timeout, and an
+    // error of the app's own that wraps a refusal is the app's.
+    const timeout = classify(
+      new OpenAI.APIConnectionError({ cause: new TimeoutError('openai/gpt-4o', 100, 'attempt') }),
+    );
+    assert.equal(timeout.category, 'network');
+    assert.equal(classify(new Error('tool gave up', { cause: open })).category, 'unknown');
   });
 
   it('finish-reason errors', () => {

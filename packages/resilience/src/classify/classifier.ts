@@ -64,6 +64,17 @@ function retryRequested(error: object): boolean {
   return false;
 }
 
+/**
+ * The policy refusal a client's `APIConnectionError` carries as its `cause`: how an instrumented
+ * client reports a call Breakwater refused (nothing was sent). It classifies as that refusal, not
+ * as a network failure to retry.
+ */
+function carriedRefusal(error: unknown): ResilienceError | undefined {
+  const cause = (error as { cause?: unknown } | null | undefined)?.cause;
+  if (!(cause instanceof ResilienceError) || cause.classification.source !== 'policy') return undefined;
+  return classNames(error as object).includes('APIConnectionError') ? cause : undefined;
+}
+
 /** Names on the prototype chain, to recognise client error classes without importing them. */
 function classNames(error: object): string[] {
   const names: string[] = [];
@@ -123,6 +134,8 @@ export class Classifier {
 
   classify(error: unknown, hint?: ClassifyHint): Classification {
     if (error instanceof ResilienceError) return error.classification;
+    const refusal = carriedRefusal(error);
+    if (refusal !== undefined) return refusal.classification;
     for (const rule of this.rules) {
       const result = applyRule(rule, error);
       if (result !== undefined) return classification(result, errorTypeOf(error, result));
