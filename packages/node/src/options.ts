@@ -3,6 +3,7 @@
  * variables (the OTLP exporters and resource detector read most of them themselves) plus
  * Breakwater's own `BREAKWATER_*` ones.
  */
+
 import { randomUUID } from 'node:crypto';
 import {
   type ClassifierRule,
@@ -13,6 +14,7 @@ import {
 } from '@breakwater/instrumentation';
 import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwater/protocol';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { appPackageVersion } from './app-version.ts';
 import { checkStartOptions } from './check-options.ts';
 import { defaultLogger } from './default-logger.ts';
 import { envBoolean } from './env-boolean.ts';
@@ -34,7 +36,10 @@ export interface ControlOptions {
 export interface StartOptions {
   /** `service.name`; default `OTEL_SERVICE_NAME`, else `unknown_service:node`. */
   readonly serviceName?: string;
-  /** `service.version`; default from `OTEL_RESOURCE_ATTRIBUTES`, else `npm_package_version`. */
+  /**
+   * `service.version`; default from `OTEL_RESOURCE_ATTRIBUTES`, else `npm_package_version`, else
+   * the `version` of the entry script's nearest `package.json`.
+   */
   readonly serviceVersion?: string;
   /** `service.instance.id`; default from `OTEL_RESOURCE_ATTRIBUTES`, else a random UUID. */
   readonly serviceInstanceId?: string;
@@ -378,7 +383,10 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
       resource['service.name'] ??
       'unknown_service:node',
     serviceVersion:
-      options.serviceVersion ?? resource['service.version'] ?? envText(env, 'npm_package_version'),
+      options.serviceVersion ??
+      resource['service.version'] ??
+      envText(env, 'npm_package_version') ??
+      appPackageVersion(),
     serviceInstanceId: options.serviceInstanceId ?? resource['service.instance.id'] ?? randomUUID(),
     tracesUrl: signalUrl(endpoint, urls.tracesEndpoint, urls.endpoint, urls.tracesRefused, '/v1/traces'),
     metricsUrl: signalUrl(endpoint, urls.metricsEndpoint, urls.endpoint, urls.metricsRefused, '/v1/metrics'),

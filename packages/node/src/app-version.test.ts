@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { appPackageVersion } from './app-version.ts';
+import { resolveOptions } from './options.ts';
+
+/** A directory tree under a fresh temporary root: `files` maps relative paths to contents. */
+async function tree(files: Record<string, string>): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'bw-app-version-'));
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(join(root, path, '..'), { recursive: true });
+    await writeFile(join(root, path), text);
+  }
+  return root;
+}
+
+it("service.version defaults to the version of the entry script's own package", async () => {
+  const root = await tree({
+    'package.json': JSON.stringify({ name: 'monorepo', version: '9.9.9', private: true }),
+    'services/agent/package.json': JSON.stringify({ name: 'agent', version: '3.4.5' }),
+    'services/agent/dist/server.js': '',
+    'services/worker/package.json': JSON.stringify({ name: 'worker', private: true }),
+    'services/worker/main.js': '',
+    'services/broken/package.json': '{ not json',
+    'services/broken/main.js': '',
+    'loose/script.js': '',
+  });
+  // The nearest package.json, however deep the entry is in it.
+  assert.equal(appPackageVersion(join(root, 'services/agent/dist/server.js')), '3.4.5');
+  // The nearest one has no version, or cannot be read: none (not the monorepo root's).
+  assert.equal(appPackageVersion(join(root, 'services/worker/main.js')), undefined);
+  assert.equal(appPackageVersion(join(root, 'services/broken/main.js')), undefined);
+  // No package.json below the root's: the root's is the nearest.
+  assert.equal(appPackageVersion(join(root, 'loose/script.js')), '9.9.9');
+  // No entry script (node --eval, the REPL).
+  assert.equal(appPackageVersion(''), undefined);
+});
+
+it('npm_package_version and OTEL_RESOURCE_ATTRIBUTES come before the package file', () => {
+  // This test file's own package is @breakwater/node.
+  const own = appPackageVersion();
+  assert.match(own ?? '', /^\d+\.\d+\.\d+/);
+  assert.equal(resolveOptions({}, {}).serviceVersion, own);
+  assert.equal(resolveOptions({}, { npm_package_version: '2.0.0' }).serviceVersion, '2.0.0');
+  assert.equal(
+    resolveOptions({}, { npm_package_version: '2.0.0', OTEL_RESOURCE_ATTRIBUTES: 'service.version=1.2.3' })
+      .serviceVersion,
+    '1.2.3',
+  );
+  assert.equal(resolveOptions({ serviceVersion: '0.0.1' }, {}).serviceVersion, '0.0.1');
+});
