@@ -54,8 +54,13 @@ async function readFirstEvent(body: ReadableStream<Uint8Array>): Promise<string 
   }
 }
 
+/**
+ * Whether the event `block` reports a failure rather than a chunk of the answer: an `error` event
+ * (Anthropic, the Responses API), or a data frame carrying `error` (how chat completion streams
+ * report one).
+ */
 function isErrorEvent(block: string): boolean {
-  return /^event: ?error$/m.test(block);
+  return /^event: ?error$/m.test(block) || /^data: ?\{\s*"error"\s*:/m.test(block);
 }
 
 /**
@@ -115,8 +120,9 @@ export function watchFirstEvent(
   const { op, failOnError } = watch;
   const first = readFirstEvent(clone.body);
   if (failOnError === undefined) {
+    // A failure as the first event is no chunk of the answer: the stream has no first chunk.
     first.then((block) => {
-      if (block !== undefined) op.firstChunkArrived();
+      if (block !== undefined && !isErrorEvent(block)) op.firstChunkArrived();
     }, ignore);
     return props;
   }

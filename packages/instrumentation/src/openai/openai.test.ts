@@ -461,6 +461,29 @@ for (const [label, OpenAI] of [
       assert.deepEqual(await h.calls(`openai/${m}`), [`failure:${category}=1`]);
     });
 
+    it('streams: an error as the very first event fails the stream with no time to first chunk', async () => {
+      const m = model('first-event-error');
+      h.fp.script({
+        route: 'openai.chat',
+        model: m,
+        steps: [{ fault: 'stream_error', afterChunks: 0, status: 500 }],
+      });
+      const stream = await client().chat.completions.create({
+        model: m,
+        messages: [{ role: 'user', content: 'x y z' }],
+        stream: true,
+      });
+      await assert.rejects(async () => {
+        for await (const _ of stream);
+      }, OpenAI().APIError);
+      const op = h.operation(m)!;
+      assert.equal(op.status.code, SpanStatusCode.ERROR);
+      assert.equal(attrs(op)['breakwater.error.category'], 'server_error');
+      // No chunk of the answer ever came.
+      assert.equal(attrs(op)['gen_ai.response.time_to_first_chunk'], undefined);
+      assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
+    });
+
     it('streams: a Responses stream ending in response.failed fails the operation, the events untouched', async () => {
       const m = model('failed');
       h.fp.script({
