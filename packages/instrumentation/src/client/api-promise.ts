@@ -16,7 +16,6 @@ import type { CallData } from '../guard.ts';
 import type { GenAiMetrics } from '../metrics.ts';
 import { Operation, type Usage } from '../operation.ts';
 import type { Runtime } from '../runtime.ts';
-import { callerFacingError, type RefusalErrorFactory } from './caller-error.ts';
 import { watchFirstEvent } from './first-event.ts';
 import { bufferInAttempt, type ParsedBody, parseInAttempt } from './plain-body.ts';
 import { observeRawBody, unwatchRawBody } from './raw-body.ts';
@@ -93,8 +92,8 @@ export interface CallEnv {
   readonly APIPromise: APIPromiseClass;
   /** The client's own error for a timeout Breakwater enforces past the headers. */
   readonly timeoutError?: TimeoutErrorFactory | undefined;
-  /** The client's own error for a call a policy refused (see caller-error.ts). */
-  readonly refusalError?: RefusalErrorFactory | undefined;
+  /** Rejects with what the app gets for a failed call: the client's own errors (caller-error.ts). */
+  readonly rejectFailed: (error: unknown) => Promise<never>;
 }
 
 type Original = (this: unknown, body: unknown, options?: unknown) => APIPromiseLike;
@@ -426,11 +425,13 @@ export function guardedCall(
     // Once the caller has aborted, the call rejects as a bare client's would, also when the abort
     // came before it or during the back-off, where no request of the client's was under way. A
     // policy's refusal rejects with the client's own error for it (see caller-error.ts).
-    (error) =>
-      caller?.aborted === true
-        ? (unsentCall(self, original, body, options, caller, describe.attemptOptions?.())
-            .responsePromise as Promise<never>)
-        : Promise.reject(callerFacingError(error, env.refusalError)),
+    caller === undefined
+      ? env.rejectFailed
+      : (error) =>
+          caller.aborted
+            ? (unsentCall(self, original, body, options, caller, describe.attemptOptions?.())
+                .responsePromise as Promise<never>)
+            : env.rejectFailed(error),
   );
 
   const unwatch = (): void => {

@@ -14,7 +14,7 @@ import {
   type CallEnv,
   guardedCall,
 } from './api-promise.ts';
-import { type APIConnectionErrorClass, clientRefusalError } from './caller-error.ts';
+import { type APIConnectionErrorClass, clientRefusalError, failedCallRejecter } from './caller-error.ts';
 import { type ClientFamily, type Endpoint, endpointOf } from './endpoint.ts';
 import type { TimeoutErrorFactory } from './response-deadline.ts';
 
@@ -76,7 +76,7 @@ export interface PatchContext extends ClientClasses {
 }
 
 /** The client's own errors for Breakwater's (see {@link CallEnv}). */
-type ClientErrors = Pick<CallEnv, 'timeoutError' | 'refusalError'>;
+type ClientErrors = Pick<CallEnv, 'timeoutError' | 'rejectFailed'>;
 
 /** The client's own timeout error for one of ours, which it carries as its `cause`. */
 function clientTimeoutError(
@@ -131,7 +131,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     }
     const errors: ClientErrors = {
       timeoutError: clientTimeoutError(module.APIConnectionTimeoutError),
-      refusalError: clientRefusalError(module.APIConnectionError),
+      rejectFailed: failedCallRejecter(clientRefusalError(module.APIConnectionError)),
     };
     for (const target of targets) {
       const proto = target.proto as Record<string, unknown> | undefined;
@@ -154,7 +154,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     original: Method,
     target: PatchTarget,
     APIPromise: APIPromiseClass,
-    { timeoutError, refusalError }: ClientErrors,
+    { timeoutError, rejectFailed }: ClientErrors,
     { family, providerOf, deploymentOf }: PatchContext,
   ): Method {
     const instrumentation = this;
@@ -174,7 +174,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
           metrics: instrumentation.genAiMetrics,
           APIPromise,
           timeoutError,
-          refusalError,
+          rejectFailed,
         };
       } catch (error) {
         // Telemetry must never fail a call: without a description, run the call untouched.

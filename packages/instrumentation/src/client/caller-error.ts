@@ -30,6 +30,13 @@ export function clientRefusalError(
   return (refusal) => new APIConnectionError({ message: refusal.message, cause: refusal });
 }
 
+/** Rejects a failed call with {@link callerFacingError}; one per patched client module. */
+export function failedCallRejecter(
+  refusalError: RefusalErrorFactory | undefined,
+): (error: unknown) => Promise<never> {
+  return (error) => Promise.reject(callerFacingError(error, refusalError));
+}
+
 /**
  * The error the app gets for `error`, with which the pipeline failed the call. An error put in
  * its place keeps the classification the operation gave `error`, for the spans further out.
