@@ -489,8 +489,8 @@ describe('packaging: the public packages as installed from their tarballs', () =
       `no attempt span for openai/gpt-4o-mini: the openai client was not instrumented\n${r.stdout}`,
     );
     // The outage: calls fail, then the breaker refuses them without reaching the server. Every
-    // failure is the client's own error (an OpenAI.APIError, as without Breakwater); a refusal is
-    // its APIConnectionError caused by the CircuitOpenError class the app can import (one copy of
+    // failure is the client's own error (an OpenAI.APIError, as without Breakwater); refusalOf()
+    // gives a refusal's CircuitOpenError, of the class the app can import (one copy of
     // @breakwater/resilience installed).
     assert.ok(
       out.outage.every((o) => !o.ok && o.apiError === true),

@@ -117,7 +117,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       failed++;
       const e = error as { name?: string; status?: number; message?: string } | null | undefined;
       // By class: the openai client's errors are all named plain `Error`.
-      const kind = (error as object | null)?.constructor?.name ?? e?.name ?? 'Error';
+      const kind = error instanceof Error ? error.constructor.name : (e?.name ?? typeof error);
       log(`FAIL  ${question} → ${kind}${e?.status !== undefined ? ` ${e.status}` : ''}: ${e?.message ?? ''}`);
     }
     if (gapMs > 0 && i + 1 < total) await new Promise((r) => setTimeout(r, gapMs));

@@ -16,7 +16,7 @@
  * with the breaker's source for refusals: `circuit_open:fleet`, `circuit_open:local`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Runtime } from '@breakwater/instrumentation';
+import { CircuitOpenError, type Runtime, refusalOf } from '@breakwater/instrumentation';
 import type OpenAI from 'openai';
 
 /** Prefix of the `id` of a completion produced by the agent's fallback (`fallback:<cause>`). */
@@ -58,14 +58,12 @@ const MAX_EVENTS = 200_000;
 
 /**
  * The outcome string of a call that threw (or of a fallback's cause). A refused call throws the
- * client's `APIConnectionError` with Breakwater's `CircuitOpenError` as its cause; a fallback's
- * cause is the refusal itself.
+ * client's own error, marked with Breakwater's refusal; a fallback's cause is the refusal itself.
  */
 export function outcomeOf(error: unknown, runtime: Runtime | undefined): string {
-  type Refusal = { category?: unknown; breakerSource?: unknown; cause?: unknown } | null | undefined;
-  const e = error as Refusal;
-  const refusal = e?.category === 'circuit_open' ? e : (e?.cause as Refusal);
-  if (refusal?.category === 'circuit_open') return `circuit_open:${String(refusal.breakerSource ?? 'local')}`;
+  const refusal = refusalOf(error);
+  if (refusal instanceof CircuitOpenError) return `circuit_open:${refusal.breakerSource}`;
+  if (refusal !== undefined) return refusal.category;
   if (runtime !== undefined) return runtime.guard.classify(error).category;
   return 'unknown';
 }

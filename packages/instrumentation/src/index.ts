@@ -18,6 +18,14 @@ export type {
   Jitter,
   Pipeline,
 } from '@breakwater/resilience';
+// What a failed instrumented call can be traced to (see "What the app gets when a policy says no").
+export {
+  BudgetExhaustedError,
+  BulkheadFullError,
+  CircuitOpenError,
+  ResilienceError,
+  refusalOf,
+} from '@breakwater/resilience';
 export type { AttemptObserver } from './abandoned-attempts.ts';
 export { type AgentOptions, agent } from './agent.ts';
 export {

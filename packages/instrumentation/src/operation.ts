@@ -94,6 +94,8 @@ export class Operation {
   openAttempt: Span | undefined;
   /** The span of the attempt the pipeline is waiting for now. */
   private liveAttempt: Span | undefined;
+  /** What the last attempt that failed threw (for the caller's error, see `run`). */
+  private lastAttemptError: unknown;
   /** `gen_ai.response.time_to_first_chunk` (streams), seconds; its histogram point waits for the end. */
   private firstChunkSeconds: number | undefined;
   /** When the app last got a chunk of a stream, and last asked for one (monotonic, runtime clock). */
@@ -159,7 +161,8 @@ export class Operation {
    * the headers fails the attempt too. Resolves with the operation's
    * result or a fallback's ({@link fallbackName} says which), after calling `onResolved`
    * (which saves the caller a promise of its own); a failure ends the operation and rejects with
-   * the pipeline's error, or with what `rejectWith` makes of it.
+   * the pipeline's error, or with what `rejectWith` makes of it (given the last attempt's own
+   * error too, when an attempt failed).
    */
   run<T>(
     pipeline: CallPipeline,
@@ -167,7 +170,7 @@ export class Operation {
     execute: ExecuteOptions<CallData> & { readonly data: CallData },
     keepAttemptOpen = false,
     onResolved?: () => void,
-    rejectWith?: (error: unknown) => Promise<never>,
+    rejectWith?: (error: unknown, lastAttemptError: unknown) => Promise<never>,
   ): Promise<T> {
     this.callerSignal = execute.signal;
     const tracked = (ctx: CallContext<CallData>): Promise<T> => {
@@ -189,6 +192,7 @@ export class Operation {
         (error: unknown) => {
           if (this.liveAttempt !== span) throw error;
           this.liveAttempt = undefined;
+          this.lastAttemptError = error;
           // A client aborted by a deadline reports a generic abort; the deadline is the cause.
           const cause = ctx.aborted && ctx.abortReason !== undefined ? ctx.abortReason : error;
           setFailure(span, this.classify(cause), cause, false);
@@ -209,7 +213,7 @@ export class Operation {
         },
         (error: unknown) => {
           this.fail(error);
-          if (rejectWith !== undefined) return rejectWith(error);
+          if (rejectWith !== undefined) return rejectWith(error, this.lastAttemptError);
           throw error;
         },
       );

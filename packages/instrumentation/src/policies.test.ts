@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
+import { BudgetExhaustedError, CircuitOpenError, refusalOf } from '@breakwater/resilience';
 import { DiagLogLevel, diag, SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
@@ -19,6 +20,14 @@ before(async () => {
       match: 'openai/gpt-brk-*',
       policy: {
         retry: { maxAttempts: 1 },
+        breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+      },
+    },
+    {
+      // Three attempts, but two failures open the breaker: the second retry is refused.
+      match: 'openai/gpt-midretry-*',
+      policy: {
+        retry: { maxAttempts: 3 },
         breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
       },
     },
@@ -272,6 +281,28 @@ describe('policies', () => {
     assert.equal(a['breakwater.breaker.source'], 'local');
     assert.equal(a['breakwater.retry.attempts'], 0);
     assert.equal(byRole(h.spans(), 'attempt').length, 0);
+  });
+
+  it('a breaker its own attempts opened refuses the retry: the app gets the last attempt’s error, marked as refused', async () => {
+    const m = 'gpt-midretry-1';
+    h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503 }] });
+    const error = await ask(m).then(
+      () => assert.fail('the provider answers 503 only'),
+      (e: unknown) => e,
+    );
+    assert.equal(
+      h.fp.count({ route: 'openai.chat', model: m }),
+      2,
+      'two attempts, then the breaker was open',
+    );
+    // What the provider said, as the client raised it (not "nothing was sent").
+    assert.ok(error instanceof require('openai').default.APIError);
+    assert.equal((error as { status?: number }).status, 503);
+    assert.ok(refusalOf(error) instanceof CircuitOpenError);
+    const op = h.operation(m)!;
+    assert.equal(attrs(op)['breakwater.error.category'], 'circuit_open');
+    assert.equal(attrs(op)['breakwater.retry.attempts'], 2);
+    assert.equal(byRole(h.spans(), 'attempt').length, 2);
   });
 
   it('a fleet override opens the breaker (source fleet) and expires back to local', async () => {
@@ -728,6 +759,34 @@ describe('tool() and agent()', () => {
     const root = h.spans().find((s) => s.name === 'invoke_agent summarizer')!;
     assert.equal(attrs(root)['breakwater.error.category'], 'circuit_open');
     assert.equal(attrs(root)['breakwater.error.source'], 'policy');
+  });
+
+  it('an LLM call whose retry the budget refused, inside a tool: the tool does not retry it either', async () => {
+    const m = 'gpt-nested-budget';
+    h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503 }] });
+    // Failed attempts drain the default budget (10 tokens, retries while above half).
+    for (let i = 0; i < 4; i++) await assert.rejects(ask(m));
+    h.exporter.reset();
+    const before = h.fp.count({ route: 'openai.chat', model: m });
+    const summarize = tool('summarize_budget', async () => ask(m), {
+      policy: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } },
+    });
+    const error = await agent('budgeted', async () => summarize())().then(
+      () => assert.fail('the provider answers 503 only'),
+      (e: unknown) => e,
+    );
+    assert.equal((error as { status?: number }).status, 503, 'the provider’s own error');
+    assert.ok(refusalOf(error) instanceof BudgetExhaustedError);
+    assert.equal(
+      h.fp.count({ route: 'openai.chat', model: m }) - before,
+      1,
+      'one request, no retry anywhere',
+    );
+    const toolOp = byRole(h.spans(), 'operation').find((s) => s.name === 'execute_tool summarize_budget')!;
+    assert.equal(attrs(toolOp)['breakwater.error.category'], 'budget_exhausted');
+    assert.equal(attrs(toolOp)['breakwater.retry.attempts'], 1);
+    const root = h.spans().find((s) => s.name === 'invoke_agent budgeted')!;
+    assert.equal(attrs(root)['breakwater.error.category'], 'budget_exhausted');
   });
 
   it('an agent ended by a tool’s thrown string keeps the tool’s classification too', async () => {

@@ -35,6 +35,7 @@ export * from './core/context.ts';
 export * from './core/errors.ts';
 export * from './core/fraction-gate.ts';
 export * from './core/policy.ts';
+export { markRefused, refusalOf } from './core/refusal-of.ts';
 export { sleepFor } from './core/sleep.ts';
 export * from './fallback/degradation-manager.ts';
 export * from './fallback/fallback-policy.ts';

@@ -92,8 +92,11 @@ export interface CallEnv {
   readonly APIPromise: APIPromiseClass;
   /** The client's own error for a timeout Breakwater enforces past the headers. */
   readonly timeoutError?: TimeoutErrorFactory | undefined;
-  /** Rejects with what the app gets for a failed call: the client's own errors (caller-error.ts). */
-  readonly rejectFailed: (error: unknown) => Promise<never>;
+  /**
+   * Rejects with what the app gets for a call failed with `error` (the last failed attempt threw
+   * `lastAttemptError`): the client's own errors (caller-error.ts).
+   */
+  readonly rejectFailed: (error: unknown, lastAttemptError: unknown) => Promise<never>;
 }
 
 type Original = (this: unknown, body: unknown, options?: unknown) => APIPromiseLike;
@@ -427,11 +430,11 @@ export function guardedCall(
     // policy's refusal rejects with the client's own error for it (see caller-error.ts).
     caller === undefined
       ? env.rejectFailed
-      : (error) =>
+      : (error, lastAttemptError) =>
           caller.aborted
             ? (unsentCall(self, original, body, options, caller, describe.attemptOptions?.())
                 .responsePromise as Promise<never>)
-            : env.rejectFailed(error),
+            : env.rejectFailed(error, lastAttemptError),
   );
 
   const unwatch = (): void => {

@@ -3,24 +3,32 @@
  * so the code written against the client (`instanceof OpenAI.APIError`, `err.status === 503`,
  * a framework's own error handling) works the same under Breakwater as without it.
  *
- * - A retry the retry budget refused: the last attempt's own error, the one a bare client that had
- *   run out of retries would throw. The span still says `budget_exhausted`.
- * - A call refused before it was sent (an open breaker, a full bulkhead): the client's
+ * - A retry refused (the retry budget empty, the breaker opened by the attempts so far, the
+ *   bulkhead full): the last attempt's own error, the one a bare client that had run out of
+ *   retries would throw.
+ * - A call refused before anything was sent (an open breaker, a full bulkhead): the client's
  *   `APIConnectionError` (nothing reached the provider, as when it cannot be reached), with
- *   Breakwater's refusal as its `cause`: `CircuitOpenError` (its `state`, `breakerSource`,
- *   `retryAfterMs`) or `BulkheadFullError`. The resilience classifier reads such an error as the
- *   refusal it carries, so a pipeline further out (a tool's) does not retry it as a network error.
+ *   Breakwater's refusal as its `cause`.
  *
- * Everything else (the client's own errors, a tool's) is passed on as it is.
+ * Either is marked with the refusal (`markRefused`): `refusalOf(error)` gives it to the app, and
+ * the resilience classifier reads the error as that refusal, so a pipeline further out (a tool's)
+ * does not retry it as the provider failure or network failure it looks like. The operation span
+ * says the refusal either way. Everything else (the client's own errors) is passed on as it is.
  */
-import { BudgetExhaustedError, BulkheadFullError, CircuitOpenError } from '@breakwater/resilience';
+import {
+  BudgetExhaustedError,
+  BulkheadFullError,
+  CircuitOpenError,
+  markRefused,
+  type ResilienceError,
+} from '@breakwater/resilience';
 import { failureOf, rememberFailure } from '../failed-operations.ts';
 
 /** The client's `APIConnectionError`: `new APIConnectionError({ message, cause })`. */
 export type APIConnectionErrorClass = new (options: { message?: string; cause?: Error }) => Error;
 
-/** The client's own error for a policy's refusal, which it carries as its `cause`. */
-export type RefusalErrorFactory = (refusal: CircuitOpenError | BulkheadFullError) => Error;
+/** The client's own error for a policy's refusal of a call nothing was sent for. */
+export type RefusalErrorFactory = (refusal: ResilienceError) => Error;
 
 /** A factory of the client's `APIConnectionError`s for refusals; undefined without the class. */
 export function clientRefusalError(
@@ -33,34 +41,49 @@ export function clientRefusalError(
 /** Rejects a failed call with {@link callerFacingError}; one per patched client module. */
 export function failedCallRejecter(
   refusalError: RefusalErrorFactory | undefined,
-): (error: unknown) => Promise<never> {
-  return (error) => Promise.reject(callerFacingError(error, refusalError));
+): (error: unknown, lastAttemptError: unknown) => Promise<never> {
+  return (error, lastAttemptError) =>
+    Promise.reject(callerFacingError(error, lastAttemptError, refusalError));
 }
 
 /**
- * The error the app gets for `error`, with which the pipeline failed the call. An error put in
- * its place keeps the classification the operation gave `error`, for the spans further out.
+ * The error the app gets for `error`, with which the pipeline failed the call; `lastAttemptError`
+ * is what its last failed attempt threw, if one did. An error put in its place keeps the
+ * classification the operation gave `error`, for the spans further out.
  */
-export function callerFacingError(error: unknown, refusalError: RefusalErrorFactory | undefined): unknown {
-  const delivered = replacement(error, refusalError);
-  if (delivered === error) return error;
+export function callerFacingError(
+  error: unknown,
+  lastAttemptError: unknown,
+  refusalError: RefusalErrorFactory | undefined,
+): unknown {
+  if (!isRefusal(error)) return error;
+  const delivered = lastAttemptError ?? unsentError(error, refusalError);
+  if (!isObject(delivered)) return delivered;
+  markRefused(delivered, error);
   const c = failureOf(error);
   if (c !== undefined) rememberFailure(delivered, c);
   return delivered;
 }
 
-function replacement(error: unknown, refusalError: RefusalErrorFactory | undefined): unknown {
-  if (error instanceof BudgetExhaustedError) return error.cause ?? error;
-  if (
-    refusalError !== undefined &&
-    (error instanceof CircuitOpenError || error instanceof BulkheadFullError)
-  ) {
-    try {
-      return refusalError(error);
-    } catch {
-      // A client class that cannot be built as expected: the refusal itself, as before.
-      return error;
-    }
+function isRefusal(error: unknown): error is ResilienceError {
+  return (
+    error instanceof CircuitOpenError ||
+    error instanceof BulkheadFullError ||
+    error instanceof BudgetExhaustedError
+  );
+}
+
+/** The client's connection error for a refusal before any attempt; the refusal itself without one. */
+function unsentError(refusal: ResilienceError, refusalError: RefusalErrorFactory | undefined): unknown {
+  if (refusalError === undefined) return refusal;
+  try {
+    return refusalError(refusal);
+  } catch {
+    // A client class that cannot be built as expected: the refusal itself, as before.
+    return refusal;
   }
-  return error;
+}
+
+function isObject(value: unknown): value is object {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
+import { BudgetExhaustedError, refusalOf } from '@breakwater/resilience';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { attrs, byRole, type Harness, refusedWith, require, startHarness } from '../testing/harness.ts';
@@ -289,6 +290,9 @@ for (const [label, OpenAI] of [
       assert.ok(refused !== undefined, 'no retry was refused by the budget');
       assert.ok(refused instanceof OpenAI().APIError, `the client's own error, not ${String(refused)}`);
       assert.equal((refused as { status?: number }).status, 503);
+      // The refusal rides along, for the app and for the classifier.
+      assert.ok(refusalOf(refused) instanceof BudgetExhaustedError);
+      assert.equal(h.runtime.guard.classify(refused).category, 'budget_exhausted');
       const a = attrs(h.operation(m)!);
       assert.equal(a['breakwater.error.source'], 'policy');
       assert.equal(a['error.type'], 'budget_exhausted');

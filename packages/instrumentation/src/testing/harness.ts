@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { ATTR, type Clock, METRIC, SEMCONV } from '@breakwater/protocol';
+import { refusalOf } from '@breakwater/resilience';
 import { type Attributes, context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -186,6 +187,7 @@ export function refusedWith(
     if (APIError !== undefined) assert.ok(error instanceof APIError, 'an APIError of the client');
     assert.equal((error.cause as Error | undefined)?.name, refusal);
     assert.equal(error.message, (error.cause as Error).message);
+    assert.equal(refusalOf(error), error.cause, 'refusalOf() gives the refusal');
     return true;
   };
 }

@@ -9,7 +9,8 @@ import { ERROR_CATEGORIES, ManualClock } from '@breakwater/protocol';
 import OpenAI from 'openai';
 import { Stream as OpenAIStream } from 'openai/core/streaming';
 import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/error';
-import { BulkheadFullError, CircuitOpenError, TimeoutError } from '../core/errors.ts';
+import { BudgetExhaustedError, BulkheadFullError, CircuitOpenError, TimeoutError } from '../core/errors.ts';
+import { markRefused, refusalOf } from '../core/refusal-of.ts';
 import { Classifier, classify } from './classifier.ts';
 
 const openai = (status: number, error: object, headers: Record<string, string> = {}) =>
@@ -183,21 +184,31 @@ describe('classify: OpenAI client errors', () => {
     assert.equal(abort.source, 'caller');
   });
 
-  it('a connection error carrying a policy refusal (an instrumented client refused the call) is that refusal', () => {
+  it('a client error marked with the policy refusal that ended its call (an instrumented client) is that refusal', () => {
     const open = new CircuitOpenError('openai/gpt-4o', 'open', 'fleet', 5_000);
-    const c = classify(new OpenAI.APIConnectionError({ message: open.message, cause: open }));
+    const connection = markRefused(
+      new OpenAI.APIConnectionError({ message: open.message, cause: open }),
+      open,
+    );
+    const c = classify(connection);
     assert.equal(c.category, 'circuit_open');
     assert.equal(c.source, 'policy');
     assert.equal(c.retryable, false);
-    const full = new BulkheadFullError('openai/gpt-4o', 'full');
-    assert.equal(classify(new Anthropic.APIConnectionError({ cause: full })).category, 'bulkhead_full');
-    // Only a refusal, and only on a connection error: a timeout stays a retryable timeout, and an
-    // error of the app's own that wraps a refusal is the app's.
-    const timeout = classify(
-      new OpenAI.APIConnectionError({ cause: new TimeoutError('openai/gpt-4o', 100, 'attempt') }),
-    );
-    assert.equal(timeout.category, 'network');
-    assert.equal(classify(new Error('tool gave up', { cause: open })).category, 'unknown');
+    assert.equal(refusalOf(connection), open);
+    // The last attempt's own 503, handed to the app after the budget refused the retry.
+    const last = openai(503, { message: 'busy' });
+    const budget = new BudgetExhaustedError('openai/gpt-4o', last);
+    assert.equal(classify(markRefused(last, budget)).category, 'budget_exhausted');
+    assert.equal(refusalOf(last), budget);
+    assert.equal((last as { status?: number }).status, 503, 'the error is otherwise unchanged');
+    assert.deepEqual(Object.keys(last).includes('breakwater.refusal'), false);
+    // Unmarked, or marked with a timeout (not a refusal): classified by what it is.
+    assert.equal(classify(new OpenAI.APIConnectionError({ cause: open })).category, 'network');
+    assert.equal(refusalOf(new Error('tool gave up', { cause: open })), undefined);
+    const timeout = new TimeoutError('openai/gpt-4o', 100, 'attempt');
+    assert.equal(refusalOf(markRefused(new Error('x'), timeout)), undefined);
+    assert.equal(refusalOf(new BulkheadFullError('tool/x', 'full'))?.category, 'bulkhead_full');
+    assert.equal(refusalOf('a string'), undefined);
   });
 
   it('finish-reason errors', () => {

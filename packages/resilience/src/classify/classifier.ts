@@ -1,6 +1,7 @@
 import type { Clock } from '@breakwater/protocol';
 import { ERROR_TYPE_OTHER, systemClock, throwProblems } from '@breakwater/protocol';
 import { ResilienceError } from '../core/errors.ts';
+import { refusalOf } from '../core/refusal-of.ts';
 import type { Classification, ClassificationInput } from './classification.ts';
 import { classification } from './classification.ts';
 import { retryAfterFromHeaders, shouldRetryHeader } from './headers.ts';
@@ -64,17 +65,6 @@ function retryRequested(error: object): boolean {
   return false;
 }
 
-/**
- * The policy refusal a client's `APIConnectionError` carries as its `cause`: how an instrumented
- * client reports a call Breakwater refused (nothing was sent). It classifies as that refusal, not
- * as a network failure to retry.
- */
-function carriedRefusal(error: unknown): ResilienceError | undefined {
-  const cause = (error as { cause?: unknown } | null | undefined)?.cause;
-  if (!(cause instanceof ResilienceError) || cause.classification.source !== 'policy') return undefined;
-  return classNames(error as object).includes('APIConnectionError') ? cause : undefined;
-}
-
 /** Names on the prototype chain, to recognise client error classes without importing them. */
 function classNames(error: object): string[] {
   const names: string[] = [];
@@ -134,7 +124,8 @@ export class Classifier {
 
   classify(error: unknown, hint?: ClassifyHint): Classification {
     if (error instanceof ResilienceError) return error.classification;
-    const refusal = carriedRefusal(error);
+    // A client's error an instrumented call failed with, after a policy refused it.
+    const refusal = refusalOf(error);
     if (refusal !== undefined) return refusal.classification;
     for (const rule of this.rules) {
       const result = applyRule(rule, error);
