@@ -29,6 +29,8 @@ it("service.version defaults to the version of the entry script's own package", 
   });
   // The nearest package.json, however deep the entry is in it.
   assert.equal(appPackageVersion(join(root, 'services/agent/dist/server.js')), '3.4.5');
+  // `node .` in the package (or `node services/agent`): the entry is the package's directory.
+  assert.equal(appPackageVersion(join(root, 'services/agent')), '3.4.5');
   // The nearest one has no version, or cannot be read: none (not the monorepo root's).
   assert.equal(appPackageVersion(join(root, 'services/worker/main.js')), undefined);
   assert.equal(appPackageVersion(join(root, 'services/broken/main.js')), undefined);

@@ -3,7 +3,7 @@
  * package the entry script belongs to. `npm start` puts it in `npm_package_version`, but a service
  * started as `node app.js` (the usual container command) has no such variable.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Directories climbed at most from the entry script. */
@@ -16,7 +16,8 @@ const MAX_DEPTH = 32;
  */
 export function appPackageVersion(entry: string | undefined = process.argv[1]): string | undefined {
   if (entry === undefined || entry === '') return undefined;
-  let dir = dirname(entry);
+  // `node .` and `node <dir>` name the package's directory itself.
+  let dir = isDirectory(entry) ? entry : dirname(entry);
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
     const manifest = readManifest(join(dir, 'package.json'));
     if (manifest !== undefined) {
@@ -28,6 +29,14 @@ export function appPackageVersion(entry: string | undefined = process.argv[1]): 
     dir = parent;
   }
   return undefined;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The parsed file; undefined when there is none. An unreadable or invalid one reads as `null`. */

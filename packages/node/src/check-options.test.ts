@@ -51,7 +51,7 @@ describe('start() options: each bad one logged, named, and left to its variable 
     });
     assert.deepEqual(logged, [
       'serviceName: must be a non-empty string (got ""); ignored (OTEL_SERVICE_NAME or the default applies)',
-      'serviceVersion: must be a non-empty string (got 2); ignored (OTEL_RESOURCE_ATTRIBUTES or npm_package_version applies)',
+      'serviceVersion: must be a non-empty string (got 2); ignored (OTEL_RESOURCE_ATTRIBUTES, npm_package_version or the app’s package.json version applies)',
       'prometheusHost: must be a non-empty string (got 0); ignored (BREAKWATER_PROMETHEUS_HOST or 127.0.0.1 applies)',
       'handleSignals: must be true or false (got "no"); ignored (SIGTERM and SIGINT are handled)',
       'captureMessageContent: must be true or false (got 1); ignored (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT or off applies)',

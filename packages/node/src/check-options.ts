@@ -64,7 +64,10 @@ const later: ValueCheck = () => undefined;
 /** Every option of `start()`: a new one without a check here does not compile. */
 const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control' | 'limits'>, OptionSpec>> = {
   serviceName: { check: text, instead: 'OTEL_SERVICE_NAME or the default applies' },
-  serviceVersion: { check: text, instead: 'OTEL_RESOURCE_ATTRIBUTES or npm_package_version applies' },
+  serviceVersion: {
+    check: text,
+    instead: 'OTEL_RESOURCE_ATTRIBUTES, npm_package_version or the app’s package.json version applies',
+  },
   serviceInstanceId: { check: text, instead: 'OTEL_RESOURCE_ATTRIBUTES or a random UUID applies' },
   endpoint: { check: httpUrl, instead: 'OTEL_EXPORTER_OTLP_ENDPOINT or the default applies' },
   headers: { check: headers, instead: 'OTEL_EXPORTER_OTLP_HEADERS applies' },

@@ -6,7 +6,7 @@ import { it } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { reportingFailures } from './export-failures.ts';
+import { failureHint, reportingFailures } from './export-failures.ts';
 import { start } from './index.ts';
 
 /** An OTLP receiver that answers every request with `status.value`. */
@@ -109,7 +109,10 @@ it("the exporter's own failures (a timeout, a too-large batch, retryable statuse
       /Request timed out: the collector did not answer within the export timeout/,
     );
     mode.value = 413;
-    assert.match(await firstLine(), /too large \(HTTP 413\); raise the collector's limits\.maxBodyBytes/);
+    assert.match(
+      await firstLine(),
+      /too large \(HTTP 413\); raise the collector's limits\.maxJsonBodyBytes, or send smaller span batches/,
+    );
     mode.value = 503;
     assert.match(
       await firstLine(),
@@ -119,4 +122,12 @@ it("the exporter's own failures (a timeout, a too-large batch, retryable statuse
     server.closeAllConnections();
     server.close();
   }
+});
+
+it('a 413 for metrics names the collector limit only (span batch sizes are no help there)', () => {
+  const tooLarge = Object.assign(new Error('Payload Too Large'), { code: 413 });
+  assert.equal(
+    failureHint(tooLarge, 'metric'),
+    "the collector refused the batch as too large (HTTP 413); raise the collector's limits.maxJsonBodyBytes",
+  );
 });

@@ -40,7 +40,7 @@ export function reportingFailures<T, E extends Exporter<T>>(
       } else if (!failing) {
         failing = true;
         log(
-          `${signal} export failed, ${signal}s are dropped until it recovers (logged once): ${failureHint(result.error)}`,
+          `${signal} export failed, ${signal}s are dropped until it recovers (logged once): ${failureHint(result.error, signal)}`,
         );
       }
       done(result);
@@ -49,8 +49,8 @@ export function reportingFailures<T, E extends Exporter<T>>(
   return exporter;
 }
 
-/** What went wrong, and what to check, for an exporter's error. */
-export function failureHint(error: Error | undefined): string {
+/** What went wrong, and what to check, for an exporter's error on exporting `signal`s. */
+export function failureHint(error: Error | undefined, signal: 'span' | 'metric' = 'span'): string {
   const status = (error as { code?: unknown } | undefined)?.code;
   if (typeof status === 'number') {
     if (status === 401 || status === 403) {
@@ -60,7 +60,10 @@ export function failureHint(error: Error | undefined): string {
       return 'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/traces';
     }
     if (status === 413) {
-      return "the collector refused the batch as too large (HTTP 413); raise the collector's limits.maxBodyBytes, or send smaller span batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)";
+      // The exporters send OTLP/JSON, whose cap at the collector is its own (20 MiB by default).
+      const smaller =
+        signal === 'span' ? ', or send smaller span batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)' : '';
+      return `the collector refused the batch as too large (HTTP 413); raise the collector's limits.maxJsonBodyBytes${smaller}`;
     }
     return `HTTP ${status}: ${error?.message ?? 'no message'}`;
   }

@@ -4,6 +4,13 @@
  */
 // Types from the packages beneath that this package's signatures use, so they import from here.
 export type { PolicyRule, Runtime } from '@breakwater/instrumentation';
+// A refused call's error, told apart (see @breakwater/instrumentation's README).
+export {
+  BudgetExhaustedError,
+  BulkheadFullError,
+  CircuitOpenError,
+  refusalOf,
+} from '@breakwater/instrumentation';
 export type { BreakerOverride, Clock } from '@breakwater/protocol';
 export type { ClassifierRule } from '@breakwater/resilience';
 export { type ControlHandle, type OverrideTarget, overrideTarget } from './control-hook.ts';
