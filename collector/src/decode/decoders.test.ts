@@ -478,6 +478,11 @@ describe('trace decoders', () => {
       () => decoder.decode(JSON.stringify(jsonRequest({ attributes: [{ key: 5 }] }))),
       /key must be a string/,
     );
+    // A null under the camelCase name reads the proto name's value.
+    const nulled = decoder.decode(
+      JSON.stringify(jsonRequest({ startTimeUnixNano: null, start_time_unix_nano: '1700000000000000000' })),
+    );
+    assert.equal(nulled.spans.length, 1);
     // A timestamp of another JSON type is a malformed request, not one bad span.
     assert.throws(
       () => decoder.decode(JSON.stringify(jsonRequest({ startTimeUnixNano: { seconds: 1 } }))),

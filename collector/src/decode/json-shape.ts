@@ -50,7 +50,8 @@ export function stringField(obj: JsonObject, path: string, camel: string, snake?
  * (one bad span is rejected alone), but any other JSON type is a malformed request.
  */
 export function uint64Field(obj: JsonObject, path: string, camel: string, snake?: string): unknown {
-  const value = field(obj, camel, snake);
+  // `null` under one name falls back to the other, as a missing field does.
+  const value = obj[camel] ?? (snake === undefined ? undefined : obj[snake]);
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' && typeof value !== 'number')
     throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be a decimal string or an integer`);
