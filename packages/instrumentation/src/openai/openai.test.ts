@@ -440,12 +440,12 @@ for (const [label, OpenAI] of [
       assert.deepEqual(await h.calls(`openai/${m}`), ['rejected:bulkhead_full=1', 'success:=3']);
     });
 
-    it('streams: a mid-stream error is classified and never retried', async () => {
-      const m = model('midstream');
+    /** A chat stream of `m` that fails with a 500 error event after `afterChunks` chunks, read to its failure. */
+    async function readFailingStream(m: string, afterChunks: number): Promise<void> {
       h.fp.script({
         route: 'openai.chat',
         model: m,
-        steps: [{ fault: 'stream_error', afterChunks: 1, status: 500 }],
+        steps: [{ fault: 'stream_error', afterChunks, status: 500 }],
       });
       const stream = await client().chat.completions.create({
         model: m,
@@ -454,7 +454,12 @@ for (const [label, OpenAI] of [
       });
       await assert.rejects(async () => {
         for await (const _ of stream);
-      });
+      }, OpenAI().APIError);
+    }
+
+    it('streams: a mid-stream error is classified and never retried', async () => {
+      const m = model('midstream');
+      await readFailingStream(m, 1);
       assert.equal(h.fp.count({ route: 'openai.chat', model: m }), 1);
       const [op] = byRole(h.spans(), 'operation');
       assert.equal(op!.status.code, SpanStatusCode.ERROR);
@@ -467,19 +472,7 @@ for (const [label, OpenAI] of [
 
     it('streams: an error as the very first event fails the stream with no time to first chunk', async () => {
       const m = model('first-event-error');
-      h.fp.script({
-        route: 'openai.chat',
-        model: m,
-        steps: [{ fault: 'stream_error', afterChunks: 0, status: 500 }],
-      });
-      const stream = await client().chat.completions.create({
-        model: m,
-        messages: [{ role: 'user', content: 'x y z' }],
-        stream: true,
-      });
-      await assert.rejects(async () => {
-        for await (const _ of stream);
-      }, OpenAI().APIError);
+      await readFailingStream(m, 0);
       const op = h.operation(m)!;
       assert.equal(op.status.code, SpanStatusCode.ERROR);
       assert.equal(attrs(op)['breakwater.error.category'], 'server_error');
