@@ -14,7 +14,8 @@ const classified = new WeakMap<object, Classification>();
  */
 let lastPrimitive: { error: unknown; c: Classification } | undefined;
 
-function isObject(error: unknown): error is object {
+/** Whether `error` is a value a WeakMap (or a property) can be keyed on or set on. */
+export function isObject(error: unknown): error is object {
   return (typeof error === 'object' && error !== null) || typeof error === 'function';
 }
 

@@ -15,14 +15,8 @@
  * does not retry it as the provider failure or network failure it looks like. The operation span
  * says the refusal either way. Everything else (the client's own errors) is passed on as it is.
  */
-import {
-  BudgetExhaustedError,
-  BulkheadFullError,
-  CircuitOpenError,
-  markRefused,
-  type ResilienceError,
-} from '@breakwater/resilience';
-import { failureOf, rememberFailure } from '../failed-operations.ts';
+import { markRefused, type ResilienceError, refusalOf } from '@breakwater/resilience';
+import { failureOf, isObject, rememberFailure } from '../failed-operations.ts';
 
 /** The client's `APIConnectionError`: `new APIConnectionError({ message, cause })`. */
 export type APIConnectionErrorClass = new (options: { message?: string; cause?: Error }) => Error;
@@ -56,21 +50,15 @@ export function callerFacingError(
   lastAttemptError: unknown,
   refusalError: RefusalErrorFactory | undefined,
 ): unknown {
-  if (!isRefusal(error)) return error;
-  const delivered = lastAttemptError ?? unsentError(error, refusalError);
+  // Only a policy's own refusal is replaced (refusalOf gives back the error itself for one).
+  const refusal = refusalOf(error);
+  if (refusal === undefined || refusal !== error) return error;
+  const delivered = lastAttemptError ?? unsentError(refusal, refusalError);
   if (!isObject(delivered)) return delivered;
-  markRefused(delivered, error);
+  markRefused(delivered, refusal);
   const c = failureOf(error);
   if (c !== undefined) rememberFailure(delivered, c);
   return delivered;
-}
-
-function isRefusal(error: unknown): error is ResilienceError {
-  return (
-    error instanceof CircuitOpenError ||
-    error instanceof BulkheadFullError ||
-    error instanceof BudgetExhaustedError
-  );
 }
 
 /** The client's connection error for a refusal before any attempt; the refusal itself without one. */
@@ -82,8 +70,4 @@ function unsentError(refusal: ResilienceError, refusalError: RefusalErrorFactory
     // A client class that cannot be built as expected: the refusal itself, as before.
     return refusal;
   }
-}
-
-function isObject(value: unknown): value is object {
-  return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
