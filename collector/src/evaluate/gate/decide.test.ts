@@ -66,6 +66,24 @@ describe('decideSlo', () => {
     assert.match(v.reasons[0]!.message, /16x over 1h and 16x over 5m/);
   });
 
+  it('fast burn at a page threshold near 1x (a short SLO window) needs more than a couple of errors', () => {
+    // A 1-day SLO's page rules scale down to 1x: 2/100 bad at 99 % burns 2x over both windows,
+    // but P(X≥2 | 100, 0.01) ≈ 0.26, so that is luck as likely as a bad build.
+    const nearOne = {
+      ...RULES,
+      compare: false,
+      fastBurn: [{ longWindowMs: H, shortWindowMs: 5 * M, burnRate: 1 }],
+    };
+    const few = decideSlo(input({ objective: 0.99, version: version(100, 2) }), nearOne);
+    assert.ok(!codes(few).includes('fast_burn'));
+    assert.equal(few.decision, 'PROCEED');
+    // 8/100 is the same kind of burn with P(X≥8 | 100, 0.01) ≈ 1e-5: that rolls back.
+    const many = decideSlo(input({ objective: 0.99, version: version(100, 8) }), nearOne);
+    assert.equal(many.decision, 'ROLLBACK');
+    assert.equal(codes(many)[0], 'fast_burn');
+    assert.match(many.reasons[0]!.message, /8\/100 bad over 1h, p=/);
+  });
+
   it('fast burn needs minEvents in the long window', () => {
     const counts = version(1000, 80);
     counts.set(H, { good: 40, total: 50 });

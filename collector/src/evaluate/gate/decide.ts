@@ -52,7 +52,8 @@ const ZERO: GoodTotal = { good: 0, total: 0 };
 /**
  * Judges one SLO. In order of precedence:
  * - ROLLBACK `fast_burn`: some fast-burn rule's long and short windows both burn faster than its
- *   rate, with at least `minEvents` in the long window;
+ *   rate, with at least `minEvents` in the long window, and an exact binomial test says the long
+ *   window's errors are over budget (burn > 1) beyond luck (p < `significance`);
  * - ROLLBACK `sustained_burn`: the burn rate over the gate window exceeds `sustainedBurnRate`
  *   and an exact binomial test says the excess is not luck (p < `significance`);
  * - ROLLBACK `worse_than_baseline`: both sides have `minEvents` and a one-sided two-proportion
@@ -98,14 +99,18 @@ export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
     if (long.total < rules.minEvents) continue;
     const longRate = burnRate(long, objective) ?? 0;
     const shortRate = burnRate(short, objective) ?? 0;
-    if (longRate > rule.burnRate && shortRate > rule.burnRate) {
-      push(
-        'fast_burn',
-        `${slo}: burning ${fixed(longRate)}x over ${formatDuration(rule.longWindowMs)} and ${fixed(shortRate)}x over ${formatDuration(rule.shortWindowMs)} (page threshold ${fixed(rule.burnRate)}x)`,
-        'ROLLBACK',
-      );
-      break;
-    }
+    if (longRate <= rule.burnRate || shortRate <= rule.burnRate) continue;
+    // A page rule scaled to a short SLO window can sit near 1x, where a couple of errors in
+    // minEvents already burn past it: the long window must also be over budget beyond luck.
+    const bad = long.total - long.good;
+    const p = binomialUpperTail(bad, long.total, errorBudget(objective));
+    if (p >= rules.significance) continue;
+    push(
+      'fast_burn',
+      `${slo}: burning ${fixed(longRate)}x over ${formatDuration(rule.longWindowMs)} and ${fixed(shortRate)}x over ${formatDuration(rule.shortWindowMs)} (page threshold ${fixed(rule.burnRate)}x; ${bad}/${long.total} bad over ${formatDuration(rule.longWindowMs)}, p=${sci(p)})`,
+      'ROLLBACK',
+    );
+    break;
   }
   if (!judged) {
     const code = sample.total === 0 ? 'no_data' : 'insufficient_data';
