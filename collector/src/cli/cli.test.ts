@@ -480,4 +480,27 @@ describe('breakwater CLI', () => {
     assert.equal(code, 10, out);
     assert.ok(tookMs >= 1_400, `polled until the deadline (${tookMs} ms): ${out}`);
   });
+
+  it('gate whose reader closes the pipe early (`| head -1`) still exits with its decision, no stack trace', async () => {
+    const cwd = await mkdtemp(join(dir, 'gate-pipe-'));
+    const collector = await serve(cwd, []);
+    const gate = spawn(
+      process.execPath,
+      [
+        '--conditions=@breakwater/source',
+        MAIN,
+        'gate',
+        ...['--url', collector.url, '-s', 'chat', '-v', 'v2'],
+      ],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    // The reader is gone before the answer is printed: every write to stdout fails with EPIPE.
+    gate.stdout!.destroy();
+    let stderr = '';
+    gate.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => gate.on('exit', (c) => resolve(c)));
+    await collector.stop();
+    assert.equal(code, 10, stderr); // HALT (no data), as with the whole output read
+    assert.doesNotMatch(stderr, /EPIPE|at /);
+  });
 });
