@@ -291,9 +291,12 @@ describe('rollbacks, health, metrics and incident alerts', () => {
     assert.equal((await fetch(`${svc.url}${GATE_PATHS.HEALTH}`, { headers: auth })).status, 400);
   });
 
-  it('GET /v1/gate/health refuses a service given twice or too long, as GET /v1/gate does', async () => {
+  it('GET /v1/gate/health refuses a service given twice or too long (as GET /v1/gate does), or a bad since', async () => {
     for (const [query, message] of [
       ['service=chat&service=other', '"service" given 2 times'],
+      ['service=chat&since=1e12', '"since" is not a time in epoch milliseconds: "1e12"'],
+      ['service=chat&since=', '"since" is not a time in epoch milliseconds: ""'],
+      ['service=chat&since=1&since=2', '"since" given 2 times'],
       [
         `service=${'s'.repeat(MAX_GATE_VALUE_CHARS + 1)}`,
         `"service" is longer than ${MAX_GATE_VALUE_CHARS} characters`,

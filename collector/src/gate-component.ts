@@ -124,7 +124,8 @@ export function createGateComponent(
     },
     routes: gateRoutes({
       decide,
-      health: (service, excluded) => evaluateHealth(dataSource, config, service, excluded, clock.now()),
+      health: (service, excluded, since) =>
+        evaluateHealth(dataSource, config, service, excluded, clock.now(), since),
       recordRollback(event) {
         if (event.kind === 'rollback') metrics.rollback(event.service, event.latencyMs, event.exitCode);
         else metrics.recovery(event.service, event.recovered);

@@ -58,7 +58,7 @@ describe('breakwater gate across a wall-clock step', () => {
     const outcome = trackRecovery(client, {
       clock,
       service: 'chat',
-      version: 'v2',
+      sinceMs: 0,
       timeoutMs: 600_000,
       intervalMs: 5_000,
     });
@@ -78,7 +78,7 @@ describe('breakwater gate across a wall-clock step', () => {
       if (path === '/v1/gate/health')
         return Response.json({
           service: 'chat',
-          excluded: ['v2'],
+          excluded: [],
           window: '5m',
           healthy: true,
           slos: [],

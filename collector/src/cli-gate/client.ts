@@ -55,10 +55,9 @@ export class GateClient {
     return parsed.data;
   }
 
-  /** `GET /v1/gate/health`. */
-  async health(service: string, exclude: readonly string[]): Promise<GateHealth> {
-    const params = new URLSearchParams({ service });
-    if (exclude.length > 0) params.set('exclude', exclude.join(','));
+  /** `GET /v1/gate/health`: is `service` green on its events after `sinceMs` (the collector's clock)? */
+  async health(service: string, sinceMs: number): Promise<GateHealth> {
+    const params = new URLSearchParams({ service, since: String(Math.floor(sinceMs)) });
     const parsed = GateHealthSchema.safeParse(await this.request('GET', `${GATE_PATHS.HEALTH}?${params}`));
     if (!parsed.success) throw this.unexpected('health answer', parsed.error);
     return parsed.data;

@@ -8,16 +8,18 @@ import { sleep } from './poll.ts';
 export interface RecoveryOptions {
   clock: Clock;
   service: string;
-  /** The rolled-back version (left out of the health check). */
-  version: string;
+  /** When the rollback finished, on the collector's clock: only events after it count. */
+  sinceMs: number;
   timeoutMs: number;
   intervalMs: number;
   onPoll?: (healthy: boolean) => void;
 }
 
 /**
- * After a rollback, polls `GET /v1/gate/health` (the service without the rolled-back version)
- * until it is green or `timeoutMs` passes. Errors while polling count as "not green yet".
+ * After a rollback, polls `GET /v1/gate/health` (the service on its events since the rollback,
+ * every version's: a rollback that did not take leaves the failing version serving, and the
+ * service red) until it is green or `timeoutMs` passes. Errors while polling count as "not green
+ * yet".
  */
 export async function trackRecovery(client: GateClient, options: RecoveryOptions): Promise<RecoveryOutcome> {
   const { clock, timeoutMs } = options;
@@ -27,7 +29,7 @@ export async function trackRecovery(client: GateClient, options: RecoveryOptions
   for (;;) {
     let healthy = false;
     try {
-      healthy = (await client.health(options.service, [options.version])).healthy;
+      healthy = (await client.health(options.service, options.sinceMs)).healthy;
     } catch (error) {
       if (!(error instanceof GateClientError)) throw error;
     }

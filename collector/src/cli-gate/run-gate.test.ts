@@ -106,7 +106,7 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
       if (u.pathname === '/v1/gate/health') {
         const body: GateHealth = {
           service: 'chat',
-          excluded: ['rb'],
+          excluded: [],
           window: '5m',
           healthy,
           slos: [],
@@ -347,7 +347,7 @@ describe('breakwater gate polling on a fake clock', () => {
         const h = health[Math.min(healthCalls++, health.length - 1)]!;
         return Response.json({
           service: 'chat',
-          excluded: ['v2'],
+          excluded: [],
           window: '5m',
           healthy: h,
           slos: [],
@@ -529,8 +529,9 @@ describe('breakwater gate polling on a fake clock', () => {
     };
     assert.equal(out.rollback.latencyMs, 4_000);
     assert.deepEqual(out.recovery, { recovered: true, recoveryMs: 60_000, timeoutMs: 600_000 });
-    // The service without the rolled-back version.
-    assert.deepEqual(s.healthQueries, Array(3).fill('?service=chat&exclude=v2'));
+    // The service's events since the rollback ended: the answer's time plus the 4 s rollback, on
+    // the collector's clock.
+    assert.deepEqual(s.healthQueries, Array(3).fill(`?service=chat&since=${1_700_000_000_000 + 4_000}`));
   });
 
   it('a rollback command that failed tracks no recovery, and reports none', async () => {

@@ -135,7 +135,9 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
       const tracked = await trackRecovery(client, {
         clock,
         service: answer.service,
-        version: answer.version,
+        // The rollback's end on the collector's clock (the answer's time plus the rollback's
+        // latency), so a skew between the two machines' clocks does not move it.
+        sinceMs: answer.evaluatedAt + rollback.latencyMs,
         timeoutMs: options.recoveryTimeoutMs,
         intervalMs: options.intervalMs,
       });

@@ -144,8 +144,13 @@ export type GateAnswer = z.infer<typeof GateAnswerSchema>;
 /** Body of `GET /v1/gate/health`: is the service green now (used to track recovery). */
 export const GateHealthSchema = z.object({
   service: z.string(),
-  /** Versions left out (the rolled-back one). */
+  /** Versions left out. */
   excluded: z.array(z.string()),
+  /**
+   * Only events after this time (epoch ms, the collector's clock) count: the query's `since`, a
+   * rollback's end. `window` is then the part of the recovery window after it, in whole minutes.
+   */
+  since: z.number().optional(),
   window: z.string(),
   /** True when every SLO with events is within budget over `window`; false when none had events. */
   healthy: z.boolean(),

@@ -16,6 +16,8 @@ export interface GateParams {
   values(name: string): string[];
   /** {@link values} with each at most {@link MAX_GATE_VALUE_CHARS}, duplicates dropped. */
   list(name: string): string[];
+  /** An optional time in epoch milliseconds (digits only), given at most once. */
+  epochMs(name: string): number | undefined;
 }
 
 /**
@@ -58,6 +60,19 @@ export function gateParams(params: Params, known: readonly string[]): GateParams
       if (out.some((v) => v.length > MAX_GATE_VALUE_CHARS))
         errors.push(`"${name}" has a value longer than ${MAX_GATE_VALUE_CHARS} characters`);
       return [...new Set(out)];
+    },
+    epochMs(name) {
+      const given = get(name);
+      if (given.length === 0) return undefined;
+      if (given.length > 1) errors.push(`"${name}" given ${given.length} times`);
+      const text = given[0]!.trim();
+      // Digits only: `Number()` would also take "", "1e12" and "0x10".
+      const ms = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isSafeInteger(ms)) {
+        errors.push(`"${name}" is not a time in epoch milliseconds: ${JSON.stringify(text.slice(0, 40))}`);
+        return undefined;
+      }
+      return ms;
     },
   };
 }

@@ -22,7 +22,8 @@ export const MAX_GATE_BODY_BYTES = 64 * 1024;
 /** What the routes call; the gate component implements it. */
 export interface GateHandlers {
   decide(query: GateQuery): Promise<GateAnswer>;
-  health(service: string, excluded: readonly string[]): Promise<GateHealth>;
+  /** Whether the service is green (`sinceMs`: only events after it count). */
+  health(service: string, excluded: readonly string[], sinceMs: number | undefined): Promise<GateHealth>;
   recordRollback(event: GateRollbackEvent): void;
   /**
    * Checks a bearer token for the `gate` scope (`undefined` = no token, `null` = an
@@ -43,8 +44,9 @@ export const FLAGGER_STATUS = { PROCEED: 200, HALT: 503, ROLLBACK: 409 } as cons
  * - `GET /v1/gate?service=&version=[&baseline=][&slo=]` → `GateAnswer` (200 whatever the
  *   decision, so Argo's web provider can read it with `jsonPath`); 400 for bad parameters.
  * - `POST /v1/gate` (Flagger webhook) → the answer, 200 on PROCEED, 409 ROLLBACK, 503 HALT.
- * - `GET /v1/gate/health?service=[&exclude=]` → `GateHealth` (recovery tracking); 400 for an
- *   unknown parameter or a missing, repeated or overlong `service`.
+ * - `GET /v1/gate/health?service=[&exclude=][&since=]` → `GateHealth` (recovery tracking); 400
+ *   for an unknown parameter, a missing, repeated or overlong `service`, or a `since` that is not
+ *   epoch milliseconds.
  * - `POST /v1/gate/rollbacks` → 202; counts a rollback or recovery the CLI measured.
  *
  * Both POST routes take `application/json` only (415 otherwise; Flagger and the CLI send it).
@@ -114,12 +116,13 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
       scope: 'gate',
       async handle(_req, res, url) {
         // Read as GET /v1/gate's query is: a second service would otherwise be ignored unseen.
-        const params = gateParams(url.searchParams, ['service', 'exclude']);
+        const params = gateParams(url.searchParams, ['service', 'exclude', 'since']);
         const service = params.single('service');
         const exclude = params.values('exclude');
+        const since = params.epochMs('since');
         if (params.errors.length > 0 || service === undefined)
           return sendJsonError(res, 400, params.errors.join('; '));
-        sendJson(res, 200, GateHealthSchema.parse(await handlers.health(service, exclude)));
+        sendJson(res, 200, GateHealthSchema.parse(await handlers.health(service, exclude, since)));
       },
     },
     {

@@ -289,4 +289,40 @@ describe('evaluateHealth', () => {
     const silent = await evaluateHealth(s, config, 'nobody', [], NOW);
     assert.equal(silent.healthy, false);
   });
+
+  it('since a rollback: only the whole minutes after it count, and every version in them', async () => {
+    const store = new MemoryStore(() => 31 * DAY);
+    const delta = (version: string, total: number, bad: number): CountDelta => ({
+      slo: 'availability',
+      series: encodeSeries({ service: 'chat', version, dims: ['openai/gpt-4o'] }, availability.groupBy),
+      counts: { good: total - bad, total, extra: {} as Record<string, number> },
+    });
+    const s: GateDataSource = {
+      slos: () => [availability],
+      snapshot: (now, windows) => store.snapshot(now, windows),
+    };
+    const minute = NOW - (NOW % 60_000);
+    const rollbackEnd = minute + 20_000;
+    // v2 failing hard until the rollback, in the rollback's own minute.
+    await store.commit(rollbackEnd - 10_000, [delta('v1', 900, 0), delta('v2', 100, 50)]);
+    // Still in that minute: nothing wholly after the rollback to judge yet.
+    const early = GateHealthSchema.parse(
+      await evaluateHealth(s, config, 'chat', [], minute + 50_000, rollbackEnd),
+    );
+    assert.deepEqual([early.healthy, early.slos, early.since], [false, [], rollbackEnd]);
+    // The next minute: only v1 serves (the rollback took), and v2's failures before it are not counted.
+    await store.commit(minute + 70_000, [delta('v1', 500, 0)]);
+    const took = await evaluateHealth(s, config, 'chat', [], minute + 90_000, rollbackEnd);
+    assert.equal(took.healthy, true);
+    assert.deepEqual(
+      took.slos.map((x) => [x.good, x.total]),
+      [[500, 500]],
+    );
+    assert.equal(took.window, '30s');
+    // A rollback that did not take: v2 still serves, and still fails.
+    await store.commit(minute + 80_000, [delta('v2', 100, 50)]);
+    const didNotTake = await evaluateHealth(s, config, 'chat', [], minute + 90_000, rollbackEnd);
+    assert.equal(didNotTake.healthy, false);
+    assert.equal(didNotTake.slos[0]!.total, 600);
+  });
 });

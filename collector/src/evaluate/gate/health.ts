@@ -1,13 +1,27 @@
 import { formatDuration, type GateHealth } from '@breakwater/protocol';
 import { decodeSeries, overflowKind } from '../../sli/series.ts';
+import { FINE_BUCKET_MS } from '../../store/buckets.ts';
 import { burnRate } from '../burn-rate.ts';
 import type { GateConfig } from './config.ts';
 import type { GateDataSource } from './data-source.ts';
 
 /**
+ * How much of the recovery window ending at `nowMs` lies wholly after `sinceMs`: the store counts
+ * by the minute, and a window holds every minute it overlaps, so it starts at the first minute
+ * boundary after `sinceMs` (the minute of the rollback itself holds the failures before it).
+ * 0 until that boundary has passed.
+ */
+function windowSince(recoveryWindowMs: number, nowMs: number, sinceMs: number): number {
+  const firstWholeMinute = Math.ceil(sinceMs / FINE_BUCKET_MS) * FINE_BUCKET_MS;
+  return Math.max(0, Math.min(recoveryWindowMs, nowMs - firstWholeMinute));
+}
+
+/**
  * Is the service green now? Over `config.recoveryWindow`, every SLO with events for the service
- * (the `excluded` versions, i.e. the rolled-back one, left out) must burn at most 1× its budget.
- * Not healthy when no SLO has events yet: recovery is shown by traffic, not by silence.
+ * (the `excluded` versions left out) must burn at most 1× its budget. With `sinceMs` (a rollback's
+ * end, on the collector's clock), only events after it count, every version's included: a
+ * rolled-back version still failing then keeps the service red, as it should. Not healthy when no
+ * SLO has events yet: recovery is shown by traffic, not by silence.
  */
 export async function evaluateHealth(
   source: GateDataSource,
@@ -15,9 +29,11 @@ export async function evaluateHealth(
   service: string,
   excluded: readonly string[],
   nowMs: number,
+  sinceMs?: number,
 ): Promise<GateHealth> {
-  const windowMs = config.recoveryWindow;
-  const defs = source.slos().filter((d) => !config.exclude.includes(d.name));
+  const windowMs =
+    sinceMs === undefined ? config.recoveryWindow : windowSince(config.recoveryWindow, nowMs, sinceMs);
+  const defs = windowMs === 0 ? [] : source.slos().filter((d) => !config.exclude.includes(d.name));
   const snapshot = defs.length === 0 ? [] : await source.snapshot(nowMs, [windowMs]);
   const skip = new Set(excluded);
   const slos: GateHealth['slos'] = [];
@@ -28,8 +44,8 @@ export async function evaluateHealth(
       if (s.slo !== def.name) continue;
       const labels = decodeSeries(s.series, def.groupBy);
       if (labels === undefined || labels.service !== service || skip.has(labels.version)) continue;
-      // The service's own overflow series may hold the excluded version's events, unseen.
-      if (overflowKind(labels) !== undefined) continue;
+      // The service's own overflow series may hold an excluded version's events, unseen.
+      if (skip.size > 0 && overflowKind(labels) !== undefined) continue;
       good += s.windows[0]?.good ?? 0;
       total += s.windows[0]?.total ?? 0;
     }
@@ -40,6 +56,7 @@ export async function evaluateHealth(
   return {
     service,
     excluded: [...excluded],
+    ...(sinceMs === undefined ? {} : { since: sinceMs }),
     window: formatDuration(windowMs),
     healthy: slos.length > 0 && slos.every((s) => s.healthy),
     slos,
