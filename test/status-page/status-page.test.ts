@@ -11,6 +11,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ATTR, COLLECTOR_PATHS, METRIC, SEMCONV, type SloList } from '@breakwater/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import type { DesiredAlert } from '../../collector/src/act/alerts.ts';
+import { gateAlertLabels } from '../../collector/src/act/gate/incident-alerts.ts';
 import {
   type BreakerStatesComponent,
   createBreakerStatesComponent,
@@ -133,6 +135,7 @@ async function postBreakerStates(base: string, token?: string): Promise<void> {
 function components(
   admin: () => { url: string; token?: string },
   status: StatusComponentOptions = {},
+  gateIncidents: () => readonly DesiredAlert[] = () => [],
 ): ComponentFactory[] {
   let fleet: FleetComponent | undefined;
   let breakers: BreakerStatesComponent | undefined;
@@ -160,6 +163,7 @@ function components(
           signals: () => fleet!.hub.snapshot(),
           dependencies: () => fleet!.fleet.view(),
           breakerStates: () => breakers!.table.snapshot(),
+          gateIncidents,
           onChange: (listener) => fleet!.fleet.onSignal(() => listener()),
         },
         { sampleIntervalMs: 1_000, ...status },
@@ -209,9 +213,17 @@ describe('status page in headless Chromium', { timeout: 120_000 }, () => {
   describe('without auth', () => {
     let t: TestService;
     let base = '';
+    // The gate's firing incidents, as the gate component keeps them.
+    const incidents: DesiredAlert[] = [];
 
     before(async () => {
-      t = await startTestService(CONFIG, { components: components(() => ({ url: base })) });
+      t = await startTestService(CONFIG, {
+        components: components(
+          () => ({ url: base }),
+          {},
+          () => incidents,
+        ),
+      });
       base = t.url;
     });
 
@@ -256,6 +268,14 @@ describe('status page in headless Chromium', { timeout: 120_000 }, () => {
         assert.match(text, /503/);
         assert.equal(await page.evaluate('window.notReloaded'), true, 'updated live, not by a reload');
         await page.locator('#summary .badge.open').waitFor({ timeout: 5_000 });
+        // A canary rolled back pages: the header says so, not only the alerts table.
+        incidents.push({
+          labels: gateAlertLabels({ service: 'agent', version: 'v2', decision: 'ROLLBACK' }),
+          annotations: { summary: 'agent@v2: ROLLBACK (sustained_burn)' },
+        });
+        await page
+          .locator('#summary .badge.page', { hasText: '1 gate incident' })
+          .waitFor({ timeout: 5_000 });
         await page
           .locator('#sec-dependencies tr[data-dependency="openai/gpt-4o"] .badge.open')
           .waitFor({ timeout: 5_000 });

@@ -4,9 +4,14 @@
  * `EventSource` cannot), parses Server-Sent Events itself, and renders with DOM calls only:
  * every string from the collector goes through `textContent`/`setAttribute`, never HTML parsing.
  */
+import { BURN_ALERT_NAME } from '../alerts.ts';
+import { GATE_ALERT_NAME } from '../gate/incident-alerts.ts';
+
 export const PAGE_SCRIPT = String.raw`
 (function () {
   'use strict';
+  var BURN_ALERT = ${JSON.stringify(BURN_ALERT_NAME)};
+  var GATE_ALERT = ${JSON.stringify(GATE_ALERT_NAME)};
   var TOKEN_KEY = 'breakwater.statusToken';
   var EVENTS_URL = new URL('v1/status/events', document.baseURI).toString();
   var STALE_MS = 45000;
@@ -312,6 +317,15 @@ export const PAGE_SCRIPT = String.raw`
     var burning = 0;
     snapshot.slos.forEach(function (slo) { slo.groups.forEach(function (g) { if (g.version === undefined && g.alerts.length) burning++; }); });
     if (burning) pills.push(badge('firing', burning + ' SLO' + (burning === 1 ? '' : 's') + ' burning'));
+    // Firing alerts the SLO rows do not stand for: the gate's incidents (a ROLLBACK pages, a HALT
+    // opens a ticket) and SLO level alerts. Each pill takes the colour of its most severe alert.
+    var firing = { gate: [], other: [] };
+    snapshot.alerts.forEach(function (a) {
+      if (a.state === 'firing' && a.name !== BURN_ALERT) firing[a.name === GATE_ALERT ? 'gate' : 'other'].push(a);
+    });
+    var severest = function (list) { return list.some(function (a) { return a.severity === 'page'; }) ? 'page' : 'ticket'; };
+    if (firing.gate.length) pills.push(badge(severest(firing.gate), firing.gate.length + ' gate incident' + (firing.gate.length === 1 ? '' : 's')));
+    if (firing.other.length) pills.push(badge(severest(firing.other), firing.other.length + ' alert' + (firing.other.length === 1 ? '' : 's') + ' firing'));
     if (!pills.length) pills.push(badge('ok', 'all clear'));
     $('summary').replaceChildren.apply($('summary'), pills);
   }
