@@ -113,6 +113,19 @@ describe('examples/ci-gate', () => {
     assert.equal(judging.length, 2);
     assert.ok(judging.every((c) => c.includes('--on-rollback')));
     assert.match(job('canary').after_script?.join('\n') ?? '', /CI_JOB_STATUS.*canary-weight=0/);
+    // Every variable a script reads is set somewhere: in `variables:`, by a script (and passed on
+    // as a dotenv report), by GitLab (CI_*), or as a CI/CD variable the header asks for.
+    const text = await read('gitlab-ci.yml');
+    const scripts = ['script', 'after_script', 'before_script'].flatMap((k) => collect(ci, k)).join('\n');
+    const assigned = [...scripts.matchAll(/(?:^|\s)([A-Z_][A-Z0-9_]*)=/g)].map((m) => m[1]!);
+    const declared = [...Object.keys(ci!.variables as object), ...assigned];
+    for (const [, name] of scripts.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)) {
+      if (name!.startsWith('CI_') || declared.includes(name!)) continue;
+      assert.match(text.split('\n', 3).join('\n'), new RegExp(`\\b${name}\\b`), `$${name} is never set`);
+    }
+    assert.deepEqual((ci!.validate as { artifacts: { reports: unknown } }).artifacts.reports, {
+      dotenv: 'current.env',
+    });
   });
 
   it('pipeline.sh: valid bash, three stages, real gate flags', async () => {
