@@ -1,13 +1,14 @@
 /**
  * examples/deploy/alertmanager.yml, checked with the real amtool and a real Alertmanager
  * (Debian `prometheus-alertmanager`): routing of severity=page|ticket and the inhibition of a
- * ticket by a page for the same SLO and service.
+ * ticket by a page for the same SLO, service and version.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { gateAlertLabels } from '../../collector/src/act/gate/incident-alerts.ts';
 import { freePort } from '../harness/ports.ts';
 import { type RunningProcess, startProcess } from '../harness/process.ts';
 import { waitFor } from '../harness/wait.ts';
@@ -84,7 +85,7 @@ describe('alertmanager.yml', () => {
     });
   }
 
-  test('groups by slo and service; a page inhibits the ticket for the same slo and service', () => {
+  test('groups by slo and service; a page inhibits the ticket for the same slo, service and version', () => {
     const config = readYaml('alertmanager.yml');
     const route = record(config.route, 'route');
     assert.deepEqual(route.group_by, ['slo', 'service']);
@@ -93,7 +94,7 @@ describe('alertmanager.yml', () => {
       {
         source_matchers: ['severity="page"'],
         target_matchers: ['severity="ticket"'],
-        equal: ['slo', 'service'],
+        equal: ['slo', 'service', 'version'],
       },
     ]);
     const receivers = list(config.receivers, 'receivers').map((r) => str(record(r, 'receiver').name, 'name'));
@@ -109,7 +110,7 @@ describe('a real Alertmanager with alertmanager.yml', () => {
     rmSync(storage, { recursive: true, force: true });
   });
 
-  test('suppresses the ticket while the page for the same slo/service fires, not for another service', async () => {
+  test('suppresses the ticket while the page for the same slo/service/version fires, not for another service or release', async () => {
     const binary = requireTool('alertmanager', 'prometheus-alertmanager', [
       '/usr/bin/prometheus-alertmanager',
     ]);
@@ -132,6 +133,12 @@ describe('a real Alertmanager with alertmanager.yml', () => {
       annotations: { summary: `${severity} for ${service}` },
       startsAt: now,
     });
+    // Gate incidents, labelled as the collector labels them: a ROLLBACK of pay@v9 pages.
+    const incident = (version: string, decision: 'ROLLBACK' | 'HALT') => ({
+      labels: gateAlertLabels({ service: 'pay', version, decision }),
+      annotations: { summary: `${decision} pay@${version}` },
+      startsAt: now,
+    });
     const posted = await fetch(`${base}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -139,6 +146,9 @@ describe('a real Alertmanager with alertmanager.yml', () => {
         alert('page', 'checkout'),
         alert('ticket', 'checkout'),
         alert('ticket', 'search'),
+        incident('v9', 'ROLLBACK'),
+        incident('v9', 'HALT'),
+        incident('v2', 'HALT'),
       ]),
     });
     assert.equal(posted.status, 200, await posted.text());
@@ -148,13 +158,16 @@ describe('a real Alertmanager with alertmanager.yml', () => {
       status: { state: string; inhibitedBy: string[] };
       receivers: { name: string }[];
     }
-    const key = (a: AmAlert) => `${a.labels.severity}/${a.labels.service}`;
-    const alerts = await waitFor('the three alerts with inhibition applied', async () => {
+    const key = (a: AmAlert) =>
+      `${a.labels.severity}/${a.labels.service}${a.labels.version ? `@${a.labels.version}` : ''}`;
+    const alerts = await waitFor('the six alerts with inhibition applied', async () => {
       const response = await fetch(`${base}/api/v2/alerts`);
       const body = (await response.json()) as AmAlert[];
       const byKey = new Map(body.map((a) => [key(a), a]));
-      const inhibited = byKey.get('ticket/checkout');
-      return body.length === 3 && inhibited && inhibited.status.inhibitedBy.length > 0 ? byKey : undefined;
+      const inhibited = ['ticket/checkout', 'ticket/pay@v9'].map((k) => byKey.get(k));
+      return body.length === 6 && inhibited.every((a) => a && a.status.inhibitedBy.length > 0)
+        ? byKey
+        : undefined;
     });
 
     assert.equal(alerts.get('page/checkout')?.status.state, 'active');
@@ -164,6 +177,10 @@ describe('a real Alertmanager with alertmanager.yml', () => {
     );
     assert.equal(alerts.get('ticket/checkout')?.status.state, 'suppressed');
     assert.equal(alerts.get('ticket/search')?.status.state, 'active');
+    // The rollback of v9 pages and hides v9's own HALT ticket, not the HALT of another release.
+    assert.equal(alerts.get('page/pay@v9')?.status.state, 'active');
+    assert.equal(alerts.get('ticket/pay@v9')?.status.state, 'suppressed');
+    assert.equal(alerts.get('ticket/pay@v2')?.status.state, 'active');
     assert.deepEqual(
       alerts.get('ticket/search')?.receivers.map((r) => r.name),
       ['ticket'],

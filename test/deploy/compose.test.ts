@@ -73,7 +73,12 @@ describe('compose.yaml', () => {
     assert.equal(args[0], 'serve');
     assert.equal(args[args.indexOf('--listen') + 1], '0.0.0.0:4318');
     const env = record(bw.environment, 'breakwater.environment');
-    for (const token of ['BREAKWATER_INGEST_TOKEN', 'BREAKWATER_SUBSCRIBE_TOKEN', 'BREAKWATER_ADMIN_TOKEN']) {
+    for (const token of [
+      'BREAKWATER_INGEST_TOKEN',
+      'BREAKWATER_SUBSCRIBE_TOKEN',
+      'BREAKWATER_GATE_TOKEN',
+      'BREAKWATER_ADMIN_TOKEN',
+    ]) {
       assert.match(str(env[token], token), new RegExp(`^\\$\\{${token}:\\?`), `${token} must be required`);
     }
   });
@@ -290,7 +295,8 @@ describe('breakwater.yaml', () => {
     const tokens = list(record(config.auth, 'auth').tokens, 'tokens').map((t) => record(t, 'token'));
     assert.deepEqual(
       tokens.map((t) => t.scopes),
-      [['ingest'], ['subscribe'], ['admin']],
+      // CI gets the gate scope alone: admin would also let a pipeline ingest and read every API.
+      [['ingest'], ['subscribe'], ['gate'], ['admin']],
     );
     assert.ok(isRecord(config.alertmanager) && config.alertmanager.url === 'http://alertmanager:9093');
   });
