@@ -2,6 +2,7 @@ import { DEFAULT_COLLECTOR_URL, ENV, parseDuration } from '@breakwater/protocol'
 import { parseFlags } from '../cli/flags.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../config/timer-limit.ts';
+import { traceUrlTemplateProblem } from '../config/trace-url-template.ts';
 
 /** Environment variable holding the gate token (so it stays out of process listings and CI logs). */
 export const GATE_TOKEN_ENV = 'BREAKWATER_GATE_TOKEN';
@@ -89,11 +90,8 @@ export function parseGateOptions(
       throw new UsageError(`--${flag}: expected an http(s) URL, got "${value}"`);
   }
   const template = values['trace-url-template'];
-  if (template !== undefined && !template.includes('{traceId}')) {
-    throw new UsageError(
-      '--trace-url-template must contain {traceId}, e.g. http://jaeger:16686/trace/{traceId}',
-    );
-  }
+  const templateProblem = template === undefined ? undefined : traceUrlTemplateProblem(template);
+  if (templateProblem !== undefined) throw new UsageError(`--trace-url-template ${templateProblem}`);
   return {
     help,
     service: values.service?.trim() ?? '',
@@ -101,7 +99,9 @@ export function parseGateOptions(
     baseline: values.baseline,
     slo: values.slo,
     url,
-    token: values.token ?? env[GATE_TOKEN_ENV],
+    // An empty token is what an unset CI secret gives (a forked PR's, a typo'd name): no token,
+    // so the collector's answer names the missing token rather than a malformed header.
+    token: nonEmpty(values.token) ?? nonEmpty(env[GATE_TOKEN_ENV]),
     waitMs: duration('wait', values.wait),
     watchMs: duration('watch', values.watch),
     intervalMs: timer('interval', duration('interval', values.interval, 30_000)!),
@@ -113,4 +113,9 @@ export function parseGateOptions(
     traceUrlTemplate: template,
     alertmanagerUrl: values['alertmanager-url'],
   };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === '' ? undefined : trimmed;
 }

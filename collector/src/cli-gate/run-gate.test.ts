@@ -152,6 +152,17 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
     assert.equal(seenAuth.at(-1), 'Bearer from-env');
   });
 
+  it('an empty token (an unset CI secret) is no token: no Authorization header', async () => {
+    for (const [args, env] of [
+      [[], { BREAKWATER_GATE_TOKEN: '' }],
+      [['--token', ' '], {}],
+    ] as const) {
+      const io = capture({ env });
+      await runGateCommand(['--service', 'chat', '--version', 'ok', '--url', url, ...args], io);
+      assert.equal(seenAuth.at(-1), undefined, JSON.stringify(args));
+    }
+  });
+
   it('says "not judged" for an SLO with too few events, rather than PROCEED', async () => {
     const io = capture();
     await runGateCommand(['--service', 'chat', '--version', 'thin', '--url', url], io);

@@ -1,5 +1,6 @@
 import type { GateAnswer, GateSloEvidence } from '@breakwater/protocol';
 import { ratioToPercent } from '../../config/slo/objective.ts';
+import { TRACE_ID_PLACEHOLDER } from '../../config/trace-url-template.ts';
 
 /** The rollback the CLI ran, as measured. */
 export interface RollbackOutcome {
@@ -59,7 +60,7 @@ export interface IncidentReport {
 
 /** `{traceId}` in the template replaced by the id. */
 export function traceUrl(template: string, traceId: string): string {
-  return template.replaceAll('{traceId}', encodeURIComponent(traceId));
+  return template.replaceAll(TRACE_ID_PLACEHOLDER, encodeURIComponent(traceId));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, timerDurationMs } from '../../config/slo/duration-schema.ts';
+import { traceUrlTemplateProblem } from '../../config/trace-url-template.ts';
 
 /** A fast-burn rule: ROLLBACK when the version burns faster than `burnRate` over both windows. */
 export const FastBurnRuleSchema = z
@@ -80,7 +81,13 @@ export const GateConfigSchema = z
         /** How long an incident alert keeps firing after the last such answer. */
         ttl: timerDurationMs.prefault('30m'),
         /** Links to example traces, e.g. `http://jaeger:16686/trace/{traceId}`. */
-        traceUrlTemplate: z.string().optional(),
+        traceUrlTemplate: z
+          .string()
+          .superRefine((template, ctx) => {
+            const problem = traceUrlTemplateProblem(template);
+            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+          })
+          .optional(),
       })
       .strict()
       .prefault({}),

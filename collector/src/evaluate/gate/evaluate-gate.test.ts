@@ -259,6 +259,18 @@ describe('evaluateGate', () => {
     );
   });
 
+  it('refuses a trace URL template without {traceId}, as the CLI does (every link would be one page)', () => {
+    assert.throws(
+      () => parseGateConfig({ alerts: { traceUrlTemplate: 'http://jaeger:16686/trace' } }),
+      /must contain \{traceId\}/,
+    );
+    const template = 'http://jaeger:16686/trace/{traceId}';
+    assert.equal(
+      parseGateConfig({ alerts: { traceUrlTemplate: template } }).alerts.traceUrlTemplate,
+      template,
+    );
+  });
+
   it('fast-burn "page" resolves to the scaled page rules of the SLO window', () => {
     const r = sloRules(config, availability, false);
     assert.deepEqual(
