@@ -84,6 +84,15 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('a value matching no alternative of a union names them all, or the problems inside the one it took', () => {
+    assert.deepEqual(problems('gate:\n  fastBurn: ticket\n'), [
+      'collector.yaml:2:13: gate.fastBurn: Invalid input: expected "page" or array, received string',
+    ]);
+    assert.deepEqual(problems('gate:\n  fastBurn: [{ longWindow: 1h, shortWindow: 5m }]\n'), [
+      'collector.yaml:2:14: gate.fastBurn[0].burnRate: Invalid input: expected number, received undefined',
+    ]);
+  });
+
   it('rejects an in-flight byte budget smaller than one gzip request (twice maxBodyBytes)', () => {
     assert.throws(
       () =>

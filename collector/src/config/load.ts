@@ -147,7 +147,7 @@ function issuesToProblems(
     return { path: formatPath(path), message, ...position(doc, lineCounter, path) };
   };
   const problems: ConfigProblem[] = [];
-  for (const issue of issues) {
+  for (const issue of issues.flatMap(withUnionsResolved)) {
     if (issue.code === 'unrecognized_keys') {
       // One problem per unknown key, located at the key itself.
       for (const key of issue.keys) problems.push(problemAt([...issue.path, key], 'unknown key'));
@@ -156,6 +156,28 @@ function issuesToProblems(
     problems.push(problemAt(issue.path, issue.message));
   }
   return problems;
+}
+
+const EXPECTED = 'Invalid input: expected ';
+
+/**
+ * A union's failure as a reader wants it (zod's own says only "Invalid input"): when the value took
+ * the shape of one alternative (an issue inside it, or not about its type), that alternative's
+ * issues, at their own paths; else one sentence naming what each alternative expected
+ * (`expected "page" or array, received string`).
+ */
+function withUnionsResolved(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  // A union with a message of its own (the schema's `error`) says it better.
+  if (issue.code !== 'invalid_union' || issue.message !== 'Invalid input' || issue.errors.length === 0)
+    return [issue];
+  const tookShape = issue.errors.find((branch) =>
+    branch.some((i) => i.path.length > 0 || (i.code !== 'invalid_type' && i.code !== 'invalid_value')),
+  );
+  if (tookShape !== undefined)
+    return tookShape.flatMap((i) => withUnionsResolved({ ...i, path: [...issue.path, ...i.path] }));
+  const expected = issue.errors.flatMap((branch) => branch.map((i) => i.message));
+  if (!expected.every((m) => m.startsWith(EXPECTED))) return [issue];
+  return [{ ...issue, message: `${EXPECTED}${expected.map((m) => m.slice(EXPECTED.length)).join(' or ')}` }];
 }
 
 function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean {
