@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
-import { AlertmanagerPusher } from './alertmanager.ts';
+import { AlertmanagerSchema } from '../config/slo-section.ts';
+import { AlertmanagerPusher, alertmanagerPusherFrom } from './alertmanager.ts';
 import type { DesiredAlert } from './alerts.ts';
 import { type AlertmanagerProcess, freePort, startAlertmanager } from './testing/alertmanager-process.ts';
 import { ALERTMANAGER, memoryLogger, skipUnless } from './testing/tools.ts';
@@ -175,5 +178,61 @@ describe('AlertmanagerPusher against a real Alertmanager', { skip }, () => {
     assert.equal(pusher.stats.reachable, false);
     assert.equal(warned().length, 1, 'a failed delivery logs its own warning');
     assert.equal(logger.lines.filter((l) => l.msg === 'alertmanager delivery failed').length, 1);
+  });
+
+  it('behind a proxy that wants a header: alertmanager.headers go with probes and deliveries', async () => {
+    const am = await startAlertmanager();
+    running.push(am);
+    const seen: string[] = [];
+    // An authenticating proxy in front of the real Alertmanager.
+    const proxy = createServer((req, res) => {
+      const authorized = req.headers.authorization === 'Bearer am-secret';
+      seen.push(`${req.method} ${req.url} ${authorized ? 'authorized' : 'refused'}`);
+      if (!authorized) return void res.writeHead(401).end('unauthorized');
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const body = req.method === 'POST' ? Buffer.concat(chunks) : undefined;
+        const headers = { 'content-type': req.headers['content-type'] ?? 'application/json' };
+        const answer = await fetch(`${am.url}${req.url}`, { method: req.method, headers, body });
+        res.writeHead(answer.status).end(await answer.text());
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    after(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const config = AlertmanagerSchema.parse({
+      url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      headers: { authorization: 'Bearer am-secret' },
+    });
+    const pusher = alertmanagerPusherFrom(config, new ManualClock(Date.now()), memoryLogger(), true)!;
+    pushers.push(pusher);
+
+    pusher.update([]); // nothing fires: a readiness probe
+    await pusher.idle();
+    assert.equal(pusher.stats.reachable, true);
+    pusher.update([page]);
+    await pusher.idle();
+    assert.equal(pusher.stats.deliveries, 1);
+    assert.deepEqual(seen, ['GET /-/ready authorized', 'POST /api/v2/alerts authorized']);
+    assert.deepEqual((await am.alerts())[0]!.labels, page.labels);
+  });
+});
+
+describe('alertmanager config', () => {
+  it('refuses credentials in the URL (fetch would refuse every delivery, and log them): a header instead', () => {
+    const messages = (am: unknown) => {
+      const result = AlertmanagerSchema.safeParse(am);
+      return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    assert.deepEqual(messages({ url: 'http://user:secret@alertmanager:9093' }), [
+      'url: fetch refuses a URL with credentials: put them in a header (e.g. authorization)',
+    ]);
+    assert.deepEqual(messages({ url: 'http://alertmanager:9093', headers: { 'content-length': '1' } }), [
+      'headers.content-length: fetch sets this header itself (connection and framing): leave it out',
+    ]);
+    assert.deepEqual(
+      messages({ url: 'http://alertmanager:9093', headers: { authorization: 'Basic dTpw' } }),
+      [],
+    );
   });
 });

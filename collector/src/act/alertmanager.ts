@@ -18,6 +18,8 @@ export interface AlertmanagerPusherOptions {
   /** Longest retry delay (default 60 s). */
   maxBackoffMs?: number;
   generatorUrl?: string;
+  /** Extra request headers (`alertmanager.headers`), on deliveries and readiness probes. */
+  headers?: Readonly<Record<string, string>>;
   /** Jitter source (0 ≤ x < 1); injectable for deterministic tests. */
   random?: () => number;
   /**
@@ -45,6 +47,7 @@ export function alertmanagerPusherFrom(
     timeoutMs: am.timeout,
     probeIntervalMs: probe ? am.resendInterval : 0,
     ...(am.generatorUrl === undefined ? {} : { generatorUrl: am.generatorUrl }),
+    headers: am.headers,
   });
 }
 
@@ -233,7 +236,7 @@ export class AlertmanagerPusher {
     );
     const { error, status } = await this.request(
       this.endpoint,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body },
+      { method: 'POST', headers: { ...this.options.headers, 'content-type': 'application/json' }, body },
       (abort) => {
         this.abort = abort;
       },
@@ -290,9 +293,13 @@ export class AlertmanagerPusher {
   }
 
   private async probe(): Promise<void> {
-    const { error } = await this.request(this.readyEndpoint, {}, (abort) => {
-      this.probeAbort = abort;
-    });
+    const { error } = await this.request(
+      this.readyEndpoint,
+      { headers: { ...this.options.headers } },
+      (abort) => {
+        this.probeAbort = abort;
+      },
+    );
     if (this.stopped) return;
     const { logger } = this.options;
     const before = this.reachable;

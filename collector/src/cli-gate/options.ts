@@ -1,6 +1,7 @@
 import { DEFAULT_COLLECTOR_URL, ENV, parseDuration } from '@breakwater/protocol';
 import { parseFlags } from '../cli/flags.ts';
 import { UsageError } from '../cli/usage-error.ts';
+import { urlCredentialsProblem } from '../config/http-url.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../config/timer-limit.ts';
 import { traceUrlTemplateProblem } from '../config/trace-url-template.ts';
 
@@ -86,8 +87,12 @@ export function parseGateOptions(
     ['url', url],
     ['alertmanager-url', values['alertmanager-url']],
   ] as const) {
-    if (value !== undefined && !/^https?:\/\/[^/]/.test(value))
+    if (value === undefined) continue;
+    if (!/^https?:\/\/[^/]/.test(value))
       throw new UsageError(`--${flag}: expected an http(s) URL, got "${value}"`);
+    // Not quoted: the URL holds a password.
+    const problem = urlCredentialsProblem(value);
+    if (problem !== undefined) throw new UsageError(`--${flag}: ${problem}`);
   }
   const template = values['trace-url-template'];
   const templateProblem = template === undefined ? undefined : traceUrlTemplateProblem(template);

@@ -196,6 +196,17 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
       2,
     );
     assert.match(long.err, /--interval: must be at most 24d/);
+    // fetch refuses credentials in a URL on every request; the password is not echoed.
+    const credentials = capture();
+    assert.equal(
+      await runGateCommand(
+        ['-s', 'chat', '-v', 'x', '--alertmanager-url', 'http://u:s3cret@am:9093'],
+        credentials,
+      ),
+      2,
+    );
+    assert.match(credentials.err, /--alertmanager-url: fetch refuses a URL with credentials/);
+    assert.doesNotMatch(credentials.err, /s3cret/);
     const bad = capture();
     assert.equal(await runGateCommand(['-s', 'chat', '-v', 'bad-request', '--url', url], bad), 2);
     assert.match(bad.err, /HTTP 400: unknown SLO "x"/);

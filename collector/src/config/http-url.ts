@@ -1,8 +1,68 @@
 /**
- * A URL the collector sends HTTP requests to (Alertmanager, a forwarding destination): http or
- * https only, with one message for every field that takes one.
+ * A URL the collector sends HTTP requests to (Alertmanager, a forwarding destination), and the
+ * headers it sends with them: http or https only, with one message for every field that takes
+ * one, and whatever fetch itself would refuse on every request found when the configuration
+ * loads, rather than as retries that all fail.
  */
 import { z } from 'zod';
 
 /** An http:// or https:// URL. */
 export const httpUrl = () => z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/** Extra request headers (an API key, `authorization`); `${ENV}` allowed. */
+export const requestHeaders = () => z.record(z.string(), z.string()).default({});
+
+/** Why fetch refuses `url` on every request, or undefined. */
+export function urlCredentialsProblem(url: string): string | undefined {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined || (parsed.username === '' && parsed.password === '')) return undefined;
+  return 'fetch refuses a URL with credentials: put them in a header (e.g. authorization)';
+}
+
+/** Headers about the connection and the body's framing: fetch refuses them or gets them wrong. */
+const CONNECTION_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'content-length',
+  'expect',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function acceptedBy(build: () => unknown): boolean {
+  try {
+    build();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Adds an issue (at `url`, `headers.<name>`) for what fetch would refuse: credentials in the URL,
+ * header names or values it rejects. A header's value is never quoted: it is often a secret.
+ */
+export function checkFetchTarget(
+  target: { readonly url?: string | undefined; readonly headers: Readonly<Record<string, string>> },
+  ctx: z.RefinementCtx,
+): void {
+  const problem = target.url === undefined ? undefined : urlCredentialsProblem(target.url);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: problem });
+  for (const [name, value] of Object.entries(target.headers)) {
+    if (!acceptedBy(() => new Headers([[name, 'x']]))) {
+      ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'not a valid HTTP header name' });
+    } else if (CONNECTION_HEADERS.has(name.toLowerCase())) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headers', name],
+        message: 'fetch sets this header itself (connection and framing): leave it out',
+      });
+    } else if (!acceptedBy(() => new Headers([['x', value]]))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headers', name],
+        message: 'not a valid HTTP header value (a line break or another control character inside it)',
+      });
+    }
+  }
+}

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { derivedDefault } from './derived-default.ts';
 import { checkDistinctSpools } from './forward-spool.ts';
 import { checkRequestTimeoutCoversBody } from './http-timeouts.ts';
-import { httpUrl } from './http-url.ts';
+import { checkFetchTarget, httpUrl, requestHeaders } from './http-url.ts';
 import { parseListenAddress } from './listen-address.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from './timer-limit.ts';
 import { checkUniqueTokens } from './unique-tokens.ts';
@@ -133,25 +133,6 @@ export const LimitsSchema = z
   }));
 export type LimitsConfig = z.infer<typeof LimitsSchema>;
 
-/** Headers about the connection and the body's framing: fetch refuses them or gets them wrong. */
-const CONNECTION_HEADERS: ReadonlySet<string> = new Set([
-  'connection',
-  'content-length',
-  'expect',
-  'keep-alive',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-function acceptedBy(build: () => unknown): boolean {
-  try {
-    build();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** One downstream OTLP/HTTP endpoint that receives the ingested bytes unchanged. */
 export const ForwardSchema = z
   .object({
@@ -161,7 +142,7 @@ export const ForwardSchema = z
      */
     url: httpUrl(),
     /** Extra request headers (e.g. an API key for a hosted backend); `${ENV}` allowed. */
-    headers: z.record(z.string(), z.string()).default({}),
+    headers: requestHeaders(),
     /** Which signals to forward. */
     signals: z
       .array(z.enum(['traces', 'metrics']))
@@ -202,33 +183,8 @@ export const ForwardSchema = z
       });
     }
     // What fetch itself would refuse on every request, found now rather than as retries that
-    // all fail and drop the data: credentials in the URL, header names or values it rejects.
-    const url = URL.canParse(forward.url) ? new URL(forward.url) : undefined;
-    if (url !== undefined && (url.username !== '' || url.password !== '')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['url'],
-        message: 'fetch refuses a URL with credentials: put them in a header (e.g. authorization)',
-      });
-    }
-    // Checked one by one, and the value never quoted: it is often a secret.
-    for (const [name, value] of Object.entries(forward.headers)) {
-      if (!acceptedBy(() => new Headers([[name, 'x']]))) {
-        ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'not a valid HTTP header name' });
-      } else if (CONNECTION_HEADERS.has(name.toLowerCase())) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['headers', name],
-          message: 'fetch sets this header itself (connection and framing): leave it out',
-        });
-      } else if (!acceptedBy(() => new Headers([['x', value]]))) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['headers', name],
-          message: 'not a valid HTTP header value (a line break or another control character inside it)',
-        });
-      }
-    }
+    // all fail and drop the data.
+    checkFetchTarget(forward, ctx);
   });
 export type ForwardConfig = z.infer<typeof ForwardSchema>;
 

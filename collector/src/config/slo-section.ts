@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { derivedDefault } from './derived-default.ts';
-import { httpUrl } from './http-url.ts';
+import { checkFetchTarget, httpUrl, requestHeaders } from './http-url.ts';
 import { DEFAULT_MAX_SERIES } from './slo/defaults.ts';
 import { durationMs, timerDurationMs } from './slo/duration-schema.ts';
 import { SloListSchema } from './slo/entry-schema.ts';
@@ -40,8 +40,15 @@ export const AlertmanagerSchema = z
     labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).default({}),
     /** `generatorURL` on alerts (e.g. the collector's status page). */
     generatorUrl: z.url({ error: 'expected a URL' }).optional(),
+    /**
+     * Extra request headers, e.g. `authorization` for an Alertmanager behind an authenticating
+     * proxy; `${ENV}` allowed. Also sent with the gate's incident alerts.
+     */
+    headers: requestHeaders(),
   })
-  .strict();
+  .strict()
+  // Credentials in the URL would fail every delivery (and show in its logs): found at load.
+  .superRefine(checkFetchTarget);
 
 /** Where SLO counts are kept. */
 export const StoreSchema = z
