@@ -130,6 +130,7 @@ export class AlertmanagerPusher {
       initialBackoffMs: 1_000,
       maxBackoffMs: 60_000,
       random: Math.random,
+      headers: {},
       ...options,
     };
   }
