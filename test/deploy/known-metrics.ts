@@ -7,7 +7,6 @@ export interface KnownMetric {
   type: string;
   otel?: string;
   unit?: string;
-  provisional: boolean;
   /** The labels its series carry (besides Prometheus' own `job` and `instance`). */
   labels: string[];
 }
@@ -25,7 +24,6 @@ export function knownMetrics(): KnownMetric[] {
         type: str(entry.type, `${section}.type`),
         ...(typeof entry.otel === 'string' ? { otel: entry.otel } : {}),
         ...(typeof entry.unit === 'string' ? { unit: entry.unit } : {}),
-        provisional: entry.provisional === true,
         labels: Array.isArray(entry.labels) ? entry.labels.map((l) => str(l, `${section}.labels[]`)) : [],
       });
     }

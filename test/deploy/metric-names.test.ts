@@ -45,7 +45,7 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-/** Families the collector exposes; a family is checked once the collector source mentions it. */
+/** Families the collector exposes. */
 const FAMILIES = ['breakwater_slo_', 'breakwater_ingest_', 'breakwater_fleet_', 'breakwater_gate_'];
 
 describe('known-metrics.json: collector metrics', () => {
@@ -53,7 +53,6 @@ describe('known-metrics.json: collector metrics', () => {
     .map((file) => readFileSync(file, 'utf8'))
     .join('\n');
   const collector = knownMetrics().filter((m) => m.section === 'collector');
-  const landed = FAMILIES.filter((family) => source.includes(family));
   /**
    * Whether collector/src writes the series: spelled out (with or without the `_total` that
    * exposition code may append), or as the rest after a family prefix constant
@@ -69,31 +68,8 @@ describe('known-metrics.json: collector metrics', () => {
       .some((rest) => ['}', "'", '"'].some((open) => new RegExp(`\\${open}${rest}[\`'"]`).test(source)));
   };
 
-  test('names not marked provisional are defined in collector/src', () => {
-    const missing = collector.filter((m) => !m.provisional && !defined(m.name)).map((m) => m.name);
-    assert.deepEqual(
-      missing,
-      [],
-      'examples/deploy/known-metrics.json names series the collector does not define: rename them there and in examples/deploy/grafana/breakwater-dashboard.json',
-    );
-  });
-
-  const provisionalFamilies = FAMILIES.filter((f) =>
-    collector.some((m) => m.provisional && m.name.startsWith(f)),
-  );
-  const checkable = provisionalFamilies.filter((f) => landed.includes(f));
-  test('provisional names are defined in collector/src once the collector writes their family', {
-    skip:
-      checkable.length === 0
-        ? `collector/src writes none of ${provisionalFamilies.map((f) => `${f}*`).join(', ')} yet: those names in known-metrics.json are provisional`
-        : false,
-  }, (t) => {
-    const pending = provisionalFamilies.filter((f) => !landed.includes(f));
-    if (pending.length)
-      t.diagnostic(`not checked yet (no such names in collector/src): ${pending.join(', ')}`);
-    const missing = collector
-      .filter((m) => m.provisional && checkable.some((f) => m.name.startsWith(f)) && !defined(m.name))
-      .map((m) => m.name);
+  test('every name is defined in collector/src', () => {
+    const missing = collector.filter((m) => !defined(m.name)).map((m) => m.name);
     assert.deepEqual(
       missing,
       [],
@@ -108,7 +84,5 @@ describe('known-metrics.json: collector metrics', () => {
     ].filter((name) => !listed.has(name) && !FAMILIES.includes(name));
     if (extra.length)
       t.diagnostic(`collector series not in known-metrics.json (not on the dashboard): ${extra.join(', ')}`);
-    const stale = collector.filter((m) => m.provisional && defined(m.name)).map((m) => m.name);
-    if (stale.length) t.diagnostic(`defined in collector/src now, drop "provisional": ${stale.join(', ')}`);
   });
 });

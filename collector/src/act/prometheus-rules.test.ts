@@ -42,7 +42,30 @@ const config = CollectorConfigSchema.parse({
   ],
 });
 
+/** Attribute keys the OpenTelemetry Collector's exporters rename, and one Prometheus drops. */
+const oddNames = CollectorConfigSchema.parse({
+  defaultSlos: false,
+  technicalSlos: false,
+  slos: [
+    {
+      name: 'digits',
+      objective: 99,
+      selector: { attributes: { '1tenant': 'a', _t: 'b' } },
+      groupBy: ['0.x'],
+    },
+    { name: 'reserved', objective: 99, groupBy: ['__x.y'] },
+  ],
+});
+
 describe('renderPrometheusRules', () => {
+  it('names attribute labels as the OpenTelemetry Collector exports them; skips an SLO on a label Prometheus drops', () => {
+    const text = renderPrometheusRules(oddNames);
+    assert.match(text, /sum by \(service_name, key_0_x\)/);
+    assert.match(text, /key_1tenant="a",key_t="b"/);
+    assert.match(text, /# Skipped SLO "reserved"/);
+    assert.doesNotMatch(text, /breakwater-slo-reserved/);
+  });
+
   it('passes promtool check rules', { skip: skipUnless(PROMTOOL, 'prometheus') }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-rules-'));
     // Many nines put thresholds in exponent notation (`1.44e-11`), which PromQL must accept too.
@@ -51,6 +74,7 @@ describe('renderPrometheusRules', () => {
       for (const [name, cfg] of [
         ['rules.yml', config],
         ['nines.yml', nines],
+        ['odd-names.yml', oddNames],
       ] as const) {
         const file = join(dir, name);
         writeFileSync(file, renderPrometheusRules(cfg));

@@ -12,6 +12,7 @@ import {
   attributeLabel,
   fieldLabels,
   formatMatchers,
+  isUsableLabel,
   type Matcher,
   ROLE_LABEL,
   selectorMatchers,
@@ -86,6 +87,10 @@ function sloRules(def: SloDefinition, input: RulesInput, levelWindow: string): R
     ...def.groupBy.map((d) => (isGroupField(d) ? labels[d]! : attributeLabel(d))),
   ];
   const byClause = `sum by (${by.join(', ')})`;
+  const attributes = def.total
+    .concat(def.good ?? [], def.bad ?? [])
+    .flatMap((s) => Object.keys(s.attributes ?? {}));
+  if (!by.concat(attributes.map(attributeLabel)).every(isUsableLabel)) return undefined;
   const notAttempt: Matcher = { label: ROLE_LABEL, op: '!=', value: 'attempt' };
   const total = def.total.map((s) => selectorMatchers(s, input));
   if (total.some((t) => t.maxDurationMs !== undefined)) return undefined;

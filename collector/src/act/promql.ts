@@ -12,9 +12,25 @@ export interface Matcher {
   value: string;
 }
 
-/** Label names of span attributes on spanmetrics-style series: dots become underscores. */
+/**
+ * The label name a span attribute has on spanmetrics series, as the OpenTelemetry Collector's
+ * Prometheus exporters name it: other characters than letters, digits and `_` become `_`; a name
+ * that then starts with a digit gets `key_` before it, one that starts with a single `_` gets
+ * `key` (`1tenant` → `key_1tenant`, `app.tenant` → `app_tenant`).
+ */
 export function attributeLabel(key: string): string {
-  return key.replace(/[^a-zA-Z0-9_]/g, '_');
+  const name = key.replace(/[^a-zA-Z0-9_]/g, '_');
+  if (/^[0-9]/.test(name)) return `key_${name}`;
+  if (/^_[^_]/.test(name)) return `key${name}`;
+  return name;
+}
+
+/**
+ * Whether rules can select or group on `label`: Prometheus drops `__`-prefixed labels from what
+ * it stores, and `le` on these series is the histogram's bucket bound.
+ */
+export function isUsableLabel(label: string): boolean {
+  return label !== '' && !label.startsWith('__') && label !== 'le';
 }
 
 /** Labels the selector fields and `groupBy` dimensions map to. */
