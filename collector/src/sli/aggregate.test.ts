@@ -192,18 +192,21 @@ describe('SliAggregator', () => {
       ],
     });
     const spans = [100, 300, 301, 900, 2000, 2001, 5000].map((durationMs) => span({ durationMs }));
+    // Slow and failed, with no category: that one is unclassified; the slow successes are slow.
+    spans.push(span({ durationMs: 3000, statusCode: STATUS_ERROR }));
     const [delta] = agg.aggregate(spans);
     assert.deepEqual(delta?.counts, {
       good: 5,
-      total: 7,
+      total: 8,
       extra: {
         'le:300': 2,
         'le:500': 3,
         'le:1000': 4,
-        'n:300': 7,
-        'n:500': 7,
-        'n:1000': 7,
-        'c:unclassified': 2,
+        'n:300': 8,
+        'n:500': 8,
+        'n:1000': 8,
+        'c:slow': 2,
+        'c:unclassified': 1,
       },
     });
   });

@@ -1,6 +1,12 @@
 import type { SloDefinition } from '../config/slo/definition.ts';
-import type { SpanRecord } from '../decode/span-record.ts';
-import { CATEGORY_COUNTER_PREFIX, type CompiledSlo, compileSlo, UNCLASSIFIED_CATEGORY } from './compile.ts';
+import { type SpanRecord, STATUS_ERROR } from '../decode/span-record.ts';
+import {
+  CATEGORY_COUNTER_PREFIX,
+  type CompiledSlo,
+  compileSlo,
+  SLOW_CATEGORY,
+  UNCLASSIFIED_CATEGORY,
+} from './compile.ts';
 import type { CountDelta } from './counts.ts';
 import { encodeSeries, type SeriesLabels } from './series.ts';
 
@@ -79,7 +85,7 @@ export class SliAggregator {
         const acc = accFor(state, span);
         acc.total++;
         if (slo.isBad(span)) {
-          const key = CATEGORY_COUNTER_PREFIX + (span.errorCategory ?? UNCLASSIFIED_CATEGORY);
+          const key = CATEGORY_COUNTER_PREFIX + (span.errorCategory ?? uncategorized(slo, span));
           acc.extra[key] = (acc.extra[key] ?? 0) + 1;
           if (acc.examples.length < EXAMPLES_PER_BATCH) acc.examples.push(span.traceId);
         } else acc.good++;
@@ -156,4 +162,14 @@ function accFor(state: BatchState, span: SpanRecord): Acc {
 
 function dimValue(v: string | number | boolean | undefined): string {
   return v === undefined ? '' : typeof v === 'string' ? v : String(v);
+}
+
+/**
+ * The category of a bad event without `breakwater.error.category`: a latency SLO's event that
+ * did not fail was bad for being slow (an on-call reading "unclassified" would look for errors).
+ */
+function uncategorized(slo: CompiledSlo, span: SpanRecord): string {
+  return slo.definition.sli === 'latency' && span.statusCode !== STATUS_ERROR
+    ? SLOW_CATEGORY
+    : UNCLASSIFIED_CATEGORY;
 }

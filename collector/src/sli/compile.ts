@@ -7,6 +7,8 @@ import { compileAnyOf, type SpanPredicate } from './selector.ts';
 export const CATEGORY_COUNTER_PREFIX = 'c:';
 /** Category counted for a bad event that carries no `breakwater.error.category`. */
 export const UNCLASSIFIED_CATEGORY = 'unclassified';
+/** Category counted for a latency SLO's bad event that did not fail: it was too slow. */
+export const SLOW_CATEGORY = 'slow';
 
 /** Side counter of events at most `ms` long (latency levels). */
 export function latencyCounterKey(ms: number): string {

@@ -67,7 +67,10 @@ export const SloGroupStatusSchema = z.object({
   exhaustionEtaMs: z.number().nullable(),
   alerts: z.array(BurnAlertSchema),
   level: z.enum(ALERT_LEVELS),
-  /** Bad events per error category over the last hour, most frequent first. */
+  /**
+   * Bad events per error category over the last hour, most frequent first: `unclassified` for a
+   * failure without `breakwater.error.category`, `slow` for a latency SLO's event that did not fail.
+   */
   topErrorCategories: z.array(z.object({ category: z.string(), count: z.number() })),
   exampleTraceIds: z.array(z.string()),
 });
