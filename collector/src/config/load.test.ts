@@ -84,6 +84,18 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('an objective below 1 % is a fraction written where a percentage goes: refused, saying so', () => {
+    assert.deepEqual(problems('slos:\n  - name: a\n    objective: 0.995\n'), [
+      'collector.yaml:3:16: slos[0].objective: a percentage (99.5 means 99.5 %): 0.995 looks like a fraction; write 99.5',
+    ]);
+    assert.doesNotThrow(() =>
+      parseConfig(
+        { name: 'x', text: 'slos:\n  - { name: p50, sli: latency, threshold: 1s, objective: 50 }\n' },
+        {},
+      ),
+    );
+  });
+
   it('a value matching no alternative of a union names them all, or the problems inside the one it took', () => {
     assert.deepEqual(problems('gate:\n  fastBurn: ticket\n'), [
       'collector.yaml:2:13: gate.fastBurn: Invalid input: expected "page" or array, received string',

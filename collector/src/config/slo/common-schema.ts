@@ -39,3 +39,16 @@ export const GroupBySchema = z
       message: `groupBy dimensions "${clash.dims[0]}" and "${clash.dims[1]}" both become the label "${clash.label}" in metrics and alerts; group by one of them`,
     });
   });
+
+/**
+ * An objective in percent (`objective`, OpenSLO `targetPercent`). Below 1 % it is a fraction
+ * written where a percentage goes (`0.995` for 99.5 %): taken as is, no alert would ever fire.
+ */
+export const PercentObjectiveSchema = z
+  .number()
+  .gt(0)
+  .lt(100)
+  .refine((percent) => percent >= 1, {
+    error: (issue) =>
+      `a percentage (99.5 means 99.5 %): ${String(issue.input)} looks like a fraction; write ${String(Number(((issue.input as number) * 100).toPrecision(12)))}`,
+  });

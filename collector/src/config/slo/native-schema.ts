@@ -6,7 +6,7 @@ import {
   SLO_TIERS,
 } from '@breakwater/protocol';
 import { z } from 'zod';
-import { GroupBySchema, SloNameSchema } from './common-schema.ts';
+import { GroupBySchema, PercentObjectiveSchema, SloNameSchema } from './common-schema.ts';
 import { durationMs, durationString } from './duration-schema.ts';
 import { LatencyLevelsSchema, SuccessRateLevelsSchema } from './levels-schema.ts';
 import { SelectorSchema } from './selector-schema.ts';
@@ -31,7 +31,7 @@ const NativeSloFields = z
     tier: z.enum(SLO_TIERS).default('business'),
     sli: z.enum(SLI_KINDS).default('availability'),
     /** Target share of good events, in percent (e.g. 99.5). */
-    objective: z.number().gt(0).lt(100),
+    objective: PercentObjectiveSchema,
     /** Rolling window. */
     window: durationString.default('30d'),
     selector: SelectorSchema.default({}),

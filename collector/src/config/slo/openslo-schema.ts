@@ -1,6 +1,6 @@
 import { SLI_KINDS, SLO_TIERS } from '@breakwater/protocol';
 import { z } from 'zod';
-import { GroupBySchema, SloNameSchema } from './common-schema.ts';
+import { GroupBySchema, PercentObjectiveSchema, SloNameSchema } from './common-schema.ts';
 import { durationString } from './duration-schema.ts';
 import { cappedValue } from './selector-caps.ts';
 import { SelectorsSchema } from './selector-schema.ts';
@@ -107,7 +107,7 @@ const ObjectiveSchema = z
   .object({
     displayName: z.string().optional(),
     target: z.number().gt(0).lt(1).optional(),
-    targetPercent: z.number().gt(0).lt(100).optional(),
+    targetPercent: PercentObjectiveSchema.optional(),
     op: z.unknown().optional(),
     value: z.unknown().optional(),
     indicator: InlineIndicatorSchema.optional(),
