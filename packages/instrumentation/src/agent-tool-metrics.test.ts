@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ManualClock, METRIC } from '@breakwater/protocol';
 import { agent } from './agent.ts';
-import { attrs, FAST, type Harness, startHarness } from './testing/harness.ts';
+import { attrs, FAST, harnessPerFile } from './testing/harness.ts';
 import { countAndSum, type MetricPoint } from './testing/metric-points.ts';
 import { tool } from './tool.ts';
 
@@ -11,12 +11,7 @@ import { tool } from './tool.ts';
 // attributes the GenAI conventions give them.
 
 const clock = new ManualClock();
-let h: Harness;
-before(async () => {
-  h = await startHarness(FAST, clock);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile(FAST, clock);
 
 /** Resolves `value` after `ms` on the manual clock. */
 const after_ = <T>(ms: number, value: T) =>

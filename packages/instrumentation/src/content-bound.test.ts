@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import { DEFAULT_CAPTURE_MAX_BYTES } from './bounded-json.ts';
 import { createRuntime } from './runtime.ts';
-import { attrs, byRole, type Harness, require, startHarness } from './testing/harness.ts';
+import { attrs, byRole, harnessPerFile, require } from './testing/harness.ts';
 import { tool } from './tool.ts';
 
 // Captured content is bounded per attribute (here 4 KiB, through the environment variable), so a
@@ -12,12 +12,7 @@ import { tool } from './tool.ts';
 process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = 'true';
 process.env.BREAKWATER_CAPTURE_MAX_BYTES = '4096';
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile();
 
 const openai = () => {
   const OpenAI = require('openai').default as typeof OpenAIType;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
 import { responsesSystemInstructions } from './openai/content.ts';
-import { attrs, byRole, type Harness, require, startHarness } from './testing/harness.ts';
+import { attrs, byRole, harnessPerFile, require } from './testing/harness.ts';
 import { tool } from './tool.ts';
 
 // Content capture is opt-in through the environment variable the GenAI conventions name; the
@@ -14,12 +14,7 @@ import { tool } from './tool.ts';
 // list of parts.
 process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = 'true';
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile();
 
 let seq = 0;
 const model = (tag: string) => `content-${tag}-${seq++}`;

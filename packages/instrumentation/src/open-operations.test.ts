@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { ManualClock } from '@breakwater/protocol';
 import type OpenAIType from 'openai';
 import { collectUntil } from './testing/gc.ts';
-import { attrs, FAST, type Harness, require, startHarness } from './testing/harness.ts';
+import { attrs, FAST, harnessPerFile, require } from './testing/harness.ts';
 
 // Operations whose end is up to the app are held by the runtime until they end, so shutdown can
 // end those still open (and have them exported); ones that end, however they end, leave.
 
 const clock = new ManualClock();
-let h: Harness;
-before(async () => {
-  h = await startHarness(FAST, clock);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile(FAST, clock);
 
 const client = () => {
   const OpenAI = require('openai').default as typeof OpenAIType;

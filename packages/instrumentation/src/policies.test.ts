@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
 import { BudgetExhaustedError, CircuitOpenError, refusalOf } from '@breakwater/resilience';
@@ -9,82 +9,77 @@ import type OpenAIType from 'openai';
 import { agent } from './agent.ts';
 import { DEFAULT_POLICIES, PolicyResolver } from './policies.ts';
 import { createRuntime } from './runtime.ts';
-import { attrs, byRole, FAST, type Harness, refusedWith, require, startHarness } from './testing/harness.ts';
+import { attrs, byRole, FAST, harnessPerFile, refusedWith, require } from './testing/harness.ts';
 import { tool, toolSignal } from './tool.ts';
 
-let h: Harness;
-before(async () => {
-  h = await startHarness([
-    ...FAST,
-    {
-      match: 'openai/gpt-brk-*',
-      policy: {
-        retry: { maxAttempts: 1 },
-        breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+const h = harnessPerFile([
+  ...FAST,
+  {
+    match: 'openai/gpt-brk-*',
+    policy: {
+      retry: { maxAttempts: 1 },
+      breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+    },
+  },
+  {
+    // Three attempts, but two failures open the breaker: the second retry is refused.
+    match: 'openai/gpt-midretry-*',
+    policy: {
+      retry: { maxAttempts: 3 },
+      breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+    },
+  },
+  {
+    // Two counted failures open the breaker; no retries, so each call is one request.
+    match: '*-late-*',
+    policy: {
+      retry: { maxAttempts: 1 },
+      breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+    },
+  },
+  {
+    match: 'openai/resp-fb-*',
+    policy: {
+      fallback: {
+        name: 'canned-response',
+        run: () => ({
+          id: 'resp_fallback',
+          object: 'response',
+          created_at: 0,
+          model: 'fallback',
+          status: 'completed',
+          output: [
+            {
+              type: 'message',
+              id: 'msg_fallback',
+              role: 'assistant',
+              status: 'completed',
+              content: [{ type: 'output_text', text: 'sorry, later', annotations: [] }],
+            },
+          ],
+        }),
       },
     },
-    {
-      // Three attempts, but two failures open the breaker: the second retry is refused.
-      match: 'openai/gpt-midretry-*',
-      policy: {
-        retry: { maxAttempts: 3 },
-        breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+  },
+  {
+    match: 'openai/gpt-fb-*',
+    policy: {
+      retry: { maxAttempts: 2 },
+      fallback: {
+        name: 'canned-apology',
+        run: ({ dependency }) => ({
+          id: 'fallback',
+          object: 'chat.completion',
+          created: 0,
+          model: dependency,
+          choices: [
+            { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'sorry, later' } },
+          ],
+        }),
       },
     },
-    {
-      // Two counted failures open the breaker; no retries, so each call is one request.
-      match: '*-late-*',
-      policy: {
-        retry: { maxAttempts: 1 },
-        breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
-      },
-    },
-    {
-      match: 'openai/resp-fb-*',
-      policy: {
-        fallback: {
-          name: 'canned-response',
-          run: () => ({
-            id: 'resp_fallback',
-            object: 'response',
-            created_at: 0,
-            model: 'fallback',
-            status: 'completed',
-            output: [
-              {
-                type: 'message',
-                id: 'msg_fallback',
-                role: 'assistant',
-                status: 'completed',
-                content: [{ type: 'output_text', text: 'sorry, later', annotations: [] }],
-              },
-            ],
-          }),
-        },
-      },
-    },
-    {
-      match: 'openai/gpt-fb-*',
-      policy: {
-        retry: { maxAttempts: 2 },
-        fallback: {
-          name: 'canned-apology',
-          run: ({ dependency }) => ({
-            id: 'fallback',
-            object: 'chat.completion',
-            created: 0,
-            model: dependency,
-            choices: [
-              { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'sorry, later' } },
-            ],
-          }),
-        },
-      },
-    },
-  ]);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+  },
+]);
 
 const client = () => {
   const OpenAI = require('openai').default as typeof OpenAIType;

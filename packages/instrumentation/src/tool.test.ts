@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
 import { DiagLogLevel, diag, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createRuntime } from './runtime.ts';
-import { attrs, byRole, type Harness, startHarness } from './testing/harness.ts';
+import { attrs, byRole, harnessPerFile } from './testing/harness.ts';
 import { type ToolOptions, tool } from './tool.ts';
 
 // A tool's timeout is the pipeline's aggressive attempt deadline: the call fails at the deadline
 // and the tool's promise is abandoned. Its attempt span must end there, as a timeout, whatever
 // the abandoned promise does later.
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile();
 
 /** A tool body that ignores every signal and settles only when the test says so. */
 function hanging() {

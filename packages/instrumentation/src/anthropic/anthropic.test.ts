@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, harnessPerFile, require } from '../testing/harness.ts';
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile();
 
 let seq = 0;
 const model = (tag: string) => `claude-test-${tag}-${seq++}`;

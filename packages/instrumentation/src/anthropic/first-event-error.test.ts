@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, harnessPerFile, require } from '../testing/harness.ts';
 
 // Anthropic reports an overloaded provider as a stream's first event (`event: error`, type
 // `overloaded_error`) after a 200. Nothing has reached the app then, so the attempt fails and is
 // retried like a 529 status. Once `message_start` came first, the stream is the app's and is
 // never retried. The fault provider's `/_stats` counts the requests that really arrived.
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile();
 
 let seq = 0;
 const model = (tag: string) => `claude-first-event-${tag}-${seq++}`;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
 import { assertClientTimeout } from '../testing/client-timeout.ts';
-import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, FAST, harnessPerFile, require } from '../testing/harness.ts';
 import { settleAdvancing } from '../testing/settle.ts';
 
 // An Anthropic stream's attempt waits for the first event (an `error` event there is retried,
@@ -13,12 +13,7 @@ import { settleAdvancing } from '../testing/settle.ts';
 // which the attempt fails as a timeout, its request is aborted, and it is retried.
 
 const clock = new ManualClock();
-let h: Harness;
-before(async () => {
-  h = await startHarness(FAST, clock);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile(FAST, clock);
 
 let seq = 0;
 const model = (tag: string) => `claude-first-event-stall-${tag}-${seq++}`;

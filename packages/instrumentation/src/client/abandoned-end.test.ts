@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
@@ -7,7 +7,7 @@ import type { HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
 import { collectUntil } from '../testing/gc.ts';
-import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, FAST, harnessPerFile, require } from '../testing/harness.ts';
 
 // A stream the app walks away from ends when the app last got something of it (the last chunk
 // handed over, else the response), not when the walking away is noticed: a `break` much later, or
@@ -15,12 +15,7 @@ import { attrs, byRole, FAST, type Harness, require, startHarness } from '../tes
 // 5 s on the policies' clock (the duration metric) and 300 ms of real time (the spans).
 
 const clock = new ManualClock();
-let h: Harness;
-before(async () => {
-  h = await startHarness(FAST, clock);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile(FAST, clock);
 
 interface ClientStream extends AsyncIterable<unknown> {
   controller: AbortController;

@@ -1,23 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
 import { collectUntil } from '../testing/gc.ts';
-import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, harnessPerFile, require } from '../testing/harness.ts';
 
 // How the caller reads a call decides when its operation ends: parsed (usage and response
 // attributes), raw with `.asResponse()` (a stream ends with the body the caller reads), or not at
 // all (garbage collection ends it). Run against the real clients and the fault provider.
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile();
 
 /** The client's APIPromise, as far as these tests use it. */
 interface Call extends PromiseLike<unknown> {

@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import type { HrTime } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
 import type { ClientModule } from '../testing/client-timeout.ts';
-import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, FAST, harnessPerFile, require } from '../testing/harness.ts';
 
 // The policy's per-attempt timeout (2 s under FAST, 150 ms for *-hang-* models) rides on the
 // client's request timer. A timeout the app gave the client or the request is the app's choice and
 // stands, lower or higher.
 
-let h: Harness;
-before(async () => {
-  h = await startHarness(FAST);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile(FAST);
 
 const ms = ([s, ns]: HrTime): number => s * 1e3 + ns / 1e6;
 let seq = 0;

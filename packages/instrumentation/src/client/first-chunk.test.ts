@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setImmediate as tick, setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
 import { collectUntil } from '../testing/gc.ts';
-import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, harnessPerFile, require } from '../testing/harness.ts';
 import { countAndSum } from '../testing/metric-points.ts';
 
 // `gen_ai.response.time_to_first_chunk` is when the provider's first chunk arrived, whenever the
@@ -13,12 +13,7 @@ import { countAndSum } from '../testing/metric-points.ts';
 // sleeps at most 300 ms in all); a fetch that passes the body through notes when its first bytes
 // came in, and the time must fall between that and the app's first read.
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile();
 
 type Fetch = (url: string | URL | Request, init?: RequestInit) => Promise<Response>;
 

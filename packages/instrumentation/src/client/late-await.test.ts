@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setImmediate as tick, setTimeout as wait } from 'node:timers/promises';
 import { ManualClock } from '@breakwater/protocol';
 import type { HrTime } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
-import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, FAST, harnessPerFile, require } from '../testing/harness.ts';
 
 // A call whose APIPromise is awaited late: the response arrives, the caller does other work, and
 // only then asks for the body. The operation lasted until the response, not until the caller
 // got round to it; usage and response attributes still come from the parsed body.
 
 const clock = new ManualClock();
-let h: Harness;
-before(async () => {
-  h = await startHarness(FAST, clock);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile(FAST, clock);
 
 /** The client's APIPromise, with the response half the tests wait on. */
 interface Call extends PromiseLike<unknown> {

@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import type OpenAIType from 'openai';
-import { attrs, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, harnessPerFile, require } from '../testing/harness.ts';
 
 // A streaming call awaited only after its response arrived: its time to first chunk is when the
 // first event came in from the network, not when the app got round to awaiting and reading it.
 // Real clients against the fault provider (which answers at once); the app waits 150 ms.
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile();
 
 /** The client's APIPromise of a stream, with the response half the test waits on. */
 interface Call extends PromiseLike<AsyncIterable<unknown>> {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
 import type OpenAIType from 'openai';
 import { assertClientTimeout } from '../testing/client-timeout.ts';
-import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, FAST, harnessPerFile, require } from '../testing/harness.ts';
 import { settleAdvancing } from '../testing/settle.ts';
 
 // A plain (non-streaming) body is read inside its attempt, within the attempt's deadline (2 s
@@ -13,12 +13,7 @@ import { settleAdvancing } from '../testing/settle.ts';
 // A bare client stops its timer at the headers and hangs on such a body for ever.
 
 const clock = new ManualClock();
-let h: Harness;
-before(async () => {
-  h = await startHarness(FAST, clock);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile(FAST, clock);
 
 let seq = 0;
 const model = (tag: string) => `gpt-plain-body-${tag}-${seq++}`;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
 import type OpenAIType from 'openai';
 import { assertClientTimeout, type ClientModule } from '../testing/client-timeout.ts';
-import { attrs, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, FAST, harnessPerFile, require } from '../testing/harness.ts';
 import { settleAdvancing } from '../testing/settle.ts';
 
 // A stream that stalls half-way must not hold the app for ever: each wait of the app for the next
@@ -15,12 +15,7 @@ import { settleAdvancing } from '../testing/settle.ts';
 // stalled provider: time the app spends between reads is not bounded.
 
 const clock = new ManualClock();
-let h: Harness;
-before(async () => {
-  h = await startHarness(FAST, clock);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile(FAST, clock);
 
 interface ClientStream extends AsyncIterable<unknown> {
   controller: AbortController;

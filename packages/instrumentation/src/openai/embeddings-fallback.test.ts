@@ -1,40 +1,35 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type OpenAIType from 'openai';
-import { attrs, byRole, FAST, type Harness, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, FAST, harnessPerFile, require } from '../testing/harness.ts';
 
 // Values a float32 holds exactly, as the provider's own embeddings are.
 const VECTOR = [0.5, -1.25, 0.125];
 /** The base64 the API sends for VECTOR when asked for `encoding_format: 'base64'`. */
 const VECTOR_BASE64 = Buffer.from(new Float32Array(VECTOR).buffer).toString('base64');
 
-let h: Harness;
-before(async () => {
-  h = await startHarness([
-    ...FAST,
-    {
-      match: 'openai/emb-fb-*',
-      policy: {
-        retry: { maxAttempts: 1 },
-        fallback: {
-          name: 'cached-embedding',
-          run: ({ input }) => ({
-            object: 'list',
-            model: 'cached',
-            usage: { prompt_tokens: 0, total_tokens: 0 },
-            // A base64 vector as it is (the client decodes it), number lists as the app sees them.
-            data:
-              (input as { model: string }).model === 'emb-fb-base64'
-                ? [{ object: 'embedding', index: 0, embedding: VECTOR_BASE64 }]
-                : [{ object: 'embedding', index: 0, embedding: VECTOR }],
-          }),
-        },
+const h = harnessPerFile([
+  ...FAST,
+  {
+    match: 'openai/emb-fb-*',
+    policy: {
+      retry: { maxAttempts: 1 },
+      fallback: {
+        name: 'cached-embedding',
+        run: ({ input }) => ({
+          object: 'list',
+          model: 'cached',
+          usage: { prompt_tokens: 0, total_tokens: 0 },
+          // A base64 vector as it is (the client decodes it), number lists as the app sees them.
+          data:
+            (input as { model: string }).model === 'emb-fb-base64'
+              ? [{ object: 'embedding', index: 0, embedding: VECTOR_BASE64 }]
+              : [{ object: 'embedding', index: 0, embedding: VECTOR }],
+        }),
       },
     },
-  ]);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+  },
+]);
 
 for (const [label, OpenAI] of [
   ['openai 7', () => require('openai').default as typeof OpenAIType],

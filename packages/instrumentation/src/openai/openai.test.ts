@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import { BudgetExhaustedError, refusalOf } from '@breakwater/resilience';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
-import { attrs, byRole, type Harness, refusedWith, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, harnessPerFile, refusedWith, require } from '../testing/harness.ts';
 import { countAndSum } from '../testing/metric-points.ts';
 
 // Both majors of the real client, loaded through the require hook after instrumentation is on.
 // openai 6.x is installed under the npm alias `openai-v6`; the instrumentation hooks it through
 // its `moduleAliases` option, and its version (6.x) selects the `>=6 <7` module definition.
-let h: Harness;
-
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+const h = harnessPerFile();
 
 /** Waits (5 ms at a time, at most 2 s) until `condition` holds. */
 async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {

@@ -1,28 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { SEMCONV } from '@breakwater/protocol';
 import type OpenAIType from 'openai';
 import type { AzureOpenAI as AzureOpenAIType } from 'openai';
-import { attrs, byRole, FAST, type Harness, refusedWith, require, startHarness } from '../testing/harness.ts';
+import { attrs, byRole, FAST, harnessPerFile, refusedWith, require } from '../testing/harness.ts';
 
 // The `AzureOpenAI` client of both majors against the fault provider's Azure paths: calls to Azure
 // OpenAI are their own provider, `azure.ai.openai`, with breakers apart from OpenAI's.
-let h: Harness;
-before(async () => {
-  h = await startHarness([
-    ...FAST,
-    {
-      // Two failures open the breaker; no retries, so each call is one request.
-      match: '*/gpt-trip-*',
-      policy: {
-        retry: { maxAttempts: 1 },
-        breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
-      },
+const h = harnessPerFile([
+  ...FAST,
+  {
+    // Two failures open the breaker; no retries, so each call is one request.
+    match: '*/gpt-trip-*',
+    policy: {
+      retry: { maxAttempts: 1 },
+      breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
     },
-  ]);
-});
-after(() => h.close());
-beforeEach(() => h.reset());
+  },
+]);
 
 let seq = 0;
 const model = (tag: string) => `gpt-${tag}-${seq++}`;

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { after, before, beforeEach } from 'node:test';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { ATTR, type Clock, METRIC, SEMCONV } from '@breakwater/protocol';
 import { refusalOf } from '@breakwater/resilience';
@@ -160,6 +161,26 @@ export async function startHarness(policies: PolicyRule[] = FAST, clock?: Clock)
       await meterProvider.shutdown();
     },
   };
+}
+
+/**
+ * The harness of one test file: started before its tests, reset before each, closed after them
+ * all (see {@link startHarness}). Usable at once, as the file's tests will see it; reading it
+ * before the file's `before` hook has run throws.
+ */
+export function harnessPerFile(policies: PolicyRule[] = FAST, clock?: Clock): Harness {
+  let current: Harness | undefined;
+  before(async () => {
+    current = await startHarness(policies, clock);
+  });
+  after(() => current?.close());
+  beforeEach(() => current?.reset());
+  return new Proxy({} as Harness, {
+    get(_target, key) {
+      if (current === undefined) throw new Error("the harness starts in the test file's before hook");
+      return Reflect.get(current, key);
+    },
+  });
 }
 
 /** Attributes of a span, as a plain record. */
