@@ -87,6 +87,72 @@ describe('renderPrometheusRules', () => {
     }
   });
 
+  it("fires under promtool with the labels the collector's own alerts carry", {
+    skip: skipUnless(PROMTOOL, 'prometheus'),
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-rules-'));
+    const grouped = CollectorConfigSchema.parse({
+      defaultSlos: false,
+      technicalSlos: false,
+      slos: [{ name: 'answers', objective: 99, groupBy: ['model', 'app.region'] }],
+    });
+    // Half of 10 calls a minute fail at the dependency for an hour and ten minutes: far over
+    // the 1h/5m page threshold (14.4 × 1 %).
+    const series = (status: string, extra: string) =>
+      `traces_span_metrics_calls_total{service_name="checkout",span_name="chat gpt-4o",gen_ai_request_model="gpt-4o",app_region="eu",status_code="${status}"${extra}}`;
+    const tests = {
+      rule_files: ['rules.yml'],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            {
+              series: series('STATUS_CODE_ERROR', ',breakwater_error_source="dependency"'),
+              values: '0+5x80',
+            },
+            { series: series('STATUS_CODE_UNSET', ''), values: '0+5x80' },
+          ],
+          alert_rule_test: [
+            {
+              eval_time: '70m',
+              alertname: 'BreakwaterErrorBudgetBurn',
+              exp_alerts: [
+                ['page', '1h/5m > 14.4x or 6h/30m > 6x'],
+                ['ticket', '1d/2h > 3x or 3d/6h > 1x'],
+              ].map(([severity, windows]) => ({
+                exp_labels: {
+                  severity,
+                  slo: 'answers',
+                  tier: 'business',
+                  // What the collector's alerts are routed and inhibited on …
+                  service: 'checkout',
+                  model: 'gpt-4o',
+                  app_region: 'eu',
+                  // … beside the span-metrics labels the expression keeps.
+                  service_name: 'checkout',
+                  gen_ai_request_model: 'gpt-4o',
+                },
+                exp_annotations: {
+                  summary: `answers (checkout): error budget burning fast (${windows})`,
+                  description: 'Error ratio 50% against a budget of 1% over 30d.',
+                },
+              })),
+            },
+          ],
+        },
+      ],
+    };
+    try {
+      writeFileSync(join(dir, 'rules.yml'), renderPrometheusRules(grouped));
+      writeFileSync(join(dir, 'test.yml'), JSON.stringify(tests));
+      const result = await run(PROMTOOL, ['test', 'rules', join(dir, 'test.yml')]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('encodes the same evaluation: windows, scaled thresholds, traffic guard, fault sources', () => {
     const doc = parseYaml(renderPrometheusRules(config)) as {
       groups: {

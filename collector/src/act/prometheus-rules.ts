@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import type { CollectorConfig } from '../config/schema.ts';
 import { isGroupField } from '../config/slo/common-schema.ts';
 import type { SloDefinition } from '../config/slo/definition.ts';
+import { dimensionLabel } from '../config/slo/dimension-label.ts';
 import { errorBudget } from '../config/slo/objective.ts';
 import { resolveSlos } from '../config/slo/resolve.ts';
 import { scaledBurnRules } from '../evaluate/alert-policy.ts';
@@ -82,10 +83,8 @@ export function renderPrometheusRules(config: CollectorConfig): string {
 
 function sloRules(def: SloDefinition, input: RulesInput, levelWindow: string): Rule[] | undefined {
   const labels = fieldLabels(input);
-  const by = [
-    input.serviceLabel,
-    ...def.groupBy.map((d) => (isGroupField(d) ? labels[d]! : attributeLabel(d))),
-  ];
+  const seriesLabel = (d: string) => (isGroupField(d) ? labels[d]! : attributeLabel(d));
+  const by = [input.serviceLabel, ...def.groupBy.map(seriesLabel)];
   const byClause = `sum by (${by.join(', ')})`;
   const attributes = def.total
     .concat(def.good ?? [], def.bad ?? [])
@@ -142,6 +141,14 @@ function sloRules(def: SloDefinition, input: RulesInput, levelWindow: string): R
   }
 
   const sloLabels = { slo: def.name, tier: def.tier };
+  // Alerts carry the labels the collector's own alerts carry (`service`, and `model` rather than
+  // `gen_ai_request_model`), so Alertmanager routes, groups and inhibits both alike.
+  const alertLabels: Record<string, string> = {
+    slo: def.name,
+    tier: def.tier,
+    service: `{{ $labels.${input.serviceLabel} }}`,
+  };
+  for (const d of def.groupBy) alertLabels[dimensionLabel(d)] = `{{ $labels.${seriesLabel(d)} }}`;
   const rules: Rule[] = [];
   const windows = reportedWindows(def).map((w) => w.name);
   if (!windows.includes(levelWindow)) windows.unshift(levelWindow);
@@ -170,7 +177,7 @@ function sloRules(def: SloDefinition, input: RulesInput, levelWindow: string): R
     rules.push({
       alert: BURN_ALERT_NAME,
       expr: conditions.join(' or '),
-      labels: { severity, slo: def.name, tier: def.tier, service: `{{ $labels.${input.serviceLabel} }}` },
+      labels: { severity, ...alertLabels },
       annotations: {
         summary: `${def.name} ({{ $labels.${input.serviceLabel} }}): error budget burning fast (${mine.map((r) => `${r.longWindow}/${r.shortWindow} > ${num(r.threshold)}x`).join(' or ')})`,
         description: `Error ratio {{ $value | humanizePercentage }} against a budget of ${num(budget * 100)}% over ${windowName(def.windowMs)}.`,
@@ -202,13 +209,7 @@ function sloRules(def: SloDefinition, input: RulesInput, levelWindow: string): R
     rules.push({
       alert: LEVEL_ALERT_NAME,
       expr,
-      labels: {
-        severity: LEVEL_SEVERITY[level],
-        level,
-        slo: def.name,
-        tier: def.tier,
-        service: `{{ $labels.${input.serviceLabel} }}`,
-      },
+      labels: { severity: LEVEL_SEVERITY[level], level, ...alertLabels },
       annotations: {
         summary: `${def.name} ({{ $labels.${input.serviceLabel} }}): ${level} level on the current ${def.sli === 'latency' ? 'latency' : 'success rate'}`,
       },
