@@ -8,8 +8,14 @@ import { after, describe, it } from 'node:test';
 
 const CLI = new URL('./cli.ts', import.meta.url).pathname;
 
-function run(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--conditions=@breakwater/source', CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
@@ -82,9 +88,10 @@ describe('fault-provider CLI', { timeout: 20_000 }, () => {
     dir ??= await mkdtemp(join(tmpdir(), 'fault-provider-'));
     const file = join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ steps: [{ fault: 'error', status: 999 }] }));
-    const p = run(['--port', '0', '--script', file]);
+    // A relative path is read from where the user ran `npm run` (npm's INIT_CWD), not the root.
+    const p = run(['--port', '0', '--script', 'bad.json'], { ...process.env, INIT_CWD: dir });
     assert.equal(await p.exit, 2);
-    assert.match(p.output(), /invalid --script .*steps\[0\]\.status/);
+    assert.match(p.output(), /invalid --script bad\.json: .*steps\[0\]\.status/);
     // Checked before listening: on a taken port it is still the script's usage error (2).
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

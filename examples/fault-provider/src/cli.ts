@@ -2,6 +2,7 @@
  * `npm run fault-provider -- --port 8081`: runs the fault provider until interrupted.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaultScriptError } from './faults/types.ts';
 import { parseScripts } from './faults/validate.ts';
@@ -56,7 +57,10 @@ async function main(): Promise<number> {
   let scripts: unknown;
   if (values.script !== undefined) {
     try {
-      scripts = JSON.parse(await readFile(values.script, 'utf8'));
+      // Relative to where the user typed the command: `npm run` moves to the repository root first.
+      scripts = JSON.parse(
+        await readFile(resolve(process.env.INIT_CWD ?? process.cwd(), values.script), 'utf8'),
+      );
     } catch (err) {
       process.stderr.write(`cannot read --script ${values.script}: ${(err as Error).message}\n`);
       return 2;

@@ -261,6 +261,21 @@ describe('control API over HTTP', { timeout: 20_000 }, () => {
     const stats = await call('GET', '/_stats?modle=other');
     assert.equal(stats.status, 400);
     assert.match((stats.json.error as { message: string }).message, /modle: unknown query parameter/);
+
+    // An endpoint that takes no filter refuses one rather than acting on everything.
+    await chat();
+    for (const [method, path] of [
+      ['POST', '/_control/reset'],
+      ['POST', '/_stats/reset'],
+      ['DELETE', '/_stats'],
+      ['GET', '/_control/faults'],
+    ] as const) {
+      const res = await call(method, `${path}?route=anthropic`);
+      assert.equal(res.status, 400, `${method} ${path}`);
+      assert.match((res.json.error as { message: string }).message, /route: this endpoint takes no query/);
+    }
+    assert.equal(fp.count(), 2, 'the stats were kept');
+    assert.equal(await chat(), 503, 'the script was kept');
   });
 
   it('answers unknown paths with 404, wrong methods with 405, and /_health', async () => {

@@ -28,7 +28,15 @@ export async function handleControl(
 ): Promise<void> {
   const method = req.method ?? 'GET';
   const { registry, stats } = state;
-  switch (`${method} ${path}`) {
+  const endpoint = `${method} ${path}`;
+  // A typo such as `?modle=` must not widen "remove this target" into "remove everything" or
+  // quietly count everything; nor may a filter on an endpoint that takes none be ignored.
+  const accepted = QUERY_PARAMETERS[endpoint];
+  if (accepted !== undefined) {
+    const problem = badQuery(query, accepted);
+    if (problem !== undefined) return badRequest(res, problem);
+  }
+  switch (endpoint) {
     case 'GET /_health':
       return reply(res, 200, { ok: true });
     case 'GET /_control/faults':
@@ -49,9 +57,6 @@ export async function handleControl(
       return reply(res, 200, { installed: scripts.length, scripts: registry.list() });
     }
     case 'DELETE /_control/faults': {
-      // A typo such as `?modle=` must not widen "remove this target" into "remove everything".
-      const problem = badQuery(query, ['route', 'model', 'apiKey']);
-      if (problem !== undefined) return badRequest(res, problem);
       const route = query.get('route');
       const model = query.get('model');
       const apiKey = query.get('apiKey');
@@ -75,9 +80,6 @@ export async function handleControl(
     case 'GET /_stats': {
       const snapshot = stats.snapshot();
       if (query.size === 0) return reply(res, 200, snapshot);
-      // Likewise a misspelt filter must not quietly count everything.
-      const problem = badQuery(query, ['route', 'model', 'outcome']);
-      if (problem !== undefined) return badRequest(res, problem);
       const route = query.get('route') ?? undefined;
       if (route !== undefined && !(ROUTE_IDS as readonly string[]).includes(route)) {
         return badRequest(res, `route must be one of ${ROUTE_IDS.join(', ')}`);
@@ -104,10 +106,27 @@ export async function handleControl(
   }
 }
 
+/** The query parameters each endpoint takes (most take none). */
+const QUERY_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
+  'GET /_health': [],
+  'GET /_control/faults': [],
+  'POST /_control/faults': [],
+  'PUT /_control/faults': [],
+  'DELETE /_control/faults': ['route', 'model', 'apiKey'],
+  'POST /_control/reset': [],
+  'GET /_stats': ['route', 'model', 'outcome'],
+  'POST /_stats/reset': [],
+  'DELETE /_stats': [],
+};
+
 /** Why a query is refused (an unknown or repeated parameter, an empty value), or `undefined`. */
 function badQuery(query: URLSearchParams, allowed: readonly string[]): string | undefined {
   for (const name of new Set(query.keys())) {
-    if (!allowed.includes(name)) return `${name}: unknown query parameter (allowed: ${allowed.join(', ')})`;
+    if (!allowed.includes(name)) {
+      return allowed.length === 0
+        ? `${name}: this endpoint takes no query parameters`
+        : `${name}: unknown query parameter (allowed: ${allowed.join(', ')})`;
+    }
     const values = query.getAll(name);
     if (values.length > 1) return `${name}: given more than once`;
     if (values[0] === '') return `${name} must be a non-empty string`;

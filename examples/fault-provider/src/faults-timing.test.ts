@@ -67,6 +67,17 @@ describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
     });
   });
 
+  it('times a window by the elapsed time, not the wall clock, which NTP may step', async () => {
+    await withProvider({}, async ({ clock, client, fp }) => {
+      fp.script({ route: 'openai.chat', steps: [{ fault: 'error', status: 503, durationMs: 60_000 }] });
+      clock.stepWall(3_600_000); // an hour forward: the window is not over
+      assert.equal(await statusOf(client), 503);
+      clock.stepWall(-7_200_000); // two hours back, then the minute passes: it is over
+      await clock.advance(60_000);
+      assert.equal(await statusOf(client), 200);
+    });
+  });
+
   it('chains windows: 10 s of 429s, then 10 s of 500s, then OK', async () => {
     await withProvider({}, async ({ clock, client, fp }) => {
       fp.script({
@@ -99,6 +110,26 @@ describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
       const seen: number[] = [];
       for (let i = 0; i < 7; i++) seen.push(await statusOf(client));
       assert.deepEqual(seen, [500, 200, 200, 500, 200, 200, 500]);
+    });
+  });
+
+  it('a repeating timed cycle keeps its phase across any idle time, from any step', async () => {
+    await withProvider({}, async ({ client, clock, fp }) => {
+      fp.script({
+        repeat: true,
+        steps: [
+          { fault: 'error', status: 503, durationMs: 10 },
+          { fault: 'ok', durationMs: 20 },
+        ],
+      });
+      await clock.advance(15);
+      assert.equal(await statusOf(client), 200, 'the second step');
+      // A century idle, ending at the same phase (15 ms into a 30 ms cycle), then 5 ms into the
+      // next cycle: skipped in whole cycles, not walked one by one (10^11 of them).
+      await clock.advance(30 * 1e11);
+      assert.equal(await statusOf(client), 200);
+      await clock.advance(20);
+      assert.equal(await statusOf(client), 503);
     });
   });
 

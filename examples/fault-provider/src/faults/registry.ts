@@ -20,7 +20,7 @@ export class FaultRegistry {
 
   /** Installs validated scripts, each replacing any script for the same target. */
   install(scripts: readonly NormalizedScript[]): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     for (const script of scripts)
       this.scripts.set(key(script.route, script.model, script.apiKey), new RunningScript(script, now));
     this.recount();
@@ -47,7 +47,7 @@ export class FaultRegistry {
       (this.keyed > 0 && apiKey !== undefined && apiKey !== ''
         ? this.lookup(route, provider, model, apiKey)
         : undefined) ?? this.lookup(route, provider, model, undefined);
-    return script?.take(this.clock.now(), this.random);
+    return script?.take(this.clock.monotonic(), this.random);
   }
 
   /** The most specific script for the target: route + model, route, provider + model, provider, model, `*`. */
@@ -74,7 +74,7 @@ export class FaultRegistry {
   }
 
   list(): ScriptStatus[] {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     return [...this.scripts.values()].map((s) => s.status(now));
   }
 }

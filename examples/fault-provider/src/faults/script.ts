@@ -86,14 +86,18 @@ export class RunningScript {
     if (this.index >= this.script.steps.length && this.script.repeat) this.index = 0;
   }
 
-  /** With `repeat` and only timed steps, jump over full cycles instead of walking them one by one. */
+  /**
+   * With `repeat` and only timed steps, jump over full cycles instead of walking them one by one
+   * (a provider left idle for days would walk millions): a whole cycle after the current step
+   * began, the same step begins again.
+   */
   private skipWholeCycles(now: number): void {
-    if (this.index !== 0) return;
     let cycle = 0;
     for (const step of this.script.steps) {
       if (step.durationMs === undefined || step.count !== undefined) return;
       cycle += step.durationMs;
     }
+    if (cycle <= 0) return;
     const cycles = Math.floor((now - this.startedAt) / cycle);
     if (cycles > 0) this.startedAt += cycles * cycle;
   }
