@@ -5,6 +5,7 @@
  */
 import { agent, tool } from '@breakwater/instrumentation';
 import type OpenAI from 'openai';
+import { fallbackCause } from './fallback-reply.ts';
 
 /** Options of {@link runAgent}. */
 export interface RunAgentOptions {
@@ -21,7 +22,10 @@ export interface RunAgentOptions {
 
 /** What a run did. */
 export interface RunAgentResult {
+  /** Questions the model answered. */
   readonly ok: number;
+  /** Questions the fallback answered (the model was out of reach). */
+  readonly fallbacks: number;
   readonly failed: number;
   readonly toolCalls: number;
 }
@@ -64,6 +68,16 @@ const TOOL_FNS: Record<string, (args: Record<string, string>, id: string) => Pro
   search_docs: searchDocs,
 };
 
+interface Counts {
+  tools: number;
+}
+
+/** The agent's last word on a question, and whether the fallback said it. */
+interface Answer {
+  readonly text: string;
+  readonly byFallback: boolean;
+}
+
 const QUESTIONS = [
   'What is the weather in Lisbon?',
   'Search the docs: how do I rotate an API key?',
@@ -73,14 +87,15 @@ const QUESTIONS = [
 /** Answers one question: LLM → tools → LLM. */
 const answer = agent(
   'support-agent',
-  async (client: OpenAI, model: string, question: string, counts: { tools: number }) => {
+  async (client: OpenAI, model: string, question: string, counts: Counts): Promise<Answer> => {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: question }];
     for (let turn = 0; turn < 4; turn++) {
       const res = await client.chat.completions.create({ model, messages, tools: TOOLS });
       const msg = res.choices[0]?.message;
-      if (msg === undefined) return '';
+      const byFallback = fallbackCause(res) !== undefined;
+      if (msg === undefined) return { text: '', byFallback };
       const calls = msg.tool_calls ?? [];
-      if (calls.length === 0) return msg.content ?? '';
+      if (calls.length === 0) return { text: msg.content ?? '', byFallback };
       messages.push(msg);
       for (const call of calls) {
         if (call.type !== 'function') continue;
@@ -91,7 +106,7 @@ const answer = agent(
         messages.push({ role: 'tool', tool_call_id: call.id, content: output });
       }
     }
-    return '';
+    return { text: '', byFallback: false };
   },
   // The model behind the agent: the GenAI conventions want it on the invoke_agent span too.
   { provider: 'openai' },
@@ -103,16 +118,19 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   const model = options.model ?? 'gpt-4o-mini';
   const total = options.requests ?? 1;
   const gapMs = options.rate !== undefined && options.rate > 0 ? 1000 / options.rate : 0;
-  const counts = { tools: 0 };
+  const counts: Counts = { tools: 0 };
   let ok = 0;
+  let fallbacks = 0;
   let failed = 0;
   for (let i = 0; i < total; i++) {
     const question = QUESTIONS[i % QUESTIONS.length]!;
     const started = performance.now();
     try {
-      const text = await answer(options.client, model, question, counts);
-      ok++;
-      log(`ok    ${(performance.now() - started).toFixed(0)}ms  ${question} → ${text.slice(0, 60)}`);
+      const { text, byFallback } = await answer(options.client, model, question, counts);
+      if (byFallback) fallbacks++;
+      else ok++;
+      const ms = (performance.now() - started).toFixed(0);
+      log(`${byFallback ? 'fallback' : 'ok      '}  ${ms}ms  ${question} → ${text.slice(0, 60)}`);
     } catch (error) {
       failed++;
       const e = error as { name?: string; status?: number; message?: string } | null | undefined;
@@ -122,5 +140,5 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     }
     if (gapMs > 0 && i + 1 < total) await new Promise((r) => setTimeout(r, gapMs));
   }
-  return { ok, failed, toolCalls: counts.tools };
+  return { ok, fallbacks, failed, toolCalls: counts.tools };
 }

@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export { type RunAgentOptions, type RunAgentResult, runAgent } from './agent.ts';
+export { FALLBACK_ID_PREFIX } from './fallback-reply.ts';

@@ -18,9 +18,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CircuitOpenError, type Runtime, refusalOf } from '@breakwater/instrumentation';
 import type OpenAI from 'openai';
-
-/** Prefix of the `id` of a completion produced by the agent's fallback (`fallback:<cause>`). */
-export const FALLBACK_ID_PREFIX = 'fallback:';
+import { fallbackCause } from './fallback-reply.ts';
 
 /** One breaker as `GET /state` shows it. */
 export interface BreakerView {
@@ -121,9 +119,8 @@ export async function startInspectServer(options: InspectOptions): Promise<Inspe
         model,
         messages: [{ role: 'user', content: 'ping' }],
       });
-      return res.id.startsWith(FALLBACK_ID_PREFIX)
-        ? `fallback:${res.id.slice(FALLBACK_ID_PREFIX.length)}`
-        : 'ok';
+      const cause = fallbackCause(res);
+      return cause === undefined ? 'ok' : `fallback:${cause}`;
     } catch (error) {
       return outcomeOf(error, runtime);
     } finally {

@@ -45,7 +45,7 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
     assert.match(r.stdout, /^ {6}attempt 1 {2}\d+ms$/m);
     assert.match(r.stdout, /^ {4}execute_tool get_weather /m);
     assert.match(r.stdout, /^ {4}execute_tool search_docs /m, 'the docs question calls the docs tool');
-    assert.match(r.stdout, /^done: 2 ok, 0 failed, 2 tool calls$/m);
+    assert.match(r.stdout, /^done: 2 ok, 0 by fallback, 0 failed, 2 tool calls$/m);
     // No collector configured: nothing tries to export, so nothing complains.
     assert.doesNotMatch(r.stdout + r.stderr, /\[breakwater\]/);
   });
@@ -59,14 +59,15 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
       /^ {4}chat gpt-4o-mini {2}\d+ms {2}3 attempts {2}fallback canned-reply after overloaded$/m,
     );
     assert.match(r.stdout, /→ Busy, try later\./);
-    assert.match(r.stdout, /^done: 4 ok, 0 failed, \d+ tool calls$/m);
+    // The first two answers are the model's (two calls each, and the outage starts after 4).
+    assert.match(r.stdout, /^done: 2 ok, 2 by fallback, 0 failed, \d+ tool calls$/m);
   });
 
   it('--no-spans keeps the log to one line per question', async () => {
     const r = await run(['--requests', '1', '--faults', 'none', '--no-spans']);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /^trace /m);
-    assert.match(r.stdout, /^ok {4}\d+ms {2}What is the weather in Lisbon\?/m);
+    assert.match(r.stdout, /^ok {8}\d+ms {2}What is the weather in Lisbon\?/m);
   });
 
   it('a bad flag or --faults is a one-line error naming what is wrong', async () => {
@@ -123,7 +124,7 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
       ]);
       assert.equal(clean.code, 0, clean.stderr);
       assert.deepEqual(fp.faults(), []);
-      assert.match(clean.stdout, /^done: 1 ok, 0 failed/m);
+      assert.match(clean.stdout, /^done: 1 ok, 0 by fallback, 0 failed/m);
       const scripted = await run(['--provider-url', fp.url, '--faults', ONE_503, '--requests', '0']);
       assert.equal(scripted.code, 0, scripted.stderr);
       assert.deepEqual(

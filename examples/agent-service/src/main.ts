@@ -10,8 +10,9 @@ import { type PolicyOverrides, PolicyResolver, type PolicyRule } from '@breakwat
 import { start } from '@breakwater/node';
 import { ENV } from '@breakwater/protocol';
 import type OpenAIClient from 'openai';
+import { FALLBACK_ID_PREFIX } from './fallback-reply.ts';
 import { FAULT_PRESETS, faultScripts, installOverHttp } from './faults.ts';
-import { FALLBACK_ID_PREFIX, outcomeOf, startInspectServer } from './inspect.ts';
+import { outcomeOf, startInspectServer } from './inspect.ts';
 import { SpanTreeLog } from './span-log.ts';
 
 const HELP = `agent-service: a small tool-calling agent using the Breakwater SDK
@@ -199,7 +200,9 @@ async function main(): Promise<void> {
       requests,
       ...(rate !== undefined ? { rate } : {}),
     });
-    console.log(`done: ${result.ok} ok, ${result.failed} failed, ${result.toolCalls} tool calls`);
+    console.log(
+      `done: ${result.ok} ok, ${result.fallbacks} by fallback, ${result.failed} failed, ${result.toolCalls} tool calls`,
+    );
   }
   if (inspectPort !== undefined) {
     // Serve until SIGTERM/SIGINT: start() flushes telemetry and ends the process on those.

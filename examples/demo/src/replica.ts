@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { FALLBACK_ID_PREFIX, runAgent } from '@breakwater/example-agent-service';
 import { start } from '@breakwater/node';
 
 /** What a replica prints, one JSON object per line. Counters are cumulative. */
@@ -125,9 +126,11 @@ async function main(): Promise<void> {
           fallback: {
             name: 'canned-reply',
             run: ({ error, dependency }) => {
-              stats.byCause[causeOf(error)]++;
+              const cause = causeOf(error);
+              stats.byCause[cause]++;
               return {
-                id: 'fallback',
+                // The agent tells its fallback's answers by this id (`fallback:<cause>`).
+                id: `${FALLBACK_ID_PREFIX}${cause}`,
                 object: 'chat.completion',
                 created: 0,
                 model: dependency,
@@ -144,7 +147,6 @@ async function main(): Promise<void> {
   // Required (CommonJS) after start(), so the require hook instruments it; an ESM `import()`
   // would need the loader hook of `@breakwater/node/hook` (or `/register`), imported first.
   const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('openai');
-  const { runAgent } = await import('@breakwater/example-agent-service');
   const client = new OpenAI({ apiKey: 'demo', baseURL: `${providerUrl.replace(/\/+$/, '')}/v1` });
 
   const timer = setInterval(() => emit({ e: 'stats', stats }), 250);
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
     rate: Number(values.rate),
     log: (line) => {
       if (line.startsWith('FAIL')) stats.failed++;
-      else if (line.includes(`→ ${FALLBACK_TEXT}`)) stats.fallback++;
+      else if (line.startsWith('fallback')) stats.fallback++;
       else stats.model++;
     },
   });
