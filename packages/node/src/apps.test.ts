@@ -81,6 +81,23 @@ it('ESM app: --import @breakwater/node/register instruments `import OpenAI from 
   );
 });
 
+it('ESM app on @anthropic-ai/vertex-sdk (no import of the SDK main entry): its Claude calls are instrumented', async () => {
+  // The receiver answers every request with 200 `{}`, which serves as the Vertex endpoint too.
+  const { code, out } = await run(
+    ['--import', '@breakwater/node/register', fixture('vertex-app.mjs')],
+    'vertex-app',
+    {
+      VERTEX_URL: `${endpoint}/v1`,
+    },
+  );
+  assert.equal(code, 0, out);
+  assert.match(out, /ok vertex/);
+  assert.ok(
+    bodies.some((b) => b.includes('chat claude-vertex-esm') && b.includes('vertex-app')),
+    'span exported on exit',
+  );
+});
+
 it('ESM app: --import of its own file that imports @breakwater/node/hook, then start() with policies', async () => {
   const model = 'gpt-hook-app';
   fp.script({ route: 'openai.chat', model, steps: [{ fault: 'error', status: 503, count: 100 }] });

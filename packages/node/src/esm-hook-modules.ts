@@ -8,6 +8,13 @@
 /** Modules intercepted by default: the clients we instrument. */
 export const INSTRUMENTED_MODULES: readonly string[] = ['openai', '@anthropic-ai/sdk'];
 
+/**
+ * Files inside a client package intercepted however they are imported: `@anthropic-ai/vertex-sdk`
+ * and `@anthropic-ai/bedrock-sdk` import `@anthropic-ai/sdk/client` (and its `APIPromise` with
+ * it), never the main entry, and the instrumentation patches the messages resource there.
+ */
+export const INSTRUMENTED_FILES = /\/node_modules\/@anthropic-ai\/sdk\/(?:client|core\/api-promise)\.mjs$/;
+
 /** What the registered hook can intercept. */
 export interface EsmHookModules {
   /**

@@ -14,7 +14,7 @@ import {
   register as registerSyncHooks,
   supportsSyncHooks,
 } from 'import-in-the-middle/register-hooks.mjs';
-import { esmHook, INSTRUMENTED_MODULES, recordEsmHook } from './esm-hook-modules.ts';
+import { esmHook, INSTRUMENTED_FILES, INSTRUMENTED_MODULES, recordEsmHook } from './esm-hook-modules.ts';
 
 /**
  * import-in-the-middle's in-thread matcher (since 3.2; its type declarations lag): asked per
@@ -36,7 +36,9 @@ try {
 function registerEsmHook(): void {
   const modules = new Set(INSTRUMENTED_MODULES);
   if (supportsSyncHooks()) {
-    const options: SyncHookOptions = { shouldInclude: (_url, specifier) => modules.has(specifier) };
+    const options: SyncHookOptions = {
+      shouldInclude: (url, specifier) => modules.has(specifier) || INSTRUMENTED_FILES.test(url),
+    };
     registerSyncHooks(options);
     recordEsmHook(true, modules);
   } else {

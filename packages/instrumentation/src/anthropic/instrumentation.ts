@@ -1,10 +1,15 @@
 /**
  * Instrumentation of `@anthropic-ai/sdk` 1.x: `messages.create` and `messages.stream`.
  * See suppress.ts for how the SDK's own spans are kept from duplicating ours.
+ *
+ * The messages resource is patched when the SDK's `client` file loads, not only its main entry:
+ * `@anthropic-ai/vertex-sdk` and `@anthropic-ai/bedrock-sdk` load `@anthropic-ai/sdk/client` and
+ * `@anthropic-ai/sdk/resources/index`, never the main entry, and share its `Messages` class.
  */
 import {
   type InstrumentationModuleDefinition,
   InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
   isWrapped,
 } from '@opentelemetry/instrumentation';
 import type { APIPromiseClass } from '../client/api-promise.ts';
@@ -32,6 +37,19 @@ interface AnthropicModule {
   APIConnectionTimeoutError?: ClientClasses['APIConnectionTimeoutError'];
 }
 
+/** The SDK's `client` file (CommonJS `.js`, ESM `.mjs`): the client class, with its errors as statics. */
+interface AnthropicClientFile {
+  Anthropic?: { Messages?: { prototype: object } } & Pick<
+    AnthropicModule,
+    'APIConnectionError' | 'APIConnectionTimeoutError'
+  >;
+}
+
+/** Files of the SDK patched as they load, relative to the package (see the file comment). */
+export const ANTHROPIC_CLIENT_FILES: readonly string[] = ['client.js', 'client.mjs'];
+/** Files of the SDK that define `APIPromise`; each loads before the `client` file that uses it. */
+export const ANTHROPIC_API_PROMISE_FILES: readonly string[] = ['core/api-promise.js', 'core/api-promise.mjs'];
+
 function messagesProto(exports: AnthropicModule): Record<string, unknown> | undefined {
   return (exports.Anthropic ?? exports.default)?.Messages?.prototype as Record<string, unknown> | undefined;
 }
@@ -46,6 +64,12 @@ type StreamMethod = (this: unknown, body: unknown, options?: Record<string, unkn
 
 /** OpenTelemetry instrumentation of `@anthropic-ai/sdk`, running each call through Breakwater. */
 export class AnthropicInstrumentation extends ClientInstrumentation {
+  /**
+   * The `APIPromise` of the copy of the SDK loading now: its `core/api-promise` file loads (and
+   * is seen here) before its `client` file finishes, which is when it is used.
+   */
+  private loadingAPIPromise: APIPromiseClass | undefined;
+
   constructor(config: ClientInstrumentationConfig = {}) {
     super('@breakwater/instrumentation/anthropic', config);
   }
@@ -62,6 +86,35 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
               return exports;
             },
             (exports: AnthropicModule) => this.unpatch(exports),
+            [
+              ...ANTHROPIC_API_PROMISE_FILES.map(
+                (file) =>
+                  new InstrumentationNodeModuleFile(
+                    `${name}/${file}`,
+                    [range],
+                    (exports: { APIPromise?: APIPromiseClass }) => {
+                      this.loadingAPIPromise = exports.APIPromise;
+                      return exports;
+                    },
+                    (exports: unknown) => exports,
+                  ),
+              ),
+              ...ANTHROPIC_CLIENT_FILES.map(
+                (file) =>
+                  new InstrumentationNodeModuleFile(
+                    `${name}/${file}`,
+                    [range],
+                    (exports: AnthropicClientFile) => {
+                      this.patch(this.clientFileModule(exports));
+                      return exports;
+                    },
+                    (exports: AnthropicClientFile) => {
+                      this.unpatch(this.clientFileModule(exports));
+                      return exports;
+                    },
+                  ),
+              ),
+            ],
           ),
       ),
       unsupportedVersionWarning(name, '@anthropic-ai/sdk', ANTHROPIC_SUPPORTED_MAJORS, (m) =>
@@ -70,7 +123,21 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
     ]);
   }
 
-  /** Patches an already-loaded `@anthropic-ai/sdk` namespace. The inverse is {@link unpatch}. */
+  /** The parts of the SDK's namespace {@link patch} needs, as its `client` file has them. */
+  private clientFileModule(exports: AnthropicClientFile): AnthropicModule {
+    const client = exports.Anthropic;
+    return {
+      Anthropic: client,
+      APIPromise: this.loadingAPIPromise,
+      APIConnectionError: client?.APIConnectionError,
+      APIConnectionTimeoutError: client?.APIConnectionTimeoutError,
+    };
+  }
+
+  /**
+   * Patches an already-loaded `@anthropic-ai/sdk` namespace (a no-op where its `client` file was
+   * patched as it loaded). The inverse is {@link unpatch}.
+   */
   patch(exports: object): void {
     // Typed loosely, as OpenAIInstrumentation.patch.
     const module = exports as AnthropicModule;
@@ -81,7 +148,7 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
       family: 'anthropic',
     });
     const proto = messagesProto(module);
-    if (proto !== undefined && typeof proto.stream === 'function') {
+    if (proto !== undefined && typeof proto.stream === 'function' && !isWrapped(proto.stream)) {
       // `messages.stream` starts an SDK span of its own before calling `create`; hand it the
       // stand-in so only our operation span (started by the patched `create`) is recorded.
       this._wrap(proto, 'stream', (original) => {

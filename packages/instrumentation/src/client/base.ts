@@ -136,6 +136,8 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     for (const target of targets) {
       const proto = target.proto as Record<string, unknown> | undefined;
       if (proto === undefined || typeof proto[target.method] !== 'function') continue;
+      // Patched already, as one of the client's files loaded (anthropic/instrumentation.ts).
+      if (isWrapped(proto[target.method])) continue;
       this._wrap(proto, target.method, (original) =>
         this.wrapMethod(original as Method, target, APIPromise, errors, module),
       );

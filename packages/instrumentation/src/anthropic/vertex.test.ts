@@ -1,0 +1,69 @@
+/**
+ * Claude through `@anthropic-ai/vertex-sdk`, which loads `@anthropic-ai/sdk/client` and
+ * `@anthropic-ai/sdk/resources/index` but never the SDK's main entry: its calls are instrumented
+ * all the same (the `client` file is patched as it loads). This file must not load the main entry.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { AnthropicVertex as AnthropicVertexType } from '@anthropic-ai/vertex-sdk';
+import { attrs, byRole, harnessPerFile, require } from '../testing/harness.ts';
+
+const h = harnessPerFile();
+
+/** A Vertex AI endpoint that is overloaded: every request gets Anthropic's 529. */
+let server: Server;
+let requests: string[] = [];
+before(async () => {
+  server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    req.resume();
+    res.writeHead(529, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('@anthropic-ai/vertex-sdk', () => {
+  it('runs Claude on Vertex through the pipeline: our attempts only, spans as for Anthropic', async () => {
+    const { AnthropicVertex } = require('@anthropic-ai/vertex-sdk') as {
+      AnthropicVertex: typeof AnthropicVertexType;
+    };
+    assert.equal(
+      require.cache[require.resolve('@anthropic-ai/sdk')],
+      undefined,
+      'the main entry stays unloaded',
+    );
+    requests = [];
+    const client = new AnthropicVertex({
+      region: 'us-east5',
+      projectId: 'p',
+      baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+      // Credentials without Google's metadata server or a key file.
+      authClient: { getRequestHeaders: async () => new Headers({ authorization: 'Bearer t' }) } as never,
+      maxRetries: 5,
+    });
+    await assert.rejects(
+      client.messages.create({
+        model: 'claude-vertex',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      (error: Error & { status?: number }) => error.status === 529,
+    );
+    // The policy's 3 attempts, not 3 × (the client's 5 retries + 1).
+    assert.equal(requests.length, 3, requests.join('\n'));
+    assert.match(
+      requests[0]!,
+      /^POST \/v1\/projects\/p\/locations\/us-east5\/publishers\/anthropic\/models\/claude-vertex:rawPredict$/,
+    );
+    const spans = h.spans();
+    const [op] = byRole(spans, 'operation');
+    assert.equal(op?.name, 'chat claude-vertex');
+    assert.equal(attrs(op!)['breakwater.error.category'], 'overloaded');
+    assert.equal(attrs(op!)['breakwater.retry.attempts'], 3);
+    assert.equal(byRole(spans, 'attempt').length, 3);
+  });
+});
