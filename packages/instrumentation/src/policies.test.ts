@@ -206,6 +206,31 @@ describe('policies', () => {
     });
   });
 
+  // Regression: JSON showed Infinity and NaN as `(got null)`, and a bigint as a number.
+  it('shows the value it refuses as written: Infinity, NaN and bigints included', () => {
+    assert.throws(
+      () =>
+        createRuntime({
+          policies: [
+            {
+              match: 'openai/*',
+              policy: { timeoutMs: Number.POSITIVE_INFINITY, retry: { maxAttempts: Number.NaN } },
+            },
+            { match: 'tool/*', policy: { bulkhead: { maxConcurrent: 4n as never } } },
+          ],
+        }),
+      {
+        name: 'TypeError',
+        message: [
+          'invalid Breakwater policy:',
+          '  policies[0].policy.timeoutMs: must be a number of milliseconds from 1 to 2147483647, or false (got Infinity)',
+          '  policies[0].policy.retry.maxAttempts: must be an integer from 1 to 100 (got NaN)',
+          '  policies[1].policy.bulkhead.maxConcurrent: must be an integer ≥ 1 (got 4n)',
+        ].join('\n'),
+      },
+    );
+  });
+
   it('refuses a set of overrides whose back-off cap is below its own base delay', () => {
     assert.throws(
       () =>

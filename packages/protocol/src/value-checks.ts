@@ -46,9 +46,15 @@ export function throwProblems(heading: string, problems: readonly string[]): voi
   if (problems.length > 0) throw new TypeError(`${heading}:\n  ${problems.join('\n  ')}`);
 }
 
-/** A value as a message about it shows it after `(got …)`: JSON where it has some, else its text. */
+/**
+ * A value as a message about it shows it after `(got …)`: JSON where it has some, else its text.
+ * Numbers and bigints as written in code, since JSON shows `Infinity` and `NaN` as `null` and has
+ * no bigints.
+ */
 export function showValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
   if (value instanceof RegExp) return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
