@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ManualClock, METRIC } from '@breakwater/protocol';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { configureBreakwater, createRuntime, installRuntime, RUNTIME_REPLACED_WARNING } from './runtime.ts';
+import {
+  configureBreakwater,
+  createRuntime,
+  getRuntime,
+  installRuntime,
+  RUNTIME_REPLACED_WARNING,
+} from './runtime.ts';
 import { tool } from './tool.ts';
 
 class OnDemand extends MetricReader {
@@ -60,4 +66,37 @@ it('configureBreakwater() replacing the runtime start() set up says so in a proc
   } finally {
     process.off('warning', onWarning);
   }
+});
+
+// Regression: a misspelt `policy` was accepted, and every call ran on the default policies.
+it('configureBreakwater() refuses an unknown option, suggesting the one meant, and keeps the runtime it had', () => {
+  const before = configureBreakwater();
+  const rules = [{ match: 'openai/*', policy: { timeoutMs: 5_000 } }];
+  assert.throws(() => configureBreakwater({ policy: rules } as never), {
+    name: 'TypeError',
+    message: 'invalid Breakwater options:\n  policy: unknown option (did you mean policies?)',
+  });
+  assert.throws(() => createRuntime({ polices: rules, Clock: undefined, metre: {} } as never), {
+    name: 'TypeError',
+    message: [
+      'invalid Breakwater options:',
+      '  polices: unknown option (did you mean policies?)',
+      '  metre: unknown option (did you mean meter?)',
+    ].join('\n'),
+  });
+  assert.throws(() => createRuntime({ retries: 3, toString: 1 } as never), {
+    name: 'TypeError',
+    message: [
+      'invalid Breakwater options:',
+      '  retries: unknown option (known: policies, clock, meter, captureMessageContent, captureMaxBytes, limits, classifierRules, warn)',
+      '  toString: unknown option (known: policies, clock, meter, captureMessageContent, captureMaxBytes, limits, classifierRules, warn)',
+    ].join('\n'),
+  });
+  // The rules themselves, given for the options.
+  assert.throws(() => configureBreakwater(rules as never), {
+    name: 'TypeError',
+    message:
+      'invalid Breakwater options:\n  must be an object of options, as in configureBreakwater({ policies }) (got [{"match":"openai/*","policy":{"timeoutMs":5000}}])',
+  });
+  assert.equal(getRuntime(), before);
 });

@@ -4,7 +4,16 @@
  * so one dependency has one breaker however it is called, and the fleet control client can
  * override that breaker in one place.
  */
-import { type Clock, ENV, systemClock } from '@breakwater/protocol';
+import {
+  type Clock,
+  checkFor,
+  closestName,
+  ENV,
+  isObject,
+  showValue,
+  systemClock,
+  throwProblems,
+} from '@breakwater/protocol';
 import { type ClassifierRule, validateClassifierRules } from '@breakwater/resilience';
 import { diag, type Meter } from '@opentelemetry/api';
 import {
@@ -93,8 +102,56 @@ function captureMaxBytesOrDefault(): number {
   return fromEnv ?? DEFAULT_CAPTURE_MAX_BYTES;
 }
 
-/** Builds a runtime without installing it. @throws TypeError for an option out of range. */
+/** Every option of {@link RuntimeOptions}: a new one missing here does not compile. */
+const OPTION_NAMES: Readonly<Record<keyof RuntimeOptions, true>> = {
+  policies: true,
+  clock: true,
+  meter: true,
+  captureMessageContent: true,
+  captureMaxBytes: true,
+  limits: true,
+  classifierRules: true,
+  warn: true,
+};
+
+/**
+ * Refuses options that are not an object and keys that are not options: a misspelt `policy`
+ * would otherwise leave every call on the default policies without a word.
+ */
+function checkOptionNames(options: unknown): void {
+  if (!isObject(options))
+    throwProblems('invalid Breakwater options', [
+      `must be an object of options, as in configureBreakwater({ policies }) (got ${showValue(options)})`,
+    ]);
+  const known = Object.keys(OPTION_NAMES);
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(options as object)) {
+    if (value === undefined || checkFor(OPTION_NAMES, key) !== undefined) continue;
+    const match = meant(key, known);
+    problems.push(
+      `${key}: unknown option (${match === undefined ? `known: ${known.join(', ')}` : `did you mean ${match}?`})`,
+    );
+  }
+  throwProblems('invalid Breakwater options', problems);
+}
+
+/**
+ * The option a mistyped `key` most likely meant: a typo or two away from its name or from its
+ * singular (`policy`, as `tool()` calls its option, for `policies`).
+ */
+function meant(key: string, known: readonly string[]): string | undefined {
+  return (
+    closestName(key, known) ??
+    known.find((name) => closestName(key, [name.replace(/ies$/, 'y').replace(/s$/, '')]) !== undefined)
+  );
+}
+
+/**
+ * Builds a runtime without installing it. @throws TypeError for an unknown option (`policy:
+ * unknown option (did you mean policies?)`) or one out of range.
+ */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  checkOptionNames(options);
   const clock = options.clock ?? systemClock;
   const limits = resolveLimits(options.limits);
   const maxBytes =
@@ -129,7 +186,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
  * budgets of the previous runtime are dropped, so call this once at startup (or per test). With
  * `@breakwater/node`, give these options to `start()` instead: replacing the runtime it set up
  * drops its policies and rules, and its fleet control client goes on steering the old breakers
- * (said in a process warning, {@link RUNTIME_REPLACED_WARNING}).
+ * (said in a process warning, {@link RUNTIME_REPLACED_WARNING}). @throws TypeError naming each
+ * unknown option (`policy: unknown option (did you mean policies?)`) and each bad value, with
+ * the previous runtime left in place.
  */
 export function configureBreakwater(options: RuntimeOptions = {}): Runtime {
   const replaced = currentOwner;
