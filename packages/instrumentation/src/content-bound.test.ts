@@ -88,6 +88,28 @@ describe('content that cannot be bounded', () => {
     assert.equal(a['gen_ai.tool.call.result'], undefined);
     assert.equal(a['breakwater.content.truncated'], true);
   });
+
+  // Regression: JSON's throw was swallowed, and the span did not say anything was left out.
+  it('tool arguments or a result JSON cannot encode (a bigint, a circular object) are left out, and the span says so', async () => {
+    const total = tool('sum_big', async (x: { id: bigint }) => ({ total: x.id + 5n }));
+    assert.deepEqual(await total({ id: 7n }), { total: 12n });
+    const a = operation('execute_tool sum_big');
+    assert.equal(a['gen_ai.tool.call.arguments'], undefined);
+    assert.equal(a['gen_ai.tool.call.result'], undefined);
+    assert.equal(a['breakwater.content.truncated'], true);
+
+    const node: { name: string; self?: unknown } = { name: 'loop' };
+    node.self = node;
+    await tool('walk', async (_n: typeof node) => 'done')(node);
+    const w = operation('execute_tool walk');
+    assert.equal(w['gen_ai.tool.call.arguments'], undefined);
+    assert.equal(w['gen_ai.tool.call.result'], '"done"');
+    assert.equal(w['breakwater.content.truncated'], true);
+
+    // Nothing to record is not content left out.
+    await tool('fire_and_forget', async (_event: string) => undefined)('x');
+    assert.equal(operation('execute_tool fire_and_forget')['breakwater.content.truncated'], undefined);
+  });
 });
 
 describe('the bound’s configuration', () => {

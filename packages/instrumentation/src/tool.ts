@@ -12,7 +12,7 @@ import { runningAgentName } from './agent.ts';
 import { AttributeSets } from './attribute-sets.ts';
 import { memoized } from './bounded-memo.ts';
 import { setBounded } from './client/content.ts';
-import { json } from './client/describe.ts';
+import { json, type UNENCODABLE } from './client/describe.ts';
 import { checkDefinition } from './definition-checks.ts';
 import { agentToolMetrics } from './metrics.ts';
 import { Operation } from './operation.ts';
@@ -244,9 +244,10 @@ const MAX_AGENTS_PER_TOOL = 16;
 
 /**
  * JSON for captured tool arguments and results. A string that already is JSON (the model's
- * arguments, a serialized result) is recorded as it is rather than encoded a second time.
+ * arguments, a serialized result) is recorded as it is rather than encoded a second time; a value
+ * JSON cannot encode (a bigint, a circular structure) is {@link UNENCODABLE}, left out and said cut.
  */
-function contentJson(value: unknown): string | undefined {
+function contentJson(value: unknown): string | undefined | typeof UNENCODABLE {
   if (typeof value === 'string') {
     try {
       JSON.parse(value);

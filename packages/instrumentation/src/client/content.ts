@@ -9,7 +9,7 @@
 import { ATTR, SEMCONV } from '@breakwater/protocol';
 import type { Span } from '@opentelemetry/api';
 import { boundedJson, type ContentCapture, type ContentShape } from '../bounded-json.ts';
-import { json, obj, str } from './describe.ts';
+import { json, obj, str, UNENCODABLE } from './describe.ts';
 
 /** One message part. */
 export type Part = { readonly type: string } & Record<string, unknown>;
@@ -134,10 +134,10 @@ export function plainText(value: unknown): string | undefined {
 
 /**
  * Captured content as JSON: `convert` builds it from shapes the caller or the provider chose, and
- * its result is encoded. Never throws: content that cannot be converted or encoded is left out,
- * so a capture problem never costs a call its span or its policies.
+ * its result is encoded. Never throws: content that cannot be converted or encoded is left out
+ * (encoded: {@link UNENCODABLE}), so a capture problem never costs a call its span or its policies.
  */
-export function capturedJson(convert: () => unknown): string | undefined {
+export function capturedJson(convert: () => unknown): string | undefined | typeof UNENCODABLE {
   try {
     return json(convert());
   } catch {
@@ -147,16 +147,21 @@ export function capturedJson(convert: () => unknown): string | undefined {
 
 /**
  * Sets `key` through `set` to the JSON `text` of captured content, within `capture`'s bound (see
- * bounded-json.ts); content cut or left out to fit sets `breakwater.content.truncated` too.
+ * bounded-json.ts); content cut or left out to fit, or left out as {@link UNENCODABLE}, sets
+ * `breakwater.content.truncated` too.
  */
 export function setBounded(
   set: (key: string, value: string | boolean) => void,
   key: string,
-  text: string | undefined,
+  text: string | undefined | typeof UNENCODABLE,
   capture: ContentCapture,
   shape: ContentShape,
 ): void {
   if (text === undefined) return;
+  if (text === UNENCODABLE) {
+    set(ATTR.CONTENT_TRUNCATED, true);
+    return;
+  }
   const bounded = boundedJson(text, capture.maxBytes, shape);
   if (bounded.text !== undefined) set(key, bounded.text);
   if (bounded.truncated) set(ATTR.CONTENT_TRUNCATED, true);

@@ -130,12 +130,18 @@ export function obj(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
-/** JSON for content capture; never throws. */
-export function json(value: unknown): string | undefined {
+/** Content there is but JSON cannot encode (a circular structure, a bigint): left out, said cut. */
+export const UNENCODABLE: unique symbol = Symbol('unencodable content');
+
+/**
+ * JSON for content capture; undefined for nothing to record (`undefined`, a function), and
+ * {@link UNENCODABLE} for content `JSON.stringify` throws on. Never throws.
+ */
+export function json(value: unknown): string | undefined | typeof UNENCODABLE {
   try {
     return JSON.stringify(value);
   } catch {
-    return undefined;
+    return UNENCODABLE;
   }
 }
 
