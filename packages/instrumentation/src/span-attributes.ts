@@ -74,7 +74,9 @@ function parseServer(baseURL: string): Readonly<Attributes> {
   try {
     const url = new URL(baseURL);
     const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    return Object.freeze({ [SEMCONV.SERVER_ADDRESS]: url.hostname, [SEMCONV.SERVER_PORT]: port });
+    // An IPv6 host keeps its URL brackets in `hostname` (`[::1]`); the conventions want the address.
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    return Object.freeze({ [SEMCONV.SERVER_ADDRESS]: host, [SEMCONV.SERVER_PORT]: port });
   } catch {
     return NONE;
   }

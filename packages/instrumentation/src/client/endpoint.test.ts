@@ -59,6 +59,18 @@ describe('endpointOf', () => {
     assert.equal(endpointOf('openai', 'http://127.0.0.1:8080/openai').provider, 'openai');
   });
 
+  // Regression: `server.address` was `[::1]`, the URL's spelling, not the address.
+  it('gives an IPv6 host as the address, without the brackets of its URL', () => {
+    assert.deepEqual(endpointOf('openai', 'http://[::1]:1/v1').server, {
+      'server.address': '::1',
+      'server.port': 1,
+    });
+    assert.deepEqual(endpointOf('anthropic', 'https://[2001:db8::7]/').server, {
+      'server.address': '2001:db8::7',
+      'server.port': 443,
+    });
+  });
+
   it('falls back to the client’s name, without server attributes, for a base URL that does not parse', () => {
     const endpoint = endpointOf('anthropic', 'not a url');
     assert.equal(endpoint.provider, 'anthropic');
