@@ -21,7 +21,7 @@ describe('start() options: each bad one logged, named, and left to its variable 
       'metricIntervalMs: must be a number of milliseconds, at least 1 (got "15s"); ignored (OTEL_METRIC_EXPORT_INTERVAL or 15 s applies)',
       'exportTimeoutMs: must be a number of milliseconds, at least 1 (got -5); ignored (the OTEL_* timeout variables or 5 s apply)',
       'maxQueueSize: must be an integer of at least 1 (got 0); ignored (OTEL_BSP_MAX_QUEUE_SIZE or 2048 applies)',
-      'prometheusPort: must be a port number from 1 to 65535 (got "abc"); ignored (BREAKWATER_PROMETHEUS_PORT applies, else no Prometheus endpoint)',
+      'prometheusPort: must be a port number from 1 to 65535 (got "abc"); ignored (BREAKWATER_PROMETHEUS_PORT or OTEL_METRICS_EXPORTER=prometheus applies, else no Prometheus endpoint)',
     ]);
     assert.equal(o.metricIntervalMs, 30_000, 'the variable applies');
     assert.equal(o.exportTimeoutMs, 5_000);
@@ -52,7 +52,7 @@ describe('start() options: each bad one logged, named, and left to its variable 
     assert.deepEqual(logged, [
       'serviceName: must be a non-empty string (got ""); ignored (OTEL_SERVICE_NAME or the default applies)',
       'serviceVersion: must be a non-empty string (got 2); ignored (OTEL_RESOURCE_ATTRIBUTES, npm_package_version or the app’s package.json version applies)',
-      'prometheusHost: must be a non-empty string (got 0); ignored (BREAKWATER_PROMETHEUS_HOST or 127.0.0.1 applies)',
+      'prometheusHost: must be a non-empty string (got 0); ignored (BREAKWATER_PROMETHEUS_HOST, OTEL_EXPORTER_PROMETHEUS_HOST or 127.0.0.1 applies)',
       'handleSignals: must be true or false (got "no"); ignored (SIGTERM and SIGINT are handled)',
       'captureMessageContent: must be true or false (got 1); ignored (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT or off applies)',
       'headers: must be an object of header names to string values (got {"authorization":7}); ignored (OTEL_EXPORTER_OTLP_HEADERS applies)',

@@ -74,8 +74,14 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control' | 'limits'>
   metricIntervalMs: { check: milliseconds, instead: 'OTEL_METRIC_EXPORT_INTERVAL or 15 s applies' },
   exportTimeoutMs: { check: milliseconds, instead: 'the OTEL_* timeout variables or 5 s apply' },
   maxQueueSize: { check: count, instead: 'OTEL_BSP_MAX_QUEUE_SIZE or 2048 applies' },
-  prometheusPort: { check: port, instead: `${ENV.PROMETHEUS_PORT} applies, else no Prometheus endpoint` },
-  prometheusHost: { check: text, instead: `${ENV.PROMETHEUS_HOST} or 127.0.0.1 applies` },
+  prometheusPort: {
+    check: port,
+    instead: `${ENV.PROMETHEUS_PORT} or OTEL_METRICS_EXPORTER=prometheus applies, else no Prometheus endpoint`,
+  },
+  prometheusHost: {
+    check: text,
+    instead: `${ENV.PROMETHEUS_HOST}, OTEL_EXPORTER_PROMETHEUS_HOST or 127.0.0.1 applies`,
+  },
   policies: { check: later, instead: '' },
   classifierRules: { check: later, instead: '' },
   captureMessageContent: {

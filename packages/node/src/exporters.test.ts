@@ -74,3 +74,68 @@ describe('OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER', () => {
     ]);
   });
 });
+
+describe('OTEL_METRICS_EXPORTER=prometheus', () => {
+  const metrics = (env: NodeJS.ProcessEnv, options = {}) => {
+    const logged: string[] = [];
+    const o = resolveOptions({ ...options, logger: (m) => logged.push(m) }, env);
+    return { otlp: o.metricsExporter, port: o.prometheusPort, host: o.prometheusHost, logged };
+  };
+
+  it('serves the endpoint on OTEL_EXPORTER_PROMETHEUS_HOST:PORT, by default 127.0.0.1:9464, with no OTLP metrics unless listed', () => {
+    assert.deepEqual(metrics({ OTEL_METRICS_EXPORTER: 'prometheus' }), {
+      otlp: 'none',
+      port: 9464,
+      host: '127.0.0.1',
+      logged: [],
+    });
+    assert.deepEqual(
+      metrics({
+        OTEL_METRICS_EXPORTER: 'otlp, Prometheus',
+        OTEL_EXPORTER_PROMETHEUS_PORT: '9100',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0',
+      }),
+      { otlp: 'otlp', port: 9100, host: '0.0.0.0', logged: [] },
+    );
+    // The port variable alone does not start an endpoint, as in the OpenTelemetry SDK.
+    assert.equal(metrics({ OTEL_EXPORTER_PROMETHEUS_PORT: '9100' }).port, undefined);
+  });
+
+  it('BREAKWATER_PROMETHEUS_PORT adds the endpoint beside OTLP, and wins over the standard port', () => {
+    assert.deepEqual(metrics({ BREAKWATER_PROMETHEUS_PORT: '9200' }), {
+      otlp: 'otlp',
+      port: 9200,
+      host: '127.0.0.1',
+      logged: [],
+    });
+    const both = {
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_PORT: '9100',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0',
+      BREAKWATER_PROMETHEUS_PORT: '9200',
+      BREAKWATER_PROMETHEUS_HOST: '10.0.0.5',
+    };
+    assert.deepEqual(metrics(both), { otlp: 'none', port: 9200, host: '10.0.0.5', logged: [] });
+    assert.deepEqual(metrics(both, { prometheusPort: 9300, prometheusHost: '::1' }), {
+      otlp: 'none',
+      port: 9300,
+      host: '::1',
+      logged: [],
+    });
+  });
+
+  it('a bad port or an exporter not built in is reported, and what applies is said', () => {
+    assert.deepEqual(
+      metrics({ OTEL_METRICS_EXPORTER: 'prometheus,console', OTEL_EXPORTER_PROMETHEUS_PORT: '70000' }),
+      {
+        otlp: 'none',
+        port: 9464,
+        host: '127.0.0.1',
+        logged: [
+          'OTEL_METRICS_EXPORTER=prometheus,console: only otlp, prometheus and none are supported; exporting with prometheus',
+          'OTEL_EXPORTER_PROMETHEUS_PORT=70000: not a port number (1 to 65535); ignored',
+        ],
+      },
+    );
+  });
+});

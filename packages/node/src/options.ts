@@ -61,9 +61,15 @@ export interface StartOptions {
   readonly exportTimeoutMs?: number;
   /** Largest number of spans waiting for export; beyond it spans are dropped (default 2048). */
   readonly maxQueueSize?: number;
-  /** Serve metrics for scraping on this port too (`BREAKWATER_PROMETHEUS_PORT`). */
+  /**
+   * Serve metrics for scraping on this port too (`BREAKWATER_PROMETHEUS_PORT`; else, with
+   * `OTEL_METRICS_EXPORTER=prometheus`, `OTEL_EXPORTER_PROMETHEUS_PORT` or 9464).
+   */
   readonly prometheusPort?: number;
-  /** Host for the Prometheus endpoint (`BREAKWATER_PROMETHEUS_HOST`); default `127.0.0.1`. */
+  /**
+   * Host for the Prometheus endpoint (`BREAKWATER_PROMETHEUS_HOST`, else
+   * `OTEL_EXPORTER_PROMETHEUS_HOST`); default `127.0.0.1`.
+   */
   readonly prometheusHost?: string;
   /** Per-dependency policy rules (see `@breakwater/instrumentation`). */
   readonly policies?: readonly PolicyRule[];
@@ -123,7 +129,10 @@ export interface ResolvedOptions {
    * neither, no tracer provider is registered and spans are no-ops (as NodeSDK does).
    */
   readonly tracesExporter: ExporterChoice;
-  /** `OTEL_METRICS_EXPORTER`: `none` exports no OTLP metrics (the Prometheus endpoint stays). */
+  /**
+   * Whether metrics are exported over OTLP: `none` when `OTEL_METRICS_EXPORTER` is `none`, or
+   * lists `prometheus` without `otlp` (the Prometheus endpoint stays either way).
+   */
   readonly metricsExporter: ExporterChoice;
   readonly spanProcessors: readonly SpanProcessor[];
   readonly headers: Readonly<Record<string, string>> | undefined;
@@ -302,25 +311,34 @@ function portNumber(
   return undefined;
 }
 
+/** Where `OTEL_METRICS_EXPORTER=prometheus` serves without `OTEL_EXPORTER_PROMETHEUS_PORT` (the spec's default). */
+const DEFAULT_PROMETHEUS_PORT = 9464;
+
 /**
- * `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER`: `otlp` (the default) or `none`. Other
- * exporters the OTel SDK knows (`console`, `zipkin`, …) are not built in here; asking for one
- * logs that OTLP is used instead, rather than silently dropping the signal.
+ * The exporters `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` (a comma-separated list) ask
+ * for among `supported`: `otlp` when unset, none for `none`. Other exporters the OTel SDK knows
+ * (`console`, `zipkin`, …) are not built in here; asking for one logs what is used instead, OTLP
+ * when nothing else is, rather than silently dropping the signal.
  */
-function exporterChoice(
+function exportersFrom(
   name: string,
   text: string | undefined,
+  supported: readonly string[],
   logger: (message: string) => void,
-): ExporterChoice {
+): ReadonlySet<string> {
   const values = (text ?? '')
     .split(',')
     .map((v) => v.trim().toLowerCase())
     .filter((v) => v !== '');
-  if (values.length === 0) return 'otlp';
-  if (values.every((v) => v === 'none')) return 'none';
-  const other = values.filter((v) => v !== 'otlp' && v !== 'none');
-  if (other.length > 0) logger(`${name}=${text}: only otlp and none are supported; exporting with otlp`);
-  return 'otlp';
+  if (values.length === 0) return new Set(['otlp']);
+  if (values.every((v) => v === 'none')) return new Set();
+  const chosen = new Set(values.filter((v) => v !== 'none' && supported.includes(v)));
+  if (chosen.size === 0) chosen.add('otlp');
+  if (values.some((v) => !supported.includes(v))) {
+    const known = `${supported.slice(0, -1).join(', ')} and ${supported.at(-1)}`;
+    logger(`${name}=${text}: only ${known} are supported; exporting with ${[...chosen].join(' and ')}`);
+  }
+  return chosen;
 }
 
 /**
@@ -374,6 +392,18 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     said.add(message);
     logger(message);
   };
+  const traceExporters = exportersFrom(
+    'OTEL_TRACES_EXPORTER',
+    env.OTEL_TRACES_EXPORTER,
+    ['otlp', 'none'],
+    logger,
+  );
+  const metricExporters = exportersFrom(
+    'OTEL_METRICS_EXPORTER',
+    env.OTEL_METRICS_EXPORTER,
+    ['otlp', 'prometheus', 'none'],
+    logger,
+  );
   const maxQueueSize = options.maxQueueSize ?? positiveInt(env, 'OTEL_BSP_MAX_QUEUE_SIZE', once) ?? 2048;
   const limits = exportLimits(options, env, maxQueueSize, once);
   return {
@@ -390,8 +420,8 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     serviceInstanceId: options.serviceInstanceId ?? resource['service.instance.id'] ?? randomUUID(),
     tracesUrl: signalUrl(endpoint, urls.tracesEndpoint, urls.endpoint, urls.tracesRefused, '/v1/traces'),
     metricsUrl: signalUrl(endpoint, urls.metricsEndpoint, urls.endpoint, urls.metricsRefused, '/v1/metrics'),
-    tracesExporter: exporterChoice('OTEL_TRACES_EXPORTER', env.OTEL_TRACES_EXPORTER, logger),
-    metricsExporter: exporterChoice('OTEL_METRICS_EXPORTER', env.OTEL_METRICS_EXPORTER, logger),
+    tracesExporter: traceExporters.has('otlp') ? 'otlp' : 'none',
+    metricsExporter: metricExporters.has('otlp') ? 'otlp' : 'none',
     spanProcessors: options.spanProcessors ?? [],
     headers: options.headers,
     // A longer interval timer fires after 1 ms: metrics would be exported a thousand times a second.
@@ -407,8 +437,19 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     ),
     limits,
     maxQueueSize,
-    prometheusPort: options.prometheusPort ?? portNumber(env, ENV.PROMETHEUS_PORT, once),
-    prometheusHost: options.prometheusHost ?? envText(env, ENV.PROMETHEUS_HOST) ?? '127.0.0.1',
+    // One endpoint: Breakwater's own variables, more specific, win over the standard ones.
+    prometheusPort:
+      options.prometheusPort ??
+      portNumber(env, ENV.PROMETHEUS_PORT, once) ??
+      (metricExporters.has('prometheus')
+        ? (portNumber(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', once) ?? DEFAULT_PROMETHEUS_PORT)
+        : undefined),
+    // Loopback unless asked, whichever variable started the endpoint.
+    prometheusHost:
+      options.prometheusHost ??
+      envText(env, ENV.PROMETHEUS_HOST) ??
+      envText(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ??
+      '127.0.0.1',
     captureMaxBytes:
       options.captureMaxBytes ??
       captureMaxBytesFromEnv(env, (value) =>

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, it } from 'node:test';
+import { tool } from '@breakwater/instrumentation';
+import { type Breakwater, start } from './index.ts';
+import { recordingReceiver } from './testing/recording-receiver.ts';
+
+// `OTEL_METRICS_EXPORTER=prometheus`, the standard way to ask for a scrape endpoint, serves the
+// SDK's metrics on OTEL_EXPORTER_PROMETHEUS_HOST:OTEL_EXPORTER_PROMETHEUS_PORT and, without
+// `otlp` in the list, sends none over OTLP (set before start(), for this file's process).
+
+const receiver = recordingReceiver();
+let bw: Breakwater;
+let port: number;
+const logged: string[] = [];
+
+/** A port free on 127.0.0.1 a moment ago (the option check takes 1 to 65535, not 0). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+before(async () => {
+  const endpoint = await receiver.listen();
+  port = await freePort();
+  process.env.OTEL_METRICS_EXPORTER = 'prometheus';
+  process.env.OTEL_EXPORTER_PROMETHEUS_PORT = String(port);
+  process.env.OTEL_EXPORTER_PROMETHEUS_HOST = '127.0.0.1';
+  bw = start({
+    serviceName: 'prometheus-env',
+    endpoint,
+    control: false,
+    handleSignals: false,
+    logger: (m) => logged.push(m),
+  });
+});
+
+after(() => receiver.close());
+
+it('OTEL_METRICS_EXPORTER=prometheus serves the metrics on OTEL_EXPORTER_PROMETHEUS_PORT, and none go over OTLP', async () => {
+  assert.equal(bw.options.prometheusPort, port);
+  assert.equal(bw.options.metricsExporter, 'none');
+  await tool('lookup_order', async (id: string) => ({ id }))('A-1');
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  assert.match(
+    text,
+    /^gen_ai_execute_tool_duration\w*_count\{[^}]*gen_ai_tool_name="lookup_order"[^}]*\} 1$/m,
+  );
+  await bw.shutdown();
+  const paths = new Set(receiver.received.map((r) => r.path));
+  assert.ok(paths.has('/v1/traces'), 'spans still go over OTLP');
+  assert.ok(!paths.has('/v1/metrics'), 'metrics do not');
+  assert.deepEqual(logged, []);
+});
