@@ -153,6 +153,39 @@ describe('resolveOptions: OTEL_EXPORTER_OTLP_PROTOCOL', () => {
   });
 });
 
+// Regression: OpenTelemetry drops an entry it cannot parse without a word, so a malformed
+// `Authorization` entry showed up only as every export refused.
+describe('resolveOptions: OTEL_EXPORTER_OTLP_HEADERS', () => {
+  it('names each entry the exporters leave out, once, by its header name or place, never its value', () => {
+    const messages: string[] = [];
+    resolveOptions(
+      { logger: (m) => messages.push(m) },
+      {
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization,x-tenant=acme,,=s3cret-a, x-team =, x-key=s3cret%zz',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'Bearer s3cret-b',
+        OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-tenant=acme;team=x',
+      },
+    );
+    assert.deepEqual(messages, [
+      'OTEL_EXPORTER_OTLP_HEADERS: entry 1 of 6 is not name=value (it has no "="); left out, the other headers are sent',
+      'OTEL_EXPORTER_OTLP_HEADERS: entry 4 of 6 has no name before its "="; left out, the other headers are sent',
+      'OTEL_EXPORTER_OTLP_HEADERS: "x-team" has no value; left out, the other headers are sent',
+      'OTEL_EXPORTER_OTLP_HEADERS: "x-key" is not valid percent-encoding (a "%" must start %XX); left out, the other headers are sent',
+      'OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 1 of 1 is not name=value (it has no "="); left out, the other headers are sent',
+    ]);
+    assert.ok(!messages.some((m) => m.includes('s3cret')), 'no header value is shown');
+  });
+
+  it('is quiet about well-formed headers', () => {
+    const messages: string[] = [];
+    resolveOptions(
+      { logger: (m) => messages.push(m) },
+      { OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20abc, x-tenant = acme ,' },
+    );
+    assert.deepEqual(messages, []);
+  });
+});
+
 describe('resolveOptions: numeric variables', () => {
   it('logs a value that is not a positive integer and applies the default', () => {
     const messages: string[] = [];

@@ -19,6 +19,7 @@ import { checkStartOptions } from './check-options.ts';
 import { defaultLogger } from './default-logger.ts';
 import { envBoolean } from './env-boolean.ts';
 import { envText } from './env-text.ts';
+import { noteBadHeaders } from './otlp-headers.ts';
 import { readUrlVariables, signalUrl } from './otlp-urls.ts';
 
 /** Where the fleet control client connects and what it may change. */
@@ -372,6 +373,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
   const logger = options.logger ?? defaultLogger;
   const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, logger);
   noteProtocol(env, logger);
+  noteBadHeaders(env, logger);
   // URLs are checked trimmed (check-options.ts), so they are used trimmed.
   const endpoint = options.endpoint?.trim().replace(/\/+$/, '');
   const urls = readUrlVariables(env, logger);

@@ -1,0 +1,48 @@
+/**
+ * The OTLP header variables, which the exporters read themselves. OpenTelemetry drops an entry it
+ * cannot parse without a word, so a misspelt `Authorization` entry shows up only as every export
+ * refused (HTTP 401). Each such entry is logged here, by its name or its place, never its value:
+ * header values are often credentials.
+ */
+import { envText } from './env-text.ts';
+
+const VARIABLES = [
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'OTEL_EXPORTER_OTLP_METRICS_HEADERS',
+] as const;
+
+/** Logs each entry of the OTLP header variables the exporters will leave out. */
+export function noteBadHeaders(env: NodeJS.ProcessEnv, logger: (message: string) => void): void {
+  for (const name of VARIABLES) {
+    const entries = envText(env, name)?.split(',') ?? [];
+    entries.forEach((entry, i) => {
+      const problem = entryProblem(entry, `entry ${i + 1} of ${entries.length}`);
+      if (problem !== undefined) logger(`${name}: ${problem}; left out, the other headers are sent`);
+    });
+  }
+}
+
+/**
+ * What makes the exporters drop `entry` (the rules of OpenTelemetry's `parseKeyPairsIntoRecord`),
+ * naming the entry by its header name, or by `place` where it has none: an entry without `=` may
+ * be a bare token.
+ */
+function entryProblem(entry: string, place: string): string | undefined {
+  if (entry.trim() === '') return undefined; // a stray comma: nothing was meant
+  // The value ends at a `;` (what follows is baggage metadata), so only the part before counts.
+  const pair = entry.split(';', 1)[0]!;
+  const equals = pair.indexOf('=');
+  if (equals === -1) return `${place} is not name=value (it has no "=")`;
+  const key = pair.slice(0, equals).trim();
+  const value = pair.slice(equals + 1).trim();
+  if (key === '') return `${place} has no name before its "="`;
+  if (value === '') return `${JSON.stringify(key)} has no value`;
+  try {
+    decodeURIComponent(key);
+    decodeURIComponent(value);
+  } catch {
+    return `${JSON.stringify(key)} is not valid percent-encoding (a "%" must start %XX)`;
+  }
+  return undefined;
+}
