@@ -44,7 +44,17 @@ it('OTEL_METRICS_EXPORTER=prometheus serves the metrics on OTEL_EXPORTER_PROMETH
   assert.equal(bw.options.prometheusPort, port);
   assert.equal(bw.options.metricsExporter, 'none');
   await tool('lookup_order', async (id: string) => ({ id }))('A-1');
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  // The endpoint starts listening in the background: ask until it answers (bounded).
+  const deadline = Date.now() + 3_000;
+  let response: Response | undefined;
+  while (response === undefined) {
+    try {
+      response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
   assert.equal(response.status, 200);
   const text = await response.text();
   assert.match(
