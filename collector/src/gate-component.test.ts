@@ -140,9 +140,12 @@ describe('POST /v1/gate (Flagger webhook)', () => {
   });
 
   it('accepts the token in metadata (Flagger sends no headers) and rejects bad payloads', async () => {
-    assert.equal(
-      (await post(GATE_PATHS.DECISION, hook({ service: 'chat', version: 'v2-good' }), {})).status,
-      401,
+    const missing = await post(GATE_PATHS.DECISION, hook({ service: 'chat', version: 'v2-good' }), {});
+    assert.equal(missing.status, 401);
+    // The refusal says where the token goes.
+    assert.match(
+      ((await missing.json()) as { error: { message: string } }).error.message,
+      /^missing bearer token: send it as "Authorization: Bearer <token>", or as metadata\.token in a Flagger webhook$/,
     );
     const ok = await post(
       GATE_PATHS.DECISION,

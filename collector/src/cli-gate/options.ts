@@ -76,8 +76,10 @@ export function parseGateOptions(
   const help = values.help === true;
   if (!help) {
     for (const required of ['service', 'version'] as const) {
-      if (values[required] === undefined || values[required].trim() === '')
-        throw new UsageError(`--${required} is required`);
+      if (values[required] === undefined) throw new UsageError(`--${required} is required`);
+      // `--version "$NEW"` with the variable unset or empty arrives as ''.
+      if (values[required].trim() === '')
+        throw new UsageError(`--${required} is empty (is the variable that gives it set?)`);
     }
     if (values.wait !== undefined && values.watch !== undefined)
       throw new UsageError('give --wait or --watch, not both');

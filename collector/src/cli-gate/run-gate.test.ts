@@ -187,6 +187,10 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
     const usage = capture();
     assert.equal(await runGateCommand(['--service', 'chat'], usage), 2);
     assert.match(usage.err, /--version is required/);
+    // `--version "$NEW"` with NEW unset: the flag is there, its value is not.
+    const empty = capture();
+    assert.equal(await runGateCommand(['--service', 'chat', '--version', ''], empty), 2);
+    assert.match(empty.err, /--version is empty \(is the variable that gives it set\?\)/);
     assert.equal(await runGateCommand(['-s', 'chat', '-v', 'x', '--wait', 'soon'], capture()), 2);
     assert.equal(await runGateCommand(['-s', 'chat', '-v', 'x', '--bogus'], capture()), 2);
     // A poll interval is one timer: beyond ~24.8 days Node.js would fire it at once (busy polling).

@@ -48,7 +48,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       interrupted = true;
       const pids = children.pids();
-      log.line('stop', `${signal}: stopping ${pids.length} child processes (${pids.join(' ')})`, 'yellow');
+      log.line(
+        'stop',
+        `${signal}: stopping ${pids.length} child ${pids.length === 1 ? 'process' : 'processes'} (${pids.join(' ')})`,
+        'yellow',
+      );
       void cleanup(keeping).then(() => {
         log.line('stop', 'every child process stopped', 'yellow');
         resolve(keeping ? 0 : 130);

@@ -85,7 +85,9 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
         const refused = (token: string | null | undefined): boolean => {
           const verdict = authorize?.(token);
           if (verdict === undefined || verdict.ok) return false;
-          sendJsonError(res, verdict.status, verdict.message, { 'www-authenticate': CHALLENGE });
+          // No token anywhere: say where this route takes one (Flagger sends no headers).
+          const message = token === undefined ? `${verdict.message}${WHERE_THE_TOKEN_GOES}` : verdict.message;
+          sendJsonError(res, verdict.status, message, { 'www-authenticate': CHALLENGE });
           return true;
         };
         // A token in the header is checked before the body is read; one in the metadata before the
@@ -163,6 +165,10 @@ function metadataToken(body: unknown): string | undefined {
 }
 
 const NOT_JSON = Symbol('not JSON');
+
+/** Added to "missing bearer token" on the webhook route. */
+const WHERE_THE_TOKEN_GOES =
+  ': send it as "Authorization: Bearer <token>", or as metadata.token in a Flagger webhook';
 
 /** The challenge of a refused webhook, as the router's. */
 const CHALLENGE = 'Bearer realm="breakwater"';
