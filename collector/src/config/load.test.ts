@@ -263,7 +263,35 @@ describe('configuration loading', () => {
   it('an unknown key inside an SLO is reported at the key, like any other', () => {
     const text =
       'slos:\n  - name: chat\n    objective: 99\n    selector:\n      service: a\n      modle: x\n';
-    assert.deepEqual(problems(text), ['collector.yaml:6:14: slos[0].selector.modle: unknown key']);
+    assert.deepEqual(problems(text), [
+      'collector.yaml:6:14: slos[0].selector.modle: unknown key (did you mean model?)',
+    ]);
+  });
+
+  it('an unknown key close to a known one says which was meant, in either SLO form', () => {
+    const text = [
+      'slos:',
+      '  - name: chat',
+      '    objective: 99',
+      '    windw: 30d',
+      '  - apiVersion: openslo/v1',
+      '    kind: SLO',
+      '    metadata: { name: tools }',
+      '    spec:',
+      '      budgetingMetod: Occurrences',
+      'evaluaton: {}',
+      'surprise: 1',
+    ].join('\n');
+    // (The OpenSLO document's missing keys are reported too; only the unknown ones matter here.)
+    assert.deepEqual(
+      problems(text).filter((p) => p.includes('unknown key')),
+      [
+        'collector.yaml:4:12: slos[0].windw: unknown key (did you mean window?)',
+        'collector.yaml:9:23: slos[1].spec.budgetingMetod: unknown key (did you mean budgetingMethod?)',
+        'collector.yaml:10:12: evaluaton: unknown key (did you mean evaluation?)',
+        'collector.yaml:11:11: surprise: unknown key',
+      ],
+    );
   });
 
   it('prometheusRules names must be Prometheus names (else `breakwater rules` writes PromQL that does not parse)', () => {
@@ -329,7 +357,7 @@ describe('configuration loading', () => {
       },
     );
     assert.throws(() => parseConfig({ name: 'c', text: 'slo: []' }, {}, [], { sections }), {
-      message: 'c:1:6: slo: unknown key',
+      message: 'c:1:6: slo: unknown key (did you mean slos?)',
     });
   });
 

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem, formatPath } from './config-error.ts';
 import { structureProblems } from './document-structure.ts';
 import { type SubstitutionProblem, substituteEnv } from './env-substitution.ts';
+import { suggestedKey } from './key-suggestion.ts';
 import { type CollectorConfig, CollectorConfigSchema } from './schema.ts';
 import { type ConfigSection, keepSections } from './sections.ts';
 
@@ -150,7 +151,11 @@ function issuesToProblems(
   for (const issue of issues.flatMap(withUnionsResolved)) {
     if (issue.code === 'unrecognized_keys') {
       // One problem per unknown key, located at the key itself.
-      for (const key of issue.keys) problems.push(problemAt([...issue.path, key], 'unknown key'));
+      for (const key of issue.keys) {
+        const meant = suggestedKey(issue.path, key);
+        const message = meant === undefined ? 'unknown key' : `unknown key (did you mean ${meant}?)`;
+        problems.push(problemAt([...issue.path, key], message));
+      }
       continue;
     }
     problems.push(problemAt(issue.path, issue.message));
