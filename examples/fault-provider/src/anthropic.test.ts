@@ -44,6 +44,23 @@ describe('Anthropic Messages with the real @anthropic-ai/sdk client', { timeout:
     assert.equal((data as { _request_id?: string })._request_id, response.headers.get('request-id'));
   });
 
+  it('answers structured output (output_config.format) with JSON that fits the schema', async () => {
+    const msg = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'Lisbon' }],
+      output_config: {
+        format: {
+          type: 'json_schema',
+          schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        },
+      },
+    });
+    const block = msg.content[0];
+    assert.equal(block?.type, 'text');
+    assert.deepEqual(JSON.parse(block.type === 'text' ? block.text : ''), { city: 'You said: Lisbon' });
+  });
+
   it('streams the Messages event sequence', async () => {
     const stream = await client.messages.create({
       model: 'claude-test-haiku',

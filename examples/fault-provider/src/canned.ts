@@ -30,6 +30,11 @@ export interface Conversation {
   readonly toolChoice: ToolChoice;
   /** Output limit in tokens (`max_tokens`, `max_completion_tokens`, `max_output_tokens`). */
   readonly maxTokens?: number;
+  /**
+   * Structured output asked for: a JSON Schema the text must satisfy (OpenAI `json_schema`,
+   * Anthropic `output_config.format`), or `'json'` for any JSON object (`json_object`).
+   */
+  readonly outputFormat?: { readonly schema: unknown } | 'json';
 }
 
 /** The canned answer: text or one tool call, with exact token counts. */
@@ -104,7 +109,8 @@ export function cannedReply(conversation: Conversation): CannedReply {
     };
   }
 
-  const full = last?.toolResult ? TOOL_RESULT_PREFIX + last.text : REPLY_PREFIX + lastUser;
+  const said = last?.toolResult ? TOOL_RESULT_PREFIX + last.text : REPLY_PREFIX + lastUser;
+  const full = structured(conversation.outputFormat, said);
   const limit = conversation.maxTokens;
   const words = countTokens(full);
   if (limit !== undefined && words > limit) {
@@ -112,6 +118,16 @@ export function cannedReply(conversation: Conversation): CannedReply {
     return { kind: 'text', text, finish: 'length', inputTokens, outputTokens: limit };
   }
   return { kind: 'text', text: full, finish: 'stop', inputTokens, outputTokens: words };
+}
+
+/**
+ * The reply as structured output asks for it: JSON built from the schema (its strings say what
+ * the plain reply would), `{"reply": …}` for any JSON object, else the text itself.
+ */
+function structured(format: Conversation['outputFormat'], text: string): string {
+  if (format === undefined) return text;
+  if (format === 'json') return JSON.stringify({ reply: text });
+  return JSON.stringify(valueFor(format.schema, text));
 }
 
 function lastUserText(turns: readonly Turn[]): string {

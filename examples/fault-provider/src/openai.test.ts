@@ -139,6 +139,33 @@ describe('OpenAI routes with the real openai client', { timeout: 20_000 }, () =>
     assert.equal(res.usage?.completion_tokens, 3);
   });
 
+  it("answers structured output with JSON that fits the schema, for the clients' parse helpers", async () => {
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' }, days: { type: 'integer' }, unit: { enum: ['C', 'F'] } },
+      required: ['city', 'days', 'unit'],
+      additionalProperties: false,
+    };
+    const chat = await client.chat.completions.parse({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Lisbon' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'forecast', schema, strict: true } },
+    });
+    assert.deepEqual(chat.choices[0]?.message.parsed, { city: 'You said: Lisbon', days: 1, unit: 'C' });
+    const any = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_object' },
+    });
+    assert.deepEqual(JSON.parse(any.choices[0]?.message.content ?? ''), { reply: 'You said: hi' });
+    const response = await client.responses.parse({
+      model: 'gpt-4o',
+      input: 'Oslo',
+      text: { format: { type: 'json_schema', name: 'forecast', schema, strict: true } },
+    });
+    assert.deepEqual(response.output_parsed, { city: 'You said: Oslo', days: 1, unit: 'C' });
+  });
+
   it('answers the Responses API with output_text and usage', async () => {
     const res = await client.responses.create({
       model: 'gpt-4.1',

@@ -11,6 +11,7 @@ import { eventFrame } from '../sse.ts';
 import {
   contentText,
   declaredTools,
+  outputFormatOf,
   type ParsedRequest,
   pieces,
   type RenderContext,
@@ -46,7 +47,13 @@ export const anthropicMessagesRoute: Route = {
         : undefined,
     );
     const stream = body.stream === true;
-    const reply = cannedReply({ turns, tools, toolChoice: toolChoice(body.tool_choice), maxTokens });
+    const reply = cannedReply({
+      turns,
+      tools,
+      toolChoice: toolChoice(body.tool_choice),
+      maxTokens,
+      outputFormat: outputFormatOf(isRecord(body.output_config) ? body.output_config.format : undefined),
+    });
     return {
       model,
       stream,

@@ -12,6 +12,7 @@ import {
   contentText,
   declaredTools,
   optionalPositiveInt,
+  outputFormatOf,
   type ParsedRequest,
   pieces,
   type RenderContext,
@@ -55,7 +56,13 @@ export const openaiChatRoute: Route = {
     const stream = body.stream === true;
     const includeUsage =
       stream && isRecord(body.stream_options) && body.stream_options.include_usage === true;
-    const reply = cannedReply({ turns, tools, toolChoice: toolChoice(body.tool_choice), maxTokens });
+    const reply = cannedReply({
+      turns,
+      tools,
+      toolChoice: toolChoice(body.tool_choice),
+      maxTokens,
+      outputFormat: outputFormatOf(body.response_format),
+    });
     return {
       model,
       stream,

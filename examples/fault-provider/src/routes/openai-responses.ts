@@ -13,6 +13,7 @@ import {
   contentText,
   declaredTools,
   optionalPositiveInt,
+  outputFormatOf,
   type ParsedRequest,
   pieces,
   type RenderContext,
@@ -48,7 +49,13 @@ export const openaiResponsesRoute: Route = {
         : undefined,
     );
     const stream = body.stream === true;
-    const reply = cannedReply({ turns, tools, toolChoice: toolChoice(body.tool_choice), maxTokens });
+    const reply = cannedReply({
+      turns,
+      tools,
+      toolChoice: toolChoice(body.tool_choice),
+      maxTokens,
+      outputFormat: outputFormatOf(isRecord(body.text) ? body.text.format : undefined),
+    });
     const request = {
       instructions: typeof body.instructions === 'string' ? body.instructions : null,
       maxOutputTokens: maxTokens ?? null,

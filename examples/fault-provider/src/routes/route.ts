@@ -2,10 +2,23 @@
  * The contract between the server and an API route. A route only translates: request body in,
  * canned response out. Faults, stats and the socket are the server's business.
  */
-import { isRecord, type ToolSpec } from '../canned.ts';
+import { type Conversation, isRecord, type ToolSpec } from '../canned.ts';
 import type { RenderedError } from '../faults/provider-errors.ts';
 import type { Provider, RouteId } from '../faults/types.ts';
 import type { IdSource } from '../ids.ts';
+
+/**
+ * Structured output asked for by a request's format object: OpenAI chat's `response_format`
+ * (`{ type: 'json_schema', json_schema: { schema } }` or `{ type: 'json_object' }`), the
+ * Responses API's `text.format` and Anthropic's `output_config.format` (`{ type: 'json_schema',
+ * schema }`). Undefined for plain text.
+ */
+export function outputFormatOf(format: unknown): Conversation['outputFormat'] {
+  if (!isRecord(format)) return undefined;
+  if (format.type === 'json_object') return 'json';
+  if (format.type !== 'json_schema') return undefined;
+  return { schema: isRecord(format.json_schema) ? format.json_schema.schema : format.schema };
+}
 
 /** What a route needs to render a response. */
 export interface RenderContext {
