@@ -12,7 +12,7 @@ import { runningAgentName } from './agent.ts';
 import { AttributeSets } from './attribute-sets.ts';
 import { memoized } from './bounded-memo.ts';
 import { setBounded } from './client/content.ts';
-import { json, type UNENCODABLE } from './client/describe.ts';
+import { type CapturedJson, json } from './client/describe.ts';
 import { checkDefinition } from './definition-checks.ts';
 import { agentToolMetrics } from './metrics.ts';
 import { Operation } from './operation.ts';
@@ -27,7 +27,6 @@ const TOOL_TYPES = ['function', 'extension', 'datastore'] as const;
 /** A `gen_ai.tool.type`. */
 export type ToolType = (typeof TOOL_TYPES)[number];
 
-/** Options of {@link tool}. */
 /**
  * Options of {@link tool} for a tool taking `A` and returning `R`. `R` types a fallback's value;
  * options declared apart from the call with a fallback in them name it (`ToolOptions<[string],
@@ -245,9 +244,9 @@ const MAX_AGENTS_PER_TOOL = 16;
 /**
  * JSON for captured tool arguments and results. A string that already is JSON (the model's
  * arguments, a serialized result) is recorded as it is rather than encoded a second time; a value
- * JSON cannot encode (a bigint, a circular structure) is {@link UNENCODABLE}, left out and said cut.
+ * JSON cannot encode (a bigint, a circular structure) is `UNENCODABLE`, left out and said cut.
  */
-function contentJson(value: unknown): string | undefined | typeof UNENCODABLE {
+function contentJson(value: unknown): CapturedJson {
   if (typeof value === 'string') {
     try {
       JSON.parse(value);

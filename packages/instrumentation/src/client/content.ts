@@ -9,7 +9,7 @@
 import { ATTR, SEMCONV } from '@breakwater/protocol';
 import type { Span } from '@opentelemetry/api';
 import { boundedJson, type ContentCapture, type ContentShape } from '../bounded-json.ts';
-import { json, obj, str, UNENCODABLE } from './describe.ts';
+import { type CapturedJson, json, obj, str, UNENCODABLE } from './describe.ts';
 
 /** One message part. */
 export type Part = { readonly type: string } & Record<string, unknown>;
@@ -137,7 +137,7 @@ export function plainText(value: unknown): string | undefined {
  * its result is encoded. Never throws: content that cannot be converted or encoded is left out
  * (encoded: {@link UNENCODABLE}), so a capture problem never costs a call its span or its policies.
  */
-export function capturedJson(convert: () => unknown): string | undefined | typeof UNENCODABLE {
+export function capturedJson(convert: () => unknown): CapturedJson {
   try {
     return json(convert());
   } catch {
@@ -153,7 +153,7 @@ export function capturedJson(convert: () => unknown): string | undefined | typeo
 export function setBounded(
   set: (key: string, value: string | boolean) => void,
   key: string,
-  text: string | undefined | typeof UNENCODABLE,
+  text: CapturedJson,
   capture: ContentCapture,
   shape: ContentShape,
 ): void {

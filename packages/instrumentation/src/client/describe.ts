@@ -133,11 +133,14 @@ export function obj(value: unknown): Record<string, unknown> {
 /** Content there is but JSON cannot encode (a circular structure, a bigint): left out, said cut. */
 export const UNENCODABLE: unique symbol = Symbol('unencodable content');
 
+/** Captured content as JSON: its text, undefined for nothing to record, or {@link UNENCODABLE}. */
+export type CapturedJson = string | undefined | typeof UNENCODABLE;
+
 /**
  * JSON for content capture; undefined for nothing to record (`undefined`, a function), and
  * {@link UNENCODABLE} for content `JSON.stringify` throws on. Never throws.
  */
-export function json(value: unknown): string | undefined | typeof UNENCODABLE {
+export function json(value: unknown): CapturedJson {
   try {
     return JSON.stringify(value);
   } catch {
