@@ -144,8 +144,7 @@ function sloRules(def: SloDefinition, input: RulesInput, levelWindow: string): R
   // Alerts carry the labels the collector's own alerts carry (`service`, and `model` rather than
   // `gen_ai_request_model`), so Alertmanager routes, groups and inhibits both alike.
   const alertLabels: Record<string, string> = {
-    slo: def.name,
-    tier: def.tier,
+    ...sloLabels,
     service: `{{ $labels.${input.serviceLabel} }}`,
   };
   for (const d of def.groupBy) alertLabels[dimensionLabel(d)] = `{{ $labels.${seriesLabel(d)} }}`;
