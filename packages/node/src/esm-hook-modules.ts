@@ -11,7 +11,9 @@ export const INSTRUMENTED_MODULES: readonly string[] = ['openai', '@anthropic-ai
 /**
  * Files inside a client package intercepted however they are imported: `@anthropic-ai/vertex-sdk`
  * and `@anthropic-ai/bedrock-sdk` import `@anthropic-ai/sdk/client` (and its `APIPromise` with
- * it), never the main entry, and the instrumentation patches the messages resource there.
+ * it), never the main entry, and the instrumentation patches the messages resource there. The
+ * ESM ones of `ANTHROPIC_CLIENT_FILES` and `ANTHROPIC_API_PROMISE_FILES` (anthropic/instrumentation.ts
+ * in `@breakwater/instrumentation`), written out: the hook must not load that package.
  */
 export const INSTRUMENTED_FILES = /\/node_modules\/@anthropic-ai\/sdk\/(?:client|core\/api-promise)\.mjs$/;
 
