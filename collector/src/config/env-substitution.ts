@@ -15,19 +15,35 @@ export interface SubstitutionProblem {
 }
 
 /**
+ * A value that was one reference and nothing else (`${PORT}`, `${PORT:-4318}`): the schema may
+ * want a number or a boolean there (see typed-references.ts).
+ */
+export interface WholeReference {
+  readonly path: readonly (string | number)[];
+  /** The variable's name. */
+  readonly name: string;
+  /** The text it gave. */
+  readonly text: string;
+}
+
+/** Exactly one valid reference, with nothing around it. */
+const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/;
+
+/**
  * Returns a copy of `value` with every string's `${VAR}` references replaced from `env`.
  * Unset variables without a default and malformed references are reported in `problems` (and
- * replaced with '').
+ * replaced with ''); values that were one reference alone are listed in `wholes`.
  */
 export function substituteEnv(
   value: unknown,
   env: Readonly<Record<string, string | undefined>>,
   problems: SubstitutionProblem[],
+  wholes: WholeReference[] = [],
   path: (string | number)[] = [],
 ): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
-    return value.replace(
+    const text = value.replace(
       REFERENCE,
       (whole: string, name: string | undefined, fallback: string | undefined) => {
         if (whole === '$${') return '${';
@@ -48,12 +64,16 @@ export function substituteEnv(
         return '';
       },
     );
+    const whole = WHOLE.exec(value);
+    if (whole !== null) wholes.push({ path, name: whole[1]!, text });
+    return text;
   }
-  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
+  if (Array.isArray(value))
+    return value.map((item, i) => substituteEnv(item, env, problems, wholes, [...path, i]));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value))
-      out[key] = substituteEnv(item, env, problems, [...path, key]);
+      out[key] = substituteEnv(item, env, problems, wholes, [...path, key]);
     return out;
   }
   return value;

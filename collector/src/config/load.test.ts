@@ -131,7 +131,7 @@ describe('configuration loading', () => {
       { T: secret },
     );
     assert.deepEqual(lines, [
-      'collector.yaml:5:40: auth.tokens[2].token: same token as auth.tokens[0] ("agents-ingest"): only that entry\'s scopes would apply to it. Give auth.tokens[2] ("agents-subscribe") its own token, or list every scope on one entry',
+      'collector.yaml:5:40: auth.tokens[2].token: same token as auth.tokens[0] ("agents-ingest"): only that entry\'s scopes would apply to it. Give auth.tokens[2] ("agents-subscribe") its own token, or list every scope on one entry (from ${T})',
     ]);
     assert.ok(!lines.join('\n').includes(secret));
   });
@@ -141,7 +141,9 @@ describe('configuration loading', () => {
       problems(['auth:', '  tokens:', '    - { token: "${T}", scopes: [admin] }'].join('\n'), {
         T: 'my admin token 0123456789',
       }),
-      ['collector.yaml:3:16: auth.tokens[0].token: tokens cannot contain spaces or other whitespace'],
+      [
+        'collector.yaml:3:16: auth.tokens[0].token: tokens cannot contain spaces or other whitespace (from ${T})',
+      ],
     );
   });
 
@@ -234,6 +236,62 @@ describe('configuration loading', () => {
     assert.deepEqual(problems('auth:\n  tokens:\n    - token: ${NOPE}\n      scopes: [admin]\n'), [
       'collector.yaml:3:14: auth.tokens[0].token: environment variable NOPE is not set (write ${NOPE:-default} for a fallback)',
     ]);
+  });
+
+  it('a ${VAR} alone at a number or boolean setting gives a number or boolean; elsewhere, text', () => {
+    const text = [
+      'limits:',
+      '  maxInFlightRequests: ${INFLIGHT}',
+      '  retryAfterSeconds: ${RETRY:-7}',
+      'evaluation:',
+      '  maxSeries: ${SERIES}',
+      // In a flow mapping a reference is quoted (`{` is YAML there): it is still one alone.
+      'alertmanager: { url: "http://127.0.0.1:9093", levels: "${LEVELS}" }',
+      'auth:',
+      '  tokens:',
+      '    - token: ${DIGITS}',
+      '      scopes: [admin]',
+      'forward:',
+      '  - url: http://127.0.0.1:${PORT}',
+      '    spool: ${SPOOL}',
+      '',
+    ].join('\n');
+    const env = {
+      INFLIGHT: '12',
+      SERIES: '5e3',
+      LEVELS: 'false',
+      DIGITS: '12345678901234567890',
+      PORT: '4319',
+      SPOOL: 'True',
+    };
+    const config = parseConfig({ name: 'env.yaml', text }, env);
+    assert.equal(config.limits.maxInFlightRequests, 12);
+    assert.equal(config.limits.retryAfterSeconds, 7);
+    assert.equal(config.evaluation.maxSeries, 5000);
+    assert.equal(config.alertmanager.levels, false);
+    // A string setting keeps the text, digits and all; a reference inside text stays text.
+    assert.equal(config.auth.tokens[0]!.token, '12345678901234567890');
+    assert.equal(config.forward[0]!.url, 'http://127.0.0.1:4319');
+    assert.equal(config.forward[0]!.spool, true);
+  });
+
+  it('a ${VAR} that does not read as the number or boolean wanted is refused, naming the variable', () => {
+    assert.deepEqual(
+      problems('limits:\n  maxInFlightRequests: ${INFLIGHT}\nalertmanager:\n  levels: ${LEVELS}\n', {
+        INFLIGHT: '12 requests',
+        LEVELS: 'yes',
+      }),
+      [
+        'collector.yaml:2:24: limits.maxInFlightRequests: Invalid input: expected number, received string (from ${INFLIGHT})',
+        'collector.yaml:4:11: alertmanager.levels: Invalid input: expected boolean, received string (from ${LEVELS})',
+      ],
+    );
+    // Read as a number, then checked as any number is.
+    assert.deepEqual(problems('evaluation:\n  maxSeries: ${SERIES}\n', { SERIES: '-1' }), [
+      'collector.yaml:2:14: evaluation.maxSeries: Too small: expected number to be >0 (from ${SERIES})',
+    ]);
+    // Quoted, it is a string as written: only a value that was a reference alone is read.
+    assert.match(problems('evaluation: { maxSeries: "5000" }\n')[0]!, /expected number, received string$/);
   });
 
   it('a problem a command-line flag made is the flag’s, not a line of the file', () => {

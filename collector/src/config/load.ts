@@ -3,10 +3,11 @@ import { isDocument, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem, formatPath } from './config-error.ts';
 import { structureProblems } from './document-structure.ts';
-import { type SubstitutionProblem, substituteEnv } from './env-substitution.ts';
+import { type SubstitutionProblem, substituteEnv, type WholeReference } from './env-substitution.ts';
 import { suggestedKey } from './key-suggestion.ts';
 import { type CollectorConfig, CollectorConfigSchema } from './schema.ts';
 import { type ConfigSection, keepSections } from './sections.ts';
+import { referenceNote, typeWholeReferences } from './typed-references.ts';
 
 /** `yaml`'s `maxAliasCount`: how far aliases may expand (uses of an alias × the aliases in its node). */
 const ALIAS_LIMIT = 100;
@@ -98,16 +99,24 @@ export function parseConfig(
   const read =
     options.sections === undefined ? raw : keepSections(raw as Record<string, unknown>, options.sections);
   const problems: SubstitutionProblem[] = [];
-  const document = substituteEnv(read, env, problems) as Record<string, unknown>;
+  const wholes: WholeReference[] = [];
+  const document = substituteEnv(read, env, problems, wholes) as Record<string, unknown>;
   if (problems.length > 0) throw atPaths(problems);
   const fromFlags: OverrideSet[] = [];
   for (const override of overrides) {
     const set = override(document);
     if (set !== undefined) fromFlags.push(set);
   }
-  const result = CollectorConfigSchema.safeParse(document);
+  let result = CollectorConfigSchema.safeParse(document);
+  // Numbers and booleans from the environment are found by the first validation (see
+  // typed-references.ts): a configuration without them is validated once.
+  if (!result.success && typeWholeReferences(document, result.error.issues, wholes))
+    result = CollectorConfigSchema.safeParse(document);
   if (!result.success) {
-    throw new ConfigError(source.name, issuesToProblems(result.error.issues, doc, lineCounter, fromFlags));
+    throw new ConfigError(
+      source.name,
+      issuesToProblems(result.error.issues, doc, lineCounter, fromFlags, wholes),
+    );
   }
   return result.data;
 }
@@ -140,12 +149,17 @@ function issuesToProblems(
   doc: ReturnType<typeof parseDocument>,
   lineCounter: LineCounter,
   fromFlags: readonly OverrideSet[],
+  wholes: readonly WholeReference[],
 ): ConfigProblem[] {
-  /** A problem at `path`: the file's, at its line, or the flag's that set it, with no line. */
+  /**
+   * A problem at `path`: the file's, at its line (naming the variable a value came from), or the
+   * flag's that set it, with no line.
+   */
   const problemAt = (path: readonly PropertyKey[], message: string): ConfigProblem => {
     const flag = fromFlags.find((set) => set.paths.some((p) => startsWith(path, p)))?.flag;
     if (flag !== undefined) return { path: formatPath(path), message: `${message} (set by ${flag})` };
-    return { path: formatPath(path), message, ...position(doc, lineCounter, path) };
+    const from = referenceNote(path, wholes);
+    return { path: formatPath(path), message: message + from, ...position(doc, lineCounter, path) };
   };
   const problems: ConfigProblem[] = [];
   for (const issue of issues.flatMap(withUnionsResolved)) {
