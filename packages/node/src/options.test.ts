@@ -172,8 +172,20 @@ describe('resolveOptions: OTEL_EXPORTER_OTLP_HEADERS', () => {
       'OTEL_EXPORTER_OTLP_HEADERS: "x-team" has no value; left out, the other headers are sent',
       'OTEL_EXPORTER_OTLP_HEADERS: "x-key" is not valid percent-encoding (a "%" must start %XX); left out, the other headers are sent',
       'OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 1 of 1 is not name=value (it has no "="); left out, the other headers are sent',
+      'OTEL_EXPORTER_OTLP_METRICS_HEADERS: "x-tenant" is sent cut at its first ";" (OpenTelemetry reads the rest as metadata); write a ";" in a value as %3B',
     ]);
     assert.ok(!messages.some((m) => m.includes('s3cret')), 'no header value is shown');
+  });
+
+  it('logs a value the exporters cut at a ";", by name only', () => {
+    const messages: string[] = [];
+    resolveOptions(
+      { logger: (m) => messages.push(m) },
+      { OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=acme,Authorization=Basic s3cret;more, x-list=a%3Bb' },
+    );
+    assert.deepEqual(messages, [
+      'OTEL_EXPORTER_OTLP_HEADERS: "Authorization" is sent cut at its first ";" (OpenTelemetry reads the rest as metadata); write a ";" in a value as %3B',
+    ]);
   });
 
   it('is quiet about well-formed headers', () => {

@@ -1,8 +1,8 @@
 /**
  * The OTLP header variables, which the exporters read themselves. OpenTelemetry drops an entry it
- * cannot parse without a word, so a misspelt `Authorization` entry shows up only as every export
- * refused (HTTP 401). Each such entry is logged here, by its name or its place, never its value:
- * header values are often credentials.
+ * cannot parse without a word, and cuts a value at its first `;`, so a misspelt `Authorization`
+ * entry shows up only as every export refused (HTTP 401). Each such entry is logged here, by its
+ * name or its place, never its value: header values are often credentials.
  */
 import { envText } from './env-text.ts';
 
@@ -17,8 +17,10 @@ export function noteBadHeaders(env: NodeJS.ProcessEnv, logger: (message: string)
   for (const name of VARIABLES) {
     const entries = envText(env, name)?.split(',') ?? [];
     entries.forEach((entry, i) => {
-      const problem = entryProblem(entry, `entry ${i + 1} of ${entries.length}`);
+      const place = `entry ${i + 1} of ${entries.length}`;
+      const problem = entryProblem(entry, place);
       if (problem !== undefined) logger(`${name}: ${problem}; left out, the other headers are sent`);
+      else if (entry.includes(';')) logger(`${name}: ${cutValue(entry, place)}`);
     });
   }
 }
@@ -45,4 +47,13 @@ function entryProblem(entry: string, place: string): string | undefined {
     return `${JSON.stringify(key)} is not valid percent-encoding (a "%" must start %XX)`;
   }
   return undefined;
+}
+
+/**
+ * An entry the exporters send only up to its `;` (they read what follows as baggage metadata),
+ * named as {@link entryProblem} names it.
+ */
+function cutValue(entry: string, place: string): string {
+  const key = entry.slice(0, entry.indexOf('=')).trim();
+  return `${key === '' ? place : JSON.stringify(key)} is sent cut at its first ";" (OpenTelemetry reads the rest as metadata); write a ";" in a value as %3B`;
 }
