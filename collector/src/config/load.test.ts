@@ -207,6 +207,16 @@ describe('configuration loading', () => {
     );
   });
 
+  it('a value that is no duration gets that one problem; one of zero length, that it must be positive', () => {
+    assert.deepEqual(
+      problems('slos: [{ name: a, objective: 99, window: 30x }]\nevaluation: { levelWindow: 0m }'),
+      [
+        'collector.yaml:1:42: slos[0].window: expected a duration such as "30s", "5m", "6h" or "30d"',
+        'collector.yaml:2:28: evaluation.levelWindow: must be a positive duration',
+      ],
+    );
+  });
+
   it('keeps the OTLP/JSON limit within maxBodyBytes: lowered with it by default, refused above it', () => {
     const limits = (text: string) => parseConfig({ name: 'c', text }, {}).limits;
     assert.equal(limits('{}').maxJsonBodyBytes, 20 * 1024 * 1024);
