@@ -78,6 +78,17 @@ export function countTokens(text: string): number {
   return count;
 }
 
+/**
+ * The input tokens of a conversation: {@link countTokens} summed over its turns (system prompt
+ * included; tools are free). {@link cannedReply} reports it as usage and Anthropic's
+ * `count_tokens` answers it, so a count always equals the usage of the same request.
+ */
+export function inputTokens(turns: readonly Turn[]): number {
+  let total = 0;
+  for (const turn of turns) total += countTokens(turn.text);
+  return total;
+}
+
 /** Splits text into stream deltas: each word with the whitespace before it, so deltas join back exactly. */
 export function splitDeltas(text: string): string[] {
   const parts = text.match(/\s*\S+/g);
@@ -92,8 +103,7 @@ export function splitDeltas(text: string): string[] {
  * loop gets a tool call first, then a text answer once it sends the tool result back).
  */
 export function cannedReply(conversation: Conversation): CannedReply {
-  let inputTokens = 0;
-  for (const turn of conversation.turns) inputTokens += countTokens(turn.text);
+  const input = inputTokens(conversation.turns);
   const last = conversation.turns.at(-1);
   const lastUser = lastUserText(conversation.turns);
 
@@ -104,7 +114,7 @@ export function cannedReply(conversation: Conversation): CannedReply {
       kind: 'tool_call',
       name: tool.name,
       arguments: args,
-      inputTokens,
+      inputTokens: input,
       outputTokens: countTokens(tool.name) + countTokens(args),
     };
   }
@@ -115,9 +125,9 @@ export function cannedReply(conversation: Conversation): CannedReply {
   const words = countTokens(full);
   if (limit !== undefined && words > limit) {
     const text = splitDeltas(full).slice(0, limit).join('').trimStart();
-    return { kind: 'text', text, finish: 'length', inputTokens, outputTokens: limit };
+    return { kind: 'text', text, finish: 'length', inputTokens: input, outputTokens: limit };
   }
-  return { kind: 'text', text: full, finish: 'stop', inputTokens, outputTokens: words };
+  return { kind: 'text', text: full, finish: 'stop', inputTokens: input, outputTokens: words };
 }
 
 /**

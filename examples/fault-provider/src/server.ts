@@ -15,6 +15,7 @@ import type { FaultAction, FaultScript, RouteSelector } from './faults/types.ts'
 import { parseScripts } from './faults/validate.ts';
 import { BodyTooLargeError, readBody, sendJson } from './http.ts';
 import { IdSource } from './ids.ts';
+import { anthropicCountTokensRoute } from './routes/anthropic-count-tokens.ts';
 import { anthropicMessagesRoute } from './routes/anthropic-messages.ts';
 import { openaiPathOf } from './routes/azure-paths.ts';
 import { openaiChatRoute } from './routes/openai-chat.ts';
@@ -71,6 +72,7 @@ const ROUTES: readonly Route[] = [
   openaiResponsesRoute,
   openaiEmbeddingsRoute,
   anthropicMessagesRoute,
+  anthropicCountTokensRoute,
 ];
 
 /** Internals shared with the control API. */

@@ -10,8 +10,12 @@ export const ROUTE_IDS = [
   'openai.responses',
   'openai.embeddings',
   'anthropic.messages',
+  'anthropic.count_tokens',
 ] as const;
-/** An API route: `openai.chat` is `POST /v1/chat/completions`, `anthropic.messages` is `POST /v1/messages`, … */
+/**
+ * An API route: `openai.chat` is `POST /v1/chat/completions`, `anthropic.messages` is
+ * `POST /v1/messages`, `anthropic.count_tokens` is `POST /v1/messages/count_tokens`, …
+ */
 export type RouteId = (typeof ROUTE_IDS)[number];
 
 /** Whose wire format a route speaks; decides the shape of error bodies and headers. */

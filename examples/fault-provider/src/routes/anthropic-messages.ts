@@ -1,15 +1,8 @@
 /** `POST /v1/messages`: the Anthropic Messages API, plain and as its event stream. */
-import {
-  type CannedReply,
-  cannedReply,
-  isRecord,
-  splitDeltas,
-  type ToolChoice,
-  type Turn,
-} from '../canned.ts';
+import { type CannedReply, cannedReply, isRecord, splitDeltas, type ToolChoice } from '../canned.ts';
 import { eventFrame } from '../sse.ts';
+import { anthropicInput } from './anthropic-input.ts';
 import {
-  contentText,
   declaredTools,
   outputFormatOf,
   type ParsedRequest,
@@ -24,21 +17,12 @@ export const anthropicMessagesRoute: Route = {
   path: '/v1/messages',
 
   parse(body): ParsedRequest | string {
-    const { model, messages } = body;
-    if (typeof model !== 'string' || model === '') return 'model: Field required';
-    if (!Array.isArray(messages) || messages.length === 0) return 'messages: Field required';
+    const input = anthropicInput(body);
+    if (typeof input === 'string') return input;
+    const { model, turns } = input;
     const maxTokens = body.max_tokens;
     if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
       return 'max_tokens: Field required (a positive integer)';
-    }
-    const turns: Turn[] = [];
-    if (body.system !== undefined)
-      turns.push({ role: 'system', text: contentText(body.system), toolResult: false });
-    for (const m of messages) {
-      if (!isRecord(m) || (m.role !== 'user' && m.role !== 'assistant')) {
-        return "messages: each message needs role 'user' or 'assistant'";
-      }
-      turns.push(messageTurn(m.role, m.content));
     }
     // Server tools (web search, …) carry no input_schema and are never called by the canned model.
     const tools = declaredTools(body.tools, (t) =>
@@ -65,21 +49,6 @@ export const anthropicMessagesRoute: Route = {
     return eventFrame('error', { type: 'error', error: error.error });
   },
 };
-
-function messageTurn(role: 'user' | 'assistant', content: unknown): Turn {
-  if (Array.isArray(content)) {
-    const results = content.filter((b) => isRecord(b) && b.type === 'tool_result') as Array<
-      Record<string, unknown>
-    >;
-    // A user turn that returns tool results is what ends the tool-call round trip.
-    if (results.length > 0) {
-      return { role, text: results.map((r) => contentText(r.content)).join(' '), toolResult: true };
-    }
-    const texts = content.filter((b) => isRecord(b) && b.type === 'text');
-    return { role, text: contentText(texts), toolResult: false };
-  }
-  return { role, text: contentText(content), toolResult: false };
-}
 
 function toolChoice(value: unknown): ToolChoice {
   if (!isRecord(value)) return 'auto';
