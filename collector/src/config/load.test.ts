@@ -264,6 +264,9 @@ describe('configuration loading', () => {
       'forward:',
       '  - url: http://127.0.0.1:${PORT}',
       '    spool: ${SPOOL}',
+      // Also within an SLO entry, whose form is picked in code.
+      'slos:',
+      '  - { name: chat, objective: "${OBJECTIVE}", window: 30d }',
       '',
     ].join('\n');
     const env = {
@@ -273,6 +276,7 @@ describe('configuration loading', () => {
       DIGITS: '12345678901234567890',
       PORT: '4319',
       SPOOL: 'True',
+      OBJECTIVE: '99.5',
     };
     const config = parseConfig({ name: 'env.yaml', text }, env);
     assert.equal(config.limits.maxInFlightRequests, 12);
@@ -283,6 +287,7 @@ describe('configuration loading', () => {
     assert.equal(config.auth.tokens[0]!.token, '12345678901234567890');
     assert.equal(config.forward[0]!.url, 'http://127.0.0.1:4319');
     assert.equal(config.forward[0]!.spool, true);
+    assert.equal((config.slos[0] as { objective: number }).objective, 99.5);
   });
 
   it('a ${VAR} that does not read as the number or boolean wanted is refused, naming the variable', () => {
