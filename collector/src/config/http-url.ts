@@ -39,6 +39,20 @@ function acceptedBy(build: () => unknown): boolean {
 }
 
 /**
+ * Why fetch would refuse to send the header `name: value` (or send it wrongly), or undefined. The
+ * message never quotes the value: it is often a secret. Shared by the configuration's `headers`
+ * and the CLI's header flags, so both refuse the same headers with the same words.
+ */
+export function headerProblem(name: string, value: string): string | undefined {
+  if (!acceptedBy(() => new Headers([[name, 'x']]))) return 'not a valid HTTP header name';
+  if (CONNECTION_HEADERS.has(name.toLowerCase()))
+    return 'fetch sets this header itself (connection and framing): leave it out';
+  if (!acceptedBy(() => new Headers([['x', value]])))
+    return 'not a valid HTTP header value (a line break or another control character inside it)';
+  return undefined;
+}
+
+/**
  * Adds an issue (at `url`, `headers.<name>`) for what fetch would refuse: credentials in the URL,
  * header names or values it rejects. A header's value is never quoted: it is often a secret.
  */
@@ -49,20 +63,7 @@ export function checkFetchTarget(
   const problem = target.url === undefined ? undefined : urlCredentialsProblem(target.url);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: problem });
   for (const [name, value] of Object.entries(target.headers)) {
-    if (!acceptedBy(() => new Headers([[name, 'x']]))) {
-      ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'not a valid HTTP header name' });
-    } else if (CONNECTION_HEADERS.has(name.toLowerCase())) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['headers', name],
-        message: 'fetch sets this header itself (connection and framing): leave it out',
-      });
-    } else if (!acceptedBy(() => new Headers([['x', value]]))) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['headers', name],
-        message: 'not a valid HTTP header value (a line break or another control character inside it)',
-      });
-    }
+    const message = headerProblem(name, value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', path: ['headers', name], message });
   }
 }
