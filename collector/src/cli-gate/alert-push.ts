@@ -4,18 +4,31 @@ import { gateAlertLabels } from '../act/gate/incident-alerts.ts';
 import type { IncidentReport } from '../act/gate/report.ts';
 import type { Logger } from '../component.ts';
 
+/** Where {@link postIncidentAlert} posts: an Alertmanager base URL and the headers it needs. */
+export interface AlertTarget {
+  url: string;
+  /** Extra request headers (e.g. `authorization` for an authenticating proxy). */
+  headers: Readonly<Record<string, string>>;
+}
+
 /**
  * Posts one incident to Alertmanager with the SLO engine's pusher and waits for the delivery
  * attempt. No `endsAt`: Alertmanager resolves it after its `resolve_timeout`. Resolves with the
  * error text when the delivery failed (the gate's exit code does not depend on it).
  */
 export async function postIncidentAlert(
-  url: string,
+  target: AlertTarget,
   report: IncidentReport,
   clock: Clock,
   logger: Logger,
 ): Promise<string | undefined> {
-  const pusher = new AlertmanagerPusher({ url, clock, logger, timeoutMs: 10_000 });
+  const pusher = new AlertmanagerPusher({
+    url: target.url,
+    headers: target.headers,
+    clock,
+    logger,
+    timeoutMs: 10_000,
+  });
   pusher.update([
     {
       labels: gateAlertLabels(report),

@@ -27,6 +27,10 @@ Options:
                                    incident report (.md and .json) here
       --trace-url-template <url>   link example traces, e.g. http://jaeger:16686/trace/{traceId}
       --alertmanager-url <url>     also post the incident to Alertmanager (API v2)
+      --alertmanager-header <h>    "Name: value" header on that post, e.g. "Authorization: Bearer
+                                   $AM_TOKEN" (repeatable; "Name:" sends none); also from
+                                   $BREAKWATER_ALERTMANAGER_HEADERS (name=value,... percent-encoded,
+                                   as OTEL_EXPORTER_OTLP_HEADERS), a flag winning for its name
   -h, --help                       show this help
 
 Durations: 500ms, 30s, 5m, 1h. Examples:

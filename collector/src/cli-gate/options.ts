@@ -4,9 +4,16 @@ import { UsageError } from '../cli/usage-error.ts';
 import { urlCredentialsProblem } from '../config/http-url.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../config/timer-limit.ts';
 import { traceUrlTemplateProblem } from '../config/trace-url-template.ts';
+import { requestHeadersFrom } from './alert-headers.ts';
 
 /** Environment variable holding the gate token (so it stays out of process listings and CI logs). */
 export const GATE_TOKEN_ENV = 'BREAKWATER_GATE_TOKEN';
+
+/**
+ * Environment variable holding headers for `--alertmanager-url` (`name=value,…`, percent-encoded,
+ * as `OTEL_EXPORTER_OTLP_HEADERS`), so a credential stays out of process listings and CI logs.
+ */
+export const ALERTMANAGER_HEADERS_ENV = 'BREAKWATER_ALERTMANAGER_HEADERS';
 
 /** The flags of `breakwater gate`, for `parseArgs` (also read by the examples' test). */
 export const GATE_FLAG_OPTIONS = {
@@ -26,6 +33,7 @@ export const GATE_FLAG_OPTIONS = {
   'report-dir': { type: 'string' },
   'trace-url-template': { type: 'string' },
   'alertmanager-url': { type: 'string' },
+  'alertmanager-header': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -51,6 +59,8 @@ export interface GateCliOptions {
   reportDir: string | undefined;
   traceUrlTemplate: string | undefined;
   alertmanagerUrl: string | undefined;
+  /** Sent with the incident alert (the variable's, overridden by the flags'); empty without a URL. */
+  alertmanagerHeaders: Readonly<Record<string, string>>;
 }
 
 /** Parses argv (after `gate`); throws {@link UsageError} with a sentence naming the flag. */
@@ -83,6 +93,9 @@ export function parseGateOptions(
     }
     if (values.wait !== undefined && values.watch !== undefined)
       throw new UsageError('give --wait or --watch, not both');
+    // Headers alone would post nothing: the user meant to post somewhere.
+    if (values['alertmanager-header'] !== undefined && values['alertmanager-url'] === undefined)
+      throw new UsageError('--alertmanager-header needs --alertmanager-url');
   }
   const url = (values.url ?? env[ENV.COLLECTOR_URL] ?? DEFAULT_COLLECTOR_URL).replace(/\/+$/, '');
   for (const [flag, value] of [
@@ -119,6 +132,16 @@ export function parseGateOptions(
     reportDir: values['report-dir'],
     traceUrlTemplate: template,
     alertmanagerUrl: values['alertmanager-url'],
+    // The variable may be set for a whole CI job: read (and checked) only when there is a URL.
+    alertmanagerHeaders:
+      values['alertmanager-url'] === undefined
+        ? {}
+        : requestHeadersFrom({
+            flag: '--alertmanager-header',
+            flagValues: values['alertmanager-header'] ?? [],
+            variable: ALERTMANAGER_HEADERS_ENV,
+            variableText: env[ALERTMANAGER_HEADERS_ENV],
+          }),
   };
 }
 

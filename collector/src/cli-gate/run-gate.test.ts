@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import {
   type GateHealth,
   ManualClock,
 } from '@breakwater/protocol';
+import { ALERTMANAGER_HEADERS_ENV } from './options.ts';
 import { type GateIo, runGateCommand } from './run-gate.ts';
 
 function answer(decision: GateDecision, over: Partial<GateAnswer> = {}): GateAnswer {
@@ -41,6 +42,13 @@ function answer(decision: GateDecision, over: Partial<GateAnswer> = {}): GateAns
   };
 }
 
+/** A request's JSON body. */
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  return JSON.parse(text);
+}
+
 /** Captures output. */
 function capture(over: Partial<GateIo> = {}): GateIo & { out: string; err: string } {
   const io = {
@@ -64,6 +72,8 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
   const posted: unknown[] = [];
   const seenAuth: (string | undefined)[] = [];
   const seenPaths: string[] = [];
+  /** What reached the stub's Alertmanager route (`--alertmanager-url` points at the stub too). */
+  const alerts: { headers: IncomingHttpHeaders; body: unknown }[] = [];
   let healthy = true;
 
   before(async () => {
@@ -115,13 +125,16 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
         return json(200, body);
       }
       if (u.pathname === '/v1/gate/rollbacks' && req.method === 'POST') {
-        let text = '';
-        req.on('data', (c: Buffer) => {
-          text += c;
-        });
-        req.on('end', () => {
-          posted.push(JSON.parse(text));
+        void jsonBody(req).then((body) => {
+          posted.push(body);
           json(202, { accepted: true });
+        });
+        return;
+      }
+      if (u.pathname === '/api/v2/alerts' && req.method === 'POST') {
+        void jsonBody(req).then((body) => {
+          alerts.push({ headers: req.headers, body });
+          json(200, {});
         });
         return;
       }
@@ -227,6 +240,107 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
     const help = capture();
     assert.equal(await runGateCommand(['--help'], help), 0);
     assert.match(help.out, /--on-rollback/);
+    assert.match(help.out, /--alertmanager-header <h>/);
+    assert.ok(help.out.includes(`$${ALERTMANAGER_HEADERS_ENV}`), help.out);
+  });
+
+  it('sends $BREAKWATER_ALERTMANAGER_HEADERS and --alertmanager-header with the incident alert', async () => {
+    const env = {
+      // Percent-decoded, trimmed, stray commas skipped, as OTEL_EXPORTER_OTLP_HEADERS.
+      [ALERTMANAGER_HEADERS_ENV]: 'Authorization=Bearer%20from-env, X-Scope-OrgID = team%2Ca ,,x-dropped=1',
+    };
+    const post = async (headerFlags: string[]) => {
+      alerts.length = 0;
+      const io = capture({ env });
+      const args = ['-s', 'chat', '-v', 'rb', '--url', url, '--alertmanager-url', url, ...headerFlags];
+      assert.equal(await runGateCommand(args, io), 20, io.err);
+      assert.equal(alerts.length, 1, io.err);
+      assert.equal(io.err, '', 'delivered without a warning');
+      return alerts[0]!;
+    };
+    const fromEnv = await post([]);
+    assert.equal(fromEnv.headers.authorization, 'Bearer from-env');
+    assert.equal(fromEnv.headers['x-scope-orgid'], 'team,a');
+    assert.equal(fromEnv.headers['x-dropped'], '1');
+    assert.equal(fromEnv.headers['content-type'], 'application/json');
+    assert.equal((fromEnv.body as { labels: { decision: string } }[])[0]!.labels.decision, 'ROLLBACK');
+
+    // A flag wins over the variable for its name in any case; "Name:" sends none; values as written.
+    const flags = await post([
+      '--alertmanager-header',
+      'authorization: Bearer from-flag',
+      '--alertmanager-header',
+      'X-Extra:  two%20words ',
+      '--alertmanager-header',
+      'X-DROPPED:',
+    ]);
+    assert.equal(flags.headers.authorization, 'Bearer from-flag');
+    assert.equal(flags.headers['x-scope-orgid'], 'team,a');
+    assert.equal(flags.headers['x-extra'], 'two%20words');
+    assert.equal(flags.headers['x-dropped'], undefined);
+  });
+
+  it('refuses malformed headers naming the flag or variable, never quoting a value, and posts nothing', async () => {
+    const flag = (...values: string[]) => values.flatMap((v) => ['--alertmanager-header', v]);
+    const variable = (text: string) => ({ [ALERTMANAGER_HEADERS_ENV]: text });
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [flag('Bearer s3cret'), {}, /--alertmanager-header is not "Name: value" \(it has no ":"\)/],
+      [flag('x-a: 1', ': s3cret'), {}, /--alertmanager-header #2 has no header name before its ":"/],
+      [flag('X Api Key: s3cret'), {}, /--alertmanager-header "X Api Key": not a valid HTTP header name/],
+      [
+        flag('content-length: 5'),
+        {},
+        /--alertmanager-header "content-length": fetch sets this header itself/,
+      ],
+      [
+        flag('authorization: Bearer s3cret\r\nx-evil: 1'),
+        {},
+        /--alertmanager-header "authorization": not a valid HTTP header value/,
+      ],
+      [[], variable('Bearer s3cret'), /BREAKWATER_ALERTMANAGER_HEADERS: entry 1 of 1 is not name=value/],
+      [[], variable('x-a=1,=s3cret'), /BREAKWATER_ALERTMANAGER_HEADERS: entry 2 of 2 has no header name/],
+      [
+        [],
+        variable('x-key=s3cret%zz'),
+        /BREAKWATER_ALERTMANAGER_HEADERS: entry 1 of 1 is not valid percent-encoding/,
+      ],
+      [[], variable('x-key=s3cret;ttl=1'), /BREAKWATER_ALERTMANAGER_HEADERS: entry 1 of 1 has a ";"/],
+      [
+        [],
+        variable('x-key=s3cret%0Ax-evil:%201'),
+        /BREAKWATER_ALERTMANAGER_HEADERS "x-key": not a valid HTTP header value/,
+      ],
+      // A bad variable is refused even where a flag would override it: it holds a mistake.
+      [flag('x-key: ok'), variable('x-key=s3cret%0Dx'), /BREAKWATER_ALERTMANAGER_HEADERS "x-key"/],
+    ];
+    for (const [args, env, message] of cases) {
+      seenPaths.length = 0;
+      const io = capture({ env });
+      const code = await runGateCommand(
+        ['-s', 'chat', '-v', 'rb', '--url', url, '--alertmanager-url', url, ...args],
+        io,
+      );
+      const where = `${JSON.stringify(args)} ${JSON.stringify(env)}`;
+      assert.equal(code, 2, where);
+      assert.match(io.err, message, where);
+      assert.match(io.err, /^breakwater gate: .*\nRun "breakwater gate --help" for usage\.\n$/, where);
+      assert.doesNotMatch(io.err, /s3cret/, where);
+      assert.deepEqual(seenPaths, [], `${where}: nothing asked, nothing posted`);
+    }
+
+    const alone = capture();
+    assert.equal(await runGateCommand(['-s', 'chat', '-v', 'rb', ...flag('x-key: s3cret')], alone), 2);
+    assert.match(alone.err, /--alertmanager-header needs --alertmanager-url/);
+    assert.doesNotMatch(alone.err, /s3cret/);
+  });
+
+  it('leaves $BREAKWATER_ALERTMANAGER_HEADERS alone without --alertmanager-url', async () => {
+    // The variable may be set for a whole CI job, also around gate calls that post nothing.
+    alerts.length = 0;
+    const io = capture({ env: { [ALERTMANAGER_HEADERS_ENV]: 'not a header list' } });
+    assert.equal(await runGateCommand(['-s', 'chat', '-v', 'rb', '--url', url], io), 20, io.err);
+    assert.equal(io.err, '');
+    assert.deepEqual(alerts, []);
   });
 
   it('--on-rollback runs the command exactly once, reports latency and recovery, writes the incident report', async () => {

@@ -184,7 +184,12 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
       }
     }
     if (options.alertmanagerUrl !== undefined) {
-      const failed = await postIncidentAlert(options.alertmanagerUrl, report, clock, stderrLogger(io));
+      const failed = await postIncidentAlert(
+        { url: options.alertmanagerUrl, headers: options.alertmanagerHeaders },
+        report,
+        clock,
+        stderrLogger(io),
+      );
       if (failed !== undefined)
         io.stderr(`breakwater gate: could not post the incident to Alertmanager: ${failed}\n`);
     }
