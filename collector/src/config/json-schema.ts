@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chosenForms } from './form-choice.ts';
 import { CollectorConfigSchema } from './schema.ts';
 
 /**
@@ -7,12 +8,36 @@ import { CollectorConfigSchema } from './schema.ts';
  * Describes the input form: durations as strings, defaults filled in.
  */
 export function collectorConfigJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(CollectorConfigSchema, { io: 'input', unrepresentable: 'any' });
+  const schema = inputJsonSchema(CollectorConfigSchema);
   return {
     ...schema,
     $id: 'https://breakwater.dev/schemas/collector-config.json',
     title: 'Breakwater collector configuration',
   };
+}
+
+/** `schema`'s input side as JSON Schema; a schema that picks its form in code shows them all. */
+function inputJsonSchema(schema: z.core.$ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', override: describeChosenForms });
+}
+
+/**
+ * Where a schema picks its form in code (form-choice.ts), the generator saw only `unknown`: the
+ * node becomes `anyOf` the forms, each generated from its own zod schema (anyOf, not oneOf:
+ * forms may overlap, `{}` is both kinds of `levels`, and one fitting is all the loader needs).
+ */
+function describeChosenForms(ctx: { zodSchema: z.core.$ZodType; jsonSchema: object }): void {
+  const forms = chosenForms(ctx.zodSchema);
+  if (forms === undefined) return;
+  Object.assign(ctx.jsonSchema, { anyOf: forms.map(formJsonSchema) });
+}
+
+/** One form's JSON Schema, to stand inside the whole one. */
+function formJsonSchema(form: z.core.$ZodType): Record<string, unknown> {
+  const { $schema: _, ...node } = inputJsonSchema(form);
+  // Generated apart from the whole, so a `$ref` into the form's own `$defs` would dangle there.
+  if ('$defs' in node) throw new Error('a form chosen in code must not need $defs (recursive or id-tagged)');
+  return node;
 }
 
 /** A node of the generated JSON Schema, as far as the reference reads it. */
@@ -28,6 +53,8 @@ export interface SchemaNode {
   defaultText?: string;
   anyOf?: SchemaNode[];
   oneOf?: SchemaNode[];
+  /** Names one form of a union (see form-choice.ts). */
+  title?: string;
   pattern?: string;
   minimum?: number;
   maximum?: number;
@@ -43,13 +70,20 @@ export interface ConfigKey {
   required: boolean;
   /** A list item (`auth.tokens[]`), not a key of its own. */
   item: boolean;
+  /**
+   * One form of a union at `key` (an SLO entry's native or OpenSLO form), named by its `title`:
+   * a heading for the keys of that form that follow, not a key of its own.
+   */
+  form?: string;
+  /** The key's object has the keys of this other key's, listed there rather than again. */
+  sameKeysAs?: string;
 }
 
 /** Every key of the configuration, in schema order, as listed by {@link renderConfigReference}. */
 export function configKeys(schema = collectorConfigJsonSchema()): ConfigKey[] {
-  const keys: ConfigKey[] = [];
-  walk(schema as SchemaNode, '', false, keys);
-  return keys;
+  const walker: Walker = { keys: [], listed: new Map() };
+  walk(schema as SchemaNode, '', false, walker);
+  return walker.keys;
 }
 
 /**
@@ -57,11 +91,11 @@ export function configKeys(schema = collectorConfigJsonSchema()): ConfigKey[] {
  * from {@link collectorConfigJsonSchema}. The schema is the source of truth; this is its index.
  */
 export function renderConfigReference(schema = collectorConfigJsonSchema()): string {
-  const rows = configKeys(schema).map(({ key, node }) => ({
-    key,
-    type: typeOf(node),
-    default: defaultOf(node),
-    allowed: allowedOf(node),
+  const rows = configKeys(schema).map((key) => ({
+    key: key.key,
+    type: typeOf(key.node),
+    default: key.form === undefined ? defaultOf(key.node) : '',
+    allowed: allowedOf(key),
   }));
   const lines = [
     '# Collector configuration reference',
@@ -84,34 +118,66 @@ export function renderConfigReference(schema = collectorConfigJsonSchema()): str
   return lines.join('\n');
 }
 
-function walk(node: SchemaNode, path: string, required: boolean, keys: ConfigKey[]): void {
-  const add = (): void => {
-    if (path !== '') keys.push({ key: path, node, required, item: path.endsWith('[]') });
-  };
+/** What {@link walk} has listed so far. */
+interface Walker {
+  keys: ConfigKey[];
+  /** The first key of each object listed, by {@link keysSignature}. */
+  listed: Map<string, string>;
+}
+
+function walk(node: SchemaNode, path: string, required: boolean, walker: Walker): void {
+  const row: ConfigKey = { key: path, node, required, item: path.endsWith('[]') };
+  if (path !== '') walker.keys.push(row);
   const variants = node.anyOf ?? node.oneOf;
   if (variants !== undefined && node.properties === undefined) {
-    // A union: list it once, then the keys of any object variants.
-    add();
-    for (const v of variants) if (v.properties !== undefined) walkProperties(v, path, keys);
+    // A union: listed once, then the keys of each object variant, under its title if it has one.
+    for (const variant of variants) {
+      if (variant.properties === undefined) continue;
+      let heading = row;
+      if (variant.title !== undefined) {
+        heading = { key: path, node: variant, required, item: row.item, form: variant.title };
+        walker.keys.push(heading);
+      }
+      walkProperties(variant, path, heading, walker);
+    }
     return;
   }
   if (node.properties !== undefined) {
-    add();
-    walkProperties(node, path, keys);
+    walkProperties(node, path, row, walker);
     return;
   }
   if (node.items !== undefined && (node.items.properties !== undefined || node.items.anyOf !== undefined)) {
-    add();
-    walk(node.items, `${path}[]`, false, keys);
-    return;
+    walk(node.items, `${path}[]`, false, walker);
   }
-  add();
 }
 
-function walkProperties(node: SchemaNode, path: string, keys: ConfigKey[]): void {
-  for (const [key, child] of Object.entries(node.properties ?? {})) {
-    walk(child, path === '' ? key : `${path}.${key}`, node.required?.includes(key) ?? false, keys);
+/**
+ * The keys of object `node` at `path`; or, when the same object was listed at another key (a
+ * span selector, or an OpenSLO indicator, appears in many places), a note on `row` instead, so
+ * the reference lists each object's keys once.
+ */
+function walkProperties(node: SchemaNode, path: string, row: ConfigKey, walker: Walker): void {
+  const signature = keysSignature(node);
+  const first = walker.listed.get(signature);
+  if (first !== undefined && first !== path) {
+    row.sameKeysAs = first;
+    return;
   }
+  walker.listed.set(signature, path);
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    walk(child, path === '' ? key : `${path}.${key}`, node.required?.includes(key) ?? false, walker);
+  }
+}
+
+/** What makes two objects the same for the reference: their keys, not where they stand (default, text). */
+function keysSignature(node: SchemaNode): string {
+  return JSON.stringify({
+    ...node,
+    default: undefined,
+    defaultText: undefined,
+    description: undefined,
+    title: undefined,
+  });
 }
 
 function typeOf(node: SchemaNode): string {
@@ -130,7 +196,9 @@ function defaultOf(node: SchemaNode): string {
   return text.length > 100 ? '(see schema)' : `\`${text.replaceAll('|', '\\|')}\``;
 }
 
-function allowedOf(node: SchemaNode): string {
+function allowedOf({ node, form, sameKeysAs }: ConfigKey): string {
+  if (form !== undefined) return `form: ${form.replaceAll('|', '\\|')}`;
+  if (sameKeysAs !== undefined) return `keys as \`${sameKeysAs}\``;
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   if (node.enum !== undefined) return node.enum.map((v) => `\`${String(v)}\``).join(', ');
   const bounds: string[] = [];

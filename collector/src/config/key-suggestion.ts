@@ -1,26 +1,12 @@
 /**
  * "Did you mean …?" for an unknown configuration key: the keys the schema allows where it
- * stands, read from the generated JSON Schema (the one source of every key), and the closest.
+ * stands, read from the generated JSON Schema (the one source of every key, SLO entries' forms
+ * included), and the closest.
  */
 import { closestName } from '@breakwater/protocol';
-import { z } from 'zod';
 import { collectorConfigJsonSchema, type SchemaNode } from './json-schema.ts';
-import { NativeSloSchema } from './slo/native-schema.ts';
-import { OpenSloSliSchema, OpenSloSloSchema } from './slo/openslo-schema.ts';
 
 let schema: SchemaNode | undefined;
-let sloForms: SchemaNode[] | undefined;
-
-/**
- * The forms an entry of `slos` takes. The editor schema leaves entries open (the form is picked
- * in code, see slo/entry-schema.ts), so they are read from each form's own schema.
- */
-function sloEntryForms(): SchemaNode[] {
-  sloForms ??= [NativeSloSchema, OpenSloSloSchema, OpenSloSliSchema].map(
-    (form) => z.toJSONSchema(form, { io: 'input', unrepresentable: 'any' }) as SchemaNode,
-  );
-  return sloForms;
-}
 
 /**
  * The key the schema allows in the object at `path` that `key` most likely meant, or undefined
@@ -30,12 +16,7 @@ function sloEntryForms(): SchemaNode[] {
 export function suggestedKey(path: readonly PropertyKey[], key: string): string | undefined {
   schema ??= collectorConfigJsonSchema() as SchemaNode;
   let nodes: SchemaNode[] = [schema];
-  let rest = path;
-  if (path[0] === 'slos' && typeof path[1] === 'number') {
-    nodes = sloEntryForms();
-    rest = path.slice(2);
-  }
-  for (const part of rest) {
+  for (const part of path) {
     nodes = alternatives(nodes).flatMap((node) => {
       const next = typeof part === 'number' ? node.items : node.properties?.[String(part)];
       return next === undefined ? [] : [next];

@@ -1,13 +1,22 @@
 import { z } from 'zod';
+import { choosesAmong } from '../form-choice.ts';
 import { NativeSloSchema } from './native-schema.ts';
 import { OpenSloSliSchema, OpenSloSloSchema } from './openslo-schema.ts';
 
 /**
  * One entry of `slos`: an OpenSLO v1 document (`kind: SLO`, or `kind: SLI` referenced by
  * `indicatorRef`) when it has an `apiVersion`, otherwise the native form. The form is picked
- * first so errors speak about the form the user meant instead of a union of both.
+ * first so errors speak about the form the user meant instead of a union of both. The generated
+ * JSON Schema, which cannot run that choice, describes an entry as any of the three forms.
  */
-export const SloEntrySchema = z.unknown().transform((entry, ctx) => {
+export const SloEntrySchema = choosesAmong(z.unknown().transform(parseEntry), [
+  NativeSloSchema,
+  OpenSloSloSchema,
+  OpenSloSliSchema,
+]);
+
+/** Parses `entry` with the schema of the form it takes; that schema's issues become the entry's. */
+function parseEntry(entry: unknown, ctx: z.RefinementCtx): SloEntry {
   const isObject = typeof entry === 'object' && entry !== null && !Array.isArray(entry);
   const doc = isObject ? (entry as Record<string, unknown>) : undefined;
   let schema: z.ZodType<unknown> = NativeSloSchema;
@@ -24,7 +33,7 @@ export const SloEntrySchema = z.unknown().transform((entry, ctx) => {
   // Passed on as they are (an unknown key keeps its kind, so it is reported at the key itself).
   for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
   return z.NEVER;
-});
+}
 
 export type SloEntry =
   | z.output<typeof NativeSloSchema>

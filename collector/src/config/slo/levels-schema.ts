@@ -1,9 +1,16 @@
 import { formatDuration } from '@breakwater/protocol';
 import { z } from 'zod';
+import { derivedDefault } from '../derived-default.ts';
 import { DEFAULT_LATENCY_LEVELS, DEFAULT_SUCCESS_RATE_LEVELS } from './defaults.ts';
 import { durationMs } from './duration-schema.ts';
 
 const percent = z.number().gt(0).lt(100);
+
+/**
+ * Schema metadata for a level left unset: resolve.ts fills in the default for the SLI kind, the
+ * parser does not, so the JSON Schema and CONFIG.md show it as a derived default.
+ */
+const levelDefault = (value: number | string) => derivedDefault(`\`${value}\``);
 
 const LEVELS = ['warning', 'severe', 'emergency'] as const;
 type Level = (typeof LEVELS)[number];
@@ -42,7 +49,11 @@ function checkOrder(
  * whose threshold the success rate fell below.
  */
 export const SuccessRateLevelsSchema = z
-  .object({ warning: percent.optional(), severe: percent.optional(), emergency: percent.optional() })
+  .object({
+    warning: percent.optional().meta(levelDefault(DEFAULT_SUCCESS_RATE_LEVELS.warning)),
+    severe: percent.optional().meta(levelDefault(DEFAULT_SUCCESS_RATE_LEVELS.severe)),
+    emergency: percent.optional().meta(levelDefault(DEFAULT_SUCCESS_RATE_LEVELS.emergency)),
+  })
   .strict()
   .superRefine((levels, ctx) =>
     // A worse level is a lower success rate.
@@ -53,7 +64,8 @@ export const SuccessRateLevelsSchema = z
       (v) => `${v} %`,
       ctx,
     ),
-  );
+  )
+  .meta({ title: 'Success-rate levels (availability SLOs)' });
 
 /**
  * Threshold alert levels on a latency quantile (default p95): the level is the worst one whose
@@ -61,10 +73,10 @@ export const SuccessRateLevelsSchema = z
  */
 export const LatencyLevelsSchema = z
   .object({
-    quantile: z.number().gt(0).lt(1).optional(),
-    warning: durationMs.optional(),
-    severe: durationMs.optional(),
-    emergency: durationMs.optional(),
+    quantile: z.number().gt(0).lt(1).optional().meta(levelDefault(DEFAULT_LATENCY_LEVELS.quantile)),
+    warning: durationMs.optional().meta(levelDefault(formatDuration(DEFAULT_LATENCY_LEVELS.warningMs))),
+    severe: durationMs.optional().meta(levelDefault(formatDuration(DEFAULT_LATENCY_LEVELS.severeMs))),
+    emergency: durationMs.optional().meta(levelDefault(formatDuration(DEFAULT_LATENCY_LEVELS.emergencyMs))),
   })
   .strict()
   .superRefine((levels, ctx) =>
@@ -80,4 +92,5 @@ export const LatencyLevelsSchema = z
       formatDuration,
       ctx,
     ),
-  );
+  )
+  .meta({ title: 'Latency levels (latency SLOs)' });

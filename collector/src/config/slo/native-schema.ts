@@ -6,6 +6,8 @@ import {
   SLO_TIERS,
 } from '@breakwater/protocol';
 import { z } from 'zod';
+import { derivedDefault } from '../derived-default.ts';
+import { choosesAmong } from '../form-choice.ts';
 import { GroupBySchema, PercentObjectiveSchema, SloNameSchema } from './common-schema.ts';
 import { durationMs, durationString } from './duration-schema.ts';
 import { LatencyLevelsSchema, SuccessRateLevelsSchema } from './levels-schema.ts';
@@ -34,18 +36,24 @@ const NativeSloFields = z
     objective: PercentObjectiveSchema,
     /** Rolling window. */
     window: durationString.default('30d'),
-    selector: SelectorSchema.default({}),
+    // Input-side, so the JSON Schema shows it (zod drops a plain default of a transforming schema).
+    selector: SelectorSchema.prefault({}),
     groupBy: GroupBySchema.default([]),
     /** Availability: which failures are bad. */
-    bad: BadEventsSchema.optional(),
+    bad: BadEventsSchema.optional().meta(derivedDefault('for an availability SLO, the defaults of its keys')),
     /** Latency: the duration a good event stays within. */
     threshold: durationMs.optional(),
-    /** Threshold alert levels: percent for availability, durations for latency. */
-    levels: z.unknown().optional(),
+    /**
+     * Threshold alert levels: percent for availability, durations for latency. Which schema
+     * applies depends on `sli`, so the transform below parses them; the JSON Schema shows both.
+     */
+    levels: choosesAmong(z.unknown(), [SuccessRateLevelsSchema, LatencyLevelsSchema])
+      .optional()
+      .meta(derivedDefault("the defaults of its keys for the SLO's `sli`")),
     /** Overrides `evaluation.minEvents` for this SLO. */
-    minEvents: z.number().int().nonnegative().optional(),
+    minEvents: z.number().int().nonnegative().optional().meta(derivedDefault('`evaluation.minEvents`')),
     /** Overrides `evaluation.maxSeries` for this SLO. */
-    maxSeries: z.number().int().positive().optional(),
+    maxSeries: z.number().int().positive().optional().meta(derivedDefault('`evaluation.maxSeries`')),
   })
   .strict();
 
@@ -92,5 +100,5 @@ export const NativeSloSchema = NativeSloFields.transform((slo, ctx) => {
     bad: slo.sli === 'availability' ? (slo.bad ?? BadEventsSchema.parse({})) : undefined,
     levels: parsed.data,
   };
-});
+}).meta({ title: 'Native SLO' });
 export type NativeSlo = z.output<typeof NativeSloSchema>;

@@ -100,7 +100,8 @@ export const OpenSloSliSchema = z
     metadata: MetadataSchema,
     spec: IndicatorSpecSchema,
   })
-  .strict();
+  .strict()
+  .meta({ title: 'OpenSLO v1 SLI (for indicatorRef)' });
 export type OpenSloSli = z.output<typeof OpenSloSliSchema>;
 
 const ObjectiveSchema = z
@@ -224,7 +225,8 @@ export const OpenSloSloSchema = z
           'expected exactly one of spec.indicator, spec.indicatorRef, objectives[0].indicator or objectives[0].indicatorRef',
       });
     }
-  });
+  })
+  .meta({ title: 'OpenSLO v1 SLO' });
 export type OpenSloSlo = z.output<typeof OpenSloSloSchema>;
 
 /** Splits a comma-separated annotation value. */
