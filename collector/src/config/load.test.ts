@@ -341,6 +341,18 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it("an unknown key in an SLO's levels is reported at the key, with the level meant for its sli", () => {
+    const text = [
+      'slos:',
+      '  - { name: chat, objective: 99, levels: { warnign: 99.5 } }',
+      '  - { name: slow, sli: latency, threshold: 2s, objective: 95, levels: { quantil: 0.9 } }',
+    ].join('\n');
+    assert.deepEqual(problems(text), [
+      'collector.yaml:2:53: slos[0].levels.warnign: unknown key (did you mean warning?)',
+      'collector.yaml:3:82: slos[1].levels.quantil: unknown key (did you mean quantile?)',
+    ]);
+  });
+
   it('an unknown key close to a known one says which was meant, in either SLO form', () => {
     const text = [
       'slos:',

@@ -90,9 +90,8 @@ export const NativeSloSchema = NativeSloFields.transform((slo, ctx) => {
   const levelSchema = slo.sli === 'latency' ? LatencyLevelsSchema : SuccessRateLevelsSchema;
   const parsed = levelSchema.optional().safeParse(rawLevels);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      ctx.addIssue({ code: 'custom', path: ['levels', ...issue.path], message: issue.message });
-    }
+    // Passed on with their kind (an unknown key is reported at the key itself, with the key meant).
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['levels', ...issue.path] });
     return z.NEVER;
   }
   return {
