@@ -26,9 +26,6 @@ export interface WholeReference {
   readonly text: string;
 }
 
-/** Exactly one valid reference, with nothing around it. */
-const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/;
-
 /**
  * Returns a copy of `value` with every string's `${VAR}` references replaced from `env`.
  * Unset variables without a default and malformed references are reported in `problems` (and
@@ -43,6 +40,8 @@ export function substituteEnv(
 ): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
+    // The variable of a reference that is the whole value, if it is one.
+    let alone: string | undefined;
     const text = value.replace(
       REFERENCE,
       (whole: string, name: string | undefined, fallback: string | undefined) => {
@@ -54,6 +53,7 @@ export function substituteEnv(
           });
           return '';
         }
+        if (whole === value) alone = name;
         const found = env[name];
         if (found !== undefined && found !== '') return found;
         if (fallback !== undefined) return fallback;
@@ -64,8 +64,7 @@ export function substituteEnv(
         return '';
       },
     );
-    const whole = WHOLE.exec(value);
-    if (whole !== null) wholes.push({ path, name: whole[1]!, text });
+    if (alone !== undefined) wholes.push({ path, name: alone, text });
     return text;
   }
   if (Array.isArray(value))
