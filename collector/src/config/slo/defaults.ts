@@ -42,7 +42,7 @@ export function defaultAvailabilitySlo(
     windowMs: 30 * DAY_MS,
     total: [{ operation: ['*'] }],
     good: undefined,
-    bad: availabilityBad(['dependency'], DEFAULT_SLO_BAD_CATEGORIES, true),
+    bad: availabilityBad(DEFAULT_BAD_EVENTS),
     groupBy: ['operation'],
     levels: DEFAULT_SUCCESS_RATE_LEVELS,
     minEvents,
@@ -100,16 +100,26 @@ export function technicalSlos(minEvents: number, maxSeries: number = DEFAULT_MAX
   ];
 }
 
+/** Which failures an availability SLO counts as bad when its `bad` is not given. */
+export const DEFAULT_BAD_EVENTS: BadEventsChoice = Object.freeze({
+  sources: Object.freeze(['dependency'] as const),
+  categories: DEFAULT_SLO_BAD_CATEGORIES,
+  unclassified: true,
+});
+
+/** An availability SLO's choice of bad events (the native form's `bad`). */
+export interface BadEventsChoice {
+  readonly sources: readonly FaultSource[];
+  readonly categories: readonly ErrorCategory[];
+  readonly unclassified: boolean;
+}
+
 /**
  * The `bad` selectors of an availability SLO: a failed span (status error) whose fault source
  * is in `sources`, or whose category is in `categories`, or (when `unclassified`) that carries
  * neither. An empty list means no failure counts.
  */
-export function availabilityBad(
-  sources: readonly FaultSource[],
-  categories: readonly ErrorCategory[],
-  unclassified: boolean,
-): Selector[] {
+export function availabilityBad({ sources, categories, unclassified }: BadEventsChoice): Selector[] {
   const out: Selector[] = [];
   if (sources.length > 0) out.push({ status: ['error'], errorSource: [...sources] });
   if (categories.length > 0) out.push({ status: ['error'], errorCategory: [...categories] });

@@ -1,14 +1,9 @@
-import {
-  DEFAULT_SLO_BAD_CATEGORIES,
-  ERROR_CATEGORIES,
-  FAULT_SOURCES,
-  SLI_KINDS,
-  SLO_TIERS,
-} from '@breakwater/protocol';
+import { ERROR_CATEGORIES, FAULT_SOURCES, SLI_KINDS, SLO_TIERS } from '@breakwater/protocol';
 import { z } from 'zod';
 import { derivedDefault } from '../derived-default.ts';
 import { choosesAmong } from '../form-choice.ts';
 import { GroupBySchema, PercentObjectiveSchema, SloNameSchema } from './common-schema.ts';
+import { DEFAULT_BAD_EVENTS } from './defaults.ts';
 import { durationMs, durationString } from './duration-schema.ts';
 import { LatencyLevelsSchema, SuccessRateLevelsSchema } from './levels-schema.ts';
 import { SelectorSchema } from './selector-schema.ts';
@@ -17,11 +12,11 @@ import { SelectorSchema } from './selector-schema.ts';
 export const BadEventsSchema = z
   .object({
     /** Fault sources that count (default `dependency`). */
-    sources: z.array(z.enum(FAULT_SOURCES)).default(['dependency']),
+    sources: z.array(z.enum(FAULT_SOURCES)).default([...DEFAULT_BAD_EVENTS.sources]),
     /** Categories that count whatever their source (default `unknown`, `budget_exhausted`). */
-    categories: z.array(z.enum(ERROR_CATEGORIES)).default([...DEFAULT_SLO_BAD_CATEGORIES]),
+    categories: z.array(z.enum(ERROR_CATEGORIES)).default([...DEFAULT_BAD_EVENTS.categories]),
     /** Whether failures carrying neither category nor source count (default true). */
-    unclassified: z.boolean().default(true),
+    unclassified: z.boolean().default(DEFAULT_BAD_EVENTS.unclassified),
   })
   .strict();
 export type BadEvents = z.output<typeof BadEventsSchema>;

@@ -1,7 +1,8 @@
-import { DEFAULT_SLO_BAD_CATEGORIES, parseDuration, type SliKind, type SloTier } from '@breakwater/protocol';
+import { parseDuration, type SliKind, type SloTier } from '@breakwater/protocol';
 import type { SloSection } from '../slo-section.ts';
 import {
   availabilityBad,
+  DEFAULT_BAD_EVENTS,
   DEFAULT_LATENCY_LEVELS,
   DEFAULT_SUCCESS_RATE_LEVELS,
   defaultAvailabilitySlo,
@@ -52,7 +53,6 @@ export function resolveSlos(config: SloConfig): SloDefinition[] {
 
 function fromNative(slo: NativeSlo, minEvents: number, maxSeries: number): SloDefinition {
   const latency = slo.sli === 'latency';
-  const bad = slo.bad;
   return {
     name: slo.name,
     description: slo.description,
@@ -62,13 +62,7 @@ function fromNative(slo: NativeSlo, minEvents: number, maxSeries: number): SloDe
     windowMs: parseDuration(slo.window),
     total: [slo.selector],
     good: latency ? [{ maxDuration: slo.threshold }] : undefined,
-    bad: latency
-      ? undefined
-      : availabilityBad(
-          bad?.sources ?? ['dependency'],
-          bad?.categories ?? DEFAULT_SLO_BAD_CATEGORIES,
-          bad?.unclassified ?? true,
-        ),
+    bad: latency ? undefined : availabilityBad(slo.bad ?? DEFAULT_BAD_EVENTS),
     groupBy: slo.groupBy,
     levels: levelsFor(slo.sli, slo.levels as Record<string, number | undefined> | undefined),
     minEvents: slo.minEvents ?? minEvents,
