@@ -18,6 +18,7 @@ import {
   ClientInstrumentation,
   type ClientInstrumentationConfig,
   type PatchTarget,
+  type ProviderOfClient,
 } from '../client/base.ts';
 import { majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeMessages } from './messages.ts';
@@ -59,6 +60,17 @@ function targets(exports: AnthropicModule): PatchTarget[] {
     { proto: messagesProto(exports), method: 'create', path: '/v1/messages', describe: describeMessages },
   ];
 }
+
+/**
+ * The provider a platform's client names itself: `AnthropicBedrock` says `aws.bedrock` and
+ * `AnthropicVertex` `gcp.vertex_ai` (the SDK's own `gen_ai.provider.name`, internal to it) whatever
+ * their base URL, such as a VPC endpoint or a local proxy. The base client says `anthropic`, and
+ * a version without the field says nothing: then the host decides (see endpoint.ts).
+ */
+const providerOfClient: ProviderOfClient = (client) => {
+  const name = (client as { _genAIProviderName?: unknown } | null | undefined)?._genAIProviderName;
+  return typeof name === 'string' && name !== '' && name !== 'anthropic' ? name : undefined;
+};
 
 type StreamMethod = (this: unknown, body: unknown, options?: Record<string, unknown>) => unknown;
 
@@ -146,6 +158,7 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
       APIConnectionError: module.APIConnectionError,
       APIConnectionTimeoutError: module.APIConnectionTimeoutError,
       family: 'anthropic',
+      providerOf: providerOfClient,
     });
     const proto = messagesProto(module);
     if (proto !== undefined && typeof proto.stream === 'function' && !isWrapped(proto.stream)) {

@@ -62,6 +62,9 @@ describe('@anthropic-ai/vertex-sdk', () => {
     const spans = h.spans();
     const [op] = byRole(spans, 'operation');
     assert.equal(op?.name, 'chat claude-vertex');
+    // A local base URL, and still Vertex AI: the client names its platform, whatever the host.
+    assert.equal(attrs(op!)['gen_ai.provider.name'], 'gcp.vertex_ai');
+    assert.equal(attrs(op!)['breakwater.dependency'], 'gcp.vertex_ai/claude-vertex');
     assert.equal(attrs(op!)['breakwater.error.category'], 'overloaded');
     assert.equal(attrs(op!)['breakwater.retry.attempts'], 3);
     assert.equal(byRole(spans, 'attempt').length, 3);
