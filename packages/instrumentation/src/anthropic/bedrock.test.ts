@@ -1,0 +1,260 @@
+/**
+ * Claude through `@anthropic-ai/bedrock-sdk`, which, like the Vertex client, loads
+ * `@anthropic-ai/sdk/client` and `@anthropic-ai/sdk/resources/index` but never the SDK's main
+ * entry: its calls are instrumented all the same. This file must not load the main entry.
+ *
+ * The endpoint is local. The client signs with SigV4 from the fake keys given here (never the
+ * AWS credential chain); a VPC endpoint's host is reached through the client's `fetch` option.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { AnthropicBedrock as AnthropicBedrockType } from '@anthropic-ai/bedrock-sdk';
+import { bedrockChunk } from '../testing/aws-event-stream.ts';
+import { attrs, byRole, harnessPerFile, require } from '../testing/harness.ts';
+
+const h = harnessPerFile();
+
+interface Received {
+  readonly line: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * A reply, which names Claude's model rather than the Bedrock model id the request named (as
+ * Bedrock's do), so the span's response model is the reply's.
+ */
+const REPLY_MODEL = 'claude-test-20250101';
+const REPLY = {
+  id: 'msg_bdrk_01',
+  type: 'message',
+  role: 'assistant',
+  model: REPLY_MODEL,
+  content: [{ type: 'text', text: 'Hello from Bedrock' }],
+  stop_reason: 'end_turn',
+  stop_sequence: null,
+  usage: { input_tokens: 12, output_tokens: 5 },
+};
+
+/** A streamed reply, as Bedrock frames it: Anthropic's events, each in a `chunk` frame. */
+const STREAM_EVENTS = [
+  {
+    type: 'message_start',
+    message: {
+      ...REPLY,
+      content: [],
+      stop_reason: null,
+      usage: { input_tokens: 12, output_tokens: 1 },
+    },
+  },
+  { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+  { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
+  { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } },
+  { type: 'content_block_stop', index: 0 },
+  {
+    type: 'message_delta',
+    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    usage: { output_tokens: 7 },
+  },
+  // Bedrock adds its own metrics to the last event.
+  { type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: 12, outputTokenCount: 7 } },
+];
+
+/**
+ * A Bedrock runtime endpoint: `/model/{model}/invoke` answers by the model's name (`…-529`:
+ * Anthropic's overloaded error; `…-503`: Bedrock's `ServiceUnavailableException`; else a
+ * message), and `/model/{model}/invoke-with-response-stream` streams {@link STREAM_EVENTS}.
+ */
+let server: Server;
+let received: Received[] = [];
+before(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>;
+      received.push({ line: `${req.method} ${req.url}`, headers: req.headers, body });
+      const [, model = '', action] = /^\/model\/([^/]+)\/([^/?]+)$/.exec(req.url ?? '') ?? [];
+      const name = decodeURIComponent(model);
+      if (action === 'invoke-with-response-stream') {
+        res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+        for (const event of STREAM_EVENTS) res.write(bedrockChunk(event));
+        res.end();
+      } else if (name.endsWith('-529')) {
+        res.writeHead(529, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
+        );
+      } else if (name.endsWith('-503')) {
+        res.writeHead(503, {
+          'content-type': 'application/json',
+          'x-amzn-errortype':
+            'ServiceUnavailableException:http://internal.amazon.com/coral/com.amazon.bedrock/',
+        });
+        res.end(JSON.stringify({ message: 'Bedrock is unable to process your request.' }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(REPLY));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const local = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+/** A Bedrock client with fake keys (signed locally; `apiKey: null` keeps a bearer token out). */
+function bedrock(
+  options: {
+    baseURL?: string;
+    fetch?: (url: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  } = {},
+): AnthropicBedrockType {
+  const { AnthropicBedrock } = require('@anthropic-ai/bedrock-sdk') as {
+    AnthropicBedrock: typeof AnthropicBedrockType;
+  };
+  return new AnthropicBedrock({
+    awsRegion: 'us-east-1',
+    awsAccessKey: 'AKIDFAKEFORTESTS',
+    awsSecretKey: 'fake-secret',
+    apiKey: null,
+    baseURL: local(),
+    maxRetries: 5,
+    ...options,
+  });
+}
+
+const ask = (model: string) => ({
+  model,
+  max_tokens: 16,
+  messages: [{ role: 'user' as const, content: 'hi' }],
+});
+
+/** Each request reached the server SigV4-signed with the client's key (resends too). */
+function assertSigned(requests: Received[]): void {
+  for (const r of requests) {
+    assert.match(
+      String(r.headers.authorization),
+      /^AWS4-HMAC-SHA256 Credential=AKIDFAKEFORTESTS\/\d{8}\/us-east-1\/bedrock\/aws4_request, /,
+    );
+  }
+}
+
+describe('@anthropic-ai/bedrock-sdk', () => {
+  // `error.type`: Anthropic's error type where the body has one, else the status.
+  for (const [status, errorType] of [
+    [529, 'overloaded_error'],
+    [503, '503'],
+  ] as const) {
+    it(`an endpoint answering ${status}: the policy's attempts only, classified as for Anthropic`, async () => {
+      received = [];
+      const model = `anthropic.claude-bedrock-${status}`;
+      await assert.rejects(
+        bedrock().messages.create(ask(model)),
+        (error: Error & { status?: number }) => error.status === status,
+      );
+      // The policy's 3 attempts, not 3 × (the client's 5 retries + 1).
+      assert.deepEqual(
+        received.map((r) => r.line),
+        Array(3).fill(`POST /model/${model}/invoke`),
+      );
+      assertSigned(received);
+      const spans = h.spans();
+      const [op] = byRole(spans, 'operation');
+      assert.equal(op?.name, `chat ${model}`);
+      assert.equal(attrs(op!)['breakwater.error.category'], 'overloaded');
+      assert.equal(attrs(op!)['breakwater.retry.attempts'], 3);
+      assert.equal(attrs(op!)['error.type'], errorType);
+      const attempts = byRole(spans, 'attempt');
+      assert.equal(attempts.length, 3);
+      for (const a of attempts) assert.equal(attrs(a)['breakwater.error.category'], 'overloaded');
+    });
+  }
+
+  it('a success: the reply reaches the app unchanged; one operation span, aws.bedrock', async () => {
+    received = [];
+    const model = 'anthropic.claude-test-v1:0';
+    const reply = await bedrock().messages.create(ask(model));
+    assert.deepEqual({ ...reply }, REPLY);
+    // Bedrock's wire shape: the model in the path, the API version in the body.
+    assert.equal(received.length, 1);
+    assert.equal(received[0]!.line, `POST /model/${model}/invoke`);
+    assert.equal(received[0]!.body.model, undefined);
+    assert.equal(typeof received[0]!.body.anthropic_version, 'string');
+    assertSigned(received);
+
+    const spans = h.spans();
+    // No span of the SDK's own besides ours: the operation and its one attempt.
+    assert.deepEqual(spans.map((s) => s.attributes['breakwater.role']).sort(), ['attempt', 'operation']);
+    const a = attrs(byRole(spans, 'operation')[0]!);
+    // A local base URL, and still Bedrock: the client's class says so, whatever the host.
+    assert.equal(a['gen_ai.provider.name'], 'aws.bedrock');
+    assert.equal(a['breakwater.dependency'], `aws.bedrock/${model}`);
+    assert.equal(a['server.address'], '127.0.0.1');
+    assert.equal(a['gen_ai.request.model'], model);
+    assert.equal(a['gen_ai.response.model'], REPLY_MODEL);
+    assert.equal(a['gen_ai.response.id'], 'msg_bdrk_01');
+    assert.equal(a['gen_ai.usage.input_tokens'], 12);
+    assert.equal(a['gen_ai.usage.output_tokens'], 5);
+    assert.deepEqual(a['gen_ai.response.finish_reasons'], ['end_turn']);
+  });
+
+  it('a Bedrock client at a VPC endpoint (a host not named bedrock-…) is aws.bedrock', async () => {
+    received = [];
+    const vpce = 'https://vpce-0a1b2c3d4e5f-abcdefgh.bedrock-runtime.us-east-1.vpce.amazonaws.com';
+    const client = bedrock({
+      baseURL: vpce,
+      // The VPC endpoint, served locally.
+      fetch: (url: string | URL | Request, init?: RequestInit) =>
+        fetch(String(url).replace(vpce, local()), init),
+    });
+    await client.messages.create(ask('anthropic.claude-vpce'));
+    assert.equal(received.length, 1);
+    const a = attrs(byRole(h.spans(), 'operation')[0]!);
+    assert.equal(a['gen_ai.provider.name'], 'aws.bedrock');
+    assert.equal(a['server.address'], new URL(vpce).hostname);
+  });
+
+  it('streams (AWS event-stream frames): the app gets every event; the span ends with usage', async () => {
+    received = [];
+    const model = 'anthropic.claude-streamed';
+    const stream = await bedrock().messages.create({ ...ask(model), stream: true });
+    assert.equal(received[0]?.line, `POST /model/${model}/invoke-with-response-stream`);
+    assert.equal(received[0]?.body.stream, undefined, 'the path says it streams');
+    assert.equal(h.operation(model), undefined, 'the operation lasts as long as the stream');
+    const types: string[] = [];
+    let text = '';
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+    }
+    assert.deepEqual(
+      types,
+      STREAM_EVENTS.map((e) => e.type),
+    );
+    assert.equal(text, 'Hello');
+    const op = h.operation(model);
+    assert.ok(op, 'the operation span ended with the stream');
+    const a = attrs(op);
+    assert.equal(a['gen_ai.provider.name'], 'aws.bedrock');
+    assert.equal(a['gen_ai.request.stream'], true);
+    assert.equal(a['gen_ai.response.model'], REPLY_MODEL);
+    assert.equal(a['gen_ai.usage.input_tokens'], 12);
+    assert.equal(a['gen_ai.usage.output_tokens'], 7);
+    assert.deepEqual(a['gen_ai.response.finish_reasons'], ['end_turn']);
+    assert.equal(typeof a['gen_ai.response.time_to_first_chunk'], 'number');
+    assert.equal(byRole(h.spans(), 'attempt').length, 1);
+  });
+
+  it('never loaded the SDK’s main entry, through all of the above', () => {
+    assert.ok(require.cache[require.resolve('@anthropic-ai/bedrock-sdk')], 'the Bedrock client is loaded');
+    assert.equal(
+      require.cache[require.resolve('@anthropic-ai/sdk')],
+      undefined,
+      'the main entry stays unloaded',
+    );
+  });
+});
