@@ -11,7 +11,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { AnthropicBedrock as AnthropicBedrockType } from '@anthropic-ai/bedrock-sdk';
-import { bedrockChunk } from '../testing/aws-event-stream.ts';
+import { bedrockChunk, bedrockException } from '../testing/aws-event-stream.ts';
 import { attrs, byRole, harnessPerFile, require } from '../testing/harness.ts';
 
 const h = harnessPerFile();
@@ -65,7 +65,8 @@ const STREAM_EVENTS = [
 /**
  * A Bedrock runtime endpoint: `/model/{model}/invoke` answers by the model's name (`…-529`:
  * Anthropic's overloaded error; `…-503`: Bedrock's `ServiceUnavailableException`; else a
- * message), and `/model/{model}/invoke-with-response-stream` streams {@link STREAM_EVENTS}.
+ * message), and `/model/{model}/invoke-with-response-stream` streams {@link STREAM_EVENTS}
+ * (`…-unavailable-once`: the first request's stream is only Bedrock's `serviceUnavailableException`).
  */
 let server: Server;
 let received: Received[] = [];
@@ -75,11 +76,19 @@ before(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>;
-      received.push({ line: `${req.method} ${req.url}`, headers: req.headers, body });
+      const line = `${req.method} ${req.url}`;
+      received.push({ line, headers: req.headers, body });
       const [, model = '', action] = /^\/model\/([^/]+)\/([^/?]+)$/.exec(req.url ?? '') ?? [];
       const name = decodeURIComponent(model);
       if (action === 'invoke-with-response-stream') {
         res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+        const first = received.filter((r) => r.line === line).length === 1;
+        if (name.endsWith('-unavailable-once') && first) {
+          res.end(
+            bedrockException('serviceUnavailableException', 'Bedrock is unable to process your request.'),
+          );
+          return;
+        }
         for (const event of STREAM_EVENTS) res.write(bedrockChunk(event));
         res.end();
       } else if (name.endsWith('-529')) {
@@ -247,6 +256,28 @@ describe('@anthropic-ai/bedrock-sdk', () => {
     assert.deepEqual(a['gen_ai.response.finish_reasons'], ['end_turn']);
     assert.equal(typeof a['gen_ai.response.time_to_first_chunk'], 'number');
     assert.equal(byRole(h.spans(), 'attempt').length, 1);
+  });
+
+  it('a stream that Bedrock fails before its first chunk is retried, as Anthropic’s overloaded_error', async () => {
+    received = [];
+    const model = 'anthropic.claude-unavailable-once';
+    const stream = await bedrock().messages.create({ ...ask(model), stream: true });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    // The app sees only the second attempt's stream, whole.
+    assert.deepEqual(
+      types,
+      STREAM_EVENTS.map((e) => e.type),
+    );
+    assert.equal(received.length, 2);
+    const attempts = byRole(h.spans(), 'attempt');
+    assert.equal(attempts.length, 2);
+    assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'overloaded');
+    assert.equal(attrs(attempts[0]!)['error.type'], 'serviceUnavailableException');
+    const a = attrs(h.operation(model)!);
+    assert.equal(a['breakwater.retry.attempts'], 2);
+    assert.equal(a['error.type'], undefined);
+    assert.equal(a['gen_ai.usage.output_tokens'], 7);
   });
 
   it('never loaded the SDK’s main entry, through all of the above', () => {

@@ -361,6 +361,25 @@ describe('classify: mid-stream error events (no HTTP status)', () => {
     });
   }
 
+  it('Bedrock stream exceptions (error events of their type from the Bedrock client) → their category', async () => {
+    const table: [string, string, boolean][] = [
+      ['throttlingException', 'rate_limited', true],
+      ['serviceUnavailableException', 'overloaded', true],
+      ['internalServerException', 'server_error', true],
+      ['modelStreamErrorException', 'server_error', true],
+      ['modelTimeoutException', 'timeout', true],
+      ['validationException', 'validation', false],
+    ];
+    for (const [type, category, retryable] of table) {
+      const error = await streamError(
+        (r, c) => AnthropicStream.fromSSEResponse(r, c),
+        `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message: 'x' } })}\n\n`,
+      );
+      const c = classify(error);
+      assert.deepEqual([c.category, c.retryable, c.errorType], [category, retryable, type], type);
+    }
+  });
+
   it('Anthropic overloaded after chunks: overloaded, a dependency fault', async () => {
     const c = classify(await anthropicEvent('overloaded_error', 'Overloaded'));
     assert.deepEqual([c.category, c.source], ['overloaded', 'dependency']);

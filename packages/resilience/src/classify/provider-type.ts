@@ -5,7 +5,8 @@ import type { ErrorCategory } from '@breakwater/protocol';
  * middle of a stream (Anthropic's `event: error` with `{ type: 'error', error: { type } }`,
  * OpenAI's `{ error: { type, code } }` chunk). The response said 200 when it started, so the
  * type is all there is to go on. Keys are Anthropic's error types and OpenAI's types and codes,
- * including those of a Responses stream that ends in `response.failed`.
+ * including those of a Responses stream that ends in `response.failed`, and the exceptions of a
+ * Bedrock stream, which `@anthropic-ai/bedrock-sdk` turns into `error` events of that type.
  */
 const TYPE_CATEGORY: Readonly<Record<string, ErrorCategory>> = {
   overloaded_error: 'overloaded',
@@ -25,6 +26,15 @@ const TYPE_CATEGORY: Readonly<Record<string, ErrorCategory>> = {
   request_too_large: 'validation',
   context_length_exceeded: 'context_length',
   content_filter: 'content_filter',
+  // A Bedrock response stream's exception frames (`:exception-type`, as the Bedrock client
+  // passes them on), as AWS documents them: throttled, unavailable, a server fault or a broken
+  // model stream (both "retry your request"), a model timeout, an invalid request.
+  throttlingException: 'rate_limited',
+  serviceUnavailableException: 'overloaded',
+  internalServerException: 'server_error',
+  modelStreamErrorException: 'server_error',
+  modelTimeoutException: 'timeout',
+  validationException: 'validation',
   // The codes of a Responses API `response.failed` (its `response.error.code`), besides
   // `server_error` and `rate_limit_exceeded` above.
   vector_store_timeout: 'timeout',
