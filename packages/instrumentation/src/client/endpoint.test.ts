@@ -19,6 +19,7 @@ describe('providerForHost', () => {
       ['aiplatform.googleapis.com', 'gcp.vertex_ai'],
       ['bedrock-runtime.us-east-1.amazonaws.com', 'aws.bedrock'],
       ['bedrock-mantle.us-east-1.api.aws', 'aws.bedrock'],
+      ['vpce-0a1b2c3d4e5f-abcdefgh.bedrock-runtime.us-east-1.vpce.amazonaws.com', 'aws.bedrock'],
     ];
     for (const [host, provider] of cases) assert.equal(providerForHost('openai', host), provider, host);
   });
@@ -32,6 +33,7 @@ describe('providerForHost', () => {
       'openai.azure.com.example.com',
       'api.groq.com.example.com',
       'runtime.sagemaker.us-east-1.amazonaws.com',
+      'vpce-0a1b2c3d4e5f-abcdefgh.sagemaker.us-east-1.vpce.amazonaws.com',
       'evil-aiplatform.googleapis.com.example.com',
     ]) {
       assert.equal(providerForHost('openai', host), 'openai', host);

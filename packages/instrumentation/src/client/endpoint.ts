@@ -56,9 +56,15 @@ const under =
 /** Vertex AI: `aiplatform.googleapis.com` and its regional `<region>-aiplatform.googleapis.com`. */
 const vertex = (host: string): boolean =>
   host === 'aiplatform.googleapis.com' || host.endsWith('-aiplatform.googleapis.com');
-/** Bedrock's runtime endpoints (`bedrock-runtime.<region>.amazonaws.com`, `bedrock-mantle.<region>.api.aws`). */
-const bedrock = (host: string): boolean =>
-  host.startsWith('bedrock-') && (host.endsWith('.amazonaws.com') || host.endsWith('.api.aws'));
+/**
+ * Bedrock's runtime endpoints (`bedrock-runtime.<region>.amazonaws.com`,
+ * `bedrock-mantle.<region>.api.aws`), and their interface VPC endpoints
+ * (`vpce-<id>.bedrock-runtime.<region>.vpce.amazonaws.com`).
+ */
+const bedrock = (host: string): boolean => {
+  const service = host.startsWith('vpce-') && host.endsWith('.vpce.amazonaws.com') ? host.slice(host.indexOf('.') + 1) : host;
+  return service.startsWith('bedrock-') && (service.endsWith('.amazonaws.com') || service.endsWith('.api.aws'));
+};
 
 /** Providers reached with the `openai` client (their OpenAI-compatible APIs). */
 const OPENAI_FAMILY_HOSTS: readonly HostRule[] = [
