@@ -13,7 +13,7 @@ import { agentToolMetrics } from './metrics.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
 import { setFailure } from './span-attributes.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
-import { likeWrapped } from './wrapper-identity.ts';
+import { likeWrapped, type WrappedFunction } from './wrapper-identity.ts';
 
 /** Options of {@link agent}. */
 export interface AgentOptions<A extends unknown[] = unknown[]> {
@@ -52,18 +52,19 @@ export function runningAgentName(): string | undefined {
  * Wraps `fn` so every call runs inside an `invoke_agent {name}` span (reach it with
  * `trace.getActiveSpan()` to add attributes), and records its duration in
  * `gen_ai.invoke_agent.duration` (with `gen_ai.agent.name`, and `error.type` when it throws).
+ * Called as a method, it passes its object on to `fn` as `this`, and keeps `fn`'s `this` type.
  *
  * @throws TypeError when `name` is not a non-empty string, `fn` not a function, or an option
  * unknown (a misspelling) or of the wrong type, each named.
  */
-export function agent<A extends unknown[], R>(
+export function agent<A extends unknown[], R, T = unknown>(
   name: string,
-  fn: (...args: A) => R | Promise<R>,
+  fn: (this: T, ...args: A) => R | Promise<R>,
   options: AgentOptions<A> = {},
-): (...args: A) => Promise<R> {
+): WrappedFunction<A, R, T> {
   checkDefinition('agent', name, fn, options, AGENT_OPTIONS);
   const metricAttributes = Object.freeze({ [SEMCONV.GEN_AI_AGENT_NAME]: name });
-  const wrapped = async function (this: unknown, ...args: A): Promise<R> {
+  const wrapped = async function (this: T, ...args: A): Promise<R> {
     const runtime = getRuntime();
     const started = runtime.clock.monotonic();
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
@@ -93,7 +94,8 @@ export function agent<A extends unknown[], R>(
       recordDuration(runtime, started, metricPoint);
     }
   };
-  return likeWrapped(wrapped, fn);
+  // `wrapped` is `(this: T, ...args: A) => Promise<R>`; the cast only drops a `this: unknown`.
+  return likeWrapped(wrapped, fn) as WrappedFunction<A, R, T>;
 }
 
 /** The agent's `gen_ai.invoke_agent.duration` point; telemetry never changes the agent's outcome. */

@@ -83,6 +83,7 @@ export {
   toolSignal,
 } from './tool.ts';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
+export type { WrappedFunction } from './wrapper-identity.ts';
 
 /** Both client instrumentations with one config, for `registerInstrumentations` or NodeSDK. */
 export function breakwaterInstrumentations(

@@ -20,7 +20,7 @@ import type { DependencyPolicy, FallbackPolicy, PolicyOverrides } from './polici
 import { validatePolicyOverrides } from './policy-validation.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
-import { likeWrapped } from './wrapper-identity.ts';
+import { likeWrapped, type WrappedFunction } from './wrapper-identity.ts';
 
 /** `gen_ai.tool.type` values a tool may declare. */
 const TOOL_TYPES = ['function', 'extension', 'datastore'] as const;
@@ -66,8 +66,13 @@ export type ToolPolicyOverrides<A extends unknown[], R> = Omit<PolicyOverrides, 
   readonly fallback?: FallbackPolicy<A, NoInfer<R>> | false;
 };
 
-/** A wrapped tool: same arguments, always async, with its name attached. */
-export type Tool<A extends unknown[], R> = ((...args: A) => Promise<R>) & { readonly toolName: string };
+/**
+ * A wrapped tool: same arguments, and the same `this` type `T` when `fn` declared one, always
+ * async, with its name attached.
+ */
+export type Tool<A extends unknown[], R, T = unknown> = WrappedFunction<A, R, T> & {
+  readonly toolName: string;
+};
 
 /** The running tool attempt, kept in the OpenTelemetry context for {@link toolSignal}. */
 interface ToolAttempt {
@@ -131,7 +136,8 @@ function warnNoContextManager(): void {
 /**
  * Wraps `fn` as a Breakwater tool. A tool that times out is abandoned (its promise is no longer
  * awaited) and the call fails with category `timeout`; a tool that reads {@link toolSignal} is
- * told to stop as well.
+ * told to stop as well. Called as a method, the tool passes its object on to `fn` as `this`, and
+ * keeps `fn`'s `this` type: a tool of `function (this: Db, q: string)` must be called on a `Db`.
  *
  * @throws TypeError when `name` is not a non-empty string, `fn` not a function, or an option
  * unknown (a misspelling) or of the wrong type, each named; and for a bad `policy` field.
@@ -142,12 +148,12 @@ function warnNoContextManager(): void {
  *   policy: { fallback: { name: 'no-results', run: () => [] } },
  * });
  */
-export function tool<A extends unknown[], R>(
+export function tool<A extends unknown[], R, T = unknown>(
   name: string,
-  fn: (...args: A) => R | Promise<R>,
+  fn: (this: T, ...args: A) => R | Promise<R>,
   // NoInfer: the result type comes from `fn` alone; the options (a fallback) are checked against it.
   options: ToolOptions<A, NoInfer<R>> = {},
-): Tool<A, R> {
+): Tool<A, R, T> {
   checkDefinition('tool', name, fn, options, TOOL_OPTIONS);
   // The fallback's types are this tool's; the pipeline hands it the arguments and returns its value.
   const overrides = options.policy as PolicyOverrides | undefined;
@@ -168,7 +174,7 @@ export function tool<A extends unknown[], R>(
     );
   // Resolved once per runtime, so every call of this tool shares one policy object.
   let resolved: { runtime: Runtime; policy: DependencyPolicy } | undefined;
-  const wrapped = async function (this: unknown, ...args: A): Promise<R> {
+  const wrapped = async function (this: T, ...args: A): Promise<R> {
     const runtime = options.runtime ?? getRuntime();
     if (resolved?.runtime !== runtime) {
       resolved = { runtime, policy: runtime.policies.resolveWith(dependency, overrides) };
@@ -233,7 +239,8 @@ export function tool<A extends unknown[], R>(
     op.succeed();
     return value;
   };
-  return Object.assign(likeWrapped(wrapped, fn), { toolName: name });
+  // `wrapped` is `(this: T, ...args: A) => Promise<R>`; the cast only drops a `this: unknown`.
+  return Object.assign(likeWrapped(wrapped, fn), { toolName: name }) as Tool<A, R, T>;
 }
 
 const identity = (value: unknown): unknown => value;
