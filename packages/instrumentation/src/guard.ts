@@ -33,7 +33,7 @@ import {
 import { diag, type Meter, type MeterProvider } from '@opentelemetry/api';
 import { type DependencyLimits, resolveLimits } from './dependency-limits.ts';
 import { type AttemptDeadline, breakerOptions, type CallData, pipelineOptions } from './pipeline-options.ts';
-import type { BreakerPolicy, BulkheadPolicy, DependencyPolicy } from './policies.ts';
+import type { BreakerSettings, BulkheadSettings, DependencyPolicy } from './policies.ts';
 import type { BreakerFacts } from './span-attributes.ts';
 
 export type { AttemptDeadline, CallData } from './pipeline-options.ts';
@@ -89,9 +89,9 @@ interface DependencyParts {
   /** The pipeline the dependency was last asked for (also in the guard's `latest` map). */
   latest: Entry | undefined;
   /** Breaker options come from the policy of the first call that created the breaker. */
-  breakerPolicy: BreakerPolicy | undefined;
+  breakerSettings: BreakerSettings | undefined;
   budget: RetryBudget | undefined;
-  bulkhead: { readonly limits: BulkheadPolicy; readonly bulkhead: Bulkhead } | undefined;
+  bulkhead: { readonly limits: BulkheadSettings; readonly bulkhead: Bulkhead } | undefined;
   /** Whether differing bulkhead limits have been reported (once per dependency). */
   warned: boolean;
   /**
@@ -151,7 +151,7 @@ const OVERRIDE_ONLY = Object.freeze({
   trip: Object.freeze({ kind: 'consecutive', threshold: Number.MAX_SAFE_INTEGER }),
 }) satisfies ReturnType<typeof breakerOptions>;
 
-function show(limits: BulkheadPolicy): string {
+function show(limits: BulkheadSettings): string {
   return `{ maxConcurrent: ${limits.maxConcurrent}, maxQueue: ${limits.maxQueue} }`;
 }
 
@@ -199,13 +199,13 @@ export function createGuard(options: {
     ...withListener,
     options: (dependency: string) => {
       const parts = dependencies.get(dependency);
-      let p = parts?.breakerPolicy;
+      let p = parts?.breakerSettings;
       if (p === undefined && options.policyFor !== undefined) {
         const breaker = options.policyFor(dependency).breaker;
         // No breaker of its own: the one a fleet override creates only ever moves by overrides.
         if (breaker === false) return OVERRIDE_ONLY;
         p = breaker;
-        if (parts !== undefined) parts.breakerPolicy = breaker;
+        if (parts !== undefined) parts.breakerSettings = breaker;
       }
       return p === undefined ? undefined : breakerOptions(p);
     },
@@ -226,7 +226,7 @@ export function createGuard(options: {
       const now = clock.monotonic();
       parts = {
         latest: undefined,
-        breakerPolicy: undefined,
+        breakerSettings: undefined,
         budget: undefined,
         bulkhead: undefined,
         warned: false,
@@ -289,7 +289,7 @@ export function createGuard(options: {
   }
 
   /** The dependency's one bulkhead, made with the limits of the first policy that has one. */
-  function bulkheadFor(dependency: string, parts: DependencyParts, limits: BulkheadPolicy): Bulkhead {
+  function bulkheadFor(dependency: string, parts: DependencyParts, limits: BulkheadSettings): Bulkhead {
     if (parts.bulkhead === undefined) {
       const { maxConcurrent, maxQueue } = limits;
       const bulkhead = new Bulkhead({ dependency, clock, maxConcurrent, maxQueue, ...withListener });
@@ -311,7 +311,7 @@ export function createGuard(options: {
     policy: DependencyPolicy,
     deadline: AttemptDeadline,
   ): Entry {
-    if (policy.breaker !== false) parts.breakerPolicy ??= policy.breaker;
+    if (policy.breaker !== false) parts.breakerSettings ??= policy.breaker;
     if (policy.retry !== false) parts.budget ??= new RetryBudget({ dependency, ...withListener });
     const pipeline = new ResiliencePipeline<unknown, CallData>(
       pipelineOptions(dependency, policy, deadline, {

@@ -51,17 +51,17 @@ export {
   OpenAIInstrumentation,
 } from './openai/instrumentation.ts';
 export {
-  type BreakerPolicy,
-  type BulkheadPolicy,
+  type BreakerSettings,
+  type BulkheadSettings,
   DEFAULT_POLICIES,
   type DependencyPolicy,
   type FallbackContext,
-  type FallbackPolicy,
+  type FallbackSettings,
   type PolicyOverrides,
   PolicyResolver,
   type PolicyResolverOptions,
   type PolicyRule,
-  type RetryPolicy,
+  type RetrySettings,
 } from './policies.ts';
 export {
   configureBreakwater,

@@ -18,7 +18,7 @@ import {
   type RetryBudget,
 } from '@breakwater/resilience';
 import { type AttemptObserver, observingAttempts } from './abandoned-attempts.ts';
-import type { BreakerPolicy, DependencyPolicy, FallbackPolicy } from './policies.ts';
+import type { BreakerSettings, DependencyPolicy, FallbackSettings } from './policies.ts';
 
 /** What an instrumented call hands its pipeline as `ctx.data`. */
 export interface CallData {
@@ -53,8 +53,8 @@ export interface SharedPolicies {
   readonly listener: ResilienceListener | undefined;
 }
 
-/** Breaker options for one {@link BreakerPolicy}: consecutive failures, or a failure ratio. */
-export function breakerOptions(p: BreakerPolicy): Omit<CircuitBreakerOptions, 'dependency' | 'parent'> {
+/** Breaker options for one {@link BreakerSettings}: consecutive failures, or a failure ratio. */
+export function breakerOptions(p: BreakerSettings): Omit<CircuitBreakerOptions, 'dependency' | 'parent'> {
   return {
     trip:
       p.minimumCalls <= 1
@@ -70,7 +70,7 @@ export function breakerOptions(p: BreakerPolicy): Omit<CircuitBreakerOptions, 'd
 }
 
 /** The fallback strategy: the policy's fallback, adapted per call through {@link CallData}. */
-function fallbackStrategy(dependency: string, fallback: FallbackPolicy): FallbackStrategy<unknown> {
+function fallbackStrategy(dependency: string, fallback: FallbackSettings): FallbackStrategy<unknown> {
   return {
     name: fallback.name,
     async resolve(ctx, error) {

@@ -3,6 +3,9 @@
  * `tool/search_web`) picks its policy from the defaults for its kind, then from every user rule
  * whose pattern matches, later rules overriding earlier ones field by field (except that only
  * a rule naming tools switches a tool's retries on: see `toolSafe`).
+ *
+ * The `*Settings` types here are plain data; `@breakwater/resilience`'s `RetryPolicy`,
+ * `FallbackPolicy` (and `CircuitBreaker`, `Bulkhead`) are the policy objects built from them.
  */
 
 import type { Jitter } from '@breakwater/resilience';
@@ -12,7 +15,7 @@ import { checkMaxCount, DEFAULT_MAX_DEPENDENCIES } from './dependency-limits.ts'
 import { validatePolicyRules } from './policy-validation.ts';
 
 /** Retry settings. `maxAttempts` counts the first attempt: 3 means one call and up to two retries. */
-export interface RetryPolicy {
+export interface RetrySettings {
   readonly maxAttempts: number;
   /** First backoff delay before jitter. */
   readonly baseDelayMs: number;
@@ -31,7 +34,7 @@ export interface RetryPolicy {
  * Circuit breaker settings: the breaker opens on `failureRatio` over `windowMs` once `minimumCalls`
  * calls were seen; with `minimumCalls <= 1` it opens on `consecutiveFailures` instead.
  */
-export interface BreakerPolicy {
+export interface BreakerSettings {
   /** Failure ratio over the window that opens the breaker, 0..1. */
   readonly failureRatio: number;
   /** Calls needed in the window before the ratio is trusted. */
@@ -44,7 +47,7 @@ export interface BreakerPolicy {
 }
 
 /** Bulkhead settings: how many calls may run at once, and how many may wait. */
-export interface BulkheadPolicy {
+export interface BulkheadSettings {
   readonly maxConcurrent: number;
   readonly maxQueue: number;
 }
@@ -57,11 +60,12 @@ export interface FallbackContext<I> {
 }
 
 /**
- * A named fallback. For LLM calls `run` returns a response body shaped like the provider's (for
- * example a `ChatCompletion`); the client parses it as if the provider had sent it, so
- * `.withResponse()` keeps working. Fallbacks apply to non-streaming LLM calls and to tools.
+ * Fallback settings: a named function that answers in place of the dependency. For LLM calls
+ * `run` returns a response body shaped like the provider's (for example a `ChatCompletion`); the
+ * client parses it as if the provider had sent it, so `.withResponse()` keeps working. Fallbacks
+ * apply to non-streaming LLM calls and to tools.
  */
-export interface FallbackPolicy<I = unknown, O = unknown> {
+export interface FallbackSettings<I = unknown, O = unknown> {
   readonly name: string;
   readonly run: (context: FallbackContext<I>) => O | Promise<O>;
 }
@@ -74,10 +78,10 @@ export interface DependencyPolicy {
    * each wait of the app for the next chunk.
    */
   readonly timeoutMs: number | false;
-  readonly retry: RetryPolicy | false;
-  readonly breaker: BreakerPolicy | false;
-  readonly bulkhead: BulkheadPolicy | false;
-  readonly fallback: FallbackPolicy | false;
+  readonly retry: RetrySettings | false;
+  readonly breaker: BreakerSettings | false;
+  readonly bulkhead: BulkheadSettings | false;
+  readonly fallback: FallbackSettings | false;
 }
 
 /** A user rule: a glob over dependency keys (`*` matches any run of characters) and overrides. */
@@ -89,13 +93,13 @@ export interface PolicyRule {
 /** Field-by-field overrides; nested objects merge with the policy they override. */
 export type PolicyOverrides = {
   readonly timeoutMs?: number | false;
-  readonly retry?: Partial<RetryPolicy> | false;
-  readonly breaker?: Partial<BreakerPolicy> | false;
-  readonly bulkhead?: Partial<BulkheadPolicy> | false;
-  readonly fallback?: FallbackPolicy | false;
+  readonly retry?: Partial<RetrySettings> | false;
+  readonly breaker?: Partial<BreakerSettings> | false;
+  readonly bulkhead?: Partial<BulkheadSettings> | false;
+  readonly fallback?: FallbackSettings | false;
 };
 
-const LLM_RETRY: RetryPolicy = {
+const LLM_RETRY: RetrySettings = {
   maxAttempts: 3,
   baseDelayMs: 500,
   maxDelayMs: 8_000,
@@ -103,9 +107,9 @@ const LLM_RETRY: RetryPolicy = {
   maxRetryAfterMs: 30_000,
 };
 
-const LLM_BULKHEAD: BulkheadPolicy = { maxConcurrent: 64, maxQueue: 256 };
+const LLM_BULKHEAD: BulkheadSettings = { maxConcurrent: 64, maxQueue: 256 };
 
-const LLM_BREAKER: BreakerPolicy = {
+const LLM_BREAKER: BreakerSettings = {
   failureRatio: 0.5,
   minimumCalls: 10,
   consecutiveFailures: 5,

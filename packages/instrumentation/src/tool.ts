@@ -16,7 +16,7 @@ import { type CapturedJson, json } from './client/describe.ts';
 import { checkDefinition } from './definition-checks.ts';
 import { agentToolMetrics } from './metrics.ts';
 import { Operation } from './operation.ts';
-import type { DependencyPolicy, FallbackPolicy, PolicyOverrides } from './policies.ts';
+import type { DependencyPolicy, FallbackSettings, PolicyOverrides } from './policies.ts';
 import { validatePolicyOverrides } from './policy-validation.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
@@ -63,7 +63,7 @@ const TOOL_OPTIONS: Readonly<Record<keyof ToolOptions<unknown[]>, ValueCheck>> =
 
 /** {@link PolicyOverrides} for a tool taking `A` and returning `R`: its fallback is typed by them. */
 export type ToolPolicyOverrides<A extends unknown[], R> = Omit<PolicyOverrides, 'fallback'> & {
-  readonly fallback?: FallbackPolicy<A, NoInfer<R>> | false;
+  readonly fallback?: FallbackSettings<A, NoInfer<R>> | false;
 };
 
 /**
