@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Holds, SameType } from './same-type.ts';
 
 /** Deployment gate decisions. */
 export const GATE_DECISIONS = ['PROCEED', 'HALT', 'ROLLBACK'] as const;
@@ -62,97 +63,159 @@ export type GateReasonCode = (typeof GATE_REASON_CODES)[number];
 /** Reason codes that mean "wait for more traffic", not "something is wrong" (`--wait` keeps polling). */
 export const GATE_NO_DATA_CODES: readonly GateReasonCode[] = ['insufficient_data', 'no_data'];
 
-/** One reason behind a decision, machine-readable `code` plus a sentence for people. */
+/** One reason behind a gate decision: a machine-readable `code` plus a sentence for people. */
+export interface GateReason {
+  /** What the reason is, one of {@link GATE_REASON_CODES}. */
+  code: string;
+  /** The reason in a sentence, for people. */
+  message: string;
+  /** The SLO the reason is about, when it is about one. */
+  slo?: string | undefined;
+  /** The decision this reason argues for; absent for informational reasons. */
+  decision?: GateDecision | undefined;
+}
+
+/** Validates a {@link GateReason}. */
 export const GateReasonSchema = z.object({
   code: z.string(),
   message: z.string(),
   slo: z.string().optional(),
-  /** The decision this reason argues for; absent for informational reasons. */
   decision: z.enum(GATE_DECISIONS).optional(),
 });
-/** One reason behind a gate decision; see {@link GateReasonSchema}. */
-export type GateReason = z.infer<typeof GateReasonSchema>;
+type _GateReasonChecked = Holds<SameType<z.infer<typeof GateReasonSchema>, GateReason>>;
 
 const SampleSchema = z.object({ good: z.number(), total: z.number() });
 
 /** Per-SLO evidence in a gate answer. */
-export const GateSloEvidenceSchema = z.object({
-  slo: z.string(),
-  objective: z.number(),
+export interface GateSloEvidence {
+  slo: string;
+  /** The SLO's objective, its target good ratio (e.g. 0.995). */
+  objective: number;
   /** The gate window this SLO was judged over, e.g. `"10m"` (per-SLO overridable). */
-  window: z.string().optional(),
+  window?: string | undefined;
   /** Burn rate per window for the version under test; null where there were no events. */
-  burnRates: z.record(z.string(), z.number().nullable()),
+  burnRates: Record<string, number | null>;
   /**
    * Share of the service's error budget left over the SLO window (every version summed: the
    * budget belongs to the service, not to one build). 1 = untouched; negative once overspent.
    */
-  budgetRemaining: z.number(),
+  budgetRemaining: number;
   /** Events for the version under test over the gate window. */
-  sample: SampleSchema,
+  sample: { good: number; total: number };
   /** Events for the baseline over the same window, when there is one. */
-  baselineSample: SampleSchema.optional(),
+  baselineSample?: { good: number; total: number } | undefined;
   /** Canary-versus-baseline comparison, when there was enough data to run it. */
-  comparison: z
-    .object({
-      canaryErrorRatio: z.number(),
-      baselineErrorRatio: z.number(),
-      /** One-sided p-value that the canary is worse. */
-      pValue: z.number(),
-      significant: z.boolean(),
-      /** `z` (two-proportion z-test) or `fisher` (Fisher's exact test, small counts). */
-      test: z.enum(['z', 'fisher']).optional(),
-    })
-    .optional(),
+  comparison?:
+    | {
+        canaryErrorRatio: number;
+        baselineErrorRatio: number;
+        /** One-sided p-value that the canary is worse. */
+        pValue: number;
+        significant: boolean;
+        /** `z` (two-proportion z-test) or `fisher` (Fisher's exact test, small counts). */
+        test?: 'z' | 'fisher' | undefined;
+      }
+    | undefined;
   /** Whether the version had enough events for this SLO to be judged. */
-  judged: z.boolean().optional(),
+  judged?: boolean | undefined;
   /** Bad events of the version per error category over the gate window, most frequent first. */
-  topErrorCategories: z.array(z.object({ category: z.string(), count: z.number() })).optional(),
+  topErrorCategories?: { category: string; count: number }[] | undefined;
   /**
    * Bad events of the version per `error.type` over the gate window, when the SLO groups by
    * `error.type` (the store keeps per-category counters only).
    */
-  topErrorTypes: z.array(z.object({ errorType: z.string(), count: z.number() })).optional(),
+  topErrorTypes?: { errorType: string; count: number }[] | undefined;
   /** Trace ids of recent bad events of the version. */
-  exampleTraceIds: z.array(z.string()).optional(),
+  exampleTraceIds?: string[] | undefined;
   /**
    * The dependency with most bad events for the version, when the SLO groups by a dependency
    * dimension (`dependency`, `provider`/`model`).
    */
+  failingDependency?: { dependency: string; bad: number; total: number } | undefined;
+  /** The decision this SLO alone argues for. */
+  decision: GateDecision;
+}
+
+/** Validates a {@link GateSloEvidence}. */
+export const GateSloEvidenceSchema = z.object({
+  slo: z.string(),
+  objective: z.number(),
+  window: z.string().optional(),
+  burnRates: z.record(z.string(), z.number().nullable()),
+  budgetRemaining: z.number(),
+  sample: SampleSchema,
+  baselineSample: SampleSchema.optional(),
+  comparison: z
+    .object({
+      canaryErrorRatio: z.number(),
+      baselineErrorRatio: z.number(),
+      pValue: z.number(),
+      significant: z.boolean(),
+      test: z.enum(['z', 'fisher']).optional(),
+    })
+    .optional(),
+  judged: z.boolean().optional(),
+  topErrorCategories: z.array(z.object({ category: z.string(), count: z.number() })).optional(),
+  topErrorTypes: z.array(z.object({ errorType: z.string(), count: z.number() })).optional(),
+  exampleTraceIds: z.array(z.string()).optional(),
   failingDependency: z.object({ dependency: z.string(), bad: z.number(), total: z.number() }).optional(),
   decision: z.enum(GATE_DECISIONS),
 });
-/** Per-SLO evidence in a gate answer; see {@link GateSloEvidenceSchema}. */
-export type GateSloEvidence = z.infer<typeof GateSloEvidenceSchema>;
+type _GateSloEvidenceChecked = Holds<SameType<z.infer<typeof GateSloEvidenceSchema>, GateSloEvidence>>;
 
-/** Body of `GET /v1/gate`. */
+/** Body of `GET /v1/gate`: the decision for one version of a service, and why. */
+export interface GateAnswer {
+  decision: GateDecision;
+  service: string;
+  /** The version under test. */
+  version: string;
+  /** Versions compared against (explicit `baseline`, or every other version seen). */
+  baseline: string[];
+  reasons: GateReason[];
+  slos: GateSloEvidence[];
+  /** The window judged, e.g. `"10m"`. */
+  window: string;
+  /** Collector time of the evaluation, epoch ms. */
+  evaluatedAt: number;
+}
+
+/** Validates a {@link GateAnswer}. */
 export const GateAnswerSchema = z.object({
   decision: z.enum(GATE_DECISIONS),
   service: z.string(),
   version: z.string(),
-  /** Versions compared against (explicit `baseline`, or every other version seen). */
   baseline: z.array(z.string()),
   reasons: z.array(GateReasonSchema),
   slos: z.array(GateSloEvidenceSchema),
-  /** The window judged, e.g. `"10m"`. */
   window: z.string(),
   evaluatedAt: z.number(),
 });
-/** Body of `GET /v1/gate`; see {@link GateAnswerSchema}. */
-export type GateAnswer = z.infer<typeof GateAnswerSchema>;
+type _GateAnswerChecked = Holds<SameType<z.infer<typeof GateAnswerSchema>, GateAnswer>>;
 
 /** Body of `GET /v1/gate/health`: is the service green now (used to track recovery). */
-export const GateHealthSchema = z.object({
-  service: z.string(),
+export interface GateHealth {
+  service: string;
   /** Versions left out. */
-  excluded: z.array(z.string()),
+  excluded: string[];
   /**
    * Only events after this time (epoch ms, the collector's clock) count: the query's `since`, a
    * rollback's end. `window` is then the part of the recovery window after it, in whole minutes.
    */
+  since?: number | undefined;
+  window: string;
+  /** True when every SLO with events is within budget over `window`; false when none had events. */
+  healthy: boolean;
+  slos: { slo: string; good: number; total: number; burnRate: number | null; healthy: boolean }[];
+  /** Collector time of the evaluation, epoch ms. */
+  evaluatedAt: number;
+}
+
+/** Validates a {@link GateHealth}. */
+export const GateHealthSchema = z.object({
+  service: z.string(),
+  excluded: z.array(z.string()),
   since: z.number().optional(),
   window: z.string(),
-  /** True when every SLO with events is within budget over `window`; false when none had events. */
   healthy: z.boolean(),
   slos: z.array(
     z.object({
@@ -165,18 +228,39 @@ export const GateHealthSchema = z.object({
   ),
   evaluatedAt: z.number(),
 });
-/** Body of `GET /v1/gate/health`; see {@link GateHealthSchema}. */
-export type GateHealth = z.infer<typeof GateHealthSchema>;
+type _GateHealthChecked = Holds<SameType<z.infer<typeof GateHealthSchema>, GateHealth>>;
 
-/** Body of `POST /v1/gate/rollbacks`: an outcome the CLI measured, counted on `/metrics`. */
+/**
+ * Body of `POST /v1/gate/rollbacks`: an outcome the CLI measured, counted on `/metrics`. Service
+ * and version are 1 to {@link MAX_GATE_VALUE_CHARS} characters, durations at most
+ * {@link MAX_GATE_EVENT_DURATION_MS}.
+ */
+export type GateRollbackEvent =
+  | {
+      kind: 'rollback';
+      service: string;
+      version: string;
+      /** Violation detected (the ROLLBACK answer) → rollback command finished, ms. */
+      latencyMs: number;
+      /** Exit code of the rollback command (0 = succeeded). */
+      exitCode: number;
+    }
+  | {
+      kind: 'recovery';
+      service: string;
+      version: string;
+      recovered: boolean;
+      /** Rollback finished → SLIs green, ms; absent when not recovered. */
+      recoveryMs?: number | undefined;
+    };
+
+/** Validates a {@link GateRollbackEvent}, a `rollback` or a `recovery`. */
 export const GateRollbackEventSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('rollback'),
     service: z.string().min(1).max(MAX_GATE_VALUE_CHARS),
     version: z.string().min(1).max(MAX_GATE_VALUE_CHARS),
-    /** Violation detected (the ROLLBACK answer) → rollback command finished. */
     latencyMs: z.number().nonnegative().max(MAX_GATE_EVENT_DURATION_MS),
-    /** Exit code of the rollback command (0 = succeeded). */
     exitCode: z.number().int(),
   }),
   z.object({
@@ -184,12 +268,10 @@ export const GateRollbackEventSchema = z.discriminatedUnion('kind', [
     service: z.string().min(1).max(MAX_GATE_VALUE_CHARS),
     version: z.string().min(1).max(MAX_GATE_VALUE_CHARS),
     recovered: z.boolean(),
-    /** Rollback finished → SLIs green; absent when not recovered. */
     recoveryMs: z.number().nonnegative().max(MAX_GATE_EVENT_DURATION_MS).optional(),
   }),
 ]);
-/** Body of `POST /v1/gate/rollbacks`, a `rollback` or a `recovery`; see {@link GateRollbackEventSchema}. */
-export type GateRollbackEvent = z.infer<typeof GateRollbackEventSchema>;
+type _GateRollbackEventChecked = Holds<SameType<z.infer<typeof GateRollbackEventSchema>, GateRollbackEvent>>;
 
 /**
  * What Flagger POSTs to a webhook (`POST /v1/gate`): the canary's name, namespace and phase, and
