@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Holds, SameType } from './same-type.ts';
 
 /** SLO tiers, used as a label on every SLO series and alert. */
 export const SLO_TIERS = ['business', 'technical', 'infrastructure'] as const;
@@ -29,17 +30,26 @@ export const ALERT_LEVELS = ['ok', 'warning', 'severe', 'emergency'] as const;
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
 
 /** Good/total counts and derived rates over one window. */
+export interface WindowStatus {
+  /** The window, e.g. `"1h"` (one of {@link BURN_WINDOWS}, or the SLO's own). */
+  window: string;
+  good: number;
+  total: number;
+  /** 1 - good/total; null when there were no events. */
+  errorRatio: number | null;
+  /** errorRatio / (1 - objective); null when there were no events. */
+  burnRate: number | null;
+}
+
+/** Validates a {@link WindowStatus}. */
 export const WindowStatusSchema = z.object({
   window: z.string(),
   good: z.number().nonnegative(),
   total: z.number().nonnegative(),
-  /** 1 - good/total; null when there were no events. */
   errorRatio: z.number().nullable(),
-  /** errorRatio / (1 - objective); null when there were no events. */
   burnRate: z.number().nullable(),
 });
-/** Good/total counts and derived rates over one window; see {@link WindowStatusSchema}. */
-export type WindowStatus = z.infer<typeof WindowStatusSchema>;
+type _WindowStatusChecked = Holds<SameType<z.infer<typeof WindowStatusSchema>, WindowStatus>>;
 
 /** A firing burn-rate alert. */
 export const BurnAlertSchema = z.object({
@@ -54,47 +64,73 @@ export const BurnAlertSchema = z.object({
 export type BurnAlert = z.infer<typeof BurnAlertSchema>;
 
 /** SLO state for one service (and optionally one `service.version`). */
-export const SloGroupStatusSchema = z.object({
-  service: z.string(),
+export interface SloGroupStatus {
+  service: string;
   /** Absent on the group summed over every version (the one alerts fire on). */
-  version: z.string().optional(),
+  version?: string | undefined;
   /** Values of the SLO's `groupBy` dimensions, e.g. `{ operation: "chat" }`. */
-  labels: z.record(z.string(), z.string()).optional(),
-  windows: z.array(WindowStatusSchema),
+  labels?: Record<string, string> | undefined;
+  windows: WindowStatus[];
   /** Share of the error budget left over the SLO window, 1 = untouched, may go negative. */
-  budgetRemaining: z.number(),
+  budgetRemaining: number;
   /** Milliseconds until the budget is gone at the current (1h) burn; null when not burning. */
-  exhaustionEtaMs: z.number().nullable(),
-  alerts: z.array(BurnAlertSchema),
-  level: z.enum(ALERT_LEVELS),
+  exhaustionEtaMs: number | null;
+  /** The burn-rate alerts firing now. */
+  alerts: BurnAlert[];
+  level: AlertLevel;
   /**
    * Bad events per error category over the last hour, most frequent first: `unclassified` for a
    * failure without `breakwater.error.category`, `slow` for a latency SLO's event that did not fail.
    */
+  topErrorCategories: { category: string; count: number }[];
+  exampleTraceIds: string[];
+}
+
+/** Validates a {@link SloGroupStatus}. */
+export const SloGroupStatusSchema = z.object({
+  service: z.string(),
+  version: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  windows: z.array(WindowStatusSchema),
+  budgetRemaining: z.number(),
+  exhaustionEtaMs: z.number().nullable(),
+  alerts: z.array(BurnAlertSchema),
+  level: z.enum(ALERT_LEVELS),
   topErrorCategories: z.array(z.object({ category: z.string(), count: z.number() })),
   exampleTraceIds: z.array(z.string()),
 });
-/** SLO state for one service (and optionally one version); see {@link SloGroupStatusSchema}. */
-export type SloGroupStatus = z.infer<typeof SloGroupStatusSchema>;
+type _SloGroupStatusChecked = Holds<SameType<z.infer<typeof SloGroupStatusSchema>, SloGroupStatus>>;
 
 /** Body of `GET /v1/slos/{name}`; `GET /v1/slos` returns `{ slos: SloStatus[] }`. */
+export interface SloStatus {
+  name: string;
+  description?: string | undefined;
+  tier: SloTier;
+  sli: SliKind;
+  /** Target good ratio, e.g. 0.995. */
+  objective: number;
+  /** The SLO window, e.g. `"30d"`. */
+  window: string;
+  /** Collector time of evaluation, epoch ms. */
+  evaluatedAt: number;
+  /** Dimensions each group is split by besides service and version. */
+  groupBy?: string[] | undefined;
+  groups: SloGroupStatus[];
+}
+
+/** Validates a {@link SloStatus}. */
 export const SloStatusSchema = z.object({
   name: z.string(),
   description: z.string().optional(),
   tier: z.enum(SLO_TIERS),
   sli: z.enum(SLI_KINDS),
-  /** Target good ratio, e.g. 0.995. */
   objective: z.number().gt(0).lt(1),
-  /** The SLO window, e.g. `"30d"`. */
   window: z.string(),
-  /** Collector time of evaluation, epoch ms. */
   evaluatedAt: z.number(),
-  /** Dimensions each group is split by besides service and version. */
   groupBy: z.array(z.string()).optional(),
   groups: z.array(SloGroupStatusSchema),
 });
-/** Body of `GET /v1/slos/{name}`; see {@link SloStatusSchema}. */
-export type SloStatus = z.infer<typeof SloStatusSchema>;
+type _SloStatusChecked = Holds<SameType<z.infer<typeof SloStatusSchema>, SloStatus>>;
 
 /** Body of `GET /v1/slos`: the state of every SLO. */
 export const SloListSchema = z.object({ slos: z.array(SloStatusSchema) });
