@@ -290,6 +290,15 @@ describe('configuration loading', () => {
     assert.equal((config.slos[0] as { objective: number }).objective, 99.5);
   });
 
+  it('a ${VAR} checked only once the rest of its object is valid (an SLO level) gives a number too', () => {
+    const text =
+      'slos:\n  - name: chat\n    objective: ${OBJECTIVE}\n    levels:\n      warning: ${WARNING}\n';
+    const config = parseConfig({ name: 'env.yaml', text }, { OBJECTIVE: '99.5', WARNING: '99.8' });
+    const slo = config.slos[0] as { objective: number; levels?: { warning?: number } };
+    assert.equal(slo.objective, 99.5);
+    assert.equal(slo.levels?.warning, 99.8);
+  });
+
   it('a ${VAR} that does not read as the number or boolean wanted is refused, naming the variable', () => {
     assert.deepEqual(
       problems('limits:\n  maxInFlightRequests: ${INFLIGHT}\nalertmanager:\n  levels: ${LEVELS}\n', {

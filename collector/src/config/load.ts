@@ -108,9 +108,11 @@ export function parseConfig(
     if (set !== undefined) fromFlags.push(set);
   }
   let result = CollectorConfigSchema.safeParse(document);
-  // Numbers and booleans from the environment are found by the first validation (see
-  // typed-references.ts): a configuration without them is validated once.
-  if (!result.success && typeWholeReferences(document, result.error.issues, wholes))
+  // Numbers and booleans from the environment are found by validation (see typed-references.ts):
+  // a configuration without them is validated once. Some values are only checked once the rest of
+  // their object is valid (an SLO's levels, after its objective), hence the loop; each pass types
+  // at least one value, and none twice, so it ends.
+  while (!result.success && typeWholeReferences(document, result.error.issues, wholes))
     result = CollectorConfigSchema.safeParse(document);
   if (!result.success) {
     throw new ConfigError(
