@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import {
-  collectorConfigJsonSchema,
-  configKeys,
-  renderConfigReference,
-  type SchemaNode,
-} from './json-schema.ts';
+import { collectorConfigJsonSchema, configKeys, renderConfigReference } from './json-schema.ts';
 import { CollectorConfigSchema } from './schema.ts';
+import { type FitNode, fits } from './testing/json-schema-fit.ts';
 
 const root = new URL('../../', import.meta.url);
 const regenerate =
@@ -122,37 +118,6 @@ describe('configuration reference: defaults', () => {
   });
 });
 
-/** The JSON Schema node as far as {@link fitsKeys} reads it. */
-interface KeyNode extends SchemaNode {
-  additionalProperties?: unknown;
-  properties?: Record<string, KeyNode>;
-  items?: KeyNode;
-  anyOf?: KeyNode[];
-}
-
-/**
- * Whether `value` fits `node` as far as keys and constants go: every key known where the object
- * is closed, every required key present, constants equal, through lists and `anyOf`. Keys are
- * what editors complete and what a misspelling breaks; no JSON Schema validator is a dependency
- * of the collector, so types and patterns are left to the generator.
- */
-function fitsKeys(node: KeyNode, value: unknown): boolean {
-  if (node.anyOf !== undefined && !node.anyOf.some((variant) => fitsKeys(variant, value))) return false;
-  if (node.const !== undefined && value !== node.const) return false;
-  if (node.items !== undefined && Array.isArray(value)) {
-    const items = node.items;
-    return value.every((item) => fitsKeys(items, item));
-  }
-  if (node.properties === undefined) return true;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const properties = node.properties;
-  const given = value as Record<string, unknown>;
-  if (node.required?.some((key) => !(key in given))) return false;
-  return Object.entries(given).every(([key, child]) =>
-    properties[key] === undefined ? node.additionalProperties !== false : fitsKeys(properties[key], child),
-  );
-}
-
 const SLI_DOC = {
   apiVersion: 'openslo/v1',
   kind: 'SLI',
@@ -216,10 +181,10 @@ const MISSPELT_SLOS: readonly [string, Record<string, unknown>][] = [
 ];
 
 describe('configuration reference: SLO entries', () => {
-  const entry = (collectorConfigJsonSchema() as KeyNode).properties?.slos?.items as KeyNode;
-  /** Titles of the forms `slo` fits, as far as keys go. */
+  const entry = (collectorConfigJsonSchema() as FitNode).properties?.slos?.items as FitNode;
+  /** Titles of the forms `slo` fits (keys, constants, types and patterns). */
   const formsFitting = (slo: unknown) =>
-    (entry.anyOf ?? []).filter((form) => fitsKeys(form, slo)).map((form) => form.title);
+    (entry.anyOf ?? []).filter((form) => fits(form, slo)).map((form) => form.title);
 
   it('describes an entry as any of its three forms, each closed to unknown keys', () => {
     assert.deepEqual(
