@@ -4,9 +4,19 @@
  * value cannot inject YAML structure. `${VAR:-default}` gives a fallback; `$${` is a literal `${`.
  */
 
+/** One valid reference, `${NAME}` or `${NAME:-default}`, capturing the name and the default. */
+const ONE_REFERENCE = String.raw`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}`;
+
 // A valid reference, the `$${` escape, or (last) any other `${…}`, which is refused rather than
 // kept as text: `${TOKEN-default}` taken literally would become the token itself.
-const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{[^}]*\}?/g;
+const REFERENCE = new RegExp(String.raw`\$\$\{|${ONE_REFERENCE}|\$\{[^}]*\}?`, 'g');
+
+/**
+ * A value that is one valid reference and nothing else (so no `$${` escape either), as a regular
+ * expression source: exactly the values {@link substituteEnv} lists as {@link WholeReference}s.
+ * ECMAScript syntax, as JSON Schema's `pattern` takes it.
+ */
+export const WHOLE_REFERENCE_PATTERN = `^${ONE_REFERENCE}$`;
 
 /** A reference that cannot be substituted, with where it was found. */
 export interface SubstitutionProblem {

@@ -1,0 +1,31 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are ${VAR} references
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import { substituteEnv, WHOLE_REFERENCE_PATTERN, type WholeReference } from './env-substitution.ts';
+
+/** Whether substitution finds `value` to be one reference alone (what the loader may type). */
+function isWhole(value: string): boolean {
+  const wholes: WholeReference[] = [];
+  substituteEnv(value, {}, [], wholes);
+  return wholes.length === 1;
+}
+
+// The JSON Schema takes this pattern at number and boolean settings: it must agree with the loader.
+it('WHOLE_REFERENCE_PATTERN matches exactly the values substitution takes for one reference alone', () => {
+  const whole = new RegExp(WHOLE_REFERENCE_PATTERN, 'u');
+  for (const value of ['${A}', '${a_1}', '${A:-5}', '${A:-}', '${A:-x y}'])
+    assert.ok(whole.test(value), value);
+  for (const value of ['$${A}', '${A}${B}', ' ${A}', '${A-5}', '${1A}', '${A:-${B}}', 'A']) {
+    assert.equal(whole.test(value), false, value);
+    assert.equal(isWhole(value), false, value);
+  }
+  const piece = fc.constantFrom('$', '{', '}', ':', '-', ':-', '${', '$${', 'A', 'b', '_', '1', ' ');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+      const value = pieces.join('');
+      assert.equal(whole.test(value), isWhole(value), value);
+    }),
+    { numRuns: 2000 },
+  );
+});
