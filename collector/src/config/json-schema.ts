@@ -1,14 +1,17 @@
 import { z } from 'zod';
 import { chosenForms } from './form-choice.ts';
 import { CollectorConfigSchema } from './schema.ts';
+import { acceptWholeReferences, withoutWholeReferences } from './whole-reference-schema.ts';
 
 /**
  * The collector configuration as JSON Schema (draft 2020-12), generated from the zod schema that
  * validates it, so editors (e.g. the YAML language server) can check and complete a config file.
- * Describes the input form: durations as strings, defaults filled in.
+ * Describes the input form: durations as strings, defaults filled in, and a `${VAR}` that is a
+ * number or boolean setting's whole value as the loader reads it (whole-reference-schema.ts).
  */
 export function collectorConfigJsonSchema(): Record<string, unknown> {
   const schema = inputJsonSchema(CollectorConfigSchema);
+  acceptWholeReferences(schema);
   return {
     ...schema,
     $id: 'https://breakwater.dev/schemas/collector-config.json',
@@ -82,7 +85,8 @@ export interface ConfigKey {
 /** Every key of the configuration, in schema order, as listed by {@link renderConfigReference}. */
 export function configKeys(schema = collectorConfigJsonSchema()): ConfigKey[] {
   const walker: Walker = { keys: [], listed: new Map() };
-  walk(schema as SchemaNode, '', false, walker);
+  // The reference alternative of every number and boolean setting is one note, not a type each.
+  walk(withoutWholeReferences(schema) as SchemaNode, '', false, walker);
   return walker.keys;
 }
 
@@ -105,7 +109,10 @@ export function renderConfigReference(schema = collectorConfigJsonSchema()): str
     'Every key the collector accepts in its YAML file, with its type and default. An empty file',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal `${VAR}` syntax.
     '(or none) is valid: every section has defaults. `${VAR}` references are substituted from the',
-    'environment. For an editor, point the YAML language server at the JSON Schema:',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: as above.
+    'environment. A `${VAR}` (or `${VAR:-default}`) that is the whole value of an integer, number or',
+    'boolean key is read as that type, as YAML would read it, so the JSON Schema takes one at each of',
+    'those keys too. For an editor, point the YAML language server at the JSON Schema:',
     '`# yaml-language-server: $schema=./config.schema.json` (from `breakwater config-schema`).',
     'What each key means is explained in [README.md](README.md), [FLEET.md](FLEET.md) and',
     '[GATE.md](GATE.md).',
