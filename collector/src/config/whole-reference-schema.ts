@@ -6,8 +6,7 @@
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: documents the literal `${NAME}` syntax.
 import { WHOLE_REFERENCE_PATTERN } from './env-substitution.ts';
-
-type Node = Record<string, unknown>;
+import { forEachSubschema, isNode, mapSubschemas, type Node } from './schema-walk.ts';
 
 /** What the loader reads a reference as, by the JSON Schema type of the setting. */
 const READ_AS: Readonly<Record<string, string>> = {
@@ -18,11 +17,6 @@ const READ_AS: Readonly<Record<string, string>> = {
 
 /** Keywords about a setting rather than its value: they stay on the setting, outside `anyOf`. */
 const ANNOTATIONS = new Set(['title', 'description', 'default', 'defaultText', 'examples', 'deprecated']);
-
-/** Keywords holding one subschema, a list of them, or a map of them. */
-const ONE = ['items', 'additionalProperties', 'propertyNames', 'not'];
-const LIST = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
-const MAP = ['properties', 'patternProperties', '$defs'];
 
 /** The alternative a reference matches, for a setting of `types`. */
 function referenceAlternative(types: readonly string[]): Node {
@@ -95,31 +89,4 @@ export function withoutWholeReferences(schema: Node): Node {
   // Wrapped into `anyOf` for the reference alone: the setting is its one alternative again.
   if (value.length === 1 && isNode(value[0])) return { ...annotations, ...value[0] };
   return { ...annotations, anyOf: value };
-}
-
-/** Calls `visit` on each subschema right below `node`, saying whether it is an `anyOf` alternative. */
-function forEachSubschema(node: Node, visit: (child: Node, alternative: boolean) => void): void {
-  mapSubschemas(node, (child, alternative) => {
-    visit(child, alternative);
-    return child;
-  });
-}
-
-/** A copy of `node` with each subschema right below it replaced by `map`'s result. */
-function mapSubschemas(node: Node, map: (child: Node, alternative: boolean) => Node): Node {
-  const copy: Node = { ...node };
-  for (const [key, keyword] of Object.entries(node)) {
-    if (ONE.includes(key) && isNode(keyword)) copy[key] = map(keyword, false);
-    else if (LIST.includes(key) && Array.isArray(keyword))
-      copy[key] = keyword.map((child) => (isNode(child) ? map(child, key === 'anyOf') : child));
-    else if (MAP.includes(key) && isNode(keyword))
-      copy[key] = Object.fromEntries(
-        Object.entries(keyword).map(([name, child]) => [name, isNode(child) ? map(child, false) : child]),
-      );
-  }
-  return copy;
-}
-
-function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
