@@ -181,10 +181,11 @@ const MISSPELT_SLOS: readonly [string, Record<string, unknown>][] = [
 ];
 
 describe('configuration reference: SLO entries', () => {
-  const entry = (collectorConfigJsonSchema() as FitNode).properties?.slos?.items as FitNode;
+  const schema = collectorConfigJsonSchema() as FitNode;
+  const entry = schema.properties?.slos?.items as FitNode;
   /** Titles of the forms `slo` fits (keys, constants, types and patterns). */
   const formsFitting = (slo: unknown) =>
-    (entry.anyOf ?? []).filter((form) => fits(form, slo)).map((form) => form.title);
+    (entry.anyOf ?? []).filter((form) => fits(form, slo, schema)).map((form) => form.title);
 
   it('describes an entry as any of its three forms, each closed to unknown keys', () => {
     assert.deepEqual(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chosenForms } from './form-choice.ts';
 import { CollectorConfigSchema } from './schema.ts';
+import { addDefs, withRefsInlined } from './schema-defs.ts';
 import { acceptWholeReferences, withoutWholeReferences } from './whole-reference-schema.ts';
 
 /**
@@ -8,20 +9,36 @@ import { acceptWholeReferences, withoutWholeReferences } from './whole-reference
  * validates it, so editors (e.g. the YAML language server) can check and complete a config file.
  * Describes the input form: durations as strings, defaults filled in, and a `${VAR}` that is a
  * number or boolean setting's whole value as the loader reads it (whole-reference-schema.ts).
+ * Objects that stand at many keys are written once, under `$defs` (schema-defs.ts).
  */
 export function collectorConfigJsonSchema(): Record<string, unknown> {
-  const schema = inputJsonSchema(CollectorConfigSchema);
-  acceptWholeReferences(schema);
-  return {
-    ...schema,
+  const defs: Record<string, unknown> = {};
+  const schema = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    ...inputJsonSchema(CollectorConfigSchema, defs),
     $id: 'https://breakwater.dev/schemas/collector-config.json',
     title: 'Breakwater collector configuration',
+    $defs: defs,
   };
+  acceptWholeReferences(schema);
+  // By name, as a reader looks one up (generation order is the forms').
+  schema.$defs = Object.fromEntries(Object.entries(schema.$defs).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return schema;
 }
 
-/** `schema`'s input side as JSON Schema; a schema that picks its form in code shows them all. */
-function inputJsonSchema(schema: z.core.$ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', override: describeChosenForms });
+/**
+ * `schema`'s input side as JSON Schema, its `$defs` moved into `defs`; a schema that picks its
+ * form in code shows them all.
+ */
+function inputJsonSchema(schema: z.core.$ZodType, defs: Record<string, unknown>): Record<string, unknown> {
+  const generated = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => describeChosenForms(ctx, defs),
+  });
+  const { $schema: _, $defs, ...node } = generated;
+  addDefs(defs, $defs);
+  return node;
 }
 
 /**
@@ -29,18 +46,13 @@ function inputJsonSchema(schema: z.core.$ZodType): Record<string, unknown> {
  * node becomes `anyOf` the forms, each generated from its own zod schema (anyOf, not oneOf:
  * forms may overlap, `{}` is both kinds of `levels`, and one fitting is all the loader needs).
  */
-function describeChosenForms(ctx: { zodSchema: z.core.$ZodType; jsonSchema: object }): void {
+function describeChosenForms(
+  ctx: { zodSchema: z.core.$ZodType; jsonSchema: object },
+  defs: Record<string, unknown>,
+): void {
   const forms = chosenForms(ctx.zodSchema);
   if (forms === undefined) return;
-  Object.assign(ctx.jsonSchema, { anyOf: forms.map(formJsonSchema) });
-}
-
-/** One form's JSON Schema, to stand inside the whole one. */
-function formJsonSchema(form: z.core.$ZodType): Record<string, unknown> {
-  const { $schema: _, ...node } = inputJsonSchema(form);
-  // Generated apart from the whole, so a `$ref` into the form's own `$defs` would dangle there.
-  if ('$defs' in node) throw new Error('a form chosen in code must not need $defs (recursive or id-tagged)');
-  return node;
+  Object.assign(ctx.jsonSchema, { anyOf: forms.map((form) => inputJsonSchema(form, defs)) });
 }
 
 /** A node of the generated JSON Schema, as far as the reference reads it. */
@@ -85,8 +97,9 @@ export interface ConfigKey {
 /** Every key of the configuration, in schema order, as listed by {@link renderConfigReference}. */
 export function configKeys(schema = collectorConfigJsonSchema()): ConfigKey[] {
   const walker: Walker = { keys: [], listed: new Map() };
-  // The reference alternative of every number and boolean setting is one note, not a type each.
-  walk(withoutWholeReferences(schema) as SchemaNode, '', false, walker);
+  // Each `$ref` as the object it stands for, and the reference alternative of every number and
+  // boolean setting as one note rather than a type each.
+  walk(withoutWholeReferences(withRefsInlined(schema)) as SchemaNode, '', false, walker);
   return walker.keys;
 }
 

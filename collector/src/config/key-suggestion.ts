@@ -5,6 +5,7 @@
  */
 import { closestName } from '@breakwater/protocol';
 import { collectorConfigJsonSchema, type SchemaNode } from './json-schema.ts';
+import { withRefsInlined } from './schema-defs.ts';
 
 let schema: SchemaNode | undefined;
 
@@ -14,7 +15,8 @@ let schema: SchemaNode | undefined;
  * unknown key pays for the schema.
  */
 export function suggestedKey(path: readonly PropertyKey[], key: string): string | undefined {
-  schema ??= collectorConfigJsonSchema() as SchemaNode;
+  // Inlined, so a key's object is at the key, not behind a `$ref`.
+  schema ??= withRefsInlined(collectorConfigJsonSchema()) as SchemaNode;
   let nodes: SchemaNode[] = [schema];
   for (const part of path) {
     nodes = alternatives(nodes).flatMap((node) => {

@@ -368,6 +368,8 @@ describe('configuration loading', () => {
       '  - name: chat',
       '    objective: 99',
       '    windw: 30d',
+      // Keys of objects written once in the JSON Schema, under $defs.
+      '    selector: { modle: gpt-4o }',
       '  - apiVersion: openslo/v1',
       '    kind: SLO',
       '    metadata: { name: tools }',
@@ -375,15 +377,19 @@ describe('configuration loading', () => {
       '      budgetingMetod: Occurrences',
       'evaluaton: {}',
       'surprise: 1',
+      'fleet:',
+      '  windows: [{ duraton: 30s }]',
     ].join('\n');
     // (The OpenSLO document's missing keys are reported too; only the unknown ones matter here.)
     assert.deepEqual(
       problems(text).filter((p) => p.includes('unknown key')),
       [
         'collector.yaml:4:12: slos[0].windw: unknown key (did you mean window?)',
-        'collector.yaml:9:23: slos[1].spec.budgetingMetod: unknown key (did you mean budgetingMethod?)',
-        'collector.yaml:10:12: evaluaton: unknown key (did you mean evaluation?)',
-        'collector.yaml:11:11: surprise: unknown key',
+        'collector.yaml:5:24: slos[0].selector.modle: unknown key (did you mean model?)',
+        'collector.yaml:10:23: slos[1].spec.budgetingMetod: unknown key (did you mean budgetingMethod?)',
+        'collector.yaml:11:12: evaluaton: unknown key (did you mean evaluation?)',
+        'collector.yaml:12:11: surprise: unknown key',
+        'collector.yaml:14:24: fleet.windows[0].duraton: unknown key (did you mean duration?)',
       ],
     );
   });

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { collectorConfigJsonSchema, configKeys } from './json-schema.ts';
 import { parseConfig } from './load.ts';
+import { withRefsInlined } from './schema-defs.ts';
 import { type FitNode, fits } from './testing/json-schema-fit.ts';
 
 const schema = collectorConfigJsonSchema() as FitNode;
@@ -29,6 +30,8 @@ const REFERENCES = {
   fleet: {
     evaluateInterval: '${INTERVAL}',
     ramp: ['${FIRST_STEP}', 1],
+    // Also in objects written once under $defs.
+    windows: [{ duration: '${WINDOW}', minVolume: '${WINDOW_VOLUME}' }],
     perDependency: { openai: { quorum: '${QUORUM}', enabled: '${OPENAI_BREAKER}' } },
   },
   // In each SLO form, down to a native SLO's levels and an OpenSLO indicator.
@@ -37,6 +40,7 @@ const REFERENCES = {
       name: 'chat',
       objective: '${OBJECTIVE}',
       minEvents: '${MIN_EVENTS}',
+      selector: { retried: '${RETRIED}' },
       bad: { unclassified: '${UNCLASSIFIED}' },
       levels: { warning: '${WARNING}' },
     },
@@ -72,6 +76,9 @@ const ENV = {
   DEFAULT_SLOS: 'true',
   INTERVAL: '2000',
   FIRST_STEP: '0.2',
+  WINDOW: '30000',
+  WINDOW_VOLUME: '5',
+  RETRIED: 'true',
   QUORUM: '3',
   OPENAI_BREAKER: 'true',
   OBJECTIVE: '99.5',
@@ -110,7 +117,9 @@ describe('JSON Schema: a ${VAR} that is the whole value of a number or boolean s
   });
 
   it('is described where an editor shows it, and CONFIG.md notes it once instead of at every key', () => {
-    const maxSeries = schema.properties?.evaluation?.properties?.maxSeries;
+    // Behind a `$ref` (written once under `$defs`), as an editor follows it.
+    const inlined = withRefsInlined(schema as Record<string, unknown>) as FitNode;
+    const maxSeries = inlined.properties?.evaluation?.properties?.maxSeries;
     const reference = maxSeries?.anyOf?.find((variant) => variant.type === 'string') as {
       description?: string;
     };

@@ -34,7 +34,9 @@ const MetricSourceSchema = z
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  // Stands at many keys (good, bad and total of each indicator): once in the JSON Schema's $defs.
+  .meta({ id: 'OpenSloMetricSource' });
 
 /** `ratioMetric`: `total` plus exactly one of `good` or `bad`, each a span selector. */
 export const RatioMetricSchema = z
@@ -63,7 +65,9 @@ const MetadataSchema = z
     labels: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
     annotations: z.record(z.string(), z.string()).optional(),
   })
-  .strict();
+  .strict()
+  // Of both kinds of document: once in the JSON Schema's $defs.
+  .meta({ id: 'OpenSloMetadata' });
 
 const IndicatorSpecSchema = z
   .object({
@@ -83,14 +87,18 @@ const IndicatorSpecSchema = z
     if (spec.ratioMetric === undefined) {
       ctx.addIssue({ code: 'custom', path: ['ratioMetric'], message: 'expected a ratioMetric' });
     }
-  });
+  })
+  // An SLI's spec, also inline in an SLO (twice): once in the JSON Schema's $defs.
+  .meta({ id: 'OpenSloIndicatorSpec' });
 
 const InlineIndicatorSchema = z
   .object({
     metadata: z.object({ name: z.string(), displayName: z.string().optional() }).loose().optional(),
     spec: IndicatorSpecSchema,
   })
-  .strict();
+  .strict()
+  // In an SLO's spec and in its objectives: once in the JSON Schema's $defs.
+  .meta({ id: 'OpenSloInlineIndicator' });
 
 /** OpenSLO v1 `kind: SLI` (referenced by `indicatorRef`). */
 export const OpenSloSliSchema = z

@@ -85,7 +85,9 @@ export const SelectorSchema = z
     /** Span duration at most this long, e.g. `2s`. */
     maxDuration: durationString.transform(parseDuration).optional(),
   })
-  .strict();
+  .strict()
+  // Stands at many keys (every OpenSLO metric source): the JSON Schema has it once, in $defs.
+  .meta({ id: 'SpanSelector' });
 
 /** A parsed selector (lists normalized, `maxDuration` in milliseconds). */
 export type Selector = z.output<typeof SelectorSchema>;

@@ -7,17 +7,23 @@ export interface FitNode extends SchemaNode {
   properties?: Record<string, FitNode>;
   items?: FitNode;
   anyOf?: FitNode[];
+  $ref?: string;
+  $defs?: Record<string, FitNode>;
 }
 
 /**
  * Whether `value` fits `node` as far as keys, constants, types and patterns go: every key known
- * where the object is closed, every required key present, through lists, maps and `anyOf`. No
- * JSON Schema validator is a dependency of the collector; these are what the generator decides
- * beyond zod's own output (forms chosen in code, whole-value references), and what a misspelt
- * key or a value of the wrong type breaks in an editor. Bounds and lengths are left to zod.
+ * where the object is closed, every required key present, through lists, maps, `anyOf` and
+ * `$ref`s into `root`'s `$defs` (applying next to the node's own keywords, as in draft 2020-12).
+ * No JSON Schema validator is a dependency of the collector; these are what the generator
+ * decides beyond zod's own output (forms chosen in code, whole-value references, `$defs`), and
+ * what a misspelt key or a value of the wrong type breaks in an editor. Bounds and lengths are
+ * left to zod.
  */
-export function fits(node: FitNode, value: unknown): boolean {
-  if (node.anyOf !== undefined && !node.anyOf.some((variant) => fits(variant, value))) return false;
+export function fits(node: FitNode, value: unknown, root: FitNode = node): boolean {
+  const fitsIn = (child: FitNode, item: unknown) => fits(child, item, root);
+  if (node.$ref !== undefined && !fitsIn(target(node.$ref, root), value)) return false;
+  if (node.anyOf !== undefined && !node.anyOf.some((variant) => fitsIn(variant, value))) return false;
   if (node.const !== undefined && !isDeepStrictEqual(value, node.const)) return false;
   if (node.enum !== undefined && !node.enum.some((allowed) => isDeepStrictEqual(value, allowed)))
     return false;
@@ -26,7 +32,7 @@ export function fits(node: FitNode, value: unknown): boolean {
     return false;
   if (Array.isArray(value)) {
     const items = node.items;
-    return items === undefined || value.every((item) => fits(items, item));
+    return items === undefined || value.every((item) => fitsIn(items, item));
   }
   if (node.properties === undefined && node.additionalProperties === undefined) return true;
   if (!hasType(value, 'object')) return false;
@@ -34,9 +40,9 @@ export function fits(node: FitNode, value: unknown): boolean {
   if (node.required?.some((key) => !(key in given))) return false;
   return Object.entries(given).every(([key, child]) => {
     const known = node.properties?.[key];
-    if (known !== undefined) return fits(known, child);
+    if (known !== undefined) return fitsIn(known, child);
     const other = node.additionalProperties;
-    return typeof other === 'object' ? fits(other, child) : other !== false;
+    return typeof other === 'object' ? fitsIn(other, child) : other !== false;
   });
 }
 
@@ -46,4 +52,11 @@ function hasType(value: unknown, type: string): boolean {
   if (type === 'null') return value === null;
   if (type === 'object') return typeof value === 'object' && value !== null && !Array.isArray(value);
   return typeof value === type;
+}
+
+/** The definition `ref` (`#/$defs/<name>`) points at in `root`. */
+function target(ref: string, root: FitNode): FitNode {
+  const def = ref.startsWith('#/$defs/') ? root.$defs?.[ref.slice('#/$defs/'.length)] : undefined;
+  if (def === undefined) throw new Error(`dangling $ref ${ref}`);
+  return def;
 }

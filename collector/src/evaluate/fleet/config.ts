@@ -10,9 +10,12 @@ import { checkShareWithinTotal, defaultSubscribersPerToken } from './token-share
 import { checkTtlCoversReissue } from './ttl-vs-interval.ts';
 
 /** A duration as people write it (`"30s"`) or as milliseconds; always milliseconds once parsed. */
-const Duration = z.union([durationMs, z.number().int().positive()], {
-  error: 'expected a duration such as "30s" (at least 1ms) or a positive whole number of milliseconds',
-});
+const Duration = z
+  .union([durationMs, z.number().int().positive()], {
+    error: 'expected a duration such as "30s" (at least 1ms) or a positive whole number of milliseconds',
+  })
+  // At many keys, per dependency too: once in the JSON Schema's $defs.
+  .meta({ id: 'FleetDuration' });
 
 /** A duration a timer waits for (Node.js timers wait at most about 24.8 days). */
 const TimerDuration = Duration.refine(fitsTimer, { message: TIMER_LIMIT_MESSAGE });
@@ -33,7 +36,9 @@ export const FleetWindowSchema = z
     /** Calls needed in this window before it may open; defaults to the policy's `minVolume`. */
     minVolume: Count.optional().meta(derivedDefault("the dependency's `minVolume`")),
   })
-  .strict();
+  .strict()
+  // Also in every `perDependency` entry: once in the JSON Schema's $defs.
+  .meta({ id: 'FleetWindow' });
 
 /** The tunables of the fleet breaker; every one may be overridden per dependency. */
 const policyShape = {

@@ -14,7 +14,9 @@ export const FastBurnRuleSchema = z
   .refine((rule) => rule.shortWindow < rule.longWindow, {
     message: 'shortWindow must be shorter than longWindow',
     path: ['shortWindow'],
-  });
+  })
+  // Also in every `gate.slos` entry: once in the JSON Schema's $defs.
+  .meta({ id: 'GateFastBurnRule' });
 
 /** The judging rules; every key may be overridden per SLO under `gate.slos.<name>`. */
 const rulesShape = {
