@@ -117,7 +117,10 @@ describe('JSON Schema: a ${VAR} that is the whole value of a number or boolean s
   });
 
   it('is described where an editor shows it, and CONFIG.md notes it once instead of at every key', () => {
-    // Behind a `$ref` (written once under `$defs`), as an editor follows it.
+    // Written once under `$defs` (it stands at ~100 keys), followed by an editor as it follows any `$ref`.
+    assert.deepEqual(schema.properties?.evaluation?.properties?.maxSeries?.anyOf?.[1], {
+      $ref: '#/$defs/IntegerFromEnvironment',
+    });
     const inlined = withRefsInlined(schema as Record<string, unknown>) as FitNode;
     const maxSeries = inlined.properties?.evaluation?.properties?.maxSeries;
     const reference = maxSeries?.anyOf?.find((variant) => variant.type === 'string') as {

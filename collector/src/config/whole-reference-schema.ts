@@ -15,36 +15,59 @@ const READ_AS: Readonly<Record<string, string>> = {
   boolean: 'a boolean',
 };
 
+/** The alternative for a setting of each type, written once under `$defs` (it stands at ~100 keys). */
+const DEF_NAMES: Readonly<Record<string, string>> = {
+  integer: 'IntegerFromEnvironment',
+  number: 'NumberFromEnvironment',
+  boolean: 'BooleanFromEnvironment',
+};
+
 /** Keywords about a setting rather than its value: they stay on the setting, outside `anyOf`. */
 const ANNOTATIONS = new Set(['title', 'description', 'default', 'defaultText', 'examples', 'deprecated']);
 
-/** The alternative a reference matches, for a setting of `types`. */
-function referenceAlternative(types: readonly string[]): Node {
-  const readAs = types.map((type) => READ_AS[type]).join(' or ');
+/** The alternative a reference matches at a setting of `type`, as it stands under `$defs`. */
+function referenceAlternative(type: string): Node {
   return {
     type: 'string',
     pattern: WHOLE_REFERENCE_PATTERN,
-    description: `An environment variable, \${NAME} or \${NAME:-default}: its value is read as ${readAs}, as YAML would read it written here.`,
+    description: `An environment variable, \${NAME} or \${NAME:-default}: its value is read as ${READ_AS[type]}, as YAML would read it written here.`,
   };
 }
 
-/** Whether `node` is the alternative {@link acceptWholeReferences} adds. */
+/** Whether `node` is the alternative {@link acceptWholeReferences} adds, by `$ref` or inlined. */
 function isReferenceAlternative(node: unknown): boolean {
-  return isNode(node) && node.type === 'string' && node.pattern === WHOLE_REFERENCE_PATTERN;
+  if (!isNode(node)) return false;
+  if (typeof node.$ref === 'string')
+    return Object.values(DEF_NAMES).some((name) => node.$ref === `#/$defs/${name}`);
+  return node.type === 'string' && node.pattern === WHOLE_REFERENCE_PATTERN;
 }
 
 /**
  * Adds, in place, the reference alternative to every number, integer or boolean setting of
- * `schema`: `anyOf: [{ type: integer, … }, { type: string, pattern }]`, or one more alternative
+ * `schema` (the whole one: the alternatives go into its `$defs`):
+ * `anyOf: [{ type: integer, … }, { $ref: IntegerFromEnvironment }]`, or one more alternative
  * where the setting already is a union (a duration as text or milliseconds). Constants stay as
  * they are: the loader types a reference only where the value's type was wrong, not its value.
  */
 export function acceptWholeReferences(schema: Node): void {
-  acceptBelow(schema);
+  const used = new Set<string>();
+  accept(schema, used);
+  const defs = isNode(schema.$defs) ? schema.$defs : {};
+  for (const type of used) defs[DEF_NAMES[type]!] = referenceAlternative(type);
+  if (Object.keys(defs).length > 0) schema.$defs = defs;
+}
+
+/** {@link acceptWholeReferences} at `schema` and below it, adding the types used to `used`. */
+function accept(schema: Node, used: Set<string>): void {
+  acceptBelow(schema, used);
   const types = typedScalars(schema);
   if (types.length === 0) return;
+  const alternatives = types.map((type) => {
+    used.add(type);
+    return { $ref: `#/$defs/${DEF_NAMES[type]}` };
+  });
   if (Array.isArray(schema.anyOf)) {
-    schema.anyOf.push(referenceAlternative(types));
+    schema.anyOf.push(...alternatives);
     return;
   }
   const value: Node = {};
@@ -53,14 +76,14 @@ export function acceptWholeReferences(schema: Node): void {
     value[key] = keyword;
     delete schema[key];
   }
-  schema.anyOf = [value, referenceAlternative(types)];
+  schema.anyOf = [value, ...alternatives];
 }
 
 /** The settings below `node`; a union's alternatives (nested ones too) are no settings of their own. */
-function acceptBelow(node: Node): void {
+function acceptBelow(node: Node, used: Set<string>): void {
   forEachSubschema(node, (child, alternative) => {
-    if (alternative) acceptBelow(child);
-    else acceptWholeReferences(child);
+    if (alternative) acceptBelow(child, used);
+    else accept(child, used);
   });
 }
 
@@ -78,8 +101,8 @@ function typedScalars(node: Node): string[] {
 }
 
 /**
- * A copy of `schema` without what {@link acceptWholeReferences} added: CONFIG.md says once what
- * the schema repeats at every setting.
+ * A copy of `schema` without the alternatives {@link acceptWholeReferences} added (by `$ref` or
+ * inlined; their `$defs` stay): CONFIG.md says once what the schema repeats at every setting.
  */
 export function withoutWholeReferences(schema: Node): Node {
   const copy = mapSubschemas(schema, withoutWholeReferences);
