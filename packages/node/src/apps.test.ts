@@ -98,6 +98,36 @@ it('ESM app on @anthropic-ai/vertex-sdk (no import of the SDK main entry): its C
   );
 });
 
+it('ESM app on @anthropic-ai/bedrock-sdk: its Claude calls go through the policy, as aws.bedrock', async () => {
+  // An overloaded Bedrock endpoint: the policy's 3 attempts reach it, not the client's 1 + 5.
+  const requests: string[] = [];
+  const bedrock = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    req.resume();
+    res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"Service unavailable"}');
+  });
+  await new Promise<void>((resolve) => bedrock.listen(0, '127.0.0.1', resolve));
+  try {
+    const { code, out } = await run(
+      ['--import', '@breakwater/node/register', fixture('bedrock-app.mjs')],
+      'bedrock-app',
+      { BEDROCK_URL: `http://127.0.0.1:${(bedrock.address() as AddressInfo).port}` },
+    );
+    assert.equal(code, 0, out);
+    assert.match(out, /failed 503/);
+    assert.deepEqual(requests, Array(3).fill('POST /model/claude-bedrock-esm/invoke'));
+    assert.ok(
+      bodies.some(
+        (b) =>
+          b.includes('chat claude-bedrock-esm') && b.includes('bedrock-app') && b.includes('aws.bedrock'),
+      ),
+      'span exported on exit, with the platform as provider',
+    );
+  } finally {
+    bedrock.close();
+  }
+});
+
 it('ESM app: --import of its own file that imports @breakwater/node/hook, then start() with policies', async () => {
   const model = 'gpt-hook-app';
   fp.script({ route: 'openai.chat', model, steps: [{ fault: 'error', status: 503, count: 100 }] });
