@@ -22,7 +22,7 @@ export type OverrideState = (typeof OVERRIDE_STATES)[number];
  * wall clock neither ends it early nor stretches it. Check untrusted input with
  * {@link BreakerOverrideSchema}.
  */
-export interface BreakerOverride {
+export type BreakerOverride = {
   state: OverrideState;
   /**
    * Fraction of calls admitted, 0..1. Without it `open` admits none, `half_open`
@@ -33,7 +33,7 @@ export interface BreakerOverride {
   expiresAt: number;
   /** Where the override came from, e.g. a signal id; reported on spans and metrics. */
   source?: string | undefined;
-}
+};
 
 /** Validates a {@link BreakerOverride}. */
 export const BreakerOverrideSchema = z.object({

@@ -64,7 +64,7 @@ export type GateReasonCode = (typeof GATE_REASON_CODES)[number];
 export const GATE_NO_DATA_CODES: readonly GateReasonCode[] = ['insufficient_data', 'no_data'];
 
 /** One reason behind a gate decision: a machine-readable `code` plus a sentence for people. */
-export interface GateReason {
+export type GateReason = {
   /** What the reason is, one of {@link GATE_REASON_CODES}. */
   code: string;
   /** The reason in a sentence, for people. */
@@ -73,7 +73,7 @@ export interface GateReason {
   slo?: string | undefined;
   /** The decision this reason argues for; absent for informational reasons. */
   decision?: GateDecision | undefined;
-}
+};
 
 /** Validates a {@link GateReason}. */
 export const GateReasonSchema = z.object({
@@ -87,7 +87,7 @@ type _GateReasonChecked = Holds<SameType<z.infer<typeof GateReasonSchema>, GateR
 const SampleSchema = z.object({ good: z.number(), total: z.number() });
 
 /** Per-SLO evidence in a gate answer. */
-export interface GateSloEvidence {
+export type GateSloEvidence = {
   slo: string;
   /** The SLO's objective, its target good ratio (e.g. 0.995). */
   objective: number;
@@ -134,7 +134,7 @@ export interface GateSloEvidence {
   failingDependency?: { dependency: string; bad: number; total: number } | undefined;
   /** The decision this SLO alone argues for. */
   decision: GateDecision;
-}
+};
 
 /** Validates a {@link GateSloEvidence}. */
 export const GateSloEvidenceSchema = z.object({
@@ -164,7 +164,7 @@ export const GateSloEvidenceSchema = z.object({
 type _GateSloEvidenceChecked = Holds<SameType<z.infer<typeof GateSloEvidenceSchema>, GateSloEvidence>>;
 
 /** Body of `GET /v1/gate`: the decision for one version of a service, and why. */
-export interface GateAnswer {
+export type GateAnswer = {
   decision: GateDecision;
   service: string;
   /** The version under test. */
@@ -177,7 +177,7 @@ export interface GateAnswer {
   window: string;
   /** Collector time of the evaluation, epoch ms. */
   evaluatedAt: number;
-}
+};
 
 /** Validates a {@link GateAnswer}. */
 export const GateAnswerSchema = z.object({
@@ -193,7 +193,7 @@ export const GateAnswerSchema = z.object({
 type _GateAnswerChecked = Holds<SameType<z.infer<typeof GateAnswerSchema>, GateAnswer>>;
 
 /** Body of `GET /v1/gate/health`: is the service green now (used to track recovery). */
-export interface GateHealth {
+export type GateHealth = {
   service: string;
   /** Versions left out. */
   excluded: string[];
@@ -208,7 +208,7 @@ export interface GateHealth {
   slos: { slo: string; good: number; total: number; burnRate: number | null; healthy: boolean }[];
   /** Collector time of the evaluation, epoch ms. */
   evaluatedAt: number;
-}
+};
 
 /** Validates a {@link GateHealth}. */
 export const GateHealthSchema = z.object({

@@ -1,11 +1,13 @@
 /**
- * Compile-time checks that a zod schema and the interface it validates describe one type, so the
- * interface can carry the TSDoc (which does not survive into the declarations of a
+ * Compile-time checks that a zod schema and the object type it validates describe one type, so the
+ * type can carry the TSDoc (which does not survive into the declarations of a
  * `z.infer<typeof Schema>`) while the schema stays the one validator: `type _Checked =
  * Holds<SameType<z.infer<typeof XSchema>, X>>` fails the type check when the two drift apart.
- * Such interfaces write an optional field `?: T | undefined`, as zod infers it, so an app
- * compiled with `exactOptionalPropertyTypes` sees the type it saw as a `z.infer`. Not exported
- * from the package.
+ * Such types are aliases of object types, not interfaces, as a `z.infer` is: an interface is not
+ * assignable to `Record<string, unknown>`, which `SameType` cannot see. They write an optional
+ * field `?: T | undefined`, as zod infers it, so an app compiled with `exactOptionalPropertyTypes`
+ * sees the type it saw as a `z.infer` (the package's own type check runs with that option, where
+ * `SameType` tells the two apart). Not exported from the package.
  */
 
 /**

@@ -19,7 +19,7 @@ export const MAX_SIGNAL_SERVICE_CHARS = 256;
 export const MAX_SIGNAL_ERROR_TYPE_CHARS = 256;
 
 /** Why the collector issued a signal: what it saw across the fleet. */
-export interface SignalReason {
+export type SignalReason = {
   /** Ratio of dependency-side failures over the window, 0..1. */
   errorRatio: number;
   /** The window the ratio was measured over, e.g. `"60s"`. */
@@ -33,7 +33,7 @@ export interface SignalReason {
    * {@link MAX_SIGNAL_ERROR_TYPE_CHARS} characters.
    */
   topErrorTypes: { type: string; count: number }[];
-}
+};
 
 /** Validates a {@link SignalReason}. */
 export const SignalReasonSchema = z.object({
@@ -55,7 +55,7 @@ type _SignalReasonChecked = Holds<SameType<z.infer<typeof SignalReasonSchema>, S
  * that fails it is dropped and counted, never applied. The SDK computes expiry from its own
  * receipt time plus `ttlMs` so clock skew between hosts cannot extend a signal.
  */
-export interface BreakerSignal {
+export type BreakerSignal = {
   /** Id of this issue of the signal (each re-issue gets a new one), 1 to 128 characters. */
   id: string;
   kind: 'breaker';
@@ -76,7 +76,7 @@ export interface BreakerSignal {
    */
   issuedAt: number;
   reason: SignalReason;
-}
+};
 
 /** Validates a {@link BreakerSignal}. */
 export const BreakerSignalSchema = z.object({
@@ -99,7 +99,7 @@ type _BreakerSignalChecked = Holds<SameType<z.infer<typeof BreakerSignalSchema>,
 export const MAX_SIGNAL_EVENT_BYTES = 1 << 20;
 
 /** Body of `GET /v1/signals/active`, and the data of a `snapshot` event on the stream. */
-export interface ActiveSignals {
+export type ActiveSignals = {
   /** Collector time of the snapshot, epoch ms. */
   now: number;
   signals: BreakerSignal[];
@@ -109,7 +109,7 @@ export interface ActiveSignals {
    * no id to resume from and is sent the whole snapshot again.
    */
   more?: boolean | undefined;
-}
+};
 
 /** Validates {@link ActiveSignals}. */
 export const ActiveSignalsSchema = z.object({

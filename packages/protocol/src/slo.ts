@@ -30,7 +30,7 @@ export const ALERT_LEVELS = ['ok', 'warning', 'severe', 'emergency'] as const;
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
 
 /** Good/total counts and derived rates over one window. */
-export interface WindowStatus {
+export type WindowStatus = {
   /** The window, e.g. `"1h"` (one of {@link BURN_WINDOWS}, or the SLO's own). */
   window: string;
   good: number;
@@ -39,7 +39,7 @@ export interface WindowStatus {
   errorRatio: number | null;
   /** errorRatio / (1 - objective); null when there were no events. */
   burnRate: number | null;
-}
+};
 
 /** Validates a {@link WindowStatus}. */
 export const WindowStatusSchema = z.object({
@@ -64,7 +64,7 @@ export const BurnAlertSchema = z.object({
 export type BurnAlert = z.infer<typeof BurnAlertSchema>;
 
 /** SLO state for one service (and optionally one `service.version`). */
-export interface SloGroupStatus {
+export type SloGroupStatus = {
   service: string;
   /** Absent on the group summed over every version (the one alerts fire on). */
   version?: string | undefined;
@@ -84,7 +84,7 @@ export interface SloGroupStatus {
    */
   topErrorCategories: { category: string; count: number }[];
   exampleTraceIds: string[];
-}
+};
 
 /** Validates a {@link SloGroupStatus}. */
 export const SloGroupStatusSchema = z.object({
@@ -102,7 +102,7 @@ export const SloGroupStatusSchema = z.object({
 type _SloGroupStatusChecked = Holds<SameType<z.infer<typeof SloGroupStatusSchema>, SloGroupStatus>>;
 
 /** Body of `GET /v1/slos/{name}`; `GET /v1/slos` returns `{ slos: SloStatus[] }`. */
-export interface SloStatus {
+export type SloStatus = {
   name: string;
   description?: string | undefined;
   tier: SloTier;
@@ -116,7 +116,7 @@ export interface SloStatus {
   /** Dimensions each group is split by besides service and version. */
   groupBy?: string[] | undefined;
   groups: SloGroupStatus[];
-}
+};
 
 /** Validates a {@link SloStatus}. */
 export const SloStatusSchema = z.object({
