@@ -9,7 +9,10 @@ import type { WrappedFunction } from './wrapper-identity.ts';
 // here calls a wrapped function; that `this` reaches `fn` at run time is tested in
 // policies.test.ts ("called as methods").
 
-/** `true` exactly when X and Y are one type (assignability would let a missing optional through). */
+/**
+ * `true` exactly when X and Y are one type (assignability would let a missing optional through).
+ * The same check as protocol's internal same-type.ts, which that package does not export.
+ */
 type Same<X, Y> = (<V>() => V extends X ? 1 : 2) extends <V>() => V extends Y ? 1 : 2 ? true : false;
 /** Compiles only when X and Y are one type. */
 const same = <X, Y>(proof: Same<X, Y>): boolean => proof;
