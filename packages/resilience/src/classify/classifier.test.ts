@@ -12,6 +12,7 @@ import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/
 import { BudgetExhaustedError, BulkheadFullError, CircuitOpenError, TimeoutError } from '../core/errors.ts';
 import { markRefused, refusalOf } from '../core/refusal-of.ts';
 import { Classifier, classify } from './classifier.ts';
+import { providerTypeCategory } from './provider-type.ts';
 
 const openai = (status: number, error: object, headers: Record<string, string> = {}) =>
   OpenAI.APIError.generate(status, { error }, undefined, new Headers(headers));
@@ -411,6 +412,21 @@ describe('classify: mid-stream error events (no HTTP status)', () => {
         [c.category, c.retryable, c.errorType, c.provider],
         [category, retryable, code, 'openai'],
       );
+    }
+  });
+
+  it('a type or code that names an Object.prototype member is unknown, not that member', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      assert.equal(providerTypeCategory(undefined, name), undefined, name);
+      assert.equal(providerTypeCategory(name, undefined), undefined, name);
+      // Before, the lookup found Object's own member, and classifying the error threw.
+      const c = classify(
+        await streamError(
+          (r, c) => AnthropicStream.fromSSEResponse(r, c),
+          `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: name, message: 'x' } })}\n\n`,
+        ),
+      );
+      assert.deepEqual([c.category, c.retryable], ['unknown', false], name);
     }
   });
 

@@ -8,7 +8,7 @@ import type { ErrorCategory } from '@breakwater/protocol';
  * including those of a Responses stream that ends in `response.failed`, and the exceptions of a
  * Bedrock stream, which `@anthropic-ai/bedrock-sdk` turns into `error` events of that type.
  */
-const TYPE_CATEGORY: Readonly<Record<string, ErrorCategory>> = {
+const TYPE_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   overloaded_error: 'overloaded',
   api_error: 'server_error',
   server_error: 'server_error',
@@ -58,13 +58,19 @@ const TYPE_CATEGORY: Readonly<Record<string, ErrorCategory>> = {
   image_file_not_found: 'validation',
 };
 
+/**
+ * The table as a `Map`: a type that names an `Object.prototype` member (`constructor`,
+ * `toString`, `__proto__`) is unknown, not that member.
+ */
+const TYPE_CATEGORY: ReadonlyMap<string, ErrorCategory> = new Map(Object.entries(TYPE_CATEGORIES));
+
 /** Category for a status-less provider error from its `code` or `type`, if either is known. */
 export function providerTypeCategory(
   code: string | undefined,
   type: string | undefined,
 ): ErrorCategory | undefined {
   return (
-    (code !== undefined ? TYPE_CATEGORY[code] : undefined) ??
-    (type !== undefined ? TYPE_CATEGORY[type] : undefined)
+    (code !== undefined ? TYPE_CATEGORY.get(code) : undefined) ??
+    (type !== undefined ? TYPE_CATEGORY.get(type) : undefined)
   );
 }
