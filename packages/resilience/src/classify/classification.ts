@@ -11,8 +11,9 @@ export interface Classification {
   readonly retryable: boolean;
   readonly source: FaultSource;
   /**
-   * Low-cardinality value for the `error.type` span attribute: the provider's error code or type,
-   * a network error code, the HTTP status, or `_OTHER`.
+   * Low-cardinality value for the `error.type` span attribute: the provider's error code or type
+   * (a Bedrock exception as its streams name it, `modelErrorException`), a network error code,
+   * the HTTP status, or `_OTHER`.
    */
   readonly errorType: string;
   /** Delay the dependency asked for (Retry-After family of headers), in milliseconds. */

@@ -318,6 +318,219 @@ describe('classify: Anthropic client errors', () => {
   });
 });
 
+/**
+ * A Bedrock HTTP error as `@anthropic-ai/bedrock-sdk` builds it: the Anthropic client's
+ * `makeStatusError` with the parsed body (Bedrock's is `{ message }`) and the response's
+ * `Headers`, where `x-amzn-errortype` names the exception.
+ */
+const bedrock = (
+  status: number,
+  errorType: string | undefined,
+  message: string,
+  headers: Record<string, string> = {},
+) =>
+  Anthropic.APIError.generate(
+    status,
+    { message },
+    undefined,
+    new Headers({
+      'content-type': 'application/json',
+      ...(errorType === undefined
+        ? {}
+        : { 'x-amzn-errortype': `${errorType}:http://internal.amazon.com/coral/com.amazon.bedrock/` }),
+      ...headers,
+    }),
+  );
+
+describe('classify: Bedrock HTTP errors (the exception in x-amzn-errortype)', () => {
+  const table: [string, InstanceType<typeof Anthropic.APIError>, string, boolean, string, string][] = [
+    [
+      // Before, a 424 was `validation`: the caller's, never retried, not counted against the
+      // breaker or an SLO.
+      'a 424 ModelErrorException is the model failing: a server error, retried',
+      bedrock(
+        424,
+        'ModelErrorException',
+        'The system encountered an unexpected error during processing. Try your request again.',
+      ),
+      'server_error',
+      true,
+      'dependency',
+      'modelErrorException',
+    ],
+    [
+      'a 429 ModelNotReadyException is capacity not ready, not the caller’s rate: overloaded',
+      bedrock(429, 'ModelNotReadyException', 'Model is not ready to serve inference requests.'),
+      'overloaded',
+      true,
+      'dependency',
+      'modelNotReadyException',
+    ],
+    [
+      'a 400 ServiceQuotaExceededException is a quota, not a validation error',
+      bedrock(
+        400,
+        'ServiceQuotaExceededException',
+        'Your request exceeds the service quota for your account.',
+      ),
+      'quota_exhausted',
+      false,
+      'caller',
+      'serviceQuotaExceededException',
+    ],
+    [
+      'a 429 ThrottlingException',
+      bedrock(429, 'ThrottlingException', 'Too many requests, please wait before trying again.'),
+      'rate_limited',
+      true,
+      'dependency',
+      'throttlingException',
+    ],
+    [
+      // Its message would read as an over-long prompt by the 400 rules; the type says better.
+      'a ThrottlingException sent as a 400 is still a rate limit',
+      bedrock(400, 'ThrottlingException', 'Too many tokens, please wait before trying again.'),
+      'rate_limited',
+      true,
+      'dependency',
+      'throttlingException',
+    ],
+    [
+      'a 503 ServiceUnavailableException',
+      bedrock(503, 'ServiceUnavailableException', 'Bedrock is unable to process your request.'),
+      'overloaded',
+      true,
+      'dependency',
+      'serviceUnavailableException',
+    ],
+    [
+      'a 500 InternalServerException',
+      bedrock(500, 'InternalServerException', 'Internal server error'),
+      'server_error',
+      true,
+      'dependency',
+      'internalServerException',
+    ],
+    [
+      'a 408 ModelTimeoutException',
+      bedrock(408, 'ModelTimeoutException', 'Model has timed out in processing the request.'),
+      'timeout',
+      true,
+      'dependency',
+      'modelTimeoutException',
+    ],
+    [
+      'a 403 AccessDeniedException',
+      bedrock(
+        403,
+        'AccessDeniedException',
+        'You don’t have access to the model with the specified model ID.',
+      ),
+      'permission',
+      false,
+      'caller',
+      'accessDeniedException',
+    ],
+    [
+      'a 404 ResourceNotFoundException',
+      bedrock(404, 'ResourceNotFoundException', 'Could not resolve the foundation model.'),
+      'not_found',
+      false,
+      'caller',
+      'resourceNotFoundException',
+    ],
+    [
+      'a 400 ValidationException',
+      bedrock(400, 'ValidationException', 'messages: field required'),
+      'validation',
+      false,
+      'caller',
+      'validationException',
+    ],
+    [
+      // `validationException` leaves the category to the 400's rules, which know more.
+      'a 400 ValidationException about an over-long prompt is context_length',
+      bedrock(400, 'ValidationException', 'prompt is too long: 210000 tokens > 200000 maximum'),
+      'context_length',
+      false,
+      'caller',
+      'validationException',
+    ],
+    [
+      'an AWS type the classifier does not know: the status decides, error.type is the type',
+      bedrock(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.'),
+      'permission',
+      false,
+      'caller',
+      'unrecognizedClientException',
+    ],
+    [
+      'a 424 without the header is left to its status (validation), error.type the status',
+      bedrock(424, undefined, 'failed'),
+      'validation',
+      false,
+      'caller',
+      '424',
+    ],
+  ];
+  for (const [name, error, category, retryable, source, errorType] of table) {
+    it(name, () => {
+      const c = classify(error);
+      assert.deepEqual(
+        [c.category, c.retryable, c.source, c.errorType, c.provider, c.status],
+        [category, retryable, source, errorType, 'anthropic', error.status],
+      );
+    });
+  }
+
+  it('Retry-After and x-should-retry are read as for any status', () => {
+    const throttled = classify(bedrock(429, 'ThrottlingException', 'slow down', { 'retry-after': '2' }));
+    assert.deepEqual([throttled.category, throttled.retryAfterMs], ['rate_limited', 2000]);
+    const told = classify(bedrock(424, 'ModelErrorException', 'x', { 'x-should-retry': 'false' }));
+    assert.deepEqual([told.category, told.retryable], ['server_error', false]);
+    // A quota is never retried, whatever the header says.
+    const quota = classify(bedrock(400, 'ServiceQuotaExceededException', 'x', { 'x-should-retry': 'true' }));
+    assert.deepEqual([quota.category, quota.retryable], ['quota_exhausted', false]);
+  });
+
+  it('the header’s forms: a `#` namespace, no `:` suffix, a plain record of headers', () => {
+    const namespaced = classify(
+      Anthropic.APIError.generate(
+        400,
+        { message: 'x' },
+        undefined,
+        new Headers({ 'x-amzn-errortype': 'com.amazon.bedrock#ServiceQuotaExceededException' }),
+      ),
+    );
+    assert.deepEqual(
+      [namespaced.category, namespaced.errorType],
+      ['quota_exhausted', 'serviceQuotaExceededException'],
+    );
+    // A Node `IncomingHttpHeaders`-style record on a plain error with a status.
+    const plain = classify(
+      Object.assign(new Error('x'), { status: 424, headers: { 'x-amzn-errortype': 'ModelErrorException' } }),
+    );
+    assert.deepEqual([plain.category, plain.errorType], ['server_error', 'modelErrorException']);
+  });
+
+  it('only Bedrock’s exceptions are taken from the header, and only plain names', () => {
+    // Another provider's type named in the header is not Bedrock's: the 400 is validation.
+    const foreign = classify(bedrock(400, 'overloaded_error', 'x'));
+    assert.equal(foreign.category, 'validation');
+    for (const value of ['', ':http://x/', 'Model Error', 'constructor', '__proto__', 'toString']) {
+      const c = classify(
+        Anthropic.APIError.generate(
+          424,
+          { message: 'x' },
+          undefined,
+          new Headers({ 'x-amzn-errortype': value }),
+        ),
+      );
+      assert.equal(c.category, 'validation', JSON.stringify(value));
+    }
+  });
+});
+
 /** Reads an SSE body through a client's own stream parser and returns what it throws. */
 async function streamError(
   fromSSEResponse: (response: Response, controller: AbortController) => AsyncIterable<unknown>,

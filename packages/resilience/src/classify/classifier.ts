@@ -4,10 +4,10 @@ import { ResilienceError } from '../core/errors.ts';
 import { refusalOf } from '../core/refusal-of.ts';
 import type { Classification, ClassificationInput } from './classification.ts';
 import { classification } from './classification.ts';
-import { retryAfterFromHeaders, shouldRetryHeader } from './headers.ts';
+import { awsErrorType, retryAfterFromHeaders, shouldRetryHeader } from './headers.ts';
 import { httpCategory } from './http-status.ts';
 import { findNetworkCode, networkCategory } from './network.ts';
-import { providerTypeCategory } from './provider-type.ts';
+import { awsExceptionCategory, providerTypeCategory } from './provider-type.ts';
 import {
   classificationProblems,
   validateClassifierRule,
@@ -154,14 +154,23 @@ export class Classifier {
       const code =
         str(e.errorCode) ?? (typeof e.code === 'string' ? e.code : undefined) ?? str(e.error?.code);
       const type = str(e.type) ?? str(e.error?.error?.type) ?? str(e.error?.type);
-      const category = httpCategory({ status, code, type, message: str(e.message) ?? '' });
       const headers = e.headers ?? e.response?.headers;
+      // Bedrock names its exception in a header (the body is only `{ message }`). A known one
+      // decides the category, being more specific than the status: a 424 is the model failing,
+      // a 400 may be a quota. Except `validationException`: the status and message rules say
+      // more of a 400 (a prompt too long, a content filter).
+      const awsType = awsErrorType(headers);
+      const awsCategory = awsType === undefined ? undefined : awsExceptionCategory(awsType);
+      const category =
+        awsCategory !== undefined && awsCategory !== 'validation'
+          ? awsCategory
+          : httpCategory({ status, code, type, message: str(e.message) ?? '' });
       const retryAfterMs = retryAfterFromHeaders(headers, this.clock.now());
       const verdict = shouldRetryHeader(headers);
       const retryable = category === 'quota_exhausted' ? false : verdict;
       return classification(
         { category, status, retryAfterMs, provider, ...(retryable === undefined ? {} : { retryable }) },
-        lowCardinality(code) ?? lowCardinality(type) ?? String(status),
+        awsType ?? lowCardinality(code) ?? lowCardinality(type) ?? String(status),
       );
     }
     if (name === 'AbortError' || names.includes('APIUserAbortError')) {

@@ -42,3 +42,20 @@ export function shouldRetryHeader(headers: unknown): boolean | undefined {
   if (value === 'false') return false;
   return undefined;
 }
+
+const AWS_TYPE_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * The AWS error type of a response, from `x-amzn-errortype` (Bedrock's
+ * `ModelErrorException:http://internal.amazon.com/coral/com.amazon.bedrock/`): the name before
+ * any `:`, after any `#` namespace, with its first letter lower-cased, which is the form a
+ * Bedrock response stream names the same exception in (`modelErrorException`). `undefined`
+ * without the header or for a value that is not a plain name.
+ */
+export function awsErrorType(headers: unknown): string | undefined {
+  const value = readHeader(headers, 'x-amzn-errortype');
+  if (value === undefined) return undefined;
+  const name = value.split(':', 1)[0]!.split('#').pop()!.trim();
+  if (!AWS_TYPE_RE.test(name)) return undefined;
+  return name[0]!.toLowerCase() + name.slice(1);
+}
