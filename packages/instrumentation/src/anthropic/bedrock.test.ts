@@ -38,6 +38,22 @@ const REPLY = {
   usage: { input_tokens: 12, output_tokens: 5 },
 };
 
+/**
+ * Bedrock's HTTP errors by status, as Bedrock sends them: the exception named in
+ * `x-amzn-errortype`, a body of only `{ message }`.
+ */
+const BEDROCK_ERRORS: Readonly<Record<number, { readonly exception: string; readonly message: string }>> = {
+  503: { exception: 'ServiceUnavailableException', message: 'Bedrock is unable to process your request.' },
+  424: {
+    exception: 'ModelErrorException',
+    message: 'The system encountered an unexpected error during processing. Try your request again.',
+  },
+  400: {
+    exception: 'ServiceQuotaExceededException',
+    message: 'Your request exceeds the service quota for your account.',
+  },
+};
+
 /** A streamed reply, as Bedrock frames it: Anthropic's events, each in a `chunk` frame. */
 const STREAM_EVENTS = [
   {
@@ -64,8 +80,8 @@ const STREAM_EVENTS = [
 
 /**
  * A Bedrock runtime endpoint: `/model/{model}/invoke` answers by the model's name (`…-529`:
- * Anthropic's overloaded error; `…-503`: Bedrock's `ServiceUnavailableException`; else a
- * message), and `/model/{model}/invoke-with-response-stream` streams {@link STREAM_EVENTS}
+ * Anthropic's overloaded error; `…-503`, `…-424`, `…-400`: Bedrock's exception of that status
+ * ({@link BEDROCK_ERRORS}); else a message), and `/model/{model}/invoke-with-response-stream` streams {@link STREAM_EVENTS}
  * (`…-unavailable-once`: the first request's stream is only Bedrock's `serviceUnavailableException`).
  */
 let server: Server;
@@ -96,13 +112,14 @@ before(async () => {
         res.end(
           JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
         );
-      } else if (name.endsWith('-503')) {
-        res.writeHead(503, {
+      } else if (/-\d{3}$/.test(name) && BEDROCK_ERRORS[Number(name.slice(-3))] !== undefined) {
+        const status = Number(name.slice(-3));
+        const { exception, message } = BEDROCK_ERRORS[status]!;
+        res.writeHead(status, {
           'content-type': 'application/json',
-          'x-amzn-errortype':
-            'ServiceUnavailableException:http://internal.amazon.com/coral/com.amazon.bedrock/',
+          'x-amzn-errortype': `${exception}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
         });
-        res.end(JSON.stringify({ message: 'Bedrock is unable to process your request.' }));
+        res.end(JSON.stringify({ message }));
       } else {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(REPLY));
@@ -153,33 +170,39 @@ function assertSigned(requests: Received[]): void {
 }
 
 describe('@anthropic-ai/bedrock-sdk', () => {
-  // `error.type`: Anthropic's error type where the body has one, else the status.
-  for (const [status, errorType] of [
-    [529, 'overloaded_error'],
-    [503, '503'],
+  // `error.type`: Anthropic's error type where the body has one, else Bedrock's exception from
+  // `x-amzn-errortype`, named as a Bedrock stream names it. Retried ones get the policy's 3
+  // attempts, not 3 × (the client's 5 retries + 1); the others one request.
+  for (const [status, what, category, source, errorType, requests] of [
+    [529, 'Anthropic’s overloaded_error', 'overloaded', 'dependency', 'overloaded_error', 3],
+    [503, 'ServiceUnavailableException', 'overloaded', 'dependency', 'serviceUnavailableException', 3],
+    // The model failed: retried, and the dependency's fault (counted by its breaker and SLO).
+    [424, 'ModelErrorException', 'server_error', 'dependency', 'modelErrorException', 3],
+    // Not `validation`, as the 400 alone would say: a quota, never retried.
+    [400, 'ServiceQuotaExceededException', 'quota_exhausted', 'caller', 'serviceQuotaExceededException', 1],
   ] as const) {
-    it(`an endpoint answering ${status}: the policy's attempts only, classified as for Anthropic`, async () => {
+    it(`an endpoint answering ${status} ${what}: ${category}, ${requests} request(s)`, async () => {
       received = [];
       const model = `anthropic.claude-bedrock-${status}`;
       await assert.rejects(
         bedrock().messages.create(ask(model)),
         (error: Error & { status?: number }) => error.status === status,
       );
-      // The policy's 3 attempts, not 3 × (the client's 5 retries + 1).
       assert.deepEqual(
         received.map((r) => r.line),
-        Array(3).fill(`POST /model/${model}/invoke`),
+        Array(requests).fill(`POST /model/${model}/invoke`),
       );
       assertSigned(received);
       const spans = h.spans();
       const [op] = byRole(spans, 'operation');
       assert.equal(op?.name, `chat ${model}`);
-      assert.equal(attrs(op!)['breakwater.error.category'], 'overloaded');
-      assert.equal(attrs(op!)['breakwater.retry.attempts'], 3);
+      assert.equal(attrs(op!)['breakwater.error.category'], category);
+      assert.equal(attrs(op!)['breakwater.error.source'], source);
+      assert.equal(attrs(op!)['breakwater.retry.attempts'], requests);
       assert.equal(attrs(op!)['error.type'], errorType);
       const attempts = byRole(spans, 'attempt');
-      assert.equal(attempts.length, 3);
-      for (const a of attempts) assert.equal(attrs(a)['breakwater.error.category'], 'overloaded');
+      assert.equal(attempts.length, requests);
+      for (const a of attempts) assert.equal(attrs(a)['breakwater.error.category'], category);
     });
   }
 
