@@ -234,7 +234,11 @@ describe('@anthropic-ai/bedrock-sdk', () => {
     assert.deepEqual(a['gen_ai.response.finish_reasons'], ['end_turn']);
   });
 
-  it('a Bedrock client at a VPC endpoint (a host not named bedrock-…) is aws.bedrock', async () => {
+  // The provider is `aws.bedrock` by the client's class before any host is looked at (as for
+  // the local endpoint above), so this case cannot test the rule for a VPC endpoint's host
+  // (`client/endpoint.test.ts` does). What it tests is `server.address` at such a host, reached
+  // through the client's `fetch`.
+  it('a Bedrock client at a VPC endpoint: server.address is the endpoint’s host', async () => {
     received = [];
     const vpce = 'https://vpce-0a1b2c3d4e5f-abcdefgh.bedrock-runtime.us-east-1.vpce.amazonaws.com';
     const client = bedrock({
