@@ -457,6 +457,14 @@ describe('classify: Bedrock HTTP errors (the exception in x-amzn-errortype)', ()
       'validationException',
     ],
     [
+      'a 400 ValidationException, Bedrock’s own words for an over-long prompt: context_length',
+      bedrock(400, 'ValidationException', 'Input is too long for requested model.'),
+      'context_length',
+      false,
+      'caller',
+      'validationException',
+    ],
+    [
       'an AWS type the classifier does not know: the status decides, error.type is the type',
       bedrock(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.'),
       'permission',

@@ -11,8 +11,10 @@ export interface HttpErrorFacts {
 }
 
 const QUOTA_RE = /insufficient_quota|spend_limit|billing|quota|credit balance/i;
+// "Input is too long for requested model." is Bedrock's ValidationException (a 400) for a prompt
+// over the model's context.
 const CONTEXT_RE =
-  /context_length_exceeded|context length|context window|maximum context|prompt is too long|too many tokens|string_above_max_length/i;
+  /context_length_exceeded|context length|context window|maximum context|prompt is too long|input is too long|too many tokens|string_above_max_length/i;
 const TOO_LARGE_RE = /request too large/i;
 const CONTENT_RE =
   /content_filter|content_policy|content management policy|content filter|safety system|flagged/i;
