@@ -62,8 +62,13 @@ const vertex = (host: string): boolean =>
  * (`vpce-<id>.bedrock-runtime.<region>.vpce.amazonaws.com`).
  */
 const bedrock = (host: string): boolean => {
-  const service = host.startsWith('vpce-') && host.endsWith('.vpce.amazonaws.com') ? host.slice(host.indexOf('.') + 1) : host;
-  return service.startsWith('bedrock-') && (service.endsWith('.amazonaws.com') || service.endsWith('.api.aws'));
+  const service =
+    host.startsWith('vpce-') && host.endsWith('.vpce.amazonaws.com')
+      ? host.slice(host.indexOf('.') + 1)
+      : host;
+  return (
+    service.startsWith('bedrock-') && (service.endsWith('.amazonaws.com') || service.endsWith('.api.aws'))
+  );
 };
 
 /** Providers reached with the `openai` client (their OpenAI-compatible APIs). */
