@@ -157,7 +157,9 @@ describe('SLO component', () => {
     );
     assert.match(
       text,
-      /breakwater_slo_alert_firing\{slo="availability",tier="business",service="checkout",operation="chat",severity="page"\} 0/,
+      // 2 bad (the server error and the breaker's refusal) of 53: burn 7.5, over the page rule's 6
+      // on 6h and 30m.
+      /breakwater_slo_alert_firing\{slo="availability",tier="business",service="checkout",operation="chat",severity="page"\} 1/,
     );
     assert.match(text, /app_tenant="a\\"b\\\\c"/);
     assert.match(

@@ -70,14 +70,14 @@ describe('SliAggregator', () => {
       failed('server_error'), // dependency side: bad
       failed('validation'), // caller side: good for availability
       span({ statusCode: STATUS_ERROR }), // unclassified: bad
-      failed('circuit_open'), // policy: not counted against availability by default
+      failed('circuit_open'), // a refusal: the app got no answer, bad
       failed('server_error', { role: 'attempt' }), // an attempt: not an event
       span({ operationName: 'embeddings', serviceVersion: '1.1.0' }),
       span({ operationName: undefined }), // not a GenAI operation: outside the default SLO
       span({ service: 'search', role: undefined }),
     ];
     assert.deepEqual(tally(agg, spans), {
-      'availability|checkout|1.0.0|chat': [7, 9],
+      'availability|checkout|1.0.0|chat': [6, 9],
       'availability|checkout|1.1.0|embeddings': [1, 1],
       'availability|search|1.0.0|chat': [1, 1],
     });
@@ -105,18 +105,39 @@ describe('SliAggregator', () => {
     );
   });
 
-  it('counts an empty retry budget against availability (its first attempt failed), not other refusals', () => {
+  it('counts policy refusals against availability by default (the app got no answer), not caller faults', () => {
     const agg = aggregatorFor({ technicalSlos: false });
     const [delta] = agg.aggregate([
       span(),
       failed('budget_exhausted', { errorSource: 'policy', retryAttempts: 1 }),
       failed('circuit_open', { errorSource: 'policy', retryAttempts: 0 }),
       failed('bulkhead_full', { errorSource: 'policy', retryAttempts: 0 }),
+      failed('validation', { errorSource: 'caller', retryAttempts: 1 }),
+      // A refusal a fallback answered: the span succeeded.
+      span({ fallback: 'canned', errorCategory: 'circuit_open', errorSource: 'policy' }),
     ]);
     assert.ok(delta);
     assert.equal(delta.counts.good, 3);
-    assert.equal(delta.counts.total, 4);
-    assert.deepEqual(delta.counts.extra, { 'c:budget_exhausted': 1 });
+    assert.equal(delta.counts.total, 6);
+    assert.deepEqual(delta.counts.extra, {
+      'c:budget_exhausted': 1,
+      'c:circuit_open': 1,
+      'c:bulkhead_full': 1,
+    });
+  });
+
+  it('counts no policy refusal of an SLO whose bad events say so', () => {
+    const agg = aggregatorFor({
+      technicalSlos: false,
+      slos: [{ name: 'dependency-only', objective: 99, bad: { categories: ['unknown'] } }],
+    });
+    const [delta] = agg.aggregate([
+      span(),
+      failed('circuit_open', { errorSource: 'policy', retryAttempts: 0 }),
+      failed('server_error', { retryAttempts: 1 }),
+    ]);
+    assert.ok(delta);
+    assert.deepEqual([delta.counts.good, delta.counts.total], [2, 3]);
   });
 
   it('computes the technical SLIs: retry recovery and breaker refusal', () => {

@@ -88,9 +88,15 @@ export const ERROR_TYPE_OTHER = '_OTHER';
 
 /**
  * Categories that count against an availability SLO by default, whatever their fault source
- * (besides every `dependency`-sourced failure). `budget_exhausted` is here although its source
- * is `policy`: a retry budget only ever refuses a *retry*, so the call's first attempt already
- * failed at the dependency; not counting it would hide exactly the failures that drained the
- * budget.
+ * (besides every `dependency`-sourced failure). The policy refusals are here although their
+ * source is `policy`: each is a call the app got no answer for (a fallback's answer makes the
+ * span a success, so it is not one of these). A retry budget only ever refuses a *retry*, so the
+ * call's first attempt already failed at the dependency; and while a breaker is open, its
+ * refusals are most of the calls: not counting them would report an outage as healthy.
  */
-export const DEFAULT_SLO_BAD_CATEGORIES: readonly ErrorCategory[] = ['unknown', 'budget_exhausted'];
+export const DEFAULT_SLO_BAD_CATEGORIES: readonly ErrorCategory[] = [
+  'unknown',
+  'budget_exhausted',
+  'circuit_open',
+  'bulkhead_full',
+];
