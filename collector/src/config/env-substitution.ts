@@ -18,6 +18,15 @@ const REFERENCE = new RegExp(String.raw`\$\$\{|${ONE_REFERENCE}|\$\{[^}]*\}?`, '
  */
 export const WHOLE_REFERENCE_PATTERN = `^${ONE_REFERENCE}$`;
 
+/**
+ * A value with at least one valid reference in it (alone or in other text, but not after a `$`:
+ * `$${NAME}` is the escape, a literal `${NAME}`), as a regular expression source: the values
+ * {@link substituteEnv} substitutes a variable in, when it finds no malformed reference besides.
+ * ECMAScript syntax, as JSON Schema's `pattern` takes it (and no lookbehind, which not every
+ * validator's regular expressions have).
+ */
+export const REFERENCE_IN_TEXT_PATTERN = `(?:^|[^$])${ONE_REFERENCE}`;
+
 /** A reference that cannot be substituted, with where it was found. */
 export interface SubstitutionProblem {
   path: (string | number)[];
