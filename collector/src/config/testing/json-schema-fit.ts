@@ -9,16 +9,20 @@ export interface FitNode extends SchemaNode {
   anyOf?: FitNode[];
   $ref?: string;
   $defs?: Record<string, FitNode>;
+  minLength?: number;
+  maxLength?: number;
+  format?: string;
 }
 
 /**
- * Whether `value` fits `node` as far as keys, constants, types and patterns go: every key known
+ * Whether `value` fits `node` as far as keys, constants, types, patterns, lengths and the `uri`
+ * format go: every key known
  * where the object is closed, every required key present, through lists, maps, `anyOf` and
  * `$ref`s into `root`'s `$defs` (applying next to the node's own keywords, as in draft 2020-12).
  * No JSON Schema validator is a dependency of the collector; these are what the generator
- * decides beyond zod's own output (forms chosen in code, whole-value references, `$defs`), and
- * what a misspelt key or a value of the wrong type breaks in an editor. Bounds and lengths are
- * left to zod.
+ * decides beyond zod's own output (forms chosen in code, `${VAR}` references, `$defs`), and
+ * what a misspelt key or a value of the wrong type breaks in an editor, or a `${VAR}` at a text
+ * setting that checks its text. Numeric bounds are left to zod.
  */
 export function fits(node: FitNode, value: unknown, root: FitNode = node): boolean {
   const fitsIn = (child: FitNode, item: unknown) => fits(child, item, root);
@@ -28,8 +32,7 @@ export function fits(node: FitNode, value: unknown, root: FitNode = node): boole
   if (node.enum !== undefined && !node.enum.some((allowed) => isDeepStrictEqual(value, allowed)))
     return false;
   if (node.type !== undefined && ![node.type].flat().some((type) => hasType(value, type))) return false;
-  if (node.pattern !== undefined && typeof value === 'string' && !new RegExp(node.pattern, 'u').test(value))
-    return false;
+  if (typeof value === 'string' && !textFits(node, value)) return false;
   if (Array.isArray(value)) {
     const items = node.items;
     return items === undefined || value.every((item) => fitsIn(items, item));
@@ -44,6 +47,16 @@ export function fits(node: FitNode, value: unknown, root: FitNode = node): boole
     const other = node.additionalProperties;
     return typeof other === 'object' ? fitsIn(other, child) : other !== false;
   });
+}
+
+/** Whether the text `value` fits `node`'s pattern, lengths (in code points) and format. */
+function textFits(node: FitNode, value: string): boolean {
+  const length = [...value].length;
+  if (node.minLength !== undefined && length < node.minLength) return false;
+  if (node.maxLength !== undefined && length > node.maxLength) return false;
+  if (node.pattern !== undefined && !new RegExp(node.pattern, 'u').test(value)) return false;
+  // An absolute URI (with a scheme), as editors check it; other formats are not used.
+  return node.format !== 'uri' || URL.canParse(value);
 }
 
 function hasType(value: unknown, type: string): boolean {
