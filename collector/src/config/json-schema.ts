@@ -7,8 +7,8 @@ import { acceptWholeReferences, withoutWholeReferences } from './whole-reference
 /**
  * The collector configuration as JSON Schema (draft 2020-12), generated from the zod schema that
  * validates it, so editors (e.g. the YAML language server) can check and complete a config file.
- * Describes the input form: durations as strings, defaults filled in, and a `${VAR}` that is a
- * number or boolean setting's whole value as the loader reads it (whole-reference-schema.ts).
+ * Describes the input form: durations as strings, defaults filled in, and `${VAR}` references
+ * wherever the loader takes them (whole-reference-schema.ts).
  * Objects that stand at many keys are written once, under `$defs` (schema-defs.ts).
  */
 export function collectorConfigJsonSchema(): Record<string, unknown> {
@@ -97,8 +97,8 @@ export interface ConfigKey {
 /** Every key of the configuration, in schema order, as listed by {@link renderConfigReference}. */
 export function configKeys(schema = collectorConfigJsonSchema()): ConfigKey[] {
   const walker: Walker = { keys: [], listed: new Map() };
-  // Each `$ref` as the object it stands for, and the reference alternative of every number and
-  // boolean setting as one note rather than a type each.
+  // Each `$ref` as the object it stands for, and the reference alternative of every number,
+  // boolean and checked text setting as one note rather than a type each.
   walk(withoutWholeReferences(withRefsInlined(schema)) as SchemaNode, '', false, walker);
   return walker.keys;
 }
@@ -121,11 +121,15 @@ export function renderConfigReference(schema = collectorConfigJsonSchema()): str
     '',
     'Every key the collector accepts in its YAML file, with its type and default. An empty file',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal `${VAR}` syntax.
-    '(or none) is valid: every section has defaults. `${VAR}` references are substituted from the',
+    '(or none) is valid: every section has defaults. `${VAR}` references in values are substituted',
+    'from the environment before the file is checked, so the JSON Schema takes text with one at every',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: as above.
-    'environment. A `${VAR}` (or `${VAR:-default}`) that is the whole value of an integer, number or',
-    'boolean key is read as that type, as YAML would read it, so the JSON Schema takes one at each of',
-    'those keys too. For an editor, point the YAML language server at the JSON Schema:',
+    'text key, those with a fixed set of values, a pattern or a format too. A `${VAR}` (or',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: as above.
+    '`${VAR:-default}`) that is the whole value of an integer, number or boolean key is read as that',
+    'type, as YAML would read it (at a key that also takes text, only when its value is written as',
+    'one), so the JSON Schema takes one at each of those keys too. For an editor, point the YAML',
+    'language server at the JSON Schema:',
     '`# yaml-language-server: $schema=./config.schema.json` (from `breakwater config-schema`).',
     'What each key means is explained in [README.md](README.md), [FLEET.md](FLEET.md) and',
     '[GATE.md](GATE.md).',
