@@ -36,7 +36,11 @@ export class CircuitOpenError extends ResilienceError {
   readonly state: BreakerState;
   /** `local` when this process's breaker decided, `fleet` when a collector override did. */
   readonly breakerSource: BreakerSource;
-  /** Milliseconds until the breaker will let a probe through, when known. */
+  /**
+   * Milliseconds until the breaker will let a probe through, when known: whole milliseconds,
+   * rounded up (the monotonic clock it is counted on has fractions), so waiting it out is never
+   * early.
+   */
   readonly retryAfterMs: number | undefined;
 
   constructor(
@@ -52,7 +56,7 @@ export class CircuitOpenError extends ResilienceError {
     );
     this.state = state;
     this.breakerSource = breakerSource;
-    this.retryAfterMs = retryAfterMs;
+    this.retryAfterMs = retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs);
   }
 }
 
