@@ -20,7 +20,7 @@ Options:
   --help               show this help
 
 API:      POST /v1/chat/completions, /v1/responses, /v1/embeddings (OpenAI)
-          POST /v1/messages (Anthropic)
+          POST /v1/messages, /v1/messages/count_tokens (Anthropic)
 Control:  GET|POST|PUT|DELETE /_control/faults, POST /_control/reset,
           GET /_stats, POST /_stats/reset, DELETE /_stats, GET /_health
 `;
