@@ -75,8 +75,18 @@ function describe(override: BreakerOverride): string {
     : `${override.state} (admitting ${Math.round(override.allow * 100)}%)`;
 }
 
-/** The collector's evidence, short. */
+/**
+ * The collector's evidence, short. A half-open signal is a step of the ramp back after an
+ * outage: its window is the step's, often quiet, so it says so rather than reading as a refusal
+ * without a reason (a service that never failed is ramped too: the breaker is the fleet's).
+ */
 function why(signal: BreakerSignal): string {
   const { errorRatio, window, volume, instances } = signal.reason;
-  return `fleet error ratio ${Math.round(errorRatio * 100)}% over ${window}: ${volume} calls from ${instances} instances`;
+  const evidence =
+    volume === 0
+      ? `no calls over ${window}`
+      : `fleet error ratio ${Math.round(errorRatio * 100)}% over ${window}: ${volume} calls from ${instances} instances`;
+  return signal.state === 'half_open'
+    ? `the fleet ramps calls back in after an outage; ${evidence}`
+    : evidence;
 }

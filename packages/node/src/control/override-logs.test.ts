@@ -93,7 +93,14 @@ it('warns when an override is applied, changed, lifted or expires; a re-issued u
   await reissue({});
   await send(signal({ state: 'half_open', allow: 0.25 }));
   await reissue({ state: 'half_open', allow: 0.25 });
-  await send(signal({ state: 'half_open', allow: 0.5 }));
+  // The next step's window was quiet.
+  await send(
+    signal({
+      state: 'half_open',
+      allow: 0.5,
+      reason: { ...signal().reason, volume: 0, instances: 0, errorRatio: 0 },
+    }),
+  );
   await send(signal({ state: 'closed' }));
   // The collector re-issues its closed too: there is nothing left to lift.
   await send(signal({ state: 'closed' }));
@@ -105,8 +112,8 @@ it('warns when an override is applied, changed, lifted or expires; a re-issued u
     told.map((r) => `${r.level} ${r.message}`),
     [
       'warn fleet override applied: openai/gpt-4o open for 10s (fleet error ratio 90% over 10s: 40 calls from 3 instances)',
-      'warn fleet override changed: openai/gpt-4o open → half_open (admitting 25%) for 10s (fleet error ratio 90% over 10s: 40 calls from 3 instances)',
-      'warn fleet override changed: openai/gpt-4o half_open (admitting 25%) → half_open (admitting 50%) for 10s (fleet error ratio 90% over 10s: 40 calls from 3 instances)',
+      'warn fleet override changed: openai/gpt-4o open → half_open (admitting 25%) for 10s (the fleet ramps calls back in after an outage; fleet error ratio 90% over 10s: 40 calls from 3 instances)',
+      'warn fleet override changed: openai/gpt-4o half_open (admitting 25%) → half_open (admitting 50%) for 10s (the fleet ramps calls back in after an outage; no calls over 10s)',
       'warn fleet override lifted: openai/gpt-4o (the collector closed it); its local breaker decides again',
       'warn fleet override applied: tool/search open for 10s (fleet error ratio 90% over 10s: 40 calls from 3 instances)',
       'warn fleet override expired: tool/search (not refreshed within its 10s TTL); its local breaker decides again',
