@@ -163,9 +163,22 @@ it('ESM app importing an npm alias of openai: start({ openaiAliases }) after the
   );
 });
 
+it('ESM app calling start() without the loader hook: told, once, that its imports are not instrumented', async () => {
+  const { code, out } = await run([fixture('no-hook-app.mjs')], 'no-hook-app');
+  assert.equal(code, 0, out);
+  assert.match(out, /^ok$/m);
+  const told = out.split('\n').filter((line) => line.includes('without the loader hook'));
+  assert.equal(told.length, 1, out);
+  assert.match(
+    told[0]!,
+    /its imports of openai are not instrumented.*--import @breakwater\/node\/register/,
+  );
+});
+
 it('CommonJS app: require("@breakwater/node") then require("openai")', async () => {
   const { code, out } = await run([fixture('cjs-app.cjs')], 'cjs-app');
   assert.equal(code, 0, out);
+  assert.doesNotMatch(out, /loader hook/, 'a CommonJS app needs no hook');
   assert.match(out, /ok chat\.completion/);
   assert.ok(
     bodies.some((b) => b.includes('chat gpt-cjs-app')),

@@ -20,6 +20,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
 import { type ControlHandle, startControl } from './control-hook.ts';
+import { missingEsmHookWarning } from './esm-entry-warning.ts';
 import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
 import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
@@ -242,6 +243,8 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
   let control: ControlHandle | undefined;
   try {
     if (options.openaiAliases !== undefined) interceptAliasesInEsm(options.openaiAliases, log);
+    const noHook = missingEsmHookWarning();
+    if (noHook !== undefined) log(noHook);
     sdk = new NodeSDK({
       // The resolved identity must win over detected attributes; see resource.ts.
       resourceDetectors: resourceDetectors(resolved),
