@@ -47,8 +47,10 @@ export interface WholeReference {
 
 /**
  * Returns a copy of `value` with every string's `${VAR}` references replaced from `env`.
- * Unset variables without a default and malformed references are reported in `problems` (and
- * replaced with ''); values that were one reference alone are listed in `wholes`.
+ * Unset variables without a default and malformed references are reported in `problems`, and
+ * a string with one is left as written: it stands for a value nobody knows yet, and the same
+ * reference text twice stands for the same value (see the loader, which validates the rest of
+ * the document around it). Values that were one reference alone are listed in `wholes`.
  */
 export function substituteEnv(
   value: unknown,
@@ -61,6 +63,7 @@ export function substituteEnv(
     if (!value.includes('${')) return value;
     // The variable of a reference that is the whole value, if it is one.
     let alone: string | undefined;
+    const before = problems.length;
     const text = value.replace(
       REFERENCE,
       (whole: string, name: string | undefined, fallback: string | undefined) => {
@@ -70,7 +73,7 @@ export function substituteEnv(
             path,
             message: `"${whole}" is not a variable reference: write \${NAME} or \${NAME:-default} (NAME of letters, digits and _), or $\${ for a literal \${`,
           });
-          return '';
+          return whole;
         }
         if (whole === value) alone = name;
         const found = env[name];
@@ -80,11 +83,12 @@ export function substituteEnv(
           path,
           message: `environment variable ${name} is not set (write \${${name}:-default} for a fallback)`,
         });
-        return '';
+        return whole;
       },
     );
-    if (alone !== undefined) wholes.push({ path, name: alone, text });
-    return text;
+    const result = problems.length === before ? text : value;
+    if (alone !== undefined) wholes.push({ path, name: alone, text: result });
+    return result;
   }
   if (Array.isArray(value))
     return value.map((item, i) => substituteEnv(item, env, problems, wholes, [...path, i]));

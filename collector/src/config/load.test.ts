@@ -248,6 +248,72 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('an unset variable does not hide the problems of the rest of the file', () => {
+    assert.deepEqual(problems('alertmanager:\n  url: ${AM_URL}\nevaluation:\n  intervall: 10s\n'), [
+      'collector.yaml:2:8: alertmanager.url: environment variable AM_URL is not set (write ${AM_URL:-default} for a fallback)',
+      'collector.yaml:4:14: evaluation.intervall: unknown key (did you mean interval?)',
+    ]);
+  });
+
+  it('reports every reference it cannot substitute and every other problem, in file order', () => {
+    const text = [
+      'listen: ${LISTEN}',
+      'logLevel: loud',
+      'auth:',
+      '  tokens:',
+      '    - { token: "${T1}", scopes: [ingest] }',
+      '    - { token: short, scopes: [root] }',
+      'limits: { maxBodyBytes: -5, retryAfterSeconds: "${RETRY}" }',
+      'evaluation:',
+      '  intervall: 10s',
+      '  maxSeries: ${SERIES-5}',
+    ].join('\n');
+    assert.deepEqual(problems(text), [
+      'collector.yaml:1:9: listen: environment variable LISTEN is not set (write ${LISTEN:-default} for a fallback)',
+      'collector.yaml:2:11: logLevel: Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"error"|"fatal"|"silent"',
+      'collector.yaml:5:16: auth.tokens[0].token: environment variable T1 is not set (write ${T1:-default} for a fallback)',
+      'collector.yaml:6:16: auth.tokens[1].token: tokens must be at least 16 characters long',
+      `collector.yaml:6:32: auth.tokens[1].scopes[0]: Invalid option: expected one of ${TOKEN_SCOPES.map((s) => `"${s}"`).join('|')}`,
+      'collector.yaml:7:25: limits.maxBodyBytes: Too small: expected number to be >0',
+      'collector.yaml:7:48: limits.retryAfterSeconds: environment variable RETRY is not set (write ${RETRY:-default} for a fallback)',
+      'collector.yaml:9:14: evaluation.intervall: unknown key (did you mean interval?)',
+      'collector.yaml:10:14: evaluation.maxSeries: "${SERIES-5}" is not a variable reference: write ${NAME} or ${NAME:-default} (NAME of letters, digits and _), or $${ for a literal ${',
+    ]);
+  });
+
+  it('says nothing of a value whose reference it could not substitute but that', () => {
+    // An unset URL is no invalid URL, an unset number no text where a number goes, and two
+    // different unset variables are no two equal values (one spool file for both).
+    const text = [
+      'alertmanager: { url: "${AM_URL}" }',
+      'limits: { maxInFlightRequests: "${INFLIGHT}" }',
+      'forward:',
+      '  - { url: "${FWD_A}", spool: true }',
+      '  - { url: "http://${FWD_HOST}:4318", spool: true }',
+    ].join('\n');
+    const lines = problems(text);
+    assert.deepEqual(
+      lines.map((line) => line.replace(/ is not set .*/, '')),
+      [
+        'collector.yaml:1:22: alertmanager.url: environment variable AM_URL',
+        'collector.yaml:2:32: limits.maxInFlightRequests: environment variable INFLIGHT',
+        'collector.yaml:4:12: forward[0].url: environment variable FWD_A',
+        'collector.yaml:5:12: forward[1].url: environment variable FWD_HOST',
+      ],
+      lines.join('\n'),
+    );
+    // The same reference twice stands for one value: that clash is real, whatever it is set to.
+    const same = problems(
+      'forward:\n  - { url: "${FWD}", spool: true }\n  - { url: "${FWD}", spool: true }\n',
+    );
+    assert.ok(
+      same.includes(
+        'collector.yaml:3:5: forward[1].spoolPath: forward[0] spools to the same file: give each spooling entry its own spoolPath',
+      ),
+      same.join('\n'),
+    );
+  });
+
   it('a ${VAR} alone at a number or boolean setting gives a number or boolean; elsewhere, text', () => {
     const text = [
       'limits:',
@@ -438,11 +504,13 @@ describe('configuration loading', () => {
     assert.equal(config.listen, '127.0.0.1:4318');
     assert.deepEqual(config.auth.tokens, []);
     assert.deepEqual(config.forward, []);
-    // Without `sections` the same file fails on its unset variables first, as before.
+    // Without `sections` the same file fails on its unset variables and the other sections' values.
     assert.deepEqual(problems(text), [
       'collector.yaml:4:16: auth.tokens[0].token: environment variable UNSET_TOKEN is not set (write ${UNSET_TOKEN:-default} for a fallback)',
       'collector.yaml:5:16: auth.tokens[1].token: environment variable UNSET_TOKEN is not set (write ${UNSET_TOKEN:-default} for a fallback)',
       'collector.yaml:6:18: forward[0].url: environment variable UNSET_URL is not set (write ${UNSET_URL:-default} for a fallback)',
+      'collector.yaml:7:25: limits.maxBodyBytes: Too small: expected number to be >0',
+      'collector.yaml:8:23: gate.slos.nope: unknown SLO "nope" (SLOs: chat, retry-recovery, breaker-refusal)',
     ]);
     // In a section that is read, an unset variable is still an error, and a misspelt key is still unknown.
     assert.throws(

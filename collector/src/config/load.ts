@@ -43,7 +43,9 @@ export interface ParseOptions {
  * Parses YAML text, keeps the sections `options.sections` names (all by default), substitutes
  * `${ENV}` references in strings, applies `overrides` and validates the result. Every problem
  * names the file, the path in the document and, when the path exists in the file, its line and
- * column. Throws {@link ConfigError}.
+ * column. Throws {@link ConfigError} with every problem: the references that cannot be
+ * substituted and, unless the YAML itself is broken, what validation finds in the rest of the
+ * document (nothing about a value whose reference was not substituted: that is one problem).
  */
 export function parseConfig(
   source: ConfigSource,
@@ -85,23 +87,19 @@ export function parseConfig(
     ]);
   }
   /** The problems found at document paths, each placed at its line and column. */
-  const atPaths = (found: readonly { path: (string | number)[]; message: string }[]): ConfigError =>
-    new ConfigError(
-      source.name,
-      found.map((p) => ({
-        path: formatPath(p.path),
-        message: p.message,
-        ...position(doc, lineCounter, p.path),
-      })),
-    );
+  const atPaths = (found: readonly { path: (string | number)[]; message: string }[]): ConfigProblem[] =>
+    found.map((p) => ({
+      path: formatPath(p.path),
+      message: p.message,
+      ...position(doc, lineCounter, p.path),
+    }));
   const structure = structureProblems(raw);
-  if (structure.length > 0) throw atPaths(structure);
+  if (structure.length > 0) throw new ConfigError(source.name, atPaths(structure));
   const read =
     options.sections === undefined ? raw : keepSections(raw as Record<string, unknown>, options.sections);
-  const problems: SubstitutionProblem[] = [];
+  const unresolved: SubstitutionProblem[] = [];
   const wholes: WholeReference[] = [];
-  const document = substituteEnv(read, env, problems, wholes) as Record<string, unknown>;
-  if (problems.length > 0) throw atPaths(problems);
+  const document = substituteEnv(read, env, unresolved, wholes) as Record<string, unknown>;
   const fromFlags: OverrideSet[] = [];
   for (const override of overrides) {
     const set = override(document);
@@ -114,13 +112,15 @@ export function parseConfig(
   // at least one value, and none twice, so it ends.
   while (!result.success && typeWholeReferences(document, result.error.issues, wholes))
     result = CollectorConfigSchema.safeParse(document);
-  if (!result.success) {
-    throw new ConfigError(
-      source.name,
-      issuesToProblems(result.error.issues, doc, lineCounter, fromFlags, wholes),
-    );
-  }
-  return result.data;
+  if (result.success && unresolved.length === 0) return result.data;
+  // Every problem in one report: the references that could not be substituted, and what
+  // validation found in the rest of the document (see issuesToProblems).
+  throw new ConfigError(source.name, [
+    ...atPaths(unresolved),
+    ...(result.success
+      ? []
+      : issuesToProblems(result.error.issues, doc, lineCounter, fromFlags, wholes, unresolved)),
+  ]);
 }
 
 /** Reads and parses a configuration file (see {@link parseConfig}). */
@@ -152,29 +152,38 @@ function issuesToProblems(
   lineCounter: LineCounter,
   fromFlags: readonly OverrideSet[],
   wholes: readonly WholeReference[],
+  unresolved: readonly SubstitutionProblem[],
 ): ConfigProblem[] {
-  /**
-   * A problem at `path`: the file's, at its line (naming the variable a value came from), or the
-   * flag's that set it, with no line.
-   */
-  const problemAt = (path: readonly PropertyKey[], message: string): ConfigProblem => {
-    const flag = fromFlags.find((set) => set.paths.some((p) => startsWith(path, p)))?.flag;
-    if (flag !== undefined) return { path: formatPath(path), message: `${message} (set by ${flag})` };
-    const from = referenceNote(path, wholes);
-    return { path: formatPath(path), message: message + from, ...position(doc, lineCounter, path) };
-  };
   const problems: ConfigProblem[] = [];
+  /**
+   * Adds the problem at `path`: the file's, at its line (naming the variable a value came from),
+   * or the flag's that set it, with no line. Left out at a value of the file whose reference
+   * could not be substituted: it is reported as that, and what validation says of the text as
+   * written (not a URL, not a number) is only the missing variable again.
+   */
+  const add = (path: readonly PropertyKey[], message: string): void => {
+    const flag = fromFlags.find((set) => set.paths.some((p) => startsWith(path, p)))?.flag;
+    if (flag !== undefined) {
+      problems.push({ path: formatPath(path), message: `${message} (set by ${flag})` });
+      return;
+    }
+    if (unresolved.some((u) => startsWith(path, u.path))) return;
+    const from = referenceNote(path, wholes);
+    problems.push({ path: formatPath(path), message: message + from, ...position(doc, lineCounter, path) });
+  };
   for (const issue of issues.flatMap(withUnionsResolved)) {
     if (issue.code === 'unrecognized_keys') {
       // One problem per unknown key, located at the key itself.
       for (const key of issue.keys) {
         const meant = suggestedKey(issue.path, key);
-        const message = meant === undefined ? 'unknown key' : `unknown key (did you mean ${meant}?)`;
-        problems.push(problemAt([...issue.path, key], message));
+        add(
+          [...issue.path, key],
+          meant === undefined ? 'unknown key' : `unknown key (did you mean ${meant}?)`,
+        );
       }
       continue;
     }
-    problems.push(problemAt(issue.path, issue.message));
+    add(issue.path, issue.message);
   }
   return problems;
 }
