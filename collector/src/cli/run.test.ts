@@ -46,4 +46,40 @@ describe('breakwater CLI, in-process', () => {
     assert.equal(serve.code, 2);
     assert.deepEqual(serve.stderr.trimEnd().split('\n'), ['breakwater: invalid configuration', ...expected]);
   });
+
+  it('a misspelt flag, of any command, names the one meant', async () => {
+    const cases: [string[], string][] = [
+      [['serve', '--listne', '1'], "breakwater serve: Unknown option '--listne' (did you mean --listen?)"],
+      [
+        ['check-config', '--confg', 'x.yaml'],
+        "breakwater check-config: Unknown option '--confg' (did you mean --config?)",
+      ],
+      [['rules', '--confg', 'x.yaml'], "breakwater rules: Unknown option '--confg' (did you mean --config?)"],
+      [['gate', '--servce', 'x'], "breakwater gate: Unknown option '--servce' (did you mean --service?)"],
+      [
+        ['config-schema', '--markdwn'],
+        "breakwater config-schema: Unknown option '--markdwn' (did you mean --markdown?)",
+      ],
+    ];
+    for (const [argv, first] of cases) {
+      const result = await run(argv);
+      assert.equal(result.code, 2, argv.join(' '));
+      assert.equal(result.stderr, `${first}\nRun "breakwater ${argv[0]} --help" for usage.\n`);
+    }
+  });
+
+  it('a misspelt command names the one meant', async () => {
+    const servr = await run(['servr']);
+    assert.equal(servr.code, 2);
+    assert.match(servr.stderr, /^breakwater: unknown command "servr" \(did you mean serve\?\)\n\nUsage: /);
+    assert.match(
+      (await run(['chek-config'])).stderr,
+      /^breakwater: unknown command "chek-config" \(did you mean check-config\?\)\n/,
+    );
+    assert.match(
+      (await run(['--verison'])).stderr,
+      /^breakwater: unknown command "--verison" \(did you mean --version\?\)\n/,
+    );
+    assert.match((await run(['frobnicate'])).stderr, /^breakwater: unknown command "frobnicate"\n/);
+  });
 });

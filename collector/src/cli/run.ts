@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { closestName } from '@breakwater/protocol';
 import type { Command } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CliIo } from './io.ts';
@@ -17,6 +18,9 @@ ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 Run "breakwater <command> --help" for a command's options, "breakwater --version" for the version.
 `;
 }
+
+/** What `breakwater` takes besides a command's name, for "did you mean" on an unknown one. */
+const TOP_LEVEL_WORDS = ['help', '--help', 'version', '--version'];
 
 /** This package's version (from its package.json: the same file in a checkout and when installed). */
 function collectorVersion(): string {
@@ -48,7 +52,9 @@ export async function runCli(
   }
   const command = commands.find((c) => c.name === name);
   if (command === undefined) {
-    io.stderr(`breakwater: unknown command "${name}"\n\n${mainHelp(commands)}`);
+    const meant = closestName(name, [...commands.map((c) => c.name), ...TOP_LEVEL_WORDS]);
+    const hint = meant === undefined ? '' : ` (did you mean ${meant}?)`;
+    io.stderr(`breakwater: unknown command "${name}"${hint}\n\n${mainHelp(commands)}`);
     return EXIT.USAGE;
   }
   try {
