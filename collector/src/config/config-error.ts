@@ -6,6 +6,11 @@ export interface ConfigProblem {
   /** 1-based line and column in the file, when known. */
   line?: number;
   column?: number;
+  /**
+   * The command-line flag that set the value, e.g. `--listen`: the problem is the flag's, and is
+   * placed there rather than in the file (which may be none: the defaults).
+   */
+  flag?: string;
 }
 
 /** A configuration that cannot be used; `message` lists every problem, one per line. */
@@ -23,16 +28,21 @@ export class ConfigError extends Error {
   }
 }
 
-/** By line and column; problems with no line (set by a flag, or the whole file) last, as found. */
+/** By line and column; problems with no line (a flag's, or the whole file's) last, as found. */
 function byPosition(a: ConfigProblem, b: ConfigProblem): number {
   if (a.line === undefined || b.line === undefined)
     return (a.line === undefined ? 1 : 0) - (b.line === undefined ? 1 : 0);
   return a.line - b.line || (a.column ?? 1) - (b.column ?? 1);
 }
 
-/** `config.yaml:12:5: slos[2].objective: expected a number below 1`. */
+/**
+ * `config.yaml:12:5: slos[2].objective: expected a number below 1`, or for a value a flag set
+ * `--listen: listen: expected host:port`.
+ */
 export function formatProblem(source: string, problem: ConfigProblem): string {
-  const where = problem.line === undefined ? source : `${source}:${problem.line}:${problem.column ?? 1}`;
+  const where =
+    problem.flag ??
+    (problem.line === undefined ? source : `${source}:${problem.line}:${problem.column ?? 1}`);
   return problem.path === ''
     ? `${where}: ${problem.message}`
     : `${where}: ${problem.path}: ${problem.message}`;

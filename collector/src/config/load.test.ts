@@ -401,8 +401,8 @@ describe('configuration loading', () => {
       (error: unknown) => {
         const lines = (error as ConfigError).message.split('\n').sort();
         assert.equal(lines.length, 2, lines.join('\n'));
-        assert.equal(lines[0], 'fl.yaml: forward[1].url: expected an http(s) URL (set by --forward)');
-        assert.match(lines[1]!, /^fl\.yaml: listen: refusing .*\(set by --listen\)$/);
+        assert.equal(lines[0], '--forward: forward[1].url: expected an http(s) URL');
+        assert.match(lines[1]!, /^--listen: listen: refusing /);
         return true;
       },
     );

@@ -157,14 +157,14 @@ function issuesToProblems(
   const problems: ConfigProblem[] = [];
   /**
    * Adds the problem at `path`: the file's, at its line (naming the variable a value came from),
-   * or the flag's that set it, with no line. Left out at a value of the file whose reference
+   * or the flag's that set it, placed at the flag. Left out at a value of the file whose reference
    * could not be substituted: it is reported as that, and what validation says of the text as
    * written (not a URL, not a number) is only the missing variable again.
    */
   const add = (path: readonly PropertyKey[], message: string): void => {
     const flag = fromFlags.find((set) => set.paths.some((p) => startsWith(path, p)))?.flag;
     if (flag !== undefined) {
-      problems.push({ path: formatPath(path), message: `${message} (set by ${flag})` });
+      problems.push({ path: formatPath(path), message, flag });
       return;
     }
     if (unresolved.some((u) => startsWith(path, u.path))) return;
