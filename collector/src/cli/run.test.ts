@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { TOKEN_SCOPES } from '@breakwater/protocol';
 import { runCli } from './run.ts';
 
 async function run(argv: string[], env: Record<string, string> = {}) {
@@ -45,6 +46,17 @@ describe('breakwater CLI, in-process', () => {
     const serve = await run(['serve', '--config', file]);
     assert.equal(serve.code, 2);
     assert.deepEqual(serve.stderr.trimEnd().split('\n'), ['breakwater: invalid configuration', ...expected]);
+  });
+
+  it('serve --listen on a public address without auth names the flag, and every token scope', async () => {
+    const serve = await run(['serve', '--listen', '0.0.0.0:4399', '--data-dir', join(dir, 'state')]);
+    assert.equal(serve.code, 2);
+    assert.equal(
+      serve.stderr,
+      'breakwater: invalid configuration\n' +
+        `--listen: listen: refusing to listen on 0.0.0.0:4399 without auth: the address is reachable from the network. Configure auth.tokens (with ${TOKEN_SCOPES.join('/')} scopes) or listen on 127.0.0.1.\n`,
+    );
+    assert.match(serve.stderr, /ingest\/subscribe\/admin\/gate scopes/);
   });
 
   it('a misspelt flag, of any command, names the one meant', async () => {

@@ -1,3 +1,4 @@
+import { TOKEN_SCOPES } from '@breakwater/protocol';
 import { formatListenAddress, isLoopbackHost, parseListenAddress } from './listen-address.ts';
 
 /**
@@ -11,6 +12,6 @@ export function listenAuthProblem(listen: string, tokens: readonly unknown[]): s
   if (typeof address === 'string' || isLoopbackHost(address.host) || tokens.length > 0) return undefined;
   return (
     `refusing to listen on ${formatListenAddress(address)} without auth: the address is reachable from the network. ` +
-    'Configure auth.tokens (with ingest/subscribe/admin scopes) or listen on 127.0.0.1.'
+    `Configure auth.tokens (with ${TOKEN_SCOPES.join('/')} scopes) or listen on 127.0.0.1.`
   );
 }
