@@ -59,6 +59,52 @@ describe('breakwater CLI, in-process', () => {
     assert.match(serve.stderr, /ingest\/subscribe\/admin\/gate scopes/);
   });
 
+  it('check-config sums up the gate and fleet settings', async () => {
+    const defaults = join(dir, 'defaults.yaml');
+    await writeFile(defaults, '');
+    const plain = await run(['check-config', defaults]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(
+      plain.stdout,
+      /\n {2}gate: {5}window 10m, minEvents 100, reserve 10%; required: any named in slo=\n {2}fleet: {4}on, scope fleet, openThreshold 50%, quorum 2, windows 2s\/10s\/1m\n$/,
+    );
+
+    const tuned = join(dir, 'gate-fleet.yaml');
+    await writeFile(
+      tuned,
+      [
+        'gate:',
+        '  window: 30m',
+        '  minEvents: 300',
+        '  reserve: 0.25',
+        '  exclude: [breaker-refusal]',
+        '  slos:',
+        '    availability: { required: true }',
+        '    retry-recovery: { window: 1h }',
+        'fleet:',
+        '  quorum: 1',
+        '  windows: [{ duration: 5s }, { duration: 2m }]',
+        '  perDependency: { "tool/*": { openThreshold: 0.3 } }',
+      ].join('\n'),
+    );
+    const check = await run(['check-config', tuned]);
+    assert.equal(check.code, 0, check.stderr);
+    assert.deepEqual(check.stdout.trimEnd().split('\n').slice(-2), [
+      '  gate:     window 30m, minEvents 300, reserve 25%; required: availability, any named in slo=; excluded: breaker-refusal; own rules: retry-recovery',
+      '  fleet:    on, scope fleet, openThreshold 50%, quorum 1, windows 5s/2m; own rules: tool/*',
+    ]);
+
+    const off = join(dir, 'all-required.yaml');
+    await writeFile(
+      off,
+      'gate: { required: true, slos: { retry-recovery: { required: false } } }\nfleet: { enabled: false }\n',
+    );
+    assert.deepEqual((await run(['check-config', off])).stdout.trimEnd().split('\n').slice(-2), [
+      '  gate:     window 10m, minEvents 100, reserve 10%; required: all but retry-recovery',
+      '  fleet:    off',
+    ]);
+  });
+
   it('a misspelt flag, of any command, names the one meant', async () => {
     const cases: [string[], string][] = [
       [['serve', '--listne', '1'], "breakwater serve: Unknown option '--listne' (did you mean --listen?)"],

@@ -85,5 +85,46 @@ export function summarize(config: CollectorConfig): string {
   }
   const am = (config as { alertmanager?: { url?: string } }).alertmanager?.url;
   lines.push(`  alertmanager: ${am === undefined ? 'off' : urlForDisplay(am)}`);
+  lines.push(`  gate:     ${gateSummary(config.gate)}`, `  fleet:    ${fleetSummary(config.fleet)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The gate's window, data and budget thresholds, and which SLOs it requires, leaves out or
+ * judges by rules of their own (`gate.slos`). Lists after a `;`.
+ */
+function gateSummary(gate: CollectorConfig['gate']): string {
+  const overrides = Object.entries(gate.slos);
+  const named = (required: boolean) =>
+    overrides.filter(([, rules]) => rules.required === required).map(([name]) => name);
+  // Without `required: true`, an SLO is required when a request names it (`slo=`).
+  const required = gate.required
+    ? ['all', ...(named(false).length > 0 ? [`but ${named(false).join(', ')}`] : [])].join(' ')
+    : [...named(true), 'any named in slo='].join(', ');
+  const lists = [`required: ${required}`];
+  if (gate.exclude.length > 0) lists.push(`excluded: ${gate.exclude.join(', ')}`);
+  // `required` alone is shown above.
+  const own = overrides.filter(([, rules]) => Object.keys(rules).some((key) => key !== 'required'));
+  if (own.length > 0) lists.push(`own rules: ${own.map(([name]) => name).join(', ')}`);
+  const thresholds = [
+    `window ${windowName(gate.window)}`,
+    `minEvents ${gate.minEvents}`,
+    `reserve ${ratioToPercent(gate.reserve)}%`,
+  ];
+  return [thresholds.join(', '), ...lists].join('; ');
+}
+
+/** Whether fleet decisions are on and, if so, when a dependency opens (and where rules differ). */
+function fleetSummary(fleet: CollectorConfig['fleet']): string {
+  if (!fleet.enabled) return 'off';
+  const thresholds = [
+    `scope ${fleet.scope}`,
+    `openThreshold ${ratioToPercent(fleet.openThreshold)}%`,
+    `quorum ${fleet.quorum}`,
+    `windows ${fleet.windows.map((w) => windowName(w.duration)).join('/')}`,
+  ];
+  const own = Object.keys(fleet.perDependency);
+  return [`on, ${thresholds.join(', ')}`, ...(own.length > 0 ? [`own rules: ${own.join(', ')}`] : [])].join(
+    '; ',
+  );
 }
