@@ -227,9 +227,18 @@ describe('configuration loading', () => {
     ]);
   });
 
-  it('reports YAML syntax errors with their position', () => {
+  it('reports YAML syntax errors with their position, once, and no code frame', () => {
     const [line] = problems('listen: [\n');
     assert.match(line!, /^collector\.yaml:2:1: invalid YAML: /);
+    assert.deepEqual(problems('slos:\n  - name: a\n   objective: 99\n'), [
+      'collector.yaml:3:1: invalid YAML: Sequence item without - indicator',
+    ]);
+    assert.deepEqual(problems('listen: "127.0.0.1:4318\nlogLevel: info\n'), [
+      'collector.yaml:3:1: invalid YAML: Missing closing "quote',
+    ]);
+    assert.deepEqual(problems('listen: 127.0.0.1:4318\nlisten: 127.0.0.1:4319\n'), [
+      'collector.yaml:2:1: invalid YAML: Map keys must be unique',
+    ]);
   });
 
   it('substitutes ${ENV} in strings, with defaults and $${ escapes; missing variables are errors', () => {

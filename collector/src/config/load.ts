@@ -54,18 +54,14 @@ export function parseConfig(
   options: ParseOptions = {},
 ): CollectorConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source.text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  // Not `prettyErrors`: it appends the position again (` at line 3, column 1:`) and a code frame.
+  const doc = parseDocument(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source.name,
       doc.errors.map((error) => {
-        const pos = error.linePos?.[0];
-        return {
-          path: '',
-          message: `invalid YAML: ${firstLine(error.message)}`,
-          line: pos?.line,
-          column: pos?.col,
-        };
+        const { line, col } = lineCounter.linePos(error.pos[0]);
+        return { path: '', message: `invalid YAML: ${firstLine(error.message)}`, line, column: col };
       }),
     );
   }
