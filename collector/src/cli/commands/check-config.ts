@@ -16,8 +16,9 @@ export const checkConfigCommand: Command = {
   help: `Usage: breakwater check-config [--config] <file> [options]
 
 Validates the YAML configuration (with \${ENV} substitution and flag overrides applied, as
-serve would). Prints "ok" and a summary, or every problem with file:line:column, the path in
-the document and what was expected, then exits 2.
+serve would). Prints "ok" and a summary (listener, auth, limits, forwarding, SLOs,
+Alertmanager, gate, fleet), or every problem, unset variables included, with file:line:column
+(or the flag that set the value), the path in the document and what was expected, then exits 2.
 
 Options:
   -c, --config <file>        the file (or give it as the only argument)
