@@ -63,6 +63,28 @@ export type GateReasonCode = (typeof GATE_REASON_CODES)[number];
 /** Reason codes that mean "wait for more traffic", not "something is wrong" (`--wait` keeps polling). */
 export const GATE_NO_DATA_CODES: readonly GateReasonCode[] = ['insufficient_data', 'no_data'];
 
+/**
+ * The operation an SLO that groups by operation was judged on: the value of each of its `groupBy`
+ * dimensions that tell one span of a request from another (`operation`, `gen_ai.operation.name`,
+ * `span`), e.g. `{ operation: "chat" }`. The gate judges each operation of such an SLO apart: the
+ * agent, chat and tool spans of one request are not independent events to be summed.
+ */
+export type GateOperation = Record<string, string>;
+
+const GateOperationSchema = z.record(z.string(), z.string());
+
+/** `operation=chat` (dimensions joined by `, `; an empty value as `""`), for people. */
+export function gateOperationText(operation: GateOperation): string {
+  return Object.entries(operation)
+    .map(([dim, value]) => `${dim}=${value === '' ? '""' : value}`)
+    .join(', ');
+}
+
+/** An SLO's name for people, with the operation it was judged on: `availability [operation=chat]`. */
+export function gateSloLabel(slo: string, operation?: GateOperation): string {
+  return operation === undefined ? slo : `${slo} [${gateOperationText(operation)}]`;
+}
+
 /** One reason behind a gate decision: a machine-readable `code` plus a sentence for people. */
 export type GateReason = {
   /** What the reason is, one of {@link GATE_REASON_CODES}. */
@@ -71,6 +93,8 @@ export type GateReason = {
   message: string;
   /** The SLO the reason is about, when it is about one. */
   slo?: string | undefined;
+  /** The operation of {@link slo} the reason is about, when the SLO is judged per operation. */
+  operation?: GateOperation | undefined;
   /** The decision this reason argues for; absent for informational reasons. */
   decision?: GateDecision | undefined;
 };
@@ -80,15 +104,25 @@ export const GateReasonSchema = z.object({
   code: z.string(),
   message: z.string(),
   slo: z.string().optional(),
+  operation: GateOperationSchema.optional(),
   decision: z.enum(GATE_DECISIONS).optional(),
 });
 type _GateReasonChecked = Holds<SameType<z.infer<typeof GateReasonSchema>, GateReason>>;
 
 const SampleSchema = z.object({ good: z.number(), total: z.number() });
 
-/** Per-SLO evidence in a gate answer. */
+/**
+ * Per-SLO evidence in a gate answer. An SLO that groups by operation is judged per operation
+ * ({@link GateOperation}); its evidence is then the deciding operation's, named in `operation`.
+ */
 export type GateSloEvidence = {
   slo: string;
+  /**
+   * The operation judged, when the SLO groups by operation: the one that decided (the worst
+   * decision; among equals, a judged one, then the highest error ratio). Every count below is
+   * this operation's. Absent for an SLO judged on its summed counts.
+   */
+  operation?: GateOperation | undefined;
   /** The SLO's objective, its target good ratio (e.g. 0.995). */
   objective: number;
   /** The gate window this SLO was judged over, e.g. `"10m"` (per-SLO overridable). */
@@ -97,7 +131,8 @@ export type GateSloEvidence = {
   burnRates: Record<string, number | null>;
   /**
    * Share of the service's error budget left over the SLO window (every version summed: the
-   * budget belongs to the service, not to one build). 1 = untouched; negative once overspent.
+   * budget belongs to the service, not to one build; of {@link operation} when there is one).
+   * 1 = untouched; negative once overspent.
    */
   budgetRemaining: number;
   /** Events for the version under test over the gate window. */
@@ -116,7 +151,10 @@ export type GateSloEvidence = {
         test?: 'z' | 'fisher' | undefined;
       }
     | undefined;
-  /** Whether the version had enough events for this SLO to be judged. */
+  /**
+   * Whether the version had enough events for this SLO to be judged (for an SLO judged per
+   * operation: for at least one of its operations).
+   */
   judged?: boolean | undefined;
   /** Bad events of the version per error category over the gate window, most frequent first. */
   topErrorCategories?: { category: string; count: number }[] | undefined;
@@ -139,6 +177,7 @@ export type GateSloEvidence = {
 /** Validates a {@link GateSloEvidence}. */
 export const GateSloEvidenceSchema = z.object({
   slo: z.string(),
+  operation: GateOperationSchema.optional(),
   objective: z.number(),
   window: z.string().optional(),
   burnRates: z.record(z.string(), z.number().nullable()),
@@ -205,7 +244,19 @@ export type GateHealth = {
   window: string;
   /** True when every SLO with events is within budget over `window`; false when none had events. */
   healthy: boolean;
-  slos: { slo: string; good: number; total: number; burnRate: number | null; healthy: boolean }[];
+  /**
+   * Per SLO with events. An SLO that groups by operation is healthy only when each of its
+   * operations is within budget: its entry is then the operation burning fastest, named in
+   * `operation`.
+   */
+  slos: {
+    slo: string;
+    operation?: GateOperation | undefined;
+    good: number;
+    total: number;
+    burnRate: number | null;
+    healthy: boolean;
+  }[];
   /** Collector time of the evaluation, epoch ms. */
   evaluatedAt: number;
 };
@@ -220,6 +271,7 @@ export const GateHealthSchema = z.object({
   slos: z.array(
     z.object({
       slo: z.string(),
+      operation: GateOperationSchema.optional(),
       good: z.number(),
       total: z.number(),
       burnRate: z.number().nullable(),
