@@ -9,14 +9,28 @@ import type { GateSloDefinition } from './data-source.ts';
 const DEPENDENCY_DIMS = ['dependency', ATTR.DEPENDENCY];
 const ERROR_TYPE_DIMS = [SEMCONV.ERROR_TYPE];
 
-/** One SLO's counts for a gate question, summed over `groupBy` dimensions. */
-export interface CollectedSlo {
+/**
+ * `groupBy` dimensions that tell one span of a request from another: the GenAI operation (a field
+ * or its attribute key) and the span name. An agent request makes an `invoke_agent` span, its
+ * `chat` spans and its `execute_tool` spans; counted in one SLO they are not independent events,
+ * so the gate judges each operation apart instead of summing them. Other dimensions (model,
+ * provider, dependency, tool, `error.type`, attributes) split one kind of event: summed.
+ */
+export const OPERATION_DIMS: readonly string[] = ['operation', SEMCONV.GEN_AI_OPERATION_NAME, 'span'];
+
+/** The `groupBy` dimensions of `def` the gate judges apart (see {@link OPERATION_DIMS}), in order. */
+export function operationDims(groupBy: readonly string[]): string[] {
+  return groupBy.filter((dim) => OPERATION_DIMS.includes(dim));
+}
+
+/** One operation's counts for a gate question (or the SLO's, when it does not group by operation). */
+export interface CollectedCounts {
+  /** The operation's dimension values; undefined when the SLO does not group by operation. */
+  operation: Record<string, string> | undefined;
   /** The version under test per window length. */
   version: Map<number, GoodTotal>;
   /** Baseline over the gate window; undefined when no baseline version had events (or was named). */
   baseline: GoodTotal | undefined;
-  /** Baseline versions that contributed (or were named). */
-  baselineVersions: Set<string>;
   /** Every version over the SLO window. */
   service: GoodTotal;
   /** Bad events of the version per category over the gate window. */
@@ -27,6 +41,20 @@ export interface CollectedSlo {
   errorTypes: Map<string, number>;
   /** Series ids of the version (for example trace ids). */
   versionSeries: string[];
+}
+
+/** One SLO's counts for a gate question, summed over `groupBy` dimensions but the operation's. */
+export interface CollectedSlo {
+  /**
+   * Per operation when the SLO groups by operation (those with events of the service in any
+   * window, sorted), else a single entry summed over every `groupBy` dimension. Empty when the
+   * SLO groups by operation and the service has no event.
+   */
+  operations: CollectedCounts[];
+  /** Every version and operation of the service over the SLO window. */
+  service: GoodTotal;
+  /** Baseline versions that contributed (or were named). */
+  baselineVersions: Set<string>;
   /**
    * Events over the gate window of the SLO's overflow series that may hold the version's (a new
    * version is a new series, the first to overflow): the service's own overflow series, and the
@@ -45,9 +73,10 @@ export interface CollectQuery {
 }
 
 /**
- * Sums one SLO's series for a gate question. `windowsMs` is the order of `SeriesWindows.windows`.
- * Series whose id does not decode with the SLO's current `groupBy` are skipped (as the SLO engine
- * does), so a config change never misreads old counts.
+ * Sums one SLO's series for a gate question, per operation when the SLO groups by one.
+ * `windowsMs` is the order of `SeriesWindows.windows`. Series whose id does not decode with the
+ * SLO's current `groupBy` are skipped (as the SLO engine does), so a config change never misreads
+ * old counts.
  */
 export function collectSlo(
   def: GateSloDefinition,
@@ -59,22 +88,41 @@ export function collectSlo(
   const wholeIndex = windowsMs.indexOf(def.windowMs);
   const explicit = new Set(query.baseline);
   const out: CollectedSlo = {
-    version: new Map(windowsMs.map((ms) => [ms, { good: 0, total: 0 }])),
-    baseline: undefined,
-    baselineVersions: new Set(explicit),
+    operations: [],
     service: { good: 0, total: 0 },
-    categories: new Map(),
-    dependencies: new Map(),
-    errorTypes: new Map(),
-    versionSeries: [],
+    baselineVersions: new Set(explicit),
     overflowEvents: 0,
   };
+  const opDims = operationDims(def.groupBy);
+  const opIndexes = opDims.map((dim) => def.groupBy.indexOf(dim));
+  const parts = new Map<string, CollectedCounts>();
+  const partOf = (dims: readonly string[]): CollectedCounts => {
+    const values = opIndexes.map((i) => dims[i] ?? '');
+    const key = JSON.stringify(values);
+    let part = parts.get(key);
+    if (part === undefined) {
+      part = {
+        operation:
+          opDims.length === 0 ? undefined : Object.fromEntries(opDims.map((d, i) => [d, values[i]!])),
+        version: new Map(windowsMs.map((ms) => [ms, { good: 0, total: 0 }])),
+        baseline: explicit.size > 0 ? { good: 0, total: 0 } : undefined,
+        service: { good: 0, total: 0 },
+        categories: new Map(),
+        dependencies: new Map(),
+        errorTypes: new Map(),
+        versionSeries: [],
+      };
+      parts.set(key, part);
+    }
+    return part;
+  };
+  // An SLO judged on its summed counts has its one entry even without events.
+  if (opDims.length === 0) partOf([]);
   const depIndex = dimIndex(def.groupBy, DEPENDENCY_DIMS);
   const providerIndex = def.groupBy.indexOf('provider');
   const modelIndex = def.groupBy.indexOf('model');
   const toolIndex = def.groupBy.indexOf('tool');
   const typeIndex = dimIndex(def.groupBy, ERROR_TYPE_DIMS);
-  let baseline: GoodTotal | undefined = explicit.size > 0 ? { good: 0, total: 0 } : undefined;
   let fleetOverflowEvents = 0;
   // Whether the service had a series before the gate window: it then had one throughout (a
   // series with events in the SLO window is still stored), so the limiter folded none of its
@@ -96,30 +144,35 @@ export function collectSlo(
     const gate = s.windows[gateIndex];
     if ((whole?.total ?? 0) > (gate?.total ?? 0)) knownBeforeGateWindow = true;
     if (overflow === 'service') {
+      // Of no one operation: it taints the whole SLO (see `overflowEvents`).
       out.overflowEvents += gate?.total ?? 0;
       continue;
     }
+    // A series without any event in any window (if the store lists one) makes no operation.
+    if (opDims.length > 0 && !s.windows.some((w) => w.total > 0)) continue;
+    const part = partOf(labels.dims);
+    if (whole !== undefined) add(part.service, whole);
     if (labels.version === query.version) {
-      out.versionSeries.push(s.series);
-      for (let i = 0; i < windowsMs.length; i++) add(out.version.get(windowsMs[i]!)!, s.windows[i]!);
+      part.versionSeries.push(s.series);
+      for (let i = 0; i < windowsMs.length; i++) add(part.version.get(windowsMs[i]!)!, s.windows[i]!);
       if (gate === undefined || gate.total === 0) continue;
       const bad = gate.total - gate.good;
       for (const [key, count] of Object.entries(gate.extra)) {
         if (key.startsWith(CATEGORY_COUNTER_PREFIX) && count > 0) {
           const category = key.slice(CATEGORY_COUNTER_PREFIX.length);
-          out.categories.set(category, (out.categories.get(category) ?? 0) + count);
+          part.categories.set(category, (part.categories.get(category) ?? 0) + count);
         }
       }
       const dependency = dependencyOf(labels.dims, depIndex, providerIndex, modelIndex, toolIndex);
       if (dependency !== undefined) {
-        const d = out.dependencies.get(dependency) ?? { bad: 0, total: 0 };
+        const d = part.dependencies.get(dependency) ?? { bad: 0, total: 0 };
         d.bad += bad;
         d.total += gate.total;
-        out.dependencies.set(dependency, d);
+        part.dependencies.set(dependency, d);
       }
       const errorType = typeIndex < 0 ? undefined : labels.dims[typeIndex];
       if (errorType !== undefined && errorType !== '' && bad > 0) {
-        out.errorTypes.set(errorType, (out.errorTypes.get(errorType) ?? 0) + bad);
+        part.errorTypes.set(errorType, (part.errorTypes.get(errorType) ?? 0) + bad);
       }
       continue;
     }
@@ -127,11 +180,11 @@ export function collectSlo(
     const isBaseline =
       explicit.size > 0 ? explicit.has(labels.version) : labels.version !== '' && gate.total > 0;
     if (!isBaseline) continue;
-    baseline ??= { good: 0, total: 0 };
-    add(baseline, gate);
+    part.baseline ??= { good: 0, total: 0 };
+    add(part.baseline, gate);
     out.baselineVersions.add(labels.version);
   }
-  out.baseline = baseline;
+  out.operations = [...parts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, part]) => part);
   if (!knownBeforeGateWindow) out.overflowEvents += fleetOverflowEvents;
   return out;
 }

@@ -26,7 +26,10 @@ const rulesShape = {
   minEvents: z.number().int().positive(),
   /** HALT when less than this share of the service's error budget is left (0..1). */
   reserve: z.number().min(0).max(1),
-  /** Significance level of the one-sided tests (sustained burn, canary worse than baseline). */
+  /**
+   * Significance level of the one-sided tests (fast burn, sustained burn, canary worse than
+   * baseline); divided by the number of operations tested for an SLO judged per operation.
+   */
   significance: z.number().gt(0).max(0.5),
   /** ROLLBACK when the burn rate over the gate window is significantly above this. */
   sustainedBurnRate: z.number().positive(),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GoodTotal } from '../burn-rate.ts';
-import { combineVerdicts, decideSlo, type SloGateInput, type SloRules } from './decide.ts';
+import { combineVerdicts, decideOperations, decideSlo, type SloGateInput, type SloRules } from './decide.ts';
 
 const M = 60_000;
 const H = 60 * M;
@@ -188,6 +188,123 @@ describe('decideSlo', () => {
     assert.equal(small.evidence.comparison, undefined);
     const none = decideSlo(input({ baseline: undefined }), RULES);
     assert.deepEqual(codes(none), ['no_baseline']);
+  });
+});
+
+describe('decideOperations (an SLO judged per operation)', () => {
+  /** One operation's counts: no baseline, a service that has plenty of budget left. */
+  const op = (operation: string, total: number, bad: number, over: Partial<SloGateInput> = {}) =>
+    input({
+      operation: { operation },
+      version: version(total, bad),
+      baseline: undefined,
+      service: { good: 1_000_000, total: 1_000_000 },
+      ...over,
+    });
+
+  it('one operation is judged as an SLO is: decideSlo, at the full significance', () => {
+    // 4/150 bad: P(X≥4 | 150, 0.005) ≈ 0.0071 < 0.01.
+    const v = decideOperations([op('chat', 150, 4)], RULES);
+    assert.equal(v.decision, 'ROLLBACK');
+    assert.deepEqual(codes(v), ['sustained_burn', 'no_baseline']);
+    assert.deepEqual(v.evidence.operation, { operation: 'chat' });
+    assert.match(v.reasons[0]!.message, /^availability \[operation=chat\]: .*\(p=7\.11e-3\)$/);
+  });
+
+  it('Bonferroni: with three operations tested, each test runs at 0.01/3', () => {
+    // The same 4/150 beside two healthy operations: p ≈ 0.0071 > 0.0033, not significant.
+    const three = [op('chat', 150, 4), op('execute_tool', 150, 0), op('invoke_agent', 150, 0)];
+    const v = decideOperations(three, RULES);
+    assert.equal(v.decision, 'PROCEED');
+    assert.deepEqual(v.evidence.operation, { operation: 'chat' }, 'the worst error ratio is shown');
+    assert.deepEqual(v.evidence.sample, { good: 146, total: 150 });
+    // 6/150 (p ≈ 1.2e-4) is significant at 0.01/3, and says at which level it was held.
+    const worse = decideOperations([op('chat', 150, 6), ...three.slice(1)], RULES);
+    assert.equal(worse.decision, 'ROLLBACK');
+    assert.match(worse.reasons[0]!.message, /, p=1\.21e-4 < 0\.01\/3\)$/);
+    // Operations with too few events for any test do not count: beside one, chat is tested alone.
+    const alone = decideOperations([op('chat', 150, 4), op('execute_tool', 20, 0)], RULES);
+    assert.equal(alone.decision, 'ROLLBACK');
+    assert.match(alone.reasons[0]!.message, /\(p=7\.11e-3\)$/);
+  });
+
+  it('the worst operation decides; its evidence and the reasons name it', () => {
+    const v = decideOperations(
+      [op('chat', 1000, 1), op('execute_tool', 1000, 80), op('invoke_agent', 1000, 1)],
+      RULES,
+    );
+    assert.equal(v.decision, 'ROLLBACK');
+    assert.equal(v.deciding, 1);
+    assert.deepEqual(v.evidence.operation, { operation: 'execute_tool' });
+    assert.deepEqual(v.evidence.sample, { good: 920, total: 1000 });
+    assert.ok(v.reasons.filter((r) => r.decision === 'ROLLBACK').length > 0);
+    for (const r of v.reasons.filter((r) => r.decision !== undefined)) {
+      assert.deepEqual(r.operation, { operation: 'execute_tool' });
+      assert.match(r.message, /^availability \[operation=execute_tool\]: /);
+    }
+    // No other version of any operation: said once, for the SLO.
+    assert.deepEqual(
+      v.reasons.filter((r) => r.code === 'no_baseline').map((r) => [r.message, r.operation]),
+      [['availability: no other version of the service to compare with', undefined]],
+    );
+  });
+
+  it("each operation against the baseline's same operation, and its own budget", () => {
+    const base = (good: number, total: number) => ({ baseline: { good, total } });
+    // chat 1 % vs 1 % (summed with the tools, 0.5 % vs 0.05 %: "worse") proceeds.
+    const v = decideOperations(
+      [op('chat', 1000, 10, base(9900, 10_000)), op('execute_tool', 1000, 0, base(10_000, 10_000))],
+      { ...RULES, sustainedBurnRate: 10 },
+    );
+    assert.equal(v.decision, 'PROCEED');
+    assert.equal(v.evidence.comparison?.significant, false);
+    // The tools' budget alone is spent (the SLO engine reports it so): HALT, on that operation.
+    const spent = decideOperations(
+      [op('chat', 1000, 1), op('execute_tool', 1000, 1, { service: { good: 99_000, total: 100_000 } })],
+      RULES,
+    );
+    assert.equal(spent.decision, 'HALT');
+    assert.deepEqual(codes(spent), ['budget_below_reserve', 'no_baseline']);
+    assert.deepEqual(spent.evidence.operation, { operation: 'execute_tool' });
+  });
+
+  it('only operations with enough events are judged; too few in all: one reason, HALT if required', () => {
+    const some = decideOperations([op('chat', 1000, 1), op('execute_tool', 30, 0)], {
+      ...RULES,
+      required: true,
+    });
+    assert.equal(some.decision, 'PROCEED', 'the tools are too few to judge, chat decides');
+    assert.equal(some.evidence.judged, true);
+    assert.deepEqual(
+      some.reasons.map((r) => [r.code, r.decision, r.operation?.operation]),
+      [
+        ['insufficient_data', undefined, 'execute_tool'],
+        ['no_baseline', undefined, undefined],
+      ],
+    );
+    const none = decideOperations([op('chat', 40, 0), op('execute_tool', 30, 0), op('old', 0, 0)], {
+      ...RULES,
+      required: true,
+    });
+    assert.equal(none.decision, 'HALT');
+    assert.equal(none.evidence.judged, false);
+    assert.deepEqual(
+      none.reasons.map((r) => [r.code, r.decision]),
+      [
+        ['no_baseline', undefined],
+        ['insufficient_data', 'HALT'],
+      ],
+    );
+    assert.equal(
+      none.reasons[1]!.message,
+      'availability: too few events for the version over 10m to judge any operation (operation=chat: 40, operation=execute_tool: 30), 100 needed to judge one',
+    );
+    const optional = decideOperations([op('chat', 40, 0), op('execute_tool', 0, 0)], RULES);
+    assert.equal(optional.decision, 'PROCEED');
+    assert.equal(optional.evidence.judged, false);
+    assert.equal(combineVerdicts([optional], 10 * M).decision, 'HALT');
+    const nothing = decideOperations([op('chat', 0, 0), op('execute_tool', 0, 0)], RULES);
+    assert.equal(nothing.reasons.at(-1)!.code, 'no_data');
   });
 });
 

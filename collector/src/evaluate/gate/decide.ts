@@ -1,9 +1,12 @@
 import {
   formatDuration,
   type GateDecision,
+  type GateOperation,
   type GateReason,
   type GateReasonCode,
   type GateSloEvidence,
+  gateOperationText,
+  gateSloLabel,
 } from '@breakwater/protocol';
 import { errorBudget } from '../../config/slo/objective.ts';
 import { budgetRemaining, burnRate, type GoodTotal } from '../burn-rate.ts';
@@ -31,6 +34,8 @@ export interface SloRules {
 /** Everything the decision for one SLO depends on: counts only, no I/O. */
 export interface SloGateInput {
   slo: string;
+  /** The operation these counts are of, when the SLO is judged per operation. */
+  operation?: GateOperation | undefined;
   objective: number;
   /** Counts of the version under test per window length (must hold the gate and fast-burn windows). */
   version: ReadonlyMap<number, GoodTotal>;
@@ -38,6 +43,16 @@ export interface SloGateInput {
   baseline: GoodTotal | undefined;
   /** Every version of the service over the SLO window (the budget). */
   service: GoodTotal;
+}
+
+/**
+ * How many operations of one SLO are tested at once, and so share its `significance`
+ * (Bonferroni): 1 for an SLO judged on its summed counts.
+ */
+export interface Multiplicity {
+  tests: number;
+  /** The `significance` before it was divided by {@link tests}. */
+  significance: number;
 }
 
 /** The decision for one SLO with its evidence. */
@@ -63,15 +78,30 @@ const ZERO: GoodTotal = { good: 0, total: 0 };
  * - HALT `insufficient_data` / `no_data`: the version has fewer than `minEvents` (only when the
  *   SLO is `required`; otherwise the SLO is reported as not judged);
  * - PROCEED otherwise.
+ * `multiplicity`, when several operations of the SLO are tested ({@link decideOperations}), only
+ * makes the messages say which level `rules.significance` (already divided) stands for.
  */
-export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
-  const { slo, objective } = input;
+export function decideSlo(input: SloGateInput, rules: SloRules, multiplicity?: Multiplicity): SloVerdict {
+  const { objective, operation } = input;
+  // Messages name the operation too, when there is one.
+  const slo = gateSloLabel(input.slo, operation);
   const at = (ms: number): GoodTotal => input.version.get(ms) ?? ZERO;
   const sample = at(rules.windowMs);
   const reasons: GateReason[] = [];
   const push = (code: GateReasonCode, message: string, decision?: GateDecision) => {
-    reasons.push({ code, message, slo, ...(decision === undefined ? {} : { decision }) });
+    reasons.push({
+      code,
+      message,
+      slo: input.slo,
+      ...(operation === undefined ? {} : { operation }),
+      ...(decision === undefined ? {} : { decision }),
+    });
   };
+  // `p=…`, with the level it was held to when several operations share the significance.
+  const pText = (p: number) =>
+    multiplicity === undefined || multiplicity.tests <= 1
+      ? `p=${sci(p)}`
+      : `p=${sci(p)} < ${multiplicity.significance}/${multiplicity.tests}`;
 
   // Shortest window first, so the report and the API read like the alert rules.
   const windows = [rules.windowMs, ...rules.fastBurn.flatMap((r) => [r.longWindowMs, r.shortWindowMs])];
@@ -80,7 +110,8 @@ export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
     burnRates[formatDuration(ms)] = burnRate(at(ms), objective);
   const remaining = budgetRemaining(input.service, objective);
   const evidence: SloVerdict['evidence'] = {
-    slo,
+    slo: input.slo,
+    ...(operation === undefined ? {} : { operation }),
     objective,
     window: formatDuration(rules.windowMs),
     burnRates,
@@ -107,7 +138,7 @@ export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
     if (p >= rules.significance) continue;
     push(
       'fast_burn',
-      `${slo}: burning ${fixed(longRate)}x over ${formatDuration(rule.longWindowMs)} and ${fixed(shortRate)}x over ${formatDuration(rule.shortWindowMs)} (page threshold ${fixed(rule.burnRate)}x; ${bad}/${long.total} bad over ${formatDuration(rule.longWindowMs)}, p=${sci(p)})`,
+      `${slo}: burning ${fixed(longRate)}x over ${formatDuration(rule.longWindowMs)} and ${fixed(shortRate)}x over ${formatDuration(rule.shortWindowMs)} (page threshold ${fixed(rule.burnRate)}x; ${bad}/${long.total} bad over ${formatDuration(rule.longWindowMs)}, ${pText(p)})`,
       'ROLLBACK',
     );
     break;
@@ -128,14 +159,14 @@ export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
       if (p < rules.significance) {
         push(
           'sustained_burn',
-          `${slo}: burn rate ${fixed(rate)}x over ${window} (${bad}/${sample.total} bad), above ${fixed(rules.sustainedBurnRate)}x (p=${sci(p)})`,
+          `${slo}: burn rate ${fixed(rate)}x over ${window} (${bad}/${sample.total} bad), above ${fixed(rules.sustainedBurnRate)}x (${pText(p)})`,
           'ROLLBACK',
         );
       }
     }
   }
 
-  if (rules.compare) compare(input, rules, sample, evidence, push);
+  if (rules.compare) compare(slo, input.baseline, rules, sample, evidence, push, pText);
 
   if (input.service.total >= rules.minEvents && remaining < rules.reserve) {
     push(
@@ -153,14 +184,118 @@ export function decideSlo(input: SloGateInput, rules: SloRules): SloVerdict {
   return { decision, reasons, evidence };
 }
 
+/** A verdict for an SLO judged per operation, and the index of the input that decided it. */
+export interface OperationsVerdict extends SloVerdict {
+  deciding: number;
+}
+
+const SEVERITY: Record<GateDecision, number> = { PROCEED: 0, HALT: 1, ROLLBACK: 2 };
+/** Operations named in a reason that none could be judged. */
+const LISTED_OPERATIONS = 5;
+
+/**
+ * Judges an SLO per operation, one input each ({@link decideSlo} on each), when its `groupBy`
+ * tells the spans of one request apart (see `OPERATION_DIMS`). Summed, a failed request would
+ * count once for each of its spans that failed with it (the chat span and the agent span above
+ * it), its healthy tool spans would dilute the ratio, and the tests would take correlated spans
+ * for independent events. One input is judged by {@link decideSlo} as is. Otherwise:
+ * - every test runs at `significance / m` (Bonferroni), m the operations with `minEvents` in the
+ *   gate window or a fast-burn long window (those any test may run on), so the SLO's chance of a
+ *   false ROLLBACK stays within `significance`;
+ * - only operations with enough events are judged; when none has, the SLO gets a single
+ *   `insufficient_data` / `no_data` reason (HALT when required), as an SLO does;
+ * - the decision is the worst operation's and the evidence the deciding operation's: the worst
+ *   decision, among equals a judged one, then the highest error ratio over the gate window, the
+ *   least budget left, the most events; `judged` when any operation was.
+ * Reasons: every operation's that argue for a decision (the deciding one's first), the judged
+ * operations' informational ones, and `insufficient_data` of those too small to be judged.
+ */
+export function decideOperations(inputs: readonly SloGateInput[], rules: SloRules): OperationsVerdict {
+  const first = inputs[0];
+  if (first === undefined) throw new Error('decideOperations needs an input');
+  if (inputs.length === 1) return { ...decideSlo(first, rules), deciding: 0 };
+  const eventsIn = (i: SloGateInput, ms: number) => i.version.get(ms)?.total ?? 0;
+  const tested = inputs.filter(
+    (i) =>
+      eventsIn(i, rules.windowMs) >= rules.minEvents ||
+      rules.fastBurn.some((r) => eventsIn(i, r.longWindowMs) >= rules.minEvents),
+  ).length;
+  const tests = Math.max(1, tested);
+  const perOperation: SloRules = { ...rules, significance: rules.significance / tests, required: false };
+  const verdicts = inputs.map((i) => decideSlo(i, perOperation, { tests, significance: rules.significance }));
+
+  const errorRatio = (v: SloVerdict) =>
+    v.evidence.sample.total === 0 ? -1 : 1 - v.evidence.sample.good / v.evidence.sample.total;
+  const order = verdicts
+    .map((v, i) => ({ v, i }))
+    .sort(
+      (a, b) =>
+        SEVERITY[b.v.decision] - SEVERITY[a.v.decision] ||
+        Number(b.v.evidence.judged === true) - Number(a.v.evidence.judged === true) ||
+        errorRatio(b.v) - errorRatio(a.v) ||
+        a.v.evidence.budgetRemaining - b.v.evidence.budgetRemaining ||
+        b.v.evidence.sample.total - a.v.evidence.sample.total ||
+        a.i - b.i,
+    );
+  const deciding = order[0]!.i;
+  const anyJudged = verdicts.some((v) => v.evidence.judged === true);
+  const slo = first.slo;
+  const window = formatDuration(rules.windowMs);
+
+  const reasons: GateReason[] = [];
+  // No other version has events of any operation: said once, for the SLO.
+  const noBaseline = inputs.every((i) => i.baseline === undefined);
+  for (const { v } of order) {
+    const judged = v.evidence.judged === true;
+    for (const r of v.reasons) {
+      if (r.decision !== undefined) reasons.push(r);
+      else if (r.code === 'insufficient_data') {
+        if (anyJudged) reasons.push(r);
+      } else if (r.code === 'no_data') {
+        // An operation of the service the version does not have: nothing to say of it.
+      } else if (judged && !(r.code === 'no_baseline' && noBaseline)) reasons.push(r);
+    }
+  }
+  if (rules.compare && noBaseline)
+    reasons.push({
+      code: 'no_baseline',
+      message: `${slo}: no other version of the service to compare with`,
+      slo,
+    });
+  if (!anyJudged) {
+    const withEvents = verdicts
+      .filter((v) => v.evidence.sample.total > 0)
+      .sort((a, b) => b.evidence.sample.total - a.evidence.sample.total);
+    const listed = withEvents
+      .slice(0, LISTED_OPERATIONS)
+      .map((v) => `${gateOperationText(v.evidence.operation ?? {})}: ${v.evidence.sample.total}`);
+    if (withEvents.length > LISTED_OPERATIONS) listed.push('…');
+    const message =
+      withEvents.length === 0
+        ? `${slo}: 0 event(s) for the version over ${window}, ${rules.minEvents} needed to judge`
+        : `${slo}: too few events for the version over ${window} to judge any operation (${listed.join(', ')}), ${rules.minEvents} needed to judge one`;
+    reasons.push({
+      code: withEvents.length === 0 ? 'no_data' : 'insufficient_data',
+      message,
+      slo,
+      ...(rules.required ? { decision: 'HALT' as const } : {}),
+    });
+  }
+
+  let decision = order[0]!.v.decision;
+  if (decision === 'PROCEED' && !anyJudged && rules.required) decision = 'HALT';
+  return { decision, reasons, evidence: { ...verdicts[deciding]!.evidence, judged: anyJudged }, deciding };
+}
+
 function compare(
-  input: SloGateInput,
+  slo: string,
+  baseline: GoodTotal | undefined,
   rules: SloRules,
   sample: GoodTotal,
   evidence: SloVerdict['evidence'],
   push: (code: GateReasonCode, message: string, decision?: GateDecision) => void,
+  pText: (p: number) => string,
 ): void {
-  const { slo, baseline } = input;
   if (baseline === undefined) {
     push('no_baseline', `${slo}: no other version of the service to compare with`);
     return;
@@ -190,7 +325,7 @@ function compare(
   if (significant) {
     push(
       'worse_than_baseline',
-      `${slo}: error ratio ${pct(canaryErrorRatio)} vs baseline ${pct(baselineErrorRatio)} (${result.test === 'z' ? 'two-proportion z-test' : "Fisher's exact test"}, p=${sci(result.pValue)})`,
+      `${slo}: error ratio ${pct(canaryErrorRatio)} vs baseline ${pct(baselineErrorRatio)} (${result.test === 'z' ? 'two-proportion z-test' : "Fisher's exact test"}, ${pText(result.pValue)})`,
       'ROLLBACK',
     );
   }

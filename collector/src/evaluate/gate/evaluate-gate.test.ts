@@ -285,6 +285,147 @@ describe('evaluateGate', () => {
   });
 });
 
+describe('evaluateGate: an SLO grouped by operation is judged per operation', () => {
+  /** The default availability SLO: every GenAI operation, grouped by operation. */
+  const byOperation: GateSloDefinition = { ...availability, groupBy: ['operation'] };
+  /** Counts of one operation of an agent service; its bad events in `category`. */
+  const op = (version: string, operation: string, total: number, bad: number, category = 'overloaded') => ({
+    slo: 'availability',
+    series: encodeSeries({ service: 'agent', version, dims: [operation] }, byOperation.groupBy),
+    counts: {
+      good: total - bad,
+      total,
+      extra: bad > 0 ? { [`c:${category}`]: bad } : ({} as Record<string, number>),
+    },
+  });
+  async function agentSource(deltas: CountDelta[], def = byOperation): Promise<GateDataSource> {
+    const store = new MemoryStore(() => 31 * DAY);
+    await store.commit(NOW - 30_000, deltas);
+    return {
+      slos: () => [def],
+      snapshot: (now, windows) => store.snapshot(now, windows),
+      examples: (_slo, series) => (series.includes('"v2"') && series.includes('"chat"') ? ['c0ffee'] : []),
+    };
+  }
+  /** v1: 1000 requests, each an agent span, a chat span and a tool span, none failing. */
+  const healthyV1 = ['invoke_agent', 'chat', 'execute_tool'].map((o) => op('v1', o, 1000, 0));
+  const ask = (s: GateDataSource) =>
+    evaluateGate(s, config, { service: 'agent', version: 'v2', baseline: [], slos: [] }, NOW);
+
+  it('the walkthrough: 37 of 150 requests fail (chat, and the agent with it): chat 37/150 bad, not 74/450', async () => {
+    const s = await agentSource([
+      ...healthyV1,
+      op('v2', 'invoke_agent', 150, 37, 'unclassified'),
+      op('v2', 'chat', 150, 37),
+      op('v2', 'execute_tool', 150, 0),
+    ]);
+    const answer = GateAnswerSchema.parse(await ask(s));
+    assert.equal(answer.decision, 'ROLLBACK');
+    const e = answer.slos[0]!;
+    assert.deepEqual(e.operation, { operation: 'chat' });
+    assert.deepEqual(e.sample, { good: 113, total: 150 });
+    assert.deepEqual(e.baselineSample, { good: 1000, total: 1000 });
+    assert.equal(e.comparison?.canaryErrorRatio, 37 / 150);
+    // The deciding operation's diagnostics, not the agent span's failures added to them.
+    assert.deepEqual(e.topErrorCategories, [{ category: 'overloaded', count: 37 }]);
+    assert.deepEqual(e.exampleTraceIds, ['c0ffee']);
+    const sustained = answer.reasons.find((r) => r.code === 'sustained_burn')!;
+    assert.deepEqual(sustained.operation, { operation: 'chat' });
+    assert.match(
+      sustained.message,
+      /^availability \[operation=chat\]: burn rate 49\.33x over 10m \(37\/150 bad\)/,
+    );
+    assert.match(
+      answer.reasons.find((r) => r.code === 'worse_than_baseline')!.message,
+      /error ratio 24\.67% vs baseline 0\.00% \(Fisher's exact test, p=2\.61e-35 < 0\.01\/3\)/,
+    );
+    // The agent span failing with chat is its own operation, with its own reasons.
+    assert.ok(
+      answer.reasons.some((r) => r.code === 'sustained_burn' && r.operation?.operation === 'invoke_agent'),
+    );
+    assert.ok(!answer.reasons.some((r) => r.operation?.operation === 'execute_tool'));
+  });
+
+  it('a regression of one operation alone rolls back: the healthy chat and agent spans do not hide it', async () => {
+    // v1's tools fail 1 %; v2's 4 % (6/150). Summed over the three operations, 6/450 vs 10/3000
+    // would be within luck at 0.01 (binomial p ≈ 0.027, Fisher p ≈ 0.012).
+    const s = await agentSource([
+      op('v1', 'invoke_agent', 1000, 0),
+      op('v1', 'chat', 1000, 0),
+      op('v1', 'execute_tool', 1000, 10, 'server_error'),
+      op('v2', 'invoke_agent', 150, 0),
+      op('v2', 'chat', 150, 0),
+      op('v2', 'execute_tool', 150, 6, 'server_error'),
+    ]);
+    const answer = await ask(s);
+    assert.equal(answer.decision, 'ROLLBACK');
+    const e = answer.slos[0]!;
+    assert.deepEqual(e.operation, { operation: 'execute_tool' });
+    assert.deepEqual(
+      [e.sample, e.baselineSample],
+      [
+        { good: 144, total: 150 },
+        { good: 990, total: 1000 },
+      ],
+    );
+    assert.deepEqual(e.topErrorCategories, [{ category: 'server_error', count: 6 }]);
+    assert.equal(e.exampleTraceIds, undefined, 'no trace of the chat series, which did not decide');
+    assert.deepEqual(
+      answer.reasons.filter((r) => r.decision === 'ROLLBACK').map((r) => [r.code, r.operation?.operation]),
+      [
+        ['fast_burn', 'execute_tool'],
+        ['sustained_burn', 'execute_tool'],
+      ],
+    );
+  });
+
+  it('an SLO grouped by model only is still summed: models partition one kind of event', async () => {
+    const byModel: GateSloDefinition = { ...availability, groupBy: ['model'] };
+    const model = (version: string, name: string, total: number, bad: number) => ({
+      slo: 'availability',
+      series: encodeSeries({ service: 'agent', version, dims: [name] }, byModel.groupBy),
+      counts: { good: total - bad, total, extra: {} as Record<string, number> },
+    });
+    // 60 events per model: neither would be judged alone; summed, 120 are.
+    const s = await agentSource(
+      [
+        model('v1', 'gpt-4o', 1000, 0),
+        model('v1', 'gpt-4o-mini', 1000, 0),
+        model('v2', 'gpt-4o', 60, 0),
+        model('v2', 'gpt-4o-mini', 60, 1),
+      ],
+      byModel,
+    );
+    const answer = GateAnswerSchema.parse(await ask(s));
+    const e = answer.slos[0]!;
+    assert.equal(e.operation, undefined);
+    assert.equal(e.judged, true);
+    assert.deepEqual(e.sample, { good: 119, total: 120 });
+    assert.equal(answer.decision, 'PROCEED');
+  });
+
+  it('an operation with too few events is not judged; the others decide', async () => {
+    const s = await agentSource([
+      ...healthyV1,
+      op('v2', 'invoke_agent', 150, 0),
+      op('v2', 'chat', 150, 0),
+      op('v2', 'execute_tool', 20, 0),
+    ]);
+    const answer = await evaluateGate(
+      s,
+      config,
+      { service: 'agent', version: 'v2', baseline: [], slos: ['availability'] },
+      NOW,
+    );
+    assert.equal(answer.decision, 'PROCEED', 'required, yet judged on chat and the agent');
+    assert.equal(answer.slos[0]!.judged, true);
+    assert.deepEqual(
+      answer.reasons.filter((r) => r.code === 'insufficient_data').map((r) => [r.operation, r.decision]),
+      [[{ operation: 'execute_tool' }, undefined]],
+    );
+  });
+});
+
 describe('evaluateHealth', () => {
   it('is green once the rolled-back version is left out', async () => {
     const s = await source();

@@ -1,10 +1,10 @@
 import { closestName, formatDuration, type GateAnswer, type GateSloEvidence } from '@breakwater/protocol';
 import type { SeriesWindows } from '../../store/types.ts';
 import { scaledBurnRules } from '../alert-policy.ts';
-import { type CollectedSlo, collectSlo, servicesWithEvents } from './collect.ts';
+import { type CollectedCounts, collectSlo, servicesWithEvents } from './collect.ts';
 import { type GateConfig, rulesFor } from './config.ts';
 import type { GateDataSource, GateSloDefinition } from './data-source.ts';
-import { combineVerdicts, decideSlo, type SloRules, type SloVerdict } from './decide.ts';
+import { combineVerdicts, decideOperations, type SloRules, type SloVerdict } from './decide.ts';
 
 /** Categories, error types and trace ids listed per SLO in an answer. */
 const TOP_N = 5;
@@ -85,8 +85,9 @@ export interface GateEvaluation {
 
 /**
  * Answers a gate question from one store snapshot: collects each SLO's counts for the version,
- * its baseline and the whole service, judges each SLO ({@link decideSlo}) and combines them.
- * SLOs without any event for the service are left out unless named in the query.
+ * its baseline and the whole service (per operation when the SLO groups by operation), judges
+ * each SLO ({@link decideOperations}) and combines them. SLOs without any event for the service
+ * are left out unless named in the query.
  */
 export async function evaluateGate(
   source: GateDataSource,
@@ -131,23 +132,26 @@ export async function evaluateGateDetailed(
     if (collected.service.total > 0) serviceHasData = true;
     else if (!requested.has(def.name) && collected.overflowEvents === 0) continue;
     for (const v of collected.baselineVersions) baseline.add(v);
-    const verdict = overflowed(
-      decideSlo(
-        {
-          slo: def.name,
-          objective: def.objective,
-          version: collected.version,
-          baseline: collected.baseline,
-          service: collected.service,
-        },
-        r,
-      ),
-      def,
-      collected.overflowEvents,
-      r.windowMs,
+    const parts =
+      collected.operations.length > 0 ? collected.operations : [emptyCounts(query.baseline.length > 0)];
+    const judged = decideOperations(
+      parts.map((p) => ({
+        slo: def.name,
+        operation: p.operation,
+        objective: def.objective,
+        version: p.version,
+        baseline: p.baseline,
+        service: p.service,
+      })),
+      r,
     );
+    const verdict = overflowed(judged, def, collected.overflowEvents, r.windowMs);
     verdicts.push(verdict);
-    evidence.push({ ...verdict.evidence, ...details(source, def, collected), decision: verdict.decision });
+    evidence.push({
+      ...verdict.evidence,
+      ...details(source, def, parts[judged.deciding]!),
+      decision: verdict.decision,
+    });
   }
   const defaultWindow = config.window;
   const unknownService = serviceHasData ? undefined : serviceHint(query.service, defs, snapshot, windowsMs);
@@ -217,8 +221,29 @@ function serviceHint(
   return `no event of service "${service}" at all (${some})`;
 }
 
-/** Incident details for one SLO: top categories, error types, failing dependency, trace ids. */
-function details(source: GateDataSource, def: GateSloDefinition, c: CollectedSlo): Partial<GateSloEvidence> {
+/** Counts of an SLO without any event of the service (judged only when named or overflowed). */
+function emptyCounts(explicitBaseline: boolean): CollectedCounts {
+  return {
+    operation: undefined,
+    version: new Map(),
+    baseline: explicitBaseline ? { good: 0, total: 0 } : undefined,
+    service: { good: 0, total: 0 },
+    categories: new Map(),
+    dependencies: new Map(),
+    errorTypes: new Map(),
+    versionSeries: [],
+  };
+}
+
+/**
+ * Incident details for one SLO (the deciding operation's, when judged per operation): top
+ * categories, error types, failing dependency, trace ids.
+ */
+function details(
+  source: GateDataSource,
+  def: GateSloDefinition,
+  c: CollectedCounts,
+): Partial<GateSloEvidence> {
   const out: Partial<GateSloEvidence> = {};
   if (c.categories.size > 0) {
     out.topErrorCategories = top(c.categories).map(([category, count]) => ({ category, count }));
