@@ -478,4 +478,40 @@ describe('evaluateHealth', () => {
     assert.equal(didNotTake.healthy, false);
     assert.equal(didNotTake.slos[0]!.total, 600);
   });
+
+  it('an SLO grouped by operation is green only when each operation is', async () => {
+    const byOperation: GateSloDefinition = { ...availability, groupBy: ['operation'] };
+    const store = new MemoryStore(() => 31 * DAY);
+    const op = (operation: string, total: number, bad: number): CountDelta => ({
+      slo: 'availability',
+      series: encodeSeries({ service: 'agent', version: 'v1', dims: [operation] }, byOperation.groupBy),
+      counts: { good: total - bad, total, extra: {} as Record<string, number> },
+    });
+    // Summed, 2/600 bad burns 0.67; chat alone, 2/200 burns 2.
+    await store.commit(NOW - 30_000, [
+      op('invoke_agent', 200, 0),
+      op('chat', 200, 2),
+      op('execute_tool', 200, 0),
+    ]);
+    const s: GateDataSource = {
+      slos: () => [byOperation],
+      snapshot: (now, windows) => store.snapshot(now, windows),
+    };
+    const red = GateHealthSchema.parse(await evaluateHealth(s, config, 'agent', [], NOW));
+    assert.equal(red.healthy, false);
+    assert.deepEqual(red.slos, [
+      {
+        slo: 'availability',
+        operation: { operation: 'chat' },
+        good: 198,
+        total: 200,
+        burnRate: 2,
+        healthy: false,
+      },
+    ]);
+    await store.commit(NOW - 20_000, [op('chat', 400, 0)]);
+    const green = await evaluateHealth(s, config, 'agent', [], NOW);
+    assert.equal(green.healthy, true);
+    assert.deepEqual(green.slos[0]!.operation, { operation: 'chat' }, 'still the one burning fastest');
+  });
 });

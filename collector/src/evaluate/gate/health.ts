@@ -1,7 +1,8 @@
 import { formatDuration, type GateHealth } from '@breakwater/protocol';
 import { decodeSeries, overflowKind } from '../../sli/series.ts';
 import { FINE_BUCKET_MS } from '../../store/buckets.ts';
-import { burnRate } from '../burn-rate.ts';
+import { burnRate, type GoodTotal } from '../burn-rate.ts';
+import { operationDims } from './collect.ts';
 import type { GateConfig } from './config.ts';
 import type { GateDataSource } from './data-source.ts';
 
@@ -18,10 +19,12 @@ function windowSince(recoveryWindowMs: number, nowMs: number, sinceMs: number): 
 
 /**
  * Is the service green now? Over `config.recoveryWindow`, every SLO with events for the service
- * (the `excluded` versions left out) must burn at most 1× its budget. With `sinceMs` (a rollback's
- * end, on the collector's clock), only events after it count, every version's included: a
- * rolled-back version still failing then keeps the service red, as it should. Not healthy when no
- * SLO has events yet: recovery is shown by traffic, not by silence.
+ * (the `excluded` versions left out) must burn at most 1× its budget, and for an SLO that groups
+ * by operation (see `OPERATION_DIMS`) each of its operations, as the gate judges them apart: its
+ * entry is then the operation burning fastest. With `sinceMs` (a rollback's end, on the
+ * collector's clock), only events after it count, every version's included: a rolled-back version
+ * still failing then keeps the service red, as it should. Not healthy when no SLO has events yet:
+ * recovery is shown by traffic, not by silence.
  */
 export async function evaluateHealth(
   source: GateDataSource,
@@ -38,20 +41,45 @@ export async function evaluateHealth(
   const skip = new Set(excluded);
   const slos: GateHealth['slos'] = [];
   for (const def of defs) {
-    let good = 0;
-    let total = 0;
+    const opDims = operationDims(def.groupBy);
+    const opIndexes = opDims.map((dim) => def.groupBy.indexOf(dim));
+    const operations = new Map<
+      string,
+      { operation: Record<string, string> | undefined; counts: GoodTotal }
+    >();
     for (const s of snapshot) {
       if (s.slo !== def.name) continue;
       const labels = decodeSeries(s.series, def.groupBy);
       if (labels === undefined || labels.service !== service || skip.has(labels.version)) continue;
       // The service's own overflow series may hold an excluded version's events, unseen.
       if (skip.size > 0 && overflowKind(labels) !== undefined) continue;
-      good += s.windows[0]?.good ?? 0;
-      total += s.windows[0]?.total ?? 0;
+      const window = s.windows[0];
+      if (window === undefined || window.total === 0) continue;
+      // The service's overflow series (every label `__overflow__`) is judged as an operation of
+      // its own: its events may be any operation's, and mixing them into one would dilute it.
+      const values = opIndexes.map((i) => labels.dims[i] ?? '');
+      const key = JSON.stringify(values);
+      let entry = operations.get(key);
+      if (entry === undefined) {
+        const operation =
+          opDims.length === 0 ? undefined : Object.fromEntries(opDims.map((d, i) => [d, values[i]!]));
+        entry = { operation, counts: { good: 0, total: 0 } };
+        operations.set(key, entry);
+      }
+      entry.counts.good += window.good;
+      entry.counts.total += window.total;
     }
-    if (total === 0) continue;
-    const rate = burnRate({ good, total }, def.objective);
-    slos.push({ slo: def.name, good, total, burnRate: rate, healthy: rate !== null && rate <= 1 });
+    const worst = worstOperation(operations, def.objective);
+    if (worst === undefined) continue;
+    const rate = burnRate(worst.counts, def.objective);
+    slos.push({
+      slo: def.name,
+      ...(worst.operation === undefined ? {} : { operation: worst.operation }),
+      good: worst.counts.good,
+      total: worst.counts.total,
+      burnRate: rate,
+      healthy: rate !== null && rate <= 1,
+    });
   }
   return {
     service,
@@ -62,4 +90,21 @@ export async function evaluateHealth(
     slos,
     evaluatedAt: nowMs,
   };
+}
+
+/** The entry to report for one SLO: its only one (summed), else the operation burning fastest. */
+function worstOperation(
+  operations: ReadonlyMap<string, { operation: Record<string, string> | undefined; counts: GoodTotal }>,
+  objective: number,
+): { operation: Record<string, string> | undefined; counts: GoodTotal } | undefined {
+  let worst: { operation: Record<string, string> | undefined; counts: GoodTotal } | undefined;
+  let worstRate = -1;
+  for (const entry of operations.values()) {
+    const rate = burnRate(entry.counts, objective) ?? 0;
+    if (rate > worstRate || (rate === worstRate && entry.counts.total > (worst?.counts.total ?? 0))) {
+      worst = entry;
+      worstRate = rate;
+    }
+  }
+  return worst;
 }
