@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ATTR, COLLECTOR_PATHS, METRIC, SEMCONV, type SloList } from '@breakwater/protocol';
+import { ATTR, COLLECTOR_PATHS, type GateAnswer, METRIC, SEMCONV, type SloList } from '@breakwater/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { DesiredAlert } from '../../collector/src/act/alerts.ts';
 import { gateAlertLabels } from '../../collector/src/act/gate/incident-alerts.ts';
@@ -136,6 +136,7 @@ function components(
   admin: () => { url: string; token?: string },
   status: StatusComponentOptions = {},
   gateIncidents: () => readonly DesiredAlert[] = () => [],
+  gateDecisions: () => readonly GateAnswer[] = () => [],
 ): ComponentFactory[] {
   let fleet: FleetComponent | undefined;
   let breakers: BreakerStatesComponent | undefined;
@@ -164,6 +165,7 @@ function components(
           dependencies: () => fleet!.fleet.view(),
           breakerStates: () => breakers!.table.snapshot(),
           gateIncidents,
+          gateDecisions,
           onChange: (listener) => fleet!.fleet.onSignal(() => listener()),
         },
         { sampleIntervalMs: 1_000, ...status },
@@ -213,8 +215,9 @@ describe('status page in headless Chromium', { timeout: 120_000 }, () => {
   describe('without auth', () => {
     let t: TestService;
     let base = '';
-    // The gate's firing incidents, as the gate component keeps them.
+    // The gate's firing incidents, as the gate component keeps them, and its recent decisions.
     const incidents: DesiredAlert[] = [];
+    const decisions: GateAnswer[] = [];
 
     before(async () => {
       t = await startTestService(CONFIG, {
@@ -222,6 +225,7 @@ describe('status page in headless Chromium', { timeout: 120_000 }, () => {
           () => ({ url: base }),
           {},
           () => incidents,
+          () => decisions,
         ),
       });
       base = t.url;
@@ -275,6 +279,28 @@ describe('status page in headless Chromium', { timeout: 120_000 }, () => {
         });
         await page
           .locator('#summary .badge.page', { hasText: '1 gate incident' })
+          .waitFor({ timeout: 5_000 });
+        // The decision's reasons name the SLO, and the operation it was judged on.
+        decisions.push({
+          decision: 'ROLLBACK',
+          service: 'agent',
+          version: 'v2',
+          baseline: ['v1'],
+          reasons: [
+            {
+              code: 'sustained_burn',
+              message: 'availability [operation=chat]: burn rate 49.33x over 10m (37/150 bad)',
+              slo: 'availability',
+              operation: { operation: 'chat' },
+              decision: 'ROLLBACK',
+            },
+          ],
+          slos: [],
+          window: '10m',
+          evaluatedAt: Date.now(),
+        });
+        await page
+          .locator('#sec-gateDecisions li', { hasText: '(availability [operation=chat])' })
           .waitFor({ timeout: 5_000 });
         await page
           .locator('#sec-dependencies tr[data-dependency="openai/gpt-4o"] .badge.open')

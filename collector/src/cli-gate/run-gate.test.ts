@@ -26,6 +26,8 @@ function answer(decision: GateDecision, over: Partial<GateAnswer> = {}): GateAns
     slos: [
       {
         slo: 'availability',
+        // A ROLLBACK judged per operation (the SLO groups by operation), as the default one is.
+        ...(decision === 'ROLLBACK' ? { operation: { operation: 'chat' } } : {}),
         objective: 0.995,
         burnRates: { '10m': decision === 'ROLLBACK' ? 10 : 0.1 },
         budgetRemaining: 0.9,
@@ -183,6 +185,16 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
     assert.ok(lines.includes('  retry-recovery: not judged, 0/5 bad, budget left 90.0%'), io.out);
     assert.ok(lines.includes('  availability: HALT, not judged, 0/5 bad, budget left 90.0%'), io.out);
     assert.ok(lines.includes('  latency: PROCEED, 1/200 bad, budget left 90.0%'), io.out);
+  });
+
+  it('names the operation an SLO judged per operation was decided on', async () => {
+    const io = capture();
+    assert.equal(await runGateCommand(['--service', 'chat', '--version', 'rb', '--url', url], io), 20);
+    const lines = io.out.split('\n');
+    assert.ok(
+      lines.includes('  availability [operation=chat]: ROLLBACK, 50/1000 bad, budget left 90.0%'),
+      io.out,
+    );
   });
 
   it('--json prints a schema-valid answer on stdout only', async () => {
@@ -393,7 +405,11 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
         md,
         /\[4bf92f3577b34da6a3ce929d0e0e4736\]\(http:\/\/jaeger:16686\/trace\/4bf92f3577b34da6a3ce929d0e0e4736\)/,
       );
-      assert.match(md, /Failing dependency: `openai\/gpt-4o`/);
+      assert.match(
+        md,
+        /Failing dependency: `openai\/gpt-4o` \(50 of 1000 calls bad, SLO availability \[operation=chat\]\)/,
+      );
+      assert.match(md, /\n\| availability \[operation=chat\] \| 99\.5% \| ROLLBACK \| 1000 \(50\) \|/);
       assert.match(md, /`server_error`: 50/);
       const json = JSON.parse(await readFile(out.report.json, 'utf8')) as {
         kind: string;

@@ -1,4 +1,10 @@
-import { type Clock, GATE_EXIT_CODES, type GateAnswer, systemClock } from '@breakwater/protocol';
+import {
+  type Clock,
+  GATE_EXIT_CODES,
+  type GateAnswer,
+  gateSloLabel,
+  systemClock,
+} from '@breakwater/protocol';
 import { isNoDataHalt } from '../act/gate/incident-alerts.ts';
 import {
   buildIncidentReport,
@@ -210,7 +216,7 @@ function printAnswer(answer: GateAnswer, options: GateCliOptions, say: (line: st
     for (const s of answer.slos) {
       const bad = s.sample.total - s.sample.good;
       say(
-        `  ${s.slo}: ${sloDecisionText(s)}, ${bad}/${s.sample.total} bad, budget left ${(s.budgetRemaining * 100).toFixed(1)}%`,
+        `  ${gateSloLabel(s.slo, s.operation)}: ${sloDecisionText(s)}, ${bad}/${s.sample.total} bad, budget left ${(s.budgetRemaining * 100).toFixed(1)}%`,
       );
     }
   }

@@ -1,4 +1,10 @@
-import { type Clock, GATE_NO_DATA_CODES, type GateAnswer, type TimerHandle } from '@breakwater/protocol';
+import {
+  type Clock,
+  GATE_NO_DATA_CODES,
+  type GateAnswer,
+  gateSloLabel,
+  type TimerHandle,
+} from '@breakwater/protocol';
 import type { GateAlertLabel } from '../alert-labels.ts';
 import type { DesiredAlert } from '../alerts.ts';
 import { covers, type IncidentScope, scopeOf, widen } from './incident-scope.ts';
@@ -245,7 +251,9 @@ export class GateIncidentAlerts {
           .join('; '),
         baseline: answer.baseline.join(', ') || 'none',
         budget_remaining:
-          answer.slos.map((s) => `${s.slo}=${(s.budgetRemaining * 100).toFixed(2)}%`).join(' ') || 'n/a',
+          answer.slos
+            .map((s) => `${gateSloLabel(s.slo, s.operation)}=${(s.budgetRemaining * 100).toFixed(2)}%`)
+            .join(' ') || 'n/a',
         top_error_categories:
           report.topErrorCategories.map((c) => `${c.category}=${c.count}`).join(', ') || 'none',
         failing_dependency: report.failingDependency?.dependency ?? 'unknown',

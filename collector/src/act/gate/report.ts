@@ -1,4 +1,9 @@
-import type { GateAnswer, GateSloEvidence } from '@breakwater/protocol';
+import {
+  type GateAnswer,
+  type GateOperation,
+  type GateSloEvidence,
+  gateSloLabel,
+} from '@breakwater/protocol';
 import { ratioToPercent } from '../../config/slo/objective.ts';
 import { TRACE_ID_PLACEHOLDER } from '../../config/trace-url-template.ts';
 
@@ -49,7 +54,14 @@ export interface IncidentReport {
   reasons: GateAnswer['reasons'];
   topErrorCategories: { category: string; count: number }[];
   topErrorTypes: { errorType: string; count: number }[];
-  failingDependency: { dependency: string; bad: number; total: number; slo: string } | null;
+  /** `operation`: the SLO's operation it was found in, when the SLO is judged per operation. */
+  failingDependency: {
+    dependency: string;
+    bad: number;
+    total: number;
+    slo: string;
+    operation?: GateOperation;
+  } | null;
   exampleTraces: TraceLink[];
   slos: (GateSloEvidence & { exampleTraces: TraceLink[] })[];
   rollback: RollbackOutcome | null;
@@ -82,7 +94,12 @@ export function buildIncidentReport(answer: GateAnswer, options: IncidentOptions
       categories.set(c.category, (categories.get(c.category) ?? 0) + c.count);
     for (const t of slo.topErrorTypes ?? []) types.set(t.errorType, (types.get(t.errorType) ?? 0) + t.count);
     const dep = slo.failingDependency;
-    if (dep !== undefined && (failing === null || dep.bad > failing.bad)) failing = { ...dep, slo: slo.slo };
+    if (dep !== undefined && (failing === null || dep.bad > failing.bad))
+      failing = {
+        ...dep,
+        slo: slo.slo,
+        ...(slo.operation === undefined ? {} : { operation: slo.operation }),
+      };
     for (const id of slo.exampleTraceIds ?? []) traces.add(id);
   }
   const notTracked: string[] = [];
@@ -132,7 +149,9 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
   lines.push(`- Baseline: ${report.baseline.length > 0 ? report.baseline.join(', ') : 'none'}`);
   if (report.failingDependency !== null) {
     const d = report.failingDependency;
-    lines.push(`- Failing dependency: \`${d.dependency}\` (${d.bad} of ${d.total} calls bad, SLO ${d.slo})`);
+    lines.push(
+      `- Failing dependency: \`${d.dependency}\` (${d.bad} of ${d.total} calls bad, SLO ${gateSloLabel(d.slo, d.operation)})`,
+    );
   }
   lines.push('', '## Reasons', '');
   for (const r of report.reasons)
@@ -149,7 +168,7 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
         ? 'n/a'
         : `${pct(s.comparison.canaryErrorRatio)} vs ${pct(s.comparison.baselineErrorRatio)} (p=${s.comparison.pValue.toExponential(2)})`;
     lines.push(
-      `| ${s.slo} | ${ratioToPercent(s.objective)}% | ${sloDecisionText(s)} | ${s.sample.total} (${s.sample.total - s.sample.good}) | ${burn} | ${pct(s.budgetRemaining)} | ${cmp} |`,
+      `| ${gateSloLabel(s.slo, s.operation)} | ${ratioToPercent(s.objective)}% | ${sloDecisionText(s)} | ${s.sample.total} (${s.sample.total - s.sample.good}) | ${burn} | ${pct(s.budgetRemaining)} | ${cmp} |`,
     );
   }
   lines.push('', '## Top error categories', '');

@@ -291,6 +291,13 @@ export const PAGE_SCRIPT = String.raw`
     })));
   }
 
+  // The SLO a gate reason is about, with its operation when judged per operation (as the CLI prints it).
+  function gateSloLabel(r) {
+    var op = r.operation;
+    if (!op) return r.slo;
+    return r.slo + ' [' + Object.keys(op).map(function (k) { return k + '=' + (op[k] === '' ? '""' : op[k]); }).join(', ') + ']';
+  }
+
   function renderGate() {
     var list = snapshot.gateDecisions;
     var empty = emptyOr('gateDecisions', list, 'No deployment gate decisions yet.');
@@ -302,7 +309,7 @@ export const PAGE_SCRIPT = String.raw`
           g.baseline && g.baseline.length ? h('div', { class: 'small' }, 'vs ' + g.baseline.join(', ')) : null),
         td('Window', { class: 'num' }, g.window),
         td('Reasons', null, g.reasons.length ? h('ul', { class: 'reasons' }, g.reasons.map(function (r) {
-          return h('li', null, r.message, r.slo ? h('span', { class: 'small' }, ' (' + r.slo + ')') : null);
+          return h('li', null, r.message, r.slo ? h('span', { class: 'small' }, ' (' + gateSloLabel(r) + ')') : null);
         })) : h('span', { class: 'muted' }, 'none')),
         td('When', null, rel(g.evaluatedAt, false), h('div', { class: 'small' }, at(g.evaluatedAt))));
     })));
