@@ -245,7 +245,7 @@ describe('decideOperations (an SLO judged per operation)', () => {
     // No other version of any operation: said once, for the SLO.
     assert.deepEqual(
       v.reasons.filter((r) => r.code === 'no_baseline').map((r) => [r.message, r.operation]),
-      [['availability: no other version of the service to compare with', undefined]],
+      [['availability: nothing to compare with (no baseline version has events of it over 10m)', undefined]],
     );
   });
 

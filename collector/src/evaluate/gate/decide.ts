@@ -259,7 +259,7 @@ export function decideOperations(inputs: readonly SloGateInput[], rules: SloRule
   if (rules.compare && noBaseline)
     reasons.push({
       code: 'no_baseline',
-      message: `${slo}: no other version of the service to compare with`,
+      message: `${slo}: nothing to compare with (no baseline version has events of it over ${window})`,
       slo,
     });
   if (!anyJudged) {
@@ -297,7 +297,10 @@ function compare(
   pText: (p: number) => string,
 ): void {
   if (baseline === undefined) {
-    push('no_baseline', `${slo}: no other version of the service to compare with`);
+    push(
+      'no_baseline',
+      `${slo}: nothing to compare with (no baseline version has events of it over ${formatDuration(rules.windowMs)})`,
+    );
     return;
   }
   evidence.baselineSample = { good: baseline.good, total: baseline.total };
