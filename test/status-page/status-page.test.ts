@@ -302,6 +302,8 @@ describe('status page in headless Chromium', { timeout: 120_000 }, () => {
         await page
           .locator('#sec-gateDecisions li', { hasText: '(availability [operation=chat])' })
           .waitFor({ timeout: 5_000 });
+        // A version already written with its "v" is shown as written, not "v v2".
+        assert.equal(await page.locator('#sec-gateDecisions .chip').first().innerText(), 'v2');
         await page
           .locator('#sec-dependencies tr[data-dependency="openai/gpt-4o"] .badge.open')
           .waitFor({ timeout: 5_000 });

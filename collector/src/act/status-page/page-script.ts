@@ -97,6 +97,10 @@ export const PAGE_SCRIPT = String.raw`
     return state;
   }
   function badge(cls, text, title) { return h('span', { class: 'badge ' + cls, title: title }, text); }
+  // A version chip: "v1.2.0" for a bare number, the version as written otherwise ("v2", "canary").
+  function versionChip(version) {
+    return h('span', { class: 'chip', title: 'service.version' }, h('span', { class: 'mono' }, /^\d/.test(version) ? 'v' + version : version));
+  }
   function td(label, props) {
     var p = props || {};
     p['data-label'] = label;
@@ -191,7 +195,7 @@ export const PAGE_SCRIPT = String.raw`
         h('div', { class: 'small' }, 'SLI: ' + slo.sli)]),
       td('Tier', null, sub ? null : badge('tier', slo.tier)),
       td('Service', null, h('span', { class: 'mono' }, names[0]),
-        group.version !== undefined ? h('span', { class: 'chip' }, 'v ', h('span', { class: 'mono' }, group.version)) : null,
+        group.version !== undefined ? versionChip(group.version) : null,
         names.slice(1).map(function (l) { return h('div', { class: 'small mono' }, l); })),
       td('Objective', { class: 'num' }, sub ? null : [objectivePct(slo.objective), h('div', { class: 'small' }, 'over ' + slo.window)]),
       td('SLI', null, windowList(group.windows, function (w) {
@@ -305,7 +309,7 @@ export const PAGE_SCRIPT = String.raw`
     setSection('gateDecisions', list.length, table(['Decision', 'Release', 'Window', 'Reasons', 'When'], list.map(function (g) {
       return h('tr', null,
         td('Decision', null, badge(g.decision, g.decision)),
-        td('Release', null, h('span', { class: 'mono' }, g.service), ' ', h('span', { class: 'chip' }, 'v ', h('span', { class: 'mono' }, g.version)),
+        td('Release', null, h('span', { class: 'mono' }, g.service), ' ', versionChip(g.version),
           g.baseline && g.baseline.length ? h('div', { class: 'small' }, 'vs ' + g.baseline.join(', ')) : null),
         td('Window', { class: 'num' }, g.window),
         td('Reasons', null, g.reasons.length ? h('ul', { class: 'reasons' }, g.reasons.map(function (r) {
