@@ -11,6 +11,8 @@ it('finds the instrumented clients an entry file imports, in every import form',
     importedClients("import Anthropic from '@anthropic-ai/sdk';\nimport OpenAI from 'openai';"),
     ['openai', '@anthropic-ai/sdk'],
   );
+  assert.deepEqual(importedClients("import OpenAI from 'openai/index.mjs';"), ['openai']);
+  assert.deepEqual(importedClients("import OpenAI from 'openai'; // the client"), ['openai']);
   assert.deepEqual(importedClients("import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';"), [
     '@anthropic-ai/vertex-sdk',
   ]);
@@ -23,6 +25,12 @@ it('ignores what is not an import of a client', () => {
     "import { x } from 'openai-compatible';",
     "import { Thing } from '@anthropic-ai/sdk-extras';",
     "import { start } from '@breakwater/node';",
+    // Erased before the code runs, or never run.
+    "import type OpenAI from 'openai';",
+    "import type { ChatCompletion } from 'openai/resources';\nconst OpenAI = require('openai');",
+    "export type { Message } from '@anthropic-ai/sdk';",
+    "// import OpenAI from 'openai';",
+    "/* await import('openai') */",
   ]) {
     assert.deepEqual(importedClients(source), [], source);
   }

@@ -9,6 +9,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import { esmHook, INSTRUMENTED_MODULES } from './esm-hook-modules.ts';
 
 /** How much of the entry file is read: an app's entry, not a bundle. */
@@ -23,22 +24,32 @@ export function missingEsmHookWarning(): string | undefined {
   if (entry === undefined || createRequire(import.meta.url).main !== undefined) return undefined;
   const clients = importedClients(readHead(entry));
   if (clients.length === 0) return undefined;
+  // The hook file first: it keeps the app's own start() and its options, which the register
+  // entry point (a start() of its own, from the environment) would leave ignored.
   return (
     `start() in an ES module app without the loader hook: its imports of ${clients.join(' and ')} ` +
-    'are not instrumented (no spans, no policies). Start it with ' +
-    '`node --import @breakwater/node/register app.js`, or `--import` a file that imports ' +
-    "'@breakwater/node/hook' before calling start()"
+    'are not instrumented (no spans, no policies). Move the start() call into a file that first ' +
+    `imports '@breakwater/node/hook', and run \`node --import ./that-file.mjs ${basename(entry)}\` ` +
+    '(or, configured from the environment alone, `--import @breakwater/node/register`)'
   );
 }
 
 /** Clients whose imports the hook instruments: Claude's platform clients load the SDK's files. */
 const CLIENTS = [...INSTRUMENTED_MODULES, '@anthropic-ai/bedrock-sdk', '@anthropic-ai/vertex-sdk'];
 
-/** The instrumented clients `source` imports: `import … from 'openai'`, `import('openai')`. */
+/** Comments, and imports of types only (erased before the code runs). */
+const NOT_LOADED = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|\b(?:import|export)\s+type\s[^'"]*['"][^'"]*['"]/g;
+
+/**
+ * The instrumented clients `source` imports: `import … from 'openai'`, `import 'openai/…'`,
+ * `import('openai')`. Comments and `import type` are left out; a string that merely reads like
+ * an import is not told apart.
+ */
 export function importedClients(source: string): string[] {
+  const code = source.replace(NOT_LOADED, ' ');
   return CLIENTS.filter((name) => {
-    const quoted = `['"]${name.replace(/[/.]/g, '\\$&')}['"]`;
-    return new RegExp(`(?:\\bfrom\\s*|\\bimport\\s*\\(?\\s*)${quoted}`).test(source);
+    const specifier = `['"]${name.replace(/[/.]/g, '\\$&')}(?:/[^'"]*)?['"]`;
+    return new RegExp(`(?:\\bfrom\\s*|\\bimport\\s*\\(?\\s*)${specifier}`).test(code);
   });
 }
 
