@@ -417,6 +417,25 @@ describe('configuration loading', () => {
     );
   });
 
+  it('a reference a flag replaced needs no variable; one it did not replace still does', () => {
+    const text = 'listen: ${LISTEN}\nalertmanager:\n  url: ${AM_URL}\n';
+    const listenFlag: ConfigOverride = (doc) => {
+      doc.listen = '127.0.0.1:9999';
+      return { flag: '--listen', paths: [['listen']] };
+    };
+    assert.throws(
+      () => parseConfig({ name: 'f.yaml', text }, {}, [listenFlag]),
+      (error: unknown) => {
+        assert.deepEqual((error as ConfigError).message.split('\n'), [
+          'f.yaml:3:8: alertmanager.url: environment variable AM_URL is not set (write ${AM_URL:-default} for a fallback)',
+        ]);
+        return true;
+      },
+    );
+    const config = parseConfig({ name: 'f.yaml', text }, { AM_URL: 'http://am:9093' }, [listenFlag]);
+    assert.equal(config.listen, '127.0.0.1:9999');
+  });
+
   it('an unknown key inside an SLO is reported at the key, like any other', () => {
     const text =
       'slos:\n  - name: chat\n    objective: 99\n    selector:\n      service: a\n      modle: x\n';

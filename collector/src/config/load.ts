@@ -108,14 +108,18 @@ export function parseConfig(
   // at least one value, and none twice, so it ends.
   while (!result.success && typeWholeReferences(document, result.error.issues, wholes))
     result = CollectorConfigSchema.safeParse(document);
-  if (result.success && unresolved.length === 0) return result.data;
+  // A reference a flag replaced is not needed: `listen: ${LISTEN}` with `--listen` given.
+  const missing = unresolved.filter(
+    (u) => !fromFlags.some((set) => set.paths.some((p) => startsWith(u.path, p))),
+  );
+  if (result.success && missing.length === 0) return result.data;
   // Every problem in one report: the references that could not be substituted, and what
   // validation found in the rest of the document (see issuesToProblems).
   throw new ConfigError(source.name, [
-    ...atPaths(unresolved),
+    ...atPaths(missing),
     ...(result.success
       ? []
-      : issuesToProblems(result.error.issues, doc, lineCounter, fromFlags, wholes, unresolved)),
+      : issuesToProblems(result.error.issues, doc, lineCounter, fromFlags, wholes, missing)),
   ]);
 }
 
