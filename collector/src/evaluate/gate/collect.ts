@@ -23,6 +23,29 @@ export function operationDims(groupBy: readonly string[]): string[] {
   return groupBy.filter((dim) => OPERATION_DIMS.includes(dim));
 }
 
+/** The operation one series of an SLO belongs to (see {@link operationOf}). */
+export interface SeriesOperation {
+  /** Tells the SLO's operations apart: the same for every series of one operation. */
+  key: string;
+  /** The operation's dimension values; undefined when the SLO does not group by operation. */
+  operation: Record<string, string> | undefined;
+}
+
+/**
+ * The operation a series of an SLO grouped by `groupBy` counts, from its decoded `dims`: the
+ * values of its operation dimensions ({@link OPERATION_DIMS}). An SLO that does not group by
+ * operation has one, unnamed. The service's overflow series (every label `__overflow__`) is an
+ * operation of its own.
+ */
+export function operationOf(groupBy: readonly string[], dims: readonly string[]): SeriesOperation {
+  const opDims = operationDims(groupBy);
+  const values = opDims.map((dim) => dims[groupBy.indexOf(dim)] ?? '');
+  return {
+    key: JSON.stringify(values),
+    operation: opDims.length === 0 ? undefined : Object.fromEntries(opDims.map((d, i) => [d, values[i]!])),
+  };
+}
+
 /** One operation's counts for a gate question (or the SLO's, when it does not group by operation). */
 export interface CollectedCounts {
   /** The operation's dimension values; undefined when the SLO does not group by operation. */
@@ -41,6 +64,27 @@ export interface CollectedCounts {
   errorTypes: Map<string, number>;
   /** Series ids of the version (for example trace ids). */
   versionSeries: string[];
+}
+
+/**
+ * Counts without any event, of one operation (or of the SLO: `operation` undefined), over each
+ * of `windowsMs`; with an (empty) baseline when the baseline versions were named.
+ */
+export function newCounts(
+  operation: Record<string, string> | undefined,
+  windowsMs: readonly number[],
+  explicitBaseline: boolean,
+): CollectedCounts {
+  return {
+    operation,
+    version: new Map(windowsMs.map((ms) => [ms, { good: 0, total: 0 }])),
+    baseline: explicitBaseline ? { good: 0, total: 0 } : undefined,
+    service: { good: 0, total: 0 },
+    categories: new Map(),
+    dependencies: new Map(),
+    errorTypes: new Map(),
+    versionSeries: [],
+  };
 }
 
 /** One SLO's counts for a gate question, summed over `groupBy` dimensions but the operation's. */
@@ -94,24 +138,12 @@ export function collectSlo(
     overflowEvents: 0,
   };
   const opDims = operationDims(def.groupBy);
-  const opIndexes = opDims.map((dim) => def.groupBy.indexOf(dim));
   const parts = new Map<string, CollectedCounts>();
   const partOf = (dims: readonly string[]): CollectedCounts => {
-    const values = opIndexes.map((i) => dims[i] ?? '');
-    const key = JSON.stringify(values);
+    const { key, operation } = operationOf(def.groupBy, dims);
     let part = parts.get(key);
     if (part === undefined) {
-      part = {
-        operation:
-          opDims.length === 0 ? undefined : Object.fromEntries(opDims.map((d, i) => [d, values[i]!])),
-        version: new Map(windowsMs.map((ms) => [ms, { good: 0, total: 0 }])),
-        baseline: explicit.size > 0 ? { good: 0, total: 0 } : undefined,
-        service: { good: 0, total: 0 },
-        categories: new Map(),
-        dependencies: new Map(),
-        errorTypes: new Map(),
-        versionSeries: [],
-      };
+      part = newCounts(operation, windowsMs, explicit.size > 0);
       parts.set(key, part);
     }
     return part;

@@ -1,7 +1,7 @@
 import { closestName, formatDuration, type GateAnswer, type GateSloEvidence } from '@breakwater/protocol';
 import type { SeriesWindows } from '../../store/types.ts';
 import { scaledBurnRules } from '../alert-policy.ts';
-import { type CollectedCounts, collectSlo, servicesWithEvents } from './collect.ts';
+import { type CollectedCounts, collectSlo, newCounts, servicesWithEvents } from './collect.ts';
 import { type GateConfig, rulesFor } from './config.ts';
 import type { GateDataSource, GateSloDefinition } from './data-source.ts';
 import { combineVerdicts, decideOperations, type SloRules, type SloVerdict } from './decide.ts';
@@ -132,8 +132,11 @@ export async function evaluateGateDetailed(
     if (collected.service.total > 0) serviceHasData = true;
     else if (!requested.has(def.name) && collected.overflowEvents === 0) continue;
     for (const v of collected.baselineVersions) baseline.add(v);
+    // An SLO without any event of the service (judged only when named or overflowed).
     const parts =
-      collected.operations.length > 0 ? collected.operations : [emptyCounts(query.baseline.length > 0)];
+      collected.operations.length > 0
+        ? collected.operations
+        : [newCounts(undefined, windowsMs, query.baseline.length > 0)];
     const judged = decideOperations(
       parts.map((p) => ({
         slo: def.name,
@@ -219,20 +222,6 @@ function serviceHint(
           ? `services with events: ${[...seen].sort().join(', ')}`
           : `${seen.size} services have events, none named close to it`;
   return `no event of service "${service}" at all (${some})`;
-}
-
-/** Counts of an SLO without any event of the service (judged only when named or overflowed). */
-function emptyCounts(explicitBaseline: boolean): CollectedCounts {
-  return {
-    operation: undefined,
-    version: new Map(),
-    baseline: explicitBaseline ? { good: 0, total: 0 } : undefined,
-    service: { good: 0, total: 0 },
-    categories: new Map(),
-    dependencies: new Map(),
-    errorTypes: new Map(),
-    versionSeries: [],
-  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { formatDuration, type GateHealth } from '@breakwater/protocol';
 import { decodeSeries, overflowKind } from '../../sli/series.ts';
 import { FINE_BUCKET_MS } from '../../store/buckets.ts';
 import { burnRate, type GoodTotal } from '../burn-rate.ts';
-import { operationDims } from './collect.ts';
+import { operationOf } from './collect.ts';
 import type { GateConfig } from './config.ts';
 import type { GateDataSource } from './data-source.ts';
 
@@ -41,8 +41,6 @@ export async function evaluateHealth(
   const skip = new Set(excluded);
   const slos: GateHealth['slos'] = [];
   for (const def of defs) {
-    const opDims = operationDims(def.groupBy);
-    const opIndexes = opDims.map((dim) => def.groupBy.indexOf(dim));
     const operations = new Map<
       string,
       { operation: Record<string, string> | undefined; counts: GoodTotal }
@@ -57,12 +55,9 @@ export async function evaluateHealth(
       if (window === undefined || window.total === 0) continue;
       // The service's overflow series (every label `__overflow__`) is judged as an operation of
       // its own: its events may be any operation's, and mixing them into one would dilute it.
-      const values = opIndexes.map((i) => labels.dims[i] ?? '');
-      const key = JSON.stringify(values);
+      const { key, operation } = operationOf(def.groupBy, labels.dims);
       let entry = operations.get(key);
       if (entry === undefined) {
-        const operation =
-          opDims.length === 0 ? undefined : Object.fromEntries(opDims.map((d, i) => [d, values[i]!]));
         entry = { operation, counts: { good: 0, total: 0 } };
         operations.set(key, entry);
       }
