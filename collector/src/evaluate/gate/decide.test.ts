@@ -304,7 +304,83 @@ describe('decideOperations (an SLO judged per operation)', () => {
     assert.equal(optional.evidence.judged, false);
     assert.equal(combineVerdicts([optional], 10 * M).decision, 'HALT');
     const nothing = decideOperations([op('chat', 0, 0), op('execute_tool', 0, 0)], RULES);
-    assert.equal(nothing.reasons.at(-1)!.code, 'no_data');
+    assert.deepEqual(codes(nothing), ['no_data', 'no_baseline']);
+  });
+
+  it('an operation the version has no event of is left out, its budget too', () => {
+    // A retired operation only v1 had, its budget spent (2 % bad at 99.5 %: -300 % left).
+    const retired = op('embeddings', 0, 0, {
+      baseline: { good: 980, total: 1000 },
+      service: { good: 980, total: 1000 },
+    });
+    const chat = op('chat', 1000, 0, { baseline: { good: 100_000, total: 100_000 } });
+    const v = decideOperations([retired, chat], RULES);
+    assert.equal(v.decision, 'PROCEED');
+    assert.equal(v.deciding, 1);
+    assert.deepEqual(v.evidence.operation, { operation: 'chat' });
+    assert.equal(v.evidence.judged, true);
+    assert.ok(!v.reasons.some((r) => r.operation?.operation === 'embeddings'));
+    // Nor is its baseline a baseline of the operations the version has.
+    const unmatched = decideOperations([retired, op('chat', 1000, 0), op('execute_tool', 1000, 0)], RULES);
+    assert.deepEqual(
+      unmatched.reasons.map((r) => r.message),
+      [
+        "availability: nothing to compare with (no baseline version has events of the version's operations over 10m)",
+      ],
+    );
+    // An operation the version has keeps the budget rule, however few its events.
+    const spent = decideOperations(
+      [retired, chat, op('execute_tool', 5, 0, { service: { good: 980, total: 1000 } })],
+      RULES,
+    );
+    assert.equal(spent.decision, 'HALT');
+    assert.deepEqual(spent.evidence.operation, { operation: 'execute_tool' });
+    assert.deepEqual(
+      spent.reasons.filter((r) => r.decision !== undefined).map((r) => [r.code, r.operation?.operation]),
+      [['budget_below_reserve', 'execute_tool']],
+    );
+    // So does one the version had only before the gate window, within a fast-burn window.
+    const earlier = input({
+      operation: { operation: 'execute_tool' },
+      version: new Map([
+        [10 * M, { good: 0, total: 0 }],
+        [6 * H, { good: 200, total: 200 }],
+      ]),
+      service: { good: 980, total: 1000 },
+    });
+    const before = decideOperations([retired, chat, earlier], RULES);
+    assert.equal(before.decision, 'HALT');
+    assert.equal(before.deciding, 2);
+  });
+
+  it('a version without any operation: no_data on the SLO, no budget of any operation', () => {
+    const spent = { service: { good: 980, total: 1000 }, baseline: { good: 980, total: 1000 } };
+    const ops = [op('embeddings', 0, 0, spent), op('chat', 0, 0, { baseline: { good: 1000, total: 1000 } })];
+    const v = decideOperations(ops, RULES);
+    assert.equal(v.decision, 'PROCEED');
+    assert.equal(v.deciding, undefined);
+    assert.deepEqual(
+      v.reasons.map((r) => [r.code, r.decision, r.operation, r.message]),
+      [
+        [
+          'no_data',
+          undefined,
+          undefined,
+          'availability: 0 event(s) for the version over 10m, 100 needed to judge',
+        ],
+      ],
+    );
+    // The evidence is of the SLO's sum: every operation's baseline and service counts.
+    assert.equal(v.evidence.operation, undefined);
+    assert.equal(v.evidence.judged, false);
+    assert.deepEqual(v.evidence.sample, { good: 0, total: 0 });
+    assert.deepEqual(v.evidence.baselineSample, { good: 1980, total: 2000 });
+    assert.ok(Math.abs(v.evidence.budgetRemaining - (1 - 20 / 1_001_000 / 0.005)) < 1e-12);
+    const required = decideOperations(ops, { ...RULES, required: true });
+    assert.equal(required.decision, 'HALT');
+    assert.deepEqual(codes(required), ['no_data']);
+    // A single operation is no different.
+    assert.equal(decideOperations([ops[0]!], RULES).decision, 'PROCEED');
   });
 });
 

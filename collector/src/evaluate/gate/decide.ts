@@ -186,7 +186,8 @@ export function decideSlo(input: SloGateInput, rules: SloRules, multiplicity?: M
 
 /** A verdict for an SLO judged per operation, and the index of the input that decided it. */
 export interface OperationsVerdict extends SloVerdict {
-  deciding: number;
+  /** Undefined when no operation decided (the version has none). */
+  deciding: number | undefined;
 }
 
 const SEVERITY: Record<GateDecision, number> = { PROCEED: 0, HALT: 1, ROLLBACK: 2 };
@@ -198,7 +199,16 @@ const LISTED_OPERATIONS = 5;
  * tells the spans of one request apart (see `OPERATION_DIMS`). Summed, a failed request would
  * count once for each of its spans that failed with it (the chat span and the agent span above
  * it), its healthy tool spans would dilute the ratio, and the tests would take correlated spans
- * for independent events. One input is judged by {@link decideSlo} as is. Otherwise:
+ * for independent events. An input without operation (an SLO judged on its summed counts) is
+ * judged by {@link decideSlo} as is. Otherwise:
+ * - only the operations the version has events of, in any window the rules read (the gate
+ *   window, the fast-burn windows), are judged or can decide: the others are left out, budget
+ *   included. An operation only older versions had (a retired one, its budget spent) would
+ *   otherwise HALT every new version until it left the SLO window. An operation the version
+ *   has keeps every rule, the budget rule on that operation's budget included. When the version
+ *   has no operation at all, the SLO is `no_data` (HALT when required), with the evidence of its
+ *   sum and no budget rule: no operation of the version has a budget to judge;
+ * - one operation the version has is judged by {@link decideSlo} as is;
  * - every test runs at `significance / m` (Bonferroni), m the operations with `minEvents` in the
  *   gate window or a fast-burn long window (those any test may run on), so the SLO's chance of a
  *   false ROLLBACK stays within `significance`;
@@ -209,20 +219,30 @@ const LISTED_OPERATIONS = 5;
  *   least budget left, the most events; `judged` when any operation was.
  * Reasons: every operation's that argue for a decision (the deciding one's first), the judged
  * operations' informational ones, and `insufficient_data` of those too small to be judged.
+ * `deciding` is an index into `inputs`, undefined when the version has no operation.
  */
 export function decideOperations(inputs: readonly SloGateInput[], rules: SloRules): OperationsVerdict {
   const first = inputs[0];
   if (first === undefined) throw new Error('decideOperations needs an input');
-  if (inputs.length === 1) return { ...decideSlo(first, rules), deciding: 0 };
+  if (first.operation === undefined) return { ...decideSlo(first, rules), deciding: 0 };
   const eventsIn = (i: SloGateInput, ms: number) => i.version.get(ms)?.total ?? 0;
-  const tested = inputs.filter(
+  const read = [rules.windowMs, ...rules.fastBurn.flatMap((r) => [r.longWindowMs, r.shortWindowMs])];
+  const has = inputs.flatMap((input, index) =>
+    read.some((ms) => eventsIn(input, ms) > 0) ? [{ input, index }] : [],
+  );
+  if (has.length === 0) return { ...noOperation(inputs, rules), deciding: undefined };
+  if (has.length === 1) return { ...decideSlo(has[0]!.input, rules), deciding: has[0]!.index };
+  const judging = has.map((h) => h.input);
+  const tested = judging.filter(
     (i) =>
       eventsIn(i, rules.windowMs) >= rules.minEvents ||
       rules.fastBurn.some((r) => eventsIn(i, r.longWindowMs) >= rules.minEvents),
   ).length;
   const tests = Math.max(1, tested);
   const perOperation: SloRules = { ...rules, significance: rules.significance / tests, required: false };
-  const verdicts = inputs.map((i) => decideSlo(i, perOperation, { tests, significance: rules.significance }));
+  const verdicts = judging.map((i) =>
+    decideSlo(i, perOperation, { tests, significance: rules.significance }),
+  );
 
   const errorRatio = (v: SloVerdict) =>
     v.evidence.sample.total === 0 ? -1 : 1 - v.evidence.sample.good / v.evidence.sample.total;
@@ -243,8 +263,8 @@ export function decideOperations(inputs: readonly SloGateInput[], rules: SloRule
   const window = formatDuration(rules.windowMs);
 
   const reasons: GateReason[] = [];
-  // No other version has events of any operation: said once, for the SLO.
-  const noBaseline = inputs.every((i) => i.baseline === undefined);
+  // No baseline version has events of any operation the version has: said once, for the SLO.
+  const noBaseline = judging.every((i) => i.baseline === undefined);
   for (const { v } of order) {
     const judged = v.evidence.judged === true;
     for (const r of v.reasons) {
@@ -252,14 +272,16 @@ export function decideOperations(inputs: readonly SloGateInput[], rules: SloRule
       else if (r.code === 'insufficient_data') {
         if (anyJudged) reasons.push(r);
       } else if (r.code === 'no_data') {
-        // An operation of the service the version does not have: nothing to say of it.
+        // An operation the version had only before the gate window (in a fast-burn window).
       } else if (judged && !(r.code === 'no_baseline' && noBaseline)) reasons.push(r);
     }
   }
   if (rules.compare && noBaseline)
     reasons.push({
       code: 'no_baseline',
-      message: `${slo}: nothing to compare with (no baseline version has events of it over ${window})`,
+      message: inputs.every((i) => i.baseline === undefined)
+        ? `${slo}: nothing to compare with (no baseline version has events of it over ${window})`
+        : `${slo}: nothing to compare with (no baseline version has events of the version's operations over ${window})`,
       slo,
     });
   if (!anyJudged) {
@@ -284,7 +306,36 @@ export function decideOperations(inputs: readonly SloGateInput[], rules: SloRule
 
   let decision = order[0]!.v.decision;
   if (decision === 'PROCEED' && !anyJudged && rules.required) decision = 'HALT';
-  return { decision, reasons, evidence: { ...verdicts[deciding]!.evidence, judged: anyJudged }, deciding };
+  return {
+    decision,
+    reasons,
+    evidence: { ...verdicts[deciding]!.evidence, judged: anyJudged },
+    deciding: has[deciding]!.index,
+  };
+}
+
+/**
+ * The verdict for an SLO judged per operation when the version has no event of any operation:
+ * `no_data` (HALT when required), on the SLO's sum for the evidence (the baseline's and the
+ * service's counts over every operation). No budget rule: the budget is each operation's, and
+ * the version has none of them.
+ */
+function noOperation(inputs: readonly SloGateInput[], rules: SloRules): SloVerdict {
+  const sum = (counts: readonly (GoodTotal | undefined)[]): GoodTotal | undefined =>
+    counts.reduce<GoodTotal | undefined>(
+      (into, c) =>
+        c === undefined ? into : { good: (into?.good ?? 0) + c.good, total: (into?.total ?? 0) + c.total },
+      undefined,
+    );
+  const summed: SloGateInput = {
+    slo: inputs[0]!.slo,
+    objective: inputs[0]!.objective,
+    version: new Map(),
+    baseline: sum(inputs.map((i) => i.baseline)),
+    service: sum(inputs.map((i) => i.service)) ?? ZERO,
+  };
+  // No reserve to keep: `budgetRemaining` (evidence) is never below -Infinity.
+  return decideSlo(summed, { ...rules, reserve: Number.NEGATIVE_INFINITY });
 }
 
 function compare(

@@ -404,6 +404,59 @@ describe('evaluateGate: an SLO grouped by operation is judged per operation', ()
     assert.equal(answer.decision, 'PROCEED');
   });
 
+  it('an operation only the baseline had (retired, its budget spent) does not HALT the version', async () => {
+    const store = new MemoryStore(() => 31 * DAY);
+    // Two days ago v1 served chat and embeddings, embeddings 2 % bad (-300 % of its budget left).
+    await store.commit(NOW - 2 * DAY, [op('v1', 'chat', 100_000, 0), op('v1', 'embeddings', 1000, 20)]);
+    // v2 serves chat only, as v1 does now.
+    await store.commit(NOW - 30_000, [op('v1', 'chat', 5000, 0), op('v2', 'chat', 1000, 0)]);
+    const s: GateDataSource = {
+      slos: () => [byOperation],
+      snapshot: (now, windows) => store.snapshot(now, windows),
+    };
+    const answer = GateAnswerSchema.parse(await ask(s));
+    assert.equal(answer.decision, 'PROCEED');
+    assert.deepEqual(answer.slos[0]!.operation, { operation: 'chat' });
+    assert.equal(answer.slos[0]!.judged, true);
+    assert.ok(!answer.reasons.some((r) => r.operation?.operation === 'embeddings'));
+    // As on the summed counts.
+    const summed = { ...byOperation, groupBy: [] };
+    const sum = (delta: CountDelta): CountDelta => ({
+      ...delta,
+      series: encodeSeries(
+        { service: 'agent', version: delta.series.includes('"v2"') ? 'v2' : 'v1', dims: [] },
+        [],
+      ),
+    });
+    const store2 = new MemoryStore(() => 31 * DAY);
+    await store2.commit(
+      NOW - 2 * DAY,
+      [op('v1', 'chat', 100_000, 0), op('v1', 'embeddings', 1000, 20)].map(sum),
+    );
+    await store2.commit(NOW - 30_000, [op('v1', 'chat', 5000, 0), op('v2', 'chat', 1000, 0)].map(sum));
+    const s2: GateDataSource = {
+      slos: () => [summed],
+      snapshot: (now, windows) => store2.snapshot(now, windows),
+    };
+    assert.equal((await ask(s2)).decision, 'PROCEED');
+    // A version without any operation is not judged on this SLO (no operation's budget is its).
+    const none = await evaluateGate(
+      s,
+      config,
+      { service: 'agent', version: 'v3', baseline: [], slos: ['availability'] },
+      NOW,
+    );
+    assert.equal(none.decision, 'HALT');
+    assert.deepEqual(
+      none.reasons.filter((r) => r.decision === 'HALT').map((r) => [r.code, r.operation]),
+      [
+        ['no_data', undefined],
+        ['no_data', undefined],
+      ],
+    );
+    assert.equal(none.slos[0]!.operation, undefined);
+  });
+
   it('an operation with too few events is not judged; the others decide', async () => {
     const s = await agentSource([
       ...healthyV1,

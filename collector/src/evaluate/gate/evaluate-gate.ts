@@ -152,7 +152,7 @@ export async function evaluateGateDetailed(
     verdicts.push(verdict);
     evidence.push({
       ...verdict.evidence,
-      ...details(source, def, parts[judged.deciding]!),
+      ...(judged.deciding === undefined ? {} : details(source, def, parts[judged.deciding]!)),
       decision: verdict.decision,
     });
   }
