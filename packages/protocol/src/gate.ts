@@ -245,9 +245,9 @@ export type GateHealth = {
   /** True when every SLO with events is within budget over `window`; false when none had events. */
   healthy: boolean;
   /**
-   * Per SLO with events. An SLO that groups by operation is healthy only when each of its
-   * operations is within budget: its entry is then the operation burning fastest, named in
-   * `operation`.
+   * Per SLO with events. An SLO is healthy when its sum is within budget and, when it groups by
+   * operation, so is each operation with at least the gate's `minEvents` over `window`: its entry
+   * is the one of those burning fastest (an operation, named in `operation`, or the sum).
    */
   slos: {
     slo: string;

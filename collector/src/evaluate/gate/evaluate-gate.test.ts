@@ -567,4 +567,71 @@ describe('evaluateHealth', () => {
     assert.equal(green.healthy, true);
     assert.deepEqual(green.slos[0]!.operation, { operation: 'chat' }, 'still the one burning fastest');
   });
+
+  it("an operation with fewer than the gate's minEvents does not decide alone; the sum still counts it", async () => {
+    const byOperation: GateSloDefinition = { ...availability, groupBy: ['operation'] };
+    const store = new MemoryStore(() => 31 * DAY);
+    const op = (operation: string, total: number, bad: number, version = 'v1'): CountDelta => ({
+      slo: 'availability',
+      series: encodeSeries({ service: 'agent', version, dims: [operation] }, byOperation.groupBy),
+      counts: { good: total - bad, total, extra: {} as Record<string, number> },
+    });
+    const s: GateDataSource = {
+      slos: () => [byOperation],
+      snapshot: (now, windows) => store.snapshot(now, windows),
+    };
+    const minute = NOW - (NOW % 60_000);
+    const rollbackEnd = minute + 20_000;
+    const health = (c = config) => evaluateHealth(s, c, 'agent', [], minute + 90_000, rollbackEnd);
+    // The minute after a rollback: chat is fine, a rare tool failed once in three calls.
+    await store.commit(minute + 70_000, [op('chat', 5000, 0), op('execute_tool', 3, 1)]);
+    const fine = GateHealthSchema.parse(await health());
+    assert.equal(fine.healthy, true, 'one failure of a rare tool is not an outage (alone it burns 66.7x)');
+    assert.deepEqual(fine.slos, [
+      { slo: 'availability', good: 5002, total: 5003, burnRate: 1 / 5003 / 0.005, healthy: true },
+    ]);
+    // With the gate's minEvents at 3 for this SLO, the tool is judged on its own.
+    const strict = parseGateConfig({ slos: { availability: { minEvents: 3 } } });
+    const alone = (await health(strict)).slos[0]!;
+    assert.deepEqual([alone.operation, alone.healthy], [{ operation: 'execute_tool' }, false]);
+    // Tool calls failing by the dozen are still seen, in the sum.
+    await store.commit(minute + 75_000, [op('execute_tool', 90, 90)]);
+    const failing = await health();
+    assert.equal(failing.healthy, false);
+    assert.deepEqual(
+      failing.slos.map((e) => [e.operation, e.good, e.total]),
+      [[undefined, 5002, 5093]],
+    );
+  });
+
+  it('few events in all: the sum decides, and one failure among them is red, as before', async () => {
+    const byOperation: GateSloDefinition = { ...availability, groupBy: ['operation'] };
+    const store = new MemoryStore(() => 31 * DAY);
+    const series = (version: string, dim: string) =>
+      encodeSeries({ service: 'agent', version, dims: [dim] }, byOperation.groupBy);
+    const delta = (version: string, dim: string, total: number, bad: number): CountDelta => ({
+      slo: 'availability',
+      series: series(version, dim),
+      counts: { good: total - bad, total, extra: {} as Record<string, number> },
+    });
+    const s: GateDataSource = {
+      slos: () => [byOperation],
+      snapshot: (now, windows) => store.snapshot(now, windows),
+    };
+    await store.commit(NOW - 30_000, [delta('v1', 'chat', 20, 0), delta('v1', 'execute_tool', 3, 1)]);
+    const red = await evaluateHealth(s, config, 'agent', [], NOW);
+    assert.equal(red.healthy, false);
+    assert.deepEqual(
+      red.slos.map((e) => [e.operation, e.good, e.total]),
+      [[undefined, 22, 23]],
+    );
+    // The service's overflow series is an operation of its own, with the same floor.
+    const overflow = OVERFLOW_LABEL_VALUE;
+    await store.commit(NOW - 20_000, [delta('v1', 'chat', 5000, 0), delta(overflow, overflow, 2, 1)]);
+    const green = await evaluateHealth(s, config, 'agent', [], NOW);
+    assert.equal(green.healthy, true, "2 of 5025 bad: the overflow series' 1 of 2 does not decide alone");
+    await store.commit(NOW - 10_000, [delta(overflow, overflow, 200, 100)]);
+    const overflowRed = (await evaluateHealth(s, config, 'agent', [], NOW)).slos[0]!;
+    assert.deepEqual([overflowRed.operation, overflowRed.healthy], [{ operation: overflow }, false]);
+  });
 });

@@ -3,7 +3,7 @@ import { decodeSeries, overflowKind } from '../../sli/series.ts';
 import { FINE_BUCKET_MS } from '../../store/buckets.ts';
 import { burnRate, type GoodTotal } from '../burn-rate.ts';
 import { operationOf } from './collect.ts';
-import type { GateConfig } from './config.ts';
+import { type GateConfig, rulesFor } from './config.ts';
 import type { GateDataSource } from './data-source.ts';
 
 /**
@@ -19,12 +19,13 @@ function windowSince(recoveryWindowMs: number, nowMs: number, sinceMs: number): 
 
 /**
  * Is the service green now? Over `config.recoveryWindow`, every SLO with events for the service
- * (the `excluded` versions left out) must burn at most 1× its budget, and for an SLO that groups
- * by operation (see `OPERATION_DIMS`) each of its operations, as the gate judges them apart: its
- * entry is then the operation burning fastest. With `sinceMs` (a rollback's end, on the
- * collector's clock), only events after it count, every version's included: a rolled-back version
- * still failing then keeps the service red, as it should. Not healthy when no SLO has events yet:
- * recovery is shown by traffic, not by silence.
+ * (the `excluded` versions left out) must burn at most 1× its budget: on its sum, as always, and
+ * for an SLO that groups by operation (see `OPERATION_DIMS`) also on each operation with at least
+ * the gate's `minEvents` for the SLO over the window, as the gate judges them apart (see
+ * {@link healthEntry}). With `sinceMs` (a rollback's end, on the collector's clock), only events
+ * after it count, every version's included: a rolled-back version still failing then keeps the
+ * service red, as it should. Not healthy when no SLO has events yet: recovery is shown by
+ * traffic, not by silence.
  */
 export async function evaluateHealth(
   source: GateDataSource,
@@ -41,10 +42,7 @@ export async function evaluateHealth(
   const skip = new Set(excluded);
   const slos: GateHealth['slos'] = [];
   for (const def of defs) {
-    const operations = new Map<
-      string,
-      { operation: Record<string, string> | undefined; counts: GoodTotal }
-    >();
+    const operations = new Map<string, HealthCounts>();
     for (const s of snapshot) {
       if (s.slo !== def.name) continue;
       const labels = decodeSeries(s.series, def.groupBy);
@@ -53,8 +51,8 @@ export async function evaluateHealth(
       if (skip.size > 0 && overflowKind(labels) !== undefined) continue;
       const window = s.windows[0];
       if (window === undefined || window.total === 0) continue;
-      // The service's overflow series (every label `__overflow__`) is judged as an operation of
-      // its own: its events may be any operation's, and mixing them into one would dilute it.
+      // The service's overflow series (every label `__overflow__`) is an operation of its own:
+      // its events may be any operation's, and mixing them into one would dilute it.
       const { key, operation } = operationOf(def.groupBy, labels.dims);
       let entry = operations.get(key);
       if (entry === undefined) {
@@ -64,7 +62,7 @@ export async function evaluateHealth(
       entry.counts.good += window.good;
       entry.counts.total += window.total;
     }
-    const worst = worstOperation(operations, def.objective);
+    const worst = healthEntry([...operations.values()], def.objective, rulesFor(config, def.name).minEvents);
     if (worst === undefined) continue;
     const rate = burnRate(worst.counts, def.objective);
     slos.push({
@@ -87,16 +85,47 @@ export async function evaluateHealth(
   };
 }
 
-/** The entry to report for one SLO: its only one (summed), else the operation burning fastest. */
-function worstOperation(
-  operations: ReadonlyMap<string, { operation: Record<string, string> | undefined; counts: GoodTotal }>,
+/** Counts of one operation of an SLO (or of the SLO, `operation` undefined). */
+interface HealthCounts {
+  operation: Record<string, string> | undefined;
+  counts: GoodTotal;
+}
+
+/**
+ * The entry that says whether one SLO is green: the one burning fastest among the SLO's sum
+ * (every operation's events, as for an SLO that does not group by operation) and each of its
+ * operations with at least `minEvents` events (none for an SLO that does not group by operation);
+ * among equal burn rates the one with more events, then an operation. Undefined without events.
+ *
+ * An operation with fewer events does not decide on its own, as the gate does not judge it: right
+ * after a rollback (`since`, a minute or two), one failure in three calls of a rare tool would
+ * burn 66x and keep a service red whose chat spans are all fine. It still counts in the sum, so
+ * its failures are not unseen: tool calls failing by the dozen beside healthy chat spans turn the
+ * sum red. The sum is always judged, so the service is never green where the summed check (before
+ * the gate judged operations apart) would have been red, and with few events in all, only the
+ * sum is: one failure among a handful of events is red, as it always was. An operation with
+ * enough events is also judged on its own, since the other operations' spans dilute it in the sum.
+ */
+function healthEntry(
+  operations: readonly HealthCounts[],
   objective: number,
-): { operation: Record<string, string> | undefined; counts: GoodTotal } | undefined {
-  let worst: { operation: Record<string, string> | undefined; counts: GoodTotal } | undefined;
-  let worstRate = -1;
-  for (const entry of operations.values()) {
+  minEvents: number,
+): HealthCounts | undefined {
+  if (operations.length === 0) return undefined;
+  const sum: HealthCounts = { operation: undefined, counts: { good: 0, total: 0 } };
+  for (const o of operations) {
+    sum.counts.good += o.counts.good;
+    sum.counts.total += o.counts.total;
+  }
+  const candidates = [
+    sum,
+    ...operations.filter((o) => o.operation !== undefined && o.counts.total >= minEvents),
+  ];
+  let worst = sum;
+  let worstRate = burnRate(sum.counts, objective) ?? 0;
+  for (const entry of candidates.slice(1)) {
     const rate = burnRate(entry.counts, objective) ?? 0;
-    if (rate > worstRate || (rate === worstRate && entry.counts.total > (worst?.counts.total ?? 0))) {
+    if (rate > worstRate || (rate === worstRate && entry.counts.total >= worst.counts.total)) {
       worst = entry;
       worstRate = rate;
     }
