@@ -577,23 +577,13 @@ describe('CircuitBreaker', () => {
 describe('CircuitOpenError', () => {
   it('gives retryAfterMs in whole milliseconds, rounded up (never early)', async () => {
     const clock = new ManualClock();
-    const b = new CircuitBreaker({
-      dependency: 'openai/gpt-4o',
-      clock,
-      listener: noopListener,
-      trip: { kind: 'consecutive', threshold: 1 },
-      openDurationMs: 30_000,
-    });
-    b.onFailure(b.admit(), SERVER_ERROR);
+    const b = breaker(clock, { trip: { kind: 'consecutive', threshold: 1 }, openDurationMs: 30_000 });
+    fail(b);
     await clock.advance(0.788);
-    const refused = (() => {
-      try {
-        b.release(b.admit());
-      } catch (error) {
-        return error as CircuitOpenError;
-      }
-    })();
-    assert.equal(refused?.retryAfterMs, 30_000);
+    assert.throws(
+      () => b.admit(),
+      (e: unknown) => e instanceof CircuitOpenError && e.retryAfterMs === 30_000,
+    );
     assert.equal(new CircuitOpenError('d', 'open', 'fleet', 9_999.2).retryAfterMs, 10_000);
     assert.equal(new CircuitOpenError('d', 'isolated', 'local').retryAfterMs, undefined);
   });
