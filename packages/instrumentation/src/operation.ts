@@ -18,6 +18,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { AttributeSets } from './attribute-sets.ts';
+import { attemptErrorDelivered } from './client/caller-error.ts';
 import { rememberFailure } from './failed-operations.ts';
 import type { CallData, CallPipeline } from './guard.ts';
 import type { Runtime } from './runtime.ts';
@@ -96,6 +97,8 @@ export class Operation {
   private liveAttempt: Span | undefined;
   /** What the last attempt that failed threw (for the caller's error, see `run`). */
   private lastAttemptError: unknown;
+  /** The `error.type` of the last attempt that failed, as its span has it. */
+  private lastAttemptType: string | undefined;
   /** `gen_ai.response.time_to_first_chunk` (streams), seconds; its histogram point waits for the end. */
   private firstChunkSeconds: number | undefined;
   /** When the app last got a chunk of a stream, and last asked for one (monotonic, runtime clock). */
@@ -162,7 +165,9 @@ export class Operation {
    * result or a fallback's ({@link fallbackName} says which), after calling `onResolved`
    * (which saves the caller a promise of its own); a failure ends the operation and rejects with
    * the pipeline's error, or with what `rejectWith` makes of it (given the last attempt's own
-   * error too, when an attempt failed).
+   * error too, when an attempt failed). `rejectWith` is the client's `callerFacingError`
+   * (caller-error.ts): where it gives the caller the last attempt's error in place of a policy's
+   * refusal, the operation's `error.type` is that attempt's.
    */
   run<T>(
     pipeline: CallPipeline,
@@ -195,7 +200,9 @@ export class Operation {
           this.lastAttemptError = error;
           // A client aborted by a deadline reports a generic abort; the deadline is the cause.
           const cause = ctx.aborted && ctx.abortReason !== undefined ? ctx.abortReason : error;
-          setFailure(span, this.classify(cause), cause, false);
+          const c = this.classify(cause);
+          this.lastAttemptType = c.errorType;
+          setFailure(span, c, cause, false);
           span.end();
           throw error;
         },
@@ -212,9 +219,13 @@ export class Operation {
           return value as T;
         },
         (error: unknown) => {
-          this.fail(error);
-          if (rejectWith !== undefined) return rejectWith(error, this.lastAttemptError);
-          throw error;
+          if (rejectWith === undefined) {
+            this.fail(error);
+            throw error;
+          }
+          const delivered = attemptErrorDelivered(error, this.lastAttemptError);
+          this.fail(error, delivered ? this.lastAttemptType : undefined);
+          return rejectWith(error, this.lastAttemptError);
         },
       );
   }
@@ -360,15 +371,21 @@ export class Operation {
    * After the pipeline had resolved (a stream that failed past the headers, a body that did not
    * parse) the failure
    * is also reported to the pipeline as a late failure, so the breaker and budget count it.
+   * `errorType`, when given, is the `error.type` of the error the caller gets in place of `error`
+   * (a policy refused a retry, and the caller gets the last attempt's error): while `error`
+   * classifies as that refusal (not as the caller's cancellation, say), the span and the duration
+   * metric say it, and the category, retryability and source stay the refusal's (why no more
+   * attempts were made).
    */
-  fail(error: unknown): Classification | undefined {
+  fail(error: unknown, errorType?: string): Classification | undefined {
     if (this.ended) return undefined;
     this.ended = true;
     this.release();
     // The body that was to complete the answer failed (read late): it ends when that is found.
     this.answeredAt = undefined;
     if (this.resolved) this.call?.reportLateFailure(error);
-    const c = this.classify(error);
+    const classified = this.classify(error);
+    const c = classified.source === 'policy' ? withErrorType(classified, errorType) : classified;
     rememberFailure(error, c);
     this.closeAttempt(c, error);
     this.span.setAttribute(ATTR.RETRY_ATTEMPTS, this.attempts);
@@ -447,4 +464,9 @@ export class Operation {
   private elapsedSeconds(): number {
     return (this.runtime.clock.monotonic() - this.started) / 1000;
   }
+}
+
+/** `c` with `error.type` `errorType`, when given (classifications are frozen and shared). */
+function withErrorType(c: Classification, errorType: string | undefined): Classification {
+  return errorType === undefined || errorType === c.errorType ? c : Object.freeze({ ...c, errorType });
 }

@@ -303,7 +303,7 @@ describe('policies', () => {
     assert.equal(byRole(h.spans(), 'attempt').length, 0);
   });
 
-  it('a breaker its own attempts opened refuses the retry: the app gets the last attempt’s error, marked as refused', async () => {
+  it('a breaker its own attempts opened refuses the retry: the app gets the last attempt’s error, marked as refused; error.type is that error’s', async () => {
     const m = 'gpt-midretry-1';
     h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503 }] });
     const error = await ask(m).then(
@@ -321,8 +321,30 @@ describe('policies', () => {
     assert.ok(refusalOf(error) instanceof CircuitOpenError);
     const op = h.operation(m)!;
     assert.equal(attrs(op)['breakwater.error.category'], 'circuit_open');
+    assert.equal(attrs(op)['breakwater.error.source'], 'policy');
     assert.equal(attrs(op)['breakwater.retry.attempts'], 2);
-    assert.equal(byRole(h.spans(), 'attempt').length, 2);
+    const attempts = byRole(h.spans(), 'attempt');
+    assert.equal(attempts.length, 2);
+    // The error.type of what the app got: the last attempt's (an OpenAI `server_error` 503).
+    assert.equal(attrs(op)['error.type'], 'server_error');
+    assert.equal(attrs(op)['error.type'], attrs(attempts[1]!)['error.type']);
+
+    // The next call is refused before anything is sent: the app gets the client's connection
+    // error for the refusal, and there is no provider error to name: error.type is the refusal's.
+    h.exporter.reset();
+    await assert.rejects(ask(m), refusedWith('CircuitOpenError'));
+    const refusedOp = h.operation(m)!;
+    assert.equal(attrs(refusedOp)['error.type'], 'circuit_open');
+    assert.equal(attrs(refusedOp)['breakwater.error.category'], 'circuit_open');
+    assert.equal(byRole(h.spans(), 'attempt').length, 0);
+    // The duration metric says the same of each call.
+    const durations = (await h.points('gen_ai.client.operation.duration')).filter(
+      (p) => p.attributes['gen_ai.request.model'] === m,
+    );
+    assert.deepEqual(durations.map((p) => p.attributes['error.type']).sort(), [
+      'circuit_open',
+      'server_error',
+    ]);
   });
 
   it('a fleet override opens the breaker (source fleet) and expires back to local', async () => {

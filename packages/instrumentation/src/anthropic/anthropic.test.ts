@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
+import { BudgetExhaustedError, CircuitOpenError, refusalOf } from '@breakwater/resilience';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { attrs, byRole, harnessPerFile, require } from '../testing/harness.ts';
+import { attrs, byRole, FAST, harnessPerFile, refusedWith, require } from '../testing/harness.ts';
+import { countAndSum } from '../testing/metric-points.ts';
 
-const h = harnessPerFile();
+const h = harnessPerFile([
+  ...FAST,
+  {
+    // Three attempts, but two failures open the breaker: the second retry is refused.
+    match: 'anthropic/claude-test-midretry-*',
+    policy: {
+      retry: { maxAttempts: 3 },
+      breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 },
+    },
+  },
+]);
 
 let seq = 0;
 const model = (tag: string) => `claude-test-${tag}-${seq++}`;
@@ -158,6 +170,80 @@ describe('@anthropic-ai/sdk messages', () => {
     // The error event has no HTTP status; its type (overloaded_error) classifies it.
     assert.equal(attrs(op!)['breakwater.error.category'], 'overloaded');
     assert.equal(attrs(op!)['error.type'], 'overloaded_error');
+  });
+
+  it('a retry the budget refuses: the app gets the last 529; the span says budget_exhausted, with error.type overloaded_error', async () => {
+    const m = model('budget');
+    h.fp.script({ route: 'anthropic.messages', model: m, steps: [{ fault: 'error', status: 529 }] });
+    const ask = () =>
+      client().messages.create({ model: m, max_tokens: 16, messages: [{ role: 'user', content: 'x' }] });
+    // Each failed attempt takes a token of the default budget (10, retries while above half).
+    let refused: unknown;
+    let calls = 0;
+    for (let i = 0; i < 5 && refused === undefined; i++) {
+      h.exporter.reset();
+      calls++;
+      const error = await ask().then(
+        () => assert.fail('the provider answers 529 only'),
+        (e: unknown) => e,
+      );
+      if (attrs(h.operation(m)!)['breakwater.error.category'] === 'budget_exhausted') refused = error;
+    }
+    assert.ok(refused !== undefined, 'no retry was refused by the budget');
+    const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
+    assert.ok(refused instanceof Anthropic.APIError, `the client's own error, not ${String(refused)}`);
+    assert.equal((refused as { status?: number }).status, 529);
+    assert.ok(refusalOf(refused) instanceof BudgetExhaustedError);
+    const op = h.operation(m)!;
+    const a = attrs(op);
+    assert.equal(a['breakwater.error.category'], 'budget_exhausted');
+    assert.equal(a['breakwater.error.source'], 'policy');
+    assert.equal(a['breakwater.error.retryable'], false);
+    const attempts = byRole(h.spans(), 'attempt');
+    assert.equal(a['error.type'], 'overloaded_error');
+    assert.equal(a['error.type'], attrs(attempts.at(-1)!)['error.type']);
+    const exceptions = h.spans().flatMap((s) => s.events.filter((e) => e.name === 'exception'));
+    assert.equal(exceptions.length, 1, 'the exception is recorded once');
+    const durations = (await h.points('gen_ai.client.operation.duration')).filter(
+      (p) => p.attributes['gen_ai.request.model'] === m,
+    );
+    assert.deepEqual(
+      durations.map((p) => [p.attributes['error.type'], countAndSum(p)?.count]),
+      [['overloaded_error', calls]],
+    );
+  });
+
+  it('a breaker its own attempts opened refuses the retry: error.type is the last attempt’s; refused before sending, the refusal’s', async () => {
+    const m = model('midretry');
+    h.fp.script({ route: 'anthropic.messages', model: m, steps: [{ fault: 'error', status: 529 }] });
+    const ask = () =>
+      client().messages.create({ model: m, max_tokens: 16, messages: [{ role: 'user', content: 'x' }] });
+    const error = await ask().then(
+      () => assert.fail('the provider answers 529 only'),
+      (e: unknown) => e,
+    );
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: m }), 2, 'two attempts, then open');
+    assert.equal((error as { status?: number }).status, 529);
+    assert.ok(refusalOf(error) instanceof CircuitOpenError);
+    const op = h.operation(m)!;
+    assert.equal(attrs(op)['breakwater.error.category'], 'circuit_open');
+    assert.equal(attrs(op)['breakwater.error.source'], 'policy');
+    assert.equal(attrs(op)['error.type'], 'overloaded_error');
+
+    h.exporter.reset();
+    const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
+    await assert.rejects(ask(), refusedWith('CircuitOpenError', Anthropic.APIError));
+    const refusedOp = h.operation(m)!;
+    assert.equal(attrs(refusedOp)['error.type'], 'circuit_open');
+    assert.equal(attrs(refusedOp)['breakwater.error.category'], 'circuit_open');
+    assert.equal(byRole(h.spans(), 'attempt').length, 0);
+    const durations = (await h.points('gen_ai.client.operation.duration')).filter(
+      (p) => p.attributes['gen_ai.request.model'] === m,
+    );
+    assert.deepEqual(durations.map((p) => p.attributes['error.type']).sort(), [
+      'circuit_open',
+      'overloaded_error',
+    ]);
   });
 });
 

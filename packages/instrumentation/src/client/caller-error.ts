@@ -13,7 +13,10 @@
  * Either is marked with the refusal (`markRefused`): `refusalOf(error)` gives it to the app, and
  * the resilience classifier reads the error as that refusal, so a pipeline further out (a tool's)
  * does not retry it as the provider failure or network failure it looks like. The operation span
- * says the refusal either way. Everything else (the client's own errors) is passed on as it is.
+ * says the refusal either way (`breakwater.error.category`, `.source`); its `error.type` is that of
+ * the error the app gets: the last attempt's (`503`, `overloaded_error`) after a failed attempt,
+ * the refusal's (`circuit_open`, `bulkhead_full`) when nothing was sent. Everything else (the
+ * client's own errors) is passed on as it is.
  */
 import { markRefused, type ResilienceError, refusalOf } from '@breakwater/resilience';
 import { failureOf, isObject, rememberFailure } from '../failed-operations.ts';
@@ -53,12 +56,26 @@ export function callerFacingError(
   // Only a policy's own refusal is replaced (refusalOf gives back the error itself for one).
   const refusal = refusalOf(error);
   if (refusal === undefined || refusal !== error) return error;
-  const delivered = lastAttemptError ?? unsentError(refusal, refusalError);
+  const delivered = attemptErrorDelivered(error, lastAttemptError)
+    ? lastAttemptError
+    : unsentError(refusal, refusalError);
   if (!isObject(delivered)) return delivered;
   markRefused(delivered, refusal);
   const c = failureOf(error);
   if (c !== undefined) rememberFailure(delivered, c);
   return delivered;
+}
+
+/**
+ * Whether {@link callerFacingError} gives the app `lastAttemptError` in place of `error`: `error`
+ * is a policy's refusal of a retry, after an attempt that failed with `lastAttemptError`. The
+ * operation span's `error.type` is then that attempt's (see `Operation.fail`).
+ */
+export function attemptErrorDelivered(error: unknown, lastAttemptError: unknown): boolean {
+  const refusal = refusalOf(error);
+  return (
+    refusal !== undefined && refusal === error && lastAttemptError !== undefined && lastAttemptError !== null
+  );
 }
 
 /** The client's connection error for a refusal before any attempt; the refusal itself without one. */

@@ -265,7 +265,7 @@ for (const [label, OpenAI] of [
       assert.equal(exceptions.length, 1);
     });
 
-    it('a retry the budget refuses: the app gets the provider’s own error of the last attempt, the span says budget_exhausted', async () => {
+    it('a retry the budget refuses: the app gets the provider’s own error of the last attempt; the span says budget_exhausted, with that error’s error.type', async () => {
       const m = model('budget');
       h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503 }] });
       const ask = () =>
@@ -273,8 +273,10 @@ for (const [label, OpenAI] of [
       // Each failed attempt takes a token of the default budget (10, retries while above half):
       // within a few calls a retry is refused.
       let refused: unknown;
+      let calls = 0;
       for (let i = 0; i < 5 && refused === undefined; i++) {
         h.exporter.reset();
+        calls++;
         const error = await ask().then(
           () => assert.fail('the provider answers 503 only'),
           (e: unknown) => e,
@@ -287,9 +289,32 @@ for (const [label, OpenAI] of [
       // The refusal rides along, for the app and for the classifier.
       assert.ok(refusalOf(refused) instanceof BudgetExhaustedError);
       assert.equal(h.runtime.guard.classify(refused).category, 'budget_exhausted');
-      const a = attrs(h.operation(m)!);
+      const op = h.operation(m)!;
+      const a = attrs(op);
+      // Why no more attempts were made: the refusal's.
+      assert.equal(a['breakwater.error.category'], 'budget_exhausted');
       assert.equal(a['breakwater.error.source'], 'policy');
-      assert.equal(a['error.type'], 'budget_exhausted');
+      assert.equal(a['breakwater.error.retryable'], false);
+      // What the app got: the last attempt's error, as its attempt span classified it (the fault
+      // provider's 503 has an OpenAI `server_error` body).
+      const attempts = byRole(h.spans(), 'attempt');
+      assert.ok(attempts.length > 0, 'a retry is refused after an attempt failed');
+      assert.equal(a['error.type'], 'server_error');
+      assert.equal(a['error.type'], attrs(attempts.at(-1)!)['error.type']);
+      assert.equal(op.status.code, SpanStatusCode.ERROR);
+      // The exception is recorded once, on the operation span only.
+      const exceptions = h.spans().flatMap((s) => s.events.filter((e) => e.name === 'exception'));
+      assert.equal(exceptions.length, 1);
+      // The duration metric's error.type is the span's: every call failed with the provider's 503.
+      const durations = (await h.points('gen_ai.client.operation.duration')).filter(
+        (p) => p.attributes['gen_ai.request.model'] === m,
+      );
+      assert.deepEqual(
+        durations.map((p) => [p.attributes['error.type'], countAndSum(p)?.count]),
+        [['server_error', calls]],
+      );
+      // `breakwater.calls` carries the category (no error.type): the refusal, as before.
+      assert.ok((await h.calls(`openai/${m}`)).some((c) => c.endsWith(':budget_exhausted=1')));
     });
 
     it('a request’s own maxRetries caps its attempts (0: no retry), never raises them', async () => {
