@@ -2,7 +2,8 @@
  * The classification an operation gave the error it failed with, kept with the error itself, so a
  * span further out that the same error ends (an `invoke_agent` span) reports what the operation
  * knew: which dependency failed, and so a tool's own exception as `tool_error`, which on its own,
- * without the dependency, reads as `unknown`.
+ * without the dependency, reads as `unknown`; and for a client's error a policy's refusal rides on
+ * (the last attempt's, after a refused retry), its own `error.type` with the refusal's category.
  */
 import type { Classification } from '@breakwater/resilience';
 

@@ -6,7 +6,12 @@
  */
 
 import { ATTR, SEMCONV } from '@breakwater/protocol';
-import type { CallContext, Classification, ExecuteOptions } from '@breakwater/resilience';
+import {
+  type CallContext,
+  type Classification,
+  type ExecuteOptions,
+  ResilienceError,
+} from '@breakwater/resilience';
 import {
   type Attributes,
   type Context,
@@ -19,7 +24,7 @@ import {
 } from '@opentelemetry/api';
 import type { AttributeSets } from './attribute-sets.ts';
 import { attemptErrorDelivered } from './client/caller-error.ts';
-import { rememberFailure } from './failed-operations.ts';
+import { failureOf, rememberFailure } from './failed-operations.ts';
 import type { CallData, CallPipeline } from './guard.ts';
 import type { Runtime } from './runtime.ts';
 import { setAttemptAttributes, setFailure, setOperationAttributes } from './span-attributes.ts';
@@ -419,8 +424,16 @@ export class Operation {
     if (this.heldOpen) this.runtime.openOperations.delete(this);
   }
 
+  /**
+   * Classifies `error` for this operation. A client's error that carries a policy's refusal (an
+   * instrumented call inside this one failed with it: an LLM call in a tool) classifies as the
+   * refusal, but keeps the `error.type` the inner operation gave it: the error is still that
+   * client's (a `503`), not the refusal.
+   */
   private classify(error: unknown): Classification {
-    return this.runtime.guard.classify(error, this.spec.dependency, this.callerSignal);
+    const c = this.runtime.guard.classify(error, this.spec.dependency, this.callerSignal);
+    if (c.source !== 'policy' || error instanceof ResilienceError) return c;
+    return withErrorType(c, failureOf(error)?.errorType);
   }
 
   private closeAttempt(c: Classification | undefined, error: unknown): void {

@@ -798,9 +798,12 @@ describe('tool() and agent()', () => {
     const toolOp = byRole(h.spans(), 'operation').find((s) => s.name === 'execute_tool summarize_doc')!;
     assert.equal(attrs(toolOp)['breakwater.error.category'], 'circuit_open');
     assert.equal(attrs(toolOp)['breakwater.retry.attempts'], 1);
+    // Nothing was sent: the error carries no provider error, so each span names the refusal.
+    assert.equal(attrs(toolOp)['error.type'], 'circuit_open');
     const root = h.spans().find((s) => s.name === 'invoke_agent summarizer')!;
     assert.equal(attrs(root)['breakwater.error.category'], 'circuit_open');
     assert.equal(attrs(root)['breakwater.error.source'], 'policy');
+    assert.equal(attrs(root)['error.type'], 'circuit_open');
   });
 
   it('an LLM call whose retry the budget refused, inside a tool: the tool does not retry it either', async () => {
@@ -824,11 +827,29 @@ describe('tool() and agent()', () => {
       1,
       'one request, no retry anywhere',
     );
+    const llmOp = h.operation(m)!;
+    assert.equal(attrs(llmOp)['breakwater.error.category'], 'budget_exhausted');
+    assert.equal(attrs(llmOp)['error.type'], 'server_error');
     const toolOp = byRole(h.spans(), 'operation').find((s) => s.name === 'execute_tool summarize_budget')!;
     assert.equal(attrs(toolOp)['breakwater.error.category'], 'budget_exhausted');
     assert.equal(attrs(toolOp)['breakwater.retry.attempts'], 1);
+    // The tool, and the agent, end with the client's 503 as well: their error.type is its.
+    assert.equal(attrs(toolOp)['error.type'], 'server_error');
+    const toolAttempt = byRole(h.spans(), 'attempt').find((s) => s.name === 'execute_tool summarize_budget')!;
+    assert.equal(attrs(toolAttempt)['breakwater.error.category'], 'budget_exhausted');
+    assert.equal(attrs(toolAttempt)['error.type'], 'server_error');
     const root = h.spans().find((s) => s.name === 'invoke_agent budgeted')!;
     assert.equal(attrs(root)['breakwater.error.category'], 'budget_exhausted');
+    assert.equal(attrs(root)['breakwater.error.source'], 'policy');
+    assert.equal(attrs(root)['error.type'], 'server_error');
+    const toolPoint = (await h.points('gen_ai.execute_tool.duration')).find(
+      (p) => p.attributes['gen_ai.tool.name'] === 'summarize_budget',
+    );
+    assert.equal(toolPoint?.attributes['error.type'], 'server_error');
+    const agentPoint = (await h.points('gen_ai.invoke_agent.duration')).find(
+      (p) => p.attributes['gen_ai.agent.name'] === 'budgeted',
+    );
+    assert.equal(agentPoint?.attributes['error.type'], 'server_error');
   });
 
   it('an agent ended by a tool’s thrown string keeps the tool’s classification too', async () => {

@@ -191,3 +191,41 @@ describe('tool() fallback', () => {
     assert.equal(typeof proof, 'function');
   });
 });
+
+describe('tool() refused by a policy', () => {
+  it('a retry the budget refuses: the caller gets the refusal itself, so error.type is the refusal’s', async () => {
+    const runtime = createRuntime({
+      policies: [
+        { match: 'tool/flaky_fetch', policy: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } } },
+      ],
+    });
+    const flaky = tool(
+      'flaky_fetch',
+      async () => {
+        throw Object.assign(new Error('upstream 503'), { status: 503 });
+      },
+      { runtime },
+    );
+    // Each failed try takes a token of the tool's budget (10, retries while above half).
+    let refused: unknown;
+    for (let i = 0; i < 5 && refused === undefined; i++) {
+      h.exporter.reset();
+      const error = await flaky().then(
+        () => assert.fail('the tool always throws'),
+        (e: unknown) => e,
+      );
+      if ((error as Error).name === 'BudgetExhaustedError') refused = error;
+    }
+    assert.ok(refused !== undefined, 'no retry was refused by the budget');
+    // Unlike an LLM client's call, a tool's caller gets Breakwater's refusal (the tool's own
+    // error is its cause): the span's error.type names what the caller got.
+    assert.equal(((refused as Error).cause as Error).message, 'upstream 503');
+    const [operation] = spansOf('flaky_fetch', 'operation');
+    assert.equal(attrs(operation!)['breakwater.error.category'], 'budget_exhausted');
+    assert.equal(attrs(operation!)['breakwater.error.source'], 'policy');
+    assert.equal(attrs(operation!)['error.type'], 'budget_exhausted');
+    const attempts = spansOf('flaky_fetch', 'attempt');
+    assert.ok(attempts.length > 0);
+    assert.equal(attrs(attempts.at(-1)!)['error.type'], '503');
+  });
+});
