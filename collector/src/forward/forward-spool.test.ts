@@ -227,6 +227,9 @@ describe('forward spool', () => {
       clock,
       logger: silentLogger,
       flushTimeout: '10s',
+      // The longest first back-off (500 ms): a jitter near 0 would let a request spend its last
+      // attempt while the clock is stepped below, and drop it before the stop this test is about.
+      random: () => 1,
     });
     forwarder.start();
     for (let n = 1; n <= 6; n++) forwarder.forward(request(n));
