@@ -3,8 +3,15 @@ import { describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { BudgetExhaustedError, CircuitOpenError, refusalOf } from '@breakwater/resilience';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { attrs, byRole, FAST, harnessPerFile, refusedWith, require } from '../testing/harness.ts';
-import { countAndSum } from '../testing/metric-points.ts';
+import {
+  attrs,
+  byRole,
+  FAST,
+  harnessPerFile,
+  refusedWith,
+  require,
+  untilBudgetRefuses,
+} from '../testing/harness.ts';
 
 const h = harnessPerFile([
   ...FAST,
@@ -177,18 +184,7 @@ describe('@anthropic-ai/sdk messages', () => {
     h.fp.script({ route: 'anthropic.messages', model: m, steps: [{ fault: 'error', status: 529 }] });
     const ask = () =>
       client().messages.create({ model: m, max_tokens: 16, messages: [{ role: 'user', content: 'x' }] });
-    // Each failed attempt takes a token of the default budget (10, retries while above half).
-    let refused: unknown;
-    let calls = 0;
-    for (let i = 0; i < 5 && refused === undefined; i++) {
-      h.exporter.reset();
-      calls++;
-      const error = await ask().then(
-        () => assert.fail('the provider answers 529 only'),
-        (e: unknown) => e,
-      );
-      if (attrs(h.operation(m)!)['breakwater.error.category'] === 'budget_exhausted') refused = error;
-    }
+    const { refused, calls } = await untilBudgetRefuses(h, m, ask);
     assert.ok(refused !== undefined, 'no retry was refused by the budget');
     const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;
     assert.ok(refused instanceof Anthropic.APIError, `the client's own error, not ${String(refused)}`);
@@ -204,13 +200,7 @@ describe('@anthropic-ai/sdk messages', () => {
     assert.equal(a['error.type'], attrs(attempts.at(-1)!)['error.type']);
     const exceptions = h.spans().flatMap((s) => s.events.filter((e) => e.name === 'exception'));
     assert.equal(exceptions.length, 1, 'the exception is recorded once');
-    const durations = (await h.points('gen_ai.client.operation.duration')).filter(
-      (p) => p.attributes['gen_ai.request.model'] === m,
-    );
-    assert.deepEqual(
-      durations.map((p) => [p.attributes['error.type'], countAndSum(p)?.count]),
-      [['overloaded_error', calls]],
-    );
+    assert.deepEqual(await h.durationErrorTypes(m), [`overloaded_error=${calls}`]);
   });
 
   it('a breaker its own attempts opened refuses the retry: error.type is the last attempt’s; refused before sending, the refusal’s', async () => {
@@ -237,13 +227,7 @@ describe('@anthropic-ai/sdk messages', () => {
     assert.equal(attrs(refusedOp)['error.type'], 'circuit_open');
     assert.equal(attrs(refusedOp)['breakwater.error.category'], 'circuit_open');
     assert.equal(byRole(h.spans(), 'attempt').length, 0);
-    const durations = (await h.points('gen_ai.client.operation.duration')).filter(
-      (p) => p.attributes['gen_ai.request.model'] === m,
-    );
-    assert.deepEqual(durations.map((p) => p.attributes['error.type']).sort(), [
-      'circuit_open',
-      'overloaded_error',
-    ]);
+    assert.deepEqual(await h.durationErrorTypes(m), ['circuit_open=1', 'overloaded_error=1']);
   });
 });
 

@@ -4,7 +4,14 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { BudgetExhaustedError, refusalOf } from '@breakwater/resilience';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type OpenAIType from 'openai';
-import { attrs, byRole, harnessPerFile, refusedWith, require } from '../testing/harness.ts';
+import {
+  attrs,
+  byRole,
+  harnessPerFile,
+  refusedWith,
+  require,
+  untilBudgetRefuses,
+} from '../testing/harness.ts';
 import { countAndSum } from '../testing/metric-points.ts';
 
 // Both majors of the real client, loaded through the require hook after instrumentation is on.
@@ -270,19 +277,8 @@ for (const [label, OpenAI] of [
       h.fp.script({ route: 'openai.chat', model: m, steps: [{ fault: 'error', status: 503 }] });
       const ask = () =>
         client().chat.completions.create({ model: m, messages: [{ role: 'user', content: 'x' }] });
-      // Each failed attempt takes a token of the default budget (10, retries while above half):
-      // within a few calls a retry is refused.
-      let refused: unknown;
-      let calls = 0;
-      for (let i = 0; i < 5 && refused === undefined; i++) {
-        h.exporter.reset();
-        calls++;
-        const error = await ask().then(
-          () => assert.fail('the provider answers 503 only'),
-          (e: unknown) => e,
-        );
-        if (attrs(h.operation(m)!)['breakwater.error.category'] === 'budget_exhausted') refused = error;
-      }
+      // Within a few calls a retry is refused.
+      const { refused, calls } = await untilBudgetRefuses(h, m, ask);
       assert.ok(refused !== undefined, 'no retry was refused by the budget');
       assert.ok(refused instanceof OpenAI().APIError, `the client's own error, not ${String(refused)}`);
       assert.equal((refused as { status?: number }).status, 503);
@@ -306,13 +302,7 @@ for (const [label, OpenAI] of [
       const exceptions = h.spans().flatMap((s) => s.events.filter((e) => e.name === 'exception'));
       assert.equal(exceptions.length, 1);
       // The duration metric's error.type is the span's: every call failed with the provider's 503.
-      const durations = (await h.points('gen_ai.client.operation.duration')).filter(
-        (p) => p.attributes['gen_ai.request.model'] === m,
-      );
-      assert.deepEqual(
-        durations.map((p) => [p.attributes['error.type'], countAndSum(p)?.count]),
-        [['server_error', calls]],
-      );
+      assert.deepEqual(await h.durationErrorTypes(m), [`server_error=${calls}`]);
       // `breakwater.calls` carries the category (no error.type): the refusal, as before.
       assert.ok((await h.calls(`openai/${m}`)).some((c) => c.endsWith(':budget_exhausted=1')));
     });

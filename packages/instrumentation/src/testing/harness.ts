@@ -66,6 +66,8 @@ export interface Harness {
   points(name: string): Promise<MetricPoint[]>;
   /** The `gen_ai.client.operation.duration` histogram of calls naming `model`: sum and count. */
   duration(model: string): Promise<{ sum: number; count: number } | undefined>;
+  /** That histogram's points of `model` by `error.type`, as sorted `error.type=count` strings. */
+  durationErrorTypes(model: string): Promise<string[]>;
   /** Sum of the `gen_ai.client.token.usage` points of `model` for one token type. */
   tokenSum(model: string, type: 'input' | 'output'): Promise<number | undefined>;
   /** `breakwater.calls` of `dependency` so far, as sorted `outcome:category=count` strings. */
@@ -125,6 +127,13 @@ export async function startHarness(policies: PolicyRule[] = FAST, clock?: Clock)
     async duration(model) {
       const points = await reader.points(METRIC.GEN_AI_OPERATION_DURATION);
       return countAndSum(points.find((p) => p.attributes[SEMCONV.GEN_AI_REQUEST_MODEL] === model));
+    },
+    async durationErrorTypes(model) {
+      const points = await reader.points(METRIC.GEN_AI_OPERATION_DURATION);
+      return points
+        .filter((p) => p.attributes[SEMCONV.GEN_AI_REQUEST_MODEL] === model)
+        .map((p) => `${String(p.attributes[SEMCONV.ERROR_TYPE])}=${countAndSum(p)?.count}`)
+        .sort();
     },
     async tokenSum(model, type) {
       const points = await reader.points(METRIC.GEN_AI_TOKEN_USAGE);
@@ -191,6 +200,32 @@ export function attrs(span: ReadableSpan): Record<string, unknown> {
 /** Spans by role. */
 export function byRole(spans: ReadableSpan[], role: 'operation' | 'attempt'): ReadableSpan[] {
   return spans.filter((s) => s.attributes[ATTR.ROLE] === role);
+}
+
+/**
+ * Calls `ask` (a call of `model` its provider fails every time) until the retry budget refuses
+ * one of its retries, at most five times; each failed attempt takes a token of the default budget
+ * (10, retries while above half). Spans are reset before each call, so the exporter holds the last
+ * one's. Gives the error that call rejected with (undefined when no retry was refused) and how
+ * many calls were made.
+ */
+export async function untilBudgetRefuses(
+  h: Harness,
+  model: string,
+  ask: () => Promise<unknown>,
+): Promise<{ refused: unknown; calls: number }> {
+  let calls = 0;
+  while (calls < 5) {
+    h.exporter.reset();
+    calls++;
+    const error = await ask().then(
+      () => assert.fail('the provider fails every call'),
+      (e: unknown) => e,
+    );
+    if (attrs(h.operation(model)!)[ATTR.ERROR_CATEGORY] === 'budget_exhausted')
+      return { refused: error, calls };
+  }
+  return { refused: undefined, calls };
 }
 
 /**
