@@ -401,6 +401,27 @@ describe('SLO component', () => {
     });
   });
 
+  it('starts, and compacts, with recent counts of a dropped SLO whose window is longer than any configured', async () => {
+    const dataDir = tempDir();
+    const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+    const full = { technicalSlos: false, slos: [{ name: 'checkout', objective: 99, window: '30d' }] };
+    const slip = { technicalSlos: false, slos: [{ name: 'short', objective: 99, window: '1d' }] };
+    const first = await component(full, clock, dataDir);
+    await first.start?.();
+    await first.spanSink!(
+      times(10, () => span()),
+      clock.now(),
+    );
+    await first.stop?.();
+    // Two hours later, within the 1d SLO's retention: the dropped SLO's counts are in its snapshot.
+    await clock.advance(120 * M);
+    const second = await component(slip, clock, dataDir);
+    cleanup.push(() => second.stop?.());
+    await second.start?.();
+    await clock.advance(11 * M);
+    assert.match(metrics(second), /breakwater_slo_engine_errors_total\{stage="compaction"\} 0\n/);
+  });
+
   it('pushes burn-rate alerts to a real Alertmanager and resolves them', {
     skip: skipUnless(ALERTMANAGER, 'prometheus-alertmanager'),
   }, async () => {

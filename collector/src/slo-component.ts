@@ -81,8 +81,10 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   // The limiter and lifetime counters follow the series with counts within their SLO's
   // retention, so series that aged out free their place and their memory, also while a quiet
   // store has not deleted them yet (it deletes only up to its newest count, see BucketIndex).
+  // Every SLO the store holds counts of has its retention here, the dropped ones too: a dropped
+  // SLO's own window may be longer than any configured one.
   const retentionWindows = [
-    ...new Set([...definitions.map((d) => retention(d.name)), longest + RETENTION_MARGIN_MS]),
+    ...new Set([...[...byName.keys(), ...remembered.keys()].map(retention), longest + RETENTION_MARGIN_MS]),
   ];
   const syncWithStore = async () => {
     const snapshot = await store.snapshot(storeClock.now(), retentionWindows);
