@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { COARSE_BUCKET_MS, FINE_BUCKET_MS } from './buckets.ts';
 import { MemoryStore } from './memory-store.ts';
-import { SqliteStore, StoreOpenError } from './sqlite-store.ts';
+import { SQLITE_WAL_SIZE_LIMIT_BYTES, SqliteStore, StoreOpenError } from './sqlite-store.ts';
 import type { CountDelta, SloStore } from './types.ts';
 
 const H = 3_600_000;
@@ -232,6 +232,20 @@ describe('SqliteStore durability', () => {
     assert.deepEqual(await windows(reader, T0, [H]), [[4, 5]]);
     await reader.close();
     await writer.close();
+  });
+
+  it('gives the disk back after a large transaction: the WAL shrinks to its limit once checkpointed', async () => {
+    const path = tempDb();
+    const store = SqliteStore.open({ path, retention });
+    // Some 100,000 new series in one transaction (a first minute of a high-cardinality fleet).
+    const many = Array.from({ length: 100_000 }, (_, i) => delta(1, 1, { 'c:timeout': 1 }, `series-${i}`));
+    await store.commit(T0, many);
+    const peak = statSync(`${path}-wal`).size;
+    await store.commit(T0 + FINE_BUCKET_MS, [delta(1, 1)]); // the next write starts the WAL over
+    const after = statSync(`${path}-wal`).size;
+    assert.ok(peak > SQLITE_WAL_SIZE_LIMIT_BYTES, `the test needs a WAL past the limit, got ${peak}`);
+    assert.ok(after <= SQLITE_WAL_SIZE_LIMIT_BYTES, `WAL still ${after} bytes (peak ${peak})`);
+    await store.close();
   });
 
   it('groups concurrent commits into one transaction and rejects all of a failed one', async () => {
