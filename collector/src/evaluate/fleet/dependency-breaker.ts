@@ -5,6 +5,7 @@ import {
   type SignalReason,
 } from '@breakwater/protocol';
 import type { FleetPolicy } from './config.ts';
+import type { InstanceBudget } from './instance-budget.ts';
 import { StepTally } from './step-tally.ts';
 import { SlidingWindow, type WindowStats } from './window.ts';
 
@@ -44,11 +45,12 @@ export class DependencyBreaker {
 
   readonly policy: FleetPolicy;
 
-  constructor(policy: FleetPolicy, now: number) {
+  /** @param instances the instance-id budget shared with the fleet breaker's other windows. */
+  constructor(policy: FleetPolicy, now: number, instances?: InstanceBudget) {
     this.policy = policy;
     this.since = now;
     this.openPeriodMs = policy.openDuration;
-    this.window = new SlidingWindow(Math.max(...policy.windows.map((w) => w.duration)));
+    this.window = new SlidingWindow(Math.max(...policy.windows.map((w) => w.duration)), instances);
   }
 
   /** Admitted fraction while ramping. */

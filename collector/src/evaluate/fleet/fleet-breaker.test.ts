@@ -6,6 +6,7 @@ import { type SpanRecord, STATUS_ERROR } from '../../decode/span-record.ts';
 import { attemptSpan } from '../../sli/testing/spans.ts';
 import { parseFleetConfig } from './config.ts';
 import { FleetBreaker } from './fleet-breaker.ts';
+import { InstanceBudget } from './instance-budget.ts';
 
 const DEP = 'openai/gpt-4o';
 
@@ -337,4 +338,25 @@ describe('FleetBreaker: open, ramp, close', () => {
     await clock.advance(62_000);
     assert.equal(fleet.view().length, 0);
   });
+
+  it('gives the instance ids of an evicted dependency back to the shared budget', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const instances = new InstanceBudget(3);
+    const fleet = new FleetBreaker({ config: parseFleetConfig({}), clock, logger: testLogger(), instances });
+    fleet.start();
+    fleet.record(many(1, ['i-1', 'i-2', 'i-3'], (i) => ok(i, { dependency: 'made-up/1' })));
+    assert.equal(instances.inUse, 3);
+    fleet.record(many(1, ['i-1', 'i-2'], ok));
+    assert.equal(reporting(fleet, DEP), 0, 'no place left for more ids');
+    await clock.advance(62_000); // both go quiet and are evicted
+    assert.equal(instances.inUse, 0);
+    fleet.record(many(1, ['i-1', 'i-2'], ok));
+    assert.equal(reporting(fleet, DEP), 2);
+    fleet.stop();
+  });
 });
+
+/** Distinct instances reporting calls to `dependency` over its first window. */
+function reporting(fleet: FleetBreaker, dependency: string): number {
+  return fleet.view().find((d) => d.dependency === dependency)?.windows[0]?.stats.reportingInstances ?? -1;
+}

@@ -13,6 +13,7 @@ import { classifyForHealth } from './classify.ts';
 import { type FleetConfig, type FleetPolicy, policyFor } from './config.ts';
 import { DecisionCounters } from './decision-counters.ts';
 import { DependencyBreaker } from './dependency-breaker.ts';
+import { InstanceBudget } from './instance-budget.ts';
 import { withRemainingTtl } from './remaining-ttl.ts';
 import type { WindowStats } from './window.ts';
 
@@ -67,14 +68,18 @@ export class FleetBreaker {
   private readonly logger: Logger;
   private readonly tracked = new Map<string, Tracked>();
   private readonly policies = new Map<string, FleetPolicy>();
+  /** Instance ids all tracked windows remember together. */
+  private readonly instances: InstanceBudget;
   private readonly listeners = new Set<SignalListener>();
   /** Prefix that keeps ids unique across collector restarts. */
   private readonly idPrefix = randomUUID().slice(0, 8);
   private idSeq = 0;
   private timer: TimerHandle | undefined;
 
-  constructor(options: { config: FleetConfig; clock: Clock; logger: Logger }) {
+  /** `instances` bounds the instance ids remembered over all windows (default 200,000). */
+  constructor(options: { config: FleetConfig; clock: Clock; logger: Logger; instances?: InstanceBudget }) {
     this.config = options.config;
+    this.instances = options.instances ?? new InstanceBudget();
     this.clock = options.clock;
     this.logger = options.logger;
     this.counters = {
@@ -149,6 +154,7 @@ export class FleetBreaker {
       const signalAlive = tracked.signal !== undefined && remainingTtl(tracked, now) > 0;
       if (!signalAlive && now - idleSince > longestWindow(tracked.breaker.policy)) {
         this.tracked.delete(key);
+        tracked.breaker.window.release();
         this.counters.decisions.untracked(key);
       }
     }
@@ -239,7 +245,7 @@ export class FleetBreaker {
         key,
         dependency,
         service: scoped,
-        breaker: new DependencyBreaker(policy, now),
+        breaker: new DependencyBreaker(policy, now, this.instances),
         signal: undefined,
         signalAt: 0,
         reissueAt: Number.POSITIVE_INFINITY,
