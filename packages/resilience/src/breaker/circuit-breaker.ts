@@ -230,9 +230,11 @@ export class CircuitBreaker implements Policy {
       this.releaseOwn(permit);
       return;
     }
+    // Old news whatever the permit: the shared one, or a closed, forced or override permit of its
+    // own (slow-call timing, a parent not on its fast path). A probe is judged by its generation.
+    if (permit.kind !== PERMIT_PROBE && admittedAt !== undefined && this.generation > admittedAt) return;
     if (permit === CLOSED_PERMIT) {
       if (this.local !== 'closed') return;
-      if (admittedAt !== undefined && this.generation > admittedAt) return;
       const now = this.clock.monotonic();
       if (this.window.record(true, false, now) && this.window.shouldTrip(now)) this.toOpen(now, 'local');
       return;

@@ -46,3 +46,55 @@ it('calls admitted before the breaker recovered do not open it again when they f
   }
   assert.equal(breaker.state, 'open');
 });
+
+// A breaker that times its calls (`slowCall`), or whose parent has a fleet override in force,
+// admits with a permit of its own rather than the shared one: old news is old news all the same.
+for (const [setup, options] of [
+  ['slow-call timing', (_clock: ManualClock) => ({ slowCall: { thresholdMs: 600_000 } })],
+  [
+    'a parent under a fleet override',
+    (clock: ManualClock) => {
+      const parent = new CircuitBreaker({ dependency: 'llm-provider', clock, listener: noopListener });
+      parent.applyOverride({ state: 'closed', expiresAt: clock.now() + 3_600_000 });
+      return { parent };
+    },
+  ],
+] as const) {
+  it(`a breaker with ${setup} is not opened again by calls admitted before it recovered`, async () => {
+    const clock = new ManualClock();
+    const breaker = new CircuitBreaker({
+      dependency: 'llm',
+      clock,
+      openDurationMs: 30_000,
+      listener: noopListener,
+      ...options(clock),
+    });
+    const pipeline = new Pipeline({
+      dependency: 'llm',
+      clock,
+      breaker,
+      attemptTimeout: 60_000,
+      listener: noopListener,
+    });
+    const hang = (ctx: CallContext) =>
+      new Promise<never>((_, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+      );
+    const hung = Array.from({ length: 5 }, () => pipeline.execute(hang).catch((e: Error) => e.name));
+    await clock.advance(1_000);
+    for (let i = 0; i < 5; i++) {
+      await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
+    }
+    assert.equal(breaker.state, 'open');
+    await clock.advance(30_000);
+    assert.equal(await pipeline.execute(async () => 'probe ok'), 'probe ok');
+    assert.equal(breaker.state, 'closed');
+    await clock.advance(30_000);
+    assert.deepEqual(await Promise.all(hung), Array(5).fill('TimeoutError'));
+    assert.equal(breaker.state, 'closed');
+    for (let i = 0; i < 5; i++) {
+      await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
+    }
+    assert.equal(breaker.state, 'open');
+  });
+}
