@@ -170,15 +170,36 @@ export class CircuitBreaker implements Policy {
   }
 
   /**
-   * Checks again a permit given while the breaker was closed, after the call waited (for a
-   * bulkhead slot): should the breaker have left `closed` meanwhile, the call asks anew, as one
-   * arriving now would, and is refused while it is open. Probe and override permits stand (their
-   * admission already counted). Returns the permit to use, or throws {@link CircuitOpenError}.
+   * Checks again a permit given before the call waited (for a bulkhead slot). It stands while
+   * this breaker and each ancestor still admit on the same terms: closed for a closed permit, the
+   * same half-open period for a probe, an override that admits calls for an override permit,
+   * `forceClose()` for a forced one. Otherwise (the breaker or a parent opened meanwhile, a
+   * probe's half-open period ended) the call asks anew, as one arriving now would, and is refused
+   * while the breaker is open. Returns the permit to use, or throws {@link CircuitOpenError}.
    */
   readmit(permit: BreakerPermit, ctx?: CallContext): BreakerPermit {
-    if (permit.kind !== PERMIT_CLOSED || this.state === 'closed') return permit;
+    if (this.stands(permit)) return permit;
     this.release(permit);
     return this.admit(ctx);
+  }
+
+  /** Whether `permit` would still be given now, here and up the hierarchy (see {@link readmit}). */
+  private stands(permit: BreakerPermit): boolean {
+    // A parent on its fast path at admission gave no permit of its own: it was closed.
+    if (this.parent !== undefined && !this.parent.stands(permit.parent ?? CLOSED_PERMIT)) return false;
+    switch (permit.kind) {
+      case PERMIT_CLOSED:
+        return this.state === 'closed';
+      case PERMIT_PROBE:
+        // A probe of an earlier period would be sent uncounted (its outcome is ignored as stale).
+        return this.state === 'half_open' && this.source === 'local' && permit.generation === this.generation;
+      case PERMIT_OVERRIDE: {
+        const override = this.activeOverride;
+        return override !== undefined && overrideFraction(override) > 0;
+      }
+      default:
+        return this.manual === 'forced_closed';
+    }
   }
 
   /**
