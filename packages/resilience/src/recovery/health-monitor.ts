@@ -28,6 +28,10 @@ export interface HealthMonitorOptions {
   readonly ramp?: TrafficRampOptions;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /**
+   * Told of each change of state. One that throws never stops the monitor or reaches its caller:
+   * the first error is reported as a process warning.
+   */
   readonly onChange?: (from: HealthState, to: HealthState) => void;
 }
 
@@ -62,6 +66,7 @@ export class HealthMonitor {
   private running = false;
   /** Which start() the check loop belongs to: a check that outlives a stop() ends its loop. */
   private loop = 0;
+  private onChangeThrew = false;
 
   constructor(options: HealthMonitorOptions) {
     this.o = parseOptions(Schema, options, 'HealthMonitor');
@@ -168,6 +173,18 @@ export class HealthMonitor {
       this.gate.reset();
     }
     if (to === 'failed') this.passes = 0;
-    this.o.onChange?.(from, to);
+    const onChange = this.o.onChange;
+    if (onChange === undefined) return;
+    // Called from the check loop's timer too, where a throw would be an unhandled rejection
+    // (a process crash by default) and end the loop: reported once, like a throwing listener.
+    try {
+      onChange(from, to);
+    } catch (error) {
+      if (this.onChangeThrew) return;
+      this.onChangeThrew = true;
+      process.emitWarning(
+        `Breakwater HealthMonitor onChange threw; further errors are ignored: ${String(error)}`,
+      );
+    }
   }
 }

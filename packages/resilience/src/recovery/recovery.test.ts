@@ -118,6 +118,49 @@ describe('HealthMonitor', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 
+  it('a throwing onChange is reported once; the check loop goes on, with no unhandled rejection', async () => {
+    const clock = new ManualClock(0);
+    const unhandled: unknown[] = [];
+    const warnings: string[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('unhandledRejection', onUnhandled);
+    process.on('warning', onWarning);
+    try {
+      let healthy = false;
+      let checks = 0;
+      const monitor = new HealthMonitor({
+        intervalMs: 1000,
+        failedAfter: 2,
+        recoverAfter: 1,
+        clock,
+        check: () => {
+          checks++;
+          return healthy;
+        },
+        onChange: () => {
+          throw new Error('dashboard down');
+        },
+      });
+      monitor.start();
+      await clock.advance(1000);
+      assert.equal(monitor.state, 'degraded');
+      await clock.advance(1000);
+      assert.equal(monitor.state, 'failed');
+      healthy = true;
+      await clock.advance(1000);
+      assert.equal(monitor.state, 'recovering');
+      assert.equal(checks, 3, 'one check a second');
+      monitor.stop();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+      assert.equal(warnings.filter((w) => w.includes('dashboard down')).length, 1);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a wall-clock step neither stalls nor ends the recovery ramp', async () => {
     for (const step of [-3_600_000, 3_600_000]) {
       const clock = new ManualClock();
