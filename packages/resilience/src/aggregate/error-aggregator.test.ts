@@ -43,6 +43,20 @@ describe('ErrorAggregator', () => {
     assert.equal(listener.calls.length, 2, 're-emerged after leaving the window');
   });
 
+  it('a listener whose onPattern throws fails no recordFailure() and stops no counting', () => {
+    const clock = new ManualClock(0);
+    const listener = {
+      onPattern: () => {
+        throw new Error('broken dashboard');
+      },
+    };
+    const agg = new ErrorAggregator({ patternThreshold: 2, clock, listener });
+    agg.recordFailure('overloaded');
+    assert.doesNotThrow(() => agg.recordFailure('overloaded'));
+    agg.recordFailure('overloaded');
+    assert.deepEqual(agg.snapshot().patterns, [{ category: 'overloaded', count: 3 }]);
+  });
+
   it('a wall-clock step neither empties the window nor keeps old failures in it', async () => {
     for (const step of [-3_600_000, 3_600_000]) {
       const clock = new ManualClock();

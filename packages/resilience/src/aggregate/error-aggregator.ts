@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Classification } from '../classify/classification.ts';
 import { ClockSchema, parseOptions } from '../core/options.ts';
 import type { ResilienceListener } from '../telemetry/listener.ts';
+import { guardListener } from '../telemetry/safe.ts';
 
 /** Options of {@link ErrorAggregator}. */
 export interface ErrorAggregatorOptions {
@@ -56,9 +57,12 @@ export class ErrorAggregator {
   /** buckets × categories counts. */
   private readonly counts: Uint32Array;
   private readonly reported = new Set<ErrorCategory>();
+  /** The listener, wrapped so that a throw never reaches the caller recording a failure. */
+  private readonly listener: ResilienceListener | undefined;
 
   constructor(options: ErrorAggregatorOptions = {}) {
     this.o = parseOptions(Schema, options, 'ErrorAggregator');
+    this.listener = this.o.listener === undefined ? undefined : guardListener(this.o.listener);
     this.bucketMs = this.o.windowMs / this.o.buckets;
     // Empty buckets hold -Infinity: a monotonic origin is arbitrary, so epochs may be negative.
     this.epochs = new Float64Array(this.o.buckets).fill(Number.NEGATIVE_INFINITY);
@@ -84,7 +88,7 @@ export class ErrorAggregator {
       this.reported.delete(category);
     } else if (!this.reported.has(category)) {
       this.reported.add(category);
-      this.o.listener?.onPattern?.({
+      this.listener?.onPattern?.({
         name: this.o.name,
         category,
         count,
