@@ -128,6 +128,18 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     };
     const onEnd = (): void => {
       if (settled) return;
+      // zlib's inflate stops at the end of the first deflate stream and drops what follows it
+      // (gzip reads on into a next member, and fails on garbage): bytes there would be data
+      // acknowledged and never read, so the body is refused as gzip's would be.
+      if (inflater !== undefined && inflater.bytesWritten < wireBytes) {
+        fail(
+          new BodyError(
+            400,
+            `invalid ${encoding} body: ${wireBytes - inflater.bytesWritten} bytes after the end of the compressed stream`,
+          ),
+        );
+        return;
+      }
       cleanup();
       const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const raw =
