@@ -6,6 +6,20 @@ import { CircuitOpenError } from '../core/errors.ts';
 import { noopListener } from '../telemetry/listener.ts';
 import { Pipeline } from './pipeline.ts';
 
+const unavailable = () => Object.assign(new Error('503'), { status: 503 });
+const outcome = (e: unknown) => (e instanceof CircuitOpenError ? 'circuit_open' : 'failed');
+
+/** `breaker`'s pipeline with a bulkhead of `maxConcurrent` slots and a queue behind them. */
+function queued(clock: ManualClock, breaker: CircuitBreaker, maxConcurrent: number, maxQueue: number) {
+  return new Pipeline({
+    dependency: breaker.dependency,
+    clock,
+    breaker,
+    bulkhead: { maxConcurrent, maxQueue },
+    listener: noopListener,
+  });
+}
+
 it('calls waiting in the bulkhead queue when the breaker opens are refused, not sent to the dependency', async () => {
   const clock = new ManualClock();
   const breaker = new CircuitBreaker({
@@ -14,25 +28,14 @@ it('calls waiting in the bulkhead queue when the breaker opens are refused, not 
     trip: { kind: 'consecutive', threshold: 5 },
     listener: noopListener,
   });
-  const pipeline = new Pipeline({
-    dependency: 'llm',
-    clock,
-    breaker,
-    bulkhead: { maxConcurrent: 5, maxQueue: 50 },
-    listener: noopListener,
-  });
+  const pipeline = queued(clock, breaker, 5, 50);
   let sentWhileOpen = 0;
   const failing = () =>
     new Promise<never>((_, reject) => {
       if (breaker.state === 'open') sentWhileOpen++;
-      clock.setTimeout(() => reject(Object.assign(new Error('503'), { status: 503 })), 100);
+      clock.setTimeout(() => reject(unavailable()), 100);
     });
-  const outcomes = Array.from({ length: 55 }, () =>
-    pipeline.execute(failing).then(
-      () => 'ok',
-      (e: unknown) => (e instanceof CircuitOpenError ? 'circuit_open' : 'failed'),
-    ),
-  );
+  const outcomes = Array.from({ length: 55 }, () => pipeline.execute(failing).then(() => 'ok', outcome));
   await clock.advance(5_000);
   const results = await Promise.all(outcomes);
   assert.equal(breaker.state, 'open');
@@ -44,9 +47,6 @@ it('calls waiting in the bulkhead queue when the breaker opens are refused, not 
   assert.equal(results.filter((r) => r === 'circuit_open').length, 55 - failed);
 });
 
-const unavailable = () => Object.assign(new Error('503'), { status: 503 });
-const outcome = (e: unknown) => (e instanceof CircuitOpenError ? 'circuit_open' : 'failed');
-
 it('half-open probes waiting in the bulkhead queue when a probe re-opens the breaker are refused', async () => {
   const clock = new ManualClock();
   const breaker = new CircuitBreaker({
@@ -57,13 +57,7 @@ it('half-open probes waiting in the bulkhead queue when a probe re-opens the bre
     halfOpen: { probes: 3, successThreshold: 3 },
     listener: noopListener,
   });
-  const pipeline = new Pipeline({
-    dependency: 'llm',
-    clock,
-    breaker,
-    bulkhead: { maxConcurrent: 1, maxQueue: 5 },
-    listener: noopListener,
-  });
+  const pipeline = queued(clock, breaker, 1, 5);
   await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
   await clock.advance(1_000);
   assert.equal(breaker.state, 'half_open');
@@ -96,13 +90,7 @@ it('calls waiting in the bulkhead queue when the parent breaker opens are refuse
     parent,
     listener: noopListener,
   });
-  const pipeline = new Pipeline({
-    dependency: 'openai/gpt-4o',
-    clock,
-    breaker,
-    bulkhead: { maxConcurrent: 1, maxQueue: 5 },
-    listener: noopListener,
-  });
+  const pipeline = queued(clock, breaker, 1, 5);
   let sentWhileOpen = 0;
   const slow = () =>
     new Promise<string>((resolve) => {

@@ -8,48 +8,11 @@ import { Pipeline } from './pipeline.ts';
 
 const unavailable = () => Object.assign(new Error('503'), { status: 503 });
 
-it('calls admitted before the breaker recovered do not open it again when they fail after', async () => {
-  const clock = new ManualClock();
-  const breaker = new CircuitBreaker({
-    dependency: 'llm',
-    clock,
-    openDurationMs: 30_000,
-    listener: noopListener,
-  });
-  const pipeline = new Pipeline({
-    dependency: 'llm',
-    clock,
-    breaker,
-    attemptTimeout: 60_000,
-    listener: noopListener,
-  });
-  const hang = (ctx: CallContext) =>
-    new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
-  // Five calls hang from before the outage; the attempt timeout (60 s) is longer than the open
-  // duration (30 s), as for LLM calls.
-  const hung = Array.from({ length: 5 }, () => pipeline.execute(hang).catch((e: Error) => e.name));
-  await clock.advance(1_000);
-  for (let i = 0; i < 5; i++) {
-    await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
-  }
-  assert.equal(breaker.state, 'open');
-  await clock.advance(30_000);
-  assert.equal(await pipeline.execute(async () => 'probe ok'), 'probe ok');
-  assert.equal(breaker.state, 'closed');
-  await clock.advance(30_000); // the hung calls time out now, on old news
-  assert.deepEqual(await Promise.all(hung), Array(5).fill('TimeoutError'));
-  assert.equal(breaker.state, 'closed');
-  assert.equal(await pipeline.execute(async () => 'ok'), 'ok');
-  // Failures of calls admitted since still count.
-  for (let i = 0; i < 5; i++) {
-    await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
-  }
-  assert.equal(breaker.state, 'open');
-});
-
-// A breaker that times its calls (`slowCall`), or whose parent has a fleet override in force,
-// admits with a permit of its own rather than the shared one: old news is old news all the same.
-for (const [setup, options] of [
+// Most calls share the breaker's closed permit. One that times its calls (`slowCall`), or whose
+// parent has a fleet override in force, admits with a permit of its own: old news is old news
+// all the same.
+const setups = [
+  ['the shared permit', (_clock: ManualClock) => ({})],
   ['slow-call timing', (_clock: ManualClock) => ({ slowCall: { thresholdMs: 600_000 } })],
   [
     'a parent under a fleet override',
@@ -59,8 +22,10 @@ for (const [setup, options] of [
       return { parent };
     },
   ],
-] as const) {
-  it(`a breaker with ${setup} is not opened again by calls admitted before it recovered`, async () => {
+] as const;
+
+for (const [setup, options] of setups) {
+  it(`calls admitted before the breaker recovered do not open it again when they fail after (${setup})`, async () => {
     const clock = new ManualClock();
     const breaker = new CircuitBreaker({
       dependency: 'llm',
@@ -76,25 +41,30 @@ for (const [setup, options] of [
       attemptTimeout: 60_000,
       listener: noopListener,
     });
+    const failFive = async () => {
+      for (let i = 0; i < 5; i++) {
+        await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
+      }
+    };
     const hang = (ctx: CallContext) =>
       new Promise<never>((_, reject) =>
         ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
       );
+    // Five calls hang from before the outage; the attempt timeout (60 s) is longer than the open
+    // duration (30 s), as for LLM calls.
     const hung = Array.from({ length: 5 }, () => pipeline.execute(hang).catch((e: Error) => e.name));
     await clock.advance(1_000);
-    for (let i = 0; i < 5; i++) {
-      await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
-    }
+    await failFive();
     assert.equal(breaker.state, 'open');
     await clock.advance(30_000);
     assert.equal(await pipeline.execute(async () => 'probe ok'), 'probe ok');
     assert.equal(breaker.state, 'closed');
-    await clock.advance(30_000);
+    await clock.advance(30_000); // the hung calls time out now, on old news
     assert.deepEqual(await Promise.all(hung), Array(5).fill('TimeoutError'));
     assert.equal(breaker.state, 'closed');
-    for (let i = 0; i < 5; i++) {
-      await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
-    }
+    assert.equal(await pipeline.execute(async () => 'ok'), 'ok');
+    // Failures of calls admitted since still count.
+    await failFive();
     assert.equal(breaker.state, 'open');
   });
 }
