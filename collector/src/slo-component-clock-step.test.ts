@@ -11,6 +11,8 @@ import { after, describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
 import { memoryLogger } from './act/testing/tools.ts';
 import { CollectorConfigSchema } from './config/schema.ts';
+import { parseGateConfig } from './evaluate/gate/config.ts';
+import { evaluateHealth } from './evaluate/gate/health.ts';
 import { failed, span, times } from './sli/testing/spans.ts';
 import { createSloComponent, type SloComponent } from './slo-component.ts';
 import { DEFAULT_STORE_FILE } from './store/open-store.ts';
@@ -87,4 +89,49 @@ describe('SLO engine across a wall-clock step', () => {
     assert.equal((await window(second, '5m'))[0], 0, 'no bad event in the 5m window');
     assert.equal((await window(second, '1h'))[0], 100);
   });
+});
+
+describe("gate health on the SLO engine's store", () => {
+  // The store's time is wall time as of start advanced by the monotonic clock: the two drift
+  // apart by a millisecond within seconds (Date.now() is whole milliseconds), by more after a step.
+  for (const [what, stepMs] of [
+    ['a millisecond', 1],
+    ['30 s', 30_000],
+  ] as const) {
+    it(`since a rollback counts only the minutes after it, with the wall clock ${what} ahead of the store`, async () => {
+      const clock = new ManualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+      const dataDir = mkdtempSync(join(tmpdir(), 'bw-slo-step-'));
+      dirs.push(dataDir);
+      const c = await component(clock, dataDir);
+      clock.stepWall(stepMs);
+      await clock.advance(10_000);
+      // The bad version fails until the rollback, which ends 5 s later (on the collector's clock).
+      await c.spanSink!(
+        times(100, () => failed('timeout')),
+        clock.now(),
+      );
+      const rollbackEnd = clock.now() + 5_000;
+      // The next minute of the store: only the good version serves.
+      await clock.advance(M);
+      await c.spanSink!(
+        times(100, () => span()),
+        clock.now(),
+      );
+      await clock.advance(5_000);
+      const health = await evaluateHealth(
+        c.gateSource,
+        parseGateConfig(undefined),
+        'checkout',
+        [],
+        clock.now(),
+        rollbackEnd,
+      );
+      assert.deepEqual(
+        health.slos.map((s) => [s.slo, s.total - s.good, s.total]),
+        [['availability', 0, 100]],
+        'the failures before the rollback are not counted',
+      );
+      assert.equal(health.healthy, true);
+    });
+  }
 });

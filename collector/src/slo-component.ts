@@ -233,6 +233,7 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
     gateSource: {
       slos: () => definitions,
       snapshot: storeView.snapshot,
+      now: () => storeClock.now(),
       examples: examplesFor,
     },
     // Counted at the store's now, not at the receiver's wall-clock receipt time (see StoreClock).

@@ -26,6 +26,12 @@ export interface GateDataSource {
    * reading of the same instant (see `StoreClock`), which a wall-clock step does not move.
    */
   snapshot(nowMs: number, windowsMs: readonly number[]): Promise<SeriesWindows[]>;
+  /**
+   * The source's own reading of now, where its snapshot's windows end (the SLO engine's store
+   * time), when it is not the caller's `nowMs`: windows that must start at a minute boundary of
+   * the store are measured from it.
+   */
+  now?(): number;
   /** Trace ids of recent bad events of one series, most recent first. */
   examples?(slo: string, series: string): readonly string[];
 }

@@ -525,6 +525,16 @@ describe('evaluateHealth', () => {
       [[500, 500]],
     );
     assert.equal(took.window, '30s');
+    // The SLO engine's store time is fractional: the window is still whole milliseconds.
+    const fractional = await evaluateHealth(
+      { ...s, now: () => minute + 90_000.25 },
+      config,
+      'chat',
+      [],
+      minute + 90_000,
+      rollbackEnd,
+    );
+    assert.equal(fractional.window, '30s');
     // A rollback that did not take: v2 still serves, and still fails.
     await store.commit(minute + 80_000, [delta('v2', 100, 50)]);
     const didNotTake = await evaluateHealth(s, config, 'chat', [], minute + 90_000, rollbackEnd);

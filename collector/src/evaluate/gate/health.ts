@@ -14,7 +14,9 @@ import type { GateDataSource } from './data-source.ts';
  */
 function windowSince(recoveryWindowMs: number, nowMs: number, sinceMs: number): number {
   const firstWholeMinute = Math.ceil(sinceMs / FINE_BUCKET_MS) * FINE_BUCKET_MS;
-  return Math.max(0, Math.min(recoveryWindowMs, nowMs - firstWholeMinute));
+  // Whole milliseconds (the store's now is fractional): a window cut short by less than one
+  // still starts after the boundary.
+  return Math.max(0, Math.min(recoveryWindowMs, Math.floor(nowMs - firstWholeMinute)));
 }
 
 /**
@@ -35,8 +37,13 @@ export async function evaluateHealth(
   nowMs: number,
   sinceMs?: number,
 ): Promise<GateHealth> {
+  // The windows end at the source's now, which drifts from the wall clock (by a millisecond is
+  // enough to take in the whole minute before the first boundary): `since` is moved onto it.
+  const sourceNow = source.now?.() ?? nowMs;
   const windowMs =
-    sinceMs === undefined ? config.recoveryWindow : windowSince(config.recoveryWindow, nowMs, sinceMs);
+    sinceMs === undefined
+      ? config.recoveryWindow
+      : windowSince(config.recoveryWindow, sourceNow, sinceMs + (sourceNow - nowMs));
   const defs = windowMs === 0 ? [] : source.slos().filter((d) => !config.exclude.includes(d.name));
   const snapshot = defs.length === 0 ? [] : await source.snapshot(nowMs, [windowMs]);
   const skip = new Set(excluded);
