@@ -1,6 +1,6 @@
 import type { Clock } from '@breakwater/protocol';
 import { AlertmanagerPusher } from '../act/alertmanager.ts';
-import { gateAlertLabels } from '../act/gate/incident-alerts.ts';
+import { gateAlertLabels, gateIncidentAnnotations } from '../act/gate/incident-alerts.ts';
 import type { IncidentReport } from '../act/gate/report.ts';
 import type { Logger } from '../component.ts';
 
@@ -33,11 +33,7 @@ export async function postIncidentAlert(
     {
       labels: gateAlertLabels(report),
       annotations: {
-        summary: report.summary,
-        top_error_categories:
-          report.topErrorCategories.map((c) => `${c.category}=${c.count}`).join(', ') || 'none',
-        failing_dependency: report.failingDependency?.dependency ?? 'unknown',
-        example_trace_ids: report.exampleTraces.map((t) => t.url ?? t.traceId).join(' ') || 'none',
+        ...gateIncidentAnnotations(report),
         ...(report.rollback === null
           ? {}
           : { rollback_latency_seconds: (report.rollback.latencyMs / 1000).toFixed(1) }),

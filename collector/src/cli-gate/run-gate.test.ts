@@ -292,6 +292,18 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
     assert.equal(flags.headers['x-dropped'], undefined);
   });
 
+  it("posts the collector's incident annotations: reasons, baseline and budget beside the summary", async () => {
+    alerts.length = 0;
+    const io = capture();
+    const args = ['-s', 'chat', '-v', 'halt-budget', '--url', url, '--alertmanager-url', url];
+    assert.equal(await runGateCommand(args, io), 10, io.err);
+    const [alert] = alerts[0]!.body as { annotations: Record<string, string> }[];
+    assert.deepEqual(
+      [alert!.annotations.description, alert!.annotations.baseline, alert!.annotations.budget_remaining],
+      ['budget_below_reserve: budget', 'v1', 'availability=90.00%'],
+    );
+  });
+
   it('refuses malformed headers naming the flag or variable, never quoting a value, and posts nothing', async () => {
     const flag = (...values: string[]) => values.flatMap((v) => ['--alertmanager-header', v]);
     const variable = (text: string) => ({ [ALERTMANAGER_HEADERS_ENV]: text });

@@ -9,7 +9,7 @@ import type { GateAlertLabel } from '../alert-labels.ts';
 import type { DesiredAlert } from '../alerts.ts';
 import { covers, type IncidentScope, scopeOf, widen } from './incident-scope.ts';
 import type { IncidentStore } from './incident-store.ts';
-import { buildIncidentReport } from './report.ts';
+import { buildIncidentReport, type IncidentReport } from './report.ts';
 
 /** `alertname` of deployment-gate incidents. */
 export const GATE_ALERT_NAME = 'BreakwaterDeploymentGate';
@@ -241,24 +241,29 @@ export class GateIncidentAlerts {
       answer,
       this.options.traceUrlTemplate === undefined ? {} : { traceUrlTemplate: this.options.traceUrlTemplate },
     );
-    return {
-      labels: gateAlertLabels(answer),
-      annotations: {
-        summary: report.summary,
-        description: answer.reasons
-          .filter((r) => r.decision !== undefined)
-          .map((r) => `${r.code}: ${r.message}`)
-          .join('; '),
-        baseline: answer.baseline.join(', ') || 'none',
-        budget_remaining:
-          answer.slos
-            .map((s) => `${gateSloLabel(s.slo, s.operation)}=${(s.budgetRemaining * 100).toFixed(2)}%`)
-            .join(' ') || 'n/a',
-        top_error_categories:
-          report.topErrorCategories.map((c) => `${c.category}=${c.count}`).join(', ') || 'none',
-        failing_dependency: report.failingDependency?.dependency ?? 'unknown',
-        example_trace_ids: report.exampleTraces.map((t) => t.url ?? t.traceId).join(' ') || 'none',
-      },
-    };
+    return { labels: gateAlertLabels(answer), annotations: gateIncidentAnnotations(report) };
   }
+}
+
+/**
+ * The annotations of an incident alert: the collector's, and those `breakwater gate
+ * --alertmanager-url` posts (the same alert, so Alertmanager shows the same whoever sent it).
+ */
+export function gateIncidentAnnotations(report: IncidentReport): Record<string, string> {
+  return {
+    summary: report.summary,
+    description: report.reasons
+      .filter((r) => r.decision !== undefined)
+      .map((r) => `${r.code}: ${r.message}`)
+      .join('; '),
+    baseline: report.baseline.join(', ') || 'none',
+    budget_remaining:
+      report.slos
+        .map((s) => `${gateSloLabel(s.slo, s.operation)}=${(s.budgetRemaining * 100).toFixed(2)}%`)
+        .join(' ') || 'n/a',
+    top_error_categories:
+      report.topErrorCategories.map((c) => `${c.category}=${c.count}`).join(', ') || 'none',
+    failing_dependency: report.failingDependency?.dependency ?? 'unknown',
+    example_trace_ids: report.exampleTraces.map((t) => t.url ?? t.traceId).join(' ') || 'none',
+  };
 }
