@@ -57,6 +57,24 @@ describe('GateIncidentAlerts', () => {
     assert.equal(alerts.firing, 3);
   });
 
+  it("a series_overflow ticket's summary names the overflow, not the missing data it is raised despite", () => {
+    const { clock, alerts } = setup();
+    const overflow = 'overflow series of SLO availability may hold the version';
+    alerts.record({
+      ...answer('v3', 'HALT', clock.now()),
+      reasons: [
+        {
+          code: 'no_data',
+          message: 'no SLO has enough events for the version over 10m to judge it',
+          decision: 'HALT',
+        },
+        { code: 'series_overflow', message: overflow, slo: 'availability', decision: 'HALT' },
+      ],
+    });
+    const [ticket] = alerts.firingAlerts();
+    assert.equal(ticket!.annotations.summary, `HALT chat@v3: ${overflow}`);
+  });
+
   it('saves every change without the extra labels, which are added when pushed', async () => {
     const store = memoryStore();
     const { clock, alerts, firing } = setup({ store });

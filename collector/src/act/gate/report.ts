@@ -1,4 +1,5 @@
 import {
+  GATE_NO_DATA_CODES,
   type GateAnswer,
   type GateOperation,
   type GateSloEvidence,
@@ -137,7 +138,11 @@ export function buildIncidentReport(answer: GateAnswer, options: IncidentOptions
 
 /** One line: what was decided and the first reason that drove it. */
 export function summarize(answer: GateAnswer): string {
-  const driver = answer.reasons.find((r) => r.decision === answer.decision) ?? answer.reasons[0];
+  const drivers = answer.reasons.filter((r) => r.decision === answer.decision);
+  // A HALT that is not only for missing data (series_overflow beside no_data) is an incident
+  // because of its other reasons: the summary names one of them.
+  const driver =
+    drivers.find((r) => !GATE_NO_DATA_CODES.includes(r.code as never)) ?? drivers[0] ?? answer.reasons[0];
   return `${answer.decision} ${answer.service}@${answer.version}${driver === undefined ? '' : `: ${driver.message}`}`;
 }
 
