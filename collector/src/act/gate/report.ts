@@ -142,7 +142,9 @@ export function summarize(answer: GateAnswer): string {
   // A HALT that is not only for missing data (series_overflow beside no_data) is an incident
   // because of its other reasons: the summary names one of them.
   const driver =
-    drivers.find((r) => !GATE_NO_DATA_CODES.includes(r.code as never)) ?? drivers[0] ?? answer.reasons[0];
+    drivers.find((r) => !(GATE_NO_DATA_CODES as readonly string[]).includes(r.code)) ??
+    drivers[0] ??
+    answer.reasons[0];
   return `${answer.decision} ${answer.service}@${answer.version}${driver === undefined ? '' : `: ${driver.message}`}`;
 }
 
