@@ -3,6 +3,7 @@ import { systemClock } from '@breakwater/protocol';
 import { z } from 'zod';
 import { FractionGate } from '../core/fraction-gate.ts';
 import { ClockSchema, parseOptions } from '../core/options.ts';
+import { warnOnce } from '../telemetry/safe.ts';
 import type { TrafficRampOptions } from './traffic-ramp.ts';
 import { TrafficRamp } from './traffic-ramp.ts';
 
@@ -66,7 +67,7 @@ export class HealthMonitor {
   private running = false;
   /** Which start() the check loop belongs to: a check that outlives a stop() ends its loop. */
   private loop = 0;
-  private onChangeThrew = false;
+  private readonly reportOnChangeError = warnOnce('Breakwater HealthMonitor onChange threw');
 
   constructor(options: HealthMonitorOptions) {
     this.o = parseOptions(Schema, options, 'HealthMonitor');
@@ -180,11 +181,7 @@ export class HealthMonitor {
     try {
       onChange(from, to);
     } catch (error) {
-      if (this.onChangeThrew) return;
-      this.onChangeThrew = true;
-      process.emitWarning(
-        `Breakwater HealthMonitor onChange threw; further errors are ignored: ${String(error)}`,
-      );
+      this.reportOnChangeError(error);
     }
   }
 }

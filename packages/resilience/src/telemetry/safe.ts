@@ -1,12 +1,19 @@
 import type { ResilienceListener } from './listener.ts';
 
-let warned = false;
-
-function report(error: unknown): void {
-  if (warned) return;
-  warned = true;
-  process.emitWarning(`Breakwater telemetry listener threw; further errors are ignored: ${String(error)}`);
+/**
+ * A reporter for errors of user code that must not reach a call: the first error is emitted as
+ * a process warning starting with `what`, the rest are ignored.
+ */
+export function warnOnce(what: string): (error: unknown) => void {
+  let warned = false;
+  return (error) => {
+    if (warned) return;
+    warned = true;
+    process.emitWarning(`${what}; further errors are ignored: ${String(error)}`);
+  };
 }
+
+const report = warnOnce('Breakwater telemetry listener threw');
 
 const guarded = new WeakMap<ResilienceListener, ResilienceListener>();
 
