@@ -7,6 +7,7 @@ import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { openFailureReason } from '../store/file-access.ts';
 import { FileOpenError } from '../store/file-open-error.ts';
 import { isSqliteBusy } from '../store/sqlite-busy.ts';
+import { limitWalSize } from '../store/wal-size-limit.ts';
 
 /** A request read back from the spool, with the row id that removes it. */
 export interface SpooledRequest {
@@ -168,8 +169,8 @@ export class ForwardSpool {
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('PRAGMA synchronous = NORMAL');
       // A checkpoint leaves the WAL file at its peak size (tens of MiB of whole requests after a
-      // downstream outage); truncate it back to this once checkpointed.
-      db.exec('PRAGMA journal_size_limit = 8388608');
+      // downstream outage): cut back once checkpointed.
+      limitWalSize(db);
       // Takes the lock now (waiting up to the busy timeout), not at the first request.
       db.exec('BEGIN IMMEDIATE');
       const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;

@@ -15,6 +15,7 @@ import {
   type SeriesWindows,
   type SloStore,
 } from './types.ts';
+import { limitWalSize } from './wal-size-limit.ts';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -35,12 +36,6 @@ export class StoreOpenError extends FileOpenError {
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
-
-/**
- * The size the WAL file is cut back to once checkpointed. Without it the file stays at the peak
- * of its largest transaction (a compaction, a burst of new series) until the collector stops.
- */
-export const SQLITE_WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
 
 // `slo_example_traces` and `slo_windows` came later without a version bump: they are additive,
 // and a collector that predates them opens the file and ignores them. `slo_example_traces` is
@@ -374,7 +369,7 @@ function prepareFile(db: DatabaseSync, path: string, synchronous: 'normal' | 'fu
   db.exec('PRAGMA locking_mode = EXCLUSIVE');
   db.exec('PRAGMA journal_mode = WAL');
   db.exec(`PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-  db.exec(`PRAGMA journal_size_limit = ${SQLITE_WAL_SIZE_LIMIT_BYTES}`);
+  limitWalSize(db);
   // A write transaction takes the lock now (waiting up to the busy timeout), not at the first commit.
   db.exec('BEGIN IMMEDIATE');
   try {

@@ -9,8 +9,9 @@ import type { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { COARSE_BUCKET_MS, FINE_BUCKET_MS } from './buckets.ts';
 import { MemoryStore } from './memory-store.ts';
-import { SQLITE_WAL_SIZE_LIMIT_BYTES, SqliteStore, StoreOpenError } from './sqlite-store.ts';
+import { SqliteStore, StoreOpenError } from './sqlite-store.ts';
 import type { CountDelta, SloStore } from './types.ts';
+import { SQLITE_WAL_SIZE_LIMIT_BYTES } from './wal-size-limit.ts';
 
 const H = 3_600_000;
 const D = 24 * H;
