@@ -13,7 +13,7 @@ import {
 } from '../core/policy.ts';
 import { getDefaultListener } from '../telemetry/default-listener.ts';
 import type { ResilienceListener } from '../telemetry/listener.ts';
-import { guardListener } from '../telemetry/safe.ts';
+import { guardListener, warnOnce } from '../telemetry/safe.ts';
 import type { FallbackStrategy } from './strategies.ts';
 import { NO_FALLBACK } from './strategies.ts';
 
@@ -28,6 +28,8 @@ export interface FallbackOptions<F> {
 }
 
 const notCancelled = (c: Classification): boolean => c.category !== 'cancelled';
+
+const reportObserverError = warnOnce('Breakwater fallback strategy onSuccess threw');
 
 /**
  * Replaces a failure with a fallback result. The outermost policy: it sees the final error after
@@ -57,9 +59,17 @@ export class FallbackPolicy<F> implements AnsweringPolicy<F> {
     return this.strategy.onSuccess !== undefined;
   }
 
-  /** Passes a successful result to the strategy. */
+  /**
+   * Passes a successful result to the strategy. The call has succeeded: a strategy that throws
+   * while remembering it (a cache `key()` that cannot read this call) is reported once and must
+   * not turn the success into a failure.
+   */
   onSuccess(ctx: CallContext, value: unknown): void {
-    this.strategy.onSuccess?.(ctx, value);
+    try {
+      this.strategy.onSuccess?.(ctx, value);
+    } catch (error) {
+      reportObserverError(error);
+    }
   }
 
   /**
@@ -91,7 +101,7 @@ export class FallbackPolicy<F> implements AnsweringPolicy<F> {
   async run<T>(ctx: CallContext, next: Next<T>): Promise<T | F> {
     try {
       const value = await next.run(ctx);
-      this.strategy.onSuccess?.(ctx, value);
+      this.onSuccess(ctx, value);
       return value;
     } catch (error) {
       return this.recover(ctx, error);

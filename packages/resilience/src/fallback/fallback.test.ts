@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
 import type { CallContext } from '../core/context.ts';
 import { CircuitOpenError } from '../core/errors.ts';
+import { pipeline } from '../pipeline/pipeline.ts';
 import { noopListener } from '../telemetry/listener.ts';
 import { recordingListener } from '../testing/support.ts';
 import { DegradationManager } from './degradation-manager.ts';
@@ -44,6 +45,26 @@ describe('fallbacks', () => {
       (e: unknown) => e instanceof TypeError && /options\.key must be a function/.test(e.message),
     );
     assert.throws(() => (cachedFallback as (o?: unknown) => unknown)(), TypeError);
+  });
+
+  it('a cache key() that throws on a success is reported once and the call still succeeds', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const strategy = cachedFallback<string>({
+        key: (ctx) => (ctx.data as { user: string }).user,
+      });
+      const alone = new FallbackPolicy({ strategy, listener: noopListener });
+      const piped = pipeline({ dependency: 'llm', fallback: strategy, listener: noopListener });
+      // No `data`: the key cannot be read, but the dependency answered.
+      assert.equal(await alone.execute(async () => 'answer'), 'answer');
+      assert.equal(await piped.execute(async () => 'answer'), 'answer');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(warnings.filter((w) => w.includes('fallback strategy onSuccess threw')).length, 1);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('degraded function and a chain that names the strategy that answered', async () => {
