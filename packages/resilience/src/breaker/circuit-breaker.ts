@@ -216,19 +216,23 @@ export class CircuitBreaker implements Policy {
   /**
    * Records a success for `permit`. Returns a stamp of the moment it is recorded: hand it to
    * {@link onLateFailure} should the call fail after all, so a breaker (or a parent) that has
-   * changed state since can tell the news is stale.
+   * changed state since can tell the news is stale. Given `admittedAt` (as for
+   * {@link onFailure}), a call admitted before the breaker last changed state is not counted as
+   * slow: its time includes the trouble the breaker has judged since, so it is a plain success.
    */
-  onSuccess(permit: BreakerPermit): number {
+  onSuccess(permit: BreakerPermit, admittedAt?: number): number {
     if (permit === CLOSED_PERMIT) {
       if (this.local === 'closed') {
         const now = this.window.needsTime ? this.clock.monotonic() : 0;
         if (this.window.record(false, false, now) && this.window.shouldTrip(now))
           this.toOpen(this.clock.monotonic(), 'local');
       }
-      if (this.parent !== undefined && this.options.reportToParent) this.parent.onSuccess(CLOSED_PERMIT);
+      if (this.parent !== undefined && this.options.reportToParent)
+        this.parent.onSuccess(CLOSED_PERMIT, admittedAt);
       return lastGeneration;
     }
-    this.settle(permit, false);
+    const stale = permit.kind !== PERMIT_PROBE && admittedAt !== undefined && this.generation > admittedAt;
+    this.settle(permit, false, stale, admittedAt);
     return lastGeneration;
   }
 
@@ -427,13 +431,18 @@ export class CircuitBreaker implements Policy {
 
   /** Policy: admits, runs `next`, records the outcome. */
   async run<T>(ctx: CallContext, next: Next<T>): Promise<T> {
+    const admittedAt = breakerStamp();
     const permit = this.admit(ctx);
     try {
       const value = await next.run(ctx);
-      this.onSuccess(permit);
+      this.onSuccess(permit, admittedAt);
       return value;
     } catch (error) {
-      this.onFailure(permit, cancelledIfAborted(this.options.classifier.classify(error, ctx), ctx));
+      this.onFailure(
+        permit,
+        cancelledIfAborted(this.options.classifier.classify(error, ctx), ctx),
+        admittedAt,
+      );
       throw error;
     }
   }
@@ -530,15 +539,16 @@ export class CircuitBreaker implements Policy {
     throw error;
   }
 
-  /** Outcome of a non-shared permit. */
-  private settle(permit: BreakerPermit, failed: boolean): void {
+  /** Outcome of a non-shared permit; a `stale` call (see {@link onSuccess}) is never slow. */
+  private settle(permit: BreakerPermit, failed: boolean, stale = false, admittedAt?: number): void {
     if (!failed && permit.parent !== undefined && this.parent !== undefined) {
-      if (this.options.reportToParent) this.parent.onSuccess(permit.parent);
+      if (this.options.reportToParent) this.parent.onSuccess(permit.parent, admittedAt);
       else this.parent.release(permit.parent);
     }
     const now = this.clock.monotonic();
     const slowMs = this.options.slowCallMs;
-    const slow = slowMs !== undefined && !Number.isNaN(permit.startedAt) && now - permit.startedAt >= slowMs;
+    const slow =
+      !stale && slowMs !== undefined && !Number.isNaN(permit.startedAt) && now - permit.startedAt >= slowMs;
     if (permit.kind === PERMIT_PROBE) {
       if (permit.generation !== this.generation || this.local !== 'half_open') return;
       this.probesInFlight--;

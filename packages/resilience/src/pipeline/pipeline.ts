@@ -230,7 +230,7 @@ export class Pipeline<F = never, TData = unknown> {
     // `maxConcurrent` bounds the streams open at once, not only the waits for their headers.
     if (!ctx.settlesLater) this.freeSlot(ctx);
     const permit = ctx.permit;
-    if (permit !== undefined) ctx.succeededIn = this.breaker!.onSuccess(permit);
+    if (permit !== undefined) ctx.succeededIn = this.breaker!.onSuccess(permit, ctx.admittedAt);
     const retry = this.retry;
     if (retry !== undefined) {
       retry.onAttemptSuccess();

@@ -68,3 +68,69 @@ for (const [setup, options] of setups) {
     assert.equal(breaker.state, 'open');
   });
 }
+
+/** Calls that hang until the test settles them, all alike. */
+function heldCalls(count: number) {
+  const settle: Array<(outcome: 'ok' | Error) => void> = [];
+  const calls = Array.from(
+    { length: count },
+    () => () =>
+      new Promise<string>((resolve, reject) =>
+        settle.push((outcome) => (outcome === 'ok' ? resolve('late ok') : reject(outcome))),
+      ),
+  );
+  const settleAll = (outcome: 'ok' | Error) => {
+    for (const s of settle) s(outcome);
+  };
+  return { calls, settleAll };
+}
+
+it('slow successes of calls admitted before the breaker recovered do not open it again', async () => {
+  const clock = new ManualClock();
+  const breaker = new CircuitBreaker({
+    dependency: 'llm',
+    clock,
+    openDurationMs: 30_000,
+    slowCall: { thresholdMs: 10_000 },
+    listener: noopListener,
+  });
+  const pipeline = new Pipeline({ dependency: 'llm', clock, breaker, listener: noopListener });
+  const held = heldCalls(5);
+  const late = held.calls.map((call) => pipeline.execute(call));
+  await clock.advance(1_000);
+  for (let i = 0; i < 5; i++) await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
+  assert.equal(breaker.state, 'open');
+  await clock.advance(30_000);
+  assert.equal(await pipeline.execute(async () => 'probe ok'), 'probe ok');
+  assert.equal(breaker.state, 'closed');
+  held.settleAll('ok'); // 31 s after they were sent: slow, but their time spans the outage
+  assert.deepEqual(await Promise.all(late), Array(5).fill('late ok'));
+  assert.equal(breaker.state, 'closed');
+  // Slow calls admitted since still count (consecutive trip: each slow call is a failure).
+  const fresh = heldCalls(5);
+  const slow = fresh.calls.map((call) => pipeline.execute(call));
+  await clock.advance(10_000);
+  fresh.settleAll('ok');
+  await Promise.all(slow);
+  assert.equal(breaker.state, 'open');
+});
+
+it('a breaker used on its own ignores stale failures too (execute passes the admission stamp)', async () => {
+  const clock = new ManualClock();
+  const breaker = new CircuitBreaker({
+    dependency: 'llm',
+    clock,
+    openDurationMs: 30_000,
+    listener: noopListener,
+  });
+  const held = heldCalls(5);
+  const late = held.calls.map((call) => breaker.execute(call).catch((e: Error) => e.message));
+  for (let i = 0; i < 5; i++) await breaker.execute(() => Promise.reject(unavailable())).catch(() => {});
+  assert.equal(breaker.state, 'open');
+  await clock.advance(30_000);
+  assert.equal(await breaker.execute(async () => 'probe ok'), 'probe ok');
+  assert.equal(breaker.state, 'closed');
+  held.settleAll(unavailable());
+  assert.deepEqual(await Promise.all(late), Array(5).fill('503'));
+  assert.equal(breaker.state, 'closed');
+});
