@@ -129,19 +129,29 @@ describe('router', () => {
     assert.equal(count('/v1/things/{id}', 200), before.ok + 1);
     assert.equal(count('/v1/things/{id}', 401), before.refused + 3);
     assert.ok(count('other', 404) >= 1);
-    // One warning for the three refusals; the next, a minute on, says how many came meanwhile.
+    // One warning at once; the two refusals held back are summarised when the minute is over,
+    // with no further refusal needed to say so.
     assert.equal(warnings().length, warned + 1);
-    await clock.advance(60_000);
+    await clock.advance(59_999);
+    assert.equal(warnings().length, warned + 1);
+    await clock.advance(1);
+    assert.equal(warnings().length, warned + 2);
+    assert.equal((warnings().at(-1)!.obj as { refused: number }).refused, 2);
+    // The next refusal comes within a minute of that line: it waits for its own summary.
     await (
       await fetch(`${base}/v1/things/x`, { headers: { authorization: 'Bearer wrong-token-123456' } })
     ).text();
     assert.equal(warnings().length, warned + 2);
+    await clock.advance(60_000);
+    assert.equal(warnings().length, warned + 3);
     assert.deepEqual(warnings().at(-1)!.obj, {
-      refused: 3,
+      refused: 1,
       route: '/v1/things/{id}',
       status: 401,
       reason: (warnings().at(-1)!.obj as { reason: string }).reason,
     });
+    await clock.advance(600_000);
+    assert.equal(warnings().length, warned + 3, 'nothing held back, nothing more said');
     const out: string[] = [];
     router.writeMetrics(out);
     assert.ok(
