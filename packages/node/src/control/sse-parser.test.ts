@@ -30,6 +30,16 @@ describe('SseParser', () => {
     );
   });
 
+  it('pairs a CR ending one chunk with an LF after an empty chunk (one line end, not two)', () => {
+    // A body chunk may decode to nothing (an empty chunk): it must not forget the pending CR, or
+    // the LF after it reads as a blank line and dispatches the event half-way.
+    const { events } = parse(['data: a\r', '', '\ndata: b\r\n\r\n']);
+    assert.deepEqual(
+      events.map((e) => e.data),
+      ['a\nb'],
+    );
+  });
+
   it('ignores comments, unknown fields, ids with NUL and non-numeric retry; reports retry', () => {
     const { events, retries } = parse([
       ': heartbeat\n\n',

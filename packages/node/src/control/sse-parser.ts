@@ -45,6 +45,9 @@ export class SseParser {
 
   /** Feeds decoded text; calls the handlers for every complete line. */
   push(text: string): void {
+    // Nothing to read (an empty body chunk): a CR pending from the last chunk must stay pending,
+    // as the LF that may complete it is still to come.
+    if (text.length === 0) return;
     let chunk = text;
     if (!this.started && chunk.length > 0) {
       this.started = true;
