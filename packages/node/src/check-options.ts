@@ -20,6 +20,7 @@ import {
 import { defaultLogger } from './default-logger.ts';
 import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
+import { safeLogger } from './safe-logger.ts';
 
 interface OptionSpec {
   readonly check: ValueCheck;
@@ -134,7 +135,7 @@ const CONTROL: Readonly<Record<string, OptionSpec>> = {
 export function checkStartOptions(given: unknown): StartOptions {
   const log =
     isObject(given) && typeof given.logger === 'function'
-      ? (given.logger as (m: string) => void)
+      ? safeLogger(given.logger as (m: string) => void)
       : defaultLogger;
   if (given === undefined) return {};
   if (!isObject(given)) {

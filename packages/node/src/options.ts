@@ -21,6 +21,7 @@ import { envBoolean } from './env-boolean.ts';
 import { envText } from './env-text.ts';
 import { noteBadHeaders } from './otlp-headers.ts';
 import { readUrlVariables, signalUrl } from './otlp-urls.ts';
+import { safeLogger } from './safe-logger.ts';
 
 /** Where the fleet control client connects and what it may change. */
 export interface ControlOptions {
@@ -370,7 +371,7 @@ export function resolveOptions(options: StartOptions, env: NodeJS.ProcessEnv = p
 
 /** {@link resolveOptions} for options that passed `checkStartOptions`. */
 export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
-  const logger = options.logger ?? defaultLogger;
+  const logger = safeLogger(options.logger ?? defaultLogger);
   const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, logger);
   noteProtocol(env, logger);
   noteBadHeaders(env, logger);

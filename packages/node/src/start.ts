@@ -25,6 +25,7 @@ import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
 import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
 import { resourceDetectors } from './resource.ts';
+import { safeLogger } from './safe-logger.ts';
 import { type InEffect, ignoredMessage, ignoredOptions, type StartedBy } from './second-start.ts';
 import { installSignalHandlers } from './signals.ts';
 import { SizedExporter } from './sized-export.ts';
@@ -221,7 +222,8 @@ export function start(given: StartOptions = {}): Breakwater {
 /** {@link start}, saying who calls it (`register` for `--import @breakwater/node/register`). */
 export function startAs(given: StartOptions, by: StartedBy): Breakwater {
   if (started !== undefined) {
-    const log = typeof given?.logger === 'function' ? given.logger : started.inEffect.resolved.logger;
+    const log =
+      typeof given?.logger === 'function' ? safeLogger(given.logger) : started.inEffect.resolved.logger;
     if (shutDown) {
       log('start() after shutdown(): Breakwater starts once per process and stays shut down');
     } else {
