@@ -162,6 +162,22 @@ describe('per-dependency state is bounded', () => {
     assert.equal(t.guard.breakers.find('tool/unknown'), undefined, 'clearing nothing creates nothing');
   });
 
+  it('a dependency only a fleet override created is idle as soon as the override is over', async () => {
+    const t = setup({ maxDependencies: 10, idleMs: 600_000 });
+    for (let i = 0; i < 10; i++) await t.call(`tool/t-${i}`);
+    // The fleet opens 20 dependencies this service never calls, for a second each.
+    const expiresAt = t.clock.now() + 1_000;
+    for (let i = 0; i < 20; i++)
+      t.guard.applyOverride(`openai/elsewhere-${i}`, { state: 'open', expiresAt, source: `sig-${i}` });
+    assert.equal(t.guard.size, 30, 'kept while their overrides are in force');
+    await t.clock.advance(2_000);
+    await t.call('tool/new');
+    // Ten minutes have not passed: the app's own dependencies stay; the overrides' are gone.
+    assert.equal(t.guard.size, 11);
+    assert.equal(t.guard.breakers.find('openai/elsewhere-0'), undefined);
+    assert.ok(t.guard.breakers.find('tool/t-0') !== undefined);
+  });
+
   it('when more than the cap are busy, it exceeds the cap rather than evict live state', async () => {
     const t = setup({ maxDependencies: 10, idleMs: 100 });
     const releases: (() => void)[] = [];

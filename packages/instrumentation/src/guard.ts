@@ -112,6 +112,9 @@ interface DependencyParts {
  */
 const MAX_PIPELINES = 16;
 
+/** `seenAt` of a dependency only a fleet override created: older than any use. */
+const NEVER_USED = Number.MIN_SAFE_INTEGER;
+
 function samePart<T extends object>(a: T | false, b: T | false): boolean {
   if (a === b) return true;
   if (a === false || b === false) return false;
@@ -356,10 +359,15 @@ export function createGuard(options: {
     },
     applyOverride(dependency, override) {
       const existed = breakers.find(dependency) !== undefined;
+      const tracked = dependencies.has(dependency);
       // The registry creates the breaker of an unknown (or evicted) dependency; tracking it makes
       // it evictable once the override is over.
       breakers.applyOverride(dependency, override);
       const parts = partsOf(dependency);
+      // Not called here (yet): once the override is over nothing of it is in use, so it is idle
+      // at once and goes first, instead of holding a place for `idleMs` after every override for
+      // a dependency this service never calls.
+      if (!tracked) parts.seenAt = NEVER_USED;
       // Pipelines built without a breaker (breaker policy off) must pick up the one just created;
       // the rebuilds keep the dependency's retry budget and bulkhead.
       if (!existed) {
