@@ -203,14 +203,16 @@ function exportLimits(
 }
 
 /**
- * Span batch delay: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds, 0 allowed) when valid, else 1 s. A
- * value that is not one is told to `onBad`, as the positive-integer variables are.
+ * Span batch delay: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds, 0 allowed) when valid, else 1 s; at
+ * most `MAX_TIMER_MS`. A value that is not one is told to `onBad`, as the positive-integer
+ * variables are.
  */
 export function spanExportDelayMs(text: string | undefined, onBad?: (message: string) => void): number {
   const value = text?.trim();
   if (value === undefined || value === '') return 1_000;
   const n = Number(value);
-  if (Number.isFinite(n) && n >= 0) return n;
+  // A longer timer fires after 1 ms: spans would go out at once instead of rarely.
+  if (Number.isFinite(n) && n >= 0) return Math.min(n, MAX_TIMER_MS);
   onBad?.(`OTEL_BSP_SCHEDULE_DELAY=${value}: not a number of milliseconds; ignored`);
   return 1_000;
 }

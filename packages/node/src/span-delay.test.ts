@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
+import { MAX_TIMER_MS } from '@breakwater/protocol';
 import { trace } from '@opentelemetry/api';
 import { type Breakwater, start } from './index.ts';
 import { spanExportDelayMs } from './options.ts';
@@ -43,6 +44,13 @@ it('reads OTEL_BSP_SCHEDULE_DELAY, defaulting to 1 s', () => {
   assert.equal(spanExportDelayMs(''), 1_000);
   assert.equal(spanExportDelayMs('soon'), 1_000);
   assert.equal(spanExportDelayMs('-5'), 1_000);
+});
+
+// Regression: a delay past the longest Node timer went to the batch processor as given; Node
+// fired it after 1 ms (with a TimeoutOverflowWarning), so "export rarely" meant "export at once".
+it('caps OTEL_BSP_SCHEDULE_DELAY at MAX_TIMER_MS, as the other export timers are', () => {
+  assert.equal(spanExportDelayMs(String(MAX_TIMER_MS)), MAX_TIMER_MS);
+  assert.equal(spanExportDelayMs('99999999999'), MAX_TIMER_MS);
 });
 
 it('exports spans on the OTEL_BSP_SCHEDULE_DELAY schedule, not after the 1 s default', async () => {
