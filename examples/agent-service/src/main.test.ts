@@ -101,6 +101,16 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
       [['--requests', '2.5'], '--requests must be a whole number of at least 0 (got "2.5")'],
       [['--rate', 'fast'], '--rate must be a number of calls per second above 0 (got "fast")'],
       [['--inspect-port', '70000'], '--inspect-port must be a port from 0 to 65535 (got "70000")'],
+      // Regression: a URL without its scheme parses as one of the scheme `localhost:`; every call
+      // then failed with "Connection error" and the run exited 0.
+      [
+        ['--provider-url', 'localhost:8081'],
+        '--provider-url must be an http:// or https:// URL, such as http://127.0.0.1:8081 (got "localhost:8081")',
+      ],
+      [
+        ['--collector-url', '127.0.0.1:4318'],
+        '--collector-url must be an http:// or https:// URL, such as http://127.0.0.1:4318 (got "127.0.0.1:4318")',
+      ],
     ] as const) {
       const bad = await run([...args]);
       assert.equal(bad.code, 1, args.join(' '));

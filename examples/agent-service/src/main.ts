@@ -105,6 +105,20 @@ function numberFlag(name: string, text: string, check: (n: number) => boolean, w
 
 const isCount = (n: number) => Number.isInteger(n) && n >= 0;
 
+/**
+ * A URL flag, checked before anything starts: `localhost:8081` parses as a URL of the scheme
+ * `localhost:`, and would run on with every call failing to connect.
+ */
+function urlFlag(name: string, text: string | undefined, example: string): string | undefined {
+  if (text === undefined) return undefined;
+  const protocol = URL.parse(text)?.protocol;
+  if (protocol !== 'http:' && protocol !== 'https:')
+    throw new Error(
+      `--${name} must be an http:// or https:// URL, such as ${example} (got ${JSON.stringify(text)})`,
+    );
+  return text;
+}
+
 async function main(): Promise<void> {
   const requests = numberFlag('requests', values.requests, isCount, 'a whole number of at least 0');
   const rate =
@@ -126,6 +140,8 @@ async function main(): Promise<void> {
           'a port from 0 to 65535',
         );
   const inspecting = inspectPort !== undefined;
+  const collectorUrl = urlFlag('collector-url', values['collector-url'], 'http://127.0.0.1:4318');
+  const externalProvider = urlFlag('provider-url', values['provider-url'], 'http://127.0.0.1:8081');
   const instanceId = values['instance-id'] ?? randomUUID();
   const overrides = parsePolicy(values.policy);
   const policies: PolicyRule[] = [];
@@ -159,11 +175,11 @@ async function main(): Promise<void> {
   }
   // Parsed before anything starts, so a bad --faults is a one-line error, not a half-started agent.
   const faults = values.faults === undefined ? undefined : faultScripts(values.faults);
-  const controlOff = !exportToConfiguredCollector(values['collector-url'], process.env);
+  const controlOff = !exportToConfiguredCollector(collectorUrl, process.env);
   const bw = start({
     serviceName: values['service-name'],
     serviceInstanceId: instanceId,
-    ...(values['collector-url'] !== undefined ? { endpoint: values['collector-url'] } : {}),
+    ...(collectorUrl !== undefined ? { endpoint: collectorUrl } : {}),
     ...(controlOff ? { control: false as const } : {}),
     logger: (m) => console.log(`[breakwater] ${m}`),
     policies,
@@ -175,7 +191,7 @@ async function main(): Promise<void> {
   // uninstrumented.
   const OpenAI = createRequire(import.meta.url)('openai').default as typeof OpenAIClient;
   const { runAgent } = await import('./agent.ts');
-  let providerUrl = values['provider-url'];
+  let providerUrl = externalProvider;
   let close: (() => Promise<void>) | undefined;
   if (providerUrl === undefined) {
     const { startFaultProvider } = await import('@breakwater/fault-provider');
