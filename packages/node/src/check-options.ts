@@ -109,6 +109,15 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control' | 'limits'>
   },
 };
 
+/** The name of every option of `start()`, to tell an unknown one (a misspelling) from them. */
+export const START_OPTION_NAMES: readonly string[] = [...Object.keys(OPTIONS), 'control', 'limits'];
+
+/** ` (did you mean serviceName?)` for a name that differs from a known one by case or a typo or two. */
+export function suggestion(name: string, known: readonly string[] = START_OPTION_NAMES): string {
+  const match = closestName(name, known);
+  return match === undefined ? '' : ` (did you mean ${match}?)`;
+}
+
 const LIMITS: Readonly<Record<string, OptionSpec>> = {
   maxDependencies: {
     check: (v) => (v === Number.POSITIVE_INFINITY ? undefined : count(v)),
@@ -204,10 +213,4 @@ function checkLimits(value: unknown, log: (message: string) => void): unknown {
     return undefined;
   }
   return keepValid(value, LIMITS, log, 'limits.');
-}
-
-/** ` (did you mean serviceName?)` for a name that differs from a known one by case or a typo or two. */
-function suggestion(name: string, known: readonly string[]): string {
-  const match = closestName(name, known);
-  return match === undefined ? '' : ` (did you mean ${match}?)`;
 }

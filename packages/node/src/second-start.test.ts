@@ -54,3 +54,16 @@ it('the warning after the register hook says which variable sets what, and what 
     'start() options ignored: serviceName, policies, classifierRules (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): set serviceName through OTEL_SERVICE_NAME; policies, classifierRules have no variable: instead of --import @breakwater/node/register, --import a file of your own that imports @breakwater/node/hook and then calls start() with them',
   );
 });
+
+// Regression: an unknown option (a misspelling) was told it "has no variable" and advised to be
+// given to a start() of the app's own, which would only log it as unknown: it is named as what it is.
+it('an unknown option in a later start() is told as unknown, with the option it resembles', () => {
+  assert.equal(
+    ignoredMessage(['serviceName', 'servicename'], 'register'),
+    'start() options ignored: serviceName, servicename (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): set serviceName through OTEL_SERVICE_NAME; servicename: unknown option (did you mean serviceName?)',
+  );
+  assert.equal(
+    ignoredMessage(['policies', 'polices', 'bogusOption'], 'start'),
+    'start() options ignored: policies, polices, bogusOption (Breakwater was already started by an earlier start() call, and starts once per process): give policies to that first call; polices: unknown option (did you mean policies?); bogusOption: unknown option',
+  );
+});

@@ -5,6 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ENV } from '@breakwater/protocol';
+import { START_OPTION_NAMES, suggestion } from './check-options.ts';
 import type { ResolvedOptions, StartOptions } from './options.ts';
 import { DEFAULT_OTLP_ENDPOINT } from './otlp-urls.ts';
 
@@ -92,14 +93,25 @@ const VARIABLES: Partial<Record<keyof StartOptions, string>> = {
   control: `${ENV.COLLECTOR_URL}, ${ENV.SUBSCRIBE_TOKEN}, ${ENV.CONTROL}`,
 };
 
-/** The warning for them: which, why, and what to do instead. */
+/**
+ * The warning for them: which, why, and what to do instead. An unknown option (a misspelling) is
+ * named as one: neither a variable nor a start() of the app's own would take it.
+ */
 export function ignoredMessage(names: readonly string[], by: StartedBy): string {
   const ignored = `start() options ignored: ${names.join(', ')}`;
+  const known = names.filter((n) => START_OPTION_NAMES.includes(n));
+  const unknown = names
+    .filter((n) => !START_OPTION_NAMES.includes(n))
+    .map((n) => `${n}: unknown option${suggestion(n)}`);
   if (by === 'start') {
-    return `${ignored} (Breakwater was already started by an earlier start() call, and starts once per process): give them to that first call`;
+    const give =
+      known.length === 0
+        ? []
+        : [`give ${unknown.length === 0 ? 'them' : known.join(', ')} to that first call`];
+    return `${ignored} (Breakwater was already started by an earlier start() call, and starts once per process): ${[...give, ...unknown].join('; ')}`;
   }
-  const byVariable = names.filter((n) => VARIABLES[n as keyof StartOptions] !== undefined);
-  const without = names.filter((n) => VARIABLES[n as keyof StartOptions] === undefined);
+  const byVariable = known.filter((n) => VARIABLES[n as keyof StartOptions] !== undefined);
+  const without = known.filter((n) => VARIABLES[n as keyof StartOptions] === undefined);
   const advice = [
     ...byVariable.map((n) => `set ${n} through ${VARIABLES[n as keyof StartOptions]}`),
     ...(without.length === 0
@@ -107,6 +119,7 @@ export function ignoredMessage(names: readonly string[], by: StartedBy): string 
       : [
           `${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no variable: instead of --import @breakwater/node/register, --import a file of your own that imports @breakwater/node/hook and then calls start() with ${without.length === 1 ? 'it' : 'them'}`,
         ]),
+    ...unknown,
   ];
   return `${ignored} (Breakwater was already started by --import @breakwater/node/register, from the environment, and starts once per process): ${advice.join('; ')}`;
 }
