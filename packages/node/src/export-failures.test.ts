@@ -131,3 +131,17 @@ it('a 413 for metrics names the collector limit only (span batch sizes are no he
     "the collector refused the batch as too large (HTTP 413); raise the collector's limits.maxJsonBodyBytes",
   );
 });
+
+// Regression: a metric export's 404 said the endpoint goes "without /v1/traces", also when the
+// endpoint set was …/v1/metrics: each signal's hint names its own path.
+it('a 404 names the path of the signal that failed', () => {
+  const notFound = Object.assign(new Error('Not Found'), { code: 404 });
+  assert.equal(
+    failureHint(notFound, 'span'),
+    'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/traces',
+  );
+  assert.equal(
+    failureHint(notFound, 'metric'),
+    'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/metrics',
+  );
+});

@@ -57,7 +57,8 @@ export function failureHint(error: Error | undefined, signal: 'span' | 'metric' 
       return `the collector refused the credentials (HTTP ${status}); set OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <ingest token>" or start({ headers })`;
     }
     if (status === 404) {
-      return 'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/traces';
+      const path = signal === 'span' ? '/v1/traces' : '/v1/metrics';
+      return `nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without ${path}`;
     }
     if (status === 413) {
       // The exporters send OTLP/JSON, whose cap at the collector is its own (20 MiB by default).
