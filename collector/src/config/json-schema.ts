@@ -71,6 +71,8 @@ export interface SchemaNode {
   /** Names one form of a union (see form-choice.ts). */
   title?: string;
   pattern?: string;
+  minLength?: number;
+  maxLength?: number;
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -230,6 +232,9 @@ function allowedOf({ node, form, sameKeysAs }: ConfigKey): string {
   if (node.exclusiveMinimum !== undefined) bounds.push(`> ${node.exclusiveMinimum}`);
   if (node.maximum !== undefined && node.maximum < Number.MAX_SAFE_INTEGER) bounds.push(`≤ ${node.maximum}`);
   if (node.exclusiveMaximum !== undefined) bounds.push(`< ${node.exclusiveMaximum}`);
+  if (node.minLength === 1) bounds.push('not empty');
+  else if (node.minLength !== undefined) bounds.push(`at least ${node.minLength} characters`);
+  if (node.maxLength !== undefined) bounds.push(`at most ${node.maxLength} characters`);
   if (node.pattern !== undefined) bounds.push(`pattern \`${node.pattern.replaceAll('|', '\\|')}\``);
   return bounds.join(', ');
 }
