@@ -51,6 +51,11 @@ function setResponse(op: Operation, body: Record<string, unknown>, reasons: stri
   if (tier !== undefined) op.span.setAttribute(SEMCONV.OPENAI_RESPONSE_SERVICE_TIER, tier);
 }
 
+/** `value` when it is a string that says something (not empty). */
+function named(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 class ChatChunkReader implements ChunkReader {
   private id: string | undefined;
   private model: string | undefined;
@@ -68,8 +73,10 @@ class ChatChunkReader implements ChunkReader {
 
   onChunk(chunk: unknown): void {
     const c = obj(chunk);
-    this.id ??= str(c.id);
-    this.model ??= str(c.model);
+    // Azure OpenAI adds chunks of its own (the prompt's content-filter results first, annotations
+    // of the output later) whose `id` and `model` are empty: those name no response.
+    this.id ??= named(c.id);
+    this.model ??= named(c.model);
     this.tier ??= str(c.service_tier);
     this.usage = usageOf(c) ?? this.usage;
     if (!Array.isArray(c.choices)) return;
