@@ -151,6 +151,22 @@ for (const c of [openai('openai 7', 'openai'), openai('openai 6', 'openai-v6'), 
       assert.equal(await durationOf(m), 2.5);
     });
 
+    it('aborted between reads and never read again: at the last chunk, without waiting for collection', async () => {
+      const m = model('aborted-idle');
+      const calledAt = performance.now();
+      const stream = await c.create(m);
+      await clock.advance(1_000);
+      const chunks = stream[Symbol.asyncIterator]();
+      await chunks.next();
+      const handedOverAt = performance.now();
+      await clock.advance(5_000);
+      await wait(300);
+      // No read is pending (a proxy backpressured by its own client, which then disconnects).
+      stream.controller.abort();
+      await assertEndedAt(m, calledAt, handedOverAt, 1);
+      assert.ok(chunks, 'the stream is still reachable: no collection ended it');
+    });
+
     it('a raw body (.asResponse()) cancelled after one read: at that read', async () => {
       const m = model('raw');
       const calledAt = performance.now();

@@ -79,6 +79,53 @@ function abandonAtShutdown(op: Operation, reader: ChunkReader): () => void {
   return () => op.abandon(finished(reader, op));
 }
 
+/**
+ * How an observed stream ends, once: completed, failed or abandoned. Built outside
+ * {@link observeStream}, so that its abort listener, which the request's signal holds while the
+ * connection lasts, holds the operation and reader but never the stream: a stream nobody reads
+ * must stay collectable.
+ */
+class StreamEnd {
+  /** The app's reads under way: an abort meanwhile ends the operation through that read. */
+  reading = 0;
+  private readonly op: Operation;
+  private readonly reader: ChunkReader;
+  private readonly token: object;
+  private readonly signal: AbortSignal | undefined;
+  // Aborted between reads (a proxy cancelling on its client's disconnect while backpressured),
+  // the stream may never be read again: it would hold its operation and bulkhead slot until
+  // garbage collection.
+  private readonly onAbort = (): void => {
+    if (this.reading === 0) this.done('abandoned');
+  };
+
+  constructor(op: Operation, reader: ChunkReader, token: object, signal: AbortSignal | undefined) {
+    this.op = op;
+    this.reader = reader;
+    this.token = token;
+    this.signal = signal;
+    if (signal?.aborted === false) signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  done(how: 'ok' | 'abandoned' | 'error', error?: unknown): void {
+    const { op, reader } = this;
+    unread.unregister(this.token);
+    this.signal?.removeEventListener('abort', this.onAbort);
+    if (op.isEnded) return;
+    const usage = finished(reader, op);
+    if (how === 'error') {
+      op.fail(error);
+      return;
+    }
+    // The client iterates a stream that reported its own failure to the end without throwing:
+    // that failure is the dependency's all the same, and its breaker must hear of it.
+    const failure = reportedFailure(reader);
+    if (failure !== undefined) op.fail(failure);
+    else if (how === 'abandoned') op.abandon(usage);
+    else op.succeed(usage);
+  }
+}
+
 function reportedFailure(reader: ChunkReader): unknown {
   try {
     return reader.failure?.();
@@ -139,21 +186,7 @@ export function observeStream<S>(op: Operation, stream: S, reader: ChunkReader, 
     beforeDeadline(read, deadlineIn(chunkWait), controller);
   unread.register(stream as object, { op, reader, abort }, token);
   op.waitsOnApp(abandonAtShutdown(op, reader));
-  const done = (how: 'ok' | 'abandoned' | 'error', error?: unknown): void => {
-    unread.unregister(token);
-    if (op.isEnded) return;
-    const usage = finished(reader, op);
-    if (how === 'error') {
-      op.fail(error);
-      return;
-    }
-    // The client iterates a stream that reported its own failure to the end without throwing:
-    // that failure is the dependency's all the same, and its breaker must hear of it.
-    const failure = reportedFailure(reader);
-    if (failure !== undefined) op.fail(failure);
-    else if (how === 'abandoned') op.abandon(usage);
-    else op.succeed(usage);
-  };
+  const end = new StreamEnd(op, reader, token, controller?.signal);
   s.iterator = function observedIterator(this: unknown, ...args: unknown[]) {
     // The first iterator asked for is the one read ahead; any later one is the client's own,
     // which refuses to read a consumed stream as it always did.
@@ -169,6 +202,7 @@ export function observeStream<S>(op: Operation, stream: S, reader: ChunkReader, 
         let result: IteratorResult<unknown>;
         // The app waits on the provider now: leaving during this wait ends the operation then.
         op.awaiting();
+        end.reading++;
         try {
           if (first === undefined) result = await chunk(it.next(...nextArgs));
           else if (s.controller?.signal?.aborted === true) {
@@ -183,11 +217,13 @@ export function observeStream<S>(op: Operation, stream: S, reader: ChunkReader, 
             result = await chunk(pending);
           }
         } catch (error) {
-          done('error', error);
+          end.done('error', error);
           throw error;
+        } finally {
+          end.reading--;
         }
         if (result.done === true) {
-          done(s.controller?.signal?.aborted === true ? 'abandoned' : 'ok');
+          end.done(s.controller?.signal?.aborted === true ? 'abandoned' : 'ok');
         } else {
           // Handed over now: a consumer that leaves later leaves after this chunk.
           op.chunkDelivered();
@@ -200,7 +236,7 @@ export function observeStream<S>(op: Operation, stream: S, reader: ChunkReader, 
         return result;
       },
       async return(value?: unknown) {
-        done('abandoned');
+        end.done('abandoned');
         if (first === undefined) return (await it.return?.(value)) ?? { done: true, value };
         // Left before its first read: the client's iterator, started ahead, can only end after
         // that read settles; it ends then, and the caller, as before, need not wait for it.
@@ -209,7 +245,7 @@ export function observeStream<S>(op: Operation, stream: S, reader: ChunkReader, 
         return { done: true, value };
       },
       async throw(error?: unknown) {
-        done('abandoned');
+        end.done('abandoned');
         if (first === undefined) {
           if (it.throw !== undefined) return it.throw(error);
           throw error;
