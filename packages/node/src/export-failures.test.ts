@@ -133,15 +133,16 @@ it('a 413 for metrics names the collector limit only (span batch sizes are no he
 });
 
 // Regression: a metric export's 404 said the endpoint goes "without /v1/traces", also when the
-// endpoint set was …/v1/metrics: each signal's hint names its own path.
+// endpoint set was …/v1/metrics: each signal's hint names its own path, and its own variable
+// (whose URL is taken whole: …/v1/traces/ is another path).
 it('a 404 names the path of the signal that failed', () => {
   const notFound = Object.assign(new Error('Not Found'), { code: 404 });
   assert.equal(
     failureHint(notFound, 'span'),
-    'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/traces',
+    'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/traces, and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT the whole URL, with it (no trailing /)',
   );
   assert.equal(
     failureHint(notFound, 'metric'),
-    'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/metrics',
+    'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/metrics, and OTEL_EXPORTER_OTLP_METRICS_ENDPOINT the whole URL, with it (no trailing /)',
   );
 });

@@ -57,8 +57,8 @@ export function failureHint(error: Error | undefined, signal: 'span' | 'metric' 
       return `the collector refused the credentials (HTTP ${status}); set OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <ingest token>" or start({ headers })`;
     }
     if (status === 404) {
-      const path = signal === 'span' ? '/v1/traces' : '/v1/metrics';
-      return `nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without ${path}`;
+      const [path, own] = signal === 'span' ? ['/v1/traces', 'TRACES'] : ['/v1/metrics', 'METRICS'];
+      return `nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without ${path}, and OTEL_EXPORTER_OTLP_${own}_ENDPOINT the whole URL, with it (no trailing /)`;
     }
     if (status === 413) {
       // The exporters send OTLP/JSON, whose cap at the collector is its own (20 MiB by default).
