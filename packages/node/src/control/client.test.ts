@@ -155,6 +155,33 @@ describe('control client against a loopback SSE server', () => {
     assert.ok(client.stats.disconnects >= 4);
   });
 
+  it("waits a refusal's Retry-After (the collector's subscriber limit), with the jitter on top", async () => {
+    const { collector, clock, client } = await setup({ initialDelayMs: 1_000, maxDelayMs: 4_000 });
+    collector.status = 503;
+    collector.retryAfter = '10';
+    for (const s of collector.streams) s.end();
+    await until(() => client.stats.disconnects === 1, 'stream end');
+    // The stream was healthy: 500 ms of jitter, then a refusal that asks for 10 s.
+    await clock.advance(500);
+    await until(() => collector.requests.length === 2, 'first attempt');
+    await until(() => client.stats.disconnects === 2, 'refusal');
+    // 10 s asked, plus the second attempt's jitter: 2000 × 0.5.
+    await clock.advance(10_999);
+    await io();
+    assert.equal(collector.requests.length, 2, 'not before the 10 s asked for');
+    // The next refusal says nothing of waiting: the backoff alone again.
+    collector.retryAfter = undefined;
+    await clock.advance(1);
+    await until(() => collector.requests.length === 3, 'attempt after 11 s');
+    await until(() => client.stats.disconnects === 3, 'refusal');
+    collector.status = 200;
+    await clock.advance(1_999); // 4000 × 0.5, nothing asked
+    await io();
+    assert.equal(collector.requests.length, 3);
+    await clock.advance(1);
+    await until(() => client.connected, 'reconnected');
+  });
+
   it('starts the backoff over after a stream that carried only heartbeats (a resume with nothing new)', async () => {
     // Before, only events reset it: a proxy cutting healthy, quiet streams doubled the delay each
     // time, up to the cap, long enough for held overrides to lapse.

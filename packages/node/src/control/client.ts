@@ -124,6 +124,8 @@ class SignalSubscription implements ControlClient {
   private readonly idleTimeoutMs: number;
   private readonly maxEventBytes: number;
   private serverRetryMs: number | undefined;
+  /** The last refusal's `Retry-After`, waited before the next attempt. */
+  private retryAfterMs: number | undefined;
   /** A snapshot arriving in parts: what its parts so far keep, and the event id before it. */
   private snapshotParts: { keep: Set<string>; previousId: string | undefined } | undefined;
   /** Whether an `over_limit` drop was warned about on this connection (then: debug, not a flood). */
@@ -202,7 +204,11 @@ class SignalSubscription implements ControlClient {
       // nothing but its `retry:`, or broke on what it sent, was not: it backs off.
       if (healthy) attempt = 0;
       const base = this.serverRetryMs ?? this.initialDelayMs;
-      await this.sleep(fullJitterDelay(attempt++, base, this.maxDelayMs, this.random));
+      // A collector that said how long to wait (a 503 at its subscriber limit) is waited for,
+      // and the jitter comes on top, so a fleet refused at once does not come back at once.
+      const asked = Math.min(this.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
+      this.retryAfterMs = undefined;
+      await this.sleep(asked + fullJitterDelay(attempt++, base, this.maxDelayMs, this.random));
     }
   }
 
@@ -230,7 +236,7 @@ class SignalSubscription implements ControlClient {
       const res = await this.transport(this.url, headers, abort.signal);
       if (res.status !== 200 || !res.contentType.toLowerCase().startsWith('text/event-stream')) {
         const detail = await refusalDetail(res.contentType, res.body);
-        throw new SubscriptionRefused(res.status, res.contentType, res.location, detail);
+        throw new SubscriptionRefused(res.status, res.contentType, res.location, detail, res.retryAfter);
       }
       this.isConnected = true;
       this.stats.connects++;
@@ -258,6 +264,7 @@ class SignalSubscription implements ControlClient {
       this.connectionLog.lost({ how: 'ended' });
     } catch (error) {
       if (error instanceof SseOverflowError) spoke = false;
+      if (error instanceof SubscriptionRefused) this.retryAfterMs = error.retryAfterMs;
       // The transport throws its own abort error; the reason we aborted with says why.
       if (!this.closed) this.reportEnd(abort.signal.aborted ? abort.signal.reason : error);
     } finally {
@@ -404,6 +411,9 @@ function signalsUrl(base: string | URL, service: string): URL {
 
 /** An SSE id worth sending back as `Last-Event-ID`: printable ASCII, as short as ours are. */
 const RESUMABLE_ID = /^[\x21-\x7e]{1,256}$/;
+
+/** Most of a refusal's `Retry-After` honoured: a collector's hint, not a reason to stop for hours. */
+const MAX_RETRY_AFTER_MS = 300_000;
 
 function zeroCounts(): Record<SignalResult, number> {
   return Object.fromEntries(SIGNAL_RESULTS.map((r) => [r, 0])) as Record<SignalResult, number>;

@@ -7,6 +7,8 @@ export interface StreamResponse {
   contentType: string;
   /** The `location` header, for a redirect. */
   location?: string | undefined;
+  /** The `retry-after` header, for a refusal. */
+  retryAfter?: string | undefined;
   body: AsyncIterable<Uint8Array | string>;
 }
 
@@ -29,6 +31,7 @@ export const nodeTransport: Transport = (url, headers, signal) =>
         status: res.statusCode ?? 0,
         contentType: String(res.headers['content-type'] ?? ''),
         location: res.headers.location,
+        retryAfter: res.headers['retry-after'],
         body: res,
       });
     });
@@ -47,6 +50,7 @@ export function fetchTransport(fetchFn: typeof fetch): Transport {
       status: res.status,
       contentType: res.headers.get('content-type') ?? '',
       location: res.headers.get('location') ?? undefined,
+      retryAfter: res.headers.get('retry-after') ?? undefined,
       body: body === null ? emptyBody() : iterate(body),
     };
   };

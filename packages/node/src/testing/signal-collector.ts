@@ -12,6 +12,8 @@ export class SignalCollector {
   status = 200;
   /** With a status other than 200: sent as the collector's JSON error body, `{ error: { message } }`. */
   errorMessage: string | undefined;
+  /** With a status other than 200: the `retry-after` header sent, if any. */
+  retryAfter: string | undefined;
   /** The first frame of each stream (a `retry:` field sets the client's reconnection delay). */
   greeting = 'retry: 1000\n\n';
   port = 0;
@@ -59,6 +61,7 @@ export class SignalCollector {
   }
 
   private refuse(req: IncomingMessage, res: ServerResponse): void {
+    if (this.retryAfter !== undefined) res.setHeader('retry-after', this.retryAfter);
     if (this.status >= 300 && this.status < 400) {
       res.writeHead(this.status, { location: `https://collector.example${req.url}` }).end();
     } else if (this.errorMessage === undefined) res.writeHead(this.status).end();
