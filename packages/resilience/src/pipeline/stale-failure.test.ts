@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
 import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
+import type { CircuitBreakerOptions } from '../breaker/options.ts';
 import type { CallContext } from '../core/context.ts';
 import { noopListener } from '../telemetry/listener.ts';
 import { Pipeline } from './pipeline.ts';
@@ -24,16 +25,21 @@ const setups = [
   ],
 ] as const;
 
+/** The breaker under test: open for 30 s after five consecutive failures. */
+function llmBreaker(clock: ManualClock, options: CircuitBreakerOptions = {}): CircuitBreaker {
+  return new CircuitBreaker({
+    dependency: 'llm',
+    clock,
+    openDurationMs: 30_000,
+    listener: noopListener,
+    ...options,
+  });
+}
+
 for (const [setup, options] of setups) {
   it(`calls admitted before the breaker recovered do not open it again when they fail after (${setup})`, async () => {
     const clock = new ManualClock();
-    const breaker = new CircuitBreaker({
-      dependency: 'llm',
-      clock,
-      openDurationMs: 30_000,
-      listener: noopListener,
-      ...options(clock),
-    });
+    const breaker = llmBreaker(clock, options(clock));
     const pipeline = new Pipeline({
       dependency: 'llm',
       clock,
@@ -41,11 +47,6 @@ for (const [setup, options] of setups) {
       attemptTimeout: 60_000,
       listener: noopListener,
     });
-    const failFive = async () => {
-      for (let i = 0; i < 5; i++) {
-        await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
-      }
-    };
     const hang = (ctx: CallContext) =>
       new Promise<never>((_, reject) =>
         ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
@@ -54,17 +55,13 @@ for (const [setup, options] of setups) {
     // duration (30 s), as for LLM calls.
     const hung = Array.from({ length: 5 }, () => pipeline.execute(hang).catch((e: Error) => e.name));
     await clock.advance(1_000);
-    await failFive();
-    assert.equal(breaker.state, 'open');
-    await clock.advance(30_000);
-    assert.equal(await pipeline.execute(async () => 'probe ok'), 'probe ok');
-    assert.equal(breaker.state, 'closed');
+    await outageAndRecovery(clock, breaker, (fn) => pipeline.execute(fn));
     await clock.advance(30_000); // the hung calls time out now, on old news
     assert.deepEqual(await Promise.all(hung), Array(5).fill('TimeoutError'));
     assert.equal(breaker.state, 'closed');
     assert.equal(await pipeline.execute(async () => 'ok'), 'ok');
     // Failures of calls admitted since still count.
-    await failFive();
+    for (let i = 0; i < 5; i++) await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
     assert.equal(breaker.state, 'open');
   });
 }
@@ -85,24 +82,27 @@ function heldCalls(count: number) {
   return { calls, settleAll };
 }
 
+/** Five failures open `breaker`; 30 s on, a probe through `run` closes it again. */
+async function outageAndRecovery(
+  clock: ManualClock,
+  breaker: CircuitBreaker,
+  run: (fn: () => Promise<string>) => Promise<string>,
+): Promise<void> {
+  for (let i = 0; i < 5; i++) await run(() => Promise.reject(unavailable())).catch(() => {});
+  assert.equal(breaker.state, 'open');
+  await clock.advance(30_000);
+  assert.equal(await run(async () => 'probe ok'), 'probe ok');
+  assert.equal(breaker.state, 'closed');
+}
+
 it('slow successes of calls admitted before the breaker recovered do not open it again', async () => {
   const clock = new ManualClock();
-  const breaker = new CircuitBreaker({
-    dependency: 'llm',
-    clock,
-    openDurationMs: 30_000,
-    slowCall: { thresholdMs: 10_000 },
-    listener: noopListener,
-  });
+  const breaker = llmBreaker(clock, { slowCall: { thresholdMs: 10_000 } });
   const pipeline = new Pipeline({ dependency: 'llm', clock, breaker, listener: noopListener });
   const held = heldCalls(5);
   const late = held.calls.map((call) => pipeline.execute(call));
   await clock.advance(1_000);
-  for (let i = 0; i < 5; i++) await pipeline.execute(() => Promise.reject(unavailable())).catch(() => {});
-  assert.equal(breaker.state, 'open');
-  await clock.advance(30_000);
-  assert.equal(await pipeline.execute(async () => 'probe ok'), 'probe ok');
-  assert.equal(breaker.state, 'closed');
+  await outageAndRecovery(clock, breaker, (fn) => pipeline.execute(fn));
   held.settleAll('ok'); // 31 s after they were sent: slow, but their time spans the outage
   assert.deepEqual(await Promise.all(late), Array(5).fill('late ok'));
   assert.equal(breaker.state, 'closed');
@@ -117,19 +117,10 @@ it('slow successes of calls admitted before the breaker recovered do not open it
 
 it('a breaker used on its own ignores stale failures too (execute passes the admission stamp)', async () => {
   const clock = new ManualClock();
-  const breaker = new CircuitBreaker({
-    dependency: 'llm',
-    clock,
-    openDurationMs: 30_000,
-    listener: noopListener,
-  });
+  const breaker = llmBreaker(clock);
   const held = heldCalls(5);
   const late = held.calls.map((call) => breaker.execute(call).catch((e: Error) => e.message));
-  for (let i = 0; i < 5; i++) await breaker.execute(() => Promise.reject(unavailable())).catch(() => {});
-  assert.equal(breaker.state, 'open');
-  await clock.advance(30_000);
-  assert.equal(await breaker.execute(async () => 'probe ok'), 'probe ok');
-  assert.equal(breaker.state, 'closed');
+  await outageAndRecovery(clock, breaker, (fn) => breaker.execute(fn));
   held.settleAll(unavailable());
   assert.deepEqual(await Promise.all(late), Array(5).fill('503'));
   assert.equal(breaker.state, 'closed');
