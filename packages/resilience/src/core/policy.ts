@@ -1,3 +1,4 @@
+import { attemptLimit } from './attempt-limit.ts';
 import type { ExecuteOptions, Operation } from './context.ts';
 import { CallContext } from './context.ts';
 import type { MutableCallContext } from './mutable-context.ts';
@@ -55,6 +56,18 @@ export function executePolicy<T, TData>(
     options?.signal,
     options?.data,
   );
+  // A retry inside stops at the caller's limit, as in a `Pipeline`.
+  const maxAttempts = options?.maxAttempts;
+  if (maxAttempts !== undefined) {
+    try {
+      (ctx as MutableCallContext<TData>).maxAttempts = attemptLimit(
+        maxAttempts,
+        `${policy.constructor.name}.execute`,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   return policy.run(ctx as CallContext, new OperationStage(fn as Operation<T>));
 }
 

@@ -6,6 +6,7 @@ import { Bulkhead } from '../bulkhead/bulkhead.ts';
 import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
 import { Classifier, defaultClassifier } from '../classify/classifier.ts';
+import { attemptLimit } from '../core/attempt-limit.ts';
 import type { ExecuteOptions, Operation } from '../core/context.ts';
 import { CallContext } from '../core/context.ts';
 import { ResilienceError } from '../core/errors.ts';
@@ -109,7 +110,8 @@ export class Pipeline<F = never, TData = unknown> {
       options?.data,
     );
     const maxAttempts = options?.maxAttempts;
-    if (maxAttempts !== undefined) (ctx as MutableCallContext<TData>).maxAttempts = attemptLimit(maxAttempts);
+    if (maxAttempts !== undefined)
+      (ctx as MutableCallContext<TData>).maxAttempts = attemptLimit(maxAttempts, 'Pipeline.execute');
     if (options?.settlesLater === true) (ctx as MutableCallContext<TData>).settlesLater = true;
     if (this.timeout !== undefined) ctx.callDeadline = this.timeout.begin(ctx, 'call');
     // Fast path: one await, three live locals. Everything after a failure is in `recover`.
@@ -527,13 +529,6 @@ function checkPipelineOptions(options: object): void {
       );
   }
   if (problems.length > 0) throw new TypeError(`Pipeline: invalid options\n${problems.join('\n')}`);
-}
-
-function attemptLimit(maxAttempts: number): number {
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new TypeError(`Pipeline.execute: maxAttempts must be an integer ≥ 1, got ${maxAttempts}`);
-  }
-  return maxAttempts;
 }
 
 function outcomeOf(c: Classification): 'rejected' | 'failure' {

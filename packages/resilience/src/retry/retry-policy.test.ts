@@ -4,6 +4,7 @@ import { ManualClock } from '@breakwater/protocol';
 import OpenAI from 'openai';
 import { ConstantBackoff } from '../backoff/exponential.ts';
 import { BudgetExhaustedError } from '../core/errors.ts';
+import { wrap } from '../core/policy.ts';
 import { noopListener } from '../telemetry/listener.ts';
 import { recordingListener } from '../testing/support.ts';
 import { AdaptiveAttempts } from './adaptive.ts';
@@ -46,6 +47,34 @@ describe('RetryPolicy', () => {
     );
     assert.equal(result, 'ok');
     assert.deepEqual(attempts, [0, 1, 2]);
+  });
+
+  it('execute(fn, { maxAttempts }) makes no more attempts than the caller asked for, alone or wrapped', async () => {
+    const clock = new ManualClock(0);
+    const retry = new RetryPolicy({ backoff: new ConstantBackoff(100), clock, listener: noopListener });
+    const tries = async (run: (fn: () => never) => Promise<unknown>): Promise<number> => {
+      let n = 0;
+      await assert.rejects(
+        drive(
+          clock,
+          run(() => {
+            n++;
+            throw overloaded();
+          }),
+        ),
+      );
+      return n;
+    };
+    assert.equal(await tries((fn) => retry.execute(fn, { maxAttempts: 1 })), 1);
+    assert.equal(await tries((fn) => retry.execute(fn, { maxAttempts: 2 })), 2);
+    assert.equal(await tries((fn) => retry.execute(fn, { maxAttempts: 9 })), 3, 'never more than the policy');
+    assert.equal(await tries((fn) => wrap(retry).execute(fn, { maxAttempts: 1 })), 1);
+    await assert.rejects(
+      retry.execute(() => 1, { maxAttempts: 0 }),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message === 'RetryPolicy.execute: maxAttempts must be an integer ≥ 1, got 0',
+    );
   });
 
   it('does not retry caller errors; retryOn narrows by category', async () => {
