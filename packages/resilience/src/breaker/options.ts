@@ -6,7 +6,7 @@ import { ExponentialBackoff } from '../backoff/exponential.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
-import { ClockSchema, ObjectSchema, parseOptions } from '../core/options.ts';
+import { ClockSchema, ObjectSchema, objectWithMethods, parseOptions } from '../core/options.ts';
 import type { TrafficRampOptions } from '../recovery/traffic-ramp.ts';
 import { TrafficRamp } from '../recovery/traffic-ramp.ts';
 import type { ResilienceListener } from '../telemetry/listener.ts';
@@ -133,10 +133,12 @@ const Schema = z.object({
     .default({ probes: 1, successThreshold: 1 }),
   openDurationMs: z.number().positive().default(30_000),
   maxOpenDurationMs: z.number().positive().default(300_000),
-  openBackoff: ObjectSchema.optional(),
+  // Called only when the breaker trips or classifies: a misshapen one would throw then, out of
+  // the call that tripped it, rather than here.
+  openBackoff: objectWithMethods('delay').optional(),
   shouldCount: fn.optional(),
-  classifier: ObjectSchema.optional(),
-  parent: ObjectSchema.optional(),
+  classifier: objectWithMethods('classify').optional(),
+  parent: objectWithMethods('admit', 'release', 'onSuccess', 'onFailure').optional(),
   reportToParent: z.boolean().default(true),
   random: fn.optional(),
   listener: ObjectSchema.optional(),

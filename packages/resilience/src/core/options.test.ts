@@ -46,6 +46,13 @@ it('misspelt and misshapen options are refused, naming each, rather than silentl
   refuses(() => new RetryPolicy({ retryOn: ['rate_limit'] } as never), /retryOn/);
   refuses(() => new RetryPolicy({ backoff: {} } as never), /backoff/, /delay\(\)/);
   refuses(() => new RetryPolicy({ budget: {} } as never), /budget/, /onFailure\(\)/);
+  // A breaker's back-off is first called when it trips, its classifier when `execute` fails.
+  refuses(
+    () => new CircuitBreaker({ openBackoff: { delayMs: 1_000 }, classifier: {} } as never),
+    /expected an object with delay\(\)\n {2}→ at openBackoff/,
+    /expected an object with classify\(\)\n {2}→ at classifier/,
+  );
+  refuses(() => new CircuitBreaker({ parent: { dependency: 'openai' } } as never), /parent/, /admit\(\)/);
   // Nested option objects too: a misspelt `trip.failureRatio` would leave the default ratio.
   refuses(
     () => new CircuitBreaker({ trip: { kind: 'count', failureRatoi: 0.2 } } as never),
