@@ -18,6 +18,10 @@ it('misspelt and misshapen options are refused, naming each, rather than silentl
     /retry: expected an object, got number/,
   );
   refuses(() => new Pipeline({ dependency: 'llm', breaker: true } as never), /breaker: expected an object/);
+  refuses(
+    () => new Pipeline({ dependency: 'llm', classifier: { rules: [] } } as never),
+    /✖ classifier: expected an object with classify\(\)/,
+  );
   // A timeout that is neither milliseconds nor options: one line naming it, not its characters
   // taken for option names.
   for (const [given, shown] of [

@@ -520,6 +520,15 @@ function checkPipelineOptions(options: object): void {
     if (value !== undefined && (typeof value !== 'object' || value === null))
       problems.push(`✖ ${key}: expected an object, got ${value === null ? 'null' : typeof value}`);
   }
+  // Called on every failure: one without `classify()` would turn each failing call into a
+  // TypeError of its own.
+  const classifier = (options as { classifier?: unknown }).classifier;
+  if (
+    typeof classifier === 'object' &&
+    classifier !== null &&
+    typeof (classifier as { classify?: unknown }).classify !== 'function'
+  )
+    problems.push('✖ classifier: expected an object with classify()');
   for (const key of TIMEOUT_KEYS) {
     const value = (options as Record<string, unknown>)[key];
     if (value === undefined || typeof value === 'number') continue;
