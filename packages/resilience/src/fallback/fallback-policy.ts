@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import type { MutableCallContext } from '../core/mutable-context.ts';
+import { ObjectSchema, objectWithMethods, parseOptions } from '../core/options.ts';
 import {
   type AnsweringPolicy,
   type answersWith,
@@ -27,6 +29,15 @@ export interface FallbackOptions<F> {
   readonly listener?: ResilienceListener;
 }
 
+// A misspelt `handle` would leave the fallback covering every failure: unknown keys are refused.
+const Schema = z.object({
+  strategy: objectWithMethods('resolve'),
+  handle: z.custom<(c: Classification) => boolean>((v) => typeof v === 'function').optional(),
+  classifier: objectWithMethods('classify').optional(),
+  dependency: z.string().default('unknown'),
+  listener: ObjectSchema.optional(),
+});
+
 const notCancelled = (c: Classification): boolean => c.category !== 'cancelled';
 
 const reportObserverError = warnOnce('Breakwater fallback strategy onSuccess threw');
@@ -44,14 +55,12 @@ export class FallbackPolicy<F> implements AnsweringPolicy<F> {
   private readonly listener: ResilienceListener;
 
   constructor(options: FallbackOptions<F>) {
-    if (typeof options?.strategy?.resolve !== 'function') {
-      throw new TypeError('FallbackPolicy: invalid options: strategy must be a FallbackStrategy');
-    }
-    this.strategy = options.strategy;
-    this.handles = options.handle ?? notCancelled;
-    this.classifier = options.classifier ?? defaultClassifier;
-    this.dependency = options.dependency ?? 'unknown';
-    this.listener = guardListener(options.listener ?? getDefaultListener());
+    const o = parseOptions(Schema, options, 'FallbackPolicy');
+    this.strategy = o.strategy as FallbackStrategy<F>;
+    this.handles = (o.handle as ((c: Classification) => boolean) | undefined) ?? notCancelled;
+    this.classifier = (o.classifier as Classifier | undefined) ?? defaultClassifier;
+    this.dependency = o.dependency;
+    this.listener = guardListener((o.listener as ResilienceListener | undefined) ?? getDefaultListener());
   }
 
   /** Whether a success needs to be shown to the strategy (only caching strategies care). */

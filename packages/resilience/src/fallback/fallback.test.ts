@@ -144,6 +144,30 @@ describe('fallbacks', () => {
     await assert.rejects(narrow.execute(fail), /reset/);
   });
 
+  it('refuses misspelt and misshapen options, naming each (a misspelt handle would cover every failure)', () => {
+    assert.throws(
+      () =>
+        new FallbackPolicy({
+          strategy: staticFallback('x'),
+          hande: (c: { category: string }) => c.category === 'circuit_open',
+          classifier: {},
+        } as never),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        /^FallbackPolicy: invalid options/.test(e.message) &&
+        /unknown option "hande"/.test(e.message) &&
+        /expected an object with classify\(\)\n {2}→ at classifier/.test(e.message),
+    );
+    assert.throws(
+      () => new FallbackPolicy({ strategy: staticFallback('x'), handle: ['circuit_open'] } as never),
+      /FallbackPolicy: invalid options[\s\S]*→ at handle/,
+    );
+    assert.throws(
+      () => new FallbackPolicy({ strategy: 'x' } as never),
+      /FallbackPolicy: invalid options[\s\S]*resolve\(\)[\s\S]*→ at strategy/,
+    );
+  });
+
   it('a cached result keeps its TTL across a wall-clock step', async () => {
     for (const step of [-3_600_000, 3_600_000]) {
       const clock = new ManualClock();
