@@ -891,6 +891,24 @@ describe('classify: other inputs', () => {
     refused({ when: () => true }, 'rules: must be a list of rules (got {})');
   });
 
+  it('refuses misspelt and misshapen options, naming each (a misspelt rules would leave every rule out)', () => {
+    assert.throws(
+      () =>
+        new Classifier({
+          rule: [{ when: () => true, classify: { category: 'validation' } }],
+          unknownRetryable: 'yes',
+          clock: Date,
+        } as never),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        /^Classifier: invalid options/.test(e.message) &&
+        /unknown option "rule"/.test(e.message) &&
+        /→ at unknownRetryable/.test(e.message) &&
+        /expected a Clock[^\n]*\n {2}→ at clock/.test(e.message),
+    );
+    assert.equal(new Classifier({ unknownRetryable: true }).classify(new Error('x')).retryable, true);
+  });
+
   it("checks what a rule's classify function returns, naming the rule", () => {
     const classifier = new Classifier({
       rules: [{ when: () => true, classify: () => ({ category: 'validaton' as 'validation' }) }],

@@ -1,6 +1,8 @@
 import type { Clock } from '@breakwater/protocol';
 import { ERROR_TYPE_OTHER, systemClock, throwProblems } from '@breakwater/protocol';
+import { z } from 'zod';
 import { ResilienceError } from '../core/errors.ts';
+import { ClockSchema, parseOptions } from '../core/options.ts';
 import { refusalOf } from '../core/refusal-of.ts';
 import type { Classification, ClassificationInput } from './classification.ts';
 import { classification } from './classification.ts';
@@ -38,6 +40,14 @@ export interface ClassifierOptions {
   /** Clock used to turn an HTTP-date Retry-After into a delay. */
   readonly clock?: Clock;
 }
+
+// A misspelt `rules` would leave every rule out; the rules themselves are checked field by field
+// by `validateClassifierRules`.
+const OptionsSchema = z.object({
+  rules: z.unknown().optional(),
+  unknownRetryable: z.boolean().default(false),
+  clock: ClockSchema.default(systemClock),
+});
 
 /** Hints about the call that failed. */
 export interface ClassifyHint {
@@ -104,11 +114,12 @@ export class Classifier {
 
   /** @throws TypeError naming each field of `rules` that is not what the classifier uses. */
   constructor(options: ClassifierOptions = {}) {
-    const rules = options.rules ?? [];
+    const o = parseOptions(OptionsSchema, options, 'Classifier');
+    const rules = (o.rules ?? []) as readonly ClassifierRule[];
     validateClassifierRules(rules, 'rules');
     this.rules = rules.map((rule, i) => preparedRule(rule, `rules[${i}]`));
-    this.unknownRetryable = options.unknownRetryable ?? false;
-    this.clock = options.clock ?? systemClock;
+    this.unknownRetryable = o.unknownRetryable;
+    this.clock = o.clock;
   }
 
   /**
