@@ -9,6 +9,17 @@ import { SERVER_ERROR } from '../testing/support.ts';
 import { BreakerRegistry } from './registry.ts';
 
 describe('BreakerRegistry', () => {
+  it('refuses misspelt and misshapen options, naming each (a misspelt parentKey would drop every parent)', () => {
+    assert.throws(
+      () => new BreakerRegistry({ parentkey: (d: string) => d.split('/')[0], options: {} } as never),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        /^BreakerRegistry: invalid options/.test(e.message) &&
+        /unknown option "parentkey"/.test(e.message) &&
+        /expected a function of the dependency key\n {2}→ at options/.test(e.message),
+    );
+  });
+
   it('one breaker per dependency key, with per-key options and parents', () => {
     const clock = new ManualClock(0);
     const registry = new BreakerRegistry({

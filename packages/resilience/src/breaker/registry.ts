@@ -1,5 +1,7 @@
 import type { BreakerOverride, Clock } from '@breakwater/protocol';
 import { systemClock } from '@breakwater/protocol';
+import { z } from 'zod';
+import { ClockSchema, ObjectSchema, parseOptions } from '../core/options.ts';
 import { getDefaultListener } from '../telemetry/default-listener.ts';
 import type { ResilienceListener } from '../telemetry/listener.ts';
 import type { RemovalListener } from '../telemetry/otel-listener.ts';
@@ -22,6 +24,20 @@ export interface BreakerRegistryOptions {
   readonly listener?: ResilienceListener;
 }
 
+const fn = z.custom<(dependency: string) => unknown>((v) => typeof v === 'function', {
+  message: 'expected a function of the dependency key',
+});
+
+// A misspelt `parentKey` would silently leave every breaker without its parent. `defaults` and
+// `options(…)` are checked as breaker options when a breaker is made.
+const Schema = z.object({
+  defaults: ObjectSchema.optional(),
+  options: fn.optional(),
+  parentKey: fn.optional(),
+  clock: ClockSchema.optional(),
+  listener: ObjectSchema.optional(),
+});
+
 /**
  * Breakers by dependency key, created on first use. The fleet control client drives them through
  * {@link BreakerRegistry.applyOverride}. Breakers stay until {@link BreakerRegistry.delete}d: an
@@ -35,8 +51,8 @@ export class BreakerRegistry {
   private readonly clock: Clock;
 
   constructor(options: BreakerRegistryOptions = {}) {
-    this.config = options;
-    this.clock = options.clock ?? options.defaults?.clock ?? systemClock;
+    this.config = parseOptions(Schema, options, 'BreakerRegistry') as BreakerRegistryOptions;
+    this.clock = this.config.clock ?? this.config.defaults?.clock ?? systemClock;
   }
 
   /** The breaker for `dependency`, creating it (and its parents) if needed. */
