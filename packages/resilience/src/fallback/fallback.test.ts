@@ -45,6 +45,16 @@ describe('fallbacks', () => {
       (e: unknown) => e instanceof TypeError && /options\.key must be a function/.test(e.message),
     );
     assert.throws(() => (cachedFallback as (o?: unknown) => unknown)(), TypeError);
+    // A misspelt TTL would keep every result forever.
+    assert.throws(
+      () => cachedFallback({ key: () => 'k', ttl: 60_000, maxEntries: Number.NaN } as never),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        /^cachedFallback: invalid options/.test(e.message) &&
+        /unknown option "ttl"/.test(e.message) &&
+        /→ at maxEntries/.test(e.message),
+    );
+    assert.throws(() => cachedFallback({ key: () => 'k', ttlMs: -1 }), /→ at ttlMs/);
   });
 
   it('a cache key() that throws on a success is reported once and the call still succeeds', async () => {

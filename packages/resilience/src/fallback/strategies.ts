@@ -1,8 +1,10 @@
 import type { Clock } from '@breakwater/protocol';
 import { systemClock } from '@breakwater/protocol';
+import { z } from 'zod';
 import type { Classification } from '../classify/classification.ts';
 import type { CallContext } from '../core/context.ts';
 import type { MutableCallContext } from '../core/mutable-context.ts';
+import { ClockSchema, parseOptions } from '../core/options.ts';
 
 /** Returned by a strategy that has nothing to offer, so the next one (or the error) wins. */
 export const NO_FALLBACK: unique symbol = Symbol('breakwater.no-fallback');
@@ -50,10 +52,21 @@ export interface CachedFallbackOptions {
   readonly name?: string;
 }
 
+// A misspelt `ttlMs` would keep every result forever; a NaN `maxEntries` would never drop one.
+const CachedSchema = z.object({
+  key: z.custom<(ctx: CallContext) => string>((v) => typeof v === 'function'),
+  ttlMs: z
+    .union([z.number().positive(), z.literal(Number.POSITIVE_INFINITY)])
+    .default(Number.POSITIVE_INFINITY),
+  maxEntries: z.number().int().min(1).default(1000),
+  clock: ClockSchema.default(systemClock),
+  name: z.string().min(1).default('cached'),
+});
+
 /**
  * The last good result for the same key, if it is fresh enough.
  *
- * @throws {TypeError} without a `key` function.
+ * @throws {TypeError} without a `key` function, or with options that are unknown or misshapen.
  */
 export function cachedFallback<F>(options: CachedFallbackOptions): FallbackStrategy<F> {
   const key = (options as Partial<CachedFallbackOptions> | undefined)?.key;
@@ -62,13 +75,14 @@ export function cachedFallback<F>(options: CachedFallbackOptions): FallbackStrat
       "cachedFallback: options.key must be a function of the call: a result cached per dependency alone would answer every caller with the last caller's result",
     );
   }
-  const ttl = options.ttlMs ?? Number.POSITIVE_INFINITY;
-  const max = options.maxEntries ?? 1000;
-  const clock = options.clock ?? systemClock;
+  const o = parseOptions(CachedSchema, options, 'cachedFallback');
+  const ttl = o.ttlMs;
+  const max = o.maxEntries;
+  const clock = o.clock;
   // `at` is monotonic time: a wall-clock step must not make a result stale or fresh.
   const entries = new Map<string, { value: F; at: number }>();
   return {
-    name: options.name ?? 'cached',
+    name: o.name,
     onSuccess(ctx, value) {
       const k = key(ctx);
       entries.delete(k);
