@@ -69,6 +69,12 @@ it('misspelt and misshapen options are refused, naming each, rather than silentl
     /at halfOpen/,
   );
   refuses(() => new CircuitBreaker({ slowCall: { thresholdMs: 500, ration: 0.2 } } as never), /"ration"/);
+  // A clock without clearTimeout() would throw when a queued call or a back-off ends early.
+  const noClear = { now: () => 0, monotonic: () => 0, setTimeout: () => ({}) };
+  refuses(
+    () => new Bulkhead({ maxConcurrent: 1, clock: noClear } as never),
+    /expected a Clock \{ now\(\), monotonic\(\), setTimeout\(\), clearTimeout\(\) \}\n {2}→ at clock/,
+  );
   // What is spelt right still builds.
   assert.ok(new Pipeline({ dependency: 'llm', timeout: 1_000, retry: { retryOn: ['rate_limited'] } }));
   assert.ok(new CircuitBreaker({ trip: { kind: 'time', windowMs: 10_000 }, halfOpen: { probes: 2 } }));

@@ -52,6 +52,7 @@ export const ClockSchema = z.custom<Clock>(
     v !== null &&
     typeof (v as { now?: unknown }).now === 'function' &&
     typeof (v as { monotonic?: unknown }).monotonic === 'function' &&
-    typeof (v as { setTimeout?: unknown }).setTimeout === 'function',
+    typeof (v as { setTimeout?: unknown }).setTimeout === 'function' &&
+    typeof (v as { clearTimeout?: unknown }).clearTimeout === 'function',
   { message: 'expected a Clock { now(), monotonic(), setTimeout(), clearTimeout() }' },
 );
