@@ -534,6 +534,24 @@ describe('CircuitBreaker', () => {
     assert.equal(copy.state, 'half_open');
   });
 
+  it('restoring a snapshot whose override has expired since changes nothing and reports nothing', async () => {
+    const clock = new ManualClock(0);
+    const b = breaker(clock);
+    b.applyOverride({ state: 'open', expiresAt: 1_000, source: 'sig-1' });
+    const snapshot = b.toJSON();
+    await clock.advance(2_000);
+    const listener = recordingListener();
+    const copy = new CircuitBreaker({ dependency: 'openai/gpt-4o', clock, listener });
+    copy.restore(snapshot);
+    assert.equal(copy.state, 'closed');
+    assert.equal(copy.activeOverride, undefined);
+    assert.deepEqual(
+      listener.calls.filter(([name]) => name === 'onBreakerTransition'),
+      [],
+      'no transition to the expired override state and back',
+    );
+  });
+
   it('validates options with a clear message', () => {
     assert.throws(
       () => new CircuitBreaker({ trip: { kind: 'consecutive', threshold: 0 } }),

@@ -414,8 +414,11 @@ export class CircuitBreaker implements Policy {
     this.probeSuccesses = s.probeSuccesses;
     this.probesInFlight = 0;
     this.manual = s.manual;
-    this.override = s.override;
-    this.overrideUntil = s.override === undefined ? 0 : s.override.expiresAt - offset;
+    // An override already over has no effect, as with `applyOverride`: restored, it would report a
+    // transition to its state and back at the next read.
+    const override = s.override !== undefined && s.override.expiresAt > at.wall ? s.override : undefined;
+    this.override = override;
+    this.overrideUntil = override === undefined ? 0 : override.expiresAt - offset;
     this.generation = nextGeneration();
     this.window.restore(s.window, at);
     this.afterChange(from, 'local');
