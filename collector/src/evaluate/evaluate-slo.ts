@@ -1,7 +1,7 @@
 import type { BurnAlert, SloGroupStatus, SloStatus } from '@breakwater/protocol';
 import type { SloDefinition } from '../config/slo/definition.ts';
 import { CATEGORY_COUNTER_PREFIX } from '../sli/compile.ts';
-import { decodeSeries } from '../sli/series.ts';
+import { decodeSeries, type SeriesLabels } from '../sli/series.ts';
 import { addCounts, type Counts, emptyCounts, type SeriesWindows } from '../store/types.ts';
 import { scaledBurnRules } from './alert-policy.ts';
 import { budgetRemaining, exhaustionEtaMs, windowStatus } from './burn-rate.ts';
@@ -47,35 +47,43 @@ export function evaluateSlo(
 ): SloStatus {
   const width = input.windowsMs.length;
   const summed = new Map<string, Group>();
-  const perVersion: Group[] = [];
+  // Keyed by the decoded labels, not the series id: after `groupBy` is reordered one series is
+  // stored under two ids (the dimension names go into the id in `groupBy` order), and two groups
+  // of one version would repeat its series on `/metrics` with half the counts each.
+  const perVersion = new Map<string, Group>();
+  const groupFor = (
+    map: Map<string, Group>,
+    key: string,
+    labels: SeriesLabels,
+    version: string | undefined,
+  ) => {
+    let g = map.get(key);
+    if (g === undefined) {
+      g = {
+        service: labels.service,
+        version,
+        dims: labels.dims,
+        windows: Array.from({ length: width }, emptyCounts),
+        examples: [],
+      };
+      map.set(key, g);
+    }
+    return g;
+  };
   for (const s of series) {
     if (s.slo !== def.name) continue;
     const labels = decodeSeries(s.series, def.groupBy);
     if (labels === undefined) continue;
     const examples = input.examples?.(s.slo, s.series) ?? [];
-    perVersion.push({
-      service: labels.service,
-      version: labels.version,
-      dims: labels.dims,
-      windows: s.windows,
-      examples: [...examples],
-    });
-    const key = JSON.stringify([labels.service, ...labels.dims]);
-    let g = summed.get(key);
-    if (g === undefined) {
-      g = {
-        service: labels.service,
-        version: undefined,
-        dims: labels.dims,
-        windows: Array.from({ length: width }, emptyCounts),
-        examples: [],
-      };
-      summed.set(key, g);
+    const key = [labels.service, ...labels.dims];
+    const one = groupFor(perVersion, JSON.stringify([labels.version, ...key]), labels, labels.version);
+    const all = groupFor(summed, JSON.stringify(key), labels, undefined);
+    for (const g of [one, all]) {
+      for (let i = 0; i < width; i++) addCounts(g.windows[i]!, s.windows[i]!);
+      g.examples.push(...examples);
     }
-    for (let i = 0; i < width; i++) addCounts(g.windows[i]!, s.windows[i]!);
-    g.examples.push(...examples);
   }
-  const groups = [...summed.values(), ...perVersion]
+  const groups = [...summed.values(), ...perVersion.values()]
     .sort(compareGroups)
     .map((g) => evaluateGroup(def, g, input));
   return {

@@ -296,4 +296,23 @@ describe('groupBy changes', () => {
       { model: 'gpt-4o', operation: 'chat' },
     ]);
   });
+
+  it('keeps one group per version when counts were stored under both orders of the dimensions', async () => {
+    // A restart with `groupBy` reordered: the same series is stored under two ids from then on.
+    const store = new MemoryStore(() => 31 * D);
+    const spans = [span({ operationName: 'chat', requestModel: 'gpt-4o' })];
+    await store.commit(T0, new SliAggregator(defs(['operation', 'model'])).aggregate(spans));
+    await store.commit(T0 + M, new SliAggregator(defs(['model', 'operation'])).aggregate(spans));
+    const [status] = await evaluateAll(defs(['model', 'operation']), store, {
+      nowMs: T0 + 2 * M,
+      levelWindowMs: 5 * M,
+    });
+    assert.deepEqual(
+      status!.groups.map((g) => [g.version, g.labels, g.windows[0]!.total]),
+      [
+        [undefined, { model: 'gpt-4o', operation: 'chat' }, 2],
+        ['1.0.0', { model: 'gpt-4o', operation: 'chat' }, 2],
+      ],
+    );
+  });
 });
