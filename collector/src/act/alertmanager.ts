@@ -54,7 +54,6 @@ export function alertmanagerPusherFrom(
 interface Tracked {
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  startsAt: number;
   /** Set once resolved; the alert is forgotten after a delivery that carried it. */
   endsAt?: number;
 }
@@ -83,9 +82,12 @@ export interface PusherStats {
  * ones every `resendIntervalMs`, and sends an alert that stopped firing once more with `endsAt`
  * so Alertmanager resolves it.
  *
- * Firing alerts carry no `endsAt`: Alertmanager then keeps them for its `resolve_timeout` (5 m by
- * default) from its own receipt time, so a collector that dies stops paging by itself and clock
- * skew between the two hosts cannot resolve an alert early.
+ * Firing alerts carry neither `startsAt` nor `endsAt`: Alertmanager stamps its own receipt time as
+ * the start (keeping the earliest over re-sends) and keeps them for its `resolve_timeout` (5 m by
+ * default) from then, so a collector that dies stops paging by itself and no clock skew between the
+ * two hosts can resolve an alert early or have it refused (a `startsAt` from a clock more than
+ * `resolve_timeout` ahead would end after Alertmanager's `endsAt`: refused with 400). A resolution
+ * carries only `endsAt`, the collector's now, so it never ends before a start it stated.
  *
  * Never blocks the caller: deliveries run in the background, one at a time; a failed delivery is
  * retried after an exponential backoff with jitter, on the injected clock, carrying whatever is
@@ -146,15 +148,13 @@ export class AlertmanagerPusher {
       seen.add(key);
       const known = this.alerts.get(key);
       if (known === undefined || known.endsAt !== undefined) {
-        this.alerts.set(key, { labels: alert.labels, annotations: alert.annotations, startsAt: now });
+        this.alerts.set(key, { labels: alert.labels, annotations: alert.annotations });
         changed = true;
       } else known.annotations = alert.annotations;
     }
     for (const [key, tracked] of this.alerts) {
       if (!seen.has(key) && tracked.endsAt === undefined) {
-        // Never before startsAt (the wall clock may have stepped back since): Alertmanager
-        // refuses an alert that ends before it starts.
-        tracked.endsAt = Math.max(now, tracked.startsAt);
+        tracked.endsAt = now;
         changed = true;
       }
     }
@@ -230,7 +230,6 @@ export class AlertmanagerPusher {
       batch.map(({ alert: a, endsAt }) => ({
         labels: a.labels,
         annotations: a.annotations,
-        startsAt: new Date(a.startsAt).toISOString(),
         ...(endsAt === undefined ? {} : { endsAt: new Date(endsAt).toISOString() }),
         ...(this.options.generatorUrl === undefined ? {} : { generatorURL: this.options.generatorUrl }),
       })),
