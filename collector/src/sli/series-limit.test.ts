@@ -75,6 +75,27 @@ describe('series limit', () => {
     assert.deepEqual(services(limiter.admit(aggregate(['a'])).deltas), ['a']);
   });
 
+  it('a series stored before its groupBy was reordered keeps its one place under the new order', () => {
+    const slo = (groupBy: string[]) =>
+      resolveSlos(
+        CollectorConfigSchema.parse({
+          technicalSlos: false,
+          slos: [{ name: 'chat', objective: 99, groupBy, maxSeries: 1 }],
+        }),
+      );
+    const spans = [failed('timeout', { service: 'a' })];
+    const [old] = new SliAggregator(slo(['provider', 'model'])).aggregate(spans);
+    const limiter = new SeriesLimiter(slo(['model', 'provider']));
+    limiter.reset([{ slo: 'chat', series: old!.series }]);
+    // The same series under its new id: not a second series, so not folded into overflow.
+    const admission = limiter.admit(new SliAggregator(slo(['model', 'provider'])).aggregate(spans));
+    assert.deepEqual(
+      admission.deltas.map((d) => d.labels),
+      [{ service: 'a', version: '1.0.0', dims: ['gpt-4o', 'openai'] }],
+    );
+    assert.deepEqual(limiter.counts(), new Map([['chat', 1]]));
+  });
+
   it('series stored with labels longer than the decoders keep are ignored and take no place', () => {
     // Stored before labels were capped: /metrics would carry them (megabytes each) for 30 days.
     const id = (service: string, version: string, model: string) =>

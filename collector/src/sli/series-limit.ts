@@ -1,7 +1,14 @@
 import type { SloDefinition } from '../config/slo/definition.ts';
 import { EXAMPLES_PER_BATCH, type GroupDelta } from './aggregate.ts';
 import { addCounts, emptyCounts } from './counts.ts';
-import { decodeSeries, encodeSeries, OVERFLOW_LABEL_VALUE, overflowKind, overflowLabels } from './series.ts';
+import {
+  decodeSeries,
+  encodeSeries,
+  OVERFLOW_LABEL_VALUE,
+  overflowKind,
+  overflowLabels,
+  type SeriesLabels,
+} from './series.ts';
 
 /** The deltas of one batch after {@link SeriesLimiter.admit}, and what to undo if it fails. */
 export interface Admission {
@@ -9,8 +16,8 @@ export interface Admission {
   deltas: GroupDelta[];
   /** Events folded into each SLO's overflow series (a service's own and the fleet's). */
   overflowEvents: ReadonlyMap<string, number>;
-  /** Series this batch admitted (released again by {@link SeriesLimiter.release}). */
-  added: readonly { slo: string; series: string; service: string }[];
+  /** Series this batch admitted, by {@link seriesKey} (released again by {@link SeriesLimiter.release}). */
+  added: readonly { slo: string; key: string; service: string }[];
   /** Services whose own overflow series this batch started (released again too). */
   addedOverflows: readonly { slo: string; service: string }[];
   /** The deltas of `deltas` that are folds into a service's own overflow series. */
@@ -22,7 +29,7 @@ interface SloLimit {
   groupBy: readonly string[];
   fleetSeries: string;
   fleetLabels: GroupDelta['labels'];
-  /** Admitted series → their service. */
+  /** Admitted series, by {@link seriesKey}, → their service. */
   admitted: Map<string, string>;
   /** Admitted series per service: a service with any has room for an overflow series. */
   perService: Map<string, number>;
@@ -79,7 +86,7 @@ export class SeriesLimiter {
       if (labels === undefined) continue;
       const kind = overflowKind(labels);
       if (kind === 'service') limit.serviceOverflows.add(labels.service);
-      else if (kind === undefined) admitSeries(limit, series, labels.service);
+      else if (kind === undefined) admitSeries(limit, seriesKey(labels), labels.service);
     }
   }
 
@@ -89,21 +96,26 @@ export class SeriesLimiter {
    */
   admit(deltas: readonly GroupDelta[]): Admission {
     const out: GroupDelta[] = [];
-    const added: { slo: string; series: string; service: string }[] = [];
+    const added: { slo: string; key: string; service: string }[] = [];
     const addedOverflows: { slo: string; service: string }[] = [];
     const folded = new Set<GroupDelta>();
     let overflow: Map<string, GroupDelta> | undefined;
     const overflowEvents = new Map<string, number>();
     for (const d of deltas) {
       const limit = this.slos.get(d.slo);
-      if (limit === undefined || limit.admitted.has(d.series) || d.series === limit.fleetSeries) {
+      if (limit === undefined || d.series === limit.fleetSeries) {
+        out.push(d);
+        continue;
+      }
+      const labelsKey = seriesKey(d.labels);
+      if (limit.admitted.has(labelsKey)) {
         out.push(d);
         continue;
       }
       const service = d.labels.service;
       if (limit.admitted.size < limit.max) {
-        admitSeries(limit, d.series, service);
-        added.push({ slo: d.slo, series: d.series, service });
+        admitSeries(limit, labelsKey, service);
+        added.push({ slo: d.slo, key: labelsKey, service });
         out.push(d);
         continue;
       }
@@ -145,9 +157,9 @@ export class SeriesLimiter {
 
   /** Undoes an admission whose commit failed, so a rejected batch takes no place. */
   release(admission: Admission): void {
-    for (const { slo, series, service } of admission.added) {
+    for (const { slo, key, service } of admission.added) {
       const limit = this.slos.get(slo);
-      if (limit?.admitted.delete(series)) {
+      if (limit?.admitted.delete(key)) {
         const left = (limit.perService.get(service) ?? 1) - 1;
         if (left > 0) limit.perService.set(service, left);
         else limit.perService.delete(service);
@@ -166,7 +178,7 @@ export class SeriesLimiter {
       const limit = this.slos.get(d.slo);
       if (limit === undefined || d.series === limit.fleetSeries) continue;
       if (admission.folded.has(d)) limit.serviceOverflows.add(d.labels.service);
-      else admitSeries(limit, d.series, d.labels.service);
+      else admitSeries(limit, seriesKey(d.labels), d.labels.service);
     }
   }
 
@@ -176,8 +188,17 @@ export class SeriesLimiter {
   }
 }
 
-function admitSeries(limit: SloLimit, series: string, service: string): void {
-  if (limit.admitted.has(series)) return;
-  limit.admitted.set(series, service);
+/**
+ * An admitted series' identity: its labels, not its store id. The id names the `groupBy`
+ * dimensions in their configured order, so after `groupBy` is reordered a series has a second id
+ * while the first still holds its counts: one series, one place.
+ */
+function seriesKey(labels: SeriesLabels): string {
+  return JSON.stringify([labels.service, labels.version, ...labels.dims]);
+}
+
+function admitSeries(limit: SloLimit, key: string, service: string): void {
+  if (limit.admitted.has(key)) return;
+  limit.admitted.set(key, service);
   limit.perService.set(service, (limit.perService.get(service) ?? 0) + 1);
 }
