@@ -59,4 +59,13 @@ describe('desiredAlerts', () => {
     assert.ok(burn, 'a burn-rate alert fires');
     assert.match(burn.annotations.description!, /\(objective 99\.999% over 30d\)/);
   });
+
+  it('says an overspent budget is spent, not that it will be in 0s', async () => {
+    // 20 bad of 200 against a budget of 0.5 %: spent twenty times over.
+    const burn = desiredAlerts(await statuses(99.5, 5 * M), { levels: false }).find(
+      (a) => a.labels.alertname === BURN_ALERT_NAME,
+    );
+    assert.ok(burn, 'a burn-rate alert fires');
+    assert.match(burn.annotations.description!, /Error budget over 30d spent: -1900\.00% remaining\.$/);
+  });
 });

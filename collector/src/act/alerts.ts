@@ -103,6 +103,10 @@ function details(group: SloGroupStatus): Record<string, string> {
 }
 
 function budgetSentence(group: SloGroupStatus, slo: SloStatus): string {
+  // Spent already (the ETA is then 0): "exhausted in 0s at the current burn" would read as
+  // imminent, and as depending on the burn, which it no longer does.
+  if (group.budgetRemaining <= 0)
+    return `Error budget over ${slo.window} spent: ${pct(group.budgetRemaining)} remaining.`;
   const eta =
     group.exhaustionEtaMs === null
       ? ''
