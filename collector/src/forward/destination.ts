@@ -153,8 +153,9 @@ export class Destination {
       const entry = this.take();
       this.count(entry.spoolId === undefined ? 'dropped_shutdown' : 'kept_in_spool');
     }
-    // Aborted now, they settle (and are counted) later: the report counts them here.
-    const aborted = this.spool?.isOpen === true ? 0 : this.controllers.size;
+    // Aborted now, or woken from a back-off between attempts, they settle (and are counted)
+    // later: the report counts them here.
+    const abandoned = this.spool?.isOpen === true ? 0 : this.controllers.size + this.sleepers.size;
     for (const controller of this.controllers) controller.abort();
     for (const wake of this.sleepers) wake();
     if (this.spool !== undefined) {
@@ -164,7 +165,7 @@ export class Destination {
       this.spool.close();
     }
     this.reportShutdown(
-      (this.outcomes.get('dropped_shutdown') ?? 0) - dropped + aborted,
+      (this.outcomes.get('dropped_shutdown') ?? 0) - dropped + abandoned,
       (this.outcomes.get('kept_in_spool') ?? 0) - kept,
     );
   }

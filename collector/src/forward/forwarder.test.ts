@@ -263,4 +263,39 @@ describe('drops', () => {
       await close(down.server);
     }
   });
+
+  it('shutdown logs a request dropped while it backed off between attempts', async () => {
+    // A 503 with Retry-After: 1 s, longer than the drain: the request is asleep at the deadline.
+    const down = await downstream([503]);
+    const clock = new ManualClock();
+    const logger = memoryLogger();
+    const forwarder = new Forwarder({
+      destinations: [ForwardSchema.parse({ url: down.url, concurrency: 1, maxAttempts: 5 })],
+      clock,
+      logger,
+      flushTimeout: '500ms',
+      random: () => 1,
+    });
+    const d = forwarder.destinations[0]!;
+    try {
+      forwarder.start();
+      forwarder.forward(request(1));
+      for (let i = 0; i < 500 && d.retries < 1; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+      let stopped = false;
+      const stopping = forwarder.stop().then(() => {
+        stopped = true;
+      });
+      for (let i = 0; i < 100 && !stopped; i++) {
+        await clock.advance(100);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await stopping;
+    } finally {
+      await close(down.server);
+    }
+    assert.equal(d.outcomes.get('dropped_shutdown'), 1);
+    const said = logger.lines.find((l) => /dropped at shutdown/.test(l.msg ?? ''));
+    assert.equal(said?.level, 'warn', 'the acknowledged request lost at shutdown leaves a trace');
+    assert.deepEqual(said?.obj, { destination: down.url, dropped: 1, keptInSpool: 0 });
+  });
 });
