@@ -83,6 +83,11 @@ export class Destination {
   private started = false;
   /** Set when shutdown stopped waiting: in-flight work is abandoned. */
   private deadlinePassed = false;
+  /**
+   * A spooled request failed during the shutdown drain and stays for the next run: the spooled
+   * requests behind it stay too, as sent now they would overtake it.
+   */
+  private holding = false;
   private readonly controllers = new Set<AbortController>();
   private readonly sleepers = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
@@ -139,7 +144,8 @@ export class Destination {
    * Stops taking requests and waits up to `deadlineMs` for the queue to drain; then aborts what
    * is still in flight and drops the rest (counted as `dropped_shutdown`). With a spool, a
    * request that fails from now on stays in it for the next run (`kept_in_spool`) instead of
-   * being retried: retries within the drain could only use up its attempts and drop it.
+   * being retried: retries within the drain could only use up its attempts and drop it. The
+   * spooled requests behind it then stay as well, so that none overtakes it.
    */
   async stop(deadlineMs: number): Promise<void> {
     const dropped = this.outcomes.get('dropped_shutdown') ?? 0;
@@ -203,7 +209,13 @@ export class Destination {
   }
 
   private isIdle(): boolean {
-    return this.active === 0 && this.queuedRequests === 0;
+    return this.active === 0 && !this.canSend();
+  }
+
+  /** Whether the queue has a request to send now (none once holding, while its head is spooled). */
+  private canSend(): boolean {
+    if (this.queuedRequests === 0) return false;
+    return !this.holding || this.queue[this.head]!.spoolId === undefined;
   }
 
   /**
@@ -235,7 +247,7 @@ export class Destination {
   }
 
   private pump(): void {
-    while (this.active < this.options.config.concurrency && this.queuedRequests > 0) {
+    while (this.active < this.options.config.concurrency && this.canSend()) {
       const entry = this.take();
       this.active++;
       void this.deliver(entry).finally(() => {
@@ -256,6 +268,7 @@ export class Destination {
     const keptAtShutdown = (): boolean => {
       if (!this.stopping || entry.spoolId === undefined) return false;
       this.count('kept_in_spool');
+      this.holding = true;
       return true;
     };
     for (let attempt = 1; ; attempt++) {

@@ -16,9 +16,13 @@ import { post, silentLogger, startTestService } from '../testing/helpers.ts';
 import { Forwarder } from './forwarder.ts';
 import { ForwardSpool, SpoolOpenError } from './spool.ts';
 
-/** A downstream that answers every request with `status` (or never, for `hang`). */
+/**
+ * A downstream that answers the first requests with `first`, one status each, and every other
+ * request with `status` (or never, for `hang`).
+ */
 async function downstream(
   status: number | 'hang' = 200,
+  first: number[] = [],
 ): Promise<{ url: string; bodies: string[]; server: Server }> {
   const bodies: string[] = [];
   const server = createServer((req, res) => {
@@ -26,8 +30,9 @@ async function downstream(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       bodies.push(Buffer.concat(chunks).toString());
-      if (status === 'hang') return;
-      res.writeHead(status);
+      const answer = first.shift() ?? status;
+      if (answer === 'hang') return;
+      res.writeHead(answer);
       res.end();
     });
   });
@@ -243,6 +248,44 @@ describe('forward spool', () => {
       spooled(spoolPath),
       [1, 2, 3, 4, 5, 6].map((n) => `request-${n}`),
     );
+  });
+
+  it('a request that fails during the shutdown drain keeps its place: the next start sends it before those behind it (concurrency 1)', async () => {
+    const spoolPath = join(dir, 'drain-order.db');
+    const clock = new ManualClock();
+    // One 503, then 200 for everything: the downstream is back as the stop begins.
+    const down = await downstream(200, [503]);
+    const forwarder = (): Forwarder =>
+      new Forwarder({
+        destinations: [
+          ForwardSchema.parse({ url: down.url, spool: true, spoolPath, maxAttempts: 5, concurrency: 1 }),
+        ],
+        clock,
+        logger: silentLogger,
+        flushTimeout: '10s',
+        random: () => 1,
+      });
+    try {
+      const first = forwarder();
+      first.start();
+      for (let n = 1; n <= 3; n++) first.forward(request(n));
+      const d = first.destinations[0]!;
+      // request-1 got its 503 and backs off; the stop wakes it and keeps it for the next start.
+      await until(clock, () => d.retries >= 1, 1);
+      await stopWith(clock, () => first.stop());
+      assert.deepEqual(down.bodies, ['request-1'], 'nothing behind the kept request overtook it');
+      assert.equal(d.outcomes.get('kept_in_spool'), 3);
+      assert.deepEqual(spooled(spoolPath), ['request-1', 'request-2', 'request-3']);
+
+      const second = forwarder();
+      second.start();
+      await until(clock, () => down.bodies.length >= 4);
+      await stopWith(clock, () => second.stop());
+      assert.deepEqual(down.bodies, ['request-1', 'request-1', 'request-2', 'request-3']);
+      assert.deepEqual(spooled(spoolPath), []);
+    } finally {
+      await close(down.server);
+    }
   });
 
   it('stopping a forwarder that never started (a start that failed part-way) keeps its spool at once', async () => {
