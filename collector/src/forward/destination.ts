@@ -27,6 +27,9 @@ export const FORWARD_OUTCOMES: readonly ForwardOutcome[] = [
 /** HTTP statuses the OTLP/HTTP spec calls retryable. */
 const RETRYABLE = new Set([429, 502, 503, 504]);
 
+/** Headers every forwarded request sets from its own body, never from the configuration. */
+const BODY_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-encoding']);
+
 type AttemptResult =
   | { kind: 'ok' }
   | { kind: 'fatal'; status: number }
@@ -72,6 +75,12 @@ export class Destination {
   private readonly options: DestinationOptions;
   private readonly base: URL;
   private readonly timeoutMs: number;
+  /**
+   * The configured headers without any spelling of {@link BODY_HEADERS}: fetch would join a
+   * `Content-Type` there with the request's own `content-type` (`a, b`), which no OTLP receiver
+   * takes, and send a `Content-Encoding` there on bodies not so encoded.
+   */
+  private readonly extraHeaders: Readonly<Record<string, string>>;
   private readonly queue: QueuedRequest[] = [];
   private head = 0;
   private bytes = 0;
@@ -100,6 +109,9 @@ export class Destination {
     this.base = new URL(options.config.url);
     this.label = urlForDisplay(options.config.url);
     this.timeoutMs = parseDuration(options.config.timeout);
+    this.extraHeaders = Object.fromEntries(
+      Object.entries(options.config.headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())),
+    );
     this.spool = options.spool;
     this.spoolPath = options.spool?.path;
     // Queued now, ahead of anything received in this run; sent once `start()` pumps. Up to
@@ -320,7 +332,7 @@ export class Destination {
     const timer = this.options.clock.setTimeout(() => controller.abort(), this.timeoutMs);
     try {
       const headers: Record<string, string> = {
-        ...this.options.config.headers,
+        ...this.extraHeaders,
         'content-type': request.contentType,
       };
       if (request.contentEncoding !== undefined) headers['content-encoding'] = request.contentEncoding;

@@ -123,6 +123,35 @@ describe('forwarding', () => {
     }
   });
 
+  it("sends each request's own content type and encoding, whatever the configured headers spell them", async () => {
+    const down = await downstream();
+    const t = await startTestService(
+      `forward:\n  - url: ${down.url}\n    headers: { Content-Type: application/x-protobuf, Content-Encoding: gzip }\n`,
+      { components: [] },
+    );
+    try {
+      const plain = await otherBody();
+      const gz = gzipSync(await otherBody());
+      for (const [bytes, encoding] of [
+        [plain, undefined],
+        [gz, 'gzip'],
+      ] as const) {
+        const headers: Record<string, string> = { 'content-type': 'application/x-protobuf' };
+        if (encoding !== undefined) headers['content-encoding'] = encoding;
+        assert.equal((await post(`${t.url}/v1/traces`, bytes, headers)).status, 200);
+      }
+      await t.close(); // flushes the queue
+      assert.equal(down.received.length, 2);
+      const [identity, gzipped] = down.received;
+      assert.equal(identity!.headers['content-type'], 'application/x-protobuf');
+      assert.equal(identity!.headers['content-encoding'], undefined);
+      assert.equal(gzipped!.headers['content-type'], 'application/x-protobuf');
+      assert.equal(gzipped!.headers['content-encoding'], 'gzip');
+    } finally {
+      await close(down.server);
+    }
+  });
+
   it('retries retryable failures with backoff (injected clock), gives up on 400', async () => {
     const down = await downstream([503, 502, 400]);
     const clock = new ManualClock();
