@@ -601,6 +601,17 @@ describe('metrics decoders', () => {
     assert.throws(() => decodeMetricsJson('{"resourceMetrics": 5}'), OtlpDecodeError);
   });
 
+  it('JSON: a value sent as a decimal string, which proto3 JSON allows for a double', () => {
+    const body = structuredClone(request);
+    body.resourceMetrics[0]!.scopeMetrics[0]!.metrics[1]!.gauge.dataPoints = [
+      { ...point('open', {}), asDouble: '1' },
+      { ...point('closed', {}), asDouble: '0.0' },
+    ] as never;
+    const decoded = decodeMetricsJson(JSON.stringify(body));
+    assert.deepEqual(decoded.points, expected);
+    assert.equal(decoded.rejectedPoints, 0);
+  });
+
   it('caps service, instance and dependency of breaker states like those of spans', () => {
     const body = structuredClone(request);
     body.resourceMetrics[0]!.resource.attributes = [

@@ -8,7 +8,7 @@ import {
   pointPlan,
 } from './breaker-points.ts';
 import { arrayField, field, objectAt, parseJsonBody, uint64Field } from './json-shape.ts';
-import { readJsonAttributes } from './json-values.ts';
+import { jsonDouble, readJsonAttributes } from './json-values.ts';
 import { Rejections } from './rejections.ts';
 import { nanosToMs, parseUint64, type Uint64Parts } from './time.ts';
 
@@ -76,8 +76,8 @@ export function decodeMetricsJson(body: Uint8Array | string): DecodedBreakerStat
 }
 
 function pointValue(point: Record<string, unknown>): number {
-  const double = field(point, 'asDouble', 'as_double');
-  if (typeof double === 'number') return double;
+  const double = jsonDouble(field(point, 'asDouble', 'as_double'));
+  if (double !== undefined) return double;
   const int = field(point, 'asInt', 'as_int');
   if (typeof int === 'number') return int;
   if (typeof int === 'string' && /^-?\d+$/.test(int)) return Number(int);

@@ -6,7 +6,7 @@ import { field, isObject, type JsonObject } from './json-shape.ts';
  * Reads OTLP/JSON `KeyValue`s into `values` by slot, like the protobuf reader: only keys in the
  * plan, only scalar values, under their JSON or proto field names (`stringValue` or
  * `string_value`, …). `intValue` may be a string or a number (int64 in proto3 JSON);
- * `doubleValue` may be a number or `"NaN"`/`"Infinity"`/`"-Infinity"`.
+ * `doubleValue` may be a number or a string ({@link jsonDouble}).
  */
 export function readJsonAttributes(
   attributes: readonly unknown[],
@@ -36,12 +36,21 @@ function scalar(value: JsonObject): ScalarValue {
   const int = field(value, 'intValue', 'int_value');
   if (typeof int === 'number') return Number.isInteger(int) ? int : undefined;
   if (typeof int === 'string') return /^-?\d+$/.test(int) ? Number(int) : undefined;
-  const double = field(value, 'doubleValue', 'double_value');
-  if (typeof double === 'number') return double;
-  if (typeof double === 'string') {
-    if (double === 'NaN') return Number.NaN;
-    if (double === 'Infinity') return Number.POSITIVE_INFINITY;
-    if (double === '-Infinity') return Number.NEGATIVE_INFINITY;
-  }
-  return undefined;
+  return jsonDouble(field(value, 'doubleValue', 'double_value'));
+}
+
+/** A number in decimal notation, as a proto3 JSON parser takes a `double` sent as a string. */
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A proto3 JSON `double`: a number, or a string holding one in decimal notation or
+ * `"NaN"`/`"Infinity"`/`"-Infinity"` (parsers accept either form); undefined for anything else.
+ */
+export function jsonDouble(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  if (value === 'NaN') return Number.NaN;
+  if (value === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+  return DECIMAL.test(value) ? Number(value) : undefined;
 }
