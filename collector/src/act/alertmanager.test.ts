@@ -191,7 +191,8 @@ describe('AlertmanagerPusher against a real Alertmanager', { skip }, () => {
     // An authenticating proxy in front of the real Alertmanager.
     const proxy = createServer((req, res) => {
       const authorized = req.headers.authorization === 'Bearer am-secret';
-      seen.push(`${req.method} ${req.url} ${authorized ? 'authorized' : 'refused'}`);
+      const type = req.headers['content-type'] === undefined ? '' : ` ${req.headers['content-type']}`;
+      seen.push(`${req.method} ${req.url} ${authorized ? 'authorized' : 'refused'}${type}`);
       if (!authorized) return void res.writeHead(401).end('unauthorized');
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -206,7 +207,8 @@ describe('AlertmanagerPusher against a real Alertmanager', { skip }, () => {
     after(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
     const config = AlertmanagerSchema.parse({
       url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-      headers: { authorization: 'Bearer am-secret' },
+      // A Content-Type spelt as here is not joined with the pusher's own (`a, b`).
+      headers: { authorization: 'Bearer am-secret', 'Content-Type': 'application/json' },
     });
     const pusher = alertmanagerPusherFrom(config, new ManualClock(Date.now()), memoryLogger(), true)!;
     pushers.push(pusher);
@@ -217,7 +219,10 @@ describe('AlertmanagerPusher against a real Alertmanager', { skip }, () => {
     pusher.update([page]);
     await pusher.idle();
     assert.equal(pusher.stats.deliveries, 1);
-    assert.deepEqual(seen, ['GET /-/ready authorized', 'POST /api/v2/alerts authorized']);
+    assert.deepEqual(seen, [
+      'GET /-/ready authorized application/json',
+      'POST /api/v2/alerts authorized application/json',
+    ]);
     assert.deepEqual((await am.alerts())[0]!.labels, page.labels);
   });
 });

@@ -1,7 +1,11 @@
 import type { Clock, TimerHandle } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
+import { withoutHeaders } from '../config/http-url.ts';
 import type { CollectorConfig } from '../config/schema.ts';
 import type { DesiredAlert } from './alerts.ts';
+
+/** Set from the body on every delivery: a configured spelling would be joined with it. */
+const CONTENT_TYPE: ReadonlySet<string> = new Set(['content-type']);
 
 /** Options of {@link AlertmanagerPusher}. */
 export interface AlertmanagerPusherOptions {
@@ -236,7 +240,14 @@ export class AlertmanagerPusher {
     );
     const { error, status } = await this.request(
       this.endpoint,
-      { method: 'POST', headers: { ...this.options.headers, 'content-type': 'application/json' }, body },
+      {
+        method: 'POST',
+        headers: {
+          ...withoutHeaders(this.options.headers, CONTENT_TYPE),
+          'content-type': 'application/json',
+        },
+        body,
+      },
       (abort) => {
         this.abort = abort;
       },

@@ -67,3 +67,15 @@ export function checkFetchTarget(
     if (message !== undefined) ctx.addIssue({ code: 'custom', path: ['headers', name], message });
   }
 }
+
+/**
+ * The configured `headers` without any spelling of `names` (lower case): headers a request sets
+ * from its own body, such as `content-type`. Left in, fetch would join a `Content-Type` there with
+ * the request's own `content-type` (`a, b`), which receivers refuse.
+ */
+export function withoutHeaders(
+  headers: Readonly<Record<string, string>>,
+  names: ReadonlySet<string>,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.has(name.toLowerCase())));
+}

@@ -1,5 +1,6 @@
 import { type Clock, KEEP_ALIVE, parseDuration } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
+import { withoutHeaders } from '../config/http-url.ts';
 import type { ForwardConfig } from '../config/server-section.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
@@ -109,9 +110,7 @@ export class Destination {
     this.base = new URL(options.config.url);
     this.label = urlForDisplay(options.config.url);
     this.timeoutMs = parseDuration(options.config.timeout);
-    this.extraHeaders = Object.fromEntries(
-      Object.entries(options.config.headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())),
-    );
+    this.extraHeaders = withoutHeaders(options.config.headers, BODY_HEADERS);
     this.spool = options.spool;
     this.spoolPath = options.spool?.path;
     // Queued now, ahead of anything received in this run; sent once `start()` pumps. Up to
