@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -476,6 +478,49 @@ describe('graceful shutdown', () => {
     assert.equal(t.service.state, 'stopped');
     assert.deepEqual(events, ['start', 'stop with 4 spans']);
     await assert.rejects(fetch(`${t.url}/healthz`));
+  });
+
+  it('forwards a request answered after the shutdown timeout: the forwarder stops last', async () => {
+    let received = 0;
+    const downstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received++;
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', resolve));
+    after(() => new Promise<void>((resolve) => downstream.close(() => resolve())));
+    const recorder = createRecorder();
+    let open!: () => void;
+    recorder.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const t = await startTestService(
+      `shutdownTimeout: 50ms\nforward:\n  - url: http://127.0.0.1:${(downstream.address() as AddressInfo).port}\n`,
+      {
+        components: [
+          () => ({
+            ...recorder,
+            spanSink: recorder.spanSink!,
+            // The request abandoned at the timeout commits while the components stop.
+            stop: async () => {
+              open();
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            },
+          }),
+        ],
+      },
+    );
+    const body = ProtobufTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 4, services: 1 }))!;
+    const inFlight = post(`${t.url}/v1/traces`, body, { 'content-type': 'application/x-protobuf' });
+    while (recorder.spans.length === 0) {
+      const m = await (await fetch(`${t.url}/metrics`)).text();
+      if (/breakwater_ingest_in_flight_requests 1/.test(m)) break;
+    }
+    await t.close();
+    assert.equal((await inFlight).status, 200, 'acknowledged');
+    assert.equal(received, 1, 'and forwarded, not dropped');
   });
 
   it('answers an export already received, then refuses a new one on a kept-alive connection with 503', async (tc) => {

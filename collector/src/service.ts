@@ -166,7 +166,10 @@ export class CollectorService {
         if (error instanceof SpoolOpenError) throw new StartupError(error.message, 'runtime');
         throw error;
       }
-      components.push(forwarder);
+      // First, so it stops last: a request abandoned at the shutdown timeout that still commits
+      // while the components stop is answered 200, and its forward must find the forwarder
+      // running (queued, or kept in the spool), not dropped.
+      components.unshift(forwarder);
     }
 
     const extraKeys = new Set(selectorAttributeKeys(config));
