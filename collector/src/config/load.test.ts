@@ -136,15 +136,16 @@ describe('configuration loading', () => {
     assert.ok(!lines.join('\n').includes(secret));
   });
 
-  it('rejects a token with whitespace in it: no Authorization header could carry it', () => {
-    assert.deepEqual(
-      problems(['auth:', '  tokens:', '    - { token: "${T}", scopes: [admin] }'].join('\n'), {
-        T: 'my admin token 0123456789',
-      }),
-      [
-        'collector.yaml:3:16: auth.tokens[0].token: tokens cannot contain spaces or other whitespace (from ${T})',
-      ],
-    );
+  it('rejects a token with whitespace or non-ASCII in it: no Authorization header could carry it', () => {
+    for (const T of ['my admin token 0123456789', 'clé-secrète-0123456789']) {
+      assert.deepEqual(
+        problems(['auth:', '  tokens:', '    - { token: "${T}", scopes: [admin] }'].join('\n'), { T }),
+        [
+          'collector.yaml:3:16: auth.tokens[0].token: tokens must be printable ASCII, without spaces or other whitespace (an Authorization header carries them) (from ${T})',
+        ],
+        T,
+      );
+    }
   });
 
   it('rejects alertmanager.labels that the collector sets on its alerts itself', () => {

@@ -36,8 +36,12 @@ export const TokenSchema = z
     token: z
       .string()
       .min(16, 'tokens must be at least 16 characters long')
-      // An Authorization header carries the token as one word after `Bearer`.
-      .regex(/^\S+$/, 'tokens cannot contain spaces or other whitespace'),
+      // An Authorization header carries the token as one word after `Bearer`, and as bytes: the
+      // server reads them as Latin-1, so a token with other characters could never match.
+      .regex(
+        /^[\x21-\x7e]+$/,
+        'tokens must be printable ASCII, without spaces or other whitespace (an Authorization header carries them)',
+      ),
     /** `ingest` (OTLP), `subscribe` (signal stream), `admin` (everything, incl. APIs and /metrics). */
     scopes: z.array(z.enum(TOKEN_SCOPES)).min(1, 'give at least one scope'),
     /** Label for logs; the token itself is never logged. */
