@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import type AnthropicType from '@anthropic-ai/sdk';
 import { ManualClock } from '@breakwater/protocol';
-import type { HrTime } from '@opentelemetry/api';
+import { type HrTime, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
 import { collectUntil } from '../testing/gc.ts';
@@ -23,6 +23,7 @@ interface ClientStream extends AsyncIterable<unknown> {
 
 interface Client {
   readonly label: string;
+  dependency(model: string): string;
   create(model: string): PromiseLike<ClientStream>;
   createRaw(model: string): Promise<Response>;
 }
@@ -39,6 +40,7 @@ const openai = (label: string, name: string): Client => {
   });
   return {
     label,
+    dependency: (model) => `openai/${model}`,
     create: (model) => client().chat.completions.create(body(model)) as unknown as PromiseLike<ClientStream>,
     createRaw: (model) => client().chat.completions.create(body(model)).asResponse(),
   };
@@ -57,6 +59,7 @@ const anthropic: Client = (() => {
   });
   return {
     label: 'anthropic',
+    dependency: (model) => `anthropic/${model}`,
     create: (model) => client().messages.create(body(model)) as unknown as PromiseLike<ClientStream>,
     createRaw: (model) => client().messages.create(body(model)).asResponse(),
   };
@@ -166,6 +169,28 @@ for (const c of [openai('openai 7', 'openai'), openai('openai 6', 'openai-v6'), 
       await assertEndedAt(m, calledAt, handedOverAt, 1);
       assert.ok(chunks, 'the stream is still reachable: no collection ended it');
     });
+
+    // Anthropic's error event as its first is the attempt's to retry (first-event.ts), never the app's.
+    const failures = c.label === 'anthropic' ? (['close'] as const) : (['error_event', 'close'] as const);
+    for (const end of failures) {
+      it(`failed (${end}) before the app's first read: the read fails it, no abandonment`, async () => {
+        const m = model(`failed-unread-${end}`);
+        h.fp.script({ model: m, steps: [{ fault: 'stream_error', afterChunks: 0, end }] });
+        const stream = await c.create(m);
+        // The read ahead fails meanwhile, and the client aborts its own request for it.
+        await wait(300);
+        assert.equal(stream.controller.signal.aborted, true, 'the client aborted on the failure');
+        await assert.rejects(async () => {
+          for await (const _ of stream);
+        });
+        const op = h.operation(m);
+        assert.ok(op, 'operation ended');
+        assert.equal(attrs(op)['breakwater.stream.abandoned'], undefined);
+        assert.equal(op.status.code, SpanStatusCode.ERROR);
+        const [outcome] = await h.calls(c.dependency(m));
+        assert.match(outcome ?? '', /^failure:/);
+      });
+    }
 
     it('a raw body (.asResponse()) cancelled after one read: at that read', async () => {
       const m = model('raw');

@@ -86,8 +86,16 @@ function abandonAtShutdown(op: Operation, reader: ChunkReader): () => void {
  * must stay collectable.
  */
 class StreamEnd {
-  /** The app's reads under way: an abort meanwhile ends the operation through that read. */
+  /**
+   * Reads under way (the app's, and the read ahead until it settles): an abort meanwhile ends
+   * the operation through that read.
+   */
   reading = 0;
+  /**
+   * Why the read ahead failed, once it did. The client aborts its own request then, so the abort
+   * is no abandonment: the app's first read gets this failure, as it would from the client.
+   */
+  aheadFailure: { readonly error: unknown } | undefined;
   private readonly op: Operation;
   private readonly reader: ChunkReader;
   private readonly token: object;
@@ -96,7 +104,7 @@ class StreamEnd {
   // the stream may never be read again: it would hold its operation and bulkhead slot until
   // garbage collection.
   private readonly onAbort = (): void => {
-    if (this.reading === 0) this.done('abandoned');
+    if (this.reading === 0 && this.aheadFailure === undefined) this.done('abandoned');
   };
 
   constructor(op: Operation, reader: ChunkReader, token: object, signal: AbortSignal | undefined) {
@@ -105,6 +113,24 @@ class StreamEnd {
     this.token = token;
     this.signal = signal;
     if (signal?.aborted === false) signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Counts the read ahead as a read under way until it settles (see {@link aheadFailure}). */
+  watch(first: Promise<unknown>): void {
+    this.reading++;
+    first.then(
+      () => this.settled(),
+      (error: unknown) => {
+        this.aheadFailure = { error };
+        this.settled();
+      },
+    );
+  }
+
+  private settled(): void {
+    this.reading--;
+    // An abort while the read ahead was under way: only now is it known not to be a failure's.
+    if (this.signal?.aborted === true) this.onAbort();
   }
 
   done(how: 'ok' | 'abandoned' | 'error', error?: unknown): void {
@@ -187,6 +213,7 @@ export function observeStream<S>(op: Operation, stream: S, reader: ChunkReader, 
   unread.register(stream as object, { op, reader, abort }, token);
   op.waitsOnApp(abandonAtShutdown(op, reader));
   const end = new StreamEnd(op, reader, token, controller?.signal);
+  if (ahead !== undefined) end.watch(ahead.first);
   s.iterator = function observedIterator(this: unknown, ...args: unknown[]) {
     // The first iterator asked for is the one read ahead; any later one is the client's own,
     // which refuses to read a consumed stream as it always did.
@@ -205,9 +232,10 @@ export function observeStream<S>(op: Operation, stream: S, reader: ChunkReader, 
         end.reading++;
         try {
           if (first === undefined) result = await chunk(it.next(...nextArgs));
-          else if (s.controller?.signal?.aborted === true) {
+          else if (s.controller?.signal?.aborted === true && end.aheadFailure === undefined) {
             // Aborted before its first read: as without the read ahead, the app gets no chunk,
-            // also none the client holds already.
+            // also none the client holds already. (A failed read ahead was aborted by the client
+            // itself: that read's failure is the app's, below.)
             first = undefined;
             endLater(it);
             result = { done: true, value: undefined };
