@@ -77,6 +77,19 @@ describe('fallbacks', () => {
     }
   });
 
+  it('a chain whose first cache key() throws on a success still lets the next cache remember it', async () => {
+    const remembered = cachedFallback<string>({ key: () => 'all', name: 'remembered' });
+    const chain = chainFallback<string>(
+      cachedFallback({ key: (ctx) => (ctx.data as { user: string }).user, name: 'per-user' }),
+      remembered,
+    );
+    const policy = new FallbackPolicy({ strategy: chain, listener: noopListener });
+    // No `data`: the per-user cache cannot key this success; the shared one must still keep it.
+    assert.equal(await policy.execute(async () => 'answer'), 'answer');
+    const failed = await policy.execute(() => Promise.reject(new Error('down')), { data: { user: 'u' } });
+    assert.equal(failed, 'answer');
+  });
+
   it('degraded function and a chain that names the strategy that answered', async () => {
     let seen = '';
     const chain = chainFallback<string>(

@@ -106,7 +106,17 @@ export function chainFallback<F>(...strategies: FallbackStrategy<F>[]): Fallback
   return {
     name: strategies.map((s) => s.name).join('>'),
     onSuccess(ctx, value) {
-      for (const s of strategies) s.onSuccess?.(ctx, value);
+      // One strategy that cannot remember this success (a cache key() that cannot read the call)
+      // must not keep the others from it; the first throw is still passed on, to be reported.
+      let failed: { error: unknown } | undefined;
+      for (const s of strategies) {
+        try {
+          s.onSuccess?.(ctx, value);
+        } catch (error) {
+          failed ??= { error };
+        }
+      }
+      if (failed !== undefined) throw failed.error;
     },
     async resolve(ctx, error, classification) {
       let failed: { error: unknown } | undefined;
