@@ -12,6 +12,7 @@ import {
   systemClock,
   type TimerHandle,
 } from '@breakwater/protocol';
+import { retryAfterFromHeaders } from '@breakwater/resilience';
 import { type MeterProvider, metrics } from '@opentelemetry/api';
 import { fullJitterDelay } from './backoff.ts';
 import { StreamIdle } from './connect-failure.ts';
@@ -236,7 +237,8 @@ class SignalSubscription implements ControlClient {
       const res = await this.transport(this.url, headers, abort.signal);
       if (res.status !== 200 || !res.contentType.toLowerCase().startsWith('text/event-stream')) {
         const detail = await refusalDetail(res.contentType, res.body);
-        throw new SubscriptionRefused(res.status, res.contentType, res.location, detail, res.retryAfter);
+        const retryAfterMs = retryAfterFromHeaders({ 'retry-after': res.retryAfter }, this.clock.now());
+        throw new SubscriptionRefused(res.status, res.contentType, res.location, detail, retryAfterMs);
       }
       this.isConnected = true;
       this.stats.connects++;

@@ -12,17 +12,23 @@ export class SubscriptionRefused extends Error {
   readonly location: string | undefined;
   /** The collector's own reason, from its JSON error body (`{ error: { message } }`), if any. */
   readonly detail: string | undefined;
-  /** How long the collector asked to wait (`Retry-After` in seconds), if it did. */
+  /** How long the collector asked to wait (its `Retry-After`), if it did. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, contentType: string, location?: string, detail?: string, retryAfter?: string) {
+  constructor(
+    status: number,
+    contentType: string,
+    location?: string,
+    detail?: string,
+    retryAfterMs?: number,
+  ) {
     super(`collector answered ${status} ${contentType}${detail === undefined ? '' : `: ${detail}`}`.trim());
     this.name = 'SubscriptionRefused';
     this.status = status;
     this.contentType = contentType;
     this.location = location;
     this.detail = detail;
-    this.retryAfterMs = retryAfterMs(retryAfter);
+    this.retryAfterMs = retryAfterMs;
   }
 
   /** What to check, for a refusal other than 401/403 (described in connect-failure.ts). */
@@ -60,13 +66,4 @@ export async function refusalDetail(
   } catch {
     return undefined;
   }
-}
-
-/**
- * `Retry-After` in milliseconds: delta-seconds only (what the collector sends); a date, or
- * anything else, is no hint.
- */
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (header === undefined || !/^\s*\d{1,9}\s*$/.test(header)) return undefined;
-  return Number(header) * 1_000;
 }
