@@ -1,7 +1,7 @@
 import type { BurnAlert, SloGroupStatus, SloStatus } from '@breakwater/protocol';
 import type { SloDefinition } from '../config/slo/definition.ts';
 import { CATEGORY_COUNTER_PREFIX } from '../sli/compile.ts';
-import { decodeSeries, type SeriesLabels } from '../sli/series.ts';
+import { decodeSeries, encodeSeries, type SeriesLabels } from '../sli/series.ts';
 import { addCounts, type Counts, emptyCounts, type SeriesWindows } from '../store/types.ts';
 import { scaledBurnRules } from './alert-policy.ts';
 import { budgetRemaining, exhaustionEtaMs, windowStatus } from './burn-rate.ts';
@@ -47,9 +47,10 @@ export function evaluateSlo(
 ): SloStatus {
   const width = input.windowsMs.length;
   const summed = new Map<string, Group>();
-  // Keyed by the decoded labels, not the series id: after `groupBy` is reordered one series is
-  // stored under two ids (the dimension names go into the id in `groupBy` order), and two groups
-  // of one version would repeat its series on `/metrics` with half the counts each.
+  // Keyed by the series' id under the current `groupBy`, not as stored: after `groupBy` is
+  // reordered one series is stored under two ids (the dimension names go into the id in `groupBy`
+  // order), and two groups of one version would repeat its series on `/metrics` with half the
+  // counts each.
   const perVersion = new Map<string, Group>();
   const groupFor = (
     map: Map<string, Group>,
@@ -75,9 +76,8 @@ export function evaluateSlo(
     const labels = decodeSeries(s.series, def.groupBy);
     if (labels === undefined) continue;
     const examples = input.examples?.(s.slo, s.series) ?? [];
-    const key = [labels.service, ...labels.dims];
-    const one = groupFor(perVersion, JSON.stringify([labels.version, ...key]), labels, labels.version);
-    const all = groupFor(summed, JSON.stringify(key), labels, undefined);
+    const one = groupFor(perVersion, encodeSeries(labels, def.groupBy), labels, labels.version);
+    const all = groupFor(summed, JSON.stringify([labels.service, ...labels.dims]), labels, undefined);
     for (const g of [one, all]) {
       for (let i = 0; i < width; i++) addCounts(g.windows[i]!, s.windows[i]!);
       g.examples.push(...examples);

@@ -1,14 +1,7 @@
 import type { SloDefinition } from '../config/slo/definition.ts';
 import { EXAMPLES_PER_BATCH, type GroupDelta } from './aggregate.ts';
 import { addCounts, emptyCounts } from './counts.ts';
-import {
-  decodeSeries,
-  encodeSeries,
-  OVERFLOW_LABEL_VALUE,
-  overflowKind,
-  overflowLabels,
-  type SeriesLabels,
-} from './series.ts';
+import { decodeSeries, encodeSeries, OVERFLOW_LABEL_VALUE, overflowKind, overflowLabels } from './series.ts';
 
 /** The deltas of one batch after {@link SeriesLimiter.admit}, and what to undo if it fails. */
 export interface Admission {
@@ -16,8 +9,8 @@ export interface Admission {
   deltas: GroupDelta[];
   /** Events folded into each SLO's overflow series (a service's own and the fleet's). */
   overflowEvents: ReadonlyMap<string, number>;
-  /** Series this batch admitted, by {@link seriesKey} (released again by {@link SeriesLimiter.release}). */
-  added: readonly { slo: string; key: string; service: string }[];
+  /** Series this batch admitted (released again by {@link SeriesLimiter.release}). */
+  added: readonly { slo: string; series: string; service: string }[];
   /** Services whose own overflow series this batch started (released again too). */
   addedOverflows: readonly { slo: string; service: string }[];
   /** The deltas of `deltas` that are folds into a service's own overflow series. */
@@ -29,7 +22,10 @@ interface SloLimit {
   groupBy: readonly string[];
   fleetSeries: string;
   fleetLabels: GroupDelta['labels'];
-  /** Admitted series, by {@link seriesKey}, → their service. */
+  /**
+   * Admitted series → their service, by their id under the current `groupBy` (see
+   * {@link SeriesLimiter.reset}).
+   */
   admitted: Map<string, string>;
   /** Admitted series per service: a service with any has room for an overflow series. */
   perService: Map<string, number>;
@@ -86,7 +82,9 @@ export class SeriesLimiter {
       if (labels === undefined) continue;
       const kind = overflowKind(labels);
       if (kind === 'service') limit.serviceOverflows.add(labels.service);
-      else if (kind === undefined) admitSeries(limit, seriesKey(labels), labels.service);
+      // By its id under the current `groupBy`: the id names the dimensions in `groupBy` order, so
+      // counts stored before a reorder are under another id, and one series must take one place.
+      else if (kind === undefined) admitSeries(limit, encodeSeries(labels, limit.groupBy), labels.service);
     }
   }
 
@@ -96,26 +94,21 @@ export class SeriesLimiter {
    */
   admit(deltas: readonly GroupDelta[]): Admission {
     const out: GroupDelta[] = [];
-    const added: { slo: string; key: string; service: string }[] = [];
+    const added: { slo: string; series: string; service: string }[] = [];
     const addedOverflows: { slo: string; service: string }[] = [];
     const folded = new Set<GroupDelta>();
     let overflow: Map<string, GroupDelta> | undefined;
     const overflowEvents = new Map<string, number>();
     for (const d of deltas) {
       const limit = this.slos.get(d.slo);
-      if (limit === undefined || d.series === limit.fleetSeries) {
-        out.push(d);
-        continue;
-      }
-      const labelsKey = seriesKey(d.labels);
-      if (limit.admitted.has(labelsKey)) {
+      if (limit === undefined || limit.admitted.has(d.series) || d.series === limit.fleetSeries) {
         out.push(d);
         continue;
       }
       const service = d.labels.service;
       if (limit.admitted.size < limit.max) {
-        admitSeries(limit, labelsKey, service);
-        added.push({ slo: d.slo, key: labelsKey, service });
+        admitSeries(limit, d.series, service);
+        added.push({ slo: d.slo, series: d.series, service });
         out.push(d);
         continue;
       }
@@ -157,9 +150,9 @@ export class SeriesLimiter {
 
   /** Undoes an admission whose commit failed, so a rejected batch takes no place. */
   release(admission: Admission): void {
-    for (const { slo, key, service } of admission.added) {
+    for (const { slo, series, service } of admission.added) {
       const limit = this.slos.get(slo);
-      if (limit?.admitted.delete(key)) {
+      if (limit?.admitted.delete(series)) {
         const left = (limit.perService.get(service) ?? 1) - 1;
         if (left > 0) limit.perService.set(service, left);
         else limit.perService.delete(service);
@@ -178,7 +171,7 @@ export class SeriesLimiter {
       const limit = this.slos.get(d.slo);
       if (limit === undefined || d.series === limit.fleetSeries) continue;
       if (admission.folded.has(d)) limit.serviceOverflows.add(d.labels.service);
-      else admitSeries(limit, seriesKey(d.labels), d.labels.service);
+      else admitSeries(limit, d.series, d.labels.service);
     }
   }
 
@@ -188,17 +181,8 @@ export class SeriesLimiter {
   }
 }
 
-/**
- * An admitted series' identity: its labels, not its store id. The id names the `groupBy`
- * dimensions in their configured order, so after `groupBy` is reordered a series has a second id
- * while the first still holds its counts: one series, one place.
- */
-function seriesKey(labels: SeriesLabels): string {
-  return JSON.stringify([labels.service, labels.version, ...labels.dims]);
-}
-
-function admitSeries(limit: SloLimit, key: string, service: string): void {
-  if (limit.admitted.has(key)) return;
-  limit.admitted.set(key, service);
+function admitSeries(limit: SloLimit, series: string, service: string): void {
+  if (limit.admitted.has(series)) return;
+  limit.admitted.set(series, service);
   limit.perService.set(service, (limit.perService.get(service) ?? 0) + 1);
 }
