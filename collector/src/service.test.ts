@@ -16,6 +16,7 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import { makeGenAiSpans } from '../bench/genai-spans.ts';
 import { freePort } from './act/testing/alertmanager-process.ts';
 import { duplicateSeries } from './act/testing/duplicate-series.ts';
+import { memoryLogger } from './act/testing/tools.ts';
 import { createBreakerStatesComponent } from './breaker-states/breaker-states-component.ts';
 import { builtInComponents } from './built-in-components.ts';
 import { parseConfig } from './config/load.ts';
@@ -331,6 +332,22 @@ describe('auth', () => {
     );
     assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
     assert.equal((await fetch(`${t.url}/readyz`)).status, 200);
+  });
+});
+
+describe('refused credentials at shutdown', () => {
+  it('logs the refusals still held back by the once-a-minute summary when the collector stops', async () => {
+    const logger = memoryLogger();
+    const t = await startTestService(`auth: { tokens: [{ token: ${ADMIN}, scopes: [admin] }] }`, { logger });
+    const refusals = () =>
+      logger.lines.filter((l) => l.level === 'warn' && /credentials/.test(l.msg ?? '')).map((l) => l.obj);
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${t.url}/metrics`)).status, 401);
+    assert.equal(refusals().length, 1, 'the first at once, the others held back for a minute');
+    await t.close();
+    assert.deepEqual(
+      refusals().map((o) => (o as { refused: number }).refused),
+      [1, 2],
+    );
   });
 });
 

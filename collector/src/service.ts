@@ -222,6 +222,7 @@ export class CollectorService {
     const server = createServer(serverTimeouts(config.limits), (req, res) => {
       void router.dispatch(req, res);
     });
+    server.on('close', () => router.close());
     await listenOn(server, listen);
     const bound = server.address() as AddressInfo;
     service = new CollectorService(

@@ -35,6 +35,11 @@ export class RefusalLog {
     else this.timer ??= this.clock.setTimeout(() => this.flush(this.clock.monotonic()), wait);
   }
 
+  /** Logs what is held back now (the collector stops): no refusal goes untold. */
+  close(): void {
+    this.flush(this.clock.monotonic());
+  }
+
   private flush(now: number): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;

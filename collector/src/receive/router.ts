@@ -62,6 +62,11 @@ export class Router {
     this.refusals = new RefusalLog(logger, clock);
   }
 
+  /** Ends what outlives a request: the refusal log's held-back summary is logged now. */
+  close(): void {
+    this.refusals.close();
+  }
+
   /** Writes the response counts (Prometheus text). */
   writeMetrics(out: string[]): void {
     this.responses.write(out);
