@@ -72,7 +72,10 @@ const policyShape = {
   stepDuration: Duration,
   /** Calls a step needs (besides `stepDuration`) before it may pass. */
   stepMinVolume: Count,
-  /** A step that saw too few calls passes after this long if nothing failed. */
+  /**
+   * A step that saw too few calls is judged after this long on the calls it has: it fails on the
+   * failure ratio and quorum, else passes (also with none).
+   */
   stepMaxDuration: Duration,
   /**
    * `fleet`: one decision per dependency for every service (signals carry no `service`).

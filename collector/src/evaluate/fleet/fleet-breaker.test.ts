@@ -300,6 +300,29 @@ describe('FleetBreaker: open, ramp, close', () => {
     assert.equal(signals.at(-1)?.allow, 0.25, 'no failures within the max duration');
   });
 
+  it('judges a quiet step at the max duration on the calls it has: below the threshold passes, at it re-opens', async () => {
+    const below = opened();
+    await below.clock.advance(30_000);
+    below.feed([...many(1, ['i-1'], overloaded), ...many(1, ['i-1', 'i-2'], ok)]);
+    await below.clock.advance(30_000);
+    assert.equal(
+      below.signals.at(-1)?.allow,
+      0.25,
+      '1 of 3 calls failed: under openThreshold, the step passes',
+    );
+
+    const at = opened();
+    await at.clock.advance(30_000);
+    at.feed(many(1, ['i-1'], overloaded));
+    await at.clock.advance(29_000);
+    assert.equal(at.signals.at(-1)?.allow, 0.1, 'too few calls to fail it early');
+    await at.clock.advance(1_000);
+    const reopened = at.signals.at(-1)!;
+    assert.equal(reopened.state, 'open', 'its one call failed: fewer than stepMinVolume still fail it');
+    assert.equal(reopened.reason.volume, 1);
+    assert.equal(reopened.reason.window, '30s');
+  });
+
   it('goes back to open with a backed-off period when a step fails', async () => {
     const { clock, signals, feed } = opened();
     await clock.advance(30_000);
