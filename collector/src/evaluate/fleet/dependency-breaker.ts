@@ -39,7 +39,11 @@ export class DependencyBreaker {
   /** End of the open period (monotonic ms). */
   openUntil = 0;
   readonly window: SlidingWindow;
-  private tally = new StepTally();
+  /**
+   * The current ramp step's calls; only while half-open, so the up to 2,000 instance ids a step
+   * remembers are given back when the ramp ends.
+   */
+  private tally: StepTally | undefined;
   /** Whether the state ever changed (creation is not a change). */
   private transitioned = false;
 
@@ -61,7 +65,7 @@ export class DependencyBreaker {
   /** Records one call the dependency saw. */
   record(now: number, failed: boolean, instance: string, errorType: string | undefined): void {
     this.window.add(now, failed, instance, errorType);
-    if (this.state === 'half_open') this.tally.add(failed, instance, errorType);
+    this.tally?.add(failed, instance, errorType);
   }
 
   /** Statistics of the configured windows, for reports and metrics. */
@@ -110,6 +114,7 @@ export class DependencyBreaker {
   private evaluateStep(now: number): Transition | undefined {
     const p = this.policy;
     const elapsed = now - this.since;
+    this.tally ??= new StepTally();
     const s = this.tally.stats();
     const reason = toReason(s, Math.max(1_000, Math.round(elapsed / 1_000) * 1_000));
     // During the ramp few instances may be calling; the quorum shrinks to those reporting, so a
@@ -133,6 +138,7 @@ export class DependencyBreaker {
     this.since = now;
     this.transitioned = true;
     this.step = -1;
+    this.tally = undefined;
     this.reason = reason;
     this.openPeriodMs = p.openDuration;
     return {
@@ -148,6 +154,7 @@ export class DependencyBreaker {
     this.since = now;
     this.transitioned = true;
     this.step = -1;
+    this.tally = undefined;
     this.reason = reason;
     this.openUntil = now + this.openPeriodMs;
     return { state: 'open', allow: undefined, reason, why };
