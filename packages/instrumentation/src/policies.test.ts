@@ -198,6 +198,22 @@ describe('policies', () => {
     });
   });
 
+  // Regression: `false` was let through before the key was looked at, so a misspelt switch-off
+  // (`breakr: false`) was accepted and the breaker stayed on.
+  it('refuses an unknown key set to false, as any other unknown key', () => {
+    assert.throws(() => new PolicyResolver([{ match: '*', policy: { breakr: false } as never }]), {
+      name: 'TypeError',
+      message:
+        'invalid Breakwater policy:\n  policies[0].policy.breakr: unknown key; known: timeoutMs, retry, breaker, bulkhead, fallback (got false)',
+    });
+    assert.throws(() => tool('bad_switch', async () => 1, { policy: { retries: false } as never }), {
+      name: 'TypeError',
+      message: /tool\("bad_switch"\)\.policy\.retries: unknown key; known: timeoutMs, retry, breaker/,
+    });
+    // Known parts switched off, and keys left undefined, stay fine.
+    new PolicyResolver([{ match: '*', policy: { breaker: false, retry: false, timeoutMs: undefined } }]);
+  });
+
   it('refuses policies that are not a list, saying so', () => {
     assert.throws(() => createRuntime({ policies: { 'openai/*': { timeoutMs: 5_000 } } as never }), {
       name: 'TypeError',

@@ -52,6 +52,9 @@ const PARTS: Readonly<Record<'retry' | 'breaker' | 'bulkhead', Readonly<Record<s
   bulkhead: { maxConcurrent: integerAtLeast(1), maxQueue: integerAtLeast(0) },
 };
 
+/** The keys of a set of overrides (`PolicyOverrides`). */
+const POLICY_KEYS: ReadonlySet<string> = new Set(['timeoutMs', 'retry', 'breaker', 'bulkhead', 'fallback']);
+
 /** Problems of one set of overrides, each as `<path>: <what is wrong> (got <value>)`. */
 export function policyProblems(overrides: unknown, path: string): string[] {
   if (!isObject(overrides)) return [`${path}: must be an object of policy overrides`];
@@ -60,7 +63,13 @@ export function policyProblems(overrides: unknown, path: string): string[] {
     problems.push(`${where}: ${message} (got ${showValue(value)})`);
   for (const [key, value] of Object.entries(overrides)) {
     const where = `${path}.${key}`;
-    if (value === undefined || value === false) continue;
+    if (value === undefined) continue;
+    // Checked before `false` is let through: `{ breakr: false }` is a switch-off that went nowhere.
+    if (!POLICY_KEYS.has(key)) {
+      add(where, `unknown key; known: ${[...POLICY_KEYS].join(', ')}`, value);
+      continue;
+    }
+    if (value === false) continue;
     if (key === 'timeoutMs') {
       const problem = milliseconds(1)(value);
       if (problem !== undefined) add(where, `${problem}, or false`, value);
@@ -91,7 +100,7 @@ export function policyProblems(overrides: unknown, path: string): string[] {
           `must be at least baseDelayMs (${base}): it caps every back-off delay`,
           cap,
         );
-    } else add(where, 'unknown key; known: timeoutMs, retry, breaker, bulkhead, fallback', value);
+    }
   }
   return problems;
 }
