@@ -29,7 +29,10 @@ export interface CallData {
    * client parses). Absent: no fallback for this call (streams).
    */
   readonly adaptFallback: ((value: unknown) => unknown) | undefined;
-  /** The failure the fallback replaced (set when one answers). */
+  /**
+   * The failure the fallback replaced (set as the fallback starts: from then on every attempt of
+   * the call is over, which `toolSignal()` reads).
+   */
   fallbackCause?: unknown;
   /** Told when the pipeline gives up on an attempt (aggressive deadlines; see abandoned-attempts.ts). */
   readonly attempts?: AttemptObserver;

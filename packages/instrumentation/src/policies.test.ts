@@ -941,6 +941,42 @@ describe('tool() and agent()', () => {
     assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'timeout');
   });
 
+  // Regression: the pipeline clears the call's deadlines before its fallback runs, so an attempt
+  // abandoned at its deadline that first read toolSignal() after that got a signal that never
+  // aborted, and went on with what it does next (a request, a write) as if still awaited.
+  it('toolSignal() read by a timed-out attempt after the fallback took over is aborted', async () => {
+    const clock = new ManualClock();
+    const runtime = createRuntime({
+      clock,
+      policies: [{ match: 'tool/slow_report', policy: { timeoutMs: 1_000 } }],
+    });
+    let release: () => void = () => {};
+    const slowStep = new Promise<void>((r) => {
+      release = r;
+    });
+    const seen: AbortSignal[] = [];
+    const report = tool(
+      'slow_report',
+      async () => {
+        seen.push(toolSignal()!);
+        await slowStep; // work that does not take a signal
+        seen.push(toolSignal()!); // then, say, fetch(url, { signal: toolSignal() })
+        return 'fresh';
+      },
+      { runtime, policy: { fallback: { name: 'cached-report', run: () => 'cached' } } },
+    );
+    const result = report();
+    await clock.advance(1_000);
+    assert.equal(await result, 'cached');
+    release();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(seen.length, 2);
+    assert.deepEqual(
+      seen.map((s) => s.aborted),
+      [true, true],
+    );
+  });
+
   it('records GenAI duration and token usage histograms with semconv buckets', async () => {
     await ask('gpt-metrics-1');
     const rm = await h.metrics();

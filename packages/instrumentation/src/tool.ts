@@ -16,6 +16,7 @@ import { type CapturedJson, json } from './client/describe.ts';
 import { checkDefinition } from './definition-checks.ts';
 import { agentToolMetrics } from './metrics.ts';
 import { Operation } from './operation.ts';
+import type { CallData } from './pipeline-options.ts';
 import type { DependencyPolicy, FallbackSettings, PolicyOverrides } from './policies.ts';
 import { validatePolicyOverrides } from './policy-validation.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
@@ -76,7 +77,7 @@ export type Tool<A extends unknown[], R, T = unknown> = WrappedFunction<A, R, T>
 
 /** The running tool attempt, kept in the OpenTelemetry context for {@link toolSignal}. */
 interface ToolAttempt {
-  readonly call: CallContext<unknown>;
+  readonly call: CallContext<CallData>;
   readonly attempt: number;
 }
 
@@ -86,9 +87,9 @@ const TOOL_ATTEMPT = createContextKey('breakwater.tool.attempt');
  * The abort signal of the tool attempt running now, to hand on to what the tool does (`fetch`,
  * a database query, a child process) so that work stops when Breakwater stops waiting for it.
  * It aborts when the attempt's timeout passes (the call has then already failed, or moved on to
- * a retry, with category `timeout`). Once a later attempt has started, an earlier attempt gets an
- * already aborted signal. Outside a tool it is `undefined`. The signal is created on first read:
- * tools that never ask pay nothing for it.
+ * a retry, with category `timeout`). Once a later attempt has started, or a fallback answers for
+ * the call, an earlier attempt gets an already aborted signal. Outside a tool it is `undefined`.
+ * The signal is created on first read: tools that never ask pay nothing for it.
  *
  * @example
  * const lookup = tool('lookup', async (id: string) => {
@@ -102,7 +103,12 @@ export function toolSignal(): AbortSignal | undefined {
     if (!contextWarned && !contextPropagates()) warnNoContextManager();
     return undefined;
   }
-  return running.call.attempt === running.attempt ? running.call.signal : AbortSignal.abort();
+  const { call } = running;
+  // Past this attempt: a later one started, or a fallback answers for the call. The pipeline
+  // clears the call's deadlines for its fallback, so `call.signal` would then be a fresh one that
+  // never aborts, handed to an attempt abandoned at its deadline and still running.
+  if (call.attempt !== running.attempt || call.data.fallbackCause !== undefined) return AbortSignal.abort();
+  return call.signal;
 }
 
 /** Process warning code for {@link toolSignal} read where no context manager carries it. */
@@ -214,7 +220,7 @@ export function tool<A extends unknown[], R, T = unknown>(
       },
       context.active(),
     );
-    const attempt = async (call: CallContext<unknown>): Promise<R> => {
+    const attempt = async (call: CallContext<CallData>): Promise<R> => {
       const running: ToolAttempt = { call, attempt: call.attempt };
       return context.with(context.active().setValue(TOOL_ATTEMPT, running), fn, this, ...args);
     };
