@@ -229,3 +229,20 @@ describe('tool() refused by a policy', () => {
     assert.equal(attrs(attempts.at(-1)!)['error.type'], '503');
   });
 });
+
+describe('tool() call id', () => {
+  // Regression: whatever `callId` returned went on the span, so a number from untyped code made
+  // `gen_ai.tool.call.id` an int, which the conventions (and the model's ids) have as a string.
+  it('records a string; a value of another type is left out', async () => {
+    const runtime = createRuntime();
+    const untyped = (args: { id: unknown }) => args.id as string;
+    const lookup = tool('call_id_lookup', async (_args: { id: unknown }) => 'ok', {
+      runtime,
+      callId: untyped,
+    });
+    await lookup({ id: 'call_7' });
+    await lookup({ id: 7 });
+    const ids = spansOf('call_id_lookup', 'operation').map((s) => attrs(s)['gen_ai.tool.call.id']);
+    assert.deepEqual(ids, ['call_7', undefined]);
+  });
+});

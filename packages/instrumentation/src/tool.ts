@@ -189,8 +189,10 @@ export function tool<A extends unknown[], R, T = unknown>(
     const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
     const attributes: Record<string, string | boolean> = { [SEMCONV.GEN_AI_TOOL_TYPE]: toolType };
     if (options.description !== undefined) attributes[SEMCONV.GEN_AI_TOOL_DESCRIPTION] = options.description;
-    const callId = safe(() => options.callId?.(...args));
-    if (callId !== undefined) attributes[SEMCONV.GEN_AI_TOOL_CALL_ID] = callId;
+    const callId: unknown = safe(() => options.callId?.(...args));
+    // `gen_ai.tool.call.id` is a string: a number from untyped code would go out as an int, and
+    // no longer match the model's tool-call ids in the messages. Others are left out.
+    if (typeof callId === 'string') attributes[SEMCONV.GEN_AI_TOOL_CALL_ID] = callId;
     if (runtime.captureMessageContent && args.length > 0) {
       // The conventions expect the arguments object: a tool of one argument records that argument.
       const text = contentJson(args.length === 1 ? args[0] : args);
