@@ -27,6 +27,15 @@ const alert = (alertname: string): DesiredAlert => ({
   annotations: { summary: 'burning' },
 });
 
+/** Two deliveries (the alert, then its resolution), none refused, nothing left to resolve. */
+function assertFiredAndResolved(pusher: AlertmanagerPusher): void {
+  assert.deepEqual(
+    [pusher.stats.deliveries, pusher.stats.rejections, pusher.stats.pendingResolutions],
+    [2, 0, 0],
+    `last error: ${pusher.stats.lastError}`,
+  );
+}
+
 describe('AlertmanagerPusher and a wall clock stepped back', {
   skip: skipUnless(ALERTMANAGER, 'prometheus-alertmanager'),
 }, () => {
@@ -42,11 +51,7 @@ describe('AlertmanagerPusher and a wall clock stepped back', {
     clock.stepWall(-10 * 60_000);
     pusher.update([]);
     await pusher.idle();
-    assert.deepEqual(
-      [pusher.stats.deliveries, pusher.stats.rejections, pusher.stats.pendingResolutions],
-      [2, 0, 0],
-      `last error: ${pusher.stats.lastError}`,
-    );
+    assertFiredAndResolved(pusher);
   });
 
   it('delivers an alert raised while the clock is 10 minutes ahead of Alertmanager, and resolves it once corrected', async () => {
@@ -63,11 +68,7 @@ describe('AlertmanagerPusher and a wall clock stepped back', {
     clock.stepWall(-10 * 60_000); // NTP corrects the clock; then the burn stops
     pusher.update([]);
     await pusher.idle();
-    assert.deepEqual(
-      [pusher.stats.deliveries, pusher.stats.rejections, pusher.stats.pendingResolutions],
-      [2, 0, 0],
-      `last error: ${pusher.stats.lastError}`,
-    );
+    assertFiredAndResolved(pusher);
     assert.deepEqual(await am.alerts(), [], 'Alertmanager no longer lists the resolved alert');
   });
 });
