@@ -214,6 +214,14 @@ describe('policies', () => {
     new PolicyResolver([{ match: '*', policy: { breaker: false, retry: false, timeoutMs: undefined } }]);
   });
 
+  it('refuses a glob with spaces around it, which would match no dependency', () => {
+    assert.throws(() => new PolicyResolver([{ match: ' tool/*', policy: { timeoutMs: 5_000 } }]), {
+      name: 'TypeError',
+      message:
+        'invalid Breakwater policy:\n  policies[0].match: spaces around the glob would match no dependency (got " tool/*")',
+    });
+  });
+
   it('refuses policies that are not a list, saying so', () => {
     assert.throws(() => createRuntime({ policies: { 'openai/*': { timeoutMs: 5_000 } } as never }), {
       name: 'TypeError',

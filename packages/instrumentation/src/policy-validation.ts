@@ -116,6 +116,11 @@ export function validatePolicyRules(rules: readonly PolicyRule[]): void {
   rules.forEach((rule, i) => {
     if (!isObject(rule) || typeof rule.match !== 'string' || rule.match === '')
       problems.push(`policies[${i}]: must be { match: '<glob>', policy: { … } }`);
+    // Dependency keys never start or end with whitespace: such a glob would silently match nothing.
+    else if (rule.match.trim() !== rule.match)
+      problems.push(
+        `policies[${i}].match: spaces around the glob would match no dependency (got ${showValue(rule.match)})`,
+      );
     else problems.push(...policyProblems(rule.policy, `policies[${i}].policy`));
   });
   throwIfAny(problems);
