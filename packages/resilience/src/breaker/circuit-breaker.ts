@@ -231,8 +231,7 @@ export class CircuitBreaker implements Policy {
         this.parent.onSuccess(CLOSED_PERMIT, admittedAt);
       return lastGeneration;
     }
-    const stale = permit.kind !== PERMIT_PROBE && admittedAt !== undefined && this.generation > admittedAt;
-    this.settle(permit, false, stale, admittedAt);
+    this.settle(permit, false, admittedAt);
     return lastGeneration;
   }
 
@@ -257,7 +256,7 @@ export class CircuitBreaker implements Policy {
     }
     // Old news whatever the permit: the shared one, or a closed, forced or override permit of its
     // own (slow-call timing, a parent not on its fast path). A probe is judged by its generation.
-    if (permit.kind !== PERMIT_PROBE && admittedAt !== undefined && this.generation > admittedAt) return;
+    if (this.isStale(permit, admittedAt)) return;
     if (permit === CLOSED_PERMIT) {
       if (this.local !== 'closed') return;
       const now = this.clock.monotonic();
@@ -542,8 +541,16 @@ export class CircuitBreaker implements Policy {
     throw error;
   }
 
-  /** Outcome of a non-shared permit; a `stale` call (see {@link onSuccess}) is never slow. */
-  private settle(permit: BreakerPermit, failed: boolean, stale = false, admittedAt?: number): void {
+  /**
+   * Whether a call admitted at `admittedAt` ({@link breakerStamp}) is old news: admitted before
+   * the breaker last changed state, on any permit but a probe (which its generation judges).
+   */
+  private isStale(permit: BreakerPermit, admittedAt: number | undefined): boolean {
+    return permit.kind !== PERMIT_PROBE && admittedAt !== undefined && this.generation > admittedAt;
+  }
+
+  /** Outcome of a non-shared permit; a stale call (see {@link onSuccess}) is never slow. */
+  private settle(permit: BreakerPermit, failed: boolean, admittedAt?: number): void {
     if (!failed && permit.parent !== undefined && this.parent !== undefined) {
       if (this.options.reportToParent) this.parent.onSuccess(permit.parent, admittedAt);
       else this.parent.release(permit.parent);
@@ -551,7 +558,10 @@ export class CircuitBreaker implements Policy {
     const now = this.clock.monotonic();
     const slowMs = this.options.slowCallMs;
     const slow =
-      !stale && slowMs !== undefined && !Number.isNaN(permit.startedAt) && now - permit.startedAt >= slowMs;
+      slowMs !== undefined &&
+      !Number.isNaN(permit.startedAt) &&
+      now - permit.startedAt >= slowMs &&
+      !this.isStale(permit, admittedAt);
     if (permit.kind === PERMIT_PROBE) {
       if (permit.generation !== this.generation || this.local !== 'half_open') return;
       this.probesInFlight--;
