@@ -11,7 +11,7 @@ import type { ExecuteOptions, Operation } from '../core/context.ts';
 import { CallContext } from '../core/context.ts';
 import { ResilienceError } from '../core/errors.ts';
 import type { MutableCallContext } from '../core/mutable-context.ts';
-import { unknownOptions } from '../core/options.ts';
+import { objectWithMethods, unknownOptions } from '../core/options.ts';
 import { FallbackPolicy } from '../fallback/fallback-policy.ts';
 import { RetryPolicy } from '../retry/retry-policy.ts';
 import { getDefaultListener } from '../telemetry/default-listener.ts';
@@ -510,6 +510,8 @@ const PIPELINE_KEYS: Readonly<Record<keyof PipelineOptions<unknown>, true>> = {
 /** Policies given as options must be objects (or the policy itself): `retry: 3` says nothing. */
 const OBJECT_KEYS = ['retry', 'breaker', 'bulkhead', 'fallback', 'classifier', 'breakers', 'listener'];
 
+const CLASSIFIER = objectWithMethods('classify');
+
 /** Timeouts are milliseconds, options or a policy: a string (`'2s'`) spread as options said nothing clear. */
 const TIMEOUT_KEYS = ['timeout', 'attemptTimeout'];
 
@@ -521,14 +523,12 @@ function checkPipelineOptions(options: object): void {
       problems.push(`✖ ${key}: expected an object, got ${value === null ? 'null' : typeof value}`);
   }
   // Called on every failure: one without `classify()` would turn each failing call into a
-  // TypeError of its own.
+  // TypeError of its own. Checked as the breaker and the fallback check theirs.
   const classifier = (options as { classifier?: unknown }).classifier;
-  if (
-    typeof classifier === 'object' &&
-    classifier !== null &&
-    typeof (classifier as { classify?: unknown }).classify !== 'function'
-  )
-    problems.push('✖ classifier: expected an object with classify()');
+  if (typeof classifier === 'object' && classifier !== null) {
+    const checked = CLASSIFIER.safeParse(classifier);
+    if (!checked.success) problems.push(`✖ classifier: ${checked.error.issues[0]!.message}`);
+  }
   for (const key of TIMEOUT_KEYS) {
     const value = (options as Record<string, unknown>)[key];
     if (value === undefined || typeof value === 'number') continue;
