@@ -20,6 +20,19 @@ describe('BreakerRegistry', () => {
     );
   });
 
+  it('a parentKey that loops is refused naming the loop, instead of overflowing the stack', () => {
+    const registry = new BreakerRegistry({
+      parentKey: (d) => ({ 'a/x': 'a', a: 'b', b: 'a/x' })[d],
+      listener: noopListener,
+    });
+    assert.throws(
+      () => registry.get('a/x'),
+      (e: unknown) =>
+        e instanceof TypeError && e.message === 'BreakerRegistry: parentKey makes a loop: a/x → a → b → a/x',
+    );
+    assert.equal(registry.size, 0, 'nothing half-built is kept');
+  });
+
   it('one breaker per dependency key, with per-key options and parents', () => {
     const clock = new ManualClock(0);
     const registry = new BreakerRegistry({

@@ -57,22 +57,32 @@ export class BreakerRegistry {
 
   /** The breaker for `dependency`, creating it (and its parents) if needed. */
   get(dependency: string): CircuitBreaker {
-    let breaker = this.breakers.get(dependency);
-    if (breaker === undefined) {
-      const parentKey = this.config.parentKey?.(dependency);
-      const parent = parentKey !== undefined && parentKey !== dependency ? this.get(parentKey) : undefined;
-      breaker = new CircuitBreaker({
-        clock: this.clock,
-        ...(this.config.listener === undefined ? {} : { listener: this.config.listener }),
-        ...this.config.defaults,
-        ...this.config.options?.(dependency),
-        dependency,
-        ...(parent === undefined ? {} : { parent }),
-      });
-      this.breakers.set(dependency, breaker);
-      if (parent !== undefined)
-        this.children.set(parent.dependency, (this.children.get(parent.dependency) ?? 0) + 1);
+    return this.breakers.get(dependency) ?? this.create(dependency, []);
+  }
+
+  /** Creates the breaker of `dependency` and any missing parents; `children` are being created. */
+  private create(dependency: string, children: readonly string[]): CircuitBreaker {
+    const parentKey = this.config.parentKey?.(dependency);
+    let parent: CircuitBreaker | undefined;
+    if (parentKey !== undefined && parentKey !== dependency) {
+      // A parentKey that leads back to a key being created would recurse until the stack overflows.
+      if (children.includes(parentKey))
+        throw new TypeError(
+          `BreakerRegistry: parentKey makes a loop: ${[...children, dependency, parentKey].join(' → ')}`,
+        );
+      parent = this.breakers.get(parentKey) ?? this.create(parentKey, [...children, dependency]);
     }
+    const breaker = new CircuitBreaker({
+      clock: this.clock,
+      ...(this.config.listener === undefined ? {} : { listener: this.config.listener }),
+      ...this.config.defaults,
+      ...this.config.options?.(dependency),
+      dependency,
+      ...(parent === undefined ? {} : { parent }),
+    });
+    this.breakers.set(dependency, breaker);
+    if (parent !== undefined)
+      this.children.set(parent.dependency, (this.children.get(parent.dependency) ?? 0) + 1);
     return breaker;
   }
 
