@@ -50,6 +50,11 @@ it('misspelt and misshapen options are refused, naming each, rather than silentl
   refuses(() => new RetryPolicy({ retryOn: ['rate_limit'] } as never), /retryOn/);
   refuses(() => new RetryPolicy({ backoff: {} } as never), /backoff/, /delay\(\)/);
   refuses(() => new RetryPolicy({ budget: {} } as never), /budget/, /onFailure\(\)/);
+  // Without `canRetry` the budget would read as empty: every retry refused as budget_exhausted.
+  refuses(
+    () => new RetryPolicy({ budget: { onFailure() {}, onSuccess() {} } } as never),
+    /✖ expected a RetryBudget \{ canRetry, onFailure\(\), onSuccess\(\) \}\n {2}→ at budget/,
+  );
   // A breaker's back-off is first called when it trips, its classifier when `execute` fails.
   refuses(
     () => new CircuitBreaker({ openBackoff: { delayMs: 1_000 }, classifier: {} } as never),

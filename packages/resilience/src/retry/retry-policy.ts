@@ -47,6 +47,17 @@ export interface RetryOptions {
   readonly listener?: ResilienceListener;
 }
 
+// Checked for `canRetry` too: a budget without it would read as empty and refuse every retry.
+const BudgetSchema = z.custom<object>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { canRetry?: unknown }).canRetry === 'boolean' &&
+    typeof (v as { onFailure?: unknown }).onFailure === 'function' &&
+    typeof (v as { onSuccess?: unknown }).onSuccess === 'function',
+  { message: 'expected a RetryBudget { canRetry, onFailure(), onSuccess() }' },
+);
+
 const Schema = z.object({
   maxAttempts: z.number().int().min(1).max(MAX_RETRY_ATTEMPTS).default(3),
   retryOn: z
@@ -57,7 +68,7 @@ const Schema = z.object({
     .optional(),
   backoff: objectWithMethods('delay').optional(),
   maxRetryAfterMs: z.number().nonnegative().default(60_000),
-  budget: objectWithMethods('onFailure', 'onSuccess').optional(),
+  budget: BudgetSchema.optional(),
   adaptive: z.union([z.boolean(), ObjectSchema]).default(false),
   classifier: objectWithMethods('classify').optional(),
   dependency: z.string().default('unknown'),
