@@ -6,6 +6,7 @@ import { ExponentialBackoff } from '../backoff/exponential.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
+import { guardClassifier } from '../classify/guard-classifier.ts';
 import { ClockSchema, ObjectSchema, objectWithMethods, parseOptions } from '../core/options.ts';
 import type { TrafficRampOptions } from '../recovery/traffic-ramp.ts';
 import { TrafficRamp } from '../recovery/traffic-ramp.ts';
@@ -13,6 +14,7 @@ import type { ResilienceListener } from '../telemetry/listener.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { FailureWindow } from './failure-window.ts';
 import { ConsecutiveFailures, CountWindow, TimeWindow } from './failure-window.ts';
+import { guardOpenBackoff, guardShouldCount } from './guarded-callbacks.ts';
 
 /** How a closed breaker decides to open. */
 export type TripOptions =
@@ -182,6 +184,12 @@ export function resolveBreakerOptions(input: CircuitBreakerOptions): ResolvedBre
         return new TimeWindow(trip.windowMs, trip.buckets, { ...trip, slowCallRatio: slowRatio });
     }
   };
+  const builtInBackoff = new ExponentialBackoff({
+    initialMs: o.openDurationMs,
+    maxMs: Math.max(o.openDurationMs, o.maxOpenDurationMs),
+    multiplier: 2,
+    jitter: 'none',
+  });
   return {
     dependency: o.dependency,
     clock: o.clock,
@@ -191,15 +199,14 @@ export function resolveBreakerOptions(input: CircuitBreakerOptions): ResolvedBre
     successThreshold: o.halfOpen.successThreshold,
     ramp: o.halfOpen.ramp === undefined ? undefined : new TrafficRamp(o.halfOpen.ramp as TrafficRampOptions),
     openBackoff:
-      (o.openBackoff as Backoff | undefined) ??
-      new ExponentialBackoff({
-        initialMs: o.openDurationMs,
-        maxMs: Math.max(o.openDurationMs, o.maxOpenDurationMs),
-        multiplier: 2,
-        jitter: 'none',
-      }),
-    shouldCount: (o.shouldCount as ((c: Classification) => boolean) | undefined) ?? countsDependencyFaults,
-    classifier: (o.classifier as Classifier | undefined) ?? defaultClassifier,
+      o.openBackoff === undefined
+        ? builtInBackoff
+        : guardOpenBackoff(o.openBackoff as Backoff, builtInBackoff),
+    shouldCount:
+      o.shouldCount === undefined
+        ? countsDependencyFaults
+        : guardShouldCount(o.shouldCount as (c: Classification) => boolean, countsDependencyFaults),
+    classifier: o.classifier === undefined ? defaultClassifier : guardClassifier(o.classifier as Classifier),
     reportToParent: o.reportToParent,
     random: o.random as (() => number) | undefined,
   };

@@ -909,17 +909,24 @@ describe('classify: other inputs', () => {
     assert.equal(new Classifier({ unknownRetryable: true }).classify(new Error('x')).retryable, true);
   });
 
-  it("checks what a rule's classify function returns, naming the rule", () => {
-    const classifier = new Classifier({
-      rules: [{ when: () => true, classify: () => ({ category: 'validaton' as 'validation' }) }],
-    });
-    assert.throws(
-      () => classifier.classify(new Error('x')),
-      (e: unknown) =>
-        e instanceof TypeError &&
-        e.message ===
-          `Classifier rule returned an invalid classification:\n  rules[0].classify(error).category: must be one of ${ERROR_CATEGORIES.join(', ')} (got "validaton")`,
-    );
+  it("checks what a rule's classify function returns: a wrong one is skipped and named once in a warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const classifier = new Classifier({
+        rules: [{ when: () => true, classify: () => ({ category: 'validaton' as 'validation' }) }],
+      });
+      const error = Object.assign(new Error('x'), { status: 503 });
+      assert.equal(classifier.classify(error).category, 'overloaded', 'the built-in rules decide');
+      assert.equal(classifier.classify(error).category, 'overloaded');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings, [
+      `Breakwater Classifier rule failed and was skipped; further errors are ignored: TypeError: Classifier rule returned an invalid classification:\n  rules[0].classify(error).category: must be one of ${ERROR_CATEGORIES.join(', ')} (got "validaton")`,
+    ]);
   });
 
   it('a message rule with the g or y flag matches every identical error, not every other one', () => {

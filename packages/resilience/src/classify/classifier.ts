@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ResilienceError } from '../core/errors.ts';
 import { ClockSchema, parseOptions } from '../core/options.ts';
 import { refusalOf } from '../core/refusal-of.ts';
+import { warnOnce } from '../telemetry/safe.ts';
 import type { Classification, ClassificationInput } from './classification.ts';
 import { classification } from './classification.ts';
 import { awsErrorType, retryAfterFromHeaders, shouldRetryHeader } from './headers.ts';
@@ -111,6 +112,7 @@ export class Classifier {
   private readonly rules: PreparedRule[];
   private readonly unknownRetryable: boolean;
   private readonly clock: Clock;
+  private readonly reportRule = warnOnce('Breakwater Classifier rule failed and was skipped');
 
   /** @throws TypeError naming each field of `rules` that is not what the classifier uses. */
   constructor(options: ClassifierOptions = {}) {
@@ -139,7 +141,15 @@ export class Classifier {
     const refusal = refusalOf(error);
     if (refusal !== undefined) return refusal.classification;
     for (const rule of this.rules) {
-      const result = applyRule(rule, error);
+      let result: ClassificationInput | undefined;
+      try {
+        result = applyRule(rule, error);
+      } catch (bug) {
+        // Classification runs while the call holds a breaker probe or a bulkhead slot: a throw
+        // from here would leave them taken. The broken rule is skipped, and said once.
+        this.reportRule(bug);
+        continue;
+      }
       if (result !== undefined) return classification(result, errorTypeOf(error, result));
     }
     return this.builtIn(error, hint);

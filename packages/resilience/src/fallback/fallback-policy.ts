@@ -3,6 +3,7 @@ import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
+import { guardClassifier } from '../classify/guard-classifier.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import type { MutableCallContext } from '../core/mutable-context.ts';
 import { ObjectSchema, objectWithMethods, parseOptions } from '../core/options.ts';
@@ -58,7 +59,8 @@ export class FallbackPolicy<F> implements AnsweringPolicy<F> {
     const o = parseOptions(Schema, options, 'FallbackPolicy');
     this.strategy = o.strategy as FallbackStrategy<F>;
     this.handles = (o.handle as ((c: Classification) => boolean) | undefined) ?? notCancelled;
-    this.classifier = (o.classifier as Classifier | undefined) ?? defaultClassifier;
+    this.classifier =
+      o.classifier === undefined ? defaultClassifier : guardClassifier(o.classifier as Classifier);
     this.dependency = o.dependency;
     this.listener = guardListener((o.listener as ResilienceListener | undefined) ?? getDefaultListener());
   }

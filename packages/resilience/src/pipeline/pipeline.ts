@@ -6,6 +6,7 @@ import { Bulkhead } from '../bulkhead/bulkhead.ts';
 import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
 import { Classifier, defaultClassifier } from '../classify/classifier.ts';
+import { guardClassifier } from '../classify/guard-classifier.ts';
 import { attemptLimit } from '../core/attempt-limit.ts';
 import type { ExecuteOptions, Operation } from '../core/context.ts';
 import { CallContext } from '../core/context.ts';
@@ -58,8 +59,11 @@ export class Pipeline<F = never, TData = unknown> {
     // The default classifier reads an HTTP-date Retry-After on the system clock: with a clock of
     // its own, the pipeline classifies on that one.
     this.classifier =
-      options.classifier ??
-      (options.clock === undefined ? defaultClassifier : new Classifier({ clock: options.clock }));
+      options.classifier === undefined
+        ? options.clock === undefined
+          ? defaultClassifier
+          : new Classifier({ clock: options.clock })
+        : guardClassifier(options.classifier);
     const listener = options.listener ?? getDefaultListener();
     this.listener = guardListener(listener);
     const shared = { dependency, clock: this.clock, listener };

@@ -8,6 +8,7 @@ import { cancelledIfAborted } from '../classify/cancelled.ts';
 import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
+import { guardClassifier } from '../classify/guard-classifier.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import { BudgetExhaustedError } from '../core/errors.ts';
 import type { MutableCallContext } from '../core/mutable-context.ts';
@@ -107,7 +108,8 @@ export class RetryPolicy implements Policy {
           ? o.adaptive
           : new AdaptiveAttempts(o.adaptive === true ? {} : (o.adaptive as AdaptiveAttemptsOptions));
     this.dependency = o.dependency;
-    this.classifier = (o.classifier as Classifier | undefined) ?? defaultClassifier;
+    this.classifier =
+      o.classifier === undefined ? defaultClassifier : guardClassifier(o.classifier as Classifier);
     this.clock = o.clock;
     const retryOn = o.retryOn;
     if (retryOn === undefined) this.retryOn = isRetryable;
