@@ -18,6 +18,7 @@ it('tool() refuses a missing name, a function that is not one and misspelt optio
     () => tool('  ', fn),
     'tool(): name must be a non-empty string, as in tool(name, fn, options) (got "  ")',
   );
+  refuses(() => tool(' search ', fn), 'tool(" search "): name has whitespace around it (did you mean "search"?)');
   refuses(() => tool('x', 5 as never), 'tool("x"): fn must be a function (got 5)');
   refuses(
     () => tool('x', fn, { polcy: { timeoutMs: 1_000 } } as never),
@@ -40,6 +41,10 @@ it('agent() refuses the same mistakes when defined', () => {
   refuses(
     () => agent(fn as never, undefined as never),
     'agent(): name must be a non-empty string, as in agent(name, fn, options) (got a function)',
+  );
+  refuses(
+    () => agent('planner\n', fn),
+    'agent("planner\\n"): name has whitespace around it (did you mean "planner"?)',
   );
   refuses(() => agent('a', 5 as never), 'agent("a"): fn must be a function (got 5)');
   refuses(

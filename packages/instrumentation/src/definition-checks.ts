@@ -21,6 +21,13 @@ export function checkDefinition(
       `${helper}(): name must be a non-empty string, as in ${helper}(name, fn, options) (got ${showValue(name)})`,
     );
   }
+  // The name goes into the dependency key (`tool/search`) and metric labels: with spaces around
+  // it, a policy for `tool/search` would silently not apply and the tool would chart apart.
+  if (name.trim() !== name) {
+    throw new TypeError(
+      `${helper}(${JSON.stringify(name)}): name has whitespace around it (did you mean ${JSON.stringify(name.trim())}?)`,
+    );
+  }
   const problems: string[] = [];
   if (typeof fn !== 'function') problems.push(`fn must be a function (got ${showValue(fn)})`);
   if (!isObject(options)) {
