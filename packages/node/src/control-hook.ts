@@ -6,24 +6,14 @@
  * runtime's breaker registry.
  */
 import type { Runtime } from '@breakwater/instrumentation';
-import type { BreakerOverride, Clock } from '@breakwater/protocol';
+import type { Clock } from '@breakwater/protocol';
 import { systemClock } from '@breakwater/protocol';
-import { startControlClient } from './control/index.ts';
+import { type OverrideTarget, startControlClient } from './control/index.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** What start() keeps of a running control client. */
 export interface ControlHandle {
   close(): Promise<void> | void;
-}
-
-/** The target the control client drives: breaker overrides by dependency key. */
-export interface OverrideTarget {
-  applyOverride(dependency: string, override: BreakerOverride): void;
-  clearOverride(dependency: string): void;
-  /** Most overrides the client holds at once. */
-  readonly maxOverrides?: number;
-  /** Whether a breaker exists for `dependency` (its signals apply past `maxOverrides`). */
-  has?(dependency: string): boolean;
 }
 
 /**

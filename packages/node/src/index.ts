@@ -13,7 +13,8 @@ export {
 } from '@breakwater/instrumentation';
 export type { BreakerOverride, Clock } from '@breakwater/protocol';
 export type { ClassifierRule } from '@breakwater/resilience';
-export { type ControlHandle, type OverrideTarget, overrideTarget } from './control-hook.ts';
+export type { OverrideTarget } from './control/index.ts';
+export { type ControlHandle, overrideTarget } from './control-hook.ts';
 export {
   type ControlOptions,
   type ExporterChoice,
