@@ -84,6 +84,26 @@ describe('decideSlo', () => {
     assert.match(many.reasons[0]!.message, /8\/100 bad over 1h, p=/);
   });
 
+  it('fast burn below 1x is no ROLLBACK at high volume: the long window is within budget', () => {
+    // A rule set below 1x fires on burn 0.6, but 6,000 bad of 1,000,000 at 99 % is under the
+    // budget's 10,000, so the binomial test cannot call it over budget (its P(X = k) underflows).
+    const slow = {
+      ...RULES,
+      compare: false,
+      fastBurn: [{ longWindowMs: H, shortWindowMs: 5 * M, burnRate: 0.5 }],
+    };
+    const v = decideSlo(
+      input({
+        objective: 0.99,
+        version: version(1_000_000, 6_000),
+        service: { good: 999_000, total: 1_000_000 },
+      }),
+      slow,
+    );
+    assert.ok(!codes(v).includes('fast_burn'), v.reasons.map((r) => r.message).join('; '));
+    assert.equal(v.decision, 'PROCEED');
+  });
+
   it('fast burn needs minEvents in the long window', () => {
     const counts = version(1000, 80);
     counts.set(H, { good: 40, total: 50 });

@@ -31,6 +31,14 @@ describe('gate statistics (hand-computed cases)', () => {
     assert.equal(binomialUpperTail(11, 10, 0.1), 0);
   });
 
+  it('binomial tail below the mean is most of the mass, even where P(X = k) underflows', () => {
+    // Mean 10,000; P(X = 6,000) is about e⁻⁸⁰⁰, below the smallest double.
+    close(binomialUpperTail(6_000, 1_000_000, 0.01), 1, 1e-12);
+    close(binomialUpperTail(50, 1_000_000, 0.001), 1, 1e-12);
+    // Just below the mean (scipy: binom.sf(9, 1000, 0.01) = 0.54270).
+    close(binomialUpperTail(10, 1000, 0.01), 0.5426994078, 1e-9);
+  });
+
   it("Fisher's exact test: 3/3 vs 0/3 → 1/C(6,3) = 0.05; 2/4 vs 0/4 → C(6,2)/C(8,4) = 15/70", () => {
     close(fisherOneSided({ bad: 3, total: 3 }, { bad: 0, total: 3 }), 0.05, 1e-12);
     close(fisherOneSided({ bad: 2, total: 4 }, { bad: 0, total: 4 }), 15 / 70, 1e-12);

@@ -55,13 +55,17 @@ export function normalUpperTail(z: number): number {
 
 /**
  * P(X ≥ k) for X ~ Binomial(n, p), summed exactly from the pmf (in log space for the first term,
- * then by ratios, stopping once terms no longer matter).
+ * then by ratios, stopping once terms no longer matter). Summed from the side of `k` away from
+ * the mean, where terms only shrink.
  */
 export function binomialUpperTail(k: number, n: number, p: number): number {
   if (k <= 0) return 1;
   if (k > n) return 0;
   if (p <= 0) return 0;
   if (p >= 1) return 1;
+  // Below the mean, P(X = k) can underflow to 0 (at a million events it is e⁻⁸⁰⁰ well short of the
+  // mean) and every term after it with it, which read as "no chance at all" instead of ~1.
+  if (k <= n * p) return Math.max(0, 1 - binomialLowerTail(k - 1, n, p));
   let term = Math.exp(logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log1p(-p));
   let sum = term;
   const odds = p / (1 - p);
@@ -70,6 +74,20 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
     sum += term;
     // Past the mode the terms only shrink: stop when they can no longer change the sum.
     if (i > n * p && term < sum * 1e-16) break;
+  }
+  return Math.min(1, sum);
+}
+
+/** P(X ≤ k) for X ~ Binomial(n, p) and 0 ≤ k below the mean, summed from `k` down. */
+function binomialLowerTail(k: number, n: number, p: number): number {
+  let term = Math.exp(logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log1p(-p));
+  let sum = term;
+  const odds = (1 - p) / p;
+  for (let i = k; i > 0; i--) {
+    term *= (i / (n - i + 1)) * odds;
+    sum += term;
+    // Also stops at once when P(X = k) underflowed: the terms below it are smaller still.
+    if (term <= sum * 1e-16) break;
   }
   return Math.min(1, sum);
 }
