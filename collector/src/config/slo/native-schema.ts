@@ -4,7 +4,7 @@ import { derivedDefault } from '../derived-default.ts';
 import { choosesAmong } from '../form-choice.ts';
 import { GroupBySchema, PercentObjectiveSchema, SloNameSchema } from './common-schema.ts';
 import { DEFAULT_BAD_EVENTS } from './defaults.ts';
-import { durationMs, durationString } from './duration-schema.ts';
+import { durationMs, sloWindowString } from './duration-schema.ts';
 import { LatencyLevelsSchema, SuccessRateLevelsSchema } from './levels-schema.ts';
 import { SelectorSchema } from './selector-schema.ts';
 
@@ -13,7 +13,10 @@ export const BadEventsSchema = z
   .object({
     /** Fault sources that count (default `dependency`). */
     sources: z.array(z.enum(FAULT_SOURCES)).default([...DEFAULT_BAD_EVENTS.sources]),
-    /** Categories that count whatever their source (default `unknown`, `budget_exhausted`). */
+    /**
+     * Categories that count whatever their source (default `unknown`, `budget_exhausted`,
+     * `circuit_open`, `bulkhead_full`: see `DEFAULT_SLO_BAD_CATEGORIES`).
+     */
     categories: z.array(z.enum(ERROR_CATEGORIES)).default([...DEFAULT_BAD_EVENTS.categories]),
     /** Whether failures carrying neither category nor source count (default true). */
     unclassified: z.boolean().default(DEFAULT_BAD_EVENTS.unclassified),
@@ -30,7 +33,7 @@ const NativeSloFields = z
     /** Target share of good events, in percent (e.g. 99.5). */
     objective: PercentObjectiveSchema,
     /** Rolling window. */
-    window: durationString.default('30d'),
+    window: sloWindowString.default('30d'),
     // Input-side, so the JSON Schema shows it (zod drops a plain default of a transforming schema).
     selector: SelectorSchema.prefault({}),
     groupBy: GroupBySchema.default([]),

@@ -1,7 +1,7 @@
 import { SLI_KINDS, SLO_TIERS } from '@breakwater/protocol';
 import { z } from 'zod';
 import { GroupBySchema, PercentObjectiveSchema, SloNameSchema } from './common-schema.ts';
-import { durationString } from './duration-schema.ts';
+import { durationString, isSloWindowLongEnough, MIN_SLO_WINDOW } from './duration-schema.ts';
 import { cappedValue } from './selector-caps.ts';
 import { SelectorsSchema } from './selector-schema.ts';
 
@@ -147,6 +147,11 @@ const TimeWindowSchema = z
         ctx.addIssue({
           code: 'custom',
           message: `unsupported duration "${d}": use s, m, h, d or w units (e.g. "28d"); months, quarters and years are not supported`,
+        });
+      } else if (!isSloWindowLongEnough(d)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be at least ${MIN_SLO_WINDOW}: events are counted per minute`,
         });
       }
     }),

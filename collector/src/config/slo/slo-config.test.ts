@@ -210,6 +210,35 @@ slos:
     });
     assert.match(openslo, /Occurrences[\s\S]*slos\[0\]\.spec\.budgetingMethod/);
     assert.match(openslo, /months[\s\S]*slos\[0\]\.spec\.timeWindow\[0\]\.duration/);
+    // Events are counted per minute: a shorter window would hold no whole bucket.
+    assert.match(
+      errorsOf({ slos: [{ name: 'w', objective: 99, window: '30s' }] }),
+      /must be at least 1m: events are counted per minute[\s\S]*slos\[0\]\.window/,
+    );
+    const shortOpenSlo = errorsOf({
+      slos: [
+        {
+          apiVersion: 'openslo/v1',
+          kind: 'SLO',
+          metadata: { name: 'w' },
+          spec: {
+            service: 's',
+            budgetingMethod: 'Occurrences',
+            timeWindow: [{ duration: '45s', isRolling: true }],
+            objectives: [{ target: 0.99 }],
+            indicator: {
+              spec: {
+                ratioMetric: {
+                  total: { metricSource: { type: 'breakwater', spec: {} } },
+                  bad: { metricSource: { type: 'breakwater', spec: {} } },
+                },
+              },
+            },
+          },
+        },
+      ],
+    });
+    assert.match(shortOpenSlo, /must be at least 1m[\s\S]*slos\[0\]\.spec\.timeWindow\[0\]\.duration/);
     assert.match(openslo, /exactly one of good or bad[\s\S]*slos\[0\]\.spec\.indicator\.spec\.ratioMetric/);
     assert.match(
       openslo,
