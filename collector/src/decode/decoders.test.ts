@@ -474,6 +474,17 @@ describe('trace decoders', () => {
       () => decoder.decode(JSON.stringify(jsonRequest({ kind: 1.5 }))),
       /kind must be an integer enum/,
     );
+    // Names of Object.prototype's members are no enum names (the kind was a function).
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      assert.throws(
+        () => decoder.decode(JSON.stringify(jsonRequest({ kind: name }))),
+        /kind must be an integer enum/,
+      );
+      assert.throws(
+        () => decoder.decode(JSON.stringify(jsonRequest({ status: { code: name } }))),
+        /status\.code must be an integer enum/,
+      );
+    }
     assert.throws(
       () => decoder.decode(JSON.stringify(jsonRequest({ attributes: [{ key: 5 }] }))),
       /key must be a string/,

@@ -71,7 +71,8 @@ export function enumField(
   const value = obj[camel];
   if (value === undefined || value === null) return 0;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  if (typeof value === 'string' && names[value] !== undefined) return names[value];
+  // Own keys only: `constructor` or `__proto__` would otherwise name Object.prototype's members.
+  if (typeof value === 'string' && Object.hasOwn(names, value)) return names[value]!;
   throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be an integer enum value`);
 }
 
