@@ -245,6 +245,12 @@ describe('trace decoders', () => {
     assert.throws(() => decoder.decode(Uint8Array.of(0x0a, 0x05, 0x00)), /truncated|bad field tag/);
     assert.throws(() => decoder.decode(Uint8Array.of(0x00)), /bad field tag 0/);
     assert.throws(() => decoder.decode(Uint8Array.of(0x10, ...new Array(11).fill(0xff))), /varint longer/);
+    // A length or a tag beyond 32 bits is malformed, not its low 32 bits (2^32 read as 0, 2^32 + 10
+    // as resource_spans); a padded varint with the high bits clear is still fine.
+    const beyond32 = [0x80, 0x80, 0x80, 0x80, 0x10];
+    assert.throws(() => decoder.decode(Uint8Array.of(0x0a, ...beyond32)), /exceeds 32 bits/);
+    assert.throws(() => decoder.decode(Uint8Array.of(0x8a, ...beyond32.slice(1), 0x00)), /exceeds 32 bits/);
+    assert.equal(decoder.decode(Uint8Array.of(0x8a, 0x80, 0x80, 0x80, 0x80, 0x00, 0x00)).spans.length, 0);
   });
 
   it('skips unknown groups nested up to 100 deep, and refuses deeper ones', () => {

@@ -106,6 +106,18 @@ describe('protobuf trace decoder fast paths', () => {
     assert.deepEqual(s!.extra, { tenant: long });
   });
 
+  it('refuses a length beyond 32 bits inside a span instead of reading its low bits', () => {
+    const decoder = new ProtoTraceDecoder();
+    // Span.attributes and Span.name (lengths read inline) of 2^32 + 2, then two bytes.
+    for (const field of [9, 5]) {
+      const wrapped = [...tag(field, 2), 0x82, 0x80, 0x80, 0x80, 0x10, 0x0a, 0x00];
+      assert.throws(() => decoder.decode(request([span(wrapped)])), /exceeds 32 bits/);
+    }
+    // The same with the length padded, its high bits clear: valid.
+    const padded = [...tag(9, 2), ...varint(2, 4), 0x0a, 0x00];
+    assert.equal(decoder.decode(request([span(padded)])).spans.length, 1);
+  });
+
   it('matches attribute keys on their exact bytes only (same length, same ending, short keys)', () => {
     const extras = new Set(['ab', 'x', 'tenant', 'é']);
     const attrs = [

@@ -236,7 +236,7 @@ class TraceRun {
         if (len < 0x80) pos++;
         else {
           r.pos = pos;
-          len = r.uint32(end);
+          len = r.length(end);
           pos = r.pos;
         }
         const kvEnd = pos + len;
@@ -280,7 +280,7 @@ class TraceRun {
           if (len < 0x80) pos++;
           else {
             r.pos = pos;
-            len = r.uint32(end);
+            len = r.length(end);
             pos = r.pos;
           }
           const fieldEnd = pos + len;

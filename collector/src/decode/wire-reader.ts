@@ -66,6 +66,24 @@ export class WireReader {
     return value >>> 0;
   }
 
+  /**
+   * Reads a varint that must be an unsigned 32-bit value: a length prefix or a tag. Unlike
+   * {@link uint32} (which keeps the low bits, as int32 and enum values are sign-extended to 64),
+   * set bits above 32 are malformed input: kept as low bits, a length of 2^32 would read as 0 and
+   * the bytes it covers as the next fields. Padding (bits above 32 all clear) is fine.
+   */
+  length(limit: number): number {
+    const start = this.pos;
+    const value = this.uint32(limit);
+    // Five bytes hold 35 bits: whatever lies above bit 32 is in the fifth byte and those after it.
+    if (this.pos - start > 4) {
+      let high = this.buf[start + 4]! & 0x70;
+      for (let i = start + 5; i < this.pos; i++) high |= this.buf[i]! & 0x7f;
+      if (high !== 0) throw new OtlpDecodeError(`invalid protobuf: varint at byte ${start} exceeds 32 bits`);
+    }
+    return value;
+  }
+
   /** Reads a 64-bit varint into {@link hi}/{@link lo}. */
   varint64(limit: number): void {
     const buf = this.buf;
@@ -117,7 +135,7 @@ export class WireReader {
    * left at its first byte.
    */
   lengthEnd(limit: number): number {
-    const len = this.uint32(limit);
+    const len = this.length(limit);
     const end = this.pos + len;
     if (end > limit) throw truncated(this.pos);
     return end;
@@ -149,11 +167,11 @@ export class WireReader {
   }
 
   /**
-   * Reads a field tag; returns it (field number << 3 | wire type). Rejects field number 0 and
-   * the invalid wire types 6 and 7.
+   * Reads a field tag; returns it (field number << 3 | wire type). Rejects field number 0,
+   * the invalid wire types 6 and 7, and a tag beyond 32 bits.
    */
   tag(limit: number): number {
-    const tag = this.uint32(limit);
+    const tag = this.length(limit);
     if (tag < 8 || (tag & 7) > 5) throw badTag(tag, this.pos);
     return tag;
   }
