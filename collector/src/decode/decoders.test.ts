@@ -473,6 +473,21 @@ describe('trace decoders', () => {
     assert.equal(decoded.spans[0]!.provider, 'openai');
     assert.equal(decoded.spans[0]!.errorRetryable, true);
     assert.equal(decoded.spans[0]!.retryAttempts, 3);
+    // A null under the camelCase name is absent: the proto name beside it is read.
+    const both = new JsonTraceDecoder().decode(
+      JSON.stringify({
+        resourceSpans: null,
+        resource_spans: [
+          {
+            scopeSpans: null,
+            scope_spans: [
+              { spans: [{ trace_id: TRACE, span_id: SPAN, start_time_unix_nano: 1, end_time_unix_nano: 2 }] },
+            ],
+          },
+        ],
+      }),
+    );
+    assert.equal(both.spans.length, 1);
     const decoder = new JsonTraceDecoder();
     assert.throws(() => decoder.decode('[]'), /must be a JSON object/);
     assert.throws(() => decoder.decode('{"resourceSpans":[1]}'), /resourceSpans\[0\] must be an object/);

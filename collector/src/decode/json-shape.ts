@@ -13,10 +13,10 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `obj[camel] ?? obj[snake]`. */
+/** `obj[camel] ?? obj[snake]`: a `null` under the camelCase key falls back too, as when absent. */
 export function field(obj: JsonObject, camel: string, snake?: string): unknown {
   const value = obj[camel];
-  return value !== undefined || snake === undefined ? value : obj[snake];
+  return (value !== undefined && value !== null) || snake === undefined ? value : obj[snake];
 }
 
 /** An array field; `null`/absent read as empty. */
