@@ -24,8 +24,12 @@ import { PROMTOOL, run, skipUnless } from './testing/tools.ts';
 
 const M = 60_000;
 const T0 = Date.UTC(2025, 0, 1);
-/** Histogram bounds (ms) of the spanmetrics input; 2000 is the latency SLO's threshold. */
-const BOUNDS = [100, 500, 1000, 2000, 5000];
+/**
+ * Histogram bounds (ms) of the spanmetrics input: a bucket at the latency SLO's threshold (2000)
+ * and at its default levels (2000 / 3333 / 6667), as the README asks of a deployment; between
+ * bounds Prometheus interpolates a quantile where the collector counts exactly.
+ */
+const BOUNDS = [100, 500, 1000, 2000, 3333, 5000, 6667];
 
 /** One minute of traffic: successful and failed (dependency `server_error`) operations. */
 interface Minute {

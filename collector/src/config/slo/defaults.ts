@@ -19,6 +19,39 @@ export const DEFAULT_LATENCY_LEVELS: LatencyLevels = {
   emergencyMs: 1_000,
 };
 
+/**
+ * Default success-rate levels for an objective (percent). A level above the objective would page
+ * while the SLO is met (a 95 % SLO at 98.9 % success, `severe`), so an objective below 99.5 %
+ * moves them down to one, two and three error budgets below 100 % (95 % → 95 / 90 / 85 %). From
+ * 99.5 % up they are {@link DEFAULT_SUCCESS_RATE_LEVELS}, which are that rule at 99.5 %.
+ */
+export function successRateLevelsFor(objectivePercent: number): SuccessRateLevels {
+  const budget = 100 - objectivePercent;
+  const d = DEFAULT_SUCCESS_RATE_LEVELS;
+  if (!(budget > 100 - d.warning)) return d;
+  // A share is at least 0.01 %: below two-thirds objectives, three budgets pass 0 %.
+  const level = (budgets: number) => Math.max(0.01, Math.round((100 - budgets * budget) * 1e6) / 1e6);
+  return { kind: 'success_rate', warning: level(1), severe: level(2), emergency: level(3) };
+}
+
+/**
+ * Default latency levels for a latency SLO's threshold (ms). A level below the threshold would
+ * page while calls meet the SLO (a 2 s SLO at a 600 ms p95), so a threshold above the default
+ * warning scales them to it, in the defaults' proportions (2 s → 2 s / 3.33 s / 6.67 s).
+ */
+export function latencyLevelsFor(thresholdMs: number | undefined): LatencyLevels {
+  const d = DEFAULT_LATENCY_LEVELS;
+  if (thresholdMs === undefined || !(thresholdMs > d.warningMs)) return d;
+  const scale = thresholdMs / d.warningMs;
+  return {
+    kind: 'latency',
+    quantile: d.quantile,
+    warningMs: thresholdMs,
+    severeMs: Math.round(d.severeMs * scale),
+    emergencyMs: Math.round(d.emergencyMs * scale),
+  };
+}
+
 const DAY_MS = 86_400_000;
 
 /** Default of `evaluation.maxSeries`: series kept per SLO before events go to the overflow series. */

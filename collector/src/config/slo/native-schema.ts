@@ -47,7 +47,11 @@ const NativeSloFields = z
      */
     levels: choosesAmong(z.unknown(), [SuccessRateLevelsSchema, LatencyLevelsSchema])
       .optional()
-      .meta(derivedDefault("the defaults of its keys for the SLO's `sli`")),
+      .meta(
+        derivedDefault(
+          "the defaults of its keys for the SLO's `sli`; with no levels given, lowered to a looser objective or threshold",
+        ),
+      ),
     /** Overrides `evaluation.minEvents` for this SLO. */
     minEvents: z.number().int().nonnegative().optional().meta(derivedDefault('`evaluation.minEvents`')),
     /** Overrides `evaluation.maxSeries` for this SLO. */

@@ -3,9 +3,10 @@ import type { SloSection } from '../slo-section.ts';
 import {
   availabilityBad,
   DEFAULT_BAD_EVENTS,
-  DEFAULT_LATENCY_LEVELS,
   DEFAULT_SUCCESS_RATE_LEVELS,
   defaultAvailabilitySlo,
+  latencyLevelsFor,
+  successRateLevelsFor,
   technicalSlos,
 } from './defaults.ts';
 import type { LevelThresholds, SloDefinition } from './definition.ts';
@@ -64,7 +65,12 @@ function fromNative(slo: NativeSlo, minEvents: number, maxSeries: number): SloDe
     good: latency ? [{ maxDuration: slo.threshold }] : undefined,
     bad: latency ? undefined : availabilityBad(slo.bad ?? DEFAULT_BAD_EVENTS),
     groupBy: slo.groupBy,
-    levels: levelsFor(slo.sli, slo.levels as Record<string, number | undefined> | undefined),
+    levels: levelsFor(
+      slo.sli,
+      slo.levels as Record<string, number | undefined> | undefined,
+      slo.objective,
+      slo.threshold,
+    ),
     minEvents: slo.minEvents ?? minEvents,
     maxSeries: slo.maxSeries ?? maxSeries,
     origin: 'native',
@@ -88,6 +94,7 @@ function fromOpenSlo(
   const ratio: RatioMetric | undefined = indicator?.ratioMetric;
   if (ratio === undefined) throw new Error(`SLO "${doc.metadata.name}": no ratioMetric indicator`);
 
+  const objectiveRatio = objective.target ?? percentToRatio(objective.targetPercent!);
   const service = spec.service === '*' ? undefined : spec.service;
   const total = ratio.total.metricSource.spec.map(
     (s): Selector => (service !== undefined && s.service === undefined ? { ...s, service: [service] } : s),
@@ -107,23 +114,42 @@ function fromOpenSlo(
     description: spec.description ?? doc.metadata.displayName,
     tier: tier ?? 'business',
     sli,
-    objective: objective.target ?? percentToRatio(objective.targetPercent!),
+    objective: objectiveRatio,
     windowMs: parseDuration(spec.timeWindow[0]!.duration),
     total,
     good,
     bad,
     groupBy: groupAnn === undefined ? [] : splitList(groupAnn),
-    levels: levelsFor(sli, undefined),
+    // OpenSLO has no levels: the defaults follow its objective, and a latency SLO's threshold.
+    levels: levelsFor(sli, undefined, objectiveRatio * 100, latencyThreshold(good)),
     minEvents: minAnn === undefined ? minEvents : Number(minAnn),
     maxSeries,
     origin: 'openslo',
   };
 }
 
-/** Configured levels over the defaults for the SLI kind (latency durations already in ms). */
-function levelsFor(sli: SliKind, given: Record<string, number | undefined> | undefined): LevelThresholds {
+/** The longest `maxDuration` of an OpenSLO latency SLO's good selectors (ms). */
+function latencyThreshold(good: readonly Selector[] | undefined): number | undefined {
+  let longest: number | undefined;
+  for (const s of good ?? [])
+    if (s.maxDuration !== undefined) longest = Math.max(longest ?? 0, s.maxDuration);
+  return longest;
+}
+
+/**
+ * Configured levels over the defaults for the SLI kind (latency durations already in ms). An SLO
+ * with no levels at all gets defaults that follow its objective (percent) or latency threshold
+ * (ms), so it does not page while met: see {@link successRateLevelsFor}. Once any level is given,
+ * the others keep the fixed defaults its order was checked against.
+ */
+function levelsFor(
+  sli: SliKind,
+  given: Record<string, number | undefined> | undefined,
+  objectivePercent: number,
+  thresholdMs: number | undefined,
+): LevelThresholds {
   if (sli === 'latency') {
-    const d = DEFAULT_LATENCY_LEVELS;
+    const d = latencyLevelsFor(given === undefined ? thresholdMs : undefined);
     return {
       kind: 'latency',
       quantile: given?.quantile ?? d.quantile,
@@ -132,7 +158,7 @@ function levelsFor(sli: SliKind, given: Record<string, number | undefined> | und
       emergencyMs: given?.emergency ?? d.emergencyMs,
     };
   }
-  const d = DEFAULT_SUCCESS_RATE_LEVELS;
+  const d = given === undefined ? successRateLevelsFor(objectivePercent) : DEFAULT_SUCCESS_RATE_LEVELS;
   return {
     kind: 'success_rate',
     warning: given?.warning ?? d.warning,

@@ -170,7 +170,78 @@ slos:
     assert.equal(tools.windowMs, 7 * 86_400_000);
     assert.deepEqual(tools.total, [{ operation: ['execute_tool'] }]);
     assert.deepEqual(tools.good, [{ maxDuration: 1000 }]);
-    assert.equal(tools.levels.kind, 'latency');
+    // OpenSLO has no levels: the defaults follow the objective and the threshold.
+    assert.deepEqual(chat.levels, { kind: 'success_rate', warning: 99.5, severe: 99, emergency: 98.5 });
+    assert.deepEqual(tools.levels, {
+      kind: 'latency',
+      quantile: 0.95,
+      warningMs: 1000,
+      severeMs: 1667,
+      emergencyMs: 3333,
+    });
+  });
+
+  it('an SLO without levels gets levels that follow its objective or threshold, so it does not page while met', () => {
+    const levelsOf = (slo: Record<string, unknown>) =>
+      resolveSlos(parse({ technicalSlos: false, slos: [{ name: 's', ...slo }] }))[0]!.levels;
+    // At 99.5 % and above, the fixed defaults: one, two and three budgets of 0.5 %.
+    for (const objective of [99.5, 99.9, 99.99]) {
+      assert.deepEqual(levelsOf({ objective }), {
+        kind: 'success_rate',
+        warning: 99.5,
+        severe: 99,
+        emergency: 98.5,
+      });
+    }
+    // Looser objectives: one, two and three of their own budgets below 100 %. A 95 % SLO at a
+    // 98.9 % success rate is met, and no longer `severe` (which pages).
+    assert.deepEqual(levelsOf({ objective: 95 }), {
+      kind: 'success_rate',
+      warning: 95,
+      severe: 90,
+      emergency: 85,
+    });
+    assert.deepEqual(levelsOf({ objective: 99 }), {
+      kind: 'success_rate',
+      warning: 99,
+      severe: 98,
+      emergency: 97,
+    });
+    assert.deepEqual(levelsOf({ objective: 97.3 }), {
+      kind: 'success_rate',
+      warning: 97.3,
+      severe: 94.6,
+      emergency: 91.9,
+    });
+    // Three budgets below 0 %: a share stays above 0.
+    assert.deepEqual(levelsOf({ objective: 60 }), {
+      kind: 'success_rate',
+      warning: 60,
+      severe: 20,
+      emergency: 0.01,
+    });
+    const latency = (threshold: string) => levelsOf({ sli: 'latency', objective: 95, threshold });
+    assert.deepEqual(latency('200ms'), {
+      kind: 'latency',
+      quantile: 0.95,
+      warningMs: 300,
+      severeMs: 500,
+      emergencyMs: 1000,
+    });
+    assert.deepEqual(latency('2s'), {
+      kind: 'latency',
+      quantile: 0.95,
+      warningMs: 2000,
+      severeMs: 3333,
+      emergencyMs: 6667,
+    });
+    // Any level given: the others keep the fixed defaults its order was checked against.
+    assert.deepEqual(levelsOf({ objective: 95, levels: { warning: 99 } }), {
+      kind: 'success_rate',
+      warning: 99,
+      severe: 99,
+      emergency: 98.5,
+    });
   });
 
   it('names the path of every error', () => {
