@@ -357,13 +357,16 @@ export class CircuitBreaker implements Policy {
     this.override = parsed;
     this.overrideUntil = this.clock.monotonic() + leftMs;
     // The collector re-sends a signal every half TTL: an equal fraction keeps counting, or a
-    // replica making fewer calls per re-send than 1/allow would never admit one.
+    // replica making fewer calls per re-send than 1/allow would never admit one. A new fraction
+    // counts from a random phase: every replica of a fleet starting from 0 would admit nothing
+    // in a step where it makes fewer than 1/allow calls, so a fleet of quiet replicas would send
+    // no probe at all; from random phases it admits about `allow` of its calls together.
     if (
       previous === undefined ||
       parsed === undefined ||
       overrideFraction(previous) !== overrideFraction(parsed)
     )
-      this.gate.reset();
+      this.gate.reset(Math.random());
     this.afterChange(from, 'fleet');
   }
 

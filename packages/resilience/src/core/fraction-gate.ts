@@ -24,8 +24,11 @@ export class FractionGate {
     return false;
   }
 
-  /** Starts counting afresh (e.g. when the fraction's meaning changes). */
-  reset(): void {
-    this.accumulator = 0;
+  /**
+   * Starts counting afresh (e.g. when the fraction's meaning changes), from `phase` in [0, 1): the
+   * share of a call already counted. From 0, the first admitted call is the ⌈1/fraction⌉-th.
+   */
+  reset(phase = 0): void {
+    this.accumulator = phase;
   }
 }
