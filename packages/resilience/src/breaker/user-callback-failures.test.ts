@@ -10,6 +10,16 @@ import type { CircuitBreakerOptions } from './options.ts';
 
 const overloaded = (): Error => Object.assign(new Error('overloaded'), { status: 503 });
 
+/** Runs a call that fails with a 503 through `target`, which passes that failure on. */
+async function failsOverloaded(target: {
+  execute(fn: () => Promise<string>): Promise<string>;
+}): Promise<void> {
+  await assert.rejects(
+    target.execute(() => Promise.reject(overloaded())),
+    /overloaded/,
+  );
+}
+
 /** Warnings emitted while `run` runs (process warnings are emitted on a later tick). */
 async function warningsDuring(run: () => Promise<void>): Promise<string[]> {
   const warnings: string[] = [];
@@ -39,10 +49,7 @@ async function probeFailsWhileBroken(
   let broken = false;
   const made = make(clock, () => broken);
   const breaker = breakerOf(made);
-  await assert.rejects(
-    made.execute(() => Promise.reject(overloaded())),
-    /overloaded/,
-  );
+  await failsOverloaded(made);
   assert.equal(breaker.state, 'open');
   await clock.advance(1_000);
   assert.equal(breaker.state, 'half_open');
@@ -108,10 +115,7 @@ describe('user callbacks that fail mid-bookkeeping never leave a breaker refusin
       const warnings = await warningsDuring(async () => {
         const clock = new ManualClock(0);
         const breaker = new CircuitBreaker({ ...base(clock), openBackoff: { delay } });
-        await assert.rejects(
-          breaker.execute(() => Promise.reject(overloaded())),
-          /overloaded/,
-        );
+        await failsOverloaded(breaker);
         assert.equal(breaker.state, 'open');
         await clock.advance(999);
         assert.equal(breaker.state, 'open');
