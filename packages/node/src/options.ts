@@ -22,6 +22,7 @@ import { envText } from './env-text.ts';
 import { noteBadHeaders } from './otlp-headers.ts';
 import { readUrlVariables, signalUrl } from './otlp-urls.ts';
 import { safeLogger } from './safe-logger.ts';
+import { prometheusPortUnless, sdkDisabledBy } from './sdk-disabled.ts';
 
 /** Where the fleet control client connects and what it may change. */
 export interface ControlOptions {
@@ -377,6 +378,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
   const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, logger);
   noteProtocol(env, logger);
   noteBadHeaders(env, logger);
+  const disabledBy = sdkDisabledBy(env, logger);
   // URLs are checked trimmed (check-options.ts), so they are used trimmed.
   const endpoint = options.endpoint?.trim().replace(/\/+$/, '');
   const urls = readUrlVariables(env, logger);
@@ -443,12 +445,16 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     limits,
     maxQueueSize,
     // One endpoint: Breakwater's own variables, more specific, win over the standard ones.
-    prometheusPort:
+    // NodeSDK binds no meter provider when disabled: the endpoint would serve an error.
+    prometheusPort: prometheusPortUnless(
+      disabledBy,
       options.prometheusPort ??
-      portNumber(env, ENV.PROMETHEUS_PORT, once) ??
-      (metricExporters.has('prometheus')
-        ? (portNumber(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', once) ?? DEFAULT_PROMETHEUS_PORT)
-        : undefined),
+        portNumber(env, ENV.PROMETHEUS_PORT, once) ??
+        (metricExporters.has('prometheus')
+          ? (portNumber(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', once) ?? DEFAULT_PROMETHEUS_PORT)
+          : undefined),
+      logger,
+    ),
     // Loopback unless asked, whichever variable started the endpoint.
     prometheusHost:
       options.prometheusHost ??
