@@ -23,6 +23,7 @@ import { noteBadHeaders } from './otlp-headers.ts';
 import { readUrlVariables, signalUrl } from './otlp-urls.ts';
 import { safeLogger } from './safe-logger.ts';
 import { prometheusPortUnless, sdkDisabledBy } from './sdk-disabled.ts';
+import { noteSdkVariables } from './sdk-variables.ts';
 
 /** Where the fleet control client connects and what it may change. */
 export interface ControlOptions {
@@ -378,6 +379,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
   const resource = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, logger);
   noteProtocol(env, logger);
   noteBadHeaders(env, logger);
+  noteSdkVariables(env, logger);
   const disabledBy = sdkDisabledBy(env, logger);
   // URLs are checked trimmed (check-options.ts), so they are used trimmed.
   const endpoint = options.endpoint?.trim().replace(/\/+$/, '');
