@@ -55,7 +55,7 @@ describe('start() options: each bad one logged, named, and left to its variable 
       'prometheusHost: must be a non-empty string (got 0); ignored (BREAKWATER_PROMETHEUS_HOST, OTEL_EXPORTER_PROMETHEUS_HOST or 127.0.0.1 applies)',
       'handleSignals: must be true or false (got "no"); ignored (SIGTERM and SIGINT are handled)',
       'captureMessageContent: must be true or false (got 1); ignored (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT or off applies)',
-      'headers: must be an object of header names to string values (got {"authorization":7}); ignored (OTEL_EXPORTER_OTLP_HEADERS applies)',
+      'headers: "authorization" must be a string (got a number); left out, the other headers are sent',
       'clock: must be a Clock with now(), monotonic(), setTimeout(), clearTimeout() (got a function); ignored (the system clock applies)',
       'openaiAliases: must be a list of module names (got "my-openai"); ignored (no aliases)',
       'spanProcessors: must be a list of span processors (got [{}]); ignored (none are added)',
@@ -161,5 +161,35 @@ describe('start() options: each bad one logged, named, and left to its variable 
     const { o, logged } = resolved({}, { BREAKWATER_PROMETHEUS_PORT: '70000' });
     assert.deepEqual(logged, ['BREAKWATER_PROMETHEUS_PORT=70000: not a port number (1 to 65535); ignored']);
     assert.equal(o.prometheusPort, undefined);
+  });
+});
+
+// Regression: one bad header logged the whole object, so a bearer token beside it went to the
+// logs; one Node cannot send (a token with a newline) failed every export.
+describe('start({ headers }): each bad header left out by name, never a value shown', () => {
+  it('names the bad ones, keeps the rest', () => {
+    const { o, logged } = resolved({
+      headers: {
+        Authorization: 'Bearer s3cret',
+        'x-retries': 3,
+        'x tenant': 'acme',
+        'x-key': 's3cret\n',
+        'x-note': 'café',
+      },
+    });
+    assert.deepEqual(logged, [
+      'headers: "x-retries" must be a string (got a number); left out, the other headers are sent',
+      'headers: "x tenant" is not a header name HTTP allows (letters, digits and !#$%&\'*+-.^_`|~ only); left out, the other headers are sent',
+      'headers: "x-key" has a character a header value cannot carry (a control character, or one past U+00FF); left out, the other headers are sent',
+    ]);
+    assert.deepEqual(o.headers, { Authorization: 'Bearer s3cret', 'x-note': 'café' });
+  });
+
+  it('not an object: its type only', () => {
+    const { o, logged } = resolved({ headers: 'Authorization: Bearer s3cret' });
+    assert.deepEqual(logged, [
+      'headers: must be an object of header names to string values (got a string); ignored (OTEL_EXPORTER_OTLP_HEADERS applies)',
+    ]);
+    assert.equal(o.headers, undefined);
   });
 });

@@ -18,6 +18,7 @@ import {
   type ValueCheck,
 } from '@breakwater/protocol';
 import { defaultLogger } from './default-logger.ts';
+import { httpHeaderProblem } from './http-header.ts';
 import { httpUrlProblem } from './http-url.ts';
 import type { StartOptions } from './options.ts';
 import { safeLogger } from './safe-logger.ts';
@@ -51,10 +52,6 @@ const listOf =
   (what: string, item: ValueCheck): ValueCheck =>
   (v) =>
     Array.isArray(v) && v.every((x) => item(x) === undefined) ? undefined : `must be a list of ${what}`;
-const headers: ValueCheck = (v) =>
-  isObject(v) && Object.values(v).every((x) => typeof x === 'string')
-    ? undefined
-    : 'must be an object of header names to string values';
 const captureMaxBytes: ValueCheck = (v) =>
   typeof v === 'number' && isCaptureMaxBytes(v) ? undefined : 'must be an integer of at least 1';
 const httpUrl: ValueCheck = (v) =>
@@ -63,7 +60,7 @@ const httpUrl: ValueCheck = (v) =>
 const later: ValueCheck = () => undefined;
 
 /** Every option of `start()`: a new one without a check here does not compile. */
-const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control' | 'limits'>, OptionSpec>> = {
+const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control' | 'limits' | 'headers'>, OptionSpec>> = {
   serviceName: { check: text, instead: 'OTEL_SERVICE_NAME or the default applies' },
   serviceVersion: {
     check: text,
@@ -71,7 +68,6 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control' | 'limits'>
   },
   serviceInstanceId: { check: text, instead: 'OTEL_RESOURCE_ATTRIBUTES or a random UUID applies' },
   endpoint: { check: httpUrl, instead: 'OTEL_EXPORTER_OTLP_ENDPOINT or the default applies' },
-  headers: { check: headers, instead: 'OTEL_EXPORTER_OTLP_HEADERS applies' },
   metricIntervalMs: { check: milliseconds, instead: 'OTEL_METRIC_EXPORT_INTERVAL or 15 s applies' },
   exportTimeoutMs: { check: milliseconds, instead: 'the OTEL_* timeout variables or 5 s apply' },
   maxQueueSize: { check: count, instead: 'OTEL_BSP_MAX_QUEUE_SIZE or 2048 applies' },
@@ -110,7 +106,12 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control' | 'limits'>
 };
 
 /** The name of every option of `start()`, to tell an unknown one (a misspelling) from them. */
-export const START_OPTION_NAMES: readonly string[] = [...Object.keys(OPTIONS), 'control', 'limits'];
+export const START_OPTION_NAMES: readonly string[] = [
+  ...Object.keys(OPTIONS),
+  'control',
+  'limits',
+  'headers',
+];
 
 /** ` (did you mean serviceName?)` for a name that differs from a known one by case or a typo or two. */
 export function suggestion(name: string, known: readonly string[] = START_OPTION_NAMES): string {
@@ -153,7 +154,11 @@ export function checkStartOptions(given: unknown): StartOptions {
     );
     return {};
   }
-  return keepValid(given, OPTIONS, log, '', { control: checkControl, limits: checkLimits }) as StartOptions;
+  return keepValid(given, OPTIONS, log, '', {
+    control: checkControl,
+    limits: checkLimits,
+    headers: checkHeaders,
+  }) as StartOptions;
 }
 
 /** Checks an option that is an object of its own, logging its problems; its kept value or undefined. */
@@ -213,4 +218,37 @@ function checkLimits(value: unknown, log: (message: string) => void): unknown {
     return undefined;
   }
   return keepValid(value, LIMITS, log, 'limits.');
+}
+
+/**
+ * `headers`: each header checked apart, named but never shown (values are often credentials), and
+ * left out alone, as a bad `OTEL_EXPORTER_OTLP_HEADERS` entry is; one Node cannot send would fail
+ * every export. Undefined when none is left.
+ */
+function checkHeaders(value: unknown, log: (message: string) => void): unknown {
+  if (!isObject(value)) {
+    log(
+      `headers: must be an object of header names to string values (got ${typeOf(value)}); ignored (OTEL_EXPORTER_OTLP_HEADERS applies)`,
+    );
+    return undefined;
+  }
+  const kept: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const problem =
+      typeof v === 'string'
+        ? httpHeaderProblem(name, v)
+        : `${JSON.stringify(name)} must be a string (got ${typeOf(v)})`;
+    if (problem === undefined) kept[name] = v as string;
+    else log(`headers: ${problem}; left out, the other headers are sent`);
+  }
+  return Object.keys(kept).length === 0 ? undefined : kept;
+}
+
+/** `a number`, `an object`, `null`: what a value is, without showing it. */
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  const type = typeof value;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
