@@ -188,6 +188,24 @@ describe('resolveOptions: OTEL_EXPORTER_OTLP_HEADERS', () => {
     ]);
   });
 
+  // Regression: one such entry failed every span and metric export (Node refuses to send it),
+  // first told at the first export failure, with no word of which variable held it.
+  it('names an entry that HTTP cannot carry, which fails every export, never its value', () => {
+    const messages: string[] = [];
+    resolveOptions(
+      { logger: (m) => messages.push(m) },
+      {
+        OTEL_EXPORTER_OTLP_HEADERS: 'x a=1,x-b=ok,x-c=s3cret%0A,x-d=caf%C3%A9',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-e=s3cret%F0%9F%98%80',
+      },
+    );
+    assert.deepEqual(messages, [
+      'OTEL_EXPORTER_OTLP_HEADERS: "x a" is not a header name HTTP allows (letters, digits and !#$%&\'*+-.^_`|~ only), once percent-decoded; every export fails until it is fixed',
+      'OTEL_EXPORTER_OTLP_HEADERS: "x-c" has a character a header value cannot carry (a control character, or one past U+00FF), once percent-decoded; every export fails until it is fixed',
+      'OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-e" has a character a header value cannot carry (a control character, or one past U+00FF), once percent-decoded; every export fails until it is fixed',
+    ]);
+  });
+
   it('is quiet about well-formed headers', () => {
     const messages: string[] = [];
     resolveOptions(

@@ -5,6 +5,7 @@
  * name or its place, never its value: header values are often credentials.
  */
 import { envText } from './env-text.ts';
+import { httpHeaderProblem } from './http-header.ts';
 
 const VARIABLES = [
   'OTEL_EXPORTER_OTLP_HEADERS',
@@ -19,7 +20,9 @@ export function noteBadHeaders(env: NodeJS.ProcessEnv, logger: (message: string)
     entries.forEach((entry, i) => {
       const place = `entry ${i + 1} of ${entries.length}`;
       const problem = entryProblem(entry, place);
+      const unsent = problem === undefined ? unsendable(entry) : undefined;
       if (problem !== undefined) logger(`${name}: ${problem}; left out, the other headers are sent`);
+      else if (unsent !== undefined) logger(`${name}: ${unsent}; every export fails until it is fixed`);
       else if (entry.includes(';')) logger(`${name}: ${cutValue(entry, place)}`);
     });
   }
@@ -47,6 +50,18 @@ function entryProblem(entry: string, place: string): string | undefined {
     return `${JSON.stringify(key)} is not valid percent-encoding (a "%" must start %XX)`;
   }
   return undefined;
+}
+
+/** What makes Node refuse to send a parsed `entry`: the exporters keep it, so every request fails. */
+function unsendable(entry: string): string | undefined {
+  if (entry.trim() === '') return undefined;
+  const pair = entry.split(';', 1)[0]!;
+  const equals = pair.indexOf('=');
+  const problem = httpHeaderProblem(
+    decodeURIComponent(pair.slice(0, equals).trim()),
+    decodeURIComponent(pair.slice(equals + 1).trim()),
+  );
+  return problem === undefined ? undefined : `${problem}, once percent-decoded`;
 }
 
 /**
