@@ -18,7 +18,10 @@ it('tool() refuses a missing name, a function that is not one and misspelt optio
     () => tool('  ', fn),
     'tool(): name must be a non-empty string, as in tool(name, fn, options) (got "  ")',
   );
-  refuses(() => tool(' search ', fn), 'tool(" search "): name has whitespace around it (did you mean "search"?)');
+  refuses(
+    () => tool(' search ', fn),
+    'tool(" search "): name has whitespace around it (did you mean "search"?)',
+  );
   refuses(() => tool('x', 5 as never), 'tool("x"): fn must be a function (got 5)');
   refuses(
     () => tool('x', fn, { polcy: { timeoutMs: 1_000 } } as never),
