@@ -136,6 +136,17 @@ export class Classifier {
   }
 
   classify(error: unknown, hint?: ClassifyHint): Classification {
+    try {
+      return this.classifyReadable(error, hint);
+    } catch {
+      // An error that cannot be read (a revoked Proxy, a trap or getter that throws) says nothing
+      // of what failed. Classification runs while the call holds a breaker probe or a bulkhead
+      // slot, so it must not throw: a throw here would leave them taken.
+      return this.unknown(hint, ERROR_TYPE_OTHER);
+    }
+  }
+
+  private classifyReadable(error: unknown, hint: ClassifyHint | undefined): Classification {
     if (error instanceof ResilienceError) return error.classification;
     // A client's error an instrumented call failed with, after a policy refused it.
     const refusal = refusalOf(error);

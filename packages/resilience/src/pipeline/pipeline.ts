@@ -442,8 +442,7 @@ export class Pipeline<F = never, TData = unknown> {
   }
 
   private classify(error: unknown, ctx: CallContext): Classification {
-    const classification =
-      error instanceof ResilienceError ? error.classification : this.classifier.classify(error, ctx);
+    const classification = ownClassification(error) ?? this.classifier.classify(error, ctx);
     return cancelledIfAborted(classification, ctx);
   }
 }
@@ -542,6 +541,18 @@ function checkPipelineOptions(options: object): void {
       );
   }
   if (problems.length > 0) throw new TypeError(`Pipeline: invalid options\n${problems.join('\n')}`);
+}
+
+/**
+ * A policy's own error classifies itself. `instanceof` reads the prototype, which throws for a
+ * revoked Proxy: such a value is left to the classifier, which classifies what it cannot read.
+ */
+function ownClassification(error: unknown): Classification | undefined {
+  try {
+    return error instanceof ResilienceError ? error.classification : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function outcomeOf(c: Classification): 'rejected' | 'failure' {
