@@ -413,7 +413,13 @@ export class CircuitBreaker implements Policy {
     this.openUntil = s.openUntil === undefined ? 0 : s.openUntil - offset;
     this.reopens = s.reopens;
     this.halfOpenSince = s.halfOpenSince === undefined ? 0 : s.halfOpenSince - offset;
-    this.probeSuccesses = s.probeSuccesses;
+    // A snapshot of another half-open rule (more probes, a ramp) may hold more successes than this
+    // rule lets a half-open breaker keep: as many as its probes would refuse every call, and with
+    // no probe left to close it, for good. Its next probe decides instead.
+    this.probeSuccesses =
+      this.options.ramp === undefined
+        ? Math.min(s.probeSuccesses, this.options.successThreshold - 1)
+        : s.probeSuccesses;
     this.probesInFlight = 0;
     this.manual = s.manual;
     // An override already over has no effect, as with `applyOverride`: restored, it would report a
