@@ -7,6 +7,7 @@ import type { Classification } from '../classify/classification.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
 import { guardClassifier } from '../classify/guard-classifier.ts';
+import { guardBackoff, guardPredicate } from '../core/guarded-callbacks.ts';
 import { ClockSchema, ObjectSchema, objectWithMethods, parseOptions } from '../core/options.ts';
 import type { TrafficRampOptions } from '../recovery/traffic-ramp.ts';
 import { TrafficRamp } from '../recovery/traffic-ramp.ts';
@@ -14,7 +15,6 @@ import type { ResilienceListener } from '../telemetry/listener.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { FailureWindow } from './failure-window.ts';
 import { ConsecutiveFailures, CountWindow, TimeWindow } from './failure-window.ts';
-import { guardOpenBackoff, guardShouldCount } from './guarded-callbacks.ts';
 
 /** How a closed breaker decides to open. */
 export type TripOptions =
@@ -201,11 +201,19 @@ export function resolveBreakerOptions(input: CircuitBreakerOptions): ResolvedBre
     openBackoff:
       o.openBackoff === undefined
         ? builtInBackoff
-        : guardOpenBackoff(o.openBackoff as Backoff, builtInBackoff),
+        : guardBackoff(
+            o.openBackoff as Backoff,
+            builtInBackoff,
+            'Breakwater breaker openBackoff failed; the built-in open duration was used',
+          ),
     shouldCount:
       o.shouldCount === undefined
         ? countsDependencyFaults
-        : guardShouldCount(o.shouldCount as (c: Classification) => boolean, countsDependencyFaults),
+        : guardPredicate(
+            o.shouldCount as (c: Classification) => boolean,
+            countsDependencyFaults,
+            'Breakwater breaker shouldCount threw; the built-in rule decided',
+          ),
     classifier: o.classifier === undefined ? defaultClassifier : guardClassifier(o.classifier as Classifier),
     reportToParent: o.reportToParent,
     random: o.random as (() => number) | undefined,

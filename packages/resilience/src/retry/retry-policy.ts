@@ -11,6 +11,7 @@ import { defaultClassifier } from '../classify/classifier.ts';
 import { guardClassifier } from '../classify/guard-classifier.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
 import { BudgetExhaustedError } from '../core/errors.ts';
+import { guardBackoff, guardPredicate } from '../core/guarded-callbacks.ts';
 import type { MutableCallContext } from '../core/mutable-context.ts';
 import { ClockSchema, ObjectSchema, objectWithMethods, parseOptions } from '../core/options.ts';
 import type { Next, Policy } from '../core/policy.ts';
@@ -80,6 +81,9 @@ const Schema = z.object({
 
 const isRetryable = (c: Classification): boolean => c.retryable;
 
+/** Immutable, so one serves every policy that has no back-off of its own. */
+const DEFAULT_BACKOFF: Backoff = new ExponentialBackoff();
+
 /**
  * Retries failed attempts with back-off, honouring Retry-After, a shared {@link RetryBudget} and
  * optionally {@link AdaptiveAttempts}. Back-off sleeps end early when the call is aborted.
@@ -113,12 +117,24 @@ export class RetryPolicy implements Policy {
     this.clock = o.clock;
     const retryOn = o.retryOn;
     if (retryOn === undefined) this.retryOn = isRetryable;
-    else if (typeof retryOn === 'function') this.retryOn = retryOn;
+    else if (typeof retryOn === 'function')
+      this.retryOn = guardPredicate(
+        retryOn,
+        isRetryable,
+        'Breakwater retry retryOn threw; the built-in rule (classification.retryable) decided',
+      );
     else {
       const set = new Set<string>(retryOn);
       this.retryOn = (c) => set.has(c.category);
     }
-    this.backoff = (o.backoff as Backoff | undefined) ?? new ExponentialBackoff();
+    this.backoff =
+      o.backoff === undefined
+        ? DEFAULT_BACKOFF
+        : guardBackoff(
+            o.backoff as Backoff,
+            DEFAULT_BACKOFF,
+            'Breakwater retry backoff failed; the default back-off was used',
+          );
     this.maxRetryAfterMs = o.maxRetryAfterMs;
     this.random = o.random ?? Math.random;
     this.listener = guardListener((o.listener as ResilienceListener | undefined) ?? getDefaultListener());
