@@ -138,8 +138,13 @@ export class CircuitBreaker implements Policy {
     if (this.override !== undefined) {
       if (now < this.overrideUntil) return this.override.state;
       this.expireOverride();
+      // Read again: the listener told of the change may have changed the state from inside it.
+      return this.state;
     }
-    if (this.local === 'open' && now >= this.openUntil) this.toHalfOpen(now);
+    if (this.local === 'open' && now >= this.openUntil) {
+      this.toHalfOpen(now);
+      return this.state;
+    }
     return this.local;
   }
 
@@ -489,10 +494,14 @@ export class CircuitBreaker implements Policy {
         return this.admitted(ctx, override.state, 'fleet', PERMIT_OVERRIDE, now, parentPermit);
       }
       this.expireOverride();
+      // The listener told of a change may have isolated or overridden the breaker from inside it:
+      // this call is admitted on what holds now, not on what held before.
+      return this.admitOwn(ctx, parentPermit);
     }
     if (this.local === 'open') {
       if (now < this.openUntil) return this.refuse(ctx, 'open', 'local', this.openUntil - now);
       this.toHalfOpen(now);
+      return this.admitOwn(ctx, parentPermit);
     }
     if (this.local === 'half_open') {
       const ramp = this.options.ramp;
@@ -500,7 +509,7 @@ export class CircuitBreaker implements Policy {
         const elapsed = now - this.halfOpenSince;
         if (ramp.done(elapsed) && this.probeSuccesses >= this.options.successThreshold) {
           this.toClosed(now);
-          return this.admitted(ctx, 'closed', 'local', PERMIT_CLOSED, now, parentPermit);
+          return this.admitOwn(ctx, parentPermit);
         }
         if (!this.gate.admit(ramp.fraction(elapsed)))
           return this.refuse(ctx, 'half_open', 'local', undefined);
