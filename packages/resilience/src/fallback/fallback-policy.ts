@@ -5,6 +5,7 @@ import type { Classifier } from '../classify/classifier.ts';
 import { defaultClassifier } from '../classify/classifier.ts';
 import { guardClassifier } from '../classify/guard-classifier.ts';
 import type { CallContext, ExecuteOptions, Operation } from '../core/context.ts';
+import { guardPredicate } from '../core/guarded-callbacks.ts';
 import type { MutableCallContext } from '../core/mutable-context.ts';
 import { ObjectSchema, objectWithMethods, parseOptions } from '../core/options.ts';
 import {
@@ -58,7 +59,17 @@ export class FallbackPolicy<F> implements AnsweringPolicy<F> {
   constructor(options: FallbackOptions<F>) {
     const o = parseOptions(Schema, options, 'FallbackPolicy');
     this.strategy = o.strategy as FallbackStrategy<F>;
-    this.handles = (o.handle as ((c: Classification) => boolean) | undefined) ?? notCancelled;
+    const handle = o.handle as ((c: Classification) => boolean) | undefined;
+    // Thrown out of `recover`, a bug in `handle` would fail the call with its own error (or, in a
+    // pipeline, leave the fallback out without a word): the built-in rule decides instead.
+    this.handles =
+      handle === undefined
+        ? notCancelled
+        : guardPredicate(
+            handle,
+            notCancelled,
+            'Breakwater fallback handle threw; the built-in rule (all but cancelled) decided',
+          );
     this.classifier =
       o.classifier === undefined ? defaultClassifier : guardClassifier(o.classifier as Classifier);
     this.dependency = o.dependency;
