@@ -106,13 +106,14 @@ export class Bulkhead implements Policy {
 
   /**
    * Takes a slot, waiting in the queue if allowed. Rejects with {@link BulkheadFullError} when the
-   * queue is full or the wait times out, or with the abort reason as soon as the call is over:
-   * the caller's signal aborts or the call's deadline passes (`ctx.abortCall`), whichever is first.
+   * queue is full or the wait times out, or with the abort reason as soon as the call or its
+   * attempt is over: the caller's signal aborts, the call's deadline passes (`ctx.abortCall`) or
+   * the attempt's does (`ctx.abortAttempt`), whichever is first.
    */
   acquire(ctx?: CallContext): Promise<void> {
     if (this.tryAcquire()) return Promise.resolve();
-    // A call that is already over must not take a place in the queue, let alone a slot.
-    if (ctx?.callOver === true) return Promise.reject(ctx.abortReason);
+    // An attempt that is already over must not take a place in the queue, let alone a slot.
+    if (ctx?.aborted === true) return Promise.reject(ctx.abortReason);
     if (this.waiting >= this.maxQueue) return Promise.reject(this.reject(ctx, 'full'));
     return new Promise<void>((resolve, reject) => {
       const waiter = new Waiter(resolve, reject);
@@ -137,8 +138,8 @@ export class Bulkhead implements Policy {
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      // The call deadline aborts the call, not the caller's signal: it reaches us through the
-      // context's waker, like a retry back-off.
+      // A deadline aborts the call or the attempt, not the caller's signal: it reaches us through
+      // the context's waker, like a retry back-off.
       waiter.ctx = ctx;
       waiter.wake = (reason) => {
         this.dequeue(waiter);

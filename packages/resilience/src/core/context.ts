@@ -37,7 +37,10 @@ export class CallContext<TData = unknown> {
 
   /** @internal Depth of enclosing retry loops (a timeout inside one applies per attempt). */
   readonly retryDepth: number = 0;
-  /** @internal Wakes a pending retry sleep or bulkhead queue wait early when the call is aborted. */
+  /**
+   * @internal Wakes a pending retry sleep or bulkhead queue wait early when the call (or, for the
+   * queue wait, the attempt) is aborted.
+   */
   readonly waker: ((reason: unknown) => void) | undefined = undefined;
 
   private readonly parent: AbortSignal | undefined;
@@ -96,20 +99,29 @@ export class CallContext<TData = unknown> {
     return undefined;
   }
 
-  /** Aborts the current attempt only (a per-attempt deadline). */
+  /**
+   * Aborts the current attempt only (a per-attempt deadline), including its wait for a bulkhead
+   * slot: in a `wrap()` chain the deadline may sit outside the bulkhead, and an attempt that got
+   * its slot after its deadline would run the operation for nobody.
+   */
   abortAttempt(reason: unknown): void {
     if (this.attemptAborted || this.callAborted) return;
     this.attemptAborted = true;
     this.attemptReason = reason;
     this.controller?.abort(reason);
+    this.wake(reason);
   }
 
-  /** Aborts the whole call, including any retry sleep in progress. */
+  /** Aborts the whole call, including any retry sleep or bulkhead queue wait in progress. */
   abortCall(reason: unknown): void {
     if (this.callAborted) return;
     this.callAborted = true;
     this.callReason = reason;
     this.controller?.abort(reason);
+    this.wake(reason);
+  }
+
+  private wake(reason: unknown): void {
     const waker = this.waker;
     if (waker !== undefined) {
       (this as MutableCallContext<TData>).waker = undefined;
