@@ -3,12 +3,12 @@ import { warnOnce } from '../telemetry/safe.ts';
 
 // Policies call these user callbacks in the middle of their bookkeeping: a breaker's
 // `shouldCount` while a failed call still holds its permit, its `openBackoff` while it trips, a
-// retry's `retryOn` and `backoff` between attempts, a fallback's `handle` on the final error. A throw there would leave a half-open probe
-// slot taken (every later call refused for good), a trip half made, or the call failing with the
-// callback's error instead of its own; a delay that is not a finite, non-negative number would
-// hold a breaker open forever (NaN never passes), retry at once, not at all, or wait 24.8 days.
-// A failing callback gives way to the built-in behaviour and is reported once as a process
-// warning starting with `what`.
+// retry's `retryOn` and `backoff` between attempts, a fallback's `handle` on the final error. A
+// throw there would leave a half-open probe slot taken (every later call refused for good), a
+// trip half made, or the call failing with the callback's error instead of its own; a delay that
+// is not a finite, non-negative number would hold a breaker open forever (NaN never passes),
+// retry at once, not at all, or wait 24.8 days. A failing callback gives way to the built-in
+// behaviour and is reported once as a process warning starting with `what`.
 
 /** `predicate` that falls back to `builtIn` when it throws. */
 export function guardPredicate<A>(
