@@ -11,7 +11,7 @@ import { TrafficRamp } from './traffic-ramp.ts';
 export const HEALTH_STATES = ['healthy', 'degraded', 'failed', 'recovering'] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
 
-/** A health check: resolves true (or a state) when healthy; throwing or false means unhealthy. */
+/** A health check: true (or a promise of it) when healthy; anything else, or a throw, is unhealthy. */
 export type HealthCheck = (signal: AbortSignal) => Promise<boolean> | boolean;
 
 /** Options of {@link HealthMonitor}. */
