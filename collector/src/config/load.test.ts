@@ -265,6 +265,14 @@ describe('configuration loading', () => {
     ]);
   });
 
+  it('an unknown key is reported even when its own value is an unset variable', () => {
+    // The key is wrong whatever the variable holds: setting it must not be the way to learn that.
+    assert.deepEqual(problems('evaluation:\n  intervall: ${EVAL_INTERVAL}\n'), [
+      'collector.yaml:2:14: evaluation.intervall: environment variable EVAL_INTERVAL is not set (write ${EVAL_INTERVAL:-default} for a fallback)',
+      'collector.yaml:2:14: evaluation.intervall: unknown key (did you mean interval?)',
+    ]);
+  });
+
   it('reports every reference it cannot substitute and every other problem, in file order', () => {
     const text = [
       'listen: ${LISTEN}',

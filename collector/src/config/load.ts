@@ -159,16 +159,17 @@ function issuesToProblems(
    * Adds the problem at `path`: the file's, at its line (naming the variable a value came from),
    * or the flag's that set it, placed at the flag. Left out at a value of the file whose reference
    * could not be substituted: it is reported as that, and what validation says of the text as
-   * written (not a URL, not a number) is only the missing variable again.
+   * written (not a URL, not a number) is only the missing variable again. An unknown key is no
+   * problem of its value: it is always reported, and without the variable its value came from.
    */
-  const add = (path: readonly PropertyKey[], message: string): void => {
+  const add = (path: readonly PropertyKey[], message: string, ofKey = false): void => {
     const flag = fromFlags.find((set) => set.paths.some((p) => startsWith(path, p)))?.flag;
     if (flag !== undefined) {
       problems.push({ path: formatPath(path), message, flag });
       return;
     }
-    if (unresolved.some((u) => startsWith(path, u.path))) return;
-    const from = referenceNote(path, wholes);
+    if (!ofKey && unresolved.some((u) => startsWith(path, u.path))) return;
+    const from = ofKey ? '' : referenceNote(path, wholes);
     problems.push({ path: formatPath(path), message: message + from, ...position(doc, lineCounter, path) });
   };
   for (const issue of issues.flatMap(withUnionsResolved)) {
@@ -179,6 +180,7 @@ function issuesToProblems(
         add(
           [...issue.path, key],
           meant === undefined ? 'unknown key' : `unknown key (did you mean ${meant}?)`,
+          true,
         );
       }
       continue;
