@@ -101,6 +101,12 @@ describe('agent-service CLI', { timeout: 120_000 }, () => {
       [['--requests', '2.5'], '--requests must be a whole number of at least 0 (got "2.5")'],
       [['--rate', 'fast'], '--rate must be a number of calls per second above 0 (got "fast")'],
       [['--inspect-port', '70000'], '--inspect-port must be a port from 0 to 65535 (got "70000")'],
+      [['--model='], '--model must name a model (got "")'],
+      // Node's own message for a value that starts with a dash spans three lines.
+      [
+        ['--requests', '-1'],
+        "Option '--requests' argument is ambiguous. Did you forget to specify the option argument for '--requests'? To specify an option argument starting with a dash use '--requests=-XYZ'.",
+      ],
       // Regression: a URL without its scheme parses as one of the scheme `localhost:`; every call
       // then failed with "Connection error" and the run exited 0.
       [

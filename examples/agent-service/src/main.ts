@@ -41,7 +41,9 @@ const HELP = `agent-service: a small tool-calling agent using the Breakwater SDK
 
 /** Ends the process with one line on stderr: bad flags and refused scripts are user errors. */
 function fatal(error: unknown): never {
-  console.error(`agent-service: ${error instanceof Error ? error.message : String(error)}`);
+  // One line: Node's own flag errors span several.
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`agent-service: ${message.replace(/\s*\n\s*/g, ' ')}`);
   // Exit now: the provider or SDK may already be running and would keep the process alive.
   process.exit(1);
 }
@@ -143,6 +145,8 @@ async function main(): Promise<void> {
   const collectorUrl = urlFlag('collector-url', values['collector-url'], 'http://127.0.0.1:4318');
   const externalProvider = urlFlag('provider-url', values['provider-url'], 'http://127.0.0.1:8081');
   const instanceId = values['instance-id'] ?? randomUUID();
+  // An empty model would run on with every call refused by the provider as a bad request.
+  if (values.model.trim() === '') throw new Error('--model must name a model (got "")');
   const overrides = parsePolicy(values.policy);
   const policies: PolicyRule[] = [];
   if (overrides !== undefined) policies.push({ match: 'openai/*', policy: overrides });
@@ -181,7 +185,8 @@ async function main(): Promise<void> {
     serviceInstanceId: instanceId,
     ...(collectorUrl !== undefined ? { endpoint: collectorUrl } : {}),
     ...(controlOff ? { control: false as const } : {}),
-    logger: (m) => console.log(`[breakwater] ${m}`),
+    // Tagged like the SDK's default logger: a line that already names Breakwater is not named twice.
+    logger: (m) => console.log(`[breakwater] ${m.replace(/^breakwater /, '')}`),
     policies,
     spanProcessors: (values.spans ?? !inspecting) ? [new SpanTreeLog()] : [],
   });
