@@ -63,6 +63,12 @@ class ResponsesChunkReader implements ChunkReader {
   onChunk(chunk: unknown): void {
     const event = obj(chunk);
     const type = str(event.type);
+    // An `error` event the client yielded rather than threw (openai 6 throws only for a nested
+    // `error` object; the published schema is flat): the generation failed all the same.
+    if (type === 'error') {
+      this.failed ??= errorOfEvent(event);
+      return;
+    }
     // Every lifecycle event carries the response so far; the last one seen is the most complete.
     if (type?.startsWith('response.') && event.response !== undefined) {
       this.last = obj(event.response);
@@ -79,6 +85,14 @@ class ResponsesChunkReader implements ChunkReader {
   failure(): unknown {
     return this.failed === undefined ? undefined : this.toError(this.failed);
   }
+}
+
+/** The error an `error` event reports: its nested `error` object, else its own flat fields. */
+function errorOfEvent(event: Record<string, unknown>): Record<string, unknown> {
+  const nested = obj(event.error);
+  if (Object.keys(nested).length > 0) return nested;
+  const { code, message, param } = event;
+  return { code, message, param };
 }
 
 /** The conversation a request belongs to: `conversation` is an id or `{ id }`. */
