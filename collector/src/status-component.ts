@@ -35,8 +35,6 @@ export interface StatusComponentOptions {
   heartbeatMs?: number;
   /** Concurrent page viewers (default 64). */
   maxSubscribers?: number;
-  /** Unsent bytes after which a slow viewer is disconnected (default 4 MiB). */
-  maxQueuedBytes?: number;
 }
 
 /** The status component, with hooks for the components that feed it. */
@@ -88,7 +86,6 @@ export function createStatusComponent(
     heartbeatMs: options.heartbeatMs ?? 15_000,
     retryMs: 2_000,
     maxSubscribers: options.maxSubscribers ?? 64,
-    maxQueuedBytes: options.maxQueuedBytes ?? 4 * 1024 * 1024,
   });
   const sampleIntervalMs = options.sampleIntervalMs ?? 10_000;
   let timer: TimerHandle | undefined;
@@ -136,7 +133,7 @@ export function createStatusComponent(
         out,
         'breakwater_status_viewers_dropped_total',
         'counter',
-        'Status page viewers disconnected for not reading what was sent (stalled, or over maxQueuedBytes).',
+        'Status page viewers disconnected for not reading what was sent (stalled for two heartbeats).',
       );
       writeSample(out, 'breakwater_status_viewers_dropped_total', undefined, stream.stats.dropped);
     },

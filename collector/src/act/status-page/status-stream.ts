@@ -24,8 +24,6 @@ export interface StatusStreamOptions {
   retryMs: number;
   /** Concurrent viewers; one more is answered 503. */
   maxSubscribers: number;
-  /** A viewer with more than this many bytes unsent is disconnected (it reconnects to a fresh snapshot). */
-  maxQueuedBytes: number;
 }
 
 interface Subscriber {
@@ -227,18 +225,15 @@ export class StatusStream {
   }
 
   /**
-   * Drops a viewer whose socket has needed draining for two heartbeats, or holds more than
-   * `maxQueuedBytes` unsent. Nothing is written to a socket that needs draining, so its queue
-   * never grows past one snapshot: a client that connects and never reads would otherwise hold
-   * its slot for ever, and enough of them every slot.
+   * Drops a viewer whose socket has needed draining for two heartbeats. Nothing is written to a
+   * socket that needs draining, so a viewer holds at most one snapshot unsent: a client that
+   * connects and never reads would otherwise hold its slot for ever, and enough of them every
+   * slot. How much it holds is no sign of that: a page of many SLOs is sent snapshots of
+   * megabytes, and a browser takes the next only once it has rendered the last.
    */
   private dropIfStalled(sub: Subscriber, now: number): void {
     sub.stalledSince ??= now;
-    if (
-      now - sub.stalledSince < 2 * this.options.heartbeatMs &&
-      sub.res.writableLength <= this.options.maxQueuedBytes
-    )
-      return;
+    if (now - sub.stalledSince < 2 * this.options.heartbeatMs) return;
     this.stats.dropped++;
     this.subscribers.delete(sub);
     sub.res.destroy();

@@ -49,6 +49,12 @@ export function streamViewer(reads = true) {
     destroyed: () => destroyed,
     /** `status` events written so far. */
     snapshots: () => writes.filter((w) => w.includes('event: status')).length,
+    /** The client took everything sent so far (a viewer that does not `read` catching up). */
+    drain: () => {
+      res.writableNeedDrain = false;
+      res.writableLength = 0;
+      res.emit('drain');
+    },
   };
 }
 
@@ -67,7 +73,6 @@ export function testStream(
     heartbeatMs: 15_000,
     retryMs: 1_000,
     maxSubscribers: 10,
-    maxQueuedBytes: 1 << 20,
     ...overrides,
   });
 }
