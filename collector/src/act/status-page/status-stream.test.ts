@@ -74,3 +74,29 @@ it('sends a new snapshot when a signal is re-issued, not each second its ttlMs c
   stream.stop();
   assert.equal(v.snapshots(), 2);
 });
+
+it('sends no new snapshot for an SLO evaluated again with the same result', async () => {
+  // Each build re-reads the SLOs, evaluated anew: only `evaluatedAt` moves, which the page does
+  // not show; a snapshot a second re-rendered the page and took an operator's text selection.
+  const clock = new ManualClock(1_700_000_000_000);
+  let budgetRemaining = 1;
+  const stream = testStream(
+    clock,
+    () =>
+      ({
+        now: clock.now(),
+        slos: [
+          { name: 'availability', evaluatedAt: clock.now(), groups: [{ service: 'a', budgetRemaining }] },
+        ],
+      }) as unknown as StatusSnapshot,
+    { pollIntervalMs: 1_000 },
+  );
+  const v = streamViewer(true);
+  stream.subscribe(v.req, v.res);
+  for (let s = 0; s < 10; s++) await clock.advance(1_000);
+  assert.equal(v.snapshots(), 1, 'the same evaluation result');
+  budgetRemaining = 0.9;
+  await clock.advance(1_000);
+  stream.stop();
+  assert.equal(v.snapshots(), 2);
+});

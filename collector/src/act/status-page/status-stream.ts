@@ -241,15 +241,17 @@ export class StatusStream {
 }
 
 /**
- * What makes a snapshot new to its viewers. Not `now`, and not a signal's `ttlMs`, which only
- * counts down between builds (the page counts it down itself from `now + ttlMs`): each signal
- * counts by its expiry, to the second, so a re-issue that extends it is news, the passing of time
- * is not. (A new frame every second re-rendered the page, and took an operator's selection.)
+ * What makes a snapshot new to its viewers. Not `now`, nor an SLO's `evaluatedAt` (every build
+ * evaluates anew; the page does not show it), and not a signal's `ttlMs`, which only counts down
+ * between builds (the page counts it down itself from `now + ttlMs`): each signal counts by its
+ * expiry, to the second, so a re-issue that extends it is news, the passing of time is not. (A
+ * new frame every second re-rendered the page, and took an operator's selection.)
  */
 function fingerprintOf(snapshot: StatusSnapshot): string {
-  const { now, signals, ...rest } = snapshot;
+  const { now, signals, slos, ...rest } = snapshot;
   return JSON.stringify({
     ...rest,
+    slos: slos?.map(({ evaluatedAt: _evaluatedAt, ...slo }) => slo),
     signals: signals?.map(({ ttlMs, ...signal }) => ({
       ...signal,
       expires: Math.round((now + ttlMs) / 1_000),
