@@ -377,6 +377,41 @@ describe('status page in headless Chromium', { timeout: 120_000 }, () => {
     });
   });
 
+  describe('when a quiet live stream is lost', () => {
+    let t: TestService;
+
+    before(async () => {
+      // Nothing changes (no SLO data, no budget sample due): heartbeats alone keep it live.
+      t = await startTestService(CONFIG, {
+        components: components(() => ({ url: '' }), { heartbeatMs: 250, sampleIntervalMs: 3_600_000 }),
+      });
+    });
+
+    after(async () => {
+      await t?.close();
+    });
+
+    test('dates the last data to when the stream was last heard from, not to the last change', async () => {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${t.url}/`);
+        await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
+        await page.locator('body[data-rendered]').waitFor({ timeout: 10_000 });
+        await page.waitForTimeout(5_000);
+        await t.close();
+        const banner = page.locator('#stale');
+        await banner.waitFor({ state: 'visible', timeout: 5_000 });
+        const text = await banner.innerText();
+        // Live until a moment ago: it was confirmed current then, not 5 s ago when last sent.
+        const age = /from (just now|(\d+)s ago)/.exec(text);
+        assert.ok(age !== null && Number(age[2] ?? 0) <= 2, text);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+
   describe('with auth on', () => {
     let t: TestService;
     let base = '';

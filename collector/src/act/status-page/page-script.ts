@@ -20,6 +20,9 @@ export const PAGE_SCRIPT = String.raw`
   var backoff = 1000;
   var retryTimer = 0;
   var lastData = 0;
+  // When the stream last sent anything (client clock): a snapshot is sent only on a change, so
+  // a heartbeat says the one shown is still current.
+  var heardAt = 0;
   var skew = 0;
   var snapshot = null;
 
@@ -368,11 +371,12 @@ export const PAGE_SCRIPT = String.raw`
     el.setAttribute('data-state', state);
     el.textContent = text;
     document.body.setAttribute('data-conn', state);
-    showStale(state !== 'live' && state !== 'unauthorized' && snapshot ? snapshot.now : null);
+    showStale(state !== 'live' && state !== 'unauthorized' && snapshot ? Math.max(snapshot.now, heardAt + skew) : null);
   }
 
-  // While the stream is down the page keeps the last snapshot: say how old it is, so nobody
-  // reads a breaker as closed or an SLO as healthy from data that has stopped updating.
+  // While the stream is down the page keeps the last snapshot: say since when it has not been
+  // confirmed, so nobody reads a breaker as closed or an SLO as healthy from data that has
+  // stopped updating.
   function showStale(since) {
     var el = $('stale');
     if (since === null) {
@@ -489,7 +493,7 @@ export const PAGE_SCRIPT = String.raw`
       for (;;) {
         var chunk = await reader.read();
         if (chunk.done) break;
-        lastData = Date.now();
+        lastData = heardAt = Date.now();
         buffer = (buffer + chunk.value).replace(/\r\n?/g, '\n');
         var end;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
