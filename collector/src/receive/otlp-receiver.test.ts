@@ -238,7 +238,7 @@ describe('OTLP/HTTP receiver', () => {
         'unknown content encoding',
         () => ({ body: protoBody, headers: { ...PROTO, 'content-encoding': 'br' } }),
         415,
-        /content encoding/,
+        /unsupported content encoding "br": use gzip, deflate or none/,
       ],
     ];
     for (const [name, make, status, message] of cases) {

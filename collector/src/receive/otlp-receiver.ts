@@ -156,7 +156,7 @@ export class OtlpReceiver {
       reply(
         415,
         RPC_CODE.INVALID_ARGUMENT,
-        `unsupported content encoding "${req.headers['content-encoding']}": use gzip or none`,
+        `unsupported content encoding "${req.headers['content-encoding']}": use gzip, deflate or none`,
       );
       return;
     }
