@@ -497,6 +497,50 @@ describe('graceful shutdown', () => {
     await assert.rejects(fetch(`${t.url}/healthz`));
   });
 
+  it('finishes an in-flight request of any route, not only exports, before it stops components', async () => {
+    // A rollback event the gate CLI is posting, a Flagger webhook being decided: each is answered
+    // before the components it needs stop, as an export is.
+    const events: string[] = [];
+    let entered!: () => void;
+    const handling = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const t = await startTestService('', {
+      components: [
+        () => ({
+          name: 'slow-route',
+          routes: [
+            {
+              method: 'POST',
+              path: '/v1/slow',
+              scope: 'public',
+              async handle(_req, res) {
+                entered();
+                await released;
+                events.push('answered');
+                res.writeHead(202).end();
+              },
+            },
+          ],
+          stop: () => void events.push('stop'),
+        }),
+      ],
+    });
+    const request = post(`${t.url}/v1/slow`, '{}', { 'content-type': 'application/json' });
+    await handling;
+    const stopping = t.close();
+    assert.equal(t.service.state, 'draining');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    assert.equal((await request).status, 202);
+    await stopping;
+    assert.deepEqual(events, ['answered', 'stop']);
+  });
+
   it('forwards a request answered after the shutdown timeout: the forwarder stops last', async () => {
     let received = 0;
     const downstream = createServer((req, res) => {

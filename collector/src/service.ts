@@ -203,7 +203,6 @@ export class CollectorService {
         if (now === 'ready') return undefined;
         return now === 'starting' ? 'collector is starting' : 'collector is shutting down';
       },
-      track: (work) => inFlight.track(work),
     });
     router.add(healthRoutes(phase), 'service');
     router.add(receiver.routes(), 'receiver');
@@ -220,7 +219,10 @@ export class CollectorService {
     for (const component of components) router.add(component.routes ?? [], component.name);
 
     const server = createServer(serverTimeouts(config.limits), (req, res) => {
-      void router.dispatch(req, res);
+      // Every route's requests, not only exports: a rollback event or a gate webhook being
+      // answered needs the components shutdown would stop. A stream counts until its headers
+      // are out, as its handler returns then.
+      void inFlight.track(router.dispatch(req, res));
     });
     server.on('close', () => router.close());
     await listenOn(server, listen);

@@ -64,8 +64,6 @@ export interface OtlpReceiverOptions {
   forward: ((request: RawOtlpRequest) => void) | undefined;
   /** Why new exports are refused with 503 (the collector is starting or shutting down), if they are. */
   unavailable(): string | undefined;
-  /** Tracks requests in flight so shutdown can wait for them. */
-  track<T>(work: Promise<T>): Promise<T>;
 }
 
 /**
@@ -107,13 +105,13 @@ export class OtlpReceiver {
         method: 'POST',
         path: COLLECTOR_PATHS.TRACES,
         scope: 'ingest',
-        handle: (req, res) => this.options.track(this.handle('traces', req, res)),
+        handle: (req, res) => this.handle('traces', req, res),
       },
       {
         method: 'POST',
         path: COLLECTOR_PATHS.METRICS_INGEST,
         scope: 'ingest',
-        handle: (req, res) => this.options.track(this.handle('metrics', req, res)),
+        handle: (req, res) => this.handle('metrics', req, res),
       },
     ];
   }
