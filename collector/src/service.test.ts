@@ -59,6 +59,10 @@ describe('HTTP surface', () => {
     assert.equal(wrong.status, 405);
     assert.equal(wrong.headers.get('allow'), 'POST');
     assert.match(((await wrong.json()) as { error: { message: string } }).error.message, /not allowed/);
+    // HEAD is answered wherever GET is, so Allow says so (RFC 9110: every method the path takes).
+    const posted = await fetch(`${t.url}/healthz`, { method: 'POST' });
+    assert.equal(posted.status, 405);
+    assert.equal(posted.headers.get('allow'), 'GET, HEAD');
   });
 
   it('records breaker states from the real OTLP metric exporters (protobuf and JSON)', async () => {

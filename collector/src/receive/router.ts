@@ -139,7 +139,9 @@ export class Router {
     }
     if (route === undefined) {
       if (candidates !== undefined && candidates.length > 0) {
-        const allow = [...new Set(candidates.map((r) => r.method))].join(', ');
+        // HEAD is answered wherever GET is (above), so it is allowed there too.
+        const methods = candidates.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]));
+        const allow = [...new Set(methods)].join(', ');
         sendJsonError(res, 405, `method ${req.method} not allowed on ${url.pathname}`, { allow }, true);
       } else {
         sendJsonError(res, 404, `no route for ${url.pathname}`, {}, true);
