@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
 import type { Classification } from '../classify/classification.ts';
+import type { ClassifyHint } from '../classify/classifier.ts';
 import { Classifier } from '../classify/classifier.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { noopListener } from '../telemetry/listener.ts';
@@ -181,4 +182,31 @@ describe('user callbacks that fail mid-bookkeeping never leave a breaker refusin
       assert.equal(warnings.filter((w) => w.includes('classifier failed')).length, 1);
     });
   }
+
+  it('a Classifier subclass whose own classify() throws gives way to the built-in rules too', async () => {
+    // Only the Classifier's own classify() guards itself (its rules); an override is user code.
+    let broken = () => false;
+    class TenantClassifier extends Classifier {
+      override classify(error: unknown, hint?: ClassifyHint): Classification {
+        if (broken()) throw new Error('tenant lookup failed');
+        return super.classify(error, hint);
+      }
+    }
+    const warnings = await warningsDuring(() =>
+      probeFailsWhileBroken(
+        (clock, isBroken) => {
+          broken = isBroken;
+          return new Pipeline({
+            dependency: 'llm',
+            clock,
+            listener: noopListener,
+            classifier: new TenantClassifier(),
+            breaker: { trip: { kind: 'consecutive', threshold: 1 }, openDurationMs: 1_000 },
+          });
+        },
+        (p) => (p as Pipeline).breaker!,
+      ),
+    );
+    assert.equal(warnings.filter((w) => w.includes('classifier failed')).length, 1);
+  });
 });

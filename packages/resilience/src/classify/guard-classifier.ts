@@ -13,10 +13,11 @@ const guarded = new WeakSet<object>();
  * holds a breaker probe or a bulkhead slot: a custom classifier that throws, or returns something
  * that is not a classification, would leave them taken (a half-open breaker then refuses every
  * call for good). Such a failure is classified by the built-in rules instead and reported once as
- * a process warning. A {@link Classifier} is returned as it is: it guards its own rules.
+ * a process warning. A {@link Classifier} is returned as it is: it guards its own rules. A
+ * subclass that overrides `classify` is not: its override is user code like any other.
  */
 export function guardClassifier(classifier: Classifier): Classifier {
-  if (classifier instanceof Classifier || guarded.has(classifier)) return classifier;
+  if (classifier.classify === Classifier.prototype.classify || guarded.has(classifier)) return classifier;
   const report = warnOnce('Breakwater classifier failed; the built-in rules classified the error');
   const custom = classifier as { classify(error: unknown, hint?: ClassifyHint): Classification };
   const safe = {
