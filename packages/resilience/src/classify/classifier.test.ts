@@ -925,8 +925,35 @@ describe('classify: other inputs', () => {
       process.off('warning', onWarning);
     }
     assert.deepEqual(warnings, [
-      `Breakwater Classifier rule failed and was skipped; further errors are ignored: TypeError: Classifier rule returned an invalid classification:\n  rules[0].classify(error).category: must be one of ${ERROR_CATEGORIES.join(', ')} (got "validaton")`,
+      `Breakwater Classifier rule failed and was skipped; further errors are ignored: rules[0]: TypeError: Classifier rule returned an invalid classification:\n  classify(error).category: must be one of ${ERROR_CATEGORIES.join(', ')} (got "validaton")`,
     ]);
+  });
+
+  it('a rule whose when or classify throws is skipped and named in the warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const classifier = new Classifier({
+        rules: [
+          { message: /quota/, classify: { category: 'quota_exhausted' } },
+          {
+            when: (e) => (e as { body: { code: string } }).body.code === 'busy',
+            classify: { category: 'overloaded' },
+          },
+        ],
+      });
+      const error = Object.assign(new Error('x'), { status: 503 });
+      assert.equal(classifier.classify(error).category, 'overloaded', 'the built-in rules decide');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0]!,
+      /^Breakwater Classifier rule failed and was skipped; further errors are ignored: rules\[1\]: TypeError: Cannot read properties of undefined/,
+    );
   });
 
   it('a message rule with the g or y flag matches every identical error, not every other one', () => {

@@ -157,8 +157,8 @@ export class Classifier {
         result = applyRule(rule, error);
       } catch (bug) {
         // Classification runs while the call holds a breaker probe or a bulkhead slot: a throw
-        // from here would leave them taken. The broken rule is skipped, and said once.
-        this.reportRule(bug);
+        // from here would leave them taken. The broken rule is skipped, and said once by name.
+        this.reportRule(`${rule.where}: ${String(bug)}`);
         continue;
       }
       if (result !== undefined) return classification(result, errorTypeOf(error, result));
@@ -277,7 +277,8 @@ function applyRule(rule: PreparedRule, error: unknown): ClassificationInput | un
   if (result !== undefined) {
     throwProblems(
       'Classifier rule returned an invalid classification',
-      classificationProblems(result, `${rule.where}.classify(error)`),
+      // The rule is named where the failure is reported (see `classifyReadable`).
+      classificationProblems(result, 'classify(error)'),
     );
   }
   return result;
