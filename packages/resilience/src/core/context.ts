@@ -38,8 +38,9 @@ export class CallContext<TData = unknown> {
   /** @internal Depth of enclosing retry loops (a timeout inside one applies per attempt). */
   readonly retryDepth: number = 0;
   /**
-   * @internal Wakes a pending retry sleep or bulkhead queue wait early when the call (or, for the
-   * queue wait, the attempt) is aborted.
+   * @internal Wakes a pending retry sleep or bulkhead queue wait early when the call or the
+   * current attempt is aborted (a sleep pending while an attempt runs is a nested retry's, inside
+   * that attempt).
    */
   readonly waker: ((reason: unknown) => void) | undefined = undefined;
 

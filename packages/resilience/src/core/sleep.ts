@@ -5,8 +5,9 @@ import type { MutableCallContext } from './mutable-context.ts';
 
 /**
  * Waits `ms` on `clock`, rejecting with the abort reason as soon as the call is aborted (caller
- * signal or overall deadline). Only retry back-off uses this, so its allocations are off the
- * success path.
+ * signal or overall deadline), or the attempt it runs in (a retry nested in an outer retry's
+ * attempt, whose deadline wakes it through `ctx.waker`). Only retry back-off uses this, so its
+ * allocations are off the success path.
  *
  * The timer keeps the process alive: the application is waiting for this call, and an unref'd
  * back-off would let a process with nothing else pending exit (code 0) mid-call.
