@@ -6,10 +6,9 @@ import type { ClassifyHint } from '../classify/classifier.ts';
 import { Classifier } from '../classify/classifier.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { noopListener } from '../telemetry/listener.ts';
+import { overloaded, warningsDuring } from '../testing/support.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import type { CircuitBreakerOptions } from './options.ts';
-
-const overloaded = (): Error => Object.assign(new Error('overloaded'), { status: 503 });
 
 /** Runs a call that fails with a 503 through `target`, which passes that failure on. */
 async function failsOverloaded(target: {
@@ -19,20 +18,6 @@ async function failsOverloaded(target: {
     target.execute(() => Promise.reject(overloaded())),
     /overloaded/,
   );
-}
-
-/** Warnings emitted while `run` runs (process warnings are emitted on a later tick). */
-async function warningsDuring(run: () => Promise<void>): Promise<string[]> {
-  const warnings: string[] = [];
-  const onWarning = (warning: Error) => warnings.push(warning.message);
-  process.on('warning', onWarning);
-  try {
-    await run();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return warnings;
 }
 
 /**

@@ -3,24 +3,9 @@ import { describe, it } from 'node:test';
 import type { Classification } from '../classify/classification.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { noopListener } from '../telemetry/listener.ts';
+import { overloaded, warningsDuring } from '../testing/support.ts';
 import { FallbackPolicy } from './fallback-policy.ts';
 import { staticFallback } from './strategies.ts';
-
-const overloaded = (): Error => Object.assign(new Error('overloaded'), { status: 503 });
-
-/** Warnings emitted while `run` runs (process warnings are emitted on a later tick). */
-async function warningsDuring(run: () => Promise<void>): Promise<string[]> {
-  const warnings: string[] = [];
-  const onWarning = (warning: Error) => warnings.push(warning.message);
-  process.on('warning', onWarning);
-  try {
-    await run();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return warnings;
-}
 
 // A `handle` that reads a table by category, missing one: a TypeError for that category.
 const covered: Record<string, { fallback: boolean }> = { rate_limited: { fallback: true } };

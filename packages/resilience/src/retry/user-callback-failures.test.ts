@@ -6,24 +6,9 @@ import type { Classification } from '../classify/classification.ts';
 import type { Operation } from '../core/context.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { noopListener } from '../telemetry/listener.ts';
+import { overloaded, warningsDuring } from '../testing/support.ts';
 import type { RetryOptions } from './retry-policy.ts';
 import { RetryPolicy } from './retry-policy.ts';
-
-const overloaded = (): Error => Object.assign(new Error('overloaded'), { status: 503 });
-
-/** Warnings emitted while `run` runs (process warnings are emitted on a later tick). */
-async function warningsDuring(run: () => Promise<void>): Promise<string[]> {
-  const warnings: string[] = [];
-  const onWarning = (warning: Error) => warnings.push(warning.message);
-  process.on('warning', onWarning);
-  try {
-    await run();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return warnings;
-}
 
 type Runner = (clock: ManualClock, options: RetryOptions) => (fn: Operation<string>) => Promise<string>;
 

@@ -30,3 +30,20 @@ export function recordingListener(): ResilienceListener & { calls: [string, unkn
     onPattern: record('onPattern'),
   };
 }
+
+/** A provider's 503 (classified `overloaded`), as the operation under test throws it. */
+export const overloaded = (): Error => Object.assign(new Error('overloaded'), { status: 503 });
+
+/** Process warnings emitted while `run` runs (they are emitted on a later tick). */
+export async function warningsDuring(run: () => Promise<void>): Promise<string[]> {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.message);
+  process.on('warning', onWarning);
+  try {
+    await run();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  return warnings;
+}
