@@ -13,27 +13,33 @@ const VARIABLES = [
   'OTEL_EXPORTER_OTLP_METRICS_HEADERS',
 ] as const;
 
-/** Logs each entry of the OTLP header variables the exporters will leave out. */
+/** Logs each entry of the OTLP header variables the exporters will leave out, or cannot send. */
 export function noteBadHeaders(env: NodeJS.ProcessEnv, logger: (message: string) => void): void {
   for (const name of VARIABLES) {
     const entries = envText(env, name)?.split(',') ?? [];
     entries.forEach((entry, i) => {
       const place = `entry ${i + 1} of ${entries.length}`;
-      const problem = entryProblem(entry, place);
-      const unsent = problem === undefined ? unsendable(entry) : undefined;
-      if (problem !== undefined) logger(`${name}: ${problem}; left out, the other headers are sent`);
-      else if (unsent !== undefined) logger(`${name}: ${unsent}; every export fails until it is fixed`);
+      const read = readEntry(entry, place);
+      if (typeof read === 'string') {
+        logger(`${name}: ${read}; left out, the other headers are sent`);
+        return;
+      }
+      if (read === undefined) return;
+      // Parsed, it is kept: one Node will not send fails every request.
+      const unsent = httpHeaderProblem(read.key, read.value);
+      if (unsent !== undefined)
+        logger(`${name}: ${unsent}, once percent-decoded; every export fails until it is fixed`);
       else if (entry.includes(';')) logger(`${name}: ${cutValue(entry, place)}`);
     });
   }
 }
 
 /**
- * What makes the exporters drop `entry` (the rules of OpenTelemetry's `parseKeyPairsIntoRecord`),
- * naming the entry by its header name, or by `place` where it has none: an entry without `=` may
- * be a bare token.
+ * The header `entry` makes, percent-decoded, as OpenTelemetry's `parseKeyPairsIntoRecord` reads
+ * it; or what makes the exporters drop it, naming the entry by its header name, or by `place`
+ * where it has none (an entry without `=` may be a bare token). Undefined for a stray comma.
  */
-function entryProblem(entry: string, place: string): string | undefined {
+function readEntry(entry: string, place: string): { key: string; value: string } | string | undefined {
   if (entry.trim() === '') return undefined; // a stray comma: nothing was meant
   // The value ends at a `;` (what follows is baggage metadata), so only the part before counts.
   const pair = entry.split(';', 1)[0]!;
@@ -44,29 +50,15 @@ function entryProblem(entry: string, place: string): string | undefined {
   if (key === '') return `${place} has no name before its "="`;
   if (value === '') return `${JSON.stringify(key)} has no value`;
   try {
-    decodeURIComponent(key);
-    decodeURIComponent(value);
+    return { key: decodeURIComponent(key), value: decodeURIComponent(value) };
   } catch {
     return `${JSON.stringify(key)} is not valid percent-encoding (a "%" must start %XX)`;
   }
-  return undefined;
-}
-
-/** What makes Node refuse to send a parsed `entry`: the exporters keep it, so every request fails. */
-function unsendable(entry: string): string | undefined {
-  if (entry.trim() === '') return undefined;
-  const pair = entry.split(';', 1)[0]!;
-  const equals = pair.indexOf('=');
-  const problem = httpHeaderProblem(
-    decodeURIComponent(pair.slice(0, equals).trim()),
-    decodeURIComponent(pair.slice(equals + 1).trim()),
-  );
-  return problem === undefined ? undefined : `${problem}, once percent-decoded`;
 }
 
 /**
  * An entry the exporters send only up to its `;` (they read what follows as baggage metadata),
- * named as {@link entryProblem} names it.
+ * named as {@link readEntry} names it.
  */
 function cutValue(entry: string, place: string): string {
   const key = entry.slice(0, entry.indexOf('=')).trim();
