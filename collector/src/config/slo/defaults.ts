@@ -35,17 +35,21 @@ export function successRateLevelsFor(objectivePercent: number): SuccessRateLevel
 }
 
 /**
- * Default latency levels for a latency SLO's threshold (ms). A level below the threshold would
- * page while calls meet the SLO (a 2 s SLO at a 600 ms p95), so a threshold above the default
- * warning scales them to it, in the defaults' proportions (2 s → 2 s / 3.33 s / 6.67 s).
+ * Default latency levels for a latency SLO's threshold (ms) and objective (percent). A level below
+ * the threshold would page while calls meet the SLO (a 2 s SLO at a 600 ms p95), so a threshold
+ * above the default warning scales them to it, in the defaults' proportions (2 s → 2 s / 3.33 s /
+ * 6.67 s). An objective below 95 % lets more than 5 % of calls be slow while it is met, so a p95
+ * over any of them would page a met SLO: the quantile is then the objective's (90 % → p90).
  */
-export function latencyLevelsFor(thresholdMs: number | undefined): LatencyLevels {
+export function latencyLevelsFor(thresholdMs: number | undefined, objectivePercent: number): LatencyLevels {
   const d = DEFAULT_LATENCY_LEVELS;
-  if (thresholdMs === undefined || !(thresholdMs > d.warningMs)) return d;
+  // Rounded as the success-rate levels are: an OpenSLO target of 0.29 reads as 28.999999999999996 %.
+  const quantile = Math.min(d.quantile, Math.round(objectivePercent * 1e4) / 1e6);
+  if (thresholdMs === undefined || !(thresholdMs > d.warningMs)) return { ...d, quantile };
   const scale = thresholdMs / d.warningMs;
   return {
     kind: 'latency',
-    quantile: d.quantile,
+    quantile,
     warningMs: thresholdMs,
     severeMs: Math.round(d.severeMs * scale),
     emergencyMs: Math.round(d.emergencyMs * scale),

@@ -3,6 +3,7 @@ import type { SloSection } from '../slo-section.ts';
 import {
   availabilityBad,
   DEFAULT_BAD_EVENTS,
+  DEFAULT_LATENCY_LEVELS,
   DEFAULT_SUCCESS_RATE_LEVELS,
   defaultAvailabilitySlo,
   latencyLevelsFor,
@@ -139,8 +140,9 @@ function latencyThreshold(good: readonly Selector[] | undefined): number | undef
 /**
  * Configured levels over the defaults for the SLI kind (latency durations already in ms). An SLO
  * with no levels at all gets defaults that follow its objective (percent) or latency threshold
- * (ms), so it does not page while met: see {@link successRateLevelsFor}. Once any level is given,
- * the others keep the fixed defaults its order was checked against.
+ * (ms), so it does not page while met: see {@link successRateLevelsFor} and
+ * {@link latencyLevelsFor}. Once any level is given, the others keep the fixed defaults its order
+ * was checked against.
  */
 function levelsFor(
   sli: SliKind,
@@ -149,7 +151,7 @@ function levelsFor(
   thresholdMs: number | undefined,
 ): LevelThresholds {
   if (sli === 'latency') {
-    const d = latencyLevelsFor(given === undefined ? thresholdMs : undefined);
+    const d = given === undefined ? latencyLevelsFor(thresholdMs, objectivePercent) : DEFAULT_LATENCY_LEVELS;
     return {
       kind: 'latency',
       quantile: given?.quantile ?? d.quantile,

@@ -174,7 +174,7 @@ slos:
     assert.deepEqual(chat.levels, { kind: 'success_rate', warning: 99.5, severe: 99, emergency: 98.5 });
     assert.deepEqual(tools.levels, {
       kind: 'latency',
-      quantile: 0.95,
+      quantile: 0.9,
       warningMs: 1000,
       severeMs: 1667,
       emergencyMs: 3333,
@@ -235,6 +235,23 @@ slos:
       severeMs: 3333,
       emergencyMs: 6667,
     });
+    // An objective below 95 % lets more than 5 % of calls be slow while it is met: a p95 over
+    // the threshold is no sign of trouble then. The quantile is the objective's.
+    const slowTail = (objective: number) =>
+      levelsOf({ sli: 'latency', objective, threshold: '2s' }) as { quantile: number };
+    assert.equal(slowTail(90).quantile, 0.9);
+    assert.equal(slowTail(80).quantile, 0.8);
+    assert.equal(slowTail(28.999999999999996).quantile, 0.29);
+    assert.equal(slowTail(99).quantile, 0.95, 'a stricter objective keeps p95');
+    assert.equal(
+      (
+        levelsOf({ sli: 'latency', objective: 90, threshold: '2s', levels: { warning: '400ms' } }) as {
+          quantile: number;
+        }
+      ).quantile,
+      0.95,
+      'given levels keep the fixed defaults',
+    );
     // Any level given: the others keep the fixed defaults its order was checked against.
     assert.deepEqual(levelsOf({ objective: 95, levels: { warning: 99 } }), {
       kind: 'success_rate',
