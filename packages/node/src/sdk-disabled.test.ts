@@ -45,14 +45,19 @@ describe('OTEL_SDK_DISABLED', () => {
 
   it('start() listens on no Prometheus port', async () => {
     const port = await freePort();
+    const saved = { ...process.env };
     process.env.OTEL_SDK_DISABLED = 'true';
     process.env.BREAKWATER_PROMETHEUS_PORT = String(port);
-    const logged: string[] = [];
-    const bw = start({ control: false, handleSignals: false, logger: (m) => logged.push(m) });
-    // The exporter would start listening in the background: give it the time it takes.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`), 'nothing listens');
-    assert.equal(logged.length, 1, logged.join('\n'));
-    await bw.shutdown();
+    try {
+      const logged: string[] = [];
+      const bw = start({ control: false, handleSignals: false, logger: (m) => logged.push(m) });
+      // The exporter would start listening in the background: give it the time it takes.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`), 'nothing listens');
+      assert.equal(logged.length, 1, logged.join('\n'));
+      await bw.shutdown();
+    } finally {
+      process.env = saved;
+    }
   });
 });
