@@ -365,12 +365,10 @@ export class CircuitBreaker implements Policy {
     // replica making fewer calls per re-send than 1/allow would never admit one. A new fraction
     // counts from a random phase: every replica of a fleet starting from 0 would admit nothing
     // in a step where it makes fewer than 1/allow calls, so a fleet of quiet replicas would send
-    // no probe at all; from random phases it admits about `allow` of its calls together.
-    if (
-      previous === undefined ||
-      parsed === undefined ||
-      overrideFraction(previous) !== overrideFraction(parsed)
-    )
+    // no probe at all; from random phases it admits about `allow` of its calls together. Cleared,
+    // the local logic counts from 0 again, as it does on entering half-open.
+    if (parsed === undefined) this.gate.reset();
+    else if (previous === undefined || overrideFraction(previous) !== overrideFraction(parsed))
       this.gate.reset(Math.random());
     this.afterChange(from, 'fleet');
   }
