@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, it } from 'node:test';
 import { tool } from '@breakwater/instrumentation';
 import { type Breakwater, start } from './index.ts';
+import { freePort } from './testing/free-port.ts';
 import { recordingReceiver } from './testing/recording-receiver.ts';
 
 // `OTEL_METRICS_EXPORTER=prometheus`, the standard way to ask for a scrape endpoint, serves the
@@ -13,15 +13,6 @@ const receiver = recordingReceiver();
 let bw: Breakwater;
 let port: number;
 const logged: string[] = [];
-
-/** A port free on 127.0.0.1 a moment ago (the option check takes 1 to 65535, not 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 before(async () => {
   const endpoint = await receiver.listen();

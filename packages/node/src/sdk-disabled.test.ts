@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { resolveOptions, start } from './index.ts';
+import { freePort } from './testing/free-port.ts';
 
 // OTEL_SDK_DISABLED=true: NodeSDK registers no meter provider, so a Prometheus endpoint would
 // serve only "MetricReader is not bound" to every scrape (a 200 that Prometheus counts as up).
@@ -10,15 +10,6 @@ function resolved(env: NodeJS.ProcessEnv, options: Record<string, unknown> = {})
   const logged: string[] = [];
   const o = resolveOptions({ ...options, logger: (m: string) => logged.push(m) }, env);
   return { o, logged };
-}
-
-/** A port free on 127.0.0.1 a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('OTEL_SDK_DISABLED', () => {
