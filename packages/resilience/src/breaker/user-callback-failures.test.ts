@@ -56,6 +56,21 @@ async function probeFailsWhileBroken(
   assert.equal(breaker.state, 'closed');
 }
 
+/** {@link probeFailsWhileBroken} through a one-failure Pipeline classifying with `classifierOf`. */
+function pipelineProbeFailsWhileBroken(classifierOf: (broken: () => boolean) => Classifier): Promise<void> {
+  return probeFailsWhileBroken(
+    (clock, broken) =>
+      new Pipeline({
+        dependency: 'llm',
+        clock,
+        listener: noopListener,
+        classifier: classifierOf(broken),
+        breaker: { trip: { kind: 'consecutive', threshold: 1 }, openDurationMs: 1_000 },
+      }),
+    (p) => (p as Pipeline).breaker!,
+  );
+}
+
 const base = (clock: ManualClock): CircuitBreakerOptions => ({
   dependency: 'llm',
   clock,
@@ -114,26 +129,19 @@ describe('user callbacks that fail mid-bookkeeping never leave a breaker refusin
 
   it("a Classifier rule that throws on a pipeline's probe failure is skipped, and said once", async () => {
     const warnings = await warningsDuring(() =>
-      probeFailsWhileBroken(
-        (clock, broken) =>
-          new Pipeline({
-            dependency: 'llm',
-            clock,
-            listener: noopListener,
-            classifier: new Classifier({
-              rules: [
-                {
-                  when: () => {
-                    if (broken()) throw new Error('rule bug');
-                    return false;
-                  },
-                  classify: { category: 'validation' },
+      pipelineProbeFailsWhileBroken(
+        (broken) =>
+          new Classifier({
+            rules: [
+              {
+                when: () => {
+                  if (broken()) throw new Error('rule bug');
+                  return false;
                 },
-              ],
-            }),
-            breaker: { trip: { kind: 'consecutive', threshold: 1 }, openDurationMs: 1_000 },
+                classify: { category: 'validation' },
+              },
+            ],
           }),
-        (p) => (p as Pipeline).breaker!,
       ),
     );
     assert.equal(warnings.filter((w) => w.includes('Classifier rule failed and was skipped')).length, 1);
@@ -150,18 +158,11 @@ describe('user callbacks that fail mid-bookkeeping never leave a breaker refusin
   ] as const) {
     it(`a custom classifier that ${label} gives way to the built-in rules`, async () => {
       const warnings = await warningsDuring(() =>
-        probeFailsWhileBroken(
-          (clock, broken) =>
-            new Pipeline({
-              dependency: 'llm',
-              clock,
-              listener: noopListener,
-              classifier: {
-                classify: (error: unknown) => (broken() ? classify() : new Classifier().classify(error)),
-              } as never,
-              breaker: { trip: { kind: 'consecutive', threshold: 1 }, openDurationMs: 1_000 },
-            }),
-          (p) => (p as Pipeline).breaker!,
+        pipelineProbeFailsWhileBroken(
+          (broken) =>
+            ({
+              classify: (error: unknown) => (broken() ? classify() : new Classifier().classify(error)),
+            }) as never,
         ),
       );
       assert.equal(warnings.filter((w) => w.includes('classifier failed')).length, 1);
@@ -170,28 +171,14 @@ describe('user callbacks that fail mid-bookkeeping never leave a breaker refusin
 
   it('a Classifier subclass whose own classify() throws gives way to the built-in rules too', async () => {
     // Only the Classifier's own classify() guards itself (its rules); an override is user code.
-    let broken = () => false;
-    class TenantClassifier extends Classifier {
-      override classify(error: unknown, hint?: ClassifyHint): Classification {
-        if (broken()) throw new Error('tenant lookup failed');
-        return super.classify(error, hint);
-      }
-    }
-    const warnings = await warningsDuring(() =>
-      probeFailsWhileBroken(
-        (clock, isBroken) => {
-          broken = isBroken;
-          return new Pipeline({
-            dependency: 'llm',
-            clock,
-            listener: noopListener,
-            classifier: new TenantClassifier(),
-            breaker: { trip: { kind: 'consecutive', threshold: 1 }, openDurationMs: 1_000 },
-          });
-        },
-        (p) => (p as Pipeline).breaker!,
-      ),
-    );
+    const subclass = (broken: () => boolean) =>
+      new (class TenantClassifier extends Classifier {
+        override classify(error: unknown, hint?: ClassifyHint): Classification {
+          if (broken()) throw new Error('tenant lookup failed');
+          return super.classify(error, hint);
+        }
+      })();
+    const warnings = await warningsDuring(() => pipelineProbeFailsWhileBroken(subclass));
     assert.equal(warnings.filter((w) => w.includes('classifier failed')).length, 1);
   });
 });
