@@ -50,13 +50,8 @@ export interface RetryOptions {
 }
 
 // Checked for `canRetry` too: a budget without it would read as empty and refuse every retry.
-const BudgetSchema = z.custom<object>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as { canRetry?: unknown }).canRetry === 'boolean' &&
-    typeof (v as { onFailure?: unknown }).onFailure === 'function' &&
-    typeof (v as { onSuccess?: unknown }).onSuccess === 'function',
+const BudgetSchema = objectWithMethods('onFailure', 'onSuccess').refine(
+  (v) => typeof (v as { canRetry?: unknown }).canRetry === 'boolean',
   { message: 'expected a RetryBudget { canRetry, onFailure(), onSuccess() }' },
 );
 
