@@ -231,6 +231,29 @@ describe('SLO component', () => {
     );
   });
 
+  it('warns at start of an SLO whose levels page while it is met, naming the SLO', async () => {
+    const logger = memoryLogger();
+    const config = CollectorConfigSchema.parse({
+      technicalSlos: false,
+      slos: [
+        { name: 'tools', sli: 'latency', threshold: '2s', objective: 95, levels: { warning: '250ms' } },
+        { name: 'chat', objective: 99 },
+      ],
+    });
+    const c = await createSloComponent({ config, clock: new ManualClock(0), logger, dataDir: tempDir() });
+    cleanup.push(() => c.stop?.());
+    const warnings = logger.lines.filter((l) => l.level === 'warn');
+    assert.deepEqual(
+      warnings.map((l) => [(l.obj as { slo?: string }).slo, l.msg]),
+      [
+        [
+          'tools',
+          'SLO levels: severe level 500ms is below the 2s threshold: p95 may be between them while the SLO is met',
+        ],
+      ],
+    );
+  });
+
   it('a failed compaction is logged, the tick still evaluates, and the next tick compacts again', async (t) => {
     const dataDir = tempDir();
     const t0 = Date.UTC(2025, 5, 1, 12, 0, 0);

@@ -5,6 +5,7 @@ import { type EventCounter, writeSloMetrics } from './act/slo-metrics.ts';
 import { sloRoutes } from './act/slo-routes.ts';
 import type { CollectorComponent, ComponentContext } from './component.ts';
 import { dimensionLabel } from './config/slo/dimension-label.ts';
+import { levelsPagingWhileMet } from './config/slo/levels-paging-while-met.ts';
 import { resolveSlos } from './config/slo/resolve.ts';
 import { evaluateAll } from './evaluate/evaluator.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
@@ -226,6 +227,10 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
     { slos: definitions.map((d) => d.name), store: store.kind, alertmanager: am.url ?? null },
     'SLO engine ready',
   );
+  for (const slo of definitions) {
+    const advice = levelsPagingWhileMet(slo);
+    if (advice !== undefined) logger.warn({ slo: slo.name }, `SLO levels: ${advice}`);
+  }
 
   return {
     name: 'slo',

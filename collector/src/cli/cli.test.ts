@@ -201,6 +201,21 @@ describe('breakwater CLI', () => {
     assert.match(check.stdout, /- c \[business, availability\] 99% over 36h\n/);
   });
 
+  it('check-config accepts levels that page while the SLO is met, with a warning under that SLO', async () => {
+    const file = join(dir, 'levels.yaml');
+    await writeFile(
+      file,
+      'technicalSlos: false\nslos:\n  - { name: chat, objective: 99, levels: { severe: 99.2, emergency: 98 } }\n  - { name: ok, objective: 99 }\n',
+    );
+    const check = cli(['check-config', file]);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(
+      check.stdout,
+      /- chat \[business, availability\] 99% over 30d\n {6}warning: severe level 99\.2% is above the 99% objective: it pages while the SLO is met\n {4}- ok /,
+    );
+    assert.equal(check.stdout.match(/warning:/g)?.length, 1);
+  });
+
   it('check-config rejects what serve refuses: a public listener without tokens, the same message', async () => {
     const file = join(dir, 'public.yaml');
     await writeFile(file, `listen: 0.0.0.0:0\ndataDir: ${join(dir, 'public-state')}\n`);

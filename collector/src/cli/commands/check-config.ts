@@ -1,5 +1,6 @@
 import { ConfigError } from '../../config/config-error.ts';
 import type { CollectorConfig } from '../../config/schema.ts';
+import { levelsPagingWhileMet } from '../../config/slo/levels-paging-while-met.ts';
 import { ratioToPercent } from '../../config/slo/objective.ts';
 import { resolveSlos } from '../../config/slo/resolve.ts';
 import { urlForDisplay } from '../../config/url-for-display.ts';
@@ -80,6 +81,8 @@ export function summarize(config: CollectorConfig): string {
       lines.push(
         `    - ${slo.name} [${slo.tier}, ${slo.sli}] ${ratioToPercent(slo.objective)}% over ${windowName(slo.windowMs)}`,
       );
+      const advice = levelsPagingWhileMet(slo);
+      if (advice !== undefined) lines.push(`      warning: ${advice}`);
     }
   } catch (error) {
     lines.push(`  slos:     (cannot resolve: ${(error as Error).message})`);

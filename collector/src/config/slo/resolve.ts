@@ -129,8 +129,8 @@ function fromOpenSlo(
   };
 }
 
-/** The longest `maxDuration` of an OpenSLO latency SLO's good selectors (ms). */
-function latencyThreshold(good: readonly Selector[] | undefined): number | undefined {
+/** A latency SLO's threshold: the longest `maxDuration` of its good selectors (ms). */
+export function latencyThreshold(good: readonly Selector[] | undefined): number | undefined {
   let longest: number | undefined;
   for (const s of good ?? [])
     if (s.maxDuration !== undefined) longest = Math.max(longest ?? 0, s.maxDuration);
