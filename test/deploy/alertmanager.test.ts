@@ -1,7 +1,7 @@
 /**
  * examples/deploy/alertmanager.yml, checked with the real amtool and a real Alertmanager
  * (Debian `prometheus-alertmanager`): routing of severity=page|ticket and the inhibition of a
- * ticket by a page for the same SLO, service and version.
+ * ticket by a page for the same SLO, service, version and groupBy labels (operation, dependency).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,7 +85,7 @@ describe('alertmanager.yml', () => {
     });
   }
 
-  test('groups by slo and service; a page inhibits the ticket for the same slo, service and version', () => {
+  test('groups by slo and service; a page inhibits the ticket for the same slo, service, version and group', () => {
     const config = readYaml('alertmanager.yml');
     const route = record(config.route, 'route');
     assert.deepEqual(route.group_by, ['slo', 'service']);
@@ -94,7 +94,7 @@ describe('alertmanager.yml', () => {
       {
         source_matchers: ['severity="page"'],
         target_matchers: ['severity="ticket"'],
-        equal: ['slo', 'service', 'version'],
+        equal: ['slo', 'service', 'version', 'operation', 'dependency'],
       },
     ]);
     const receivers = list(config.receivers, 'receivers').map((r) => str(record(r, 'receiver').name, 'name'));
@@ -110,7 +110,7 @@ describe('a real Alertmanager with alertmanager.yml', () => {
     rmSync(storage, { recursive: true, force: true });
   });
 
-  test('suppresses the ticket while the page for the same slo/service/version fires, not for another service or release', async () => {
+  test('suppresses the ticket while the page for the same slo/service/version/group fires, not for another service, release or group', async () => {
     const binary = requireTool('alertmanager', 'prometheus-alertmanager', [
       '/usr/bin/prometheus-alertmanager',
     ]);
@@ -128,11 +128,15 @@ describe('a real Alertmanager with alertmanager.yml', () => {
     );
 
     const now = new Date().toISOString();
-    const alert = (severity: string, service: string) => ({
-      labels: { alertname: 'BreakwaterErrorBudgetBurn', slo: 'availability', service, severity },
+    const alert = (severity: string, service: string, group: Record<string, string> = {}) => ({
+      labels: { alertname: 'BreakwaterErrorBudgetBurn', slo: 'availability', service, severity, ...group },
       annotations: { summary: `${severity} for ${service}` },
       startsAt: now,
     });
+    // The default SLOs group by operation (availability) and dependency (the technical ones):
+    // a page for one group must not hide the ticket of another.
+    const byGroup = (severity: string, label: string, value: string) =>
+      alert(severity, 'agent', { slo: `by-${label}`, [label]: value });
     // Gate incidents, labelled as the collector labels them: a ROLLBACK of pay@v9 pages.
     const incident = (version: string, decision: 'ROLLBACK' | 'HALT') => ({
       labels: gateAlertLabels({ service: 'pay', version, decision }),
@@ -149,6 +153,12 @@ describe('a real Alertmanager with alertmanager.yml', () => {
         incident('v9', 'ROLLBACK'),
         incident('v9', 'HALT'),
         incident('v2', 'HALT'),
+        byGroup('page', 'operation', 'chat'),
+        byGroup('ticket', 'operation', 'chat'),
+        byGroup('ticket', 'operation', 'embeddings'),
+        byGroup('page', 'dependency', 'openai/gpt-4o'),
+        byGroup('ticket', 'dependency', 'openai/gpt-4o'),
+        byGroup('ticket', 'dependency', 'tool/search'),
       ]),
     });
     assert.equal(posted.status, 200, await posted.text());
@@ -159,13 +169,19 @@ describe('a real Alertmanager with alertmanager.yml', () => {
       receivers: { name: string }[];
     }
     const key = (a: AmAlert) =>
-      `${a.labels.severity}/${a.labels.service}${a.labels.version ? `@${a.labels.version}` : ''}`;
-    const alerts = await waitFor('the six alerts with inhibition applied', async () => {
+      `${a.labels.severity}/${a.labels.service}${a.labels.version ? `@${a.labels.version}` : ''}` +
+      `${a.labels.operation ? `/${a.labels.operation}` : ''}${a.labels.dependency ? `/${a.labels.dependency}` : ''}`;
+    const alerts = await waitFor('the twelve alerts with inhibition applied', async () => {
       const response = await fetch(`${base}/api/v2/alerts`);
       const body = (await response.json()) as AmAlert[];
       const byKey = new Map(body.map((a) => [key(a), a]));
-      const inhibited = ['ticket/checkout', 'ticket/pay@v9'].map((k) => byKey.get(k));
-      return body.length === 6 && inhibited.every((a) => a && a.status.inhibitedBy.length > 0)
+      const inhibited = [
+        'ticket/checkout',
+        'ticket/pay@v9',
+        'ticket/agent/chat',
+        'ticket/agent/openai/gpt-4o',
+      ].map((k) => byKey.get(k));
+      return body.length === 12 && inhibited.every((a) => a && a.status.inhibitedBy.length > 0)
         ? byKey
         : undefined;
     });
@@ -185,5 +201,10 @@ describe('a real Alertmanager with alertmanager.yml', () => {
       alerts.get('ticket/search')?.receivers.map((r) => r.name),
       ['ticket'],
     );
+    // A page for one operation or dependency hides that group's ticket, not another group's.
+    assert.equal(alerts.get('ticket/agent/chat')?.status.state, 'suppressed');
+    assert.equal(alerts.get('ticket/agent/embeddings')?.status.state, 'active');
+    assert.equal(alerts.get('ticket/agent/openai/gpt-4o')?.status.state, 'suppressed');
+    assert.equal(alerts.get('ticket/agent/tool/search')?.status.state, 'active');
   });
 });
