@@ -7,7 +7,19 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { DEPLOY, type Doc, deployPath, isRecord, list, REPO, readYaml, record, str } from './deploy-files.ts';
+import { formatDuration, parseDuration } from '@breakwater/protocol';
+import {
+  DEPLOY,
+  type Doc,
+  deployPath,
+  isRecord,
+  list,
+  REPO,
+  readYaml,
+  record,
+  rulesOf,
+  str,
+} from './deploy-files.ts';
 
 const compose = readYaml('compose.yaml');
 const services = record(compose.services, 'services');
@@ -144,6 +156,23 @@ describe('compose.yaml', () => {
         `${file} is not mounted where prometheus.yml's rule_files finds it`,
       );
     }
+  });
+
+  test('Prometheus keeps data longer than the longest range its rules read', () => {
+    // A `rate(...[30d])` over 15 days of data is a 15-day ratio recorded under a 30-day name.
+    const flag = commandArgs('prometheus').find((a) => a.startsWith('--storage.tsdb.retention.time='));
+    assert.ok(flag, 'prometheus: no --storage.tsdb.retention.time (the default is 15d)');
+    const retention = parseDuration(flag.split('=')[1] ?? '');
+    const ranges = ['breakwater-rules.yml', 'collector-alerts.yml'].flatMap((file) =>
+      rulesOf(file).flatMap((rule) =>
+        [...str(rule.expr, `${file} expr`).matchAll(/\[(\d+[smhdw])\]/g)].map((m) => m[1] ?? ''),
+      ),
+    );
+    const longest = Math.max(...ranges.map(parseDuration));
+    assert.ok(
+      retention > longest,
+      `retention ${flag} does not cover the longest rule range (${formatDuration(longest)})`,
+    );
   });
 
   test('addresses in the other files name compose services', () => {
