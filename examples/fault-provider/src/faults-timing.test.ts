@@ -38,6 +38,11 @@ async function statusOf(client: OpenAI): Promise<number> {
   }
 }
 
+/** The progress fields of a script's status. */
+function pick(status: { step: number; stepRequests: number; requests: number } | undefined) {
+  return status && { step: status.step, stepRequests: status.stepRequests, requests: status.requests };
+}
+
 describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
   it('runs a sequence: OK, 2 × 503, 1 × 429, then OK forever', async () => {
     await withProvider({}, async ({ client, fp }) => {
@@ -130,6 +135,24 @@ describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
       assert.equal(await statusOf(client), 200);
       await clock.advance(20);
       assert.equal(await statusOf(client), 503);
+    });
+  });
+
+  it("a step that comes round again in a later cycle starts with none of the last round's requests", async () => {
+    await withProvider({}, async ({ client, clock, fp }) => {
+      fp.script({
+        repeat: true,
+        steps: [
+          { fault: 'error', status: 503, durationMs: 10 },
+          { fault: 'ok', durationMs: 20 },
+        ],
+      });
+      await clock.advance(15);
+      assert.equal(await statusOf(client), 200);
+      assert.deepEqual(pick(fp.faults()[0]), { step: 1, stepRequests: 1, requests: 1 });
+      // One whole cycle later the same step runs again, with no request of its own yet.
+      await clock.advance(30);
+      assert.deepEqual(pick(fp.faults()[0]), { step: 1, stepRequests: 0, requests: 1 });
     });
   });
 

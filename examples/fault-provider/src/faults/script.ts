@@ -99,6 +99,10 @@ export class RunningScript {
     }
     if (cycle <= 0) return;
     const cycles = Math.floor((now - this.startedAt) / cycle);
-    if (cycles > 0) this.startedAt += cycles * cycle;
+    if (cycles > 0) {
+      this.startedAt += cycles * cycle;
+      // A later round of the step: the requests of the round it began with are not its own.
+      this.used = 0;
+    }
   }
 }
