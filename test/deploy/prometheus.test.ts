@@ -50,12 +50,20 @@ describe('prometheus.yml', () => {
     assert.ok(config.includes(SECRET_PATH), `prometheus.yml should read the token from ${SECRET_PATH}`);
     const dir = mkdtempSync(path.join(scratch, 'config-'));
     writeFileSync(path.join(dir, 'token'), 'test-token\n');
-    writeFileSync(path.join(dir, 'prometheus.yml'), config.replaceAll(SECRET_PATH, path.join(dir, 'token')));
+    const local = config.replaceAll(SECRET_PATH, path.join(dir, 'token'));
     for (const file of RULE_FILES) copyFileSync(deployPath(file), path.join(dir, file));
-
-    const full = await run(promtool, ['check', 'config', path.join(dir, 'prometheus.yml')]);
-    assert.equal(full.code, 0, `promtool check config failed:\n${full.stdout}${full.stderr}`);
-    assert.match(full.stdout + full.stderr, new RegExp(`SUCCESS: ${RULE_FILES.length} rule files found`));
+    // As shipped, and with breakwater-rules.yml uncommented (evaluating the SLOs in Prometheus).
+    const uncommented = local.replace('# - breakwater-rules.yml', '- breakwater-rules.yml');
+    assert.notEqual(uncommented, local, 'prometheus.yml should name breakwater-rules.yml, commented out');
+    for (const [text, files] of [
+      [local, 1],
+      [uncommented, 2],
+    ] as const) {
+      writeFileSync(path.join(dir, 'prometheus.yml'), text);
+      const full = await run(promtool, ['check', 'config', path.join(dir, 'prometheus.yml')]);
+      assert.equal(full.code, 0, `promtool check config failed:\n${full.stdout}${full.stderr}`);
+      assert.match(full.stdout + full.stderr, new RegExp(`SUCCESS: ${files} rule files found`));
+    }
 
     const syntax = await run(promtool, ['check', 'config', '--syntax-only', deployPath('prometheus.yml')]);
     assert.equal(
@@ -65,10 +73,13 @@ describe('prometheus.yml', () => {
     );
   });
 
-  test('loads the rule files, scrapes Breakwater and the OpenTelemetry Collector, alerts to Alertmanager', () => {
+  test('loads the collector alerts, scrapes Breakwater and the OpenTelemetry Collector, alerts to Alertmanager', () => {
     const config = readYaml('prometheus.yml');
     const ruleFiles = list(config.rule_files, 'rule_files').map((f) => str(f, 'rule_files[]'));
-    assert.deepEqual(ruleFiles, RULE_FILES);
+    // The collector pushes the SLO alerts (breakwater.yaml sets alertmanager.url): loading
+    // breakwater-rules.yml as well would page twice for every burn.
+    assert.ok(str(record(readYaml('breakwater.yaml').alertmanager, 'alertmanager').url, 'url').length > 0);
+    assert.deepEqual(ruleFiles, ['collector-alerts.yml']);
     for (const file of ruleFiles) assert.ok(existsSync(path.join(DEPLOY, file)), `${file} is missing`);
 
     const jobs = new Map<string, { path: string; targets: string[] }>();
