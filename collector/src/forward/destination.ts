@@ -115,10 +115,14 @@ export class Destination {
     this.spoolPath = options.spool?.path;
     // Queued now, ahead of anything received in this run; sent once `start()` pumps. Up to
     // `concurrency` of them were in flight when the last run ended, outside the queue's bounds:
-    // they keep that room, so a restart alone drops nothing the last run had kept.
+    // they keep that room, in requests and in bytes, so a restart alone drops nothing the last
+    // run had kept. Sending is first in, first out, so those are the oldest rows.
     const { concurrency } = options.config;
-    for (const { id, request } of this.spool?.takeRestored() ?? []) {
-      this.push({ request, spoolId: id }, concurrency);
+    const restored = this.spool?.takeRestored() ?? [];
+    let spareBytes = 0;
+    for (const { request } of restored.slice(0, concurrency)) spareBytes += request.body.length;
+    for (const { id, request } of restored) {
+      this.push({ request, spoolId: id }, concurrency, spareBytes);
     }
   }
 
@@ -231,15 +235,15 @@ export class Destination {
 
   /**
    * Queues `entry`, dropping the oldest beyond `maxQueueRequests` (plus `spareRequests`) /
-   * `maxQueueBytes`.
+   * `maxQueueBytes` (plus `spareBytes`).
    */
-  private push(entry: QueuedRequest, spareRequests = 0): void {
+  private push(entry: QueuedRequest, spareRequests = 0, spareBytes = 0): void {
     this.queue.push(entry);
     this.bytes += entry.request.body.length;
     const { maxQueueRequests, maxQueueBytes } = this.options.config;
     while (
       this.queuedRequests > maxQueueRequests + spareRequests ||
-      (this.bytes > maxQueueBytes && this.queuedRequests > 1)
+      (this.bytes > maxQueueBytes + spareBytes && this.queuedRequests > 1)
     ) {
       this.settle(this.take(), 'dropped_queue_full');
     }

@@ -224,6 +224,49 @@ describe('forward spool', () => {
     assert.deepEqual(spooled(spoolPath), []);
   });
 
+  it('a restart with a queue full by bytes drops nothing: the request that was in flight keeps its room', async () => {
+    const spoolPath = join(dir, 'bytes.db');
+    const hung = await downstream('hang');
+    const clock = new ManualClock();
+    // Three 9-byte bodies fill the queue; the fourth drops the oldest queued one.
+    const options = (url: string) => ({
+      destinations: [
+        ForwardSchema.parse({
+          url,
+          spool: true,
+          spoolPath,
+          concurrency: 1,
+          maxQueueBytes: 30,
+          timeout: '1h',
+        }),
+      ],
+      clock,
+      logger: silentLogger,
+      flushTimeout: '1s',
+    });
+    const first = new Forwarder(options(hung.url));
+    first.start();
+    for (let n = 1; n <= 5; n++) first.forward(request(n));
+    await until(clock, () => hung.bodies.length === 1);
+    assert.equal(first.destinations[0]!.outcomes.get('dropped_queue_full'), 1);
+    await stopWith(clock, () => first.stop());
+    await close(hung.server);
+    assert.deepEqual(spooled(spoolPath), ['request-1', 'request-3', 'request-4', 'request-5']);
+
+    const down = await downstream();
+    const second = new Forwarder(options(down.url));
+    const restarted = second.destinations[0]!;
+    try {
+      assert.equal(restarted.outcomes.get('dropped_queue_full'), 0);
+      second.start();
+      await until(clock, () => restarted.outcomes.get('sent') === 4);
+    } finally {
+      await stopWith(clock, () => second.stop());
+      await close(down.server);
+    }
+    assert.deepEqual(down.bodies, ['request-1', 'request-3', 'request-4', 'request-5']);
+  });
+
   it('a graceful stop while the downstream is down keeps every spooled request, however few attempts are left', async () => {
     const spoolPath = join(dir, 'outage.db');
     const clock = new ManualClock();
