@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** What a file-system error code means to whoever runs the collector (undefined: say the code). */
@@ -25,23 +25,36 @@ export function fileErrorReason(code: string | undefined): string | undefined {
  */
 export function openFailureReason(path: string, error: unknown): string {
   const reason = error instanceof Error ? error.message : String(error);
-  // SQLite says "unable to open database file" or "disk I/O error" for a permission problem.
-  const access = notWritable(path);
-  return access === undefined ? reason : `${access} (SQLite: ${reason})`;
+  // SQLite says "unable to open database file" or "disk I/O error" for a permission problem,
+  // and for a directory at the path.
+  const problem = isDirectory(path) ? `${path} is a directory, not a file` : notWritable(path);
+  return problem === undefined ? reason : `${problem} (SQLite: ${reason})`;
 }
 
 /**
  * Why this process cannot write the file at `path` (or create it in its directory), or
  * undefined when it can. SQLite reports a permission problem as "unable to open database file"
- * or "disk I/O error", which sends people looking at the disk.
+ * or "disk I/O error", which sends people looking at the disk. The directory must be writable
+ * even when the file is: SQLite creates its `-wal` file beside it (else "attempt to write a
+ * readonly database", about a file that is writable).
  */
 export function notWritable(path: string): string | undefined {
-  const target = existsSync(path) ? path : dirname(path);
+  const targets = existsSync(path) ? [path, dirname(path)] : [dirname(path)];
+  for (const target of targets) {
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (error) {
+      const reason = fileErrorReason((error as NodeJS.ErrnoException).code) ?? (error as Error).message;
+      return `${target} is not writable: ${reason}`;
+    }
+  }
+  return undefined;
+}
+
+function isDirectory(path: string): boolean {
   try {
-    accessSync(target, constants.W_OK);
-    return undefined;
-  } catch (error) {
-    const reason = fileErrorReason((error as NodeJS.ErrnoException).code) ?? (error as Error).message;
-    return `${target} is not writable: ${reason}`;
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
