@@ -145,8 +145,9 @@ export class Destination {
   }
 
   enqueue(request: RawOtlpRequest): void {
-    if (this.stopping) {
-      // Too late to send in this run; with a spool the next run sends it.
+    // While shutdown drains, a request is queued as before: the drain sends it. Once the drain
+    // is over it is too late to send in this run; with a spool the next run sends it.
+    if (this.deadlinePassed) {
       const kept = this.spool?.isOpen === true && this.append(request) !== undefined;
       this.count(kept ? 'kept_in_spool' : 'dropped_shutdown');
       return;
@@ -156,8 +157,9 @@ export class Destination {
   }
 
   /**
-   * Stops taking requests and waits up to `deadlineMs` for the queue to drain; then aborts what
-   * is still in flight and drops the rest (counted as `dropped_shutdown`). With a spool, a
+   * Waits up to `deadlineMs` for the queue to drain (a request enqueued meanwhile, one the
+   * receiver answered late, drains with it); then aborts what is still in flight and drops the
+   * rest, and what is enqueued after (counted as `dropped_shutdown`). With a spool, a
    * request that fails from now on stays in it for the next run (`kept_in_spool`) instead of
    * being retried: retries within the drain could only use up its attempts and drop it. The
    * spooled requests behind it then stay as well, so that none overtakes it.

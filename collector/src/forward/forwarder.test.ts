@@ -293,6 +293,51 @@ describe('drops', () => {
     }
   });
 
+  it('sends a request accepted while the queues drain at shutdown (the deadline not yet passed)', async () => {
+    // The downstream holds its first answer until released: the drain is still going on.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString());
+        void (bodies.length === 1 ? held : Promise.resolve()).then(() => res.writeHead(200).end());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const forwarder = new Forwarder({
+      destinations: [
+        ForwardSchema.parse({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+      ],
+      // Never advanced: the drain's deadline does not pass during this test.
+      clock: new ManualClock(),
+      logger: silentLogger,
+      flushTimeout: '10s',
+    });
+    const d = forwarder.destinations[0]!;
+    try {
+      forwarder.start();
+      forwarder.forward(request(1));
+      for (let i = 0; i < 500 && bodies.length < 1; i++)
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      const stopping = forwarder.stop();
+      // A request the receiver acknowledged as the collector stops (one abandoned at the
+      // shutdown timeout): the forwarder still drains, and sends it.
+      forwarder.forward(request(2));
+      release();
+      await stopping;
+    } finally {
+      await close(server);
+    }
+    assert.equal(d.outcomes.get('dropped_shutdown'), 0);
+    assert.equal(d.outcomes.get('sent'), 2);
+    assert.deepEqual(bodies, ['request-1', 'request-2']);
+  });
+
   it('shutdown logs a request dropped while it backed off between attempts', async () => {
     // A 503 with Retry-After: 1 s, longer than the drain: the request is asleep at the deadline.
     const down = await downstream([503]);
