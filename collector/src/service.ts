@@ -17,6 +17,7 @@ import { ProtoTraceDecoder } from './decode/proto-traces.ts';
 import { processMetricsComponent } from './exposition/process-metrics.ts';
 import { Forwarder } from './forward/forwarder.ts';
 import { SpoolOpenError } from './forward/spool.ts';
+import { warnUnusedSpools } from './forward/unused-spools.ts';
 import { Admission } from './receive/admission.ts';
 import { TokenAuth } from './receive/auth.ts';
 import { healthRoutes, type Phase } from './receive/health-routes.ts';
@@ -171,6 +172,11 @@ export class CollectorService {
       // running (queued, or kept in the spool), not dropped.
       components.unshift(forwarder);
     }
+    warnUnusedSpools(
+      dataDir,
+      forwarder?.destinations.flatMap((d) => d.spoolPath ?? []) ?? [],
+      logger.child({ component: 'forward' }),
+    );
 
     const extraKeys = new Set(selectorAttributeKeys(config));
     const protoTraces = new ProtoTraceDecoder(extraKeys);

@@ -8,10 +8,12 @@ import { basename, dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
+import { memoryLogger } from '../act/testing/tools.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { spoolPathOf } from '../config/forward-spool.ts';
 import { parseConfig } from '../config/load.ts';
 import { ForwardSchema } from '../config/server-section.ts';
+import { CollectorService } from '../service.ts';
 import { post, silentLogger, startTestService } from '../testing/helpers.ts';
 import { Forwarder } from './forwarder.ts';
 import { ForwardSpool, SpoolOpenError } from './spool.ts';
@@ -454,6 +456,39 @@ describe('forward spool', () => {
     // ...until a file named after the endpoint exists.
     await writeFile(endpoint, '');
     assert.equal(path(written), endpoint);
+  });
+
+  it('warns at start about a spool in the data directory that no entry uses and that holds requests', async () => {
+    const data = await mkdtemp(join(dir, 'unused-'));
+    const spoolOf = async (url: string, requests: number) => {
+      const old = new Forwarder({
+        destinations: [ForwardSchema.parse({ url, spool: true })],
+        clock: new ManualClock(),
+        logger: silentLogger,
+        dataDir: data,
+      });
+      for (let n = 1; n <= requests; n++) old.forward(request(n));
+      await old.stop(); // never started: keeps them
+      return old.destinations[0]!.spoolPath!;
+    };
+    const moved = await spoolOf('http://127.0.0.1:9/old-tempo', 2);
+    await spoolOf('http://127.0.0.1:9/drained', 0);
+    // The URL changed since: the old file is not the new entry's.
+    const logger = memoryLogger();
+    const config = parseConfig(
+      {
+        name: 'test.yaml',
+        text: `listen: 127.0.0.1:0\ndataDir: ${data}\nforward:\n  - { url: "http://127.0.0.1:9/new-tempo", spool: true }\n`,
+      },
+      {},
+    );
+    const service = await CollectorService.start({ config, logger, components: [] });
+    await service.shutdown();
+    const warned = logger.lines.filter((l) => /spool used by no forward entry/.test(l.msg ?? ''));
+    assert.deepEqual(
+      warned.map((l) => [l.level, l.obj]),
+      [['warn', { path: moved, requests: 2 }]],
+    );
   });
 
   it('without spoolPath, spools in the data directory', async () => {
