@@ -22,6 +22,9 @@ export function spoolPathOf(
   return existsSync(legacy) ? legacy : path;
 }
 
+/** The names {@link spoolPathOf} gives spool files in the data directory. */
+export const DEFAULT_SPOOL_FILE = /^forward-spool-[0-9a-f]{16}\.db$/;
+
 function spoolFile(dataDir: string, key: string): string {
   const digest = createHash('sha256').update(key).digest('hex').slice(0, 16);
   return join(dataDir, `forward-spool-${digest}.db`);

@@ -2,9 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Logger } from '../component.ts';
-
-/** The names `spoolPathOf` gives spool files in the data directory. */
-const SPOOL_FILE = /^forward-spool-[0-9a-f]{16}\.db$/;
+import { DEFAULT_SPOOL_FILE } from '../config/forward-spool.ts';
 
 /**
  * Warns about each spool file in `dataDir` that no `forward` entry uses (`inUse`: the spool paths
@@ -22,7 +20,7 @@ export function warnUnusedSpools(dataDir: string, inUse: readonly string[], logg
   const used = new Set(inUse.map((path) => resolve(path)));
   for (const name of names) {
     const path = join(dataDir, name);
-    if (!SPOOL_FILE.test(name) || used.has(path)) continue;
+    if (!DEFAULT_SPOOL_FILE.test(name) || used.has(path)) continue;
     const requests = heldRequests(path);
     if (requests === undefined || requests === 0) continue;
     logger.warn(
