@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { it } from 'node:test';
-import { ManualClock } from '@breakwater/protocol';
+import { ManualClock, systemClock } from '@breakwater/protocol';
 import { GateClient, GateClientError } from './client.ts';
 
 it('an answer whose body stalls past the timeout is a retryable GateClientError (exit 2), not a crash', async () => {
@@ -90,3 +92,48 @@ it('an answer that is not a gate answer is named in a line or two, not a dump of
   assert.match(error.message, /and \d+ more$/);
   assert.ok(!error.message.includes('\n'), error.message);
 });
+
+it('a collector URL that redirects is named as such, not as a missing token (fetch drops it across origins)', async () => {
+  // The redirect's target insists on the token, as a collector with auth does.
+  const target = createServer((req, res) => {
+    const ok = req.headers.authorization === 'Bearer s3cret-token-0123456789';
+    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(ok ? {} : { error: { code: 401, message: 'missing bearer token' } }));
+  });
+  const targetUrl = await listen(target);
+  // Another origin (another port), as an ingress redirecting http to https is.
+  const redirecting = createServer((req, res) => {
+    res.writeHead(308, { location: `${targetUrl}${req.url}` }).end();
+  });
+  const redirectingUrl = await listen(redirecting);
+  try {
+    const client = new GateClient({
+      baseUrl: redirectingUrl,
+      token: 's3cret-token-0123456789',
+      clock: systemClock,
+      fetch,
+      timeoutMs: 5_000,
+    });
+    const error = await client.decide({ service: 'checkout', version: 'v2' }).then(
+      () => assert.fail('a redirect resolved'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof GateClientError, String(error));
+    assert.equal(error.retryable, false);
+    assert.equal(
+      error.message,
+      `GET /v1/gate → HTTP 308: the collector URL redirects to ${targetUrl}/v1/gate; give the final URL (--url, or BREAKWATER_COLLECTOR_URL)`,
+    );
+  } finally {
+    await Promise.all([close(target), close(redirecting)]);
+  }
+});
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  ENV,
   GATE_PATHS,
   type GateAnswer,
   GateAnswerSchema,
@@ -102,6 +103,9 @@ export class GateClient {
           method,
           headers,
           signal: abort.signal,
+          // Not followed: fetch drops the token on a redirect to another origin (an ingress sending
+          // http to https), which would read as "missing bearer token"; a redirect is a wrong URL.
+          redirect: 'manual',
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
       } catch (error) {
@@ -115,6 +119,12 @@ export class GateClient {
       } catch (error) {
         // The answer began and then stopped: cut off by the timeout or by the connection.
         throw new GateClientError(`${method} ${path.split('?')[0]}: answer cut off: ${why(error)}`, true);
+      }
+      if (res.status >= 300 && res.status < 400) {
+        throw new GateClientError(
+          `${method} ${path.split('?')[0]} → HTTP ${res.status}: the collector URL redirects${redirectTarget(res, url)}; give the final URL (--url, or ${ENV.COLLECTOR_URL})`,
+          false,
+        );
       }
       if (!res.ok) {
         let message = text.slice(0, 500);
@@ -139,5 +149,17 @@ export class GateClient {
     } finally {
       clock.clearTimeout(timer);
     }
+  }
+}
+
+/** ` to <where>` for a redirect that says where (its query, ours, left out), else ''. */
+function redirectTarget(res: Response, url: string): string {
+  const location = res.headers.get('location');
+  if (location === null) return '';
+  try {
+    const target = new URL(location, url);
+    return ` to ${target.origin}${target.pathname}`;
+  } catch {
+    return '';
   }
 }
