@@ -97,17 +97,21 @@ export function parseGateOptions(
     if (values['alertmanager-header'] !== undefined && values['alertmanager-url'] === undefined)
       throw new UsageError('--alertmanager-header needs --alertmanager-url');
   }
-  const url = (values.url ?? env[ENV.COLLECTOR_URL] ?? DEFAULT_COLLECTOR_URL).replace(/\/+$/, '');
-  for (const [flag, value] of [
-    ['url', url],
-    ['alertmanager-url', values['alertmanager-url']],
+  // Errors name where the URL came from: a CI job that sets the variable passes no --url.
+  const variableUrl = values.url === undefined ? env[ENV.COLLECTOR_URL] : undefined;
+  if (variableUrl?.trim() === '')
+    throw new UsageError(`${ENV.COLLECTOR_URL} is empty (is the variable that gives it set?)`);
+  const url = (values.url ?? variableUrl ?? DEFAULT_COLLECTOR_URL).replace(/\/+$/, '');
+  for (const [source, value] of [
+    [variableUrl === undefined ? '--url' : ENV.COLLECTOR_URL, url],
+    ['--alertmanager-url', values['alertmanager-url']],
   ] as const) {
     if (value === undefined) continue;
     if (!/^https?:\/\/[^/]/.test(value))
-      throw new UsageError(`--${flag}: expected an http(s) URL, got "${value}"`);
+      throw new UsageError(`${source}: expected an http(s) URL, got "${value}"`);
     // Not quoted: the URL holds a password.
     const problem = urlCredentialsProblem(value);
-    if (problem !== undefined) throw new UsageError(`--${flag}: ${problem}`);
+    if (problem !== undefined) throw new UsageError(`${source}: ${problem}`);
   }
   const template = values['trace-url-template'];
   const templateProblem = template === undefined ? undefined : traceUrlTemplateProblem(template);
