@@ -16,7 +16,10 @@ export function sleep(clock: Clock, ms: number): Promise<void> {
 export interface PollOptions {
   clock: Clock;
   intervalMs: number;
-  /** Give up (returning the last answer) at this time on the monotonic clock (`Clock.monotonic`). */
+  /**
+   * Give up at this time on the monotonic clock (`Clock.monotonic`), returning the last answer;
+   * in `watch` mode only if the poll at the deadline answered (see {@link poll}).
+   */
   deadline: number;
   /**
    * `wait`: stop at the first answer that is not a HALT for missing data.
@@ -31,16 +34,21 @@ export interface PollOptions {
 
 /**
  * Polls `ask` until the mode's condition or the deadline. Retryable errors (collector restarting,
- * network blips) are retried until the deadline; the last one is thrown if no answer ever came.
- * A non-retryable error (4xx: bad parameters, bad token) is thrown at once.
+ * network blips) are retried until the deadline; the last one is thrown if no answer ever came,
+ * and in `watch` mode also if the poll at the deadline failed: the watch's answer is its end's,
+ * and an earlier PROCEED says nothing of the time since (a collector down for the rest of the
+ * watch would otherwise promote on its first answer). A non-retryable error (4xx: bad
+ * parameters, bad token) is thrown at once.
  */
 export async function poll(ask: () => Promise<GateAnswer>, options: PollOptions): Promise<GateAnswer> {
   const { clock } = options;
   let last: GateAnswer | undefined;
+  let lastAt = 0;
   for (;;) {
     let failed: GateClientError | undefined;
     try {
       last = await ask();
+      lastAt = clock.monotonic();
       options.onAnswer?.(last);
       if (last.decision === 'ROLLBACK') return last;
       if (options.mode === 'wait' && !isNoDataHalt(last)) return last;
@@ -52,8 +60,14 @@ export async function poll(ask: () => Promise<GateAnswer>, options: PollOptions)
     // when less than an interval is left.
     const remaining = options.deadline - clock.monotonic();
     if (remaining <= 0) {
-      if (last !== undefined) return last;
-      throw failed;
+      if (failed === undefined) return last!;
+      if (last === undefined) throw failed;
+      if (options.mode === 'wait') return last;
+      const ago = Math.round((clock.monotonic() - lastAt) / 1000);
+      throw new GateClientError(
+        `${failed.message} at the end of --watch; the last answer (${last.decision}) came ${ago} s before and does not speak for the time since`,
+        failed.retryable,
+      );
     }
     if (failed !== undefined) options.onRetry?.(failed);
     await sleep(clock, Math.min(options.intervalMs, remaining));

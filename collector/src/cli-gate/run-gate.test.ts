@@ -656,6 +656,40 @@ describe('breakwater gate polling on a fake clock', () => {
     assert.equal(healthy.gateCalls(), 5, '0, 15, 30, 45, 60 s');
   });
 
+  it('--watch does not pass on an early PROCEED when the gate could not be asked at its end', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['PROCEED']);
+    // The collector answers once, then is gone for the rest of the watch.
+    let answered = 0;
+    const goneAfterOne = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (answered++ > 0) throw new TypeError('fetch failed');
+      return s.fetch(input, init);
+    }) as typeof fetch;
+    const io = capture({ clock, fetch: goneAfterOne });
+    const code = await drive(
+      clock,
+      runGateCommand(['-s', 'chat', '-v', 'v2', '--watch', '5m', '--interval', '15s'], io),
+      5_000,
+    );
+    assert.equal(code, 2, io.out);
+    assert.match(io.err, /at the end of --watch; the last answer \(PROCEED\) came 300 s before/);
+    // A failed poll that a later answer follows still counts for nothing.
+    let failures = 1;
+    const blip = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (failures-- > 0) throw new TypeError('fetch failed');
+      return s.fetch(input, init);
+    }) as typeof fetch;
+    const recovered = await drive(
+      clock,
+      runGateCommand(
+        ['-s', 'chat', '-v', 'v2', '--watch', '1m', '--interval', '15s'],
+        capture({ clock, fetch: blip }),
+      ),
+      5_000,
+    );
+    assert.equal(recovered, 0);
+  });
+
   it('rollback latency runs from detection to the command finishing; recovery waits for green', async () => {
     const clock = new ManualClock();
     const s = scripted(['ROLLBACK'], [false, false, true]);
