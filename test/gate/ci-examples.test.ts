@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseArgs } from 'node:util';
@@ -126,6 +128,47 @@ describe('examples/ci-gate', () => {
     assert.deepEqual((ci!.validate as { artifacts: { reports: unknown } }).artifacts.reports, {
       dotenv: 'current.env',
     });
+  });
+
+  it('GitLab CI monitor: takes the canary out of traffic unless it proceeded or halted', async () => {
+    const [ci] = await yamlDocs('gitlab-ci.yml');
+    const monitor = ci!.monitor as { script: string[]; after_script?: string[] };
+    const dir = await mkdtemp(join(tmpdir(), 'gitlab-monitor-'));
+    try {
+      // Stand-ins: `breakwater` exits with $GATE_EXIT, `kubectl` logs what it was asked.
+      await mkdir(join(dir, 'bin'));
+      await writeFile(join(dir, 'bin/breakwater'), '#!/bin/sh\nexit "$GATE_EXIT"\n', { mode: 0o755 });
+      await writeFile(join(dir, 'bin/kubectl'), '#!/bin/sh\necho "$*" >> kubectl.log\n', { mode: 0o755 });
+      const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, SERVICE: 'checkout' };
+      // As a GitLab runner does: the script in one shell that stops at the first failing line,
+      // then after_script in another, told how the job ended.
+      const job = (gateExit: number) => {
+        const work = join(dir, String(gateExit));
+        mkdirSync(work);
+        const script = spawnSync('bash', ['-eo', 'pipefail', '-c', monitor.script.join('\n')], {
+          cwd: work,
+          env: { ...env, GATE_EXIT: String(gateExit) },
+        });
+        const status = script.status === 0 ? 'success' : 'failed';
+        const after = spawnSync('bash', ['-c', (monitor.after_script ?? []).join('\n')], {
+          cwd: work,
+          env: { ...env, CI_JOB_STATUS: status },
+        });
+        assert.equal(after.status, 0, String(after.stderr));
+        const log = existsSync(join(work, 'kubectl.log'))
+          ? readFileSync(join(work, 'kubectl.log'), 'utf8')
+          : '';
+        return { exit: script.status, weightZero: /canary-weight=0/.test(log) };
+      };
+      assert.deepEqual(job(0), { exit: 0, weightZero: false });
+      // HALT pauses with the canary serving (allow_failure), for promote to ask again.
+      assert.deepEqual(job(10), { exit: 10, weightZero: false });
+      // Nothing watches the canary any more: out of traffic.
+      assert.deepEqual(job(2), { exit: 2, weightZero: true });
+      assert.deepEqual(job(20), { exit: 20, weightZero: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('pipeline.sh: valid bash, three stages, real gate flags', async () => {
