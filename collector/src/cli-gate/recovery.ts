@@ -18,8 +18,9 @@ export interface RecoveryOptions {
 /**
  * After a rollback, polls `GET /v1/gate/health` (the service on its events since the rollback,
  * every version's: a rollback that did not take leaves the failing version serving, and the
- * service red) until it is green or `timeoutMs` passes. Errors while polling count as "not green
- * yet".
+ * service red) until it is green or `timeoutMs` passes. Retryable errors while polling count as
+ * "not green yet"; a refusal (4xx: a proxy without the route, a token refused) is thrown, as no
+ * later poll can answer and "not recovered" would be a measurement never made.
  */
 export async function trackRecovery(client: GateClient, options: RecoveryOptions): Promise<RecoveryOutcome> {
   const { clock, timeoutMs } = options;
@@ -31,7 +32,7 @@ export async function trackRecovery(client: GateClient, options: RecoveryOptions
     try {
       healthy = (await client.health(options.service, options.sinceMs)).healthy;
     } catch (error) {
-      if (!(error instanceof GateClientError)) throw error;
+      if (!(error instanceof GateClientError) || !error.retryable) throw error;
     }
     options.onPoll?.(healthy);
     if (healthy) return { recovered: true, recoveryMs: clock.monotonic() - started, timeoutMs };

@@ -754,6 +754,32 @@ describe('breakwater gate polling on a fake clock', () => {
     assert.match(io.err, /recovery not tracked: the rollback command failed/);
   });
 
+  it('a health check the collector refuses (4xx) ends recovery tracking at once, reporting no outcome', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['ROLLBACK']);
+    // A proxy in front of the collector that routes only the decision and the reports.
+    const noHealthRoute = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (new URL(String(input)).pathname !== '/v1/gate/health') return s.fetch(input, init);
+      return Response.json({ error: { code: 404, message: 'no route' } }, { status: 404 });
+    }) as typeof fetch;
+    const io = capture({ clock, fetch: noHealthRoute, run: async () => 0 });
+    const start = clock.monotonic();
+    const code = await drive(
+      clock,
+      runGateCommand(
+        ['-s', 'chat', '-v', 'v2', '--json', '--on-rollback', 'x', '--recovery-timeout', '10m'],
+        io,
+      ),
+      1_000,
+    );
+    assert.equal(code, 20);
+    const out = JSON.parse(io.out) as { recovery?: unknown };
+    assert.equal(out.recovery, undefined, 'not "not recovered": nothing was measured');
+    assert.deepEqual(s.reported, ['rollback']);
+    assert.match(io.err, /recovery not tracked: GET \/v1\/gate\/health → HTTP 404: no route/);
+    assert.ok(clock.monotonic() - start < 60_000, 'no ten-minute wait for an answer that cannot come');
+  });
+
   it('not recovered within the recovery timeout', async () => {
     const clock = new ManualClock();
     const s = scripted(['ROLLBACK'], [false]);

@@ -138,7 +138,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
       // count the baseline's health as the rollback's success.
       say('recovery not tracked: the rollback command failed');
     } else {
-      const tracked = await trackRecovery(client, {
+      recovery = await trackRecovery(client, {
         clock,
         service: answer.service,
         // The rollback's end on the collector's clock (the answer's time plus the rollback's
@@ -146,8 +146,15 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
         sinceMs: answer.evaluatedAt + rollback.latencyMs,
         timeoutMs: options.recoveryTimeoutMs,
         intervalMs: options.intervalMs,
+      }).catch((error: unknown) => {
+        // Refused: nothing measured, so nothing reported (the decision still sets the exit code).
+        if (!(error instanceof GateClientError)) throw error;
+        say(`recovery not tracked: ${error.message}`);
+        return undefined;
       });
-      recovery = tracked;
+    }
+    if (recovery !== undefined) {
+      const tracked = recovery;
       say(
         tracked.recovered
           ? `recovered: SLIs green ${((tracked.recoveryMs ?? 0) / 1000).toFixed(1)} s after the rollback`
