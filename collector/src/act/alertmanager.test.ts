@@ -227,6 +227,31 @@ describe('AlertmanagerPusher against a real Alertmanager', { skip }, () => {
   });
 });
 
+describe('AlertmanagerPusher URL', () => {
+  it('keeps a path and a query (a proxy token) in alertmanager.url for probes and deliveries', async () => {
+    const seen: string[] = [];
+    const proxy = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    after(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/alertmanager/?token=am-secret`;
+    const config = AlertmanagerSchema.parse({ url });
+    const pusher = alertmanagerPusherFrom(config, new ManualClock(Date.now()), memoryLogger(), true)!;
+    pushers.push(pusher);
+    pusher.update([]);
+    await pusher.idle();
+    pusher.update([page]);
+    await pusher.idle();
+    assert.deepEqual(seen, [
+      'GET /alertmanager/-/ready?token=am-secret',
+      'POST /alertmanager/api/v2/alerts?token=am-secret',
+    ]);
+  });
+});
+
 describe('alertmanager config', () => {
   it('refuses credentials in the URL (fetch would refuse every delivery, and log them): a header instead', () => {
     const messages = (am: unknown) => {

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
-import { withoutHeaders } from '../config/http-url.ts';
+import { urlUnder, withoutHeaders } from '../config/http-url.ts';
 import type { CollectorConfig } from '../config/schema.ts';
 import type { DesiredAlert } from './alerts.ts';
 
@@ -127,8 +127,8 @@ export class AlertmanagerPusher {
   };
 
   constructor(options: AlertmanagerPusherOptions) {
-    this.endpoint = `${options.url.replace(/\/+$/, '')}/api/v2/alerts`;
-    this.readyEndpoint = `${options.url.replace(/\/+$/, '')}/-/ready`;
+    this.endpoint = urlUnder(options.url, '/api/v2/alerts');
+    this.readyEndpoint = urlUnder(options.url, '/-/ready');
     this.options = {
       probeIntervalMs: 0,
       resendIntervalMs: 60_000,

@@ -129,6 +129,31 @@ it('a collector URL that redirects is named as such, not as a missing token (fet
   }
 });
 
+it('a collector URL with a path and a query (a proxy token) keeps both, and no message shows the query', async () => {
+  const asked: string[] = [];
+  const answering: typeof fetch = async (url) => {
+    asked.push(String(url));
+    throw new TypeError('fetch failed');
+  };
+  const client = new GateClient({
+    baseUrl: 'http://127.0.0.1:1/breakwater?token=proxy-secret',
+    token: undefined,
+    clock: new ManualClock(0),
+    fetch: answering,
+    timeoutMs: 5_000,
+  });
+  const error = await client.decide({ service: 'checkout', version: 'v2' }).then(
+    () => assert.fail('an unreachable collector resolved'),
+    (e: unknown) => e,
+  );
+  assert.deepEqual(asked, [
+    'http://127.0.0.1:1/breakwater/v1/gate?token=proxy-secret&service=checkout&version=v2',
+  ]);
+  assert.ok(error instanceof GateClientError, String(error));
+  assert.match(error.message, /^cannot reach http:\/\/127\.0\.0\.1:1\/breakwater: /);
+  assert.doesNotMatch(error.message, /proxy-secret/);
+});
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

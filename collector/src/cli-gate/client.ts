@@ -9,6 +9,8 @@ import {
   type GateRollbackEvent,
 } from '@breakwater/protocol';
 import type { z } from 'zod';
+import { urlUnder } from '../config/http-url.ts';
+import { urlForDisplay } from '../config/url-for-display.ts';
 import { GATE_TOKEN_ENV } from './options.ts';
 
 /** The collector could not be asked (network, auth, a 4xx/5xx, an unreadable answer): exit 2. */
@@ -72,7 +74,7 @@ export class GateClient {
     const issues = error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
     const more = error.issues.length > 3 ? `; and ${error.issues.length - 3} more` : '';
     return new GateClientError(
-      `unexpected ${what} from ${this.options.baseUrl} (is it a Breakwater collector of this version?): ${issues.join('; ')}${more}`,
+      `unexpected ${what} from ${urlForDisplay(this.options.baseUrl)} (is it a Breakwater collector of this version?): ${issues.join('; ')}${more}`,
       false,
     );
   }
@@ -84,7 +86,7 @@ export class GateClient {
 
   private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     const { baseUrl, token, clock, timeoutMs } = this.options;
-    const url = `${baseUrl}${path}`;
+    const url = urlUnder(baseUrl, path);
     const abort = new AbortController();
     // What stopped the request: the timeout's own reason when it fired, else the error.
     const why = (error: unknown) =>
@@ -111,7 +113,7 @@ export class GateClient {
       } catch (error) {
         const e = error as Error;
         const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-        throw new GateClientError(`cannot reach ${baseUrl}: ${why(e)}${cause}`, true);
+        throw new GateClientError(`cannot reach ${urlForDisplay(baseUrl)}: ${why(e)}${cause}`, true);
       }
       let text: string;
       try {

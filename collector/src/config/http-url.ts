@@ -79,3 +79,17 @@ export function withoutHeaders(
 ): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.has(name.toLowerCase())));
 }
+
+/**
+ * The URL of `path` (which may carry a query of its own) under the base URL `base`: appended to
+ * its path, its query kept (a proxy's `?token=`) with `path`'s parameters added after it. Plain
+ * concatenation would put the path inside the base's query.
+ */
+export function urlUnder(base: string | URL, path: string): string {
+  const url = new URL(base);
+  const target = new URL(path, 'http://path.invalid');
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${target.pathname}`;
+  url.hash = '';
+  for (const [name, value] of target.searchParams) url.searchParams.append(name, value);
+  return url.toString();
+}

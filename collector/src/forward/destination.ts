@@ -1,6 +1,6 @@
 import { type Clock, KEEP_ALIVE, parseDuration } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
-import { withoutHeaders } from '../config/http-url.ts';
+import { urlUnder, withoutHeaders } from '../config/http-url.ts';
 import type { ForwardConfig } from '../config/server-section.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
@@ -384,9 +384,7 @@ export class Destination {
   }
 
   private urlFor(signal: RawOtlpRequest['signal']): string {
-    const url = new URL(this.base);
-    url.pathname = `${url.pathname.replace(/\/$/, '')}/v1/${signal}`;
-    return url.toString();
+    return urlUnder(this.base, `/v1/${signal}`);
   }
 
   private count(outcome: ForwardOutcome): void {
