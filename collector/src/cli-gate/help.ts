@@ -22,6 +22,8 @@ Options:
                                    latency (violation detected -> command finished), then, if it
                                    exited 0, track recovery; the command sees
                                    BREAKWATER_GATE_SERVICE/_VERSION/_DECISION
+      --rollback-timeout <dur>     end the rollback command (SIGTERM, SIGKILL 5 s later) after this
+                                   long; it then counts as failed, exit 124 (default 15m)
       --recovery-timeout <dur>     how long the SLIs may take to return to green (default 10m)
       --report-dir <dir>           on ROLLBACK or HALT (not one only for missing data) write an
                                    incident report (.md and .json) here

@@ -30,6 +30,7 @@ export const GATE_FLAG_OPTIONS = {
   json: { type: 'boolean' },
   'on-rollback': { type: 'string' },
   'recovery-timeout': { type: 'string' },
+  'rollback-timeout': { type: 'string' },
   'report-dir': { type: 'string' },
   'trace-url-template': { type: 'string' },
   'alertmanager-url': { type: 'string' },
@@ -56,6 +57,8 @@ export interface GateCliOptions {
   json: boolean;
   onRollback: string | undefined;
   recoveryTimeoutMs: number;
+  /** How long the `--on-rollback` command may run before it is ended. */
+  rollbackTimeoutMs: number;
   reportDir: string | undefined;
   traceUrlTemplate: string | undefined;
   alertmanagerUrl: string | undefined;
@@ -133,6 +136,10 @@ export function parseGateOptions(
     json: values.json === true,
     onRollback: values['on-rollback'],
     recoveryTimeoutMs: duration('recovery-timeout', values['recovery-timeout'], 600_000)!,
+    rollbackTimeoutMs: timer(
+      'rollback-timeout',
+      duration('rollback-timeout', values['rollback-timeout'], 900_000)!,
+    ),
     reportDir: values['report-dir'],
     traceUrlTemplate: template,
     alertmanagerUrl: values['alertmanager-url'],

@@ -754,6 +754,25 @@ describe('breakwater gate polling on a fake clock', () => {
     assert.match(io.err, /recovery not tracked: the rollback command failed/);
   });
 
+  it('--rollback-timeout bounds the rollback command; one ended for it is reported as such', async () => {
+    const clock = new ManualClock();
+    const s = scripted(['ROLLBACK'], [true]);
+    const timeouts: number[] = [];
+    const io = capture({
+      clock,
+      fetch: s.fetch,
+      run: async (_command, _env, options) => {
+        timeouts.push(options.timeoutMs);
+        return 124;
+      },
+    });
+    const args = ['-s', 'chat', '-v', 'v2', '--json', '--on-rollback', 'x', '--rollback-timeout', '2m'];
+    assert.equal(await drive(clock, runGateCommand(args, io), 1_000), 20);
+    assert.deepEqual(timeouts, [120_000]);
+    assert.match(io.err, /rollback failed \(exit 124: ended after --rollback-timeout 2m\)/);
+    assert.match(io.err, /recovery not tracked: the rollback command failed/);
+  });
+
   it('a health check the collector refuses (4xx) ends recovery tracking at once, reporting no outcome', async () => {
     const clock = new ManualClock();
     const s = scripted(['ROLLBACK']);

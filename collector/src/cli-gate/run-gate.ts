@@ -1,5 +1,6 @@
 import {
   type Clock,
+  formatDuration,
   GATE_EXIT_CODES,
   type GateAnswer,
   gateSloLabel,
@@ -21,7 +22,7 @@ import { type GateCliOptions, parseGateOptions } from './options.ts';
 import { poll } from './poll.ts';
 import { trackRecovery } from './recovery.ts';
 import { type ReportFiles, writeIncidentReport } from './report-files.ts';
-import { type CommandRunner, shellRunner } from './rollback.ts';
+import { type CommandRunner, shellRunner, TIMED_OUT } from './rollback.ts';
 
 /** What `breakwater gate` touches, injectable for tests. */
 export interface GateIo {
@@ -112,7 +113,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
         BREAKWATER_GATE_VERSION: answer.version,
         BREAKWATER_GATE_DECISION: answer.decision,
       },
-      { stdoutToStderr: options.json },
+      { stdoutToStderr: options.json, timeoutMs: options.rollbackTimeoutMs, clock },
     );
     rollback = {
       command: options.onRollback,
@@ -122,7 +123,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
       latencyMs: clock.monotonic() - detectedAtMono,
     };
     say(
-      `rollback ${exitCode === 0 ? 'finished' : `failed (exit ${exitCode})`} ${(rollback.latencyMs / 1000).toFixed(1)} s after the violation was detected`,
+      `rollback ${rollbackEnd(exitCode, options.rollbackTimeoutMs)} ${(rollback.latencyMs / 1000).toFixed(1)} s after the violation was detected`,
     );
     await bestEffort(io, () =>
       client.report({
@@ -250,4 +251,12 @@ function stderrLogger(io: GateIo): Logger {
     child: () => logger,
   };
   return logger;
+}
+
+/** How the rollback command ended, for the progress line. */
+function rollbackEnd(exitCode: number, timeoutMs: number): string {
+  if (exitCode === 0) return 'finished';
+  if (exitCode === TIMED_OUT)
+    return `failed (exit ${exitCode}: ended after --rollback-timeout ${formatDuration(timeoutMs)})`;
+  return `failed (exit ${exitCode})`;
 }
