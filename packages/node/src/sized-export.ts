@@ -49,6 +49,11 @@ export class SizedExporter implements SpanExporter {
       }
       this.inner.export(part, (result) => {
         if (result.code !== 0) failed ??= result;
+        // A collector down, overloaded (429/5xx through every retry) or too slow fails the next
+        // part too, after as many retries: sending on would only add load to it, and keep the
+        // batch in memory long after the processor gave up on it. A part refused for itself (413)
+        // does not stop the others.
+        if (result.code !== 0 && !refusedForItself(result.error)) next = parts.length;
         sendNext();
       });
     };
@@ -62,6 +67,16 @@ export class SizedExporter implements SpanExporter {
   forceFlush(): Promise<void> {
     return this.inner.forceFlush?.() ?? Promise.resolve();
   }
+}
+
+/**
+ * Whether a failed part was refused for what it holds (an HTTP 4xx the exporter does not retry:
+ * 413, 400) rather than for the collector's state: no status (unreachable, timed out) or a
+ * retryable one the exporter gave up on.
+ */
+function refusedForItself(error: Error | undefined): boolean {
+  const status = (error as { code?: unknown } | undefined)?.code;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** Consecutive runs of `spans` whose estimated size stays within `maxBytes` (a larger span alone). */
