@@ -1,7 +1,8 @@
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Clock } from '@breakwater/protocol';
+import { BodyChunks } from './body-chunks.ts';
 
 /** Why a body could not be read; `status` is the HTTP answer. */
 export class BodyError extends Error {
@@ -72,8 +73,8 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     );
   }
   return new Promise<Body>((resolve, reject) => {
-    const rawChunks: Buffer[] = [];
-    const chunks: Buffer[] = [];
+    const rawChunks = new BodyChunks();
+    const chunks = new BodyChunks();
     let wireBytes = 0;
     let size = 0;
     let settled = false;
@@ -141,15 +142,8 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
         return;
       }
       cleanup();
-      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      const raw =
-        inflater === undefined
-          ? data
-          : options.keepRaw
-            ? rawChunks.length === 1
-              ? rawChunks[0]!
-              : Buffer.concat(rawChunks, wireBytes)
-            : undefined;
+      const data = chunks.toBuffer();
+      const raw = inflater === undefined ? data : options.keepRaw ? rawChunks.toBuffer() : undefined;
       resolve({ data, raw: options.keepRaw ? raw : undefined, wireBytes });
     };
     const onWire = (chunk: Buffer): void => {
