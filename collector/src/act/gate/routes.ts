@@ -12,6 +12,7 @@ import {
 import type { Route } from '../../component.ts';
 import { type GateQuery, GateQueryError } from '../../evaluate/gate/evaluate-gate.ts';
 import { bearerToken } from '../../receive/auth.ts';
+import { BodyChunks } from '../../receive/body-chunks.ts';
 import { send, sendJsonError } from '../../receive/http-reply.ts';
 import { mediaTypeOf } from '../../receive/media-type.ts';
 import { gateParams, parseGateQuery } from './query.ts';
@@ -216,12 +217,11 @@ async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buff
     );
     return undefined;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
+  // Kept in about its size however small the client's chunks (see BodyChunks).
+  const chunks = new BodyChunks();
   try {
     for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_GATE_BODY_BYTES) {
+      if (chunks.size + chunk.length > MAX_GATE_BODY_BYTES) {
         sendJsonError(res, 413, `body larger than ${MAX_GATE_BODY_BYTES} bytes`, {}, true);
         return undefined;
       }
@@ -233,5 +233,5 @@ async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buff
     sendJsonError(res, 400, `request body not received: ${(error as Error).message}`, {}, true);
     return undefined;
   }
-  return Buffer.concat(chunks);
+  return chunks.toBuffer();
 }
