@@ -5,6 +5,7 @@ import type { ForwardConfig } from '../config/server-section.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { backoffDelayMs, retryAfterMs } from './backoff.ts';
+import { discardResponseBody } from './response-body.ts';
 import type { ForwardSpool } from './spool.ts';
 
 /** Final outcome of one forwarded request. */
@@ -347,8 +348,7 @@ export class Destination {
         body: request.body,
         signal: controller.signal,
       });
-      // Drain the body so the connection can be reused.
-      await response.arrayBuffer().catch(() => undefined);
+      await discardResponseBody(response);
       if (response.ok) return { kind: 'ok' };
       if (RETRYABLE.has(response.status)) {
         return {
