@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
 import { urlUnder, withoutHeaders } from '../config/http-url.ts';
 import type { CollectorConfig } from '../config/schema.ts';
+import { readResponseHead } from '../response-head.ts';
 import type { DesiredAlert } from './alerts.ts';
 
 /** Set from the body on every delivery: a configured spelling would be joined with it. */
@@ -343,7 +344,8 @@ export class AlertmanagerPusher {
     );
     try {
       const res = await fetch(url, { ...init, signal: abort.signal });
-      const text = await res.text();
+      // Only the start of an error is told, and only that much is read (see readResponseHead).
+      const text = (await readResponseHead(res, 4096)).toString('utf8');
       return res.ok ? {} : { error: `HTTP ${res.status}: ${text.slice(0, 200)}`, status: res.status };
     } catch (e) {
       return { error: describeError(e) };

@@ -4,8 +4,8 @@ import { urlUnder, withoutHeaders } from '../config/http-url.ts';
 import type { ForwardConfig } from '../config/server-section.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
+import { readResponseHead } from '../response-head.ts';
 import { backoffDelayMs, retryAfterMs } from './backoff.ts';
-import { discardResponseBody } from './response-body.ts';
 import type { ForwardSpool } from './spool.ts';
 
 /** Final outcome of one forwarded request. */
@@ -348,7 +348,7 @@ export class Destination {
         body: request.body,
         signal: controller.signal,
       });
-      await discardResponseBody(response);
+      await readResponseHead(response);
       if (response.ok) return { kind: 'ok' };
       if (RETRYABLE.has(response.status)) {
         return {
