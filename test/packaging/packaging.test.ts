@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -403,6 +404,42 @@ describe('packaging: the public packages as installed from their tarballs', () =
     assert.deepEqual(problems, [], `tarball problems${hint}:\n${problems.join('\n')}`);
   });
 
+  it('declares every package its built code imports, and @opentelemetry/api as a peer', async () => {
+    assert.equal(packed.size, PUBLIC.length, 'needs the tarballs, and packing failed');
+    const problems: string[] = [];
+    for (const [name, p] of packed) {
+      const dir = join(REPO_ROOT, workspaceDir(root, name));
+      const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as LockEntry;
+      const code = p.files.map((f) => f.path).filter((f) => /^(dist|bin)\/.*\.js$/.test(f));
+      const declarations = p.files.map((f) => f.path).filter((f) => /^dist\/.*\.d\.ts$/.test(f));
+      const imported = await bareImports(dir, code);
+      // The monorepo hoists every workspace's packages; an app has only what the manifest names
+      // (a declaration naming a devDependency fails the app's type-check with skipLibCheck: false).
+      const uses = [
+        ['code', imported],
+        ['declarations', await bareImports(dir, declarations)],
+      ] as const;
+      for (const [what, used] of uses)
+        for (const dependency of used)
+          if (
+            manifest.dependencies?.[dependency] === undefined &&
+            manifest.peerDependencies?.[dependency] === undefined
+          )
+            problems.push(`${name}: its dist ${what} use ${dependency}, which package.json does not declare`);
+      // The API keeps the app's tracer and meter providers in a global that a copy of a newer minor
+      // version does not read: as a dependency, an app on another 1.x gets a second copy, and
+      // Breakwater's spans and metrics silently go nowhere. As a peer, the app's copy is the one.
+      if (manifest.dependencies?.['@opentelemetry/api'] !== undefined)
+        problems.push(`${name}: @opentelemetry/api is a dependency, not a peer dependency`);
+      else if (
+        imported.has('@opentelemetry/api') &&
+        manifest.peerDependencies?.['@opentelemetry/api'] === undefined
+      )
+        problems.push(`${name}: imports @opentelemetry/api without a peer dependency on it`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
   it('installs the tarballs into a fresh project offline, at the root lockfile versions', async () => {
     assert.equal(packed.size, PUBLIC.length, 'needs the tarballs, and packing failed');
     const tarballs = new Map<string, { file: string; integrity: string }>();
@@ -638,6 +675,31 @@ async function otelCopies(
       ? (await readdir(join(modules, entry)).catch(() => [] as string[])).map((n) => join(modules, entry, n))
       : [join(modules, entry)];
     for (const parent of parents) await otelCopies(join(parent, 'node_modules'), found);
+  }
+  return found;
+}
+
+/**
+ * The packages that the built modules `files` (relative to `dir`) import: `import`/`export … from`,
+ * side-effect imports and `import('…')` with a literal, by package name (`pkg/sub` → `pkg`);
+ * Node's built-ins and relative paths left out. tsc emits one statement per line, and comments
+ * that quote an import start with `//` or `*`.
+ */
+async function bareImports(dir: string, files: readonly string[]): Promise<Set<string>> {
+  const patterns = [
+    /^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm,
+    /^\s*import\s*['"]([^'"]+)['"]/gm,
+    /^(?!\s*(?:\/\/|\*|\/\*)).*?\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm,
+  ];
+  const found = new Set<string>();
+  for (const file of files) {
+    const text = await readFile(join(dir, file), 'utf8');
+    for (const pattern of patterns)
+      for (const [, specifier] of text.matchAll(pattern)) {
+        if (specifier === undefined || specifier.startsWith('.') || isBuiltin(specifier)) continue;
+        const parts = specifier.split('/');
+        found.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+      }
   }
   return found;
 }
