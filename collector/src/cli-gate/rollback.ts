@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Clock } from '@breakwater/protocol';
+import type { Clock, TimerHandle } from '@breakwater/protocol';
 
 /** How a rollback command runs. */
 export interface RunOptions {
@@ -39,7 +39,7 @@ export const shellRunner: CommandRunner = (command, env, options) =>
     });
     const { clock } = options;
     let timedOut = false;
-    let kill: ReturnType<Clock['setTimeout']> | undefined;
+    let kill: TimerHandle | undefined;
     const timeout = clock.setTimeout(() => {
       timedOut = true;
       child.kill('SIGTERM');
