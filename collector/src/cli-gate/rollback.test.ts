@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
 import { shellRunner, TIMED_OUT } from './rollback.ts';
@@ -39,17 +42,27 @@ it('a rollback command that hangs is ended at --rollback-timeout and exits 124',
 
 it('a command that ignores SIGTERM is killed 5 s after it', async () => {
   const clock = new ManualClock(0);
-  // An ignored signal stays ignored across exec: sleep itself ignores SIGTERM.
-  const ran = shellRunner(
-    "trap '' TERM; exec sleep 30",
-    {},
-    { stdoutToStderr: true, timeoutMs: 1_000, clock },
-  );
-  let ended = false;
-  void ran.then(() => (ended = true));
-  await clock.advance(1_000);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(ended, false, 'SIGTERM was ignored, so it still runs');
-  await clock.advance(5_000);
-  assert.equal(await ran, TIMED_OUT);
+  const dir = mkdtempSync(join(tmpdir(), 'bw-rollback-'));
+  const ready = join(dir, 'ready');
+  try {
+    // An ignored signal stays ignored across exec: sleep itself ignores SIGTERM. The file says the
+    // trap is set; a SIGTERM before it would end the shell, not test the SIGKILL.
+    const ran = shellRunner(
+      `trap '' TERM; : > "$READY"; exec sleep 30`,
+      { READY: ready },
+      { stdoutToStderr: true, timeoutMs: 1_000, clock },
+    );
+    let ended = false;
+    void ran.then(() => (ended = true));
+    for (let i = 0; i < 200 && !existsSync(ready); i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(existsSync(ready), 'the command did not start');
+    await clock.advance(1_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(ended, false, 'SIGTERM was ignored, so it still runs');
+    await clock.advance(5_000);
+    assert.equal(await ran, TIMED_OUT);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
