@@ -6,6 +6,29 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { fileErrorReason, notWritable, openFailureReason } from './file-access.ts';
 
+/**
+ * `notWritable(path)` as seen by "nobody" (uid 65534, through util-linux's setpriv): root may
+ * write anywhere. Its output (`writable` when it can) and errors; undefined without setpriv.
+ */
+function notWritableAsNobody(path: string): { stdout: string; stderr: string } | undefined {
+  const probe = `import { notWritable } from ${JSON.stringify(new URL('./file-access.ts', import.meta.url).href)};
+    console.log(notWritable(${JSON.stringify(path)}) ?? 'writable');`;
+  const run = spawnSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      probe,
+    ],
+    { encoding: 'utf8' },
+  );
+  return run.error === undefined ? { stdout: run.stdout, stderr: run.stderr } : undefined;
+}
+
 it('file-system error codes read as their cause', () => {
   assert.match(fileErrorReason('EACCES')!, /^permission denied for this user \(uid \d+\)$/);
   assert.match(fileErrorReason('EEXIST')!, /a file is in the way/);
@@ -21,23 +44,9 @@ it('a store path this user cannot write is named as such (run as an unprivileged
       assert.match(notWritable(path) ?? '', /is not writable: permission denied/);
       return;
     }
-    // Root may write anywhere: check as "nobody" (setpriv, util-linux), where it is available.
-    const probe = `import { notWritable } from ${JSON.stringify(new URL('./file-access.ts', import.meta.url).href)};
-      console.log(notWritable(${JSON.stringify(path)}) ?? 'writable');`;
-    const run = spawnSync(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        '--input-type=module',
-        '-e',
-        probe,
-      ],
-      { encoding: 'utf8' },
-    );
-    if (run.error !== undefined) {
+    // Root may write anywhere: check as "nobody", where setpriv is available.
+    const run = notWritableAsNobody(path);
+    if (run === undefined) {
       t.skip('setpriv not available');
       return;
     }
@@ -60,22 +69,8 @@ it('a directory that cannot be written is named, also around a file that can: SQ
       assert.match(notWritable(path) ?? '', new RegExp(`^${dir} is not writable: permission denied`));
       return;
     }
-    const probe = `import { notWritable } from ${JSON.stringify(new URL('./file-access.ts', import.meta.url).href)};
-      console.log(notWritable(${JSON.stringify(path)}) ?? 'writable');`;
-    const run = spawnSync(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        '--input-type=module',
-        '-e',
-        probe,
-      ],
-      { encoding: 'utf8' },
-    );
-    if (run.error !== undefined) {
+    const run = notWritableAsNobody(path);
+    if (run === undefined) {
       t.skip('setpriv not available');
       return;
     }
