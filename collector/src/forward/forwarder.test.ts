@@ -17,9 +17,13 @@ interface Received {
   body: Buffer;
 }
 
-/** A downstream OTLP/HTTP endpoint that answers with the given statuses in turn (then 200). */
+/**
+ * A downstream OTLP/HTTP endpoint that answers with the given statuses in turn (then 200); its
+ * first answer waits for `firstAnswer` when given.
+ */
 async function downstream(
   statuses: number[] = [],
+  firstAnswer: Promise<void> = Promise.resolve(),
 ): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
@@ -28,8 +32,10 @@ async function downstream(
     req.on('end', () => {
       received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
       const status = statuses.shift() ?? 200;
-      res.writeHead(status, status === 503 ? { 'retry-after': '1' } : {});
-      res.end();
+      void (received.length === 1 ? firstAnswer : Promise.resolve()).then(() => {
+        res.writeHead(status, status === 503 ? { 'retry-after': '1' } : {});
+        res.end();
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -299,20 +305,9 @@ describe('drops', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const bodies: string[] = [];
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        bodies.push(Buffer.concat(chunks).toString());
-        void (bodies.length === 1 ? held : Promise.resolve()).then(() => res.writeHead(200).end());
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const down = await downstream([], held);
     const forwarder = new Forwarder({
-      destinations: [
-        ForwardSchema.parse({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
-      ],
+      destinations: [ForwardSchema.parse({ url: down.url })],
       // Never advanced: the drain's deadline does not pass during this test.
       clock: new ManualClock(),
       logger: silentLogger,
@@ -322,7 +317,7 @@ describe('drops', () => {
     try {
       forwarder.start();
       forwarder.forward(request(1));
-      for (let i = 0; i < 500 && bodies.length < 1; i++)
+      for (let i = 0; i < 500 && down.received.length < 1; i++)
         await new Promise((resolve) => setTimeout(resolve, 2));
       const stopping = forwarder.stop();
       // A request the receiver acknowledged as the collector stops (one abandoned at the
@@ -331,11 +326,14 @@ describe('drops', () => {
       release();
       await stopping;
     } finally {
-      await close(server);
+      await close(down.server);
     }
     assert.equal(d.outcomes.get('dropped_shutdown'), 0);
     assert.equal(d.outcomes.get('sent'), 2);
-    assert.deepEqual(bodies, ['request-1', 'request-2']);
+    assert.deepEqual(
+      down.received.map((r) => r.body.toString()),
+      ['request-1', 'request-2'],
+    );
   });
 
   it('shutdown logs a request dropped while it backed off between attempts', async () => {
