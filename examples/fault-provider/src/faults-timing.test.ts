@@ -43,6 +43,15 @@ function pick(status: { step: number; stepRequests: number; requests: number } |
   return status && { step: status.step, stepRequests: status.stepRequests, requests: status.requests };
 }
 
+/** A repeating 30 ms cycle: 10 ms of 503, then 20 ms of OK. */
+const CYCLE_503_THEN_OK = {
+  repeat: true,
+  steps: [
+    { fault: 'error', status: 503, durationMs: 10 },
+    { fault: 'ok', durationMs: 20 },
+  ],
+} as const;
+
 describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
   it('runs a sequence: OK, 2 × 503, 1 × 429, then OK forever', async () => {
     await withProvider({}, async ({ client, fp }) => {
@@ -120,13 +129,7 @@ describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
 
   it('a repeating timed cycle keeps its phase across any idle time, from any step', async () => {
     await withProvider({}, async ({ client, clock, fp }) => {
-      fp.script({
-        repeat: true,
-        steps: [
-          { fault: 'error', status: 503, durationMs: 10 },
-          { fault: 'ok', durationMs: 20 },
-        ],
-      });
+      fp.script(CYCLE_503_THEN_OK);
       await clock.advance(15);
       assert.equal(await statusOf(client), 200, 'the second step');
       // A century idle, ending at the same phase (15 ms into a 30 ms cycle), then 5 ms into the
@@ -140,13 +143,7 @@ describe('sequences, windows, rates and latency', { timeout: 20_000 }, () => {
 
   it("a step that comes round again in a later cycle starts with none of the last round's requests", async () => {
     await withProvider({}, async ({ client, clock, fp }) => {
-      fp.script({
-        repeat: true,
-        steps: [
-          { fault: 'error', status: 503, durationMs: 10 },
-          { fault: 'ok', durationMs: 20 },
-        ],
-      });
+      fp.script(CYCLE_503_THEN_OK);
       await clock.advance(15);
       assert.equal(await statusOf(client), 200);
       assert.deepEqual(pick(fp.faults()[0]), { step: 1, stepRequests: 1, requests: 1 });
