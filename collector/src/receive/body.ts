@@ -76,7 +76,6 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     const rawChunks = new BodyChunks();
     const chunks = new BodyChunks();
     let wireBytes = 0;
-    let size = 0;
     let settled = false;
     const inflater =
       encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
@@ -117,8 +116,7 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     };
     const onData = (chunk: Buffer): void => {
       if (settled) return;
-      size += chunk.length;
-      if (size > maxBytes) {
+      if (chunks.size + chunk.length > maxBytes) {
         fail(
           new BodyError(413, `body exceeds the ${maxBytes}-byte limit after decompression (${limitName})`),
         );
