@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Logger } from '../component.ts';
 import { DEFAULT_SPOOL_FILE } from '../config/forward-spool.ts';
@@ -19,7 +19,7 @@ export function warnUnusedSpools(dataDir: string, inUse: readonly string[], logg
   }
   const used = new Set(inUse.map((path) => resolve(path)));
   for (const name of names) {
-    const path = join(dataDir, name);
+    const path = resolve(dataDir, name);
     if (!DEFAULT_SPOOL_FILE.test(name) || used.has(path)) continue;
     const requests = heldRequests(path);
     if (requests === undefined || requests === 0) continue;
