@@ -154,14 +154,9 @@ export class GateClient {
   }
 }
 
-/** ` to <where>` for a redirect that says where (its query, ours, left out), else ''. */
+/** ` to <where>` for a redirect that says where (shown as urlForDisplay shows URLs), else ''. */
 function redirectTarget(res: Response, url: string): string {
   const location = res.headers.get('location');
-  if (location === null) return '';
-  try {
-    const target = new URL(location, url);
-    return ` to ${target.origin}${target.pathname}`;
-  } catch {
-    return '';
-  }
+  if (location === null || !URL.canParse(location, url)) return '';
+  return ` to ${urlForDisplay(new URL(location, url).href)}`;
 }
