@@ -38,11 +38,13 @@ export const GATE_PATHS = {
 /**
  * Machine-readable reason codes. Each pushes the decision one way:
  * - ROLLBACK: `fast_burn` (a page-level multiwindow burn), `sustained_burn` (burn rate above the
- *   threshold over the gate window, significantly so), `worse_than_baseline` (one-sided test).
+ *   threshold over the gate window, significantly so), `worse_than_baseline` (one-sided test,
+ *   and a burn rate at least the compare margin above the baseline's).
  * - HALT: `budget_below_reserve`, `insufficient_data` (too few events to judge),
  *   `no_data` (no event at all for the version under test), `series_overflow` (an SLO counted
  *   events of series past its `maxSeries` in one overflow series: the version's may be there).
  * - informational (`decision` absent in effect): `baseline_insufficient_data`, `no_baseline`,
+ *   `worse_within_margin` (significantly worse than the baseline, by less than the margin),
  *   `within_budget`.
  */
 export const GATE_REASON_CODES = [
@@ -55,6 +57,7 @@ export const GATE_REASON_CODES = [
   'series_overflow',
   'baseline_insufficient_data',
   'no_baseline',
+  'worse_within_margin',
   'within_budget',
 ] as const;
 /** A machine-readable reason code; see {@link GATE_REASON_CODES} for what each means. */
@@ -146,9 +149,15 @@ export type GateSloEvidence = {
         baselineErrorRatio: number;
         /** One-sided p-value that the canary is worse. */
         pValue: number;
+        /** Whether the canary is worse at the gate's significance (rolled back only past the margin). */
         significant: boolean;
         /** `z` (two-proportion z-test) or `fisher` (Fisher's exact test, small counts). */
         test?: 'z' | 'fisher' | undefined;
+        /**
+         * How much faster the canary burns than the baseline, in burn-rate units (error-ratio
+         * difference over the error budget); negative when it does better.
+         */
+        burnRateIncrease?: number | undefined;
       }
     | undefined;
   /**
@@ -191,6 +200,7 @@ export const GateSloEvidenceSchema = z.object({
       pValue: z.number(),
       significant: z.boolean(),
       test: z.enum(['z', 'fisher']).optional(),
+      burnRateIncrease: z.number().optional(),
     })
     .optional(),
   judged: z.boolean().optional(),

@@ -40,6 +40,14 @@ const rulesShape = {
   fastBurn: z.union([z.literal('page'), z.array(FastBurnRuleSchema)]),
   /** Compare the version with the baseline. */
   compare: z.boolean(),
+  /**
+   * How much faster than the baseline the version must burn, in burn-rate units (multiples of
+   * the error budget's pace), before `worse_than_baseline` rolls it back. At high volume a test
+   * finds 0.12 % errors significantly worse than 0.10 %; under a 99.5 % objective that is 0.04
+   * of the budget's pace, no reason to roll back. A smaller significant difference is reported
+   * (`worse_within_margin`); 0 rolls back on any significant difference.
+   */
+  compareMargin: z.number().min(0),
   /** HALT when this SLO has too little data (by default only SLOs named in `?slo=` are required). */
   required: z.boolean(),
 };
@@ -58,6 +66,7 @@ const DEFAULT_RULES = {
   sustainedBurnRate: 1,
   fastBurn: 'page',
   compare: true,
+  compareMargin: 0.25,
   required: false,
 } satisfies z.input<typeof GateRulesSchema>;
 
@@ -71,6 +80,7 @@ export const GateConfigSchema = z
     sustainedBurnRate: rulesShape.sustainedBurnRate.prefault(DEFAULT_RULES.sustainedBurnRate),
     fastBurn: rulesShape.fastBurn.prefault(DEFAULT_RULES.fastBurn),
     compare: rulesShape.compare.prefault(DEFAULT_RULES.compare),
+    compareMargin: rulesShape.compareMargin.prefault(DEFAULT_RULES.compareMargin),
     required: rulesShape.required.prefault(DEFAULT_RULES.required),
     /** Per-SLO overrides of any rule above, by SLO name. */
     slos: z.record(z.string(), GateRulesSchema.partial()).prefault({}),
@@ -120,6 +130,7 @@ export function rulesFor(config: GateConfig, slo: string): GateRulesConfig {
     sustainedBurnRate: config.sustainedBurnRate,
     fastBurn: config.fastBurn,
     compare: config.compare,
+    compareMargin: config.compareMargin,
     required: config.required,
   };
   const override = config.slos[slo];

@@ -17,6 +17,7 @@ const RULES: SloRules = {
     { longWindowMs: 6 * H, shortWindowMs: 30 * M, burnRate: 6 },
   ],
   compare: true,
+  compareMargin: 0.25,
   required: false,
 };
 
@@ -145,6 +146,42 @@ describe('decideSlo', () => {
     assert.equal(v.evidence.comparison?.test, 'z');
     // z = 0.03 / √(p(1−p)(1/1000 + 1/10000)), p = 140/11000 → z ≈ 8.07
     assert.ok(v.evidence.comparison!.pValue < 1e-14);
+  });
+
+  it('a significant difference smaller than compareMargin is reported, not rolled back', () => {
+    // 0.12 % vs 0.10 % over a million events each: z ≈ 4.3, yet under 99.5 % the canary burns
+    // 0.24 against 0.20, 0.04 of the budget's pace more.
+    const v = decideSlo(
+      input({
+        version: version(1_000_000, 1_200),
+        baseline: { good: 999_000, total: 1_000_000 },
+        service: { good: 9_997_800, total: 10_000_000 },
+      }),
+      RULES,
+    );
+    assert.equal(v.decision, 'PROCEED');
+    assert.equal(v.evidence.comparison?.significant, true);
+    assert.ok(Math.abs(v.evidence.comparison!.burnRateIncrease! - 0.04) < 1e-9);
+    assert.deepEqual(
+      v.reasons.map((r) => [r.code, r.decision]),
+      [['worse_within_margin', undefined]],
+    );
+    assert.match(
+      v.reasons[0]!.message,
+      /burns 0\.04 faster than the baseline, below the compare margin 0\.25/,
+    );
+    // The same difference under 99.9 % is 0.2 of the budget's pace: a margin of 0.2 rolls it back.
+    const strict = decideSlo(
+      input({
+        objective: 0.999,
+        version: version(1_000_000, 1_200),
+        baseline: { good: 999_000, total: 1_000_000 },
+        service: { good: 9_997_800, total: 10_000_000 },
+      }),
+      { ...RULES, compareMargin: 0.2, sustainedBurnRate: 2 },
+    );
+    assert.equal(strict.decision, 'ROLLBACK');
+    assert.deepEqual(codes(strict), ['worse_than_baseline']);
   });
 
   it('tiny samples never fire: 2/100 bad vs 0/100 (burn 4) rolls nothing back', () => {

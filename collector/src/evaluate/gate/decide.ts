@@ -28,6 +28,7 @@ export interface SloRules {
   sustainedBurnRate: number;
   fastBurn: readonly FastBurnRule[];
   compare: boolean;
+  compareMargin: number;
   required: boolean;
 }
 
@@ -71,8 +72,9 @@ const ZERO: GoodTotal = { good: 0, total: 0 };
  *   window's errors are over budget (burn > 1) beyond luck (p < `significance`);
  * - ROLLBACK `sustained_burn`: the burn rate over the gate window exceeds `sustainedBurnRate`
  *   and an exact binomial test says the excess is not luck (p < `significance`);
- * - ROLLBACK `worse_than_baseline`: both sides have `minEvents` and a one-sided two-proportion
- *   test (Fisher's exact test for small counts) finds the version worse at `significance`;
+ * - ROLLBACK `worse_than_baseline`: both sides have `minEvents`, a one-sided two-proportion
+ *   test (Fisher's exact test for small counts) finds the version worse at `significance`, and
+ *   it burns at least `compareMargin` faster than the baseline (else `worse_within_margin`);
  * - HALT `budget_below_reserve`: the service has `minEvents` over the SLO window and less than
  *   `reserve` of its budget left;
  * - HALT `insufficient_data` / `no_data`: the version has fewer than `minEvents` (only when the
@@ -369,20 +371,24 @@ function compare(
   const baselineErrorRatio = base.bad / base.total;
   const result = compareProportions(canary, base);
   const significant = canaryErrorRatio > baselineErrorRatio && result.pValue < rules.significance;
+  const burnRateIncrease = (canaryErrorRatio - baselineErrorRatio) / errorBudget(evidence.objective);
   evidence.comparison = {
     canaryErrorRatio,
     baselineErrorRatio,
     pValue: result.pValue,
     significant,
     test: result.test,
+    burnRateIncrease,
   };
-  if (significant) {
+  if (!significant) return;
+  const versus = `${slo}: error ratio ${pct(canaryErrorRatio)} vs baseline ${pct(baselineErrorRatio)} (${result.test === 'z' ? 'two-proportion z-test' : "Fisher's exact test"}, ${pText(result.pValue)})`;
+  // Float slack: a difference of exactly the margin counts.
+  if (burnRateIncrease + 1e-9 >= rules.compareMargin) push('worse_than_baseline', versus, 'ROLLBACK');
+  else
     push(
-      'worse_than_baseline',
-      `${slo}: error ratio ${pct(canaryErrorRatio)} vs baseline ${pct(baselineErrorRatio)} (${result.test === 'z' ? 'two-proportion z-test' : "Fisher's exact test"}, ${pText(result.pValue)})`,
-      'ROLLBACK',
+      'worse_within_margin',
+      `${versus}: burns ${burnRateIncrease.toFixed(2)} faster than the baseline, below the compare margin ${rules.compareMargin}`,
     );
-  }
 }
 
 /**

@@ -51,6 +51,7 @@ export function sloRules(config: GateConfig, def: GateSloDefinition, requested: 
     sustainedBurnRate: r.sustainedBurnRate,
     fastBurn,
     compare: r.compare,
+    compareMargin: r.compareMargin,
     required: r.required || requested,
   };
 }
