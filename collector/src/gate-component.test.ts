@@ -96,6 +96,21 @@ describe('GET /v1/gate', () => {
     }
   });
 
+  it('HEAD answers as GET would but records nothing: no count, no incident, no recent decision', async () => {
+    const counted = gate.metrics.decisionsFor('chat', 'ROLLBACK');
+    const recent = gate.recentDecisions().length;
+    const pushes = alerts.length;
+    const res = await fetch(`${svc.url}${GATE_PATHS.DECISION}?service=chat&version=v2-bad&baseline=v1`, {
+      method: 'HEAD',
+      headers: auth,
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.equal(gate.metrics.decisionsFor('chat', 'ROLLBACK'), counted);
+    assert.equal(gate.recentDecisions().length, recent);
+    assert.equal(alerts.length, pushes);
+  });
+
   it('400 with every problem named', async () => {
     const res = await get('service=chat&verison=v2');
     assert.equal(res.status, 400);

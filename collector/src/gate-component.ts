@@ -124,6 +124,7 @@ export function createGateComponent(
     },
     routes: gateRoutes({
       decide,
+      preview: async (query) => (await evaluateGateDetailed(dataSource, config, query, clock.now())).answer,
       health: (service, excluded, since) =>
         evaluateHealth(dataSource, config, service, excluded, clock.now(), since),
       recordRollback(event) {

@@ -24,6 +24,7 @@ function heapUsed(): number {
 it('holds a webhook body sent in one-byte chunks in about its size', async () => {
   const webhook = gateRoutes({
     decide: () => Promise.reject(new Error('not reached')),
+    preview: () => Promise.reject(new Error('not reached')),
     health: () => Promise.reject(new Error('not reached')),
     recordRollback: () => {},
   }).find((r) => r.method === 'POST' && r.path === GATE_PATHS.DECISION)!;

@@ -23,6 +23,11 @@ export const MAX_GATE_BODY_BYTES = 64 * 1024;
 /** What the routes call; the gate component implements it. */
 export interface GateHandlers {
   decide(query: GateQuery): Promise<GateAnswer>;
+  /**
+   * The answer {@link decide} would give, without counting it, raising an incident or telling
+   * listeners: for `HEAD`, which monitors and link checkers send expecting no effect.
+   */
+  preview(query: GateQuery): Promise<GateAnswer>;
   /** Whether the service is green (`sinceMs`: only events after it count). */
   health(service: string, excluded: readonly string[], sinceMs: number | undefined): Promise<GateHealth>;
   recordRollback(event: GateRollbackEvent): void;
@@ -53,9 +58,13 @@ export const FLAGGER_STATUS = { PROCEED: 200, HALT: 503, ROLLBACK: 409 } as cons
  * Both POST routes take `application/json` only (415 otherwise; Flagger and the CLI send it).
  */
 export function gateRoutes(handlers: GateHandlers): Route[] {
-  const decide = async (res: ServerResponse, query: GateQuery): Promise<GateAnswer | undefined> => {
+  const decide = async (
+    res: ServerResponse,
+    query: GateQuery,
+    record = true,
+  ): Promise<GateAnswer | undefined> => {
     try {
-      return GateAnswerSchema.parse(await handlers.decide(query));
+      return GateAnswerSchema.parse(await (record ? handlers.decide(query) : handlers.preview(query)));
     } catch (error) {
       if (error instanceof GateQueryError) {
         sendJsonError(res, 400, error.message);
@@ -69,10 +78,10 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
       method: 'GET',
       path: GATE_PATHS.DECISION,
       scope: 'gate',
-      async handle(_req, res, url) {
+      async handle(req, res, url) {
         const parsed = parseGateQuery(url.searchParams);
         if (!parsed.ok) return sendJsonError(res, 400, parsed.errors.join('; '));
-        const answer = await decide(res, parsed.query);
+        const answer = await decide(res, parsed.query, req.method !== 'HEAD');
         if (answer !== undefined) sendJson(res, 200, answer);
       },
     },
