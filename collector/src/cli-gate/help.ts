@@ -14,7 +14,8 @@ Options:
       --token <token>              bearer token with the "gate" scope (default $BREAKWATER_GATE_TOKEN)
       --wait <duration>            poll until a decision other than HALT-for-no-data, up to this long
       --watch <duration>           poll for this long, stopping early only on ROLLBACK (monitor stage)
-      --interval <duration>        polling interval (default 30s)
+      --interval <duration>        polling interval of --wait, --watch and recovery tracking
+                                   (default 30s)
       --timeout <duration>         per-request timeout (default 10s)
       --json                       print the answer (plus rollback, recovery, report paths) as JSON;
                                    progress and the rollback command's output go to stderr

@@ -36,3 +36,57 @@ it('a bad collector URL from $BREAKWATER_COLLECTOR_URL is named as the variable,
   });
   assert.equal(options.url, 'http://collector:4318');
 });
+
+it('a flag that only acts through another is refused without it, not ignored', () => {
+  assert.equal(
+    usageError([...ARGS, '--interval', '15s'], {}),
+    '--interval needs --wait, --watch or --on-rollback (it paces their polls)',
+  );
+  assert.equal(
+    usageError([...ARGS, '--recovery-timeout', '5m'], {}),
+    '--recovery-timeout needs --on-rollback',
+  );
+  assert.equal(
+    usageError([...ARGS, '--rollback-timeout', '5m'], {}),
+    '--rollback-timeout needs --on-rollback',
+  );
+  assert.equal(
+    usageError([...ARGS, '--trace-url-template', 'http://jaeger/trace/{traceId}'], {}),
+    '--trace-url-template needs --report-dir or --alertmanager-url (it links traces there)',
+  );
+  assert.equal(
+    usageError([...ARGS, '--alertmanager-header', 'A: b'], {}),
+    '--alertmanager-header needs --alertmanager-url',
+  );
+  // With its partner (either of two), each is taken.
+  const options = parseGateOptions(
+    [
+      ...ARGS,
+      '--watch',
+      '5m',
+      '--interval',
+      '15s',
+      '--on-rollback',
+      'true',
+      '--recovery-timeout',
+      '5m',
+      '--report-dir',
+      'r',
+      '--trace-url-template',
+      'http://jaeger/trace/{traceId}',
+    ],
+    {},
+  );
+  assert.equal(options.intervalMs, 15_000);
+  assert.equal(options.recoveryTimeoutMs, 300_000);
+  assert.deepEqual(options.warnings, []);
+});
+
+it('an empty --baseline or --slo (an unset variable) is said on standard error, not passed over in silence', () => {
+  const options = parseGateOptions([...ARGS, '--baseline', '', '--slo', ' , '], {});
+  assert.deepEqual(options.warnings, [
+    '--baseline is empty (is the variable that gives it set?): comparing with every other version seen',
+    '--slo is empty (is the variable that gives it set?): judging every SLO, none of them required',
+  ]);
+  assert.deepEqual(parseGateOptions([...ARGS, '--baseline', '1.4.1'], {}).warnings, []);
+});

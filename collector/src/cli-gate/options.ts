@@ -64,7 +64,24 @@ export interface GateCliOptions {
   alertmanagerUrl: string | undefined;
   /** Sent with the incident alert (the variable's, overridden by the flags'); empty without a URL. */
   alertmanagerHeaders: Readonly<Record<string, string>>;
+  /** Sentences for standard error: options given that the gate reads as absent. */
+  warnings: string[];
 }
+
+type GateFlag = keyof typeof GATE_FLAG_OPTIONS;
+
+/** Flags that only act through another: each with what it needs, in words, and those flags. */
+const PARTNER_FLAGS: readonly (readonly [GateFlag, string, readonly GateFlag[]])[] = [
+  ['alertmanager-header', '--alertmanager-url', ['alertmanager-url']],
+  ['interval', '--wait, --watch or --on-rollback (it paces their polls)', ['wait', 'watch', 'on-rollback']],
+  ['recovery-timeout', '--on-rollback', ['on-rollback']],
+  ['rollback-timeout', '--on-rollback', ['on-rollback']],
+  [
+    'trace-url-template',
+    '--report-dir or --alertmanager-url (it links traces there)',
+    ['report-dir', 'alertmanager-url'],
+  ],
+];
 
 /** Parses argv (after `gate`); throws {@link UsageError} with a sentence naming the flag. */
 export function parseGateOptions(
@@ -96,9 +113,10 @@ export function parseGateOptions(
     }
     if (values.wait !== undefined && values.watch !== undefined)
       throw new UsageError('give --wait or --watch, not both');
-    // Headers alone would post nothing: the user meant to post somewhere.
-    if (values['alertmanager-header'] !== undefined && values['alertmanager-url'] === undefined)
-      throw new UsageError('--alertmanager-header needs --alertmanager-url');
+    // A flag without the one it acts through would be ignored: the user meant it to do something.
+    for (const [flag, needs, partners] of PARTNER_FLAGS)
+      if (values[flag] !== undefined && partners.every((p) => values[p] === undefined))
+        throw new UsageError(`--${flag} needs ${needs}`);
   }
   // Errors name where the URL came from: a CI job that sets the variable passes no --url.
   const variableUrl = values.url === undefined ? env[ENV.COLLECTOR_URL] : undefined;
@@ -119,8 +137,21 @@ export function parseGateOptions(
   const template = values['trace-url-template'];
   const templateProblem = template === undefined ? undefined : traceUrlTemplateProblem(template);
   if (templateProblem !== undefined) throw new UsageError(`--trace-url-template ${templateProblem}`);
+  const warnings: string[] = [];
+  // `--baseline "$STABLE"` with the variable unset arrives as '': the collector reads it as no
+  // baseline given. Not an error (a first deploy has none), but not silent either.
+  const emptyList = (text: string | undefined) => text?.split(',').every((v) => v.trim() === '') === true;
+  if (emptyList(values.baseline))
+    warnings.push(
+      '--baseline is empty (is the variable that gives it set?): comparing with every other version seen',
+    );
+  if (emptyList(values.slo))
+    warnings.push(
+      '--slo is empty (is the variable that gives it set?): judging every SLO, none of them required',
+    );
   return {
     help,
+    warnings,
     service: values.service?.trim() ?? '',
     version: values.version?.trim() ?? '',
     baseline: values.baseline,

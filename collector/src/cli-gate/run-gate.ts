@@ -59,6 +59,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
     io.stdout(GATE_HELP);
     return 0;
   }
+  for (const warning of options.warnings) io.stderr(`breakwater gate: ${warning}\n`);
   const clock = io.clock ?? systemClock;
   const client = new GateClient({
     baseUrl: options.url,
