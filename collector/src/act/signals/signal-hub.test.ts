@@ -317,6 +317,38 @@ describe('SignalHub over loopback HTTP', () => {
     await until(() => fast.signals().length === sent, 'fast subscriber keeps every event', 10_000);
   });
 
+  it('logs one line for a burst of slow subscribers dropped together, then one a minute with the count held back', async () => {
+    const logger = memoryLogger();
+    const { hub, port, clock } = await setup({ maxQueuedBytes: 64 * 1024, logger });
+    const stall = async () => {
+      const socket = connect(port, '127.0.0.1');
+      cleanups.push(() => void socket.destroy());
+      await once(socket, 'connect');
+      socket.write(`GET ${COLLECTOR_PATHS.SIGNALS} HTTP/1.1\r\nhost: x\r\n\r\n`);
+      socket.pause();
+    };
+    const dropAll = async (count: number) => {
+      const big = bigSignal();
+      for (let sent = 0; hub.stats.dropped.slow < count && sent < 50_000; sent++) {
+        hub.publish({ ...big, id: `big-${sent}` });
+        if (sent % 5 === 0) await new Promise((r) => setImmediate(r));
+      }
+    };
+    const dropped = () => logger.lines.filter((l) => l.msg?.startsWith('slow signal subscriber dropped'));
+    for (let i = 0; i < 3; i++) await stall();
+    await until(() => hub.subscribers === 3, 'subscribers');
+    await dropAll(3);
+    assert.equal(hub.stats.dropped.slow, 3);
+    assert.equal(dropped().length, 1);
+    // A minute on, the next drop logs again and tells of the two held back.
+    await clock.advance(60_000);
+    await stall();
+    await until(() => hub.subscribers === 1, 'subscriber');
+    await dropAll(4);
+    assert.equal(dropped().length, 2);
+    assert.equal(dropped()[1]!.msg, 'slow signal subscriber dropped (and 2 more since the last such line)');
+  });
+
   it('keeps a subscriber that reads on through one burst past the bound (every re-issue on one tick)', async () => {
     const { hub, clock, open } = await setup({ maxQueuedBytes: 64 * 1024 });
     const reader = await open();

@@ -13,6 +13,7 @@ import type { Logger, TokenIdentity } from '../../component.ts';
 import { withRemainingTtl } from '../../evaluate/fleet/remaining-ttl.ts';
 import { sendJsonError } from '../../receive/http-reply.ts';
 import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
+import { LogInterval } from './log-interval.ts';
 import { snapshotEvents } from './snapshot-events.ts';
 import { TokenShares } from './token-shares.ts';
 
@@ -20,6 +21,8 @@ import { TokenShares } from './token-shares.ts';
 const SLOW_GRACE_MS = 2_000;
 /** Past this multiple of `maxQueuedBytes`, a subscriber is dropped at once (memory stays bounded). */
 const HARD_QUEUE_FACTOR = 8;
+/** At most one "slow subscriber dropped" line per this long; the rest are counted into the next. */
+const SLOW_DROP_LOG_INTERVAL_MS = 60_000;
 
 /** Tunables of the signal stream (the `fleet.stream` config section, in ms and bytes). */
 export interface SignalHubOptions {
@@ -100,9 +103,11 @@ export class SignalHub {
   private readonly share: number;
   private readonly shares: TokenShares;
   private timer: TimerHandle | undefined;
+  private readonly slowDropLog: LogInterval;
 
   constructor(options: SignalHubOptions) {
     this.options = options;
+    this.slowDropLog = new LogInterval(options.clock, SLOW_DROP_LOG_INTERVAL_MS);
     this.ring = new Array(options.replayBuffer);
     this.share = options.maxSubscribersPerToken;
     this.shares = new TokenShares(this.share);
@@ -279,10 +284,18 @@ export class SignalHub {
 
   private dropSlow(sub: Subscriber): void {
     this.stats.dropped.slow++;
-    this.options.logger.warn(
-      { queuedBytes: sub.res.writableLength, service: sub.service },
-      'slow signal subscriber dropped',
-    );
+    const held = this.slowDropLog.take();
+    if (held !== undefined)
+      this.options.logger.warn(
+        {
+          queuedBytes: sub.res.writableLength,
+          service: sub.service,
+          ...(held > 0 ? { droppedUnlogged: held } : {}),
+        },
+        held > 0
+          ? `slow signal subscriber dropped (and ${held} more since the last such line)`
+          : 'slow signal subscriber dropped',
+      );
     this.remove(sub);
     sub.res.destroy();
   }
