@@ -434,6 +434,44 @@ describe('incident alerts without Alertmanager', () => {
   });
 });
 
+describe('automatic baseline after a rollback', () => {
+  it('leaves out a version answered ROLLBACK while its events are in the gate window', async () => {
+    const now = new ManualClock(1_700_000_000_000);
+    const counts = new MemoryStore(() => 31 * DAY);
+    await counts.commit(now.now() - DAY, [delta('chat', 'v1', 10_000_000, 0)]);
+    // v2 fails 10 % of its calls; v3, the fix deployed right after, 0.4 %: four times v1's 0.1 %.
+    await counts.commit(now.now() - 10_000, [
+      delta('chat', 'v1', 10_000, 10),
+      delta('chat', 'v2', 2_000, 200),
+      delta('chat', 'v3', 5_000, 20),
+    ]);
+    const config = CollectorConfigSchema.parse({
+      store: { kind: 'memory' },
+      gate: { alerts: { enabled: false } },
+    });
+    const c = createGateComponent(
+      { config, clock: now, logger: memoryLogger(), dataDir: tmpdir() },
+      dataSource(counts),
+    );
+    const ask = (version: string, baseline: string[] = []) =>
+      c.decide({ service: 'chat', version, baseline, slos: [] });
+    // Before v2 is answered ROLLBACK, its errors in v3's automatic baseline (1.75 %) hide v3's.
+    const before = await ask('v3');
+    assert.deepEqual(before.baseline, ['v1', 'v2']);
+    assert.equal(before.decision, 'PROCEED');
+    assert.equal((await ask('v2')).decision, 'ROLLBACK');
+    const after = await ask('v3');
+    assert.deepEqual(after.baseline, ['v1']);
+    assert.equal(after.decision, 'ROLLBACK');
+    assert.deepEqual(
+      after.reasons.map((r) => r.code),
+      ['worse_than_baseline'],
+    );
+    // An explicit baseline is taken as given.
+    assert.deepEqual((await ask('v3', ['v2'])).baseline, ['v2']);
+  });
+});
+
 describe('incident alerts across restarts', () => {
   const dirs: string[] = [];
   after(() => {

@@ -10,6 +10,7 @@ import type { GateConfig } from './evaluate/gate/config.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
 import { evaluateGateDetailed, type GateQuery } from './evaluate/gate/evaluate-gate.ts';
 import { evaluateHealth } from './evaluate/gate/health.ts';
+import { RolledBackVersions } from './evaluate/gate/rolled-back-versions.ts';
 import { writeFamily, writeSample } from './exposition/prometheus-text.ts';
 import { TokenAuth } from './receive/auth.ts';
 
@@ -84,8 +85,22 @@ export function createGateComponent(
   const recent: GateAnswer[] = [];
   const listeners = new Set<(answer: GateAnswer) => void>();
 
+  // Kept as long as the longest gate window: by then a rolled-back version's events have left it.
+  const rolledBack = new RolledBackVersions(
+    clock,
+    Math.max(config.window, ...Object.values(config.slos).map((o) => o.window ?? 0)),
+  );
+  const evaluate = (query: GateQuery) =>
+    evaluateGateDetailed(
+      dataSource,
+      config,
+      { ...query, notBaseline: rolledBack.of(query.service) },
+      clock.now(),
+    );
+
   const decide = async (query: GateQuery): Promise<GateAnswer> => {
-    const { answer, serviceHasData } = await evaluateGateDetailed(dataSource, config, query, clock.now());
+    const { answer, serviceHasData } = await evaluate(query);
+    if (answer.decision === 'ROLLBACK') rolledBack.add(answer.service, answer.version);
     metrics.decision(answer.service, answer.decision, serviceHasData);
     incidents?.record(answer);
     recent.unshift(answer);
@@ -124,7 +139,7 @@ export function createGateComponent(
     },
     routes: gateRoutes({
       decide,
-      preview: async (query) => (await evaluateGateDetailed(dataSource, config, query, clock.now())).answer,
+      preview: async (query) => (await evaluate(query)).answer,
       health: (service, excluded, since) =>
         evaluateHealth(dataSource, config, service, excluded, clock.now(), since),
       recordRollback(event) {

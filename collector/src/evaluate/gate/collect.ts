@@ -113,6 +113,8 @@ export interface CollectQuery {
   version: string;
   /** Explicit baseline versions; empty = every other (non-empty) version with events. */
   baseline: readonly string[];
+  /** Versions left out of the automatic baseline (see `RolledBackVersions`). */
+  notBaseline: readonly string[];
   gateWindowMs: number;
 }
 
@@ -210,7 +212,9 @@ export function collectSlo(
     }
     if (gate === undefined) continue;
     const isBaseline =
-      explicit.size > 0 ? explicit.has(labels.version) : labels.version !== '' && gate.total > 0;
+      explicit.size > 0
+        ? explicit.has(labels.version)
+        : labels.version !== '' && gate.total > 0 && !query.notBaseline.includes(labels.version);
     if (!isBaseline) continue;
     part.baseline ??= { good: 0, total: 0 };
     add(part.baseline, gate);

@@ -19,6 +19,8 @@ export interface GateQuery {
   baseline: readonly string[];
   /** SLOs to judge (each then required); empty = every SLO with events for the service. */
   slos: readonly string[];
+  /** Versions kept out of the automatic baseline (answered ROLLBACK lately); not of an explicit one. */
+  notBaseline?: readonly string[] | undefined;
 }
 
 /** A question the gate cannot answer as asked (unknown SLO name): a 400, not a decision. */
@@ -128,6 +130,7 @@ export async function evaluateGateDetailed(
       service: query.service,
       version: query.version,
       baseline: query.baseline,
+      notBaseline: query.notBaseline ?? [],
       gateWindowMs: r.windowMs,
     });
     if (collected.service.total > 0) serviceHasData = true;
