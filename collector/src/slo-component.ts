@@ -11,6 +11,7 @@ import { evaluateAll } from './evaluate/evaluator.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
 import { writeFamily, writeSample } from './exposition/prometheus-text.ts';
 import { SliAggregator } from './sli/aggregate.ts';
+import { countedEventsKey } from './sli/counted-events.ts';
 import { SeriesLimiter } from './sli/series-limit.ts';
 import { openStore } from './store/open-store.ts';
 import { StoreClock } from './store/store-clock.ts';
@@ -56,6 +57,19 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   const retention = (slo: string) =>
     (byName.get(slo)?.windowMs ?? Math.max(remembered.get(slo) ?? 0, longest)) + RETENTION_MARGIN_MS;
   const store = openStore(config, context.dataDir, retention);
+  // Counts judged by another definition of an SLO would be misread as this one's (a threshold
+  // raised from 1 s to 2 s would keep its old slow calls burning the budget for a whole window).
+  const changed = store.adoptDefinitions(new Map(definitions.map((d) => [d.name, countedEventsKey(d)])));
+  for (const slo of changed.setAside)
+    logger.warn(
+      { slo },
+      'SLO events changed (sli, selector, threshold or bad events) since its stored counts: they are set aside (kept for its window, not read), so its windows and budget start empty',
+    );
+  for (const slo of changed.restored)
+    logger.info(
+      { slo },
+      'SLO events are back to an earlier definition: the counts set aside under it are read again',
+    );
   remembered = store.rememberWindows(new Map(definitions.map((d) => [d.name, d.windowMs])));
   const storeClock = new StoreClock(clock, store.latestBucketStart());
   if (storeClock.aheadOfWallMs > 60_000) {

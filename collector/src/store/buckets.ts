@@ -94,6 +94,15 @@ export class BucketIndex {
     }
   }
 
+  /** Moves every series of SLO `from` to SLO `to`, replacing what `to` held. */
+  renameSlo(from: string, to: string): void {
+    const bySeries = this.slos.get(from);
+    this.slos.delete(to);
+    if (bySeries === undefined) return;
+    this.slos.delete(from);
+    this.slos.set(to, bySeries);
+  }
+
   /** Whether any bucket of the series is held. */
   has(slo: string, series: string): boolean {
     return this.slos.get(slo)?.has(series) ?? false;

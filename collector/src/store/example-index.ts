@@ -22,6 +22,20 @@ export class ExampleIndex {
     this.lists.set(key(slo, series), list);
   }
 
+  /** Moves the lists of SLO `from` to SLO `to`, replacing what `to` had. */
+  renameSlo(from: string, to: string): void {
+    const moved: [string, readonly string[]][] = [];
+    for (const [k, list] of [...this.lists]) {
+      const slo = k.slice(0, k.indexOf('\u0000'));
+      if (slo === to) this.lists.delete(k);
+      else if (slo === from) {
+        this.lists.delete(k);
+        moved.push([key(to, k.slice(slo.length + 1)), list]);
+      }
+    }
+    for (const [k, list] of moved) this.lists.set(k, list);
+  }
+
   /** Forgets the series `held` says are gone (they aged out of every window). */
   retain(held: (slo: string, series: string) => boolean): void {
     for (const k of [...this.lists.keys()]) {

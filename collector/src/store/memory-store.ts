@@ -1,6 +1,13 @@
 import { BucketIndex } from './buckets.ts';
 import { ExampleIndex } from './example-index.ts';
-import { addCounts, type CountDelta, type RetentionFn, type SeriesWindows, type SloStore } from './types.ts';
+import {
+  addCounts,
+  type CountDelta,
+  type DefinitionChanges,
+  type RetentionFn,
+  type SeriesWindows,
+  type SloStore,
+} from './types.ts';
 
 /** Keeps counts in memory only: fast, and gone on restart. For tests and throwaway runs. */
 export class MemoryStore implements SloStore {
@@ -43,6 +50,10 @@ export class MemoryStore implements SloStore {
 
   rememberWindows(configured: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
     return new Map(configured);
+  }
+
+  adoptDefinitions(): DefinitionChanges {
+    return { setAside: [], restored: [] };
   }
 
   async close(): Promise<void> {}

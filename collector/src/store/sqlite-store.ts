@@ -10,6 +10,7 @@ import {
   addCounts,
   type CountDelta,
   type Counts,
+  type DefinitionChanges,
   EXAMPLES_PER_SERIES,
   type RetentionFn,
   type SeriesWindows,
@@ -37,8 +38,9 @@ export class StoreOpenError extends FileOpenError {
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 
-// `slo_example_traces` and `slo_windows` came later without a version bump: they are additive,
-// and a collector that predates them opens the file and ignores them. `slo_example_traces` is
+// `slo_example_traces`, `slo_windows` and `slo_definitions` came later without a version bump:
+// they are additive, and a collector that predates them opens the file and ignores them (counts
+// set aside under `<slo>@<key>` read to it as those of an SLO no longer configured). `slo_example_traces` is
 // keyed by the series' names, not its row id: such a collector compacts series away without
 // touching it, and a reused id must not inherit another series' traces (loading keeps only rows
 // of series that still have counts).
@@ -70,7 +72,19 @@ CREATE TABLE IF NOT EXISTS slo_windows (
   slo TEXT PRIMARY KEY,
   window_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS slo_definitions (
+  slo TEXT PRIMARY KEY,
+  counted TEXT NOT NULL
+) WITHOUT ROWID;
 `;
+
+/**
+ * The SLO name counts counted under key `counted` are kept under once the SLO counts other
+ * events: `@` is no character of an SLO name, so no SLO reads them.
+ */
+function setAsideName(slo: string, counted: string): string {
+  return `${slo}@${counted}`;
+}
 
 interface PendingCommit {
   timeMs: number;
@@ -214,6 +228,42 @@ export class SqliteStore implements SloStore {
     return windows;
   }
 
+  adoptDefinitions(configured: ReadonlyMap<string, string>): DefinitionChanges {
+    this.flush();
+    const changes: DefinitionChanges = { setAside: [], restored: [] };
+    const renames: [from: string, to: string][] = [];
+    const stored = this.db.prepare('SELECT counted FROM slo_definitions WHERE slo = ?');
+    const record = this.db.prepare(
+      'INSERT INTO slo_definitions (slo, counted) VALUES (?, ?) ON CONFLICT (slo) DO UPDATE SET counted = excluded.counted',
+    );
+    const holds = this.db.prepare('SELECT 1 FROM slo_series WHERE slo = ? LIMIT 1');
+    this.transaction(() => {
+      for (const [slo, counted] of configured) {
+        const before = (stored.get(slo) as { counted: string } | undefined)?.counted;
+        record.run(slo, counted);
+        // No key yet: a new SLO, or counts stored before keys were; those are taken as they are.
+        if (before === undefined || before === counted) continue;
+        if (holds.get(slo) !== undefined) {
+          this.moveSlo(slo, setAsideName(slo, before));
+          renames.push([slo, setAsideName(slo, before)]);
+          changes.setAside.push(slo);
+        }
+        const earlier = setAsideName(slo, counted);
+        if (holds.get(earlier) !== undefined) {
+          this.moveSlo(earlier, slo);
+          renames.push([earlier, slo]);
+          changes.restored.push(slo);
+        }
+      }
+    });
+    for (const [from, to] of renames) {
+      this.index.renameSlo(from, to);
+      this.exampleIndex.renameSlo(from, to);
+    }
+    if (renames.length > 0) this.reloadSeriesIds();
+    return changes;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
@@ -290,6 +340,20 @@ export class SqliteStore implements SloStore {
     }
     const extra = Object.keys(w.counts.extra).length === 0 ? null : JSON.stringify(w.counts.extra);
     this.upsertBucket.run(id, w.res, w.start, w.counts.good, w.counts.total, extra);
+  }
+
+  /**
+   * Moves SLO `from`'s series, example traces and remembered window to SLO `to` (inside a
+   * transaction), replacing whatever `to` held. Bucket rows follow their series ids.
+   */
+  private moveSlo(from: string, to: string): void {
+    this.db
+      .prepare('DELETE FROM slo_buckets WHERE series_id IN (SELECT id FROM slo_series WHERE slo = ?)')
+      .run(to);
+    for (const table of ['slo_series', 'slo_example_traces', 'slo_windows'])
+      this.db.prepare(`DELETE FROM ${table} WHERE slo = ?`).run(to);
+    for (const table of ['slo_series', 'slo_example_traces', 'slo_windows'])
+      this.db.prepare(`UPDATE ${table} SET slo = ? WHERE slo = ?`).run(to, from);
   }
 
   private transaction(fn: () => void): void {

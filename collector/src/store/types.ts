@@ -59,8 +59,24 @@ export interface SloStore {
    * window, not the longest one still configured.
    */
   rememberWindows(configured: ReadonlyMap<string, number>): ReadonlyMap<string, number>;
+  /**
+   * Records which events each configured SLO counts (name → key, see `countedEventsKey`). Call it
+   * once at start, before {@link rememberWindows}. The counts of an SLO whose key changed since
+   * they were stored are set aside, not deleted: they are kept for the window the SLO had, read
+   * by no SLO, and come back if the SLO gets that key again (an edit undone). Counts set aside
+   * under the new key come back likewise. A durable store only; a memory store holds none.
+   */
+  adoptDefinitions(configured: ReadonlyMap<string, string>): DefinitionChanges;
   /** Releases resources; pending commits finish first. */
   close(): Promise<void>;
+}
+
+/** What {@link SloStore.adoptDefinitions} did, by SLO name. */
+export interface DefinitionChanges {
+  /** SLOs whose stored counts were set aside: they were counted under another definition. */
+  setAside: string[];
+  /** SLOs whose counts set aside under this very definition were brought back. */
+  restored: string[];
 }
 
 /** Per-SLO retention: how far back a store must keep counts (the SLO window plus a margin). */
