@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GATE_PATHS, GateAnswerSchema, MAX_GATE_VALUE_CHARS, ManualClock } from '@breakwater/protocol';
 import type { DesiredAlert } from './act/alerts.ts';
@@ -531,6 +531,33 @@ describe('incident alerts across restarts', () => {
     const third = await t.start();
     assert.equal(t.pushed.length, 0, 'nothing left to push');
     await third.stop?.();
+  });
+
+  it('a PROCEED resolves an incident whose SLO was renamed while the collector was down', async () => {
+    const t = await setup();
+    const first = await t.start();
+    await first.decide(rollback);
+    assert.deepEqual(t.firing(), ['v2-bad:page']);
+    await first.stop?.();
+
+    // Restarted with the SLO renamed, and the version fixed: its PROCEED judges the new name only.
+    const renamed = new MemoryStore(() => 31 * DAY);
+    await renamed.commit(t.clock.now() - 10_000, [
+      { ...delta('chat', 'v1', 50_000, 2), slo: 'chat-availability' },
+      { ...delta('chat', 'v2-bad', 1000, 0), slo: 'chat-availability' },
+    ]);
+    const source = dataSource(renamed);
+    const slos = source.slos().map((d) => ({ ...d, name: 'chat-availability' }));
+    const second = createGateComponent(
+      { config: CollectorConfigSchema.parse({}), clock: t.clock, logger: t.logger, dataDir: dirname(t.file) },
+      { ...source, slos: () => slos },
+      { alertSink: { update: (d) => t.pushed.push([...d]) } },
+    );
+    await second.start?.();
+    assert.deepEqual(t.firing(), ['v2-bad:page'], 'restored');
+    assert.equal((await second.decide(rollback)).decision, 'PROCEED');
+    assert.deepEqual(t.firing(), []);
+    await second.stop?.();
   });
 
   it('drops incidents that expired while the collector was down', async () => {

@@ -164,7 +164,7 @@ export function createGateComponent(
       if (pusher !== undefined) writePusherMetrics(out, pusher.stats);
     },
     async start() {
-      await incidents?.restore();
+      await incidents?.restore(new Set(dataSource.slos().map((d) => d.name)));
     },
     async stop() {
       await incidents?.stop();

@@ -7,7 +7,7 @@ import {
 } from '@breakwater/protocol';
 import type { GateAlertLabel } from '../alert-labels.ts';
 import type { DesiredAlert } from '../alerts.ts';
-import { covers, type IncidentScope, scopeOf, widen } from './incident-scope.ts';
+import { covers, type IncidentScope, scopeOf, widen, withoutRemovedSlos } from './incident-scope.ts';
 import type { IncidentStore } from './incident-store.ts';
 import { buildIncidentReport, type IncidentReport } from './report.ts';
 
@@ -133,9 +133,11 @@ export class GateIncidentAlerts {
   /**
    * Loads the stored incidents that have not expired and pushes them again. One recorded since
    * start wins over its stored copy; none fires longer than `ttlMs` from now (the TTL may have
-   * been shortened meanwhile).
+   * been shortened meanwhile). With `sloNames` (the SLOs configured now), an incident's scope
+   * loses the SLOs no longer configured: no answer judges those, so an SLO renamed or removed
+   * meanwhile would leave a PROCEED unable to resolve it (see {@link withoutRemovedSlos}).
    */
-  async restore(): Promise<void> {
+  async restore(sloNames?: ReadonlySet<string>): Promise<void> {
     const { store, clock, ttlMs } = this.options;
     if (store === undefined) return;
     const stored = await store.load();
@@ -147,7 +149,8 @@ export class GateIncidentAlerts {
     for (const { key, expiresAt, scope, labels, annotations } of stored) {
       if (expiresAt <= now || this.incidents.has(key)) continue;
       const left = Math.min(expiresAt - now, ttlMs);
-      this.incidents.set(key, { labels, annotations, expiresAt: mono + left, scope });
+      const kept = sloNames === undefined ? scope : withoutRemovedSlos(scope, sloNames);
+      this.incidents.set(key, { labels, annotations, expiresAt: mono + left, scope: kept });
     }
     // Also when all had expired (the save drops them) or some were raised meanwhile (never saved).
     if (stored.length > 0 || this.incidents.size > 0) this.push();

@@ -37,3 +37,16 @@ export function covers(answer: GateAnswer, scope: IncidentScope | undefined): bo
 export function widen(scope: IncidentScope, answer: GateAnswer): IncidentScope {
   return { slos: [...new Set([...scope.slos, ...scopeOf(answer).slos])].sort(), baseline: scope.baseline };
 }
+
+/**
+ * `scope` without the SLOs not in `configured`: after a restart with an SLO renamed or removed no
+ * answer judges it, so a scope naming it would be covered by none and its incident run to its
+ * TTL. A scope left with no SLO is covered by any answer against its baseline.
+ */
+export function withoutRemovedSlos(
+  scope: IncidentScope | undefined,
+  configured: ReadonlySet<string>,
+): IncidentScope | undefined {
+  if (scope === undefined) return undefined;
+  return { slos: scope.slos.filter((slo) => configured.has(slo)), baseline: scope.baseline };
+}
