@@ -1,6 +1,7 @@
 import type { SloStatus } from '@breakwater/protocol';
 import { alertmanagerPusherFrom } from './act/alertmanager.ts';
 import { desiredAlerts } from './act/alerts.ts';
+import { FiringAlertsFile } from './act/firing-alerts-file.ts';
 import { type EventCounter, writeSloMetrics } from './act/slo-metrics.ts';
 import { sloRoutes } from './act/slo-routes.ts';
 import type { CollectorComponent, ComponentContext } from './component.ts';
@@ -92,6 +93,12 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   const am = config.alertmanager;
   // This pusher also probes Alertmanager while nothing fires; the gate's goes to the same URL.
   const pusher = alertmanagerPusherFrom(am, clock, logger, true);
+  // Kept where the SLO counts are: durable unless the store is memory-only.
+  const firingFile =
+    pusher === undefined || config.store.kind === 'memory'
+      ? undefined
+      : new FiringAlertsFile(context.dataDir, logger);
+  if (firingFile !== undefined) pusher!.resume(await firingFile.load());
 
   // The limiter and lifetime counters follow the series with counts within their SLO's
   // retention, so series that aged out free their place and their memory, also while a quiet
@@ -133,13 +140,13 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
         examples: examplesFor,
       });
       latest = { at: nowMs, atMono, statuses };
-      pusher?.update(
-        desiredAlerts(statuses, {
-          levels: am.levels,
-          extraLabels: am.labels,
-          levelWindowMs: config.evaluation.levelWindow,
-        }),
-      );
+      const desired = desiredAlerts(statuses, {
+        levels: am.levels,
+        extraLabels: am.labels,
+        levelWindowMs: config.evaluation.levelWindow,
+      });
+      pusher?.update(desired);
+      firingFile?.save(desired.map((a) => a.labels));
       return statuses;
     };
     evaluating = run()
@@ -340,6 +347,7 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
       timer = undefined;
       await pusher?.stop();
       await evaluating?.catch(() => undefined);
+      await firingFile?.flush();
       await store.close();
     },
   };

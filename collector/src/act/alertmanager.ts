@@ -59,6 +59,8 @@ export function alertmanagerPusherFrom(
 interface Tracked {
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** Left firing by an earlier run ({@link AlertmanagerPusher.resume}): not sent by this one yet. */
+  resumed?: true;
   /** Set once resolved; the alert is forgotten after a delivery that carried it. */
   endsAt?: number;
 }
@@ -152,7 +154,7 @@ export class AlertmanagerPusher {
       const key = fingerprint(alert.labels);
       seen.add(key);
       const known = this.alerts.get(key);
-      if (known === undefined || known.endsAt !== undefined) {
+      if (known === undefined || known.endsAt !== undefined || known.resumed) {
         this.alerts.set(key, { labels: alert.labels, annotations: alert.annotations });
         changed = true;
       } else known.annotations = alert.annotations;
@@ -165,6 +167,19 @@ export class AlertmanagerPusher {
     }
     if (changed) this.deliverSoon();
     else this.probeIfIdle();
+  }
+
+  /**
+   * Takes over alerts an earlier run left firing (their label sets, as pushed): the next
+   * {@link update} sends those still desired as usual and resolves the others, which Alertmanager
+   * would otherwise keep until its `resolve_timeout`. Call it before the first update.
+   */
+  resume(firing: readonly Readonly<Record<string, string>>[]): void {
+    for (const labels of firing) {
+      const key = fingerprint(labels);
+      if (!this.alerts.has(key))
+        this.alerts.set(key, { labels: { ...labels }, annotations: {}, resumed: true });
+    }
   }
 
   /** Delivery counters. */

@@ -1,7 +1,7 @@
-import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../../component.ts';
+import { ReplacedFile } from '../replaced-file.ts';
 
 /** File in the data directory that holds the firing gate incidents. */
 export const GATE_INCIDENTS_FILE = 'gate-incidents.json';
@@ -47,23 +47,17 @@ export interface IncidentStore {
 export class FileIncidentStore implements IncidentStore {
   readonly path: string;
   private readonly logger: Logger;
-  private pending: string | undefined;
-  private writing: Promise<void> | undefined;
+  private readonly file: ReplacedFile;
 
   constructor(dataDir: string, logger: Logger) {
     this.path = join(dataDir, GATE_INCIDENTS_FILE);
     this.logger = logger;
+    this.file = new ReplacedFile(this.path, 'gate incidents', logger);
   }
 
   async load(): Promise<StoredIncident[]> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      this.logger.error({ err: error, path: this.path }, 'cannot read gate incidents; starting without');
-      return [];
-    }
+    const text = await this.file.read();
+    if (text === undefined) return [];
     try {
       return FileSchema.parse(JSON.parse(text)).incidents;
     } catch (error) {
@@ -74,39 +68,10 @@ export class FileIncidentStore implements IncidentStore {
   }
 
   save(incidents: readonly StoredIncident[]): void {
-    this.pending = JSON.stringify({ version: 1, incidents });
-    this.writing ??= this.drain();
+    this.file.save(JSON.stringify({ version: 1, incidents }));
   }
 
-  async flush(): Promise<void> {
-    while (this.writing !== undefined) await this.writing;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.pending !== undefined) {
-        const text = this.pending;
-        this.pending = undefined;
-        try {
-          await this.write(text);
-        } catch (error) {
-          this.logger.error({ err: error, path: this.path }, 'cannot save gate incidents');
-        }
-      }
-    } finally {
-      this.writing = undefined;
-    }
-  }
-
-  private async write(text: string): Promise<void> {
-    const tmp = `${this.path}.tmp`;
-    const file = await open(tmp, 'w');
-    try {
-      await file.writeFile(text);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, this.path);
+  flush(): Promise<void> {
+    return this.file.flush();
   }
 }
