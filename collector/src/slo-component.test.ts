@@ -231,6 +231,18 @@ describe('SLO component', () => {
     );
   });
 
+  it('names alertmanager.url at start without its query (a proxy token)', async () => {
+    const logger = memoryLogger();
+    const config = CollectorConfigSchema.parse({
+      alertmanager: { url: 'http://127.0.0.1:9/alertmanager/?token=am-secret' },
+    });
+    const c = await createSloComponent({ config, clock: new ManualClock(0), logger, dataDir: tempDir() });
+    cleanup.push(() => c.stop?.());
+    const ready = logger.lines.find((l) => l.msg === 'SLO engine ready');
+    assert.equal((ready!.obj as { alertmanager?: string }).alertmanager, 'http://127.0.0.1:9/alertmanager');
+    assert.ok(!JSON.stringify(logger.lines).includes('am-secret'));
+  });
+
   it('warns at start of an SLO whose levels page while it is met, naming the SLO', async () => {
     const logger = memoryLogger();
     const config = CollectorConfigSchema.parse({

@@ -8,6 +8,7 @@ import type { CollectorComponent, ComponentContext } from './component.ts';
 import { dimensionLabel } from './config/slo/dimension-label.ts';
 import { levelsPagingWhileMet } from './config/slo/levels-paging-while-met.ts';
 import { resolveSlos } from './config/slo/resolve.ts';
+import { urlForDisplay } from './config/url-for-display.ts';
 import { evaluateAll } from './evaluate/evaluator.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
 import { writeFamily, writeSample } from './exposition/prometheus-text.ts';
@@ -245,7 +246,12 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   };
 
   logger.info(
-    { slos: definitions.map((d) => d.name), store: store.kind, alertmanager: am.url ?? null },
+    {
+      slos: definitions.map((d) => d.name),
+      store: store.kind,
+      // Origin and path: the query may hold a proxy's token.
+      alertmanager: am.url === undefined ? null : urlForDisplay(am.url),
+    },
     'SLO engine ready',
   );
   for (const slo of definitions) {

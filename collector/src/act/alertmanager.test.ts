@@ -250,6 +250,28 @@ describe('AlertmanagerPusher URL', () => {
       'POST /alertmanager/api/v2/alerts?token=am-secret',
     ]);
   });
+  it('never logs the query (a proxy token) of alertmanager.url: refused deliveries and failed probes name origin and path', async () => {
+    const proxy = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(req.method === 'GET' ? 503 : 400).end('no'));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    after(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/alertmanager`;
+    const logger = memoryLogger();
+    const config = AlertmanagerSchema.parse({ url: `${base}/?token=am-secret` });
+    const pusher = alertmanagerPusherFrom(config, new ManualClock(Date.now()), logger, true)!;
+    pushers.push(pusher);
+    pusher.update([]);
+    await pusher.idle();
+    pusher.update([page]);
+    await pusher.idle();
+    assert.deepEqual(
+      logger.lines.map((l) => (l.obj as { endpoint?: string }).endpoint),
+      [`${base}/-/ready`, `${base}/api/v2/alerts`],
+    );
+    assert.ok(!JSON.stringify(logger.lines).includes('am-secret'), JSON.stringify(logger.lines));
+  });
 });
 
 describe('alertmanager config', () => {

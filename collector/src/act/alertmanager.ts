@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
 import { urlUnder, withoutHeaders } from '../config/http-url.ts';
 import type { CollectorConfig } from '../config/schema.ts';
+import { urlForDisplay } from '../config/url-for-display.ts';
 import { readResponseHead } from '../response-head.ts';
 import type { DesiredAlert } from './alerts.ts';
 
@@ -107,6 +108,8 @@ export interface PusherStats {
 export class AlertmanagerPusher {
   private readonly endpoint: string;
   private readonly readyEndpoint: string;
+  /** The endpoints as logs name them: a proxy's `?token=` in `url` stays out of every log line. */
+  private readonly shown: { endpoint: string; ready: string };
   private readonly options: Required<Omit<AlertmanagerPusherOptions, 'generatorUrl'>> & {
     generatorUrl?: string;
   };
@@ -132,6 +135,7 @@ export class AlertmanagerPusher {
   constructor(options: AlertmanagerPusherOptions) {
     this.endpoint = urlUnder(options.url, '/api/v2/alerts');
     this.readyEndpoint = urlUnder(options.url, '/-/ready');
+    this.shown = { endpoint: urlForDisplay(this.endpoint), ready: urlForDisplay(this.readyEndpoint) };
     this.options = {
       probeIntervalMs: 0,
       resendIntervalMs: 60_000,
@@ -277,7 +281,7 @@ export class AlertmanagerPusher {
         this.counters.rejections++;
         this.counters.lastError = error;
         this.options.logger.error(
-          { endpoint: this.endpoint, error, alerts: batch.length },
+          { endpoint: this.shown.endpoint, error, alerts: batch.length },
           'alertmanager rejected the alerts; not retried (firing ones are sent again on the resend interval)',
         );
       }
@@ -300,7 +304,7 @@ export class AlertmanagerPusher {
     // Equal jitter: between half and all of the backoff, so many collectors do not retry in step.
     const delay = Math.round(backoff / 2 + (backoff / 2) * this.options.random());
     this.options.logger.warn(
-      { endpoint: this.endpoint, error, retryInMs: delay, alerts: batch.length },
+      { endpoint: this.shown.endpoint, error, retryInMs: delay, alerts: batch.length },
       'alertmanager delivery failed',
     );
     this.sendAgain = false;
@@ -334,11 +338,11 @@ export class AlertmanagerPusher {
     // Said on a change only: the probe repeats every interval while nothing fires.
     if (error !== undefined && before !== false)
       logger.warn(
-        { endpoint: this.readyEndpoint, error },
+        { endpoint: this.shown.ready, error },
         'alertmanager is not reachable or not ready: the next alert would not be delivered (check alertmanager.url)',
       );
     else if (error === undefined && before === false)
-      logger.info({ endpoint: this.readyEndpoint }, 'alertmanager is reachable again');
+      logger.info({ endpoint: this.shown.ready }, 'alertmanager is reachable again');
   }
 
   /**
