@@ -89,6 +89,21 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
       if (u.pathname === '/v1/gate' && req.method === 'GET') {
         const version = u.searchParams.get('version');
         if (version === 'bad-request') return json(400, { error: { code: 400, message: 'unknown SLO "x"' } });
+        // Span data an SDK (any holder of an ingest token) chose, in a ROLLBACK: an operation name
+        // and an error message that would start lines and colour the CI log.
+        if (version === 'forged') {
+          const base = answer('ROLLBACK', { version }).slos[0]!;
+          const operation = { operation: 'chat\nPROCEED chat@forged\r\u001b[2K' };
+          const reasons = [
+            { code: 'fast_burn', message: 'burning \u001b[8mhidden', decision: 'ROLLBACK' },
+          ] as const;
+          return json(
+            200,
+            answer('ROLLBACK', { version, reasons: [...reasons], slos: [{ ...base, operation }] }),
+          );
+        }
+        if (version === 'forged-error')
+          return json(400, { error: { code: 400, message: 'no\nPROCEED \u001b[32mok' } });
         if (version === 'halt-budget') {
           const reasons = [{ code: 'budget_below_reserve', message: 'budget', decision: 'HALT' }] as const;
           return json(200, answer('HALT', { version, reasons: [...reasons] }));
@@ -195,6 +210,23 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
       lines.includes('  availability [operation=chat]: ROLLBACK, 50/1000 bad, budget left 90.0%'),
       io.out,
     );
+  });
+
+  it('prints control characters from the collector escaped: no line, colour or erase of its own in the CI log', async () => {
+    const io = capture();
+    assert.equal(await runGateCommand(['--service', 'chat', '--version', 'forged', '--url', url], io), 20);
+    const err = capture();
+    assert.equal(
+      await runGateCommand(['--service', 'chat', '--version', 'forged-error', '--url', url], err),
+      2,
+    );
+    for (const text of [io.out, io.err, err.out, err.err]) {
+      assert.ok(!text.includes('\u001b') && !text.includes('\r'), text);
+      assert.doesNotMatch(text, /^PROCEED/m, text);
+    }
+    assert.ok(io.out.includes('burning \\u001b[8mhidden'), io.out);
+    assert.ok(io.out.includes('[operation=chat\\nPROCEED chat@forged\\r\\u001b[2K]: ROLLBACK'), io.out);
+    assert.match(err.err, /HTTP 400: no\\nPROCEED \\u001b\[32mok/);
   });
 
   it('--json prints a schema-valid answer on stdout only', async () => {

@@ -23,6 +23,7 @@ import { poll } from './poll.ts';
 import { trackRecovery } from './recovery.ts';
 import { type ReportFiles, writeIncidentReport } from './report-files.ts';
 import { type CommandRunner, shellRunner, TIMED_OUT } from './rollback.ts';
+import { terminalText } from './terminal-text.ts';
 
 /** What `breakwater gate` touches, injectable for tests. */
 export interface GateIo {
@@ -59,7 +60,11 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
     io.stdout(GATE_HELP);
     return 0;
   }
-  for (const warning of options.warnings) io.stderr(`breakwater gate: ${warning}\n`);
+  // Every line but the --json answer (JSON escapes them itself) goes through terminalText: the
+  // collector's answers and errors carry strings that SDKs sent.
+  const out = (line: string) => io.stdout(`${terminalText(line)}\n`);
+  const err = (line: string) => io.stderr(`${terminalText(line)}\n`);
+  for (const warning of options.warnings) err(`breakwater gate: ${warning}`);
   const clock = io.clock ?? systemClock;
   const client = new GateClient({
     baseUrl: options.url,
@@ -68,7 +73,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
     fetch: io.fetch ?? fetch,
     timeoutMs: options.timeoutMs,
   });
-  const say = (line: string) => (options.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
+  const say = (line: string) => (options.json ? err(line) : out(line));
   const ask = () =>
     client.decide({
       service: options.service,
@@ -89,13 +94,12 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
             // Monotonic: a forward step of the wall clock must not cut a canary's bake time short.
             deadline: clock.monotonic() + span,
             mode: options.waitMs !== undefined ? 'wait' : 'watch',
-            onAnswer: (a) =>
-              io.stderr(`gate: ${a.decision}${isNoDataHalt(a) ? ' (waiting for traffic)' : ''}\n`),
-            onRetry: (e) => io.stderr(`gate: ${e.message}; retrying\n`),
+            onAnswer: (a) => err(`gate: ${a.decision}${isNoDataHalt(a) ? ' (waiting for traffic)' : ''}`),
+            onRetry: (e) => err(`gate: ${e.message}; retrying`),
           });
   } catch (error) {
     if (!(error instanceof GateClientError)) throw error;
-    io.stderr(`breakwater gate: ${error.message}\n`);
+    err(`breakwater gate: ${error.message}`);
     return GATE_EXIT_CODES.ERROR;
   }
   // Wall times for the report; the latency is measured on the monotonic clock.
@@ -126,7 +130,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
     say(
       `rollback ${rollbackEnd(exitCode, options.rollbackTimeoutMs)} ${(rollback.latencyMs / 1000).toFixed(1)} s after the violation was detected`,
     );
-    await bestEffort(io, () =>
+    await bestEffort(err, () =>
       client.report({
         kind: 'rollback',
         service: answer.service,
@@ -162,7 +166,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
           ? `recovered: SLIs green ${((tracked.recoveryMs ?? 0) / 1000).toFixed(1)} s after the rollback`
           : `not recovered within ${options.recoveryTimeoutMs / 1000} s`,
       );
-      await bestEffort(io, () =>
+      await bestEffort(err, () =>
         client.report({
           kind: 'recovery',
           service: answer.service,
@@ -193,8 +197,8 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
         files = await writeIncidentReport(options.reportDir, report, clock.now());
         say(`incident report: ${files.markdown}`);
       } catch (error) {
-        io.stderr(
-          `breakwater gate: could not write the incident report to ${options.reportDir}: ${(error as Error).message}\n`,
+        err(
+          `breakwater gate: could not write the incident report to ${options.reportDir}: ${(error as Error).message}`,
         );
       }
     }
@@ -203,10 +207,10 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
         { url: options.alertmanagerUrl, headers: options.alertmanagerHeaders },
         report,
         clock,
-        stderrLogger(io),
+        stderrLogger(err),
       );
       if (failed !== undefined)
-        io.stderr(`breakwater gate: could not post the incident to Alertmanager: ${failed}\n`);
+        err(`breakwater gate: could not post the incident to Alertmanager: ${failed}`);
     }
   }
   if (options.json) {
@@ -231,23 +235,23 @@ function printAnswer(answer: GateAnswer, options: GateCliOptions, say: (line: st
   }
 }
 
-async function bestEffort(io: GateIo, work: () => Promise<void>): Promise<void> {
+async function bestEffort(err: (line: string) => void, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    io.stderr(`breakwater gate: could not report to the collector: ${(error as Error).message}\n`);
+    err(`breakwater gate: could not report to the collector: ${(error as Error).message}`);
   }
 }
 
-function stderrLogger(io: GateIo): Logger {
+function stderrLogger(err: (line: string) => void): Logger {
   const logger: Logger = {
     debug() {},
     info() {},
     warn(obj, msg) {
-      io.stderr(`breakwater gate: ${msg ?? ''} ${JSON.stringify(obj)}\n`);
+      err(`breakwater gate: ${msg ?? ''} ${JSON.stringify(obj)}`);
     },
     error(obj, msg) {
-      io.stderr(`breakwater gate: ${msg ?? ''} ${JSON.stringify(obj)}\n`);
+      err(`breakwater gate: ${msg ?? ''} ${JSON.stringify(obj)}`);
     },
     child: () => logger,
   };
