@@ -57,7 +57,31 @@ const oddNames = CollectorConfigSchema.parse({
   ],
 });
 
+/** Selector values with what a PromQL string must escape: a line break, a quote, a backslash. */
+const oddValues = CollectorConfigSchema.parse({
+  defaultSlos: false,
+  technicalSlos: false,
+  slos: [
+    {
+      name: 'odd-values',
+      objective: 99,
+      selector: {
+        service: ['line\nbreak', 'quote"back\\slash'],
+        attributes: { 'app.tenant': 'tab\there\r' },
+      },
+    },
+  ],
+});
+
 describe('renderPrometheusRules', () => {
+  it('writes selector values as PromQL strings: line breaks escaped, not raw inside the quotes', () => {
+    const doc = parseYaml(renderPrometheusRules(oddValues)) as { groups: { rules: { expr: string }[] }[] };
+    const expr = doc.groups[0]!.rules[0]!.expr;
+    // As PromQL reads them: `\n` and `\r` escapes, the regex's own `\\` for the backslash doubled.
+    assert.ok(expr.includes(String.raw`service_name=~"line\nbreak|quote\"back\\\\slash"`), expr);
+    assert.ok(expr.includes(String.raw`app_tenant="tab\there\r"`), expr);
+  });
+
   it('names attribute labels as the OpenTelemetry Collector exports them; skips an SLO on a label Prometheus drops', () => {
     const text = renderPrometheusRules(oddNames);
     assert.match(text, /sum by \(service_name, key_0_x\)/);
@@ -75,6 +99,7 @@ describe('renderPrometheusRules', () => {
         ['rules.yml', config],
         ['nines.yml', nines],
         ['odd-names.yml', oddNames],
+        ['odd-values.yml', oddValues],
       ] as const) {
         const file = join(dir, name);
         writeFileSync(file, renderPrometheusRules(cfg));

@@ -135,7 +135,10 @@ function sourceAlternatives(sources: readonly FaultSource[]): Matcher[][] {
   return out;
 }
 
-/** `{a="x",b=~"y|z"}`. */
+/**
+ * `{a="x",b=~"y|z"}`. Values are written as JSON strings: JSON's escapes (`\"`, `\\`, `\n`,
+ * `\u001b`) are PromQL's too, and PromQL refuses a raw line break inside quotes.
+ */
 export function formatMatchers(matchers: readonly Matcher[]): string {
-  return `{${matchers.map((m) => `${m.label}${m.op}"${m.value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+  return `{${matchers.map((m) => `${m.label}${m.op}${JSON.stringify(m.value)}`).join(',')}}`;
 }
