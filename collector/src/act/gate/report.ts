@@ -7,6 +7,7 @@ import {
 } from '@breakwater/protocol';
 import { ratioToPercent } from '../../config/slo/objective.ts';
 import { TRACE_ID_PLACEHOLDER } from '../../config/trace-url-template.ts';
+import { markdownCell, markdownCode, markdownText } from './markdown-text.ts';
 
 /** The rollback the CLI ran, as measured. */
 export interface RollbackOutcome {
@@ -151,18 +152,20 @@ export function summarize(answer: GateAnswer): string {
 /** The report as Markdown (`incident.md`). */
 export function renderIncidentMarkdown(report: IncidentReport): string {
   const lines: string[] = [];
-  lines.push(`# ${report.decision}: ${report.service} ${report.version}`, '');
+  lines.push(`# ${report.decision}: ${markdownText(`${report.service} ${report.version}`)}`, '');
   lines.push(`- Evaluated: ${report.evaluatedAt} over the last ${report.window}`);
-  lines.push(`- Baseline: ${report.baseline.length > 0 ? report.baseline.join(', ') : 'none'}`);
+  lines.push(`- Baseline: ${report.baseline.length > 0 ? markdownText(report.baseline.join(', ')) : 'none'}`);
   if (report.failingDependency !== null) {
     const d = report.failingDependency;
     lines.push(
-      `- Failing dependency: \`${d.dependency}\` (${d.bad} of ${d.total} calls bad, SLO ${gateSloLabel(d.slo, d.operation)})`,
+      `- Failing dependency: ${markdownCode(d.dependency)} (${d.bad} of ${d.total} calls bad, SLO ${markdownText(gateSloLabel(d.slo, d.operation))})`,
     );
   }
   lines.push('', '## Reasons', '');
   for (const r of report.reasons)
-    lines.push(`- \`${r.code}\`${r.decision === undefined ? '' : ` (${r.decision})`}: ${r.message}`);
+    lines.push(
+      `- ${markdownCode(r.code)}${r.decision === undefined ? '' : ` (${r.decision})`}: ${markdownText(r.message)}`,
+    );
   lines.push('', '## SLO state', '');
   lines.push('| SLO | objective | decision | events (bad) | burn rates | budget left | vs baseline |');
   lines.push('|---|---|---|---|---|---|---|');
@@ -175,15 +178,15 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
         ? 'n/a'
         : `${pct(s.comparison.canaryErrorRatio)} vs ${pct(s.comparison.baselineErrorRatio)} (p=${s.comparison.pValue.toExponential(2)})`;
     lines.push(
-      `| ${gateSloLabel(s.slo, s.operation)} | ${ratioToPercent(s.objective)}% | ${sloDecisionText(s)} | ${s.sample.total} (${s.sample.total - s.sample.good}) | ${burn} | ${pct(s.budgetRemaining)} | ${cmp} |`,
+      `| ${markdownCell(gateSloLabel(s.slo, s.operation))} | ${ratioToPercent(s.objective)}% | ${sloDecisionText(s)} | ${s.sample.total} (${s.sample.total - s.sample.good}) | ${burn} | ${pct(s.budgetRemaining)} | ${cmp} |`,
     );
   }
   lines.push('', '## Top error categories', '');
   if (report.topErrorCategories.length === 0) lines.push('none recorded');
-  for (const c of report.topErrorCategories) lines.push(`- \`${c.category}\`: ${c.count}`);
+  for (const c of report.topErrorCategories) lines.push(`- ${markdownCode(c.category)}: ${c.count}`);
   lines.push('', '## Top error types', '');
   if (report.topErrorTypes.length === 0) lines.push('not tracked per version');
-  for (const t of report.topErrorTypes) lines.push(`- \`${t.errorType}\`: ${t.count}`);
+  for (const t of report.topErrorTypes) lines.push(`- ${markdownCode(t.errorType)}: ${t.count}`);
   lines.push('', '## Example traces', '');
   if (report.exampleTraces.length === 0) lines.push('none recorded');
   for (const t of report.exampleTraces)
@@ -191,7 +194,7 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
   if (report.rollback !== null) {
     const r = report.rollback;
     lines.push('', '## Rollback', '');
-    lines.push(`- Command: \`${r.command}\` → exit ${r.exitCode}`);
+    lines.push(`- Command: ${markdownCode(r.command)} → exit ${r.exitCode}`);
     lines.push(`- Latency (violation detected → command finished): ${(r.latencyMs / 1000).toFixed(1)} s`);
   }
   if (report.recovery !== null) {
