@@ -151,14 +151,12 @@ describe('decideSlo', () => {
   it('a significant difference smaller than compareMargin is reported, not rolled back', () => {
     // 0.12 % vs 0.10 % over a million events each: z ≈ 4.3, yet under 99.5 % the canary burns
     // 0.24 against 0.20, 0.04 of the budget's pace more.
-    const v = decideSlo(
-      input({
-        version: version(1_000_000, 1_200),
-        baseline: { good: 999_000, total: 1_000_000 },
-        service: { good: 9_997_800, total: 10_000_000 },
-      }),
-      RULES,
-    );
+    const counts = {
+      version: version(1_000_000, 1_200),
+      baseline: { good: 999_000, total: 1_000_000 },
+      service: { good: 9_997_800, total: 10_000_000 },
+    };
+    const v = decideSlo(input(counts), RULES);
     assert.equal(v.decision, 'PROCEED');
     assert.equal(v.evidence.comparison?.significant, true);
     assert.ok(Math.abs(v.evidence.comparison!.burnRateIncrease! - 0.04) < 1e-9);
@@ -171,15 +169,11 @@ describe('decideSlo', () => {
       /burns 0\.04 faster than the baseline, below the compare margin 0\.25/,
     );
     // The same difference under 99.9 % is 0.2 of the budget's pace: a margin of 0.2 rolls it back.
-    const strict = decideSlo(
-      input({
-        objective: 0.999,
-        version: version(1_000_000, 1_200),
-        baseline: { good: 999_000, total: 1_000_000 },
-        service: { good: 9_997_800, total: 10_000_000 },
-      }),
-      { ...RULES, compareMargin: 0.2, sustainedBurnRate: 2 },
-    );
+    const strict = decideSlo(input({ ...counts, objective: 0.999 }), {
+      ...RULES,
+      compareMargin: 0.2,
+      sustainedBurnRate: 2,
+    });
     assert.equal(strict.decision, 'ROLLBACK');
     assert.deepEqual(codes(strict), ['worse_than_baseline']);
   });
