@@ -29,8 +29,9 @@ const STATES: ReadonlySet<string> = new Set(BREAKER_STATES);
 
 /**
  * A breaker-state point from one gauge data point, or `undefined` when it is not the current
- * state (the gauge reports 1 for the current state and 0 for the others) or is invalid: no
- * dependency or state label, a state that is not a breaker state, or a value other than 0 or 1.
+ * state (the gauge reports 1 for the current state and 0 for the others, whatever they are) or is
+ * invalid: no dependency label, a current state that is not a breaker state, or a value other
+ * than 0 or 1.
  * Invalid points are counted in `rejections` (the exporter is told, through partial success),
  * never recorded: a state the fleet cannot read must not replace one it can.
  */
@@ -47,11 +48,14 @@ export function breakerPoint(
     rejections.add(`no ${ATTR.DEPENDENCY} attribute`);
     return undefined;
   }
+  // A zero says the breaker is not in that state: nothing to record, whatever the state. Checked
+  // before the state, as a newer SDK reports a zero for every state it knows, some of them
+  // unknown here: rejected, they would fail part of its every export.
+  if (value === 0) return undefined;
   if (typeof state !== 'string' || !STATES.has(state)) {
     rejections.add(`${ATTR.STATE} must be one of ${BREAKER_STATES.join(', ')}`);
     return undefined;
   }
-  if (value === 0) return undefined;
   if (value !== 1) {
     rejections.add(
       Number.isNaN(value) ? 'no numeric value (as_double or as_int)' : `value must be 0 or 1, not ${value}`,

@@ -709,6 +709,23 @@ describe('metrics decoders', () => {
     });
   }
 
+  it('both encodings ignore a zero for a state they do not know (a newer SDK reports one)', () => {
+    // An SDK reports 0 for every state it knows but the current one: a zero for a state added
+    // after this collector says nothing, and rejecting it would fail part of every export.
+    const body = withPoints([
+      point('closed', { asInt: 0 }),
+      point('draining', { asInt: 0 }),
+      point('open', { asInt: 1 }),
+    ]);
+    const fromProto = new ProtoMetricsDecoder().decode(Req.encode(Req.fromObject(body)).finish());
+    const fromJson = decodeMetricsJson(JSON.stringify(body));
+    for (const decoded of [fromProto, fromJson]) {
+      assert.deepEqual(decoded.points, expected);
+      assert.equal(decoded.rejectedPoints, 0);
+      assert.equal(decoded.rejectionMessage, undefined);
+    }
+  });
+
   it('JSON: a point whose timeUnixNano is not a uint64 is rejected', () => {
     const body = withPoints([{ ...point('open', { asInt: 1 }), timeUnixNano: '-5' }]);
     const decoded = decodeMetricsJson(JSON.stringify(body));
