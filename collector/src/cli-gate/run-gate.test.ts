@@ -102,6 +102,28 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
             answer('ROLLBACK', { version, reasons: [...reasons], slos: [{ ...base, operation }] }),
           );
         }
+        if (version === 'newer') {
+          // What a newer collector may add: fields, a reason code and a comparison test this CLI
+          // does not know.
+          const base = answer('ROLLBACK', { version }).slos[0]!;
+          const comparison = {
+            canaryErrorRatio: 0.05,
+            baselineErrorRatio: 0.001,
+            pValue: 0.0001,
+            significant: true,
+            test: 'sequential',
+            confidence: 0.99,
+          };
+          const reasons = [
+            { code: 'error_spike', message: 'errors spiked', decision: 'ROLLBACK', weight: 2 },
+          ];
+          return json(200, {
+            ...answer('ROLLBACK', { version }),
+            reasons,
+            slos: [{ ...base, comparison, tail: { p99Ms: 900 } }],
+            region: 'eu-1',
+          });
+        }
         if (version === 'forged-error')
           return json(400, { error: { code: 400, message: 'no\nPROCEED \u001b[32mok' } });
         if (version === 'halt-budget') {
@@ -180,6 +202,17 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
       );
     }
     assert.equal(seenAuth.at(-1), 'Bearer from-env');
+  });
+
+  it("a newer collector's answer (unknown fields, reason code, comparison test) still decides the exit code", async () => {
+    const io = capture();
+    assert.equal(
+      await runGateCommand(['--service', 'chat', '--version', 'newer', '--url', url], io),
+      20,
+      io.err,
+    );
+    assert.match(io.out, /^ROLLBACK chat@newer/);
+    assert.match(io.out, /! error_spike: errors spiked/);
   });
 
   it('an empty token (an unset CI secret) is no token: no Authorization header', async () => {

@@ -151,7 +151,10 @@ export type GateSloEvidence = {
         pValue: number;
         /** Whether the canary is worse at the gate's significance (rolled back only past the margin). */
         significant: boolean;
-        /** `z` (two-proportion z-test) or `fisher` (Fisher's exact test, small counts). */
+        /**
+         * `z` (two-proportion z-test) or `fisher` (Fisher's exact test, small counts); a test
+         * added by a newer collector reads as absent.
+         */
         test?: 'z' | 'fisher' | undefined;
         /**
          * How much faster the canary burns than the baseline, in burn-rate units (error-ratio
@@ -199,7 +202,8 @@ export const GateSloEvidenceSchema = z.object({
       baselineErrorRatio: z.number(),
       pValue: z.number(),
       significant: z.boolean(),
-      test: z.enum(['z', 'fisher']).optional(),
+      // Informational: a CLI pinned to an older release must still act on a newer collector's answer.
+      test: z.enum(['z', 'fisher']).optional().catch(undefined),
       burnRateIncrease: z.number().optional(),
     })
     .optional(),
