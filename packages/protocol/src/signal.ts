@@ -3,6 +3,12 @@ import { OVERRIDE_STATES, type OverrideState } from './breaker.ts';
 import { DURATION_PATTERN } from './duration.ts';
 import type { Holds, SameType } from './same-type.ts';
 
+/**
+ * The `kind` of a {@link BreakerSignal}. A signal of another kind comes from a newer collector: a
+ * reader ignores it (it is not this kind, whatever else it carries), and need not call it malformed.
+ */
+export const BREAKER_SIGNAL_KIND = 'breaker';
+
 /** Longest TTL a signal may carry: a stuck signal must still expire within the hour. */
 export const MAX_SIGNAL_TTL_MS = 3_600_000;
 
@@ -58,7 +64,7 @@ type _SignalReasonChecked = Holds<SameType<z.infer<typeof SignalReasonSchema>, S
 export type BreakerSignal = {
   /** Id of this issue of the signal (each re-issue gets a new one), 1 to 128 characters. */
   id: string;
-  kind: 'breaker';
+  kind: typeof BREAKER_SIGNAL_KIND;
   /** Dependency key (see `dependencyKey`), at most {@link MAX_SIGNAL_DEPENDENCY_CHARS} characters. */
   dependency: string;
   /** Service the signal is for; absent means every service. */
@@ -81,7 +87,7 @@ export type BreakerSignal = {
 /** Validates a {@link BreakerSignal}. */
 export const BreakerSignalSchema = z.object({
   id: z.string().min(1).max(128),
-  kind: z.literal('breaker'),
+  kind: z.literal(BREAKER_SIGNAL_KIND),
   dependency: z.string().min(1).max(MAX_SIGNAL_DEPENDENCY_CHARS),
   service: z.string().min(1).max(MAX_SIGNAL_SERVICE_CHARS).optional(),
   state: z.enum(OVERRIDE_STATES),

@@ -254,8 +254,9 @@ describe('control client against a loopback SSE server', () => {
     assert.deepEqual(client.stats.signals, {
       applied: 1,
       cleared: 0,
-      malformed: 6,
-      unknown_event: 2,
+      malformed: 5,
+      // The `reboot` kind and the `override` event: what a newer collector may send.
+      unknown_event: 3,
       foreign: 1,
       stale: 1,
       over_limit: 0,
@@ -264,6 +265,32 @@ describe('control client against a loopback SSE server', () => {
       applied(target).map(([d, o]) => [d, o.source]),
       [['anthropic/claude', 'sig-20']],
     );
+  });
+
+  it("ignores a newer collector's signal kinds and event types, warning once per connection, and keeps the stream", async () => {
+    const { collector, target, client, logs } = await setup();
+    // Re-issued as breaker signals are (about every TTL/2): each one must not be another warning.
+    for (let n = 1; n <= 3; n++) {
+      collector.event('signal', { ...signal(n), kind: 'budget' });
+      collector.event('quota', { dependency: 'openai/gpt-4o', remaining: n });
+    }
+    collector.event('snapshot', { now: 1, signals: [{ ...signal(4), kind: 'budget' }, signal(5)] });
+    collector.event('signal', signal(6, { dependency: 'anthropic/claude' }));
+    await until(() => client.stats.signals.applied === 2, 'the breaker signals after them');
+    assert.equal(client.stats.signals.unknown_event, 7);
+    assert.equal(client.stats.signals.malformed, 0);
+    assert.equal(client.stats.connects, 1);
+    assert.deepEqual(
+      applied(target).map(([d, o]) => [d, o.source]),
+      [
+        ['openai/gpt-4o', 'sig-5'],
+        ['anthropic/claude', 'sig-6'],
+      ],
+    );
+    const warned = logs.filter((line) => line.startsWith('fleet signal dropped'));
+    assert.equal(warned.length, 2, warned.join('\n'));
+    assert.match(warned[0]!, /^fleet signal dropped \(unknown_event\).*"kind":"budget"/);
+    assert.match(warned[1]!, /^fleet signal dropped \(unknown_event\).*"type":"quota"/);
   });
 
   it("orders a run's signals by their event sequence, not by the collector's clock", async () => {

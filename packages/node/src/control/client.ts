@@ -1,4 +1,5 @@
 import {
+  BREAKER_SIGNAL_KIND,
   type BreakerOverride,
   type Clock,
   COLLECTOR_PATHS,
@@ -131,6 +132,11 @@ class SignalSubscription implements ControlClient {
   private snapshotParts: { keep: Set<string>; previousId: string | undefined } | undefined;
   /** Whether an `over_limit` drop was warned about on this connection (then: debug, not a flood). */
   private overLimitWarned = false;
+  /**
+   * Event types and signal kinds of a newer collector warned about on this connection: it sends
+   * them as often as it re-issues signals, so each is warned about once, then logged at debug.
+   */
+  private readonly unknownWarned = new Set<string>();
   private readonly connectionLog: ConnectionLog;
   private abort: AbortController | undefined;
   private sleepTimer: TimerHandle | undefined;
@@ -223,6 +229,7 @@ class SignalSubscription implements ControlClient {
     // A snapshot cut off mid-way is sent whole again on the next connection.
     this.snapshotParts = undefined;
     this.overLimitWarned = false;
+    this.unknownWarned.clear();
     let spoke = false;
     let idle: TimerHandle | undefined;
     const armIdle = (): void => {
@@ -303,6 +310,12 @@ class SignalSubscription implements ControlClient {
    * signal-order.ts); returns its dependency when it is in effect afterwards.
    */
   private applyRaw(raw: unknown, eventId: string): string | undefined {
+    // Another kind is no breaker signal, however it is shaped: a newer collector's, not malformed.
+    const kind = (raw as { kind?: unknown } | null | undefined)?.kind;
+    if (typeof kind === 'string' && kind !== BREAKER_SIGNAL_KIND) {
+      this.count('unknown_event', { kind: kind.slice(0, 64) });
+      return undefined;
+    }
     const parsed = parseBreakerSignal(raw);
     if (!parsed.ok) {
       this.count('malformed', { error: parsed.error.slice(0, 500) });
@@ -379,10 +392,21 @@ class SignalSubscription implements ControlClient {
     if (result === 'applied' || result === 'cleared') this.logger.debug(`fleet signal ${result}`, details);
     else if (result === 'over_limit' && this.overLimitWarned)
       this.logger.debug(`fleet signal dropped (${result})`, details);
+    else if (result === 'unknown_event' && !this.firstUnknown(details))
+      this.logger.debug(`fleet signal dropped (${result})`, details);
     else {
       if (result === 'over_limit') this.overLimitWarned = true;
       this.logger.warn(`fleet signal dropped (${result})`, details);
     }
+  }
+
+  /** Whether an unknown event type or signal kind is new on this connection (then: remembered). */
+  private firstUnknown(details: Record<string, unknown>): boolean {
+    const key = JSON.stringify(details);
+    // Bounded: a stream inventing names without end gets debug lines past the first few.
+    if (this.unknownWarned.has(key) || this.unknownWarned.size >= MAX_UNKNOWN_WARNED) return false;
+    this.unknownWarned.add(key);
+    return true;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -413,6 +437,9 @@ function signalsUrl(base: string | URL, service: string): URL {
 
 /** An SSE id worth sending back as `Last-Event-ID`: printable ASCII, as short as ours are. */
 const RESUMABLE_ID = /^[\x21-\x7e]{1,256}$/;
+
+/** Most distinct unknown event types and signal kinds warned about per connection. */
+const MAX_UNKNOWN_WARNED = 16;
 
 /** Most of a refusal's `Retry-After` honoured: a collector's hint, not a reason to stop for hours. */
 const MAX_RETRY_AFTER_MS = 300_000;
