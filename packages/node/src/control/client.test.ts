@@ -293,6 +293,22 @@ describe('control client against a loopback SSE server', () => {
     assert.match(warned[1]!, /^fleet signal dropped \(unknown_event\).*"type":"quota"/);
   });
 
+  it('warns once per connection about signals it cannot read for the same reason (a newer collector re-issuing them)', async () => {
+    const { collector, client, logs } = await setup();
+    // A state, and a longer TTL, this SDK does not know: dropped at every re-issue, said once each.
+    for (let n = 1; n <= 3; n++) {
+      collector.event('signal', signal(n, { state: 'isolated' as never }));
+      collector.event('signal', signal(10 + n, { dependency: 'tool/search', ttlMs: 7_200_000 }));
+    }
+    collector.event('signal', signal(20, { dependency: 'anthropic/claude' }));
+    await until(() => client.stats.signals.applied === 1, 'the signal after them');
+    assert.equal(client.stats.signals.malformed, 6);
+    const warned = logs.filter((line) => line.startsWith('fleet signal dropped (malformed)'));
+    assert.equal(warned.length, 2, warned.join('\n'));
+    assert.match(warned[0]!, /state/);
+    assert.match(warned[1]!, /ttlMs/);
+  });
+
   it("orders a run's signals by their event sequence, not by the collector's clock", async () => {
     const { collector, client } = await setup();
     const collectorNow = 1_800_000_000_000;

@@ -133,10 +133,11 @@ class SignalSubscription implements ControlClient {
   /** Whether an `over_limit` drop was warned about on this connection (then: debug, not a flood). */
   private overLimitWarned = false;
   /**
-   * Event types and signal kinds of a newer collector warned about on this connection: it sends
-   * them as often as it re-issues signals, so each is warned about once, then logged at debug.
+   * Drops warned about on this connection, by result and reason: an unknown event type or signal
+   * kind, or a signal failing the schema the same way (a newer collector's state, a longer TTL),
+   * comes again at every re-issue, so each is warned about once, then logged at debug.
    */
-  private readonly unknownWarned = new Set<string>();
+  private readonly warnedDrops = new Set<string>();
   private readonly connectionLog: ConnectionLog;
   private abort: AbortController | undefined;
   private sleepTimer: TimerHandle | undefined;
@@ -229,7 +230,7 @@ class SignalSubscription implements ControlClient {
     // A snapshot cut off mid-way is sent whole again on the next connection.
     this.snapshotParts = undefined;
     this.overLimitWarned = false;
-    this.unknownWarned.clear();
+    this.warnedDrops.clear();
     let spoke = false;
     let idle: TimerHandle | undefined;
     const armIdle = (): void => {
@@ -392,7 +393,7 @@ class SignalSubscription implements ControlClient {
     if (result === 'applied' || result === 'cleared') this.logger.debug(`fleet signal ${result}`, details);
     else if (result === 'over_limit' && this.overLimitWarned)
       this.logger.debug(`fleet signal dropped (${result})`, details);
-    else if (result === 'unknown_event' && !this.firstUnknown(details))
+    else if ((result === 'unknown_event' || result === 'malformed') && !this.firstDrop(result, details))
       this.logger.debug(`fleet signal dropped (${result})`, details);
     else {
       if (result === 'over_limit') this.overLimitWarned = true;
@@ -400,12 +401,12 @@ class SignalSubscription implements ControlClient {
     }
   }
 
-  /** Whether an unknown event type or signal kind is new on this connection (then: remembered). */
-  private firstUnknown(details: Record<string, unknown>): boolean {
-    const key = JSON.stringify(details);
-    // Bounded: a stream inventing names without end gets debug lines past the first few.
-    if (this.unknownWarned.has(key) || this.unknownWarned.size >= MAX_UNKNOWN_WARNED) return false;
-    this.unknownWarned.add(key);
+  /** Whether a drop for this reason is new on this connection (then: remembered). */
+  private firstDrop(result: SignalResult, details: Record<string, unknown>): boolean {
+    const key = `${result} ${JSON.stringify(details)}`;
+    // Bounded: a stream inventing reasons without end gets debug lines past the first few.
+    if (this.warnedDrops.has(key) || this.warnedDrops.size >= MAX_WARNED_DROPS) return false;
+    this.warnedDrops.add(key);
     return true;
   }
 
@@ -438,8 +439,8 @@ function signalsUrl(base: string | URL, service: string): URL {
 /** An SSE id worth sending back as `Last-Event-ID`: printable ASCII, as short as ours are. */
 const RESUMABLE_ID = /^[\x21-\x7e]{1,256}$/;
 
-/** Most distinct unknown event types and signal kinds warned about per connection. */
-const MAX_UNKNOWN_WARNED = 16;
+/** Most distinct reasons for unknown or malformed signals warned about per connection. */
+const MAX_WARNED_DROPS = 16;
 
 /** Most of a refusal's `Retry-After` honoured: a collector's hint, not a reason to stop for hours. */
 const MAX_RETRY_AFTER_MS = 300_000;
