@@ -158,8 +158,9 @@ export type SpanRole = (typeof SPAN_ROLES)[number];
 /**
  * Values of {@link ATTR.SIGNAL_RESULT}: `applied` (override set), `cleared` (a `closed` signal
  * removed one), `malformed` (failed the schema or was not JSON), `unknown_event` (an SSE event
- * type, or a signal `kind`, the client does not know: a newer collector's), `foreign` (scoped to another service), `stale` (older than the
- * signal already in force for the dependency; within one collector run, by event-id sequence),
+ * type, or a signal `kind`, the client does not know: a newer collector's), `foreign` (scoped to
+ * another service), `stale` (older than the signal already in force for the dependency; within
+ * one collector run, by event-id sequence),
  * `over_limit` (an `open`/`half_open` signal for a dependency with no override and no breaker,
  * dropped because the client already holds as many overrides as its dependency limit allows).
  * Only `applied` and `cleared` change anything.
