@@ -15,7 +15,9 @@ function runIn(stdoutToStderr: boolean): { stdout: string; stderr: string; statu
     const code = await m.shellRunner('echo "rolled back $BREAKWATER_GATE_VERSION"', { BREAKWATER_GATE_VERSION: 'v2' }, options);
     process.exitCode = code;
   });`;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  // With this process's flags (--conditions=@breakwater/source): the child reads the sources too,
+  // so the test runs without a build.
+  const result = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
     cwd: import.meta.dirname,
     encoding: 'utf8',
   });
