@@ -1,4 +1,5 @@
 import type { BreakerSource, BreakerState } from '@breakwater/protocol';
+import { followSignal } from './follow-signal.ts';
 import type { MutableCallContext } from './mutable-context.ts';
 
 /**
@@ -68,10 +69,14 @@ export class CallContext<TData = unknown> {
     if (signal === undefined) {
       const controller = new AbortController();
       this.controller = controller;
-      if (this.callAborted) controller.abort(this.callReason);
+      const parent = this.parent;
+      // The caller's reason first, as when the caller aborted before a deadline passed.
+      if (parent?.aborted === true) controller.abort(parent.reason);
+      else if (this.callAborted) controller.abort(this.callReason);
       else if (this.attemptAborted) controller.abort(this.attemptReason);
-      signal =
-        this.parent === undefined ? controller.signal : AbortSignal.any([this.parent, controller.signal]);
+      // Not `AbortSignal.any`: the caller's signal must not keep each call's signal (see follow-signal.ts).
+      if (parent !== undefined && !controller.signal.aborted) followSignal(parent, controller);
+      signal = controller.signal;
       this.exposed = signal;
     }
     return signal;
