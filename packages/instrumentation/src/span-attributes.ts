@@ -5,7 +5,7 @@
 
 import { ATTR, type BreakerSource, SEMCONV } from '@breakwater/protocol';
 import type { Classification } from '@breakwater/resilience';
-import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api';
+import { type Attributes, type Exception, type Span, SpanStatusCode } from '@opentelemetry/api';
 import { memoized } from './bounded-memo.ts';
 
 /** Breaker facts at the moment a call was admitted or refused. */
@@ -13,6 +13,14 @@ export interface BreakerFacts {
   readonly state: string;
   readonly source: BreakerSource;
 }
+
+/**
+ * Longest error text written to a span, in UTF-16 code units: the status message, and the
+ * recorded exception's message and stack trace each. An error can carry a whole response body
+ * (a proxy's HTML error page, a validation error quoting its input), and each failed call would
+ * otherwise write it three times on its operation span and once more on each attempt span.
+ */
+export const MAX_ERROR_TEXT = 8192;
 
 /** Marks `span` failed with `c`. The exception itself is recorded only where the caller says. */
 export function setFailure(span: Span, c: Classification, error: unknown, recordException: boolean): void {
@@ -24,9 +32,34 @@ export function setFailure(span: Span, c: Classification, error: unknown, record
   });
   const message = error instanceof Error ? error.message : undefined;
   span.setStatus(
-    message === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message },
+    message === undefined
+      ? { code: SpanStatusCode.ERROR }
+      : { code: SpanStatusCode.ERROR, message: boundedText(message) },
   );
-  if (recordException) span.recordException(error instanceof Error ? error : String(error));
+  if (recordException) span.recordException(boundedException(error));
+}
+
+/** `text`, or its start and how much was left out when it is longer than {@link MAX_ERROR_TEXT}. */
+function boundedText(text: string): string {
+  return text.length <= MAX_ERROR_TEXT
+    ? text
+    : `${text.slice(0, MAX_ERROR_TEXT)}… (${text.length - MAX_ERROR_TEXT} more characters)`;
+}
+
+/** The exception as the span records it, its message and stack bounded (the error itself unchanged). */
+function boundedException(error: unknown): Exception {
+  if (!(error instanceof Error)) return boundedText(String(error));
+  const { message, stack } = error;
+  if (message.length <= MAX_ERROR_TEXT && (stack === undefined || stack.length <= MAX_ERROR_TEXT))
+    return error;
+  // What the SDK reads of an Error: `code` (else `name`) as its type, its message and its stack.
+  const code = (error as { code?: unknown }).code;
+  return {
+    name: error.name,
+    message: boundedText(message),
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    ...(stack === undefined ? {} : { stack: boundedText(stack) }),
+  };
 }
 
 /** Breaker facts for one dependency, as the guard reports them. */
