@@ -46,6 +46,11 @@ main { max-width: 1280px; margin: 0 auto; padding: 16px 20px 40px; display: grid
 .panel h2 { font-size: 15px; margin: 0 0 10px; font-weight: 620; display: flex; align-items: baseline; gap: 8px; }
 .panel h2 .count { font-weight: 400; color: var(--muted); font-size: 13px; }
 .muted { color: var(--muted); }
+.panel input.filter {
+  font: inherit; font-size: 13px; width: 100%; max-width: 360px; margin: 0 0 8px; padding: 4px 8px;
+  border-radius: 6px; border: 1px solid var(--line); background: var(--bg); color: var(--text);
+}
+p.more { margin: 8px 0 0; display: flex; gap: 8px; align-items: baseline; flex-wrap: wrap; }
 .empty { color: var(--muted); margin: 4px 0; }
 .empty.good::before { content: "\2713  "; color: var(--ok); font-weight: 700; }
 .error { color: var(--bad); margin: 4px 0; }

@@ -6,6 +6,7 @@
  */
 import { BURN_ALERT_NAME } from '../alerts.ts';
 import { GATE_ALERT_NAME } from '../gate/incident-alerts.ts';
+import { TABLES_SCRIPT } from './page-script-tables.ts';
 
 export const PAGE_SCRIPT = String.raw`
 (function () {
@@ -126,11 +127,15 @@ export const PAGE_SCRIPT = String.raw`
     return null;
   }
   function setSection(name, count, content) {
-    $('sec-' + name).replaceChildren(content);
+    var sec = $('sec-' + name);
+    // Re-inserting the same table would drop the operator's selection in it.
+    if (sec.firstChild !== content || sec.childNodes.length !== 1) sec.replaceChildren(content);
     var c = $('count-' + name);
     if (c) c.textContent = count === null ? '' : String(count);
   }
 
+  // ---- long tables ----
+${TABLES_SCRIPT}
   // ---- sections ----
   function renderSignals() {
     var list = snapshot.signals;
@@ -223,57 +228,116 @@ export const PAGE_SCRIPT = String.raw`
           : null));
   }
 
+  var LEVEL_RANK = { ok: 0, warning: 1, severe: 2, emergency: 3 };
+  var SEVERITY_RANK = { ticket: 1, page: 2 };
+  // How bad a summed group is: the most severe burn alert firing, then its level.
+  function sloRank(group) {
+    var severity = 0;
+    group.alerts.forEach(function (a) { severity = Math.max(severity, SEVERITY_RANK[a.severity] || 0); });
+    return severity * 10 + (LEVEL_RANK[group.level] || 0);
+  }
+
   function renderSlos() {
-    var rows = [];
-    var count = 0;
+    var items = [];
     snapshot.slos.forEach(function (slo) {
-      var summed = slo.groups.filter(function (g) { return g.version === undefined; });
-      summed.forEach(function (group) {
-        count++;
-        rows.push(sloRow(slo, group, false));
-        var key = JSON.stringify(groupName(group));
-        var versions = slo.groups.filter(function (g) { return g.version !== undefined && JSON.stringify(groupName(g)) === key; });
-        if (versions.length > 1) versions.forEach(function (v) { rows.push(sloRow(slo, v, true)); });
+      // A group's versions, found in one pass (the summed group and its versions share a name).
+      var versions = new Map();
+      slo.groups.forEach(function (g) {
+        if (g.version === undefined) return;
+        var key = JSON.stringify(groupName(g));
+        if (!versions.has(key)) versions.set(key, []);
+        versions.get(key).push(g);
+      });
+      var meta = Object.assign({}, slo, { groups: undefined, evaluatedAt: undefined });
+      slo.groups.forEach(function (group) {
+        if (group.version !== undefined) return;
+        var names = groupName(group);
+        var key = JSON.stringify(names);
+        var own = versions.get(key) || [];
+        var subs = own.length > 1 ? own : [];
+        items.push({
+          key: JSON.stringify([slo.name, names]),
+          text: [slo.name, slo.tier, slo.sli, group.level].concat(names, own.map(function (v) { return v.version; })).join(' ').toLowerCase(),
+          data: [meta, group, subs],
+          rank: sloRank(group),
+          budget: group.budgetRemaining,
+          render: function () {
+            return [sloRow(slo, group, false)].concat(subs.map(function (v) { return sloRow(slo, v, true); }));
+          },
+        });
       });
     });
-    var empty = emptyOr('slos', rows, 'No SLO has seen any events yet.');
-    if (empty) return setSection('slos', null, empty);
-    setSection('slos', count, table(['SLO', 'Tier', 'Service', 'Objective', 'SLI', 'Burn rate', 'Budget left', 'Level'], rows));
+    var empty = emptyOr('slos', items, 'No SLO has seen any events yet.');
+    if (empty) {
+      noTable('slos');
+      return setSection('slos', null, empty);
+    }
+    // Worst first: what pages, then what tickets, then the least budget left (stable otherwise).
+    items.sort(function (a, b) { return b.rank - a.rank || a.budget - b.budget; });
+    longTable('slos', items.length, ['SLO', 'Tier', 'Service', 'Objective', 'SLI', 'Burn rate', 'Budget left', 'Level'], items, 'worst first');
+  }
+
+  function dependencyRow(d) {
+    var worst = d.windows.reduce(function (a, w) { return w.calls > 0 && (!a || w.ratio > a.ratio) ? w : a; }, null) || d.windows[0];
+    return h('tr', { 'data-dependency': d.dependency },
+      td('Dependency', null, h('span', { class: 'mono' }, d.dependency), d.service ? h('div', { class: 'small' }, 'service ' + d.service) : null),
+      td('State', null, badge(d.state, stateLabel(d.state, d.allow))),
+      td('Windows', null, h('dl', { class: 'win' }, d.windows.map(function (w) {
+        return [h('dt', null, w.window), h('dd', { class: w.calls > 0 && w.ratio >= 0.5 ? 'bad' : w.failures > 0 ? 'hot' : undefined },
+          w.failures + ' / ' + w.calls + (w.calls > 0 ? ' (' + pctFixed(w.ratio, 1) + ')' : ''))];
+      }))),
+      td('Instances', { class: 'num' }, worst ? worst.failingInstances + ' failing of ' + worst.reportingInstances : '\u2014'),
+      td('Top errors', null, worst && worst.topErrorTypes.length ? worst.topErrorTypes.map(function (t) {
+        return h('span', { class: 'chip' }, h('span', { class: 'mono' }, t.type), ' \u00d7' + t.count);
+      }) : h('span', { class: 'muted' }, 'none')));
   }
 
   function renderDependencies() {
     var list = snapshot.dependencies;
     var empty = emptyOr('dependencies', list, 'No dependency traffic seen recently.');
-    if (empty) return setSection('dependencies', null, empty);
-    setSection('dependencies', list.length, table(['Dependency', 'State', 'Windows (failures / calls)', 'Instances', 'Top errors'],
+    if (empty) {
+      noTable('dependencies');
+      return setSection('dependencies', null, empty);
+    }
+    // The collector sends them open first, then ramping, then closed.
+    longTable('dependencies', list.length, ['Dependency', 'State', 'Windows (failures / calls)', 'Instances', 'Top errors'],
       list.map(function (d) {
-        var worst = d.windows.reduce(function (a, w) { return w.calls > 0 && (!a || w.ratio > a.ratio) ? w : a; }, null) || d.windows[0];
-        return h('tr', { 'data-dependency': d.dependency },
-          td('Dependency', null, h('span', { class: 'mono' }, d.dependency), d.service ? h('div', { class: 'small' }, 'service ' + d.service) : null),
-          td('State', null, badge(d.state, stateLabel(d.state, d.allow))),
-          td('Windows', null, h('dl', { class: 'win' }, d.windows.map(function (w) {
-            return [h('dt', null, w.window), h('dd', { class: w.calls > 0 && w.ratio >= 0.5 ? 'bad' : w.failures > 0 ? 'hot' : undefined },
-              w.failures + ' / ' + w.calls + (w.calls > 0 ? ' (' + pctFixed(w.ratio, 1) + ')' : ''))];
-          }))),
-          td('Instances', { class: 'num' }, worst ? worst.failingInstances + ' failing of ' + worst.reportingInstances : '\u2014'),
-          td('Top errors', null, worst && worst.topErrorTypes.length ? worst.topErrorTypes.map(function (t) {
-            return h('span', { class: 'chip' }, h('span', { class: 'mono' }, t.type), ' \u00d7' + t.count);
-          }) : h('span', { class: 'muted' }, 'none')));
-      })));
+        return {
+          key: JSON.stringify([d.dependency, d.service]),
+          text: [d.dependency, d.service || '', stateLabel(d.state, d.allow)].join(' ').toLowerCase(),
+          data: d,
+          render: function () { return dependencyRow(d); },
+        };
+      }), 'open first');
   }
+
+  var STATE_RANK = { open: 0, half_open: 1, closed: 2 };
 
   function renderBreakerStates() {
     var list = snapshot.breakerStates;
     var empty = emptyOr('breakerStates', list, 'No SDK has reported breaker states recently.');
-    if (empty) return setSection('breakerStates', null, empty);
-    setSection('breakerStates', list.length, table(['Service', 'Instance', 'Dependency', 'State', 'Reported'], list.map(function (b) {
-      return h('tr', null,
-        td('Service', null, h('span', { class: 'mono' }, b.service)),
-        td('Instance', null, h('span', { class: 'mono' }, b.instanceId || '\u2014')),
-        td('Dependency', null, h('span', { class: 'mono' }, b.dependency)),
-        td('State', null, badge(b.state, stateLabel(b.state))),
-        td('Reported', null, rel(b.receivedAtMs, false)));
-    })));
+    if (empty) {
+      noTable('breakerStates');
+      return setSection('breakerStates', null, empty);
+    }
+    var items = list.map(function (b) {
+      return {
+        key: JSON.stringify([b.service, b.instanceId, b.dependency]),
+        text: [b.service, b.instanceId || '', b.dependency, stateLabel(b.state)].join(' ').toLowerCase(),
+        data: b,
+        rank: b.state in STATE_RANK ? STATE_RANK[b.state] : 3,
+        render: function () {
+          return h('tr', null,
+            td('Service', null, h('span', { class: 'mono' }, b.service)),
+            td('Instance', null, h('span', { class: 'mono' }, b.instanceId || '\u2014')),
+            td('Dependency', null, h('span', { class: 'mono' }, b.dependency)),
+            td('State', null, badge(b.state, stateLabel(b.state))),
+            td('Reported', null, rel(b.receivedAtMs, false)));
+        },
+      };
+    });
+    items.sort(function (a, b) { return a.rank - b.rank; });
+    longTable('breakerStates', list.length, ['Service', 'Instance', 'Dependency', 'State', 'Reported'], items, 'open first');
   }
 
   // What an alert is about: an SLO (and service) or, for a gate incident, a release.
@@ -286,16 +350,27 @@ export const PAGE_SCRIPT = String.raw`
   function renderAlerts() {
     var list = snapshot.alerts;
     var empty = emptyOr('alerts', list, 'No alerts fired recently.', true);
-    if (empty) return setSection('alerts', null, empty);
-    setSection('alerts', list.length, table(['State', 'Severity', 'Alert', 'Summary', 'Since'], list.map(function (a) {
+    if (empty) {
+      noTable('alerts');
+      return setSection('alerts', null, empty);
+    }
+    // The collector sends them firing first, newest first.
+    longTable('alerts', list.length, ['State', 'Severity', 'Alert', 'Summary', 'Since'], list.map(function (a) {
       var l = a.labels || {};
-      return h('tr', null,
-        td('State', null, badge(a.state, a.state)),
-        td('Severity', null, badge(a.severity, a.severity)),
-        td('Alert', null, h('span', { class: 'mono' }, a.name), alertSubject(l)),
-        td('Summary', null, a.summary),
-        td('Since', null, rel(a.startsAt, false), a.endsAt ? h('div', { class: 'small' }, 'resolved ', rel(a.endsAt, false)) : null));
-    })));
+      return {
+        key: JSON.stringify([a.name, l, a.startsAt]),
+        text: [a.state, a.severity, a.name, a.summary].concat(Object.keys(l).map(function (k) { return l[k]; })).join(' ').toLowerCase(),
+        data: a,
+        render: function () {
+          return h('tr', null,
+            td('State', null, badge(a.state, a.state)),
+            td('Severity', null, badge(a.severity, a.severity)),
+            td('Alert', null, h('span', { class: 'mono' }, a.name), alertSubject(l)),
+            td('Summary', null, a.summary),
+            td('Since', null, rel(a.startsAt, false), a.endsAt ? h('div', { class: 'small' }, 'resolved ', rel(a.endsAt, false)) : null));
+        },
+      };
+    }), 'firing first');
   }
 
   // The SLO a gate reason is about, with its operation when judged per operation (as the CLI prints it).

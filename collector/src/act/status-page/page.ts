@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { PAGE_CSS } from './page-css.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 
-const SECTIONS: readonly { id: string; title: string }[] = [
+/** `filter`: a long table (a row per service, instance or alert) with a filter box. */
+const SECTIONS: readonly { id: string; title: string; filter?: boolean }[] = [
   { id: 'signals', title: 'Fleet signals' },
-  { id: 'slos', title: 'Service level objectives' },
-  { id: 'dependencies', title: 'Dependency health' },
-  { id: 'breakerStates', title: 'SDK breaker states' },
-  { id: 'alerts', title: 'Recent alerts' },
+  { id: 'slos', title: 'Service level objectives', filter: true },
+  { id: 'dependencies', title: 'Dependency health', filter: true },
+  { id: 'breakerStates', title: 'SDK breaker states', filter: true },
+  { id: 'alerts', title: 'Recent alerts', filter: true },
   { id: 'gateDecisions', title: 'Recent gate decisions' },
 ];
 
@@ -69,7 +70,11 @@ export const PAGE_HTML = `<!doctype html>
 <div id="data">
 ${SECTIONS.map(
   (s) => `<section class="panel" id="panel-${s.id}" aria-labelledby="title-${s.id}">
-<h2 id="title-${s.id}">${s.title} <span class="count" id="count-${s.id}"></span></h2>
+<h2 id="title-${s.id}">${s.title} <span class="count" id="count-${s.id}"></span></h2>${
+    s.filter
+      ? `\n<input type="search" class="filter" id="filter-${s.id}" placeholder="Filter (service, SLO, label…)" aria-label="Filter ${s.title.toLowerCase()}" autocomplete="off" spellcheck="false" hidden>`
+      : ''
+  }
 <div id="sec-${s.id}"><p class="empty">Waiting for data…</p></div>
 </section>`,
 ).join('\n')}
