@@ -41,7 +41,11 @@ interface Built {
   at: number;
   /** JSON of the snapshot without `now`: equal fingerprints mean nothing changed. */
   fingerprint: string;
-  frame: string;
+  /**
+   * The SSE event, encoded once: written as a string, each viewer's write would encode the
+   * snapshot (megabytes on a large fleet) anew, so the work of a tick grew with the viewers.
+   */
+  frame: Buffer;
 }
 
 /** Counters for `/metrics`. */
@@ -169,7 +173,7 @@ export class StatusStream {
           return this.latest;
         }
         const id = (++this.seq).toString(36);
-        const frame = sseEvent(STATUS_EVENT, id, snapshot);
+        const frame = Buffer.from(sseEvent(STATUS_EVENT, id, snapshot), 'utf8');
         this.latest = { at, fingerprint, frame };
         this.changedAt = at;
         return this.latest;
