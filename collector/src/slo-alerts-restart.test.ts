@@ -3,6 +3,8 @@
  * by the next start, not left to Alertmanager's `resolve_timeout`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -49,4 +51,53 @@ it('resolves the alerts of an SLO renamed while the collector was down', {
   const second = await startOn(dir, config(am.url, 'chat-avail'));
   cleanup.push(() => second.shutdown());
   await waitFor(am, 'the old name is resolved', (slos) => !slos.includes('avail'));
+});
+
+it('resolves after the next restart an alert whose resolution Alertmanager had not taken before a stop', async () => {
+  // A stand-in Alertmanager that answers 503 while `down`, and records every alert posted.
+  let down = false;
+  const posted: { slo?: string; resolved: boolean; down: boolean }[] = [];
+  const am = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      if (req.method === 'POST') {
+        for (const a of JSON.parse(body) as { labels: Record<string, string>; endsAt?: string }[])
+          posted.push({ slo: a.labels.slo, resolved: a.endsAt !== undefined, down });
+      }
+      res.writeHead(down ? 503 : 200).end();
+    });
+  });
+  await new Promise<void>((resolve) => am.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise<void>((resolve) => am.close(() => resolve())));
+  const url = `http://127.0.0.1:${(am.address() as AddressInfo).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'bw-alerts-restart-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const until = async (what: string, done: () => boolean) => {
+    const deadline = Date.now() + 8_000;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`${what}; posted: ${JSON.stringify(posted)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  const first = await startOn(dir, config(url, 'avail'));
+  await postSpans(first.url, [...many(80), ...many(20, { failed: true })]);
+  await until('the old SLO pages', () => posted.some((p) => p.slo === 'avail' && !p.resolved));
+  await first.shutdown();
+
+  // Renamed while Alertmanager does not answer: the resolution is tried, and refused.
+  down = true;
+  const second = await startOn(dir, config(url, 'chat-avail'));
+  await until('the resolution is tried', () => posted.some((p) => p.slo === 'avail' && p.resolved));
+  await second.shutdown();
+
+  down = false;
+  const third = await startOn(dir, config(url, 'chat-avail'));
+  cleanup.push(() => third.shutdown());
+  await until('the old name is resolved once Alertmanager answers', () =>
+    posted.some((p) => p.slo === 'avail' && p.resolved && !p.down),
+  );
 });

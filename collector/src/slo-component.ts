@@ -147,7 +147,8 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
         levelWindowMs: config.evaluation.levelWindow,
       });
       pusher?.update(desired);
-      firingFile?.save(desired.map((a) => a.labels));
+      // Not only `desired`: a resolution Alertmanager has not taken yet must be sent again after a restart.
+      if (pusher !== undefined) firingFile?.save(pusher.unresolved());
       return statuses;
     };
     evaluating = run()
@@ -353,6 +354,8 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
       timer = undefined;
       await pusher?.stop();
       await evaluating?.catch(() => undefined);
+      // The deliveries stop cut short: what they carried is still unresolved.
+      if (pusher !== undefined) firingFile?.save(pusher.unresolved());
       await firingFile?.flush();
       await store.close();
     },

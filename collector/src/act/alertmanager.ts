@@ -186,6 +186,15 @@ export class AlertmanagerPusher {
     }
   }
 
+  /**
+   * The label sets Alertmanager may still hold as firing from this pusher: the alerts firing, and
+   * those stopped whose resolution it has not taken yet (a delivery failing, or cut short by
+   * {@link stop}). What a later run must {@link resume}, so none is left to `resolve_timeout`.
+   */
+  unresolved(): Record<string, string>[] {
+    return [...this.alerts.values()].map((a) => a.labels);
+  }
+
   /** Delivery counters. */
   get stats(): PusherStats {
     let firing = 0;

@@ -4,13 +4,17 @@ import type { Logger } from '../component.ts';
 import { fingerprint } from './alertmanager.ts';
 import { ReplacedFile } from './replaced-file.ts';
 
-/** File in the data directory that holds the label sets of the SLO alerts last pushed as firing. */
+/**
+ * File in the data directory that holds the label sets of the SLO alerts Alertmanager may hold as
+ * firing: pushed as firing, and not yet resolved there.
+ */
 export const SLO_ALERTS_FILE = 'slo-alerts.json';
 
 const FileSchema = z.object({ version: z.literal(1), firing: z.array(z.record(z.string(), z.string())) });
 
 /**
- * The SLO alerts firing as of the last evaluation, kept across restarts so that the next start
+ * The SLO alerts firing as of the last evaluation, and those whose resolution Alertmanager has
+ * not taken yet (see `AlertmanagerPusher.unresolved`), kept across restarts so that the next start
  * can resolve in Alertmanager those that no longer fire (an SLO removed or renamed, an
  * objective relaxed, a burn that ended while the collector was down) instead of leaving them to
  * Alertmanager's `resolve_timeout`. Saved only when the set changes.
