@@ -90,3 +90,10 @@ it('an empty --baseline or --slo (an unset variable) is said on standard error, 
   ]);
   assert.deepEqual(parseGateOptions([...ARGS, '--baseline', '1.4.1'], {}).warnings, []);
 });
+
+it('an empty --on-rollback (an unset variable) is refused, not run as a rollback that did nothing and succeeded', () => {
+  assert.equal(
+    usageError([...ARGS, '--on-rollback', ' '], {}),
+    '--on-rollback is empty (is the variable that gives it set?)',
+  );
+});

@@ -111,6 +111,10 @@ export function parseGateOptions(
       if (values[required].trim() === '')
         throw new UsageError(`--${required} is empty (is the variable that gives it set?)`);
     }
+    // An empty command would "succeed" at once: a rollback reported done, and recovery tracked,
+    // with nothing rolled back.
+    if (values['on-rollback']?.trim() === '')
+      throw new UsageError('--on-rollback is empty (is the variable that gives it set?)');
     if (values.wait !== undefined && values.watch !== undefined)
       throw new UsageError('give --wait or --watch, not both');
     // A flag without the one it acts through would be ignored: the user meant it to do something.
