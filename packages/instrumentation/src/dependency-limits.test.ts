@@ -107,9 +107,9 @@ describe('per-dependency state is bounded', () => {
         max[k as keyof typeof max] = Math.max(max[k as keyof typeof max], v);
     }
     for (const [name, size] of Object.entries(max)) assert.ok(size <= cap, `${name}: ${size} > ${cap}`);
-    // Those used within the last 250 ms (50 of them) are never evicted, however full.
+    // New dependencies take the places of spare ones, whether idle or used a moment ago.
     const now = t.sizes();
-    assert.ok(now.guard >= 50, `kept ${now.guard}`);
+    assert.equal(now.guard, cap);
     assert.equal(now.registry, now.guard, 'every tracked dependency has a breaker here');
     assert.equal(now.listener, now.guard - 1, 'the busy call has not reported yet');
 
@@ -162,51 +162,64 @@ describe('per-dependency state is bounded', () => {
     assert.equal(t.guard.breakers.find('tool/unknown'), undefined, 'clearing nothing creates nothing');
   });
 
-  it('a dependency only a fleet override created is idle as soon as the override is over', async () => {
+  it('a dependency only a fleet override created is spare, and goes first, once the override is over', async () => {
     const t = setup({ maxDependencies: 10, idleMs: 600_000 });
     for (let i = 0; i < 10; i++) await t.call(`tool/t-${i}`);
     // The fleet opens 20 dependencies this service never calls, for a second each.
     const expiresAt = t.clock.now() + 1_000;
     for (let i = 0; i < 20; i++)
       t.guard.applyOverride(`openai/elsewhere-${i}`, { state: 'open', expiresAt, source: `sig-${i}` });
-    assert.equal(t.guard.size, 30, 'kept while their overrides are in force');
+    assert.equal(t.guard.size, 30, 'kept while their overrides are in force, evicting none of the app’s');
     await t.clock.advance(2_000);
     await t.call('tool/new');
-    // Ten minutes have not passed: the app's own dependencies stay; the overrides' are gone.
-    assert.equal(t.guard.size, 11);
-    assert.equal(t.guard.breakers.find('openai/elsewhere-0'), undefined);
-    assert.ok(t.guard.breakers.find('tool/t-0') !== undefined);
+    // The overrides' go first; of the app's own, only the one needed to make room for the new one.
+    assert.equal(t.guard.size, 10);
+    assert.equal(t.guard.breakers.find('openai/elsewhere-19'), undefined);
+    assert.equal(t.guard.breakers.find('tool/t-0'), undefined, 'least recently used (first of equals)');
+    assert.ok(t.guard.breakers.find('tool/t-1') !== undefined);
   });
 
-  it('when more than the cap are busy, it exceeds the cap rather than evict live state', async () => {
+  it('when no kept dependency is spare, it keeps the cap and evicts no live state', async () => {
     const t = setup({ maxDependencies: 10, idleMs: 100 });
+    await t.call('tool/manual');
+    t.guard.breakers.find('tool/manual')?.forceClose();
     const releases: (() => void)[] = [];
     const running = Array.from({ length: 15 }, (_, i) =>
       t.call(`tool/busy-${i}`, () => new Promise((resolve) => releases.push(() => resolve(i)))),
     );
-    await t.call('tool/manual');
-    t.guard.breakers.find('tool/manual')?.forceClose();
     await t.clock.advance(1_000);
     await t.call('tool/new-1');
-    assert.equal(t.guard.size, 17, 'nothing evictable: 15 in flight, one forced closed, one new');
+    assert.equal(t.guard.size, 10, 'nothing spare: 9 in flight, one forced closed; the rest run uncached');
+    assert.equal(t.guard.breakers.find('tool/busy-14'), undefined);
+    assert.equal(t.guard.breakers.find('tool/new-1'), undefined);
     for (const release of releases) release();
-    await Promise.all(running);
+    assert.deepEqual(
+      await Promise.all(running),
+      Array.from({ length: 15 }, (_, i) => i),
+    );
     await t.clock.advance(1_000);
     await t.call('tool/new-2');
-    assert.ok(t.guard.size <= 10, `${t.guard.size}`);
+    assert.equal(t.guard.size, 10);
     assert.ok(t.guard.breakers.find('tool/manual') !== undefined, 'a manual state is never evicted');
     assert.ok(t.guard.breakers.find('tool/new-2') !== undefined);
   });
 
   it('idleness is measured on monotonic time: a wall-clock step neither evicts nor keeps', async () => {
-    const forward = setup({ maxDependencies: 10, idleMs: 60_000 });
+    // Without a bulkhead, calls cannot be counted: `idleMs` after the last use is what keeps them.
+    const rules: PolicyRule[] = [{ match: 'tool/*', policy: { bulkhead: false } }];
+    const forward = setup({ maxDependencies: 10, idleMs: 60_000 }, rules);
     for (let i = 0; i < 10; i++) await forward.call(`tool/old-${i}`);
     forward.clock.stepWall(3_600_000);
     for (let i = 0; i < 10; i++) await forward.call(`tool/new-${i}`);
-    assert.equal(forward.guard.size, 20, 'used a moment ago: not idle, whatever the wall clock says');
-    assert.ok(forward.guard.breakers.find('tool/old-0') !== undefined);
+    assert.equal(forward.guard.size, 10);
+    assert.ok(forward.guard.breakers.find('tool/old-0') !== undefined, 'used a moment ago: kept');
+    assert.equal(
+      forward.guard.breakers.find('tool/new-0'),
+      undefined,
+      'uncached, whatever the wall clock says',
+    );
 
-    const backward = setup({ maxDependencies: 10, idleMs: 60_000 });
+    const backward = setup({ maxDependencies: 10, idleMs: 60_000 }, rules);
     for (let i = 0; i < 10; i++) await backward.call(`tool/old-${i}`);
     await backward.clock.advance(60_000);
     backward.clock.stepWall(-3_600_000);
@@ -227,9 +240,10 @@ describe('per-dependency state is bounded', () => {
     assert.equal(max, 100);
     assert.equal(t.guard.breakers.find('openai/old-99'), undefined, 'the old ones made room');
     assert.ok(t.guard.breakers.find('openai/new-0') !== undefined);
-    // The new ones are not idle: room for more only by going over the cap.
+    // The new ones, used a moment ago, are spare too: the least recently used makes room.
     await t.call('openai/one-more');
-    assert.equal(t.guard.size, 101);
+    assert.equal(t.guard.size, 100);
+    assert.equal(t.guard.breakers.find('openai/new-0'), undefined);
   });
 
   it('limits are checked', () => {

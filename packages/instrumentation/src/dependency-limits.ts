@@ -7,15 +7,19 @@
 /** Limits of the per-dependency state the guard keeps. */
 export interface DependencyLimits {
   /**
-   * Dependencies kept (default {@link DEFAULT_MAX_DEPENDENCIES}). Past it, idle dependencies are
-   * evicted, least recently used first; dependencies that are not idle are never evicted, so the
-   * count exceeds this while more than that many are in use. `Infinity` keeps every dependency.
+   * Dependencies kept (default {@link DEFAULT_MAX_DEPENDENCIES}), however recently used. At the
+   * cap a new dependency takes the place of the least recently used spare one: closed breaker with
+   * no manual state or fleet override, no call in its bulkhead (its breaker's recent failure counts
+   * are what is lost). With none spare, the new dependency's calls run uncached (timeout, retries
+   * and fallback, no breaker, budget or bulkhead) and nothing of it is kept. Only fleet overrides
+   * are kept past the cap, and the control client holds at most this many. `Infinity` keeps every
+   * dependency.
    */
   readonly maxDependencies?: number;
   /**
-   * How long a dependency must go unused before it may be evicted (default
-   * {@link DEFAULT_IDLE_MS}). Keep it above the longest call: a dependency without a bulkhead has
-   * no count of calls in flight, so this is what keeps their state.
+   * How long after its last use a dependency without a bulkhead counts as busy (default
+   * {@link DEFAULT_IDLE_MS}): the guard has no count of its calls in flight. Keep it above the
+   * longest call.
    */
   readonly idleMs?: number;
 }

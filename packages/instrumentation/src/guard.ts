@@ -4,9 +4,10 @@
  * cached per dependency key and policy. Breakers (in one registry, for fleet overrides), retry budgets
  * and bulkheads are per dependency and shared by every pipeline of that dependency.
  *
- * Dependency keys come from traffic, so that state is bounded (see dependency-limits.ts): past
- * `maxDependencies`, idle dependencies are evicted, least recently used first, and a dependency
- * used again starts afresh.
+ * Dependency keys come from traffic, so that state is bounded (see dependency-limits.ts): a new
+ * dependency at `maxDependencies` takes the place of the least recently used one whose state is
+ * spare (see {@link createGuard}), and a dependency used again starts afresh. When none is spare,
+ * the new dependency's calls run on an uncached pipeline and nothing of it is kept.
  */
 import {
   BREAKER_STATES,
@@ -62,11 +63,15 @@ export interface GuardHandle {
   clearOverride(dependency: string): void;
   /** The underlying breaker registry (for snapshots and dashboards). */
   readonly breakers: BreakerRegistry;
-  /** How many dependencies the guard keeps state for (see {@link DependencyLimits}). */
+  /**
+   * How many dependencies the guard keeps state for: at most {@link maxDependencies}, plus those
+   * a fleet override had to be kept for while none was spare (see {@link DependencyLimits}).
+   */
   readonly size: number;
   /**
    * {@link DependencyLimits.maxDependencies} as resolved. Breakers under a fleet override are
-   * never idle, so are never evicted: the fleet control client holds at most this many overrides.
+   * never evicted, and an override is applied even at the cap: the fleet control client holds at
+   * most this many overrides.
    */
   readonly maxDependencies: number;
 }
@@ -77,9 +82,9 @@ interface Entry {
   readonly deadline: AttemptDeadline;
   readonly pipeline: CallPipeline;
   /**
-   * Set by every call while this is the dependency's latest pipeline, cleared by an eviction
-   * sweep (which then sets the dependency's `seenAt`): all the hot path pays for recency is this
-   * store, no clock read.
+   * Set by every call while this is the dependency's latest pipeline, cleared by a pass looking
+   * for spare dependencies (which then sets the dependency's `seenAt`): all the hot path pays for
+   * recency is this store, no clock read.
    */
   used: boolean;
 }
@@ -104,6 +109,15 @@ interface DependencyParts {
    * wall-clock step must neither evict busy dependencies nor keep idle ones.
    */
   seenAt: number;
+  /** Whether a pipeline without a bulkhead was built: its calls in flight cannot be counted. */
+  uncounted: boolean;
+}
+
+/** A dependency an eviction pass found spare, with the recency it had then. */
+interface Spare {
+  readonly dependency: string;
+  readonly parts: DependencyParts;
+  readonly seenAt: number;
 }
 
 /**
@@ -214,49 +228,86 @@ export function createGuard(options: {
     },
   });
 
-  // Evicting in batches, down to `maxDependencies - slack`, spreads a sweep's pass over the map
-  // across `slack` new dependencies; a sweep that could not get under the cap waits for the map to
-  // grow by `slack` or for the first dependency that may have become idle by then.
+  // A pass over the map finds every spare dependency at once; new dependencies then take their
+  // places one by one, least recently used first. A pass that found too few waits for `slack` more
+  // new dependencies or for the first one that may have become spare by then, so a flood of new
+  // keys costs at most one pass per `slack` of them.
   const slack = Number.isFinite(maxDependencies) ? Math.max(1, Math.floor(maxDependencies / 16)) : 0;
-  // Dependencies kept for being busy (bulkhead in use, breaker not closed) may settle any time.
+  // Dependencies held for being busy (bulkhead in use, breaker not closed) may settle any time.
   const recheckMs = Math.max(1, Math.min(idleMs, 1_000));
-  let nextSweepSize = 0;
-  let nextSweepAt = Number.NEGATIVE_INFINITY;
+  let spares: Spare[] = [];
+  let nextSpare = 0;
+  let arrivals = 0;
+  let nextPassAt = Number.NEGATIVE_INFINITY;
 
-  function partsOf(dependency: string): DependencyParts {
+  /**
+   * The parts of `dependency`, made if there is room for them: `undefined` at the cap with no
+   * dependency spare. `force` (a fleet override) makes them whatever the count and evicts nothing
+   * for them: the control client holds at most `maxDependencies` overrides, and the fleet must not
+   * cost the app its own dependencies' counts.
+   */
+  function admit(dependency: string, force: boolean): DependencyParts | undefined {
     let parts = dependencies.get(dependency);
-    if (parts === undefined) {
-      const now = clock.monotonic();
-      parts = {
-        latest: undefined,
-        breakerSettings: undefined,
-        budget: undefined,
-        bulkhead: undefined,
-        warned: false,
-        entries: [],
-        seenAt: now,
-      };
-      dependencies.set(dependency, parts);
-      const size = dependencies.size;
-      if (size > maxDependencies && (size >= nextSweepSize || now >= nextSweepAt)) sweep(now);
-    }
+    if (parts !== undefined) return parts;
+    const now = clock.monotonic();
+    if (!force && dependencies.size >= maxDependencies && !makeRoom(now)) return undefined;
+    parts = {
+      latest: undefined,
+      breakerSettings: undefined,
+      budget: undefined,
+      bulkhead: undefined,
+      warned: false,
+      entries: [],
+      seenAt: now,
+      uncounted: false,
+    };
+    dependencies.set(dependency, parts);
     return parts;
   }
 
-  /** Whether nothing of the dependency is in use: no call in its bulkhead, its breaker idle. */
-  function quiet(dependency: string, parts: DependencyParts): boolean {
+  /**
+   * Until when the dependency must be kept; `now` or earlier when its state is spare: nothing a
+   * fresh one would not have but its closed breaker's recent counts. Kept while its bulkhead has
+   * calls (running or queued), while its breaker is not closed, has a manual state or a fleet
+   * override, and, for calls the guard cannot count (no bulkhead), for `idleMs` after its last use.
+   */
+  function heldUntil(dependency: string, parts: DependencyParts, now: number): number {
     const bulkhead = parts.bulkhead?.bulkhead;
-    if (bulkhead !== undefined && (bulkhead.inFlight > 0 || bulkhead.queued > 0)) return false;
-    return breakers.find(dependency) === undefined || breakers.isIdle(dependency);
+    if (bulkhead !== undefined && (bulkhead.inFlight > 0 || bulkhead.queued > 0)) return now + recheckMs;
+    if (parts.uncounted && parts.seenAt + idleMs > now) return parts.seenAt + idleMs;
+    // Last: reading a closed breaker's manual state takes a snapshot.
+    if (breakers.find(dependency) !== undefined && !breakers.isIdle(dependency)) return now + recheckMs;
+    return now;
+  }
+
+  /** Evicts spare dependencies until one more fits under the cap; returns whether it does. */
+  function makeRoom(now: number): boolean {
+    arrivals++;
+    evictSpares(now);
+    if (dependencies.size < maxDependencies) return true;
+    if (arrivals < slack && now < nextPassAt) return false;
+    findSpares(now);
+    evictSpares(now);
+    return dependencies.size < maxDependencies;
+  }
+
+  /** Evicts the spares found by the last pass, in order, while at the cap and still spare. */
+  function evictSpares(now: number): void {
+    while (nextSpare < spares.length && dependencies.size >= maxDependencies) {
+      const { dependency, parts, seenAt } = spares[nextSpare++]!;
+      // Used, re-made or busy since the pass: no longer the spare it was.
+      if (dependencies.get(dependency) !== parts || parts.latest?.used === true || parts.seenAt !== seenAt)
+        continue;
+      if (heldUntil(dependency, parts, now) <= now) evict(dependency, parts);
+    }
   }
 
   /**
-   * Evicts idle dependencies, least recently used first, down to `maxDependencies - slack`: unused
-   * for `idleMs` and {@link quiet}. Pipelines handed out before keep their objects: a call still
-   * running on them (possible only without a bulkhead, past `idleMs`) reports to objects that are gone.
+   * One pass over the map: brings recency up to date (see {@link Entry.used}) and lists the spare
+   * dependencies, least recently used first.
    */
-  function sweep(now: number): void {
-    const idle: [string, DependencyParts][] = [];
+  function findSpares(now: number): void {
+    const found: Spare[] = [];
     let wakeAt = Number.POSITIVE_INFINITY;
     for (const [dependency, parts] of dependencies) {
       const last = parts.latest;
@@ -264,21 +315,22 @@ export function createGuard(options: {
         last.used = false;
         parts.seenAt = now;
       }
-      const idleAt = parts.seenAt + idleMs;
-      if (idleAt > now) wakeAt = Math.min(wakeAt, idleAt);
-      else if (quiet(dependency, parts)) idle.push([dependency, parts]);
-      else wakeAt = Math.min(wakeAt, now + recheckMs);
+      const until = heldUntil(dependency, parts, now);
+      if (until > now) wakeAt = Math.min(wakeAt, until);
+      else found.push({ dependency, parts, seenAt: parts.seenAt });
     }
-    idle.sort((a, b) => a[1].seenAt - b[1].seenAt);
-    const target = maxDependencies - slack;
-    let i = 0;
-    for (; i < idle.length && dependencies.size > target; i++) evict(idle[i]![0], idle[i]![1]);
-    nextSweepSize = Math.max(dependencies.size, maxDependencies) + slack;
-    // Idle ones left over can go as soon as the cap is passed again.
-    nextSweepAt = i < idle.length ? now : wakeAt;
+    found.sort((a, b) => a.seenAt - b.seenAt);
+    spares = found;
+    nextSpare = 0;
+    arrivals = 0;
+    nextPassAt = wakeAt;
   }
 
-  /** Drops everything of one dependency: its breaker, budget, bulkhead, pipelines, gauge series. */
+  /**
+   * Drops everything of one dependency: its breaker, budget, bulkhead, pipelines, gauge series.
+   * Pipelines handed out before keep their objects: a call still running on them (possible only
+   * without a bulkhead, past `idleMs`) reports to objects that are gone.
+   */
   function evict(dependency: string, parts: DependencyParts): void {
     // The listener these objects registered with: the guard's own, or the default (one replaced
     // since then is left to drop its weak references when they are collected).
@@ -316,11 +368,12 @@ export function createGuard(options: {
   ): Entry {
     if (policy.breaker !== false) parts.breakerSettings ??= policy.breaker;
     if (policy.retry !== false) parts.budget ??= new RetryBudget({ dependency, ...withListener });
+    if (policy.bulkhead === false) parts.uncounted = true;
     const pipeline = new ResiliencePipeline<unknown, CallData>(
       pipelineOptions(dependency, policy, deadline, {
         clock,
         classifier,
-        breakers,
+        breaker: policy.breaker === false ? breakers.find(dependency) : breakers.get(dependency),
         budget: policy.retry === false ? undefined : parts.budget,
         bulkhead: policy.bulkhead === false ? undefined : bulkheadFor(dependency, parts, policy.bulkhead),
         listener,
@@ -331,6 +384,25 @@ export function createGuard(options: {
     return entry;
   }
 
+  /**
+   * A pipeline for a dependency with no room in the guard: made per call and kept nowhere, with
+   * the policy's timeout, retries and fallback but no breaker (unless one exists), retry budget
+   * or bulkhead. A breaker, budget or bulkhead made per call would hold nothing across calls; one
+   * shared by all such dependencies would let one of them shut the others out.
+   */
+  function uncached(dependency: string, policy: DependencyPolicy, deadline: AttemptDeadline): CallPipeline {
+    return new ResiliencePipeline<unknown, CallData>(
+      pipelineOptions(dependency, policy, deadline, {
+        clock,
+        classifier,
+        breaker: breakers.find(dependency),
+        budget: undefined,
+        bulkhead: undefined,
+        listener,
+      }),
+    );
+  }
+
   return {
     pipeline(dependency, policy, deadline) {
       // The common case, one policy per dependency, is a single lookup.
@@ -339,7 +411,8 @@ export function createGuard(options: {
         last.used = true;
         return last.pipeline;
       }
-      const parts = partsOf(dependency);
+      const parts = admit(dependency, false);
+      if (parts === undefined) return uncached(dependency, policy, deadline);
       // Off the hot path, recency is exact.
       parts.seenAt = clock.monotonic();
       const entry =
@@ -363,7 +436,7 @@ export function createGuard(options: {
       // The registry creates the breaker of an unknown (or evicted) dependency; tracking it makes
       // it evictable once the override is over.
       breakers.applyOverride(dependency, override);
-      const parts = partsOf(dependency);
+      const parts = admit(dependency, true)!;
       // Not called here (yet): once the override is over nothing of it is in use, so it is idle
       // at once and goes first, instead of holding a place for `idleMs` after every override for
       // a dependency this service never calls.

@@ -5,8 +5,8 @@
 
 import type { Clock } from '@breakwater/protocol';
 import {
-  type BreakerRegistry,
   type Bulkhead,
+  type CircuitBreaker,
   type CircuitBreakerOptions,
   type Classifier,
   ExponentialBackoff,
@@ -49,7 +49,8 @@ export type AttemptDeadline =
 export interface SharedPolicies {
   readonly clock: Clock;
   readonly classifier: Classifier;
-  readonly breakers: BreakerRegistry;
+  /** The dependency's breaker, if it has one (the guard decides: see its uncached pipelines). */
+  readonly breaker: CircuitBreaker | undefined;
   readonly budget: RetryBudget | undefined;
   readonly bulkhead: Bulkhead | undefined;
   /** Where policy events and `breakwater.*` metrics go; the resilience default when undefined. */
@@ -94,8 +95,7 @@ export function pipelineOptions(
   shared: SharedPolicies,
 ): PipelineOptions<unknown> {
   const retry = policy.retry;
-  const breaker =
-    policy.breaker === false ? shared.breakers.find(dependency) : shared.breakers.get(dependency);
+  const breaker = shared.breaker;
   return {
     dependency,
     clock: shared.clock,

@@ -84,9 +84,10 @@ export interface StartOptions {
    */
   readonly classifierRules?: readonly ClassifierRule[];
   /**
-   * Bounds on per-dependency state: how many dependencies keep a breaker, budget and bulkhead, and
-   * how long one must be idle before it may be dropped (see `@breakwater/instrumentation`). Limits
-   * out of range are logged and the defaults apply.
+   * Bounds on per-dependency state: how many dependencies keep a breaker, budget and bulkhead
+   * (a hard cap but for fleet overrides), and how long a dependency without a bulkhead counts as
+   * busy after its last use (see `@breakwater/instrumentation`). Limits out of range are logged
+   * and the defaults apply.
    */
   readonly limits?: DependencyLimits;
   /** Record message content on spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`). */

@@ -10,8 +10,9 @@ export interface OverrideTarget {
   clearOverride(dependency: string): void;
   /**
    * Most overrides to hold at once: the runtime's `limits.maxDependencies` (default
-   * {@link DEFAULT_MAX_OVERRIDES}). Each override keeps a breaker that is never idle, so without a
-   * cap a collector, or anyone its fleet quorum trusts, could make the SDK hold any number.
+   * {@link DEFAULT_MAX_OVERRIDES}). Each override keeps a breaker that is never evicted, even past
+   * the cap: without this one a collector, or anyone its fleet quorum trusts, could make the SDK
+   * hold any number.
    */
   readonly maxOverrides?: number;
   /** Whether the target already has a breaker for `dependency`: its signals apply at the cap. */
