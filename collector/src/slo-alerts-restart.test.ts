@@ -2,6 +2,7 @@
  * SLO alerts across a restart: what fired before and no longer does is resolved in Alertmanager
  * by the next start, not left to Alertmanager's `resolve_timeout`.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,7 +57,7 @@ it('resolves the alerts of an SLO renamed while the collector was down', {
 it('resolves after the next restart an alert whose resolution Alertmanager had not taken before a stop', async () => {
   // A stand-in Alertmanager that answers 503 while `down`, and records every alert posted.
   let down = false;
-  const posted: { slo?: string; resolved: boolean; down: boolean }[] = [];
+  const posted: { slo?: string; resolved: boolean; down: boolean; summary?: string }[] = [];
   const am = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => {
@@ -64,8 +65,18 @@ it('resolves after the next restart an alert whose resolution Alertmanager had n
     });
     req.on('end', () => {
       if (req.method === 'POST') {
-        for (const a of JSON.parse(body) as { labels: Record<string, string>; endsAt?: string }[])
-          posted.push({ slo: a.labels.slo, resolved: a.endsAt !== undefined, down });
+        type Posted = {
+          labels: Record<string, string>;
+          annotations?: Record<string, string>;
+          endsAt?: string;
+        };
+        for (const a of JSON.parse(body) as Posted[])
+          posted.push({
+            slo: a.labels.slo,
+            resolved: a.endsAt !== undefined,
+            down,
+            summary: a.annotations?.summary,
+          });
       }
       res.writeHead(down ? 503 : 200).end();
     });
@@ -100,4 +111,7 @@ it('resolves after the next restart an alert whose resolution Alertmanager had n
   await until('the old name is resolved once Alertmanager answers', () =>
     posted.some((p) => p.slo === 'avail' && p.resolved && !p.down),
   );
+  // With what it was about: Alertmanager keeps the latest post's annotations for the resolved notice.
+  const resolution = posted.find((p) => p.slo === 'avail' && p.resolved && !p.down)!;
+  assert.match(resolution.summary ?? '', /^avail \(/);
 });

@@ -66,6 +66,12 @@ interface Tracked {
   endsAt?: number;
 }
 
+/** An alert Alertmanager may still hold as firing, as a later run must {@link AlertmanagerPusher.resume} it. */
+export interface RemainingAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
 /** Delivery counters, for `/metrics` and tests. */
 export interface PusherStats {
   deliveries: number;
@@ -178,11 +184,13 @@ export class AlertmanagerPusher {
    * {@link update} sends those still desired as usual and resolves the others, which Alertmanager
    * would otherwise keep until its `resolve_timeout`. Call it before the first update.
    */
-  resume(firing: readonly Readonly<Record<string, string>>[]): void {
-    for (const labels of firing) {
+  resume(firing: readonly RemainingAlert[]): void {
+    for (const { labels, annotations } of firing) {
       const key = fingerprint(labels);
+      // With its annotations: Alertmanager keeps the latest post's, so the resolved notice
+      // would otherwise say nothing of what it was about.
       if (!this.alerts.has(key))
-        this.alerts.set(key, { labels: { ...labels }, annotations: {}, resumed: true });
+        this.alerts.set(key, { labels: { ...labels }, annotations: { ...annotations }, resumed: true });
     }
   }
 
@@ -191,8 +199,8 @@ export class AlertmanagerPusher {
    * those stopped whose resolution it has not taken yet (a delivery failing, or cut short by
    * {@link stop}). What a later run must {@link resume}, so none is left to `resolve_timeout`.
    */
-  unresolved(): Record<string, string>[] {
-    return [...this.alerts.values()].map((a) => a.labels);
+  unresolved(): RemainingAlert[] {
+    return [...this.alerts.values()].map(({ labels, annotations }) => ({ labels, annotations }));
   }
 
   /** Delivery counters. */

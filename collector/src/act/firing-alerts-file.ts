@@ -1,16 +1,20 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../component.ts';
-import { fingerprint } from './alertmanager.ts';
+import { fingerprint, type RemainingAlert } from './alertmanager.ts';
 import { ReplacedFile } from './replaced-file.ts';
 
 /**
- * File in the data directory that holds the label sets of the SLO alerts Alertmanager may hold as
- * firing: pushed as firing, and not yet resolved there.
+ * File in the data directory that holds the SLO alerts (labels and annotations) Alertmanager may
+ * hold as firing: pushed as firing, and not yet resolved there.
  */
 export const SLO_ALERTS_FILE = 'slo-alerts.json';
 
-const FileSchema = z.object({ version: z.literal(1), firing: z.array(z.record(z.string(), z.string())) });
+const LabelsSchema = z.record(z.string(), z.string());
+const FileSchema = z.object({
+  version: z.literal(1),
+  firing: z.array(z.object({ labels: LabelsSchema, annotations: LabelsSchema })),
+});
 
 /**
  * The SLO alerts firing as of the last evaluation, and those whose resolution Alertmanager has
@@ -29,8 +33,8 @@ export class FiringAlertsFile {
     this.logger = logger;
   }
 
-  /** The label sets saved last; none when there is no readable file (which is logged). */
-  async load(): Promise<Record<string, string>[]> {
+  /** The alerts saved last; none when there is no readable file (which is logged). */
+  async load(): Promise<RemainingAlert[]> {
     const text = await this.file.read();
     if (text === undefined) return [];
     try {
@@ -46,8 +50,12 @@ export class FiringAlertsFile {
     }
   }
 
-  /** Records the label sets firing now; written in the background when they changed. */
-  save(firing: readonly Readonly<Record<string, string>>[]): void {
+  /**
+   * Records the alerts not yet resolved in Alertmanager; written in the background when their
+   * label sets changed (annotations such as the current burn rate change at every evaluation,
+   * and those of the last write are good enough for a resolved notice).
+   */
+  save(firing: readonly RemainingAlert[]): void {
     const k = key(firing);
     if (k === this.saved) return;
     this.saved = k;
@@ -60,6 +68,6 @@ export class FiringAlertsFile {
   }
 }
 
-function key(firing: readonly Readonly<Record<string, string>>[]): string {
-  return JSON.stringify(firing.map(fingerprint).sort());
+function key(firing: readonly RemainingAlert[]): string {
+  return JSON.stringify(firing.map((a) => fingerprint(a.labels)).sort());
 }
