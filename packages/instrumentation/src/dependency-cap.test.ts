@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '@breakwater/protocol';
-import { OtelListener, setDefaultListener } from '@breakwater/resilience';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { DependencyLimits } from './dependency-limits.ts';
-import { createGuard } from './guard.ts';
-import { PolicyResolver, type PolicyRule } from './policies.ts';
+import type { PolicyRule } from './policies.ts';
+import { guardSetup } from './testing/guard-setup.ts';
 
 /**
  * `maxDependencies` is a bound on what the guard keeps even when every dependency was used within
@@ -13,29 +10,10 @@ import { PolicyResolver, type PolicyRule } from './policies.ts';
  * state a fresh dependency would have too. Time is a manual clock: nothing sleeps.
  */
 
-const NO_DATA = { input: undefined, adaptFallback: undefined };
 const serverError = () => Object.assign(new Error('down'), { status: 503 });
 
 function setup(limits: DependencyLimits, rules: PolicyRule[] = []) {
-  const clock = new ManualClock(1_000_000);
-  const listener = new OtelListener({ meterProvider: new MeterProvider() });
-  setDefaultListener(listener);
-  const policies = new PolicyResolver(rules, { maxCached: limits.maxDependencies ?? 400 });
-  const guard = createGuard({ clock, policyFor: (d) => policies.resolve(d), limits });
-  const call = (dependency: string, op: () => Promise<unknown> = async () => 'ok') =>
-    guard
-      .pipeline(
-        dependency,
-        policies.resolve(dependency),
-        dependency.startsWith('tool/') ? 'pipeline' : 'client',
-      )
-      .execute(op, { data: NO_DATA });
-  const outcome = (dependency: string, op?: () => Promise<unknown>) =>
-    call(dependency, op).then(
-      () => 'ok',
-      (e: { classification?: { category?: string } }) =>
-        e.classification?.category === 'circuit_open' ? 'refused' : 'failed',
-    );
+  const { clock, listener, guard, call, outcome } = guardSetup(limits, rules);
   /** A call that runs until `release()`; `failWith` makes it fail instead. */
   const hold = (dependency: string) => {
     let settle!: (error?: unknown) => void;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ATTR, ManualClock, METRIC } from '@breakwater/protocol';
-import { OtelListener, setDefaultListener } from '@breakwater/resilience';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { DependencyLimits } from './dependency-limits.ts';
 import { createGuard } from './guard.ts';
 import { PolicyResolver, type PolicyRule } from './policies.ts';
+import { guardSetup } from './testing/guard-setup.ts';
 
 /**
  * Delta temporality: at cumulative temporality @opentelemetry/sdk-metrics 3.1 keeps exporting the
@@ -19,31 +19,16 @@ class DeltaReader extends MetricReader {
   protected async onForceFlush(): Promise<void> {}
 }
 
-const NO_DATA = { input: undefined, adaptFallback: undefined };
 const serverError = () => Object.assign(new Error('down'), { status: 503 });
 
 /** The real guard, resolver and listener (as the default listener, so the test can read it). */
 function setup(limits: DependencyLimits, rules: PolicyRule[] = []) {
-  const clock = new ManualClock(1_000_000);
   const reader = new DeltaReader();
-  const listener = new OtelListener({ meterProvider: new MeterProvider({ readers: [reader] }) });
-  setDefaultListener(listener);
-  const policies = new PolicyResolver(rules, { maxCached: limits.maxDependencies ?? 400 });
-  const guard = createGuard({ clock, policyFor: (d) => policies.resolve(d), limits });
-  const call = (dependency: string, op: () => Promise<unknown> = async () => 'ok') =>
-    guard
-      .pipeline(
-        dependency,
-        policies.resolve(dependency),
-        dependency.startsWith('tool/') ? 'pipeline' : 'client',
-      )
-      .execute(op, { data: NO_DATA });
-  const outcome = (dependency: string, op?: () => Promise<unknown>) =>
-    call(dependency, op).then(
-      () => 'ok',
-      (e: { classification?: { category?: string } }) =>
-        e.classification?.category === 'circuit_open' ? 'refused' : 'failed',
-    );
+  const { clock, listener, policies, guard, call, outcome } = guardSetup(
+    limits,
+    rules,
+    new MeterProvider({ readers: [reader] }),
+  );
   // Internals, read to check that nothing is left behind anywhere.
   const inside = listener as unknown as {
     deps: Map<string, unknown>;
