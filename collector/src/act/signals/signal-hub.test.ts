@@ -340,6 +340,8 @@ describe('SignalHub over loopback HTTP', () => {
     await dropAll(3);
     assert.equal(hub.stats.dropped.slow, 3);
     assert.equal(dropped().length, 1);
+    // The one line says where the others are counted.
+    assert.match(dropped()[0]!.msg!, /breakwater_fleet_stream_dropped_total\{cause="slow"\}/);
     // A minute on, the next drop logs again and tells of the two held back.
     await clock.advance(60_000);
     await stall();

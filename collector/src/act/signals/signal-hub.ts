@@ -294,7 +294,7 @@ export class SignalHub {
         },
         held > 0
           ? `slow signal subscriber dropped (and ${held} more since the last such line)`
-          : 'slow signal subscriber dropped',
+          : 'slow signal subscriber dropped (more within a minute are counted on breakwater_fleet_stream_dropped_total{cause="slow"} and told with the next such line)',
       );
     this.remove(sub);
     sub.res.destroy();
