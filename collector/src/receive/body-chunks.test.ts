@@ -7,19 +7,9 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { systemClock } from '@breakwater/protocol';
+import { heapUsed } from '../testing/heap.ts';
 import { readBody } from './body.ts';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Heap in use after a full collection. */
-function heapUsed(): number {
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 it('holds a body of 300,000 one-byte chunks in about its size, not a Buffer per chunk', async () => {
   const PIECES = 300_000;

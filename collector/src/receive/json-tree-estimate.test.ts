@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { makeGenAiSpans } from '../../bench/genai-spans.ts';
+import { heapUsed } from '../testing/heap.ts';
 import { estimateJsonTreeBytes } from './json-tree-estimate.ts';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
 
 /** Heap the parsed tree of `text` holds, measured. */
 function treeBytes(text: string): number {
-  gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = heapUsed();
   const tree: unknown = JSON.parse(text);
-  gc();
-  const held = process.memoryUsage().heapUsed - before;
+  const held = heapUsed() - before;
   assert.ok(tree !== undefined);
   return held;
 }

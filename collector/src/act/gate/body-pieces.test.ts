@@ -8,18 +8,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { GATE_PATHS } from '@breakwater/protocol';
+import { heapUsed } from '../../testing/heap.ts';
 import { gateRoutes, MAX_GATE_BODY_BYTES } from './routes.ts';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapUsed(): number {
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 it('holds a webhook body sent in one-byte chunks in about its size', async () => {
   const webhook = gateRoutes({
