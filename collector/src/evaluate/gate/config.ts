@@ -122,19 +122,10 @@ export function parseGateConfig(section: unknown): GateConfig {
 
 /** The effective rules for one SLO: defaults, then the SLO's overrides. */
 export function rulesFor(config: GateConfig, slo: string): GateRulesConfig {
-  const base: GateRulesConfig = {
-    window: config.window,
-    minEvents: config.minEvents,
-    reserve: config.reserve,
-    significance: config.significance,
-    sustainedBurnRate: config.sustainedBurnRate,
-    fastBurn: config.fastBurn,
-    compare: config.compare,
-    compareMargin: config.compareMargin,
-    required: config.required,
-  };
+  // Every key but the gate's own settings is a rule: a rule added to the schema needs no line here.
+  const { slos: _slos, exclude: _exclude, recoveryWindow: _recovery, alerts: _alerts, ...base } = config;
   const override = config.slos[slo];
-  if (override === undefined) return base;
+  if (override === undefined) return base satisfies GateRulesConfig;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) if (value !== undefined) merged[key] = value;
   return merged as GateRulesConfig;
