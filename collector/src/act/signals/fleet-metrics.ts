@@ -2,6 +2,9 @@ import { formatDuration, OVERRIDE_STATES } from '@breakwater/protocol';
 import type { FleetBreaker } from '../../evaluate/fleet/fleet-breaker.ts';
 import type { SignalHub } from './signal-hub.ts';
 
+/** Subscribers refused or disconnected, by `cause` (also named in the hub's log lines). */
+export const STREAM_DROPPED_METRIC = 'breakwater_fleet_stream_dropped_total';
+
 /** Renders the fleet breaker's and the signal stream's state as Prometheus text lines. */
 export function writeFleetMetrics(out: string[], fleet: FleetBreaker, hub: SignalHub): void {
   const { counters } = fleet;
@@ -117,17 +120,10 @@ export function writeFleetMetrics(out: string[], fleet: FleetBreaker, hub: Signa
   );
   out.push(`breakwater_fleet_stream_connections_total${labels({ start: 'snapshot' })} ${stats.snapshots}`);
   out.push(`breakwater_fleet_stream_connections_total${labels({ start: 'resume' })} ${stats.resumed}`);
-  family(
-    out,
-    'breakwater_fleet_stream_dropped_total',
-    'counter',
-    'Subscribers refused or disconnected, by cause.',
-  );
-  out.push(`breakwater_fleet_stream_dropped_total${labels({ cause: 'slow' })} ${stats.dropped.slow}`);
-  out.push(`breakwater_fleet_stream_dropped_total${labels({ cause: 'refused' })} ${stats.dropped.refused}`);
-  out.push(
-    `breakwater_fleet_stream_dropped_total${labels({ cause: 'token_share' })} ${stats.dropped.tokenShare}`,
-  );
+  family(out, STREAM_DROPPED_METRIC, 'counter', 'Subscribers refused or disconnected, by cause.');
+  out.push(`${STREAM_DROPPED_METRIC}${labels({ cause: 'slow' })} ${stats.dropped.slow}`);
+  out.push(`${STREAM_DROPPED_METRIC}${labels({ cause: 'refused' })} ${stats.dropped.refused}`);
+  out.push(`${STREAM_DROPPED_METRIC}${labels({ cause: 'token_share' })} ${stats.dropped.tokenShare}`);
 }
 
 function family(out: string[], name: string, type: 'counter' | 'gauge', help: string): void {

@@ -13,6 +13,7 @@ import type { Logger, TokenIdentity } from '../../component.ts';
 import { withRemainingTtl } from '../../evaluate/fleet/remaining-ttl.ts';
 import { sendJsonError } from '../../receive/http-reply.ts';
 import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
+import { STREAM_DROPPED_METRIC } from './fleet-metrics.ts';
 import { LogInterval } from './log-interval.ts';
 import { snapshotEvents } from './snapshot-events.ts';
 import { TokenShares } from './token-shares.ts';
@@ -294,7 +295,7 @@ export class SignalHub {
         },
         held > 0
           ? `slow signal subscriber dropped (and ${held} more since the last such line)`
-          : 'slow signal subscriber dropped (more within a minute are counted on breakwater_fleet_stream_dropped_total{cause="slow"} and told with the next such line)',
+          : `slow signal subscriber dropped (more within a minute are counted on ${STREAM_DROPPED_METRIC}{cause="slow"} and told with the next such line)`,
       );
     this.remove(sub);
     sub.res.destroy();
