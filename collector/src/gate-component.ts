@@ -4,6 +4,7 @@ import type { DesiredAlert } from './act/alerts.ts';
 import { type AlertSink, GateIncidentAlerts } from './act/gate/incident-alerts.ts';
 import { FileIncidentStore } from './act/gate/incident-store.ts';
 import { GateMetrics, writeIncidentMetrics } from './act/gate/metrics.ts';
+import { FileRolledBackStore } from './act/gate/rolled-back-store.ts';
 import { gateRoutes } from './act/gate/routes.ts';
 import type { CollectorComponent, ComponentContext } from './component.ts';
 import type { GateConfig } from './evaluate/gate/config.ts';
@@ -50,7 +51,9 @@ const RECENT_DECISIONS = 20;
  * ROLLBACK for a service version from the SLO engine's counts (read through `dataSource`),
  * serves the gate API (`gate` scope; see `act/gate/routes.ts`), raises incident alerts for
  * ROLLBACK and HALT (kept in `<dataDir>/gate-incidents.json` unless the store is memory-only, and
- * pushed again on start), and exposes `breakwater_gate_*` on `/metrics`.
+ * pushed again on start), remembers the versions it answered ROLLBACK for to keep them out of
+ * later automatic baselines (in `<dataDir>/gate-rolled-back.json`, likewise), and exposes
+ * `breakwater_gate_*` on `/metrics`.
  */
 export function createGateComponent(
   ctx: ComponentContext,
@@ -62,6 +65,8 @@ export function createGateComponent(
   const logger = ctx.logger.child({ component: 'gate' });
   const metrics = new GateMetrics();
   const am = ctx.config.alertmanager;
+  // Gate state is kept where the SLO counts are: durable unless the store is memory-only.
+  const durable = ctx.config.store.kind !== 'memory';
   const pusher =
     options.alertSink === undefined && config.alerts.enabled
       ? alertmanagerPusherFrom(am, clock, logger)
@@ -74,8 +79,7 @@ export function createGateComponent(
         clock,
         ttlMs: config.alerts.ttl,
         extraLabels: am.labels,
-        // Kept where the SLO counts are: durable unless the store is memory-only.
-        ...(ctx.config.store.kind === 'memory' ? {} : { store: new FileIncidentStore(ctx.dataDir, logger) }),
+        ...(durable ? { store: new FileIncidentStore(ctx.dataDir, logger) } : {}),
         ...(config.alerts.traceUrlTemplate === undefined
           ? {}
           : { traceUrlTemplate: config.alerts.traceUrlTemplate }),
@@ -89,18 +93,28 @@ export function createGateComponent(
   const rolledBack = new RolledBackVersions(
     clock,
     Math.max(config.window, ...Object.values(config.slos).map((o) => o.window ?? 0)),
+    durable ? new FileRolledBackStore(ctx.dataDir, logger) : undefined,
   );
-  const evaluate = (query: GateQuery) =>
-    evaluateGateDetailed(
+  // Loaded now, not at start: the gate API answers from the moment the listener is up, while the
+  // components before it may still be starting, and a question must not find the set empty.
+  const restoring = rolledBack.restore();
+  const evaluate = async (query: GateQuery) => {
+    await restoring;
+    return evaluateGateDetailed(
       dataSource,
       config,
       { ...query, notBaseline: rolledBack.of(query.service) },
       clock.now(),
     );
+  };
 
   const decide = async (query: GateQuery): Promise<GateAnswer> => {
     const { answer, serviceHasData } = await evaluate(query);
-    if (answer.decision === 'ROLLBACK') rolledBack.add(answer.service, answer.version);
+    if (answer.decision === 'ROLLBACK') {
+      rolledBack.add(answer.service, answer.version);
+      // On disk before the pipeline hears it: the fix it deploys next may meet a restarted collector.
+      await rolledBack.flush();
+    }
     metrics.decision(answer.service, answer.decision, serviceHasData);
     incidents?.record(answer);
     recent.unshift(answer);
@@ -164,9 +178,11 @@ export function createGateComponent(
       if (pusher !== undefined) writePusherMetrics(out, pusher.stats);
     },
     async start() {
+      await restoring;
       await incidents?.restore(new Set(dataSource.slos().map((d) => d.name)));
     },
     async stop() {
+      await rolledBack.flush();
       await incidents?.stop();
       await pusher?.stop();
     },

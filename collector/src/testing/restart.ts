@@ -28,6 +28,8 @@ export function startOn(
 /** One span of {@link otlpRequest}. */
 export interface TestSpan {
   service?: string;
+  /** `service.version` of the span's resource; none by default. */
+  version?: string;
   operation?: string;
   durationMs?: number;
   failed?: boolean;
@@ -36,37 +38,46 @@ export interface TestSpan {
 /** Posts spans as one OTLP/JSON request to the collector at `baseUrl`; throws unless it is 200. */
 export async function postSpans(baseUrl: string, spans: readonly TestSpan[]): Promise<void> {
   const end = BigInt(Date.now()) * 1_000_000n;
-  const byService = new Map<string, TestSpan[]>();
+  // One resource per service and version.
+  const byResource = new Map<string, TestSpan[]>();
   for (const s of spans) {
-    const service = s.service ?? 'checkout';
-    byService.set(service, [...(byService.get(service) ?? []), s]);
+    const key = JSON.stringify([s.service ?? 'checkout', s.version]);
+    byResource.set(key, [...(byResource.get(key) ?? []), s]);
   }
   const body = {
-    resourceSpans: [...byService].map(([service, list]) => ({
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-      scopeSpans: [
-        {
-          scope: { name: 'restart-test' },
-          spans: list.map((s) => ({
-            traceId: randomBytes(16).toString('hex'),
-            spanId: randomBytes(8).toString('hex'),
-            name: `${s.operation ?? 'chat'} gpt-4o`,
-            kind: 3,
-            startTimeUnixNano: String(end - BigInt(s.durationMs ?? 100) * 1_000_000n),
-            endTimeUnixNano: String(end),
-            attributes: [
-              { key: 'gen_ai.operation.name', value: { stringValue: s.operation ?? 'chat' } },
-              { key: 'gen_ai.provider.name', value: { stringValue: 'openai' } },
-              { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
-              ...(s.failed === true
-                ? [{ key: 'breakwater.error.category', value: { stringValue: 'server_error' } }]
-                : []),
-            ],
-            status: { code: s.failed === true ? 2 : 1 },
-          })),
+    resourceSpans: [...byResource].map(([key, list]) => {
+      const [service, version] = JSON.parse(key) as [string, string | null];
+      return {
+        resource: {
+          attributes: [
+            { key: 'service.name', value: { stringValue: service } },
+            ...(version === null ? [] : [{ key: 'service.version', value: { stringValue: version } }]),
+          ],
         },
-      ],
-    })),
+        scopeSpans: [
+          {
+            scope: { name: 'restart-test' },
+            spans: list.map((s) => ({
+              traceId: randomBytes(16).toString('hex'),
+              spanId: randomBytes(8).toString('hex'),
+              name: `${s.operation ?? 'chat'} gpt-4o`,
+              kind: 3,
+              startTimeUnixNano: String(end - BigInt(s.durationMs ?? 100) * 1_000_000n),
+              endTimeUnixNano: String(end),
+              attributes: [
+                { key: 'gen_ai.operation.name', value: { stringValue: s.operation ?? 'chat' } },
+                { key: 'gen_ai.provider.name', value: { stringValue: 'openai' } },
+                { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
+                ...(s.failed === true
+                  ? [{ key: 'breakwater.error.category', value: { stringValue: 'server_error' } }]
+                  : []),
+              ],
+              status: { code: s.failed === true ? 2 : 1 },
+            })),
+          },
+        ],
+      };
+    }),
   };
   const response = await fetch(`${baseUrl}/v1/traces`, {
     method: 'POST',
