@@ -15,3 +15,6 @@ export const SLO_ALERT_LABELS = ['alertname', 'severity', 'level', 'slo', 'tier'
 export const GATE_ALERT_LABELS = ['alertname', 'severity', 'service', 'version', 'decision'] as const;
 
 export type GateAlertLabel = (typeof GATE_ALERT_LABELS)[number];
+
+/** What Alertmanager takes as a label name (Prometheus's rule), for labels users add. */
+export const ALERT_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

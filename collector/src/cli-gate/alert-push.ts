@@ -9,6 +9,8 @@ export interface AlertTarget {
   url: string;
   /** Extra request headers (e.g. `authorization` for an authenticating proxy). */
   headers: Readonly<Record<string, string>>;
+  /** Extra labels on the alert, under its own (as the collector adds `alertmanager.labels`). */
+  labels: Readonly<Record<string, string>>;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function postIncidentAlert(
   });
   pusher.update([
     {
-      labels: gateAlertLabels(report),
+      labels: { ...target.labels, ...gateAlertLabels(report) },
       annotations: {
         ...gateIncidentAnnotations(report),
         ...(report.rollback === null

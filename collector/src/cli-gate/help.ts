@@ -34,6 +34,9 @@ Options:
                                    $AM_TOKEN" (repeatable; "Name:" sends none); also from
                                    $BREAKWATER_ALERTMANAGER_HEADERS (name=value,... percent-encoded,
                                    as OTEL_EXPORTER_OTLP_HEADERS), a flag winning for its name
+      --alertmanager-label <l>     "name=value" label on that alert, e.g. team=payments: give the
+                                   collector's alertmanager.labels, so routes matching them take it
+                                   (repeatable)
   -h, --help                       show this help
 
 Durations: 500ms, 30s, 5m, 1h. Examples:

@@ -58,6 +58,10 @@ it('a flag that only acts through another is refused without it, not ignored', (
     usageError([...ARGS, '--alertmanager-header', 'A: b'], {}),
     '--alertmanager-header needs --alertmanager-url',
   );
+  assert.equal(
+    usageError([...ARGS, '--alertmanager-label', 'team=payments'], {}),
+    '--alertmanager-label needs --alertmanager-url',
+  );
   // With its partner (either of two), each is taken.
   const options = parseGateOptions(
     [
@@ -96,4 +100,30 @@ it('an empty --on-rollback (an unset variable) is refused, not run as a rollback
     usageError([...ARGS, '--on-rollback', ' '], {}),
     '--on-rollback is empty (is the variable that gives it set?)',
   );
+});
+
+it('refuses an --alertmanager-label Alertmanager would refuse, or one the gate sets itself, or an empty one', () => {
+  const am = [...ARGS, '--alertmanager-url', 'http://am:9093'];
+  const label = (...values: string[]) => [...am, ...values.flatMap((v) => ['--alertmanager-label', v])];
+  for (const [args, message] of [
+    [label('team'), '--alertmanager-label "team" is not name=value (it has no "=")'],
+    [label('=payments'), '--alertmanager-label "=payments" has no label name before its "="'],
+    [
+      label('team-name=payments'),
+      '--alertmanager-label "team-name": a label name is letters, digits and "_", not starting with a digit',
+    ],
+    [
+      label('severity=low'),
+      '--alertmanager-label "severity": breakwater gate sets label "severity" on its incident alert itself; give this one another name',
+    ],
+    [label('team=a', 'team=b'), '--alertmanager-label "team" is given twice'],
+    // What `--alertmanager-label "team=$TEAM"` gives with the variable unset.
+    [label('team='), '--alertmanager-label "team" is empty (is the variable that gives it set?)'],
+  ] as const)
+    assert.equal(usageError(args, {}), message, JSON.stringify(args));
+  assert.deepEqual(parseGateOptions(label('team=pay=ments', ' cluster = eu-1 '), {}).alertmanagerLabels, {
+    team: 'pay=ments',
+    cluster: 'eu-1',
+  });
+  assert.deepEqual(parseGateOptions(am, {}).alertmanagerLabels, {});
 });

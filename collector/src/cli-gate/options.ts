@@ -5,6 +5,7 @@ import { urlCredentialsProblem } from '../config/http-url.ts';
 import { fitsTimer, TIMER_LIMIT_MESSAGE } from '../config/timer-limit.ts';
 import { traceUrlTemplateProblem } from '../config/trace-url-template.ts';
 import { requestHeadersFrom } from './alert-headers.ts';
+import { alertLabelsFrom } from './alert-labels.ts';
 
 /** Environment variable holding the gate token (so it stays out of process listings and CI logs). */
 export const GATE_TOKEN_ENV = 'BREAKWATER_GATE_TOKEN';
@@ -35,6 +36,7 @@ export const GATE_FLAG_OPTIONS = {
   'trace-url-template': { type: 'string' },
   'alertmanager-url': { type: 'string' },
   'alertmanager-header': { type: 'string', multiple: true },
+  'alertmanager-label': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,6 +66,8 @@ export interface GateCliOptions {
   alertmanagerUrl: string | undefined;
   /** Sent with the incident alert (the variable's, overridden by the flags'); empty without a URL. */
   alertmanagerHeaders: Readonly<Record<string, string>>;
+  /** Extra labels on the incident alert (the collector's `alertmanager.labels`); empty without a URL. */
+  alertmanagerLabels: Readonly<Record<string, string>>;
   /** Sentences for standard error: options given that the gate reads as absent. */
   warnings: string[];
 }
@@ -73,6 +77,7 @@ type GateFlag = keyof typeof GATE_FLAG_OPTIONS;
 /** Flags that only act through another: each with what it needs, in words, and those flags. */
 const PARTNER_FLAGS: readonly (readonly [GateFlag, string, readonly GateFlag[]])[] = [
   ['alertmanager-header', '--alertmanager-url', ['alertmanager-url']],
+  ['alertmanager-label', '--alertmanager-url', ['alertmanager-url']],
   ['interval', '--wait, --watch or --on-rollback (it paces their polls)', ['wait', 'watch', 'on-rollback']],
   ['recovery-timeout', '--on-rollback', ['on-rollback']],
   ['rollback-timeout', '--on-rollback', ['on-rollback']],
@@ -188,6 +193,7 @@ export function parseGateOptions(
             variable: ALERTMANAGER_HEADERS_ENV,
             variableText: env[ALERTMANAGER_HEADERS_ENV],
           }),
+    alertmanagerLabels: alertLabelsFrom('--alertmanager-label', values['alertmanager-label'] ?? []),
   };
 }
 

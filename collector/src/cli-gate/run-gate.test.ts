@@ -357,6 +357,27 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
     assert.equal(flags.headers['x-dropped'], undefined);
   });
 
+  it('carries --alertmanager-label on the incident alert, as the collector carries alertmanager.labels', async () => {
+    alerts.length = 0;
+    const io = capture();
+    const args = ['-s', 'chat', '-v', 'rb', '--url', url, '--alertmanager-url', url];
+    const labels = ['--alertmanager-label', 'team=payments', '--alertmanager-label', 'cluster=eu-1'];
+    assert.equal(await runGateCommand([...args, ...labels], io), 20, io.err);
+    const [alert] = alerts[0]!.body as { labels: Record<string, string> }[];
+    assert.deepEqual(alert!.labels, {
+      team: 'payments',
+      cluster: 'eu-1',
+      alertname: 'BreakwaterDeploymentGate',
+      service: 'chat',
+      version: 'rb',
+      decision: 'ROLLBACK',
+      severity: 'page',
+    });
+    const help = capture();
+    await runGateCommand(['--help'], help);
+    assert.match(help.out, /--alertmanager-label <l>/);
+  });
+
   it("posts the collector's incident annotations: reasons, baseline and budget beside the summary", async () => {
     alerts.length = 0;
     const io = capture();

@@ -204,7 +204,11 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
     }
     if (options.alertmanagerUrl !== undefined) {
       const failed = await postIncidentAlert(
-        { url: options.alertmanagerUrl, headers: options.alertmanagerHeaders },
+        {
+          url: options.alertmanagerUrl,
+          headers: options.alertmanagerHeaders,
+          labels: options.alertmanagerLabels,
+        },
         report,
         clock,
         stderrLogger(err),

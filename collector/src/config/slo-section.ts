@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ALERT_LABEL_NAME } from '../act/alert-labels.ts';
 import { derivedDefault } from './derived-default.ts';
 import { checkFetchTarget, httpUrl, requestHeaders } from './http-url.ts';
 import { DEFAULT_MAX_SERIES } from './slo/defaults.ts';
@@ -37,7 +38,7 @@ export const AlertmanagerSchema = z
      * Extra labels on every alert, e.g. `{ cluster: prod }`; none the collector sets itself
      * (`act/alert-labels.ts`, checked across sections).
      */
-    labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).default({}),
+    labels: z.record(z.string().regex(ALERT_LABEL_NAME), z.string()).default({}),
     /** `generatorURL` on alerts (e.g. the collector's status page). */
     generatorUrl: z.url({ error: 'expected a URL' }).optional(),
     /**
