@@ -1,5 +1,4 @@
-import { type Clock, type GateAnswer, KEEP_ALIVE } from '@breakwater/protocol';
-import { isNoDataHalt } from '../act/gate/incident-alerts.ts';
+import { type Clock, type GateAnswer, gateWaitsForData, KEEP_ALIVE } from '@breakwater/protocol';
 import { GateClientError } from './client.ts';
 
 /**
@@ -51,7 +50,7 @@ export async function poll(ask: () => Promise<GateAnswer>, options: PollOptions)
       lastAt = clock.monotonic();
       options.onAnswer?.(last);
       if (last.decision === 'ROLLBACK') return last;
-      if (options.mode === 'wait' && !isNoDataHalt(last)) return last;
+      if (options.mode === 'wait' && !gateWaitsForData(last)) return last;
     } catch (error) {
       if (!(error instanceof GateClientError) || !error.retryable) throw error;
       failed = error;

@@ -588,7 +588,10 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
 
 describe('breakwater gate polling on a fake clock', () => {
   /** A fetch that answers from a script of decisions (the last repeats) and counts calls. */
-  function scripted(decisions: (GateDecision | 'HALT-budget')[], health: boolean[] = [true]) {
+  function scripted(
+    decisions: (GateDecision | 'HALT-budget' | 'HALT-newer-wait')[],
+    health: boolean[] = [true],
+  ) {
     const calls: string[] = [];
     const healthQueries: string[] = [];
     const reported: string[] = [];
@@ -614,6 +617,12 @@ describe('breakwater gate polling on a fake clock', () => {
       }
       const gateCalls = calls.filter((c) => c === '/v1/gate').length;
       const d = decisions[Math.min(gateCalls - 1, decisions.length - 1)]!;
+      if (d === 'HALT-newer-wait') {
+        // A newer collector's HALT for a reason code this CLI does not know, that says it only
+        // waits for data.
+        const reasons = [{ code: 'canary_warming_up', message: 'warming up', decision: 'HALT' as const }];
+        return Response.json({ ...answer('HALT', { reasons }), waitingForData: true });
+      }
       return Response.json(
         d === 'HALT-budget'
           ? answer('HALT', {
@@ -655,6 +664,30 @@ describe('breakwater gate polling on a fake clock', () => {
     assert.equal(code, 0);
     assert.equal(s.gateCalls(), 3);
     assert.equal(clock.now() - start >= 60_000, true);
+  });
+
+  it("--wait polls through a newer collector's HALT that waits for data under a code this CLI does not know", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gate-cli-'));
+    try {
+      const clock = new ManualClock();
+      const s = scripted(['HALT-newer-wait']);
+      const io = capture({ clock, fetch: s.fetch });
+      const reports = join(dir, 'reports');
+      const code = await drive(
+        clock,
+        runGateCommand(
+          ['-s', 'chat', '-v', 'v2', '--wait', '1m', '--interval', '30s', '--report-dir', reports],
+          io,
+        ),
+        5_000,
+      );
+      assert.equal(code, 10, 'still HALT at the deadline');
+      assert.equal(s.gateCalls(), 3, 'at 0 s, 30 s and 60 s');
+      assert.match(io.err, /gate: HALT \(waiting for traffic\)/);
+      assert.deepEqual(await readdir(dir), [], 'no incident report for a wait for traffic');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('--wait stops at once on a HALT that is not about missing data', async () => {

@@ -4,9 +4,9 @@ import {
   GATE_EXIT_CODES,
   type GateAnswer,
   gateSloLabel,
+  gateWaitsForData,
   systemClock,
 } from '@breakwater/protocol';
-import { isNoDataHalt } from '../act/gate/incident-alerts.ts';
 import {
   buildIncidentReport,
   type RecoveryOutcome,
@@ -94,7 +94,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
             // Monotonic: a forward step of the wall clock must not cut a canary's bake time short.
             deadline: clock.monotonic() + span,
             mode: options.waitMs !== undefined ? 'wait' : 'watch',
-            onAnswer: (a) => err(`gate: ${a.decision}${isNoDataHalt(a) ? ' (waiting for traffic)' : ''}`),
+            onAnswer: (a) => err(`gate: ${a.decision}${gateWaitsForData(a) ? ' (waiting for traffic)' : ''}`),
             onRetry: (e) => err(`gate: ${e.message}; retrying`),
           });
   } catch (error) {
@@ -182,7 +182,7 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
   // A HALT only for missing data (traffic has not arrived yet) is no incident, as for the collector.
   if (
     answer.decision !== 'PROCEED' &&
-    !isNoDataHalt(answer) &&
+    !gateWaitsForData(answer) &&
     (options.reportDir !== undefined || options.alertmanagerUrl !== undefined)
   ) {
     const report = buildIncidentReport(answer, {

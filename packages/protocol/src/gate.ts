@@ -67,6 +67,20 @@ export type GateReasonCode = (typeof GATE_REASON_CODES)[number];
 export const GATE_NO_DATA_CODES: readonly GateReasonCode[] = ['insufficient_data', 'no_data'];
 
 /**
+ * Whether `answer` is a HALT only for too few events so far: no incident, ask again once traffic
+ * has arrived. Its `waitingForData` says so; an answer without it (a collector that predates it)
+ * is one when it has reasons for HALT and every one has a {@link GATE_NO_DATA_CODES} code.
+ */
+export function gateWaitsForData(
+  answer: Pick<GateAnswer, 'decision' | 'reasons' | 'waitingForData'>,
+): boolean {
+  if (answer.decision !== 'HALT') return false;
+  if (answer.waitingForData !== undefined) return answer.waitingForData;
+  const halts = answer.reasons.filter((r) => r.decision === 'HALT');
+  return halts.length > 0 && halts.every((r) => (GATE_NO_DATA_CODES as readonly string[]).includes(r.code));
+}
+
+/**
  * The operation an SLO that groups by operation was judged on: the value of each of its `groupBy`
  * dimensions that tell one span of a request from another (`operation`, `gen_ai.operation.name`,
  * `span`), e.g. `{ operation: "chat" }`. The gate judges each operation of such an SLO apart: the
@@ -230,6 +244,13 @@ export type GateAnswer = {
   window: string;
   /** Collector time of the evaluation, epoch ms. */
   evaluatedAt: number;
+  /**
+   * True for a HALT only for too few events of the version so far (see {@link gateWaitsForData}),
+   * false otherwise. A reason code added for such a HALT comes with it, so a reader that does not
+   * know the code still keeps waiting rather than taking it for an incident. Absent from
+   * collectors that predate it.
+   */
+  waitingForData?: boolean | undefined;
 };
 
 /** Validates a {@link GateAnswer}. */
@@ -242,6 +263,7 @@ export const GateAnswerSchema = z.object({
   slos: z.array(GateSloEvidenceSchema),
   window: z.string(),
   evaluatedAt: z.number(),
+  waitingForData: z.boolean().optional(),
 });
 type _GateAnswerChecked = Holds<SameType<z.infer<typeof GateAnswerSchema>, GateAnswer>>;
 

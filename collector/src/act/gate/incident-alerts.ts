@@ -1,8 +1,8 @@
 import {
   type Clock,
-  GATE_NO_DATA_CODES,
   type GateAnswer,
   gateSloLabel,
+  gateWaitsForData,
   type TimerHandle,
 } from '@breakwater/protocol';
 import type { GateAlertLabel } from '../alert-labels.ts';
@@ -68,14 +68,6 @@ export function gateAlertLabels(
   };
 }
 
-/** True when a HALT only means "not enough traffic yet": no incident for that. */
-export function isNoDataHalt(answer: Pick<GateAnswer, 'decision' | 'reasons'>): boolean {
-  if (answer.decision !== 'HALT') return false;
-  return answer.reasons
-    .filter((r) => r.decision === 'HALT')
-    .every((r) => GATE_NO_DATA_CODES.includes(r.code as never));
-}
-
 /**
  * Incident alerts for gate answers: ROLLBACK raises a `page`, HALT (other than for missing data)
  * a `ticket`, per service × version. A PROCEED for the same service and version resolves it if
@@ -113,7 +105,7 @@ export class GateIncidentAlerts {
       }
       return;
     }
-    if (isNoDataHalt(answer)) return;
+    if (gateWaitsForData(answer)) return;
     let scope: IncidentScope | undefined = scopeOf(answer);
     if (existing !== undefined && !covers(answer, existing.scope)) {
       // A narrower question: it may raise the incident again, never lower or narrow it.

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GateAnswerSchema, GateHealthSchema } from '@breakwater/protocol';
-import { isNoDataHalt } from '../../act/gate/incident-alerts.ts';
+import { GateAnswerSchema, GateHealthSchema, gateWaitsForData } from '@breakwater/protocol';
 import { encodeSeries, OVERFLOW_LABEL_VALUE } from '../../sli/series.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import type { CountDelta } from '../../store/types.ts';
@@ -87,7 +86,7 @@ describe('evaluateGate', () => {
     assert.equal(reason?.decision, 'HALT');
     assert.match(reason!.message, /100 events over 10m went to overflow series of SLO availability/);
     assert.equal(answer.slos[0]!.judged, false);
-    assert.ok(!isNoDataHalt(answer), 'not a wait for traffic: --wait stops, an incident is raised');
+    assert.ok(!gateWaitsForData(answer), 'not a wait for traffic: --wait stops, an incident is raised');
 
     // A service whose every series overflowed is still judged on this SLO, not left out.
     const unseen = await evaluateGate(s, config, { ...query, service: 'new-service', version: 'v1' }, NOW);
@@ -235,6 +234,9 @@ describe('evaluateGate', () => {
     const missing = await evaluateGate(s, config, { ...query, version: 'v3', slos: ['latency'] }, NOW);
     assert.equal(missing.decision, 'HALT');
     assert.equal(missing.reasons.find((r) => r.decision === 'HALT')?.code, 'no_data');
+    // Said in the answer too, for readers that do not know the code.
+    assert.equal(missing.waitingForData, true);
+    assert.equal(answer.waitingForData, false);
   });
 
   it('per-SLO overrides and unknown SLO names', async () => {

@@ -1,4 +1,10 @@
-import { closestName, formatDuration, type GateAnswer, type GateSloEvidence } from '@breakwater/protocol';
+import {
+  closestName,
+  formatDuration,
+  type GateAnswer,
+  type GateSloEvidence,
+  gateWaitsForData,
+} from '@breakwater/protocol';
 import type { SeriesWindows } from '../../store/types.ts';
 import { scaledBurnRules } from '../alert-policy.ts';
 import { type CollectedCounts, collectSlo, newCounts, servicesWithEvents } from './collect.ts';
@@ -172,6 +178,8 @@ export async function evaluateGateDetailed(
     slos: evidence,
     window: formatDuration(defaultWindow),
     evaluatedAt: nowMs,
+    // From the codes this collector knows: a reader that does not know one still reads this.
+    waitingForData: gateWaitsForData({ decision, reasons }),
   };
   return { answer, serviceHasData };
 }
