@@ -16,7 +16,7 @@ Options:
       --watch <duration>           poll for this long, stopping early only on ROLLBACK (monitor stage)
       --interval <duration>        polling interval of --wait, --watch and recovery tracking
                                    (default 30s)
-      --timeout <duration>         per-request timeout (default 10s)
+      --timeout <duration>         per-request timeout, to the collector and Alertmanager (default 10s)
       --json                       print the answer (plus rollback, recovery, report paths) as JSON;
                                    progress and the rollback command's output go to stderr
       --on-rollback <command>      on ROLLBACK run this shell command once, record the rollback
@@ -29,7 +29,8 @@ Options:
       --report-dir <dir>           on ROLLBACK or HALT (not one only for missing data) write an
                                    incident report (.md and .json) here
       --trace-url-template <url>   link example traces, e.g. http://jaeger:16686/trace/{traceId}
-      --alertmanager-url <url>     also post the incident to Alertmanager (API v2)
+      --alertmanager-url <url>     also post the incident to Alertmanager (API v2; after a failure
+                                   again 1 s and 3 s later)
       --alertmanager-header <h>    "Name: value" header on that post, e.g. "Authorization: Bearer
                                    $AM_TOKEN" (repeatable; "Name:" sends none); also from
                                    $BREAKWATER_ALERTMANAGER_HEADERS (name=value,... percent-encoded,

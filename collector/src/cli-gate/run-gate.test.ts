@@ -77,6 +77,8 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
   /** What reached the stub's Alertmanager route (`--alertmanager-url` points at the stub too). */
   const alerts: { headers: IncomingHttpHeaders; body: unknown }[] = [];
   let healthy = true;
+  /** The stub's Alertmanager route answers this status to the next posts, one each. */
+  const alertFailures: number[] = [];
 
   before(async () => {
     server = createServer((req, res) => {
@@ -173,7 +175,8 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
       if (u.pathname === '/api/v2/alerts' && req.method === 'POST') {
         void jsonBody(req).then((body) => {
           alerts.push({ headers: req.headers, body });
-          json(200, {});
+          const status = alertFailures.shift();
+          json(status ?? 200, status === undefined ? {} : { error: 'not now' });
         });
         return;
       }
@@ -376,6 +379,24 @@ describe('breakwater gate against a stub collector (real HTTP)', () => {
     const help = capture();
     await runGateCommand(['--help'], help);
     assert.match(help.out, /--alertmanager-label <l>/);
+  });
+
+  it('posts the incident again when Alertmanager fails (a restart), not when it refuses it', async () => {
+    alerts.length = 0;
+    alertFailures.push(503);
+    const io = capture();
+    const args = ['-s', 'chat', '-v', 'rb', '--url', url, '--alertmanager-url', url];
+    assert.equal(await runGateCommand(args, io), 20, io.err);
+    assert.equal(alerts.length, 2, 'posted again after the 503');
+    assert.match(io.err, /could not post the incident to Alertmanager \(HTTP 503.*\); trying again in 1 s/);
+    assert.doesNotMatch(io.err, /retryInMs|could not post the incident to Alertmanager: /);
+
+    alerts.length = 0;
+    alertFailures.push(400);
+    const refused = capture();
+    assert.equal(await runGateCommand(args, refused), 20, refused.err);
+    assert.equal(alerts.length, 1, 'a refusal would be refused again');
+    assert.match(refused.err, /could not post the incident to Alertmanager: HTTP 400/);
   });
 
   it("posts the collector's incident annotations: reasons, baseline and budget beside the summary", async () => {

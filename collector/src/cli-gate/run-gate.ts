@@ -14,7 +14,6 @@ import {
   sloDecisionText,
 } from '../act/gate/report.ts';
 import { UsageError } from '../cli/usage-error.ts';
-import type { Logger } from '../component.ts';
 import { postIncidentAlert } from './alert-push.ts';
 import { GateClient, GateClientError } from './client.ts';
 import { GATE_HELP } from './help.ts';
@@ -208,10 +207,14 @@ export async function runGateCommand(argv: readonly string[], io: GateIo = defau
           url: options.alertmanagerUrl,
           headers: options.alertmanagerHeaders,
           labels: options.alertmanagerLabels,
+          timeoutMs: options.timeoutMs,
         },
         report,
         clock,
-        stderrLogger(err),
+        (error, delayMs) =>
+          err(
+            `breakwater gate: could not post the incident to Alertmanager (${error}); trying again in ${delayMs / 1000} s`,
+          ),
       );
       if (failed !== undefined)
         err(`breakwater gate: could not post the incident to Alertmanager: ${failed}`);
@@ -245,21 +248,6 @@ async function bestEffort(err: (line: string) => void, work: () => Promise<void>
   } catch (error) {
     err(`breakwater gate: could not report to the collector: ${(error as Error).message}`);
   }
-}
-
-function stderrLogger(err: (line: string) => void): Logger {
-  const logger: Logger = {
-    debug() {},
-    info() {},
-    warn(obj, msg) {
-      err(`breakwater gate: ${msg ?? ''} ${JSON.stringify(obj)}`);
-    },
-    error(obj, msg) {
-      err(`breakwater gate: ${msg ?? ''} ${JSON.stringify(obj)}`);
-    },
-    child: () => logger,
-  };
-  return logger;
 }
 
 /** How the rollback command ended, for the progress line. */
