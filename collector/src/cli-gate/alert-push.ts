@@ -3,7 +3,7 @@ import { AlertmanagerPusher } from '../act/alertmanager.ts';
 import type { DesiredAlert } from '../act/alerts.ts';
 import { gateAlertLabels, gateIncidentAnnotations } from '../act/gate/incident-alerts.ts';
 import type { IncidentReport } from '../act/gate/report.ts';
-import type { Logger } from '../component.ts';
+import { silentLogger } from '../silent-logger.ts';
 import { sleep } from './poll.ts';
 
 /** Where {@link postIncidentAlert} posts: an Alertmanager base URL and the headers it needs. */
@@ -22,9 +22,6 @@ export interface AlertTarget {
  * page must outlast an Alertmanager restarting, and the CLI has no later run to send it again.
  */
 export const ALERT_RETRY_DELAYS_MS = [1_000, 3_000] as const;
-
-/** The pusher's own lines would promise retries it never makes here: each attempt is said below. */
-const QUIET: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => QUIET };
 
 /**
  * Posts one incident to Alertmanager with the SLO engine's pusher, again after a failure (see
@@ -69,7 +66,8 @@ async function postOnce(
     url: target.url,
     headers: target.headers,
     clock,
-    logger: QUIET,
+    // Its own lines would promise retries it never makes here: each attempt is said by the caller.
+    logger: silentLogger,
     timeoutMs: target.timeoutMs,
   });
   pusher.update([alert]);

@@ -14,7 +14,7 @@ import type { BreakerStatePoint, CollectorComponent, Logger } from '../component
 import { parseConfig } from '../config/load.ts';
 import type { SpanRecord } from '../decode/span-record.ts';
 import { CollectorService, type ComponentFactory } from '../service.ts';
-import { silentLogger } from './silent-logger.ts';
+import { silentLogger } from '../silent-logger.ts';
 
 export { silentLogger };
 

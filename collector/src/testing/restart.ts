@@ -8,7 +8,7 @@ import type { Clock } from '@breakwater/protocol';
 import type { Logger } from '../component.ts';
 import { parseConfig } from '../config/load.ts';
 import { CollectorService } from '../service.ts';
-import { silentLogger } from './silent-logger.ts';
+import { silentLogger } from '../silent-logger.ts';
 
 /** Starts the collector on `dataDir` (kept on shutdown) with `yaml` and a loopback listener. */
 export function startOn(

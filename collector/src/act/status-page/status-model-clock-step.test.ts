@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import { ManualClock, type SloStatus } from '@breakwater/protocol';
 import { parseFleetConfig } from '../../evaluate/fleet/config.ts';
 import { FleetBreaker } from '../../evaluate/fleet/fleet-breaker.ts';
+import { silentLogger } from '../../silent-logger.ts';
 import { attemptSpan } from '../../sli/testing/spans.ts';
-import { silentLogger } from '../../testing/silent-logger.ts';
 import { StatusModel } from './status-model.ts';
 import type { StatusSources } from './types.ts';
 

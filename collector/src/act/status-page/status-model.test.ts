@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, type SloGroupStatus, type SloStatus } from '@breakwater/protocol';
-import { silentLogger } from '../../testing/silent-logger.ts';
+import { silentLogger } from '../../silent-logger.ts';
 import type { DesiredAlert } from '../alerts.ts';
 import { AlertLog } from './alert-log.ts';
 import { BudgetHistory, budgetKey } from './budget-history.ts';

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BreakerSignal, ManualClock } from '@breakwater/protocol';
+import { silentLogger } from '../../silent-logger.ts';
 import { attemptSpan } from '../../sli/testing/spans.ts';
-import { silentLogger } from '../../testing/silent-logger.ts';
 import { parseFleetConfig } from './config.ts';
 import { FleetBreaker } from './fleet-breaker.ts';
 

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ManualClock } from '@breakwater/protocol';
-import { silentLogger } from '../../../testing/silent-logger.ts';
+import { silentLogger } from '../../../silent-logger.ts';
 import { StatusStream, type StatusStreamOptions } from '../status-stream.ts';
 import type { StatusSnapshot } from '../types.ts';
 
