@@ -8,13 +8,16 @@
  * bounded its tables; its `collector/src` is extracted under `.breakwater/`, which git ignores). Headless
  * Chromium (`/usr/bin/chromium`) loads each page, then in BENCH_ROUNDS interleaved rounds (base,
  * current, base, ...) one row starts burning and the page applies that update. Then
- * BENCH_VIEWERS streams (curl) watch each collector in turn while every count changes each second.
+ * BENCH_VIEWERS streams (curl) watch each collector in turn while every count changes each second,
+ * and one more counts the bytes it is sent.
  *
  * Figures are medians over rounds: `load_ms` (navigation to the first SLO row), `update_ms`
  * (browser main-thread time to apply one update), `nodes` and `heap_mb` after the update and a full garbage collection, `frame_kb`
- * (one `status` event on the wire) and `cpu_ms_per_s` (collector CPU per second with the viewers).
+ * (the full `status` event a viewer gets on connect), `change_kb` (bytes on the wire per change
+ * after it: a whole snapshot each time before deltas, a `status-delta` event since) and
+ * `cpu_ms_per_s` (collector CPU per second with the viewers).
  * The last line: `rows=<n> load_ratio=<r> update_ratio=<r> nodes_ratio=<r> heap_ratio=<r>
- * frame_ratio=<r> cpu_ratio=<r>`, each current / base (below 1 is better).
+ * frame_ratio=<r> change_ratio=<r> cpu_ratio=<r>`, each current / base (below 1 is better).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -66,7 +69,7 @@ interface Side {
   service: TestService;
   status: StatusComponent;
   page?: Page;
-  samples: Record<'load' | 'update' | 'nodes' | 'heap' | 'frame' | 'cpu', number[]>;
+  samples: Record<'load' | 'update' | 'nodes' | 'heap' | 'frame' | 'change' | 'cpu', number[]>;
 }
 
 async function start(name: Side['name'], create: typeof createStatusComponent): Promise<Side> {
@@ -83,7 +86,7 @@ async function start(name: Side['name'], create: typeof createStatusComponent): 
     name,
     service,
     status: status!,
-    samples: { load: [], update: [], nodes: [], heap: [], frame: [], cpu: [] },
+    samples: { load: [], update: [], nodes: [], heap: [], frame: [], change: [], cpu: [] },
   };
 }
 
@@ -100,33 +103,58 @@ console.log(
   `rows=${first.slos.reduce((n, slo) => n + slo.groups.length, 0)} services=${fleet.services} base=${BASE}, ${ROUNDS} rounds, ${VIEWERS} viewers`,
 );
 
-/** Bytes of the next `status` event after a change. */
+/** Bytes of the first event a new viewer gets (the full snapshot). */
 async function frameBytes(side: Side): Promise<number> {
   const controller = new AbortController();
   const response = await fetch(`${side.service.url}/v1/status/events`, { signal: controller.signal });
   const reader = response.body!.getReader();
   let text = '';
-  let events = 0;
-  let changed = false;
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) break;
+    if (done) return 0;
     text += Buffer.from(value).toString('utf8');
     for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
       const event = text.slice(0, end + 2);
       text = text.slice(end + 2);
       if (!event.includes('event: status')) continue;
-      if (++events === 1 && !changed) {
-        changed = true;
-        fleet.advance();
-        side.status.changed();
-        continue;
-      }
       controller.abort();
       return Buffer.byteLength(event);
     }
   }
-  return 0;
+}
+
+/**
+ * Watches `side`'s stream as a viewer and counts what it is sent after the first event; the
+ * returned function stops and gives the bytes per event (one event per change).
+ */
+async function changeBytes(side: Side): Promise<() => number> {
+  const controller = new AbortController();
+  const response = await fetch(`${side.service.url}/v1/status/events`, { signal: controller.signal });
+  let bytes = 0;
+  let events = 0;
+  let first = true;
+  void (async () => {
+    const decoder = new TextDecoder();
+    let text = '';
+    for await (const chunk of response.body!) {
+      text += decoder.decode(chunk, { stream: true });
+      for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+        const event = text.slice(0, end + 2);
+        text = text.slice(end + 2);
+        if (!/^event: status/m.test(event)) continue;
+        if (first) first = false;
+        else {
+          events++;
+          bytes += Buffer.byteLength(event);
+        }
+      }
+    }
+  })().catch(() => undefined);
+  await sleep(1_500); // the first event in
+  return () => {
+    controller.abort();
+    return events === 0 ? 0 : bytes / events;
+  };
 }
 
 /** Chromium's performance counters of `page` (CDP `Performance.getMetrics`). */
@@ -179,6 +207,7 @@ for (let round = 0; round < ROUNDS; round++) {
       spawn('curl', ['-sN', '-o', '/dev/null', `${side.service.url}/v1/status/events`]),
     );
     await sleep(3_000);
+    const perChange = await changeBytes(side);
     const cpu = process.cpuUsage();
     const started = performance.now();
     for (let s = 0; s < CPU_SECONDS; s++) {
@@ -187,6 +216,7 @@ for (let round = 0; round < ROUNDS; round++) {
     }
     const used = process.cpuUsage(cpu);
     side.samples.cpu.push((used.user + used.system) / 1_000 / ((performance.now() - started) / 1_000));
+    side.samples.change.push(perChange() / 1_000);
     for (const viewer of viewers) viewer.kill();
     await sleep(500);
   }
@@ -199,11 +229,11 @@ const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 for (const side of sides) {
   const m = (k: keyof Side['samples']) => fmt(median(side.samples[k]));
   console.log(
-    `${side.name.padEnd(8)} load_ms=${m('load')} update_ms=${m('update')} nodes=${m('nodes')} heap_mb=${m('heap')} frame_kb=${m('frame')} cpu_ms_per_s=${m('cpu')}`,
+    `${side.name.padEnd(8)} load_ms=${m('load')} update_ms=${m('update')} nodes=${m('nodes')} heap_mb=${m('heap')} frame_kb=${m('frame')} change_kb=${m('change')} cpu_ms_per_s=${m('cpu')}`,
   );
 }
 const ratio = (k: keyof Side['samples']) =>
   median(c.samples[k].map((v, i) => v / b.samples[k][i]!)).toFixed(2);
 console.log(
-  `rows=${ROWS} load_ratio=${ratio('load')} update_ratio=${ratio('update')} nodes_ratio=${ratio('nodes')} heap_ratio=${ratio('heap')} frame_ratio=${ratio('frame')} cpu_ratio=${ratio('cpu')}`,
+  `rows=${ROWS} load_ratio=${ratio('load')} update_ratio=${ratio('update')} nodes_ratio=${ratio('nodes')} heap_ratio=${ratio('heap')} frame_ratio=${ratio('frame')} change_ratio=${ratio('change')} cpu_ratio=${ratio('cpu')}`,
 );

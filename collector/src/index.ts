@@ -10,6 +10,9 @@ export type {
   DependencyView,
   FleetBreakerState,
   RecentAlert,
+  StatusDelta,
+  StatusListDelta,
+  StatusRowPatch,
   StatusSnapshot,
   StatusSources,
 } from './act/status-page/types.ts';

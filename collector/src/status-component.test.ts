@@ -12,6 +12,8 @@ import {
   type SloGroupStatus,
   type SloStatus,
 } from '@breakwater/protocol';
+import { STATUS_EVENT } from './act/status-page/status-stream.ts';
+import { deltaApplier } from './act/status-page/testing/delta-applier.ts';
 import type { DependencyView, StatusSnapshot, StatusSources } from './act/status-page/types.ts';
 import type { ComponentContext, Route } from './component.ts';
 import type { CollectorConfig } from './config/schema.ts';
@@ -19,6 +21,7 @@ import { createStatusComponent, type StatusComponent } from './status-component.
 import { silentLogger, startTestService, type TestService } from './testing/helpers.ts';
 
 const T0 = 1_700_000_000_000;
+const applyDelta = deltaApplier();
 
 function group(overrides: Partial<SloGroupStatus> = {}): SloGroupStatus {
   return {
@@ -227,8 +230,14 @@ class SseClient {
     });
   }
 
+  /** The snapshot a viewer holds after event `index`: the last full one with the deltas since applied. */
   snapshot(index: number): StatusSnapshot {
-    return JSON.parse(this.events[index]!.data) as StatusSnapshot;
+    let start = index;
+    while (this.events[start]!.event !== STATUS_EVENT) start--;
+    let snapshot = JSON.parse(this.events[start]!.data) as StatusSnapshot;
+    for (let i = start + 1; i <= index; i++)
+      snapshot = applyDelta(snapshot, JSON.parse(this.events[i]!.data));
+    return snapshot;
   }
 
   close(): void {

@@ -53,7 +53,8 @@ export interface StatusComponent extends CollectorComponent {
  * The built-in status page (act stage): `GET /` serves a self-contained page (inline CSS and
  * script under a hash-pinned CSP, no external resources), which shows SLOs with budget charts,
  * dependency health, fleet signals, SDK breaker states, recent alerts and gate decisions, live
- * over `GET /v1/status/events`; `GET /v1/status` returns the same snapshot as JSON. Both data
+ * over `GET /v1/status/events` (a full snapshot, then deltas); `GET /v1/status` returns the same
+ * snapshot as JSON. Both data
  * routes need the `admin` scope when auth is on; the page asks for a token.
  */
 export function createStatusComponent(
@@ -120,7 +121,12 @@ export function createStatusComponent(
         'Status page viewers connected to the live stream.',
       );
       writeSample(out, 'breakwater_status_viewers', undefined, stream.size);
-      writeFamily(out, 'breakwater_status_events_total', 'counter', 'Status snapshots sent to page viewers.');
+      writeFamily(
+        out,
+        'breakwater_status_events_total',
+        'counter',
+        'Status events (full snapshots and deltas) sent to page viewers.',
+      );
       writeSample(out, 'breakwater_status_events_total', undefined, stream.stats.events);
       writeFamily(
         out,

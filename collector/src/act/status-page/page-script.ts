@@ -6,13 +6,17 @@
  */
 import { BURN_ALERT_NAME } from '../alerts.ts';
 import { GATE_ALERT_NAME } from '../gate/incident-alerts.ts';
+import { DELTA_SCRIPT } from './page-script-delta.ts';
 import { TABLES_SCRIPT } from './page-script-tables.ts';
+import { STATUS_DELTA_EVENT, STATUS_EVENT } from './status-stream.ts';
 
 export const PAGE_SCRIPT = String.raw`
 (function () {
   'use strict';
   var BURN_ALERT = ${JSON.stringify(BURN_ALERT_NAME)};
   var GATE_ALERT = ${JSON.stringify(GATE_ALERT_NAME)};
+  var STATUS_EVENT = ${JSON.stringify(STATUS_EVENT)};
+  var DELTA_EVENT = ${JSON.stringify(STATUS_DELTA_EVENT)};
   var TOKEN_KEY = 'breakwater.statusToken';
   var EVENTS_URL = new URL('v1/status/events', document.baseURI).toString();
   var STALE_MS = 45000;
@@ -26,6 +30,8 @@ export const PAGE_SCRIPT = String.raw`
   var heardAt = 0;
   var skew = 0;
   var snapshot = null;
+  // SSE id of the event that made it: a delta applies to that snapshot only.
+  var snapshotId = null;
 
   function $(id) { return document.getElementById(id); }
 
@@ -136,6 +142,8 @@ export const PAGE_SCRIPT = String.raw`
 
   // ---- long tables ----
 ${TABLES_SCRIPT}
+  // ---- deltas ----
+${DELTA_SCRIPT}
   // ---- sections ----
   function renderSignals() {
     var list = snapshot.signals;
@@ -507,8 +515,9 @@ ${TABLES_SCRIPT}
     return seconds > 0 ? Math.min(Math.max(seconds * 1000, 1000), 60000) : backoff;
   }
 
+  // Returns false when the stream is out of step (a delta to a snapshot the page does not hold).
   function handleEvent(block) {
-    var event = 'message', data = [];
+    var event = 'message', data = [], id = null;
     var lines = block.split('\n');
     for (var i = 0; i < lines.length; i++) {
       var line = lines[i];
@@ -519,16 +528,24 @@ ${TABLES_SCRIPT}
       if (value.charAt(0) === ' ') value = value.slice(1);
       if (field === 'event') event = value;
       else if (field === 'data') data.push(value);
+      else if (field === 'id') id = value;
       else if (field === 'retry' && /^\d+$/.test(value)) backoff = Math.max(500, Number(value));
     }
-    if (event !== 'status' || data.length === 0) return;
+    if ((event !== STATUS_EVENT && event !== DELTA_EVENT) || data.length === 0) return true;
+    var parsed;
     try {
-      snapshot = JSON.parse(data.join('\n'));
+      parsed = JSON.parse(data.join('\n'));
     } catch (e) {
-      return;
+      return event === STATUS_EVENT; // a delta lost leaves the page behind
     }
+    if (event === STATUS_EVENT) snapshot = parsed;
+    else if (snapshot && snapshotId !== null && parsed.from === snapshotId) applyDelta(snapshot, parsed);
+    else return false;
+    snapshotId = id;
     skew = snapshot.now - Date.now();
     render();
+    document.body.setAttribute('data-snapshot', String(id));
+    return true;
   }
 
   async function connect() {
@@ -536,6 +553,7 @@ ${TABLES_SCRIPT}
     if (controller) controller.abort();
     var mine = new AbortController();
     controller = mine;
+    snapshotId = null; // a new stream starts with a full snapshot
     var token = sessionStorage.getItem(TOKEN_KEY);
     var headers = { Accept: 'text/event-stream' };
     if (token) headers.Authorization = 'Bearer ' + token;
@@ -574,7 +592,10 @@ ${TABLES_SCRIPT}
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           var block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          handleEvent(block);
+          if (!handleEvent(block)) {
+            connect(); // out of step: a new stream starts with a full snapshot
+            return;
+          }
         }
       }
     } catch (e) {

@@ -15,7 +15,7 @@ const COMMON_HEADERS = {
 
 /**
  * `GET /` (the page shell, public: it holds no data), `GET /v1/status` (JSON snapshot, admin)
- * and `GET /v1/status/events` (SSE snapshots, admin).
+ * and `GET /v1/status/events` (SSE: a snapshot, then deltas; admin).
  */
 export function statusRoutes(build: () => Promise<StatusSnapshot>, stream: StatusStream): Route[] {
   return [

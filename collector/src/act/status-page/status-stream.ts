@@ -1,11 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '@breakwater/protocol';
 import type { Logger } from '../../component.ts';
-import { openEventStream, sseComment, sseEvent, sseRetry } from '../sse.ts';
+import { openEventStream, sseComment, sseEvent, sseJsonEvent, sseRetry } from '../sse.ts';
+import { diffSnapshot, type SnapshotState } from './status-delta.ts';
 import type { StatusSnapshot } from './types.ts';
 
-/** SSE event name of a status snapshot on `GET /v1/status/events`. */
+/** SSE event name of a full status snapshot on `GET /v1/status/events`. */
 export const STATUS_EVENT = 'status';
+/** SSE event name of a change to the last snapshot sent (a `StatusDelta`) on `GET /v1/status/events`. */
+export const STATUS_DELTA_EVENT = 'status-delta';
+/**
+ * Most deltas kept for viewers a few changes behind (also kept under the size of a full snapshot:
+ * a viewer further behind gets one of those).
+ */
+const KEPT_DELTAS = 32;
 const HEARTBEAT = sseComment('heartbeat');
 
 /** Settings of a {@link StatusStream}. */
@@ -28,7 +36,7 @@ export interface StatusStreamOptions {
 
 interface Subscriber {
   res: ServerResponse;
-  /** Fingerprint of the last snapshot written to this viewer. */
+  /** Id of the last snapshot written to this viewer (whole or as a delta). */
   sent: string | undefined;
   /** When it was written (monotonic ms). */
   sentAt: number;
@@ -37,14 +45,25 @@ interface Subscriber {
 }
 
 interface Built {
+  /** SSE id of its events. */
+  id: string;
   /** When it was built (monotonic ms). */
   at: number;
-  /** JSON of the snapshot without `now`: equal fingerprints mean nothing changed. */
-  fingerprint: string;
+  snapshot: StatusSnapshot;
+  /** What the next snapshot is compared with. */
+  state: SnapshotState;
   /**
-   * The SSE event, encoded once: written as a string, each viewer's write would encode the
-   * snapshot (megabytes on a large fleet) anew, so the work of a tick grew with the viewers.
+   * Its `status` event, encoded once when a viewer first needs it (one connecting or behind):
+   * written as a string, each viewer's write would encode the snapshot (megabytes on a large
+   * fleet) anew, so the work of a tick grew with the viewers.
    */
+  full?: Buffer;
+}
+
+/** A `status-delta` event, encoded once and written as it is to every viewer it suits. */
+interface Delta {
+  /** Id of the snapshot it applies to. */
+  from: string;
   frame: Buffer;
 }
 
@@ -57,12 +76,16 @@ export interface StatusStreamStats {
 }
 
 /**
- * Fans status snapshots out to page viewers over Server-Sent Events. A viewer gets a snapshot on
- * connect and then whenever the snapshot changes, at most once per `minIntervalMs`; a change
- * announced with {@link changed} is sent as soon as that limit allows, and the sources are
- * re-read every `pollIntervalMs` for changes nobody announced. Every snapshot is built once and
- * written to every viewer that has not seen it; a viewer still draining an earlier write simply
- * gets the newest snapshot when it drains (snapshots are complete, so skipping is safe).
+ * Fans status snapshots out to page viewers over Server-Sent Events. A viewer gets a full
+ * snapshot on connect and then, whenever the snapshot changes, a delta to it (rows added, changed
+ * and removed: a fleet's burn rates move at every evaluation, and the whole snapshot is megabytes),
+ * at most once per `minIntervalMs`; a change announced with {@link changed} is sent as soon as
+ * that limit allows, and the sources are re-read every `pollIntervalMs` for changes nobody
+ * announced. Every snapshot is built once and its delta encoded once, then written as it is to
+ * every viewer holding the snapshot before. A viewer a few changes behind (rate-limited, or still
+ * draining an earlier write) gets the deltas it missed, each as encoded for all, while they cost
+ * less than a full snapshot; one further behind simply gets the newest full snapshot (complete,
+ * so skipping is safe).
  * Rate limits and schedules run on the monotonic clock: a step of the wall clock (the snapshot's
  * `now`) must not hold back every viewer for as long as the step.
  */
@@ -71,6 +94,8 @@ export class StatusStream {
   private readonly options: StatusStreamOptions;
   private readonly subscribers = new Set<Subscriber>();
   private latest: Built | undefined;
+  /** Deltas up to `latest`, oldest first: each applies to the snapshot the one before made. */
+  private deltas: Delta[] = [];
   /** When the snapshot last changed (a new frame was made; monotonic ms). */
   private changedAt = Number.NEGATIVE_INFINITY;
   private building: Promise<Built | undefined> | undefined;
@@ -135,6 +160,9 @@ export class StatusStream {
   }
 
   private idle(): void {
+    // Nobody watches: the next viewer gets a full snapshot anyway.
+    this.latest = undefined;
+    this.deltas = [];
     if (this.tickTimer !== undefined) this.options.clock.clearTimeout(this.tickTimer);
     if (this.heartbeatTimer !== undefined) this.options.clock.clearTimeout(this.heartbeatTimer);
     this.tickTimer = undefined;
@@ -167,15 +195,17 @@ export class StatusStream {
         const snapshot = await this.options.build();
         const at = this.options.clock.monotonic();
         this.stats.builds++;
-        const fingerprint = fingerprintOf(snapshot);
-        if (this.latest?.fingerprint === fingerprint) {
-          this.latest.at = at;
-          return this.latest;
+        const previous = this.latest;
+        const diff = diffSnapshot(previous?.state, snapshot);
+        if (previous !== undefined && !diff.changed) {
+          previous.at = at;
+          return previous;
         }
         const id = (++this.seq).toString(36);
-        const frame = Buffer.from(sseEvent(STATUS_EVENT, id, snapshot), 'utf8');
-        this.latest = { at, fingerprint, frame };
+        this.latest = { id, at, snapshot, state: diff.state };
         this.changedAt = at;
+        if (previous === undefined || diff.delta === undefined) this.deltas = [];
+        else this.keep(previous.id, id, diff.delta, diff.state.bytes);
         return this.latest;
       } catch (error) {
         this.options.logger.error({ err: error }, 'status snapshot failed');
@@ -187,14 +217,41 @@ export class StatusStream {
     return this.building;
   }
 
-  /** Writes the latest snapshot to every viewer that has not seen it and may receive one now. */
+  /** Encodes a delta once and keeps it, with those before it while they cost less than a full snapshot. */
+  private keep(from: string, id: string, delta: object, fullBytes: number): void {
+    const frame = Buffer.from(
+      sseJsonEvent(STATUS_DELTA_EVENT, id, JSON.stringify({ from, ...delta })),
+      'utf8',
+    );
+    this.deltas.push({ from, frame });
+    let bytes = this.deltas.reduce((sum, d) => sum + d.frame.length, 0);
+    while (this.deltas.length > KEPT_DELTAS || (this.deltas.length > 1 && bytes > fullBytes)) {
+      bytes -= this.deltas.shift()!.frame.length;
+    }
+  }
+
+  /**
+   * What brings a viewer holding snapshot `sent` to `latest`: the deltas since, when they are all
+   * kept, else the full snapshot.
+   */
+  private framesFor(sent: string | undefined, latest: Built): Buffer[] {
+    const deltas = this.deltas;
+    // An up-to-date viewer is the common case: the last delta, found without a search.
+    if (sent !== undefined && deltas.at(-1)?.from === sent) return [deltas.at(-1)!.frame];
+    const from = sent === undefined ? -1 : deltas.findIndex((d) => d.from === sent);
+    if (from >= 0) return deltas.slice(from).map((d) => d.frame);
+    latest.full ??= Buffer.from(sseEvent(STATUS_EVENT, latest.id, latest.snapshot), 'utf8');
+    return [latest.full];
+  }
+
+  /** Brings every viewer that has not seen the latest snapshot, and may receive one now, up to it. */
   private deliver(): void {
     const latest = this.latest;
     if (latest === undefined) return;
     const now = this.options.clock.monotonic();
     let retryIn = Number.POSITIVE_INFINITY;
     for (const sub of this.subscribers) {
-      if (sub.sent === latest.fingerprint) continue;
+      if (sub.sent === latest.id) continue;
       const wait = sub.sentAt + this.options.minIntervalMs - now;
       if (wait > 0) {
         retryIn = Math.min(retryIn, wait);
@@ -205,10 +262,11 @@ export class StatusStream {
         continue; // 'drain' calls deliver again
       }
       sub.stalledSince = undefined;
-      sub.sent = latest.fingerprint;
+      const frames = this.framesFor(sub.sent, latest);
+      sub.sent = latest.id;
       sub.sentAt = now;
-      this.stats.events++;
-      sub.res.write(latest.frame);
+      this.stats.events += frames.length;
+      for (const frame of frames) sub.res.write(frame);
     }
     if (Number.isFinite(retryIn)) this.schedule(retryIn);
   }
@@ -242,23 +300,4 @@ export class StatusStream {
     this.subscribers.delete(sub);
     sub.res.destroy();
   }
-}
-
-/**
- * What makes a snapshot new to its viewers. Not `now`, nor an SLO's `evaluatedAt` (every build
- * evaluates anew; the page does not show it), and not a signal's `ttlMs`, which only counts down
- * between builds (the page counts it down itself from `now + ttlMs`): each signal counts by its
- * expiry, to the second, so a re-issue that extends it is news, the passing of time is not. (A
- * new frame every second re-rendered the page, and took an operator's selection.)
- */
-function fingerprintOf(snapshot: StatusSnapshot): string {
-  const { now, signals, slos, ...rest } = snapshot;
-  return JSON.stringify({
-    ...rest,
-    slos: slos?.map(({ evaluatedAt: _evaluatedAt, ...slo }) => slo),
-    signals: signals?.map(({ ttlMs, ...signal }) => ({
-      ...signal,
-      expires: Math.round((now + ttlMs) / 1_000),
-    })),
-  });
 }

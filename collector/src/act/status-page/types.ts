@@ -120,7 +120,10 @@ export const STATUS_SECTIONS = [
 ] as const;
 export type StatusSection = (typeof STATUS_SECTIONS)[number];
 
-/** Body of `GET /v1/status` and the data of every `status` event on `GET /v1/status/events`. */
+/**
+ * Body of `GET /v1/status` and the data of every `status` event on `GET /v1/status/events`
+ * (`status-delta` events carry a {@link StatusDelta} to it instead).
+ */
 export interface StatusSnapshot {
   /** Collector time of the snapshot, epoch ms. */
   now: number;
@@ -138,4 +141,52 @@ export interface StatusSnapshot {
   breakerStates: FleetBreakerState[];
   alerts: RecentAlert[];
   gateDecisions: GateAnswer[];
+}
+
+/**
+ * How one list of the snapshot became the next: rows are matched by identity (an SLO by name,
+ * an SLO group by service, labels and version, a signal by dependency and service, ...) and
+ * addressed by their place in the list the viewer holds, so a client needs no key of its own.
+ */
+export interface StatusListDelta {
+  /**
+   * The new list in order, present when rows were added, removed, moved or sent again whole:
+   * `[start, count]` takes `count` rows of the previous list from index `start`; an object is a
+   * row as it is now (a new one, or one whose set of fields changed). Absent: same rows, same order.
+   */
+  rows?: (readonly [number, number] | object)[];
+  /** Rows changed in place, by their index in the new list (after `rows`). */
+  patch?: StatusRowPatch[];
+}
+
+/** What changed in one row that stayed. */
+export interface StatusRowPatch {
+  /** Index of the row in the new list. */
+  i: number;
+  /** Fields whose value changed, each whole. */
+  set?: Record<string, unknown>;
+  /**
+   * Point series that moved on (a group's `budgetHistory`): `[drop, points]` drops the first
+   * `drop` points and appends `points`.
+   */
+  tail?: Record<string, readonly [number, readonly unknown[]]>;
+  /** Nested lists that changed (an SLO's `groups`). */
+  lists?: Record<string, StatusListDelta>;
+}
+
+/**
+ * Data of a `status-delta` event on `GET /v1/status/events`: what turns the snapshot of the
+ * event `from` (the SSE `id` of the last `status` or `status-delta` event) into this event's.
+ * Applied to any other snapshot it is wrong: a client holding another one must reconnect, and
+ * gets a full snapshot first.
+ */
+export interface StatusDelta {
+  /** SSE id of the event this one follows. */
+  from: string;
+  /** Collector time of the new snapshot, epoch ms. */
+  now: number;
+  /** Other top-level fields (`available`, `errors`) that changed, each whole. */
+  set?: Partial<StatusSnapshot>;
+  /** Sections whose rows changed. */
+  lists?: Partial<Record<StatusSection, StatusListDelta>>;
 }

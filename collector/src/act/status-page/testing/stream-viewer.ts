@@ -6,7 +6,12 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ManualClock } from '@breakwater/protocol';
 import { silentLogger } from '../../../silent-logger.ts';
-import { StatusStream, type StatusStreamOptions } from '../status-stream.ts';
+import {
+  STATUS_DELTA_EVENT,
+  STATUS_EVENT,
+  StatusStream,
+  type StatusStreamOptions,
+} from '../status-stream.ts';
 import type { StatusSnapshot } from '../types.ts';
 
 /**
@@ -47,8 +52,10 @@ export function streamViewer(reads = true) {
     req,
     res: res as unknown as ServerResponse,
     destroyed: () => destroyed,
-    /** `status` events written so far. */
-    snapshots: () => writes.filter((w) => w.includes('event: status')).length,
+    /** Snapshots sent so far: `status` (full) and `status-delta` events. */
+    snapshots: () => events(writes).length,
+    /** The events written so far, parsed. */
+    events: () => events(writes),
     /** The client took everything sent so far (a viewer that does not `read` catching up). */
     drain: () => {
       res.writableNeedDrain = false;
@@ -56,6 +63,18 @@ export function streamViewer(reads = true) {
       res.emit('drain');
     },
   };
+}
+
+/** The `status` and `status-delta` events in what was written, in order. */
+function events(writes: readonly string[]): { event: string; id: string; data: unknown }[] {
+  const out: { event: string; id: string; data: unknown }[] = [];
+  for (const block of writes.join('').split('\n\n')) {
+    const field = (name: string) => block.match(new RegExp(`^${name}: (.*)$`, 'm'))?.[1];
+    const event = field('event');
+    if (event !== STATUS_EVENT && event !== STATUS_DELTA_EVENT) continue;
+    out.push({ event, id: field('id') ?? '', data: JSON.parse(field('data') ?? 'null') });
+  }
+  return out;
 }
 
 /** A status stream on `clock` serving what `build` makes. */

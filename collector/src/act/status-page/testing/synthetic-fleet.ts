@@ -3,7 +3,7 @@
  * dependencies and SDK breaker states in the shapes the real sources hand out, sized by the
  * number of SLO table rows, with one group that can be made to burn.
  */
-import type { SloGroupStatus, SloStatus } from '@breakwater/protocol';
+import type { BreakerSignal, SloGroupStatus, SloStatus } from '@breakwater/protocol';
 import type { FleetBreakerState } from '../../../breaker-states/breaker-state-table.ts';
 import type { DependencyView } from '../../../evaluate/fleet/fleet-breaker.ts';
 import type { StatusSources } from '../types.ts';
@@ -22,6 +22,8 @@ export function syntheticFleet(rows: number) {
   const services = Math.max(1, Math.round(rows / SLOS.length / 1.5));
   let tick = 0;
   let burning = -1;
+  let signalled = 0;
+  const started = Date.now();
   const group = (s: number, slo: number, version?: string): SloGroupStatus => {
     const hot = s === burning && slo === 0;
     const ratio = hot ? 0.2 : ((s * 7 + slo * 13 + tick) % 100) / 100_000;
@@ -95,14 +97,36 @@ export function syntheticFleet(rows: number) {
       timeMs: 0,
       receivedAtMs: 0,
     }));
+  // Signal i issued i seconds after the fleet started (the last the newest), for ten minutes.
+  const signals = (): BreakerSignal[] =>
+    Array.from({ length: signalled }, (_, i) => ({
+      id: `sig-${i}`,
+      kind: 'breaker',
+      dependency: `openai/gpt-${i}`,
+      state: i % 3 === 0 ? 'half_open' : 'open',
+      ...(i % 3 === 0 ? { allow: 0.25 } : {}),
+      ttlMs: started + i * 1_000 + 600_000 - Date.now(),
+      issuedAt: started + i * 1_000,
+      reason: {
+        errorRatio: 0.6,
+        window: '10s',
+        volume: 50,
+        instances: 3,
+        topErrorTypes: [{ type: '503', count: 30 }],
+      },
+    }));
   return {
     /** Services in the fleet. */
     services,
     /** Status sources reading this fleet. */
-    sources: { slos, dependencies, breakerStates, signals: () => [] } satisfies StatusSources,
+    sources: { slos, dependencies, breakerStates, signals } satisfies StatusSources,
     /** Moves every SLO's counts a little, as traffic does between two evaluations. */
     advance(): void {
       tick++;
+    },
+    /** Fleet signals in force from now on: `count` of them (every third ramping). */
+    signal(count: number): void {
+      signalled = count;
     },
     /** Makes service `i`'s first SLO burn its budget (a page firing), and only that one. */
     burn(i: number): void {

@@ -1,0 +1,157 @@
+/**
+ * The status page kept up to date by deltas, in headless Chromium: after every change (an SLO
+ * starting to burn, signals opening and closing, a budget sample, every count moving, a gate
+ * decision) the page that has been open all along, on one stream, shows exactly what a page
+ * loaded afresh (a full snapshot) shows.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { type Clock, COLLECTOR_PATHS, systemClock, type TimerHandle } from '@breakwater/protocol';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { STATUS_DELTA_EVENT } from '../../collector/src/act/status-page/status-stream.ts';
+import { syntheticFleet } from '../../collector/src/act/status-page/testing/synthetic-fleet.ts';
+import { createStatusComponent, type StatusComponent } from '../../collector/src/status-component.ts';
+import { startTestService, type TestService } from '../../collector/src/testing/helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SAMPLE_MS = 3_600_000;
+
+/** The page's data as shown, relative times aside (they tick on each page's own second). */
+function shown(page: Page): Promise<string> {
+  return page.evaluate(`(() => {
+    const copy = document.body.cloneNode(true);
+    for (const el of copy.querySelectorAll('.rel')) el.textContent = '';
+    return ['#summary', '#updated', '#data'].map((id) => copy.querySelector(id).outerHTML).join('\\n');
+  })()`);
+}
+
+describe('status page kept up to date by deltas', { timeout: 120_000 }, () => {
+  const fleet = syntheticFleet(300);
+  let status: StatusComponent | undefined;
+  let t: TestService;
+  let browser: Browser;
+  // The budget sampling timer, held: the test samples when it chooses.
+  let sampleNow: (() => void) | undefined;
+  const sampleHandle = {} as TimerHandle;
+  const clock: Clock = {
+    ...systemClock,
+    now: () => systemClock.now(),
+    monotonic: () => systemClock.monotonic(),
+    setTimeout: (fn, ms, options) => {
+      if (ms !== SAMPLE_MS) return systemClock.setTimeout(fn, ms, options);
+      sampleNow = fn;
+      return sampleHandle;
+    },
+    clearTimeout: (handle) => (handle === sampleHandle ? undefined : systemClock.clearTimeout(handle)),
+  };
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: apt-get install chromium`);
+    t = await startTestService('store: { kind: memory }\n', {
+      components: [
+        (ctx) => {
+          status = createStatusComponent({ ...ctx, clock }, fleet.sources, {
+            minIntervalMs: 100,
+            pollIntervalMs: 100,
+            sampleIntervalMs: SAMPLE_MS,
+            historyCapacity: 2, // the second sample drops the oldest point
+          });
+          return status;
+        },
+      ],
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  test('the open page shows after each delta what a fresh page shows', async () => {
+    // What the stream sends a viewer: deltas after the first snapshot.
+    const events: string[] = [];
+    const watcher = new AbortController();
+    const stream = await fetch(`${t.url}${COLLECTOR_PATHS.STATUS_EVENTS}`, { signal: watcher.signal });
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream.body!) {
+        for (const m of decoder.decode(chunk, { stream: true }).matchAll(/^event: (.*)$/gm))
+          events.push(m[1]!);
+      }
+    })().catch(() => undefined);
+
+    const context = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
+    try {
+      const live = await context.newPage();
+      const errors: string[] = [];
+      live.on('pageerror', (e) => errors.push(String(e)));
+      let streams = 0;
+      live.on('request', (r) => {
+        if (r.url().endsWith(COLLECTOR_PATHS.STATUS_EVENTS)) streams++;
+      });
+      await live.goto(`${t.url}/`);
+      await live.locator('#sec-slos tbody tr').first().waitFor({ timeout: 10_000 });
+      // The SLO table shows more rows than its first 50, so rows beyond them are compared too.
+      await live.locator('#sec-slos button', { hasText: /more/ }).click();
+
+      const changes: [string, () => void][] = [
+        ['an SLO starts burning', () => fleet.burn(5)],
+        ['signals open', () => fleet.signal(4)],
+        ['a budget sample', () => sampleNow!()],
+        ['every count moves', () => fleet.advance()],
+        [
+          'a gate decision',
+          () =>
+            status!.recordGateDecision({
+              decision: 'HALT',
+              service: 'service-0003',
+              version: '1.5.0',
+              baseline: ['1.4.0'],
+              reasons: [{ code: 'slo_burn', message: 'burning', slo: 'availability' }],
+              slos: [],
+              window: '10m',
+              evaluatedAt: Date.now(),
+            }),
+        ],
+        [
+          'signals close, another SLO burns',
+          () => {
+            fleet.signal(1);
+            fleet.burn(40);
+          },
+        ],
+        [
+          'another sample, counts move',
+          () => {
+            sampleNow!();
+            fleet.advance();
+          },
+        ],
+      ];
+      for (const [what, change] of changes) {
+        const before = await live.locator('body').getAttribute('data-snapshot');
+        change();
+        status!.changed();
+        await live.locator(`body:not([data-snapshot="${before}"])`).waitFor({ timeout: 10_000 });
+        const id = await live.locator('body').getAttribute('data-snapshot');
+        const fresh = await context.newPage();
+        await fresh.goto(`${t.url}/`);
+        await fresh.locator(`body[data-snapshot="${id}"]`).waitFor({ timeout: 10_000 });
+        await fresh.locator('#sec-slos button', { hasText: /more/ }).click();
+        assert.equal(await shown(live), await shown(fresh), what);
+        await fresh.close();
+      }
+      assert.equal(streams, 1, 'the open page stayed on its one stream');
+      assert.deepEqual(errors, []);
+      assert.ok(events.filter((e) => e === STATUS_DELTA_EVENT).length >= changes.length, events.join());
+    } finally {
+      watcher.abort();
+      await context.close();
+    }
+  });
+});
