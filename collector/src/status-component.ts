@@ -21,7 +21,7 @@ export interface StatusComponentOptions {
   sampleIntervalMs?: number;
   /** Budget samples kept per SLO group (default 180: 30 minutes at 10 s). */
   historyCapacity?: number;
-  /** SLO groups with a budget history (default 500). */
+  /** SLO groups with a budget history (default 500); with more, the worst (as the page lists them). */
   historySeries?: number;
   /** Alerts listed besides the firing ones (default 50). */
   alertCapacity?: number;

@@ -76,6 +76,27 @@ describe('BudgetHistory', () => {
     assert.deepEqual(history.get(budgetKey('b', labels)), []);
     assert.equal(history.get(budgetKey('a', labels)).length, 2);
   });
+
+  it('keeps the worst groups beyond maxSeries, wherever the engine lists them', () => {
+    // A fleet of more groups than series: those the page lists first (burning, least budget
+    // left) must have their chart, not whichever the engine happened to list last.
+    const history = new BudgetHistory({ capacity: 3, maxSeries: 3 });
+    const fleet = [
+      status('paging', 0.6, true),
+      status('low', 0.1),
+      status('full', 1),
+      status('emptied', -0.2),
+      status('half', 0.5),
+      status('most', 0.9),
+    ];
+    for (let t = 1; t <= 3; t++) history.sample(fleet, t * 1_000);
+    const labels = { service: 'agent', labels: { operation: 'chat' } };
+    const charted = fleet
+      .map((s) => s.name)
+      .filter((name) => history.get(budgetKey(name, labels)).length > 0);
+    assert.deepEqual(charted, ['paging', 'low', 'emptied']);
+    assert.equal(history.get(budgetKey('paging', labels)).length, 3);
+  });
 });
 
 describe('AlertLog', () => {
