@@ -108,4 +108,29 @@ describe('status page with hundreds of SLO rows', { timeout: 120_000 }, () => {
       await context.close();
     }
   });
+
+  test('bounds the signal cards, open and newest first, and says how many are hidden', async () => {
+    // A provider outage opens the breaker of every dependency on it: hundreds of cards pushed
+    // the SLOs far down the page and took seconds to render.
+    fleet.signal(90); // signal i issued i seconds in; every third ramping
+    const context = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${t.url}/`);
+      const cards = page.locator('#sec-signals article');
+      await cards.first().waitFor({ timeout: 10_000 });
+      const shown = await cards.count();
+      assert.ok(shown <= 24, `${shown} cards of 90`);
+      // Open before ramping, the newest first: 89 is open (89 % 3 = 2) and the last issued.
+      assert.equal(await cards.first().getAttribute('data-dependency'), 'openai/gpt-89');
+      assert.equal(await cards.nth(1).getAttribute('data-dependency'), 'openai/gpt-88');
+      assert.match(await page.locator('#sec-signals').innerText(), new RegExp(`Showing ${shown} of 90`));
+      assert.equal(await page.locator('#count-signals').innerText(), '90');
+      await page.locator('#sec-signals button', { hasText: /more/ }).click();
+      await page.waitForFunction(`document.querySelectorAll('#sec-signals article').length > ${shown}`);
+    } finally {
+      fleet.signal(0);
+      await context.close();
+    }
+  });
 });

@@ -145,11 +145,29 @@ ${TABLES_SCRIPT}
   // ---- deltas ----
 ${DELTA_SCRIPT}
   // ---- sections ----
+  // Cards shown at first and per "show more": an outage of a provider opens the breaker of
+  // every dependency on it, and hundreds of cards pushed everything else off the page.
+  var CARD_LIMIT = 12;
+  var STATE_RANK = { open: 0, half_open: 1, closed: 2 };
+  var cardLimit = CARD_LIMIT;
+
   function renderSignals() {
     var list = snapshot.signals;
     var empty = emptyOr('signals', list, 'No active fleet signals: every dependency is admitted normally.', true);
     if (empty) return setSection('signals', null, empty);
-    setSection('signals', list.length, h('div', { class: 'cards' }, list.map(function (sig) {
+    // Open first, then ramping, each newest first (a copy: the held snapshot keeps its order).
+    var sorted = list.slice().sort(function (a, b) {
+      return (a.state in STATE_RANK ? STATE_RANK[a.state] : 3) - (b.state in STATE_RANK ? STATE_RANK[b.state] : 3) ||
+        b.issuedAt - a.issuedAt;
+    });
+    var shown = sorted.slice(0, cardLimit);
+    var more = null;
+    if (shown.length < sorted.length) {
+      var button = h('button', { type: 'button' }, 'Show ' + Math.min(CARD_LIMIT, sorted.length - shown.length) + ' more');
+      button.addEventListener('click', function () { cardLimit += CARD_LIMIT; render(); });
+      more = h('p', { class: 'small more' }, 'Showing ' + shown.length + ' of ' + sorted.length + ', open first, newest first. ', button);
+    }
+    setSection('signals', list.length, h('div', null, h('div', { class: 'cards' }, shown.map(function (sig) {
       var r = sig.reason || {};
       return h('article', { class: 'card ' + sig.state, 'data-dependency': sig.dependency },
         h('div', { class: 'title' },
@@ -167,7 +185,7 @@ ${DELTA_SCRIPT}
           : null,
         h('p', { class: 'small' }, 'issued ', rel(sig.issuedAt, false), ' \u00b7 expires ', rel(snapshot.now + sig.ttlMs, true),
           ' \u00b7 ', h('span', { class: 'mono' }, sig.id)));
-    })));
+    })), more));
   }
 
   function sparkline(points) {
@@ -318,8 +336,6 @@ ${DELTA_SCRIPT}
         };
       }), 'open first');
   }
-
-  var STATE_RANK = { open: 0, half_open: 1, closed: 2 };
 
   function renderBreakerStates() {
     var list = snapshot.breakerStates;
