@@ -31,6 +31,7 @@ import { OpenAIInstrumentation as ContribOpenAIInstrumentation } from '@opentele
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
+import { hasBreakwaterPatch } from '../src/client/method-patch.ts';
 import { configureBreakwater } from '../src/index.ts';
 import { OpenAIInstrumentation } from '../src/openai/instrumentation.ts';
 import { serverAttributes } from '../src/span-attributes.ts';
@@ -90,8 +91,9 @@ ours.enable(); // from here on, loading `openai-v6` gives a copy patched by our 
 const oursModule = loadOpenAI();
 
 // Guard the setup: exactly the two instrumented copies are patched.
-const patched = (m: OpenAIModule) => isWrapped(m.default.Chat.Completions.prototype.create);
-if (patched(bareModule) || !patched(oursModule) || !patched(contribModule)) {
+const create = (m: OpenAIModule) => m.default.Chat.Completions.prototype.create;
+const patched = (m: OpenAIModule) => isWrapped(create(m)) || hasBreakwaterPatch(create(m));
+if (patched(bareModule) || !hasBreakwaterPatch(create(oursModule)) || !isWrapped(create(contribModule))) {
   throw new Error('benchmark setup: expected only the breakwater and contrib copies of openai to be patched');
 }
 

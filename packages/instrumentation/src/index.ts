@@ -41,6 +41,7 @@ export {
   isCaptureMaxBytes,
 } from './bounded-json.ts';
 export type { ClientInstrumentation, ClientInstrumentationConfig } from './client/base.ts';
+export { DOUBLE_INSTRUMENTED_WARNING } from './client/method-patch.ts';
 export { UNSUPPORTED_CLIENT_WARNING } from './client/unsupported-version.ts';
 export type { AttemptDeadline, CallData, CallPipeline, GuardHandle } from './guard.ts';
 export { createGenAiMetrics, type GenAiMetrics } from './metrics.ts';

@@ -10,7 +10,6 @@ import {
   type InstrumentationModuleDefinition,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
-  isWrapped,
 } from '@opentelemetry/instrumentation';
 import type { APIPromiseClass } from '../client/api-promise.ts';
 import {
@@ -20,6 +19,7 @@ import {
   type PatchTarget,
   type ProviderOfClient,
 } from '../client/base.ts';
+import { hasBreakwaterPatch, installPatch, removePatch } from '../client/method-patch.ts';
 import { majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeMessages } from './messages.ts';
 import { sdkSpanStandIn } from './suppress.ts';
@@ -161,10 +161,10 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
       providerOf: providerOfClient,
     });
     const proto = messagesProto(module);
-    if (proto !== undefined && typeof proto.stream === 'function' && !isWrapped(proto.stream)) {
+    if (proto !== undefined && typeof proto.stream === 'function' && !hasBreakwaterPatch(proto.stream)) {
       // `messages.stream` starts an SDK span of its own before calling `create`; hand it the
       // stand-in so only our operation span (started by the patched `create`) is recorded.
-      this._wrap(proto, 'stream', (original) => {
+      installPatch(proto, 'stream', (original) => {
         const stream = original as StreamMethod;
         return function breakwaterStream(this: unknown, body: unknown, options?: Record<string, unknown>) {
           return stream.call(this, body, { ...options, __span: sdkSpanStandIn('anthropic.messages.stream') });
@@ -178,6 +178,6 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
     const module = exports as AnthropicModule;
     this.unpatchTargets(targets(module));
     const proto = messagesProto(module);
-    if (proto !== undefined && isWrapped(proto.stream)) this._unwrap(proto, 'stream');
+    if (proto !== undefined) removePatch(proto, 'stream');
   }
 }

@@ -2,7 +2,7 @@
  * Shared base of the openai and anthropic instrumentations: configuration, the runtime they run
  * calls in, GenAI metric instruments, and a symmetric patch/unpatch of resource methods.
  */
-import { InstrumentationBase, type InstrumentationConfig, isWrapped } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { ContentCapture } from '../bounded-json.ts';
 import { createGenAiMetrics, type GenAiMetrics } from '../metrics.ts';
 import { getRuntime, type Runtime } from '../runtime.ts';
@@ -16,6 +16,13 @@ import {
 } from './api-promise.ts';
 import { type APIConnectionErrorClass, clientRefusalError, failedCallRejecter } from './caller-error.ts';
 import { type ClientFamily, type Endpoint, endpointOf } from './endpoint.ts';
+import {
+  hasBreakwaterPatch,
+  installPatch,
+  isOtherInstrumentation,
+  otherInstrumentationWarning,
+  removePatch,
+} from './method-patch.ts';
 import type { TimeoutErrorFactory } from './response-deadline.ts';
 
 /** Configuration shared by the client instrumentations. */
@@ -136,11 +143,14 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     for (const target of targets) {
       const proto = target.proto as Record<string, unknown> | undefined;
       if (proto === undefined || typeof proto[target.method] !== 'function') continue;
-      // Patched already, as one of the client's files loaded (anthropic/instrumentation.ts).
-      if (isWrapped(proto[target.method])) continue;
-      this._wrap(proto, target.method, (original) =>
-        this.wrapMethod(original as Method, target, APIPromise, errors, module),
+      // Patched already, as one of the client's files loaded (anthropic/instrumentation.ts), or
+      // by another copy of this package: a second pipeline would retry each retry.
+      if (hasBreakwaterPatch(proto[target.method])) continue;
+      // Another instrumentation's patch is replaced by ours (see method-patch.ts).
+      const replaced = installPatch(proto, target.method, (original) =>
+        this.wrapMethod(original as Method, proto, target, APIPromise, errors, module),
       );
+      if (replaced) this.warnOtherInstrumentation(module.family, target, true);
     }
   }
 
@@ -148,19 +158,33 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
   protected unpatchTargets(targets: readonly PatchTarget[]): void {
     for (const target of targets) {
       const proto = target.proto as Record<string, unknown> | undefined;
-      if (proto !== undefined && isWrapped(proto[target.method])) this._unwrap(proto, target.method);
+      if (proto !== undefined) removePatch(proto, target.method);
     }
+  }
+
+  private warnOtherInstrumentation(family: ClientFamily, target: PatchTarget, replaced: boolean): void {
+    otherInstrumentationWarning(family, target.path, replaced, (m) => this._diag.warn(m));
   }
 
   private wrapMethod(
     original: Method,
+    proto: Record<string, unknown>,
     target: PatchTarget,
     APIPromise: APIPromiseClass,
     { timeoutError, rejectFailed }: ClientErrors,
     { family, providerOf, deploymentOf }: PatchContext,
   ): Method {
     const instrumentation = this;
+    // Another instrumentation patching after us wraps ours (see method-patch.ts): seen at the
+    // first call, the earliest it can be, and looked for only then.
+    let firstCall = true;
     return function breakwaterPatched(this: Resource, body: unknown, options?: unknown): APIPromiseLike {
+      if (firstCall) {
+        firstCall = false;
+        if (isOtherInstrumentation(proto[target.method])) {
+          instrumentation.warnOtherInstrumentation(family, target, false);
+        }
+      }
       let description: CallDescription;
       let env: CallEnv;
       try {
