@@ -24,6 +24,7 @@ import { missingEsmHookWarning } from './esm-entry-warning.ts';
 import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
 import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
+import { otherProvidersWarning } from './other-providers.ts';
 import { resourceDetectors } from './resource.ts';
 import { safeLogger } from './safe-logger.ts';
 import { type InEffect, ignoredMessage, ignoredOptions, type StartedBy } from './second-start.ts';
@@ -247,6 +248,8 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
     if (options.openaiAliases !== undefined) interceptAliasesInEsm(options.openaiAliases, log);
     const noHook = missingEsmHookWarning();
     if (noHook !== undefined) log(noHook);
+    const otherProviders = otherProvidersWarning();
+    if (otherProviders !== undefined) log(otherProviders);
     sdk = new NodeSDK({
       // The resolved identity must win over detected attributes; see resource.ts.
       resourceDetectors: resourceDetectors(resolved),
