@@ -89,6 +89,8 @@ export class Destination {
   private active = 0;
   /** Requests have been dropped after their last attempt since the last one that went through. */
   private dropping = false;
+  /** Requests have been refused (4xx) since the last one that went through. */
+  private refusing = false;
   private stopping = false;
   /** Whether {@link start} ran: until then nothing sends, and a stop has nothing to wait for. */
   private started = false;
@@ -294,13 +296,19 @@ export class Destination {
       if (result.kind === 'ok') {
         this.settle(entry, 'sent');
         this.dropping = false;
+        this.refusing = false;
         return;
       }
       if (result.kind === 'fatal') {
-        this.options.logger.warn(
-          { destination: this.label, status: result.status },
-          'forward rejected by destination',
-        );
+        // Once per run of refusals (the metric counts each): a token the destination no longer
+        // takes refuses every export, and a line for each would flood the log.
+        if (!this.refusing) {
+          this.refusing = true;
+          this.options.logger.warn(
+            { destination: this.label, status: result.status },
+            'forward rejected by destination',
+          );
+        }
         this.settle(entry, 'rejected');
         return;
       }

@@ -299,6 +299,32 @@ describe('drops', () => {
     }
   });
 
+  it('warns once when the destination refuses requests (a token it no longer takes), and again after a success', async () => {
+    // One line per refused request would repeat for every export while the token is wrong.
+    const down = await downstream([401, 401, 401, 200, 403]);
+    const warned: unknown[] = [];
+    const forwarder = new Forwarder({
+      destinations: [ForwardSchema.parse({ url: down.url, concurrency: 1 })],
+      clock: new ManualClock(),
+      logger: { ...silentLogger, warn: (obj: object, msg?: string) => warned.push([msg, obj]) },
+    });
+    try {
+      const d = forwarder.destinations[0]!;
+      for (const n of [1, 2, 3, 4, 5]) forwarder.forward(request(n));
+      const settled = () => [...d.outcomes.values()].reduce((a, b) => a + b, 0);
+      for (let i = 0; i < 500 && settled() < 5; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+      assert.equal(d.outcomes.get('rejected'), 4);
+      assert.equal(d.outcomes.get('sent'), 1);
+      assert.deepEqual(warned, [
+        ['forward rejected by destination', { destination: d.label, status: 401 }],
+        ['forward rejected by destination', { destination: d.label, status: 403 }],
+      ]);
+    } finally {
+      await forwarder.stop();
+      await close(down.server);
+    }
+  });
+
   it('sends a request accepted while the queues drain at shutdown (the deadline not yet passed)', async () => {
     // The downstream holds its first answer until released: the drain is still going on.
     let release!: () => void;
