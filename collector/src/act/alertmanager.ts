@@ -3,6 +3,7 @@ import type { Logger } from '../component.ts';
 import { urlUnder, withoutHeaders } from '../config/http-url.ts';
 import type { CollectorConfig } from '../config/schema.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
+import { fetchErrorText } from '../fetch-error.ts';
 import { readResponseHead } from '../response-head.ts';
 import type { DesiredAlert } from './alerts.ts';
 
@@ -384,7 +385,7 @@ export class AlertmanagerPusher {
       const text = (await readResponseHead(res, 4096)).toString('utf8');
       return res.ok ? {} : { error: `HTTP ${res.status}: ${text.slice(0, 200)}`, status: res.status };
     } catch (e) {
-      return { error: describeError(e) };
+      return { error: fetchErrorText(e) };
     } finally {
       clock.clearTimeout(timeout);
       track(undefined);
@@ -400,12 +401,6 @@ export class AlertmanagerPusher {
     for (const a of this.alerts.values()) if (a.endsAt === undefined) return true;
     return false;
   }
-}
-
-/** A fetch error with its cause (`fetch failed: connect ECONNREFUSED …`). */
-function describeError(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  return e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message;
 }
 
 /**

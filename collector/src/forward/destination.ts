@@ -3,6 +3,7 @@ import type { Logger } from '../component.ts';
 import { urlUnder, withoutHeaders } from '../config/http-url.ts';
 import type { ForwardConfig } from '../config/server-section.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
+import { fetchErrorText } from '../fetch-error.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { readResponseHead } from '../response-head.ts';
 import { backoffDelayMs, retryAfterMs } from './backoff.ts';
@@ -343,7 +344,10 @@ export class Destination {
   private async attempt(request: RawOtlpRequest): Promise<AttemptResult> {
     const controller = new AbortController();
     this.controllers.add(controller);
-    const timer = this.options.clock.setTimeout(() => controller.abort(), this.timeoutMs);
+    const timer = this.options.clock.setTimeout(
+      () => controller.abort(new Error(`timed out after ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
     try {
       const headers: Record<string, string> = {
         ...this.extraHeaders,
@@ -367,11 +371,9 @@ export class Destination {
       }
       return { kind: 'fatal', status: response.status };
     } catch (error) {
-      this.options.logger.debug(
-        { destination: this.label, err: (error as Error).message },
-        'forward attempt failed',
-      );
-      return { kind: 'retry', afterMs: undefined, reason: (error as Error).message };
+      const reason = fetchErrorText(error);
+      this.options.logger.debug({ destination: this.label, err: reason }, 'forward attempt failed');
+      return { kind: 'retry', afterMs: undefined, reason };
     } finally {
       this.options.clock.clearTimeout(timer);
       this.controllers.delete(controller);

@@ -299,6 +299,43 @@ describe('drops', () => {
     }
   });
 
+  it('says why a request could not be sent: the network error under "fetch failed", or the timeout', async () => {
+    const dead = await downstream();
+    await close(dead.server); // nothing listens there now
+    const silent = createServer(() => undefined); // takes requests, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const clock = new ManualClock();
+    const warned: { err?: string }[] = [];
+    const forwarder = new Forwarder({
+      destinations: [
+        ForwardSchema.parse({ url: dead.url, maxAttempts: 1 }),
+        ForwardSchema.parse({
+          url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+          maxAttempts: 1,
+          timeout: '5s',
+        }),
+      ],
+      clock,
+      logger: { ...silentLogger, warn: (obj: object) => warned.push(obj) },
+    });
+    try {
+      forwarder.forward(request(1));
+      const settled = () =>
+        forwarder.destinations.map((d) => [...d.outcomes.values()].reduce((a, b) => a + b, 0));
+      for (let i = 0; i < 500 && settled().some((n) => n < 1); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        if (i === 50) await clock.advance(5_000);
+      }
+      assert.deepEqual(settled(), [1, 1]);
+      const errors = warned.map((w) => w.err).sort();
+      assert.match(errors[0] ?? '', /^fetch failed: .*ECONNREFUSED/);
+      assert.equal(errors[1], 'timed out after 5000 ms');
+    } finally {
+      await forwarder.stop();
+      await close(silent);
+    }
+  });
+
   it('warns once when the destination refuses requests (a token it no longer takes), and again after a success', async () => {
     // One line per refused request would repeat for every export while the token is wrong.
     const down = await downstream([401, 401, 401, 200, 403]);
