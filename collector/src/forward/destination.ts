@@ -73,6 +73,8 @@ export class Destination {
   readonly label: string;
   readonly outcomes = new Map<ForwardOutcome, number>(FORWARD_OUTCOMES.map((o) => [o, 0]));
   retries = 0;
+  /** Spool writes and deletes that failed (disk full, I/O errors), for `/metrics`. */
+  readonly spoolFailures = { write: 0, delete: 0 };
   /** The spool file, when this destination spools. */
   readonly spoolPath: string | undefined;
   private readonly options: DestinationOptions;
@@ -432,6 +434,7 @@ export class Destination {
 
   /** Logs a spool failure once per run of failures (disk full, I/O error). */
   private spoolFailed(error: unknown, operation: 'write' | 'delete'): void {
+    this.spoolFailures[operation]++;
     if (this.spoolFailing) return;
     this.spoolFailing = true;
     this.options.logger.error(

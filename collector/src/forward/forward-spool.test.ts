@@ -353,6 +353,33 @@ describe('forward spool', () => {
     assert.deepEqual(spooled(spoolPath), ['request-1', 'request-2']);
   });
 
+  it('counts spool writes that fail (disk full) on /metrics, per destination, while logging them once', async () => {
+    // Each such request is acknowledged but kept in memory only: lost if the collector stops.
+    const url = await deadUrl();
+    const logger = memoryLogger();
+    // Never started: nothing is sent, the requests stay queued.
+    const forwarder = new Forwarder({
+      destinations: [ForwardSchema.parse({ url, spool: true, spoolPath: join(dir, 'full.db') })],
+      clock: new ManualClock(),
+      logger,
+    });
+    try {
+      // A spool whose file is gone from under it fails every write, as a full disk does.
+      const spool = (forwarder.destinations[0] as unknown as { spool: ForwardSpool }).spool;
+      spool.close();
+      for (const n of [1, 2, 3]) forwarder.forward(request(n));
+      const metrics: string[] = [];
+      forwarder.writeMetrics(metrics);
+      assert.ok(
+        metrics.includes(`breakwater_forward_spool_failures_total{destination="${url}",operation="write"} 3`),
+        metrics.join('\n'),
+      );
+      assert.equal(logger.lines.filter((l) => /forward spool failed/.test(l.msg ?? '')).length, 1);
+    } finally {
+      await forwarder.stop();
+    }
+  });
+
   it('a collector finding an unreadable spool moves it aside and starts', async () => {
     const spoolPath = join(dir, 'corrupt', 'spool.db');
     await mkdir(join(dir, 'corrupt'));

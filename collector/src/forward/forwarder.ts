@@ -100,6 +100,26 @@ export class Forwarder implements CollectorComponent {
     writeFamily(out, 'breakwater_forward_queue_bytes', 'gauge', 'Bytes waiting to be forwarded.');
     for (const d of this.destinations)
       writeSample(out, 'breakwater_forward_queue_bytes', { destination: d.label }, d.queuedBytes);
+    const spooling = this.destinations.filter((d) => d.spoolPath !== undefined);
+    if (spooling.length === 0) return;
+    // The log says it once per run of failures; a request whose write failed is acknowledged but
+    // kept in memory only, so this is acknowledged data a restart would lose.
+    writeFamily(
+      out,
+      'breakwater_forward_spool_failures_total',
+      'counter',
+      'Forward spool writes (request kept in memory only, lost on a restart) and deletes (sent again after one) that failed.',
+    );
+    for (const d of spooling) {
+      for (const operation of ['write', 'delete'] as const) {
+        writeSample(
+          out,
+          'breakwater_forward_spool_failures_total',
+          { destination: d.label, operation },
+          d.spoolFailures[operation],
+        );
+      }
+    }
   }
 }
 
