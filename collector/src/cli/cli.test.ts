@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings test ${ENV} substitution
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,15 @@ const BIN_DIR = fileURLToPath(new URL('../../bin', import.meta.url));
 async function until(done: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Where a symbolic link points, or undefined when it is gone. */
+function readlinkOr(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
@@ -424,6 +434,65 @@ describe('breakwater CLI', () => {
     } finally {
       collector.cleanup();
       await holder.stop();
+    }
+  });
+
+  it("serve as a container's PID 1 still ends at once on a signal before it is ready", async (t) => {
+    // The kernel drops a signal PID 1 has no handler for, so Node's default (end by the signal)
+    // does nothing there: `docker stop` would wait out its grace period. A new PID namespace
+    // (unshare, in an unprivileged user namespace) makes the collector its PID 1.
+    if (spawnSync('unshare', ['--user', '--map-root-user', '--pid', '--fork', 'true']).status !== 0) {
+      t.skip('unshare cannot make a PID namespace here');
+      return;
+    }
+    const cwd = await mkdtemp(join(dir, 'pid1-'));
+    // Its configuration is a FIFO held open here: reading it waits, the collector is still starting.
+    const fifo = join(cwd, 'config.yaml');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const writer = openSync(fifo, 'r+');
+    const child = spawn(
+      'unshare',
+      ['--user', '--map-root-user', '--pid', '--fork', '--kill-child', process.execPath].concat([
+        '--conditions=@breakwater/source',
+        MAIN,
+        'serve',
+        '--config',
+        fifo,
+        '--listen',
+        '127.0.0.1:0',
+      ]),
+      { cwd, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      /** The collector (PID 1 in its namespace) once it reads its configuration. */
+      const reading = (): number | undefined => {
+        try {
+          const pid = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim());
+          return readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkOr(`/proc/${pid}/fd/${fd}`) === fifo)
+            ? pid
+            : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      await until(() => reading() !== undefined, 20_000);
+      const pid = reading();
+      assert.ok(pid !== undefined, 'the collector reads its configuration');
+      process.kill(pid, 'SIGTERM');
+      // The read ends (Node's exit waits for it); without the signal, the collector would start.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      writeSync(writer, 'logLevel: info\n');
+      closeSync(writer);
+      const outcome = await Promise.race([
+        exited,
+        new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 5_000)),
+      ]);
+      assert.deepEqual(outcome, { code: 143, signal: null });
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 
