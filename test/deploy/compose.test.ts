@@ -329,4 +329,31 @@ describe('breakwater.yaml', () => {
     );
     assert.ok(isRecord(config.alertmanager) && config.alertmanager.url === 'http://alertmanager:9093');
   });
+
+  test('compose gives the collector the time its shutdown may take before it kills it', {
+    skip: existsSync(loader) ? false : 'collector/src/config/load.ts does not exist yet',
+  }, async () => {
+    // Twice shutdownTimeout (in-flight requests, then the forward queues) plus a few seconds, as
+    // the collector README asks: Docker's default, 10 s, kills it in the middle of its drain.
+    const { parseConfig } = (await import(loader)) as {
+      parseConfig(source: { name: string; text: string }, env: Record<string, string>): unknown;
+    };
+    const env = Object.fromEntries(
+      ['INGEST', 'SUBSCRIBE', 'GATE', 'ADMIN'].map((t) => [`BREAKWATER_${t}_TOKEN`, `${t}-token-0123456789`]),
+    );
+    const config = record(
+      parseConfig(
+        { name: 'breakwater.yaml', text: readFileSync(deployPath('breakwater.yaml'), 'utf8') },
+        env,
+      ),
+      'parsed config',
+    );
+    const grace = service('breakwater').stop_grace_period;
+    assert.ok(grace !== undefined, 'services.breakwater.stop_grace_period is set');
+    const needed = 2 * parseDuration(str(config.shutdownTimeout, 'shutdownTimeout')) + 5_000;
+    assert.ok(
+      parseDuration(str(grace, 'stop_grace_period')) >= needed,
+      `stop_grace_period ${String(grace)} is at least ${formatDuration(needed)}`,
+    );
+  });
 });
