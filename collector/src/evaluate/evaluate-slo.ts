@@ -71,8 +71,14 @@ export function evaluateSlo(
     }
     return g;
   };
+  // The store lists every series with events in the longest window of any SLO (and keeps fine
+  // buckets for a day whatever the window): a version that left this SLO's windows would stay
+  // listed with empty windows, on `/metrics` and the status page, for as long as another SLO or
+  // the store holds it.
+  const widest = input.windowsMs.indexOf(Math.max(def.windowMs, input.levelWindowMs, CATEGORY_WINDOW.ms));
   for (const s of series) {
     if (s.slo !== def.name) continue;
+    if (widest >= 0 && s.windows[widest]!.total === 0) continue;
     const labels = decodeSeries(s.series, def.groupBy);
     if (labels === undefined) continue;
     const examples = input.examples?.(s.slo, s.series) ?? [];
