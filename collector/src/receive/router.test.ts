@@ -178,6 +178,17 @@ describe('router', () => {
     assert.match(text, /^breakwater_http_request_duration_seconds_count\{route="other"\} [1-9]/m);
   });
 
+  it('answers OTLP logs with a 404 saying the collector takes traces and metrics only', async () => {
+    // An SDK's default log exporter posts to <endpoint>/v1/logs; its diag is all that shows the body.
+    const res = await fetch(`${base}/v1/logs`, { method: 'POST', body: '{}' });
+    assert.equal(res.status, 404);
+    const body = (await res.json()) as { error: { code: number; message: string } };
+    assert.equal(body.error.code, 404);
+    assert.match(body.error.message, /^no route for \/v1\/logs: /);
+    assert.match(body.error.message, /takes OTLP traces \(\/v1\/traces\) and metrics \(\/v1\/metrics\) only/);
+    assert.match(body.error.message, /OTEL_LOGS_EXPORTER=none/);
+  });
+
   it('turns a throwing handler into a 500 and keeps serving', async () => {
     const res = await fetch(`${base}/boom`);
     assert.equal(res.status, 500);

@@ -6,6 +6,7 @@ import { LabeledCounter } from '../exposition/prometheus-text.ts';
 import type { TokenAuth } from './auth.ts';
 import { browserGuard } from './browser-guard.ts';
 import { send, sendJsonError } from './http-reply.ts';
+import { notFoundMessage } from './not-found.ts';
 import { contentTypeOf, encodeStatus, encodingOf, RPC_CODE } from './otlp-responses.ts';
 import { RefusalLog } from './refusal-log.ts';
 import { parseRequestTarget } from './request-target.ts';
@@ -144,7 +145,7 @@ export class Router {
         const allow = [...new Set(methods)].join(', ');
         sendJsonError(res, 405, `method ${req.method} not allowed on ${url.pathname}`, { allow }, true);
       } else {
-        sendJsonError(res, 404, `no route for ${url.pathname}`, {}, true);
+        sendJsonError(res, 404, notFoundMessage(url.pathname), {}, true);
       }
       return;
     }

@@ -18,6 +18,12 @@ export const COLLECTOR_PATHS = {
   STATUS_EVENTS: '/v1/status/events',
 } as const;
 
+/**
+ * OTLP/HTTP's logs path. The collector does not serve it (it takes traces and metrics only), but
+ * an SDK's default log exporter posts there: both sides name it when saying so.
+ */
+export const OTLP_LOGS_PATH = '/v1/logs';
+
 /** Default listener: loopback on the OTLP/HTTP port, so SDKs export here with no configuration. */
 export const DEFAULT_COLLECTOR_HOST = '127.0.0.1';
 /** Default collector port: the standard OTLP/HTTP port. */
