@@ -146,3 +146,15 @@ it('a 404 names the path of the signal that failed', () => {
     'nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without /v1/metrics, and OTEL_EXPORTER_OTLP_METRICS_ENDPOINT the whole URL, with it (no trailing /)',
   );
 });
+
+// Logs go to the OTLP endpoint, whose /v1/logs Breakwater's collector does not serve; a log
+// exporter over gRPC fails with a gRPC status, which is no HTTP status.
+it('a failed log export says where logs go, and a gRPC status is not called HTTP', () => {
+  const notFound = Object.assign(new Error('Not Found'), { code: 404 });
+  assert.match(
+    failureHint(notFound, 'log'),
+    /^nothing at that path \(HTTP 404\): the endpoint takes no logs \(Breakwater's collector takes traces and metrics only; an OpenTelemetry Collector needs a logs pipeline\); point OTEL_EXPORTER_OTLP_LOGS_ENDPOINT at a collector that takes logs .*, or set OTEL_LOGS_EXPORTER=none$/,
+  );
+  const unavailable = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+  assert.equal(failureHint(unavailable, 'log'), '14 UNAVAILABLE: No connection established');
+});

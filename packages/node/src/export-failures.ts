@@ -1,8 +1,8 @@
 /**
  * Export failures, told once. The OTLP exporters report a failed export only to their processor,
  * which drops the batch without a word (OpenTelemetry's diag logger is off unless the app sets
- * one up): an app whose collector refuses its token, or is not listening, would lose every span
- * and metric in silence until shutdown. The first failure of each signal is logged with what to
+ * one up): an app whose collector refuses its token, or is not listening, would lose every span,
+ * metric and log record in silence until shutdown. The first failure of each signal is logged with what to
  * check; then nothing more until an export succeeds again, which is logged too, so a collector
  * that is down for an hour costs two lines, not one per batch.
  */
@@ -17,6 +17,9 @@ interface Exporter<T> {
   export(items: T, done: (result: ExportOutcome) => void): void;
 }
 
+/** What an exporter exports: spans, metrics or the app's log records. */
+export type ExportedSignal = 'span' | 'metric' | 'log';
+
 /** `ExportResultCode.SUCCESS`. */
 const SUCCESS = 0;
 
@@ -27,7 +30,7 @@ const SUCCESS = 0;
  */
 export function reportingFailures<T, E extends Exporter<T>>(
   exporter: E,
-  signal: 'span' | 'metric',
+  signal: ExportedSignal,
   log: (message: string) => void,
 ): E {
   const send = exporter.export.bind(exporter);
@@ -50,15 +53,22 @@ export function reportingFailures<T, E extends Exporter<T>>(
 }
 
 /** What went wrong, and what to check, for an exporter's error on exporting `signal`s. */
-export function failureHint(error: Error | undefined, signal: 'span' | 'metric' = 'span'): string {
+export function failureHint(error: Error | undefined, signal: ExportedSignal = 'span'): string {
   const status = (error as { code?: unknown } | undefined)?.code;
   if (typeof status === 'number') {
     if (status === 401 || status === 403) {
       return `the collector refused the credentials (HTTP ${status}); set OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <ingest token>" or start({ headers })`;
     }
+    if (status === 404 && signal === 'log') {
+      // Logs go to the OTLP endpoint by default, and Breakwater's collector serves no /v1/logs.
+      return `nothing at that path (HTTP 404): the endpoint takes no logs (Breakwater's collector takes traces and metrics only; an OpenTelemetry Collector needs a logs pipeline); point OTEL_EXPORTER_OTLP_LOGS_ENDPOINT at a collector that takes logs (the whole URL, with /v1/logs), or set OTEL_LOGS_EXPORTER=none`;
+    }
     if (status === 404) {
       const [path, own] = signal === 'span' ? ['/v1/traces', 'TRACES'] : ['/v1/metrics', 'METRICS'];
       return `nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without ${path}, and OTEL_EXPORTER_OTLP_${own}_ENDPOINT the whole URL, with it (no trailing /)`;
+    }
+    if (status === 413 && signal === 'log') {
+      return 'the collector refused the batch as too large (HTTP 413); send smaller log batches (OTEL_BLRP_MAX_EXPORT_BATCH_SIZE)';
     }
     if (status === 413) {
       // The exporters send OTLP/JSON, whose cap at the collector is its own (20 MiB by default).
@@ -66,11 +76,17 @@ export function failureHint(error: Error | undefined, signal: 'span' | 'metric' 
         signal === 'span' ? ', or send smaller span batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)' : '';
       return `the collector refused the batch as too large (HTTP 413); raise the collector's limits.maxJsonBodyBytes${smaller}`;
     }
+    // A gRPC status (0 to 16: a log exporter over gRPC) says what it is in its message.
+    if (status < 100) return error?.message ?? `gRPC status ${status}`;
     return `HTTP ${status}: ${error?.message ?? 'no message'}`;
   }
   const network = networkCode(error);
   if (network !== undefined) {
-    return `cannot reach the collector (${network}); check OTEL_EXPORTER_OTLP_ENDPOINT and that the collector is running`;
+    const variable =
+      signal === 'log'
+        ? 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT,'
+        : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+    return `cannot reach the collector (${network}); check ${variable} and that the collector is running`;
   }
   const message = error?.message;
   const advice = message === undefined ? undefined : EXPORTER_MESSAGE_ADVICE.get(message);

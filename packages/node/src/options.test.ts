@@ -22,6 +22,7 @@ describe('resolveOptions: the environment', () => {
     const o = resolveOptions(quiet, {
       OTEL_EXPORTER_OTLP_TIMEOUT: '20000',
       OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '7000',
+      OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '9000',
       OTEL_BSP_EXPORT_TIMEOUT: '30000',
       OTEL_BSP_MAX_QUEUE_SIZE: '10',
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50',
@@ -29,6 +30,7 @@ describe('resolveOptions: the environment', () => {
     assert.deepEqual(o.limits, {
       tracesTimeoutMs: 20_000,
       metricsTimeoutMs: 7_000,
+      logsTimeoutMs: 9_000,
       spanBatchTimeoutMs: 30_000,
       metricReaderTimeoutMs: 5_000,
       maxExportBatchSize: 10, // at most the queue
@@ -147,9 +149,12 @@ describe('resolveOptions: OTEL_EXPORTER_OTLP_PROTOCOL', () => {
     assert.equal(messages.length, 2);
     assert.match(
       messages[0]!,
-      /^OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf: exports are sent as OTLP\/HTTP JSON/,
+      /^OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf: spans and metrics are sent as OTLP\/HTTP JSON on the same paths \(log records: http\/protobuf\)/,
     );
-    assert.match(messages[1]!, /^OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc: only OTLP\/HTTP/);
+    assert.match(
+      messages[1]!,
+      /^OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc: spans and metrics are exported as OTLP\/HTTP \(JSON bodies\) only;/,
+    );
   });
 });
 

@@ -12,13 +12,14 @@ import {
   type DependencyLimits,
   type PolicyRule,
 } from '@breakwater/instrumentation';
-import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS } from '@breakwater/protocol';
+import { type Clock, DEFAULT_COLLECTOR_URL, ENV, MAX_TIMER_MS, OTLP_LOGS_PATH } from '@breakwater/protocol';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { appPackageVersion } from './app-version.ts';
 import { checkStartOptions } from './check-options.ts';
 import { defaultLogger } from './default-logger.ts';
 import { envBoolean } from './env-boolean.ts';
 import { envText } from './env-text.ts';
+import { type LogExport, logBatchSettings, logsProtocol } from './log-export.ts';
 import { noteBadHeaders } from './otlp-headers.ts';
 import { readUrlVariables, signalUrl } from './otlp-urls.ts';
 import { safeLogger } from './safe-logger.ts';
@@ -48,13 +49,13 @@ export interface StartOptions {
   /** `service.instance.id`; default from `OTEL_RESOURCE_ATTRIBUTES`, else a random UUID. */
   readonly serviceInstanceId?: string;
   /**
-   * OTLP/HTTP base endpoint, e.g. `http://127.0.0.1:4318` (`/v1/traces` and `/v1/metrics` are
-   * appended). Default: the exporters read `OTEL_EXPORTER_OTLP_ENDPOINT` (and the per-signal
+   * OTLP/HTTP base endpoint, e.g. `http://127.0.0.1:4318` (`/v1/traces`, `/v1/metrics` and, for
+   * the app's OpenTelemetry log records, `/v1/logs` are appended). Default: the exporters read `OTEL_EXPORTER_OTLP_ENDPOINT` (and the per-signal
    * variables), else `http://localhost:4318`. A value (or variable) that is not an http(s) URL is
    * logged and ignored.
    */
   readonly endpoint?: string;
-  /** Extra OTLP headers (the exporters also read `OTEL_EXPORTER_OTLP_HEADERS`). */
+  /** Extra OTLP/HTTP headers, log export included (the exporters also read `OTEL_EXPORTER_OTLP_HEADERS`). */
   readonly headers?: Readonly<Record<string, string>>;
   /** Metric export interval; default `OTEL_METRIC_EXPORT_INTERVAL`, else 15 s. */
   readonly metricIntervalMs?: number;
@@ -139,6 +140,8 @@ export interface ResolvedOptions {
    * lists `prometheus` without `otlp` (the Prometheus endpoint stays either way).
    */
   readonly metricsExporter: ExporterChoice;
+  /** How the app's OpenTelemetry log records are exported (`OTEL_LOGS_EXPORTER`, …). */
+  readonly logs: LogExport;
   readonly spanProcessors: readonly SpanProcessor[];
   readonly headers: Readonly<Record<string, string>> | undefined;
   readonly metricIntervalMs: number;
@@ -164,6 +167,8 @@ export interface ExportLimits {
   readonly tracesTimeoutMs: number;
   /** OTLP metric exporter request timeout (`OTEL_EXPORTER_OTLP_METRICS_TIMEOUT`, `…_OTLP_TIMEOUT`). */
   readonly metricsTimeoutMs: number;
+  /** OTLP log exporter request timeout (`OTEL_EXPORTER_OTLP_LOGS_TIMEOUT`, `…_OTLP_TIMEOUT`). */
+  readonly logsTimeoutMs: number;
   /** Span batch export timeout (`OTEL_BSP_EXPORT_TIMEOUT`). */
   readonly spanBatchTimeoutMs: number;
   /** Metric reader export timeout (`OTEL_METRIC_EXPORT_TIMEOUT`). */
@@ -195,6 +200,7 @@ function exportLimits(
   return {
     tracesTimeoutMs: timeout('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'),
     metricsTimeoutMs: timeout('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'),
+    logsTimeoutMs: timeout('OTEL_EXPORTER_OTLP_LOGS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'),
     spanBatchTimeoutMs: timeout('OTEL_BSP_EXPORT_TIMEOUT'),
     metricReaderTimeoutMs: timeout('OTEL_METRIC_EXPORT_TIMEOUT'),
     maxExportBatchSize: Math.min(
@@ -269,9 +275,10 @@ function addResourceEntry(out: Record<string, string>, entry: string): string | 
 }
 
 /**
- * `OTEL_EXPORTER_OTLP_PROTOCOL` and its per-signal variants. The exporters send OTLP/HTTP with
- * JSON bodies (`http/json`): asking for anything else is logged rather than silently ignored,
- * since a receiver that takes only protobuf, or only gRPC, would refuse every export.
+ * `OTEL_EXPORTER_OTLP_PROTOCOL` and its per-signal variants. The span and metric exporters send
+ * OTLP/HTTP with JSON bodies (`http/json`): asking for anything else is logged rather than
+ * silently ignored, since a receiver that takes only protobuf, or only gRPC, would refuse every
+ * export. Log records follow the variables, as NodeSDK reads them (`http/protobuf` by default).
  */
 function noteProtocol(env: NodeJS.ProcessEnv, logger: (message: string) => void): void {
   for (const name of [
@@ -281,10 +288,21 @@ function noteProtocol(env: NodeJS.ProcessEnv, logger: (message: string) => void)
   ]) {
     const value = envText(env, name);
     if (value === undefined || value === 'http/json') continue;
+    // The base variable also picks the log exporter's protocol, unless the logs variable does.
+    const logs =
+      name === 'OTEL_EXPORTER_OTLP_PROTOCOL' && envText(env, 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL') === undefined
+        ? ` (log records: ${logsProtocol(env)})`
+        : '';
     logger(
       value === 'http/protobuf'
-        ? `${name}=${value}: exports are sent as OTLP/HTTP JSON on the same paths; the OpenTelemetry Collector, Tempo, Jaeger and Breakwater's collector take both encodings`
-        : `${name}=${value}: only OTLP/HTTP (JSON bodies) is exported; point the endpoint at an OTLP/HTTP receiver (usually port 4318)`,
+        ? `${name}=${value}: spans and metrics are sent as OTLP/HTTP JSON on the same paths${logs}; the OpenTelemetry Collector, Tempo, Jaeger and Breakwater's collector take both encodings`
+        : `${name}=${value}: spans and metrics are exported as OTLP/HTTP (JSON bodies) only${logs}; point the endpoint at an OTLP/HTTP receiver (usually port 4318)`,
+    );
+  }
+  const logs = envText(env, 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL');
+  if (logs !== undefined && logsProtocol(env) !== logs) {
+    logger(
+      `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=${logs}: not http/protobuf, http/json or grpc; ignored, log records are sent as http/protobuf`,
     );
   }
 }
@@ -322,7 +340,7 @@ function portNumber(
 const DEFAULT_PROMETHEUS_PORT = 9464;
 
 /**
- * The exporters `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` (a comma-separated list) ask
+ * The exporters `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER` (a comma-separated list) ask
  * for among `supported`: `otlp` when unset, none for `none`. Other exporters the OTel SDK knows
  * (`console`, `zipkin`, …) are not built in here; asking for one logs what is used instead, OTLP
  * when nothing else is, rather than silently dropping the signal.
@@ -414,6 +432,13 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     ['otlp', 'prometheus', 'none'],
     logger,
   );
+  // `none` is never among those returned.
+  const logExporters = exportersFrom(
+    'OTEL_LOGS_EXPORTER',
+    env.OTEL_LOGS_EXPORTER,
+    ['otlp', 'console', 'none'],
+    logger,
+  ) as ReadonlySet<'otlp' | 'console'>;
   const maxQueueSize = options.maxQueueSize ?? positiveInt(env, 'OTEL_BSP_MAX_QUEUE_SIZE', once) ?? 2048;
   const limits = exportLimits(options, env, maxQueueSize, once);
   return {
@@ -432,6 +457,12 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     metricsUrl: signalUrl(endpoint, urls.metricsEndpoint, urls.endpoint, urls.metricsRefused, '/v1/metrics'),
     tracesExporter: traceExporters.has('otlp') ? 'otlp' : 'none',
     metricsExporter: metricExporters.has('otlp') ? 'otlp' : 'none',
+    logs: {
+      exporters: logExporters,
+      protocol: logsProtocol(env),
+      url: signalUrl(endpoint, urls.logsEndpoint, urls.endpoint, urls.logsRefused, OTLP_LOGS_PATH),
+      batch: logBatchSettings((name) => positiveInt(env, name, once)),
+    },
     spanProcessors: options.spanProcessors ?? [],
     headers: options.headers,
     // A longer interval timer fires after 1 ms: metrics would be exported a thousand times a second.
@@ -442,6 +473,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
     exportTimeoutMs: Math.max(
       limits.tracesTimeoutMs,
       limits.metricsTimeoutMs,
+      limits.logsTimeoutMs,
       limits.spanBatchTimeoutMs,
       limits.metricReaderTimeoutMs,
     ),

@@ -4,7 +4,7 @@
  * ignored as if unset (as OpenTelemetry ignores one that does not parse), so the next setting or
  * the default applies, never a garbage URL.
  */
-import { ENV } from '@breakwater/protocol';
+import { ENV, type OTLP_LOGS_PATH } from '@breakwater/protocol';
 import { envText } from './env-text.ts';
 import { httpUrlProblem } from './http-url.ts';
 
@@ -16,16 +16,19 @@ export interface UrlVariables {
   readonly endpoint: string | undefined;
   readonly tracesEndpoint: string | undefined;
   readonly metricsEndpoint: string | undefined;
+  readonly logsEndpoint: string | undefined;
   readonly collectorUrl: string | undefined;
   /** Whether a variable an exporter reads itself was refused: the exporters must then be told. */
   readonly tracesRefused: boolean;
   readonly metricsRefused: boolean;
+  readonly logsRefused: boolean;
 }
 
 const INSTEAD: Readonly<Record<string, string>> = {
   OTEL_EXPORTER_OTLP_ENDPOINT: `the per-signal variables or ${DEFAULT_OTLP_ENDPOINT} apply`,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `OTEL_EXPORTER_OTLP_ENDPOINT or ${DEFAULT_OTLP_ENDPOINT} applies`,
   OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `OTEL_EXPORTER_OTLP_ENDPOINT or ${DEFAULT_OTLP_ENDPOINT} applies`,
+  OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `OTEL_EXPORTER_OTLP_ENDPOINT or ${DEFAULT_OTLP_ENDPOINT} applies`,
   [ENV.COLLECTOR_URL]: 'the control client connects to the collector the spans go to',
 };
 
@@ -44,15 +47,18 @@ export function readUrlVariables(env: NodeJS.ProcessEnv, logger: (message: strin
   const endpoint = read('OTEL_EXPORTER_OTLP_ENDPOINT');
   const tracesEndpoint = read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
   const metricsEndpoint = read('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  const logsEndpoint = read('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT');
   const collectorUrl = read(ENV.COLLECTOR_URL);
   const base = refused.has('OTEL_EXPORTER_OTLP_ENDPOINT');
   return {
     endpoint,
     tracesEndpoint,
     metricsEndpoint,
+    logsEndpoint,
     collectorUrl,
     tracesRefused: base || refused.has('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'),
     metricsRefused: base || refused.has('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'),
+    logsRefused: base || refused.has('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'),
   };
 }
 
@@ -67,7 +73,7 @@ export function signalUrl(
   own: string | undefined,
   base: string | undefined,
   refused: boolean,
-  path: '/v1/traces' | '/v1/metrics',
+  path: '/v1/traces' | '/v1/metrics' | typeof OTLP_LOGS_PATH,
 ): string | undefined {
   if (endpoint !== undefined) return `${endpoint}${path}`;
   if (!refused) return undefined;

@@ -1,6 +1,6 @@
 /**
  * `start()`: one call that sets up OpenTelemetry (NodeSDK, OTLP/HTTP trace and metric export,
- * optional Prometheus endpoint, resource), the Breakwater runtime and instrumentations, and the
+ * OTLP log export, optional Prometheus endpoint, resource), the Breakwater runtime and instrumentations, and the
  * fleet control client. It never throws into the app: a problem is logged and the app runs on,
  * uninstrumented if need be.
  */
@@ -23,6 +23,7 @@ import { type ControlHandle, startControl } from './control-hook.ts';
 import { missingEsmHookWarning } from './esm-entry-warning.ts';
 import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
+import { logRecordProcessors } from './log-processors.ts';
 import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
 import { otherProvidersWarning } from './other-providers.ts';
 import { resourceDetectors } from './resource.ts';
@@ -250,11 +251,15 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
     if (noHook !== undefined) log(noHook);
     const otherProviders = otherProvidersWarning();
     if (otherProviders !== undefined) log(otherProviders);
+    const logProcessors = logRecordProcessors(resolved);
     sdk = new NodeSDK({
       // The resolved identity must win over detected attributes; see resource.ts.
       resourceDetectors: resourceDetectors(resolved),
       spanProcessors: spanProcessors(resolved),
       metricReaders: metricReaders(resolved),
+      // None (OTEL_LOGS_EXPORTER=none): left to the SDK, which then registers no logger provider
+      // (given an empty list, it would register one that drops every record at a cost).
+      ...(logProcessors.length > 0 ? { logRecordProcessors: logProcessors } : {}),
       instrumentations: [
         breakwaterInstrumentations({
           ...(options.captureMessageContent !== undefined
