@@ -16,6 +16,8 @@ before(async () => {
   const endpoint = await receiver.listen();
   process.env.OTEL_TRACES_EXPORTER = 'none';
   process.env.OTEL_METRICS_EXPORTER = 'none';
+  // Only a flush sends a batch.
+  process.env.OTEL_BLRP_SCHEDULE_DELAY = '60000';
   bw = start({
     serviceName: 'log-export-test',
     endpoint,
@@ -29,12 +31,15 @@ after(() => receiver.close());
 
 it("sends the app's log records to the endpoint's /v1/logs, as the SDK's protobuf", async () => {
   logs.getLogger('app').emit({ body: 'order 42 shipped' });
-  await bw.shutdown();
+  // Regression: forceFlush() flushed spans and metrics only; a serverless handler flushing
+  // before it is frozen lost the log records.
+  await bw.forceFlush();
   const sent = receiver.received.filter((r) => r.path === '/v1/logs');
   assert.equal(sent.length, 1);
   assert.ok(sent[0]!.body.includes('order 42 shipped'));
   assert.ok(!sent[0]!.body.startsWith('{'), 'protobuf, not JSON');
   assert.deepEqual(logged, []);
+  await bw.shutdown();
 });
 
 describe('resolveOptions: OTEL_LOGS_EXPORTER and the OTLP logs variables', () => {

@@ -11,7 +11,7 @@ import {
   type Runtime,
 } from '@breakwater/instrumentation';
 import { validateClassifierRules } from '@breakwater/resilience';
-import { metrics, trace } from '@opentelemetry/api';
+import { logs, metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -38,7 +38,7 @@ export interface Breakwater {
   readonly options: ResolvedOptions;
   /** The Breakwater runtime (policies, breakers); undefined if start-up failed. */
   readonly runtime: Runtime | undefined;
-  /** Exports what is buffered now. Never rejects. */
+  /** Exports what is buffered now (spans, metrics, log records). Never rejects. */
   forceFlush(): Promise<void>;
   /** Flushes, stops exporting and closes the control client and Prometheus endpoint. Never rejects. */
   shutdown(): Promise<void>;
@@ -320,7 +320,9 @@ async function forceFlushAll(): Promise<void> {
   const tp = trace.getTracerProvider() as { forceFlush?: () => Promise<void>; getDelegate?: () => unknown };
   const delegate = (tp.getDelegate?.() ?? tp) as { forceFlush?: () => Promise<void> };
   const mp = metrics.getMeterProvider() as { forceFlush?: () => Promise<void> };
-  await Promise.all([delegate.forceFlush?.(), mp.forceFlush?.()]);
+  // The SDK's logger provider once registered (none with OTEL_LOGS_EXPORTER=none: a no-op then).
+  const lp = logs.getLoggerProvider() as { forceFlush?: () => Promise<void> };
+  await Promise.all([delegate.forceFlush?.(), mp.forceFlush?.(), lp.forceFlush?.()]);
 }
 
 /**
