@@ -2,13 +2,13 @@
  * ── Fleet control client hook ─────────────────────────────────────────────────────────────────
  * The control client (packages/node/src/control/**, owned separately) subscribes to the
  * collector's breaker signals and calls `target.applyOverride(dependency, override)` /
- * `target.clearOverride(dependency)`. This file is the one place `start()` wires it to the
- * runtime's breaker registry.
+ * `target.clearOverride(dependency)`. This file is the one place it is wired to a runtime's
+ * breaker registry, by `start()` and by `startFleetControl()`.
  */
-import type { Runtime } from '@breakwater/instrumentation';
+import { getRuntime, type Runtime } from '@breakwater/instrumentation';
 import type { Clock } from '@breakwater/protocol';
 import { systemClock } from '@breakwater/protocol';
-import { type OverrideTarget, startControlClient } from './control/index.ts';
+import { type ControlClient, type OverrideTarget, startControlClient } from './control/index.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** What start() keeps of a running control client. */
@@ -30,20 +30,39 @@ export function overrideTarget(runtime: Runtime): OverrideTarget {
   };
 }
 
-/** Starts the control client when its module is present; never throws. */
+/**
+ * {@link overrideTarget} of whichever runtime is the process's when each signal arrives
+ * (`getRuntime()`), for `startFleetControl()`: the app owns the runtime and may replace it with
+ * `configureBreakwater()` after the client started, and a target bound to the old one would steer
+ * breakers no call uses. An override in force reaches the new runtime at its next re-issue (about
+ * every TTL/2). The cap is the runtime's at start.
+ */
+export function processRuntimeTarget(): OverrideTarget {
+  return {
+    applyOverride: (dependency, override) => getRuntime().guard.applyOverride(dependency, override),
+    clearOverride: (dependency) => getRuntime().guard.clearOverride(dependency),
+    maxOverrides: getRuntime().guard.maxDependencies,
+    has: (dependency) => getRuntime().guard.breakers.find(dependency) !== undefined,
+  };
+}
+
+/**
+ * Starts the control client for `options.serviceName` on `target`, unless `options.control` is
+ * off; never throws (a failure is logged and none runs).
+ */
 export function startControl(
-  options: ResolvedOptions,
-  runtime: Runtime,
+  options: Pick<ResolvedOptions, 'control' | 'serviceName'>,
+  target: OverrideTarget,
   clock: Clock | undefined,
   log: (message: string) => void,
-): ControlHandle | undefined {
+): ControlClient | undefined {
   if (options.control === false) return undefined;
   try {
     return startControlClient({
       url: options.control.url,
       token: options.control.token,
       service: options.serviceName,
-      target: overrideTarget(runtime),
+      target,
       clock: clock ?? systemClock,
       logger: log,
     });

@@ -15,6 +15,7 @@ export type { BreakerOverride, Clock } from '@breakwater/protocol';
 export type { ClassifierRule } from '@breakwater/resilience';
 export type { OverrideTarget } from './control/index.ts';
 export { type ControlHandle, overrideTarget } from './control-hook.ts';
+export { type FleetControl, type FleetControlOptions, startFleetControl } from './fleet-control.ts';
 export type { LogExport, LogsProtocol } from './log-export.ts';
 export {
   type ControlOptions,

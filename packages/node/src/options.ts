@@ -21,7 +21,7 @@ import { envBoolean } from './env-boolean.ts';
 import { envText } from './env-text.ts';
 import { type LogExport, logBatchSettings, logsProtocol } from './log-export.ts';
 import { noteBadHeaders } from './otlp-headers.ts';
-import { readUrlVariables, signalUrl } from './otlp-urls.ts';
+import { readUrlVariables, signalUrl, type UrlVariables } from './otlp-urls.ts';
 import { safeLogger } from './safe-logger.ts';
 import { prometheusPortUnless, sdkDisabledBy } from './sdk-disabled.ts';
 import { noteSdkVariables } from './sdk-variables.ts';
@@ -384,6 +384,52 @@ function collectorBase(url: string | undefined, signalPath?: string): string | u
   return path.endsWith(signalPath) ? `${parsed.origin}${path.slice(0, -signalPath.length)}` : parsed.origin;
 }
 
+/** `service.name`: the option, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, else the SDK's default. */
+export function resolveServiceName(
+  options: Pick<StartOptions, 'serviceName'>,
+  env: NodeJS.ProcessEnv,
+  resource: Readonly<Record<string, string>>,
+): string {
+  return (
+    options.serviceName ??
+    envText(env, 'OTEL_SERVICE_NAME') ??
+    resource['service.name'] ??
+    DEFAULT_SERVICE_NAME
+  );
+}
+
+/** What OpenTelemetry names a Node service that was given no name. */
+export const DEFAULT_SERVICE_NAME = 'unknown_service:node';
+
+/**
+ * Where the fleet control client connects and with which token, or `false` when `control: false`
+ * or `BREAKWATER_CONTROL` (told to `logger` when it is not a boolean) turns it off. Shared by
+ * `start()` and `startFleetControl()`, so both follow the same options and variables.
+ */
+export function resolveControl(
+  options: Pick<StartOptions, 'endpoint' | 'control'>,
+  env: NodeJS.ProcessEnv,
+  urls: UrlVariables,
+  logger: (message: string) => void,
+): ResolvedOptions['control'] {
+  const controlEnv = envBoolean(env, ENV.CONTROL, logger);
+  if (options.control === false || controlEnv === false) return false;
+  const control = options.control;
+  // URLs are checked trimmed (check-options.ts), so they are used trimmed.
+  const endpoint = options.endpoint?.trim().replace(/\/+$/, '');
+  return {
+    url:
+      control?.url?.trim() ??
+      urls.collectorUrl ??
+      // The collector the spans go to (it reads them), in the order the trace exporter picks it.
+      collectorBase(endpoint) ??
+      collectorBase(urls.tracesEndpoint, '/v1/traces') ??
+      collectorBase(urls.endpoint) ??
+      DEFAULT_COLLECTOR_URL,
+    token: control?.token ?? envText(env, ENV.SUBSCRIBE_TOKEN),
+  };
+}
+
 /**
  * Applies defaults and the environment to `options`, first checking them as `start()` does (each
  * bad or unknown option logged and left out). Never throws.
@@ -403,16 +449,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
   // URLs are checked trimmed (check-options.ts), so they are used trimmed.
   const endpoint = options.endpoint?.trim().replace(/\/+$/, '');
   const urls = readUrlVariables(env, logger);
-  const controlEnv = envBoolean(env, ENV.CONTROL, logger);
-  const control = options.control === false ? undefined : options.control;
-  const controlUrl =
-    control?.url?.trim() ??
-    urls.collectorUrl ??
-    // The collector the spans go to (it reads them), in the order the trace exporter picks it.
-    collectorBase(endpoint) ??
-    collectorBase(urls.tracesEndpoint, '/v1/traces') ??
-    collectorBase(urls.endpoint) ??
-    DEFAULT_COLLECTOR_URL;
+  const control = resolveControl(options, env, urls, logger);
   // A variable read for two settings (OTEL_EXPORTER_OTLP_TIMEOUT) is complained about once.
   const said = new Set<string>();
   const once = (message: string): void => {
@@ -442,11 +479,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
   const maxQueueSize = options.maxQueueSize ?? positiveInt(env, 'OTEL_BSP_MAX_QUEUE_SIZE', once) ?? 2048;
   const limits = exportLimits(options, env, maxQueueSize, once);
   return {
-    serviceName:
-      options.serviceName ??
-      envText(env, 'OTEL_SERVICE_NAME') ??
-      resource['service.name'] ??
-      'unknown_service:node',
+    serviceName: resolveServiceName(options, env, resource),
     serviceVersion:
       options.serviceVersion ??
       resource['service.version'] ??
@@ -502,13 +535,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
         once(`${ENV.CAPTURE_MAX_BYTES}=${value}: not a positive integer; ignored`),
       ) ??
       DEFAULT_CAPTURE_MAX_BYTES,
-    control:
-      options.control === false || controlEnv === false
-        ? false
-        : {
-            url: controlUrl,
-            token: control?.token ?? envText(env, ENV.SUBSCRIBE_TOKEN),
-          },
+    control,
     handleSignals: options.handleSignals ?? true,
     logger,
   };

@@ -19,7 +19,8 @@ import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetr
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
-import { type ControlHandle, startControl } from './control-hook.ts';
+import { type ControlHandle, overrideTarget, startControl } from './control-hook.ts';
+import { claimControl, controlOwner, releaseControl } from './control-owner.ts';
 import { missingEsmHookWarning } from './esm-entry-warning.ts';
 import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
@@ -278,7 +279,15 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
     // Collector breaker signals are applied to this runtime's breaker registry as overrides
     // with an expiry; see control-hook.ts.
     if (resolved.control !== false) {
-      control = startControl(resolved, runtime, options.clock, log);
+      if (controlOwner() === 'startFleetControl()') {
+        // One client per process; that one follows getRuntime(), which is now this runtime.
+        log(
+          "start(): startFleetControl() runs the fleet control client already (it applies the collector's signals to start()'s runtime); start() starts none",
+        );
+      } else {
+        control = startControl(resolved, overrideTarget(runtime), options.clock, log);
+        if (control !== undefined) claimControl('start()');
+      }
     }
   } catch (error) {
     log(`start-up failed, continuing without full telemetry: ${String(error)}`);
@@ -299,6 +308,7 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
           log(`ending open operations failed: ${String(error)}`);
         }
         await quietly(Promise.resolve(control?.close()), log, 'control client close');
+        if (control !== undefined) releaseControl('start()');
         // Its exporters' last flush is what fails here (the collector down): the SDK itself is shut down.
         await quietly(sdk?.shutdown(), log, 'the final export at shutdown');
         shutDown = true;
