@@ -58,6 +58,13 @@ describe('resolveOptions: the environment', () => {
     assert.deepEqual(o.control, { url: 'http://c:9', token: undefined });
   });
 
+  it('uses the subscribe token trimmed, as it is checked and as the variable is read', () => {
+    // A token read from a secrets file ends with a newline, which no request header can carry:
+    // sent as given, every connection attempt failed before it left the process.
+    const o = resolveOptions({ ...quiet, control: { url: 'http://c:9', token: 'subscribe-token\n' } }, {});
+    assert.deepEqual(o.control, { url: 'http://c:9', token: 'subscribe-token' });
+  });
+
   it('takes the control URL from where the spans go: the traces endpoint before the base one', () => {
     const traces = resolveOptions(quiet, {
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector.internal:4318/v1/traces',

@@ -426,7 +426,8 @@ export function resolveControl(
       collectorBase(urls.tracesEndpoint, '/v1/traces') ??
       collectorBase(urls.endpoint) ??
       DEFAULT_COLLECTOR_URL,
-    token: control?.token ?? envText(env, ENV.SUBSCRIBE_TOKEN),
+    // Checked trimmed, read trimmed from the variable: a token from a file ends with a newline.
+    token: control?.token?.trim() ?? envText(env, ENV.SUBSCRIBE_TOKEN),
   };
 }
 

@@ -67,3 +67,10 @@ it('an unknown option in a later start() is told as unknown, with the option it 
     'start() options ignored: policies, polices, bogusOption (Breakwater was already started by an earlier start() call, and starts once per process): give policies to that first call; polices: unknown option (did you mean policies?); bogusOption: unknown option',
   );
 });
+
+it('the same token read again from its file (a trailing newline) is the one in effect, not an ignored option', () => {
+  const control = { url: 'http://collector:4318', token: 'subscribe-token\n' };
+  const given = { control, logger: () => {} };
+  const inEffect = { given, resolved: resolveOptions(given, {}), captureMessageContent: false };
+  assert.deepEqual(ignoredOptions({ control }, inEffect), []);
+});

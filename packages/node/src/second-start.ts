@@ -56,7 +56,7 @@ function inEffect(key: string, given: unknown, e: InEffect): boolean {
     const { url, token } = given as { url?: string; token?: string };
     return (
       (url === undefined || noSlash(url) === noSlash(control.url)) &&
-      (token === undefined || token === control.token)
+      (token === undefined || token.trim() === control.token)
     );
   }
   const resolved = RESOLVED[key as keyof StartOptions];
