@@ -24,6 +24,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { type Clock, systemClock } from '@breakwater/protocol';
 import { chromium, type Page } from 'playwright-core';
+import { STATUS_DELTAS_PARAM } from '../src/act/status-page/status-stream.ts';
 import { syntheticFleet } from '../src/act/status-page/testing/synthetic-fleet.ts';
 import type { ComponentContext } from '../src/component.ts';
 import { createStatusComponent, type StatusComponent } from '../src/status-component.ts';
@@ -103,6 +104,11 @@ console.log(
   `rows=${first.slos.reduce((n, slo) => n + slo.groups.length, 0)} services=${fleet.services} base=${BASE}, ${ROUNDS} rounds, ${VIEWERS} viewers`,
 );
 
+/** The stream as the page asks for it: with deltas (a base that predates them ignores the query). */
+function eventsUrl(side: Side): string {
+  return `${side.service.url}/v1/status/events?${STATUS_DELTAS_PARAM}=1`;
+}
+
 /** Bytes of the first event a new viewer gets (the full snapshot). */
 async function frameBytes(side: Side): Promise<number> {
   const controller = new AbortController();
@@ -129,7 +135,7 @@ async function frameBytes(side: Side): Promise<number> {
  */
 async function changeBytes(side: Side): Promise<() => number> {
   const controller = new AbortController();
-  const response = await fetch(`${side.service.url}/v1/status/events`, { signal: controller.signal });
+  const response = await fetch(eventsUrl(side), { signal: controller.signal });
   let bytes = 0;
   let events = 0;
   let first = true;
@@ -204,7 +210,7 @@ try {
 for (let round = 0; round < ROUNDS; round++) {
   for (const side of sides) {
     const viewers: ChildProcess[] = Array.from({ length: VIEWERS }, () =>
-      spawn('curl', ['-sN', '-o', '/dev/null', `${side.service.url}/v1/status/events`]),
+      spawn('curl', ['-sN', '-o', '/dev/null', eventsUrl(side)]),
     );
     await sleep(3_000);
     const perChange = await changeBytes(side);

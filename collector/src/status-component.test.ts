@@ -12,7 +12,7 @@ import {
   type SloGroupStatus,
   type SloStatus,
 } from '@breakwater/protocol';
-import { STATUS_EVENT } from './act/status-page/status-stream.ts';
+import { STATUS_DELTA_EVENT, STATUS_DELTAS_PARAM, STATUS_EVENT } from './act/status-page/status-stream.ts';
 import { deltaApplier } from './act/status-page/testing/delta-applier.ts';
 import type { DependencyView, StatusSnapshot, StatusSources } from './act/status-page/types.ts';
 import type { ComponentContext, Route } from './component.ts';
@@ -480,6 +480,37 @@ describe('createStatusComponent', () => {
       assert.equal(client.snapshot(0).signals[0]?.state, 'half_open');
     } finally {
       client.close();
+    }
+  });
+
+  it('sends deltas only to a viewer that asks for them: one that does not gets every change whole', async () => {
+    // A page loaded from the previous release reconnects by itself when the collector is
+    // upgraded; it knows `status` events only, and would have stayed on its first snapshot
+    // while showing "Live". Other clients of the stream likewise.
+    const plain = await SseClient.open(`${url}${COLLECTOR_PATHS.STATUS_EVENTS}`);
+    const page = await SseClient.open(`${url}${COLLECTOR_PATHS.STATUS_EVENTS}?${STATUS_DELTAS_PARAM}=1`);
+    try {
+      await clock.advance(0);
+      await plain.client.until('the snapshot', () => plain.client.events.length === 1);
+      await page.client.until('the snapshot', () => page.client.events.length === 1);
+      sources.signalList = [signal('open', clock.now())];
+      sources.emit();
+      await clock.advance(1_000);
+      await plain.client.until('the change', () => plain.client.events.length === 2);
+      await page.client.until('the change', () => page.client.events.length === 2);
+      assert.deepEqual(
+        plain.client.events.map((e) => e.event),
+        [STATUS_EVENT, STATUS_EVENT],
+      );
+      assert.equal(plain.client.snapshot(1).signals[0]?.state, 'open');
+      assert.deepEqual(
+        page.client.events.map((e) => e.event),
+        [STATUS_EVENT, STATUS_DELTA_EVENT],
+      );
+      assert.deepEqual(page.client.snapshot(1), plain.client.snapshot(1));
+    } finally {
+      plain.client.close();
+      page.client.close();
     }
   });
 });

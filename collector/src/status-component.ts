@@ -53,7 +53,8 @@ export interface StatusComponent extends CollectorComponent {
  * The built-in status page (act stage): `GET /` serves a self-contained page (inline CSS and
  * script under a hash-pinned CSP, no external resources), which shows SLOs with budget charts,
  * dependency health, fleet signals, SDK breaker states, recent alerts and gate decisions, live
- * over `GET /v1/status/events` (a full snapshot, then deltas); `GET /v1/status` returns the same
+ * over `GET /v1/status/events` (a full snapshot, then deltas: the page asks for them, other
+ * clients get full snapshots); `GET /v1/status` returns the same
  * snapshot as JSON. Both data
  * routes need the `admin` scope when auth is on; the page asks for a token.
  */

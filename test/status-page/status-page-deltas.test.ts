@@ -9,7 +9,10 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { type Clock, COLLECTOR_PATHS, systemClock, type TimerHandle } from '@breakwater/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { STATUS_DELTA_EVENT } from '../../collector/src/act/status-page/status-stream.ts';
+import {
+  STATUS_DELTA_EVENT,
+  STATUS_DELTAS_PARAM,
+} from '../../collector/src/act/status-page/status-stream.ts';
 import { syntheticFleet } from '../../collector/src/act/status-page/testing/synthetic-fleet.ts';
 import { createStatusComponent, type StatusComponent } from '../../collector/src/status-component.ts';
 import { startTestService, type TestService } from '../../collector/src/testing/helpers.ts';
@@ -73,10 +76,12 @@ describe('status page kept up to date by deltas', { timeout: 120_000 }, () => {
   });
 
   test('the open page shows after each delta what a fresh page shows', async () => {
-    // What the stream sends a viewer: deltas after the first snapshot.
+    // What the stream sends a viewer that asks for deltas, as the page does: deltas after the first snapshot.
     const events: string[] = [];
     const watcher = new AbortController();
-    const stream = await fetch(`${t.url}${COLLECTOR_PATHS.STATUS_EVENTS}`, { signal: watcher.signal });
+    const stream = await fetch(`${t.url}${COLLECTOR_PATHS.STATUS_EVENTS}?${STATUS_DELTAS_PARAM}=1`, {
+      signal: watcher.signal,
+    });
     void (async () => {
       const decoder = new TextDecoder();
       for await (const chunk of stream.body!) {
@@ -92,7 +97,7 @@ describe('status page kept up to date by deltas', { timeout: 120_000 }, () => {
       live.on('pageerror', (e) => errors.push(String(e)));
       let streams = 0;
       live.on('request', (r) => {
-        if (r.url().endsWith(COLLECTOR_PATHS.STATUS_EVENTS)) streams++;
+        if (new URL(r.url()).pathname === COLLECTOR_PATHS.STATUS_EVENTS) streams++;
       });
       await live.goto(`${t.url}/`);
       await live.locator('#sec-slos tbody tr').first().waitFor({ timeout: 10_000 });

@@ -8,7 +8,7 @@ import { BURN_ALERT_NAME } from '../alerts.ts';
 import { GATE_ALERT_NAME } from '../gate/incident-alerts.ts';
 import { DELTA_SCRIPT } from './page-script-delta.ts';
 import { TABLES_SCRIPT } from './page-script-tables.ts';
-import { STATUS_DELTA_EVENT, STATUS_EVENT } from './status-stream.ts';
+import { STATUS_DELTA_EVENT, STATUS_DELTAS_PARAM, STATUS_EVENT } from './status-stream.ts';
 
 export const PAGE_SCRIPT = String.raw`
 (function () {
@@ -18,7 +18,8 @@ export const PAGE_SCRIPT = String.raw`
   var STATUS_EVENT = ${JSON.stringify(STATUS_EVENT)};
   var DELTA_EVENT = ${JSON.stringify(STATUS_DELTA_EVENT)};
   var TOKEN_KEY = 'breakwater.statusToken';
-  var EVENTS_URL = new URL('v1/status/events', document.baseURI).toString();
+  // Deltas asked for: without, the stream sends every change whole (for clients that predate them).
+  var EVENTS_URL = new URL('v1/status/events?' + ${JSON.stringify(STATUS_DELTAS_PARAM)} + '=1', document.baseURI).toString();
   var STALE_MS = 45000;
   var SVG_NS = 'http://www.w3.org/2000/svg';
   var controller = null;

@@ -1,7 +1,7 @@
 import { COLLECTOR_PATHS } from '@breakwater/protocol';
 import type { Route } from '../../component.ts';
 import { PAGE_CSP, PAGE_HTML } from './page.ts';
-import type { StatusStream } from './status-stream.ts';
+import { STATUS_DELTAS_PARAM, type StatusStream } from './status-stream.ts';
 import type { StatusSnapshot } from './types.ts';
 
 const PAGE_BODY = Buffer.from(PAGE_HTML, 'utf8');
@@ -15,7 +15,8 @@ const COMMON_HEADERS = {
 
 /**
  * `GET /` (the page shell, public: it holds no data), `GET /v1/status` (JSON snapshot, admin)
- * and `GET /v1/status/events` (SSE: a snapshot, then deltas; admin).
+ * and `GET /v1/status/events` (SSE: a snapshot, then a snapshot or, asked for, a delta at each
+ * change; admin).
  */
 export function statusRoutes(build: () => Promise<StatusSnapshot>, stream: StatusStream): Route[] {
   return [
@@ -52,8 +53,8 @@ export function statusRoutes(build: () => Promise<StatusSnapshot>, stream: Statu
       method: 'GET',
       path: COLLECTOR_PATHS.STATUS_EVENTS,
       scope: 'admin',
-      handle(req, res) {
-        stream.subscribe(req, res);
+      handle(req, res, url) {
+        stream.subscribe(req, res, url.searchParams.get(STATUS_DELTAS_PARAM) === '1');
       },
     },
   ];

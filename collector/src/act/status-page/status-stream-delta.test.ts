@@ -70,8 +70,8 @@ describe('StatusStream deltas', () => {
     const { clock, fleet, stream, latest } = await fleetStream(600);
     const a = streamViewer();
     const b = streamViewer();
-    stream.subscribe(a.req, a.res);
-    stream.subscribe(b.req, b.res);
+    stream.subscribe(a.req, a.res, true);
+    stream.subscribe(b.req, b.res, true);
     await clock.advance(10);
     fleet.burn(3); // one SLO group starts burning
     stream.changed();
@@ -89,8 +89,8 @@ describe('StatusStream deltas', () => {
     const { clock, fleet, stream, latest } = await fleetStream(200);
     const reader = streamViewer();
     const slow = streamViewer(false);
-    stream.subscribe(reader.req, reader.res);
-    stream.subscribe(slow.req, slow.res);
+    stream.subscribe(reader.req, reader.res, true);
+    stream.subscribe(slow.req, slow.res, true);
     await clock.advance(10);
     slow.drain(); // took the retry line: now gets the first snapshot, and takes nothing more for a while
     for (let s = 0; s < 3; s++) {

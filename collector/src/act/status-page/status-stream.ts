@@ -10,6 +10,13 @@ export const STATUS_EVENT = 'status';
 /** SSE event name of a change to the last snapshot sent (a `StatusDelta`) on `GET /v1/status/events`. */
 export const STATUS_DELTA_EVENT = 'status-delta';
 /**
+ * Query parameter of `GET /v1/status/events` (`?deltas=1`) with which a client asks for
+ * `status-delta` events; the page does. Without it each change is a full `status` event, as
+ * before deltas: a page of an earlier release, which reconnects by itself when the collector is
+ * upgraded and knows `status` events only, and other clients of the stream keep up.
+ */
+export const STATUS_DELTAS_PARAM = 'deltas';
+/**
  * Most deltas kept for viewers a few changes behind (also kept under the size of a full snapshot:
  * a viewer further behind gets one of those).
  */
@@ -36,6 +43,8 @@ export interface StatusStreamOptions {
 
 interface Subscriber {
   res: ServerResponse;
+  /** Whether it asked for deltas ({@link STATUS_DELTAS_PARAM}); else it gets full snapshots only. */
+  deltas: boolean;
   /** Id of the last snapshot written to this viewer (whole or as a delta). */
   sent: string | undefined;
   /** When it was written (monotonic ms). */
@@ -77,11 +86,11 @@ export interface StatusStreamStats {
 
 /**
  * Fans status snapshots out to page viewers over Server-Sent Events. A viewer gets a full
- * snapshot on connect and then, whenever the snapshot changes, a delta to it (rows added, changed
- * and removed: a fleet's burn rates move at every evaluation, and the whole snapshot is megabytes),
- * at most once per `minIntervalMs`; a change announced with {@link changed} is sent as soon as
- * that limit allows, and the sources are re-read every `pollIntervalMs` for changes nobody
- * announced. Every snapshot is built once and its delta encoded once, then written as it is to
+ * snapshot on connect and then, whenever the snapshot changes, a delta to it if it asked for
+ * deltas (rows added, changed and removed: a fleet's burn rates move at every evaluation, and the
+ * whole snapshot is megabytes), else the new snapshot, at most once per `minIntervalMs`; a change
+ * announced with {@link changed} is sent as soon as that limit allows, and the sources are re-read
+ * every `pollIntervalMs` for changes nobody announced. Every snapshot is built once and its delta encoded once, then written as it is to
  * every viewer holding the snapshot before. A viewer a few changes behind (rate-limited, or still
  * draining an earlier write) gets the deltas it missed, each as encoded for all, while they cost
  * less than a full snapshot; one further behind simply gets the newest full snapshot (complete,
@@ -113,8 +122,11 @@ export class StatusStream {
     return this.subscribers.size;
   }
 
-  /** Serves one viewer until it disconnects or the stream stops. */
-  subscribe(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Serves one viewer until it disconnects or the stream stops; with `deltas`, changes go out as
+   * `status-delta` events (see {@link STATUS_DELTAS_PARAM}), else as full snapshots.
+   */
+  subscribe(req: IncomingMessage, res: ServerResponse, deltas = false): void {
     if (this.stopped || this.subscribers.size >= this.options.maxSubscribers) {
       this.stats.rejected++;
       const body = JSON.stringify({ error: { code: 503, message: 'too many status viewers' } });
@@ -128,7 +140,7 @@ export class StatusStream {
       return;
     }
     res.write(sseRetry(this.options.retryMs));
-    const sub: Subscriber = { res, sent: undefined, sentAt: Number.NEGATIVE_INFINITY };
+    const sub: Subscriber = { res, deltas, sent: undefined, sentAt: Number.NEGATIVE_INFINITY };
     this.subscribers.add(sub);
     const remove = () => {
       this.subscribers.delete(sub);
@@ -231,15 +243,18 @@ export class StatusStream {
   }
 
   /**
-   * What brings a viewer holding snapshot `sent` to `latest`: the deltas since, when they are all
-   * kept, else the full snapshot.
+   * What brings `sub` from the snapshot it holds to `latest`: the deltas since, when it takes
+   * deltas and they are all kept, else the full snapshot.
    */
-  private framesFor(sent: string | undefined, latest: Built): Buffer[] {
+  private framesFor(sub: Subscriber, latest: Built): Buffer[] {
+    const { sent } = sub;
     const deltas = this.deltas;
-    // An up-to-date viewer is the common case: the last delta, found without a search.
-    if (sent !== undefined && deltas.at(-1)?.from === sent) return [deltas.at(-1)!.frame];
-    const from = sent === undefined ? -1 : deltas.findIndex((d) => d.from === sent);
-    if (from >= 0) return deltas.slice(from).map((d) => d.frame);
+    if (sub.deltas && sent !== undefined) {
+      // An up-to-date viewer is the common case: the last delta, found without a search.
+      if (deltas.at(-1)?.from === sent) return [deltas.at(-1)!.frame];
+      const from = deltas.findIndex((d) => d.from === sent);
+      if (from >= 0) return deltas.slice(from).map((d) => d.frame);
+    }
     latest.full ??= Buffer.from(sseEvent(STATUS_EVENT, latest.id, latest.snapshot), 'utf8');
     return [latest.full];
   }
@@ -262,7 +277,7 @@ export class StatusStream {
         continue; // 'drain' calls deliver again
       }
       sub.stalledSince = undefined;
-      const frames = this.framesFor(sub.sent, latest);
+      const frames = this.framesFor(sub, latest);
       sub.sent = latest.id;
       sub.sentAt = now;
       this.stats.events += frames.length;

@@ -122,7 +122,8 @@ export type StatusSection = (typeof STATUS_SECTIONS)[number];
 
 /**
  * Body of `GET /v1/status` and the data of every `status` event on `GET /v1/status/events`
- * (`status-delta` events carry a {@link StatusDelta} to it instead).
+ * (`status-delta` events, sent to a client that asks for them with `?deltas=1`, carry a
+ * {@link StatusDelta} to it instead).
  */
 export interface StatusSnapshot {
   /** Collector time of the snapshot, epoch ms. */
