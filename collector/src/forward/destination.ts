@@ -92,7 +92,7 @@ export class Destination {
   private active = 0;
   /** Requests have been dropped after their last attempt since the last one that went through. */
   private dropping = false;
-  /** Requests have been refused (4xx) since the last one that went through. */
+  /** Requests have been refused (a status not retried) since the last one that went through. */
   private refusing = false;
   private stopping = false;
   /** Whether {@link start} ran: until then nothing sends, and a stop has nothing to wait for. */
