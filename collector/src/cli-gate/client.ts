@@ -11,6 +11,7 @@ import {
 import type { z } from 'zod';
 import { urlUnder } from '../config/http-url.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
+import { fetchErrorText } from '../fetch-error.ts';
 import { GATE_TOKEN_ENV } from './options.ts';
 
 /** The collector could not be asked (network, auth, a 4xx/5xx, an unreadable answer): exit 2. */
@@ -88,9 +89,9 @@ export class GateClient {
     const { baseUrl, token, clock, timeoutMs } = this.options;
     const url = urlUnder(baseUrl, path);
     const abort = new AbortController();
-    // What stopped the request: the timeout's own reason when it fired, else the error.
+    // What stopped the request: the timeout's own reason when it fired, else the error and its cause.
     const why = (error: unknown) =>
-      abort.signal.aborted ? String(abort.signal.reason?.message) : (error as Error).message;
+      abort.signal.aborted ? String(abort.signal.reason?.message) : fetchErrorText(error);
     const timer = clock.setTimeout(
       () => abort.abort(new Error(`no answer within ${timeoutMs} ms`)),
       timeoutMs,
@@ -111,9 +112,7 @@ export class GateClient {
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
       } catch (error) {
-        const e = error as Error;
-        const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-        throw new GateClientError(`cannot reach ${urlForDisplay(baseUrl)}: ${why(e)}${cause}`, true);
+        throw new GateClientError(`cannot reach ${urlForDisplay(baseUrl)}: ${why(error)}`, true);
       }
       let text: string;
       try {
