@@ -10,7 +10,8 @@
  * Every 6 simulated hours it prints what must stay bounded by the windows and limits rather than
  * grow with the versions and instances ever seen: heap after GC, the store file (with its WAL),
  * `/metrics` samples (and of them `breakwater_slo_*` with a `version` label, and
- * `breakwater_sdk_breaker_state`), SLO groups, status page rows, firing alerts, the gate
+ * `breakwater_sdk_breaker_state`), SLO groups, the SLO's series and overflow events
+ * (`breakwater_slo_series`, `breakwater_slo_overflow_events_total`), status page rows, firing alerts, the gate
  * incidents file, the time of one evaluation, and the gate's answers since the last line. Past
  * the SLO window every column but the answers should be flat.
  *
@@ -99,9 +100,14 @@ function fileKb(path: string): number {
   return existsSync(path) ? statSync(path).size / 1024 : 0;
 }
 
+/** The value of the first sample whose line starts with `prefix`. */
+function sample(samples: readonly string[], prefix: string): string {
+  return samples.find((l) => l.startsWith(prefix))?.split(' ')[1] ?? '-';
+}
+
 const answers = new Map<string, number>();
 console.log(
-  'day heap_mb store_kb metrics versioned_slo sdk_states slo_groups status_rows alerts incidents_kb eval_ms answers',
+  'day heap_mb store_kb metrics versioned_slo sdk_states slo_groups slo_series overflow_events status_rows alerts incidents_kb eval_ms answers',
 );
 for (let t = STEP_MS; t <= DAYS * 86_400_000; t += STEP_MS) {
   await clock.advance(STEP_MS);
@@ -125,8 +131,11 @@ for (let t = STEP_MS; t <= DAYS * 86_400_000; t += STEP_MS) {
     const deploy = deployOf(s, t - 30 * 60_000);
     if (deployOf(s, t - 30 * 60_000 - STEP_MS) === deploy) continue;
     const answer = await gate!.decide({ service: `svc${s}`, version: `v${deploy}`, baseline: [], slos: [] });
-    const reason = answer.reasons.find((r) => r.decision === answer.decision)?.code;
-    const key = answer.decision === 'PROCEED' ? 'PROCEED' : `${answer.decision}:${reason}`;
+    // Every code behind the decision: `series_overflow` comes with the data's own reasons.
+    const codes = [
+      ...new Set(answer.reasons.filter((r) => r.decision === answer.decision).map((r) => r.code)),
+    ];
+    const key = answer.decision === 'PROCEED' ? 'PROCEED' : `${answer.decision}:${codes.join('+')}`;
     answers.set(key, (answers.get(key) ?? 0) + 1);
   }
   if (t % REPORT_MS !== 0) continue;
@@ -149,6 +158,8 @@ for (let t = STEP_MS; t <= DAYS * 86_400_000; t += STEP_MS) {
       samples.filter((l) => l.startsWith('breakwater_slo_') && l.includes('version="')).length,
       samples.filter((l) => l.startsWith('breakwater_sdk_breaker_state{')).length,
       groups,
+      sample(samples, 'breakwater_slo_series{'),
+      sample(samples, 'breakwater_slo_overflow_events_total{'),
       groups + snapshot.dependencies.length + snapshot.breakerStates.length + snapshot.signals.length,
       snapshot.alerts.filter((a) => a.state === 'firing').length,
       fileKb(join(dir, 'gate-incidents.json')).toFixed(1),

@@ -11,9 +11,11 @@ import { resolveSlos } from './config/slo/resolve.ts';
 import { urlForDisplay } from './config/url-for-display.ts';
 import { evaluateAll } from './evaluate/evaluator.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
+import { longestVersionWindowMs } from './evaluate/gate/version-window.ts';
 import { writeFamily, writeSample } from './exposition/prometheus-text.ts';
 import { SliAggregator } from './sli/aggregate.ts';
 import { countedEventsKey } from './sli/counted-events.ts';
+import { type RetiringSlo, retirements } from './sli/retire.ts';
 import { SeriesLimiter } from './sli/series-limit.ts';
 import { openStore } from './store/open-store.ts';
 import { StoreClock } from './store/store-clock.ts';
@@ -41,8 +43,9 @@ export interface SloComponent extends CollectorComponent {
  * - The store is read and written on its own time ({@link StoreClock}): wall time as of start,
  *   advanced by the monotonic clock, so a step of the wall clock moves no window.
  * - A loop on the injected clock evaluates every `evaluation.interval`, updates Alertmanager
- *   and compacts the store (a failed compaction is logged and retried on the next tick, and
- *   the evaluation runs regardless); routes evaluate on demand (reusing a fresh result).
+ *   and compacts the store, retiring the series of versions that stopped (`sli/retire.ts`); a
+ *   failed compaction is logged and retried on the next tick, and the evaluation runs
+ *   regardless. Routes evaluate on demand (reusing a fresh result).
  * - `writeMetrics` exposes the last evaluation as `breakwater_slo_*`, the configured interval as
  *   `breakwater_slo_evaluation_interval_seconds`, and the engine's own failures as
  *   `breakwater_slo_engine_errors_total{stage}`.
@@ -109,14 +112,35 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
   const retentionWindows = [
     ...new Set([...[...byName.keys(), ...remembered.keys()].map(retention), longest + RETENTION_MARGIN_MS]),
   ];
-  const syncWithStore = async () => {
-    const snapshot = await store.snapshot(storeClock.now(), retentionWindows);
-    const held = snapshot.filter((s) => s.windows[retentionWindows.indexOf(retention(s.slo))]!.total > 0);
+  // A version's series that took no event for as long as the gate reads a version gives its place
+  // back: its counts are folded into the service's overflow version (see `sli/retire.ts`).
+  const retireAfter = new Map(definitions.map((d) => [d.name, longestVersionWindowMs(config.gate, d)]));
+  const syncWindows = [...new Set([...retentionWindows, ...retireAfter.values()])];
+  const retiring = new Map<string, RetiringSlo>(
+    definitions.map((d) => [
+      d.name,
+      {
+        groupBy: d.groupBy,
+        retireAfterMs: retireAfter.get(d.name)!,
+        retireIndex: syncWindows.indexOf(retireAfter.get(d.name)!),
+        heldIndex: syncWindows.indexOf(retention(d.name)),
+      },
+    ]),
+  );
+  // Retiring writes to the store, so only the ticks do it (a failure there is logged and retried):
+  // one at start must not fail the collector's start.
+  const syncWithStore = async (retire: boolean) => {
+    const now = storeClock.now();
+    let snapshot = await store.snapshot(now, syncWindows);
+    const folds = retire ? retirements(snapshot, retiring, now) : [];
+    if (folds.length > 0 && (await store.fold(folds)).length > 0)
+      snapshot = await store.snapshot(now, syncWindows);
+    const held = snapshot.filter((s) => s.windows[syncWindows.indexOf(retention(s.slo))]!.total > 0);
     limiter.reset(held);
     const keys = new Set(held.map((s) => `${s.slo}\u0000${s.series}`));
     for (const key of counters.keys()) if (!keys.has(key)) counters.delete(key);
   };
-  await syncWithStore();
+  await syncWithStore(false);
 
   /** The last evaluation: wall time (for `/metrics`), monotonic time (for its age), result. */
   let latest: { at: number; atMono: number; statuses: SloStatus[] } | undefined;
@@ -176,11 +200,12 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
     timer = undefined;
     const now = clock.monotonic();
     if (now - lastCompaction >= COMPACTION_INTERVAL_MS) {
-      // Compaction is housekeeping: a failure (e.g. a SQLite error) must not cost this tick's
-      // evaluation, or alerts and `breakwater_slo_*` go stale. It is retried on the next tick.
+      // Compaction (and retiring quiet series) is housekeeping: a failure (e.g. a SQLite error)
+      // must not cost this tick's evaluation, or alerts and `breakwater_slo_*` go stale. It is
+      // retried on the next tick.
       try {
         await store.compact(storeClock.now());
-        await syncWithStore();
+        await syncWithStore(true);
         lastCompaction = now;
       } catch (error) {
         engineErrors.compaction++;

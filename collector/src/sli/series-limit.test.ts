@@ -212,6 +212,26 @@ describe('series limit', () => {
     });
   });
 
+  it("a service whose series were all retired into its overflow series folds its further series there, not into the fleet's", () => {
+    const two = resolveSlos(
+      CollectorConfigSchema.parse({
+        technicalSlos: false,
+        slos: [{ name: 'chat', objective: 99, groupBy: [], maxSeries: 2 }],
+      }),
+    );
+    const id = (service: string, version: string) => encodeSeries({ service, version, dims: [] }, []);
+    const limiter = new SeriesLimiter(two);
+    // The SLO is full, and a's versions were retired: only its own overflow series holds its counts.
+    limiter.reset(
+      [id('b', 'v1'), id('c', 'v1'), id('a', '__overflow__')].map((series) => ({ slo: 'chat', series })),
+    );
+    const admission = limiter.admit(
+      new SliAggregator(two).aggregate([span({ service: 'a', serviceVersion: 'v9' })]),
+    );
+    // The gate reads a's own overflow series for a service the store holds counts of, not the fleet's.
+    assert.deepEqual(admission.deltas[0]!.labels, { service: 'a', version: '__overflow__', dims: [] });
+  });
+
   it('spans of admitted series pass through untouched', () => {
     const limiter = new SeriesLimiter(defs);
     const deltas = new SliAggregator(defs).aggregate([span({ service: 'a' }), span({ service: 'a' })]);

@@ -45,7 +45,8 @@ interface SloLimit {
  * 2 × `maxSeries` + 1 series.
  *
  * The admitted set mirrors the series the store holds: seeded from it at start and after each
- * compaction ({@link reset}), so series that age out free their place.
+ * compaction ({@link reset}), so series that age out or are retired (`sli/retire.ts`) free their
+ * place.
  */
 export class SeriesLimiter {
   private readonly slos = new Map<string, SloLimit>();
@@ -112,10 +113,12 @@ export class SeriesLimiter {
         out.push(d);
         continue;
       }
+      // A service whose series were all retired into its overflow series (`sli/retire.ts`) still
+      // has that one: the gate reads it, not the fleet's, for a service it holds counts of.
       const own =
-        (limit.perService.get(service) ?? 0) > 0 &&
         service !== OVERFLOW_LABEL_VALUE &&
-        (limit.serviceOverflows.has(service) || limit.serviceOverflows.size < limit.max);
+        (limit.serviceOverflows.has(service) ||
+          ((limit.perService.get(service) ?? 0) > 0 && limit.serviceOverflows.size < limit.max));
       const key = own ? `${d.slo}\u0000${service}` : d.slo;
       overflow ??= new Map();
       let o = overflow.get(key);

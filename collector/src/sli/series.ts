@@ -42,6 +42,16 @@ export function overflowLabels(dimCount: number, service = OVERFLOW_LABEL_VALUE)
 }
 
 /**
+ * Where the counts of a retired series go (see `sli/retire.ts`): its service's overflow version
+ * with the same `groupBy` values, so every sum over versions (each service × `groupBy` group's,
+ * the service's, the SLO's) keeps them. Without `groupBy` it is the service's own overflow
+ * series.
+ */
+export function retiredLabels(labels: SeriesLabels): SeriesLabels {
+  return { service: labels.service, version: OVERFLOW_LABEL_VALUE, dims: labels.dims };
+}
+
+/**
  * Which overflow series `labels` name: `'fleet'` (any service's events, see
  * {@link overflowLabels}), `'service'` (one service's), or undefined for an ordinary series.
  */

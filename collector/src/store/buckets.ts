@@ -4,6 +4,7 @@ import {
   cloneCounts,
   emptyCounts,
   type RetentionFn,
+  type SeriesFold,
   type SeriesWindows,
 } from './types.ts';
 
@@ -202,7 +203,48 @@ export class BucketIndex {
     return { writes: [...writes.values()], deletes };
   }
 
-  /** Applies a plan from {@link planCompaction}. */
+  /**
+   * What {@link SloStore.fold} changes: every bucket of each quiet `from` deleted and added to
+   * `to`'s bucket of the same resolution and start. Returns the folds it plans with the plan.
+   */
+  planFold(folds: readonly SeriesFold[]): { plan: CompactionPlan; done: SeriesFold[] } {
+    const writes = new Map<string, BucketWrite>();
+    const deletes: BucketRef[] = [];
+    const done: SeriesFold[] = [];
+    // A series folded into is not folded away in the same plan, nor the other way round: its
+    // buckets would be read before this plan's writes to it.
+    const froms = new Set<string>();
+    const tos = new Set<string>();
+    for (const f of folds) {
+      const from = this.slos.get(f.slo)?.get(f.from);
+      if (from === undefined || f.from === f.to || newestEnd(from) > f.quietSinceMs) continue;
+      const fromKey = `${f.slo}\u0000${f.from}`;
+      const toKey = `${f.slo}\u0000${f.to}`;
+      if (tos.has(fromKey) || froms.has(toKey)) continue;
+      froms.add(fromKey);
+      tos.add(toKey);
+      done.push(f);
+      for (const [buckets, res] of [
+        [from.fine, FINE_BUCKET_MS],
+        [from.coarse, COARSE_BUCKET_MS],
+      ] as const) {
+        for (const [start, counts] of buckets) {
+          deletes.push({ slo: f.slo, series: f.from, res, start });
+          const key = `${f.slo}\u0000${f.to}\u0000${res}\u0000${start}`;
+          let w = writes.get(key);
+          if (w === undefined) {
+            const ref: BucketRef = { slo: f.slo, series: f.to, res, start };
+            w = { ...ref, counts: this.get(ref) };
+            writes.set(key, w);
+          }
+          addCounts(w.counts, counts);
+        }
+      }
+    }
+    return { plan: { writes: [...writes.values()], deletes }, done };
+  }
+
+  /** Applies a plan from {@link planCompaction} or {@link planFold}. */
   applyCompaction(plan: CompactionPlan): void {
     for (const d of plan.deletes) this.delete(d);
     for (const w of plan.writes) this.set(w);
@@ -223,6 +265,14 @@ export class BucketIndex {
     }
     return res === FINE_BUCKET_MS ? series.fine : series.coarse;
   }
+}
+
+/** End of the newest bucket of `series`. */
+function newestEnd(series: Series): number {
+  let end = Number.NEGATIVE_INFINITY;
+  for (const start of series.fine.keys()) end = Math.max(end, start + FINE_BUCKET_MS);
+  for (const start of series.coarse.keys()) end = Math.max(end, start + COARSE_BUCKET_MS);
+  return end;
 }
 
 /** Rounds `t` down to a multiple of `size`. */

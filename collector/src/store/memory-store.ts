@@ -5,6 +5,7 @@ import {
   type CountDelta,
   type DefinitionChanges,
   type RetentionFn,
+  type SeriesFold,
   type SeriesWindows,
   type SloStore,
 } from './types.ts';
@@ -42,6 +43,13 @@ export class MemoryStore implements SloStore {
   async compact(nowMs: number): Promise<void> {
     this.index.applyCompaction(this.index.planCompaction(nowMs, this.retention));
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
+  }
+
+  async fold(folds: readonly SeriesFold[]): Promise<SeriesFold[]> {
+    const { plan, done } = this.index.planFold(folds);
+    this.index.applyCompaction(plan);
+    this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
+    return done;
   }
 
   latestBucketStart(): number {

@@ -13,6 +13,7 @@ import {
   type DefinitionChanges,
   EXAMPLES_PER_SERIES,
   type RetentionFn,
+  type SeriesFold,
   type SeriesWindows,
   type SloStore,
 } from './types.ts';
@@ -200,6 +201,33 @@ export class SqliteStore implements SloStore {
     this.index.applyCompaction(plan);
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
     this.reloadSeriesIds();
+  }
+
+  async fold(folds: readonly SeriesFold[]): Promise<SeriesFold[]> {
+    if (this.closed) return [];
+    // Pending commits first: a series that took events meanwhile is then seen as not quiet.
+    this.flush();
+    const { plan, done } = this.index.planFold(folds);
+    if (done.length === 0) return [];
+    const deleteSeries = this.db.prepare('DELETE FROM slo_series WHERE slo = ? AND series = ?');
+    const deleteExamples = this.db.prepare('DELETE FROM slo_example_traces WHERE slo = ? AND series = ?');
+    const newIds = new Map<string, number>();
+    this.transaction(() => {
+      for (const d of plan.deletes) {
+        const id = this.seriesIds.get(seriesKey(d.slo, d.series));
+        if (id !== undefined) this.deleteBucket.run(id, d.res, d.start);
+      }
+      for (const w of plan.writes) this.writeBucket(w, newIds);
+      for (const f of done) {
+        deleteSeries.run(f.slo, f.from);
+        deleteExamples.run(f.slo, f.from);
+      }
+    });
+    for (const [key, id] of newIds) this.seriesIds.set(key, id);
+    for (const f of done) this.seriesIds.delete(seriesKey(f.slo, f.from));
+    this.index.applyCompaction(plan);
+    this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
+    return done;
   }
 
   latestBucketStart(): number {

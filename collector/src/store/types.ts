@@ -48,6 +48,15 @@ export interface SloStore {
    */
   compact(nowMs: number): Promise<void>;
   /**
+   * Folds series into others, atomically (all or nothing, and durably for a durable store): for
+   * each {@link SeriesFold} whose `from` holds no bucket ending after `quietSinceMs` (checked
+   * after the commits pending now are applied, so a series that took events meanwhile is left
+   * as it is), every bucket of `from` is added to `to`'s bucket of the same time, and `from` and
+   * its example trace ids go. Sums over any set of series holding both are unchanged. Resolves
+   * to the folds done.
+   */
+  fold(folds: readonly SeriesFold[]): Promise<SeriesFold[]>;
+  /**
    * Start of the newest bucket held (`-Infinity` when empty): no count was committed earlier
    * than this. A restarted collector must not count time from before it (see `StoreClock`).
    */
@@ -69,6 +78,15 @@ export interface SloStore {
   adoptDefinitions(configured: ReadonlyMap<string, string>): DefinitionChanges;
   /** Releases resources; pending commits finish first. */
   close(): Promise<void>;
+}
+
+/** One series to fold into another (see {@link SloStore.fold}). */
+export interface SeriesFold {
+  slo: string;
+  from: string;
+  to: string;
+  /** Fold only if `from` took no event since (store time, ms). */
+  quietSinceMs: number;
 }
 
 /** What {@link SloStore.adoptDefinitions} did, by SLO name. */
