@@ -8,16 +8,15 @@
  * components, no auth (the configuration these attacks aim at).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { COLLECTOR_PATHS, GATE_PATHS } from '@breakwater/protocol';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { builtInComponents } from '../../collector/src/built-in-components.ts';
 import { startTestService, type TestService } from '../../collector/src/testing/helpers.ts';
+import { launchChromium } from '../harness/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REBOUND = 'rebound.test';
 const CONFIG = 'store: { kind: memory }\nevaluation: { interval: 1s }\n';
 
@@ -41,7 +40,6 @@ describe('browser guard in headless Chromium', { timeout: 120_000 }, () => {
   let otherPage = '';
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: apt-get install chromium`);
     t = await startTestService(CONFIG, { components: builtInComponents() });
     collectorPort = Number(new URL(t.url).port);
     otherSite = createServer((_req, res) => {
@@ -50,20 +48,8 @@ describe('browser guard in headless Chromium', { timeout: 120_000 }, () => {
     });
     await new Promise<void>((resolve) => otherSite.listen(0, '127.0.0.1', resolve));
     otherOrigin = `http://localhost:${(otherSite.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // The attacker's name now resolves to this machine, as after a DNS rebinding.
-        `--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`,
-      ],
-    });
+    // The attacker's name now resolves to this machine, as after a DNS rebinding.
+    browser = await launchChromium([`--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`]);
   });
 
   after(async () => {

@@ -6,14 +6,13 @@
  * operator's selection in it survives an update).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { serviceName, syntheticFleet } from '../../collector/src/act/status-page/testing/synthetic-fleet.ts';
 import { createStatusComponent, type StatusComponent } from '../../collector/src/status-component.ts';
 import { startTestService, type TestService } from '../../collector/src/testing/helpers.ts';
+import { launchChromium } from '../harness/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROWS = 600;
 
 /** Waits for the page to render a snapshot newer than the one shown now. */
@@ -31,7 +30,6 @@ describe('status page with hundreds of SLO rows', { timeout: 120_000 }, () => {
   let browser: Browser;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: apt-get install chromium`);
     fleet.burn(burning);
     t = await startTestService('store: { kind: memory }\n', {
       components: [
@@ -41,10 +39,7 @@ describe('status page with hundreds of SLO rows', { timeout: 120_000 }, () => {
         },
       ],
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

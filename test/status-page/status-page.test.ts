@@ -6,11 +6,11 @@
  * reload, and honour auth. Screenshots go to `test/test-results/`.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ATTR, COLLECTOR_PATHS, type GateAnswer, METRIC, SEMCONV, type SloList } from '@breakwater/protocol';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { DesiredAlert } from '../../collector/src/act/alerts.ts';
 import { gateAlertLabels } from '../../collector/src/act/gate/incident-alerts.ts';
 import {
@@ -23,10 +23,10 @@ import type { ComponentFactory } from '../../collector/src/service.ts';
 import { createSloComponent } from '../../collector/src/slo-component.ts';
 import { createStatusComponent, type StatusComponentOptions } from '../../collector/src/status-component.ts';
 import { startTestService, type TestService } from '../../collector/src/testing/helpers.ts';
+import { launchChromium } from '../harness/chromium.ts';
 import { REPO_ROOT } from '../harness/process.ts';
 import { getJson } from '../harness/wait.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = path.join(REPO_ROOT, 'test', 'test-results');
 const ADMIN = 'status-page-admin-token-0123456789';
 const SUBSCRIBE = 'status-page-subscribe-token-0123456789';
@@ -173,22 +173,6 @@ function components(
   ];
 }
 
-function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
-
 /** Console errors and page errors (a CSP violation is reported as a console error). */
 function watchErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -203,9 +187,8 @@ describe('status page in headless Chromium', { timeout: 120_000 }, () => {
   let browser: Browser;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: apt-get install chromium`);
     mkdirSync(RESULTS, { recursive: true });
-    browser = await launch();
+    browser = await launchChromium();
   });
 
   after(async () => {
