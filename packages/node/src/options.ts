@@ -50,12 +50,15 @@ export interface StartOptions {
   readonly serviceInstanceId?: string;
   /**
    * OTLP/HTTP base endpoint, e.g. `http://127.0.0.1:4318` (`/v1/traces`, `/v1/metrics` and, for
-   * the app's OpenTelemetry log records, `/v1/logs` are appended). Default: the exporters read `OTEL_EXPORTER_OTLP_ENDPOINT` (and the per-signal
-   * variables), else `http://localhost:4318`. A value (or variable) that is not an http(s) URL is
-   * logged and ignored.
+   * the app's OpenTelemetry log records, `/v1/logs` are appended). Default: the exporters read
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` (and the per-signal variables), else `http://localhost:4318`. A
+   * value (or variable) that is not an http(s) URL is logged and ignored.
    */
   readonly endpoint?: string;
-  /** Extra OTLP/HTTP headers, log export included (the exporters also read `OTEL_EXPORTER_OTLP_HEADERS`). */
+  /**
+   * Extra OTLP/HTTP headers, log export included (the exporters also read
+   * `OTEL_EXPORTER_OTLP_HEADERS`).
+   */
   readonly headers?: Readonly<Record<string, string>>;
   /** Metric export interval; default `OTEL_METRIC_EXPORT_INTERVAL`, else 15 s. */
   readonly metricIntervalMs?: number;
@@ -340,10 +343,10 @@ function portNumber(
 const DEFAULT_PROMETHEUS_PORT = 9464;
 
 /**
- * The exporters `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER` (a comma-separated list) ask
- * for among `supported`: `otlp` when unset, none for `none`. Other exporters the OTel SDK knows
- * (`console`, `zipkin`, …) are not built in here; asking for one logs what is used instead, OTLP
- * when nothing else is, rather than silently dropping the signal.
+ * The exporters `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER` (a
+ * comma-separated list) ask for among `supported`: `otlp` when unset, none for `none`. Other
+ * exporters the OTel SDK knows (`console`, `zipkin`, …) are not built in here; asking for one logs
+ * what is used instead, OTLP when nothing else is, rather than silently dropping the signal.
  */
 function exportersFrom(
   name: string,

@@ -1,8 +1,8 @@
 /**
  * `start()`: one call that sets up OpenTelemetry (NodeSDK, OTLP/HTTP trace and metric export,
- * OTLP log export, optional Prometheus endpoint, resource), the Breakwater runtime and instrumentations, and the
- * fleet control client. It never throws into the app: a problem is logged and the app runs on,
- * uninstrumented if need be.
+ * OTLP log export, optional Prometheus endpoint, resource), the Breakwater runtime and
+ * instrumentations, and the fleet control client. It never throws into the app: a problem is
+ * logged and the app runs on, uninstrumented if need be.
  */
 import {
   breakwaterInstrumentations,

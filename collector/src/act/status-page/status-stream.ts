@@ -90,8 +90,8 @@ export interface StatusStreamStats {
  * deltas (rows added, changed and removed: a fleet's burn rates move at every evaluation, and the
  * whole snapshot is megabytes), else the new snapshot, at most once per `minIntervalMs`; a change
  * announced with {@link changed} is sent as soon as that limit allows, and the sources are re-read
- * every `pollIntervalMs` for changes nobody announced. Every snapshot is built once and its delta encoded once, then written as it is to
- * every viewer holding the snapshot before. A viewer a few changes behind (rate-limited, or still
+ * every `pollIntervalMs` for changes nobody announced. Every snapshot is built once and its delta
+ * encoded once, then written as it is to every viewer holding the snapshot before. A viewer a few changes behind (rate-limited, or still
  * draining an earlier write) gets the deltas it missed, each as encoded for all, while they cost
  * less than a full snapshot; one further behind simply gets the newest full snapshot (complete,
  * so skipping is safe).
