@@ -139,14 +139,21 @@ const CONTROL: Readonly<Record<string, OptionSpec>> = {
 };
 
 /**
+ * Where problems with `given` options are told: its `logger` when that is a function (made safe),
+ * else the console.
+ */
+export function optionsLogger(given: unknown): (message: string) => void {
+  return isObject(given) && typeof given.logger === 'function'
+    ? safeLogger(given.logger as (message: string) => void)
+    : defaultLogger;
+}
+
+/**
  * `given` with every option that fails its check left out, each logged (to `given.logger` when
  * that is a function, else to the console). Never throws.
  */
 export function checkStartOptions(given: unknown): StartOptions {
-  const log =
-    isObject(given) && typeof given.logger === 'function'
-      ? safeLogger(given.logger as (m: string) => void)
-      : defaultLogger;
+  const log = optionsLogger(given);
   if (given === undefined) return {};
   if (!isObject(given)) {
     log(

@@ -7,11 +7,10 @@
 import { getRuntime } from '@breakwater/instrumentation';
 import type { BreakerOverride } from '@breakwater/protocol';
 import { isObject, showValue } from '@breakwater/protocol';
-import { checkStartOptions, suggestion } from './check-options.ts';
+import { checkStartOptions, optionsLogger, suggestion } from './check-options.ts';
 import type { ControlClient } from './control/index.ts';
 import { processRuntimeTarget, startControl } from './control-hook.ts';
 import { claimControl, controlOwner, releaseControl } from './control-owner.ts';
-import { defaultLogger } from './default-logger.ts';
 import {
   DEFAULT_SERVICE_NAME,
   parseResourceAttributes,
@@ -20,7 +19,6 @@ import {
   type StartOptions,
 } from './options.ts';
 import { readUrlVariables } from './otlp-urls.ts';
-import { safeLogger } from './safe-logger.ts';
 
 /**
  * Options of {@link startFleetControl}: those of `start()` that say where the collector is and
@@ -88,10 +86,7 @@ let current: FleetControl | undefined;
  * // … in the app's shutdown: await fleet.close();
  */
 export function startFleetControl(given: FleetControlOptions = {}): FleetControl {
-  const log =
-    isObject(given) && typeof given.logger === 'function'
-      ? safeLogger(given.logger as (message: string) => void)
-      : defaultLogger;
+  const log = optionsLogger(given);
   try {
     if (controlOwner() === 'start()') {
       log(
