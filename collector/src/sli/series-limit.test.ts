@@ -19,6 +19,16 @@ const aggregate = (services: string[]) =>
 const services = (deltas: { series: string }[]) =>
   deltas.map((d) => decodeSeries(d.series, ['model'])!.service);
 
+/** An SLO `chat` without groupBy that keeps two series. */
+const twoSeries = resolveSlos(
+  CollectorConfigSchema.parse({
+    technicalSlos: false,
+    slos: [{ name: 'chat', objective: 99, groupBy: [], maxSeries: 2 }],
+  }),
+);
+/** The stored id of `twoSeries`' series of `version` of `service`. */
+const versionId = (service: string, version: string) => encodeSeries({ service, version, dims: [] }, []);
+
 describe('series limit', () => {
   it('keeps the first maxSeries series and folds the rest, counts and examples, into __overflow__', () => {
     const limiter = new SeriesLimiter(defs);
@@ -176,30 +186,29 @@ describe('series limit', () => {
   });
 
   it("services' own overflow series are capped at maxSeries too, and a failed batch's are released", () => {
-    const two = resolveSlos(
-      CollectorConfigSchema.parse({
-        technicalSlos: false,
-        slos: [{ name: 'chat', objective: 99, groupBy: [], maxSeries: 2 }],
-      }),
-    );
-    const id = (service: string, version: string) => encodeSeries({ service, version, dims: [] }, []);
-    const limiter = new SeriesLimiter(two);
+    const limiter = new SeriesLimiter(twoSeries);
     // Stored: two admitted series, and the overflow series of two services that have aged out.
     limiter.reset(
-      [id('a', 'v1'), id('b', 'v1'), id('gone-1', '__overflow__'), id('gone-2', '__overflow__')].map(
-        (series) => ({
-          slo: 'chat',
-          series,
-        }),
-      ),
+      [
+        versionId('a', 'v1'),
+        versionId('b', 'v1'),
+        versionId('gone-1', '__overflow__'),
+        versionId('gone-2', '__overflow__'),
+      ].map((series) => ({
+        slo: 'chat',
+        series,
+      })),
     );
     const newVersion = (service: string) =>
-      new SliAggregator(two).aggregate([span({ service, serviceVersion: 'v2' })]);
+      new SliAggregator(twoSeries).aggregate([span({ service, serviceVersion: 'v2' })]);
     assert.equal(limiter.admit(newVersion('a')).deltas[0]!.labels.service, '__overflow__', 'cap reached');
 
-    const fresh = new SeriesLimiter(two);
+    const fresh = new SeriesLimiter(twoSeries);
     fresh.reset(
-      [id('a', 'v1'), id('b', 'v1'), id('gone-1', '__overflow__')].map((series) => ({ slo: 'chat', series })),
+      [versionId('a', 'v1'), versionId('b', 'v1'), versionId('gone-1', '__overflow__')].map((series) => ({
+        slo: 'chat',
+        series,
+      })),
     );
     const failedBatch = fresh.admit(newVersion('a'));
     assert.deepEqual(failedBatch.deltas[0]!.labels, { service: 'a', version: '__overflow__', dims: [] });
@@ -213,20 +222,16 @@ describe('series limit', () => {
   });
 
   it("a service whose series were all retired into its overflow series folds its further series there, not into the fleet's", () => {
-    const two = resolveSlos(
-      CollectorConfigSchema.parse({
-        technicalSlos: false,
-        slos: [{ name: 'chat', objective: 99, groupBy: [], maxSeries: 2 }],
-      }),
-    );
-    const id = (service: string, version: string) => encodeSeries({ service, version, dims: [] }, []);
-    const limiter = new SeriesLimiter(two);
+    const limiter = new SeriesLimiter(twoSeries);
     // The SLO is full, and a's versions were retired: only its own overflow series holds its counts.
     limiter.reset(
-      [id('b', 'v1'), id('c', 'v1'), id('a', '__overflow__')].map((series) => ({ slo: 'chat', series })),
+      [versionId('b', 'v1'), versionId('c', 'v1'), versionId('a', '__overflow__')].map((series) => ({
+        slo: 'chat',
+        series,
+      })),
     );
     const admission = limiter.admit(
-      new SliAggregator(two).aggregate([span({ service: 'a', serviceVersion: 'v9' })]),
+      new SliAggregator(twoSeries).aggregate([span({ service: 'a', serviceVersion: 'v9' })]),
     );
     // The gate reads a's own overflow series for a service the store holds counts of, not the fleet's.
     assert.deepEqual(admission.deltas[0]!.labels, { service: 'a', version: '__overflow__', dims: [] });
