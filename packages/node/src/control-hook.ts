@@ -22,12 +22,7 @@ export interface ControlHandle {
  * never evicted, so the fleet could otherwise grow every SDK past its dependency limit.
  */
 export function overrideTarget(runtime: Runtime): OverrideTarget {
-  return {
-    applyOverride: (dependency, override) => runtime.guard.applyOverride(dependency, override),
-    clearOverride: (dependency) => runtime.guard.clearOverride(dependency),
-    maxOverrides: runtime.guard.maxDependencies,
-    has: (dependency) => runtime.guard.breakers.find(dependency) !== undefined,
-  };
+  return targetOf(() => runtime);
 }
 
 /**
@@ -38,11 +33,16 @@ export function overrideTarget(runtime: Runtime): OverrideTarget {
  * every TTL/2). The cap is the runtime's at start.
  */
 export function processRuntimeTarget(): OverrideTarget {
+  return targetOf(getRuntime);
+}
+
+/** The target on the runtime `runtime()` gives at each call; the cap is taken once, now. */
+function targetOf(runtime: () => Runtime): OverrideTarget {
   return {
-    applyOverride: (dependency, override) => getRuntime().guard.applyOverride(dependency, override),
-    clearOverride: (dependency) => getRuntime().guard.clearOverride(dependency),
-    maxOverrides: getRuntime().guard.maxDependencies,
-    has: (dependency) => getRuntime().guard.breakers.find(dependency) !== undefined,
+    applyOverride: (dependency, override) => runtime().guard.applyOverride(dependency, override),
+    clearOverride: (dependency) => runtime().guard.clearOverride(dependency),
+    maxOverrides: runtime().guard.maxDependencies,
+    has: (dependency) => runtime().guard.breakers.find(dependency) !== undefined,
   };
 }
 
