@@ -35,8 +35,8 @@ export interface BucketWrite extends BucketRef {
   counts: Counts;
 }
 
-/** What a compaction changes: buckets to write (absolute) and buckets to delete. */
-export interface CompactionPlan {
+/** What a compaction or a fold changes: buckets to write (absolute) and buckets to delete. */
+export interface BucketPlan {
   writes: BucketWrite[];
   deletes: BucketRef[];
 }
@@ -164,7 +164,7 @@ export class BucketIndex {
    * time) would otherwise delete history that is still in its window once the clock is right.
    * Nothing is lost by waiting: while no newer count arrives, the store does not grow.
    */
-  planCompaction(nowMs: number, retention: RetentionFn): CompactionPlan {
+  planCompaction(nowMs: number, retention: RetentionFn): BucketPlan {
     const at = Math.min(nowMs, this.newestEnd);
     const fineCutoff = floorTo(at - FINE_SPAN_MS, COARSE_BUCKET_MS);
     const writes = new Map<string, BucketWrite>();
@@ -207,7 +207,7 @@ export class BucketIndex {
    * What {@link SloStore.fold} changes: every bucket of each quiet `from` deleted and added to
    * `to`'s bucket of the same resolution and start. Returns the folds it plans with the plan.
    */
-  planFold(folds: readonly SeriesFold[]): { plan: CompactionPlan; done: SeriesFold[] } {
+  planFold(folds: readonly SeriesFold[]): { plan: BucketPlan; done: SeriesFold[] } {
     const writes = new Map<string, BucketWrite>();
     const deletes: BucketRef[] = [];
     const done: SeriesFold[] = [];
@@ -245,7 +245,7 @@ export class BucketIndex {
   }
 
   /** Applies a plan from {@link planCompaction} or {@link planFold}. */
-  applyCompaction(plan: CompactionPlan): void {
+  applyPlan(plan: BucketPlan): void {
     for (const d of plan.deletes) this.delete(d);
     for (const w of plan.writes) this.set(w);
   }

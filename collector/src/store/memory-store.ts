@@ -41,13 +41,13 @@ export class MemoryStore implements SloStore {
   }
 
   async compact(nowMs: number): Promise<void> {
-    this.index.applyCompaction(this.index.planCompaction(nowMs, this.retention));
+    this.index.applyPlan(this.index.planCompaction(nowMs, this.retention));
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
   }
 
   async fold(folds: readonly SeriesFold[]): Promise<SeriesFold[]> {
     const { plan, done } = this.index.planFold(folds);
-    this.index.applyCompaction(plan);
+    this.index.applyPlan(plan);
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
     return done;
   }

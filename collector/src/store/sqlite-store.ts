@@ -198,7 +198,7 @@ export class SqliteStore implements SloStore {
         'DELETE FROM slo_example_traces WHERE NOT EXISTS (SELECT 1 FROM slo_series s WHERE s.slo = slo_example_traces.slo AND s.series = slo_example_traces.series)',
       );
     });
-    this.index.applyCompaction(plan);
+    this.index.applyPlan(plan);
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
     this.reloadSeriesIds();
   }
@@ -225,7 +225,7 @@ export class SqliteStore implements SloStore {
     });
     for (const [key, id] of newIds) this.seriesIds.set(key, id);
     for (const f of done) this.seriesIds.delete(seriesKey(f.slo, f.from));
-    this.index.applyCompaction(plan);
+    this.index.applyPlan(plan);
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
     return done;
   }
