@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { BucketIndex, type BucketRef, type BucketWrite, type Resolution } from './buckets.ts';
+import {
+  BucketIndex,
+  type BucketPlan,
+  type BucketRef,
+  type BucketWrite,
+  type Resolution,
+} from './buckets.ts';
 import { ExampleIndex, mergeExamples } from './example-index.ts';
 import { openFailureReason } from './file-access.ts';
 import { FileOpenError } from './file-open-error.ts';
@@ -188,11 +194,7 @@ export class SqliteStore implements SloStore {
     const plan = this.index.planCompaction(nowMs, this.retention);
     if (plan.writes.length === 0 && plan.deletes.length === 0) return;
     this.transaction(() => {
-      for (const d of plan.deletes) {
-        const id = this.seriesIds.get(seriesKey(d.slo, d.series));
-        if (id !== undefined) this.deleteBucket.run(id, d.res, d.start);
-      }
-      for (const w of plan.writes) this.writeBucket(w, new Map());
+      this.writePlan(plan, new Map());
       this.db.exec('DELETE FROM slo_series WHERE id NOT IN (SELECT DISTINCT series_id FROM slo_buckets)');
       this.db.exec(
         'DELETE FROM slo_example_traces WHERE NOT EXISTS (SELECT 1 FROM slo_series s WHERE s.slo = slo_example_traces.slo AND s.series = slo_example_traces.series)',
@@ -213,11 +215,7 @@ export class SqliteStore implements SloStore {
     const deleteExamples = this.db.prepare('DELETE FROM slo_example_traces WHERE slo = ? AND series = ?');
     const newIds = new Map<string, number>();
     this.transaction(() => {
-      for (const d of plan.deletes) {
-        const id = this.seriesIds.get(seriesKey(d.slo, d.series));
-        if (id !== undefined) this.deleteBucket.run(id, d.res, d.start);
-      }
-      for (const w of plan.writes) this.writeBucket(w, newIds);
+      this.writePlan(plan, newIds);
       for (const f of done) {
         deleteSeries.run(f.slo, f.from);
         deleteExamples.run(f.slo, f.from);
@@ -228,6 +226,15 @@ export class SqliteStore implements SloStore {
     this.index.applyPlan(plan);
     this.exampleIndex.retain((slo, series) => this.index.has(slo, series));
     return done;
+  }
+
+  /** Writes `plan`'s deletes and writes, inside a transaction; ids of series it creates go to `newIds`. */
+  private writePlan(plan: BucketPlan, newIds: Map<string, number>): void {
+    for (const d of plan.deletes) {
+      const id = this.seriesIds.get(seriesKey(d.slo, d.series));
+      if (id !== undefined) this.deleteBucket.run(id, d.res, d.start);
+    }
+    for (const w of plan.writes) this.writeBucket(w, newIds);
   }
 
   latestBucketStart(): number {
