@@ -6,6 +6,7 @@ import { FileIncidentStore } from './act/gate/incident-store.ts';
 import { GateMetrics, writeIncidentMetrics } from './act/gate/metrics.ts';
 import { FileRolledBackStore } from './act/gate/rolled-back-store.ts';
 import { gateRoutes } from './act/gate/routes.ts';
+import { writeStateSaveFailures } from './act/state-file-metrics.ts';
 import type { CollectorComponent, ComponentContext } from './component.ts';
 import type { GateConfig } from './evaluate/gate/config.ts';
 import type { GateDataSource } from './evaluate/gate/data-source.ts';
@@ -67,6 +68,9 @@ export function createGateComponent(
   const am = ctx.config.alertmanager;
   // Gate state is kept where the SLO counts are: durable unless the store is memory-only.
   const durable = ctx.config.store.kind !== 'memory';
+  const incidentStore =
+    durable && config.alerts.enabled ? new FileIncidentStore(ctx.dataDir, logger) : undefined;
+  const rolledBackStore = durable ? new FileRolledBackStore(ctx.dataDir, logger) : undefined;
   const pusher =
     options.alertSink === undefined && config.alerts.enabled
       ? alertmanagerPusherFrom(am, clock, logger)
@@ -79,7 +83,7 @@ export function createGateComponent(
         clock,
         ttlMs: config.alerts.ttl,
         extraLabels: am.labels,
-        ...(durable ? { store: new FileIncidentStore(ctx.dataDir, logger) } : {}),
+        ...(incidentStore === undefined ? {} : { store: incidentStore }),
         ...(config.alerts.traceUrlTemplate === undefined
           ? {}
           : { traceUrlTemplate: config.alerts.traceUrlTemplate }),
@@ -93,7 +97,7 @@ export function createGateComponent(
   const rolledBack = new RolledBackVersions(
     clock,
     Math.max(config.window, ...Object.values(config.slos).map((o) => o.window ?? 0)),
-    durable ? new FileRolledBackStore(ctx.dataDir, logger) : undefined,
+    rolledBackStore,
   );
   // Loaded now, not at start: the gate API answers from the moment the listener is up, while the
   // components before it may still be starting, and a question must not find the set empty.
@@ -176,6 +180,11 @@ export function createGateComponent(
       metrics.write(out);
       if (incidents !== undefined) writeIncidentMetrics(out, incidents);
       if (pusher !== undefined) writePusherMetrics(out, pusher.stats);
+      writeStateSaveFailures(
+        out,
+        'breakwater_gate_state_save_failures_total',
+        [incidentStore?.file, rolledBackStore?.file].filter((f) => f !== undefined),
+      );
     },
     async start() {
       await restoring;

@@ -4,6 +4,7 @@ import { desiredAlerts } from './act/alerts.ts';
 import { FiringAlertsFile } from './act/firing-alerts-file.ts';
 import { type EventCounter, writeSloMetrics } from './act/slo-metrics.ts';
 import { sloRoutes } from './act/slo-routes.ts';
+import { writeStateSaveFailures } from './act/state-file-metrics.ts';
 import type { CollectorComponent, ComponentContext } from './component.ts';
 import { dimensionLabel } from './config/slo/dimension-label.ts';
 import { levelsPagingWhileMet } from './config/slo/levels-paging-while-met.ts';
@@ -336,6 +337,8 @@ export async function createSloComponent(context: ComponentContext): Promise<Slo
       writeSloMetrics(out, latest?.statuses ?? [], counters.values(), latest?.at);
       writeSeriesMetrics(out);
       writeEngineHealth(out);
+      if (firingFile !== undefined)
+        writeStateSaveFailures(out, 'breakwater_slo_state_save_failures_total', [firingFile.file]);
       if (pusher !== undefined) {
         const stats = pusher.stats;
         writeFamily(

@@ -24,7 +24,8 @@ const FileSchema = z.object({
  * Alertmanager's `resolve_timeout`. Saved only when the set changes.
  */
 export class FiringAlertsFile {
-  private readonly file: ReplacedFile;
+  /** The file itself (its save failures are on `/metrics`). */
+  readonly file: ReplacedFile;
   private readonly logger: Logger;
   private saved = '';
 

@@ -1,13 +1,25 @@
 import { open, readFile, rename } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Logger } from '../component.ts';
 
 /**
  * A small state file that each save replaces atomically (write a temporary file, fsync, rename),
  * so a crash leaves the old or the new content, never half of it. Saves made while a write runs
- * are coalesced: only the latest content is written next. Failures are logged, never thrown.
+ * are coalesced: only the latest content is written next. Failures are counted
+ * ({@link saveFailures}) and logged, never thrown: the log says when a run of them starts and when
+ * saving works again.
  */
 export class ReplacedFile {
   readonly path: string;
+  /** The file's name in the data directory, the `file` label of its save failures. */
+  readonly name: string;
+  /**
+   * Saves that failed (disk full, read-only, I/O error): until one succeeds, a restart comes back
+   * to what the file held before them.
+   */
+  saveFailures = 0;
+  /** Whether the last write failed: the file holds older content than the last save. */
+  failing = false;
   private readonly logger: Logger;
   /** Names the content in log messages, e.g. `gate incidents`. */
   private readonly what: string;
@@ -16,6 +28,7 @@ export class ReplacedFile {
 
   constructor(path: string, what: string, logger: Logger) {
     this.path = path;
+    this.name = basename(path);
     this.what = what;
     this.logger = logger;
   }
@@ -49,8 +62,17 @@ export class ReplacedFile {
         this.pending = undefined;
         try {
           await this.write(text);
+          if (this.failing) this.logger.info({ path: this.path }, `saving ${this.what} works again`);
+          this.failing = false;
         } catch (error) {
-          this.logger.error({ err: error, path: this.path }, `cannot save ${this.what}`);
+          this.saveFailures++;
+          // Once per run of failures: a full disk fails every save alike.
+          if (!this.failing)
+            this.logger.error(
+              { err: error, path: this.path },
+              `cannot save ${this.what}: a restart would start from older state (counted in the state_save_failures_total metrics)`,
+            );
+          this.failing = true;
         }
       }
     } finally {

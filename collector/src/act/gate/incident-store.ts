@@ -47,7 +47,8 @@ export interface IncidentStore {
 export class FileIncidentStore implements IncidentStore {
   readonly path: string;
   private readonly logger: Logger;
-  private readonly file: ReplacedFile;
+  /** The file itself (its save failures are on `/metrics`). */
+  readonly file: ReplacedFile;
 
   constructor(dataDir: string, logger: Logger) {
     this.path = join(dataDir, GATE_INCIDENTS_FILE);

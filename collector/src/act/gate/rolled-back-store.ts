@@ -20,7 +20,8 @@ const FileSchema = z.object({
 export class FileRolledBackStore implements RolledBackStore {
   readonly path: string;
   private readonly logger: Logger;
-  private readonly file: ReplacedFile;
+  /** The file itself (its save failures are on `/metrics`). */
+  readonly file: ReplacedFile;
 
   constructor(dataDir: string, logger: Logger) {
     this.path = join(dataDir, GATE_ROLLED_BACK_FILE);
