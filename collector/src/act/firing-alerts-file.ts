@@ -21,7 +21,7 @@ const FileSchema = z.object({
  * not taken yet (see `AlertmanagerPusher.unresolved`), kept across restarts so that the next start
  * can resolve in Alertmanager those that no longer fire (an SLO removed or renamed, an
  * objective relaxed, a burn that ended while the collector was down) instead of leaving them to
- * Alertmanager's `resolve_timeout`. Saved only when the set changes.
+ * Alertmanager's `resolve_timeout`. Saved only when the set changes (or the last save failed).
  */
 export class FiringAlertsFile {
   /** The file itself (its save failures are on `/metrics`). */
@@ -54,11 +54,13 @@ export class FiringAlertsFile {
   /**
    * Records the alerts not yet resolved in Alertmanager; written in the background when their
    * label sets changed (annotations such as the current burn rate change at every evaluation,
-   * and those of the last write are good enough for a resolved notice).
+   * and those of the last write are good enough for a resolved notice), or when the last save
+   * failed (it is tried again at every call until one succeeds).
    */
   save(firing: readonly RemainingAlert[]): void {
     const k = key(firing);
-    if (k === this.saved) return;
+    // After a failed save the file holds older alerts: the same set is written again.
+    if (k === this.saved && !this.file.failing) return;
     this.saved = k;
     this.file.save(JSON.stringify({ version: 1, firing }));
   }
