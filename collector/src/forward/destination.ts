@@ -73,8 +73,11 @@ export class Destination {
   readonly label: string;
   readonly outcomes = new Map<ForwardOutcome, number>(FORWARD_OUTCOMES.map((o) => [o, 0]));
   retries = 0;
-  /** Spool writes and deletes that failed (disk full, I/O errors), for `/metrics`. */
-  readonly spoolFailures = { write: 0, delete: 0 };
+  /**
+   * Spool writes and deletes that failed (disk full, I/O errors), and rows the previous run left
+   * that could not be read back, for `/metrics`.
+   */
+  readonly spoolFailures = { write: 0, delete: 0, read: 0 };
   /** The spool file, when this destination spools. */
   readonly spoolPath: string | undefined;
   private readonly options: DestinationOptions;
@@ -119,6 +122,7 @@ export class Destination {
     this.extraHeaders = withoutHeaders(options.config.headers, BODY_HEADERS);
     this.spool = options.spool;
     this.spoolPath = options.spool?.path;
+    this.spoolFailures.read = options.spool?.unreadable.length ?? 0;
     // Queued now, ahead of anything received in this run; sent once `start()` pumps. Up to
     // `concurrency` of them were in flight when the last run ended, outside the queue's bounds:
     // they keep that room, in requests and in bytes, so a restart alone drops nothing the last

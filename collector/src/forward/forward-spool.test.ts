@@ -380,6 +380,35 @@ describe('forward spool', () => {
     }
   });
 
+  it('queues the rows of the spool it can read and counts the others on /metrics', async () => {
+    const spoolPath = join(dir, 'bad-row.db');
+    const url = await deadUrl();
+    const options = {
+      destinations: [ForwardSchema.parse({ url, spool: true, spoolPath })],
+      clock: new ManualClock(),
+      logger: silentLogger,
+    };
+    const first = new Forwarder(options);
+    for (const n of [1, 2, 3]) first.forward(request(n));
+    await first.stop();
+    const db = new DatabaseSync(spoolPath);
+    db.exec("UPDATE forward_requests SET signal = 'logs' WHERE body = CAST('request-2' AS BLOB)");
+    db.close();
+    const second = new Forwarder(options);
+    try {
+      assert.equal(second.destinations[0]!.queuedRequests, 2);
+      const metrics: string[] = [];
+      second.writeMetrics(metrics);
+      assert.ok(
+        metrics.includes(`breakwater_forward_spool_failures_total{destination="${url}",operation="read"} 1`),
+        metrics.join('\n'),
+      );
+    } finally {
+      await second.stop();
+    }
+    assert.deepEqual(spooled(spoolPath), ['request-1', 'request-2', 'request-3']);
+  });
+
   it('a collector finding an unreadable spool moves it aside and starts', async () => {
     const spoolPath = join(dir, 'corrupt', 'spool.db');
     await mkdir(join(dir, 'corrupt'));

@@ -108,10 +108,10 @@ export class Forwarder implements CollectorComponent {
       out,
       'breakwater_forward_spool_failures_total',
       'counter',
-      'Forward spool writes (request kept in memory only, lost on a restart) and deletes (sent again after one) that failed.',
+      'Forward spool writes (request kept in memory only, lost on a restart), deletes (sent again after one) and reads at start (a row left in the file, not forwarded) that failed.',
     );
     for (const d of spooling) {
-      for (const operation of ['write', 'delete'] as const) {
+      for (const operation of ['write', 'delete', 'read'] as const) {
         writeSample(
           out,
           'breakwater_forward_spool_failures_total',

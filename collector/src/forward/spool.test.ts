@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +107,78 @@ describe('forward spool file', () => {
     assert.match(await readFile(aside, 'utf8'), /^this is not a sqlite database/);
     const names = (await readdir(dir)).filter((n) => n.startsWith('corrupt.db')).sort();
     assert.deepEqual(names, ['corrupt.db', 'corrupt.db.unreadable-2025-01-02T03-04-05.000Z']);
+  });
+
+  it('skips a row it cannot read as a request, logs its id once, keeps it in the file and restores the others', () => {
+    const path = join(dir, 'bad-row.db');
+    const first = open(path);
+    const ids = [1, 2, 3, 4].map((n) => first.append(request(n)));
+    first.close();
+    // Values this collector never spools: a signal of another version, a body stored as text.
+    const db = new DatabaseSync(path);
+    db.prepare("UPDATE forward_requests SET signal = 'logs' WHERE id = ?").run(ids[1]!);
+    db.prepare("UPDATE forward_requests SET body = 'text' WHERE id = ?").run(ids[2]!);
+    db.close();
+    const errors: [string | undefined, Record<string, unknown>][] = [];
+    const second = open(path, {
+      ...silentLogger,
+      error: (obj: object, msg?: string) => void errors.push([msg, obj as Record<string, unknown>]),
+    });
+    try {
+      assert.deepEqual(
+        second.takeRestored().map((r) => r.request),
+        [request(1), request(4)],
+      );
+      assert.deepEqual(
+        second.unreadable.map((r) => r.id),
+        [ids[1], ids[2]],
+      );
+      assert.equal(errors.length, 1);
+      assert.match(errors[0]![0]!, /forward spool rows unreadable/);
+      assert.deepEqual(
+        (errors[0]![1].rows as { id: number }[]).map((r) => r.id),
+        [ids[1], ids[2]],
+      );
+    } finally {
+      second.close();
+    }
+    assert.equal(existsSync(`${path}.unreadable-2025-01-02T03-04-05.000Z`), false, 'not set aside');
+    const kept = new DatabaseSync(path);
+    assert.equal((kept.prepare('SELECT count(*) AS n FROM forward_requests').get() as { n: number }).n, 4);
+    kept.close();
+  });
+
+  it('restores the other rows when the pages of one row are damaged', async () => {
+    const path = join(dir, 'damaged-row.db');
+    const first = open(path);
+    // Bodies larger than a page: each lives on overflow pages of its own.
+    const big = (c: string) => ({ ...request(0), body: Buffer.alloc(200_000, c) });
+    for (const c of ['a', 'b', 'c']) first.append(big(c));
+    first.close();
+    // Breaks the chain of the first overflow page holding the middle body (its first 4 bytes
+    // point to the next page), as a torn or bit-flipped page would.
+    const file = await readFile(path);
+    const page = 65_536;
+    let broken = false;
+    for (let at = page; at < file.length && !broken; at += page) {
+      if (file.subarray(at + 4, at + 1_004).every((b) => b === 0x62)) {
+        file.writeUInt32BE(0x7fff_ffff, at);
+        broken = true;
+      }
+    }
+    assert.ok(broken, 'found an overflow page of the middle row');
+    await writeFile(path, file);
+    const second = open(path);
+    try {
+      assert.deepEqual(
+        second.takeRestored().map((r) => r.request.body.toString('latin1', 0, 1)),
+        ['a', 'c'],
+      );
+      assert.equal(second.unreadable.length, 1);
+      assert.match(second.unreadable[0]!.reason, /malformed|corrupt/i);
+    } finally {
+      second.close();
+    }
   });
 
   it('moves aside a SQLite file that holds something else than a spool', async () => {

@@ -15,6 +15,12 @@ export interface SpooledRequest {
   request: RawOtlpRequest;
 }
 
+/** A row of the spool that could not be read back as a request, and why. */
+export interface UnreadableRow {
+  id: number;
+  reason: string;
+}
+
 /** Options of {@link ForwardSpool.open}. */
 export interface ForwardSpoolOptions {
   path: string;
@@ -80,12 +86,18 @@ export class ForwardSpool {
   private readonly db: DatabaseSync;
   private readonly insert: StatementSync;
   private readonly delete: StatementSync;
+  /**
+   * Rows the previous run left that cannot be read back (damaged, or not a request this collector
+   * sends): left in the file, not forwarded.
+   */
+  readonly unreadable: readonly UnreadableRow[];
   private restored: SpooledRequest[];
 
-  private constructor(path: string, db: DatabaseSync, restored: SpooledRequest[]) {
+  private constructor(path: string, db: DatabaseSync, { restored, unreadable }: SpoolContent) {
     this.path = path;
     this.db = db;
     this.restored = restored;
+    this.unreadable = unreadable;
     this.insert = db.prepare(
       'INSERT INTO forward_requests (signal, content_type, content_encoding, body) VALUES (?, ?, ?, ?)',
     );
@@ -96,7 +108,9 @@ export class ForwardSpool {
    * Opens (creating it and its directory if needed) and locks the spool at `options.path`, and
    * reads what a previous run left in it. A file that is not a readable spool (corrupt, not
    * SQLite, another schema) is renamed aside with an error log and a new one is started: the
-   * collector must come up, and the old file stays for inspection.
+   * collector must come up, and the old file stays for inspection. A row that cannot be read
+   * (a damaged page of its own, a value this collector does not send) costs only itself: it is
+   * logged with its id, left in the file and listed in {@link unreadable}; the others are sent.
    *
    * @throws {SpoolOpenError} when the file is locked by another connection (after waiting
    * `lockTimeoutMs`), cannot be opened at all (a directory, no permission, an I/O error), or its
@@ -117,7 +131,7 @@ export class ForwardSpool {
       );
     }
     try {
-      return ForwardSpool.openFile(path, lockTimeoutMs);
+      return reportUnreadable(ForwardSpool.openFile(path, lockTimeoutMs), logger);
     } catch (error) {
       if (isSqliteBusy(error)) {
         throw new SpoolOpenError(
@@ -180,10 +194,14 @@ export class ForwardSpool {
         );
       }
       db.exec(SCHEMA);
+      // Prepared before anything is written: a table of another shape fails here, and the file
+      // is set aside as it was.
+      const select = db.prepare(SELECT_ROW);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-      const restored = readAll(db);
       db.exec('COMMIT');
-      return new ForwardSpool(path, db, restored);
+      // Read after the commit (the exclusive lock stays held): a damaged row fails the
+      // transaction it is read in, which then cannot commit.
+      return new ForwardSpool(path, db, readAll(db, select));
     } catch (error) {
       if (db.isOpen) db.close();
       throw error;
@@ -228,6 +246,21 @@ export class ForwardSpool {
   }
 }
 
+/** Rows an error log names at most: a damaged file can hold thousands. */
+const LOGGED_ROWS = 20;
+
+/** Logs, once at open, the rows of `spool` that cannot be read back; returns it. */
+function reportUnreadable(spool: ForwardSpool, logger: Logger): ForwardSpool {
+  const rows = spool.unreadable;
+  if (rows.length > 0) {
+    logger.error(
+      { path: spool.path, count: rows.length, rows: rows.slice(0, LOGGED_ROWS) },
+      'forward spool rows unreadable: left in the file and not forwarded; the other requests are',
+    );
+  }
+  return spool;
+}
+
 /**
  * The canonical encoding of a spooled row (undefined for none), or null for one the receiver
  * never takes. Rows spooled before the receiver named encodings canonically hold the client's
@@ -238,36 +271,61 @@ function spooledEncoding(stored: string | null): RawOtlpRequest['contentEncoding
   return encoding === undefined ? null : forwardedEncoding(encoding);
 }
 
-function readAll(db: DatabaseSync): SpooledRequest[] {
-  const rows = db
-    .prepare('SELECT id, signal, content_type, content_encoding, body FROM forward_requests ORDER BY id')
-    .iterate() as Iterable<Record<string, unknown>>;
-  const restored: SpooledRequest[] = [];
-  for (const row of rows) {
-    const { id, signal, content_type: contentType, content_encoding: encoding, body } = row;
-    const contentEncoding =
-      encoding === null || typeof encoding === 'string' ? spooledEncoding(encoding) : null;
-    if (
-      typeof id !== 'number' ||
-      typeof signal !== 'string' ||
-      !SIGNALS.has(signal) ||
-      typeof contentType !== 'string' ||
-      contentEncoding === null ||
-      !(body instanceof Uint8Array)
-    ) {
-      throw new SpoolFormatError(`row ${String(id)} is not a spooled OTLP request`);
+/** Reads one row of {@link readAll}. */
+const SELECT_ROW = 'SELECT signal, content_type, content_encoding, body FROM forward_requests WHERE id = ?';
+
+/** What a previous run left in the spool. */
+interface SpoolContent {
+  restored: SpooledRequest[];
+  unreadable: UnreadableRow[];
+}
+
+/**
+ * Reads every row, one by one: the ids come from the table's b-tree alone, so a row whose own
+ * pages are damaged (its body lives on overflow pages of its own) or whose values are not a
+ * request fails by itself, and the others are still sent. A damaged table b-tree, or a table of
+ * another shape, fails the whole read (the file is then set aside).
+ */
+function readAll(db: DatabaseSync, select: StatementSync): SpoolContent {
+  const ids = db.prepare('SELECT id FROM forward_requests ORDER BY id').all() as { id: number }[];
+  const content: SpoolContent = { restored: [], unreadable: [] };
+  for (const { id } of ids) {
+    try {
+      content.restored.push({ id, request: requestOf(select.get(id) ?? {}) });
+    } catch (error) {
+      if (!(error instanceof SpoolFormatError) && !isCorrupt(error)) throw error;
+      content.unreadable.push({ id, reason: reason(error) });
     }
-    restored.push({
-      id,
-      request: {
-        signal: signal as RawOtlpRequest['signal'],
-        body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-        contentType,
-        contentEncoding,
-      },
-    });
   }
-  return restored;
+  return content;
+}
+
+/** The request a row holds; throws {@link SpoolFormatError} for values the receiver never spools. */
+function requestOf(row: Record<string, unknown>): RawOtlpRequest {
+  const { signal, content_type: contentType, content_encoding: encoding, body } = row;
+  const contentEncoding =
+    encoding === null || typeof encoding === 'string' ? spooledEncoding(encoding) : null;
+  if (
+    typeof signal !== 'string' ||
+    !SIGNALS.has(signal) ||
+    typeof contentType !== 'string' ||
+    contentEncoding === null ||
+    !(body instanceof Uint8Array)
+  ) {
+    throw new SpoolFormatError('not a spooled OTLP request');
+  }
+  return {
+    signal: signal as RawOtlpRequest['signal'],
+    body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+    contentType,
+    contentEncoding,
+  };
+}
+
+/** Whether SQLite found a damaged page (`SQLITE_CORRUPT`) while reading. */
+function isCorrupt(error: unknown): boolean {
+  const errcode = error instanceof Error ? (error as { errcode?: unknown }).errcode : undefined;
+  return typeof errcode === 'number' && (errcode & 0xff) === 11;
 }
 
 /**
