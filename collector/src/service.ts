@@ -203,7 +203,7 @@ export class CollectorService {
       metrics: { protobuf: (b) => protoMetrics.decode(b), json: (b) => decodeMetricsJson(b) },
       spanSinks: components.flatMap((c) => (c.spanSink ? [c.spanSink] : [])),
       breakerSinks: components.flatMap((c) => (c.breakerStateSink ? [c.breakerStateSink] : [])),
-      forward: forwarder?.forward,
+      forward: forwarder,
       unavailable: () => {
         const now = phase();
         if (now === 'ready') return undefined;

@@ -111,7 +111,7 @@ export class Destination {
   private readonly sleepers = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
   private readonly spool: ForwardSpool | undefined;
-  /** The spool failed a write or delete since its last success (logged once per run). */
+  /** The spool failed a write or delete since its last success (logged once per run of them). */
   private spoolFailing = false;
 
   constructor(options: DestinationOptions) {
@@ -154,15 +154,37 @@ export class Destination {
     return this.options.config.signals.includes(signal);
   }
 
-  enqueue(request: RawOtlpRequest): void {
+  /**
+   * Writes `request` to the spool ahead of {@link enqueue}: its row id; undefined without a spool
+   * (or once shutdown closed it); `false` when the write failed (disk full, I/O error), which is
+   * counted and logged: the request must then be refused, as a restart would lose it.
+   */
+  spoolWrite(request: RawOtlpRequest): number | undefined | false {
+    if (this.spool === undefined || (this.deadlinePassed && !this.spool.isOpen)) return undefined;
+    try {
+      const id = this.spool.append(request);
+      this.spoolRecovered();
+      return id;
+    } catch (error) {
+      this.spoolFailed(error, 'write');
+      return false;
+    }
+  }
+
+  /** Deletes the row {@link spoolWrite} wrote for a request that was refused after all. */
+  unspool(id: number): void {
+    this.removeRow(id);
+  }
+
+  /** Queues `request`, with the spool row {@link spoolWrite} wrote for it, if any. */
+  enqueue(request: RawOtlpRequest, spoolId: number | undefined = undefined): void {
     // While shutdown drains, a request is queued as before: the drain sends it. Once the drain
     // is over it is too late to send in this run; with a spool the next run sends it.
     if (this.deadlinePassed) {
-      const kept = this.spool?.isOpen === true && this.append(request) !== undefined;
-      this.count(kept ? 'kept_in_spool' : 'dropped_shutdown');
+      this.count(spoolId === undefined ? 'dropped_shutdown' : 'kept_in_spool');
       return;
     }
-    this.push({ request, spoolId: this.append(request) });
+    this.push({ request, spoolId });
     this.pump();
   }
 
@@ -410,29 +432,16 @@ export class Destination {
   /** Counts the final outcome of `entry` and deletes it from the spool. */
   private settle(entry: QueuedRequest, outcome: ForwardOutcome): void {
     this.count(outcome);
-    if (entry.spoolId === undefined) return;
+    if (entry.spoolId !== undefined) this.removeRow(entry.spoolId);
+  }
+
+  private removeRow(id: number): void {
     try {
-      this.spool!.remove(entry.spoolId);
-      this.spoolFailing = false;
+      this.spool!.remove(id);
+      this.spoolRecovered();
     } catch (error) {
       // Left in the spool, the request is forwarded again after a restart: a duplicate, not a loss.
       this.spoolFailed(error, 'delete');
-    }
-  }
-
-  /**
-   * Writes `request` to the spool; its row id, or `undefined` without a spool or when the write
-   * failed (the request is then queued in memory only: ingest goes on, durability is lost).
-   */
-  private append(request: RawOtlpRequest): number | undefined {
-    if (this.spool === undefined) return undefined;
-    try {
-      const id = this.spool.append(request);
-      this.spoolFailing = false;
-      return id;
-    } catch (error) {
-      this.spoolFailed(error, 'write');
-      return undefined;
     }
   }
 
@@ -443,7 +452,19 @@ export class Destination {
     this.spoolFailing = true;
     this.options.logger.error(
       { destination: this.label, path: this.spool!.path, operation, err: (error as Error).message },
-      'forward spool failed: requests are kept in memory only until it works again',
+      operation === 'write'
+        ? 'forward spool cannot be written: OTLP exports are refused with 503 until it can'
+        : 'forward spool cannot delete a finished request: it is sent again after a restart',
+    );
+  }
+
+  /** Ends a run of spool failures, saying so. */
+  private spoolRecovered(): void {
+    if (!this.spoolFailing) return;
+    this.spoolFailing = false;
+    this.options.logger.info(
+      { destination: this.label, path: this.spool!.path },
+      'forward spool works again',
     );
   }
 }

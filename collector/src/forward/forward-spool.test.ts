@@ -8,6 +8,8 @@ import { basename, dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '@breakwater/protocol';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { makeGenAiSpans } from '../../bench/genai-spans.ts';
 import { memoryLogger } from '../act/testing/tools.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { spoolPathOf } from '../config/forward-spool.ts';
@@ -354,7 +356,7 @@ describe('forward spool', () => {
   });
 
   it('counts spool writes that fail (disk full) on /metrics, per destination, while logging them once', async () => {
-    // Each such request is acknowledged but kept in memory only: lost if the collector stops.
+    // Each such request is refused (the receiver answers 503): nothing is queued for it.
     const url = await deadUrl();
     const logger = memoryLogger();
     // Never started: nothing is sent, the requests stay queued.
@@ -367,14 +369,15 @@ describe('forward spool', () => {
       // A spool whose file is gone from under it fails every write, as a full disk does.
       const spool = (forwarder.destinations[0] as unknown as { spool: ForwardSpool }).spool;
       spool.close();
-      for (const n of [1, 2, 3]) forwarder.forward(request(n));
+      for (const n of [1, 2, 3]) assert.equal(forwarder.forward(request(n)), false);
+      assert.equal(forwarder.destinations[0]!.queuedRequests, 0);
       const metrics: string[] = [];
       forwarder.writeMetrics(metrics);
       assert.ok(
         metrics.includes(`breakwater_forward_spool_failures_total{destination="${url}",operation="write"} 3`),
         metrics.join('\n'),
       );
-      assert.equal(logger.lines.filter((l) => /forward spool failed/.test(l.msg ?? '')).length, 1);
+      assert.equal(logger.lines.filter((l) => /forward spool cannot be written/.test(l.msg ?? '')).length, 1);
     } finally {
       await forwarder.stop();
     }
@@ -407,6 +410,51 @@ describe('forward spool', () => {
       await second.stop();
     }
     assert.deepEqual(spooled(spoolPath), ['request-1', 'request-2', 'request-3']);
+  });
+
+  it('refuses an export with 503 while a spool cannot write it: nothing recorded, forwarded or left in any spool', async () => {
+    const ok = join(dir, 'refuse-ok.db');
+    const full = join(dir, 'refuse-full.db');
+    const down = await downstream();
+    const t = await startTestService(
+      `forward:\n  - { url: "${down.url}/ok", spool: true, spoolPath: "${ok}" }\n  - { url: "${down.url}/full", spool: true, spoolPath: "${full}" }\n`,
+    );
+    try {
+      const forwarder = t.service.components.find((c) => c.name === 'forward') as Forwarder;
+      // A spool whose file is gone from under it fails every write, as a full disk does.
+      (forwarder.destinations[1] as unknown as { spool: ForwardSpool }).spool.close();
+      const body = ProtobufTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 3, services: 1 }))!;
+      const response = await post(`${t.url}/v1/traces`, body, { 'content-type': 'application/x-protobuf' });
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get('retry-after'), '2');
+      assert.deepEqual(t.recorder.spans, [], 'not recorded: the retry must not be taken for a duplicate');
+      assert.equal(forwarder.destinations[0]!.queuedRequests, 0);
+      assert.equal(forwarder.destinations[1]!.spoolFailures.write, 1);
+    } finally {
+      await t.close();
+      await close(down.server);
+    }
+    assert.deepEqual(down.bodies, []);
+    assert.deepEqual(spooled(ok), [], 'the row held for the refused request was deleted');
+  });
+
+  it('deletes the spool row held for a request a sink then failed, and forwards nothing', async () => {
+    const spoolPath = join(dir, 'sink-failed.db');
+    const down = await downstream();
+    const t = await startTestService(
+      `forward:\n  - { url: "${down.url}", spool: true, spoolPath: "${spoolPath}" }\n`,
+    );
+    try {
+      t.recorder.fail = new Error('disk full');
+      const body = ProtobufTraceSerializer.serializeRequest(await makeGenAiSpans({ spans: 3, services: 1 }))!;
+      const response = await post(`${t.url}/v1/traces`, body, { 'content-type': 'application/x-protobuf' });
+      assert.equal(response.status, 503);
+    } finally {
+      await t.close();
+      await close(down.server);
+    }
+    assert.deepEqual(down.bodies, []);
+    assert.deepEqual(spooled(spoolPath), []);
   });
 
   it('a collector finding an unreadable spool moves it aside and starts', async () => {

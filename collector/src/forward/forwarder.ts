@@ -4,7 +4,7 @@ import { spoolPathOf } from '../config/forward-spool.ts';
 import type { ForwardConfig } from '../config/server-section.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
 import { writeFamily, writeSample } from '../exposition/prometheus-text.ts';
-import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
+import type { ForwardIntake, HeldForward, RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { Destination, FORWARD_OUTCOMES } from './destination.ts';
 import { ForwardSpool } from './spool.ts';
 
@@ -31,7 +31,7 @@ export interface ForwarderOptions {
  * @throws {SpoolOpenError} from the constructor when a destination's spool file is locked by
  * another process or cannot be created (an unreadable one is moved aside instead).
  */
-export class Forwarder implements CollectorComponent {
+export class Forwarder implements CollectorComponent, ForwardIntake {
   readonly name = 'forward';
   readonly destinations: readonly Destination[];
   private readonly flushTimeoutMs: number;
@@ -57,11 +57,39 @@ export class Forwarder implements CollectorComponent {
     for (const destination of this.destinations) destination.start();
   }
 
-  /** Hands a request to every destination that takes its signal; never waits. */
-  readonly forward = (request: RawOtlpRequest): void => {
+  /**
+   * Writes `request` to the spool of every destination that takes its signal and keeps one
+   * (see {@link ForwardIntake}); undefined, with none of its rows left behind, when a write failed.
+   */
+  hold(request: RawOtlpRequest): HeldForward | undefined {
+    const held: [Destination, number | undefined][] = [];
     for (const destination of this.destinations) {
-      if (destination.accepts(request.signal)) destination.enqueue(request);
+      if (!destination.accepts(request.signal)) continue;
+      const id = destination.spoolWrite(request);
+      if (id === false) {
+        for (const [d, row] of held) if (row !== undefined) d.unspool(row);
+        return undefined;
+      }
+      held.push([destination, id]);
     }
+    return {
+      send: () => {
+        for (const [d, row] of held) d.enqueue(request, row);
+      },
+      drop: () => {
+        for (const [d, row] of held) if (row !== undefined) d.unspool(row);
+      },
+    };
+  }
+
+  /**
+   * Hands a request to every destination that takes its signal; never waits. False, and nothing
+   * queued, when a spool cannot write it.
+   */
+  readonly forward = (request: RawOtlpRequest): boolean => {
+    const held = this.hold(request);
+    held?.send();
+    return held !== undefined;
   };
 
   async stop(): Promise<void> {
@@ -102,13 +130,13 @@ export class Forwarder implements CollectorComponent {
       writeSample(out, 'breakwater_forward_queue_bytes', { destination: d.label }, d.queuedBytes);
     const spooling = this.destinations.filter((d) => d.spoolPath !== undefined);
     if (spooling.length === 0) return;
-    // The log says it once per run of failures; a request whose write failed is acknowledged but
-    // kept in memory only, so this is acknowledged data a restart would lose.
+    // The log says it once per run of failures; a request whose write failed is refused (503),
+    // so this is ingest the exporters are retrying.
     writeFamily(
       out,
       'breakwater_forward_spool_failures_total',
       'counter',
-      'Forward spool writes (request kept in memory only, lost on a restart), deletes (sent again after one) and reads at start (a row left in the file, not forwarded) that failed.',
+      'Forward spool writes (the export is refused with 503), deletes (sent again after a restart) and reads at start (a row left in the file, not forwarded) that failed.',
     );
     for (const d of spooling) {
       for (const operation of ['write', 'delete', 'read'] as const) {

@@ -38,6 +38,27 @@ export interface RawOtlpRequest {
 }
 
 /**
+ * Forwarding as the receiver drives it: a request is held (written to the spools of the
+ * destinations that keep one) before any sink sees it, and sent once the sinks took it, so that
+ * no request is acknowledged that a restart would lose, nor forwarded when it was refused.
+ */
+export interface ForwardIntake {
+  /**
+   * Holds `request` for every destination that takes its signal; undefined when a spool cannot
+   * write it (disk full, I/O error): nothing is held then, and the request must be refused.
+   */
+  hold(request: RawOtlpRequest): HeldForward | undefined;
+}
+
+/** A request {@link ForwardIntake.hold} holds: exactly one of its methods is called. */
+export interface HeldForward {
+  /** Queues the request for its destinations: it was accepted. */
+  send(): void;
+  /** Lets the request go (its spool rows are deleted): it was refused after all. */
+  drop(): void;
+}
+
+/**
  * Decoders for one signal, by encoding. `maxRecords` bounds the spans a trace decoder builds (it
  * throws `TooManySpansError` beyond); metric decoders ignore it.
  */
@@ -60,8 +81,11 @@ export interface OtlpReceiverOptions {
    */
   spanSinks: readonly SpanSink[];
   breakerSinks: readonly BreakerStateSink[];
-  /** Called with every accepted request (after the sinks), when forwarding is on. */
-  forward: ((request: RawOtlpRequest) => void) | undefined;
+  /**
+   * Holds every request before the sinks and sends it after them, when forwarding is on; a
+   * request it cannot hold is refused with 503.
+   */
+  forward: ForwardIntake | undefined;
   /** Why new exports are refused with 503 (the collector is starting or shutting down), if they are. */
   unavailable(): string | undefined;
 }
@@ -168,6 +192,8 @@ export class OtlpReceiver {
       return;
     }
     let reserved = 0;
+    /** The request as held for forwarding, until it is sent or (on any failure) dropped. */
+    let held: HeldForward | undefined;
     /** Charges decoded records to the in-flight budget, beside the body. */
     const holdDecoded = (bytes: number): void => {
       if (!o.admission.tryReserve(bytes))
@@ -198,7 +224,18 @@ export class OtlpReceiver {
       }
       const receivedAtMs = o.clock.now();
       let response: string | Uint8Array;
-      let duplicate = false;
+      /** Holds the request for forwarding, before any sink sees it; throws when it cannot. */
+      const holdForward = (): HeldForward | undefined => {
+        if (o.forward === undefined || body.raw === undefined) return undefined;
+        const held = o.forward.hold({
+          signal,
+          body: body.raw,
+          contentType: contentType!,
+          contentEncoding: forwardedEncoding(contentEncoding),
+        });
+        if (held === undefined) throw new ForwardUnavailableError();
+        return held;
+      };
       if (signal === 'traces') {
         // No more spans than the budget could hold with this request alone: the decode stops
         // there, so a body of tiny spans never builds several times its size in records.
@@ -209,20 +246,21 @@ export class OtlpReceiver {
         const settle = key === undefined ? undefined : await this.recentBatches.claim(key);
         // A batch recorded before (resent by an exporter that got no answer) is answered as it was
         // then, and neither recorded nor forwarded again.
-        duplicate = key !== undefined && settle === undefined;
-        if (settle !== undefined) {
-          try {
+        const duplicate = key !== undefined && settle === undefined;
+        try {
+          if (!duplicate) held = holdForward();
+          if (settle !== undefined) {
             // One by one (not Promise.all): a sink must not apply a request a sink before it failed.
             for (const sink of o.spanSinks) {
               const done = sink(decoded.spans, receivedAtMs);
               if (done !== undefined) await done;
             }
-          } catch (error) {
-            settle(false);
-            throw error;
           }
-          settle(true);
+        } catch (error) {
+          settle?.(false);
+          throw error;
         }
+        settle?.(true);
         if (duplicate) o.stats.spans.add(['duplicate'], decoded.spans.length);
         else {
           o.stats.spans.add(['accepted'], decoded.spans.length);
@@ -236,6 +274,7 @@ export class OtlpReceiver {
         );
       } else {
         const decoded = decodeStage(o.metrics, encoding, body.data, Number.POSITIVE_INFINITY);
+        held = holdForward();
         if (decoded.points.length > 0) for (const sink of o.breakerSinks) sink(decoded.points);
         o.stats.breakerPoints.add(['accepted'], decoded.points.length);
         o.stats.breakerPoints.add(['rejected'], decoded.rejectedPoints);
@@ -246,18 +285,13 @@ export class OtlpReceiver {
           decoded.rejectionMessage,
         );
       }
-      if (o.forward !== undefined && body.raw !== undefined && !duplicate) {
-        o.forward({
-          signal,
-          body: body.raw,
-          contentType: contentType!,
-          contentEncoding: forwardedEncoding(contentEncoding),
-        });
-      }
+      held?.send();
+      held = undefined;
       o.stats.requests.add([signal, encoding, '200']);
       this.recordFailures.succeeded();
       send(res, 200, contentTypeOf(encoding), response);
     } catch (error) {
+      held?.drop();
       if (error instanceof BodyError) {
         const code =
           error.status === 400
@@ -268,6 +302,9 @@ export class OtlpReceiver {
         const retry = error.status === 429 || error.status === 503;
         // The body stopped being read (bad gzip, too large, too slow): close the connection.
         reply(error.status, code, error.message, retry ? retryAfter : {}, true);
+      } else if (error instanceof ForwardUnavailableError) {
+        // The destination counted and logged the spool's failure; nothing was recorded.
+        reply(503, RPC_CODE.UNAVAILABLE, error.message, retryAfter, false);
       } else if (error instanceof JsonTooLargeError) {
         reply(
           413,
@@ -300,6 +337,15 @@ export class OtlpReceiver {
       o.admission.release(reserved);
       o.admission.leave();
     }
+  }
+}
+
+/** A request a forward spool cannot write: acknowledged, it would be lost downstream by a restart. */
+class ForwardUnavailableError extends Error {
+  override readonly name = 'ForwardUnavailableError';
+
+  constructor() {
+    super('cannot keep the request for forwarding (a forward spool cannot be written); retry later');
   }
 }
 
