@@ -9,6 +9,7 @@ import type { Classification, ClassificationInput } from './classification.ts';
 import { classification } from './classification.ts';
 import { awsErrorType, retryAfterFromHeaders, shouldRetryHeader } from './headers.ts';
 import { httpCategory } from './http-status.ts';
+import { mcpError, mcpTransportStatus } from './mcp-errors.ts';
 import { findNetworkCode, networkCategory } from './network.ts';
 import { awsExceptionCategory, providerTypeCategory } from './provider-type.ts';
 import {
@@ -105,8 +106,8 @@ function statusOf(error: object): number | undefined {
 /**
  * Turns any thrown value into a {@link Classification}. User rules run first, then the built-ins:
  * Breakwater's own errors, HTTP status with provider detail (duck-typed on `status`, `type`,
- * `code`, so neither client library is a dependency), abort/timeout errors, Node/undici network
- * codes, and finally `unknown`.
+ * `code`, so neither client library is a dependency), the MCP client's errors (by their JSON-RPC
+ * code or HTTP status), abort/timeout errors, Node/undici network codes, and finally `unknown`.
  */
 export class Classifier {
   private readonly rules: PreparedRule[];
@@ -181,7 +182,7 @@ export class Classifier {
       error?: { type?: unknown; code?: unknown; error?: { type?: unknown } };
     };
     const name = str(e.name) ?? names[0] ?? 'Error';
-    const status = statusOf(error);
+    const status = statusOf(error) ?? mcpTransportStatus(error, names);
     if (status !== undefined) {
       const code =
         str(e.errorCode) ?? (typeof e.code === 'string' ? e.code : undefined) ?? str(e.error?.code);
@@ -204,6 +205,12 @@ export class Classifier {
         { category, status, retryAfterMs, provider, ...(retryable === undefined ? {} : { retryable }) },
         awsType ?? lowCardinality(code) ?? lowCardinality(type) ?? String(status),
       );
+    }
+    const mcp = mcpError(error, names);
+    if (mcp !== undefined) {
+      return mcp.category === undefined
+        ? this.unknown(hint, mcp.errorType)
+        : classification({ category: mcp.category }, mcp.errorType);
     }
     if (name === 'AbortError' || names.includes('APIUserAbortError')) {
       return classification({ category: 'cancelled', provider }, 'AbortError');
