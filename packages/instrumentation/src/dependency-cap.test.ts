@@ -96,6 +96,29 @@ describe('maxDependencies bounds dependencies used within idleMs', () => {
     );
   });
 
+  it('breakers opened long ago and unused since do not hold the cap: a dependency failing now gets a breaker', async () => {
+    const t = setup({ maxDependencies: 5, idleMs: 600_000 }, [
+      {
+        match: '*',
+        policy: { retry: false, breaker: { minimumCalls: 1, consecutiveFailures: 2, openMs: 60_000 } },
+      },
+    ]);
+    const fail = async () => Promise.reject(serverError());
+    for (let i = 0; i < 5; i++)
+      for (let n = 0; n < 2; n++) assert.equal(await t.outcome(`openai/retired-${i}`, fail), 'failed');
+    assert.equal(t.guard.breakers.find('openai/retired-0')?.state, 'open');
+    // Still open: a new dependency must not take its place (a call would reach a down provider).
+    await t.clock.advance(30_000);
+    assert.equal(await t.outcome('openai/early'), 'ok');
+    assert.equal(t.guard.breakers.find('openai/early'), undefined, 'no open breaker evicted');
+    // A day later those five have long been half-open and nothing has called them.
+    await t.clock.advance(86_400_000);
+    for (let n = 0; n < 2; n++) assert.equal(await t.outcome('openai/failing-now', fail), 'failed');
+    assert.equal(t.guard.breakers.find('openai/failing-now')?.state, 'open');
+    assert.equal(await t.outcome('openai/failing-now'), 'refused', 'shielded by its own breaker');
+    assert.ok(t.guard.size <= 5, `kept ${t.guard.size}`);
+  });
+
   it('a fleet override survives a flood, and the flood does not evict for it', async () => {
     const t = setup({ maxDependencies: 10 });
     const expiresAt = t.clock.now() + 3_600_000;

@@ -268,16 +268,22 @@ export function createGuard(options: {
   /**
    * Until when the dependency must be kept; `now` or earlier when its state is spare: nothing a
    * fresh one would not have but its closed breaker's recent counts. Kept while its bulkhead has
-   * calls (running or queued), while its breaker is not closed, has a manual state or a fleet
-   * override, and, for calls the guard cannot count (no bulkhead), for `idleMs` after its last use.
+   * calls (running or queued), while its breaker is open, isolated, forced closed or under a fleet
+   * override, while it is half-open and was used within `idleMs`, and, for calls the guard cannot
+   * count (no bulkhead), for `idleMs` after its last use.
    */
   function heldUntil(dependency: string, parts: DependencyParts, now: number): number {
     const bulkhead = parts.bulkhead?.bulkhead;
     if (bulkhead !== undefined && (bulkhead.inFlight > 0 || bulkhead.queued > 0)) return now + recheckMs;
     if (parts.uncounted && parts.seenAt + idleMs > now) return parts.seenAt + idleMs;
+    const breaker = breakers.find(dependency);
     // Last: reading a closed breaker's manual state takes a snapshot.
-    if (breakers.find(dependency) !== undefined && !breakers.isIdle(dependency)) return now + recheckMs;
-    return now;
+    if (breaker === undefined || breakers.isIdle(dependency)) return now;
+    // Half-open on its own, with its open period long over and nothing calling it: what it knows
+    // is as old as its last call (a model retired days ago). Held for good, such breakers would
+    // fill the cap and leave every new dependency without one.
+    if (breaker.state === 'half_open' && breaker.source === 'local') return parts.seenAt + idleMs;
+    return now + recheckMs;
   }
 
   /** Evicts spare dependencies until one more fits under the cap; returns whether it does. */
