@@ -1,4 +1,4 @@
-import { ATTR, BREAKER_STATES, METRIC } from '@breakwater/protocol';
+import { ATTR, BREAKER_STATES, METRIC, SEMCONV } from '@breakwater/protocol';
 import type { BreakerStatePoint } from '../component.ts';
 import { AttributePlan, R_INSTANCE, R_SERVICE, RESOURCE_KEYS, type ScalarValue } from './attribute-plan.ts';
 import { UNKNOWN_SERVICE } from './build-record.ts';
@@ -6,9 +6,20 @@ import { capChars, MAX_DEPENDENCY_CHARS, MAX_LABEL_CHARS, MAX_SERVICE_CHARS } fr
 import type { Rejections } from './rejections.ts';
 
 /** Data point attributes of `breakwater.circuit_breaker.state`. */
-export const POINT_KEYS = [ATTR.DEPENDENCY, ATTR.STATE] as const;
+export const POINT_KEYS = [ATTR.DEPENDENCY, ATTR.STATE, SEMCONV.OTEL_METRIC_OVERFLOW] as const;
 const P_DEPENDENCY = 0;
 const P_STATE = 1;
+const P_OVERFLOW = 2;
+
+/**
+ * Why the SDK's overflow series is rejected: it stands for the breakers past the SDK's
+ * cardinality limit, whose states are then not reported. Said as such (not as a point without a
+ * dependency), so the partial success the SDK gets names the fix.
+ */
+const OVERFLOW_REASON =
+  `${SEMCONV.OTEL_METRIC_OVERFLOW}: the SDK's cardinality limit of ${METRIC.BREAKER_STATE} was reached; ` +
+  "raise it (a View with aggregationCardinalityLimit, or the reader's cardinalityLimits) or lower " +
+  'limits.maxDependencies: the states of the breakers past it are not reported';
 
 /** The only metric `POST /v1/metrics` records; every other metric is ignored. */
 export const BREAKER_STATE_METRIC = METRIC.BREAKER_STATE;
@@ -30,8 +41,8 @@ const STATES: ReadonlySet<string> = new Set(BREAKER_STATES);
 /**
  * A breaker-state point from one gauge data point, or `undefined` when it is not the current
  * state (the gauge reports 1 for the current state and 0 for the others, whatever they are) or is
- * invalid: no dependency label, a current state that is not a breaker state, or a value other
- * than 0 or 1.
+ * invalid: the SDK's overflow series, no dependency label, a current state that is not a breaker
+ * state, or a value other than 0 or 1.
  * Invalid points are counted in `rejections` (the exporter is told, through partial success),
  * never recorded: a state the fleet cannot read must not replace one it can.
  */
@@ -44,6 +55,10 @@ export function breakerPoint(
 ): BreakerStatePoint | undefined {
   const dependency = attributes[P_DEPENDENCY];
   const state = attributes[P_STATE];
+  if (attributes[P_OVERFLOW] === true) {
+    rejections.add(OVERFLOW_REASON);
+    return undefined;
+  }
   if (typeof dependency !== 'string' || dependency === '') {
     rejections.add(`no ${ATTR.DEPENDENCY} attribute`);
     return undefined;

@@ -692,6 +692,11 @@ describe('metrics decoders', () => {
       point('OPEN', { asInt: 1 }),
       /first: state must be one of closed, open, half_open, isolated$/,
     ],
+    [
+      "the SDK's overflow series (its cardinality limit reached)",
+      { ...point('open', { asInt: 1 }), attributes: [kv(SEMCONV.OTEL_METRIC_OVERFLOW, { boolValue: true })] },
+      /otel\.metric\.overflow: the SDK's cardinality limit of breakwater\.circuit_breaker\.state was reached; raise it .*aggregationCardinalityLimit/,
+    ],
     ['a value other than 0 or 1', point('open', { asDouble: 0.5 }), /value must be 0 or 1, not 0\.5/],
     ['no value', point('open', {}), /no numeric value/],
   ];

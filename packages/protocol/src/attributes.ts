@@ -62,6 +62,11 @@ export const SEMCONV = {
   SERVICE_NAME: 'service.name',
   SERVICE_VERSION: 'service.version',
   SERVICE_INSTANCE_ID: 'service.instance.id',
+  /**
+   * Set (`true`) by an OpenTelemetry SDK on the one series a metric's points go to once its
+   * cardinality limit is reached; that series has none of the metric's other attributes.
+   */
+  OTEL_METRIC_OVERFLOW: 'otel.metric.overflow',
 } as const;
 
 /** Breakwater's own attribute keys (see DESIGN.md, "Names"). */
