@@ -123,6 +123,20 @@ describe('OverrideTable: cap', () => {
     assert.equal(apply(signal('made-up/3', 'open', T)), 'applied', 'room again');
   });
 
+  it('signals long over for 10 000 other dependencies do not wipe the order of one still in effect', async () => {
+    const { table, clock, overrides } = setup();
+    assert.equal(table.apply(signal('a', 'open', T, 600_000), 'run-a:1'), 'applied');
+    assert.equal(table.apply(signal('a', 'closed', T, 600_000), 'run-a:2'), 'cleared');
+    // Over days, the collector decides about dependencies this process never calls.
+    for (let i = 0; i < 10_000; i++) {
+      table.apply(signal(`elsewhere/${i}`, 'closed', T, 5_000), `run-a:${10 + i}`);
+      if (i % 1000 === 999) await clock.advance(10_000);
+    }
+    // The 'closed' for `a` is still in effect: a replay of the earlier 'open' is stale.
+    assert.equal(table.apply(signal('a', 'open', T, 600_000), 'run-a:1'), 'stale');
+    assert.equal(overrides.has('a'), false);
+  });
+
   it('a dropped signal leaves no ordering trace', () => {
     const { table } = setup({ maxOverrides: 1 });
     table.apply(signal('a', 'open', T), 'run-a:1');

@@ -100,7 +100,7 @@ export class OverrideTable {
     const seen = this.seen.get(dependency);
     if (seen !== undefined && now < seen.until && publishedBefore(position, seen.position)) return 'stale';
     if (signal.state !== 'closed' && this.full(dependency)) return 'over_limit';
-    if (this.seen.size >= MAX_SEEN && seen === undefined) this.seen.clear();
+    if (this.seen.size >= MAX_SEEN && seen === undefined) this.forgetSeen(now);
     this.seen.set(dependency, { position, until: now + signal.ttlMs });
     if (signal.state === 'closed') {
       this.clear(dependency, 'closed');
@@ -148,6 +148,17 @@ export class OverrideTable {
   /** Removes every override (the client is closing). */
   clearAll(): void {
     for (const dependency of [...this.entries.keys()]) this.clear(dependency, 'shutdown');
+  }
+
+  /**
+   * Makes room in the ordering guard (at its cap, on a new dependency only): drops the entries
+   * whose effect is over, which guard nothing; all of them only if every one still counts.
+   * Cleared at once, the entries of signals still in effect would go too, and a replay of an
+   * earlier signal for one of them would undo the newer decision.
+   */
+  private forgetSeen(now: number): void {
+    for (const [dependency, entry] of this.seen) if (now >= entry.until) this.seen.delete(dependency);
+    if (this.seen.size >= MAX_SEEN) this.seen.clear();
   }
 
   /** Whether an override for `dependency` would take the table past its cap. */
