@@ -10,8 +10,9 @@ export interface DependencyLimits {
    * Dependencies kept (default {@link DEFAULT_MAX_DEPENDENCIES}), however recently used. At the
    * cap a new dependency takes the place of the least recently used spare one: closed breaker with
    * no manual state or fleet override (or half-open and not called for `idleMs`), no call in its
-   * bulkhead (its breaker's recent failure counts are what is lost). With none spare, the new dependency's calls run uncached (timeout, retries
-   * and fallback, no breaker, budget or bulkhead) and nothing of it is kept. Only fleet overrides
+   * bulkhead (its breaker's recent failure counts are what is lost). With none spare, the new
+   * dependency's calls run uncached (timeout, retries and fallback, no breaker, budget or
+   * bulkhead) and nothing of it is kept. Only fleet overrides
    * are kept past the cap, and the control client holds at most this many. `Infinity` keeps every
    * dependency.
    */
