@@ -1,5 +1,6 @@
 /**
- * Instrumentation of `@anthropic-ai/sdk` 1.x: `messages.create` and `messages.stream`.
+ * Instrumentation of `@anthropic-ai/sdk` 1.x and 0.x from 0.71: `messages.create` and
+ * `messages.stream`.
  * See suppress.ts for how the SDK's own spans are kept from duplicating ours.
  *
  * The messages resource is patched when the SDK's `client` file loads, not only its main entry:
@@ -20,15 +21,23 @@ import {
   type ProviderOfClient,
 } from '../client/base.ts';
 import { hasBreakwaterPatch, installPatch, removePatch } from '../client/method-patch.ts';
-import { majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
+import { lineRanges, type SupportedLine, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeMessages } from './messages.ts';
 import { sdkSpanStandIn } from './suppress.ts';
 
-/** Major versions of `@anthropic-ai/sdk` that are instrumented. */
-export const ANTHROPIC_SUPPORTED_MAJORS: readonly number[] = [1];
+/**
+ * Major versions of `@anthropic-ai/sdk` that are instrumented: 1.x, and 0.x from 0.71 (the line
+ * `@langchain/anthropic` 1.x depends on, each release pinning one 0.x minor in its own copy). Those
+ * 0.x releases have the 1.x layout and the same `APIPromise` and messages resource; older 0.x
+ * releases have another layout and are not patched.
+ */
+export const ANTHROPIC_SUPPORTED_MAJORS: readonly number[] = [0, 1];
+
+/** The releases instrumented: 0.x from 0.71, and 1.x. */
+const ANTHROPIC_SUPPORTED_LINES: readonly SupportedLine[] = [{ major: 0, fromMinor: 71 }, { major: 1 }];
 
 /** Version ranges with one module definition each. */
-export const ANTHROPIC_SUPPORTED_VERSIONS: readonly string[] = majorRanges(ANTHROPIC_SUPPORTED_MAJORS);
+export const ANTHROPIC_SUPPORTED_VERSIONS: readonly string[] = lineRanges(ANTHROPIC_SUPPORTED_LINES);
 
 interface AnthropicModule {
   Anthropic?: { Messages?: { prototype: object } };
@@ -129,7 +138,7 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
             ],
           ),
       ),
-      unsupportedVersionWarning(name, '@anthropic-ai/sdk', ANTHROPIC_SUPPORTED_MAJORS, (m) =>
+      unsupportedVersionWarning(name, '@anthropic-ai/sdk', ANTHROPIC_SUPPORTED_LINES, (m) =>
         this._diag.warn(m),
       ),
     ]);

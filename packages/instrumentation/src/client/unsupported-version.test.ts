@@ -42,13 +42,18 @@ async function load(name: string): Promise<Error[]> {
 
 describe('a client version Breakwater does not instrument', () => {
   const openai = new OpenAIInstrumentation({ enabled: false, moduleAliases: ['openai-next', 'openai-rc'] });
-  const anthropic = new AnthropicInstrumentation({ enabled: false });
+  const anthropic = new AnthropicInstrumentation({
+    enabled: false,
+    moduleAliases: ['anthropic-old', 'anthropic-langchain'],
+  });
 
   before(() => {
     fakePackage('openai', '8.0.0');
     fakePackage('openai-next', '7.58.0-alpha.0');
     fakePackage('openai-rc', '7.57.0');
     fakePackage('@anthropic-ai/sdk', '2.1.0');
+    fakePackage('anthropic-old', '0.70.1');
+    fakePackage('anthropic-langchain', '0.122.0');
     openai.enable();
     anthropic.enable();
   });
@@ -79,11 +84,18 @@ describe('a client version Breakwater does not instrument', () => {
     const [warning] = await load('@anthropic-ai/sdk');
     assert.match(
       warning!.message,
-      /^@anthropic-ai\/sdk 2\.1\.0 .* supports @anthropic-ai\/sdk 1\.x releases/,
+      /^@anthropic-ai\/sdk 2\.1\.0 .* supports @anthropic-ai\/sdk 0\.71 to 0\.x, 1\.x releases/,
     );
+  });
+
+  it('warns for an @anthropic-ai/sdk 0.x older than the 1.x layout', async () => {
+    const [warning] = await load('anthropic-old');
+    assert.match(warning!.message, /^@anthropic-ai\/sdk 0\.70\.1 \(loaded as "anthropic-old"\)/);
   });
 
   it('stays quiet for a supported version', async () => {
     assert.deepEqual(await load('openai-rc'), []);
+    // The 0.x line @langchain/anthropic installs in its own copy.
+    assert.deepEqual(await load('anthropic-langchain'), []);
   });
 });

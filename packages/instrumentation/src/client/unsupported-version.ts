@@ -12,15 +12,48 @@ import {
 /** `process.emitWarning` code of the warning, for apps that filter or test for it. */
 export const UNSUPPORTED_CLIENT_WARNING = 'BREAKWATER_UNSUPPORTED_CLIENT';
 
-/** `>=N <N+1` for each supported major: the ranges of the module definitions that patch. */
-export function majorRanges(majors: readonly number[]): string[] {
-  return majors.map((major) => `>=${major} <${major + 1}`);
+/**
+ * Releases the patching module definitions take: those of `major`, from `major.fromMinor.0` on
+ * when given (a 0.x line whose older releases have other shapes).
+ */
+export interface SupportedLine {
+  readonly major: number;
+  readonly fromMinor?: number;
 }
 
-/** Whether the patching module definitions take `version`: a release of a supported major. */
-function isSupported(version: string, majors: readonly number[]): boolean {
-  const release = /^(\d+)\.\d+\.\d+$/.exec(version);
-  return release !== null && majors.includes(Number(release[1]));
+/** Every release of each of `majors`. */
+export function majorLines(majors: readonly number[]): SupportedLine[] {
+  return majors.map((major) => ({ major }));
+}
+
+/** `>=N <N+1` (or `>=N.M.0 <N+1`) for each line: the ranges of the module definitions that patch. */
+export function lineRanges(lines: readonly SupportedLine[]): string[] {
+  return lines.map(({ major, fromMinor }) =>
+    fromMinor === undefined ? `>=${major} <${major + 1}` : `>=${major}.${fromMinor}.0 <${major + 1}`,
+  );
+}
+
+/** `>=N <N+1` for each supported major. */
+export function majorRanges(majors: readonly number[]): string[] {
+  return lineRanges(majorLines(majors));
+}
+
+/** Whether the patching module definitions take `version`: a release of a supported line. */
+function isSupported(version: string, lines: readonly SupportedLine[]): boolean {
+  const release = /^(\d+)\.(\d+)\.\d+$/.exec(version);
+  if (release === null) return false;
+  const major = Number(release[1]);
+  const minor = Number(release[2]);
+  return lines.some((line) => line.major === major && minor >= (line.fromMinor ?? 0));
+}
+
+/** How the warning names the lines: `6.x, 7.x`, `0.71 to 0.x, 1.x`. */
+function describeLines(lines: readonly SupportedLine[]): string {
+  return lines
+    .map(({ major, fromMinor }) =>
+      fromMinor === undefined ? `${major}.x` : `${major}.${fromMinor} to ${major}.x`,
+    )
+    .join(', ');
 }
 
 const warned = new Set<string>();
@@ -33,18 +66,18 @@ const warned = new Set<string>();
 export function unsupportedVersionWarning(
   moduleName: string,
   clientName: string,
-  majors: readonly number[],
+  lines: readonly SupportedLine[],
   diagWarn: (message: string) => void,
 ): InstrumentationModuleDefinition {
   const definition: InstrumentationModuleDefinition = new InstrumentationNodeModuleDefinition(
     moduleName,
     ['*'],
     (exports, version) => {
-      if (version === undefined || isSupported(version, majors)) return exports;
+      if (version === undefined || isSupported(version, lines)) return exports;
       const key = `${moduleName}@${version}`;
       if (warned.has(key)) return exports;
       warned.add(key);
-      const supported = majors.map((m) => `${m}.x`).join(', ');
+      const supported = describeLines(lines);
       const message =
         `${clientName} ${version} (loaded as "${moduleName}") is not instrumented by Breakwater: it supports ` +
         `${clientName} ${supported} releases. Its calls run without Breakwater's spans, retries, ` +

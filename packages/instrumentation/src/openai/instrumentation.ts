@@ -17,7 +17,7 @@ import {
   type ProviderOfClient,
 } from '../client/base.ts';
 import { AWS_BEDROCK, AZURE_OPENAI } from '../client/endpoint.ts';
-import { majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
+import { majorLines, majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeChat } from './chat.ts';
 import { describeEmbeddings } from './embeddings.ts';
 import { describeResponses, type ResponseErrorFactory } from './responses.ts';
@@ -124,7 +124,9 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
             (exports: OpenAIModule) => this.unpatch(exports),
           ),
       ),
-      unsupportedVersionWarning(name, 'openai', OPENAI_SUPPORTED_MAJORS, (m) => this._diag.warn(m)),
+      unsupportedVersionWarning(name, 'openai', majorLines(OPENAI_SUPPORTED_MAJORS), (m) =>
+        this._diag.warn(m),
+      ),
     ]);
   }
 

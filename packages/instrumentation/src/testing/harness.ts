@@ -103,7 +103,7 @@ export async function startHarness(policies: PolicyRule[] = FAST, clock?: Clock)
   const openai = new OpenAIInstrumentation({ moduleAliases: ['openai-v6'] });
   openai.setTracerProvider(tracerProvider);
   openai.setMeterProvider(meterProvider);
-  const anthropic = new AnthropicInstrumentation();
+  const anthropic = new AnthropicInstrumentation({ moduleAliases: ['anthropic-v0'] });
   anthropic.setTracerProvider(tracerProvider);
   anthropic.setMeterProvider(meterProvider);
   const fp = await startFaultProvider();
