@@ -1,0 +1,106 @@
+/**
+ * LangChain.js chat models under `--import @breakwater/node/register`, in a real app process
+ * against the fault provider. `@langchain/anthropic` 1.x brings its own `@anthropic-ai/sdk` 0.x;
+ * LangChain retries each call itself (AsyncCaller, `maxRetries` 6) above the client, so the
+ * README asks for `maxRetries: 0` on the chat model: then the provider sees exactly Breakwater's
+ * attempts.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
+import { startNode, stopAll } from '../harness/process.ts';
+
+interface ExportedSpan {
+  name: string;
+  attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
+}
+
+const spans: ExportedSpan[] = [];
+const receiver = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    if (req.url === '/v1/traces') {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      for (const rs of body.resourceSpans ?? [])
+        for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans as ExportedSpan[]));
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+let fp: FaultProvider;
+let endpoint: string;
+
+before(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  fp = await startFaultProvider();
+});
+after(async () => {
+  await stopAll();
+  await fp.close();
+  receiver.close();
+});
+
+function attr(span: ExportedSpan, key: string): string | number | undefined {
+  const value = span.attributes.find((a) => a.key === key)?.value;
+  return value?.stringValue ?? (value?.intValue === undefined ? undefined : Number(value.intValue));
+}
+
+/** The operation spans of calls naming `model`. */
+const operations = (model: string) =>
+  spans.filter(
+    (s) => attr(s, 'breakwater.role') === 'operation' && attr(s, 'gen_ai.request.model') === model,
+  );
+
+it('ChatAnthropic and ChatOpenAI are instrumented; with maxRetries: 0 the provider sees Breakwater’s attempts only', async () => {
+  fp.script({
+    route: 'anthropic.messages',
+    model: 'claude-lc',
+    steps: [{ fault: 'error', status: 529, count: 2 }],
+  });
+  fp.script({ route: 'openai.chat', model: 'gpt-lc', steps: [{ fault: 'error', status: 503, count: 3 }] });
+  fp.script({
+    route: 'openai.chat',
+    model: 'gpt-lc-default',
+    steps: [{ fault: 'error', status: 503, count: 3 }],
+  });
+  const app = await startNode(
+    ['--import', '@breakwater/node/register', fileURLToPath(new URL('langchain-app.mjs', import.meta.url))],
+    {
+      env: {
+        FAULT_URL: fp.url,
+        OTEL_SERVICE_NAME: 'langchain-app',
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        BREAKWATER_CONTROL: 'false',
+      },
+      readyLine: /^results /m,
+      timeoutMs: 60_000,
+      name: 'langchain-app',
+    },
+  );
+  assert.equal(await app.exited, 0, app.output());
+  const results = JSON.parse(/^results (.*)$/m.exec(app.output())![1]!) as Record<string, string>;
+  assert.doesNotMatch(app.output(), /BREAKWATER_UNSUPPORTED_CLIENT/, 'the 0.x client is supported');
+
+  // The nested @anthropic-ai/sdk 0.x: two 529s, then an answer, all within Breakwater's 3 attempts.
+  assert.equal(results.anthropic, 'You said: hi');
+  assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-lc' }), 3);
+  const [claude, ...moreClaude] = operations('claude-lc');
+  assert.equal(moreClaude.length, 0);
+  assert.equal(attr(claude!, 'gen_ai.provider.name'), 'anthropic');
+  assert.equal(attr(claude!, 'breakwater.retry.attempts'), 3);
+
+  // openai with maxRetries: 0: three 503s are Breakwater's three attempts; the call fails.
+  assert.equal(results.openai, 'error 503');
+  assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-lc' }), 3);
+  assert.equal(operations('gpt-lc').length, 1);
+
+  // LangChain's default retries sit above the client: a 4th request, a second operation.
+  assert.equal(results['openai-default'], 'You said: hi');
+  assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-lc-default' }), 4);
+  assert.equal(operations('gpt-lc-default').length, 2);
+});
