@@ -111,8 +111,12 @@ export class Destination {
   private readonly sleepers = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
   private readonly spool: ForwardSpool | undefined;
-  /** The spool failed a write or delete since its last success (logged once per run of them). */
-  private spoolFailing = false;
+  /**
+   * Per operation, whether the spool failed it since its last success (logged once per run of
+   * them): a full disk may still take a small DELETE while it refuses every INSERT, and a
+   * delete's success must not say the writes work again.
+   */
+  private readonly spoolFailing = { write: false, delete: false };
 
   constructor(options: DestinationOptions) {
     this.options = options;
@@ -163,7 +167,7 @@ export class Destination {
     if (this.spool === undefined || (this.deadlinePassed && !this.spool.isOpen)) return undefined;
     try {
       const id = this.spool.append(request);
-      this.spoolRecovered();
+      this.spoolRecovered('write');
       return id;
     } catch (error) {
       this.spoolFailed(error, 'write');
@@ -438,7 +442,7 @@ export class Destination {
   private removeRow(id: number): void {
     try {
       this.spool!.remove(id);
-      this.spoolRecovered();
+      this.spoolRecovered('delete');
     } catch (error) {
       // Left in the spool, the request is forwarded again after a restart: a duplicate, not a loss.
       this.spoolFailed(error, 'delete');
@@ -448,8 +452,8 @@ export class Destination {
   /** Logs a spool failure once per run of failures (disk full, I/O error). */
   private spoolFailed(error: unknown, operation: 'write' | 'delete'): void {
     this.spoolFailures[operation]++;
-    if (this.spoolFailing) return;
-    this.spoolFailing = true;
+    if (this.spoolFailing[operation]) return;
+    this.spoolFailing[operation] = true;
     this.options.logger.error(
       { destination: this.label, path: this.spool!.path, operation, err: (error as Error).message },
       operation === 'write'
@@ -458,13 +462,15 @@ export class Destination {
     );
   }
 
-  /** Ends a run of spool failures, saying so. */
-  private spoolRecovered(): void {
-    if (!this.spoolFailing) return;
-    this.spoolFailing = false;
+  /** Ends a run of failures of `operation`, saying so. */
+  private spoolRecovered(operation: 'write' | 'delete'): void {
+    if (!this.spoolFailing[operation]) return;
+    this.spoolFailing[operation] = false;
     this.options.logger.info(
-      { destination: this.label, path: this.spool!.path },
-      'forward spool works again',
+      { destination: this.label, path: this.spool!.path, operation },
+      operation === 'write'
+        ? 'forward spool works again: OTLP exports are accepted'
+        : 'forward spool deletes work again',
     );
   }
 }

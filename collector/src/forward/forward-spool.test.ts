@@ -383,6 +383,40 @@ describe('forward spool', () => {
     }
   });
 
+  it('does not say the spool works again while its writes still fail and only its deletes go through', async () => {
+    // A full disk can still take a DELETE (a few pages, in a WAL already that large) while it
+    // refuses a whole request's INSERT.
+    const down = await downstream();
+    const clock = new ManualClock();
+    const logger = memoryLogger();
+    const forwarder = new Forwarder({
+      destinations: [
+        ForwardSchema.parse({ url: down.url, spool: true, spoolPath: join(dir, 'half-full.db') }),
+      ],
+      clock,
+      logger,
+    });
+    try {
+      for (const n of [1, 2]) assert.equal(forwarder.forward(request(n)), true);
+      const spool = (forwarder.destinations[0] as unknown as { spool: ForwardSpool }).spool;
+      spool.append = () => {
+        throw new Error('database or disk is full');
+      };
+      assert.equal(forwarder.forward(request(3)), false);
+      // Requests 1 and 2 are sent and their rows deleted, while writes still fail.
+      forwarder.start();
+      await until(clock, () => forwarder.destinations[0]!.outcomes.get('sent') === 2);
+      assert.equal(forwarder.forward(request(4)), false);
+      assert.deepEqual(
+        logger.lines.filter((l) => /forward spool (cannot|works)/.test(l.msg ?? '')).map((l) => l.msg),
+        ['forward spool cannot be written: OTLP exports are refused with 503 until it can'],
+      );
+    } finally {
+      await stopWith(clock, () => forwarder.stop());
+      await close(down.server);
+    }
+  });
+
   it('queues the rows of the spool it can read and counts the others on /metrics', async () => {
     const spoolPath = join(dir, 'bad-row.db');
     const url = await deadUrl();
