@@ -51,4 +51,8 @@ export class FileRolledBackStore implements RolledBackStore {
   flush(): Promise<void> {
     return this.file.flush();
   }
+
+  get failing(): boolean {
+    return this.file.failing;
+  }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -32,6 +32,7 @@ function memoryStore(initial: StoredRollback[] = []): RolledBackStore & { saved:
       store.saved = [...list];
     },
     flush: async () => {},
+    failing: false,
   };
   return store;
 }
@@ -96,6 +97,31 @@ it('starts empty on a data dir without the file (an older collector kept it) or 
     await damaged.restore();
     assert.deepEqual(damaged.of('chat'), []);
     assert.ok(log.lines.some((l) => l.level === 'error' && /invalid; starting without/.test(l.msg ?? '')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('saves again at the next question once a failed save can go through, not only at the next ROLLBACK', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-rolled-back-'));
+  try {
+    const clock = new ManualClock(1_700_000_000_000);
+    const path = join(dir, GATE_ROLLED_BACK_FILE);
+    // A directory where the file should be: the save's rename onto it fails, as on a broken disk.
+    mkdirSync(path);
+    const store = new FileRolledBackStore(dir, memoryLogger());
+    const versions = new RolledBackVersions(clock, 600_000, store);
+    await versions.restore();
+    versions.add('chat', 'v2');
+    await versions.flush();
+    assert.equal(store.failing, true);
+    rmdirSync(path);
+    // The disk works again; the next gate question (any service) brings the file up to date.
+    versions.of('search');
+    await versions.flush();
+    const again = new RolledBackVersions(clock, 600_000, new FileRolledBackStore(dir, memoryLogger()));
+    await again.restore();
+    assert.deepEqual(again.of('chat'), ['v2']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

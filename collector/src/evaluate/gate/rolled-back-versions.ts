@@ -26,6 +26,8 @@ export interface RolledBackStore {
   save(rollbacks: readonly StoredRollback[]): void;
   /** Resolves once every save so far is on disk (or failed, which is logged). */
   flush(): Promise<void>;
+  /** Whether the last save failed: what is stored is older than what was saved last. */
+  readonly failing: boolean;
 }
 
 /**
@@ -59,9 +61,14 @@ export class RolledBackVersions {
     if (this.restored) this.save();
   }
 
-  /** The versions of `service` answered ROLLBACK within the last `keepMs`. */
+  /**
+   * The versions of `service` answered ROLLBACK within the last `keepMs`. Saves again when the
+   * last save failed: a ROLLBACK is rare, and the file must not wait for the next one to catch up
+   * once the disk takes writes again.
+   */
   of(service: string): string[] {
     this.forgetExpired();
+    if (this.restored && this.store?.failing === true) this.save();
     const versions: string[] = [];
     for (const answer of this.answers.values()) if (answer.service === service) versions.push(answer.version);
     return versions;
