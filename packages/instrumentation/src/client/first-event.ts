@@ -127,7 +127,14 @@ export function watchFirstEvent(
     return props;
   }
   return beforeDeadline(first, failOnError.deadline, props.controller).then(async (block) => {
-    if (block === undefined) return props;
+    if (block === undefined) {
+      // The caller aborted while the attempt waited (its signal is the request's): nothing has
+      // reached it, so the attempt ends cancelled here. Handed over, the stream could yield
+      // nothing, and would hold the call and its bulkhead slot until read or collected.
+      const { signal } = props.controller;
+      if (signal.aborted) throw signal.reason ?? new DOMException('The request was aborted', 'AbortError');
+      return props;
+    }
     if (!isErrorEvent(block)) {
       op.firstChunkArrived();
       return props;
