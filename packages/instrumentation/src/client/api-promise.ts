@@ -489,10 +489,10 @@ export function guardedCall(
   unasked = promise;
   // `then`/`catch`/`finally`/`withResponse` all go through `parse()`; noting the request lets the
   // operation end after the body is parsed (with usage), and lets the attempt parse a plain body
-  // itself. The same goes for the promises `_thenUnwrap` derives (the `.parse()` helpers).
-  // `.asResponse()` alone ends it at the response (a plain body) or with the body the caller reads
-  // (a stream).
-  const noteParseRequests = (p: ObservedPromise): ObservedPromise => {
+  // itself. `.asResponse()` alone ends it at the response (a plain body) or with the body the
+  // caller reads (a stream). The same goes for the promises `_thenUnwrap` derives (the `.parse()`
+  // helpers), which share the call's response.
+  const noteRequests = (p: ObservedPromise): ObservedPromise => {
     const parseBody = p.parse;
     if (typeof parseBody === 'function') {
       p.parse = function parseRequestedBody(this: unknown) {
@@ -500,23 +500,23 @@ export function guardedCall(
         return parseBody.call(this);
       };
     } else parseRequested = true;
+    const asResponse = p.asResponse;
+    if (typeof asResponse === 'function') {
+      p.asResponse = function rawRequestedResponse(this: unknown) {
+        // One raw response per call, as the client gives: its body can be read once.
+        rawResponse ??= asResponse.call(this).then(tookRaw);
+        return rawResponse;
+      };
+    }
     const thenUnwrap = p._thenUnwrap;
     if (typeof thenUnwrap === 'function') {
       p._thenUnwrap = function derivedPromise(this: unknown, ...args: unknown[]) {
-        return noteParseRequests(thenUnwrap.apply(this, args));
+        return noteRequests(thenUnwrap.apply(this, args));
       };
     }
     return p;
   };
-  noteParseRequests(promise);
-  const asResponse = promise.asResponse;
-  if (typeof asResponse === 'function') {
-    promise.asResponse = function rawRequestedResponse(this: unknown) {
-      // One raw response per call, as the client gives: its body can be read once.
-      rawResponse ??= asResponse.call(this).then(tookRaw);
-      return rawResponse;
-    };
-  }
+  noteRequests(promise);
   return promise;
 }
 
