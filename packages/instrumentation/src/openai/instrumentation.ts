@@ -1,7 +1,8 @@
 /**
  * Instrumentation of the `openai` client, 6.x and 7.x: `chat.completions.create`,
  * `responses.create` and `embeddings.create`. Helpers built on them (`chat.completions.stream`,
- * `.parse`, `.runTools`, `responses.stream`) go through the patched methods too.
+ * `.parse`, `.runTools`, `responses.stream`, `responses.parse`) go through the patched methods
+ * too (parse-helpers, tool-runner and responses-stream tests).
  */
 import {
   type InstrumentationModuleDefinition,
