@@ -8,6 +8,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { failureHint, reportingFailures } from './export-failures.ts';
 import { start } from './index.ts';
+import { until } from './testing/until.ts';
 
 /** An OTLP receiver that answers every request with `status.value`. */
 async function switchableReceiver(status: { value: number }) {
@@ -45,7 +46,10 @@ it('a refused span export is logged once with what to set, its recovery once, an
     /span export failed.*HTTP 401.*OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer/,
   );
 
+  // While it fails, a flush does not wait on it (flush-unless-failing.ts): the batch processor's
+  // background export is what finds the collector answering again.
   status.value = 200;
+  await until(() => spanLines().length === 2, 'the background export recovering', 5_000);
   await exportOne();
   await exportOne();
   assert.deepEqual(spanLines().slice(1), ['span export recovered']);

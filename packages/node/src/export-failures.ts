@@ -20,28 +20,36 @@ interface Exporter<T> {
 /** What an exporter exports: spans, metrics or the app's log records. */
 export type ExportedSignal = 'span' | 'metric' | 'log';
 
+/**
+ * Whether a signal's exports fail now: the last one failed and none has succeeded since. Kept by
+ * {@link reportingFailures}; a flush reads it to skip waiting on a collector that is down.
+ */
+export interface ExportHealth {
+  failing: boolean;
+}
+
 /** `ExportResultCode.SUCCESS`. */
 const SUCCESS = 0;
 
 /**
  * Makes `exporter` log its first failed export (and its recovery) through `log`. The exporter's
  * own `export` is wrapped in place, so everything else about it (a metric exporter's temporality
- * and aggregation choices) stays as it is. Returns `exporter`.
+ * and aggregation choices) stays as it is; `health` follows its outcomes. Returns `exporter`.
  */
 export function reportingFailures<T, E extends Exporter<T>>(
   exporter: E,
   signal: ExportedSignal,
   log: (message: string) => void,
+  health: ExportHealth = { failing: false },
 ): E {
   const send = exporter.export.bind(exporter);
-  let failing = false;
   exporter.export = (items: T, done: (result: ExportOutcome) => void): void => {
     send(items, (result) => {
       if (result.code === SUCCESS) {
-        if (failing) log(`${signal} export recovered`);
-        failing = false;
-      } else if (!failing) {
-        failing = true;
+        if (health.failing) log(`${signal} export recovered`);
+        health.failing = false;
+      } else if (!health.failing) {
+        health.failing = true;
         log(
           `${signal} export failed, ${signal}s are dropped until it recovers (logged once): ${failureHint(result.error, signal)}`,
         );

@@ -8,24 +8,26 @@ import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as ProtobufLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import {
-  BatchLogRecordProcessor,
   ConsoleLogRecordExporter,
   type LogRecordExporter,
   type LogRecordProcessor,
   SimpleLogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
 import { reportingFailures } from './export-failures.ts';
+import { LogBatches } from './flush-unless-failing.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** The processors for `OTEL_LOGS_EXPORTER`; none for `none`. */
 export function logRecordProcessors(o: ResolvedOptions): LogRecordProcessor[] {
   const processors: LogRecordProcessor[] = [];
   if (o.logs.exporters.has('otlp')) {
+    // Its flush skips a failing export (flush-unless-failing.ts).
+    const health = { failing: false };
     processors.push(
-      new BatchLogRecordProcessor({
-        exporter: reportingFailures(otlpLogExporter(o), 'log', o.logger),
-        ...o.logs.batch,
-      }),
+      new LogBatches(
+        { exporter: reportingFailures(otlpLogExporter(o), 'log', o.logger, health), ...o.logs.batch },
+        health,
+      ),
     );
   }
   if (o.logs.exporters.has('console')) {

@@ -15,15 +15,16 @@ import { logs, metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
 import { type ControlHandle, overrideTarget, startControl } from './control-hook.ts';
 import { claimControl, controlOwner, releaseControl } from './control-owner.ts';
 import { missingEsmHookWarning } from './esm-entry-warning.ts';
 import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
+import { PeriodicMetrics, SpanBatches } from './flush-unless-failing.ts';
 import { logRecordProcessors } from './log-processors.ts';
 import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
 import { otherProvidersWarning } from './other-providers.ts';
@@ -39,7 +40,11 @@ export interface Breakwater {
   readonly options: ResolvedOptions;
   /** The Breakwater runtime (policies, breakers); undefined if start-up failed. */
   readonly runtime: Runtime | undefined;
-  /** Exports what is buffered now (spans, metrics, log records). Never rejects. */
+  /**
+   * Exports what is buffered now (spans, metrics, log records) and waits for it, each export
+   * bounded by its timeout; a signal whose exports are failing is left to the background export
+   * instead of waited on (see "Guarantees" in the README). Never rejects.
+   */
   forceFlush(): Promise<void>;
   /** Flushes, stops exporting and closes the control client and Prometheus endpoint. Never rejects. */
   shutdown(): Promise<void>;
@@ -57,11 +62,13 @@ let shutDown = false;
 
 /**
  * Span processors: the OTLP export (one batch processor with a bounded queue and a bounded export
- * timeout) unless `OTEL_TRACES_EXPORTER=none`, then the app's own.
+ * timeout, whose flush skips a failing export: flush-unless-failing.ts) unless
+ * `OTEL_TRACES_EXPORTER=none`, then the app's own.
  */
 function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
   const own = [...o.spanProcessors];
   if (o.tracesExporter === 'none') return own;
+  const health = { failing: false };
   const exporter = reportingFailures(
     new OTLPTraceExporter({
       ...(o.tracesUrl !== undefined ? { url: o.tracesUrl } : {}),
@@ -71,17 +78,21 @@ function spanProcessors(o: ResolvedOptions): SpanProcessor[] {
     }),
     'span',
     o.logger,
+    health,
   );
   // Every value is resolved from its standard variable first (see ExportLimits): an explicit
   // value here would otherwise silently override the environment.
   return [
-    new BatchSpanProcessor({
-      exporter: new SizedExporter(exporter),
-      maxQueueSize: o.maxQueueSize,
-      maxExportBatchSize: o.limits.maxExportBatchSize,
-      scheduledDelayMillis: o.limits.spanDelayMs,
-      exportTimeoutMillis: o.limits.spanBatchTimeoutMs,
-    }),
+    new SpanBatches(
+      {
+        exporter: new SizedExporter(exporter),
+        maxQueueSize: o.maxQueueSize,
+        maxExportBatchSize: o.limits.maxExportBatchSize,
+        scheduledDelayMillis: o.limits.spanDelayMs,
+        exportTimeoutMillis: o.limits.spanBatchTimeoutMs,
+      },
+      health,
+    ),
     ...own,
   ];
 }
@@ -103,21 +114,26 @@ function spanExportConcurrency(o: ResolvedOptions): number {
 function metricReaders(o: ResolvedOptions): IMetricReader[] {
   const readers: IMetricReader[] = [];
   if (o.metricsExporter === 'otlp') {
+    const health = { failing: false };
     readers.push(
-      new PeriodicExportingMetricReader({
-        exporter: reportingFailures(
-          new OTLPMetricExporter({
-            ...(o.metricsUrl !== undefined ? { url: o.metricsUrl } : {}),
-            ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
-            timeoutMillis: o.limits.metricsTimeoutMs,
-            concurrencyLimit: 2,
-          }),
-          'metric',
-          o.logger,
-        ),
-        exportIntervalMillis: o.metricIntervalMs,
-        exportTimeoutMillis: Math.min(o.limits.metricReaderTimeoutMs, o.metricIntervalMs),
-      }),
+      new PeriodicMetrics(
+        {
+          exporter: reportingFailures(
+            new OTLPMetricExporter({
+              ...(o.metricsUrl !== undefined ? { url: o.metricsUrl } : {}),
+              ...(o.headers !== undefined ? { headers: { ...o.headers } } : {}),
+              timeoutMillis: o.limits.metricsTimeoutMs,
+              concurrencyLimit: 2,
+            }),
+            'metric',
+            o.logger,
+            health,
+          ),
+          exportIntervalMillis: o.metricIntervalMs,
+          exportTimeoutMillis: Math.min(o.limits.metricReaderTimeoutMs, o.metricIntervalMs),
+        },
+        health,
+      ),
     );
   }
   if (o.prometheusPort !== undefined) {

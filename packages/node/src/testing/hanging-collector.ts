@@ -10,6 +10,8 @@ export interface HangingCollector {
   readonly url: string;
   /** Requests for `path` taken in so far. */
   taken(path: string): number;
+  /** The bodies of the requests for `path` taken in so far, read whole (in arrival order). */
+  bodies(path: string): string[];
   /** Requests for `path` taken in and still unanswered. */
   pending(path: string): number;
   /** Resolves once a request for `path` is held. */
@@ -23,12 +25,13 @@ const answer = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'ap
 
 /** Starts a {@link HangingCollector} on a loopback port. */
 export async function startHangingCollector(): Promise<HangingCollector> {
-  const taken: { req: IncomingMessage; res: ServerResponse }[] = [];
+  const taken: { req: IncomingMessage; res: ServerResponse; body: Buffer[] }[] = [];
   const waiting = new Set<() => void>();
   let released = false;
   const server = createServer((req, res) => {
-    req.resume();
-    taken.push({ req, res });
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk));
+    taken.push({ req, res, body });
     if (released) answer(res);
     for (const wake of waiting) wake();
     waiting.clear();
@@ -40,6 +43,8 @@ export async function startHangingCollector(): Promise<HangingCollector> {
   return {
     url: `http://127.0.0.1:${port}`,
     taken: (path) => taken.filter(({ req }) => req.url === path).length,
+    bodies: (path) =>
+      taken.filter(({ req }) => req.url === path).map(({ body }) => Buffer.concat(body).toString('utf8')),
     pending,
     async holding(path) {
       while (pending(path) === 0) await new Promise<void>((wake) => waiting.add(wake));
