@@ -233,9 +233,18 @@ class SignalSubscription implements ControlClient {
     this.warnedDrops.clear();
     let spoke = false;
     let idle: TimerHandle | undefined;
-    const armIdle = (): void => {
+    const armIdle = (grace = false): void => {
       if (idle !== undefined) this.clock.clearTimeout(idle);
-      idle = this.clock.setTimeout(() => abort.abort(new StreamIdle(this.idleTimeoutMs)), this.idleTimeoutMs);
+      const ms = grace ? Math.min(PAUSE_MS, this.idleTimeoutMs) : this.idleTimeoutMs;
+      const due = this.clock.monotonic() + ms;
+      idle = this.clock.setTimeout(() => {
+        // Far past its time, the timer says the process was not running (frozen between
+        // serverless invocations, stopped, its event loop blocked), not that the collector fell
+        // silent: what it sent meanwhile waits unread in the socket, read right after this timer.
+        // A stream that still says nothing within a short grace is dead (a NAT that dropped it).
+        if (!grace && this.clock.monotonic() - due > PAUSE_MS) armIdle(true);
+        else abort.abort(new StreamIdle(this.idleTimeoutMs));
+      }, ms);
     };
     armIdle();
     try {
@@ -441,6 +450,12 @@ const RESUMABLE_ID = /^[\x21-\x7e]{1,256}$/;
 
 /** Most distinct reasons for unknown or malformed signals warned about per connection. */
 const MAX_WARNED_DROPS = 16;
+
+/**
+ * How late the idle timer must fire to say the process was paused rather than the stream silent,
+ * and the grace a stream then has to deliver what it sent meanwhile.
+ */
+const PAUSE_MS = 1_000;
 
 /** Most of a refusal's `Retry-After` honoured: a collector's hint, not a reason to stop for hours. */
 const MAX_RETRY_AFTER_MS = 300_000;
