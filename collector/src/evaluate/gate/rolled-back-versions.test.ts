@@ -91,6 +91,8 @@ it('starts empty on a data dir without the file (an older collector kept it) or 
     const again = new RolledBackVersions(clock, 600_000, new FileRolledBackStore(dir, log));
     await again.restore();
     assert.deepEqual(again.of('chat'), ['v2']);
+    // Restoring saves what it loaded: that write must not land over the damaged file below.
+    await again.flush();
 
     writeFileSync(join(dir, GATE_ROLLED_BACK_FILE), '{"version":2}');
     const damaged = new RolledBackVersions(clock, 600_000, new FileRolledBackStore(dir, log));
@@ -122,6 +124,8 @@ it('saves again at the next question once a failed save can go through, not only
     const again = new RolledBackVersions(clock, 600_000, new FileRolledBackStore(dir, memoryLogger()));
     await again.restore();
     assert.deepEqual(again.of('chat'), ['v2']);
+    // Restoring saves what it loaded: let that write end before the directory goes.
+    await again.flush();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
