@@ -26,29 +26,18 @@ const FileSchema = z.object({
 export class FiringAlertsFile {
   /** The file itself (its save failures are on `/metrics`). */
   readonly file: ReplacedFile;
-  private readonly logger: Logger;
   private saved = '';
 
   constructor(dataDir: string, logger: Logger) {
     this.file = new ReplacedFile(join(dataDir, SLO_ALERTS_FILE), 'firing SLO alerts', logger);
-    this.logger = logger;
   }
 
   /** The alerts saved last; none when there is no readable file (which is logged). */
   async load(): Promise<RemainingAlert[]> {
-    const text = await this.file.read();
-    if (text === undefined) return [];
-    try {
-      const { firing } = FileSchema.parse(JSON.parse(text));
-      this.saved = key(firing);
-      return firing;
-    } catch (error) {
-      this.logger.error(
-        { err: error, path: this.file.path },
-        'firing SLO alerts file is invalid; starting without',
-      );
-      return [];
-    }
+    const stored = await this.file.readJson(FileSchema);
+    if (stored === undefined) return [];
+    this.saved = key(stored.firing);
+    return stored.firing;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { z } from 'zod';
 import type { Logger } from '../component.ts';
 
 /**
@@ -34,12 +35,28 @@ export class ReplacedFile {
   }
 
   /** The file's text; undefined when there is none or it cannot be read (which is logged). */
-  async read(): Promise<string | undefined> {
+  private async read(): Promise<string | undefined> {
     try {
       return await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         this.logger.error({ err: error, path: this.path }, `cannot read ${this.what}; starting without`);
+      return undefined;
+    }
+  }
+
+  /**
+   * The file's content as `schema` reads it; undefined when there is none, it cannot be read, or
+   * it is not what `schema` takes (each logged): a damaged file must not keep the collector from
+   * starting, and the next save replaces it.
+   */
+  async readJson<T>(schema: z.ZodType<T>): Promise<T | undefined> {
+    const text = await this.read();
+    if (text === undefined) return undefined;
+    try {
+      return schema.parse(JSON.parse(text));
+    } catch (error) {
+      this.logger.error({ err: error, path: this.path }, `${this.what} file is invalid; starting without`);
       return undefined;
     }
   }

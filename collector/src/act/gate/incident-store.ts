@@ -46,26 +46,16 @@ export interface IncidentStore {
  */
 export class FileIncidentStore implements IncidentStore {
   readonly path: string;
-  private readonly logger: Logger;
   /** The file itself (its save failures are on `/metrics`). */
   readonly file: ReplacedFile;
 
   constructor(dataDir: string, logger: Logger) {
     this.path = join(dataDir, GATE_INCIDENTS_FILE);
-    this.logger = logger;
     this.file = new ReplacedFile(this.path, 'gate incidents', logger);
   }
 
   async load(): Promise<StoredIncident[]> {
-    const text = await this.file.read();
-    if (text === undefined) return [];
-    try {
-      return FileSchema.parse(JSON.parse(text)).incidents;
-    } catch (error) {
-      // A damaged file must not keep the collector from starting; it is replaced on the next save.
-      this.logger.error({ err: error, path: this.path }, 'gate incidents file is invalid; starting without');
-      return [];
-    }
+    return (await this.file.readJson(FileSchema))?.incidents ?? [];
   }
 
   save(incidents: readonly StoredIncident[]): void {

@@ -19,29 +19,16 @@ const FileSchema = z.object({
  */
 export class FileRolledBackStore implements RolledBackStore {
   readonly path: string;
-  private readonly logger: Logger;
   /** The file itself (its save failures are on `/metrics`). */
   readonly file: ReplacedFile;
 
   constructor(dataDir: string, logger: Logger) {
     this.path = join(dataDir, GATE_ROLLED_BACK_FILE);
-    this.logger = logger;
     this.file = new ReplacedFile(this.path, 'gate rolled-back versions', logger);
   }
 
   async load(): Promise<StoredRollback[]> {
-    const text = await this.file.read();
-    if (text === undefined) return [];
-    try {
-      return FileSchema.parse(JSON.parse(text)).rollbacks;
-    } catch (error) {
-      // A damaged file must not keep the collector from starting; it is replaced on the next save.
-      this.logger.error(
-        { err: error, path: this.path },
-        'gate rolled-back versions file is invalid; starting without',
-      );
-      return [];
-    }
+    return (await this.file.readJson(FileSchema))?.rollbacks ?? [];
   }
 
   save(rollbacks: readonly StoredRollback[]): void {
