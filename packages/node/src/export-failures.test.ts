@@ -162,3 +162,26 @@ it('a failed log export says where logs go, and a gRPC status is not called HTTP
   const unavailable = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
   assert.equal(failureHint(unavailable, 'log'), '14 UNAVAILABLE: No connection established');
 });
+
+it('an export that ends after a later one has settled does not change what the later one said', () => {
+  const lines: string[] = [];
+  const pending: ((result: { code: number; error?: Error }) => void)[] = [];
+  const health = { failing: true };
+  const exporter = reportingFailures(
+    { export: (_items: string, done: (result: { code: number }) => void) => void pending.push(done) },
+    'span',
+    (m) => lines.push(m),
+    health,
+  );
+  const outcomes: string[] = [];
+  exporter.export('older', (result) => outcomes.push(`older ${result.code}`));
+  exporter.export('newer', (result) => outcomes.push(`newer ${result.code}`));
+  const [older, newer] = pending;
+  // The newer export reaches a collector back up; the older one times out after it.
+  newer!({ code: 0 });
+  older!({ code: 1, error: new Error('Request timed out') });
+  assert.equal(health.failing, false, 'still recovered');
+  assert.deepEqual(lines, ['span export recovered']);
+  // The exporter's caller still gets every outcome.
+  assert.deepEqual(outcomes, ['newer 0', 'older 1']);
+});

@@ -43,8 +43,19 @@ export function reportingFailures<T, E extends Exporter<T>>(
   health: ExportHealth = { failing: false },
 ): E {
   const send = exporter.export.bind(exporter);
+  // Exports overlap (a timed-out request can end after a later one): an outcome counts only when
+  // no export started after it has settled, so a late failure does not mark a recovered
+  // collector failing again, and skip the next flush.
+  let started = 0;
+  let settled = 0;
   exporter.export = (items: T, done: (result: ExportOutcome) => void): void => {
+    const order = ++started;
     send(items, (result) => {
+      if (order < settled) {
+        done(result);
+        return;
+      }
+      settled = order;
       if (result.code === SUCCESS) {
         if (health.failing) log(`${signal} export recovered`);
         health.failing = false;
