@@ -66,6 +66,8 @@ it('forceFlush does not wait out the export timeout again while the collector fa
     () => collector.bodies('/v1/traces').some((body) => body.includes('"third"')),
     'the queued spans exported once the collector answers',
   );
+  // The collector has the body before the exporter has its answer: wait for the exporter's side.
+  await until(() => lines.includes('span export recovered'), 'the span export recovered');
   assert.ok(collector.taken('/v1/traces') > traceRequests);
   invocation('after-recovery');
   await bw.forceFlush();
