@@ -176,6 +176,7 @@ describe('resolveOptions: OTEL_EXPORTER_OTLP_HEADERS', () => {
         OTEL_EXPORTER_OTLP_HEADERS: 'authorization,x-tenant=acme,,=s3cret-a, x-team =, x-key=s3cret%zz',
         OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'Bearer s3cret-b',
         OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-tenant=acme;team=x',
+        OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'authorization: Bearer s3cret-c',
       },
     );
     assert.deepEqual(messages, [
@@ -185,6 +186,7 @@ describe('resolveOptions: OTEL_EXPORTER_OTLP_HEADERS', () => {
       'OTEL_EXPORTER_OTLP_HEADERS: "x-key" is not valid percent-encoding (a "%" must start %XX); left out, the other headers are sent',
       'OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 1 of 1 is not name=value (it has no "="); left out, the other headers are sent',
       'OTEL_EXPORTER_OTLP_METRICS_HEADERS: "x-tenant" is sent cut at its first ";" (OpenTelemetry reads the rest as metadata); write a ";" in a value as %3B',
+      'OTEL_EXPORTER_OTLP_LOGS_HEADERS: entry 1 of 1 is not name=value (it has no "="); left out, the other headers are sent',
     ]);
     assert.ok(!messages.some((m) => m.includes('s3cret')), 'no header value is shown');
   });

@@ -11,6 +11,7 @@ const VARIABLES = [
   'OTEL_EXPORTER_OTLP_HEADERS',
   'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
   'OTEL_EXPORTER_OTLP_METRICS_HEADERS',
+  'OTEL_EXPORTER_OTLP_LOGS_HEADERS',
 ] as const;
 
 /** Logs each entry of the OTLP header variables the exporters will leave out, or cannot send. */
