@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -9,7 +9,7 @@ import { FiringAlertsFile, SLO_ALERTS_FILE } from './firing-alerts-file.ts';
 const dir = mkdtempSync(join(tmpdir(), 'bw-firing-file-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-it('saves the same alerts again after a failed save, once the disk takes it', async () => {
+it('saves the same alerts again after a failed save, once the disk takes it, leaving no temporary file', async () => {
   const path = join(dir, SLO_ALERTS_FILE);
   // A directory at the file's path fails the save, as a full or read-only disk does.
   mkdirSync(path);
@@ -18,6 +18,7 @@ it('saves the same alerts again after a failed save, once the disk takes it', as
   file.save(firing);
   await file.flush();
   assert.equal(file.file.saveFailures, 1);
+  assert.deepEqual(readdirSync(dir), [SLO_ALERTS_FILE], 'the failed save leaves no temporary file');
   rmSync(path, { recursive: true });
   // The next evaluation finds the same alerts firing: what is on disk is still not them.
   file.save(firing);

@@ -1,4 +1,4 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { z } from 'zod';
 import type { Logger } from '../component.ts';
@@ -99,13 +99,19 @@ export class ReplacedFile {
 
   private async write(text: string): Promise<void> {
     const tmp = `${this.path}.tmp`;
-    const file = await open(tmp, 'w');
     try {
-      await file.writeFile(text);
-      await file.sync();
-    } finally {
-      await file.close();
+      const file = await open(tmp, 'w');
+      try {
+        await file.writeFile(text);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(tmp, this.path);
+    } catch (error) {
+      // A half-written copy would hold space a full disk needs back; the next save writes anew.
+      await rm(tmp, { force: true }).catch(() => {});
+      throw error;
     }
-    await rename(tmp, this.path);
   }
 }
