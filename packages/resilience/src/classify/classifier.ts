@@ -95,12 +95,52 @@ function providerOf(names: readonly string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * The HTTP status of a failed response the error carries (`status`, the AI SDK's `statusCode`,
+ * `response.status`). A 1xx–3xx is no failure status: the AI SDK names the 200 a stream started
+ * with on an error that cut it off later, which its cause (a dropped connection) says more of.
+ */
 function statusOf(error: object): number | undefined {
   const e = error as { status?: unknown; statusCode?: unknown; response?: { status?: unknown } };
   for (const candidate of [e.status, e.statusCode, e.response?.status]) {
-    if (typeof candidate === 'number' && candidate >= 100 && candidate <= 599) return candidate;
+    if (typeof candidate === 'number' && candidate >= 400 && candidate <= 599) return candidate;
   }
   return undefined;
+}
+
+/** The fields of a provider error the classifier reads (each client puts them elsewhere). */
+interface ProviderErrorFields {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  type?: unknown;
+  errorCode?: unknown;
+  headers?: unknown;
+  /**
+   * The AI SDK's `APICallError`: the response's headers and its parsed error body. (Its
+   * `isRetryable` says what its status alone says; the category read here from the status and
+   * the body is finer: a 429 for an exhausted quota is not worth a retry.)
+   */
+  responseHeaders?: unknown;
+  data?: { error?: { type?: unknown; code?: unknown } };
+  response?: { headers?: unknown };
+  error?: { type?: unknown; code?: unknown; error?: { type?: unknown } };
+}
+
+/**
+ * The provider's error code and type: on the error itself, in its `error` body (the Stainless
+ * clients), or in its parsed body `data.error` (the AI SDK: OpenAI's `{ error: { code, type } }`,
+ * Anthropic's `{ type: 'error', error: { type } }`).
+ */
+function providerDetail(e: ProviderErrorFields): { code: string | undefined; type: string | undefined } {
+  return {
+    code:
+      str(e.errorCode) ??
+      (typeof e.code === 'string' ? e.code : undefined) ??
+      str(e.error?.code) ??
+      str(e.data?.error?.code),
+    type: str(e.type) ?? str(e.error?.error?.type) ?? str(e.error?.type) ?? str(e.data?.error?.type),
+  };
 }
 
 /**
@@ -171,23 +211,12 @@ export class Classifier {
     if (error === null || typeof error !== 'object') return this.unknown(hint, ERROR_TYPE_OTHER);
     const names = classNames(error);
     const provider = providerOf(names);
-    const e = error as {
-      name?: unknown;
-      message?: unknown;
-      code?: unknown;
-      type?: unknown;
-      errorCode?: unknown;
-      headers?: unknown;
-      response?: { headers?: unknown };
-      error?: { type?: unknown; code?: unknown; error?: { type?: unknown } };
-    };
+    const e = error as ProviderErrorFields;
     const name = str(e.name) ?? names[0] ?? 'Error';
     const status = statusOf(error) ?? mcpTransportStatus(error, names);
     if (status !== undefined) {
-      const code =
-        str(e.errorCode) ?? (typeof e.code === 'string' ? e.code : undefined) ?? str(e.error?.code);
-      const type = str(e.type) ?? str(e.error?.error?.type) ?? str(e.error?.type);
-      const headers = e.headers ?? e.response?.headers;
+      const { code, type } = providerDetail(e);
+      const headers = e.headers ?? e.response?.headers ?? e.responseHeaders;
       // Bedrock names its exception in a header (the body is only `{ message }`). A known one
       // decides the category, being more specific than the status: a 424 is the model failing,
       // a 400 may be a quota. Except `validationException`: the status and message rules say
@@ -229,9 +258,7 @@ export class Classifier {
     if (retryRequested(error)) return classification({ category: 'network', provider }, 'retryable_error');
     if (provider !== undefined) {
       // A client error without a status: an error event inside a stream that began with a 200.
-      const code =
-        str(e.errorCode) ?? (typeof e.code === 'string' ? e.code : undefined) ?? str(e.error?.code);
-      const type = str(e.type) ?? str(e.error?.error?.type) ?? str(e.error?.type);
+      const { code, type } = providerDetail(e);
       const category = providerTypeCategory(code, type);
       if (category !== undefined) {
         return classification(
