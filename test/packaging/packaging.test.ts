@@ -518,6 +518,10 @@ describe('packaging: the public packages as installed from their tarballs', () =
     assert.ok(out.exported['@breakwater/protocol']!.includes('dependencyKey'), 'protocol exports');
     assert.ok(out.exported['@breakwater/resilience']!.includes('Pipeline'), 'resilience exports');
     assert.ok(out.exported['@breakwater/instrumentation']!.includes('tool'), 'instrumentation exports');
+    assert.ok(
+      out.exported['@breakwater/instrumentation/ai-sdk']!.includes('breakwaterMiddleware'),
+      'the ai-sdk subpath exports',
+    );
     assert.ok(out.exported['@breakwater/node']!.includes('start'), 'node exports');
     assert.equal(out.answer, 'pong');
 
