@@ -16,6 +16,7 @@ export type { ClassifierRule } from '@breakwater/resilience';
 export type { OverrideTarget } from './control/index.ts';
 export { type ControlHandle, overrideTarget } from './control-hook.ts';
 export { type FleetControl, type FleetControlOptions, startFleetControl } from './fleet-control.ts';
+export type { ClientModules } from './instrument-modules.ts';
 export type { LogExport, LogsProtocol } from './log-export.ts';
 export {
   type ControlOptions,

@@ -25,6 +25,7 @@ import { missingEsmHookWarning } from './esm-entry-warning.ts';
 import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
 import { PeriodicMetrics, SpanBatches } from './flush-unless-failing.ts';
+import { type ClientInstrumentations, type ClientModules, instrumentModules } from './instrument-modules.ts';
 import { logRecordProcessors } from './log-processors.ts';
 import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
 import { otherProvidersWarning } from './other-providers.ts';
@@ -48,6 +49,18 @@ export interface Breakwater {
   forceFlush(): Promise<void>;
   /** Flushes, stops exporting and closes the control client and Prometheus endpoint. Never rejects. */
   shutdown(): Promise<void>;
+  /**
+   * Instruments client modules that no module hook sees: `openai` or `@anthropic-ai/sdk` bundled
+   * into the app (esbuild, webpack), or an ES module app's imports without the loader hook. Give
+   * each module namespace (`import * as openai from 'openai'`) before the client's first call;
+   * from then on its calls run as if the hook had patched them. A module patched already is left
+   * as it is. Never throws: a value that is not a client module namespace is logged.
+   *
+   * @example
+   * import * as openai from 'openai';
+   * start().instrument({ openai });
+   */
+  instrument(modules: ClientModules): void;
 }
 
 /**
@@ -262,6 +275,7 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
   let sdk: NodeSDK | undefined;
   let runtime: Runtime | undefined;
   let control: ControlHandle | undefined;
+  let clients: ClientInstrumentations;
   try {
     if (options.openaiAliases !== undefined) interceptAliasesInEsm(options.openaiAliases, log);
     const noHook = missingEsmHookWarning();
@@ -269,6 +283,12 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
     const otherProviders = otherProvidersWarning();
     if (otherProviders !== undefined) log(otherProviders);
     const logProcessors = logRecordProcessors(resolved);
+    clients = breakwaterInstrumentations({
+      ...(options.captureMessageContent !== undefined
+        ? { captureMessageContent: options.captureMessageContent }
+        : {}),
+      ...(options.openaiAliases !== undefined ? { openaiAliases: options.openaiAliases } : {}),
+    });
     sdk = new NodeSDK({
       // The resolved identity must win over detected attributes; see resource.ts.
       resourceDetectors: resourceDetectors(resolved),
@@ -277,14 +297,7 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
       // None (OTEL_LOGS_EXPORTER=none): left to the SDK, which then registers no logger provider
       // (given an empty list, it would register one that drops every record at a cost).
       ...(logProcessors.length > 0 ? { logRecordProcessors: logProcessors } : {}),
-      instrumentations: [
-        breakwaterInstrumentations({
-          ...(options.captureMessageContent !== undefined
-            ? { captureMessageContent: options.captureMessageContent }
-            : {}),
-          ...(options.openaiAliases !== undefined ? { openaiAliases: options.openaiAliases } : {}),
-        }),
-      ],
+      instrumentations: [[...clients]],
     });
     sdk.start();
     // The SDK's meter, explicitly: the process-wide policy listener may have bound a no-op meter
@@ -314,6 +327,7 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
     options: resolved,
     runtime,
     forceFlush: () => quietly(sdk === undefined ? undefined : forceFlushAll(), log, 'flush'),
+    instrument: (modules) => instrumentModules(clients, modules, log),
     shutdown() {
       shutdownPromise ??= (async () => {
         // Streams the app left unread end now (abandoned, at the last chunk it got), before the

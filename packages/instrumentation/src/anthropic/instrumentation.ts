@@ -156,13 +156,15 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
   }
 
   /**
-   * Patches an already-loaded `@anthropic-ai/sdk` namespace (a no-op where its `client` file was
-   * patched as it loaded). The inverse is {@link unpatch}.
+   * Patches an already-loaded `@anthropic-ai/sdk` namespace (`import * as anthropic from
+   * '@anthropic-ai/sdk'`, `require('@anthropic-ai/sdk')`; a no-op where its `client` file was
+   * patched as it loaded). Says whether its methods are Breakwater's now (false for anything but
+   * the module namespace). The inverse is {@link unpatch}.
    */
-  patch(exports: object): void {
+  patch(exports: object): boolean {
     // Typed loosely, as OpenAIInstrumentation.patch.
     const module = exports as AnthropicModule;
-    this.patchTargets(targets(module), {
+    const patched = this.patchTargets(targets(module), {
       APIPromise: module.APIPromise,
       APIConnectionError: module.APIConnectionError,
       APIConnectionTimeoutError: module.APIConnectionTimeoutError,
@@ -180,6 +182,7 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
         };
       });
     }
+    return patched;
   }
 
   /** Removes the patches {@link patch} applied. */

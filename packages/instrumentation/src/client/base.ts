@@ -128,14 +128,16 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
    * classes in `module` are the client module's own: its `APIPromise`, and its
    * `APIConnectionTimeoutError` for the timeouts Breakwater enforces past the headers (so apps
    * catch them as the client's own); its `family`, `providerOf` and `deploymentOf` say where each
-   * call goes (see endpoint.ts).
+   * call goes (see endpoint.ts). Says whether any target is patched now (by this call or an
+   * earlier one): false for a value that is not the client's module.
    */
-  protected patchTargets(targets: readonly PatchTarget[], module: PatchContext): void {
+  protected patchTargets(targets: readonly PatchTarget[], module: PatchContext): boolean {
     const { APIPromise } = module;
     if (APIPromise === undefined) {
       this._diag.warn('client module has no APIPromise export; not instrumenting');
-      return;
+      return false;
     }
+    let patched = false;
     const errors: ClientErrors = {
       timeoutError: clientTimeoutError(module.APIConnectionTimeoutError),
       rejectFailed: failedCallRejecter(clientRefusalError(module.APIConnectionError)),
@@ -143,6 +145,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     for (const target of targets) {
       const proto = target.proto as Record<string, unknown> | undefined;
       if (proto === undefined || typeof proto[target.method] !== 'function') continue;
+      patched = true;
       // Patched already, as one of the client's files loaded (anthropic/instrumentation.ts), or
       // by another copy of this package: a second pipeline would retry each retry.
       if (hasBreakwaterPatch(proto[target.method])) continue;
@@ -152,6 +155,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
       );
       if (replaced) this.warnOtherInstrumentation(module.family, target, true);
     }
+    return patched;
   }
 
   /** Restores every patched target (the inverse of {@link patchTargets}). */

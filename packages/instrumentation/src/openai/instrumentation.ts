@@ -132,14 +132,16 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
   }
 
   /**
-   * Patches an already-loaded `openai` module namespace (for bundled apps, or a client loaded
-   * before instrumentation was enabled). The inverse is {@link unpatch}.
+   * Patches an already-loaded `openai` module namespace (`import * as openai from 'openai'`,
+   * `require('openai')`): for bundled apps, or a client loaded before instrumentation was enabled.
+   * Says whether its methods are Breakwater's now (false for anything but the module namespace:
+   * the default export alone lacks the `APIPromise` a patch needs). The inverse is {@link unpatch}.
    */
-  patch(exports: object): void {
+  patch(exports: object): boolean {
     // Typed loosely: the module's own classes (their constructors take the client's types) are
     // not assignable to the structural shape we read from them.
     const module = exports as OpenAIModule;
-    this.patchTargets(targets(module), {
+    return this.patchTargets(targets(module), {
       APIPromise: module.APIPromise,
       APIConnectionError: module.APIConnectionError,
       APIConnectionTimeoutError: module.APIConnectionTimeoutError,

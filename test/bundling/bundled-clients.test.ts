@@ -1,0 +1,182 @@
+/**
+ * Apps bundled with esbuild before they run, as AWS Lambda and container builds ship them. A
+ * bundler that inlines `openai` and `@anthropic-ai/sdk` leaves no `require()` or `import` of them
+ * for Breakwater's module hooks to patch; these tests build real bundles (esbuild's JS API), run
+ * them against the fault provider, and check what reached it (its request counts) and what
+ * Breakwater exported (spans, at an OTLP receiver in this process).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
+import { type BuildOptions, build } from 'esbuild';
+import { REPO_ROOT, startNode, stopAll } from '../harness/process.ts';
+import { waitFor } from '../harness/wait.ts';
+
+interface ExportedSpan {
+  name: string;
+  attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
+}
+
+const FIXTURES = fileURLToPath(new URL('fixtures/', import.meta.url));
+/** The clients left to node_modules by the README's esbuild command. */
+const CLIENTS = ['openai', '@anthropic-ai/sdk'];
+/**
+ * ESM output needs a `require` for the CommonJS packages bundled in (OpenTelemetry's), as the
+ * README says; named apart from the `createRequire` a bundled package may declare itself.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as bundleCreateRequire } from 'node:module'; const require = bundleCreateRequire(import.meta.url);";
+
+const spans: ExportedSpan[] = [];
+const receiver = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    if (req.url === '/v1/traces') {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      for (const rs of body.resourceSpans ?? [])
+        for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans as ExportedSpan[]));
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+let fp: FaultProvider;
+let endpoint: string;
+let work: string;
+
+before(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  fp = await startFaultProvider();
+  // The bundles run from a directory of their own; externals and `--import` resolve through
+  // node_modules beside them, as in a Lambda package or a container image.
+  work = await mkdtemp(join(tmpdir(), 'bw-bundling-'));
+  await symlink(join(REPO_ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
+});
+after(async () => {
+  await stopAll();
+  await fp.close();
+  receiver.close();
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+function attr(span: ExportedSpan, key: string): string | number | undefined {
+  const value = span.attributes.find((a) => a.key === key)?.value;
+  return value?.stringValue ?? (value?.intValue === undefined ? undefined : Number(value.intValue));
+}
+
+/** Breakwater's spans (operation and attempts) of calls naming `model`, by their dependency key. */
+const breakwaterSpans = (model: string) =>
+  spans.filter((s) => String(attr(s, 'breakwater.dependency')).endsWith(`/${model}`));
+
+/** Bundles `entry` (a fixture) into `outfile` in the work directory; fails on any error or warning. */
+async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<string> {
+  const out = join(work, outfile);
+  const result = await build({
+    entryPoints: [join(FIXTURES, entry)],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    // The workspace packages' TypeScript sources: no `npm run build` needed first.
+    conditions: ['@breakwater/source'],
+    logLevel: 'silent',
+    ...options,
+  });
+  assert.deepEqual(result.errors, []);
+  return out;
+}
+
+/** Runs a bundle to its end; returns its results line and output. */
+async function runBundle(
+  args: readonly string[],
+  prefix: string,
+): Promise<{ results: Record<string, string>; output: string }> {
+  const app = await startNode(args, {
+    cwd: work,
+    env: {
+      FAULT_URL: fp.url,
+      MODEL_PREFIX: prefix,
+      OTEL_SERVICE_NAME: `bundled-${prefix}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      BREAKWATER_CONTROL: 'false',
+    },
+    readyLine: /^results /m,
+    timeoutMs: 30_000,
+    name: prefix,
+  });
+  assert.equal(await app.exited, 0, app.output());
+  const line = /^results (.*)$/m.exec(app.output());
+  assert.ok(line, app.output());
+  return { results: JSON.parse(line[1]!) as Record<string, string>, output: app.output() };
+}
+
+/** Three 503s before each client's answer. */
+function scriptOutage(prefix: string): void {
+  fp.script({
+    route: 'openai.chat',
+    model: `${prefix}-gpt`,
+    steps: [{ fault: 'error', status: 503, count: 3 }],
+  });
+  fp.script({
+    route: 'anthropic.messages',
+    model: `${prefix}-claude`,
+    steps: [{ fault: 'error', status: 503, count: 3 }],
+  });
+}
+
+/** Each client's calls went through Breakwater: one operation span of `attempts`, one attempt span per request. */
+async function assertInstrumented(prefix: string, attempts: number): Promise<void> {
+  for (const [family, route] of [
+    ['gpt', 'openai.chat'],
+    ['claude', 'anthropic.messages'],
+  ] as const) {
+    const model = `${prefix}-${family}`;
+    const operation = await waitFor(`the operation span of ${model}`, () =>
+      breakwaterSpans(model).find((s) => attr(s, 'breakwater.role') === 'operation'),
+    );
+    assert.equal(attr(operation, 'breakwater.retry.attempts'), attempts, model);
+    assert.equal(fp.count({ route, model }), attempts, `${model}: requests at the provider`);
+    const attemptSpans = breakwaterSpans(model).filter((s) => attr(s, 'breakwater.role') === 'attempt');
+    assert.equal(attemptSpans.length, attempts, `${model}: attempt spans`);
+  }
+}
+
+describe('esbuild bundles', () => {
+  for (const format of ['cjs', 'esm'] as const) {
+    it(`${format}: clients marked external are instrumented by --import @breakwater/node/register`, async () => {
+      const prefix = `external-${format}`;
+      const out = await bundle('plain.mjs', `external.${format === 'cjs' ? 'cjs' : 'mjs'}`, {
+        format,
+        external: CLIENTS,
+      });
+      scriptOutage(prefix);
+      const { results } = await runBundle(['--import', '@breakwater/node/register', out], prefix);
+      // Breakwater's three attempts are the only ones: all three fail.
+      assert.deepEqual(results, { openai: 'error 503', anthropic: 'error 503' });
+      await assertInstrumented(prefix, 3);
+    });
+  }
+
+  it('esm: Breakwater and the clients bundled together, instrument() patches the bundled clients', async () => {
+    const prefix = 'all-in';
+    const out = await bundle('started.mjs', 'all-in.mjs', {
+      format: 'esm',
+      banner: { js: ESM_REQUIRE_BANNER },
+    });
+    scriptOutage(prefix);
+    const { results, output } = await runBundle([out], prefix);
+    // The policy's four attempts, past the three 503s; the client's own two retries would fail.
+    assert.deepEqual(results, { openai: 'You said: hi', anthropic: 'You said: hi' }, output);
+    await assertInstrumented(prefix, 4);
+    assert.doesNotMatch(output, /instrument\(\)/, 'instrument() logged a problem');
+  });
+});
