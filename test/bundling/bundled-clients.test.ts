@@ -150,7 +150,35 @@ async function assertInstrumented(prefix: string, attempts: number): Promise<voi
   }
 }
 
+const UNINSTRUMENTED = /BREAKWATER_UNINSTRUMENTED_CLIENT/;
+
 describe('esbuild bundles', () => {
+  it('esm: clients bundled in under --import @breakwater/node/register are uninstrumented, and said so', async () => {
+    const prefix = 'inlined';
+    const out = await bundle('plain.mjs', 'inlined.mjs', { format: 'esm' });
+    for (const [route, model] of [
+      ['openai.chat', `${prefix}-gpt`],
+      ['anthropic.messages', `${prefix}-claude`],
+    ] as const)
+      fp.script({ route, model, steps: [{ fault: 'error', status: 503, count: 1 }] });
+    const { results, output } = await runBundle(['--import', '@breakwater/node/register', out], prefix);
+    // The clients' own retry answered: two requests each, neither of them Breakwater's.
+    assert.deepEqual(results, { openai: 'You said: hi', anthropic: 'You said: hi' });
+    assert.equal(fp.count({ route: 'openai.chat', model: `${prefix}-gpt` }), 2);
+    assert.equal(fp.count({ route: 'anthropic.messages', model: `${prefix}-claude` }), 2);
+    assert.deepEqual(breakwaterSpans(`${prefix}-gpt`), []);
+    assert.deepEqual(breakwaterSpans(`${prefix}-claude`), []);
+    // Each client is told once, with what to do.
+    const warnings = output.split('\n').filter((line) => UNINSTRUMENTED.test(line));
+    assert.equal(warnings.length, 2, output);
+    assert.match(
+      warnings[0]!,
+      /openai sent a request to http:\/\/127\.0\.0\.1:\d+ that Breakwater does not instrument/,
+    );
+    assert.match(warnings[0]!, /--external:openai/);
+    assert.match(warnings[1]!, /@anthropic-ai\/sdk sent a request .* instrument\(\{ anthropic \}\)/);
+  });
+
   for (const format of ['cjs', 'esm'] as const) {
     it(`${format}: clients marked external are instrumented by --import @breakwater/node/register`, async () => {
       const prefix = `external-${format}`;
@@ -159,10 +187,11 @@ describe('esbuild bundles', () => {
         external: CLIENTS,
       });
       scriptOutage(prefix);
-      const { results } = await runBundle(['--import', '@breakwater/node/register', out], prefix);
+      const { results, output } = await runBundle(['--import', '@breakwater/node/register', out], prefix);
       // Breakwater's three attempts are the only ones: all three fail.
       assert.deepEqual(results, { openai: 'error 503', anthropic: 'error 503' });
       await assertInstrumented(prefix, 3);
+      assert.doesNotMatch(output, UNINSTRUMENTED);
     });
   }
 
@@ -178,5 +207,6 @@ describe('esbuild bundles', () => {
     assert.deepEqual(results, { openai: 'You said: hi', anthropic: 'You said: hi' }, output);
     await assertInstrumented(prefix, 4);
     assert.doesNotMatch(output, /instrument\(\)/, 'instrument() logged a problem');
+    assert.doesNotMatch(output, UNINSTRUMENTED);
   });
 });

@@ -42,6 +42,7 @@ export {
 } from './bounded-json.ts';
 export type { ClientInstrumentation, ClientInstrumentationConfig } from './client/base.ts';
 export { DOUBLE_INSTRUMENTED_WARNING } from './client/method-patch.ts';
+export { UNINSTRUMENTED_CLIENT_WARNING } from './client/unseen-client.ts';
 export { UNSUPPORTED_CLIENT_WARNING } from './client/unsupported-version.ts';
 export type { AttemptDeadline, CallData, CallPipeline, GuardHandle } from './guard.ts';
 export { createGenAiMetrics, type GenAiMetrics } from './metrics.ts';

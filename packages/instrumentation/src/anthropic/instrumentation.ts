@@ -20,7 +20,9 @@ import {
   type PatchTarget,
   type ProviderOfClient,
 } from '../client/base.ts';
+import type { ClientFamily } from '../client/endpoint.ts';
 import { hasBreakwaterPatch, installPatch, removePatch } from '../client/method-patch.ts';
+import { clientSeen } from '../client/unseen-client.ts';
 import { lineRanges, type SupportedLine, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeMessages } from './messages.ts';
 import { sdkSpanStandIn } from './suppress.ts';
@@ -138,10 +140,18 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
             ],
           ),
       ),
-      unsupportedVersionWarning(name, '@anthropic-ai/sdk', ANTHROPIC_SUPPORTED_LINES, (m) =>
-        this._diag.warn(m),
+      unsupportedVersionWarning(
+        name,
+        '@anthropic-ai/sdk',
+        ANTHROPIC_SUPPORTED_LINES,
+        (m) => this._diag.warn(m),
+        () => clientSeen('anthropic'),
       ),
     ]);
+  }
+
+  protected override clientFamily(): ClientFamily {
+    return 'anthropic';
   }
 
   /** The parts of the SDK's namespace {@link patch} needs, as its `client` file has them. */

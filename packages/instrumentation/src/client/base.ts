@@ -24,6 +24,7 @@ import {
   removePatch,
 } from './method-patch.ts';
 import type { TimeoutErrorFactory } from './response-deadline.ts';
+import { clientSeen, unwatchClient, watchClient } from './unseen-client.ts';
 
 /** Configuration shared by the client instrumentations. */
 export interface ClientInstrumentationConfig extends InstrumentationConfig {
@@ -109,6 +110,25 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
     super(name, PACKAGE_VERSION, config);
   }
 
+  /**
+   * The client this instrumentation patches. A method, not a field: the OpenTelemetry base enables
+   * the instrumentation from its constructor, before a subclass's fields are set.
+   */
+  protected abstract clientFamily(): ClientFamily;
+
+  /** Enables the module hooks, and listens for a client they never see (see unseen-client.ts). */
+  override enable(): void {
+    const was = this.isEnabled();
+    super.enable();
+    if (!was && this.isEnabled()) watchClient(this.clientFamily());
+  }
+
+  override disable(): void {
+    const was = this.isEnabled();
+    super.disable();
+    if (was && !this.isEnabled()) unwatchClient(this.clientFamily());
+  }
+
   protected override _updateMetricInstruments(): void {
     this.genAiMetrics = createGenAiMetrics(this.meter);
   }
@@ -155,6 +175,7 @@ export abstract class ClientInstrumentation extends InstrumentationBase<ClientIn
       );
       if (replaced) this.warnOtherInstrumentation(module.family, target, true);
     }
+    if (patched) clientSeen(module.family);
     return patched;
   }
 

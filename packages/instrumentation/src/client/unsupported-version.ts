@@ -62,17 +62,21 @@ const warned = new Set<string>();
  * Matches `moduleName` at any version (pre-releases too) and warns when the loaded version is
  * not one the patching definitions take: through `process.emitWarning` (printed on stderr unless
  * the app handles warnings) and `diag`. A module without a readable version is left alone.
+ * `onLoad` hears of every version loaded, so a client this warns about is not also taken for one
+ * the hooks never saw (unseen-client.ts).
  */
 export function unsupportedVersionWarning(
   moduleName: string,
   clientName: string,
   lines: readonly SupportedLine[],
   diagWarn: (message: string) => void,
+  onLoad: () => void = () => {},
 ): InstrumentationModuleDefinition {
   const definition: InstrumentationModuleDefinition = new InstrumentationNodeModuleDefinition(
     moduleName,
     ['*'],
     (exports, version) => {
+      onLoad();
       if (version === undefined || isSupported(version, lines)) return exports;
       const key = `${moduleName}@${version}`;
       if (warned.has(key)) return exports;

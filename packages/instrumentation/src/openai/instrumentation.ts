@@ -17,7 +17,9 @@ import {
   type PatchTarget,
   type ProviderOfClient,
 } from '../client/base.ts';
+import type { ClientFamily } from '../client/endpoint.ts';
 import { AWS_BEDROCK, AZURE_OPENAI } from '../client/endpoint.ts';
+import { clientSeen } from '../client/unseen-client.ts';
 import { majorLines, majorRanges, unsupportedVersionWarning } from '../client/unsupported-version.ts';
 import { describeChat } from './chat.ts';
 import { describeEmbeddings } from './embeddings.ts';
@@ -125,10 +127,18 @@ export class OpenAIInstrumentation extends ClientInstrumentation {
             (exports: OpenAIModule) => this.unpatch(exports),
           ),
       ),
-      unsupportedVersionWarning(name, 'openai', majorLines(OPENAI_SUPPORTED_MAJORS), (m) =>
-        this._diag.warn(m),
+      unsupportedVersionWarning(
+        name,
+        'openai',
+        majorLines(OPENAI_SUPPORTED_MAJORS),
+        (m) => this._diag.warn(m),
+        () => clientSeen('openai'),
       ),
     ]);
+  }
+
+  protected override clientFamily(): ClientFamily {
+    return 'openai';
   }
 
   /**

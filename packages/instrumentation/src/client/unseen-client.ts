@@ -1,0 +1,120 @@
+/**
+ * A client the module hooks never saw load is never patched: bundled into the app (esbuild and
+ * webpack inline `openai` into the app's own file, leaving no `require` or `import` of it), imported
+ * by an ES module app started without the loader hook, or installed under an npm alias not given
+ * as `moduleAliases`. Its calls run with no span, no policy and the client's own retries, and
+ * nothing said so.
+ *
+ * Told once per client, when such a client sends a request: Node's `fetch` publishes each request
+ * on undici's diagnostics channel, and the clients name themselves in their User-Agent
+ * (`OpenAI/JS 7.57.0`, `Anthropic/JS 1.12.0`; a minified bundle renames openai's class, and so
+ * its name, and goes untold). The channel is listened to only while no hook has seen any client
+ * module (nor `patch()` been given one): an app whose hooks work listens to nothing, so its calls
+ * pay nothing, and such an app's clients are hardly bundled. A client with a `fetch` of its own is
+ * not heard.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { diag } from '@opentelemetry/api';
+import type { ClientFamily } from './endpoint.ts';
+
+/** `process.emitWarning` code of the warning, for apps that filter or test for it. */
+export const UNINSTRUMENTED_CLIENT_WARNING = 'BREAKWATER_UNINSTRUMENTED_CLIENT';
+
+/** Where Node's fetch announces each request it creates. */
+const CHANNEL = 'undici:request:create';
+
+/** Which client a User-Agent names (its class name, so Azure's and Bedrock's clients too). */
+const AGENTS: readonly (readonly [RegExp, ClientFamily])[] = [
+  [/^(?:Azure|Bedrock)?OpenAI\/JS /, 'openai'],
+  [/^Anthropic\/JS /, 'anthropic'],
+];
+
+const PACKAGE: Record<ClientFamily, string> = { openai: 'openai', anthropic: '@anthropic-ai/sdk' };
+
+/**
+ * Clients seen and warned about, shared by every copy of this package in the process (the one
+ * `--import` loaded and one bundled into the app): a client one copy's hooks saw is not unseen.
+ */
+interface Shared {
+  readonly seen: Set<ClientFamily>;
+  readonly warned: Set<ClientFamily>;
+}
+const KEY = Symbol.for('@breakwater/instrumentation.unseenClients');
+const holder = globalThis as { [KEY]?: Shared };
+holder[KEY] ??= { seen: new Set(), warned: new Set() };
+const shared: Shared = holder[KEY];
+
+/** Enabled instrumentations of each client, in this copy. */
+const watching = new Map<ClientFamily, number>();
+let listening = false;
+
+/** An enabled instrumentation of `family` starts waiting for its module. */
+export function watchClient(family: ClientFamily): void {
+  watching.set(family, (watching.get(family) ?? 0) + 1);
+  update();
+}
+
+/** An instrumentation of `family` was disabled. */
+export function unwatchClient(family: ClientFamily): void {
+  const count = (watching.get(family) ?? 0) - 1;
+  if (count > 0) watching.set(family, count);
+  else watching.delete(family);
+  update();
+}
+
+/** A module of `family` reached an instrumentation (a hook, or `patch()`). */
+export function clientSeen(family: ClientFamily): void {
+  if (shared.seen.has(family)) return;
+  shared.seen.add(family);
+  update();
+}
+
+/** Listens while no client was seen and some watched client may still be told. */
+function update(): void {
+  const wanted = shared.seen.size === 0 && [...watching.keys()].some((family) => !shared.warned.has(family));
+  if (wanted === listening) return;
+  listening = wanted;
+  if (wanted) subscribe(CHANNEL, onRequest);
+  else unsubscribe(CHANNEL, onRequest);
+}
+
+function onRequest(message: unknown): void {
+  // A throw here would reach the app as an uncaught exception: telemetry must never fail it.
+  try {
+    const request = (message as { request?: { headers?: unknown; origin?: unknown } }).request;
+    const family = clientOf(request?.headers);
+    if (family === undefined || !watching.has(family)) return;
+    if (shared.seen.has(family) || shared.warned.has(family)) return;
+    shared.warned.add(family);
+    update();
+    warn(family, typeof request?.origin === 'string' ? request.origin : undefined);
+  } catch {
+    // Nothing to tell: the request goes on untouched.
+  }
+}
+
+/** The client a request's User-Agent names; undici keeps headers as a flat name/value list. */
+function clientOf(headers: unknown): ClientFamily | undefined {
+  if (!Array.isArray(headers)) return undefined;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i];
+    if (typeof name !== 'string' || name.toLowerCase() !== 'user-agent') continue;
+    const agent = String(headers[i + 1]);
+    return AGENTS.find(([pattern]) => pattern.test(agent))?.[1];
+  }
+  return undefined;
+}
+
+function warn(family: ClientFamily, origin: string | undefined): void {
+  const name = PACKAGE[family];
+  const message =
+    `${name} sent a request${origin === undefined ? '' : ` to ${origin}`} that Breakwater does not ` +
+    `instrument: no module hook saw ${name} load, so its calls run without Breakwater's spans, retries, ` +
+    "timeouts or breakers, with the client's own retries on. Either it is bundled into the app " +
+    `(esbuild, webpack): mark it external (--external:${name}) or give its module to ` +
+    `instrument({ ${family} }) (see "Bundled apps" in the @breakwater/node README); or an ES module app ` +
+    'imported it without the loader hook (--import @breakwater/node/register); or it is installed under ' +
+    'an npm alias not given as moduleAliases.';
+  diag.warn(message);
+  process.emitWarning(message, { code: UNINSTRUMENTED_CLIENT_WARNING });
+}
