@@ -209,4 +209,24 @@ describe('esbuild bundles', () => {
     assert.doesNotMatch(output, /instrument\(\)/, 'instrument() logged a problem');
     assert.doesNotMatch(output, UNINSTRUMENTED);
   });
+
+  it('esm: a bundled start() under --import @breakwater/node/register is the running instance, not a second SDK', async () => {
+    const prefix = 'both';
+    const out = await bundle('started.mjs', 'both.mjs', {
+      format: 'esm',
+      banner: { js: ESM_REQUIRE_BANNER },
+    });
+    for (const [route, model] of [
+      ['openai.chat', `${prefix}-gpt`],
+      ['anthropic.messages', `${prefix}-claude`],
+    ] as const)
+      fp.script({ route, model, steps: [{ fault: 'error', status: 503, count: 2 }] });
+    const { results, output } = await runBundle(['--import', '@breakwater/node/register', out], prefix);
+    assert.deepEqual(results, { openai: 'You said: hi', anthropic: 'You said: hi' }, output);
+    // The register hook's instance, started from the environment: three attempts, not the bundle's four.
+    await assertInstrumented(prefix, 3);
+    assert.match(output, /start\(\) options ignored: policies \(Breakwater was already started by --import/);
+    assert.doesNotMatch(output, /already have a provider/, 'a second SDK was started');
+    assert.doesNotMatch(output, UNINSTRUMENTED);
+  });
 });

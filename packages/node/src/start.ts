@@ -63,15 +63,29 @@ export interface Breakwater {
   instrument(modules: ClientModules): void;
 }
 
+/** What `start()` keeps for the process. */
+interface StartState {
+  /**
+   * The instance, who started it and with what (to tell a later `start()` which of its options
+   * are ignored).
+   */
+  started: { handle: Breakwater; by: StartedBy; inEffect: InEffect } | undefined;
+  /** Warnings already given to later calls: each is said once. */
+  readonly toldLater: Set<string>;
+  /** Set by the first instance's shutdown: the OpenTelemetry globals stay registered to it. */
+  shutDown: boolean;
+}
+
 /**
- * The instance, who started it and with what (to tell a later `start()` which of its options
- * are ignored).
+ * Kept on `globalThis` under a registered symbol, so every copy of this package in the process
+ * shares it: an app bundled with a copy of its own (esbuild, webpack) and run under `--import
+ * @breakwater/node/register` (the copy in node_modules) calls `start()` in the second copy, which
+ * must return the running instance rather than start a second SDK beside it.
  */
-let started: { handle: Breakwater; by: StartedBy; inEffect: InEffect } | undefined;
-/** Warnings already given to later calls: each is said once. */
-const toldLater = new Set<string>();
-/** Set by the first instance's shutdown: the OpenTelemetry globals stay registered to it. */
-let shutDown = false;
+const STATE_KEY = Symbol.for('@breakwater/node.start');
+const holder = globalThis as { [STATE_KEY]?: StartState };
+holder[STATE_KEY] ??= { started: undefined, toldLater: new Set(), shutDown: false };
+const state: StartState = holder[STATE_KEY];
 
 /**
  * Span processors: the OTLP export (one batch processor with a bounded queue and a bounded export
@@ -253,10 +267,11 @@ export function start(given: StartOptions = {}): Breakwater {
 
 /** {@link start}, saying who calls it (`register` for `--import @breakwater/node/register`). */
 export function startAs(given: StartOptions, by: StartedBy): Breakwater {
+  const { started, toldLater } = state;
   if (started !== undefined) {
     const log =
       typeof given?.logger === 'function' ? safeLogger(given.logger) : started.inEffect.resolved.logger;
-    if (shutDown) {
+    if (state.shutDown) {
       log('start() after shutdown(): Breakwater starts once per process and stays shut down');
     } else {
       const ignored = ignoredOptions(given, started.inEffect);
@@ -341,13 +356,13 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
         if (control !== undefined) releaseControl('start()');
         // Its exporters' last flush is what fails here (the collector down): the SDK itself is shut down.
         await quietly(sdk?.shutdown(), log, 'the final export at shutdown');
-        shutDown = true;
+        state.shutDown = true;
       })();
       return shutdownPromise;
     },
   };
   if (resolved.handleSignals) installSignalHandlers(handle, resolved.exportTimeoutMs + 1_000);
-  started = {
+  state.started = {
     handle,
     by,
     inEffect: { given: options, resolved, captureMessageContent: runtime?.captureMessageContent },
