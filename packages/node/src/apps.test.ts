@@ -98,6 +98,20 @@ it('ESM app on @anthropic-ai/vertex-sdk (no import of the SDK main entry): its C
   );
 });
 
+it('ESM app on @anthropic-ai/vertex-sdk under the asynchronous loader hook (older Node 22 and 24): instrumented too', async () => {
+  const { code, out } = await run(
+    ['--import', fixture('async-hook-register.mjs'), fixture('vertex-app.mjs')],
+    'vertex-async-hook-app',
+    { VERTEX_URL: `${endpoint}/v1` },
+  );
+  assert.equal(code, 0, out);
+  assert.match(out, /ok vertex/);
+  assert.ok(
+    bodies.some((b) => b.includes('chat claude-vertex-esm') && b.includes('vertex-async-hook-app')),
+    'span exported on exit',
+  );
+});
+
 it('ESM app on @anthropic-ai/bedrock-sdk: its Claude calls go through the policy, as aws.bedrock', async () => {
   // An overloaded Bedrock endpoint: the policy's 3 attempts reach it, not the client's 1 + 5.
   const requests: string[] = [];
