@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Logger } from '../component.ts';
 import { contentEncodingOf, forwardedEncoding } from '../receive/body.ts';
 import type { RawOtlpRequest } from '../receive/otlp-receiver.ts';
 import { openFailureReason } from '../store/file-access.ts';
 import { FileOpenError } from '../store/file-open-error.ts';
 import { isSqliteBusy } from '../store/sqlite-busy.ts';
+import { openSqlite } from '../store/sqlite-open.ts';
 import { limitWalSize } from '../store/wal-size-limit.ts';
 
 /** A request read back from the spool, with the row id that removes it. */
@@ -172,7 +173,7 @@ export class ForwardSpool {
 
   /** Opens, locks and reads the spool; closes it again on any failure. */
   private static openFile(path: string, lockTimeoutMs: number): ForwardSpool {
-    const db = new DatabaseSync(path, { timeout: lockTimeoutMs });
+    const db = openSqlite(path, lockTimeoutMs);
     try {
       // Exclusive locking before WAL: the WAL index lives in this process's memory, and the lock
       // is held until the connection closes or the process dies (the OS drops it on kill -9).

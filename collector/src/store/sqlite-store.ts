@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import {
   BucketIndex,
   type BucketPlan,
@@ -12,6 +12,7 @@ import { ExampleIndex, mergeExamples } from './example-index.ts';
 import { openFailureReason } from './file-access.ts';
 import { FileOpenError } from './file-open-error.ts';
 import { isSqliteBusy } from './sqlite-busy.ts';
+import { openSqlite } from './sqlite-open.ts';
 import {
   addCounts,
   type CountDelta,
@@ -159,7 +160,7 @@ export class SqliteStore implements SloStore {
     let db: DatabaseSync | undefined;
     try {
       mkdirSync(dirname(path), { recursive: true });
-      db = new DatabaseSync(path, { timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS });
+      db = openSqlite(path, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
       prepareFile(db, path, options.synchronous ?? 'normal');
       return new SqliteStore(db, options.retention);
     } catch (error) {
