@@ -13,6 +13,7 @@ import { openFailureReason } from './file-access.ts';
 import { FileOpenError } from './file-open-error.ts';
 import { isSqliteBusy } from './sqlite-busy.ts';
 import { openSqlite } from './sqlite-open.ts';
+import { rollbackFailed } from './sqlite-rollback.ts';
 import {
   addCounts,
   type CountDelta,
@@ -398,7 +399,7 @@ export class SqliteStore implements SloStore {
       fn();
       this.db.exec('COMMIT');
     } catch (error) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      rollbackFailed(this.db);
       throw error;
     }
   }
@@ -484,7 +485,7 @@ function prepareFile(db: DatabaseSync, path: string, synchronous: 'normal' | 'fu
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec('COMMIT');
   } catch (error) {
-    if (db.isTransaction) db.exec('ROLLBACK');
+    rollbackFailed(db);
     throw error;
   }
 }
