@@ -31,6 +31,11 @@ const PUBLIC = [
 /** Third-party packages the app installs beside the tarballs, at the root lockfile's versions. */
 const APP_DEPENDENCIES = ['openai', '@anthropic-ai/sdk', '@types/node'] as const;
 const OUTAGE_CALLS = 15;
+/**
+ * A Node 22 binary (the engines floor's release line; `.ci/run` installs 22.15.0): the packed
+ * apps and the collector also run on it. Unset, those checks are skipped.
+ */
+const NODE22 = process.env.BREAKWATER_TEST_NODE22;
 const TOKENS = {
   BREAKWATER_INGEST_TOKEN: 'ingest-token-0123456789',
   BREAKWATER_SUBSCRIBE_TOKEN: 'subscribe-token-0123456789',
@@ -120,11 +125,12 @@ function npm(args: readonly string[], options: { cwd: string; timeoutMs?: number
     : run('npm', args, options);
 }
 
+/** Node (the test's own, or `options.execPath`) running `args`. */
 function node(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number; execPath?: string },
 ) {
-  return run(process.execPath, args, options);
+  return run(options.execPath ?? process.execPath, args, options);
 }
 
 const show = (r: Result) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
@@ -176,6 +182,117 @@ async function startLlm(): Promise<void> {
   const address = llm.address();
   assert.ok(address !== null && typeof address === 'object');
   llmUrl = `http://127.0.0.1:${address.port}`;
+}
+
+/**
+ * Runs the installed app.cjs in `app` (on `execPath`, by default the test's own Node) against the
+ * OpenAI-compatible server; the request counts are this run's only.
+ */
+function runCommonJsApp(app: string, execPath?: string): Promise<Result> {
+  hits.clear();
+  return node(['app.cjs'], {
+    cwd: app,
+    env: {
+      LLM_URL: llmUrl,
+      OUTAGE_CALLS: String(OUTAGE_CALLS),
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_METRICS_EXPORTER: 'none',
+    },
+    timeoutMs: 60_000,
+    ...(execPath === undefined ? {} : { execPath }),
+  });
+}
+
+/**
+ * What app.cjs must have seen: every SDK package loaded by require(), the openai client
+ * instrumented, and its breaker opened by the outage.
+ */
+function checkCommonJsApp(r: Result): void {
+  const out = jsonLine<{
+    exported: Record<string, string[]>;
+    answer: string;
+    outage: { ok: boolean; error?: string; apiError?: boolean; circuitOpen?: boolean }[];
+    spans: { name: string; attributes: Record<string, unknown> }[];
+  }>(r);
+  assert.ok(out.exported['@breakwater/protocol']!.includes('dependencyKey'), 'protocol exports');
+  assert.ok(out.exported['@breakwater/resilience']!.includes('Pipeline'), 'resilience exports');
+  assert.ok(out.exported['@breakwater/instrumentation']!.includes('tool'), 'instrumentation exports');
+  assert.ok(
+    out.exported['@breakwater/instrumentation/ai-sdk']!.includes('breakwaterMiddleware'),
+    'the ai-sdk subpath exports',
+  );
+  assert.ok(out.exported['@breakwater/node']!.includes('start'), 'node exports');
+  assert.equal(out.answer, 'pong');
+
+  const attempts = out.spans.filter((s) => s.attributes['breakwater.role'] === 'attempt');
+  assert.ok(
+    attempts.some((s) => s.attributes['breakwater.dependency'] === 'openai/gpt-4o-mini'),
+    `no attempt span for openai/gpt-4o-mini: the openai client was not instrumented\n${r.stdout}`,
+  );
+  // The outage: calls fail, then the breaker refuses them without reaching the server. Every
+  // failure is the client's own error (an OpenAI.APIError, as without Breakwater); refusalOf()
+  // gives a refusal's CircuitOpenError, of the class the app can import (one copy of
+  // @breakwater/resilience installed).
+  assert.ok(
+    out.outage.every((o) => !o.ok && o.apiError === true),
+    JSON.stringify(out.outage),
+  );
+  const refused = out.outage.filter((o) => o.circuitOpen === true).length;
+  assert.ok(refused > 0, `the breaker never opened: ${JSON.stringify(out.outage)}`);
+  assert.equal(out.outage.at(-1)?.circuitOpen, true, JSON.stringify(out.outage));
+  // Every request the server saw was an attempt span; refused calls sent none.
+  const downHits = hits.get('gpt-4o-down') ?? 0;
+  const downAttempts = attempts.filter((s) => s.attributes['breakwater.dependency'] === 'openai/gpt-4o-down');
+  assert.equal(downHits, downAttempts.length, 'server requests ≠ attempt spans');
+  assert.ok(
+    downHits < OUTAGE_CALLS,
+    `${downHits} requests for ${OUTAGE_CALLS} calls: refusals reached the server`,
+  );
+  assert.ok(
+    out.spans.some(
+      (s) =>
+        s.attributes['breakwater.role'] === 'operation' &&
+        s.attributes['breakwater.dependency'] === 'openai/gpt-4o-down' &&
+        s.attributes['breakwater.error.category'] === 'circuit_open',
+    ),
+    'no operation span with category circuit_open',
+  );
+}
+
+/** Runs the installed app.mjs in `app` under `--import @breakwater/node/register`, exporting to `collectorUrl`. */
+function runEsmApp(app: string, collectorUrl: string, service: string, execPath?: string): Promise<Result> {
+  return node(['--import', '@breakwater/node/register', 'app.mjs'], {
+    cwd: app,
+    env: {
+      LLM_URL: llmUrl,
+      OTEL_SERVICE_NAME: service,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      BREAKWATER_CONTROL: 'false',
+    },
+    timeoutMs: 30_000,
+    ...(execPath === undefined ? {} : { execPath }),
+  });
+}
+
+/** Waits until the collector at `collectorUrl` counts availability SLO events of `service`. */
+function sloEventsOf(collectorUrl: string, service: string): Promise<string> {
+  return waitFor(
+    `the collector to count ${service} SLO events`,
+    async () => {
+      const metrics = await (await fetch(`${collectorUrl}/metrics`)).text();
+      return metrics
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('breakwater_slo_events_total{') &&
+            l.includes('slo="availability"') &&
+            l.includes(`service="${service}"`) &&
+            / [1-9][0-9]*$/.test(l),
+        );
+    },
+    { timeoutMs: 10_000, intervalMs: 100 },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,102 +616,16 @@ describe('packaging: the public packages as installed from their tarballs', () =
 
   it('CommonJS: require() loads every SDK package; the openai client is instrumented, its breaker opens', async () => {
     assert.ok(installed, 'needs the offline install, which failed');
-    const r = await node(['app.cjs'], {
-      cwd: app,
-      env: {
-        LLM_URL: llmUrl,
-        OUTAGE_CALLS: String(OUTAGE_CALLS),
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_METRICS_EXPORTER: 'none',
-      },
-      timeoutMs: 60_000,
-    });
-    const out = jsonLine<{
-      exported: Record<string, string[]>;
-      answer: string;
-      outage: { ok: boolean; error?: string; apiError?: boolean; circuitOpen?: boolean }[];
-      spans: { name: string; attributes: Record<string, unknown> }[];
-    }>(r);
-    assert.ok(out.exported['@breakwater/protocol']!.includes('dependencyKey'), 'protocol exports');
-    assert.ok(out.exported['@breakwater/resilience']!.includes('Pipeline'), 'resilience exports');
-    assert.ok(out.exported['@breakwater/instrumentation']!.includes('tool'), 'instrumentation exports');
-    assert.ok(
-      out.exported['@breakwater/instrumentation/ai-sdk']!.includes('breakwaterMiddleware'),
-      'the ai-sdk subpath exports',
-    );
-    assert.ok(out.exported['@breakwater/node']!.includes('start'), 'node exports');
-    assert.equal(out.answer, 'pong');
-
-    const attempts = out.spans.filter((s) => s.attributes['breakwater.role'] === 'attempt');
-    assert.ok(
-      attempts.some((s) => s.attributes['breakwater.dependency'] === 'openai/gpt-4o-mini'),
-      `no attempt span for openai/gpt-4o-mini: the openai client was not instrumented\n${r.stdout}`,
-    );
-    // The outage: calls fail, then the breaker refuses them without reaching the server. Every
-    // failure is the client's own error (an OpenAI.APIError, as without Breakwater); refusalOf()
-    // gives a refusal's CircuitOpenError, of the class the app can import (one copy of
-    // @breakwater/resilience installed).
-    assert.ok(
-      out.outage.every((o) => !o.ok && o.apiError === true),
-      JSON.stringify(out.outage),
-    );
-    const refused = out.outage.filter((o) => o.circuitOpen === true).length;
-    assert.ok(refused > 0, `the breaker never opened: ${JSON.stringify(out.outage)}`);
-    assert.equal(out.outage.at(-1)?.circuitOpen, true, JSON.stringify(out.outage));
-    // Every request the server saw was an attempt span; refused calls sent none.
-    const downHits = hits.get('gpt-4o-down') ?? 0;
-    const downAttempts = attempts.filter(
-      (s) => s.attributes['breakwater.dependency'] === 'openai/gpt-4o-down',
-    );
-    assert.equal(downHits, downAttempts.length, 'server requests ≠ attempt spans');
-    assert.ok(
-      downHits < OUTAGE_CALLS,
-      `${downHits} requests for ${OUTAGE_CALLS} calls: refusals reached the server`,
-    );
-    assert.ok(
-      out.spans.some(
-        (s) =>
-          s.attributes['breakwater.role'] === 'operation' &&
-          s.attributes['breakwater.dependency'] === 'openai/gpt-4o-down' &&
-          s.attributes['breakwater.error.category'] === 'circuit_open',
-      ),
-      'no operation span with category circuit_open',
-    );
+    checkCommonJsApp(await runCommonJsApp(app));
   });
 
   it('ESM: --import @breakwater/node/register exports spans to the packed collector', async () => {
     assert.ok(installed, 'needs the offline install, which failed');
     collectorUrl = await startCollector(app, join(work, 'collector-data'));
-    const r = await node(['--import', '@breakwater/node/register', 'app.mjs'], {
-      cwd: app,
-      env: {
-        LLM_URL: llmUrl,
-        OTEL_SERVICE_NAME: 'packaging-esm',
-        OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        BREAKWATER_CONTROL: 'false',
-      },
-      timeoutMs: 30_000,
-    });
+    const r = await runEsmApp(app, collectorUrl, 'packaging-esm');
     assert.equal(jsonLine<{ answer: string }>(r).answer, 'pong');
     // SLO events come only from Breakwater's operation spans: the ESM import was instrumented.
-    const line = await waitFor(
-      'the collector to count packaging-esm SLO events',
-      async () => {
-        const metrics = await (await fetch(`${collectorUrl}/metrics`)).text();
-        return metrics
-          .split('\n')
-          .find(
-            (l) =>
-              l.startsWith('breakwater_slo_events_total{') &&
-              l.includes('slo="availability"') &&
-              l.includes('service="packaging-esm"') &&
-              / [1-9][0-9]*$/.test(l),
-          );
-      },
-      { timeoutMs: 10_000, intervalMs: 100 },
-    );
-    assert.match(line, /service="packaging-esm"/);
+    await sloEventsOf(collectorUrl, 'packaging-esm');
   });
 
   it('TypeScript consumers type-check against the shipped declarations (skipLibCheck: false)', async () => {
@@ -669,6 +700,27 @@ describe('packaging: the public packages as installed from their tarballs', () =
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<title>Breakwater status<\/title>/);
   });
+
+  it('on Node 22 too: the CommonJS app, the ESM app under --import register, the CLI and an ingest', {
+    skip: NODE22 === undefined && 'BREAKWATER_TEST_NODE22 names no Node 22 binary (.ci/run sets it)',
+  }, async () => {
+    assert.ok(installed, 'needs the offline install, which failed');
+    const execPath = NODE22!;
+    const version = await node(['--version'], { cwd: app, execPath });
+    const [major, minor] = version.stdout.trim().slice(1).split('.').map(Number);
+    assert.ok(major === 22 && minor! >= 15, `BREAKWATER_TEST_NODE22 is not Node 22.15+: ${show(version)}`);
+
+    checkCommonJsApp(await runCommonJsApp(app, execPath));
+    const bin = join(app, 'node_modules', '.bin', 'breakwater');
+    const help = await node([bin, '--help'], { cwd: app, execPath });
+    assert.equal(help.code, 0, show(help));
+    assert.match(help.stdout, /^Usage: breakwater <command>/);
+    assert.equal(help.stderr, '', 'the CLI prints nothing to stderr (no ExperimentalWarning)');
+    const url = await startCollector(app, join(work, 'collector-data-node22'), execPath);
+    const r = await runEsmApp(app, url, 'packaging-node22', execPath);
+    assert.equal(jsonLine<{ answer: string }>(r).answer, 'pong');
+    await sloEventsOf(url, 'packaging-node22');
+  });
 });
 
 /** Every installed `@opentelemetry/*` package under `modules`, nested ones too, with its versions. */
@@ -728,10 +780,13 @@ function workspaceDir(root: Lockfile, name: string): string {
   return link.resolved;
 }
 
-/** Starts the installed `breakwater serve` on 127.0.0.1 port 0; returns the URL it logs when ready. */
-async function startCollector(cwd: string, dataDir: string): Promise<string> {
+/**
+ * Starts the installed `breakwater serve` (on `execPath`, by default the test's Node) on 127.0.0.1
+ * port 0; returns the URL it logs when ready.
+ */
+async function startCollector(cwd: string, dataDir: string, execPath = process.execPath): Promise<string> {
   const bin = join(cwd, 'node_modules', '.bin', 'breakwater');
-  const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+  const child = spawn(execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
     cwd,
     env: cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

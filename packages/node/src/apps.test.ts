@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
+import { supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 
 // Real child processes: an ESM app preloaded with `--import @breakwater/node/register` (or with a
 // file of its own that imports @breakwater/node/hook), and a CommonJS app that require()s
@@ -160,22 +161,32 @@ it('ESM app: --import of its own file that imports @breakwater/node/hook, then s
   );
 });
 
-it('ESM app importing an npm alias of openai: start({ openaiAliases }) after the hook instruments it', async () => {
-  const model = 'gpt-alias-app';
-  fp.script({ route: 'openai.chat', model, steps: [{ fault: 'error', status: 503, count: 100 }] });
-  const { code, out } = await run(
-    ['--import', fixture('alias-instrument.mjs'), fixture('alias-app.mjs')],
-    '',
-  );
-  assert.equal(code, 0, out);
-  assert.match(out, /failed 503/);
-  // The policy's 2 attempts: an uninstrumented alias would make the client's own 1 + 5.
-  assert.equal(fp.count({ route: 'openai.chat', model }), 2);
-  assert.ok(
-    bodies.some((b) => b.includes(`chat ${model}`) && b.includes('alias-app')),
-    'span exported on exit',
-  );
-});
+// The asynchronous loader reads a fixed list: there, as the README says, ESM imports of an alias
+// stay uninstrumented, and start() says so (esm-hook-modules.test.ts).
+const aliasHook = {
+  skip: !supportsSyncHooks() && 'this Node runs the loader hook off-thread (before 22.22.3 or 24.11.1)',
+};
+
+it(
+  'ESM app importing an npm alias of openai: start({ openaiAliases }) after the hook instruments it',
+  aliasHook,
+  async () => {
+    const model = 'gpt-alias-app';
+    fp.script({ route: 'openai.chat', model, steps: [{ fault: 'error', status: 503, count: 100 }] });
+    const { code, out } = await run(
+      ['--import', fixture('alias-instrument.mjs'), fixture('alias-app.mjs')],
+      '',
+    );
+    assert.equal(code, 0, out);
+    assert.match(out, /failed 503/);
+    // The policy's 2 attempts: an uninstrumented alias would make the client's own 1 + 5.
+    assert.equal(fp.count({ route: 'openai.chat', model }), 2);
+    assert.ok(
+      bodies.some((b) => b.includes(`chat ${model}`) && b.includes('alias-app')),
+      'span exported on exit',
+    );
+  },
+);
 
 it('ESM app calling start() without the loader hook: told, once, that its imports are not instrumented', async () => {
   const { code, out } = await run([fixture('no-hook-app.mjs')], 'no-hook-app');
