@@ -35,6 +35,20 @@ describe('configuration reference', () => {
       assert.match(committed, new RegExp(`\`${key.replaceAll('[', '\\[').replaceAll(']', '\\]')}\``));
     }
   });
+
+  it('lists the values a key takes also where it takes a list of them, or one value or a list', () => {
+    const allowed = new Map(
+      [...renderConfigReference().matchAll(/^\| `([^`]+)` \| [^|]*(?:\\\|[^|]*)* \| .*? \| (.*) \|$/gm)].map(
+        (m) => [m[1]!, m[2]!],
+      ),
+    );
+    assert.equal(allowed.get('auth.tokens[].scopes'), '`ingest`, `subscribe`, `admin`, `gate`');
+    assert.equal(allowed.get('forward[].signals'), '`traces`, `metrics`');
+    assert.equal(allowed.get('slos[].selector.status'), '`unset`, `ok`, `error`');
+    assert.equal(allowed.get('slos[].selector.service'), 'not empty, at most 256 characters');
+    assert.equal(allowed.get('defaultSlos'), '`"auto"`');
+    assert.equal(allowed.get('fleet.ramp'), 'each > 0, ≤ 1');
+  });
 });
 
 /**

@@ -225,8 +225,30 @@ function defaultOf(node: SchemaNode): string {
 function allowedOf({ node, form, sameKeysAs }: ConfigKey): string {
   if (form !== undefined) return `form: ${form.replaceAll('|', '\\|')}`;
   if (sameKeysAs !== undefined) return `keys as \`${sameKeysAs}\``;
+  return valuesOrBounds(node);
+}
+
+/**
+ * The values `node` takes, or its bounds: of each item for a list (`auth.tokens[].scopes`), and
+ * of every form for a union (one status or a list of them), as a list's own row is all a reader
+ * sees of its items.
+ */
+function valuesOrBounds(node: SchemaNode): string {
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   if (node.enum !== undefined) return node.enum.map((v) => `\`${String(v)}\``).join(', ');
+  const variants = node.anyOf ?? node.oneOf;
+  if (variants !== undefined) {
+    // One value or a list of them: what each value takes, said once.
+    const each = variants.map((v) =>
+      valuesOrBounds(v.type === 'array' && v.items !== undefined ? v.items : v),
+    );
+    return [...new Set(each.filter((t) => t !== ''))].join('; ');
+  }
+  if (node.type === 'array' && node.items !== undefined) {
+    const items = valuesOrBounds(node.items);
+    const values = node.items.enum !== undefined || node.items.const !== undefined;
+    return items === '' || values ? items : `each ${items}`;
+  }
   const bounds: string[] = [];
   if (node.minimum !== undefined) bounds.push(`≥ ${node.minimum}`);
   if (node.exclusiveMinimum !== undefined) bounds.push(`> ${node.exclusiveMinimum}`);
