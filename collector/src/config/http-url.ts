@@ -47,10 +47,25 @@ export function headerProblem(name: string, value: string): string | undefined {
   if (!acceptedBy(() => new Headers([[name, 'x']]))) return 'not a valid HTTP header name';
   if (CONNECTION_HEADERS.has(name.toLowerCase()))
     return 'fetch sets this header itself (connection and framing): leave it out';
-  if (!acceptedBy(() => new Headers([['x', value]])))
+  // The Headers object takes control characters that fetch then refuses on every request, so the
+  // value it keeps (trimmed) is checked as fetch checks it when sending (RFC 9110 field-value).
+  const kept = keptValue(value);
+  if (kept === undefined || !SENDABLE_VALUE.test(kept))
     return 'not a valid HTTP header value (a line break or another control character inside it)';
   return undefined;
 }
+
+/** The value a Headers object keeps of `value` (trimmed), or undefined if it refuses it. */
+function keptValue(value: string): string | undefined {
+  try {
+    return new Headers([['x', value]]).get('x') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What fetch sends in a header value: visible ASCII, space, tab and bytes from 0x80. */
+const SENDABLE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
  * Adds an issue (at `url`, `headers.<name>`) for what fetch would refuse: credentials in the URL,
