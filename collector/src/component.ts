@@ -33,6 +33,11 @@ export interface TokenIdentity {
 export interface Caller {
   /** The token that authorized the request; undefined when auth is off or the route is public. */
   readonly token: TokenIdentity | undefined;
+  /**
+   * Tells the router the route refused credentials it read itself (a public route taking a token
+   * from the body, as the Flagger webhook does), so they are logged with the router's refusals.
+   */
+  refused?(status: 401 | 403, message: string): void;
 }
 
 /** One HTTP route served on the collector's single listener. */

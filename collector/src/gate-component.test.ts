@@ -207,6 +207,50 @@ describe('POST /v1/gate (Flagger webhook)', () => {
   });
 });
 
+describe('credentials the Flagger webhook refuses', () => {
+  it('are answered and logged as the router answers and logs refused headers', async () => {
+    const logger = memoryLogger();
+    const own = await startTestService(
+      `auth:\n  tokens:\n    - { token: ${GATE_TOKEN}, scopes: [gate] }\n    - { token: ${INGEST_TOKEN}, scopes: [ingest] }\n`,
+      {
+        clock: new ManualClock(1_700_000_000_000),
+        logger,
+        components: [(ctx: ComponentContext) => createGateComponent(ctx, dataSource(store))],
+      },
+    );
+    try {
+      const webhook = (token: string) =>
+        fetch(`${own.url}${GATE_PATHS.DECISION}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'chat', metadata: { service: 'chat', version: 'v2-good', token } }),
+        });
+      const unknown = await webhook('not-a-configured-token');
+      assert.equal(unknown.status, 401);
+      assert.equal(
+        unknown.headers.get('www-authenticate'),
+        'Bearer realm="breakwater", error="invalid_token"',
+      );
+      const scopeless = await webhook(INGEST_TOKEN);
+      assert.equal(scopeless.status, 403);
+      assert.equal(
+        scopeless.headers.get('www-authenticate'),
+        'Bearer realm="breakwater", error="insufficient_scope", scope="gate"',
+      );
+      // The first refusal is logged at once (later ones within the minute are summed up then).
+      const refusals = logger.lines.filter((l) =>
+        l.msg?.startsWith('refused requests for their credentials'),
+      );
+      assert.deepEqual(
+        refusals.map((l) => l.obj),
+        [{ refused: 1, route: GATE_PATHS.DECISION, status: 401, reason: 'invalid bearer token' }],
+      );
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('content type of the POST routes', () => {
   const send = (path: string, body: string | Uint8Array, contentType?: string) =>
     fetch(`${svc.url}${path}`, {

@@ -171,7 +171,12 @@ export function createGateComponent(
               const verdict = auth.checkToken(token, 'gate');
               return verdict.ok
                 ? { ok: true as const }
-                : { ok: false as const, status: verdict.status, message: verdict.message };
+                : {
+                    ok: false as const,
+                    status: verdict.status,
+                    challenge: verdict.challenge,
+                    message: verdict.message,
+                  };
             },
           }
         : {}),

@@ -171,7 +171,11 @@ export class Router {
       }
       return;
     }
-    await route.handle(req, res, url, params, { token: auth.token });
+    const label = matched.route;
+    await route.handle(req, res, url, params, {
+      token: auth.token,
+      refused: (status, message) => this.refusals.refused(label, status, message),
+    });
   }
 }
 

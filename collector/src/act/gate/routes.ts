@@ -39,7 +39,7 @@ export interface GateHandlers {
    */
   authorize?: (
     token: string | null | undefined,
-  ) => { ok: true } | { ok: false; status: 401 | 403; message: string };
+  ) => { ok: true } | { ok: false; status: 401 | 403; challenge: string; message: string };
 }
 
 /** HTTP status a Flagger webhook gets per decision: only PROCEED is 2xx. */
@@ -90,14 +90,15 @@ export function gateRoutes(handlers: GateHandlers): Route[] {
       path: GATE_PATHS.DECISION,
       // Authorized below: Flagger can only pass a token inside the webhook metadata.
       scope: 'public',
-      async handle(req, res) {
+      async handle(req, res, _url, _params, caller) {
         const { authorize } = handlers;
         const refused = (token: string | null | undefined): boolean => {
           const verdict = authorize?.(token);
           if (verdict === undefined || verdict.ok) return false;
           // No token anywhere: say where this route takes one (Flagger sends no headers).
           const message = token === undefined ? `${verdict.message}${WHERE_THE_TOKEN_GOES}` : verdict.message;
-          sendJsonError(res, verdict.status, message, { 'www-authenticate': CHALLENGE });
+          caller?.refused?.(verdict.status, verdict.message);
+          sendJsonError(res, verdict.status, message, { 'www-authenticate': verdict.challenge });
           return true;
         };
         // A token in the header is checked before the body is read; one in the metadata before the
@@ -179,9 +180,6 @@ const NOT_JSON = Symbol('not JSON');
 /** Added to "missing bearer token" on the webhook route. */
 const WHERE_THE_TOKEN_GOES =
   ': send it as "Authorization: Bearer <token>", or as metadata.token in a Flagger webhook';
-
-/** The challenge of a refused webhook, as the router's. */
-const CHALLENGE = 'Bearer realm="breakwater"';
 
 function parseJson(bytes: Buffer): unknown {
   try {
