@@ -63,6 +63,11 @@ it('a client no hook saw load is told on its first request, once', async () => {
   );
   assert.match(warning!.message, /--external:openai/);
   assert.match(warning!.message, /instrument\(\{ openai \}\)/);
+  // The option a Breakwater user sets for an alias: start() takes openaiAliases, not moduleAliases.
+  assert.match(
+    warning!.message,
+    /an npm alias not given as openaiAliases \(start\(\) or breakwaterInstrumentations\(\)\)\.$/,
+  );
   assert.deepEqual(await warningsOf(chat), [], 'a second request: no second warning');
 });
 

@@ -2,7 +2,7 @@
  * A client the module hooks never saw load is never patched: bundled into the app (esbuild and
  * webpack inline `openai` into the app's own file, leaving no `require` or `import` of it), imported
  * by an ES module app started without the loader hook, or installed under an npm alias not given
- * as `moduleAliases`. Its calls run with no span, no policy and the client's own retries, and
+ * as `openaiAliases` / `anthropicAliases`. Its calls run with no span, no policy and the client's own retries, and
  * nothing said so.
  *
  * Told once per client, when such a client sends a request: Node's `fetch` publishes each request
@@ -105,6 +105,15 @@ function clientOf(headers: unknown): ClientFamily | undefined {
   return undefined;
 }
 
+/**
+ * Where an app names an npm alias of the client: the options users set (`moduleAliases` is the
+ * instrumentation classes' own, which `start()` does not take).
+ */
+const ALIAS_OPTION: Readonly<Record<ClientFamily, string>> = {
+  openai: 'openaiAliases (start() or breakwaterInstrumentations())',
+  anthropic: 'anthropicAliases (breakwaterInstrumentations())',
+};
+
 function warn(family: ClientFamily, origin: string | undefined): void {
   const name = PACKAGE[family];
   const message =
@@ -114,7 +123,7 @@ function warn(family: ClientFamily, origin: string | undefined): void {
     `(esbuild, webpack): mark it external (--external:${name}) or give its module to ` +
     `instrument({ ${family} }) (see "Bundled apps" in the @breakwater/node README); or an ES module app ` +
     'imported it without the loader hook (--import @breakwater/node/register); or it is installed under ' +
-    'an npm alias not given as moduleAliases.';
+    `an npm alias not given as ${ALIAS_OPTION[family]}.`;
   diag.warn(message);
   process.emitWarning(message, { code: UNINSTRUMENTED_CLIENT_WARNING });
 }
