@@ -525,6 +525,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
         (metricExporters.has('prometheus')
           ? (portNumber(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', once) ?? DEFAULT_PROMETHEUS_PORT)
           : undefined),
+      control !== false,
       logger,
     ),
     // Loopback unless asked, whichever variable started the endpoint.

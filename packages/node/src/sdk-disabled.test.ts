@@ -25,6 +25,14 @@ describe('OTEL_SDK_DISABLED', () => {
     assert.deepEqual(resolved({ OTEL_SDK_DISABLED: 'true' }).logged, [], 'nothing asked for, nothing said');
   });
 
+  it('with the control client off, the line does not say it still runs', () => {
+    const env = { OTEL_SDK_DISABLED: 'true', BREAKWATER_PROMETHEUS_PORT: '9464' };
+    const expected =
+      'OTEL_SDK_DISABLED=true: telemetry is off, so the Prometheus endpoint (port 9464) is not served; Breakwater policies still run';
+    assert.deepEqual(resolved(env, { control: false }).logged, [expected]);
+    assert.deepEqual(resolved({ ...env, BREAKWATER_CONTROL: 'off' }).logged, [expected]);
+  });
+
   it('a value OpenTelemetry does not read as true or false is logged: telemetry stays on', () => {
     const { o, logged } = resolved({ OTEL_SDK_DISABLED: '1', BREAKWATER_PROMETHEUS_PORT: '9464' });
     assert.equal(o.prometheusPort, 9464);

@@ -27,16 +27,20 @@ export function sdkDisabledBy(env: NodeJS.ProcessEnv, logger: (message: string) 
 /**
  * The Prometheus port to serve on: none when the SDK is disabled, since no meter provider is bound
  * to the endpoint (every scrape would get "MetricReader is not bound", as a 200). Said when one
- * was asked for.
+ * was asked for, naming what still runs (the control client only when it is on).
  */
 export function prometheusPortUnless(
   disabledBy: string | undefined,
   port: number | undefined,
+  controlOn: boolean,
   logger: (message: string) => void,
 ): number | undefined {
   if (disabledBy === undefined || port === undefined) return port;
+  const running = controlOn
+    ? 'Breakwater policies and the fleet control client still run'
+    : 'Breakwater policies still run';
   logger(
-    `${NAME}=${disabledBy}: telemetry is off, so the Prometheus endpoint (port ${port}) is not served; Breakwater policies and the fleet control client still run`,
+    `${NAME}=${disabledBy}: telemetry is off, so the Prometheus endpoint (port ${port}) is not served; ${running}`,
   );
   return undefined;
 }
