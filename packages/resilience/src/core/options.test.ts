@@ -47,7 +47,11 @@ it('misspelt and misshapen options are refused, naming each, rather than silentl
     /unknown option "threshold"/,
   );
   refuses(() => new Bulkhead({ maxConcurrent: 2, queue: 10 } as never), /unknown option "queue"/);
-  refuses(() => new RetryPolicy({ retryOn: ['rate_limit'] } as never), /retryOn/);
+  // A misspelt category is named, with the categories there are (not zod's bare "Invalid input").
+  refuses(
+    () => new RetryPolicy({ retryOn: ['rate_limit'] } as never),
+    /✖ expected error categories \(rate_limited, quota_exhausted, .*unknown\) or a predicate \(got \["rate_limit"\]\)\n {2}→ at retryOn/,
+  );
   refuses(() => new RetryPolicy({ backoff: {} } as never), /backoff/, /delay\(\)/);
   refuses(() => new RetryPolicy({ budget: {} } as never), /budget/, /onFailure\(\)/);
   // Without `canRetry` the budget would read as empty: every retry refused as budget_exhausted.

@@ -1,5 +1,5 @@
 import type { Clock, ErrorCategory } from '@breakwater/protocol';
-import { ERROR_CATEGORIES, systemClock } from '@breakwater/protocol';
+import { ERROR_CATEGORIES, showValue, systemClock } from '@breakwater/protocol';
 import { z } from 'zod';
 import type { Backoff } from '../backoff/backoff.ts';
 import { ExponentialBackoff } from '../backoff/exponential.ts';
@@ -57,11 +57,18 @@ const BudgetSchema = objectWithMethods('onFailure', 'onSuccess').refine(
 
 const Schema = z.object({
   maxAttempts: z.number().int().min(1).max(MAX_RETRY_ATTEMPTS).default(3),
+  // One message naming the categories: the union's own is a bare "Invalid input".
   retryOn: z
-    .union([
-      z.array(z.enum(ERROR_CATEGORIES)),
-      z.custom<(c: Classification) => boolean>((v) => typeof v === 'function'),
-    ])
+    .union(
+      [
+        z.array(z.enum(ERROR_CATEGORIES)),
+        z.custom<(c: Classification) => boolean>((v) => typeof v === 'function'),
+      ],
+      {
+        error: (issue) =>
+          `expected error categories (${ERROR_CATEGORIES.join(', ')}) or a predicate (got ${showValue(issue.input)})`,
+      },
+    )
     .optional(),
   backoff: objectWithMethods('delay').optional(),
   maxRetryAfterMs: z.number().nonnegative().default(60_000),
