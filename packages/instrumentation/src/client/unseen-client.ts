@@ -2,8 +2,9 @@
  * A client the module hooks never saw load is never patched: bundled into the app (esbuild and
  * webpack inline `openai` into the app's own file, leaving no `require` or `import` of it), imported
  * by an ES module app started without the loader hook, or installed under an npm alias not given
- * as `openaiAliases` / `anthropicAliases`. Its calls run with no span, no policy and the client's own retries, and
- * nothing said so.
+ * as `openaiAliases` / `anthropicAliases`; or required by a CommonJS app before `start()` (and not
+ * again after). Its calls run with no span, no policy and the client's own retries, and nothing
+ * said so.
  *
  * Told once per client, when such a client sends a request: Node's `fetch` publishes each request
  * on undici's diagnostics channel, and the clients name themselves in their User-Agent
@@ -14,6 +15,8 @@
  * not heard.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import type { ClientFamily } from './endpoint.ts';
 
@@ -30,6 +33,15 @@ const AGENTS: readonly (readonly [RegExp, ClientFamily])[] = [
 ];
 
 const PACKAGE: Record<ClientFamily, string> = { openai: 'openai', anthropic: '@anthropic-ai/sdk' };
+
+/**
+ * The client's CommonJS entry as `require`'s cache names it (npm, pnpm; any separator). Only the
+ * entry: the clients' ES module builds require some internal files of theirs too.
+ */
+const REQUIRED_ENTRY: Readonly<Record<ClientFamily, RegExp>> = {
+  openai: /[\\/]node_modules[\\/]openai[\\/]index\.js$/,
+  anthropic: /[\\/]node_modules[\\/]@anthropic-ai[\\/]sdk[\\/]index\.js$/,
+};
 
 /**
  * Clients seen and warned about, shared by every copy of this package in the process (the one
@@ -118,12 +130,42 @@ function warn(family: ClientFamily, origin: string | undefined): void {
   const name = PACKAGE[family];
   const message =
     `${name} sent a request${origin === undefined ? '' : ` to ${origin}`} that Breakwater does not ` +
-    `instrument: no module hook saw ${name} load, so its calls run without Breakwater's spans, retries, ` +
+    `instrument: ${requiredEarly(family) ? loadedEarly(name) : notSeen(family, name)}`;
+  diag.warn(message);
+  process.emitWarning(message, { code: UNINSTRUMENTED_CLIENT_WARNING });
+}
+
+/**
+ * Whether `require` loaded the client before the hooks existed (a CommonJS app that requires it
+ * before `start()`): its files are in require's cache, yet no hook saw them. Read once, when
+ * warning.
+ */
+function requiredEarly(family: ClientFamily): boolean {
+  try {
+    // Any require shares the one cache; the path only has to be absolute.
+    const cache = createRequire(join(process.cwd(), 'noop.js')).cache;
+    return Object.keys(cache).some((path) => REQUIRED_ENTRY[family].test(path));
+  } catch {
+    return false;
+  }
+}
+
+function loadedEarly(name: string): string {
+  return (
+    `${name} was loaded (require('${name}')) before Breakwater's module hooks were registered, so ` +
+    "its calls run without Breakwater's spans, retries, timeouts or breakers, with the client's own " +
+    `retries on. Call start() before the first require('${name}'), or start the app with ` +
+    'node --import @breakwater/node/register.'
+  );
+}
+
+function notSeen(family: ClientFamily, name: string): string {
+  return (
+    `no module hook saw ${name} load, so its calls run without Breakwater's spans, retries, ` +
     "timeouts or breakers, with the client's own retries on. Either it is bundled into the app " +
     `(esbuild, webpack): mark it external (--external:${name}) or give its module to ` +
     `instrument({ ${family} }) (see "Bundled apps" in the @breakwater/node README); or an ES module app ` +
     'imported it without the loader hook (--import @breakwater/node/register); or it is installed under ' +
-    `an npm alias not given as ${ALIAS_OPTION[family]}.`;
-  diag.warn(message);
-  process.emitWarning(message, { code: UNINSTRUMENTED_CLIENT_WARNING });
+    `an npm alias not given as ${ALIAS_OPTION[family]}.`
+  );
 }
