@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
+import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { agent, CircuitOpenError, configureBreakwater, refusalOf, tool } from '@breakwater/instrumentation';
 import { breakwaterMiddleware } from '@breakwater/instrumentation/ai-sdk';
@@ -184,6 +185,31 @@ describe('generateText', () => {
     await generateText({ model, prompt: 'hi', maxRetries: 0 });
     assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-twice-wrapped' }), 3);
     assert.equal(attr(operationOf('gpt-twice-wrapped').op, 'breakwater.retry.attempts'), 3);
+  });
+
+  it('a wrapped model calling another wrapped model (a router) keeps the inner one its own pipeline', async () => {
+    fp.script({
+      route: 'openai.chat',
+      model: 'gpt-routed',
+      steps: [{ fault: 'error', status: 503, count: 2 }],
+    });
+    const inner = chat('gpt-routed');
+    const routerModel: LanguageModelV4 = {
+      specificationVersion: 'v4',
+      provider: 'router',
+      modelId: 'router-model',
+      supportedUrls: {},
+      doGenerate: (options) => inner.doGenerate(options),
+      doStream: (options) => inner.doStream(options),
+    };
+    await generateText({
+      model: wrapLanguageModel({ model: routerModel, middleware }),
+      prompt: 'hi',
+      maxRetries: 0,
+    });
+    assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-routed' }), 3);
+    // The inner model's own operation: its retries, breaker and spans are its dependency's.
+    assert.equal(attr(operationOf('gpt-routed').op, 'breakwater.retry.attempts'), 3);
   });
 
   it('a tool call: AI SDK tool() runs a Breakwater tool(); agent → chat, execute_tool, chat', async () => {

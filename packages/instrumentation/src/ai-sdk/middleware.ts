@@ -30,15 +30,22 @@ export interface AiSdkMiddlewareOptions {
  */
 export interface BreakwaterMiddleware {
   readonly specificationVersion: 'v4';
+  /** Runs one `doGenerate` as an operation through its dependency's pipeline. */
   wrapGenerate<P extends ModelCallOptions, G, S>(options: WrapOptions<P, G, S>): Promise<G>;
+  /**
+   * Runs one `doStream` as an operation: its attempts end with the response, the operation with
+   * the stream of parts, which is never retried once handed over.
+   */
   wrapStream<P extends ModelCallOptions, G, S extends StreamResultLike<unknown>>(
     options: WrapOptions<P, G, S>,
   ): Promise<S>;
 }
 
 /**
- * Set while a model call runs its attempts: a model wrapped twice (two middlewares of ours, or a
- * wrapped model wrapped again) runs one pipeline, not one inside the other's attempts.
+ * The dependency whose model call runs its attempts now: a model wrapped twice (two middlewares
+ * of ours, or a wrapped model wrapped again) runs one pipeline, not one inside the other's
+ * attempts. Another dependency's call inside them (a routing or fallback model calling a wrapped
+ * model) is its own operation, with its own breaker.
  */
 const IN_MODEL_CALL = createContextKey('breakwater.ai-sdk.call');
 
@@ -84,8 +91,6 @@ function guarded<R>(
 ): Promise<R> {
   const parent = context.active();
   const caller = params.abortSignal;
-  // Inside another of our operations' attempts: that one's pipeline is the retry loop.
-  if (parent.getValue(IN_MODEL_CALL) === true) return Promise.resolve(send(caller));
   let runtime: Runtime;
   let call: ModelCallDescription;
   let telemetry: { tracer: Tracer; metrics: GenAiMetrics };
@@ -97,6 +102,8 @@ function guarded<R>(
     // Telemetry must never fail a call: without a description, the call runs untouched.
     return Promise.resolve(send(caller));
   }
+  // Inside an attempt of this same dependency's operation: that one's pipeline is the retry loop.
+  if (parent.getValue(IN_MODEL_CALL) === call.dependency) return Promise.resolve(send(caller));
   const policy = runtime.policies.resolve(call.dependency);
   // The per-attempt timeout is the pipeline's: the AI SDK's providers have no request timer of
   // their own, so the attempt's signal, handed to `fetch`, stops the request at the deadline.
@@ -115,7 +122,7 @@ function guarded<R>(
     },
     parent,
   );
-  const inCall: Context = op.context.setValue(IN_MODEL_CALL, true);
+  const inCall: Context = op.context.setValue(IN_MODEL_CALL, call.dependency);
   const data: CallData = {
     input: undefined,
     // No fallback: a policy's fallback answers in a client's own response shape, not the AI SDK's.
