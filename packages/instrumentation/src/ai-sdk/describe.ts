@@ -14,7 +14,14 @@ import {
   setIf,
   str,
 } from '../client/describe.ts';
-import { type ClientFamily, type Endpoint, endpointOf } from '../client/endpoint.ts';
+import {
+  AWS_BEDROCK,
+  AZURE_OPENAI,
+  type ClientFamily,
+  type Endpoint,
+  endpointOf,
+  GCP_VERTEX_AI,
+} from '../client/endpoint.ts';
 import type { Operation, Usage } from '../operation.ts';
 import type { ModelCallOptions } from './model-types.ts';
 
@@ -25,10 +32,10 @@ import type { ModelCallOptions } from './model-types.ts';
  * Groq is `groq`).
  */
 const PROVIDERS: Readonly<Record<string, string>> = {
-  azure: 'azure.ai.openai',
-  'amazon-bedrock': 'aws.bedrock',
-  bedrock: 'aws.bedrock',
-  vertex: 'gcp.vertex_ai',
+  azure: AZURE_OPENAI,
+  'amazon-bedrock': AWS_BEDROCK,
+  bedrock: AWS_BEDROCK,
+  vertex: GCP_VERTEX_AI,
   google: 'gcp.gemini',
   groq: 'groq',
   deepseek: 'deepseek',
