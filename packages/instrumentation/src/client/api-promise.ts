@@ -490,8 +490,8 @@ export function guardedCall(
   // `then`/`catch`/`finally`/`withResponse` all go through `parse()`; noting the request lets the
   // operation end after the body is parsed (with usage), and lets the attempt parse a plain body
   // itself. `.asResponse()` alone ends it at the response (a plain body) or with the body the
-  // caller reads (a stream). The same goes for the promises `_thenUnwrap` derives (the `.parse()`
-  // helpers), which share the call's response.
+  // caller reads (a stream), and so does a stream's `_responseProps()`. The same goes for the
+  // promises `_thenUnwrap` derives (the `.parse()` helpers), which share the call's response.
   const noteRequests = (p: ObservedPromise): ObservedPromise => {
     const parseBody = p.parse;
     if (typeof parseBody === 'function') {
@@ -506,6 +506,17 @@ export function guardedCall(
         // One raw response per call, as the client gives: its body can be read once.
         rawResponse ??= asResponse.call(this).then(tookRaw);
         return rawResponse;
+      };
+    }
+    const responseProps = p._responseProps;
+    if (describe.stream && typeof responseProps === 'function') {
+      // A caller that takes a stream's props parses them with a parser of its own and may drop
+      // this promise (`@anthropic-ai/sdk` 1.x message threads): read as a raw body, so that its
+      // collection does not abort the stream under way (see unparsed.ts).
+      p._responseProps = function rawRequestedProps(this: unknown) {
+        const props = responseProps.call(this);
+        rawResponse ??= props.then((taken) => tookRaw(taken.response));
+        return Promise.all([props, rawResponse]).then(([taken, response]) => ({ ...taken, response }));
       };
     }
     const thenUnwrap = p._thenUnwrap;
@@ -524,6 +535,7 @@ export function guardedCall(
 type ObservedPromise = APIPromiseLike & {
   parse?: () => Promise<unknown>;
   asResponse?: () => Promise<Response>;
+  _responseProps?: () => Promise<ResponseProps>;
   _thenUnwrap?: (...args: unknown[]) => ObservedPromise;
 };
 

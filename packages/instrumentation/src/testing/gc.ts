@@ -9,6 +9,12 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** Collects garbage now, and lets the finalizers it queued run. */
+export async function collect(): Promise<void> {
+  gc();
+  await tick();
+}
+
 /**
  * Collects garbage until `probe` gives a value, up to 20 times (finalizers run on later tasks);
  * undefined if it never does.
