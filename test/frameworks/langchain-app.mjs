@@ -7,9 +7,18 @@ const url = process.env.FAULT_URL;
 const openai = (model, options = {}) =>
   new ChatOpenAI({ model, apiKey: 'k', configuration: { baseURL: `${url}/v1` }, ...options });
 
+// `maxRetries: 0`, as the README asks: Breakwater's attempts are the only retries.
+const anthropic = (model, options = {}) =>
+  new ChatAnthropic({ model, apiKey: 'k', anthropicApiUrl: url, maxRetries: 0, ...options });
+
 const models = {
-  // `maxRetries: 0`, as the README asks: Breakwater's attempts are the only retries.
-  anthropic: new ChatAnthropic({ model: 'claude-lc', apiKey: 'k', anthropicApiUrl: url, maxRetries: 0 }),
+  anthropic: anthropic('claude-lc'),
+  // A request with any beta goes to `beta.messages.create`: one given `betas`, and one offered a
+  // built-in tool type whose beta ChatAnthropic adds itself.
+  'anthropic-betas': anthropic('claude-lc-betas', { betas: ['some-feature-2025-01-01'] }),
+  'anthropic-tool': anthropic('claude-lc-tool').bindTools([
+    { type: 'web_fetch_20250910', name: 'web_fetch' },
+  ]),
   openai: openai('gpt-lc', { maxRetries: 0 }),
   // LangChain's own default (6 retries), above the client.
   'openai-default': openai('gpt-lc-default'),

@@ -1,6 +1,7 @@
 /**
  * LangChain.js chat models under `--import @breakwater/node/register`, in a real app process
- * against the fault provider. `@langchain/anthropic` 1.x brings its own `@anthropic-ai/sdk` 0.x;
+ * against the fault provider. `@langchain/anthropic` 1.x brings its own `@anthropic-ai/sdk` 0.x,
+ * and calls its `beta.messages.create` for a request with any beta (given or added for a tool);
  * LangChain retries each call itself (AsyncCaller, `maxRetries` 6) above the client, so the
  * README asks for `maxRetries: 0` on the chat model: then the provider sees exactly Breakwater's
  * attempts.
@@ -56,11 +57,21 @@ const operations = (model: string) =>
     (s) => attr(s, 'breakwater.role') === 'operation' && attr(s, 'gen_ai.request.model') === model,
   );
 
-it('ChatAnthropic and ChatOpenAI are instrumented; with maxRetries: 0 the provider sees Breakwater’s attempts only', async () => {
+it('ChatAnthropic (with betas too) and ChatOpenAI are instrumented; with maxRetries: 0 the provider sees Breakwater’s attempts only', async () => {
   fp.script({
     route: 'anthropic.messages',
     model: 'claude-lc',
     steps: [{ fault: 'error', status: 529, count: 2 }],
+  });
+  fp.script({
+    route: 'anthropic.messages',
+    model: 'claude-lc-betas',
+    steps: [{ fault: 'error', status: 529, count: 2 }],
+  });
+  fp.script({
+    route: 'anthropic.messages',
+    model: 'claude-lc-tool',
+    steps: [{ fault: 'error', status: 503, count: 1 }],
   });
   fp.script({ route: 'openai.chat', model: 'gpt-lc', steps: [{ fault: 'error', status: 503, count: 3 }] });
   fp.script({
@@ -93,6 +104,20 @@ it('ChatAnthropic and ChatOpenAI are instrumented; with maxRetries: 0 the provid
   assert.equal(moreClaude.length, 0);
   assert.equal(attr(claude!, 'gen_ai.provider.name'), 'anthropic');
   assert.equal(attr(claude!, 'breakwater.retry.attempts'), 3);
+
+  // A model given betas calls beta.messages.create: instrumented the same, Breakwater's 3 attempts.
+  assert.equal(results['anthropic-betas'], 'You said: hi');
+  assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-lc-betas' }), 3);
+  const [betas, ...moreBetas] = operations('claude-lc-betas');
+  assert.equal(moreBetas.length, 0);
+  assert.equal(attr(betas!, 'gen_ai.operation.name'), 'chat');
+  assert.equal(attr(betas!, 'breakwater.retry.attempts'), 3);
+  // So does one offered a built-in tool type (ChatAnthropic adds its beta): a 503, then the answer
+  // (the fault provider calls client tools only).
+  assert.equal(results['anthropic-tool'], 'You said: hi');
+  assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-lc-tool' }), 2);
+  assert.equal(operations('claude-lc-tool').length, 1);
+  assert.equal(attr(operations('claude-lc-tool')[0]!, 'breakwater.retry.attempts'), 2);
 
   // openai with maxRetries: 0: three 503s are Breakwater's three attempts; the call fails.
   assert.equal(results.openai, 'error 503');

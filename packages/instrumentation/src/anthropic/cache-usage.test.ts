@@ -123,6 +123,22 @@ describe('anthropic prompt-cache tokens', () => {
     assert.equal(await h.tokenSum(m, 'input'), TOTAL_INPUT);
   });
 
+  it('counts them for beta.messages.create, plain and streamed', async () => {
+    const m = `claude-cache-beta-${seq++}`;
+    const request = {
+      model: m,
+      max_tokens: 10,
+      betas: ['some-feature-2025-01-01'],
+      messages: [{ role: 'user' as const, content: 'hi' }],
+    };
+    await client().beta.messages.create(request);
+    assertCacheUsage(m);
+    h.reset();
+    for await (const _ of await client().beta.messages.create({ ...request, stream: true }));
+    assertCacheUsage(m);
+    assert.equal(await h.tokenSum(m, 'input'), 2 * TOTAL_INPUT);
+  });
+
   it('adds nothing when nothing was cached (the fault provider reports zero cache tokens)', async () => {
     const m = `claude-nocache-${seq++}`;
     const Anthropic = require('@anthropic-ai/sdk').default as typeof AnthropicType;

@@ -1,6 +1,8 @@
 /**
  * Instrumentation of `@anthropic-ai/sdk` 1.x and 0.x from 0.71: `messages.create` and
- * `messages.stream`.
+ * `messages.stream`, and the same two of `beta.messages` (the Messages API with beta features:
+ * the same request body plus `betas`, which the SDK sends as a header, and the same response and
+ * stream events; `@langchain/anthropic` calls it for any request with a beta).
  * See suppress.ts for how the SDK's own spans are kept from duplicating ours.
  *
  * The messages resource is patched when the SDK's `client` file loads, not only its main entry:
@@ -41,9 +43,15 @@ const ANTHROPIC_SUPPORTED_LINES: readonly SupportedLine[] = [{ major: 0, fromMin
 /** Version ranges with one module definition each. */
 export const ANTHROPIC_SUPPORTED_VERSIONS: readonly string[] = lineRanges(ANTHROPIC_SUPPORTED_LINES);
 
+/** The client class, with its resource classes as statics: `Messages`, and `Beta.Messages`. */
+interface AnthropicClass {
+  Messages?: { prototype: object };
+  Beta?: { Messages?: { prototype: object } };
+}
+
 interface AnthropicModule {
-  Anthropic?: { Messages?: { prototype: object } };
-  default?: { Messages?: { prototype: object } };
+  Anthropic?: AnthropicClass;
+  default?: AnthropicClass;
   APIPromise?: APIPromiseClass;
   APIConnectionError?: ClientClasses['APIConnectionError'];
   APIConnectionTimeoutError?: ClientClasses['APIConnectionTimeoutError'];
@@ -51,10 +59,7 @@ interface AnthropicModule {
 
 /** The SDK's `client` file (CommonJS `.js`, ESM `.mjs`): the client class, with its errors as statics. */
 interface AnthropicClientFile {
-  Anthropic?: { Messages?: { prototype: object } } & Pick<
-    AnthropicModule,
-    'APIConnectionError' | 'APIConnectionTimeoutError'
-  >;
+  Anthropic?: AnthropicClass & Pick<AnthropicModule, 'APIConnectionError' | 'APIConnectionTimeoutError'>;
 }
 
 /** Files of the SDK patched as they load, relative to the package (see the file comment). */
@@ -62,13 +67,30 @@ export const ANTHROPIC_CLIENT_FILES: readonly string[] = ['client.js', 'client.m
 /** Files of the SDK that define `APIPromise`; each loads before the `client` file that uses it. */
 export const ANTHROPIC_API_PROMISE_FILES: readonly string[] = ['core/api-promise.js', 'core/api-promise.mjs'];
 
-function messagesProto(exports: AnthropicModule): Record<string, unknown> | undefined {
-  return (exports.Anthropic ?? exports.default)?.Messages?.prototype as Record<string, unknown> | undefined;
+/** The prototypes of `messages` and `beta.messages`, where the module has them. */
+function messagesProtos(exports: AnthropicModule): Record<string, unknown>[] {
+  const client = exports.Anthropic ?? exports.default;
+  return [client?.Messages?.prototype, client?.Beta?.Messages?.prototype].filter(
+    (proto): proto is Record<string, unknown> => proto !== undefined,
+  );
 }
 
 function targets(exports: AnthropicModule): PatchTarget[] {
+  const client = exports.Anthropic ?? exports.default;
   return [
-    { proto: messagesProto(exports), method: 'create', path: '/v1/messages', describe: describeMessages },
+    {
+      proto: client?.Messages?.prototype,
+      method: 'create',
+      path: '/v1/messages',
+      describe: describeMessages,
+    },
+    // The beta body is the messages body plus `betas` (sent as a header, never recorded).
+    {
+      proto: client?.Beta?.Messages?.prototype,
+      method: 'create',
+      path: '/v1/messages?beta=true',
+      describe: describeMessages,
+    },
   ];
 }
 
@@ -181,10 +203,10 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
       family: 'anthropic',
       providerOf: providerOfClient,
     });
-    const proto = messagesProto(module);
-    if (proto !== undefined && typeof proto.stream === 'function' && !hasBreakwaterPatch(proto.stream)) {
-      // `messages.stream` starts an SDK span of its own before calling `create`; hand it the
-      // stand-in so only our operation span (started by the patched `create`) is recorded.
+    for (const proto of messagesProtos(module)) {
+      if (typeof proto.stream !== 'function' || hasBreakwaterPatch(proto.stream)) continue;
+      // `stream()` starts an SDK span of its own before calling `create`; hand it the stand-in so
+      // only our operation span (started by the patched `create`) is recorded.
       installPatch(proto, 'stream', (original) => {
         const stream = original as StreamMethod;
         return function breakwaterStream(this: unknown, body: unknown, options?: Record<string, unknown>) {
@@ -199,7 +221,6 @@ export class AnthropicInstrumentation extends ClientInstrumentation {
   unpatch(exports: object): void {
     const module = exports as AnthropicModule;
     this.unpatchTargets(targets(module));
-    const proto = messagesProto(module);
-    if (proto !== undefined) removePatch(proto, 'stream');
+    for (const proto of messagesProtos(module)) removePatch(proto, 'stream');
   }
 }

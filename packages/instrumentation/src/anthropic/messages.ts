@@ -1,5 +1,8 @@
 /**
  * `messages.create` (and `messages.stream`, which calls it): request, response and stream events.
+ * `beta.messages.create` is described the same way: its body adds `betas`, which the SDK sends as
+ * the `anthropic-beta` header and which is not read here, and its responses and events have the
+ * same shape.
  */
 import { SEMCONV } from '@breakwater/protocol';
 import type { ContentCapture } from '../bounded-json.ts';
@@ -105,7 +108,7 @@ class MessageEventReader implements ChunkReader {
   }
 }
 
-/** Describes a `messages.create` call. */
+/** Describes a `messages.create` or `beta.messages.create` call. */
 export function describeMessages(
   body: unknown,
   endpoint: Endpoint,

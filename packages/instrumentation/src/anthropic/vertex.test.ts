@@ -15,9 +15,13 @@ const h = harnessPerFile();
 /** A Vertex AI endpoint that is overloaded: every request gets Anthropic's 529. */
 let server: Server;
 let requests: string[] = [];
+/** The `anthropic-beta` header of each request that had one. */
+const betaHeaders: string[] = [];
 before(async () => {
   server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    const beta = req.headers['anthropic-beta'];
+    if (typeof beta === 'string') betaHeaders.push(beta);
     req.resume();
     res.writeHead(529, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
@@ -68,5 +72,38 @@ describe('@anthropic-ai/vertex-sdk', () => {
     assert.equal(attrs(op!)['breakwater.error.category'], 'overloaded');
     assert.equal(attrs(op!)['breakwater.retry.attempts'], 3);
     assert.equal(byRole(spans, 'attempt').length, 3);
+  });
+
+  it('beta.messages.create too: our attempts only, the betas header sent', async () => {
+    const { AnthropicVertex } = require('@anthropic-ai/vertex-sdk') as {
+      AnthropicVertex: typeof AnthropicVertexType;
+    };
+    requests = [];
+    const client = new AnthropicVertex({
+      region: 'us-east5',
+      projectId: 'p',
+      baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+      authClient: { getRequestHeaders: async () => new Headers({ authorization: 'Bearer t' }) } as never,
+      maxRetries: 5,
+    });
+    await assert.rejects(
+      client.beta.messages.create({
+        model: 'claude-vertex-beta',
+        max_tokens: 8,
+        betas: ['some-feature-2025-01-01'],
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      (error: Error & { status?: number }) => error.status === 529,
+    );
+    assert.equal(requests.length, 3, requests.join('\n'));
+    assert.deepEqual(betaHeaders, Array(3).fill('some-feature-2025-01-01'));
+    const [op] = byRole(h.spans(), 'operation');
+    assert.equal(attrs(op!)['breakwater.dependency'], 'gcp.vertex_ai/claude-vertex-beta');
+    assert.equal(attrs(op!)['breakwater.retry.attempts'], 3);
+    assert.equal(
+      require.cache[require.resolve('@anthropic-ai/sdk')],
+      undefined,
+      'the main entry stays unloaded',
+    );
   });
 });
