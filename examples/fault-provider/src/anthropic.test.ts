@@ -163,6 +163,26 @@ describe('Anthropic Messages with the real @anthropic-ai/sdk client', { timeout:
     assert.deepEqual(res.content, [{ type: 'text', text: 'You said:' }]);
   });
 
+  it('answers the beta Messages API (beta.messages, `?beta=true` in 0.x) as /v1/messages, counted under its route', async () => {
+    const model = 'claude-test-beta';
+    const msg = await client.beta.messages.create({
+      model,
+      max_tokens: 16,
+      betas: ['some-feature-2025-01-01'],
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.deepEqual(msg.content, [{ type: 'text', text: 'You said: hi' }]);
+    // `@anthropic-ai/sdk` 0.x marks the beta path with `?beta=true` (1.x sends the plain path).
+    const marked = await fetch(`${fp.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-beta': 'some-feature-2025-01-01' },
+      body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(marked.status, 200);
+    assert.equal(((await marked.json()) as { type: string }).type, 'message');
+    assert.equal(fp.count({ route: 'anthropic.messages', model }), 2);
+  });
+
   it('rejects a request without max_tokens as the real API does', async () => {
     await assert.rejects(
       // @ts-expect-error max_tokens is required by the API
