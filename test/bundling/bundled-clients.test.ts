@@ -7,8 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,12 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { type BuildOptions, build } from 'esbuild';
 import { REPO_ROOT, startNode, stopAll } from '../harness/process.ts';
+import { type SpanReceiver, spanAttr, startSpanReceiver } from '../harness/span-receiver.ts';
 import { waitFor } from '../harness/wait.ts';
-
-interface ExportedSpan {
-  name: string;
-  attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
-}
 
 const FIXTURES = fileURLToPath(new URL('fixtures/', import.meta.url));
 /** The clients left to node_modules by the README's esbuild command. */
@@ -33,26 +27,12 @@ const CLIENTS = ['openai', '@anthropic-ai/sdk'];
 const ESM_REQUIRE_BANNER =
   "import { createRequire as bundleCreateRequire } from 'node:module'; const require = bundleCreateRequire(import.meta.url);";
 
-const spans: ExportedSpan[] = [];
-const receiver = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    if (req.url === '/v1/traces') {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      for (const rs of body.resourceSpans ?? [])
-        for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans as ExportedSpan[]));
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-  });
-});
+let receiver: SpanReceiver;
 let fp: FaultProvider;
-let endpoint: string;
 let work: string;
 
 before(async () => {
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startSpanReceiver();
   fp = await startFaultProvider();
   // The bundles run from a directory of their own; externals and `--import` resolve through
   // node_modules beside them, as in a Lambda package or a container image.
@@ -62,18 +42,13 @@ before(async () => {
 after(async () => {
   await stopAll();
   await fp.close();
-  receiver.close();
+  receiver?.close();
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-function attr(span: ExportedSpan, key: string): string | number | undefined {
-  const value = span.attributes.find((a) => a.key === key)?.value;
-  return value?.stringValue ?? (value?.intValue === undefined ? undefined : Number(value.intValue));
-}
-
 /** Breakwater's spans (operation and attempts) of calls naming `model`, by their dependency key. */
 const breakwaterSpans = (model: string) =>
-  spans.filter((s) => String(attr(s, 'breakwater.dependency')).endsWith(`/${model}`));
+  receiver.spans.filter((s) => String(spanAttr(s, 'breakwater.dependency')).endsWith(`/${model}`));
 
 /** Bundles `entry` (a fixture) into `outfile` in the work directory; fails on any error or warning. */
 async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<string> {
@@ -104,7 +79,7 @@ async function runBundle(
       FAULT_URL: fp.url,
       MODEL_PREFIX: prefix,
       OTEL_SERVICE_NAME: `bundled-${prefix}`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
       BREAKWATER_CONTROL: 'false',
@@ -141,11 +116,11 @@ async function assertInstrumented(prefix: string, attempts: number): Promise<voi
   ] as const) {
     const model = `${prefix}-${family}`;
     const operation = await waitFor(`the operation span of ${model}`, () =>
-      breakwaterSpans(model).find((s) => attr(s, 'breakwater.role') === 'operation'),
+      breakwaterSpans(model).find((s) => spanAttr(s, 'breakwater.role') === 'operation'),
     );
-    assert.equal(attr(operation, 'breakwater.retry.attempts'), attempts, model);
+    assert.equal(spanAttr(operation, 'breakwater.retry.attempts'), attempts, model);
     assert.equal(fp.count({ route, model }), attempts, `${model}: requests at the provider`);
-    const attemptSpans = breakwaterSpans(model).filter((s) => attr(s, 'breakwater.role') === 'attempt');
+    const attemptSpans = breakwaterSpans(model).filter((s) => spanAttr(s, 'breakwater.role') === 'attempt');
     assert.equal(attemptSpans.length, attempts, `${model}: attempt spans`);
   }
 }

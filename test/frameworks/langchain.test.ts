@@ -7,54 +7,29 @@
  * attempts.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { startNode, stopAll } from '../harness/process.ts';
+import { type SpanReceiver, spanAttr, startSpanReceiver } from '../harness/span-receiver.ts';
 
-interface ExportedSpan {
-  name: string;
-  attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
-}
-
-const spans: ExportedSpan[] = [];
-const receiver = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    if (req.url === '/v1/traces') {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      for (const rs of body.resourceSpans ?? [])
-        for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans as ExportedSpan[]));
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-  });
-});
+let receiver: SpanReceiver;
 let fp: FaultProvider;
-let endpoint: string;
 
 before(async () => {
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startSpanReceiver();
   fp = await startFaultProvider();
 });
 after(async () => {
   await stopAll();
   await fp.close();
-  receiver.close();
+  receiver?.close();
 });
-
-function attr(span: ExportedSpan, key: string): string | number | undefined {
-  const value = span.attributes.find((a) => a.key === key)?.value;
-  return value?.stringValue ?? (value?.intValue === undefined ? undefined : Number(value.intValue));
-}
 
 /** The operation spans of calls naming `model`. */
 const operations = (model: string) =>
-  spans.filter(
-    (s) => attr(s, 'breakwater.role') === 'operation' && attr(s, 'gen_ai.request.model') === model,
+  receiver.spans.filter(
+    (s) => spanAttr(s, 'breakwater.role') === 'operation' && spanAttr(s, 'gen_ai.request.model') === model,
   );
 
 it('ChatAnthropic (with betas too) and ChatOpenAI are instrumented; with maxRetries: 0 the provider sees Breakwater’s attempts only', async () => {
@@ -85,7 +60,7 @@ it('ChatAnthropic (with betas too) and ChatOpenAI are instrumented; with maxRetr
       env: {
         FAULT_URL: fp.url,
         OTEL_SERVICE_NAME: 'langchain-app',
-        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         BREAKWATER_CONTROL: 'false',
       },
       readyLine: /^results /m,
@@ -102,22 +77,22 @@ it('ChatAnthropic (with betas too) and ChatOpenAI are instrumented; with maxRetr
   assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-lc' }), 3);
   const [claude, ...moreClaude] = operations('claude-lc');
   assert.equal(moreClaude.length, 0);
-  assert.equal(attr(claude!, 'gen_ai.provider.name'), 'anthropic');
-  assert.equal(attr(claude!, 'breakwater.retry.attempts'), 3);
+  assert.equal(spanAttr(claude!, 'gen_ai.provider.name'), 'anthropic');
+  assert.equal(spanAttr(claude!, 'breakwater.retry.attempts'), 3);
 
   // A model given betas calls beta.messages.create: instrumented the same, Breakwater's 3 attempts.
   assert.equal(results['anthropic-betas'], 'You said: hi');
   assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-lc-betas' }), 3);
   const [betas, ...moreBetas] = operations('claude-lc-betas');
   assert.equal(moreBetas.length, 0);
-  assert.equal(attr(betas!, 'gen_ai.operation.name'), 'chat');
-  assert.equal(attr(betas!, 'breakwater.retry.attempts'), 3);
+  assert.equal(spanAttr(betas!, 'gen_ai.operation.name'), 'chat');
+  assert.equal(spanAttr(betas!, 'breakwater.retry.attempts'), 3);
   // So does one offered a built-in tool type (ChatAnthropic adds its beta): a 503, then the answer
   // (the fault provider calls client tools only).
   assert.equal(results['anthropic-tool'], 'You said: hi');
   assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-lc-tool' }), 2);
   assert.equal(operations('claude-lc-tool').length, 1);
-  assert.equal(attr(operations('claude-lc-tool')[0]!, 'breakwater.retry.attempts'), 2);
+  assert.equal(spanAttr(operations('claude-lc-tool')[0]!, 'breakwater.retry.attempts'), 2);
 
   // openai with maxRetries: 0: three 503s are Breakwater's three attempts; the call fails.
   assert.equal(results.openai, 'error 503');
