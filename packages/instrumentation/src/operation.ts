@@ -62,6 +62,8 @@ export interface Usage {
   readonly cacheRead?: number | undefined;
   /** Of `input`, the tokens written to a provider-managed cache. */
   readonly cacheCreation?: number | undefined;
+  /** Of `output`, the tokens the model spent reasoning. */
+  readonly reasoningOutput?: number | undefined;
 }
 
 /**
@@ -366,6 +368,9 @@ export class Operation {
       this.span.setAttribute(SEMCONV.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheRead);
     if (usage?.cacheCreation !== undefined) {
       this.span.setAttribute(SEMCONV.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreation);
+    }
+    if (usage?.reasoningOutput !== undefined) {
+      this.span.setAttribute(SEMCONV.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, usage.reasoningOutput);
     }
     this.span.end(this.answeredSpanTime);
     this.record(undefined, usage);

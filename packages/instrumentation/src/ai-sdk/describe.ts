@@ -111,7 +111,7 @@ export function describeModelCall(
 
 /**
  * Usage in the AI SDK's shape: `LanguageModelV4Usage` (`inputTokens: { total, cacheRead,
- * cacheWrite }`, `outputTokens: { total }`), or the flat numbers of older models.
+ * cacheWrite }`, `outputTokens: { total, reasoning }`), or the flat numbers of older models.
  */
 export function usageOf(usage: unknown): Usage | undefined {
   const u = obj(usage);
@@ -125,6 +125,7 @@ export function usageOf(usage: unknown): Usage | undefined {
     output,
     cacheRead: num(inputs.cacheRead) ?? num(u.cachedInputTokens),
     cacheCreation: num(inputs.cacheWrite),
+    reasoningOutput: num(outputs.reasoning) ?? num(u.reasoningTokens),
   };
 }
 

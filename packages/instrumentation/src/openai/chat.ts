@@ -26,8 +26,14 @@ function usageOf(body: Record<string, unknown>): Usage | undefined {
   const input = num(usage.prompt_tokens);
   const output = num(usage.completion_tokens);
   if (input === undefined && output === undefined) return undefined;
-  // OpenAI's prompt_tokens already include cached ones; the details say how many were.
-  return { input, output, cacheRead: num(obj(usage.prompt_tokens_details).cached_tokens) };
+  // OpenAI's prompt_tokens already include cached ones, and completion_tokens reasoning ones;
+  // the details say how many were.
+  return {
+    input,
+    output,
+    cacheRead: num(obj(usage.prompt_tokens_details).cached_tokens),
+    reasoningOutput: num(obj(usage.completion_tokens_details).reasoning_tokens),
+  };
 }
 
 function finishReasons(choices: unknown): string[] {

@@ -37,8 +37,14 @@ function read(
   const input = num(usage.input_tokens);
   const output = num(usage.output_tokens);
   if (input === undefined && output === undefined) return undefined;
-  // input_tokens already include cached ones; the details say how many were.
-  return { input, output, cacheRead: num(obj(usage.input_tokens_details).cached_tokens) };
+  // input_tokens already include cached ones, and output_tokens reasoning ones; the details say
+  // how many were.
+  return {
+    input,
+    output,
+    cacheRead: num(obj(usage.input_tokens_details).cached_tokens),
+    reasoningOutput: num(obj(usage.output_tokens_details).reasoning_tokens),
+  };
 }
 
 /**
