@@ -240,6 +240,75 @@ describe('content capture (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=tr
     );
   });
 
+  it("tool definitions: each API's tools as gen_ai.tool.definitions, function tools with their schema", async () => {
+    const params = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const fn = {
+      type: 'function',
+      name: 'get_weather',
+      description: 'Weather in a city',
+      parameters: params,
+    };
+    await openai().chat.completions.create({
+      model: model('defs-chat'),
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', description: 'Weather in a city', parameters: params },
+        },
+        { type: 'custom', custom: { name: 'sql', description: 'Run SQL' } },
+      ],
+    });
+    assert.deepEqual(parsed(opAttrs(), 'gen_ai.tool.definitions'), [
+      fn,
+      { type: 'custom', name: 'sql', description: 'Run SQL' },
+    ]);
+    h.reset();
+
+    await openai().responses.create({
+      model: model('defs-responses'),
+      input: 'hi',
+      tools: [
+        {
+          type: 'function',
+          name: 'get_weather',
+          description: 'Weather in a city',
+          parameters: params,
+          strict: true,
+        },
+        { type: 'web_search_preview' },
+      ],
+    });
+    // A built-in tool has no name of its own: its type names it.
+    assert.deepEqual(parsed(opAttrs(), 'gen_ai.tool.definitions'), [
+      fn,
+      { type: 'web_search_preview', name: 'web_search_preview' },
+    ]);
+    h.reset();
+
+    await anthropic().messages.create({
+      model: model('defs-claude'),
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [
+        { name: 'get_weather', description: 'Weather in a city', input_schema: params as never },
+        { type: 'web_search_20250305', name: 'web_search', max_uses: 2 },
+      ],
+    });
+    assert.deepEqual(parsed(opAttrs(), 'gen_ai.tool.definitions'), [
+      fn,
+      { type: 'web_search_20250305', name: 'web_search' },
+    ]);
+    h.reset();
+
+    // No tools, no attribute.
+    await openai().chat.completions.create({
+      model: model('defs-none'),
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.equal(opAttrs()['gen_ai.tool.definitions'], undefined);
+  });
+
   it('tool(): arguments and result recorded as the objects they are', async () => {
     const lookup = tool('lookup_city', async (args: { city: string }) => ({ found: args.city }));
     const raw = tool('raw_json', async (json: string) => json);

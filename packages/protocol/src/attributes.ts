@@ -52,6 +52,8 @@ export const SEMCONV = {
   GEN_AI_INPUT_MESSAGES: 'gen_ai.input.messages',
   GEN_AI_OUTPUT_MESSAGES: 'gen_ai.output.messages',
   GEN_AI_SYSTEM_INSTRUCTIONS: 'gen_ai.system_instructions',
+  /** The tools a request offers the model, as JSON (recorded with content capture on). */
+  GEN_AI_TOOL_DEFINITIONS: 'gen_ai.tool.definitions',
   /** `chat_completions` or `responses` (OpenAI's GenAI conventions). */
   OPENAI_API_TYPE: 'openai.api.type',
   OPENAI_REQUEST_SERVICE_TIER: 'openai.request.service_tier',

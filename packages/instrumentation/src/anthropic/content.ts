@@ -11,8 +11,10 @@ import {
   type Part,
   plainText,
   reasoningPart,
+  type ToolDefinition,
   textPart,
   toolCallPart,
+  toolDefinition,
   toolResponsePart,
 } from '../client/content.ts';
 import { entriesByIndex, obj, str } from '../client/describe.ts';
@@ -114,4 +116,22 @@ export class StreamedContent {
     });
     return outputMessages(content, stopReason);
   }
+}
+
+/**
+ * `tools` of a Messages request as tool definitions: a client tool (`{ name, description,
+ * input_schema }`, type absent or `custom`) is a function; a server tool (`web_search_…`,
+ * `bash_…`) keeps its versioned type and name.
+ */
+export function toolDefinitions(tools: unknown): ToolDefinition[] | undefined {
+  if (!Array.isArray(tools) || tools.length === 0) return undefined;
+  return tools.map((t) => {
+    const tool = obj(t);
+    const type = str(tool.type);
+    const name = str(tool.name) ?? type ?? '';
+    if (type === undefined || type === 'custom') {
+      return toolDefinition('function', name, tool.description, tool.input_schema);
+    }
+    return toolDefinition(type, name, undefined, undefined);
+  });
 }

@@ -12,7 +12,13 @@ import { baseAttributes, int, num, obj, outputType, setIf, str, stringList } fro
 import type { Endpoint } from '../client/endpoint.ts';
 import type { ChunkReader } from '../client/stream.ts';
 import type { Operation, Usage } from '../operation.ts';
-import { inputMessages, outputMessages, StreamedContent, systemInstructions } from './content.ts';
+import {
+  inputMessages,
+  outputMessages,
+  StreamedContent,
+  systemInstructions,
+  toolDefinitions,
+} from './content.ts';
 import { sdkSpanStandIn } from './suppress.ts';
 
 /**
@@ -136,6 +142,7 @@ export function describeMessages(
       capture,
       'value',
     );
+    setJson(attributes, SEMCONV.GEN_AI_TOOL_DEFINITIONS, () => toolDefinitions(b.tools), capture, 'value');
   }
   return {
     ...base,

@@ -90,6 +90,27 @@ export function mediaUrlPart(url: string | undefined, modality: string): Part | 
   return { type: 'uri', modality, uri: url };
 }
 
+/** One entry of `gen_ai.tool.definitions`: `{ type, name }`, a function tool's schema with it. */
+export type ToolDefinition = { readonly type: string; readonly name: string } & Record<string, unknown>;
+
+/**
+ * A tool definition in the conventions' schema: `description` and `parameters` (a JSON Schema)
+ * where the request gives them. Recorded with content capture on only, as those can be large and
+ * say as much about the app as its prompts do.
+ */
+export function toolDefinition(
+  type: string,
+  name: string,
+  description: unknown,
+  parameters: unknown,
+): ToolDefinition {
+  const definition: Record<string, unknown> = { type, name };
+  const text = str(description);
+  if (text !== undefined) definition.description = text;
+  if (parameters !== undefined) definition.parameters = parameters;
+  return definition as ToolDefinition;
+}
+
 /** The well-known finish reasons of the output-message schema, from a provider's own. */
 const FINISH_REASONS: Readonly<Record<string, string>> = {
   // OpenAI

@@ -19,7 +19,7 @@ import {
 import { type Endpoint, OPENAI } from '../client/endpoint.ts';
 import type { ChunkReader } from '../client/stream.ts';
 import type { Operation, Usage } from '../operation.ts';
-import { chatInputMessages, chatOutputMessages, StreamedChoice } from './content.ts';
+import { chatInputMessages, chatOutputMessages, chatToolDefinitions, StreamedChoice } from './content.ts';
 
 function usageOf(body: Record<string, unknown>): Usage | undefined {
   const usage = obj(body.usage);
@@ -137,8 +137,16 @@ export function describeChat(
   const tier = str(b.service_tier);
   if (openai && tier !== undefined && tier !== 'auto') attributes[SEMCONV.OPENAI_REQUEST_SERVICE_TIER] = tier;
   if (stream) attributes[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
-  if (capture)
+  if (capture) {
     setJson(attributes, SEMCONV.GEN_AI_INPUT_MESSAGES, () => chatInputMessages(b.messages), capture);
+    setJson(
+      attributes,
+      SEMCONV.GEN_AI_TOOL_DEFINITIONS,
+      () => chatToolDefinitions(b.tools),
+      capture,
+      'value',
+    );
+  }
   return {
     ...base,
     stream,

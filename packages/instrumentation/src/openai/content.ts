@@ -12,8 +12,10 @@ import {
   plainText,
   reasoningPart,
   refusalPart,
+  type ToolDefinition,
   textPart,
   toolCallPart,
+  toolDefinition,
   toolResponsePart,
 } from '../client/content.ts';
 import { entriesByIndex, obj, str } from '../client/describe.ts';
@@ -161,8 +163,36 @@ export class StreamedChoice {
   }
 }
 
+/**
+ * `tools` of a `chat.completions.create` request as tool definitions: `{ type: 'function',
+ * function: { name, description, parameters } }`, or a custom tool's `{ type: 'custom', custom }`.
+ */
+export function chatToolDefinitions(tools: unknown): ToolDefinition[] | undefined {
+  if (!Array.isArray(tools) || tools.length === 0) return undefined;
+  return tools.map((t) => {
+    const tool = obj(t);
+    const type = str(tool.type) ?? 'function';
+    const spec = obj(tool[type]);
+    return toolDefinition(type, str(spec.name) ?? type, spec.description, spec.parameters);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Responses
+
+/**
+ * `tools` of a `responses.create` request as tool definitions. Built-in tools (`web_search`,
+ * `file_search`, …) have no name of their own: their type (an MCP server, its label) names them.
+ */
+export function responsesToolDefinitions(tools: unknown): ToolDefinition[] | undefined {
+  if (!Array.isArray(tools) || tools.length === 0) return undefined;
+  return tools.map((t) => {
+    const tool = obj(t);
+    const type = str(tool.type) ?? 'function';
+    const name = str(tool.name) ?? str(tool.server_label) ?? type;
+    return toolDefinition(type, name, tool.description, tool.parameters);
+  });
+}
 
 function responsesContentParts(content: unknown): Part[] {
   return contentParts(content, responsesPart);

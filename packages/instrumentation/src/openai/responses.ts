@@ -16,6 +16,7 @@ import {
   responsesInputMessages,
   responsesOutputMessages,
   responsesSystemInstructions,
+  responsesToolDefinitions,
 } from './content.ts';
 
 /** `openai` says whether the `openai.*` attributes apply (the provider is OpenAI itself). */
@@ -134,6 +135,13 @@ export function describeResponses(
       attributes,
       SEMCONV.GEN_AI_SYSTEM_INSTRUCTIONS,
       () => responsesSystemInstructions(b.instructions),
+      capture,
+      'value',
+    );
+    setJson(
+      attributes,
+      SEMCONV.GEN_AI_TOOL_DEFINITIONS,
+      () => responsesToolDefinitions(b.tools),
       capture,
       'value',
     );
