@@ -9,6 +9,7 @@ import {
   type AttributeMap,
   type BaseDescription,
   baseAttributes,
+  int,
   num,
   obj,
   setIf,
@@ -23,7 +24,7 @@ import {
   GCP_VERTEX_AI,
 } from '../client/endpoint.ts';
 import type { Operation, Usage } from '../operation.ts';
-import type { ModelCallOptions } from './model-types.ts';
+import type { EmbedCallOptions, ModelCallOptions } from './model-types.ts';
 
 /**
  * `gen_ai.provider.name` by the first part of an AI SDK provider id (`azure.chat` → `azure`), for
@@ -106,6 +107,18 @@ export function describeModelCall(
   const format = params.responseFormat?.type;
   if (format === 'json' || format === 'text') a[SEMCONV.GEN_AI_OUTPUT_TYPE] = format;
   if (stream) a[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
+  return base;
+}
+
+/** Describes one `doEmbed` call of an embedding `model` with `params`: operation `embeddings`. */
+export function describeEmbedCall(
+  model: { readonly provider: string; readonly modelId: string },
+  params: EmbedCallOptions,
+): ModelCallDescription {
+  const base = baseAttributes('embeddings', endpointOfModel(model), model.modelId);
+  const dimensions = int(params.dimensions);
+  if (dimensions !== undefined)
+    base.requestAttributes[SEMCONV.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimensions;
   return base;
 }
 

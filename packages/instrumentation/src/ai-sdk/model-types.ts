@@ -1,7 +1,8 @@
 /**
- * The parts of the Vercel AI SDK's language-model interface (`LanguageModelV4` of
- * `@ai-sdk/provider`, which `ai` 7 uses) that the middleware reads, typed structurally: `ai` is no
- * dependency of this package, and an app's own copy of it is the one its models come from.
+ * The parts of the Vercel AI SDK's language- and embedding-model interfaces (`LanguageModelV4`,
+ * `EmbeddingModelV4` of `@ai-sdk/provider`, which `ai` 7 uses) that the middlewares read, typed
+ * structurally: `ai` is no dependency of this package, and an app's own copy of it is the one its
+ * models come from.
  */
 
 /** The options of one model call (`LanguageModelV4CallOptions`), as far as they are read here. */
@@ -38,4 +39,26 @@ export interface WrapOptions<P, G, S> {
   readonly doStream: () => PromiseLike<S>;
   readonly params: P;
   readonly model: LanguageModelLike<P, G, S>;
+}
+
+/** The options of one embedding call (`EmbeddingModelV4CallOptions`), as far as they are read here. */
+export interface EmbedCallOptions {
+  readonly abortSignal?: AbortSignal | undefined;
+  /** The requested output dimensions (`embed({ dimensions })`). */
+  readonly dimensions?: number | undefined;
+}
+
+/** An embedding model (`EmbeddingModelV4`) whose calls take options `P` and give `R`. */
+export interface EmbeddingModelLike<P, R> {
+  /** The AI SDK's provider id: `openai.embedding`, `google.generative-ai`, … */
+  readonly provider: string;
+  readonly modelId: string;
+  doEmbed(options: P): PromiseLike<R>;
+}
+
+/** What an embedding middleware's `wrapEmbed` is given. */
+export interface EmbedWrapOptions<P, R> {
+  readonly doEmbed: () => PromiseLike<R>;
+  readonly params: P;
+  readonly model: EmbeddingModelLike<P, R>;
 }
