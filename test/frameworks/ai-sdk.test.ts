@@ -12,6 +12,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
+import type { Runtime } from '@breakwater/instrumentation';
 import { agent, CircuitOpenError, configureBreakwater, refusalOf, tool } from '@breakwater/instrumentation';
 import { breakwaterMiddleware } from '@breakwater/instrumentation/ai-sdk';
 import { context, trace } from '@opentelemetry/api';
@@ -31,10 +32,13 @@ import {
   streamText,
   wrapLanguageModel,
 } from 'ai';
+import { collectUntil } from '../../packages/instrumentation/src/testing/gc.ts';
+import { waitFor } from '../harness/wait.ts';
 
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 let fp: FaultProvider;
+let runtime: Runtime;
 let openai: ReturnType<typeof createOpenAI>;
 let anthropic: ReturnType<typeof createAnthropic>;
 const middleware = breakwaterMiddleware();
@@ -46,13 +50,14 @@ before(async () => {
   (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(tracerProvider);
-  configureBreakwater({
+  runtime = configureBreakwater({
     policies: [
       { match: '*', policy: { retry: { baseDelayMs: 1, maxDelayMs: 2 }, timeoutMs: 5_000 } },
       {
         match: '*/gpt-breaker',
         policy: { retry: { maxAttempts: 1 }, breaker: { minimumCalls: 1, consecutiveFailures: 2 } },
       },
+      { match: '*/gpt-one-slot', policy: { bulkhead: { maxConcurrent: 1, maxQueue: 0 } } },
     ],
   });
   fp = await startFaultProvider();
@@ -311,6 +316,21 @@ describe('streamText', () => {
     assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-drop' }), 1);
     const { op } = operationOf('gpt-drop');
     assert.equal(attr(op, 'breakwater.error.category'), 'network');
+  });
+
+  it('a streamText result nobody consumes ends abandoned when collected: its bulkhead slot is free again', async () => {
+    // A handler that throws between streamText() and returning its stream: the model's stream,
+    // which streamText requested at once, is read only as far as streamText buffers ahead.
+    const prompt = 'a long answer '.repeat(50);
+    (() => void streamText({ model: chat('gpt-one-slot'), prompt, maxRetries: 0 }))();
+    await waitFor('the stream to be handed over', () => runtime.openOperations.size === 1);
+    const op = await collectUntil(() => byRole('operation', 'gpt-one-slot')[0]);
+    assert.ok(op, 'ended once collected');
+    assert.equal(attr(op, 'breakwater.stream.abandoned'), true);
+    assert.equal(runtime.openOperations.size, 0);
+    // With one slot and no queue, a call while the slot is held would be refused (bulkhead_full).
+    const result = await generateText({ model: chat('gpt-one-slot'), prompt: 'hi', maxRetries: 0 });
+    assert.equal(result.text, 'You said: hi');
   });
 
   it('a 529 before the stream began is retried like a call', async () => {

@@ -1,8 +1,9 @@
 /**
  * Observes the stream of parts an AI SDK model's `doStream` gives, so the operation ends when the
  * stream does: read to its end, failed (an `error` part the provider sent in-band, or the stream
- * itself erroring, as when the connection drops), or abandoned (the consumer cancelled it). The
- * parts reach the consumer unchanged; each is read from the model only when the consumer asks.
+ * itself erroring, as when the connection drops), or abandoned (the consumer cancelled it, or
+ * dropped it unread and garbage collection found it). The parts reach the consumer unchanged;
+ * each is read from the model only when the consumer asks.
  */
 
 import { obj } from '../client/describe.ts';
@@ -25,6 +26,23 @@ export class ModelStreamError extends Error {
     if (typeof payload === 'object' && payload !== null) Object.assign(this, payload);
   }
 }
+
+/** What a stream dropped unread leaves to end: its operation, and the model's stream to cancel. */
+interface Unread {
+  readonly seen: PartsSeen;
+  readonly source: ReadableStreamDefaultReader<unknown>;
+}
+
+/**
+ * A stream the consumer drops unread (a `streamText` result nobody consumes) would keep its
+ * operation open, and its bulkhead slot taken, until shutdown: when the garbage collector
+ * reclaims it, the operation ends abandoned and the model's stream is cancelled, which aborts its
+ * request. Nothing can read it any more: whatever reads it keeps it reachable.
+ */
+const unread = new FinalizationRegistry<Unread>(({ seen, source }) => {
+  seen.end('abandoned');
+  source.cancel().catch(ignore);
+});
 
 /** What the parts said so far, and how the operation ends. */
 class PartsSeen {
@@ -56,6 +74,7 @@ class PartsSeen {
   }
 
   end(how: 'ok' | 'abandoned' | 'error', error?: unknown): void {
+    unread.unregister(this);
     if (how === 'error') this.op.fail(error);
     else if (how === 'abandoned') this.op.abandon(this.usage);
     else this.op.succeed(this.usage);
@@ -83,7 +102,7 @@ export function observeParts<T>(
   const seen = new PartsSeen(op);
   op.waitsOnApp(seen.atShutdown());
   const cancelSource = { abort: (reason?: unknown) => void reader.cancel(reason).catch(ignore) };
-  return new ReadableStream<T>(
+  const observed = new ReadableStream<T>(
     {
       async pull(controller) {
         // The consumer waits on the provider now: leaving during this wait ends the operation then.
@@ -114,7 +133,9 @@ export function observeParts<T>(
       },
     },
     // Read from the model only as the consumer asks: backpressure holds, and chunk times are the
-    // provider's, not the consumer's.
+    // provider's, not the consumer's. (Nor is a part read ahead that would keep it reachable.)
     { highWaterMark: 0 },
   );
+  unread.register(observed, { seen, source: reader }, seen);
+  return observed;
 }
