@@ -10,22 +10,15 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
-import { type BuildOptions, build } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 import { REPO_ROOT, startNode, stopAll } from '../harness/process.ts';
 import { type SpanReceiver, spanAttr, startSpanReceiver } from '../harness/span-receiver.ts';
 import { waitFor } from '../harness/wait.ts';
+import { bundle as bundleFixture, ESM_REQUIRE_BANNER } from './bundle.ts';
 
-const FIXTURES = fileURLToPath(new URL('fixtures/', import.meta.url));
 /** The clients left to node_modules by the README's esbuild command. */
 const CLIENTS = ['openai', '@anthropic-ai/sdk'];
-/**
- * ESM output needs a `require` for the CommonJS packages bundled in (OpenTelemetry's), as the
- * README says; named apart from the `createRequire` a bundled package may declare itself.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as bundleCreateRequire } from 'node:module'; const require = bundleCreateRequire(import.meta.url);";
 
 let receiver: SpanReceiver;
 let fp: FaultProvider;
@@ -50,23 +43,9 @@ after(async () => {
 const breakwaterSpans = (model: string) =>
   receiver.spans.filter((s) => String(spanAttr(s, 'breakwater.dependency')).endsWith(`/${model}`));
 
-/** Bundles `entry` (a fixture) into `outfile` in the work directory; fails on any error or warning. */
-async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<string> {
-  const out = join(work, outfile);
-  const result = await build({
-    entryPoints: [join(FIXTURES, entry)],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    // The workspace packages' TypeScript sources: no `npm run build` needed first.
-    conditions: ['@breakwater/source'],
-    logLevel: 'silent',
-    ...options,
-  });
-  assert.deepEqual(result.errors, []);
-  return out;
-}
+/** Bundles `entry` (a fixture) into `outfile` in the work directory. */
+const bundle = (entry: string, outfile: string, options: BuildOptions) =>
+  bundleFixture(entry, work, outfile, options);
 
 /** Runs a bundle to its end; returns its results line and output. */
 async function runBundle(

@@ -3,10 +3,47 @@ import type { Classification } from '../classify/classification.ts';
 import { categoryClassification } from '../classify/classification.ts';
 
 /**
+ * Names each class below on its prototype, under a registered symbol (one key for every copy of
+ * this package): two copies run in one process (an app bundled with its own, under `--import
+ * @breakwater/node/register`; a dependency pinning another version), and a refusal one copy throws
+ * must still be `instanceof` the other's class, for `refusalOf()`, the classifier and the app.
+ */
+const KIND = Symbol.for('@breakwater/resilience.errorKind');
+
+/** The kind `cls` itself is branded with, if any (not one it inherits: an app's own subclass has none). */
+function ownKind(cls: Function): unknown {
+  const proto: unknown = cls.prototype;
+  return typeof proto === 'object' && proto !== null && Object.hasOwn(proto, KIND)
+    ? (proto as { [KIND]: unknown })[KIND]
+    : undefined;
+}
+
+/** Whether `value` is an instance of `cls`, or of the class of another copy branded as `cls` is. */
+function isInstance(cls: Function, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
+  const kind = ownKind(cls);
+  if (kind === undefined || typeof value !== 'object' || value === null) return false;
+  for (let p: object | null = Object.getPrototypeOf(value); p !== null; p = Object.getPrototypeOf(p)) {
+    if (Object.hasOwn(p, KIND) && (p as { [KIND]: unknown })[KIND] === kind) return true;
+  }
+  return false;
+}
+
+/**
  * Base class of every error a Breakwater policy throws. It carries its own classification, so
  * `classify()` never has to guess about it.
  */
 export class ResilienceError extends Error {
+  /**
+   * `instanceof` for this class and each subclass: its own instances, and those of the same class
+   * of another copy of this package, told by the class name each copy brands its classes with
+   * under a registered symbol. Only an error's failure path asks.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: the class right of `instanceof`, maybe a subclass.
+    return isInstance(this, value);
+  }
+
   /** How this refusal classifies (category, source `policy` for refusals). */
   readonly classification: Classification;
   /** Dependency key of the call, when known. */
@@ -98,3 +135,13 @@ export class TimeoutError extends ResilienceError {
     this.scope = scope;
   }
 }
+
+/** Brands `cls` as `kind`: written out, as a minifier may rename the classes themselves. */
+function brand(cls: Function, kind: string): void {
+  Object.defineProperty(cls.prototype, KIND, { value: kind });
+}
+brand(ResilienceError, 'ResilienceError');
+brand(CircuitOpenError, 'CircuitOpenError');
+brand(BudgetExhaustedError, 'BudgetExhaustedError');
+brand(BulkheadFullError, 'BulkheadFullError');
+brand(TimeoutError, 'TimeoutError');
