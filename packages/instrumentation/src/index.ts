@@ -73,6 +73,7 @@ export {
   RUNTIME_REPLACED_WARNING,
   type Runtime,
   type RuntimeOptions,
+  SEPARATE_RUNTIME_WARNING,
 } from './runtime.ts';
 export type { BreakerFacts } from './span-attributes.ts';
 export {

@@ -26,6 +26,7 @@ import { type DependencyLimits, resolveLimits } from './dependency-limits.ts';
 import { createGuard, type GuardHandle } from './guard.ts';
 import { OpenOperations } from './open-operations.ts';
 import { PolicyResolver, type PolicyRule } from './policies.ts';
+import { PACKAGE_VERSION } from './version.ts';
 
 /** Options for {@link configureBreakwater}. */
 export interface RuntimeOptions {
@@ -84,9 +85,32 @@ export interface Runtime {
   readonly openOperations: OpenOperations;
 }
 
-let current: Runtime | undefined;
-/** Who installed `current` through {@link installRuntime}, while it is theirs. */
-let currentOwner: string | undefined;
+/** The process-wide runtime and who installed it. */
+interface RuntimeSlot {
+  /** The version of the copy of this package that made the slot: only copies at it share it. */
+  readonly version: string;
+  current: Runtime | undefined;
+  /** Who installed `current` through {@link installRuntime}, while it is theirs. */
+  owner: string | undefined;
+}
+
+/**
+ * Kept on `globalThis` under a registered symbol, so every copy of this package in the process
+ * shares one runtime: an app bundled with a copy of its own (esbuild, webpack) and run under
+ * `--import @breakwater/node/register`, whose copy in node_modules holds `start()`'s runtime and
+ * the fleet control client, calls `tool()` in the bundled copy, and it must run under the same
+ * policies and breakers. Shared only at the same version: another version's code would be driving
+ * this one's objects. A copy at another version keeps a runtime of its own, and says so when it
+ * first uses it ({@link SEPARATE_RUNTIME_WARNING}).
+ */
+const SLOT_KEY = Symbol.for('@breakwater/instrumentation.runtime');
+const holder = globalThis as { [SLOT_KEY]?: RuntimeSlot };
+holder[SLOT_KEY] ??= { version: PACKAGE_VERSION, current: undefined, owner: undefined };
+const sharedSlot = holder[SLOT_KEY];
+const slot: RuntimeSlot =
+  sharedSlot.version === PACKAGE_VERSION
+    ? sharedSlot
+    : { version: PACKAGE_VERSION, current: undefined, owner: undefined };
 
 function contentFromEnv(): boolean {
   return process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() === 'true';
@@ -191,11 +215,13 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
  * the previous runtime left in place.
  */
 export function configureBreakwater(options: RuntimeOptions = {}): Runtime {
-  const replaced = currentOwner;
-  current = createRuntime(options);
-  currentOwner = undefined;
+  const replaced = slot.owner;
+  const runtime = createRuntime(options);
+  separateRuntimeWarning();
+  slot.current = runtime;
+  slot.owner = undefined;
   if (replaced !== undefined) warnReplaced(replaced);
-  return current;
+  return runtime;
 }
 
 /** Process warning code for a {@link configureBreakwater} that replaced a runtime set up by `start()`. */
@@ -214,13 +240,42 @@ function warnReplaced(owner: string): void {
  * named by `owner`): a later `configureBreakwater()` warns that it replaces it.
  */
 export function installRuntime(owner: string, options: RuntimeOptions = {}): Runtime {
-  current = createRuntime(options);
-  currentOwner = owner;
-  return current;
+  const runtime = createRuntime(options);
+  separateRuntimeWarning();
+  slot.current = runtime;
+  slot.owner = owner;
+  return runtime;
 }
 
-/** The process-wide runtime, created with defaults on first use. */
+/**
+ * The process-wide runtime, created with defaults on first use. Every copy of this package at
+ * the same version in the process has the same one (see {@link SLOT_KEY}).
+ */
 export function getRuntime(): Runtime {
-  current ??= createRuntime();
-  return current;
+  if (slot.current === undefined) {
+    separateRuntimeWarning();
+    slot.current = createRuntime();
+  }
+  return slot.current;
+}
+
+/** Process warning code for a copy of this package whose runtime is its own (another version runs too). */
+export const SEPARATE_RUNTIME_WARNING = 'BREAKWATER_SEPARATE_RUNTIME';
+
+/** Whether this copy has said that its runtime is its own. */
+let toldSeparate = false;
+
+/** Tells, once, that this copy's calls run under a runtime of their own, when they do. */
+function separateRuntimeWarning(): void {
+  if (slot === sharedSlot || toldSeparate) return;
+  toldSeparate = true;
+  const message =
+    `@breakwater/instrumentation ${PACKAGE_VERSION} runs beside ${sharedSlot.version} in this process, and the ` +
+    'two copies do not share a runtime: calls made through one (its tool(), agent(), AI SDK middleware, client ' +
+    "instrumentations) run under that copy's policies and breakers only, so start() and the fleet control client, " +
+    "which configure one copy, leave the other's calls on default policies and deaf to the collector's breaker " +
+    'signals. Install one version of the @breakwater packages (`npm ls @breakwater/instrumentation` shows which ' +
+    "dependency pins another), or keep them out of the app's bundle.";
+  diag.warn(message);
+  process.emitWarning(message, { code: SEPARATE_RUNTIME_WARNING });
 }
