@@ -27,6 +27,7 @@ const SERVICE = 'bundled-tools';
 
 let work: string;
 let app: string;
+let fleetApp: string;
 let collector: CollectorService;
 let fleet: FleetComponent | undefined;
 
@@ -39,6 +40,10 @@ before(async () => {
     join(work, 'policies.mjs'),
   );
   app = await bundle('tools.mjs', work, 'tools.mjs', { format: 'esm', banner: { js: ESM_REQUIRE_BANNER } });
+  fleetApp = await bundle('fleet-control.mjs', work, 'fleet-control.mjs', {
+    format: 'esm',
+    banner: { js: ESM_REQUIRE_BANNER },
+  });
   const config = parseConfig(
     { name: 'collector.yaml', text: `listen: 127.0.0.1:0\ndataDir: ${JSON.stringify(work)}\n` },
     {},
@@ -68,8 +73,9 @@ async function runApp(
   preload: string,
   env: Record<string, string>,
   started: () => Promise<void> = async () => {},
-): Promise<Record<string, unknown>> {
-  const child = await startNode(['--import', preload, app], {
+  entry = app,
+): Promise<{ results: Record<string, unknown>; output: string }> {
+  const child = await startNode(['--import', preload, entry], {
     cwd: work,
     env: {
       OTEL_SERVICE_NAME: SERVICE,
@@ -84,17 +90,17 @@ async function runApp(
   assert.equal(await child.exited, 0, child.output());
   const line = /^results (.*)$/m.exec(child.output());
   assert.ok(line, child.output());
-  return JSON.parse(line[1]!) as Record<string, unknown>;
+  return { results: JSON.parse(line[1]!) as Record<string, unknown>, output: child.output() };
 }
 
 it("a bundled tool() runs under the policies given to the --import file's start()", async () => {
-  const results = await runApp('./policies.mjs', { BREAKWATER_CONTROL: 'false' });
+  const { results } = await runApp('./policies.mjs', { BREAKWATER_CONTROL: 'false' });
   // Three attempts, as the policy says (the tool default is one): the third answers.
   assert.deepEqual(results, { flaky: 'ok', tries: 3 });
 });
 
 it("a bundled tool() obeys the fleet breaker signal that --import @breakwater/node/register's control client applies", async () => {
-  const results = await runApp(
+  const { results } = await runApp(
     '@breakwater/node/register',
     { BREAKWATER_COLLECTOR_URL: collector.url, AWAIT_FLEET: 'true' },
     async () => {
@@ -115,4 +121,15 @@ it("a bundled tool() obeys the fleet breaker signal that --import @breakwater/no
   assert.equal(results.gated, 'refused (fleet)');
   // Default tool policy from the environment alone: one attempt.
   assert.deepEqual([results.flaky, results.tries], ['error busy', 1]);
+});
+
+it("a bundled startFleetControl() starts no second control client beside --import @breakwater/node/register's", async () => {
+  const { results, output } = await runApp(
+    '@breakwater/node/register',
+    { BREAKWATER_COLLECTOR_URL: collector.url },
+    undefined,
+    fleetApp,
+  );
+  assert.deepEqual(results, { running: false }, output);
+  assert.match(output, /startFleetControl\(\): start\(\) runs the fleet control client already/);
 });

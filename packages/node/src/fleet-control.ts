@@ -10,7 +10,7 @@ import { isObject, showValue } from '@breakwater/protocol';
 import { checkStartOptions, optionsLogger, suggestion } from './check-options.ts';
 import type { ControlClient } from './control/index.ts';
 import { processRuntimeTarget, startControl } from './control-hook.ts';
-import { claimControl, controlOwner, releaseControl } from './control-owner.ts';
+import { claimControl, controlOwner, releaseControl, runningFleetControl } from './control-owner.ts';
 import {
   DEFAULT_SERVICE_NAME,
   parseResourceAttributes,
@@ -58,9 +58,6 @@ const NOT_RUNNING: FleetControl = Object.freeze({
   close: () => Promise.resolve(),
 });
 
-/** The handle of the client running now (one per process). */
-let current: FleetControl | undefined;
-
 /**
  * Runs the fleet control client for an app with an OpenTelemetry SDK of its own: it subscribes to
  * the collector's breaker signals and applies them to the process's Breakwater runtime
@@ -94,6 +91,7 @@ export function startFleetControl(given: FleetControlOptions = {}): FleetControl
       );
       return NOT_RUNNING;
     }
+    const current = runningFleetControl();
     if (current !== undefined) {
       log(
         'startFleetControl() called again: the control client the first call started runs on and this call’s options are ignored (close() it first to start another)',
@@ -124,9 +122,9 @@ function startClient(options: FleetControlOptions, log: (message: string) => voi
   const clock = options.clock ?? getRuntime().clock;
   const client = startControl({ control, serviceName }, processRuntimeTarget(), clock, log);
   if (client === undefined) return NOT_RUNNING;
-  claimControl('startFleetControl()');
-  current = handleOf(client, log);
-  return current;
+  const handle = handleOf(client, log);
+  claimControl('startFleetControl()', handle);
+  return handle;
 }
 
 function handleOf(client: ControlClient, log: (message: string) => void): FleetControl {
@@ -149,8 +147,7 @@ function handleOf(client: ControlClient, log: (message: string) => void): FleetC
           log(`control client close failed: ${String(error)}`);
         } finally {
           // Only now may another start: this one's last act clears the overrides it set.
-          if (current === handle) current = undefined;
-          releaseControl('startFleetControl()');
+          releaseControl('startFleetControl()', handle);
         }
       })();
       return closing;
