@@ -188,6 +188,29 @@ it(
   },
 );
 
+it(
+  'ESM app importing an npm alias of @anthropic-ai/sdk: start({ anthropicAliases }) after the hook instruments it',
+  aliasHook,
+  async () => {
+    const model = 'claude-alias-app';
+    fp.script({ route: 'anthropic.messages', model, steps: [{ fault: 'error', status: 503, count: 100 }] });
+    const { code, out } = await run(
+      ['--import', fixture('anthropic-alias-instrument.mjs'), fixture('anthropic-alias-app.mjs')],
+      '',
+      { ANTHROPIC_URL: fp.anthropicBaseUrl },
+    );
+    assert.equal(code, 0, out);
+    assert.match(out, /failed 503/);
+    assert.doesNotMatch(out, /anthropicAliases/, 'start() refused the option');
+    // The policy's 2 attempts: an uninstrumented alias would make the client's own 1 + 5.
+    assert.equal(fp.count({ route: 'anthropic.messages', model }), 2);
+    assert.ok(
+      bodies.some((b) => b.includes(`chat ${model}`) && b.includes('anthropic-alias-app')),
+      'span exported on exit',
+    );
+  },
+);
+
 it('ESM app calling start() without the loader hook: told, once, that its imports are not instrumented', async () => {
   const { code, out } = await run([fixture('no-hook-app.mjs')], 'no-hook-app');
   assert.equal(code, 0, out);

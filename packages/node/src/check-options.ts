@@ -96,6 +96,7 @@ const OPTIONS: Readonly<Record<Exclude<keyof StartOptions, 'control' | 'limits' 
   },
   logger: { check: isFunction, instead: 'console.warn applies' },
   openaiAliases: { check: listOf('module names', text), instead: 'no aliases' },
+  anthropicAliases: { check: listOf('module names', text), instead: 'no aliases' },
   spanProcessors: {
     check: listOf(
       'span processors',

@@ -1,6 +1,6 @@
 /**
  * The module names the ESM loader hook (hook.ts) intercepts, shared with `start()` so that
- * `openaiAliases` reach ESM imports too. Kept on `globalThis` under a registered symbol: the hook
+ * `openaiAliases` and `anthropicAliases` reach ESM imports too. Kept on `globalThis` under a registered symbol: the hook
  * and `start()` may be separate copies of this package (the hook imported as ESM, `start()`
  * required from CommonJS), and both must see one set.
  */

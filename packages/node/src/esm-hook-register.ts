@@ -11,7 +11,7 @@ import { INSTRUMENTED_FILES, INSTRUMENTED_MODULES, recordEsmHook } from './esm-h
 
 /**
  * import-in-the-middle's in-thread matcher (since 3.2; its type declarations lag): asked per
- * import, so names `start()` adds later (`openaiAliases`) are intercepted too.
+ * import, so names `start()` adds later (`openaiAliases`, `anthropicAliases`) are intercepted too.
  */
 type SyncHookOptions = RegisterHooksOptions & { shouldInclude(url: string, specifier: string): boolean };
 

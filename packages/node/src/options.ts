@@ -111,6 +111,8 @@ export interface StartOptions {
   readonly logger?: (message: string) => void;
   /** Extra module names to instrument as `openai` (npm aliases). */
   readonly openaiAliases?: string[];
+  /** Extra module names to instrument as `@anthropic-ai/sdk` (npm aliases). */
+  readonly anthropicAliases?: string[];
   /**
    * More span processors, run beside the OTLP export: a log of spans, an in-memory exporter in
    * tests. They see every span the app ends; keep their `onEnd` cheap.

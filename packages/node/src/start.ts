@@ -292,7 +292,10 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
   let control: ControlHandle | undefined;
   let clients: ClientInstrumentations;
   try {
-    if (options.openaiAliases !== undefined) interceptAliasesInEsm(options.openaiAliases, log);
+    if (options.openaiAliases !== undefined)
+      interceptAliasesInEsm('openaiAliases', options.openaiAliases, log);
+    if (options.anthropicAliases !== undefined)
+      interceptAliasesInEsm('anthropicAliases', options.anthropicAliases, log);
     const noHook = missingEsmHookWarning();
     if (noHook !== undefined) log(noHook);
     const otherProviders = otherProvidersWarning();
@@ -303,6 +306,7 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
         ? { captureMessageContent: options.captureMessageContent }
         : {}),
       ...(options.openaiAliases !== undefined ? { openaiAliases: options.openaiAliases } : {}),
+      ...(options.anthropicAliases !== undefined ? { anthropicAliases: options.anthropicAliases } : {}),
     });
     sdk = new NodeSDK({
       // The resolved identity must win over detected attributes; see resource.ts.
@@ -384,11 +388,15 @@ async function forceFlushAll(): Promise<void> {
  * Has the ESM loader hook intercept the aliases' imports too; says which stay unpatched where the
  * hook's list is fixed (the asynchronous loader of older Node versions).
  */
-function interceptAliasesInEsm(aliases: readonly string[], log: (message: string) => void): void {
+function interceptAliasesInEsm(
+  option: 'openaiAliases' | 'anthropicAliases',
+  aliases: readonly string[],
+  log: (message: string) => void,
+): void {
   const unreached = interceptInEsm(aliases);
   if (unreached.length === 0) return;
   log(
-    `openaiAliases ${unreached.join(', ')}: ESM imports of ${unreached.length === 1 ? 'it' : 'them'} stay ` +
+    `${option} ${unreached.join(', ')}: ESM imports of ${unreached.length === 1 ? 'it' : 'them'} stay ` +
       `uninstrumented on Node ${process.versions.node}, whose loader hook runs off-thread with a fixed module list (require() is instrumented); Node 22.22.3+ (22.x), 24.11.1+ (24.x) and 25.1+ run it in-thread, where aliases are intercepted`,
   );
 }

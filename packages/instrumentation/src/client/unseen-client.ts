@@ -123,7 +123,7 @@ function clientOf(headers: unknown): ClientFamily | undefined {
  */
 const ALIAS_OPTION: Readonly<Record<ClientFamily, string>> = {
   openai: 'openaiAliases (start() or breakwaterInstrumentations())',
-  anthropic: 'anthropicAliases (breakwaterInstrumentations())',
+  anthropic: 'anthropicAliases (start() or breakwaterInstrumentations())',
 };
 
 function warn(family: ClientFamily, origin: string | undefined): void {
