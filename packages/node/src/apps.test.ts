@@ -224,6 +224,30 @@ it('ESM app calling start() without the loader hook: told, once, that its import
   );
 });
 
+it('ESM app without the loader hook that hands its clients to instrument(): not told they are uninstrumented', async () => {
+  const model = 'gpt-instrumented-no-hook';
+  fp.script({ route: 'openai.chat', model, steps: [{ fault: 'error', status: 503, count: 100 }] });
+  const noHookLine = /start\(\) in an ES module app without the loader hook/;
+  const all = await run([fixture('instrumented-no-hook-app.mjs')], '', {
+    INSTRUMENT: 'openai,anthropic',
+    MODEL: model,
+  });
+  assert.equal(all.code, 0, all.out);
+  // The policy's two attempts: instrument() patched the client.
+  assert.match(all.out, /failed 503/);
+  assert.equal(fp.count({ route: 'openai.chat', model }), 2);
+  assert.doesNotMatch(all.out, noHookLine);
+  // A client the entry imports and instrument() was not given is still told.
+  const some = await run([fixture('instrumented-no-hook-app.mjs')], '', {
+    INSTRUMENT: 'openai',
+    MODEL: `${model}-2`,
+  });
+  assert.equal(some.code, 0, some.out);
+  const told = some.out.split('\n').filter((line) => noHookLine.test(line));
+  assert.equal(told.length, 1, some.out);
+  assert.match(told[0]!, /its imports of @anthropic-ai\/sdk are not instrumented/);
+});
+
 it('CommonJS app: require("@breakwater/node") then require("openai")', async () => {
   const { code, out } = await run([fixture('cjs-app.cjs')], 'cjs-app');
   assert.equal(code, 0, out);

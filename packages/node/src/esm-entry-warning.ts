@@ -5,7 +5,8 @@
  * with the fix, when the app's entry file is an ES module that imports an instrumented client
  * itself (statically, or with `import()`): the usual one-file set-up, and certain to miss. An
  * entry that only imports other files of the app is not read further; a `require()` of the client
- * (also through `createRequire`) is patched and needs no hook.
+ * (also through `createRequire`) is patched and needs no hook, and so is a client the app hands to
+ * `instrument()` (start.ts leaves those out).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,22 +16,34 @@ import { esmHook, INSTRUMENTED_MODULES } from './esm-hook-modules.ts';
 /** How much of the entry file is read: an app's entry, not a bundle. */
 const MAX_ENTRY_BYTES = 1 << 20;
 
-/** The line for an app that needs the hook and lacks it, else undefined. */
-export function missingEsmHookWarning(): string | undefined {
+/** An ES module entry that imports instrumented clients, run without the loader hook. */
+export interface MissingEsmHook {
+  /** The entry file's name, for the command to run instead. */
+  readonly entry: string;
+  /** The clients it imports (see {@link importedClients}). */
+  readonly clients: readonly string[];
+}
+
+/** The app needs the hook and lacks it: what its entry imports; else undefined. */
+export function missingEsmHook(): MissingEsmHook | undefined {
   if (esmHook() !== undefined) return undefined;
   const entry = process.argv[1];
   // `require.main` is the entry module of a CommonJS app; an ES module entry has none (nor do
   // `node -e` and the REPL, which have no entry file either).
   if (entry === undefined || createRequire(import.meta.url).main !== undefined) return undefined;
   const clients = importedClients(readHead(entry));
-  if (clients.length === 0) return undefined;
+  return clients.length === 0 ? undefined : { entry: basename(entry), clients };
+}
+
+/** The line telling that `clients` (of `missing`'s entry) are not instrumented, with the fix. */
+export function missingEsmHookMessage(missing: MissingEsmHook, clients: readonly string[]): string {
   // The hook file first: it keeps the app's own start() and its options, which the register
   // entry point (a start() of its own, from the environment) would leave ignored.
   return (
     `start() in an ES module app without the loader hook: its imports of ${clients.join(' and ')} ` +
     'are not instrumented (no spans, no policies). Move the start() call into a file that first ' +
-    `imports '@breakwater/node/hook', and run \`node --import ./that-file.mjs ${basename(entry)}\` ` +
-    '(or, configured from the environment alone, `--import @breakwater/node/register`)'
+    `imports '@breakwater/node/hook', and run \`node --import ./that-file.mjs ${missing.entry}\` ` +
+    '(or, configured from the environment alone, `--import @breakwater/node/register`; or hand the modules to start().instrument())'
   );
 }
 

@@ -24,24 +24,28 @@ export type ClientInstrumentations = readonly [OpenAIInstrumentation, AnthropicI
 
 const PACKAGE: Record<keyof ClientModules, string> = { openai: 'openai', anthropic: '@anthropic-ai/sdk' };
 
-/** Patches each module given; what cannot be patched is logged (an app's set-up must not throw). */
+/**
+ * Patches each module given; what cannot be patched is logged (an app's set-up must not throw).
+ * Returns the package names of those patched now or before (`openai`, `@anthropic-ai/sdk`).
+ */
 export function instrumentModules(
   instrumentations: ClientInstrumentations,
   modules: ClientModules,
   log: (message: string) => void,
-): void {
+): string[] {
+  const instrumented: string[] = [];
   const given = (['openai', 'anthropic'] as const).filter((key) => modules?.[key] !== undefined);
   if (given.length === 0) {
     log(
       "instrument() was given no client module: call it as instrument({ openai, anthropic }), with import * as openai from 'openai'",
     );
-    return;
+    return instrumented;
   }
   if (instrumentations === undefined) {
     log(
       `instrument(): start-up failed, so ${given.join(' and ')} ${given.length === 1 ? 'stays' : 'stay'} uninstrumented`,
     );
-    return;
+    return instrumented;
   }
   const [openai, anthropic] = instrumentations;
   for (const key of given) {
@@ -61,6 +65,9 @@ export function instrumentModules(
         `instrument(): ${key} is not the ${name} module namespace, so its calls stay uninstrumented; ` +
           `pass \`import * as ${key} from '${name}'\` (in CommonJS, require('${name}'))`,
       );
+    } else {
+      instrumented.push(name);
     }
   }
+  return instrumented;
 }

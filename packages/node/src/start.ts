@@ -21,7 +21,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
 import { type ControlHandle, overrideTarget, startControl } from './control-hook.ts';
 import { claimControl, controlOwner, releaseControl } from './control-owner.ts';
-import { missingEsmHookWarning } from './esm-entry-warning.ts';
+import { type MissingEsmHook, missingEsmHook, missingEsmHookMessage } from './esm-entry-warning.ts';
 import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
 import { PeriodicMetrics, SpanBatches } from './flush-unless-failing.ts';
@@ -291,13 +291,15 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
   let runtime: Runtime | undefined;
   let control: ControlHandle | undefined;
   let clients: ClientInstrumentations;
+  /** Client packages handed to `instrument()` and patched. */
+  const instrumented = new Set<string>();
   try {
     if (options.openaiAliases !== undefined)
       interceptAliasesInEsm('openaiAliases', options.openaiAliases, log);
     if (options.anthropicAliases !== undefined)
       interceptAliasesInEsm('anthropicAliases', options.anthropicAliases, log);
-    const noHook = missingEsmHookWarning();
-    if (noHook !== undefined) log(noHook);
+    const noHook = missingEsmHook();
+    if (noHook !== undefined) tellMissingHookLater(noHook, instrumented, log);
     const otherProviders = otherProvidersWarning();
     if (otherProviders !== undefined) log(otherProviders);
     const logProcessors = logRecordProcessors(resolved);
@@ -346,7 +348,9 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
     options: resolved,
     runtime,
     forceFlush: () => quietly(sdk === undefined ? undefined : forceFlushAll(), log, 'flush'),
-    instrument: (modules) => instrumentModules(clients, modules, log),
+    instrument: (modules) => {
+      for (const name of instrumentModules(clients, modules, log)) instrumented.add(name);
+    },
     shutdown() {
       shutdownPromise ??= (async () => {
         // Streams the app left unread end now (abandoned, at the last chunk it got), before the
@@ -372,6 +376,22 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
     inEffect: { given: options, resolved, captureMessageContent: runtime?.captureMessageContent },
   };
   return handle;
+}
+
+/**
+ * Tells that the entry's client imports are not instrumented, once the code after `start()` has
+ * run (the app's `instrument({ openai })` comes right after it), leaving out the clients handed
+ * to `instrument()` by then: their calls are patched.
+ */
+function tellMissingHookLater(
+  missing: MissingEsmHook,
+  instrumented: ReadonlySet<string>,
+  log: (message: string) => void,
+): void {
+  setImmediate(() => {
+    const left = missing.clients.filter((name) => !instrumented.has(name));
+    if (left.length > 0) log(missingEsmHookMessage(missing, left));
+  });
 }
 
 /** NodeSDK has no forceFlush; flush the global providers it registered. */
