@@ -1,38 +1,56 @@
 /**
- * A copy of this package at another version already runs in the process (a dependency pinning
- * it): its runtime is not shared with this copy, whose code would be driving the other's objects,
- * and this copy says so once, when it first makes a runtime of its own.
+ * Copies of this package at other versions run in the process (a dependency pinning one): copies
+ * at one version share a runtime, whichever version loaded first; a copy at another keeps its own
+ * (its code would be driving the other's objects), and says so once when it makes it.
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { importCopy } from './testing/package-copy.ts';
 import { PACKAGE_VERSION } from './version.ts';
 
-it('a copy at another version keeps its own runtime and says so once', async () => {
-  // What the other copy left on globalThis, before this copy loads.
-  const theirs = { marker: 'the other copy’s runtime' };
-  const key = Symbol.for('@breakwater/instrumentation.runtime');
-  (globalThis as Record<symbol, unknown>)[key] = {
-    version: '0.0.1-other',
-    current: theirs,
-    owner: undefined,
-  };
-  const warnings: { message: string; code: string | undefined }[] = [];
-  process.on('warning', (w) => warnings.push({ message: w.message, code: (w as { code?: string }).code }));
+type RuntimeModule = typeof import('./runtime.ts');
 
-  const { configureBreakwater, getRuntime, SEPARATE_RUNTIME_WARNING } = await import('./runtime.ts');
-  const ours = getRuntime();
-  assert.notEqual(ours as unknown, theirs);
-  assert.equal(getRuntime(), ours);
-  configureBreakwater();
-  // Still theirs on globalThis: their calls keep their runtime.
-  assert.equal((globalThis as Record<symbol, { current: unknown }>)[key]!.current, theirs);
+const warnings: { message: string; code: string | undefined }[] = [];
+process.on('warning', (w) => warnings.push({ message: w.message, code: (w as { code?: string }).code }));
+const told = (code: string) => warnings.filter((w) => w.code === code);
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-  await new Promise((resolve) => setImmediate(resolve));
-  const told = warnings.filter((w) => w.code === SEPARATE_RUNTIME_WARNING);
-  assert.equal(told.length, 1, JSON.stringify(warnings));
+it('copies at one version share a runtime beside a copy of another version that loaded first', async () => {
+  // The other version first: a dependency pinning it, imported before the app's own copies.
+  const other = await importCopy<RuntimeModule>('runtime.ts', 'other', '0.0.1-other');
+  const theirs = other.getRuntime();
+  const ours = await import('./runtime.ts');
+  const bundled = await importCopy<RuntimeModule>('runtime.ts', 'bundled', PACKAGE_VERSION);
+  assert.notEqual(ours.getRuntime, bundled.getRuntime, 'not a second copy');
+
+  const runtime = ours.configureBreakwater();
+  assert.equal(bundled.getRuntime(), runtime, 'the bundled copy at the same version shares it');
+  assert.equal(other.getRuntime(), theirs, 'the other version keeps its own');
+  assert.notEqual(theirs, runtime);
+
+  await settle();
+  const separate = told(ours.SEPARATE_RUNTIME_WARNING);
+  assert.equal(separate.length, 1, JSON.stringify(warnings));
   assert.ok(
-    told[0]!.message.startsWith(`@breakwater/instrumentation ${PACKAGE_VERSION} runs beside 0.0.1-other`),
-    told[0]!.message,
+    separate[0]!.message.startsWith(`@breakwater/instrumentation ${PACKAGE_VERSION} runs beside 0.0.1-other`),
+    separate[0]!.message,
   );
-  assert.match(told[0]!.message, /npm ls @breakwater\/instrumentation/);
+  assert.match(separate[0]!.message, /npm ls @breakwater\/instrumentation/);
+  // Once per version: another runtime the app installs, or the bundled copy's call, says no more.
+  bundled.configureBreakwater();
+  await settle();
+  assert.equal(told(ours.SEPARATE_RUNTIME_WARNING).length, 1);
+});
+
+it('a copy of another version that loads later says so when it makes its runtime', async () => {
+  const later = await importCopy<RuntimeModule>('runtime.ts', 'later', '0.0.2-later');
+  const ours = await import('./runtime.ts');
+  assert.notEqual(later.getRuntime(), ours.getRuntime());
+  await settle();
+  const separate = told(ours.SEPARATE_RUNTIME_WARNING);
+  assert.equal(separate.length, 2, JSON.stringify(warnings));
+  assert.match(
+    separate[1]!.message,
+    /^@breakwater\/instrumentation 0\.0\.2-later runs beside 0\.0\.1-other, 0\.1\.0/,
+  );
 });

@@ -85,32 +85,34 @@ export interface Runtime {
   readonly openOperations: OpenOperations;
 }
 
-/** The process-wide runtime and who installed it. */
+/** The process-wide runtime of one version of this package, and who installed it. */
 interface RuntimeSlot {
-  /** The version of the copy of this package that made the slot: only copies at it share it. */
-  readonly version: string;
   current: Runtime | undefined;
   /** Who installed `current` through {@link installRuntime}, while it is theirs. */
   owner: string | undefined;
+  /** Whether a copy at this version said that its runtime is apart from another version's. */
+  toldSeparate: boolean;
 }
 
 /**
- * Kept on `globalThis` under a registered symbol, so every copy of this package in the process
- * shares one runtime: an app bundled with a copy of its own (esbuild, webpack) and run under
- * `--import @breakwater/node/register`, whose copy in node_modules holds `start()`'s runtime and
- * the fleet control client, calls `tool()` in the bundled copy, and it must run under the same
- * policies and breakers. Shared only at the same version: another version's code would be driving
- * this one's objects. A copy at another version keeps a runtime of its own, and says so when it
- * first uses it ({@link SEPARATE_RUNTIME_WARNING}).
+ * Kept on `globalThis` under a registered symbol, a slot per version, so every copy of this
+ * package at one version in the process shares one runtime: an app bundled with a copy of its own
+ * (esbuild, webpack) and run under `--import @breakwater/node/register`, whose copy in
+ * node_modules holds `start()`'s runtime and the fleet control client, calls `tool()` in the
+ * bundled copy, and it must run under the same policies and breakers. Per version, whichever
+ * loaded first: another version's code would be driving this one's objects. A copy that makes its
+ * runtime while another version is loaded says so ({@link SEPARATE_RUNTIME_WARNING}).
  */
-const SLOT_KEY = Symbol.for('@breakwater/instrumentation.runtime');
-const holder = globalThis as { [SLOT_KEY]?: RuntimeSlot };
-holder[SLOT_KEY] ??= { version: PACKAGE_VERSION, current: undefined, owner: undefined };
-const sharedSlot = holder[SLOT_KEY];
-const slot: RuntimeSlot =
-  sharedSlot.version === PACKAGE_VERSION
-    ? sharedSlot
-    : { version: PACKAGE_VERSION, current: undefined, owner: undefined };
+const SLOTS_KEY = Symbol.for('@breakwater/instrumentation.runtimes');
+const holder = globalThis as { [SLOTS_KEY]?: Map<string, RuntimeSlot> };
+holder[SLOTS_KEY] ??= new Map();
+const slots = holder[SLOTS_KEY];
+const slot: RuntimeSlot = slots.get(PACKAGE_VERSION) ?? {
+  current: undefined,
+  owner: undefined,
+  toldSeparate: false,
+};
+slots.set(PACKAGE_VERSION, slot);
 
 function contentFromEnv(): boolean {
   return process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() === 'true';
@@ -249,7 +251,7 @@ export function installRuntime(owner: string, options: RuntimeOptions = {}): Run
 
 /**
  * The process-wide runtime, created with defaults on first use. Every copy of this package at
- * the same version in the process has the same one (see {@link SLOT_KEY}).
+ * the same version in the process has the same one (see {@link SLOTS_KEY}).
  */
 export function getRuntime(): Runtime {
   if (slot.current === undefined) {
@@ -262,16 +264,15 @@ export function getRuntime(): Runtime {
 /** Process warning code for a copy of this package whose runtime is its own (another version runs too). */
 export const SEPARATE_RUNTIME_WARNING = 'BREAKWATER_SEPARATE_RUNTIME';
 
-/** Whether this copy has said that its runtime is its own. */
-let toldSeparate = false;
-
-/** Tells, once, that this copy's calls run under a runtime of their own, when they do. */
+/** Tells, once per version, that its copies' calls run under a runtime of their own, when they do. */
 function separateRuntimeWarning(): void {
-  if (slot === sharedSlot || toldSeparate) return;
-  toldSeparate = true;
+  if (slot.toldSeparate) return;
+  const others = [...slots.keys()].filter((version) => version !== PACKAGE_VERSION);
+  if (others.length === 0) return;
+  slot.toldSeparate = true;
   const message =
-    `@breakwater/instrumentation ${PACKAGE_VERSION} runs beside ${sharedSlot.version} in this process, and the ` +
-    'two copies do not share a runtime: calls made through one (its tool(), agent(), AI SDK middleware, client ' +
+    `@breakwater/instrumentation ${PACKAGE_VERSION} runs beside ${others.join(', ')} in this process, and copies of ` +
+    'different versions do not share a runtime: calls made through one (its tool(), agent(), AI SDK middleware, client ' +
     "instrumentations) run under that copy's policies and breakers only, so start() and the fleet control client, " +
     "which configure one copy, leave the other's calls on default policies and deaf to the collector's breaker " +
     'signals. Install one version of the @breakwater packages (`npm ls @breakwater/instrumentation` shows which ' +
