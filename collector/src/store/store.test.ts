@@ -306,7 +306,8 @@ describe('SqliteStore single writer', () => {
       const store = SqliteStore.open({ path: ${JSON.stringify(path)}, retention: () => 1e12 });
       await store.commit(${T0}, [{ slo: 'avail', series: 's1', counts: { good: 3, total: 4, extra: {} } }]);
       process.stdout.write('ready\\n');
-      setInterval(() => {}, 60_000);
+      // The timer keeps the store reachable: Node 22 closes a collected DatabaseSync, lock and all.
+      setInterval(() => store, 60_000);
     `);
     t.after(() => holder.kill('SIGKILL'));
     await printed(holder, 'ready');
