@@ -5,67 +5,29 @@
  * the `openai` client is.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, it } from 'node:test';
+import { it } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
-import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
-import { CircuitOpenError, configureBreakwater, refusalOf } from '@breakwater/instrumentation';
+import { CircuitOpenError, refusalOf } from '@breakwater/instrumentation';
 import { breakwaterEmbeddingMiddleware } from '@breakwater/instrumentation/ai-sdk';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
 import { APICallError, embed, embedMany, wrapEmbeddingModel } from 'ai';
+import { aiSdkHarness, attr } from './ai-sdk-harness.ts';
 
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-let fp: FaultProvider;
 let openai: ReturnType<typeof createOpenAI>;
+const h = aiSdkHarness(
+  [
+    { match: '*', policy: { retry: { baseDelayMs: 1, maxDelayMs: 2 }, timeoutMs: 5_000 } },
+    {
+      match: '*/embed-breaker',
+      policy: { retry: { maxAttempts: 1 }, breaker: { minimumCalls: 1, consecutiveFailures: 2 } },
+    },
+  ],
+  (fp) => {
+    openai = createOpenAI({ baseURL: fp.openaiBaseUrl, apiKey: 'k' });
+  },
+);
+const { exporter, operationOf } = h;
 const middleware = breakwaterEmbeddingMiddleware();
 const embedder = (model: string) => wrapEmbeddingModel({ model: openai.embedding(model), middleware });
-
-before(async () => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(tracerProvider);
-  configureBreakwater({
-    policies: [
-      { match: '*', policy: { retry: { baseDelayMs: 1, maxDelayMs: 2 }, timeoutMs: 5_000 } },
-      {
-        match: '*/embed-breaker',
-        policy: { retry: { maxAttempts: 1 }, breaker: { minimumCalls: 1, consecutiveFailures: 2 } },
-      },
-    ],
-  });
-  fp = await startFaultProvider();
-  openai = createOpenAI({ baseURL: fp.openaiBaseUrl, apiKey: 'k' });
-});
-after(async () => {
-  await fp.close();
-  await tracerProvider.shutdown();
-});
-beforeEach(() => {
-  exporter.reset();
-  fp.clearFaults();
-});
-
-const attr = (span: ReadableSpan, key: string): unknown => span.attributes[key];
-/** The one operation span of `model`, and its attempt spans. */
-function operationOf(model: string): { op: ReadableSpan; attempts: ReadableSpan[] } {
-  const spans = exporter.getFinishedSpans().filter((s) => attr(s, 'gen_ai.request.model') === model);
-  const ops = spans.filter((s) => attr(s, 'breakwater.role') === 'operation');
-  assert.equal(ops.length, 1, `operation spans of ${model}`);
-  const attempts = exporter
-    .getFinishedSpans()
-    .filter(
-      (s) =>
-        attr(s, 'breakwater.role') === 'attempt' && attr(s, 'breakwater.dependency') === `openai/${model}`,
-    );
-  for (const a of attempts) assert.equal(a.parentSpanContext?.spanId, ops[0]!.spanContext().spanId);
-  return { op: ops[0]!, attempts };
-}
 
 it('embed: an embeddings operation span with its input tokens and one attempt span', async () => {
   const { embedding } = await embed({ model: embedder('embed-ok'), value: 'hello there', maxRetries: 0 });
@@ -93,17 +55,17 @@ it('embedMany with dimensions: one operation per request, the dimension count re
   assert.equal(embeddings.length, 3);
   const { op } = operationOf('embed-many');
   assert.equal(attr(op, 'gen_ai.embeddings.dimension.count'), 8);
-  assert.equal(fp.count({ route: 'openai.embeddings', model: 'embed-many' }), 1);
+  assert.equal(h.fp.count({ route: 'openai.embeddings', model: 'embed-many' }), 1);
 });
 
 it('503 twice, then embeddings: with maxRetries: 0, exactly Breakwater’s 3 attempts', async () => {
-  fp.script({
+  h.fp.script({
     route: 'openai.embeddings',
     model: 'embed-flaky',
     steps: [{ fault: 'error', status: 503, count: 2 }],
   });
   await embed({ model: embedder('embed-flaky'), value: 'hi', maxRetries: 0 });
-  assert.equal(fp.count({ route: 'openai.embeddings', model: 'embed-flaky' }), 3);
+  assert.equal(h.fp.count({ route: 'openai.embeddings', model: 'embed-flaky' }), 3);
   const { op, attempts } = operationOf('embed-flaky');
   assert.equal(attr(op, 'breakwater.retry.attempts'), 3);
   assert.deepEqual(
@@ -113,7 +75,11 @@ it('503 twice, then embeddings: with maxRetries: 0, exactly Breakwater’s 3 att
 });
 
 it('the breaker opens on failures and refuses the next embed without a request', async () => {
-  fp.script({ route: 'openai.embeddings', model: 'embed-breaker', steps: [{ fault: 'error', status: 503 }] });
+  h.fp.script({
+    route: 'openai.embeddings',
+    model: 'embed-breaker',
+    steps: [{ fault: 'error', status: 503 }],
+  });
   const call = () =>
     embed({ model: embedder('embed-breaker'), value: 'hi', maxRetries: 0 }).then(
       () => assert.fail('the provider is down'),
@@ -125,7 +91,7 @@ it('the breaker opens on failures and refuses the next embed without a request',
   const refused = await call();
   assert.ok(refusalOf(refused) instanceof CircuitOpenError, String(refused));
   assert.equal(
-    fp.count({ route: 'openai.embeddings', model: 'embed-breaker' }),
+    h.fp.count({ route: 'openai.embeddings', model: 'embed-breaker' }),
     2,
     'the refusal sent nothing',
   );

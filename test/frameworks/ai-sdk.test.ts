@@ -7,22 +7,12 @@
  * Breakwater's (the README's request counts are measured here).
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
-import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
-import type { Runtime } from '@breakwater/instrumentation';
-import { agent, CircuitOpenError, configureBreakwater, refusalOf, tool } from '@breakwater/instrumentation';
+import { agent, CircuitOpenError, refusalOf, tool } from '@breakwater/instrumentation';
 import { breakwaterMiddleware } from '@breakwater/instrumentation/ai-sdk';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
 import {
   APICallError,
   tool as aiTool,
@@ -34,64 +24,28 @@ import {
 } from 'ai';
 import { collectUntil } from '../../packages/instrumentation/src/testing/gc.ts';
 import { waitFor } from '../harness/wait.ts';
+import { aiSdkHarness, attr } from './ai-sdk-harness.ts';
 
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-let fp: FaultProvider;
-let runtime: Runtime;
 let openai: ReturnType<typeof createOpenAI>;
 let anthropic: ReturnType<typeof createAnthropic>;
+const h = aiSdkHarness(
+  [
+    { match: '*', policy: { retry: { baseDelayMs: 1, maxDelayMs: 2 }, timeoutMs: 5_000 } },
+    {
+      match: '*/gpt-breaker',
+      policy: { retry: { maxAttempts: 1 }, breaker: { minimumCalls: 1, consecutiveFailures: 2 } },
+    },
+    { match: '*/gpt-one-slot', policy: { bulkhead: { maxConcurrent: 1, maxQueue: 0 } } },
+  ],
+  (fp) => {
+    openai = createOpenAI({ baseURL: fp.openaiBaseUrl, apiKey: 'k' });
+    anthropic = createAnthropic({ baseURL: `${fp.url}/v1`, apiKey: 'k' });
+  },
+);
+const { exporter, byRole, operationOf } = h;
 const middleware = breakwaterMiddleware();
 const chat = (model: string) => wrapLanguageModel({ model: openai.chat(model), middleware });
 const claude = (model: string) => wrapLanguageModel({ model: anthropic(model), middleware });
-
-before(async () => {
-  // The fault provider's model names are unknown to the AI SDK, which says so on every call.
-  (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(tracerProvider);
-  runtime = configureBreakwater({
-    policies: [
-      { match: '*', policy: { retry: { baseDelayMs: 1, maxDelayMs: 2 }, timeoutMs: 5_000 } },
-      {
-        match: '*/gpt-breaker',
-        policy: { retry: { maxAttempts: 1 }, breaker: { minimumCalls: 1, consecutiveFailures: 2 } },
-      },
-      { match: '*/gpt-one-slot', policy: { bulkhead: { maxConcurrent: 1, maxQueue: 0 } } },
-    ],
-  });
-  fp = await startFaultProvider();
-  openai = createOpenAI({ baseURL: fp.openaiBaseUrl, apiKey: 'k' });
-  anthropic = createAnthropic({ baseURL: `${fp.url}/v1`, apiKey: 'k' });
-});
-after(async () => {
-  await fp.close();
-  await tracerProvider.shutdown();
-});
-beforeEach(() => {
-  exporter.reset();
-  fp.resetStats();
-  fp.clearFaults();
-});
-
-const attr = (span: ReadableSpan, key: string): unknown => span.attributes[key];
-const byRole = (role: 'operation' | 'attempt', model?: string) =>
-  exporter
-    .getFinishedSpans()
-    .filter(
-      (s) =>
-        attr(s, 'breakwater.role') === role &&
-        (model === undefined || attr(s, 'breakwater.dependency')?.toString().endsWith(`/${model}`)),
-    );
-/** The one operation span of `model`, and its attempt spans. */
-function operationOf(model: string): { op: ReadableSpan; attempts: ReadableSpan[] } {
-  const ops = byRole('operation', model);
-  assert.equal(ops.length, 1, `operation spans of ${model}`);
-  const op = ops[0]!;
-  const attempts = byRole('attempt', model);
-  for (const a of attempts) assert.equal(a.parentSpanContext?.spanId, op.spanContext().spanId);
-  return { op, attempts };
-}
 
 describe('generateText', () => {
   it('one call: an operation span with its GenAI attributes and usage, one attempt span', async () => {
@@ -113,14 +67,14 @@ describe('generateText', () => {
   });
 
   it('503 twice, then an answer: with maxRetries: 0, exactly 3 requests, Breakwater’s 3 attempts', async () => {
-    fp.script({
+    h.fp.script({
       route: 'openai.chat',
       model: 'gpt-flaky',
       steps: [{ fault: 'error', status: 503, count: 2 }],
     });
     const result = await generateText({ model: chat('gpt-flaky'), prompt: 'hi', maxRetries: 0 });
     assert.equal(result.text, 'You said: hi');
-    assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-flaky' }), 3);
+    assert.equal(h.fp.count({ route: 'openai.chat', model: 'gpt-flaky' }), 3);
     const { op, attempts } = operationOf('gpt-flaky');
     assert.equal(attr(op, 'breakwater.retry.attempts'), 3);
     assert.deepEqual(
@@ -130,7 +84,7 @@ describe('generateText', () => {
   });
 
   it("without maxRetries: 0, the AI SDK's own 2 retries run around Breakwater's 3 attempts", async () => {
-    fp.script({
+    h.fp.script({
       route: 'openai.chat',
       model: 'gpt-twice',
       steps: [{ fault: 'error', status: 503, count: 3 }],
@@ -138,19 +92,23 @@ describe('generateText', () => {
     const result = await generateText({ model: chat('gpt-twice'), prompt: 'hi' });
     assert.equal(result.text, 'You said: hi');
     // Breakwater's 3 attempts fail; the AI SDK retries the call: a 4th request, a second operation.
-    assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-twice' }), 4);
+    assert.equal(h.fp.count({ route: 'openai.chat', model: 'gpt-twice' }), 4);
     assert.equal(byRole('operation', 'gpt-twice').length, 2);
   });
 
   it('a 400 is sent once and fails with the provider’s APICallError, classified validation', async () => {
-    fp.script({ route: 'openai.chat', model: 'gpt-bad', steps: [{ fault: 'error', status: 400, count: 1 }] });
+    h.fp.script({
+      route: 'openai.chat',
+      model: 'gpt-bad',
+      steps: [{ fault: 'error', status: 400, count: 1 }],
+    });
     const error = await generateText({ model: chat('gpt-bad'), prompt: 'hi', maxRetries: 0 }).then(
       () => assert.fail('a 400 fails the call'),
       (e: unknown) => e,
     );
     assert.ok(APICallError.isInstance(error), String(error));
     assert.equal(error.statusCode, 400);
-    assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-bad' }), 1);
+    assert.equal(h.fp.count({ route: 'openai.chat', model: 'gpt-bad' }), 1);
     const { op, attempts } = operationOf('gpt-bad');
     assert.equal(attr(op, 'breakwater.error.category'), 'validation');
     assert.equal(attr(op, 'breakwater.error.source'), 'caller');
@@ -158,7 +116,7 @@ describe('generateText', () => {
   });
 
   it('the breaker opens on failures and refuses the next call without a request', async () => {
-    fp.script({ route: 'openai.chat', model: 'gpt-breaker', steps: [{ fault: 'error', status: 503 }] });
+    h.fp.script({ route: 'openai.chat', model: 'gpt-breaker', steps: [{ fault: 'error', status: 503 }] });
     const call = () =>
       generateText({ model: chat('gpt-breaker'), prompt: 'hi', maxRetries: 0 }).then(
         () => assert.fail('the provider is down'),
@@ -169,7 +127,7 @@ describe('generateText', () => {
     exporter.reset();
     const refused = await call();
     assert.ok(refusalOf(refused) instanceof CircuitOpenError, String(refused));
-    assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-breaker' }), 2, 'the refusal sent nothing');
+    assert.equal(h.fp.count({ route: 'openai.chat', model: 'gpt-breaker' }), 2, 'the refusal sent nothing');
     const { op, attempts } = operationOf('gpt-breaker');
     assert.equal(attr(op, 'breakwater.error.category'), 'circuit_open');
     assert.equal(attr(op, 'breakwater.error.source'), 'policy');
@@ -178,7 +136,7 @@ describe('generateText', () => {
   });
 
   it('a model wrapped twice runs one pipeline: one operation, no retries inside retries', async () => {
-    fp.script({
+    h.fp.script({
       route: 'openai.chat',
       model: 'gpt-twice-wrapped',
       steps: [{ fault: 'error', status: 503, count: 2 }],
@@ -188,12 +146,12 @@ describe('generateText', () => {
       middleware: [middleware, middleware],
     });
     await generateText({ model, prompt: 'hi', maxRetries: 0 });
-    assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-twice-wrapped' }), 3);
+    assert.equal(h.fp.count({ route: 'openai.chat', model: 'gpt-twice-wrapped' }), 3);
     assert.equal(attr(operationOf('gpt-twice-wrapped').op, 'breakwater.retry.attempts'), 3);
   });
 
   it('a wrapped model calling another wrapped model (a router) keeps the inner one its own pipeline', async () => {
-    fp.script({
+    h.fp.script({
       route: 'openai.chat',
       model: 'gpt-routed',
       steps: [{ fault: 'error', status: 503, count: 2 }],
@@ -212,7 +170,7 @@ describe('generateText', () => {
       prompt: 'hi',
       maxRetries: 0,
     });
-    assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-routed' }), 3);
+    assert.equal(h.fp.count({ route: 'openai.chat', model: 'gpt-routed' }), 3);
     // The inner model's own operation: its retries, breaker and spans are its dependency's.
     assert.equal(attr(operationOf('gpt-routed').op, 'breakwater.retry.attempts'), 3);
   });
@@ -254,7 +212,7 @@ describe('generateText', () => {
       'execute_tool get_weather operation',
       'chat claude-tools operation',
     ]);
-    assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-tools' }), 2);
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: 'claude-tools' }), 2);
   });
 });
 
@@ -275,7 +233,7 @@ describe('streamText', () => {
   });
 
   it('an error part mid-stream fails the operation and its attempt, and is not retried', async () => {
-    fp.script({
+    h.fp.script({
       route: 'anthropic.messages',
       model: 'claude-cut',
       steps: [{ fault: 'stream_error', afterChunks: 4, count: 1 }],
@@ -289,7 +247,7 @@ describe('streamText', () => {
     });
     for await (const _ of result.textStream);
     assert.equal(errors.length, 1, 'the app hears of the error');
-    assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-cut' }), 1, 'not retried');
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: 'claude-cut' }), 1, 'not retried');
     const { op, attempts } = operationOf('claude-cut');
     assert.equal(attr(op, 'breakwater.error.category'), 'overloaded');
     assert.equal(attr(op, 'error.type'), 'overloaded_error');
@@ -299,7 +257,7 @@ describe('streamText', () => {
   });
 
   it('a dropped connection mid-stream fails the operation as a network failure, not retried', async () => {
-    fp.script({
+    h.fp.script({
       route: 'openai.chat',
       model: 'gpt-drop',
       steps: [{ fault: 'stream_error', afterChunks: 2, end: 'close', count: 1 }],
@@ -313,7 +271,7 @@ describe('streamText', () => {
     await assert.rejects(async () => {
       for await (const _ of result.textStream);
     }, /Failed to process successful response/);
-    assert.equal(fp.count({ route: 'openai.chat', model: 'gpt-drop' }), 1);
+    assert.equal(h.fp.count({ route: 'openai.chat', model: 'gpt-drop' }), 1);
     const { op } = operationOf('gpt-drop');
     assert.equal(attr(op, 'breakwater.error.category'), 'network');
   });
@@ -323,18 +281,18 @@ describe('streamText', () => {
     // which streamText requested at once, is read only as far as streamText buffers ahead.
     const prompt = 'a long answer '.repeat(50);
     (() => void streamText({ model: chat('gpt-one-slot'), prompt, maxRetries: 0 }))();
-    await waitFor('the stream to be handed over', () => runtime.openOperations.size === 1);
+    await waitFor('the stream to be handed over', () => h.runtime.openOperations.size === 1);
     const op = await collectUntil(() => byRole('operation', 'gpt-one-slot')[0]);
     assert.ok(op, 'ended once collected');
     assert.equal(attr(op, 'breakwater.stream.abandoned'), true);
-    assert.equal(runtime.openOperations.size, 0);
+    assert.equal(h.runtime.openOperations.size, 0);
     // With one slot and no queue, a call while the slot is held would be refused (bulkhead_full).
     const result = await generateText({ model: chat('gpt-one-slot'), prompt: 'hi', maxRetries: 0 });
     assert.equal(result.text, 'You said: hi');
   });
 
   it('a 529 before the stream began is retried like a call', async () => {
-    fp.script({
+    h.fp.script({
       route: 'anthropic.messages',
       model: 'claude-busy',
       steps: [{ fault: 'error', status: 529, count: 1 }],
@@ -343,12 +301,12 @@ describe('streamText', () => {
     let text = '';
     for await (const delta of result.textStream) text += delta;
     assert.equal(text, 'You said: hi');
-    assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-busy' }), 2);
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: 'claude-busy' }), 2);
     assert.equal(attr(operationOf('claude-busy').op, 'breakwater.retry.attempts'), 2);
   });
 
   it('an overloaded_error sent as the first event is retried: nothing reached the app', async () => {
-    fp.script({
+    h.fp.script({
       route: 'anthropic.messages',
       model: 'claude-first',
       steps: [{ fault: 'stream_error', afterChunks: 0, count: 1 }],
@@ -358,7 +316,7 @@ describe('streamText', () => {
       .textStream)
       text += delta;
     assert.equal(text, 'You said: hi');
-    assert.equal(fp.count({ route: 'anthropic.messages', model: 'claude-first' }), 2);
+    assert.equal(h.fp.count({ route: 'anthropic.messages', model: 'claude-first' }), 2);
     const { attempts } = operationOf('claude-first');
     assert.equal(attr(attempts[0]!, 'breakwater.error.category'), 'overloaded');
   });
