@@ -22,6 +22,11 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { generateText, type LanguageModel, wrapLanguageModel } from 'ai';
+import {
+  interleavedRounds,
+  pairedRatio,
+  printMedians,
+} from '../../packages/instrumentation/bench/interleaved-rounds.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
 const CALLS = Number(process.env.BENCH_CALLS ?? 10);
@@ -54,31 +59,17 @@ const models = {
 type Variant = keyof typeof models;
 const order: Variant[] = ['bare', 'passthrough', 'breakwater'];
 
-async function round(v: Variant, calls: number): Promise<number> {
-  const model = models[v];
-  const start = performance.now();
-  for (let i = 0; i < calls; i++) await generateText({ model, prompt: 'ping', maxRetries: 0 });
-  return ((performance.now() - start) * 1000) / calls;
-}
-
-for (const v of order) await round(v, WARMUP_CALLS);
-const results: Record<Variant, number[]> = { bare: [], passthrough: [], breakwater: [] };
-for (let r = 0; r < ROUNDS; r++) {
-  for (let k = 0; k < order.length; k++) {
-    const v = order[(k + r) % order.length]!;
-    results[v].push(await round(v, CALLS));
-  }
-}
+const plan = { warmupCalls: WARMUP_CALLS, rounds: ROUNDS, calls: CALLS };
+const results = await interleavedRounds(
+  order,
+  (v) => generateText({ model: models[v], prompt: 'ping', maxRetries: 0 }),
+  plan,
+);
 await fp.close();
 await tracerProvider.shutdown();
 await meterProvider.shutdown();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-for (const v of order) {
-  console.log(
-    `${v.padEnd(12)} ${median(results[v]).toFixed(1)} µs/call (median of ${ROUNDS} rounds × ${CALLS} calls)`,
-  );
-}
-const paired = (a: Variant, b: Variant) => median(results[a].map((x, r) => x / results[b][r]!));
+printMedians(order, results, plan, 12);
+const paired = (a: Variant, b: Variant) => pairedRatio(results, a, b);
 console.log(`passthrough_vs_bare=${paired('passthrough', 'bare').toFixed(3)}`);
 console.log(`ai_sdk_vs_bare=${paired('breakwater', 'bare').toFixed(3)}`);

@@ -36,6 +36,7 @@ import { configureBreakwater } from '../src/index.ts';
 import { OpenAIInstrumentation } from '../src/openai/instrumentation.ts';
 import { serverAttributes } from '../src/span-attributes.ts';
 import { patchFloor } from './floor.ts';
+import { interleavedRounds, pairedRatio, printMedians } from './interleaved-rounds.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 600);
 const CALLS = Number(process.env.BENCH_CALLS ?? 10);
@@ -118,32 +119,13 @@ type Variant = keyof typeof clients;
 // Three variants rotate in either run: how many share the caches changes every figure.
 const floorRun = process.env.BENCH_FLOOR === '1';
 const order: Variant[] = floorRun ? ['bare', 'floor', 'contrib'] : ['bare', 'breakwater', 'contrib'];
-async function round(v: Variant, calls: number): Promise<number> {
-  const client = clients[v];
-  const start = performance.now();
-  for (let i = 0; i < calls; i++) await client.chat.completions.create(request);
-  return ((performance.now() - start) * 1000) / calls;
-}
-
-for (const v of order) await round(v, WARMUP_CALLS);
-const results: Record<Variant, number[]> = { bare: [], breakwater: [], contrib: [], floor: [] };
-for (let r = 0; r < ROUNDS; r++) {
-  // Rotate the order each round so no variant always runs right after another.
-  for (let k = 0; k < order.length; k++) {
-    const v = order[(k + r) % order.length]!;
-    results[v].push(await round(v, CALLS));
-  }
-}
+const plan = { warmupCalls: WARMUP_CALLS, rounds: ROUNDS, calls: CALLS };
+const results = await interleavedRounds(order, (v) => clients[v].chat.completions.create(request), plan);
 await fp.close();
 await tracerProvider.shutdown();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-for (const v of order) {
-  console.log(
-    `${v.padEnd(10)} ${median(results[v]).toFixed(1)} µs/call (median of ${ROUNDS} rounds × ${CALLS} calls)`,
-  );
-}
-const paired = (a: Variant, b: Variant) => median(results[a].map((x, r) => x / results[b][r]!));
+printMedians(order, results, plan, 10);
+const paired = (a: Variant, b: Variant) => pairedRatio(results, a, b);
 // The reference instrumentation's own overhead, for reading the ≤ 10 % target against.
 console.log(`contrib_vs_bare=${paired('contrib', 'bare').toFixed(3)}`);
 const [measured, vsBare, vsContrib] = floorRun
