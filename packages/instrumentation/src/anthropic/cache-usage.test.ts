@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type AnthropicType from '@anthropic-ai/sdk';
+import { startCannedProvider } from '../testing/canned-provider.ts';
 import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
 
 // Anthropic reports prompt-cache tokens apart from `input_tokens`; the GenAI conventions count
@@ -57,30 +56,18 @@ function sse(model: string): string {
 }
 
 let h: Harness;
-let server: Server;
+let provider: { readonly origin: string; close(): void };
 let baseURL: string;
 
 before(async () => {
   h = await startHarness();
-  server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => {
-      text += c.toString('utf8');
-    });
-    req.on('end', () => {
-      const body = JSON.parse(text) as { model: string; stream?: boolean };
-      if (body.stream === true) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' }).end(sse(body.model));
-      } else {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(message(body.model)));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  provider = await startCannedProvider((_url, body) =>
+    body.stream === true ? { sse: sse(body.model) } : { json: message(body.model) },
+  );
+  baseURL = provider.origin;
 });
 after(async () => {
-  server.close();
+  provider.close();
   await h.close();
 });
 beforeEach(() => h.reset());

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type OpenAIType from 'openai';
+import { startCannedProvider } from '../testing/canned-provider.ts';
 import { attrs, byRole, type Harness, require, startHarness } from '../testing/harness.ts';
 
 // Reasoning models report the tokens they spent thinking as part of the output tokens; the GenAI
@@ -65,34 +64,19 @@ function response(model: string) {
 }
 
 let h: Harness;
-let server: Server;
+let provider: { readonly origin: string; close(): void };
 let baseURL: string;
 
 before(async () => {
   h = await startHarness();
-  server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => {
-      text += c.toString('utf8');
-    });
-    req.on('end', () => {
-      const body = JSON.parse(text) as { model: string; stream?: boolean };
-      if (req.url?.endsWith('/responses')) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(response(body.model)));
-      } else if (body.stream === true) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' }).end(chunks(body.model));
-      } else {
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify(completion(body.model)));
-      }
-    });
+  provider = await startCannedProvider((url, body) => {
+    if (url.endsWith('/responses')) return { json: response(body.model) };
+    return body.stream === true ? { sse: chunks(body.model) } : { json: completion(body.model) };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  baseURL = `${provider.origin}/v1`;
 });
 after(async () => {
-  server.close();
+  provider.close();
   await h.close();
 });
 beforeEach(() => h.reset());
