@@ -12,13 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  CollectorService,
-  createFleetComponent,
-  createLogger,
-  type FleetComponent,
-  parseConfig,
-} from '@breakwater/collector';
+import { createFleetComponent, type FleetComponent } from '@breakwater/collector';
+import { startTestService, type TestService } from '../../collector/src/testing/helpers.ts';
 import { REPO_ROOT, startNode, stopAll } from '../harness/process.ts';
 import { waitFor } from '../harness/wait.ts';
 import { bundle, ESM_REQUIRE_BANNER } from './bundle.ts';
@@ -28,7 +23,7 @@ const SERVICE = 'bundled-tools';
 let work: string;
 let app: string;
 let fleetApp: string;
-let collector: CollectorService;
+let collector: TestService;
 let fleet: FleetComponent | undefined;
 
 before(async () => {
@@ -44,13 +39,7 @@ before(async () => {
     format: 'esm',
     banner: { js: ESM_REQUIRE_BANNER },
   });
-  const config = parseConfig(
-    { name: 'collector.yaml', text: `listen: 127.0.0.1:0\ndataDir: ${JSON.stringify(work)}\n` },
-    {},
-  );
-  collector = await CollectorService.start({
-    config,
-    logger: createLogger('silent'),
+  collector = await startTestService('', {
     components: [
       (ctx) => {
         fleet = createFleetComponent(ctx);
@@ -61,7 +50,7 @@ before(async () => {
 });
 after(async () => {
   await stopAll();
-  await collector?.shutdown();
+  await collector?.close();
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
