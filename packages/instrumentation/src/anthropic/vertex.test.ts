@@ -30,6 +30,18 @@ before(async () => {
 });
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+/** A Vertex AI client of the endpoint above, with retries of its own that Breakwater turns off. */
+function vertexClient(AnthropicVertex: typeof AnthropicVertexType): AnthropicVertexType {
+  return new AnthropicVertex({
+    region: 'us-east5',
+    projectId: 'p',
+    baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    // Credentials without Google's metadata server or a key file.
+    authClient: { getRequestHeaders: async () => new Headers({ authorization: 'Bearer t' }) } as never,
+    maxRetries: 5,
+  });
+}
+
 describe('@anthropic-ai/vertex-sdk', () => {
   it('runs Claude on Vertex through the pipeline: our attempts only, spans as for Anthropic', async () => {
     const { AnthropicVertex } = require('@anthropic-ai/vertex-sdk') as {
@@ -41,14 +53,7 @@ describe('@anthropic-ai/vertex-sdk', () => {
       'the main entry stays unloaded',
     );
     requests = [];
-    const client = new AnthropicVertex({
-      region: 'us-east5',
-      projectId: 'p',
-      baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-      // Credentials without Google's metadata server or a key file.
-      authClient: { getRequestHeaders: async () => new Headers({ authorization: 'Bearer t' }) } as never,
-      maxRetries: 5,
-    });
+    const client = vertexClient(AnthropicVertex);
     await assert.rejects(
       client.messages.create({
         model: 'claude-vertex',
@@ -79,13 +84,7 @@ describe('@anthropic-ai/vertex-sdk', () => {
       AnthropicVertex: typeof AnthropicVertexType;
     };
     requests = [];
-    const client = new AnthropicVertex({
-      region: 'us-east5',
-      projectId: 'p',
-      baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-      authClient: { getRequestHeaders: async () => new Headers({ authorization: 'Bearer t' }) } as never,
-      maxRetries: 5,
-    });
+    const client = vertexClient(AnthropicVertex);
     await assert.rejects(
       client.beta.messages.create({
         model: 'claude-vertex-beta',
