@@ -14,6 +14,7 @@ import {
   obj,
   setIf,
   str,
+  stringList,
 } from '../client/describe.ts';
 import {
   AWS_BEDROCK,
@@ -102,8 +103,7 @@ export function describeModelCall(
   setIf(a, SEMCONV.GEN_AI_REQUEST_FREQUENCY_PENALTY, num(params.frequencyPenalty));
   setIf(a, SEMCONV.GEN_AI_REQUEST_PRESENCE_PENALTY, num(params.presencePenalty));
   setIf(a, SEMCONV.GEN_AI_REQUEST_SEED, num(params.seed));
-  const stops = params.stopSequences;
-  if (Array.isArray(stops) && stops.length > 0) a[SEMCONV.GEN_AI_REQUEST_STOP_SEQUENCES] = stops;
+  setIf(a, SEMCONV.GEN_AI_REQUEST_STOP_SEQUENCES, stringList(params.stopSequences));
   const format = params.responseFormat?.type;
   if (format === 'json' || format === 'text') a[SEMCONV.GEN_AI_OUTPUT_TYPE] = format;
   if (stream) a[SEMCONV.GEN_AI_REQUEST_STREAM] = true;
