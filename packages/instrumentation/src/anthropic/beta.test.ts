@@ -205,19 +205,28 @@ for (const [label, load] of [
       assert.equal(attrs(h.operation(m)!)['gen_ai.output.type'], 'json');
     });
 
+    /** A question and the one tool that answers it, fresh for each runner (which may add turns). */
+    const weatherTurn = () => ({
+      messages: [{ role: 'user' as const, content: 'what is the weather' }],
+      tools: [
+        {
+          name: 'weather',
+          description: 'The weather',
+          input_schema: {
+            type: 'object' as const,
+            properties: { city: { type: 'string' } },
+            required: ['city'],
+          },
+          run: () => 'sunny',
+        },
+      ],
+    });
+
     it('toolRunner(): each model turn is an operation', async () => {
       const m = model('runner');
       const runner = client().beta.messages.toolRunner({
         ...body(m),
-        messages: [{ role: 'user', content: 'what is the weather' }],
-        tools: [
-          {
-            name: 'weather',
-            description: 'The weather',
-            input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-            run: () => 'sunny',
-          },
-        ],
+        ...weatherTurn(),
       });
       const final = await runner.runUntilDone();
       assert.deepEqual(final.content, [{ type: 'text', text: 'Tool result: sunny' }]);
@@ -234,15 +243,7 @@ for (const [label, load] of [
       const runner = client().beta.messages.toolRunner({
         ...body(m),
         stream: true,
-        messages: [{ role: 'user', content: 'what is the weather' }],
-        tools: [
-          {
-            name: 'weather',
-            description: 'The weather',
-            input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-            run: () => 'sunny',
-          },
-        ],
+        ...weatherTurn(),
       });
       const turns: string[][] = [];
       for await (const stream of runner) {
