@@ -41,6 +41,7 @@ export {
   isCaptureMaxBytes,
 } from './bounded-json.ts';
 export type { ClientInstrumentation, ClientInstrumentationConfig } from './client/base.ts';
+export { CLIENT_PACKAGES, type ClientFamily } from './client/endpoint.ts';
 export { DOUBLE_INSTRUMENTED_WARNING } from './client/method-patch.ts';
 export { UNINSTRUMENTED_CLIENT_WARNING } from './client/unseen-client.ts';
 export { UNSUPPORTED_CLIENT_WARNING } from './client/unsupported-version.ts';

@@ -5,7 +5,11 @@
  * retries. The app hands over the module namespace instead, and the same instrumentation that the
  * hooks use patches it (`patch()`: one patch, whichever way the module arrives).
  */
-import type { AnthropicInstrumentation, OpenAIInstrumentation } from '@breakwater/instrumentation';
+import {
+  type AnthropicInstrumentation,
+  CLIENT_PACKAGES,
+  type OpenAIInstrumentation,
+} from '@breakwater/instrumentation';
 
 /**
  * Client module namespaces to instrument: `import * as openai from 'openai'` and `import * as
@@ -21,8 +25,6 @@ export interface ClientModules {
 
 /** The instrumentations `start()` enabled, or undefined when start-up failed before making them. */
 export type ClientInstrumentations = readonly [OpenAIInstrumentation, AnthropicInstrumentation] | undefined;
-
-const PACKAGE: Record<keyof ClientModules, string> = { openai: 'openai', anthropic: '@anthropic-ai/sdk' };
 
 /**
  * Patches each module given; what cannot be patched is logged (an app's set-up must not throw).
@@ -50,7 +52,7 @@ export function instrumentModules(
   const [openai, anthropic] = instrumentations;
   for (const key of given) {
     const module = modules[key];
-    const name = PACKAGE[key];
+    const name = CLIENT_PACKAGES[key];
     let patched = false;
     try {
       if (typeof module === 'object' && module !== null) {

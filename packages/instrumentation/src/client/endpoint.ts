@@ -15,6 +15,12 @@ import type { AttributeMap } from './describe.ts';
 /** The family of a client library: the API its requests speak. */
 export type ClientFamily = 'openai' | 'anthropic';
 
+/** The npm package of each client family: what apps install, import and are told about. */
+export const CLIENT_PACKAGES: Readonly<Record<ClientFamily, string>> = {
+  openai: 'openai',
+  anthropic: '@anthropic-ai/sdk',
+};
+
 /** What a call description needs to know about where the call goes. */
 export interface Endpoint {
   /** `gen_ai.provider.name`. */

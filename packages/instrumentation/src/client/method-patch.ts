@@ -11,7 +11,7 @@
  * OpenTelemetry base would): under Breakwater's wrapper it would read each attempt's response body
  * itself, which Breakwater reads too, failing the call. Both cases are told to the app.
  */
-import type { ClientFamily } from './endpoint.ts';
+import { CLIENT_PACKAGES, type ClientFamily } from './endpoint.ts';
 
 /** Where a Breakwater wrapper keeps the function it wraps; shared by every copy of this package. */
 const ORIGINAL = Symbol.for('@breakwater/instrumentation.original');
@@ -103,7 +103,7 @@ export function otherInstrumentationWarning(
   const key = `${family} ${path} ${replaced}`;
   if (warned.has(key)) return;
   warned.add(key);
-  const client = family === 'openai' ? 'openai' : '@anthropic-ai/sdk';
+  const client = CLIENT_PACKAGES[family];
   const message = replaced
     ? `${client} ${path} calls were patched by another OpenTelemetry instrumentation before Breakwater, ` +
       "whose patch replaced it (under Breakwater's, it would read the response bodies Breakwater reads, " +

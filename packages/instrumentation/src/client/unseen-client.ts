@@ -18,7 +18,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
-import type { ClientFamily } from './endpoint.ts';
+import { CLIENT_PACKAGES, type ClientFamily } from './endpoint.ts';
 
 /** `process.emitWarning` code of the warning, for apps that filter or test for it. */
 export const UNINSTRUMENTED_CLIENT_WARNING = 'BREAKWATER_UNINSTRUMENTED_CLIENT';
@@ -31,8 +31,6 @@ const AGENTS: readonly (readonly [RegExp, ClientFamily])[] = [
   [/^(?:Azure|Bedrock)?OpenAI\/JS /, 'openai'],
   [/^Anthropic\/JS /, 'anthropic'],
 ];
-
-const PACKAGE: Record<ClientFamily, string> = { openai: 'openai', anthropic: '@anthropic-ai/sdk' };
 
 /**
  * The client's CommonJS entry as `require`'s cache names it (npm, pnpm; any separator). Only the
@@ -127,7 +125,7 @@ const ALIAS_OPTION: Readonly<Record<ClientFamily, string>> = {
 };
 
 function warn(family: ClientFamily, origin: string | undefined): void {
-  const name = PACKAGE[family];
+  const name = CLIENT_PACKAGES[family];
   const message =
     `${name} sent a request${origin === undefined ? '' : ` to ${origin}`} that Breakwater does not ` +
     `instrument: ${requiredEarly(family) ? loadedEarly(name) : notSeen(family, name)}`;
