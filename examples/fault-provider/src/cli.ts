@@ -10,7 +10,7 @@ import { startFaultProvider } from './server.ts';
 
 const HELP = `Usage: fault-provider [options]
 
-An OpenAI- and Anthropic-compatible server with scripted faults.
+An OpenAI-, Anthropic- and Gemini-compatible server with scripted faults.
 
 Options:
   --port <n>           port to listen on (default 8081; 0 picks a free port)
@@ -92,7 +92,8 @@ async function main(): Promise<number> {
   process.stdout.write(
     `fault-provider listening on ${provider.url}\n` +
       `  OpenAI baseURL:    ${provider.openaiBaseUrl}\n` +
-      `  Anthropic baseURL: ${provider.anthropicBaseUrl}\n`,
+      `  Anthropic baseURL: ${provider.anthropicBaseUrl}\n` +
+      `  Gemini baseURL:    ${provider.geminiBaseUrl}\n`,
   );
 
   await new Promise<void>((resolve) => {

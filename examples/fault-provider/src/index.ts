@@ -1,5 +1,5 @@
 /**
- * `@breakwater/fault-provider`: an OpenAI- and Anthropic-compatible server with scripted faults,
+ * `@breakwater/fault-provider`: an OpenAI-, Anthropic- and Gemini-compatible server with scripted faults,
  * for tests, benchmarks and demos.
  * @packageDocumentation
  */

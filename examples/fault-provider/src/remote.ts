@@ -39,6 +39,8 @@ export class FaultProviderClient {
   readonly openaiBaseUrl: string;
   /** `baseURL` for the `@anthropic-ai/sdk` client: `${url}`. */
   readonly anthropicBaseUrl: string;
+  /** `baseURL` for Gemini clients (`@ai-sdk/google`): `${url}/v1beta`. */
+  readonly geminiBaseUrl: string;
   private readonly timeoutMs: number;
 
   constructor(url: string, options: FaultProviderClientOptions = {}) {
@@ -54,6 +56,7 @@ export class FaultProviderClient {
     this.url = url.replace(/\/+$/, '');
     this.openaiBaseUrl = `${this.url}/v1`;
     this.anthropicBaseUrl = this.url;
+    this.geminiBaseUrl = `${this.url}/v1beta`;
     this.timeoutMs = options.timeoutMs ?? 5_000;
   }
 

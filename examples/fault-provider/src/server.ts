@@ -18,6 +18,7 @@ import { IdSource } from './ids.ts';
 import { anthropicCountTokensRoute } from './routes/anthropic-count-tokens.ts';
 import { anthropicMessagesRoute } from './routes/anthropic-messages.ts';
 import { openaiPathOf } from './routes/azure-paths.ts';
+import { geminiPathOf } from './routes/gemini-paths.ts';
 import { openaiChatRoute } from './routes/openai-chat.ts';
 import { openaiEmbeddingsRoute } from './routes/openai-embeddings.ts';
 import { openaiResponsesRoute } from './routes/openai-responses.ts';
@@ -46,6 +47,8 @@ export interface FaultProvider {
   readonly openaiBaseUrl: string;
   /** `baseURL` for the `@anthropic-ai/sdk` client: `${url}`. */
   readonly anthropicBaseUrl: string;
+  /** `baseURL` for Gemini clients (`@ai-sdk/google`'s `createGoogleGenerativeAI`): `${url}/v1beta`. */
+  readonly geminiBaseUrl: string;
   readonly port: number;
   /**
    * Installs fault scripts (one, an array, or `{ scripts: [...] }`), each replacing the script
@@ -81,7 +84,7 @@ export interface ProviderState {
   readonly stats: StatsRecorder;
 }
 
-/** Starts an OpenAI- and Anthropic-compatible server with scriptable faults. */
+/** Starts an OpenAI-, Anthropic- and Gemini-compatible server with scriptable faults. */
 export async function startFaultProvider(options: FaultProviderOptions = {}): Promise<FaultProvider> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
@@ -96,19 +99,33 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
     const openaiPath = openaiPathOf(path);
     return openaiPath === undefined ? undefined : routes.get(openaiPath);
   };
+  /** The route a path reaches, and the model it names (Gemini's paths do). */
+  const routeOf = (path: string): { route: Route; model?: string } | undefined => {
+    const route = routes.get(path) ?? routeOfAzurePath(path);
+    return route !== undefined ? { route } : geminiPathOf(path);
+  };
 
-  async function handleApi(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handleApi(
+    route: Route,
+    pathModel: string | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: string,
+  ): Promise<void> {
     const requestId = ids.id('req_');
+    // Gemini names no request id in a header: its responses carry a `responseId`.
     const headers: Record<string, string> =
       route.provider === 'openai'
         ? { 'x-request-id': requestId, 'openai-version': '2020-10-01', 'openai-processing-ms': '0' }
-        : { 'request-id': requestId };
+        : route.provider === 'anthropic'
+          ? { 'request-id': requestId }
+          : {};
     let raw: string;
     try {
       raw = await readBody(req);
     } catch (err) {
       if (err instanceof BodyTooLargeError)
-        invalid(route, res, headers, requestId, '(unknown)', err.message, 413);
+        invalid(route, res, headers, requestId, pathModel ?? '(unknown)', err.message, 413);
       return;
     }
     let body: unknown;
@@ -120,18 +137,19 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
         res,
         headers,
         requestId,
-        '(unknown)',
+        pathModel ?? '(unknown)',
         'We could not parse the JSON body of your request.',
       );
       return;
     }
-    const request = isRecord(body) ? route.parse(body) : NOT_AN_OBJECT;
+    const request = isRecord(body) ? route.parse(body, pathModel) : NOT_AN_OBJECT;
     if (typeof request === 'string') {
-      const model = isRecord(body) && typeof body.model === 'string' ? body.model : '(unknown)';
+      const model =
+        pathModel ?? (isRecord(body) && typeof body.model === 'string' ? body.model : '(unknown)');
       invalid(route, res, headers, requestId, model, request);
       return;
     }
-    const action = registry.take(route.id, route.provider, request.model, apiKeyOf(req));
+    const action = registry.take(route.id, route.provider, request.model, apiKeyOf(req, query));
     const outcome = outcomeOf(action);
     stats.record(route.id, request.model, outcome);
     log?.(`${route.id} ${request.model}${request.stream ? ' stream' : ''} → ${outcome}`);
@@ -167,11 +185,13 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const route = routes.get(path) ?? routeOfAzurePath(path);
+    const found = routeOf(path);
+    const query = q === -1 ? '' : url.slice(q + 1);
     let work: Promise<void>;
-    if (route !== undefined && req.method === 'POST') work = handleApi(route, req, res);
-    else if (route !== undefined) work = methodNotAllowed(res);
-    else work = handleControl(state, req, res, path, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)));
+    if (found !== undefined && req.method === 'POST')
+      work = handleApi(found.route, found.model, req, res, query);
+    else if (found !== undefined) work = methodNotAllowed(res);
+    else work = handleControl(state, req, res, path, new URLSearchParams(query));
     work.catch((err: unknown) => {
       // A bug must not take the server down in the middle of someone else's test.
       if (!res.headersSent) sendJson(res, 500, JSON.stringify({ error: { message: String(err) } }));
@@ -204,6 +224,7 @@ export async function startFaultProvider(options: FaultProviderOptions = {}): Pr
     url,
     openaiBaseUrl: `${url}/v1`,
     anthropicBaseUrl: url,
+    geminiBaseUrl: `${url}/v1beta`,
     port,
     script(scripts) {
       registry.install(parseScripts(scripts));
@@ -234,12 +255,13 @@ async function methodNotAllowed(res: ServerResponse): Promise<void> {
 }
 
 /**
- * The API key a client sent: `Authorization: Bearer <key>` (OpenAI), `x-api-key` (Anthropic) or
- * `api-key` (Azure OpenAI).
+ * The API key a client sent: `Authorization: Bearer <key>` (OpenAI), `x-api-key` (Anthropic),
+ * `api-key` (Azure OpenAI), `x-goog-api-key` or the `key` query parameter (Gemini).
  */
-function apiKeyOf(req: IncomingMessage): string | undefined {
+function apiKeyOf(req: IncomingMessage, query: string): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && /^bearer /i.test(auth)) return auth.slice(7).trim();
-  const key = req.headers['x-api-key'] ?? req.headers['api-key'];
-  return typeof key === 'string' ? key : undefined;
+  const key = req.headers['x-api-key'] ?? req.headers['api-key'] ?? req.headers['x-goog-api-key'];
+  if (typeof key === 'string') return key;
+  return query === '' ? undefined : (new URLSearchParams(query).get('key') ?? undefined);
 }

@@ -2,13 +2,17 @@
  * Provider-correct error responses: the status, body and headers each API really sends, so
  * the real client libraries raise the same error classes they would in production.
  */
+import { geminiError } from './gemini-errors.ts';
 import { ERROR_CODE_STATUS, type ErrorCode, type ErrorSpec, type Provider } from './types.ts';
 
 /** An error ready to send: status, extra headers, and the provider's inner error object. */
 export interface RenderedError {
   readonly status: number;
   readonly headers: Record<string, string>;
-  /** OpenAI: `{ message, type, param, code }`. Anthropic: `{ type, message, details? }`. */
+  /**
+   * OpenAI: `{ message, type, param, code }`. Anthropic: `{ type, message, details? }`. Gemini:
+   * `{ code, message, status, details? }`.
+   */
   readonly error: Record<string, unknown>;
 }
 
@@ -16,12 +20,21 @@ export interface RenderedError {
 export function renderError(provider: Provider, spec: ErrorSpec, model: string): RenderedError {
   const status = errorStatus(spec);
   const headers: Record<string, string> = {};
-  if (spec.retryAfter !== undefined) headers['retry-after'] = String(spec.retryAfter);
-  if (spec.retryAfterMs !== undefined) headers['retry-after-ms'] = String(spec.retryAfterMs);
-  const error =
-    provider === 'openai' ? openaiError(status, spec.code, model) : anthropicError(status, spec.code, model);
+  let error: Record<string, unknown>;
+  if (provider === 'gemini') {
+    // Gemini asks for a wait in its body (`RetryInfo`), never in a header.
+    const delayMs = spec.retryAfterMs ?? (spec.retryAfter === undefined ? undefined : spec.retryAfter * 1000);
+    error = geminiError(status, spec.code, model, delayMs);
+  } else {
+    if (spec.retryAfter !== undefined) headers['retry-after'] = String(spec.retryAfter);
+    if (spec.retryAfterMs !== undefined) headers['retry-after-ms'] = String(spec.retryAfterMs);
+    error =
+      provider === 'openai'
+        ? openaiError(status, spec.code, model)
+        : anthropicError(status, spec.code, model);
+    if (status === 429) Object.assign(headers, rateLimitHeaders(provider));
+  }
   if (spec.message !== undefined) error.message = spec.message;
-  if (status === 429) Object.assign(headers, rateLimitHeaders(provider));
   // Header names are case-insensitive: lower-case a script's so they replace the built-in ones
   // above instead of being sent twice (`retry-after: 1, 30` parses as neither).
   if (spec.headers !== undefined) {
@@ -37,8 +50,8 @@ export function errorStatus(spec: Pick<ErrorSpec, 'status' | 'code'>): number {
 
 /** The full JSON body of an error response. */
 export function errorBody(provider: Provider, error: Record<string, unknown>, requestId: string): unknown {
-  // Anthropic wraps the error and echoes the request id; OpenAI sends only the error object.
-  return provider === 'openai' ? { error } : { type: 'error', error, request_id: requestId };
+  // Anthropic wraps the error and echoes the request id; OpenAI and Gemini send only the error object.
+  return provider === 'anthropic' ? { type: 'error', error, request_id: requestId } : { error };
 }
 
 function openaiError(status: number, code: ErrorCode | undefined, model: string): Record<string, unknown> {
@@ -209,7 +222,7 @@ const ANTHROPIC_MESSAGES: Record<string, string> = {
   overloaded_error: 'Overloaded',
 };
 
-function rateLimitHeaders(provider: Provider): Record<string, string> {
+function rateLimitHeaders(provider: 'openai' | 'anthropic'): Record<string, string> {
   return provider === 'openai'
     ? {
         'x-ratelimit-limit-requests': '60',

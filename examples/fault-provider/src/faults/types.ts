@@ -11,15 +11,19 @@ export const ROUTE_IDS = [
   'openai.embeddings',
   'anthropic.messages',
   'anthropic.count_tokens',
+  'gemini.generate_content',
+  'gemini.embed_content',
 ] as const;
 /**
  * An API route: `openai.chat` is `POST /v1/chat/completions`, `anthropic.messages` is
- * `POST /v1/messages`, `anthropic.count_tokens` is `POST /v1/messages/count_tokens`, …
+ * `POST /v1/messages`, `anthropic.count_tokens` is `POST /v1/messages/count_tokens`,
+ * `gemini.generate_content` is `POST /v1beta/models/{model}:generateContent` (and
+ * `:streamGenerateContent`), …
  */
 export type RouteId = (typeof ROUTE_IDS)[number];
 
 /** Whose wire format a route speaks; decides the shape of error bodies and headers. */
-export type Provider = 'openai' | 'anthropic';
+export type Provider = 'openai' | 'anthropic' | 'gemini';
 
 /** What a script applies to: one route, every route of a provider, or `*` (everything). */
 export type RouteSelector = RouteId | Provider | '*';
@@ -69,9 +73,9 @@ export interface ErrorSpec {
   readonly code?: ErrorCode;
   /** Replaces the provider-style default message. */
   readonly message?: string;
-  /** Sends `retry-after: <seconds>`. */
+  /** Sends `retry-after: <seconds>` (Gemini: a `RetryInfo` in the body instead). */
   readonly retryAfter?: number;
-  /** Sends `retry-after-ms: <milliseconds>`. */
+  /** Sends `retry-after-ms: <milliseconds>` (Gemini: a `RetryInfo` in the body instead). */
   readonly retryAfterMs?: number;
   /** Extra response headers. */
   readonly headers?: Readonly<Record<string, string>>;

@@ -16,7 +16,7 @@ import {
 } from './types.ts';
 
 /** Every value a script's `route` (or a control-API `route` target) may take. */
-export const ROUTE_SELECTORS: readonly string[] = [...ROUTE_IDS, 'openai', 'anthropic', '*'];
+export const ROUTE_SELECTORS: readonly string[] = [...ROUTE_IDS, 'openai', 'anthropic', 'gemini', '*'];
 const BEHAVIOURS = ['ok', 'error', 'hang', 'reset', 'stream_error'] as const;
 type Behaviour = (typeof BEHAVIOURS)[number];
 const FAULTS = [...BEHAVIOURS, 'mix'] as const;

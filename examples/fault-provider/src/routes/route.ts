@@ -50,13 +50,17 @@ export interface ParsedRequest {
 export interface Route {
   readonly id: RouteId;
   readonly provider: Provider;
-  /** The HTTP path (method is always POST). */
+  /**
+   * The HTTP path (method is always POST). Gemini's name their model (`/v1beta/models/{model}:generateContent`):
+   * gemini-paths.ts matches those.
+   */
   readonly path: string;
   /**
    * Checks the body (the server has already made sure it is a JSON object); returns the request,
-   * or a message the server sends as the provider's 400.
+   * or a message the server sends as the provider's 400. `pathModel` is the model the path names,
+   * for the routes whose body does not (Gemini's).
    */
-  parse(body: Record<string, unknown>): ParsedRequest | string;
+  parse(body: Record<string, unknown>, pathModel?: string): ParsedRequest | string;
   /** The SSE frame that ends a stream with a provider error after `sent` frames. */
   errorFrame(error: RenderedError, sent: number): string;
 }
