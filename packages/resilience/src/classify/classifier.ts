@@ -7,6 +7,13 @@ import { refusalOf } from '../core/refusal-of.ts';
 import { warnOnce } from '../telemetry/safe.ts';
 import type { Classification, ClassificationInput } from './classification.ts';
 import { classification } from './classification.ts';
+import {
+  type GoogleStatus,
+  googleQuotaWindow,
+  googleReason,
+  googleRetryDelayMs,
+  googleStatusOf,
+} from './google-rpc.ts';
 import { awsErrorType, retryAfterFromHeaders, shouldRetryHeader } from './headers.ts';
 import { httpCategory } from './http-status.ts';
 import { mcpError, mcpTransportStatus } from './mcp-errors.ts';
@@ -122,6 +129,7 @@ interface ProviderErrorFields {
    * the body is finer: a 429 for an exhausted quota is not worth a retry.)
    */
   responseHeaders?: unknown;
+  /** The parsed body: `{ error: { … } }`, or (an AI SDK stream's error part) the error itself. */
   data?: { error?: { type?: unknown; code?: unknown } };
   response?: { headers?: unknown };
   error?: { type?: unknown; code?: unknown; error?: { type?: unknown } };
@@ -130,16 +138,27 @@ interface ProviderErrorFields {
 /**
  * The provider's error code and type: on the error itself, in its `error` body (the Stainless
  * clients), or in its parsed body `data.error` (the AI SDK: OpenAI's `{ error: { code, type } }`,
- * Anthropic's `{ type: 'error', error: { type } }`).
+ * Anthropic's `{ type: 'error', error: { type } }`). A Google status (Gemini, Vertex AI) has a
+ * numeric `code` (the HTTP status): its type is the status name (`RESOURCE_EXHAUSTED`), its code
+ * an `ErrorInfo` reason (`API_KEY_INVALID`) where it has one.
  */
-function providerDetail(e: ProviderErrorFields): { code: string | undefined; type: string | undefined } {
+function providerDetail(
+  e: ProviderErrorFields,
+  google: GoogleStatus | undefined,
+): { code: string | undefined; type: string | undefined } {
   return {
     code:
       str(e.errorCode) ??
       (typeof e.code === 'string' ? e.code : undefined) ??
       str(e.error?.code) ??
-      str(e.data?.error?.code),
-    type: str(e.type) ?? str(e.error?.error?.type) ?? str(e.error?.type) ?? str(e.data?.error?.type),
+      str(e.data?.error?.code) ??
+      (google === undefined ? undefined : googleReason(google)),
+    type:
+      str(e.type) ??
+      str(e.error?.error?.type) ??
+      str(e.error?.type) ??
+      str(e.data?.error?.type) ??
+      google?.status,
   };
 }
 
@@ -215,8 +234,13 @@ export class Classifier {
     const name = str(e.name) ?? names[0] ?? 'Error';
     const status = statusOf(error) ?? mcpTransportStatus(error, names);
     if (status !== undefined) {
-      const { code, type } = providerDetail(e);
+      const google = googleStatusOf(e.data);
+      const { code, type } = providerDetail(e, google);
       const headers = e.headers ?? e.response?.headers ?? e.responseHeaders;
+      // Google asks for a wait in the body (`RetryInfo`), the others in a header.
+      const retryAfterMs =
+        retryAfterFromHeaders(headers, this.clock.now()) ??
+        (google === undefined ? undefined : googleRetryDelayMs(google));
       // Bedrock names its exception in a header (the body is only `{ message }`). A known one
       // decides the category, being more specific than the status: a 424 is the model failing,
       // a 400 may be a quota. Except `validationException`: the status and message rules say
@@ -226,8 +250,14 @@ export class Classifier {
       const category =
         awsCategory !== undefined && awsCategory !== 'validation'
           ? awsCategory
-          : httpCategory({ status, code, type, message: str(e.message) ?? '' });
-      const retryAfterMs = retryAfterFromHeaders(headers, this.clock.now());
+          : httpCategory({
+              status,
+              code,
+              type,
+              message: str(e.message) ?? '',
+              quotaWindow: google === undefined ? undefined : googleQuotaWindow(google),
+              retryAfterMs,
+            });
       const verdict = shouldRetryHeader(headers);
       const retryable = category === 'quota_exhausted' ? false : verdict;
       return classification(
@@ -258,7 +288,7 @@ export class Classifier {
     if (retryRequested(error)) return classification({ category: 'network', provider }, 'retryable_error');
     if (provider !== undefined) {
       // A client error without a status: an error event inside a stream that began with a 200.
-      const { code, type } = providerDetail(e);
+      const { code, type } = providerDetail(e, undefined);
       const category = providerTypeCategory(code, type);
       if (category !== undefined) {
         return classification(
