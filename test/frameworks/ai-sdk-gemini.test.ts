@@ -222,6 +222,26 @@ describe('streamText with @ai-sdk/google', () => {
     assert.equal(attr(op, 'error.type'), 'UNAVAILABLE');
   });
 
+  it('an error as the very first frame is not retried (the stream was handed over); a dropped one is network', async () => {
+    for (const [model, step, category] of [
+      ['gemini-first', { afterChunks: 0, status: 503 }, 'overloaded'],
+      ['gemini-drop', { afterChunks: 2, end: 'close' }, 'network'],
+    ] as const) {
+      h.fp.script({ route: 'gemini', model, steps: [{ fault: 'stream_error', ...step, count: 1 }] });
+      const result = streamText({
+        model: gemini(model),
+        prompt: 'hello there',
+        maxRetries: 0,
+        onError: () => {},
+      });
+      await (async () => {
+        for await (const _ of result.textStream);
+      })().catch(() => {});
+      assert.equal(h.fp.count({ model }), 1, model);
+      assert.equal(attr(operationOf(model).op, 'breakwater.error.category'), category, model);
+    }
+  });
+
   it('a 429 before the stream began is retried like a call', async () => {
     h.fp.script({
       route: 'gemini',
