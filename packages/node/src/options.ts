@@ -4,7 +4,6 @@
  * Breakwater's own `BREAKWATER_*` ones.
  */
 
-import { randomUUID } from 'node:crypto';
 import {
   type ClassifierRule,
   captureMaxBytesFromEnv,
@@ -19,6 +18,7 @@ import { checkStartOptions } from './check-options.ts';
 import { defaultLogger } from './default-logger.ts';
 import { envBoolean } from './env-boolean.ts';
 import { envText } from './env-text.ts';
+import { resolveInstanceId } from './instance-id.ts';
 import { type LogExport, logBatchSettings, logsProtocol } from './log-export.ts';
 import { noteBadHeaders } from './otlp-headers.ts';
 import { readUrlVariables, signalUrl, type UrlVariables } from './otlp-urls.ts';
@@ -491,7 +491,7 @@ export function resolveChecked(options: StartOptions, env: NodeJS.ProcessEnv = p
       resource['service.version'] ??
       envText(env, 'npm_package_version') ??
       appPackageVersion(),
-    serviceInstanceId: options.serviceInstanceId ?? resource['service.instance.id'] ?? randomUUID(),
+    serviceInstanceId: resolveInstanceId(options.serviceInstanceId, resource['service.instance.id'], env),
     tracesUrl: signalUrl(endpoint, urls.tracesEndpoint, urls.endpoint, urls.tracesRefused, '/v1/traces'),
     metricsUrl: signalUrl(endpoint, urls.metricsEndpoint, urls.endpoint, urls.metricsRefused, '/v1/metrics'),
     tracesExporter: traceExporters.has('otlp') ? 'otlp' : 'none',

@@ -25,9 +25,15 @@ import { type MissingEsmHook, missingEsmHook, missingEsmHookMessage } from './es
 import { interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
 import { PeriodicMetrics, SpanBatches } from './flush-unless-failing.ts';
+import { claimInstanceId } from './instance-id.ts';
 import { type ClientInstrumentations, type ClientModules, instrumentModules } from './instrument-modules.ts';
 import { logRecordProcessors } from './log-processors.ts';
-import { type ResolvedOptions, resolveChecked, type StartOptions } from './options.ts';
+import {
+  parseResourceAttributes,
+  type ResolvedOptions,
+  resolveChecked,
+  type StartOptions,
+} from './options.ts';
 import { otherProvidersWarning } from './other-providers.ts';
 import { resourceDetectors } from './resource.ts';
 import { safeLogger } from './safe-logger.ts';
@@ -287,6 +293,13 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
   const options = checkStartOptions(given);
   const resolved = resolveChecked(options);
   const log = resolved.logger;
+  // Before the app starts workers, threads or child processes: they inherit the id from the
+  // environment and must export under ids of their own (instance-id.ts).
+  claimInstanceId(
+    options.serviceInstanceId,
+    parseResourceAttributes(process.env.OTEL_RESOURCE_ATTRIBUTES)['service.instance.id'],
+    process.env,
+  );
   let sdk: NodeSDK | undefined;
   let runtime: Runtime | undefined;
   let control: ControlHandle | undefined;

@@ -56,6 +56,12 @@ export const ENV = {
   PROMETHEUS_HOST: 'BREAKWATER_PROMETHEUS_HOST',
   /** Bound on one captured message-content attribute, UTF-8 bytes (content capture on). */
   CAPTURE_MAX_BYTES: 'BREAKWATER_CAPTURE_MAX_BYTES',
+  /**
+   * Set by `start()` to the `service.instance.id` it took from `OTEL_RESOURCE_ATTRIBUTES`, so the
+   * processes and worker threads the app starts afterwards, which inherit both, know that id is
+   * taken and export under one of their own.
+   */
+  INSTANCE_ID_TAKEN: 'BREAKWATER_INSTANCE_ID_TAKEN',
 } as const;
 
 /**

@@ -1,0 +1,24 @@
+// A job runner under NODE_OPTIONS="--import @breakwater/node/register" that forks a child process
+// per job (child_process.fork, which inherits the environment): the child makes three chat calls
+// to the fault provider (PROVIDER_URL), flushes, and prints a JSON line saying who it is.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { start } from '@breakwater/node';
+import OpenAI from 'openai';
+
+const bw = start();
+const me = { pid: process.pid, instance: bw.options.serviceInstanceId };
+if (process.argv[2] !== 'job') {
+  console.log(JSON.stringify({ role: 'runner', ...me }));
+  fork(fileURLToPath(import.meta.url), ['job']);
+} else {
+  const openai = new OpenAI({ apiKey: 'test', baseURL: `${process.env.PROVIDER_URL}/v1` });
+  for (let i = 0; i < 3; i++) {
+    await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+  }
+  await bw.forceFlush();
+  console.log(JSON.stringify({ role: 'job', ...me }));
+}
