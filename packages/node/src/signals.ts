@@ -4,6 +4,7 @@
  * has its own listener (then exiting is the app's decision).
  */
 import { MAX_TIMER_MS } from '@breakwater/protocol';
+import { holdRepeatedSignals, signalClusterWorkers } from './cluster-workers.ts';
 
 interface Flushable {
   shutdown(): Promise<void>;
@@ -34,11 +35,16 @@ export function installSignalHandlers(handle: Flushable, timeoutMs: number): voi
       // Ours runs first (prepended), so every app listener is still registered here, `once` ones
       // included: Node removes those just before calling them.
       const appListens = process.listenerCount(signal) > 0;
+      const release = holdRepeatedSignals(SIGNALS);
       const timer = setTimeout(finish, waitMs);
       timer.unref();
-      handle.shutdown().then(finish, finish);
+      // Ending the process ourselves, a cluster primary first has its workers flush and exit
+      // (cluster-workers.ts); an app that listens ends them as it sees fit.
+      const workers = appListens ? undefined : signalClusterWorkers(signal);
+      Promise.all([handle.shutdown(), workers]).then(finish, finish);
       function finish(): void {
         clearTimeout(timer);
+        release();
         // Re-raise with the default disposition so the exit code says which signal ended us.
         if (!appListens) process.kill(process.pid, signal);
       }
