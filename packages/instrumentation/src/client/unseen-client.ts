@@ -8,8 +8,11 @@
  *
  * Told once per client, when such a client sends a request: Node's `fetch` publishes each request
  * on undici's diagnostics channel, and the clients name themselves in their User-Agent
- * (`OpenAI/JS 7.57.0`, `Anthropic/JS 1.12.0`; a minified bundle renames openai's class, and so
- * its name, and goes untold). The channel is listened to only while no hook has seen any client
+ * (`OpenAI/JS 7.57.0`, `Anthropic/JS 1.12.0`). openai's is its class name, which a minifying
+ * bundler renames (`hY/JS 7.57.0` from `next build`, whose server bundles are minified): such a
+ * name, one to three characters, is taken for openai's when the request goes to one of the
+ * OpenAI API routes Breakwater patches, so other clients sharing that User-Agent scheme (Groq's,
+ * Cerebras's) are not mistaken for it however they are bundled. The channel is listened to only while no hook has seen any client
  * module (nor `patch()` been given one): an app whose hooks work listens to nothing, so its calls
  * pay nothing, and such an app's clients are hardly bundled. A client with a `fetch` of its own is
  * not heard.
@@ -31,6 +34,12 @@ const AGENTS: readonly (readonly [RegExp, ClientFamily])[] = [
   [/^(?:Azure|Bedrock)?OpenAI\/JS /, 'openai'],
   [/^Anthropic\/JS /, 'anthropic'],
 ];
+
+/** A class name as a minifier leaves it (`hY/JS 7.57.0`): openai's, if the path says so. */
+const MINIFIED_AGENT = /^[A-Za-z_$][\w$]{0,2}\/JS \d/;
+
+/** The OpenAI API routes whose calls Breakwater patches (also under Azure's deployment paths). */
+const OPENAI_ROUTE = /\/(?:chat\/completions|responses|embeddings)(?:[/?]|$)/;
 
 /**
  * The client's CommonJS entry as `require`'s cache names it (npm, pnpm; any separator). Only the
@@ -91,8 +100,9 @@ function update(): void {
 function onRequest(message: unknown): void {
   // A throw here would reach the app as an uncaught exception: telemetry must never fail it.
   try {
-    const request = (message as { request?: { headers?: unknown; origin?: unknown } }).request;
-    const family = clientOf(request?.headers);
+    const request = (message as { request?: { headers?: unknown; origin?: unknown; path?: unknown } })
+      .request;
+    const family = clientOf(request?.headers, request?.path);
     if (family === undefined || !watching.has(family)) return;
     if (shared.seen.has(family) || shared.warned.has(family)) return;
     shared.warned.add(family);
@@ -104,13 +114,17 @@ function onRequest(message: unknown): void {
 }
 
 /** The client a request's User-Agent names; undici keeps headers as a flat name/value list. */
-function clientOf(headers: unknown): ClientFamily | undefined {
+function clientOf(headers: unknown, path: unknown): ClientFamily | undefined {
   if (!Array.isArray(headers)) return undefined;
   for (let i = 0; i + 1 < headers.length; i += 2) {
     const name = headers[i];
     if (typeof name !== 'string' || name.toLowerCase() !== 'user-agent') continue;
     const agent = String(headers[i + 1]);
-    return AGENTS.find(([pattern]) => pattern.test(agent))?.[1];
+    const named = AGENTS.find(([pattern]) => pattern.test(agent))?.[1];
+    if (named !== undefined) return named;
+    return MINIFIED_AGENT.test(agent) && typeof path === 'string' && OPENAI_ROUTE.test(path)
+      ? 'openai'
+      : undefined;
   }
   return undefined;
 }
@@ -162,7 +176,8 @@ function notSeen(family: ClientFamily, name: string): string {
     `no module hook saw ${name} load, so its calls run without Breakwater's spans, retries, ` +
     "timeouts or breakers, with the client's own retries on. Either it is bundled into the app " +
     `(esbuild, webpack): mark it external (--external:${name}) or give its module to ` +
-    `instrument({ ${family} }) (see "Bundled apps" in the @breakwater/node README); or an ES module app ` +
+    `instrument({ ${family} }) (see "Bundled apps" in the @breakwater/node README, and its "Next.js" ` +
+    'section for a Next.js app); or an ES module app ' +
     'imported it without the loader hook (--import @breakwater/node/register); or it is installed under ' +
     `an npm alias not given as ${ALIAS_OPTION[family]}.`
   );
