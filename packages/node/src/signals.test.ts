@@ -26,12 +26,48 @@ describe('installSignalHandlers', () => {
           process.exit(0);
         }, 200);
       });
-      installSignalHandlers({ shutdown: async () => console.log('flushed') }, 1000);
+      installSignalHandlers(
+        { forceFlush: async () => console.log('flushed'), shutdown: async () => console.log('shut down') },
+        1000,
+      );
       setInterval(() => {}, 1000);
       process.kill(process.pid, 'SIGTERM');
     `);
     assert.equal(status, 0, stderr);
-    assert.deepEqual(lines, ['flushed', 'app: shutting down', 'app: done']);
+    assert.deepEqual(lines, ['flushed', 'app: shutting down', 'app: done', 'shut down']);
+  });
+
+  it("holds the app's process.exit() after the signal until the shutdown flush is done", () => {
+    // As `next start` does: its SIGTERM listener closes the server, then calls process.exit(143).
+    // Before, that exit ended the process in the middle of the export of the last spans.
+    const { status, lines, stderr } = runChild(`
+      import { installSignalHandlers } from './src/signals.ts';
+      process.on('SIGTERM', () => {
+        setImmediate(() => {
+          console.log('app: exit');
+          process.exit(143);
+        });
+      });
+      const shutdown = () =>
+        new Promise((resolve) => setTimeout(() => { console.log('exported'); resolve(); }, 200));
+      installSignalHandlers({ forceFlush: async () => {}, shutdown }, 5_000);
+      setInterval(() => {}, 1000);
+      process.kill(process.pid, 'SIGTERM');
+    `);
+    assert.equal(status, 143, stderr);
+    assert.deepEqual(lines, ['app: exit', 'exported']);
+  });
+
+  it('exits with the held code once the wait is over, whatever the flush is doing', () => {
+    const { status, lines, stderr } = runChild(`
+      import { installSignalHandlers } from './src/signals.ts';
+      process.on('SIGTERM', () => process.exit(3));
+      installSignalHandlers({ forceFlush: async () => {}, shutdown: () => new Promise(() => {}) }, 100);
+      setInterval(() => {}, 1000);
+      process.kill(process.pid, 'SIGTERM');
+    `);
+    assert.equal(status, 3, stderr);
+    assert.deepEqual(lines, ['']);
   });
 
   it('shuts down on beforeExit only after a call in retry back-off has finished', () => {
@@ -40,7 +76,7 @@ describe('installSignalHandlers', () => {
     const { status, lines, stderr } = runChild(`
       import { ConstantBackoff, Pipeline, noopListener } from '@breakwater/resilience';
       import { installSignalHandlers } from './src/signals.ts';
-      installSignalHandlers({ shutdown: async () => console.log('shutdown') }, 1000);
+      installSignalHandlers({ forceFlush: async () => {}, shutdown: async () => console.log('shutdown') }, 1000);
       const pipeline = new Pipeline({
         dependency: 'openai/gpt-4o',
         listener: noopListener,
@@ -62,7 +98,7 @@ describe('installSignalHandlers', () => {
     const { lines, stderr } = runChild(`
       import { installSignalHandlers } from './src/signals.ts';
       const flush = () => new Promise((resolve) => setTimeout(() => { console.log('flushed'); resolve(); }, 200));
-      installSignalHandlers({ shutdown: flush }, 3_000_000_000);
+      installSignalHandlers({ forceFlush: flush, shutdown: flush }, 3_000_000_000);
       setInterval(() => {}, 1000);
       process.kill(process.pid, 'SIGTERM');
     `);

@@ -2,11 +2,16 @@
  * Flush on SIGTERM/SIGINT without changing how the process ends. Node exits on these signals
  * only while nobody listens; once we listen, we must end the process ourselves unless the app
  * has its own listener (then exiting is the app's decision).
+ *
+ * An app that listens usually ends with `process.exit()` once its own shutdown is done (`next
+ * start` closes its server, then calls `process.exit(143)`), which would cut the export of the
+ * last spans short. So after the signal that exit is held until the shutdown flush is done.
  */
 import { MAX_TIMER_MS } from '@breakwater/protocol';
 import { holdRepeatedSignals, signalClusterWorkers } from './cluster-workers.ts';
 
 interface Flushable {
+  forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -34,22 +39,53 @@ export function installSignalHandlers(handle: Flushable, timeoutMs: number): voi
       for (const s of SIGNALS) process.removeListener(s, handlers[s] ?? onSignal);
       // Ours runs first (prepended), so every app listener is still registered here, `once` ones
       // included: Node removes those just before calling them.
-      const appListens = process.listenerCount(signal) > 0;
+      if (process.listenerCount(signal) > 0) {
+        // The app's listeners end the process when its own shutdown is done, its calls in flight
+        // answered: what is buffered goes out now, the rest at its process.exit() or beforeExit.
+        // A cluster primary's listener ends its workers as it sees fit.
+        void handle.forceFlush();
+        holdExit(handle, waitMs);
+        return;
+      }
       const release = holdRepeatedSignals(SIGNALS);
       const timer = setTimeout(finish, waitMs);
       timer.unref();
       // Ending the process ourselves, a cluster primary first has its workers flush and exit
-      // (cluster-workers.ts); an app that listens ends them as it sees fit.
-      const workers = appListens ? undefined : signalClusterWorkers(signal);
-      Promise.all([handle.shutdown(), workers]).then(finish, finish);
+      // (cluster-workers.ts).
+      Promise.all([handle.shutdown(), signalClusterWorkers(signal)]).then(finish, finish);
       function finish(): void {
         clearTimeout(timer);
         release();
         // Re-raise with the default disposition so the exit code says which signal ended us.
-        if (!appListens) process.kill(process.pid, signal);
+        process.kill(process.pid, signal);
       }
     };
     handlers[signal] = onSignal;
     process.prependOnceListener(signal, onSignal);
   }
+}
+
+/**
+ * Makes the next `process.exit()` shut `handle` down first (within `waitMs`), then exit with the
+ * code it was given. The held call returns to its caller, where a real one never would; a second
+ * call while the first is held changes nothing (the first one's code ends the process, as it would
+ * have).
+ */
+function holdExit(handle: Flushable, waitMs: number): void {
+  const exit = process.exit;
+  let held = false;
+  const holding = (code?: number | string | null): void => {
+    if (held) return;
+    held = true;
+    // Should the loop run dry first, the process ends with that code all the same.
+    if (code !== undefined && code !== null) process.exitCode = code;
+    const timer = setTimeout(finish, waitMs);
+    handle.shutdown().then(finish, finish);
+    function finish(): void {
+      clearTimeout(timer);
+      if (process.exit === holding) process.exit = exit;
+      exit.call(process, code);
+    }
+  };
+  process.exit = holding as typeof process.exit;
 }
