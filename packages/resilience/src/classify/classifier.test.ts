@@ -162,6 +162,29 @@ describe('classify: OpenAI client errors', () => {
     assert.equal(classify(openai(429, { message: 'x' }, { 'retry-after': 'soon' })).retryAfterMs, undefined);
   });
 
+  it('a quota 429 stays quota_exhausted with a Retry-After header (gateways and Azure send one on every 429)', () => {
+    const headers = { 'retry-after': '20' };
+    // No code in the body (an OpenAI-compatible gateway): only the message says quota.
+    const gateway = openai(
+      429,
+      { message: 'You exceeded your current quota, please check your plan and billing details.' },
+      headers,
+    );
+    const azure = openai(
+      429,
+      {
+        code: '429',
+        message:
+          'Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-02-01 have exceeded your monthly quota.',
+      },
+      headers,
+    );
+    for (const error of [gateway, azure]) {
+      const c = classify(error);
+      assert.deepEqual([c.category, c.retryable, c.retryAfterMs], ['quota_exhausted', false, 20_000]);
+    }
+  });
+
   it('honours x-should-retry', () => {
     assert.equal(classify(openai(500, { message: 'x' }, { 'x-should-retry': 'false' })).retryable, false);
     assert.equal(classify(openai(400, { message: 'x' }, { 'x-should-retry': 'true' })).retryable, true);

@@ -238,9 +238,8 @@ export class Classifier {
       const { code, type } = providerDetail(e, google);
       const headers = e.headers ?? e.response?.headers ?? e.responseHeaders;
       // Google asks for a wait in the body (`RetryInfo`), the others in a header.
-      const retryAfterMs =
-        retryAfterFromHeaders(headers, this.clock.now()) ??
-        (google === undefined ? undefined : googleRetryDelayMs(google));
+      const bodyRetryDelayMs = google === undefined ? undefined : googleRetryDelayMs(google);
+      const retryAfterMs = retryAfterFromHeaders(headers, this.clock.now()) ?? bodyRetryDelayMs;
       // Bedrock names its exception in a header (the body is only `{ message }`). A known one
       // decides the category, being more specific than the status: a 424 is the model failing,
       // a 400 may be a quota. Except `validationException`: the status and message rules say
@@ -256,7 +255,7 @@ export class Classifier {
               type,
               message: str(e.message) ?? '',
               quotaWindow: google === undefined ? undefined : googleQuotaWindow(google),
-              retryAfterMs,
+              bodyRetryDelayMs,
             });
       const verdict = shouldRetryHeader(headers);
       const retryable = category === 'quota_exhausted' ? false : verdict;

@@ -13,8 +13,11 @@ export interface HttpErrorFacts {
    * (per day, per month) or `short` (per second, minute, hour).
    */
   readonly quotaWindow?: 'long' | 'short' | undefined;
-  /** The wait the response asked for (`Retry-After`, Google's `RetryInfo`), in milliseconds. */
-  readonly retryAfterMs?: number | undefined;
+  /**
+   * The wait the error body itself asks for (Google's `RetryInfo`), in milliseconds. Not a
+   * `Retry-After` header: gateways and Azure OpenAI send one on every 429, quota ones included.
+   */
+  readonly bodyRetryDelayMs?: number | undefined;
 }
 
 const QUOTA_RE = /insufficient_quota|spend_limit|billing|quota|credit balance/i;
@@ -46,13 +49,13 @@ export function httpCategory(facts: HttpErrorFacts): ErrorCategory {
     if (facts.quotaWindow === 'long') return 'quota_exhausted';
     if (facts.quotaWindow === 'short') return 'rate_limited';
     // A 429 that talks about quota or spend limits will not clear by waiting, unless it names a
-    // short window or asks for a wait itself (Gemini says "You exceeded your current quota" of its
-    // per-minute limits too, with a `RetryInfo`).
+    // short window or its body asks for a wait (Gemini says "You exceeded your current quota" of
+    // its per-minute limits too, with a `RetryInfo`).
     if (
       QUOTA_RE.test(facts.message) &&
       !/rate limit/i.test(facts.message) &&
       !SHORT_QUOTA_RE.test(facts.message) &&
-      facts.retryAfterMs === undefined
+      facts.bodyRetryDelayMs === undefined
     )
       return 'quota_exhausted';
     // OpenAI's "Request too large for … on tokens per min": this one request is over the whole
