@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { it } from 'node:test';
 import type * as edge from './edge.ts';
 import type * as node from './index.ts';
@@ -15,4 +16,27 @@ it('loading @breakwater/node outside Node.js fails with what to do instead', asy
     assert.match(error.message, /process\.env\.NEXT_RUNTIME === 'nodejs'/);
     return true;
   });
+});
+
+/** The file `import '@breakwater/node'` loads under these export conditions (Node's `node` too). */
+function resolvedUnder(conditions: readonly string[]): string {
+  return execFileSync(
+    process.execPath,
+    [
+      '--conditions=@breakwater/source',
+      ...conditions.map((c) => `--conditions=${c}`),
+      '--input-type=module',
+      '-e',
+      "process.stdout.write(import.meta.resolve('@breakwater/node'))",
+    ],
+    { cwd: import.meta.dirname, encoding: 'utf8' },
+  );
+}
+
+it('a Node.js-compatible runtime that also asserts worker or browser gets the SDK, an Edge runtime the error', () => {
+  // Bun's runtime matches `bun`, `worker`, `module`, `node`, `browser`, `default`.
+  assert.match(resolvedUnder(['worker', 'browser']), /\/src\/index\.ts$/);
+  // Next.js's Edge runtime and Cloudflare's workerd come before `node`, whatever else they assert.
+  assert.match(resolvedUnder(['edge-light']), /\/src\/edge\.ts$/);
+  assert.match(resolvedUnder(['workerd', 'worker']), /\/src\/edge\.ts$/);
 });

@@ -1,7 +1,9 @@
 /**
  * What `import '@breakwater/node'` loads in a runtime other than Node.js (the `edge-light`,
  * `workerd`, `worker` and `browser` export conditions: Next.js's Edge runtime and middleware,
- * Cloudflare Workers, a browser bundle). The SDK needs Node's http, diagnostics_channel and
+ * Cloudflare Workers, a browser bundle). `worker` and `browser` come after `node` in the exports
+ * map, since Bun's runtime asserts all three (and Node.js-compatible tools may add either); the
+ * Edge runtimes' own conditions come first. The SDK needs Node's http, diagnostics_channel and
  * module hooks; bundled for such a runtime it failed at load with the bundler's own words
  * (`Native module not found: node:diagnostics_channel`), naming none of this. Loading this module
  * throws instead, saying what to do; its exports carry index.ts's names so that a bundler checking
