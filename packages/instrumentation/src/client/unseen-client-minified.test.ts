@@ -40,6 +40,16 @@ it('a minified openai client is told on its first call to an API route Breakwate
   const minified = new hY({ apiKey: 'k', baseURL: fp.openaiBaseUrl, maxRetries: 0 });
   // A route Breakwater does not patch: another client with a short name is not taken for openai.
   assert.deepEqual(await warningsOf(() => minified.models.list().catch(() => undefined)), []);
+  // Another Stainless client, minified, on an OpenAI-compatible route (Groq's SDK is at 0.x).
+  const groqLike = new hY({
+    apiKey: 'k',
+    baseURL: fp.openaiBaseUrl,
+    maxRetries: 0,
+    defaultHeaders: { 'User-Agent': 'gQ/JS 0.37.0' },
+  });
+  const groqChat = () =>
+    groqLike.chat.completions.create({ model: 'llama-minified', messages: [{ role: 'user', content: 'hi' }] });
+  assert.deepEqual(await warningsOf(groqChat), []);
   const [warning, ...more] = await warningsOf(() =>
     minified.chat.completions.create({ model: 'gpt-minified', messages: [{ role: 'user', content: 'hi' }] }),
   );

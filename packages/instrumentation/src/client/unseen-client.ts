@@ -10,9 +10,10 @@
  * on undici's diagnostics channel, and the clients name themselves in their User-Agent
  * (`OpenAI/JS 7.57.0`, `Anthropic/JS 1.12.0`). openai's is its class name, which a minifying
  * bundler renames (`hY/JS 7.57.0` from `next build`, whose server bundles are minified): such a
- * name, one to three characters, is taken for openai's when the request goes to one of the
- * OpenAI API routes Breakwater patches, so other clients sharing that User-Agent scheme (Groq's,
- * Cerebras's) are not mistaken for it however they are bundled. The channel is listened to only while no hook has seen any client
+ * name, one to three characters, with a version of openai's (4 or later) is taken for openai's when
+ * the request goes to one of the OpenAI API routes Breakwater patches, so other clients sharing
+ * that User-Agent scheme (Groq's, Cerebras's, at 0.x and 1.x) are not mistaken for it however they
+ * are bundled. The channel is listened to only while no hook has seen any client
  * module (nor `patch()` been given one): an app whose hooks work listens to nothing, so its calls
  * pay nothing, and such an app's clients are hardly bundled. A client with a `fetch` of its own is
  * not heard.
@@ -35,8 +36,13 @@ const AGENTS: readonly (readonly [RegExp, ClientFamily])[] = [
   [/^Anthropic\/JS /, 'anthropic'],
 ];
 
-/** A class name as a minifier leaves it (`hY/JS 7.57.0`): openai's, if the path says so. */
-const MINIFIED_AGENT = /^[A-Za-z_$][\w$]{0,2}\/JS \d/;
+/**
+ * A class name as a minifier leaves it (`hY/JS 7.57.0`): openai's, if the path says so. The other
+ * Stainless clients name themselves the same way and some call `…/chat/completions` too (Groq's
+ * `/openai/v1/chat/completions`, Cerebras's, Together's); their versions are below openai's 4,
+ * the first to send its class name, so only a version of 4 or later is taken for openai's.
+ */
+const MINIFIED_AGENT = /^[A-Za-z_$][\w$]{0,2}\/JS (?:[4-9]|[1-9]\d+)\./;
 
 /** The OpenAI API routes whose calls Breakwater patches (also under Azure's deployment paths). */
 const OPENAI_ROUTE = /\/(?:chat\/completions|responses|embeddings)(?:[/?]|$)/;
