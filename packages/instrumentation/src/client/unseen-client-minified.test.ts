@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import * as openaiModule from 'openai';
 import { OpenAIInstrumentation } from '../openai/instrumentation.ts';
-import { UNINSTRUMENTED_CLIENT_WARNING } from './unseen-client.ts';
+import { uninstrumentedWarningsOf as warningsOf } from '../testing/uninstrumented-warnings.ts';
 
 // openai's User-Agent is its class name, which a minifying bundler renames: `next build` minifies
 // the server bundles, so a bundled client sends `hY/JS 7.57.0`. A subclass named as a minifier
@@ -22,20 +22,6 @@ after(async () => {
   await fp.close();
 });
 
-/** Runs `call`, returning the warnings about uninstrumented clients it raised. */
-async function warningsOf(call: () => Promise<unknown>): Promise<Error[]> {
-  const warnings: Error[] = [];
-  const onWarning = (w: Error) => warnings.push(w);
-  process.on('warning', onWarning);
-  try {
-    await call();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return warnings.filter((w) => (w as { code?: string }).code === UNINSTRUMENTED_CLIENT_WARNING);
-}
-
 it('a minified openai client is told on its first call to an API route Breakwater patches', async () => {
   const minified = new hY({ apiKey: 'k', baseURL: fp.openaiBaseUrl, maxRetries: 0 });
   // A route Breakwater does not patch: another client with a short name is not taken for openai.
@@ -48,7 +34,10 @@ it('a minified openai client is told on its first call to an API route Breakwate
     defaultHeaders: { 'User-Agent': 'gQ/JS 0.37.0' },
   });
   const groqChat = () =>
-    groqLike.chat.completions.create({ model: 'llama-minified', messages: [{ role: 'user', content: 'hi' }] });
+    groqLike.chat.completions.create({
+      model: 'llama-minified',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
   assert.deepEqual(await warningsOf(groqChat), []);
   const [warning, ...more] = await warningsOf(() =>
     minified.chat.completions.create({ model: 'gpt-minified', messages: [{ role: 'user', content: 'hi' }] }),

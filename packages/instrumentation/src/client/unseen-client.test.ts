@@ -6,7 +6,7 @@ import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provid
 import * as openaiModule from 'openai';
 import { AnthropicInstrumentation } from '../anthropic/instrumentation.ts';
 import { OpenAIInstrumentation } from '../openai/instrumentation.ts';
-import { UNINSTRUMENTED_CLIENT_WARNING } from './unseen-client.ts';
+import { uninstrumentedWarningsOf as warningsOf } from '../testing/uninstrumented-warnings.ts';
 
 // The clients are imported before the instrumentations exist and with no loader hook, as a
 // bundled client is: no hook ever sees them load.
@@ -25,21 +25,6 @@ after(async () => {
   anthropicInstrumentation.disable();
   await fp.close();
 });
-
-/** Runs `call`, returning the warnings about uninstrumented clients it raised. */
-async function warningsOf(call: () => Promise<unknown>): Promise<Error[]> {
-  const warnings: Error[] = [];
-  const onWarning = (w: Error) => warnings.push(w);
-  process.on('warning', onWarning);
-  try {
-    await call();
-    // 'warning' is emitted on the next tick.
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return warnings.filter((w) => (w as { code?: string }).code === UNINSTRUMENTED_CLIENT_WARNING);
-}
 
 const chat = () =>
   new openaiModule.OpenAI({ apiKey: 'k', baseURL: fp.openaiBaseUrl }).chat.completions.create({
