@@ -5,9 +5,39 @@
  * `OTEL_RESOURCE_ATTRIBUTES`. Reads back what the app says (its JSON lines) and what the collector
  * recorded.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, type RunningProcess, startProcess } from '../harness/process.ts';
+import { after, before } from 'node:test';
+import { Collector, Provider } from '../fleet/cluster.ts';
+import { REPO_ROOT, type RunningProcess, startProcess, stopAll } from '../harness/process.ts';
 import { getJson, waitFor } from '../harness/wait.ts';
+
+/** The real collector (in-memory store) and fault provider the apps of a describe block report to. */
+export interface Stack {
+  readonly collector: Collector;
+  readonly provider: Provider;
+}
+
+/**
+ * Starts a collector and a fault provider before the enclosing describe block's tests and stops
+ * them, and every process the tests started, after; the returned object holds them once started.
+ */
+export function useStack(): Stack {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bw-process-models-'));
+  const stack = {} as { collector: Collector; provider: Provider };
+  before(async () => {
+    [stack.provider, stack.collector] = await Promise.all([
+      Provider.start(),
+      Collector.start(dir, 'logLevel: warn\nstore: { kind: memory }\n'),
+    ]);
+  });
+  after(async () => {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return stack;
+}
 
 /** One JSON line an app prints: who a process or thread is and what it exports as. */
 export interface Said {

@@ -4,7 +4,7 @@
 // if FLUSH=1, prints a JSON line saying who it is, and then stays up as a server would.
 import cluster from 'node:cluster';
 import { start } from '@breakwater/node';
-import OpenAI from 'openai';
+import { threeChatCalls } from './chat-calls.mjs';
 
 // The register hook's instance (start() with no options returns it).
 const bw = start();
@@ -13,13 +13,7 @@ if (cluster.isPrimary) {
   console.log(JSON.stringify({ role: 'primary', ...me }));
   for (let i = 0; i < 2; i++) cluster.fork();
 } else {
-  const openai = new OpenAI({ apiKey: 'test', baseURL: `${process.env.PROVIDER_URL}/v1` });
-  for (let i = 0; i < 3; i++) {
-    await openai.chat.completions.create({
-      model: 'gpt-4o-mini',
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-  }
+  await threeChatCalls();
   if (process.env.FLUSH === '1') await bw.forceFlush();
   console.log(JSON.stringify({ role: 'worker', ...me }));
   setInterval(() => {}, 60_000);

@@ -8,46 +8,29 @@
  * mid-flush.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { Collector, Provider } from '../fleet/cluster.ts';
-import { stopAll } from '../harness/process.ts';
+import { describe, it } from 'node:test';
 import { waitFor } from '../harness/wait.ts';
-import { type AppRun, operationsCounted, runApp } from './apps.ts';
-
-const COLLECTOR_YAML = `
-logLevel: warn
-store: { kind: memory }
-`;
+import { type AppRun, operationsCounted, runApp, useStack } from './apps.ts';
 
 describe('stopping a cluster app', { timeout: 120_000 }, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bw-cluster-stop-'));
-  let provider: Provider;
-  let collector: Collector;
-
-  before(async () => {
-    [provider, collector] = await Promise.all([Provider.start(), Collector.start(dir, COLLECTOR_YAML)]);
-  });
-
-  after(async () => {
-    await stopAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const stack = useStack();
 
   /** Runs the cluster app until both workers have made their calls (unflushed); returns it. */
   async function clusterWithCalls(service: string) {
     const app = await runApp('cluster-app', {
       service,
       pod: 'pod-1',
-      collectorUrl: collector.url,
-      providerUrl: provider.url,
+      collectorUrl: stack.collector.url,
+      providerUrl: stack.provider.url,
       // Long enough that nothing is exported before the stop: only the stop's flush sends them.
       env: { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000' },
     });
     const workers = await app.said('worker', 2);
-    assert.equal(await operationsCounted(collector.url, service), 0, 'nothing exported before the stop');
+    assert.equal(
+      await operationsCounted(stack.collector.url, service),
+      0,
+      'nothing exported before the stop',
+    );
     return { app, workers };
   }
 
@@ -56,7 +39,7 @@ describe('stopping a cluster app', { timeout: 120_000 }, () => {
     let n = 0;
     try {
       await waitFor('the collector to count the 6 calls of both workers', async () => {
-        n = await operationsCounted(collector.url, service);
+        n = await operationsCounted(stack.collector.url, service);
         return n === 6 || undefined;
       });
     } catch (error) {

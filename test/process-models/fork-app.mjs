@@ -4,7 +4,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { start } from '@breakwater/node';
-import OpenAI from 'openai';
+import { threeChatCalls } from './chat-calls.mjs';
 
 const bw = start();
 const me = { pid: process.pid, instance: bw.options.serviceInstanceId };
@@ -12,13 +12,7 @@ if (process.argv[2] !== 'job') {
   console.log(JSON.stringify({ role: 'runner', ...me }));
   fork(fileURLToPath(import.meta.url), ['job']);
 } else {
-  const openai = new OpenAI({ apiKey: 'test', baseURL: `${process.env.PROVIDER_URL}/v1` });
-  for (let i = 0; i < 3; i++) {
-    await openai.chat.completions.create({
-      model: 'gpt-4o-mini',
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-  }
+  await threeChatCalls();
   await bw.forceFlush();
   console.log(JSON.stringify({ role: 'job', ...me }));
 }

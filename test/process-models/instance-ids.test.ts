@@ -8,39 +8,18 @@
  * the process that took the id keeping it as it is.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { Collector, Provider } from '../fleet/cluster.ts';
-import { stopAll } from '../harness/process.ts';
+import { describe, it } from 'node:test';
 import { waitFor } from '../harness/wait.ts';
-import { breakerStateInstances, runApp } from './apps.ts';
-
-const COLLECTOR_YAML = `
-logLevel: warn
-store: { kind: memory }
-`;
+import { breakerStateInstances, runApp, useStack } from './apps.ts';
 
 describe('service.instance.id across processes and threads', { timeout: 120_000 }, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bw-process-models-'));
-  let provider: Provider;
-  let collector: Collector;
-
-  before(async () => {
-    [provider, collector] = await Promise.all([Provider.start(), Collector.start(dir, COLLECTOR_YAML)]);
-  });
-
-  after(async () => {
-    await stopAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const stack = useStack();
 
   /** Waits until the collector holds breaker states of `service` under exactly `ids`. */
   async function collectorSees(service: string, ids: string[]): Promise<void> {
     const want = [...ids].sort();
     await waitFor(`the collector to hold breaker states of ${service} for ${want.join(', ')}`, async () => {
-      const got = await breakerStateInstances(collector.url, service);
+      const got = await breakerStateInstances(stack.collector.url, service);
       return JSON.stringify(got) === JSON.stringify(want) || undefined;
     });
   }
@@ -49,8 +28,8 @@ describe('service.instance.id across processes and threads', { timeout: 120_000 
     const app = await runApp('cluster-app', {
       service: 'cluster-ids',
       pod: 'pod-1',
-      collectorUrl: collector.url,
-      providerUrl: provider.url,
+      collectorUrl: stack.collector.url,
+      providerUrl: stack.provider.url,
       env: { FLUSH: '1' },
     });
     const [primary] = await app.said('primary', 1);
@@ -68,8 +47,8 @@ describe('service.instance.id across processes and threads', { timeout: 120_000 
     const app = await runApp('threads-app', {
       service: 'thread-ids',
       pod: 'pod-2',
-      collectorUrl: collector.url,
-      providerUrl: provider.url,
+      collectorUrl: stack.collector.url,
+      providerUrl: stack.provider.url,
     });
     const [main] = await app.said('main', 1);
     const threads = await app.said('thread', 2);
@@ -89,8 +68,8 @@ describe('service.instance.id across processes and threads', { timeout: 120_000 
     const app = await runApp('fork-app', {
       service: 'fork-ids',
       pod: 'pod-3',
-      collectorUrl: collector.url,
-      providerUrl: provider.url,
+      collectorUrl: stack.collector.url,
+      providerUrl: stack.provider.url,
     });
     const [runner] = await app.said('runner', 1);
     const [job] = await app.said('job', 1);

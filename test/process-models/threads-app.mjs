@@ -3,7 +3,7 @@
 // flush, and tell the main thread who they are; the main thread prints a JSON line for each.
 import { isMainThread, parentPort, threadId, Worker } from 'node:worker_threads';
 import { start } from '@breakwater/node';
-import OpenAI from 'openai';
+import { threeChatCalls } from './chat-calls.mjs';
 
 const bw = start();
 const me = { pid: process.pid, threadId, instance: bw.options.serviceInstanceId };
@@ -13,13 +13,7 @@ if (isMainThread) {
     new Worker(new URL(import.meta.url)).on('message', (m) => console.log(JSON.stringify(m)));
   }
 } else {
-  const openai = new OpenAI({ apiKey: 'test', baseURL: `${process.env.PROVIDER_URL}/v1` });
-  for (let i = 0; i < 3; i++) {
-    await openai.chat.completions.create({
-      model: 'gpt-4o-mini',
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-  }
+  await threeChatCalls();
   // A thread may be terminated at any time (a pool reaping idle threads): flush per task.
   await bw.forceFlush();
   parentPort.postMessage({ role: 'thread', ...me });
