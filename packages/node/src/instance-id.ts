@@ -40,20 +40,32 @@ export function resolveInstanceId(
 ): string {
   if (explicit !== undefined) return explicit;
   if (inherited === undefined) return randomUUID();
-  const shared = !place.isMainThread || place.isClusterWorker || env[ENV.INSTANCE_ID_TAKEN] === inherited;
+  const shared = !place.isMainThread || place.isClusterWorker || takenElsewhere(env, inherited, place.pid);
   if (!shared) return inherited;
   return place.isMainThread ? `${inherited}/${place.pid}` : `${inherited}/${place.pid}/${place.threadId}`;
 }
 
 /**
- * Marks `inherited` as taken in this process's environment, which the processes and threads
- * started from now on inherit. Only an id from the environment: one given in code is the app's
- * to keep unique, and a random one cannot be inherited.
+ * Marks `inherited` as taken by process `pid` in this process's environment, which the processes
+ * and threads started from now on inherit. Only an id from the environment: one given in code is
+ * the app's to keep unique, and a random one cannot be inherited.
  */
 export function claimInstanceId(
   explicit: string | undefined,
   inherited: string | undefined,
   env: NodeJS.ProcessEnv,
+  pid: number = process.pid,
 ): void {
-  if (explicit === undefined && inherited !== undefined) env[ENV.INSTANCE_ID_TAKEN] = inherited;
+  if (explicit === undefined && inherited !== undefined) env[ENV.INSTANCE_ID_TAKEN] = `${pid}:${inherited}`;
+}
+
+/**
+ * Whether another process took `inherited` (a parent: the mark is `<pid>:<id>`). The process that
+ * took it keeps its id however often it resolves its options again (`resolveOptions()`, a
+ * `start()` after `shutdown()`).
+ */
+function takenElsewhere(env: NodeJS.ProcessEnv, inherited: string, pid: number): boolean {
+  const mark = env[ENV.INSTANCE_ID_TAKEN];
+  const colon = mark?.indexOf(':') ?? -1;
+  return colon > 0 && mark!.slice(colon + 1) === inherited && mark!.slice(0, colon) !== String(pid);
 }
