@@ -40,6 +40,25 @@ it("service.version defaults to the version of the entry script's own package", 
   assert.equal(appPackageVersion(''), undefined);
 });
 
+it("a dependency's bin as the entry (node node_modules/next/dist/bin/next start) gives the app's version, not its own", async () => {
+  const root = await tree({
+    'web/package.json': JSON.stringify({ name: 'web', version: '2.1.0' }),
+    'web/node_modules/next/package.json': JSON.stringify({ name: 'next', version: '16.4.6' }),
+    'web/node_modules/next/dist/bin/next': '',
+    'web/app/page.js': '',
+    'global/node_modules/agent-cli/package.json': JSON.stringify({ name: 'agent-cli', version: '0.7.0' }),
+    'global/node_modules/agent-cli/bin/cli.js': '',
+  });
+  const next = join(root, 'web/node_modules/next/dist/bin/next');
+  assert.equal(appPackageVersion(next, join(root, 'web')), '2.1.0');
+  assert.equal(appPackageVersion(next, join(root, 'web/app')), '2.1.0');
+  // An app installed outside the project it runs in (npm install -g, npx) is its own package.
+  assert.equal(
+    appPackageVersion(join(root, 'global/node_modules/agent-cli/bin/cli.js'), join(root, 'web')),
+    '0.7.0',
+  );
+});
+
 it('npm_package_version and OTEL_RESOURCE_ATTRIBUTES come before the package file', () => {
   // This test file's own package is @breakwater/node.
   const own = appPackageVersion();
