@@ -17,11 +17,8 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { startFaultProvider } from '@breakwater/fault-provider';
 import { configureBreakwater } from '@breakwater/instrumentation';
 import { breakwaterMiddleware } from '@breakwater/instrumentation/ai-sdk';
-import { context, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { generateText, type LanguageModel, wrapLanguageModel } from 'ai';
+import { benchTelemetry } from '../../packages/instrumentation/bench/bench-telemetry.ts';
 import {
   interleavedRounds,
   pairedRatio,
@@ -32,18 +29,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
 const CALLS = Number(process.env.BENCH_CALLS ?? 10);
 const WARMUP_CALLS = 2000;
 
-const dropping: SpanExporter = {
-  export: (_spans, done) => done({ code: 0 }),
-  shutdown: async () => {},
-};
-const tracerProvider = new TracerProvider({
-  spanProcessors: [new BatchSpanProcessor({ exporter: dropping })],
-});
-const meterProvider = new MeterProvider();
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(tracerProvider);
 // The middleware's GenAI histograms go to the global meter provider, as under @breakwater/node.
-metrics.setGlobalMeterProvider(meterProvider);
+const { tracerProvider, meterProvider } = benchTelemetry({ globalMeterProvider: true });
 configureBreakwater({ meter: meterProvider.getMeter('bench') });
 // The fault provider's model names are unknown to the AI SDK, which would say so on every call.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;

@@ -12,13 +12,10 @@
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFaultProvider } from '@breakwater/fault-provider';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
 import { configureBreakwater, tool } from '../src/index.ts';
 import { OpenAIInstrumentation } from '../src/openai/instrumentation.ts';
+import { benchTelemetry } from './bench-telemetry.ts';
 
 const NAMES = Number(process.env.SOAK_NAMES ?? 30_000);
 const MAX_DEPENDENCIES = Number(process.env.SOAK_MAX_DEPENDENCIES ?? 400);
@@ -36,13 +33,7 @@ async function heapMb(): Promise<number> {
   return process.memoryUsage().heapUsed / 1_048_576;
 }
 
-const dropping: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
-const tracerProvider = new TracerProvider({
-  spanProcessors: [new BatchSpanProcessor({ exporter: dropping })],
-});
-const meterProvider = new MeterProvider();
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(tracerProvider);
+const { tracerProvider, meterProvider } = benchTelemetry();
 const runtime = configureBreakwater({
   meter: meterProvider.getMeter('soak'),
   limits: { maxDependencies: MAX_DEPENDENCIES },

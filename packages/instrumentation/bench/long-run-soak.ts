@@ -27,13 +27,11 @@ import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFaultProvider } from '@breakwater/fault-provider';
 import { ManualClock } from '@breakwater/protocol';
-import { context, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
 import { configureBreakwater, tool } from '../src/index.ts';
 import { OpenAIInstrumentation } from '../src/openai/instrumentation.ts';
+import { benchTelemetry } from './bench-telemetry.ts';
 
 const CALLS = Number(process.env.SOAK_CALLS ?? 1_000_000);
 const NAMES = Number(process.env.SOAK_NAMES ?? 10_000);
@@ -62,15 +60,11 @@ class HandReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
 }
 
-const dropping: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
-const tracerProvider = new TracerProvider({
-  spanProcessors: [new BatchSpanProcessor({ exporter: dropping })],
-});
 const reader = new HandReader();
-const meterProvider = new MeterProvider({ readers: [reader] });
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(tracerProvider);
-metrics.setGlobalMeterProvider(meterProvider);
+const { tracerProvider, meterProvider } = benchTelemetry({
+  meterProvider: new MeterProvider({ readers: [reader] }),
+  globalMeterProvider: true,
+});
 const clock = new ManualClock();
 const runtime = configureBreakwater({ clock, meter: meterProvider.getMeter('soak') });
 const instrumentation = new OpenAIInstrumentation();

@@ -24,17 +24,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
 import { startFaultProvider } from '@breakwater/fault-provider';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { OpenAIInstrumentation as ContribOpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type OpenAIType from 'openai';
 import { hasBreakwaterPatch } from '../src/client/method-patch.ts';
 import { configureBreakwater } from '../src/index.ts';
 import { OpenAIInstrumentation } from '../src/openai/instrumentation.ts';
 import { serverAttributes } from '../src/span-attributes.ts';
+import { benchTelemetry } from './bench-telemetry.ts';
 import { patchFloor } from './floor.ts';
 import { interleavedRounds, pairedRatio, printMedians } from './interleaved-rounds.ts';
 
@@ -42,18 +39,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 600);
 const CALLS = Number(process.env.BENCH_CALLS ?? 10);
 const WARMUP_CALLS = 2000;
 
-// Spans go through a real batch processor to an exporter that drops them: the cost measured is
-// creating and ending spans, not network export.
-const dropping: SpanExporter = {
-  export: (_spans, done) => done({ code: 0 }),
-  shutdown: async () => {},
-};
-const tracerProvider = new TracerProvider({
-  spanProcessors: [new BatchSpanProcessor({ exporter: dropping })],
-});
-const meterProvider = new MeterProvider();
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(tracerProvider);
+const { tracerProvider, meterProvider } = benchTelemetry();
 const runtime = configureBreakwater({ meter: meterProvider.getMeter('bench') });
 
 const require = createRequire(import.meta.url);
