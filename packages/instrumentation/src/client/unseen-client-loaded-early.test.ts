@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { after, before, it } from 'node:test';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { OpenAIInstrumentation } from '../openai/instrumentation.ts';
-import { UNINSTRUMENTED_CLIENT_WARNING } from './unseen-client.ts';
+import { uninstrumentedWarningsOf as warningsOf } from '../testing/uninstrumented-warnings.ts';
 
 // A CommonJS app that require()s openai before start(): the client is in require's cache, loaded
 // before the hooks existed, and nothing requires it again for them to see.
@@ -21,21 +21,11 @@ after(async () => {
 });
 
 it('a client required before the hooks were registered is told so, not sent to bundling or aliases', async () => {
-  const warnings: Error[] = [];
-  const onWarning = (w: Error) => warnings.push(w);
-  process.on('warning', onWarning);
-  try {
-    await new OpenAI({ apiKey: 'k', baseURL: fp.openaiBaseUrl }).chat.completions.create({
+  const [warning, ...more] = await warningsOf(() =>
+    new OpenAI({ apiKey: 'k', baseURL: fp.openaiBaseUrl }).chat.completions.create({
       model: 'gpt-early',
       messages: [{ role: 'user', content: 'hi' }],
-    });
-    // 'warning' is emitted on the next tick.
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  const [warning, ...more] = warnings.filter(
-    (w) => (w as { code?: string }).code === UNINSTRUMENTED_CLIENT_WARNING,
+    }),
   );
   assert.equal(more.length, 0);
   assert.match(
