@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 import { appPackageVersion } from './app-version.ts';
 import { resolveOptions } from './options.ts';
 
-/** A directory tree under a fresh temporary root: `files` maps relative paths to contents. */
+const roots: string[] = [];
+after(() => Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }))));
+
+/** A directory tree under a fresh temporary root (removed after the file's tests): `files` maps relative paths to contents. */
 async function tree(files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'bw-app-version-'));
+  roots.push(root);
   for (const [path, text] of Object.entries(files)) {
     await mkdir(join(root, path, '..'), { recursive: true });
     await writeFile(join(root, path), text);
