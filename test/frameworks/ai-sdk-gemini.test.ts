@@ -222,24 +222,43 @@ describe('streamText with @ai-sdk/google', () => {
     assert.equal(attr(op, 'error.type'), 'UNAVAILABLE');
   });
 
-  it('an error as the very first frame is not retried (the stream was handed over); a dropped one is network', async () => {
-    for (const [model, step, category] of [
-      ['gemini-first', { afterChunks: 0, status: 503 }, 'overloaded'],
-      ['gemini-drop', { afterChunks: 2, end: 'close' }, 'network'],
-    ] as const) {
-      h.fp.script({ route: 'gemini', model, steps: [{ fault: 'stream_error', ...step, count: 1 }] });
-      const result = streamText({
-        model: gemini(model),
-        prompt: 'hello there',
-        maxRetries: 0,
-        onError: () => {},
-      });
-      await (async () => {
-        for await (const _ of result.textStream);
-      })().catch(() => {});
-      assert.equal(h.fp.count({ model }), 1, model);
-      assert.equal(attr(operationOf(model).op, 'breakwater.error.category'), category, model);
-    }
+  it('an error as the very first frame is retried: nothing had reached the app', async () => {
+    h.fp.script({
+      route: 'gemini',
+      model: 'gemini-first',
+      steps: [{ fault: 'stream_error', afterChunks: 0, status: 503, count: 1 }],
+    });
+    let text = '';
+    for await (const delta of streamText({ model: gemini('gemini-first'), prompt: 'hi', maxRetries: 0 })
+      .textStream)
+      text += delta;
+    assert.equal(text, 'You said: hi');
+    assert.equal(h.fp.count({ model: 'gemini-first' }), 2);
+    const { op, attempts } = operationOf('gemini-first');
+    assert.equal(attempts.length, 2);
+    assert.equal(attr(attempts[0]!, 'breakwater.error.category'), 'overloaded');
+    assert.equal(attr(attempts[0]!, 'error.type'), 'UNAVAILABLE');
+    assert.equal(op.status.code, 0);
+    assert.equal(typeof attr(op, 'gen_ai.response.time_to_first_chunk'), 'number');
+  });
+
+  it('a connection dropped mid-stream is network, and not retried', async () => {
+    h.fp.script({
+      route: 'gemini',
+      model: 'gemini-drop',
+      steps: [{ fault: 'stream_error', afterChunks: 2, end: 'close', count: 1 }],
+    });
+    const result = streamText({
+      model: gemini('gemini-drop'),
+      prompt: 'hello there',
+      maxRetries: 0,
+      onError: () => {},
+    });
+    await (async () => {
+      for await (const _ of result.textStream);
+    })().catch(() => {});
+    assert.equal(h.fp.count({ model: 'gemini-drop' }), 1);
+    assert.equal(attr(operationOf('gemini-drop').op, 'breakwater.error.category'), 'network');
   });
 
   it('a 429 before the stream began is retried like a call', async () => {

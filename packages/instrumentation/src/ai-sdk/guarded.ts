@@ -25,8 +25,11 @@ export interface SignalOptions {
   readonly abortSignal?: AbortSignal | undefined;
 }
 
-/** One kind of model call of models `M`, taking options `P` and giving `R`. */
-export interface CallKind<M, P extends SignalOptions, R> {
+/**
+ * One kind of model call of models `M`, taking options `P` and giving `R`; `O` is what an attempt
+ * gives once {@link CallKind.open} has looked into the result (`R` itself for calls without it).
+ */
+export interface CallKind<M, P extends SignalOptions, R, O = R> {
   /** Whether `R` holds a stream, whose end (not the result's) ends the operation. */
   readonly stream: boolean;
   /** What the call is, as its operation span and pipeline need it. May throw: the call then runs untouched. */
@@ -34,10 +37,15 @@ export interface CallKind<M, P extends SignalOptions, R> {
   /** Makes one attempt with `params`, whose signal is the attempt's. */
   send(model: M, params: P): PromiseLike<R>;
   /**
+   * Looks into a sent call's result inside its attempt, where a failure is still the attempt's
+   * (classified and retried): a stream's first part. Without it, the result is the attempt's.
+   */
+  readonly open?: (op: Operation, result: R) => Promise<O>;
+  /**
    * Ends `op` by a successful result, or (a stream) hands back the result whose stream ends it,
    * each wait for its next part bounded by `chunkWait`.
    */
-  end(op: Operation, result: R, chunkWait: WaitLimit | undefined, caller: AbortSignal | undefined): R;
+  end(op: Operation, result: O, chunkWait: WaitLimit | undefined, caller: AbortSignal | undefined): R;
 }
 
 /**
@@ -57,9 +65,9 @@ function withSignal<P extends SignalOptions>(params: P, signal: AbortSignal | un
 }
 
 /** Runs one call of `kind` to `model` with `params` as an operation. */
-export function guarded<M, P extends SignalOptions, R>(
+export function guarded<M, P extends SignalOptions, R, O = R>(
   options: AiSdkMiddlewareOptions,
-  kind: CallKind<M, P, R>,
+  kind: CallKind<M, P, R, O>,
   model: M,
   params: P,
 ): Promise<R> {
@@ -105,9 +113,15 @@ export function guarded<M, P extends SignalOptions, R>(
     attempts: op,
   };
   const stream = kind.stream;
-  const result = op.run<R>(
+  const open = kind.open;
+  const result = op.run<O>(
     pipeline,
-    (ctx) => context.with(inCall, () => Promise.resolve(kind.send(model, withSignal(params, ctx.signal)))),
+    (ctx) =>
+      context.with(inCall, () => {
+        const sent = Promise.resolve(kind.send(model, withSignal(params, ctx.signal)));
+        // Without `open`, `O` is `R` (see CallKind).
+        return open === undefined ? (sent as Promise<unknown> as Promise<O>) : sent.then((r) => open(op, r));
+      }),
     { data, signal: caller, settlesLater: stream },
     // A stream's last attempt stays open until the stream ends: one cut mid-way fails it too.
     stream,

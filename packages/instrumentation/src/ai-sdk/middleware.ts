@@ -9,7 +9,7 @@
 import { describeModelCall, setResponse, usageOf } from './describe.ts';
 import { type AiSdkMiddlewareOptions, type CallKind, guarded } from './guarded.ts';
 import type { LanguageModelLike, ModelCallOptions, StreamResultLike, WrapOptions } from './model-types.ts';
-import { observeParts } from './stream.ts';
+import { type OpenedParts, observeParts, openParts } from './stream.ts';
 
 export type { AiSdkMiddlewareOptions } from './guarded.ts';
 
@@ -22,8 +22,9 @@ export interface BreakwaterMiddleware {
   /** Runs one `doGenerate` as an operation through its dependency's pipeline. */
   wrapGenerate<P extends ModelCallOptions, G, S>(options: WrapOptions<P, G, S>): Promise<G>;
   /**
-   * Runs one `doStream` as an operation: its attempts end with the response, the operation with
-   * the stream of parts, which is never retried once handed over.
+   * Runs one `doStream` as an operation: its attempts end with the stream's first part from the
+   * provider (an error there is retried), the operation with the stream of parts, which is never
+   * retried once handed over.
    */
   wrapStream<P extends ModelCallOptions, G, S extends StreamResultLike<unknown>>(
     options: WrapOptions<P, G, S>,
@@ -49,14 +50,26 @@ const GENERATE: CallKind<AnyModel, ModelCallOptions, unknown> = {
   },
 };
 
-/** `doStream`: the operation ends with the stream of parts the app is handed. */
-const STREAM: CallKind<AnyModel, ModelCallOptions, unknown> = {
+/** A `doStream` result whose stream was opened in the attempt. */
+interface OpenedStream {
+  readonly result: StreamResultLike<unknown>;
+  readonly parts: OpenedParts<unknown>;
+}
+
+/**
+ * `doStream`: the attempt ends with the stream's first part from the provider, the operation with
+ * the stream of parts the app is handed.
+ */
+const STREAM: CallKind<AnyModel, ModelCallOptions, unknown, OpenedStream> = {
   stream: true,
   describe: (model, params) => describeModelCall(model, params, true),
   send: (model, params) => model.doStream(params),
-  end(op, result, chunkWait, caller) {
+  async open(op, result) {
     const s = result as StreamResultLike<unknown>;
-    return { ...s, stream: observeParts(op, s.stream, chunkWait, caller) };
+    return { result: s, parts: await openParts(op, s.stream) };
+  },
+  end(op, { result, parts }, chunkWait, caller) {
+    return { ...result, stream: observeParts(op, parts, chunkWait, caller) };
   },
 };
 

@@ -86,46 +86,85 @@ class PartsSeen {
   }
 }
 
+/** A model's stream opened inside its attempt: the parts read there (`head`), then the rest. */
+export interface OpenedParts<T> {
+  readonly head: T[];
+  readonly reader: ReadableStreamDefaultReader<T>;
+}
+
 /**
- * A stream of `source`'s parts whose end ends `op`. With `chunkWait`, each wait of the consumer
- * for the next part lasts at most that long: a stream stalled past it fails as a timeout, and
- * `source` is cancelled (which aborts its request). A stream that fails once `caller` (the call's
- * own signal) aborted was walked away from, as one the consumer cancels: abandoned, not failed.
+ * Reads `stream` inside the attempt up to its first part from the network (past the model's own
+ * `stream-start`, and `raw` copies of what the provider sent): an `error` part there, or a dropped
+ * connection, fails the attempt, classified and retried like the same failure sent as a status,
+ * since nothing has reached the app yet. Some providers (`@ai-sdk/openai`, `@ai-sdk/google`) hand
+ * their stream over when the response headers arrive, so a provider that answers 200 and then
+ * reports overload in its first event would otherwise fail the call with no retry.
+ */
+export async function openParts<T>(op: Operation, stream: ReadableStream<T>): Promise<OpenedParts<T>> {
+  const reader = stream.getReader();
+  const head: T[] = [];
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) return { head, reader };
+    const p = obj(next.value);
+    if (p.type === 'error') {
+      reader.cancel().catch(ignore);
+      throw p.error instanceof Error ? p.error : new ModelStreamError(p.error);
+    }
+    head.push(next.value);
+    if (p.type !== 'stream-start' && p.type !== 'raw') {
+      op.firstChunkArrived();
+      return { head, reader };
+    }
+  }
+}
+
+/**
+ * A stream of the parts of `opened` (a model's stream opened by {@link openParts}) whose end ends
+ * `op`. With `chunkWait`, each wait of the consumer for the next part lasts at most that long: a
+ * stream stalled past it fails as a timeout, and the model's stream is cancelled (which aborts its
+ * request). A stream that fails once `caller` (the call's own signal) aborted was walked away
+ * from, as one the consumer cancels: abandoned, not failed.
  */
 export function observeParts<T>(
   op: Operation,
-  source: ReadableStream<T>,
+  opened: OpenedParts<T>,
   chunkWait: WaitLimit | undefined,
   caller: AbortSignal | undefined,
 ): ReadableStream<T> {
-  const reader = source.getReader();
+  const { head, reader } = opened;
   const seen = new PartsSeen(op);
   op.waitsOnApp(seen.atShutdown());
   const cancelSource = { abort: (reason?: unknown) => void reader.cancel(reason).catch(ignore) };
   const observed = new ReadableStream<T>(
     {
       async pull(controller) {
-        // The consumer waits on the provider now: leaving during this wait ends the operation then.
-        op.awaiting();
-        let result: Awaited<ReturnType<ReadableStreamDefaultReader<T>['read']>>;
-        try {
-          result = await beforeDeadline(reader.read(), deadlineIn(chunkWait), cancelSource);
-        } catch (error) {
-          seen.end(caller?.aborted === true ? 'abandoned' : 'error', error);
-          controller.error(error);
-          return;
+        let part: T;
+        if (head.length > 0) part = head.shift() as T;
+        else {
+          // The consumer waits on the provider now: leaving during this wait ends the operation then.
+          op.awaiting();
+          let result: Awaited<ReturnType<ReadableStreamDefaultReader<T>['read']>>;
+          try {
+            result = await beforeDeadline(reader.read(), deadlineIn(chunkWait), cancelSource);
+          } catch (error) {
+            seen.end(caller?.aborted === true ? 'abandoned' : 'error', error);
+            controller.error(error);
+            return;
+          }
+          if (result.done) {
+            seen.end('ok');
+            controller.close();
+            return;
+          }
+          part = result.value;
         }
-        if (result.done) {
-          seen.end('ok');
-          controller.close();
-          return;
-        }
         try {
-          seen.onPart(result.value);
+          seen.onPart(part);
         } catch {
           // A part we cannot read costs us attributes, never the consumer's stream.
         }
-        controller.enqueue(result.value);
+        controller.enqueue(part);
       },
       cancel(reason) {
         seen.end('abandoned');
