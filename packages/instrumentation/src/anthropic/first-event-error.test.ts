@@ -6,7 +6,7 @@ import { attrs, byRole, harnessPerFile, require } from '../testing/harness.ts';
 
 // Anthropic reports an overloaded provider as a stream's first event (`event: error`, type
 // `overloaded_error`) after a 200. Nothing has reached the app then, so the attempt fails and is
-// retried like a 529 status. Once `message_start` came first, the stream is the app's and is
+// retried like a 529 status; so is a connection dropped before any event. Once `message_start` came first, the stream is the app's and is
 // never retried. The fault provider's `/_stats` counts the requests that really arrived.
 
 const h = harnessPerFile();
@@ -67,6 +67,20 @@ describe('@anthropic-ai/sdk: an error event before anything reached the app', ()
     assert.equal(op?.status.code, SpanStatusCode.ERROR);
     assert.equal(attrs(op!)['breakwater.error.category'], 'overloaded');
     assert.equal(attrs(op!)['breakwater.retry.attempts'], 3);
+  });
+
+  it('a connection dropped before the first event fails the attempt as network, and is retried', async () => {
+    const m = model('dropped');
+    h.fp.script({ model: m, steps: [{ fault: 'stream_error', afterChunks: 0, end: 'close', count: 1 }] });
+    const events: string[] = [];
+    for await (const event of await create(m)) events.push(event.type);
+    assert.equal(events[0], 'message_start');
+    assert.equal(events.at(-1), 'message_stop');
+    assert.equal(await arrived(m), 2);
+    const attempts = byRole(h.spans(), 'attempt');
+    assert.equal(attempts.length, 2);
+    assert.equal(attrs(attempts[0]!)['breakwater.error.category'], 'network');
+    assert.equal(byRole(h.spans(), 'operation')[0]?.status.code, SpanStatusCode.UNSET);
   });
 
   it('after message_start it is the app’s stream: not retried, the app’s read fails', async () => {

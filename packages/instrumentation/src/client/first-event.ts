@@ -8,7 +8,8 @@
  *   event, e.g. `overloaded_error`, sent with a 200) has handed the app nothing yet: where the
  *   call asks for it, the attempt waits for that event and fails with the client's own error for
  *   it, so the pipeline classifies and retries it like the same failure sent as a status.
- *   Once any other event came first, the stream is the app's, and it is never retried.
+ *   So does a connection dropped before the first event. Once any other event came first, the
+ *   stream is the app's, and it is never retried.
  *
  * The clone is a `tee()` of the body that reads up to the first event, then is cancelled: the
  * body itself stays whole and unlocked for the client's parser or the app's `.asResponse()`, and
@@ -29,7 +30,8 @@ const EVENT_END = /\r\n\r\n|\n\n|\r\r/;
 /**
  * Reads `body` up to its first event that carries data (comment-only blocks are skipped, as the
  * clients' parsers skip them) and cancels it. Resolves with that event's text, or undefined when
- * the body ended, failed or ran too long first.
+ * the body ended or ran too long first; rejects with the read's error when it failed first (the
+ * connection dropped, or the request was aborted).
  */
 async function readFirstEvent(body: ReadableStream<Uint8Array>): Promise<string | undefined> {
   const reader = body.getReader();
@@ -46,8 +48,6 @@ async function readFirstEvent(body: ReadableStream<Uint8Array>): Promise<string 
         text = text.slice(end).replace(/^(\r\n|\n|\r){2}/, '');
       }
     }
-    return undefined;
-  } catch {
     return undefined;
   } finally {
     reader.cancel().catch(ignore);
@@ -126,22 +126,32 @@ export function watchFirstEvent(
     }, ignore);
     return props;
   }
-  return beforeDeadline(first, failOnError.deadline, props.controller).then(async (block) => {
-    if (block === undefined) {
-      // The caller aborted while the attempt waited (its signal is the request's): nothing has
-      // reached it, so the attempt ends cancelled here. Handed over, the stream could yield
-      // nothing, and would hold the call and its bulkhead slot until read or collected.
-      const { signal } = props.controller;
-      if (signal.aborted) throw signal.reason ?? new DOMException('The request was aborted', 'AbortError');
-      return props;
-    }
-    if (!isErrorEvent(block)) {
-      op.firstChunkArrived();
-      return props;
-    }
-    const error = await clientError(block, props, failOnError.parse, failOnError.client);
-    if (error === undefined) return props;
-    props.response.body?.cancel().catch(ignore);
-    throw error;
-  });
+  // The caller aborted while the attempt waited (its signal is the request's): nothing has
+  // reached it, so the attempt ends cancelled here. Handed over, the stream could yield nothing,
+  // and would hold the call and its bulkhead slot until read or collected.
+  const { signal } = props.controller;
+  const aborted = (): unknown => signal.reason ?? new DOMException('The request was aborted', 'AbortError');
+  return beforeDeadline(first, failOnError.deadline, props.controller).then(
+    async (block) => {
+      if (block === undefined) {
+        if (signal.aborted) throw aborted();
+        return props;
+      }
+      if (!isErrorEvent(block)) {
+        op.firstChunkArrived();
+        return props;
+      }
+      const error = await clientError(block, props, failOnError.parse, failOnError.client);
+      if (error === undefined) return props;
+      props.response.body?.cancel().catch(ignore);
+      throw error;
+    },
+    (error: unknown) => {
+      props.response.body?.cancel().catch(ignore);
+      if (signal.aborted) throw aborted();
+      // The connection dropped before the first event: nothing reached the app either, so the
+      // attempt fails with it (a network failure, classified and retried).
+      throw error;
+    },
+  );
 }
