@@ -1,6 +1,7 @@
 import type { BreakerSource, BreakerState, ErrorCategory } from '@breakwater/protocol';
 import type { Classification } from '../classify/classification.ts';
 import { categoryClassification } from '../classify/classification.ts';
+import { markFinal } from './final-refusal-mark.ts';
 
 /**
  * Names each class below on its prototype, under a registered symbol (one key for every copy of
@@ -54,6 +55,8 @@ export class ResilienceError extends Error {
     this.name = new.target.name;
     this.classification = classification;
     this.dependency = dependency;
+    // A refusal (an open breaker, an empty budget, a full bulkhead) is not for a framework to retry.
+    if (classification.source === 'policy') markFinal(this);
   }
 
   /** The category, for convenience. */

@@ -6,12 +6,14 @@
  * package), for {@link refusalOf} and the classifier.
  */
 import { ResilienceError } from './errors.ts';
+import { markFinal } from './final-refusal-mark.ts';
 
 const REFUSAL: unique symbol = Symbol.for('breakwater.refusal') as never;
 
 /**
- * Records on `error` (what the app gets) that `refusal` ended the call; returns `error`. The mark
- * is a non-enumerable property: the error's message, class and fields are unchanged.
+ * Records on `error` (what the app gets) that `refusal` ended the call, and that it is not to be
+ * retried (see `markFinal`); returns `error`. The marks are non-enumerable properties: the
+ * error's message, class and fields are unchanged.
  */
 export function markRefused<E extends object>(error: E, refusal: ResilienceError): E {
   try {
@@ -19,6 +21,7 @@ export function markRefused<E extends object>(error: E, refusal: ResilienceError
   } catch {
     // A frozen error cannot carry it; it still reads as its own.
   }
+  markFinal(error);
   return error;
 }
 
