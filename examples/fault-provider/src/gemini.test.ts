@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import type { LanguageModelV4FunctionTool } from '@ai-sdk/provider';
 import { embed } from './routes/openai-embeddings.ts';
 import { type FaultProvider, startFaultProvider } from './server.ts';
 import { readParts } from './testing/stream-parts.ts';
@@ -89,7 +90,7 @@ describe('Gemini routes with @ai-sdk/google and on the wire', { timeout: 20_000 
         name: 'get_weather',
         inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
       },
-    ];
+    ] satisfies LanguageModelV4FunctionTool[];
     const call = await google('gemini-tools').doGenerate({ prompt: ask('weather in Oslo'), tools });
     const toolCall = call.content.find((c) => c.type === 'tool-call');
     assert.ok(toolCall?.type === 'tool-call');
