@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 /** A span as OTLP/HTTP JSON carries it, as far as the tests read it. */
 export interface ExportedSpan {
   name: string;
+  traceId: string;
+  spanId: string;
+  /** Empty or absent for a root span. */
+  parentSpanId?: string;
   attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
 }
 
