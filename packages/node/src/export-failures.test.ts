@@ -128,6 +128,40 @@ it("the exporter's own failures (a timeout, a too-large batch, retryable statuse
   }
 });
 
+// Regression: nginx refuses bodies over its client_max_body_size (1 MiB by default) with its own
+// HTML page, and the hint sent the operator to the collector's limits, which were never reached.
+it('a 413 a proxy answered (an HTML page) names the proxy and its body limit, not the collector', async () => {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () =>
+      res
+        .writeHead(413, { 'content-type': 'text/html' })
+        .end(
+          '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n',
+        ),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const lines: string[] = [];
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  const exporter = reportingFailures(new OTLPTraceExporter({ url, timeoutMillis: 2_000 }), 'span', (m) =>
+    lines.push(m),
+  );
+  const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter })] });
+  try {
+    provider.getTracer('t').startSpan('work').end();
+    await provider.forceFlush().catch(() => {});
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /a proxy in front of the collector refused the batch as too large \(HTTP 413/);
+    assert.match(lines[0]!, /client_max_body_size/);
+    assert.doesNotMatch(lines[0]!, /maxJsonBodyBytes/);
+  } finally {
+    await provider.shutdown().catch(() => {});
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
 it('a 413 for metrics names the collector limit only (span batch sizes are no help there)', () => {
   const tooLarge = Object.assign(new Error('Payload Too Large'), { code: 413 });
   assert.equal(

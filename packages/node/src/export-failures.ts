@@ -86,6 +86,10 @@ export function failureHint(error: Error | undefined, signal: ExportedSignal = '
       const [path, own] = signal === 'span' ? ['/v1/traces', 'TRACES'] : ['/v1/metrics', 'METRICS'];
       return `nothing at that path (HTTP 404); OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, without ${path}, and OTEL_EXPORTER_OTLP_${own}_ENDPOINT the whole URL, with it (no trailing /)`;
     }
+    if (status === 413 && fromProxy(error)) {
+      // nginx refuses bodies over 1 MiB (client_max_body_size) before the collector sees them.
+      return `a proxy in front of the collector refused the batch as too large (HTTP 413, with an HTML page, not the collector's answer); raise its request body limit (nginx: client_max_body_size 64m; ingress-nginx: the proxy-body-size annotation), or compress exports (OTEL_EXPORTER_OTLP_COMPRESSION=gzip)`;
+    }
     if (status === 413 && signal === 'log') {
       return 'the collector refused the batch as too large (HTTP 413); send smaller log batches (OTEL_BLRP_MAX_EXPORT_BATCH_SIZE)';
     }
@@ -131,6 +135,17 @@ const EXPORTER_MESSAGE_ADVICE: ReadonlyMap<string, string> = new Map([
     "the collector answered 429, 502, 503 or 504 through all of the exporter's retries (overloaded or restarting); check its logs and load",
   ],
 ]);
+
+/**
+ * Whether a refusal came from a proxy in front of the collector rather than from the collector:
+ * the exporters keep the answer's body as `data`, and where the collector answers an OTLP/HTTP
+ * error as a `google.rpc.Status` (JSON to the JSON exporters), nginx and other proxies answer
+ * with an HTML page.
+ */
+function fromProxy(error: Error | undefined): boolean {
+  const body = (error as { data?: unknown } | undefined)?.data;
+  return typeof body === 'string' && /^\s*<(?:!doctype\s+html|html)\b/i.test(body);
+}
 
 /** A Node network error code (`ECONNREFUSED`, …) on the error or its causes. */
 function networkCode(error: unknown): string | undefined {
