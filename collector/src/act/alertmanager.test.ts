@@ -274,6 +274,32 @@ describe('AlertmanagerPusher URL', () => {
   });
 });
 
+describe('AlertmanagerPusher behind a reverse proxy', () => {
+  it("tells a proxy's own error page (Alertmanager down behind nginx) by its title, not its markup", async () => {
+    const proxy = createServer((req, res) => {
+      req.resume();
+      req.on('end', () =>
+        res
+          .writeHead(502, { 'content-type': 'text/html' })
+          .end(
+            '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n',
+          ),
+      );
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    after(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const pusher = new AlertmanagerPusher({
+      url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/alertmanager`,
+      clock: new ManualClock(Date.now()),
+      logger: memoryLogger(),
+    });
+    pushers.push(pusher);
+    pusher.update([page]);
+    await pusher.idle();
+    assert.equal(pusher.stats.lastError, 'HTTP 502: an HTML page ("502 Bad Gateway"), from a proxy in front');
+  });
+});
+
 describe('alertmanager config', () => {
   it('refuses credentials in the URL (fetch would refuse every delivery, and log them): a header instead', () => {
     const messages = (am: unknown) => {

@@ -4,6 +4,7 @@ import { urlUnder, withoutHeaders } from '../config/http-url.ts';
 import type { CollectorConfig } from '../config/schema.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
 import { fetchErrorText } from '../fetch-error.ts';
+import { htmlPageText, htmlPageTitle } from '../html-page.ts';
 import { readResponseHead } from '../response-head.ts';
 import type { DesiredAlert } from './alerts.ts';
 
@@ -383,7 +384,11 @@ export class AlertmanagerPusher {
       const res = await fetch(url, { ...init, signal: abort.signal });
       // Only the start of an error is told, and only that much is read (see readResponseHead).
       const text = (await readResponseHead(res, 4096)).toString('utf8');
-      return res.ok ? {} : { error: `HTTP ${res.status}: ${text.slice(0, 200)}`, status: res.status };
+      if (res.ok) return {};
+      // A proxy's own error page (Alertmanager down behind it) is told by its title, not its markup.
+      const page = htmlPageTitle(text);
+      const said = page === undefined ? text.slice(0, 200) : `${htmlPageText(page)}, from a proxy in front`;
+      return { error: `HTTP ${res.status}: ${said}`, status: res.status };
     } catch (e) {
       return { error: fetchErrorText(e) };
     } finally {

@@ -162,3 +162,47 @@ async function listen(server: Server): Promise<string> {
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
+
+// Regression: behind nginx, a collector that is down answered the CLI with nginx's 502 page, and
+// the CI log got its markup, escaped, on one line (`HTTP 502: <html>\r\n<head><title>…`).
+it("a reverse proxy's own error page is told by its title and what it means, still retryable", async () => {
+  const nginxPage = (status: number, title: string, contentType = 'text/html') =>
+    (async () =>
+      new Response(
+        `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n`,
+        { status, headers: { 'content-type': contentType } },
+      )) as typeof fetch;
+  const failure = async (fetchFn: typeof fetch): Promise<GateClientError> => {
+    const client = new GateClient({
+      baseUrl: 'https://obs.example.com/breakwater',
+      token: undefined,
+      clock: new ManualClock(0),
+      fetch: fetchFn,
+      timeoutMs: 5_000,
+    });
+    const error = await client.decide({ service: 'checkout', version: 'v2' }).then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof GateClientError, String(error));
+    return error;
+  };
+  const down = await failure(nginxPage(502, '502 Bad Gateway'));
+  assert.equal(
+    down.message,
+    'GET /v1/gate → HTTP 502: an HTML page ("502 Bad Gateway"), not the collector\'s answer: a proxy in front of it answered; the collector is down or the proxy cannot reach it',
+  );
+  assert.equal(down.retryable, true);
+  const unrouted = await failure(nginxPage(404, '404 Not Found'));
+  assert.match(
+    unrouted.message,
+    /HTTP 404: an HTML page \("404 Not Found"\), not the collector's answer: .*check the URL's path prefix$/,
+  );
+  assert.equal(unrouted.retryable, false);
+  // A 200 page where the API should be: the proxy's default site.
+  const welcome = await failure(nginxPage(200, 'Welcome to nginx!'));
+  assert.equal(
+    welcome.message,
+    'GET /v1/gate: answer is not JSON: an HTML page ("Welcome to nginx!"); the URL does not lead to the collector\'s API (check its path prefix)',
+  );
+});

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { urlUnder } from '../config/http-url.ts';
 import { urlForDisplay } from '../config/url-for-display.ts';
 import { fetchErrorText } from '../fetch-error.ts';
+import { htmlPageText, htmlPageTitle } from '../html-page.ts';
 import { GATE_TOKEN_ENV } from './options.ts';
 
 /** The collector could not be asked (network, auth, a 4xx/5xx, an unreadable answer): exit 2. */
@@ -127,8 +128,9 @@ export class GateClient {
           false,
         );
       }
+      const page = htmlPageTitle(text);
       if (!res.ok) {
-        let message = text.slice(0, 500);
+        let message = page === undefined ? text.slice(0, 500) : proxyAnswer(res.status, page);
         try {
           message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
         } catch {}
@@ -145,12 +147,32 @@ export class GateClient {
       try {
         return JSON.parse(text);
       } catch {
-        throw new GateClientError(`${method} ${path.split('?')[0]}: answer is not JSON`, false);
+        // A page where the API should be: the URL leads to a web server (a proxy's default site,
+        // a sign-in page), not to the collector.
+        const what =
+          page === undefined
+            ? ''
+            : `: ${htmlPageText(page)}; the URL does not lead to the collector's API (check its path prefix)`;
+        throw new GateClientError(`${method} ${path.split('?')[0]}: answer is not JSON${what}`, false);
       }
     } finally {
       clock.clearTimeout(timer);
     }
   }
+}
+
+/**
+ * An error a reverse proxy in front of the collector answered with its own HTML page: its title
+ * and what the status means there, rather than the page's markup.
+ */
+function proxyAnswer(status: number, title: string): string {
+  const cause =
+    status === 502 || status === 503 || status === 504
+      ? '; the collector is down or the proxy cannot reach it'
+      : status === 404
+        ? "; the proxy routes no such path: check the URL's path prefix"
+        : '';
+  return `${htmlPageText(title)}, not the collector's answer: a proxy in front of it answered${cause}`;
 }
 
 /** ` to <where>` for a redirect that says where (shown as urlForDisplay shows URLs), else ''. */
