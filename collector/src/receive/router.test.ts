@@ -189,6 +189,19 @@ describe('router', () => {
     assert.match(body.error.message, /OTEL_LOGS_EXPORTER=none/);
   });
 
+  it('answers a path a reverse proxy left its prefix on with the prefix to strip', async () => {
+    // nginx's `proxy_pass http://collector:4318;` (no trailing slash) passes /breakwater/v1/… on as is.
+    const res = await fetch(`${base}/breakwater/v1/signals?service=checkout`);
+    assert.equal(res.status, 404);
+    const body = (await res.json()) as { error: { message: string } };
+    assert.match(
+      body.error.message,
+      /^no route for \/breakwater\/v1\/signals: the collector serves \/v1\/signals at its root; a reverse proxy in front must strip the \/breakwater prefix \(nginx: proxy_pass with a trailing slash/,
+    );
+    const plain = (await (await fetch(`${base}/v1/nowhere`)).json()) as { error: { message: string } };
+    assert.equal(plain.error.message, 'no route for /v1/nowhere');
+  });
+
   it('turns a throwing handler into a 500 and keeps serving', async () => {
     const res = await fetch(`${base}/boom`);
     assert.equal(res.status, 500);
