@@ -21,6 +21,15 @@ it('names the reason an attempt failed, one kind per thing an operator would fix
   assert.equal(describeFailure(new SubscriptionRefused(503, 'text/html'), true).kind, '5xx');
   assert.equal(describeFailure(new SubscriptionRefused(503, ''), true).misconfigured, false);
   assert.match(
+    describeFailure(new SubscriptionRefused(502, 'application/json'), true).what,
+    /^the collector answered 502/,
+  );
+  // nginx's own page while the collector behind it is down: the proxy answered, not the collector.
+  assert.equal(
+    describeFailure(new SubscriptionRefused(502, 'text/html'), true).what,
+    'a proxy in front of the collector answered 502 with its own error page (a server error: the collector is down, or the proxy cannot reach it)',
+  );
+  assert.match(
     describeFailure(new SubscriptionRefused(200, 'text/html'), true).what,
     /BREAKWATER_COLLECTOR_URL/,
   );

@@ -102,7 +102,12 @@ function describeRefusal(error: SubscriptionRefused, hasToken: boolean): Connect
     };
   }
   if (status >= 500) {
-    return { kind: '5xx', what: `the collector answered ${status} (a server error)`, misconfigured: false };
+    // The collector answers errors in JSON; an HTML page is a reverse proxy's own (nginx's 502
+    // while the collector is down), and "the collector answered" would send the operator to it.
+    const what = /\bhtml\b/i.test(error.contentType)
+      ? `a proxy in front of the collector answered ${status} with its own error page (a server error: the collector is down, or the proxy cannot reach it)`
+      : `the collector answered ${status} (a server error)`;
+    return { kind: '5xx', what, misconfigured: false };
   }
   return { kind: `${status} ${error.contentType}`, what: `${refused}: ${error.hint}`, misconfigured: true };
 }
