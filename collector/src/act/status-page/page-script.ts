@@ -19,7 +19,13 @@ export const PAGE_SCRIPT = String.raw`
   var DELTA_EVENT = ${JSON.stringify(STATUS_DELTA_EVENT)};
   var TOKEN_KEY = 'breakwater.statusToken';
   // Deltas asked for: without, the stream sends every change whole (for clients that predate them).
-  var EVENTS_URL = new URL('v1/status/events?' + ${JSON.stringify(STATUS_DELTAS_PARAM)} + '=1', document.baseURI).toString();
+  // The page is only served at the collector's root, so the path it was opened at is that root
+  // under whatever prefix a reverse proxy adds: read as a directory, also without its trailing
+  // slash (an ingress rewriting /breakwater(/|$)(.*) serves /breakwater too, where a URL relative
+  // to the page would lose the prefix).
+  var ROOT = location.pathname.replace(/\/*$/, '/');
+  // After the origin, so a path of the form //host can never name another host.
+  var EVENTS_URL = location.origin + ROOT + 'v1/status/events?' + ${JSON.stringify(STATUS_DELTAS_PARAM)} + '=1';
   var STALE_MS = 45000;
   var SVG_NS = 'http://www.w3.org/2000/svg';
   var controller = null;
