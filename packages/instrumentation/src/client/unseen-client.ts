@@ -7,7 +7,7 @@
  * said so.
  *
  * Told once per client, when such a client sends a request: Node's `fetch` publishes each request
- * on undici's diagnostics channel, and the clients name themselves in their User-Agent
+ * on undici's diagnostics channel (Bun's global `fetch` is wrapped instead), and the clients name themselves in their User-Agent
  * (`OpenAI/JS 7.57.0`, `Anthropic/JS 1.12.0`). openai's is its class name, which a minifying
  * bundler renames (`hY/JS 7.57.0` from `next build`, whose server bundles are minified): such a
  * name, one to three characters, with a version of openai's (4 or later) is taken for openai's when
@@ -23,12 +23,19 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { CLIENT_PACKAGES, type ClientFamily } from './endpoint.ts';
+import { unwatchFetch, watchFetch } from './fetch-watch.ts';
 
 /** `process.emitWarning` code of the warning, for apps that filter or test for it. */
 export const UNINSTRUMENTED_CLIENT_WARNING = 'BREAKWATER_UNINSTRUMENTED_CLIENT';
 
 /** Where Node's fetch announces each request it creates. */
 const CHANNEL = 'undici:request:create';
+
+/**
+ * Whether the runtime's `fetch` is undici's, which announces its requests on {@link CHANNEL}.
+ * Bun's is its own and announces none: its global `fetch` is watched instead (fetch-watch.ts).
+ */
+const FETCH_ANNOUNCES = typeof process.versions.undici === 'string';
 
 /** Which client a User-Agent names (its class name, so Azure's and Bedrock's clients too). */
 const AGENTS: readonly (readonly [RegExp, ClientFamily])[] = [
@@ -99,7 +106,10 @@ function update(): void {
   const wanted = shared.seen.size === 0 && [...watching.keys()].some((family) => !shared.warned.has(family));
   if (wanted === listening) return;
   listening = wanted;
-  if (wanted) subscribe(CHANNEL, onRequest);
+  if (!FETCH_ANNOUNCES) {
+    if (wanted) watchFetch(onRequest);
+    else unwatchFetch();
+  } else if (wanted) subscribe(CHANNEL, onRequest);
   else unsubscribe(CHANNEL, onRequest);
 }
 
@@ -181,7 +191,7 @@ function notSeen(family: ClientFamily, name: string): string {
   return (
     `no module hook saw ${name} load, so its calls run without Breakwater's spans, retries, ` +
     "timeouts or breakers, with the client's own retries on. Either it is bundled into the app " +
-    `(esbuild, webpack): mark it external (--external:${name}) or give its module to ` +
+    `(esbuild, webpack, bun build): mark it external (--external:${name}) or give its module to ` +
     `instrument({ ${family} }) (see "Bundled apps" in the @breakwater/node README, and its "Next.js" ` +
     'section for a Next.js app); or an ES module app ' +
     'imported it without the loader hook (--import @breakwater/node/register); or it is installed under ' +
