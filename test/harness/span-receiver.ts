@@ -17,16 +17,19 @@ export interface SpanReceiver {
   readonly endpoint: string;
   /** Every span received so far, in arrival order. */
   readonly spans: ExportedSpan[];
+  /** The name of every metric in every metrics export received so far. */
+  readonly metricNames: Set<string>;
   close(): void;
 }
 
 /**
  * Starts a receiver on a free loopback port that takes JSON trace exports and answers every
- * export with success (metrics and logs are taken and dropped): the tests read what an app
- * exported without a collector.
+ * export with success (of metrics only their names are kept; logs are dropped): the tests read
+ * what an app exported without a collector.
  */
 export async function startSpanReceiver(): Promise<SpanReceiver> {
   const spans: ExportedSpan[] = [];
+  const metricNames = new Set<string>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -35,6 +38,10 @@ export async function startSpanReceiver(): Promise<SpanReceiver> {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         for (const rs of body.resourceSpans ?? [])
           for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans as ExportedSpan[]));
+      } else if (req.url === '/v1/metrics') {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        for (const rm of body.resourceMetrics ?? [])
+          for (const sm of rm.scopeMetrics ?? []) for (const m of sm.metrics ?? []) metricNames.add(m.name);
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -43,6 +50,7 @@ export async function startSpanReceiver(): Promise<SpanReceiver> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
+    metricNames,
     close: () => server.close(),
   };
 }

@@ -6,6 +6,7 @@
  */
 import {
   breakwaterInstrumentations,
+  CLIENT_PACKAGES,
   installRuntime,
   PolicyResolver,
   type Runtime,
@@ -21,8 +22,9 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { checkStartOptions } from './check-options.ts';
 import { type ControlHandle, overrideTarget, startControl } from './control-hook.ts';
 import { claimControl, controlOwner, releaseControl } from './control-owner.ts';
+import { loadClientModules, runtimeHooksEsm } from './esm-clients-without-hooks.ts';
 import { type MissingEsmHook, missingEsmHook, missingEsmHookMessage } from './esm-entry-warning.ts';
-import { interceptInEsm } from './esm-hook-modules.ts';
+import { esmHook, interceptInEsm } from './esm-hook-modules.ts';
 import { reportingFailures } from './export-failures.ts';
 import { PeriodicMetrics, SpanBatches } from './flush-unless-failing.ts';
 import { claimInstanceId } from './instance-id.ts';
@@ -311,7 +313,9 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
       interceptAliasesInEsm('openaiAliases', options.openaiAliases, log);
     if (options.anthropicAliases !== undefined)
       interceptAliasesInEsm('anthropicAliases', options.anthropicAliases, log);
-    const noHook = missingEsmHook();
+    // Without module hooks (Bun) there is no hook to point to: the clients are patched below,
+    // and one that is not is told at its first request (BREAKWATER_UNINSTRUMENTED_CLIENT).
+    const noHook = runtimeHooksEsm() ? missingEsmHook() : undefined;
     if (noHook !== undefined) tellMissingHookLater(noHook, instrumented, log);
     const otherProviders = otherProvidersWarning();
     if (otherProviders !== undefined) log(otherProviders);
@@ -334,6 +338,16 @@ export function startAs(given: StartOptions, by: StartedBy): Breakwater {
       instrumentations: [[...clients]],
     });
     sdk.start();
+    // No loader hook can exist here (Bun): the clients are loaded and patched now instead, so the
+    // app's imports of them, before or after this call, are instrumented all the same.
+    if (esmHook() === undefined && !runtimeHooksEsm()) {
+      const names = {
+        openai: [CLIENT_PACKAGES.openai, ...(options.openaiAliases ?? [])],
+        anthropic: [CLIENT_PACKAGES.anthropic, ...(options.anthropicAliases ?? [])],
+      };
+      for (const modules of loadClientModules(names, log))
+        for (const name of instrumentModules(clients, modules, log)) instrumented.add(name);
+    }
     // The SDK's meter, explicitly: the process-wide policy listener may have bound a no-op meter
     // before sdk.start() (a tool called at import time) and only re-checks every so many records.
     // Same scope as that listener's, so the breakwater.* series look the same either way.
