@@ -3,7 +3,8 @@
  * stream does: read to its end, failed (an `error` part the provider sent in-band, or the stream
  * itself erroring, as when the connection drops), or abandoned (the consumer cancelled it, or
  * dropped it unread and garbage collection found it). The parts reach the consumer unchanged;
- * each is read from the model only when the consumer asks.
+ * past the first one from the provider (read inside the attempt, see {@link openParts}), each is
+ * read from the model only when the consumer asks.
  */
 
 import { obj } from '../client/describe.ts';
