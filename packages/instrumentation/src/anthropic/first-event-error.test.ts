@@ -83,6 +83,20 @@ describe('@anthropic-ai/sdk: an error event before anything reached the app', ()
     assert.equal(byRole(h.spans(), 'operation')[0]?.status.code, SpanStatusCode.UNSET);
   });
 
+  it('every attempt dropped before the first event: the call rejects with the client’s APIConnectionError', async () => {
+    const m = model('dropped-always');
+    h.fp.script({ model: m, steps: [{ fault: 'stream_error', afterChunks: 0, end: 'close' }] });
+    const Anthropic = require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk');
+    await assert.rejects(create(m), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.APIConnectionError, String(error));
+      assert.ok(error.cause instanceof Error);
+      return true;
+    });
+    assert.equal(await arrived(m), 3);
+    const [op] = byRole(h.spans(), 'operation');
+    assert.equal(attrs(op!)['breakwater.error.category'], 'network');
+  });
+
   it('after message_start it is the app’s stream: not retried, the app’s read fails', async () => {
     const m = model('after-start');
     h.fp.script({ model: m, steps: [{ fault: 'stream_error', afterChunks: 1 }] });

@@ -17,6 +17,7 @@
  */
 import type { Operation } from '../operation.ts';
 import type { ParseFn, ResponseProps } from './api-promise.ts';
+import type { APIConnectionErrorClass } from './caller-error.ts';
 import { beforeDeadline, type ResponseDeadline } from './response-deadline.ts';
 
 const ignore = (): void => {};
@@ -89,6 +90,23 @@ async function clientError(
   return undefined;
 }
 
+/**
+ * The client's own `APIConnectionError` for `error` (a body read that failed), as the client
+ * throws one for a connection that fails before the headers: a call whose every attempt dropped
+ * before the first event rejects as such a call would. `error` itself where the client's class
+ * has none.
+ */
+function asConnectionError(client: unknown, error: unknown): unknown {
+  const APIConnectionError = (client as { constructor?: { APIConnectionError?: unknown } } | null)
+    ?.constructor?.APIConnectionError;
+  if (typeof APIConnectionError !== 'function' || !(error instanceof Error)) return error;
+  try {
+    return new (APIConnectionError as APIConnectionErrorClass)({ cause: error });
+  } catch {
+    return error;
+  }
+}
+
 /** Where {@link watchFirstEvent} reports to. */
 export interface FirstEventWatch {
   readonly op: Operation;
@@ -151,7 +169,7 @@ export function watchFirstEvent(
       if (signal.aborted) throw aborted();
       // The connection dropped before the first event: nothing reached the app either, so the
       // attempt fails with it (a network failure, classified and retried).
-      throw error;
+      throw asConnectionError(failOnError.client, error);
     },
   );
 }
