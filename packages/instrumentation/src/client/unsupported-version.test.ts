@@ -15,7 +15,7 @@ import { UNSUPPORTED_CLIENT_WARNING } from './unsupported-version.ts';
 const app = mkdtempSync(join(tmpdir(), 'bw-unsupported-'));
 const requireFromApp = createRequire(join(app, 'app.js'));
 
-function fakePackage(name: string, version: string): void {
+function fakePackage(name: string, version: string | undefined): void {
   const dir = join(app, 'node_modules', name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version, main: 'index.js' }));
@@ -41,7 +41,10 @@ async function load(name: string): Promise<Error[]> {
 }
 
 describe('a client version Breakwater does not instrument', () => {
-  const openai = new OpenAIInstrumentation({ enabled: false, moduleAliases: ['openai-next', 'openai-rc'] });
+  const openai = new OpenAIInstrumentation({
+    enabled: false,
+    moduleAliases: ['openai-next', 'openai-rc', 'openai-unversioned'],
+  });
   const anthropic = new AnthropicInstrumentation({
     enabled: false,
     moduleAliases: ['anthropic-old', 'anthropic-langchain'],
@@ -51,6 +54,7 @@ describe('a client version Breakwater does not instrument', () => {
     fakePackage('openai', '8.0.0');
     fakePackage('openai-next', '7.58.0-alpha.0');
     fakePackage('openai-rc', '7.57.0');
+    fakePackage('openai-unversioned', undefined);
     fakePackage('@anthropic-ai/sdk', '2.1.0');
     fakePackage('anthropic-old', '0.70.1');
     fakePackage('anthropic-langchain', '0.122.0');
@@ -91,6 +95,17 @@ describe('a client version Breakwater does not instrument', () => {
   it('warns for an @anthropic-ai/sdk 0.x older than the 1.x layout', async () => {
     const [warning] = await load('anthropic-old');
     assert.match(warning!.message, /^@anthropic-ai\/sdk 0\.70\.1 \(loaded as "anthropic-old"\)/);
+  });
+
+  it('warns for a client whose version cannot be read (Deno without --allow-read), which is not patched', async () => {
+    const [warning, ...more] = await load('openai-unversioned');
+    assert.equal(more.length, 0);
+    assert.match(
+      warning!.message,
+      /^openai \(loaded as "openai-unversioned"\) is not instrumented by Breakwater: its version could not be read from its package\.json/,
+    );
+    assert.match(warning!.message, /--allow-read/);
+    assert.deepEqual(await load('openai-unversioned'), [], 'loaded again: no second warning');
   });
 
   it('stays quiet for a supported version', async () => {

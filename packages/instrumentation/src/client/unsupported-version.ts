@@ -61,7 +61,8 @@ const warned = new Set<string>();
 /**
  * Matches `moduleName` at any version (pre-releases too) and warns when the loaded version is
  * not one the patching definitions take: through `process.emitWarning` (printed on stderr unless
- * the app handles warnings) and `diag`. A module without a readable version is left alone.
+ * the app handles warnings) and `diag`. A module whose version could not be read (Deno without
+ * `--allow-read` cannot read its package.json) is not patched either, and is told the same way.
  * `onLoad` hears of every version loaded, so a client this warns about is not also taken for one
  * the hooks never saw (unseen-client.ts).
  */
@@ -77,15 +78,20 @@ export function unsupportedVersionWarning(
     ['*'],
     (exports, version) => {
       onLoad();
-      if (version === undefined || isSupported(version, lines)) return exports;
-      const key = `${moduleName}@${version}`;
+      if (version !== undefined && isSupported(version, lines)) return exports;
+      const key = `${moduleName}@${version ?? ''}`;
       if (warned.has(key)) return exports;
       warned.add(key);
       const supported = describeLines(lines);
       const message =
-        `${clientName} ${version} (loaded as "${moduleName}") is not instrumented by Breakwater: it supports ` +
-        `${clientName} ${supported} releases. Its calls run without Breakwater's spans, retries, ` +
-        'timeouts or breakers; install a supported version.';
+        version === undefined
+          ? `${clientName} (loaded as "${moduleName}") is not instrumented by Breakwater: its version ` +
+            `could not be read from its package.json, and only ${clientName} ${supported} releases are ` +
+            "patched. Its calls run without Breakwater's spans, retries, timeouts or breakers; let the " +
+            'process read the package.json (on Deno: --allow-read).'
+          : `${clientName} ${version} (loaded as "${moduleName}") is not instrumented by Breakwater: it supports ` +
+            `${clientName} ${supported} releases. Its calls run without Breakwater's spans, retries, ` +
+            'timeouts or breakers; install a supported version.';
       diagWarn(message);
       process.emitWarning(message, { code: UNSUPPORTED_CLIENT_WARNING });
       return exports;
