@@ -8,6 +8,7 @@ import {
   register as registerSyncHooks,
 } from 'import-in-the-middle/register-hooks.mjs';
 import { INSTRUMENTED_FILES, INSTRUMENTED_MODULES, recordEsmHook } from './esm-hook-modules.ts';
+import { registerJsonFormatRepair } from './json-format-hook.ts';
 
 /**
  * import-in-the-middle's in-thread matcher (since 3.2; its type declarations lag): asked per
@@ -25,6 +26,8 @@ export function registerEsmHook(inThread: boolean): void {
     const options: SyncHookOptions = {
       shouldInclude: (url, specifier) => modules.has(specifier) || INSTRUMENTED_FILES.test(url),
     };
+    // Deno's loader leaves JSON unnamed under any load hook (json-format-hook.ts).
+    registerJsonFormatRepair();
     registerSyncHooks(options);
     recordEsmHook(true, modules);
   } else {
