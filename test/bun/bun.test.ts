@@ -13,14 +13,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { Collector } from '../fleet/cluster.ts';
-import {
-  REPO_ROOT,
-  type RunningProcess,
-  type StartOptions,
-  startProcess,
-  stopAll,
-} from '../harness/process.ts';
-import { type SpanReceiver, spanAttr, startSpanReceiver } from '../harness/span-receiver.ts';
+import { REPO_ROOT, type StartOptions, startProcess, stopAll } from '../harness/process.ts';
+import { ANSWERS, endWith, RuntimeAppChecks, resultsOf, UNINSTRUMENTED } from '../harness/runtime-app.ts';
+import { type SpanReceiver, startSpanReceiver } from '../harness/span-receiver.ts';
 
 const BUN = join(REPO_ROOT, 'node_modules', '.bin', 'bun');
 const FIXTURES = join(REPO_ROOT, 'test', 'bun', 'fixtures');
@@ -30,15 +25,15 @@ const SOURCE = '--conditions=@breakwater/source';
 const probe = spawnSync(BUN, ['--version'], { encoding: 'utf8' });
 const skip = probe.status !== 0 && `the bun binary does not run here: ${probe.error ?? probe.stderr}`;
 
-const UNINSTRUMENTED = /BREAKWATER_UNINSTRUMENTED_CLIENT/;
-
 let receiver: SpanReceiver;
 let fp: FaultProvider;
+let checks: RuntimeAppChecks;
 let work: string;
 
 before(async () => {
   receiver = await startSpanReceiver();
   fp = await startFaultProvider();
+  checks = new RuntimeAppChecks(fp, receiver);
   work = mkdtempSync(join(tmpdir(), 'bw-bun-'));
 });
 after(async () => {
@@ -70,77 +65,19 @@ function startApp(command: string, args: readonly string[], prefix: string, opti
   });
 }
 
-/** The app's results line. */
-function resultsOf(app: RunningProcess): Record<string, string> {
-  const line = /^results (.*)$/m.exec(app.output());
-  assert.ok(line, app.output());
-  return JSON.parse(line[1]!) as Record<string, string>;
-}
-
-/** Sends `signal` and waits for the app to end; it must end by that signal, as Node's would. */
-async function endWith(app: RunningProcess, signal: 'SIGTERM' | 'SIGINT'): Promise<void> {
-  app.child.kill(signal);
-  const code = await app.exited;
-  assert.equal(code, null, `${app.name} exited with ${code} instead of ending by ${signal}\n${app.output()}`);
-  assert.equal(app.child.signalCode, signal);
-}
-
-/** The first answer of `<prefix>-gpt` is a 503. */
-function scriptOne503(prefix: string): void {
-  fp.script({
-    route: 'openai.chat',
-    model: `${prefix}-gpt`,
-    steps: [{ fault: 'error', status: 503, count: 1 }],
-  });
-}
-
-/** Breakwater's spans of calls to `model`. */
-const spansOf = (model: string) =>
-  receiver.spans.filter((s) => String(spanAttr(s, 'breakwater.dependency')).endsWith(`/${model}`));
-
-/** `model`'s call was one operation span of `attempts` attempts, each a request at the provider. */
-function assertOperation(model: string, route: 'openai.chat' | 'anthropic.messages', attempts: number): void {
-  const spans = spansOf(model);
-  const operations = spans.filter((s) => spanAttr(s, 'breakwater.role') === 'operation');
-  assert.equal(operations.length, 1, `${model}: operation spans`);
-  assert.equal(spanAttr(operations[0]!, 'breakwater.retry.attempts'), attempts, model);
-  assert.equal(spanAttr(operations[0]!, 'breakwater.breaker.state'), 'closed', model);
-  assert.equal(spans.filter((s) => spanAttr(s, 'breakwater.role') === 'attempt').length, attempts, model);
-  assert.equal(fp.count({ route, model }), attempts, `${model}: requests at the provider`);
-}
-
-/** Every call of calls.ts went through Breakwater, the 503 retried by the policy alone. */
-function assertAllCallsInstrumented(prefix: string): void {
-  assertOperation(`${prefix}-gpt`, 'openai.chat', 2);
-  assertOperation(`${prefix}-gpt-stream`, 'openai.chat', 1);
-  assertOperation(`${prefix}-claude`, 'anthropic.messages', 1);
-  assertOperation(`${prefix}-claude-stream`, 'anthropic.messages', 1);
-  const attempt = spansOf(`${prefix}-gpt`).find(
-    (s) => spanAttr(s, 'breakwater.error.category') !== undefined,
-  );
-  assert.equal(attempt && spanAttr(attempt, 'breakwater.error.category'), 'overloaded');
-}
-
-const ANSWERS = {
-  chat: 'You said: hi',
-  streamed: 'You said: hi',
-  claude: 'You said: hi',
-  claudeStreamed: 'You said: hi',
-};
-
 describe('Bun', { skip }, () => {
   it('bun --preload @breakwater/node/register instruments a TypeScript ES module app, and SIGTERM flushes it', async () => {
     const prefix = 'preload';
-    scriptOne503(prefix);
+    checks.scriptOne503(prefix);
     const app = await startApp(
       BUN,
       [SOURCE, '--preload', '@breakwater/node/register', 'preloaded.ts'],
       prefix,
     );
     assert.deepEqual(resultsOf(app), ANSWERS);
-    assert.equal(spansOf(`${prefix}-gpt`).length, 0, 'spans were exported before the signal');
+    assert.equal(checks.spansOf(`${prefix}-gpt`).length, 0, 'spans were exported before the signal');
     await endWith(app, 'SIGTERM');
-    assertAllCallsInstrumented(prefix);
+    checks.assertAllCallsInstrumented(prefix);
     for (const name of [
       'breakwater.calls',
       'gen_ai.client.operation.duration',
@@ -153,22 +90,22 @@ describe('Bun', { skip }, () => {
 
   it('start() at the top of an ES module entry instruments the clients its imports loaded first', async () => {
     const prefix = 'started';
-    scriptOne503(prefix);
+    checks.scriptOne503(prefix);
     const app = await startApp(BUN, [SOURCE, 'started.ts'], prefix);
     assert.deepEqual(resultsOf(app), ANSWERS);
     await endWith(app, 'SIGTERM');
-    assertAllCallsInstrumented(prefix);
+    checks.assertAllCallsInstrumented(prefix);
     assert.doesNotMatch(app.output(), UNINSTRUMENTED);
     assert.doesNotMatch(app.output(), /\[breakwater\]/, 'Breakwater logged a problem');
   });
 
   it('a CommonJS app that calls start() before require(openai) is instrumented, and SIGINT flushes it', async () => {
     const prefix = 'cjs';
-    scriptOne503(prefix);
+    checks.scriptOne503(prefix);
     const app = await startApp(BUN, [SOURCE, 'started.cjs'], prefix);
     assert.deepEqual(resultsOf(app), { chat: 'You said: hi' });
     await endWith(app, 'SIGINT');
-    assertOperation(`${prefix}-gpt`, 'openai.chat', 2);
+    checks.assertOperation(`${prefix}-gpt`, 'openai.chat', 2);
     assert.doesNotMatch(app.output(), UNINSTRUMENTED);
   });
 
@@ -186,23 +123,23 @@ describe('Bun', { skip }, () => {
 
     it('instrument({ openai, anthropic }) instruments them, run where no node_modules is', async () => {
       const prefix = 'compiled';
-      scriptOne503(prefix);
+      checks.scriptOne503(prefix);
       const app = await startApp(binary, [], prefix, { cwd: work, env: { INSTRUMENT: '1' } });
       assert.equal(await app.exited, 0, app.output());
       assert.deepEqual(resultsOf(app), ANSWERS);
-      assertAllCallsInstrumented(prefix);
+      checks.assertAllCallsInstrumented(prefix);
       assert.doesNotMatch(app.output(), UNINSTRUMENTED);
     });
 
     it('without instrument() they are not instrumented, and their first request says so', async () => {
       const prefix = 'compiled-bare';
-      scriptOne503(prefix);
+      checks.scriptOne503(prefix);
       const app = await startApp(binary, [], prefix, { cwd: work });
       assert.equal(await app.exited, 0, app.output());
       assert.deepEqual(resultsOf(app), ANSWERS);
       // The client's own retry answered the 503: no span, no policy.
       assert.equal(fp.count({ route: 'openai.chat', model: `${prefix}-gpt` }), 2);
-      assert.deepEqual(spansOf(`${prefix}-gpt`), []);
+      assert.deepEqual(checks.spansOf(`${prefix}-gpt`), []);
       const warnings = app
         .output()
         .split('\n')

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type FaultProvider, startFaultProvider } from '@breakwater/fault-provider';
 import { REPO_ROOT, type RunningProcess, startProcess, stopAll } from '../harness/process.ts';
-import { type SpanReceiver, spanAttr, startSpanReceiver } from '../harness/span-receiver.ts';
+import { ANSWERS, endWith, RuntimeAppChecks, resultsOf, UNINSTRUMENTED } from '../harness/runtime-app.ts';
+import { type SpanReceiver, startSpanReceiver } from '../harness/span-receiver.ts';
 
 const DENO = join(REPO_ROOT, 'node_modules', '.bin', 'deno');
 const FIXTURES = join(REPO_ROOT, 'test', 'deno', 'fixtures');
@@ -25,15 +26,15 @@ const PERMISSIONS = ['--allow-net=127.0.0.1', '--allow-env', '--allow-read'];
 const probe = spawnSync(DENO, ['--version'], { encoding: 'utf8' });
 const skip = probe.status !== 0 && `the deno binary does not run here: ${probe.error ?? probe.stderr}`;
 
-const UNINSTRUMENTED = /BREAKWATER_UNINSTRUMENTED_CLIENT/;
-
 let receiver: SpanReceiver;
 let fp: FaultProvider;
+let checks: RuntimeAppChecks;
 let denoDir: string;
 
 before(async () => {
   receiver = await startSpanReceiver();
   fp = await startFaultProvider();
+  checks = new RuntimeAppChecks(fp, receiver);
   // Deno's cache of transpiled modules, kept out of the user's home.
   denoDir = mkdtempSync(join(tmpdir(), 'bw-deno-'));
 });
@@ -66,74 +67,18 @@ function startApp(args: readonly string[], prefix: string): Promise<RunningProce
   });
 }
 
-const ANSWERS = {
-  chat: 'You said: hi',
-  streamed: 'You said: hi',
-  claude: 'You said: hi',
-  claudeStreamed: 'You said: hi',
-};
-
-/** The app's results line. */
-function resultsOf(app: RunningProcess): Record<string, string> {
-  const line = /^results (.*)$/m.exec(app.output());
-  assert.ok(line, app.output());
-  return JSON.parse(line[1]!) as Record<string, string>;
-}
-
-/** Sends `signal` and waits for the app to end; it must end by that signal, as Node's would. */
-async function endWith(app: RunningProcess, signal: 'SIGTERM' | 'SIGINT'): Promise<void> {
-  app.child.kill(signal);
-  const code = await app.exited;
-  assert.equal(code, null, `${app.name} exited with ${code} instead of ending by ${signal}\n${app.output()}`);
-  assert.equal(app.child.signalCode, signal);
-}
-
-/** The first answer of `<prefix>-gpt` is a 503. */
-function scriptOne503(prefix: string): void {
-  fp.script({
-    route: 'openai.chat',
-    model: `${prefix}-gpt`,
-    steps: [{ fault: 'error', status: 503, count: 1 }],
-  });
-}
-
-/** Breakwater's spans of calls to `model`. */
-const spansOf = (model: string) =>
-  receiver.spans.filter((s) => String(spanAttr(s, 'breakwater.dependency')).endsWith(`/${model}`));
-
-/** `model`'s call was one operation span of `attempts` attempts, each a request at the provider. */
-function assertOperation(model: string, route: 'openai.chat' | 'anthropic.messages', attempts: number): void {
-  const spans = spansOf(model);
-  const operations = spans.filter((s) => spanAttr(s, 'breakwater.role') === 'operation');
-  assert.equal(operations.length, 1, `${model}: operation spans`);
-  assert.equal(spanAttr(operations[0]!, 'breakwater.retry.attempts'), attempts, model);
-  assert.equal(spanAttr(operations[0]!, 'gen_ai.request.model'), model);
-  assert.equal(spans.filter((s) => spanAttr(s, 'breakwater.role') === 'attempt').length, attempts, model);
-  assert.equal(fp.count({ route, model }), attempts, `${model}: requests at the provider`);
-}
-
-/** Every call of calls.ts went through Breakwater, the 503 retried by the policy alone. */
-function assertAllCallsInstrumented(prefix: string): void {
-  assertOperation(`${prefix}-gpt`, 'openai.chat', 2);
-  assertOperation(`${prefix}-gpt-stream`, 'openai.chat', 1);
-  assertOperation(`${prefix}-claude`, 'anthropic.messages', 1);
-  assertOperation(`${prefix}-claude-stream`, 'anthropic.messages', 1);
-  const failed = spansOf(`${prefix}-gpt`).find((s) => spanAttr(s, 'breakwater.error.category') !== undefined);
-  assert.equal(failed && spanAttr(failed, 'breakwater.error.category'), 'overloaded');
-}
-
 describe('Deno', { skip }, () => {
   it('deno run --preload npm:@breakwater/node/register instruments a TypeScript app, and SIGTERM flushes it', async () => {
     const prefix = 'preload';
-    scriptOne503(prefix);
+    checks.scriptOne503(prefix);
     const app = await startApp(
       [...PERMISSIONS, '--preload', 'npm:@breakwater/node/register', 'preloaded.ts'],
       prefix,
     );
     assert.deepEqual(resultsOf(app), ANSWERS);
-    assert.equal(spansOf(`${prefix}-gpt`).length, 0, 'spans were exported before the signal');
+    assert.equal(checks.spansOf(`${prefix}-gpt`).length, 0, 'spans were exported before the signal');
     await endWith(app, 'SIGTERM');
-    assertAllCallsInstrumented(prefix);
+    checks.assertAllCallsInstrumented(prefix);
     for (const name of [
       'breakwater.calls',
       'gen_ai.client.operation.duration',
@@ -149,23 +94,23 @@ describe('Deno', { skip }, () => {
 
   it('start().instrument({ openai, anthropic }) at the top of the entry instruments them, and SIGINT flushes it', async () => {
     const prefix = 'instrumented';
-    scriptOne503(prefix);
+    checks.scriptOne503(prefix);
     const app = await startApp([...PERMISSIONS, 'instrumented.ts'], prefix);
     assert.deepEqual(resultsOf(app), ANSWERS);
     await endWith(app, 'SIGINT');
-    assertAllCallsInstrumented(prefix);
+    checks.assertAllCallsInstrumented(prefix);
     assert.doesNotMatch(app.output(), /BREAKWATER_|\[breakwater\]/);
   });
 
   it("start() alone leaves the entry's imports uninstrumented, and each client's first request says so", async () => {
     const prefix = 'started';
-    scriptOne503(prefix);
+    checks.scriptOne503(prefix);
     const app = await startApp([...PERMISSIONS, 'started.ts'], prefix);
     assert.deepEqual(resultsOf(app), ANSWERS);
     await endWith(app, 'SIGTERM');
     // The client's own retry answered the 503: no span, no policy.
     assert.equal(fp.count({ route: 'openai.chat', model: `${prefix}-gpt` }), 2);
-    assert.deepEqual(spansOf(`${prefix}-gpt`), []);
+    assert.deepEqual(checks.spansOf(`${prefix}-gpt`), []);
     const warnings = app
       .output()
       .split('\n')
@@ -185,7 +130,7 @@ describe('Deno', { skip }, () => {
       prefix,
     );
     await endWith(app, 'SIGTERM');
-    assert.deepEqual(spansOf(`${prefix}-gpt`), []);
+    assert.deepEqual(checks.spansOf(`${prefix}-gpt`), []);
     assert.match(
       app.output(),
       /openai \(loaded as "openai"\) is not instrumented by Breakwater: .*--allow-read/,
